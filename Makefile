@@ -1,0 +1,137 @@
+# smtpscope - passive SMTP traffic analyzer.
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+#   make            build ./smtpscope
+#   make demo       analyze the bundled capture
+#   make check      unit, golden, ground-truth, bad-input and live tests,
+#                   on the normal build and on the ASan+UBSan build
+#   make deps       install the Debian packages (as root) or print how
+#   make golden-update   rewrite the expected outputs after a deliberate change
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make format     clang-format the sources
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS ?= -O2 -g
+WARN = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
+       -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter
+STD = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE
+
+PCAP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpcap 2>/dev/null)
+PCAP_LIBS := $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null || echo -lpcap)
+NCURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
+NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw)
+# libnids ships no .pc file; the shared library brings libnet and glib.
+NIDS_LIBS = -lnids
+
+ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) -Isrc -Iinclude
+LIBS = $(NIDS_LIBS) $(PCAP_LIBS)
+
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=undefined -O1 -g
+
+# The dissector: pure, no pcap/libnids/curses (see DESIGN.md).
+SMTP_SRC = src/smtp/session.c src/smtp/command.c
+CORE_SRC = src/util.c src/event.c src/stats.c src/jsonlog.c $(SMTP_SRC)
+NET_SRC = src/decap.c src/v6map.c src/reasm.c src/capture.c
+SRC = src/main.c $(CORE_SRC) $(NET_SRC)
+HDR = $(wildcard src/*.h src/smtp/*.h include/smtpscope/*.h)
+
+OBJ = $(SRC:src/%.c=build/obj/%.o)
+SAN_OBJ = $(SRC:src/%.c=build/asan/%.o)
+
+UNIT_TESTS = test_smtp test_decap test_util
+UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
+UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
+
+.PHONY: all demo check check-deps deps asan unit golden-update install \
+	uninstall clean format lint
+
+all: smtpscope
+
+smtpscope: $(OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $(OBJ) $(LIBS)
+
+build/obj/%.o: src/%.c $(HDR) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+asan: build/asan/smtpscope
+
+build/asan/smtpscope: $(SAN_OBJ)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(SAN_OBJ) $(LIBS)
+
+build/asan/%.o: src/%.c $(HDR) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+# Unit tests: each links only what it tests.
+build/tests/test_smtp: tests/unit/test_smtp.c src/util.c src/event.c $(SMTP_SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_smtp.c src/util.c src/event.c $(SMTP_SRC)
+build/tests/asan-test_smtp: tests/unit/test_smtp.c src/util.c src/event.c $(SMTP_SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ tests/unit/test_smtp.c src/util.c src/event.c $(SMTP_SRC)
+build/tests/test_decap: tests/unit/test_decap.c src/decap.c src/decap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_decap.c src/decap.c
+build/tests/asan-test_decap: tests/unit/test_decap.c src/decap.c src/decap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ tests/unit/test_decap.c src/decap.c
+build/tests/test_util: tests/unit/test_util.c src/util.c src/util.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_util.c src/util.c
+build/tests/asan-test_util: tests/unit/test_util.c src/util.c src/util.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ tests/unit/test_util.c src/util.c
+
+unit: $(UNIT_BIN) $(UNIT_SAN_BIN)
+
+# Packages: to build, to test, to remake captures.
+BUILD_PKGS = gcc make pkg-config libpcap-dev libnids-dev libncurses-dev
+TEST_PKGS = tcpdump postfix iproute2 procps util-linux python3
+DEPS_STAMP = build/.deps-ok
+
+deps:
+	@sh tests/deps.sh install $(BUILD_PKGS) $(TEST_PKGS)
+
+check-deps:
+	@sh tests/deps.sh ensure $(BUILD_PKGS) $(TEST_PKGS)
+
+demo:
+	@sh tests/deps.sh ensure $(BUILD_PKGS)
+	@$(MAKE) --no-print-directory smtpscope
+	@echo "== smtpscope -r captures/postfix-swaks.pcap -w -"
+	@./smtpscope -r captures/postfix-swaks.pcap -w -
+	@echo "== smtpscope -r captures/sink-reject.pcap -w - (summary only)"
+	@./smtpscope -q -r captures/sink-reject.pcap -w - | tail -n 1
+
+check:
+	@sh tests/deps.sh ensure $(BUILD_PKGS) $(TEST_PKGS)
+	@$(MAKE) --no-print-directory smtpscope build/asan/smtpscope unit
+	@sh tests/run.sh ./smtpscope build/asan/smtpscope
+
+golden-update: smtpscope
+	@sh tests/golden.sh --update ./smtpscope
+
+install: smtpscope
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 smtpscope $(DESTDIR)$(BINDIR)/smtpscope
+	install -m 644 docs/smtpscope.1 $(DESTDIR)$(MANDIR)/man1/smtpscope.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/smtpscope $(DESTDIR)$(MANDIR)/man1/smtpscope.1
+
+format:
+	clang-format -i $(SRC) $(HDR) tests/unit/*.c
+
+lint:
+	@sh tests/lint.sh
+
+clean:
+	rm -rf build smtpscope

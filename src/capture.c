@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "capture.h"
+
+#include <errno.h>
+#include <pcap.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "decap.h"
+#include "reasm.h"
+#include "util.h"
+
+#define CAPTURE_SNAPLEN 262144
+
+static int dlt_to_linktype_compat(int dlt);
+#define CAPTURE_BATCH 4096 /* packets between checks of stop/progress */
+
+struct source {
+	pcap_t *p;
+	const char *name;
+	int linktype;
+	uint64_t size; /* file bytes, 0 unknown */
+};
+
+struct capture {
+	struct source *src;
+	size_t n;
+	bool live;
+	bool progress;
+	volatile sig_atomic_t stop;
+	pcap_t *volatile current;
+	struct capture_stats st;
+	uint64_t done_bytes; /* of the files already read */
+	uint64_t total_bytes;
+	double last_progress;
+	char warning[512];
+	int cur_linktype;
+};
+
+static const char *
+ext_filter_alt(void)
+{
+	/* IPv4 non-first fragments and IPv6 with extension headers
+	 * before TCP: ports not visible to BPF, checked by us. */
+	return "(ip and ip[6:2] & 0x1fff != 0) or (ip6 and (ip6[6] == 0 or "
+	       "ip6[6] == 43 or ip6[6] == 44 or ip6[6] == 60 or "
+	       "ip6[6] == 51))";
+}
+
+char *
+capture_filter_text(const uint16_t *ports, size_t nports,
+    const char *user_filter, bool ethernet)
+{
+	struct dbuf base, all;
+	size_t i;
+	char *out;
+
+	dbuf_init(&base, 1 << 20);
+	dbuf_adds(&base, "((");
+	for (i = 0; i < nports; i++)
+		dbuf_printf(&base, "%stcp port %u", i ? " or " : "", ports[i]);
+	dbuf_printf(&base, ") or %s)", ext_filter_alt());
+	if (user_filter != NULL && *user_filter != '\0')
+		dbuf_printf(&base, " and (%s)", user_filter);
+	dbuf_init(&all, 1 << 20);
+	if (ethernet) {
+		/* libpcap's "vlan" shifts every later offset: nesting
+		 * it matches one tag, then two (QinQ). MPLS frames pass
+		 * whole; decap and the port check do the rest. */
+		dbuf_printf(&all,
+		    "(%s) or (ether proto 0x8847 or ether proto 0x8848) "
+		    "or (vlan and ((%s) or (vlan and (%s))))",
+		    dbuf_str(&base), dbuf_str(&base), dbuf_str(&base));
+	} else
+		dbuf_adds(&all, dbuf_str(&base));
+	out = xstrdup(dbuf_str(&all));
+	dbuf_free(&base);
+	dbuf_free(&all);
+	return out;
+}
+
+static int
+set_filter(pcap_t *p, const struct capture_config *cfg, const char *name,
+    char *err, size_t errlen)
+{
+	struct bpf_program prog;
+	bool eth = pcap_datalink(p) == DLT_EN10MB;
+	char *text = capture_filter_text(cfg->ports, cfg->nports,
+	    cfg->user_filter, eth);
+	int rc;
+
+	rc = pcap_compile(p, &prog, text, 1, PCAP_NETMASK_UNKNOWN);
+	if (rc != 0 && eth) {
+		free(text);
+		text = capture_filter_text(cfg->ports, cfg->nports,
+		    cfg->user_filter, false);
+		rc = pcap_compile(p, &prog, text, 1, PCAP_NETMASK_UNKNOWN);
+	}
+	free(text);
+	if (rc != 0) {
+		if (cfg->user_filter != NULL)
+			snprintf(err, errlen,
+			    "the filter expression \"%s\" is not valid for "
+			    "%s: %s",
+			    cfg->user_filter, name, pcap_geterr(p));
+		else
+			snprintf(err, errlen, "cannot set the port filter on "
+			    "%s: %s", name, pcap_geterr(p));
+		return -1;
+	}
+	rc = pcap_setfilter(p, &prog);
+	pcap_freecode(&prog);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot set the filter on %s: %s", name,
+		    pcap_geterr(p));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_linktype(pcap_t *p, const char *name, char *err, size_t errlen)
+{
+	int dlt = pcap_datalink(p);
+	int lt = dlt_to_linktype_compat(dlt);
+
+	if (!decap_linktype_supported(lt)) {
+		const char *dn = pcap_datalink_val_to_name(dlt);
+
+		snprintf(err, errlen,
+		    "%s: link type %d (%s) is not supported; smtpscope reads "
+		    "Ethernet, 802.1Q/QinQ, MPLS, Linux cooked (SLL, SLL2), "
+		    "BSD loopback and raw IP captures",
+		    name, lt, dn ? dn : "unknown");
+		return -1;
+	}
+	return lt;
+}
+
+/* pcap's DLT_ values differ from LINKTYPE_ ones for a few types. */
+static int
+dlt_to_linktype_compat(int dlt)
+{
+	switch (dlt) {
+	case DLT_RAW:
+		return 101;
+#ifdef DLT_LOOP
+	case DLT_LOOP:
+		return 108;
+#endif
+	default:
+		return dlt;
+	}
+}
+
+static int
+open_file(struct capture *c, struct source *s, const char *name,
+    const struct capture_config *cfg, char *err, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	struct stat sb;
+	int lt;
+
+	s->name = name;
+	if (strcmp(name, "-") != 0) {
+		if (stat(name, &sb) != 0) {
+			snprintf(err, errlen, "cannot read %s: %s", name,
+			    strerror(errno));
+			return -1;
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			snprintf(err, errlen,
+			    "cannot read %s: it is a directory", name);
+			return -1;
+		}
+		if (S_ISREG(sb.st_mode) && sb.st_size == 0) {
+			snprintf(err, errlen,
+			    "%s is empty: not a capture file", name);
+			return -1;
+		}
+		if (access(name, R_OK) != 0) {
+			snprintf(err, errlen, "cannot read %s: %s", name,
+			    strerror(errno));
+			return -1;
+		}
+		s->size = S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+	}
+	s->p = pcap_open_offline_with_tstamp_precision(name,
+	    PCAP_TSTAMP_PRECISION_MICRO, perr);
+	if (s->p == NULL) {
+		if (strstr(perr, "unknown file format") != NULL ||
+		    strstr(perr, "bad dump file format") != NULL)
+			snprintf(err, errlen,
+			    "%s is not a capture file (pcap or pcapng)", name);
+		else if (strstr(perr, "truncated") != NULL)
+			snprintf(err, errlen,
+			    "%s is too short to be a capture file", name);
+		else
+			snprintf(err, errlen, "cannot read %s: %s", name, perr);
+		return -1;
+	}
+	if ((lt = check_linktype(s->p, name, err, errlen)) < 0)
+		return -1;
+	s->linktype = lt;
+	c->total_bytes += s->size;
+	return set_filter(s->p, cfg, name, err, errlen);
+}
+
+static int
+open_live(struct source *s, const struct capture_config *cfg, char *err,
+    size_t errlen, int *status)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	int rc, lt;
+
+	s->name = cfg->iface;
+	s->p = pcap_create(cfg->iface, perr);
+	if (s->p == NULL) {
+		snprintf(err, errlen, "cannot capture on %s: %s", cfg->iface,
+		    perr);
+		return -1;
+	}
+	pcap_set_snaplen(s->p, CAPTURE_SNAPLEN);
+	pcap_set_promisc(s->p, cfg->promisc);
+	pcap_set_immediate_mode(s->p, 1);
+	pcap_set_timeout(s->p, 200);
+	pcap_set_buffer_size(s->p, (int)(cfg->buffer_mb << 20));
+	rc = pcap_activate(s->p);
+	if (rc < 0) {
+		switch (rc) {
+		case PCAP_ERROR_NO_SUCH_DEVICE:
+			snprintf(err, errlen,
+			    "there is no interface named %s (see ip link)",
+			    cfg->iface);
+			break;
+		case PCAP_ERROR_PERM_DENIED:
+			snprintf(err, errlen,
+			    "no permission to capture on %s: run as root or "
+			    "give smtpscope the CAP_NET_RAW capability",
+			    cfg->iface);
+			break;
+		case PCAP_ERROR_IFACE_NOT_UP:
+			snprintf(err, errlen, "interface %s is down",
+			    cfg->iface);
+			break;
+		default:
+			snprintf(err, errlen, "cannot capture on %s: %s",
+			    cfg->iface, pcap_geterr(s->p));
+			break;
+		}
+		*status = EXIT_NO_INPUT;
+		return -1;
+	}
+	if ((lt = check_linktype(s->p, cfg->iface, err, errlen)) < 0)
+		return -1;
+	s->linktype = lt;
+	if (set_filter(s->p, cfg, cfg->iface, err, errlen) != 0) {
+		*status = cfg->user_filter ? EXIT_USAGE : EXIT_NO_INPUT;
+		return -1;
+	}
+	return 0;
+}
+
+struct capture *
+capture_open(const struct capture_config *cfg, char *err, size_t errlen,
+    int *status)
+{
+	struct capture *c = xcalloc(1, sizeof(*c));
+	size_t i;
+
+	*status = EXIT_NO_INPUT;
+	if (cfg->iface != NULL) {
+		c->live = true;
+		c->st.live = true;
+		c->src = xcalloc(1, sizeof(*c->src));
+		c->n = 1;
+		if (open_live(&c->src[0], cfg, err, errlen, status) != 0)
+			goto fail;
+		return c;
+	}
+	c->src = xcalloc(cfg->nfiles, sizeof(*c->src));
+	c->n = cfg->nfiles;
+	c->progress = cfg->progress;
+	for (i = 0; i < cfg->nfiles; i++) {
+		if (open_file(c, &c->src[i], cfg->files[i], cfg, err,
+			errlen) != 0) {
+			if (c->src[i].p != NULL && cfg->user_filter != NULL &&
+			    strstr(err, "filter expression") != NULL)
+				*status = EXIT_USAGE;
+			goto fail;
+		}
+	}
+	return c;
+fail:
+	capture_close(c);
+	return NULL;
+}
+
+static double
+wall_now(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+static void
+progress_draw(struct capture *c, struct source *s, bool final)
+{
+	uint64_t pos = c->done_bytes;
+	double now = wall_now();
+	int width = 40, filled, i;
+	char bar[64];
+	FILE *f;
+	long off;
+
+	if (!c->progress || c->total_bytes == 0)
+		return;
+	if (!final && now - c->last_progress < 0.2)
+		return;
+	c->last_progress = now;
+	if (final) {
+		fprintf(stderr, "\r%*s\r", 79, "");
+		return;
+	}
+	if (s != NULL && (f = pcap_file(s->p)) != NULL && (off = ftell(f)) > 0)
+		pos += (uint64_t)off;
+	if (pos > c->total_bytes)
+		pos = c->total_bytes;
+	filled = (int)((double)pos / (double)c->total_bytes * width);
+	for (i = 0; i < width; i++)
+		bar[i] = i < filled ? '#' : '.';
+	bar[width] = '\0';
+	fprintf(stderr, "\r[%s] %3d%% %.1f/%.1f MB", bar,
+	    (int)((double)pos * 100 / (double)c->total_bytes),
+	    (double)pos / 1e6, (double)c->total_bytes / 1e6);
+}
+
+static void
+packet_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct capture *c = (struct capture *)user;
+
+	c->st.packets++;
+	reasm_packet(c->cur_linktype,
+	    (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6, bytes,
+	    h->caplen, h->len);
+}
+
+static void
+run_source(struct capture *c, struct source *s, void (*tick)(void *),
+    void *tick_arg)
+{
+	int rc;
+
+	c->current = s->p;
+	c->cur_linktype = s->linktype;
+	while (!c->stop) {
+		rc = pcap_dispatch(s->p, c->live ? -1 : CAPTURE_BATCH,
+		    packet_cb, (u_char *)c);
+		if (tick != NULL)
+			tick(tick_arg);
+		if (rc == PCAP_ERROR_BREAK)
+			break;
+		if (rc == PCAP_ERROR) {
+			c->st.damaged = true;
+			snprintf(c->warning, sizeof(c->warning),
+			    "%s is damaged (%s); the packets before the "
+			    "damage were analyzed",
+			    s->name, pcap_geterr(s->p));
+			break;
+		}
+		if (rc == 0 && !c->live)
+			break;
+		progress_draw(c, s, false);
+	}
+	c->current = NULL;
+	if (!c->live && s->size > 0)
+		c->done_bytes += s->size;
+	c->st.files_read++;
+}
+
+void
+capture_run(struct capture *c, void (*tick)(void *), void *tick_arg)
+{
+	struct pcap_stat ps;
+	size_t i;
+
+	for (i = 0; i < c->n && !c->stop; i++)
+		run_source(c, &c->src[i], tick, tick_arg);
+	progress_draw(c, NULL, true);
+	if (c->live && pcap_stats(c->src[0].p, &ps) == 0) {
+		c->st.pcap_drops = ps.ps_drop;
+		c->st.pcap_ifdrops = ps.ps_ifdrop;
+	}
+}
+
+void
+capture_stop(struct capture *c)
+{
+	pcap_t *p;
+
+	c->stop = 1;
+	if ((p = c->current) != NULL)
+		pcap_breakloop(p);
+}
+
+const struct capture_stats *
+capture_stats(struct capture *c)
+{
+	struct pcap_stat ps;
+
+	if (c->live && c->src[0].p != NULL && pcap_stats(c->src[0].p, &ps) == 0) {
+		c->st.pcap_drops = ps.ps_drop;
+		c->st.pcap_ifdrops = ps.ps_ifdrop;
+	}
+	return &c->st;
+}
+
+const char *
+capture_warning(struct capture *c)
+{
+	return c->warning[0] ? c->warning : NULL;
+}
+
+void
+capture_close(struct capture *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++)
+		if (c->src[i].p != NULL)
+			pcap_close(c->src[i].p);
+	free(c->src);
+	free(c);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Packets in: capture files read in order (pcap, pcapng, "-" for stdin)
+ * or one live interface, through libpcap with the mail-port filter.
+ */
+#ifndef SMTPSCOPE_CAPTURE_H
+#define SMTPSCOPE_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct capture_config {
+	const char *const *files;
+	size_t nfiles;
+	const char *iface;
+	const char *user_filter;     /* -f, or NULL */
+	const uint16_t *ports;
+	size_t nports;
+	unsigned long buffer_mb;     /* live kernel buffer */
+	bool promisc;
+	bool progress;               /* offline progress bar on stderr */
+};
+
+struct capture_stats {
+	bool live;
+	bool damaged;                /* a file ended in the middle */
+	uint64_t packets;
+	uint64_t pcap_drops, pcap_ifdrops;
+	size_t files_read;
+};
+
+/* Exit statuses (documented in the README and the man page). */
+enum {
+	EXIT_OK = 0,
+	EXIT_DAMAGED = 1, /* input damaged: results cover what was read */
+	EXIT_USAGE = 2,
+	EXIT_NO_INPUT = 3, /* a capture could not be opened */
+	EXIT_OUTPUT = 4,   /* a log could not be written */
+};
+
+struct capture;
+
+/* Opens every source (so that privileges can be dropped after).
+ * Returns NULL with a sentence in err and *status set. */
+struct capture *capture_open(const struct capture_config *cfg, char *err,
+    size_t errlen, int *status);
+/* Reads everything (or until capture_stop()); calls reasm. */
+void capture_run(struct capture *c, void (*tick)(void *), void *tick_arg);
+/* From a signal handler. */
+void capture_stop(struct capture *c);
+const struct capture_stats *capture_stats(struct capture *c);
+/* Pending warnings, e.g. a truncated file: a sentence, or NULL. */
+const char *capture_warning(struct capture *c);
+void capture_close(struct capture *c);
+/* The BPF program text for these ports and -f (for -d and docs). */
+char *capture_filter_text(const uint16_t *ports, size_t nports,
+    const char *user_filter, bool ethernet);
+
+#endif

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "event.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void
+endpoint_addr_str(const struct endpoint *ep, char *buf, size_t size)
+{
+	if (inet_ntop(ep->family == 6 ? AF_INET6 : AF_INET, ep->addr, buf,
+		(socklen_t)size) == NULL)
+		snprintf(buf, size, "?");
+}
+
+const char *
+session_end_name(enum session_end e)
+{
+	switch (e) {
+	case SESSION_END_FIN:
+		return "fin";
+	case SESSION_END_RST:
+		return "rst";
+	case SESSION_END_TIMEOUT:
+		return "timeout";
+	case SESSION_END_EOF:
+		return "eof";
+	case SESSION_END_REUSED:
+		return "reused";
+	case SESSION_END_NONE:
+		break;
+	}
+	return "open";
+}
+
+const char *
+smtp_outcome_name(enum smtp_outcome o)
+{
+	switch (o) {
+	case OUTCOME_ACCEPTED:
+		return "accepted";
+	case OUTCOME_REJECTED:
+		return "rejected";
+	case OUTCOME_TEMPFAIL:
+		return "tempfail";
+	case OUTCOME_DROPPED:
+		return "dropped";
+	case OUTCOME_ABORTED:
+		return "aborted";
+	case OUTCOME_NONE:
+		break;
+	}
+	return "none";
+}
+
+const char *
+smtp_anomaly_name(enum smtp_anomaly a)
+{
+	static const char *const names[ANOMALY_COUNT] = {
+		[ANOMALY_LINE_TOO_LONG] = "line_too_long",
+		[ANOMALY_UNSOLICITED_REPLY] = "unsolicited_reply",
+		[ANOMALY_BAD_REPLY] = "bad_reply",
+		[ANOMALY_COMMAND_BEFORE_GREETING] = "command_before_greeting",
+		[ANOMALY_DATA_AFTER_QUIT] = "data_after_quit",
+		[ANOMALY_PIPELINE_OVERFLOW] = "pipeline_overflow",
+		[ANOMALY_TOO_MANY_RECIPIENTS] = "too_many_recipients",
+		[ANOMALY_BODY_BEFORE_354] = "body_before_354",
+		[ANOMALY_BAD_BDAT] = "bad_bdat",
+		[ANOMALY_NON_SMTP] = "non_smtp",
+		[ANOMALY_NO_REPLY] = "no_reply",
+	};
+
+	if ((unsigned)a < ANOMALY_COUNT && names[a] != NULL)
+		return names[a];
+	return "unknown";
+}
+
+void
+event_bus_subscribe(struct event_bus *bus, event_fn fn, void *arg)
+{
+	if (bus->n >= sizeof(bus->sinks) / sizeof(bus->sinks[0])) {
+		fprintf(stderr, "smtpscope: too many event sinks\n");
+		abort();
+	}
+	bus->sinks[bus->n].fn = fn;
+	bus->sinks[bus->n].arg = arg;
+	bus->n++;
+}

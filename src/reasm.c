@@ -1,0 +1,661 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * libnids glue. libnids is configured deliberately (see DESIGN.md):
+ * fed through nids_params.pcap_desc = pcap_open_dead(DLT_RAW) and
+ * nids_pcap_handler() with IPv4 packets that we decapsulated ourselves;
+ * IPv6 rewritten to IPv4 with stand-in addresses (v6map.c); checksums
+ * off unless asked; scan detection off; warnings counted, never sent to
+ * syslog; idle streams freed by our own timeout.
+ */
+#include "reasm.h"
+
+#include <arpa/inet.h>
+#include <nids.h>
+#include <pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decap.h"
+#include "smtp/smtp.h"
+#include "util.h"
+#include "v6map.h"
+
+/* One followed connection. a_tcp->user points here. */
+struct conn {
+	struct tcp_stream *a_tcp;
+	struct smtp_session *smtp;
+	double last;                 /* last data, for the idle timeout */
+	struct conn *older, *newer;  /* LRU by last data */
+	uint32_t saddr, daddr;       /* as libnids sees them (stand-ins) */
+};
+
+/* Connections counted as having data but no handshake, or closed: a
+ * fixed-size set of 4-tuple hashes, so counting needs bounded memory. */
+#define SEEN_SLOTS 8192
+
+static struct {
+	struct reasm_config cfg;
+	struct reasm_stats st;
+	struct v6map *v6;
+	pcap_t *dead;
+	struct pcap_pkthdr hdr; /* nids_last_pcap_header points here */
+	double now;
+	double last_sweep;
+	struct conn *oldest, *newest;
+	uint64_t next_id;
+	uint64_t seen[SEEN_SLOTS];
+	unsigned seen_n;
+	uint8_t scratch[65536 + 64];
+	int initialised;
+} R;
+
+static const char *const nids_warning_names[] = {
+	"undefined", "ip_oversized", "ip_invalid_fragment_list",
+	"ip_overlapping_fragments", "ip_bad_header", "ip_source_routed",
+	"tcp_too_many_streams", "tcp_bad_header", "tcp_queue_too_big",
+	"tcp_bad_flags",
+};
+
+const char *
+reasm_nids_warning_name(int i)
+{
+	if (i >= 0 && (size_t)i < ARRAY_LEN(nids_warning_names))
+		return nids_warning_names[i];
+	return NULL;
+}
+
+static inline bool
+port_in(const uint8_t *map, uint16_t port)
+{
+	return map != NULL && (map[port >> 3] & (1u << (port & 7))) != 0;
+}
+
+/* libnids calls this for every warning; count, never syslog. */
+static void
+nids_warning_hook(int type, int errnum, struct ip *iph, void *data)
+{
+	(void)type;
+	(void)iph;
+	(void)data;
+	R.st.nids_warnings++;
+	if (errnum >= 0 && errnum < REASM_NIDS_WARN_MAX)
+		R.st.nids_warning[errnum]++;
+}
+
+static void
+nids_out_of_memory(char *where)
+{
+	fprintf(stderr, "smtpscope: out of memory in libnids (%s)\n", where);
+	exit(1);
+}
+
+/* --- bounded set of 4-tuples ------------------------------------------- */
+
+static uint64_t
+tuple_key(uint32_t a, uint16_t ap, uint32_t b, uint16_t bp)
+{
+	uint64_t x, y, h;
+
+	/* The same key for both directions. */
+	x = ((uint64_t)a << 16) | ap;
+	y = ((uint64_t)b << 16) | bp;
+	if (x > y) {
+		uint64_t t = x;
+
+		x = y;
+		y = t;
+	}
+	h = x * 0x9e3779b97f4a7c15ull ^ (y + 0x632be59bd9b4e019ull);
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return h | 1; /* 0 marks an empty slot */
+}
+
+/* Returns true if key was new. Full: start again (may count twice). */
+static bool
+seen_insert(uint64_t key)
+{
+	unsigned i = (unsigned)(key % SEEN_SLOTS), probes;
+
+	for (probes = 0; probes < SEEN_SLOTS; probes++) {
+		if (R.seen[i] == key)
+			return false;
+		if (R.seen[i] == 0)
+			break;
+		i = (i + 1) % SEEN_SLOTS;
+	}
+	if (R.seen_n >= SEEN_SLOTS * 3 / 4) {
+		memset(R.seen, 0, sizeof(R.seen));
+		R.seen_n = 0;
+		i = (unsigned)(key % SEEN_SLOTS);
+	}
+	R.seen[i] = key;
+	R.seen_n++;
+	return true;
+}
+
+/* --- connections ------------------------------------------------------- */
+
+static void
+lru_unlink(struct conn *c)
+{
+	if (c->older != NULL)
+		c->older->newer = c->newer;
+	else
+		R.oldest = c->newer;
+	if (c->newer != NULL)
+		c->newer->older = c->older;
+	else
+		R.newest = c->older;
+	c->older = c->newer = NULL;
+}
+
+static void
+lru_push_newest(struct conn *c)
+{
+	c->older = R.newest;
+	c->newer = NULL;
+	if (R.newest != NULL)
+		R.newest->newer = c;
+	else
+		R.oldest = c;
+	R.newest = c;
+}
+
+static void
+endpoint_from_nids(struct endpoint *ep, uint32_t addr, uint16_t port)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->port = port;
+	if (v6map_is_standin(addr) && v6map_lookup(R.v6, addr, ep->addr)) {
+		ep->family = 6;
+		v6map_ref(R.v6, addr);
+		return;
+	}
+	ep->family = 4;
+	memcpy(ep->addr, &addr, 4);
+}
+
+static void
+conn_open(struct tcp_stream *a_tcp)
+{
+	struct smtp_session_params p;
+	struct conn *c;
+
+	memset(&p, 0, sizeof(p));
+	p.id = ++R.next_id;
+	p.ts = R.now;
+	endpoint_from_nids(&p.client, a_tcp->addr.saddr, a_tcp->addr.source);
+	endpoint_from_nids(&p.server, a_tcp->addr.daddr, a_tcp->addr.dest);
+	p.implicit_tls = port_in(R.cfg.tlsmap, a_tcp->addr.dest);
+
+	c = xcalloc(1, sizeof(*c));
+	c->a_tcp = a_tcp;
+	c->saddr = a_tcp->addr.saddr;
+	c->daddr = a_tcp->addr.daddr;
+	c->last = R.now;
+	c->smtp = smtp_session_open(R.cfg.bus, &p);
+	lru_push_newest(c);
+	a_tcp->user = c;
+	a_tcp->client.collect++;
+	a_tcp->server.collect++;
+	R.st.sessions++;
+	if (++R.st.active > R.st.active_max)
+		R.st.active_max = R.st.active;
+}
+
+static void
+conn_close(struct conn *c, enum session_end end)
+{
+	struct tcp_stream *a_tcp = c->a_tcp;
+
+	smtp_session_close(c->smtp, end, R.now);
+	if (v6map_is_standin(c->saddr))
+		v6map_unref(R.v6, c->saddr);
+	if (v6map_is_standin(c->daddr))
+		v6map_unref(R.v6, c->daddr);
+	/* Late packets of a closed connection are not "no handshake". */
+	seen_insert(tuple_key(a_tcp->addr.saddr, a_tcp->addr.source,
+	    a_tcp->addr.daddr, a_tcp->addr.dest));
+	lru_unlink(c);
+	a_tcp->user = NULL;
+	free(c);
+	R.st.active--;
+}
+
+static void
+feed_half(struct conn *c, struct half_stream *h, enum smtp_dir dir)
+{
+	/* We consume everything we are given, so the buffer holds just
+	 * the new bytes; nids_discard() keeps nothing back. */
+	int unread = h->count - h->offset;
+	const uint8_t *p = (const uint8_t *)h->data + (unread - h->count_new);
+
+	smtp_session_data(c->smtp, dir, p, (size_t)h->count_new, R.now);
+}
+
+static void
+tcp_callback(struct tcp_stream *a_tcp, void **param)
+{
+	struct conn *c = a_tcp->user;
+
+	(void)param;
+	switch (a_tcp->nids_state) {
+	case NIDS_JUST_EST:
+		if (port_in(R.cfg.portmap, a_tcp->addr.dest))
+			conn_open(a_tcp);
+		else	/* not a mail server's port: seen, not followed */
+			seen_insert(tuple_key(a_tcp->addr.saddr,
+			    a_tcp->addr.source, a_tcp->addr.daddr,
+			    a_tcp->addr.dest));
+		return;
+	case NIDS_DATA:
+		if (c == NULL)
+			return;
+		/* Bytes the server half received were sent by the client. */
+		if (a_tcp->server.count_new > 0)
+			feed_half(c, &a_tcp->server, SMTP_DIR_CLIENT);
+		if (a_tcp->client.count_new > 0)
+			feed_half(c, &a_tcp->client, SMTP_DIR_SERVER);
+		nids_discard(a_tcp, a_tcp->read);
+		c->last = R.now;
+		lru_unlink(c);
+		lru_push_newest(c);
+		return;
+	case NIDS_CLOSE:
+		if (c != NULL)
+			conn_close(c, SESSION_END_FIN);
+		return;
+	case NIDS_RESET:
+		if (c != NULL)
+			conn_close(c, SESSION_END_RST);
+		return;
+	case NIDS_TIMED_OUT:
+		if (c != NULL)
+			conn_close(c, SESSION_END_TIMEOUT);
+		return;
+	case NIDS_EXITING:
+		if (c != NULL)
+			conn_close(c, SESSION_END_EOF);
+		return;
+	default:
+		return;
+	}
+}
+
+/* Free connections idle longer than the timeout, oldest first. */
+static void
+idle_sweep(void)
+{
+	struct conn *c;
+	struct tcp_stream *a_tcp;
+
+	R.last_sweep = R.now;
+	while ((c = R.oldest) != NULL &&
+	    c->last + (double)R.cfg.idle_timeout < R.now) {
+		a_tcp = c->a_tcp;
+		R.st.idle_expired++;
+		conn_close(c, SESSION_END_TIMEOUT);
+		nids_free_tcp_stream(a_tcp);
+	}
+}
+
+/* --- packets ----------------------------------------------------------- */
+
+static uint16_t
+ipv4_header_sum(const uint8_t *h, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(h[i] << 8 | h[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static uint32_t
+sum16(const uint8_t *p, size_t len, uint32_t sum)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static bool
+tcp6_checksum_ok(const uint8_t *src, const uint8_t *dst, const uint8_t *tcp,
+    size_t len)
+{
+	uint8_t pseudo[8] = { 0 };
+	uint32_t sum;
+
+	pseudo[0] = (uint8_t)(len >> 24);
+	pseudo[1] = (uint8_t)(len >> 16);
+	pseudo[2] = (uint8_t)(len >> 8);
+	pseudo[3] = (uint8_t)len;
+	pseudo[7] = 6;
+	sum = sum16(src, 16, 0);
+	sum = sum16(dst, 16, sum);
+	sum = sum16(pseudo, 8, sum);
+	sum = sum16(tcp, len, sum);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+nids_feed(const uint8_t *ip, size_t len)
+{
+	R.hdr.caplen = (bpf_u_int32)len;
+	R.hdr.len = (bpf_u_int32)len;
+	nids_pcap_handler(NULL, &R.hdr, (u_char *)(uintptr_t)ip);
+}
+
+/* Count data on connections that libnids does not follow. */
+static void
+check_followed(uint32_t saddr, uint16_t sport, uint32_t daddr,
+    uint16_t dport)
+{
+	struct tuple4 t;
+	struct tcp_stream *a;
+
+	t.saddr = saddr;
+	t.source = sport;
+	t.daddr = daddr;
+	t.dest = dport;
+	a = nids_find_tcp_stream(&t);
+	if (a == NULL) {
+		t.saddr = daddr;
+		t.source = dport;
+		t.daddr = saddr;
+		t.dest = sport;
+		a = nids_find_tcp_stream(&t);
+	}
+	if ((a == NULL || a->user == NULL) &&
+	    seen_insert(tuple_key(saddr, sport, daddr, dport)))
+		R.st.no_handshake++;
+}
+
+/*
+ * A SYN on a 4-tuple libnids still tracks, with a new sequence number:
+ * the old connection ended unseen; the new one is a new session.
+ */
+static void
+check_reuse(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
+    uint32_t seq)
+{
+	struct tuple4 t;
+	struct tcp_stream *a;
+
+	t.saddr = saddr;
+	t.source = sport;
+	t.daddr = daddr;
+	t.dest = dport;
+	a = nids_find_tcp_stream(&t);
+	if (a == NULL || a->client.seq == seq + 1)
+		return;
+	R.st.reused++;
+	if (a->user != NULL)
+		conn_close(a->user, SESSION_END_REUSED);
+	nids_free_tcp_stream(a);
+}
+
+/* Look at the TCP header of a packet on its way to libnids. */
+static void
+tcp_inspect(uint32_t saddr, uint32_t daddr, const uint8_t *tcp, size_t len,
+    bool before)
+{
+	uint16_t sport, dport;
+	size_t off;
+	uint8_t flags;
+
+	if (len < 20)
+		return;
+	sport = (uint16_t)(tcp[0] << 8 | tcp[1]);
+	dport = (uint16_t)(tcp[2] << 8 | tcp[3]);
+	flags = tcp[13];
+	off = (size_t)(tcp[12] >> 4) * 4;
+	if (before) {
+		if ((flags & 0x12) == 0x02) /* SYN without ACK */
+			check_reuse(saddr, sport, daddr, dport,
+			    (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 |
+				(uint32_t)tcp[6] << 8 | tcp[7]);
+		return;
+	}
+	if (off >= 20 && len > off && (flags & 0x06) == 0)
+		check_followed(saddr, sport, daddr, dport);
+}
+
+static bool
+ports_wanted(const struct decap_packet *d)
+{
+	uint16_t sport, dport;
+
+	if (d->l4 == NULL)
+		return d->fragment; /* a later fragment: let libnids join */
+	if (d->l4_proto != 6 || d->l4_len < 4)
+		return false;
+	sport = (uint16_t)(d->l4[0] << 8 | d->l4[1]);
+	dport = (uint16_t)(d->l4[2] << 8 | d->l4[3]);
+	return port_in(R.cfg.portmap, sport) || port_in(R.cfg.portmap, dport);
+}
+
+static void
+packet_v4(const struct decap_packet *d)
+{
+	const uint8_t *ip = d->l3;
+	size_t hl = (size_t)(ip[0] & 0x0f) * 4;
+	uint32_t saddr, daddr;
+
+	memcpy(&saddr, ip + 12, 4);
+	memcpy(&daddr, ip + 16, 4);
+	if (v6map_is_standin(saddr) || v6map_is_standin(daddr)) {
+		R.st.class_e++;
+		return;
+	}
+	if (hl > d->l3_len)
+		return;
+	if (!R.cfg.verify_checksums && ipv4_header_sum(ip, hl) != 0) {
+		/* libnids always checks the IP header sum; when checks are
+		 * off we pass the packet on with the sum mended. */
+		if (d->l3_len > sizeof(R.scratch))
+			return;
+		memcpy(R.scratch, ip, d->l3_len);
+		R.scratch[10] = R.scratch[11] = 0;
+		put16(R.scratch + 10, ipv4_header_sum(R.scratch, hl));
+		ip = R.scratch;
+		R.st.ip_checksum_fixed++;
+	}
+	if (d->l4 != NULL)
+		tcp_inspect(saddr, daddr, d->l4, d->l4_len, true);
+	nids_feed(ip, d->l3_len);
+	if (d->l4 != NULL)
+		tcp_inspect(saddr, daddr, d->l4, d->l4_len, false);
+}
+
+static void
+packet_v6(const struct decap_packet *d)
+{
+	const uint8_t *src = d->l3 + 8, *dst = d->l3 + 24;
+	const uint8_t *payload;
+	size_t plen, total;
+	uint32_t saddr, daddr;
+	uint8_t *h = R.scratch;
+	uint16_t frag = 0x4000; /* DF */
+
+	R.st.ipv6_packets++;
+	if (d->fragment) {
+		if (d->frag_data_off == 0 || d->frag_data_off > d->l3_len)
+			return;
+		payload = d->l3 + d->frag_data_off;
+		plen = d->l3_len - d->frag_data_off;
+		frag = (uint16_t)(d->frag_offset & 0x1fff) |
+		    (d->frag_more ? 0x2000 : 0);
+	} else {
+		payload = d->l4;
+		plen = d->l4_len;
+	}
+	if (payload == NULL || (d->l4 != NULL && d->l4_proto != 6))
+		return;
+	total = 20 + plen;
+	if (total > 65535)
+		return;
+	if (R.cfg.verify_checksums && !d->fragment &&
+	    !tcp6_checksum_ok(src, dst, payload, plen)) {
+		R.st.bad_checksum++;
+		return;
+	}
+	saddr = v6map_get(R.v6, src);
+	daddr = v6map_get(R.v6, dst);
+	if (saddr == 0 || daddr == 0) {
+		R.st.v6_table_full++;
+		return;
+	}
+	h[0] = 0x45;
+	h[1] = (uint8_t)((d->l3[0] & 0x0f) << 4 | d->l3[1] >> 4);
+	put16(h + 2, (uint16_t)total);
+	put16(h + 4, (uint16_t)(d->frag_id ^ (d->frag_id >> 16)));
+	put16(h + 6, frag);
+	h[8] = d->l3[7]; /* hop limit */
+	h[9] = 6;
+	h[10] = h[11] = 0;
+	memcpy(h + 12, &saddr, 4);
+	memcpy(h + 16, &daddr, 4);
+	put16(h + 10, ipv4_header_sum(h, 20));
+	memcpy(h + 20, payload, plen);
+	if (d->l4 != NULL)
+		tcp_inspect(saddr, daddr, h + 20, plen, true);
+	nids_feed(h, total);
+	if (d->l4 != NULL)
+		tcp_inspect(saddr, daddr, h + 20, plen, false);
+}
+
+void
+reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
+    uint32_t wirelen)
+{
+	struct decap_packet d;
+
+	(void)wirelen;
+	R.st.packets++;
+	R.st.bytes += caplen;
+	if (ts > R.now)
+		R.now = ts;
+	R.hdr.ts.tv_sec = (time_t)ts;
+	R.hdr.ts.tv_usec = (suseconds_t)((ts - (double)(time_t)ts) * 1e6);
+	if (R.now - R.last_sweep >= 1.0)
+		idle_sweep();
+
+	switch (decap_packet(linktype, pkt, caplen, &d)) {
+	case DECAP_OK:
+		break;
+	case DECAP_NOT_IP:
+		R.st.not_ip++;
+		return;
+	case DECAP_TRUNCATED:
+		R.st.truncated++;
+		return;
+	default:
+		R.st.bad_header++;
+		return;
+	}
+	if (!ports_wanted(&d)) {
+		R.st.other_ports++;
+		return;
+	}
+	R.st.tcp_packets++;
+	if (d.ip_version == 4)
+		packet_v4(&d);
+	else
+		packet_v6(&d);
+}
+
+int
+reasm_init(const struct reasm_config *cfg, char *err, size_t errlen)
+{
+	static struct nids_chksum_ctl ctl[2];
+	unsigned long streams;
+
+	R.cfg = *cfg;
+	if (R.cfg.max_sessions == 0)
+		R.cfg.max_sessions = REASM_DEFAULT_MAX_SESSIONS;
+	if (R.cfg.idle_timeout == 0)
+		R.cfg.idle_timeout = REASM_DEFAULT_IDLE_TIMEOUT;
+	R.v6 = v6map_new(V6MAP_DEFAULT_MAX);
+	R.dead = pcap_open_dead(DLT_RAW, 65535);
+	if (R.dead == NULL) {
+		snprintf(err, errlen, "cannot set up libpcap for libnids");
+		return -1;
+	}
+	/* libnids keeps at most 3/4 of n_tcp_streams connections. */
+	streams = R.cfg.max_sessions / 3 * 4 + 4;
+	nids_params.pcap_desc = R.dead;
+	nids_params.filename = NULL;
+	nids_params.device = NULL;
+	nids_params.pcap_filter = NULL;
+	nids_params.n_tcp_streams = (int)streams;
+	nids_params.n_hosts = 1024;
+	nids_params.scan_num_hosts = 0; /* no scan detection */
+	nids_params.syslog = nids_warning_hook;
+	nids_params.no_mem = nids_out_of_memory;
+	nids_params.one_loop_less = 0;
+	nids_params.multiproc = 0;
+	/* Close half-closed streams 10 s after both FINs. */
+	nids_params.tcp_workarounds = 1;
+	/* Its own port-reuse rule frees streams without telling us: off;
+	 * check_reuse() does that job. */
+	nids_params.tcp_flow_timeout = 0;
+	R.hdr.ts.tv_sec = 0;
+	nids_last_pcap_header = &R.hdr;
+	if (!nids_init()) {
+		snprintf(err, errlen, "libnids failed to start: %s",
+		    nids_errbuf);
+		return -1;
+	}
+	nids_last_pcap_header = &R.hdr;
+	/* Stand-ins carry IPv6 checksums: never checked by libnids. */
+	ctl[0].netaddr = htonl(0xf0000000u);
+	ctl[0].mask = htonl(0xf0000000u);
+	ctl[0].action = NIDS_DONT_CHKSUM;
+	ctl[1].netaddr = 0;
+	ctl[1].mask = 0;
+	ctl[1].action = cfg->verify_checksums ? NIDS_DO_CHKSUM
+					      : NIDS_DONT_CHKSUM;
+	nids_register_chksum_ctl(ctl, 2);
+	nids_register_tcp(tcp_callback);
+	R.initialised = 1;
+	return 0;
+}
+
+void
+reasm_finish(void)
+{
+	if (!R.initialised)
+		return;
+	R.initialised = 0;
+	nids_exit();
+	pcap_close(R.dead);
+	R.dead = NULL;
+	v6map_free(R.v6);
+	R.v6 = NULL;
+}
+
+const struct reasm_stats *
+reasm_stats(void)
+{
+	return &R.st;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * TCP reassembly: our decapsulated packets go into libnids (opened on a
+ * DLT_RAW pcap_open_dead handle), its reassembled streams into the SMTP
+ * dissector. The only file that includes nids.h.
+ */
+#ifndef SMTPSCOPE_REASM_H
+#define SMTPSCOPE_REASM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+#define REASM_DEFAULT_MAX_SESSIONS 65536
+#define REASM_DEFAULT_IDLE_TIMEOUT 600 /* seconds without data */
+
+struct reasm_config {
+	const uint8_t *portmap; /* 65536 bits: the mail ports */
+	const uint8_t *tlsmap;  /* 65536 bits: implicit-TLS ports (465) */
+	bool verify_checksums;
+	unsigned long max_sessions;
+	unsigned long idle_timeout;
+	const struct event_bus *bus;
+};
+
+enum {
+	REASM_NIDS_WARN_MAX = 16,
+};
+
+struct reasm_stats {
+	uint64_t packets;         /* packets handed to reasm */
+	uint64_t bytes;           /* their captured bytes */
+	uint64_t tcp_packets;     /* TCP on a mail port, fed to libnids */
+	uint64_t ipv6_packets;
+	uint64_t not_ip;          /* frames that were no IP */
+	uint64_t truncated;       /* cut inside a link or IP header */
+	uint64_t bad_header;
+	uint64_t other_ports;     /* TCP/other traffic we do not follow */
+	uint64_t ip_checksum_fixed; /* bad IPv4 header sums passed on */
+	uint64_t bad_checksum;    /* dropped by --verify-checksums (IPv6) */
+	uint64_t class_e;         /* real 240/4 addresses: not followed */
+	uint64_t v6_table_full;
+	uint64_t no_handshake;    /* connections with data, no handshake */
+	uint64_t sessions;        /* handshakes seen on a mail port */
+	uint64_t reused;          /* 4-tuples taken over by a new SYN */
+	uint64_t idle_expired;
+	uint64_t nids_warnings;   /* all libnids warnings */
+	uint64_t nids_warning[REASM_NIDS_WARN_MAX];
+	unsigned long active;     /* sessions open now */
+	unsigned long active_max;
+};
+
+/* Returns 0, or -1 with a sentence in err. */
+int reasm_init(const struct reasm_config *cfg, char *err, size_t errlen);
+/* One captured frame of the given link type. */
+void reasm_packet(int linktype, double ts, const uint8_t *pkt,
+    size_t caplen, uint32_t wirelen);
+/* End: every open session is closed as "eof". */
+void reasm_finish(void);
+const struct reasm_stats *reasm_stats(void);
+const char *reasm_nids_warning_name(int i);
+
+#endif

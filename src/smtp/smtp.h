@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The SMTP dissector: a pure state machine. Bytes of each direction and
+ * their timestamps go in, events (event.h) come out. It includes no
+ * pcap, libnids or curses header and can be fed by a test or a fuzzer.
+ */
+#ifndef SMTPSCOPE_SMTP_H
+#define SMTPSCOPE_SMTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../event.h"
+
+/* Named limits; each is counted (an anomaly) when hit. */
+#define SMTP_LINE_MAX 4096       /* bytes kept of one line, each direction */
+#define SMTP_RCPT_MAX 1000       /* recipients kept per transaction */
+#define SMTP_PIPELINE_MAX 256    /* commands waiting for their reply */
+#define SMTP_HOLD_MAX 65536      /* client bytes held while DATA waits */
+#define SMTP_ADDR_MAX 512        /* bytes kept of an address */
+#define SMTP_REPLY_TEXT_MAX 512  /* bytes kept of a reply's first line */
+
+enum smtp_dir {
+	SMTP_DIR_CLIENT = 0, /* bytes the client sent */
+	SMTP_DIR_SERVER = 1, /* bytes the server sent */
+};
+
+struct smtp_session;
+
+struct smtp_session_params {
+	uint64_t id;
+	struct endpoint client, server;
+	double ts;         /* when the handshake completed */
+	int implicit_tls;  /* port 465: TLS from the first byte */
+};
+
+struct smtp_session *smtp_session_open(const struct event_bus *bus,
+    const struct smtp_session_params *p);
+void smtp_session_data(struct smtp_session *s, enum smtp_dir dir,
+    const uint8_t *data, size_t len, double ts);
+/* Ends the session: finishes its transactions, emits, frees. */
+void smtp_session_close(struct smtp_session *s, enum session_end end,
+    double ts);
+const struct smtp_session_info *smtp_session_info(
+    const struct smtp_session *s);
+
+/* Command table lookup (smtp/command.c). */
+enum smtp_verb smtp_verb_lookup(const uint8_t *word, size_t len);
+
+/*
+ * Parse the path of "MAIL FROM:<path> params" or "RCPT TO:<path>"
+ * starting after the verb. Writes the address (brackets and source route
+ * removed) into out (NUL-terminated, cut to size). Returns 0 on success,
+ * -1 when the keyword ("FROM:"/"TO:") is missing.
+ */
+int smtp_parse_path(const uint8_t *arg, size_t len, const char *keyword,
+    char *out, size_t size);
+
+/*
+ * Parse a reply line. Returns 1 and sets code and *more (a '-' line) on a
+ * well-formed line, 0 otherwise.
+ */
+int smtp_reply_line_parse(const uint8_t *line, size_t len, int *code,
+    int *more);
+
+#endif

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+out_of_memory(size_t n)
+{
+	fprintf(stderr, "smtpscope: out of memory (asked for %zu bytes)\n", n);
+	abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		out_of_memory(n);
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		out_of_memory(n * size);
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (q == NULL)
+		out_of_memory(n);
+	return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xmemdup0(s, strlen(s));
+}
+
+char *
+xmemdup0(const void *p, size_t n)
+{
+	char *s = xmalloc(n + 1);
+
+	if (n > 0)
+		memcpy(s, p, n);
+	s[n] = '\0';
+	return s;
+}
+
+void
+dbuf_init(struct dbuf *b, size_t max)
+{
+	b->p = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+	b->truncated = false;
+}
+
+void
+dbuf_free(struct dbuf *b)
+{
+	free(b->p);
+	dbuf_init(b, b->max);
+}
+
+void
+dbuf_reset(struct dbuf *b)
+{
+	b->len = 0;
+	b->truncated = false;
+}
+
+static bool
+dbuf_reserve(struct dbuf *b, size_t n)
+{
+	size_t need, ncap;
+
+	/* One byte more than the content for dbuf_str()'s NUL. */
+	need = b->len + n + 1;
+	if (need <= b->cap)
+		return true;
+	ncap = b->cap ? b->cap : 64;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > b->max + 1)
+		ncap = b->max + 1;
+	b->p = xrealloc(b->p, ncap);
+	b->cap = ncap;
+	return true;
+}
+
+bool
+dbuf_add(struct dbuf *b, const void *data, size_t n)
+{
+	size_t room;
+
+	if (n == 0)
+		return true;
+	room = b->max - b->len;
+	if (n > room) {
+		b->truncated = true;
+		n = room;
+		if (n == 0)
+			return false;
+	}
+	dbuf_reserve(b, n);
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+	return !b->truncated;
+}
+
+bool
+dbuf_addc(struct dbuf *b, char c)
+{
+	return dbuf_add(b, &c, 1);
+}
+
+bool
+dbuf_adds(struct dbuf *b, const char *s)
+{
+	return dbuf_add(b, s, strlen(s));
+}
+
+bool
+dbuf_printf(struct dbuf *b, const char *fmt, ...)
+{
+	char small[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return false;
+	if ((size_t)n < sizeof(small))
+		return dbuf_add(b, small, (size_t)n);
+	{
+		char *big = xmalloc((size_t)n + 1);
+		bool ok;
+
+		va_start(ap, fmt);
+		vsnprintf(big, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		ok = dbuf_add(b, big, (size_t)n);
+		free(big);
+		return ok;
+	}
+}
+
+const char *
+dbuf_str(struct dbuf *b)
+{
+	if (b->p == NULL) {
+		b->p = xmalloc(1);
+		b->cap = 1;
+	}
+	b->p[b->len] = '\0';
+	return b->p;
+}
+
+bool
+ascii_prefix_ci(const uint8_t *s, size_t n, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; prefix[i] != '\0'; i++) {
+		if (i >= n ||
+		    ascii_toupper(s[i]) != ascii_toupper((unsigned char)prefix[i]))
+			return false;
+	}
+	return true;
+}
+
+size_t
+utf8_seq_len(const uint8_t *s, size_t n)
+{
+	uint8_t c = s[0];
+	size_t len, i;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* The code point of a valid sequence of length len. */
+static uint32_t
+utf8_decode(const uint8_t *s, size_t len)
+{
+	uint32_t cp;
+	size_t i;
+
+	if (len == 1)
+		return s[0];
+	cp = s[0] & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+	for (i = 1; i < len; i++)
+		cp = (cp << 6) | (s[i] & 0x3f);
+	return cp;
+}
+
+void
+json_append_str(struct dbuf *b, const uint8_t *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, run, len;
+	uint32_t cp;
+	char esc[8];
+
+	dbuf_addc(b, '"');
+	while (i < n) {
+		/* Copy runs of plain ASCII at once: the common case. */
+		run = i;
+		while (run < n && s[run] >= 0x20 && s[run] < 0x7f &&
+		    s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run > i) {
+			dbuf_add(b, s + i, run - i);
+			i = run;
+			continue;
+		}
+		len = utf8_seq_len(s + i, n - i);
+		if (len == 0) {
+			esc[0] = '\\';
+			esc[1] = '\\';
+			esc[2] = 'x';
+			esc[3] = hex[s[i] >> 4];
+			esc[4] = hex[s[i] & 0xf];
+			dbuf_add(b, esc, 5);
+			i++;
+			continue;
+		}
+		cp = utf8_decode(s + i, len);
+		if (cp == '"' || cp == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)cp;
+			dbuf_add(b, esc, 2);
+		} else if (cp == '\n') {
+			dbuf_add(b, "\\n", 2);
+		} else if (cp == '\r') {
+			dbuf_add(b, "\\r", 2);
+		} else if (cp == '\t') {
+			dbuf_add(b, "\\t", 2);
+		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
+		    cp == 0x2028 || cp == 0x2029) {
+			esc[0] = '\\';
+			esc[1] = 'u';
+			esc[2] = hex[(cp >> 12) & 0xf];
+			esc[3] = hex[(cp >> 8) & 0xf];
+			esc[4] = hex[(cp >> 4) & 0xf];
+			esc[5] = hex[cp & 0xf];
+			dbuf_add(b, esc, 6);
+		} else
+			dbuf_add(b, s + i, len);
+		i += len;
+	}
+	dbuf_addc(b, '"');
+}
+
+void
+json_append_cstr(struct dbuf *b, const char *s)
+{
+	json_append_str(b, (const uint8_t *)s, strlen(s));
+}
+
+void
+text_append_escaped(struct dbuf *b, const uint8_t *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, len;
+	uint32_t cp;
+	char esc[4];
+
+	while (i < n) {
+		len = utf8_seq_len(s + i, n - i);
+		cp = len ? utf8_decode(s + i, len) : 0;
+		if (len == 0 || cp < 0x20 || cp == 0x7f ||
+		    (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 ||
+		    cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069)) {
+			/* Controls, C1, bidi overrides: never raw. */
+			esc[0] = '\\';
+			esc[1] = 'x';
+			esc[2] = hex[s[i] >> 4];
+			esc[3] = hex[s[i] & 0xf];
+			dbuf_add(b, esc, 4);
+			i++;
+			continue;
+		}
+		if (cp == '\\')
+			dbuf_add(b, "\\\\", 2);
+		else
+			dbuf_add(b, s + i, len);
+		i += len;
+	}
+}
+
+bool
+parse_ulong(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (s == NULL || !ascii_isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Small helpers used everywhere: checked allocation, capped growing
+ * buffers, ASCII-only character classes and escaping of untrusted text.
+ */
+#ifndef SMTPSCOPE_UTIL_H
+#define SMTPSCOPE_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xmemdup0(const void *p, size_t n);
+
+/*
+ * A growing byte buffer with a hard cap: appends beyond `max` are cut
+ * and remembered in `truncated`, never an unbounded allocation.
+ */
+struct dbuf {
+	char *p;
+	size_t len;
+	size_t cap;
+	size_t max;
+	bool truncated;
+};
+
+void dbuf_init(struct dbuf *b, size_t max);
+void dbuf_free(struct dbuf *b);
+void dbuf_reset(struct dbuf *b);
+bool dbuf_add(struct dbuf *b, const void *data, size_t n);
+bool dbuf_addc(struct dbuf *b, char c);
+bool dbuf_adds(struct dbuf *b, const char *s);
+bool dbuf_printf(struct dbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* A NUL-terminated view of the contents (the NUL is not counted). */
+const char *dbuf_str(struct dbuf *b);
+
+static inline bool
+ascii_isdigit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool
+ascii_isalpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline bool
+ascii_isspace(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static inline unsigned char
+ascii_toupper(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') ? (unsigned char)(c - 'a' + 'A') : c;
+}
+
+bool ascii_prefix_ci(const uint8_t *s, size_t n, const char *prefix);
+
+/*
+ * Length of the valid UTF-8 sequence starting at s (1-4), or 0 when the
+ * bytes there are not valid UTF-8 (overlong, surrogate, truncated...).
+ */
+size_t utf8_seq_len(const uint8_t *s, size_t n);
+
+/*
+ * Append s as a JSON string literal with quotes. Control characters,
+ * C1 controls, U+2028/2029 become \u escapes; bytes that are not valid
+ * UTF-8 become the six characters \\xNN so the output stays valid
+ * UTF-8 and no wire byte reaches a terminal raw.
+ */
+void json_append_str(struct dbuf *b, const uint8_t *s, size_t n);
+void json_append_cstr(struct dbuf *b, const char *s);
+
+/*
+ * Append s escaped for a terminal or a text report: printable ASCII and
+ * valid non-control UTF-8 as is, everything else as \xNN (\\ for a
+ * backslash).
+ */
+void text_append_escaped(struct dbuf *b, const uint8_t *s, size_t n);
+
+/* Parse a decimal number in [min, max]; false on junk or overflow. */
+bool parse_ulong(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out);
+
+#endif

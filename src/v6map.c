@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "v6map.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct v6entry {
+	uint8_t addr[16];
+	uint32_t refs;
+	uint32_t next; /* index + 1 of the next in the bucket, 0 ends */
+	uint8_t used;
+};
+
+struct v6map {
+	struct v6entry *e;
+	uint32_t *bucket; /* index + 1 of the first entry, 0 empty */
+	uint32_t nbucket; /* power of two */
+	uint32_t max, n, hand;
+	uint64_t full;
+};
+
+/* 240.0.0.1 ... 255.254.x.x excluded: index i maps to 0xF0000001 + i. */
+#define STANDIN_BASE 0xf0000001u
+#define STANDIN_LIMIT 0x0effffffu /* keeps clear of 255.0.0.0/8 */
+
+static uint32_t
+v6hash(const uint8_t a[16])
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		h ^= a[i];
+		h *= 0x100000001b3ull;
+	}
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+struct v6map *
+v6map_new(uint32_t max)
+{
+	struct v6map *m = xcalloc(1, sizeof(*m));
+
+	if (max == 0 || max > STANDIN_LIMIT)
+		max = V6MAP_DEFAULT_MAX;
+	m->max = max;
+	m->nbucket = 1;
+	while (m->nbucket < max)
+		m->nbucket <<= 1;
+	m->e = xcalloc(max, sizeof(*m->e));
+	m->bucket = xcalloc(m->nbucket, sizeof(*m->bucket));
+	return m;
+}
+
+void
+v6map_free(struct v6map *m)
+{
+	if (m == NULL)
+		return;
+	free(m->e);
+	free(m->bucket);
+	free(m);
+}
+
+static void
+unlink_entry(struct v6map *m, uint32_t idx)
+{
+	uint32_t *pp = &m->bucket[v6hash(m->e[idx].addr) & (m->nbucket - 1)];
+
+	while (*pp != 0) {
+		if (*pp == idx + 1) {
+			*pp = m->e[idx].next;
+			break;
+		}
+		pp = &m->e[*pp - 1].next;
+	}
+	m->e[idx].used = 0;
+}
+
+uint32_t
+v6map_get(struct v6map *m, const uint8_t addr[16])
+{
+	uint32_t b = v6hash(addr) & (m->nbucket - 1), i, idx, tries;
+
+	for (i = m->bucket[b]; i != 0; i = m->e[i - 1].next)
+		if (memcmp(m->e[i - 1].addr, addr, 16) == 0)
+			return htonl(STANDIN_BASE + i - 1);
+	if (m->n < m->max) {
+		idx = m->n++;
+	} else {
+		/* Recycle a mapping no connection holds (clock hand). */
+		for (tries = 0; tries < m->max; tries++) {
+			idx = m->hand;
+			m->hand = (m->hand + 1) % m->max;
+			if (m->e[idx].refs == 0)
+				break;
+		}
+		if (tries == m->max) {
+			m->full++;
+			return 0;
+		}
+		unlink_entry(m, idx);
+	}
+	memcpy(m->e[idx].addr, addr, 16);
+	m->e[idx].refs = 0;
+	m->e[idx].used = 1;
+	m->e[idx].next = m->bucket[b];
+	m->bucket[b] = idx + 1;
+	return htonl(STANDIN_BASE + idx);
+}
+
+static bool
+standin_index(const struct v6map *m, uint32_t standin, uint32_t *idx)
+{
+	uint32_t h = ntohl(standin);
+
+	if (h < STANDIN_BASE || h - STANDIN_BASE >= m->n)
+		return false;
+	*idx = h - STANDIN_BASE;
+	return m->e[*idx].used != 0;
+}
+
+bool
+v6map_lookup(const struct v6map *m, uint32_t standin, uint8_t out[16])
+{
+	uint32_t idx;
+
+	if (!standin_index(m, standin, &idx))
+		return false;
+	memcpy(out, m->e[idx].addr, 16);
+	return true;
+}
+
+void
+v6map_ref(struct v6map *m, uint32_t standin)
+{
+	uint32_t idx;
+
+	if (standin_index(m, standin, &idx))
+		m->e[idx].refs++;
+}
+
+void
+v6map_unref(struct v6map *m, uint32_t standin)
+{
+	uint32_t idx;
+
+	if (standin_index(m, standin, &idx) && m->e[idx].refs > 0)
+		m->e[idx].refs--;
+}
+
+uint64_t
+v6map_full_count(const struct v6map *m)
+{
+	return m->full;
+}
