@@ -67,7 +67,6 @@
 
 #define IPV6_HDR_LEN 40
 #define IPV6_FRAG_LEN 8
-#define IPV6_FRAG_OFFMASK 0xfff8
 #define IPV6_FRAG_MORE 0x0001
 
 #define IPPROTO_V6_HOPOPTS 0

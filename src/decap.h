@@ -31,9 +31,10 @@ enum decap_status {
 };
 
 /*
- * The result of decap_packet().  It is zeroed first; on DECAP_OK every
- * field is set, otherwise only vlan_depth/vlan_id/mpls_depth/pppoe tell
- * how far the link layer was decoded.
+ * The result of decap_packet().  It is zeroed first and fully set on
+ * DECAP_OK.  On any other status vlan_depth/vlan_id/mpls_depth/pppoe
+ * tell how far the link layer was decoded; the other fields may be
+ * partly filled in and mean nothing.
  */
 struct decap_packet {
 	int ip_version;		/* 4 or 6 */

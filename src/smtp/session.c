@@ -207,7 +207,6 @@ tx_close_current(struct smtp_session *s, const char *why, double ts)
 	s->cur->pub.ended_by = why;
 	s->cur->pub.ts_end = ts;
 	s->cur = NULL;
-	tx_flush(s);
 }
 
 static struct tx *
@@ -305,10 +304,13 @@ hold_release(struct smtp_session *s, double ts)
 	dbuf_free(&held);
 }
 
-static void
+/* State changes a reply makes. Returns 1 when client bytes held while
+ * DATA waited must now be replayed (after the reply's event). */
+static int
 reply_apply(struct smtp_session *s, struct pending *p, int code, double ts)
 {
 	struct tx *t = p->tx;
+	int release = 0;
 
 	switch (p->verb) {
 	case SMTP_VERB_MAIL:
@@ -327,7 +329,7 @@ reply_apply(struct smtp_session *s, struct pending *p, int code, double ts)
 		if (code == 354) {
 			if (s->mode == CLIENT_HOLD) {
 				client_mode_set(s, CLIENT_BODY);
-				hold_release(s, ts);
+				release = 1;
 			}
 		} else {
 			/* Refused: the transaction is over; held bytes are
@@ -336,7 +338,7 @@ reply_apply(struct smtp_session *s, struct pending *p, int code, double ts)
 				tx_close_current(s, "data_refused", ts);
 			if (s->mode == CLIENT_HOLD) {
 				client_mode_set(s, CLIENT_COMMAND);
-				hold_release(s, ts);
+				release = 1;
 			}
 		}
 		break;
@@ -372,6 +374,7 @@ reply_apply(struct smtp_session *s, struct pending *p, int code, double ts)
 			tx_close_current(s, "421", ts);
 		}
 	}
+	return release;
 }
 
 static void
@@ -379,7 +382,7 @@ reply_complete(struct smtp_session *s, double ts)
 {
 	struct smtp_event ev;
 	struct pending p;
-	int code = s->rcode;
+	int code = s->rcode, release;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SMTP_EV_REPLY;
@@ -408,15 +411,18 @@ reply_complete(struct smtp_session *s, double ts)
 		}
 		ev.u.reply.verb = SMTP_VERB_UNKNOWN;
 		emit(s, &ev);
+		tx_flush(s);
 		return;
 	}
 	ev.u.reply.verb = p.verb;
 	ev.u.reply.latency = ts - p.ts;
 	if (p.tx != NULL)
 		p.tx->pending--;
-	reply_apply(s, &p, code, ts);
+	release = reply_apply(s, &p, code, ts);
 	emit(s, &ev);
 	tx_flush(s);
+	if (release)
+		hold_release(s, ts);
 }
 
 static void
@@ -561,6 +567,7 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len,
 			t->pub.data_complete = 1;
 			tx_close_current(s, "bdat_last", ts);
 		}
+		tx_flush(s);
 		return;
 	}
 	case SMTP_VERB_RSET:
@@ -576,6 +583,7 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len,
 		break;
 	}
 	pending_push(s, verb, t, idx, ts);
+	tx_flush(s);
 }
 
 static void
@@ -588,6 +596,7 @@ end_of_data(struct smtp_session *s, double ts)
 	pending_push(s, SMTP_VERB_END_OF_DATA, t, SIZE_MAX, ts);
 	tx_close_current(s, "end_of_data", ts);
 	client_mode_set(s, CLIENT_COMMAND);
+	tx_flush(s);
 }
 
 /*
@@ -743,6 +752,7 @@ client_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
 				if (s->bdat_last && s->cur != NULL) {
 					s->cur->pub.data_complete = 1;
 					tx_close_current(s, "bdat_last", ts);
+					tx_flush(s);
 				}
 			}
 			break;
