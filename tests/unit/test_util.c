@@ -62,7 +62,7 @@ main(void)
 	expect_json("\xed\xa0\x80", 3, "\"\\\\xed\\\\xa0\\\\x80\""); /* surrogate */
 	expect_json("\xe2\x82", 2, "\"\\\\xe2\\\\x82\"");     /* truncated */
 	expect_json("\xf0\x9f\x93\xa7", 4, "\"\xf0\x9f\x93\xa7\"");
-	expect_text("ok \x1b]0;pwned\x07", 12, "ok \\x1b]0;pwned\\x07");
+	expect_text("ok \x1b]0;pwned\x07", 13, "ok \\x1b]0;pwned\\x07");
 	expect_text("back\\slash", 10, "back\\\\slash");
 	expect_text("\xe2\x80\xae" "evil", 7, "\\xe2\\x80\\xaeevil"); /* RLO */
 	expect_text("\xff", 1, "\\xff");
