@@ -90,7 +90,7 @@ parse_ports(const char *list, uint16_t *ports, size_t *n)
 
 	if (strlen(list) >= sizeof(buf))
 		return -1;
-	strcpy(buf, list);
+	memcpy(buf, list, strlen(list) + 1);
 	*n = 0;
 	for (p = buf; *p != '\0'; p = end) {
 		end = strchr(p, ',');

@@ -1,0 +1,13 @@
+#!/bin/sh
+# A small lint in the manner of curl's checksrc: functions that have no
+# place in code that reads untrusted bytes.
+# SPDX-License-Identifier: GPL-2.0-or-later
+cd "$(dirname "$0")/.." || exit 2
+bad=$(grep -n -E '\<(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|atof|strncpy)[[:space:]]*\(' \
+	src/*.c src/*/*.c src/*.h src/*/*.h 2>/dev/null)
+if [ -n "$bad" ]; then
+	echo "lint: banned functions (use snprintf, memcpy with a checked length, parse_ulong):"
+	echo "$bad"
+	exit 1
+fi
+echo "lint: ok"
