@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -159,8 +160,14 @@ tick(void *arg)
 {
 	struct run *r = arg;
 
+	struct timeval tv;
+
+	if (!r->live)
+		return;
+	gettimeofday(&tv, NULL);
+	reasm_clock((double)tv.tv_sec + (double)tv.tv_usec / 1e6);
 	/* Live: a reader of the log sees each batch as it comes. */
-	if (r->have_log && r->live)
+	if (r->have_log)
 		jsonlog_flush(&r->log);
 }
 
@@ -306,6 +313,7 @@ main(int argc, char **argv)
 	the_capture = capture_open(&cc, err, sizeof(err), &status);
 	if (the_capture == NULL)
 		fail(status, "%s", err);
+	status = EXIT_OK;
 	if (user != NULL)
 		drop_privileges(user);
 

@@ -584,6 +584,16 @@ reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
 		packet_v6(&d);
 }
 
+void
+reasm_clock(double now)
+{
+	if (!R.initialised || now <= R.now)
+		return;
+	R.now = now;
+	if (R.now - R.last_sweep >= 1.0)
+		idle_sweep();
+}
+
 int
 reasm_init(const struct reasm_config *cfg, char *err, size_t errlen)
 {

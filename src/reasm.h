@@ -57,6 +57,9 @@ int reasm_init(const struct reasm_config *cfg, char *err, size_t errlen);
 /* One captured frame of the given link type. */
 void reasm_packet(int linktype, double ts, const uint8_t *pkt,
     size_t caplen, uint32_t wirelen);
+/* Live runs: the wall clock moves on even when no packet comes, so that
+ * idle sessions are still timed out. */
+void reasm_clock(double now);
 /* End: every open session is closed as "eof". */
 void reasm_finish(void);
 const struct reasm_stats *reasm_stats(void);
