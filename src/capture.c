@@ -90,15 +90,15 @@ set_filter(pcap_t *p, const struct capture_config *cfg, const char *name,
 {
 	struct bpf_program prog;
 	bool eth = pcap_datalink(p) == DLT_EN10MB;
-	char *text = capture_filter_text(cfg->ports, cfg->nports,
-	    cfg->user_filter, eth);
+	char *text =
+	    capture_filter_text(cfg->ports, cfg->nports, cfg->user_filter, eth);
 	int rc;
 
 	rc = pcap_compile(p, &prog, text, 1, PCAP_NETMASK_UNKNOWN);
 	if (rc != 0 && eth) {
 		free(text);
-		text = capture_filter_text(cfg->ports, cfg->nports,
-		    cfg->user_filter, false);
+		text = capture_filter_text(
+		    cfg->ports, cfg->nports, cfg->user_filter, false);
 		rc = pcap_compile(p, &prog, text, 1, PCAP_NETMASK_UNKNOWN);
 	}
 	free(text);
@@ -109,8 +109,10 @@ set_filter(pcap_t *p, const struct capture_config *cfg, const char *name,
 			    "%s: %s",
 			    cfg->user_filter, name, pcap_geterr(p));
 		else
-			snprintf(err, errlen, "cannot set the port filter on "
-			    "%s: %s", name, pcap_geterr(p));
+			snprintf(err, errlen,
+			    "cannot set the port filter on "
+			    "%s: %s",
+			    name, pcap_geterr(p));
 		return -1;
 	}
 	rc = pcap_setfilter(p, &prog);
@@ -179,8 +181,8 @@ open_file(struct capture *c, struct source *s, const char *name,
 			return -1;
 		}
 		if (S_ISREG(sb.st_mode) && sb.st_size == 0) {
-			snprintf(err, errlen,
-			    "%s is empty: not a capture file", name);
+			snprintf(err, errlen, "%s is empty: not a capture file",
+			    name);
 			return -1;
 		}
 		if (access(name, R_OK) != 0) {
@@ -190,8 +192,8 @@ open_file(struct capture *c, struct source *s, const char *name,
 		}
 		s->size = S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
 	}
-	s->p = pcap_open_offline_with_tstamp_precision(name,
-	    PCAP_TSTAMP_PRECISION_MICRO, perr);
+	s->p = pcap_open_offline_with_tstamp_precision(
+	    name, PCAP_TSTAMP_PRECISION_MICRO, perr);
 	if (s->p == NULL) {
 		if (strstr(perr, "unknown file format") != NULL ||
 		    strstr(perr, "bad dump file format") != NULL)
@@ -221,8 +223,8 @@ open_live(struct source *s, const struct capture_config *cfg, char *err,
 	s->name = cfg->iface;
 	s->p = pcap_create(cfg->iface, perr);
 	if (s->p == NULL) {
-		snprintf(err, errlen, "cannot capture on %s: %s", cfg->iface,
-		    perr);
+		snprintf(
+		    err, errlen, "cannot capture on %s: %s", cfg->iface, perr);
 		return -1;
 	}
 	pcap_set_snaplen(s->p, CAPTURE_SNAPLEN);
@@ -245,8 +247,8 @@ open_live(struct source *s, const struct capture_config *cfg, char *err,
 			    cfg->iface);
 			break;
 		case PCAP_ERROR_IFACE_NOT_UP:
-			snprintf(err, errlen, "interface %s is down",
-			    cfg->iface);
+			snprintf(
+			    err, errlen, "interface %s is down", cfg->iface);
 			break;
 		default:
 			snprintf(err, errlen, "cannot capture on %s: %s",
@@ -267,8 +269,8 @@ open_live(struct source *s, const struct capture_config *cfg, char *err,
 }
 
 struct capture *
-capture_open(const struct capture_config *cfg, char *err, size_t errlen,
-    int *status)
+capture_open(
+    const struct capture_config *cfg, char *err, size_t errlen, int *status)
 {
 	struct capture *c = xcalloc(1, sizeof(*c));
 	size_t i;
@@ -287,8 +289,8 @@ capture_open(const struct capture_config *cfg, char *err, size_t errlen,
 	c->n = cfg->nfiles;
 	c->progress = cfg->progress;
 	for (i = 0; i < cfg->nfiles; i++) {
-		if (open_file(c, &c->src[i], cfg->files[i], cfg, err,
-			errlen) != 0) {
+		if (open_file(c, &c->src[i], cfg->files[i], cfg, err, errlen) !=
+		    0) {
 			if (c->src[i].p != NULL && cfg->user_filter != NULL &&
 			    strstr(err, "filter expression") != NULL)
 				*status = EXIT_USAGE;
@@ -354,16 +356,16 @@ packet_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 }
 
 static void
-run_source(struct capture *c, struct source *s, void (*tick)(void *),
-    void *tick_arg)
+run_source(
+    struct capture *c, struct source *s, void (*tick)(void *), void *tick_arg)
 {
 	int rc;
 
 	c->current = s->p;
 	c->cur_linktype = s->linktype;
 	while (!c->stop) {
-		rc = pcap_dispatch(s->p, c->live ? -1 : CAPTURE_BATCH,
-		    packet_cb, (u_char *)c);
+		rc = pcap_dispatch(
+		    s->p, c->live ? -1 : CAPTURE_BATCH, packet_cb, (u_char *)c);
 		if (tick != NULL)
 			tick(tick_arg);
 		if (rc == PCAP_ERROR_BREAK)
@@ -416,7 +418,8 @@ capture_stats(struct capture *c)
 {
 	struct pcap_stat ps;
 
-	if (c->live && c->src[0].p != NULL && pcap_stats(c->src[0].p, &ps) == 0) {
+	if (c->live && c->src[0].p != NULL &&
+	    pcap_stats(c->src[0].p, &ps) == 0) {
 		c->st.pcap_drops = ps.ps_drop;
 		c->st.pcap_ifdrops = ps.ps_ifdrop;
 	}

@@ -14,17 +14,17 @@ struct capture_config {
 	const char *const *files;
 	size_t nfiles;
 	const char *iface;
-	const char *user_filter;     /* -f, or NULL */
+	const char *user_filter; /* -f, or NULL */
 	const uint16_t *ports;
 	size_t nports;
-	unsigned long buffer_mb;     /* live kernel buffer */
+	unsigned long buffer_mb; /* live kernel buffer */
 	bool promisc;
-	bool progress;               /* offline progress bar on stderr */
+	bool progress; /* offline progress bar on stderr */
 };
 
 struct capture_stats {
 	bool live;
-	bool damaged;                /* a file ended in the middle */
+	bool damaged; /* a file ended in the middle */
 	uint64_t packets;
 	uint64_t pcap_drops, pcap_ifdrops;
 	size_t files_read;
@@ -43,8 +43,8 @@ struct capture;
 
 /* Opens every source (so that privileges can be dropped after).
  * Returns NULL with a sentence in err and *status set. */
-struct capture *capture_open(const struct capture_config *cfg, char *err,
-    size_t errlen, int *status);
+struct capture *capture_open(
+    const struct capture_config *cfg, char *err, size_t errlen, int *status);
 /* Reads everything (or until capture_stop()); calls reasm. */
 void capture_run(struct capture *c, void (*tick)(void *), void *tick_arg);
 /* From a signal handler. */

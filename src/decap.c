@@ -11,12 +11,12 @@
 #include <string.h>
 
 /* pcap LINKTYPE_ values (the numbers in savefile headers). */
-#define LINKTYPE_NULL 0		/* BSD loopback, host byte order family */
+#define LINKTYPE_NULL 0 /* BSD loopback, host byte order family */
 #define LINKTYPE_ETHERNET 1
-#define LINKTYPE_RAW_12 12	/* DLT_RAW on most systems */
-#define LINKTYPE_RAW_14 14	/* DLT_RAW on OpenBSD */
+#define LINKTYPE_RAW_12 12 /* DLT_RAW on most systems */
+#define LINKTYPE_RAW_14 14 /* DLT_RAW on OpenBSD */
 #define LINKTYPE_RAW 101
-#define LINKTYPE_LOOP 108	/* OpenBSD loopback, network byte order */
+#define LINKTYPE_LOOP 108 /* OpenBSD loopback, network byte order */
 #define LINKTYPE_LINUX_SLL 113
 #define LINKTYPE_IPV4 228
 #define LINKTYPE_IPV6 229
@@ -25,13 +25,13 @@
 /* Address families seen in NULL/LOOP headers. */
 #define LOOP_AF_INET 2
 #define LOOP_AF_INET6_LINUX 10
-#define LOOP_AF_INET6_BSD 24	/* NetBSD, OpenBSD, BSD/OS */
+#define LOOP_AF_INET6_BSD 24 /* NetBSD, OpenBSD, BSD/OS */
 #define LOOP_AF_INET6_FREEBSD 28
 #define LOOP_AF_INET6_DARWIN 30
 
 #define ETHER_HDR_LEN 14
-#define ETHER_MAX_PAYLOAD 1500	/* type fields up to this are lengths */
-#define ETHER_TYPE_MIN 0x0600	/* type fields from this are ethertypes */
+#define ETHER_MAX_PAYLOAD 1500 /* type fields up to this are lengths */
+#define ETHER_TYPE_MIN 0x0600  /* type fields from this are ethertypes */
 
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_IPV6 0x86dd
@@ -45,12 +45,12 @@
 #define VLAN_VID_MASK 0x0fff
 
 #define MPLS_LSE_LEN 4
-#define MPLS_BOS 0x00000100	/* bottom-of-stack bit of a label entry */
+#define MPLS_BOS 0x00000100 /* bottom-of-stack bit of a label entry */
 
 #define LLC_SNAP_SAP 0xaa
 #define LLC_UI 0x03
 #define SNAP_OUI_RFC1042 0x000000
-#define SNAP_OUI_8021H 0x0000f8	/* bridge tunnel */
+#define SNAP_OUI_8021H 0x0000f8 /* bridge tunnel */
 
 #define PPPOE_VER_TYPE 0x11
 #define PPPOE_CODE_SESS 0x00
@@ -59,7 +59,7 @@
 
 #define SLL_PROTO_OFF 14
 #define SLL2_HDR_LEN 20
-#define SLL_P_802_2 0x0004	/* an 802.2 LLC header follows */
+#define SLL_P_802_2 0x0004 /* an 802.2 LLC header follows */
 
 #define IPV4_MIN_HLEN 20
 #define IPV4_MF 0x2000
@@ -144,8 +144,8 @@ cur_peek32(const struct cursor *c, size_t at, uint32_t *v)
 	if (!cur_has(c, at, 4))
 		return false;
 	p = c->buf + c->off + at;
-	*v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+	*v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+	    (uint32_t)p[3];
 	return true;
 }
 
@@ -279,7 +279,7 @@ decap_ipv6(const struct cursor *c, struct decap_packet *out)
 		return DECAP_BAD_HEADER;
 	if (!cur_peek16(c, 4, &plen) || !cur_peek8(c, 6, &nh))
 		return DECAP_TRUNCATED;
-	if (plen == 0)		/* jumbogram or garbage */
+	if (plen == 0) /* jumbogram or garbage */
 		return DECAP_BAD_HEADER;
 	if (!cur_has(c, 0, IPV6_HDR_LEN))
 		return DECAP_TRUNCATED;
@@ -298,13 +298,13 @@ decap_ipv6(const struct cursor *c, struct decap_packet *out)
 		if (n == DECAP_MAX_V6_EXT)
 			return DECAP_BAD_HEADER;
 		if (nh == IPPROTO_V6_FRAGMENT) {
-			if (out->fragment)	/* a second one */
+			if (out->fragment) /* a second one */
 				return DECAP_BAD_HEADER;
 			if (!cur_peek8(&ip, 0, &next) ||
 			    !cur_peek16(&ip, 2, &fragfield) ||
 			    !cur_peek32(&ip, 4, &ident))
-				return ipv6_short(ip.off + IPV6_FRAG_LEN,
-				    iplen);
+				return ipv6_short(
+				    ip.off + IPV6_FRAG_LEN, iplen);
 			out->fragment = true;
 			out->frag_id = ident;
 			out->frag_offset = (uint16_t)(fragfield >> 3);
@@ -407,8 +407,8 @@ decap_llc(struct cursor *c, uint16_t *type)
 		return DECAP_TRUNCATED;
 	if (dsap != LLC_SNAP_SAP || ssap != LLC_SNAP_SAP || ctl != LLC_UI)
 		return DECAP_NOT_IP;
-	if (!cur_get8(c, &o[0]) || !cur_get8(c, &o[1]) ||
-	    !cur_get8(c, &o[2]) || !cur_get16(c, type))
+	if (!cur_get8(c, &o[0]) || !cur_get8(c, &o[1]) || !cur_get8(c, &o[2]) ||
+	    !cur_get16(c, type))
 		return DECAP_TRUNCATED;
 	oui = (uint32_t)o[0] << 16 | (uint32_t)o[1] << 8 | o[2];
 	if (oui != SNAP_OUI_RFC1042 && oui != SNAP_OUI_8021H)
@@ -439,7 +439,7 @@ decap_mpls(struct cursor *c, struct decap_packet *out)
 	case 6:
 		return decap_ipv6(c, out);
 	default:
-		return DECAP_NOT_IP;	/* pseudowire, control word, ... */
+		return DECAP_NOT_IP; /* pseudowire, control word, ... */
 	}
 }
 
@@ -471,7 +471,7 @@ decap_pppoe(struct cursor *c, struct decap_packet *out)
 	case PPP_IPV6:
 		return decap_ipv6(c, out);
 	default:
-		return DECAP_NOT_IP;	/* LCP, IPCP, ... */
+		return DECAP_NOT_IP; /* LCP, IPCP, ... */
 	}
 }
 
@@ -480,8 +480,8 @@ decap_pppoe(struct cursor *c, struct decap_packet *out)
  * and (once, if llc_ok) an 802.3 length field followed by LLC/SNAP.
  */
 static enum decap_status
-decap_ethertype(struct cursor *c, uint16_t type, bool llc_ok,
-    struct decap_packet *out)
+decap_ethertype(
+    struct cursor *c, uint16_t type, bool llc_ok, struct decap_packet *out)
 {
 	enum decap_status st;
 	uint16_t tci;
@@ -576,8 +576,8 @@ decap_status_name(enum decap_status st)
 }
 
 enum decap_status
-decap_packet(int linktype, const uint8_t *pkt, size_t caplen,
-    struct decap_packet *out)
+decap_packet(
+    int linktype, const uint8_t *pkt, size_t caplen, struct decap_packet *out)
 {
 	struct cursor c;
 	enum decap_status st;
@@ -610,8 +610,7 @@ decap_packet(int linktype, const uint8_t *pkt, size_t caplen,
 			return DECAP_TRUNCATED;
 		break;
 	case LINKTYPE_LINUX_SLL2:
-		if (!cur_get16(&c, &proto) ||
-		    !cur_skip(&c, SLL2_HDR_LEN - 2))
+		if (!cur_get16(&c, &proto) || !cur_skip(&c, SLL2_HDR_LEN - 2))
 			return DECAP_TRUNCATED;
 		break;
 	default:

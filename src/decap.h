@@ -15,19 +15,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DECAP_MAX_VLAN 4	/* 802.1Q/802.1ad tags passed at most */
-#define DECAP_MAX_MPLS 8	/* MPLS labels popped at most */
-#define DECAP_MAX_V6_EXT 16	/* IPv6 extension headers walked at most */
+#define DECAP_MAX_VLAN 4    /* 802.1Q/802.1ad tags passed at most */
+#define DECAP_MAX_MPLS 8    /* MPLS labels popped at most */
+#define DECAP_MAX_V6_EXT 16 /* IPv6 extension headers walked at most */
 
 enum decap_status {
-	DECAP_OK = 0,		/* an IPv4 or IPv6 packet was found */
-	DECAP_NOT_IP,		/* a frame of another protocol (ARP, LLDP,
-				   ...) */
-	DECAP_TRUNCATED,	/* caplen ended inside a header */
-	DECAP_BAD_HEADER,	/* a header that cannot be valid (bad version,
-				   IHL<5, ...), or a stack deeper than the
-				   DECAP_MAX_ limits above */
-	DECAP_UNSUPPORTED,	/* link type we do not decode */
+	DECAP_OK = 0,      /* an IPv4 or IPv6 packet was found */
+	DECAP_NOT_IP,      /* a frame of another protocol (ARP, LLDP,
+			      ...) */
+	DECAP_TRUNCATED,   /* caplen ended inside a header */
+	DECAP_BAD_HEADER,  /* a header that cannot be valid (bad version,
+			      IHL<5, ...), or a stack deeper than the
+			      DECAP_MAX_ limits above */
+	DECAP_UNSUPPORTED, /* link type we do not decode */
 };
 
 /*
@@ -37,35 +37,35 @@ enum decap_status {
  * partly filled in and mean nothing.
  */
 struct decap_packet {
-	int ip_version;		/* 4 or 6 */
-	const uint8_t *l3;	/* start of the IP header */
-	size_t l3_len;		/* bytes from l3 that belong to the IP packet:
-				   min(captured, IP total length); for IPv6
-				   40 + payload length */
-	uint8_t l4_proto;	/* upper-layer protocol after IPv6 extension
-				   headers / IPv4 protocol field */
-	const uint8_t *l4;	/* upper-layer header, NULL for a non-first
-				   fragment */
-	size_t l4_len;		/* captured bytes from l4 to the end of the
-				   IP packet (0 when l4 is NULL) */
-	bool fragment;		/* IPv4 MF or offset!=0; IPv6 fragment header
-				   present */
-	uint32_t frag_id;	/* IPv4 ident or IPv6 fragment identification */
-	uint16_t frag_offset;	/* in 8-byte units */
-	bool frag_more;		/* more fragments follow */
-	size_t v6_unfrag_len;	/* IPv6: bytes of the headers before the
-				   fragment header (40 + ext headers before
-				   it) */
-	unsigned vlan_depth;	/* number of 802.1Q/802.1ad tags passed */
+	int ip_version;       /* 4 or 6 */
+	const uint8_t *l3;    /* start of the IP header */
+	size_t l3_len;        /* bytes from l3 that belong to the IP packet:
+				 min(captured, IP total length); for IPv6
+				 40 + payload length */
+	uint8_t l4_proto;     /* upper-layer protocol after IPv6 extension
+				 headers / IPv4 protocol field */
+	const uint8_t *l4;    /* upper-layer header, NULL for a non-first
+				 fragment */
+	size_t l4_len;        /* captured bytes from l4 to the end of the
+				 IP packet (0 when l4 is NULL) */
+	bool fragment;        /* IPv4 MF or offset!=0; IPv6 fragment header
+				 present */
+	uint32_t frag_id;     /* IPv4 ident or IPv6 fragment identification */
+	uint16_t frag_offset; /* in 8-byte units */
+	bool frag_more;       /* more fragments follow */
+	size_t v6_unfrag_len; /* IPv6: bytes of the headers before the
+				 fragment header (40 + ext headers before
+				 it) */
+	unsigned vlan_depth;  /* number of 802.1Q/802.1ad tags passed */
 	uint16_t vlan_id[DECAP_MAX_VLAN]; /* outermost first */
-	unsigned mpls_depth;	/* number of MPLS labels passed */
+	unsigned mpls_depth;              /* number of MPLS labels passed */
 
 	/* Additions. */
-	size_t l3_offset;	/* l3 - pkt: bytes of link-layer headers */
-	size_t frag_data_off;	/* fragment only: offset from l3 of the
-				   fragmentable part (IPv4: IHL * 4; IPv6:
-				   v6_unfrag_len + 8); 0 otherwise */
-	bool pppoe;		/* a PPPoE session header was passed */
+	size_t l3_offset;     /* l3 - pkt: bytes of link-layer headers */
+	size_t frag_data_off; /* fragment only: offset from l3 of the
+				 fragmentable part (IPv4: IHL * 4; IPv6:
+				 v6_unfrag_len + 8); 0 otherwise */
+	bool pppoe;           /* a PPPoE session header was passed */
 };
 
 bool decap_linktype_supported(int linktype);
@@ -73,7 +73,7 @@ bool decap_linktype_supported(int linktype);
 const char *decap_linktype_name(int linktype);
 /* A short lowercase name of a status for logs and statistics. */
 const char *decap_status_name(enum decap_status st);
-enum decap_status decap_packet(int linktype, const uint8_t *pkt,
-    size_t caplen, struct decap_packet *out);
+enum decap_status decap_packet(
+    int linktype, const uint8_t *pkt, size_t caplen, struct decap_packet *out);
 
 #endif /* SMTPSCOPE_DECAP_H */

@@ -87,16 +87,16 @@ struct smtp_transaction {
 	char *mail_from; /* without brackets, "" for the null sender */
 	int mail_code;   /* reply to MAIL, 0 if none */
 	struct smtp_rcpt *rcpt;
-	size_t nrcpt;           /* entries in rcpt[] */
-	size_t rcpt_total;      /* RCPT commands, also those over the cap */
-	size_t rcpt_accepted;   /* RCPT commands answered 2xx */
-	int data_code;          /* reply to DATA (354...) or 0 */
-	int final_code;         /* reply to end of data / BDAT LAST, 0 if none */
-	bool data_seen;         /* DATA or BDAT was sent */
-	bool data_complete;     /* the end of the data was seen */
-	uint64_t size;          /* message bytes (dot-unstuffed) */
+	size_t nrcpt;         /* entries in rcpt[] */
+	size_t rcpt_total;    /* RCPT commands, also those over the cap */
+	size_t rcpt_accepted; /* RCPT commands answered 2xx */
+	int data_code;        /* reply to DATA (354...) or 0 */
+	int final_code;       /* reply to end of data / BDAT LAST, 0 if none */
+	bool data_seen;       /* DATA or BDAT was sent */
+	bool data_complete;   /* the end of the data was seen */
+	uint64_t size;        /* message bytes (dot-unstuffed) */
 	enum smtp_outcome outcome;
-	const char *ended_by;   /* what closed it: "end_of_data", "rset"... */
+	const char *ended_by; /* what closed it: "end_of_data", "rset"... */
 };
 
 /* What sinks may read of a session. */
@@ -110,7 +110,7 @@ struct smtp_session_info {
 	enum session_end end;
 	char helo[256]; /* argument of the last HELO/EHLO, escaped later */
 	int greeting_code;
-	bool tls;        /* STARTTLS succeeded: the rest was not parsed */
+	bool tls; /* STARTTLS succeeded: the rest was not parsed */
 	unsigned anomalies;
 };
 

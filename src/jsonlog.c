@@ -44,11 +44,11 @@ put_endpoints(struct dbuf *b, const struct smtp_session_info *si)
 	char a[ENDPOINT_ADDRSTRLEN];
 
 	endpoint_addr_str(&si->client, a, sizeof(a));
-	dbuf_printf(b, ",\"client_ip\":\"%s\",\"client_port\":%u", a,
-	    si->client.port);
+	dbuf_printf(
+	    b, ",\"client_ip\":\"%s\",\"client_port\":%u", a, si->client.port);
 	endpoint_addr_str(&si->server, a, sizeof(a));
-	dbuf_printf(b, ",\"server_ip\":\"%s\",\"server_port\":%u", a,
-	    si->server.port);
+	dbuf_printf(
+	    b, ",\"server_ip\":\"%s\",\"server_port\":%u", a, si->server.port);
 }
 
 static void
@@ -84,8 +84,8 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 	size_t i;
 
 	dbuf_reset(b);
-	dbuf_printf(b, "{\"type\":\"transaction\",\"session_id\":%" PRIu64,
-	    si->id);
+	dbuf_printf(
+	    b, "{\"type\":\"transaction\",\"session_id\":%" PRIu64, si->id);
 	put_ts(b, "ts", tx->ts);
 	put_endpoints(b, si);
 	dbuf_printf(b, ",\"trans_depth\":%u,\"helo\":", tx->depth);
@@ -106,8 +106,8 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 	put_code(b, "final_code", tx->final_code);
 	dbuf_printf(b, ",\"outcome\":\"%s\",\"size\":%" PRIu64,
 	    smtp_outcome_name(tx->outcome), tx->size);
-	dbuf_printf(b, ",\"ended_by\":\"%s\"",
-	    tx->ended_by ? tx->ended_by : "");
+	dbuf_printf(
+	    b, ",\"ended_by\":\"%s\"", tx->ended_by ? tx->ended_by : "");
 	put_ts(b, "ts_end", tx->ts_end);
 	dbuf_addc(b, '}');
 	write_line(log);
@@ -147,8 +147,8 @@ log_anomaly(struct jsonlog *log, const struct smtp_event *ev)
 	    ev->session->id);
 	put_ts(b, "ts", ev->ts);
 	put_endpoints(b, ev->session);
-	dbuf_printf(b, ",\"name\":\"%s\"}",
-	    smtp_anomaly_name(ev->u.anomaly.kind));
+	dbuf_printf(
+	    b, ",\"name\":\"%s\"}", smtp_anomaly_name(ev->u.anomaly.kind));
 	write_line(log);
 }
 
@@ -209,8 +209,8 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	    ",\"idle_expired\":%" PRIu64 ",\"max_active_sessions\":%lu",
 	    rs->not_ip, rs->truncated, rs->bad_header, rs->reused,
 	    rs->idle_expired, rs->active_max);
-	dbuf_printf(b, ",\"libnids_warnings\":{\"total\":%" PRIu64,
-	    rs->nids_warnings);
+	dbuf_printf(
+	    b, ",\"libnids_warnings\":{\"total\":%" PRIu64, rs->nids_warnings);
 	for (i = 1; i < REASM_NIDS_WARN_MAX; i++)
 		if (reasm_nids_warning_name(i) != NULL)
 			dbuf_printf(b, ",\"%s\":%" PRIu64,
@@ -219,8 +219,8 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	for (i = 0; i < ANOMALY_COUNT; i++)
 		dbuf_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "",
 		    smtp_anomaly_name((enum smtp_anomaly)i), st->anomaly[i]);
-	dbuf_printf(b, "},\"input_damaged\":%s}",
-	    cs->damaged ? "true" : "false");
+	dbuf_printf(
+	    b, "},\"input_damaged\":%s}", cs->damaged ? "true" : "false");
 	write_line(log);
 }
 

@@ -23,8 +23,8 @@ struct jsonlog {
 	bool error;
 };
 
-int jsonlog_open(struct jsonlog *log, const char *path, char *err,
-    size_t errlen);
+int jsonlog_open(
+    struct jsonlog *log, const char *path, char *err, size_t errlen);
 void jsonlog_on_event(void *arg, const struct smtp_event *ev);
 void jsonlog_summary(struct jsonlog *log, const struct stats *st,
     const struct reasm_stats *rs, const struct capture_stats *cs);

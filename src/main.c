@@ -136,8 +136,9 @@ drop_privileges(const char *user)
 	    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
 		fail(EXIT_USAGE, "-Z: cannot become %s", user);
 	if (setuid(0) == 0)
-		fail(EXIT_USAGE, "-Z: privileges of root still held after "
-				 "switching to %s",
+		fail(EXIT_USAGE,
+		    "-Z: privileges of root still held after "
+		    "switching to %s",
 		    user);
 }
 
@@ -208,13 +209,14 @@ main(int argc, char **argv)
 	int ch, status = EXIT_OK;
 	struct sigaction sa;
 
-	while ((ch = getopt_long(argc, argv, "r:i:f:w:Z:B:pqhV", longopts,
-		    NULL)) != -1) {
+	while ((ch = getopt_long(
+		    argc, argv, "r:i:f:w:Z:B:pqhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			if (nfiles >= MAX_FILES)
-				fail(EXIT_USAGE, "too many -r files (the "
-						 "limit is %d)",
+				fail(EXIT_USAGE,
+				    "too many -r files (the "
+				    "limit is %d)",
 				    MAX_FILES);
 			files[nfiles++] = optarg;
 			break;
@@ -297,7 +299,8 @@ main(int argc, char **argv)
 	for (i = 0; i < nports; i++) {
 		portmap[ports[i] >> 3] |= (uint8_t)(1u << (ports[i] & 7));
 		if (ports[i] == 465)
-			tlsmap[ports[i] >> 3] |= (uint8_t)(1u << (ports[i] & 7));
+			tlsmap[ports[i] >> 3] |=
+			    (uint8_t)(1u << (ports[i] & 7));
 	}
 
 	memset(&cc, 0, sizeof(cc));
@@ -353,15 +356,17 @@ main(int argc, char **argv)
 	reasm_finish();
 
 	if (capture_warning(the_capture) != NULL) {
-		fprintf(stderr, "smtpscope: %s\n", capture_warning(the_capture));
+		fprintf(
+		    stderr, "smtpscope: %s\n", capture_warning(the_capture));
 		status = EXIT_DAMAGED;
 	}
 	if (run.have_log) {
-		jsonlog_summary(&run.log, &st, reasm_stats(),
-		    capture_stats(the_capture));
+		jsonlog_summary(
+		    &run.log, &st, reasm_stats(), capture_stats(the_capture));
 		if (jsonlog_close(&run.log) != 0) {
-			fprintf(stderr, "smtpscope: writing the log %s failed: "
-					"%s\n",
+			fprintf(stderr,
+			    "smtpscope: writing the log %s failed: "
+			    "%s\n",
 			    wfile, strerror(errno));
 			status = EXIT_OUTPUT;
 		}

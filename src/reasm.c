@@ -25,9 +25,9 @@
 struct conn {
 	struct tcp_stream *a_tcp;
 	struct smtp_session *smtp;
-	double last;                 /* last data, for the idle timeout */
-	struct conn *older, *newer;  /* LRU by last data */
-	uint32_t saddr, daddr;       /* as libnids sees them (stand-ins) */
+	double last;                /* last data, for the idle timeout */
+	struct conn *older, *newer; /* LRU by last data */
+	uint32_t saddr, daddr;      /* as libnids sees them (stand-ins) */
 };
 
 /* Connections counted as having data but no handshake, or closed: a
@@ -51,9 +51,15 @@ static struct {
 } R;
 
 static const char *const nids_warning_names[] = {
-	"undefined", "ip_oversized", "ip_invalid_fragment_list",
-	"ip_overlapping_fragments", "ip_bad_header", "ip_source_routed",
-	"tcp_too_many_streams", "tcp_bad_header", "tcp_queue_too_big",
+	"undefined",
+	"ip_oversized",
+	"ip_invalid_fragment_list",
+	"ip_overlapping_fragments",
+	"ip_bad_header",
+	"ip_source_routed",
+	"tcp_too_many_streams",
+	"tcp_bad_header",
+	"tcp_queue_too_big",
 	"tcp_bad_flags",
 };
 
@@ -246,10 +252,10 @@ tcp_callback(struct tcp_stream *a_tcp, void **param)
 	case NIDS_JUST_EST:
 		if (port_in(R.cfg.portmap, a_tcp->addr.dest))
 			conn_open(a_tcp);
-		else	/* not a mail server's port: seen, not followed */
-			seen_insert(tuple_key(a_tcp->addr.saddr,
-			    a_tcp->addr.source, a_tcp->addr.daddr,
-			    a_tcp->addr.dest));
+		else /* not a mail server's port: seen, not followed */
+			seen_insert(
+			    tuple_key(a_tcp->addr.saddr, a_tcp->addr.source,
+				a_tcp->addr.daddr, a_tcp->addr.dest));
 		return;
 	case NIDS_DATA:
 		if (c == NULL)
@@ -330,8 +336,8 @@ sum16(const uint8_t *p, size_t len, uint32_t sum)
 }
 
 static bool
-tcp6_checksum_ok(const uint8_t *src, const uint8_t *dst, const uint8_t *tcp,
-    size_t len)
+tcp6_checksum_ok(
+    const uint8_t *src, const uint8_t *dst, const uint8_t *tcp, size_t len)
 {
 	uint8_t pseudo[8] = { 0 };
 	uint32_t sum;
@@ -367,8 +373,7 @@ nids_feed(const uint8_t *ip, size_t len)
 
 /* Count data on connections that libnids does not follow. */
 static void
-check_followed(uint32_t saddr, uint16_t sport, uint32_t daddr,
-    uint16_t dport)
+check_followed(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport)
 {
 	struct tuple4 t;
 	struct tcp_stream *a;
@@ -416,8 +421,8 @@ check_reuse(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
 
 /* Look at the TCP header of a packet on its way to libnids. */
 static void
-tcp_inspect(uint32_t saddr, uint32_t daddr, const uint8_t *tcp, size_t len,
-    bool before)
+tcp_inspect(
+    uint32_t saddr, uint32_t daddr, const uint8_t *tcp, size_t len, bool before)
 {
 	uint16_t sport, dport;
 	size_t off;
@@ -632,8 +637,8 @@ reasm_init(const struct reasm_config *cfg, char *err, size_t errlen)
 	R.hdr.ts.tv_sec = 0;
 	nids_last_pcap_header = &R.hdr;
 	if (!nids_init()) {
-		snprintf(err, errlen, "libnids failed to start: %s",
-		    nids_errbuf);
+		snprintf(
+		    err, errlen, "libnids failed to start: %s", nids_errbuf);
 		return -1;
 	}
 	nids_last_pcap_header = &R.hdr;
@@ -643,8 +648,8 @@ reasm_init(const struct reasm_config *cfg, char *err, size_t errlen)
 	ctl[0].action = NIDS_DONT_CHKSUM;
 	ctl[1].netaddr = 0;
 	ctl[1].mask = 0;
-	ctl[1].action = cfg->verify_checksums ? NIDS_DO_CHKSUM
-					      : NIDS_DONT_CHKSUM;
+	ctl[1].action =
+	    cfg->verify_checksums ? NIDS_DO_CHKSUM : NIDS_DONT_CHKSUM;
 	nids_register_chksum_ctl(ctl, 2);
 	nids_register_tcp(tcp_callback);
 	R.initialised = 1;

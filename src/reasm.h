@@ -30,33 +30,33 @@ enum {
 };
 
 struct reasm_stats {
-	uint64_t packets;         /* packets handed to reasm */
-	uint64_t bytes;           /* their captured bytes */
-	uint64_t tcp_packets;     /* TCP on a mail port, fed to libnids */
+	uint64_t packets;     /* packets handed to reasm */
+	uint64_t bytes;       /* their captured bytes */
+	uint64_t tcp_packets; /* TCP on a mail port, fed to libnids */
 	uint64_t ipv6_packets;
-	uint64_t not_ip;          /* frames that were no IP */
-	uint64_t truncated;       /* cut inside a link or IP header */
+	uint64_t not_ip;    /* frames that were no IP */
+	uint64_t truncated; /* cut inside a link or IP header */
 	uint64_t bad_header;
-	uint64_t other_ports;     /* TCP/other traffic we do not follow */
+	uint64_t other_ports;       /* TCP/other traffic we do not follow */
 	uint64_t ip_checksum_fixed; /* bad IPv4 header sums passed on */
-	uint64_t bad_checksum;    /* dropped by --verify-checksums (IPv6) */
-	uint64_t class_e;         /* real 240/4 addresses: not followed */
+	uint64_t bad_checksum;      /* dropped by --verify-checksums (IPv6) */
+	uint64_t class_e;           /* real 240/4 addresses: not followed */
 	uint64_t v6_table_full;
-	uint64_t no_handshake;    /* connections with data, no handshake */
-	uint64_t sessions;        /* handshakes seen on a mail port */
-	uint64_t reused;          /* 4-tuples taken over by a new SYN */
+	uint64_t no_handshake; /* connections with data, no handshake */
+	uint64_t sessions;     /* handshakes seen on a mail port */
+	uint64_t reused;       /* 4-tuples taken over by a new SYN */
 	uint64_t idle_expired;
-	uint64_t nids_warnings;   /* all libnids warnings */
+	uint64_t nids_warnings; /* all libnids warnings */
 	uint64_t nids_warning[REASM_NIDS_WARN_MAX];
-	unsigned long active;     /* sessions open now */
+	unsigned long active; /* sessions open now */
 	unsigned long active_max;
 };
 
 /* Returns 0, or -1 with a sentence in err. */
 int reasm_init(const struct reasm_config *cfg, char *err, size_t errlen);
 /* One captured frame of the given link type. */
-void reasm_packet(int linktype, double ts, const uint8_t *pkt,
-    size_t caplen, uint32_t wirelen);
+void reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
+    uint32_t wirelen);
 /* Live runs: the wall clock moves on even when no packet comes, so that
  * idle sessions are still timed out. */
 void reasm_clock(double now);

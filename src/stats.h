@@ -20,9 +20,9 @@ struct stats {
 	uint64_t outcome[OUTCOME_ABORTED + 1];
 	uint64_t session_end[SESSION_END_REUSED + 1];
 	uint64_t bytes_client, bytes_server;
-	uint64_t message_bytes;       /* of accepted messages */
+	uint64_t message_bytes; /* of accepted messages */
 	uint64_t replies;
-	uint64_t reply_class[6];      /* by first digit */
+	uint64_t reply_class[6]; /* by first digit */
 	uint64_t anomaly[ANOMALY_COUNT];
 };
 

@@ -180,7 +180,8 @@ ascii_prefix_ci(const uint8_t *s, size_t n, const char *prefix)
 
 	for (i = 0; prefix[i] != '\0'; i++) {
 		if (i >= n ||
-		    ascii_toupper(s[i]) != ascii_toupper((unsigned char)prefix[i]))
+		    ascii_toupper(s[i]) !=
+			ascii_toupper((unsigned char)prefix[i]))
 			return false;
 	}
 	return true;
@@ -276,8 +277,8 @@ json_append_str(struct dbuf *b, const uint8_t *s, size_t n)
 			dbuf_add(b, "\\r", 2);
 		} else if (cp == '\t') {
 			dbuf_add(b, "\\t", 2);
-		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
-		    cp == 0x2028 || cp == 0x2029) {
+		} else if (cp < 0x20 || cp == 0x7f ||
+		    (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 || cp == 0x2029) {
 			esc[0] = '\\';
 			esc[1] = 'u';
 			esc[2] = hex[(cp >> 12) & 0xf];
@@ -310,8 +311,8 @@ text_append_escaped(struct dbuf *b, const uint8_t *s, size_t n)
 		len = utf8_seq_len(s + i, n - i);
 		cp = len ? utf8_decode(s + i, len) : 0;
 		if (len == 0 || cp < 0x20 || cp == 0x7f ||
-		    (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 ||
-		    cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 || cp == 0x2029 ||
+		    (cp >= 0x202a && cp <= 0x202e) ||
 		    (cp >= 0x2066 && cp <= 0x2069)) {
 			/* Controls, C1, bidi overrides: never raw. */
 			esc[0] = '\\';
@@ -331,8 +332,8 @@ text_append_escaped(struct dbuf *b, const uint8_t *s, size_t n)
 }
 
 bool
-parse_ulong(const char *s, unsigned long min, unsigned long max,
-    unsigned long *out)
+parse_ulong(
+    const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
 	unsigned long v;
 	char *end;

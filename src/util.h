@@ -91,7 +91,7 @@ void json_append_cstr(struct dbuf *b, const char *s);
 void text_append_escaped(struct dbuf *b, const uint8_t *s, size_t n);
 
 /* Parse a decimal number in [min, max]; false on junk or overflow. */
-bool parse_ulong(const char *s, unsigned long min, unsigned long max,
-    unsigned long *out);
+bool parse_ulong(
+    const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
 #endif

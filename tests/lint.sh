@@ -10,4 +10,13 @@ if [ -n "$bad" ]; then
 	echo "$bad"
 	exit 1
 fi
-echo "lint: ok"
+echo "lint: banned functions: none"
+if command -v clang-format >/dev/null 2>&1; then
+	if ! clang-format --dry-run -Werror src/*.c src/*.h src/*/*.c src/*/*.h \
+		tests/unit/*.c >/tmp/smtpscope-format.log 2>&1; then
+		echo "lint: not in the house style (make format):"
+		head -n 20 /tmp/smtpscope-format.log
+		exit 1
+	fi
+	echo "lint: clang-format ok"
+fi

@@ -86,8 +86,8 @@ smtp_verb_lookup(const uint8_t *word, size_t len)
 }
 
 int
-smtp_parse_path(const uint8_t *arg, size_t len, const char *keyword,
-    char *out, size_t size)
+smtp_parse_path(
+    const uint8_t *arg, size_t len, const char *keyword, char *out, size_t size)
 {
 	size_t i = 0, kw = strlen(keyword), start, end, o = 0;
 	int quoted = 0;

@@ -31,8 +31,8 @@ enum body_state {
 
 struct tx {
 	struct smtp_transaction pub;
-	unsigned pending; /* commands of this transaction awaiting reply */
-	int closed;       /* no further command belongs to it */
+	unsigned pending;  /* commands of this transaction awaiting reply */
+	int closed;        /* no further command belongs to it */
 	int by_connection; /* closed because the connection ended */
 	int got_421;
 	struct tx *next;
@@ -63,7 +63,7 @@ struct smtp_session {
 	struct pending queue[SMTP_PIPELINE_MAX];
 	size_t qhead, qlen;
 
-	struct tx *cur;              /* open transaction, if any */
+	struct tx *cur;               /* open transaction, if any */
 	struct tx *tx_head, *tx_tail; /* all unfinished, in order */
 
 	/* The reply being assembled from its lines. */
@@ -83,8 +83,8 @@ struct smtp_session {
 	unsigned anomaly_count[ANOMALY_COUNT];
 };
 
-static void client_feed(struct smtp_session *s, const uint8_t *data,
-    size_t len, double ts);
+static void client_feed(
+    struct smtp_session *s, const uint8_t *data, size_t len, double ts);
 
 static void
 emit(struct smtp_session *s, struct smtp_event *ev)
@@ -426,15 +426,16 @@ reply_complete(struct smtp_session *s, double ts)
 }
 
 static void
-server_line(struct smtp_session *s, const uint8_t *line, size_t len,
-    double ts)
+server_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 {
 	int code, more;
 	size_t n;
 
 	if (!smtp_reply_line_parse(line, len, &code, &more)) {
-		anomaly(s, s->greeted || s->rmulti ? ANOMALY_BAD_REPLY
-						   : ANOMALY_NON_SMTP, ts);
+		anomaly(s,
+		    s->greeted || s->rmulti ? ANOMALY_BAD_REPLY
+					    : ANOMALY_NON_SMTP,
+		    ts);
 		return;
 	}
 	if (!s->rmulti) {
@@ -455,8 +456,7 @@ server_line(struct smtp_session *s, const uint8_t *line, size_t len,
 /* --- client side ------------------------------------------------------- */
 
 static void
-command_line(struct smtp_session *s, const uint8_t *line, size_t len,
-    double ts)
+command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 {
 	struct smtp_event ev;
 	enum smtp_verb verb;
@@ -507,14 +507,14 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len,
 	case SMTP_VERB_EHLO: {
 		size_t n = 0;
 
-		while (n < alen && arg[n] != ' ' &&
-		    n + 1 < sizeof(s->info.helo)) {
+		while (
+		    n < alen && arg[n] != ' ' && n + 1 < sizeof(s->info.helo)) {
 			s->info.helo[n] = (char)arg[n];
 			n++;
 		}
 		s->info.helo[n] = '\0';
-		tx_close_current(s, verb == SMTP_VERB_HELO ? "helo" : "ehlo",
-		    ts);
+		tx_close_current(
+		    s, verb == SMTP_VERB_HELO ? "helo" : "ehlo", ts);
 		t = NULL;
 		break;
 	}
@@ -548,8 +548,8 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len,
 			ok = 0;
 		while (i < alen && arg[i] == ' ')
 			i++;
-		s->bdat_last = alen - i >= 4 && ascii_prefix_ci(arg + i, alen - i,
-		    "LAST");
+		s->bdat_last =
+		    alen - i >= 4 && ascii_prefix_ci(arg + i, alen - i, "LAST");
 		if (!ok) {
 			/* Without a size the chunk cannot be found: treat
 			 * what follows as commands, keep the pairing. */
@@ -783,8 +783,8 @@ server_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
 /* --- public ------------------------------------------------------------ */
 
 struct smtp_session *
-smtp_session_open(const struct event_bus *bus,
-    const struct smtp_session_params *p)
+smtp_session_open(
+    const struct event_bus *bus, const struct smtp_session_params *p)
 {
 	struct smtp_session *s = xcalloc(1, sizeof(*s));
 	struct smtp_event ev;

@@ -13,12 +13,12 @@
 #include "../event.h"
 
 /* Named limits; each is counted (an anomaly) when hit. */
-#define SMTP_LINE_MAX 4096       /* bytes kept of one line, each direction */
-#define SMTP_RCPT_MAX 1000       /* recipients kept per transaction */
-#define SMTP_PIPELINE_MAX 256    /* commands waiting for their reply */
-#define SMTP_HOLD_MAX 65536      /* client bytes held while DATA waits */
-#define SMTP_ADDR_MAX 512        /* bytes kept of an address */
-#define SMTP_REPLY_TEXT_MAX 512  /* bytes kept of a reply's first line */
+#define SMTP_LINE_MAX 4096      /* bytes kept of one line, each direction */
+#define SMTP_RCPT_MAX 1000      /* recipients kept per transaction */
+#define SMTP_PIPELINE_MAX 256   /* commands waiting for their reply */
+#define SMTP_HOLD_MAX 65536     /* client bytes held while DATA waits */
+#define SMTP_ADDR_MAX 512       /* bytes kept of an address */
+#define SMTP_REPLY_TEXT_MAX 512 /* bytes kept of a reply's first line */
 
 enum smtp_dir {
 	SMTP_DIR_CLIENT = 0, /* bytes the client sent */
@@ -30,19 +30,18 @@ struct smtp_session;
 struct smtp_session_params {
 	uint64_t id;
 	struct endpoint client, server;
-	double ts;         /* when the handshake completed */
-	int implicit_tls;  /* port 465: TLS from the first byte */
+	double ts;        /* when the handshake completed */
+	int implicit_tls; /* port 465: TLS from the first byte */
 };
 
-struct smtp_session *smtp_session_open(const struct event_bus *bus,
-    const struct smtp_session_params *p);
+struct smtp_session *smtp_session_open(
+    const struct event_bus *bus, const struct smtp_session_params *p);
 void smtp_session_data(struct smtp_session *s, enum smtp_dir dir,
     const uint8_t *data, size_t len, double ts);
 /* Ends the session: finishes its transactions, emits, frees. */
-void smtp_session_close(struct smtp_session *s, enum session_end end,
-    double ts);
-const struct smtp_session_info *smtp_session_info(
-    const struct smtp_session *s);
+void smtp_session_close(
+    struct smtp_session *s, enum session_end end, double ts);
+const struct smtp_session_info *smtp_session_info(const struct smtp_session *s);
 
 /* Command table lookup (smtp/command.c). */
 enum smtp_verb smtp_verb_lookup(const uint8_t *word, size_t len);
@@ -60,7 +59,7 @@ int smtp_parse_path(const uint8_t *arg, size_t len, const char *keyword,
  * Parse a reply line. Returns 1 and sets code and *more (a '-' line) on a
  * well-formed line, 0 otherwise.
  */
-int smtp_reply_line_parse(const uint8_t *line, size_t len, int *code,
-    int *more);
+int smtp_reply_line_parse(
+    const uint8_t *line, size_t len, int *code, int *more);
 
 #endif

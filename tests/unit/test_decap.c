@@ -26,7 +26,7 @@
 #define LT_SLL2 276
 
 #ifndef FUZZ_PACKETS
-#define FUZZ_PACKETS 100000	/* random packets per link type */
+#define FUZZ_PACKETS 100000 /* random packets per link type */
 #endif
 #define FUZZ_MAXLEN 200
 #define MUTANTS 3000
@@ -215,9 +215,9 @@ sll(struct tcase *t, unsigned proto)
 {
 	static const uint8_t addr[8] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55 };
 
-	put16(t, 0);		/* packet type: to us */
-	put16(t, 1);		/* ARPHRD_ETHER */
-	put16(t, 6);		/* address length */
+	put16(t, 0); /* packet type: to us */
+	put16(t, 1); /* ARPHRD_ETHER */
+	put16(t, 6); /* address length */
 	putn(t, addr, sizeof(addr));
 	put16(t, proto);
 }
@@ -228,11 +228,11 @@ sll2(struct tcase *t, unsigned proto)
 	static const uint8_t addr[8] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55 };
 
 	put16(t, proto);
-	put16(t, 0);		/* reserved */
-	put32(t, 3);		/* interface index */
-	put16(t, 1);		/* ARPHRD_ETHER */
-	put8(t, 0);		/* packet type */
-	put8(t, 6);		/* address length */
+	put16(t, 0); /* reserved */
+	put32(t, 3); /* interface index */
+	put16(t, 1); /* ARPHRD_ETHER */
+	put8(t, 0);  /* packet type */
+	put8(t, 6);  /* address length */
 	putn(t, addr, sizeof(addr));
 }
 
@@ -252,15 +252,15 @@ snap(struct tcase *t, unsigned type)
 static void
 tcp(struct tcase *t, bool with_payload)
 {
-	put16(t, 49152);	/* source port */
-	put16(t, 25);		/* destination port */
-	put32(t, 0x01020304);	/* seq */
-	put32(t, 0x05060708);	/* ack */
-	put8(t, 5 << 4);	/* data offset */
-	put8(t, 0x18);		/* PSH|ACK */
-	put16(t, 65535);	/* window */
-	put16(t, 0);		/* checksum */
-	put16(t, 0);		/* urgent */
+	put16(t, 49152);      /* source port */
+	put16(t, 25);         /* destination port */
+	put32(t, 0x01020304); /* seq */
+	put32(t, 0x05060708); /* ack */
+	put8(t, 5 << 4);      /* data offset */
+	put8(t, 0x18);        /* PSH|ACK */
+	put16(t, 65535);      /* window */
+	put16(t, 0);          /* checksum */
+	put16(t, 0);          /* urgent */
 	if (with_payload)
 		putn(t, payload, PAYLOAD_LEN);
 }
@@ -270,8 +270,8 @@ tcp(struct tcase *t, bool with_payload)
  * flags/offset field.
  */
 static void
-ip4_tcp_frag(struct tcase *t, unsigned optwords, unsigned frag,
-    unsigned ident, bool with_payload)
+ip4_tcp_frag(struct tcase *t, unsigned optwords, unsigned frag, unsigned ident,
+    bool with_payload)
 {
 	size_t start = t->len, hlen = 20 + 4 * (size_t)optwords;
 	unsigned i;
@@ -280,15 +280,15 @@ ip4_tcp_frag(struct tcase *t, unsigned optwords, unsigned frag,
 	t->e.proto = 6;
 	t->e.l3_off = start;
 	put8(t, 0x40 | (5 + optwords));
-	put8(t, 0);		/* TOS */
-	put16(t, 0);		/* total length, patched below */
+	put8(t, 0);  /* TOS */
+	put16(t, 0); /* total length, patched below */
 	put16(t, ident);
 	put16(t, frag);
-	put8(t, 64);		/* TTL */
-	put8(t, 6);		/* TCP */
-	put16(t, 0);		/* checksum */
-	put32(t, 0xc0000201);	/* 192.0.2.1 */
-	put32(t, 0xc6336402);	/* 198.51.100.2 */
+	put8(t, 64);          /* TTL */
+	put8(t, 6);           /* TCP */
+	put16(t, 0);          /* checksum */
+	put32(t, 0xc0000201); /* 192.0.2.1 */
+	put32(t, 0xc6336402); /* 198.51.100.2 */
 	for (i = 0; i < optwords; i++)
 		put32(t, i + 1 < optwords ? 0x01010101 : 0x01010100);
 	tcp(t, with_payload);
@@ -307,7 +307,7 @@ ip4_tcp_frag(struct tcase *t, unsigned optwords, unsigned frag,
 static void
 ip4_tcp(struct tcase *t)
 {
-	ip4_tcp_frag(t, 0, 0x4000, 0x1234, true);	/* DF */
+	ip4_tcp_frag(t, 0, 0x4000, 0x1234, true); /* DF */
 }
 
 /*
@@ -315,8 +315,8 @@ ip4_tcp(struct tcase *t)
  * fragment header gets fragoff/more.
  */
 static void
-ip6_tcp_ext(struct tcase *t, const uint8_t *ext, size_t next,
-    unsigned fragoff, bool more)
+ip6_tcp_ext(struct tcase *t, const uint8_t *ext, size_t next, unsigned fragoff,
+    bool more)
 {
 	size_t start = t->len, i, j, hlen;
 	uint8_t nh;
@@ -324,15 +324,15 @@ ip6_tcp_ext(struct tcase *t, const uint8_t *ext, size_t next,
 	t->e.version = 6;
 	t->e.proto = 6;
 	t->e.l3_off = start;
-	put32(t, 0x60000000 | 0x12345);	/* version, class, flow label */
-	put16(t, 0);			/* payload length, patched below */
+	put32(t, 0x60000000 | 0x12345); /* version, class, flow label */
+	put16(t, 0);                    /* payload length, patched below */
 	put8(t, next > 0 ? ext[0] : 6);
-	put8(t, 64);			/* hop limit */
-	put32(t, 0x20010db8);		/* 2001:db8::1 */
+	put8(t, 64);          /* hop limit */
+	put32(t, 0x20010db8); /* 2001:db8::1 */
 	put32(t, 0);
 	put32(t, 0);
 	put32(t, 1);
-	put32(t, 0x20010db8);		/* 2001:db8::2 */
+	put32(t, 0x20010db8); /* 2001:db8::2 */
 	put32(t, 0);
 	put32(t, 0);
 	put32(t, 2);
@@ -359,25 +359,25 @@ ip6_tcp_ext(struct tcase *t, const uint8_t *ext, size_t next,
 				t->e.proto = nh;
 			}
 			break;
-		case 51:	/* AH: 24 bytes, length in 4-byte units - 2 */
+		case 51: /* AH: 24 bytes, length in 4-byte units - 2 */
 			put8(t, nh);
 			put8(t, 24 / 4 - 2);
 			put16(t, 0);
-			put32(t, 0x1000);	/* SPI */
-			put32(t, 1);		/* sequence */
+			put32(t, 0x1000); /* SPI */
+			put32(t, 1);      /* sequence */
 			for (j = 0; j < 12; j++)
-				put8(t, 0xa5);	/* ICV */
+				put8(t, 0xa5); /* ICV */
 			break;
-		default:	/* options or routing: 8 * (i % 3 + 1) bytes */
+		default: /* options or routing: 8 * (i % 3 + 1) bytes */
 			hlen = 8 * (i % 3 + 1);
 			put8(t, nh);
 			put8(t, (unsigned)(hlen / 8 - 1));
 			if (ext[i] == 43) {
-				put8(t, 4);	/* segment routing */
-				put8(t, 0);	/* segments left */
+				put8(t, 4); /* segment routing */
+				put8(t, 0); /* segments left */
 				j = 4;
 			} else {
-				put8(t, 1);	/* PadN */
+				put8(t, 1); /* PadN */
 				put8(t, (unsigned)(hlen - 4));
 				j = 4;
 			}
@@ -403,8 +403,8 @@ ip6_tcp(struct tcase *t)
 
 /* The properties every answer must have, whatever the input. */
 static bool
-check_sane(const char *name, const uint8_t *p, size_t n,
-    enum decap_status st, const struct decap_packet *d)
+check_sane(const char *name, const uint8_t *p, size_t n, enum decap_status st,
+    const struct decap_packet *d)
 {
 	const uint8_t *end = p + n;
 
@@ -415,8 +415,8 @@ check_sane(const char *name, const uint8_t *p, size_t n,
 		return false;
 	}
 	if (d->vlan_depth > DECAP_MAX_VLAN || d->mpls_depth > DECAP_MAX_MPLS) {
-		report("%s (caplen %zu): vlan_depth %u mpls_depth %u", name,
-		    n, d->vlan_depth, d->mpls_depth);
+		report("%s (caplen %zu): vlan_depth %u mpls_depth %u", name, n,
+		    d->vlan_depth, d->mpls_depth);
 		return false;
 	}
 	if (st != DECAP_OK)
@@ -430,19 +430,21 @@ check_sane(const char *name, const uint8_t *p, size_t n,
 	if (d->l4 == NULL) {
 		if (d->l4_len != 0 || !d->fragment || d->frag_offset == 0) {
 			report("%s (caplen %zu): l4 NULL but not a non-first "
-			    "fragment", name, n);
+			       "fragment",
+			    name, n);
 			return false;
 		}
 	} else if (d->l4 < d->l3 || d->l4 > d->l3 + d->l3_len ||
 	    d->l4_len != (size_t)(d->l3 + d->l3_len - d->l4) ||
 	    d->l4_len > (size_t)(end - d->l4)) {
 		report("%s (caplen %zu): l4 outside the IP packet "
-		    "(l4_len %zu)", name, n, d->l4_len);
+		       "(l4_len %zu)",
+		    name, n, d->l4_len);
 		return false;
 	}
 	if (d->ip_version == 6 && d->fragment &&
 	    (d->v6_unfrag_len < 40 || d->v6_unfrag_len + 8 > d->l3_len ||
-	    d->frag_data_off != d->v6_unfrag_len + 8)) {
+		d->frag_data_off != d->v6_unfrag_len + 8)) {
 		report("%s (caplen %zu): v6_unfrag_len %zu", name, n,
 		    d->v6_unfrag_len);
 		return false;
@@ -450,12 +452,13 @@ check_sane(const char *name, const uint8_t *p, size_t n,
 	return true;
 }
 
-#define EXPECT(cond) do {						\
-	if (!(cond)) {							\
-		report("%s (caplen %zu): %s", t->name, n, #cond);	\
-		ok = false;						\
-	}								\
-} while (0)
+#define EXPECT(cond) \
+	do { \
+		if (!(cond)) { \
+			report("%s (caplen %zu): %s", t->name, n, #cond); \
+			ok = false; \
+		} \
+	} while (0)
 
 /* The answer for the first n bytes of test frame t. */
 static bool
@@ -789,7 +792,7 @@ case_mpls_pppoe(void)
 	tc_init(&t, LT_ETHERNET, "mpls pseudowire");
 	eth(&t, 0x8847);
 	mpls(&t, 100, true);
-	put32(&t, 0);		/* control word */
+	put32(&t, 0); /* control word */
 	eth(&t, 0x0800);
 	ip4_tcp(&t);
 	t.e.st = DECAP_NOT_IP;
@@ -835,7 +838,7 @@ case_mpls_pppoe(void)
 	tc_init(&t, LT_ETHERNET, "pppoe discovery code");
 	eth(&t, 0x8864);
 	pppoe(&t, 0x0021, 20 + TCP_HLEN + PAYLOAD_LEN);
-	t.pkt[15] = 0x09;	/* PADI */
+	t.pkt[15] = 0x09; /* PADI */
 	ip4_tcp(&t);
 	t.e.st = DECAP_BAD_HEADER;
 	run_case(&t);
@@ -1081,7 +1084,7 @@ static void
 case_linktypes(void)
 {
 	static const int ok[] = { LT_NULL, LT_ETHERNET, LT_RAW_12, LT_RAW_14,
-	    LT_RAW, LT_LOOP, LT_SLL, LT_IPV4, LT_IPV6, LT_SLL2 };
+		LT_RAW, LT_LOOP, LT_SLL, LT_IPV4, LT_IPV6, LT_SLL2 };
 	static const int bad[] = { -1, 2, 9, 105, 127, 147, 277, 100000 };
 	struct decap_packet d;
 	uint8_t buf[64];
@@ -1100,7 +1103,7 @@ case_linktypes(void)
 		good = !decap_linktype_supported(bad[i]) &&
 		    decap_linktype_name(bad[i]) == NULL &&
 		    decap_packet(bad[i], buf, sizeof(buf), &d) ==
-		    DECAP_UNSUPPORTED;
+			DECAP_UNSUPPORTED;
 		if (!good)
 			report("linktype %d should be unsupported", bad[i]);
 		count(good);
@@ -1122,7 +1125,7 @@ static void
 case_random(void)
 {
 	static const int lts[] = { LT_NULL, LT_ETHERNET, LT_RAW_12, LT_RAW_14,
-	    LT_RAW, LT_LOOP, LT_SLL, LT_IPV4, LT_IPV6, LT_SLL2, 147 };
+		LT_RAW, LT_LOOP, LT_SLL, LT_IPV4, LT_IPV6, LT_SLL2, 147 };
 	struct decap_packet d;
 	enum decap_status st;
 	uint8_t *p;

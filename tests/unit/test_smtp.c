@@ -56,8 +56,8 @@ record(void *arg, const struct smtp_event *ev)
 		break;
 	case SMTP_EV_COMMAND:
 		dbuf_adds(&trace, "C ");
-		text_append_escaped(&trace, ev->u.command.line,
-		    ev->u.command.len);
+		text_append_escaped(
+		    &trace, ev->u.command.line, ev->u.command.len);
 		dbuf_addc(&trace, '\n');
 		break;
 	case SMTP_EV_REPLY:
@@ -90,8 +90,8 @@ run(const struct chunk *c, enum session_end end, long split_chunk, size_t at,
 	s = smtp_session_open(&bus, &p);
 	for (i = 0; c[i].dir != 0; i++) {
 		size_t len = c[i].len ? c[i].len : strlen(c[i].data);
-		enum smtp_dir d = c[i].dir == 'C' ? SMTP_DIR_CLIENT
-						  : SMTP_DIR_SERVER;
+		enum smtp_dir d =
+		    c[i].dir == 'C' ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER;
 		const uint8_t *b = (const uint8_t *)c[i].data;
 
 		ts += 0.5;
@@ -157,7 +157,10 @@ check_dialogue(const char *name, const struct chunk *c, enum session_end end,
 	free(whole);
 }
 
-#define END { 0, NULL, 0 }
+#define END \
+	{ \
+		0, NULL, 0 \
+	}
 
 static void
 test_basic(void)
@@ -165,7 +168,10 @@ test_basic(void)
 	static const struct chunk c[] = {
 		{ 'S', "220 mx.example.test ESMTP\r\n", 0 },
 		{ 'C', "EHLO client.test\r\n", 0 },
-		{ 'S', "250-mx.example.test\r\n250-PIPELINING\r\n250 SIZE 1000\r\n", 0 },
+		{ 'S',
+		    "250-mx.example.test\r\n250-PIPELINING\r\n250 SIZE "
+		    "1000\r\n",
+		    0 },
 		{ 'C', "MAIL FROM:<a@x.test> SIZE=10\r\n", 0 },
 		{ 'S', "250 2.1.0 Ok\r\n", 0 },
 		{ 'C', "RCPT TO:<b@y.test>\r\n", 0 },
@@ -203,13 +209,19 @@ test_pipelining(void)
 	/* RFC 2920: everything up to DATA in one segment; two messages. */
 	static const struct chunk c[] = {
 		{ 'S', "220 mx ESMTP\r\n", 0 },
-		{ 'C', "EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<u1@d>\r\n"
-		       "RCPT TO:<u2@d>\r\nRCPT TO:<u3@d>\r\nDATA\r\n", 0 },
-		{ 'S', "250-mx\r\n250 PIPELINING\r\n250 ok\r\n250 ok\r\n"
-		       "550 5.1.1 no such user\r\n450 4.2.0 try later\r\n"
-		       "354 go\r\n", 0 },
-		{ 'C', "body\r\n.\r\nMAIL FROM:<@relay1,@relay2:s@d>\r\n"
-		       "RCPT TO:<u4@d>\r\nDATA\r\n", 0 },
+		{ 'C',
+		    "EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<u1@d>\r\n"
+		    "RCPT TO:<u2@d>\r\nRCPT TO:<u3@d>\r\nDATA\r\n",
+		    0 },
+		{ 'S',
+		    "250-mx\r\n250 PIPELINING\r\n250 ok\r\n250 ok\r\n"
+		    "550 5.1.1 no such user\r\n450 4.2.0 try later\r\n"
+		    "354 go\r\n",
+		    0 },
+		{ 'C',
+		    "body\r\n.\r\nMAIL FROM:<@relay1,@relay2:s@d>\r\n"
+		    "RCPT TO:<u4@d>\r\nDATA\r\n",
+		    0 },
 		{ 'S', "250 queued\r\n250 ok\r\n250 ok\r\n354 go\r\n", 0 },
 		{ 'C', "x\r\n.\r\nQUIT\r\n", 0 },
 		{ 'S', "250 queued\r\n221 bye\r\n", 0 },
@@ -255,11 +267,15 @@ test_data_refused(void)
 		{ 'S', "220 mx\r\n", 0 },
 		{ 'C', "HELO c\r\n", 0 },
 		{ 'S', "250 mx\r\n", 0 },
-		{ 'C', "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"
-		       "RSET\r\nQUIT\r\n", 0 },
-		{ 'S', "250 ok\r\n550 5.7.1 relay denied\r\n"
-		       "554 5.5.1 no valid recipients\r\n250 reset\r\n"
-		       "221 bye\r\n", 0 },
+		{ 'C',
+		    "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"
+		    "RSET\r\nQUIT\r\n",
+		    0 },
+		{ 'S',
+		    "250 ok\r\n550 5.7.1 relay denied\r\n"
+		    "554 5.5.1 no valid recipients\r\n250 reset\r\n"
+		    "221 bye\r\n",
+		    0 },
 		END,
 	};
 
@@ -364,10 +380,14 @@ test_bdat(void)
 		{ 'S', "220 mx\r\n", 0 },
 		{ 'C', "EHLO c\r\n", 0 },
 		{ 'S', "250-mx\r\n250 CHUNKING\r\n", 0 },
-		{ 'C', "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n"
-		       "BDAT 13\r\nQUIT\r\n.\r\nRSETBDAT 3 LAST\r\nxyz", 0 },
-		{ 'S', "250 ok\r\n250 ok\r\n250 12 octets\r\n250 queued\r\n", 0 },
-		{ 'C', "MAIL FROM:<e@f>\r\nRCPT TO:<g@h>\r\nBDAT 0 LAST\r\n", 0 },
+		{ 'C',
+		    "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n"
+		    "BDAT 13\r\nQUIT\r\n.\r\nRSETBDAT 3 LAST\r\nxyz",
+		    0 },
+		{ 'S', "250 ok\r\n250 ok\r\n250 12 octets\r\n250 queued\r\n",
+		    0 },
+		{ 'C', "MAIL FROM:<e@f>\r\nRCPT TO:<g@h>\r\nBDAT 0 LAST\r\n",
+		    0 },
 		{ 'S', "250 ok\r\n250 ok\r\n250 queued\r\n", 0 },
 		{ 'C', "QUIT\r\n", 0 },
 		{ 'S', "221 bye\r\n", 0 },
@@ -409,7 +429,8 @@ test_starttls_auth(void)
 	static const struct chunk c[] = {
 		{ 'S', "220 mx\r\n", 0 },
 		{ 'C', "EHLO c\r\n", 0 },
-		{ 'S', "250-mx\r\n250-AUTH LOGIN PLAIN\r\n250 STARTTLS\r\n", 0 },
+		{ 'S', "250-mx\r\n250-AUTH LOGIN PLAIN\r\n250 STARTTLS\r\n",
+		    0 },
 		{ 'C', "AUTH LOGIN\r\n", 0 },
 		{ 'S', "334 VXNlcm5hbWU6\r\n", 0 },
 		{ 'C', "dXNlcg==\r\n", 0 },
@@ -420,8 +441,12 @@ test_starttls_auth(void)
 		{ 'S', "503 already\r\n", 0 },
 		{ 'C', "STARTTLS\r\n", 0 },
 		{ 'S', "220 go ahead\r\n", 0 },
-		{ 'C', "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03MAIL FROM:<x@y>\r\n", 22 },
-		{ 'S', "\x16\x03\x03\x00\x5a\x02\x00\x00\x56\r\n250 fake\r\n", 20 },
+		{ 'C',
+		    "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03MAIL "
+		    "FROM:<x@y>\r\n",
+		    22 },
+		{ 'S', "\x16\x03\x03\x00\x5a\x02\x00\x00\x56\r\n250 fake\r\n",
+		    20 },
 		END,
 	};
 
@@ -467,8 +492,9 @@ test_framing(void)
 		struct dbuf want;
 
 		dbuf_init(&want, 1 << 16);
-		dbuf_adds(&want, "R GREETING 220\nC HELO bare.lf\nR HELO 250\n"
-				 "ANOMALY line_too_long\nC ");
+		dbuf_adds(&want,
+		    "R GREETING 220\nC HELO bare.lf\nR HELO 250\n"
+		    "ANOMALY line_too_long\nC ");
 		dbuf_add(&want, longline, SMTP_LINE_MAX);
 		dbuf_adds(&want,
 		    "\nR VRFY 500\nC NOOP\nR NOOP 250\n"
@@ -596,7 +622,8 @@ test_random(void)
 				/* Mostly SMTP-ish bytes, so states are
 				 * reached. */
 				buf[i] = (x >> 24) % 4 == 0
-				    ? "\r\n.2345 -DATABDATMAIL:<>"[(x >> 8) % 24]
+				    ? "\r\n.2345 -DATABDATMAIL:<>"[(x >> 8) %
+					  24]
 				    : (uint8_t)(x >> 16);
 			}
 			smtp_session_data(s, (x >> 4) & 1, buf, n, k);

@@ -18,8 +18,8 @@ expect_json(const char *in, size_t n, const char *want)
 		passed++;
 	else {
 		failed++;
-		fprintf(stderr, "FAIL json: want %s got %s\n", want,
-		    dbuf_str(&b));
+		fprintf(
+		    stderr, "FAIL json: want %s got %s\n", want, dbuf_str(&b));
 	}
 	dbuf_free(&b);
 }
@@ -35,8 +35,8 @@ expect_text(const char *in, size_t n, const char *want)
 		passed++;
 	else {
 		failed++;
-		fprintf(stderr, "FAIL text: want %s got %s\n", want,
-		    dbuf_str(&b));
+		fprintf(
+		    stderr, "FAIL text: want %s got %s\n", want, dbuf_str(&b));
 	}
 	dbuf_free(&b);
 }
@@ -55,22 +55,28 @@ main(void)
 	expect_json("nul\0x", 5, "\"nul\\u0000x\"");
 	expect_json("\x7f", 1, "\"\\u007f\"");
 	expect_json("caf\xc3\xa9", 5, "\"caf\xc3\xa9\"");
-	expect_json("\xc2\x9b" "31m", 5, "\"\\u009b31m\""); /* C1 CSI */
+	expect_json("\xc2\x9b"
+		    "31m",
+	    5, "\"\\u009b31m\""); /* C1 CSI */
 	expect_json("\xe2\x80\xa8", 3, "\"\\u2028\"");
 	expect_json("\xff\xfe", 2, "\"\\\\xff\\\\xfe\"");
-	expect_json("\xc0\xaf", 2, "\"\\\\xc0\\\\xaf\"");     /* overlong */
-	expect_json("\xed\xa0\x80", 3, "\"\\\\xed\\\\xa0\\\\x80\""); /* surrogate */
-	expect_json("\xe2\x82", 2, "\"\\\\xe2\\\\x82\"");     /* truncated */
+	expect_json("\xc0\xaf", 2, "\"\\\\xc0\\\\xaf\""); /* overlong */
+	expect_json(
+	    "\xed\xa0\x80", 3, "\"\\\\xed\\\\xa0\\\\x80\""); /* surrogate */
+	expect_json("\xe2\x82", 2, "\"\\\\xe2\\\\x82\"");    /* truncated */
 	expect_json("\xf0\x9f\x93\xa7", 4, "\"\xf0\x9f\x93\xa7\"");
 	expect_text("ok \x1b]0;pwned\x07", 13, "ok \\x1b]0;pwned\\x07");
 	expect_text("back\\slash", 10, "back\\\\slash");
-	expect_text("\xe2\x80\xae" "evil", 7, "\\xe2\\x80\\xaeevil"); /* RLO */
+	expect_text("\xe2\x80\xae"
+		    "evil",
+	    7, "\\xe2\\x80\\xaeevil"); /* RLO */
 	expect_text("\xff", 1, "\\xff");
 
 	dbuf_init(&b, 10);
 	for (i = 0; i < 5; i++)
 		dbuf_adds(&b, "abcd");
-	if (b.len == 10 && b.truncated && strcmp(dbuf_str(&b), "abcdabcdab") == 0)
+	if (b.len == 10 && b.truncated &&
+	    strcmp(dbuf_str(&b), "abcdabcdab") == 0)
 		passed++;
 	else {
 		failed++;
@@ -79,9 +85,9 @@ main(void)
 	dbuf_free(&b);
 
 	if (parse_ulong("65535", 1, 65535, &v) && v == 65535 &&
-	    !parse_ulong("65536", 1, 65535, &v) && !parse_ulong("0", 1, 9, &v) &&
-	    !parse_ulong("12x", 0, 99, &v) && !parse_ulong("-1", 0, 99, &v) &&
-	    !parse_ulong("", 0, 99, &v) &&
+	    !parse_ulong("65536", 1, 65535, &v) &&
+	    !parse_ulong("0", 1, 9, &v) && !parse_ulong("12x", 0, 99, &v) &&
+	    !parse_ulong("-1", 0, 99, &v) && !parse_ulong("", 0, 99, &v) &&
 	    !parse_ulong("99999999999999999999999", 0, 99, &v))
 		passed++;
 	else {
