@@ -36,7 +36,8 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=undefined -O1 -g
 
 # The dissector: pure, no pcap/libnids/curses (see DESIGN.md).
-SMTP_SRC = src/smtp/session.c src/smtp/command.c
+SMTP_SRC = src/smtp/session.c src/smtp/command.c src/smtp/tls.c \
+	   src/smtp/message.c
 CORE_SRC = src/util.c src/event.c src/stats.c src/jsonlog.c $(SMTP_SRC)
 NET_SRC = src/decap.c src/v6map.c src/reasm.c src/capture.c
 SRC = src/main.c $(CORE_SRC) $(NET_SRC)
@@ -45,7 +46,7 @@ HDR = $(wildcard src/*.h src/smtp/*.h include/smtpscope/*.h)
 OBJ = $(SRC:src/%.c=build/obj/%.o)
 SAN_OBJ = $(SRC:src/%.c=build/asan/%.o)
 
-UNIT_TESTS = test_smtp test_decap test_util
+UNIT_TESTS = test_smtp test_decap test_util test_tls test_message
 UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
 UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
 
@@ -89,6 +90,19 @@ build/tests/test_util: tests/unit/test_util.c src/util.c src/util.h
 build/tests/asan-test_util: tests/unit/test_util.c src/util.c src/util.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ tests/unit/test_util.c src/util.c
+
+build/tests/test_tls: tests/unit/test_tls.c src/smtp/tls.c src/util.c $(HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_tls.c src/smtp/tls.c src/util.c
+build/tests/asan-test_tls: tests/unit/test_tls.c src/smtp/tls.c src/util.c $(HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ tests/unit/test_tls.c src/smtp/tls.c src/util.c
+build/tests/test_message: tests/unit/test_message.c src/smtp/message.c src/util.c $(HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_message.c src/smtp/message.c src/util.c
+build/tests/asan-test_message: tests/unit/test_message.c src/smtp/message.c src/util.c $(HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ tests/unit/test_message.c src/smtp/message.c src/util.c
 
 unit: $(UNIT_BIN) $(UNIT_SAN_BIN)
 

@@ -199,6 +199,9 @@ open_file(struct capture *c, struct source *s, const char *name,
 		    strstr(perr, "bad dump file format") != NULL)
 			snprintf(err, errlen,
 			    "%s is not a capture file (pcap or pcapng)", name);
+		else if (strstr(perr, "only got 0") != NULL)
+			snprintf(err, errlen, "%s is empty: not a capture file",
+			    name);
 		else if (strstr(perr, "truncated") != NULL)
 			snprintf(err, errlen,
 			    "%s is too short to be a capture file", name);

@@ -68,11 +68,61 @@ smtp_anomaly_name(enum smtp_anomaly a)
 		[ANOMALY_BAD_BDAT] = "bad_bdat",
 		[ANOMALY_NON_SMTP] = "non_smtp",
 		[ANOMALY_NO_REPLY] = "no_reply",
+		[ANOMALY_GAP] = "gap",
+		[ANOMALY_NOT_TLS] = "not_tls",
+		[ANOMALY_UNKNOWN_COMMAND] = "unknown_command",
+		[ANOMALY_HEADERS_TRUNCATED] = "headers_truncated",
 	};
 
 	if ((unsigned)a < ANOMALY_COUNT && names[a] != NULL)
 		return names[a];
 	return "unknown";
+}
+
+const char *
+smtp_cap_name(unsigned bit)
+{
+	static const char *const names[] = {
+		"PIPELINING",
+		"SIZE",
+		"8BITMIME",
+		"STARTTLS",
+		"AUTH",
+		"CHUNKING",
+		"DSN",
+		"SMTPUTF8",
+		"ENHANCEDSTATUSCODES",
+		"BINARYMIME",
+		"VRFY",
+		"ETRN",
+		"XCLIENT",
+		"XFORWARD",
+		"REQUIRETLS",
+		"DELIVERBY",
+		"HELP",
+	};
+
+	if (bit < sizeof(names) / sizeof(names[0]))
+		return names[bit];
+	return NULL;
+}
+
+const char *
+smtp_auth_result_name(enum smtp_auth_result r)
+{
+	switch (r) {
+	case SMTP_AUTH_PENDING:
+		return "pending";
+	case SMTP_AUTH_SUCCESS:
+		return "success";
+	case SMTP_AUTH_FAILURE:
+		return "failure";
+	case SMTP_AUTH_CANCELLED:
+		return "cancelled";
+	case SMTP_AUTH_NONE:
+		break;
+	}
+	return "none";
 }
 
 void

@@ -73,11 +73,34 @@ enum smtp_verb {
 };
 const char *smtp_verb_name(enum smtp_verb v);
 
+/* A reply as kept on a transaction: code, RFC 3463 code, first line. */
+struct smtp_reply {
+	int code;       /* 0 when no reply came */
+	char enh[12];   /* enhanced status code "5.1.1", or "" */
+	char *text;     /* first line after the codes (capped), or NULL */
+	double latency; /* seconds since its command, -1 unknown */
+};
+
 /* A recipient of a transaction with the reply to its RCPT. */
 struct smtp_rcpt {
 	char *addr;
-	int code; /* reply code, 0 when none came */
+	struct smtp_reply reply;
+	char *notify; /* NOTIFY= (RFC 3461), or NULL */
+	char *orcpt;  /* ORCPT=, or NULL */
 };
+
+/* ESMTP parameters of MAIL FROM. */
+struct smtp_mail_params {
+	uint64_t size; /* SIZE=, 0 absent */
+	char body[16]; /* BODY= 7BIT, 8BITMIME, BINARYMIME, or "" */
+	char ret[8];   /* RET= FULL or HDRS, or "" */
+	bool smtputf8; /* SMTPUTF8 */
+	bool requiretls;
+	char *envid; /* ENVID=, or NULL */
+	char *auth;  /* AUTH=, or NULL */
+};
+
+struct msg_info; /* smtp/message.h: headers and DSN of the message */
 
 /* One mail transaction, as handed to sinks when it is over. */
 struct smtp_transaction {
@@ -85,18 +108,65 @@ struct smtp_transaction {
 	double ts;       /* time of the MAIL command */
 	double ts_end;   /* time it ended */
 	char *mail_from; /* without brackets, "" for the null sender */
-	int mail_code;   /* reply to MAIL, 0 if none */
+	struct smtp_mail_params params;
+	struct smtp_reply mail;
 	struct smtp_rcpt *rcpt;
-	size_t nrcpt;         /* entries in rcpt[] */
-	size_t rcpt_total;    /* RCPT commands, also those over the cap */
-	size_t rcpt_accepted; /* RCPT commands answered 2xx */
-	int data_code;        /* reply to DATA (354...) or 0 */
-	int final_code;       /* reply to end of data / BDAT LAST, 0 if none */
-	bool data_seen;       /* DATA or BDAT was sent */
-	bool data_complete;   /* the end of the data was seen */
-	uint64_t size;        /* message bytes (dot-unstuffed) */
+	size_t nrcpt;            /* entries in rcpt[] */
+	size_t rcpt_total;       /* RCPT commands, also those over the cap */
+	size_t rcpt_accepted;    /* RCPT commands answered 2xx */
+	struct smtp_reply data;  /* reply to DATA (354...) */
+	struct smtp_reply final; /* reply to end of data / BDAT LAST */
+	int last_code;           /* last reply within the transaction */
+	char *last_text;         /* its last line, for Zeek's last_reply */
+	bool data_seen;          /* DATA or BDAT was sent */
+	bool data_complete;      /* the end of the data was seen */
+	bool bdat;               /* the message came in BDAT chunks */
+	unsigned bdat_chunks;
+	uint64_t size;              /* message bytes (dot-unstuffed) */
+	bool bounce;                /* null reverse path */
+	const struct msg_info *msg; /* headers, DSN; NULL without data */
 	enum smtp_outcome outcome;
 	const char *ended_by; /* what closed it: "end_of_data", "rset"... */
+};
+
+/* Capabilities from the EHLO reply. */
+enum smtp_cap {
+	SMTP_CAP_PIPELINING = 1u << 0,
+	SMTP_CAP_SIZE = 1u << 1,
+	SMTP_CAP_8BITMIME = 1u << 2,
+	SMTP_CAP_STARTTLS = 1u << 3,
+	SMTP_CAP_AUTH = 1u << 4,
+	SMTP_CAP_CHUNKING = 1u << 5,
+	SMTP_CAP_DSN = 1u << 6,
+	SMTP_CAP_SMTPUTF8 = 1u << 7,
+	SMTP_CAP_ENHANCEDSTATUSCODES = 1u << 8,
+	SMTP_CAP_BINARYMIME = 1u << 9,
+	SMTP_CAP_VRFY = 1u << 10,
+	SMTP_CAP_ETRN = 1u << 11,
+	SMTP_CAP_XCLIENT = 1u << 12,
+	SMTP_CAP_XFORWARD = 1u << 13,
+	SMTP_CAP_REQUIRETLS = 1u << 14,
+	SMTP_CAP_DELIVERBY = 1u << 15,
+	SMTP_CAP_HELP = 1u << 16,
+};
+const char *smtp_cap_name(unsigned bit_index);
+
+enum smtp_auth_result {
+	SMTP_AUTH_NONE = 0, /* no AUTH */
+	SMTP_AUTH_PENDING,  /* no final reply seen */
+	SMTP_AUTH_SUCCESS,  /* 235 */
+	SMTP_AUTH_FAILURE,  /* 5xx/4xx */
+	SMTP_AUTH_CANCELLED /* the client sent "*" */
+};
+const char *smtp_auth_result_name(enum smtp_auth_result r);
+
+/* TLS metadata from the hellos after STARTTLS or on port 465. */
+struct smtp_tls_meta {
+	bool seen;               /* a TLS hello was parsed */
+	uint16_t client_version; /* highest offered */
+	uint16_t version;        /* negotiated */
+	uint16_t cipher;
+	char sni[256];
 };
 
 /* What sinks may read of a session. */
@@ -108,9 +178,25 @@ struct smtp_session_info {
 	uint64_t bytes_client, bytes_server;
 	unsigned transactions;
 	enum session_end end;
-	char helo[256]; /* argument of the last HELO/EHLO, escaped later */
+	char helo[256]; /* argument of the last HELO/EHLO */
+	bool ehlo;      /* it was EHLO */
 	int greeting_code;
-	bool tls; /* STARTTLS succeeded: the rest was not parsed */
+	char greeting_host[256]; /* first word of the greeting */
+	char greeting_text[256]; /* the rest: software, banner */
+	double greeting_latency; /* handshake to greeting, -1 none */
+	unsigned caps;           /* enum smtp_cap bits from EHLO */
+	uint64_t size_limit;     /* EHLO SIZE value, 0 none */
+	char auth_mechs[128];    /* EHLO AUTH mechanisms, space-joined */
+	bool starttls;           /* the client sent STARTTLS */
+	bool tls;                /* TLS began (220 to STARTTLS, or port 465) */
+	bool implicit_tls;
+	struct smtp_tls_meta tls_meta;
+	char auth_mech[32];  /* last AUTH mechanism */
+	char auth_user[256]; /* user PLAIN or LOGIN revealed, "" */
+	enum smtp_auth_result auth_result;
+	int auth_code;
+	unsigned auth_attempts, auth_failures;
+	unsigned commands, replies;
 	unsigned anomalies;
 };
 
@@ -126,6 +212,10 @@ enum smtp_anomaly {
 	ANOMALY_BAD_BDAT,
 	ANOMALY_NON_SMTP,
 	ANOMALY_NO_REPLY,
+	ANOMALY_GAP,               /* stream bytes missing (never captured) */
+	ANOMALY_NOT_TLS,           /* plain bytes where TLS was due */
+	ANOMALY_UNKNOWN_COMMAND,   /* a verb not in the command table */
+	ANOMALY_HEADERS_TRUNCATED, /* message headers over their caps */
 	ANOMALY_COUNT
 };
 const char *smtp_anomaly_name(enum smtp_anomaly a);
@@ -155,6 +245,7 @@ struct smtp_event {
 			int code;
 			const uint8_t *text; /* first line after the code */
 			size_t len;
+			unsigned lines; /* lines of a multi-line reply */
 			double latency; /* since the command, -1 unknown */
 		} reply;
 		struct {

@@ -21,6 +21,7 @@ struct jsonlog {
 	bool is_stdout;
 	struct dbuf line;
 	bool error;
+	int errnum; /* errno of the first failed write */
 };
 
 int jsonlog_open(

@@ -209,8 +209,9 @@ main(int argc, char **argv)
 	int ch, status = EXIT_OK;
 	struct sigaction sa;
 
+	opterr = 0; /* our own sentences, not getopt's */
 	while ((ch = getopt_long(
-		    argc, argv, "r:i:f:w:Z:B:pqhV", longopts, NULL)) != -1) {
+		    argc, argv, ":r:i:f:w:Z:B:pqhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			if (nfiles >= MAX_FILES)
@@ -275,9 +276,20 @@ main(int argc, char **argv)
 		case 'V':
 			printf("smtpscope %s\n", SMTPSCOPE_VERSION);
 			return EXIT_OK;
+		case ':':
+			fail(EXIT_USAGE,
+			    "%s needs an argument (see smtpscope "
+			    "--help)",
+			    argv[optind - 1]);
+		case '?':
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if (optopt != 0)
+				fail(EXIT_USAGE,
+				    "unknown option -%c (see smtpscope --help)",
+				    optopt);
+			fail(EXIT_USAGE,
+			    "unknown option %s (see smtpscope --help)",
+			    argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -364,10 +376,13 @@ main(int argc, char **argv)
 		jsonlog_summary(
 		    &run.log, &st, reasm_stats(), capture_stats(the_capture));
 		if (jsonlog_close(&run.log) != 0) {
-			fprintf(stderr,
-			    "smtpscope: writing the log %s failed: "
-			    "%s\n",
-			    wfile, strerror(errno));
+			/* A reader that went away (| head) is not worth a
+			 * word; a full disk is. */
+			if (run.log.errnum != EPIPE)
+				fprintf(stderr,
+				    "smtpscope: writing the log %s failed: "
+				    "%s\n",
+				    wfile, strerror(run.log.errnum));
 			status = EXIT_OUTPUT;
 		}
 	}

@@ -217,6 +217,12 @@ conn_close(struct conn *c, enum session_end end)
 {
 	struct tcp_stream *a_tcp = c->a_tcp;
 
+	/* Segments still queued out of order: the bytes before them were
+	 * never captured, and what they hold can never be delivered. */
+	if (a_tcp->server.list != NULL || a_tcp->client.list != NULL) {
+		R.st.gaps++;
+		smtp_session_gap(c->smtp, R.now);
+	}
 	smtp_session_close(c->smtp, end, R.now);
 	if (v6map_is_standin(c->saddr))
 		v6map_unref(R.v6, c->saddr);

@@ -90,6 +90,13 @@ void json_append_cstr(struct dbuf *b, const char *s);
  */
 void text_append_escaped(struct dbuf *b, const uint8_t *s, size_t n);
 
+/*
+ * Decode base64 (RFC 4648; padding optional, no line breaks) into out,
+ * at most outmax bytes. Returns the decoded length, or -1 when the input
+ * is not base64.
+ */
+long base64_decode(const uint8_t *in, size_t len, uint8_t *out, size_t outmax);
+
 /* Parse a decimal number in [min, max]; false on junk or overflow. */
 bool parse_ulong(
     const char *s, unsigned long min, unsigned long max, unsigned long *out);

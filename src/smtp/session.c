@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "../util.h"
+#include "message.h"
 #include "smtp.h"
+#include "tls.h"
 
 /* What the client's next bytes are. Changed only by client_mode_set(). */
 enum client_mode {
@@ -18,7 +20,7 @@ enum client_mode {
 	CLIENT_BODY,    /* DATA accepted (354): message until "." */
 	CLIENT_BDAT,    /* inside a BDAT chunk: a byte count */
 	CLIENT_AUTH,    /* AUTH got 334: the next line is a response */
-	CLIENT_OPAQUE,  /* TLS or given up: bytes only counted */
+	CLIENT_TLS,     /* after STARTTLS, or port 465: TLS records */
 };
 
 /* Where the DATA body scanner stands in the current line. */
@@ -29,8 +31,17 @@ enum body_state {
 	BODY_DOT_CR, /* ".\r" at the beginning of a line */
 };
 
+/* What the next SASL response line carries (only the user is kept). */
+enum auth_expect {
+	AUTH_EXPECT_OTHER,
+	AUTH_EXPECT_USER,     /* LOGIN after "Username:" */
+	AUTH_EXPECT_PASSWORD, /* LOGIN after "Password:": never kept */
+	AUTH_EXPECT_PLAIN,    /* PLAIN: authzid NUL authcid NUL password */
+};
+
 struct tx {
 	struct smtp_transaction pub;
+	struct msg_parser *msg; /* the message's headers, DSN */
 	unsigned pending;  /* commands of this transaction awaiting reply */
 	int closed;        /* no further command belongs to it */
 	int by_connection; /* closed because the connection ended */
@@ -69,13 +80,21 @@ struct smtp_session {
 	/* The reply being assembled from its lines. */
 	int rcode;
 	int rmulti;
-	double rts;
-	uint8_t rtext[SMTP_REPLY_TEXT_MAX];
+	unsigned rlines;
+	uint8_t rtext[SMTP_REPLY_TEXT_MAX]; /* first line, after the code */
 	size_t rtext_len;
+	uint8_t rlast[SMTP_REPLY_TEXT_MAX]; /* last line, after the code */
+	size_t rlast_len;
 
 	enum body_state body;
 	uint64_t bdat_left;
 	int bdat_last;
+
+	enum auth_expect auth_expect;
+	int auth_cancel;
+
+	struct tls_scan *tls;
+	int tls_flagged; /* not_tls reported */
 
 	int greeted;
 	int quit_sent;
@@ -117,7 +136,20 @@ client_mode_set(struct smtp_session *s, enum client_mode mode)
 {
 	if (mode == CLIENT_BODY)
 		s->body = BODY_BOL;
+	if (mode == CLIENT_TLS && s->tls == NULL) {
+		s->tls = tls_scan_new();
+		s->info.tls = true;
+	}
 	s->mode = mode;
+}
+
+static void
+copy_cstr(char *dst, size_t size, const uint8_t *src, size_t n)
+{
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 /* --- transactions ------------------------------------------------------ */
@@ -129,26 +161,28 @@ tx_outcome(const struct tx *t)
 	size_t i;
 	int any4 = 0, all5 = p->nrcpt > 0;
 
-	if (p->final_code != 0) {
-		if (p->final_code == 421)
+	if (p->final.code != 0) {
+		if (p->final.code == 421)
 			return OUTCOME_DROPPED;
-		if (p->final_code < 300)
+		if (p->final.code < 300)
 			return OUTCOME_ACCEPTED;
-		return p->final_code < 500 ? OUTCOME_TEMPFAIL
+		return p->final.code < 500 ? OUTCOME_TEMPFAIL
 					   : OUTCOME_REJECTED;
 	}
 	if (t->got_421)
 		return OUTCOME_DROPPED;
 	/* The message was on its way (354 seen, or a BDAT chunk sent). */
-	if (p->data_complete || (p->data_seen && p->data_code == 354))
+	if (p->data_complete || (p->data_seen && p->data.code == 354) ||
+	    (p->bdat && t->by_connection))
 		return OUTCOME_DROPPED;
-	if (p->mail_code >= 400)
-		return p->mail_code < 500 ? OUTCOME_TEMPFAIL : OUTCOME_REJECTED;
+	if (p->mail.code >= 400)
+		return p->mail.code < 500 ? OUTCOME_TEMPFAIL : OUTCOME_REJECTED;
 	if (p->rcpt_total > 0 && p->rcpt_accepted == 0) {
 		for (i = 0; i < p->nrcpt; i++) {
-			if (p->rcpt[i].code >= 400 && p->rcpt[i].code < 500)
+			if (p->rcpt[i].reply.code >= 400 &&
+			    p->rcpt[i].reply.code < 500)
 				any4 = 1;
-			if (p->rcpt[i].code < 500)
+			if (p->rcpt[i].reply.code < 500)
 				all5 = 0;
 		}
 		if (any4)
@@ -156,13 +190,18 @@ tx_outcome(const struct tx *t)
 		if (all5)
 			return OUTCOME_REJECTED;
 	}
-	if (p->data_code >= 400)
-		return p->data_code < 500 ? OUTCOME_TEMPFAIL : OUTCOME_REJECTED;
-	if (p->data_seen && t->by_connection)
-		return OUTCOME_DROPPED;
+	if (p->data.code >= 400)
+		return p->data.code < 500 ? OUTCOME_TEMPFAIL : OUTCOME_REJECTED;
 	if (t->by_connection)
 		return OUTCOME_DROPPED;
 	return OUTCOME_ABORTED;
+}
+
+static void
+reply_free(struct smtp_reply *r)
+{
+	free(r->text);
+	r->text = NULL;
 }
 
 static void
@@ -170,10 +209,22 @@ tx_free(struct tx *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->pub.nrcpt; i++)
+	for (i = 0; i < t->pub.nrcpt; i++) {
 		free(t->pub.rcpt[i].addr);
+		free(t->pub.rcpt[i].notify);
+		free(t->pub.rcpt[i].orcpt);
+		reply_free(&t->pub.rcpt[i].reply);
+	}
 	free(t->pub.rcpt);
 	free(t->pub.mail_from);
+	free(t->pub.params.envid);
+	free(t->pub.params.auth);
+	reply_free(&t->pub.mail);
+	reply_free(&t->pub.data);
+	reply_free(&t->pub.final);
+	free(t->pub.last_text);
+	if (t->msg != NULL)
+		msg_parser_free(t->msg);
 	free(t);
 }
 
@@ -189,6 +240,10 @@ tx_flush(struct smtp_session *s)
 		if (s->tx_head == NULL)
 			s->tx_tail = NULL;
 		t->pub.outcome = tx_outcome(t);
+		if (t->msg != NULL) {
+			msg_parser_finish(t->msg);
+			t->pub.msg = msg_parser_info(t->msg);
+		}
 		memset(&ev, 0, sizeof(ev));
 		ev.type = SMTP_EV_TRANSACTION;
 		ev.ts = t->pub.ts_end;
@@ -198,6 +253,8 @@ tx_flush(struct smtp_session *s)
 	}
 }
 
+/* No further command belongs to the current transaction. It is emitted
+ * by tx_flush() once every reply it waits for is in. */
 static void
 tx_close_current(struct smtp_session *s, const char *why, double ts)
 {
@@ -214,13 +271,19 @@ tx_begin(struct smtp_session *s, const uint8_t *arg, size_t len, double ts)
 {
 	char addr[SMTP_ADDR_MAX];
 	struct tx *t;
+	size_t rest;
 
 	t = xcalloc(1, sizeof(*t));
 	t->pub.depth = ++s->info.transactions;
 	t->pub.ts = ts;
 	t->pub.ts_end = ts;
-	smtp_parse_path(arg, len, "FROM", addr, sizeof(addr));
+	t->pub.mail.latency = -1;
+	t->pub.data.latency = -1;
+	t->pub.final.latency = -1;
+	smtp_parse_path(arg, len, "FROM", addr, sizeof(addr), &rest);
 	t->pub.mail_from = xstrdup(addr);
+	t->pub.bounce = addr[0] == '\0';
+	smtp_parse_mail_params(arg + rest, len - rest, &t->pub.params);
 	if (s->tx_tail != NULL)
 		s->tx_tail->next = t;
 	else
@@ -236,7 +299,8 @@ tx_add_rcpt(struct smtp_session *s, struct tx *t, const uint8_t *arg,
 {
 	char addr[SMTP_ADDR_MAX];
 	struct smtp_transaction *p = &t->pub;
-	size_t cap;
+	struct smtp_rcpt *r;
+	size_t cap, rest;
 
 	p->rcpt_total++;
 	if (p->nrcpt >= SMTP_RCPT_MAX) {
@@ -247,10 +311,24 @@ tx_add_rcpt(struct smtp_session *s, struct tx *t, const uint8_t *arg,
 		cap = p->nrcpt ? p->nrcpt * 2 : 4;
 		p->rcpt = xrealloc(p->rcpt, cap * sizeof(*p->rcpt));
 	}
-	smtp_parse_path(arg, len, "TO", addr, sizeof(addr));
-	p->rcpt[p->nrcpt].addr = xstrdup(addr);
-	p->rcpt[p->nrcpt].code = 0;
+	r = &p->rcpt[p->nrcpt];
+	memset(r, 0, sizeof(*r));
+	r->reply.latency = -1;
+	smtp_parse_path(arg, len, "TO", addr, sizeof(addr), &rest);
+	r->addr = xstrdup(addr);
+	smtp_parse_rcpt_params(arg + rest, len - rest, r);
 	return p->nrcpt++;
+}
+
+/* The message parser of the current transaction, made on first use. */
+static struct msg_parser *
+tx_msg(struct smtp_session *s)
+{
+	if (s->cur == NULL)
+		return NULL;
+	if (s->cur->msg == NULL)
+		s->cur->msg = msg_parser_new();
+	return s->cur->msg;
 }
 
 /* --- the pairing queue ------------------------------------------------- */
@@ -289,6 +367,12 @@ pending_pop(struct smtp_session *s, struct pending *out)
 	return out;
 }
 
+static enum smtp_verb
+pending_head_verb(const struct smtp_session *s)
+{
+	return s->qlen > 0 ? s->queue[s->qhead].verb : SMTP_VERB_UNKNOWN;
+}
+
 /* --- server side ------------------------------------------------------- */
 
 /* Client bytes held while DATA waited: replay them in the new mode. */
@@ -304,28 +388,90 @@ hold_release(struct smtp_session *s, double ts)
 	dbuf_free(&held);
 }
 
+/* Keep the reply now complete on a transaction's record. */
+static void
+reply_keep(struct smtp_session *s, struct smtp_reply *r, double latency)
+{
+	size_t skip;
+
+	reply_free(r);
+	r->code = s->rcode;
+	r->latency = latency;
+	skip = smtp_enhanced_code(
+	    s->rtext, s->rtext_len, s->rcode, r->enh, sizeof(r->enh));
+	r->text = xmemdup0(s->rtext + skip, s->rtext_len - skip);
+}
+
+static void
+sasl_user(struct smtp_session *s, const uint8_t *b64, size_t len, int plain)
+{
+	uint8_t buf[512];
+	long n;
+	size_t i, start = 0;
+
+	n = base64_decode(b64, len, buf, sizeof(buf));
+	if (n <= 0)
+		return;
+	if (plain) {
+		/* authzid NUL authcid NUL password: keep authcid only. */
+		for (i = 0; i < (size_t)n && buf[i] != '\0'; i++)
+			;
+		if (i >= (size_t)n)
+			return;
+		start = ++i;
+		while (i < (size_t)n && buf[i] != '\0')
+			i++;
+		n = (long)i; /* the password after it is never copied */
+	}
+	copy_cstr(s->info.auth_user, sizeof(s->info.auth_user), buf + start,
+	    (size_t)n - start);
+	memset(buf, 0, sizeof(buf));
+}
+
+/* What a 334 challenge asks for (LOGIN sends "Username:"/"Password:"). */
+static enum auth_expect
+auth_challenge(struct smtp_session *s)
+{
+	uint8_t buf[64];
+	long n;
+
+	if (strcmp(s->info.auth_mech, "PLAIN") == 0)
+		return AUTH_EXPECT_PLAIN;
+	if (strcmp(s->info.auth_mech, "LOGIN") != 0)
+		return AUTH_EXPECT_OTHER;
+	n = base64_decode(s->rtext, s->rtext_len, buf, sizeof(buf));
+	if (n >= 4 && ascii_prefix_ci(buf, (size_t)n, "USER"))
+		return AUTH_EXPECT_USER;
+	if (n >= 4 && ascii_prefix_ci(buf, (size_t)n, "PASS"))
+		return AUTH_EXPECT_PASSWORD;
+	/* Unusual prompts: first the user, then the password. */
+	return s->info.auth_user[0] == '\0' ? AUTH_EXPECT_USER
+					    : AUTH_EXPECT_PASSWORD;
+}
+
 /* State changes a reply makes. Returns 1 when client bytes held while
  * DATA waited must now be replayed (after the reply's event). */
 static int
-reply_apply(struct smtp_session *s, struct pending *p, int code, double ts)
+reply_apply(struct smtp_session *s, struct pending *p, double ts)
 {
 	struct tx *t = p->tx;
-	int release = 0;
+	int code = s->rcode, release = 0;
+	double lat = ts - p->ts;
 
 	switch (p->verb) {
 	case SMTP_VERB_MAIL:
 		if (t != NULL)
-			t->pub.mail_code = code;
+			reply_keep(s, &t->pub.mail, lat);
 		break;
 	case SMTP_VERB_RCPT:
 		if (t != NULL && p->rcpt_index != SIZE_MAX)
-			t->pub.rcpt[p->rcpt_index].code = code;
+			reply_keep(s, &t->pub.rcpt[p->rcpt_index].reply, lat);
 		if (t != NULL && code >= 200 && code < 300)
 			t->pub.rcpt_accepted++;
 		break;
 	case SMTP_VERB_DATA:
 		if (t != NULL)
-			t->pub.data_code = code;
+			reply_keep(s, &t->pub.data, lat);
 		if (code == 354) {
 			if (s->mode == CLIENT_HOLD) {
 				client_mode_set(s, CLIENT_BODY);
@@ -344,26 +490,43 @@ reply_apply(struct smtp_session *s, struct pending *p, int code, double ts)
 		break;
 	case SMTP_VERB_END_OF_DATA:
 		if (t != NULL)
-			t->pub.final_code = code;
+			reply_keep(s, &t->pub.final, lat);
 		break;
 	case SMTP_VERB_BDAT:
 		if (t != NULL && (p->bdat_last || code >= 400))
-			t->pub.final_code = code;
+			reply_keep(s, &t->pub.final, lat);
 		if (t != NULL && code >= 400 && t == s->cur)
 			tx_close_current(s, "bdat_refused", ts);
 		break;
 	case SMTP_VERB_STARTTLS:
-		if (code == 220) {
-			s->info.tls = 1;
-			client_mode_set(s, CLIENT_OPAQUE);
-		}
+		if (code == 220)
+			client_mode_set(s, CLIENT_TLS);
 		break;
 	case SMTP_VERB_AUTH:
 	case SMTP_VERB_AUTH_DATA:
-		client_mode_set(s, code == 334 ? CLIENT_AUTH : CLIENT_COMMAND);
+		s->info.auth_code = code;
+		if (code == 334) {
+			s->auth_expect = auth_challenge(s);
+			client_mode_set(s, CLIENT_AUTH);
+			break;
+		}
+		client_mode_set(s, CLIENT_COMMAND);
+		if (code >= 200 && code < 300)
+			s->info.auth_result = SMTP_AUTH_SUCCESS;
+		else if (s->auth_cancel)
+			s->info.auth_result = SMTP_AUTH_CANCELLED;
+		else {
+			s->info.auth_result = SMTP_AUTH_FAILURE;
+			s->info.auth_failures++;
+		}
 		break;
 	default:
 		break;
+	}
+	if (t != NULL) {
+		t->pub.last_code = code;
+		free(t->pub.last_text);
+		t->pub.last_text = xmemdup0(s->rlast, s->rlast_len);
 	}
 	if (code == 421) {
 		/* The server is closing the connection. */
@@ -378,32 +541,52 @@ reply_apply(struct smtp_session *s, struct pending *p, int code, double ts)
 }
 
 static void
+greeting(struct smtp_session *s, double ts)
+{
+	size_t h = 0, t;
+
+	s->greeted = 1;
+	s->info.greeting_code = s->rcode;
+	s->info.greeting_latency = ts - s->info.ts_open;
+	while (h < s->rtext_len && s->rtext[h] != ' ')
+		h++;
+	copy_cstr(
+	    s->info.greeting_host, sizeof(s->info.greeting_host), s->rtext, h);
+	t = h;
+	while (t < s->rtext_len && s->rtext[t] == ' ')
+		t++;
+	copy_cstr(s->info.greeting_text, sizeof(s->info.greeting_text),
+	    s->rtext + t, s->rtext_len - t);
+}
+
+static void
 reply_complete(struct smtp_session *s, double ts)
 {
 	struct smtp_event ev;
 	struct pending p;
-	int code = s->rcode, release;
+	int release;
 
+	s->info.replies++;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SMTP_EV_REPLY;
 	ev.ts = ts;
-	ev.u.reply.code = code;
+	ev.u.reply.code = s->rcode;
 	ev.u.reply.text = s->rtext;
 	ev.u.reply.len = s->rtext_len;
+	ev.u.reply.lines = s->rlines;
 	ev.u.reply.latency = -1;
 
 	if (!s->greeted) {
 		/* The first reply is the greeting, even when impatient
 		 * clients already sent commands. */
-		s->greeted = 1;
-		s->info.greeting_code = code;
+		greeting(s, ts);
 		ev.u.reply.verb = SMTP_VERB_GREETING;
-		ev.u.reply.latency = ts - s->info.ts_open;
+		ev.u.reply.latency = s->info.greeting_latency;
 		emit(s, &ev);
 		return;
 	}
 	if (pending_pop(s, &p) == NULL) {
-		if (code != 421)
+		if (s->rcode != 421)
 			anomaly(s, ANOMALY_UNSOLICITED_REPLY, ts);
 		else if (s->cur != NULL) {
 			s->cur->got_421 = 1;
@@ -418,7 +601,7 @@ reply_complete(struct smtp_session *s, double ts)
 	ev.u.reply.latency = ts - p.ts;
 	if (p.tx != NULL)
 		p.tx->pending--;
-	release = reply_apply(s, &p, code, ts);
+	release = reply_apply(s, &p, ts);
 	emit(s, &ev);
 	tx_flush(s);
 	if (release)
@@ -428,8 +611,9 @@ reply_complete(struct smtp_session *s, double ts)
 static void
 server_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 {
-	int code, more;
+	const uint8_t *text;
 	size_t n;
+	int code, more;
 
 	if (!smtp_reply_line_parse(line, len, &code, &more)) {
 		anomaly(s,
@@ -438,22 +622,68 @@ server_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 		    ts);
 		return;
 	}
+	text = line + (len > 4 ? 4 : len);
+	n = len > 4 ? len - 4 : 0;
+	if (n > SMTP_REPLY_TEXT_MAX)
+		n = SMTP_REPLY_TEXT_MAX;
 	if (!s->rmulti) {
 		s->rcode = code;
-		s->rts = ts;
-		n = len > 4 ? len - 4 : 0;
-		if (n > sizeof(s->rtext))
-			n = sizeof(s->rtext);
-		if (n > 0)
-			memcpy(s->rtext, line + 4, n);
+		s->rlines = 0;
+		memcpy(s->rtext, text, n);
 		s->rtext_len = n;
-	}
+	} else if (pending_head_verb(s) == SMTP_VERB_EHLO && s->rcode == 250)
+		smtp_parse_capability(text, n, &s->info);
+	s->rlines++;
+	memcpy(s->rlast, text, n);
+	s->rlast_len = n;
 	s->rmulti = more;
 	if (!more)
 		reply_complete(s, ts);
 }
 
 /* --- client side ------------------------------------------------------- */
+
+static void
+auth_response(
+    struct smtp_session *s, const uint8_t *line, size_t len, double ts)
+{
+	/* A SASL response: never a command, never logged. */
+	if (len == 1 && line[0] == '*')
+		s->auth_cancel = 1;
+	else if (s->auth_expect == AUTH_EXPECT_USER)
+		sasl_user(s, line, len, 0);
+	else if (s->auth_expect == AUTH_EXPECT_PLAIN)
+		sasl_user(s, line, len, 1);
+	s->auth_expect = AUTH_EXPECT_OTHER;
+	pending_push(s, SMTP_VERB_AUTH_DATA, NULL, SIZE_MAX, ts);
+}
+
+static void
+auth_command(struct smtp_session *s, const uint8_t *arg, size_t alen)
+{
+	size_t m = 0, r;
+
+	while (m < alen && arg[m] != ' ')
+		m++;
+	copy_cstr(s->info.auth_mech, sizeof(s->info.auth_mech), arg, m);
+	for (r = 0; s->info.auth_mech[r] != '\0'; r++)
+		s->info.auth_mech[r] =
+		    (char)ascii_toupper((unsigned char)s->info.auth_mech[r]);
+	s->info.auth_attempts++;
+	s->info.auth_result = SMTP_AUTH_PENDING;
+	s->info.auth_user[0] = '\0';
+	s->auth_cancel = 0;
+	r = m;
+	while (r < alen && arg[r] == ' ')
+		r++;
+	/* An initial response (RFC 4954): "=" is an empty one. */
+	if (r < alen && !(alen - r == 1 && arg[r] == '=')) {
+		if (strcmp(s->info.auth_mech, "PLAIN") == 0)
+			sasl_user(s, arg + r, alen - r, 1);
+		else if (strcmp(s->info.auth_mech, "LOGIN") == 0)
+			sasl_user(s, arg + r, alen - r, 0);
+	}
+}
 
 static void
 command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
@@ -466,10 +696,10 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 	size_t idx = SIZE_MAX;
 
 	if (s->mode == CLIENT_AUTH) {
-		/* A SASL response: never a command, never logged. */
-		pending_push(s, SMTP_VERB_AUTH_DATA, NULL, SIZE_MAX, ts);
+		auth_response(s, line, len, ts);
 		return;
 	}
+	s->info.commands++;
 	while (wlen < len && line[wlen] != ' ')
 		wlen++;
 	verb = smtp_verb_lookup(line, wlen);
@@ -489,10 +719,10 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 	ev.ts = ts;
 	ev.u.command.verb = verb;
 	ev.u.command.line = line;
-	/* AUTH's initial response may carry a password: verb and
-	 * mechanism only. */
 	ev.u.command.len = len;
 	if (verb == SMTP_VERB_AUTH) {
+		/* The initial response may hold a password: verb and
+		 * mechanism only. */
 		size_t m = 0;
 
 		while (m < alen && arg[m] != ' ')
@@ -500,6 +730,8 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 		ev.u.command.len = (size_t)(arg - line) + m;
 	}
 	emit(s, &ev);
+	if (verb == SMTP_VERB_UNKNOWN)
+		anomaly(s, ANOMALY_UNKNOWN_COMMAND, ts);
 
 	t = s->cur;
 	switch (verb) {
@@ -507,12 +739,16 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 	case SMTP_VERB_EHLO: {
 		size_t n = 0;
 
-		while (
-		    n < alen && arg[n] != ' ' && n + 1 < sizeof(s->info.helo)) {
-			s->info.helo[n] = (char)arg[n];
+		while (n < alen && arg[n] != ' ')
 			n++;
+		copy_cstr(s->info.helo, sizeof(s->info.helo), arg, n);
+		s->info.ehlo = verb == SMTP_VERB_EHLO;
+		if (s->info.ehlo) {
+			/* A new EHLO reply says it all again. */
+			s->info.caps = 0;
+			s->info.size_limit = 0;
+			s->info.auth_mechs[0] = '\0';
 		}
-		s->info.helo[n] = '\0';
 		tx_close_current(
 		    s, verb == SMTP_VERB_HELO ? "helo" : "ehlo", ts);
 		t = NULL;
@@ -556,8 +792,11 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 			anomaly(s, ANOMALY_BAD_BDAT, ts);
 			n = 0;
 		}
-		if (t != NULL)
+		if (t != NULL) {
 			t->pub.data_seen = 1;
+			t->pub.bdat = 1;
+			t->pub.bdat_chunks++;
+		}
 		if ((pp = pending_push(s, verb, t, SIZE_MAX, ts)) != NULL)
 			pp->bdat_last = s->bdat_last;
 		s->bdat_left = n;
@@ -579,6 +818,12 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 		t = NULL;
 		s->quit_sent = 1;
 		break;
+	case SMTP_VERB_STARTTLS:
+		s->info.starttls = true;
+		break;
+	case SMTP_VERB_AUTH:
+		auth_command(s, arg, alen);
+		break;
 	default:
 		break;
 	}
@@ -599,15 +844,28 @@ end_of_data(struct smtp_session *s, double ts)
 	tx_flush(s);
 }
 
+/* Message bytes, as the server stores them, to the size and the parser. */
+static void
+message_bytes(struct smtp_session *s, const uint8_t *p, size_t n)
+{
+	struct msg_parser *m;
+
+	if (n == 0 || s->cur == NULL)
+		return;
+	s->cur->pub.size += n;
+	if ((m = tx_msg(s)) != NULL)
+		msg_parser_feed(m, p, n);
+}
+
 /*
- * Scan DATA body bytes: count the message size after dot-unstuffing and
- * find the lone "." line. Returns the bytes consumed (all, or up to and
- * including the end of data).
+ * Scan DATA body bytes: dot-unstuff, count, parse, and find the lone "."
+ * line. Returns the bytes consumed (all, or up to and including the end
+ * of data).
  */
 static size_t
 body_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
 {
-	uint64_t size = 0;
+	static const uint8_t cr = '\r';
 	const uint8_t *nl;
 	size_t i = 0, n;
 
@@ -624,7 +882,7 @@ body_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
 		case BODY_MID:
 			nl = memchr(data + i, '\n', len - i);
 			n = nl ? (size_t)(nl - (data + i)) + 1 : len - i;
-			size += n;
+			message_bytes(s, data + i, n);
 			i += n;
 			if (nl != NULL)
 				s->body = BODY_BOL;
@@ -643,17 +901,13 @@ body_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
 		case BODY_DOT_CR:
 			if (data[i] == '\n')
 				goto done;
-			size++; /* the CR was text after a removed dot */
+			message_bytes(s, &cr, 1); /* text after a removed dot */
 			s->body = BODY_MID;
 			continue;
 		}
 	}
-	if (s->cur != NULL)
-		s->cur->pub.size += size;
 	return len;
 done:
-	if (s->cur != NULL)
-		s->cur->pub.size += size;
 	end_of_data(s, ts);
 	return i + 1;
 }
@@ -716,6 +970,22 @@ frame_one(struct smtp_session *s, struct framer *f, const uint8_t *data,
 }
 
 static void
+tls_bytes(struct smtp_session *s, int from_client, const uint8_t *data,
+    size_t len, double ts)
+{
+	const struct tls_info *ti;
+
+	if (s->tls == NULL || tls_scan_done(s->tls))
+		return;
+	tls_scan_feed(s->tls, from_client, data, len);
+	ti = tls_scan_info(s->tls);
+	if ((ti->client_not_tls || ti->server_not_tls) && !s->tls_flagged) {
+		s->tls_flagged = 1;
+		anomaly(s, ANOMALY_NOT_TLS, ts);
+	}
+}
+
+static void
 client_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
 {
 	size_t n;
@@ -745,8 +1015,7 @@ client_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
 		case CLIENT_BDAT:
 			n = s->bdat_left < len ? (size_t)s->bdat_left : len;
 			s->bdat_left -= n;
-			if (s->cur != NULL)
-				s->cur->pub.size += n;
+			message_bytes(s, data, n);
 			if (s->bdat_left == 0) {
 				client_mode_set(s, CLIENT_COMMAND);
 				if (s->bdat_last && s->cur != NULL) {
@@ -756,8 +1025,9 @@ client_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
 				}
 			}
 			break;
-		case CLIENT_OPAQUE:
+		case CLIENT_TLS:
 		default:
+			tls_bytes(s, 1, data, len, ts);
 			n = len;
 			break;
 		}
@@ -772,8 +1042,11 @@ server_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
 	size_t n;
 
 	while (len > 0) {
-		if (s->info.tls)
+		if (s->info.tls) {
+			/* After the 220 to STARTTLS: the server's TLS. */
+			tls_bytes(s, 0, data, len, ts);
 			return;
+		}
 		n = frame_one(s, &s->sf, data, len, ts, server_line);
 		data += n;
 		len -= n;
@@ -794,11 +1067,12 @@ smtp_session_open(
 	s->info.client = p->client;
 	s->info.server = p->server;
 	s->info.ts_open = p->ts;
+	s->info.greeting_latency = -1;
 	dbuf_init(&s->hold, SMTP_HOLD_MAX);
 	client_mode_set(s, CLIENT_COMMAND);
 	if (p->implicit_tls) {
-		s->info.tls = 1;
-		client_mode_set(s, CLIENT_OPAQUE);
+		s->info.implicit_tls = true;
+		client_mode_set(s, CLIENT_TLS);
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SMTP_EV_SESSION_OPEN;
@@ -818,6 +1092,31 @@ smtp_session_data(struct smtp_session *s, enum smtp_dir dir,
 		s->info.bytes_server += len;
 		server_feed(s, data, len, ts);
 	}
+}
+
+void
+smtp_session_gap(struct smtp_session *s, double ts)
+{
+	anomaly(s, ANOMALY_GAP, ts);
+}
+
+static void
+tls_meta_fill(struct smtp_session *s)
+{
+	const struct tls_info *ti;
+	struct smtp_tls_meta *m = &s->info.tls_meta;
+
+	if (s->tls == NULL)
+		return;
+	ti = tls_scan_info(s->tls);
+	if (!ti->client_hello && !ti->server_hello)
+		return;
+	m->seen = true;
+	m->client_version = ti->client_max_version;
+	m->version = ti->version;
+	m->cipher = ti->cipher;
+	copy_cstr(
+	    m->sni, sizeof(m->sni), (const uint8_t *)ti->sni, ti->sni_len);
 }
 
 void
@@ -843,12 +1142,15 @@ smtp_session_close(struct smtp_session *s, enum session_end end, double ts)
 	}
 	tx_flush(s);
 
+	tls_meta_fill(s);
 	s->info.ts_close = ts;
 	s->info.end = end;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SMTP_EV_SESSION_CLOSE;
 	ev.ts = ts;
 	emit(s, &ev);
+	if (s->tls != NULL)
+		tls_scan_free(s->tls);
 	dbuf_free(&s->hold);
 	free(s);
 }

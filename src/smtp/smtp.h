@@ -38,6 +38,9 @@ struct smtp_session *smtp_session_open(
     const struct event_bus *bus, const struct smtp_session_params *p);
 void smtp_session_data(struct smtp_session *s, enum smtp_dir dir,
     const uint8_t *data, size_t len, double ts);
+/* Bytes of the stream were never captured (a hole libnids could not
+ * fill). */
+void smtp_session_gap(struct smtp_session *s, double ts);
 /* Ends the session: finishes its transactions, emits, frees. */
 void smtp_session_close(
     struct smtp_session *s, enum session_end end, double ts);
@@ -53,7 +56,27 @@ enum smtp_verb smtp_verb_lookup(const uint8_t *word, size_t len);
  * -1 when the keyword ("FROM:"/"TO:") is missing.
  */
 int smtp_parse_path(const uint8_t *arg, size_t len, const char *keyword,
-    char *out, size_t size);
+    char *out, size_t size, size_t *rest);
+
+#define SMTP_PARAM_MAX 256 /* bytes kept of an ESMTP parameter value */
+
+/* ESMTP parameters after the path (RFC 5321 4.1.2, 1870, 6152, 3461,
+ * 4954, 6531, 8689). */
+void smtp_parse_mail_params(
+    const uint8_t *s, size_t len, struct smtp_mail_params *p);
+void smtp_parse_rcpt_params(const uint8_t *s, size_t len, struct smtp_rcpt *r);
+
+/*
+ * An RFC 3463 code at the start of a reply's text, of the reply's class:
+ * copied into out (NUL-terminated); returns the bytes to skip (code and
+ * spaces), 0 when there is none.
+ */
+size_t smtp_enhanced_code(
+    const uint8_t *text, size_t len, int code, char *out, size_t size);
+
+/* One line of an EHLO reply after the first: a capability keyword. */
+void smtp_parse_capability(
+    const uint8_t *text, size_t len, struct smtp_session_info *si);
 
 /*
  * Parse a reply line. Returns 1 and sets code and *more (a '-' line) on a

@@ -34,14 +34,14 @@ record(void *arg, const struct smtp_event *ev)
 	case SMTP_EV_TRANSACTION:
 		tx = ev->u.tx;
 		dbuf_printf(&trace, "TX %u from=<%s> mail=%d rcpt=[", tx->depth,
-		    tx->mail_from, tx->mail_code);
+		    tx->mail_from, tx->mail.code);
 		for (i = 0; i < tx->nrcpt; i++)
 			dbuf_printf(&trace, "%s%s:%d", i ? "," : "",
-			    tx->rcpt[i].addr, tx->rcpt[i].code);
+			    tx->rcpt[i].addr, tx->rcpt[i].reply.code);
 		dbuf_printf(&trace,
 		    "] n=%zu ok=%zu data=%d final=%d %s size=%llu by=%s\n",
-		    tx->rcpt_total, tx->rcpt_accepted, tx->data_code,
-		    tx->final_code, smtp_outcome_name(tx->outcome),
+		    tx->rcpt_total, tx->rcpt_accepted, tx->data.code,
+		    tx->final.code, smtp_outcome_name(tx->outcome),
 		    (unsigned long long)tx->size, tx->ended_by);
 		break;
 	case SMTP_EV_ANOMALY:
@@ -53,6 +53,14 @@ record(void *arg, const struct smtp_event *ev)
 		    session_end_name(ev->session->end),
 		    ev->session->transactions, ev->session->helo,
 		    ev->session->tls);
+		if (ev->session->auth_attempts > 0)
+			dbuf_printf(&trace,
+			    "AUTH %s user=%s %s code=%d n=%u "
+			    "fail=%u\n",
+			    ev->session->auth_mech, ev->session->auth_user,
+			    smtp_auth_result_name(ev->session->auth_result),
+			    ev->session->auth_code, ev->session->auth_attempts,
+			    ev->session->auth_failures);
 		break;
 	case SMTP_EV_COMMAND:
 		dbuf_adds(&trace, "C ");
@@ -454,7 +462,72 @@ test_starttls_auth(void)
 	    "R GREETING 220\nC EHLO c\nR EHLO 250\n"
 	    "C AUTH LOGIN\nR AUTH 334\nR AUTH-DATA 334\nR AUTH-DATA 235\n"
 	    "C AUTH PLAIN\nR AUTH 503\n"
-	    "C STARTTLS\nR STARTTLS 220\nCLOSE fin tx=0 helo=c tls=1\n");
+	    "C STARTTLS\nR STARTTLS 220\n"
+	    "CLOSE fin tx=0 helo=c tls=1\n"
+	    "AUTH PLAIN user=user failure code=503 n=2 fail=1\n");
+}
+
+static void
+test_starttls_plain(void)
+{
+	/* 220 to STARTTLS, then plain text: flagged, never parsed. */
+	static const struct chunk c[] = {
+		{ 'S', "220 mx\r\n", 0 },
+		{ 'C', "STARTTLS\r\n", 0 },
+		{ 'S', "220 go ahead\r\n", 0 },
+		{ 'C', "MAIL FROM:<a@b>\r\n", 0 },
+		{ 'S', "250 ok\r\n", 0 },
+		END,
+	};
+
+	check_dialogue("starttls_plain", c, SESSION_END_FIN,
+	    "R GREETING 220\nC STARTTLS\nR STARTTLS 220\n"
+	    "ANOMALY not_tls\nCLOSE fin tx=0 helo= tls=1\n");
+}
+
+static void
+test_auth_secrets(void)
+{
+	/* PLAIN in a 334 exchange and LOGIN with an initial response:
+	 * the user is kept, the passwords appear nowhere. */
+	static const struct chunk c[] = {
+		{ 'S', "220 mx\r\n", 0 },
+		{ 'C', "AUTH PLAIN\r\n", 0 },
+		{ 'S', "334 \r\n", 0 },
+		/* "\0alice\0Sekr1tPass" */
+		{ 'C', "AGFsaWNlAFNla3IxdFBhc3M=\r\n", 0 },
+		{ 'S', "535 5.7.8 bad\r\n", 0 },
+		{ 'C', "AUTH LOGIN Ym9i\r\n", 0 },
+		{ 'S', "334 UGFzc3dvcmQ6\r\n", 0 },
+		{ 'C', "aHVudGVyMg==\r\n", 0 }, /* "hunter2" */
+		{ 'S', "235 ok\r\n", 0 },
+		{ 'C', "AUTH CRAM-MD5\r\n", 0 },
+		{ 'S',
+		    "334 "
+		    "PDQxOTI5NDIzNDEuMTI4Mjg0NzJAc291cmNlZm91ci5hbmRyZXcuY211Lm"
+		    "VkdT4=\r\n",
+		    0 },
+		{ 'C', "*\r\n", 0 },
+		{ 'S', "501 cancelled\r\n", 0 },
+		END,
+	};
+	char *got;
+
+	check_dialogue("auth_secrets", c, SESSION_END_FIN,
+	    "R GREETING 220\nC AUTH PLAIN\nR AUTH 334\nR AUTH-DATA 535\n"
+	    "C AUTH LOGIN\nR AUTH 334\nR AUTH-DATA 235\n"
+	    "C AUTH CRAM-MD5\nR AUTH 334\nR AUTH-DATA 501\n"
+	    "CLOSE fin tx=0 helo= tls=0\n"
+	    "AUTH CRAM-MD5 user= cancelled code=501 n=3 fail=1\n");
+	got = run(c, SESSION_END_FIN, -1, 0, 0);
+	if (strstr(got, "Sekr1t") || strstr(got, "hunter2") ||
+	    strstr(got, "aHVudGVy") || strstr(got, "AGFsaWNl") ||
+	    strstr(got, "Ym9i")) {
+		failed++;
+		fprintf(stderr, "FAIL auth_secrets: a secret in\n%s", got);
+	} else
+		passed++;
+	free(got);
 }
 
 static void
@@ -584,7 +657,7 @@ test_path_parse(void)
 
 	for (i = 0; i < ARRAY_LEN(t); i++) {
 		int rc = smtp_parse_path((const uint8_t *)t[i].arg,
-		    strlen(t[i].arg), t[i].kw, out, sizeof(out));
+		    strlen(t[i].arg), t[i].kw, out, sizeof(out), NULL);
 
 		if (rc == t[i].rc && strcmp(out, t[i].want) == 0)
 			passed++;
@@ -648,6 +721,8 @@ main(void)
 	test_outcomes();
 	test_bdat();
 	test_starttls_auth();
+	test_auth_secrets();
+	test_starttls_plain();
 	test_framing();
 	test_body_before_354();
 	test_before_greeting();

@@ -1,0 +1,1373 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The message parser: lines are framed with a fixed cap, the top-level
+ * header section is unfolded field by field, and a delivery status
+ * notification is followed part by part along its boundary. Nothing of
+ * the body is kept beyond the line being looked at.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util.h"
+#include "message.h"
+
+enum msg_state {
+	MSG_ST_HEADERS,      /* the top-level header section */
+	MSG_ST_BODY_SKIP,    /* a body not looked at: counted only */
+	MSG_ST_PREAMBLE,     /* DSN: before the first boundary */
+	MSG_ST_PART_HEADERS, /* DSN: the header section of a part */
+	MSG_ST_PART_BODY,    /* DSN: the body of another part */
+	MSG_ST_DSN_FIELDS,   /* DSN: the message/delivery-status part */
+	MSG_ST_DONE,         /* nothing left to look at: counted only */
+};
+
+enum field_id {
+	F_NONE = 0,
+	/* Top-level header fields. */
+	F_DATE,
+	F_FROM,
+	F_TO,
+	F_CC,
+	F_REPLY_TO,
+	F_MESSAGE_ID,
+	F_IN_REPLY_TO,
+	F_SUBJECT,
+	F_X_ORIGINATING_IP,
+	F_USER_AGENT,
+	F_X_MAILER,
+	F_RECEIVED,
+	F_CONTENT_TYPE,
+	/* Fields of the delivery-status part (RFC 3464 section 2). */
+	F_REPORTING_MTA,
+	F_ARRIVAL_DATE,
+	F_FINAL_RECIPIENT,
+	F_ORIGINAL_RECIPIENT,
+	F_ACTION,
+	F_STATUS,
+	F_DIAGNOSTIC,
+	F_REMOTE_MTA,
+};
+
+struct field_name {
+	const char *name;
+	enum field_id id;
+};
+
+static const struct field_name top_fields[] = {
+	{ "Date", F_DATE },
+	{ "From", F_FROM },
+	{ "To", F_TO },
+	{ "Cc", F_CC },
+	{ "Reply-To", F_REPLY_TO },
+	{ "Message-ID", F_MESSAGE_ID },
+	{ "In-Reply-To", F_IN_REPLY_TO },
+	{ "Subject", F_SUBJECT },
+	{ "X-Originating-IP", F_X_ORIGINATING_IP },
+	{ "User-Agent", F_USER_AGENT },
+	{ "X-Mailer", F_X_MAILER },
+	{ "Received", F_RECEIVED },
+	{ "Content-Type", F_CONTENT_TYPE },
+};
+
+static const struct field_name part_fields[] = {
+	{ "Content-Type", F_CONTENT_TYPE },
+};
+
+static const struct field_name dsn_fields[] = {
+	{ "Reporting-MTA", F_REPORTING_MTA },
+	{ "Arrival-Date", F_ARRIVAL_DATE },
+	{ "Final-Recipient", F_FINAL_RECIPIENT },
+	{ "Original-Recipient", F_ORIGINAL_RECIPIENT },
+	{ "Action", F_ACTION },
+	{ "Status", F_STATUS },
+	{ "Diagnostic-Code", F_DIAGNOSTIC },
+	{ "Remote-MTA", F_REMOTE_MTA },
+};
+
+/* One field being unfolded: its value grows line by line, capped. */
+struct field {
+	enum field_id id; /* F_NONE: not kept, its folds are ignored */
+	bool cut;         /* a line of it was cut at MSG_LINE_MAX */
+	struct dbuf val;
+};
+
+struct msg_parser {
+	struct msg_info info;
+	enum msg_state state;
+	bool finished;
+	bool headers_given_up; /* a header cap was hit */
+
+	/* The line being framed, without its LF; one byte over the cap
+	 * tells a line that is too long from one that ends in CR. */
+	uint8_t line[MSG_LINE_MAX + 1];
+	size_t line_len;
+	uint64_t line_total; /* bytes of the line so far, LF included */
+	bool line_over;
+
+	struct field field;
+
+	char boundary[MSG_BOUNDARY_MAX + 1];
+	size_t boundary_len;
+	bool part_type_seen;
+	bool part_is_status;
+	struct msg_dsn_rcpt group; /* the recipient group being read */
+	bool group_used;
+	size_t dsn_alloc;
+};
+
+/* Linear white space, CR and LF included: unfolded text may hold them. */
+static bool
+is_lwsp(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool
+ascii_eq_ci(const char *a, size_t alen, const char *b)
+{
+	size_t i;
+
+	for (i = 0; i < alen; i++) {
+		if (b[i] == '\0' ||
+		    ascii_toupper((unsigned char)a[i]) !=
+			ascii_toupper((unsigned char)b[i]))
+			return false;
+	}
+	return b[alen] == '\0';
+}
+
+static void
+trim(const char **s, size_t *n)
+{
+	while (*n > 0 && is_lwsp((unsigned char)(*s)[0])) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && is_lwsp((unsigned char)(*s)[*n - 1]))
+		(*n)--;
+}
+
+static void
+msg_set_state(struct msg_parser *p, enum msg_state st)
+{
+	p->state = st;
+}
+
+/*
+ * RFC 2047 encoded words.
+ */
+
+enum charset_kind {
+	CS_BYTES,  /* UTF-8, US-ASCII, unknown: bytes as decoded */
+	CS_LATIN1, /* ISO-8859-1 */
+	CS_CP1252, /* windows-1252 */
+};
+
+static const char *const latin1_names[] = { "iso-8859-1", "iso8859-1",
+	"iso_8859-1", "latin1", "latin-1", "l1", "iso-ir-100", "cp819",
+	"ibm819" };
+static const char *const cp1252_names[] = { "windows-1252", "cp1252",
+	"x-cp1252" };
+
+/* windows-1252 at 0x80-0x9f; 0 where it defines nothing. */
+static const uint16_t cp1252_high[32] = { 0x20ac, 0, 0x201a, 0x0192, 0x201e,
+	0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0,
+	0x017d, 0, 0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178 };
+
+static enum charset_kind
+charset_lookup(const char *name, size_t len)
+{
+	size_t i;
+
+	/* RFC 2231 allows a language after '*': "utf-8*en". */
+	for (i = 0; i < len; i++) {
+		if (name[i] == '*') {
+			len = i;
+			break;
+		}
+	}
+	for (i = 0; i < ARRAY_LEN(latin1_names); i++)
+		if (ascii_eq_ci(name, len, latin1_names[i]))
+			return CS_LATIN1;
+	for (i = 0; i < ARRAY_LEN(cp1252_names); i++)
+		if (ascii_eq_ci(name, len, cp1252_names[i]))
+			return CS_CP1252;
+	return CS_BYTES;
+}
+
+static void
+put_utf8(struct dbuf *out, uint32_t cp)
+{
+	char u[3];
+
+	if (cp < 0x80) {
+		dbuf_addc(out, (char)cp);
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		dbuf_add(out, u, 2);
+	} else {
+		u[0] = (char)(0xe0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		dbuf_add(out, u, 3);
+	}
+}
+
+static void
+put_charset_byte(struct dbuf *out, enum charset_kind cs, uint8_t b)
+{
+	uint32_t cp = b;
+
+	if (b < 0x80 || cs == CS_BYTES) {
+		dbuf_addc(out, (char)b);
+		return;
+	}
+	if (cs == CS_CP1252 && b < 0xa0 && cp1252_high[b - 0x80] != 0)
+		cp = cp1252_high[b - 0x80];
+	put_utf8(out, cp);
+}
+
+static int
+hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = ascii_toupper(c);
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+struct encoded_word {
+	const char *charset;
+	size_t charset_len;
+	char encoding; /* 'B' or 'Q' */
+	const char *text;
+	size_t text_len;
+	size_t len; /* of the whole word, "=?" to "?=" */
+};
+
+static bool
+b64_valid(const char *s, size_t n)
+{
+	size_t i, pad = 0;
+
+	while (pad < n && pad < 2 && s[n - 1 - pad] == '=')
+		pad++;
+	for (i = 0; i < n - pad; i++)
+		if (b64_value((unsigned char)s[i]) < 0)
+			return false;
+	/* Padding is often left out; a lone sixth bit never decodes. */
+	if (pad > 0)
+		return n % 4 == 0;
+	return n % 4 != 1;
+}
+
+static bool
+q_valid(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] != '=')
+			continue;
+		if (i + 2 >= n || hex_value((unsigned char)s[i + 1]) < 0 ||
+		    hex_value((unsigned char)s[i + 2]) < 0)
+			return false;
+		i += 2;
+	}
+	return true;
+}
+
+/*
+ * An encoded word at the start of s, validated whole: anything that
+ * does not parse or decode is malformed and stays as it is.
+ */
+static bool
+encoded_word_parse(const char *s, size_t n, struct encoded_word *w)
+{
+	size_t i = 2;
+
+	if (n < 2 || s[0] != '=' || s[1] != '?')
+		return false;
+	w->charset = s + i;
+	while (i < n && s[i] != '?') {
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return false;
+		if (i - 2 >= 64)
+			return false;
+		i++;
+	}
+	w->charset_len = i - 2;
+	if (i >= n || w->charset_len == 0)
+		return false;
+	i++;
+	if (i + 1 >= n || s[i + 1] != '?')
+		return false;
+	w->encoding = (char)ascii_toupper((unsigned char)s[i]);
+	if (w->encoding != 'B' && w->encoding != 'Q')
+		return false;
+	i += 2;
+	w->text = s + i;
+	while (i < n && s[i] != '?') {
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return false;
+		i++;
+	}
+	if (i + 1 >= n || s[i + 1] != '=')
+		return false;
+	w->text_len = (size_t)(s + i - w->text);
+	w->len = i + 2;
+	if (w->encoding == 'B')
+		return b64_valid(w->text, w->text_len);
+	return q_valid(w->text, w->text_len);
+}
+
+static void
+encoded_word_decode(const struct encoded_word *w, struct dbuf *out)
+{
+	enum charset_kind cs = charset_lookup(w->charset, w->charset_len);
+	const char *t = w->text;
+	uint32_t acc = 0;
+	size_t i, bits = 0;
+	int v;
+
+	if (w->encoding == 'B') {
+		for (i = 0; i < w->text_len && t[i] != '='; i++) {
+			acc = (acc << 6) |
+			    (uint32_t)b64_value((unsigned char)t[i]);
+			bits += 6;
+			if (bits >= 8) {
+				bits -= 8;
+				put_charset_byte(
+				    out, cs, (uint8_t)(acc >> bits));
+				acc &= (1u << bits) - 1;
+			}
+		}
+		return;
+	}
+	for (i = 0; i < w->text_len; i++) {
+		if (t[i] == '_') {
+			put_charset_byte(out, cs, ' ');
+		} else if (t[i] == '=') {
+			v = hex_value((unsigned char)t[i + 1]) << 4 |
+			    hex_value((unsigned char)t[i + 2]);
+			put_charset_byte(out, cs, (uint8_t)v);
+			i += 2;
+		} else
+			put_charset_byte(out, cs, (uint8_t)t[i]);
+	}
+}
+
+size_t
+rfc2047_decode(const char *in, size_t len, struct dbuf *out)
+{
+	struct encoded_word w, next;
+	size_t i = 0, j, words = 0;
+
+	while (i < len) {
+		if (!encoded_word_parse(in + i, len - i, &w)) {
+			dbuf_addc(out, in[i]);
+			i++;
+			continue;
+		}
+		encoded_word_decode(&w, out);
+		words++;
+		i += w.len;
+		/* RFC 2047 6.2: blanks between encoded words are dropped. */
+		for (j = i; j < len && is_lwsp((unsigned char)in[j]); j++)
+			;
+		if (j > i && encoded_word_parse(in + j, len - j, &next))
+			i = j;
+	}
+	return words;
+}
+
+/*
+ * Addresses.
+ */
+
+/* Canonical text of the IPv4 or IPv6 address s (brackets stripped). */
+static bool
+ip_canon(const char *s, size_t n, char *out, size_t size)
+{
+	unsigned char addr[16];
+	char tmp[64];
+
+	trim(&s, &n);
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		s++;
+		n -= 2;
+		trim(&s, &n);
+	}
+	if (n > 5 && ascii_prefix_ci((const uint8_t *)s, n, "IPv6:")) {
+		s += 5;
+		n -= 5;
+	}
+	if (n == 0 || n >= sizeof(tmp))
+		return false;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	if (inet_pton(AF_INET, tmp, addr) == 1)
+		return inet_ntop(AF_INET, addr, out, (socklen_t)size) != NULL;
+	if (inet_pton(AF_INET6, tmp, addr) == 1)
+		return inet_ntop(AF_INET6, addr, out, (socklen_t)size) != NULL;
+	return false;
+}
+
+/* Does the text just before s[at] claim a HELO name ("helo=", "HELO ")? */
+static bool
+after_helo(const char *s, size_t at)
+{
+	if (at < 5)
+		return false;
+	return ascii_prefix_ci((const uint8_t *)s + at - 5, 5, "helo=") ||
+	    ascii_prefix_ci((const uint8_t *)s + at - 5, 5, "helo ") ||
+	    ascii_prefix_ci((const uint8_t *)s + at - 5, 5, "ehlo=") ||
+	    ascii_prefix_ci((const uint8_t *)s + at - 5, 5, "ehlo ");
+}
+
+/* Skip a comment starting at s[i] == '(': nested, with quoted pairs. */
+static size_t
+skip_comment(const char *s, size_t n, size_t i)
+{
+	size_t depth = 0;
+
+	for (; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n)
+			i++;
+		else if (s[i] == '(')
+			depth++;
+		else if (s[i] == ')' && --depth == 0)
+			return i + 1;
+	}
+	return n;
+}
+
+static bool
+is_clause_end(const char *w, size_t n)
+{
+	return ascii_eq_ci(w, n, "by") || ascii_eq_ci(w, n, "via") ||
+	    ascii_eq_ci(w, n, "with") || ascii_eq_ci(w, n, "id") ||
+	    ascii_eq_ci(w, n, "for");
+}
+
+/*
+ * Zeek takes an address wrapped in [] or () from each Received field.
+ * Here only the "from" clause is searched (not the "by" host's own
+ * address, which Exchange writes the same way), and of its literals
+ * the last one that is not a HELO claim: the one the receiving MTA saw
+ * ("from helo (rdns [ip])", "from [ip] (helo=x)", "from x (ip)").
+ */
+bool
+msg_received_ip(const char *s, size_t n, char *out, size_t size)
+{
+	size_t i = 0, start = 0, end = 0, w, k;
+	bool found = false, in_from = false;
+
+	/* The clause: from the word "from" to the next clause word. */
+	while (i < n) {
+		if (is_lwsp((unsigned char)s[i])) {
+			i++;
+			continue;
+		}
+		if (s[i] == '(') {
+			i = skip_comment(s, n, i);
+			continue;
+		}
+		if (s[i] == ';')
+			break;
+		w = i;
+		while (i < n && !is_lwsp((unsigned char)s[i]) && s[i] != '(' &&
+		    s[i] != ';')
+			i++;
+		if (!in_from && ascii_eq_ci(s + w, i - w, "from")) {
+			in_from = true;
+			start = i;
+		} else if (in_from && is_clause_end(s + w, i - w)) {
+			end = w;
+			break;
+		}
+	}
+	if (!in_from)
+		return false;
+	if (end == 0)
+		end = i;
+	for (i = start; i < end; i++) {
+		if (s[i] == '[') {
+			for (k = i + 1; k < end && s[k] != ']' && s[k] != '[';
+			     k++)
+				;
+			if (k < end && s[k] == ']' && !after_helo(s, i) &&
+			    ip_canon(s + i + 1, k - i - 1, out, size))
+				found = true;
+		} else if (s[i] == '(') {
+			/* A comment that is an address and nothing else. */
+			for (k = i + 1; k < end && s[k] != ')' && s[k] != '(';
+			     k++)
+				;
+			if (k < end && s[k] == ')' &&
+			    ip_canon(s + i + 1, k - i - 1, out, size))
+				found = true;
+		}
+	}
+	return found;
+}
+
+/*
+ * Content-Type (RFC 2045 5.1): the media type and its parameters.
+ */
+
+static size_t
+skip_cfws(const char *s, size_t n, size_t i)
+{
+	while (i < n) {
+		if (is_lwsp((unsigned char)s[i]))
+			i++;
+		else if (s[i] == '(')
+			i = skip_comment(s, n, i);
+		else
+			break;
+	}
+	return i;
+}
+
+static bool
+is_token_char(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+}
+
+static bool
+ct_type_is(const char *s, size_t n, const char *want)
+{
+	size_t i = skip_cfws(s, n, 0), start = i;
+
+	while (i < n && (is_token_char((unsigned char)s[i]) || s[i] == '/'))
+		i++;
+	return ascii_eq_ci(s + start, i - start, want);
+}
+
+/*
+ * The value of parameter `name`, unquoted, into out; false when absent
+ * or longer than size - 1.
+ */
+static bool
+ct_param(const char *s, size_t n, const char *name, char *out, size_t size)
+{
+	size_t i = 0, a, alen, o;
+
+	while (i < n) {
+		/* To the next ';' outside quoted strings and comments. */
+		if (s[i] == '"') {
+			for (i++; i < n && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+			i++;
+			continue;
+		}
+		if (s[i] == '(') {
+			i = skip_comment(s, n, i);
+			continue;
+		}
+		if (s[i++] != ';')
+			continue;
+		i = skip_cfws(s, n, i);
+		a = i;
+		while (i < n && is_token_char((unsigned char)s[i]))
+			i++;
+		alen = i - a;
+		i = skip_cfws(s, n, i);
+		if (i >= n || s[i] != '=')
+			continue;
+		i = skip_cfws(s, n, i + 1);
+		o = 0;
+		if (i < n && s[i] == '"') {
+			for (i++; i < n && s[i] != '"'; i++) {
+				if (s[i] == '\\' && i + 1 < n)
+					i++;
+				if (o + 1 < size)
+					out[o] = s[i];
+				o++;
+			}
+			if (i < n)
+				i++;
+		} else {
+			/* Lenient: unquoted boundaries with '/' are seen. */
+			while (i < n && !is_lwsp((unsigned char)s[i]) &&
+			    s[i] != ';' && s[i] != '(' && s[i] != '"') {
+				if (o + 1 < size)
+					out[o] = s[i];
+				o++;
+				i++;
+			}
+		}
+		if (alen == 0 || !ascii_eq_ci(s + a, alen, name))
+			continue;
+		if (o == 0 || o >= size)
+			return false;
+		out[o] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Fields: unfolding with a cap.
+ */
+
+static const struct field_name *
+field_lookup(
+    const struct field_name *tab, size_t ntab, const uint8_t *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ntab; i++)
+		if (ascii_eq_ci((const char *)name, len, tab[i].name))
+			return &tab[i];
+	return NULL;
+}
+
+enum line_kind {
+	LINE_EMPTY,     /* ends a header section or a DSN group */
+	LINE_FOLD,      /* continues the field before it */
+	LINE_FIELD,     /* name ":" value */
+	LINE_MALFORMED, /* none of the above */
+};
+
+static enum line_kind
+line_classify(const uint8_t *s, size_t n, size_t *name_len, size_t *value_at)
+{
+	size_t i, end;
+
+	if (n == 0)
+		return LINE_EMPTY;
+	if (ascii_isspace(s[0]))
+		return LINE_FOLD;
+	for (i = 0; i < n && s[i] != ':'; i++)
+		if (s[i] <= 0x20 && !ascii_isspace(s[i]))
+			return LINE_MALFORMED;
+	if (i == n)
+		return LINE_MALFORMED;
+	/* RFC 5322 4.5.3 (obsolete): blanks before the colon. */
+	end = i;
+	while (end > 0 && ascii_isspace(s[end - 1]))
+		end--;
+	if (end == 0 || memchr(s, ' ', end) != NULL ||
+	    memchr(s, '\t', end) != NULL)
+		return LINE_MALFORMED;
+	*name_len = end;
+	*value_at = i + 1;
+	return LINE_FIELD;
+}
+
+static void
+field_open(
+    struct field *f, enum field_id id, const uint8_t *v, size_t n, bool cut)
+{
+	/* Leading blanks would take room under the cap. */
+	while (n > 0 && ascii_isspace(v[0])) {
+		v++;
+		n--;
+	}
+	f->id = id;
+	f->cut = cut;
+	dbuf_reset(&f->val);
+	dbuf_add(&f->val, v, n);
+}
+
+/*
+ * Append a folded line. Header values keep the blanks as sent (RFC 5322
+ * unfolding); DSN values join with one space, as they were before an
+ * MTA folded them.
+ */
+static void
+field_fold(
+    struct field *f, const uint8_t *s, size_t n, bool cut, bool one_space)
+{
+	if (f->id == F_NONE)
+		return;
+	f->cut |= cut;
+	if (one_space) {
+		while (f->val.len > 0 &&
+		    is_lwsp((unsigned char)f->val.p[f->val.len - 1]))
+			f->val.len--;
+		while (n > 0 && ascii_isspace(s[0])) {
+			s++;
+			n--;
+		}
+		if (f->val.len > 0 && n > 0)
+			dbuf_addc(&f->val, ' ');
+	}
+	dbuf_add(&f->val, s, n);
+}
+
+/*
+ * The trimmed value of the open field, valid until field_close(); false
+ * when no field is open.
+ */
+static bool
+field_value(struct msg_parser *p, const char **s, size_t *n)
+{
+	struct field *f = &p->field;
+
+	if (f->id == F_NONE)
+		return false;
+	if (f->val.truncated || f->cut)
+		p->info.values_truncated++;
+	*s = dbuf_str(&f->val);
+	*n = f->val.len;
+	trim(s, n);
+	return true;
+}
+
+static void
+field_close(struct field *f)
+{
+	f->id = F_NONE;
+	f->cut = false;
+	dbuf_reset(&f->val);
+}
+
+/* Store s in *slot unless something is there already. */
+static void
+set_once(char **slot, const char *s, size_t n)
+{
+	if (*slot == NULL)
+		*slot = xmemdup0(s, n);
+}
+
+/*
+ * The top-level header section.
+ */
+
+static char **
+top_slot(struct msg_info *mi, enum field_id id)
+{
+	switch (id) {
+	case F_DATE:
+		return &mi->date;
+	case F_FROM:
+		return &mi->from;
+	case F_TO:
+		return &mi->to;
+	case F_CC:
+		return &mi->cc;
+	case F_REPLY_TO:
+		return &mi->reply_to;
+	case F_MESSAGE_ID:
+		return &mi->msg_id;
+	case F_IN_REPLY_TO:
+		return &mi->in_reply_to;
+	case F_SUBJECT:
+		return &mi->subject;
+	case F_X_ORIGINATING_IP:
+		return &mi->x_originating_ip_raw;
+	case F_CONTENT_TYPE:
+		return &mi->content_type;
+	default:
+		return NULL;
+	}
+}
+
+/* Is a field worth unfolding, or is it a repeat or over a cap? */
+static bool
+top_wanted(struct msg_parser *p, enum field_id id)
+{
+	struct msg_info *mi = &p->info;
+	char **slot;
+
+	switch (id) {
+	case F_RECEIVED:
+		if (mi->nreceived < MSG_RECEIVED_MAX)
+			return true;
+		mi->received_dropped++;
+		return false;
+	case F_USER_AGENT:
+		return mi->user_agent == NULL || mi->user_agent_is_x_mailer;
+	case F_X_MAILER:
+		return mi->user_agent == NULL;
+	default:
+		slot = top_slot(mi, id);
+		return slot != NULL && *slot == NULL;
+	}
+}
+
+static void
+content_type_apply(struct msg_parser *p, const char *s, size_t n)
+{
+	char rtype[32];
+
+	if (!ct_type_is(s, n, "multipart/report") ||
+	    !ct_param(s, n, "report-type", rtype, sizeof(rtype)) ||
+	    !ascii_eq_ci(rtype, strlen(rtype), "delivery-status"))
+		return;
+	p->info.is_dsn = true;
+	if (ct_param(s, n, "boundary", p->boundary, sizeof(p->boundary)))
+		p->boundary_len = strlen(p->boundary);
+	else
+		p->info.dsn_boundary_unusable = true;
+}
+
+static void
+top_field_close(struct msg_parser *p)
+{
+	struct msg_info *mi = &p->info;
+	char ip[INET6_ADDRSTRLEN];
+	enum field_id id = p->field.id;
+	struct dbuf dec;
+	const char *s;
+	size_t n;
+
+	if (!field_value(p, &s, &n))
+		return;
+	switch (id) {
+	case F_RECEIVED:
+		mi->received[mi->nreceived++] = xmemdup0(s, n);
+		/* Like Zeek: a hop repeated in a row is one hop. */
+		if (msg_received_ip(s, n, ip, sizeof(ip)) &&
+		    (mi->npath == 0 ||
+			strcmp(mi->path[mi->npath - 1], ip) != 0))
+			mi->path[mi->npath++] = xstrdup(ip);
+		break;
+	case F_USER_AGENT:
+		free(mi->user_agent);
+		mi->user_agent = xmemdup0(s, n);
+		mi->user_agent_is_x_mailer = false;
+		break;
+	case F_X_MAILER:
+		if (mi->user_agent == NULL) {
+			mi->user_agent = xmemdup0(s, n);
+			mi->user_agent_is_x_mailer = true;
+		}
+		break;
+	case F_SUBJECT:
+		if (mi->subject != NULL)
+			break;
+		mi->subject = xmemdup0(s, n);
+		dbuf_init(&dec, MSG_HEADER_VALUE_MAX);
+		rfc2047_decode(s, n, &dec);
+		if (dec.truncated)
+			mi->values_truncated++;
+		mi->subject_decoded = xmemdup0(dbuf_str(&dec), dec.len);
+		dbuf_free(&dec);
+		break;
+	case F_X_ORIGINATING_IP:
+		set_once(&mi->x_originating_ip_raw, s, n);
+		if (ip_canon(s, n, ip, sizeof(ip)))
+			mi->x_originating_ip = xstrdup(ip);
+		break;
+	case F_CONTENT_TYPE:
+		set_once(&mi->content_type, s, n);
+		content_type_apply(p, s, n);
+		break;
+	default:
+		set_once(top_slot(mi, id), s, n);
+		break;
+	}
+	field_close(&p->field);
+}
+
+static void
+headers_end(struct msg_parser *p)
+{
+	top_field_close(p);
+	p->info.headers_done = true;
+	if (p->info.is_dsn && p->boundary_len > 0)
+		msg_set_state(p, MSG_ST_PREAMBLE);
+	else
+		msg_set_state(p, MSG_ST_BODY_SKIP);
+}
+
+static void
+top_line(struct msg_parser *p, const uint8_t *s, size_t n, bool cut)
+{
+	struct msg_info *mi = &p->info;
+	const struct field_name *fn;
+	size_t name_len = 0, value_at = 0;
+	enum line_kind kind;
+
+	kind = line_classify(s, n, &name_len, &value_at);
+	if (kind == LINE_EMPTY) {
+		headers_end(p);
+		return;
+	}
+	if (kind == LINE_FIELD)
+		mi->header_lines++;
+	/* The bytes before this line: a long line is still looked at. */
+	if (!p->headers_given_up &&
+	    mi->header_bytes - p->line_total >= MSG_HEADER_BYTES_MAX) {
+		top_field_close(p);
+		p->headers_given_up = true;
+		mi->headers_truncated = true;
+	}
+	if (p->headers_given_up) {
+		if (kind == LINE_FIELD)
+			mi->headers_skipped++;
+		return;
+	}
+	switch (kind) {
+	case LINE_FOLD:
+		field_fold(&p->field, s, n, cut, false);
+		break;
+	case LINE_MALFORMED:
+		top_field_close(p);
+		mi->header_malformed++;
+		break;
+	case LINE_FIELD:
+		top_field_close(p);
+		if (mi->header_lines > MSG_HEADERS_MAX) {
+			mi->headers_skipped++;
+			mi->headers_truncated = true;
+			break;
+		}
+		fn = field_lookup(
+		    top_fields, ARRAY_LEN(top_fields), s, name_len);
+		if (fn != NULL && top_wanted(p, fn->id))
+			field_open(
+			    &p->field, fn->id, s + value_at, n - value_at, cut);
+		break;
+	case LINE_EMPTY:
+		break;
+	}
+}
+
+/*
+ * The parts of a delivery status notification.
+ */
+
+enum boundary_kind {
+	BOUNDARY_NONE,
+	BOUNDARY_NEXT,  /* "--boundary": a part follows */
+	BOUNDARY_CLOSE, /* "--boundary--": the last part ended */
+};
+
+static enum boundary_kind
+boundary_match(const struct msg_parser *p, const uint8_t *s, size_t n, bool cut)
+{
+	enum boundary_kind kind = BOUNDARY_NEXT;
+	size_t i, bl = p->boundary_len;
+
+	if (cut || n < 2 + bl || s[0] != '-' || s[1] != '-' ||
+	    memcmp(s + 2, p->boundary, bl) != 0)
+		return BOUNDARY_NONE;
+	i = 2 + bl;
+	if (i + 1 < n && s[i] == '-' && s[i + 1] == '-') {
+		kind = BOUNDARY_CLOSE;
+		i += 2;
+	}
+	/* RFC 2046 5.1.1: only blanks may follow. */
+	for (; i < n; i++)
+		if (!ascii_isspace(s[i]))
+			return BOUNDARY_NONE;
+	return kind;
+}
+
+static void
+part_field_close(struct msg_parser *p)
+{
+	const char *s;
+	size_t n;
+
+	if (!field_value(p, &s, &n))
+		return;
+	if (!p->part_type_seen) {
+		p->part_type_seen = true;
+		p->part_is_status =
+		    ct_type_is(s, n, "message/delivery-status") ||
+		    ct_type_is(s, n, "message/global-delivery-status");
+	}
+	field_close(&p->field);
+}
+
+static void
+group_free(struct msg_dsn_rcpt *r)
+{
+	free(r->final_recipient);
+	free(r->original_recipient);
+	free(r->action);
+	free(r->status);
+	free(r->diagnostic);
+	free(r->remote_mta);
+	memset(r, 0, sizeof(*r));
+}
+
+/* A blank line or the end of the part ends a recipient group. */
+static void
+group_end(struct msg_parser *p)
+{
+	struct msg_info *mi = &p->info;
+
+	if (!p->group_used)
+		return;
+	p->group_used = false;
+	if (mi->ndsn >= MSG_DSN_RCPT_MAX) {
+		mi->dsn_dropped++;
+		group_free(&p->group);
+		return;
+	}
+	if (mi->ndsn == p->dsn_alloc) {
+		p->dsn_alloc = p->dsn_alloc ? p->dsn_alloc * 2 : 4;
+		if (p->dsn_alloc > MSG_DSN_RCPT_MAX)
+			p->dsn_alloc = MSG_DSN_RCPT_MAX;
+		mi->dsn = xrealloc(mi->dsn, p->dsn_alloc * sizeof(*mi->dsn));
+	}
+	mi->dsn[mi->ndsn++] = p->group;
+	memset(&p->group, 0, sizeof(p->group));
+}
+
+/* Remove a "type;" prefix (RFC 3464 address-type, diagnostic-type...). */
+static void
+strip_type(const char **s, size_t *n, const char *type)
+{
+	size_t tl = strlen(type), i;
+
+	if (!ascii_prefix_ci((const uint8_t *)*s, *n, type))
+		return;
+	for (i = tl; i < *n && ascii_isspace((unsigned char)(*s)[i]); i++)
+		;
+	if (i >= *n || (*s)[i] != ';')
+		return;
+	*s += i + 1;
+	*n -= i + 1;
+	trim(s, n);
+}
+
+static void
+strip_address(const char **s, size_t *n)
+{
+	strip_type(s, n, "rfc822");
+	strip_type(s, n, "utf-8");
+	if (*n >= 2 && (*s)[0] == '<' && (*s)[*n - 1] == '>') {
+		(*s)++;
+		*n -= 2;
+	}
+}
+
+static void
+dsn_field_close(struct msg_parser *p)
+{
+	struct msg_info *mi = &p->info;
+	struct msg_dsn_rcpt *g = &p->group;
+	enum field_id id = p->field.id;
+	const char *s;
+	size_t n;
+
+	if (!field_value(p, &s, &n))
+		return;
+	switch (id) {
+	case F_REPORTING_MTA:
+		strip_type(&s, &n, "dns");
+		set_once(&mi->dsn_reporting_mta, s, n);
+		break;
+	case F_ARRIVAL_DATE:
+		set_once(&mi->dsn_arrival_date, s, n);
+		break;
+	case F_FINAL_RECIPIENT:
+		strip_address(&s, &n);
+		set_once(&g->final_recipient, s, n);
+		p->group_used = true;
+		break;
+	case F_ORIGINAL_RECIPIENT:
+		strip_address(&s, &n);
+		set_once(&g->original_recipient, s, n);
+		p->group_used = true;
+		break;
+	case F_ACTION:
+		set_once(&g->action, s, n);
+		p->group_used = true;
+		break;
+	case F_STATUS:
+		set_once(&g->status, s, n);
+		p->group_used = true;
+		break;
+	case F_DIAGNOSTIC:
+		strip_type(&s, &n, "smtp");
+		set_once(&g->diagnostic, s, n);
+		p->group_used = true;
+		break;
+	case F_REMOTE_MTA:
+		strip_type(&s, &n, "dns");
+		set_once(&g->remote_mta, s, n);
+		p->group_used = true;
+		break;
+	default:
+		break;
+	}
+	field_close(&p->field);
+}
+
+/* A header-like line of a part's header section or of the DSN fields. */
+static void
+fields_line(struct msg_parser *p, const uint8_t *s, size_t n, bool cut)
+{
+	bool dsn = p->state == MSG_ST_DSN_FIELDS;
+	const struct field_name *fn;
+	size_t name_len = 0, value_at = 0;
+
+	switch (line_classify(s, n, &name_len, &value_at)) {
+	case LINE_EMPTY:
+		if (dsn) {
+			dsn_field_close(p);
+			group_end(p);
+		} else {
+			part_field_close(p);
+			msg_set_state(p,
+			    p->part_is_status ? MSG_ST_DSN_FIELDS
+					      : MSG_ST_PART_BODY);
+			if (p->part_is_status)
+				p->info.dsn_part_seen = true;
+		}
+		break;
+	case LINE_FOLD:
+		field_fold(&p->field, s, n, cut, dsn);
+		break;
+	case LINE_MALFORMED:
+		if (dsn)
+			dsn_field_close(p);
+		else
+			part_field_close(p);
+		break;
+	case LINE_FIELD:
+		if (dsn) {
+			dsn_field_close(p);
+			fn = field_lookup(
+			    dsn_fields, ARRAY_LEN(dsn_fields), s, name_len);
+		} else {
+			part_field_close(p);
+			fn = NULL;
+			if (!p->part_type_seen)
+				fn = field_lookup(part_fields,
+				    ARRAY_LEN(part_fields), s, name_len);
+		}
+		if (fn != NULL)
+			field_open(
+			    &p->field, fn->id, s + value_at, n - value_at, cut);
+		break;
+	}
+}
+
+/* The open field and group of the state being left. */
+static void
+part_end(struct msg_parser *p)
+{
+	if (p->state == MSG_ST_DSN_FIELDS) {
+		dsn_field_close(p);
+		group_end(p);
+	} else if (p->state == MSG_ST_PART_HEADERS)
+		part_field_close(p);
+	else if (p->state == MSG_ST_HEADERS)
+		top_field_close(p);
+}
+
+static void
+body_line(struct msg_parser *p, const uint8_t *s, size_t n, bool cut)
+{
+	enum boundary_kind b = boundary_match(p, s, n, cut);
+
+	if (b != BOUNDARY_NONE) {
+		part_end(p);
+		/* One delivery-status part is all RFC 3464 has. */
+		if (b == BOUNDARY_CLOSE || p->info.dsn_part_seen) {
+			msg_set_state(p, MSG_ST_DONE);
+			return;
+		}
+		p->part_type_seen = false;
+		p->part_is_status = false;
+		msg_set_state(p, MSG_ST_PART_HEADERS);
+		return;
+	}
+	if (p->state == MSG_ST_PART_HEADERS || p->state == MSG_ST_DSN_FIELDS)
+		fields_line(p, s, n, cut);
+}
+
+/*
+ * Line framing.
+ */
+
+static void
+line_end(struct msg_parser *p)
+{
+	const uint8_t *s = p->line;
+	size_t n = p->line_len;
+	bool cut = p->line_over;
+
+	if (n > 0 && s[n - 1] == '\r' && !cut)
+		n--;
+	if (n > MSG_LINE_MAX) {
+		n = MSG_LINE_MAX;
+		cut = true;
+	}
+	if (cut)
+		p->info.lines_truncated++;
+	if (p->state == MSG_ST_HEADERS)
+		top_line(p, s, n, cut);
+	else
+		body_line(p, s, n, cut);
+	p->line_len = 0;
+	p->line_total = 0;
+	p->line_over = false;
+}
+
+static void
+line_add(struct msg_parser *p, const uint8_t *s, size_t n)
+{
+	size_t room = sizeof(p->line) - p->line_len;
+
+	if (n > room) {
+		p->line_over = true;
+		n = room;
+	}
+	memcpy(p->line + p->line_len, s, n);
+	p->line_len += n;
+}
+
+void
+msg_parser_feed(struct msg_parser *p, const uint8_t *data, size_t len)
+{
+	const uint8_t *lf;
+	size_t n;
+
+	if (p->finished)
+		return;
+	p->info.size += len;
+	while (len > 0) {
+		if (p->state == MSG_ST_BODY_SKIP || p->state == MSG_ST_DONE)
+			return;
+		lf = memchr(data, '\n', len);
+		n = lf != NULL ? (size_t)(lf - data) + 1 : len;
+		if (p->state == MSG_ST_HEADERS)
+			p->info.header_bytes += n;
+		p->line_total += n;
+		line_add(p, data, lf != NULL ? n - 1 : n);
+		if (lf != NULL)
+			line_end(p);
+		data += n;
+		len -= n;
+	}
+}
+
+void
+msg_parser_finish(struct msg_parser *p)
+{
+	if (p->finished)
+		return;
+	if (p->line_total > 0 && p->state != MSG_ST_BODY_SKIP &&
+	    p->state != MSG_ST_DONE)
+		line_end(p);
+	part_end(p);
+	p->finished = true;
+}
+
+struct msg_parser *
+msg_parser_new(void)
+{
+	struct msg_parser *p = xcalloc(1, sizeof(*p));
+
+	p->info.received = xcalloc(MSG_RECEIVED_MAX, sizeof(char *));
+	p->info.path = xcalloc(MSG_RECEIVED_MAX, sizeof(char *));
+	dbuf_init(&p->field.val, MSG_HEADER_VALUE_MAX);
+	msg_set_state(p, MSG_ST_HEADERS);
+	return p;
+}
+
+const struct msg_info *
+msg_parser_info(const struct msg_parser *p)
+{
+	return &p->info;
+}
+
+static size_t
+str_mem(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
+}
+
+static size_t
+rcpt_mem(const struct msg_dsn_rcpt *r)
+{
+	return str_mem(r->final_recipient) + str_mem(r->original_recipient) +
+	    str_mem(r->action) + str_mem(r->status) + str_mem(r->diagnostic) +
+	    str_mem(r->remote_mta);
+}
+
+size_t
+msg_parser_mem(const struct msg_parser *p)
+{
+	const struct msg_info *mi = &p->info;
+	size_t m, i;
+
+	m = sizeof(*p) + 2 * MSG_RECEIVED_MAX * sizeof(char *) +
+	    p->field.val.cap + p->dsn_alloc * sizeof(struct msg_dsn_rcpt);
+	m += str_mem(mi->date) + str_mem(mi->from) + str_mem(mi->to) +
+	    str_mem(mi->cc) + str_mem(mi->reply_to) + str_mem(mi->msg_id) +
+	    str_mem(mi->in_reply_to) + str_mem(mi->subject) +
+	    str_mem(mi->subject_decoded) + str_mem(mi->x_originating_ip) +
+	    str_mem(mi->x_originating_ip_raw) + str_mem(mi->user_agent) +
+	    str_mem(mi->content_type) + str_mem(mi->dsn_reporting_mta) +
+	    str_mem(mi->dsn_arrival_date);
+	for (i = 0; i < mi->nreceived; i++)
+		m += str_mem(mi->received[i]);
+	for (i = 0; i < mi->npath; i++)
+		m += str_mem(mi->path[i]);
+	for (i = 0; i < mi->ndsn; i++)
+		m += rcpt_mem(&mi->dsn[i]);
+	return m + rcpt_mem(&p->group);
+}
+
+void
+msg_parser_free(struct msg_parser *p)
+{
+	struct msg_info *mi;
+	size_t i;
+
+	if (p == NULL)
+		return;
+	mi = &p->info;
+	free(mi->date);
+	free(mi->from);
+	free(mi->to);
+	free(mi->cc);
+	free(mi->reply_to);
+	free(mi->msg_id);
+	free(mi->in_reply_to);
+	free(mi->subject);
+	free(mi->subject_decoded);
+	free(mi->x_originating_ip);
+	free(mi->x_originating_ip_raw);
+	free(mi->user_agent);
+	free(mi->content_type);
+	free(mi->dsn_reporting_mta);
+	free(mi->dsn_arrival_date);
+	for (i = 0; i < mi->nreceived; i++)
+		free(mi->received[i]);
+	for (i = 0; i < mi->npath; i++)
+		free(mi->path[i]);
+	free(mi->received);
+	free(mi->path);
+	for (i = 0; i < mi->ndsn; i++)
+		group_free(&mi->dsn[i]);
+	free(mi->dsn);
+	group_free(&p->group);
+	dbuf_free(&p->field.val);
+	free(p);
+}

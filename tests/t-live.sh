@@ -1,0 +1,214 @@
+#!/bin/sh
+# Live capture on lo: postfix's smtp-source sends N messages of 2
+# recipients each to smtp-sink while smtpscope listens; SIGINT (and
+# SIGTERM) then stops smtpscope, which must exit 0 with every session,
+# transaction and the summary in its log, and no packet dropped.
+# Root only. The port (2525, SMTPSCOPE_LIVE_PORT to change it) stays clear
+# of a mail server on 25.
+# SPDX-License-Identifier: GPL-2.0-or-later
+. "$(dirname "$0")/lib.sh"
+cd "$TOP" || exit 2
+
+PORT=${SMTPSCOPE_LIVE_PORT:-2525}
+SINK=/usr/sbin/smtp-sink
+SOURCE=/usr/sbin/smtp-source
+[ -x "$SINK" ] || SINK=$(command -v smtp-sink 2>/dev/null)
+[ -x "$SOURCE" ] || SOURCE=$(command -v smtp-source 2>/dev/null)
+
+scope_pid=
+sink_pid=
+cleanup() {
+	for _p in $scope_pid $sink_pid; do
+		kill -KILL "$_p" 2>/dev/null
+		wait "$_p" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+why=
+if [ "$(id -u)" != 0 ]; then
+	why="not root"
+elif [ -z "$SINK" ] || [ -z "$SOURCE" ]; then
+	why="no smtp-sink/smtp-source (postfix)"
+elif ! id nobody >/dev/null 2>&1; then
+	why="no user nobody for smtp-sink -u"
+fi
+if [ -n "$why" ]; then
+	skip live-sigint "$why"
+	skip live-sigterm "$why"
+	exit 0
+fi
+
+# listening: true when something listens on 127.0.0.1:$PORT.
+listening() {
+	if command -v ss >/dev/null 2>&1; then
+		ss -Hltn "sport = :$PORT" 2>/dev/null | grep -q .
+	else
+		grep -q ":$(printf '%04X' "$PORT") 00000000:0000 0A" /proc/net/tcp
+	fi
+}
+
+# wait_exit PID SECONDS: waits for PID to end; its status in $wrc, 124
+# (and the process killed) if it is still running after SECONDS.
+wait_exit() {
+	_i=0
+	while kill -0 "$1" 2>/dev/null && [ "$_i" -lt $(($2 * 10)) ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		wrc=124
+	else
+		wait "$1"
+		wrc=$?
+	fi
+}
+
+# capturing PID: true once PID holds a socket (pcap's packet socket).
+capturing() {
+	for _fd in "/proc/$1/fd/"*; do
+		case $(readlink "$_fd" 2>/dev/null) in
+		socket:*) return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# live_case NAME SIGNAL N
+live_case() {
+	name=$1
+	sig=$2
+	n=$3
+	log=$TMP/$name.json
+	sink_out=$TMP/$name.sink
+
+	i=0
+	while listening && [ "$i" -lt 50 ]; do # a previous sink still going
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if listening; then
+		skip "$name" "something already listens on 127.0.0.1:$PORT"
+		return
+	fi
+
+	"$SMTPSCOPE" -i lo --ports "$PORT" -q -w "$log" \
+		>"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
+	scope_pid=$!
+	i=0
+	while ! capturing "$scope_pid" && kill -0 "$scope_pid" 2>/dev/null &&
+		[ "$i" -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 1 # the filter goes on after the socket opens
+	if ! kill -0 "$scope_pid" 2>/dev/null; then
+		wait "$scope_pid"
+		fail "$name" "smtpscope ended before traffic, exit $?: $(head -c 300 "$TMP/$name.err")"
+		scope_pid=
+		return
+	fi
+
+	"$SINK" -u nobody -c "127.0.0.1:$PORT" 1000 >"$sink_out" 2>&1 </dev/null &
+	sink_pid=$!
+	i=0
+	while ! listening && [ "$i" -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if ! listening; then
+		fail "$name" "smtp-sink does not listen on 127.0.0.1:$PORT: $(head -c 300 "$sink_out")"
+		kill -INT "$scope_pid"
+		wait_exit "$scope_pid" 10
+		scope_pid=
+		kill "$sink_pid" 2>/dev/null
+		wait "$sink_pid" 2>/dev/null
+		sink_pid=
+		return
+	fi
+
+	timeout 120 "$SOURCE" -m "$n" -s 2 -r 2 -l 2000 "127.0.0.1:$PORT" \
+		>"$TMP/$name.source" 2>&1 </dev/null
+	src_rc=$?
+	sleep 2 # the last packets reach the capture
+	kill "-$sig" "$scope_pid"
+	wait_exit "$scope_pid" 30
+	rc=$wrc
+	scope_pid=
+	kill "$sink_pid" 2>/dev/null
+	wait "$sink_pid" 2>/dev/null
+	sink_pid=
+	# smtp-sink -c: "sess=N quit=N mesg=N" after each event, with \r
+	sunk=$(tr '\r' '\n' <"$sink_out" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -n 1)
+
+	if [ "$src_rc" != 0 ]; then
+		fail "$name" "smtp-source failed (exit $src_rc): $(head -c 300 "$TMP/$name.source")"
+		return
+	fi
+	if [ -n "$sunk" ] && [ "$sunk" != "$n" ]; then
+		fail "$name" "smtp-sink received $sunk messages of $n: the test, not smtpscope, went wrong"
+		return
+	fi
+	if grep -q -E 'ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer' "$TMP/$name.err"; then
+		fail "$name" "sanitizer report: $(grep -m1 -E 'ERROR|runtime error' "$TMP/$name.err")"
+		return
+	fi
+	if [ "$rc" = 124 ]; then
+		fail "$name" "still running 30 s after SIG$sig"
+		return
+	fi
+	if [ "$rc" != 0 ]; then
+		fail "$name" "exit $rc after SIG$sig, want 0; stderr: $(head -c 300 "$TMP/$name.err")"
+		return
+	fi
+	if [ -s "$TMP/$name.err" ]; then
+		fail "$name" "stderr with -q: $(head -c 300 "$TMP/$name.err")"
+		return
+	fi
+	last=$(tail -n 1 "$log" 2>/dev/null)
+	case $last in
+	'{"type":"summary"'*) ;;
+	*)
+		fail "$name" "the log does not end with a summary (lost at SIG$sig?): $(printf '%s' "$last" | head -c 200)"
+		return
+		;;
+	esac
+	if command -v python3 >/dev/null 2>&1 &&
+		! python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' \
+			<"$log" 2>"$TMP/pyerr"; then
+		fail "$name" "the log is not JSON Lines: $(tail -n 1 "$TMP/pyerr")"
+		return
+	fi
+
+	sessions=$(summary_get sessions "$log")
+	transactions=$(summary_get transactions "$log")
+	accepted=$(summary_get messages_accepted "$log")
+	rcpts=$(summary_get recipients_accepted "$log")
+	drops=$(summary_get pcap_drops "$log")
+	nohs=$(summary_get no_handshake "$log")
+	session_lines=$(grep -c '"type":"session"' "$log")
+	accepted_lines=$(grep '"type":"transaction"' "$log" | grep -c '"outcome":"accepted"')
+	got="sessions $sessions ($session_lines lines), transactions $transactions, accepted $accepted ($accepted_lines lines), recipients accepted $rcpts, pcap_drops $drops, no_handshake $nohs"
+	want="want $n sessions, $n transactions, $n accepted, $((2 * n)) recipients, 0 drops"
+	if [ "$drops" != 0 ]; then
+		fail "$name" "packets dropped on lo: $got; $want"
+	elif [ "$accepted" != "$n" ] || [ "$rcpts" != $((2 * n)) ] ||
+		[ "$transactions" != "$n" ] || [ "$accepted_lines" != "$n" ]; then
+		fail "$name" "$got; $want"
+	elif [ "$sessions" != "$session_lines" ] || [ "$sessions" != "$n" ]; then
+		# smtp-source without -d opens one session per message
+		fail "$name" "$got; $want"
+	elif [ "$nohs" != 0 ]; then
+		fail "$name" "$got; $want (no connection without handshake)"
+	else
+		ok "$name"
+	fi
+}
+
+live_case live-sigint INT 30
+live_case live-sigterm TERM 10
