@@ -246,7 +246,10 @@ struct smtp_event {
 			const uint8_t *text; /* first line after the code */
 			size_t len;
 			unsigned lines; /* lines of a multi-line reply */
-			double latency; /* since the command, -1 unknown */
+			const uint8_t *last_text; /* its last line\'s text */
+			size_t last_len;
+			bool last_chunk; /* answers BDAT ... LAST */
+			double latency;  /* since the command, -1 unknown */
 		} reply;
 		struct {
 			enum smtp_anomaly kind;

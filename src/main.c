@@ -22,7 +22,9 @@
 #include "jsonlog.h"
 #include "reasm.h"
 #include "stats.h"
+#include "transcript.h"
 #include "util.h"
+#include "zeeklog.h"
 
 #define SMTPSCOPE_VERSION "0.1.0"
 #define MAX_FILES 4096
@@ -46,6 +48,9 @@ usage(FILE *f)
 	    "      --ports LIST     mail ports to follow (default "
 	    "25,465,587)\n"
 	    "  -w FILE              JSON Lines log (- is stdout)\n"
+	    "      --zeek-log DIR   write DIR/smtp.log in Zeek's format\n"
+	    "      --transcript     print each session as a dialogue on "
+	    "stdout\n"
 	    "  -Z USER              drop root privileges after opening the "
 	    "capture\n"
 	    "  -B MB                kernel capture buffer, live (default 64)\n"
@@ -153,6 +158,10 @@ on_signal(int sig)
 struct run {
 	struct jsonlog log;
 	bool have_log;
+	struct zeeklog zeek;
+	bool have_zeek;
+	struct transcript transcript;
+	bool have_transcript;
 	bool live;
 };
 
@@ -170,6 +179,8 @@ tick(void *arg)
 	/* Live: a reader of the log sees each batch as it comes. */
 	if (r->have_log)
 		jsonlog_flush(&r->log);
+	if (r->have_zeek)
+		zeeklog_flush(&r->zeek);
 }
 
 enum {
@@ -177,6 +188,8 @@ enum {
 	OPT_VERIFY,
 	OPT_MAX_SESSIONS,
 	OPT_IDLE,
+	OPT_ZEEK,
+	OPT_TRANSCRIPT,
 };
 
 int
@@ -187,6 +200,8 @@ main(int argc, char **argv)
 		{ "verify-checksums", no_argument, NULL, OPT_VERIFY },
 		{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+		{ "zeek-log", required_argument, NULL, OPT_ZEEK },
+		{ "transcript", no_argument, NULL, OPT_TRANSCRIPT },
 		{ "no-promisc", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -201,6 +216,8 @@ main(int argc, char **argv)
 	struct stats st;
 	struct run run;
 	const char *iface = NULL, *filter = NULL, *wfile = NULL, *user = NULL;
+	const char *zeekdir = NULL;
+	bool transcript = false;
 	unsigned long max_sessions = REASM_DEFAULT_MAX_SESSIONS;
 	unsigned long idle = REASM_DEFAULT_IDLE_TIMEOUT, buffer_mb = 64;
 	size_t nfiles = 0, nports = 0, i;
@@ -255,6 +272,12 @@ main(int argc, char **argv)
 			break;
 		case OPT_VERIFY:
 			verify = true;
+			break;
+		case OPT_ZEEK:
+			zeekdir = optarg;
+			break;
+		case OPT_TRANSCRIPT:
+			transcript = true;
 			break;
 		case OPT_MAX_SESSIONS:
 			if (!parse_ulong(optarg, 16, 16u << 20, &max_sessions))
@@ -345,6 +368,23 @@ main(int argc, char **argv)
 		run.have_log = true;
 		event_bus_subscribe(&bus, jsonlog_on_event, &run.log);
 	}
+	if (zeekdir != NULL) {
+		if (zeeklog_open(&run.zeek, zeekdir, err, sizeof(err)) != 0) {
+			capture_close(the_capture);
+			fail(EXIT_OUTPUT, "%s", err);
+		}
+		run.have_zeek = true;
+		event_bus_subscribe(&bus, zeeklog_on_event, &run.zeek);
+	}
+	if (transcript) {
+		if (wfile != NULL && strcmp(wfile, "-") == 0)
+			fail(EXIT_USAGE, "%s",
+			    "--transcript and -w - both want stdout: give -w a "
+			    "file");
+		transcript_init(&run.transcript, stdout);
+		run.have_transcript = true;
+		event_bus_subscribe(&bus, transcript_on_event, &run.transcript);
+	}
 
 	memset(&rc, 0, sizeof(rc));
 	rc.portmap = portmap;
@@ -385,6 +425,16 @@ main(int argc, char **argv)
 				    wfile, strerror(run.log.errnum));
 			status = EXIT_OUTPUT;
 		}
+	}
+	if (run.have_zeek && zeeklog_close(&run.zeek) != 0) {
+		fprintf(stderr, "smtpscope: writing %s/smtp.log failed: %s\n",
+		    zeekdir, strerror(run.zeek.errnum));
+		status = EXIT_OUTPUT;
+	}
+	if (run.have_transcript) {
+		transcript_finish(&run.transcript);
+		if (run.transcript.error && errno != EPIPE)
+			status = EXIT_OUTPUT;
 	}
 	if (!quiet) {
 		const struct capture_stats *cs = capture_stats(the_capture);

@@ -574,6 +574,8 @@ reply_complete(struct smtp_session *s, double ts)
 	ev.u.reply.text = s->rtext;
 	ev.u.reply.len = s->rtext_len;
 	ev.u.reply.lines = s->rlines;
+	ev.u.reply.last_text = s->rlast;
+	ev.u.reply.last_len = s->rlast_len;
 	ev.u.reply.latency = -1;
 
 	if (!s->greeted) {
@@ -599,6 +601,7 @@ reply_complete(struct smtp_session *s, double ts)
 	}
 	ev.u.reply.verb = p.verb;
 	ev.u.reply.latency = ts - p.ts;
+	ev.u.reply.last_chunk = p.bdat_last != 0;
 	if (p.tx != NULL)
 		p.tx->pending--;
 	release = reply_apply(s, &p, ts);
@@ -737,10 +740,11 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 	switch (verb) {
 	case SMTP_VERB_HELO:
 	case SMTP_VERB_EHLO: {
-		size_t n = 0;
+		size_t n = alen;
 
-		while (n < alen && arg[n] != ' ')
-			n++;
+		/* The whole argument, as Zeek keeps it; trailing blanks cut. */
+		while (n > 0 && ascii_isspace(arg[n - 1]))
+			n--;
 		copy_cstr(s->info.helo, sizeof(s->info.helo), arg, n);
 		s->info.ehlo = verb == SMTP_VERB_EHLO;
 		if (s->info.ehlo) {

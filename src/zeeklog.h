@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * --zeek-log DIR: DIR/smtp.log in Zeek's ASCII log format, one row per
+ * transaction as Zeek's smtp script writes them, so that zeek-cut and
+ * existing Zeek pipelines read it unchanged.
+ */
+#ifndef SMTPSCOPE_ZEEKLOG_H
+#define SMTPSCOPE_ZEEKLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "event.h"
+#include "sessmap.h"
+#include "util.h"
+
+struct zeeklog {
+	FILE *f;
+	char *path;
+	struct sessmap sessions;
+	struct dbuf line;
+	bool error;
+	int errnum;
+};
+
+int zeeklog_open(struct zeeklog *z, const char *dir, char *err, size_t errlen);
+void zeeklog_on_event(void *arg, const struct smtp_event *ev);
+void zeeklog_flush(struct zeeklog *z);
+/* Writes #close. Returns -1 if any write failed. */
+int zeeklog_close(struct zeeklog *z);
+
+/* Zeek's helpers, exposed for the tests. */
+void zeek_escape(struct dbuf *b, const char *s, size_t n, bool in_set);
+/* extract_first_email_addr(): the first address in s, "" if none. */
+void zeek_first_email(const char *s, char *out, size_t size);
+/* extract_ip_addresses(s, check_wrapping): calls fn for each. */
+void zeek_ip_addresses(const char *s, bool check_wrapping,
+    void (*fn)(void *arg, const char *ip), void *arg);
+
+#endif
