@@ -109,7 +109,7 @@ unit: $(UNIT_BIN) $(UNIT_SAN_BIN)
 
 # Packages: to build, to test, to remake captures.
 BUILD_PKGS = gcc make pkg-config libpcap-dev libnids-dev libncurses-dev
-TEST_PKGS = tcpdump postfix iproute2 procps util-linux python3
+TEST_PKGS = tcpdump postfix iproute2 procps util-linux python3 python3-yaml
 DEPS_STAMP = build/.deps-ok
 
 deps:
@@ -121,10 +121,13 @@ check-deps:
 demo:
 	@sh tests/deps.sh ensure $(BUILD_PKGS)
 	@$(MAKE) --no-print-directory smtpscope
-	@echo "== smtpscope -r captures/postfix-swaks.pcap -w -"
-	@./smtpscope -r captures/postfix-swaks.pcap -w -
-	@echo "== smtpscope -r captures/sink-reject.pcap -w - (summary only)"
+	@echo "== smtpscope -r captures/postfix-swaks.pcap --transcript  (a real Postfix server)"
+	@./smtpscope -q -r captures/postfix-swaks.pcap --transcript
+	@echo "== smtpscope -r captures/sink-reject.pcap -w -  (rejects, deferrals, drops: the summary record)"
 	@./smtpscope -q -r captures/sink-reject.pcap -w - | tail -n 1
+	@echo
+	@echo "== smtpscope -r captures/sink-v4.pcap --zeek-log build/demo  (Zeek's smtp.log format)"
+	@./smtpscope -q -r captures/sink-v4.pcap --zeek-log build/demo && head -n 10 build/demo/smtp.log | cut -c 1-160
 
 check:
 	@sh tests/deps.sh ensure $(BUILD_PKGS) $(TEST_PKGS)

@@ -178,8 +178,9 @@ struct smtp_session_info {
 	uint64_t bytes_client, bytes_server;
 	unsigned transactions;
 	enum session_end end;
-	char helo[256]; /* argument of the last HELO/EHLO */
-	bool ehlo;      /* it was EHLO */
+	const char *helo; /* argument of the last HELO/EHLO, "" none;
+			     up to SMTP_LINE_MAX bytes */
+	bool ehlo;        /* it was EHLO */
 	int greeting_code;
 	char greeting_host[256]; /* first word of the greeting */
 	char greeting_text[256]; /* the rest: software, banner */

@@ -21,6 +21,19 @@
 #include "util.h"
 #include "v6map.h"
 
+/*
+ * libnids' queue of out-of-order segments (struct skbuff of its tcp.h,
+ * unchanged since 1.19 and not exported): we read only the sequence
+ * number of the first one, to step over a hole (fill_gap()).
+ */
+struct nids_queued {
+	struct nids_queued *next, *prev;
+	void *data;
+	u_int len, truesize, urg_ptr;
+	char fin, urg;
+	u_int seq, ack;
+};
+
 /* One followed connection. a_tcp->user points here. */
 struct conn {
 	struct tcp_stream *a_tcp;
@@ -47,6 +60,13 @@ static struct {
 	uint64_t seen[SEEN_SLOTS];
 	unsigned seen_n;
 	uint8_t scratch[65536 + 64];
+	uint8_t gapbuf[65536];
+	/* A filler segment we are feeding to libnids over a gap. */
+	struct {
+		struct tcp_stream *a_tcp;
+		struct half_stream *half; /* the receiving half */
+		size_t left;
+	} inject;
 	int initialised;
 } R;
 
@@ -221,7 +241,10 @@ conn_close(struct conn *c, enum session_end end)
 	 * never captured, and what they hold can never be delivered. */
 	if (a_tcp->server.list != NULL || a_tcp->client.list != NULL) {
 		R.st.gaps++;
-		smtp_session_gap(c->smtp, R.now);
+		smtp_session_gap(c->smtp,
+		    a_tcp->server.list != NULL ? SMTP_DIR_CLIENT
+					       : SMTP_DIR_SERVER,
+		    0, R.now);
 	}
 	smtp_session_close(c->smtp, end, R.now);
 	if (v6map_is_standin(c->saddr))
@@ -244,8 +267,18 @@ feed_half(struct conn *c, struct half_stream *h, enum smtp_dir dir)
 	 * the new bytes; nids_discard() keeps nothing back. */
 	int unread = h->count - h->offset;
 	const uint8_t *p = (const uint8_t *)h->data + (unread - h->count_new);
+	size_t n = (size_t)h->count_new, k;
 
-	smtp_session_data(c->smtp, dir, p, (size_t)h->count_new, R.now);
+	if (R.inject.half == h && R.inject.left > 0) {
+		/* Our filler: bytes that were never captured. */
+		k = n < R.inject.left ? n : R.inject.left;
+		R.inject.left -= k;
+		smtp_session_gap(c->smtp, dir, k, R.now);
+		p += k;
+		n -= k;
+	}
+	if (n > 0)
+		smtp_session_data(c->smtp, dir, p, n, R.now);
 }
 
 static void
@@ -377,9 +410,96 @@ nids_feed(const uint8_t *ip, size_t len)
 	nids_pcap_handler(NULL, &R.hdr, (u_char *)(uintptr_t)ip);
 }
 
+static uint32_t
+sum_tcp(const uint8_t *ip, const uint8_t *tcp, size_t len)
+{
+	uint8_t pseudo[12];
+	uint32_t sum;
+
+	memcpy(pseudo, ip + 12, 8);
+	pseudo[8] = 0;
+	pseudo[9] = 6;
+	pseudo[10] = (uint8_t)(len >> 8);
+	pseudo[11] = (uint8_t)len;
+	sum = sum16(pseudo, 12, 0);
+	sum = sum16(tcp, len, sum);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/*
+ * A hole in one direction: segments wait in libnids' queue behind bytes
+ * that were never captured, and the receiver has acknowledged past the
+ * hole, so the bytes did reach it and will never come. libnids would
+ * wait for them forever; as Zeek does, we step over: a filler segment
+ * covers the hole, and the dissector is told those bytes are a gap.
+ */
+static void
+fill_gap(struct tcp_stream *a, int from_client)
+{
+	struct half_stream *snd = from_client ? &a->client : &a->server;
+	struct half_stream *rcv = from_client ? &a->server : &a->client;
+	uint32_t exp = snd->first_data_seq + (uint32_t)rcv->count +
+	    (uint32_t)rcv->urg_count;
+	uint32_t upto, n, chunk;
+	uint8_t *ip = R.gapbuf, *tcp = R.gapbuf + 20;
+
+	if (rcv->list == NULL)
+		return;
+	upto = ((const struct nids_queued *)(const void *)rcv->list)->seq;
+	/* Proven only when the receiver acknowledged the queued data. */
+	if ((int32_t)(upto - exp) <= 0 || (int32_t)(rcv->ack_seq - upto) < 0)
+		return;
+	n = upto - exp;
+	R.st.gap_bytes += n;
+	while (n > 0 && a->user != NULL) {
+		chunk = n > sizeof(R.gapbuf) - 40 ? sizeof(R.gapbuf) - 40 : n;
+		memset(R.gapbuf, 0, 40 + chunk);
+		ip[0] = 0x45;
+		put16(ip + 2, (uint16_t)(40 + chunk));
+		ip[8] = 64;
+		ip[9] = 6;
+		memcpy(
+		    ip + 12, from_client ? &a->addr.saddr : &a->addr.daddr, 4);
+		memcpy(
+		    ip + 16, from_client ? &a->addr.daddr : &a->addr.saddr, 4);
+		put16(ip + 10, ipv4_header_sum(ip, 20));
+		put16(tcp, from_client ? a->addr.source : a->addr.dest);
+		put16(tcp + 2, from_client ? a->addr.dest : a->addr.source);
+		put32(tcp + 4, exp);
+		put32(tcp + 8, snd->ack_seq);
+		tcp[12] = 5 << 4;
+		tcp[13] = 0x10; /* ACK */
+		put16(tcp + 14, snd->window);
+		put16(tcp + 16, (uint16_t)sum_tcp(ip, tcp, 20 + chunk));
+		R.inject.a_tcp = a;
+		R.inject.half = rcv;
+		R.inject.left = chunk;
+		nids_feed(ip, 40 + chunk);
+		R.inject.half = NULL;
+		R.inject.left = 0;
+		exp += chunk;
+		n -= chunk;
+		/* The stream may be gone (a queued FIN closed it). */
+		if (nids_find_tcp_stream(&a->addr) != a)
+			return;
+	}
+}
+
 /* Count data on connections that libnids does not follow. */
 static void
-check_followed(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport)
+check_followed(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
+    bool payload)
 {
 	struct tuple4 t;
 	struct tcp_stream *a;
@@ -396,8 +516,15 @@ check_followed(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport)
 		t.dest = sport;
 		a = nids_find_tcp_stream(&t);
 	}
-	if ((a == NULL || a->user == NULL) &&
-	    seen_insert(tuple_key(saddr, sport, daddr, dport)))
+	if (a != NULL && a->user != NULL) {
+		if (a->server.list != NULL)
+			fill_gap(a, 1);
+		if (a->client.list != NULL && nids_find_tcp_stream(&t) == a &&
+		    a->user != NULL)
+			fill_gap(a, 0);
+		return;
+	}
+	if (payload && seen_insert(tuple_key(saddr, sport, daddr, dport)))
 		R.st.no_handshake++;
 }
 
@@ -447,8 +574,8 @@ tcp_inspect(
 				(uint32_t)tcp[6] << 8 | tcp[7]);
 		return;
 	}
-	if (off >= 20 && len > off && (flags & 0x06) == 0)
-		check_followed(saddr, sport, daddr, dport);
+	check_followed(saddr, sport, daddr, dport,
+	    off >= 20 && len > off && (flags & 0x06) == 0);
 }
 
 static bool

@@ -47,6 +47,7 @@ struct reasm_stats {
 	uint64_t reused;       /* 4-tuples taken over by a new SYN */
 	uint64_t idle_expired;
 	uint64_t gaps;          /* sessions that ended with bytes missing */
+	uint64_t gap_bytes;     /* bytes stepped over in holes */
 	uint64_t nids_warnings; /* all libnids warnings */
 	uint64_t nids_warning[REASM_NIDS_WARN_MAX];
 	unsigned long active; /* sessions open now */

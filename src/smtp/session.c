@@ -70,6 +70,7 @@ struct smtp_session {
 	enum client_mode mode;
 	struct framer cf, sf;
 	struct dbuf hold;
+	struct dbuf helo;
 
 	struct pending queue[SMTP_PIPELINE_MAX];
 	size_t qhead, qlen;
@@ -745,7 +746,9 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 		/* The whole argument, as Zeek keeps it; trailing blanks cut. */
 		while (n > 0 && ascii_isspace(arg[n - 1]))
 			n--;
-		copy_cstr(s->info.helo, sizeof(s->info.helo), arg, n);
+		dbuf_reset(&s->helo);
+		dbuf_add(&s->helo, arg, n);
+		s->info.helo = dbuf_str(&s->helo);
 		s->info.ehlo = verb == SMTP_VERB_EHLO;
 		if (s->info.ehlo) {
 			/* A new EHLO reply says it all again. */
@@ -931,6 +934,7 @@ frame_one(struct smtp_session *s, struct framer *f, const uint8_t *data,
 	size_t room = sizeof(f->buf) - f->len;
 	const uint8_t *line;
 	size_t llen;
+	int cut;
 
 	if (nl == NULL) {
 		if (take > room) {
@@ -961,16 +965,38 @@ frame_one(struct smtp_session *s, struct framer *f, const uint8_t *data,
 		line = f->buf;
 		llen = f->len;
 	}
+	cut = f->overflow;
 	if (line == data && llen > SMTP_LINE_MAX) {
 		anomaly(s, ANOMALY_LINE_TOO_LONG, ts);
 		llen = SMTP_LINE_MAX;
+		cut = 1;
 	}
-	if (llen > 0 && line[llen - 1] == '\r' && !f->overflow)
+	/* The CR of CRLF; a line cut at the cap keeps what it has. */
+	if (llen > 0 && line[llen - 1] == '\r' && !cut)
 		llen--;
 	f->len = 0;
 	f->overflow = 0;
 	fn(s, line, llen, ts);
 	return take;
+}
+
+/* n bytes of a BDAT chunk (data NULL: lost in a gap, counted only). */
+static void
+bdat_consume(struct smtp_session *s, const uint8_t *data, size_t n, double ts)
+{
+	s->bdat_left -= n;
+	if (data != NULL)
+		message_bytes(s, data, n);
+	else if (s->cur != NULL)
+		s->cur->pub.size += n;
+	if (s->bdat_left > 0)
+		return;
+	client_mode_set(s, CLIENT_COMMAND);
+	if (s->bdat_last && s->cur != NULL) {
+		s->cur->pub.data_complete = 1;
+		tx_close_current(s, "bdat_last", ts);
+		tx_flush(s);
+	}
 }
 
 static void
@@ -1018,16 +1044,7 @@ client_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
 			break;
 		case CLIENT_BDAT:
 			n = s->bdat_left < len ? (size_t)s->bdat_left : len;
-			s->bdat_left -= n;
-			message_bytes(s, data, n);
-			if (s->bdat_left == 0) {
-				client_mode_set(s, CLIENT_COMMAND);
-				if (s->bdat_last && s->cur != NULL) {
-					s->cur->pub.data_complete = 1;
-					tx_close_current(s, "bdat_last", ts);
-					tx_flush(s);
-				}
-			}
+			bdat_consume(s, data, n, ts);
 			break;
 		case CLIENT_TLS:
 		default:
@@ -1073,6 +1090,8 @@ smtp_session_open(
 	s->info.ts_open = p->ts;
 	s->info.greeting_latency = -1;
 	dbuf_init(&s->hold, SMTP_HOLD_MAX);
+	dbuf_init(&s->helo, SMTP_LINE_MAX);
+	s->info.helo = "";
 	client_mode_set(s, CLIENT_COMMAND);
 	if (p->implicit_tls) {
 		s->info.implicit_tls = true;
@@ -1099,9 +1118,40 @@ smtp_session_data(struct smtp_session *s, enum smtp_dir dir,
 }
 
 void
-smtp_session_gap(struct smtp_session *s, double ts)
+smtp_session_gap(struct smtp_session *s, enum smtp_dir dir, size_t n, double ts)
 {
 	anomaly(s, ANOMALY_GAP, ts);
+	if (dir == SMTP_DIR_SERVER) {
+		s->info.bytes_server += n;
+		/* A reply in progress is lost; the next line starts anew. */
+		s->sf.len = 0;
+		s->sf.overflow = 0;
+		s->rmulti = 0;
+		return;
+	}
+	s->info.bytes_client += n;
+	if (s->mode == CLIENT_BDAT) {
+		size_t k = s->bdat_left < n ? (size_t)s->bdat_left : n;
+
+		bdat_consume(s, NULL, k, ts);
+		n -= k;
+	}
+	switch (s->mode) {
+	case CLIENT_BODY:
+		if (s->cur != NULL)
+			s->cur->pub.size += n;
+		s->body = BODY_MID;
+		break;
+	case CLIENT_COMMAND:
+	case CLIENT_AUTH:
+		if (n > 0) {
+			s->cf.len = 0;
+			s->cf.overflow = 0;
+		}
+		break;
+	default:
+		break;
+	}
 }
 
 static void
@@ -1156,6 +1206,7 @@ smtp_session_close(struct smtp_session *s, enum session_end end, double ts)
 	if (s->tls != NULL)
 		tls_scan_free(s->tls);
 	dbuf_free(&s->hold);
+	dbuf_free(&s->helo);
 	free(s);
 }
 

@@ -38,9 +38,13 @@ struct smtp_session *smtp_session_open(
     const struct event_bus *bus, const struct smtp_session_params *p);
 void smtp_session_data(struct smtp_session *s, enum smtp_dir dir,
     const uint8_t *data, size_t len, double ts);
-/* Bytes of the stream were never captured (a hole libnids could not
- * fill). */
-void smtp_session_gap(struct smtp_session *s, double ts);
+/*
+ * n bytes of one direction were never captured (0: an unknown amount,
+ * at the end). What they held is skipped: a BDAT chunk or a message body
+ * goes on counting, a command line in progress is dropped.
+ */
+void smtp_session_gap(
+    struct smtp_session *s, enum smtp_dir dir, size_t n, double ts);
 /* Ends the session: finishes its transactions, emits, frees. */
 void smtp_session_close(
     struct smtp_session *s, enum session_end end, double ts);
