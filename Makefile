@@ -51,7 +51,7 @@ UNIT_TESTS = test_smtp test_decap test_util test_tls test_message
 UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
 UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
 
-.PHONY: all demo check check-deps deps asan unit golden-update install \
+.PHONY: all demo check check-deps deps asan unit golden-update install fuzz \
 	uninstall clean format lint
 
 all: smtpscope
@@ -106,6 +106,24 @@ build/tests/asan-test_message: tests/unit/test_message.c src/smtp/message.c src/
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ tests/unit/test_message.c src/smtp/message.c src/util.c
 
 unit: $(UNIT_BIN) $(UNIT_SAN_BIN)
+
+# libFuzzer (clang): make fuzz FUZZ_TIME=seconds per target.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	     -fno-sanitize-recover=undefined
+FUZZ_SMTP_SRC = tests/fuzz/fuzz_smtp.c $(CORE_SRC)
+
+build/fuzz/fuzz_smtp: $(FUZZ_SMTP_SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -Isrc -o $@ $(FUZZ_SMTP_SRC)
+
+fuzz: build/fuzz/fuzz_smtp
+	@mkdir -p build/fuzz/corpus-smtp
+	@cp -n tests/fuzz/corpus/smtp/* build/fuzz/corpus-smtp/ 2>/dev/null || true
+	build/fuzz/fuzz_smtp -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+	    -rss_limit_mb=1024 -print_final_stats=1 build/fuzz/corpus-smtp \
+	    tests/fuzz/corpus/smtp
 
 # Packages: to build, to test, to remake captures.
 BUILD_PKGS = gcc make pkg-config libpcap-dev libnids-dev libncurses-dev

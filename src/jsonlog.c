@@ -408,6 +408,8 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	    ",\"idle_expired\":%" PRIu64 ",\"max_active_sessions\":%lu",
 	    rs->not_ip, rs->truncated, rs->bad_header, rs->reused,
 	    rs->idle_expired, rs->active_max);
+	dbuf_printf(b, ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64, rs->gaps,
+	    rs->gap_bytes);
 	dbuf_printf(
 	    b, ",\"libnids_warnings\":{\"total\":%" PRIu64, rs->nids_warnings);
 	for (i = 1; i < REASM_NIDS_WARN_MAX; i++)

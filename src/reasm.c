@@ -70,27 +70,6 @@ static struct {
 	int initialised;
 } R;
 
-static const char *const nids_warning_names[] = {
-	"undefined",
-	"ip_oversized",
-	"ip_invalid_fragment_list",
-	"ip_overlapping_fragments",
-	"ip_bad_header",
-	"ip_source_routed",
-	"tcp_too_many_streams",
-	"tcp_bad_header",
-	"tcp_queue_too_big",
-	"tcp_bad_flags",
-};
-
-const char *
-reasm_nids_warning_name(int i)
-{
-	if (i >= 0 && (size_t)i < ARRAY_LEN(nids_warning_names))
-		return nids_warning_names[i];
-	return NULL;
-}
-
 static inline bool
 port_in(const uint8_t *map, uint16_t port)
 {
@@ -461,6 +440,7 @@ fill_gap(struct tcp_stream *a, int from_client)
 	if ((int32_t)(upto - exp) <= 0 || (int32_t)(rcv->ack_seq - upto) < 0)
 		return;
 	n = upto - exp;
+	R.st.gaps++;
 	R.st.gap_bytes += n;
 	while (n > 0 && a->user != NULL) {
 		chunk = n > sizeof(R.gapbuf) - 40 ? sizeof(R.gapbuf) - 40 : n;

@@ -46,7 +46,7 @@ struct reasm_stats {
 	uint64_t sessions;     /* handshakes seen on a mail port */
 	uint64_t reused;       /* 4-tuples taken over by a new SYN */
 	uint64_t idle_expired;
-	uint64_t gaps;          /* sessions that ended with bytes missing */
+	uint64_t gaps;          /* holes: stepped over, or left at the end */
 	uint64_t gap_bytes;     /* bytes stepped over in holes */
 	uint64_t nids_warnings; /* all libnids warnings */
 	uint64_t nids_warning[REASM_NIDS_WARN_MAX];
@@ -65,6 +65,27 @@ void reasm_clock(double now);
 /* End: every open session is closed as "eof". */
 void reasm_finish(void);
 const struct reasm_stats *reasm_stats(void);
-const char *reasm_nids_warning_name(int i);
+/* Names of libnids' warnings (its NIDS_WARN_* numbers), NULL past the
+ * last; header-only so that sinks need not link the libnids glue. */
+static inline const char *
+reasm_nids_warning_name(int i)
+{
+	static const char *const names[] = {
+		"undefined",
+		"ip_oversized",
+		"ip_invalid_fragment_list",
+		"ip_overlapping_fragments",
+		"ip_bad_header",
+		"ip_source_routed",
+		"tcp_too_many_streams",
+		"tcp_bad_header",
+		"tcp_queue_too_big",
+		"tcp_bad_flags",
+	};
+
+	if (i >= 0 && (size_t)i < sizeof(names) / sizeof(names[0]))
+		return names[i];
+	return NULL;
+}
 
 #endif

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * libFuzzer target: the SMTP dissector fed a two-direction byte stream.
+ * The input is a list of chunks, each a 2-byte header (top bit: the
+ * direction, 1 = server; 15 bits: the length) and its bytes, so that the
+ * fuzzer controls both the interleaving and the segment boundaries. The
+ * session is closed at the end; every event goes through the JSON log's
+ * and the Zeek log's formatting, as in the program.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonlog.h"
+#include "smtp/smtp.h"
+#include "transcript.h"
+#include "zeeklog.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static FILE *devnull;
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct jsonlog log;
+	static struct transcript tr;
+	static struct zeeklog zl;
+	static int ready;
+	struct smtp_session_params p;
+	struct event_bus bus;
+	struct smtp_session *s;
+	double ts = 1000;
+	char err[256];
+
+	if (!ready) {
+		devnull = fopen("/dev/null", "w");
+		if (jsonlog_open(&log, "/dev/null", err, sizeof(err)) != 0)
+			return 0;
+		transcript_init(&tr, devnull);
+		zl.f = devnull;
+		dbuf_init(&zl.line, 1 << 22);
+		sessmap_init(&zl.sessions);
+		ready = 1;
+	}
+	memset(&bus, 0, sizeof(bus));
+	event_bus_subscribe(&bus, jsonlog_on_event, &log);
+	event_bus_subscribe(&bus, transcript_on_event, &tr);
+	event_bus_subscribe(&bus, zeeklog_on_event, &zl);
+	memset(&p, 0, sizeof(p));
+	p.id = 1;
+	p.ts = ts;
+	p.client.family = 4;
+	p.server.family = 4;
+	p.server.port = 25;
+	s = smtp_session_open(&bus, &p);
+	while (size >= 2) {
+		int dir = data[0] >> 7;
+		size_t n = (size_t)(data[0] & 0x7f) << 8 | data[1];
+
+		data += 2;
+		size -= 2;
+		if (n > size)
+			n = size;
+		ts += 0.25;
+		if (n == 0 && size > 0 && data[0] == 0xff) {
+			/* A gap of 1000 bytes in that direction. */
+			smtp_session_gap(s, dir ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT,
+			    1000, ts);
+			continue;
+		}
+		smtp_session_data(s, dir ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT,
+		    data, n, ts);
+		data += n;
+		size -= n;
+	}
+	smtp_session_close(s, SESSION_END_FIN, ts + 1);
+	return 0;
+}
