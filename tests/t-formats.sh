@@ -61,3 +61,22 @@ if command -v tcpdump >/dev/null 2>&1; then
 else
 	skip no-handshake "no tcpdump"
 fi
+
+# One-sided capture (only the client's packets, as on an asymmetric tap):
+# libnids needs both halves of the handshake, so no session can be
+# followed; each connection is counted as without handshake.
+if command -v tcpdump >/dev/null 2>&1 && [ -f captures/sink-v4.pcap ]; then
+	tcpdump -r captures/sink-v4.pcap -w "$TMP/oneside.pcap" 'tcp dst port 25' 2>/dev/null
+	"$SMTPSCOPE" -q -r captures/sink-v4.pcap -w "$TMP/both.jsonl" 2>/dev/null
+	run_scope one-sided -q -r "$TMP/oneside.pcap" -w "$TMP/oneside.jsonl" &&
+		want=$(summary_get sessions "$TMP/both.jsonl") &&
+		got=$(summary_get no_handshake "$TMP/oneside.jsonl") &&
+		sess=$(summary_get sessions "$TMP/oneside.jsonl") &&
+		if [ "$rc" = 0 ] && [ "$got" = "$want" ] && [ "$sess" = 0 ]; then
+			ok one-sided
+		else
+			fail one-sided "exit $rc, no_handshake $got (want $want), sessions $sess"
+		fi
+else
+	skip one-sided "no tcpdump or captures/sink-v4.pcap"
+fi

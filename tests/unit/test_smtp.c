@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "smtp/message.h"
 #include "smtp/smtp.h"
 #include "util.h"
 
@@ -22,6 +23,65 @@ struct chunk {
 };
 
 static struct dbuf trace;
+static int verbose; /* also record the details of issue 3's fields */
+
+static void
+record_details(const struct smtp_event *ev)
+{
+	const struct smtp_transaction *tx;
+	const struct smtp_session_info *si = ev->session;
+	const struct msg_info *m;
+	unsigned bit;
+	size_t i;
+
+	if (ev->type == SMTP_EV_SESSION_CLOSE) {
+		dbuf_printf(&trace,
+		    "  greeting host=%s text=%s caps=", si->greeting_host,
+		    si->greeting_text);
+		for (bit = 0; smtp_cap_name(bit) != NULL; bit++)
+			if (si->caps & (1u << bit))
+				dbuf_printf(&trace, "%s,", smtp_cap_name(bit));
+		dbuf_printf(&trace, " size=%llu auth=%s\n",
+		    (unsigned long long)si->size_limit, si->auth_mechs);
+		return;
+	}
+	if (ev->type != SMTP_EV_TRANSACTION)
+		return;
+	tx = ev->u.tx;
+	dbuf_printf(&trace,
+	    "  params size=%llu body=%s ret=%s utf8=%d envid=%s auth=%s\n",
+	    (unsigned long long)tx->params.size, tx->params.body,
+	    tx->params.ret, tx->params.smtputf8,
+	    tx->params.envid ? tx->params.envid : "-",
+	    tx->params.auth ? tx->params.auth : "-");
+	dbuf_printf(&trace, "  mail enh=%s text=%s\n", tx->mail.enh,
+	    tx->mail.text ? tx->mail.text : "-");
+	for (i = 0; i < tx->nrcpt; i++)
+		dbuf_printf(&trace, "  rcpt %s enh=%s notify=%s orcpt=%s\n",
+		    tx->rcpt[i].addr, tx->rcpt[i].reply.enh,
+		    tx->rcpt[i].notify ? tx->rcpt[i].notify : "-",
+		    tx->rcpt[i].orcpt ? tx->rcpt[i].orcpt : "-");
+	dbuf_printf(&trace, "  final enh=%s text=%s last=%d %s bounce=%d\n",
+	    tx->final.enh, tx->final.text ? tx->final.text : "-", tx->last_code,
+	    tx->last_text ? tx->last_text : "-", tx->bounce);
+	if ((m = tx->msg) == NULL)
+		return;
+	dbuf_printf(&trace,
+	    "  headers from=%s to=%s subject=%s id=%s "
+	    "received=%zu path=",
+	    m->from ? m->from : "-", m->to ? m->to : "-",
+	    m->subject_decoded ? m->subject_decoded : "-",
+	    m->msg_id ? m->msg_id : "-", m->nreceived);
+	for (i = 0; i < m->npath; i++)
+		dbuf_printf(&trace, "%s,", m->path[i]);
+	dbuf_addc(&trace, '\n');
+	for (i = 0; m->is_dsn && i < m->ndsn; i++)
+		dbuf_printf(&trace, "  dsn %s %s %s %s\n",
+		    m->dsn[i].final_recipient ? m->dsn[i].final_recipient : "-",
+		    m->dsn[i].action ? m->dsn[i].action : "-",
+		    m->dsn[i].status ? m->dsn[i].status : "-",
+		    m->dsn[i].diagnostic ? m->dsn[i].diagnostic : "-");
+}
 
 static void
 record(void *arg, const struct smtp_event *ev)
@@ -75,6 +135,8 @@ record(void *arg, const struct smtp_event *ev)
 	case SMTP_EV_SESSION_OPEN:
 		break;
 	}
+	if (verbose)
+		record_details(ev);
 }
 
 /* Feed the dialogue; split chunk `split_chunk` at `at` (or not: -1);
@@ -468,6 +530,91 @@ test_starttls_auth(void)
 }
 
 static void
+test_details(void)
+{
+	static const struct chunk c[] = {
+		{ 'S', "220 mx.example.test ESMTP Postfix (Debian/GNU)\r\n",
+		    0 },
+		{ 'C', "EHLO client.example.test\r\n", 0 },
+		{ 'S',
+		    "250-mx.example.test\r\n250-PIPELINING\r\n"
+		    "250-SIZE 10240000\r\n250-VRFY\r\n250-ETRN\r\n"
+		    "250-AUTH PLAIN LOGIN\r\n250-AUTH=PLAIN LOGIN\r\n"
+		    "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n"
+		    "250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n",
+		    0 },
+		{ 'C',
+		    "MAIL FROM:<>  SIZE=2345 BODY=8BITMIME SMTPUTF8 "
+		    "RET=HDRS ENVID=QQ314159 AUTH=<>\r\n"
+		    "RCPT TO:<u@d.test> NOTIFY=SUCCESS,FAILURE "
+		    "ORCPT=rfc822;u@d.test\r\nRCPT TO:<nobody@d.test>\r\n"
+		    "DATA\r\n",
+		    0 },
+		{ 'S',
+		    "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n"
+		    "550 5.1.1 <nobody@d.test>: Recipient address rejected\r\n"
+		    "354 End data with <CR><LF>.<CR><LF>\r\n",
+		    0 },
+		{ 'C',
+		    "Received: from relay.example (relay.example "
+		    "[192.0.2.7])\r\n"
+		    "\tby mx.example.test (Postfix) with ESMTP id 1\r\n"
+		    "Received: from [10.1.2.3] (unknown [198.51.100.9])\r\n"
+		    "\tby relay.example with ESMTPSA\r\n"
+		    "From: MAILER-DAEMON@relay.example\r\n"
+		    "To: u@d.test\r\n"
+		    "Subject: =?UTF-8?B?VW5kZWxpdmVyZWQ=?= "
+		    "=?ISO-8859-1?Q?_M=E9l?=\r\n"
+		    "Message-ID: <b1@relay.example>\r\n"
+		    "Content-Type: multipart/report; "
+		    "report-type=delivery-status;\r\n"
+		    "\tboundary=\"BND\"\r\n\r\n"
+		    "--BND\r\nContent-Type: text/plain\r\n\r\nsorry\r\n"
+		    "..dotted line\r\n"
+		    "--BND\r\nContent-Type: message/delivery-status\r\n\r\n"
+		    "Reporting-MTA: dns; relay.example\r\n\r\n"
+		    "Final-Recipient: rfc822; x@y.test\r\nAction: failed\r\n"
+		    "Status: 5.1.1\r\n"
+		    "Diagnostic-Code: smtp; 550 5.1.1 no such user\r\n\r\n"
+		    "--BND--\r\n.\r\n",
+		    0 },
+		{ 'S', "250 2.0.0 Ok: queued as ABC123\r\n", 0 },
+		END,
+	};
+
+	verbose = 1;
+	check_dialogue("details", c, SESSION_END_FIN,
+	    "R GREETING 220\nC EHLO client.example.test\nR EHLO 250\n"
+	    "C MAIL FROM:<>  SIZE=2345 BODY=8BITMIME SMTPUTF8 RET=HDRS "
+	    "ENVID=QQ314159 AUTH=<>\n"
+	    "C RCPT TO:<u@d.test> NOTIFY=SUCCESS,FAILURE "
+	    "ORCPT=rfc822;u@d.test\n"
+	    "C RCPT TO:<nobody@d.test>\nC DATA\n"
+	    "R MAIL 250\nR RCPT 250\nR RCPT 550\nR DATA 354\n"
+	    "R END-OF-DATA 250\n"
+	    "TX 1 from=<> mail=250 rcpt=[u@d.test:250,nobody@d.test:550] n=2 "
+	    "ok=1 data=354 final=250 accepted size=679 by=end_of_data\n"
+	    "  params size=2345 body=8BITMIME ret=HDRS utf8=1 envid=QQ314159 "
+	    "auth=<>\n"
+	    "  mail enh=2.1.0 text=Ok\n"
+	    "  rcpt u@d.test enh=2.1.5 notify=SUCCESS,FAILURE "
+	    "orcpt=rfc822;u@d.test\n"
+	    "  rcpt nobody@d.test enh=5.1.1 notify=- orcpt=-\n"
+	    "  final enh=2.0.0 text=Ok: queued as ABC123 last=250 2.0.0 Ok: "
+	    "queued "
+	    "as ABC123 bounce=1\n"
+	    "  headers from=MAILER-DAEMON@relay.example to=u@d.test "
+	    "subject=Undelivered M\xc3\xa9l id=<b1@relay.example> received=2 "
+	    "path=192.0.2.7,198.51.100.9,\n"
+	    "  dsn x@y.test failed 5.1.1 550 5.1.1 no such user\n"
+	    "CLOSE fin tx=1 helo=client.example.test tls=0\n"
+	    "  greeting host=mx.example.test text=ESMTP Postfix (Debian/GNU) "
+	    "caps=PIPELINING,SIZE,8BITMIME,AUTH,CHUNKING,DSN,SMTPUTF8,"
+	    "ENHANCEDSTATUSCODES,VRFY,ETRN, size=10240000 auth=PLAIN LOGIN\n");
+	verbose = 0;
+}
+
+static void
 test_starttls_plain(void)
 {
 	/* 220 to STARTTLS, then plain text: flagged, never parsed. */
@@ -723,6 +870,7 @@ main(void)
 	test_starttls_auth();
 	test_auth_secrets();
 	test_starttls_plain();
+	test_details();
 	test_framing();
 	test_body_before_354();
 	test_before_greeting();
