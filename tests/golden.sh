@@ -1,6 +1,7 @@
 #!/bin/sh
 # Golden tests in the tcpdump manner: each capture in captures/ goes
-# through smtpscope -w, and the log is compared with the expected one in
+# through smtpscope -w --zeek-log --transcript, and the JSON log, the
+# Zeek log and the transcript are compared with the expected ones in
 # tests/golden/. A test also fails on a crash, a non-zero exit status or
 # any line on stderr.
 #   tests/golden.sh BINARY            compare (prints ok/FAIL lines)
@@ -22,23 +23,30 @@ for cap in captures/*.pcap captures/*.pcapng; do
 	name=$(basename "$cap")
 	name=${name%.*}
 	args=$(cat "captures/$name.args" 2>/dev/null)
+	rm -rf "$TMP/z"
 	# shellcheck disable=SC2086
-	run_scope "golden-$name" -q $args -r "$cap" -w "$TMP/$name.jsonl" || continue
+	run_scope "golden-$name" -q $args -r "$cap" -w "$TMP/$name.jsonl" \
+	    --zeek-log "$TMP/z" --transcript || continue
 	if [ "$rc" != 0 ] || [ -s "$TMP/err" ]; then
 		fail "golden-$name" "exit $rc, stderr: $(head -c 300 "$TMP/err")"
 		continue
 	fi
-	if [ $update = 1 ]; then
-		cp "$TMP/$name.jsonl" "tests/golden/$name.jsonl"
-		echo "updated tests/golden/$name.jsonl"
-		continue
-	fi
-	if [ ! -f "tests/golden/$name.jsonl" ]; then
-		fail "golden-$name" "no tests/golden/$name.jsonl (make golden-update)"
-	elif diff -u "tests/golden/$name.jsonl" "$TMP/$name.jsonl" >"$TMP/diff"; then
-		ok "golden-$name"
-	else
-		fail "golden-$name" "output differs: $(head -c 1500 "$TMP/diff")"
-	fi
+	mv "$TMP/out" "$TMP/$name.transcript"
+	# The #open and #close lines carry the time of the run.
+	sed 's/^\(#open\|#close\)\t.*/\1\tXXXX-XX-XX-XX-XX-XX/' "$TMP/z/smtp.log" >"$TMP/$name.zeek"
+	for kind in jsonl transcript zeek; do
+		if [ $update = 1 ]; then
+			cp "$TMP/$name.$kind" "tests/golden/$name.$kind"
+			echo "updated tests/golden/$name.$kind"
+			continue
+		fi
+		if [ ! -f "tests/golden/$name.$kind" ]; then
+			fail "golden-$name.$kind" "no tests/golden/$name.$kind (make golden-update)"
+		elif diff -u "tests/golden/$name.$kind" "$TMP/$name.$kind" >"$TMP/diff"; then
+			ok "golden-$name.$kind"
+		else
+			fail "golden-$name.$kind" "output differs: $(head -c 1500 "$TMP/diff")"
+		fi
+	done
 done
 [ $found = 1 ] || fail golden "no captures in captures/"

@@ -1,0 +1,21 @@
+#separator \x09
+#set_separator	,
+#empty_field	(empty)
+#unset_field	-
+#path	smtp
+#open	XXXX-XX-XX-XX-XX-XX
+#fields	ts	uid	id.orig_h	id.orig_p	id.resp_h	id.resp_p	trans_depth	helo	mailfrom	rcptto	date	from	to	cc	reply_to	msg_id	in_reply_to	subject	x_originating_ip	first_received	second_received	last_reply	path	user_agent	tls	fuids
+#types	time	string	addr	port	addr	port	count	string	string	set[string]	string	string	set[string]	set[string]	string	string	string	string	addr	string	string	string	vector[addr]	string	bool	vector[string]
+1795387395.755706	CEMnQNFFMPufrlCUQm	::1	40520	::1	25	1	source.example	sender@source.example	2rcpt@sink.example,rcpt@sink.example	Sun, 22 Nov 2026 22:43:15 +0000 (UTC)	<sender@source.example>	<rcpt@sink.example>	-	-	<2160.0003.0002@source.example>	-	smtpscope capture	-	-	-	250 2.0.0 Ok	::1,::1	-	F	(empty)
+1795387395.756915	COUxtotr8HXhHLOaYM	::1	40522	::1	25	1	source.example	sender@source.example	2rcpt@sink.example,rcpt@sink.example	Sun, 22 Nov 2026 22:43:15 +0000 (UTC)	<sender@source.example>	<rcpt@sink.example>	-	-	<2160.0003.0001@source.example>	-	smtpscope capture	-	-	-	250 2.0.0 Ok	::1,::1	-	F	(empty)
+1795387395.757293	CsJlBvHqIT4eCrgsUX	::1	40524	::1	25	1	source.example	sender@source.example	2rcpt@sink.example,rcpt@sink.example	Sun, 22 Nov 2026 22:43:15 +0000 (UTC)	<sender@source.example>	<rcpt@sink.example>	-	-	<2160.0003.0000@source.example>	-	smtpscope capture	-	-	-	250 2.0.0 Ok	::1,::1	-	F	(empty)
+1795387395.775594	CGM88igRh40TlHYs1S	::1	40534	::1	25	1	source.example	sender@source.example	3rcpt@sink.example,2rcpt@sink.example,rcpt@sink.example	Sun, 22 Nov 2026 22:43:15 +0000 (UTC)	<sender@source.example>	<rcpt@sink.example>	-	-	<2162.0003.0003@source.example>	-	smtpscope capture	-	-	-	250 2.0.0 Ok	::1,::1	-	F	(empty)
+1795387395.776478	CGM88igRh40TlHYs1S	::1	40534	::1	25	2	source.example	sender@source.example	3rcpt@sink.example,2rcpt@sink.example,rcpt@sink.example	Sun, 22 Nov 2026 22:43:15 +0000 (UTC)	<sender@source.example>	<rcpt@sink.example>	-	-	<2162.0003.0002@source.example>	-	smtpscope capture	-	-	-	250 2.0.0 Ok	::1,::1	-	F	(empty)
+1795387395.776759	CGM88igRh40TlHYs1S	::1	40534	::1	25	3	source.example	sender@source.example	3rcpt@sink.example,2rcpt@sink.example,rcpt@sink.example	Sun, 22 Nov 2026 22:43:15 +0000 (UTC)	<sender@source.example>	<rcpt@sink.example>	-	-	<2162.0003.0001@source.example>	-	smtpscope capture	-	-	-	250 2.0.0 Ok	::1,::1	-	F	(empty)
+1795387395.776979	CGM88igRh40TlHYs1S	::1	40534	::1	25	4	source.example	sender@source.example	3rcpt@sink.example,2rcpt@sink.example,rcpt@sink.example	Sun, 22 Nov 2026 22:43:15 +0000 (UTC)	<sender@source.example>	<rcpt@sink.example>	-	-	<2162.0003.0000@source.example>	-	smtpscope capture	-	-	-	250 2.0.0 Ok	::1,::1	-	F	(empty)
+1795387395.795017	CT70yDsef16PfohSol	::1	40536	::1	25	1	source.example	sender@source.example	rcpt@sink.example	Sun, 22 Nov 2026 22:43:15 +0000 (UTC)	<sender@source.example>	<rcpt@sink.example>	-	-	<2164.0003.0002@source.example>	-	smtpscope capture	-	-	-	250 2.0.0 Ok	::1,::1	-	F	(empty)
+1795387395.795259	C1Hq2UOYABy7drvw4K	::1	40544	::1	25	1	source.example	sender@source.example	rcpt@sink.example	Sun, 22 Nov 2026 22:43:15 +0000 (UTC)	<sender@source.example>	<rcpt@sink.example>	-	-	<2164.0005.0001@source.example>	-	smtpscope capture	-	-	-	250 2.0.0 Ok	::1,::1	-	F	(empty)
+1795387395.796038	CT70yDsef16PfohSol	::1	40536	::1	25	2	source.example	sender@source.example	rcpt@sink.example	Sun, 22 Nov 2026 22:43:15 +0000 (UTC)	<sender@source.example>	<rcpt@sink.example>	-	-	<2164.0003.0000@source.example>	-	smtpscope capture	-	-	-	250 2.0.0 Ok	::1,::1	-	F	(empty)
+1795387395.796286	C1Hq2UOYABy7drvw4K	::1	40544	::1	25	2	source.example	sender@source.example	rcpt@sink.example	Sun, 22 Nov 2026 22:43:15 +0000 (UTC)	<sender@source.example>	<rcpt@sink.example>	-	-	<2164.0005.ffffffff@source.example>	-	smtpscope capture	-	-	-	250 2.0.0 Ok	::1,::1	-	F	(empty)
+1795387395.814501	CxMx8QZw8MtlpdKQu0	::1	40556	::1	25	1	source.example	sender@source.example	5rcpt@sink.example,4rcpt@sink.example,3rcpt@sink.example,2rcpt@sink.example,rcpt@sink.example	Sun, 22 Nov 2026 22:43:15 +0000 (UTC)	<sender@source.example>	<rcpt@sink.example>	-	-	<2166.0003.0000@source.example>	-	smtpscope capture	-	-	-	250 2.0.0 Ok	::1,::1	-	F	(empty)
+#close	XXXX-XX-XX-XX-XX-XX
