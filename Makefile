@@ -30,7 +30,7 @@ NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncur
 NIDS_LIBS = -lnids
 
 ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) -Isrc -Iinclude
-LIBS = $(NIDS_LIBS) $(PCAP_LIBS)
+LIBS = $(NIDS_LIBS) $(PCAP_LIBS) -lm
 
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=undefined -O1 -g
@@ -38,7 +38,8 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 # The dissector: pure, no pcap/libnids/curses (see DESIGN.md).
 SMTP_SRC = src/smtp/session.c src/smtp/command.c src/smtp/tls.c \
 	   src/smtp/message.c
-CORE_SRC = src/util.c src/event.c src/stats.c src/jsonlog.c src/sessmap.c \
+CORE_SRC = src/util.c src/event.c src/stats.c src/topn.c src/histo.c \
+	   src/jsonlog.c src/sessmap.c \
 	   src/zeeklog.c src/transcript.c $(SMTP_SRC)
 NET_SRC = src/decap.c src/v6map.c src/reasm.c src/capture.c
 SRC = src/main.c $(CORE_SRC) $(NET_SRC)

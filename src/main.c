@@ -213,7 +213,7 @@ main(int argc, char **argv)
 	struct capture_config cc;
 	struct reasm_config rc;
 	struct event_bus bus;
-	struct stats st;
+	static struct stats st;
 	struct run run;
 	const char *iface = NULL, *filter = NULL, *wfile = NULL, *user = NULL;
 	const char *zeekdir = NULL;
@@ -356,7 +356,7 @@ main(int argc, char **argv)
 		drop_privileges(user);
 
 	memset(&bus, 0, sizeof(bus));
-	memset(&st, 0, sizeof(st));
+	stats_init(&st);
 	memset(&run, 0, sizeof(run));
 	run.live = iface != NULL;
 	event_bus_subscribe(&bus, stats_on_event, &st);

@@ -113,7 +113,8 @@ print_session(
 	    si->server.family == 6 ? "[" : "", b,
 	    si->server.family == 6 ? "]" : "", si->server.port, when,
 	    (long)((si->ts_open - (double)sec) * 1e6));
-	fwrite(s->text.p, 1, s->text.len, t->f);
+	if (s->text.len > 0)
+		fwrite(s->text.p, 1, s->text.len, t->f);
 	if (s->dropped > 0)
 		fprintf(t->f, "  [%u more lines not shown]\n", s->dropped);
 	if (si->end != SESSION_END_NONE)

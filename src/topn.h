@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Top-N with a fixed budget: the space-saving algorithm (Metwally et
+ * al.). A table keeps TOPN_SLOTS keys; a new key when it is full takes
+ * the place of the least counted one, inheriting its count as the error
+ * bound. Every key seen more than total/TOPN_SLOTS times is in it.
+ */
+#ifndef SMTPSCOPE_TOPN_H
+#define SMTPSCOPE_TOPN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TOPN_SLOTS 128  /* keys kept per table */
+#define TOPN_KEY_MAX 96 /* bytes kept of a key */
+
+struct topn_entry {
+	char key[TOPN_KEY_MAX];
+	uint64_t count;
+	uint64_t error; /* the count may be over by at most this */
+};
+
+struct topn {
+	struct topn_entry e[TOPN_SLOTS];
+	uint16_t index[TOPN_SLOTS * 2]; /* hash -> slot + 1, 0 empty */
+	size_t n;
+	uint64_t total;    /* every add, kept or not */
+	uint64_t replaced; /* times a key took another's place */
+};
+
+void topn_reset(struct topn *t);
+void topn_add(struct topn *t, const char *key, uint64_t weight);
+/* The entries by count, highest first; returns how many (<= max). */
+size_t topn_sorted(
+    const struct topn *t, const struct topn_entry **out, size_t max);
+
+#endif
