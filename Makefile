@@ -40,9 +40,10 @@ SMTP_SRC = src/smtp/session.c src/smtp/command.c src/smtp/tls.c \
 	   src/smtp/message.c
 CORE_SRC = src/util.c src/event.c src/stats.c src/topn.c src/histo.c \
 	   src/jsonlog.c src/sessmap.c \
-	   src/zeeklog.c src/transcript.c $(SMTP_SRC)
+	   src/zeeklog.c src/transcript.c src/report_text.c src/report_json.c \
+	   $(SMTP_SRC)
 NET_SRC = src/decap.c src/v6map.c src/reasm.c src/capture.c
-SRC = src/main.c $(CORE_SRC) $(NET_SRC)
+SRC = src/main.c $(CORE_SRC) $(NET_SRC) $(EXTRA_SRC)
 HDR = $(wildcard src/*.h src/smtp/*.h include/smtpscope/*.h)
 
 OBJ = $(SRC:src/%.c=build/obj/%.o)

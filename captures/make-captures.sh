@@ -7,7 +7,11 @@
 #
 # With no NAME every capture is remade; NAME is one of sink-v4, sink-vlan,
 # sink-qinq, sink-v4-biglo, sink-v6, sink-any, sink-reject, postfix-swaks
-# (sink-vlan and sink-qinq are made from captures/sink-v4.pcap).
+# (sink-vlan and sink-qinq are made from captures/sink-v4.pcap), or one of
+# the mail-server captures postfix-tls-auth, bounce-dsn, drops, exim,
+# bdat, opensmtpd, which this script has make-captures-mta.sh make (after
+# its own; see that script: it installs Exim and OpenSMTPD in turn and
+# puts Postfix back).
 #
 # Needs root, tcpdump, postfix (smtp-sink, smtp-source, postfix, postconf),
 # swaks, iproute2 (ip, ss), cc and libpcap-dev. All traffic stays on
@@ -31,6 +35,8 @@ PROG=${0##*/}
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=$HERE
 ALL="sink-v4 sink-vlan sink-qinq sink-v4-biglo sink-v6 sink-any sink-reject postfix-swaks"
+# made by make-captures-mta.sh, called at the end
+MTA_ALL="postfix-tls-auth bounce-dsn drops exim bdat opensmtpd"
 BIGLO_ADDR=127.0.25.1	# host lo address of the sink-v4-biglo sink
 MAX_SIZE=1000000	# every capture stays under this many bytes
 
@@ -48,11 +54,11 @@ for tool in tcpdump smtp-sink smtp-source swaks postfix postconf ip ss cc \
 	command -v "$tool" >/dev/null 2>&1 || die "missing tool: $tool"
 done
 
-WANT=" ${*:-$ALL} "
+WANT=" ${*:-$ALL $MTA_ALL} "
 for w in $WANT; do
-	case " $ALL " in
+	case " $ALL $MTA_ALL " in
 	*" $w "*) ;;
-	*) die "unknown capture '$w' (want one of: $ALL)" ;;
+	*) die "unknown capture '$w' (want one of: $ALL $MTA_ALL)" ;;
 	esac
 done
 wants() {
@@ -723,6 +729,22 @@ if wants postfix-swaks; then
 	done
 	finish postfix-swaks "$WORK/postfix-swaks.pcap" EN10MB \
 	    "$s" "$t" "$m" "$r"
+fi
+
+# ====================================================== the MTA captures
+# postfix-tls-auth, bounce-dsn, drops, exim, bdat, opensmtpd: see
+# make-captures-mta.sh (it can also be run by itself).
+MTA_WANT=""
+for w in $MTA_ALL; do
+	if wants "$w"; then
+		MTA_WANT="$MTA_WANT $w"
+	fi
+done
+if [ -n "$MTA_WANT" ]; then
+	say "mail-server captures:$MTA_WANT (make-captures-mta.sh)"
+	# shellcheck disable=SC2086
+	"$HERE/make-captures-mta.sh" $MTA_WANT ||
+	    die "make-captures-mta.sh$MTA_WANT failed"
 fi
 
 say "done:$WANT"

@@ -3,12 +3,14 @@
 
 #include <errno.h>
 #include <pcap.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "decap.h"
@@ -40,6 +42,9 @@ struct capture {
 	double last_progress;
 	char warning[512];
 	int cur_linktype;
+	double speed;
+	double pace_ts0, pace_wall0; /* first packet: capture and wall time */
+	double last_ts;
 };
 
 static const char *
@@ -291,6 +296,8 @@ capture_open(
 	c->src = xcalloc(cfg->nfiles, sizeof(*c->src));
 	c->n = cfg->nfiles;
 	c->progress = cfg->progress;
+	c->speed = cfg->speed;
+	c->pace_ts0 = -1;
 	for (i = 0; i < cfg->nfiles; i++) {
 		if (open_file(c, &c->src[i], cfg->files[i], cfg, err, errlen) !=
 		    0) {
@@ -351,11 +358,111 @@ static void
 packet_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct capture *c = (struct capture *)user;
+	double ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
 
 	c->st.packets++;
-	reasm_packet(c->cur_linktype,
-	    (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6, bytes,
-	    h->caplen, h->len);
+	c->last_ts = ts;
+	reasm_packet(c->cur_linktype, ts, bytes, h->caplen, h->len);
+}
+
+/*
+ * Replay at capture pace (--speed): each packet waits until its time,
+ * scaled, has come; meanwhile tick() runs (the dashboard draws and reads
+ * keys). Time spent inside tick() beyond a moment (a pause) moves the
+ * schedule on, so that a replay resumes where it stopped.
+ */
+static void
+run_paced(struct capture *c, struct source *s, void (*tick)(void *),
+    void *tick_arg)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	double ts, target, now, t0, spent;
+	int rc;
+
+	while (!c->stop) {
+		rc = pcap_next_ex(s->p, &h, &data);
+		if (rc == PCAP_ERROR_BREAK)
+			break;
+		if (rc == PCAP_ERROR) {
+			c->st.damaged = true;
+			snprintf(c->warning, sizeof(c->warning),
+			    "%s is damaged (%s); the packets before the "
+			    "damage were analyzed",
+			    s->name, pcap_geterr(s->p));
+			break;
+		}
+		if (rc != 1)
+			continue;
+		ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
+		if (c->pace_ts0 < 0) {
+			c->pace_ts0 = ts;
+			c->pace_wall0 = wall_now();
+		}
+		target = c->pace_wall0 + (ts - c->pace_ts0) / c->speed;
+		while (!c->stop && (now = wall_now()) < target) {
+			t0 = now;
+			if (tick != NULL)
+				tick(tick_arg);
+			spent = wall_now() - t0;
+			if (spent > 0.1) {
+				c->pace_wall0 += spent;
+				target += spent;
+			}
+			now = wall_now();
+			if (now < target) {
+				double d = target - now;
+				struct timespec sl;
+
+				if (d > 0.05)
+					d = 0.05;
+				sl.tv_sec = 0;
+				sl.tv_nsec = (long)(d * 1e9);
+				nanosleep(&sl, NULL);
+			}
+		}
+		if (c->stop)
+			break;
+		packet_cb((u_char *)c, h, data);
+	}
+	if (tick != NULL)
+		tick(tick_arg);
+}
+
+/*
+ * Live: non-blocking reads after poll() with a short timeout, so that
+ * tick() runs even when no packet comes (idle timeouts, the dashboard,
+ * a SIGUSR1 report) and a signal is seen at once.
+ */
+static void
+run_live(struct capture *c, struct source *s, void (*tick)(void *),
+    void *tick_arg)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pollfd pfd;
+	int rc, fd;
+
+	fd = pcap_get_selectable_fd(s->p);
+	if (fd >= 0 && pcap_setnonblock(s->p, 1, errbuf) != 0)
+		fd = -1;
+	while (!c->stop) {
+		if (fd >= 0) {
+			pfd.fd = fd;
+			pfd.events = POLLIN;
+			pfd.revents = 0;
+			poll(&pfd, 1, 200);
+		}
+		rc = pcap_dispatch(s->p, -1, packet_cb, (u_char *)c);
+		if (tick != NULL)
+			tick(tick_arg);
+		if (rc == PCAP_ERROR) {
+			snprintf(c->warning, sizeof(c->warning),
+			    "capture on %s failed: %s", s->name,
+			    pcap_geterr(s->p));
+			c->st.damaged = true;
+			break;
+		}
+	}
 }
 
 static void
@@ -366,6 +473,17 @@ run_source(
 
 	c->current = s->p;
 	c->cur_linktype = s->linktype;
+	if (!c->live && c->speed > 0) {
+		run_paced(c, s, tick, tick_arg);
+		c->current = NULL;
+		c->st.files_read++;
+		return;
+	}
+	if (c->live) {
+		run_live(c, s, tick, tick_arg);
+		c->current = NULL;
+		return;
+	}
 	while (!c->stop) {
 		rc = pcap_dispatch(
 		    s->p, c->live ? -1 : CAPTURE_BATCH, packet_cb, (u_char *)c);
@@ -427,6 +545,12 @@ capture_stats(struct capture *c)
 		c->st.pcap_ifdrops = ps.ps_ifdrop;
 	}
 	return &c->st;
+}
+
+double
+capture_last_ts(const struct capture *c)
+{
+	return c->last_ts;
 }
 
 const char *

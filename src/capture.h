@@ -20,6 +20,8 @@ struct capture_config {
 	unsigned long buffer_mb; /* live kernel buffer */
 	bool promisc;
 	bool progress; /* offline progress bar on stderr */
+	double speed; /* replay files at this multiple of capture pace;
+			0: as fast as possible */
 };
 
 struct capture_stats {
@@ -49,6 +51,8 @@ struct capture *capture_open(
 void capture_run(struct capture *c, void (*tick)(void *), void *tick_arg);
 /* From a signal handler. */
 void capture_stop(struct capture *c);
+/* The timestamp of the last packet read (0 before the first). */
+double capture_last_ts(const struct capture *c);
 const struct capture_stats *capture_stats(struct capture *c);
 /* Pending warnings, e.g. a truncated file: a sentence, or NULL. */
 const char *capture_warning(struct capture *c);

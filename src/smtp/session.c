@@ -589,6 +589,12 @@ reply_complete(struct smtp_session *s, double ts)
 		return;
 	}
 	if (pending_pop(s, &p) == NULL) {
+		if (s->cur != NULL) {
+			/* Still the last word within the transaction. */
+			s->cur->pub.last_code = s->rcode;
+			free(s->cur->pub.last_text);
+			s->cur->pub.last_text = xmemdup0(s->rlast, s->rlast_len);
+		}
 		if (s->rcode != 421)
 			anomaly(s, ANOMALY_UNSOLICITED_REPLY, ts);
 		else if (s->cur != NULL) {

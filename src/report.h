@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Reports (--report text|json|html, -o FILE): what happened to the mail,
+ * from the statistics store. Written at the end of a -r run, and for
+ * live runs at SIGINT/SIGTERM and on SIGUSR1. They read the store only.
+ */
+#ifndef SMTPSCOPE_REPORT_H
+#define SMTPSCOPE_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "capture.h"
+#include "reasm.h"
+#include "stats.h"
+
+struct report_info {
+	const char *source;    /* "trouble.pcap (+2 more)" or "eth1" */
+	bool live;
+	double wall_start;     /* epoch seconds smtpscope started */
+	double wall_now;       /* when the report is written */
+	const char *version;
+	const struct reasm_stats *rs; /* capture health */
+	const struct capture_stats *cs;
+};
+
+/* Each returns 0, or -1 if writing failed. */
+int report_text(FILE *f, const struct stats *st, const struct report_info *ri);
+int report_json(FILE *f, const struct stats *st, const struct report_info *ri);
+int report_html(FILE *f, const struct stats *st, const struct report_info *ri);
+
+#endif

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The JSON report: the text report's figures as one JSON object. Keys
+ * are described in docs/report-schema.md.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+#include "util.h"
+
+#define JSON_TOP_ROWS 20
+
+static void
+top(struct dbuf *b, const char *key, const struct topn *t)
+{
+	const struct topn_entry *e[JSON_TOP_ROWS];
+	size_t n = topn_sorted(t, e, JSON_TOP_ROWS), i;
+
+	dbuf_printf(b, ",\"%s\":{\"total\":%" PRIu64 ",\"exact\":%s,\"top\":[",
+	    key, t->total, t->replaced ? "false" : "true");
+	for (i = 0; i < n; i++) {
+		dbuf_adds(b, i ? ",{\"key\":" : "{\"key\":");
+		json_append_cstr(b, e[i]->key);
+		dbuf_printf(b, ",\"count\":%" PRIu64 ",\"error\":%" PRIu64 "}",
+		    e[i]->count, e[i]->error);
+	}
+	dbuf_adds(b, "]}");
+}
+
+static void
+histo(struct dbuf *b, const struct histo *h)
+{
+	dbuf_printf(b,
+	    "{\"count\":%" PRIu64 ",\"min\":%.6f,\"mean\":%.6f,\"p50\":%.6f,"
+	    "\"p90\":%.6f,\"p99\":%.6f,\"max\":%.6f}",
+	    h->n, h->n ? h->min : 0.0, h->n ? h->sum / (double)h->n : 0.0,
+	    histo_quantile(h, 0.5), histo_quantile(h, 0.9),
+	    histo_quantile(h, 0.99), h->max);
+}
+
+static void
+per_minute(struct dbuf *b, const struct stats *st)
+{
+	int64_t m, first, last = st->series.last_min;
+	int n = 0;
+
+	dbuf_adds(b, ",\"per_minute\":[");
+	if (last >= 0) {
+		first = st->series.first_min;
+		if (first < last - SERIES_MINUTES + 1)
+			first = last - SERIES_MINUTES + 1;
+		for (m = first; m <= last; m++) {
+			dbuf_printf(b,
+			    "%s{\"minute\":%" PRId64 ",\"sessions\":%u,"
+			    "\"accepted\":%u,\"rejected\":%u,\"tempfail\":%u,"
+			    "\"dropped\":%u}",
+			    n++ ? "," : "", m * 60,
+			    series_minute(&st->series, m, SERIES_SESSIONS),
+			    series_minute(&st->series, m, SERIES_ACCEPTED),
+			    series_minute(&st->series, m, SERIES_REJECTED),
+			    series_minute(&st->series, m, SERIES_TEMPFAIL),
+			    series_minute(&st->series, m, SERIES_DROPPED));
+		}
+	}
+	dbuf_addc(b, ']');
+}
+
+int
+report_json(FILE *f, const struct stats *st, const struct report_info *ri)
+{
+	const struct reasm_stats *rs = ri->rs;
+	struct dbuf b;
+	int i, first = 1;
+
+	dbuf_init(&b, 1u << 24);
+	dbuf_printf(&b, "{\"smtpscope\":\"%s\",\"source\":", ri->version);
+	json_append_cstr(&b, ri->source);
+	dbuf_printf(&b, ",\"live\":%s,\"first_ts\":%.6f,\"last_ts\":%.6f",
+	    ri->live ? "true" : "false", st->first_ts, st->last_ts);
+	dbuf_printf(&b,
+	    ",\"sessions\":%" PRIu64 ",\"transactions\":%" PRIu64
+	    ",\"messages_accepted\":%" PRIu64 ",\"recipients_accepted\":%" PRIu64
+	    ",\"recipients\":%" PRIu64,
+	    st->sessions, st->transactions, st->messages_accepted,
+	    st->recipients_accepted, st->recipients);
+	dbuf_printf(&b,
+	    ",\"rejects\":%" PRIu64 ",\"tempfails\":%" PRIu64
+	    ",\"bounces\":%" PRIu64 ",\"drops\":%" PRIu64 ",\"aborted\":%" PRIu64
+	    ",\"dsn\":%" PRIu64 ",\"bytes_accepted\":%" PRIu64,
+	    st->outcome[OUTCOME_REJECTED], st->outcome[OUTCOME_TEMPFAIL],
+	    st->bounces, st->outcome[OUTCOME_DROPPED],
+	    st->outcome[OUTCOME_ABORTED], st->dsn, st->message_bytes);
+	dbuf_adds(&b, ",\"reply_codes\":{");
+	for (i = 0; i < 600; i++)
+		if (st->reply_code[i] > 0) {
+			dbuf_printf(&b, "%s\"%d\":%" PRIu64, first ? "" : ",", i,
+			    st->reply_code[i]);
+			first = 0;
+		}
+	dbuf_adds(&b, "},\"commands\":{");
+	for (i = 0, first = 1; i < SMTP_VERB_COUNT; i++)
+		if (st->commands[i] > 0) {
+			dbuf_printf(&b, "%s\"%s\":%" PRIu64, first ? "" : ",",
+			    smtp_verb_name((enum smtp_verb)i), st->commands[i]);
+			first = 0;
+		}
+	dbuf_addc(&b, '}');
+	top(&b, "enhanced_codes", &st->enhanced);
+	top(&b, "servers", &st->servers);
+	top(&b, "clients", &st->clients);
+	top(&b, "senders", &st->senders);
+	top(&b, "recipients_top", &st->recipients_top);
+	top(&b, "sender_domains", &st->sender_domains);
+	top(&b, "recipient_domains", &st->rcpt_domains);
+	top(&b, "reject_reasons", &st->reject_reasons);
+	dbuf_printf(&b,
+	    ",\"tls\":{\"starttls_offered\":%" PRIu64
+	    ",\"starttls_used\":%" PRIu64 ",\"implicit\":%" PRIu64
+	    ",\"versions\":{",
+	    st->starttls_offered, st->starttls_used, st->implicit_tls);
+	for (i = 0, first = 1; i < TLSV_KINDS; i++)
+		if (st->tls_version[i] > 0) {
+			dbuf_printf(&b, "%s\"%s\":%" PRIu64, first ? "" : ",",
+			    stats_tls_version_name((enum stats_tls_version)i),
+			    st->tls_version[i]);
+			first = 0;
+		}
+	dbuf_printf(&b,
+	    "}},\"auth\":{\"sessions\":%" PRIu64 ",\"successes\":%" PRIu64
+	    ",\"failures\":%" PRIu64,
+	    st->auth_sessions, st->auth_success, st->auth_failures);
+	top(&b, "mechanisms", &st->auth_mechs);
+	top(&b, "failing_clients", &st->auth_fail_clients);
+	dbuf_adds(&b, "},\"latency\":{");
+	for (i = 0; i < LAT_KINDS; i++) {
+		dbuf_printf(&b, "%s\"%s\":", i ? "," : "",
+		    stats_latency_name((enum stats_latency)i));
+		histo(&b, &st->latency[i]);
+	}
+	dbuf_adds(&b, "},\"message_size\":");
+	histo(&b, &st->size);
+	per_minute(&b, st);
+	dbuf_printf(&b,
+	    ",\"capture\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+	    ",\"tcp_packets\":%" PRIu64 ",\"no_handshake\":%" PRIu64
+	    ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64
+	    ",\"libnids_warnings\":%" PRIu64 ",\"max_active_sessions\":%lu",
+	    rs->packets, rs->bytes, rs->tcp_packets, rs->no_handshake, rs->gaps,
+	    rs->gap_bytes, rs->nids_warnings, rs->active_max);
+	if (ri->live)
+		dbuf_printf(&b,
+		    ",\"pcap_drops\":%" PRIu64 ",\"pcap_ifdrops\":%" PRIu64,
+		    ri->cs->pcap_drops, ri->cs->pcap_ifdrops);
+	else
+		dbuf_adds(&b, ",\"pcap_drops\":null,\"pcap_ifdrops\":null");
+	dbuf_printf(&b, ",\"input_damaged\":%s},\"anomalies\":{",
+	    ri->cs->damaged ? "true" : "false");
+	for (i = 0; i < ANOMALY_COUNT; i++)
+		dbuf_printf(&b, "%s\"%s\":%" PRIu64, i ? "," : "",
+		    smtp_anomaly_name((enum smtp_anomaly)i), st->anomaly[i]);
+	dbuf_adds(&b, "}}\n");
+	fwrite(b.p, 1, b.len, f);
+	dbuf_free(&b);
+	fflush(f);
+	return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The text report: sections in the manner of pflogsumm, but from the
+ * wire. Aligned for an 80-column terminal; wire text escaped.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "report.h"
+#include "util.h"
+
+#define TOP_ROWS 10
+#define WIDTH 80
+
+static void
+section(FILE *f, const char *title)
+{
+	size_t n = strlen(title);
+
+	fprintf(f, "\n%s\n", title);
+	while (n-- > 0)
+		fputc('=', f);
+	fputc('\n', f);
+}
+
+static void
+when(double ts, char *buf, size_t size)
+{
+	time_t t = (time_t)ts;
+	struct tm tm;
+
+	if (ts <= 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static double
+pct(uint64_t a, uint64_t b)
+{
+	return b ? 100.0 * (double)a / (double)b : 0.0;
+}
+
+static void
+bar(FILE *f, uint64_t v, uint64_t max, int width)
+{
+	int n = max ? (int)((double)v / (double)max * width + 0.5) : 0;
+
+	if (v > 0 && n == 0)
+		n = 1;
+	while (n-- > 0)
+		fputc('#', f);
+}
+
+/* Wire text, escaped and cut to fit a column. */
+static void
+put_text(FILE *f, const char *s, int width)
+{
+	struct dbuf b;
+	size_t i, cols = 0;
+
+	dbuf_init(&b, 4096);
+	text_append_escaped(&b, (const uint8_t *)s, strlen(s));
+	dbuf_str(&b);
+	if (width <= 0) {
+		fwrite(b.p, 1, b.len, f);
+		dbuf_free(&b);
+		return;
+	}
+	for (i = 0; i < b.len && (int)cols < width; i++) {
+		/* Count columns by UTF-8 lead bytes. */
+		if (((uint8_t)b.p[i] & 0xc0) != 0x80)
+			cols++;
+		if ((int)cols == width && i + 1 < b.len) {
+			fputs("~", f);
+			break;
+		}
+		fputc(b.p[i], f);
+	}
+	dbuf_free(&b);
+}
+
+static void
+top_table(FILE *f, const char *title, const struct topn *t, const char *what)
+{
+	const struct topn_entry *e[TOP_ROWS];
+	size_t n = topn_sorted(t, e, TOP_ROWS), i;
+
+	section(f, title);
+	if (n == 0) {
+		fprintf(f, "  none\n");
+		return;
+	}
+	fprintf(f, "  %10s  %6s  %s\n", what, "%", "");
+	for (i = 0; i < n; i++) {
+		fprintf(f, "  %10" PRIu64 "  %5.1f%%  ", e[i]->count,
+		    pct(e[i]->count, t->total));
+		put_text(f, e[i]->key, WIDTH - 23);
+		fputc('\n', f);
+	}
+	if (t->replaced > 0)
+		fprintf(f, "  (counts are at most %" PRIu64
+			   " high: more keys than the %d kept)\n",
+		    e[n - 1]->error, TOPN_SLOTS);
+}
+
+static void
+human_bytes(double v, char *buf, size_t size)
+{
+	static const char *const unit[] = { "B", "KB", "MB", "GB", "TB" };
+	int u = 0;
+
+	while (v >= 1000 && u < 4) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
+
+static void
+human_secs(double v, char *buf, size_t size)
+{
+	if (v < 1e-3)
+		snprintf(buf, size, "%.0f us", v * 1e6);
+	else if (v < 1)
+		snprintf(buf, size, "%.1f ms", v * 1e3);
+	else
+		snprintf(buf, size, "%.2f s", v);
+}
+
+static void
+overview(FILE *f, const struct stats *st, const struct report_info *ri)
+{
+	char a[32], b[32];
+	uint64_t tx = st->transactions;
+	static const struct {
+		const char *name;
+		enum smtp_outcome o;
+	} out[] = {
+		{ "accepted", OUTCOME_ACCEPTED },
+		{ "rejected (5xx)", OUTCOME_REJECTED },
+		{ "deferred (4xx)", OUTCOME_TEMPFAIL },
+		{ "dropped", OUTCOME_DROPPED },
+		{ "aborted", OUTCOME_ABORTED },
+	};
+	uint64_t max = 0;
+	size_t i;
+
+	fprintf(f, "smtpscope %s report: ", ri->version);
+	put_text(f, ri->source, 0);
+	fprintf(f, "%s\n", ri->live ? " (live)" : "");
+	when(st->first_ts, a, sizeof(a));
+	when(st->last_ts, b, sizeof(b));
+	fprintf(f, "period %s .. %s UTC (%.1f s of traffic)\n", a, b,
+	    st->last_ts > st->first_ts ? st->last_ts - st->first_ts : 0.0);
+
+	section(f, "Overview");
+	human_bytes((double)st->message_bytes, a, sizeof(a));
+	fprintf(f,
+	    "  %-24s %10" PRIu64 "    %-24s %10" PRIu64 "\n"
+	    "  %-24s %10" PRIu64 "    %-24s %10" PRIu64 "\n"
+	    "  %-24s %10" PRIu64 "    %-24s %10" PRIu64 "\n"
+	    "  %-24s %10" PRIu64 "    %-24s %10s\n",
+	    "sessions", st->sessions, "transactions", st->transactions,
+	    "messages accepted", st->messages_accepted, "recipients accepted",
+	    st->recipients_accepted, "bounces (null sender)", st->bounces,
+	    "recipients", st->recipients, "DSN reports", st->dsn,
+	    "bytes accepted", a);
+
+	section(f, "Outcomes of transactions");
+	for (i = 0; i < ARRAY_LEN(out); i++)
+		if (st->outcome[out[i].o] > max)
+			max = st->outcome[out[i].o];
+	for (i = 0; i < ARRAY_LEN(out); i++) {
+		fprintf(f, "  %-16s %10" PRIu64 "  %5.1f%%  ", out[i].name,
+		    st->outcome[out[i].o], pct(st->outcome[out[i].o], tx));
+		bar(f, st->outcome[out[i].o], max, 40);
+		fputc('\n', f);
+	}
+}
+
+static void
+reply_codes(FILE *f, const struct stats *st)
+{
+	uint64_t max = 0;
+	int c;
+
+	section(f, "Reply codes");
+	for (c = 200; c < 600; c++)
+		if (st->reply_code[c] > max)
+			max = st->reply_code[c];
+	if (max == 0) {
+		fprintf(f, "  none\n");
+		return;
+	}
+	for (c = 200; c < 600; c++) {
+		if (st->reply_code[c] == 0)
+			continue;
+		fprintf(f, "  %3d %10" PRIu64 "  %5.1f%%  ", c, st->reply_code[c],
+		    pct(st->reply_code[c], st->replies));
+		bar(f, st->reply_code[c], max, 50);
+		fputc('\n', f);
+	}
+}
+
+static void
+tls_auth(FILE *f, const struct stats *st)
+{
+	int v;
+
+	section(f, "TLS and AUTH");
+	fprintf(f,
+	    "  %-28s %10" PRIu64 "\n  %-28s %10" PRIu64 "\n  %-28s %10" PRIu64
+	    "\n",
+	    "STARTTLS offered (sessions)", st->starttls_offered,
+	    "STARTTLS used (sessions)", st->starttls_used,
+	    "implicit TLS (port 465)", st->implicit_tls);
+	for (v = 0; v < TLSV_KINDS; v++)
+		if (st->tls_version[v] > 0)
+			fprintf(f, "  %-28s %10" PRIu64 "\n",
+			    stats_tls_version_name((enum stats_tls_version)v),
+			    st->tls_version[v]);
+	fprintf(f,
+	    "  %-28s %10" PRIu64 "\n  %-28s %10" PRIu64 "\n  %-28s %10" PRIu64
+	    "\n",
+	    "AUTH sessions", st->auth_sessions, "AUTH successes",
+	    st->auth_success, "AUTH failures", st->auth_failures);
+	if (st->auth_mechs.n > 0)
+		top_table(f, "AUTH mechanisms", &st->auth_mechs, "sessions");
+	if (st->auth_fail_clients.n > 0)
+		top_table(f, "AUTH failures by client", &st->auth_fail_clients,
+		    "failures");
+}
+
+static void
+latencies(FILE *f, const struct stats *st)
+{
+	char p50[16], p90[16], p99[16], mx[16];
+	int k;
+
+	section(f, "Latencies (command to reply)");
+	fprintf(f, "  %-12s %8s %10s %10s %10s %10s\n", "", "count", "p50",
+	    "p90", "p99", "max");
+	for (k = 0; k < LAT_KINDS; k++) {
+		const struct histo *h = &st->latency[k];
+
+		if (h->n == 0)
+			continue;
+		human_secs(histo_quantile(h, 0.5), p50, sizeof(p50));
+		human_secs(histo_quantile(h, 0.9), p90, sizeof(p90));
+		human_secs(histo_quantile(h, 0.99), p99, sizeof(p99));
+		human_secs(h->max, mx, sizeof(mx));
+		fprintf(f, "  %-12s %8" PRIu64 " %10s %10s %10s %10s\n",
+		    stats_latency_name((enum stats_latency)k), h->n, p50, p90,
+		    p99, mx);
+	}
+	if (st->size.n > 0) {
+		human_bytes(histo_quantile(&st->size, 0.5), p50, sizeof(p50));
+		human_bytes(histo_quantile(&st->size, 0.9), p90, sizeof(p90));
+		human_bytes(histo_quantile(&st->size, 0.99), p99, sizeof(p99));
+		human_bytes(st->size.max, mx, sizeof(mx));
+		section(f, "Sizes of accepted messages");
+		fprintf(f, "  %-12s %8" PRIu64 " %10s %10s %10s %10s\n",
+		    "size", st->size.n, p50, p90, p99, mx);
+	}
+}
+
+static void
+health(FILE *f, const struct stats *st, const struct report_info *ri)
+{
+	const struct reasm_stats *rs = ri->rs;
+	int i, any;
+
+	section(f, "Capture health");
+	fprintf(f,
+	    "  %-34s %12" PRIu64 "\n  %-34s %12" PRIu64 "\n"
+	    "  %-34s %12" PRIu64 "\n",
+	    "packets read", rs->packets, "bytes read", rs->bytes,
+	    "packets on mail ports", rs->tcp_packets);
+	if (ri->live)
+		fprintf(f, "  %-34s %12" PRIu64 "\n  %-34s %12" PRIu64 "\n",
+		    "dropped by the kernel", ri->cs->pcap_drops,
+		    "dropped by the interface", ri->cs->pcap_ifdrops);
+	fprintf(f,
+	    "  %-34s %12" PRIu64 "\n  %-34s %12" PRIu64 "\n"
+	    "  %-34s %12" PRIu64 "\n  %-34s %12" PRIu64 "\n"
+	    "  %-34s %12lu\n",
+	    "connections without handshake", rs->no_handshake,
+	    "holes in streams (gaps)", rs->gaps, "bytes never captured",
+	    rs->gap_bytes, "libnids warnings", rs->nids_warnings,
+	    "most sessions open at once", rs->active_max);
+	for (i = 1; i < REASM_NIDS_WARN_MAX; i++)
+		if (rs->nids_warning[i] > 0 && reasm_nids_warning_name(i))
+			fprintf(f, "    %-32s %12" PRIu64 "\n",
+			    reasm_nids_warning_name(i), rs->nids_warning[i]);
+	if (ri->cs->damaged)
+		fprintf(f, "  the capture file was damaged: figures cover what "
+			   "was read before the damage\n");
+	fprintf(f, "  sessions with anomalies:\n");
+	for (i = 0, any = 0; i < ANOMALY_COUNT; i++)
+		if (st->anomaly[i] > 0) {
+			any = 1;
+			fprintf(f, "    %-32s %12" PRIu64 "\n",
+			    smtp_anomaly_name((enum smtp_anomaly)i),
+			    st->anomaly[i]);
+		}
+	if (!any)
+		fprintf(f, "    none\n");
+}
+
+int
+report_text(FILE *f, const struct stats *st, const struct report_info *ri)
+{
+	overview(f, st, ri);
+	reply_codes(f, st);
+	top_table(f, "Top rejection and deferral reasons", &st->reject_reasons,
+	    "replies");
+	top_table(f, "Top senders", &st->senders, "messages");
+	top_table(f, "Top recipients", &st->recipients_top, "recipients");
+	top_table(f, "Top sender domains", &st->sender_domains, "messages");
+	top_table(f, "Top recipient domains", &st->rcpt_domains, "recipients");
+	top_table(f, "Top servers", &st->servers, "sessions");
+	top_table(f, "Top clients", &st->clients, "sessions");
+	top_table(f, "Enhanced status codes", &st->enhanced, "replies");
+	tls_auth(f, st);
+	latencies(f, st);
+	health(f, st, ri);
+	fflush(f);
+	return ferror(f) ? -1 : 0;
+}

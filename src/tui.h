@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The live ncurses dashboard (--tui). It reads the statistics store and
+ * keeps, as an event sink, the recent sessions and their transcripts; it
+ * knows nothing of packets. main.c calls tui_tick() often (between
+ * packet batches, and while a replay waits for its next packet).
+ */
+#ifndef SMTPSCOPE_TUI_H
+#define SMTPSCOPE_TUI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "capture.h"
+#include "event.h"
+#include "reasm.h"
+#include "stats.h"
+
+struct tui_options {
+	unsigned long max_frames; /* end after this many frames (tests); 0 no limit */
+	bool no_color;            /* plain even where colours exist */
+};
+
+/* What the header shows besides the store. */
+struct tui_status {
+	const struct stats *st;
+	const struct reasm_stats *rs;
+	const struct capture_stats *cs;
+	const char *source;  /* file name(s) or interface */
+	bool live;
+	bool finished;       /* a replay is over: figures are final */
+	double capture_time; /* timestamp of the last packet */
+	double elapsed;      /* wall seconds since start */
+	double speed;        /* replay speed; 0 = as fast as possible */
+};
+
+enum tui_action {
+	TUI_CONTINUE,
+	TUI_QUIT,  /* q, or --max-frames reached */
+	TUI_RESET, /* r: the caller resets the counters (stats_reset) */
+};
+
+struct tui;
+
+/* Takes over the terminal; NULL with a sentence in err when stdout is not
+ * a terminal or curses cannot start. */
+struct tui *tui_open(const struct tui_options *o, char *err, size_t errlen);
+/* The event sink (session list, transcripts for Enter). */
+void tui_on_event(void *arg, const struct smtp_event *ev);
+/* Redraws when a frame is due (a tick, only what changed), handles keys.
+ * While paused ('p') on a replay it waits here, so the replay pauses. */
+enum tui_action tui_tick(struct tui *t, const struct tui_status *s);
+/* Gives the terminal back as it was. Safe to call twice. */
+void tui_close(struct tui *t);
+
+#endif
