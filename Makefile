@@ -49,7 +49,7 @@ HDR = $(wildcard src/*.h src/smtp/*.h include/smtpscope/*.h)
 OBJ = $(SRC:src/%.c=build/obj/%.o)
 SAN_OBJ = $(SRC:src/%.c=build/asan/%.o)
 
-UNIT_TESTS = test_smtp test_decap test_util test_tls test_message
+UNIT_TESTS = test_smtp test_decap test_util test_tls test_message test_stats
 UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
 UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
 
@@ -107,6 +107,15 @@ build/tests/asan-test_message: tests/unit/test_message.c src/smtp/message.c src/
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ tests/unit/test_message.c src/smtp/message.c src/util.c
 
+STATS_TEST_SRC = tests/unit/test_stats.c src/stats.c src/topn.c src/histo.c \
+	src/util.c src/event.c src/smtp/command.c src/smtp/message.c
+build/tests/test_stats: $(STATS_TEST_SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(STATS_TEST_SRC) -lm
+build/tests/asan-test_stats: $(STATS_TEST_SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(STATS_TEST_SRC) -lm
+
 unit: $(UNIT_BIN) $(UNIT_SAN_BIN)
 
 # libFuzzer (clang): make fuzz FUZZ_TIME=seconds per target.
@@ -129,7 +138,8 @@ fuzz: build/fuzz/fuzz_smtp
 
 # Packages: to build, to test, to remake captures.
 BUILD_PKGS = gcc make pkg-config libpcap-dev libnids-dev libncurses-dev
-TEST_PKGS = tcpdump postfix iproute2 procps util-linux python3 python3-yaml
+TEST_PKGS = tcpdump postfix iproute2 procps util-linux python3 python3-yaml \
+	    tmux chromium
 DEPS_STAMP = build/.deps-ok
 
 deps:

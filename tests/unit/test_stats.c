@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of the statistics store's parts: top-N, histograms, series,
+ * the normalisation of rejection reasons. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "histo.h"
+#include "stats.h"
+#include "topn.h"
+
+static int passed, failed;
+
+#define CHECK(name, cond) \
+	do { \
+		if (cond) \
+			passed++; \
+		else { \
+			failed++; \
+			fprintf( \
+			    stderr, "FAIL %s (line %d)\n", name, __LINE__); \
+		} \
+	} while (0)
+
+static void
+test_topn(void)
+{
+	static struct topn t;
+	const struct topn_entry *e[TOPN_SLOTS];
+	char key[32];
+	size_t n, i;
+	uint32_t x = 7;
+	int heavy_ok = 1;
+
+	topn_reset(&t);
+	topn_add(&t, "a", 3);
+	topn_add(&t, "b", 1);
+	topn_add(&t, "a", 2);
+	n = topn_sorted(&t, e, 10);
+	CHECK("topn exact",
+	    n == 2 && strcmp(e[0]->key, "a") == 0 && e[0]->count == 5 &&
+		e[1]->count == 1 && t.total == 6);
+
+	/* Space-saving: 5 heavy keys among 100000 adds of 5000 light ones;
+	 * every heavy key must be kept, its count within its error. */
+	topn_reset(&t);
+	for (i = 0; i < 100000; i++) {
+		x = x * 1103515245 + 12345;
+		if (x % 4 == 0)
+			snprintf(key, sizeof(key), "heavy%u", (x >> 8) % 5);
+		else
+			snprintf(key, sizeof(key), "light%u", (x >> 8) % 5000);
+		topn_add(&t, key, 1);
+	}
+	n = topn_sorted(&t, e, TOPN_SLOTS);
+	CHECK("topn bounded", n == TOPN_SLOTS && t.total == 100000);
+	for (i = 0; i < 5; i++)
+		if (strncmp(e[i]->key, "heavy", 5) != 0 ||
+		    e[i]->count - e[i]->error > 6000 || e[i]->count < 4000)
+			heavy_ok = 0;
+	CHECK("topn heavy hitters first", heavy_ok);
+
+	/* A key longer than the cap is cut, never overflows. */
+	topn_reset(&t);
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	{
+		char longkey[500];
+
+		memset(longkey, 'x', sizeof(longkey) - 1);
+		longkey[sizeof(longkey) - 1] = '\0';
+		topn_add(&t, longkey, 1);
+		topn_add(&t, longkey, 1);
+		n = topn_sorted(&t, e, 1);
+		CHECK("topn long key",
+		    n == 1 && e[0]->count == 2 &&
+			strlen(e[0]->key) == TOPN_KEY_MAX - 1);
+	}
+}
+
+static void
+test_histo(void)
+{
+	struct histo h;
+	double p50, p99;
+	int i;
+
+	histo_init(&h, 1e-6);
+	CHECK("histo empty", histo_quantile(&h, 0.5) == 0);
+	for (i = 1; i <= 1000; i++)
+		histo_add(&h, i * 0.001); /* 1 ms .. 1 s, uniform */
+	p50 = histo_quantile(&h, 0.5);
+	p99 = histo_quantile(&h, 0.99);
+	/* 10 buckets a decade: within 26% of the true value. */
+	CHECK("histo p50", fabs(p50 - 0.5) / 0.5 < 0.26);
+	CHECK("histo p99", fabs(p99 - 0.99) / 0.99 < 0.26);
+	CHECK("histo min max", h.min == 0.001 && h.max == 1.0 && h.n == 1000);
+	histo_add(&h, -5);   /* a clock that went back counts as 0 */
+	histo_add(&h, 1e30); /* far beyond the last bucket */
+	CHECK("histo extremes",
+	    h.n == 1002 && h.max == 1e30 && histo_quantile(&h, 1.0) <= 1e30);
+}
+
+static void
+test_series(void)
+{
+	static struct series s;
+	int64_t t0 = 1700000000;
+	int i;
+
+	series_init(&s);
+	for (i = 0; i < 10; i++)
+		series_add(&s, (double)(t0 + i), SERIES_ACCEPTED);
+	series_add(&s, (double)t0 + 3.5, SERIES_REJECTED);
+	CHECK("series seconds",
+	    series_second(&s, t0 + 3, SERIES_ACCEPTED) == 1 &&
+		series_second(&s, t0 + 3, SERIES_REJECTED) == 1 &&
+		series_second(&s, t0 + 11, SERIES_ACCEPTED) == 0);
+	CHECK("series minute",
+	    series_minute(&s, t0 / 60, SERIES_ACCEPTED) +
+		    series_minute(&s, t0 / 60 + 1, SERIES_ACCEPTED) ==
+		10);
+	/* Two hours later: the old seconds are gone, the minutes kept. */
+	series_add(&s, (double)(t0 + 7200), SERIES_ACCEPTED);
+	CHECK("series ring",
+	    series_second(&s, t0 + 3, SERIES_ACCEPTED) == 0 &&
+		series_second(&s, t0 + 7200, SERIES_ACCEPTED) == 1 &&
+		series_minute(&s, (t0 + 7200) / 60, SERIES_ACCEPTED) == 1 &&
+		series_minute(&s, t0 / 60, SERIES_ACCEPTED) > 0);
+	/* Two days later: the old minutes are gone too. */
+	series_add(&s, (double)(t0 + 2 * 86400), SERIES_ACCEPTED);
+	CHECK("series minutes ring",
+	    series_minute(&s, t0 / 60, SERIES_ACCEPTED) == 0);
+}
+
+static void
+test_normalise(void)
+{
+	static const struct {
+		const char *in, *want;
+	} t[] = {
+		{ "<bob@example.com>: Recipient address rejected: User unknown",
+		    "<<addr>>: Recipient address rejected: User unknown" },
+		{ "Ok: queued as 4F1A2B3C4D", "Ok: queued as N" },
+		{ "Client host [192.0.2.17] blocked using zen.spamhaus.org",
+		    "Client host [<ip>] blocked using zen.spamhaus.org" },
+		{ "Try again in 300 seconds", "Try again in N seconds" },
+		{ "Greylisted, see http://x/", "Greylisted, see http://x/" },
+	};
+	char out[TOPN_KEY_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		stats_normalise_reason(t[i].in, out, sizeof(out));
+		if (strcmp(out, t[i].want) == 0)
+			passed++;
+		else {
+			failed++;
+			fprintf(stderr, "FAIL normalise \"%s\": got \"%s\"\n",
+			    t[i].in, out);
+		}
+	}
+}
+
+int
+main(void)
+{
+	test_topn();
+	test_histo();
+	test_series();
+	test_normalise();
+	printf("stats: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
