@@ -354,6 +354,16 @@ progress_draw(struct capture *c, struct source *s, bool final)
 	    (double)pos / 1e6, (double)c->total_bytes / 1e6);
 }
 
+/* A file that ends inside a packet: what came before is analyzed. */
+static void
+mark_damaged(struct capture *c, struct source *s)
+{
+	c->st.damaged = true;
+	snprintf(c->warning, sizeof(c->warning),
+	    "%s is damaged (%s); the packets before the damage were analyzed",
+	    s->name, pcap_geterr(s->p));
+}
+
 static void
 packet_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
@@ -372,8 +382,8 @@ packet_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
  * schedule on, so that a replay resumes where it stopped.
  */
 static void
-run_paced(struct capture *c, struct source *s, void (*tick)(void *),
-    void *tick_arg)
+run_paced(
+    struct capture *c, struct source *s, void (*tick)(void *), void *tick_arg)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
@@ -385,11 +395,7 @@ run_paced(struct capture *c, struct source *s, void (*tick)(void *),
 		if (rc == PCAP_ERROR_BREAK)
 			break;
 		if (rc == PCAP_ERROR) {
-			c->st.damaged = true;
-			snprintf(c->warning, sizeof(c->warning),
-			    "%s is damaged (%s); the packets before the "
-			    "damage were analyzed",
-			    s->name, pcap_geterr(s->p));
+			mark_damaged(c, s);
 			break;
 		}
 		if (rc != 1)
@@ -435,8 +441,8 @@ run_paced(struct capture *c, struct source *s, void (*tick)(void *),
  * a SIGUSR1 report) and a signal is seen at once.
  */
 static void
-run_live(struct capture *c, struct source *s, void (*tick)(void *),
-    void *tick_arg)
+run_live(
+    struct capture *c, struct source *s, void (*tick)(void *), void *tick_arg)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct pollfd pfd;
@@ -492,11 +498,7 @@ run_source(
 		if (rc == PCAP_ERROR_BREAK)
 			break;
 		if (rc == PCAP_ERROR) {
-			c->st.damaged = true;
-			snprintf(c->warning, sizeof(c->warning),
-			    "%s is damaged (%s); the packets before the "
-			    "damage were analyzed",
-			    s->name, pcap_geterr(s->p));
+			mark_damaged(c, s);
 			break;
 		}
 		if (rc == 0 && !c->live)

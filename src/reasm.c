@@ -432,6 +432,7 @@ fill_gap(struct tcp_stream *a, int from_client)
 	    (uint32_t)rcv->urg_count;
 	uint32_t upto, n, chunk;
 	uint8_t *ip = R.gapbuf, *tcp = R.gapbuf + 20;
+	struct tuple4 key = a->addr;
 
 	if (rcv->list == NULL)
 		return;
@@ -471,15 +472,16 @@ fill_gap(struct tcp_stream *a, int from_client)
 		exp += chunk;
 		n -= chunk;
 		/* The stream may be gone (a queued FIN closed it). */
-		if (nids_find_tcp_stream(&a->addr) != a)
+		if (nids_find_tcp_stream(&key) != a)
 			return;
 	}
 }
 
-/* Count data on connections that libnids does not follow. */
-static void
-check_followed(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
-    bool payload)
+/* libnids' stream for these addresses and ports, in this direction (or
+ * also the other one), NULL if it follows none. */
+static struct tcp_stream *
+stream_lookup(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
+    bool either_way)
 {
 	struct tuple4 t;
 	struct tcp_stream *a;
@@ -488,19 +490,31 @@ check_followed(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
 	t.source = sport;
 	t.daddr = daddr;
 	t.dest = dport;
-	a = nids_find_tcp_stream(&t);
-	if (a == NULL) {
-		t.saddr = daddr;
-		t.source = dport;
-		t.daddr = saddr;
-		t.dest = sport;
-		a = nids_find_tcp_stream(&t);
-	}
+	if ((a = nids_find_tcp_stream(&t)) != NULL || !either_way)
+		return a;
+	t.saddr = daddr;
+	t.source = dport;
+	t.daddr = saddr;
+	t.dest = sport;
+	return nids_find_tcp_stream(&t);
+}
+
+/* After each packet: step over proven holes; count data on connections
+ * that libnids does not follow. */
+static void
+check_followed(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
+    bool payload)
+{
+	struct tcp_stream *a = stream_lookup(saddr, sport, daddr, dport, true);
+	struct tuple4 key;
+
 	if (a != NULL && a->user != NULL) {
+		key = a->addr;
 		if (a->server.list != NULL)
 			fill_gap(a, 1);
-		if (a->client.list != NULL && nids_find_tcp_stream(&t) == a &&
-		    a->user != NULL)
+		/* Filling one way may have ended the stream (a queued FIN). */
+		if (nids_find_tcp_stream(&key) == a && a->user != NULL &&
+		    a->client.list != NULL)
 			fill_gap(a, 0);
 		return;
 	}
@@ -516,14 +530,8 @@ static void
 check_reuse(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
     uint32_t seq)
 {
-	struct tuple4 t;
-	struct tcp_stream *a;
+	struct tcp_stream *a = stream_lookup(saddr, sport, daddr, dport, false);
 
-	t.saddr = saddr;
-	t.source = sport;
-	t.daddr = daddr;
-	t.dest = dport;
-	a = nids_find_tcp_stream(&t);
 	if (a == NULL || a->client.seq == seq + 1)
 		return;
 	R.st.reused++;
