@@ -29,8 +29,8 @@ NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncur
 # libnids ships no .pc file; the shared library brings libnet and glib.
 NIDS_LIBS = -lnids
 
-ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) -Isrc -Iinclude
-LIBS = $(NIDS_LIBS) $(PCAP_LIBS) -lm
+ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) $(NCURSES_CFLAGS) -Isrc -Iinclude
+LIBS = $(NIDS_LIBS) $(PCAP_LIBS) $(NCURSES_LIBS) -lm
 
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=undefined -O1 -g
@@ -41,9 +41,12 @@ SMTP_SRC = src/smtp/session.c src/smtp/command.c src/smtp/tls.c \
 CORE_SRC = src/util.c src/event.c src/stats.c src/topn.c src/histo.c \
 	   src/jsonlog.c src/sessmap.c \
 	   src/zeeklog.c src/transcript.c src/report_text.c src/report_json.c \
+	   src/report_html.c \
 	   $(SMTP_SRC)
 NET_SRC = src/decap.c src/v6map.c src/reasm.c src/capture.c
-SRC = src/main.c $(CORE_SRC) $(NET_SRC) $(EXTRA_SRC)
+# The dashboard: the only part that includes curses.
+UI_SRC = src/tui.c
+SRC = src/main.c $(CORE_SRC) $(NET_SRC) $(UI_SRC)
 HDR = $(wildcard src/*.h src/smtp/*.h include/smtpscope/*.h)
 
 OBJ = $(SRC:src/%.c=build/obj/%.o)

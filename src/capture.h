@@ -20,8 +20,8 @@ struct capture_config {
 	unsigned long buffer_mb; /* live kernel buffer */
 	bool promisc;
 	bool progress; /* offline progress bar on stderr */
-	double speed; /* replay files at this multiple of capture pace;
-			0: as fast as possible */
+	double speed;  /* replay files at this multiple of capture pace;
+			 0: as fast as possible */
 };
 
 struct capture_stats {

@@ -2,8 +2,8 @@
 /*
  * smtpscope: a passive SMTP traffic analyzer. This file is the command
  * line: it parses options, wires capture -> reassembly -> dissector ->
- * sinks, and turns every user mistake into one sentence and an exit
- * status.
+ * sinks (statistics, logs, reports, dashboard), and turns every user
+ * mistake into one sentence and an exit status.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,57 +21,40 @@
 #include "event.h"
 #include "jsonlog.h"
 #include "reasm.h"
+#include "report.h"
 #include "stats.h"
 #include "transcript.h"
+#include "tui.h"
 #include "util.h"
 #include "zeeklog.h"
 
-#define SMTPSCOPE_VERSION "0.1.0"
+#define SMTPSCOPE_VERSION "0.2.0"
 #define MAX_FILES 4096
 #define MAX_PORTS 1024
 
-static struct capture *the_capture;
+enum report_format { REPORT_NONE, REPORT_TEXT, REPORT_JSON, REPORT_HTML };
 
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: smtpscope -r FILE [-r FILE ...] [options]\n"
-	    "       smtpscope -i IFACE [options]\n"
-	    "\n"
-	    "  -r FILE              read a capture (pcap or pcapng; - is "
-	    "stdin);\n"
-	    "                       repeat to read several files in order\n"
-	    "  -i IFACE             capture live on IFACE (any: all of them)\n"
-	    "  -f EXPR              BPF filter, ANDed with the mail-port "
-	    "filter\n"
-	    "      --ports LIST     mail ports to follow (default "
-	    "25,465,587)\n"
-	    "  -w FILE              JSON Lines log (- is stdout)\n"
-	    "      --zeek-log DIR   write DIR/smtp.log in Zeek's format\n"
-	    "      --transcript     print each session as a dialogue on "
-	    "stdout\n"
-	    "  -Z USER              drop root privileges after opening the "
-	    "capture\n"
-	    "  -B MB                kernel capture buffer, live (default 64)\n"
-	    "  -p, --no-promisc     do not put the interface in promiscuous "
-	    "mode\n"
-	    "      --verify-checksums  drop segments with bad TCP checksums\n"
-	    "      --max-sessions N concurrent TCP sessions followed "
-	    "(default 65536)\n"
-	    "      --idle-timeout S free a session idle for S seconds "
-	    "(default 600)\n"
-	    "  -q                   quiet: no progress bar, no summary on "
-	    "stderr\n"
-	    "  -h, --help           this help\n"
-	    "  -V, --version        the version\n"
-	    "\n"
-	    "Exit status: 0 success, 1 damaged input (results cover what was "
-	    "read),\n"
-	    "2 usage error, 3 a capture could not be opened, 4 a log could "
-	    "not be written.\n");
-}
+struct options {
+	const char *files[MAX_FILES];
+	size_t nfiles;
+	const char *iface, *filter, *wfile, *user, *zeekdir, *outfile;
+	uint16_t ports[MAX_PORTS];
+	size_t nports;
+	unsigned long max_sessions, idle, buffer_mb, max_frames;
+	unsigned long stats_interval;
+	double speed; /* -1: not given */
+	enum report_format report;
+	bool verify, quiet, promisc, transcript, tui, no_tui, no_color;
+};
 
+/* What the signal handlers and the tick see. */
+static struct {
+	struct capture *capture;
+	volatile sig_atomic_t snapshot; /* SIGUSR1: write the report */
+	volatile sig_atomic_t stopping;
+} sig;
+
+static void usage(FILE *f);
 static void fail(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 
@@ -88,10 +71,69 @@ fail(int status, const char *fmt, ...)
 	exit(status);
 }
 
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: smtpscope -r FILE [-r FILE ...] [options]\n"
+	    "       smtpscope -i IFACE [options]\n"
+	    "\n"
+	    "input\n"
+	    "  -r FILE              read a capture (pcap or pcapng; - is "
+	    "stdin);\n"
+	    "                       repeat to read several files in order\n"
+	    "  -i IFACE             capture live on IFACE (any: all of them)\n"
+	    "  -f EXPR              BPF filter, ANDed with the mail-port "
+	    "filter\n"
+	    "      --ports LIST     mail ports to follow (default "
+	    "25,465,587)\n"
+	    "  -B MB                kernel capture buffer, live (default 64)\n"
+	    "  -p, --no-promisc     do not put the interface in promiscuous "
+	    "mode\n"
+	    "  -Z USER              drop root privileges after opening the "
+	    "capture\n"
+	    "      --verify-checksums  drop segments with bad TCP checksums\n"
+	    "      --max-sessions N concurrent TCP sessions followed "
+	    "(default 65536)\n"
+	    "      --idle-timeout S free a session idle for S seconds "
+	    "(default 600)\n"
+	    "output\n"
+	    "  -w FILE              JSON Lines log (- is stdout)\n"
+	    "      --zeek-log DIR   write DIR/smtp.log in Zeek's format\n"
+	    "      --transcript     print each session as a dialogue on "
+	    "stdout\n"
+	    "      --report FMT     text, json or html: at the end, on "
+	    "SIGUSR1\n"
+	    "  -o FILE              where the report goes (default stdout)\n"
+	    "dashboard\n"
+	    "      --tui            the live dashboard (default for -i on a "
+	    "terminal)\n"
+	    "      --no-tui         never the dashboard\n"
+	    "      --speed X|max    replay -r files at X times capture pace "
+	    "(default 1\n"
+	    "                       with --tui, else max)\n"
+	    "      --max-frames N   leave the dashboard after N frames\n"
+	    "      --no-color       a plain dashboard\n"
+	    "      --stats-interval S  live without a dashboard: a statistics "
+	    "line\n"
+	    "                       on stderr every S seconds (default 10, "
+	    "0: never)\n"
+	    "  -q                   quiet: no progress bar, no summary on "
+	    "stderr\n"
+	    "  -h, --help           this help\n"
+	    "  -V, --version        the version\n"
+	    "\n"
+	    "Exit status: 0 success, 1 damaged input (results cover what was "
+	    "read),\n"
+	    "2 usage error, 3 a capture could not be opened, 4 an output "
+	    "could not be\n"
+	    "written.\n");
+}
+
 static int
 parse_ports(const char *list, uint16_t *ports, size_t *n)
 {
-	char buf[4096], *p, *end;
+	char buf[4096], *p, *end, *dash;
 	unsigned long a, b, v;
 
 	if (strlen(list) >= sizeof(buf))
@@ -104,20 +146,15 @@ parse_ports(const char *list, uint16_t *ports, size_t *n)
 			*end++ = '\0';
 		else
 			end = p + strlen(p);
-		{
-			char *dash = strchr(p, '-');
-
-			if (dash != NULL) {
-				*dash = '\0';
-				if (!parse_ulong(p, 1, 65535, &a) ||
-				    !parse_ulong(dash + 1, 1, 65535, &b) ||
-				    b < a)
-					return -1;
-			} else {
-				if (!parse_ulong(p, 1, 65535, &a))
-					return -1;
-				b = a;
-			}
+		if ((dash = strchr(p, '-')) != NULL) {
+			*dash = '\0';
+			if (!parse_ulong(p, 1, 65535, &a) ||
+			    !parse_ulong(dash + 1, 1, 65535, &b) || b < a)
+				return -1;
+		} else {
+			if (!parse_ulong(p, 1, 65535, &a))
+				return -1;
+			b = a;
 		}
 		for (v = a; v <= b; v++) {
 			if (*n >= MAX_PORTS)
@@ -128,61 +165,6 @@ parse_ports(const char *list, uint16_t *ports, size_t *n)
 	return *n > 0 ? 0 : -1;
 }
 
-static void
-drop_privileges(const char *user)
-{
-	struct passwd *pw = getpwnam(user);
-
-	if (pw == NULL)
-		fail(EXIT_USAGE, "-Z: there is no user named %s", user);
-	if (getuid() != 0 && geteuid() != 0)
-		return; /* nothing to drop */
-	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
-	    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
-		fail(EXIT_USAGE, "-Z: cannot become %s", user);
-	if (setuid(0) == 0)
-		fail(EXIT_USAGE,
-		    "-Z: privileges of root still held after "
-		    "switching to %s",
-		    user);
-}
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	if (the_capture != NULL)
-		capture_stop(the_capture);
-}
-
-struct run {
-	struct jsonlog log;
-	bool have_log;
-	struct zeeklog zeek;
-	bool have_zeek;
-	struct transcript transcript;
-	bool have_transcript;
-	bool live;
-};
-
-static void
-tick(void *arg)
-{
-	struct run *r = arg;
-
-	struct timeval tv;
-
-	if (!r->live)
-		return;
-	gettimeofday(&tv, NULL);
-	reasm_clock((double)tv.tv_sec + (double)tv.tv_usec / 1e6);
-	/* Live: a reader of the log sees each batch as it comes. */
-	if (r->have_log)
-		jsonlog_flush(&r->log);
-	if (r->have_zeek)
-		zeeklog_flush(&r->zeek);
-}
-
 enum {
 	OPT_PORTS = 256,
 	OPT_VERIFY,
@@ -190,10 +172,17 @@ enum {
 	OPT_IDLE,
 	OPT_ZEEK,
 	OPT_TRANSCRIPT,
+	OPT_REPORT,
+	OPT_TUI,
+	OPT_NO_TUI,
+	OPT_SPEED,
+	OPT_MAX_FRAMES,
+	OPT_NO_COLOR,
+	OPT_STATS_INTERVAL,
 };
 
-int
-main(int argc, char **argv)
+static void
+parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "ports", required_argument, NULL, OPT_PORTS },
@@ -202,103 +191,156 @@ main(int argc, char **argv)
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 		{ "zeek-log", required_argument, NULL, OPT_ZEEK },
 		{ "transcript", no_argument, NULL, OPT_TRANSCRIPT },
+		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "tui", no_argument, NULL, OPT_TUI },
+		{ "no-tui", no_argument, NULL, OPT_NO_TUI },
+		{ "speed", required_argument, NULL, OPT_SPEED },
+		{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
+		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+		{ "stats-interval", required_argument, NULL,
+		    OPT_STATS_INTERVAL },
 		{ "no-promisc", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *files[MAX_FILES];
-	static uint16_t ports[MAX_PORTS];
-	static uint8_t portmap[8192], tlsmap[8192];
-	struct capture_config cc;
-	struct reasm_config rc;
-	struct event_bus bus;
-	static struct stats st;
-	struct run run;
-	const char *iface = NULL, *filter = NULL, *wfile = NULL, *user = NULL;
-	const char *zeekdir = NULL;
-	bool transcript = false;
-	unsigned long max_sessions = REASM_DEFAULT_MAX_SESSIONS;
-	unsigned long idle = REASM_DEFAULT_IDLE_TIMEOUT, buffer_mb = 64;
-	size_t nfiles = 0, nports = 0, i;
-	bool verify = false, quiet = false, promisc = true;
-	char err[1024];
-	int ch, status = EXIT_OK;
-	struct sigaction sa;
+	char *end;
+	int ch;
 
+	memset(o, 0, sizeof(*o));
+	o->max_sessions = REASM_DEFAULT_MAX_SESSIONS;
+	o->idle = REASM_DEFAULT_IDLE_TIMEOUT;
+	o->buffer_mb = 64;
+	o->stats_interval = 10;
+	o->speed = -1;
+	o->promisc = true;
 	opterr = 0; /* our own sentences, not getopt's */
 	while ((ch = getopt_long(
-		    argc, argv, ":r:i:f:w:Z:B:pqhV", longopts, NULL)) != -1) {
+		    argc, argv, ":r:i:f:w:Z:B:o:pqhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
-			if (nfiles >= MAX_FILES)
+			if (o->nfiles >= MAX_FILES)
 				fail(EXIT_USAGE,
-				    "too many -r files (the "
-				    "limit is %d)",
+				    "too many -r files (the limit is %d)",
 				    MAX_FILES);
-			files[nfiles++] = optarg;
+			o->files[o->nfiles++] = optarg;
 			break;
 		case 'i':
-			iface = optarg;
+			o->iface = optarg;
 			break;
 		case 'f':
-			filter = optarg;
+			o->filter = optarg;
 			break;
 		case 'w':
-			wfile = optarg;
+			o->wfile = optarg;
+			break;
+		case 'o':
+			o->outfile = optarg;
 			break;
 		case 'Z':
-			user = optarg;
+			o->user = optarg;
 			break;
 		case 'B':
-			if (!parse_ulong(optarg, 1, 4096, &buffer_mb))
+			if (!parse_ulong(optarg, 1, 4096, &o->buffer_mb))
 				fail(EXIT_USAGE,
 				    "-B wants a buffer size in MB from 1 to "
 				    "4096, not \"%s\"",
 				    optarg);
 			break;
 		case 'p':
-			promisc = false;
+			o->promisc = false;
 			break;
 		case 'q':
-			quiet = true;
+			o->quiet = true;
 			break;
 		case OPT_PORTS:
-			if (parse_ports(optarg, ports, &nports) != 0)
+			if (parse_ports(optarg, o->ports, &o->nports) != 0)
 				fail(EXIT_USAGE,
 				    "--ports wants a list like 25,587,2525 or "
 				    "2500-2599, not \"%s\"",
 				    optarg);
 			break;
 		case OPT_VERIFY:
-			verify = true;
-			break;
-		case OPT_ZEEK:
-			zeekdir = optarg;
-			break;
-		case OPT_TRANSCRIPT:
-			transcript = true;
+			o->verify = true;
 			break;
 		case OPT_MAX_SESSIONS:
-			if (!parse_ulong(optarg, 16, 16u << 20, &max_sessions))
+			if (!parse_ulong(
+				optarg, 16, 16u << 20, &o->max_sessions))
 				fail(EXIT_USAGE,
 				    "--max-sessions wants a number from 16 to "
 				    "16777216, not \"%s\"",
 				    optarg);
 			break;
 		case OPT_IDLE:
-			if (!parse_ulong(optarg, 1, 86400 * 7, &idle))
+			if (!parse_ulong(optarg, 1, 86400 * 7, &o->idle))
 				fail(EXIT_USAGE,
 				    "--idle-timeout wants seconds from 1 to "
 				    "604800, not \"%s\"",
 				    optarg);
 			break;
+		case OPT_ZEEK:
+			o->zeekdir = optarg;
+			break;
+		case OPT_TRANSCRIPT:
+			o->transcript = true;
+			break;
+		case OPT_REPORT:
+			if (strcmp(optarg, "text") == 0)
+				o->report = REPORT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				o->report = REPORT_JSON;
+			else if (strcmp(optarg, "html") == 0)
+				o->report = REPORT_HTML;
+			else
+				fail(EXIT_USAGE,
+				    "--report wants text, json or html, not "
+				    "\"%s\"",
+				    optarg);
+			break;
+		case OPT_TUI:
+			o->tui = true;
+			break;
+		case OPT_NO_TUI:
+			o->no_tui = true;
+			break;
+		case OPT_SPEED:
+			if (strcmp(optarg, "max") == 0) {
+				o->speed = 0;
+				break;
+			}
+			errno = 0;
+			o->speed = strtod(optarg, &end);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    !(o->speed > 0 && o->speed <= 1e6))
+				fail(EXIT_USAGE,
+				    "--speed wants a factor like 1, 10 or 0.5, "
+				    "or max, not \"%s\"",
+				    optarg);
+			break;
+		case OPT_MAX_FRAMES:
+			if (!parse_ulong(optarg, 1, 1ul << 30, &o->max_frames))
+				fail(EXIT_USAGE,
+				    "--max-frames wants a number of frames, "
+				    "not "
+				    "\"%s\"",
+				    optarg);
+			break;
+		case OPT_NO_COLOR:
+			o->no_color = true;
+			break;
+		case OPT_STATS_INTERVAL:
+			if (!parse_ulong(optarg, 0, 86400, &o->stats_interval))
+				fail(EXIT_USAGE,
+				    "--stats-interval wants seconds from 0 to "
+				    "86400, not \"%s\"",
+				    optarg);
+			break;
 		case 'h':
 			usage(stdout);
-			return EXIT_OK;
+			exit(EXIT_OK);
 		case 'V':
 			printf("smtpscope %s\n", SMTPSCOPE_VERSION);
-			return EXIT_OK;
+			exit(EXIT_OK);
 		case ':':
 			fail(EXIT_USAGE,
 			    "%s needs an argument (see smtpscope "
@@ -319,140 +361,449 @@ main(int argc, char **argv)
 		fail(EXIT_USAGE,
 		    "unexpected argument \"%s\" (a filter goes after -f)",
 		    argv[optind]);
-	if (nfiles == 0 && iface == NULL) {
+	if (o->nfiles == 0 && o->iface == NULL) {
 		usage(stderr);
-		return EXIT_USAGE;
+		exit(EXIT_USAGE);
 	}
-	if (nfiles > 0 && iface != NULL)
+	if (o->nfiles > 0 && o->iface != NULL)
 		fail(EXIT_USAGE, "%s", "use -r or -i, not both");
-	if (nports == 0) {
-		ports[0] = 25;
-		ports[1] = 465;
-		ports[2] = 587;
-		nports = 3;
+	if (o->tui && o->no_tui)
+		fail(EXIT_USAGE, "%s",
+		    "--tui and --no-tui contradict each other");
+	if (o->outfile != NULL && o->report == REPORT_NONE)
+		fail(EXIT_USAGE, "%s",
+		    "-o names the report's file: add --report");
+	if (o->nports == 0) {
+		o->ports[0] = 25;
+		o->ports[1] = 465;
+		o->ports[2] = 587;
+		o->nports = 3;
 	}
-	for (i = 0; i < nports; i++) {
-		portmap[ports[i] >> 3] |= (uint8_t)(1u << (ports[i] & 7));
-		if (ports[i] == 465)
-			tlsmap[ports[i] >> 3] |=
-			    (uint8_t)(1u << (ports[i] & 7));
-	}
-
-	memset(&cc, 0, sizeof(cc));
-	cc.files = files;
-	cc.nfiles = nfiles;
-	cc.iface = iface;
-	cc.user_filter = filter;
-	cc.ports = ports;
-	cc.nports = nports;
-	cc.buffer_mb = buffer_mb;
-	cc.promisc = promisc;
-	cc.progress = !quiet && isatty(STDERR_FILENO);
-	the_capture = capture_open(&cc, err, sizeof(err), &status);
-	if (the_capture == NULL)
-		fail(status, "%s", err);
-	status = EXIT_OK;
-	if (user != NULL)
-		drop_privileges(user);
-
-	memset(&bus, 0, sizeof(bus));
-	stats_init(&st);
-	memset(&run, 0, sizeof(run));
-	run.live = iface != NULL;
-	event_bus_subscribe(&bus, stats_on_event, &st);
-	if (wfile != NULL) {
-		if (jsonlog_open(&run.log, wfile, err, sizeof(err)) != 0) {
-			capture_close(the_capture);
-			fail(EXIT_OUTPUT, "%s", err);
-		}
-		run.have_log = true;
-		event_bus_subscribe(&bus, jsonlog_on_event, &run.log);
-	}
-	if (zeekdir != NULL) {
-		if (zeeklog_open(&run.zeek, zeekdir, err, sizeof(err)) != 0) {
-			capture_close(the_capture);
-			fail(EXIT_OUTPUT, "%s", err);
-		}
-		run.have_zeek = true;
-		event_bus_subscribe(&bus, zeeklog_on_event, &run.zeek);
-	}
-	if (transcript) {
-		if (wfile != NULL && strcmp(wfile, "-") == 0)
+	/* The dashboard is the default for a live run on a terminal. */
+	if (o->iface != NULL && !o->no_tui && isatty(STDOUT_FILENO) &&
+	    o->wfile == NULL && !o->transcript &&
+	    (o->report == REPORT_NONE || o->outfile != NULL))
+		o->tui = true;
+	if (o->tui) {
+		if ((o->wfile != NULL && strcmp(o->wfile, "-") == 0) ||
+		    o->transcript)
 			fail(EXIT_USAGE, "%s",
-			    "--transcript and -w - both want stdout: give -w a "
-			    "file");
-		transcript_init(&run.transcript, stdout);
-		run.have_transcript = true;
-		event_bus_subscribe(&bus, transcript_on_event, &run.transcript);
+			    "the dashboard uses the terminal: -w - and "
+			    "--transcript want stdout too");
 	}
+	if (o->transcript && o->wfile != NULL && strcmp(o->wfile, "-") == 0)
+		fail(EXIT_USAGE, "%s",
+		    "--transcript and -w - both want stdout: give -w a file");
+	if (o->speed < 0)
+		o->speed = o->tui && o->nfiles > 0 ? 1 : 0;
+	if (o->speed > 0 && o->nfiles == 0)
+		o->speed = 0; /* live traffic comes at its own pace */
+}
+
+static void
+drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL)
+		fail(EXIT_USAGE, "-Z: there is no user named %s", user);
+	if (getuid() != 0 && geteuid() != 0)
+		return; /* nothing to drop */
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+	    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+		fail(EXIT_USAGE, "-Z: cannot become %s", user);
+	if (setuid(0) == 0)
+		fail(EXIT_USAGE,
+		    "-Z: privileges of root still held after switching to %s",
+		    user);
+}
+
+static void
+on_stop(int signo)
+{
+	(void)signo;
+	sig.stopping = 1;
+	if (sig.capture != NULL)
+		capture_stop(sig.capture);
+}
+
+static void
+on_usr1(int signo)
+{
+	(void)signo;
+	sig.snapshot = 1;
+}
+
+static double
+wall_now(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* Everything a run holds. */
+struct run {
+	struct options *o;
+	struct stats *st;
+	struct jsonlog log;
+	bool have_log;
+	struct zeeklog zeek;
+	bool have_zeek;
+	struct transcript transcript;
+	bool have_transcript;
+	struct tui *tui;
+	bool tui_quit;
+	char source[512];
+	double wall_start;
+	double last_stats_line;
+	int status;
+};
+
+static void
+report_info_fill(struct run *r, struct report_info *ri)
+{
+	memset(ri, 0, sizeof(*ri));
+	ri->source = r->source;
+	ri->live = r->o->iface != NULL;
+	ri->wall_start = r->wall_start;
+	ri->wall_now = wall_now();
+	ri->version = SMTPSCOPE_VERSION;
+	ri->rs = reasm_stats();
+	ri->cs = capture_stats(sig.capture);
+}
+
+/*
+ * Write the report. To a file it goes through FILE.tmp and a rename, so
+ * that a reader (or a SIGUSR1 snapshot) never sees half a report.
+ */
+static int
+write_report(struct run *r)
+{
+	struct report_info ri;
+	char tmp[4096];
+	FILE *f = stdout;
+	int rc;
+
+	report_info_fill(r, &ri);
+	if (r->o->outfile != NULL && strcmp(r->o->outfile, "-") != 0) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp", r->o->outfile);
+		if ((f = fopen(tmp, "w")) == NULL) {
+			fprintf(stderr,
+			    "smtpscope: cannot write the report %s: "
+			    "%s\n",
+			    tmp, strerror(errno));
+			return -1;
+		}
+	}
+	switch (r->o->report) {
+	case REPORT_TEXT:
+		rc = report_text(f, r->st, &ri);
+		break;
+	case REPORT_JSON:
+		rc = report_json(f, r->st, &ri);
+		break;
+	case REPORT_HTML:
+		rc = report_html(f, r->st, &ri);
+		break;
+	default:
+		rc = 0;
+		break;
+	}
+	if (f != stdout) {
+		if (fclose(f) != 0)
+			rc = -1;
+		if (rc == 0 && rename(tmp, r->o->outfile) != 0)
+			rc = -1;
+		if (rc != 0) {
+			fprintf(stderr,
+			    "smtpscope: writing the report %s "
+			    "failed: %s\n",
+			    r->o->outfile, strerror(errno));
+			unlink(tmp);
+		}
+	} else if (fflush(stdout) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* A live run without a dashboard: one statistics line now and then. */
+static void
+stats_line(struct run *r, double now)
+{
+	const struct capture_stats *cs;
+	const struct reasm_stats *rs;
+
+	if (r->o->quiet || r->o->stats_interval == 0 || r->tui != NULL ||
+	    now - r->last_stats_line < (double)r->o->stats_interval)
+		return;
+	r->last_stats_line = now;
+	cs = capture_stats(sig.capture);
+	rs = reasm_stats();
+	fprintf(stderr,
+	    "smtpscope: %.0fs: %lu packets, %lu sessions (%lu open), %lu "
+	    "transactions, %lu accepted, %lu rejected, %lu deferred, %lu "
+	    "dropped; kernel drops %lu\n",
+	    now - r->wall_start, (unsigned long)rs->packets,
+	    (unsigned long)r->st->sessions,
+	    (unsigned long)r->st->sessions_active,
+	    (unsigned long)r->st->transactions,
+	    (unsigned long)r->st->messages_accepted,
+	    (unsigned long)r->st->outcome[OUTCOME_REJECTED],
+	    (unsigned long)r->st->outcome[OUTCOME_TEMPFAIL],
+	    (unsigned long)r->st->outcome[OUTCOME_DROPPED],
+	    (unsigned long)cs->pcap_drops);
+}
+
+static void
+tui_status_fill(struct run *r, struct tui_status *ts, bool finished)
+{
+	memset(ts, 0, sizeof(*ts));
+	ts->st = r->st;
+	ts->rs = reasm_stats();
+	ts->cs = capture_stats(sig.capture);
+	ts->source = r->source;
+	ts->live = r->o->iface != NULL;
+	ts->finished = finished;
+	ts->capture_time = capture_last_ts(sig.capture);
+	ts->elapsed = wall_now() - r->wall_start;
+	ts->speed = r->o->speed;
+}
+
+static void
+tui_step(struct run *r, bool finished)
+{
+	struct tui_status ts;
+
+	tui_status_fill(r, &ts, finished);
+	switch (tui_tick(r->tui, &ts)) {
+	case TUI_QUIT:
+		r->tui_quit = true;
+		capture_stop(sig.capture);
+		break;
+	case TUI_RESET:
+		stats_reset(r->st);
+		break;
+	case TUI_CONTINUE:
+		break;
+	}
+}
+
+/* Between packet batches (and while a replay waits). */
+static void
+tick(void *arg)
+{
+	struct run *r = arg;
+	double now = wall_now();
+
+	if (r->o->iface != NULL)
+		reasm_clock(now);
+	if (sig.snapshot) {
+		sig.snapshot = 0;
+		if (r->o->report != REPORT_NONE && r->tui == NULL)
+			write_report(r);
+	}
+	if (r->tui != NULL && !r->tui_quit)
+		tui_step(r, false);
+	if (r->o->iface != NULL) {
+		/* A reader of the logs sees each batch as it comes. */
+		if (r->have_log)
+			jsonlog_flush(&r->log);
+		if (r->have_zeek)
+			zeeklog_flush(&r->zeek);
+		stats_line(r, now);
+	}
+}
+
+static void
+describe_source(struct run *r)
+{
+	const struct options *o = r->o;
+
+	if (o->iface != NULL)
+		snprintf(r->source, sizeof(r->source), "%s", o->iface);
+	else if (o->nfiles == 1)
+		snprintf(r->source, sizeof(r->source), "%s", o->files[0]);
+	else
+		snprintf(r->source, sizeof(r->source), "%s (+%zu more)",
+		    o->files[0], o->nfiles - 1);
+}
+
+static void
+open_sinks(struct run *r, struct event_bus *bus)
+{
+	struct tui_options to;
+	char err[1024];
+
+	event_bus_subscribe(bus, stats_on_event, r->st);
+	if (r->o->wfile != NULL) {
+		if (jsonlog_open(&r->log, r->o->wfile, err, sizeof(err)) != 0)
+			fail(EXIT_OUTPUT, "%s", err);
+		r->have_log = true;
+		event_bus_subscribe(bus, jsonlog_on_event, &r->log);
+	}
+	if (r->o->zeekdir != NULL) {
+		if (zeeklog_open(&r->zeek, r->o->zeekdir, err, sizeof(err)) !=
+		    0)
+			fail(EXIT_OUTPUT, "%s", err);
+		r->have_zeek = true;
+		event_bus_subscribe(bus, zeeklog_on_event, &r->zeek);
+	}
+	if (r->o->transcript) {
+		transcript_init(&r->transcript, stdout);
+		r->have_transcript = true;
+		event_bus_subscribe(bus, transcript_on_event, &r->transcript);
+	}
+	if (r->o->tui) {
+		memset(&to, 0, sizeof(to));
+		to.max_frames = r->o->max_frames;
+		to.no_color = r->o->no_color;
+		if ((r->tui = tui_open(&to, err, sizeof(err))) == NULL)
+			fail(EXIT_USAGE, "%s", err);
+		event_bus_subscribe(bus, tui_on_event, r->tui);
+	}
+}
+
+static void
+close_sinks(struct run *r)
+{
+	if (r->have_log) {
+		jsonlog_summary(
+		    &r->log, r->st, reasm_stats(), capture_stats(sig.capture));
+		if (jsonlog_close(&r->log) != 0) {
+			/* A reader that went away (| head) is not worth a
+			 * word; a full disk is. */
+			if (r->log.errnum != EPIPE)
+				fprintf(stderr,
+				    "smtpscope: writing the log %s failed: "
+				    "%s\n",
+				    r->o->wfile, strerror(r->log.errnum));
+			r->status = EXIT_OUTPUT;
+		}
+	}
+	if (r->have_zeek && zeeklog_close(&r->zeek) != 0) {
+		fprintf(stderr, "smtpscope: writing %s/smtp.log failed: %s\n",
+		    r->o->zeekdir, strerror(r->zeek.errnum));
+		r->status = EXIT_OUTPUT;
+	}
+	if (r->have_transcript) {
+		transcript_finish(&r->transcript);
+		if (r->transcript.error && errno != EPIPE)
+			r->status = EXIT_OUTPUT;
+	}
+}
+
+static void
+summary_line(struct run *r)
+{
+	const struct capture_stats *cs = capture_stats(sig.capture);
+	const struct stats *st = r->st;
+
+	if (r->o->quiet)
+		return;
+	fprintf(stderr,
+	    "smtpscope: %lu sessions, %lu transactions, %lu messages "
+	    "accepted, %lu recipients accepted",
+	    (unsigned long)st->sessions, (unsigned long)st->transactions,
+	    (unsigned long)st->messages_accepted,
+	    (unsigned long)st->recipients_accepted);
+	if (cs->live)
+		fprintf(stderr, "; %lu packets dropped by the kernel",
+		    (unsigned long)cs->pcap_drops);
+	if (reasm_stats()->no_handshake > 0)
+		fprintf(stderr, "; %lu connections without handshake",
+		    (unsigned long)reasm_stats()->no_handshake);
+	fprintf(stderr, "\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct options o;
+	static uint8_t portmap[8192], tlsmap[8192];
+	static struct stats st;
+	static struct run r;
+	struct capture_config cc;
+	struct reasm_config rc;
+	struct event_bus bus;
+	struct sigaction sa;
+	char err[1024];
+	size_t i;
+	int status;
+
+	parse_args(argc, argv, &o);
+	for (i = 0; i < o.nports; i++) {
+		portmap[o.ports[i] >> 3] |= (uint8_t)(1u << (o.ports[i] & 7));
+		if (o.ports[i] == 465)
+			tlsmap[o.ports[i] >> 3] |=
+			    (uint8_t)(1u << (o.ports[i] & 7));
+	}
+	memset(&cc, 0, sizeof(cc));
+	cc.files = o.files;
+	cc.nfiles = o.nfiles;
+	cc.iface = o.iface;
+	cc.user_filter = o.filter;
+	cc.ports = o.ports;
+	cc.nports = o.nports;
+	cc.buffer_mb = o.buffer_mb;
+	cc.promisc = o.promisc;
+	cc.progress = !o.quiet && !o.tui && isatty(STDERR_FILENO);
+	cc.speed = o.speed;
+	sig.capture = capture_open(&cc, err, sizeof(err), &status);
+	if (sig.capture == NULL)
+		fail(status, "%s", err);
+	if (o.user != NULL)
+		drop_privileges(o.user);
+
+	stats_init(&st);
+	r.o = &o;
+	r.st = &st;
+	r.wall_start = wall_now();
+	r.last_stats_line = r.wall_start;
+	describe_source(&r);
+	memset(&bus, 0, sizeof(bus));
+	open_sinks(&r, &bus);
 
 	memset(&rc, 0, sizeof(rc));
 	rc.portmap = portmap;
 	rc.tlsmap = tlsmap;
-	rc.verify_checksums = verify;
-	rc.max_sessions = max_sessions;
-	rc.idle_timeout = idle;
+	rc.verify_checksums = o.verify;
+	rc.max_sessions = o.max_sessions;
+	rc.idle_timeout = o.idle;
 	rc.bus = &bus;
-	if (reasm_init(&rc, err, sizeof(err)) != 0)
+	if (reasm_init(&rc, err, sizeof(err)) != 0) {
+		tui_close(r.tui);
 		fail(EXIT_NO_INPUT, "%s", err);
+	}
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
+	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	capture_run(the_capture, tick, &run);
+	capture_run(sig.capture, tick, &r);
 	/* Whatever stopped us, every open session is finished and logged. */
 	reasm_finish();
 
-	if (capture_warning(the_capture) != NULL) {
-		fprintf(
-		    stderr, "smtpscope: %s\n", capture_warning(the_capture));
-		status = EXIT_DAMAGED;
-	}
-	if (run.have_log) {
-		jsonlog_summary(
-		    &run.log, &st, reasm_stats(), capture_stats(the_capture));
-		if (jsonlog_close(&run.log) != 0) {
-			/* A reader that went away (| head) is not worth a
-			 * word; a full disk is. */
-			if (run.log.errnum != EPIPE)
-				fprintf(stderr,
-				    "smtpscope: writing the log %s failed: "
-				    "%s\n",
-				    wfile, strerror(run.log.errnum));
-			status = EXIT_OUTPUT;
-		}
-	}
-	if (run.have_zeek && zeeklog_close(&run.zeek) != 0) {
-		fprintf(stderr, "smtpscope: writing %s/smtp.log failed: %s\n",
-		    zeekdir, strerror(run.zeek.errnum));
-		status = EXIT_OUTPUT;
-	}
-	if (run.have_transcript) {
-		transcript_finish(&run.transcript);
-		if (run.transcript.error && errno != EPIPE)
-			status = EXIT_OUTPUT;
-	}
-	if (!quiet) {
-		const struct capture_stats *cs = capture_stats(the_capture);
+	/* A finished replay stays on screen until q. */
+	while (r.tui != NULL && !r.tui_quit && !sig.stopping)
+		tui_step(&r, true);
+	tui_close(r.tui);
 
-		fprintf(stderr,
-		    "smtpscope: %lu sessions, %lu transactions, %lu messages "
-		    "accepted, %lu recipients accepted",
-		    (unsigned long)st.sessions, (unsigned long)st.transactions,
-		    (unsigned long)st.messages_accepted,
-		    (unsigned long)st.recipients_accepted);
-		if (cs->live)
-			fprintf(stderr, "; %lu packets dropped by the kernel",
-			    (unsigned long)cs->pcap_drops);
-		if (reasm_stats()->no_handshake > 0)
-			fprintf(stderr, "; %lu connections without handshake",
-			    (unsigned long)reasm_stats()->no_handshake);
-		fprintf(stderr, "\n");
+	if (capture_warning(sig.capture) != NULL) {
+		fprintf(
+		    stderr, "smtpscope: %s\n", capture_warning(sig.capture));
+		r.status = EXIT_DAMAGED;
 	}
-	capture_close(the_capture);
-	return status;
+	close_sinks(&r);
+	if (o.report != REPORT_NONE && write_report(&r) != 0)
+		r.status = EXIT_OUTPUT;
+	summary_line(&r);
+	capture_close(sig.capture);
+	return r.status;
 }

@@ -15,10 +15,10 @@
 #include "stats.h"
 
 struct report_info {
-	const char *source;    /* "trouble.pcap (+2 more)" or "eth1" */
+	const char *source; /* "trouble.pcap (+2 more)" or "eth1" */
 	bool live;
-	double wall_start;     /* epoch seconds smtpscope started */
-	double wall_now;       /* when the report is written */
+	double wall_start; /* epoch seconds smtpscope started */
+	double wall_now;   /* when the report is written */
 	const char *version;
 	const struct reasm_stats *rs; /* capture health */
 	const struct capture_stats *cs;

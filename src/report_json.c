@@ -81,22 +81,23 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 	    ri->live ? "true" : "false", st->first_ts, st->last_ts);
 	dbuf_printf(&b,
 	    ",\"sessions\":%" PRIu64 ",\"transactions\":%" PRIu64
-	    ",\"messages_accepted\":%" PRIu64 ",\"recipients_accepted\":%" PRIu64
-	    ",\"recipients\":%" PRIu64,
+	    ",\"messages_accepted\":%" PRIu64
+	    ",\"recipients_accepted\":%" PRIu64 ",\"recipients\":%" PRIu64,
 	    st->sessions, st->transactions, st->messages_accepted,
 	    st->recipients_accepted, st->recipients);
 	dbuf_printf(&b,
 	    ",\"rejects\":%" PRIu64 ",\"tempfails\":%" PRIu64
-	    ",\"bounces\":%" PRIu64 ",\"drops\":%" PRIu64 ",\"aborted\":%" PRIu64
-	    ",\"dsn\":%" PRIu64 ",\"bytes_accepted\":%" PRIu64,
+	    ",\"bounces\":%" PRIu64 ",\"drops\":%" PRIu64
+	    ",\"aborted\":%" PRIu64 ",\"dsn\":%" PRIu64
+	    ",\"bytes_accepted\":%" PRIu64,
 	    st->outcome[OUTCOME_REJECTED], st->outcome[OUTCOME_TEMPFAIL],
 	    st->bounces, st->outcome[OUTCOME_DROPPED],
 	    st->outcome[OUTCOME_ABORTED], st->dsn, st->message_bytes);
 	dbuf_adds(&b, ",\"reply_codes\":{");
 	for (i = 0; i < 600; i++)
 		if (st->reply_code[i] > 0) {
-			dbuf_printf(&b, "%s\"%d\":%" PRIu64, first ? "" : ",", i,
-			    st->reply_code[i]);
+			dbuf_printf(&b, "%s\"%d\":%" PRIu64, first ? "" : ",",
+			    i, st->reply_code[i]);
 			first = 0;
 		}
 	dbuf_adds(&b, "},\"commands\":{");

@@ -103,8 +103,9 @@ top_table(FILE *f, const char *title, const struct topn *t, const char *what)
 		fputc('\n', f);
 	}
 	if (t->replaced > 0)
-		fprintf(f, "  (counts are at most %" PRIu64
-			   " high: more keys than the %d kept)\n",
+		fprintf(f,
+		    "  (counts are at most %" PRIu64
+		    " high: more keys than the %d kept)\n",
 		    e[n - 1]->error, TOPN_SLOTS);
 }
 
@@ -200,8 +201,8 @@ reply_codes(FILE *f, const struct stats *st)
 	for (c = 200; c < 600; c++) {
 		if (st->reply_code[c] == 0)
 			continue;
-		fprintf(f, "  %3d %10" PRIu64 "  %5.1f%%  ", c, st->reply_code[c],
-		    pct(st->reply_code[c], st->replies));
+		fprintf(f, "  %3d %10" PRIu64 "  %5.1f%%  ", c,
+		    st->reply_code[c], pct(st->reply_code[c], st->replies));
 		bar(f, st->reply_code[c], max, 50);
 		fputc('\n', f);
 	}
@@ -264,8 +265,8 @@ latencies(FILE *f, const struct stats *st)
 		human_bytes(histo_quantile(&st->size, 0.99), p99, sizeof(p99));
 		human_bytes(st->size.max, mx, sizeof(mx));
 		section(f, "Sizes of accepted messages");
-		fprintf(f, "  %-12s %8" PRIu64 " %10s %10s %10s %10s\n",
-		    "size", st->size.n, p50, p90, p99, mx);
+		fprintf(f, "  %-12s %8" PRIu64 " %10s %10s %10s %10s\n", "size",
+		    st->size.n, p50, p90, p99, mx);
 	}
 }
 
@@ -298,8 +299,9 @@ health(FILE *f, const struct stats *st, const struct report_info *ri)
 			fprintf(f, "    %-32s %12" PRIu64 "\n",
 			    reasm_nids_warning_name(i), rs->nids_warning[i]);
 	if (ri->cs->damaged)
-		fprintf(f, "  the capture file was damaged: figures cover what "
-			   "was read before the damage\n");
+		fprintf(f,
+		    "  the capture file was damaged: figures cover what "
+		    "was read before the damage\n");
 	fprintf(f, "  sessions with anomalies:\n");
 	for (i = 0, any = 0; i < ANOMALY_COUNT; i++)
 		if (st->anomaly[i] > 0) {

@@ -25,9 +25,9 @@ transcript_init(struct transcript *t, FILE *f)
 }
 
 static void
-line_start(struct tsess *s, double ts, const char *who)
+line_start(struct dbuf *out, double t0, double ts, const char *who)
 {
-	dbuf_printf(&s->text, "  %+9.3fs  %s ", ts - s->t0, who);
+	dbuf_printf(out, "  %+9.3fs  %s ", ts - t0, who);
 }
 
 /* Room for one more line? Past the cap lines are only counted. */
@@ -51,52 +51,92 @@ header_item(struct dbuf *b, const char *name, const char *v)
 }
 
 static void
-on_transaction(struct tsess *s, const struct smtp_event *ev)
+format_transaction(struct dbuf *out, double t0, const struct smtp_event *ev)
 {
 	const struct smtp_transaction *tx = ev->u.tx;
 	const struct msg_info *m = tx->msg;
 	size_t i;
 
-	if (!room(s))
-		return;
-	dbuf_printf(&s->text, "  %+9.3fs  == transaction %u: %s, ",
-	    ev->ts - s->t0, tx->depth, smtp_outcome_name(tx->outcome));
-	dbuf_adds(&s->text, "from <");
+	dbuf_printf(out, "  %+9.3fs  == transaction %u: %s, ", ev->ts - t0,
+	    tx->depth, smtp_outcome_name(tx->outcome));
+	dbuf_adds(out, "from <");
 	text_append_escaped(
-	    &s->text, (const uint8_t *)tx->mail_from, strlen(tx->mail_from));
-	dbuf_printf(&s->text, ">, %zu of %zu recipients accepted",
-	    tx->rcpt_accepted, tx->rcpt_total);
+	    out, (const uint8_t *)tx->mail_from, strlen(tx->mail_from));
+	dbuf_printf(out, ">, %zu of %zu recipients accepted", tx->rcpt_accepted,
+	    tx->rcpt_total);
 	if (tx->data_seen)
-		dbuf_printf(&s->text, ", %" PRIu64 " bytes%s", tx->size,
+		dbuf_printf(out, ", %" PRIu64 " bytes%s", tx->size,
 		    tx->bdat ? " in BDAT" : "");
 	if (tx->bounce)
-		dbuf_adds(&s->text, ", a bounce");
-	dbuf_addc(&s->text, '\n');
+		dbuf_adds(out, ", a bounce");
+	dbuf_addc(out, '\n');
 	if (m == NULL || (m->header_lines == 0 && !m->headers_done))
 		return;
-	dbuf_adds(&s->text, "              message");
-	header_item(&s->text, "From", m->from);
-	header_item(&s->text, "To", m->to);
-	header_item(&s->text, "Subject", m->subject_decoded);
-	header_item(&s->text, "Date", m->date);
-	header_item(&s->text, "Message-ID", m->msg_id);
+	dbuf_adds(out, "              message");
+	header_item(out, "From", m->from);
+	header_item(out, "To", m->to);
+	header_item(out, "Subject", m->subject_decoded);
+	header_item(out, "Date", m->date);
+	header_item(out, "Message-ID", m->msg_id);
 	if (m->nreceived > 0)
-		dbuf_printf(&s->text, "; %zu Received", m->nreceived);
-	dbuf_addc(&s->text, '\n');
+		dbuf_printf(out, "; %zu Received", m->nreceived);
+	dbuf_addc(out, '\n');
 	for (i = 0; m->is_dsn && i < m->ndsn && i < 10; i++) {
-		dbuf_adds(&s->text, "              DSN ");
-		header_item(
-		    &s->text, "Final-Recipient", m->dsn[i].final_recipient);
-		header_item(&s->text, "Action", m->dsn[i].action);
-		header_item(&s->text, "Status", m->dsn[i].status);
-		header_item(&s->text, "Diagnostic", m->dsn[i].diagnostic);
-		dbuf_addc(&s->text, '\n');
+		dbuf_adds(out, "              DSN ");
+		header_item(out, "Final-Recipient", m->dsn[i].final_recipient);
+		header_item(out, "Action", m->dsn[i].action);
+		header_item(out, "Status", m->dsn[i].status);
+		header_item(out, "Diagnostic", m->dsn[i].diagnostic);
+		dbuf_addc(out, '\n');
 	}
 }
 
-static void
-print_session(
-    struct transcript *t, struct tsess *s, const struct smtp_session_info *si)
+void
+transcript_format_event(
+    struct dbuf *out, double t0, const struct smtp_event *ev)
+{
+	switch (ev->type) {
+	case SMTP_EV_COMMAND:
+		line_start(out, t0, ev->ts, "C:");
+		text_append_escaped(out, ev->u.command.line, ev->u.command.len);
+		if (ev->u.command.verb == SMTP_VERB_AUTH)
+			dbuf_adds(out, " [initial response hidden]");
+		dbuf_addc(out, '\n');
+		break;
+	case SMTP_EV_REPLY:
+		if (ev->u.reply.verb == SMTP_VERB_AUTH_DATA) {
+			line_start(out, t0, ev->ts, "C:");
+			dbuf_adds(out, "[SASL response hidden]\n");
+		} else if (ev->u.reply.verb == SMTP_VERB_END_OF_DATA) {
+			line_start(out, t0, ev->ts, "C:");
+			dbuf_adds(out, "[message data, then .]\n");
+		}
+		line_start(out, t0, ev->ts, "S:");
+		dbuf_printf(out, "%d ", ev->u.reply.code);
+		text_append_escaped(out, ev->u.reply.text, ev->u.reply.len);
+		if (ev->u.reply.lines > 1)
+			dbuf_printf(out, " [%u lines]", ev->u.reply.lines);
+		if (ev->u.reply.latency >= 0)
+			dbuf_printf(out, "  (%s %.3fs)",
+			    smtp_verb_name(ev->u.reply.verb),
+			    ev->u.reply.latency);
+		dbuf_addc(out, '\n');
+		break;
+	case SMTP_EV_TRANSACTION:
+		format_transaction(out, t0, ev);
+		break;
+	case SMTP_EV_ANOMALY:
+		line_start(out, t0, ev->ts, "!!");
+		dbuf_printf(out, "anomaly: %s\n",
+		    smtp_anomaly_name(ev->u.anomaly.kind));
+		break;
+	default:
+		break;
+	}
+}
+
+void
+transcript_format_open(struct dbuf *out, const struct smtp_session_info *si)
 {
 	char a[ENDPOINT_ADDRSTRLEN], b[ENDPOINT_ADDRSTRLEN], when[32];
 	time_t sec = (time_t)si->ts_open;
@@ -106,32 +146,64 @@ print_session(
 	endpoint_addr_str(&si->server, b, sizeof(b));
 	gmtime_r(&sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	fprintf(t->f,
+	dbuf_printf(out,
 	    "== session %" PRIu64 "  %s%s%s:%u -> %s%s%s:%u  %s.%06ld UTC\n",
 	    si->id, si->client.family == 6 ? "[" : "", a,
 	    si->client.family == 6 ? "]" : "", si->client.port,
 	    si->server.family == 6 ? "[" : "", b,
 	    si->server.family == 6 ? "]" : "", si->server.port, when,
 	    (long)((si->ts_open - (double)sec) * 1e6));
+}
+
+void
+transcript_format_close(
+    struct dbuf *out, double t0, const struct smtp_session_info *si)
+{
+	const char *v;
+
+	if (si->end != SESSION_END_NONE)
+		dbuf_printf(out,
+		    "  %+9.3fs  == end: %s; %" PRIu64 " bytes from the client, "
+		    "%" PRIu64 " from the server; %u transactions\n",
+		    si->ts_close - t0, session_end_name(si->end),
+		    si->bytes_client, si->bytes_server, si->transactions);
+	if (!si->tls)
+		return;
+	dbuf_adds(out, "              TLS");
+	if (!si->tls_meta.seen) {
+		dbuf_adds(out, " (no hello seen)");
+	} else {
+		dbuf_addc(out, ' ');
+		if ((v = tls_version_name(si->tls_meta.version)) != NULL)
+			dbuf_adds(out, v);
+	}
+	if (si->tls_meta.sni[0] != '\0') {
+		/* The SNI is wire text. */
+		dbuf_adds(out, ", SNI ");
+		text_append_escaped(out, (const uint8_t *)si->tls_meta.sni,
+		    strnlen(si->tls_meta.sni, sizeof(si->tls_meta.sni)));
+	}
+	dbuf_addc(out, '\n');
+}
+
+static void
+print_session(
+    struct transcript *t, struct tsess *s, const struct smtp_session_info *si)
+{
+	struct dbuf b;
+
+	dbuf_init(&b, TRANSCRIPT_SESSION_MAX);
+	transcript_format_open(&b, si);
+	fwrite(b.p, 1, b.len, t->f);
 	if (s->text.len > 0)
 		fwrite(s->text.p, 1, s->text.len, t->f);
 	if (s->dropped > 0)
 		fprintf(t->f, "  [%u more lines not shown]\n", s->dropped);
-	if (si->end != SESSION_END_NONE)
-		fprintf(t->f,
-		    "  %+9.3fs  == end: %s; %" PRIu64 " bytes from the client, "
-		    "%" PRIu64 " from the server; %u transactions\n",
-		    si->ts_close - s->t0, session_end_name(si->end),
-		    si->bytes_client, si->bytes_server, si->transactions);
-	if (si->tls)
-		fprintf(t->f, "              TLS%s%s%s%s\n",
-		    si->tls_meta.seen ? " " : " (no hello seen)",
-		    si->tls_meta.seen && tls_version_name(si->tls_meta.version)
-			? tls_version_name(si->tls_meta.version)
-			: "",
-		    si->tls_meta.sni[0] ? ", SNI " : "",
-		    si->tls_meta.sni[0] ? si->tls_meta.sni : "");
-	fputc('\n', t->f);
+	dbuf_reset(&b);
+	transcript_format_close(&b, s->t0, si);
+	dbuf_addc(&b, '\n');
+	fwrite(b.p, 1, b.len, t->f);
+	dbuf_free(&b);
 	if (ferror(t->f))
 		t->error = true;
 }
@@ -153,46 +225,11 @@ transcript_on_event(void *arg, const struct smtp_event *ev)
 		return;
 	switch (ev->type) {
 	case SMTP_EV_COMMAND:
-		if (!room(s))
-			break;
-		line_start(s, ev->ts, "C:");
-		text_append_escaped(
-		    &s->text, ev->u.command.line, ev->u.command.len);
-		if (ev->u.command.verb == SMTP_VERB_AUTH)
-			dbuf_adds(&s->text, " [initial response hidden]");
-		dbuf_addc(&s->text, '\n');
-		break;
 	case SMTP_EV_REPLY:
-		if (!room(s))
-			break;
-		if (ev->u.reply.verb == SMTP_VERB_AUTH_DATA) {
-			line_start(s, ev->ts, "C:");
-			dbuf_adds(&s->text, "[SASL response hidden]\n");
-		} else if (ev->u.reply.verb == SMTP_VERB_END_OF_DATA) {
-			line_start(s, ev->ts, "C:");
-			dbuf_adds(&s->text, "[message data, then .]\n");
-		}
-		line_start(s, ev->ts, "S:");
-		dbuf_printf(&s->text, "%d ", ev->u.reply.code);
-		text_append_escaped(
-		    &s->text, ev->u.reply.text, ev->u.reply.len);
-		if (ev->u.reply.lines > 1)
-			dbuf_printf(&s->text, " [%u lines]", ev->u.reply.lines);
-		if (ev->u.reply.latency >= 0)
-			dbuf_printf(&s->text, "  (%s %.3fs)",
-			    smtp_verb_name(ev->u.reply.verb),
-			    ev->u.reply.latency);
-		dbuf_addc(&s->text, '\n');
-		break;
 	case SMTP_EV_TRANSACTION:
-		on_transaction(s, ev);
-		break;
 	case SMTP_EV_ANOMALY:
-		if (!room(s))
-			break;
-		line_start(s, ev->ts, "!!");
-		dbuf_printf(&s->text, "anomaly: %s\n",
-		    smtp_anomaly_name(ev->u.anomaly.kind));
+		if (room(s))
+			transcript_format_event(&s->text, s->t0, ev);
 		break;
 	case SMTP_EV_SESSION_CLOSE:
 		print_session(t, s, ev->session);

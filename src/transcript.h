@@ -12,6 +12,7 @@
 
 #include "event.h"
 #include "sessmap.h"
+#include "util.h"
 
 #define TRANSCRIPT_SESSION_MAX (256u << 10) /* bytes kept per session */
 
@@ -25,5 +26,19 @@ void transcript_init(struct transcript *t, FILE *f);
 void transcript_on_event(void *arg, const struct smtp_event *ev);
 /* Prints what open sessions have so far (at exit), frees. */
 void transcript_finish(struct transcript *t);
+
+/*
+ * The formatting, for other sinks that show dialogues (the dashboard):
+ * the "== session" line of a session; the lines one event adds to it
+ * (command, reply, transaction, anomaly; times relative to t0, the
+ * session's opening); the "== end" and TLS lines of a closed session.
+ * Every wire byte is escaped.
+ */
+void transcript_format_open(
+    struct dbuf *out, const struct smtp_session_info *si);
+void transcript_format_event(
+    struct dbuf *out, double t0, const struct smtp_event *ev);
+void transcript_format_close(
+    struct dbuf *out, double t0, const struct smtp_session_info *si);
 
 #endif

@@ -17,8 +17,9 @@
 #include "stats.h"
 
 struct tui_options {
-	unsigned long max_frames; /* end after this many frames (tests); 0 no limit */
-	bool no_color;            /* plain even where colours exist */
+	unsigned long
+	    max_frames; /* end after this many frames (tests); 0 no limit */
+	bool no_color;  /* plain even where colours exist */
 };
 
 /* What the header shows besides the store. */
@@ -26,7 +27,7 @@ struct tui_status {
 	const struct stats *st;
 	const struct reasm_stats *rs;
 	const struct capture_stats *cs;
-	const char *source;  /* file name(s) or interface */
+	const char *source; /* file name(s) or interface */
 	bool live;
 	bool finished;       /* a replay is over: figures are final */
 	double capture_time; /* timestamp of the last packet */

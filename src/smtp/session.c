@@ -593,7 +593,8 @@ reply_complete(struct smtp_session *s, double ts)
 			/* Still the last word within the transaction. */
 			s->cur->pub.last_code = s->rcode;
 			free(s->cur->pub.last_text);
-			s->cur->pub.last_text = xmemdup0(s->rlast, s->rlast_len);
+			s->cur->pub.last_text =
+			    xmemdup0(s->rlast, s->rlast_len);
 		}
 		if (s->rcode != 421)
 			anomaly(s, ANOMALY_UNSOLICITED_REPLY, ts);

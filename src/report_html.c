@@ -1,0 +1,1739 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The HTML report: one self-contained page in the manner of pflogsumm,
+ * from the wire. Inline style, charts drawn here as inline SVG, no
+ * script and nothing fetched (a Content-Security-Policy says so too),
+ * readable on screen and printable. Wire text goes through
+ * text_append_escaped() (controls, bidi overrides, invalid UTF-8) and
+ * then HTML escaping. Numbers are formatted here, not by printf's %f,
+ * so that no locale puts a decimal comma into an SVG coordinate.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report.h"
+#include "util.h"
+
+#define TOP_ROWS 15       /* rows of the big top tables */
+#define TOP_ROWS_SMALL 10 /* AUTH mechanisms, failing clients */
+#define CODE_BARS 12      /* individual reply codes charted */
+#define RECENT_ROWS 25    /* notable events listed */
+#define SECONDS_BELOW 180 /* shorter traffic is charted per second */
+#define MIN_SLOTS 30      /* short charts are padded to this many bars */
+#define SHARE_BAR_PX 56.0 /* widest bar in a top table */
+
+#define COL_ACCEPTED "#2da44e"
+#define COL_REJECTED "#cf222e"
+#define COL_TEMPFAIL "#d18b00"
+#define COL_DROPPED "#6639ba"
+#define COL_ABORTED "#8c959f"
+#define COL_3XX "#0969da"
+#define COL_LATENCY "#0969da"
+#define COL_SIZE "#8250df"
+#define COL_GRID "#e4e8ec"
+#define COL_AXIS "#8c959f"
+
+struct html {
+	FILE *f;
+	const struct stats *st;
+	const struct report_info *ri;
+};
+
+/* A formatted number or label, returned by value (C11 temporaries). */
+struct numstr {
+	char s[64];
+};
+
+static void put(struct html *h, const char *s);
+static void putf(struct html *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+put(struct html *h, const char *s)
+{
+	fputs(s, h->f);
+}
+
+static void
+putf(struct html *h, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(h->f, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Text from the wire (or from the command line): made safe UTF-8 with
+ * no controls first, then HTML-escaped, quotes included, so that it is
+ * text in an element and in an attribute alike.
+ */
+static void
+put_wire(struct html *h, const char *s)
+{
+	struct dbuf b;
+	size_t n, i;
+
+	if (s == NULL)
+		s = "";
+	n = strlen(s);
+	/* A byte becomes at most four ("\xNN"): the cap never cuts. */
+	dbuf_init(&b, 4 * n + 4);
+	text_append_escaped(&b, (const uint8_t *)s, n);
+	for (i = 0; i < b.len; i++) {
+		switch (b.p[i]) {
+		case '&':
+			put(h, "&amp;");
+			break;
+		case '<':
+			put(h, "&lt;");
+			break;
+		case '>':
+			put(h, "&gt;");
+			break;
+		case '"':
+			put(h, "&quot;");
+			break;
+		case '\'':
+			put(h, "&#39;");
+			break;
+		default:
+			fputc(b.p[i], h->f);
+			break;
+		}
+	}
+	dbuf_free(&b);
+}
+
+/* 1234567 as "1,234,567". */
+static struct numstr
+num(uint64_t v)
+{
+	struct numstr r;
+	char digits[24];
+	int n, i, o = 0;
+
+	n = snprintf(digits, sizeof(digits), "%" PRIu64, v);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			r.s[o++] = ',';
+		r.s[o++] = digits[i];
+	}
+	r.s[o] = '\0';
+	return r;
+}
+
+/* v with a fixed number of decimals, always with a decimal point. */
+static struct numstr
+fixed(double v, int decimals)
+{
+	struct numstr r;
+	long long scale = 1, x;
+	const char *sign = "";
+	int i;
+
+	if (decimals < 0 || decimals > 6)
+		decimals = decimals < 0 ? 0 : 6;
+	for (i = 0; i < decimals; i++)
+		scale *= 10;
+	if (!isfinite(v))
+		v = 0;
+	if (v < 0) {
+		sign = "-";
+		v = -v;
+	}
+	if (v > 1e12)
+		v = 1e12;
+	x = llround(v * (double)scale);
+	if (x == 0)
+		sign = "";
+	if (decimals > 0)
+		snprintf(r.s, sizeof(r.s), "%s%lld.%0*lld", sign, x / scale,
+		    decimals, x % scale);
+	else
+		snprintf(r.s, sizeof(r.s), "%s%lld", sign, x);
+	return r;
+}
+
+/* fixed() without trailing zeros: "12.50" is "12.5", "3.0" is "3". */
+static struct numstr
+trimmed(double v, int decimals)
+{
+	struct numstr r = fixed(v, decimals);
+	size_t n = strlen(r.s);
+
+	if (strchr(r.s, '.') == NULL)
+		return r;
+	while (n > 0 && r.s[n - 1] == '0')
+		r.s[--n] = '\0';
+	if (n > 0 && r.s[n - 1] == '.')
+		r.s[--n] = '\0';
+	return r;
+}
+
+/* An SVG coordinate. */
+static struct numstr
+co(double v)
+{
+	return trimmed(v, 1);
+}
+
+/* Three significant digits, for v >= 0. */
+static struct numstr
+sig3(double v)
+{
+	return trimmed(v, v >= 99.95 ? 0 : v >= 9.995 ? 1 : 2);
+}
+
+/* Scale changes a hair early, so that 0.000999999 is "1 ms". */
+#define UNIT_EPS 1.000001
+
+static struct numstr
+secs(double v)
+{
+	struct numstr r;
+
+	if (!(v > 0))
+		snprintf(r.s, sizeof(r.s), "0");
+	else if (v * UNIT_EPS < 1e-3)
+		snprintf(r.s, sizeof(r.s), "%.40s &#181;s", sig3(v * 1e6).s);
+	else if (v * UNIT_EPS < 1)
+		snprintf(r.s, sizeof(r.s), "%.40s ms", sig3(v * 1e3).s);
+	else
+		snprintf(r.s, sizeof(r.s), "%.40s s", sig3(v).s);
+	return r;
+}
+
+static struct numstr
+bytes(double v)
+{
+	static const char *const unit[] = { "B", "kB", "MB", "GB", "TB" };
+	struct numstr r;
+	int u = 0;
+
+	if (!(v > 0))
+		v = 0;
+	while (v * UNIT_EPS >= 1000 && u < 4) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(r.s, sizeof(r.s), "%.40s %s",
+	    u == 0 ? fixed(v, 0).s : sig3(v).s, unit[u]);
+	return r;
+}
+
+static struct numstr
+pct(uint64_t part, uint64_t whole)
+{
+	struct numstr r;
+
+	snprintf(r.s, sizeof(r.s), "%.40s%%",
+	    fixed(whole ? 100.0 * (double)part / (double)whole : 0, 1).s);
+	return r;
+}
+
+static struct numstr
+duration(double s)
+{
+	struct numstr r;
+	uint64_t t;
+
+	if (!(s >= 1)) {
+		snprintf(r.s, sizeof(r.s), "under a second");
+		return r;
+	}
+	t = (uint64_t)(s + 0.5);
+	if (t < 60)
+		snprintf(r.s, sizeof(r.s), "%" PRIu64 " s", t);
+	else if (t < 3600)
+		snprintf(r.s, sizeof(r.s), "%" PRIu64 " min %" PRIu64 " s",
+		    t / 60, t % 60);
+	else if (t < 86400)
+		snprintf(r.s, sizeof(r.s), "%" PRIu64 " h %02" PRIu64 " min",
+		    t / 3600, t / 60 % 60);
+	else
+		snprintf(r.s, sizeof(r.s), "%" PRIu64 " d %" PRIu64 " h",
+		    t / 86400, t / 3600 % 24);
+	return r;
+}
+
+/* Whole seconds of a timestamp, kept in range for the conversion. */
+static int64_t
+whole_seconds(double ts)
+{
+	if (!(ts > 0))
+		return 0;
+	return ts < 1e13 ? (int64_t)floor(ts) : (int64_t)1e13;
+}
+
+enum time_form { TF_FULL, TF_MINUTE, TF_CLOCK, TF_CLOCK_MIN };
+
+static struct numstr
+utc(double ts, enum time_form form)
+{
+	struct numstr r;
+	time_t t = (time_t)whole_seconds(ts);
+	struct tm tm;
+	size_t n = 0;
+
+	if (ts > 0 && gmtime_r(&t, &tm) != NULL) {
+		switch (form) {
+		case TF_FULL:
+			n = strftime(
+			    r.s, sizeof(r.s), "%Y-%m-%d %H:%M:%S", &tm);
+			break;
+		case TF_MINUTE:
+			n = strftime(r.s, sizeof(r.s), "%Y-%m-%d %H:%M", &tm);
+			break;
+		case TF_CLOCK:
+			n = strftime(r.s, sizeof(r.s), "%H:%M:%S", &tm);
+			break;
+		case TF_CLOCK_MIN:
+			n = strftime(r.s, sizeof(r.s), "%H:%M", &tm);
+			break;
+		}
+	}
+	if (n == 0)
+		snprintf(r.s, sizeof(r.s), "-");
+	return r;
+}
+
+/* About `ticks` steps from 0 to max: 1, 2 or 5 times a power of ten. */
+static uint64_t
+nice_step(uint64_t max, uint64_t ticks)
+{
+	uint64_t raw = (max + ticks - 1) / ticks, p;
+
+	for (p = 1; p < UINT64_MAX / 10; p *= 10) {
+		if (p >= raw)
+			return p;
+		if (2 * p >= raw)
+			return 2 * p;
+		if (5 * p >= raw)
+			return 5 * p;
+	}
+	return p;
+}
+
+static uint64_t
+round_up(uint64_t v, uint64_t step)
+{
+	uint64_t r = (v + step - 1) / step * step;
+
+	return r > 0 ? r : step;
+}
+
+static const char *const page_style =
+    ":root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#eef1f4;"
+    "--bg:#f6f8fa;--accent:#0969da}\n"
+    "*{box-sizing:border-box}\n"
+    "body{margin:0;background:var(--bg);color:var(--fg);"
+    "font:14px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,"
+    "\"Helvetica Neue\",Arial,sans-serif}\n"
+    ".wrap{max-width:1120px;margin:0 auto;padding:24px 24px 40px}\n"
+    "header{padding:4px 0 8px}\n"
+    "h1{font-size:24px;margin:0 0 2px;font-weight:650}\n"
+    "h1 small{font-size:14px;font-weight:400;color:var(--muted);"
+    "margin-left:8px}\n"
+    ".source{font-size:16px;margin:0 0 12px;word-break:break-all}\n"
+    ".meta{display:flex;flex-wrap:wrap;gap:6px 32px;margin:0}\n"
+    ".meta div{border-left:3px solid var(--line);padding-left:8px}\n"
+    ".meta dt{font-size:11px;text-transform:uppercase;"
+    "letter-spacing:.05em;color:var(--muted)}\n"
+    ".meta dd{margin:0;font-variant-numeric:tabular-nums;"
+    "white-space:nowrap}\n"
+    "nav{margin:14px 0 0;font-size:13px}\n"
+    "nav a{color:var(--accent);text-decoration:none;margin-right:14px;"
+    "white-space:nowrap}\n"
+    "section{background:#fff;border:1px solid var(--line);"
+    "border-radius:8px;padding:16px 20px 18px;margin:16px 0}\n"
+    "h2{font-size:17px;margin:0 0 12px;font-weight:650}\n"
+    "h3{font-size:13px;margin:14px 0 6px;color:var(--muted);"
+    "font-weight:600;text-transform:uppercase;letter-spacing:.04em}\n"
+    ".cards{display:grid;grid-template-columns:repeat(auto-fill,"
+    "minmax(190px,1fr));gap:10px}\n"
+    ".card{min-width:0;border:1px solid var(--line);border-top:4px solid "
+    "var(--accent);border-radius:6px;padding:8px 12px 10px;"
+    "background:#fff}\n"
+    ".card .k{display:block;font-size:11px;text-transform:uppercase;"
+    "letter-spacing:.05em;color:var(--muted)}\n"
+    ".card .v{display:block;font-size:26px;font-weight:650;"
+    "font-variant-numeric:tabular-nums;line-height:1.25;"
+    "overflow-wrap:anywhere}\n"
+    ".card .s{display:block;font-size:12px;color:var(--muted)}\n"
+    ".card.accepted{border-top-color:" COL_ACCEPTED "}\n"
+    ".card.rejected{border-top-color:" COL_REJECTED "}\n"
+    ".card.tempfail{border-top-color:" COL_TEMPFAIL "}\n"
+    ".card.dropped{border-top-color:" COL_DROPPED "}\n"
+    ".card.aborted{border-top-color:" COL_ABORTED "}\n"
+    "figure{margin:8px 0 0}\n"
+    "figcaption{font-size:13px;font-weight:600;margin:0 0 4px}\n"
+    "svg.chart{display:block;width:100%;height:auto;max-width:100%}\n"
+    "svg text{font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,"
+    "Arial,sans-serif;font-size:13px;fill:#59636e}\n"
+    "svg text.t{fill:#1f2328}\n"
+    "svg text.b{fill:#1f2328;font-weight:600}\n"
+    "table{border-collapse:collapse;width:100%}\n"
+    "th,td{padding:4px 8px;border-bottom:1px solid var(--soft);"
+    "text-align:left;vertical-align:top}\n"
+    "thead th{font-size:11px;text-transform:uppercase;"
+    "letter-spacing:.04em;color:var(--muted);font-weight:600;"
+    "border-bottom:1px solid var(--line);white-space:nowrap}\n"
+    "tbody th{font-weight:400}\n"
+    ".n{text-align:right;font-variant-numeric:tabular-nums;"
+    "white-space:nowrap}\n"
+    ".key{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"
+    "\"Liberation Mono\",monospace;font-size:12.5px;"
+    "overflow-wrap:anywhere}\n"
+    "table.top{table-layout:fixed}\n"
+    "table.top col.rank{width:2.6em}\n"
+    "table.top col.count{width:8.5em}\n"
+    "table.top col.share{width:10.5em}\n"
+    "table.top td{vertical-align:baseline}\n"
+    "td.rank{color:var(--muted)}\n"
+    "td.share{white-space:nowrap;font-variant-numeric:tabular-nums;"
+    "color:var(--muted)}\n"
+    ".bar{display:inline-block;height:9px;border-radius:2px;"
+    "background:var(--accent);vertical-align:baseline;margin-right:6px;"
+    "-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
+    "sup.err{color:var(--muted);font-size:10px;margin-left:2px}\n"
+    "table.kv th,table.kv td{vertical-align:baseline}\n"
+    "table.kv th{width:62%}\n"
+    "table.kv td.note{color:var(--muted);font-size:12px}\n"
+    ".warn{color:#9a6700;font-weight:600}\n"
+    ".ev-reject{color:" COL_REJECTED "}\n"
+    ".ev-tempfail{color:#9a6700}\n"
+    ".ev-drop{color:" COL_DROPPED "}\n"
+    ".ev-bounce{color:" COL_3XX "}\n"
+    ".ev-auth{color:" COL_REJECTED "}\n"
+    "table.recent td{font-size:12.5px}\n"
+    ".grid2{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));"
+    "gap:8px 28px}\n"
+    ".grid2>div{min-width:0}\n"
+    ".none{color:var(--muted);font-style:italic;margin:4px 0}\n"
+    ".note{color:var(--muted);font-size:12px;margin:6px 0 0}\n"
+    "footer{color:var(--muted);font-size:12px;margin-top:20px}\n"
+    "@media (max-width:760px){.grid2{grid-template-columns:1fr}}\n"
+    "@media print{\n"
+    " @page{margin:12mm}\n"
+    " body{background:#fff;color:#000;font-size:10pt}\n"
+    " .wrap{max-width:none;padding:0}\n"
+    " nav{display:none}\n"
+    " section{border:none;border-top:1px solid #999;border-radius:0;"
+    "padding:8px 0;margin:8px 0}\n"
+    " section,figure,table,.card,.grid2>div{break-inside:avoid;"
+    "page-break-inside:avoid}\n"
+    " h2{break-after:avoid;page-break-after:avoid}\n"
+    " svg.chart{max-width:100%;height:auto}\n"
+    " .card{box-shadow:none}\n"
+    "}\n";
+
+static void
+page_head(struct html *h)
+{
+	const struct report_info *ri = h->ri;
+
+	put(h,
+	    "<!DOCTYPE html>\n"
+	    "<html lang=\"en\">\n"
+	    "<head>\n"
+	    "<meta charset=\"utf-8\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, "
+	    "initial-scale=1\">\n"
+	    /* Nothing to fetch and nothing to run, whatever the page holds. */
+	    "<meta http-equiv=\"Content-Security-Policy\" "
+	    "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+	    "<meta name=\"generator\" content=\"smtpscope ");
+	put_wire(h, ri->version);
+	put(h, "\">\n<title>smtpscope report: ");
+	put_wire(h, ri->source);
+	put(h, "</title>\n<style>\n");
+	put(h, page_style);
+	put(h, "</style>\n</head>\n<body>\n<div class=\"wrap\">\n");
+}
+
+static void
+meta_item(struct html *h, const char *label, const char *value)
+{
+	putf(h, "<div><dt>%s</dt><dd>%s</dd></div>\n", label, value);
+}
+
+static void
+page_header(struct html *h)
+{
+	const struct stats *st = h->st;
+	const struct report_info *ri = h->ri;
+	char buf[160];
+
+	put(h, "<header>\n<h1>SMTP traffic report <small>smtpscope ");
+	put_wire(h, ri->version);
+	put(h,
+	    "</small></h1>\n<p class=\"source\"><span class=\"key\" "
+	    "id=\"source\">");
+	put_wire(h, ri->source);
+	putf(h, "</span> &middot; %s</p>\n<dl class=\"meta\">\n",
+	    ri->live ? "live capture" : "capture file");
+	if (st->last_ts > 0) {
+		snprintf(buf, sizeof(buf), "%s &ndash; %s",
+		    utc(st->first_ts, TF_FULL).s, utc(st->last_ts, TF_FULL).s);
+		meta_item(h, "Period covered (UTC)", buf);
+		meta_item(
+		    h, "Traffic span", duration(st->last_ts - st->first_ts).s);
+	} else
+		meta_item(h, "Period covered (UTC)", "no SMTP traffic seen");
+	if (ri->live && ri->wall_start > 0)
+		meta_item(
+		    h, "Capturing since (UTC)", utc(ri->wall_start, TF_FULL).s);
+	meta_item(h, "Report written (UTC)", utc(ri->wall_now, TF_FULL).s);
+	put(h,
+	    "</dl>\n<nav><a href=\"#overview\">Overview</a>"
+	    "<a href=\"#over-time\">Over time</a>"
+	    "<a href=\"#replies\">Reply codes</a>"
+	    "<a href=\"#reasons\">Rejections</a>"
+	    "<a href=\"#who\">Servers, clients, senders</a>"
+	    "<a href=\"#tls-auth\">TLS and AUTH</a>"
+	    "<a href=\"#latency\">Latency</a>"
+	    "<a href=\"#sizes\">Sizes</a>"
+	    "<a href=\"#sessions\">Sessions</a>"
+	    "<a href=\"#recent\">Recent events</a>"
+	    "<a href=\"#health\">Capture health</a></nav>\n</header>\n");
+}
+
+static void
+card(struct html *h, const char *id, const char *cls, const char *label,
+    uint64_t v, const char *sub)
+{
+	putf(h,
+	    "<div class=\"card %s\" id=\"card-%s\"><span class=\"k\">%s</span>"
+	    "<span class=\"v\">%s</span><span class=\"s\">%s</span></div>\n",
+	    cls, id, label, num(v).s, sub);
+}
+
+/* Font size 13 in the charts: a character is about this wide. */
+#define CHAR_PX 7.4
+
+/* A legend entry: a swatch, the name, a value; returns its width. */
+static double
+chart_legend(struct html *h, double x, double y, const char *name,
+    const char *color, const char *value)
+{
+	putf(h,
+	    "<rect x=\"%s\" y=\"%s\" width=\"12\" height=\"12\" rx=\"2\" "
+	    "fill=\"%s\"/><text x=\"%s\" y=\"%s\"><tspan class=\"t\">%s"
+	    "</tspan> %s</text>\n",
+	    co(x).s, co(y - 10).s, color, co(x + 17).s, co(y).s, name, value);
+	return 17 + CHAR_PX * (double)(strlen(name) + 1 + strlen(value)) + 28;
+}
+
+/* One bar, 100% wide, cut by the outcomes of the transactions. */
+static void
+outcome_bar(struct html *h)
+{
+	static const struct {
+		enum smtp_outcome o;
+		const char *name, *color;
+	} part[] = {
+		{ OUTCOME_ACCEPTED, "accepted", COL_ACCEPTED },
+		{ OUTCOME_REJECTED, "rejected", COL_REJECTED },
+		{ OUTCOME_TEMPFAIL, "tempfail", COL_TEMPFAIL },
+		{ OUTCOME_DROPPED, "dropped", COL_DROPPED },
+		{ OUTCOME_ABORTED, "aborted", COL_ABORTED },
+	};
+	const struct stats *st = h->st;
+	uint64_t total = 0;
+	double x = 0, w, lx = 0;
+	char value[160];
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(part); i++)
+		total += st->outcome[part[i].o];
+	if (total == 0)
+		return;
+	put(h,
+	    "<figure>\n<figcaption>Outcomes of transactions</figcaption>\n"
+	    "<svg class=\"chart\" viewBox=\"0 0 1000 58\" width=\"1000\" "
+	    "height=\"58\" role=\"img\" aria-label=\"Outcomes of "
+	    "transactions\">\n");
+	for (i = 0; i < ARRAY_LEN(part); i++) {
+		uint64_t v = st->outcome[part[i].o];
+
+		if (v == 0)
+			continue;
+		w = 1000.0 * (double)v / (double)total;
+		putf(h,
+		    "<rect x=\"%s\" y=\"0\" width=\"%s\" height=\"22\" "
+		    "fill=\"%s\"><title>%s: %s (%s)</title></rect>\n",
+		    co(x).s, co(w).s, part[i].color, part[i].name, num(v).s,
+		    pct(v, total).s);
+		x += w;
+	}
+	for (i = 0; i < ARRAY_LEN(part); i++) {
+		uint64_t v = st->outcome[part[i].o];
+
+		snprintf(
+		    value, sizeof(value), "%s (%s)", num(v).s, pct(v, total).s);
+		lx +=
+		    chart_legend(h, lx, 48, part[i].name, part[i].color, value);
+	}
+	put(h, "</svg>\n</figure>\n");
+}
+
+static void
+overview(struct html *h)
+{
+	const struct stats *st = h->st;
+	uint64_t tx = st->transactions;
+	char sub[160];
+
+	put(h,
+	    "<section id=\"overview\">\n<h2>Overview</h2>\n"
+	    "<div class=\"cards\">\n");
+	snprintf(sub, sizeof(sub), "%s both ways",
+	    bytes((double)(st->bytes_client + st->bytes_server)).s);
+	card(h, "sessions", "", "Sessions", st->sessions, sub);
+	snprintf(sub, sizeof(sub), "%s RCPT commands", num(st->recipients).s);
+	card(h, "transactions", "", "Transactions", tx, sub);
+	snprintf(sub, sizeof(sub), "%s, %s in all",
+	    pct(st->messages_accepted, tx).s,
+	    bytes((double)st->message_bytes).s);
+	card(h, "accepted", "accepted", "Messages accepted",
+	    st->messages_accepted, sub);
+	snprintf(sub, sizeof(sub), "%s of RCPT commands",
+	    pct(st->recipients_accepted, st->recipients).s);
+	card(h, "recipients", "accepted", "Recipients accepted",
+	    st->recipients_accepted, sub);
+	snprintf(sub, sizeof(sub), "5xx: %s of transactions",
+	    pct(st->outcome[OUTCOME_REJECTED], tx).s);
+	card(h, "rejected", "rejected", "Rejected",
+	    st->outcome[OUTCOME_REJECTED], sub);
+	snprintf(sub, sizeof(sub), "4xx: %s of transactions",
+	    pct(st->outcome[OUTCOME_TEMPFAIL], tx).s);
+	card(h, "tempfail", "tempfail", "Tempfail",
+	    st->outcome[OUTCOME_TEMPFAIL], sub);
+	snprintf(sub, sizeof(sub), "no final reply: %s",
+	    pct(st->outcome[OUTCOME_DROPPED], tx).s);
+	card(h, "dropped", "dropped", "Dropped", st->outcome[OUTCOME_DROPPED],
+	    sub);
+	snprintf(sub, sizeof(sub), "before the data: %s",
+	    pct(st->outcome[OUTCOME_ABORTED], tx).s);
+	card(h, "aborted", "aborted", "Aborted", st->outcome[OUTCOME_ABORTED],
+	    sub);
+	snprintf(
+	    sub, sizeof(sub), "null sender; %s with a DSN", num(st->dsn).s);
+	card(h, "bounces", "", "Bounces", st->bounces, sub);
+	put(h, "</div>\n");
+	outcome_bar(h);
+	put(h, "</section>\n");
+}
+
+/* The outcomes charted over time, bottom to top. */
+static const struct {
+	enum series_kind k;
+	const char *name, *color;
+} ts_part[] = {
+	{ SERIES_ACCEPTED, "accepted", COL_ACCEPTED },
+	{ SERIES_REJECTED, "rejected", COL_REJECTED },
+	{ SERIES_TEMPFAIL, "tempfail", COL_TEMPFAIL },
+	{ SERIES_DROPPED, "dropped", COL_DROPPED },
+};
+#define TS_PARTS (sizeof(ts_part) / sizeof(ts_part[0]))
+
+/* The time chart's geometry. */
+#define TS_W 1000.0
+#define TS_H 330.0
+#define TS_ML 62.0
+#define TS_MR 14.0
+#define TS_MT 40.0
+#define TS_MB 52.0
+
+struct time_window {
+	int64_t start; /* first slot, in units since the epoch */
+	int64_t n;     /* slots */
+	int64_t unit;  /* 1 (seconds) or 60 (minutes) */
+	int64_t span;  /* slots of traffic, before padding or cutting */
+	bool cut;      /* only the last SERIES_MINUTES shown */
+};
+
+static void
+time_window(const struct stats *st, struct time_window *w)
+{
+	int64_t first = whole_seconds(st->first_ts);
+	int64_t last = whole_seconds(st->last_ts);
+	int64_t pad;
+
+	memset(w, 0, sizeof(*w));
+	if (last < first)
+		last = first;
+	if (last - first < SECONDS_BELOW) {
+		w->unit = 1;
+		w->start = first;
+		w->n = last - first + 1;
+	} else {
+		w->unit = 60;
+		w->start = first / 60;
+		w->n = last / 60 - w->start + 1;
+		if (w->n > SERIES_MINUTES) {
+			w->span = w->n;
+			w->start = last / 60 - SERIES_MINUTES + 1;
+			w->n = SERIES_MINUTES;
+			w->cut = true;
+		}
+	}
+	if (w->span == 0)
+		w->span = w->n;
+	if (w->n < MIN_SLOTS) {
+		pad = (MIN_SLOTS - w->n) / 2;
+		w->start -= pad;
+		w->n = MIN_SLOTS;
+	}
+}
+
+/* A tick interval, in seconds, giving at most about eight ticks. */
+static int64_t
+time_tick(int64_t span_seconds, int64_t unit)
+{
+	static const int64_t steps[] = { 1, 2, 5, 10, 15, 30, 60, 120, 300, 600,
+		900, 1800, 3600, 7200, 10800, 21600, 43200, 86400 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(steps); i++)
+		if (steps[i] >= unit && span_seconds / steps[i] <= 8)
+			return steps[i];
+	return 86400;
+}
+
+static void
+over_time(struct html *h)
+{
+	const struct stats *st = h->st;
+	const double pw = TS_W - TS_ML - TS_MR, ph = TS_H - TS_MT - TS_MB;
+	struct time_window w;
+	uint32_t(*v)[TS_PARTS];
+	uint64_t total[TS_PARTS] = { 0 }, ymax = 0, ystep, ytop, y, sum;
+	int64_t i, t, tick, t0, t1;
+	double bw, gap, bar, x, base, hh;
+	size_t k;
+
+	put(h,
+	    "<section id=\"over-time\">\n"
+	    "<h2>Messages and rejections over time</h2>\n");
+	if (!(st->last_ts > 0)) {
+		put(h,
+		    "<p class=\"none\">No SMTP traffic: nothing to chart."
+		    "</p>\n</section>\n");
+		return;
+	}
+	time_window(st, &w);
+	v = xcalloc((size_t)w.n, sizeof(*v));
+	for (i = 0; i < w.n; i++) {
+		sum = 0;
+		for (k = 0; k < TS_PARTS; k++) {
+			v[i][k] = w.unit == 1 ? series_second(&st->series,
+						    w.start + i, ts_part[k].k)
+					      : series_minute(&st->series,
+						    w.start + i, ts_part[k].k);
+			total[k] += v[i][k];
+			sum += v[i][k];
+		}
+		if (sum > ymax)
+			ymax = sum;
+	}
+	ystep = nice_step(ymax, 5);
+	ytop = round_up(ymax, ystep);
+	bw = pw / (double)w.n;
+	gap = bw >= 4 ? bw * 0.22 : 0;
+	/* A minute of 24 hours is under a pixel: keep each bar visible. */
+	bar = bw - gap < 1.5 ? 1.5 : bw - gap;
+
+	putf(h,
+	    "<figure>\n<svg class=\"chart\" id=\"chart-over-time\" "
+	    "viewBox=\"0 0 %s %s\" width=\"%s\" height=\"%s\" role=\"img\" "
+	    "aria-label=\"Transactions ended per %s, by outcome\">\n",
+	    co(TS_W).s, co(TS_H).s, co(TS_W).s, co(TS_H).s,
+	    w.unit == 1 ? "second" : "minute");
+	for (k = 0, x = TS_ML; k < TS_PARTS; k++)
+		x += chart_legend(h, x, 18, ts_part[k].name, ts_part[k].color,
+		    num(total[k]).s);
+	/* Horizontal grid and the counts. */
+	for (y = 0; y <= ytop; y += ystep) {
+		base = TS_MT + ph - ph * (double)y / (double)ytop;
+		putf(h,
+		    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" "
+		    "stroke=\"%s\"/><text x=\"%s\" y=\"%s\" "
+		    "text-anchor=\"end\">%s</text>\n",
+		    co(TS_ML).s, co(base).s, co(TS_ML + pw).s, co(base).s,
+		    y == 0 ? COL_AXIS : COL_GRID, co(TS_ML - 8).s,
+		    co(base + 4).s, num(y).s);
+	}
+	/* The bars, stacked. */
+	for (i = 0; i < w.n; i++) {
+		sum = 0;
+		for (k = 0; k < TS_PARTS; k++)
+			sum += v[i][k];
+		if (sum == 0)
+			continue;
+		x = TS_ML + (double)i * bw + gap / 2;
+		put(h, "<g>");
+		if (w.n <= 240) {
+			putf(h, "<title>%s",
+			    utc((double)((w.start + i) * w.unit),
+				w.unit == 1 ? TF_FULL : TF_MINUTE)
+				.s);
+			for (k = 0; k < TS_PARTS; k++)
+				putf(h, "%s%s %s", k ? ", " : ": ",
+				    ts_part[k].name, num(v[i][k]).s);
+			put(h, "</title>");
+		}
+		base = TS_MT + ph;
+		for (k = 0; k < TS_PARTS; k++) {
+			if (v[i][k] == 0)
+				continue;
+			hh = ph * (double)v[i][k] / (double)ytop;
+			putf(h,
+			    "<rect x=\"%s\" y=\"%s\" width=\"%s\" "
+			    "height=\"%s\" fill=\"%s\"/>",
+			    co(x).s, co(base - hh).s, co(bar).s, co(hh).s,
+			    ts_part[k].color);
+			base -= hh;
+		}
+		put(h, "</g>\n");
+	}
+	/* Time ticks on round times. */
+	t0 = w.start * w.unit;
+	t1 = (w.start + w.n) * w.unit;
+	tick = time_tick(t1 - t0, w.unit);
+	for (t = (t0 + tick - 1) / tick * tick; t <= t1; t += tick) {
+		x = TS_ML + (double)(t - t0) / (double)w.unit * bw;
+		putf(h,
+		    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" "
+		    "stroke=\"%s\"/><text x=\"%s\" y=\"%s\" "
+		    "text-anchor=\"middle\">%s</text>\n",
+		    co(x).s, co(TS_MT + ph).s, co(x).s, co(TS_MT + ph + 5).s,
+		    COL_AXIS, co(x).s, co(TS_MT + ph + 19).s,
+		    utc((double)t, w.unit == 1 ? TF_CLOCK : TF_CLOCK_MIN).s);
+	}
+	putf(h,
+	    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"%s\"/>\n"
+	    "<text x=\"%s\" y=\"%s\" text-anchor=\"middle\">time (UTC), "
+	    "%s &ndash; %s</text>\n<text x=\"16\" y=\"%s\" "
+	    "text-anchor=\"middle\" transform=\"rotate(-90 16 %s)\">"
+	    "transactions per %s</text>\n</svg>\n</figure>\n",
+	    co(TS_ML).s, co(TS_MT).s, co(TS_ML).s, co(TS_MT + ph).s, COL_AXIS,
+	    co(TS_ML + pw / 2).s, co(TS_H - 8).s,
+	    utc((double)t0, w.unit == 1 ? TF_FULL : TF_MINUTE).s,
+	    utc((double)t1, w.unit == 1 ? TF_FULL : TF_MINUTE).s,
+	    co(TS_MT + ph / 2).s, co(TS_MT + ph / 2).s,
+	    w.unit == 1 ? "second" : "minute");
+	free(v);
+
+	putf(h,
+	    "<p class=\"note\">Transactions by outcome, counted when they "
+	    "ended, per %s",
+	    w.unit == 1 ? "second (the traffic spans under three minutes)"
+			: "minute");
+	if (w.cut)
+		putf(h,
+		    ". The traffic spans %s minutes; the last %s are kept and "
+		    "shown",
+		    num((uint64_t)w.span).s, num(SERIES_MINUTES).s);
+	if (ymax == 0)
+		put(h, ". No transaction ended in this window");
+	put(h, ".</p>\n</section>\n");
+}
+
+/* What the common reply codes mean (RFC 5321, 3207, 4954, 7504). */
+static const char *
+code_meaning(int code)
+{
+	static const struct {
+		int code;
+		const char *text;
+	} names[] = {
+		{ 211, "System status" },
+		{ 214, "Help message" },
+		{ 220, "Service ready" },
+		{ 221, "Closing channel" },
+		{ 235, "Authentication succeeded" },
+		{ 250, "OK" },
+		{ 251, "User not local; will forward" },
+		{ 252, "Cannot verify; will accept" },
+		{ 334, "AUTH challenge" },
+		{ 354, "Start mail input" },
+		{ 421, "Service not available" },
+		{ 432, "Password transition needed" },
+		{ 450, "Mailbox unavailable" },
+		{ 451, "Local error in processing" },
+		{ 452, "Insufficient storage" },
+		{ 454, "Temporary TLS or AUTH failure" },
+		{ 455, "Parameters not accommodated" },
+		{ 500, "Syntax error" },
+		{ 501, "Syntax error in parameters" },
+		{ 502, "Command not implemented" },
+		{ 503, "Bad sequence of commands" },
+		{ 504, "Parameter not implemented" },
+		{ 521, "Does not accept mail" },
+		{ 530, "Authentication required" },
+		{ 534, "Mechanism too weak" },
+		{ 535, "Authentication failed" },
+		{ 538, "Encryption required" },
+		{ 550, "Mailbox unavailable" },
+		{ 551, "User not local" },
+		{ 552, "Storage allocation exceeded" },
+		{ 553, "Mailbox name not allowed" },
+		{ 554, "Transaction failed" },
+		{ 555, "Parameters not recognised" },
+		{ 556, "Domain does not accept mail" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(names); i++)
+		if (names[i].code == code)
+			return names[i].text;
+	return "";
+}
+
+static const char *
+class_color(int code)
+{
+	switch (code / 100) {
+	case 2:
+		return COL_ACCEPTED;
+	case 3:
+		return COL_3XX;
+	case 4:
+		return COL_TEMPFAIL;
+	default:
+		return COL_REJECTED;
+	}
+}
+
+struct code_count {
+	int code;
+	uint64_t n;
+};
+
+static int
+code_count_cmp(const void *a, const void *b)
+{
+	const struct code_count *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return x->code - y->code;
+}
+
+#define RC_ROW 24.0
+#define RC_LABEL 300.0 /* where the bars start */
+#define RC_BARS 560.0  /* the widest bar */
+
+static void
+reply_row(struct html *h, double y, const char *label, const char *meaning,
+    uint64_t v, uint64_t max, uint64_t total, const char *color)
+{
+	double w = max ? RC_BARS * (double)v / (double)max : 0;
+
+	if (v > 0 && w < 1)
+		w = 1;
+	putf(h,
+	    "<text class=\"b\" x=\"16\" y=\"%s\">%s</text>"
+	    "<text x=\"60\" y=\"%s\">%s</text>"
+	    "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"16\" rx=\"2\" "
+	    "fill=\"%s\"/><text x=\"%s\" y=\"%s\"><tspan class=\"t\">%s"
+	    "</tspan> (%s)</text>\n",
+	    co(y + 12).s, label, co(y + 12).s, meaning, co(RC_LABEL).s, co(y).s,
+	    co(w).s, color, co(RC_LABEL + w + 8).s, co(y + 12).s, num(v).s,
+	    pct(v, total).s);
+}
+
+static void
+reply_codes(struct html *h)
+{
+	const struct stats *st = h->st;
+	struct code_count cc[400];
+	size_t ncc = 0, i;
+	uint64_t max = 0, classes = 0;
+	double y, height;
+	char label[16];
+	int c;
+
+	put(h, "<section id=\"replies\">\n<h2>Reply codes</h2>\n");
+	for (c = 2; c <= 5; c++) {
+		classes += st->reply_class[c];
+		if (st->reply_class[c] > max)
+			max = st->reply_class[c];
+	}
+	if (st->replies == 0 || max == 0) {
+		put(h, "<p class=\"none\">No replies seen.</p>\n</section>\n");
+		return;
+	}
+	for (c = 200; c < 600; c++)
+		if (st->reply_code[c] > 0) {
+			cc[ncc].code = c;
+			cc[ncc].n = st->reply_code[c];
+			ncc++;
+		}
+	qsort(cc, ncc, sizeof(cc[0]), code_count_cmp);
+	if (ncc > CODE_BARS)
+		ncc = CODE_BARS;
+	height = 8 + (double)(6 + ncc) * RC_ROW + 8;
+	putf(h,
+	    "<figure>\n<svg class=\"chart\" id=\"chart-replies\" "
+	    "viewBox=\"0 0 1000 %s\" width=\"1000\" height=\"%s\" "
+	    "role=\"img\" aria-label=\"Replies by class and by code\">\n",
+	    co(height).s, co(height).s);
+	y = 8;
+	putf(h,
+	    "<text class=\"b\" x=\"0\" y=\"%s\">By class</text>"
+	    "<text x=\"%s\" y=\"%s\">replies (share of all %s)</text>\n",
+	    co(y + 12).s, co(RC_LABEL).s, co(y + 12).s, num(st->replies).s);
+	y += RC_ROW;
+	for (c = 2; c <= 5; c++) {
+		static const char *const meaning[] = { "", "", "success",
+			"intermediate", "transient failure",
+			"permanent failure" };
+
+		snprintf(label, sizeof(label), "%dxx", c);
+		reply_row(h, y, label, meaning[c], st->reply_class[c], max,
+		    st->replies, class_color(c * 100));
+		y += RC_ROW;
+	}
+	y += RC_ROW / 2;
+	putf(h,
+	    "<text class=\"b\" x=\"0\" y=\"%s\">Most frequent codes</text>\n",
+	    co(y + 12).s);
+	y += RC_ROW;
+	for (i = 0; i < ncc; i++) {
+		snprintf(label, sizeof(label), "%d", cc[i].code);
+		reply_row(h, y, label, code_meaning(cc[i].code), cc[i].n, max,
+		    st->replies, class_color(cc[i].code));
+		y += RC_ROW;
+	}
+	put(h, "</svg>\n</figure>\n");
+	if (classes < st->replies)
+		putf(h,
+		    "<p class=\"note\">%s replies had a first digit outside "
+		    "2&ndash;5.</p>\n",
+		    num(st->replies - classes).s);
+	put(h, "</section>\n");
+}
+
+/*
+ * A top table. Counts come from a space-saving table of TOPN_SLOTS keys:
+ * when it was full, a count may be over by its error, shown as +-.
+ */
+static void
+top_table(struct html *h, const char *id, const char *title,
+    const struct topn *t, const char *keyname, const char *what, size_t rows)
+{
+	const struct topn_entry *e[TOPN_SLOTS];
+	size_t n, i;
+	uint64_t shown = 0;
+	bool approx = false;
+	double w;
+
+	if (rows > TOPN_SLOTS)
+		rows = TOPN_SLOTS;
+	n = topn_sorted(t, e, rows);
+	putf(h, "<div id=\"top-%s\">\n<h3>%s</h3>\n", id, title);
+	if (n == 0) {
+		put(h, "<p class=\"none\">None seen.</p>\n</div>\n");
+		return;
+	}
+	putf(h,
+	    "<table class=\"top\"><colgroup><col class=\"rank\"><col>"
+	    "<col class=\"count\"><col class=\"share\"></colgroup>\n"
+	    "<thead><tr><th class=\"n\">#</th><th>%s</th><th class=\"n\">%s"
+	    "</th><th>Share</th></tr></thead>\n<tbody>\n",
+	    keyname, what);
+	for (i = 0; i < n; i++) {
+		w = SHARE_BAR_PX * (double)e[i]->count /
+		    (double)(e[0]->count ? e[0]->count : 1);
+		putf(h, "<tr><td class=\"n rank\">%zu</td><td class=\"key\">",
+		    i + 1);
+		put_wire(h, e[i]->key);
+		putf(h, "</td><td class=\"n\">%s", num(e[i]->count).s);
+		if (e[i]->error > 0) {
+			putf(h, "<sup class=\"err\">&#177;%s</sup>",
+			    num(e[i]->error).s);
+			approx = true;
+		}
+		putf(h,
+		    "</td><td class=\"share\"><span class=\"bar\" "
+		    "style=\"width:%spx\"></span>%s</td></tr>\n",
+		    co(w < 1 ? 1 : w).s, pct(e[i]->count, t->total).s);
+		shown += e[i]->count;
+	}
+	put(h, "</tbody></table>\n");
+	if (t->total > shown || approx) {
+		put(h, "<p class=\"note\">");
+		if (t->total > shown)
+			putf(h, "%s more %s not in these rows. ",
+			    num(t->total - shown).s, what);
+		if (approx)
+			putf(h,
+			    "Over %d distinct keys were seen: a count marked "
+			    "&#177; may be over by that much.",
+			    TOPN_SLOTS);
+		put(h, "</p>\n");
+	}
+	put(h, "</div>\n");
+}
+
+static void
+reasons(struct html *h)
+{
+	const struct stats *st = h->st;
+
+	put(h,
+	    "<section id=\"reasons\">\n"
+	    "<h2>Rejection and deferral reasons</h2>\n");
+	top_table(h, "reasons",
+	    "Reasons (4xx and 5xx replies, addresses and "
+	    "numbers masked)",
+	    &st->reject_reasons, "Reply", "replies", TOP_ROWS);
+	top_table(h, "enhanced", "Enhanced status codes (RFC 3463)",
+	    &st->enhanced, "Code", "replies", TOP_ROWS);
+	put(h, "</section>\n");
+}
+
+static void
+who(struct html *h)
+{
+	const struct stats *st = h->st;
+
+	put(h,
+	    "<section id=\"who\">\n"
+	    "<h2>Servers, clients, senders and recipients</h2>\n"
+	    "<div class=\"grid2\">\n<div>\n");
+	top_table(h, "servers", "Servers", &st->servers, "Address", "sessions",
+	    TOP_ROWS);
+	put(h, "</div>\n<div>\n");
+	top_table(h, "clients", "Clients", &st->clients, "Address", "sessions",
+	    TOP_ROWS);
+	put(h, "</div>\n<div>\n");
+	top_table(h, "sender-domains", "Sender domains", &st->sender_domains,
+	    "Domain", "transactions", TOP_ROWS);
+	put(h, "</div>\n<div>\n");
+	top_table(h, "recipient-domains", "Recipient domains",
+	    &st->rcpt_domains, "Domain", "recipients", TOP_ROWS);
+	put(h, "</div>\n<div>\n");
+	top_table(h, "senders", "Senders", &st->senders, "Address",
+	    "transactions", TOP_ROWS);
+	put(h, "</div>\n<div>\n");
+	top_table(h, "recipients", "Recipients", &st->recipients_top, "Address",
+	    "recipients", TOP_ROWS);
+	put(h, "</div>\n</div>\n</section>\n");
+}
+
+static void
+kv_open(struct html *h, const char *id)
+{
+	putf(h, "<table class=\"kv\" id=\"%s\"><tbody>\n", id);
+}
+
+static void
+kv_close(struct html *h)
+{
+	put(h, "</tbody></table>\n");
+}
+
+/* A row of a key-value table; warn marks a count worth a look. */
+static void
+kv(struct html *h, const char *label, const char *value, const char *note,
+    bool warn)
+{
+	putf(h,
+	    "<tr><th>%s</th><td class=\"n%s\">%s</td><td class=\"note\">%s"
+	    "</td></tr>\n",
+	    label, warn ? " warn" : "", value, note != NULL ? note : "");
+}
+
+static void
+kv_num(
+    struct html *h, const char *label, uint64_t v, const char *note, bool warn)
+{
+	kv(h, label, num(v).s, note, warn && v > 0);
+}
+
+static void
+tls_auth(struct html *h)
+{
+	const struct stats *st = h->st;
+	char note[96];
+	bool any = false;
+	int v;
+
+	put(h,
+	    "<section id=\"tls-auth\">\n<h2>TLS and AUTH</h2>\n"
+	    "<div class=\"grid2\">\n<div>\n<h3>TLS</h3>\n");
+	kv_open(h, "tls");
+	snprintf(note, sizeof(note), "%s of sessions",
+	    pct(st->starttls_offered, st->sessions).s);
+	kv_num(
+	    h, "Sessions offered STARTTLS", st->starttls_offered, note, false);
+	snprintf(note, sizeof(note), "%s of those offered",
+	    pct(st->starttls_used, st->starttls_offered).s);
+	kv_num(h, "Sessions that used STARTTLS", st->starttls_used,
+	    st->starttls_offered ? note : "", false);
+	kv_num(h, "Implicit TLS (port 465)", st->implicit_tls, "", false);
+	kv_close(h);
+	put(h, "<h3>TLS versions negotiated</h3>\n");
+	for (v = 0; v < TLSV_KINDS; v++)
+		any = any || st->tls_version[v] > 0;
+	if (!any)
+		put(h, "<p class=\"none\">No TLS handshake seen.</p>\n");
+	else {
+		kv_open(h, "tls-versions");
+		for (v = 0; v < TLSV_KINDS; v++)
+			if (st->tls_version[v] > 0)
+				kv_num(h,
+				    stats_tls_version_name(
+					(enum stats_tls_version)v),
+				    st->tls_version[v], "sessions",
+				    v <= TLSV_11);
+		kv_close(h);
+	}
+	put(h, "</div>\n<div>\n<h3>AUTH</h3>\n");
+	kv_open(h, "auth");
+	kv_num(h, "Sessions that tried AUTH", st->auth_sessions, "", false);
+	snprintf(note, sizeof(note), "%s of those sessions",
+	    pct(st->auth_success, st->auth_sessions).s);
+	kv_num(h, "Sessions authenticated", st->auth_success,
+	    st->auth_sessions ? note : "", false);
+	kv_num(h, "Failed attempts", st->auth_failures, "", true);
+	kv_close(h);
+	top_table(h, "auth-mechs", "Mechanisms", &st->auth_mechs, "Mechanism",
+	    "sessions", TOP_ROWS_SMALL);
+	top_table(h, "auth-fail-clients", "Clients failing AUTH",
+	    &st->auth_fail_clients, "Address", "failures", TOP_ROWS_SMALL);
+	put(h, "</div>\n</div>\n</section>\n");
+}
+
+/* The histogram's geometry. */
+#define HG_W 500.0
+#define HG_H 260.0
+#define HG_ML 52.0
+#define HG_MR 30.0
+#define HG_MT 46.0 /* room for the quantile labels, one row each */
+#define HG_MB 44.0
+
+/* Where value v falls, in buckets from the left edge of decade d0. */
+static double
+histo_position(const struct histo *hi, double v, int d0)
+{
+	double pos = v > hi->base ? log10(v / hi->base) * 10.0 : 0;
+
+	return pos - (double)d0 * 10.0;
+}
+
+/*
+ * The buckets of a histogram as bars on a logarithmic x axis, whole
+ * decades from the first bucket used to the last, with the median and
+ * the 90th and 99th percentiles marked.
+ */
+static void
+histogram(struct html *h, const char *id, const struct histo *hi, bool seconds,
+    const char *color, const char *counted)
+{
+	static const struct {
+		double q;
+		const char *name, *dash;
+	} mark[] = {
+		{ 0.5, "p50", "4 3" },
+		{ 0.9, "p90", "2 3" },
+		{ 0.99, "p99", "1 2" },
+	};
+	const double pw = HG_W - HG_ML - HG_MR, ph = HG_H - HG_MT - HG_MB;
+	int i, i0 = -1, i1 = -1, d0, d1, nb, d;
+	uint64_t ymax = 0, ystep, ytop, y;
+	double bw, x, hh, base, pos, qv;
+	size_t m;
+
+	for (i = 0; i < HISTO_BUCKETS; i++) {
+		if (hi->b[i] == 0)
+			continue;
+		if (i0 < 0)
+			i0 = i;
+		i1 = i;
+		if (hi->b[i] > ymax)
+			ymax = hi->b[i];
+	}
+	if (i0 < 0)
+		return;
+	d0 = i0 / 10;
+	d1 = i1 / 10 + 1;
+	if (d1 - d0 < 2) {
+		if (d1 < HISTO_BUCKETS / 10)
+			d1++;
+		else
+			d0--;
+	}
+	nb = (d1 - d0) * 10;
+	bw = pw / nb;
+	ystep = nice_step(ymax, 4);
+	ytop = round_up(ymax, ystep);
+	putf(h,
+	    "<svg class=\"chart\" id=\"%s\" viewBox=\"0 0 %s %s\" "
+	    "width=\"%s\" height=\"%s\" role=\"img\" aria-label=\"Histogram, "
+	    "logarithmic\">\n",
+	    id, co(HG_W).s, co(HG_H).s, co(HG_W).s, co(HG_H).s);
+	for (y = 0; y <= ytop; y += ystep) {
+		base = HG_MT + ph - ph * (double)y / (double)ytop;
+		putf(h,
+		    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" "
+		    "stroke=\"%s\"/><text x=\"%s\" y=\"%s\" "
+		    "text-anchor=\"end\">%s</text>\n",
+		    co(HG_ML).s, co(base).s, co(HG_ML + pw).s, co(base).s,
+		    y == 0 ? COL_AXIS : COL_GRID, co(HG_ML - 6).s,
+		    co(base + 4).s, num(y).s);
+	}
+	for (i = d0 * 10; i < d1 * 10; i++) {
+		if (i < 0 || i >= HISTO_BUCKETS || hi->b[i] == 0)
+			continue;
+		x = HG_ML + (double)(i - d0 * 10) * bw;
+		hh = ph * (double)hi->b[i] / (double)ytop;
+		if (hh < 1)
+			hh = 1;
+		putf(h,
+		    "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" "
+		    "fill=\"%s\"><title>%s &ndash; %s: %s</title></rect>\n",
+		    co(x + 0.5).s, co(HG_MT + ph - hh).s, co(bw - 1).s,
+		    co(hh).s, color,
+		    seconds ? secs(histo_bucket_lower(hi, i)).s
+			    : bytes(histo_bucket_lower(hi, i)).s,
+		    seconds ? secs(histo_bucket_lower(hi, i + 1)).s
+			    : bytes(histo_bucket_lower(hi, i + 1)).s,
+		    num(hi->b[i]).s);
+	}
+	/* Decades on the x axis. */
+	for (d = d0; d <= d1; d++) {
+		x = HG_ML + (double)(d - d0) * 10.0 * bw;
+		qv = histo_bucket_lower(hi, d * 10);
+		putf(h,
+		    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" "
+		    "stroke=\"%s\"/><text x=\"%s\" y=\"%s\" "
+		    "text-anchor=\"middle\">%s</text>\n",
+		    co(x).s, co(HG_MT + ph).s, co(x).s, co(HG_MT + ph + 5).s,
+		    COL_AXIS, co(x).s, co(HG_MT + ph + 18).s,
+		    seconds ? secs(qv).s : bytes(qv).s);
+	}
+	for (m = 0; m < ARRAY_LEN(mark); m++) {
+		qv = histo_quantile(hi, mark[m].q);
+		pos = histo_position(hi, qv, d0);
+		if (pos < 0)
+			pos = 0;
+		if (pos > nb)
+			pos = nb;
+		x = HG_ML + pos * bw;
+		putf(h,
+		    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" "
+		    "stroke=\"#1f2328\" stroke-dasharray=\"%s\"/>"
+		    "<text x=\"%s\" y=\"%s\" text-anchor=\"%s\">"
+		    "<tspan class=\"t\">%s</tspan> %s</text>\n",
+		    co(x).s, co(4 + 13 * (double)m).s, co(x).s,
+		    co(HG_MT + ph).s, mark[m].dash,
+		    co(x > HG_W - 120 ? x - 4 : x + 4).s,
+		    co(12 + 13 * (double)m).s, x > HG_W - 120 ? "end" : "start",
+		    mark[m].name, seconds ? secs(qv).s : bytes(qv).s);
+	}
+	putf(h,
+	    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"%s\"/>\n"
+	    "<text x=\"%s\" y=\"%s\" text-anchor=\"middle\">%s (log scale)"
+	    "</text>\n<text x=\"14\" y=\"%s\" text-anchor=\"middle\" "
+	    "transform=\"rotate(-90 14 %s)\">%s</text>\n</svg>\n",
+	    co(HG_ML).s, co(HG_MT).s, co(HG_ML).s, co(HG_MT + ph).s, COL_AXIS,
+	    co(HG_ML + pw / 2).s, co(HG_H - 6).s, seconds ? "seconds" : "bytes",
+	    co(HG_MT + ph / 2).s, co(HG_MT + ph / 2).s, counted);
+}
+
+/* The rows of a quantile table: n, min, p50, p90, p99, max, mean. */
+static void
+quantile_cells(struct html *h, const struct histo *hi, bool seconds)
+{
+	double v[6];
+	size_t i;
+
+	v[0] = hi->min;
+	v[1] = histo_quantile(hi, 0.5);
+	v[2] = histo_quantile(hi, 0.9);
+	v[3] = histo_quantile(hi, 0.99);
+	v[4] = hi->max;
+	v[5] = hi->n ? hi->sum / (double)hi->n : 0;
+	putf(h, "<td class=\"n\">%s</td>", num(hi->n).s);
+	for (i = 0; i < ARRAY_LEN(v); i++)
+		putf(h, "<td class=\"n\">%s</td>",
+		    seconds ? secs(v[i]).s : bytes(v[i]).s);
+}
+
+static void
+quantile_head(struct html *h, const char *first, const char *counted)
+{
+	putf(h,
+	    "<table class=\"q\"><thead><tr><th>%s</th><th class=\"n\">%s</th>"
+	    "<th class=\"n\">min</th><th class=\"n\">p50</th>"
+	    "<th class=\"n\">p90</th><th class=\"n\">p99</th>"
+	    "<th class=\"n\">max</th><th class=\"n\">mean</th></tr></thead>\n"
+	    "<tbody>\n",
+	    first, counted);
+}
+
+static const char *const latency_label[LAT_KINDS] = {
+	[LAT_GREETING] = "Greeting (connection to banner)",
+	[LAT_HELO] = "HELO / EHLO",
+	[LAT_MAIL] = "MAIL FROM",
+	[LAT_RCPT] = "RCPT TO",
+	[LAT_DATA] = "DATA (to the 354)",
+	[LAT_FINAL] = "End of data (to the final reply)",
+	[LAT_OTHER] = "Other commands",
+};
+
+static void
+latency(struct html *h)
+{
+	const struct stats *st = h->st;
+	char id[32];
+	int k, any = 0;
+
+	put(h, "<section id=\"latency\">\n<h2>Latency distribution</h2>\n");
+	for (k = 0; k < LAT_KINDS; k++)
+		if (st->latency[k].n > 0)
+			any++;
+	if (!any) {
+		put(h, "<p class=\"none\">No reply timed.</p>\n</section>\n");
+		return;
+	}
+	put(h,
+	    "<p class=\"note\" style=\"margin:0 0 8px\">Time from a "
+	    "command (or the connection) to its reply, as seen on the "
+	    "wire.</p>\n");
+	quantile_head(h, "Reply to", "replies");
+	for (k = 0; k < LAT_KINDS; k++) {
+		if (st->latency[k].n == 0)
+			continue;
+		putf(h, "<tr><th>%s</th>", latency_label[k]);
+		quantile_cells(h, &st->latency[k], true);
+		put(h, "</tr>\n");
+	}
+	put(h, "</tbody></table>\n<div class=\"grid2\">\n");
+	for (k = 0; k < LAT_KINDS; k++) {
+		if (st->latency[k].n == 0)
+			continue;
+		snprintf(id, sizeof(id), "histo-latency-%s",
+		    stats_latency_name((enum stats_latency)k));
+		putf(h, "<figure>\n<figcaption>%s</figcaption>\n",
+		    latency_label[k]);
+		histogram(h, id, &st->latency[k], true, COL_LATENCY, "replies");
+		put(h, "</figure>\n");
+	}
+	put(h, "</div>\n</section>\n");
+}
+
+static void
+sizes(struct html *h)
+{
+	const struct stats *st = h->st;
+
+	put(h, "<section id=\"sizes\">\n<h2>Message size distribution</h2>\n");
+	if (st->size.n == 0) {
+		put(h,
+		    "<p class=\"none\">No message accepted.</p>\n"
+		    "</section>\n");
+		return;
+	}
+	quantile_head(h, "", "messages");
+	put(h, "<tr><th>Accepted messages</th>");
+	quantile_cells(h, &st->size, false);
+	putf(h,
+	    "</tr>\n</tbody></table>\n<p class=\"note\">%s in all "
+	    "(after dot-unstuffing).</p>\n<div class=\"grid2\">\n"
+	    "<figure>\n<figcaption>Sizes of accepted messages"
+	    "</figcaption>\n",
+	    bytes((double)st->message_bytes).s);
+	histogram(h, "histo-size", &st->size, false, COL_SIZE, "messages");
+	put(h, "</figure>\n</div>\n</section>\n");
+}
+
+static void
+sessions(struct html *h)
+{
+	static const struct {
+		enum session_end e;
+		const char *label;
+	} ends[] = {
+		{ SESSION_END_FIN, "Closed (FIN)" },
+		{ SESSION_END_RST, "Reset (RST)" },
+		{ SESSION_END_TIMEOUT, "Idle too long, or evicted" },
+		{ SESSION_END_EOF, "Still open when the capture ended" },
+		{ SESSION_END_REUSED, "Taken over by a new SYN" },
+	};
+	const struct stats *st = h->st;
+	int order[SMTP_VERB_COUNT], n = 0, i, j, tmp;
+	size_t e;
+
+	put(h,
+	    "<section id=\"sessions\">\n<h2>Sessions and commands</h2>\n"
+	    "<div class=\"grid2\">\n<div>\n<h3>How sessions ended</h3>\n");
+	kv_open(h, "session-ends");
+	for (e = 0; e < ARRAY_LEN(ends); e++)
+		kv(h, ends[e].label, num(st->session_end[ends[e].e]).s,
+		    pct(st->session_end[ends[e].e], st->sessions_closed).s,
+		    false);
+	kv_close(h);
+	put(h, "<h3>Bytes</h3>\n");
+	kv_open(h, "session-bytes");
+	kv(h, "Client to server", num(st->bytes_client).s,
+	    bytes((double)st->bytes_client).s, false);
+	kv(h, "Server to client", num(st->bytes_server).s,
+	    bytes((double)st->bytes_server).s, false);
+	kv(h, "Message bodies accepted", num(st->message_bytes).s,
+	    bytes((double)st->message_bytes).s, false);
+	kv_close(h);
+	put(h, "</div>\n<div>\n<h3>Commands</h3>\n");
+	for (i = 0; i < SMTP_VERB_COUNT; i++)
+		if (st->commands[i] > 0)
+			order[n++] = i;
+	/* By count, highest first: a handful of verbs. */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 &&
+		     st->commands[order[j]] > st->commands[order[j - 1]];
+		     j--) {
+			tmp = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = tmp;
+		}
+	if (n == 0)
+		put(h, "<p class=\"none\">No command seen.</p>\n");
+	else {
+		kv_open(h, "commands");
+		for (i = 0; i < n; i++)
+			kv(h, smtp_verb_name((enum smtp_verb)order[i]),
+			    num(st->commands[order[i]]).s, "",
+			    order[i] == SMTP_VERB_UNKNOWN);
+		kv_close(h);
+	}
+	put(h, "</div>\n</div>\n</section>\n");
+}
+
+static const char *
+recent_class(enum stats_recent_kind k)
+{
+	switch (k) {
+	case RECENT_REJECT:
+		return "reject";
+	case RECENT_TEMPFAIL:
+		return "tempfail";
+	case RECENT_BOUNCE:
+		return "bounce";
+	case RECENT_DROP:
+		return "drop";
+	case RECENT_AUTH_FAILURE:
+		return "auth";
+	}
+	return "other";
+}
+
+static void
+recent(struct html *h)
+{
+	const struct stats *st = h->st;
+	const struct stats_recent *r;
+	size_t i;
+
+	put(h, "<section id=\"recent\">\n<h2>Recent notable events</h2>\n");
+	if (stats_recent_get(st, 0) == NULL) {
+		put(h,
+		    "<p class=\"none\">No rejection, deferral, bounce, drop "
+		    "or AUTH failure.</p>\n</section>\n");
+		return;
+	}
+	put(h,
+	    "<table class=\"recent\"><thead><tr><th>Time (UTC)</th>"
+	    "<th>Event</th><th>Client &rarr; server</th><th>Sender</th>"
+	    "<th>Recipient</th><th>Reply</th></tr></thead>\n<tbody>\n");
+	for (i = 0; i < RECENT_ROWS && (r = stats_recent_get(st, i)) != NULL;
+	     i++) {
+		putf(h,
+		    "<tr><td class=\"n\">%s</td><td class=\"ev-%s\">%s</td>"
+		    "<td class=\"key\">",
+		    utc(r->ts, TF_FULL).s, recent_class(r->kind),
+		    stats_recent_kind_name(r->kind));
+		put_wire(h, r->client);
+		put(h, " &rarr; ");
+		put_wire(h, r->server);
+		put(h, "</td><td class=\"key\">");
+		if (r->kind == RECENT_AUTH_FAILURE && r->from[0] != '\0')
+			put(h, "user ");
+		put_wire(h, r->kind == RECENT_BOUNCE ? "<>" : r->from);
+		put(h, "</td><td class=\"key\">");
+		put_wire(h, r->rcpt);
+		put(h, "</td><td class=\"key\">");
+		if (r->code > 0)
+			putf(h, "%d ", r->code);
+		put_wire(h, r->text);
+		put(h, "</td></tr>\n");
+	}
+	putf(h,
+	    "</tbody></table>\n<p class=\"note\">The last %s of %s "
+	    "notable events.</p>\n</section>\n",
+	    num(i).s, num(st->recent_total).s);
+}
+
+static const char *const anomaly_meaning[ANOMALY_COUNT] = {
+	[ANOMALY_LINE_TOO_LONG] = "a line over the line cap",
+	[ANOMALY_UNSOLICITED_REPLY] = "a reply with no command pending",
+	[ANOMALY_BAD_REPLY] = "a reply line not starting with a code",
+	[ANOMALY_COMMAND_BEFORE_GREETING] = "a command before the banner",
+	[ANOMALY_DATA_AFTER_QUIT] = "bytes after QUIT",
+	[ANOMALY_PIPELINE_OVERFLOW] = "too many commands awaiting replies",
+	[ANOMALY_TOO_MANY_RECIPIENTS] = "recipients over the cap kept",
+	[ANOMALY_BODY_BEFORE_354] = "the message before the 354",
+	[ANOMALY_BAD_BDAT] = "a malformed BDAT",
+	[ANOMALY_NON_SMTP] = "not SMTP",
+	[ANOMALY_NO_REPLY] = "a command never answered",
+	[ANOMALY_GAP] = "stream bytes never captured",
+	[ANOMALY_NOT_TLS] = "plain text where TLS was due",
+	[ANOMALY_UNKNOWN_COMMAND] = "a verb not in the command table",
+	[ANOMALY_HEADERS_TRUNCATED] = "message headers over their caps",
+};
+
+static void
+health(struct html *h)
+{
+	const struct stats *st = h->st;
+	const struct reasm_stats *rs = h->ri->rs;
+	const struct capture_stats *cs = h->ri->cs;
+	const char *name;
+	char note[96];
+	int i, any;
+
+	put(h,
+	    "<section id=\"health\">\n<h2>Capture health</h2>\n"
+	    "<div class=\"grid2\">\n<div>\n<h3>Packets and streams</h3>\n");
+	kv_open(h, "capture");
+	if (cs != NULL) {
+		if (cs->live) {
+			kv_num(h, "Dropped by the kernel", cs->pcap_drops,
+			    "packets never seen", true);
+			kv_num(h, "Dropped by the interface", cs->pcap_ifdrops,
+			    "", true);
+		} else {
+			kv(h, "Dropped by the kernel", "n/a", "reading a file",
+			    false);
+			kv_num(h, "Files read", cs->files_read, "", false);
+		}
+		kv(h, "Input damaged", cs->damaged ? "yes" : "no",
+		    cs->damaged ? "figures cover what was read" : "",
+		    cs->damaged);
+	}
+	if (rs != NULL) {
+		kv_num(h, "Packets read", rs->packets, "", false);
+		kv(h, "Bytes read", num(rs->bytes).s,
+		    bytes((double)rs->bytes).s, false);
+		kv_num(
+		    h, "TCP packets on mail ports", rs->tcp_packets, "", false);
+		kv_num(h, "IPv6 packets", rs->ipv6_packets, "", false);
+		kv_num(h, "Handshakes on mail ports", rs->sessions, "", false);
+		kv_num(h, "Connections without handshake", rs->no_handshake,
+		    "not followed", true);
+		kv_num(h, "Holes in streams (gaps)", rs->gaps, "", true);
+		kv(h, "Bytes never captured", num(rs->gap_bytes).s,
+		    bytes((double)rs->gap_bytes).s, rs->gap_bytes > 0);
+		kv_num(
+		    h, "4-tuples reused by a new SYN", rs->reused, "", false);
+		kv_num(h, "Sessions expired idle", rs->idle_expired, "", false);
+		kv(h, "Most sessions open at once",
+		    num((uint64_t)rs->active_max).s, "", false);
+		kv_num(h, "Frames that were not IP", rs->not_ip, "", false);
+		kv_num(h, "Cut inside a header", rs->truncated, "", true);
+		kv_num(h, "Bad IP or TCP headers", rs->bad_header, "", true);
+		kv_num(h, "Other TCP or UDP traffic", rs->other_ports,
+		    "not followed", false);
+		kv_num(h, "Bad IPv4 header sums passed on",
+		    rs->ip_checksum_fixed, "", false);
+		kv_num(
+		    h, "Dropped for bad checksums", rs->bad_checksum, "", true);
+		kv_num(h, "Class E addresses (not followed)", rs->class_e, "",
+		    true);
+		kv_num(h, "IPv6 table full", rs->v6_table_full, "", true);
+	}
+	kv_close(h);
+	put(h, "</div>\n<div>\n<h3>libnids warnings</h3>\n");
+	if (rs == NULL || rs->nids_warnings == 0)
+		put(h, "<p class=\"none\">None.</p>\n");
+	else {
+		kv_open(h, "nids-warnings");
+		kv_num(h, "All warnings", rs->nids_warnings, "", true);
+		for (i = 0; i < REASM_NIDS_WARN_MAX; i++) {
+			name = reasm_nids_warning_name(i);
+			if (name != NULL && rs->nids_warning[i] > 0)
+				kv_num(h, name, rs->nids_warning[i], "", true);
+		}
+		kv_close(h);
+	}
+	put(h, "<h3>Protocol anomalies</h3>\n");
+	for (i = 0, any = 0; i < ANOMALY_COUNT; i++)
+		any += st->anomaly[i] > 0;
+	if (!any)
+		put(h, "<p class=\"none\">None.</p>\n");
+	else {
+		kv_open(h, "anomalies");
+		for (i = 0; i < ANOMALY_COUNT; i++) {
+			if (st->anomaly[i] == 0)
+				continue;
+			snprintf(note, sizeof(note), "%s",
+			    anomaly_meaning[i] != NULL ? anomaly_meaning[i]
+						       : "");
+			kv_num(h, smtp_anomaly_name((enum smtp_anomaly)i),
+			    st->anomaly[i], note, true);
+		}
+		kv_close(h);
+	}
+	put(h, "</div>\n</div>\n</section>\n");
+}
+
+static void
+page_foot(struct html *h)
+{
+	put(h, "<footer>Written by smtpscope ");
+	put_wire(h, h->ri->version);
+	putf(h,
+	    " at %s UTC from passive observation of the wire: what the "
+	    "packets showed, not the servers' logs. Counts in the top tables "
+	    "are exact unless marked &#177;.</footer>\n</div>\n</body>\n"
+	    "</html>\n",
+	    utc(h->ri->wall_now, TF_FULL).s);
+}
+
+int
+report_html(FILE *f, const struct stats *st, const struct report_info *ri)
+{
+	struct html h;
+
+	h.f = f;
+	h.st = st;
+	h.ri = ri;
+	page_head(&h);
+	page_header(&h);
+	overview(&h);
+	over_time(&h);
+	reply_codes(&h);
+	reasons(&h);
+	who(&h);
+	tls_auth(&h);
+	latency(&h);
+	sizes(&h);
+	sessions(&h);
+	recent(&h);
+	health(&h);
+	page_foot(&h);
+	if (fflush(f) != 0)
+		return -1;
+	return ferror(f) ? -1 : 0;
+}

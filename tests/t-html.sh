@@ -1,0 +1,230 @@
+#!/bin/sh
+# The HTML report (smtpscope -r FILE --report html -o OUT.html): one
+# self-contained page that fetches nothing, is valid UTF-8, carries the
+# capture's figures and its charts, renders in headless Chromium (when
+# /usr/bin/chromium is there), and shows hostile wire text as text.
+# SPDX-License-Identifier: GPL-2.0-or-later
+. "$(dirname "$0")/lib.sh"
+cd "$TOP" || exit 2
+HELPER=tests/tools/htmlreport.py
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+cap=captures/sink-reject.pcap
+[ -f "$cap" ] || { skip html "no $cap"; exit 0; }
+have_python=0
+command -v python3 >/dev/null 2>&1 && have_python=1
+
+# html_report NAME CAPTURE OUT: writes the report, or says FAIL NAME.
+html_report() {
+	run_scope "$1" -q -r "$2" --report html -o "$3" || return 1
+	if [ "$rc" != 0 ] || [ ! -s "$3" ]; then
+		fail "$1" "exit $rc, no report: $(head -c 300 "$TMP/err")"
+		return 1
+	fi
+	return 0
+}
+
+# chrome ARGS...: headless Chromium with nothing of its own on the network.
+chrome() {
+	timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
+	    --disable-quic --no-first-run --disable-background-networking \
+	    --disable-component-update --disable-sync \
+	    --user-data-dir="$TMP/chrome" "$@" 2>>"$TMP/chrome.err"
+}
+
+# self_contained NAME FILE: nothing to fetch, and a whole page.
+self_contained() {
+	# A URL, a scheme-relative src/href, a style sheet or script
+	# from elsewhere, a CSS import or url().
+	q='["'\'']?'
+	re="https?://|(src|href|action)[[:space:]]*=[[:space:]]*$q//"
+	re="$re|<link[^>]*stylesheet|<script[^>]*src|@import|url\\("
+	if grep -E -i -n "$re" "$2" >"$TMP/ext"; then
+		fail "$1" "refers outside the page: $(head -c 200 "$TMP/ext")"
+		return
+	fi
+	if ! tail -c 20 "$2" | grep -q '</html>'; then
+		fail "$1" "the page is not complete (no </html> at the end)"
+		return
+	fi
+	if [ $have_python = 1 ]; then
+		if ! python3 "$HELPER" inspect "$2" >"$TMP/facts" 2>"$TMP/perr"; then
+			fail "$1" "not valid UTF-8 HTML: $(tail -n 1 "$TMP/perr")"
+			return
+		fi
+		n=$(sed -n 's/^external //p' "$TMP/facts")
+		if [ "$n" != 0 ]; then
+			fail "$1" "$n src/href attributes point outside the page"
+			return
+		fi
+	fi
+	ok "$1"
+}
+
+# figures NAME FACTS: the overview cards give the capture's ground truth,
+# the chart titles are there and so are the SVG charts.
+figures() {
+	bad=
+	while read -r key want; do
+		case $key in
+		sessions) id=sessions ;;
+		transactions) id=transactions ;;
+		messages_accepted) id=accepted ;;
+		recipients_accepted) id=recipients ;;
+		*) continue ;;
+		esac
+		got=$(sed -n "s/^card $id //p" "$2" | tr -d ',')
+		[ "$got" = "$want" ] || bad="$bad $key=$got (truth $want)"
+	done <captures/sink-reject.truth
+	for title in 'Overview' 'Messages and rejections over time' \
+	    'Reply codes' 'Latency distribution' 'Message size distribution' \
+	    'TLS and AUTH' 'Capture health'; do
+		grep -q -x -F "heading $title" "$2" || bad="$bad no \"$title\""
+	done
+	n=$(sed -n 's/^svg //p' "$2")
+	[ "${n:-0}" -ge 4 ] || bad="$bad only ${n:-0} svg charts"
+	if [ -z "$bad" ]; then
+		ok "$1"
+	else
+		fail "$1" "$bad"
+	fi
+}
+
+# harmless NAME FILE: hostile text shown as text, nothing runs.
+harmless() {
+	if ! python3 "$HELPER" inspect "$2" >"$TMP/hfacts" 2>"$TMP/perr" ||
+		! python3 "$HELPER" text "$2" >"$TMP/htext" 2>>"$TMP/perr"; then
+		fail "$1" "not valid UTF-8 HTML: $(tail -n 1 "$TMP/perr")"
+		return
+	fi
+	bad=
+	grep -q -x 'script 0' "$TMP/hfacts" || bad="$bad a script element;"
+	grep -q -x 'handlers 0' "$TMP/hfacts" || bad="$bad an on* attribute;"
+	for t in '"<script>alert(1)</script>"@victim.example' \
+	    '"onmouseover=alert(1)"@evil.example' \
+	    "x\\xff\\xfe\\xe2\\x80\\xae'<script>alert(1)</script>@bad.example"; do
+		grep -q -F -- "$t" "$TMP/htext" || bad="$bad no text $t;"
+	done
+	if [ -z "$bad" ]; then
+		ok "$1"
+	else
+		fail "$1" "$bad"
+	fi
+}
+
+# 1. A real capture: the page, its figures, nothing fetched.
+if html_report html-write "$cap" "$TMP/r.html"; then
+	ok html-write
+	self_contained html-self-contained "$TMP/r.html"
+	if [ $have_python = 1 ]; then
+		figures html-figures "$TMP/facts"
+	else
+		skip html-figures "no python3"
+	fi
+	if grep -q 'per second' "$TMP/r.html"; then
+		ok html-per-second
+	else
+		fail html-per-second "a capture of seconds not charted per second"
+	fi
+fi
+
+# 2. Headless Chromium renders it: a screenshot of the asked size, and
+#    the rendered DOM holds the figures and the charts.
+if [ ! -x "$CHROMIUM" ]; then
+	skip html-render "no $CHROMIUM (Debian package chromium)"
+	skip html-dom "no $CHROMIUM"
+elif [ ! -s "$TMP/r.html" ]; then
+	fail html-render "no report to render"
+else
+	chrome --screenshot="$TMP/r.png" --window-size=1200,3000 \
+	    "file://$TMP/r.html" >/dev/null
+	if [ ! -s "$TMP/r.png" ]; then
+		fail html-render "no screenshot: $(tail -n 2 "$TMP/chrome.err")"
+	elif [ $have_python = 1 ]; then
+		size=$(python3 "$HELPER" png-size "$TMP/r.png")
+		bytes=$(wc -c <"$TMP/r.png")
+		# A blank page of that size compresses to a few kB.
+		if [ "$size" = "1200 3000" ] && [ "$bytes" -gt 30000 ]; then
+			ok "html-render (PNG $size, $bytes bytes)"
+		else
+			fail html-render "PNG $size, $bytes bytes"
+		fi
+	elif file "$TMP/r.png" | grep -q 'PNG image data, 1200 x 3000'; then
+		ok html-render
+	else
+		fail html-render "$(file "$TMP/r.png")"
+	fi
+	chrome --dump-dom "file://$TMP/r.html" >"$TMP/dom.html"
+	if [ ! -s "$TMP/dom.html" ]; then
+		fail html-dom "no DOM dump: $(tail -n 2 "$TMP/chrome.err")"
+	elif [ $have_python = 1 ]; then
+		python3 "$HELPER" inspect "$TMP/dom.html" >"$TMP/domfacts" &&
+			figures html-dom "$TMP/domfacts"
+	elif grep -q 'id="card-sessions"' "$TMP/dom.html" &&
+		grep -q '<svg' "$TMP/dom.html"; then
+		ok html-dom
+	else
+		fail html-dom "no overview cards or no svg in the DOM"
+	fi
+fi
+
+# 3. Hostile wire text (HELO, MAIL FROM, RCPT TO, replies: markup,
+#    quotes, invalid UTF-8, a bidi override) is escaped.
+if [ $have_python = 0 ]; then
+	skip html-hostile "no python3 to make the capture"
+elif python3 "$HELPER" hostile-pcap "$TMP/hostile.pcap" &&
+	html_report html-hostile "$TMP/hostile.pcap" "$TMP/h.html"; then
+	bad=
+	grep -q '<script>alert' "$TMP/h.html" && bad="$bad raw <script>alert;"
+	grep -q -F '"onmouseover=' "$TMP/h.html" && bad="$bad raw \"onmouseover=;"
+	grep -q -F '&lt;script&gt;alert(1)&lt;/script&gt;' "$TMP/h.html" ||
+		bad="$bad no escaped <script>;"
+	grep -q -F '&quot;onmouseover=alert(1)&quot;' "$TMP/h.html" ||
+		bad="$bad no escaped quote;"
+	if [ -n "$bad" ]; then
+		fail html-hostile-raw "$bad"
+	else
+		ok html-hostile-raw
+	fi
+	self_contained html-hostile-self-contained "$TMP/h.html"
+	harmless html-hostile-text "$TMP/h.html"
+	if [ -x "$CHROMIUM" ]; then
+		chrome --dump-dom "file://$TMP/h.html" >"$TMP/hdom.html"
+		if [ -s "$TMP/hdom.html" ]; then
+			harmless html-hostile-dom "$TMP/hdom.html"
+		else
+			fail html-hostile-dom "no DOM dump"
+		fi
+	else
+		skip html-hostile-dom "no $CHROMIUM"
+	fi
+fi
+
+# 4. Longer traffic is charted per minute; over a day, the last 1440
+#    minutes, said so. No traffic at all: still a whole page.
+if [ $have_python = 1 ]; then
+	python3 "$HELPER" spread-pcap "$TMP/m.pcap" 31 60 &&
+		html_report html-per-minute "$TMP/m.pcap" "$TMP/m.html" &&
+		if grep -q 'per minute' "$TMP/m.html" &&
+			! grep -q 'are kept and shown' "$TMP/m.html"; then
+			ok html-per-minute
+		else
+			fail html-per-minute "30 minutes not charted per minute"
+		fi
+	python3 "$HELPER" spread-pcap "$TMP/d.pcap" 27 3600 &&
+		html_report html-last-day "$TMP/d.pcap" "$TMP/d.html" &&
+		if grep -q 'the last 1,440 are kept and shown' "$TMP/d.html"; then
+			ok html-last-day
+		else
+			fail html-last-day "26 hours: the cut to 1440 minutes not said"
+		fi
+	python3 "$HELPER" spread-pcap "$TMP/e.pcap" 0 1 &&
+		html_report html-empty "$TMP/e.pcap" "$TMP/e.html" &&
+		if grep -q 'No SMTP traffic' "$TMP/e.html" &&
+			tail -c 20 "$TMP/e.html" | grep -q '</html>'; then
+			ok html-empty
+		else
+			fail html-empty "no whole page for an empty capture"
+		fi
+else
+	skip html-per-minute "no python3"
+fi

@@ -1,0 +1,89 @@
+#!/bin/sh
+# Reports: the text and JSON reports agree with each capture's ground
+# truth; the text fits 80 columns; the JSON report's keys are documented;
+# -o writes the file; SIGUSR1 writes a report during a live run.
+# SPDX-License-Identifier: GPL-2.0-or-later
+. "$(dirname "$0")/lib.sh"
+cd "$TOP" || exit 2
+for truth in captures/*.truth; do
+	name=$(basename "$truth" .truth)
+	cap=captures/$name.pcap
+	run_scope "report-json-$name" -q -r "$cap" --report json -o "$TMP/r.json" || continue
+	if [ "$rc" != 0 ]; then
+		fail "report-json-$name" "exit $rc: $(head -c 300 "$TMP/err")"
+		continue
+	fi
+	bad=
+	while read -r key want; do
+		got=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$TMP/r.json" "$key" 2>/dev/null)
+		[ "$got" = "$want" ] || bad="$bad $key=$got (truth $want)"
+	done <"$truth"
+	[ -z "$bad" ] && ok "report-json-$name" || fail "report-json-$name" "$bad"
+
+	run_scope "report-text-$name" -q -r "$cap" --report text || continue
+	sessions=$(awk '$1 == "sessions" { print $2 }' "$truth")
+	accepted=$(awk '$1 == "messages_accepted" { print $2 }' "$truth")
+	long=$(awk 'length($0) > 80' "$TMP/out" | head -n 1)
+	if [ "$rc" = 0 ] && [ -z "$long" ] &&
+	    grep -q "^  sessions  *$sessions " "$TMP/out" &&
+	    grep -q "^  messages accepted  *$accepted " "$TMP/out"; then
+		ok "report-text-$name"
+	else
+		fail "report-text-$name" "exit $rc; over 80 columns: '$long'; or totals missing"
+	fi
+done
+
+# Every key of the JSON report is in docs/report-schema.md.
+"$SMTPSCOPE" -q -r captures/postfix-swaks.pcap --report json >"$TMP/r.json" 2>/dev/null
+missing=$(python3 - "$TMP/r.json" docs/report-schema.md <<'PY'
+import json, sys
+doc = open(sys.argv[2]).read()
+d = json.load(open(sys.argv[1]))
+keys = set(d)
+for k in ("tls", "auth", "capture", "latency", "message_size"):
+    if isinstance(d.get(k), dict):
+        keys |= set(d[k])
+keys -= set(d["reply_codes"]) | set(d["commands"]) | set(d["anomalies"])
+keys -= set(d["tls"].get("versions", {}))
+print(" ".join(sorted(k for k in keys if "`%s`" % k not in doc)))
+PY
+)
+[ -z "$missing" ] && ok report-schema || fail report-schema "undocumented: $missing"
+
+# Live: SIGUSR1 writes the report without stopping; SIGTERM the last one.
+if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/smtp-sink ] && [ -x /usr/sbin/smtp-source ]; then
+	port=${SMTPSCOPE_LIVE_PORT:-2626}
+	"$SMTPSCOPE" -i lo --ports "$port" -q --no-tui --report json \
+	    -o "$TMP/live.json" 2>"$TMP/live.err" &
+	pid=$!
+	sink=
+	trap 'kill $pid $sink 2>/dev/null; rm -rf "$TMP"' EXIT
+	sleep 2
+	/usr/sbin/smtp-sink -u nobody 127.0.0.1:"$port" 100 &
+	sink=$!
+	sleep 0.5
+	timeout 30 /usr/sbin/smtp-source -m 5 -r 2 127.0.0.1:"$port" 2>/dev/null
+	sleep 2
+	kill -USR1 $pid
+	sleep 1
+	if [ -f "$TMP/live.json" ] && kill -0 $pid 2>/dev/null &&
+	    [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["messages_accepted"])' "$TMP/live.json")" = 5 ]; then
+		ok report-sigusr1
+	else
+		fail report-sigusr1 "no report after SIGUSR1, or not 5 accepted, or smtpscope stopped"
+	fi
+	timeout 30 /usr/sbin/smtp-source -m 3 127.0.0.1:"$port" 2>/dev/null
+	sleep 2
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	kill $sink 2>/dev/null
+	got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["messages_accepted"])' "$TMP/live.json" 2>/dev/null)
+	if [ "$rc" = 0 ] && [ "$got" = 8 ] && ! grep -q 'ERROR\|runtime error' "$TMP/live.err"; then
+		ok report-sigterm
+	else
+		fail report-sigterm "exit $rc, accepted $got (want 8): $(head -c 300 "$TMP/live.err")"
+	fi
+else
+	skip report-live "not root or no smtp-sink"
+fi

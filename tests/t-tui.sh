@@ -1,0 +1,495 @@
+#!/bin/sh
+# The dashboard (--tui), the real program in a real terminal: tmux runs
+# smtpscope in an 80x24 pane, sends keys and reads the screen back. It
+# checks the figures of a replay, colours, the views, the help, the
+# transcript behind Enter, the / filter, s and r, a resize, pause (and ^C
+# in a pause), q and the terminal given back (exit status 0, no
+# alternate screen, the same tty modes, the cursor shown), --max-frames,
+# --no-color in the C locale, a fatal signal, wire text that tries to
+# drive the terminal, the limits (500 sessions, 64 KiB of transcript),
+# and no sanitizer report on stderr. Without a terminal it must refuse.
+# SPDX-License-Identifier: GPL-2.0-or-later
+. "$(dirname "$0")/lib.sh"
+cd "$TOP" || exit 2
+
+CAP=captures/sink-reject.pcap # sessions 9, transactions 12, accepted 2
+UTF8=C.UTF-8
+locale -a 2>/dev/null | grep -qi '^c\.utf-\?8$' || UTF8=
+
+# Without a terminal the dashboard refuses in one sentence (no tmux needed).
+"$SMTPSCOPE" -r "$CAP" --tui </dev/null >"$TMP/nt.out" 2>"$TMP/nt.err"
+nt_rc=$?
+if [ "$nt_rc" -ne 0 ] && grep -q 'terminal' "$TMP/nt.err" &&
+	[ "$(wc -l <"$TMP/nt.err")" -le 2 ] && [ ! -s "$TMP/nt.out" ]; then
+	ok tui-needs-terminal
+else
+	fail tui-needs-terminal "exit $nt_rc, stderr: $(head -c 200 "$TMP/nt.err")"
+fi
+
+TESTS="tui-replay-over tui-colors tui-totals tui-views tui-help
+tui-transcript tui-transcript-back tui-filter tui-sort-reset tui-resize
+tui-quit tui-shell-back tui-terminal-restored tui-sanitizer tui-max-frames
+tui-pause-holds tui-pause-resumes tui-pause-sigint tui-plain
+tui-fatal-signal tui-escaped tui-limits"
+if ! command -v tmux >/dev/null 2>&1; then
+	for t in $TESTS; do skip "$t" "no tmux"; done
+	exit 0
+fi
+
+# A private tmux server, no user configuration; always killed.
+SOCK="$TMP/tmux.sock"
+tm() {
+	if command -v timeout >/dev/null 2>&1; then
+		timeout 10 tmux -S "$SOCK" -f /dev/null "$@"
+	else
+		tmux -S "$SOCK" -f /dev/null "$@"
+	fi
+}
+cleanup() {
+	for _f in "$TMP"/*.pid; do
+		[ -f "$_f" ] && kill -KILL "$(cat "$_f")" 2>/dev/null
+	done
+	tm kill-server >/dev/null 2>&1
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# start NAME [ENV=VALUE...] -- ARGS...: smtpscope ARGS in a new 80x24
+# pane (session NAME). Its pid goes to $TMP/NAME.pid, its stderr to
+# NAME.err, its exit status to NAME.rc; the tty modes before and after
+# to NAME.stty0 and NAME.stty1; then the pane says SHELL-IS-BACK.
+start() {
+	_n=$1
+	shift
+	_env=
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		_env="$_env $1"
+		shift
+	done
+	shift
+	rm -f "$TMP/$_n".*
+	{
+		# A ^C for smtpscope does not end the script (a trap with a
+		# command, unlike an ignored signal, is not inherited).
+		echo "trap : INT"
+		echo "stty -g >'$TMP/$_n.stty0' 2>/dev/null"
+		printf "env%s sh -c 'echo \$\$ >\"\$0\"; exec \"\$@\"' '%s' '%s'" \
+			"$_env" "$TMP/$_n.pid" "$SMTPSCOPE"
+		for _a in "$@"; do printf " '%s'" "$_a"; done
+		echo " 2>'$TMP/$_n.err'"
+		echo "echo \$? >'$TMP/$_n.rc'"
+		echo "stty -g >'$TMP/$_n.stty1' 2>/dev/null"
+		echo "echo SHELL-IS-BACK"
+		echo "exec sleep 600"
+	} >"$TMP/$_n.sh"
+	tm new-session -d -s "$_n" -x 80 -y 24 "sh '$TMP/$_n.sh'"
+}
+
+screen() { tm capture-pane -p -t "$1" 2>/dev/null; }
+
+# coloured NAME: the screen has a foreground or background colour.
+ESC=$(printf '\033')
+coloured() {
+	tm capture-pane -p -e -t "$1" 2>/dev/null |
+		grep -q -E "$ESC\\[([0-9;]*;)?[34][0-7]m"
+}
+
+# wait_for NAME SECONDS ERE: true once the screen matches.
+wait_for() {
+	_i=0
+	while [ "$_i" -lt $(($2 * 10)) ]; do
+		screen "$1" >"$TMP/screen"
+		grep -q -E -- "$3" "$TMP/screen" && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# wait_rc NAME SECONDS: true once smtpscope has exited.
+wait_rc() {
+	_i=0
+	while [ "$_i" -lt $(($2 * 10)) ]; do
+		[ -s "$TMP/$1.rc" ] && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+key() {
+	_n=$1
+	shift
+	tm send-keys -t "$_n" "$@"
+}
+
+# sanitizer NAME: a report in NAME.err? report NAME: its first line.
+SAN='ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer'
+sanitizer() { grep -q -E "$SAN" "$TMP/$1.err" 2>/dev/null; }
+report() { grep -m1 -E "$SAN" "$TMP/$1.err"; }
+
+# status NAME: smtpscope's exit status, or "none".
+status() { cat "$TMP/$1.rc" 2>/dev/null || echo none; }
+
+# rows FROM TO: those rows of the last screen read, on one line.
+rows() { sed -n "$1,$2p" "$TMP/screen" | tr '\n' '|'; }
+
+# restored NAME: the terminal as before: no alternate screen, the cursor
+# shown, the same tty modes, and the shell's line on the screen.
+restored() {
+	[ "$(tm display -p -t "$1" '#{alternate_on}')" = 0 ] &&
+		[ "$(tm display -p -t "$1" '#{cursor_flag}')" = 1 ] &&
+		[ -s "$TMP/$1.stty0" ] && cmp -s "$TMP/$1.stty0" "$TMP/$1.stty1" &&
+		wait_for "$1" 5 'SHELL-IS-BACK'
+}
+
+# ---- a replay at full speed, then the keys ----
+start main LC_ALL=$UTF8 -- -r "$CAP" --tui --speed max
+if wait_for main 30 'replay over'; then
+	ok tui-replay-over
+else
+	fail tui-replay-over "not on the screen: $(rows 1 3)"
+fi
+screen main >"$TMP/s.main"
+if coloured main; then
+	ok tui-colors
+else
+	fail tui-colors "no colour on a terminal that has them"
+fi
+if grep -q -E 'sessions 9 ' "$TMP/s.main" &&
+	grep -q -E 'transactions 12 ' "$TMP/s.main" &&
+	grep -q -E 'accepted 2 ' "$TMP/s.main"; then
+	ok tui-totals
+else
+	fail tui-totals "not sessions 9, transactions 12, accepted 2: \
+	    $(grep -E 'Totals|Outcomes' "$TMP/s.main" | tr '\n' '|')"
+fi
+
+why=
+for kv in '2|^ Top tables' '3|^ Recent events' '4|^ Sessions +\(' \
+	'5|^ Latencies, TLS and AUTH' 'Tab|^ Overview' 'BTab|^ Latencies' \
+	'1|^ Overview'; do
+	k=${kv%%|*}
+	want=${kv#*|}
+	key main "$k"
+	wait_for main 5 "$want" || why="$why key $k: no \"$want\";"
+done
+if [ -z "$why" ]; then ok tui-views; else fail tui-views "$why"; fi
+
+why=
+key main h
+wait_for main 5 '^ Keys' || why="h shows no help;"
+grep -q -E 'Enter +open' "$TMP/screen" || why="$why the help lacks Enter;"
+key main Escape
+wait_for main 5 '^ Overview' || why="$why Esc does not leave the help;"
+if [ -z "$why" ]; then ok tui-help; else fail tui-help "$why"; fi
+
+# The session list (newest first), the oldest session (End), its
+# transcript.
+key main 4
+wait_for main 5 '^ Sessions +\(9 of 9'
+key main End Enter
+if wait_for main 5 'RCPT TO:<' &&
+	grep -q '^ Transcript of session 1 ' "$TMP/screen"; then
+	ok tui-transcript
+else
+	fail tui-transcript "no RCPT TO in: $(rows 4 8)"
+fi
+key main q
+if wait_for main 5 '^ Sessions +\(' && [ ! -s "$TMP/main.rc" ]; then
+	ok tui-transcript-back
+else
+	fail tui-transcript-back "q in the transcript did not go back to the list"
+fi
+
+# / filter: the two sessions to 127.0.0.4, then Esc clears it.
+key main /
+key main -l 127.0.0.4
+key main Enter
+if wait_for main 5 '^ Sessions +\(2 of 9' &&
+	[ "$(grep -c -E '^ +[0-9]+ 127\.0\.0\.1:[0-9]+ ' "$TMP/screen")" = 2 ] &&
+	! grep -q -E '127\.0\.0\.[235678]:25' "$TMP/screen"; then
+	key main Escape
+	if wait_for main 5 '^ Sessions +\(9 of 9'; then
+		ok tui-filter
+	else
+		fail tui-filter "Esc did not clear the filter"
+	fi
+else
+	fail tui-filter "the list was not narrowed: $(rows 4 10)"
+fi
+
+# s: the next order of the list; r: the counters back to zero.
+why=
+key main s
+wait_for main 5 '^ Sessions +\(9 of 9 kept, oldest first' ||
+	why="s did not change the order;"
+grep -q -E '^ +1 127\.0\.0\.1:' "$TMP/screen" ||
+	why="$why session 1 is not first oldest first;"
+key main 1
+wait_for main 5 'sessions 9 ' || why="$why no overview;"
+key main r
+wait_for main 5 'sessions 0 .*transactions 0 ' || why="$why r did not reset;"
+if [ -z "$why" ]; then ok tui-sort-reset; else fail tui-sort-reset "$why"; fi
+
+# A resize: 100x30, laid out again: 30 rows, the hint line whole on the
+# last one, the clock at the right edge of the title row.
+tm resize-window -t main -x 100 -y 30 >/dev/null 2>&1 ||
+	tm resize-pane -t main -x 100 -y 30 >/dev/null 2>&1
+if wait_for main 5 'r reset  h help' &&
+	[ "$(screen main | wc -l)" -eq 30 ] &&
+	[ "$(sed -n 30p "$TMP/screen" | grep -c 'h help')" = 1 ] &&
+	[ "$(head -n 1 "$TMP/screen" | awk '{ print index($0, "elapsed") }')" -gt 80 ]; then
+	ok tui-resize
+else
+	fail tui-resize "not laid out for $(tm display -p -t main \
+	    '#{pane_width}x#{pane_height}'): $(rows 1 1)"
+fi
+
+# q: exit 0, the terminal as it was.
+key main q
+if wait_rc main 15 && [ "$(cat "$TMP/main.rc")" = 0 ]; then
+	ok tui-quit
+else
+	fail tui-quit "exit status $(status main)"
+fi
+if wait_for main 5 'SHELL-IS-BACK'; then
+	ok tui-shell-back
+else
+	fail tui-shell-back "the pane does not show the shell again"
+fi
+if restored main; then
+	ok tui-terminal-restored
+else
+	fail tui-terminal-restored "$(tm display -p -t main \
+	    'alternate #{alternate_on}, cursor #{cursor_flag}'), tty modes \
+	    $(cmp -s "$TMP/main.stty0" "$TMP/main.stty1" && echo same ||
+		echo changed)"
+fi
+if sanitizer main; then
+	fail tui-sanitizer "$(report main)"
+else
+	ok tui-sanitizer
+fi
+
+# ---- --max-frames: it ends by itself, cleanly ----
+start frames -- -r "$CAP" --tui --speed max --max-frames 6
+if wait_rc frames 30 && [ "$(cat "$TMP/frames.rc")" = 0 ] &&
+	restored frames && ! sanitizer frames; then
+	ok tui-max-frames
+else
+	fail tui-max-frames "exit status $(status frames), $(head -c 200 "$TMP/frames.err")"
+fi
+
+# ---- pause: a replay at 1/5 pace (about 6 s) waits while paused ----
+start pause LC_ALL=$UTF8 -- -r "$CAP" --tui --speed 0.2
+if wait_for pause 15 'sessions [1-8] '; then
+	key pause p
+	wait_for pause 5 'PAUSED'
+	before=$(grep -o -E 'sessions [0-9]+ ' "$TMP/screen")
+	sleep 7
+	screen pause >"$TMP/s.pause"
+	after=$(grep -o -E 'sessions [0-9]+ ' "$TMP/s.pause")
+	if grep -q PAUSED "$TMP/s.pause" && ! grep -q 'replay over' "$TMP/s.pause" &&
+		[ -n "$before" ] && [ "$before" = "$after" ]; then
+		ok tui-pause-holds
+	else
+		fail tui-pause-holds "the replay went on: $before then $after"
+	fi
+	key pause p
+	if wait_for pause 20 'replay over' && grep -q 'sessions 9 ' "$TMP/screen" &&
+		! grep -q PAUSED "$TMP/screen"; then
+		ok tui-pause-resumes
+	else
+		fail tui-pause-resumes "no end after p: $(grep -E 'Totals' "$TMP/screen")"
+	fi
+else
+	fail tui-pause-holds "the replay did not start: $(rows 1 5)"
+	skip tui-pause-resumes "no replay to resume"
+fi
+key pause q
+wait_rc pause 10
+sanitizer pause && fail tui-pause-sanitizer "$(report pause)"
+
+# ^C while a replay is paused: main's SIGINT still stops the run.
+start pint LC_ALL=$UTF8 -- -r "$CAP" --tui --speed 0.2
+if wait_for pint 15 'sessions [1-8] '; then
+	key pint p
+	wait_for pint 5 'PAUSED'
+	key pint C-c
+	if wait_rc pint 10 && [ "$(cat "$TMP/pint.rc")" = 0 ] &&
+		restored pint && ! sanitizer pint; then
+		ok tui-pause-sigint
+	else
+		fail tui-pause-sigint "exit status $(status pint) after ^C in a pause"
+	fi
+else
+	fail tui-pause-sigint "the replay did not start"
+fi
+
+# ---- --no-color and the C locale: no colour, only ASCII drawn ----
+start plain LC_ALL=C -- -r "$CAP" --tui --speed max --no-color
+if wait_for plain 30 'replay over - press q' &&
+	grep -q 'sessions 9 ' "$TMP/screen" &&
+	! LC_ALL=C grep -q '[^ -~]' "$TMP/screen" && ! coloured plain; then
+	key plain q
+	if wait_rc plain 10 && [ "$(cat "$TMP/plain.rc")" = 0 ] &&
+		restored plain && ! sanitizer plain; then
+		ok tui-plain
+	else
+		fail tui-plain "exit status $(status plain)"
+	fi
+else
+	fail tui-plain "$(rows 1 6)"
+fi
+
+# ---- a fatal signal: the terminal is given back, then it dies of it ----
+start fatal LC_ALL=$UTF8 -- -r "$CAP" --tui --speed max
+if wait_for fatal 30 'replay over' && [ -s "$TMP/fatal.pid" ]; then
+	kill -ABRT "$(cat "$TMP/fatal.pid")"
+	if wait_rc fatal 10 && [ "$(cat "$TMP/fatal.rc")" -gt 128 ] &&
+		restored fatal; then
+		ok tui-fatal-signal
+	else
+		fail tui-fatal-signal "exit status $(status fatal), \
+		    $(tm display -p -t fatal 'alternate #{alternate_on}')"
+	fi
+else
+	fail tui-fatal-signal "the dashboard did not come up"
+fi
+
+# ---- captures written here (python3): hostile wire text, many sessions ----
+# mkpcap hostile|many OUT
+mkpcap() {
+	python3 - "$@" <<'EOF'
+import struct, sys
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+def frame(src, dst, sp, dp, seq, ack, flags, data=b""):
+    tcp = struct.pack("!HHIIBBHHH", sp, dp, seq, ack, 0x50, flags, 65535,
+                      0, 0) + data
+    tcp = tcp[:16] + struct.pack("!H", csum(src + dst + struct.pack(
+        "!BBH", 0, 6, len(tcp)) + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64,
+                     6, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return b"\2\0\0\0\0\2\2\0\0\0\0\1\x08\0" + ip + tcp
+
+def session(out, t, n, talk):
+    c, s = bytes([10, 0, n >> 8 & 255, n & 255]), bytes([10, 1, 0, 2])
+    seq = {"C": 1000, "S": 5000}
+    clock = [t]
+
+    def send(side, flags, data=b""):
+        if side == "C":
+            f = frame(c, s, 40000, 25, seq["C"], seq["S"], flags, data)
+        else:
+            f = frame(s, c, 25, 40000, seq["S"], seq["C"], flags, data)
+        out.append((clock[0], f))
+        clock[0] += 0.0001
+        seq[side] += len(data) + (1 if flags & 3 else 0)
+
+    send("C", 0x02)
+    send("S", 0x12)
+    send("C", 0x10)
+    for side, data in talk:
+        send(side, 0x18, data)
+        send("S" if side == "C" else "C", 0x10)
+    send("C", 0x11)
+    send("S", 0x11)
+    send("C", 0x10)
+
+def dialogue(helo, sender, rcpts, rcpt_reply, last=b"221 Bye\r\n"):
+    talk = [("S", b"220 mx.example ESMTP\r\n"),
+            ("C", b"EHLO " + helo + b"\r\n"),
+            ("S", b"250 mx.example\r\n"),
+            ("C", b"MAIL FROM:<" + sender + b">\r\n"),
+            ("S", b"250 2.1.0 Ok\r\n")]
+    for r in rcpts:
+        talk += [("C", b"RCPT TO:<" + r + b">\r\n"), ("S", rcpt_reply)]
+    return talk + [("C", b"QUIT\r\n"), ("S", last)]
+
+mode, path = sys.argv[1], sys.argv[2]
+out = []
+if mode == "hostile":
+    evil = b"\x1b]2;PWNED\x07\x1b[2J\x1b[31m\x9b1m\xe2\x80\xae"
+    talk = dialogue(evil, evil + b"@evil.example", [b"victim@example.org"],
+                    b"550 5.1.1 no " + evil + b"\r\n")
+    talk[0] = ("S", b"220 mx.example ESMTP " + evil + b"\r\n")
+    session(out, 1700000000.0, 1, talk)
+else:
+    # 600 short sessions, then one whose dialogue is over 64 KiB.
+    for n in range(600):
+        session(out, 1700000000.0 + n * 0.01, n + 1,
+                dialogue(b"c%d.example" % n, b"a@source.example",
+                         [b"b@sink.example"], b"250 2.1.5 Ok\r\n"))
+    session(out, 1700000010.0, 601,
+            dialogue(b"big.example", b"a@source.example",
+                     [b"r%d@sink.example" % i for i in range(1200)],
+                     b"450 4.2.1 mailbox busy, try again later\r\n"))
+with open(path, "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    for ts, p in out:
+        f.write(struct.pack("<IIII", int(ts), int(round((ts % 1) * 1e6)),
+                            len(p), len(p)) + p)
+EOF
+}
+
+# ---- wire text that tries to drive the terminal stays text ----
+if command -v python3 >/dev/null 2>&1 && mkpcap hostile "$TMP/cap-hostile.pcap"; then
+	start evil LC_ALL=$UTF8 -- -r "$TMP/cap-hostile.pcap" --tui --speed max
+	why=
+	wait_for evil 30 'replay over' || why="no dashboard;"
+	key evil 3
+	wait_for evil 5 'x1b\]2;PWNED' || why="$why the reject text is not shown escaped;"
+	key evil 4 Home Enter
+	wait_for evil 5 'EHLO \\x1b\]2;PWNED\\x07\\x1b\[2J' ||
+		why="$why the transcript does not show the EHLO escaped;"
+	case $(tm display -p -t evil '#{pane_title}') in
+	*PWNED*) why="$why the wire text set the terminal's title;" ;;
+	esac
+	[ "$(tm display -p -t evil '#{alternate_on}')" = 1 ] ||
+		why="$why the wire text left the alternate screen;"
+	key evil q q
+	wait_rc evil 10 || why="$why it did not quit;"
+	sanitizer evil && why="$why $(report evil)"
+	if [ -z "$why" ]; then ok tui-escaped; else fail tui-escaped "$why"; fi
+else
+	skip tui-escaped "no python3 to write the capture"
+fi
+
+# ---- the limits: 500 sessions kept, 64 KiB of transcript each ----
+if command -v python3 >/dev/null 2>&1 && mkpcap many "$TMP/cap-many.pcap"; then
+	start many LC_ALL=$UTF8 -- -r "$TMP/cap-many.pcap" --tui --speed max
+	why=
+	wait_for many 60 'replay over' || why="no dashboard;"
+	grep -q 'sessions 601 ' "$TMP/screen" || why="$why not 601 sessions;"
+	key many 4
+	wait_for many 5 '^ Sessions +\(500 of 500 kept' ||
+		why="$why the list keeps more or less than 500;"
+	key many 5 End
+	wait_for many 5 'keeps 500 sessions \(limit 500, 101 let go\)' ||
+		why="$why the dashboard does not say what it let go;"
+	# The newest session (601, over 64 KiB) is first in the list.
+	key many 4 Home Enter
+	wait_for many 5 '^ Transcript of session 601 ' || why="$why no transcript;"
+	key many End
+	wait_for many 5 'more lines not kept: the dashboard keeps 64 KiB' ||
+		why="$why the transcript is not capped at 64 KiB;"
+	key many q q
+	wait_rc many 10 && [ "$(cat "$TMP/many.rc")" = 0 ] ||
+		why="$why exit status $(status many);"
+	sanitizer many && why="$why $(report many)"
+	if [ -z "$why" ]; then ok tui-limits; else fail tui-limits "$why"; fi
+else
+	skip tui-limits "no python3 to write the capture"
+fi
