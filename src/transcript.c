@@ -98,19 +98,18 @@ transcript_format_event(
 	switch (ev->type) {
 	case SMTP_EV_COMMAND:
 		line_start(out, t0, ev->ts, "C:");
+		if (ev->u.command.verb == SMTP_VERB_AUTH_DATA) {
+			dbuf_adds(out, "[SASL response hidden]\n");
+			break;
+		}
+		if (ev->u.command.verb == SMTP_VERB_END_OF_DATA)
+			dbuf_adds(out, "[message data] ");
 		text_append_escaped(out, ev->u.command.line, ev->u.command.len);
 		if (ev->u.command.verb == SMTP_VERB_AUTH)
 			dbuf_adds(out, " [initial response hidden]");
 		dbuf_addc(out, '\n');
 		break;
 	case SMTP_EV_REPLY:
-		if (ev->u.reply.verb == SMTP_VERB_AUTH_DATA) {
-			line_start(out, t0, ev->ts, "C:");
-			dbuf_adds(out, "[SASL response hidden]\n");
-		} else if (ev->u.reply.verb == SMTP_VERB_END_OF_DATA) {
-			line_start(out, t0, ev->ts, "C:");
-			dbuf_adds(out, "[message data, then .]\n");
-		}
 		line_start(out, t0, ev->ts, "S:");
 		dbuf_printf(out, "%d ", ev->u.reply.code);
 		text_append_escaped(out, ev->u.reply.text, ev->u.reply.len);

@@ -654,6 +654,23 @@ server_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 
 /* --- client side ------------------------------------------------------- */
 
+/* A command event for what the client sent that is not a command line:
+ * the end-of-data dot, or a SASL response (whose text never leaves). */
+static void
+pseudo_command(struct smtp_session *s, enum smtp_verb verb, const uint8_t *line,
+    size_t len, double ts)
+{
+	struct smtp_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTP_EV_COMMAND;
+	ev.ts = ts;
+	ev.u.command.verb = verb;
+	ev.u.command.line = line;
+	ev.u.command.len = len;
+	emit(s, &ev);
+}
+
 static void
 auth_response(
     struct smtp_session *s, const uint8_t *line, size_t len, double ts)
@@ -666,6 +683,7 @@ auth_response(
 	else if (s->auth_expect == AUTH_EXPECT_PLAIN)
 		sasl_user(s, line, len, 1);
 	s->auth_expect = AUTH_EXPECT_OTHER;
+	pseudo_command(s, SMTP_VERB_AUTH_DATA, NULL, 0, ts);
 	pending_push(s, SMTP_VERB_AUTH_DATA, NULL, SIZE_MAX, ts);
 }
 
@@ -848,8 +866,10 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 static void
 end_of_data(struct smtp_session *s, double ts)
 {
+	static const uint8_t dot[] = ".";
 	struct tx *t = s->cur;
 
+	pseudo_command(s, SMTP_VERB_END_OF_DATA, dot, 1, ts);
 	if (t != NULL)
 		t->pub.data_complete = 1;
 	pending_push(s, SMTP_VERB_END_OF_DATA, t, SIZE_MAX, ts);

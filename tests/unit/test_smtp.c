@@ -123,6 +123,14 @@ record(void *arg, const struct smtp_event *ev)
 			    ev->session->auth_failures);
 		break;
 	case SMTP_EV_COMMAND:
+		if (ev->u.command.verb == SMTP_VERB_AUTH_DATA) {
+			/* Never a line: a SASL response is secret. */
+			dbuf_adds(&trace,
+			    ev->u.command.line == NULL && ev->u.command.len == 0
+				? "C (sasl)\n"
+				: "C (sasl WITH TEXT)\n");
+			break;
+		}
 		dbuf_adds(&trace, "C ");
 		text_append_escaped(
 		    &trace, ev->u.command.line, ev->u.command.len);
@@ -265,6 +273,7 @@ test_basic(void)
 	    "R RCPT 250\n"
 	    "C DATA\n"
 	    "R DATA 354\n"
+	    "C .\n"
 	    "R END-OF-DATA 250\n"
 	    "TX 1 from=<a@x.test> mail=250 rcpt=[b@y.test:250] n=1 ok=1 "
 	    "data=354 final=250 accepted size=34 by=end_of_data\n"
@@ -312,6 +321,7 @@ test_pipelining(void)
 	    "R RCPT 550\n"
 	    "R RCPT 450\n"
 	    "R DATA 354\n"
+	    "C .\n"
 	    "C MAIL FROM:<@relay1,@relay2:s@d>\n"
 	    "C RCPT TO:<u4@d>\n"
 	    "C DATA\n"
@@ -321,6 +331,7 @@ test_pipelining(void)
 	    "R MAIL 250\n"
 	    "R RCPT 250\n"
 	    "R DATA 354\n"
+	    "C .\n"
 	    "C QUIT\n"
 	    "R END-OF-DATA 250\n"
 	    "TX 2 from=<s@d> mail=250 rcpt=[u4@d:250] n=1 ok=1 data=354 "
@@ -425,7 +436,7 @@ test_outcomes(void)
 	    "R RSET 250\nCLOSE rst tx=1 helo= tls=0\n");
 	check_dialogue("drop421", drop421, SESSION_END_FIN,
 	    "R GREETING 220\nC MAIL FROM:<a@b>\nC RCPT TO:<c@d>\nC DATA\n"
-	    "R MAIL 250\nR RCPT 250\nR DATA 354\nR END-OF-DATA 421\n"
+	    "R MAIL 250\nR RCPT 250\nR DATA 354\nC .\nR END-OF-DATA 421\n"
 	    "TX 1 from=<a@b> mail=250 rcpt=[c@d:250] n=1 ok=1 data=354 "
 	    "final=421 dropped size=7 by=end_of_data\n"
 	    "CLOSE fin tx=1 helo= tls=0\n");
@@ -522,7 +533,8 @@ test_starttls_auth(void)
 
 	check_dialogue("starttls_auth", c, SESSION_END_FIN,
 	    "R GREETING 220\nC EHLO c\nR EHLO 250\n"
-	    "C AUTH LOGIN\nR AUTH 334\nR AUTH-DATA 334\nR AUTH-DATA 235\n"
+	    "C AUTH LOGIN\nR AUTH 334\nC (sasl)\nR AUTH-DATA 334\nC (sasl)\nR "
+	    "AUTH-DATA 235\n"
 	    "C AUTH PLAIN\nR AUTH 503\n"
 	    "C STARTTLS\nR STARTTLS 220\n"
 	    "CLOSE fin tx=0 helo=c tls=1\n"
@@ -590,7 +602,7 @@ test_details(void)
 	    "C RCPT TO:<u@d.test> NOTIFY=SUCCESS,FAILURE "
 	    "ORCPT=rfc822;u@d.test\n"
 	    "C RCPT TO:<nobody@d.test>\nC DATA\n"
-	    "R MAIL 250\nR RCPT 250\nR RCPT 550\nR DATA 354\n"
+	    "R MAIL 250\nR RCPT 250\nR RCPT 550\nR DATA 354\nC .\n"
 	    "R END-OF-DATA 250\n"
 	    "TX 1 from=<> mail=250 rcpt=[u@d.test:250,nobody@d.test:550] n=2 "
 	    "ok=1 data=354 final=250 accepted size=679 by=end_of_data\n"
@@ -661,9 +673,10 @@ test_auth_secrets(void)
 	char *got;
 
 	check_dialogue("auth_secrets", c, SESSION_END_FIN,
-	    "R GREETING 220\nC AUTH PLAIN\nR AUTH 334\nR AUTH-DATA 535\n"
-	    "C AUTH LOGIN\nR AUTH 334\nR AUTH-DATA 235\n"
-	    "C AUTH CRAM-MD5\nR AUTH 334\nR AUTH-DATA 501\n"
+	    "R GREETING 220\nC AUTH PLAIN\nR AUTH 334\nC (sasl)\nR AUTH-DATA "
+	    "535\n"
+	    "C AUTH LOGIN\nR AUTH 334\nC (sasl)\nR AUTH-DATA 235\n"
+	    "C AUTH CRAM-MD5\nR AUTH 334\nC (sasl)\nR AUTH-DATA 501\n"
 	    "CLOSE fin tx=0 helo= tls=0\n"
 	    "AUTH CRAM-MD5 user= cancelled code=501 n=3 fail=1\n");
 	got = run(c, SESSION_END_FIN, -1, 0, 0);
@@ -721,7 +734,8 @@ test_framing(void)
 		    "ANOMALY unsolicited_reply\nR UNKNOWN 251\n"
 		    "ANOMALY bad_reply\n"
 		    "C MAIL FROM:<a@b>\nC RCPT TO:<c@d>\nC DATA\n"
-		    "R MAIL 250\nR RCPT 250\nR DATA 354\nR END-OF-DATA 250\n"
+		    "R MAIL 250\nR RCPT 250\nR DATA 354\nC .\nR END-OF-DATA "
+		    "250\n"
 		    "TX 1 from=<a@b> mail=250 rcpt=[c@d:250] n=1 ok=1 data=354 "
 		    "final=250 accepted size=2 by=end_of_data\n"
 		    "CLOSE fin tx=1 helo=bare.lf tls=0\n");
