@@ -19,7 +19,6 @@
 
 #define CAPTURE_SNAPLEN 262144
 
-static int dlt_to_linktype_compat(int dlt);
 #define CAPTURE_BATCH 4096 /* packets between checks of stop/progress */
 
 struct source {
@@ -134,7 +133,7 @@ static int
 check_linktype(pcap_t *p, const char *name, char *err, size_t errlen)
 {
 	int dlt = pcap_datalink(p);
-	int lt = dlt_to_linktype_compat(dlt);
+	int lt = capture_dlt_to_linktype(dlt);
 
 	if (!decap_linktype_supported(lt)) {
 		const char *dn = pcap_datalink_val_to_name(dlt);
@@ -150,8 +149,8 @@ check_linktype(pcap_t *p, const char *name, char *err, size_t errlen)
 }
 
 /* pcap's DLT_ values differ from LINKTYPE_ ones for a few types. */
-static int
-dlt_to_linktype_compat(int dlt)
+int
+capture_dlt_to_linktype(int dlt)
 {
 	switch (dlt) {
 	case DLT_RAW:

@@ -726,12 +726,14 @@ reasm_init(const struct reasm_config *cfg, char *err, size_t errlen)
 	static struct nids_chksum_ctl ctl[2];
 	unsigned long streams;
 
+	/* Everything anew: a process may run several (the fuzzer does). */
+	memset(&R, 0, sizeof(R));
 	R.cfg = *cfg;
 	if (R.cfg.max_sessions == 0)
 		R.cfg.max_sessions = REASM_DEFAULT_MAX_SESSIONS;
 	if (R.cfg.idle_timeout == 0)
 		R.cfg.idle_timeout = REASM_DEFAULT_IDLE_TIMEOUT;
-	R.v6 = v6map_new(V6MAP_DEFAULT_MAX);
+	R.v6 = v6map_new(R.cfg.v6_max ? R.cfg.v6_max : V6MAP_DEFAULT_MAX);
 	R.dead = pcap_open_dead(DLT_RAW, 65535);
 	if (R.dead == NULL) {
 		snprintf(err, errlen, "cannot set up libpcap for libnids");

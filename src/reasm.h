@@ -23,6 +23,7 @@ struct reasm_config {
 	unsigned long max_sessions;
 	unsigned long idle_timeout;
 	const struct event_bus *bus;
+	uint32_t v6_max; /* IPv6 addresses mapped at once; 0: default */
 };
 
 enum {

@@ -592,6 +592,11 @@ on_command(struct zeeklog *zl, struct zsess *z, const struct smtp_event *ev)
 	char *arg, buf[SMTP_ADDR_MAX];
 	size_t n = ev->u.command.len, i = 0;
 
+	/* Zeek's record takes MAIL FROM and RCPT TO; the rest (and the
+	 * pseudo commands, which may carry no line) passes by. */
+	if (ev->u.command.verb != SMTP_VERB_MAIL &&
+	    ev->u.command.verb != SMTP_VERB_RCPT)
+		return;
 	while (i < n && ev->u.command.line[i] != ' ')
 		i++;
 	while (i < n && ev->u.command.line[i] == ' ')

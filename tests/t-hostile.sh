@@ -1,0 +1,294 @@
+#!/bin/sh
+# Hostile traffic: crafted captures (tests/hostile/make-hostile.py, made
+# under $TMP at test time, never committed) of a 1 MiB command line,
+# 10,000 recipients, 100,000 SYNs, random bytes, overlapping and reordered
+# segments, a reply flood, absurd BDAT sizes, a 64 KiB+ out-of-order queue,
+# a million pipelined NOOPs, 100,000 header lines and 70,000 idle sessions.
+# Each must finish in bounded time, exit 0 with nothing on stderr (-q), no
+# sanitizer report, a log of JSON Lines that ends with the summary, peak
+# RSS under 64 MiB (normal build only: ASan's shadow memory inflates it;
+# measured with /usr/bin/time, Debian's "time" package), and counters that
+# say what happened.
+# SPDX-License-Identifier: GPL-2.0-or-later
+. "$(dirname "$0")/lib.sh"
+cd "$TOP" || exit 2
+
+GEN=tests/hostile/make-hostile.py
+LIMIT=${SMTPSCOPE_HOSTILE_TIMEOUT:-60} # seconds per run
+CAP_KB=65536                           # 64 MiB
+
+case $(basename "$SMTPSCOPE")$SMTPSCOPE in
+*asan*) asan=1 ;;
+*) asan= ;;
+esac
+if [ -x /usr/bin/time ]; then
+	have_time=1
+else
+	have_time=
+fi
+
+if ! command -v python3 >/dev/null 2>&1; then
+	skip hostile "no python3 to write the captures"
+	exit 0
+fi
+if ! python3 "$GEN" "$TMP/cap" >"$TMP/gen.out" 2>&1; then
+	fail hostile-generate "$GEN failed: $(tail -n 3 "$TMP/gen.out")"
+	exit 0
+fi
+
+# pyget EXPR: evaluates a Python expression over the log $log, with
+# S the summary, T the transactions, SS the sessions, A the anomaly
+# records and L the whole text; prints the result (True/False, numbers).
+pyget() {
+	python3 - "$log" "$1" <<'EOF'
+import json, sys
+path, expr = sys.argv[1], sys.argv[2]
+text = open(path, encoding="utf-8").read()
+recs = [json.loads(l) for l in text.splitlines() if l]
+S = [r for r in recs if r["type"] == "summary"][-1]
+T = [r for r in recs if r["type"] == "transaction"]
+SS = [r for r in recs if r["type"] == "session"]
+A = [r for r in recs if r["type"] == "anomaly"]
+L = text
+try:
+    print(eval(expr))
+except Exception as e:
+    print("error: %s: %s" % (type(e).__name__, e))
+EOF
+}
+
+# want NAME DESCRIPTION EXPR: EXPR (Python, see pyget) must be True.
+# Failures are collected in $why for the current capture.
+want() {
+	_got=$(pyget "$2")
+	if [ "$_got" != True ]; then
+		why="${why:+$why; }$1"
+	fi
+}
+
+# val EXPR: the value, for messages.
+val() { pyget "$1"; }
+
+# hostile TEST CAPTURE [ARGS...]: runs smtpscope on $TMP/cap/CAPTURE.pcap
+# (ARGS added) as the check hostile-TEST; sets $tname, $log, $rc, $rss
+# (KiB, empty if not measured). Reports a
+# failure and returns 1 for a timeout, a sanitizer report, an exit status
+# other than 0, anything on stderr, a log that is not JSON Lines ending
+# with the summary, or a peak RSS over the cap.
+hostile() {
+	tname=hostile-$1
+	_cap=$TMP/cap/$2.pcap
+	shift 2
+	log=$TMP/x.json
+	rm -f "$log" "$TMP/rss"
+	rss=
+	_t0=$(date +%s)
+	if [ -n "$have_time" ]; then
+		/usr/bin/time -f %M -o "$TMP/rss" timeout -k 5 "$LIMIT" \
+			"$SMTPSCOPE" -q -r "$_cap" -w "$log" "$@" \
+			>"$TMP/out" 2>"$TMP/err" </dev/null
+		rc=$?
+		rss=$(tail -n 1 "$TMP/rss" 2>/dev/null)
+		case $rss in '' | *[!0-9]*) rss= ;; esac
+	else
+		timeout -k 5 "$LIMIT" "$SMTPSCOPE" -q -r "$_cap" -w "$log" "$@" \
+			>"$TMP/out" 2>"$TMP/err" </dev/null
+		rc=$?
+	fi
+	secs=$(($(date +%s) - _t0))
+	if grep -q -E 'ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer' "$TMP/err"; then
+		fail "$tname" "sanitizer report: $(grep -m1 -E 'ERROR|runtime error' "$TMP/err")"
+		return 1
+	fi
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		fail "$tname" "still running after ${LIMIT} s (killed)"
+		return 1
+	fi
+	if [ "$rc" != 0 ]; then
+		fail "$tname" "exit $rc, want 0; stderr: $(head -c 300 "$TMP/err")"
+		return 1
+	fi
+	if [ -s "$TMP/err" ]; then
+		fail "$tname" "stderr with -q: $(head -c 300 "$TMP/err")"
+		return 1
+	fi
+	case $(tail -n 1 "$log" 2>/dev/null) in
+	'{"type":"summary"'*) ;;
+	*)
+		fail "$tname" "the log does not end with the summary"
+		return 1
+		;;
+	esac
+	if ! python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' \
+		<"$log" 2>"$TMP/pyerr"; then
+		fail "$tname" "the log is not JSON Lines: $(tail -n 1 "$TMP/pyerr")"
+		return 1
+	fi
+	echo "# $tname: ${secs} s, peak RSS ${rss:-?} KiB${asan:+ (ASan)}"
+	if [ -z "$asan" ] && [ -n "$rss" ] && [ "$rss" -gt "$CAP_KB" ]; then
+		fail "$tname" "peak RSS $rss KiB, over the cap of $CAP_KB KiB (64 MiB)$rss_hint"
+		return 1
+	fi
+	return 0
+}
+
+# verdict: ok, or FAIL with what did not hold ($why) and the figures
+# ($got, a Python expression).
+verdict() {
+	if [ -z "$why" ]; then
+		ok "$tname"
+	else
+		fail "$tname" "$why; got $(val "$got")"
+	fi
+	why=
+}
+
+why=
+rss_hint=
+if [ -n "$asan" ]; then
+	skip hostile-rss "ASan build: shadow memory inflates RSS, cap not checked"
+elif [ -z "$have_time" ]; then
+	skip hostile-rss "no /usr/bin/time (Debian package \"time\"): RSS not measured"
+fi
+
+# A 1 MiB MAIL line (refused), then a normal message; then a session of
+# 1 MiB without a line end each way. The log holds no megabyte line.
+if hostile longline longline; then
+	want "line_too_long in both sessions" 'S["anomalies"]["line_too_long"] == 2'
+	want "2 sessions" 'S["sessions"] == 2 and len(SS) == 2'
+	want "the message after the long line accepted" \
+		'S["messages_accepted"] == 1 and [t["mail_from"] for t in T if t["outcome"] == "accepted"] == ["a@example.test"]'
+	want "the long MAIL refused" 'S["rejected"] == 1'
+	want "no megabyte in the log" 'len(L) < 100000'
+	want "bytes counted" 'SS[1]["bytes_client"] == 5 + (1 << 20)'
+	got='dict(sessions=S["sessions"], line_too_long=S["anomalies"]["line_too_long"], accepted=S["messages_accepted"], rejected=S["rejected"], log_bytes=len(L))'
+	verdict
+fi
+
+# 10,000 RCPTs, every one answered 250: 1000 kept, all counted.
+if hostile rcpt10k rcpt10k; then
+	want "too_many_recipients" 'S["anomalies"]["too_many_recipients"] == 1'
+	want "rcpt_count 10000" 'len(T) == 1 and T[0]["rcpt_count"] == 10000'
+	want "rcpt_accepted 10000" 'T[0]["rcpt_accepted"] == 10000'
+	want "1000 kept" 'len(T[0]["rcpt_to"]) == 1000'
+	want "summary recipients" 'S["recipients"] == 10000 and S["recipients_accepted"] == 10000'
+	want "accepted" 'T[0]["outcome"] == "accepted" and S["messages_accepted"] == 1'
+	got='dict(too_many_recipients=S["anomalies"]["too_many_recipients"], rcpt_count=T[0]["rcpt_count"] if T else None, rcpt_accepted=T[0]["rcpt_accepted"] if T else None, kept=len(T[0]["rcpt_to"]) if T else None, recipients=S["recipients"], outcome=T[0]["outcome"] if T else None)'
+	verdict
+fi
+
+# 100,000 SYNs never answered, then one normal session: no session for
+# the SYNs (no handshake completed, no data), the normal one whole.
+if hostile synflood synflood; then
+	want "packets read" 'S["packets"] == 100022'
+	want "one session" 'S["sessions"] == 1 and len(SS) == 1'
+	want "the message after the flood accepted" 'S["messages_accepted"] == 1'
+	want "no_handshake 0 (SYNs carry no data)" 'S["no_handshake"] == 0'
+	got='dict(packets=S["packets"], sessions=S["sessions"], accepted=S["messages_accepted"], no_handshake=S["no_handshake"], warnings=S["libnids_warnings"])'
+	verdict
+fi
+
+# 20 sessions of random bytes both ways.
+if hostile random random; then
+	want "20 sessions" 'S["sessions"] == 20 and len(SS) == 20'
+	want "non_smtp" 'S["anomalies"]["non_smtp"] >= 1'
+	want "no message" 'S["messages_accepted"] == 0'
+	got='dict(sessions=S["sessions"], session_records=len(SS), anomalies={k: v for k, v in S["anomalies"].items() if v})'
+	verdict
+fi
+
+# Retransmissions with other bytes, overlaps, reverse order, duplicates
+# in the queue, overlapping IP fragments: the first copy of each byte
+# (what the receiving TCP kept) is read, never a decoy ("evil").
+if hostile overlap overlap; then
+	want "no decoy in the log" '"evil" not in L'
+	want "MAIL FROM the real one" 'len(T) == 1 and T[0]["mail_from"] == "good@example.test"'
+	want "the real RCPTs" '[r["addr"] for r in T[0]["rcpt_to"]] == ["good1@example.test", "good2@example.test"]'
+	want "DATA answered 354" 'T[0]["data_code"] == 354'
+	want "the final reply from the fragments" 'T[0]["final_code"] == 250 and "FRAGMENTED" in (T[0]["final_text"] or "")'
+	want "the body whole" 'T[0]["size"] == 50 and T[0]["outcome"] == "accepted"'
+	want "ip_overlapping_fragments" 'S["libnids_warnings"]["ip_overlapping_fragments"] >= 1'
+	want "no gap" 'S["gaps"] == 0'
+	got='dict(tx=[(t["mail_from"], [r["addr"] for r in t["rcpt_to"]], t["data_code"], t["final_code"], t["final_text"], t["size"], t["outcome"]) for t in T], warnings=S["libnids_warnings"], gaps=S["gaps"])'
+	verdict
+fi
+
+# 100,000 replies, no command.
+if hostile replyflood replyflood; then
+	want "unsolicited_reply" 'S["anomalies"]["unsolicited_reply"] == 1'
+	want "every reply counted" 'len(SS) == 1 and SS[0]["replies"] == 100003'
+	want "no transaction" 'S["transactions"] == 0'
+	got='dict(unsolicited_reply=S["anomalies"]["unsolicited_reply"], replies=SS[0]["replies"] if SS else None, transactions=S["transactions"])'
+	verdict
+fi
+
+# BDAT 2147483648 LAST (a valid size), 100,000 bytes, the close: the
+# transaction is dropped with the bytes counted.
+if hostile bdat2g bdat2g; then
+	want "dropped" 'len(T) == 1 and T[0]["outcome"] == "dropped" and S["dropped"] == 1'
+	want "bdat" 'T[0]["bdat"] is True and T[0]["bdat_chunks"] == 1'
+	want "size 100000" 'T[0]["size"] == 100000'
+	want "ended by the connection" 'T[0]["ended_by"] == "connection_end"'
+	want "no bad_bdat" 'S["anomalies"]["bad_bdat"] == 0'
+	got='dict(tx=[(t["outcome"], t["bdat"], t["size"], t["ended_by"]) for t in T], bad_bdat=S["anomalies"]["bad_bdat"])'
+	verdict
+fi
+
+# BDAT 2^64 and BDAT 10^32: sizes over 64 bits.
+if hostile bdat2e64 bdat2e64; then
+	want "bad_bdat in both sessions" 'S["anomalies"]["bad_bdat"] == 2'
+	want "2 sessions" 'S["sessions"] == 2'
+	want "nothing accepted" 'S["messages_accepted"] == 0'
+	got='dict(bad_bdat=S["anomalies"]["bad_bdat"], sessions=S["sessions"], tx=[(t["outcome"], t["size"], t["ended_by"]) for t in T])'
+	verdict
+fi
+
+# Over 64 KiB out of order behind a hole: libnids drops its queue (and
+# says so), the sender retransmits, the message is whole.
+if hostile oooqueue oooqueue; then
+	want "tcp_queue_too_big" 'S["libnids_warnings"]["tcp_queue_too_big"] >= 1'
+	want "accepted" 'S["messages_accepted"] == 1'
+	want "size 105618" 'len(T) == 1 and T[0]["size"] == 105618'
+	want "no gap" 'S["gaps"] == 0'
+	got='dict(warnings=S["libnids_warnings"], accepted=S["messages_accepted"], size=[t["size"] for t in T], gaps=S["gaps"])'
+	verdict
+fi
+
+# 1,000,000 pipelined NOOPs, 10,000 at a time, and their replies.
+if hostile noop1m noop1m; then
+	want "pipeline_overflow" 'S["anomalies"]["pipeline_overflow"] == 1'
+	want "every command counted" 'len(SS) == 1 and SS[0]["commands"] == 1000002'
+	want "every reply counted" 'SS[0]["replies"] == 1000003'
+	got='dict(pipeline_overflow=S["anomalies"]["pipeline_overflow"], commands=SS[0]["commands"] if SS else None, replies=SS[0]["replies"] if SS else None)'
+	verdict
+fi
+
+# A message with 100,000 header lines (3 MB of headers).
+if hostile headers100k headers100k; then
+	want "accepted" 'S["messages_accepted"] == 1 and len(T) == 1'
+	want "size 2988921" 'T[0]["size"] == 2988921'
+	want "headers.truncated" 'T[0]["headers"]["truncated"] is True'
+	want "the subject kept" 'T[0]["headers"]["subject"] == "many headers"'
+	want "headers_truncated anomaly" 'S["anomalies"]["headers_truncated"] == 1 and any(a["name"] == "headers_truncated" for a in A)'
+	got='dict(accepted=S["messages_accepted"], size=[t["size"] for t in T], truncated=[(t["headers"] or {}).get("truncated") for t in T], headers_truncated=S["anomalies"]["headers_truncated"])'
+	verdict
+fi
+
+# 70,000 handshakes and greetings, never closed: more than the default
+# --max-sessions (65536), the oldest evicted (end "timeout").
+rss_hint=" with the default --max-sessions 65536"
+if hostile opensessions opensessions; then
+	want "70000 sessions" 'S["sessions"] == 70000 and len(SS) == 70000'
+	want "max_active_sessions <= 65536" 'S["max_active_sessions"] <= 65536'
+	want "the oldest evicted" 'sum(1 for s in SS if s["end"] == "timeout") >= 70000 - 65536'
+	got='dict(sessions=S["sessions"], max_active_sessions=S["max_active_sessions"], evicted=sum(1 for s in SS if s["end"] == "timeout"), warnings=S["libnids_warnings"]["tcp_too_many_streams"])'
+	verdict
+fi
+rss_hint=" with --max-sessions 1024"
+if hostile opensessions-1024 opensessions --max-sessions 1024; then
+	want "max_active_sessions <= 1024" 'S["max_active_sessions"] <= 1024'
+	want "70000 sessions" 'S["sessions"] == 70000'
+	got='dict(sessions=S["sessions"], max_active_sessions=S["max_active_sessions"])'
+	verdict
+fi
+rss_hint=
