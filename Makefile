@@ -147,16 +147,18 @@ fuzz: build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap
 	@cp -n tests/fuzz/corpus/smtp/* build/fuzz/corpus-smtp/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/pcap/* build/fuzz/corpus-pcap/ 2>/dev/null || true
 	build/fuzz/fuzz_smtp -max_total_time=$(FUZZ_TIME) -max_len=65536 \
-	    -rss_limit_mb=1024 -print_final_stats=1 build/fuzz/corpus-smtp
+	    -rss_limit_mb=1024 -print_final_stats=1 -artifact_prefix=build/fuzz/ \
+	    build/fuzz/corpus-smtp
 	ASAN_OPTIONS=detect_leaks=0 build/fuzz/fuzz_pcap \
 	    -max_total_time=$(FUZZ_TIME) -max_len=262144 \
 	    -rss_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/ \
 	    build/fuzz/corpus-pcap
 
 # Packages: to build, to test, to remake captures.
 BUILD_PKGS = gcc make pkg-config libpcap-dev libnids-dev libncurses-dev
 TEST_PKGS = tcpdump postfix iproute2 procps util-linux python3 python3-yaml \
-	    tmux chromium
+	    tmux chromium time valgrind
 DEPS_STAMP = build/.deps-ok
 
 deps:

@@ -739,8 +739,12 @@ reasm_init(const struct reasm_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot set up libpcap for libnids");
 		return -1;
 	}
-	/* libnids keeps at most 3/4 of n_tcp_streams connections. */
-	streams = R.cfg.max_sessions / 3 * 4 + 4;
+	/* libnids evicts when it holds more than 3/4 of n_tcp_streams:
+	 * the largest table whose 3/4 is under max_sessions keeps exactly
+	 * max_sessions. */
+	streams = (R.cfg.max_sessions - 1) * 4 / 3;
+	while ((streams + 1) * 3 / 4 <= R.cfg.max_sessions - 1)
+		streams++;
 	nids_params.pcap_desc = R.dead;
 	nids_params.filename = NULL;
 	nids_params.device = NULL;

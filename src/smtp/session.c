@@ -58,7 +58,8 @@ struct pending {
 };
 
 struct framer {
-	uint8_t buf[SMTP_LINE_MAX];
+	uint8_t *buf; /* grown on demand, up to SMTP_LINE_MAX */
+	size_t cap;
 	size_t len;
 	int overflow; /* the current line passed SMTP_LINE_MAX */
 };
@@ -72,7 +73,9 @@ struct smtp_session {
 	struct dbuf hold;
 	struct dbuf helo;
 
-	struct pending queue[SMTP_PIPELINE_MAX];
+	struct pending *queue; /* a ring grown on demand, up to
+				  SMTP_PIPELINE_MAX */
+	size_t qcap;
 	size_t qhead, qlen;
 
 	struct tx *cur;               /* open transaction, if any */
@@ -244,6 +247,9 @@ tx_flush(struct smtp_session *s)
 		if (t->msg != NULL) {
 			msg_parser_finish(t->msg);
 			t->pub.msg = msg_parser_info(t->msg);
+			if (t->pub.msg->headers_truncated)
+				anomaly(s, ANOMALY_HEADERS_TRUNCATED,
+				    t->pub.ts_end);
 		}
 		memset(&ev, 0, sizeof(ev));
 		ev.type = SMTP_EV_TRANSACTION;
@@ -334,18 +340,39 @@ tx_msg(struct smtp_session *s)
 
 /* --- the pairing queue ------------------------------------------------- */
 
+/* Most sessions wait for a few replies at a time: the ring starts small
+ * (an idle session costs little) and doubles up to SMTP_PIPELINE_MAX. */
+static void
+queue_grow(struct smtp_session *s)
+{
+	size_t ncap = s->qcap ? s->qcap * 2 : 8, i;
+	struct pending *q;
+
+	if (ncap > SMTP_PIPELINE_MAX)
+		ncap = SMTP_PIPELINE_MAX;
+	q = xcalloc(ncap, sizeof(*q));
+	for (i = 0; i < s->qlen; i++)
+		q[i] = s->queue[(s->qhead + i) % s->qcap];
+	free(s->queue);
+	s->queue = q;
+	s->qcap = ncap;
+	s->qhead = 0;
+}
+
 static struct pending *
 pending_push(struct smtp_session *s, enum smtp_verb verb, struct tx *t,
     size_t rcpt_index, double ts)
 {
 	struct pending *p;
 
-	if (s->qlen >= SMTP_PIPELINE_MAX) {
+	if (s->qlen == s->qcap && s->qcap < SMTP_PIPELINE_MAX)
+		queue_grow(s);
+	if (s->qlen >= s->qcap) {
 		/* Its reply will be unsolicited; the older pairs stay right. */
 		anomaly(s, ANOMALY_PIPELINE_OVERFLOW, ts);
 		return NULL;
 	}
-	p = &s->queue[(s->qhead + s->qlen) % SMTP_PIPELINE_MAX];
+	p = &s->queue[(s->qhead + s->qlen) % s->qcap];
 	p->verb = verb;
 	p->ts = ts;
 	p->tx = t;
@@ -363,7 +390,7 @@ pending_pop(struct smtp_session *s, struct pending *out)
 	if (s->qlen == 0)
 		return NULL;
 	*out = s->queue[s->qhead];
-	s->qhead = (s->qhead + 1) % SMTP_PIPELINE_MAX;
+	s->qhead = (s->qhead + 1) % s->qcap;
 	s->qlen--;
 	return out;
 }
@@ -806,10 +833,12 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 		int ok = alen > 0 && ascii_isdigit(arg[0]);
 
 		while (i < alen && ascii_isdigit(arg[i])) {
-			if (n > (UINT64_MAX - 9) / 10)
-				ok = 0;
+			uint64_t d = (uint64_t)(arg[i] - '0');
+
+			if (n > (UINT64_MAX - d) / 10)
+				ok = 0; /* over 64 bits */
 			else
-				n = n * 10 + (uint64_t)(arg[i] - '0');
+				n = n * 10 + d;
 			i++;
 		}
 		if (i < alen && arg[i] != ' ')
@@ -951,6 +980,23 @@ done:
  * possible, partial ones wait in f (capped). Returns bytes consumed: it
  * stops after each line so that the caller can see a mode change.
  */
+/* Room for n more bytes in the framer's buffer (n fits under the cap). */
+static void
+framer_reserve(struct framer *f, size_t n)
+{
+	size_t need = f->len + n, ncap;
+
+	if (need <= f->cap)
+		return;
+	ncap = f->cap ? f->cap : 128;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > SMTP_LINE_MAX)
+		ncap = SMTP_LINE_MAX;
+	f->buf = xrealloc(f->buf, ncap);
+	f->cap = ncap;
+}
+
 static size_t
 frame_one(struct smtp_session *s, struct framer *f, const uint8_t *data,
     size_t len, double ts,
@@ -958,7 +1004,7 @@ frame_one(struct smtp_session *s, struct framer *f, const uint8_t *data,
 {
 	const uint8_t *nl = memchr(data, '\n', len);
 	size_t take = nl ? (size_t)(nl - data) + 1 : len;
-	size_t room = sizeof(f->buf) - f->len;
+	size_t room = SMTP_LINE_MAX - f->len;
 	const uint8_t *line;
 	size_t llen;
 	int cut;
@@ -969,9 +1015,13 @@ frame_one(struct smtp_session *s, struct framer *f, const uint8_t *data,
 			if (!f->overflow)
 				anomaly(s, ANOMALY_LINE_TOO_LONG, ts);
 			f->overflow = 1;
-			memcpy(f->buf + f->len, data, room);
-			f->len += room;
+			if (room > 0) {
+				framer_reserve(f, room);
+				memcpy(f->buf + f->len, data, room);
+				f->len += room;
+			}
 		} else {
+			framer_reserve(f, take);
 			memcpy(f->buf + f->len, data, take);
 			f->len += take;
 		}
@@ -987,8 +1037,11 @@ frame_one(struct smtp_session *s, struct framer *f, const uint8_t *data,
 			anomaly(s, ANOMALY_LINE_TOO_LONG, ts);
 			f->overflow = 1;
 		}
-		memcpy(f->buf + f->len, data, copy);
-		f->len += copy;
+		if (copy > 0) {
+			framer_reserve(f, copy);
+			memcpy(f->buf + f->len, data, copy);
+			f->len += copy;
+		}
 		line = f->buf;
 		llen = f->len;
 	}
@@ -1234,6 +1287,9 @@ smtp_session_close(struct smtp_session *s, enum session_end end, double ts)
 		tls_scan_free(s->tls);
 	dbuf_free(&s->hold);
 	dbuf_free(&s->helo);
+	free(s->cf.buf);
+	free(s->sf.buf);
+	free(s->queue);
 	free(s);
 }
 
