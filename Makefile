@@ -57,6 +57,7 @@ UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
 UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
 
 .PHONY: all demo check check-deps deps asan unit golden-update install fuzz \
+	bench bench-corpus \
 	uninstall clean format lint
 
 all: smtpscope
@@ -185,6 +186,15 @@ check:
 
 golden-update: smtpscope
 	@sh tests/golden.sh --update ./smtpscope
+
+# Benchmarks (issue 5): make the corpus once (root, several minutes,
+# hundreds of MB in bench/corpus/), then compare with the floors and tshark.
+bench-corpus:
+	bash bench/make-corpus.sh
+
+bench: smtpscope
+	@test -f bench/corpus/corpus.pcap || { echo "no bench/corpus/corpus.pcap: run make bench-corpus (as root) first"; exit 1; }
+	bash bench/run.sh
 
 install: smtpscope
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -1,0 +1,300 @@
+#!/bin/bash
+# run.sh - smtpscope's benchmark: the cost of reading and reassembling a
+# capture (two floor programs), smtpscope's analyses and tshark on the same
+# file, with the targets of issue 5 beside the figures. See
+# docs/performance.md.
+#
+# usage: bench/run.sh [CORPUS]
+#
+# CORPUS defaults to bench/corpus/corpus.pcap (made by
+# bench/make-corpus.sh). Its ground truth is CORPUS with .truth for .pcap;
+# the 4x file for the memory test is corpus-4x.pcap (and corpus-4x.truth)
+# in the same directory, or the file named by CORPUS4X.
+#
+# Every command runs REPS times (default 5), the commands taking turns (so
+# that the noise of a shared machine falls on all of them alike), under
+# /usr/bin/time; the table gives the median of each column. Environment:
+#   REPS=N           repetitions (default 5)
+#   TSHARK_REPS=N    repetitions of tshark (default REPS; 0: skip tshark)
+#   REPS4X=N         repetitions on the 4x file (default 3; 0: skip it)
+#   SMTPSCOPE=PATH   the binary (default ./smtpscope at the top of the tree)
+#   CC=cc            compiler for the floor programs (built here when
+#                    missing or older than their source)
+#
+# Exit status: 0 when every command ran and smtpscope's summary counts equal
+# the ground truth; 1 otherwise. Targets missed are reported (MISS), not
+# turned into a failure: they are figures to work on, not bugs.
+#
+# Needs: /usr/bin/time (Debian package time), cc, libpcap-dev,
+# libnids-dev; tshark (optional).
+#
+# SPDX-License-Identifier: GPL-2.0-or-later
+set -eu
+export LC_ALL=C
+
+PROG=${0##*/}
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/.." && pwd)
+CORPUS=${1:-$HERE/corpus/corpus.pcap}
+REPS=${REPS:-5}
+TSHARK_REPS=${TSHARK_REPS:-$REPS}
+REPS4X=${REPS4X:-3}
+SMTPSCOPE=${SMTPSCOPE:-$TOP/smtpscope}
+CC=${CC:-cc}
+TIME=/usr/bin/time
+
+# the targets of issue 5
+T_CPU_RATIO=1.3 # full analysis CPU / libnids floor CPU, at most
+T_TSHARK=50     # tshark CPU / smtpscope CPU, about
+T_RSS_MIB=64    # peak RSS, at most
+T_RSS_GROWTH=1.10 # 4x peak RSS / 1x peak RSS, at most (independent of length)
+
+die() {
+	echo "$PROG: error: $*" >&2
+	exit 1
+}
+
+[ -f "$CORPUS" ] || die "no corpus $CORPUS (make it with: sudo bench/make-corpus.sh)"
+[ -x "$TIME" ] || die "$TIME missing (apt-get install time)"
+[ -x "$SMTPSCOPE" ] || die "$SMTPSCOPE missing (make smtpscope)"
+[ -c /dev/null ] || die "/dev/null is not a character device"
+TRUTH=${CORPUS%.pcap}.truth
+CORPUS4X=${CORPUS4X:-$(dirname "$CORPUS")/corpus-4x.pcap}
+[ -f "$CORPUS4X" ] || REPS4X=0
+TRUTH4X=${CORPUS4X%.pcap}.truth
+
+# ------------------------------------------------------------- floors
+build() {	# build NAME LIBS...
+	local name=$1
+	shift
+	if [ ! -x "$HERE/$name" ] || [ "$HERE/$name.c" -nt "$HERE/$name" ]; then
+		"$CC" -O2 -Wall -Wextra -o "$HERE/$name" "$HERE/$name.c" "$@" ||
+		    die "cannot build bench/$name"
+	fi
+}
+build floor_pcap -lpcap
+build floor_nids -lnids -lpcap
+
+TSHARK=$(command -v tshark || true)
+[ "$TSHARK_REPS" != 0 ] || TSHARK=""
+
+TMP=$(mktemp -d /tmp/smtpscope-bench.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM HUP
+
+# ------------------------------------------------------------- the machine
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+pkgver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "?"; }
+echo "smtpscope benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
+    "$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM," \
+    "Linux $(uname -r)"
+echo "software: $("$SMTPSCOPE" -V 2>&1 | head -n 1), libpcap $(pkgver libpcap0.8)," \
+    "libnids $(pkgver libnids1.21), $([ -n "$TSHARK" ] && "$TSHARK" -v 2>/dev/null |
+	sed -n '1s/^TShark (Wireshark) \([^ ]*\).*/tshark \1/p' || echo 'no tshark')," \
+    "$("$CC" --version | head -n 1)"
+
+# ------------------------------------------------------------- the corpus
+cat "$CORPUS" >/dev/null	# into the page cache: we measure CPU, not disk
+read -r PACKETS _ <<<"$("$HERE/floor_pcap" "$CORPUS" | awk '{print $2, $4}')"
+SIZE=$(stat -c %s "$CORPUS")
+echo "corpus: $CORPUS: $(awk -v s="$SIZE" 'BEGIN {printf "%.1f MB", s / 1e6}'), $PACKETS packets$(
+	[ -f "$TRUTH" ] && awk '{printf ", %s %s", $1, $2}' "$TRUTH")"
+[ "$REPS4X" = 0 ] || echo "4x corpus: $CORPUS4X:" \
+    "$(awk -v s="$(stat -c %s "$CORPUS4X")" 'BEGIN {printf "%.1f MB", s / 1e6}')"
+if [ -n "$TSHARK" ]; then
+	echo "each command $REPS times (tshark $TSHARK_REPS), taking turns; medians"
+else
+	echo "each command $REPS times, taking turns; medians (tshark skipped:" \
+	    "not installed, apt-get install tshark)"
+fi
+echo
+
+# ------------------------------------------------------------- measuring
+# The commands, by key. FILE stands for the capture; OUT for a fresh
+# directory. The report goes to a file in OUT, never to /dev/null:
+# smtpscope writes a report to FILE.tmp and renames it over FILE, which
+# (as root) would replace /dev/null itself with a regular file.
+KEYS="pcap nids log report full zeek"
+declare -A CMD LABEL
+LABEL[pcap]="pcap floor (bench/floor_pcap)"
+CMD[pcap]="$HERE/floor_pcap FILE"
+LABEL[nids]="libnids floor (bench/floor_nids)"
+CMD[nids]="$HERE/floor_nids FILE"
+LABEL[log]="smtpscope -w /dev/null"
+CMD[log]="$SMTPSCOPE -q -r FILE -w /dev/null"
+LABEL[report]="smtpscope --report json"
+CMD[report]="$SMTPSCOPE -q -r FILE --report json -o OUT/report.json"
+LABEL[full]="smtpscope -w + --report json (full)"
+CMD[full]="$SMTPSCOPE -q -r FILE -w /dev/null --report json -o OUT/report.json"
+LABEL[zeek]="smtpscope --zeek-log DIR"
+CMD[zeek]="$SMTPSCOPE -q -r FILE --zeek-log OUT"
+if [ -n "$TSHARK" ]; then
+	KEYS="$KEYS tshark"
+	LABEL[tshark]="tshark -Y smtp -T fields"
+	CMD[tshark]="$TSHARK -r FILE -Y smtp -T fields -e smtp.req.command -e smtp.response.code"
+fi
+
+FAILED=0
+# measure KEY FILE TAG: one run; appends "TAG KEY wall user sys rss_kib"
+measure() {
+	local key=$1 file=$2 tag=$3 cmd rc=0
+	rm -rf "$TMP/out"
+	mkdir "$TMP/out"
+	cmd=${CMD[$key]//FILE/$file}
+	cmd=${cmd//OUT/$TMP/out}
+	# shellcheck disable=SC2086
+	"$TIME" -f '%e %U %S %M' -o "$TMP/time" $cmd >/dev/null 2>"$TMP/err" || rc=$?
+	if [ "$rc" != 0 ]; then
+		echo "$PROG: $key on $file exited $rc: $(head -c 300 "$TMP/err")" >&2
+		FAILED=1
+	fi
+	echo "$tag $key $(tail -n 1 "$TMP/time")" >>"$TMP/raw"
+	[ -c /dev/null ] || die "/dev/null is no longer a character device" \
+	    "after: $cmd (restore it: rm /dev/null; mknod -m 666 /dev/null c 1 3)"
+}
+progress() {	# on a terminal only
+	[ -t 2 ] && printf '\r%-40s\r%s' '' "${1:+   $1 ...}" >&2
+	return 0
+}
+: >"$TMP/raw"
+for rep in $(seq 1 "$REPS"); do
+	progress "run $rep of $REPS"
+	for key in $KEYS; do
+		[ "$key" = tshark ] && [ "$rep" -gt "$TSHARK_REPS" ] && continue
+		measure "$key" "$CORPUS" 1x
+	done
+done
+if [ "$REPS4X" != 0 ]; then
+	cat "$CORPUS4X" >/dev/null
+	for rep in $(seq 1 "$REPS4X"); do
+		progress "4x run $rep of $REPS4X"
+		for key in nids full; do
+			measure "$key" "$CORPUS4X" 4x
+		done
+	done
+fi
+progress ""
+
+# stat TAG KEY FIELD [min]: median (or minimum) of a field (wall, cpu, rss)
+stat() {
+	awk -v t="$1" -v k="$2" -v f="$3" '
+	$1 == t && $2 == k {
+		if (f == "wall") v = $3
+		else if (f == "cpu") v = $4 + $5
+		else v = $6
+		print v
+	}' "$TMP/raw" | sort -g | awk -v m="${4:-median}" '{v[NR] = $1}
+	END {
+		if (NR == 0) exit
+		if (m == "min") print v[1]
+		else if (NR % 2) print v[(NR + 1) / 2]
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2
+	}'
+}
+med() { stat "$1" "$2" "$3"; }
+least() { stat "$1" "$2" "$3" min; }
+
+# ------------------------------------------------------------- the table
+printf '%-36s %7s %7s %7s %8s %10s %8s\n' "command (1x corpus)" "wall s" \
+    "CPU s" "CPU min" "MB/s" "packets/s" "RSS MiB"
+for key in $KEYS; do
+	awk -v l="${LABEL[$key]}" -v w="$(med 1x "$key" wall)" \
+	    -v c="$(med 1x "$key" cpu)" -v cm="$(least 1x "$key" cpu)" \
+	    -v r="$(med 1x "$key" rss)" -v s="$SIZE" -v p="$PACKETS" 'BEGIN {
+		printf "%-36s %7.2f %7.2f %7.2f %8.1f %10.0f %8.1f\n", l, w, c,
+		    cm, (w > 0 ? s / 1e6 / w : 0), (w > 0 ? p / w : 0), r / 1024
+	}'
+done
+echo "(medians, but CPU min: the least of the runs; CPU = user + sys;" \
+    "MB/s and packets/s ="
+echo " file size and packet count / median wall time; RSS = peak resident set)"
+echo
+
+# ------------------------------------------------------------- ratios
+verdict() {	# verdict FIGURE OP TARGET: PASS or MISS
+	awk -v f="$1" -v o="$2" -v t="$3" 'BEGIN {
+		ok = (o == "<=") ? (f <= t) : (f >= t)
+		print ok ? "PASS" : "MISS"
+	}'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
+# row LABEL MEDIAN MIN TARGET VERDICT
+row() { printf '%-44s %8s %8s %11s  %s\n' "$@"; }
+# cpu_ratio LABEL KEY-A KEY-B [OP TARGET]: CPU of A / CPU of B
+cpu_ratio() {
+	local m n
+	m=$(ratio "$(med 1x "$2" cpu)" "$(med 1x "$3" cpu)")
+	n=$(ratio "$(least 1x "$2" cpu)" "$(least 1x "$3" cpu)")
+	if [ $# -ge 5 ]; then
+		row "$1" "${m}x" "${n}x" "$4 $5x" "$(verdict "$m" "$4" "$5")"
+	else
+		row "$1" "${m}x" "${n}x" "" ""
+	fi
+}
+row "ratio (CPU time, 1x corpus)" "median" "min" "target" "verdict (median)"
+cpu_ratio "smtpscope full / libnids floor" full nids "<=" "$T_CPU_RATIO"
+cpu_ratio "smtpscope -w (JSON log) / libnids floor" log nids
+cpu_ratio "smtpscope --report json / libnids floor" report nids
+cpu_ratio "smtpscope --zeek-log / libnids floor" zeek nids
+cpu_ratio "libnids floor / pcap floor" nids pcap
+if [ -n "$TSHARK" ]; then
+	cpu_ratio "tshark / smtpscope full" tshark full ">=" "$T_TSHARK"
+	echo "(tshark target: about ${T_TSHARK}x slower; PASS from ${T_TSHARK}x)"
+else
+	echo "tshark / smtpscope: skipped (tshark not installed: apt-get install tshark)"
+fi
+echo
+row "peak RSS (smtpscope full)" "1x" "4x" "target" "verdict"
+RSS1=$(med 1x full rss)
+if [ "$REPS4X" != 0 ]; then
+	RSS4=$(med 4x full rss)
+	big=$(awk -v a="$RSS1" -v b="$RSS4" 'BEGIN {print (a > b ? a : b)}')
+	row "peak RSS, MiB" "$(mib "$RSS1")" "$(mib "$RSS4")" "<= $T_RSS_MIB" \
+	    "$(verdict "$(mib "$big")" "<=" "$T_RSS_MIB")"
+	f=$(ratio "$RSS4" "$RSS1")
+	row "4x / 1x (independent of the file's length)" "" "$f" \
+	    "<= $T_RSS_GROWTH" "$(verdict "$f" "<=" "$T_RSS_GROWTH")"
+	row "libnids floor peak RSS, MiB" "$(mib "$(med 1x nids rss)")" \
+	    "$(mib "$(med 4x nids rss)")" "" ""
+	row "smtpscope full CPU s (4x / 1x: $(ratio "$(med 4x full cpu)" \
+	    "$(med 1x full cpu)"))" "$(med 1x full cpu)" "$(med 4x full cpu)" "" ""
+else
+	row "peak RSS, MiB" "$(mib "$RSS1")" "-" "<= $T_RSS_MIB" \
+	    "$(verdict "$(mib "$RSS1")" "<=" "$T_RSS_MIB")"
+	echo "(4x corpus skipped: no $CORPUS4X)"
+fi
+echo
+
+# ------------------------------------------------------------- truth
+# check FILE TRUTH-FILE: smtpscope's summary record against the truth
+check() {
+	local file=$1 truth=$2 key want got bad="" line
+	if [ ! -f "$truth" ]; then
+		echo "ground truth $(basename "$file"): SKIP (no $truth)"
+		return
+	fi
+	"$SMTPSCOPE" -q -r "$file" -w - 2>"$TMP/err" | tail -n 1 >"$TMP/summary" ||
+	    true
+	line=""
+	while read -r key want; do
+		got=$(grep -o "\"$key\":[0-9]*" "$TMP/summary" | head -n 1 | cut -d: -f2)
+		line="$line $key ${got:-?}/$want"
+		[ "$got" = "$want" ] || bad=1
+	done <"$truth"
+	if [ -z "$bad" ]; then
+		echo "ground truth $(basename "$file") (smtpscope/truth):$line: PASS"
+	else
+		echo "ground truth $(basename "$file") (smtpscope/truth):$line: FAIL"
+		FAILED=1
+	fi
+}
+check "$CORPUS" "$TRUTH"
+[ "$REPS4X" = 0 ] || check "$CORPUS4X" "$TRUTH4X"
+
+if [ -n "${VERBOSE:-}" ]; then
+	echo
+	echo "raw runs (corpus command wall user sys maxrss_kib):"
+	cat "$TMP/raw"
+fi
+exit "$FAILED"
