@@ -60,7 +60,11 @@ die() {
 [ -c /dev/null ] || die "/dev/null is not a character device"
 TRUTH=${CORPUS%.pcap}.truth
 CORPUS4X=${CORPUS4X:-$(dirname "$CORPUS")/corpus-4x.pcap}
-[ -f "$CORPUS4X" ] || REPS4X=0
+WHY4X="REPS4X=0"
+if [ ! -f "$CORPUS4X" ]; then
+	REPS4X=0
+	WHY4X="no $CORPUS4X"
+fi
 TRUTH4X=${CORPUS4X%.pcap}.truth
 
 # ------------------------------------------------------------- floors
@@ -75,8 +79,13 @@ build() {	# build NAME LIBS...
 build floor_pcap -lpcap
 build floor_nids -lnids -lpcap
 
-TSHARK=$(command -v tshark || true)
-[ "$TSHARK_REPS" != 0 ] || TSHARK=""
+TSHARK_BIN=$(command -v tshark || true)
+TSHARK=$TSHARK_BIN
+TSHARK_WHY="not installed, apt-get install tshark"
+if [ "$TSHARK_REPS" = 0 ]; then
+	TSHARK=""
+	TSHARK_WHY="TSHARK_REPS=0"
+fi
 
 TMP=$(mktemp -d /tmp/smtpscope-bench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
@@ -90,7 +99,7 @@ echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cp
     "$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM," \
     "Linux $(uname -r)"
 echo "software: $("$SMTPSCOPE" -V 2>&1 | head -n 1), libpcap $(pkgver libpcap0.8)," \
-    "libnids $(pkgver libnids1.21), $([ -n "$TSHARK" ] && "$TSHARK" -v 2>/dev/null |
+    "libnids $(pkgver libnids1.21), $([ -n "$TSHARK_BIN" ] && "$TSHARK_BIN" -v 2>/dev/null |
 	sed -n '1s/^TShark (Wireshark) \([^ ]*\).*/tshark \1/p' || echo 'no tshark')," \
     "$("$CC" --version | head -n 1)"
 
@@ -106,7 +115,7 @@ if [ -n "$TSHARK" ]; then
 	echo "each command $REPS times (tshark $TSHARK_REPS), taking turns; medians"
 else
 	echo "each command $REPS times, taking turns; medians (tshark skipped:" \
-	    "not installed, apt-get install tshark)"
+	    "$TSHARK_WHY)"
 fi
 echo
 
@@ -242,7 +251,7 @@ if [ -n "$TSHARK" ]; then
 	cpu_ratio "tshark / smtpscope full" tshark full ">=" "$T_TSHARK"
 	echo "(tshark target: about ${T_TSHARK}x slower; PASS from ${T_TSHARK}x)"
 else
-	echo "tshark / smtpscope: skipped (tshark not installed: apt-get install tshark)"
+	echo "tshark / smtpscope: skipped ($TSHARK_WHY)"
 fi
 echo
 row "peak RSS (smtpscope full)" "1x" "4x" "target" "verdict"
@@ -262,7 +271,7 @@ if [ "$REPS4X" != 0 ]; then
 else
 	row "peak RSS, MiB" "$(mib "$RSS1")" "-" "<= $T_RSS_MIB" \
 	    "$(verdict "$(mib "$RSS1")" "<=" "$T_RSS_MIB")"
-	echo "(4x corpus skipped: no $CORPUS4X)"
+	echo "(4x corpus skipped: $WHY4X)"
 fi
 echo
 

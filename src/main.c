@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -484,11 +485,22 @@ write_report(struct run *r)
 	struct report_info ri;
 	char tmp[4096];
 	FILE *f = stdout;
+	struct stat sb;
+	bool atomic = false;
 	int rc;
 
 	report_info_fill(r, &ri);
 	if (r->o->outfile != NULL && strcmp(r->o->outfile, "-") != 0) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp", r->o->outfile);
+		/*
+		 * Only a regular file (or a new one) is replaced by rename;
+		 * anything else (/dev/null, a FIFO, a terminal) is written
+		 * in place: renaming over /dev/null as root would replace
+		 * the device with a file.
+		 */
+		atomic = stat(r->o->outfile, &sb) != 0 ? errno == ENOENT
+						       : S_ISREG(sb.st_mode);
+		snprintf(tmp, sizeof(tmp), "%s%s", r->o->outfile,
+		    atomic ? ".tmp" : "");
 		if ((f = fopen(tmp, "w")) == NULL) {
 			fprintf(stderr,
 			    "smtpscope: cannot write the report %s: "
@@ -514,14 +526,15 @@ write_report(struct run *r)
 	if (f != stdout) {
 		if (fclose(f) != 0)
 			rc = -1;
-		if (rc == 0 && rename(tmp, r->o->outfile) != 0)
+		if (rc == 0 && atomic && rename(tmp, r->o->outfile) != 0)
 			rc = -1;
 		if (rc != 0) {
 			fprintf(stderr,
 			    "smtpscope: writing the report %s "
 			    "failed: %s\n",
 			    r->o->outfile, strerror(errno));
-			unlink(tmp);
+			if (atomic)
+				unlink(tmp);
 		}
 	} else if (fflush(stdout) != 0)
 		rc = -1;

@@ -50,6 +50,27 @@ PY
 )
 [ -z "$missing" ] && ok report-schema || fail report-schema "undocumented: $missing"
 
+# -o to something that is not a regular file is written in place, never
+# replaced: as root a rename over /dev/null would replace the device.
+run_scope report-devnull -q -r captures/sink-v4.pcap --report json -o /dev/null || true
+if [ -c /dev/null ] && [ "$rc" = 0 ] && [ ! -e /dev/null.tmp ]; then
+	ok report-devnull
+else
+	fail report-devnull "exit $rc; /dev/null is $(ls -l /dev/null)"
+fi
+if mkfifo "$TMP/fifo" 2>/dev/null; then
+	(cat "$TMP/fifo" >"$TMP/fifo.out") &
+	reader=$!
+	run_scope report-fifo -q -r captures/sink-v4.pcap --report json -o "$TMP/fifo" || true
+	wait $reader
+	if [ "$rc" = 0 ] && [ -p "$TMP/fifo" ] &&
+	    grep -q '"sessions": *7' "$TMP/fifo.out"; then
+		ok report-fifo
+	else
+		fail report-fifo "exit $rc; the FIFO was replaced or got no report"
+	fi
+fi
+
 # Live: SIGUSR1 writes the report without stopping; SIGTERM the last one.
 if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/smtp-sink ] && [ -x /usr/sbin/smtp-source ]; then
 	port=${SMTPSCOPE_LIVE_PORT:-2626}
