@@ -44,9 +44,32 @@ log_failed(struct jsonlog *log)
 }
 
 static void
+put_fixed6(struct dbuf *b, const char *key, double v)
+{
+	char num[48], *p = num + sizeof(num);
+	uint64_t us = (uint64_t)(v * 1e6 + 0.5), sec = us / 1000000;
+	unsigned frac = (unsigned)(us % 1000000);
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		*--p = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	*--p = '.';
+	do {
+		*--p = (char)('0' + sec % 10);
+		sec /= 10;
+	} while (sec > 0);
+	dbuf_adds(b, ",\"");
+	dbuf_adds(b, key);
+	dbuf_adds(b, "\":");
+	dbuf_add(b, p, (size_t)(num + sizeof(num) - p));
+}
+
+static void
 put_ts(struct dbuf *b, const char *key, double ts)
 {
-	dbuf_printf(b, ",\"%s\":%.6f", key, ts);
+	put_fixed6(b, key, ts);
 }
 
 static void
@@ -100,7 +123,7 @@ static void
 put_latency(struct dbuf *b, const char *key, double v)
 {
 	if (v >= 0)
-		dbuf_printf(b, ",\"%s\":%.6f", key, v);
+		put_fixed6(b, key, v);
 	else
 		dbuf_printf(b, ",\"%s\":null", key);
 }

@@ -505,16 +505,26 @@ static void
 check_followed(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
     bool payload)
 {
-	struct tcp_stream *a = stream_lookup(saddr, sport, daddr, dport, true);
+	struct tcp_stream *a;
 	struct tuple4 key;
+	bool filled = false;
 
+	/* libnids keys a stream client first: try that way first. */
+	if (port_in(R.cfg.portmap, sport) && !port_in(R.cfg.portmap, dport))
+		a = stream_lookup(daddr, dport, saddr, sport, true);
+	else
+		a = stream_lookup(saddr, sport, daddr, dport, true);
 	if (a != NULL && a->user != NULL) {
 		key = a->addr;
-		if (a->server.list != NULL)
+		if (a->server.list != NULL) {
 			fill_gap(a, 1);
+			filled = true;
+		}
 		/* Filling one way may have ended the stream (a queued FIN). */
-		if (nids_find_tcp_stream(&key) == a && a->user != NULL &&
-		    a->client.list != NULL)
+		if (filled &&
+		    (nids_find_tcp_stream(&key) != a || a->user == NULL))
+			return;
+		if (a->client.list != NULL)
 			fill_gap(a, 0);
 		return;
 	}

@@ -28,7 +28,7 @@ reindex(struct topn *t)
 
 	memset(t->index, 0, sizeof(t->index));
 	for (i = 0; i < t->n; i++) {
-		j = key_hash(t->e[i].key) & mask;
+		j = t->e[i].hash & mask;
 		while (t->index[j] != 0)
 			j = (j + 1) & mask;
 		t->index[j] = (uint16_t)(i + 1);
@@ -60,6 +60,7 @@ set_key(struct topn_entry *e, const char *key)
 		n = sizeof(e->key) - 1;
 	memcpy(e->key, key, n);
 	e->key[n] = '\0';
+	e->hash = key_hash(e->key);
 }
 
 void

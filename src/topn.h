@@ -18,6 +18,7 @@ struct topn_entry {
 	char key[TOPN_KEY_MAX];
 	uint64_t count;
 	uint64_t error; /* the count may be over by at most this */
+	uint32_t hash;
 };
 
 struct topn {
