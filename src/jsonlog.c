@@ -109,14 +109,23 @@ write_line(struct jsonlog *log)
 		log_failed(log);
 }
 
+/* "key":"value" or "key":null; the first key of an object has no
+ * comma before it. */
 static void
-put_str_or_null(struct dbuf *b, const char *key, const char *v)
+put_first_str_or_null(struct dbuf *b, const char *key, const char *v)
 {
-	dbuf_printf(b, ",\"%s\":", key);
+	dbuf_printf(b, "\"%s\":", key);
 	if (v != NULL)
 		json_append_cstr(b, v);
 	else
 		dbuf_adds(b, "null");
+}
+
+static void
+put_str_or_null(struct dbuf *b, const char *key, const char *v)
+{
+	dbuf_addc(b, ',');
+	put_first_str_or_null(b, key, v);
 }
 
 static void
@@ -165,11 +174,8 @@ put_headers(struct dbuf *b, const struct msg_info *m)
 		dbuf_adds(b, ",\"headers\":null");
 		return;
 	}
-	dbuf_adds(b, ",\"headers\":{\"date\":");
-	if (m->date != NULL)
-		json_append_cstr(b, m->date);
-	else
-		dbuf_adds(b, "null");
+	dbuf_adds(b, ",\"headers\":{");
+	put_first_str_or_null(b, "date", m->date);
 	put_str_or_null(b, "from", m->from);
 	put_str_or_null(b, "to", m->to);
 	put_str_or_null(b, "cc", m->cc);
@@ -187,21 +193,14 @@ put_headers(struct dbuf *b, const struct msg_info *m)
 		dbuf_adds(b, ",\"dsn\":null");
 		return;
 	}
-	dbuf_adds(b, ",\"dsn\":{\"reporting_mta\":");
-	if (m->dsn_reporting_mta != NULL)
-		json_append_cstr(b, m->dsn_reporting_mta);
-	else
-		dbuf_adds(b, "null");
+	dbuf_adds(b, ",\"dsn\":{");
+	put_first_str_or_null(b, "reporting_mta", m->dsn_reporting_mta);
 	dbuf_adds(b, ",\"recipients\":[");
 	for (i = 0; i < m->ndsn; i++) {
 		const struct msg_dsn_rcpt *r = &m->dsn[i];
 
-		dbuf_adds(
-		    b, i ? ",{\"final_recipient\":" : "{\"final_recipient\":");
-		if (r->final_recipient != NULL)
-			json_append_cstr(b, r->final_recipient);
-		else
-			dbuf_adds(b, "null");
+		dbuf_adds(b, i ? ",{" : "{");
+		put_first_str_or_null(b, "final_recipient", r->final_recipient);
 		put_str_or_null(b, "original_recipient", r->original_recipient);
 		put_str_or_null(b, "action", r->action);
 		put_str_or_null(b, "status", r->status);

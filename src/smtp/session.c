@@ -681,10 +681,10 @@ server_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 
 /* --- client side ------------------------------------------------------- */
 
-/* A command event for what the client sent that is not a command line:
- * the end-of-data dot, or a SASL response (whose text never leaves). */
+/* A command event: a command line, the end-of-data dot, or a SASL
+ * response (line NULL: its text never leaves). */
 static void
-pseudo_command(struct smtp_session *s, enum smtp_verb verb, const uint8_t *line,
+command_event(struct smtp_session *s, enum smtp_verb verb, const uint8_t *line,
     size_t len, double ts)
 {
 	struct smtp_event ev;
@@ -710,7 +710,7 @@ auth_response(
 	else if (s->auth_expect == AUTH_EXPECT_PLAIN)
 		sasl_user(s, line, len, 1);
 	s->auth_expect = AUTH_EXPECT_OTHER;
-	pseudo_command(s, SMTP_VERB_AUTH_DATA, NULL, 0, ts);
+	command_event(s, SMTP_VERB_AUTH_DATA, NULL, 0, ts);
 	pending_push(s, SMTP_VERB_AUTH_DATA, NULL, SIZE_MAX, ts);
 }
 
@@ -744,7 +744,6 @@ auth_command(struct smtp_session *s, const uint8_t *arg, size_t alen)
 static void
 command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 {
-	struct smtp_event ev;
 	enum smtp_verb verb;
 	const uint8_t *arg;
 	size_t wlen = 0, alen;
@@ -770,22 +769,20 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 	if (s->quit_sent)
 		anomaly(s, ANOMALY_DATA_AFTER_QUIT, ts);
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = SMTP_EV_COMMAND;
-	ev.ts = ts;
-	ev.u.command.verb = verb;
-	ev.u.command.line = line;
-	ev.u.command.len = len;
-	if (verb == SMTP_VERB_AUTH) {
-		/* The initial response may hold a password: verb and
+	{
+		/* AUTH's initial response may hold a password: verb and
 		 * mechanism only. */
-		size_t m = 0;
+		size_t shown = len;
 
-		while (m < alen && arg[m] != ' ')
-			m++;
-		ev.u.command.len = (size_t)(arg - line) + m;
+		if (verb == SMTP_VERB_AUTH) {
+			size_t m = 0;
+
+			while (m < alen && arg[m] != ' ')
+				m++;
+			shown = (size_t)(arg - line) + m;
+		}
+		command_event(s, verb, line, shown, ts);
 	}
-	emit(s, &ev);
 	if (verb == SMTP_VERB_UNKNOWN)
 		anomaly(s, ANOMALY_UNKNOWN_COMMAND, ts);
 
@@ -898,7 +895,7 @@ end_of_data(struct smtp_session *s, double ts)
 	static const uint8_t dot[] = ".";
 	struct tx *t = s->cur;
 
-	pseudo_command(s, SMTP_VERB_END_OF_DATA, dot, 1, ts);
+	command_event(s, SMTP_VERB_END_OF_DATA, dot, 1, ts);
 	if (t != NULL)
 		t->pub.data_complete = 1;
 	pending_push(s, SMTP_VERB_END_OF_DATA, t, SIZE_MAX, ts);
