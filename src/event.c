@@ -8,6 +8,26 @@
 void
 endpoint_addr_str(const struct endpoint *ep, char *buf, size_t size)
 {
+	/* IPv4 by hand: inet_ntop formats each octet with sprintf, and this
+	 * runs for every log record. */
+	if (ep->family != 6 && size >= 16) {
+		char *p = buf;
+		int i;
+
+		for (i = 0; i < 4; i++) {
+			unsigned o = ep->addr[i];
+
+			if (i > 0)
+				*p++ = '.';
+			if (o >= 100)
+				*p++ = (char)('0' + o / 100);
+			if (o >= 10)
+				*p++ = (char)('0' + o / 10 % 10);
+			*p++ = (char)('0' + o % 10);
+		}
+		*p = '\0';
+		return;
+	}
 	if (inet_ntop(ep->family == 6 ? AF_INET6 : AF_INET, ep->addr, buf,
 		(socklen_t)size) == NULL)
 		snprintf(buf, size, "?");

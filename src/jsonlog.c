@@ -43,8 +43,25 @@ log_failed(struct jsonlog *log)
 	log->error = true;
 }
 
+/* ,"name": before a value; name is a string literal. Records are built
+ * with these appends, never printf: the log is the hot path's output. */
+#define KEY(b, name) DBUF_LIT(b, ",\"" name "\":")
+
 static void
-put_fixed6(struct dbuf *b, const char *key, double v)
+put_bool_val(struct dbuf *b, bool v)
+{
+	if (v)
+		DBUF_LIT(b, "true");
+	else
+		DBUF_LIT(b, "false");
+}
+
+#define PUT_U64(b, name, v) (KEY(b, name), dbuf_add_u64(b, v))
+#define PUT_BOOL(b, name, v) (KEY(b, name), put_bool_val(b, v))
+
+/* A non-negative number of seconds with six decimals. */
+static void
+put_fixed6_val(struct dbuf *b, double v)
 {
 	char num[48], *p = num + sizeof(num);
 	uint64_t us = (uint64_t)(v * 1e6 + 0.5), sec = us / 1000000;
@@ -60,17 +77,10 @@ put_fixed6(struct dbuf *b, const char *key, double v)
 		*--p = (char)('0' + sec % 10);
 		sec /= 10;
 	} while (sec > 0);
-	dbuf_adds(b, ",\"");
-	dbuf_adds(b, key);
-	dbuf_adds(b, "\":");
 	dbuf_add(b, p, (size_t)(num + sizeof(num) - p));
 }
 
-static void
-put_ts(struct dbuf *b, const char *key, double ts)
-{
-	put_fixed6(b, key, ts);
-}
+#define PUT_TS(b, name, ts) (KEY(b, name), put_fixed6_val(b, ts))
 
 static void
 put_endpoints(struct dbuf *b, const struct smtp_session_info *si)
@@ -78,21 +88,27 @@ put_endpoints(struct dbuf *b, const struct smtp_session_info *si)
 	char a[ENDPOINT_ADDRSTRLEN];
 
 	endpoint_addr_str(&si->client, a, sizeof(a));
-	dbuf_printf(
-	    b, ",\"client_ip\":\"%s\",\"client_port\":%u", a, si->client.port);
+	DBUF_LIT(b, ",\"client_ip\":\"");
+	dbuf_adds(b, a);
+	DBUF_LIT(b, "\",\"client_port\":");
+	dbuf_add_u64(b, si->client.port);
 	endpoint_addr_str(&si->server, a, sizeof(a));
-	dbuf_printf(
-	    b, ",\"server_ip\":\"%s\",\"server_port\":%u", a, si->server.port);
+	DBUF_LIT(b, ",\"server_ip\":\"");
+	dbuf_adds(b, a);
+	DBUF_LIT(b, "\",\"server_port\":");
+	dbuf_add_u64(b, si->server.port);
 }
 
 static void
-put_code(struct dbuf *b, const char *key, int code)
+put_code_val(struct dbuf *b, int code)
 {
 	if (code > 0)
-		dbuf_printf(b, ",\"%s\":%d", key, code);
+		dbuf_add_u64(b, (uint64_t)code);
 	else
-		dbuf_printf(b, ",\"%s\":null", key);
+		DBUF_LIT(b, "null");
 }
+
+#define PUT_CODE(b, name, code) (KEY(b, name), put_code_val(b, code))
 
 static void
 write_line(struct jsonlog *log)
@@ -109,54 +125,46 @@ write_line(struct jsonlog *log)
 		log_failed(log);
 }
 
-/* "key":"value" or "key":null; the first key of an object has no
- * comma before it. */
 static void
-put_first_str_or_null(struct dbuf *b, const char *key, const char *v)
+put_str_or_null_val(struct dbuf *b, const char *v)
 {
-	dbuf_printf(b, "\"%s\":", key);
 	if (v != NULL)
 		json_append_cstr(b, v);
 	else
-		dbuf_adds(b, "null");
+		DBUF_LIT(b, "null");
 }
 
-static void
-put_str_or_null(struct dbuf *b, const char *key, const char *v)
-{
-	dbuf_addc(b, ',');
-	put_first_str_or_null(b, key, v);
-}
+/* "name":"value" or "name":null; FIRST_STR for the first key of an
+ * object (no comma before it). */
+#define PUT_STR(b, name, v) (KEY(b, name), put_str_or_null_val(b, v))
+#define FIRST_STR(b, name, v) \
+	(DBUF_LIT(b, "\"" name "\":"), put_str_or_null_val(b, v))
 
 static void
-put_latency(struct dbuf *b, const char *key, double v)
+put_latency_val(struct dbuf *b, double v)
 {
 	if (v >= 0)
-		put_fixed6(b, key, v);
+		put_fixed6_val(b, v);
 	else
-		dbuf_printf(b, ",\"%s\":null", key);
+		DBUF_LIT(b, "null");
 }
+
+#define PUT_LATENCY(b, name, v) (KEY(b, name), put_latency_val(b, v))
 
 /* A reply kept on a transaction: "<p>_code", "<p>_enh", "<p>_text". */
-static void
-put_reply(struct dbuf *b, const char *prefix, const struct smtp_reply *r)
-{
-	char key[32];
-
-	snprintf(key, sizeof(key), "%s_code", prefix);
-	put_code(b, key, r->code);
-	snprintf(key, sizeof(key), "%s_enh", prefix);
-	put_str_or_null(b, key, r->enh[0] ? r->enh : NULL);
-	snprintf(key, sizeof(key), "%s_text", prefix);
-	put_str_or_null(b, key, r->code ? r->text : NULL);
-}
+#define PUT_REPLY(b, prefix, r) \
+	do { \
+		PUT_CODE(b, prefix "_code", (r)->code); \
+		PUT_STR(b, prefix "_enh", (r)->enh[0] ? (r)->enh : NULL); \
+		PUT_STR(b, prefix "_text", (r)->code ? (r)->text : NULL); \
+	} while (0)
 
 static void
-put_str_array(struct dbuf *b, const char *key, char *const *v, size_t n)
+put_str_array_val(struct dbuf *b, char *const *v, size_t n)
 {
 	size_t i;
 
-	dbuf_printf(b, ",\"%s\":[", key);
+	dbuf_addc(b, '[');
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			dbuf_addc(b, ',');
@@ -171,44 +179,62 @@ put_headers(struct dbuf *b, const struct msg_info *m)
 	size_t i;
 
 	if (m == NULL || (m->header_lines == 0 && !m->headers_done)) {
-		dbuf_adds(b, ",\"headers\":null");
+		DBUF_LIT(b, ",\"headers\":null");
 		return;
 	}
-	dbuf_adds(b, ",\"headers\":{");
-	put_first_str_or_null(b, "date", m->date);
-	put_str_or_null(b, "from", m->from);
-	put_str_or_null(b, "to", m->to);
-	put_str_or_null(b, "cc", m->cc);
-	put_str_or_null(b, "reply_to", m->reply_to);
-	put_str_or_null(b, "msg_id", m->msg_id);
-	put_str_or_null(b, "in_reply_to", m->in_reply_to);
-	put_str_or_null(b, "subject", m->subject_decoded);
-	put_str_or_null(b, "x_originating_ip", m->x_originating_ip);
-	put_str_or_null(b, "user_agent", m->user_agent);
-	put_str_array(b, "received", m->received, m->nreceived);
-	put_str_array(b, "path", m->path, m->npath);
-	dbuf_printf(
-	    b, ",\"truncated\":%s}", m->headers_truncated ? "true" : "false");
+	DBUF_LIT(b, ",\"headers\":{");
+	FIRST_STR(b, "date", m->date);
+	PUT_STR(b, "from", m->from);
+	PUT_STR(b, "to", m->to);
+	PUT_STR(b, "cc", m->cc);
+	PUT_STR(b, "reply_to", m->reply_to);
+	PUT_STR(b, "msg_id", m->msg_id);
+	PUT_STR(b, "in_reply_to", m->in_reply_to);
+	PUT_STR(b, "subject", m->subject_decoded);
+	PUT_STR(b, "x_originating_ip", m->x_originating_ip);
+	PUT_STR(b, "user_agent", m->user_agent);
+	KEY(b, "received");
+	put_str_array_val(b, m->received, m->nreceived);
+	KEY(b, "path");
+	put_str_array_val(b, m->path, m->npath);
+	PUT_BOOL(b, "truncated", m->headers_truncated);
+	dbuf_addc(b, '}');
 	if (!m->is_dsn) {
-		dbuf_adds(b, ",\"dsn\":null");
+		DBUF_LIT(b, ",\"dsn\":null");
 		return;
 	}
-	dbuf_adds(b, ",\"dsn\":{");
-	put_first_str_or_null(b, "reporting_mta", m->dsn_reporting_mta);
-	dbuf_adds(b, ",\"recipients\":[");
+	DBUF_LIT(b, ",\"dsn\":{");
+	FIRST_STR(b, "reporting_mta", m->dsn_reporting_mta);
+	DBUF_LIT(b, ",\"recipients\":[");
 	for (i = 0; i < m->ndsn; i++) {
 		const struct msg_dsn_rcpt *r = &m->dsn[i];
 
-		dbuf_adds(b, i ? ",{" : "{");
-		put_first_str_or_null(b, "final_recipient", r->final_recipient);
-		put_str_or_null(b, "original_recipient", r->original_recipient);
-		put_str_or_null(b, "action", r->action);
-		put_str_or_null(b, "status", r->status);
-		put_str_or_null(b, "diagnostic_code", r->diagnostic);
-		put_str_or_null(b, "remote_mta", r->remote_mta);
+		if (i > 0)
+			dbuf_addc(b, ',');
+		dbuf_addc(b, '{');
+		FIRST_STR(b, "final_recipient", r->final_recipient);
+		PUT_STR(b, "original_recipient", r->original_recipient);
+		PUT_STR(b, "action", r->action);
+		PUT_STR(b, "status", r->status);
+		PUT_STR(b, "diagnostic_code", r->diagnostic);
+		PUT_STR(b, "remote_mta", r->remote_mta);
 		dbuf_addc(b, '}');
 	}
-	dbuf_adds(b, "]}");
+	DBUF_LIT(b, "]}");
+}
+
+/* {"type":"T","session_id":N,"ts":... and the endpoints */
+static void
+put_record_head(struct dbuf *b, const char *type,
+    const struct smtp_session_info *si, double ts)
+{
+	dbuf_reset(b);
+	DBUF_LIT(b, "{\"type\":\"");
+	dbuf_adds(b, type);
+	DBUF_LIT(b, "\",\"session_id\":");
+	dbuf_add_u64(b, si->id);
+	PUT_TS(b, "ts", ts);
+	put_endpoints(b, si);
 }
 
 static void
@@ -220,141 +246,156 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 	struct dbuf *b = &log->line;
 	size_t i;
 
-	dbuf_reset(b);
-	dbuf_printf(
-	    b, "{\"type\":\"transaction\",\"session_id\":%" PRIu64, si->id);
-	put_ts(b, "ts", tx->ts);
-	put_endpoints(b, si);
-	dbuf_printf(b, ",\"trans_depth\":%u,\"helo\":", tx->depth);
+	put_record_head(b, "transaction", si, tx->ts);
+	PUT_U64(b, "trans_depth", tx->depth);
+	KEY(b, "helo");
 	json_append_cstr(b, si->helo);
-	dbuf_adds(b, ",\"mail_from\":");
+	KEY(b, "mail_from");
 	json_append_cstr(b, tx->mail_from);
-	put_reply(b, "mail", &tx->mail);
-	dbuf_printf(b, ",\"mail_params\":{\"size\":%" PRIu64, mp->size);
-	put_str_or_null(b, "body", mp->body[0] ? mp->body : NULL);
-	put_str_or_null(b, "ret", mp->ret[0] ? mp->ret : NULL);
-	put_str_or_null(b, "envid", mp->envid);
-	put_str_or_null(b, "auth", mp->auth);
-	dbuf_printf(b, ",\"smtputf8\":%s,\"requiretls\":%s}",
-	    mp->smtputf8 ? "true" : "false", mp->requiretls ? "true" : "false");
-	dbuf_adds(b, ",\"rcpt_to\":[");
+	PUT_REPLY(b, "mail", &tx->mail);
+	DBUF_LIT(b, ",\"mail_params\":{\"size\":");
+	dbuf_add_u64(b, mp->size);
+	PUT_STR(b, "body", mp->body[0] ? mp->body : NULL);
+	PUT_STR(b, "ret", mp->ret[0] ? mp->ret : NULL);
+	PUT_STR(b, "envid", mp->envid);
+	PUT_STR(b, "auth", mp->auth);
+	PUT_BOOL(b, "smtputf8", mp->smtputf8);
+	PUT_BOOL(b, "requiretls", mp->requiretls);
+	DBUF_LIT(b, "},\"rcpt_to\":[");
 	for (i = 0; i < tx->nrcpt; i++) {
 		const struct smtp_rcpt *r = &tx->rcpt[i];
 
-		dbuf_adds(b, i ? ",{\"addr\":" : "{\"addr\":");
+		if (i > 0)
+			dbuf_addc(b, ',');
+		DBUF_LIT(b, "{\"addr\":");
 		json_append_cstr(b, r->addr);
-		put_code(b, "code", r->reply.code);
-		put_str_or_null(
-		    b, "enh", r->reply.enh[0] ? r->reply.enh : NULL);
-		put_str_or_null(
-		    b, "text", r->reply.code ? r->reply.text : NULL);
-		put_latency(b, "latency", r->reply.latency);
-		put_str_or_null(b, "notify", r->notify);
-		put_str_or_null(b, "orcpt", r->orcpt);
+		PUT_CODE(b, "code", r->reply.code);
+		PUT_STR(b, "enh", r->reply.enh[0] ? r->reply.enh : NULL);
+		PUT_STR(b, "text", r->reply.code ? r->reply.text : NULL);
+		PUT_LATENCY(b, "latency", r->reply.latency);
+		PUT_STR(b, "notify", r->notify);
+		PUT_STR(b, "orcpt", r->orcpt);
 		dbuf_addc(b, '}');
 	}
-	dbuf_printf(b, "],\"rcpt_count\":%zu,\"rcpt_accepted\":%zu",
-	    tx->rcpt_total, tx->rcpt_accepted);
-	put_reply(b, "data", &tx->data);
-	put_reply(b, "final", &tx->final);
-	put_latency(b, "mail_latency", tx->mail.latency);
-	put_latency(b, "final_latency", tx->final.latency);
-	dbuf_printf(b, ",\"outcome\":\"%s\",\"size\":%" PRIu64,
-	    smtp_outcome_name(tx->outcome), tx->size);
-	dbuf_adds(b, ",\"last_reply\":");
+	dbuf_addc(b, ']');
+	PUT_U64(b, "rcpt_count", tx->rcpt_total);
+	PUT_U64(b, "rcpt_accepted", tx->rcpt_accepted);
+	PUT_REPLY(b, "data", &tx->data);
+	PUT_REPLY(b, "final", &tx->final);
+	PUT_LATENCY(b, "mail_latency", tx->mail.latency);
+	PUT_LATENCY(b, "final_latency", tx->final.latency);
+	DBUF_LIT(b, ",\"outcome\":\"");
+	dbuf_adds(b, smtp_outcome_name(tx->outcome));
+	DBUF_LIT(b, "\",\"size\":");
+	dbuf_add_u64(b, tx->size);
+	KEY(b, "last_reply");
 	if (tx->last_code > 0) {
-		struct dbuf t;
-
-		dbuf_init(&t, SMTP_REPLY_TEXT_MAX + 8);
-		dbuf_printf(&t, "%d %s", tx->last_code,
-		    tx->last_text ? tx->last_text : "");
-		json_append_str(b, (const uint8_t *)t.p, t.len);
-		dbuf_free(&t);
+		/* "CODE TEXT" */
+		dbuf_addc(b, '"');
+		dbuf_add_u64(b, (uint64_t)tx->last_code);
+		dbuf_addc(b, ' ');
+		if (tx->last_text != NULL)
+			json_escape_str(b, (const uint8_t *)tx->last_text,
+			    strlen(tx->last_text));
+		dbuf_addc(b, '"');
 	} else
-		dbuf_adds(b, "null");
-	dbuf_printf(b,
-	    ",\"bounce\":%s,\"bdat\":%s,\"bdat_chunks\":%u,\"tls\":%s",
-	    tx->bounce ? "true" : "false", tx->bdat ? "true" : "false",
-	    tx->bdat_chunks, si->tls ? "true" : "false");
-	dbuf_printf(
-	    b, ",\"ended_by\":\"%s\"", tx->ended_by ? tx->ended_by : "");
-	put_ts(b, "ts_end", tx->ts_end);
+		DBUF_LIT(b, "null");
+	PUT_BOOL(b, "bounce", tx->bounce);
+	PUT_BOOL(b, "bdat", tx->bdat);
+	PUT_U64(b, "bdat_chunks", tx->bdat_chunks);
+	PUT_BOOL(b, "tls", si->tls);
+	DBUF_LIT(b, ",\"ended_by\":\"");
+	dbuf_adds(b, tx->ended_by ? tx->ended_by : "");
+	dbuf_addc(b, '"');
+	PUT_TS(b, "ts_end", tx->ts_end);
 	put_headers(b, tx->msg);
 	dbuf_addc(b, '}');
 	write_line(log);
 }
 
 static void
-log_session(struct jsonlog *log, const struct smtp_event *ev)
+log_session(struct jsonlog *log, const struct smtp_session_info *si)
 {
-	const struct smtp_session_info *si = ev->session;
+	static const char hex[] = "0123456789abcdef";
 	struct dbuf *b = &log->line;
 	double dur = si->ts_close - si->ts_open;
 	const char *vn;
 	unsigned bit;
-	int first = 1;
+	bool first = true;
 
-	dbuf_reset(b);
-	dbuf_printf(b, "{\"type\":\"session\",\"session_id\":%" PRIu64, si->id);
-	put_ts(b, "ts", si->ts_open);
-	put_endpoints(b, si);
-	dbuf_printf(b,
-	    ",\"duration\":%.6f,\"bytes_client\":%" PRIu64
-	    ",\"bytes_server\":%" PRIu64 ",\"transactions\":%u,\"end\":\"%s\"",
-	    dur < 0 ? 0 : dur, si->bytes_client, si->bytes_server,
-	    si->transactions, session_end_name(si->end));
-	dbuf_adds(b, ",\"helo\":");
+	put_record_head(b, "session", si, si->ts_open);
+	KEY(b, "duration");
+	put_fixed6_val(b, dur < 0 ? 0 : dur);
+	PUT_U64(b, "bytes_client", si->bytes_client);
+	PUT_U64(b, "bytes_server", si->bytes_server);
+	PUT_U64(b, "transactions", si->transactions);
+	DBUF_LIT(b, ",\"end\":\"");
+	dbuf_adds(b, session_end_name(si->end));
+	dbuf_addc(b, '"');
+	KEY(b, "helo");
 	json_append_cstr(b, si->helo);
-	dbuf_printf(b, ",\"ehlo\":%s", si->ehlo ? "true" : "false");
-	put_code(b, "greeting_code", si->greeting_code);
-	put_str_or_null(
+	PUT_BOOL(b, "ehlo", si->ehlo);
+	PUT_CODE(b, "greeting_code", si->greeting_code);
+	PUT_STR(
 	    b, "greeting_host", si->greeting_code ? si->greeting_host : NULL);
-	put_str_or_null(
+	PUT_STR(
 	    b, "greeting_text", si->greeting_code ? si->greeting_text : NULL);
-	put_latency(b, "greeting_latency", si->greeting_latency);
-	dbuf_adds(b, ",\"capabilities\":[");
+	PUT_LATENCY(b, "greeting_latency", si->greeting_latency);
+	DBUF_LIT(b, ",\"capabilities\":[");
 	for (bit = 0; smtp_cap_name(bit) != NULL; bit++)
 		if (si->caps & (1u << bit)) {
-			dbuf_printf(b, "%s\"%s\"", first ? "" : ",",
-			    smtp_cap_name(bit));
-			first = 0;
+			if (!first)
+				dbuf_addc(b, ',');
+			dbuf_addc(b, '"');
+			dbuf_adds(b, smtp_cap_name(bit));
+			dbuf_addc(b, '"');
+			first = false;
 		}
-	dbuf_adds(b, "]");
+	dbuf_addc(b, ']');
+	KEY(b, "size_limit");
 	if (si->size_limit > 0)
-		dbuf_printf(b, ",\"size_limit\":%" PRIu64, si->size_limit);
+		dbuf_add_u64(b, si->size_limit);
 	else
-		dbuf_adds(b, ",\"size_limit\":null");
-	put_str_or_null(
+		DBUF_LIT(b, "null");
+	PUT_STR(
 	    b, "auth_mechanisms", si->auth_mechs[0] ? si->auth_mechs : NULL);
-	dbuf_printf(b, ",\"starttls\":%s,\"tls\":%s,\"implicit_tls\":%s",
-	    si->starttls ? "true" : "false", si->tls ? "true" : "false",
-	    si->implicit_tls ? "true" : "false");
+	PUT_BOOL(b, "starttls", si->starttls);
+	PUT_BOOL(b, "tls", si->tls);
+	PUT_BOOL(b, "implicit_tls", si->implicit_tls);
 	vn = si->tls_meta.seen ? tls_version_name(si->tls_meta.version) : NULL;
-	put_str_or_null(b, "tls_version", vn);
+	PUT_STR(b, "tls_version", vn);
 	vn = si->tls_meta.seen ? tls_version_name(si->tls_meta.client_version)
 			       : NULL;
-	put_str_or_null(b, "tls_client_version", vn);
-	if (si->tls_meta.seen && si->tls_meta.cipher != 0)
-		dbuf_printf(
-		    b, ",\"tls_cipher\":\"0x%04x\"", si->tls_meta.cipher);
-	else
-		dbuf_adds(b, ",\"tls_cipher\":null");
-	put_str_or_null(b, "sni",
+	PUT_STR(b, "tls_client_version", vn);
+	KEY(b, "tls_cipher");
+	if (si->tls_meta.seen && si->tls_meta.cipher != 0) {
+		unsigned c = si->tls_meta.cipher;
+		char x[8] = { '"', '0', 'x', hex[(c >> 12) & 0xf],
+			hex[(c >> 8) & 0xf], hex[(c >> 4) & 0xf], hex[c & 0xf],
+			'"' };
+
+		dbuf_add(b, x, sizeof(x));
+	} else
+		DBUF_LIT(b, "null");
+	PUT_STR(b, "sni",
 	    si->tls_meta.seen && si->tls_meta.sni[0] ? si->tls_meta.sni : NULL);
 	if (si->auth_attempts > 0) {
-		dbuf_adds(b, ",\"auth\":{\"mechanism\":");
+		DBUF_LIT(b, ",\"auth\":{\"mechanism\":");
 		json_append_cstr(b, si->auth_mech);
-		put_str_or_null(
-		    b, "user", si->auth_user[0] ? si->auth_user : NULL);
-		dbuf_printf(b, ",\"result\":\"%s\"",
-		    smtp_auth_result_name(si->auth_result));
-		put_code(b, "code", si->auth_code);
-		dbuf_printf(b, ",\"attempts\":%u,\"failures\":%u}",
-		    si->auth_attempts, si->auth_failures);
+		PUT_STR(b, "user", si->auth_user[0] ? si->auth_user : NULL);
+		DBUF_LIT(b, ",\"result\":\"");
+		dbuf_adds(b, smtp_auth_result_name(si->auth_result));
+		dbuf_addc(b, '"');
+		PUT_CODE(b, "code", si->auth_code);
+		PUT_U64(b, "attempts", si->auth_attempts);
+		PUT_U64(b, "failures", si->auth_failures);
+		dbuf_addc(b, '}');
 	} else
-		dbuf_adds(b, ",\"auth\":null");
-	dbuf_printf(b, ",\"commands\":%u,\"replies\":%u,\"anomalies\":%u}",
-	    si->commands, si->replies, si->anomalies);
+		DBUF_LIT(b, ",\"auth\":null");
+	PUT_U64(b, "commands", si->commands);
+	PUT_U64(b, "replies", si->replies);
+	PUT_U64(b, "anomalies", si->anomalies);
+	dbuf_addc(b, '}');
 	write_line(log);
 }
 
@@ -363,13 +404,10 @@ log_anomaly(struct jsonlog *log, const struct smtp_event *ev)
 {
 	struct dbuf *b = &log->line;
 
-	dbuf_reset(b);
-	dbuf_printf(b, "{\"type\":\"anomaly\",\"session_id\":%" PRIu64,
-	    ev->session->id);
-	put_ts(b, "ts", ev->ts);
-	put_endpoints(b, ev->session);
-	dbuf_printf(
-	    b, ",\"name\":\"%s\"}", smtp_anomaly_name(ev->u.anomaly.kind));
+	put_record_head(b, "anomaly", ev->session, ev->ts);
+	DBUF_LIT(b, ",\"name\":\"");
+	dbuf_adds(b, smtp_anomaly_name(ev->u.anomaly.kind));
+	DBUF_LIT(b, "\"}");
 	write_line(log);
 }
 
@@ -383,7 +421,7 @@ jsonlog_on_event(void *arg, const struct smtp_event *ev)
 		log_transaction(log, ev);
 		break;
 	case SMTP_EV_SESSION_CLOSE:
-		log_session(log, ev);
+		log_session(log, ev->session);
 		break;
 	case SMTP_EV_ANOMALY:
 		log_anomaly(log, ev);

@@ -22,6 +22,7 @@
 #include "event.h"
 #include "jsonlog.h"
 #include "reasm.h"
+#include "smtp/message.h"
 #include "report.h"
 #include "stats.h"
 #include "transcript.h"
@@ -802,6 +803,7 @@ main(int argc, char **argv)
 	capture_run(sig.capture, tick, &r);
 	/* Whatever stopped us, every open session is finished and logged. */
 	reasm_finish();
+	msg_parser_release_spares();
 
 	/* A finished replay stays on screen until q. */
 	while (r.tui != NULL && !r.tui_quit && !sig.stopping)

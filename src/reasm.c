@@ -59,6 +59,14 @@ static struct {
 	uint64_t next_id;
 	uint64_t seen[SEEN_SLOTS];
 	unsigned seen_n;
+	/* Followed connections by 4-tuple, either way: one cheap probe per
+	 * packet instead of libnids' hash (open addressing, at most half
+	 * full, grown on demand). */
+	struct conn_slot {
+		uint64_t h; /* tuple_key(), never 0 */
+		struct conn *c;
+	} * ctab;
+	size_t ctab_mask, ctab_n;
 	uint8_t scratch[65536 + 64];
 	uint8_t gapbuf[65536];
 	/* A filler segment we are feeding to libnids over a gap. */
@@ -143,6 +151,103 @@ seen_insert(uint64_t key)
 
 /* --- connections ------------------------------------------------------- */
 
+static bool
+conn_matches(const struct conn *c, uint32_t saddr, uint16_t sport,
+    uint32_t daddr, uint16_t dport)
+{
+	const struct tuple4 *t = &c->a_tcp->addr;
+
+	return (t->saddr == saddr && t->source == sport && t->daddr == daddr &&
+		   t->dest == dport) ||
+	    (t->saddr == daddr && t->source == dport && t->daddr == saddr &&
+		t->dest == sport);
+}
+
+/* The followed connection on these addresses and ports, either way. */
+static struct conn *
+conn_lookup(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport)
+{
+	uint64_t h = tuple_key(saddr, sport, daddr, dport);
+	size_t i;
+
+	if (R.ctab == NULL)
+		return NULL;
+	for (i = h & R.ctab_mask; R.ctab[i].c != NULL;
+	     i = (i + 1) & R.ctab_mask)
+		if (R.ctab[i].h == h &&
+		    conn_matches(R.ctab[i].c, saddr, sport, daddr, dport))
+			return R.ctab[i].c;
+	return NULL;
+}
+
+static void
+ctab_put(uint64_t h, struct conn *c)
+{
+	size_t i = h & R.ctab_mask;
+
+	while (R.ctab[i].c != NULL)
+		i = (i + 1) & R.ctab_mask;
+	R.ctab[i].h = h;
+	R.ctab[i].c = c;
+}
+
+static void
+conn_table_add(struct conn *c)
+{
+	const struct tuple4 *t = &c->a_tcp->addr;
+
+	if (R.ctab == NULL || (R.ctab_n + 1) * 2 > R.ctab_mask + 1) {
+		struct conn_slot *old = R.ctab;
+		size_t i, oldn = old != NULL ? R.ctab_mask + 1 : 0;
+		size_t n = oldn != 0 ? oldn * 2 : 1024;
+
+		R.ctab = xcalloc(n, sizeof(*R.ctab));
+		R.ctab_mask = n - 1;
+		for (i = 0; i < oldn; i++)
+			if (old[i].c != NULL)
+				ctab_put(old[i].h, old[i].c);
+		free(old);
+	}
+	ctab_put(tuple_key(t->saddr, t->source, t->daddr, t->dest), c);
+	R.ctab_n++;
+}
+
+static void
+conn_table_remove(struct conn *c)
+{
+	const struct tuple4 *t = &c->a_tcp->addr;
+	size_t i, j, home;
+
+	if (R.ctab == NULL)
+		return;
+	i = tuple_key(t->saddr, t->source, t->daddr, t->dest) & R.ctab_mask;
+	while (R.ctab[i].c != c) {
+		if (R.ctab[i].c == NULL)
+			return;
+		i = (i + 1) & R.ctab_mask;
+	}
+	/* Backward-shift deletion: no tombstones. */
+	j = i;
+	for (;;) {
+		R.ctab[i].c = NULL;
+		for (;;) {
+			j = (j + 1) & R.ctab_mask;
+			if (R.ctab[j].c == NULL) {
+				R.ctab_n--;
+				return;
+			}
+			home = R.ctab[j].h & R.ctab_mask;
+			/* j's entry may move to i if its home is not in
+			 * the cyclic range (i, j]. */
+			if (i <= j ? (home <= i || home > j)
+				   : (home <= i && home > j))
+				break;
+		}
+		R.ctab[i] = R.ctab[j];
+		i = j;
+	}
+}
+
 static void
 lru_unlink(struct conn *c)
 {
@@ -203,6 +308,7 @@ conn_open(struct tcp_stream *a_tcp)
 	c->last = R.now;
 	c->smtp = smtp_session_open(R.cfg.bus, &p);
 	lru_push_newest(c);
+	conn_table_add(c);
 	a_tcp->user = c;
 	a_tcp->client.collect++;
 	a_tcp->server.collect++;
@@ -234,6 +340,7 @@ conn_close(struct conn *c, enum session_end end)
 	seen_insert(tuple_key(a_tcp->addr.saddr, a_tcp->addr.source,
 	    a_tcp->addr.daddr, a_tcp->addr.dest));
 	lru_unlink(c);
+	conn_table_remove(c);
 	a_tcp->user = NULL;
 	free(c);
 	R.st.active--;
@@ -477,25 +584,17 @@ fill_gap(struct tcp_stream *a, int from_client)
 	}
 }
 
-/* libnids' stream for these addresses and ports, in this direction (or
- * also the other one), NULL if it follows none. */
+/* libnids' stream for these addresses and ports, this way round (it
+ * keeps streams client first), NULL if it follows none. */
 static struct tcp_stream *
-stream_lookup(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
-    bool either_way)
+stream_lookup(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport)
 {
 	struct tuple4 t;
-	struct tcp_stream *a;
 
 	t.saddr = saddr;
 	t.source = sport;
 	t.daddr = daddr;
 	t.dest = dport;
-	if ((a = nids_find_tcp_stream(&t)) != NULL || !either_way)
-		return a;
-	t.saddr = daddr;
-	t.source = dport;
-	t.daddr = saddr;
-	t.dest = sport;
 	return nids_find_tcp_stream(&t);
 }
 
@@ -505,25 +604,19 @@ static void
 check_followed(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
     bool payload)
 {
+	struct conn *c = conn_lookup(saddr, sport, daddr, dport);
 	struct tcp_stream *a;
-	struct tuple4 key;
-	bool filled = false;
 
-	/* libnids keys a stream client first: try that way first. */
-	if (port_in(R.cfg.portmap, sport) && !port_in(R.cfg.portmap, dport))
-		a = stream_lookup(daddr, dport, saddr, sport, true);
-	else
-		a = stream_lookup(saddr, sport, daddr, dport, true);
-	if (a != NULL && a->user != NULL) {
-		key = a->addr;
+	if (c != NULL) {
+		a = c->a_tcp;
 		if (a->server.list != NULL) {
 			fill_gap(a, 1);
-			filled = true;
+			/* Filling may have ended the stream (a queued FIN);
+			 * no connection opens meanwhile, so c cannot have
+			 * been reused. */
+			if (conn_lookup(saddr, sport, daddr, dport) != c)
+				return;
 		}
-		/* Filling one way may have ended the stream (a queued FIN). */
-		if (filled &&
-		    (nids_find_tcp_stream(&key) != a || a->user == NULL))
-			return;
 		if (a->client.list != NULL)
 			fill_gap(a, 0);
 		return;
@@ -540,7 +633,7 @@ static void
 check_reuse(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
     uint32_t seq)
 {
-	struct tcp_stream *a = stream_lookup(saddr, sport, daddr, dport, false);
+	struct tcp_stream *a = stream_lookup(saddr, sport, daddr, dport);
 
 	if (a == NULL || a->client.seq == seq + 1)
 		return;
@@ -799,7 +892,9 @@ reasm_finish(void)
 	if (!R.initialised)
 		return;
 	R.initialised = 0;
-	nids_exit();
+	nids_exit(); /* closes every connection still open */
+	free(R.ctab);
+	R.ctab = NULL;
 	pcap_close(R.dead);
 	R.dead = NULL;
 	v6map_free(R.v6);

@@ -104,7 +104,7 @@ dbuf_reserve(struct dbuf *b, size_t n)
 }
 
 bool
-dbuf_add(struct dbuf *b, const void *data, size_t n)
+dbuf_add_slow(struct dbuf *b, const void *data, size_t n)
 {
 	size_t room;
 
@@ -124,9 +124,25 @@ dbuf_add(struct dbuf *b, const void *data, size_t n)
 }
 
 bool
-dbuf_addc(struct dbuf *b, char c)
+dbuf_add_u64(struct dbuf *b, uint64_t v)
 {
-	return dbuf_add(b, &c, 1);
+	char num[24], *p = num + sizeof(num);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	return dbuf_add(b, p, (size_t)(num + sizeof(num) - p));
+}
+
+bool
+dbuf_add_i64(struct dbuf *b, int64_t v)
+{
+	if (v >= 0)
+		return dbuf_add_u64(b, (uint64_t)v);
+	dbuf_addc(b, '-');
+	/* -(v + 1) + 1: no overflow on INT64_MIN */
+	return dbuf_add_u64(b, (uint64_t)(-(v + 1)) + 1);
 }
 
 bool
@@ -238,12 +254,19 @@ utf8_decode(const uint8_t *s, size_t len)
 void
 json_append_str(struct dbuf *b, const uint8_t *s, size_t n)
 {
+	dbuf_addc(b, '"');
+	json_escape_str(b, s, n);
+	dbuf_addc(b, '"');
+}
+
+void
+json_escape_str(struct dbuf *b, const uint8_t *s, size_t n)
+{
 	static const char hex[] = "0123456789abcdef";
 	size_t i = 0, run, len;
 	uint32_t cp;
 	char esc[8];
 
-	dbuf_addc(b, '"');
 	while (i < n) {
 		/* Copy runs of plain ASCII at once: the common case. */
 		run = i;
@@ -290,7 +313,6 @@ json_append_str(struct dbuf *b, const uint8_t *s, size_t n)
 			dbuf_add(b, s + i, len);
 		i += len;
 	}
-	dbuf_addc(b, '"');
 }
 
 void

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -34,9 +35,37 @@ struct dbuf {
 void dbuf_init(struct dbuf *b, size_t max);
 void dbuf_free(struct dbuf *b);
 void dbuf_reset(struct dbuf *b);
-bool dbuf_add(struct dbuf *b, const void *data, size_t n);
-bool dbuf_addc(struct dbuf *b, char c);
+bool dbuf_add_slow(struct dbuf *b, const void *data, size_t n);
 bool dbuf_adds(struct dbuf *b, const char *s);
+/* A decimal number, without printf. */
+bool dbuf_add_u64(struct dbuf *b, uint64_t v);
+bool dbuf_add_i64(struct dbuf *b, int64_t v);
+/* A string literal, its length known at compile time. */
+#define DBUF_LIT(b, lit) dbuf_add((b), "" lit, sizeof(lit) - 1)
+
+/* Append n bytes (cut at max, then truncated is set; false once cut). The
+ * common case, room in the buffer already, is inline. */
+static inline bool
+dbuf_add(struct dbuf *b, const void *data, size_t n)
+{
+	/* cap counts one byte more than the content for dbuf_str()'s NUL */
+	if (n < b->cap - b->len && n <= b->max - b->len) {
+		memcpy(b->p + b->len, data, n);
+		b->len += n;
+		return !b->truncated;
+	}
+	return dbuf_add_slow(b, data, n);
+}
+
+static inline bool
+dbuf_addc(struct dbuf *b, char c)
+{
+	if (b->len + 1 < b->cap && b->len < b->max) {
+		b->p[b->len++] = c;
+		return !b->truncated;
+	}
+	return dbuf_add_slow(b, &c, 1);
+}
 bool dbuf_printf(struct dbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* A NUL-terminated view of the contents (the NUL is not counted). */
@@ -81,6 +110,8 @@ size_t utf8_seq_len(const uint8_t *s, size_t n);
  * UTF-8 and no wire byte reaches a terminal raw.
  */
 void json_append_str(struct dbuf *b, const uint8_t *s, size_t n);
+/* The same escaping without the quotes around it. */
+void json_escape_str(struct dbuf *b, const uint8_t *s, size_t n);
 void json_append_cstr(struct dbuf *b, const char *s);
 
 /*

@@ -6,6 +6,7 @@
  * the body is kept beyond the line being looked at.
  */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1278,13 +1279,49 @@ msg_parser_finish(struct msg_parser *p)
 	p->finished = true;
 }
 
+/*
+ * Parsers freed lately, kept for the next messages: a parser is over
+ * 8 KiB (its line buffer) and every message needs one, so allocating it
+ * afresh each time showed in the profile. The dissector runs in one
+ * thread; msg_parser_release_spares() empties the cache at exit.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MSG_NO_SPARES
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(MSG_NO_SPARES)
+#define MSG_SPARES 0 /* a reused block would hide a use after free */
+#else
+#define MSG_SPARES 8
+#endif
+static struct msg_parser *msg_spare[MSG_SPARES + 1];
+static size_t msg_nspare;
+
 struct msg_parser *
 msg_parser_new(void)
 {
-	struct msg_parser *p = xcalloc(1, sizeof(*p));
+	struct msg_parser *p;
+	char **received, **path;
 
-	p->info.received = xcalloc(MSG_RECEIVED_MAX, sizeof(char *));
-	p->info.path = xcalloc(MSG_RECEIVED_MAX, sizeof(char *));
+	if (msg_nspare == 0) {
+		p = xcalloc(1, sizeof(*p));
+		p->info.received = xcalloc(MSG_RECEIVED_MAX, sizeof(char *));
+		p->info.path = xcalloc(MSG_RECEIVED_MAX, sizeof(char *));
+	} else {
+		/* As new, but the line buffer is not zeroed: only its
+		 * first line_len bytes are ever read. */
+		p = msg_spare[--msg_nspare];
+		received = p->info.received;
+		path = p->info.path;
+		memset(p, 0, offsetof(struct msg_parser, line));
+		memset((char *)p + offsetof(struct msg_parser, line_len), 0,
+		    sizeof(*p) - offsetof(struct msg_parser, line_len));
+		memset(received, 0, MSG_RECEIVED_MAX * sizeof(char *));
+		memset(path, 0, MSG_RECEIVED_MAX * sizeof(char *));
+		p->info.received = received;
+		p->info.path = path;
+	}
 	dbuf_init(&p->field.val, MSG_HEADER_VALUE_MAX);
 	msg_set_state(p, MSG_ST_HEADERS);
 	return p;
@@ -1362,12 +1399,29 @@ msg_parser_free(struct msg_parser *p)
 		free(mi->received[i]);
 	for (i = 0; i < mi->npath; i++)
 		free(mi->path[i]);
-	free(mi->received);
-	free(mi->path);
 	for (i = 0; i < mi->ndsn; i++)
 		group_free(&mi->dsn[i]);
 	free(mi->dsn);
 	group_free(&p->group);
 	dbuf_free(&p->field.val);
+	if (MSG_SPARES > 0 && msg_nspare + 1 <= (size_t)MSG_SPARES) {
+		msg_spare[msg_nspare++] = p;
+		return;
+	}
+	free(mi->received);
+	free(mi->path);
 	free(p);
+}
+
+void
+msg_parser_release_spares(void)
+{
+	struct msg_parser *p;
+
+	while (msg_nspare > 0) {
+		p = msg_spare[--msg_nspare];
+		free(p->info.received);
+		free(p->info.path);
+		free(p);
+	}
 }

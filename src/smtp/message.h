@@ -85,6 +85,8 @@ const struct msg_info *msg_parser_info(const struct msg_parser *p);
 /* Bytes the parser holds now: for tests of the caps. */
 size_t msg_parser_mem(const struct msg_parser *p);
 void msg_parser_free(struct msg_parser *p);
+/* Free the parsers kept for reuse (at exit; any time is safe). */
+void msg_parser_release_spares(void);
 
 /*
  * Decode the RFC 2047 encoded words of a header value into out: UTF-8

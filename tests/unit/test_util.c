@@ -84,6 +84,36 @@ main(void)
 	}
 	dbuf_free(&b);
 
+	/* Numbers without printf, and the inline append at the cap. */
+	dbuf_init(&b, 1 << 10);
+	dbuf_add_u64(&b, 0);
+	dbuf_addc(&b, ' ');
+	dbuf_add_u64(&b, UINT64_MAX);
+	dbuf_addc(&b, ' ');
+	dbuf_add_i64(&b, INT64_MIN);
+	dbuf_addc(&b, ' ');
+	dbuf_add_i64(&b, -7);
+	DBUF_LIT(&b, " lit");
+	if (strcmp(dbuf_str(&b),
+		"0 18446744073709551615 -9223372036854775808 -7 lit") == 0)
+		passed++;
+	else {
+		failed++;
+		fprintf(stderr, "FAIL dbuf numbers: %s\n", dbuf_str(&b));
+	}
+	dbuf_free(&b);
+	dbuf_init(&b, 3);
+	for (i = 0; i < 5; i++)
+		dbuf_addc(&b, (char)('a' + i));
+	if (b.len == 3 && b.truncated && strcmp(dbuf_str(&b), "abc") == 0 &&
+	    !dbuf_add_u64(&b, 12345) && b.len == 3)
+		passed++;
+	else {
+		failed++;
+		fprintf(stderr, "FAIL dbuf addc cap: len %zu\n", b.len);
+	}
+	dbuf_free(&b);
+
 	if (parse_ulong("65535", 1, 65535, &v) && v == 65535 &&
 	    !parse_ulong("65536", 1, 65535, &v) &&
 	    !parse_ulong("0", 1, 9, &v) && !parse_ulong("12x", 0, 99, &v) &&
