@@ -747,7 +747,7 @@ zeeklog_open(struct zeeklog *z, const char *dir, char *err, size_t errlen)
 		free(z->path);
 		return -1;
 	}
-	setvbuf(z->f, NULL, _IOFBF, 1 << 16);
+	setvbuf(z->f, NULL, _IOFBF, 1 << 20);
 	dbuf_init(&z->line, 1 << 22);
 	sessmap_init(&z->sessions);
 	stamp(t, sizeof(t));

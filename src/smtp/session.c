@@ -85,9 +85,11 @@ struct smtp_session {
 	int rcode;
 	int rmulti;
 	unsigned rlines;
-	uint8_t rtext[SMTP_REPLY_TEXT_MAX]; /* first line, after the code */
+	/* Both in one block of 2 * SMTP_REPLY_TEXT_MAX, allocated with the
+	 * first reply line, freed by smtp_session_trim between replies. */
+	uint8_t *rtext; /* first line, after the code */
 	size_t rtext_len;
-	uint8_t rlast[SMTP_REPLY_TEXT_MAX]; /* last line, after the code */
+	uint8_t *rlast; /* last line, after the code */
 	size_t rlast_len;
 
 	enum body_state body;
@@ -664,6 +666,10 @@ server_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 	n = len > 4 ? len - 4 : 0;
 	if (n > SMTP_REPLY_TEXT_MAX)
 		n = SMTP_REPLY_TEXT_MAX;
+	if (s->rtext == NULL) {
+		s->rtext = xmalloc(2 * SMTP_REPLY_TEXT_MAX);
+		s->rlast = s->rtext + SMTP_REPLY_TEXT_MAX;
+	}
 	if (!s->rmulti) {
 		s->rcode = code;
 		s->rlines = 0;
@@ -1194,6 +1200,36 @@ smtp_session_data(struct smtp_session *s, enum smtp_dir dir,
 	}
 }
 
+static void
+framer_trim(struct framer *f)
+{
+	if (f->len == 0 && f->buf != NULL) {
+		free(f->buf);
+		f->buf = NULL;
+		f->cap = 0;
+	}
+}
+
+void
+smtp_session_trim(struct smtp_session *s)
+{
+	framer_trim(&s->cf);
+	framer_trim(&s->sf);
+	if (s->hold.len == 0)
+		dbuf_free(&s->hold);
+	if (!s->rmulti && s->rtext != NULL) {
+		free(s->rtext);
+		s->rtext = s->rlast = NULL;
+		s->rtext_len = s->rlast_len = 0;
+	}
+	if (s->qlen == 0 && s->queue != NULL) {
+		free(s->queue);
+		s->queue = NULL;
+		s->qcap = 0;
+		s->qhead = 0;
+	}
+}
+
 void
 smtp_session_gap(struct smtp_session *s, enum smtp_dir dir, size_t n, double ts)
 {
@@ -1287,6 +1323,7 @@ smtp_session_close(struct smtp_session *s, enum session_end end, double ts)
 	free(s->cf.buf);
 	free(s->sf.buf);
 	free(s->queue);
+	free(s->rtext);
 	free(s);
 }
 

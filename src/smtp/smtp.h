@@ -45,6 +45,9 @@ void smtp_session_data(struct smtp_session *s, enum smtp_dir dir,
  */
 void smtp_session_gap(
     struct smtp_session *s, enum smtp_dir dir, size_t n, double ts);
+/* A quiet session gives back the buffers that hold nothing now (they are
+ * allocated again when needed); any time between calls is safe. */
+void smtp_session_trim(struct smtp_session *s);
 /* Ends the session: finishes its transactions, emits, frees. */
 void smtp_session_close(
     struct smtp_session *s, enum session_end end, double ts);
