@@ -56,7 +56,7 @@ UNIT_TESTS = test_smtp test_decap test_util test_tls test_message test_stats
 UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
 UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
 
-.PHONY: all demo check check-deps deps asan unit golden-update install fuzz \
+.PHONY: all demo check check-deps deps asan unit golden-update install fuzz fuzz-deps fuzz-coverage \
 	bench bench-corpus \
 	uninstall clean format lint
 
@@ -143,18 +143,63 @@ build/fuzz/fuzz_pcap: $(FUZZ_PCAP_SRC) $(HDR)
 # Each target runs FUZZ_TIME seconds from the committed seeds; what it
 # finds stays in build/fuzz/corpus-*. fuzz_pcap: libnids keeps a few
 # bytes per init that it never frees, so leak detection is off there.
-fuzz: build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap
+fuzz-deps:
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 && \
+	    echo 'int LLVMFuzzerTestOneInput(const char *d, long n){(void)d;(void)n;return 0;}' | \
+	    { mkdir -p build/fuzz && $(FUZZ_CC) -fsanitize=fuzzer -x c \
+	      -o build/fuzz/probe - 2>/dev/null; } || { \
+		echo "make fuzz: needs clang with libFuzzer: apt-get install clang libclang-rt-dev" >&2; \
+		exit 2; }
+
+fuzz: fuzz-deps build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap
 	@mkdir -p build/fuzz/corpus-smtp build/fuzz/corpus-pcap
 	@cp -n tests/fuzz/corpus/smtp/* build/fuzz/corpus-smtp/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/pcap/* build/fuzz/corpus-pcap/ 2>/dev/null || true
 	build/fuzz/fuzz_smtp -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+	    -dict=tests/fuzz/smtp.dict \
 	    -rss_limit_mb=1024 -print_final_stats=1 -artifact_prefix=build/fuzz/ \
 	    build/fuzz/corpus-smtp
 	ASAN_OPTIONS=detect_leaks=0 build/fuzz/fuzz_pcap \
 	    -max_total_time=$(FUZZ_TIME) -max_len=262144 \
+	    -dict=tests/fuzz/smtp.dict \
 	    -rss_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/ \
 	    build/fuzz/corpus-pcap
+
+# Line and branch coverage that the fuzzing corpora (build/fuzz/corpus-*,
+# the committed seeds plus what make fuzz found) reach in src/: each
+# target rebuilt with clang's source-based coverage, each input run once.
+COV_FLAGS = -g -O1 -fsanitize=fuzzer -fprofile-instr-generate \
+	    -fcoverage-mapping
+LLVM_COV ?= llvm-cov
+LLVM_PROFDATA ?= llvm-profdata
+
+build/fuzz/cov_smtp: $(FUZZ_SMTP_SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(COV_FLAGS) -Isrc -o $@ $(FUZZ_SMTP_SRC)
+
+build/fuzz/cov_pcap: $(FUZZ_PCAP_SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(COV_FLAGS) $(PCAP_CFLAGS) -Isrc -o $@ \
+	    $(FUZZ_PCAP_SRC) $(LIBS)
+
+fuzz-coverage: fuzz-deps build/fuzz/cov_smtp build/fuzz/cov_pcap
+	@mkdir -p build/fuzz/corpus-smtp build/fuzz/corpus-pcap
+	@cp -n tests/fuzz/corpus/smtp/* build/fuzz/corpus-smtp/ 2>/dev/null || true
+	@cp -n tests/fuzz/corpus/pcap/* build/fuzz/corpus-pcap/ 2>/dev/null || true
+	@for t in smtp pcap; do \
+		rm -f build/fuzz/$$t.profraw; \
+		LLVM_PROFILE_FILE=build/fuzz/$$t.profraw ASAN_OPTIONS=detect_leaks=0 \
+		    build/fuzz/cov_$$t -runs=0 build/fuzz/corpus-$$t \
+		    >build/fuzz/cov_$$t.log 2>&1 || exit 1; \
+		$(LLVM_PROFDATA) merge -o build/fuzz/$$t.profdata \
+		    build/fuzz/$$t.profraw || exit 1; \
+		echo "== fuzz_$$t: $$(ls build/fuzz/corpus-$$t | wc -l) inputs"; \
+		$(LLVM_COV) report build/fuzz/cov_$$t \
+		    -instr-profile=build/fuzz/$$t.profdata \
+		    $$(ls src/*.c src/smtp/*.c | grep -v -e src/main.c -e src/tui.c) \
+		    | sed 's/^.*src\//src\//'; \
+	done
 
 # Packages: to build, to test, to remake captures.
 BUILD_PKGS = gcc make pkg-config libpcap-dev libnids-dev libncurses-dev

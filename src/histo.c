@@ -97,6 +97,8 @@ series_add(struct series *s, double ts, enum series_kind k)
 		t = s->last_sec < 0 || sec - s->last_sec > SERIES_SECONDS
 		    ? sec - SERIES_SECONDS
 		    : s->last_sec;
+		if (t < -1) /* times near the epoch: no slot below 0 */
+			t = -1;
 		for (t = t + 1; t <= sec; t++)
 			memset(
 			    s->sec[t % SERIES_SECONDS], 0, sizeof(s->sec[0]));
@@ -106,6 +108,8 @@ series_add(struct series *s, double ts, enum series_kind k)
 		t = s->last_min < 0 || min - s->last_min > SERIES_MINUTES
 		    ? min - SERIES_MINUTES
 		    : s->last_min;
+		if (t < -1)
+			t = -1;
 		for (t = t + 1; t <= min; t++)
 			memset(
 			    s->min[t % SERIES_MINUTES], 0, sizeof(s->min[0]));

@@ -4,14 +4,18 @@
  * The input is a list of chunks, each a 2-byte header (top bit: the
  * direction, 1 = server; 15 bits: the length) and its bytes, so that the
  * fuzzer controls both the interleaving and the segment boundaries. The
- * session is closed at the end; every event goes through the JSON log's
- * and the Zeek log's formatting, as in the program.
+ * session is closed at the end; every event goes through the statistics
+ * store and the JSON log's, the transcript's and the Zeek log's
+ * formatting, as in the program. An empty chunk followed by 0xff is a
+ * 1000-byte gap in that direction; by 0xfe, a trim (smtp_session_trim,
+ * as the idle sweep does).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "jsonlog.h"
+#include "stats.h"
 #include "smtp/smtp.h"
 #include "transcript.h"
 #include "zeeklog.h"
@@ -26,6 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct jsonlog log;
 	static struct transcript tr;
 	static struct zeeklog zl;
+	static struct stats st;
 	static int ready;
 	struct smtp_session_params p;
 	struct event_bus bus;
@@ -41,9 +46,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		zl.f = devnull;
 		dbuf_init(&zl.line, 1 << 22);
 		sessmap_init(&zl.sessions);
+		stats_init(&st);
 		ready = 1;
 	}
 	memset(&bus, 0, sizeof(bus));
+	event_bus_subscribe(&bus, stats_on_event, &st);
 	event_bus_subscribe(&bus, jsonlog_on_event, &log);
 	event_bus_subscribe(&bus, transcript_on_event, &tr);
 	event_bus_subscribe(&bus, zeeklog_on_event, &zl);
@@ -65,12 +72,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ts += 0.25;
 		if (n == 0 && size > 0 && data[0] == 0xff) {
 			/* A gap of 1000 bytes in that direction. */
-			smtp_session_gap(s, dir ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT,
-			    1000, ts);
+			smtp_session_gap(s,
+			    dir ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT, 1000, ts);
 			continue;
 		}
-		smtp_session_data(s, dir ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT,
-		    data, n, ts);
+		if (n == 0 && size > 0 && data[0] == 0xfe) {
+			/* A quiet moment: the idle sweep trims the session. */
+			smtp_session_trim(s);
+			continue;
+		}
+		smtp_session_data(
+		    s, dir ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT, data, n, ts);
 		data += n;
 		size -= n;
 	}

@@ -131,6 +131,17 @@ test_series(void)
 	series_add(&s, (double)(t0 + 2 * 86400), SERIES_ACCEPTED);
 	CHECK("series minutes ring",
 	    series_minute(&s, t0 / 60, SERIES_ACCEPTED) == 0);
+	/* Times near the epoch (a capture with zeroed clocks): found by
+	 * fuzz_smtp, the first slot used to be computed below 0. */
+	series_init(&s);
+	series_add(&s, 0.5, SERIES_ACCEPTED);
+	series_add(&s, 1000, SERIES_ACCEPTED);
+	series_add(&s, 1000, SERIES_REJECTED);
+	CHECK("series near the epoch",
+	    series_second(&s, 0, SERIES_ACCEPTED) == 0 &&
+		series_second(&s, 1000, SERIES_ACCEPTED) == 1 &&
+		series_minute(&s, 0, SERIES_ACCEPTED) == 1 &&
+		series_minute(&s, 16, SERIES_REJECTED) == 1);
 }
 
 static void
