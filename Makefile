@@ -18,6 +18,9 @@ DESTDIR ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
+# Link-time optimisation for the program (not the test and sanitizer
+# builds): about 5 % less CPU on the benchmark. make LTO= turns it off.
+LTO ?= -flto=auto
 WARN = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
        -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter
 STD = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE
@@ -63,11 +66,11 @@ UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
 all: smtpscope
 
 smtpscope: $(OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $(OBJ) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LTO) -o $@ $(OBJ) $(LIBS)
 
 build/obj/%.o: src/%.c $(HDR) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(LTO) -c -o $@ $<
 
 asan: build/asan/smtpscope
 

@@ -14,12 +14,16 @@
 #include "stats.h"
 
 #define JSONLOG_LINE_MAX (4u << 20) /* one record, all recipients */
+/* Records are built one after the other in one buffer and handed to
+ * stdio in blocks of this much: stdio then writes them without copying
+ * (the JSON log is most of what a full analysis writes). */
+#define JSONLOG_BATCH (1u << 20)
 
 int
 jsonlog_open(struct jsonlog *log, const char *path, char *err, size_t errlen)
 {
 	memset(log, 0, sizeof(*log));
-	dbuf_init(&log->line, JSONLOG_LINE_MAX);
+	dbuf_init(&log->line, JSONLOG_BATCH + JSONLOG_LINE_MAX);
 	if (strcmp(path, "-") == 0) {
 		log->f = stdout;
 		log->is_stdout = true;
@@ -31,8 +35,7 @@ jsonlog_open(struct jsonlog *log, const char *path, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
-	/* Big writes: each system call costs much on a virtual machine. */
-	setvbuf(log->f, NULL, _IOFBF, 1 << 20);
+	setvbuf(log->f, NULL, _IOFBF, 1 << 16);
 	return 0;
 }
 
@@ -112,18 +115,36 @@ put_code_val(struct dbuf *b, int code)
 #define PUT_CODE(b, name, code) (KEY(b, name), put_code_val(b, code))
 
 static void
+write_out(struct jsonlog *log)
+{
+	if (log->line.len > 0 &&
+	    fwrite(log->line.p, 1, log->line.len, log->f) != log->line.len)
+		log_failed(log);
+	dbuf_reset(&log->line);
+	log->rec_start = 0;
+}
+
+static struct dbuf *
+begin_record(struct jsonlog *log)
+{
+	log->rec_start = log->line.len;
+	return &log->line;
+}
+
+static void
 write_line(struct jsonlog *log)
 {
 	dbuf_addc(&log->line, '\n');
-	if (log->line.truncated) {
+	if (log->line.truncated ||
+	    log->line.len - log->rec_start > JSONLOG_LINE_MAX) {
 		/* Never a cut JSON object: say what was lost instead. */
-		log->line.len = 0;
+		log->line.len = log->rec_start;
 		log->line.truncated = false;
 		dbuf_adds(&log->line,
 		    "{\"type\":\"error\",\"error\":\"record too large\"}\n");
 	}
-	if (fwrite(log->line.p, 1, log->line.len, log->f) != log->line.len)
-		log_failed(log);
+	if (log->line.len >= JSONLOG_BATCH)
+		write_out(log);
 }
 
 static void
@@ -229,7 +250,6 @@ static void
 put_record_head(struct dbuf *b, const char *type,
     const struct smtp_session_info *si, double ts)
 {
-	dbuf_reset(b);
 	DBUF_LIT(b, "{\"type\":\"");
 	dbuf_adds(b, type);
 	DBUF_LIT(b, "\",\"session_id\":");
@@ -244,7 +264,7 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 	const struct smtp_session_info *si = ev->session;
 	const struct smtp_transaction *tx = ev->u.tx;
 	const struct smtp_mail_params *mp = &tx->params;
-	struct dbuf *b = &log->line;
+	struct dbuf *b = begin_record(log);
 	size_t i;
 
 	put_record_head(b, "transaction", si, tx->ts);
@@ -318,7 +338,7 @@ static void
 log_session(struct jsonlog *log, const struct smtp_session_info *si)
 {
 	static const char hex[] = "0123456789abcdef";
-	struct dbuf *b = &log->line;
+	struct dbuf *b = begin_record(log);
 	double dur = si->ts_close - si->ts_open;
 	const char *vn;
 	unsigned bit;
@@ -403,7 +423,7 @@ log_session(struct jsonlog *log, const struct smtp_session_info *si)
 static void
 log_anomaly(struct jsonlog *log, const struct smtp_event *ev)
 {
-	struct dbuf *b = &log->line;
+	struct dbuf *b = begin_record(log);
 
 	put_record_head(b, "anomaly", ev->session, ev->ts);
 	DBUF_LIT(b, ",\"name\":\"");
@@ -436,10 +456,9 @@ void
 jsonlog_summary(struct jsonlog *log, const struct stats *st,
     const struct reasm_stats *rs, const struct capture_stats *cs)
 {
-	struct dbuf *b = &log->line;
+	struct dbuf *b = begin_record(log);
 	int i;
 
-	dbuf_reset(b);
 	dbuf_printf(b,
 	    "{\"type\":\"summary\",\"sessions\":%" PRIu64
 	    ",\"transactions\":%" PRIu64 ",\"messages_accepted\":%" PRIu64
@@ -489,6 +508,7 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 void
 jsonlog_flush(struct jsonlog *log)
 {
+	write_out(log);
 	if (fflush(log->f) != 0)
 		log_failed(log);
 }
@@ -500,6 +520,7 @@ jsonlog_close(struct jsonlog *log)
 
 	if (log->f == NULL)
 		return 0;
+	write_out(log);
 	if (fflush(log->f) != 0 || ferror(log->f))
 		log_failed(log);
 	if (!log->is_stdout && fclose(log->f) != 0)

@@ -19,7 +19,9 @@ struct capture_stats;
 struct jsonlog {
 	FILE *f;
 	bool is_stdout;
-	struct dbuf line;
+	struct dbuf line; /* records not yet written, the last one being
+			     built from rec_start on */
+	size_t rec_start;
 	bool error;
 	int errnum; /* errno of the first failed write */
 };

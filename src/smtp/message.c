@@ -1267,6 +1267,13 @@ msg_parser_feed(struct msg_parser *p, const uint8_t *data, size_t len)
 	}
 }
 
+bool
+msg_parser_skipping(const struct msg_parser *p)
+{
+	return p->finished || p->state == MSG_ST_BODY_SKIP ||
+	    p->state == MSG_ST_DONE;
+}
+
 void
 msg_parser_finish(struct msg_parser *p)
 {

@@ -81,6 +81,9 @@ struct msg_parser *msg_parser_new(void);
 void msg_parser_feed(struct msg_parser *p, const uint8_t *data, size_t len);
 /* End of data: flush a last unterminated line. Later feeds are ignored. */
 void msg_parser_finish(struct msg_parser *p);
+/* True once the parser only counts bytes: it may then be fed any
+ * number of lines at once. */
+bool msg_parser_skipping(const struct msg_parser *p);
 const struct msg_info *msg_parser_info(const struct msg_parser *p);
 /* Bytes the parser holds now: for tests of the caps. */
 size_t msg_parser_mem(const struct msg_parser *p);

@@ -283,6 +283,47 @@ test_basic(void)
 }
 
 static void
+test_body_dots(void)
+{
+	/* After the header section the body goes by in spans up to each dot
+	 * that starts a line: dots within lines, a dot line of "..", a
+	 * stuffed dot before text, bare LF. Size as stored: unstuffed. */
+	static const struct chunk c[] = {
+		{ 'S', "220 mx ESMTP\r\n", 0 },
+		{ 'C', "HELO c\r\n", 0 },
+		{ 'S', "250 mx\r\n", 0 },
+		{ 'C', "MAIL FROM:<a@x>\r\n", 0 },
+		{ 'S', "250 ok\r\n", 0 },
+		{ 'C', "RCPT TO:<b@y>\r\n", 0 },
+		{ 'S', "250 ok\r\n", 0 },
+		{ 'C', "DATA\r\n", 0 },
+		{ 'S', "354 go\r\n", 0 },
+		{ 'C',
+		    "Subject: d\r\n\r\nwww.example.org.\r\n..\r\n.x\n..y\r\n"
+		    "\r\n.\r\n",
+		    0 },
+		{ 'S', "250 queued\r\n", 0 },
+		END,
+	};
+
+	check_dialogue("body dots", c, SESSION_END_FIN,
+	    "R GREETING 220\n"
+	    "C HELO c\n"
+	    "R HELO 250\n"
+	    "C MAIL FROM:<a@x>\n"
+	    "R MAIL 250\n"
+	    "C RCPT TO:<b@y>\n"
+	    "R RCPT 250\n"
+	    "C DATA\n"
+	    "R DATA 354\n"
+	    "C .\n"
+	    "R END-OF-DATA 250\n"
+	    "TX 1 from=<a@x> mail=250 rcpt=[b@y:250] n=1 ok=1 "
+	    "data=354 final=250 accepted size=43 by=end_of_data\n"
+	    "CLOSE fin tx=1 helo=c tls=0\n");
+}
+
+static void
 test_pipelining(void)
 {
 	/* RFC 2920: everything up to DATA in one segment; two messages. */
@@ -877,6 +918,7 @@ main(void)
 {
 	dbuf_init(&trace, 1 << 24);
 	test_basic();
+	test_body_dots();
 	test_pipelining();
 	test_data_refused();
 	test_outcomes();
