@@ -39,6 +39,7 @@ fi
 if [ -n "$why" ]; then
 	skip live-sigint "$why"
 	skip live-sigterm "$why"
+	skip live-drop-privileges "$why"
 	exit 0
 fi
 
@@ -79,13 +80,25 @@ capturing() {
 	return 1
 }
 
-# live_case NAME SIGNAL N
+# live_case NAME SIGNAL N [USER]: with USER, smtpscope runs with -Z USER
+# and must have dropped to that user (all four of its uids and gids)
+# once it captures; its log is then written as USER, in a directory USER
+# owns (-w is opened after the drop, as tcpdump -Z does).
 live_case() {
 	name=$1
 	sig=$2
 	n=$3
+	user=${4:-}
 	log=$TMP/$name.json
 	sink_out=$TMP/$name.sink
+	set --
+	if [ -n "$user" ]; then
+		zdir=$(mktemp -d /tmp/smtpscope-z.XXXXXX) || return
+		chown "$user" "$zdir"
+		chmod 755 "$zdir"
+		log=$zdir/$name.json
+		set -- -Z "$user"
+	fi
 
 	i=0
 	while listening && [ "$i" -lt 50 ]; do # a previous sink still going
@@ -97,7 +110,7 @@ live_case() {
 		return
 	fi
 
-	"$SMTPSCOPE" -i lo --ports "$PORT" -q -w "$log" \
+	"$SMTPSCOPE" -i lo --ports "$PORT" -q -w "$log" "$@" \
 		>"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
 	scope_pid=$!
 	i=0
@@ -112,6 +125,17 @@ live_case() {
 		fail "$name" "smtpscope ended before traffic, exit $?: $(head -c 300 "$TMP/$name.err")"
 		scope_pid=
 		return
+	fi
+	if [ -n "$user" ]; then
+		want_id="$(id -u "$user") $(id -u "$user") $(id -u "$user") $(id -u "$user")/$(id -g "$user") $(id -g "$user") $(id -g "$user") $(id -g "$user")"
+		got_id="$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$scope_pid/status")/$(awk '/^Gid:/ {print $2, $3, $4, $5}' "/proc/$scope_pid/status")"
+		if [ "$got_id" != "$want_id" ]; then
+			fail "$name" "after -Z $user: uids/gids $got_id, want $want_id"
+			kill -KILL "$scope_pid" 2>/dev/null
+			wait "$scope_pid" 2>/dev/null
+			scope_pid=
+			return
+		fi
 	fi
 
 	"$SINK" -u nobody -c "127.0.0.1:$PORT" 1000 >"$sink_out" 2>&1 </dev/null &
@@ -212,3 +236,5 @@ live_case() {
 
 live_case live-sigint INT 30
 live_case live-sigterm TERM 10
+live_case live-drop-privileges TERM 10 nobody
+if [ -n "${zdir:-}" ]; then rm -rf "$zdir"; fi
