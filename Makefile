@@ -33,7 +33,16 @@ NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncur
 NIDS_LIBS = -lnids
 
 ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) $(NCURSES_CFLAGS) -Isrc -Iinclude
-LIBS = $(NIDS_LIBS) $(PCAP_LIBS) $(NCURSES_LIBS) -lm
+LIBS = $(NIDS_LIBS) $(PCAP_LIBS) $(NCURSES_LIBS) -lm -ldl
+
+# Plugins (plugins/NAME/*.c -> build/plugins/NAME.so): where the program
+# looks for them, besides SMTPSCOPE_PLUGIN_PATH.
+PLUGINDIR ?= $(PREFIX)/lib/smtpscope/plugins
+PLUGIN_DIRS = -DSMTPSCOPE_BUILD_PLUGIN_DIR='"$(CURDIR)/build/plugins"' \
+	      -DSMTPSCOPE_PLUGIN_DIR='"$(PLUGINDIR)"'
+PLUGIN_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -Iinclude
+PLUGIN_NAMES = $(notdir $(wildcard plugins/*))
+PLUGINS = $(PLUGIN_NAMES:%=build/plugins/%.so)
 
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=undefined -O1 -g
@@ -49,7 +58,9 @@ CORE_SRC = src/util.c src/event.c src/stats.c src/topn.c src/histo.c \
 NET_SRC = src/decap.c src/v6map.c src/reasm.c src/capture.c
 # The dashboard: the only part that includes curses.
 UI_SRC = src/tui.c
-SRC = src/main.c $(CORE_SRC) $(NET_SRC) $(UI_SRC)
+# The plugin loader (dlopen): the program only.
+APP_SRC = src/main.c src/plugins.c
+SRC = $(APP_SRC) $(CORE_SRC) $(NET_SRC) $(UI_SRC)
 HDR = $(wildcard src/*.h src/smtp/*.h include/smtpscope/*.h)
 
 OBJ = $(SRC:src/%.c=build/obj/%.o)
@@ -59,18 +70,30 @@ UNIT_TESTS = test_smtp test_decap test_util test_tls test_message test_stats
 UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
 UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
 
-.PHONY: all demo check check-deps deps asan unit golden-update install fuzz fuzz-deps fuzz-coverage \
+.PHONY: all plugins demo check check-deps deps asan unit golden-update install fuzz fuzz-deps fuzz-coverage \
 	bench bench-corpus \
 	uninstall clean format lint
 
-all: smtpscope
+all: smtpscope plugins
+
+plugins: $(PLUGINS)
+
+# A plugin's own fragment (plugins/NAME/plugin.mk) may set PLUGIN_LIBS_NAME
+# (libraries to link) and PLUGIN_SRC_NAME (sources besides its *.c).
+-include $(wildcard plugins/*/plugin.mk)
+
+build/plugins/%.so: $(wildcard plugins/*/*.c plugins/*/*.h) \
+    include/smtpscope/plugin.h Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(PLUGIN_CFLAGS) -shared -o $@ $(wildcard plugins/$*/*.c) \
+	    $(PLUGIN_SRC_$*) $(PLUGIN_LIBS_$*)
 
 smtpscope: $(OBJ)
 	$(CC) $(ALL_CFLAGS) $(LTO) -o $@ $(OBJ) $(LIBS)
 
 build/obj/%.o: src/%.c $(HDR) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LTO) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(PLUGIN_DIRS) $(LTO) -c -o $@ $<
 
 asan: build/asan/smtpscope
 
@@ -79,7 +102,7 @@ build/asan/smtpscope: $(SAN_OBJ)
 
 build/asan/%.o: src/%.c $(HDR) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(PLUGIN_DIRS) $(SAN_FLAGS) -c -o $@ $<
 
 # Unit tests: each links only what it tests.
 build/tests/test_smtp: tests/unit/test_smtp.c src/util.c src/event.c $(SMTP_SRC) $(HDR)
@@ -229,7 +252,7 @@ demo:
 
 check:
 	@sh tests/deps.sh ensure $(BUILD_PKGS) $(TEST_PKGS)
-	@$(MAKE) --no-print-directory smtpscope build/asan/smtpscope unit
+	@$(MAKE) --no-print-directory smtpscope plugins build/asan/smtpscope unit
 	@sh tests/run.sh ./smtpscope build/asan/smtpscope
 
 golden-update: smtpscope
@@ -244,16 +267,22 @@ bench: smtpscope
 	@test -f bench/corpus/corpus.pcap || { echo "no bench/corpus/corpus.pcap: run make bench-corpus (as root) first"; exit 1; }
 	bash bench/run.sh
 
-install: smtpscope
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+install: smtpscope plugins
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(PREFIX)/include/smtpscope
 	install -m 755 smtpscope $(DESTDIR)$(BINDIR)/smtpscope
 	install -m 644 docs/smtpscope.1 $(DESTDIR)$(MANDIR)/man1/smtpscope.1
+	install -m 644 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)/
+	install -m 644 include/smtpscope/plugin.h \
+	    $(DESTDIR)$(PREFIX)/include/smtpscope/plugin.h
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/smtpscope $(DESTDIR)$(MANDIR)/man1/smtpscope.1
+	rm -f $(PLUGIN_NAMES:%=$(DESTDIR)$(PLUGINDIR)/%.so)
+	rm -f $(DESTDIR)$(PREFIX)/include/smtpscope/plugin.h
 
 format:
-	clang-format -i $(SRC) $(HDR) tests/unit/*.c
+	clang-format -i $(SRC) $(HDR) tests/unit/*.c $(wildcard plugins/*/*.c)
 
 lint:
 	@sh tests/lint.sh

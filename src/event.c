@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 void
-endpoint_addr_str(const struct endpoint *ep, char *buf, size_t size)
+endpoint_addr_str(const struct smtp_endpoint *ep, char *buf, size_t size)
 {
 	/* IPv4 by hand: inet_ntop formats each octet with sprintf, and this
 	 * runs for every log record. */
@@ -34,20 +34,20 @@ endpoint_addr_str(const struct endpoint *ep, char *buf, size_t size)
 }
 
 const char *
-session_end_name(enum session_end e)
+session_end_name(enum smtp_session_end e)
 {
 	switch (e) {
-	case SESSION_END_FIN:
+	case SMTP_SESSION_END_FIN:
 		return "fin";
-	case SESSION_END_RST:
+	case SMTP_SESSION_END_RST:
 		return "rst";
-	case SESSION_END_TIMEOUT:
+	case SMTP_SESSION_END_TIMEOUT:
 		return "timeout";
-	case SESSION_END_EOF:
+	case SMTP_SESSION_END_EOF:
 		return "eof";
-	case SESSION_END_REUSED:
+	case SMTP_SESSION_END_REUSED:
 		return "reused";
-	case SESSION_END_NONE:
+	case SMTP_SESSION_END_NONE:
 		break;
 	}
 	return "open";
@@ -57,17 +57,17 @@ const char *
 smtp_outcome_name(enum smtp_outcome o)
 {
 	switch (o) {
-	case OUTCOME_ACCEPTED:
+	case SMTP_OUTCOME_ACCEPTED:
 		return "accepted";
-	case OUTCOME_REJECTED:
+	case SMTP_OUTCOME_REJECTED:
 		return "rejected";
-	case OUTCOME_TEMPFAIL:
+	case SMTP_OUTCOME_TEMPFAIL:
 		return "tempfail";
-	case OUTCOME_DROPPED:
+	case SMTP_OUTCOME_DROPPED:
 		return "dropped";
-	case OUTCOME_ABORTED:
+	case SMTP_OUTCOME_ABORTED:
 		return "aborted";
-	case OUTCOME_NONE:
+	case SMTP_OUTCOME_NONE:
 		break;
 	}
 	return "none";
@@ -76,25 +76,26 @@ smtp_outcome_name(enum smtp_outcome o)
 const char *
 smtp_anomaly_name(enum smtp_anomaly a)
 {
-	static const char *const names[ANOMALY_COUNT] = {
-		[ANOMALY_LINE_TOO_LONG] = "line_too_long",
-		[ANOMALY_UNSOLICITED_REPLY] = "unsolicited_reply",
-		[ANOMALY_BAD_REPLY] = "bad_reply",
-		[ANOMALY_COMMAND_BEFORE_GREETING] = "command_before_greeting",
-		[ANOMALY_DATA_AFTER_QUIT] = "data_after_quit",
-		[ANOMALY_PIPELINE_OVERFLOW] = "pipeline_overflow",
-		[ANOMALY_TOO_MANY_RECIPIENTS] = "too_many_recipients",
-		[ANOMALY_BODY_BEFORE_354] = "body_before_354",
-		[ANOMALY_BAD_BDAT] = "bad_bdat",
-		[ANOMALY_NON_SMTP] = "non_smtp",
-		[ANOMALY_NO_REPLY] = "no_reply",
-		[ANOMALY_GAP] = "gap",
-		[ANOMALY_NOT_TLS] = "not_tls",
-		[ANOMALY_UNKNOWN_COMMAND] = "unknown_command",
-		[ANOMALY_HEADERS_TRUNCATED] = "headers_truncated",
+	static const char *const names[SMTP_ANOMALY_COUNT] = {
+		[SMTP_ANOMALY_LINE_TOO_LONG] = "line_too_long",
+		[SMTP_ANOMALY_UNSOLICITED_REPLY] = "unsolicited_reply",
+		[SMTP_ANOMALY_BAD_REPLY] = "bad_reply",
+		[SMTP_ANOMALY_COMMAND_BEFORE_GREETING] =
+		    "command_before_greeting",
+		[SMTP_ANOMALY_DATA_AFTER_QUIT] = "data_after_quit",
+		[SMTP_ANOMALY_PIPELINE_OVERFLOW] = "pipeline_overflow",
+		[SMTP_ANOMALY_TOO_MANY_RECIPIENTS] = "too_many_recipients",
+		[SMTP_ANOMALY_BODY_BEFORE_354] = "body_before_354",
+		[SMTP_ANOMALY_BAD_BDAT] = "bad_bdat",
+		[SMTP_ANOMALY_NON_SMTP] = "non_smtp",
+		[SMTP_ANOMALY_NO_REPLY] = "no_reply",
+		[SMTP_ANOMALY_GAP] = "gap",
+		[SMTP_ANOMALY_NOT_TLS] = "not_tls",
+		[SMTP_ANOMALY_UNKNOWN_COMMAND] = "unknown_command",
+		[SMTP_ANOMALY_HEADERS_TRUNCATED] = "headers_truncated",
 	};
 
-	if ((unsigned)a < ANOMALY_COUNT && names[a] != NULL)
+	if ((unsigned)a < SMTP_ANOMALY_COUNT && names[a] != NULL)
 		return names[a];
 	return "unknown";
 }
@@ -146,7 +147,8 @@ smtp_auth_result_name(enum smtp_auth_result r)
 }
 
 void
-event_bus_subscribe(struct event_bus *bus, event_fn fn, void *arg)
+event_bus_subscribe_body(
+    struct event_bus *bus, event_fn fn, void *arg, bool body)
 {
 	if (bus->n >= sizeof(bus->sinks) / sizeof(bus->sinks[0])) {
 		fprintf(stderr, "smtpscope: too many event sinks\n");
@@ -154,5 +156,14 @@ event_bus_subscribe(struct event_bus *bus, event_fn fn, void *arg)
 	}
 	bus->sinks[bus->n].fn = fn;
 	bus->sinks[bus->n].arg = arg;
+	bus->sinks[bus->n].body = body;
 	bus->n++;
+	if (body)
+		bus->nbody++;
+}
+
+void
+event_bus_subscribe(struct event_bus *bus, event_fn fn, void *arg)
+{
+	event_bus_subscribe_body(bus, fn, arg, false);
 }

@@ -196,7 +196,7 @@ put_str_array_val(struct dbuf *b, char *const *v, size_t n)
 }
 
 static void
-put_headers(struct dbuf *b, const struct msg_info *m)
+put_headers(struct dbuf *b, const struct smtp_msg_info *m)
 {
 	size_t i;
 
@@ -229,7 +229,7 @@ put_headers(struct dbuf *b, const struct msg_info *m)
 	FIRST_STR(b, "reporting_mta", m->dsn_reporting_mta);
 	DBUF_LIT(b, ",\"recipients\":[");
 	for (i = 0; i < m->ndsn; i++) {
-		const struct msg_dsn_rcpt *r = &m->dsn[i];
+		const struct smtp_dsn_rcpt *r = &m->dsn[i];
 
 		if (i > 0)
 			dbuf_addc(b, ',');
@@ -468,8 +468,10 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	dbuf_printf(b,
 	    ",\"rejected\":%" PRIu64 ",\"tempfail\":%" PRIu64
 	    ",\"dropped\":%" PRIu64 ",\"aborted\":%" PRIu64,
-	    st->outcome[OUTCOME_REJECTED], st->outcome[OUTCOME_TEMPFAIL],
-	    st->outcome[OUTCOME_DROPPED], st->outcome[OUTCOME_ABORTED]);
+	    st->outcome[SMTP_OUTCOME_REJECTED],
+	    st->outcome[SMTP_OUTCOME_TEMPFAIL],
+	    st->outcome[SMTP_OUTCOME_DROPPED],
+	    st->outcome[SMTP_OUTCOME_ABORTED]);
 	if (cs->live)
 		dbuf_printf(b,
 		    ",\"pcap_drops\":%" PRIu64 ",\"pcap_ifdrops\":%" PRIu64,
@@ -497,7 +499,7 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 			dbuf_printf(b, ",\"%s\":%" PRIu64,
 			    reasm_nids_warning_name(i), rs->nids_warning[i]);
 	dbuf_adds(b, "},\"anomalies\":{");
-	for (i = 0; i < ANOMALY_COUNT; i++)
+	for (i = 0; i < SMTP_ANOMALY_COUNT; i++)
 		dbuf_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "",
 		    smtp_anomaly_name((enum smtp_anomaly)i), st->anomaly[i]);
 	dbuf_printf(

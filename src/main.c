@@ -21,6 +21,7 @@
 #include "capture.h"
 #include "event.h"
 #include "jsonlog.h"
+#include "plugins.h"
 #include "reasm.h"
 #include "smtp/message.h"
 #include "report.h"
@@ -47,6 +48,8 @@ struct options {
 	double speed; /* -1: not given */
 	enum report_format report;
 	bool verify, quiet, promisc, transcript, tui, no_tui, no_color;
+	const char *plugins[PLUGINS_MAX]; /* --plugin, in order */
+	size_t nplugins;
 };
 
 /* What the signal handlers and the tick see. */
@@ -94,6 +97,10 @@ usage(FILE *f)
 	    "mode\n"
 	    "  -Z USER              drop root privileges after opening the "
 	    "capture\n"
+	    "      --plugin NAME[:key=value,...]  load a plugin (repeatable, "
+	    "in order)\n"
+	    "      --list-plugins   the plugins found, with their "
+	    "descriptions\n"
 	    "      --verify-checksums  drop segments with bad TCP checksums\n"
 	    "      --max-sessions N concurrent TCP sessions followed "
 	    "(default 65536)\n"
@@ -181,6 +188,8 @@ enum {
 	OPT_MAX_FRAMES,
 	OPT_NO_COLOR,
 	OPT_STATS_INTERVAL,
+	OPT_PLUGIN,
+	OPT_LIST_PLUGINS,
 };
 
 static void
@@ -201,6 +210,8 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 		{ "stats-interval", required_argument, NULL,
 		    OPT_STATS_INTERVAL },
+		{ "plugin", required_argument, NULL, OPT_PLUGIN },
+		{ "list-plugins", no_argument, NULL, OPT_LIST_PLUGINS },
 		{ "no-promisc", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -337,6 +348,16 @@ parse_args(int argc, char **argv, struct options *o)
 				    "86400, not \"%s\"",
 				    optarg);
 			break;
+		case OPT_PLUGIN:
+			if (o->nplugins >= PLUGINS_MAX)
+				fail(EXIT_USAGE,
+				    "too many --plugin (the limit is %d)",
+				    PLUGINS_MAX);
+			o->plugins[o->nplugins++] = optarg;
+			break;
+		case OPT_LIST_PLUGINS:
+			plugins_list(stdout);
+			exit(EXIT_OK);
 		case 'h':
 			usage(stdout);
 			exit(EXIT_OK);
@@ -457,6 +478,8 @@ struct run {
 	bool have_transcript;
 	struct tui *tui;
 	bool tui_quit;
+	struct plugin_set *plugins;
+	double last_plugin_tick;
 	char source[512];
 	double wall_start;
 	double last_stats_line;
@@ -474,6 +497,27 @@ report_info_fill(struct run *r, struct report_info *ri)
 	ri->version = SMTPSCOPE_VERSION;
 	ri->rs = reasm_stats();
 	ri->cs = capture_stats(sig.capture);
+	plugins_report_counters(r->plugins, ri);
+}
+
+/* What a plugin's tick() sees of the capture. */
+static void
+health_fill(struct run *r, struct smtpscope_health *h)
+{
+	const struct reasm_stats *rs = reasm_stats();
+	const struct capture_stats *cs = capture_stats(sig.capture);
+
+	memset(h, 0, sizeof(*h));
+	h->now = capture_last_ts(sig.capture);
+	h->live = r->o->iface != NULL;
+	h->packets = rs->packets;
+	h->bytes = rs->bytes;
+	h->pcap_drops = cs->pcap_drops;
+	h->pcap_ifdrops = cs->pcap_ifdrops;
+	h->sessions = rs->sessions;
+	h->active_sessions = rs->active;
+	h->gaps = rs->gaps;
+	h->no_handshake = rs->no_handshake;
 }
 
 /*
@@ -564,9 +608,9 @@ stats_line(struct run *r, double now)
 	    (unsigned long)r->st->sessions_active,
 	    (unsigned long)r->st->transactions,
 	    (unsigned long)r->st->messages_accepted,
-	    (unsigned long)r->st->outcome[OUTCOME_REJECTED],
-	    (unsigned long)r->st->outcome[OUTCOME_TEMPFAIL],
-	    (unsigned long)r->st->outcome[OUTCOME_DROPPED],
+	    (unsigned long)r->st->outcome[SMTP_OUTCOME_REJECTED],
+	    (unsigned long)r->st->outcome[SMTP_OUTCOME_TEMPFAIL],
+	    (unsigned long)r->st->outcome[SMTP_OUTCOME_DROPPED],
 	    (unsigned long)cs->pcap_drops);
 }
 
@@ -583,6 +627,14 @@ tui_status_fill(struct run *r, struct tui_status *ts, bool finished)
 	ts->capture_time = capture_last_ts(sig.capture);
 	ts->elapsed = wall_now() - r->wall_start;
 	ts->speed = r->o->speed;
+	if (r->plugins != NULL) {
+		struct report_info ri;
+
+		memset(&ri, 0, sizeof(ri));
+		plugins_report_counters(r->plugins, &ri);
+		ts->counters = ri.counters;
+		ts->ncounters = ri.ncounters;
+	}
 }
 
 static void
@@ -620,6 +672,13 @@ tick(void *arg)
 	}
 	if (r->tui != NULL && !r->tui_quit)
 		tui_step(r, false);
+	if (r->plugins != NULL && now - r->last_plugin_tick >= 1.0) {
+		struct smtpscope_health h;
+
+		r->last_plugin_tick = now;
+		health_fill(r, &h);
+		plugins_tick(r->plugins, &h);
+	}
 	if (r->o->iface != NULL) {
 		/* A reader of the logs sees each batch as it comes. */
 		if (r->have_log)
@@ -677,6 +736,8 @@ open_sinks(struct run *r, struct event_bus *bus)
 			fail(EXIT_USAGE, "%s", err);
 		event_bus_subscribe(bus, tui_on_event, r->tui);
 	}
+	/* After ours: a plugin sees each event after the log has it. */
+	plugins_subscribe(r->plugins, bus);
 }
 
 static void
@@ -731,6 +792,18 @@ summary_line(struct run *r)
 	fprintf(stderr, "\n");
 }
 
+/* The run's plugins, for plugins_at_exit(). */
+static struct plugin_set **exit_plugins;
+
+static void
+plugins_at_exit(void)
+{
+	if (exit_plugins != NULL) {
+		plugins_free(*exit_plugins);
+		*exit_plugins = NULL;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -747,6 +820,17 @@ main(int argc, char **argv)
 	int status;
 
 	parse_args(argc, argv, &o);
+	/* Plugins before anything is opened: a plugin that cannot start
+	 * stops the run before a packet is read. */
+	if (o.nplugins > 0) {
+		r.plugins = plugins_load(o.plugins, o.nplugins, o.quiet,
+		    o.iface != NULL, err, sizeof(err));
+		if (r.plugins == NULL)
+			fail(EXIT_USAGE, "%s", err);
+		/* A run that fails later still calls their fini(). */
+		exit_plugins = &r.plugins;
+		atexit(plugins_at_exit);
+	}
 	for (i = 0; i < o.nports; i++) {
 		portmap[o.ports[i] >> 3] |= (uint8_t)(1u << (o.ports[i] & 7));
 		if (o.ports[i] == 465)
@@ -804,6 +888,12 @@ main(int argc, char **argv)
 	/* Whatever stopped us, every open session is finished and logged. */
 	reasm_finish();
 	msg_parser_release_spares();
+	if (r.plugins != NULL) {
+		struct smtpscope_health h;
+
+		health_fill(&r, &h);
+		plugins_finish(r.plugins, &h);
+	}
 
 	/* A finished replay stays on screen until q. */
 	while (r.tui != NULL && !r.tui_quit && !sig.stopping)
@@ -820,5 +910,7 @@ main(int argc, char **argv)
 		r.status = EXIT_OUTPUT;
 	summary_line(&r);
 	capture_close(sig.capture);
+	plugins_free(r.plugins);
+	r.plugins = NULL;
 	return r.status;
 }

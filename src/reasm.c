@@ -281,7 +281,7 @@ lru_push_newest(struct conn *c)
 }
 
 static void
-endpoint_from_nids(struct endpoint *ep, uint32_t addr, uint16_t port)
+endpoint_from_nids(struct smtp_endpoint *ep, uint32_t addr, uint16_t port)
 {
 	memset(ep, 0, sizeof(*ep));
 	ep->port = port;
@@ -324,7 +324,7 @@ conn_open(struct tcp_stream *a_tcp)
 }
 
 static void
-conn_close(struct conn *c, enum session_end end)
+conn_close(struct conn *c, enum smtp_session_end end)
 {
 	struct tcp_stream *a_tcp = c->a_tcp;
 
@@ -403,19 +403,19 @@ tcp_callback(struct tcp_stream *a_tcp, void **param)
 		return;
 	case NIDS_CLOSE:
 		if (c != NULL)
-			conn_close(c, SESSION_END_FIN);
+			conn_close(c, SMTP_SESSION_END_FIN);
 		return;
 	case NIDS_RESET:
 		if (c != NULL)
-			conn_close(c, SESSION_END_RST);
+			conn_close(c, SMTP_SESSION_END_RST);
 		return;
 	case NIDS_TIMED_OUT:
 		if (c != NULL)
-			conn_close(c, SESSION_END_TIMEOUT);
+			conn_close(c, SMTP_SESSION_END_TIMEOUT);
 		return;
 	case NIDS_EXITING:
 		if (c != NULL)
-			conn_close(c, SESSION_END_EOF);
+			conn_close(c, SMTP_SESSION_END_EOF);
 		return;
 	default:
 		return;
@@ -464,7 +464,7 @@ idle_sweep(void)
 	    c->last + (double)R.cfg.idle_timeout < R.now) {
 		a_tcp = c->a_tcp;
 		R.st.idle_expired++;
-		conn_close(c, SESSION_END_TIMEOUT);
+		conn_close(c, SMTP_SESSION_END_TIMEOUT);
 		nids_free_tcp_stream(a_tcp);
 	}
 }
@@ -675,7 +675,7 @@ check_reuse(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
 		return;
 	R.st.reused++;
 	if (a->user != NULL)
-		conn_close(a->user, SESSION_END_REUSED);
+		conn_close(a->user, SMTP_SESSION_END_REUSED);
 	nids_free_tcp_stream(a);
 }
 

@@ -8,11 +8,21 @@
 #define SMTPSCOPE_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "capture.h"
 #include "reasm.h"
 #include "stats.h"
+
+/* A counter a plugin registered (shown under the plugin's name). */
+struct report_counter {
+	const char *plugin;
+	const char *name;
+	const char *help;
+	const uint64_t *value;
+};
 
 struct report_info {
 	const char *source; /* "trouble.pcap (+2 more)" or "eth1" */
@@ -22,6 +32,8 @@ struct report_info {
 	const char *version;
 	const struct reasm_stats *rs; /* capture health */
 	const struct capture_stats *cs;
+	const struct report_counter *counters; /* plugins' */
+	size_t ncounters;
 };
 
 /* Each returns 0, or -1 if writing failed. */

@@ -540,11 +540,11 @@ outcome_bar(struct html *h)
 		enum smtp_outcome o;
 		const char *name, *color;
 	} part[] = {
-		{ OUTCOME_ACCEPTED, "accepted", COL_ACCEPTED },
-		{ OUTCOME_REJECTED, "rejected", COL_REJECTED },
-		{ OUTCOME_TEMPFAIL, "tempfail", COL_TEMPFAIL },
-		{ OUTCOME_DROPPED, "dropped", COL_DROPPED },
-		{ OUTCOME_ABORTED, "aborted", COL_ABORTED },
+		{ SMTP_OUTCOME_ACCEPTED, "accepted", COL_ACCEPTED },
+		{ SMTP_OUTCOME_REJECTED, "rejected", COL_REJECTED },
+		{ SMTP_OUTCOME_TEMPFAIL, "tempfail", COL_TEMPFAIL },
+		{ SMTP_OUTCOME_DROPPED, "dropped", COL_DROPPED },
+		{ SMTP_OUTCOME_ABORTED, "aborted", COL_ABORTED },
 	};
 	const struct stats *st = h->st;
 	uint64_t total = 0;
@@ -610,21 +610,21 @@ overview(struct html *h)
 	card(h, "recipients", "accepted", "Recipients accepted",
 	    st->recipients_accepted, sub);
 	snprintf(sub, sizeof(sub), "5xx: %s of transactions",
-	    pct(st->outcome[OUTCOME_REJECTED], tx).s);
+	    pct(st->outcome[SMTP_OUTCOME_REJECTED], tx).s);
 	card(h, "rejected", "rejected", "Rejected",
-	    st->outcome[OUTCOME_REJECTED], sub);
+	    st->outcome[SMTP_OUTCOME_REJECTED], sub);
 	snprintf(sub, sizeof(sub), "4xx: %s of transactions",
-	    pct(st->outcome[OUTCOME_TEMPFAIL], tx).s);
+	    pct(st->outcome[SMTP_OUTCOME_TEMPFAIL], tx).s);
 	card(h, "tempfail", "tempfail", "Tempfail",
-	    st->outcome[OUTCOME_TEMPFAIL], sub);
+	    st->outcome[SMTP_OUTCOME_TEMPFAIL], sub);
 	snprintf(sub, sizeof(sub), "no final reply: %s",
-	    pct(st->outcome[OUTCOME_DROPPED], tx).s);
-	card(h, "dropped", "dropped", "Dropped", st->outcome[OUTCOME_DROPPED],
-	    sub);
+	    pct(st->outcome[SMTP_OUTCOME_DROPPED], tx).s);
+	card(h, "dropped", "dropped", "Dropped",
+	    st->outcome[SMTP_OUTCOME_DROPPED], sub);
 	snprintf(sub, sizeof(sub), "before the data: %s",
-	    pct(st->outcome[OUTCOME_ABORTED], tx).s);
-	card(h, "aborted", "aborted", "Aborted", st->outcome[OUTCOME_ABORTED],
-	    sub);
+	    pct(st->outcome[SMTP_OUTCOME_ABORTED], tx).s);
+	card(h, "aborted", "aborted", "Aborted",
+	    st->outcome[SMTP_OUTCOME_ABORTED], sub);
 	snprintf(
 	    sub, sizeof(sub), "null sender; %s with a DSN", num(st->dsn).s);
 	card(h, "bounces", "", "Bounces", st->bounces, sub);
@@ -1464,14 +1464,14 @@ static void
 sessions(struct html *h)
 {
 	static const struct {
-		enum session_end e;
+		enum smtp_session_end e;
 		const char *label;
 	} ends[] = {
-		{ SESSION_END_FIN, "Closed (FIN)" },
-		{ SESSION_END_RST, "Reset (RST)" },
-		{ SESSION_END_TIMEOUT, "Idle too long, or evicted" },
-		{ SESSION_END_EOF, "Still open when the capture ended" },
-		{ SESSION_END_REUSED, "Taken over by a new SYN" },
+		{ SMTP_SESSION_END_FIN, "Closed (FIN)" },
+		{ SMTP_SESSION_END_RST, "Reset (RST)" },
+		{ SMTP_SESSION_END_TIMEOUT, "Idle too long, or evicted" },
+		{ SMTP_SESSION_END_EOF, "Still open when the capture ended" },
+		{ SMTP_SESSION_END_REUSED, "Taken over by a new SYN" },
 	};
 	const struct stats *st = h->st;
 	int order[SMTP_VERB_COUNT], n = 0, i, j, tmp;
@@ -1585,22 +1585,22 @@ recent(struct html *h)
 	    num(i).s, num(st->recent_total).s);
 }
 
-static const char *const anomaly_meaning[ANOMALY_COUNT] = {
-	[ANOMALY_LINE_TOO_LONG] = "a line over the line cap",
-	[ANOMALY_UNSOLICITED_REPLY] = "a reply with no command pending",
-	[ANOMALY_BAD_REPLY] = "a reply line not starting with a code",
-	[ANOMALY_COMMAND_BEFORE_GREETING] = "a command before the banner",
-	[ANOMALY_DATA_AFTER_QUIT] = "bytes after QUIT",
-	[ANOMALY_PIPELINE_OVERFLOW] = "too many commands awaiting replies",
-	[ANOMALY_TOO_MANY_RECIPIENTS] = "recipients over the cap kept",
-	[ANOMALY_BODY_BEFORE_354] = "the message before the 354",
-	[ANOMALY_BAD_BDAT] = "a malformed BDAT",
-	[ANOMALY_NON_SMTP] = "not SMTP",
-	[ANOMALY_NO_REPLY] = "a command never answered",
-	[ANOMALY_GAP] = "stream bytes never captured",
-	[ANOMALY_NOT_TLS] = "plain text where TLS was due",
-	[ANOMALY_UNKNOWN_COMMAND] = "a verb not in the command table",
-	[ANOMALY_HEADERS_TRUNCATED] = "message headers over their caps",
+static const char *const anomaly_meaning[SMTP_ANOMALY_COUNT] = {
+	[SMTP_ANOMALY_LINE_TOO_LONG] = "a line over the line cap",
+	[SMTP_ANOMALY_UNSOLICITED_REPLY] = "a reply with no command pending",
+	[SMTP_ANOMALY_BAD_REPLY] = "a reply line not starting with a code",
+	[SMTP_ANOMALY_COMMAND_BEFORE_GREETING] = "a command before the banner",
+	[SMTP_ANOMALY_DATA_AFTER_QUIT] = "bytes after QUIT",
+	[SMTP_ANOMALY_PIPELINE_OVERFLOW] = "too many commands awaiting replies",
+	[SMTP_ANOMALY_TOO_MANY_RECIPIENTS] = "recipients over the cap kept",
+	[SMTP_ANOMALY_BODY_BEFORE_354] = "the message before the 354",
+	[SMTP_ANOMALY_BAD_BDAT] = "a malformed BDAT",
+	[SMTP_ANOMALY_NON_SMTP] = "not SMTP",
+	[SMTP_ANOMALY_NO_REPLY] = "a command never answered",
+	[SMTP_ANOMALY_GAP] = "stream bytes never captured",
+	[SMTP_ANOMALY_NOT_TLS] = "plain text where TLS was due",
+	[SMTP_ANOMALY_UNKNOWN_COMMAND] = "a verb not in the command table",
+	[SMTP_ANOMALY_HEADERS_TRUNCATED] = "message headers over their caps",
 };
 
 static void
@@ -1678,13 +1678,13 @@ health(struct html *h)
 		kv_close(h);
 	}
 	put(h, "<h3>Protocol anomalies</h3>\n");
-	for (i = 0, any = 0; i < ANOMALY_COUNT; i++)
+	for (i = 0, any = 0; i < SMTP_ANOMALY_COUNT; i++)
 		any += st->anomaly[i] > 0;
 	if (!any)
 		put(h, "<p class=\"none\">None.</p>\n");
 	else {
 		kv_open(h, "anomalies");
-		for (i = 0; i < ANOMALY_COUNT; i++) {
+		for (i = 0; i < SMTP_ANOMALY_COUNT; i++) {
 			if (st->anomaly[i] == 0)
 				continue;
 			snprintf(note, sizeof(note), "%s",
@@ -1696,6 +1696,42 @@ health(struct html *h)
 		kv_close(h);
 	}
 	put(h, "</div>\n</div>\n</section>\n");
+}
+
+/* The counters plugins registered (names are [a-z0-9_-]; the help text
+ * is the plugin's and is escaped). */
+static void
+plugins_section(struct html *h)
+{
+	const struct report_info *ri = h->ri;
+	size_t k;
+
+	if (ri->ncounters == 0)
+		return;
+	put(h, "<section id=\"plugins\">\n<h2>Plugins</h2>\n");
+	for (k = 0; k < ri->ncounters; k++) {
+		const struct report_counter *rc = &ri->counters[k];
+
+		if (k == 0 ||
+		    strcmp(rc->plugin, ri->counters[k - 1].plugin) != 0) {
+			if (k > 0)
+				kv_close(h);
+			put(h, "<h3>");
+			put_wire(h, rc->plugin);
+			put(h, "</h3>\n");
+			putf(h,
+			    "<table class=\"kv\" id=\"plugin-%s\"><tbody>\n",
+			    rc->plugin);
+		}
+		putf(h,
+		    "<tr><th>%s</th><td class=\"n\">%s</td>"
+		    "<td class=\"note\">",
+		    rc->name, num(*rc->value).s);
+		put_wire(h, rc->help);
+		put(h, "</td></tr>\n");
+	}
+	kv_close(h);
+	put(h, "</section>\n");
 }
 
 static void
@@ -1732,6 +1768,7 @@ report_html(FILE *f, const struct stats *st, const struct report_info *ri)
 	sessions(&h);
 	recent(&h);
 	health(&h);
+	plugins_section(&h);
 	page_foot(&h);
 	if (fflush(f) != 0)
 		return -1;

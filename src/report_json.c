@@ -73,6 +73,7 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 	const struct reasm_stats *rs = ri->rs;
 	struct dbuf b;
 	int i, first = 1;
+	size_t k;
 
 	dbuf_init(&b, 1u << 24);
 	dbuf_printf(&b, "{\"smtpscope\":\"%s\",\"source\":", ri->version);
@@ -90,9 +91,10 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 	    ",\"bounces\":%" PRIu64 ",\"drops\":%" PRIu64
 	    ",\"aborted\":%" PRIu64 ",\"dsn\":%" PRIu64
 	    ",\"bytes_accepted\":%" PRIu64,
-	    st->outcome[OUTCOME_REJECTED], st->outcome[OUTCOME_TEMPFAIL],
-	    st->bounces, st->outcome[OUTCOME_DROPPED],
-	    st->outcome[OUTCOME_ABORTED], st->dsn, st->message_bytes);
+	    st->outcome[SMTP_OUTCOME_REJECTED],
+	    st->outcome[SMTP_OUTCOME_TEMPFAIL], st->bounces,
+	    st->outcome[SMTP_OUTCOME_DROPPED],
+	    st->outcome[SMTP_OUTCOME_ABORTED], st->dsn, st->message_bytes);
 	dbuf_adds(&b, ",\"reply_codes\":{");
 	for (i = 0; i < 600; i++)
 		if (st->reply_code[i] > 0) {
@@ -158,10 +160,26 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 		dbuf_adds(&b, ",\"pcap_drops\":null,\"pcap_ifdrops\":null");
 	dbuf_printf(&b, ",\"input_damaged\":%s},\"anomalies\":{",
 	    ri->cs->damaged ? "true" : "false");
-	for (i = 0; i < ANOMALY_COUNT; i++)
+	for (i = 0; i < SMTP_ANOMALY_COUNT; i++)
 		dbuf_printf(&b, "%s\"%s\":%" PRIu64, i ? "," : "",
 		    smtp_anomaly_name((enum smtp_anomaly)i), st->anomaly[i]);
-	dbuf_adds(&b, "}}\n");
+	/* The plugins' counters: {"plugin":{"counter":n,...},...} */
+	dbuf_adds(&b, "},\"plugins\":{");
+	for (k = 0; k < ri->ncounters; k++) {
+		const struct report_counter *rc = &ri->counters[k];
+		bool first_of = k == 0 ||
+		    strcmp(rc->plugin, ri->counters[k - 1].plugin) != 0;
+
+		if (first_of) {
+			dbuf_adds(&b, k > 0 ? "}," : "");
+			json_append_cstr(&b, rc->plugin);
+			dbuf_adds(&b, ":{");
+		} else
+			dbuf_addc(&b, ',');
+		json_append_cstr(&b, rc->name);
+		dbuf_printf(&b, ":%" PRIu64, *rc->value);
+	}
+	dbuf_adds(&b, ri->ncounters > 0 ? "}}}\n" : "}}\n");
 	fwrite(b.p, 1, b.len, f);
 	dbuf_free(&b);
 	fflush(f);

@@ -142,11 +142,11 @@ overview(FILE *f, const struct stats *st, const struct report_info *ri)
 		const char *name;
 		enum smtp_outcome o;
 	} out[] = {
-		{ "accepted", OUTCOME_ACCEPTED },
-		{ "rejected (5xx)", OUTCOME_REJECTED },
-		{ "deferred (4xx)", OUTCOME_TEMPFAIL },
-		{ "dropped", OUTCOME_DROPPED },
-		{ "aborted", OUTCOME_ABORTED },
+		{ "accepted", SMTP_OUTCOME_ACCEPTED },
+		{ "rejected (5xx)", SMTP_OUTCOME_REJECTED },
+		{ "deferred (4xx)", SMTP_OUTCOME_TEMPFAIL },
+		{ "dropped", SMTP_OUTCOME_DROPPED },
+		{ "aborted", SMTP_OUTCOME_ABORTED },
 	};
 	uint64_t max = 0;
 	size_t i;
@@ -303,7 +303,7 @@ health(FILE *f, const struct stats *st, const struct report_info *ri)
 		    "  the capture file was damaged: figures cover what "
 		    "was read before the damage\n");
 	fprintf(f, "  sessions with anomalies:\n");
-	for (i = 0, any = 0; i < ANOMALY_COUNT; i++)
+	for (i = 0, any = 0; i < SMTP_ANOMALY_COUNT; i++)
 		if (st->anomaly[i] > 0) {
 			any = 1;
 			fprintf(f, "    %-32s %12" PRIu64 "\n",
@@ -312,6 +312,26 @@ health(FILE *f, const struct stats *st, const struct report_info *ri)
 		}
 	if (!any)
 		fprintf(f, "    none\n");
+}
+
+/* The counters plugins registered, under each plugin's name. */
+static void
+plugin_counters(FILE *f, const struct report_info *ri)
+{
+	size_t k;
+
+	if (ri->ncounters == 0)
+		return;
+	section(f, "Plugins");
+	for (k = 0; k < ri->ncounters; k++) {
+		const struct report_counter *rc = &ri->counters[k];
+
+		if (k == 0 ||
+		    strcmp(rc->plugin, ri->counters[k - 1].plugin) != 0)
+			fprintf(f, "  %s\n", rc->plugin);
+		fprintf(f, "    %-32s %12" PRIu64 "  %s\n", rc->name,
+		    *rc->value, rc->help);
+	}
 }
 
 int
@@ -331,6 +351,7 @@ report_text(FILE *f, const struct stats *st, const struct report_info *ri)
 	tls_auth(f, st);
 	latencies(f, st);
 	health(f, st, ri);
+	plugin_counters(f, ri);
 	fflush(f);
 	return ferror(f) ? -1 : 0;
 }

@@ -307,25 +307,25 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 	else if (tx->final.code >= 400)
 		why = &tx->final;
 	switch (tx->outcome) {
-	case OUTCOME_ACCEPTED:
+	case SMTP_OUTCOME_ACCEPTED:
 		st->messages_accepted++;
 		st->message_bytes += tx->size;
 		histo_add(&st->size, (double)tx->size);
 		series_add(&st->series, tx->ts_end, SERIES_ACCEPTED);
 		break;
-	case OUTCOME_REJECTED:
+	case SMTP_OUTCOME_REJECTED:
 		series_add(&st->series, tx->ts_end, SERIES_REJECTED);
 		if (why != NULL && why->code != 421)
 			recent_push(st, si, tx->ts_end, RECENT_REJECT,
 			    tx->mail_from, first_rcpt, why);
 		break;
-	case OUTCOME_TEMPFAIL:
+	case SMTP_OUTCOME_TEMPFAIL:
 		series_add(&st->series, tx->ts_end, SERIES_TEMPFAIL);
 		if (why != NULL)
 			recent_push(st, si, tx->ts_end, RECENT_TEMPFAIL,
 			    tx->mail_from, first_rcpt, why);
 		break;
-	case OUTCOME_DROPPED:
+	case SMTP_OUTCOME_DROPPED:
 		series_add(&st->series, tx->ts_end, SERIES_DROPPED);
 		recent_push(st, si, tx->ts_end, RECENT_DROP, tx->mail_from,
 		    first_rcpt, tx->final.code ? &tx->final : NULL);
@@ -433,6 +433,8 @@ stats_on_event(void *arg, const struct smtp_event *ev)
 		break;
 	case SMTP_EV_ANOMALY:
 		st->anomaly[ev->u.anomaly.kind]++;
+		break;
+	case SMTP_EV_BODY: /* not subscribed to bodies */
 		break;
 	}
 }

@@ -72,10 +72,10 @@ struct stats {
 	uint64_t messages_accepted;
 	uint64_t recipients;          /* RCPT commands */
 	uint64_t recipients_accepted; /* RCPT answered 2xx */
-	uint64_t outcome[OUTCOME_ABORTED + 1];
+	uint64_t outcome[SMTP_OUTCOME_ABORTED + 1];
 	uint64_t bounces; /* transactions with the null sender */
 	uint64_t dsn;     /* of those, with a DSN body */
-	uint64_t session_end[SESSION_END_REUSED + 1];
+	uint64_t session_end[SMTP_SESSION_END_REUSED + 1];
 	uint64_t bytes_client, bytes_server;
 	uint64_t message_bytes; /* of accepted messages */
 
@@ -114,7 +114,7 @@ struct stats {
 	size_t recent_head, recent_n;
 	uint64_t recent_total;
 
-	uint64_t anomaly[ANOMALY_COUNT];
+	uint64_t anomaly[SMTP_ANOMALY_COUNT];
 	double first_ts, last_ts; /* of the events seen */
 };
 

@@ -54,7 +54,7 @@ static void
 format_transaction(struct dbuf *out, double t0, const struct smtp_event *ev)
 {
 	const struct smtp_transaction *tx = ev->u.tx;
-	const struct msg_info *m = tx->msg;
+	const struct smtp_msg_info *m = tx->msg;
 	size_t i;
 
 	dbuf_printf(out, "  %+9.3fs  == transaction %u: %s, ", ev->ts - t0,
@@ -160,7 +160,7 @@ transcript_format_close(
 {
 	const char *v;
 
-	if (si->end != SESSION_END_NONE)
+	if (si->end != SMTP_SESSION_END_NONE)
 		dbuf_printf(out,
 		    "  %+9.3fs  == end: %s; %" PRIu64 " bytes from the client, "
 		    "%" PRIu64 " from the server; %u transactions\n",

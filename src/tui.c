@@ -55,7 +55,7 @@ struct tsess {
 	char envelope[TUI_ENVELOPE_MAX]; /* escaped addresses, for / */
 	double t0;                       /* opening: transcript times */
 	unsigned transactions;
-	unsigned outcome[OUTCOME_ABORTED + 1];
+	unsigned outcome[SMTP_OUTCOME_ABORTED + 1];
 	bool open;
 	struct dbuf text; /* the transcript, TUI_TRANSCRIPT_MAX at most */
 	unsigned dropped; /* lines past the cap */
@@ -349,7 +349,7 @@ at_exit(void)
 /* ---- collection: the event sink ---- */
 
 static void
-endpoint_text(const struct endpoint *ep, char *buf, size_t size)
+endpoint_text(const struct smtp_endpoint *ep, char *buf, size_t size)
 {
 	char a[ENDPOINT_ADDRSTRLEN];
 
@@ -526,7 +526,7 @@ tui_on_event(void *arg, const struct smtp_event *ev)
 		if (transcript_room(ss))
 			transcript_format_event(&ss->text, ss->t0, ev);
 		ss->transactions++;
-		if ((unsigned)ev->u.tx->outcome <= OUTCOME_ABORTED)
+		if ((unsigned)ev->u.tx->outcome <= SMTP_OUTCOME_ABORTED)
 			ss->outcome[ev->u.tx->outcome]++;
 		envelope_add(ss, ev->u.tx->mail_from);
 		for (i = 0; i < ev->u.tx->nrcpt; i++)
@@ -1052,16 +1052,18 @@ view_overview(struct tui *t, const struct tui_status *s, struct canvas *c)
 		pen_at(&p, t, y, 1);
 		pen_put(&p, P_HEAD, "Outcomes  ");
 		pen_printf(&p, P_GOOD, "accepted %" PRIu64,
-		    st->outcome[OUTCOME_ACCEPTED]);
-		pen_printf(&p, st->outcome[OUTCOME_REJECTED] ? P_BAD : P_NORMAL,
-		    "  rejected %" PRIu64, st->outcome[OUTCOME_REJECTED]);
+		    st->outcome[SMTP_OUTCOME_ACCEPTED]);
 		pen_printf(&p,
-		    st->outcome[OUTCOME_TEMPFAIL] ? P_WARN : P_NORMAL,
-		    "  tempfail %" PRIu64, st->outcome[OUTCOME_TEMPFAIL]);
-		pen_printf(&p, st->outcome[OUTCOME_DROPPED] ? P_BAD : P_NORMAL,
-		    "  dropped %" PRIu64, st->outcome[OUTCOME_DROPPED]);
+		    st->outcome[SMTP_OUTCOME_REJECTED] ? P_BAD : P_NORMAL,
+		    "  rejected %" PRIu64, st->outcome[SMTP_OUTCOME_REJECTED]);
+		pen_printf(&p,
+		    st->outcome[SMTP_OUTCOME_TEMPFAIL] ? P_WARN : P_NORMAL,
+		    "  tempfail %" PRIu64, st->outcome[SMTP_OUTCOME_TEMPFAIL]);
+		pen_printf(&p,
+		    st->outcome[SMTP_OUTCOME_DROPPED] ? P_BAD : P_NORMAL,
+		    "  dropped %" PRIu64, st->outcome[SMTP_OUTCOME_DROPPED]);
 		pen_printf(&p, P_NORMAL, "  aborted %" PRIu64,
-		    st->outcome[OUTCOME_ABORTED]);
+		    st->outcome[SMTP_OUTCOME_ABORTED]);
 		pen_printf(&p, st->bounces ? P_WARN : P_NORMAL,
 		    "  bounces %" PRIu64, st->bounces);
 	}
@@ -1329,13 +1331,13 @@ view_events(struct tui *t, const struct tui_status *s, struct canvas *c)
 static void
 outcome_summary(const struct tsess *ss, char *buf, size_t size)
 {
-	static const char *const abbrev[OUTCOME_ABORTED + 1] = { "open", "acc",
-		"rej", "tmp", "drp", "abt" };
+	static const char *const abbrev[SMTP_OUTCOME_ABORTED + 1] = { "open",
+		"acc", "rej", "tmp", "drp", "abt" };
 	size_t used = 0;
 	int k;
 
 	buf[0] = '\0';
-	for (k = OUTCOME_ACCEPTED; k <= OUTCOME_ABORTED; k++)
+	for (k = SMTP_OUTCOME_ACCEPTED; k <= SMTP_OUTCOME_ABORTED; k++)
 		if (ss->outcome[k] > 0 && used < size)
 			used +=
 			    (size_t)snprintf(buf + used, size - used, "%s%u %s",
@@ -1410,7 +1412,8 @@ sess_row(const struct tui *t, int y, const struct sess_cols *k,
 	p.end = k->state - 1;
 	pen_put(&p,
 	    selected ? P_SELECT
-		: ss->outcome[OUTCOME_REJECTED] || ss->outcome[OUTCOME_DROPPED]
+		: ss->outcome[SMTP_OUTCOME_REJECTED] ||
+		    ss->outcome[SMTP_OUTCOME_DROPPED]
 		? P_BAD
 		: P_NORMAL,
 	    oc);
@@ -1582,7 +1585,7 @@ view_latency(struct tui *t, const struct tui_status *s, struct canvas *c)
 	const struct reasm_stats *rs = s->rs;
 	const struct topn_entry *e[8];
 	struct pen p;
-	size_t n, i;
+	size_t n, i, pk;
 	int y, k;
 
 	if ((y = cv_next(c)) >= 0) {
@@ -1696,7 +1699,7 @@ view_latency(struct tui *t, const struct tui_status *s, struct canvas *c)
 		pen_at(&p, t, y, 1);
 		pen_put(&p, P_HEAD, "Anomalies");
 		n = 0;
-		for (k = 0; k < ANOMALY_COUNT; k++)
+		for (k = 0; k < SMTP_ANOMALY_COUNT; k++)
 			if (st->anomaly[k] > 0) {
 				pen_printf(&p, P_WARN, " %s %" PRIu64,
 				    smtp_anomaly_name((enum smtp_anomaly)k),
@@ -1705,6 +1708,21 @@ view_latency(struct tui *t, const struct tui_status *s, struct canvas *c)
 			}
 		if (n == 0)
 			pen_put(&p, P_DIM, " none");
+	}
+	/* Counters the plugins registered, a line each. */
+	for (pk = 0; pk < s->ncounters; pk++) {
+		const struct report_counter *rc = &s->counters[pk];
+
+		if ((y = cv_next(c)) < 0)
+			break;
+		pen_at(&p, t, y, 1);
+		if (pk == 0 ||
+		    strcmp(rc->plugin, s->counters[pk - 1].plugin) != 0)
+			pen_printf(&p, P_HEAD, "Plugin %s", rc->plugin);
+		pen_at(&p, t, y, 24);
+		pen_printf(&p, P_NORMAL, "%s %" PRIu64, rc->name, *rc->value);
+		if (rc->help[0] != '\0')
+			pen_printf(&p, P_DIM, "  %s", rc->help);
 	}
 	if ((y = cv_next(c)) >= 0) {
 		pen_at(&p, t, y, 1);

@@ -14,6 +14,7 @@
 #include "capture.h"
 #include "event.h"
 #include "reasm.h"
+#include "report.h"
 #include "stats.h"
 
 struct tui_options {
@@ -33,6 +34,8 @@ struct tui_status {
 	double capture_time; /* timestamp of the last packet */
 	double elapsed;      /* wall seconds since start */
 	double speed;        /* replay speed; 0 = as fast as possible */
+	const struct report_counter *counters; /* the plugins' */
+	size_t ncounters;
 };
 
 enum tui_action {

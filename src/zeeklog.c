@@ -380,7 +380,7 @@ same_addr(const char *a, const char *b)
 }
 
 static void
-zrec_headers(struct zrec *r, const struct msg_info *m)
+zrec_headers(struct zrec *r, const struct smtp_msg_info *m)
 {
 	char ip[64] = "";
 	size_t i;

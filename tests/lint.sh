@@ -4,7 +4,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 cd "$(dirname "$0")/.." || exit 2
 bad=$(grep -n -E '\<(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|atof|strncpy)[[:space:]]*\(' \
-	src/*.c src/*/*.c src/*.h src/*/*.h 2>/dev/null)
+	src/*.c src/*/*.c src/*.h src/*/*.h include/*/*.h plugins/*/*.c \
+	plugins/*/*.h 2>/dev/null)
 if [ -n "$bad" ]; then
 	echo "lint: banned functions (use snprintf, memcpy with a checked length, parse_ulong):"
 	echo "$bad"
@@ -13,6 +14,7 @@ fi
 echo "lint: banned functions: none"
 if command -v clang-format >/dev/null 2>&1; then
 	if ! clang-format --dry-run -Werror src/*.c src/*.h src/*/*.c src/*/*.h \
+		include/*/*.h $(ls plugins/*/*.c plugins/*/*.h 2>/dev/null) \
 		tests/unit/*.c >/tmp/smtpscope-format.log 2>&1; then
 		echo "lint: not in the house style (make format):"
 		head -n 20 /tmp/smtpscope-format.log

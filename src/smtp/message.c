@@ -94,7 +94,7 @@ struct field {
 };
 
 struct msg_parser {
-	struct msg_info info;
+	struct smtp_msg_info info;
 	enum msg_state state;
 	bool finished;
 	bool headers_given_up; /* a header cap was hit */
@@ -112,7 +112,7 @@ struct msg_parser {
 	size_t boundary_len;
 	bool part_type_seen;
 	bool part_is_status;
-	struct msg_dsn_rcpt group; /* the recipient group being read */
+	struct smtp_dsn_rcpt group; /* the recipient group being read */
 	bool group_used;
 	size_t dsn_alloc;
 };
@@ -762,7 +762,7 @@ set_once(char **slot, const char *s, size_t n)
  */
 
 static char **
-top_slot(struct msg_info *mi, enum field_id id)
+top_slot(struct smtp_msg_info *mi, enum field_id id)
 {
 	switch (id) {
 	case F_DATE:
@@ -794,7 +794,7 @@ top_slot(struct msg_info *mi, enum field_id id)
 static bool
 top_wanted(struct msg_parser *p, enum field_id id)
 {
-	struct msg_info *mi = &p->info;
+	struct smtp_msg_info *mi = &p->info;
 	char **slot;
 
 	switch (id) {
@@ -832,7 +832,7 @@ content_type_apply(struct msg_parser *p, const char *s, size_t n)
 static void
 top_field_close(struct msg_parser *p)
 {
-	struct msg_info *mi = &p->info;
+	struct smtp_msg_info *mi = &p->info;
 	char ip[INET6_ADDRSTRLEN];
 	enum field_id id = p->field.id;
 	struct dbuf dec;
@@ -902,7 +902,7 @@ headers_end(struct msg_parser *p)
 static void
 top_line(struct msg_parser *p, const uint8_t *s, size_t n, bool cut)
 {
-	struct msg_info *mi = &p->info;
+	struct smtp_msg_info *mi = &p->info;
 	const struct field_name *fn;
 	size_t name_len = 0, value_at = 0;
 	enum line_kind kind;
@@ -1001,7 +1001,7 @@ part_field_close(struct msg_parser *p)
 }
 
 static void
-group_free(struct msg_dsn_rcpt *r)
+group_free(struct smtp_dsn_rcpt *r)
 {
 	free(r->final_recipient);
 	free(r->original_recipient);
@@ -1016,7 +1016,7 @@ group_free(struct msg_dsn_rcpt *r)
 static void
 group_end(struct msg_parser *p)
 {
-	struct msg_info *mi = &p->info;
+	struct smtp_msg_info *mi = &p->info;
 
 	if (!p->group_used)
 		return;
@@ -1067,8 +1067,8 @@ strip_address(const char **s, size_t *n)
 static void
 dsn_field_close(struct msg_parser *p)
 {
-	struct msg_info *mi = &p->info;
-	struct msg_dsn_rcpt *g = &p->group;
+	struct smtp_msg_info *mi = &p->info;
+	struct smtp_dsn_rcpt *g = &p->group;
 	enum field_id id = p->field.id;
 	const char *s;
 	size_t n;
@@ -1334,7 +1334,7 @@ msg_parser_new(void)
 	return p;
 }
 
-const struct msg_info *
+const struct smtp_msg_info *
 msg_parser_info(const struct msg_parser *p)
 {
 	return &p->info;
@@ -1347,7 +1347,7 @@ str_mem(const char *s)
 }
 
 static size_t
-rcpt_mem(const struct msg_dsn_rcpt *r)
+rcpt_mem(const struct smtp_dsn_rcpt *r)
 {
 	return str_mem(r->final_recipient) + str_mem(r->original_recipient) +
 	    str_mem(r->action) + str_mem(r->status) + str_mem(r->diagnostic) +
@@ -1357,11 +1357,11 @@ rcpt_mem(const struct msg_dsn_rcpt *r)
 size_t
 msg_parser_mem(const struct msg_parser *p)
 {
-	const struct msg_info *mi = &p->info;
+	const struct smtp_msg_info *mi = &p->info;
 	size_t m, i;
 
 	m = sizeof(*p) + 2 * MSG_RECEIVED_MAX * sizeof(char *) +
-	    p->field.val.cap + p->dsn_alloc * sizeof(struct msg_dsn_rcpt);
+	    p->field.val.cap + p->dsn_alloc * sizeof(struct smtp_dsn_rcpt);
 	m += str_mem(mi->date) + str_mem(mi->from) + str_mem(mi->to) +
 	    str_mem(mi->cc) + str_mem(mi->reply_to) + str_mem(mi->msg_id) +
 	    str_mem(mi->in_reply_to) + str_mem(mi->subject) +
@@ -1381,7 +1381,7 @@ msg_parser_mem(const struct msg_parser *p)
 void
 msg_parser_free(struct msg_parser *p)
 {
-	struct msg_info *mi;
+	struct smtp_msg_info *mi;
 	size_t i;
 
 	if (p == NULL)

@@ -14,9 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../event.h"
 #include "../util.h"
 
-/* Named limits; each has a counter in struct msg_info. */
+/* Named limits; each has a counter in struct smtp_msg_info. */
 #define MSG_LINE_MAX 8192           /* bytes kept of one line */
 #define MSG_HEADER_VALUE_MAX 4096   /* bytes kept of one field value */
 #define MSG_HEADERS_MAX 1000        /* top-level fields looked at */
@@ -24,56 +25,6 @@
 #define MSG_RECEIVED_MAX 64         /* Received fields kept */
 #define MSG_DSN_RCPT_MAX 100        /* DSN recipients kept */
 #define MSG_BOUNDARY_MAX 200        /* longest MIME boundary followed */
-
-struct msg_dsn_rcpt {
-	char *final_recipient;    /* "rfc822;" or "utf-8;" type removed */
-	char *original_recipient; /* same */
-	char *action;             /* failed, delayed, delivered... as sent */
-	char *status;             /* e.g. 5.1.1 */
-	char *diagnostic;         /* "smtp;" type removed, folds unfolded */
-	char *remote_mta;         /* "dns;" type removed */
-};
-
-/*
- * Values are the unfolded field bodies without the leading and trailing
- * blanks, raw bytes otherwise (the caller escapes them for output). A
- * NUL byte in a value ends the C string. NULL when absent.
- */
-struct msg_info {
-	char *date, *from, *to, *cc, *reply_to, *msg_id, *in_reply_to;
-	char *subject;
-	char *subject_decoded;      /* RFC 2047 decoded, UTF-8 where known */
-	char *x_originating_ip;     /* validated address, or NULL */
-	char *x_originating_ip_raw; /* the field as sent */
-	char *user_agent;           /* User-Agent, else X-Mailer */
-	bool user_agent_is_x_mailer;
-	char *content_type;
-
-	char **received; /* all Received fields, in header order */
-	size_t nreceived;
-	size_t received_dropped; /* beyond MSG_RECEIVED_MAX */
-	char **path;             /* relay IPs from Received, header order */
-	size_t npath;
-
-	bool headers_done;       /* the empty line was seen */
-	bool headers_truncated;  /* a header cap was hit: fields skipped */
-	size_t header_lines;     /* fields seen; a folded field is one */
-	size_t headers_skipped;  /* fields not looked at (caps) */
-	size_t header_malformed; /* lines neither field nor folding */
-	uint64_t header_bytes;   /* up to and including the empty line */
-	size_t values_truncated; /* values cut at MSG_HEADER_VALUE_MAX */
-	size_t lines_truncated;  /* lines cut at MSG_LINE_MAX */
-	uint64_t size;           /* bytes of the message */
-
-	bool is_dsn;        /* multipart/report; report-type=delivery-status */
-	bool dsn_part_seen; /* its message/delivery-status part was found */
-	bool dsn_boundary_unusable; /* no boundary, or over MSG_BOUNDARY_MAX */
-	char *dsn_reporting_mta;    /* "dns;" type removed */
-	char *dsn_arrival_date;
-	struct msg_dsn_rcpt *dsn;
-	size_t ndsn;
-	size_t dsn_dropped; /* beyond MSG_DSN_RCPT_MAX */
-};
 
 struct msg_parser;
 
@@ -84,7 +35,7 @@ void msg_parser_finish(struct msg_parser *p);
 /* True once the parser only counts bytes: it may then be fed any
  * number of lines at once. */
 bool msg_parser_skipping(const struct msg_parser *p);
-const struct msg_info *msg_parser_info(const struct msg_parser *p);
+const struct smtp_msg_info *msg_parser_info(const struct msg_parser *p);
 /* Bytes the parser holds now: for tests of the caps. */
 size_t msg_parser_mem(const struct msg_parser *p);
 void msg_parser_free(struct msg_parser *p);

@@ -105,7 +105,7 @@ struct smtp_session {
 	int greeted;
 	int quit_sent;
 	unsigned anomaly_seen; /* bitmask: each kind emitted once */
-	unsigned anomaly_count[ANOMALY_COUNT];
+	unsigned anomaly_count[SMTP_ANOMALY_COUNT];
 };
 
 static void client_feed(
@@ -169,20 +169,21 @@ tx_outcome(const struct tx *t)
 
 	if (p->final.code != 0) {
 		if (p->final.code == 421)
-			return OUTCOME_DROPPED;
+			return SMTP_OUTCOME_DROPPED;
 		if (p->final.code < 300)
-			return OUTCOME_ACCEPTED;
-		return p->final.code < 500 ? OUTCOME_TEMPFAIL
-					   : OUTCOME_REJECTED;
+			return SMTP_OUTCOME_ACCEPTED;
+		return p->final.code < 500 ? SMTP_OUTCOME_TEMPFAIL
+					   : SMTP_OUTCOME_REJECTED;
 	}
 	if (t->got_421)
-		return OUTCOME_DROPPED;
+		return SMTP_OUTCOME_DROPPED;
 	/* The message was on its way (354 seen, or a BDAT chunk sent). */
 	if (p->data_complete || (p->data_seen && p->data.code == 354) ||
 	    (p->bdat && t->by_connection))
-		return OUTCOME_DROPPED;
+		return SMTP_OUTCOME_DROPPED;
 	if (p->mail.code >= 400)
-		return p->mail.code < 500 ? OUTCOME_TEMPFAIL : OUTCOME_REJECTED;
+		return p->mail.code < 500 ? SMTP_OUTCOME_TEMPFAIL
+					  : SMTP_OUTCOME_REJECTED;
 	if (p->rcpt_total > 0 && p->rcpt_accepted == 0) {
 		for (i = 0; i < p->nrcpt; i++) {
 			if (p->rcpt[i].reply.code >= 400 &&
@@ -192,15 +193,16 @@ tx_outcome(const struct tx *t)
 				all5 = 0;
 		}
 		if (any4)
-			return OUTCOME_TEMPFAIL;
+			return SMTP_OUTCOME_TEMPFAIL;
 		if (all5)
-			return OUTCOME_REJECTED;
+			return SMTP_OUTCOME_REJECTED;
 	}
 	if (p->data.code >= 400)
-		return p->data.code < 500 ? OUTCOME_TEMPFAIL : OUTCOME_REJECTED;
+		return p->data.code < 500 ? SMTP_OUTCOME_TEMPFAIL
+					  : SMTP_OUTCOME_REJECTED;
 	if (t->by_connection)
-		return OUTCOME_DROPPED;
-	return OUTCOME_ABORTED;
+		return SMTP_OUTCOME_DROPPED;
+	return SMTP_OUTCOME_ABORTED;
 }
 
 static void
@@ -250,7 +252,7 @@ tx_flush(struct smtp_session *s)
 			msg_parser_finish(t->msg);
 			t->pub.msg = msg_parser_info(t->msg);
 			if (t->pub.msg->headers_truncated)
-				anomaly(s, ANOMALY_HEADERS_TRUNCATED,
+				anomaly(s, SMTP_ANOMALY_HEADERS_TRUNCATED,
 				    t->pub.ts_end);
 		}
 		memset(&ev, 0, sizeof(ev));
@@ -313,7 +315,7 @@ tx_add_rcpt(struct smtp_session *s, struct tx *t, const uint8_t *arg,
 
 	p->rcpt_total++;
 	if (p->nrcpt >= SMTP_RCPT_MAX) {
-		anomaly(s, ANOMALY_TOO_MANY_RECIPIENTS, ts);
+		anomaly(s, SMTP_ANOMALY_TOO_MANY_RECIPIENTS, ts);
 		return SIZE_MAX;
 	}
 	if ((p->nrcpt & (p->nrcpt - 1)) == 0) {
@@ -371,7 +373,7 @@ pending_push(struct smtp_session *s, enum smtp_verb verb, struct tx *t,
 		queue_grow(s);
 	if (s->qlen >= s->qcap) {
 		/* Its reply will be unsolicited; the older pairs stay right. */
-		anomaly(s, ANOMALY_PIPELINE_OVERFLOW, ts);
+		anomaly(s, SMTP_ANOMALY_PIPELINE_OVERFLOW, ts);
 		return NULL;
 	}
 	p = &s->queue[(s->qhead + s->qlen) % s->qcap];
@@ -626,7 +628,7 @@ reply_complete(struct smtp_session *s, double ts)
 			    xmemdup0(s->rlast, s->rlast_len);
 		}
 		if (s->rcode != 421)
-			anomaly(s, ANOMALY_UNSOLICITED_REPLY, ts);
+			anomaly(s, SMTP_ANOMALY_UNSOLICITED_REPLY, ts);
 		else if (s->cur != NULL) {
 			s->cur->got_421 = 1;
 			tx_close_current(s, "421", ts);
@@ -657,8 +659,8 @@ server_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 
 	if (!smtp_reply_line_parse(line, len, &code, &more)) {
 		anomaly(s,
-		    s->greeted || s->rmulti ? ANOMALY_BAD_REPLY
-					    : ANOMALY_NON_SMTP,
+		    s->greeted || s->rmulti ? SMTP_ANOMALY_BAD_REPLY
+					    : SMTP_ANOMALY_NON_SMTP,
 		    ts);
 		return;
 	}
@@ -771,9 +773,9 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 		alen--;
 	}
 	if (!s->greeted)
-		anomaly(s, ANOMALY_COMMAND_BEFORE_GREETING, ts);
+		anomaly(s, SMTP_ANOMALY_COMMAND_BEFORE_GREETING, ts);
 	if (s->quit_sent)
-		anomaly(s, ANOMALY_DATA_AFTER_QUIT, ts);
+		anomaly(s, SMTP_ANOMALY_DATA_AFTER_QUIT, ts);
 
 	{
 		/* AUTH's initial response may hold a password: verb and
@@ -790,7 +792,7 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 		command_event(s, verb, line, shown, ts);
 	}
 	if (verb == SMTP_VERB_UNKNOWN)
-		anomaly(s, ANOMALY_UNKNOWN_COMMAND, ts);
+		anomaly(s, SMTP_ANOMALY_UNKNOWN_COMMAND, ts);
 
 	t = s->cur;
 	switch (verb) {
@@ -853,7 +855,7 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 		if (!ok) {
 			/* Without a size the chunk cannot be found: treat
 			 * what follows as commands, keep the pairing. */
-			anomaly(s, ANOMALY_BAD_BDAT, ts);
+			anomaly(s, SMTP_ANOMALY_BAD_BDAT, ts);
 			n = 0;
 		}
 		if (t != NULL) {
@@ -910,17 +912,47 @@ end_of_data(struct smtp_session *s, double ts)
 	tx_flush(s);
 }
 
+/* A body event for the plugins that asked for message bytes (data NULL:
+ * n bytes lost in a gap). Called before the size grows: offset. */
+static void
+body_event(struct smtp_session *s, const uint8_t *p, size_t n, double ts)
+{
+	struct smtp_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTP_EV_BODY;
+	ev.ts = ts;
+	ev.u.body.data = p;
+	ev.u.body.len = n;
+	ev.u.body.offset = s->cur->pub.size;
+	ev.u.body.depth = s->cur->pub.depth;
+	emit(s, &ev);
+}
+
 /* Message bytes, as the server stores them, to the size and the parser. */
 static void
-message_bytes(struct smtp_session *s, const uint8_t *p, size_t n)
+message_bytes(struct smtp_session *s, const uint8_t *p, size_t n, double ts)
 {
 	struct msg_parser *m;
 
 	if (n == 0 || s->cur == NULL)
 		return;
+	if (s->bus != NULL && s->bus->nbody > 0)
+		body_event(s, p, n, ts);
 	s->cur->pub.size += n;
 	if ((m = tx_msg(s)) != NULL)
 		msg_parser_feed(m, p, n);
+}
+
+/* n message bytes never captured: counted, and said to body readers. */
+static void
+message_lost(struct smtp_session *s, size_t n, double ts)
+{
+	if (n == 0 || s->cur == NULL)
+		return;
+	if (s->bus != NULL && s->bus->nbody > 0)
+		body_event(s, NULL, n, ts);
+	s->cur->pub.size += n;
 }
 
 /* Bytes of data[0..n) before the first "." that starts a line (data[0]
@@ -975,7 +1007,7 @@ body_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
 				 * dots are rarer than line ends (base64 has
 				 * none), so this jumps far. */
 				n = body_span(data + i, len - i);
-				message_bytes(s, data + i, n);
+				message_bytes(s, data + i, n, ts);
 				i += n;
 				s->body = i < len || data[len - 1] == '\n'
 				    ? BODY_BOL
@@ -984,7 +1016,7 @@ body_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
 			}
 			nl = memchr(data + i, '\n', len - i);
 			n = nl ? (size_t)(nl - (data + i)) + 1 : len - i;
-			message_bytes(s, data + i, n);
+			message_bytes(s, data + i, n, ts);
 			i += n;
 			if (nl != NULL)
 				s->body = BODY_BOL;
@@ -1003,7 +1035,8 @@ body_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
 		case BODY_DOT_CR:
 			if (data[i] == '\n')
 				goto done;
-			message_bytes(s, &cr, 1); /* text after a removed dot */
+			message_bytes(
+			    s, &cr, 1, ts); /* text after a removed dot */
 			s->body = BODY_MID;
 			continue;
 		}
@@ -1052,7 +1085,7 @@ frame_one(struct smtp_session *s, struct framer *f, const uint8_t *data,
 		if (take > room) {
 			take = len;
 			if (!f->overflow)
-				anomaly(s, ANOMALY_LINE_TOO_LONG, ts);
+				anomaly(s, SMTP_ANOMALY_LINE_TOO_LONG, ts);
 			f->overflow = 1;
 			if (room > 0) {
 				framer_reserve(f, room);
@@ -1073,7 +1106,7 @@ frame_one(struct smtp_session *s, struct framer *f, const uint8_t *data,
 		size_t copy = llen < room ? llen : room;
 
 		if (llen > room && !f->overflow) {
-			anomaly(s, ANOMALY_LINE_TOO_LONG, ts);
+			anomaly(s, SMTP_ANOMALY_LINE_TOO_LONG, ts);
 			f->overflow = 1;
 		}
 		if (copy > 0) {
@@ -1086,7 +1119,7 @@ frame_one(struct smtp_session *s, struct framer *f, const uint8_t *data,
 	}
 	cut = f->overflow;
 	if (line == data && llen > SMTP_LINE_MAX) {
-		anomaly(s, ANOMALY_LINE_TOO_LONG, ts);
+		anomaly(s, SMTP_ANOMALY_LINE_TOO_LONG, ts);
 		llen = SMTP_LINE_MAX;
 		cut = 1;
 	}
@@ -1105,9 +1138,9 @@ bdat_consume(struct smtp_session *s, const uint8_t *data, size_t n, double ts)
 {
 	s->bdat_left -= n;
 	if (data != NULL)
-		message_bytes(s, data, n);
-	else if (s->cur != NULL)
-		s->cur->pub.size += n;
+		message_bytes(s, data, n, ts);
+	else
+		message_lost(s, n, ts);
 	if (s->bdat_left > 0)
 		return;
 	client_mode_set(s, CLIENT_COMMAND);
@@ -1130,7 +1163,7 @@ tls_bytes(struct smtp_session *s, int from_client, const uint8_t *data,
 	ti = tls_scan_info(s->tls);
 	if ((ti->client_not_tls || ti->server_not_tls) && !s->tls_flagged) {
 		s->tls_flagged = 1;
-		anomaly(s, ANOMALY_NOT_TLS, ts);
+		anomaly(s, SMTP_ANOMALY_NOT_TLS, ts);
 	}
 }
 
@@ -1150,7 +1183,7 @@ client_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
 			if (s->hold.len + len > SMTP_HOLD_MAX) {
 				/* The client does not wait for 354 (or the
 				 * reply is lost): take it as the body. */
-				anomaly(s, ANOMALY_BODY_BEFORE_354, ts);
+				anomaly(s, SMTP_ANOMALY_BODY_BEFORE_354, ts);
 				client_mode_set(s, CLIENT_BODY);
 				hold_release(s, ts);
 				n = 0;
@@ -1269,7 +1302,7 @@ smtp_session_trim(struct smtp_session *s)
 void
 smtp_session_gap(struct smtp_session *s, enum smtp_dir dir, size_t n, double ts)
 {
-	anomaly(s, ANOMALY_GAP, ts);
+	anomaly(s, SMTP_ANOMALY_GAP, ts);
 	if (dir == SMTP_DIR_SERVER) {
 		s->info.bytes_server += n;
 		/* A reply in progress is lost; the next line starts anew. */
@@ -1287,8 +1320,7 @@ smtp_session_gap(struct smtp_session *s, enum smtp_dir dir, size_t n, double ts)
 	}
 	switch (s->mode) {
 	case CLIENT_BODY:
-		if (s->cur != NULL)
-			s->cur->pub.size += n;
+		message_lost(s, n, ts);
 		s->body = BODY_MID;
 		break;
 	case CLIENT_COMMAND:
@@ -1323,7 +1355,7 @@ tls_meta_fill(struct smtp_session *s)
 }
 
 void
-smtp_session_close(struct smtp_session *s, enum session_end end, double ts)
+smtp_session_close(struct smtp_session *s, enum smtp_session_end end, double ts)
 {
 	struct smtp_event ev;
 	struct pending p;
@@ -1331,7 +1363,7 @@ smtp_session_close(struct smtp_session *s, enum session_end end, double ts)
 
 	/* Commands still waiting: their replies never came. */
 	if (s->qlen > 0 && !s->info.tls)
-		anomaly(s, ANOMALY_NO_REPLY, ts);
+		anomaly(s, SMTP_ANOMALY_NO_REPLY, ts);
 	while (pending_pop(s, &p) != NULL)
 		if (p.tx != NULL)
 			p.tx->pending--;

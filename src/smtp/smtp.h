@@ -29,7 +29,7 @@ struct smtp_session;
 
 struct smtp_session_params {
 	uint64_t id;
-	struct endpoint client, server;
+	struct smtp_endpoint client, server;
 	double ts;        /* when the handshake completed */
 	int implicit_tls; /* port 465: TLS from the first byte */
 };
@@ -50,7 +50,7 @@ void smtp_session_gap(
 void smtp_session_trim(struct smtp_session *s);
 /* Ends the session: finishes its transactions, emits, frees. */
 void smtp_session_close(
-    struct smtp_session *s, enum session_end end, double ts);
+    struct smtp_session *s, enum smtp_session_end end, double ts);
 const struct smtp_session_info *smtp_session_info(const struct smtp_session *s);
 
 /* Command table lookup (smtp/command.c). */

@@ -86,6 +86,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += n;
 		size -= n;
 	}
-	smtp_session_close(s, SESSION_END_FIN, ts + 1);
+	smtp_session_close(s, SMTP_SESSION_END_FIN, ts + 1);
 	return 0;
 }

@@ -63,7 +63,7 @@ dump_str(struct dbuf *b, const char *name, const char *s)
 
 /* Everything the parser found, as text. */
 static char *
-dump(const struct msg_info *mi)
+dump(const struct smtp_msg_info *mi)
 {
 	struct dbuf b;
 	size_t i;
@@ -166,7 +166,7 @@ parse_all_splits(const char *msg, size_t len)
 	return p;
 }
 
-static const struct msg_info *
+static const struct smtp_msg_info *
 info_of(struct msg_parser *p)
 {
 	return msg_parser_info(p);
@@ -203,7 +203,7 @@ test_ordinary(void)
 	    "Hi Bob,\r\n"
 	    "Subject: not a header\r\n";
 	struct msg_parser *p = parse_all_splits(msg, sizeof(msg) - 1);
-	const struct msg_info *mi = info_of(p);
+	const struct smtp_msg_info *mi = info_of(p);
 	const char *body = strstr(msg, "\r\n\r\n") + 4;
 
 	CHECK_STR(mi->date, "Sun, 22 Nov 2026 10:00:00 +0000");
@@ -265,7 +265,7 @@ test_folding_case_duplicates(void)
 				  "X-Mailer: Second Mailer\r\n"
 				  "\r\n";
 	struct msg_parser *p = parse_all_splits(msg, sizeof(msg) - 1);
-	const struct msg_info *mi = info_of(p);
+	const struct smtp_msg_info *mi = info_of(p);
 
 	/* RFC 5322 unfolding keeps the blanks of the folded lines. */
 	CHECK_STR(mi->subject, "first  line two\tline three");
@@ -290,7 +290,7 @@ test_x_mailer_only(void)
 				  "X-Originating-IP: not an address\r\n"
 				  "\r\nbody";
 	struct msg_parser *p = parse_all_splits(msg, sizeof(msg) - 1);
-	const struct msg_info *mi = info_of(p);
+	const struct smtp_msg_info *mi = info_of(p);
 
 	CHECK_STR(mi->user_agent, "Microsoft Outlook 16.0");
 	CHECK(mi->user_agent_is_x_mailer);
@@ -306,7 +306,7 @@ test_no_empty_line(void)
 				  "Subject: headers only\r\n"
 				  " folded at the end";
 	struct msg_parser *p = parse_all_splits(msg, sizeof(msg) - 1);
-	const struct msg_info *mi = info_of(p);
+	const struct smtp_msg_info *mi = info_of(p);
 
 	CHECK_STR(mi->from, "a@example.org");
 	CHECK_STR(mi->subject, "headers only folded at the end");
@@ -326,7 +326,7 @@ test_bare_lf(void)
 				  "\n"
 				  "To: c@example.org\n";
 	struct msg_parser *p = parse_all_splits(msg, sizeof(msg) - 1);
-	const struct msg_info *mi = info_of(p);
+	const struct smtp_msg_info *mi = info_of(p);
 
 	CHECK_STR(mi->from, "a@example.org");
 	CHECK_STR(mi->subject, "bare\tLF");
@@ -409,7 +409,7 @@ test_subject_decoded(void)
 	    " =?ISO-8859-1?Q?_caf=E9?= =?utf-8?q?bad?x?= end\r\n"
 	    "\r\n";
 	struct msg_parser *p = parse_all_splits(msg, sizeof(msg) - 1);
-	const struct msg_info *mi = info_of(p);
+	const struct smtp_msg_info *mi = info_of(p);
 
 	CHECK_STR(mi->subject,
 	    "=?UTF-8?B?SGVsbG8g8J+Qnw==?= =?ISO-8859-1?Q?_"
@@ -574,7 +574,7 @@ test_postfix_bounce(void)
 {
 	struct msg_parser *p =
 	    parse_all_splits(postfix_bounce, sizeof(postfix_bounce) - 1);
-	const struct msg_info *mi = info_of(p);
+	const struct smtp_msg_info *mi = info_of(p);
 
 	CHECK(mi->is_dsn);
 	CHECK(mi->dsn_part_seen);
@@ -682,7 +682,7 @@ static void
 test_hand_dsn(void)
 {
 	struct msg_parser *p = parse_all_splits(hand_dsn, sizeof(hand_dsn) - 1);
-	const struct msg_info *mi = info_of(p);
+	const struct smtp_msg_info *mi = info_of(p);
 
 	CHECK(mi->is_dsn && mi->dsn_part_seen);
 	CHECK_STR(mi->subject, "Returned mail: Cannot send message for 5 days");
@@ -743,7 +743,7 @@ test_attached_message(void)
 	    "--b2--\r\n"
 	    "--b1--\r\n";
 	struct msg_parser *p = parse_all_splits(msg, sizeof(msg) - 1);
-	const struct msg_info *mi = info_of(p);
+	const struct smtp_msg_info *mi = info_of(p);
 
 	CHECK_STR(mi->from, "forwarder@example.org");
 	CHECK_STR(mi->subject, NULL);
@@ -782,7 +782,7 @@ test_dsn_detection(void)
 		    true, false },
 	};
 	struct msg_parser *p;
-	const struct msg_info *mi;
+	const struct smtp_msg_info *mi;
 	struct dbuf m;
 	size_t i;
 
@@ -848,7 +848,7 @@ static void
 test_cap_many_headers(void)
 {
 	struct msg_parser *p;
-	const struct msg_info *mi;
+	const struct smtp_msg_info *mi;
 	struct dbuf m;
 	size_t i, peak;
 
@@ -904,7 +904,7 @@ static void
 test_cap_long_line(void)
 {
 	struct msg_parser *p;
-	const struct msg_info *mi;
+	const struct smtp_msg_info *mi;
 	struct dbuf m;
 	size_t i, peak;
 
@@ -952,7 +952,7 @@ static void
 test_cap_body(void)
 {
 	struct msg_parser *p;
-	const struct msg_info *mi;
+	const struct smtp_msg_info *mi;
 	struct dbuf m;
 	size_t i, peak, hdr;
 
@@ -1008,7 +1008,7 @@ static void
 test_cap_dsn(void)
 {
 	struct msg_parser *p;
-	const struct msg_info *mi;
+	const struct smtp_msg_info *mi;
 	struct dbuf m;
 	size_t i, peak;
 
@@ -1071,7 +1071,7 @@ rng(void)
 
 /* The caps hold whatever the input. */
 static bool
-invariants_hold(const struct msg_info *mi)
+invariants_hold(const struct smtp_msg_info *mi)
 {
 	size_t i;
 

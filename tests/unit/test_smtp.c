@@ -30,7 +30,7 @@ record_details(const struct smtp_event *ev)
 {
 	const struct smtp_transaction *tx;
 	const struct smtp_session_info *si = ev->session;
-	const struct msg_info *m;
+	const struct smtp_msg_info *m;
 	unsigned bit;
 	size_t i;
 
@@ -83,16 +83,41 @@ record_details(const struct smtp_event *ev)
 		    m->dsn[i].diagnostic ? m->dsn[i].diagnostic : "-");
 }
 
+/* Body events (SMTP_EV_BODY), per transaction depth: bytes seen, and
+ * whether the offsets ran on without a hole; the text of depth 1. */
+#define BODY_DEPTHS 64
+static uint64_t body_seen[BODY_DEPTHS];
+static int body_holes[BODY_DEPTHS];
+static struct dbuf body1;
+
 static void
 record(void *arg, const struct smtp_event *ev)
 {
 	const struct smtp_transaction *tx;
+	unsigned d;
 	size_t i;
 
 	(void)arg;
 	switch (ev->type) {
+	case SMTP_EV_BODY:
+		d = ev->u.body.depth % BODY_DEPTHS;
+		if (ev->u.body.offset != body_seen[d] || ev->u.body.len == 0)
+			body_holes[d] = 1;
+		body_seen[d] += ev->u.body.len;
+		if (d == 1 && ev->u.body.data != NULL)
+			dbuf_add(&body1, ev->u.body.data, ev->u.body.len);
+		break;
 	case SMTP_EV_TRANSACTION:
 		tx = ev->u.tx;
+		/* The body events of a transaction add up to its size. */
+		d = tx->depth % BODY_DEPTHS;
+		if (body_seen[d] != tx->size || body_holes[d])
+			dbuf_printf(&trace, "BODY EVENTS %llu of %llu%s\n",
+			    (unsigned long long)body_seen[d],
+			    (unsigned long long)tx->size,
+			    body_holes[d] ? ", with holes" : "");
+		body_seen[d] = 0;
+		body_holes[d] = 0;
 		dbuf_printf(&trace, "TX %u from=<%s> mail=%d rcpt=[", tx->depth,
 		    tx->mail_from, tx->mail.code);
 		for (i = 0; i < tx->nrcpt; i++)
@@ -150,8 +175,8 @@ record(void *arg, const struct smtp_event *ev)
 /* Feed the dialogue; split chunk `split_chunk` at `at` (or not: -1);
  * bytewise feeds everything one byte at a time. */
 static char *
-run(const struct chunk *c, enum session_end end, long split_chunk, size_t at,
-    int bytewise)
+run(const struct chunk *c, enum smtp_session_end end, long split_chunk,
+    size_t at, int bytewise)
 {
 	struct smtp_session_params p;
 	struct event_bus bus;
@@ -160,11 +185,14 @@ run(const struct chunk *c, enum session_end end, long split_chunk, size_t at,
 	long i;
 
 	memset(&bus, 0, sizeof(bus));
-	event_bus_subscribe(&bus, record, NULL);
+	event_bus_subscribe_body(&bus, record, NULL, true);
 	memset(&p, 0, sizeof(p));
 	p.id = 1;
 	p.ts = ts;
 	dbuf_reset(&trace);
+	dbuf_reset(&body1);
+	memset(body_seen, 0, sizeof(body_seen));
+	memset(body_holes, 0, sizeof(body_holes));
 	s = smtp_session_open(&bus, &p);
 	for (i = 0; c[i].dir != 0; i++) {
 		size_t len = c[i].len ? c[i].len : strlen(c[i].data);
@@ -189,8 +217,8 @@ run(const struct chunk *c, enum session_end end, long split_chunk, size_t at,
 }
 
 static void
-check_dialogue(const char *name, const struct chunk *c, enum session_end end,
-    const char *expect)
+check_dialogue(const char *name, const struct chunk *c,
+    enum smtp_session_end end, const char *expect)
 {
 	char *whole = run(c, end, -1, 0, 0), *other;
 	long i;
@@ -263,7 +291,7 @@ test_basic(void)
 		END,
 	};
 
-	check_dialogue("basic", c, SESSION_END_FIN,
+	check_dialogue("basic", c, SMTP_SESSION_END_FIN,
 	    "R GREETING 220\n"
 	    "C EHLO client.test\n"
 	    "R EHLO 250\n"
@@ -281,6 +309,18 @@ test_basic(void)
 	    "R QUIT 221\n"
 	    "CLOSE fin tx=1 helo=client.test tls=0\n");
 }
+
+/* The depth-1 message as the last run's body events gave it. */
+#define CHECK_BODY(name, want) \
+	do { \
+		if (strcmp(dbuf_str(&body1), (want)) == 0) \
+			passed++; \
+		else { \
+			failed++; \
+			fprintf(stderr, "FAIL %s: body [%s]\n", (name), \
+			    dbuf_str(&body1)); \
+		} \
+	} while (0)
 
 static void
 test_body_dots(void)
@@ -306,7 +346,7 @@ test_body_dots(void)
 		END,
 	};
 
-	check_dialogue("body dots", c, SESSION_END_FIN,
+	check_dialogue("body dots", c, SMTP_SESSION_END_FIN,
 	    "R GREETING 220\n"
 	    "C HELO c\n"
 	    "R HELO 250\n"
@@ -321,6 +361,9 @@ test_body_dots(void)
 	    "TX 1 from=<a@x> mail=250 rcpt=[b@y:250] n=1 ok=1 "
 	    "data=354 final=250 accepted size=43 by=end_of_data\n"
 	    "CLOSE fin tx=1 helo=c tls=0\n");
+	/* What a plugin asking for bodies got: the message as stored. */
+	CHECK_BODY("body dots text",
+	    "Subject: d\r\n\r\nwww.example.org.\r\n.\r\nx\n.y\r\n\r\n");
 }
 
 static void
@@ -348,7 +391,7 @@ test_pipelining(void)
 		END,
 	};
 
-	check_dialogue("pipelining", c, SESSION_END_FIN,
+	check_dialogue("pipelining", c, SMTP_SESSION_END_FIN,
 	    "R GREETING 220\n"
 	    "C EHLO c\n"
 	    "C MAIL FROM:<>\n"
@@ -401,7 +444,7 @@ test_data_refused(void)
 		END,
 	};
 
-	check_dialogue("data_refused", c, SESSION_END_FIN,
+	check_dialogue("data_refused", c, SMTP_SESSION_END_FIN,
 	    "R GREETING 220\n"
 	    "C HELO c\n"
 	    "R HELO 250\n"
@@ -463,31 +506,31 @@ test_outcomes(void)
 		END,
 	};
 
-	check_dialogue("tempfail", tempfail, SESSION_END_FIN,
+	check_dialogue("tempfail", tempfail, SMTP_SESSION_END_FIN,
 	    "R GREETING 220\nC MAIL FROM:<a@b>\nR MAIL 250\nC RCPT TO:<c@d>\n"
 	    "R RCPT 450\nC QUIT\n"
 	    "TX 1 from=<a@b> mail=250 rcpt=[c@d:450] n=1 ok=0 data=0 "
 	    "final=0 tempfail size=0 by=quit\n"
 	    "R QUIT 221\nCLOSE fin tx=1 helo= tls=0\n");
-	check_dialogue("aborted", aborted, SESSION_END_RST,
+	check_dialogue("aborted", aborted, SMTP_SESSION_END_RST,
 	    "R GREETING 220\nC MAIL FROM:<a@b>\nC RCPT TO:<c@d>\n"
 	    "R MAIL 250\nR RCPT 250\nC RSET\n"
 	    "TX 1 from=<a@b> mail=250 rcpt=[c@d:250] n=1 ok=1 data=0 "
 	    "final=0 aborted size=0 by=rset\n"
 	    "R RSET 250\nCLOSE rst tx=1 helo= tls=0\n");
-	check_dialogue("drop421", drop421, SESSION_END_FIN,
+	check_dialogue("drop421", drop421, SMTP_SESSION_END_FIN,
 	    "R GREETING 220\nC MAIL FROM:<a@b>\nC RCPT TO:<c@d>\nC DATA\n"
 	    "R MAIL 250\nR RCPT 250\nR DATA 354\nC .\nR END-OF-DATA 421\n"
 	    "TX 1 from=<a@b> mail=250 rcpt=[c@d:250] n=1 ok=1 data=354 "
 	    "final=421 dropped size=7 by=end_of_data\n"
 	    "CLOSE fin tx=1 helo= tls=0\n");
-	check_dialogue("drop_mid_data", drop_mid, SESSION_END_RST,
+	check_dialogue("drop_mid_data", drop_mid, SMTP_SESSION_END_RST,
 	    "R GREETING 220\nC MAIL FROM:<a@b>\nC RCPT TO:<c@d>\nC DATA\n"
 	    "R MAIL 250\nR RCPT 250\nR DATA 354\n"
 	    "TX 1 from=<a@b> mail=250 rcpt=[c@d:250] n=1 ok=1 data=354 "
 	    "final=0 dropped size=11 by=connection_end\n"
 	    "CLOSE rst tx=1 helo= tls=0\n");
-	check_dialogue("no_reply", noreply, SESSION_END_TIMEOUT,
+	check_dialogue("no_reply", noreply, SMTP_SESSION_END_TIMEOUT,
 	    "R GREETING 220\nC MAIL FROM:<a@b>\nC RCPT TO:<c@d>\n"
 	    "R MAIL 250\nANOMALY no_reply\n"
 	    "TX 1 from=<a@b> mail=250 rcpt=[c@d:0] n=1 ok=0 data=0 "
@@ -524,7 +567,7 @@ test_bdat(void)
 		END,
 	};
 
-	check_dialogue("bdat", c, SESSION_END_FIN,
+	check_dialogue("bdat", c, SMTP_SESSION_END_FIN,
 	    "R GREETING 220\nC EHLO c\nR EHLO 250\n"
 	    "C MAIL FROM:<a@b>\nC RCPT TO:<c@d>\nC BDAT 13\nC BDAT 3 LAST\n"
 	    "R MAIL 250\nR RCPT 250\nR BDAT 250\nR BDAT 250\n"
@@ -535,7 +578,7 @@ test_bdat(void)
 	    "TX 2 from=<e@f> mail=250 rcpt=[g@h:250] n=1 ok=1 data=0 "
 	    "final=250 accepted size=0 by=bdat_last\n"
 	    "C QUIT\nR QUIT 221\nCLOSE fin tx=2 helo=c tls=0\n");
-	check_dialogue("bdat_hostile", bad, SESSION_END_FIN,
+	check_dialogue("bdat_hostile", bad, SMTP_SESSION_END_FIN,
 	    "R GREETING 220\nC MAIL FROM:<a@b>\nC RCPT TO:<c@d>\n"
 	    "C BDAT -5\nANOMALY bad_bdat\n"
 	    "R MAIL 250\nR RCPT 250\nR BDAT 501\n"
@@ -572,7 +615,7 @@ test_starttls_auth(void)
 		END,
 	};
 
-	check_dialogue("starttls_auth", c, SESSION_END_FIN,
+	check_dialogue("starttls_auth", c, SMTP_SESSION_END_FIN,
 	    "R GREETING 220\nC EHLO c\nR EHLO 250\n"
 	    "C AUTH LOGIN\nR AUTH 334\nC (sasl)\nR AUTH-DATA 334\nC (sasl)\nR "
 	    "AUTH-DATA 235\n"
@@ -636,7 +679,7 @@ test_details(void)
 	};
 
 	verbose = 1;
-	check_dialogue("details", c, SESSION_END_FIN,
+	check_dialogue("details", c, SMTP_SESSION_END_FIN,
 	    "R GREETING 220\nC EHLO client.example.test\nR EHLO 250\n"
 	    "C MAIL FROM:<>  SIZE=2345 BODY=8BITMIME SMTPUTF8 RET=HDRS "
 	    "ENVID=QQ314159 AUTH=<>\n"
@@ -680,7 +723,7 @@ test_starttls_plain(void)
 		END,
 	};
 
-	check_dialogue("starttls_plain", c, SESSION_END_FIN,
+	check_dialogue("starttls_plain", c, SMTP_SESSION_END_FIN,
 	    "R GREETING 220\nC STARTTLS\nR STARTTLS 220\n"
 	    "ANOMALY not_tls\nCLOSE fin tx=0 helo= tls=1\n");
 }
@@ -713,14 +756,14 @@ test_auth_secrets(void)
 	};
 	char *got;
 
-	check_dialogue("auth_secrets", c, SESSION_END_FIN,
+	check_dialogue("auth_secrets", c, SMTP_SESSION_END_FIN,
 	    "R GREETING 220\nC AUTH PLAIN\nR AUTH 334\nC (sasl)\nR AUTH-DATA "
 	    "535\n"
 	    "C AUTH LOGIN\nR AUTH 334\nC (sasl)\nR AUTH-DATA 235\n"
 	    "C AUTH CRAM-MD5\nR AUTH 334\nC (sasl)\nR AUTH-DATA 501\n"
 	    "CLOSE fin tx=0 helo= tls=0\n"
 	    "AUTH CRAM-MD5 user= cancelled code=501 n=3 fail=1\n");
-	got = run(c, SESSION_END_FIN, -1, 0, 0);
+	got = run(c, SMTP_SESSION_END_FIN, -1, 0, 0);
 	if (strstr(got, "Sekr1t") || strstr(got, "hunter2") ||
 	    strstr(got, "aHVudGVy") || strstr(got, "AGFsaWNl") ||
 	    strstr(got, "Ym9i")) {
@@ -780,7 +823,8 @@ test_framing(void)
 		    "TX 1 from=<a@b> mail=250 rcpt=[c@d:250] n=1 ok=1 data=354 "
 		    "final=250 accepted size=2 by=end_of_data\n"
 		    "CLOSE fin tx=1 helo=bare.lf tls=0\n");
-		check_dialogue("framing", c, SESSION_END_FIN, dbuf_str(&want));
+		check_dialogue(
+		    "framing", c, SMTP_SESSION_END_FIN, dbuf_str(&want));
 		dbuf_free(&want);
 	}
 }
@@ -805,7 +849,7 @@ test_body_before_354(void)
 	memcpy(body + i, "\r\n.\r\n", 6);
 	c[2].data = body;
 	{
-		char *got = run(c, SESSION_END_FIN, -1, 0, 0);
+		char *got = run(c, SMTP_SESSION_END_FIN, -1, 0, 0);
 		const char *want = "final=250 accepted";
 
 		if (strstr(got, "ANOMALY body_before_354") && strstr(got, want))
@@ -830,7 +874,7 @@ test_before_greeting(void)
 		END,
 	};
 
-	check_dialogue("before_greeting", c, SESSION_END_FIN,
+	check_dialogue("before_greeting", c, SMTP_SESSION_END_FIN,
 	    "ANOMALY command_before_greeting\nC EHLO early\n"
 	    "R GREETING 220\nR EHLO 250\nC QUIT\nR QUIT 221\n"
 	    "ANOMALY data_after_quit\nC NOOP\nANOMALY no_reply\n"
@@ -903,7 +947,7 @@ test_random(void)
 			}
 			smtp_session_data(s, (x >> 4) & 1, buf, n, k);
 		}
-		smtp_session_close(s, SESSION_END_EOF, 99);
+		smtp_session_close(s, SMTP_SESSION_END_EOF, 99);
 		if (strstr(dbuf_str(&trace), "CLOSE eof") == NULL) {
 			failed++;
 			fprintf(stderr, "FAIL random round %d\n", round);
@@ -917,6 +961,7 @@ int
 main(void)
 {
 	dbuf_init(&trace, 1 << 24);
+	dbuf_init(&body1, 1 << 24);
 	test_basic();
 	test_body_dots();
 	test_pipelining();

@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * smtpscope's plugin ABI: the only header a plugin includes.
+ *
+ * A plugin is a shared object that exports one object,
+ *
+ *     const struct smtpscope_plugin smtpscope_plugin = { ... };
+ *
+ * (SMTPSCOPE_PLUGIN_DEFINE below writes it). smtpscope loads it with
+ * dlopen() when the user asks (--plugin NAME[:key=value,...]), checks its
+ * abi field against SMTPSCOPE_PLUGIN_ABI, calls init() once before any
+ * packet is read, then on_event() for every event of the SMTP dissector,
+ * tick() about once a second, and fini() once at the end, after the last
+ * event. Everything runs on smtpscope's one thread; a plugin that starts
+ * threads of its own must not call the host's services from them.
+ *
+ * The event model below is smtpscope's own (src/event.h includes this
+ * header): what the JSON log, the Zeek log, the reports and the
+ * dashboard are made from. Pointers in an event are valid for the call
+ * only: copy what you keep. A session's smtp_session_info pointer stays
+ * the same from SMTP_EV_SESSION_OPEN to SMTP_EV_SESSION_CLOSE.
+ *
+ * Any change to these structures or to the order of enumerators raises
+ * SMTPSCOPE_PLUGIN_ABI; smtpscope refuses a plugin built for another.
+ * docs/plugins.md has the whole story and a complete example.
+ */
+#ifndef SMTPSCOPE_PLUGIN_H
+#define SMTPSCOPE_PLUGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SMTPSCOPE_PLUGIN_ABI 1
+
+/* ---- the event model -------------------------------------------------- */
+
+/* One end of a TCP connection; addr holds 4 or 16 bytes. */
+struct smtp_endpoint {
+	uint8_t family; /* 4 or 6 */
+	uint8_t addr[16];
+	uint16_t port;
+};
+
+enum smtp_session_end {
+	SMTP_SESSION_END_NONE = 0, /* still open */
+	SMTP_SESSION_END_FIN,      /* both sides closed with FIN */
+	SMTP_SESSION_END_RST,      /* a reset */
+	SMTP_SESSION_END_TIMEOUT,  /* idle too long, or evicted for room */
+	SMTP_SESSION_END_EOF,    /* the capture ended (or was stopped) first */
+	SMTP_SESSION_END_REUSED, /* a new SYN took over the 4-tuple */
+};
+
+enum smtp_outcome {
+	SMTP_OUTCOME_NONE = 0,
+	SMTP_OUTCOME_ACCEPTED, /* final reply to end of data was 2xx */
+	SMTP_OUTCOME_REJECTED, /* refused with 5xx */
+	SMTP_OUTCOME_TEMPFAIL, /* refused with 4xx, the sender retries */
+	SMTP_OUTCOME_DROPPED,  /* lost: closed, reset, timed out, 421, no reply
+				*/
+	SMTP_OUTCOME_ABORTED,  /* RSET, QUIT or a new MAIL before the data */
+};
+
+/* Verbs, from the command table in smtp/command.c. */
+enum smtp_verb {
+	SMTP_VERB_UNKNOWN = 0,
+	SMTP_VERB_HELO,
+	SMTP_VERB_EHLO,
+	SMTP_VERB_MAIL,
+	SMTP_VERB_RCPT,
+	SMTP_VERB_DATA,
+	SMTP_VERB_BDAT,
+	SMTP_VERB_RSET,
+	SMTP_VERB_VRFY,
+	SMTP_VERB_EXPN,
+	SMTP_VERB_HELP,
+	SMTP_VERB_NOOP,
+	SMTP_VERB_QUIT,
+	SMTP_VERB_STARTTLS,
+	SMTP_VERB_AUTH,
+	SMTP_VERB_ETRN,
+	SMTP_VERB_ATRN,
+	SMTP_VERB_TURN,
+	SMTP_VERB_XCLIENT,
+	SMTP_VERB_XFORWARD,
+	/* Pseudo commands: what a reply may answer besides a command. */
+	SMTP_VERB_GREETING,    /* the server's first reply */
+	SMTP_VERB_END_OF_DATA, /* the "." that ends DATA */
+	SMTP_VERB_AUTH_DATA,   /* a client line inside an AUTH exchange */
+	SMTP_VERB_COUNT
+};
+
+/* A reply as kept on a transaction: code, RFC 3463 code, first line. */
+struct smtp_reply {
+	int code;       /* 0 when no reply came */
+	char enh[12];   /* enhanced status code "5.1.1", or "" */
+	char *text;     /* first line after the codes (capped), or NULL */
+	double latency; /* seconds since its command, -1 unknown */
+};
+
+/* A recipient of a transaction with the reply to its RCPT. */
+struct smtp_rcpt {
+	char *addr;
+	struct smtp_reply reply;
+	char *notify; /* NOTIFY= (RFC 3461), or NULL */
+	char *orcpt;  /* ORCPT=, or NULL */
+};
+
+/* ESMTP parameters of MAIL FROM. */
+struct smtp_mail_params {
+	uint64_t size; /* SIZE=, 0 absent */
+	char body[16]; /* BODY= 7BIT, 8BITMIME, BINARYMIME, or "" */
+	char ret[8];   /* RET= FULL or HDRS, or "" */
+	bool smtputf8; /* SMTPUTF8 */
+	bool requiretls;
+	char *envid; /* ENVID=, or NULL */
+	char *auth;  /* AUTH=, or NULL */
+};
+
+struct smtp_dsn_rcpt {
+	char *final_recipient;    /* "rfc822;" or "utf-8;" type removed */
+	char *original_recipient; /* same */
+	char *action;             /* failed, delayed, delivered... as sent */
+	char *status;             /* e.g. 5.1.1 */
+	char *diagnostic;         /* "smtp;" type removed, folds unfolded */
+	char *remote_mta;         /* "dns;" type removed */
+};
+
+/*
+ * Headers and DSN of a message. Values are the unfolded field bodies without
+ * the leading and trailing blanks, raw bytes otherwise (the caller escapes them
+ * for output). A NUL byte in a value ends the C string. NULL when absent.
+ */
+struct smtp_msg_info {
+	char *date, *from, *to, *cc, *reply_to, *msg_id, *in_reply_to;
+	char *subject;
+	char *subject_decoded;      /* RFC 2047 decoded, UTF-8 where known */
+	char *x_originating_ip;     /* validated address, or NULL */
+	char *x_originating_ip_raw; /* the field as sent */
+	char *user_agent;           /* User-Agent, else X-Mailer */
+	bool user_agent_is_x_mailer;
+	char *content_type;
+
+	char **received; /* all Received fields, in header order */
+	size_t nreceived;
+	size_t received_dropped; /* beyond the 64 kept */
+	char **path;             /* relay IPs from Received, header order */
+	size_t npath;
+
+	bool headers_done;       /* the empty line was seen */
+	bool headers_truncated;  /* a header cap was hit: fields skipped */
+	size_t header_lines;     /* fields seen; a folded field is one */
+	size_t headers_skipped;  /* fields not looked at (caps) */
+	size_t header_malformed; /* lines neither field nor folding */
+	uint64_t header_bytes;   /* up to and including the empty line */
+	size_t values_truncated; /* values cut at 4096 bytes */
+	size_t lines_truncated;  /* lines cut at 8192 bytes */
+	uint64_t size;           /* bytes of the message */
+
+	bool is_dsn;        /* multipart/report; report-type=delivery-status */
+	bool dsn_part_seen; /* its message/delivery-status part was found */
+	bool dsn_boundary_unusable; /* no boundary, or over 200 bytes */
+	char *dsn_reporting_mta;    /* "dns;" type removed */
+	char *dsn_arrival_date;
+	struct smtp_dsn_rcpt *dsn;
+	size_t ndsn;
+	size_t dsn_dropped; /* beyond the 100 kept */
+};
+
+/* One mail transaction, as handed to sinks when it is over. */
+struct smtp_transaction {
+	unsigned depth;  /* 1 for the first of the session */
+	double ts;       /* time of the MAIL command */
+	double ts_end;   /* time it ended */
+	char *mail_from; /* without brackets, "" for the null sender */
+	struct smtp_mail_params params;
+	struct smtp_reply mail;
+	struct smtp_rcpt *rcpt;
+	size_t nrcpt;            /* entries in rcpt[] */
+	size_t rcpt_total;       /* RCPT commands, also those over the cap */
+	size_t rcpt_accepted;    /* RCPT commands answered 2xx */
+	struct smtp_reply data;  /* reply to DATA (354...) */
+	struct smtp_reply final; /* reply to end of data / BDAT LAST */
+	int last_code;           /* last reply within the transaction */
+	char *last_text;         /* its last line, for Zeek's last_reply */
+	bool data_seen;          /* DATA or BDAT was sent */
+	bool data_complete;      /* the end of the data was seen */
+	bool bdat;               /* the message came in BDAT chunks */
+	unsigned bdat_chunks;
+	uint64_t size;                   /* message bytes (dot-unstuffed) */
+	bool bounce;                     /* null reverse path */
+	const struct smtp_msg_info *msg; /* headers, DSN; NULL without data */
+	enum smtp_outcome outcome;
+	const char *ended_by; /* what closed it: "end_of_data", "rset"... */
+};
+
+/* Capabilities from the EHLO reply. */
+enum smtp_cap {
+	SMTP_CAP_PIPELINING = 1u << 0,
+	SMTP_CAP_SIZE = 1u << 1,
+	SMTP_CAP_8BITMIME = 1u << 2,
+	SMTP_CAP_STARTTLS = 1u << 3,
+	SMTP_CAP_AUTH = 1u << 4,
+	SMTP_CAP_CHUNKING = 1u << 5,
+	SMTP_CAP_DSN = 1u << 6,
+	SMTP_CAP_SMTPUTF8 = 1u << 7,
+	SMTP_CAP_ENHANCEDSTATUSCODES = 1u << 8,
+	SMTP_CAP_BINARYMIME = 1u << 9,
+	SMTP_CAP_VRFY = 1u << 10,
+	SMTP_CAP_ETRN = 1u << 11,
+	SMTP_CAP_XCLIENT = 1u << 12,
+	SMTP_CAP_XFORWARD = 1u << 13,
+	SMTP_CAP_REQUIRETLS = 1u << 14,
+	SMTP_CAP_DELIVERBY = 1u << 15,
+	SMTP_CAP_HELP = 1u << 16,
+};
+
+enum smtp_auth_result {
+	SMTP_AUTH_NONE = 0, /* no AUTH */
+	SMTP_AUTH_PENDING,  /* no final reply seen */
+	SMTP_AUTH_SUCCESS,  /* 235 */
+	SMTP_AUTH_FAILURE,  /* 5xx/4xx */
+	SMTP_AUTH_CANCELLED /* the client sent "*" */
+};
+
+/* TLS metadata from the hellos after STARTTLS or on port 465. */
+struct smtp_tls_meta {
+	bool seen;               /* a TLS hello was parsed */
+	uint16_t client_version; /* highest offered */
+	uint16_t version;        /* negotiated */
+	uint16_t cipher;
+	char sni[256];
+};
+
+/* What sinks may read of a session. */
+struct smtp_session_info {
+	uint64_t id;
+	struct smtp_endpoint client, server;
+	double ts_open;  /* handshake completed */
+	double ts_close; /* 0 while open */
+	uint64_t bytes_client, bytes_server;
+	unsigned transactions;
+	enum smtp_session_end end;
+	const char *helo; /* argument of the last HELO/EHLO, "" none;
+			     up to SMTP_LINE_MAX bytes */
+	bool ehlo;        /* it was EHLO */
+	int greeting_code;
+	char greeting_host[256]; /* first word of the greeting */
+	char greeting_text[256]; /* the rest: software, banner */
+	double greeting_latency; /* handshake to greeting, -1 none */
+	unsigned caps;           /* enum smtp_cap bits from EHLO */
+	uint64_t size_limit;     /* EHLO SIZE value, 0 none */
+	char auth_mechs[128];    /* EHLO AUTH mechanisms, space-joined */
+	bool starttls;           /* the client sent STARTTLS */
+	bool tls;                /* TLS began (220 to STARTTLS, or port 465) */
+	bool implicit_tls;
+	struct smtp_tls_meta tls_meta;
+	char auth_mech[32];  /* last AUTH mechanism */
+	char auth_user[256]; /* user PLAIN or LOGIN revealed, "" */
+	enum smtp_auth_result auth_result;
+	int auth_code;
+	unsigned auth_attempts, auth_failures;
+	unsigned commands, replies;
+	unsigned anomalies;
+};
+
+enum smtp_anomaly {
+	SMTP_ANOMALY_LINE_TOO_LONG = 0,
+	SMTP_ANOMALY_UNSOLICITED_REPLY,
+	SMTP_ANOMALY_BAD_REPLY,
+	SMTP_ANOMALY_COMMAND_BEFORE_GREETING,
+	SMTP_ANOMALY_DATA_AFTER_QUIT,
+	SMTP_ANOMALY_PIPELINE_OVERFLOW,
+	SMTP_ANOMALY_TOO_MANY_RECIPIENTS,
+	SMTP_ANOMALY_BODY_BEFORE_354,
+	SMTP_ANOMALY_BAD_BDAT,
+	SMTP_ANOMALY_NON_SMTP,
+	SMTP_ANOMALY_NO_REPLY,
+	SMTP_ANOMALY_GAP,     /* stream bytes missing (never captured) */
+	SMTP_ANOMALY_NOT_TLS, /* plain bytes where TLS was due */
+	SMTP_ANOMALY_UNKNOWN_COMMAND,   /* a verb not in the command table */
+	SMTP_ANOMALY_HEADERS_TRUNCATED, /* message headers over their caps */
+	SMTP_ANOMALY_COUNT
+};
+
+enum smtp_event_type {
+	SMTP_EV_SESSION_OPEN,
+	SMTP_EV_SESSION_CLOSE,
+	SMTP_EV_COMMAND,     /* a client command line */
+	SMTP_EV_REPLY,       /* a complete reply, paired with its command */
+	SMTP_EV_TRANSACTION, /* a transaction is over */
+	SMTP_EV_ANOMALY,
+	SMTP_EV_BODY, /* message bytes: only to plugins that ask for them */
+};
+
+struct smtp_event {
+	enum smtp_event_type type;
+	double ts;
+	const struct smtp_session_info *session;
+	union {
+		const struct smtp_transaction *tx;
+		struct {
+			enum smtp_verb verb;
+			const uint8_t *line; /* the raw line, no CRLF */
+			size_t len;
+		} command;
+		struct {
+			enum smtp_verb verb; /* what it answers */
+			int code;
+			const uint8_t *text; /* first line after the code */
+			size_t len;
+			unsigned lines; /* lines of a multi-line reply */
+			const uint8_t *last_text; /* its last line\'s text */
+			size_t last_len;
+			bool last_chunk; /* answers BDAT ... LAST */
+			double latency;  /* since the command, -1 unknown */
+		} reply;
+		struct {
+			enum smtp_anomaly kind;
+		} anomaly;
+		/* A chunk of the message of the open transaction, as the
+		 * server stores it (dot-unstuffed; BDAT chunks joined), in
+		 * order, split anywhere. data NULL: len bytes here were
+		 * never captured. The transaction event follows the last. */
+		struct {
+			const uint8_t *data;
+			size_t len;
+			uint64_t offset; /* of data[0] in the message */
+			unsigned depth;  /* the transaction's trans_depth */
+		} body;
+	} u;
+};
+
+/* ---- the plugin interface -------------------------------------------- */
+
+enum smtpscope_log_level {
+	SMTPSCOPE_LOG_ERROR,
+	SMTPSCOPE_LOG_WARNING,
+	SMTPSCOPE_LOG_INFO, /* shown unless smtpscope runs with -q */
+};
+
+/* Capture health, given to tick(). */
+struct smtpscope_health {
+	double now;          /* capture time, seconds since the epoch */
+	bool live;           /* from an interface, not a file */
+	uint64_t packets;    /* read so far */
+	uint64_t bytes;      /* of those packets, as captured */
+	uint64_t pcap_drops; /* dropped by the kernel (live only) */
+	uint64_t pcap_ifdrops;
+	uint64_t sessions;        /* SMTP sessions so far */
+	uint64_t active_sessions; /* open now */
+	uint64_t gaps;            /* stream holes stepped over */
+	uint64_t no_handshake;    /* connections seen without one */
+};
+
+/* What smtpscope offers a plugin. Valid from init() until fini() returns;
+ * call only from the plugin's callbacks. ctx is the first argument of
+ * each service. */
+struct smtpscope_host {
+	unsigned abi; /* the host's SMTPSCOPE_PLUGIN_ABI */
+	void *ctx;
+	/* A line on stderr: "smtpscope: plugin NAME: ..." (no newline
+	 * needed). Never put wire data or secrets in it unescaped. */
+	void (*log)(void *ctx, enum smtpscope_log_level level, const char *fmt,
+	    ...) __attribute__((format(printf, 3, 4)));
+	/* A counter the reports (text, JSON, HTML) and the dashboard show
+	 * under the plugin's name, in order of registration; the plugin adds
+	 * to *the returned pointer. name: [a-z0-9_], at most 48 bytes. NULL
+	 * when the name is bad or taken, or after 32 counters. */
+	uint64_t *(*counter)(void *ctx, const char *name, const char *help);
+	/* Ask for SMTP_EV_BODY events (message bytes). Without this call
+	 * the plugin never sees a message body. Call from init(). */
+	void (*want_body)(void *ctx);
+	/* Names as the JSON log writes them. */
+	const char *(*outcome_name)(enum smtp_outcome o);
+	const char *(*verb_name)(enum smtp_verb v);
+	const char *(*anomaly_name)(enum smtp_anomaly a);
+	const char *(*session_end_name)(enum smtp_session_end e);
+	const char *(*cap_name)(unsigned bit_index);
+	/* An address as text (IPv4 dotted, IPv6 RFC 5952); size >= 46. */
+	void (*addr_str)(
+	    const struct smtp_endpoint *ep, char *buf, size_t size);
+	bool live; /* capturing from an interface */
+};
+
+struct smtpscope_plugin {
+	unsigned abi;            /* SMTPSCOPE_PLUGIN_ABI when built */
+	const char *name;        /* [a-z0-9_-], as given to --plugin */
+	const char *version;     /* the plugin's own */
+	const char *description; /* one line, for --list-plugins */
+	/*
+	 * args: the text after "NAME:" on the command line ("" if none),
+	 * conventionally key=value pairs separated by commas. On success
+	 * return 0 and set *state (passed back to every call). On failure
+	 * return -1 with one sentence in err (no newline): smtpscope prints
+	 * it and exits 2 before reading any packet. fini() is not called
+	 * after a failed init().
+	 */
+	int (*init)(const struct smtpscope_host *host, const char *args,
+	    void **state, char *err, size_t errlen);
+	void (*on_event)(void *state, const struct smtp_event *ev);
+	/* About once a second of capture time (live: of wall time), and
+	 * once more before fini(). May be NULL. */
+	void (*tick)(void *state, const struct smtpscope_health *health);
+	/* Release everything; flush what is written. May be NULL. */
+	void (*fini)(void *state);
+};
+
+#define SMTPSCOPE_PLUGIN_SYMBOL "smtpscope_plugin"
+
+/* Exports the descriptor under the name smtpscope looks for. */
+#define SMTPSCOPE_PLUGIN_DEFINE(...) \
+	__attribute__((visibility("default"))) \
+	const struct smtpscope_plugin smtpscope_plugin = { \
+		.abi = SMTPSCOPE_PLUGIN_ABI, __VA_ARGS__ \
+	}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

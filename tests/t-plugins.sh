@@ -1,0 +1,199 @@
+#!/bin/sh
+# Plugins: the loader, the ABI and the example plugin.
+# - --list-plugins finds build/plugins/example.so with its description;
+# - the example plugin's counters (in the JSON and text reports) equal the
+#   figures smtpscope itself reports, on every capture of captures/; with
+#   body=1 its body events add up to the sizes of the logged transactions;
+# - SMTPSCOPE_PLUGIN_PATH is searched;
+# - a missing plugin, a file that is no plugin, a wrong ABI, a failing
+#   init() and a bad name each give one sentence and exit status 2 before
+#   any packet is read or any file is written;
+# - fini() runs (the ASan build reports the example's state as a leak
+#   otherwise), also when the run fails after the plugins started.
+# SPDX-License-Identifier: GPL-2.0-or-later
+. "$(dirname "$0")/lib.sh"
+cd "$TOP" || exit 2
+
+SO=build/plugins/example.so
+if [ ! -f "$SO" ]; then
+	skip plugins "no $SO (make plugins)"
+	exit 0
+fi
+
+# check_error NAME PHRASE: exit 2, one line on stderr naming PHRASE.
+check_error() {
+	_lines=$(wc -l <"$TMP/err")
+	if [ "$rc" != 2 ]; then
+		fail "$1" "exit $rc, want 2: $(head -c 300 "$TMP/err")"
+	elif [ "$_lines" != 1 ]; then
+		fail "$1" "stderr has $_lines lines, want 1: $(head -c 300 "$TMP/err")"
+	elif ! grep -q -E "^smtpscope: .*$2" "$TMP/err"; then
+		fail "$1" "message does not say /$2/: $(head -c 300 "$TMP/err")"
+	else
+		ok "$1"
+	fi
+}
+
+# ---- listing ------------------------------------------------------------
+if run_scope list-plugins --list-plugins; then
+	if [ "$rc" = 0 ] && grep -q '^example  *1\.0  *counts sessions' "$TMP/out" &&
+	    grep -q "$TOP/build/plugins/example.so" "$TMP/out"; then
+		ok list-plugins
+	else
+		fail list-plugins "exit $rc: $(head -c 300 "$TMP/out")"
+	fi
+fi
+
+# ---- counters against smtpscope's own figures ----------------------------
+n=0
+for cap in captures/*.pcap; do
+	[ -f "$cap" ] || continue
+	name=plugin-counters-$(basename "$cap" .pcap)
+	run_scope "$name" -q -r "$cap" --plugin example:body=1 \
+	    -w "$TMP/log.jsonl" --report json -o "$TMP/r.json" || continue
+	if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
+		fail "$name" "exit $rc: $(head -c 300 "$TMP/err")"
+		continue
+	fi
+	why=$(python3 - "$TMP/r.json" "$TMP/log.jsonl" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+recs = [json.loads(l) for l in open(sys.argv[2])]
+tx = [x for x in recs if x["type"] == "transaction"]
+p = r["plugins"].get("example")
+if p is None:
+    print("no plugins.example in the JSON report"); sys.exit()
+want = {
+    "sessions": r["sessions"],
+    "transactions": r["transactions"],
+    "accepted": r["messages_accepted"],
+    "rejected": sum(1 for x in tx if x["outcome"] == "rejected"),
+    "tempfail": sum(1 for x in tx if x["outcome"] == "tempfail"),
+    "dropped": sum(1 for x in tx if x["outcome"] == "dropped"),
+    "aborted": sum(1 for x in tx if x["outcome"] == "aborted"),
+    "recipients": r["recipients_accepted"],
+    "body_bytes+body_lost": sum(x["size"] for x in tx),
+}
+got = dict(p)
+got["body_bytes+body_lost"] = p["body_bytes"] + p["body_lost"]
+bad = ["%s %s, want %s" % (k, got.get(k), v) for k, v in want.items() if got.get(k) != v]
+print("; ".join(bad))
+PY
+)
+	if [ -n "$why" ]; then
+		fail "$name" "$why"
+	else
+		ok "$name"
+		n=$((n + 1))
+	fi
+done
+[ "$n" -gt 0 ] || fail plugin-counters "no capture in captures/"
+
+# The text report shows them under the plugin's name; without a plugin
+# the JSON report's "plugins" is empty.
+cap=captures/sink-reject.pcap
+if run_scope plugin-text-report -q -r "$cap" --plugin example --report text; then
+	if [ "$rc" = 0 ] && grep -q '^Plugins$' "$TMP/out" &&
+	    grep -q '^  example$' "$TMP/out" &&
+	    grep -q -E '^    rejected +[0-9]+  refused with 5xx$' "$TMP/out"; then
+		ok plugin-text-report
+	else
+		fail plugin-text-report "exit $rc: $(tail -n 12 "$TMP/out" | head -c 400)"
+	fi
+fi
+if run_scope plugin-none -q -r "$cap" --report json; then
+	if [ "$rc" = 0 ] && python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["plugins"] != {})' "$TMP/out"; then
+		ok plugin-none
+	else
+		fail plugin-none "exit $rc, plugins not {}"
+	fi
+fi
+
+# Its log line: shown, and not with -q.
+if run_scope plugin-log -r "$cap" --plugin example -w "$TMP/l.jsonl"; then
+	if grep -q '^smtpscope: plugin example: counting$' "$TMP/err"; then
+		ok plugin-log
+	else
+		fail plugin-log "no info line: $(head -c 300 "$TMP/err")"
+	fi
+fi
+
+# ---- the search path ------------------------------------------------------
+mkdir -p "$TMP/pp"
+cp "$SO" "$TMP/pp/other.so"
+if SMTPSCOPE_PLUGIN_PATH="$TMP/nowhere:$TMP/pp" run_scope plugin-path \
+    -q -r "$cap" --plugin other --report json; then
+	if [ "$rc" = 0 ] && python3 -c 'import json,sys; sys.exit("example" not in json.load(open(sys.argv[1]))["plugins"])' "$TMP/out"; then
+		ok plugin-path
+	else
+		fail plugin-path "exit $rc: $(head -c 300 "$TMP/err")"
+	fi
+fi
+if run_scope plugin-by-path -q -r "$cap" --plugin "$TMP/pp/other.so" --report json; then
+	[ "$rc" = 0 ] && ok plugin-by-path || fail plugin-by-path "exit $rc: $(head -c 300 "$TMP/err")"
+fi
+
+# ---- refusals: one sentence, exit 2, before any packet or file ------------
+# -i on an interface that does not exist would be exit 3: getting exit 2
+# about the plugin shows that plugins come first; -w must not appear.
+run_scope plugin-missing -i nosuchif0 --plugin nosuchplugin -w "$TMP/never.jsonl" &&
+	check_error plugin-missing 'plugin nosuchplugin not found'
+[ -e "$TMP/never.jsonl" ] && fail plugin-missing-nofile "the log was created"
+
+run_scope plugin-fails -i nosuchif0 --plugin example:fail=1 -w "$TMP/never.jsonl" &&
+	check_error plugin-fails 'plugin example: asked to fail'
+[ -e "$TMP/never.jsonl" ] && fail plugin-fails-nofile "the log was created"
+
+run_scope plugin-bad-name -r "$cap" --plugin 'Bad Name' &&
+	check_error plugin-bad-name 'a plugin name is'
+
+if command -v cc >/dev/null 2>&1; then
+	# A shared object without the descriptor.
+	printf 'int not_a_plugin(void);\nint not_a_plugin(void) { return 1; }\n' >"$TMP/np.c"
+	# A plugin built for another ABI (as a future header would make it).
+	cat >"$TMP/abi.c" <<'EOF'
+#include <smtpscope/plugin.h>
+static int i(const struct smtpscope_host *h, const char *a, void **s,
+    char *e, size_t n) { (void)h; (void)a; (void)e; (void)n; *s = 0; return 0; }
+static void ev(void *s, const struct smtp_event *e) { (void)s; (void)e; }
+__attribute__((visibility("default"))) const struct smtpscope_plugin
+    smtpscope_plugin = { .abi = SMTPSCOPE_PLUGIN_ABI + 1, .name = "future",
+	.version = "9", .description = "from the future", .init = i,
+	.on_event = ev };
+EOF
+	if cc -shared -fPIC -o "$TMP/pp/notaplugin.so" "$TMP/np.c" 2>"$TMP/cc.err" &&
+	    cc -shared -fPIC -Iinclude -o "$TMP/pp/future.so" "$TMP/abi.c" 2>>"$TMP/cc.err"; then
+		SMTPSCOPE_PLUGIN_PATH=$TMP/pp run_scope plugin-no-symbol -r "$cap" --plugin notaplugin &&
+			check_error plugin-no-symbol 'not an smtpscope plugin: it has no symbol smtpscope_plugin'
+		SMTPSCOPE_PLUGIN_PATH=$TMP/pp run_scope plugin-wrong-abi -r "$cap" --plugin future &&
+			check_error plugin-wrong-abi 'built for plugin ABI 2; this smtpscope has ABI 1'
+		# --list-plugins says what is wrong with each, and goes on.
+		if SMTPSCOPE_PLUGIN_PATH=$TMP/pp run_scope list-unusable --list-plugins; then
+			if [ "$rc" = 0 ] && grep -q '^future\.so .*unusable: .*ABI 2' "$TMP/out" &&
+			    grep -q '^example ' "$TMP/out"; then
+				ok list-unusable
+			else
+				fail list-unusable "exit $rc: $(head -c 400 "$TMP/out")"
+			fi
+		fi
+	else
+		skip plugin-no-symbol "cc failed: $(head -c 200 "$TMP/cc.err")"
+		skip plugin-wrong-abi "cc failed"
+	fi
+	# Not a shared object at all.
+	echo "junk" >"$TMP/pp/junk.so"
+	SMTPSCOPE_PLUGIN_PATH=$TMP/pp run_scope plugin-junk -r "$cap" --plugin junk &&
+		check_error plugin-junk 'plugin junk cannot be loaded'
+else
+	skip plugin-no-symbol "no cc"
+	skip plugin-wrong-abi "no cc"
+fi
+
+# A run that fails after the plugins started (the log cannot be written):
+# exit 4, and fini() still ran (ASan would report the state as leaked).
+run_scope plugin-fini-on-failure -r "$cap" --plugin example -w /nonexistent/dir/x.jsonl
+if [ "$rc" = 4 ]; then
+	ok plugin-fini-on-failure
+else
+	fail plugin-fini-on-failure "exit $rc, want 4: $(head -c 300 "$TMP/err")"
+fi
