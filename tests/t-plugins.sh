@@ -197,3 +197,16 @@ if [ "$rc" = 4 ]; then
 else
 	fail plugin-fini-on-failure "exit $rc, want 4: $(head -c 300 "$TMP/err")"
 fi
+
+# docs/plugins.md shows the example whole: it must be the real one.
+if python3 - docs/plugins.md plugins/example/example.c <<'PY'
+import sys
+doc = open(sys.argv[1]).read()
+src = open(sys.argv[2]).read().rstrip("\n")
+sys.exit(0 if "```c\n" + src + "\n```" in doc else 1)
+PY
+then
+	ok plugins-doc-example
+else
+	fail plugins-doc-example "docs/plugins.md does not show plugins/example/example.c as it is"
+fi
