@@ -70,7 +70,7 @@ UNIT_TESTS = test_smtp test_decap test_util test_tls test_message test_stats
 UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
 UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
 
-.PHONY: all plugins demo check check-deps deps asan unit golden-update install fuzz fuzz-deps fuzz-coverage \
+.PHONY: all plugins demo check check-deps deps asan unit golden-update install fuzz fuzz-deps fuzz-coverage fuzz-plugins \
 	bench bench-corpus \
 	uninstall clean format lint
 
@@ -166,6 +166,31 @@ build/fuzz/fuzz_pcap: $(FUZZ_PCAP_SRC) $(HDR)
 	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) $(PCAP_CFLAGS) -Isrc -o $@ \
 	    $(FUZZ_PCAP_SRC) $(LIBS)
 
+# One program per plugin, its sources compiled in (tests/fuzz/fuzz_plugin.c):
+# plugins/NAME/plugin.mk may set FUZZ_ARGS_NAME, the argument string of
+# its init().
+build/fuzz/fuzz_plugin_%: tests/fuzz/fuzz_plugin.c $(CORE_SRC) $(HDR) \
+    $(wildcard plugins/*/*.c plugins/*/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -Isrc -Iinclude \
+	    -DFUZZ_PLUGIN_ARGS='"$(FUZZ_ARGS_$*)"' -o $@ \
+	    tests/fuzz/fuzz_plugin.c $(CORE_SRC) $(wildcard plugins/$*/*.c) \
+	    $(PLUGIN_SRC_$*) $(PLUGIN_LIBS_$*)
+
+FUZZ_PLUGINS ?= $(PLUGIN_NAMES)
+FUZZ_PLUGIN_TIME ?= $(FUZZ_TIME)
+
+fuzz-plugins: fuzz-deps $(FUZZ_PLUGINS:%=build/fuzz/fuzz_plugin_%)
+	@for p in $(FUZZ_PLUGINS); do \
+		mkdir -p build/fuzz/corpus-plugin-$$p; \
+		cp -n tests/fuzz/corpus/smtp/* build/fuzz/corpus-plugin-$$p/ 2>/dev/null; \
+		echo "== fuzz_plugin_$$p"; \
+		build/fuzz/fuzz_plugin_$$p -max_total_time=$(FUZZ_PLUGIN_TIME) \
+		    -max_len=65536 -dict=tests/fuzz/smtp.dict -rss_limit_mb=1024 \
+		    -print_final_stats=1 -artifact_prefix=build/fuzz/plugin-$$p- \
+		    build/fuzz/corpus-plugin-$$p || exit 1; \
+	done
+
 # Each target runs FUZZ_TIME seconds from the committed seeds; what it
 # finds stays in build/fuzz/corpus-*. fuzz_pcap: libnids keeps a few
 # bytes per init that it never frees, so leak detection is off there.
@@ -177,7 +202,7 @@ fuzz-deps:
 		echo "make fuzz: needs clang with libFuzzer: apt-get install clang libclang-rt-dev" >&2; \
 		exit 2; }
 
-fuzz: fuzz-deps build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap
+fuzz: fuzz-deps build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap fuzz-plugins
 	@mkdir -p build/fuzz/corpus-smtp build/fuzz/corpus-pcap
 	@cp -n tests/fuzz/corpus/smtp/* build/fuzz/corpus-smtp/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/pcap/* build/fuzz/corpus-pcap/ 2>/dev/null || true

@@ -1,0 +1,2 @@
+# make fuzz-plugins: the example asks for bodies too.
+FUZZ_ARGS_example = body=1
