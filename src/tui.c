@@ -1709,20 +1709,29 @@ view_latency(struct tui *t, const struct tui_status *s, struct canvas *c)
 		if (n == 0)
 			pen_put(&p, P_DIM, " none");
 	}
-	/* Counters the plugins registered, a line each. */
+	/* Counters the plugins registered: a line per plugin, "name value"
+	 * pairs, wrapped under it (their help texts are in the reports). */
+	y = -1;
 	for (pk = 0; pk < s->ncounters; pk++) {
 		const struct report_counter *rc = &s->counters[pk];
+		char item[96];
+		int len;
 
-		if ((y = cv_next(c)) < 0)
-			break;
-		pen_at(&p, t, y, 1);
+		len = snprintf(item, sizeof(item), "%s %" PRIu64 "  ", rc->name,
+		    *rc->value);
 		if (pk == 0 ||
-		    strcmp(rc->plugin, s->counters[pk - 1].plugin) != 0)
+		    strcmp(rc->plugin, s->counters[pk - 1].plugin) != 0) {
+			if ((y = cv_next(c)) < 0)
+				break;
+			pen_at(&p, t, y, 1);
 			pen_printf(&p, P_HEAD, "Plugin %s", rc->plugin);
-		pen_at(&p, t, y, 24);
-		pen_printf(&p, P_NORMAL, "%s %" PRIu64, rc->name, *rc->value);
-		if (rc->help[0] != '\0')
-			pen_printf(&p, P_DIM, "  %s", rc->help);
+			pen_at(&p, t, y, 18);
+		} else if (p.x + len > COLS && p.x > 18) {
+			if ((y = cv_next(c)) < 0)
+				break;
+			pen_at(&p, t, y, 18);
+		}
+		pen_put(&p, P_NORMAL, item);
 	}
 	if ((y = cv_next(c)) >= 0) {
 		pen_at(&p, t, y, 1);

@@ -493,3 +493,23 @@ if command -v python3 >/dev/null 2>&1 && mkpcap many "$TMP/cap-many.pcap"; then
 else
 	skip tui-limits "no python3 to write the capture"
 fi
+
+# ---- a plugin's counters on view 5 ----
+if [ -f "$TOP/build/plugins/example.so" ]; then
+	start plug LC_ALL=$UTF8 -- -r "$TOP/captures/sink-reject.pcap" --tui \
+	    --speed max --plugin example
+	why=
+	wait_for plug 30 'replay over' || why="no dashboard;"
+	key plug 5 End
+	wait_for plug 5 '^ Plugin example +sessions 9 +transactions 12 +accepted 2 +rejected 4' ||
+		why="$why no 'Plugin example  sessions 9 ... rejected 4' line;"
+	grep -q -E '^ +tempfail 3 +dropped 3 +aborted 0 +recipients 18' "$TMP/screen" ||
+		why="$why the counters do not wrap under the plugin's name;"
+	key plug q q
+	wait_rc plug 10 && [ "$(cat "$TMP/plug.rc")" = 0 ] ||
+		why="$why exit status $(status plug);"
+	sanitizer plug && why="$why $(report plug)"
+	if [ -z "$why" ]; then ok tui-plugin-counters; else fail tui-plugin-counters "$why"; fi
+else
+	skip tui-plugin-counters "no build/plugins/example.so"
+fi
