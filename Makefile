@@ -70,20 +70,25 @@ UNIT_TESTS = test_smtp test_decap test_util test_tls test_message test_stats
 UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
 UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
 
-.PHONY: all plugins demo check check-deps deps asan unit golden-update install fuzz fuzz-deps fuzz-coverage fuzz-plugins \
+.PHONY: all plugins plugin-deps demo check check-deps deps asan unit golden-update install fuzz fuzz-deps fuzz-coverage fuzz-plugins \
 	bench bench-corpus \
 	uninstall clean format lint
 
 all: smtpscope plugins
 
+# Libraries a plugin needs (its plugin.mk adds to PLUGIN_PKGS) are
+# installed, or asked for, first.
 plugins: $(PLUGINS)
+
+plugin-deps:
+	@sh tests/deps.sh ensure $(PLUGIN_PKGS)
 
 # A plugin's own fragment (plugins/NAME/plugin.mk) may set PLUGIN_LIBS_NAME
 # (libraries to link) and PLUGIN_SRC_NAME (sources besides its *.c).
 -include $(wildcard plugins/*/plugin.mk)
 
 build/plugins/%.so: $(wildcard plugins/*/*.c plugins/*/*.h) \
-    include/smtpscope/plugin.h Makefile
+    include/smtpscope/plugin.h Makefile | plugin-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(PLUGIN_CFLAGS) -shared -o $@ $(wildcard plugins/$*/*.c) \
 	    $(PLUGIN_SRC_$*) $(PLUGIN_LIBS_$*)
@@ -157,13 +162,13 @@ FUZZ_SMTP_SRC = tests/fuzz/fuzz_smtp.c $(CORE_SRC)
 
 build/fuzz/fuzz_smtp: $(FUZZ_SMTP_SRC) $(HDR)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -Isrc -o $@ $(FUZZ_SMTP_SRC)
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -Isrc -Iinclude -o $@ $(FUZZ_SMTP_SRC)
 
 FUZZ_PCAP_SRC = tests/fuzz/fuzz_pcap.c $(CORE_SRC) $(NET_SRC)
 
 build/fuzz/fuzz_pcap: $(FUZZ_PCAP_SRC) $(HDR)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) $(PCAP_CFLAGS) -Isrc -o $@ \
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) $(PCAP_CFLAGS) -Isrc -Iinclude -o $@ \
 	    $(FUZZ_PCAP_SRC) $(LIBS)
 
 # One program per plugin, its sources compiled in (tests/fuzz/fuzz_plugin.c):
@@ -227,11 +232,11 @@ LLVM_PROFDATA ?= llvm-profdata
 
 build/fuzz/cov_smtp: $(FUZZ_SMTP_SRC) $(HDR)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(STD) $(COV_FLAGS) -Isrc -o $@ $(FUZZ_SMTP_SRC)
+	$(FUZZ_CC) $(STD) $(COV_FLAGS) -Isrc -Iinclude -o $@ $(FUZZ_SMTP_SRC)
 
 build/fuzz/cov_pcap: $(FUZZ_PCAP_SRC) $(HDR)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(STD) $(COV_FLAGS) $(PCAP_CFLAGS) -Isrc -o $@ \
+	$(FUZZ_CC) $(STD) $(COV_FLAGS) $(PCAP_CFLAGS) -Isrc -Iinclude -o $@ \
 	    $(FUZZ_PCAP_SRC) $(LIBS)
 
 fuzz-coverage: fuzz-deps build/fuzz/cov_smtp build/fuzz/cov_pcap
@@ -255,14 +260,14 @@ fuzz-coverage: fuzz-deps build/fuzz/cov_smtp build/fuzz/cov_pcap
 # Packages: to build, to test, to remake captures.
 BUILD_PKGS = gcc make pkg-config libpcap-dev libnids-dev libncurses-dev
 TEST_PKGS = tcpdump postfix iproute2 procps util-linux python3 python3-yaml \
-	    tmux chromium time valgrind
+	    tmux chromium time valgrind curl prometheus
 DEPS_STAMP = build/.deps-ok
 
 deps:
-	@sh tests/deps.sh install $(BUILD_PKGS) $(TEST_PKGS)
+	@sh tests/deps.sh install $(BUILD_PKGS) $(PLUGIN_PKGS) $(TEST_PKGS)
 
 check-deps:
-	@sh tests/deps.sh ensure $(BUILD_PKGS) $(TEST_PKGS)
+	@sh tests/deps.sh ensure $(BUILD_PKGS) $(PLUGIN_PKGS) $(TEST_PKGS)
 
 demo:
 	@sh tests/deps.sh ensure $(BUILD_PKGS)
@@ -276,7 +281,7 @@ demo:
 	@./smtpscope -q -r captures/sink-v4.pcap --zeek-log build/demo && head -n 10 build/demo/smtp.log | cut -c 1-160
 
 check:
-	@sh tests/deps.sh ensure $(BUILD_PKGS) $(TEST_PKGS)
+	@sh tests/deps.sh ensure $(BUILD_PKGS) $(PLUGIN_PKGS) $(TEST_PKGS)
 	@$(MAKE) --no-print-directory smtpscope plugins build/asan/smtpscope unit
 	@sh tests/run.sh ./smtpscope build/asan/smtpscope
 

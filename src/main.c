@@ -820,6 +820,17 @@ main(int argc, char **argv)
 	int status;
 
 	parse_args(argc, argv, &o);
+	/* From here a SIGINT or SIGTERM ends the run in order: also during
+	 * start-up (plugins, opening the capture), when it stops the capture
+	 * before its first packet. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	/* Plugins before anything is opened: a plugin that cannot start
 	 * stops the run before a packet is read. */
 	if (o.nplugins > 0) {
@@ -851,6 +862,8 @@ main(int argc, char **argv)
 	sig.capture = capture_open(&cc, err, sizeof(err), &status);
 	if (sig.capture == NULL)
 		fail(status, "%s", err);
+	if (sig.stopping) /* a signal came while it opened */
+		capture_stop(sig.capture);
 	if (o.user != NULL)
 		drop_privileges(o.user);
 
@@ -874,15 +887,6 @@ main(int argc, char **argv)
 		tui_close(r.tui);
 		fail(EXIT_NO_INPUT, "%s", err);
 	}
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_usr1;
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	capture_run(sig.capture, tick, &r);
 	/* Whatever stopped us, every open session is finished and logged. */

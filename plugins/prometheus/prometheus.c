@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * prometheus: serves smtpscope's figures at http://ADDR:PORT/metrics in the
+ * Prometheus text exposition format, for live captures and -r runs alike
+ * (the server then lives until the end of the run).
+ *
+ *   smtpscope -i eth1 --plugin prometheus
+ *   smtpscope -i eth1 --plugin prometheus:listen=[::1]:9125
+ *
+ * Argument: listen=ADDR:PORT (numeric IPv4, or IPv6 in brackets; default
+ * 127.0.0.1:9125). The figures come from the events alone (metrics.c).
+ *
+ * Threads: events and ticks arrive on smtpscope's thread, which adds them
+ * to the shared figures under a mutex; libmicrohttpd answers on its own
+ * thread, copies the figures under the same mutex and renders the copy.
+ * That thread never calls the host: its scrape counts are atomics that
+ * tick() and fini() hand to the host's counters.
+ */
+#include "metrics.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define PROM_DEFAULT_LISTEN "127.0.0.1:9125"
+#define PROM_CONNECTION_LIMIT 32
+#define PROM_CONNECTION_TIMEOUT 10 /* seconds */
+#define PROM_CONTENT_TYPE "text/plain; version=0.0.4"
+
+struct prom {
+	const struct smtpscope_host *host;
+	struct MHD_Daemon *daemon;
+	pthread_mutex_t lock; /* guards figures */
+	struct prom_figures figures;
+	struct prom_names names; /* read-only after init */
+	/* Written by the HTTP thread, read by smtpscope's. */
+	atomic_uint_fast64_t scrapes, errors;
+	uint64_t *scrapes_counter, *errors_counter;
+};
+
+/* ---- the listen address ---------------------------------------------------
+ */
+
+/* Up to 64 bytes of a user's argument, fit for a one-line message. */
+static void
+printable(char *dst, size_t size, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < size && i < 64 && src[i] != '\0'; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+/* A decimal port, 1 to 65535. */
+static int
+parse_port(const char *s, uint16_t *port)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
+		v = v * 10 + (unsigned long)(s[i] - '0');
+		if (v > 65535)
+			return -1;
+	}
+	if (i == 0 || s[i] != '\0' || v == 0)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* "A.B.C.D:PORT" or "[IPV6]:PORT" (value of len bytes, not terminated). */
+static int
+parse_listen(const char *value, size_t len, struct sockaddr_storage *ss,
+    socklen_t *sslen)
+{
+	char buf[128], *host, *port, *end;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	uint16_t p;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, value, len);
+	buf[len] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (buf[0] == '[') {
+		host = buf + 1;
+		if ((end = strchr(host, ']')) == NULL || end[1] != ':')
+			return -1;
+		*end = '\0';
+		port = end + 2;
+		if (parse_port(port, &p) != 0 ||
+		    inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			return -1;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(p);
+		*sslen = sizeof(*sin6);
+		return 0;
+	}
+	if ((end = strrchr(buf, ':')) == NULL)
+		return -1;
+	*end = '\0';
+	port = end + 1;
+	if (parse_port(port, &p) != 0 ||
+	    inet_pton(AF_INET, buf, &sin->sin_addr) != 1)
+		return -1;
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(p);
+	*sslen = sizeof(*sin);
+	return 0;
+}
+
+/* The listen=... value of "key=value,..." in *value and *len; -1 with err set
+ * on an unknown or repeated key. */
+static int
+parse_args(
+    const char *args, const char **value, size_t *len, char *err, size_t errlen)
+{
+	const char *p = args, *item_end, *eq;
+	char shown[72];
+	bool seen = false;
+
+	*value = PROM_DEFAULT_LISTEN;
+	*len = strlen(PROM_DEFAULT_LISTEN);
+	while (p != NULL && *p != '\0') {
+		item_end = strchr(p, ',');
+		if (item_end == NULL)
+			item_end = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(item_end - p));
+		if (eq != NULL && eq - p == 6 && memcmp(p, "listen", 6) == 0) {
+			if (seen) {
+				snprintf(err, errlen, "listen is given twice");
+				return -1;
+			}
+			seen = true;
+			*value = eq + 1;
+			*len = (size_t)(item_end - eq - 1);
+		} else if (item_end != p) {
+			printable(shown, sizeof(shown), p);
+			if (strchr(shown, ',') != NULL)
+				*strchr(shown, ',') = '\0';
+			snprintf(err, errlen,
+			    "unknown argument \"%s\" (it takes "
+			    "listen=ADDR:PORT)",
+			    shown);
+			return -1;
+		}
+		p = *item_end == ',' ? item_end + 1 : item_end;
+	}
+	return 0;
+}
+
+/* A listening TCP socket on the address, or -1 with err set. */
+static int
+open_listener(const struct sockaddr_storage *ss, socklen_t sslen,
+    const char *shown, char *err, size_t errlen)
+{
+	int fd, one = 1;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open a socket for %s: %s", shown,
+		    strerror(errno));
+		return -1;
+	}
+	/* Restarts do not wait for TIME_WAIT; a live listener still
+	 * makes bind() fail with EADDRINUSE. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)ss, sslen) != 0 ||
+	    listen(fd, 16) != 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", shown,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* ---- the HTTP side (libmicrohttpd's thread) ------------------------------ */
+
+static enum MHD_Result
+reply(struct MHD_Connection *conn, unsigned status, const char *text,
+    const char *allow)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(
+	    strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(
+	    resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	if (allow != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+serve_metrics(struct prom *pr, struct MHD_Connection *conn)
+{
+	struct MHD_Response *resp;
+	struct prom_figures *snap;
+	enum MHD_Result ret;
+	size_t len;
+	char *text;
+
+	if ((snap = malloc(sizeof(*snap))) == NULL)
+		return MHD_NO;
+	pthread_mutex_lock(&pr->lock);
+	*snap = pr->figures;
+	pthread_mutex_unlock(&pr->lock);
+	text = prom_render(snap, &pr->names, &len);
+	free(snap);
+	if (text == NULL) {
+		atomic_fetch_add(&pr->errors, 1);
+		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "cannot render the metrics\n", NULL);
+	}
+	resp =
+	    MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(text);
+		atomic_fetch_add(&pr->errors, 1);
+		return MHD_NO;
+	}
+	MHD_add_response_header(
+	    resp, MHD_HTTP_HEADER_CONTENT_TYPE, PROM_CONTENT_TYPE);
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	if (ret == MHD_YES)
+		atomic_fetch_add(&pr->scrapes, 1);
+	else
+		atomic_fetch_add(&pr->errors, 1);
+	return ret;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **req_cls)
+{
+	struct prom *pr = cls;
+	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)req_cls;
+	if (strcmp(url, "/metrics") != 0) {
+		atomic_fetch_add(&pr->errors, 1);
+		return reply(conn, MHD_HTTP_NOT_FOUND,
+		    "not found: the metrics are at /metrics\n", NULL);
+	}
+	if (!get) {
+		atomic_fetch_add(&pr->errors, 1);
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "method not allowed\n", "GET, HEAD");
+	}
+	return serve_metrics(pr, conn);
+}
+
+/* Starts the daemon on the listening socket fd; its thread blocks every
+ * signal, so SIGINT and SIGTERM go to smtpscope's thread. */
+static struct MHD_Daemon *
+start_daemon(struct prom *pr, int fd, bool v6)
+{
+	struct MHD_Daemon *d;
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	d = MHD_start_daemon(
+	    MHD_USE_AUTO_INTERNAL_THREAD | (v6 ? MHD_USE_IPv6 : 0), 0, NULL,
+	    NULL, on_request, pr, MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)PROM_CONNECTION_LIMIT,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)PROM_CONNECTION_TIMEOUT,
+	    MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return d;
+}
+
+/* ---- the plugin ------------------------------------------------------------
+ */
+
+static int
+prom_init(const struct smtpscope_host *host, const char *args, void **state,
+    char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	const char *value;
+	char shown[80], what[72];
+	struct prom *pr;
+	size_t len;
+	int fd;
+
+	if (parse_args(args != NULL ? args : "", &value, &len, err, errlen) !=
+	    0)
+		return -1;
+	printable(what, sizeof(what) < len + 1 ? sizeof(what) : len + 1, value);
+	snprintf(shown, sizeof(shown), "%s%s", what, len > 64 ? "..." : "");
+	if (parse_listen(value, len, &ss, &sslen) != 0) {
+		snprintf(err, errlen,
+		    "listen=%s is not ADDR:PORT (numeric IPv4, IPv6 in "
+		    "brackets, port 1-65535)",
+		    shown);
+		return -1;
+	}
+	if ((pr = calloc(1, sizeof(*pr))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pr->host = host;
+	prom_names_fill(&pr->names, host);
+	atomic_init(&pr->scrapes, 0);
+	atomic_init(&pr->errors, 0);
+	if (pthread_mutex_init(&pr->lock, NULL) != 0) {
+		snprintf(err, errlen, "cannot create a mutex");
+		free(pr);
+		return -1;
+	}
+	pr->scrapes_counter = host->counter(
+	    host->ctx, "scrapes", "requests for /metrics answered");
+	pr->errors_counter = host->counter(host->ctx, "scrape_errors",
+	    "requests refused (404, 405) or failed");
+	if ((fd = open_listener(&ss, sslen, shown, err, errlen)) < 0) {
+		pthread_mutex_destroy(&pr->lock);
+		free(pr);
+		return -1;
+	}
+	pr->daemon = start_daemon(pr, fd, ss.ss_family == AF_INET6);
+	if (pr->daemon == NULL) {
+		snprintf(
+		    err, errlen, "cannot start the HTTP server on %s", shown);
+		close(fd);
+		pthread_mutex_destroy(&pr->lock);
+		free(pr);
+		return -1;
+	}
+	host->log(
+	    host->ctx, SMTPSCOPE_LOG_INFO, "serving http://%s/metrics", shown);
+	*state = pr;
+	return 0;
+}
+
+static void
+prom_event(void *state, const struct smtp_event *ev)
+{
+	struct prom *pr = state;
+
+	if (ev->type == SMTP_EV_BODY)
+		return;
+	pthread_mutex_lock(&pr->lock);
+	prom_figures_event(&pr->figures, ev);
+	pthread_mutex_unlock(&pr->lock);
+}
+
+/* The HTTP thread's counts into the host's counters (on this thread). */
+static void
+sync_counters(struct prom *pr)
+{
+	if (pr->scrapes_counter != NULL)
+		*pr->scrapes_counter = atomic_load(&pr->scrapes);
+	if (pr->errors_counter != NULL)
+		*pr->errors_counter = atomic_load(&pr->errors);
+}
+
+static void
+prom_tick(void *state, const struct smtpscope_health *h)
+{
+	struct prom *pr = state;
+
+	pthread_mutex_lock(&pr->lock);
+	prom_figures_health(&pr->figures, h);
+	pthread_mutex_unlock(&pr->lock);
+	sync_counters(pr);
+}
+
+static void
+prom_fini(void *state)
+{
+	struct prom *pr = state;
+
+	/* Joins the HTTP thread and closes the listening socket. */
+	MHD_stop_daemon(pr->daemon);
+	sync_counters(pr);
+	pthread_mutex_destroy(&pr->lock);
+	free(pr);
+}
+
+SMTPSCOPE_PLUGIN_DEFINE(.name = "prometheus", .version = "1.0",
+    .description = "serves the figures at /metrics for Prometheus",
+    .init = prom_init, .on_event = prom_event, .tick = prom_tick,
+    .fini = prom_fini);
