@@ -186,6 +186,7 @@ FUZZ_PLUGINS ?= $(PLUGIN_NAMES)
 FUZZ_PLUGIN_TIME ?= $(FUZZ_TIME)
 
 fuzz-plugins: fuzz-deps $(FUZZ_PLUGINS:%=build/fuzz/fuzz_plugin_%)
+	@rm -rf build/fuzz/plugin-out && mkdir -p build/fuzz/plugin-out
 	@for p in $(FUZZ_PLUGINS); do \
 		mkdir -p build/fuzz/corpus-plugin-$$p; \
 		cp -n tests/fuzz/corpus/smtp/* build/fuzz/corpus-plugin-$$p/ 2>/dev/null; \
