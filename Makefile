@@ -71,7 +71,7 @@ UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
 UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
 
 .PHONY: all plugins plugin-deps demo check check-deps deps asan unit golden-update install fuzz fuzz-deps fuzz-coverage fuzz-plugins \
-	bench bench-corpus \
+	bench bench-corpus bench-plugins \
 	uninstall clean format lint
 
 all: smtpscope plugins
@@ -297,6 +297,10 @@ bench-corpus:
 bench: smtpscope
 	@test -f bench/corpus/corpus.pcap || { echo "no bench/corpus/corpus.pcap: run make bench-corpus (as root) first"; exit 1; }
 	bash bench/run.sh
+
+bench-plugins: smtpscope plugins
+	@test -f bench/corpus/corpus.pcap || { echo "no bench/corpus/corpus.pcap: run make bench-corpus (as root) first"; exit 1; }
+	bash bench/plugins.sh
 
 install: smtpscope plugins
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
