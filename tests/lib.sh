@@ -38,3 +38,40 @@ summary_get() {
 	grep '"type":"summary"' "$2" | tail -n 1 |
 		sed -n "s/.*\"$1\":\\([0-9][0-9]*\\|null\\).*/\\1/p"
 }
+
+# listening PORT: true when something listens on TCP PORT (v4 or v6).
+listening() {
+	if command -v ss >/dev/null 2>&1; then
+		ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+	else
+		grep -q ":$(printf '%04X' "$1") 0*:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null
+	fi
+}
+
+# wait_exit PID SECONDS: waits for PID to end; its status in $wrc, 124
+# (and the process killed) if it is still running after SECONDS.
+wait_exit() {
+	_i=0
+	while kill -0 "$1" 2>/dev/null && [ "$_i" -lt $(($2 * 10)) ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		wrc=124
+	else
+		wait "$1"
+		wrc=$?
+	fi
+}
+
+# capturing PID: true once PID holds a socket (pcap's packet socket).
+capturing() {
+	for _fd in "/proc/$1/fd/"*; do
+		case $(readlink "$_fd" 2>/dev/null) in
+		socket:*) return 0 ;;
+		esac
+	done
+	return 1
+}

@@ -43,43 +43,6 @@ if [ -n "$why" ]; then
 	exit 0
 fi
 
-# listening: true when something listens on 127.0.0.1:$PORT.
-listening() {
-	if command -v ss >/dev/null 2>&1; then
-		ss -Hltn "sport = :$PORT" 2>/dev/null | grep -q .
-	else
-		grep -q ":$(printf '%04X' "$PORT") 00000000:0000 0A" /proc/net/tcp
-	fi
-}
-
-# wait_exit PID SECONDS: waits for PID to end; its status in $wrc, 124
-# (and the process killed) if it is still running after SECONDS.
-wait_exit() {
-	_i=0
-	while kill -0 "$1" 2>/dev/null && [ "$_i" -lt $(($2 * 10)) ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		kill -KILL "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-		wrc=124
-	else
-		wait "$1"
-		wrc=$?
-	fi
-}
-
-# capturing PID: true once PID holds a socket (pcap's packet socket).
-capturing() {
-	for _fd in "/proc/$1/fd/"*; do
-		case $(readlink "$_fd" 2>/dev/null) in
-		socket:*) return 0 ;;
-		esac
-	done
-	return 1
-}
-
 # live_case NAME SIGNAL N [USER]: with USER, smtpscope runs with -Z USER
 # and must have dropped to that user (all four of its uids and gids)
 # once it captures; its log is then written as USER, in a directory USER
@@ -101,11 +64,11 @@ live_case() {
 	fi
 
 	i=0
-	while listening && [ "$i" -lt 50 ]; do # a previous sink still going
+	while listening "$PORT" && [ "$i" -lt 50 ]; do # a previous sink still going
 		sleep 0.1
 		i=$((i + 1))
 	done
-	if listening; then
+	if listening "$PORT"; then
 		skip "$name" "something already listens on 127.0.0.1:$PORT"
 		return
 	fi
@@ -141,11 +104,11 @@ live_case() {
 	"$SINK" -u nobody -c "127.0.0.1:$PORT" 1000 >"$sink_out" 2>&1 </dev/null &
 	sink_pid=$!
 	i=0
-	while ! listening && [ "$i" -lt 50 ]; do
+	while ! listening "$PORT" && [ "$i" -lt 50 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	if ! listening; then
+	if ! listening "$PORT"; then
 		fail "$name" "smtp-sink does not listen on 127.0.0.1:$PORT: $(head -c 300 "$sink_out")"
 		kill -INT "$scope_pid"
 		wait_exit "$scope_pid" 10

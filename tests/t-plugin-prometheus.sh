@@ -51,15 +51,6 @@ trap 'exit 143' TERM
 
 SANITIZER='ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer'
 
-# listening PORT: true when something listens on TCP PORT.
-listening() {
-	if command -v ss >/dev/null 2>&1; then
-		ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
-	else
-		grep -q ":$(printf '%04X' "$1") 0*:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null
-	fi
-}
-
 # wait_free PORT: waits up to 5 s for PORT to be free; false if it is not.
 wait_free() {
 	_i=0
@@ -68,33 +59,6 @@ wait_free() {
 		_i=$((_i + 1))
 	done
 	! listening "$1"
-}
-
-# wait_exit PID SECONDS: its status in $wrc; 124 (killed) if still running.
-wait_exit() {
-	_i=0
-	while kill -0 "$1" 2>/dev/null && [ "$_i" -lt $(($2 * 10)) ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		kill -KILL "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-		wrc=124
-	else
-		wait "$1"
-		wrc=$?
-	fi
-}
-
-# capturing PID: true once PID holds a packet socket.
-capturing() {
-	for _fd in "/proc/$1/fd/"*; do
-		case $(readlink "$_fd" 2>/dev/null) in
-		socket:*) return 0 ;;
-		esac
-	done
-	return 1
 }
 
 # check_error NAME PHRASE: exit 2, one line on stderr naming PHRASE, and
