@@ -14,6 +14,7 @@
  * email package reads it too.
  */
 #include "mime.h"
+#include "mimehdr.h"
 
 #include <nettle/md5.h>
 #include <nettle/sha1.h>
@@ -139,18 +140,6 @@ b64_value(uint8_t c)
 	return -1;
 }
 
-static int
-hex_value(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Base64 as Python's binascii reads it leniently: other bytes ignored,
  * the input over at the first complete padding.
@@ -236,7 +225,7 @@ qp_decode(struct mime_walker *w, const uint8_t *p, size_t n)
 				out[o++] = '=';
 				w->qp = QP_NORMAL;
 				w->bad = true;
-			} else if (hex_value(c) >= 0) {
+			} else if (mime_hex_value(c) >= 0) {
 				w->qp_hex = c;
 				w->qp = QP_HEX1;
 			} else {
@@ -251,9 +240,10 @@ qp_decode(struct mime_walker *w, const uint8_t *p, size_t n)
 				w->qp = QP_NORMAL;
 			break;
 		case QP_HEX1:
-			if ((v = hex_value(c)) >= 0) {
+			if ((v = mime_hex_value(c)) >= 0) {
 				out[o++] =
-				    (uint8_t)(hex_value(w->qp_hex) * 16 + v);
+				    (uint8_t)(mime_hex_value(w->qp_hex) * 16 +
+					v);
 				w->qp = QP_NORMAL;
 			} else {
 				out[o++] = '=';

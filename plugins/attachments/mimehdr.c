@@ -33,8 +33,8 @@ is_ws(uint8_t c)
 	    c == '\v';
 }
 
-static int
-hexval(uint8_t c)
+int
+mime_hex_value(uint8_t c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -321,11 +321,12 @@ decode_2047(const uint8_t *s, size_t n, struct jbuf *out)
 				if (s[j] == '_')
 					jbuf_addc(&raw, ' ');
 				else if (s[j] == '=' && j + 2 < end &&
-				    hexval(s[j + 1]) >= 0 &&
-				    hexval(s[j + 2]) >= 0) {
+				    mime_hex_value(s[j + 1]) >= 0 &&
+				    mime_hex_value(s[j + 2]) >= 0) {
 					jbuf_addc(&raw,
-					    (char)(hexval(s[j + 1]) * 16 +
-						hexval(s[j + 2])));
+					    (char)(mime_hex_value(s[j + 1]) *
+						    16 +
+						mime_hex_value(s[j + 2])));
 					j += 2;
 				} else
 					jbuf_addc(&raw, (char)s[j]);
@@ -365,10 +366,11 @@ pct_decode(const uint8_t *p, size_t n, struct jbuf *out)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (p[i] == '%' && i + 2 < n && hexval(p[i + 1]) >= 0 &&
-		    hexval(p[i + 2]) >= 0) {
+		if (p[i] == '%' && i + 2 < n && mime_hex_value(p[i + 1]) >= 0 &&
+		    mime_hex_value(p[i + 2]) >= 0) {
 			jbuf_addc(out,
-			    (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2])));
+			    (char)(mime_hex_value(p[i + 1]) * 16 +
+				mime_hex_value(p[i + 2])));
 			i += 2;
 		} else
 			jbuf_addc(out, (char)p[i]);
