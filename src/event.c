@@ -67,6 +67,10 @@ smtp_outcome_name(enum smtp_outcome o)
 		return "dropped";
 	case SMTP_OUTCOME_ABORTED:
 		return "aborted";
+	case SMTP_OUTCOME_LOST:
+		return "lost";
+	case SMTP_OUTCOME_COUNT:
+		break;
 	case SMTP_OUTCOME_NONE:
 		break;
 	}
@@ -93,6 +97,11 @@ smtp_anomaly_name(enum smtp_anomaly a)
 		[SMTP_ANOMALY_NOT_TLS] = "not_tls",
 		[SMTP_ANOMALY_UNKNOWN_COMMAND] = "unknown_command",
 		[SMTP_ANOMALY_HEADERS_TRUNCATED] = "headers_truncated",
+		[SMTP_ANOMALY_REPLY_CODE_MISMATCH] = "reply_code_mismatch",
+		[SMTP_ANOMALY_LMTP_ON_PORT_25] = "lmtp_on_port_25",
+		[SMTP_ANOMALY_SUBMISSION_NO_AUTH] = "submission_without_auth",
+		[SMTP_ANOMALY_CLEARTEXT_AUTH] = "cleartext_auth",
+		[SMTP_ANOMALY_REPLY_LOST] = "reply_lost",
 	};
 
 	if ((unsigned)a < SMTP_ANOMALY_COUNT && names[a] != NULL)

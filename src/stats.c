@@ -435,6 +435,7 @@ stats_on_event(void *arg, const struct smtp_event *ev)
 		st->anomaly[ev->u.anomaly.kind]++;
 		break;
 	case SMTP_EV_BODY: /* not subscribed to bodies */
+	case SMTP_EV_COMMAND_RESULT:
 		break;
 	}
 }

@@ -72,7 +72,7 @@ struct stats {
 	uint64_t messages_accepted;
 	uint64_t recipients;          /* RCPT commands */
 	uint64_t recipients_accepted; /* RCPT answered 2xx */
-	uint64_t outcome[SMTP_OUTCOME_ABORTED + 1];
+	uint64_t outcome[SMTP_OUTCOME_COUNT];
 	uint64_t bounces; /* transactions with the null sender */
 	uint64_t dsn;     /* of those, with a DSN body */
 	uint64_t session_end[SMTP_SESSION_END_REUSED + 1];

@@ -55,7 +55,7 @@ struct tsess {
 	char envelope[TUI_ENVELOPE_MAX]; /* escaped addresses, for / */
 	double t0;                       /* opening: transcript times */
 	unsigned transactions;
-	unsigned outcome[SMTP_OUTCOME_ABORTED + 1];
+	unsigned outcome[SMTP_OUTCOME_COUNT];
 	bool open;
 	struct dbuf text; /* the transcript, TUI_TRANSCRIPT_MAX at most */
 	unsigned dropped; /* lines past the cap */
@@ -526,7 +526,7 @@ tui_on_event(void *arg, const struct smtp_event *ev)
 		if (transcript_room(ss))
 			transcript_format_event(&ss->text, ss->t0, ev);
 		ss->transactions++;
-		if ((unsigned)ev->u.tx->outcome <= SMTP_OUTCOME_ABORTED)
+		if ((unsigned)ev->u.tx->outcome < SMTP_OUTCOME_COUNT)
 			ss->outcome[ev->u.tx->outcome]++;
 		envelope_add(ss, ev->u.tx->mail_from);
 		for (i = 0; i < ev->u.tx->nrcpt; i++)
@@ -1331,13 +1331,13 @@ view_events(struct tui *t, const struct tui_status *s, struct canvas *c)
 static void
 outcome_summary(const struct tsess *ss, char *buf, size_t size)
 {
-	static const char *const abbrev[SMTP_OUTCOME_ABORTED + 1] = { "open",
-		"acc", "rej", "tmp", "drp", "abt" };
+	static const char *const abbrev[SMTP_OUTCOME_COUNT] = { "open",
+		"acc", "rej", "tmp", "drp", "abt", "lost" };
 	size_t used = 0;
 	int k;
 
 	buf[0] = '\0';
-	for (k = SMTP_OUTCOME_ACCEPTED; k <= SMTP_OUTCOME_ABORTED; k++)
+	for (k = SMTP_OUTCOME_ACCEPTED; k < SMTP_OUTCOME_COUNT; k++)
 		if (ss->outcome[k] > 0 && used < size)
 			used +=
 			    (size_t)snprintf(buf + used, size - used, "%s%u %s",

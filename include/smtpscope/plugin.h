@@ -35,7 +35,7 @@
 extern "C" {
 #endif
 
-#define SMTPSCOPE_PLUGIN_ABI 1
+#define SMTPSCOPE_PLUGIN_ABI 2
 
 /* ---- the event model -------------------------------------------------- */
 
@@ -55,14 +55,18 @@ enum smtp_session_end {
 	SMTP_SESSION_END_REUSED, /* a new SYN took over the 4-tuple */
 };
 
+/* Outcomes in the words mail people use (DESIGN.md). */
 enum smtp_outcome {
 	SMTP_OUTCOME_NONE = 0,
-	SMTP_OUTCOME_ACCEPTED, /* final reply to end of data was 2xx */
-	SMTP_OUTCOME_REJECTED, /* refused with 5xx */
-	SMTP_OUTCOME_TEMPFAIL, /* refused with 4xx, the sender retries */
-	SMTP_OUTCOME_DROPPED,  /* lost: closed, reset, timed out, 421, no reply
-				*/
+	SMTP_OUTCOME_ACCEPTED, /* final reply to the data was 2xx */
+	SMTP_OUTCOME_REJECTED, /* refused with 5xx: the sender owes a bounce */
+	SMTP_OUTCOME_TEMPFAIL, /* refused with 4xx (421 too): it retries */
+	SMTP_OUTCOME_DROPPED,  /* accepted, then discarded: only tracking
+				  across hops can show it */
 	SMTP_OUTCOME_ABORTED,  /* RSET, QUIT or a new MAIL before the data */
+	SMTP_OUTCOME_LOST,     /* cut off (closed, reset, timed out) before
+				  its final reply */
+	SMTP_OUTCOME_COUNT
 };
 
 /* Verbs, from the command table in smtp/command.c. */
@@ -87,6 +91,10 @@ enum smtp_verb {
 	SMTP_VERB_TURN,
 	SMTP_VERB_XCLIENT,
 	SMTP_VERB_XFORWARD,
+	SMTP_VERB_LHLO, /* LMTP's greeting (RFC 2033) */
+	SMTP_VERB_SEND, /* RFC 821: deliver to terminals */
+	SMTP_VERB_SOML, /* send or mail */
+	SMTP_VERB_SAML, /* send and mail */
 	/* Pseudo commands: what a reply may answer besides a command. */
 	SMTP_VERB_GREETING,    /* the server's first reply */
 	SMTP_VERB_END_OF_DATA, /* the "." that ends DATA */
@@ -105,9 +113,27 @@ struct smtp_reply {
 /* A recipient of a transaction with the reply to its RCPT. */
 struct smtp_rcpt {
 	char *addr;
+	struct smtp_reply reply; /* code 0: no reply seen */
+	char *notify;            /* NOTIFY= (RFC 3461), or NULL */
+	char *orcpt;             /* ORCPT=, or NULL */
+	/* LMTP (RFC 2033): this recipient's own reply after the data, the
+	 * last hop's delivery to the mailbox; code 0 when none. */
+	struct smtp_reply delivery;
+};
+
+/* A command the server refused inside a transaction (a nested MAIL, a
+ * HELO or DATA out of place): the transaction went on without it. */
+struct smtp_refused {
+	enum smtp_verb verb;
+	char *arg; /* the argument as sent (capped), "" none */
 	struct smtp_reply reply;
-	char *notify; /* NOTIFY= (RFC 3461), or NULL */
-	char *orcpt;  /* ORCPT=, or NULL */
+};
+
+/* What capture loss, rather than the network, may explain (bits). */
+enum smtp_capture_loss {
+	SMTP_LOSS_GAP = 1u << 0,          /* bytes of the session never seen */
+	SMTP_LOSS_KERNEL_DROPS = 1u << 1, /* the capture dropped packets
+					     while the session was open */
 };
 
 /* ESMTP parameters of MAIL FROM. */
@@ -119,6 +145,12 @@ struct smtp_mail_params {
 	bool requiretls;
 	char *envid; /* ENVID=, or NULL */
 	char *auth;  /* AUTH=, or NULL */
+};
+
+/* One Received field taken apart (RFC 5321 4.4): each clause's value as
+ * sent (comments kept), NULL when absent. */
+struct smtp_received {
+	char *from, *by, *via, *with, *id, *for_, *date;
 };
 
 struct smtp_dsn_rcpt {
@@ -138,7 +170,11 @@ struct smtp_dsn_rcpt {
 struct smtp_msg_info {
 	char *date, *from, *to, *cc, *reply_to, *msg_id, *in_reply_to;
 	char *subject;
-	char *subject_decoded;      /* RFC 2047 decoded, UTF-8 where known */
+	char *subject_decoded; /* RFC 2047 decoded to UTF-8 (iconv) */
+	/* Encoded words of the subject left as sent: an unknown charset,
+	 * bytes invalid in theirs, or a malformed word. */
+	unsigned subject_words_undecoded;
+	char *return_path;          /* Return-Path, as sent */
 	char *x_originating_ip;     /* validated address, or NULL */
 	char *x_originating_ip_raw; /* the field as sent */
 	char *user_agent;           /* User-Agent, else X-Mailer */
@@ -146,6 +182,7 @@ struct smtp_msg_info {
 	char *content_type;
 
 	char **received; /* all Received fields, in header order */
+	struct smtp_received *received_parts; /* each of them taken apart */
 	size_t nreceived;
 	size_t received_dropped; /* beyond the 64 kept */
 	char **path;             /* relay IPs from Received, header order */
@@ -171,12 +208,31 @@ struct smtp_msg_info {
 	size_t dsn_dropped; /* beyond the 100 kept */
 };
 
-/* One mail transaction, as handed to sinks when it is over. */
+/*
+ * One mail transaction, as handed to sinks when it is over. The server's
+ * word decides: the envelope holds what the server granted (a refused
+ * MAIL or HELO changes nothing; refused commands are listed in refused[]).
+ * A transaction whose MAIL was refused outside any transaction is kept
+ * too, with the recipients the client tried. Where a reply was never
+ * seen (capture loss, a one-sided capture) the effect is assumed and
+ * assumed is set.
+ */
 struct smtp_transaction {
-	unsigned depth;  /* 1 for the first of the session */
-	double ts;       /* time of the MAIL command */
-	double ts_end;   /* time it ended */
-	char *mail_from; /* without brackets, "" for the null sender */
+	unsigned depth;        /* 1 for the first of the session */
+	double ts;             /* time of the MAIL command */
+	double ts_end;         /* time it ended */
+	enum smtp_verb verb;   /* MAIL, or RFC 821's SEND, SOML, SAML */
+	char *mail_from;       /* without brackets, "" for the null sender */
+	const char *helo;      /* the HELO/EHLO/LHLO in force when MAIL was
+				  accepted, "" none */
+	bool reversed;         /* sent after TURN/ATRN: the SMTP client was
+				  the TCP server (session->server) */
+	bool lmtp;             /* LMTP: rcpt[].delivery holds the replies */
+	bool assumed;          /* an effect applied without its reply */
+	unsigned capture_loss; /* enum smtp_capture_loss bits, when lost */
+	bool submission_no_auth; /* on a submission port without AUTH */
+	struct smtp_refused *refused;
+	size_t nrefused;       /* entries in refused[] (up to 32 kept) */
 	struct smtp_mail_params params;
 	struct smtp_reply mail;
 	struct smtp_rcpt *rcpt;
@@ -187,6 +243,7 @@ struct smtp_transaction {
 	struct smtp_reply final; /* reply to end of data / BDAT LAST */
 	int last_code;           /* last reply within the transaction */
 	char *last_text;         /* its last line, for Zeek's last_reply */
+	unsigned lmtp_delivered; /* LMTP: recipients delivered (2xx) */
 	bool data_seen;          /* DATA or BDAT was sent */
 	bool data_complete;      /* the end of the data was seen */
 	bool bdat;               /* the message came in BDAT chunks */
@@ -245,9 +302,13 @@ struct smtp_session_info {
 	uint64_t bytes_client, bytes_server;
 	unsigned transactions;
 	enum smtp_session_end end;
-	const char *helo; /* argument of the last HELO/EHLO, "" none;
-			     up to SMTP_LINE_MAX bytes */
-	bool ehlo;        /* it was EHLO */
+	const char *helo; /* argument of the last HELO/EHLO/LHLO the server
+			     granted, "" none; up to SMTP_LINE_MAX bytes */
+	bool ehlo;        /* it was EHLO (or LHLO) */
+	bool lmtp;        /* LHLO granted: LMTP (RFC 2033) */
+	bool reversed;    /* TURN or ATRN granted: the roles swapped */
+	enum smtp_verb turn_verb; /* which, SMTP_VERB_UNKNOWN none */
+	bool submission;  /* on a submission port (587, 465) */
 	int greeting_code;
 	char greeting_host[256]; /* first word of the greeting */
 	char greeting_text[256]; /* the rest: software, banner */
@@ -264,6 +325,7 @@ struct smtp_session_info {
 	enum smtp_auth_result auth_result;
 	int auth_code;
 	unsigned auth_attempts, auth_failures;
+	bool auth_cleartext; /* AUTH PLAIN or LOGIN outside TLS */
 	unsigned commands, replies;
 	unsigned anomalies;
 };
@@ -284,6 +346,14 @@ enum smtp_anomaly {
 	SMTP_ANOMALY_NOT_TLS, /* plain bytes where TLS was due */
 	SMTP_ANOMALY_UNKNOWN_COMMAND,   /* a verb not in the command table */
 	SMTP_ANOMALY_HEADERS_TRUNCATED, /* message headers over their caps */
+	SMTP_ANOMALY_REPLY_CODE_MISMATCH, /* a multi-line reply's lines carry
+					     different codes */
+	SMTP_ANOMALY_LMTP_ON_PORT_25,     /* RFC 2033 4: MUST NOT */
+	SMTP_ANOMALY_SUBMISSION_NO_AUTH,  /* a transaction on 587/465
+					     without successful AUTH */
+	SMTP_ANOMALY_CLEARTEXT_AUTH,      /* AUTH PLAIN/LOGIN without TLS */
+	SMTP_ANOMALY_REPLY_LOST,          /* a reply never seen: the effect
+					     of its command was assumed */
 	SMTP_ANOMALY_COUNT
 };
 
@@ -295,6 +365,24 @@ enum smtp_event_type {
 	SMTP_EV_TRANSACTION, /* a transaction is over */
 	SMTP_EV_ANOMALY,
 	SMTP_EV_BODY, /* message bytes: only to plugins that ask for them */
+	SMTP_EV_COMMAND_RESULT, /* a command outside any transaction, with
+				   its reply: VRFY, EXPN, ETRN, ATRN, TURN,
+				   HELP, NOOP, and RCPT/DATA/BDAT/unknown
+				   verbs that found no transaction */
+};
+
+/* A command and the reply that answered it (SMTP_EV_COMMAND_RESULT). */
+struct smtp_command_result {
+	enum smtp_verb verb;
+	const uint8_t *arg; /* the argument as sent (wire bytes), capped */
+	size_t arg_len;
+	double ts;          /* when it was sent */
+	bool reversed;      /* sent after TURN/ATRN: by the TCP server */
+	struct smtp_reply reply; /* code 0: no reply came */
+	/* Every line of the reply (EXPN's members, HELP's text) after the
+	 * code, capped at 100 lines; lines_dropped counts the rest. */
+	char *const *lines;
+	size_t nlines, lines_dropped;
 };
 
 struct smtp_event {
@@ -303,6 +391,7 @@ struct smtp_event {
 	const struct smtp_session_info *session;
 	union {
 		const struct smtp_transaction *tx;
+		const struct smtp_command_result *result;
 		struct {
 			enum smtp_verb verb;
 			const uint8_t *line; /* the raw line, no CRLF */
@@ -316,6 +405,7 @@ struct smtp_event {
 			unsigned lines; /* lines of a multi-line reply */
 			const uint8_t *last_text; /* its last line\'s text */
 			size_t last_len;
+			bool granted;    /* the command's effect applied */
 			bool last_chunk; /* answers BDAT ... LAST */
 			double latency;  /* since the command, -1 unknown */
 		} reply;

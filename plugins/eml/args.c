@@ -79,7 +79,7 @@ parse_keep(
 
 	*keep = 0;
 	if (span_is(p, n, "all")) {
-		for (o = SMTP_OUTCOME_NONE; o <= SMTP_OUTCOME_ABORTED; o++)
+		for (o = SMTP_OUTCOME_NONE; o < SMTP_OUTCOME_COUNT; o++)
 			*keep |= 1u << o;
 		return 0;
 	}
@@ -89,7 +89,7 @@ parse_keep(
 
 		plus = memchr(p, '+', (size_t)(end - p));
 		len = plus != NULL ? (size_t)(plus - p) : (size_t)(end - p);
-		for (o = SMTP_OUTCOME_NONE; o <= SMTP_OUTCOME_ABORTED; o++) {
+		for (o = SMTP_OUTCOME_NONE; o < SMTP_OUTCOME_COUNT; o++) {
 			const char *name = host->outcome_name(o);
 
 			if (name != NULL && span_is(p, len, name)) {
@@ -174,7 +174,7 @@ eml_args_parse(const struct smtpscope_host *host, const char *args,
 				snprintf(err, errlen,
 				    "keep=%.*s: want all, or outcome names "
 				    "joined by '+' (accepted, rejected, "
-				    "tempfail, dropped, aborted)",
+				    "tempfail, lost, aborted, dropped)",
 				    (int)(vlen < ARG_SHOWN ? vlen : ARG_SHOWN),
 				    v);
 				goto fail;

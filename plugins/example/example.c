@@ -20,7 +20,7 @@
 struct example {
 	const struct smtpscope_host *host;
 	uint64_t *sessions, *transactions, *accepted, *rejected, *tempfail,
-	    *dropped, *aborted, *recipients, *body_bytes, *body_lost;
+	    *lost, *aborted, *dropped, *recipients, *body_bytes, *body_lost;
 };
 
 /* The value of key in "k=v,k=v" as a flag: "1", "yes" or "true". */
@@ -63,9 +63,12 @@ example_init(const struct smtpscope_host *host, const char *args, void **state,
 	e->accepted = host->counter(host->ctx, "accepted", "messages accepted");
 	e->rejected = host->counter(host->ctx, "rejected", "refused with 5xx");
 	e->tempfail = host->counter(host->ctx, "tempfail", "refused with 4xx");
-	e->dropped = host->counter(host->ctx, "dropped", "lost on the way");
+	e->lost = host->counter(
+	    host->ctx, "lost", "cut off before the final reply");
 	e->aborted =
 	    host->counter(host->ctx, "aborted", "given up by the client");
+	e->dropped = host->counter(
+	    host->ctx, "dropped", "accepted, then discarded (tracking)");
 	e->recipients =
 	    host->counter(host->ctx, "recipients", "recipients accepted");
 	if (flag(args, "body")) {
@@ -110,13 +113,17 @@ example_event(void *state, const struct smtp_event *ev)
 		case SMTP_OUTCOME_TEMPFAIL:
 			(*e->tempfail)++;
 			break;
-		case SMTP_OUTCOME_DROPPED:
-			(*e->dropped)++;
+		case SMTP_OUTCOME_LOST:
+			(*e->lost)++;
 			break;
 		case SMTP_OUTCOME_ABORTED:
 			(*e->aborted)++;
 			break;
+		case SMTP_OUTCOME_DROPPED:
+			(*e->dropped)++;
+			break;
 		case SMTP_OUTCOME_NONE:
+		case SMTP_OUTCOME_COUNT:
 			break;
 		}
 		break;

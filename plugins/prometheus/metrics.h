@@ -9,7 +9,7 @@
 
 #include <smtpscope/plugin.h>
 
-#define PROM_OUTCOME_COUNT (SMTP_OUTCOME_ABORTED + 1)
+#define PROM_OUTCOME_COUNT SMTP_OUTCOME_COUNT
 #define PROM_END_COUNT (SMTP_SESSION_END_REUSED + 1)
 /* Distinct reply codes given a label of their own; the rest are
  * counted under code="other". */
