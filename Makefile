@@ -48,8 +48,9 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=undefined -O1 -g
 
 # The dissector: pure, no pcap/libnids/curses (see DESIGN.md).
-SMTP_SRC = src/smtp/session.c src/smtp/command.c src/smtp/tls.c \
-	   src/smtp/message.c
+SMTP_SRC = src/smtp/session.c src/smtp/command.c src/smtp/parse.c \
+	   src/smtp/tls.c \
+	   src/smtp/message.c src/smtp/codes.c
 CORE_SRC = src/util.c src/event.c src/stats.c src/topn.c src/histo.c \
 	   src/jsonlog.c src/sessmap.c \
 	   src/zeeklog.c src/transcript.c src/report_text.c src/report_json.c \
@@ -66,7 +67,8 @@ HDR = $(wildcard src/*.h src/smtp/*.h include/smtpscope/*.h)
 OBJ = $(SRC:src/%.c=build/obj/%.o)
 SAN_OBJ = $(SRC:src/%.c=build/asan/%.o)
 
-UNIT_TESTS = test_smtp test_decap test_util test_tls test_message test_stats
+UNIT_TESTS = test_smtp test_decap test_util test_tls test_message test_stats \
+	     test_codes
 UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
 UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
 
@@ -141,6 +143,14 @@ build/tests/test_message: tests/unit/test_message.c src/smtp/message.c src/util.
 build/tests/asan-test_message: tests/unit/test_message.c src/smtp/message.c src/util.c $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ tests/unit/test_message.c src/smtp/message.c src/util.c
+
+CODES_TEST_SRC = tests/unit/test_codes.c src/smtp/codes.c src/util.c
+build/tests/test_codes: $(CODES_TEST_SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CODES_TEST_SRC)
+build/tests/asan-test_codes: $(CODES_TEST_SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(CODES_TEST_SRC)
 
 STATS_TEST_SRC = tests/unit/test_stats.c src/stats.c src/topn.c src/histo.c \
 	src/util.c src/event.c src/smtp/command.c src/smtp/message.c

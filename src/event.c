@@ -110,34 +110,6 @@ smtp_anomaly_name(enum smtp_anomaly a)
 }
 
 const char *
-smtp_cap_name(unsigned bit)
-{
-	static const char *const names[] = {
-		"PIPELINING",
-		"SIZE",
-		"8BITMIME",
-		"STARTTLS",
-		"AUTH",
-		"CHUNKING",
-		"DSN",
-		"SMTPUTF8",
-		"ENHANCEDSTATUSCODES",
-		"BINARYMIME",
-		"VRFY",
-		"ETRN",
-		"XCLIENT",
-		"XFORWARD",
-		"REQUIRETLS",
-		"DELIVERBY",
-		"HELP",
-	};
-
-	if (bit < sizeof(names) / sizeof(names[0]))
-		return names[bit];
-	return NULL;
-}
-
-const char *
 smtp_auth_result_name(enum smtp_auth_result r)
 {
 	switch (r) {

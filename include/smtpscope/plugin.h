@@ -274,6 +274,7 @@ enum smtp_cap {
 	SMTP_CAP_REQUIRETLS = 1u << 14,
 	SMTP_CAP_DELIVERBY = 1u << 15,
 	SMTP_CAP_HELP = 1u << 16,
+	SMTP_CAP_ATRN = 1u << 17, /* RFC 2645 */
 };
 
 enum smtp_auth_result {

@@ -2,116 +2,21 @@
 /*
  * One SMTP session: line framing of each direction, the queue that pairs
  * replies with the commands they answer (RFC 2920 pipelining), the client
- * input mode (commands, DATA body, BDAT chunk, AUTH exchange, TLS) and the
- * transactions, each finished only when every reply it waits for is in.
+ * input mode (commands, DATA body, BDAT chunk, AUTH exchange, TLS), the
+ * server's state and its transactions. A command's effect waits in the
+ * queue and applies when its reply grants it (command.c has the table of
+ * effects); a transaction ends when the server says so and is emitted
+ * after the reply that ended it.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util.h"
-#include "message.h"
-#include "smtp.h"
-#include "tls.h"
-
-/* What the client's next bytes are. Changed only by client_mode_set(). */
-enum client_mode {
-	CLIENT_COMMAND, /* command lines */
-	CLIENT_HOLD,    /* DATA sent, its reply not yet seen: bytes held */
-	CLIENT_BODY,    /* DATA accepted (354): message until "." */
-	CLIENT_BDAT,    /* inside a BDAT chunk: a byte count */
-	CLIENT_AUTH,    /* AUTH got 334: the next line is a response */
-	CLIENT_TLS,     /* after STARTTLS, or port 465: TLS records */
-};
-
-/* Where the DATA body scanner stands in the current line. */
-enum body_state {
-	BODY_BOL,    /* at the beginning of a line */
-	BODY_MID,    /* inside a line */
-	BODY_DOT,    /* a line began with "." */
-	BODY_DOT_CR, /* ".\r" at the beginning of a line */
-};
-
-/* What the next SASL response line carries (only the user is kept). */
-enum auth_expect {
-	AUTH_EXPECT_OTHER,
-	AUTH_EXPECT_USER,     /* LOGIN after "Username:" */
-	AUTH_EXPECT_PASSWORD, /* LOGIN after "Password:": never kept */
-	AUTH_EXPECT_PLAIN,    /* PLAIN: authzid NUL authcid NUL password */
-};
-
-struct tx {
-	struct smtp_transaction pub;
-	struct msg_parser *msg; /* the message's headers, DSN */
-	unsigned pending;  /* commands of this transaction awaiting reply */
-	int closed;        /* no further command belongs to it */
-	int by_connection; /* closed because the connection ended */
-	int got_421;
-	struct tx *next;
-};
-
-struct pending {
-	enum smtp_verb verb;
-	double ts;
-	struct tx *tx;     /* the transaction it belongs to, or NULL */
-	size_t rcpt_index; /* RCPT: index in tx->pub.rcpt, or SIZE_MAX */
-	int bdat_last;
-};
-
-struct framer {
-	uint8_t *buf; /* grown on demand, up to SMTP_LINE_MAX */
-	size_t cap;
-	size_t len;
-	int overflow; /* the current line passed SMTP_LINE_MAX */
-};
-
-struct smtp_session {
-	struct smtp_session_info info;
-	const struct event_bus *bus;
-
-	enum client_mode mode;
-	struct framer cf, sf;
-	struct dbuf hold;
-	struct dbuf helo;
-
-	struct pending *queue; /* a ring grown on demand, up to
-				  SMTP_PIPELINE_MAX */
-	size_t qcap;
-	size_t qhead, qlen;
-
-	struct tx *cur;               /* open transaction, if any */
-	struct tx *tx_head, *tx_tail; /* all unfinished, in order */
-
-	/* The reply being assembled from its lines. */
-	int rcode;
-	int rmulti;
-	unsigned rlines;
-	/* Both in one block of 2 * SMTP_REPLY_TEXT_MAX, allocated with the
-	 * first reply line, freed by smtp_session_trim between replies. */
-	uint8_t *rtext; /* first line, after the code */
-	size_t rtext_len;
-	uint8_t *rlast; /* last line, after the code */
-	size_t rlast_len;
-
-	enum body_state body;
-	uint64_t bdat_left;
-	int bdat_last;
-
-	enum auth_expect auth_expect;
-	int auth_cancel;
-
-	struct tls_scan *tls;
-	int tls_flagged; /* not_tls reported */
-
-	int greeted;
-	int quit_sent;
-	unsigned anomaly_seen; /* bitmask: each kind emitted once */
-	unsigned anomaly_count[SMTP_ANOMALY_COUNT];
-};
+#include "internal.h"
 
 static void client_feed(
     struct smtp_session *s, const uint8_t *data, size_t len, double ts);
 
-static void
+void
 emit(struct smtp_session *s, struct smtp_event *ev)
 {
 	ev->session = &s->info;
@@ -119,7 +24,7 @@ emit(struct smtp_session *s, struct smtp_event *ev)
 		event_bus_emit(s->bus, ev);
 }
 
-static void
+void
 anomaly(struct smtp_session *s, enum smtp_anomaly kind, double ts)
 {
 	struct smtp_event ev;
@@ -137,7 +42,18 @@ anomaly(struct smtp_session *s, enum smtp_anomaly kind, double ts)
 	emit(s, &ev);
 }
 
-static void
+void
+smtp_state_set(struct smtp_session *s, enum smtp_state st, const char *why)
+{
+	if (st == s->state)
+		return;
+	if (s->trace != NULL)
+		s->trace(s->trace_arg, &s->info, smtp_state_name(s->state),
+		    smtp_state_name(st), why);
+	s->state = st;
+}
+
+void
 client_mode_set(struct smtp_session *s, enum client_mode mode)
 {
 	if (mode == CLIENT_BODY)
@@ -149,16 +65,287 @@ client_mode_set(struct smtp_session *s, enum client_mode mode)
 	s->mode = mode;
 }
 
-static void
-copy_cstr(char *dst, size_t size, const uint8_t *src, size_t n)
+/* Bytes of dir come from the SMTP client (after TURN/ATRN: the TCP
+ * server). */
+static bool
+from_client(const struct smtp_session *s, enum smtp_dir dir)
 {
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
+	return (dir == SMTP_DIR_CLIENT) != s->reversed;
 }
 
-/* --- transactions ------------------------------------------------------ */
+/* --- replies kept on records ------------------------------------------- */
+
+void
+reply_free(struct smtp_reply *r)
+{
+	free(r->text);
+	r->text = NULL;
+}
+
+void
+reply_keep(struct smtp_session *s, struct smtp_reply *r, double latency)
+{
+	size_t skip;
+
+	reply_free(r);
+	r->code = s->rcode;
+	r->latency = latency;
+	skip = smtp_enhanced_code(
+	    s->rtext, s->rtext_len, s->rcode, r->enh, sizeof(r->enh));
+	r->text = xmemdup0(s->rtext + skip, s->rtext_len - skip);
+}
+
+static void
+reply_copy(struct smtp_reply *dst, const struct smtp_reply *src)
+{
+	reply_free(dst);
+	*dst = *src;
+	dst->text = src->text != NULL ? xstrdup(src->text) : NULL;
+}
+
+/* --- recipients and transactions --------------------------------------- */
+
+struct smtp_rcpt *
+rcpt_parse(const uint8_t *arg, size_t len)
+{
+	char addr[SMTP_ADDR_MAX];
+	struct smtp_rcpt *r = xcalloc(1, sizeof(*r));
+	size_t rest;
+
+	r->reply.latency = -1;
+	r->delivery.latency = -1;
+	smtp_parse_path(arg, len, "TO", addr, sizeof(addr), &rest);
+	r->addr = xstrdup(addr);
+	smtp_parse_rcpt_params(arg + rest, len - rest, r);
+	return r;
+}
+
+static void
+rcpt_clear(struct smtp_rcpt *r)
+{
+	free(r->addr);
+	free(r->notify);
+	free(r->orcpt);
+	reply_free(&r->reply);
+	reply_free(&r->delivery);
+}
+
+void
+rcpt_free(struct smtp_rcpt *r)
+{
+	if (r == NULL)
+		return;
+	rcpt_clear(r);
+	free(r);
+}
+
+/* A transaction as a MAIL (SEND, SOML, SAML) command proposes it; arg
+ * NULL: one the server has that was never seen. */
+struct tx *
+tx_new(struct smtp_session *s, enum smtp_verb verb, const uint8_t *arg,
+    size_t len, double ts)
+{
+	char addr[SMTP_ADDR_MAX];
+	struct tx *t;
+	size_t rest;
+
+	t = xcalloc(1, sizeof(*t));
+	t->pub.depth = ++s->next_depth;
+	t->pub.verb = verb;
+	t->pub.ts = ts;
+	t->pub.ts_end = ts;
+	t->pub.mail.latency = -1;
+	t->pub.data.latency = -1;
+	t->pub.final.latency = -1;
+	if (arg == NULL) {
+		t->pub.mail_from = xstrdup("");
+		return t;
+	}
+	smtp_parse_path(arg, len, "FROM", addr, sizeof(addr), &rest);
+	t->pub.mail_from = xstrdup(addr);
+	t->pub.bounce = addr[0] == '\0';
+	smtp_parse_mail_params(arg + rest, len - rest, &t->pub.params);
+	return t;
+}
+
+void
+tx_free(struct tx *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->pub.nrcpt; i++)
+		rcpt_clear(&t->pub.rcpt[i]);
+	free(t->pub.rcpt);
+	for (i = 0; i < t->pub.nrefused; i++) {
+		free(t->pub.refused[i].arg);
+		reply_free(&t->pub.refused[i].reply);
+	}
+	free(t->pub.refused);
+	free(t->pub.mail_from);
+	free(t->pub.params.envid);
+	free(t->pub.params.auth);
+	free(t->helo);
+	reply_free(&t->pub.mail);
+	reply_free(&t->pub.data);
+	reply_free(&t->pub.final);
+	free(t->pub.last_text);
+	if (t->msg != NULL)
+		msg_parser_free(t->msg);
+	free(t);
+}
+
+void
+tx_confirm(struct smtp_session *s, struct tx *t, bool attempt, double ts)
+{
+	t->confirmed = true;
+	t->attempt = attempt;
+	s->info.transactions++;
+	t->helo = xstrdup(s->info.helo);
+	t->pub.helo = t->helo;
+	t->pub.reversed = s->reversed;
+	t->pub.lmtp = s->info.lmtp;
+	s->tx = t;
+	if (attempt)
+		return;
+	/* RFC 6409: an MSA takes mail only after AUTH. */
+	if (s->info.submission && s->info.auth_result != SMTP_AUTH_SUCCESS) {
+		t->pub.submission_no_auth = true;
+		anomaly(s, SMTP_ANOMALY_SUBMISSION_NO_AUTH, ts);
+	}
+	smtp_state_set(s, SMTP_STATE_MAIL, "MAIL granted");
+}
+
+void
+tx_end(struct smtp_session *s, const char *why, double ts)
+{
+	struct tx *t = s->tx;
+
+	if (t == NULL)
+		return;
+	s->tx = NULL;
+	t->pub.ended_by = why;
+	t->pub.ts_end = ts;
+	if (s->cli_tx == t)
+		s->cli_tx = NULL;
+	if (s->body_tx == t)
+		s->body_tx = NULL;
+	if (s->done_tail != NULL)
+		s->done_tail->next = t;
+	else
+		s->done_head = t;
+	s->done_tail = t;
+	if (s->state >= SMTP_STATE_MAIL && s->state <= SMTP_STATE_BDAT)
+		smtp_state_set(s,
+		    s->info.helo[0] != '\0' ? SMTP_STATE_READY
+					    : SMTP_STATE_GREETED,
+		    why);
+}
+
+const uint8_t *
+pending_arg(const struct smtp_session *s, const struct pending *p, size_t *len)
+{
+	*len = p->arg_len;
+	if (p->arg_len == 0 || s->args.p == NULL)
+		return (const uint8_t *)"";
+	return (const uint8_t *)s->args.p + p->arg_off;
+}
+
+void
+tx_refused(struct smtp_session *s, const struct pending *p,
+    enum smtp_verb verb, double ts)
+{
+	struct smtp_transaction *t = &s->tx->pub;
+	struct smtp_refused *r;
+	const uint8_t *arg;
+	size_t n;
+
+	if (t->nrefused >= SMTP_REFUSED_MAX)
+		return;
+	if ((t->nrefused & (t->nrefused - 1)) == 0)
+		t->refused = xrealloc(t->refused,
+		    (t->nrefused ? t->nrefused * 2 : 2) * sizeof(*t->refused));
+	r = &t->refused[t->nrefused++];
+	memset(r, 0, sizeof(*r));
+	r->verb = verb;
+	arg = pending_arg(s, p, &n);
+	r->arg = xmemdup0(arg, n);
+	reply_keep(s, &r->reply, ts - p->ts);
+}
+
+void
+result_due(struct smtp_session *s, const struct pending *p)
+{
+	if (smtp_command_get(p->verb)->flags & CMD_SECRET)
+		return;
+	s->result = *p;
+	s->result_due = true;
+}
+
+static void
+rkeep_free(struct smtp_session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nrkeep; i++)
+		free(s->rkeep[i]);
+	free(s->rkeep);
+	s->rkeep = NULL;
+	s->nrkeep = s->rkeep_dropped = 0;
+}
+
+/* The command result due, with the reply now complete (or none). */
+static void
+result_emit(struct smtp_session *s, bool replied, double ts)
+{
+	struct smtp_command_result r;
+	struct smtp_event ev;
+
+	if (!s->result_due)
+		return;
+	s->result_due = false;
+	memset(&r, 0, sizeof(r));
+	r.verb = s->result.verb;
+	r.arg = pending_arg(s, &s->result, &r.arg_len);
+	r.ts = s->result.ts;
+	r.reversed = s->result.reversed;
+	r.reply.latency = -1;
+	if (replied) {
+		reply_keep(s, &r.reply, ts - s->result.ts);
+		r.lines = s->rkeep;
+		r.nlines = s->nrkeep;
+		r.lines_dropped = s->rkeep_dropped;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTP_EV_COMMAND_RESULT;
+	ev.ts = ts;
+	ev.u.result = &r;
+	emit(s, &ev);
+	reply_free(&r.reply);
+}
+
+/* What capture loss may explain of a transaction cut off. */
+static unsigned
+capture_loss(const struct smtp_session *s)
+{
+	unsigned bits = 0;
+
+	if (s->had_gap)
+		bits |= SMTP_LOSS_GAP;
+	if (s->drops != NULL && *s->drops > s->drops_at_open)
+		bits |= SMTP_LOSS_KERNEL_DROPS;
+	return bits;
+}
+
+static enum smtp_outcome
+class_outcome(int code)
+{
+	if (code >= 200 && code < 300)
+		return SMTP_OUTCOME_ACCEPTED;
+	return code >= 400 && code < 500 ? SMTP_OUTCOME_TEMPFAIL
+					 : SMTP_OUTCOME_REJECTED;
+}
 
 static enum smtp_outcome
 tx_outcome(const struct tx *t)
@@ -167,23 +354,16 @@ tx_outcome(const struct tx *t)
 	size_t i;
 	int any4 = 0, all5 = p->nrcpt > 0;
 
-	if (p->final.code != 0) {
-		if (p->final.code == 421)
-			return SMTP_OUTCOME_DROPPED;
-		if (p->final.code < 300)
-			return SMTP_OUTCOME_ACCEPTED;
-		return p->final.code < 500 ? SMTP_OUTCOME_TEMPFAIL
-					   : SMTP_OUTCOME_REJECTED;
-	}
+	if (t->attempt && p->mail.code >= 400)
+		return class_outcome(p->mail.code);
+	if (p->final.code != 0)
+		return class_outcome(p->final.code);
 	if (t->got_421)
-		return SMTP_OUTCOME_DROPPED;
-	/* The message was on its way (354 seen, or a BDAT chunk sent). */
-	if (p->data_complete || (p->data_seen && p->data.code == 354) ||
-	    (p->bdat && t->by_connection))
-		return SMTP_OUTCOME_DROPPED;
-	if (p->mail.code >= 400)
-		return p->mail.code < 500 ? SMTP_OUTCOME_TEMPFAIL
-					  : SMTP_OUTCOME_REJECTED;
+		return SMTP_OUTCOME_TEMPFAIL;
+	/* The message was on its way: cut off before its final reply. */
+	if (t->by_connection &&
+	    (t->data_granted || p->data_complete || p->bdat))
+		return SMTP_OUTCOME_LOST;
 	if (p->rcpt_total > 0 && p->rcpt_accepted == 0) {
 		for (i = 0; i < p->nrcpt; i++) {
 			if (p->rcpt[i].reply.code >= 400 &&
@@ -198,56 +378,26 @@ tx_outcome(const struct tx *t)
 			return SMTP_OUTCOME_REJECTED;
 	}
 	if (p->data.code >= 400)
-		return p->data.code < 500 ? SMTP_OUTCOME_TEMPFAIL
-					  : SMTP_OUTCOME_REJECTED;
+		return class_outcome(p->data.code);
 	if (t->by_connection)
-		return SMTP_OUTCOME_DROPPED;
+		return SMTP_OUTCOME_LOST;
 	return SMTP_OUTCOME_ABORTED;
 }
 
-static void
-reply_free(struct smtp_reply *r)
-{
-	free(r->text);
-	r->text = NULL;
-}
-
-static void
-tx_free(struct tx *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->pub.nrcpt; i++) {
-		free(t->pub.rcpt[i].addr);
-		free(t->pub.rcpt[i].notify);
-		free(t->pub.rcpt[i].orcpt);
-		reply_free(&t->pub.rcpt[i].reply);
-	}
-	free(t->pub.rcpt);
-	free(t->pub.mail_from);
-	free(t->pub.params.envid);
-	free(t->pub.params.auth);
-	reply_free(&t->pub.mail);
-	reply_free(&t->pub.data);
-	reply_free(&t->pub.final);
-	free(t->pub.last_text);
-	if (t->msg != NULL)
-		msg_parser_free(t->msg);
-	free(t);
-}
-
-/* Emit, in order, every transaction that is closed and fully answered. */
+/* Emit, in order, the transactions that ended. */
 static void
 tx_flush(struct smtp_session *s)
 {
 	struct smtp_event ev;
 	struct tx *t;
 
-	while ((t = s->tx_head) != NULL && t->closed && t->pending == 0) {
-		s->tx_head = t->next;
-		if (s->tx_head == NULL)
-			s->tx_tail = NULL;
+	while ((t = s->done_head) != NULL) {
+		s->done_head = t->next;
+		if (s->done_head == NULL)
+			s->done_tail = NULL;
 		t->pub.outcome = tx_outcome(t);
+		if (t->pub.outcome == SMTP_OUTCOME_LOST)
+			t->pub.capture_loss = capture_loss(s);
 		if (t->msg != NULL) {
 			msg_parser_finish(t->msg);
 			t->pub.msg = msg_parser_info(t->msg);
@@ -262,84 +412,6 @@ tx_flush(struct smtp_session *s)
 		emit(s, &ev);
 		tx_free(t);
 	}
-}
-
-/* No further command belongs to the current transaction. It is emitted
- * by tx_flush() once every reply it waits for is in. */
-static void
-tx_close_current(struct smtp_session *s, const char *why, double ts)
-{
-	if (s->cur == NULL)
-		return;
-	s->cur->closed = 1;
-	s->cur->pub.ended_by = why;
-	s->cur->pub.ts_end = ts;
-	s->cur = NULL;
-}
-
-static struct tx *
-tx_begin(struct smtp_session *s, const uint8_t *arg, size_t len, double ts)
-{
-	char addr[SMTP_ADDR_MAX];
-	struct tx *t;
-	size_t rest;
-
-	t = xcalloc(1, sizeof(*t));
-	t->pub.depth = ++s->info.transactions;
-	t->pub.ts = ts;
-	t->pub.ts_end = ts;
-	t->pub.mail.latency = -1;
-	t->pub.data.latency = -1;
-	t->pub.final.latency = -1;
-	smtp_parse_path(arg, len, "FROM", addr, sizeof(addr), &rest);
-	t->pub.mail_from = xstrdup(addr);
-	t->pub.bounce = addr[0] == '\0';
-	smtp_parse_mail_params(arg + rest, len - rest, &t->pub.params);
-	if (s->tx_tail != NULL)
-		s->tx_tail->next = t;
-	else
-		s->tx_head = t;
-	s->tx_tail = t;
-	s->cur = t;
-	return t;
-}
-
-static size_t
-tx_add_rcpt(struct smtp_session *s, struct tx *t, const uint8_t *arg,
-    size_t len, double ts)
-{
-	char addr[SMTP_ADDR_MAX];
-	struct smtp_transaction *p = &t->pub;
-	struct smtp_rcpt *r;
-	size_t cap, rest;
-
-	p->rcpt_total++;
-	if (p->nrcpt >= SMTP_RCPT_MAX) {
-		anomaly(s, SMTP_ANOMALY_TOO_MANY_RECIPIENTS, ts);
-		return SIZE_MAX;
-	}
-	if ((p->nrcpt & (p->nrcpt - 1)) == 0) {
-		cap = p->nrcpt ? p->nrcpt * 2 : 4;
-		p->rcpt = xrealloc(p->rcpt, cap * sizeof(*p->rcpt));
-	}
-	r = &p->rcpt[p->nrcpt];
-	memset(r, 0, sizeof(*r));
-	r->reply.latency = -1;
-	smtp_parse_path(arg, len, "TO", addr, sizeof(addr), &rest);
-	r->addr = xstrdup(addr);
-	smtp_parse_rcpt_params(arg + rest, len - rest, r);
-	return p->nrcpt++;
-}
-
-/* The message parser of the current transaction, made on first use. */
-static struct msg_parser *
-tx_msg(struct smtp_session *s)
-{
-	if (s->cur == NULL)
-		return NULL;
-	if (s->cur->msg == NULL)
-		s->cur->msg = msg_parser_new();
-	return s->cur->msg;
 }
 
 /* --- the pairing queue ------------------------------------------------- */
@@ -363,53 +435,63 @@ queue_grow(struct smtp_session *s)
 	s->qhead = 0;
 }
 
-static struct pending *
-pending_push(struct smtp_session *s, enum smtp_verb verb, struct tx *t,
-    size_t rcpt_index, double ts)
+/* A command's argument, kept while it waits (capped). The arena empties
+ * when nothing waits. */
+static void
+pending_arg_keep(struct smtp_session *s, struct pending *p,
+    const uint8_t *arg, size_t len, size_t cap)
 {
-	struct pending *p;
+	if (s->qlen == 0 && !s->result_due)
+		dbuf_reset(&s->args);
+	if (len > cap)
+		len = cap;
+	if (s->args.max == 0)
+		dbuf_init(&s->args, SMTP_ARGS_MAX);
+	p->arg_off = (uint32_t)s->args.len;
+	if (!dbuf_add(&s->args, arg, len))
+		len = 0; /* over SMTP_ARGS_MAX: kept empty */
+	p->arg_off = len ? p->arg_off : 0;
+	p->arg_len = (uint32_t)len;
+}
 
+static bool
+pending_push(struct smtp_session *s, const struct pending *p, double ts)
+{
 	if (s->qlen == s->qcap && s->qcap < SMTP_PIPELINE_MAX)
 		queue_grow(s);
 	if (s->qlen >= s->qcap) {
 		/* Its reply will be unsolicited; the older pairs stay right. */
 		anomaly(s, SMTP_ANOMALY_PIPELINE_OVERFLOW, ts);
-		return NULL;
+		return false;
 	}
-	p = &s->queue[(s->qhead + s->qlen) % s->qcap];
-	p->verb = verb;
-	p->ts = ts;
-	p->tx = t;
-	p->rcpt_index = rcpt_index;
-	p->bdat_last = 0;
-	if (t != NULL)
-		t->pending++;
+	s->queue[(s->qhead + s->qlen) % s->qcap] = *p;
 	s->qlen++;
-	return p;
+	return true;
 }
 
-static struct pending *
+static void
 pending_pop(struct smtp_session *s, struct pending *out)
 {
-	if (s->qlen == 0)
-		return NULL;
 	*out = s->queue[s->qhead];
 	s->qhead = (s->qhead + 1) % s->qcap;
 	s->qlen--;
-	return out;
 }
 
-static enum smtp_verb
-pending_head_verb(const struct smtp_session *s)
+/* What a command owned and nobody adopted. */
+static void
+pending_release(struct pending *p)
 {
-	return s->qlen > 0 ? s->queue[s->qhead].verb : SMTP_VERB_UNKNOWN;
+	tx_free(p->tx);
+	p->tx = NULL;
+	rcpt_free(p->rcpt);
+	p->rcpt = NULL;
 }
 
 /* --- server side ------------------------------------------------------- */
 
 /* Client bytes held while DATA waited: replay them in the new mode. */
 static void
-hold_release(struct smtp_session *s, double ts)
+hold_replay(struct smtp_session *s, double ts)
 {
 	struct dbuf held = s->hold;
 
@@ -420,183 +502,183 @@ hold_release(struct smtp_session *s, double ts)
 	dbuf_free(&held);
 }
 
-/* Keep the reply now complete on a transaction's record. */
 static void
-reply_keep(struct smtp_session *s, struct smtp_reply *r, double latency)
+copy_cstr(char *dst, size_t size, const uint8_t *src, size_t n)
 {
-	size_t skip;
-
-	reply_free(r);
-	r->code = s->rcode;
-	r->latency = latency;
-	skip = smtp_enhanced_code(
-	    s->rtext, s->rtext_len, s->rcode, r->enh, sizeof(r->enh));
-	r->text = xmemdup0(s->rtext + skip, s->rtext_len - skip);
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
-static void
-sasl_user(struct smtp_session *s, const uint8_t *b64, size_t len, int plain)
+/* A word that can name a host: a domain or an address literal. Only a
+ * 220 greeting must start with one (RFC 5321 4.2); in others ("521 Machine
+ * does not accept mail") a word without a dot is taken as text. */
+static bool
+host_like(const uint8_t *w, size_t n, bool must)
 {
-	uint8_t buf[512];
-	long n;
-	size_t i, start = 0;
+	size_t i;
+	bool alpha = false, dot = false;
 
-	n = base64_decode(b64, len, buf, sizeof(buf));
-	if (n <= 0)
-		return;
-	if (plain) {
-		/* authzid NUL authcid NUL password: keep authcid only. */
-		for (i = 0; i < (size_t)n && buf[i] != '\0'; i++)
-			;
-		if (i >= (size_t)n)
-			return;
-		start = ++i;
-		while (i < (size_t)n && buf[i] != '\0')
-			i++;
-		n = (long)i; /* the password after it is never copied */
+	if (n == 0)
+		return false;
+	if (w[0] == '[')
+		return w[n - 1] == ']';
+	for (i = 0; i < n; i++) {
+		if (ascii_isalpha(w[i]))
+			alpha = true;
+		else if (w[i] == '.')
+			dot = true;
+		else if (!ascii_isdigit(w[i]) && w[i] != '-' && w[i] != '_')
+			return false;
 	}
-	copy_cstr(s->info.auth_user, sizeof(s->info.auth_user), buf + start,
-	    (size_t)n - start);
-	memset(buf, 0, sizeof(buf));
-}
-
-/* What a 334 challenge asks for (LOGIN sends "Username:"/"Password:"). */
-static enum auth_expect
-auth_challenge(struct smtp_session *s)
-{
-	uint8_t buf[64];
-	long n;
-
-	if (strcmp(s->info.auth_mech, "PLAIN") == 0)
-		return AUTH_EXPECT_PLAIN;
-	if (strcmp(s->info.auth_mech, "LOGIN") != 0)
-		return AUTH_EXPECT_OTHER;
-	n = base64_decode(s->rtext, s->rtext_len, buf, sizeof(buf));
-	if (n >= 4 && ascii_prefix_ci(buf, (size_t)n, "USER"))
-		return AUTH_EXPECT_USER;
-	if (n >= 4 && ascii_prefix_ci(buf, (size_t)n, "PASS"))
-		return AUTH_EXPECT_PASSWORD;
-	/* Unusual prompts: first the user, then the password. */
-	return s->info.auth_user[0] == '\0' ? AUTH_EXPECT_USER
-					    : AUTH_EXPECT_PASSWORD;
-}
-
-/* State changes a reply makes. Returns 1 when client bytes held while
- * DATA waited must now be replayed (after the reply's event). */
-static int
-reply_apply(struct smtp_session *s, struct pending *p, double ts)
-{
-	struct tx *t = p->tx;
-	int code = s->rcode, release = 0;
-	double lat = ts - p->ts;
-
-	switch (p->verb) {
-	case SMTP_VERB_MAIL:
-		if (t != NULL)
-			reply_keep(s, &t->pub.mail, lat);
-		break;
-	case SMTP_VERB_RCPT:
-		if (t != NULL && p->rcpt_index != SIZE_MAX)
-			reply_keep(s, &t->pub.rcpt[p->rcpt_index].reply, lat);
-		if (t != NULL && code >= 200 && code < 300)
-			t->pub.rcpt_accepted++;
-		break;
-	case SMTP_VERB_DATA:
-		if (t != NULL)
-			reply_keep(s, &t->pub.data, lat);
-		if (code == 354) {
-			if (s->mode == CLIENT_HOLD) {
-				client_mode_set(s, CLIENT_BODY);
-				release = 1;
-			}
-		} else {
-			/* Refused: the transaction is over; held bytes are
-			 * commands again (RSET, QUIT, a new MAIL...). */
-			if (t != NULL && t == s->cur)
-				tx_close_current(s, "data_refused", ts);
-			if (s->mode == CLIENT_HOLD) {
-				client_mode_set(s, CLIENT_COMMAND);
-				release = 1;
-			}
-		}
-		break;
-	case SMTP_VERB_END_OF_DATA:
-		if (t != NULL)
-			reply_keep(s, &t->pub.final, lat);
-		break;
-	case SMTP_VERB_BDAT:
-		if (t != NULL && (p->bdat_last || code >= 400))
-			reply_keep(s, &t->pub.final, lat);
-		if (t != NULL && code >= 400 && t == s->cur)
-			tx_close_current(s, "bdat_refused", ts);
-		break;
-	case SMTP_VERB_STARTTLS:
-		if (code == 220)
-			client_mode_set(s, CLIENT_TLS);
-		break;
-	case SMTP_VERB_AUTH:
-	case SMTP_VERB_AUTH_DATA:
-		s->info.auth_code = code;
-		if (code == 334) {
-			s->auth_expect = auth_challenge(s);
-			client_mode_set(s, CLIENT_AUTH);
-			break;
-		}
-		client_mode_set(s, CLIENT_COMMAND);
-		if (code >= 200 && code < 300)
-			s->info.auth_result = SMTP_AUTH_SUCCESS;
-		else if (s->auth_cancel)
-			s->info.auth_result = SMTP_AUTH_CANCELLED;
-		else {
-			s->info.auth_result = SMTP_AUTH_FAILURE;
-			s->info.auth_failures++;
-		}
-		break;
-	default:
-		break;
-	}
-	if (t != NULL) {
-		t->pub.last_code = code;
-		free(t->pub.last_text);
-		t->pub.last_text = xmemdup0(s->rlast, s->rlast_len);
-	}
-	if (code == 421) {
-		/* The server is closing the connection. */
-		if (t != NULL)
-			t->got_421 = 1;
-		if (s->cur != NULL) {
-			s->cur->got_421 = 1;
-			tx_close_current(s, "421", ts);
-		}
-	}
-	return release;
+	return alpha && (must || dot);
 }
 
 static void
 greeting(struct smtp_session *s, double ts)
 {
-	size_t h = 0, t;
+	char enh[12];
+	size_t h, t, start;
 
-	s->greeted = 1;
+	s->greeted = true;
+	smtp_state_set(s, SMTP_STATE_GREETED, "greeting");
+	/* The first greeting names the server; one after TURN is the
+	 * other side's. */
+	if (s->info.greeting_code != 0)
+		return;
 	s->info.greeting_code = s->rcode;
 	s->info.greeting_latency = ts - s->info.ts_open;
+	/* "521 5.3.2 mx.example does not accept mail": the host after
+	 * the enhanced code, and only a word that can be one. */
+	start = smtp_enhanced_code(
+	    s->rtext, s->rtext_len, s->rcode, enh, sizeof(enh));
+	h = start;
 	while (h < s->rtext_len && s->rtext[h] != ' ')
 		h++;
-	copy_cstr(
-	    s->info.greeting_host, sizeof(s->info.greeting_host), s->rtext, h);
-	t = h;
+	t = start;
+	if (host_like(s->rtext + start, h - start, s->rcode == 220)) {
+		copy_cstr(s->info.greeting_host,
+		    sizeof(s->info.greeting_host), s->rtext + start,
+		    h - start);
+		t = h;
+	}
 	while (t < s->rtext_len && s->rtext[t] == ' ')
 		t++;
 	copy_cstr(s->info.greeting_text, sizeof(s->info.greeting_text),
 	    s->rtext + t, s->rtext_len - t);
 }
 
+/* The last word within a transaction, for Zeek's last_reply. */
+static void
+tx_last_reply(struct smtp_session *s, struct tx *t)
+{
+	if (t == NULL)
+		return;
+	t->pub.last_code = s->rcode;
+	free(t->pub.last_text);
+	t->pub.last_text = xmemdup0(s->rlast, s->rlast_len);
+}
+
+/* Commands whose granted reply ends the transaction rather than
+ * belonging to it. */
+static bool
+ends_transaction(enum smtp_verb v)
+{
+	switch (v) {
+	case SMTP_VERB_HELO:
+	case SMTP_VERB_EHLO:
+	case SMTP_VERB_LHLO:
+	case SMTP_VERB_RSET:
+	case SMTP_VERB_QUIT:
+	case SMTP_VERB_STARTTLS:
+	case SMTP_VERB_TURN:
+	case SMTP_VERB_ATRN:
+	case SMTP_VERB_XCLIENT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Replies lost in a gap: drop the waiting commands this reply cannot
+ * answer, their effects assumed, up to the first one it can. */
+static void
+resync(struct smtp_session *s, double ts)
+{
+	struct pending p;
+	size_t i;
+
+	if (smtp_reply_plausible(s->queue[s->qhead].verb, s->rcode)) {
+		s->resync = false;
+		return;
+	}
+	for (i = 1; i < s->qlen; i++)
+		if (smtp_reply_plausible(
+			s->queue[(s->qhead + i) % s->qcap].verb, s->rcode))
+			break;
+	if (i == s->qlen)
+		return;
+	s->resync = false;
+	while (i-- > 0) {
+		pending_pop(s, &p);
+		anomaly(s, SMTP_ANOMALY_REPLY_LOST, ts);
+		smtp_command_get(p.verb)->answered(s, &p, REPLY_NONE, ts);
+		result_emit(s, false, ts);
+		pending_release(&p);
+	}
+}
+
+/* LMTP (RFC 2033 4.2): after the data, one reply per recipient the
+ * server accepted, in order. Returns true while more are due. */
+static bool
+lmtp_delivery(struct smtp_session *s, struct pending *head, double ts)
+{
+	struct smtp_transaction *t = &s->tx->pub;
+	size_t i, k = 0;
+	unsigned due = t->rcpt_accepted > 0 ? (unsigned)t->rcpt_accepted : 1;
+
+	for (i = 0; i < t->nrcpt; i++) {
+		struct smtp_rcpt *r = &t->rcpt[i];
+
+		if (r->reply.code < 200 || r->reply.code >= 300)
+			continue;
+		if (k++ == head->delivered) {
+			reply_keep(s, &r->delivery, ts - head->ts);
+			break;
+		}
+	}
+	if (s->rcode >= 200 && s->rcode < 300)
+		t->lmtp_delivered++;
+	head->delivered++;
+	return head->delivered < due;
+}
+
+/* The final reply of an LMTP transaction: its first delivery, else its
+ * first tempfail, else its first refusal. */
+static void
+lmtp_final(struct smtp_transaction *t)
+{
+	const struct smtp_reply *pick = NULL;
+	size_t i;
+	int want;
+
+	for (want = 2; want <= 5 && pick == NULL; want++)
+		for (i = 0; i < t->nrcpt && pick == NULL; i++)
+			if (t->rcpt[i].delivery.code / 100 == want)
+				pick = &t->rcpt[i].delivery;
+	if (pick != NULL)
+		reply_copy(&t->final, pick);
+}
+
 static void
 reply_complete(struct smtp_session *s, double ts)
 {
+	const struct smtp_command *cmd;
 	struct smtp_event ev;
-	struct pending p;
-	int release;
+	struct pending p, *head;
+	enum reply_verdict v;
+	struct tx *t0;
 
 	s->info.replies++;
 	memset(&ev, 0, sizeof(ev));
@@ -615,39 +697,78 @@ reply_complete(struct smtp_session *s, double ts)
 		 * clients already sent commands. */
 		greeting(s, ts);
 		ev.u.reply.verb = SMTP_VERB_GREETING;
-		ev.u.reply.latency = s->info.greeting_latency;
+		ev.u.reply.granted = s->rcode == 220;
+		ev.u.reply.latency = s->reversed ? -1 : s->info.greeting_latency;
 		emit(s, &ev);
 		return;
 	}
-	if (pending_pop(s, &p) == NULL) {
-		if (s->cur != NULL) {
-			/* Still the last word within the transaction. */
-			s->cur->pub.last_code = s->rcode;
-			free(s->cur->pub.last_text);
-			s->cur->pub.last_text =
-			    xmemdup0(s->rlast, s->rlast_len);
-		}
+	if (s->qlen == 0) {
+		if (s->tx != NULL)
+			tx_last_reply(s, s->tx);
 		if (s->rcode != 421)
 			anomaly(s, SMTP_ANOMALY_UNSOLICITED_REPLY, ts);
-		else if (s->cur != NULL) {
-			s->cur->got_421 = 1;
-			tx_close_current(s, "421", ts);
+		else if (s->tx != NULL) {
+			/* The server is closing the connection. */
+			s->tx->got_421 = true;
+			tx_end(s, "421", ts);
 		}
 		ev.u.reply.verb = SMTP_VERB_UNKNOWN;
 		emit(s, &ev);
 		tx_flush(s);
 		return;
 	}
-	ev.u.reply.verb = p.verb;
-	ev.u.reply.latency = ts - p.ts;
-	ev.u.reply.last_chunk = p.bdat_last != 0;
-	if (p.tx != NULL)
-		p.tx->pending--;
-	release = reply_apply(s, &p, ts);
+	if (s->resync)
+		resync(s, ts);
+	head = &s->queue[s->qhead];
+	cmd = smtp_command_get(head->verb);
+	v = smtp_command_grants(cmd, s->rcode) ? REPLY_GRANTED : REPLY_REFUSED;
+	ev.u.reply.verb = head->verb;
+	ev.u.reply.latency = ts - head->ts;
+	ev.u.reply.last_chunk = head->bdat_last;
+	ev.u.reply.granted = v == REPLY_GRANTED;
+	if ((head->verb == SMTP_VERB_END_OF_DATA ||
+		(head->verb == SMTP_VERB_BDAT && head->bdat_last &&
+		    !head->bdat_bad)) &&
+	    s->info.lmtp && s->tx != NULL && s->rcode != 421) {
+		tx_last_reply(s, s->tx);
+		if (lmtp_delivery(s, head, ts)) {
+			emit(s, &ev); /* more replies to this data */
+			return;
+		}
+		lmtp_final(&s->tx->pub);
+		pending_pop(s, &p);
+		tx_end(s,
+		    p.verb == SMTP_VERB_BDAT ? "bdat_last" : "end_of_data",
+		    ts);
+		emit(s, &ev);
+		tx_flush(s);
+		return;
+	}
+	pending_pop(s, &p);
+	t0 = s->tx;
+	cmd->answered(s, &p, v, ts);
+	if (s->rcode == 421 && s->tx != NULL) {
+		/* The server is closing the connection. */
+		s->tx->got_421 = true;
+		tx_end(s, "421", ts);
+	}
+	if (t0 != NULL && !(v == REPLY_GRANTED &&
+			      (ends_transaction(p.verb) ||
+				  p.verb == SMTP_VERB_MAIL ||
+				  p.verb == SMTP_VERB_SEND ||
+				  p.verb == SMTP_VERB_SOML ||
+				  p.verb == SMTP_VERB_SAML)))
+		tx_last_reply(s, t0);
+	if (s->tx != NULL && s->tx != t0)
+		tx_last_reply(s, s->tx);
 	emit(s, &ev);
+	result_emit(s, true, ts);
 	tx_flush(s);
-	if (release)
-		hold_release(s, ts);
+	pending_release(&p);
+	if (s->release_hold) {
+		s->release_hold = false;
+		hold_replay(s, ts);
+	}
 }
 
 static void
@@ -656,6 +777,7 @@ server_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 	const uint8_t *text;
 	size_t n;
 	int code, more;
+	enum smtp_verb head;
 
 	if (!smtp_reply_line_parse(line, len, &code, &more)) {
 		anomaly(s,
@@ -672,13 +794,34 @@ server_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 		s->rtext = xmalloc(2 * SMTP_REPLY_TEXT_MAX);
 		s->rlast = s->rtext + SMTP_REPLY_TEXT_MAX;
 	}
+	head = s->greeted && s->qlen > 0 ? s->queue[s->qhead].verb
+					 : SMTP_VERB_GREETING;
 	if (!s->rmulti) {
-		s->rcode = code;
+		s->rcode_first = code;
 		s->rlines = 0;
 		memcpy(s->rtext, text, n);
 		s->rtext_len = n;
-	} else if (pending_head_verb(s) == SMTP_VERB_EHLO && s->rcode == 250)
-		smtp_parse_capability(text, n, &s->info);
+		memset(&s->caps, 0, sizeof(s->caps));
+		rkeep_free(s);
+	} else {
+		if (code != s->rcode_first)
+			anomaly(s, SMTP_ANOMALY_REPLY_CODE_MISMATCH, ts);
+		if ((head == SMTP_VERB_EHLO || head == SMTP_VERB_LHLO) &&
+		    s->rcode_first == 250)
+			smtp_parse_capability(text, n, &s->caps);
+	}
+	if (smtp_command_get(head)->flags & CMD_KEEP_LINES) {
+		if (s->nrkeep < SMTP_RESULT_LINES_MAX) {
+			if ((s->nrkeep & (s->nrkeep - 1)) == 0)
+				s->rkeep = xrealloc(s->rkeep,
+				    (s->nrkeep ? s->nrkeep * 2 : 2) *
+					sizeof(*s->rkeep));
+			s->rkeep[s->nrkeep++] = xmemdup0(text, n);
+		} else
+			s->rkeep_dropped++;
+	}
+	/* The last line's code is the one a client acts on. */
+	s->rcode = code;
 	s->rlines++;
 	memcpy(s->rlast, text, n);
 	s->rlast_len = n;
@@ -707,65 +850,35 @@ command_event(struct smtp_session *s, enum smtp_verb verb, const uint8_t *line,
 }
 
 static void
-auth_response(
-    struct smtp_session *s, const uint8_t *line, size_t len, double ts)
+queue_command(struct smtp_session *s, struct pending *p, double ts)
 {
-	/* A SASL response: never a command, never logged. */
-	if (len == 1 && line[0] == '*')
-		s->auth_cancel = 1;
-	else if (s->auth_expect == AUTH_EXPECT_USER)
-		sasl_user(s, line, len, 0);
-	else if (s->auth_expect == AUTH_EXPECT_PLAIN)
-		sasl_user(s, line, len, 1);
-	s->auth_expect = AUTH_EXPECT_OTHER;
-	command_event(s, SMTP_VERB_AUTH_DATA, NULL, 0, ts);
-	pending_push(s, SMTP_VERB_AUTH_DATA, NULL, SIZE_MAX, ts);
-}
-
-static void
-auth_command(struct smtp_session *s, const uint8_t *arg, size_t alen)
-{
-	size_t m = 0, r;
-
-	while (m < alen && arg[m] != ' ')
-		m++;
-	copy_cstr(s->info.auth_mech, sizeof(s->info.auth_mech), arg, m);
-	for (r = 0; s->info.auth_mech[r] != '\0'; r++)
-		s->info.auth_mech[r] =
-		    (char)ascii_toupper((unsigned char)s->info.auth_mech[r]);
-	s->info.auth_attempts++;
-	s->info.auth_result = SMTP_AUTH_PENDING;
-	s->info.auth_user[0] = '\0';
-	s->auth_cancel = 0;
-	r = m;
-	while (r < alen && arg[r] == ' ')
-		r++;
-	/* An initial response (RFC 4954): "=" is an empty one. */
-	if (r < alen && !(alen - r == 1 && arg[r] == '=')) {
-		if (strcmp(s->info.auth_mech, "PLAIN") == 0)
-			sasl_user(s, arg + r, alen - r, 1);
-		else if (strcmp(s->info.auth_mech, "LOGIN") == 0)
-			sasl_user(s, arg + r, alen - r, 0);
-	}
+	if (!pending_push(s, p, ts))
+		pending_release(p);
 }
 
 static void
 command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 {
-	enum smtp_verb verb;
+	const struct smtp_command *cmd;
+	struct pending p;
 	const uint8_t *arg;
-	size_t wlen = 0, alen;
-	struct tx *t;
-	size_t idx = SIZE_MAX;
+	size_t wlen = 0, alen, shown = len;
 
+	memset(&p, 0, sizeof(p));
+	p.ts = ts;
+	p.reversed = s->reversed;
 	if (s->mode == CLIENT_AUTH) {
-		auth_response(s, line, len, ts);
+		command_event(s, SMTP_VERB_AUTH_DATA, NULL, 0, ts);
+		smtp_auth_response(s, line, len, ts);
+		p.verb = SMTP_VERB_AUTH_DATA;
+		queue_command(s, &p, ts);
 		return;
 	}
 	s->info.commands++;
 	while (wlen < len && line[wlen] != ' ')
 		wlen++;
-	verb = smtp_verb_lookup(line, wlen);
+	p.verb = smtp_verb_lookup(line, wlen);
+	cmd = smtp_command_get(p.verb);
 	arg = line + wlen;
 	alen = len - wlen;
 	while (alen > 0 && ascii_isspace(*arg)) {
@@ -776,140 +889,49 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 		anomaly(s, SMTP_ANOMALY_COMMAND_BEFORE_GREETING, ts);
 	if (s->quit_sent)
 		anomaly(s, SMTP_ANOMALY_DATA_AFTER_QUIT, ts);
-
-	{
+	if (cmd->flags & CMD_SECRET) {
 		/* AUTH's initial response may hold a password: verb and
 		 * mechanism only. */
-		size_t shown = len;
+		size_t m = 0;
 
-		if (verb == SMTP_VERB_AUTH) {
-			size_t m = 0;
-
-			while (m < alen && arg[m] != ' ')
-				m++;
-			shown = (size_t)(arg - line) + m;
-		}
-		command_event(s, verb, line, shown, ts);
+		while (m < alen && arg[m] != ' ')
+			m++;
+		shown = (size_t)(arg - line) + m;
 	}
-	if (verb == SMTP_VERB_UNKNOWN)
+	command_event(s, p.verb, line, shown, ts);
+	if (p.verb == SMTP_VERB_UNKNOWN) {
 		anomaly(s, SMTP_ANOMALY_UNKNOWN_COMMAND, ts);
-
-	t = s->cur;
-	switch (verb) {
-	case SMTP_VERB_HELO:
-	case SMTP_VERB_EHLO: {
-		size_t n = alen;
-
-		/* The whole argument, as Zeek keeps it; trailing blanks cut. */
-		while (n > 0 && ascii_isspace(arg[n - 1]))
-			n--;
-		dbuf_reset(&s->helo);
-		dbuf_add(&s->helo, arg, n);
-		s->info.helo = dbuf_str(&s->helo);
-		s->info.ehlo = verb == SMTP_VERB_EHLO;
-		if (s->info.ehlo) {
-			/* A new EHLO reply says it all again. */
-			s->info.caps = 0;
-			s->info.size_limit = 0;
-			s->info.auth_mechs[0] = '\0';
-		}
-		tx_close_current(
-		    s, verb == SMTP_VERB_HELO ? "helo" : "ehlo", ts);
-		t = NULL;
-		break;
-	}
-	case SMTP_VERB_MAIL:
-		tx_close_current(s, "mail", ts);
-		t = tx_begin(s, arg, alen, ts);
-		break;
-	case SMTP_VERB_RCPT:
-		if (t != NULL)
-			idx = tx_add_rcpt(s, t, arg, alen, ts);
-		break;
-	case SMTP_VERB_DATA:
-		if (t != NULL)
-			t->pub.data_seen = 1;
-		client_mode_set(s, CLIENT_HOLD);
-		break;
-	case SMTP_VERB_BDAT: {
-		struct pending *pp;
-		uint64_t n = 0;
-		size_t i = 0;
-		int ok = alen > 0 && ascii_isdigit(arg[0]);
-
-		while (i < alen && ascii_isdigit(arg[i])) {
-			uint64_t d = (uint64_t)(arg[i] - '0');
-
-			if (n > (UINT64_MAX - d) / 10)
-				ok = 0; /* over 64 bits */
-			else
-				n = n * 10 + d;
-			i++;
-		}
-		if (i < alen && arg[i] != ' ')
-			ok = 0;
-		while (i < alen && arg[i] == ' ')
-			i++;
-		s->bdat_last =
-		    alen - i >= 4 && ascii_prefix_ci(arg + i, alen - i, "LAST");
-		if (!ok) {
-			/* Without a size the chunk cannot be found: treat
-			 * what follows as commands, keep the pairing. */
-			anomaly(s, SMTP_ANOMALY_BAD_BDAT, ts);
-			n = 0;
-		}
-		if (t != NULL) {
-			t->pub.data_seen = 1;
-			t->pub.bdat = 1;
-			t->pub.bdat_chunks++;
-		}
-		if ((pp = pending_push(s, verb, t, SIZE_MAX, ts)) != NULL)
-			pp->bdat_last = s->bdat_last;
-		s->bdat_left = n;
-		if (n > 0)
-			client_mode_set(s, CLIENT_BDAT);
-		else if (s->bdat_last && t != NULL) {
-			t->pub.data_complete = 1;
-			tx_close_current(s, "bdat_last", ts);
-		}
-		tx_flush(s);
-		return;
-	}
-	case SMTP_VERB_RSET:
-		tx_close_current(s, "rset", ts);
-		t = NULL;
-		break;
-	case SMTP_VERB_QUIT:
-		tx_close_current(s, "quit", ts);
-		t = NULL;
-		s->quit_sent = 1;
-		break;
-	case SMTP_VERB_STARTTLS:
-		s->info.starttls = true;
-		break;
-	case SMTP_VERB_AUTH:
-		auth_command(s, arg, alen);
-		break;
-	default:
-		break;
-	}
-	pending_push(s, verb, t, idx, ts);
-	tx_flush(s);
+		/* Its own word is part of what it was. */
+		pending_arg_keep(s, &p, line, len, SMTP_ARG_KEEP);
+	} else if (!(cmd->flags & CMD_SECRET))
+		pending_arg_keep(s, &p, arg, alen,
+		    p.verb == SMTP_VERB_HELO || p.verb == SMTP_VERB_EHLO ||
+			    p.verb == SMTP_VERB_LHLO
+			? SMTP_LINE_MAX
+			: SMTP_ARG_KEEP);
+	if (cmd->sent != NULL)
+		cmd->sent(s, &p, arg, alen, ts);
+	queue_command(s, &p, ts);
 }
 
 static void
 end_of_data(struct smtp_session *s, double ts)
 {
 	static const uint8_t dot[] = ".";
-	struct tx *t = s->cur;
+	struct pending p;
 
 	command_event(s, SMTP_VERB_END_OF_DATA, dot, 1, ts);
-	if (t != NULL)
-		t->pub.data_complete = 1;
-	pending_push(s, SMTP_VERB_END_OF_DATA, t, SIZE_MAX, ts);
-	tx_close_current(s, "end_of_data", ts);
+	if (s->body_tx != NULL)
+		s->body_tx->pub.data_complete = true;
+	if (s->cli_tx == s->body_tx)
+		s->cli_tx = NULL;
+	s->body_tx = NULL;
+	memset(&p, 0, sizeof(p));
+	p.verb = SMTP_VERB_END_OF_DATA;
+	p.ts = ts;
+	p.reversed = s->reversed;
+	queue_command(s, &p, ts);
 	client_mode_set(s, CLIENT_COMMAND);
-	tx_flush(s);
 }
 
 /* A body event for the plugins that asked for message bytes (data NULL:
@@ -924,8 +946,8 @@ body_event(struct smtp_session *s, const uint8_t *p, size_t n, double ts)
 	ev.ts = ts;
 	ev.u.body.data = p;
 	ev.u.body.len = n;
-	ev.u.body.offset = s->cur->pub.size;
-	ev.u.body.depth = s->cur->pub.depth;
+	ev.u.body.offset = s->body_tx->pub.size;
+	ev.u.body.depth = s->body_tx->pub.depth;
 	emit(s, &ev);
 }
 
@@ -933,26 +955,27 @@ body_event(struct smtp_session *s, const uint8_t *p, size_t n, double ts)
 static void
 message_bytes(struct smtp_session *s, const uint8_t *p, size_t n, double ts)
 {
-	struct msg_parser *m;
+	struct tx *t = s->body_tx;
 
-	if (n == 0 || s->cur == NULL)
+	if (n == 0 || t == NULL)
 		return;
 	if (s->bus != NULL && s->bus->nbody > 0)
 		body_event(s, p, n, ts);
-	s->cur->pub.size += n;
-	if ((m = tx_msg(s)) != NULL)
-		msg_parser_feed(m, p, n);
+	t->pub.size += n;
+	if (t->msg == NULL)
+		t->msg = msg_parser_new();
+	msg_parser_feed(t->msg, p, n);
 }
 
 /* n message bytes never captured: counted, and said to body readers. */
 static void
 message_lost(struct smtp_session *s, size_t n, double ts)
 {
-	if (n == 0 || s->cur == NULL)
+	if (n == 0 || s->body_tx == NULL)
 		return;
 	if (s->bus != NULL && s->bus->nbody > 0)
 		body_event(s, NULL, n, ts);
-	s->cur->pub.size += n;
+	s->body_tx->pub.size += n;
 }
 
 /* Bytes of data[0..n) before the first "." that starts a line (data[0]
@@ -970,13 +993,13 @@ body_span(const uint8_t *data, size_t n)
 	return n;
 }
 
-/* The header parser has seen what it wants of this message (or there is
- * no transaction): the body may go by in spans, not line by line. */
+/* The header parser has seen what it wants of this message (or nothing
+ * receives it): the body may go by in spans, not line by line. */
 static bool
 body_counted_only(const struct smtp_session *s)
 {
-	return s->cur == NULL ||
-	    (s->cur->msg != NULL && msg_parser_skipping(s->cur->msg));
+	return s->body_tx == NULL ||
+	    (s->body_tx->msg != NULL && msg_parser_skipping(s->body_tx->msg));
 }
 
 /*
@@ -1047,11 +1070,6 @@ done:
 	return i + 1;
 }
 
-/*
- * Frame lines: complete lines are handed to fn straight from data when
- * possible, partial ones wait in f (capped). Returns bytes consumed: it
- * stops after each line so that the caller can see a mode change.
- */
 /* Room for n more bytes in the framer's buffer (n fits under the cap). */
 static void
 framer_reserve(struct framer *f, size_t n)
@@ -1069,6 +1087,11 @@ framer_reserve(struct framer *f, size_t n)
 	f->cap = ncap;
 }
 
+/*
+ * Frame lines: complete lines are handed to fn straight from data when
+ * possible, partial ones wait in f (capped). Returns bytes consumed: it
+ * stops after each line so that the caller can see a mode change.
+ */
 static size_t
 frame_one(struct smtp_session *s, struct framer *f, const uint8_t *data,
     size_t len, double ts,
@@ -1144,86 +1167,103 @@ bdat_consume(struct smtp_session *s, const uint8_t *data, size_t n, double ts)
 	if (s->bdat_left > 0)
 		return;
 	client_mode_set(s, CLIENT_COMMAND);
-	if (s->bdat_last && s->cur != NULL) {
-		s->cur->pub.data_complete = 1;
-		tx_close_current(s, "bdat_last", ts);
-		tx_flush(s);
+	if (s->bdat_last) {
+		if (s->body_tx != NULL)
+			s->body_tx->pub.data_complete = true;
+		if (s->cli_tx == s->body_tx)
+			s->cli_tx = NULL;
 	}
+	s->body_tx = NULL;
 }
 
 static void
-tls_bytes(struct smtp_session *s, int from_client, const uint8_t *data,
+tls_bytes(struct smtp_session *s, int client, const uint8_t *data,
     size_t len, double ts)
 {
 	const struct tls_info *ti;
 
 	if (s->tls == NULL || tls_scan_done(s->tls))
 		return;
-	tls_scan_feed(s->tls, from_client, data, len);
+	tls_scan_feed(s->tls, client, data, len);
 	ti = tls_scan_info(s->tls);
 	if ((ti->client_not_tls || ti->server_not_tls) && !s->tls_flagged) {
-		s->tls_flagged = 1;
+		s->tls_flagged = true;
 		anomaly(s, SMTP_ANOMALY_NOT_TLS, ts);
+	}
+}
+
+/* The SMTP client's bytes (dir: the TCP direction they came from).
+ * Returns what one step consumed: a line, a span of body, a chunk. */
+static size_t
+client_step(struct smtp_session *s, enum smtp_dir dir, const uint8_t *data,
+    size_t len, double ts)
+{
+	size_t n;
+
+	switch (s->mode) {
+	case CLIENT_COMMAND:
+	case CLIENT_AUTH:
+		return frame_one(s, &s->frame[dir], data, len, ts,
+		    command_line);
+	case CLIENT_HOLD:
+		if (s->hold.len + len > SMTP_HOLD_MAX) {
+			/* The client does not wait for 354 (or the reply
+			 * is lost): take it as the body. */
+			anomaly(s, SMTP_ANOMALY_BODY_BEFORE_354, ts);
+			if (s->body_tx == NULL)
+				s->body_tx = s->tx != NULL ? s->tx : s->cli_tx;
+			client_mode_set(s, CLIENT_BODY);
+			hold_replay(s, ts);
+			return 0;
+		}
+		dbuf_add(&s->hold, data, len);
+		return len;
+	case CLIENT_BODY:
+		return body_feed(s, data, len, ts);
+	case CLIENT_BDAT:
+		n = s->bdat_left < len ? (size_t)s->bdat_left : len;
+		bdat_consume(s, data, n, ts);
+		return n;
+	case CLIENT_TLS:
+	default:
+		tls_bytes(s, 1, data, len, ts);
+		return len;
+	}
+}
+
+static size_t
+server_step(struct smtp_session *s, enum smtp_dir dir, const uint8_t *data,
+    size_t len, double ts)
+{
+	if (s->info.tls) {
+		/* After the 220 to STARTTLS: the server's TLS. */
+		tls_bytes(s, 0, data, len, ts);
+		return len;
+	}
+	return frame_one(s, &s->frame[dir], data, len, ts, server_line);
+}
+
+/* Feed bytes of one TCP direction; after each step the roles are looked
+ * at again (a granted TURN swaps them within a segment). */
+static void
+feed(struct smtp_session *s, enum smtp_dir dir, const uint8_t *data,
+    size_t len, double ts)
+{
+	size_t n;
+
+	while (len > 0) {
+		n = from_client(s, dir) ? client_step(s, dir, data, len, ts)
+					: server_step(s, dir, data, len, ts);
+		data += n;
+		len -= n;
 	}
 }
 
 static void
 client_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
 {
-	size_t n;
-
-	while (len > 0) {
-		switch (s->mode) {
-		case CLIENT_COMMAND:
-		case CLIENT_AUTH:
-			n = frame_one(s, &s->cf, data, len, ts, command_line);
-			break;
-		case CLIENT_HOLD:
-			n = len;
-			if (s->hold.len + len > SMTP_HOLD_MAX) {
-				/* The client does not wait for 354 (or the
-				 * reply is lost): take it as the body. */
-				anomaly(s, SMTP_ANOMALY_BODY_BEFORE_354, ts);
-				client_mode_set(s, CLIENT_BODY);
-				hold_release(s, ts);
-				n = 0;
-				break;
-			}
-			dbuf_add(&s->hold, data, len);
-			break;
-		case CLIENT_BODY:
-			n = body_feed(s, data, len, ts);
-			break;
-		case CLIENT_BDAT:
-			n = s->bdat_left < len ? (size_t)s->bdat_left : len;
-			bdat_consume(s, data, n, ts);
-			break;
-		case CLIENT_TLS:
-		default:
-			tls_bytes(s, 1, data, len, ts);
-			n = len;
-			break;
-		}
-		data += n;
-		len -= n;
-	}
-}
-
-static void
-server_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
-{
-	size_t n;
-
-	while (len > 0) {
-		if (s->info.tls) {
-			/* After the 220 to STARTTLS: the server's TLS. */
-			tls_bytes(s, 0, data, len, ts);
-			return;
-		}
-		n = frame_one(s, &s->sf, data, len, ts, server_line);
-		data += n;
-		len -= n;
-	}
+	feed(s, s->reversed ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT, data, len,
+	    ts);
 }
 
 /* --- public ------------------------------------------------------------ */
@@ -1236,18 +1276,25 @@ smtp_session_open(
 	struct smtp_event ev;
 
 	s->bus = bus;
+	s->trace = p->trace;
+	s->trace_arg = p->trace_arg;
 	s->info.id = p->id;
 	s->info.client = p->client;
 	s->info.server = p->server;
 	s->info.ts_open = p->ts;
 	s->info.greeting_latency = -1;
+	s->info.submission = p->submission;
+	s->drops = p->capture_drops;
+	s->drops_at_open = s->drops != NULL ? *s->drops : 0;
 	dbuf_init(&s->hold, SMTP_HOLD_MAX);
 	dbuf_init(&s->helo, SMTP_LINE_MAX);
 	s->info.helo = "";
+	s->state = SMTP_STATE_CONNECTED;
 	client_mode_set(s, CLIENT_COMMAND);
 	if (p->implicit_tls) {
 		s->info.implicit_tls = true;
 		client_mode_set(s, CLIENT_TLS);
+		smtp_state_set(s, SMTP_STATE_TLS, "implicit TLS");
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SMTP_EV_SESSION_OPEN;
@@ -1260,13 +1307,11 @@ void
 smtp_session_data(struct smtp_session *s, enum smtp_dir dir,
     const uint8_t *data, size_t len, double ts)
 {
-	if (dir == SMTP_DIR_CLIENT) {
+	if (dir == SMTP_DIR_CLIENT)
 		s->info.bytes_client += len;
-		client_feed(s, data, len, ts);
-	} else {
+	else
 		s->info.bytes_server += len;
-		server_feed(s, data, len, ts);
-	}
+	feed(s, dir, data, len, ts);
 }
 
 static void
@@ -1282,14 +1327,15 @@ framer_trim(struct framer *f)
 void
 smtp_session_trim(struct smtp_session *s)
 {
-	framer_trim(&s->cf);
-	framer_trim(&s->sf);
+	framer_trim(&s->frame[0]);
+	framer_trim(&s->frame[1]);
 	if (s->hold.len == 0)
 		dbuf_free(&s->hold);
 	if (!s->rmulti && s->rtext != NULL) {
 		free(s->rtext);
 		s->rtext = s->rlast = NULL;
 		s->rtext_len = s->rlast_len = 0;
+		rkeep_free(s);
 	}
 	if (s->qlen == 0 && s->queue != NULL) {
 		free(s->queue);
@@ -1297,21 +1343,31 @@ smtp_session_trim(struct smtp_session *s)
 		s->qcap = 0;
 		s->qhead = 0;
 	}
+	if (s->qlen == 0 && !s->result_due)
+		dbuf_free(&s->args);
 }
 
 void
 smtp_session_gap(struct smtp_session *s, enum smtp_dir dir, size_t n, double ts)
 {
+	struct framer *f = &s->frame[dir];
+
 	anomaly(s, SMTP_ANOMALY_GAP, ts);
-	if (dir == SMTP_DIR_SERVER) {
+	s->had_gap = true;
+	if (dir == SMTP_DIR_CLIENT)
+		s->info.bytes_client += n;
+	else
 		s->info.bytes_server += n;
-		/* A reply in progress is lost; the next line starts anew. */
-		s->sf.len = 0;
-		s->sf.overflow = 0;
+	if (!from_client(s, dir)) {
+		/* A reply in progress is lost, and maybe whole replies:
+		 * the next line starts anew, pairing by plausibility. */
+		f->len = 0;
+		f->overflow = 0;
 		s->rmulti = 0;
+		if (s->qlen > 0)
+			s->resync = true;
 		return;
 	}
-	s->info.bytes_client += n;
 	if (s->mode == CLIENT_BDAT) {
 		size_t k = s->bdat_left < n ? (size_t)s->bdat_left : n;
 
@@ -1326,8 +1382,8 @@ smtp_session_gap(struct smtp_session *s, enum smtp_dir dir, size_t n, double ts)
 	case CLIENT_COMMAND:
 	case CLIENT_AUTH:
 		if (n > 0) {
-			s->cf.len = 0;
-			s->cf.overflow = 0;
+			f->len = 0;
+			f->overflow = 0;
 		}
 		break;
 	default:
@@ -1361,19 +1417,22 @@ smtp_session_close(struct smtp_session *s, enum smtp_session_end end, double ts)
 	struct pending p;
 	struct tx *t;
 
-	/* Commands still waiting: their replies never came. */
+	/* Commands still waiting: their replies never came. Their effects
+	 * are assumed (a MAIL opens its transaction, a RCPT adds its
+	 * recipient), and the records say so. */
 	if (s->qlen > 0 && !s->info.tls)
 		anomaly(s, SMTP_ANOMALY_NO_REPLY, ts);
-	while (pending_pop(s, &p) != NULL)
-		if (p.tx != NULL)
-			p.tx->pending--;
-	if (s->cur != NULL) {
-		s->cur->by_connection = 1;
-		tx_close_current(s, "connection_end", ts);
+	while (s->qlen > 0) {
+		pending_pop(s, &p);
+		if (!s->info.tls)
+			smtp_command_get(p.verb)->answered(
+			    s, &p, REPLY_NONE, ts);
+		result_emit(s, false, ts);
+		pending_release(&p);
 	}
-	for (t = s->tx_head; t != NULL; t = t->next) {
-		t->closed = 1;
-		t->pending = 0;
+	if ((t = s->tx) != NULL) {
+		t->by_connection = true;
+		tx_end(s, "connection_end", ts);
 	}
 	tx_flush(s);
 
@@ -1388,10 +1447,12 @@ smtp_session_close(struct smtp_session *s, enum smtp_session_end end, double ts)
 		tls_scan_free(s->tls);
 	dbuf_free(&s->hold);
 	dbuf_free(&s->helo);
-	free(s->cf.buf);
-	free(s->sf.buf);
+	dbuf_free(&s->args);
+	free(s->frame[0].buf);
+	free(s->frame[1].buf);
 	free(s->queue);
 	free(s->rtext);
+	rkeep_free(s);
 	free(s);
 }
 

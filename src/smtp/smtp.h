@@ -27,11 +27,22 @@ enum smtp_dir {
 
 struct smtp_session;
 
+/* Called at each change of a session's state (smtp_state_set): from and
+ * to are state names, why the cause ("MAIL granted", "421"...). */
+typedef void (*smtp_trace_fn)(void *arg, const struct smtp_session_info *si,
+    const char *from, const char *to, const char *why);
+
 struct smtp_session_params {
 	uint64_t id;
 	struct smtp_endpoint client, server;
 	double ts;        /* when the handshake completed */
 	int implicit_tls; /* port 465: TLS from the first byte */
+	bool submission;  /* a submission port (587, 465): AUTH expected */
+	/* The capture's count of dropped packets (kernel drops), read when
+	 * a transaction is lost; NULL when there is none (files). */
+	const uint64_t *capture_drops;
+	smtp_trace_fn trace; /* NULL: no tracing */
+	void *trace_arg;
 };
 
 struct smtp_session *smtp_session_open(
@@ -55,6 +66,8 @@ const struct smtp_session_info *smtp_session_info(const struct smtp_session *s);
 
 /* Command table lookup (smtp/command.c). */
 enum smtp_verb smtp_verb_lookup(const uint8_t *word, size_t len);
+/* The name of a state of enum smtp_state (internal.h), for traces. */
+const char *smtp_state_name(unsigned state);
 
 /*
  * Parse the path of "MAIL FROM:<path> params" or "RCPT TO:<path>"
@@ -81,9 +94,16 @@ void smtp_parse_rcpt_params(const uint8_t *s, size_t len, struct smtp_rcpt *r);
 size_t smtp_enhanced_code(
     const uint8_t *text, size_t len, int code, char *out, size_t size);
 
+/* What an EHLO (or LHLO) reply offers. */
+struct smtp_caps {
+	unsigned caps;       /* enum smtp_cap bits */
+	uint64_t size_limit; /* SIZE value, 0 none */
+	char auth_mechs[128];
+};
+
 /* One line of an EHLO reply after the first: a capability keyword. */
 void smtp_parse_capability(
-    const uint8_t *text, size_t len, struct smtp_session_info *si);
+    const uint8_t *text, size_t len, struct smtp_caps *c);
 
 /*
  * Parse a reply line. Returns 1 and sets code and *more (a '-' line) on a

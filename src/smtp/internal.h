@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What session.c (the bytes: framing, replies, the pairing queue, bodies)
+ * and command.c (the command table: each verb's parsing and its effects)
+ * share. Nothing outside src/smtp/ includes this.
+ *
+ * Two views of one connection. The session state (enum smtp_state) is the
+ * server's: it changes only when a reply grants a command, through
+ * smtp_state_set(). The client input mode (enum client_mode) is how the
+ * client's next bytes are read; with pipelining the client runs ahead of
+ * the replies, so its mode follows what it sent (a BDAT chunk) and what
+ * was granted (354 to DATA, 334 to AUTH, 220 to STARTTLS).
+ */
+#ifndef SMTPSCOPE_SMTP_INTERNAL_H
+#define SMTPSCOPE_SMTP_INTERNAL_H
+
+#include "../util.h"
+#include "message.h"
+#include "smtp.h"
+#include "tls.h"
+
+#define SMTP_ARG_KEEP 512          /* bytes kept of a pending argument */
+#define SMTP_ARGS_MAX 65536        /* of all pending arguments */
+#define SMTP_REFUSED_MAX 32        /* refused commands kept per transaction */
+#define SMTP_RESULT_LINES_MAX 100  /* reply lines kept for a result */
+
+/* The server's view, changed only by smtp_state_set(). */
+enum smtp_state {
+	SMTP_STATE_CONNECTED, /* no greeting yet (or roles just swapped) */
+	SMTP_STATE_GREETED,   /* greeting seen, no HELO granted */
+	SMTP_STATE_READY,     /* HELO, EHLO or LHLO granted; no transaction */
+	SMTP_STATE_MAIL,      /* MAIL granted: a transaction is open */
+	SMTP_STATE_RCPT,      /* and a recipient granted */
+	SMTP_STATE_DATA,      /* 354: the message flows */
+	SMTP_STATE_BDAT,      /* a BDAT chunk granted, more to come */
+	SMTP_STATE_AUTH,      /* 334: inside a SASL exchange */
+	SMTP_STATE_TLS,       /* 220 to STARTTLS or port 465: opaque */
+	SMTP_STATE_QUIT,      /* 221 to QUIT */
+	SMTP_STATE_COUNT
+};
+
+/* How the client's next bytes are read. Changed only by
+ * client_mode_set(). */
+enum client_mode {
+	CLIENT_COMMAND, /* command lines */
+	CLIENT_HOLD,    /* DATA sent, its reply not yet seen: bytes held */
+	CLIENT_BODY,    /* DATA granted (354): message until "." */
+	CLIENT_BDAT,    /* inside a BDAT chunk: a byte count */
+	CLIENT_AUTH,    /* AUTH got 334: the next line is a response */
+	CLIENT_TLS,     /* after STARTTLS, or port 465: TLS records */
+};
+
+/* Where the DATA body scanner stands in the current line. */
+enum body_state {
+	BODY_BOL,    /* at the beginning of a line */
+	BODY_MID,    /* inside a line */
+	BODY_DOT,    /* a line began with "." */
+	BODY_DOT_CR, /* ".\r" at the beginning of a line */
+};
+
+/* What the next SASL response line carries (only the user is kept). */
+enum auth_expect {
+	AUTH_EXPECT_OTHER,
+	AUTH_EXPECT_USER,     /* LOGIN after "Username:" */
+	AUTH_EXPECT_PASSWORD, /* LOGIN after "Password:": never kept */
+	AUTH_EXPECT_PLAIN,    /* PLAIN: authzid NUL authcid NUL password */
+};
+
+struct tx {
+	struct smtp_transaction pub;
+	struct msg_parser *msg; /* the message's headers, DSN */
+	char *helo;             /* storage of pub.helo */
+	bool confirmed;         /* granted, refused as an attempt, or assumed */
+	bool attempt;           /* MAIL refused with no transaction open */
+	bool got_421;           /* the server said 421 while it was open */
+	bool by_connection;     /* ended because the connection ended */
+	bool data_granted;      /* 354 to DATA, or a BDAT chunk granted */
+	struct tx *next;        /* ended, waiting to be emitted */
+};
+
+/* A command sent and not yet answered, with what it would change. */
+struct pending {
+	enum smtp_verb verb;
+	double ts;
+	struct tx *tx;          /* MAIL family: the transaction it opens */
+	struct smtp_rcpt *rcpt; /* RCPT: the recipient it adds */
+	uint32_t arg_off;       /* its argument in the session's args */
+	uint32_t arg_len;
+	uint64_t bdat_size;
+	bool bdat_last;
+	bool bdat_bad; /* invalid syntax: no chunk follows */
+	bool reversed; /* sent after TURN/ATRN */
+	unsigned delivered; /* LMTP end of data: replies seen so far */
+};
+
+struct framer {
+	uint8_t *buf; /* grown on demand, up to SMTP_LINE_MAX */
+	size_t cap;
+	size_t len;
+	int overflow; /* the current line passed SMTP_LINE_MAX */
+};
+
+/* What a reply does to the command it answers. */
+enum reply_verdict {
+	REPLY_GRANTED, /* the effect applies */
+	REPLY_REFUSED, /* nothing changes */
+	REPLY_NONE,    /* no reply will come (the connection ended): the
+			  effect is assumed, and said so */
+};
+
+struct smtp_session;
+
+/* One row of the command table (command.c). */
+struct smtp_command {
+	const char *name;
+	unsigned flags; /* CMD_* */
+	/* The reply codes that grant it. */
+	enum { GRANT_2XX, GRANT_354, GRANT_220, GRANT_AUTH } grant;
+	/* As the client sends it: parse the argument, change the client's
+	 * input mode. NULL: nothing to do. */
+	void (*sent)(struct smtp_session *s, struct pending *p,
+	    const uint8_t *arg, size_t len, double ts);
+	/* Its reply (or its absence at the end): apply or not. */
+	void (*answered)(struct smtp_session *s, struct pending *p,
+	    enum reply_verdict v, double ts);
+};
+
+#define CMD_RESULT 0x01     /* always a command result (VRFY, EXPN...) */
+#define CMD_KEEP_LINES 0x02 /* keep every line of its reply */
+#define CMD_SECRET 0x04     /* argument never leaves (AUTH) */
+
+const struct smtp_command *smtp_command_get(enum smtp_verb verb);
+
+struct smtp_session {
+	struct smtp_session_info info;
+	const struct event_bus *bus;
+	smtp_trace_fn trace;
+	void *trace_arg;
+
+	enum smtp_state state;
+	enum client_mode mode;
+	struct framer frame[2]; /* by TCP direction (enum smtp_dir) */
+	struct dbuf hold;
+	struct dbuf helo;
+	struct dbuf args; /* arguments of the pending commands */
+
+	struct pending *queue; /* a ring grown on demand, up to
+				  SMTP_PIPELINE_MAX */
+	size_t qcap;
+	size_t qhead, qlen;
+
+	struct tx *tx;      /* the server's: open, or a refused attempt */
+	struct tx *cli_tx;  /* the client's: where its next BDAT goes */
+	struct tx *body_tx; /* receiving message bytes now */
+	struct tx *done_head, *done_tail; /* ended, emitted after the reply */
+	unsigned next_depth;              /* of the next MAIL */
+
+	/* The reply being assembled from its lines. */
+	int rcode;       /* of the last line: the one a client acts on */
+	int rcode_first; /* of the first line */
+	int rmulti;
+	unsigned rlines;
+	/* Both in one block of 2 * SMTP_REPLY_TEXT_MAX, allocated with the
+	 * first reply line, freed by smtp_session_trim between replies. */
+	uint8_t *rtext; /* first line, after the code */
+	size_t rtext_len;
+	uint8_t *rlast; /* last line, after the code */
+	size_t rlast_len;
+	char **rkeep; /* every line, for a command that keeps them */
+	size_t nrkeep, rkeep_dropped;
+	struct smtp_caps caps; /* from the EHLO reply in progress */
+
+	/* A command result to emit after the reply's event. */
+	struct pending result;
+	bool result_due;
+
+	enum body_state body;
+	uint64_t bdat_left;
+	bool bdat_last;    /* the chunk being read is the last */
+	bool release_hold; /* replay the held bytes after this reply */
+
+	enum auth_expect auth_expect;
+	bool auth_cancel;
+
+	struct tls_scan *tls;
+	bool tls_flagged; /* not_tls reported */
+
+	bool greeted;
+	bool quit_sent;
+	bool reversed; /* TURN/ATRN granted (an odd number of times): the
+			  SMTP client is the TCP server */
+	bool resync; /* replies were lost in a gap: pair by plausibility */
+	bool had_gap;
+	const uint64_t *drops; /* the capture's drop counter, or NULL */
+	uint64_t drops_at_open;
+	uint32_t anomaly_seen; /* bitmask: each kind emitted once */
+	unsigned anomaly_count[SMTP_ANOMALY_COUNT];
+};
+
+/* session.c, for the handlers */
+void smtp_state_set(
+    struct smtp_session *s, enum smtp_state st, const char *why);
+void client_mode_set(struct smtp_session *s, enum client_mode mode);
+void anomaly(struct smtp_session *s, enum smtp_anomaly kind, double ts);
+void emit(struct smtp_session *s, struct smtp_event *ev);
+const uint8_t *pending_arg(const struct smtp_session *s,
+    const struct pending *p, size_t *len);
+/* The reply now complete, kept on a record. */
+void reply_keep(struct smtp_session *s, struct smtp_reply *r, double latency);
+void reply_free(struct smtp_reply *r);
+
+struct tx *tx_new(struct smtp_session *s, enum smtp_verb verb,
+    const uint8_t *arg, size_t len, double ts);
+void tx_free(struct tx *t);
+/* t (from a MAIL) becomes the server's transaction, or an attempt. */
+void tx_confirm(struct smtp_session *s, struct tx *t, bool attempt, double ts);
+/* The server's transaction is over: emitted after the reply's event. */
+void tx_end(struct smtp_session *s, const char *why, double ts);
+/* A command refused inside the server's transaction. */
+void tx_refused(struct smtp_session *s, const struct pending *p,
+    enum smtp_verb verb, double ts);
+/* Emit a command result for p after the reply's event. */
+void result_due(struct smtp_session *s, const struct pending *p);
+/* command.c, for session.c */
+bool smtp_command_grants(const struct smtp_command *c, int code);
+bool smtp_reply_plausible(enum smtp_verb verb, int code);
+void smtp_auth_response(
+    struct smtp_session *s, const uint8_t *line, size_t len, double ts);
+struct smtp_rcpt *rcpt_parse(const uint8_t *arg, size_t len);
+void rcpt_free(struct smtp_rcpt *r);
+
+#endif
