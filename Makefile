@@ -153,7 +153,7 @@ build/tests/asan-test_codes: $(CODES_TEST_SRC) $(HDR)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(CODES_TEST_SRC)
 
 STATS_TEST_SRC = tests/unit/test_stats.c src/stats.c src/topn.c src/histo.c \
-	src/util.c src/event.c src/smtp/command.c src/smtp/message.c
+	src/util.c src/event.c $(SMTP_SRC)
 build/tests/test_stats: $(STATS_TEST_SRC) $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $(STATS_TEST_SRC) -lm

@@ -33,7 +33,7 @@ enum series_kind {
 	SERIES_ACCEPTED,
 	SERIES_REJECTED,
 	SERIES_TEMPFAIL,
-	SERIES_DROPPED,
+	SERIES_LOST, /* cut off before the final reply */
 	SERIES_KINDS
 };
 

@@ -86,21 +86,25 @@ put_fixed6_val(struct dbuf *b, double v)
 
 #define PUT_TS(b, name, ts) (KEY(b, name), put_fixed6_val(b, ts))
 
+/* The SMTP client and server: after TURN/ATRN (reversed) the TCP
+ * server is the side that sends the mail. */
 static void
-put_endpoints(struct dbuf *b, const struct smtp_session_info *si)
+put_endpoints(struct dbuf *b, const struct smtp_session_info *si, bool reversed)
 {
+	const struct smtp_endpoint *c = reversed ? &si->server : &si->client;
+	const struct smtp_endpoint *s = reversed ? &si->client : &si->server;
 	char a[ENDPOINT_ADDRSTRLEN];
 
-	endpoint_addr_str(&si->client, a, sizeof(a));
+	endpoint_addr_str(c, a, sizeof(a));
 	DBUF_LIT(b, ",\"client_ip\":\"");
 	dbuf_adds(b, a);
 	DBUF_LIT(b, "\",\"client_port\":");
-	dbuf_add_u64(b, si->client.port);
-	endpoint_addr_str(&si->server, a, sizeof(a));
+	dbuf_add_u64(b, c->port);
+	endpoint_addr_str(s, a, sizeof(a));
 	DBUF_LIT(b, ",\"server_ip\":\"");
 	dbuf_adds(b, a);
 	DBUF_LIT(b, "\",\"server_port\":");
-	dbuf_add_u64(b, si->server.port);
+	dbuf_add_u64(b, s->port);
 }
 
 static void
@@ -215,8 +219,27 @@ put_headers(struct dbuf *b, const struct smtp_msg_info *m)
 	PUT_STR(b, "subject", m->subject_decoded);
 	PUT_STR(b, "x_originating_ip", m->x_originating_ip);
 	PUT_STR(b, "user_agent", m->user_agent);
+	PUT_U64(b, "subject_words_undecoded", m->subject_words_undecoded);
+	PUT_STR(b, "return_path", m->return_path);
 	KEY(b, "received");
 	put_str_array_val(b, m->received, m->nreceived);
+	DBUF_LIT(b, ",\"received_parts\":[");
+	for (i = 0; m->received_parts != NULL && i < m->nreceived; i++) {
+		const struct smtp_received *r = &m->received_parts[i];
+
+		if (i > 0)
+			dbuf_addc(b, ',');
+		dbuf_addc(b, '{');
+		FIRST_STR(b, "from", r->from);
+		PUT_STR(b, "by", r->by);
+		PUT_STR(b, "via", r->via);
+		PUT_STR(b, "with", r->with);
+		PUT_STR(b, "id", r->id);
+		PUT_STR(b, "for", r->for_);
+		PUT_STR(b, "date", r->date);
+		dbuf_addc(b, '}');
+	}
+	dbuf_addc(b, ']');
 	KEY(b, "path");
 	put_str_array_val(b, m->path, m->npath);
 	PUT_BOOL(b, "truncated", m->headers_truncated);
@@ -248,14 +271,23 @@ put_headers(struct dbuf *b, const struct smtp_msg_info *m)
 /* {"type":"T","session_id":N,"ts":... and the endpoints */
 static void
 put_record_head(struct dbuf *b, const char *type,
-    const struct smtp_session_info *si, double ts)
+    const struct smtp_session_info *si, double ts, bool reversed)
 {
 	DBUF_LIT(b, "{\"type\":\"");
 	dbuf_adds(b, type);
 	DBUF_LIT(b, "\",\"session_id\":");
 	dbuf_add_u64(b, si->id);
 	PUT_TS(b, "ts", ts);
-	put_endpoints(b, si);
+	put_endpoints(b, si, reversed);
+}
+
+/* A verb's name as a JSON string. */
+static void
+put_verb_val(struct dbuf *b, enum smtp_verb v)
+{
+	dbuf_addc(b, '"');
+	dbuf_adds(b, smtp_verb_name(v));
+	dbuf_addc(b, '"');
 }
 
 static void
@@ -267,10 +299,12 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 	struct dbuf *b = begin_record(log);
 	size_t i;
 
-	put_record_head(b, "transaction", si, tx->ts);
+	put_record_head(b, "transaction", si, tx->ts, tx->reversed);
 	PUT_U64(b, "trans_depth", tx->depth);
 	KEY(b, "helo");
-	json_append_cstr(b, si->helo);
+	json_append_cstr(b, tx->helo != NULL ? tx->helo : "");
+	KEY(b, "verb");
+	put_verb_val(b, tx->verb);
 	KEY(b, "mail_from");
 	json_append_cstr(b, tx->mail_from);
 	PUT_REPLY(b, "mail", &tx->mail);
@@ -296,6 +330,10 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 		PUT_LATENCY(b, "latency", r->reply.latency);
 		PUT_STR(b, "notify", r->notify);
 		PUT_STR(b, "orcpt", r->orcpt);
+		if (tx->lmtp) {
+			PUT_REPLY(b, "delivery", &r->delivery);
+			PUT_LATENCY(b, "delivery_latency", r->delivery.latency);
+		}
 		dbuf_addc(b, '}');
 	}
 	dbuf_addc(b, ']');
@@ -329,6 +367,40 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 	dbuf_adds(b, tx->ended_by ? tx->ended_by : "");
 	dbuf_addc(b, '"');
 	PUT_TS(b, "ts_end", tx->ts_end);
+	DBUF_LIT(b, ",\"refused\":[");
+	for (i = 0; i < tx->nrefused; i++) {
+		const struct smtp_refused *r = &tx->refused[i];
+
+		if (i > 0)
+			dbuf_addc(b, ',');
+		DBUF_LIT(b, "{\"command\":");
+		put_verb_val(b, r->verb);
+		KEY(b, "argument");
+		json_append_cstr(b, r->arg != NULL ? r->arg : "");
+		PUT_CODE(b, "code", r->reply.code);
+		PUT_STR(b, "enh", r->reply.enh[0] ? r->reply.enh : NULL);
+		PUT_STR(b, "text", r->reply.code ? r->reply.text : NULL);
+		dbuf_addc(b, '}');
+	}
+	dbuf_addc(b, ']');
+	PUT_BOOL(b, "reversed", tx->reversed);
+	PUT_BOOL(b, "lmtp", tx->lmtp);
+	PUT_BOOL(b, "assumed", tx->assumed);
+	KEY(b, "capture_loss");
+	if (tx->capture_loss == 0)
+		DBUF_LIT(b, "null");
+	else {
+		dbuf_addc(b, '[');
+		if (tx->capture_loss & SMTP_LOSS_GAP)
+			DBUF_LIT(b, "\"gap\"");
+		if (tx->capture_loss & SMTP_LOSS_KERNEL_DROPS) {
+			if (tx->capture_loss & SMTP_LOSS_GAP)
+				dbuf_addc(b, ',');
+			DBUF_LIT(b, "\"kernel_drops\"");
+		}
+		dbuf_addc(b, ']');
+	}
+	PUT_BOOL(b, "submission_without_auth", tx->submission_no_auth);
 	put_headers(b, tx->msg);
 	dbuf_addc(b, '}');
 	write_line(log);
@@ -344,7 +416,7 @@ log_session(struct jsonlog *log, const struct smtp_session_info *si)
 	unsigned bit;
 	bool first = true;
 
-	put_record_head(b, "session", si, si->ts_open);
+	put_record_head(b, "session", si, si->ts_open, false);
 	KEY(b, "duration");
 	put_fixed6_val(b, dur < 0 ? 0 : dur);
 	PUT_U64(b, "bytes_client", si->bytes_client);
@@ -410,12 +482,21 @@ log_session(struct jsonlog *log, const struct smtp_session_info *si)
 		PUT_CODE(b, "code", si->auth_code);
 		PUT_U64(b, "attempts", si->auth_attempts);
 		PUT_U64(b, "failures", si->auth_failures);
+		PUT_BOOL(b, "cleartext", si->auth_cleartext);
 		dbuf_addc(b, '}');
 	} else
 		DBUF_LIT(b, ",\"auth\":null");
 	PUT_U64(b, "commands", si->commands);
 	PUT_U64(b, "replies", si->replies);
 	PUT_U64(b, "anomalies", si->anomalies);
+	PUT_BOOL(b, "lmtp", si->lmtp);
+	PUT_BOOL(b, "reversed", si->reversed);
+	KEY(b, "turn");
+	if (si->reversed)
+		put_verb_val(b, si->turn_verb);
+	else
+		DBUF_LIT(b, "null");
+	PUT_BOOL(b, "submission", si->submission);
 	dbuf_addc(b, '}');
 	write_line(log);
 }
@@ -425,10 +506,34 @@ log_anomaly(struct jsonlog *log, const struct smtp_event *ev)
 {
 	struct dbuf *b = begin_record(log);
 
-	put_record_head(b, "anomaly", ev->session, ev->ts);
+	put_record_head(b, "anomaly", ev->session, ev->ts, false);
 	DBUF_LIT(b, ",\"name\":\"");
 	dbuf_adds(b, smtp_anomaly_name(ev->u.anomaly.kind));
 	DBUF_LIT(b, "\"}");
+	write_line(log);
+}
+
+/* A command outside any transaction and its reply. */
+static void
+log_result(struct jsonlog *log, const struct smtp_event *ev)
+{
+	const struct smtp_command_result *r = ev->u.result;
+	struct dbuf *b = begin_record(log);
+
+	put_record_head(b, "command", ev->session, r->ts, r->reversed);
+	KEY(b, "command");
+	put_verb_val(b, r->verb);
+	KEY(b, "argument");
+	json_append_str(b, r->arg, r->arg_len);
+	PUT_CODE(b, "code", r->reply.code);
+	PUT_STR(b, "enh", r->reply.enh[0] ? r->reply.enh : NULL);
+	PUT_STR(b, "text", r->reply.code ? r->reply.text : NULL);
+	KEY(b, "lines");
+	put_str_array_val(b, r->lines, r->nlines);
+	PUT_U64(b, "lines_dropped", r->lines_dropped);
+	PUT_LATENCY(b, "latency", r->reply.latency);
+	PUT_BOOL(b, "reversed", r->reversed);
+	dbuf_addc(b, '}');
 	write_line(log);
 }
 
@@ -446,6 +551,9 @@ jsonlog_on_event(void *arg, const struct smtp_event *ev)
 		break;
 	case SMTP_EV_ANOMALY:
 		log_anomaly(log, ev);
+		break;
+	case SMTP_EV_COMMAND_RESULT:
+		log_result(log, ev);
 		break;
 	default:
 		break;
@@ -467,11 +575,21 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	    st->recipients_accepted, st->recipients);
 	dbuf_printf(b,
 	    ",\"rejected\":%" PRIu64 ",\"tempfail\":%" PRIu64
-	    ",\"dropped\":%" PRIu64 ",\"aborted\":%" PRIu64,
+	    ",\"lost\":%" PRIu64 ",\"aborted\":%" PRIu64
+	    ",\"dropped\":%" PRIu64,
 	    st->outcome[SMTP_OUTCOME_REJECTED],
-	    st->outcome[SMTP_OUTCOME_TEMPFAIL],
-	    st->outcome[SMTP_OUTCOME_DROPPED],
-	    st->outcome[SMTP_OUTCOME_ABORTED]);
+	    st->outcome[SMTP_OUTCOME_TEMPFAIL], st->outcome[SMTP_OUTCOME_LOST],
+	    st->outcome[SMTP_OUTCOME_ABORTED],
+	    st->outcome[SMTP_OUTCOME_DROPPED]);
+	dbuf_printf(b,
+	    ",\"lost_capture_loss\":%" PRIu64 ",\"assumed\":%" PRIu64
+	    ",\"refused_in_transactions\":%" PRIu64
+	    ",\"submission_without_auth\":%" PRIu64
+	    ",\"cleartext_auth_sessions\":%" PRIu64
+	    ",\"lmtp_sessions\":%" PRIu64 ",\"reversed_sessions\":%" PRIu64,
+	    st->loss_capture, st->assumed, st->refused_in_tx,
+	    st->submission_no_auth, st->cleartext_auth, st->lmtp_sessions,
+	    st->reversed_sessions);
 	if (cs->live)
 		dbuf_printf(b,
 		    ",\"pcap_drops\":%" PRIu64 ",\"pcap_ifdrops\":%" PRIu64,

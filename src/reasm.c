@@ -306,6 +306,10 @@ conn_open(struct tcp_stream *a_tcp)
 	endpoint_from_nids(&p.client, a_tcp->addr.saddr, a_tcp->addr.source);
 	endpoint_from_nids(&p.server, a_tcp->addr.daddr, a_tcp->addr.dest);
 	p.implicit_tls = port_in(R.cfg.tlsmap, a_tcp->addr.dest);
+	/* RFC 6409 and RFC 8314: message submission takes mail after AUTH. */
+	p.submission = a_tcp->addr.dest == 587 || a_tcp->addr.dest == 465;
+	p.capture_drops = R.cfg.capture_drops;
+	p.trace = R.cfg.trace;
 
 	c = xcalloc(1, sizeof(*c));
 	c->a_tcp = a_tcp;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "smtp/smtp.h"
 
 #define REASM_DEFAULT_MAX_SESSIONS 65536
 #define REASM_DEFAULT_IDLE_TIMEOUT 600 /* seconds without data */
@@ -24,6 +25,11 @@ struct reasm_config {
 	unsigned long idle_timeout;
 	const struct event_bus *bus;
 	uint32_t v6_max; /* IPv6 addresses mapped at once; 0: default */
+	/* The capture's kernel drop counter (live), or NULL: a transaction
+	 * lost while it grew may have been lost by the capture. */
+	const uint64_t *capture_drops;
+	/* Each change of a session's state, or NULL (--trace-states). */
+	smtp_trace_fn trace;
 };
 
 enum {

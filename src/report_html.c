@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "report.h"
+#include "smtp/codes.h"
 #include "util.h"
 
 #define TOP_ROWS 15       /* rows of the big top tables */
@@ -31,6 +32,7 @@
 #define COL_ACCEPTED "#2da44e"
 #define COL_REJECTED "#cf222e"
 #define COL_TEMPFAIL "#d18b00"
+#define COL_LOST "#1b7c83"
 #define COL_DROPPED "#6639ba"
 #define COL_ABORTED "#8c959f"
 #define COL_3XX "#0969da"
@@ -349,9 +351,9 @@ static const char *const page_style =
     "letter-spacing:.05em;color:var(--muted)}\n"
     ".meta dd{margin:0;font-variant-numeric:tabular-nums;"
     "white-space:nowrap}\n"
-    "nav{margin:14px 0 0;font-size:13px}\n"
-    "nav a{color:var(--accent);text-decoration:none;margin-right:14px;"
-    "white-space:nowrap}\n"
+    "nav{margin:14px 0 0;font-size:13px;display:flex;flex-wrap:wrap;"
+    "gap:2px 14px}\n"
+    "nav a{color:var(--accent);text-decoration:none;white-space:nowrap}\n"
     "section{background:#fff;border:1px solid var(--line);"
     "border-radius:8px;padding:16px 20px 18px;margin:16px 0}\n"
     "h2{font-size:17px;margin:0 0 12px;font-weight:650}\n"
@@ -371,8 +373,11 @@ static const char *const page_style =
     ".card.accepted{border-top-color:" COL_ACCEPTED "}\n"
     ".card.rejected{border-top-color:" COL_REJECTED "}\n"
     ".card.tempfail{border-top-color:" COL_TEMPFAIL "}\n"
+    ".card.lost{border-top-color:" COL_LOST "}\n"
     ".card.dropped{border-top-color:" COL_DROPPED "}\n"
     ".card.aborted{border-top-color:" COL_ABORTED "}\n"
+    ".card.warn{border-top-color:" COL_REJECTED "}\n"
+    ".card.warn .v{color:" COL_REJECTED "}\n"
     "figure{margin:8px 0 0}\n"
     "figcaption{font-size:13px;font-weight:600;margin:0 0 4px}\n"
     "svg.chart{display:block;width:100%;height:auto;max-width:100%}\n"
@@ -410,10 +415,16 @@ static const char *const page_style =
     ".warn{color:#9a6700;font-weight:600}\n"
     ".ev-reject{color:" COL_REJECTED "}\n"
     ".ev-tempfail{color:#9a6700}\n"
-    ".ev-drop{color:" COL_DROPPED "}\n"
+    ".ev-lost{color:" COL_LOST "}\n"
     ".ev-bounce{color:" COL_3XX "}\n"
     ".ev-auth{color:" COL_REJECTED "}\n"
     "table.recent td{font-size:12.5px}\n"
+    "table.top col.code{width:5.5em}\n"
+    "table.top col.meaning{width:40%}\n"
+    "td.meaning,span.meaning{color:var(--muted);font-size:12.5px}\n"
+    "span.meaning{display:block;font-family:system-ui,-apple-system,"
+    "\"Segoe UI\",Roboto,Arial,sans-serif}\n"
+    "table.codes td.meaning{width:60%}\n"
     ".grid2{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));"
     "gap:8px 28px}\n"
     ".grid2>div{min-width:0}\n"
@@ -494,6 +505,8 @@ page_header(struct html *h)
 	meta_item(h, "Report written (UTC)", utc(ri->wall_now, TF_FULL).s);
 	put(h,
 	    "</dl>\n<nav><a href=\"#overview\">Overview</a>"
+	    "<a href=\"#security\">Security</a>"
+	    "<a href=\"#protocol\">Protocol details</a>"
 	    "<a href=\"#over-time\">Over time</a>"
 	    "<a href=\"#replies\">Reply codes</a>"
 	    "<a href=\"#reasons\">Rejections</a>"
@@ -519,6 +532,13 @@ card(struct html *h, const char *id, const char *cls, const char *label,
 /* Font size 13 in the charts: a character is about this wide. */
 #define CHAR_PX 7.4
 
+/* The width a legend entry takes. */
+static double
+legend_width(const char *name, const char *value)
+{
+	return 17 + CHAR_PX * (double)(strlen(name) + 1 + strlen(value)) + 28;
+}
+
 /* A legend entry: a swatch, the name, a value; returns its width. */
 static double
 chart_legend(struct html *h, double x, double y, const char *name,
@@ -529,58 +549,80 @@ chart_legend(struct html *h, double x, double y, const char *name,
 	    "fill=\"%s\"/><text x=\"%s\" y=\"%s\"><tspan class=\"t\">%s"
 	    "</tspan> %s</text>\n",
 	    co(x).s, co(y - 10).s, color, co(x + 17).s, co(y).s, name, value);
-	return 17 + CHAR_PX * (double)(strlen(name) + 1 + strlen(value)) + 28;
+	return legend_width(name, value);
 }
 
-/* One bar, 100% wide, cut by the outcomes of the transactions. */
+/* Every outcome, in the order the overview shows them. */
+static const struct {
+	enum smtp_outcome o;
+	const char *name, *color;
+} outcome_part[] = {
+	{ SMTP_OUTCOME_ACCEPTED, "accepted", COL_ACCEPTED },
+	{ SMTP_OUTCOME_REJECTED, "rejected", COL_REJECTED },
+	{ SMTP_OUTCOME_TEMPFAIL, "tempfail", COL_TEMPFAIL },
+	{ SMTP_OUTCOME_LOST, "lost", COL_LOST },
+	{ SMTP_OUTCOME_ABORTED, "aborted", COL_ABORTED },
+	{ SMTP_OUTCOME_DROPPED, "dropped", COL_DROPPED },
+};
+
+#define OB_W 1000.0 /* the outcome bar's width */
+#define OB_ROW 20.0 /* a row of its legend */
+
+/* One bar, 100% wide, cut by the outcomes of the transactions; the
+ * legend below it on as many rows as it needs. */
 static void
 outcome_bar(struct html *h)
 {
-	static const struct {
-		enum smtp_outcome o;
-		const char *name, *color;
-	} part[] = {
-		{ SMTP_OUTCOME_ACCEPTED, "accepted", COL_ACCEPTED },
-		{ SMTP_OUTCOME_REJECTED, "rejected", COL_REJECTED },
-		{ SMTP_OUTCOME_TEMPFAIL, "tempfail", COL_TEMPFAIL },
-		{ SMTP_OUTCOME_DROPPED, "dropped", COL_DROPPED },
-		{ SMTP_OUTCOME_ABORTED, "aborted", COL_ABORTED },
-	};
 	const struct stats *st = h->st;
-	uint64_t total = 0;
-	double x = 0, w, lx = 0;
-	char value[160];
+	char value[ARRAY_LEN(outcome_part)][160];
+	uint64_t total = 0, v;
+	double x = 0, w, lx = 0, ly = 48, height;
+	int rows = 1;
 	size_t i;
 
-	for (i = 0; i < ARRAY_LEN(part); i++)
-		total += st->outcome[part[i].o];
+	for (i = 0; i < ARRAY_LEN(outcome_part); i++)
+		total += st->outcome[outcome_part[i].o];
 	if (total == 0)
 		return;
-	put(h,
+	for (i = 0; i < ARRAY_LEN(outcome_part); i++) {
+		v = st->outcome[outcome_part[i].o];
+		snprintf(value[i], sizeof(value[i]), "%s (%s)", num(v).s,
+		    pct(v, total).s);
+		w = legend_width(outcome_part[i].name, value[i]);
+		if (lx > 0 && lx + w > OB_W) {
+			rows++;
+			lx = 0;
+		}
+		lx += w;
+	}
+	height = 58 + (rows - 1) * OB_ROW;
+	putf(h,
 	    "<figure>\n<figcaption>Outcomes of transactions</figcaption>\n"
-	    "<svg class=\"chart\" viewBox=\"0 0 1000 58\" width=\"1000\" "
-	    "height=\"58\" role=\"img\" aria-label=\"Outcomes of "
-	    "transactions\">\n");
-	for (i = 0; i < ARRAY_LEN(part); i++) {
-		uint64_t v = st->outcome[part[i].o];
-
+	    "<svg class=\"chart\" id=\"chart-outcomes\" viewBox=\"0 0 %s %s\" "
+	    "width=\"%s\" height=\"%s\" role=\"img\" aria-label=\"Outcomes of "
+	    "transactions\">\n",
+	    co(OB_W).s, co(height).s, co(OB_W).s, co(height).s);
+	for (i = 0; i < ARRAY_LEN(outcome_part); i++) {
+		v = st->outcome[outcome_part[i].o];
 		if (v == 0)
 			continue;
-		w = 1000.0 * (double)v / (double)total;
+		w = OB_W * (double)v / (double)total;
 		putf(h,
 		    "<rect x=\"%s\" y=\"0\" width=\"%s\" height=\"22\" "
-		    "fill=\"%s\"><title>%s: %s (%s)</title></rect>\n",
-		    co(x).s, co(w).s, part[i].color, part[i].name, num(v).s,
-		    pct(v, total).s);
+		    "fill=\"%s\"><title>%s: %s</title></rect>\n",
+		    co(x).s, co(w).s, outcome_part[i].color,
+		    outcome_part[i].name, value[i]);
 		x += w;
 	}
-	for (i = 0; i < ARRAY_LEN(part); i++) {
-		uint64_t v = st->outcome[part[i].o];
-
-		snprintf(
-		    value, sizeof(value), "%s (%s)", num(v).s, pct(v, total).s);
-		lx +=
-		    chart_legend(h, lx, 48, part[i].name, part[i].color, value);
+	lx = 0;
+	for (i = 0; i < ARRAY_LEN(outcome_part); i++) {
+		w = legend_width(outcome_part[i].name, value[i]);
+		if (lx > 0 && lx + w > OB_W) {
+			ly += OB_ROW;
+			lx = 0;
+		}
+		lx += chart_legend(h, lx, ly, outcome_part[i].name,
+		    outcome_part[i].color, value[i]);
 	}
 	put(h, "</svg>\n</figure>\n");
 }
@@ -590,7 +632,8 @@ overview(struct html *h)
 {
 	const struct stats *st = h->st;
 	uint64_t tx = st->transactions;
-	char sub[160];
+	uint64_t lost = st->outcome[SMTP_OUTCOME_LOST];
+	char sub[200];
 
 	put(h,
 	    "<section id=\"overview\">\n<h2>Overview</h2>\n"
@@ -609,22 +652,33 @@ overview(struct html *h)
 	    pct(st->recipients_accepted, st->recipients).s);
 	card(h, "recipients", "accepted", "Recipients accepted",
 	    st->recipients_accepted, sub);
-	snprintf(sub, sizeof(sub), "5xx: %s of transactions",
+	snprintf(sub, sizeof(sub),
+	    "5xx: %s of transactions; the sender owes a bounce",
 	    pct(st->outcome[SMTP_OUTCOME_REJECTED], tx).s);
 	card(h, "rejected", "rejected", "Rejected",
 	    st->outcome[SMTP_OUTCOME_REJECTED], sub);
-	snprintf(sub, sizeof(sub), "4xx: %s of transactions",
+	snprintf(sub, sizeof(sub),
+	    "4xx (421 too): %s of transactions; the sender retries",
 	    pct(st->outcome[SMTP_OUTCOME_TEMPFAIL], tx).s);
 	card(h, "tempfail", "tempfail", "Tempfail",
 	    st->outcome[SMTP_OUTCOME_TEMPFAIL], sub);
-	snprintf(sub, sizeof(sub), "no final reply: %s",
-	    pct(st->outcome[SMTP_OUTCOME_DROPPED], tx).s);
-	card(h, "dropped", "dropped", "Dropped",
-	    st->outcome[SMTP_OUTCOME_DROPPED], sub);
-	snprintf(sub, sizeof(sub), "before the data: %s",
+	if (st->loss_capture > 0)
+		snprintf(sub, sizeof(sub),
+		    "cut off before the final reply: %s; of which capture "
+		    "loss may explain %s",
+		    pct(lost, tx).s, num(st->loss_capture).s);
+	else
+		snprintf(sub, sizeof(sub), "cut off before the final reply: %s",
+		    pct(lost, tx).s);
+	card(h, "lost", "lost", "Lost", lost, sub);
+	snprintf(sub, sizeof(sub), "given up before the data: %s",
 	    pct(st->outcome[SMTP_OUTCOME_ABORTED], tx).s);
 	card(h, "aborted", "aborted", "Aborted",
 	    st->outcome[SMTP_OUTCOME_ABORTED], sub);
+	/* Accepted, then discarded: one session cannot show it. */
+	card(h, "dropped", "dropped", "Dropped",
+	    st->outcome[SMTP_OUTCOME_DROPPED],
+	    "accepted, then discarded: needs tracking across hops");
 	snprintf(
 	    sub, sizeof(sub), "null sender; %s with a DSN", num(st->dsn).s);
 	card(h, "bounces", "", "Bounces", st->bounces, sub);
@@ -641,7 +695,7 @@ static const struct {
 	{ SERIES_ACCEPTED, "accepted", COL_ACCEPTED },
 	{ SERIES_REJECTED, "rejected", COL_REJECTED },
 	{ SERIES_TEMPFAIL, "tempfail", COL_TEMPFAIL },
-	{ SERIES_DROPPED, "dropped", COL_DROPPED },
+	{ SERIES_LOST, "lost", COL_LOST },
 };
 #define TS_PARTS (sizeof(ts_part) / sizeof(ts_part[0]))
 
@@ -845,58 +899,11 @@ over_time(struct html *h)
 		    num((uint64_t)w.span).s, num(SERIES_MINUTES).s);
 	if (ymax == 0)
 		put(h, ". No transaction ended in this window");
-	put(h, ".</p>\n</section>\n");
-}
-
-/* What the common reply codes mean (RFC 5321, 3207, 4954, 7504). */
-static const char *
-code_meaning(int code)
-{
-	static const struct {
-		int code;
-		const char *text;
-	} names[] = {
-		{ 211, "System status" },
-		{ 214, "Help message" },
-		{ 220, "Service ready" },
-		{ 221, "Closing channel" },
-		{ 235, "Authentication succeeded" },
-		{ 250, "OK" },
-		{ 251, "User not local; will forward" },
-		{ 252, "Cannot verify; will accept" },
-		{ 334, "AUTH challenge" },
-		{ 354, "Start mail input" },
-		{ 421, "Service not available" },
-		{ 432, "Password transition needed" },
-		{ 450, "Mailbox unavailable" },
-		{ 451, "Local error in processing" },
-		{ 452, "Insufficient storage" },
-		{ 454, "Temporary TLS or AUTH failure" },
-		{ 455, "Parameters not accommodated" },
-		{ 500, "Syntax error" },
-		{ 501, "Syntax error in parameters" },
-		{ 502, "Command not implemented" },
-		{ 503, "Bad sequence of commands" },
-		{ 504, "Parameter not implemented" },
-		{ 521, "Does not accept mail" },
-		{ 530, "Authentication required" },
-		{ 534, "Mechanism too weak" },
-		{ 535, "Authentication failed" },
-		{ 538, "Encryption required" },
-		{ 550, "Mailbox unavailable" },
-		{ 551, "User not local" },
-		{ 552, "Storage allocation exceeded" },
-		{ 553, "Mailbox name not allowed" },
-		{ 554, "Transaction failed" },
-		{ 555, "Parameters not recognised" },
-		{ 556, "Domain does not accept mail" },
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_LEN(names); i++)
-		if (names[i].code == code)
-			return names[i].text;
-	return "";
+	/* The store keeps series of these four outcomes only. */
+	put(h,
+	    ". Aborted transactions are not charted over time; drops "
+	    "(accepted, then discarded) need tracking across hops.</p>\n"
+	    "</section>\n");
 }
 
 static const char *
@@ -930,8 +937,37 @@ code_count_cmp(const void *a, const void *b)
 }
 
 #define RC_ROW 24.0
-#define RC_LABEL 300.0 /* where the bars start */
-#define RC_BARS 560.0  /* the widest bar */
+#define RC_LABEL 400.0 /* where the bars start */
+#define RC_BARS 460.0  /* the widest bar */
+#define RC_MEANING 44  /* characters of a meaning that fit before them */
+
+/*
+ * Text of ours (a meaning from smtp/codes.c) escaped, cut at a word to
+ * at most max characters with an ellipsis; the whole text is in the
+ * reply-code table.
+ */
+static void
+put_clipped(struct html *h, const char *s, size_t max)
+{
+	char buf[128];
+	size_t n = strlen(s);
+
+	if (n <= max || max + 1 > sizeof(buf)) {
+		put_wire(h, s);
+		return;
+	}
+	n = max - 1;
+	while (n > max / 2 && s[n] != ' ')
+		n--;
+	while (n > 0 &&
+	    (s[n - 1] == ' ' || s[n - 1] == ',' || s[n - 1] == ';' ||
+		s[n - 1] == ':'))
+		n--;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	put_wire(h, buf);
+	put(h, "&#8230;");
+}
 
 static void
 reply_row(struct html *h, double y, const char *label, const char *meaning,
@@ -941,15 +977,47 @@ reply_row(struct html *h, double y, const char *label, const char *meaning,
 
 	if (v > 0 && w < 1)
 		w = 1;
+	putf(h, "<text class=\"b\" x=\"16\" y=\"%s\">%s</text>", co(y + 12).s,
+	    label);
+	putf(h, "<text x=\"60\" y=\"%s\"><title>", co(y + 12).s);
+	put_wire(h, meaning);
+	put(h, "</title>");
+	put_clipped(h, meaning, RC_MEANING);
 	putf(h,
-	    "<text class=\"b\" x=\"16\" y=\"%s\">%s</text>"
-	    "<text x=\"60\" y=\"%s\">%s</text>"
-	    "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"16\" rx=\"2\" "
-	    "fill=\"%s\"/><text x=\"%s\" y=\"%s\"><tspan class=\"t\">%s"
-	    "</tspan> (%s)</text>\n",
-	    co(y + 12).s, label, co(y + 12).s, meaning, co(RC_LABEL).s, co(y).s,
-	    co(w).s, color, co(RC_LABEL + w + 8).s, co(y + 12).s, num(v).s,
-	    pct(v, total).s);
+	    "</text><rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"16\" "
+	    "rx=\"2\" fill=\"%s\"/><text x=\"%s\" y=\"%s\"><tspan "
+	    "class=\"t\">%s</tspan> (%s)</text>\n",
+	    co(RC_LABEL).s, co(y).s, co(w).s, color, co(RC_LABEL + w + 8).s,
+	    co(y + 12).s, num(v).s, pct(v, total).s);
+}
+
+/* Every reply code seen, by code, with what it means. */
+static void
+reply_code_table(struct html *h)
+{
+	const struct stats *st = h->st;
+	int c;
+
+	put(h,
+	    "<h3>Every reply code seen</h3>\n"
+	    "<table class=\"codes\" id=\"reply-codes\"><thead><tr>"
+	    "<th>Code</th><th class=\"n\">Replies</th><th class=\"n\">Share"
+	    "</th><th>Meaning</th></tr></thead>\n<tbody>\n");
+	for (c = 0; c < 600; c++) {
+		if (st->reply_code[c] == 0)
+			continue;
+		putf(h,
+		    "<tr><td class=\"key\">%03d</td><td class=\"n\">%s</td>"
+		    "<td class=\"n\">%s</td><td class=\"meaning\">",
+		    c, num(st->reply_code[c]).s,
+		    pct(st->reply_code[c], st->replies).s);
+		put_wire(h, smtp_reply_meaning(c, SMTP_VERB_UNKNOWN));
+		put(h, "</td></tr>\n");
+	}
+	put(h,
+	    "</tbody></table>\n<p class=\"note\">Meanings as RFC 5321 and "
+	    "the RFCs of its extensions word them for any command; a few "
+	    "codes say more as the reply to one command.</p>\n");
 }
 
 static void
@@ -1011,8 +1079,9 @@ reply_codes(struct html *h)
 	y += RC_ROW;
 	for (i = 0; i < ncc; i++) {
 		snprintf(label, sizeof(label), "%d", cc[i].code);
-		reply_row(h, y, label, code_meaning(cc[i].code), cc[i].n, max,
-		    st->replies, class_color(cc[i].code));
+		reply_row(h, y, label,
+		    smtp_reply_meaning(cc[i].code, SMTP_VERB_UNKNOWN), cc[i].n,
+		    max, st->replies, class_color(cc[i].code));
 		y += RC_ROW;
 	}
 	put(h, "</svg>\n</figure>\n");
@@ -1021,22 +1090,78 @@ reply_codes(struct html *h)
 		    "<p class=\"note\">%s replies had a first digit outside "
 		    "2&ndash;5.</p>\n",
 		    num(st->replies - classes).s);
+	reply_code_table(h);
 	put(h, "</section>\n");
 }
+
+/* What the codes at the start of a text mean ("550 5.1.1 ..." as the
+ * reasons table keys it, or an enhanced code alone): a line each. */
+static void
+put_code_meanings(struct html *h, int code, const char *enh)
+{
+	char buf[160];
+
+	if (code > 0) {
+		putf(h, "<span class=\"meaning\">%03d: ", code);
+		put_wire(h, smtp_reply_meaning(code, SMTP_VERB_UNKNOWN));
+		put(h, "</span>");
+	}
+	if (enh != NULL && smtp_enh_meaning(enh, buf, sizeof(buf)) != NULL) {
+		put(h, "<span class=\"meaning\">");
+		put_wire(h, enh);
+		put(h, ": ");
+		put_wire(h, buf);
+		put(h, "</span>");
+	}
+}
+
+/* The reply code and enhanced code a reason key starts with. */
+static void
+reason_codes(const char *key, int *code, char *enh, size_t size)
+{
+	size_t n = 0;
+
+	*code = 0;
+	enh[0] = '\0';
+	if (strlen(key) < 3 || !ascii_isdigit((unsigned char)key[0]) ||
+	    !ascii_isdigit((unsigned char)key[1]) ||
+	    !ascii_isdigit((unsigned char)key[2]) ||
+	    (key[3] != '\0' && key[3] != ' '))
+		return;
+	*code = (key[0] - '0') * 100 + (key[1] - '0') * 10 + (key[2] - '0');
+	if (key[3] != ' ')
+		return;
+	key += 4;
+	while (key[n] != '\0' && key[n] != ' ' && n + 1 < size) {
+		enh[n] = key[n];
+		n++;
+	}
+	enh[n] = '\0';
+}
+
+/* What a top table's rows may say besides key and count. */
+enum top_meaning {
+	TOP_PLAIN,
+	TOP_ENHANCED, /* keys are enhanced status codes */
+	TOP_REASON,   /* keys start with a reply code */
+};
 
 /*
  * A top table. Counts come from a space-saving table of TOPN_SLOTS keys:
  * when it was full, a count may be over by its error, shown as +-.
  */
 static void
-top_table(struct html *h, const char *id, const char *title,
-    const struct topn *t, const char *keyname, const char *what, size_t rows)
+top_table_m(struct html *h, const char *id, const char *title,
+    const struct topn *t, const char *keyname, const char *what, size_t rows,
+    enum top_meaning m)
 {
 	const struct topn_entry *e[TOPN_SLOTS];
 	size_t n, i;
 	uint64_t shown = 0;
 	bool approx = false;
 	double w;
+	char enh[16], meaning[160];
+	int code;
 
 	if (rows > TOPN_SLOTS)
 		rows = TOPN_SLOTS;
@@ -1047,11 +1172,16 @@ top_table(struct html *h, const char *id, const char *title,
 		return;
 	}
 	putf(h,
-	    "<table class=\"top\"><colgroup><col class=\"rank\"><col>"
-	    "<col class=\"count\"><col class=\"share\"></colgroup>\n"
+	    "<table class=\"top\" id=\"table-%s\"><colgroup>"
+	    "<col class=\"rank\"><col%s><col class=\"count\">"
+	    "<col class=\"share\">%s</colgroup>\n"
 	    "<thead><tr><th class=\"n\">#</th><th>%s</th><th class=\"n\">%s"
-	    "</th><th>Share</th></tr></thead>\n<tbody>\n",
-	    keyname, what);
+	    "</th><th>Share</th>%s</tr></thead>\n<tbody>\n",
+	    id, m == TOP_ENHANCED ? " class=\"code\"" : "",
+	    m == TOP_REASON         ? "<col class=\"meaning\">"
+		: m == TOP_ENHANCED ? "<col>"
+				    : "",
+	    keyname, what, m != TOP_PLAIN ? "<th>Meaning</th>" : "");
 	for (i = 0; i < n; i++) {
 		w = SHARE_BAR_PX * (double)e[i]->count /
 		    (double)(e[0]->count ? e[0]->count : 1);
@@ -1066,8 +1196,23 @@ top_table(struct html *h, const char *id, const char *title,
 		}
 		putf(h,
 		    "</td><td class=\"share\"><span class=\"bar\" "
-		    "style=\"width:%spx\"></span>%s</td></tr>\n",
+		    "style=\"width:%spx\"></span>%s</td>",
 		    co(w < 1 ? 1 : w).s, pct(e[i]->count, t->total).s);
+		if (m == TOP_ENHANCED) {
+			put(h, "<td class=\"meaning\">");
+			if (smtp_enh_meaning(
+				e[i]->key, meaning, sizeof(meaning)) != NULL)
+				put_wire(h, meaning);
+			else
+				put(h, "not an enhanced status code");
+			put(h, "</td>");
+		} else if (m == TOP_REASON) {
+			reason_codes(e[i]->key, &code, enh, sizeof(enh));
+			put(h, "<td>");
+			put_code_meanings(h, code, enh[0] ? enh : NULL);
+			put(h, "</td>");
+		}
+		put(h, "</tr>\n");
 		shown += e[i]->count;
 	}
 	put(h, "</tbody></table>\n");
@@ -1087,6 +1232,13 @@ top_table(struct html *h, const char *id, const char *title,
 }
 
 static void
+top_table(struct html *h, const char *id, const char *title,
+    const struct topn *t, const char *keyname, const char *what, size_t rows)
+{
+	top_table_m(h, id, title, t, keyname, what, rows, TOP_PLAIN);
+}
+
+static void
 reasons(struct html *h)
 {
 	const struct stats *st = h->st;
@@ -1094,12 +1246,13 @@ reasons(struct html *h)
 	put(h,
 	    "<section id=\"reasons\">\n"
 	    "<h2>Rejection and deferral reasons</h2>\n");
-	top_table(h, "reasons",
+	top_table_m(h, "reasons",
 	    "Reasons (4xx and 5xx replies, addresses and "
 	    "numbers masked)",
-	    &st->reject_reasons, "Reply", "replies", TOP_ROWS);
-	top_table(h, "enhanced", "Enhanced status codes (RFC 3463)",
-	    &st->enhanced, "Code", "replies", TOP_ROWS);
+	    &st->reject_reasons, "Reply", "replies", TOP_ROWS, TOP_REASON);
+	/* Every code kept, not only the frequent ones. */
+	top_table_m(h, "enhanced", "Enhanced status codes (RFC 3463)",
+	    &st->enhanced, "Code", "replies", TOPN_SLOTS, TOP_ENHANCED);
 	put(h, "</section>\n");
 }
 
@@ -1213,6 +1366,91 @@ tls_auth(struct html *h)
 	    "sessions", TOP_ROWS_SMALL);
 	top_table(h, "auth-fail-clients", "Clients failing AUTH",
 	    &st->auth_fail_clients, "Address", "failures", TOP_ROWS_SMALL);
+	put(h, "</div>\n</div>\n</section>\n");
+}
+
+/* A count worth a postmaster's look, as a card that turns red. */
+static void
+warn_card(struct html *h, const char *id, const char *label, uint64_t v,
+    const char *sub)
+{
+	card(h, id, v > 0 ? "warn" : "", label, v, sub);
+}
+
+static void
+security(struct html *h)
+{
+	const struct stats *st = h->st;
+
+	put(h,
+	    "<section id=\"security\">\n<h2>Security findings</h2>\n"
+	    "<div class=\"cards\">\n");
+	warn_card(h, "submission-no-auth", "Submission without AUTH",
+	    st->submission_no_auth,
+	    "transactions on port 587 or 465 with no successful AUTH: "
+	    "RFC 6409 says a submission server requires it");
+	warn_card(h, "cleartext-auth", "Clear-text AUTH", st->cleartext_auth,
+	    "sessions that sent AUTH PLAIN or LOGIN credentials without "
+	    "TLS");
+	warn_card(h, "auth-failures", "Failed AUTH attempts", st->auth_failures,
+	    "over all sessions");
+	put(h, "</div>\n</section>\n");
+}
+
+/* The verbs whose results outside transactions are counted, in order. */
+static const enum smtp_verb result_verbs[] = { SMTP_VERB_VRFY, SMTP_VERB_EXPN,
+	SMTP_VERB_ETRN, SMTP_VERB_ATRN, SMTP_VERB_TURN, SMTP_VERB_HELP,
+	SMTP_VERB_NOOP };
+
+static void
+protocol(struct html *h)
+{
+	const struct stats *st = h->st;
+	uint64_t other = 0;
+	char note[160];
+	size_t i;
+	int v;
+	bool listed;
+
+	put(h,
+	    "<section id=\"protocol\">\n<h2>Protocol details</h2>\n"
+	    "<div class=\"grid2\">\n<div>\n<h3>Transactions</h3>\n");
+	kv_open(h, "model");
+	kv_num(h, "Commands refused inside transactions", st->refused_in_tx,
+	    "a nested MAIL, a HELO or DATA out of place: the transaction "
+	    "went on without them",
+	    true);
+	kv_num(h, "Transactions with assumed effects", st->assumed,
+	    "a reply never seen (capture loss, one-sided capture): its "
+	    "command's effect was assumed",
+	    true);
+	snprintf(note, sizeof(note), "%s transactions sent after the swap",
+	    num(st->reversed).s);
+	kv_num(h, "Sessions with TURN or ATRN", st->reversed_sessions, note,
+	    false);
+	kv_num(h, "LMTP sessions", st->lmtp_sessions, "RFC 2033", false);
+	kv_num(h, "LMTP recipients delivered", st->lmtp_delivered,
+	    "2xx after the data, per recipient", false);
+	kv_num(h, "LMTP recipients failed", st->lmtp_failed,
+	    "4xx or 5xx after the data, per recipient", true);
+	kv_close(h);
+	put(h,
+	    "</div>\n<div>\n<h3>Command results outside transactions"
+	    "</h3>\n");
+	kv_open(h, "command-results");
+	for (i = 0; i < ARRAY_LEN(result_verbs); i++)
+		kv_num(h, smtp_verb_name(result_verbs[i]),
+		    st->results[result_verbs[i]], "", false);
+	for (v = 0; v < SMTP_VERB_COUNT; v++) {
+		listed = false;
+		for (i = 0; i < ARRAY_LEN(result_verbs); i++)
+			listed = listed || (int)result_verbs[i] == v;
+		if (!listed)
+			other += st->results[v];
+	}
+	kv_num(h, "Other commands out of place", other,
+	    "RCPT, DATA, BDAT or unknown verbs outside any transaction", true);
+	kv_close(h);
 	put(h, "</div>\n</div>\n</section>\n");
 }
 
@@ -1531,12 +1769,26 @@ recent_class(enum stats_recent_kind k)
 		return "tempfail";
 	case RECENT_BOUNCE:
 		return "bounce";
-	case RECENT_DROP:
-		return "drop";
+	case RECENT_LOST:
+		return "lost";
 	case RECENT_AUTH_FAILURE:
 		return "auth";
 	}
 	return "other";
+}
+
+/* A notable event's codes: the reply code, and the enhanced code its
+ * text starts with (stats_recent keeps "ENH text"). */
+static void
+reason_codes_of_recent(
+    const struct stats_recent *r, int *code, char *enh, size_t size)
+{
+	char key[sizeof(r->text) + 8];
+	int ignored;
+
+	*code = r->code;
+	snprintf(key, sizeof(key), "000 %s", r->text);
+	reason_codes(key, &ignored, enh, size);
 }
 
 static void
@@ -1544,13 +1796,15 @@ recent(struct html *h)
 {
 	const struct stats *st = h->st;
 	const struct stats_recent *r;
+	char enh[16];
 	size_t i;
+	int code;
 
 	put(h, "<section id=\"recent\">\n<h2>Recent notable events</h2>\n");
 	if (stats_recent_get(st, 0) == NULL) {
 		put(h,
-		    "<p class=\"none\">No rejection, deferral, bounce, drop "
-		    "or AUTH failure.</p>\n</section>\n");
+		    "<p class=\"none\">No rejection, deferral, bounce, lost "
+		    "transaction or AUTH failure.</p>\n</section>\n");
 		return;
 	}
 	put(h,
@@ -1577,6 +1831,8 @@ recent(struct html *h)
 		if (r->code > 0)
 			putf(h, "%d ", r->code);
 		put_wire(h, r->text);
+		reason_codes_of_recent(r, &code, enh, sizeof(enh));
+		put_code_meanings(h, code, enh[0] ? enh : NULL);
 		put(h, "</td></tr>\n");
 	}
 	putf(h,
@@ -1601,6 +1857,15 @@ static const char *const anomaly_meaning[SMTP_ANOMALY_COUNT] = {
 	[SMTP_ANOMALY_NOT_TLS] = "plain text where TLS was due",
 	[SMTP_ANOMALY_UNKNOWN_COMMAND] = "a verb not in the command table",
 	[SMTP_ANOMALY_HEADERS_TRUNCATED] = "message headers over their caps",
+	[SMTP_ANOMALY_REPLY_CODE_MISMATCH] =
+	    "a multi-line reply whose lines carry different codes",
+	[SMTP_ANOMALY_LMTP_ON_PORT_25] =
+	    "LMTP on port 25 (RFC 2033 forbids it)",
+	[SMTP_ANOMALY_SUBMISSION_NO_AUTH] =
+	    "a transaction on 587 or 465 without successful AUTH",
+	[SMTP_ANOMALY_CLEARTEXT_AUTH] = "AUTH PLAIN or LOGIN without TLS",
+	[SMTP_ANOMALY_REPLY_LOST] =
+	    "a reply never seen: its command's effect was assumed",
 };
 
 static void
@@ -1758,6 +2023,8 @@ report_html(FILE *f, const struct stats *st, const struct report_info *ri)
 	page_head(&h);
 	page_header(&h);
 	overview(&h);
+	security(&h);
+	protocol(&h);
 	over_time(&h);
 	reply_codes(&h);
 	reasons(&h);

@@ -8,25 +8,43 @@
 #include <string.h>
 
 #include "report.h"
+#include "smtp/codes.h"
 #include "util.h"
 
 #define JSON_TOP_ROWS 20
 
+/* A top-N table; enhanced: its keys are enhanced status codes, each
+ * row says what it means. */
 static void
-top(struct dbuf *b, const char *key, const struct topn *t)
+top_rows(struct dbuf *b, const char *key, const struct topn *t, bool enhanced)
 {
 	const struct topn_entry *e[JSON_TOP_ROWS];
 	size_t n = topn_sorted(t, e, JSON_TOP_ROWS), i;
+	char m[160];
 
 	dbuf_printf(b, ",\"%s\":{\"total\":%" PRIu64 ",\"exact\":%s,\"top\":[",
 	    key, t->total, t->replaced ? "false" : "true");
 	for (i = 0; i < n; i++) {
 		dbuf_adds(b, i ? ",{\"key\":" : "{\"key\":");
 		json_append_cstr(b, e[i]->key);
-		dbuf_printf(b, ",\"count\":%" PRIu64 ",\"error\":%" PRIu64 "}",
+		dbuf_printf(b, ",\"count\":%" PRIu64 ",\"error\":%" PRIu64,
 		    e[i]->count, e[i]->error);
+		if (enhanced) {
+			dbuf_adds(b, ",\"meaning\":");
+			if (smtp_enh_meaning(e[i]->key, m, sizeof(m)) != NULL)
+				json_append_cstr(b, m);
+			else
+				dbuf_adds(b, "null");
+		}
+		dbuf_addc(b, '}');
 	}
 	dbuf_adds(b, "]}");
+}
+
+static void
+top(struct dbuf *b, const char *key, const struct topn *t)
+{
+	top_rows(b, key, t, false);
 }
 
 static void
@@ -55,13 +73,13 @@ per_minute(struct dbuf *b, const struct stats *st)
 			dbuf_printf(b,
 			    "%s{\"minute\":%" PRId64 ",\"sessions\":%u,"
 			    "\"accepted\":%u,\"rejected\":%u,\"tempfail\":%u,"
-			    "\"dropped\":%u}",
+			    "\"lost\":%u}",
 			    n++ ? "," : "", m * 60,
 			    series_minute(&st->series, m, SERIES_SESSIONS),
 			    series_minute(&st->series, m, SERIES_ACCEPTED),
 			    series_minute(&st->series, m, SERIES_REJECTED),
 			    series_minute(&st->series, m, SERIES_TEMPFAIL),
-			    series_minute(&st->series, m, SERIES_DROPPED));
+			    series_minute(&st->series, m, SERIES_LOST));
 		}
 	}
 	dbuf_addc(b, ']');
@@ -88,18 +106,36 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 	    st->recipients_accepted, st->recipients);
 	dbuf_printf(&b,
 	    ",\"rejects\":%" PRIu64 ",\"tempfails\":%" PRIu64
-	    ",\"bounces\":%" PRIu64 ",\"drops\":%" PRIu64
+	    ",\"bounces\":%" PRIu64 ",\"lost\":%" PRIu64
+	    ",\"lost_capture_loss\":%" PRIu64 ",\"drops\":%" PRIu64
 	    ",\"aborted\":%" PRIu64 ",\"dsn\":%" PRIu64
 	    ",\"bytes_accepted\":%" PRIu64,
 	    st->outcome[SMTP_OUTCOME_REJECTED],
 	    st->outcome[SMTP_OUTCOME_TEMPFAIL], st->bounces,
+	    st->outcome[SMTP_OUTCOME_LOST], st->loss_capture,
 	    st->outcome[SMTP_OUTCOME_DROPPED],
 	    st->outcome[SMTP_OUTCOME_ABORTED], st->dsn, st->message_bytes);
+	dbuf_printf(&b,
+	    ",\"model\":{\"assumed\":%" PRIu64
+	    ",\"refused_in_transactions\":%" PRIu64
+	    ",\"reversed_transactions\":%" PRIu64
+	    ",\"reversed_sessions\":%" PRIu64 ",\"lmtp_sessions\":%" PRIu64
+	    ",\"lmtp_delivered\":%" PRIu64 ",\"lmtp_failed\":%" PRIu64 "}",
+	    st->assumed, st->refused_in_tx, st->reversed, st->reversed_sessions,
+	    st->lmtp_sessions, st->lmtp_delivered, st->lmtp_failed);
+	dbuf_printf(&b,
+	    ",\"security\":{\"submission_without_auth\":%" PRIu64
+	    ",\"cleartext_auth_sessions\":%" PRIu64 "}",
+	    st->submission_no_auth, st->cleartext_auth);
 	dbuf_adds(&b, ",\"reply_codes\":{");
 	for (i = 0; i < 600; i++)
 		if (st->reply_code[i] > 0) {
-			dbuf_printf(&b, "%s\"%d\":%" PRIu64, first ? "" : ",",
-			    i, st->reply_code[i]);
+			dbuf_printf(&b,
+			    "%s\"%d\":{\"count\":%" PRIu64 ",\"meaning\":",
+			    first ? "" : ",", i, st->reply_code[i]);
+			json_append_cstr(
+			    &b, smtp_reply_meaning(i, SMTP_VERB_UNKNOWN));
+			dbuf_addc(&b, '}');
 			first = 0;
 		}
 	dbuf_adds(&b, "},\"commands\":{");
@@ -109,8 +145,15 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 			    smtp_verb_name((enum smtp_verb)i), st->commands[i]);
 			first = 0;
 		}
+	dbuf_adds(&b, "},\"command_results\":{");
+	for (i = 0, first = 1; i < SMTP_VERB_COUNT; i++)
+		if (st->results[i] > 0) {
+			dbuf_printf(&b, "%s\"%s\":%" PRIu64, first ? "" : ",",
+			    smtp_verb_name((enum smtp_verb)i), st->results[i]);
+			first = 0;
+		}
 	dbuf_addc(&b, '}');
-	top(&b, "enhanced_codes", &st->enhanced);
+	top_rows(&b, "enhanced_codes", &st->enhanced, true);
 	top(&b, "servers", &st->servers);
 	top(&b, "clients", &st->clients);
 	top(&b, "senders", &st->senders);

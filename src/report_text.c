@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "report.h"
+#include "smtp/codes.h"
 #include "util.h"
 
 #define TOP_ROWS 10
@@ -144,9 +145,10 @@ overview(FILE *f, const struct stats *st, const struct report_info *ri)
 	} out[] = {
 		{ "accepted", SMTP_OUTCOME_ACCEPTED },
 		{ "rejected (5xx)", SMTP_OUTCOME_REJECTED },
-		{ "deferred (4xx)", SMTP_OUTCOME_TEMPFAIL },
-		{ "dropped", SMTP_OUTCOME_DROPPED },
+		{ "tempfail (4xx)", SMTP_OUTCOME_TEMPFAIL },
+		{ "lost", SMTP_OUTCOME_LOST },
 		{ "aborted", SMTP_OUTCOME_ABORTED },
+		{ "dropped", SMTP_OUTCOME_DROPPED },
 	};
 	uint64_t max = 0;
 	size_t i;
@@ -182,6 +184,43 @@ overview(FILE *f, const struct stats *st, const struct report_info *ri)
 		bar(f, st->outcome[out[i].o], max, 40);
 		fputc('\n', f);
 	}
+	if (st->loss_capture > 0)
+		fprintf(f,
+		    "  of the lost, %" PRIu64 " while the capture itself lost "
+		    "bytes or packets (a gap, kernel drops)\n",
+		    st->loss_capture);
+	fprintf(f,
+	    "  (rejected: the sender owes a bounce; tempfail: it retries; "
+	    "lost: cut off\n   before the final reply; dropped: accepted "
+	    "then discarded, which only\n   tracking across hops shows)\n");
+	section(f, "What the server refused or the wire did not show");
+	fprintf(f,
+	    "  %-40s %10" PRIu64 "\n  %-40s %10" PRIu64 "\n"
+	    "  %-40s %10" PRIu64 "\n",
+	    "commands refused inside transactions", st->refused_in_tx,
+	    "transactions with effects assumed", st->assumed,
+	    "transactions after TURN/ATRN (reversed)", st->reversed);
+	if (st->lmtp_sessions > 0)
+		fprintf(f,
+		    "  %-40s %10" PRIu64 "\n  %-40s %10" PRIu64
+		    "\n  %-40s %10" PRIu64 "\n",
+		    "LMTP sessions", st->lmtp_sessions,
+		    "LMTP recipients delivered", st->lmtp_delivered,
+		    "LMTP recipients not delivered", st->lmtp_failed);
+}
+
+/* A meaning from the code table (plain ASCII) on the rest of the line,
+ * cut with "..." where it would pass the 80th column (--explain has it
+ * whole). */
+static void
+put_cut(FILE *f, const char *s, int room)
+{
+	int n = (int)strlen(s);
+
+	if (n <= room)
+		fprintf(f, "%s\n", s);
+	else
+		fprintf(f, "%.*s...\n", room - 3, s);
 }
 
 static void
@@ -203,8 +242,29 @@ reply_codes(FILE *f, const struct stats *st)
 			continue;
 		fprintf(f, "  %3d %10" PRIu64 "  %5.1f%%  ", c,
 		    st->reply_code[c], pct(st->reply_code[c], st->replies));
-		bar(f, st->reply_code[c], max, 50);
-		fputc('\n', f);
+		put_cut(f, smtp_reply_meaning(c, SMTP_VERB_UNKNOWN), WIDTH - 26);
+	}
+}
+
+/* The enhanced status codes with what each means. */
+static void
+enhanced_codes(FILE *f, const struct stats *st)
+{
+	const struct topn_entry *e[TOP_ROWS];
+	size_t n = topn_sorted(&st->enhanced, e, TOP_ROWS), i;
+	char m[160];
+
+	section(f, "Enhanced status codes");
+	if (n == 0) {
+		fprintf(f, "  none\n");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		fprintf(f, "  %-9s %10" PRIu64 "  ", e[i]->key, e[i]->count);
+		/* Keys are codes checked digit by digit (parse.c). */
+		put_cut(f,
+		    smtp_enh_meaning(e[i]->key, m, sizeof(m)) != NULL ? m : "",
+		    WIDTH - 24);
 	}
 }
 
@@ -230,6 +290,12 @@ tls_auth(FILE *f, const struct stats *st)
 	    "\n",
 	    "AUTH sessions", st->auth_sessions, "AUTH successes",
 	    st->auth_success, "AUTH failures", st->auth_failures);
+	fprintf(f, "  %-28s %10" PRIu64 "%s\n  %-28s %10" PRIu64 "%s\n",
+	    "AUTH in clear text", st->cleartext_auth,
+	    st->cleartext_auth ? "  (PLAIN/LOGIN passwords without TLS)" : "",
+	    "submission without AUTH", st->submission_no_auth,
+	    st->submission_no_auth ? "  (587/465 took mail unauthenticated)"
+				   : "");
 	if (st->auth_mechs.n > 0)
 		top_table(f, "AUTH mechanisms", &st->auth_mechs, "sessions");
 	if (st->auth_fail_clients.n > 0)
@@ -347,7 +413,7 @@ report_text(FILE *f, const struct stats *st, const struct report_info *ri)
 	top_table(f, "Top recipient domains", &st->rcpt_domains, "recipients");
 	top_table(f, "Top servers", &st->servers, "sessions");
 	top_table(f, "Top clients", &st->clients, "sessions");
-	top_table(f, "Enhanced status codes", &st->enhanced, "replies");
+	enhanced_codes(f, st);
 	tls_auth(f, st);
 	latencies(f, st);
 	health(f, st, ri);

@@ -36,8 +36,8 @@ stats_recent_kind_name(enum stats_recent_kind k)
 		return "tempfail";
 	case RECENT_BOUNCE:
 		return "bounce";
-	case RECENT_DROP:
-		return "drop";
+	case RECENT_LOST:
+		return "lost";
 	case RECENT_AUTH_FAILURE:
 		return "auth failure";
 	}
@@ -229,6 +229,7 @@ latency_kind(enum smtp_verb v)
 		return LAT_GREETING;
 	case SMTP_VERB_HELO:
 	case SMTP_VERB_EHLO:
+	case SMTP_VERB_LHLO:
 		return LAT_HELO;
 	case SMTP_VERB_MAIL:
 		return LAT_MAIL;
@@ -247,16 +248,14 @@ static void
 on_reply(struct stats *st, const struct smtp_event *ev)
 {
 	int code = ev->u.reply.code;
-	char enh[12];
 	enum stats_latency k;
 
 	st->replies++;
 	if (code >= 0 && code < 600)
 		st->reply_code[code]++;
 	st->reply_class[code / 100 % 6]++;
-	if (smtp_enhanced_code(
-		ev->u.reply.text, ev->u.reply.len, code, enh, sizeof(enh)) > 0)
-		topn_add(&st->enhanced, enh, 1);
+	if (ev->u.reply.enh[0] != '\0')
+		topn_add(&st->enhanced, ev->u.reply.enh, 1);
 	if (ev->u.reply.latency >= 0 && ev->u.reply.verb != SMTP_VERB_UNKNOWN) {
 		k = latency_kind(ev->u.reply.verb);
 		/* A BDAT LAST reply is the final one. */
@@ -325,14 +324,37 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 			recent_push(st, si, tx->ts_end, RECENT_TEMPFAIL,
 			    tx->mail_from, first_rcpt, why);
 		break;
-	case SMTP_OUTCOME_DROPPED:
-		series_add(&st->series, tx->ts_end, SERIES_DROPPED);
-		recent_push(st, si, tx->ts_end, RECENT_DROP, tx->mail_from,
+	case SMTP_OUTCOME_LOST:
+		series_add(&st->series, tx->ts_end, SERIES_LOST);
+		recent_push(st, si, tx->ts_end, RECENT_LOST, tx->mail_from,
 		    first_rcpt, tx->final.code ? &tx->final : NULL);
+		if (tx->capture_loss)
+			st->loss_capture++;
 		break;
 	default:
 		break;
 	}
+	st->assumed += tx->assumed;
+	st->refused_in_tx += tx->nrefused;
+	st->submission_no_auth += tx->submission_no_auth;
+	st->reversed += tx->reversed;
+	for (i = 0; i < tx->nrefused; i++)
+		count_reason(st, &tx->refused[i].reply);
+	if (tx->lmtp)
+		for (i = 0; i < tx->nrcpt; i++) {
+			const struct smtp_reply *d = &tx->rcpt[i].delivery;
+
+			if (d->code >= 200 && d->code < 300)
+				st->lmtp_delivered++;
+			else if (d->code >= 400) {
+				st->lmtp_failed++;
+				count_reason(st, d);
+				recent_push(st, si, tx->ts_end,
+				    d->code >= 500 ? RECENT_REJECT
+						   : RECENT_TEMPFAIL,
+				    tx->mail_from, tx->rcpt[i].addr, d);
+			}
+		}
 	if (tx->bounce) {
 		st->bounces++;
 		if (tx->msg != NULL && tx->msg->is_dsn)
@@ -371,6 +393,9 @@ on_close(struct stats *st, const struct smtp_event *ev)
 	if (st->sessions_active > 0)
 		st->sessions_active--;
 	st->session_end[si->end]++;
+	st->cleartext_auth += si->auth_cleartext;
+	st->lmtp_sessions += si->lmtp;
+	st->reversed_sessions += si->reversed;
 	st->bytes_client += si->bytes_client;
 	st->bytes_server += si->bytes_server;
 	if (si->caps & SMTP_CAP_STARTTLS)
@@ -434,8 +459,11 @@ stats_on_event(void *arg, const struct smtp_event *ev)
 	case SMTP_EV_ANOMALY:
 		st->anomaly[ev->u.anomaly.kind]++;
 		break;
-	case SMTP_EV_BODY: /* not subscribed to bodies */
 	case SMTP_EV_COMMAND_RESULT:
+		st->results[ev->u.result->verb]++;
+		count_reason(st, &ev->u.result->reply);
+		break;
+	case SMTP_EV_BODY: /* not subscribed to bodies */
 		break;
 	}
 }

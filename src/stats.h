@@ -44,7 +44,7 @@ enum stats_recent_kind {
 	RECENT_REJECT,
 	RECENT_TEMPFAIL,
 	RECENT_BOUNCE,
-	RECENT_DROP,
+	RECENT_LOST,
 	RECENT_AUTH_FAILURE,
 };
 const char *stats_recent_kind_name(enum stats_recent_kind k);
@@ -73,8 +73,17 @@ struct stats {
 	uint64_t recipients;          /* RCPT commands */
 	uint64_t recipients_accepted; /* RCPT answered 2xx */
 	uint64_t outcome[SMTP_OUTCOME_COUNT];
-	uint64_t bounces; /* transactions with the null sender */
-	uint64_t dsn;     /* of those, with a DSN body */
+	uint64_t bounces;            /* transactions with the null sender */
+	uint64_t assumed;            /* transactions with effects assumed */
+	uint64_t loss_capture;       /* lost ones capture loss may explain */
+	uint64_t refused_in_tx;      /* commands refused inside transactions */
+	uint64_t submission_no_auth; /* on 587/465 without AUTH */
+	uint64_t reversed;           /* transactions sent after TURN/ATRN */
+	uint64_t lmtp_delivered, lmtp_failed; /* LMTP recipients after data */
+	uint64_t results[SMTP_VERB_COUNT];    /* command results, by verb */
+	uint64_t cleartext_auth; /* sessions: AUTH PLAIN/LOGIN in clear */
+	uint64_t lmtp_sessions, reversed_sessions;
+	uint64_t dsn; /* of those, with a DSN body */
 	uint64_t session_end[SMTP_SESSION_END_REUSED + 1];
 	uint64_t bytes_client, bytes_server;
 	uint64_t message_bytes; /* of accepted messages */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "smtp/codes.h"
 #include "smtp/message.h"
 #include "smtp/tls.h"
 #include "util.h"
@@ -59,16 +60,37 @@ format_transaction(struct dbuf *out, double t0, const struct smtp_event *ev)
 
 	dbuf_printf(out, "  %+9.3fs  == transaction %u: %s, ", ev->ts - t0,
 	    tx->depth, smtp_outcome_name(tx->outcome));
+	if (tx->verb != SMTP_VERB_MAIL)
+		dbuf_printf(out, "%s ", smtp_verb_name(tx->verb));
 	dbuf_adds(out, "from <");
 	text_append_escaped(
 	    out, (const uint8_t *)tx->mail_from, strlen(tx->mail_from));
 	dbuf_printf(out, ">, %zu of %zu recipients accepted", tx->rcpt_accepted,
 	    tx->rcpt_total);
+	if (tx->lmtp)
+		dbuf_printf(out, ", %u delivered (LMTP)", tx->lmtp_delivered);
 	if (tx->data_seen)
 		dbuf_printf(out, ", %" PRIu64 " bytes%s", tx->size,
 		    tx->bdat ? " in BDAT" : "");
 	if (tx->bounce)
 		dbuf_adds(out, ", a bounce");
+	if (tx->reversed)
+		dbuf_adds(out, ", sent by the TCP server (roles reversed)");
+	if (tx->nrefused > 0)
+		dbuf_printf(out, ", %zu command%s refused within it",
+		    tx->nrefused, tx->nrefused > 1 ? "s" : "");
+	if (tx->assumed)
+		dbuf_adds(out, ", replies missing: effects assumed");
+	if (tx->capture_loss)
+		dbuf_printf(out, ", capture loss may explain it (%s%s%s)",
+		    tx->capture_loss & SMTP_LOSS_GAP ? "a gap" : "",
+		    tx->capture_loss == (SMTP_LOSS_GAP | SMTP_LOSS_KERNEL_DROPS)
+			? ", "
+			: "",
+		    tx->capture_loss & SMTP_LOSS_KERNEL_DROPS ? "kernel drops"
+							      : "");
+	if (tx->submission_no_auth)
+		dbuf_adds(out, ", on a submission port without AUTH");
 	dbuf_addc(out, '\n');
 	if (m == NULL || (m->header_lines == 0 && !m->headers_done))
 		return;
@@ -89,6 +111,43 @@ format_transaction(struct dbuf *out, double t0, const struct smtp_event *ev)
 		header_item(out, "Diagnostic", m->dsn[i].diagnostic);
 		dbuf_addc(out, '\n');
 	}
+}
+
+/* A multi-line reply to a command outside transactions (EXPN's members,
+ * HELP's text): every line, as the reply line above showed only the
+ * first. */
+static void
+format_result(struct dbuf *out, const struct smtp_command_result *r)
+{
+	size_t i;
+
+	if (r->nlines < 2 || r->lines_dropped > 0 ||
+	    r->verb == SMTP_VERB_UNKNOWN)
+		return;
+	for (i = 0; i < r->nlines; i++) {
+		dbuf_adds(out, "              | ");
+		text_append_escaped(
+		    out, (const uint8_t *)r->lines[i], strlen(r->lines[i]));
+		dbuf_addc(out, '\n');
+	}
+}
+
+/* What a reply means, where it is not the everyday one. */
+static void
+reply_meaning(struct dbuf *out, const struct smtp_event *ev)
+{
+	char m[160];
+	int c = ev->u.reply.code;
+
+	if (c == 220 || c == 221 || c == 235 || c == 250 || c == 334 ||
+	    c == 354)
+		return;
+	dbuf_printf(
+	    out, "  [%d: %s", c, smtp_reply_meaning(c, ev->u.reply.verb));
+	if (ev->u.reply.enh[0] != '\0' &&
+	    smtp_enh_meaning(ev->u.reply.enh, m, sizeof(m)) != NULL)
+		dbuf_printf(out, "; %s: %s", ev->u.reply.enh, m);
+	dbuf_addc(out, ']');
 }
 
 void
@@ -119,10 +178,20 @@ transcript_format_event(
 			dbuf_printf(out, "  (%s %.3fs)",
 			    smtp_verb_name(ev->u.reply.verb),
 			    ev->u.reply.latency);
+		reply_meaning(out, ev);
 		dbuf_addc(out, '\n');
+		if (ev->u.reply.granted &&
+		    (ev->u.reply.verb == SMTP_VERB_TURN ||
+			ev->u.reply.verb == SMTP_VERB_ATRN))
+			dbuf_adds(out,
+			    "              == roles reversed: the other side "
+			    "now sends mail\n");
 		break;
 	case SMTP_EV_TRANSACTION:
 		format_transaction(out, t0, ev);
+		break;
+	case SMTP_EV_COMMAND_RESULT:
+		format_result(out, ev->u.result);
 		break;
 	case SMTP_EV_ANOMALY:
 		line_start(out, t0, ev->ts, "!!");
@@ -227,6 +296,7 @@ transcript_on_event(void *arg, const struct smtp_event *ev)
 	case SMTP_EV_REPLY:
 	case SMTP_EV_TRANSACTION:
 	case SMTP_EV_ANOMALY:
+	case SMTP_EV_COMMAND_RESULT:
 		if (room(s))
 			transcript_format_event(&s->text, s->t0, ev);
 		break;

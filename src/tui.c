@@ -27,6 +27,7 @@
 #include <wchar.h>
 
 #include "sessmap.h"
+#include "smtp/codes.h"
 #include "transcript.h"
 #include "util.h"
 
@@ -67,6 +68,7 @@ enum view {
 	VIEW_EVENTS,
 	VIEW_SESSIONS,
 	VIEW_LATENCY,
+	VIEW_CODES,
 	VIEW_COUNT
 };
 
@@ -84,6 +86,8 @@ static const struct {
 	    { "newest first", "oldest first", "most transactions",
 		"by client" } },
 	{ "Latency/TLS", "Latencies, TLS and AUTH", 1, { "" } },
+	{ "Codes", "Reply codes and what they mean", 2,
+	    { "by count", "by code" } },
 };
 
 /* What a key does. */
@@ -98,6 +102,7 @@ enum act {
 	ACT_VIEW_3,
 	ACT_VIEW_4,
 	ACT_VIEW_5,
+	ACT_VIEW_6,
 	ACT_UP,
 	ACT_DOWN,
 	ACT_PAGE_UP,
@@ -135,16 +140,20 @@ static const struct binding {
 	    NULL },
 	{ 'p', "p", ACT_PAUSE, "pause: a replay waits, a live display freezes",
 	    "pause" },
-	{ '\t', "Tab", ACT_VIEW_NEXT, "next view", "1-5 views" },
+	{ '\t', "Tab", ACT_VIEW_NEXT, "next view", "1-6 views" },
 	{ KEY_BTAB, "S-Tab", ACT_VIEW_PREV, "previous view", NULL },
 	{ '1', "1", ACT_VIEW_1, "overview", NULL },
 	{ '2', "2", ACT_VIEW_2,
 	    "top tables: servers, clients, domains, reasons", NULL },
 	{ '3', "3", ACT_VIEW_3,
-	    "recent events: rejects, tempfails, bounces, drops, AUTH failures",
+	    "recent events: rejects, tempfails, bounces, lost, AUTH failures",
 	    NULL },
 	{ '4', "4", ACT_VIEW_4, "sessions (Enter: the transcript)", NULL },
-	{ '5', "5", ACT_VIEW_5, "latencies, TLS, AUTH, capture health", NULL },
+	{ '5', "5", ACT_VIEW_5,
+	    "latencies, TLS, AUTH, protocol details, capture health", NULL },
+	{ '6', "6", ACT_VIEW_6,
+	    "reply codes and enhanced status codes, with their meanings",
+	    NULL },
 	{ KEY_UP, "Up", ACT_UP, "scroll up, or the session above", NULL },
 	{ 'k', "k", ACT_UP, NULL, NULL },
 	{ KEY_DOWN, "Down", ACT_DOWN, "scroll down, or the session below",
@@ -182,6 +191,7 @@ enum paint {
 	P_DIM,
 	P_SELECT,
 	P_FLAG,
+	P_LOST,
 	P_COUNT
 };
 
@@ -199,6 +209,8 @@ static const struct {
 	[P_DIM] = { -1, -1, A_DIM, A_NORMAL },
 	[P_SELECT] = { -1, -1, A_REVERSE, A_REVERSE },
 	[P_FLAG] = { COLOR_BLACK, COLOR_YELLOW, A_BOLD, A_REVERSE | A_BOLD },
+	/* Cut off: neither a refusal nor a success. */
+	[P_LOST] = { COLOR_MAGENTA, -1, A_NORMAL, A_NORMAL },
 };
 
 struct tui {
@@ -496,7 +508,8 @@ helo_may_change(const struct smtp_event *ev)
 		v = ev->u.reply.verb;
 	else
 		return false;
-	return v == SMTP_VERB_HELO || v == SMTP_VERB_EHLO;
+	return v == SMTP_VERB_HELO || v == SMTP_VERB_EHLO ||
+	    v == SMTP_VERB_LHLO;
 }
 
 void
@@ -519,6 +532,9 @@ tui_on_event(void *arg, const struct smtp_event *ev)
 	case SMTP_EV_COMMAND:
 	case SMTP_EV_REPLY:
 	case SMTP_EV_ANOMALY:
+	/* VRFY, EXPN, HELP... with every reply line: the transcript
+	 * formatter writes them, as --transcript shows them. */
+	case SMTP_EV_COMMAND_RESULT:
 		if (transcript_room(ss))
 			transcript_format_event(&ss->text, ss->t0, ev);
 		break;
@@ -644,6 +660,27 @@ pen_put(struct pen *p, enum paint a, const char *s)
 	paint(p->t, a);
 	p->x += put(p->t, p->y, p->x, p->end - p->x, s);
 	paint(p->t, P_NORMAL);
+}
+
+/* Own ASCII text (a meaning from smtp/codes.c) to the end of the pen:
+ * when it does not fit, cut with an ellipsis in the last column. */
+static void
+pen_clipped(struct pen *p, enum paint a, const char *s)
+{
+	char buf[256];
+	int room = p->end - p->x;
+	size_t n = strlen(s);
+
+	if (room <= 0)
+		return;
+	if (n <= (size_t)room || room < 2 || (size_t)room > sizeof(buf)) {
+		pen_put(p, a, s);
+		return;
+	}
+	memcpy(buf, s, (size_t)room - 1);
+	buf[room - 1] = '\0';
+	pen_put(p, a, buf);
+	pen_put(p, a, p->t->utf8 ? "\u2026" : "~");
 }
 
 static void pen_printf(struct pen *p, enum paint a, const char *fmt, ...)
@@ -937,9 +974,10 @@ recent_paint(enum stats_recent_kind k)
 {
 	switch (k) {
 	case RECENT_REJECT:
-	case RECENT_DROP:
 	case RECENT_BOUNCE:
 		return P_BAD;
+	case RECENT_LOST:
+		return P_LOST;
 	default:
 		return P_WARN;
 	}
@@ -1025,12 +1063,92 @@ sparkline(const struct tui *t, int y, const char *label, const struct stats *st,
 	pen_printf(&p, P_NORMAL, " max %" PRIu32 "/s", max);
 }
 
+/*
+ * Items on a line of a view that go on to the next line, under the
+ * first item, when the next does not fit: no item is cut or wraps into
+ * another column. Own text only (ASCII: a byte is a column).
+ */
+struct flow {
+	const struct tui *t;
+	struct canvas *c;
+	struct pen p;
+	int indent;
+};
+
+/* A new line, its head at the left, the items from column indent (or
+ * after the head, when it is longer). */
+static void
+flow_start_at(struct flow *f, const struct tui *t, struct canvas *c,
+    const char *head, int indent)
+{
+	int x;
+
+	f->t = t;
+	f->c = c;
+	f->indent = indent;
+	pen_at(&f->p, t, cv_next(c), 1);
+	pen_put(&f->p, P_HEAD, head);
+	x = 1 + (int)strlen(head);
+	f->p.x = x + 1 > indent ? x + 1 : indent;
+}
+
+static void
+flow_start(
+    struct flow *f, const struct tui *t, struct canvas *c, const char *head)
+{
+	flow_start_at(f, t, c, head, 11);
+}
+
+static void flow_item(struct flow *f, enum paint a, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* One item, two spaces after the one before it on the line. */
+static void
+flow_item(struct flow *f, enum paint a, const char *fmt, ...)
+{
+	char buf[160];
+	va_list ap;
+	int n, y, at;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	n = (int)strlen(buf);
+	at = f->p.x > f->indent ? f->p.x + 2 : f->p.x;
+	if (at > f->indent && at + n > COLS - 1) {
+		y = cv_next(f->c);
+		pen_at(&f->p, f->t, y, f->indent);
+		at = f->indent;
+	}
+	/* Laid out the same whether the line is in sight or not, so that
+	 * the canvas counts the same lines at any scroll. */
+	f->p.x = at;
+	pen_put(&f->p, a, buf);
+	f->p.x = at + n;
+}
+
+/* A reply code's colour, by its class. */
+static enum paint
+code_paint(int code)
+{
+	return code >= 500 ? P_BAD : code >= 400 ? P_WARN : P_NORMAL;
+}
+
+/* A count that wants a look when it is not zero. */
+static enum paint
+nonzero(uint64_t v, enum paint a)
+{
+	return v > 0 ? a : P_NORMAL;
+}
+
 static void
 view_overview(struct tui *t, const struct tui_status *s, struct canvas *c)
 {
 	const struct stats *st = s->st;
 	const struct stats_recent *rl[STATS_RECENT];
+	const uint64_t *o = st->outcome;
 	uint64_t top = 0;
+	struct flow f;
 	struct pen p;
 	size_t n, i;
 	int y, k, code, best[8], nbest, j;
@@ -1038,35 +1156,42 @@ view_overview(struct tui *t, const struct tui_status *s, struct canvas *c)
 	char when[16];
 	double now;
 
-	if ((y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 1);
-		pen_put(&p, P_HEAD, "Totals    ");
-		pen_printf(&p, P_NORMAL,
-		    "sessions %" PRIu64 "  active %" PRIu64
-		    "  transactions %" PRIu64 "  recipients %" PRIu64
-		    " of %" PRIu64 " accepted",
-		    st->sessions, st->sessions_active, st->transactions,
-		    st->recipients_accepted, st->recipients);
-	}
-	if ((y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 1);
-		pen_put(&p, P_HEAD, "Outcomes  ");
-		pen_printf(&p, P_GOOD, "accepted %" PRIu64,
-		    st->outcome[SMTP_OUTCOME_ACCEPTED]);
-		pen_printf(&p,
-		    st->outcome[SMTP_OUTCOME_REJECTED] ? P_BAD : P_NORMAL,
-		    "  rejected %" PRIu64, st->outcome[SMTP_OUTCOME_REJECTED]);
-		pen_printf(&p,
-		    st->outcome[SMTP_OUTCOME_TEMPFAIL] ? P_WARN : P_NORMAL,
-		    "  tempfail %" PRIu64, st->outcome[SMTP_OUTCOME_TEMPFAIL]);
-		pen_printf(&p,
-		    st->outcome[SMTP_OUTCOME_DROPPED] ? P_BAD : P_NORMAL,
-		    "  dropped %" PRIu64, st->outcome[SMTP_OUTCOME_DROPPED]);
-		pen_printf(&p, P_NORMAL, "  aborted %" PRIu64,
-		    st->outcome[SMTP_OUTCOME_ABORTED]);
-		pen_printf(&p, st->bounces ? P_WARN : P_NORMAL,
-		    "  bounces %" PRIu64, st->bounces);
-	}
+	flow_start(&f, t, c, "Totals");
+	flow_item(&f, P_NORMAL, "sessions %" PRIu64, st->sessions);
+	flow_item(&f, P_NORMAL, "active %" PRIu64, st->sessions_active);
+	flow_item(&f, P_NORMAL, "transactions %" PRIu64, st->transactions);
+	flow_item(&f, P_NORMAL,
+	    "recipients %" PRIu64 " of %" PRIu64 " accepted",
+	    st->recipients_accepted, st->recipients);
+	/* Lost (cut off) and dropped (accepted, then discarded) apart:
+	 * DESIGN.md's words. */
+	flow_start(&f, t, c, "Outcomes");
+	flow_item(&f, P_GOOD, "accepted %" PRIu64, o[SMTP_OUTCOME_ACCEPTED]);
+	flow_item(&f, nonzero(o[SMTP_OUTCOME_REJECTED], P_BAD),
+	    "rejected %" PRIu64, o[SMTP_OUTCOME_REJECTED]);
+	flow_item(&f, nonzero(o[SMTP_OUTCOME_TEMPFAIL], P_WARN),
+	    "tempfail %" PRIu64, o[SMTP_OUTCOME_TEMPFAIL]);
+	if (st->loss_capture > 0)
+		flow_item(&f, P_LOST,
+		    "lost %" PRIu64 " (%" PRIu64 " maybe capture loss)",
+		    o[SMTP_OUTCOME_LOST], st->loss_capture);
+	else
+		flow_item(&f, nonzero(o[SMTP_OUTCOME_LOST], P_LOST),
+		    "lost %" PRIu64, o[SMTP_OUTCOME_LOST]);
+	flow_item(&f, P_NORMAL, "aborted %" PRIu64, o[SMTP_OUTCOME_ABORTED]);
+	flow_item(&f, nonzero(o[SMTP_OUTCOME_DROPPED], P_BAD),
+	    "dropped %" PRIu64 " (needs tracking across hops)",
+	    o[SMTP_OUTCOME_DROPPED]);
+	flow_item(
+	    &f, nonzero(st->bounces, P_WARN), "bounces %" PRIu64, st->bounces);
+	/* What a postmaster must see: a flag colour when not zero. */
+	flow_start(&f, t, c, "Security");
+	flow_item(&f, nonzero(st->submission_no_auth, P_FLAG),
+	    "submission without AUTH %" PRIu64, st->submission_no_auth);
+	flow_item(&f, nonzero(st->cleartext_auth, P_FLAG),
+	    "clear-text AUTH %" PRIu64, st->cleartext_auth);
+	flow_item(&f, nonzero(st->auth_failures, P_BAD),
+	    "AUTH failures %" PRIu64, st->auth_failures);
 	cv_next(c);
 
 	/* Replies by class, then the commonest codes. */
@@ -1107,13 +1232,11 @@ view_overview(struct tui *t, const struct tui_status *s, struct canvas *c)
 		pen_put(&p, P_HEAD, "Top codes ");
 		if (nbest == 0)
 			pen_put(&p, P_DIM, "none yet");
+		else
+			pen_put(&p, P_DIM, "(6: meanings) ");
 		for (j = 0; j < nbest; j++)
-			pen_printf(&p,
-			    best[j] >= 500       ? P_BAD
-				: best[j] >= 400 ? P_WARN
-						 : P_NORMAL,
-			    "%d%s%" PRIu64 "  ", best[j],
-			    t->utf8 ? " \u00d7" : " x",
+			pen_printf(&p, code_paint(best[j]), "%d%s%" PRIu64 "  ",
+			    best[j], t->utf8 ? " \u00d7" : " x",
 			    st->reply_code[best[j]]);
 	}
 	cv_next(c);
@@ -1141,6 +1264,8 @@ view_overview(struct tui *t, const struct tui_status *s, struct canvas *c)
 		sparkline(t, y, "rejected", st, SERIES_REJECTED, clock, P_BAD);
 	if ((y = cv_next(c)) >= 0)
 		sparkline(t, y, "tempfail", st, SERIES_TEMPFAIL, clock, P_WARN);
+	if ((y = cv_next(c)) >= 0)
+		sparkline(t, y, "lost", st, SERIES_LOST, clock, P_LOST);
 	cv_next(c);
 
 	n = recent_list(t, st, rl, 0);
@@ -1171,6 +1296,9 @@ by_key(const void *a, const void *b)
 struct top_table {
 	const char *title;
 	const char *unit; /* what the counts count */
+	/* What the keys are, for their meanings: an enhanced status code,
+	 * a refusal starting with its reply code, or anything else. */
+	enum { TT_PLAIN, TT_ENHANCED, TT_REASON } keys;
 	const struct topn *tn;
 	const struct topn_entry *e[TOPN_SLOTS];
 	size_t n;
@@ -1182,6 +1310,7 @@ top_fetch(const struct tui *t, struct top_table *tt, const char *title,
 {
 	tt->title = title;
 	tt->unit = unit;
+	tt->keys = TT_PLAIN;
 	tt->tn = tn;
 	tt->n = topn_sorted(tn, tt->e, TOPN_SLOTS);
 	if (t->sort[VIEW_TOP] == 1)
@@ -1197,6 +1326,7 @@ top_cell(
 {
 	const struct topn_entry *e;
 	struct pen p;
+	char meaning[160];
 
 	pen_at(&p, t, y, x);
 	p.end = x + w < COLS ? x + w : COLS;
@@ -1217,6 +1347,20 @@ top_cell(
 	    tt->tn->total ? 100.0 * (double)e->count / (double)tt->tn->total
 			  : 0.0);
 	pen_wire(&p, P_NORMAL, e->key, 0);
+	if (tt->keys == TT_ENHANCED &&
+	    smtp_enh_meaning(e->key, meaning, sizeof(meaning)) != NULL) {
+		pen_put(&p, P_NORMAL, "  ");
+		pen_clipped(&p, P_DIM, meaning);
+	} else if (tt->keys == TT_REASON &&
+	    ascii_isdigit((unsigned char)e->key[0]) &&
+	    ascii_isdigit((unsigned char)e->key[1]) &&
+	    ascii_isdigit((unsigned char)e->key[2])) {
+		pen_put(&p, P_NORMAL, "  ");
+		pen_clipped(&p, P_DIM,
+		    smtp_reply_meaning((e->key[0] - '0') * 100 +
+			    (e->key[1] - '0') * 10 + (e->key[2] - '0'),
+			SMTP_VERB_UNKNOWN));
+	}
 }
 
 /* Two tables side by side when there is room, else one after the other. */
@@ -1264,13 +1408,17 @@ view_top(struct tui *t, const struct tui_status *s, struct canvas *c)
 	top_fetch(t, &tt[5], "Senders", "transactions", &st->senders);
 	top_fetch(t, &tt[6], "Recipients", "RCPTs", &st->recipients_top);
 	top_fetch(t, &tt[7], "Enhanced status codes", "replies", &st->enhanced);
+	tt[7].keys = TT_ENHANCED;
+	tt[4].keys = TT_REASON;
 	top_fetch(t, &tt[8], "AUTH failures by client", "failures",
 	    &st->auth_fail_clients);
 	top_pair(t, c, &tt[0], &tt[1]);
 	top_pair(t, c, &tt[2], &tt[3]);
 	top_pair(t, c, &tt[4], NULL);
 	top_pair(t, c, &tt[5], &tt[6]);
-	top_pair(t, c, &tt[7], &tt[8]);
+	/* Alone on their rows: room for the meanings. */
+	top_pair(t, c, &tt[7], NULL);
+	top_pair(t, c, &tt[8], NULL);
 }
 
 static void
@@ -1288,8 +1436,8 @@ view_events(struct tui *t, const struct tui_status *s, struct canvas *c)
 		pen_at(&p, t, y, 1);
 		pen_put(&p, P_DIM,
 		    t->filter[0] ? "no event matches the filter"
-				 : "no reject, tempfail, bounce, drop or AUTH "
-				   "failure yet");
+				 : "no reject, tempfail, bounce, lost "
+				   "transaction or AUTH failure yet");
 	}
 	for (i = 0; i < n; i++) {
 		r = rl[i];
@@ -1325,14 +1473,21 @@ view_events(struct tui *t, const struct tui_status *s, struct canvas *c)
 				pen_wire(&p, P_NORMAL, r->text, 0);
 			}
 		}
+		/* What the code means, on a line of its own. */
+		if (r->code > 0 && (y = cv_next(c)) >= 0) {
+			pen_at(&p, t, y, 11);
+			pen_printf(&p, P_DIM, "%d: ", r->code);
+			pen_clipped(&p, P_DIM,
+			    smtp_reply_meaning(r->code, SMTP_VERB_UNKNOWN));
+		}
 	}
 }
 
 static void
 outcome_summary(const struct tsess *ss, char *buf, size_t size)
 {
-	static const char *const abbrev[SMTP_OUTCOME_COUNT] = { "open",
-		"acc", "rej", "tmp", "drp", "abt", "lost" };
+	static const char *const abbrev[SMTP_OUTCOME_COUNT] = { "open", "acc",
+		"rej", "tmp", "drp", "abt", "lost" };
 	size_t used = 0;
 	int k;
 
@@ -1344,6 +1499,21 @@ outcome_summary(const struct tsess *ss, char *buf, size_t size)
 				used ? " " : "", ss->outcome[k], abbrev[k]);
 	if (buf[0] == '\0')
 		snprintf(buf, size, "-");
+}
+
+/* A session's outcomes: a refusal first, then a cut; a 421 is a
+ * tempfail, not a refusal. */
+static enum paint
+sess_paint(const struct tsess *ss)
+{
+	if (ss->outcome[SMTP_OUTCOME_REJECTED] ||
+	    ss->outcome[SMTP_OUTCOME_DROPPED])
+		return P_BAD;
+	if (ss->outcome[SMTP_OUTCOME_LOST])
+		return P_LOST;
+	if (ss->outcome[SMTP_OUTCOME_TEMPFAIL])
+		return P_WARN;
+	return P_NORMAL;
 }
 
 /* Where the columns of the session list begin. */
@@ -1410,13 +1580,7 @@ sess_row(const struct tui *t, int y, const struct sess_cols *k,
 	outcome_summary(ss, oc, sizeof(oc));
 	pen_at(&p, t, y, k->outcome);
 	p.end = k->state - 1;
-	pen_put(&p,
-	    selected ? P_SELECT
-		: ss->outcome[SMTP_OUTCOME_REJECTED] ||
-		    ss->outcome[SMTP_OUTCOME_DROPPED]
-		? P_BAD
-		: P_NORMAL,
-	    oc);
+	pen_put(&p, selected ? P_SELECT : sess_paint(ss), oc);
 	pen_at(&p, t, y, k->state);
 	pen_put(&p,
 	    selected       ? P_SELECT
@@ -1578,12 +1742,56 @@ latency_row(const struct tui *t, struct canvas *c, const char *name,
 	}
 }
 
+/* The verbs whose results outside transactions are listed by name. */
+static const enum smtp_verb result_verbs[] = { SMTP_VERB_VRFY, SMTP_VERB_EXPN,
+	SMTP_VERB_ETRN, SMTP_VERB_ATRN, SMTP_VERB_TURN, SMTP_VERB_HELP,
+	SMTP_VERB_NOOP };
+
+/* What the server's-word model adds: refusals inside transactions,
+ * assumed effects, role swaps, LMTP, command results. */
+static void
+protocol_lines(const struct tui *t, const struct stats *st, struct canvas *c)
+{
+	uint64_t other = 0;
+	struct flow f;
+	size_t i;
+	int v;
+	bool listed;
+
+	flow_start(&f, t, c, "Protocol");
+	flow_item(&f, nonzero(st->refused_in_tx, P_WARN),
+	    "refused in transactions %" PRIu64, st->refused_in_tx);
+	flow_item(&f, nonzero(st->assumed, P_WARN), "assumed effects %" PRIu64,
+	    st->assumed);
+	flow_item(&f, P_NORMAL,
+	    "TURN/ATRN sessions %" PRIu64 " (%" PRIu64 " transactions)",
+	    st->reversed_sessions, st->reversed);
+	flow_item(&f, P_NORMAL, "LMTP sessions %" PRIu64, st->lmtp_sessions);
+	flow_item(&f, P_NORMAL, "delivered %" PRIu64, st->lmtp_delivered);
+	flow_item(&f, nonzero(st->lmtp_failed, P_WARN), "failed %" PRIu64,
+	    st->lmtp_failed);
+	flow_start(&f, t, c, "Results");
+	for (i = 0; i < ARRAY_LEN(result_verbs); i++)
+		flow_item(&f, P_NORMAL, "%s %" PRIu64,
+		    smtp_verb_name(result_verbs[i]),
+		    st->results[result_verbs[i]]);
+	for (v = 0; v < SMTP_VERB_COUNT; v++) {
+		listed = false;
+		for (i = 0; i < ARRAY_LEN(result_verbs); i++)
+			listed = listed || (int)result_verbs[i] == v;
+		if (!listed)
+			other += st->results[v];
+	}
+	flow_item(&f, nonzero(other, P_WARN), "out of place %" PRIu64, other);
+}
+
 static void
 view_latency(struct tui *t, const struct tui_status *s, struct canvas *c)
 {
 	const struct stats *st = s->st;
 	const struct reasm_stats *rs = s->rs;
 	const struct topn_entry *e[8];
+	struct flow f;
 	struct pen p;
 	size_t n, i, pk;
 	int y, k;
@@ -1652,6 +1860,8 @@ view_latency(struct tui *t, const struct tui_status *s, struct canvas *c)
 		}
 	}
 	cv_next(c);
+	protocol_lines(t, st, c);
+	cv_next(c);
 
 	if ((y = cv_next(c)) >= 0) {
 		pen_at(&p, t, y, 1);
@@ -1711,27 +1921,16 @@ view_latency(struct tui *t, const struct tui_status *s, struct canvas *c)
 	}
 	/* Counters the plugins registered: a line per plugin, "name value"
 	 * pairs, wrapped under it (their help texts are in the reports). */
-	y = -1;
 	for (pk = 0; pk < s->ncounters; pk++) {
 		const struct report_counter *rc = &s->counters[pk];
-		char item[96];
-		int len;
+		char head[80];
 
-		len = snprintf(item, sizeof(item), "%s %" PRIu64 "  ", rc->name,
-		    *rc->value);
 		if (pk == 0 ||
 		    strcmp(rc->plugin, s->counters[pk - 1].plugin) != 0) {
-			if ((y = cv_next(c)) < 0)
-				break;
-			pen_at(&p, t, y, 1);
-			pen_printf(&p, P_HEAD, "Plugin %s", rc->plugin);
-			pen_at(&p, t, y, 18);
-		} else if (p.x + len > COLS && p.x > 18) {
-			if ((y = cv_next(c)) < 0)
-				break;
-			pen_at(&p, t, y, 18);
+			snprintf(head, sizeof(head), "Plugin %s", rc->plugin);
+			flow_start_at(&f, t, c, head, 18);
 		}
-		pen_put(&p, P_NORMAL, item);
+		flow_item(&f, P_NORMAL, "%s %" PRIu64, rc->name, *rc->value);
 	}
 	if ((y = cv_next(c)) >= 0) {
 		pen_at(&p, t, y, 1);
@@ -1741,6 +1940,97 @@ view_latency(struct tui *t, const struct tui_status *s, struct canvas *c)
 		    " let go), %u KiB of transcript each",
 		    t->nsess, TUI_SESSIONS_MAX, t->sessions_evicted,
 		    TUI_TRANSCRIPT_MAX >> 10);
+	}
+}
+
+struct code_count {
+	int code;
+	uint64_t n;
+};
+
+/* Most first, ties by code. */
+static int
+by_code_count(const void *a, const void *b)
+{
+	const struct code_count *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return x->code - y->code;
+}
+
+/* Every reply code and enhanced status code seen, with its meaning; a
+ * meaning is cut at the right edge, never wrapped. */
+static void
+view_codes(struct tui *t, const struct tui_status *s, struct canvas *c)
+{
+	static const struct topn_entry *e[TOPN_SLOTS];
+	static struct code_count cc[600];
+	const struct stats *st = s->st;
+	int n = 0, i, y;
+	char meaning[160];
+	struct pen p;
+	size_t ne, k;
+
+	for (i = 0; i < 600; i++)
+		if (st->reply_code[i] > 0) {
+			cc[n].code = i;
+			cc[n++].n = st->reply_code[i];
+		}
+	if (t->sort[VIEW_CODES] == 0)
+		qsort(cc, (size_t)n, sizeof(cc[0]), by_code_count);
+	if ((y = cv_next(c)) >= 0) {
+		pen_at(&p, t, y, 1);
+		pen_printf(&p, P_HEAD, "%-9s %9s %6s  %s", "Reply", "count",
+		    "share", "meaning");
+	}
+	if (n == 0 && (y = cv_next(c)) >= 0) {
+		pen_at(&p, t, y, 3);
+		pen_put(&p, P_DIM, "none yet");
+	}
+	for (i = 0; i < n; i++) {
+		if ((y = cv_next(c)) < 0)
+			continue;
+		pen_at(&p, t, y, 1);
+		pen_printf(&p, code_paint(cc[i].code), "%-9d", cc[i].code);
+		pen_printf(&p, P_NORMAL, " %9" PRIu64 " %5.1f%%  ", cc[i].n,
+		    st->replies ? 100.0 * (double)cc[i].n / (double)st->replies
+				: 0.0);
+		pen_clipped(&p, P_NORMAL,
+		    smtp_reply_meaning(cc[i].code, SMTP_VERB_UNKNOWN));
+	}
+	cv_next(c);
+
+	ne = topn_sorted(&st->enhanced, e, ARRAY_LEN(e));
+	if (t->sort[VIEW_CODES] == 1)
+		qsort(e, ne, sizeof(e[0]), by_key);
+	if ((y = cv_next(c)) >= 0) {
+		pen_at(&p, t, y, 1);
+		pen_printf(&p, P_HEAD, "%-9s %9s %6s  %s", "Enhanced", "count",
+		    "share", "meaning (RFC 3463)");
+	}
+	if (ne == 0 && (y = cv_next(c)) >= 0) {
+		pen_at(&p, t, y, 3);
+		pen_put(&p, P_DIM, "none yet");
+	}
+	for (k = 0; k < ne; k++) {
+		if ((y = cv_next(c)) < 0)
+			continue;
+		pen_at(&p, t, y, 1);
+		p.end = 10 < COLS ? 10 : COLS;
+		pen_wire(
+		    &p, code_paint((e[k]->key[0] - '0') * 100), e[k]->key, 0);
+		pen_at(&p, t, y, 10);
+		pen_printf(&p, P_NORMAL, "%c%9" PRIu64 " %5.1f%%  ",
+		    e[k]->error > 0 ? '~' : ' ', e[k]->count,
+		    st->enhanced.total ? 100.0 * (double)e[k]->count /
+			    (double)st->enhanced.total
+				       : 0.0);
+		pen_clipped(&p, P_NORMAL,
+		    smtp_enh_meaning(e[k]->key, meaning, sizeof(meaning)) !=
+			    NULL
+			? meaning
+			: "not an enhanced status code");
 	}
 }
 
@@ -1947,6 +2237,9 @@ draw_body(struct tui *t, const struct tui_status *s, struct canvas *c)
 			break;
 		case VIEW_SESSIONS:
 			view_sessions(t, s, c);
+			break;
+		case VIEW_CODES:
+			view_codes(t, s, c);
 			break;
 		default:
 			view_latency(t, s, c);
@@ -2170,6 +2463,7 @@ act(struct tui *t, const struct tui_status *s, enum act a)
 	case ACT_VIEW_3:
 	case ACT_VIEW_4:
 	case ACT_VIEW_5:
+	case ACT_VIEW_6:
 		view_set(t, (enum view)(a - ACT_VIEW_1));
 		break;
 	case ACT_UP:

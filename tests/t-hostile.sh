@@ -196,9 +196,9 @@ if hostile replyflood replyflood; then
 fi
 
 # BDAT 2147483648 LAST (a valid size), 100,000 bytes, the close: the
-# transaction is dropped with the bytes counted.
+# transaction is lost with the bytes counted.
 if hostile bdat2g bdat2g; then
-	want "dropped" 'len(T) == 1 and T[0]["outcome"] == "dropped" and S["dropped"] == 1'
+	want "lost" 'len(T) == 1 and T[0]["outcome"] == "lost" and S["lost"] == 1'
 	want "bdat" 'T[0]["bdat"] is True and T[0]["bdat_chunks"] == 1'
 	want "size 100000" 'T[0]["size"] == 100000'
 	want "ended by the connection" 'T[0]["ended_by"] == "connection_end"'

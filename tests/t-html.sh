@@ -127,6 +127,127 @@ if html_report html-write "$cap" "$TMP/r.html"; then
 	fi
 fi
 
+# 1b. The outcomes in the words of DESIGN.md, on a capture with a 421
+#     (a tempfail, not a drop) and a connection cut inside DATA (lost):
+#     each of the six outcome cards holds what the JSON log of the same
+#     capture says, lost and dropped apart; dropped says that it needs
+#     tracking across hops; lost names capture loss only when the log
+#     does. The reply-code table has a Meaning cell for 421 with the
+#     text of src/smtp/codes.c, and every reply code and enhanced code
+#     shown has a meaning.
+dcap=captures/drops.pcap
+if [ $have_python = 0 ]; then
+	skip html-outcomes "no python3"
+	skip html-meanings "no python3"
+elif [ ! -f "$dcap" ]; then
+	skip html-outcomes "no $dcap"
+	skip html-meanings "no $dcap"
+elif html_report html-outcomes "$dcap" "$TMP/d.html"; then
+	python3 "$HELPER" inspect "$TMP/d.html" >"$TMP/dfacts"
+	"$SMTPSCOPE" -q -r "$dcap" -w "$TMP/d.jsonl" 2>/dev/null
+	bad=
+	python3 "$HELPER" log-figures "$TMP/d.jsonl" >"$TMP/dlog" ||
+		bad="the JSON log cannot be read;"
+	for o in accepted rejected tempfail lost aborted dropped; do
+		want=$(sed -n "s/^$o //p" "$TMP/dlog")
+		got=$(sed -n "s/^card $o //p" "$TMP/dfacts" | tr -d ',')
+		[ -n "$want" ] && [ "$got" = "$want" ] ||
+			bad="$bad card $o '$got' (log ${want:-none});"
+	done
+	grep -q -x 'lost 1' "$TMP/dlog" && grep -q -x 'tempfail 2' "$TMP/dlog" ||
+		bad="$bad the log of $dcap lacks its cut DATA or its 421 as tempfail;"
+	grep -q '^card-note dropped .*needs tracking across hops' "$TMP/dfacts" ||
+		bad="$bad the dropped card does not say it needs tracking;"
+	lc=$(sed -n 's/^lost_capture //p' "$TMP/dlog")
+	if [ "${lc:-0}" -gt 0 ]; then
+		grep -q "^card-note lost .*capture loss may explain $lc\>" \
+			"$TMP/dfacts" || bad="$bad no 'capture loss may explain $lc';"
+	elif grep -q '^card-note lost .*capture loss' "$TMP/dfacts"; then
+		bad="$bad capture loss named with none in the log;"
+	fi
+	if [ -z "$bad" ]; then ok html-outcomes; else fail html-outcomes "$bad"; fi
+
+	bad=
+	want=$(python3 "$HELPER" reply-meaning 421 src/smtp/codes.c)
+	row=$(grep '^row reply-codes 421|' "$TMP/dfacts")
+	[ -n "$want" ] && [ "${row##*|}" = "$want" ] ||
+		bad="421's Meaning is '${row##*|}', codes.c says '$want';"
+	grep -q '^row reply-codes Code|Replies|Share|Meaning$' "$TMP/dfacts" ||
+		bad="$bad no Meaning column in the reply-code table;"
+	grep -q '^row table-enhanced #|Code|replies|Share|Meaning$' "$TMP/dfacts" ||
+		bad="$bad no Meaning column in the enhanced-code table;"
+	n=$(grep -c -E '^row reply-codes [0-9]{3}\|' "$TMP/dfacts")
+	[ "$n" -ge 5 ] || bad="$bad only $n reply codes listed;"
+	empty=$(grep -E '^row (reply-codes [0-9]{3}|table-enhanced [0-9]+)\|' \
+		"$TMP/dfacts" | grep -E '\|$|not an enhanced status code$')
+	[ -z "$empty" ] || bad="$bad a code without a meaning: $empty;"
+	grep -q '&lt;CRLF&gt;' "$TMP/d.html" ||
+		bad="$bad 354's meaning not escaped;"
+	if [ -z "$bad" ]; then ok html-meanings; else fail html-meanings "$bad"; fi
+	self_contained html-outcomes-self-contained "$TMP/d.html"
+fi
+
+# 1c. Security findings: a message submitted on 587 without AUTH and a
+#     session that sends AUTH PLAIN in clear text are counted, as the
+#     JSON log counts them, on cards marked as warnings; the protocol
+#     details (refusals, assumed effects, TURN/ATRN, LMTP, command
+#     results) are there.
+if [ $have_python = 0 ]; then
+	skip html-security "no python3 to make the capture"
+elif python3 "$HELPER" security-pcap "$TMP/sec.pcap" &&
+	html_report html-security "$TMP/sec.pcap" "$TMP/sec.html"; then
+	python3 "$HELPER" inspect "$TMP/sec.html" >"$TMP/secfacts"
+	"$SMTPSCOPE" -q -r "$TMP/sec.pcap" -w "$TMP/sec.jsonl" 2>/dev/null
+	python3 "$HELPER" log-figures "$TMP/sec.jsonl" >"$TMP/seclog"
+	bad=
+	for kv in submission_no_auth:submission-no-auth \
+	    cleartext_auth:cleartext-auth; do
+		want=$(sed -n "s/^${kv%%:*} //p" "$TMP/seclog")
+		got=$(sed -n "s/^card ${kv#*:} //p" "$TMP/secfacts")
+		[ "$want" = 1 ] && [ "$got" = 1 ] ||
+			bad="$bad ${kv#*:} card '$got', log '$want' (1 made);"
+		grep -q "class=\"card warn\" id=\"card-${kv#*:}\"" \
+			"$TMP/sec.html" || bad="$bad ${kv#*:} not marked;"
+	done
+	grep -q 'class="card warn" id="card-submission-no-auth"' "$TMP/r.html" &&
+		bad="$bad a zero count marked on $cap;"
+	for title in 'Security findings' 'Protocol details'; do
+		grep -q -x -F "heading $title" "$TMP/secfacts" ||
+			bad="$bad no \"$title\";"
+	done
+	for r in 'Commands refused inside transactions' \
+	    'Transactions with assumed effects' 'Sessions with TURN or ATRN' \
+	    'LMTP recipients delivered' 'LMTP recipients failed'; do
+		grep -q "^row model $r|0|" "$TMP/secfacts" || bad="$bad no '$r 0';"
+	done
+	grep -q '^row command-results VRFY|0|' "$TMP/secfacts" ||
+		bad="$bad no command results;"
+	if [ -z "$bad" ]; then ok html-security; else fail html-security "$bad"; fi
+fi
+
+# 1d. A transaction lost after bytes the capture never saw: the lost
+#     card says how many of the lost ones capture loss may explain, as
+#     the JSON log counts them.
+if [ $have_python = 0 ]; then
+	skip html-capture-loss "no python3 to make the capture"
+elif python3 "$HELPER" gap-pcap "$TMP/gap.pcap" &&
+	html_report html-capture-loss "$TMP/gap.pcap" "$TMP/gap.html"; then
+	python3 "$HELPER" inspect "$TMP/gap.html" >"$TMP/gapfacts"
+	"$SMTPSCOPE" -q -r "$TMP/gap.pcap" -w "$TMP/gap.jsonl" 2>/dev/null
+	python3 "$HELPER" log-figures "$TMP/gap.jsonl" >"$TMP/gaplog"
+	lost=$(sed -n 's/^lost //p' "$TMP/gaplog")
+	lc=$(sed -n 's/^lost_capture //p' "$TMP/gaplog")
+	if [ "$lost" = 1 ] && [ "$lc" = 1 ] &&
+		grep -q -x "card lost $lost" "$TMP/gapfacts" &&
+		grep -q "^card-note lost .*of which capture loss may explain $lc\$" \
+			"$TMP/gapfacts"; then
+		ok html-capture-loss
+	else
+		fail html-capture-loss "log: lost $lost, capture loss $lc (1 and 1 \
+		    made); $(grep '^card.* lost ' "$TMP/gapfacts" | tr '\n' '|')"
+	fi
+fi
+
 # 2. Headless Chromium renders it: a screenshot of the asked size, and
 #    the rendered DOM holds the figures and the charts.
 if [ ! -x "$CHROMIUM" ]; then

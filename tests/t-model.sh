@@ -39,3 +39,26 @@ for expect in captures/*.expect; do
 	fi
 done
 [ $found = 1 ] || skip model "no captures/*.expect files"
+
+# The public captures of other projects (../shared/captures), with what
+# the servers in them answered: tests/model/NAME.expect names its capture
+# on a "# capture: PATH" line.
+for expect in tests/model/*.expect; do
+	[ -f "$expect" ] || continue
+	name=$(basename "$expect" .expect)
+	rel=$(sed -n 's/^# capture: //p' "$expect" | head -n 1)
+	cap=$SHARED/captures/$rel
+	if [ ! -f "$cap" ]; then
+		skip "model-$name" "no $cap"
+		continue
+	fi
+	run_scope "model-$name" -q -r "$cap" -w "$TMP/$name.jsonl" || continue
+	if [ "$rc" != 0 ]; then
+		fail "model-$name" "exit $rc: $(head -c 300 "$TMP/err")"
+	elif python3 "$TOP/tests/tools/expectcmp.py" "$TMP/$name.jsonl" \
+	    "$expect" >"$TMP/$name.cmp" 2>&1; then
+		ok "model-$name"
+	else
+		fail "model-$name" "$(head -n 3 "$TMP/$name.cmp" | tr '\n' ';' | head -c 600)"
+	fi
+done

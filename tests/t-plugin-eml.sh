@@ -610,7 +610,7 @@ int main(int argc, char **argv)
 	    b = { .id = 20, .helo = "" }, c = { .id = 30, .helo = "" },
 	    d = { .id = 40, .helo = "" };
 	struct smtp_rcpt r = { .addr = NULL, .reply = { .code = 550 } };
-	struct smtp_transaction t = { 0 };
+	struct smtp_transaction t = { .helo = "evil\r\nX-Helo: 1" };
 	char err[256] = "", words[400] = "", longaddr[2100];
 	int i;
 

@@ -40,10 +40,18 @@ import json, sys
 doc = open(sys.argv[2]).read()
 d = json.load(open(sys.argv[1]))
 keys = set(d)
-for k in ("tls", "auth", "capture", "latency", "message_size"):
+for k in ("tls", "auth", "capture", "latency", "message_size", "model",
+          "security"):
     if isinstance(d.get(k), dict):
         keys |= set(d[k])
 keys -= set(d["reply_codes"]) | set(d["commands"]) | set(d["anomalies"])
+keys -= set(d["command_results"])
+# each reply code: its count and what it means
+for c, v in d["reply_codes"].items():
+    if not (isinstance(v, dict) and isinstance(v.get("count"), int) and
+            isinstance(v.get("meaning"), str) and v["meaning"]):
+        print("reply_codes.%s: %r" % (c, v))
+    keys |= set(v) if isinstance(v, dict) else set()
 keys -= set(d["tls"].get("versions", {}))
 print(" ".join(sorted(k for k in keys if "`%s`" % k not in doc)))
 PY

@@ -218,21 +218,21 @@ struct smtp_msg_info {
  * assumed is set.
  */
 struct smtp_transaction {
-	unsigned depth;        /* 1 for the first of the session */
-	double ts;             /* time of the MAIL command */
-	double ts_end;         /* time it ended */
-	enum smtp_verb verb;   /* MAIL, or RFC 821's SEND, SOML, SAML */
-	char *mail_from;       /* without brackets, "" for the null sender */
-	const char *helo;      /* the HELO/EHLO/LHLO in force when MAIL was
-				  accepted, "" none */
-	bool reversed;         /* sent after TURN/ATRN: the SMTP client was
-				  the TCP server (session->server) */
-	bool lmtp;             /* LMTP: rcpt[].delivery holds the replies */
-	bool assumed;          /* an effect applied without its reply */
-	unsigned capture_loss; /* enum smtp_capture_loss bits, when lost */
+	unsigned depth;          /* 1 for the first of the session */
+	double ts;               /* time of the MAIL command */
+	double ts_end;           /* time it ended */
+	enum smtp_verb verb;     /* MAIL, or RFC 821's SEND, SOML, SAML */
+	char *mail_from;         /* without brackets, "" for the null sender */
+	const char *helo;        /* the HELO/EHLO/LHLO in force when MAIL was
+				    accepted, "" none */
+	bool reversed;           /* sent after TURN/ATRN: the SMTP client was
+				    the TCP server (session->server) */
+	bool lmtp;               /* LMTP: rcpt[].delivery holds the replies */
+	bool assumed;            /* an effect applied without its reply */
+	unsigned capture_loss;   /* enum smtp_capture_loss bits, when lost */
 	bool submission_no_auth; /* on a submission port without AUTH */
 	struct smtp_refused *refused;
-	size_t nrefused;       /* entries in refused[] (up to 32 kept) */
+	size_t nrefused; /* entries in refused[] (up to 32 kept) */
 	struct smtp_mail_params params;
 	struct smtp_reply mail;
 	struct smtp_rcpt *rcpt;
@@ -309,7 +309,7 @@ struct smtp_session_info {
 	bool lmtp;        /* LHLO granted: LMTP (RFC 2033) */
 	bool reversed;    /* TURN or ATRN granted: the roles swapped */
 	enum smtp_verb turn_verb; /* which, SMTP_VERB_UNKNOWN none */
-	bool submission;  /* on a submission port (587, 465) */
+	bool submission;          /* on a submission port (587, 465) */
 	int greeting_code;
 	char greeting_host[256]; /* first word of the greeting */
 	char greeting_text[256]; /* the rest: software, banner */
@@ -345,8 +345,8 @@ enum smtp_anomaly {
 	SMTP_ANOMALY_NO_REPLY,
 	SMTP_ANOMALY_GAP,     /* stream bytes missing (never captured) */
 	SMTP_ANOMALY_NOT_TLS, /* plain bytes where TLS was due */
-	SMTP_ANOMALY_UNKNOWN_COMMAND,   /* a verb not in the command table */
-	SMTP_ANOMALY_HEADERS_TRUNCATED, /* message headers over their caps */
+	SMTP_ANOMALY_UNKNOWN_COMMAND,     /* a verb not in the command table */
+	SMTP_ANOMALY_HEADERS_TRUNCATED,   /* message headers over their caps */
 	SMTP_ANOMALY_REPLY_CODE_MISMATCH, /* a multi-line reply's lines carry
 					     different codes */
 	SMTP_ANOMALY_LMTP_ON_PORT_25,     /* RFC 2033 4: MUST NOT */
@@ -377,8 +377,8 @@ struct smtp_command_result {
 	enum smtp_verb verb;
 	const uint8_t *arg; /* the argument as sent (wire bytes), capped */
 	size_t arg_len;
-	double ts;          /* when it was sent */
-	bool reversed;      /* sent after TURN/ATRN: by the TCP server */
+	double ts;               /* when it was sent */
+	bool reversed;           /* sent after TURN/ATRN: by the TCP server */
 	struct smtp_reply reply; /* code 0: no reply came */
 	/* Every line of the reply (EXPN's members, HELP's text) after the
 	 * code, capped at 100 lines; lines_dropped counts the rest. */
@@ -407,6 +407,7 @@ struct smtp_event {
 			const uint8_t *last_text; /* its last line\'s text */
 			size_t last_len;
 			bool granted;    /* the command's effect applied */
+			char enh[12];    /* its enhanced status code, or "" */
 			bool last_chunk; /* answers BDAT ... LAST */
 			double latency;  /* since the command, -1 unknown */
 		} reply;

@@ -261,10 +261,12 @@ eml_header_block(struct eml_buf *b, const struct smtpscope_host *host,
 	fieldf(b, "Header-Length", "%08u", 0u);
 	fieldf(b, "Session", "%" PRIu64, si->id);
 	fieldf(b, "Trans-Depth", "%u", tx->depth);
-	endpoint(b, host, "Client", &si->client);
-	endpoint(b, host, "Server", &si->server);
-	if (si->helo != NULL && si->helo[0] != '\0') {
-		escape_str(&v, si->helo);
+	/* After TURN/ATRN the TCP server sent the mail. */
+	endpoint(b, host, "Client", tx->reversed ? &si->server : &si->client);
+	endpoint(b, host, "Server", tx->reversed ? &si->client : &si->server);
+	/* The HELO in force when the server took the MAIL. */
+	if (tx->helo != NULL && tx->helo[0] != '\0') {
+		escape_str(&v, tx->helo);
 		field(b, "Helo", &v);
 	}
 	path_field(b, "Mail-From", tx->mail.code, tx->mail_from);

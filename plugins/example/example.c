@@ -63,8 +63,8 @@ example_init(const struct smtpscope_host *host, const char *args, void **state,
 	e->accepted = host->counter(host->ctx, "accepted", "messages accepted");
 	e->rejected = host->counter(host->ctx, "rejected", "refused with 5xx");
 	e->tempfail = host->counter(host->ctx, "tempfail", "refused with 4xx");
-	e->lost = host->counter(
-	    host->ctx, "lost", "cut off before the final reply");
+	e->lost =
+	    host->counter(host->ctx, "lost", "cut off before the final reply");
 	e->aborted =
 	    host->counter(host->ctx, "aborted", "given up by the client");
 	e->dropped = host->counter(

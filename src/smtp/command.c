@@ -24,15 +24,15 @@ in_transaction(const struct smtp_session *s)
 static enum smtp_state
 state_idle(const struct smtp_session *s)
 {
-	return s->info.helo[0] != '\0' ? SMTP_STATE_READY
-				       : SMTP_STATE_GREETED;
+	return s->info.helo[0] != '\0' ? SMTP_STATE_READY : SMTP_STATE_GREETED;
 }
 
-/* A refused command: on the transaction it happened in, else a result. */
+/* A refused command: on the transaction it happened in, else a result
+ * (a refused MAIL's record keeps only the envelope tried after it). */
 static void
 refused_here(struct smtp_session *s, const struct pending *p, double ts)
 {
-	if (s->tx != NULL)
+	if (in_transaction(s))
 		tx_refused(s, p, p->verb, ts);
 	else
 		result_due(s, p);
@@ -41,8 +41,8 @@ refused_here(struct smtp_session *s, const struct pending *p, double ts)
 /* The reply's verdict applies to every command alike: refused ones go on
  * the record, granted ones change nothing. */
 static void
-plain_answered(struct smtp_session *s, struct pending *p, enum reply_verdict v,
-    double ts)
+plain_answered(
+    struct smtp_session *s, struct pending *p, enum reply_verdict v, double ts)
 {
 	if (v == REPLY_REFUSED)
 		refused_here(s, p, ts);
@@ -51,8 +51,8 @@ plain_answered(struct smtp_session *s, struct pending *p, enum reply_verdict v,
 /* --- HELO, EHLO, LHLO -------------------------------------------------- */
 
 static void
-helo_answered(struct smtp_session *s, struct pending *p, enum reply_verdict v,
-    double ts)
+helo_answered(
+    struct smtp_session *s, struct pending *p, enum reply_verdict v, double ts)
 {
 	const uint8_t *arg;
 	size_t n;
@@ -66,7 +66,7 @@ helo_answered(struct smtp_session *s, struct pending *p, enum reply_verdict v,
 	/* RFC 5321 4.1.4: a granted EHLO resets like RSET. */
 	if (s->tx != NULL)
 		tx_end(s,
-		    p->verb == SMTP_VERB_HELO	   ? "helo"
+		    p->verb == SMTP_VERB_HELO       ? "helo"
 			: p->verb == SMTP_VERB_EHLO ? "ehlo"
 						    : "lhlo",
 		    ts);
@@ -131,8 +131,8 @@ mail_discard(struct smtp_session *s, struct pending *p)
 }
 
 static void
-mail_answered(struct smtp_session *s, struct pending *p, enum reply_verdict v,
-    double ts)
+mail_answered(
+    struct smtp_session *s, struct pending *p, enum reply_verdict v, double ts)
 {
 	struct tx *t = p->tx;
 
@@ -166,8 +166,8 @@ rcpt_sent(struct smtp_session *s, struct pending *p, const uint8_t *arg,
 }
 
 static void
-rcpt_answered(struct smtp_session *s, struct pending *p, enum reply_verdict v,
-    double ts)
+rcpt_answered(
+    struct smtp_session *s, struct pending *p, enum reply_verdict v, double ts)
 {
 	struct smtp_transaction *t;
 	size_t cap;
@@ -228,8 +228,8 @@ tx_for_data(struct smtp_session *s, const struct pending *p, double ts)
 }
 
 static void
-data_answered(struct smtp_session *s, struct pending *p, enum reply_verdict v,
-    double ts)
+data_answered(
+    struct smtp_session *s, struct pending *p, enum reply_verdict v, double ts)
 {
 	struct tx *t = s->tx;
 
@@ -265,8 +265,8 @@ data_answered(struct smtp_session *s, struct pending *p, enum reply_verdict v,
 }
 
 static void
-eod_answered(struct smtp_session *s, struct pending *p, enum reply_verdict v,
-    double ts)
+eod_answered(
+    struct smtp_session *s, struct pending *p, enum reply_verdict v, double ts)
 {
 	struct tx *t = s->tx;
 
@@ -347,8 +347,8 @@ bdat_sent(struct smtp_session *s, struct pending *p, const uint8_t *arg,
 }
 
 static void
-bdat_answered(struct smtp_session *s, struct pending *p, enum reply_verdict v,
-    double ts)
+bdat_answered(
+    struct smtp_session *s, struct pending *p, enum reply_verdict v, double ts)
 {
 	struct tx *t = s->tx;
 
@@ -377,16 +377,16 @@ bdat_answered(struct smtp_session *s, struct pending *p, enum reply_verdict v,
 	/* The last chunk's reply, or a refused chunk: RFC 3030 2, the
 	 * transaction has failed. */
 	reply_keep(s, &t->pub.final, ts - p->ts);
-	tx_end(s, p->bdat_last && v == REPLY_GRANTED ? "bdat_last"
-						     : "bdat_refused",
+	tx_end(s,
+	    p->bdat_last && v == REPLY_GRANTED ? "bdat_last" : "bdat_refused",
 	    ts);
 }
 
 /* --- RSET, QUIT -------------------------------------------------------- */
 
 static void
-rset_answered(struct smtp_session *s, struct pending *p, enum reply_verdict v,
-    double ts)
+rset_answered(
+    struct smtp_session *s, struct pending *p, enum reply_verdict v, double ts)
 {
 	if (v == REPLY_REFUSED) {
 		refused_here(s, p, ts);
@@ -406,8 +406,8 @@ quit_sent(struct smtp_session *s, struct pending *p, const uint8_t *arg,
 }
 
 static void
-quit_answered(struct smtp_session *s, struct pending *p, enum reply_verdict v,
-    double ts)
+quit_answered(
+    struct smtp_session *s, struct pending *p, enum reply_verdict v, double ts)
 {
 	if (v == REPLY_REFUSED) {
 		refused_here(s, p, ts);
@@ -428,8 +428,8 @@ starttls_sent(struct smtp_session *s, struct pending *p, const uint8_t *arg,
 }
 
 static void
-starttls_answered(struct smtp_session *s, struct pending *p,
-    enum reply_verdict v, double ts)
+starttls_answered(
+    struct smtp_session *s, struct pending *p, enum reply_verdict v, double ts)
 {
 	if (v == REPLY_REFUSED)
 		refused_here(s, p, ts);
@@ -477,8 +477,9 @@ sasl_user(struct smtp_session *s, const uint8_t *b64, size_t len, int plain)
 static void
 auth_secret_sent(struct smtp_session *s, double ts)
 {
-	if (s->info.tls || (strcmp(s->info.auth_mech, "PLAIN") != 0 &&
-			       strcmp(s->info.auth_mech, "LOGIN") != 0))
+	if (s->info.tls ||
+	    (strcmp(s->info.auth_mech, "PLAIN") != 0 &&
+		strcmp(s->info.auth_mech, "LOGIN") != 0))
 		return;
 	s->info.auth_cleartext = true;
 	anomaly(s, SMTP_ANOMALY_CLEARTEXT_AUTH, ts);
@@ -554,8 +555,8 @@ auth_challenge(struct smtp_session *s)
 }
 
 static void
-auth_answered(struct smtp_session *s, struct pending *p, enum reply_verdict v,
-    double ts)
+auth_answered(
+    struct smtp_session *s, struct pending *p, enum reply_verdict v, double ts)
 {
 	int code = s->rcode;
 
@@ -590,12 +591,12 @@ auth_answered(struct smtp_session *s, struct pending *p, enum reply_verdict v,
 /* --- TURN, ATRN: the roles swap ---------------------------------------- */
 
 static void
-turn_answered(struct smtp_session *s, struct pending *p, enum reply_verdict v,
-    double ts)
+turn_answered(
+    struct smtp_session *s, struct pending *p, enum reply_verdict v, double ts)
 {
 	if (v == REPLY_NONE)
 		return;
-	if (v == REPLY_REFUSED && s->tx != NULL) {
+	if (v == REPLY_REFUSED && in_transaction(s)) {
 		tx_refused(s, p, p->verb, ts);
 		return;
 	}
@@ -622,8 +623,8 @@ turn_answered(struct smtp_session *s, struct pending *p, enum reply_verdict v,
 /* --- XCLIENT (Postfix): the session starts again ----------------------- */
 
 static void
-xclient_answered(struct smtp_session *s, struct pending *p,
-    enum reply_verdict v, double ts)
+xclient_answered(
+    struct smtp_session *s, struct pending *p, enum reply_verdict v, double ts)
 {
 	if (v == REPLY_REFUSED)
 		refused_here(s, p, ts);
@@ -638,18 +639,18 @@ xclient_answered(struct smtp_session *s, struct pending *p,
 
 /* Commands kept as results: their reply is the point. */
 static void
-result_answered(struct smtp_session *s, struct pending *p,
-    enum reply_verdict v, double ts)
+result_answered(
+    struct smtp_session *s, struct pending *p, enum reply_verdict v, double ts)
 {
 	result_due(s, p);
 }
 
 /* A verb not in the table: a result, or refused within a transaction. */
 static void
-unknown_answered(struct smtp_session *s, struct pending *p,
-    enum reply_verdict v, double ts)
+unknown_answered(
+    struct smtp_session *s, struct pending *p, enum reply_verdict v, double ts)
 {
-	if (v == REPLY_REFUSED && s->tx != NULL)
+	if (v == REPLY_REFUSED && in_transaction(s))
 		tx_refused(s, p, p->verb, ts);
 	else
 		result_due(s, p);
@@ -660,8 +661,8 @@ unknown_answered(struct smtp_session *s, struct pending *p,
 #define CMD_PSEUDO 0x100 /* not a verb a client sends */
 
 static const struct smtp_command commands[SMTP_VERB_COUNT] = {
-	[SMTP_VERB_UNKNOWN] = { "UNKNOWN", CMD_PSEUDO, GRANT_2XX, NULL,
-	    unknown_answered },
+	[SMTP_VERB_UNKNOWN] = { "UNKNOWN", CMD_PSEUDO | CMD_KEEP_LINES,
+	    GRANT_2XX, NULL, unknown_answered },
 	[SMTP_VERB_HELO] = { "HELO", 0, GRANT_2XX, NULL, helo_answered },
 	[SMTP_VERB_EHLO] = { "EHLO", 0, GRANT_2XX, NULL, helo_answered },
 	[SMTP_VERB_LHLO] = { "LHLO", 0, GRANT_2XX, NULL, helo_answered },
@@ -673,12 +674,12 @@ static const struct smtp_command commands[SMTP_VERB_COUNT] = {
 	[SMTP_VERB_DATA] = { "DATA", 0, GRANT_354, data_sent, data_answered },
 	[SMTP_VERB_BDAT] = { "BDAT", 0, GRANT_2XX, bdat_sent, bdat_answered },
 	[SMTP_VERB_RSET] = { "RSET", 0, GRANT_2XX, NULL, rset_answered },
-	[SMTP_VERB_VRFY] = { "VRFY", CMD_RESULT | CMD_KEEP_LINES, GRANT_2XX,
-	    NULL, result_answered },
-	[SMTP_VERB_EXPN] = { "EXPN", CMD_RESULT | CMD_KEEP_LINES, GRANT_2XX,
-	    NULL, result_answered },
-	[SMTP_VERB_HELP] = { "HELP", CMD_RESULT | CMD_KEEP_LINES, GRANT_2XX,
-	    NULL, result_answered },
+	[SMTP_VERB_VRFY] = { "VRFY", CMD_RESULT, GRANT_2XX, NULL,
+	    result_answered },
+	[SMTP_VERB_EXPN] = { "EXPN", CMD_RESULT, GRANT_2XX, NULL,
+	    result_answered },
+	[SMTP_VERB_HELP] = { "HELP", CMD_RESULT, GRANT_2XX, NULL,
+	    result_answered },
 	[SMTP_VERB_NOOP] = { "NOOP", CMD_RESULT, GRANT_2XX, NULL,
 	    result_answered },
 	[SMTP_VERB_QUIT] = { "QUIT", 0, GRANT_2XX, quit_sent, quit_answered },
@@ -698,8 +699,8 @@ static const struct smtp_command commands[SMTP_VERB_COUNT] = {
 	    plain_answered },
 	[SMTP_VERB_GREETING] = { "GREETING", CMD_PSEUDO, GRANT_2XX, NULL,
 	    NULL },
-	[SMTP_VERB_END_OF_DATA] = { "END-OF-DATA", CMD_PSEUDO, GRANT_2XX,
-	    NULL, eod_answered },
+	[SMTP_VERB_END_OF_DATA] = { "END-OF-DATA", CMD_PSEUDO, GRANT_2XX, NULL,
+	    eod_answered },
 	[SMTP_VERB_AUTH_DATA] = { "AUTH-DATA", CMD_PSEUDO | CMD_SECRET,
 	    GRANT_AUTH, NULL, auth_answered },
 };

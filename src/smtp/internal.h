@@ -19,10 +19,10 @@
 #include "smtp.h"
 #include "tls.h"
 
-#define SMTP_ARG_KEEP 512          /* bytes kept of a pending argument */
-#define SMTP_ARGS_MAX 65536        /* of all pending arguments */
-#define SMTP_REFUSED_MAX 32        /* refused commands kept per transaction */
-#define SMTP_RESULT_LINES_MAX 100  /* reply lines kept for a result */
+#define SMTP_ARG_KEEP 512         /* bytes kept of a pending argument */
+#define SMTP_ARGS_MAX 65536       /* of all pending arguments */
+#define SMTP_REFUSED_MAX 32       /* refused commands kept per transaction */
+#define SMTP_RESULT_LINES_MAX 100 /* reply lines kept for a result */
 
 /* The server's view, changed only by smtp_state_set(). */
 enum smtp_state {
@@ -72,7 +72,8 @@ struct tx {
 	char *helo;             /* storage of pub.helo */
 	bool confirmed;         /* granted, refused as an attempt, or assumed */
 	bool attempt;           /* MAIL refused with no transaction open */
-	bool got_421;           /* the server said 421 while it was open */
+	int closed_by;          /* 421 or 521: the server left while it was
+				   open */
 	bool by_connection;     /* ended because the connection ended */
 	bool data_granted;      /* 354 to DATA, or a BDAT chunk granted */
 	struct tx *next;        /* ended, waiting to be emitted */
@@ -88,8 +89,8 @@ struct pending {
 	uint32_t arg_len;
 	uint64_t bdat_size;
 	bool bdat_last;
-	bool bdat_bad; /* invalid syntax: no chunk follows */
-	bool reversed; /* sent after TURN/ATRN */
+	bool bdat_bad;      /* invalid syntax: no chunk follows */
+	bool reversed;      /* sent after TURN/ATRN */
 	unsigned delivered; /* LMTP end of data: replies seen so far */
 };
 
@@ -125,8 +126,10 @@ struct smtp_command {
 	    enum reply_verdict v, double ts);
 };
 
-#define CMD_RESULT 0x01     /* always a command result (VRFY, EXPN...) */
-#define CMD_KEEP_LINES 0x02 /* keep every line of its reply */
+#define CMD_RESULT \
+	0x01                /* always a command result (VRFY, EXPN...): \
+			       every line of its reply is kept */
+#define CMD_KEEP_LINES 0x02 /* keep every line of its reply too */
 #define CMD_SECRET 0x04     /* argument never leaves (AUTH) */
 
 const struct smtp_command *smtp_command_get(enum smtp_verb verb);
@@ -187,9 +190,11 @@ struct smtp_session {
 
 	bool greeted;
 	bool quit_sent;
+	bool closing;  /* the server said 421 or 521: it processes nothing
+			  more, what waits gets no reply and has no effect */
 	bool reversed; /* TURN/ATRN granted (an odd number of times): the
 			  SMTP client is the TCP server */
-	bool resync; /* replies were lost in a gap: pair by plausibility */
+	bool resync;   /* replies were lost in a gap: pair by plausibility */
 	bool had_gap;
 	const uint64_t *drops; /* the capture's drop counter, or NULL */
 	uint64_t drops_at_open;
@@ -203,8 +208,8 @@ void smtp_state_set(
 void client_mode_set(struct smtp_session *s, enum client_mode mode);
 void anomaly(struct smtp_session *s, enum smtp_anomaly kind, double ts);
 void emit(struct smtp_session *s, struct smtp_event *ev);
-const uint8_t *pending_arg(const struct smtp_session *s,
-    const struct pending *p, size_t *len);
+const uint8_t *pending_arg(
+    const struct smtp_session *s, const struct pending *p, size_t *len);
 /* The reply now complete, kept on a record. */
 void reply_keep(struct smtp_session *s, struct smtp_reply *r, double latency);
 void reply_free(struct smtp_reply *r);

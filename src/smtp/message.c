@@ -6,6 +6,9 @@
  * the body is kept beyond the line being looked at.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <iconv.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,7 @@ enum field_id {
 	F_X_MAILER,
 	F_RECEIVED,
 	F_CONTENT_TYPE,
+	F_RETURN_PATH,
 	/* Fields of the delivery-status part (RFC 3464 section 2). */
 	F_REPORTING_MTA,
 	F_ARRIVAL_DATE,
@@ -69,6 +73,7 @@ static const struct field_name top_fields[] = {
 	{ "X-Mailer", F_X_MAILER },
 	{ "Received", F_RECEIVED },
 	{ "Content-Type", F_CONTENT_TYPE },
+	{ "Return-Path", F_RETURN_PATH },
 };
 
 static const struct field_name part_fields[] = {
@@ -107,6 +112,7 @@ struct msg_parser {
 	bool line_over;
 
 	struct field field;
+	size_t received_parts_mem; /* bytes of the received_parts blocks */
 
 	char boundary[MSG_BOUNDARY_MAX + 1];
 	size_t boundary_len;
@@ -138,6 +144,19 @@ ascii_eq_ci(const char *a, size_t alen, const char *b)
 	return b[alen] == '\0';
 }
 
+/* Do a and b, both n bytes, match but for ASCII case? */
+static bool
+ascii_eq_ci_n(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ascii_toupper((unsigned char)a[i]) !=
+		    ascii_toupper((unsigned char)b[i]))
+			return false;
+	return true;
+}
+
 static void
 trim(const char **s, size_t *n)
 {
@@ -156,46 +175,117 @@ msg_set_state(struct msg_parser *p, enum msg_state st)
 }
 
 /*
- * RFC 2047 encoded words.
+ * RFC 2047 encoded words, decoded to UTF-8 with iconv(3).
+ *
+ * Adjacent encoded words of one charset form a run whose bytes are
+ * joined before the conversion, as Python's email.header does and mail
+ * clients show: RFC 2047 wants each word self-contained, but mailers
+ * split UTF-8 and ISO-2022-JP characters across words. A run that does
+ * not convert is tried again word by word. A word that still does not
+ * (a charset iconv does not know, bytes invalid in it) is kept as sent,
+ * as is a malformed one, and counted: nothing half converted is shown.
  */
 
 enum charset_kind {
-	CS_BYTES,  /* UTF-8, US-ASCII, unknown: bytes as decoded */
-	CS_LATIN1, /* ISO-8859-1 */
-	CS_CP1252, /* windows-1252 */
+	CS_ICONV,  /* no fast path: iconv */
+	CS_UTF8,   /* valid UTF-8 is copied */
+	CS_ASCII,  /* US-ASCII is copied */
+	CS_LATIN1, /* ISO-8859-1 by arithmetic */
+	CS_CP1252, /* windows-1252 by table */
 };
 
-static const char *const latin1_names[] = { "iso-8859-1", "iso8859-1",
-	"iso_8859-1", "latin1", "latin-1", "l1", "iso-ir-100", "cp819",
-	"ibm819" };
-static const char *const cp1252_names[] = { "windows-1252", "cp1252",
-	"x-cp1252" };
+/*
+ * Names with a fast path: only aliases glibc's iconv knows, so that a
+ * name means the same with or without the fast path.
+ */
+static const struct charset_name {
+	const char *name;
+	enum charset_kind kind;
+} fast_charsets[] = {
+	{ "utf-8", CS_UTF8 },
+	{ "utf8", CS_UTF8 },
+	{ "us-ascii", CS_ASCII },
+	{ "ascii", CS_ASCII },
+	{ "iso-8859-1", CS_LATIN1 },
+	{ "iso8859-1", CS_LATIN1 },
+	{ "iso_8859-1", CS_LATIN1 },
+	{ "latin1", CS_LATIN1 },
+	{ "l1", CS_LATIN1 },
+	{ "iso-ir-100", CS_LATIN1 },
+	{ "cp819", CS_LATIN1 },
+	{ "ibm819", CS_LATIN1 },
+	{ "windows-1252", CS_CP1252 },
+	{ "cp1252", CS_CP1252 },
+};
 
-/* windows-1252 at 0x80-0x9f; 0 where it defines nothing. */
+/* windows-1252 at 0x80-0x9f; 0 where it defines nothing (iconv refuses
+ * those bytes). */
 static const uint16_t cp1252_high[32] = { 0x20ac, 0, 0x201a, 0x0192, 0x201e,
 	0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0,
 	0x017d, 0, 0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
 	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178 };
 
-static enum charset_kind
-charset_lookup(const char *name, size_t len)
+/* The code point of a windows-1252 byte, 0 for one it leaves undefined. */
+static uint32_t
+cp1252_cp(uint8_t b)
 {
+	return b >= 0x80 && b < 0xa0 ? cp1252_high[b - 0x80] : b;
+}
+
+/* The charset of an encoded word, as iconv is asked about it. */
+struct charset {
+	char name[RFC2047_CHARSET_MAX + 1]; /* lower case, language removed */
+	bool valid;   /* a name iconv may be given ("//" or "," would be
+			 read as iconv_open options) */
+	bool iso2022; /* stateful: must end in its initial state */
+	enum charset_kind kind;
+};
+
+static bool
+charset_name_char(unsigned char c)
+{
+	return ascii_isalpha(c) || ascii_isdigit(c) || c == '-' || c == '_' ||
+	    c == '.' || c == ':' || c == '+';
+}
+
+/* The length of a charset name without its RFC 2231 language: "utf-8*en"
+ * is UTF-8 in English (RFC 2231 5). */
+static size_t
+charset_len(const char *s, size_t n)
+{
+	const char *star = memchr(s, '*', n);
+
+	return star != NULL ? (size_t)(star - s) : n;
+}
+
+static void
+charset_parse(const char *s, size_t n, struct charset *cs)
+{
+	unsigned char c;
 	size_t i;
 
-	/* RFC 2231 allows a language after '*': "utf-8*en". */
-	for (i = 0; i < len; i++) {
-		if (name[i] == '*') {
-			len = i;
+	n = charset_len(s, n);
+	if (n > RFC2047_CHARSET_MAX)
+		n = RFC2047_CHARSET_MAX;
+	cs->valid = n > 0;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (!charset_name_char(c))
+			cs->valid = false;
+		cs->name[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+	}
+	cs->name[n] = '\0';
+	cs->kind = CS_ICONV;
+	for (i = 0; i < ARRAY_LEN(fast_charsets); i++) {
+		if (cs->name[0] == fast_charsets[i].name[0] &&
+		    strcmp(cs->name, fast_charsets[i].name) == 0) {
+			cs->kind = fast_charsets[i].kind;
 			break;
 		}
 	}
-	for (i = 0; i < ARRAY_LEN(latin1_names); i++)
-		if (ascii_eq_ci(name, len, latin1_names[i]))
-			return CS_LATIN1;
-	for (i = 0; i < ARRAY_LEN(cp1252_names); i++)
-		if (ascii_eq_ci(name, len, cp1252_names[i]))
-			return CS_CP1252;
-	return CS_BYTES;
+	cs->iso2022 = strncmp(cs->name, "iso-2022", 8) == 0 ||
+	    strncmp(cs->name, "iso2022", 7) == 0 ||
+	    strncmp(cs->name, "csiso2022", 9) == 0;
 }
 
 static void
@@ -217,18 +307,159 @@ put_utf8(struct dbuf *out, uint32_t cp)
 	}
 }
 
-static void
-put_charset_byte(struct dbuf *out, enum charset_kind cs, uint8_t b)
+/*
+ * The fast paths, each giving exactly what iconv gives (the unit test
+ * compares them byte for byte): false when the bytes need iconv's
+ * verdict, which then refuses them (or, for UTF-8, accepts what it
+ * accepts beyond RFC 3629).
+ */
+static bool
+convert_fast(
+    enum charset_kind kind, const uint8_t *s, size_t n, struct dbuf *out)
 {
-	uint32_t cp = b;
+	size_t i, l;
 
-	if (b < 0x80 || cs == CS_BYTES) {
-		dbuf_addc(out, (char)b);
-		return;
+	if (n == 0)
+		return kind != CS_ICONV;
+	switch (kind) {
+	case CS_UTF8:
+		for (i = 0; i < n; i += l)
+			if ((l = utf8_seq_len(s + i, n - i)) == 0)
+				return false;
+		dbuf_add(out, s, n);
+		return true;
+	case CS_ASCII:
+		for (i = 0; i < n; i++)
+			if (s[i] >= 0x80)
+				return false;
+		dbuf_add(out, s, n);
+		return true;
+	case CS_LATIN1:
+		for (i = 0; i < n; i++)
+			put_utf8(out, s[i]);
+		return true;
+	case CS_CP1252:
+		for (i = 0; i < n; i++)
+			if (cp1252_cp(s[i]) == 0 && s[i] != 0)
+				return false;
+		for (i = 0; i < n; i++)
+			put_utf8(out, cp1252_cp(s[i]));
+		return true;
+	default:
+		return false;
 	}
-	if (cs == CS_CP1252 && b < 0xa0 && cp1252_high[b - 0x80] != 0)
-		cp = cp1252_high[b - 0x80];
-	put_utf8(out, cp);
+}
+
+/*
+ * iconv descriptors, opened once per charset name and kept: iconv_open
+ * costs tens of microseconds where a conversion costs tens of
+ * nanoseconds. A small cache shared by all parsers (the dissector has
+ * one thread), least recently used out first, emptied by
+ * msg_parser_release_spares(). Names iconv does not know are cached
+ * too, as (iconv_t)-1.
+ */
+#define ICONV_CACHE_MAX 16
+
+static struct iconv_slot {
+	char name[RFC2047_CHARSET_MAX + 1];
+	iconv_t cd;
+	uint64_t used;
+} iconv_cache[ICONV_CACHE_MAX];
+static size_t iconv_ncache;
+static uint64_t iconv_clock;
+
+static iconv_t
+iconv_get(const char *name)
+{
+	struct iconv_slot *slot;
+	size_t i, lru = 0;
+
+	for (i = 0; i < iconv_ncache; i++) {
+		if (strcmp(iconv_cache[i].name, name) == 0) {
+			iconv_cache[i].used = ++iconv_clock;
+			return iconv_cache[i].cd;
+		}
+		if (iconv_cache[i].used < iconv_cache[lru].used)
+			lru = i;
+	}
+	if (iconv_ncache < ICONV_CACHE_MAX)
+		lru = iconv_ncache++;
+	else if (iconv_cache[lru].cd != (iconv_t)-1)
+		iconv_close(iconv_cache[lru].cd);
+	slot = &iconv_cache[lru];
+	memcpy(slot->name, name, strlen(name) + 1);
+	slot->cd = iconv_open("UTF-8", name);
+	slot->used = ++iconv_clock;
+	return slot->cd;
+}
+
+static void
+iconv_cache_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < iconv_ncache; i++)
+		if (iconv_cache[i].cd != (iconv_t)-1)
+			iconv_close(iconv_cache[i].cd);
+	iconv_ncache = 0;
+}
+
+/* All of s, from the initial shift state, or false (out then holds a
+ * part that must be thrown away). */
+static bool
+convert_iconv(iconv_t cd, const uint8_t *s, size_t n, struct dbuf *out)
+{
+	char buf[1024], *in = (char *)(uintptr_t)s, *o;
+	size_t inleft = n, oleft, r;
+	bool ok = true;
+
+	iconv(cd, NULL, NULL, NULL, NULL);
+	while (inleft > 0) {
+		o = buf;
+		oleft = sizeof(buf);
+		r = iconv(cd, &in, &inleft, &o, &oleft);
+		dbuf_add(out, buf, (size_t)(o - buf));
+		/* E2BIG: buf is full, go on; with nothing done, give up. */
+		if (r == (size_t)-1 && (errno != E2BIG || o == buf)) {
+			ok = false;
+			break;
+		}
+	}
+	o = buf;
+	oleft = sizeof(buf);
+	iconv(cd, NULL, NULL, &o, &oleft);
+	dbuf_add(out, buf, (size_t)(o - buf));
+	return ok;
+}
+
+/*
+ * ISO-2022 text must end back in ASCII (or JIS-Roman) with SI after any
+ * SO (RFC 1468, RFC 1557): glibc accepts a dangling "ESC $ B", which
+ * would hide a truncated word.
+ */
+static bool
+iso2022_ends_initial(const uint8_t *s, size_t n)
+{
+	bool g0_ascii = true, shifted_out = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == 0x0e) {
+			shifted_out = true;
+		} else if (s[i] == 0x0f) {
+			shifted_out = false;
+		} else if (s[i] == 0x1b && i + 2 < n) {
+			/* ESC ( F and ESC $ F, ESC $ ( F designate G0;
+			 * ESC $ ) F and the like designate G1 to G3. */
+			if (s[i + 1] == '(')
+				g0_ascii = s[i + 2] == 'B' || s[i + 2] == 'J';
+			else if (s[i + 1] == '$' &&
+			    (s[i + 2] == '@' || s[i + 2] == 'A' ||
+				s[i + 2] == 'B' || s[i + 2] == '('))
+				g0_ascii = false;
+		}
+	}
+	return g0_ascii && !shifted_out;
 }
 
 static int
@@ -314,7 +545,7 @@ encoded_word_parse(const char *s, size_t n, struct encoded_word *w)
 	while (i < n && s[i] != '?') {
 		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
 			return false;
-		if (i - 2 >= 64)
+		if (i - 2 >= RFC2047_CHARSET_MAX)
 			return false;
 		i++;
 	}
@@ -343,10 +574,32 @@ encoded_word_parse(const char *s, size_t n, struct encoded_word *w)
 	return q_valid(w->text, w->text_len);
 }
 
-static void
-encoded_word_decode(const struct encoded_word *w, struct dbuf *out)
+/*
+ * The length of a malformed word at the start of s: "=?", then no blank
+ * and no other "=?" up to a "?=" after at least two more '?' (the shape
+ * of an encoded word); 0 when there is none. Each scan stops at the
+ * next "=?", so the scans of a value never overlap.
+ */
+static size_t
+malformed_word_len(const char *s, size_t n)
 {
-	enum charset_kind cs = charset_lookup(w->charset, w->charset_len);
+	size_t i, q = 0;
+
+	for (i = 2; i < n && !is_lwsp((unsigned char)s[i]); i++) {
+		if (s[i] == '?' && ++q >= 3 && i + 1 < n && s[i + 1] == '=')
+			return i + 2;
+		/* Another word, unless it is "=" and the "?=" closing. */
+		if (s[i] == '=' && i + 1 < n && s[i + 1] == '?' &&
+		    !(q >= 2 && i + 2 < n && s[i + 2] == '='))
+			return 0;
+	}
+	return 0;
+}
+
+/* Append the bytes an encoded word stands for (validated already). */
+static void
+encoded_word_bytes(const struct encoded_word *w, struct dbuf *raw)
+{
 	const char *t = w->text;
 	uint32_t acc = 0;
 	size_t i, bits = 0;
@@ -359,8 +612,7 @@ encoded_word_decode(const struct encoded_word *w, struct dbuf *out)
 			bits += 6;
 			if (bits >= 8) {
 				bits -= 8;
-				put_charset_byte(
-				    out, cs, (uint8_t)(acc >> bits));
+				dbuf_addc(raw, (char)(acc >> bits));
 				acc &= (1u << bits) - 1;
 			}
 		}
@@ -368,38 +620,171 @@ encoded_word_decode(const struct encoded_word *w, struct dbuf *out)
 	}
 	for (i = 0; i < w->text_len; i++) {
 		if (t[i] == '_') {
-			put_charset_byte(out, cs, ' ');
+			dbuf_addc(raw, ' ');
 		} else if (t[i] == '=') {
 			v = hex_value((unsigned char)t[i + 1]) << 4 |
 			    hex_value((unsigned char)t[i + 2]);
-			put_charset_byte(out, cs, (uint8_t)v);
+			dbuf_addc(raw, (char)v);
 			i += 2;
 		} else
-			put_charset_byte(out, cs, (uint8_t)t[i]);
+			dbuf_addc(raw, t[i]);
 	}
 }
 
-size_t
-rfc2047_decode(const char *in, size_t len, struct dbuf *out)
-{
-	struct encoded_word w, next;
-	size_t i = 0, j, words = 0;
+enum run_result {
+	RUN_DECODED,
+	RUN_BAD_BYTES,  /* the bytes do not convert: try word by word */
+	RUN_NO_CHARSET, /* unknown to iconv, or over RFC2047_ICONV_MAX */
+};
 
+/* What one rfc2047_decode() call works with. */
+struct rfc2047_ctx {
+	struct dbuf raw;  /* the bytes of a run */
+	struct dbuf conv; /* a run in UTF-8 */
+	char iconv_names[RFC2047_ICONV_MAX][RFC2047_CHARSET_MAX + 1];
+	size_t niconv;
+};
+
+/* May this value ask iconv about one more charset? */
+static bool
+iconv_allowed(struct rfc2047_ctx *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->niconv; i++)
+		if (strcmp(c->iconv_names[i], name) == 0)
+			return true;
+	if (c->niconv == RFC2047_ICONV_MAX)
+		return false;
+	memcpy(c->iconv_names[c->niconv++], name, strlen(name) + 1);
+	return true;
+}
+
+static enum run_result
+run_convert(struct rfc2047_ctx *c, const struct charset *cs)
+{
+	const uint8_t *s = (const uint8_t *)c->raw.p;
+	size_t n = c->raw.len;
+	iconv_t cd;
+
+	dbuf_reset(&c->conv);
+	if (!cs->valid)
+		return RUN_NO_CHARSET;
+	if (convert_fast(cs->kind, s, n, &c->conv))
+		return RUN_DECODED;
+	dbuf_reset(&c->conv);
+	if (!iconv_allowed(c, cs->name) ||
+	    (cd = iconv_get(cs->name)) == (iconv_t)-1)
+		return RUN_NO_CHARSET;
+	if (!convert_iconv(cd, s, n, &c->conv) ||
+	    (cs->iso2022 && !iso2022_ends_initial(s, n)))
+		return RUN_BAD_BYTES;
+	return RUN_DECODED;
+}
+
+/*
+ * Decode the run of encoded words that starts with w at in[at] (only w
+ * when single) into c->conv. Returns the end of the run; *nwords: its
+ * words.
+ */
+static size_t
+run_decode(struct rfc2047_ctx *c, const char *in, size_t len, size_t at,
+    const struct encoded_word *w, bool single, size_t *nwords,
+    enum run_result *res)
+{
+	struct encoded_word next;
+	struct charset cs;
+	size_t end = at + w->len, j, cl;
+
+	charset_parse(w->charset, w->charset_len, &cs);
+	cl = charset_len(w->charset, w->charset_len);
+	dbuf_reset(&c->raw);
+	encoded_word_bytes(w, &c->raw);
+	*nwords = 1;
+	while (!single) {
+		for (j = end; j < len && is_lwsp((unsigned char)in[j]); j++)
+			;
+		if (!encoded_word_parse(in + j, len - j, &next) ||
+		    charset_len(next.charset, next.charset_len) != cl ||
+		    !ascii_eq_ci_n(next.charset, w->charset, cl))
+			break;
+		encoded_word_bytes(&next, &c->raw);
+		end = j + next.len;
+		(*nwords)++;
+	}
+	*res = run_convert(c, &cs);
+	return end;
+}
+
+static bool
+all_lwsp(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!is_lwsp((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+size_t
+rfc2047_decode(const char *in, size_t len, struct dbuf *out, size_t *undecoded)
+{
+	struct rfc2047_ctx c;
+	struct encoded_word w;
+	enum run_result res;
+	size_t i = 0, text = 0, end, nw, m, single_until = 0;
+	size_t words = 0, bad = 0;
+	bool prev_decoded = false;
+
+	dbuf_init(&c.raw, len);
+	dbuf_init(&c.conv, out->max);
+	c.niconv = 0;
 	while (i < len) {
-		if (!encoded_word_parse(in + i, len - i, &w)) {
-			dbuf_addc(out, in[i]);
+		if (in[i] != '=' || i + 1 >= len || in[i + 1] != '?') {
 			i++;
 			continue;
 		}
-		encoded_word_decode(&w, out);
-		words++;
-		i += w.len;
-		/* RFC 2047 6.2: blanks between encoded words are dropped. */
-		for (j = i; j < len && is_lwsp((unsigned char)in[j]); j++)
-			;
-		if (j > i && encoded_word_parse(in + j, len - j, &next))
-			i = j;
+		if (encoded_word_parse(in + i, len - i, &w)) {
+			end = run_decode(
+			    &c, in, len, i, &w, i < single_until, &nw, &res);
+			if (res == RUN_BAD_BYTES && nw > 1) {
+				single_until = end;
+				continue;
+			}
+			/* RFC 2047 6.2: blanks between encoded words go. */
+			if (res != RUN_DECODED || !prev_decoded ||
+			    !all_lwsp(in + text, i - text))
+				dbuf_add(out, in + text, i - text);
+			if (res == RUN_DECODED) {
+				if (c.conv.len > 0)
+					dbuf_add(out, c.conv.p, c.conv.len);
+				/* Over out's cap already: out is cut too. */
+				if (c.conv.truncated)
+					out->truncated = true;
+				words += nw;
+			} else {
+				dbuf_add(out, in + i, end - i);
+				bad += nw;
+			}
+			prev_decoded = res == RUN_DECODED;
+			i = text = end;
+			continue;
+		}
+		if ((m = malformed_word_len(in + i, len - i)) == 0) {
+			i++;
+			continue;
+		}
+		dbuf_add(out, in + text, i + m - text);
+		bad++;
+		prev_decoded = false;
+		i = text = i + m;
 	}
+	dbuf_add(out, in + text, len - text);
+	dbuf_free(&c.raw);
+	dbuf_free(&c.conv);
+	if (undecoded != NULL)
+		*undecoded = bad;
 	return words;
 }
 
@@ -532,6 +917,245 @@ msg_received_ip(const char *s, size_t n, char *out, size_t size)
 		}
 	}
 	return found;
+}
+
+/*
+ * Received fields taken apart (RFC 5321 4.4): the "from", "by", "via",
+ * "with", "id" and "for" clauses in any order (Exchange writes "via"
+ * after "id", DragonFly "id" before "by"), each running to the next
+ * clause keyword, and the date after the last ';'. A keyword counts
+ * only as a word of its own outside comments, quoted strings and angle
+ * brackets: "(using TLSv1.3 with cipher ...)" starts no clause. What
+ * comes before the first keyword (qmail's lone comment), a clause named
+ * a second time, and the additional clauses of RFC 5321 (RFC 8314's
+ * "tls", which Exim writes) are dropped rather than run into a known
+ * clause. Other words stay in the clause before them: Exchange's "with
+ * Microsoft SMTP Server (...)" and "via Frontend Transport". Each part
+ * is a piece of the field's value, so MSG_HEADER_VALUE_MAX caps it.
+ */
+
+enum received_part {
+	RP_FROM,
+	RP_BY,
+	RP_VIA,
+	RP_WITH,
+	RP_ID,
+	RP_FOR,
+	RP_DATE,
+	RP_COUNT,
+	RP_NONE = RP_COUNT, /* a clause not kept */
+};
+
+static const struct received_keyword {
+	const char *name;
+	enum received_part part;
+} received_keywords[] = {
+	{ "from", RP_FROM },
+	{ "by", RP_BY },
+	{ "via", RP_VIA },
+	{ "with", RP_WITH },
+	{ "id", RP_ID },
+	{ "for", RP_FOR },
+	{ "tls", RP_NONE },
+};
+
+/* The parts in struct order: the order of their block (one allocation,
+ * starting with the first part present). */
+static void
+received_slots(struct smtp_received *r, char **slot[RP_COUNT])
+{
+	slot[RP_FROM] = &r->from;
+	slot[RP_BY] = &r->by;
+	slot[RP_VIA] = &r->via;
+	slot[RP_WITH] = &r->with;
+	slot[RP_ID] = &r->id;
+	slot[RP_FOR] = &r->for_;
+	slot[RP_DATE] = &r->date;
+}
+
+/* Unclosed quoted strings and angle brackets seen so far. */
+struct received_scan {
+	bool quote_never, angle_never;
+};
+
+/*
+ * The end of the quoted string or angle address at s[i], or i + 1 when
+ * it never closes: then it is an ordinary character. Once one never
+ * closes, no later one does either, so the scan stays linear.
+ */
+static size_t
+skip_delimited(struct received_scan *sc, const char *s, size_t n, size_t i)
+{
+	bool quote = s[i] == '"';
+	bool *never = quote ? &sc->quote_never : &sc->angle_never;
+	size_t k;
+
+	if (*never)
+		return i + 1;
+	for (k = i + 1; k < n; k++) {
+		if (quote && s[k] == '\\' && k + 1 < n)
+			k++;
+		else if (s[k] == (quote ? '"' : '>'))
+			return k + 1;
+	}
+	*never = true;
+	return i + 1;
+}
+
+/* Bytes a word stops at: to look at (RW_STOP) or to skip whole. */
+#define RW_STOP 1  /* a blank, '(' or ';' ends it */
+#define RW_DELIM 2 /* '"' or '<' opens what a keyword cannot be in */
+
+static const uint8_t received_class[256] = {
+	[' '] = RW_STOP,
+	['\t'] = RW_STOP,
+	['\r'] = RW_STOP,
+	['\n'] = RW_STOP,
+	['('] = RW_STOP,
+	[';'] = RW_STOP,
+	['"'] = RW_DELIM,
+	['<'] = RW_DELIM,
+};
+
+/* Where the word at s[i] (not a blank, '(' or ';') ends. */
+static size_t
+received_word_end(struct received_scan *sc, const char *s, size_t n, size_t i)
+{
+	uint8_t cls;
+
+	while (i < n) {
+		cls = received_class[(unsigned char)s[i]];
+		if (cls == 0)
+			i++;
+		else if (cls == RW_DELIM)
+			i = skip_delimited(sc, s, n, i);
+		else
+			break;
+	}
+	return i;
+}
+
+static bool
+received_keyword(const char *w, size_t n, size_t *index)
+{
+	size_t i;
+
+	/* Most words are no keyword: "from" to "tls", f b v w i t. */
+	if (n < 2 || n > 4 || memchr("fbvwitFBVWIT", w[0], 12) == NULL)
+		return false;
+	for (i = 0; i < ARRAY_LEN(received_keywords); i++) {
+		if (ascii_eq_ci(w, n, received_keywords[i].name)) {
+			*index = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Take the Received value s apart into *r, its parts in one block;
+ * returns the size of the block. One pass: at each ';' the clauses as
+ * they stand are remembered (the keywords seen, the open clause's
+ * length), and at the end what came after the last ';' is the date.
+ */
+static size_t
+received_parse(const char *s, size_t n, struct smtp_received *r)
+{
+	struct received_scan sc = { false, false };
+	size_t at[RP_COUNT] = { 0 }, len[RP_COUNT] = { 0 };
+	size_t i = 0, w, k, semi = n, semi_len = 0, total = 0;
+	enum received_part cur = RP_NONE, semi_cur = RP_NONE;
+	unsigned seen = 0, semi_seen = 0;
+	char **slot[RP_COUNT], *block;
+
+	while (i < n) {
+		switch (s[i]) {
+		case ' ':
+		case '\t':
+		case '\r':
+		case '\n':
+			i++;
+			continue;
+		case ';':
+			semi = i++;
+			semi_seen = seen;
+			semi_cur = cur;
+			semi_len = cur != RP_NONE ? len[cur] : 0;
+			continue;
+		case '(':
+			w = i;
+			i = skip_comment(s, n, i);
+			break;
+		default:
+			w = i;
+			i = received_word_end(&sc, s, n, i);
+			if (received_keyword(s + w, i - w, &k)) {
+				cur = (seen & (1u << k)) != 0
+				    ? RP_NONE
+				    : received_keywords[k].part;
+				seen |= 1u << k;
+				continue;
+			}
+			break;
+		}
+		if (cur == RP_NONE)
+			continue;
+		if (len[cur] == 0)
+			at[cur] = w;
+		len[cur] = i - at[cur];
+	}
+	if (semi < n) {
+		/* The clauses as they were at the last ';' (keyword k of
+		 * the table names part k, "tls" aside). */
+		for (k = 0; k < RP_DATE; k++)
+			if ((semi_seen & (1u << k)) == 0)
+				len[k] = 0;
+		if (semi_cur != RP_NONE)
+			len[semi_cur] = semi_len;
+		at[RP_DATE] = semi + 1;
+		len[RP_DATE] = n - semi - 1;
+		while (len[RP_DATE] > 0 &&
+		    is_lwsp((unsigned char)s[at[RP_DATE]])) {
+			at[RP_DATE]++;
+			len[RP_DATE]--;
+		}
+		while (len[RP_DATE] > 0 &&
+		    is_lwsp((unsigned char)s[at[RP_DATE] + len[RP_DATE] - 1]))
+			len[RP_DATE]--;
+	}
+	memset(r, 0, sizeof(*r));
+	for (k = 0; k < RP_COUNT; k++)
+		if (len[k] > 0)
+			total += len[k] + 1;
+	if (total == 0)
+		return 0;
+	block = xmalloc(total);
+	received_slots(r, slot);
+	for (k = 0; k < RP_COUNT; k++) {
+		if (len[k] == 0)
+			continue;
+		memcpy(block, s + at[k], len[k]);
+		block[len[k]] = '\0';
+		*slot[k] = block;
+		block += len[k] + 1;
+	}
+	return total;
+}
+
+static void
+received_free(struct smtp_received *r)
+{
+	char **slot[RP_COUNT];
+	size_t k;
+
+	received_slots(r, slot);
+	for (k = 0; k < RP_COUNT; k++) {
+		if (*slot[k] != NULL) {
+			free(*slot[k]);
+			break;
+		}
+	}
+	memset(r, 0, sizeof(*r));
 }
 
 /*
@@ -785,6 +1409,8 @@ top_slot(struct smtp_msg_info *mi, enum field_id id)
 		return &mi->x_originating_ip_raw;
 	case F_CONTENT_TYPE:
 		return &mi->content_type;
+	case F_RETURN_PATH:
+		return &mi->return_path;
 	default:
 		return NULL;
 	}
@@ -837,12 +1463,14 @@ top_field_close(struct msg_parser *p)
 	enum field_id id = p->field.id;
 	struct dbuf dec;
 	const char *s;
-	size_t n;
+	size_t n, undecoded;
 
 	if (!field_value(p, &s, &n))
 		return;
 	switch (id) {
 	case F_RECEIVED:
+		p->received_parts_mem +=
+		    received_parse(s, n, &mi->received_parts[mi->nreceived]);
 		mi->received[mi->nreceived++] = xmemdup0(s, n);
 		/* Like Zeek: a hop repeated in a row is one hop. */
 		if (msg_received_ip(s, n, ip, sizeof(ip)) &&
@@ -866,7 +1494,9 @@ top_field_close(struct msg_parser *p)
 			break;
 		mi->subject = xmemdup0(s, n);
 		dbuf_init(&dec, MSG_HEADER_VALUE_MAX);
-		rfc2047_decode(s, n, &dec);
+		rfc2047_decode(s, n, &dec, &undecoded);
+		mi->subject_words_undecoded =
+		    undecoded < UINT_MAX ? (unsigned)undecoded : UINT_MAX;
 		if (dec.truncated)
 			mi->values_truncated++;
 		mi->subject_decoded = xmemdup0(dbuf_str(&dec), dec.len);
@@ -1309,17 +1939,22 @@ struct msg_parser *
 msg_parser_new(void)
 {
 	struct msg_parser *p;
+	struct smtp_received *parts;
 	char **received, **path;
 
 	if (msg_nspare == 0) {
 		p = xcalloc(1, sizeof(*p));
 		p->info.received = xcalloc(MSG_RECEIVED_MAX, sizeof(char *));
+		p->info.received_parts =
+		    xcalloc(MSG_RECEIVED_MAX, sizeof(struct smtp_received));
 		p->info.path = xcalloc(MSG_RECEIVED_MAX, sizeof(char *));
 	} else {
 		/* As new, but the line buffer is not zeroed: only its
-		 * first line_len bytes are ever read. */
+		 * first line_len bytes are ever read. received_parts was
+		 * zeroed entry by entry when its parts were freed. */
 		p = msg_spare[--msg_nspare];
 		received = p->info.received;
+		parts = p->info.received_parts;
 		path = p->info.path;
 		memset(p, 0, offsetof(struct msg_parser, line));
 		memset((char *)p + offsetof(struct msg_parser, line_len), 0,
@@ -1327,6 +1962,7 @@ msg_parser_new(void)
 		memset(received, 0, MSG_RECEIVED_MAX * sizeof(char *));
 		memset(path, 0, MSG_RECEIVED_MAX * sizeof(char *));
 		p->info.received = received;
+		p->info.received_parts = parts;
 		p->info.path = path;
 	}
 	dbuf_init(&p->field.val, MSG_HEADER_VALUE_MAX);
@@ -1361,14 +1997,16 @@ msg_parser_mem(const struct msg_parser *p)
 	size_t m, i;
 
 	m = sizeof(*p) + 2 * MSG_RECEIVED_MAX * sizeof(char *) +
-	    p->field.val.cap + p->dsn_alloc * sizeof(struct smtp_dsn_rcpt);
+	    MSG_RECEIVED_MAX * sizeof(struct smtp_received) +
+	    p->received_parts_mem + p->field.val.cap +
+	    p->dsn_alloc * sizeof(struct smtp_dsn_rcpt);
 	m += str_mem(mi->date) + str_mem(mi->from) + str_mem(mi->to) +
 	    str_mem(mi->cc) + str_mem(mi->reply_to) + str_mem(mi->msg_id) +
 	    str_mem(mi->in_reply_to) + str_mem(mi->subject) +
 	    str_mem(mi->subject_decoded) + str_mem(mi->x_originating_ip) +
 	    str_mem(mi->x_originating_ip_raw) + str_mem(mi->user_agent) +
-	    str_mem(mi->content_type) + str_mem(mi->dsn_reporting_mta) +
-	    str_mem(mi->dsn_arrival_date);
+	    str_mem(mi->content_type) + str_mem(mi->return_path) +
+	    str_mem(mi->dsn_reporting_mta) + str_mem(mi->dsn_arrival_date);
 	for (i = 0; i < mi->nreceived; i++)
 		m += str_mem(mi->received[i]);
 	for (i = 0; i < mi->npath; i++)
@@ -1400,10 +2038,13 @@ msg_parser_free(struct msg_parser *p)
 	free(mi->x_originating_ip_raw);
 	free(mi->user_agent);
 	free(mi->content_type);
+	free(mi->return_path);
 	free(mi->dsn_reporting_mta);
 	free(mi->dsn_arrival_date);
-	for (i = 0; i < mi->nreceived; i++)
+	for (i = 0; i < mi->nreceived; i++) {
 		free(mi->received[i]);
+		received_free(&mi->received_parts[i]);
+	}
 	for (i = 0; i < mi->npath; i++)
 		free(mi->path[i]);
 	for (i = 0; i < mi->ndsn; i++)
@@ -1416,6 +2057,7 @@ msg_parser_free(struct msg_parser *p)
 		return;
 	}
 	free(mi->received);
+	free(mi->received_parts);
 	free(mi->path);
 	free(p);
 }
@@ -1428,7 +2070,9 @@ msg_parser_release_spares(void)
 	while (msg_nspare > 0) {
 		p = msg_spare[--msg_nspare];
 		free(p->info.received);
+		free(p->info.received_parts);
 		free(p->info.path);
 		free(p);
 	}
+	iconv_cache_clear();
 }

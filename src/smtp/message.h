@@ -2,10 +2,12 @@
 /*
  * A streaming parser of one mail message as carried by DATA or BDAT
  * (already dot-unstuffed): the top-level header fields worth logging,
- * the relay path from the Received fields, and the recipients of a
- * delivery status notification (RFC 3464). It is fed chunks split
- * anywhere and keeps at most one capped line of the message: memory
- * stays within the limits below whatever the input.
+ * each Received field taken apart and the relay path they draw, and
+ * the recipients of a delivery status notification (RFC 3464). It is
+ * fed chunks split anywhere and keeps at most one capped line of the
+ * message: memory stays within the limits below whatever the input.
+ * Fields are looked at once each, when they end; the body is only
+ * counted unless it is a DSN.
  */
 #ifndef SMTPSCOPE_MESSAGE_H
 #define SMTPSCOPE_MESSAGE_H
@@ -25,6 +27,11 @@
 #define MSG_RECEIVED_MAX 64         /* Received fields kept */
 #define MSG_DSN_RCPT_MAX 100        /* DSN recipients kept */
 #define MSG_BOUNDARY_MAX 200        /* longest MIME boundary followed */
+/* RFC 2047: longer charset names (language included) are malformed;
+ * distinct charsets per value handed to iconv, the rest left encoded
+ * (both counted in subject_words_undecoded). */
+#define RFC2047_CHARSET_MAX 64
+#define RFC2047_ICONV_MAX 4
 
 struct msg_parser;
 
@@ -39,17 +46,26 @@ const struct smtp_msg_info *msg_parser_info(const struct msg_parser *p);
 /* Bytes the parser holds now: for tests of the caps. */
 size_t msg_parser_mem(const struct msg_parser *p);
 void msg_parser_free(struct msg_parser *p);
-/* Free the parsers kept for reuse (at exit; any time is safe). */
+/* Free the parsers kept for reuse and close the cached iconv
+ * descriptors (at exit; any time is safe). */
 void msg_parser_release_spares(void);
 
 /*
- * Decode the RFC 2047 encoded words of a header value into out: UTF-8
- * and US-ASCII pass through, ISO-8859-1 and windows-1252 become UTF-8,
- * other charsets keep their decoded bytes. Blanks between adjacent
- * encoded words are dropped; malformed words are copied as they are.
- * Returns the number of encoded words decoded.
+ * Decode the RFC 2047 encoded words of a header value into out, as
+ * UTF-8: any charset glibc's iconv knows (an RFC 2231 language suffix,
+ * "utf-8*en", is ignored), converted from its initial shift state.
+ * Adjacent words of one charset are joined before the conversion, as
+ * Python's email.header does, so a character split across two words
+ * comes out whole (a run that does not convert is tried word by word);
+ * blanks between decoded words are dropped (RFC 2047 6.2). A word in a
+ * charset iconv does not know (or beyond RFC2047_ICONV_MAX charsets),
+ * with bytes invalid in its charset, or malformed (shaped
+ * "=?...?...?...?=" but not an encoded word) is copied as it was sent,
+ * blanks around it kept, and counted in *undecoded (may be NULL); no
+ * word is ever half converted. Returns the number of words decoded.
  */
-size_t rfc2047_decode(const char *in, size_t len, struct dbuf *out);
+size_t rfc2047_decode(
+    const char *in, size_t len, struct dbuf *out, size_t *undecoded);
 
 /*
  * The relay address a Received field names in its "from" clause, as

@@ -253,8 +253,8 @@ pending_arg(const struct smtp_session *s, const struct pending *p, size_t *len)
 }
 
 void
-tx_refused(struct smtp_session *s, const struct pending *p,
-    enum smtp_verb verb, double ts)
+tx_refused(struct smtp_session *s, const struct pending *p, enum smtp_verb verb,
+    double ts)
 {
 	struct smtp_transaction *t = &s->tx->pub;
 	struct smtp_refused *r;
@@ -301,6 +301,7 @@ result_emit(struct smtp_session *s, bool replied, double ts)
 {
 	struct smtp_command_result r;
 	struct smtp_event ev;
+	char *ends[2] = { NULL, NULL };
 
 	if (!s->result_due)
 		return;
@@ -316,6 +317,16 @@ result_emit(struct smtp_session *s, bool replied, double ts)
 		r.lines = s->rkeep;
 		r.nlines = s->nrkeep;
 		r.lines_dropped = s->rkeep_dropped;
+		if (s->nrkeep == 0) {
+			/* Lines were not kept for this command: its first
+			 * and last, and how many were between. */
+			ends[0] = xmemdup0(s->rtext, s->rtext_len);
+			if (s->rlines > 1)
+				ends[1] = xmemdup0(s->rlast, s->rlast_len);
+			r.lines = ends;
+			r.nlines = s->rlines > 1 ? 2 : 1;
+			r.lines_dropped = s->rlines > 2 ? s->rlines - 2 : 0;
+		}
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SMTP_EV_COMMAND_RESULT;
@@ -323,6 +334,8 @@ result_emit(struct smtp_session *s, bool replied, double ts)
 	ev.u.result = &r;
 	emit(s, &ev);
 	reply_free(&r.reply);
+	free(ends[0]);
+	free(ends[1]);
 }
 
 /* What capture loss may explain of a transaction cut off. */
@@ -358,8 +371,8 @@ tx_outcome(const struct tx *t)
 		return class_outcome(p->mail.code);
 	if (p->final.code != 0)
 		return class_outcome(p->final.code);
-	if (t->got_421)
-		return SMTP_OUTCOME_TEMPFAIL;
+	if (t->closed_by != 0)
+		return class_outcome(t->closed_by);
 	/* The message was on its way: cut off before its final reply. */
 	if (t->by_connection &&
 	    (t->data_granted || p->data_complete || p->bdat))
@@ -438,8 +451,8 @@ queue_grow(struct smtp_session *s)
 /* A command's argument, kept while it waits (capped). The arena empties
  * when nothing waits. */
 static void
-pending_arg_keep(struct smtp_session *s, struct pending *p,
-    const uint8_t *arg, size_t len, size_t cap)
+pending_arg_keep(struct smtp_session *s, struct pending *p, const uint8_t *arg,
+    size_t len, size_t cap)
 {
 	if (s->qlen == 0 && !s->result_due)
 		dbuf_reset(&s->args);
@@ -479,8 +492,15 @@ pending_pop(struct smtp_session *s, struct pending *out)
 
 /* What a command owned and nobody adopted. */
 static void
-pending_release(struct pending *p)
+pending_release(struct smtp_session *s, struct pending *p)
 {
+	if (p->tx != NULL) {
+		/* A transaction that will never be: nothing points to it. */
+		if (s->cli_tx == p->tx)
+			s->cli_tx = s->tx;
+		if (s->body_tx == p->tx)
+			s->body_tx = NULL;
+	}
 	tx_free(p->tx);
 	p->tx = NULL;
 	rcpt_free(p->rcpt);
@@ -558,9 +578,8 @@ greeting(struct smtp_session *s, double ts)
 		h++;
 	t = start;
 	if (host_like(s->rtext + start, h - start, s->rcode == 220)) {
-		copy_cstr(s->info.greeting_host,
-		    sizeof(s->info.greeting_host), s->rtext + start,
-		    h - start);
+		copy_cstr(s->info.greeting_host, sizeof(s->info.greeting_host),
+		    s->rtext + start, h - start);
 		t = h;
 	}
 	while (t < s->rtext_len && s->rtext[t] == ' ')
@@ -625,7 +644,7 @@ resync(struct smtp_session *s, double ts)
 		anomaly(s, SMTP_ANOMALY_REPLY_LOST, ts);
 		smtp_command_get(p.verb)->answered(s, &p, REPLY_NONE, ts);
 		result_emit(s, false, ts);
-		pending_release(&p);
+		pending_release(s, &p);
 	}
 }
 
@@ -671,6 +690,24 @@ lmtp_final(struct smtp_transaction *t)
 		reply_copy(&t->final, pick);
 }
 
+/*
+ * 421 (RFC 5321 3.8) and 521 (RFC 7504): the server closes the connection.
+ * An open transaction ends with that code; commands still waiting will
+ * never be processed, so none of their effects is assumed.
+ */
+static bool
+server_leaves(struct smtp_session *s, double ts)
+{
+	if (s->rcode != 421 && s->rcode != 521)
+		return false;
+	s->closing = true;
+	if (s->tx != NULL) {
+		s->tx->closed_by = s->rcode;
+		tx_end(s, s->rcode == 421 ? "421" : "521", ts);
+	}
+	return true;
+}
+
 static void
 reply_complete(struct smtp_session *s, double ts)
 {
@@ -691,27 +728,27 @@ reply_complete(struct smtp_session *s, double ts)
 	ev.u.reply.last_text = s->rlast;
 	ev.u.reply.last_len = s->rlast_len;
 	ev.u.reply.latency = -1;
+	smtp_enhanced_code(s->rtext, s->rtext_len, s->rcode, ev.u.reply.enh,
+	    sizeof(ev.u.reply.enh));
 
 	if (!s->greeted) {
 		/* The first reply is the greeting, even when impatient
 		 * clients already sent commands. */
 		greeting(s, ts);
+		if (s->rcode == 421 || s->rcode == 521)
+			s->closing = true;
 		ev.u.reply.verb = SMTP_VERB_GREETING;
 		ev.u.reply.granted = s->rcode == 220;
-		ev.u.reply.latency = s->reversed ? -1 : s->info.greeting_latency;
+		ev.u.reply.latency =
+		    s->reversed ? -1 : s->info.greeting_latency;
 		emit(s, &ev);
 		return;
 	}
 	if (s->qlen == 0) {
 		if (s->tx != NULL)
 			tx_last_reply(s, s->tx);
-		if (s->rcode != 421)
+		if (!server_leaves(s, ts))
 			anomaly(s, SMTP_ANOMALY_UNSOLICITED_REPLY, ts);
-		else if (s->tx != NULL) {
-			/* The server is closing the connection. */
-			s->tx->got_421 = true;
-			tx_end(s, "421", ts);
-		}
 		ev.u.reply.verb = SMTP_VERB_UNKNOWN;
 		emit(s, &ev);
 		tx_flush(s);
@@ -729,7 +766,8 @@ reply_complete(struct smtp_session *s, double ts)
 	if ((head->verb == SMTP_VERB_END_OF_DATA ||
 		(head->verb == SMTP_VERB_BDAT && head->bdat_last &&
 		    !head->bdat_bad)) &&
-	    s->info.lmtp && s->tx != NULL && s->rcode != 421) {
+	    s->info.lmtp && s->tx != NULL && s->rcode != 421 &&
+	    s->rcode != 521) {
 		tx_last_reply(s, s->tx);
 		if (lmtp_delivery(s, head, ts)) {
 			emit(s, &ev); /* more replies to this data */
@@ -738,8 +776,7 @@ reply_complete(struct smtp_session *s, double ts)
 		lmtp_final(&s->tx->pub);
 		pending_pop(s, &p);
 		tx_end(s,
-		    p.verb == SMTP_VERB_BDAT ? "bdat_last" : "end_of_data",
-		    ts);
+		    p.verb == SMTP_VERB_BDAT ? "bdat_last" : "end_of_data", ts);
 		emit(s, &ev);
 		tx_flush(s);
 		return;
@@ -747,24 +784,19 @@ reply_complete(struct smtp_session *s, double ts)
 	pending_pop(s, &p);
 	t0 = s->tx;
 	cmd->answered(s, &p, v, ts);
-	if (s->rcode == 421 && s->tx != NULL) {
-		/* The server is closing the connection. */
-		s->tx->got_421 = true;
-		tx_end(s, "421", ts);
-	}
-	if (t0 != NULL && !(v == REPLY_GRANTED &&
-			      (ends_transaction(p.verb) ||
-				  p.verb == SMTP_VERB_MAIL ||
-				  p.verb == SMTP_VERB_SEND ||
-				  p.verb == SMTP_VERB_SOML ||
-				  p.verb == SMTP_VERB_SAML)))
+	server_leaves(s, ts);
+	if (t0 != NULL &&
+	    !(v == REPLY_GRANTED &&
+		(ends_transaction(p.verb) || p.verb == SMTP_VERB_MAIL ||
+		    p.verb == SMTP_VERB_SEND || p.verb == SMTP_VERB_SOML ||
+		    p.verb == SMTP_VERB_SAML)))
 		tx_last_reply(s, t0);
 	if (s->tx != NULL && s->tx != t0)
 		tx_last_reply(s, s->tx);
 	emit(s, &ev);
 	result_emit(s, true, ts);
 	tx_flush(s);
-	pending_release(&p);
+	pending_release(s, &p);
 	if (s->release_hold) {
 		s->release_hold = false;
 		hold_replay(s, ts);
@@ -810,7 +842,7 @@ server_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 		    s->rcode_first == 250)
 			smtp_parse_capability(text, n, &s->caps);
 	}
-	if (smtp_command_get(head)->flags & CMD_KEEP_LINES) {
+	if (smtp_command_get(head)->flags & (CMD_RESULT | CMD_KEEP_LINES)) {
 		if (s->nrkeep < SMTP_RESULT_LINES_MAX) {
 			if ((s->nrkeep & (s->nrkeep - 1)) == 0)
 				s->rkeep = xrealloc(s->rkeep,
@@ -853,7 +885,7 @@ static void
 queue_command(struct smtp_session *s, struct pending *p, double ts)
 {
 	if (!pending_push(s, p, ts))
-		pending_release(p);
+		pending_release(s, p);
 }
 
 static void
@@ -1177,8 +1209,8 @@ bdat_consume(struct smtp_session *s, const uint8_t *data, size_t n, double ts)
 }
 
 static void
-tls_bytes(struct smtp_session *s, int client, const uint8_t *data,
-    size_t len, double ts)
+tls_bytes(struct smtp_session *s, int client, const uint8_t *data, size_t len,
+    double ts)
 {
 	const struct tls_info *ti;
 
@@ -1203,8 +1235,8 @@ client_step(struct smtp_session *s, enum smtp_dir dir, const uint8_t *data,
 	switch (s->mode) {
 	case CLIENT_COMMAND:
 	case CLIENT_AUTH:
-		return frame_one(s, &s->frame[dir], data, len, ts,
-		    command_line);
+		return frame_one(
+		    s, &s->frame[dir], data, len, ts, command_line);
 	case CLIENT_HOLD:
 		if (s->hold.len + len > SMTP_HOLD_MAX) {
 			/* The client does not wait for 354 (or the reply
@@ -1246,8 +1278,8 @@ server_step(struct smtp_session *s, enum smtp_dir dir, const uint8_t *data,
 /* Feed bytes of one TCP direction; after each step the roles are looked
  * at again (a granted TURN swaps them within a segment). */
 static void
-feed(struct smtp_session *s, enum smtp_dir dir, const uint8_t *data,
-    size_t len, double ts)
+feed(struct smtp_session *s, enum smtp_dir dir, const uint8_t *data, size_t len,
+    double ts)
 {
 	size_t n;
 
@@ -1262,8 +1294,7 @@ feed(struct smtp_session *s, enum smtp_dir dir, const uint8_t *data,
 static void
 client_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
 {
-	feed(s, s->reversed ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT, data, len,
-	    ts);
+	feed(s, s->reversed ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT, data, len, ts);
 }
 
 /* --- public ------------------------------------------------------------ */
@@ -1420,15 +1451,15 @@ smtp_session_close(struct smtp_session *s, enum smtp_session_end end, double ts)
 	/* Commands still waiting: their replies never came. Their effects
 	 * are assumed (a MAIL opens its transaction, a RCPT adds its
 	 * recipient), and the records say so. */
-	if (s->qlen > 0 && !s->info.tls)
+	if (s->qlen > 0 && !s->info.tls && !s->closing)
 		anomaly(s, SMTP_ANOMALY_NO_REPLY, ts);
 	while (s->qlen > 0) {
 		pending_pop(s, &p);
-		if (!s->info.tls)
+		if (!s->info.tls && !s->closing)
 			smtp_command_get(p.verb)->answered(
 			    s, &p, REPLY_NONE, ts);
 		result_emit(s, false, ts);
-		pending_release(&p);
+		pending_release(s, &p);
 	}
 	if ((t = s->tx) != NULL) {
 		t->by_connection = true;

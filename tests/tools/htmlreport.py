@@ -2,9 +2,14 @@
 # Helpers for tests/t-html.sh (standard library only):
 #   hostile-pcap OUT       a capture whose wire text tries to inject HTML
 #   spread-pcap OUT N SEC  N sessions, one every SEC seconds
+#   security-pcap OUT      submission without AUTH, AUTH PLAIN in clear
+#   gap-pcap OUT           a transaction lost after a hole in the capture
 #   inspect FILE           facts about an HTML page, one per line:
 #                          svg N, script N, handlers N, external N,
-#                          card ID VALUE, heading TEXT
+#                          card ID VALUE, card-note ID TEXT,
+#                          row TABLE-ID CELL|CELL|..., heading TEXT
+#   log-figures JSONL      outcomes and security counts of a JSON log
+#   reply-meaning CODE C   a reply code's meaning in smtp/codes.c
 #   text FILE              the page's text content, one node a line
 #   png-size FILE          "WIDTH HEIGHT" of a PNG (from its IHDR)
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -39,11 +44,11 @@ def frame(src, dst, sport, dport, seq, ack, flags, payload=b""):
 FIN, SYN, PSH, ACK = 0x01, 0x02, 0x08, 0x10
 
 
-def session(out, t, n, dialogue):
-    """One TCP connection 10.0.0.1:(40000+n) -> 10.0.0.2:25 at time t,
+def session(out, t, n, dialogue, sport=25):
+    """One TCP connection 10.0.0.1:(40000+n) -> 10.0.0.2:sport at time t,
     carrying dialogue, a list of ("C" or "S", bytes)."""
     cip, sip = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
-    cport, sport = 40000 + n % 20000, 25
+    cport = 40000 + n % 20000
     seq = {"C": 1000 + n, "S": 900000 + n}
     step = [t]
 
@@ -138,6 +143,124 @@ def spread(path, n, interval):
     write_pcap(path, out)
 
 
+def security(path):
+    """A message submitted on port 587 without AUTH, and a session on
+    port 25 that authenticates with AUTH PLAIN in clear text."""
+    mail = [
+        ("C", b"MAIL FROM:<a@source.example>\r\n"),
+        ("S", b"250 2.1.0 Ok\r\n"),
+        ("C", b"RCPT TO:<b@sink.example>\r\n"),
+        ("S", b"250 2.1.5 Ok\r\n"),
+        ("C", b"DATA\r\n"),
+        ("S", b"354 go ahead\r\n"),
+        ("C", b"Subject: s\r\n\r\nhello\r\n.\r\n"),
+        ("S", b"250 2.0.0 Ok: queued\r\n"),
+        ("C", b"QUIT\r\n"),
+        ("S", b"221 2.0.0 Bye\r\n"),
+    ]
+    ehlo = [
+        ("S", b"220 mx.example.org ESMTP\r\n"),
+        ("C", b"EHLO client.example\r\n"),
+        ("S", b"250-mx.example.org\r\n250-AUTH PLAIN LOGIN\r\n"
+         b"250 PIPELINING\r\n"),
+    ]
+    out = []
+    session(out, T0, 1, ehlo + mail, sport=587)
+    # "\0user\0secret" in base64: a password on the wire.
+    session(out, T0 + 1, 2, ehlo + [
+        ("C", b"AUTH PLAIN AHVzZXIAc2VjcmV0\r\n"),
+        ("S", b"235 2.7.0 Authentication successful\r\n"),
+    ] + mail)
+    write_pcap(path, out)
+
+
+def gap(path):
+    """A transaction cut off inside DATA after 500 bytes the capture
+    never saw: lost, and capture loss may explain it."""
+    cip, sip = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
+    seq = {"C": 1000, "S": 900000}
+    step = [T0]
+    out = []
+
+    def send(side, flags, payload=b"", skip=0):
+        if side == "C":
+            f = frame(cip, sip, 40001, 25, seq["C"] + skip, seq["S"],
+                      flags, payload)
+        else:
+            f = frame(sip, cip, 25, 40001, seq["S"], seq["C"], flags,
+                      payload)
+        out.append((step[0], f))
+        step[0] += 0.001
+        seq[side] += skip + len(payload) + \
+            (1 if flags & (SYN | FIN) else 0)
+
+    send("C", SYN)
+    send("S", SYN | ACK)
+    send("C", ACK)
+    for side, data in [
+            ("S", b"220 mx.example.org ESMTP\r\n"),
+            ("C", b"EHLO client.example\r\n"),
+            ("S", b"250 mx.example.org\r\n"),
+            ("C", b"MAIL FROM:<a@source.example>\r\n"),
+            ("S", b"250 2.1.0 Ok\r\n"),
+            ("C", b"RCPT TO:<b@sink.example>\r\n"),
+            ("S", b"250 2.1.5 Ok\r\n"),
+            ("C", b"DATA\r\n"),
+            ("S", b"354 go ahead\r\n"),
+            ("C", b"Subject: gap\r\n\r\n")]:
+        send(side, PSH | ACK, data)
+    send("C", PSH | ACK, b"the end of it\r\n.\r\n", skip=500)
+    send("S", ACK)
+    send("S", FIN | ACK)
+    send("C", FIN | ACK)
+    send("S", ACK)
+    write_pcap(path, out)
+
+
+def log_figures(path):
+    """What a JSON log (smtpscope -w) says, one "name value" a line:
+    transactions by outcome, the lost ones capture loss may explain, the
+    transactions on a submission port without AUTH, the sessions with a
+    cleartext_auth anomaly."""
+    import json
+    names = ["accepted", "rejected", "tempfail", "lost", "aborted",
+             "dropped"]
+    n = dict((k, 0) for k in names)
+    n["lost_capture"] = n["submission_no_auth"] = 0
+    cleartext = set()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            if r.get("type") == "transaction":
+                o = r.get("outcome")
+                if o not in n:
+                    raise SystemExit("unknown outcome %r" % o)
+                n[o] += 1
+                if o == "lost" and r.get("capture_loss"):
+                    n["lost_capture"] += 1
+                if r.get("submission_without_auth"):
+                    n["submission_no_auth"] += 1
+            elif r.get("type") == "anomaly" and \
+                    r.get("name") == "cleartext_auth":
+                cleartext.add(r.get("session_id"))
+    n["cleartext_auth"] = len(cleartext)
+    for k, v in n.items():
+        print(k, v)
+
+
+def reply_meaning(code, codes_c):
+    """The meaning src/smtp/codes.c gives reply code for any command
+    (its SMTP_VERB_UNKNOWN row), its string literals joined."""
+    import re
+    with open(codes_c, encoding="utf-8") as f:
+        src = f.read()
+    m = re.search(r"\{\s*%d,\s*SMTP_VERB_UNKNOWN,\s*((?:\"(?:[^\"\\]|\\.)*\""
+                  r"\s*)+)," % code, src)
+    if m is None:
+        return None
+    return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1)))
+
+
 class Facts(HTMLParser):
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input",
             "link", "meta", "source", "track", "wbr"}
@@ -152,6 +275,11 @@ class Facts(HTMLParser):
         self.texts = []
         self.stack = []
         self.card = None
+        self.card_subs = []
+        self.card_id = None
+        self.table = None  # the id of the table being read
+        self.rows = []     # (table id, [cell texts])
+        self.cell = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -169,7 +297,20 @@ class Facts(HTMLParser):
             self.external += 1
         if tag == "div" and (a.get("id") or "").startswith("card-"):
             self.card = [a["id"][5:], None]
-        if tag == "span" and self.card is not None and \
+            self.card_id = a["id"][5:]
+        if tag == "table" and a.get("id"):
+            self.table = a["id"]
+        if self.table is not None and tag == "tr":
+            self.rows.append((self.table, []))
+        if self.table is not None and tag in ("td", "th") and self.rows:
+            self.rows[-1][1].append("")
+            self.cell = self.rows[-1][1]
+        if tag == "span" and self.card_id is not None and \
+                a.get("class") == "s":
+            self.card_subs.append([self.card_id, ""])
+            self.card_id = None
+            self.stack.append("card-s")
+        elif tag == "span" and self.card is not None and \
                 a.get("class") == "v":
             self.stack.append("card-v")
         elif tag in ("h1", "h2", "h3", "figcaption"):
@@ -184,8 +325,13 @@ class Facts(HTMLParser):
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag):
-        want = "card-v" if tag == "span" and "card-v" in self.stack[-1:] \
-            else tag
+        if tag == "table":
+            self.table = None
+        if tag in ("td", "th"):
+            self.cell = None
+        want = tag
+        if tag == "span" and self.stack[-1:] in (["card-v"], ["card-s"]):
+            want = self.stack[-1]
         if want not in self.stack:
             return
         while self.stack:
@@ -203,6 +349,10 @@ class Facts(HTMLParser):
             self.texts.append(data.strip())
         if "card-v" in self.stack and self.card is not None:
             self.card[1] = (self.card[1] or "") + data.strip()
+        if "card-s" in self.stack and self.card_subs:
+            self.card_subs[-1][1] += data
+        if self.cell is not None and data.strip():
+            self.cell[-1] = (self.cell[-1] + " " + data.strip()).strip()
         for t in reversed(self.stack):
             if t in ("h1", "h2", "h3", "figcaption"):
                 self.headings[-1] += data
@@ -231,8 +381,25 @@ def main(argv):
         print("external", p.external)
         for cid, v in p.cards:
             print("card", cid, v)
+        for cid, v in p.card_subs:
+            print("card-note", cid, " ".join(v.split()))
+        for tid, cells in p.rows:
+            if cells:
+                print("row", tid, "|".join(cells))
         for h in p.headings:
             print("heading", " ".join(h.split()))
+    elif cmd == "security-pcap" and len(argv) == 3:
+        security(argv[2])
+    elif cmd == "gap-pcap" and len(argv) == 3:
+        gap(argv[2])
+    elif cmd == "log-figures" and len(argv) == 3:
+        log_figures(argv[2])
+    elif cmd == "reply-meaning" and len(argv) == 4:
+        m = reply_meaning(int(argv[2]), argv[3])
+        if m is None:
+            sys.stderr.write("no meaning of %s in %s\n" % (argv[2], argv[3]))
+            return 1
+        print(m)
     elif cmd == "text" and len(argv) == 3:
         for t in parse(argv[2]).texts:
             print(t)
@@ -245,8 +412,10 @@ def main(argv):
         print(*struct.unpack(">II", head[16:24]))
     else:
         sys.stderr.write("usage: htmlreport.py hostile-pcap OUT | "
-                         "spread-pcap OUT N SEC | inspect FILE | "
-                         "text FILE | png-size FILE\n")
+                         "spread-pcap OUT N SEC | security-pcap OUT | "
+                         "gap-pcap OUT | "
+                         "inspect FILE | text FILE | png-size FILE | "
+                         "log-figures JSONL | reply-meaning CODE CODES_C\n")
         return 2
     return 0
 

@@ -5,7 +5,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 import struct
 
-PORTS = {25, 465, 587}
+# smtpscope's default ports: SMTP, submission (TLS, plain), LMTP, ODMR.
+PORTS = {25, 465, 587, 24, 366}
 
 
 def packets(path):

@@ -134,7 +134,8 @@ record(void *arg, const struct smtp_event *ev)
 		    (unsigned long long)tx->size, tx->ended_by);
 		/* What issue 10 added, only where it is not the default. */
 		if (tx->verb != SMTP_VERB_MAIL)
-			dbuf_printf(&trace, " verb=%s", smtp_verb_name(tx->verb));
+			dbuf_printf(
+			    &trace, " verb=%s", smtp_verb_name(tx->verb));
 		if (tx->nrefused > 0) {
 			dbuf_adds(&trace, " refused=[");
 			for (i = 0; i < tx->nrefused; i++)
@@ -148,8 +149,8 @@ record(void *arg, const struct smtp_event *ev)
 			for (i = 0; i < tx->nrcpt; i++)
 				dbuf_printf(&trace, "%s%d", i ? "," : "",
 				    tx->rcpt[i].delivery.code);
-			dbuf_printf(&trace, "] delivered=%u",
-			    tx->lmtp_delivered);
+			dbuf_printf(
+			    &trace, "] delivered=%u", tx->lmtp_delivered);
 		}
 		if (tx->reversed)
 			dbuf_adds(&trace, " reversed");
@@ -162,8 +163,8 @@ record(void *arg, const struct smtp_event *ev)
 		dbuf_printf(&trace, " helo=%s\n", tx->helo);
 		break;
 	case SMTP_EV_COMMAND_RESULT:
-		dbuf_printf(&trace, "RESULT %s [",
-		    smtp_verb_name(ev->u.result->verb));
+		dbuf_printf(
+		    &trace, "RESULT %s [", smtp_verb_name(ev->u.result->verb));
 		text_append_escaped(
 		    &trace, ev->u.result->arg, ev->u.result->arg_len);
 		dbuf_printf(&trace, "] %d", ev->u.result->reply.code);
@@ -884,11 +885,11 @@ test_framing(void)
 		    "R GREETING 220\nC HELO bare.lf\nR HELO 250\n"
 		    "ANOMALY line_too_long\nC ");
 		dbuf_add(&want, longline, SMTP_LINE_MAX);
-		dbuf_adds(&want,
-		    "\nR VRFY 500\nRESULT VRFY [");
+		dbuf_adds(&want, "\nR VRFY 500\nRESULT VRFY [");
 		dbuf_add(&want, longline + 5, 512);
 		dbuf_adds(&want,
-		    "] 500 |too long\nC NOOP\nR NOOP 250\nRESULT NOOP [] 250\n"
+		    "] 500 |too long\nC NOOP\nR NOOP 250\nRESULT NOOP [] 250 "
+		    "|ok\n"
 		    "ANOMALY unsolicited_reply\nR UNKNOWN 251\n"
 		    "ANOMALY bad_reply\n"
 		    "C MAIL FROM:<a@b>\nC RCPT TO:<c@d>\nC DATA\n"
@@ -1001,7 +1002,8 @@ test_nested_mail(void)
 		{ 'S', "220 mx ESMTP Postfix\r\n", 0 },
 		{ 'C', "EHLO c.test\r\n", 0 },
 		{ 'S', "250-mx\r\n250 PIPELINING\r\n", 0 },
-		{ 'C', "MAIL FROM:<alice@x.test>\r\nRCPT TO:<r@y.test>\r\n", 0 },
+		{ 'C', "MAIL FROM:<alice@x.test>\r\nRCPT TO:<r@y.test>\r\n",
+		    0 },
 		{ 'S', "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n", 0 },
 		{ 'C', "MAIL FROM:<bob@x.test>\r\n", 0 },
 		{ 'S', "503 5.5.1 Error: nested MAIL command\r\n", 0 },
@@ -1080,11 +1082,33 @@ test_bdat_syntax(void)
 		END,
 	};
 
+	/* Postfix 3.7 itself: 521 and it hangs up; what the client
+	 * pipelined was never processed, so nothing of it is assumed. */
+	static const struct chunk postfix[] = {
+		{ 'S', "220 mx ESMTP Postfix\r\n", 0 },
+		{ 'C', "EHLO c\r\n", 0 },
+		{ 'S', "250-mx\r\n250 CHUNKING\r\n", 0 },
+		{ 'C',
+		    "BDAT 5 X\r\nMAIL FROM:<erin@x>\r\nRCPT TO:<d@y>\r\n"
+		    "DATA\r\n",
+		    0 },
+		{ 'S', "521 5.5.4 Syntax: BDAT count [LAST]\r\n", 0 },
+		END,
+	};
+
+	check_dialogue("bdat_syntax_521", postfix, SMTP_SESSION_END_FIN,
+	    "R GREETING 220\nC EHLO c\nR EHLO 250\n"
+	    "C BDAT 5 X\nANOMALY bad_bdat\nC MAIL FROM:<erin@x>\n"
+	    "C RCPT TO:<d@y>\nC DATA\n"
+	    "R BDAT 521\nRESULT BDAT [5 X] 521 5.5.4 "
+	    "|5.5.4 Syntax: BDAT count [LAST]\n"
+	    "CLOSE fin tx=0 helo=c tls=0\n");
 	check_dialogue("bdat_syntax", c, SMTP_SESSION_END_FIN,
 	    "R GREETING 220\nC EHLO c\nR EHLO 250\n"
 	    "C BDAT 5 X\nANOMALY bad_bdat\nC MAIL FROM:<carol@x>\n"
 	    "C RCPT TO:<d@y>\nC DATA\n"
-	    "R BDAT 501\nRESULT BDAT [5 X] 501 5.5.4\n"
+	    "R BDAT 501\nRESULT BDAT [5 X] 501 5.5.4 "
+	    "|5.5.4 Syntax: BDAT count [LAST]\n"
 	    "R MAIL 250\nR RCPT 250\nR DATA 354\nC .\nR END-OF-DATA 250\n"
 	    "TX 1 from=<carol@x> mail=250 rcpt=[d@y:250] n=1 ok=1 data=354 "
 	    "final=250 accepted size=3 by=end_of_data helo=c\n"
@@ -1106,17 +1130,19 @@ test_data_refused_kept(void)
 		{ 'C', "RCPT TO:<nobody@y>\r\n", 0 },
 		{ 'S', "550 Unrouteable address\r\n", 0 },
 		{ 'C', "DATA\r\n", 0 },
-		{ 'S', "503-All RCPT commands were rejected with this error:\r\n"
-		       "503-Unrouteable address\r\n"
-		       "503 valid RCPT command must precede DATA\r\n",
+		{ 'S',
+		    "503-All RCPT commands were rejected with this error:\r\n"
+		    "503-Unrouteable address\r\n"
+		    "503 valid RCPT command must precede DATA\r\n",
 		    0 },
 		{ 'C', "MAIL FROM:<second@x>\r\n", 0 },
 		{ 'S', "503 sender already given\r\n", 0 },
 		{ 'C', "RCPT TO:<u@y>\r\n", 0 },
 		{ 'S', "250 Accepted\r\n", 0 },
 		{ 'C', "DATA\r\n", 0 },
-		{ 'S', "354 Enter message, ending with \".\" on a line by "
-		       "itself\r\n",
+		{ 'S',
+		    "354 Enter message, ending with \".\" on a line by "
+		    "itself\r\n",
 		    0 },
 		{ 'C', "z\r\n.\r\n", 0 },
 		{ 'S', "250 OK id=1xa3AW-00051D-2E\r\n", 0 },
@@ -1215,7 +1241,8 @@ test_helo_in_force(void)
 	    "  params size=0 body= ret= utf8=0 envid=- auth=-\n"
 	    "  mail enh= text=ok\n"
 	    "  final enh= text=- last=250 ok bounce=0\n"
-	    "C HELO bad name\nR HELO 501\nRESULT HELO [bad name] 501 5.5.2\n"
+	    "C HELO bad name\nR HELO 501\nRESULT HELO [bad name] 501 5.5.2 "
+	    "|5.5.2 bad name\n"
 	    "C MAIL FROM:<b@x>\nR MAIL 250\nC RSET\nR RSET 250\n"
 	    "TX 2 from=<b@x> mail=250 rcpt=[] n=0 ok=0 data=0 final=0 "
 	    "aborted size=0 by=rset helo=two.test\n"
@@ -1233,7 +1260,8 @@ test_rfc821_verbs(void)
 	/* SEND, SOML and SAML open a transaction like MAIL; a refused SEND
 	 * opens nothing. */
 	static const struct chunk c[] = {
-		{ 'S', "220 beta.example Simple Mail Transfer Service Ready\r\n",
+		{ 'S',
+		    "220 beta.example Simple Mail Transfer Service Ready\r\n",
 		    0 },
 		{ 'C', "HELO alpha.example\r\n", 0 },
 		{ 'S', "250 beta.example\r\n", 0 },
@@ -1252,8 +1280,9 @@ test_rfc821_verbs(void)
 		{ 'C', "RCPT TO:<green@beta.example>\r\n", 0 },
 		{ 'S', "550 No such user here\r\n", 0 },
 		{ 'C', "QUIT\r\n", 0 },
-		{ 'S', "221 beta.example Service closing transmission "
-		       "channel\r\n",
+		{ 'S',
+		    "221 beta.example Service closing transmission "
+		    "channel\r\n",
 		    0 },
 		END,
 	};
@@ -1290,7 +1319,8 @@ test_turn(void)
 		{ 'S', "250 beta.example\r\n", 0 },
 		{ 'C', "TURN\r\n", 0 },
 		{ 'S', "250 OK\r\n", 0 },
-		{ 'C', "220 alpha.example Simple Mail Transfer Service Ready\r\n",
+		{ 'C',
+		    "220 alpha.example Simple Mail Transfer Service Ready\r\n",
 		    0 },
 		{ 'S', "HELO beta.example\r\n", 0 },
 		{ 'C', "250 alpha.example\r\n", 0 },
@@ -1315,7 +1345,7 @@ test_turn(void)
 
 	check_dialogue("turn", c, SMTP_SESSION_END_FIN,
 	    "R GREETING 220\nC HELO alpha.example\nR HELO 250\nC TURN\n"
-	    "R TURN 250\nRESULT TURN [] 250\n"
+	    "R TURN 250\nRESULT TURN [] 250 |OK\n"
 	    "R GREETING 220\nC HELO beta.example\nR HELO 250\n"
 	    "C MAIL FROM:<brown@beta.example>\nR MAIL 250\n"
 	    "C RCPT TO:<smith@alpha.example>\nR RCPT 250\nC DATA\n"
@@ -1325,7 +1355,8 @@ test_turn(void)
 	    "accepted size=7 by=end_of_data reversed helo=beta.example\n"
 	    "R QUIT 221\nCLOSE fin tx=1 helo=beta.example tls=0 reversed\n");
 	check_dialogue("turn_refused", refused, SMTP_SESSION_END_FIN,
-	    "R GREETING 220\nC TURN\nR TURN 502\nRESULT TURN [] 502\n"
+	    "R GREETING 220\nC TURN\nR TURN 502\nRESULT TURN [] 502 "
+	    "|Command not implemented\n"
 	    "C QUIT\nR QUIT 221\nCLOSE fin tx=0 helo= tls=0\n");
 }
 
@@ -1337,13 +1368,15 @@ test_atrn(void)
 		{ 'S', "220 EXAMPLE.NET on-demand mail relay server ready\r\n",
 		    0 },
 		{ 'C', "EHLO example.org\r\n", 0 },
-		{ 'S', "250-EXAMPLE.NET\r\n250-AUTH CRAM-MD5 EXTERNAL\r\n"
-		       "250 ATRN\r\n",
+		{ 'S',
+		    "250-EXAMPLE.NET\r\n250-AUTH CRAM-MD5 EXTERNAL\r\n"
+		    "250 ATRN\r\n",
 		    0 },
 		{ 'C', "AUTH CRAM-MD5\r\n", 0 },
 		{ 'S', "334 MTg5Ni42OTcxNzAxNDZAaXNwLmNvbQ==\r\n", 0 },
 		{ 'C',
-		    "Zm9vYmFyLm5ldCBiOTEzYTYwMmM3ZWRhN2E0OTViNGU2ZTczMzRkMzg5MA=="
+		    "Zm9vYmFyLm5ldCBiOTEzYTYwMmM3ZWRhN2E0OTViNGU2ZTczMzRkMzg5MA"
+		    "=="
 		    "\r\n",
 		    0 },
 		{ 'S', "235 now authenticated as example.org\r\n", 0 },
@@ -1377,7 +1410,8 @@ test_atrn(void)
 	    "R GREETING 220\nC EHLO example.org\nR EHLO 250\n"
 	    "C AUTH CRAM-MD5\nR AUTH 334\nC (sasl)\nR AUTH-DATA 235\n"
 	    "C ATRN example.org,example.com\nR ATRN 250\n"
-	    "RESULT ATRN [example.org,example.com] 250\n"
+	    "RESULT ATRN [example.org,example.com] 250 "
+	    "|OK now reversing the connection\n"
 	    "R GREETING 220\nC EHLO EXAMPLE.NET\nR EHLO 250\n"
 	    "C MAIL FROM:<Lester.Tester@dot.foo.org>\nR MAIL 250\n"
 	    "C RCPT TO:<l.eva.msg@example.com>\nR RCPT 250\nC DATA\n"
@@ -1390,7 +1424,8 @@ test_atrn(void)
 	    "AUTH CRAM-MD5 user= success code=235 n=1 fail=0\n");
 	check_dialogue("atrn_no_mail", nomail, SMTP_SESSION_END_FIN,
 	    "R GREETING 220\nC ATRN example.org\nR ATRN 453\n"
-	    "RESULT ATRN [example.org] 453\nC QUIT\nR QUIT 221\n"
+	    "RESULT ATRN [example.org] 453 |You have no mail\nC QUIT\nR QUIT "
+	    "221\n"
 	    "CLOSE fin tx=0 helo= tls=0\n");
 }
 
@@ -1402,11 +1437,13 @@ test_lmtp(void)
 	static const struct chunk c[] = {
 		{ 'S', "220 lmtp.example LMTP ready\r\n", 0 },
 		{ 'C', "LHLO mx.example\r\n", 0 },
-		{ 'S', "250-lmtp.example\r\n250-PIPELINING\r\n"
-		       "250 ENHANCEDSTATUSCODES\r\n",
+		{ 'S',
+		    "250-lmtp.example\r\n250-PIPELINING\r\n"
+		    "250 ENHANCEDSTATUSCODES\r\n",
 		    0 },
 		{ 'C',
-		    "MAIL FROM:<a@x>\r\nRCPT TO:<u1@y>\r\nRCPT TO:<nobody@y>\r\n"
+		    "MAIL FROM:<a@x>\r\nRCPT TO:<u1@y>\r\nRCPT "
+		    "TO:<nobody@y>\r\n"
 		    "RCPT TO:<u2@y>\r\nRCPT TO:<u3@y>\r\nDATA\r\n",
 		    0 },
 		{ 'S',
@@ -1466,17 +1503,20 @@ test_results(void)
 		{ 'C', "VRFY Gourzenkyinplatz\r\n", 0 },
 		{ 'S', "553 User ambiguous\r\n", 0 },
 		{ 'C', "EXPN Example-People\r\n", 0 },
-		{ 'S', "250-Jon Postel <Postel@USC-ISIF.ARPA>\r\n"
-		       "250-Fred Fonebone <Fonebone@USC-ISIQB.ARPA>\r\n"
-		       "250 Sam Q. Smith <SQSmith@USC-ISIQB.ARPA>\r\n",
+		{ 'S',
+		    "250-Jon Postel <Postel@USC-ISIF.ARPA>\r\n"
+		    "250-Fred Fonebone <Fonebone@USC-ISIQB.ARPA>\r\n"
+		    "250 Sam Q. Smith <SQSmith@USC-ISIQB.ARPA>\r\n",
 		    0 },
 		{ 'C', "ETRN example.org\r\nETRN @bad.example\r\n", 0 },
-		{ 'S', "250 OK, queuing for node example.org started\r\n"
-		       "459 Node bad.example not allowed: unknown\r\n",
+		{ 'S',
+		    "250 OK, queuing for node example.org started\r\n"
+		    "459 Node bad.example not allowed: unknown\r\n",
 		    0 },
 		{ 'C', "HELP\r\nNOOP\r\nRCPT TO:<x@y>\r\n", 0 },
-		{ 'S', "214-Commands:\r\n214 HELO MAIL RCPT DATA\r\n250 OK\r\n"
-		       "503 5.5.1 Error: need MAIL command\r\n",
+		{ 'S',
+		    "214-Commands:\r\n214 HELO MAIL RCPT DATA\r\n250 OK\r\n"
+		    "503 5.5.1 Error: need MAIL command\r\n",
 		    0 },
 		END,
 	};
@@ -1492,12 +1532,15 @@ test_results(void)
 	    "|Fred Fonebone <Fonebone@USC-ISIQB.ARPA> "
 	    "|Sam Q. Smith <SQSmith@USC-ISIQB.ARPA>\n"
 	    "C ETRN example.org\nC ETRN @bad.example\nR ETRN 250\n"
-	    "RESULT ETRN [example.org] 250\nR ETRN 459\n"
-	    "RESULT ETRN [@bad.example] 459\n"
+	    "RESULT ETRN [example.org] 250 "
+	    "|OK, queuing for node example.org started\nR ETRN 459\n"
+	    "RESULT ETRN [@bad.example] 459 "
+	    "|Node bad.example not allowed: unknown\n"
 	    "C HELP\nC NOOP\nC RCPT TO:<x@y>\nR HELP 214\n"
 	    "RESULT HELP [] 214 |Commands: |HELO MAIL RCPT DATA\n"
-	    "R NOOP 250\nRESULT NOOP [] 250\nR RCPT 503\n"
-	    "RESULT RCPT [TO:<x@y>] 503 5.5.1\n"
+	    "R NOOP 250\nRESULT NOOP [] 250 |OK\nR RCPT 503\n"
+	    "RESULT RCPT [TO:<x@y>] 503 5.5.1 "
+	    "|5.5.1 Error: need MAIL command\n"
 	    "CLOSE fin tx=0 helo= tls=0\n");
 }
 

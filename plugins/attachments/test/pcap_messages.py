@@ -53,6 +53,9 @@ class Session:
         self.bdat_last = False
         self.messages = []
         self.stopped = False
+        # TURN or ATRN answered 250: the TCP server sends the mail now
+        # (RFC 821 4.1.1, RFC 2645) and the TCP client answers.
+        self.reversed = False
 
     def client(self, data):
         if self.stopped:
@@ -113,8 +116,6 @@ class Session:
                             self.messages.append((self.msg, True))
                             self.msg = None
                         self.mode = "cmd"
-                elif verb in (b"STARTTLS", b"QUIT"):
-                    self.stopped = verb == b"STARTTLS"
                 elif verb in (b"MAIL", b"RSET"):
                     self.msg = None
 
@@ -134,6 +135,19 @@ class Session:
             if not self.pending:
                 continue
             verb = self.pending.pop(0)
+            if verb == b"STARTTLS" and code == 220:
+                # TLS from here: nothing more can be read (a refused
+                # STARTTLS leaves the dialogue in clear).
+                self.stopped = True
+                return
+            if verb in (b"TURN", b"ATRN") and code == 250:
+                rest, self.sbuf = self.sbuf, b""
+                self.reversed = not self.reversed
+                self.greeted = False
+                self.pending = []
+                self.cbuf = b""
+                self.client(rest)
+                return
             if verb == b"DATA" and self.mode == "wait354":
                 hold, self.hold = self.hold, b""
                 if code == 354:
@@ -156,7 +170,7 @@ def addr(b):
 for key, s in streams(sys.argv[2]).items():
     sess = Session()
     for server, data in s["chunks"]:
-        if server:
+        if server != sess.reversed:
             sess.server(data)
         else:
             sess.client(data)

@@ -1,0 +1,15 @@
+#separator \x09
+#set_separator	,
+#empty_field	(empty)
+#unset_field	-
+#path	smtp
+#open	XXXX-XX-XX-XX-XX-XX
+#fields	ts	uid	id.orig_h	id.orig_p	id.resp_h	id.resp_p	trans_depth	helo	mailfrom	rcptto	date	from	to	cc	reply_to	msg_id	in_reply_to	subject	x_originating_ip	first_received	second_received	last_reply	path	user_agent	tls	fuids
+#types	time	string	addr	port	addr	port	count	string	string	set[string]	string	string	set[string]	set[string]	string	string	string	string	addr	string	string	string	vector[addr]	string	bool	vector[string]
+1796533550.549894	CO0iNzMOKI1sPHv83s	127.0.0.11	44907	127.0.0.1	24	1	mx.example.test	alice@origin.test	nosuch@example.test,u1@example.test,u2@example.test	Sun, 06 Dec 2026 05:05:50 +0000	alice@origin.test	u1@example.test,nosuch@example.test,u2@example.test	-	-	<20261206050550.007412@vm>	-	to three, one unknown	-	from client.example.test (unknown [127.0.0.10])\x09by mx.example.test (Postfix) with ESMTP id 81C6CA7506C;\x09Sun,  6 Dec 2026 05:05:50 +0000 (UTC)	-	250 2.0.0 <u2@example.test> 3EydIS7tFGv5HAAAg+zDdQ:R3 Saved	127.0.0.1,127.0.0.11,127.0.0.10	swaks v20201014.0 jetmore.org/john/code/swaks/	F	(empty)
+1796533550.907251	C19G4sFdYAkRFCmM1r	127.0.0.11	39623	127.0.0.1	24	1	mx.example.test	alice@origin.test	full@example.test,u1@example.test	-	-	-	-	-	-	-	over quota for some	-	from client.example.test (unknown [127.0.0.10])\x09by mx.example.test (Postfix) with ESMTP id DC809A75072;\x09Sun,  6 Dec 2026 05:05:50 +0000 (UTC)	-	250 2.0.0 <u1@example.test> yPITNi7tFGv5HAAAg+zDdQ:R2 Saved	127.0.0.1,127.0.0.11,127.0.0.10	-	F	(empty)
+1796533551.271587	CGF9ucUTHX675N2i0R	127.0.0.10	56671	127.0.0.1	24	1	client.example.test	alice@origin.test	u1@example.test,nosuch@example.test,u2@example.test	Sun, 06 Dec 2026 05:05:51 +0000	alice@origin.test	u1@example.test,nosuch@example.test,u2@example.test	-	-	<20261206050551.007440@vm>	-	swaks LMTP to three, one unknown	-	-	-	250 2.0.0 <u2@example.test> gMYwEC/tFGv5HAAAg+zDdQ:R3 Saved	127.0.0.1,127.0.0.10	swaks v20201014.0 jetmore.org/john/code/swaks/	F	(empty)
+1796533551.715552	CdB8ZX3OFcPzFN32ic	127.0.0.10	58101	127.0.0.1	24	1	client.example.test	alice@origin.test	u2@example.test,full@example.test	-	-	-	-	-	-	-	over quota for some	-	-	-	552 5.2.2 <full@example.test> Quota exceeded (mailbox for user is full)	127.0.0.1,127.0.0.10	-	F	(empty)
+1796533552.171208	Ctu658nGjpEhYl9MMC	127.0.0.10	45149	127.0.0.1	24	1	client.example.test	alice@origin.test	full@example.test	-	-	-	-	-	-	-	over quota for some	-	-	-	552 5.2.2 <full@example.test> Quota exceeded (mailbox for user is full)	127.0.0.1,127.0.0.10	-	F	(empty)
+1796533552.608411	C7yIJXtfOY9Y4K7ax4	127.0.0.10	36561	127.0.0.3	25	1	client.example.test	alice@origin.test	u1@example.test	Sun, 06 Dec 2026 05:05:52 +0000	alice@origin.test	u1@example.test	-	-	<20261206050552.007449@vm>	-	LMTP on port 25	-	-	-	250 2.0.0 <u1@example.test> kBZEJDDtFGv5HAAAg+zDdQ Saved	127.0.0.3,127.0.0.10	swaks v20201014.0 jetmore.org/john/code/swaks/	F	(empty)
+#close	XXXX-XX-XX-XX-XX-XX
