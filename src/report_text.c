@@ -242,7 +242,8 @@ reply_codes(FILE *f, const struct stats *st)
 			continue;
 		fprintf(f, "  %3d %10" PRIu64 "  %5.1f%%  ", c,
 		    st->reply_code[c], pct(st->reply_code[c], st->replies));
-		put_cut(f, smtp_reply_meaning(c, SMTP_VERB_UNKNOWN), WIDTH - 26);
+		put_cut(
+		    f, smtp_reply_meaning(c, SMTP_VERB_UNKNOWN), WIDTH - 26);
 	}
 }
 
