@@ -36,7 +36,9 @@ ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) $(NCURSES_CFLAGS) -Isrc -Ii
 LIBS = $(NIDS_LIBS) $(PCAP_LIBS) $(NCURSES_LIBS) -lm -ldl
 
 # Plugins (plugins/NAME/*.c -> build/plugins/NAME.so): where the program
-# looks for them, besides SMTPSCOPE_PLUGIN_PATH.
+# looks for them, besides SMTPSCOPE_PLUGIN_PATH. The program built here
+# also looks into this tree's build/plugins; the one make install builds
+# and installs (build/install/smtpscope) does not.
 PLUGINDIR ?= $(PREFIX)/lib/smtpscope/plugins
 PLUGIN_DIRS = -DSMTPSCOPE_BUILD_PLUGIN_DIR='"$(CURDIR)/build/plugins"' \
 	      -DSMTPSCOPE_PLUGIN_DIR='"$(PLUGINDIR)"'
@@ -101,6 +103,27 @@ smtpscope: $(OBJ)
 build/obj/%.o: src/%.c $(HDR) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PLUGIN_DIRS) $(LTO) -c -o $@ $<
+
+# The installed program: the same objects but the plugin loader's, built
+# without the build tree's plugins folder (src/plugins.h), so that no
+# file planted in this tree can ever run from an installed smtpscope.
+# build/install/plugindir holds PLUGINDIR: a new one rebuilds the loader
+# (the file is rewritten, when it differs, each time make reads this).
+INSTALL_OBJ = $(filter-out build/obj/plugins.o,$(OBJ)) build/install/plugins.o
+
+build/install/smtpscope: $(INSTALL_OBJ)
+	$(CC) $(ALL_CFLAGS) $(LTO) -o $@ $(INSTALL_OBJ) $(LIBS)
+
+build/install/plugins.o: src/plugins.c $(HDR) Makefile build/install/plugindir
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DSMTPSCOPE_PLUGIN_DIR='"$(PLUGINDIR)"' $(LTO) \
+	    -c -o $@ src/plugins.c
+
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+$(shell mkdir -p build/install && { echo '$(PLUGINDIR)' | \
+    cmp -s - build/install/plugindir || \
+    echo '$(PLUGINDIR)' >build/install/plugindir; })
+endif
 
 asan: build/asan/smtpscope
 
@@ -293,7 +316,8 @@ demo:
 
 check:
 	@sh tests/deps.sh ensure $(BUILD_PKGS) $(PLUGIN_PKGS) $(TEST_PKGS)
-	@$(MAKE) --no-print-directory smtpscope plugins build/asan/smtpscope unit
+	@$(MAKE) --no-print-directory smtpscope plugins build/asan/smtpscope unit \
+	    build/install/smtpscope
 	@sh tests/run.sh ./smtpscope build/asan/smtpscope
 
 golden-update: smtpscope
@@ -312,10 +336,10 @@ bench-plugins: smtpscope plugins
 	@test -f bench/corpus/corpus.pcap || { echo "no bench/corpus/corpus.pcap: run make bench-corpus (as root) first"; exit 1; }
 	bash bench/plugins.sh
 
-install: smtpscope plugins
+install: build/install/smtpscope plugins
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(PREFIX)/include/smtpscope
-	install -m 755 smtpscope $(DESTDIR)$(BINDIR)/smtpscope
+	install -m 755 build/install/smtpscope $(DESTDIR)$(BINDIR)/smtpscope
 	install -m 644 docs/smtpscope.1 $(DESTDIR)$(MANDIR)/man1/smtpscope.1
 	install -m 644 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)/
 	install -m 644 include/smtpscope/plugin.h \

@@ -4,10 +4,12 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -132,7 +134,9 @@ search_dirs(char *buf, size_t size, const char *dirs[], size_t max)
 	size_t n = 0, used = 0, len;
 	const char *p, *colon;
 
+#ifdef SMTPSCOPE_BUILD_PLUGIN_DIR
 	dirs[n++] = SMTPSCOPE_BUILD_PLUGIN_DIR;
+#endif
 	for (p = env; p != NULL && *p != '\0' && n + 1 < max; p = colon + 1) {
 		colon = strchr(p, ':');
 		len = colon != NULL ? (size_t)(colon - p) : strlen(p);
@@ -155,6 +159,108 @@ is_file(const char *path)
 	struct stat sb;
 
 	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* --- trust ------------------------------------------------------------ */
+
+/* A path as a message shows it: escaped like wire data, capped. */
+static void
+shown_path(char *buf, size_t size, const char *path)
+{
+	struct dbuf b;
+
+	dbuf_init(&b, 4096);
+	text_append_escaped(&b, (const uint8_t *)path, strlen(path));
+	snprintf(buf, size, "%s", dbuf_str(&b));
+	dbuf_free(&b);
+}
+
+/*
+ * Whether the plugin file at path may be loaded (plugins.h): 0 with its
+ * resolved path in *resolved (to free), or -1 with the reason, one
+ * clause, in why.
+ */
+static int
+plugin_trusted(const char *path, char **resolved, char *why, size_t whylen)
+{
+	uid_t me = geteuid();
+	char shown[1024], *real, *walk, *slash;
+	struct passwd *pw;
+	struct stat sb;
+	bool file = true;
+
+	*resolved = NULL;
+	if ((real = realpath(path, NULL)) == NULL) {
+		shown_path(shown, sizeof(shown), path);
+		snprintf(why, whylen, "%s cannot be resolved: %s", shown,
+		    strerror(errno));
+		return -1;
+	}
+	/* The file, then each folder up to the root. realpath() left no
+	 * symbolic link: lstat() sees what the loader will open. */
+	walk = xstrdup(real);
+	for (;;) {
+		shown_path(shown, sizeof(shown), walk);
+		if (lstat(walk, &sb) != 0) {
+			snprintf(why, whylen, "%s: %s", shown, strerror(errno));
+			goto refused;
+		}
+		if (file ? !S_ISREG(sb.st_mode) : !S_ISDIR(sb.st_mode)) {
+			snprintf(why, whylen, "%s is not a %s", shown,
+			    file ? "regular file" : "folder");
+			goto refused;
+		}
+		if (sb.st_uid != 0 && sb.st_uid != me) {
+			pw = getpwuid(sb.st_uid);
+			if (pw != NULL)
+				snprintf(why, whylen,
+				    "%s belongs to %s, not to root%s", shown,
+				    pw->pw_name, me != 0 ? " or you" : "");
+			else
+				snprintf(why, whylen,
+				    "%s belongs to uid %lu, not to root%s",
+				    shown, (unsigned long)sb.st_uid,
+				    me != 0 ? " or you" : "");
+			goto refused;
+		}
+		/* A sticky folder (/tmp) lets no one replace what another
+		 * owns: its entries are checked in their turn. */
+		if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+		    (file || (sb.st_mode & S_ISVTX) == 0)) {
+			snprintf(why, whylen,
+			    "%s is writable by others than its owner (mode "
+			    "%04o)",
+			    shown, (unsigned)(sb.st_mode & 07777));
+			goto refused;
+		}
+		if (strcmp(walk, "/") == 0)
+			break;
+		slash = strrchr(walk, '/');
+		if (slash == NULL)
+			break;
+		if (slash == walk)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		file = false;
+	}
+	free(walk);
+	*resolved = real;
+	return 0;
+refused:
+	free(walk);
+	free(real);
+	return -1;
+}
+
+/* The sentence for a plugin refused by plugin_trusted(). */
+static void
+refused_sentence(char *err, size_t errlen, const char *shown, const char *why)
+{
+	snprintf(err, errlen,
+	    "plugin %s refused: %s; smtpscope runs a plugin only from a file "
+	    "and folders that no one but root%s can change",
+	    shown, why, geteuid() != 0 ? " and you" : "");
 }
 
 /* The .so of NAME, or NULL (err says where it looked). */
@@ -247,7 +353,7 @@ plugins_load(const char *const *specs, size_t n, bool quiet, bool live,
     char *err, size_t errlen)
 {
 	struct plugin_set *ps = xcalloc(1, sizeof(*ps));
-	char shown[128], ierr[512];
+	char shown[128], ierr[512], why[1536], *real;
 	size_t i;
 
 	ps->quiet = quiet;
@@ -287,6 +393,13 @@ plugins_load(const char *const *specs, size_t n, bool quiet, bool live,
 		} else if ((pl->path = find_plugin(spec, nlen, err, errlen)) ==
 		    NULL)
 			goto fail;
+		if (plugin_trusted(pl->path, &real, why, sizeof(why)) != 0) {
+			refused_sentence(err, errlen, shown, why);
+			free(pl->path);
+			goto fail;
+		}
+		free(pl->path);
+		pl->path = real; /* what was checked is what is opened */
 		ps->n++;
 		if (open_plugin(pl, shown, err, errlen) != 0)
 			goto fail;
@@ -399,7 +512,7 @@ cmp_str(const void *a, const void *b)
 int
 plugins_list(FILE *out)
 {
-	char envbuf[4096], path[4096];
+	char envbuf[4096], path[4096], why[1536], *real;
 	const char *dirs[34];
 	size_t nd, i, k, nnames;
 	char *names[256];
@@ -428,11 +541,21 @@ plugins_list(FILE *out)
 			memset(&pl, 0, sizeof(pl));
 			snprintf(
 			    path, sizeof(path), "%s/%s", dirs[i], names[k]);
-			pl.path = path;
 			if (!is_file(path)) {
 				free(names[k]);
 				continue;
 			}
+			/* A refused file is never opened: dlopen() alone runs
+			 * its constructors. */
+			if (plugin_trusted(path, &real, why, sizeof(why)) !=
+			    0) {
+				fprintf(out, "%-16s %-8s refused: %s\n",
+				    names[k], "", why);
+				found++;
+				free(names[k]);
+				continue;
+			}
+			pl.path = real;
 			if (open_plugin(&pl, names[k], err, sizeof(err)) == 0)
 				fprintf(out, "%-16s %-8s %s\n%16s (%s)\n",
 				    pl.desc->name,
@@ -446,6 +569,7 @@ plugins_list(FILE *out)
 				fprintf(out, "%-16s %-8s unusable: %s\n",
 				    names[k], "", err);
 			found++;
+			free(real);
 			free(names[k]);
 		}
 	}

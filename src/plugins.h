@@ -15,12 +15,23 @@
 #include "event.h"
 #include "report.h"
 
-/* Where plugins are looked for, in order: the build's plugins folder,
+/*
+ * Where plugins are looked for, in order: the build's plugins folder,
  * each folder of SMTPSCOPE_PLUGIN_PATH (colon-separated), the installed
- * folder. Both fixed ones come from the Makefile. */
-#ifndef SMTPSCOPE_BUILD_PLUGIN_DIR
-#define SMTPSCOPE_BUILD_PLUGIN_DIR "build/plugins"
-#endif
+ * folder. Both fixed ones come from the Makefile: the program make
+ * builds in the tree (./smtpscope, the sanitizer build) has
+ * SMTPSCOPE_BUILD_PLUGIN_DIR; the one make install builds
+ * (build/install/smtpscope) has not, so an installed smtpscope never
+ * looks into a build tree.
+ *
+ * A plugin runs with smtpscope's privileges, so it is loaded only from a
+ * file that no one else can change: the file and every folder above it
+ * must belong to root (or, when smtpscope runs as another user, to root
+ * or that user) and be writable by no one but their owner; a folder
+ * writable by others is accepted only with the sticky bit (/tmp), as
+ * nobody else can then replace what it holds. Anything else is refused
+ * with one sentence before it is opened.
+ */
 #ifndef SMTPSCOPE_PLUGIN_DIR
 #define SMTPSCOPE_PLUGIN_DIR "/usr/local/lib/smtpscope/plugins"
 #endif
@@ -46,8 +57,9 @@ void plugins_free(struct plugin_set *ps);
 void plugins_report_counters(
     const struct plugin_set *ps, struct report_info *ri);
 
-/* --list-plugins: every plugin on the search path, with its description.
- * Returns the number found. */
+/* --list-plugins: every plugin on the search path, with its description,
+ * or why it is refused (a refused file is never opened). Returns the
+ * number found. */
 int plugins_list(FILE *out);
 
 #endif
