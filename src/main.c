@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <malloc.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -37,6 +38,10 @@
 #define SMTPSCOPE_VERSION "0.2.0"
 #define MAX_FILES 4096
 #define MAX_PORTS 1024
+/* Standard output was a pipe (or socket) whose reader went away: the run
+ * stopped at once. 128 + SIGPIPE, what a shell shows for a program that
+ * a broken pipe killed; smtpscope still finishes its other outputs. */
+#define EXIT_BROKEN_PIPE 141
 
 enum report_format { REPORT_NONE, REPORT_TEXT, REPORT_JSON, REPORT_HTML };
 
@@ -147,7 +152,8 @@ usage(FILE *f)
 	    "read),\n"
 	    "2 usage error, 3 a capture could not be opened, 4 an output "
 	    "could not be\n"
-	    "written.\n");
+	    "written, 141 the reader of standard output went away (the run "
+	    "stopped).\n");
 }
 
 static int
@@ -535,7 +541,38 @@ struct run {
 	double wall_start;
 	double last_stats_line;
 	int status;
+	bool stdout_used; /* -w -, --transcript or the report go there */
+	bool stdout_pipe; /* and it is a pipe or a socket */
+	bool broken_pipe; /* whose reader went away */
 };
+
+/*
+ * Whether the reader of standard output went away: a write to it failed
+ * with EPIPE, or, for a pipe or a socket, poll() says no one reads it
+ * any more (seen even before the next write, and cheap: a tick's call).
+ */
+static bool
+stdout_broken(struct run *r)
+{
+	struct pollfd pfd;
+
+	if (r->broken_pipe)
+		return true;
+	if (!r->stdout_used)
+		return false;
+	if (r->have_log && r->log.is_stdout && r->log.error &&
+	    r->log.errnum == EPIPE)
+		r->broken_pipe = true;
+	else if (r->stdout_pipe) {
+		pfd.fd = STDOUT_FILENO;
+		pfd.events = 0;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) == 1 &&
+		    (pfd.revents & (POLLERR | POLLHUP)) != 0)
+			r->broken_pipe = true;
+	}
+	return r->broken_pipe;
+}
 
 static void
 report_info_fill(struct run *r, struct report_info *ri)
@@ -632,8 +669,11 @@ write_report(struct run *r)
 			if (atomic)
 				unlink(tmp);
 		}
-	} else if (fflush(stdout) != 0)
+	} else if (fflush(stdout) != 0 || rc != 0) {
+		if (errno == EPIPE || stdout_broken(r))
+			r->broken_pipe = true;
 		rc = -1;
+	}
 	return rc;
 }
 
@@ -721,6 +761,7 @@ tick(void *arg)
 		if (r->o->report != REPORT_NONE && r->tui == NULL)
 			write_report(r);
 	}
+
 	if (r->tui != NULL && !r->tui_quit)
 		tui_step(r, false);
 	if (r->plugins != NULL && now - r->last_plugin_tick >= 1.0) {
@@ -736,8 +777,14 @@ tick(void *arg)
 			jsonlog_flush(&r->log);
 		if (r->have_zeek)
 			zeeklog_flush(&r->zeek);
+		if (r->have_transcript)
+			fflush(stdout);
 		stats_line(r, now);
 	}
+	/* No one reads our standard output any more: stop now rather than
+	 * write into the void until the capture ends (or forever, live). */
+	if (stdout_broken(r))
+		capture_stop(sig.capture);
 }
 
 static void
@@ -799,13 +846,17 @@ close_sinks(struct run *r)
 		    &r->log, r->st, reasm_stats(), capture_stats(sig.capture));
 		if (jsonlog_close(&r->log) != 0) {
 			/* A reader that went away (| head) is not worth a
-			 * word; a full disk is. */
-			if (r->log.errnum != EPIPE)
+			 * word, and has its own exit status; a full disk
+			 * is. */
+			if (r->log.is_stdout && r->log.errnum == EPIPE)
+				r->broken_pipe = true;
+			else {
 				fprintf(stderr,
 				    "smtpscope: writing the log %s failed: "
 				    "%s\n",
 				    r->o->wfile, strerror(r->log.errnum));
-			r->status = EXIT_OUTPUT;
+				r->status = EXIT_OUTPUT;
+			}
 		}
 	}
 	if (r->have_zeek && zeeklog_close(&r->zeek) != 0) {
@@ -814,9 +865,14 @@ close_sinks(struct run *r)
 		r->status = EXIT_OUTPUT;
 	}
 	if (r->have_transcript) {
+		errno = 0;
 		transcript_finish(&r->transcript);
-		if (r->transcript.error && errno != EPIPE)
-			r->status = EXIT_OUTPUT;
+		if (r->transcript.error) {
+			if (errno == EPIPE || stdout_broken(r))
+				r->broken_pipe = true;
+			else
+				r->status = EXIT_OUTPUT;
+		}
 	}
 }
 
@@ -930,6 +986,16 @@ main(int argc, char **argv)
 	r.wall_start = wall_now();
 	r.last_stats_line = r.wall_start;
 	describe_source(&r);
+	r.stdout_used = (o.wfile != NULL && strcmp(o.wfile, "-") == 0) ||
+	    o.transcript ||
+	    (o.report != REPORT_NONE &&
+		(o.outfile == NULL || strcmp(o.outfile, "-") == 0));
+	if (r.stdout_used) {
+		struct stat sb;
+
+		r.stdout_pipe = fstat(STDOUT_FILENO, &sb) == 0 &&
+		    (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode));
+	}
 	memset(&bus, 0, sizeof(bus));
 	open_sinks(&r, &bus);
 
@@ -971,11 +1037,21 @@ main(int argc, char **argv)
 		r.status = EXIT_DAMAGED;
 	}
 	close_sinks(&r);
-	if (o.report != REPORT_NONE && write_report(&r) != 0)
-		r.status = EXIT_OUTPUT;
+	if (o.report != REPORT_NONE) {
+		bool to_stdout =
+		    o.outfile == NULL || strcmp(o.outfile, "-") == 0;
+
+		/* For a reader that went away, no report at all. */
+		if (!(to_stdout && stdout_broken(&r)) &&
+		    write_report(&r) != 0 && !(to_stdout && r.broken_pipe))
+			r.status = EXIT_OUTPUT;
+	}
 	summary_line(&r);
 	capture_close(sig.capture);
 	plugins_free(r.plugins);
 	r.plugins = NULL;
+	/* A failed output (4) says more than a reader that left. */
+	if (r.broken_pipe && r.status != EXIT_OUTPUT)
+		r.status = EXIT_BROKEN_PIPE;
 	return r.status;
 }

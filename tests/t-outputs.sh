@@ -1,0 +1,267 @@
+#!/bin/sh
+# Outputs and careless operators (issue 11).
+# - a broken pipe on standard output ends the run at once with exit
+#   status 141, the same for -w -, --transcript and the report: with a
+#   pipe whose reader is gone from the start (each run stops within a
+#   few packet batches of a big capture, says nothing under -q, and its
+#   other outputs are still complete), with `| head -1` on a big capture
+#   (captures/*.pcap joined by mergecap), and live on lo under a
+#   continuous smtp-source (root): the run ends within seconds of head's
+#   exit, also for a report written on SIGUSR1; a reader that stays
+#   gets exit 0;
+# SPDX-License-Identifier: GPL-2.0-or-later
+. "$(dirname "$0")/lib.sh"
+cd "$TOP" || exit 2
+
+PORT=${SMTPSCOPE_PIPE_PORT:-2533}
+SINK=/usr/sbin/smtp-sink
+SOURCE=/usr/sbin/smtp-source
+[ -x "$SINK" ] || SINK=$(command -v smtp-sink 2>/dev/null)
+[ -x "$SOURCE" ] || SOURCE=$(command -v smtp-source 2>/dev/null)
+SANITIZER='ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer'
+
+bg_pids=
+cleanup() {
+	for _p in $bg_pids; do
+		kill -KILL "$_p" 2>/dev/null
+		wait "$_p" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if ! command -v python3 >/dev/null 2>&1; then
+	skip outputs "no python3"
+	exit 0
+fi
+
+# ---- a big capture --------------------------------------------------------
+# Every Ethernet capture of captures/, twenty times over, one file.
+set --
+for c in captures/*.pcap; do
+	case $(od -An -tu1 -j20 -N1 "$c" | tr -d ' ') in
+	1) set -- "$@" "$c" ;;
+	esac
+done
+list="$*"
+set --
+for i in $(seq 1 20); do
+	# shellcheck disable=SC2086
+	set -- "$@" $list
+done
+BIG=$TMP/big.pcap
+if command -v mergecap >/dev/null 2>&1; then
+	mergecap -a -F pcap -w "$BIG" "$@" 2>"$TMP/merge.err"
+else
+	python3 - "$BIG" "$@" <<'PY'
+import sys
+out = open(sys.argv[1], "wb")
+for i, p in enumerate(sys.argv[2:]):
+    d = open(p, "rb").read()
+    out.write(d if i == 0 else d[24:])
+PY
+fi
+if [ ! -s "$BIG" ]; then
+	skip outputs "cannot make the big capture: $(head -c 200 "$TMP/merge.err")"
+	exit 0
+fi
+"$SMTPSCOPE" -q -r "$BIG" --report json -o "$TMP/full.json" >/dev/null 2>"$TMP/full.err"
+TOTAL=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["capture"]["packets"])' "$TMP/full.json" 2>/dev/null)
+if [ -z "$TOTAL" ] || [ "$TOTAL" -lt 40000 ]; then
+	skip outputs "the big capture has ${TOTAL:-no} packets: $(head -c 200 "$TMP/full.err")"
+	exit 0
+fi
+
+# report_packets FILE: packets analysed, from a JSON report.
+report_packets() {
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["capture"]["packets"])' "$1" 2>/dev/null
+}
+
+# closed_pipe ARGS...: smtpscope with standard output a pipe whose reader
+# is already gone; exit status in $rc, stderr in $TMP/err.
+closed_pipe() {
+	python3 -c '
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+err = open(sys.argv[1], "wb")
+sys.exit(subprocess.run(sys.argv[2:], stdout=w, stderr=err).returncode)
+' "$TMP/err" "$SMTPSCOPE" "$@"
+	rc=$?
+}
+
+# stopped_early NAME PACKETS: exit 141, nothing on stderr (-q), and far
+# fewer packets analysed than the capture holds.
+stopped_early() {
+	if grep -q -E "$SANITIZER" "$TMP/err"; then
+		fail "$1" "sanitizer report: $(grep -m1 -E 'ERROR|runtime error' "$TMP/err")"
+	elif [ "$rc" != 141 ]; then
+		fail "$1" "exit $rc, want 141: $(head -c 300 "$TMP/err")"
+	elif [ -s "$TMP/err" ]; then
+		fail "$1" "stderr with -q: $(head -c 300 "$TMP/err")"
+	elif [ -z "$2" ] || [ "$2" -gt $((TOTAL / 3)) ]; then
+		fail "$1" "${2:-no} packets analysed of $TOTAL: not stopped at once"
+	else
+		ok "$1"
+	fi
+}
+
+# ---- 1. the reader is gone from the start ---------------------------------
+closed_pipe -q -r "$BIG" -w - --report json -o "$TMP/r1.json"
+stopped_early pipe-closed-jsonlog "$(report_packets "$TMP/r1.json")"
+closed_pipe -q -r "$BIG" --transcript --report json -o "$TMP/r2.json"
+stopped_early pipe-closed-transcript "$(report_packets "$TMP/r2.json")"
+# The report on stdout: the JSON log (a file) is complete and says how
+# far the run went.
+closed_pipe -q -r "$BIG" --report text -w "$TMP/r3.jsonl"
+p=$(summary_get packets "$TMP/r3.jsonl")
+stopped_early pipe-closed-report "$p"
+case $(tail -n 1 "$TMP/r3.jsonl") in
+'{"type":"summary"'*) ok pipe-closed-other-outputs ;;
+*) fail pipe-closed-other-outputs "the -w file does not end with its summary" ;;
+esac
+
+# ---- 2. | head -1 ------------------------------------------------------------
+# head_case NAME ARGS...: smtpscope ARGS | head -1; its status in $rc.
+head_case() {
+	_n=$1
+	shift
+	{
+		"$SMTPSCOPE" "$@" 2>"$TMP/err"
+		echo $? >"$TMP/rc"
+	} | head -n 1 >"$TMP/first"
+	rc=$(cat "$TMP/rc")
+}
+head_case pipe-head-jsonlog -q -r "$BIG" -w - --report json -o "$TMP/h1.json"
+p=$(report_packets "$TMP/h1.json")
+if grep -q '^{"type":' "$TMP/first"; then
+	stopped_early pipe-head-jsonlog "$p"
+else
+	fail pipe-head-jsonlog "first line: $(head -c 100 "$TMP/first")"
+fi
+head_case pipe-head-transcript -q -r "$BIG" --transcript --report json -o "$TMP/h2.json"
+p=$(report_packets "$TMP/h2.json")
+if grep -q '^== session' "$TMP/first"; then
+	stopped_early pipe-head-transcript "$p"
+else
+	fail pipe-head-transcript "first line: $(head -c 100 "$TMP/first")"
+fi
+# An HTML report larger than a pipe's buffer: written at the end, the
+# write fails once head has its line.
+"$SMTPSCOPE" -q -r "$BIG" --report html -o "$TMP/big.html" 2>/dev/null
+if [ "$(wc -c <"$TMP/big.html")" -le 81920 ]; then
+	skip pipe-head-report "the HTML report is only $(wc -c <"$TMP/big.html") bytes"
+else
+	head_case pipe-head-report -q -r "$BIG" --report html
+	if [ "$rc" = 141 ] && [ ! -s "$TMP/err" ] && grep -q -i '^<!doctype html' "$TMP/first"; then
+		ok pipe-head-report
+	else
+		fail pipe-head-report "exit $rc: $(head -c 300 "$TMP/err")"
+	fi
+fi
+# A reader that reads everything: exit 0.
+{
+	"$SMTPSCOPE" -q -r "$BIG" -w - 2>"$TMP/err"
+	echo $? >"$TMP/rc"
+} | cat >/dev/null
+rc=$(cat "$TMP/rc")
+[ "$rc" = 0 ] && ok pipe-reader-stays || fail pipe-reader-stays "exit $rc: $(head -c 300 "$TMP/err")"
+
+# ---- 3. live, | head -1 ----------------------------------------------------
+why=
+if [ "$(id -u)" != 0 ]; then
+	why="not root"
+elif [ -z "$SINK" ] || [ -z "$SOURCE" ]; then
+	why="no smtp-sink/smtp-source (postfix)"
+elif ! id nobody >/dev/null 2>&1; then
+	why="no user nobody for smtp-sink -u"
+elif listening "$PORT"; then
+	why="something already listens on port $PORT"
+fi
+if [ -n "$why" ]; then
+	for n in jsonlog transcript report; do
+		skip "pipe-live-$n" "$why"
+	done
+else
+	"$SINK" -u nobody -c "127.0.0.1:$PORT" 1000 >"$TMP/sink.out" 2>&1 </dev/null &
+	sink_pid=$!
+	bg_pids="$bg_pids $sink_pid"
+	i=0
+	while ! listening "$PORT" && [ "$i" -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	# live_case NAME KIND ARGS...: smtpscope -i lo ARGS | head -1 under
+	# traffic that does not stop; KIND usr1 sends SIGUSR1 once it
+	# captures (the report goes out then). The run must end within 5 s
+	# of head's exit, with 141.
+	live_case() {
+		_n=$1
+		_kind=$2
+		shift 2
+		rm -f "$TMP/rc" "$TMP/first" "$TMP/scope.pid"
+		{
+			sh -c 'echo $$ >"$0"; exec "$@"' "$TMP/scope.pid" \
+			    "$SMTPSCOPE" -i lo --ports "$PORT" -q "$@" \
+			    2>"$TMP/err" </dev/null
+			echo $? >"$TMP/rc"
+		} | head -n 1 >"$TMP/first" &
+		_pipe=$!
+		bg_pids="$bg_pids $_pipe"
+		i=0
+		while [ ! -s "$TMP/scope.pid" ] && [ "$i" -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		_spid=$(cat "$TMP/scope.pid" 2>/dev/null)
+		i=0
+		while [ -n "$_spid" ] && ! capturing "$_spid" &&
+			kill -0 "$_spid" 2>/dev/null && [ "$i" -lt 200 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		sleep 1
+		timeout 60 "$SOURCE" -m 100000 -s 2 -l 500 "127.0.0.1:$PORT" \
+		    >/dev/null 2>&1 </dev/null &
+		_src=$!
+		bg_pids="$bg_pids $_src"
+		if [ "$_kind" = usr1 ]; then
+			sleep 1
+			kill -USR1 "$_spid" 2>/dev/null
+		fi
+		# head's line, then smtpscope's end.
+		i=0
+		while [ ! -s "$TMP/first" ] && [ "$i" -lt 200 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		_t0=$(date +%s.%N)
+		i=0
+		while [ ! -s "$TMP/rc" ] && [ "$i" -lt 100 ]; do
+			sleep 0.05
+			i=$((i + 1))
+		done
+		_t1=$(date +%s.%N)
+		rc=$(cat "$TMP/rc" 2>/dev/null)
+		if [ -z "$rc" ]; then
+			kill -KILL "$_spid" 2>/dev/null
+			fail "$_n" "still running 5 s after head had its line ($(wc -c <"$TMP/first") bytes)"
+		elif grep -q -E "$SANITIZER" "$TMP/err"; then
+			fail "$_n" "sanitizer report: $(grep -m1 -E 'ERROR|runtime error' "$TMP/err")"
+		elif [ "$rc" != 141 ] || [ -s "$TMP/err" ]; then
+			fail "$_n" "exit $rc, want 141: $(head -c 300 "$TMP/err")"
+		else
+			ok "$_n"
+			echo "# $_n: ended $(echo "$_t1 - $_t0" | bc 2>/dev/null || echo '?') s after head's line"
+		fi
+		kill "$_src" 2>/dev/null
+		wait "$_src" 2>/dev/null
+		wait "$_pipe" 2>/dev/null
+	}
+	live_case pipe-live-jsonlog - -w -
+	live_case pipe-live-transcript - --transcript
+	live_case pipe-live-report usr1 --report text
+fi
+
