@@ -6,6 +6,7 @@
  * mistake into one sentence and an exit status.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -59,7 +61,14 @@ struct options {
 	bool trace_states;
 	const char *plugins[PLUGINS_MAX]; /* --plugin, in order */
 	size_t nplugins;
+	mode_t umask; /* --umask */
+	bool umask_set;
 };
+
+/* The file mode creation mask in force (main() sets it): logs, reports
+ * and plugins' files hold addresses and subjects. */
+#define DEFAULT_UMASK_ADD 027
+static mode_t file_umask = 077;
 
 /* What the signal handlers and the tick see. */
 static struct {
@@ -124,6 +133,10 @@ usage(FILE *f)
 	    "      --report FMT     text, json or html: at the end, on "
 	    "SIGUSR1\n"
 	    "  -o FILE              where the report goes (default stdout)\n"
+	    "      --umask MASK     new logs and reports get mode 0666 & "
+	    "~MASK (octal;\n"
+	    "                       default: the umask with 027 added, so "
+	    "0640)\n"
 	    "dashboard\n"
 	    "      --tui            the live dashboard (default for -i on a "
 	    "terminal)\n"
@@ -209,7 +222,23 @@ enum {
 	OPT_LIST_PLUGINS,
 	OPT_EXPLAIN,
 	OPT_TRACE_STATES,
+	OPT_UMASK,
 };
+
+/* An octal file mode creation mask, 0 to 0777. */
+static bool
+parse_umask(const char *s, mode_t *out)
+{
+	unsigned v = 0;
+	size_t i;
+
+	for (i = 0; s[i] >= '0' && s[i] <= '7' && i < 4; i++)
+		v = v * 8 + (unsigned)(s[i] - '0');
+	if (i == 0 || s[i] != '\0' || v > 0777)
+		return false;
+	*out = (mode_t)v;
+	return true;
+}
 
 /* --explain CODE: the meaning, and exit. */
 static void __attribute__((noreturn)) explain(const char *query)
@@ -261,6 +290,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "list-plugins", no_argument, NULL, OPT_LIST_PLUGINS },
 		{ "explain", required_argument, NULL, OPT_EXPLAIN },
 		{ "trace-states", no_argument, NULL, OPT_TRACE_STATES },
+		{ "umask", required_argument, NULL, OPT_UMASK },
 		{ "no-promisc", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -412,6 +442,15 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_TRACE_STATES:
 			o->trace_states = true;
+			break;
+		case OPT_UMASK:
+			if (!parse_umask(optarg, &o->umask))
+				fail(EXIT_USAGE,
+				    "--umask wants an octal mask from 0 to "
+				    "0777 "
+				    "(like 027), not \"%s\"",
+				    optarg);
+			o->umask_set = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -609,39 +648,124 @@ health_fill(struct run *r, struct smtpscope_health *h)
 }
 
 /*
- * Write the report. To a file it goes through FILE.tmp and a rename, so
- * that a reader (or a SIGUSR1 snapshot) never sees half a report.
+ * What a report may be written into in place: a FIFO, a terminal or
+ * /dev/null. Never another device: a link planted at the report's name
+ * could point at a disk, and merely opening some (a watchdog) acts.
+ * Before the open (fd -1) a terminal is known by its major number (Linux:
+ * 4 and 5 the consoles and /dev/tty, 136-143 the pseudo-terminals); after
+ * it, by isatty().
  */
+static bool
+report_in_place_ok(const struct stat *sb, int fd)
+{
+	struct stat null;
+	unsigned maj;
+
+	if (S_ISFIFO(sb->st_mode))
+		return true;
+	if (!S_ISCHR(sb->st_mode))
+		return false;
+	if (stat("/dev/null", &null) == 0 && S_ISCHR(null.st_mode) &&
+	    sb->st_rdev == null.st_rdev)
+		return true;
+	if (fd >= 0)
+		return isatty(fd) != 0;
+	maj = major(sb->st_rdev);
+	return maj == 4 || maj == 5 || (maj >= 136 && maj <= 143);
+}
+
+/*
+ * The report's file, or NULL after one sentence on stderr. A regular file
+ * (or a new one) is replaced by rename() from a temporary file that
+ * mkstemp() makes beside it, ".NAME.XXXXXX": its name cannot be guessed
+ * and it is created with O_EXCL, so nothing planted in the folder (a link
+ * at NAME.tmp to a root-owned file) is ever followed, and a reader (or a
+ * SIGUSR1 snapshot) never sees half a report. A FIFO, a terminal or
+ * /dev/null is written in place (renaming over /dev/null as root would
+ * replace the device); anything else is refused.
+ */
+static FILE *
+report_open(const char *path, char *tmp, size_t tmplen, bool *atomic)
+{
+	const char *slash = strrchr(path, '/');
+	struct stat sb;
+	bool exists;
+	FILE *f;
+	int fd;
+
+	*atomic = false;
+	tmp[0] = '\0';
+	exists = stat(path, &sb) == 0;
+	if (!exists && errno != ENOENT) {
+		fprintf(stderr, "smtpscope: cannot write the report %s: %s\n",
+		    path, strerror(errno));
+		return NULL;
+	}
+	if (!exists || S_ISREG(sb.st_mode)) {
+		*atomic = true;
+		if (slash != NULL)
+			snprintf(tmp, tmplen, "%.*s/.%s.XXXXXX",
+			    (int)(slash - path), path, slash + 1);
+		else
+			snprintf(tmp, tmplen, ".%s.XXXXXX", path);
+		if (strlen(tmp) + 1 >= tmplen ||
+		    (fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+			fprintf(stderr,
+			    "smtpscope: cannot write the report %s: no "
+			    "temporary file beside it: %s\n",
+			    path, strerror(errno));
+			tmp[0] = '\0';
+			return NULL;
+		}
+		/* mkstemp() makes it 0600: the report's mode as a new file
+		 * of ours would have (--umask). */
+		(void)fchmod(fd, 0666 & ~file_umask);
+	} else {
+		if (!report_in_place_ok(&sb, -1))
+			goto refuse;
+		fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr,
+			    "smtpscope: cannot write the report %s: %s\n", path,
+			    strerror(errno));
+			return NULL;
+		}
+		if (fstat(fd, &sb) != 0 || !report_in_place_ok(&sb, fd)) {
+			close(fd);
+			goto refuse;
+		}
+	}
+	if ((f = fdopen(fd, "w")) == NULL) {
+		fprintf(stderr, "smtpscope: cannot write the report %s: %s\n",
+		    path, strerror(errno));
+		close(fd);
+		if (*atomic)
+			unlink(tmp);
+		return NULL;
+	}
+	return f;
+refuse:
+	fprintf(stderr,
+	    "smtpscope: the report %s is neither a regular file nor a FIFO, "
+	    "a terminal or /dev/null: not written\n",
+	    path);
+	return NULL;
+}
+
+/* Write the report: to standard output or through report_open(). */
 static int
 write_report(struct run *r)
 {
 	struct report_info ri;
 	char tmp[4096];
 	FILE *f = stdout;
-	struct stat sb;
 	bool atomic = false;
 	int rc;
 
 	report_info_fill(r, &ri);
-	if (r->o->outfile != NULL && strcmp(r->o->outfile, "-") != 0) {
-		/*
-		 * Only a regular file (or a new one) is replaced by rename;
-		 * anything else (/dev/null, a FIFO, a terminal) is written
-		 * in place: renaming over /dev/null as root would replace
-		 * the device with a file.
-		 */
-		atomic = stat(r->o->outfile, &sb) != 0 ? errno == ENOENT
-						       : S_ISREG(sb.st_mode);
-		snprintf(tmp, sizeof(tmp), "%s%s", r->o->outfile,
-		    atomic ? ".tmp" : "");
-		if ((f = fopen(tmp, "w")) == NULL) {
-			fprintf(stderr,
-			    "smtpscope: cannot write the report %s: "
-			    "%s\n",
-			    tmp, strerror(errno));
-			return -1;
-		}
-	}
+	if (r->o->outfile != NULL && strcmp(r->o->outfile, "-") != 0 &&
+	    (f = report_open(r->o->outfile, tmp, sizeof(tmp), &atomic)) == NULL)
+		return -1;
 	switch (r->o->report) {
 	case REPORT_TEXT:
 		rc = report_text(f, r->st, &ri);
@@ -927,6 +1051,11 @@ main(int argc, char **argv)
 	int status;
 
 	parse_args(argc, argv, &o);
+	/* Everything this run creates (logs, reports, plugins' files) holds
+	 * addresses, names and subjects: not for every local user. */
+	file_umask = umask(0);
+	file_umask = o.umask_set ? o.umask : file_umask | DEFAULT_UMASK_ADD;
+	umask(file_umask);
 	/* Sessions come and go by the thousand: glibc's defaults give
 	 * memory back to the kernel (and take it again) after every burst,
 	 * a quarter of the run's CPU time in page faults on a busy capture.

@@ -9,6 +9,15 @@
 #   continuous smtp-source (root): the run ends within seconds of head's
 #   exit, also for a report written on SIGUSR1; a reader that stays
 #   gets exit 0;
+# - the report's temporary file: a symbolic link planted at FILE.tmp (by
+#   nobody, in a folder of mode 0777) to a root-owned 0600 file leaves
+#   that file intact, the report is written, no temporary file is left;
+#   a report name that leads to a device other than a terminal or
+#   /dev/null is refused (exit 4, one sentence), a FIFO is written in
+#   place;
+# - modes: logs (-w, --zeek-log) and reports are created 0640 under the
+#   usual umask 022, 0600 under umask 077; --umask 022 gives 0644 and
+#   --umask 0 0666 while eml's files stay 0600; a bad --umask is exit 2.
 # SPDX-License-Identifier: GPL-2.0-or-later
 . "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 2
@@ -265,3 +274,103 @@ else
 	live_case pipe-live-report usr1 --report text
 fi
 
+# ---- 4. the report's temporary file -----------------------------------------
+mkdir "$TMP/rep"
+chmod 711 "$TMP"
+chmod 777 "$TMP/rep"
+printf 'root secret\n' >"$TMP/rootfile"
+chmod 600 "$TMP/rootfile"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+	# Planted by another user, as in the issue.
+	setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
+	    ln -s "$TMP/rootfile" "$TMP/rep/report.html.tmp"
+else
+	ln -s "$TMP/rootfile" "$TMP/rep/report.html.tmp"
+fi
+if run_scope report-tmp-link -q -r captures/sink-v4.pcap --report html -o "$TMP/rep/report.html"; then
+	left=$(find "$TMP/rep" -name '.report.html.*' | head -n 3)
+	if [ "$rc" != 0 ]; then
+		fail report-tmp-link "exit $rc: $(head -c 300 "$TMP/err")"
+	elif [ "$(cat "$TMP/rootfile")" != "root secret" ]; then
+		fail report-tmp-link "the root-owned file behind the link was overwritten"
+	elif ! grep -q -i '<!doctype html' "$TMP/rep/report.html"; then
+		fail report-tmp-link "no report written"
+	elif [ -n "$left" ]; then
+		fail report-tmp-link "temporary files left: $left"
+	elif [ ! -L "$TMP/rep/report.html.tmp" ]; then
+		fail report-tmp-link "the planted link was replaced"
+	else
+		ok report-tmp-link
+	fi
+fi
+# The report's own name a link to a device: refused, not written.
+ln -s /dev/zero "$TMP/rep/dev.txt"
+run_scope report-device -q -r captures/sink-v4.pcap --report text -o "$TMP/rep/dev.txt" &&
+	if [ "$rc" = 4 ] && [ "$(wc -l <"$TMP/err")" = 1 ] &&
+		grep -q '^smtpscope: the report .*dev.txt is neither a regular file nor a FIFO, a terminal or /dev/null' "$TMP/err"; then
+		ok report-device
+	else
+		fail report-device "exit $rc: $(head -c 300 "$TMP/err")"
+	fi
+# A FIFO is written in place.
+if mkfifo "$TMP/rep/fifo" 2>/dev/null; then
+	cat "$TMP/rep/fifo" >"$TMP/fifo.out" &
+	cat_pid=$!
+	run_scope report-fifo -q -r captures/sink-v4.pcap --report json -o "$TMP/rep/fifo"
+	wait "$cat_pid"
+	if [ "$rc" = 0 ] && [ -p "$TMP/rep/fifo" ] &&
+		python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/fifo.out" 2>/dev/null; then
+		ok report-fifo
+	else
+		fail report-fifo "exit $rc: $(head -c 300 "$TMP/err")"
+	fi
+fi
+
+# ---- 5. modes ------------------------------------------------------------------
+# modes NAME WANT [UMASK] -- ARGS: a run under the shell umask UMASK
+# (default 022); the log, the Zeek log and the report must have mode WANT.
+modes() {
+	_n=$1
+	_want=$2
+	_um=$3
+	shift 3
+	rm -rf "$TMP/m"
+	mkdir "$TMP/m"
+	(umask "$_um" && exec "$SMTPSCOPE" -q -r captures/sink-v4.pcap \
+	    -w "$TMP/m/log.jsonl" --zeek-log "$TMP/m" --report html \
+	    -o "$TMP/m/report.html" "$@") >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	_got=$(stat -c %a "$TMP/m/log.jsonl" "$TMP/m/smtp.log" "$TMP/m/report.html" 2>/dev/null | tr '\n' ' ')
+	if [ "$rc" != 0 ]; then
+		fail "$_n" "exit $rc: $(head -c 300 "$TMP/err")"
+	elif [ "$_got" != "$_want $_want $_want " ]; then
+		fail "$_n" "modes $_got, want $_want for the log, smtp.log and the report"
+	else
+		ok "$_n"
+	fi
+}
+modes mode-default 640 022
+modes mode-umask-077 600 077
+modes mode-option-022 644 022 --umask 022
+modes mode-option-0 666 077 --umask 0
+# eml's files stay 0600 whatever the mask.
+if [ -f build/plugins/eml.so ]; then
+	mkdir "$TMP/eml"
+	run_scope mode-eml -q -r captures/sink-v4.pcap --umask 0 --plugin "eml:dir=$TMP/eml"
+	got=$(stat -c %a "$TMP"/eml/*.eml 2>/dev/null | sort -u | tr '\n' ' ')
+	if [ "$rc" = 0 ] && [ "$got" = "600 " ]; then
+		ok mode-eml
+	else
+		fail mode-eml "exit $rc, modes $got: $(head -c 300 "$TMP/err")"
+	fi
+fi
+for bad in 8 0888 10000 abc -1 ''; do
+	run_scope umask-bad -q -r captures/sink-v4.pcap --umask "$bad" || continue
+	if [ "$rc" != 2 ] || [ "$(wc -l <"$TMP/err")" != 1 ] ||
+		! grep -q "^smtpscope: --umask wants an octal mask" "$TMP/err"; then
+		fail umask-bad "--umask '$bad': exit $rc: $(head -c 300 "$TMP/err")"
+		bad=x
+		break
+	fi
+done
+[ "$bad" = x ] || ok umask-bad
