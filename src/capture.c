@@ -31,6 +31,11 @@ struct source {
 	int linktype;
 	uint64_t size; /* file bytes, 0 unknown */
 	char *iobuf;   /* its stdio buffer, freed after pcap_close() */
+	/* A file read without -f: the port filter is not set on the handle
+	 * (libpcap would run it on every packet) but decided here, in C
+	 * for the common frames, by the compiled program for the rest. */
+	bool soft_filter;
+	struct bpf_program prog;
 };
 
 struct capture {
@@ -41,7 +46,9 @@ struct capture {
 	volatile sig_atomic_t stop;
 	pcap_t *volatile current;
 	struct capture_stats st;
-	uint64_t done_bytes; /* of the files already read */
+	uint8_t portmap[8192]; /* the mail ports, one bit each */
+	struct source *cur;    /* being read */
+	uint64_t done_bytes;   /* of the files already read */
 	uint64_t total_bytes;
 	double last_progress;
 	char warning[512];
@@ -94,9 +101,11 @@ capture_filter_text(const uint16_t *ports, size_t nports,
 }
 
 static int
-set_filter(pcap_t *p, const struct capture_config *cfg, const char *name,
+set_filter(struct source *s, const struct capture_config *cfg, bool soft,
     char *err, size_t errlen)
 {
+	pcap_t *p = s->p;
+	const char *name = s->name;
 	struct bpf_program prog;
 	bool eth = pcap_datalink(p) == DLT_EN10MB;
 	char *text =
@@ -123,6 +132,11 @@ set_filter(pcap_t *p, const struct capture_config *cfg, const char *name,
 			    "%s: %s",
 			    name, pcap_geterr(p));
 		return -1;
+	}
+	if (soft) {
+		s->prog = prog;
+		s->soft_filter = true;
+		return 0;
 	}
 	rc = pcap_setfilter(p, &prog);
 	pcap_freecode(&prog);
@@ -237,7 +251,8 @@ open_file(struct capture *c, struct source *s, const char *name,
 		return -1;
 	s->linktype = lt;
 	c->total_bytes += s->size;
-	return set_filter(s->p, cfg, name, err, errlen);
+	return set_filter(s, cfg,
+	    cfg->user_filter == NULL || *cfg->user_filter == '\0', err, errlen);
 }
 
 static int
@@ -288,7 +303,7 @@ open_live(struct source *s, const struct capture_config *cfg, char *err,
 	if ((lt = check_linktype(s->p, cfg->iface, err, errlen)) < 0)
 		return -1;
 	s->linktype = lt;
-	if (set_filter(s->p, cfg, cfg->iface, err, errlen) != 0) {
+	if (set_filter(s, cfg, false, err, errlen) != 0) {
 		*status = cfg->user_filter ? EXIT_USAGE : EXIT_NO_INPUT;
 		return -1;
 	}
@@ -312,6 +327,9 @@ capture_open(
 			goto fail;
 		return c;
 	}
+	for (i = 0; i < cfg->nports; i++)
+		c->portmap[cfg->ports[i] >> 3] |=
+		    (uint8_t)(1u << (cfg->ports[i] & 7));
 	c->src = xcalloc(cfg->nfiles, sizeof(*c->src));
 	c->n = cfg->nfiles;
 	c->progress = cfg->progress;
@@ -383,6 +401,95 @@ mark_damaged(struct capture *c, struct source *s)
 	    s->name, pcap_geterr(s->p));
 }
 
+static bool
+port_bit(const uint8_t *map, const u_char *p)
+{
+	unsigned port = (unsigned)p[0] << 8 | p[1];
+
+	return (map[port >> 3] >> (port & 7)) & 1;
+}
+
+/*
+ * The port filter (capture_filter_text() without -f) on a frame whose
+ * IP packet of the given ethertype starts at off, as its compiled
+ * program decides: IPv4, a TCP segment on a mail port or a fragment
+ * after the first; IPv6, TCP on a mail port or an extension header
+ * first. -1 when the frame is too short to tell: the program decides.
+ */
+static int
+ports_filter_ip(const uint8_t *map, const u_char *b, size_t caplen, size_t off,
+    unsigned type)
+{
+	const u_char *ip = b + off;
+	size_t hl;
+
+	if (type == 0x0800) {
+		if (caplen < off + 20)
+			return -1;
+		if (((ip[6] << 8 | ip[7]) & 0x1fff) != 0)
+			return 1;
+		if (ip[9] != 6)
+			return 0;
+		hl = (size_t)(ip[0] & 0x0f) * 4;
+		if (caplen < off + hl + 4)
+			return -1;
+		return port_bit(map, ip + hl) || port_bit(map, ip + hl + 2);
+	}
+	if (caplen < off + 44)
+		return -1;
+	switch (ip[6]) {
+	case 6:
+		return port_bit(map, ip + 40) || port_bit(map, ip + 42);
+	case 0:
+	case 43:
+	case 44:
+	case 51:
+	case 60:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Would the port filter pass this frame? IPv4 or IPv6 right after an
+ * Ethernet or Linux cooked header is decided in C; anything else (VLAN
+ * tags, MPLS, other link types, short frames) by the program. */
+static bool
+soft_filter_pass(const struct capture *c, struct source *s,
+    const struct pcap_pkthdr *h, const u_char *b)
+{
+	size_t tpos, off;
+	unsigned type;
+	int v = -1;
+
+	switch (s->linktype) {
+	case 1: /* LINKTYPE_ETHERNET */
+		tpos = 12;
+		off = 14;
+		break;
+	case 113: /* LINKTYPE_LINUX_SLL */
+		tpos = 14;
+		off = 16;
+		break;
+	case 276: /* LINKTYPE_LINUX_SLL2 */
+		tpos = 0;
+		off = 20;
+		break;
+	default:
+		tpos = off = 0;
+		break;
+	}
+	if (off > 0 && h->caplen >= off) {
+		type = (unsigned)b[tpos] << 8 | b[tpos + 1];
+		if (type == 0x0800 || type == 0x86dd)
+			v = ports_filter_ip(
+			    c->portmap, b, h->caplen, off, type);
+	}
+	if (v < 0)
+		v = pcap_offline_filter(&s->prog, h, b) != 0;
+	return v != 0;
+}
+
 static void
 packet_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
@@ -390,6 +497,12 @@ packet_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	double ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
 
 	c->st.packets++;
+	if (c->cur->soft_filter && !soft_filter_pass(c, c->cur, h, bytes)) {
+		/* What a filter on the handle would have dropped unseen:
+		 * counted, never followed, and the clock does not move. */
+		reasm_count_other(c->cur_linktype, bytes, h->caplen);
+		return;
+	}
 	c->last_ts = ts;
 	reasm_packet(c->cur_linktype, ts, bytes, h->caplen, h->len);
 }
@@ -497,6 +610,7 @@ run_source(
 	int rc;
 
 	c->current = s->p;
+	c->cur = s;
 	c->cur_linktype = s->linktype;
 	if (!c->live && c->speed > 0) {
 		run_paced(c, s, tick, tick_arg);
@@ -590,6 +704,8 @@ capture_close(struct capture *c)
 	for (i = 0; i < c->n; i++) {
 		if (c->src[i].p != NULL)
 			pcap_close(c->src[i].p);
+		if (c->src[i].soft_filter)
+			pcap_freecode(&c->src[i].prog);
 		free(c->src[i].iobuf);
 	}
 	free(c->src);

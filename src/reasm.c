@@ -854,6 +854,29 @@ reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
 }
 
 void
+reasm_count_other(int linktype, const uint8_t *pkt, size_t caplen)
+{
+	struct decap_packet d;
+
+	R.st.packets++;
+	R.st.bytes += caplen;
+	switch (decap_packet(linktype, pkt, caplen, &d)) {
+	case DECAP_OK:
+		R.st.other_ports++;
+		break;
+	case DECAP_NOT_IP:
+		R.st.not_ip++;
+		break;
+	case DECAP_TRUNCATED:
+		R.st.truncated++;
+		break;
+	default:
+		R.st.bad_header++;
+		break;
+	}
+}
+
+void
 reasm_clock(double now)
 {
 	if (!R.initialised || now <= R.now)

@@ -66,6 +66,10 @@ int reasm_init(const struct reasm_config *cfg, char *err, size_t errlen);
 /* One captured frame of the given link type. */
 void reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
     uint32_t wirelen);
+/* A frame the capture's port filter leaves out (files read without -f
+ * are filtered in the program, not by libpcap): counted in packets,
+ * bytes and by what it holds, never followed; the clock stays. */
+void reasm_count_other(int linktype, const uint8_t *pkt, size_t caplen);
 /* Live runs: the wall clock moves on even when no packet comes, so that
  * idle sessions are still timed out. */
 void reasm_clock(double now);
