@@ -4,9 +4,16 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void
 endpoint_addr_str(const struct smtp_endpoint *ep, char *buf, size_t size)
+{
+	endpoint_addr_fmt(ep, buf, size);
+}
+
+size_t
+endpoint_addr_fmt(const struct smtp_endpoint *ep, char *buf, size_t size)
 {
 	/* IPv4 by hand: inet_ntop formats each octet with sprintf, and this
 	 * runs for every log record. */
@@ -26,11 +33,12 @@ endpoint_addr_str(const struct smtp_endpoint *ep, char *buf, size_t size)
 			*p++ = (char)('0' + o % 10);
 		}
 		*p = '\0';
-		return;
+		return (size_t)(p - buf);
 	}
 	if (inet_ntop(ep->family == 6 ? AF_INET6 : AF_INET, ep->addr, buf,
 		(socklen_t)size) == NULL)
 		snprintf(buf, size, "?");
+	return strlen(buf);
 }
 
 const char *

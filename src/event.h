@@ -17,6 +17,9 @@
 /* Longest text form of an address, with NUL. */
 #define ENDPOINT_ADDRSTRLEN 46
 void endpoint_addr_str(const struct smtp_endpoint *ep, char *buf, size_t size);
+/* The same; returns the length of the text. */
+size_t endpoint_addr_fmt(
+    const struct smtp_endpoint *ep, char *buf, size_t size);
 const char *session_end_name(enum smtp_session_end e);
 const char *smtp_outcome_name(enum smtp_outcome o);
 const char *smtp_verb_name(enum smtp_verb v);

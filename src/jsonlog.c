@@ -67,21 +67,7 @@ put_bool_val(struct dbuf *b, bool v)
 static void
 put_fixed6_val(struct dbuf *b, double v)
 {
-	char num[48], *p = num + sizeof(num);
-	uint64_t us = (uint64_t)(v * 1e6 + 0.5), sec = us / 1000000;
-	unsigned frac = (unsigned)(us % 1000000);
-	int i;
-
-	for (i = 0; i < 6; i++) {
-		*--p = (char)('0' + frac % 10);
-		frac /= 10;
-	}
-	*--p = '.';
-	do {
-		*--p = (char)('0' + sec % 10);
-		sec /= 10;
-	} while (sec > 0);
-	dbuf_add(b, p, (size_t)(num + sizeof(num) - p));
+	dbuf_add_fixed6(b, v);
 }
 
 #define PUT_TS(b, name, ts) (KEY(b, name), put_fixed6_val(b, ts))
@@ -94,15 +80,16 @@ put_endpoints(struct dbuf *b, const struct smtp_session_info *si, bool reversed)
 	const struct smtp_endpoint *c = reversed ? &si->server : &si->client;
 	const struct smtp_endpoint *s = reversed ? &si->client : &si->server;
 	char a[ENDPOINT_ADDRSTRLEN];
+	size_t n;
 
-	endpoint_addr_str(c, a, sizeof(a));
+	n = endpoint_addr_fmt(c, a, sizeof(a));
 	DBUF_LIT(b, ",\"client_ip\":\"");
-	dbuf_adds(b, a);
+	dbuf_add(b, a, n);
 	DBUF_LIT(b, "\",\"client_port\":");
 	dbuf_add_u64(b, c->port);
-	endpoint_addr_str(s, a, sizeof(a));
+	n = endpoint_addr_fmt(s, a, sizeof(a));
 	DBUF_LIT(b, ",\"server_ip\":\"");
-	dbuf_adds(b, a);
+	dbuf_add(b, a, n);
 	DBUF_LIT(b, "\",\"server_port\":");
 	dbuf_add_u64(b, s->port);
 }
@@ -268,14 +255,18 @@ put_headers(struct dbuf *b, const struct smtp_msg_info *m)
 	DBUF_LIT(b, "]}");
 }
 
-/* {"type":"T","session_id":N,"ts":... and the endpoints */
+/* {"type":"T","session_id":N,"ts":... and the endpoints; type is a
+ * string literal. */
+#define put_record_head(b, type, si, ts, reversed) \
+	put_record_head_lit(b, "{\"type\":\"" type "\",\"session_id\":", \
+	    sizeof("{\"type\":\"" type "\",\"session_id\":") - 1, si, ts, \
+	    reversed)
+
 static void
-put_record_head(struct dbuf *b, const char *type,
+put_record_head_lit(struct dbuf *b, const char *head, size_t headlen,
     const struct smtp_session_info *si, double ts, bool reversed)
 {
-	DBUF_LIT(b, "{\"type\":\"");
-	dbuf_adds(b, type);
-	DBUF_LIT(b, "\",\"session_id\":");
+	dbuf_add(b, head, headlen);
 	dbuf_add_u64(b, si->id);
 	PUT_TS(b, "ts", ts);
 	put_endpoints(b, si, reversed);

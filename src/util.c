@@ -123,15 +123,62 @@ dbuf_add_slow(struct dbuf *b, const void *data, size_t n)
 	return !b->truncated;
 }
 
+/* "00" to "99": two digits a step. */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324"
+    "25262728293031323334353637383940414243444546474849"
+    "50515253545556575859606162636465666768697071727374"
+    "75767778798081828384858687888990919293949596979899";
+
+/* The decimal digits of v, ending at end; returns where they start. */
+static char *
+u64_digits(char *end, uint64_t v)
+{
+	char *p = end;
+
+	while (v >= 100) {
+		const char *d = digit_pairs + (v % 100) * 2;
+
+		v /= 100;
+		*--p = d[1];
+		*--p = d[0];
+	}
+	if (v >= 10) {
+		*--p = digit_pairs[v * 2 + 1];
+		*--p = digit_pairs[v * 2];
+	} else
+		*--p = (char)('0' + v);
+	return p;
+}
+
 bool
 dbuf_add_u64(struct dbuf *b, uint64_t v)
 {
-	char num[24], *p = num + sizeof(num);
+	char num[24], *p;
 
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
+	if (v < 10)
+		return dbuf_addc(b, (char)('0' + v));
+	p = u64_digits(num + sizeof(num), v);
+	return dbuf_add(b, p, (size_t)(num + sizeof(num) - p));
+}
+
+bool
+dbuf_add_fixed6(struct dbuf *b, double v)
+{
+	char num[40], *p = num + sizeof(num);
+	uint64_t us = (uint64_t)(v * 1e6 + 0.5);
+	unsigned frac = (unsigned)(us % 1000000);
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		const char *d = digit_pairs + (frac % 100) * 2;
+
+		frac /= 100;
+		*--p = d[1];
+		*--p = d[0];
+	}
+	*--p = '.';
+	p = u64_digits(p, us / 1000000);
 	return dbuf_add(b, p, (size_t)(num + sizeof(num) - p));
 }
 
@@ -251,9 +298,50 @@ utf8_decode(const uint8_t *s, size_t len)
 	return cp;
 }
 
+/* Bytes that go into a JSON string as they are: printable ASCII but the
+ * quote and the backslash. NUL is not one (json_append_cstr() stops
+ * there). */
+#define JP_ROW(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+static const uint8_t json_plain[256] = { JP_ROW(0), JP_ROW(0),
+	/* 0x20 - 0x2f: '"' is 0x22 */
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, JP_ROW(1), JP_ROW(1),
+	/* 0x50 - 0x5f: '\\' is 0x5c */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, JP_ROW(1),
+	/* 0x70 - 0x7f: DEL is not */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, JP_ROW(0), JP_ROW(0),
+	JP_ROW(0), JP_ROW(0), JP_ROW(0), JP_ROW(0), JP_ROW(0), JP_ROW(0) };
+#undef JP_ROW
+
+/* Length of the run of plain bytes at s, at most n. */
+static size_t
+json_plain_run(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i + 8 <= n &&
+	    (json_plain[s[i]] & json_plain[s[i + 1]] & json_plain[s[i + 2]] &
+		json_plain[s[i + 3]] & json_plain[s[i + 4]] &
+		json_plain[s[i + 5]] & json_plain[s[i + 6]] &
+		json_plain[s[i + 7]]))
+		i += 8;
+	while (i < n && json_plain[s[i]])
+		i++;
+	return i;
+}
+
 void
 json_append_str(struct dbuf *b, const uint8_t *s, size_t n)
 {
+	char *o;
+
+	/* Most strings are plain: quotes and all in one copy. */
+	if (json_plain_run(s, n) == n && (o = dbuf_space(b, n + 2)) != NULL) {
+		o[0] = '"';
+		memcpy(o + 1, s, n);
+		o[n + 1] = '"';
+		b->len += n + 2;
+		return;
+	}
 	dbuf_addc(b, '"');
 	json_escape_str(b, s, n);
 	dbuf_addc(b, '"');
@@ -269,10 +357,7 @@ json_escape_str(struct dbuf *b, const uint8_t *s, size_t n)
 
 	while (i < n) {
 		/* Copy runs of plain ASCII at once: the common case. */
-		run = i;
-		while (run < n && s[run] >= 0x20 && s[run] < 0x7f &&
-		    s[run] != '"' && s[run] != '\\')
-			run++;
+		run = i + json_plain_run(s + i, n - i);
 		if (run > i) {
 			dbuf_add(b, s + i, run - i);
 			i = run;
@@ -316,9 +401,24 @@ json_escape_str(struct dbuf *b, const uint8_t *s, size_t n)
 }
 
 void
-json_append_cstr(struct dbuf *b, const char *s)
+json_append_cstr(struct dbuf *b, const char *cs)
 {
-	json_append_str(b, (const uint8_t *)s, strlen(s));
+	const uint8_t *s = (const uint8_t *)cs;
+	size_t n = 0;
+	char *o;
+
+	/* The plain run ends at the NUL, or at a byte to escape: no
+	 * strlen() first for the common string. */
+	while (json_plain[s[n]])
+		n++;
+	if (s[n] == '\0' && (o = dbuf_space(b, n + 2)) != NULL) {
+		o[0] = '"';
+		memcpy(o + 1, s, n);
+		o[n + 1] = '"';
+		b->len += n + 2;
+		return;
+	}
+	json_append_str(b, s, n + strlen(cs + n));
 }
 
 void

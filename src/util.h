@@ -40,6 +40,9 @@ bool dbuf_adds(struct dbuf *b, const char *s);
 /* A decimal number, without printf. */
 bool dbuf_add_u64(struct dbuf *b, uint64_t v);
 bool dbuf_add_i64(struct dbuf *b, int64_t v);
+/* A non-negative number of seconds with six decimals (rounded to the
+ * microsecond), without printf. */
+bool dbuf_add_fixed6(struct dbuf *b, double v);
 /* A string literal, its length known at compile time. */
 #define DBUF_LIT(b, lit) dbuf_add((b), "" lit, sizeof(lit) - 1)
 
@@ -55,6 +58,17 @@ dbuf_add(struct dbuf *b, const void *data, size_t n)
 		return !b->truncated;
 	}
 	return dbuf_add_slow(b, data, n);
+}
+
+/* Where n more bytes can be written straight into the buffer (then
+ * counted with b->len += n), or NULL when they do not fit: dbuf_add()
+ * then, which cuts and sets truncated. */
+static inline char *
+dbuf_space(struct dbuf *b, size_t n)
+{
+	if (n < b->cap - b->len && n <= b->max - b->len)
+		return b->p + b->len;
+	return NULL;
 }
 
 static inline bool
