@@ -1108,6 +1108,10 @@ main(int argc, char **argv)
 		capture_stop(sig.capture);
 	if (o.user != NULL)
 		drop_privileges(o.user);
+	/* As the user the run goes on as: what each plugin will need (a
+	 * folder to write), before any output is created. */
+	if (plugins_start(r.plugins, err, sizeof(err)) != 0)
+		fail(EXIT_USAGE, "%s", err);
 
 	stats_init(&st);
 	r.o = &o;

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -18,6 +19,9 @@ struct plugin {
 	char *path;
 	void *dl;
 	const struct smtpscope_plugin *desc;
+	/* Members appended to the descriptor after ABI 2 shipped, or NULL
+	 * when the plugin's descriptor is too short to hold them. */
+	int (*start)(void *state, char *err, size_t errlen);
 	void *state;
 	bool ready;     /* init() succeeded: fini() is due */
 	bool want_body; /* asked for SMTP_EV_BODY */
@@ -294,6 +298,20 @@ find_plugin(const char *name, size_t nlen, char *err, size_t errlen)
 	return NULL;
 }
 
+/* The size of the plugin's descriptor object (its ELF symbol's), 0 when
+ * unknown. */
+static size_t
+descriptor_size(const struct smtpscope_plugin *d)
+{
+	const ElfW(Sym) *sym = NULL;
+	Dl_info info;
+
+	if (dladdr1(d, &info, (void **)&sym, RTLD_DL_SYMENT) == 0 ||
+	    sym == NULL)
+		return 0;
+	return (size_t)sym->st_size;
+}
+
 /* dlopen() and the descriptor's checks; the path is the plugin's. */
 static int
 open_plugin(struct plugin *pl, const char *shown, char *err, size_t errlen)
@@ -333,6 +351,11 @@ open_plugin(struct plugin *pl, const char *shown, char *err, size_t errlen)
 		return -1;
 	}
 	pl->desc = d;
+	/* A plugin built before start() was appended has a shorter
+	 * descriptor: what lies beyond it is not ours to read. */
+	if (descriptor_size(d) >=
+	    offsetof(struct smtpscope_plugin, start) + sizeof(d->start))
+		pl->start = d->start;
 	return 0;
 }
 
@@ -437,6 +460,31 @@ fail:
 	plugins_finish(ps, NULL);
 	plugins_free(ps);
 	return NULL;
+}
+
+int
+plugins_start(struct plugin_set *ps, char *err, size_t errlen)
+{
+	char serr[512];
+	struct dbuf b;
+	size_t i;
+
+	for (i = 0; ps != NULL && i < ps->n; i++) {
+		struct plugin *pl = &ps->p[i];
+
+		if (!pl->ready || pl->start == NULL)
+			continue;
+		serr[0] = '\0';
+		if (pl->start(pl->state, serr, sizeof(serr)) == 0)
+			continue;
+		dbuf_init(&b, sizeof(serr) * 4);
+		text_append_escaped(&b, (const uint8_t *)serr, strlen(serr));
+		snprintf(err, errlen, "plugin %s: %s", pl->desc->name,
+		    serr[0] != '\0' ? dbuf_str(&b) : "its start failed");
+		dbuf_free(&b);
+		return -1;
+	}
+	return 0;
 }
 
 static void

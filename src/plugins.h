@@ -46,6 +46,9 @@ struct plugin_set;
  * loaded before it are finished and unloaded. */
 struct plugin_set *plugins_load(const char *const *specs, size_t n, bool quiet,
     bool live, char *err, size_t errlen);
+/* After the privileges are dropped, before the outputs open: each
+ * plugin's start(). -1 with one sentence in err when one refuses. */
+int plugins_start(struct plugin_set *ps, char *err, size_t errlen);
 /* Each plugin as a sink (with bodies if it asked). */
 void plugins_subscribe(struct plugin_set *ps, struct event_bus *bus);
 void plugins_tick(struct plugin_set *ps, const struct smtpscope_health *h);

@@ -16,7 +16,12 @@
 # - max_size cuts, max_disk with full=oldest and full=stop (counters and
 #   files on disk as a model of them predicts);
 # - bad arguments: exit 2, one line "smtpscope: plugin eml: ...", no
-#   packet read; no temporary file is ever left behind.
+#   packet read; no temporary file is ever left behind;
+# - -Z nobody with a root-owned dir: one sentence and exit 2 after the
+#   privilege drop, before the capture is read or the log created; a dir
+#   nobody owns gets files owned by nobody;
+# - spool files a killed run left (.tmp-eml-PID-N) are removed at the next
+#   start, other names kept; not while another run holds the folder.
 # SPDX-License-Identifier: GPL-2.0-or-later
 . "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 2
@@ -758,6 +763,81 @@ for args in "dir=$TMP,keep=all,max_size=10m,max_disk=1G,full=stop" \
 	fi
 done
 [ "$rc" = 3 ] && ok eml-arg-valid
+
+# ---- -Z: the folder checked as the user the run goes on as ----------------
+# A root-owned folder and -Z nobody: one sentence and exit 2 once the
+# privileges are dropped, before the capture is read or the log (in a
+# folder nobody may write) created. A folder nobody owns: files written,
+# owned by nobody.
+if [ "$(id -u)" != 0 ] || ! id nobody >/dev/null 2>&1; then
+	skip eml-drop-unwritable "not root, or no user nobody"
+	skip eml-drop-writable "not root, or no user nobody"
+else
+	chmod 711 "$TMP"
+	mkdir -m 755 "$TMP/rootdir"
+	mkdir -m 777 "$TMP/zlog"
+	run_scope eml-drop-unwritable -r captures/sink-v4.pcap -Z nobody \
+	    -w "$TMP/zlog/never.jsonl" --plugin "eml:dir=$TMP/rootdir"
+	if [ "$rc" != 2 ] || [ "$(wc -l <"$TMP/err")" != 1 ] ||
+	    ! grep -q "^smtpscope: plugin eml: dir $TMP/rootdir is not writable by nobody, the user this run goes on as: Permission denied$" "$TMP/err"; then
+		fail eml-drop-unwritable "exit $rc: $(head -c 300 "$TMP/err")"
+	elif [ -e "$TMP/zlog/never.jsonl" ] || [ -n "$(ls -A "$TMP/rootdir")" ]; then
+		fail eml-drop-unwritable "files were created: $(ls -A "$TMP/zlog" "$TMP/rootdir")"
+	else
+		ok eml-drop-unwritable
+	fi
+	mkdir -m 755 "$TMP/nbdir"
+	chown nobody "$TMP/nbdir"
+	run_scope eml-drop-writable -q -r captures/sink-v4.pcap -Z nobody \
+	    --plugin "eml:dir=$TMP/nbdir"
+	owners=$(stat -c %U "$TMP"/nbdir/*.eml 2>/dev/null | sort -u | tr '\n' ' ')
+	if [ "$rc" = 0 ] && [ ! -s "$TMP/err" ] && [ "$owners" = "nobody " ]; then
+		no_tmp eml-drop-writable "$TMP/nbdir" && ok eml-drop-writable
+	else
+		fail eml-drop-writable "exit $rc, owners '$owners': $(head -c 300 "$TMP/err")"
+	fi
+fi
+
+# ---- spool files a killed run left ----------------------------------------
+# Removed at the next start (and said once, without -q); other names are
+# not touched. While another run uses the folder, they are left alone.
+mkdir "$TMP/stale"
+printf 'a body\r\n' >"$TMP/stale/.tmp-eml-99999-1"
+printf 'another\r\n' >"$TMP/stale/.tmp-eml-1-20"
+for keep in .tmp-eml-x-1 .tmp-eml-1-2.eml .tmp-eml-- notes.txt; do
+	: >"$TMP/stale/$keep"
+done
+run_scope eml-stale-spools -r captures/sink-reject.pcap --plugin "eml:dir=$TMP/stale"
+left=$(cd "$TMP/stale" && ls -A | grep -v -E '^[0-9]{8}T' | sort | tr '\n' ' ')
+if [ "$rc" != 0 ]; then
+	fail eml-stale-spools "exit $rc: $(head -c 300 "$TMP/err")"
+elif [ "$left" != ".tmp-eml-- .tmp-eml-1-2.eml .tmp-eml-x-1 notes.txt " ]; then
+	fail eml-stale-spools "left in dir: $left"
+elif ! grep -q "^smtpscope: plugin eml: removed 2 spool files that a killed run left in $TMP/stale$" "$TMP/err"; then
+	fail eml-stale-spools "no line about it: $(head -c 300 "$TMP/err")"
+else
+	ok eml-stale-spools
+fi
+# A slow run holds the folder: a second run leaves its spools alone.
+mkdir "$TMP/busy"
+"$SMTPSCOPE" -q -r captures/sink-v4.pcap --speed 0.00001 \
+    --plugin "eml:dir=$TMP/busy" >/dev/null 2>"$TMP/busy.err" </dev/null &
+busy_pid=$!
+sleep 1 # its plugin started (the replay itself takes days)
+: >"$TMP/busy/.tmp-eml-424242-1"
+run_scope eml-stale-busy -q -r captures/sink-reject.pcap --plugin "eml:dir=$TMP/busy"
+kill -TERM "$busy_pid" 2>/dev/null
+wait_exit "$busy_pid" 20
+if [ "$rc" != 0 ] || [ ! -e "$TMP/busy/.tmp-eml-424242-1" ]; then
+	fail eml-stale-busy "exit $rc; the spool of a running run was removed"
+else
+	run_scope eml-stale-after -q -r captures/sink-reject.pcap --plugin "eml:dir=$TMP/busy"
+	if [ "$rc" = 0 ] && [ ! -e "$TMP/busy/.tmp-eml-424242-1" ]; then
+		ok eml-stale-busy
+	else
+		fail eml-stale-busy "exit $rc; once the run ended the spool stayed"
+	fi
+fi
 
 # ---- 2. ground truth: smtplib -> smtp-sink, captured on lo --------------
 SINK=$(command -v smtp-sink 2>/dev/null || echo /usr/sbin/smtp-sink)

@@ -8,6 +8,10 @@
 # - a missing plugin, a file that is no plugin, a wrong ABI, a failing
 #   init() and a bad name each give one sentence and exit status 2 before
 #   any packet is read or any file is written;
+# - start() runs after the privileges are dropped (-Z nobody: as nobody)
+#   and before any output is created; its refusal is one sentence and
+#   exit 2; a plugin built with the descriptor as ABI 2 first shipped
+#   (without start) loads, and the ASan build sees no read past its end;
 # - fini() runs (the ASan build reports the example's state as a leak
 #   otherwise), also when the run fails after the plugins started.
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -199,6 +203,83 @@ if [ "$rc" = 4 ]; then
 	ok plugin-fini-on-failure
 else
 	fail plugin-fini-on-failure "exit $rc, want 4: $(head -c 300 "$TMP/err")"
+fi
+
+# ---- start(): after the privilege drop, before any output ---------------
+# A plugin whose start() says which user it runs as, and refuses with
+# fail=1; and one built with the descriptor as ABI 2 first shipped (no
+# start member): smtpscope must not read past its end. Under the ASan
+# build the old plugin is instrumented too, so such a read would be a
+# global-buffer-overflow report.
+cat >"$TMP/starter.c" <<'EOF2'
+#include <smtpscope/plugin.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+static int fail_start;
+static int i(const struct smtpscope_host *h, const char *a, void **s,
+    char *e, size_t n) { (void)h; (void)e; (void)n; fail_start = strcmp(a, "fail=1") == 0; *s = 0; return 0; }
+static void ev(void *s, const struct smtp_event *e) { (void)s; (void)e; }
+static int st(void *s, char *e, size_t n)
+{
+	(void)s;
+	if (!fail_start)
+		return 0;
+	snprintf(e, n, "refused in start as uid %u", (unsigned)geteuid());
+	return -1;
+}
+SMTPSCOPE_PLUGIN_DEFINE(.name = "starter", .version = "1",
+    .description = "start() test", .init = i, .on_event = ev, .start = st);
+EOF2
+cat >"$TMP/legacy.c" <<'EOF2'
+#include <smtpscope/plugin.h>
+/* The descriptor as ABI 2 first shipped: up to fini. */
+struct legacy_plugin {
+	unsigned abi;
+	const char *name, *version, *description;
+	int (*init)(const struct smtpscope_host *, const char *, void **,
+	    char *, size_t);
+	void (*on_event)(void *, const struct smtp_event *);
+	void (*tick)(void *, const struct smtpscope_health *);
+	void (*fini)(void *);
+};
+static int i(const struct smtpscope_host *h, const char *a, void **s,
+    char *e, size_t n) { (void)h; (void)a; (void)e; (void)n; *s = 0; return 0; }
+static void ev(void *s, const struct smtp_event *e) { (void)s; (void)e; }
+__attribute__((visibility("default"))) const struct legacy_plugin
+    smtpscope_plugin = { .abi = SMTPSCOPE_PLUGIN_ABI, .name = "legacy",
+	.version = "1", .description = "an ABI 2 plugin without start",
+	.init = i, .on_event = ev };
+EOF2
+san=
+if ldd "$SMTPSCOPE" 2>/dev/null | grep -q libasan; then
+	san="-fsanitize=address -fno-omit-frame-pointer"
+fi
+mkdir -p "$TMP/st"
+# shellcheck disable=SC2086
+if cc -shared -fPIC -Iinclude -o "$TMP/st/starter.so" "$TMP/starter.c" 2>"$TMP/cc.err" &&
+    cc -shared -fPIC $san -Iinclude -o "$TMP/st/legacy.so" "$TMP/legacy.c" 2>>"$TMP/cc.err"; then
+	SMTPSCOPE_PLUGIN_PATH=$TMP/st run_scope plugin-start-ok -q -r "$cap" \
+	    --plugin starter --plugin legacy -w "$TMP/st.jsonl"
+	if [ "$rc" = 0 ] && [ ! -s "$TMP/err" ] && [ -s "$TMP/st.jsonl" ]; then
+		ok plugin-start-ok
+	else
+		fail plugin-start-ok "exit $rc: $(head -c 300 "$TMP/err")"
+	fi
+	run_scope plugin-start-fails -r "$cap" --plugin "$TMP/st/starter.so:fail=1" \
+	    -w "$TMP/never.jsonl" &&
+		check_error plugin-start-fails 'plugin starter: refused in start as uid 0$'
+	[ -e "$TMP/never.jsonl" ] && fail plugin-start-fails-nofile "the log was created"
+	# With -Z, start() runs as the user the run goes on as.
+	if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+		run_scope plugin-start-after-drop -r "$cap" -Z nobody \
+		    --plugin "$TMP/st/starter.so:fail=1" &&
+			check_error plugin-start-after-drop "refused in start as uid $(id -u nobody)\$"
+	else
+		skip plugin-start-after-drop "not root, or no user nobody"
+	fi
+else
+	skip plugin-start "cc failed: $(head -c 200 "$TMP/cc.err")"
 fi
 
 # docs/plugins.md shows the example whole: it must be the real one.

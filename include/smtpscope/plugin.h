@@ -500,6 +500,18 @@ struct smtpscope_plugin {
 	void (*tick)(void *state, const struct smtpscope_health *health);
 	/* Release everything; flush what is written. May be NULL. */
 	void (*fini)(void *state);
+	/*
+	 * Appended after ABI 2 first shipped (the ABI number did not
+	 * change: smtpscope reads this member only from a descriptor large
+	 * enough to hold it, so a plugin built with an older header loads
+	 * as before, without it). Once, after smtpscope dropped its
+	 * privileges (-Z) and before it opens its outputs and reads the
+	 * first packet: the moment to check what the plugin will need as
+	 * the user the run goes on as (a folder it must write). Return 0,
+	 * or -1 with one sentence in err: smtpscope prints it and exits 2
+	 * (fini() is called). May be NULL.
+	 */
+	int (*start)(void *state, char *err, size_t errlen);
 };
 
 #define SMTPSCOPE_PLUGIN_SYMBOL "smtpscope_plugin"

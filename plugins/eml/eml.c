@@ -22,12 +22,15 @@
  */
 #include "eml.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -517,6 +520,94 @@ on_close(struct eml *e, uint64_t session)
 	}
 }
 
+/* ---- the folder ------------------------------------------------------- */
+
+/* A spool file's name: ".tmp-eml-" PID "-" N, both decimal. */
+static bool
+is_spool_name(const char *n)
+{
+	size_t i = 9, digits;
+
+	if (strncmp(n, ".tmp-eml-", 9) != 0)
+		return false;
+	for (digits = 0; n[i] >= '0' && n[i] <= '9'; i++)
+		digits++;
+	if (digits == 0 || n[i++] != '-')
+		return false;
+	for (digits = 0; n[i] >= '0' && n[i] <= '9'; i++)
+		digits++;
+	return digits > 0 && n[i] == '\0';
+}
+
+/*
+ * Spool files a killed run left behind (bodies of messages in progress)
+ * are removed, but only while no other run uses the folder: every run
+ * holds a shared lock on it (flock on the folder) for its lifetime, and
+ * the cleaning takes the lock exclusively first. A folder another run
+ * holds is left alone.
+ */
+static void
+clean_stale_spools(struct eml *e)
+{
+	struct dirent *de;
+	unsigned removed = 0;
+	DIR *d;
+	int fd;
+
+	if (flock(e->dirfd, LOCK_EX | LOCK_NB) != 0) {
+		(void)flock(e->dirfd, LOCK_SH | LOCK_NB);
+		return;
+	}
+	if ((fd = dup(e->dirfd)) >= 0 && (d = fdopendir(fd)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (is_spool_name(de->d_name) &&
+			    unlinkat(e->dirfd, de->d_name, 0) == 0)
+				removed++;
+		closedir(d);
+	} else if (fd >= 0)
+		close(fd);
+	(void)flock(e->dirfd, LOCK_SH);
+	if (removed > 0)
+		e->host->log(e->host->ctx, SMTPSCOPE_LOG_INFO,
+		    "removed %u spool file%s that a killed run left in %s",
+		    removed, removed == 1 ? "" : "s", e->a.dir);
+}
+
+/* As the user the run goes on as (-Z): can it create files in dir? A
+ * spool file is created and removed to find out. */
+static int
+eml_start(void *state, char *err, size_t errlen)
+{
+	struct eml *e = state;
+	struct passwd *pw;
+	char name[EML_NAME_MAX], who[96];
+	int fd = -1, i, saved;
+
+	for (i = 0; i < EML_NAME_TRIES; i++) {
+		snprintf(name, sizeof(name), ".tmp-eml-%ld-%" PRIu64,
+		    (long)e->pid, ++e->seq);
+		fd = openat(e->dirfd, name,
+		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd >= 0) {
+		close(fd);
+		unlinkat(e->dirfd, name, 0);
+		return 0;
+	}
+	saved = errno;
+	if ((pw = getpwuid(geteuid())) != NULL)
+		snprintf(who, sizeof(who), "%.64s", pw->pw_name);
+	else
+		snprintf(who, sizeof(who), "uid %lu", (unsigned long)geteuid());
+	snprintf(err, errlen,
+	    "dir %.200s is not writable by %s, the user this run goes on "
+	    "as: %s",
+	    e->a.dir, who, strerror(saved));
+	return -1;
+}
+
 /* ---- the plugin ------------------------------------------------------- */
 
 static void
@@ -573,6 +664,7 @@ eml_init(const struct smtpscope_host *host, const char *args, void **state,
 		goto fail;
 	}
 	e->pid = getpid();
+	clean_stale_spools(e);
 	e->written = host->counter(host->ctx, "written", "messages written");
 	e->skipped = host->counter(
 	    host->ctx, "skipped", "messages not written: outcome not kept");
@@ -626,4 +718,5 @@ eml_fini(void *state)
 
 SMTPSCOPE_PLUGIN_DEFINE(.name = "eml", .version = "1.0",
     .description = "writes each message as an .eml file with its envelope",
-    .init = eml_init, .on_event = eml_event, .tick = NULL, .fini = eml_fini);
+    .init = eml_init, .on_event = eml_event, .tick = NULL, .fini = eml_fini,
+    .start = eml_start);
