@@ -9,8 +9,9 @@
 # byte in a value, %20 a space; "from=<>" is the null reverse path):
 #   tx session=N verb=V from=A outcome=O rcpts=A,B final=C refused=CMD:C,..
 #      reversed=0|1 lmtp=0|1 deliveries=A:C,.. client=IP server=IP
+#      subject=S msgid=<ID> size=N
 #   command session=N verb=V arg=S code=C lines=N
-#   session id=N reversed=0|1 turn=TURN|ATRN|- lmtp=0|1
+#   session id=N reversed=0|1 turn=TURN|ATRN|- lmtp=0|1 end=fin|rst|...
 #   anomaly session=N name=NAME
 # Every key but session/id is optional. The k-th tx line of a session is
 # checked against the k-th "transaction" record of that session in the
@@ -26,6 +27,12 @@
 # refused RCPT may be kept either in "refused" or as a non-2xx entry of
 # "rcpt_to": both are accepted. Addresses are compared without an RFC
 # 821 source route ("@A,@B:user@host" is "user@host").
+#
+# subject and msgid are the message's Subject and Message-ID as the
+# receiver stored them ("headers" in the log; "-" for none), size the
+# message bytes it received (the log's "size"): the evasion captures
+# (captures/make-captures-evasion.sh) compare what the receiver kept, not
+# only what it answered. end is the session's "end".
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 import json
@@ -189,6 +196,17 @@ def main():
                 elif k == "server":
                     if r.get("server_ip") != v:
                         mis(n, what, "server_ip", r.get("server_ip"), v)
+                elif k in ("subject", "msgid"):
+                    h = r.get("headers")
+                    got = h.get("subject" if k == "subject" else "msg_id") \
+                        if isinstance(h, dict) else None
+                    want = None if v == "-" else v
+                    if got != want:
+                        mis(n, what, "headers." + ("subject" if k == "subject" else "msg_id"),
+                            got, want)
+                elif k == "size":
+                    if r.get("size") != int(v):
+                        mis(n, what, "size", r.get("size"), int(v))
                 else:
                     bad.append("line %d: unknown key %r" % (n, k))
 
@@ -253,6 +271,9 @@ def main():
                         mis(n, what, "turn", "(no such key)", want)
                     elif r["turn"] != want:
                         mis(n, what, "turn", r["turn"], want)
+                elif k == "end":
+                    if r.get("end") != v:
+                        mis(n, what, "end", r.get("end"), v)
                 else:
                     bad.append("line %d: unknown key %r" % (n, k))
         elif t == "anomaly":
