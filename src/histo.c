@@ -11,8 +11,10 @@ histo_init(struct histo *h, double base)
 	h->base = base;
 }
 
+/* The bucket as log10() gives it: floor(10 log10(v / base)), within
+ * [0, HISTO_BUCKETS). */
 static int
-bucket_of(const struct histo *h, double v)
+bucket_by_log(const struct histo *h, double v)
 {
 	double x;
 	int i;
@@ -24,6 +26,69 @@ bucket_of(const struct histo *h, double v)
 	if (i >= HISTO_BUCKETS)
 		i = HISTO_BUCKETS - 1;
 	return i < 0 ? 0 : i;
+}
+
+/* 10^(i/10) for i in [0, HISTO_BUCKETS]: the bucket edges over base. */
+static double edge[HISTO_BUCKETS + 1];
+
+/* Octaves of v / base below edge[HISTO_BUCKETS] (10^12 < 2^40), cut in
+ * 16 by the top bits of the mantissa; for each piece the bucket where
+ * it starts. A piece spans under a tenth of a decade: it meets one edge
+ * at most. */
+#define HISTO_OCTAVES 40
+static uint8_t bucket_at[HISTO_OCTAVES * 16];
+
+static void
+edges_init(void)
+{
+	double x;
+	int i, k, b;
+
+	for (i = 0; i <= HISTO_BUCKETS; i++)
+		edge[i] = pow(10.0, (double)i / 10.0);
+	for (i = 0, b = 0; i < HISTO_OCTAVES * 16; i++) {
+		x = ldexp(1.0 + (double)(i % 16) / 16.0, i / 16);
+		k = b;
+		while (k + 1 < HISTO_BUCKETS && edge[k + 1] <= x)
+			k++;
+		bucket_at[i] = (uint8_t)k;
+		b = k;
+	}
+}
+
+/*
+ * The same bucket without a logarithm (this runs for every reply): the
+ * bucket where the piece of the octave holding v / base starts, or the
+ * next. Near an edge (within a relative 1e-9) the rounding of log10()
+ * decides, so it is asked: the buckets are those of bucket_by_log(),
+ * always.
+ */
+static int
+bucket_of(const struct histo *h, double v)
+{
+	uint64_t bits;
+	double x;
+	int i, e;
+
+	if (!(v > h->base))
+		return 0;
+	if (edge[0] == 0)
+		edges_init();
+	x = v / h->base;
+	if (!(x >= 1.0 && x < edge[HISTO_BUCKETS]))
+		return bucket_by_log(h, v);
+	memcpy(&bits, &x, sizeof(bits));
+	e = (int)(bits >> 52) - 1023;
+	if (e >= HISTO_OCTAVES)
+		return bucket_by_log(h, v);
+	i = bucket_at[e * 16 + (int)((bits >> 48) & 15)];
+	if (x >= edge[i + 1] && i + 1 < HISTO_BUCKETS)
+		i++;
+	if (x - edge[i] < edge[i] * 1e-9 ||
+	    edge[i + 1] - x < edge[i + 1] * 1e-9 || !(x >= edge[i]) ||
+	    !(x < edge[i + 1]))
+		return bucket_by_log(h, v);
+	return i;
 }
 
 double

@@ -19,11 +19,16 @@ struct topn_entry {
 	uint64_t count;
 	uint64_t error; /* the count may be over by at most this */
 	uint32_t hash;
+	uint8_t len; /* of key */
 };
 
 struct topn {
 	struct topn_entry e[TOPN_SLOTS];
 	uint16_t index[TOPN_SLOTS * 2]; /* hash -> slot + 1, 0 empty */
+	/* The slots as a binary heap, least counted first (the lower slot
+	 * first among equals): the one a new key replaces is heap[0]. */
+	uint8_t heap[TOPN_SLOTS];
+	uint8_t where[TOPN_SLOTS]; /* slot -> its place in heap */
 	size_t n;
 	uint64_t total;    /* every add, kept or not */
 	uint64_t replaced; /* times a key took another's place */
