@@ -719,26 +719,48 @@ smtp_verb_name(enum smtp_verb v)
 	return smtp_command_get(v)->name;
 }
 
+/* Up to 8 bytes packed into a number, the first lowest. */
+static uint64_t
+verb_pack(const uint8_t *w, size_t len)
+{
+	uint64_t k = 0;
+	size_t j;
+
+	for (j = 0; j < len; j++)
+		k |= (uint64_t)ascii_toupper(w[j]) << (8 * j);
+	return k;
+}
+
 enum smtp_verb
 smtp_verb_lookup(const uint8_t *word, size_t len)
 {
-	size_t i, j;
+	/* Each verb's name packed, and its length (0: not a verb a client
+	 * sends), made once from the table. */
+	static uint64_t key[SMTP_VERB_COUNT];
+	static uint8_t klen[SMTP_VERB_COUNT];
+	static bool keyed;
+	uint64_t k;
+	size_t i;
 
+	if (!keyed) {
+		for (i = 0; i < SMTP_VERB_COUNT; i++) {
+			const char *name = commands[i].name;
+
+			if (name == NULL || (commands[i].flags & CMD_PSEUDO) ||
+			    strlen(name) > 8)
+				continue;
+			klen[i] = (uint8_t)strlen(name);
+			key[i] = verb_pack((const uint8_t *)name, klen[i]);
+		}
+		keyed = true;
+	}
 	/* Verbs are 4 letters but STARTTLS, XCLIENT and XFORWARD. */
 	if (len < 4 || len > 8)
 		return SMTP_VERB_UNKNOWN;
-	for (i = 0; i < SMTP_VERB_COUNT; i++) {
-		const char *name = commands[i].name;
-
-		if (name == NULL || (commands[i].flags & CMD_PSEUDO) ||
-		    strlen(name) != len)
-			continue;
-		for (j = 0; j < len; j++)
-			if (ascii_toupper(word[j]) != (unsigned char)name[j])
-				break;
-		if (j == len)
+	k = verb_pack(word, len);
+	for (i = 0; i < SMTP_VERB_COUNT; i++)
+		if (klen[i] == len && key[i] == k)
 			return (enum smtp_verb)i;
-	}
 	return SMTP_VERB_UNKNOWN;
 }
 

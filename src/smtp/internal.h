@@ -77,6 +77,9 @@ struct tx {
 	bool by_connection;     /* ended because the connection ended */
 	bool data_granted;      /* 354 to DATA, or a BDAT chunk granted */
 	struct tx *next;        /* ended, waiting to be emitted */
+	/* pub.last_text: the last reply line within the transaction, kept
+	 * here (it changes with every reply). */
+	char last_buf[SMTP_REPLY_TEXT_MAX + 1];
 };
 
 /* A command sent and not yet answered, with what it would change. */
@@ -172,6 +175,13 @@ struct smtp_session {
 	char **rkeep; /* every line, for a command that keeps them */
 	size_t nrkeep, rkeep_dropped;
 	struct smtp_caps caps; /* from the EHLO reply in progress */
+	bool caps_dirty;       /* caps hold something: cleared at the
+				  next reply */
+	/* The enhanced code of the reply now complete, found once: valid
+	 * while info.replies is renh_serial. */
+	uint64_t renh_serial;
+	char renh[12];
+	size_t renh_skip; /* bytes of rtext before the text */
 
 	/* A command result to emit after the reply's event. */
 	struct pending result;

@@ -35,7 +35,17 @@ smtp_parse_path(const uint8_t *arg, size_t len, const char *keyword, char *out,
 	while (i < len && ascii_isspace(arg[i]))
 		i++;
 	if (i < len && arg[i] == '<') {
+		const uint8_t *gt;
+
 		start = ++i;
+		/* No quote or backslash before the '>' (the common path):
+		 * it ends the path. */
+		gt = memchr(arg + i, '>', len - i);
+		if (gt == NULL)
+			gt = arg + len;
+		if (memchr(arg + i, '"', (size_t)(gt - (arg + i))) == NULL &&
+		    memchr(arg + i, '\\', (size_t)(gt - (arg + i))) == NULL)
+			i = (size_t)(gt - arg);
 		while (i < len) {
 			if (arg[i] == '\\' && i + 1 < len) {
 				i += 2;
@@ -68,8 +78,8 @@ smtp_parse_path(const uint8_t *arg, size_t len, const char *keyword, char *out,
 				break;
 			}
 	}
-	for (i = start; i < end && o + 1 < size; i++)
-		out[o++] = (char)arg[i];
+	o = end - start < size - 1 ? end - start : size - 1;
+	memcpy(out, arg + start, o);
 	out[o] = '\0';
 	return 0;
 }

@@ -82,6 +82,20 @@ reply_free(struct smtp_reply *r)
 	r->text = NULL;
 }
 
+/* The enhanced code of the reply now complete (found once a reply);
+ * returns the bytes of rtext before the text. */
+static size_t
+reply_enh(struct smtp_session *s, char *enh, size_t size)
+{
+	if (s->renh_serial != s->info.replies) {
+		s->renh_skip = smtp_enhanced_code(
+		    s->rtext, s->rtext_len, s->rcode, s->renh, sizeof(s->renh));
+		s->renh_serial = s->info.replies;
+	}
+	memcpy(enh, s->renh, size < sizeof(s->renh) ? size : sizeof(s->renh));
+	return s->renh_skip;
+}
+
 void
 reply_keep(struct smtp_session *s, struct smtp_reply *r, double latency)
 {
@@ -90,8 +104,7 @@ reply_keep(struct smtp_session *s, struct smtp_reply *r, double latency)
 	reply_free(r);
 	r->code = s->rcode;
 	r->latency = latency;
-	skip = smtp_enhanced_code(
-	    s->rtext, s->rtext_len, s->rcode, r->enh, sizeof(r->enh));
+	skip = reply_enh(s, r->enh, sizeof(r->enh));
 	r->text = xmemdup0(s->rtext + skip, s->rtext_len - skip);
 }
 
@@ -190,7 +203,6 @@ tx_free(struct tx *t)
 	reply_free(&t->pub.mail);
 	reply_free(&t->pub.data);
 	reply_free(&t->pub.final);
-	free(t->pub.last_text);
 	if (t->msg != NULL)
 		msg_parser_free(t->msg);
 	free(t);
@@ -571,8 +583,7 @@ greeting(struct smtp_session *s, double ts)
 	s->info.greeting_latency = ts - s->info.ts_open;
 	/* "521 5.3.2 mx.example does not accept mail": the host after
 	 * the enhanced code, and only a word that can be one. */
-	start = smtp_enhanced_code(
-	    s->rtext, s->rtext_len, s->rcode, enh, sizeof(enh));
+	start = reply_enh(s, enh, sizeof(enh));
 	h = start;
 	while (h < s->rtext_len && s->rtext[h] != ' ')
 		h++;
@@ -595,8 +606,9 @@ tx_last_reply(struct smtp_session *s, struct tx *t)
 	if (t == NULL)
 		return;
 	t->pub.last_code = s->rcode;
-	free(t->pub.last_text);
-	t->pub.last_text = xmemdup0(s->rlast, s->rlast_len);
+	memcpy(t->last_buf, s->rlast, s->rlast_len);
+	t->last_buf[s->rlast_len] = '\0';
+	t->pub.last_text = t->last_buf;
 }
 
 /* Commands whose granted reply ends the transaction rather than
@@ -728,8 +740,7 @@ reply_complete(struct smtp_session *s, double ts)
 	ev.u.reply.last_text = s->rlast;
 	ev.u.reply.last_len = s->rlast_len;
 	ev.u.reply.latency = -1;
-	smtp_enhanced_code(s->rtext, s->rtext_len, s->rcode, ev.u.reply.enh,
-	    sizeof(ev.u.reply.enh));
+	reply_enh(s, ev.u.reply.enh, sizeof(ev.u.reply.enh));
 
 	if (!s->greeted) {
 		/* The first reply is the greeting, even when impatient
@@ -833,14 +844,19 @@ server_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 		s->rlines = 0;
 		memcpy(s->rtext, text, n);
 		s->rtext_len = n;
-		memset(&s->caps, 0, sizeof(s->caps));
+		if (s->caps_dirty) {
+			memset(&s->caps, 0, sizeof(s->caps));
+			s->caps_dirty = false;
+		}
 		rkeep_free(s);
 	} else {
 		if (code != s->rcode_first)
 			anomaly(s, SMTP_ANOMALY_REPLY_CODE_MISMATCH, ts);
 		if ((head == SMTP_VERB_EHLO || head == SMTP_VERB_LHLO) &&
-		    s->rcode_first == 250)
+		    s->rcode_first == 250) {
 			smtp_parse_capability(text, n, &s->caps);
+			s->caps_dirty = true;
+		}
 	}
 	if (smtp_command_get(head)->flags & (CMD_RESULT | CMD_KEEP_LINES)) {
 		if (s->nrkeep < SMTP_RESULT_LINES_MAX) {
