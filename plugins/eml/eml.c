@@ -7,15 +7,21 @@
  *   smtpscope -r trace.pcap --plugin eml:dir=/var/tmp/mail,keep=all
  *
  * The outcome of a message is known only after its body, at
- * SMTP_EV_TRANSACTION: meanwhile the body goes to a spool file in dir
- * (".tmp-eml-PID-N", O_EXCL, mode 0600), one per message in progress,
- * keyed by session id and trans_depth (sessions interleave, and BDAT
- * pipelining can start the body of depth N+1 before depth N is over).
- * At the transaction event the header block and the spooled body are
- * written into the final file (O_EXCL|O_NOFOLLOW, 0600, named from the
- * capture time, session id and depth only), or the spool is removed.
- * Memory stays bounded: at most EML_SPOOL_MAX messages in progress, at
- * most EML_FDS_MAX spool files open, bodies never held in memory.
+ * SMTP_EV_TRANSACTION: meanwhile the body is kept per message in
+ * progress, keyed by session id and trans_depth (sessions interleave, and
+ * BDAT pipelining can start the body of depth N+1 before depth N is
+ * over): in a buffer in memory, and beyond it in a spool file in dir
+ * (".tmp-eml-PID-N", O_EXCL, mode 0600) written in large blocks. At the
+ * transaction event the header block and the body are written into the
+ * final file (O_EXCL|O_NOFOLLOW, 0600, named from the capture time,
+ * session id and depth only), or the spool is removed. A message that
+ * fits in its buffer never has a spool file: one file created per
+ * message, however many interleave, and a body of a million short lines
+ * (dot-stuffed ones come as one body event each) costs a few writes.
+ * Memory stays bounded: at most EML_SPOOL_MAX messages in progress,
+ * EML_BUF_MAX bytes buffered for one and EML_BUF_TOTAL for all (beyond,
+ * the largest buffers go to their spool files first), at most
+ * EML_FDS_MAX spool files open.
  *
  * Bodies are written because the user asked for them by loading this
  * plugin; nothing of a message, an address or a password is ever logged.
@@ -34,9 +40,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define EML_SPOOL_MAX 4096 /* messages in progress at once */
-#define EML_FDS_MAX 64     /* spool files kept open at once */
-#define EML_BUCKETS 1024   /* spools hashed by session id */
+#define EML_SPOOL_MAX 4096        /* messages in progress at once */
+#define EML_FDS_MAX 64            /* spool files kept open at once */
+#define EML_BUF_MIN 1024          /* a message's first buffer */
+#define EML_BUF_MAX (64u << 10)   /* bytes of one message held in memory */
+#define EML_BUF_TOTAL (16u << 20) /* bytes of all of them */
+#define EML_BUCKETS 1024          /* spools hashed by session id */
 #define EML_NAME_MAX 64
 #define EML_NAME_TRIES 1000 /* "-2", "-3"... when a name is taken */
 #define EML_COPY_BUF 65536
@@ -45,11 +54,15 @@ struct spool {
 	struct spool *next; /* in its bucket */
 	uint64_t session;
 	unsigned depth;
-	int fd; /* -1: closed for room, reopened when needed */
+	int fd;        /* -1: closed for room (or no file yet) */
+	bool has_file; /* the spool file exists (name is set) */
 	uint64_t last_use;
 	char name[EML_NAME_MAX];
+	uint8_t *buf; /* the kept bytes not yet in the file */
+	size_t buflen, bufcap;
+	uint64_t flushed; /* bytes in the spool file: kept - buflen */
 	uint64_t seen;    /* message bytes so far, kept or not */
-	uint64_t kept;    /* bytes in the spool file */
+	uint64_t kept;    /* bytes kept: in the file, then in buf */
 	uint64_t missing; /* bytes never captured */
 	uint64_t first_missing;
 	bool truncated; /* cut at max_size */
@@ -69,6 +82,7 @@ struct eml {
 	int dirfd;
 	struct spool *bucket[EML_BUCKETS];
 	size_t nspool, nopen;
+	size_t bufmem; /* bufcap of every spool */
 	uint64_t clock, seq;
 	pid_t pid;
 	/* The files written, oldest first: a ring. */
@@ -170,6 +184,10 @@ spool_fd(struct eml *e, struct spool *sp)
 	sp->last_use = ++e->clock;
 	if (sp->fd >= 0)
 		return sp->fd;
+	if (!sp->has_file) {
+		errno = ENOENT;
+		return -1;
+	}
 	spool_make_room(e);
 	sp->fd = openat(e->dirfd, sp->name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (sp->fd >= 0)
@@ -177,12 +195,34 @@ spool_fd(struct eml *e, struct spool *sp)
 	return sp->fd;
 }
 
+/* The spool file, made when its buffer first overflows. */
+static int
+spool_create(struct eml *e, struct spool *sp)
+{
+	int i;
+
+	spool_make_room(e);
+	for (i = 0; i < EML_NAME_TRIES; i++) {
+		snprintf(sp->name, sizeof(sp->name), ".tmp-eml-%ld-%" PRIu64,
+		    (long)e->pid, ++e->seq);
+		sp->fd = openat(e->dirfd, sp->name,
+		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (sp->fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (sp->fd < 0)
+		return -1;
+	sp->has_file = true;
+	sp->last_use = ++e->clock;
+	e->nopen++;
+	return 0;
+}
+
 static struct spool *
 spool_new(struct eml *e, uint64_t session, unsigned depth)
 {
 	struct spool *sp;
 	size_t b;
-	int i;
 
 	if (e->nspool >= EML_SPOOL_MAX) {
 		if (!e->warned_full_spool) {
@@ -201,27 +241,21 @@ spool_new(struct eml *e, uint64_t session, unsigned depth)
 	}
 	sp->session = session;
 	sp->depth = depth;
-	spool_make_room(e);
-	for (i = 0; i < EML_NAME_TRIES; i++) {
-		snprintf(sp->name, sizeof(sp->name), ".tmp-eml-%ld-%" PRIu64,
-		    (long)e->pid, ++e->seq);
-		sp->fd = openat(e->dirfd, sp->name,
-		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (sp->fd >= 0 || errno != EEXIST)
-			break;
-	}
-	if (sp->fd < 0) {
-		write_error(e, "cannot create a spool file", errno);
-		free(sp);
-		return NULL;
-	}
-	e->nopen++;
-	sp->last_use = ++e->clock;
+	sp->fd = -1;
 	b = bucket_of(session);
 	sp->next = e->bucket[b];
 	e->bucket[b] = sp;
 	e->nspool++;
 	return sp;
+}
+
+static void
+spool_free_buf(struct eml *e, struct spool *sp)
+{
+	e->bufmem -= sp->bufcap;
+	free(sp->buf);
+	sp->buf = NULL;
+	sp->buflen = sp->bufcap = 0;
 }
 
 /* Closes, removes and forgets a spool. */
@@ -237,9 +271,22 @@ spool_drop(struct eml *e, struct spool *sp)
 			break;
 		}
 	spool_close(e, sp);
-	unlinkat(e->dirfd, sp->name, 0);
+	if (sp->has_file)
+		unlinkat(e->dirfd, sp->name, 0);
+	spool_free_buf(e, sp);
 	e->nspool--;
 	free(sp);
+}
+
+/* Keeps nothing more of the message: no bytes in memory, an empty
+ * spool file (its space given back at once). */
+static void
+spool_empty(struct eml *e, struct spool *sp)
+{
+	spool_free_buf(e, sp);
+	if (sp->has_file && spool_fd(e, sp) >= 0)
+		(void)ftruncate(sp->fd, 0);
+	sp->kept = sp->flushed = 0;
 }
 
 static void
@@ -248,10 +295,103 @@ spool_fail(struct eml *e, struct spool *sp, const char *what, int err)
 	if (!sp->failed)
 		write_error(e, what, err);
 	sp->failed = true;
-	/* Give the space back at once. */
-	if (spool_fd(e, sp) >= 0)
-		(void)ftruncate(sp->fd, 0);
-	sp->kept = 0;
+	spool_empty(e, sp);
+}
+
+/* Appends to the spool file at its end (made if need be). */
+static int
+spool_write(struct eml *e, struct spool *sp, const void *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if ((!sp->has_file && spool_create(e, sp) != 0) ||
+	    spool_fd(e, sp) < 0 || write_all(sp->fd, p, n, sp->flushed) != 0)
+		return -1;
+	sp->flushed += n;
+	return 0;
+}
+
+/* The buffer into the spool file; the buffer is kept for more. */
+static int
+spool_flush(struct eml *e, struct spool *sp)
+{
+	if (spool_write(e, sp, sp->buf, sp->buflen) != 0)
+		return -1;
+	sp->buflen = 0;
+	return 0;
+}
+
+/* Memory for others: the spool holding the biggest buffer (but keep)
+ * goes to its file and lets its buffer go. False when none is left. */
+static bool
+spool_evict_one(struct eml *e, const struct spool *keep)
+{
+	struct spool *sp, *big = NULL;
+	size_t i;
+
+	for (i = 0; i < EML_BUCKETS; i++)
+		for (sp = e->bucket[i]; sp != NULL; sp = sp->next)
+			if (sp != keep && sp->bufcap > 0 &&
+			    (big == NULL || sp->bufcap > big->bufcap))
+				big = sp;
+	if (big == NULL)
+		return false;
+	if (spool_flush(e, big) != 0)
+		spool_fail(e, big, "cannot write a spool file", errno);
+	else
+		spool_free_buf(e, big);
+	return true;
+}
+
+/*
+ * n bytes of the message: into its buffer, which grows up to
+ * EML_BUF_MAX while all buffers stay under EML_BUF_TOTAL (the biggest
+ * others are written out first); what does not fit goes to the spool
+ * file in one write. -1 on a write error.
+ */
+static int
+spool_append(struct eml *e, struct spool *sp, const uint8_t *data, size_t n)
+{
+	size_t want, cap;
+	uint8_t *p;
+
+	if (sp->buflen + n > EML_BUF_MAX) {
+		if (spool_flush(e, sp) != 0)
+			return -1;
+		if (n >= EML_BUF_MAX / 2) {
+			if (spool_write(e, sp, data, n) != 0)
+				return -1;
+			sp->kept += n;
+			return 0;
+		}
+	}
+	if (sp->buflen + n > sp->bufcap) {
+		want = sp->buflen + n;
+		cap = sp->bufcap > 0 ? sp->bufcap : EML_BUF_MIN;
+		while (cap < want)
+			cap *= 2;
+		if (cap > EML_BUF_MAX)
+			cap = EML_BUF_MAX;
+		while (e->bufmem + (cap - sp->bufcap) > EML_BUF_TOTAL &&
+		    spool_evict_one(e, sp))
+			;
+		if (e->bufmem + (cap - sp->bufcap) > EML_BUF_TOTAL ||
+		    (p = realloc(sp->buf, cap)) == NULL) {
+			/* No memory to be had: straight to the file. */
+			if (spool_flush(e, sp) != 0 ||
+			    spool_write(e, sp, data, n) != 0)
+				return -1;
+			sp->kept += n;
+			return 0;
+		}
+		e->bufmem += cap - sp->bufcap;
+		sp->buf = p;
+		sp->bufcap = cap;
+	}
+	memcpy(sp->buf + sp->buflen, data, n);
+	sp->buflen += n;
+	sp->kept += n;
+	return 0;
 }
 
 static void
@@ -302,18 +442,13 @@ on_body(struct eml *e, const struct smtp_event *ev)
 	if (e->a.max_disk > 0 && sp->kept + n > e->a.max_disk) {
 		/* The file could never fit: stop spooling it. */
 		sp->too_big = true;
-		if (spool_fd(e, sp) >= 0)
-			(void)ftruncate(sp->fd, 0);
-		sp->kept = 0;
+		spool_empty(e, sp);
 		return;
 	}
 	if (n == 0)
 		return;
-	if (spool_fd(e, sp) < 0 || write_all(sp->fd, data, n, sp->kept) != 0) {
+	if (spool_append(e, sp, data, (size_t)n) != 0)
 		spool_fail(e, sp, "cannot write a spool file", errno);
-		return;
-	}
-	sp->kept += n;
 }
 
 /* ---- the files written ------------------------------------------------ */
@@ -436,14 +571,15 @@ write_message(struct eml *e, const struct smtp_event *ev,
 	if (write_all(fd, hb.p, hb.len, 0) != 0)
 		goto fail;
 	off = hb.len;
-	if (sp != NULL && sp->kept > 0) {
+	/* The body: what went to the spool file, then the buffer. */
+	if (sp != NULL && sp->flushed > 0) {
 		uint64_t at = 0;
 
 		if (spool_fd(e, sp) < 0)
 			goto fail;
-		while (at < sp->kept) {
-			size_t want = sp->kept - at < sizeof(e->copybuf)
-			    ? (size_t)(sp->kept - at)
+		while (at < sp->flushed) {
+			size_t want = sp->flushed - at < sizeof(e->copybuf)
+			    ? (size_t)(sp->flushed - at)
 			    : sizeof(e->copybuf);
 			ssize_t r = pread(sp->fd, e->copybuf, want, (off_t)at);
 
@@ -459,6 +595,11 @@ write_message(struct eml *e, const struct smtp_event *ev,
 			at += (uint64_t)r;
 			off += (uint64_t)r;
 		}
+	}
+	if (sp != NULL && sp->buflen > 0) {
+		if (write_all(fd, sp->buf, sp->buflen, off) != 0)
+			goto fail;
+		off += sp->buflen;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
