@@ -1151,7 +1151,7 @@ main(int argc, char **argv)
 	capture_run(sig.capture, tick, &r);
 	/* Whatever stopped us, every open session is finished and logged. */
 	reasm_finish();
-	msg_parser_release_spares();
+	smtp_release_spares();
 	if (r.plugins != NULL) {
 		struct smtpscope_health h;
 

@@ -225,6 +225,92 @@ dbuf_printf(struct dbuf *b, const char *fmt, ...)
 	}
 }
 
+struct arena_block {
+	struct arena_block *next; /* older */
+	size_t size;              /* bytes after this header */
+};
+
+void
+arena_init(struct arena *a)
+{
+	a->head = NULL;
+	a->next = NULL;
+	a->left = 0;
+}
+
+static char *
+block_data(struct arena_block *b)
+{
+	return (char *)(b + 1);
+}
+
+char *
+arena_alloc(struct arena *a, size_t n)
+{
+	struct arena_block *b;
+	size_t size;
+	char *p;
+
+	if (n > a->left) {
+		size = a->head != NULL ? a->head->size * 2 : ARENA_FIRST;
+		if (size > ARENA_BLOCK_MAX)
+			size = ARENA_BLOCK_MAX;
+		if (size < n)
+			size = n;
+		b = xmalloc(sizeof(*b) + size);
+		b->size = size;
+		b->next = a->head;
+		a->head = b;
+		a->next = block_data(b);
+		a->left = size;
+	}
+	p = a->next;
+	a->next += n;
+	a->left -= n;
+	return p;
+}
+
+char *
+arena_memdup0(struct arena *a, const void *p, size_t n)
+{
+	char *s = arena_alloc(a, n + 1);
+
+	if (n > 0)
+		memcpy(s, p, n);
+	s[n] = '\0';
+	return s;
+}
+
+void
+arena_reset(struct arena *a)
+{
+	struct arena_block *b = a->head, *older;
+
+	if (b == NULL)
+		return;
+	while (b->next != NULL) {
+		older = b->next;
+		free(b);
+		b = older;
+	}
+	a->head = b;
+	a->next = block_data(b);
+	a->left = b->size;
+}
+
+void
+arena_free(struct arena *a)
+{
+	struct arena_block *b = a->head, *older;
+
+	while (b != NULL) {
+		older = b->next;
+		free(b);
+		b = older;
+	}
+	arena_init(a);
+}
+
 const char *
 dbuf_str(struct dbuf *b)
 {

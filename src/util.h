@@ -85,6 +85,29 @@ bool dbuf_printf(struct dbuf *b, const char *fmt, ...)
 /* A NUL-terminated view of the contents (the NUL is not counted). */
 const char *dbuf_str(struct dbuf *b);
 
+/*
+ * Strings that die together (those of one transaction): carved from
+ * blocks of the heap, all freed at once. An arena only grows; what it
+ * holds is bounded by what its owner puts in it. arena_reset() keeps
+ * the first block for the next owner.
+ */
+struct arena_block;
+struct arena {
+	struct arena_block *head; /* the block being filled, newest first */
+	char *next;               /* its first free byte */
+	size_t left;              /* free bytes from next */
+};
+
+#define ARENA_FIRST 1024      /* bytes of the first block */
+#define ARENA_BLOCK_MAX 65536 /* blocks double up to this */
+
+void arena_init(struct arena *a);
+char *arena_alloc(struct arena *a, size_t n);
+/* n bytes of p and a NUL. */
+char *arena_memdup0(struct arena *a, const void *p, size_t n);
+void arena_reset(struct arena *a);
+void arena_free(struct arena *a);
+
 static inline bool
 ascii_isdigit(unsigned char c)
 {

@@ -146,7 +146,7 @@ mail_answered(
 		return;
 	}
 	if (v != REPLY_NONE)
-		reply_keep(s, &t->pub.mail, ts - p->ts);
+		tx_reply_keep(s, t, &t->pub.mail, ts - p->ts);
 	/* A MAIL granted while a transaction was open ends it. */
 	if (s->tx != NULL)
 		tx_end(s, "mail", ts);
@@ -190,13 +190,12 @@ rcpt_answered(
 		return;
 	}
 	if (v != REPLY_NONE)
-		reply_keep(s, &p->rcpt->reply, ts - p->ts);
+		tx_reply_keep(s, s->tx, &p->rcpt->reply, ts - p->ts);
 	if ((t->nrcpt & (t->nrcpt - 1)) == 0) {
 		cap = t->nrcpt ? t->nrcpt * 2 : 4;
 		t->rcpt = xrealloc(t->rcpt, cap * sizeof(*t->rcpt));
 	}
-	t->rcpt[t->nrcpt++] = *p->rcpt;
-	free(p->rcpt);
+	rcpt_adopt(s->tx, p->rcpt);
 	p->rcpt = NULL;
 }
 
@@ -235,7 +234,7 @@ data_answered(
 
 	if (v == REPLY_GRANTED) {
 		t = tx_for_data(s, p, ts);
-		reply_keep(s, &t->pub.data, ts - p->ts);
+		tx_reply_keep(s, t, &t->pub.data, ts - p->ts);
 		t->pub.data_seen = true;
 		t->data_granted = true;
 		smtp_state_set(s, SMTP_STATE_DATA, "354 to DATA");
@@ -251,7 +250,7 @@ data_answered(
 		if (v == REPLY_REFUSED) {
 			/* The transaction stays open: Exim's "503 valid
 			 * RCPT command must precede DATA". */
-			reply_keep(s, &t->pub.data, ts - p->ts);
+			tx_reply_keep(s, t, &t->pub.data, ts - p->ts);
 			if (!t->attempt)
 				tx_refused(s, p, p->verb, ts);
 		}
@@ -272,7 +271,7 @@ eod_answered(
 
 	if (v == REPLY_NONE || t == NULL)
 		return; /* lost, at the connection's end */
-	reply_keep(s, &t->pub.final, ts - p->ts);
+	tx_reply_keep(s, t, &t->pub.final, ts - p->ts);
 	tx_end(s, "end_of_data", ts);
 }
 
@@ -376,7 +375,7 @@ bdat_answered(
 		t->data_granted = true;
 	/* The last chunk's reply, or a refused chunk: RFC 3030 2, the
 	 * transaction has failed. */
-	reply_keep(s, &t->pub.final, ts - p->ts);
+	tx_reply_keep(s, t, &t->pub.final, ts - p->ts);
 	tx_end(s,
 	    p->bdat_last && v == REPLY_GRANTED ? "bdat_last" : "bdat_refused",
 	    ts);

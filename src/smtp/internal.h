@@ -69,7 +69,6 @@ enum auth_expect {
 struct tx {
 	struct smtp_transaction pub;
 	struct msg_parser *msg; /* the message's headers, DSN */
-	char *helo;             /* storage of pub.helo */
 	bool confirmed;         /* granted, refused as an attempt, or assumed */
 	bool attempt;           /* MAIL refused with no transaction open */
 	int closed_by;          /* 421 or 521: the server left while it was
@@ -77,6 +76,15 @@ struct tx {
 	bool by_connection;     /* ended because the connection ended */
 	bool data_granted;      /* 354 to DATA, or a BDAT chunk granted */
 	struct tx *next;        /* ended, waiting to be emitted */
+	bool data_room;         /* pub.data.text has room for any reply text */
+	/* Everything above is cleared for a new transaction; what follows
+	 * is kept when a transaction's memory is reused. */
+	/* Its strings: sender, HELO, recipients' addresses, the texts of
+	 * the replies it keeps, refused commands' arguments. Each is put
+	 * there once, but the DATA reply's text, which is rewritten in
+	 * place (see tx_reply_keep()): bounded by the caps on recipients
+	 * and refused commands. */
+	struct arena mem;
 	/* pub.last_text: the last reply line within the transaction, kept
 	 * here (it changes with every reply). */
 	char last_buf[SMTP_REPLY_TEXT_MAX + 1];
@@ -223,6 +231,9 @@ const uint8_t *pending_arg(
 /* The reply now complete, kept on a record. */
 void reply_keep(struct smtp_session *s, struct smtp_reply *r, double latency);
 void reply_free(struct smtp_reply *r);
+/* The same, on a record of transaction t: its text in t's arena. */
+void tx_reply_keep(
+    struct smtp_session *s, struct tx *t, struct smtp_reply *r, double latency);
 
 struct tx *tx_new(struct smtp_session *s, enum smtp_verb verb,
     const uint8_t *arg, size_t len, double ts);
@@ -241,7 +252,11 @@ bool smtp_command_grants(const struct smtp_command *c, int code);
 bool smtp_reply_plausible(enum smtp_verb verb, int code);
 void smtp_auth_response(
     struct smtp_session *s, const uint8_t *line, size_t len, double ts);
+/* A RCPT's recipient while it waits for its reply: one block with its
+ * address, freed by rcpt_free() or moved into a transaction by
+ * rcpt_adopt(). */
 struct smtp_rcpt *rcpt_parse(const uint8_t *arg, size_t len);
 void rcpt_free(struct smtp_rcpt *r);
+void rcpt_adopt(struct tx *t, struct smtp_rcpt *r);
 
 #endif

@@ -59,6 +59,9 @@ void smtp_session_gap(
 /* A quiet session gives back the buffers that hold nothing now (they are
  * allocated again when needed); any time between calls is safe. */
 void smtp_session_trim(struct smtp_session *s);
+/* Free the memory kept for reuse (transactions, sessions, message
+ * parsers) and the cached iconv descriptors: at exit. */
+void smtp_release_spares(void);
 /* Ends the session: finishes its transactions, emits, frees. */
 void smtp_session_close(
     struct smtp_session *s, enum smtp_session_end end, double ts);
