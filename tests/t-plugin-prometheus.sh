@@ -12,7 +12,13 @@
 #   messages of 2 recipients the scrape says N sessions, N accepted
 #   transactions and messages, 2N accepted recipients, with consistent
 #   histograms; after more traffic the counters grew and equal the JSON
-#   log's summary after SIGTERM; smtpscope exits 0 and frees the port.
+#   log's summary after SIGTERM; smtpscope exits 0 and frees the port;
+# - slow clients (a small Python client sending a header line every half
+#   second): one is cut after 5 s (before: never); 40 from one address
+#   keep at most 4 connections while /metrics answers another address at
+#   once (before: all 32 taken, /metrics unavailable); 40 from 40
+#   addresses leave it unavailable for at most about 5 s; the report
+#   counts the connections cut (requests_cut).
 # Ports: metrics on 9139, SMTP on 2529 (SMTPSCOPE_PROM_PORT and
 # SMTPSCOPE_PROM_SMTP_PORT to change them); traffic on loopback only.
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -234,7 +240,7 @@ if run_scope prom-replay-report -q -r "$CAP" -w "$TMP/r.jsonl" \
 	if [ "$rc" = 0 ] && [ ! -s "$TMP/err" ] && python3 -c '
 import json, sys
 p = json.load(open(sys.argv[1]))["plugins"]["prometheus"]
-sys.exit(p != {"scrapes": 0, "scrape_errors": 0})' "$TMP/out" 2>/dev/null; then
+sys.exit(p != {"scrapes": 0, "scrape_errors": 0, "requests_cut": 0})' "$TMP/out" 2>/dev/null; then
 		ok prom-replay-report
 	else
 		fail prom-replay-report "exit $rc: $(head -c 300 "$TMP/err") $(grep -o '"plugins":{[^}]*}*' "$TMP/out" | head -c 200)"
@@ -316,6 +322,192 @@ sys.exit(p["scrapes"] < 2 or p["scrape_errors"] != 3)' "$TMP/slow.json" 2>/dev/n
 	else
 		ok prom-http-exit
 	fi
+fi
+
+# ---- slow clients ----------------------------------------------------------
+# A client that sends its request's header lines one every half second
+# (each resets libmicrohttpd's 10 s timeout of silence) is cut once its
+# request has taken 5 s; 40 of them from one address hold at most 4
+# connections while /metrics answers another address at once; 40 of
+# them from 40 addresses (more than the 32 connections) leave /metrics
+# unavailable for no more than those 5 s. The JSON report counts the
+# connections cut.
+cat >"$TMP/slow.py" <<'PY'
+import select, socket, sys, time
+
+mode, port = sys.argv[1], int(sys.argv[2])
+
+
+def open_slow(src):
+    s = socket.socket()
+    s.bind((src, 0))
+    s.connect(("127.0.0.1", port))
+    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    return s
+
+
+def alive(s):
+    """False once the server closed the connection."""
+    try:
+        r, _, _ = select.select([s], [], [], 0)
+        return not r or s.recv(4096) != b""
+    except OSError:
+        return False
+
+
+def drip(s):
+    try:
+        s.sendall(b"X-Slow: 1\r\n")
+        return True
+    except OSError:
+        return False
+
+
+if mode == "one":
+    # Seconds until the server cut the connection, or "never" (15 s).
+    s = open_slow("127.0.0.1")
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 15:
+        time.sleep(0.5)
+        if not drip(s) or not alive(s):
+            print("%.1f" % (time.monotonic() - t0))
+            sys.exit(0)
+    print("never")
+else:
+    # hold SRC N SECONDS FLAG: N slow clients from SRC (SRC ending in
+    # "." : from SRC1, SRC2 ...); FLAG gets how many the server kept
+    # after a moment; they drip for SECONDS, never reconnecting.
+    src, n, secs, flag = sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+    socks = []
+    for i in range(n):
+        try:
+            socks.append(open_slow(src + str(i + 1) if src.endswith(".") else src))
+        except OSError:
+            pass
+    time.sleep(0.5)
+    for s in socks:
+        drip(s)
+    time.sleep(0.3)
+    open(flag, "w").write("%d %d\n" % (len(socks), sum(1 for s in socks if alive(s))))
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < secs:
+        time.sleep(0.5)
+        for s in socks:
+            drip(s)
+PY
+if [ -z "$CURL" ] || ! command -v python3 >/dev/null 2>&1; then
+	for n in prom-slow-cut prom-slow-per-address prom-slow-many-addresses prom-slow-report; do
+		skip "$n" "no curl or python3"
+	done
+elif ! python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.2", 0)); s.close(); s = socket.socket(); s.bind(("127.0.1.40", 0))' 2>/dev/null; then
+	for n in prom-slow-cut prom-slow-per-address prom-slow-many-addresses prom-slow-report; do
+		skip "$n" "cannot use 127.0.0.2 and 127.0.1.x as source addresses"
+	done
+else
+	wait_free "$MPORT"
+	"$SMTPSCOPE" -q -r "$CAP" --speed 0.00001 -w "$TMP/slowc.jsonl" \
+		--report json -o "$TMP/slowc.json" \
+		--plugin "prometheus:listen=127.0.0.1:$MPORT" \
+		>"$TMP/slowc.out" 2>"$TMP/slowc.err" </dev/null &
+	scope_pid=$!
+	i=0
+	while ! listening "$MPORT" && kill -0 "$scope_pid" 2>/dev/null &&
+		[ "$i" -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	i=0
+	while [ "$i" -lt 100 ]; do
+		scrape "$TMP/s0"
+		p=$(metric "$TMP/s0" smtpscope_capture_packets_total)
+		[ "$code" = 200 ] && [ "$p" != none ] && [ "$p" -gt 0 ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+
+	took=$(python3 "$TMP/slow.py" one "$MPORT")
+	case $took in
+	never) fail prom-slow-cut "a client sending a header line every 0.5 s was never cut (15 s)" ;;
+	*)
+		if [ "$(echo "$took >= 4 && $took <= 8" | bc)" = 1 ]; then
+			ok prom-slow-cut
+			echo "# prom-slow-cut: cut after $took s"
+		else
+			fail prom-slow-cut "cut after $took s, want about 5"
+		fi
+		;;
+	esac
+
+	# 40 from 127.0.0.2; scrapes from 127.0.0.1 meanwhile.
+	rm -f "$TMP/held"
+	python3 "$TMP/slow.py" hold "$MPORT" 127.0.0.2 40 8 "$TMP/held" &
+	holder_pid=$!
+	i=0
+	while [ ! -s "$TMP/held" ] && [ "$i" -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	codes=
+	for k in 1 2 3; do
+		t0=$(date +%s.%N)
+		code=$("$CURL" -s -m 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/metrics")
+		codes="$codes $code($(echo "$(date +%s.%N) - $t0" | bc | cut -c 1-5)s)"
+		sleep 0.3
+	done
+	held=$(cat "$TMP/held" 2>/dev/null)
+	if [ -z "$held" ]; then
+		fail prom-slow-per-address "the slow clients did not connect"
+	elif [ "${held#* }" -gt 4 ]; then
+		fail prom-slow-per-address "$held (connected, kept): more than 4 from one address"
+	elif [ "$(echo "$codes" | grep -o '200(' | wc -l)" != 3 ]; then
+		fail prom-slow-per-address "scrapes:$codes while 40 slow clients ($held) held 127.0.0.2"
+	else
+		ok prom-slow-per-address
+		echo "# prom-slow-per-address: 40 slow clients from 127.0.0.2, connected and kept: $held; scrapes:$codes"
+	fi
+	wait "$holder_pid" 2>/dev/null
+	holder_pid=
+
+	# 40 from 40 addresses: /metrics back within the 5 s (and a margin).
+	rm -f "$TMP/held"
+	python3 "$TMP/slow.py" hold "$MPORT" 127.0.1. 40 12 "$TMP/held" &
+	holder_pid=$!
+	i=0
+	while [ ! -s "$TMP/held" ] && [ "$i" -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	t0=$(date +%s.%N)
+	code=000
+	while [ "$code" != 200 ] &&
+		[ "$(echo "$(date +%s.%N) - $t0 < 12" | bc)" = 1 ]; do
+		code=$("$CURL" -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/metrics")
+	done
+	waited=$(echo "$(date +%s.%N) - $t0" | bc | cut -c 1-5)
+	if [ "$code" = 200 ] && [ "$(echo "$waited <= 7.5" | bc)" = 1 ]; then
+		ok prom-slow-many-addresses
+		echo "# prom-slow-many-addresses: 40 slow clients from 40 addresses; /metrics answered after $waited s"
+	else
+		fail prom-slow-many-addresses "HTTP $code after $waited s with 40 slow clients from 40 addresses"
+	fi
+	wait "$holder_pid" 2>/dev/null
+	holder_pid=
+
+	kill -TERM "$scope_pid" 2>/dev/null
+	wait_exit "$scope_pid" 30
+	scope_pid=
+	cut=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["plugins"]["prometheus"]["requests_cut"])' "$TMP/slowc.json" 2>/dev/null)
+	if grep -q -E "$SANITIZER" "$TMP/slowc.err"; then
+		fail prom-slow-report "sanitizer report: $(grep -m1 -E 'ERROR|runtime error' "$TMP/slowc.err")"
+	elif [ "$wrc" != 0 ] || [ -s "$TMP/slowc.err" ]; then
+		fail prom-slow-report "exit $wrc after SIGTERM: $(head -c 300 "$TMP/slowc.err")"
+	elif [ -z "$cut" ] || [ "$cut" -lt 37 ]; then
+		fail prom-slow-report "requests_cut ${cut:-absent}, want at least 1 + 4 + 32"
+	else
+		ok prom-slow-report
+		echo "# prom-slow-report: requests_cut $cut"
+	fi
+	wait_free "$MPORT" || fail prom-slow-report "port $MPORT still held after exit"
 fi
 
 # ---- live on lo ----------------------------------------------------------------

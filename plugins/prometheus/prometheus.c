@@ -15,6 +15,15 @@
  * thread, copies the figures under the same mutex and renders the copy.
  * That thread never calls the host: its scrape counts are atomics that
  * tick() and fini() hand to the host's counters.
+ *
+ * Slow clients: libmicrohttpd's timeout counts only silence, so a client
+ * that sends one header line every few seconds held a connection for
+ * ever, and 32 of them kept /metrics unavailable. Now a client address
+ * has at most PROM_PER_IP_LIMIT connections, and a watchdog thread shuts
+ * down any connection whose request is not answered within
+ * PROM_REQUEST_TIME_MAX seconds of its start (the connection's, or the
+ * end of the previous request on it); libmicrohttpd then sees the end
+ * of the stream and closes it.
  */
 #include "metrics.h"
 
@@ -29,12 +38,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PROM_DEFAULT_LISTEN "127.0.0.1:9125"
 #define PROM_CONNECTION_LIMIT 32
-#define PROM_CONNECTION_TIMEOUT 10 /* seconds */
+#define PROM_PER_IP_LIMIT 4        /* connections from one address */
+#define PROM_CONNECTION_TIMEOUT 10 /* seconds of silence */
+#define PROM_REQUEST_TIME_MAX 5    /* seconds for a whole request */
+#define PROM_WATCH_EVERY_MS 250    /* how often the watchdog looks */
 #define PROM_CONTENT_TYPE "text/plain; version=0.0.4"
+
+/* A connection the watchdog keeps an eye on. */
+struct prom_conn {
+	int fd;          /* -1: the slot is free */
+	double deadline; /* monotonic seconds */
+	bool cut;        /* shut down already */
+};
 
 struct prom {
 	const struct smtpscope_host *host;
@@ -43,8 +63,16 @@ struct prom {
 	struct prom_figures figures;
 	struct prom_names names; /* read-only after init */
 	/* Written by the HTTP thread, read by smtpscope's. */
-	atomic_uint_fast64_t scrapes, errors;
-	uint64_t *scrapes_counter, *errors_counter;
+	atomic_uint_fast64_t scrapes, errors, cut;
+	uint64_t *scrapes_counter, *errors_counter, *cut_counter;
+	/* The watchdog: conns[] under conn_lock, shared with the HTTP
+	 * thread's connection callbacks. */
+	pthread_mutex_t conn_lock;
+	pthread_cond_t wake;
+	bool stopping;
+	pthread_t watchdog;
+	bool watchdog_running;
+	struct prom_conn conns[PROM_CONNECTION_LIMIT];
 };
 
 /* ---- the listen address ---------------------------------------------------
@@ -274,7 +302,107 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	return serve_metrics(pr, conn);
 }
 
-/* Starts the daemon on the listening socket fd; its thread blocks every
+/* ---- the watchdog ------------------------------------------------------ */
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A connection starts (a slot and a deadline) or ends (its slot freed
+ * before libmicrohttpd closes the socket, so the watchdog never touches
+ * a descriptor that another connection may get). HTTP thread. */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct prom *pr = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct prom_conn *pc = *socket_context;
+	size_t i;
+
+	pthread_mutex_lock(&pr->conn_lock);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(
+		    conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		for (i = 0; ci != NULL && i < PROM_CONNECTION_LIMIT; i++)
+			if (pr->conns[i].fd < 0) {
+				pc = &pr->conns[i];
+				pc->fd = ci->connect_fd;
+				pc->deadline =
+				    mono_now() + PROM_REQUEST_TIME_MAX;
+				pc->cut = false;
+				*socket_context = pc;
+				break;
+			}
+	} else if (pc != NULL) {
+		pc->fd = -1;
+		*socket_context = NULL;
+	}
+	pthread_mutex_unlock(&pr->conn_lock);
+}
+
+/* A request is over: the next one on this connection has its own time.
+ * HTTP thread. */
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct prom *pr = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct prom_conn *pc;
+
+	(void)req_cls;
+	(void)toe;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci == NULL || (pc = ci->socket_context) == NULL)
+		return;
+	pthread_mutex_lock(&pr->conn_lock);
+	if (pc->fd >= 0 && !pc->cut)
+		pc->deadline = mono_now() + PROM_REQUEST_TIME_MAX;
+	pthread_mutex_unlock(&pr->conn_lock);
+}
+
+/* Shuts down every connection past its deadline, four times a second,
+ * until fini(). */
+static void *
+watchdog_main(void *arg)
+{
+	struct prom *pr = arg;
+	struct timespec until;
+	double now;
+	size_t i;
+
+	pthread_mutex_lock(&pr->conn_lock);
+	while (!pr->stopping) {
+		now = mono_now();
+		for (i = 0; i < PROM_CONNECTION_LIMIT; i++) {
+			struct prom_conn *pc = &pr->conns[i];
+
+			if (pc->fd < 0 || pc->cut || now < pc->deadline)
+				continue;
+			(void)shutdown(pc->fd, SHUT_RDWR);
+			pc->cut = true;
+			atomic_fetch_add(&pr->cut, 1);
+		}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += PROM_WATCH_EVERY_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		(void)pthread_cond_timedwait(&pr->wake, &pr->conn_lock, &until);
+	}
+	pthread_mutex_unlock(&pr->conn_lock);
+	return NULL;
+}
+
+/* Starts the daemon on the listening socket fd, and the watchdog (a
+ * daemon without it is stopped by the caller); their threads block every
  * signal, so SIGINT and SIGTERM go to smtpscope's thread. */
 static struct MHD_Daemon *
 start_daemon(struct prom *pr, int fd, bool v6)
@@ -288,14 +416,40 @@ start_daemon(struct prom *pr, int fd, bool v6)
 	    MHD_USE_AUTO_INTERNAL_THREAD | (v6 ? MHD_USE_IPv6 : 0), 0, NULL,
 	    NULL, on_request, pr, MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)PROM_CONNECTION_LIMIT,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PROM_PER_IP_LIMIT,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)PROM_CONNECTION_TIMEOUT,
-	    MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, pr,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, pr, MHD_OPTION_END);
+	if (d != NULL &&
+	    pthread_create(&pr->watchdog, NULL, watchdog_main, pr) == 0)
+		pr->watchdog_running = true;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return d;
 }
 
+static void
+stop_watchdog(struct prom *pr)
+{
+	if (!pr->watchdog_running)
+		return;
+	pthread_mutex_lock(&pr->conn_lock);
+	pr->stopping = true;
+	pthread_cond_signal(&pr->wake);
+	pthread_mutex_unlock(&pr->conn_lock);
+	pthread_join(pr->watchdog, NULL);
+	pr->watchdog_running = false;
+}
+
 /* ---- the plugin ------------------------------------------------------------
  */
+
+static void
+prom_destroy_locks(struct prom *pr)
+{
+	pthread_cond_destroy(&pr->wake);
+	pthread_mutex_destroy(&pr->conn_lock);
+	pthread_mutex_destroy(&pr->lock);
+}
 
 static int
 prom_init(const struct smtpscope_host *host, const char *args, void **state,
@@ -306,7 +460,7 @@ prom_init(const struct smtpscope_host *host, const char *args, void **state,
 	const char *value;
 	char shown[80], what[72];
 	struct prom *pr;
-	size_t len;
+	size_t len, i;
 	int fd;
 
 	if (parse_args(args != NULL ? args : "", &value, &len, err, errlen) !=
@@ -329,7 +483,12 @@ prom_init(const struct smtpscope_host *host, const char *args, void **state,
 	prom_names_fill(&pr->names, host);
 	atomic_init(&pr->scrapes, 0);
 	atomic_init(&pr->errors, 0);
-	if (pthread_mutex_init(&pr->lock, NULL) != 0) {
+	atomic_init(&pr->cut, 0);
+	for (i = 0; i < PROM_CONNECTION_LIMIT; i++)
+		pr->conns[i].fd = -1;
+	if (pthread_mutex_init(&pr->lock, NULL) != 0 ||
+	    pthread_mutex_init(&pr->conn_lock, NULL) != 0 ||
+	    pthread_cond_init(&pr->wake, NULL) != 0) {
 		snprintf(err, errlen, "cannot create a mutex");
 		free(pr);
 		return -1;
@@ -338,17 +497,22 @@ prom_init(const struct smtpscope_host *host, const char *args, void **state,
 	    host->ctx, "scrapes", "requests for /metrics answered");
 	pr->errors_counter = host->counter(host->ctx, "scrape_errors",
 	    "requests refused (404, 405) or failed");
+	pr->cut_counter = host->counter(host->ctx, "requests_cut",
+	    "connections closed: a request not answered within 5 s");
 	if ((fd = open_listener(&ss, sslen, shown, err, errlen)) < 0) {
-		pthread_mutex_destroy(&pr->lock);
+		prom_destroy_locks(pr);
 		free(pr);
 		return -1;
 	}
 	pr->daemon = start_daemon(pr, fd, ss.ss_family == AF_INET6);
-	if (pr->daemon == NULL) {
+	if (pr->daemon == NULL || !pr->watchdog_running) {
 		snprintf(
 		    err, errlen, "cannot start the HTTP server on %s", shown);
-		close(fd);
-		pthread_mutex_destroy(&pr->lock);
+		if (pr->daemon != NULL)
+			MHD_stop_daemon(pr->daemon); /* closes fd */
+		else
+			close(fd);
+		prom_destroy_locks(pr);
 		free(pr);
 		return -1;
 	}
@@ -378,6 +542,8 @@ sync_counters(struct prom *pr)
 		*pr->scrapes_counter = atomic_load(&pr->scrapes);
 	if (pr->errors_counter != NULL)
 		*pr->errors_counter = atomic_load(&pr->errors);
+	if (pr->cut_counter != NULL)
+		*pr->cut_counter = atomic_load(&pr->cut);
 }
 
 static void
@@ -396,10 +562,12 @@ prom_fini(void *state)
 {
 	struct prom *pr = state;
 
-	/* Joins the HTTP thread and closes the listening socket. */
+	/* The watchdog first (it may shut down the daemon's sockets), then
+	 * the HTTP thread, which closes the listening socket. */
+	stop_watchdog(pr);
 	MHD_stop_daemon(pr->daemon);
 	sync_counters(pr);
-	pthread_mutex_destroy(&pr->lock);
+	prom_destroy_locks(pr);
 	free(pr);
 }
 
