@@ -575,6 +575,41 @@ decap_status_name(enum decap_status st)
 	return "unknown";
 }
 
+/*
+ * The frame nearly every capture is made of, Ethernet II carrying a whole
+ * IPv4 packet (no fragment) with its header captured, decoded at once:
+ * what the cursor walk below finds for it, field for field. False: any
+ * other frame, left to the walk.
+ */
+static bool
+decap_common(
+    int linktype, const uint8_t *pkt, size_t caplen, struct decap_packet *out)
+{
+	const uint8_t *ip = pkt + ETHER_HDR_LEN;
+	size_t hlen, totlen, iplen;
+
+	if (linktype != LINKTYPE_ETHERNET ||
+	    caplen < ETHER_HDR_LEN + IPV4_MIN_HLEN || pkt[12] != 0x08 ||
+	    pkt[13] != 0x00 || ip[0] >> 4 != 4)
+		return false;
+	hlen = (size_t)(ip[0] & 0x0f) * 4;
+	totlen = (size_t)ip[2] << 8 | ip[3];
+	if (hlen < IPV4_MIN_HLEN || totlen < hlen ||
+	    hlen > caplen - ETHER_HDR_LEN ||
+	    ((ip[6] << 8 | ip[7]) & (IPV4_MF | IPV4_OFFMASK)) != 0)
+		return false;
+	iplen = min_size(caplen - ETHER_HDR_LEN, totlen);
+	out->ip_version = 4;
+	out->l3_offset = ETHER_HDR_LEN;
+	out->l3 = ip;
+	out->l3_len = iplen;
+	out->l4_proto = ip[9];
+	out->frag_id = (uint32_t)(ip[4] << 8 | ip[5]);
+	out->l4 = ip + hlen;
+	out->l4_len = iplen - hlen;
+	return true;
+}
+
 enum decap_status
 decap_packet(
     int linktype, const uint8_t *pkt, size_t caplen, struct decap_packet *out)
@@ -586,6 +621,8 @@ decap_packet(
 	memset(out, 0, sizeof(*out));
 	if (pkt == NULL)
 		caplen = 0;
+	if (decap_common(linktype, pkt, caplen, out))
+		return DECAP_OK;
 	cur_init(&c, pkt, caplen);
 
 	switch (linktype) {

@@ -69,6 +69,10 @@ static struct {
 	struct conn_slot {
 		uint64_t h; /* tuple_key(), never 0 */
 		struct conn *c;
+		/* Its stream and addresses, so that a probe reads nothing
+		 * but the slot. */
+		struct tcp_stream *a_tcp;
+		struct tuple4 addr;
 	} * ctab;
 	size_t ctab_mask, ctab_n;
 	uint8_t scratch[65536 + 64];
@@ -156,49 +160,59 @@ seen_insert(uint64_t key)
 /* --- connections ------------------------------------------------------- */
 
 static bool
-conn_matches(const struct conn *c, uint32_t saddr, uint16_t sport,
+tuple_matches(const struct tuple4 *t, uint32_t saddr, uint16_t sport,
     uint32_t daddr, uint16_t dport)
 {
-	const struct tuple4 *t = &c->a_tcp->addr;
-
 	return (t->saddr == saddr && t->source == sport && t->daddr == daddr &&
 		   t->dest == dport) ||
 	    (t->saddr == daddr && t->source == dport && t->daddr == saddr &&
 		t->dest == sport);
 }
 
-/* The followed connection on these addresses and ports, either way. */
-static struct conn *
-conn_lookup(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport)
+/* The slot of the followed connection on these addresses and ports,
+ * either way, or NULL. */
+static const struct conn_slot *
+conn_slot_lookup(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport)
 {
-	uint64_t h = tuple_key(saddr, sport, daddr, dport);
+	uint64_t h;
 	size_t i;
 
 	if (R.ctab == NULL)
 		return NULL;
+	h = tuple_key(saddr, sport, daddr, dport);
 	for (i = h & R.ctab_mask; R.ctab[i].c != NULL;
 	     i = (i + 1) & R.ctab_mask)
 		if (R.ctab[i].h == h &&
-		    conn_matches(R.ctab[i].c, saddr, sport, daddr, dport))
-			return R.ctab[i].c;
+		    tuple_matches(&R.ctab[i].addr, saddr, sport, daddr, dport))
+			return &R.ctab[i];
 	return NULL;
 }
 
-static void
-ctab_put(uint64_t h, struct conn *c)
+/* The followed connection on these addresses and ports, either way. */
+static struct conn *
+conn_lookup(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport)
 {
-	size_t i = h & R.ctab_mask;
+	const struct conn_slot *e =
+	    conn_slot_lookup(saddr, sport, daddr, dport);
+
+	return e != NULL ? e->c : NULL;
+}
+
+static void
+ctab_put(const struct conn_slot *e)
+{
+	size_t i = e->h & R.ctab_mask;
 
 	while (R.ctab[i].c != NULL)
 		i = (i + 1) & R.ctab_mask;
-	R.ctab[i].h = h;
-	R.ctab[i].c = c;
+	R.ctab[i] = *e;
 }
 
 static void
 conn_table_add(struct conn *c)
 {
 	const struct tuple4 *t = &c->a_tcp->addr;
+	struct conn_slot e;
 
 	if (R.ctab == NULL || (R.ctab_n + 1) * 2 > R.ctab_mask + 1) {
 		struct conn_slot *old = R.ctab;
@@ -209,10 +223,15 @@ conn_table_add(struct conn *c)
 		R.ctab_mask = n - 1;
 		for (i = 0; i < oldn; i++)
 			if (old[i].c != NULL)
-				ctab_put(old[i].h, old[i].c);
+				ctab_put(&old[i]);
 		free(old);
 	}
-	ctab_put(tuple_key(t->saddr, t->source, t->daddr, t->dest), c);
+	memset(&e, 0, sizeof(e));
+	e.h = tuple_key(t->saddr, t->source, t->daddr, t->dest);
+	e.c = c;
+	e.a_tcp = c->a_tcp;
+	e.addr = *t;
+	ctab_put(&e);
 	R.ctab_n++;
 }
 
@@ -402,8 +421,12 @@ tcp_callback(struct tcp_stream *a_tcp, void **param)
 			feed_half(c, &a_tcp->client, SMTP_DIR_SERVER);
 		nids_discard(a_tcp, a_tcp->read);
 		c->last = R.now;
-		lru_unlink(c);
-		lru_push_newest(c);
+		/* To the newest end (already there: nothing to move, unless
+		 * it counts as trimmed). */
+		if (c != R.newest || R.trimmed == c) {
+			lru_unlink(c);
+			lru_push_newest(c);
+		}
 		return;
 	case NIDS_CLOSE:
 		if (c != NULL)
@@ -479,17 +502,24 @@ idle_sweep(void)
  * host order: 0 when the header's own sum field is right. Summed 32
  * bits at a time in host order, which the one's complement sum allows
  * (RFC 1071), then turned round. */
-static uint16_t
+static inline uint16_t
 ipv4_header_sum(const uint8_t *h, size_t len)
 {
 	uint64_t sum = 0;
-	uint32_t w;
+	uint32_t w[5];
 	uint16_t half;
 	size_t i;
 
-	for (i = 0; i + 4 <= len; i += 4) {
-		memcpy(&w, h + i, 4);
-		sum += w;
+	if (len == 20) {
+		/* No options: the common header, unrolled. */
+		memcpy(w, h, sizeof(w));
+		sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+		i = len;
+	} else
+		i = 0;
+	for (; i + 4 <= len; i += 4) {
+		memcpy(&w[0], h + i, 4);
+		sum += w[0];
 	}
 	if (i + 1 < len) {
 		memcpy(&half, h + i, 2);
@@ -659,11 +689,16 @@ static void
 check_followed(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
     bool payload)
 {
-	struct conn *c = conn_lookup(saddr, sport, daddr, dport);
+	const struct conn_slot *e =
+	    conn_slot_lookup(saddr, sport, daddr, dport);
 	struct tcp_stream *a;
+	struct conn *c;
 
-	if (c != NULL) {
-		a = c->a_tcp;
+	if (e != NULL) {
+		a = e->a_tcp;
+		if (a->server.list == NULL && a->client.list == NULL)
+			return; /* nothing waits out of order */
+		c = e->c;
 		if (a->server.list != NULL) {
 			fill_gap(a, 1);
 			/* Filling may have ended the stream (a queued FIN);
@@ -699,7 +734,7 @@ check_reuse(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
 }
 
 /* Look at the TCP header of a packet on its way to libnids. */
-static void
+static inline void
 tcp_inspect(
     uint32_t saddr, uint32_t daddr, const uint8_t *tcp, size_t len, bool before)
 {
@@ -708,6 +743,9 @@ tcp_inspect(
 	uint8_t flags;
 
 	if (len < 20)
+		return;
+	/* Before libnids, only a SYN without ACK is looked at. */
+	if (before && (tcp[13] & 0x12) != 0x02)
 		return;
 	sport = (uint16_t)(tcp[0] << 8 | tcp[1]);
 	dport = (uint16_t)(tcp[2] << 8 | tcp[3]);
