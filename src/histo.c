@@ -9,6 +9,7 @@ histo_init(struct histo *h, double base)
 {
 	memset(h, 0, sizeof(*h));
 	h->base = base;
+	h->per_base = 1.0 / base;
 }
 
 /* The bucket as log10() gives it: floor(10 log10(v / base)), within
@@ -74,7 +75,9 @@ bucket_of(const struct histo *h, double v)
 		return 0;
 	if (edge[0] == 0)
 		edges_init();
-	x = v / h->base;
+	/* A product, not a quotient (it may be an ulp off v / base: the
+	 * check near the edges below covers it). */
+	x = v * h->per_base;
 	if (!(x >= 1.0 && x < edge[HISTO_BUCKETS]))
 		return bucket_by_log(h, v);
 	memcpy(&bits, &x, sizeof(bits));

@@ -12,7 +12,8 @@
 #define HISTO_BUCKETS 120 /* 10 a decade over 12 decades */
 
 struct histo {
-	double base; /* lower edge of bucket 0 (values below count there) */
+	double base;     /* lower edge of bucket 0 (values below count there) */
+	double per_base; /* 1 / base */
 	uint64_t b[HISTO_BUCKETS];
 	uint64_t n;
 	double sum, min, max;

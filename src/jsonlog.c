@@ -138,7 +138,7 @@ write_line(struct jsonlog *log)
 		write_out(log);
 }
 
-static void
+static inline void
 put_str_or_null_val(struct dbuf *b, const char *v)
 {
 	if (v != NULL)

@@ -29,6 +29,7 @@ struct topn {
 	 * first among equals): the one a new key replaces is heap[0]. */
 	uint8_t heap[TOPN_SLOTS];
 	uint8_t where[TOPN_SLOTS]; /* slot -> its place in heap */
+	uint8_t last;              /* the slot found last: tried first */
 	size_t n;
 	uint64_t total;    /* every add, kept or not */
 	uint64_t replaced; /* times a key took another's place */

@@ -385,8 +385,7 @@ utf8_decode(const uint8_t *s, size_t len)
 }
 
 /* Bytes that go into a JSON string as they are: printable ASCII but the
- * quote and the backslash. NUL is not one (json_append_cstr() stops
- * there). */
+ * quote and the backslash (so not NUL). */
 #define JP_ROW(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
 static const uint8_t json_plain[256] = { JP_ROW(0), JP_ROW(0),
 	/* 0x20 - 0x2f: '"' is 0x22 */
@@ -415,6 +414,32 @@ json_plain_run(const uint8_t *s, size_t n)
 	return i;
 }
 
+/* n bytes from s to o, short ones without a call (the two ends of an
+ * 8-, 4-byte copy overlap). */
+static inline void
+copy_short(char *o, const uint8_t *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t c, d;
+
+	if (n >= 16) {
+		memcpy(o, s, n);
+	} else if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(o, &a, 8);
+		memcpy(o + n - 8, &b, 8);
+	} else if (n >= 4) {
+		memcpy(&c, s, 4);
+		memcpy(&d, s + n - 4, 4);
+		memcpy(o, &c, 4);
+		memcpy(o + n - 4, &d, 4);
+	} else {
+		while (n-- > 0)
+			*o++ = (char)*s++;
+	}
+}
+
 void
 json_append_str(struct dbuf *b, const uint8_t *s, size_t n)
 {
@@ -423,7 +448,7 @@ json_append_str(struct dbuf *b, const uint8_t *s, size_t n)
 	/* Most strings are plain: quotes and all in one copy. */
 	if (json_plain_run(s, n) == n && (o = dbuf_space(b, n + 2)) != NULL) {
 		o[0] = '"';
-		memcpy(o + 1, s, n);
+		copy_short(o + 1, s, n);
 		o[n + 1] = '"';
 		b->len += n + 2;
 		return;
@@ -493,13 +518,13 @@ json_append_cstr(struct dbuf *b, const char *cs)
 	size_t n = 0;
 	char *o;
 
-	/* The plain run ends at the NUL, or at a byte to escape: no
-	 * strlen() first for the common string. */
+	/* The plain run ends at the NUL (not a plain byte), or at a byte
+	 * to escape: no strlen() first for the common string. */
 	while (json_plain[s[n]])
 		n++;
 	if (s[n] == '\0' && (o = dbuf_space(b, n + 2)) != NULL) {
 		o[0] = '"';
-		memcpy(o + 1, s, n);
+		copy_short(o + 1, s, n);
 		o[n + 1] = '"';
 		b->len += n + 2;
 		return;

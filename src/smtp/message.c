@@ -1266,8 +1266,12 @@ field_lookup(
 {
 	size_t i;
 
+	if (len == 0)
+		return NULL;
 	for (i = 0; i < ntab; i++)
-		if (ascii_eq_ci((const char *)name, len, tab[i].name))
+		if (ascii_toupper(name[0]) ==
+			ascii_toupper((unsigned char)tab[i].name[0]) &&
+		    ascii_eq_ci((const char *)name, len, tab[i].name))
 			return &tab[i];
 	return NULL;
 }
@@ -1493,6 +1497,13 @@ top_field_close(struct msg_parser *p)
 		if (mi->subject != NULL)
 			break;
 		mi->subject = xmemdup0(s, n);
+		if (memmem(s, n, "=?", 2) == NULL &&
+		    n <= MSG_HEADER_VALUE_MAX) {
+			/* No encoded word: decoded, it is itself. */
+			mi->subject_decoded = xmemdup0(s, n);
+			mi->subject_words_undecoded = 0;
+			break;
+		}
 		dbuf_init(&dec, MSG_HEADER_VALUE_MAX);
 		rfc2047_decode(s, n, &dec, &undecoded);
 		mi->subject_words_undecoded =
