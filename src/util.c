@@ -151,13 +151,34 @@ u64_digits(char *end, uint64_t v)
 	return p;
 }
 
+/* Decimal digits of v. */
+static size_t
+u64_len(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 10000) {
+		v /= 10000;
+		n += 4;
+	}
+	return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
 bool
 dbuf_add_u64(struct dbuf *b, uint64_t v)
 {
-	char num[24], *p;
+	char num[24], *p, *o;
+	size_t n;
 
 	if (v < 10)
 		return dbuf_addc(b, (char)('0' + v));
+	/* Straight into the buffer when it has room. */
+	n = u64_len(v);
+	if ((o = dbuf_space(b, n)) != NULL) {
+		u64_digits(o + n, v);
+		b->len += n;
+		return !b->truncated;
+	}
 	p = u64_digits(num + sizeof(num), v);
 	return dbuf_add(b, p, (size_t)(num + sizeof(num) - p));
 }
@@ -165,11 +186,14 @@ dbuf_add_u64(struct dbuf *b, uint64_t v)
 bool
 dbuf_add_fixed6(struct dbuf *b, double v)
 {
-	char num[40], *p = num + sizeof(num);
-	uint64_t us = (uint64_t)(v * 1e6 + 0.5);
+	char num[40], *p, *o;
+	uint64_t us = (uint64_t)(v * 1e6 + 0.5), sec = us / 1000000;
 	unsigned frac = (unsigned)(us % 1000000);
+	size_t n = u64_len(sec) + 7;
 	int i;
 
+	o = dbuf_space(b, n);
+	p = (o != NULL ? o : num) + n;
 	for (i = 0; i < 3; i++) {
 		const char *d = digit_pairs + (frac % 100) * 2;
 
@@ -178,8 +202,12 @@ dbuf_add_fixed6(struct dbuf *b, double v)
 		*--p = d[0];
 	}
 	*--p = '.';
-	p = u64_digits(p, us / 1000000);
-	return dbuf_add(b, p, (size_t)(num + sizeof(num) - p));
+	u64_digits(p, sec);
+	if (o != NULL) {
+		b->len += n;
+		return !b->truncated;
+	}
+	return dbuf_add(b, num, n);
 }
 
 bool

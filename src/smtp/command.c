@@ -191,7 +191,9 @@ rcpt_answered(
 	}
 	if (v != REPLY_NONE)
 		tx_reply_keep(s, s->tx, &p->rcpt->reply, ts - p->ts);
-	if ((t->nrcpt & (t->nrcpt - 1)) == 0) {
+	/* Room for 4, then doubled when full. */
+	if (t->nrcpt == 0 ||
+	    (t->nrcpt >= 4 && (t->nrcpt & (t->nrcpt - 1)) == 0)) {
 		cap = t->nrcpt ? t->nrcpt * 2 : 4;
 		t->rcpt = xrealloc(t->rcpt, cap * sizeof(*t->rcpt));
 	}
