@@ -136,8 +136,8 @@ smtp_auth_result_name(enum smtp_auth_result r)
 }
 
 void
-event_bus_subscribe_body(
-    struct event_bus *bus, event_fn fn, void *arg, bool body)
+event_bus_subscribe_types(
+    struct event_bus *bus, event_fn fn, void *arg, unsigned types)
 {
 	if (bus->n >= sizeof(bus->sinks) / sizeof(bus->sinks[0])) {
 		fprintf(stderr, "smtpscope: too many event sinks\n");
@@ -145,10 +145,18 @@ event_bus_subscribe_body(
 	}
 	bus->sinks[bus->n].fn = fn;
 	bus->sinks[bus->n].arg = arg;
-	bus->sinks[bus->n].body = body;
+	bus->sinks[bus->n].types = types;
 	bus->n++;
-	if (body)
+	if (types & EVENT_BIT(SMTP_EV_BODY))
 		bus->nbody++;
+}
+
+void
+event_bus_subscribe_body(
+    struct event_bus *bus, event_fn fn, void *arg, bool body)
+{
+	event_bus_subscribe_types(bus, fn, arg,
+	    EVENT_ALL_BUT_BODY | (body ? EVENT_BIT(SMTP_EV_BODY) : 0));
 }
 
 void

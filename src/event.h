@@ -36,23 +36,33 @@ struct event_bus {
 	struct {
 		event_fn fn;
 		void *arg;
-		bool body;
+		unsigned types; /* bit 1 << type: the events it receives */
 	} sinks[48];
 	size_t n;
 	size_t nbody; /* sinks with body */
 };
 
+/* The bit of an event type in a sink's types. */
+#define EVENT_BIT(type) (1u << (type))
+/* Every event type but SMTP_EV_BODY. */
+#define EVENT_ALL_BUT_BODY (~0u & ~EVENT_BIT(SMTP_EV_BODY))
+
 void event_bus_subscribe(struct event_bus *bus, event_fn fn, void *arg);
 void event_bus_subscribe_body(
     struct event_bus *bus, event_fn fn, void *arg, bool body);
+/* Only the events of these types (EVENT_BIT()s): a sink that looks at a
+ * few is not called for every command and reply. */
+void event_bus_subscribe_types(
+    struct event_bus *bus, event_fn fn, void *arg, unsigned types);
 
 static inline void
 event_bus_emit(const struct event_bus *bus, const struct smtp_event *ev)
 {
+	unsigned bit = EVENT_BIT(ev->type);
 	size_t i;
 
 	for (i = 0; i < bus->n; i++)
-		if (ev->type != SMTP_EV_BODY || bus->sinks[i].body)
+		if (bus->sinks[i].types & bit)
 			bus->sinks[i].fn(bus->sinks[i].arg, ev);
 }
 

@@ -29,6 +29,10 @@ struct jsonlog {
 int jsonlog_open(
     struct jsonlog *log, const char *path, char *err, size_t errlen);
 void jsonlog_on_event(void *arg, const struct smtp_event *ev);
+/* The events that make records: subscribe with these alone. */
+#define JSONLOG_EVENTS \
+	(EVENT_BIT(SMTP_EV_TRANSACTION) | EVENT_BIT(SMTP_EV_SESSION_CLOSE) | \
+	    EVENT_BIT(SMTP_EV_ANOMALY) | EVENT_BIT(SMTP_EV_COMMAND_RESULT))
 void jsonlog_summary(struct jsonlog *log, const struct stats *st,
     const struct reasm_stats *rs, const struct capture_stats *cs);
 void jsonlog_flush(struct jsonlog *log);

@@ -936,7 +936,8 @@ open_sinks(struct run *r, struct event_bus *bus)
 		if (jsonlog_open(&r->log, r->o->wfile, err, sizeof(err)) != 0)
 			fail(EXIT_OUTPUT, "%s", err);
 		r->have_log = true;
-		event_bus_subscribe(bus, jsonlog_on_event, &r->log);
+		event_bus_subscribe_types(
+		    bus, jsonlog_on_event, &r->log, JSONLOG_EVENTS);
 	}
 	if (r->o->zeekdir != NULL) {
 		if (zeeklog_open(&r->zeek, r->o->zeekdir, err, sizeof(err)) !=
