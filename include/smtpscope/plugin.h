@@ -21,7 +21,9 @@
  * the same from SMTP_EV_SESSION_OPEN to SMTP_EV_SESSION_CLOSE.
  *
  * Any change to these structures or to the order of enumerators raises
- * SMTPSCOPE_PLUGIN_ABI; smtpscope refuses a plugin built for another.
+ * SMTPSCOPE_PLUGIN_ABI; smtpscope refuses a plugin built for another. The
+ * one exception: a member appended to struct smtpscope_plugin, which
+ * smtpscope reads only from a descriptor large enough to hold it (start).
  * docs/plugins.md has the whole story and a complete example.
  */
 #ifndef SMTPSCOPE_PLUGIN_H
