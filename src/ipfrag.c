@@ -204,6 +204,13 @@ wr16(uint8_t *p, unsigned v)
 	p[1] = (uint8_t)v;
 }
 
+static void
+wr32(uint8_t *p, uint32_t v)
+{
+	wr16(p, v >> 16);
+	wr16(p + 2, v & 0xffff);
+}
+
 static uint32_t
 min_u32(uint32_t a, uint32_t b)
 {
@@ -896,6 +903,45 @@ v6_atomic(struct ipfrag *f, const struct fragdesc *fd, const uint8_t **out,
 }
 
 /*
+ * The first fragment of a datagram about to be discarded, as it came
+ * (headers, the Fragment header for IPv6, the data captured), so that
+ * the caller can find its ports; an empty packet if it never came.
+ */
+static void
+head_packet(struct ipfrag *f, const struct queue *q, const struct fragdesc *fd,
+    const uint8_t **out, size_t *outlen)
+{
+	const struct frag *h = q != NULL ? q->head : NULL;
+	uint8_t *o = f->out, *fh;
+	size_t n;
+
+	*out = NULL;
+	*outlen = 0;
+	if (h == NULL) {
+		if (fd->off != 0)
+			return;
+		*out = fd->hdr;
+		*outlen = fd->hdr_len + fd->avail +
+		    (fd->key.version == 6 ? IPV6_FRAG_HLEN : 0);
+		return;
+	}
+	memcpy(o, h->data, h->hdr_len);
+	n = h->hdr_len;
+	if (q->key.version == 6) {
+		/* A first fragment that is not atomic: offset 0, M set. */
+		fh = o + n;
+		fh[0] = q->nexthdr;
+		fh[1] = 0;
+		wr16(fh + 2, IPV6_FRAG_MORE);
+		wr32(fh + 4, q->key.id);
+		n += IPV6_FRAG_HLEN;
+	}
+	memcpy(o + n, h->data + h->hdr_len, h->cap);
+	*out = o;
+	*outlen = n + h->cap;
+}
+
+/*
  * ip_frag_reasm() / ip6_frag_reasm(): the queue's fragments and `fd`
  * (the one that completes it: [off, end), of which cap bytes were
  * captured) into f->out.  The caller destroys the queue.
@@ -956,16 +1002,20 @@ reassemble(struct ipfrag *f, struct queue *q, const struct fragdesc *fd,
 	*outlen = hlen + min_u32(q->len, cut);
 	return IPFRAG_DONE;
 fail:
+	head_packet(f, q, fd, out, outlen);
 	f->st.failed++;
 	return IPFRAG_DISCARDED;
 }
 
 /* Linux kills the queue (discard_qp): a datagram lost if there was one. */
 static enum ipfrag_result
-discard(struct ipfrag *f, struct queue *q)
+discard(struct ipfrag *f, struct queue *q, const struct fragdesc *fd,
+    const uint8_t **out, size_t *outlen)
 {
 	bool had = q != NULL && q->frags != NULL;
 
+	if (had)
+		head_packet(f, q, fd, out, outlen);
 	if (q != NULL)
 		queue_destroy(f, q);
 	if (had) {
@@ -1048,19 +1098,19 @@ queue_fragment(struct ipfrag *f, const struct fragdesc *fd, bool prob_only,
 	if (!fd->more) {
 		/* The last fragment: nothing queued past it, one end. */
 		if (end < len || ((flags & Q_LAST_IN) && end != len))
-			return discard(f, q);
+			return discard(f, q, fd, out, outlen);
 		flags |= Q_LAST_IN;
 		len = end;
 	} else {
 		end &= ~7u; /* IPv4 cuts; IPv6 was checked */
 		if (end > len) {
 			if (flags & Q_LAST_IN)
-				return discard(f, q);
+				return discard(f, q, fd, out, outlen);
 			len = end;
 		}
 	}
 	if (end == off)
-		return discard(f, q);
+		return discard(f, q, fd, out, outlen);
 	/* Kept even if the fragment turns out a duplicate, as in Linux. */
 	if (q != NULL) {
 		q->len = len;
@@ -1070,6 +1120,7 @@ queue_fragment(struct ipfrag *f, const struct fragdesc *fd, bool prob_only,
 
 	fit = run_place(q, off, end);
 	if (fit == RUN_OVERLAP) {
+		head_packet(f, q, fd, out, outlen);
 		queue_destroy(f, q);
 		f->st.overlaps++;
 		return IPFRAG_OVERLAP;

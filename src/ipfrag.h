@@ -127,6 +127,12 @@ void ipfrag_free(struct ipfrag *f);
  * (LINKTYPE_RAW). A packet that is no fragment comes back at once as
  * it is (*out = d->l3, *outlen = d->l3_len).
  *
+ * IPFRAG_OVERLAP, IPFRAG_DISCARDED: *out, *outlen: the first fragment
+ * of the datagram discarded as it came (its headers, for IPv6 the
+ * Fragment header, its data as captured: decap_packet() finds its
+ * ports, to tell which connection was attacked), valid until the next
+ * call; NULL and 0 if that fragment never came.
+ *
  * On any other result *out and *outlen are left as they were.
  */
 enum ipfrag_result ipfrag_add(struct ipfrag *f, const struct decap_packet *d,

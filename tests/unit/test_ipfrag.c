@@ -712,6 +712,49 @@ case_overlaps(void)
 	check(r == IPFRAG_OVERLAP, "out of order: two runs, an overlap");
 	ipfrag_free(f);
 
+	/* The first fragment of the datagram discarded comes back, to
+	 * tell the connection attacked. */
+	for (v = 0; v < 4; v++) {
+		struct decap_packet d;
+		uint8_t *copy;
+		bool ok;
+
+		f = table(0, 0);
+		if (v % 2 == 0) {
+			(void)feed(f, pkt,
+			    v4_frag(pkt, &g4, v < 2 ? 0 : 16, 48, true), 1,
+			    &out, &outlen);
+			r = feed(f, pkt,
+			    v4_frag(pkt, &g4, v < 2 ? 40 : 0, 56, true), 1,
+			    &out, &outlen);
+		} else {
+			(void)feed(f, pkt,
+			    v6_frag(pkt, &g6, v < 2 ? 0 : 16, 48, true, 3), 1,
+			    &out, &outlen);
+			r = feed(f, pkt,
+			    v6_frag(pkt, &g6, v < 2 ? 40 : 0, 56, true, 3), 1,
+			    &out, &outlen);
+		}
+		copy = xmalloc(outlen);
+		memcpy(copy, out, outlen);
+		ok = r == IPFRAG_OVERLAP && outlen > 0 &&
+		    decap_packet(LT_RAW, copy, outlen, &d) == DECAP_OK &&
+		    d.fragment && d.frag_offset == 0 && d.frag_more &&
+		    d.frag_id == 3 && d.l4 != NULL && d.l4_len >= 4 &&
+		    rd16(d.l4) == 47401 && rd16(d.l4 + 2) == 25;
+		check(ok, "overlap: the first fragment back, v%d, %s",
+		    v % 2 ? 6 : 4,
+		    v < 2 ? "queued" : "the one that overlapped");
+		free(copy);
+		ipfrag_free(f);
+	}
+	f = table(0, 0);
+	(void)feed(f, pkt, v4_frag(pkt, &g4, 16, 48, true), 1, &out, &outlen);
+	r = feed(f, pkt, v4_frag(pkt, &g4, 8, 24, true), 1, &out, &outlen);
+	check(r == IPFRAG_OVERLAP && out == NULL && outlen == 0,
+	    "overlap: no first fragment, nothing back");
+	ipfrag_free(f);
+
 	/* The bytes do not matter: an overlap of identical bytes. */
 	f = table(0, 0);
 	(void)feed(f, pkt, v4_frag(pkt, &g4, 0, 104, true), 1, &out, &outlen);
@@ -1000,6 +1043,7 @@ case_malformed(void)
 	enum ipfrag_result r1, r2, r3, r4;
 	struct ipfrag *f = table(0, 0);
 	struct decap_packet d;
+	uint8_t head[64];
 
 	v4_datagram(&g4, 20, 1, 0, 64, 1);
 
@@ -1009,8 +1053,11 @@ case_malformed(void)
 	r3 = feed(f, pkt, v4_frag(pkt, &g4, 24, 32, false), 1, &out, &outlen);
 	check(r1 == IPFRAG_HELD && r2 == IPFRAG_HELD &&
 		r3 == IPFRAG_DISCARDED && ipfrag_stats(f)->queues == 0 &&
-		ipfrag_stats(f)->failed == 1,
-	    "a second last fragment, another end: discarded");
+		ipfrag_stats(f)->failed == 1 && outlen == 28 &&
+		v4_frag(head, &g4, 0, 8, true) == 28 &&
+		memcmp(out, head, 28) == 0,
+	    "a second last fragment, another end: discarded, the first "
+	    "fragment back");
 	/* Data past the known end. */
 	r1 = feed(f, pkt, v4_frag(pkt, &g4, 16, 24, false), 1, &out, &outlen);
 	r2 = feed(f, pkt, v4_frag(pkt, &g4, 24, 32, true), 1, &out, &outlen);
@@ -1785,6 +1832,23 @@ random_one(struct ipfrag *f, struct rdgram *g, uint32_t off, uint32_t end,
 		    ipfrag_result_name(mr));
 		return false;
 	}
+	if ((r == IPFRAG_OVERLAP || r == IPFRAG_DISCARDED) && outlen > 0) {
+		struct decap_packet d;
+		uint8_t *copy = xmalloc(outlen);
+		bool ok;
+
+		memcpy(copy, out, outlen);
+		ok = decap_packet(LT_RAW, copy, outlen, &d) == DECAP_OK &&
+		    d.fragment && d.frag_offset == 0 && d.frag_more &&
+		    d.frag_id == g->id;
+		free(copy);
+		if (!ok) {
+			report("random: v%d id %u: the first fragment back "
+			       "does not decode",
+			    g->ver, g->id);
+			return false;
+		}
+	}
 	if (r == IPFRAG_DONE &&
 	    (outlen != moutlen || memcmp(out, mo, outlen) != 0)) {
 		report("random: v%d id %u [%u,%u) more %d cap %zu/%zu: output "
@@ -1969,7 +2033,7 @@ case_captures(void)
 	struct decap_packet d;
 	const struct ipfrag_stats *st;
 	const uint8_t *out;
-	size_t outlen, n, i, frags, done, decoded, subject, evil;
+	size_t outlen, n, i, frags, done, decoded, subject, evil, ports;
 	enum ipfrag_result r;
 	struct ipfrag *f;
 	int which;
@@ -1986,7 +2050,7 @@ case_captures(void)
 		ipfrag_config_init(&c);
 		c.timeout_v6 = 3; /* as in the receiver's namespace */
 		f = ipfrag_new(&c);
-		frags = done = decoded = subject = evil = 0;
+		frags = done = decoded = subject = evil = ports = 0;
 		for (i = 0; i < n; i++) {
 			if (decap_packet(LT_ETHERNET, recs[i].data, recs[i].len,
 				&d) != DECAP_OK ||
@@ -1994,6 +2058,11 @@ case_captures(void)
 				continue;
 			frags++;
 			r = ipfrag_add(f, &d, recs[i].ts, &out, &outlen);
+			if (r == IPFRAG_OVERLAP && outlen > 0 &&
+			    decap_packet(LT_RAW, out, outlen, &d) == DECAP_OK &&
+			    d.l4 != NULL && d.l4_len >= 4 &&
+			    rd16(d.l4) == 47401 && rd16(d.l4 + 2) == 25)
+				ports++;
 			if (r != IPFRAG_DONE)
 				continue;
 			done++;
@@ -2014,9 +2083,9 @@ case_captures(void)
 		case 0:
 			/* IpReasmReqds +2, IpExtReasmOverlaps +1 */
 			check(frags == 2 && done == 0 && st->overlaps == 1 &&
-				st->queues == 0,
-			    "ipv4-frag-overlap: 2 fragments, an overlap, "
-			    "nothing delivered");
+				st->queues == 0 && ports == 1,
+			    "ipv4-frag-overlap: 2 fragments, an overlap on "
+			    "47401 -> 25, nothing delivered");
 			break;
 		case 1:
 			/* Ip6ReasmReqds +3, OKs +1, Timeout +1 */
