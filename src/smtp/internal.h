@@ -180,6 +180,9 @@ struct smtp_session {
 	size_t rtext_len;
 	uint8_t *rlast; /* last line, after the code */
 	size_t rlast_len;
+	/* Where the last line's text is: rtext while the reply has one
+	 * line (it is not copied twice), else rlast. */
+	const uint8_t *rlast_at;
 	char **rkeep; /* every line, for a command that keeps them */
 	size_t nrkeep, rkeep_dropped;
 	struct smtp_caps caps; /* from the EHLO reply in progress */

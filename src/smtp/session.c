@@ -442,7 +442,7 @@ result_emit(struct smtp_session *s, bool replied, double ts)
 			 * and last, and how many were between. */
 			ends[0] = xmemdup0(s->rtext, s->rtext_len);
 			if (s->rlines > 1)
-				ends[1] = xmemdup0(s->rlast, s->rlast_len);
+				ends[1] = xmemdup0(s->rlast_at, s->rlast_len);
 			r.lines = ends;
 			r.nlines = s->rlines > 1 ? 2 : 1;
 			r.lines_dropped = s->rlines > 2 ? s->rlines - 2 : 0;
@@ -714,7 +714,7 @@ tx_last_reply(struct smtp_session *s, struct tx *t)
 	if (t == NULL)
 		return;
 	t->pub.last_code = s->rcode;
-	memcpy(t->last_buf, s->rlast, s->rlast_len);
+	memcpy(t->last_buf, s->rlast_at, s->rlast_len);
 	t->last_buf[s->rlast_len] = '\0';
 	t->pub.last_text = t->last_buf;
 }
@@ -847,7 +847,7 @@ reply_complete(struct smtp_session *s, double ts)
 	ev.u.reply.text = s->rtext;
 	ev.u.reply.len = s->rtext_len;
 	ev.u.reply.lines = s->rlines;
-	ev.u.reply.last_text = s->rlast;
+	ev.u.reply.last_text = s->rlast_at;
 	ev.u.reply.last_len = s->rlast_len;
 	ev.u.reply.latency = -1;
 	reply_enh(s, ev.u.reply.enh, sizeof(ev.u.reply.enh));
@@ -981,7 +981,12 @@ server_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 	/* The last line's code is the one a client acts on. */
 	s->rcode = code;
 	s->rlines++;
-	memcpy(s->rlast, text, n);
+	if (s->rlines == 1) {
+		s->rlast_at = s->rtext;
+	} else {
+		memcpy(s->rlast, text, n);
+		s->rlast_at = s->rlast;
+	}
 	s->rlast_len = n;
 	s->rmulti = more;
 	if (!more)
@@ -1491,6 +1496,7 @@ smtp_session_trim(struct smtp_session *s)
 	if (!s->rmulti && s->rtext != NULL) {
 		free(s->rtext);
 		s->rtext = s->rlast = NULL;
+		s->rlast_at = NULL;
 		s->rtext_len = s->rlast_len = 0;
 		rkeep_free(s);
 	}
