@@ -58,7 +58,8 @@ CORE_SRC = src/util.c src/event.c src/stats.c src/topn.c src/histo.c \
 	   src/zeeklog.c src/transcript.c src/report_text.c src/report_json.c \
 	   src/report_html.c \
 	   $(SMTP_SRC)
-NET_SRC = src/decap.c src/ipfrag.c src/v6map.c src/reasm.c src/capture.c
+NET_SRC = src/decap.c src/ipfrag.c src/tcpq.c src/v6map.c src/reasm.c \
+	  src/capture.c
 # The dashboard: the only part that includes curses.
 UI_SRC = src/tui.c
 # The plugin loader (dlopen): the program only.
@@ -70,7 +71,7 @@ OBJ = $(SRC:src/%.c=build/obj/%.o)
 SAN_OBJ = $(SRC:src/%.c=build/asan/%.o)
 
 UNIT_TESTS = test_smtp test_decap test_util test_tls test_message test_stats \
-	     test_codes test_ipfrag
+	     test_codes test_ipfrag test_tcpq
 UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
 UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
 
@@ -156,6 +157,13 @@ build/tests/asan-test_ipfrag: $(IPFRAG_TEST_SRC) src/ipfrag.h src/decap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(IPFRAG_TEST_DEFS) -o $@ \
 	    $(IPFRAG_TEST_SRC)
+TCPQ_TEST_SRC = tests/unit/test_tcpq.c src/tcpq.c src/util.c
+build/tests/test_tcpq: $(TCPQ_TEST_SRC) src/tcpq.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(TCPQ_TEST_SRC)
+build/tests/asan-test_tcpq: $(TCPQ_TEST_SRC) src/tcpq.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(TCPQ_TEST_SRC)
 build/tests/test_util: tests/unit/test_util.c src/util.c src/util.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_util.c src/util.c

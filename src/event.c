@@ -110,6 +110,9 @@ smtp_anomaly_name(enum smtp_anomaly a)
 		[SMTP_ANOMALY_SUBMISSION_NO_AUTH] = "submission_without_auth",
 		[SMTP_ANOMALY_CLEARTEXT_AUTH] = "cleartext_auth",
 		[SMTP_ANOMALY_REPLY_LOST] = "reply_lost",
+		[SMTP_ANOMALY_OVERLAP_CONFLICT] = "overlap_conflict",
+		[SMTP_ANOMALY_RST_IN_WINDOW] = "rst_in_window",
+		[SMTP_ANOMALY_SYN_ON_ESTABLISHED] = "syn_on_established",
 	};
 
 	if ((unsigned)a < SMTP_ANOMALY_COUNT && names[a] != NULL)

@@ -601,6 +601,17 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	    rs->idle_expired, rs->active_max);
 	dbuf_printf(b, ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64, rs->gaps,
 	    rs->gap_bytes);
+	dbuf_printf(b,
+	    ",\"receiver\":{\"fragments\":%" PRIu64 ",\"reassembled\":%" PRIu64
+	    ",\"fragment_overlaps\":%" PRIu64 ",\"fragment_timeouts\":%" PRIu64
+	    ",\"fragment_evicted\":%" PRIu64 ",\"segments_held\":%" PRIu64
+	    ",\"segment_conflicts\":%" PRIu64 ",\"segments_dropped\":%" PRIu64
+	    ",\"queues_evicted\":%" PRIu64 ",\"rst_ignored\":%" PRIu64
+	    ",\"syn_ignored\":%" PRIu64 "}",
+	    rs->fragments, rs->reassembled, rs->frag_overlaps,
+	    rs->frag_timeouts, rs->frag_evicted, rs->ooo_segments,
+	    rs->ooo_conflicts, rs->ooo_dropped, rs->ooo_evicted,
+	    rs->rst_ignored, rs->syn_ignored);
 	dbuf_printf(
 	    b, ",\"libnids_warnings\":{\"total\":%" PRIu64, rs->nids_warnings);
 	for (i = 1; i < REASM_NIDS_WARN_MAX; i++)

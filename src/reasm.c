@@ -17,7 +17,9 @@
 #include <string.h>
 
 #include "decap.h"
+#include "ipfrag.h"
 #include "smtp/smtp.h"
+#include "tcpq.h"
 #include "util.h"
 #include "v6map.h"
 
@@ -41,7 +43,22 @@ struct conn {
 	double last;                /* last data, for the idle timeout */
 	struct conn *older, *newer; /* LRU by last data */
 	uint32_t saddr, daddr;      /* as libnids sees them (stand-ins) */
+	/* Segments ahead of the next expected byte, by the direction they
+	 * travel (0: from the client): libnids gets them in order. */
+	struct tcpq ooo[2];
+	/* A SYN with a new sequence number while the connection is open:
+	 * a new connection only if the server answers it (RFC 5961 4). */
+	uint8_t *held_syn;
+	size_t held_len;
+	uint32_t held_seq;
 };
+
+/* Out-of-order bytes held (packets and their bookkeeping): per
+ * direction of a connection, and in all. Beyond them a segment is
+ * dropped, or the oldest connection's queues are, and counted; what
+ * they held becomes a gap once the receiver acknowledges past it. */
+#define REASM_OOO_DIR_MAX (256u * 1024)
+#define REASM_OOO_TOTAL_MAX (32u * 1024 * 1024)
 
 /* Seconds without data before a connection's empty buffers are freed. */
 #define REASM_TRIM_AFTER 0.5
@@ -77,6 +94,9 @@ static struct {
 	size_t ctab_mask, ctab_n;
 	uint8_t scratch[65536 + 64];
 	uint8_t gapbuf[65536];
+	uint8_t ackbuf[128]; /* the headers of a segment held back */
+	size_t ooo_bytes;    /* held in every connection's queues */
+	struct ipfrag *frag;
 	/* A filler segment we are feeding to libnids over a gap. */
 	struct {
 		struct tcp_stream *a_tcp;
@@ -353,12 +373,20 @@ conn_close(struct conn *c, enum smtp_session_end end)
 
 	/* Segments still queued out of order: the bytes before them were
 	 * never captured, and what they hold can never be delivered. */
-	if (a_tcp->server.list != NULL || a_tcp->client.list != NULL) {
+	if (c->ooo[0].head != NULL || c->ooo[1].head != NULL) {
 		R.st.gaps++;
 		smtp_session_gap(c->smtp,
-		    a_tcp->server.list != NULL ? SMTP_DIR_CLIENT
-					       : SMTP_DIR_SERVER,
+		    c->ooo[0].head != NULL ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER,
 		    0, R.now);
+	}
+	R.ooo_bytes -= tcpq_clear(&c->ooo[0]);
+	R.ooo_bytes -= tcpq_clear(&c->ooo[1]);
+	if (c->held_syn != NULL) {
+		/* Never answered by the server: not a new connection. */
+		R.st.syn_ignored++;
+		smtp_session_anomaly(
+		    c->smtp, SMTP_ANOMALY_SYN_ON_ESTABLISHED, R.now);
+		free(c->held_syn);
 	}
 	smtp_session_close(c->smtp, end, R.now);
 	if (v6map_is_standin(c->saddr))
@@ -487,6 +515,8 @@ idle_sweep(void)
 
 	R.last_sweep = R.now;
 	trim_quiet();
+	if (R.frag != NULL)
+		ipfrag_expire(R.frag, R.now);
 	while ((c = R.oldest) != NULL &&
 	    c->last + (double)R.cfg.idle_timeout < R.now) {
 		a_tcp = c->a_tcp;
@@ -608,34 +638,46 @@ put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+/* The next byte the receiving half of a expects from the sender. */
+static uint32_t
+expected_seq(const struct tcp_stream *a, int from_client)
+{
+	const struct half_stream *snd = from_client ? &a->client : &a->server;
+	const struct half_stream *rcv = from_client ? &a->server : &a->client;
+
+	return snd->first_data_seq + (uint32_t)rcv->count +
+	    (uint32_t)rcv->urg_count;
+}
+
 /*
- * A hole in one direction: segments wait in libnids' queue behind bytes
- * that were never captured, and the receiver has acknowledged past the
- * hole, so the bytes did reach it and will never come. libnids would
- * wait for them forever; as Zeek does, we step over: a filler segment
- * covers the hole, and the dissector is told those bytes are a gap.
+ * A hole in one direction: segments wait in our queue behind bytes that
+ * were never captured, and the receiver has acknowledged past the hole,
+ * so the bytes did reach it and will never come. As Zeek does, we step
+ * over: a filler segment covers the hole, and the dissector is told
+ * those bytes are a gap. Then what waited goes on in order.
  */
 static void
-fill_gap(struct tcp_stream *a, int from_client)
+fill_gap(struct conn *c, int from_client)
 {
+	struct tcp_stream *a = c->a_tcp;
 	struct half_stream *snd = from_client ? &a->client : &a->server;
 	struct half_stream *rcv = from_client ? &a->server : &a->client;
-	uint32_t exp = snd->first_data_seq + (uint32_t)rcv->count +
-	    (uint32_t)rcv->urg_count;
+	struct tcpq *q = &c->ooo[from_client ? 0 : 1];
+	uint32_t exp = expected_seq(a, from_client);
 	uint32_t upto, n, chunk;
 	uint8_t *ip = R.gapbuf, *tcp = R.gapbuf + 20;
 	struct tuple4 key = a->addr;
 
-	if (rcv->list == NULL)
+	if (q->head == NULL)
 		return;
-	upto = ((const struct nids_queued *)(const void *)rcv->list)->seq;
+	upto = q->head->seq;
 	/* Proven only when the receiver acknowledged the queued data. */
-	if ((int32_t)(upto - exp) <= 0 || (int32_t)(rcv->ack_seq - upto) < 0)
+	if (!tcpq_after(upto, exp) || tcpq_before(rcv->ack_seq, upto))
 		return;
 	n = upto - exp;
 	R.st.gaps++;
 	R.st.gap_bytes += n;
-	while (n > 0 && a->user != NULL) {
+	while (n > 0) {
 		chunk = n > sizeof(R.gapbuf) - 40 ? sizeof(R.gapbuf) - 40 : n;
 		memset(R.gapbuf, 0, 40 + chunk);
 		ip[0] = 0x45;
@@ -663,7 +705,7 @@ fill_gap(struct tcp_stream *a, int from_client)
 		R.inject.left = 0;
 		exp += chunk;
 		n -= chunk;
-		/* The stream may be gone (a queued FIN closed it). */
+		/* The stream may be gone. */
 		if (nids_find_tcp_stream(&key) != a)
 			return;
 	}
@@ -683,83 +725,307 @@ stream_lookup(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport)
 	return nids_find_tcp_stream(&t);
 }
 
-/* After each packet: step over proven holes; count data on connections
- * that libnids does not follow. */
-static void
-check_followed(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
-    bool payload)
+/* A TCP segment as this layer reads it. */
+struct seg {
+	uint32_t saddr, daddr; /* as libnids sees them */
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	const uint8_t *ip; /* the IPv4 packet libnids gets */
+	size_t iplen, hl;  /* its length, its header's */
+	size_t off;        /* TCP header bytes */
+	uint32_t datalen;
+};
+
+#define TH_FIN_ 0x01
+#define TH_SYN_ 0x02
+#define TH_RST_ 0x04
+#define TH_ACK_ 0x10
+
+/* The followed connection still there after libnids ran (its callback
+ * may have closed it), or NULL. */
+static struct conn *
+conn_again(const struct seg *g, struct conn *c)
 {
-	const struct conn_slot *e =
-	    conn_slot_lookup(saddr, sport, daddr, dport);
-	struct tcp_stream *a;
+	return conn_lookup(g->saddr, g->sport, g->daddr, g->dport) == c ? c
+									: NULL;
+}
+
+/* Whatever waits in order now (after data or a filler moved the next
+ * expected byte), to libnids. */
+static void
+drain(struct seg *g, struct conn *c, int from_client)
+{
+	struct tcpq *q = &c->ooo[from_client ? 0 : 1];
+	struct tcpq_seg *s;
+
+	while ((c = conn_again(g, c)) != NULL &&
+	    (s = tcpq_pop(q, expected_seq(c->a_tcp, from_client))) != NULL) {
+		R.ooo_bytes -= s->truesize;
+		/* A segment the bytes before it already covered whole is
+		 * old: libnids would skip it. */
+		if (tcpq_after(s->seq + s->len + (s->fin ? 1 : 0),
+			expected_seq(c->a_tcp, from_client)))
+			nids_feed(s->pkt, s->pkt_len);
+		free(s);
+	}
+}
+
+/* The total budget is passed: the queues of the connections quiet the
+ * longest go first. */
+static void
+ooo_evict(struct conn *keep)
+{
 	struct conn *c;
 
-	if (e != NULL) {
-		a = e->a_tcp;
-		if (a->server.list == NULL && a->client.list == NULL)
-			return; /* nothing waits out of order */
-		c = e->c;
-		if (a->server.list != NULL) {
-			fill_gap(a, 1);
-			/* Filling may have ended the stream (a queued FIN);
-			 * no connection opens meanwhile, so c cannot have
-			 * been reused. */
-			if (conn_lookup(saddr, sport, daddr, dport) != c)
-				return;
-		}
-		if (a->client.list != NULL)
-			fill_gap(a, 0);
-		return;
+	for (c = R.oldest; c != NULL && R.ooo_bytes > REASM_OOO_TOTAL_MAX;
+	     c = c->newer) {
+		if (c == keep ||
+		    (c->ooo[0].head == NULL && c->ooo[1].head == NULL))
+			continue;
+		R.ooo_bytes -= tcpq_clear(&c->ooo[0]);
+		R.ooo_bytes -= tcpq_clear(&c->ooo[1]);
+		R.st.ooo_evicted++;
 	}
-	if (payload && seen_insert(tuple_key(saddr, sport, daddr, dport)))
-		R.st.no_handshake++;
 }
 
 /*
- * A SYN on a 4-tuple libnids still tracks, with a new sequence number:
- * the old connection ended unseen; the new one is a new session.
+ * A segment ahead of the next expected byte: held in our queue by the
+ * receiver's rules (tcpq.h); libnids gets its headers now (the ACK and
+ * the window it carries) and its bytes in their turn.
  */
 static void
-check_reuse(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
-    uint32_t seq)
+hold_segment(const struct seg *g, struct conn *c, int from_client)
 {
-	struct tcp_stream *a = stream_lookup(saddr, sport, daddr, dport);
+	struct tcpq *q = &c->ooo[from_client ? 0 : 1];
+	size_t freed, hdr = g->hl + g->off;
+	bool conflict;
+	bool fin = (g->flags & TH_FIN_) != 0;
 
-	if (a == NULL || a->client.seq == seq + 1)
-		return;
-	R.st.reused++;
-	if (a->user != NULL)
-		conn_close(a->user, SMTP_SESSION_END_REUSED);
-	nids_free_tcp_stream(a);
-}
-
-/* Look at the TCP header of a packet on its way to libnids. */
-static inline void
-tcp_inspect(
-    uint32_t saddr, uint32_t daddr, const uint8_t *tcp, size_t len, bool before)
-{
-	uint16_t sport, dport;
-	size_t off;
-	uint8_t flags;
-
-	if (len < 20)
-		return;
-	/* Before libnids, only a SYN without ACK is looked at. */
-	if (before && (tcp[13] & 0x12) != 0x02)
-		return;
-	sport = (uint16_t)(tcp[0] << 8 | tcp[1]);
-	dport = (uint16_t)(tcp[2] << 8 | tcp[3]);
-	flags = tcp[13];
-	off = (size_t)(tcp[12] >> 4) * 4;
-	if (before) {
-		if ((flags & 0x12) == 0x02) /* SYN without ACK */
-			check_reuse(saddr, sport, daddr, dport,
-			    (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 |
-				(uint32_t)tcp[6] << 8 | tcp[7]);
+	if (q->bytes + sizeof(struct tcpq_seg) + g->iplen > REASM_OOO_DIR_MAX) {
+		R.st.ooo_dropped++;
 		return;
 	}
-	check_followed(saddr, sport, daddr, dport,
-	    off >= 20 && len > off && (flags & 0x06) == 0);
+	R.st.ooo_segments++;
+	if (tcpq_insert(q, g->ip, g->iplen, hdr, g->seq, g->datalen, fin,
+		&conflict, &freed) == TCPQ_QUEUED)
+		R.ooo_bytes += sizeof(struct tcpq_seg) + g->iplen;
+	R.ooo_bytes -= freed;
+	if (conflict) {
+		R.st.ooo_conflicts++;
+		smtp_session_anomaly(
+		    c->smtp, SMTP_ANOMALY_OVERLAP_CONFLICT, R.now);
+	}
+	if (R.ooo_bytes > REASM_OOO_TOTAL_MAX)
+		ooo_evict(c);
+	/* The headers alone: an ACK libnids takes at once. */
+	if (hdr <= sizeof(R.ackbuf) && (g->flags & TH_ACK_)) {
+		memcpy(R.ackbuf, g->ip, hdr);
+		put16(R.ackbuf + 2, (uint16_t)hdr);
+		R.ackbuf[10] = R.ackbuf[11] = 0;
+		put16(R.ackbuf + 10, ipv4_header_sum(R.ackbuf, g->hl));
+		R.ackbuf[g->hl + 13] &= (uint8_t)~TH_FIN_;
+		nids_feed(R.ackbuf, hdr);
+	}
+}
+
+/*
+ * RFC 5961 3.2, as Linux does: a RST ends the connection only at the
+ * next expected sequence number (or at what the receiver acknowledged
+ * last, in case the capture missed bytes); any other is ignored.
+ */
+static bool
+rst_accepted(const struct seg *g, const struct tcp_stream *a, int from_client)
+{
+	const struct half_stream *rcv = from_client ? &a->server : &a->client;
+
+	if (g->seq == expected_seq(a, from_client) || g->seq == rcv->ack_seq)
+		return true;
+	/* Before the handshake completed libnids has nothing to go by. */
+	return a->nids_state != NIDS_DATA;
+}
+
+/* The old connection still open (no FIN, no RST seen on it). */
+static bool
+conn_open_both(const struct tcp_stream *a)
+{
+	return a->nids_state == NIDS_DATA &&
+	    a->client.state == TCP_ESTABLISHED &&
+	    a->server.state == TCP_ESTABLISHED;
+}
+
+/* A SYN (no ACK) with a new sequence number on the 4-tuple of an open,
+ * followed connection: held until the server says what it is. */
+static void
+hold_syn(const struct seg *g, struct conn *c)
+{
+	free(c->held_syn);
+	c->held_syn = xmalloc(g->iplen);
+	memcpy(c->held_syn, g->ip, g->iplen);
+	c->held_len = g->iplen;
+	c->held_seq = g->seq;
+}
+
+/*
+ * One TCP segment (in an IPv4 packet, ours or rewritten from IPv6) on a
+ * mail port: what a receiver would do with it is decided here, then
+ * libnids gets what the receiver keeps, in order.
+ */
+static void
+tcp_segment(struct seg *g)
+{
+	const struct conn_slot *e =
+	    conn_slot_lookup(g->saddr, g->sport, g->daddr, g->dport);
+	struct tcp_stream *a;
+	struct conn *c;
+	int from_client;
+	uint32_t exp;
+
+	if (e == NULL) {
+		/* A SYN on a 4-tuple libnids tracks without us (not yet
+		 * established): the old attempt is over. */
+		if ((g->flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_) {
+			a = stream_lookup(
+			    g->saddr, g->sport, g->daddr, g->dport);
+			if (a != NULL && a->client.seq != g->seq + 1) {
+				R.st.reused++;
+				nids_free_tcp_stream(a);
+			}
+		}
+		nids_feed(g->ip, g->iplen);
+		if (g->datalen > 0 && (g->flags & (TH_SYN_ | TH_RST_)) == 0 &&
+		    conn_lookup(g->saddr, g->sport, g->daddr, g->dport) ==
+			NULL &&
+		    seen_insert(
+			tuple_key(g->saddr, g->sport, g->daddr, g->dport)))
+			R.st.no_handshake++;
+		return;
+	}
+	c = e->c;
+	a = e->a_tcp;
+	from_client = g->saddr == a->addr.saddr && g->sport == a->addr.source;
+
+	if (c->held_syn != NULL) {
+		if (!from_client &&
+		    (g->flags & (TH_SYN_ | TH_ACK_)) == (TH_SYN_ | TH_ACK_) &&
+		    g->ack == c->held_seq + 1) {
+			/* The server took it up: the old connection ended
+			 * unseen, this is a new one. */
+			uint8_t *syn = c->held_syn;
+			size_t len = c->held_len;
+
+			c->held_syn = NULL;
+			R.st.reused++;
+			conn_close(c, SMTP_SESSION_END_REUSED);
+			nids_free_tcp_stream(a);
+			nids_feed(syn, len);
+			free(syn);
+			nids_feed(g->ip, g->iplen);
+			return;
+		}
+		if (!(from_client &&
+			(g->flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_ &&
+			g->seq == c->held_seq)) {
+			/* The connection goes on: the SYN was not a new
+			 * one (Linux answered it with a challenge ACK). */
+			free(c->held_syn);
+			c->held_syn = NULL;
+			R.st.syn_ignored++;
+			smtp_session_anomaly(
+			    c->smtp, SMTP_ANOMALY_SYN_ON_ESTABLISHED, R.now);
+		}
+	}
+	if ((g->flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_) {
+		if (from_client && a->client.seq == g->seq + 1) {
+			nids_feed(g->ip, g->iplen); /* retransmitted */
+			return;
+		}
+		if (conn_open_both(a)) {
+			hold_syn(g, c);
+			return;
+		}
+		/* It was closing: the new SYN opens a new connection. */
+		R.st.reused++;
+		conn_close(c, SMTP_SESSION_END_REUSED);
+		nids_free_tcp_stream(a);
+		nids_feed(g->ip, g->iplen);
+		return;
+	}
+	if (g->flags & TH_RST_) {
+		if (!rst_accepted(g, a, from_client)) {
+			R.st.rst_ignored++;
+			smtp_session_anomaly(
+			    c->smtp, SMTP_ANOMALY_RST_IN_WINDOW, R.now);
+			return;
+		}
+		nids_feed(g->ip, g->iplen);
+		return;
+	}
+	if (a->nids_state == NIDS_DATA && !(g->flags & TH_SYN_) &&
+	    g->datalen + (g->flags & TH_FIN_) > 0) {
+		exp = expected_seq(a, from_client);
+		if (tcpq_after(g->seq, exp)) {
+			hold_segment(g, c, from_client);
+			if ((c = conn_again(g, c)) != NULL)
+				fill_gap(c, from_client);
+			if ((c = conn_again(g, c)) != NULL)
+				drain(g, c, from_client);
+			return;
+		}
+		if (c->ooo[from_client ? 0 : 1].head != NULL &&
+		    tcpq_conflicts(&c->ooo[from_client ? 0 : 1], g->seq,
+			g->ip + g->hl + g->off, g->datalen)) {
+			/* Bytes in order that the queued copies contradict:
+			 * the receiver keeps these. */
+			R.st.ooo_conflicts++;
+			smtp_session_anomaly(
+			    c->smtp, SMTP_ANOMALY_OVERLAP_CONFLICT, R.now);
+		}
+		nids_feed(g->ip, g->iplen);
+		if ((c = conn_again(g, c)) != NULL)
+			drain(g, c, from_client);
+		return;
+	}
+	nids_feed(g->ip, g->iplen);
+	/* An ACK may prove a hole in the other direction. */
+	if ((c = conn_again(g, c)) != NULL) {
+		int other = !from_client;
+
+		if (c->ooo[other ? 0 : 1].head != NULL) {
+			fill_gap(c, other);
+			if ((c = conn_again(g, c)) != NULL)
+				drain(g, c, other);
+		}
+	}
+}
+
+/* Read the TCP header of an IPv4 packet (hl header bytes, len in all)
+ * into g; false when it is too short. */
+static bool
+seg_parse(struct seg *g, const uint8_t *ip, size_t iplen, size_t hl)
+{
+	const uint8_t *tcp = ip + hl;
+	size_t len = iplen - hl;
+
+	if (hl > iplen || len < 20)
+		return false;
+	g->ip = ip;
+	g->iplen = iplen;
+	g->hl = hl;
+	memcpy(&g->saddr, ip + 12, 4);
+	memcpy(&g->daddr, ip + 16, 4);
+	g->sport = (uint16_t)(tcp[0] << 8 | tcp[1]);
+	g->dport = (uint16_t)(tcp[2] << 8 | tcp[3]);
+	g->seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 |
+	    (uint32_t)tcp[6] << 8 | tcp[7];
+	g->ack = (uint32_t)tcp[8] << 24 | (uint32_t)tcp[9] << 16 |
+	    (uint32_t)tcp[10] << 8 | tcp[11];
+	g->flags = tcp[13];
+	g->off = (size_t)(tcp[12] >> 4) * 4;
+	if (g->off < 20 || g->off > len)
+		return false;
+	g->datalen = (uint32_t)(len - g->off);
+	return true;
 }
 
 static bool
@@ -767,9 +1033,7 @@ ports_wanted(const struct decap_packet *d)
 {
 	uint16_t sport, dport;
 
-	if (d->l4 == NULL)
-		return d->fragment; /* a later fragment: let libnids join */
-	if (d->l4_proto != 6 || d->l4_len < 4)
+	if (d->l4 == NULL || d->l4_proto != 6 || d->l4_len < 4)
 		return false;
 	sport = (uint16_t)(d->l4[0] << 8 | d->l4[1]);
 	dport = (uint16_t)(d->l4[2] << 8 | d->l4[3]);
@@ -781,17 +1045,15 @@ packet_v4(const struct decap_packet *d)
 {
 	const uint8_t *ip = d->l3;
 	size_t hl = (size_t)(ip[0] & 0x0f) * 4;
-	uint32_t saddr, daddr;
+	struct seg g;
 
-	memcpy(&saddr, ip + 12, 4);
-	memcpy(&daddr, ip + 16, 4);
-	if (v6map_is_standin(saddr) || v6map_is_standin(daddr)) {
-		R.st.class_e++;
-		return;
-	}
 	if (hl > d->l3_len)
 		return;
-	if (!R.cfg.verify_checksums && ipv4_header_sum(ip, hl) != 0) {
+	if (ipv4_header_sum(ip, hl) != 0) {
+		if (R.cfg.verify_checksums) {
+			R.st.bad_checksum++;
+			return;
+		}
 		/* libnids always checks the IP header sum; when checks are
 		 * off we pass the packet on with the sum mended. */
 		if (d->l3_len > sizeof(R.scratch))
@@ -802,41 +1064,38 @@ packet_v4(const struct decap_packet *d)
 		ip = R.scratch;
 		R.st.ip_checksum_fixed++;
 	}
-	if (d->l4 != NULL)
-		tcp_inspect(saddr, daddr, d->l4, d->l4_len, true);
-	nids_feed(ip, d->l3_len);
-	if (d->l4 != NULL)
-		tcp_inspect(saddr, daddr, d->l4, d->l4_len, false);
+	if (!seg_parse(&g, ip, d->l3_len, hl)) {
+		nids_feed(ip, d->l3_len); /* libnids counts what is wrong */
+		return;
+	}
+	if (v6map_is_standin(g.saddr) || v6map_is_standin(g.daddr)) {
+		R.st.class_e++;
+		return;
+	}
+	if (R.cfg.verify_checksums && sum_tcp(ip, ip + hl, d->l3_len - hl)) {
+		R.st.bad_checksum++;
+		return;
+	}
+	tcp_segment(&g);
 }
 
 static void
 packet_v6(const struct decap_packet *d)
 {
 	const uint8_t *src = d->l3 + 8, *dst = d->l3 + 24;
-	const uint8_t *payload;
-	size_t plen, total;
+	const uint8_t *payload = d->l4;
+	size_t plen = d->l4_len, total;
 	uint32_t saddr, daddr;
 	uint8_t *h = R.scratch;
-	uint16_t frag = 0x4000; /* DF */
+	struct seg g;
 
 	R.st.ipv6_packets++;
-	if (d->fragment) {
-		if (d->frag_data_off == 0 || d->frag_data_off > d->l3_len)
-			return;
-		payload = d->l3 + d->frag_data_off;
-		plen = d->l3_len - d->frag_data_off;
-		frag = (uint16_t)(d->frag_offset & 0x1fff) |
-		    (d->frag_more ? 0x2000 : 0);
-	} else {
-		payload = d->l4;
-		plen = d->l4_len;
-	}
-	if (payload == NULL || (d->l4 != NULL && d->l4_proto != 6))
+	if (payload == NULL || d->l4_proto != 6)
 		return;
 	total = 20 + plen;
 	if (total > 65535)
 		return;
-	if (R.cfg.verify_checksums && !d->fragment &&
+	if (R.cfg.verify_checksums &&
 	    !tcp6_checksum_ok(src, dst, payload, plen)) {
 		R.st.bad_checksum++;
 		return;
@@ -850,20 +1109,53 @@ packet_v6(const struct decap_packet *d)
 	h[0] = 0x45;
 	h[1] = (uint8_t)((d->l3[0] & 0x0f) << 4 | d->l3[1] >> 4);
 	put16(h + 2, (uint16_t)total);
-	put16(h + 4, (uint16_t)(d->frag_id ^ (d->frag_id >> 16)));
-	put16(h + 6, frag);
-	h[8] = d->l3[7]; /* hop limit */
+	h[4] = h[5] = 0;
+	put16(h + 6, 0x4000); /* DF */
+	h[8] = d->l3[7];      /* hop limit */
 	h[9] = 6;
 	h[10] = h[11] = 0;
 	memcpy(h + 12, &saddr, 4);
 	memcpy(h + 16, &daddr, 4);
 	put16(h + 10, ipv4_header_sum(h, 20));
 	memcpy(h + 20, payload, plen);
-	if (d->l4 != NULL)
-		tcp_inspect(saddr, daddr, h + 20, plen, true);
-	nids_feed(h, total);
-	if (d->l4 != NULL)
-		tcp_inspect(saddr, daddr, h + 20, plen, false);
+	if (seg_parse(&g, h, total, 20))
+		tcp_segment(&g);
+	else
+		nids_feed(h, total);
+}
+
+/* The connection a datagram's first fragment belongs to (an anomaly of
+ * its session), if we follow it. */
+static void
+frag_overlap(const uint8_t *first, size_t len)
+{
+	struct decap_packet d;
+	struct conn *c = NULL;
+	uint8_t a6[16];
+	uint32_t s = 0, t = 0;
+	uint16_t sp, dp;
+
+	R.st.frag_overlaps++;
+	if (first == NULL ||
+	    decap_packet(101 /* LINKTYPE_RAW */, first, len, &d) != DECAP_OK ||
+	    d.l4 == NULL || d.l4_proto != 6 || d.l4_len < 4)
+		return;
+	sp = (uint16_t)(d.l4[0] << 8 | d.l4[1]);
+	dp = (uint16_t)(d.l4[2] << 8 | d.l4[3]);
+	if (d.ip_version == 4) {
+		memcpy(&s, d.l3 + 12, 4);
+		memcpy(&t, d.l3 + 16, 4);
+	} else {
+		memcpy(a6, d.l3 + 8, 16);
+		s = v6map_find(R.v6, a6);
+		memcpy(a6, d.l3 + 24, 16);
+		t = v6map_find(R.v6, a6);
+	}
+	if (s != 0 && t != 0)
+		c = conn_lookup(s, sp, t, dp);
+	if (c != NULL)
+		smtp_session_anomaly(
+		    c->smtp, SMTP_ANOMALY_OVERLAP_CONFLICT, R.now);
 }
 
 void
@@ -894,6 +1186,30 @@ reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
 	default:
 		R.st.bad_header++;
 		return;
+	}
+	if (d.fragment) {
+		/* Reassembled here by the receiver's rules (ipfrag.h):
+		 * libnids never gets a fragment. */
+		const uint8_t *whole;
+		size_t wlen;
+
+		R.st.fragments++;
+		switch (ipfrag_add(R.frag, &d, ts, &whole, &wlen)) {
+		case IPFRAG_DONE:
+			R.st.reassembled++;
+			if (decap_packet(101 /* LINKTYPE_RAW */, whole, wlen,
+				&d) != DECAP_OK ||
+			    d.fragment) {
+				R.st.bad_header++;
+				return;
+			}
+			break;
+		case IPFRAG_OVERLAP:
+			frag_overlap(whole, wlen);
+			return;
+		default:
+			return;
+		}
 	}
 	if (!ports_wanted(&d)) {
 		R.st.other_ports++;
@@ -942,7 +1258,7 @@ reasm_clock(double now)
 int
 reasm_init(const struct reasm_config *cfg, char *err, size_t errlen)
 {
-	static struct nids_chksum_ctl ctl[2];
+	static struct nids_chksum_ctl ctl[1];
 	unsigned long streams;
 
 	/* Everything anew: a process may run several (the fuzzer does). */
@@ -988,15 +1304,19 @@ reasm_init(const struct reasm_config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	nids_last_pcap_header = &R.hdr;
-	/* Stand-ins carry IPv6 checksums: never checked by libnids. */
-	ctl[0].netaddr = htonl(0xf0000000u);
-	ctl[0].mask = htonl(0xf0000000u);
+	/* Checksums are ours to check (--verify-checksums): libnids gets
+	 * segments we rebuilt (IPv6 stand-ins, held headers, fillers). */
+	ctl[0].netaddr = 0;
+	ctl[0].mask = 0;
 	ctl[0].action = NIDS_DONT_CHKSUM;
-	ctl[1].netaddr = 0;
-	ctl[1].mask = 0;
-	ctl[1].action =
-	    cfg->verify_checksums ? NIDS_DO_CHKSUM : NIDS_DONT_CHKSUM;
-	nids_register_chksum_ctl(ctl, 2);
+	nids_register_chksum_ctl(ctl, 1);
+	{
+		struct ipfrag_config fc;
+
+		ipfrag_config_init(&fc);
+		fc.verify_v4_checksum = cfg->verify_checksums;
+		R.frag = ipfrag_new(&fc);
+	}
 	nids_register_tcp(tcp_callback);
 	R.initialised = 1;
 	return 0;
@@ -1008,7 +1328,10 @@ reasm_finish(void)
 	if (!R.initialised)
 		return;
 	R.initialised = 0;
-	nids_exit(); /* closes every connection still open */
+	nids_exit();   /* closes every connection still open */
+	reasm_stats(); /* its last figures */
+	ipfrag_free(R.frag);
+	R.frag = NULL;
 	free(R.ctab);
 	R.ctab = NULL;
 	pcap_close(R.dead);
@@ -1020,5 +1343,11 @@ reasm_finish(void)
 const struct reasm_stats *
 reasm_stats(void)
 {
+	if (R.frag != NULL) {
+		const struct ipfrag_stats *f = ipfrag_stats(R.frag);
+
+		R.st.frag_timeouts = f->timeouts;
+		R.st.frag_evicted = f->evicted;
+	}
 	return &R.st;
 }

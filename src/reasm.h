@@ -46,15 +46,29 @@ struct reasm_stats {
 	uint64_t bad_header;
 	uint64_t other_ports;       /* TCP/other traffic we do not follow */
 	uint64_t ip_checksum_fixed; /* bad IPv4 header sums passed on */
-	uint64_t bad_checksum;      /* dropped by --verify-checksums (IPv6) */
+	uint64_t bad_checksum;      /* dropped by --verify-checksums */
 	uint64_t class_e;           /* real 240/4 addresses: not followed */
 	uint64_t v6_table_full;
 	uint64_t no_handshake; /* connections with data, no handshake */
 	uint64_t sessions;     /* handshakes seen on a mail port */
 	uint64_t reused;       /* 4-tuples taken over by a new SYN */
 	uint64_t idle_expired;
-	uint64_t gaps;          /* holes: stepped over, or left at the end */
-	uint64_t gap_bytes;     /* bytes stepped over in holes */
+	uint64_t gaps;      /* holes: stepped over, or left at the end */
+	uint64_t gap_bytes; /* bytes stepped over in holes */
+	/* What a receiver's stack decides, decided before libnids. */
+	uint64_t fragments;     /* IP fragments (reassembled first) */
+	uint64_t reassembled;   /* datagrams they made */
+	uint64_t frag_overlaps; /* datagrams discarded: fragments that
+				   overlap (Linux drops them whole) */
+	uint64_t frag_timeouts; /* datagrams never completed in time */
+	uint64_t frag_evicted;  /* queues evicted by the fragment budget */
+	uint64_t ooo_segments;  /* segments held until their turn */
+	uint64_t ooo_conflicts; /* overlapping segments, other bytes */
+	uint64_t ooo_dropped;   /* over a direction's budget */
+	uint64_t ooo_evicted;   /* connections whose queues the total
+				   budget took */
+	uint64_t rst_ignored;   /* RSTs not at the expected sequence */
+	uint64_t syn_ignored;   /* SYNs on open connections, unanswered */
 	uint64_t nids_warnings; /* all libnids warnings */
 	uint64_t nids_warning[REASM_NIDS_WARN_MAX];
 	unsigned long active; /* sessions open now */

@@ -81,6 +81,17 @@ unlink_entry(struct v6map *m, uint32_t idx)
 }
 
 uint32_t
+v6map_find(const struct v6map *m, const uint8_t addr[16])
+{
+	uint32_t i = m->bucket[v6hash(addr) & (m->nbucket - 1)];
+
+	for (; i != 0; i = m->e[i - 1].next)
+		if (memcmp(m->e[i - 1].addr, addr, 16) == 0)
+			return htonl(STANDIN_BASE + i - 1);
+	return 0;
+}
+
+uint32_t
 v6map_get(struct v6map *m, const uint8_t addr[16])
 {
 	uint32_t b = v6hash(addr) & (m->nbucket - 1), i, idx, tries;

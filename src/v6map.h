@@ -18,6 +18,8 @@ struct v6map *v6map_new(uint32_t max);
 void v6map_free(struct v6map *m);
 /* Stand-in (network byte order) for addr, 0 if the table is full. */
 uint32_t v6map_get(struct v6map *m, const uint8_t addr[16]);
+/* The stand-in addr has now, 0 if none (nothing is added). */
+uint32_t v6map_find(const struct v6map *m, const uint8_t addr[16]);
 /* The IPv6 address behind a stand-in; false if it is none of ours. */
 bool v6map_lookup(const struct v6map *m, uint32_t standin, uint8_t out[16]);
 /* A connection holds (ref) or releases (unref) a mapping; only mappings

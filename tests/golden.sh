@@ -22,10 +22,6 @@ for cap in captures/*.pcap captures/*.pcapng; do
 	found=1
 	name=$(basename "$cap")
 	name=${name%.*}
-	# captures/evasion-*: what smtpscope logs for them is known to be
-	# wrong until issue 11 is fixed (tests/t-evasion.sh checks them
-	# against the receiver); no golden files for them before that
-	case $name in evasion-*) continue ;; esac
 	args=$(cat "captures/$name.args" 2>/dev/null)
 	rm -rf "$TMP/z"
 	# shellcheck disable=SC2086

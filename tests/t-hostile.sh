@@ -171,18 +171,21 @@ if hostile random random; then
 fi
 
 # Retransmissions with other bytes, overlaps, reverse order, duplicates
-# in the queue, overlapping IP fragments: the first copy of each byte
-# (what the receiving TCP kept) is read, never a decoy ("evil").
+# in the queue, overlapping IP fragments: what a Linux receiver keeps is
+# read, never a decoy ("evil"): delivered bytes stay, a queued segment
+# covering another is dropped, the segment in order wins over a queued
+# one it overlaps, and a datagram whose fragments overlap (even with the
+# same bytes) is dropped whole (Linux since 4.19): the final reply it
+# carried never arrived, so the message is lost, by a gap.
 if hostile overlap overlap; then
 	want "no decoy in the log" '"evil" not in L'
 	want "MAIL FROM the real one" 'len(T) == 1 and T[0]["mail_from"] == "good@example.test"'
 	want "the real RCPTs" '[r["addr"] for r in T[0]["rcpt_to"]] == ["good1@example.test", "good2@example.test"]'
 	want "DATA answered 354" 'T[0]["data_code"] == 354'
-	want "the final reply from the fragments" 'T[0]["final_code"] == 250 and "FRAGMENTED" in (T[0]["final_text"] or "")'
-	want "the body whole" 'T[0]["size"] == 50 and T[0]["outcome"] == "accepted"'
-	want "ip_overlapping_fragments" 'S["libnids_warnings"]["ip_overlapping_fragments"] >= 1'
-	want "no gap" 'S["gaps"] == 0'
-	got='dict(tx=[(t["mail_from"], [r["addr"] for r in t["rcpt_to"]], t["data_code"], t["final_code"], t["final_text"], t["size"], t["outcome"]) for t in T], warnings=S["libnids_warnings"], gaps=S["gaps"])'
+	want "the fragmented reply dropped" 'T[0]["final_code"] is None and "FRAGMENTED" not in L and S["receiver"]["fragment_overlaps"] == 1 and S["receiver"]["fragments"] == 3'
+	want "the body whole, lost by a gap" 'T[0]["size"] == 50 and T[0]["outcome"] == "lost" and T[0]["capture_loss"] == ["gap"] and S["gaps"] == 1'
+	want "overlap_conflict" 'S["anomalies"]["overlap_conflict"] == 1 and S["receiver"]["segment_conflicts"] >= 2'
+	got='dict(tx=[(t["mail_from"], [r["addr"] for r in t["rcpt_to"]], t["data_code"], t["final_code"], t["final_text"], t["size"], t["outcome"], t["capture_loss"]) for t in T], receiver=S["receiver"], gaps=S["gaps"], overlap=S["anomalies"]["overlap_conflict"])'
 	verdict
 fi
 
@@ -216,14 +219,26 @@ if hostile bdat2e64 bdat2e64; then
 	verdict
 fi
 
-# Over 64 KiB out of order behind a hole: libnids drops its queue (and
-# says so), the sender retransmits, the message is whole.
+# Over 64 KiB out of order behind a hole: held until the hole is filled
+# (libnids never queues: it gets the segments in order), the sender
+# retransmits, the message is whole.
 if hostile oooqueue oooqueue; then
-	want "tcp_queue_too_big" 'S["libnids_warnings"]["tcp_queue_too_big"] >= 1'
+	want "held, none dropped" 'S["receiver"]["segments_held"] >= 72 and S["receiver"]["segments_dropped"] == 0 and S["libnids_warnings"]["tcp_queue_too_big"] == 0'
 	want "accepted" 'S["messages_accepted"] == 1'
 	want "size 105618" 'len(T) == 1 and T[0]["size"] == 105618'
 	want "no gap" 'S["gaps"] == 0'
-	got='dict(warnings=S["libnids_warnings"], accepted=S["messages_accepted"], size=[t["size"] for t in T], gaps=S["gaps"])'
+	got='dict(receiver=S["receiver"], accepted=S["messages_accepted"], size=[t["size"] for t in T], gaps=S["gaps"])'
+	verdict
+fi
+
+# 300 KB out of order: past a direction's budget (256 KiB) the segments
+# are dropped and counted; the retransmission makes the message whole.
+if hostile oooqueue_big oooqueue_big; then
+	want "some dropped" 'S["receiver"]["segments_dropped"] >= 1'
+	want "accepted" 'S["messages_accepted"] == 1'
+	want "size whole" 'len(T) == 1 and T[0]["size"] == 299218'
+	want "no gap" 'S["gaps"] == 0'
+	got='dict(receiver=S["receiver"], accepted=S["messages_accepted"], size=[t["size"] for t in T], gaps=S["gaps"])'
 	verdict
 fi
 

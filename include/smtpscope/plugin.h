@@ -357,6 +357,15 @@ enum smtp_anomaly {
 	SMTP_ANOMALY_CLEARTEXT_AUTH,      /* AUTH PLAIN/LOGIN without TLS */
 	SMTP_ANOMALY_REPLY_LOST,          /* a reply never seen: the effect
 					     of its command was assumed */
+	SMTP_ANOMALY_OVERLAP_CONFLICT,    /* overlapping IP fragments or TCP
+					     segments with other bytes: the
+					     receiver's copy is followed */
+	SMTP_ANOMALY_RST_IN_WINDOW,       /* a RST not at the expected
+					     sequence number: ignored, as
+					     the receiver does (RFC 5961) */
+	SMTP_ANOMALY_SYN_ON_ESTABLISHED,  /* a SYN on an open connection
+					     that the server did not take
+					     up: ignored (RFC 5961) */
 	SMTP_ANOMALY_COUNT
 };
 

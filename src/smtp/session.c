@@ -493,6 +493,10 @@ tx_outcome(const struct tx *t)
 		return class_outcome(p->final.code);
 	if (t->closed_by != 0)
 		return class_outcome(t->closed_by);
+	/* The whole message was sent and its reply never seen (lost in a
+	 * gap, or the connection ended first): not given up, lost. */
+	if (p->data_complete && t->data_granted)
+		return SMTP_OUTCOME_LOST;
 	/* The message was on its way: cut off before its final reply. */
 	if (t->by_connection &&
 	    (t->data_granted || p->data_complete || p->bdat))
@@ -1463,6 +1467,13 @@ smtp_session_open(
 	ev.ts = p->ts;
 	emit(s, &ev);
 	return s;
+}
+
+void
+smtp_session_anomaly(struct smtp_session *s, enum smtp_anomaly kind, double ts)
+{
+	if ((unsigned)kind < SMTP_ANOMALY_COUNT)
+		anomaly(s, kind, ts);
 }
 
 void

@@ -56,6 +56,11 @@ void smtp_session_data(struct smtp_session *s, enum smtp_dir dir,
  */
 void smtp_session_gap(
     struct smtp_session *s, enum smtp_dir dir, size_t n, double ts);
+/* Something the network layer saw on this session's connection (an
+ * overlap, an ignored RST or SYN): counted and emitted like the
+ * dissector's own anomalies. */
+void smtp_session_anomaly(
+    struct smtp_session *s, enum smtp_anomaly kind, double ts);
 /* A quiet session gives back the buffers that hold nothing now (they are
  * allocated again when needed); any time between calls is safe. */
 void smtp_session_trim(struct smtp_session *s);

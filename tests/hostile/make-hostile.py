@@ -359,13 +359,13 @@ def bdat2e64(pc):
         c.close()
 
 
-def oooqueue(pc):
-    c = start(pc, 40071, wscale=7)
+def oooqueue(pc, nlines=2400, port=40071):
+    c = start(pc, port, wscale=7)
     c.cmd(b"MAIL FROM:<a@example.test>\r\n", b"250 2.1.0 Ok\r\n")
     c.cmd(b"RCPT TO:<b@example.test>\r\n", b"250 2.1.5 Ok\r\n")
     c.cmd(b"DATA\r\n", b"354 go ahead\r\n")
     lines = b"".join(b"line %06d of a message held out of order\r\n" % i
-                     for i in range(2400))
+                     for i in range(nlines))
     body = b"Subject: queue\r\n\r\n" + lines + b".\r\n"
     # The first segment is lost; 70+ KiB wait behind it; the server
     # acknowledges only up to the hole (duplicate ACKs).
@@ -382,6 +382,11 @@ def oooqueue(pc):
     c.cmd(b"QUIT\r\n", b"221 2.0.0 Bye\r\n")
     c.close()
     return len(body) - 3
+
+
+def oooqueue_big(pc):
+    # 300 KB behind the hole: past a direction's budget (256 KiB).
+    return oooqueue(pc, nlines=6800, port=40072)
 
 
 def noop1m(pc):
@@ -421,6 +426,7 @@ NAMES = {
     "synflood": synflood,
     "random": random_bytes,
     "overlap": overlap,
+    "oooqueue_big": oooqueue_big,
     "replyflood": replyflood,
     "bdat2g": bdat2g,
     "bdat2e64": bdat2e64,
