@@ -93,16 +93,9 @@ static struct {
 	} * ctab;
 	size_t ctab_mask, ctab_n;
 	uint8_t scratch[65536 + 64];
-	uint8_t gapbuf[65536];
 	uint8_t ackbuf[128]; /* the headers of a segment held back */
 	size_t ooo_bytes;    /* held in every connection's queues */
 	struct ipfrag *frag;
-	/* A filler segment we are feeding to libnids over a gap. */
-	struct {
-		struct tcp_stream *a_tcp;
-		struct half_stream *half; /* the receiving half */
-		size_t left;
-	} inject;
 	int initialised;
 } R;
 
@@ -410,16 +403,8 @@ feed_half(struct conn *c, struct half_stream *h, enum smtp_dir dir)
 	 * the new bytes; nids_discard() keeps nothing back. */
 	int unread = h->count - h->offset;
 	const uint8_t *p = (const uint8_t *)h->data + (unread - h->count_new);
-	size_t n = (size_t)h->count_new, k;
+	size_t n = (size_t)h->count_new;
 
-	if (R.inject.half == h && R.inject.left > 0) {
-		/* Our filler: bytes that were never captured. */
-		k = n < R.inject.left ? n : R.inject.left;
-		R.inject.left -= k;
-		smtp_session_gap(c->smtp, dir, k, R.now);
-		p += k;
-		n -= k;
-	}
 	if (n > 0)
 		smtp_session_data(c->smtp, dir, p, n, R.now);
 }
@@ -629,15 +614,6 @@ sum_tcp(const uint8_t *ip, const uint8_t *tcp, size_t len)
 	return (uint16_t)~sum;
 }
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* The next byte the receiving half of a expects from the sender. */
 static uint32_t
 expected_seq(const struct tcp_stream *a, int from_client)
@@ -653,20 +629,18 @@ expected_seq(const struct tcp_stream *a, int from_client)
  * A hole in one direction: segments wait in our queue behind bytes that
  * were never captured, and the receiver has acknowledged past the hole,
  * so the bytes did reach it and will never come. As Zeek does, we step
- * over: a filler segment covers the hole, and the dissector is told
- * those bytes are a gap. Then what waited goes on in order.
+ * over: the dissector is told those bytes are a gap, and libnids' count
+ * of the bytes it received moves past them (its buffer holds none of
+ * them: count and offset move together), so that what waited goes on in
+ * order. Nothing is copied, however large the hole.
  */
 static void
 fill_gap(struct conn *c, int from_client)
 {
 	struct tcp_stream *a = c->a_tcp;
-	struct half_stream *snd = from_client ? &a->client : &a->server;
 	struct half_stream *rcv = from_client ? &a->server : &a->client;
 	struct tcpq *q = &c->ooo[from_client ? 0 : 1];
-	uint32_t exp = expected_seq(a, from_client);
-	uint32_t upto, n, chunk;
-	uint8_t *ip = R.gapbuf, *tcp = R.gapbuf + 20;
-	struct tuple4 key = a->addr;
+	uint32_t exp = expected_seq(a, from_client), upto, n;
 
 	if (q->head == NULL)
 		return;
@@ -677,38 +651,10 @@ fill_gap(struct conn *c, int from_client)
 	n = upto - exp;
 	R.st.gaps++;
 	R.st.gap_bytes += n;
-	while (n > 0) {
-		chunk = n > sizeof(R.gapbuf) - 40 ? sizeof(R.gapbuf) - 40 : n;
-		memset(R.gapbuf, 0, 40 + chunk);
-		ip[0] = 0x45;
-		put16(ip + 2, (uint16_t)(40 + chunk));
-		ip[8] = 64;
-		ip[9] = 6;
-		memcpy(
-		    ip + 12, from_client ? &a->addr.saddr : &a->addr.daddr, 4);
-		memcpy(
-		    ip + 16, from_client ? &a->addr.daddr : &a->addr.saddr, 4);
-		put16(ip + 10, ipv4_header_sum(ip, 20));
-		put16(tcp, from_client ? a->addr.source : a->addr.dest);
-		put16(tcp + 2, from_client ? a->addr.dest : a->addr.source);
-		put32(tcp + 4, exp);
-		put32(tcp + 8, snd->ack_seq);
-		tcp[12] = 5 << 4;
-		tcp[13] = 0x10; /* ACK */
-		put16(tcp + 14, snd->window);
-		put16(tcp + 16, (uint16_t)sum_tcp(ip, tcp, 20 + chunk));
-		R.inject.a_tcp = a;
-		R.inject.half = rcv;
-		R.inject.left = chunk;
-		nids_feed(ip, 40 + chunk);
-		R.inject.half = NULL;
-		R.inject.left = 0;
-		exp += chunk;
-		n -= chunk;
-		/* The stream may be gone. */
-		if (nids_find_tcp_stream(&key) != a)
-			return;
-	}
+	rcv->count = (int)((unsigned)rcv->count + n);
+	rcv->offset = (int)((unsigned)rcv->offset + n);
+	smtp_session_gap(
+	    c->smtp, from_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER, n, R.now);
 }
 
 /* libnids' stream for these addresses and ports, this way round (it
