@@ -71,7 +71,7 @@ OBJ = $(SRC:src/%.c=build/obj/%.o)
 SAN_OBJ = $(SRC:src/%.c=build/asan/%.o)
 
 UNIT_TESTS = test_smtp test_decap test_util test_tls test_message test_stats \
-	     test_codes test_ipfrag test_tcpq
+	     test_codes test_ipfrag test_tcpq test_v6map
 UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
 UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
 
@@ -157,6 +157,13 @@ build/tests/asan-test_ipfrag: $(IPFRAG_TEST_SRC) src/ipfrag.h src/decap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(IPFRAG_TEST_DEFS) -o $@ \
 	    $(IPFRAG_TEST_SRC)
+V6MAP_TEST_SRC = tests/unit/test_v6map.c src/v6map.c src/util.c
+build/tests/test_v6map: $(V6MAP_TEST_SRC) src/v6map.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(V6MAP_TEST_SRC)
+build/tests/asan-test_v6map: $(V6MAP_TEST_SRC) src/v6map.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(V6MAP_TEST_SRC)
 TCPQ_TEST_SRC = tests/unit/test_tcpq.c src/tcpq.c src/util.c
 build/tests/test_tcpq: $(TCPQ_TEST_SRC) src/tcpq.h
 	@mkdir -p $(dir $@)

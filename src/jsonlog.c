@@ -607,11 +607,13 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	    ",\"fragment_evicted\":%" PRIu64 ",\"segments_held\":%" PRIu64
 	    ",\"segment_conflicts\":%" PRIu64 ",\"segments_dropped\":%" PRIu64
 	    ",\"queues_evicted\":%" PRIu64 ",\"rst_ignored\":%" PRIu64
-	    ",\"syn_ignored\":%" PRIu64 "}",
+	    ",\"syn_ignored\":%" PRIu64 ",\"ipv6_standins_recycled\":%" PRIu64
+	    ",\"ipv6_standins_full\":%" PRIu64 "}",
 	    rs->fragments, rs->reassembled, rs->frag_overlaps,
 	    rs->frag_timeouts, rs->frag_evicted, rs->ooo_segments,
 	    rs->ooo_conflicts, rs->ooo_dropped, rs->ooo_evicted,
-	    rs->rst_ignored, rs->syn_ignored);
+	    rs->rst_ignored, rs->syn_ignored, rs->v6_recycled,
+	    rs->v6_table_full);
 	dbuf_printf(
 	    b, ",\"libnids_warnings\":{\"total\":%" PRIu64, rs->nids_warnings);
 	for (i = 1; i < REASM_NIDS_WARN_MAX; i++)

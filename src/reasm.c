@@ -1289,6 +1289,8 @@ reasm_finish(void)
 const struct reasm_stats *
 reasm_stats(void)
 {
+	if (R.v6 != NULL)
+		R.st.v6_recycled = v6map_recycled_count(R.v6);
 	if (R.frag != NULL) {
 		const struct ipfrag_stats *f = ipfrag_stats(R.frag);
 

@@ -49,6 +49,7 @@ struct reasm_stats {
 	uint64_t bad_checksum;      /* dropped by --verify-checksums */
 	uint64_t class_e;           /* real 240/4 addresses: not followed */
 	uint64_t v6_table_full;
+	uint64_t v6_recycled;  /* stand-ins recycled for new addresses */
 	uint64_t no_handshake; /* connections with data, no handshake */
 	uint64_t sessions;     /* handshakes seen on a mail port */
 	uint64_t reused;       /* 4-tuples taken over by a new SYN */

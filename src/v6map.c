@@ -11,15 +11,22 @@ struct v6entry {
 	uint8_t addr[16];
 	uint32_t refs;
 	uint32_t next; /* index + 1 of the next in the bucket, 0 ends */
+	/* Unreferenced mappings in the order of their last use (index + 1,
+	 * 0 ends): the one unused longest is recycled first, so that a
+	 * stand-in that a half-open connection still needs (its SYN-ACK is
+	 * on the way) outlives a burst of new addresses. */
+	uint32_t older, newer;
 	uint8_t used;
+	uint8_t listed;
 };
 
 struct v6map {
 	struct v6entry *e;
 	uint32_t *bucket; /* index + 1 of the first entry, 0 empty */
 	uint32_t nbucket; /* power of two */
-	uint32_t max, n, hand;
-	uint64_t full;
+	uint32_t max, n;
+	uint32_t lru_old, lru_new; /* index + 1 */
+	uint64_t full, recycled;
 };
 
 /* 240.0.0.1 ... 255.254.x.x excluded: index i maps to 0xF0000001 + i. */
@@ -66,6 +73,42 @@ v6map_free(struct v6map *m)
 }
 
 static void
+lru_out(struct v6map *m, uint32_t idx)
+{
+	struct v6entry *x = &m->e[idx];
+
+	if (!x->listed)
+		return;
+	if (x->older != 0)
+		m->e[x->older - 1].newer = x->newer;
+	else
+		m->lru_old = x->newer;
+	if (x->newer != 0)
+		m->e[x->newer - 1].older = x->older;
+	else
+		m->lru_new = x->older;
+	x->older = x->newer = 0;
+	x->listed = 0;
+}
+
+/* To the newest end: unreferenced, just used. */
+static void
+lru_in(struct v6map *m, uint32_t idx)
+{
+	struct v6entry *x = &m->e[idx];
+
+	lru_out(m, idx);
+	x->older = m->lru_new;
+	x->newer = 0;
+	if (m->lru_new != 0)
+		m->e[m->lru_new - 1].newer = idx + 1;
+	else
+		m->lru_old = idx + 1;
+	m->lru_new = idx + 1;
+	x->listed = 1;
+}
+
+static void
 unlink_entry(struct v6map *m, uint32_t idx)
 {
 	uint32_t *pp = &m->bucket[v6hash(m->e[idx].addr) & (m->nbucket - 1)];
@@ -94,32 +137,34 @@ v6map_find(const struct v6map *m, const uint8_t addr[16])
 uint32_t
 v6map_get(struct v6map *m, const uint8_t addr[16])
 {
-	uint32_t b = v6hash(addr) & (m->nbucket - 1), i, idx, tries;
+	uint32_t b = v6hash(addr) & (m->nbucket - 1), i, idx;
 
 	for (i = m->bucket[b]; i != 0; i = m->e[i - 1].next)
-		if (memcmp(m->e[i - 1].addr, addr, 16) == 0)
+		if (memcmp(m->e[i - 1].addr, addr, 16) == 0) {
+			if (m->e[i - 1].refs == 0)
+				lru_in(m, i - 1);
 			return htonl(STANDIN_BASE + i - 1);
+		}
 	if (m->n < m->max) {
 		idx = m->n++;
 	} else {
-		/* Recycle a mapping no connection holds (clock hand). */
-		for (tries = 0; tries < m->max; tries++) {
-			idx = m->hand;
-			m->hand = (m->hand + 1) % m->max;
-			if (m->e[idx].refs == 0)
-				break;
-		}
-		if (tries == m->max) {
+		/* Recycle the mapping no connection holds that was used
+		 * longest ago. */
+		if (m->lru_old == 0) {
 			m->full++;
 			return 0;
 		}
+		idx = m->lru_old - 1;
+		lru_out(m, idx);
 		unlink_entry(m, idx);
+		m->recycled++;
 	}
 	memcpy(m->e[idx].addr, addr, 16);
 	m->e[idx].refs = 0;
 	m->e[idx].used = 1;
 	m->e[idx].next = m->bucket[b];
 	m->bucket[b] = idx + 1;
+	lru_in(m, idx);
 	return htonl(STANDIN_BASE + idx);
 }
 
@@ -150,8 +195,8 @@ v6map_ref(struct v6map *m, uint32_t standin)
 {
 	uint32_t idx;
 
-	if (standin_index(m, standin, &idx))
-		m->e[idx].refs++;
+	if (standin_index(m, standin, &idx) && m->e[idx].refs++ == 0)
+		lru_out(m, idx);
 }
 
 void
@@ -159,12 +204,19 @@ v6map_unref(struct v6map *m, uint32_t standin)
 {
 	uint32_t idx;
 
-	if (standin_index(m, standin, &idx) && m->e[idx].refs > 0)
-		m->e[idx].refs--;
+	if (standin_index(m, standin, &idx) && m->e[idx].refs > 0 &&
+	    --m->e[idx].refs == 0)
+		lru_in(m, idx);
 }
 
 uint64_t
 v6map_full_count(const struct v6map *m)
 {
 	return m->full;
+}
+
+uint64_t
+v6map_recycled_count(const struct v6map *m)
+{
+	return m->recycled;
 }

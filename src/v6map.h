@@ -27,6 +27,8 @@ bool v6map_lookup(const struct v6map *m, uint32_t standin, uint8_t out[16]);
 void v6map_ref(struct v6map *m, uint32_t standin);
 void v6map_unref(struct v6map *m, uint32_t standin);
 uint64_t v6map_full_count(const struct v6map *m);
+/* Mappings recycled for new addresses (the oldest unheld one each). */
+uint64_t v6map_recycled_count(const struct v6map *m);
 
 static inline bool
 v6map_is_standin(uint32_t addr_net)

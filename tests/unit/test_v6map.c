@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests of the IPv6 stand-in table (src/v6map.c): both ways, held
+ * mappings never recycled, the unheld one used longest ago recycled
+ * first, a full table of held mappings refusing.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "v6map.h"
+
+static int passed, failed;
+
+#define CHECK(name, cond) \
+	do { \
+		if (cond) \
+			passed++; \
+		else { \
+			failed++; \
+			fprintf( \
+			    stderr, "FAIL %s (line %d)\n", name, __LINE__); \
+		} \
+	} while (0)
+
+static const uint8_t *
+addr(unsigned i)
+{
+	static uint8_t a[16];
+
+	memset(a, 0, sizeof(a));
+	a[0] = 0x20;
+	a[1] = 0x01;
+	a[2] = 0x0d;
+	a[3] = 0xb8;
+	a[12] = (uint8_t)(i >> 24);
+	a[13] = (uint8_t)(i >> 16);
+	a[14] = (uint8_t)(i >> 8);
+	a[15] = (uint8_t)i;
+	return a;
+}
+
+int
+main(void)
+{
+	struct v6map *m = v6map_new(8);
+	uint32_t s[8], held, x;
+	uint8_t back[16];
+	unsigned i;
+
+	for (i = 0; i < 8; i++)
+		s[i] = v6map_get(m, addr(i));
+	CHECK("stand-ins are class E",
+	    v6map_is_standin(s[0]) && v6map_is_standin(s[7]));
+	CHECK("the same address, the same stand-in",
+	    v6map_get(m, addr(3)) == s[3] && v6map_find(m, addr(3)) == s[3]);
+	CHECK("back to the address",
+	    v6map_lookup(m, s[5], back) && memcmp(back, addr(5), 16) == 0);
+	CHECK("find adds nothing", v6map_find(m, addr(100)) == 0);
+
+	/* 0 is held; 1 was used last: 2..7 go first, then 1. */
+	v6map_ref(m, s[0]);
+	held = s[0];
+	v6map_get(m, addr(1));
+	for (i = 100; i < 106; i++)
+		v6map_get(m, addr(i));
+	CHECK("held survives", v6map_find(m, addr(0)) == held);
+	CHECK("used last survives a burst of six",
+	    v6map_find(m, addr(1)) == s[1]);
+	CHECK("the oldest unheld went",
+	    v6map_find(m, addr(2)) == 0 && v6map_find(m, addr(7)) == 0);
+	CHECK("recycled counted", v6map_recycled_count(m) == 6);
+	v6map_get(m, addr(106));
+	CHECK("then the one used last",
+	    v6map_find(m, addr(1)) == 0 && v6map_find(m, addr(0)) == held);
+
+	/* Seven more held: with 0 the table is all held, and an eighth
+	 * new address is refused and counted. */
+	for (i = 200; i < 207; i++) {
+		x = v6map_get(m, addr(i));
+		v6map_ref(m, x);
+	}
+	CHECK("full of held mappings",
+	    v6map_get(m, addr(300)) == 0 && v6map_full_count(m) == 1);
+	CHECK("the held one of before is still there",
+	    v6map_find(m, addr(0)) == held);
+	/* Released: recyclable again. */
+	v6map_unref(m, v6map_find(m, addr(200)));
+	CHECK("released: recycled for a new one",
+	    v6map_get(m, addr(301)) != 0 && v6map_find(m, addr(200)) == 0);
+	v6map_free(m);
+	printf("v6map: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
