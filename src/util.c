@@ -398,7 +398,7 @@ utf8_seq_len(const uint8_t *s, size_t n)
 }
 
 /* The code point of a valid sequence of length len. */
-static uint32_t
+uint32_t
 utf8_decode(const uint8_t *s, size_t len)
 {
 	uint32_t cp;
@@ -486,6 +486,18 @@ json_append_str(struct dbuf *b, const uint8_t *s, size_t n)
 	dbuf_addc(b, '"');
 }
 
+/* A code point never written raw where a person may read it: C0 and C1
+ * controls (U+009B is a terminal's CSI), DEL, the line and paragraph
+ * separators, and the bidirectional overrides and isolates that make
+ * text read otherwise than it is stored (U+202A-202E, U+2066-2069). */
+bool
+unsafe_cp(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
+	    cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069);
+}
+
 void
 json_escape_str(struct dbuf *b, const uint8_t *s, size_t n)
 {
@@ -524,8 +536,7 @@ json_escape_str(struct dbuf *b, const uint8_t *s, size_t n)
 			dbuf_add(b, "\\r", 2);
 		} else if (cp == '\t') {
 			dbuf_add(b, "\\t", 2);
-		} else if (cp < 0x20 || cp == 0x7f ||
-		    (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 || cp == 0x2029) {
+		} else if (unsafe_cp(cp)) {
 			esc[0] = '\\';
 			esc[1] = 'u';
 			esc[2] = hex[(cp >> 12) & 0xf];
@@ -571,10 +582,7 @@ text_append_escaped(struct dbuf *b, const uint8_t *s, size_t n)
 	while (i < n) {
 		len = utf8_seq_len(s + i, n - i);
 		cp = len ? utf8_decode(s + i, len) : 0;
-		if (len == 0 || cp < 0x20 || cp == 0x7f ||
-		    (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 || cp == 0x2029 ||
-		    (cp >= 0x202a && cp <= 0x202e) ||
-		    (cp >= 0x2066 && cp <= 0x2069)) {
+		if (len == 0 || unsafe_cp(cp)) {
 			/* Controls, C1, bidi overrides: never raw. */
 			esc[0] = '\\';
 			esc[1] = 'x';

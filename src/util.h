@@ -134,6 +134,12 @@ ascii_toupper(unsigned char c)
 
 bool ascii_prefix_ci(const uint8_t *s, size_t n, const char *prefix);
 
+/* Control characters (C0, C1, DEL), U+2028/2029 and the bidirectional
+ * overrides and isolates: escaped wherever text is written. */
+bool unsafe_cp(uint32_t cp);
+/* The code point of a valid UTF-8 sequence of len bytes. */
+uint32_t utf8_decode(const uint8_t *s, size_t len);
+
 /*
  * Length of the valid UTF-8 sequence starting at s (1-4), or 0 when the
  * bytes there are not valid UTF-8 (overlong, surrogate, truncated...).

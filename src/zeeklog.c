@@ -75,11 +75,14 @@ zeek_escape(struct dbuf *b, const char *s, size_t n, bool in_set)
 	char e[4] = { '\\', 'x', 0, 0 };
 
 	while (i < n) {
-		if (u[i] >= 0x80 && (len = utf8_seq_len(u + i, n - i)) > 1) {
+		if (u[i] >= 0x80 && (len = utf8_seq_len(u + i, n - i)) > 1 &&
+		    !unsafe_cp(utf8_decode(u + i, len))) {
 			dbuf_add(b, u + i, len); /* LogAscii::enable_utf_8 */
 			i += len;
 			continue;
 		}
+		/* A C1 control (U+009B is a terminal's CSI) or a
+		 * bidirectional override in UTF-8: its bytes as \xHH. */
 		if (u[i] < 0x20 || u[i] >= 0x7f || u[i] == '\\' ||
 		    (in_set && u[i] == ',')) {
 			e[2] = hex[u[i] >> 4];

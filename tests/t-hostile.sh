@@ -231,6 +231,25 @@ if hostile oooqueue oooqueue; then
 	verdict
 fi
 
+# C1 controls and bidirectional overrides in a HELO, a sender and a
+# reply: every output escapes them (JSON \u009b, the Zeek log's \xc2\x9b
+# as Zeek writes bytes, the transcript \xc2\x9b); none has them raw.
+if hostile c1text c1text --zeek-log "$TMP/c1z" --transcript; then
+	want "JSON escapes" '"\\u009b2J" in L and "\\u202egpj" in L and "\\u2066b@" in L'
+	want "no raw C1 or override in the JSON log" 'not any(ch in L for ch in ("\u009b", "\u202e", "\u2066"))'
+	got='[l for l in L.splitlines() if "evil" in l][:1]'
+	verdict
+	for f in "$TMP/c1z/smtp.log" "$TMP/out"; do
+		if grep -q -a "$(printf '\302\233')\|$(printf '\342\200\256')\|$(printf '\342\201\246')" "$f"; then
+			fail "hostile-c1text-raw-$(basename "$f")" "raw C1 or override in $f: $(grep -a -m1 evil "$f" | od -c | head -3)"
+		elif grep -q 'evil\\xc2\\x9b2J\\xe2\\x80\\xaegpj' "$f"; then
+			ok "hostile-c1text-escaped-$(basename "$f")"
+		else
+			fail "hostile-c1text-escaped-$(basename "$f")" "no escaped HELO in $f: $(grep -a -m1 evil "$f")"
+		fi
+	done
+fi
+
 # 300 KB out of order: past a direction's budget (256 KiB) the segments
 # are dropped and counted; the retransmission makes the message whole.
 if hostile oooqueue_big oooqueue_big; then

@@ -384,6 +384,19 @@ def oooqueue(pc, nlines=2400, port=40071):
     return len(body) - 3
 
 
+def c1text(pc):
+    # C1 controls (U+009B is a terminal's CSI: "\xc2\x9b2J" clears the
+    # screen) and a right-to-left override (U+202E) in the HELO, the
+    # sender and a reply: escaped in every output, never raw.
+    c = Conn(pc, "198.51.100.7", 40081).handshake()
+    c.s(GREETING)
+    c.cmd(b"HELO evil\xc2\x9b2J\xe2\x80\xaegpj.exe\r\n",
+          b"250 hi\xc2\x9b1m\r\n")
+    c.cmd(b"MAIL FROM:<a\xe2\x81\xa6b@example.test>\r\n", b"250 Ok\r\n")
+    c.cmd(b"QUIT\r\n", b"221 Bye\r\n")
+    c.close()
+
+
 def oooqueue_big(pc):
     # 300 KB behind the hole: past a direction's budget (256 KiB).
     return oooqueue(pc, nlines=6800, port=40072)
@@ -427,6 +440,7 @@ NAMES = {
     "random": random_bytes,
     "overlap": overlap,
     "oooqueue_big": oooqueue_big,
+    "c1text": c1text,
     "replyflood": replyflood,
     "bdat2g": bdat2g,
     "bdat2e64": bdat2e64,

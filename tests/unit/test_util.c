@@ -59,6 +59,12 @@ main(void)
 		    "31m",
 	    5, "\"\\u009b31m\""); /* C1 CSI */
 	expect_json("\xe2\x80\xa8", 3, "\"\\u2028\"");
+	/* Bidirectional overrides and isolates: never raw (issue 11). */
+	expect_json("\xe2\x80\xae"
+		    "gpj.exe",
+	    10, "\"\\u202egpj.exe\"");
+	expect_json("\xe2\x81\xa6x", 4, "\"\\u2066x\"");
+	expect_json("\xe2\x80\xaf", 3, "\"\xe2\x80\xaf\""); /* U+202F: fine */
 	expect_json("\xff\xfe", 2, "\"\\\\xff\\\\xfe\"");
 	expect_json("\xc0\xaf", 2, "\"\\\\xc0\\\\xaf\""); /* overlong */
 	expect_json(
