@@ -113,6 +113,7 @@ smtp_anomaly_name(enum smtp_anomaly a)
 		[SMTP_ANOMALY_OVERLAP_CONFLICT] = "overlap_conflict",
 		[SMTP_ANOMALY_RST_IN_WINDOW] = "rst_in_window",
 		[SMTP_ANOMALY_SYN_ON_ESTABLISHED] = "syn_on_established",
+		[SMTP_ANOMALY_CLOCK_JUMP] = "clock_jump",
 	};
 
 	if ((unsigned)a < SMTP_ANOMALY_COUNT && names[a] != NULL)

@@ -599,6 +599,8 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	    ",\"idle_expired\":%" PRIu64 ",\"max_active_sessions\":%lu",
 	    rs->not_ip, rs->truncated, rs->bad_header, rs->reused,
 	    rs->idle_expired, rs->active_max);
+	dbuf_printf(b, ",\"clock_jumps\":%" PRIu64 ",\"clock_jump_max\":%.6f",
+	    rs->clock_jumps, rs->clock_jump_max);
 	dbuf_printf(b, ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64, rs->gaps,
 	    rs->gap_bytes);
 	dbuf_printf(b,

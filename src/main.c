@@ -1021,6 +1021,12 @@ summary_line(struct run *r)
 	if (reasm_stats()->no_handshake > 0)
 		fprintf(stderr, "; %lu connections without handshake",
 		    (unsigned long)reasm_stats()->no_handshake);
+	if (reasm_stats()->clock_jumps > 0)
+		fprintf(stderr,
+		    "; the capture's clock jumped %lu times by over 60 s "
+		    "(at most %.0f s), which idle timeouts did not count",
+		    (unsigned long)reasm_stats()->clock_jumps,
+		    reasm_stats()->clock_jump_max);
 	fprintf(stderr, "\n");
 }
 
@@ -1137,6 +1143,7 @@ main(int argc, char **argv)
 	rc.portmap = portmap;
 	rc.tlsmap = tlsmap;
 	rc.verify_checksums = o.verify;
+	rc.live = o.iface != NULL;
 	rc.max_sessions = o.max_sessions;
 	rc.idle_timeout = o.idle;
 	rc.bus = &bus;

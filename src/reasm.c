@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "decap.h"
 #include "ipfrag.h"
@@ -40,7 +41,8 @@ struct nids_queued {
 struct conn {
 	struct tcp_stream *a_tcp;
 	struct smtp_session *smtp;
-	double last;                /* last data, for the idle timeout */
+	double last;                /* last data, on the idle clock */
+	double jump_seen;           /* R.jump_idle when last marked */
 	struct conn *older, *newer; /* LRU by last data */
 	uint32_t saddr, daddr;      /* as libnids sees them (stand-ins) */
 	/* Segments ahead of the next expected byte, by the direction they
@@ -63,6 +65,19 @@ struct conn {
 /* Seconds without data before a connection's empty buffers are freed. */
 #define REASM_TRIM_AFTER 0.5
 
+/*
+ * Idle timeouts run on their own clock, so that a step of the capture's
+ * clock does not time out every open session. Live, it is the monotonic
+ * clock. From a file, it moves with the packets' timestamps, but a gap
+ * between two packets of more than REASM_CLOCK_JUMP seconds moves it by
+ * REASM_CLOCK_JUMP only, and a step back does not move it: a gap that
+ * long on a link that carries mail cannot be told from the clock being
+ * set, and a session that was really abandoned is timed out all the
+ * same, later. Every such jump is counted; a session that goes on after
+ * one is marked (clock_jump): its durations include the jump.
+ */
+#define REASM_CLOCK_JUMP 60.0
+
 /* Connections counted as having data but no handshake, or closed: a
  * fixed-size set of 4-tuple hashes, so counting needs bounded memory. */
 #define SEEN_SLOTS 8192
@@ -73,8 +88,12 @@ static struct {
 	struct v6map *v6;
 	pcap_t *dead;
 	struct pcap_pkthdr hdr; /* nids_last_pcap_header points here */
-	double now;
-	double last_sweep;
+	double now;             /* the capture's clock: records' times */
+	double idle;            /* the idle clock (above) */
+	double last_ts;         /* the last packet's timestamp */
+	double mono_off;        /* live: timestamps minus the monotonic clock */
+	double jump_idle;       /* the idle clock just after the last jump */
+	double last_sweep;      /* on the idle clock */
 	struct conn *oldest, *newest;
 	struct conn *trimmed; /* newest of the trimmed oldest end */
 	uint64_t next_id;
@@ -347,7 +366,8 @@ conn_open(struct tcp_stream *a_tcp)
 	c->a_tcp = a_tcp;
 	c->saddr = a_tcp->addr.saddr;
 	c->daddr = a_tcp->addr.daddr;
-	c->last = R.now;
+	c->last = R.idle;
+	c->jump_seen = R.jump_idle;
 	c->smtp = smtp_session_open(R.cfg.bus, &p);
 	lru_push_newest(c);
 	conn_table_add(c);
@@ -433,7 +453,7 @@ tcp_callback(struct tcp_stream *a_tcp, void **param)
 		if (a_tcp->client.count_new > 0)
 			feed_half(c, &a_tcp->client, SMTP_DIR_SERVER);
 		nids_discard(a_tcp, a_tcp->read);
-		c->last = R.now;
+		c->last = R.idle;
 		/* To the newest end (already there: nothing to move, unless
 		 * it counts as trimmed). */
 		if (c != R.newest || R.trimmed == c) {
@@ -483,7 +503,7 @@ trim_quiet(void)
 {
 	struct conn *c = R.trimmed != NULL ? R.trimmed->newer : R.oldest;
 
-	for (; c != NULL && c->last + REASM_TRIM_AFTER < R.now; c = c->newer) {
+	for (; c != NULL && c->last + REASM_TRIM_AFTER < R.idle; c = c->newer) {
 		half_trim(&c->a_tcp->client);
 		half_trim(&c->a_tcp->server);
 		smtp_session_trim(c->smtp);
@@ -498,12 +518,12 @@ idle_sweep(void)
 	struct conn *c;
 	struct tcp_stream *a_tcp;
 
-	R.last_sweep = R.now;
+	R.last_sweep = R.idle;
 	trim_quiet();
 	if (R.frag != NULL)
-		ipfrag_expire(R.frag, R.now);
+		ipfrag_expire(R.frag, R.idle);
 	while ((c = R.oldest) != NULL &&
-	    c->last + (double)R.cfg.idle_timeout < R.now) {
+	    c->last + (double)R.cfg.idle_timeout < R.idle) {
 		a_tcp = c->a_tcp;
 		R.st.idle_expired++;
 		conn_close(c, SMTP_SESSION_END_TIMEOUT);
@@ -850,6 +870,12 @@ tcp_segment(struct seg *g)
 	c = e->c;
 	a = e->a_tcp;
 	from_client = g->saddr == a->addr.saddr && g->sport == a->addr.source;
+	if (c->jump_seen != R.jump_idle) {
+		/* The first packet since the clock jumped: the session
+		 * was open across it. */
+		c->jump_seen = R.jump_idle;
+		smtp_session_anomaly(c->smtp, SMTP_ANOMALY_CLOCK_JUMP, R.now);
+	}
 
 	if (c->held_syn != NULL) {
 		if (!from_client &&
@@ -1104,6 +1130,72 @@ frag_overlap(const uint8_t *first, size_t len)
 		    c->smtp, SMTP_ANOMALY_OVERLAP_CONFLICT, R.now);
 }
 
+static double
+mono_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void
+clock_jumped(double by)
+{
+	R.st.clock_jumps++;
+	if (by < 0)
+		by = -by;
+	if (by > R.st.clock_jump_max)
+		R.st.clock_jump_max = by;
+	/* Marks every connection open now when it next has a packet. */
+	R.jump_idle = R.idle + 1e-6;
+	R.idle = R.jump_idle;
+}
+
+/*
+ * The clocks at a packet of timestamp ts. The capture's clock follows
+ * the timestamps forward, and back only by a step of more than
+ * REASM_CLOCK_JUMP (packets a little out of time order, as merged
+ * captures have, leave it). The idle clock: see REASM_CLOCK_JUMP.
+ */
+static void
+clock_packet(double ts)
+{
+	double d;
+
+	if (!(ts >= 0 && ts < 1e12)) /* NaN and absurd: the clock stays */
+		ts = R.now;
+	if (R.st.packets == 1) {
+		R.now = R.last_ts = ts;
+		if (R.cfg.live) {
+			R.idle = mono_now();
+			R.mono_off = ts - R.idle;
+		}
+		return;
+	}
+	if (ts > R.now || ts < R.now - REASM_CLOCK_JUMP)
+		R.now = ts;
+	if (R.cfg.live) {
+		R.idle = mono_now();
+		d = ts - R.idle - R.mono_off;
+		if (d > REASM_CLOCK_JUMP || d < -REASM_CLOCK_JUMP) {
+			R.mono_off = ts - R.idle;
+			clock_jumped(d);
+		}
+		return;
+	}
+	d = ts - R.last_ts;
+	R.last_ts = ts;
+	if (d > REASM_CLOCK_JUMP) {
+		R.idle += REASM_CLOCK_JUMP;
+		clock_jumped(d);
+	} else if (d < -REASM_CLOCK_JUMP) {
+		clock_jumped(d);
+	} else if (d > 0) {
+		R.idle += d;
+	}
+}
+
 void
 reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
     uint32_t wirelen)
@@ -1113,11 +1205,10 @@ reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
 	(void)wirelen;
 	R.st.packets++;
 	R.st.bytes += caplen;
-	if (ts > R.now)
-		R.now = ts;
-	R.hdr.ts.tv_sec = (time_t)ts;
-	R.hdr.ts.tv_usec = (suseconds_t)((ts - (double)(time_t)ts) * 1e6);
-	if (R.now - R.last_sweep >= 1.0)
+	clock_packet(ts);
+	R.hdr.ts.tv_sec = (time_t)R.now;
+	R.hdr.ts.tv_usec = (suseconds_t)((R.now - (double)(time_t)R.now) * 1e6);
+	if (R.idle - R.last_sweep >= 1.0)
 		idle_sweep();
 
 	switch (decap_packet(linktype, pkt, caplen, &d)) {
@@ -1194,10 +1285,17 @@ reasm_count_other(int linktype, const uint8_t *pkt, size_t caplen)
 void
 reasm_clock(double now)
 {
-	if (!R.initialised || now <= R.now)
+	if (!R.initialised)
 		return;
-	R.now = now;
-	if (R.now - R.last_sweep >= 1.0)
+	if (now > R.now)
+		R.now = now;
+	if (R.cfg.live && R.st.packets > 0) {
+		double mono = mono_now();
+
+		if (mono > R.idle)
+			R.idle = mono;
+	}
+	if (R.idle - R.last_sweep >= 1.0)
 		idle_sweep();
 }
 

@@ -21,6 +21,7 @@ struct reasm_config {
 	const uint8_t *portmap; /* 65536 bits: the mail ports */
 	const uint8_t *tlsmap;  /* 65536 bits: implicit-TLS ports (465) */
 	bool verify_checksums;
+	bool live; /* idle timeouts on the monotonic clock */
 	unsigned long max_sessions;
 	unsigned long idle_timeout;
 	const struct event_bus *bus;
@@ -70,6 +71,10 @@ struct reasm_stats {
 				   budget took */
 	uint64_t rst_ignored;   /* RSTs not at the expected sequence */
 	uint64_t syn_ignored;   /* SYNs on open connections, unanswered */
+	uint64_t clock_jumps;   /* the capture's clock moved by more than
+				   60 s between packets (or live, away
+				   from the monotonic clock) */
+	double clock_jump_max;  /* the largest, in seconds */
 	uint64_t nids_warnings; /* all libnids warnings */
 	uint64_t nids_warning[REASM_NIDS_WARN_MAX];
 	unsigned long active; /* sessions open now */

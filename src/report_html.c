@@ -1866,6 +1866,14 @@ static const char *const anomaly_meaning[SMTP_ANOMALY_COUNT] = {
 	[SMTP_ANOMALY_CLEARTEXT_AUTH] = "AUTH PLAIN or LOGIN without TLS",
 	[SMTP_ANOMALY_REPLY_LOST] =
 	    "a reply never seen: its command's effect was assumed",
+	[SMTP_ANOMALY_OVERLAP_CONFLICT] =
+	    "overlapping fragments or segments with other bytes",
+	[SMTP_ANOMALY_RST_IN_WINDOW] =
+	    "a RST not at the expected sequence number: ignored",
+	[SMTP_ANOMALY_SYN_ON_ESTABLISHED] =
+	    "a SYN on an open connection the server did not take up",
+	[SMTP_ANOMALY_CLOCK_JUMP] =
+	    "the capture's clock jumped by over 60 s while it was open",
 };
 
 static void
@@ -1913,6 +1921,15 @@ health(struct html *h)
 		kv_num(
 		    h, "4-tuples reused by a new SYN", rs->reused, "", false);
 		kv_num(h, "Sessions expired idle", rs->idle_expired, "", false);
+		if (rs->clock_jumps > 0) {
+			char j[64];
+
+			snprintf(j, sizeof(j),
+			    "at most %.0f s; not counted idle",
+			    rs->clock_jump_max);
+			kv_num(h, "Capture clock jumps over 60 s",
+			    rs->clock_jumps, j, true);
+		}
 		kv(h, "Most sessions open at once",
 		    num((uint64_t)rs->active_max).s, "", false);
 		kv_num(h, "Frames that were not IP", rs->not_ip, "", false);

@@ -366,6 +366,10 @@ enum smtp_anomaly {
 	SMTP_ANOMALY_SYN_ON_ESTABLISHED,  /* a SYN on an open connection
 					     that the server did not take
 					     up: ignored (RFC 5961) */
+	SMTP_ANOMALY_CLOCK_JUMP,          /* the capture's clock moved by
+					     over 60 s while the session
+					     was open: its durations hold
+					     the jump */
 	SMTP_ANOMALY_COUNT
 };
 

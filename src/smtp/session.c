@@ -176,7 +176,7 @@ tx_alloc(void)
 static void
 tx_release(struct tx *t)
 {
-	if (SMTP_SPARES > 0 && tx_nspare < (size_t)SMTP_SPARES) {
+	if (tx_nspare + 1 <= (size_t)SMTP_SPARES) {
 		arena_reset(&t->mem);
 		tx_spare[tx_nspare++] = t;
 		return;
@@ -200,7 +200,7 @@ session_alloc(void)
 static void
 session_release(struct smtp_session *s)
 {
-	if (SMTP_SPARES > 0 && session_nspare < (size_t)SMTP_SPARES) {
+	if (session_nspare + 1 <= (size_t)SMTP_SPARES) {
 		session_spare[session_nspare++] = s;
 		return;
 	}
