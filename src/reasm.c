@@ -1231,7 +1231,7 @@ reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
 		size_t wlen;
 
 		R.st.fragments++;
-		switch (ipfrag_add(R.frag, &d, ts, &whole, &wlen)) {
+		switch (ipfrag_add(R.frag, &d, R.idle, &whole, &wlen)) {
 		case IPFRAG_DONE:
 			R.st.reassembled++;
 			if (decap_packet(101 /* LINKTYPE_RAW */, whole, wlen,

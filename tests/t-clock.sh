@@ -96,6 +96,42 @@ print(" ".join("%d:%s" % (r["client_port"], r["end"]) for r in sorted(
 			ok "$name"
 		fi
 	fi
+	# A first IPv4 fragment whose rest never comes, then a SYN GAP
+	# seconds later: the fragment queue times out after 30 s on the idle
+	# clock (an hour's jump counts 60 s), not before.
+	for gap in 20 40 3600; do
+		name=clock-fragment-gap$gap
+		python3 - "$TMP/frag.pcap" "$gap" <<'PY'
+import struct, sys
+def csum(b):
+    s = sum(struct.unpack('>%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+def ip(ident, flags_off, payload):
+    h = struct.pack('>BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), ident,
+                    flags_off, 64, 6, 0, bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+    h = h[:10] + struct.pack('>H', csum(h)) + h[12:]
+    return b'\x02' * 6 + b'\x04' * 6 + b'\x08\x00' + h + payload
+syn = struct.pack('>HHIIBBHHH', 40000, 25, 1, 0, 0x50, 0x02, 65535, 0, 0)
+recs = [(1700000000, ip(1, 0x2000, syn + b'x' * 16)),  # MF, offset 0
+        (1700000000 + int(sys.argv[2]), ip(2, 0, syn))]
+out = struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
+for t, p in recs:
+    out += struct.pack('<IIII', t, 0, len(p), len(p)) + p
+open(sys.argv[1], 'wb').write(out)
+PY
+		if run_scope "$name" -q -r "$TMP/frag.pcap" -w "$TMP/frag.json"; then
+			got=$(sed -n 's/.*"fragment_timeouts":\([0-9]*\).*/\1/p' "$TMP/frag.json")
+			want=1
+			[ "$gap" = 20 ] && want=0
+			if [ "$rc" != 0 ] || [ "$got" != "$want" ]; then
+				fail "$name" "exit $rc, fragment_timeouts $got, want $want"
+			else
+				ok "$name"
+			fi
+		fi
+	done
 fi
 
 # --- live ----------------------------------------------------------------
