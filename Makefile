@@ -228,6 +228,13 @@ build/fuzz/fuzz_pcap: $(FUZZ_PCAP_SRC) $(HDR)
 	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) $(PCAP_CFLAGS) -Isrc -Iinclude -o $@ \
 	    $(FUZZ_PCAP_SRC) $(LIBS)
 
+FUZZ_REASM_SRC = tests/fuzz/fuzz_reasm.c $(CORE_SRC) $(NET_SRC)
+
+build/fuzz/fuzz_reasm: $(FUZZ_REASM_SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) $(PCAP_CFLAGS) -Isrc -Iinclude -o $@ \
+	    $(FUZZ_REASM_SRC) $(LIBS)
+
 # One program per plugin, its sources compiled in (tests/fuzz/fuzz_plugin.c):
 # plugins/NAME/plugin.mk may set FUZZ_ARGS_NAME, the argument string of
 # its init().
@@ -265,10 +272,12 @@ fuzz-deps:
 		echo "make fuzz: needs clang with libFuzzer: apt-get install clang libclang-rt-dev" >&2; \
 		exit 2; }
 
-fuzz: fuzz-deps build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap fuzz-plugins
-	@mkdir -p build/fuzz/corpus-smtp build/fuzz/corpus-pcap
+fuzz: fuzz-deps build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap build/fuzz/fuzz_reasm \
+    fuzz-plugins
+	@mkdir -p build/fuzz/corpus-smtp build/fuzz/corpus-pcap build/fuzz/corpus-reasm
 	@cp -n tests/fuzz/corpus/smtp/* build/fuzz/corpus-smtp/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/pcap/* build/fuzz/corpus-pcap/ 2>/dev/null || true
+	@cp -n tests/fuzz/corpus/reasm/* build/fuzz/corpus-reasm/ 2>/dev/null || true
 	build/fuzz/fuzz_smtp -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 	    -dict=tests/fuzz/smtp.dict \
 	    -rss_limit_mb=1024 -print_final_stats=1 -artifact_prefix=build/fuzz/ \
@@ -279,6 +288,11 @@ fuzz: fuzz-deps build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap fuzz-plugins
 	    -rss_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/ \
 	    build/fuzz/corpus-pcap
+	ASAN_OPTIONS=detect_leaks=0 build/fuzz/fuzz_reasm \
+	    -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+	    -rss_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/reasm- \
+	    build/fuzz/corpus-reasm
 
 # Line and branch coverage that the fuzzing corpora (build/fuzz/corpus-*,
 # the committed seeds plus what make fuzz found) reach in src/: each

@@ -420,6 +420,11 @@ conn_close(struct conn *c, enum smtp_session_end end)
 	R.st.active--;
 }
 
+static uint32_t expected_seq(const struct tcp_stream *a, int from_client);
+
+void (*reasm_data_hook)(uint16_t client_port, int from_client, uint32_t seq,
+    const uint8_t *p, size_t n);
+
 static void
 feed_half(struct conn *c, struct half_stream *h, enum smtp_dir dir)
 {
@@ -429,6 +434,11 @@ feed_half(struct conn *c, struct half_stream *h, enum smtp_dir dir)
 	const uint8_t *p = (const uint8_t *)h->data + (unread - h->count_new);
 	size_t n = (size_t)h->count_new;
 
+	if (reasm_data_hook != NULL && n > 0)
+		reasm_data_hook(c->a_tcp->addr.source, dir == SMTP_DIR_CLIENT,
+		    expected_seq(c->a_tcp, dir == SMTP_DIR_CLIENT) -
+			(uint32_t)n,
+		    p, n);
 	if (n > 0)
 		smtp_session_data(c->smtp, dir, p, n, R.now);
 }

@@ -93,6 +93,12 @@ void reasm_count_other(int linktype, const uint8_t *pkt, size_t caplen);
 /* Live runs: the wall clock moves on even when no packet comes, so that
  * idle sessions are still timed out. */
 void reasm_clock(double now);
+/* For the fuzzer's oracle (tests/fuzz/fuzz_reasm.c), NULL otherwise:
+ * each run of stream bytes the dissector gets, with the connection's
+ * client port, its direction and the sequence number of its first
+ * byte. */
+extern void (*reasm_data_hook)(uint16_t client_port, int from_client,
+    uint32_t seq, const uint8_t *p, size_t n);
 /* End: every open session is closed as "eof". */
 void reasm_finish(void);
 const struct reasm_stats *reasm_stats(void);
