@@ -54,7 +54,7 @@ SMTP_SRC = src/smtp/session.c src/smtp/command.c src/smtp/parse.c \
 	   src/smtp/tls.c \
 	   src/smtp/message.c src/smtp/codes.c
 CORE_SRC = src/util.c src/event.c src/stats.c src/topn.c src/histo.c \
-	   src/jsonlog.c src/sessmap.c \
+	   src/jsonlog.c src/recfile.c src/sessmap.c \
 	   src/zeeklog.c src/transcript.c src/report_text.c src/report_json.c \
 	   src/report_html.c \
 	   $(SMTP_SRC)
@@ -71,7 +71,7 @@ OBJ = $(SRC:src/%.c=build/obj/%.o)
 SAN_OBJ = $(SRC:src/%.c=build/asan/%.o)
 
 UNIT_TESTS = test_smtp test_decap test_util test_tls test_message test_stats \
-	     test_codes test_ipfrag test_tcpq test_v6map
+	     test_codes test_ipfrag test_tcpq test_v6map test_recfile
 UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
 UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
 
@@ -93,7 +93,8 @@ plugin-deps:
 -include $(wildcard plugins/*/plugin.mk)
 
 build/plugins/%.so: $(wildcard plugins/*/*.c plugins/*/*.h) \
-    include/smtpscope/plugin.h Makefile | plugin-deps
+    include/smtpscope/plugin.h src/recfile.c src/recfile.h src/util.c \
+    src/util.h Makefile | plugin-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(PLUGIN_CFLAGS) -shared -o $@ $(wildcard plugins/$*/*.c) \
 	    $(PLUGIN_SRC_$*) $(PLUGIN_LIBS_$*)
@@ -171,6 +172,13 @@ build/tests/test_tcpq: $(TCPQ_TEST_SRC) src/tcpq.h
 build/tests/asan-test_tcpq: $(TCPQ_TEST_SRC) src/tcpq.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(TCPQ_TEST_SRC)
+RECFILE_TEST_SRC = tests/unit/test_recfile.c src/recfile.c src/util.c
+build/tests/test_recfile: $(RECFILE_TEST_SRC) src/recfile.h src/util.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(RECFILE_TEST_SRC)
+build/tests/asan-test_recfile: $(RECFILE_TEST_SRC) src/recfile.h src/util.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(RECFILE_TEST_SRC)
 build/tests/test_util: tests/unit/test_util.c src/util.c src/util.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_util.c src/util.c
@@ -244,7 +252,7 @@ build/fuzz/fuzz_plugin_%: tests/fuzz/fuzz_plugin.c $(CORE_SRC) $(HDR) \
 	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -Isrc -Iinclude \
 	    -DFUZZ_PLUGIN_ARGS='"$(FUZZ_ARGS_$*)"' -o $@ \
 	    tests/fuzz/fuzz_plugin.c $(CORE_SRC) $(wildcard plugins/$*/*.c) \
-	    $(PLUGIN_SRC_$*) $(PLUGIN_LIBS_$*)
+	    $(filter-out $(CORE_SRC),$(PLUGIN_SRC_$*)) $(PLUGIN_LIBS_$*)
 
 FUZZ_PLUGINS ?= $(PLUGIN_NAMES)
 FUZZ_PLUGIN_TIME ?= $(FUZZ_TIME)

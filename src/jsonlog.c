@@ -23,28 +23,9 @@ int
 jsonlog_open(struct jsonlog *log, const char *path, char *err, size_t errlen)
 {
 	memset(log, 0, sizeof(*log));
-	dbuf_init(&log->line, JSONLOG_BATCH + JSONLOG_LINE_MAX);
-	if (strcmp(path, "-") == 0) {
-		log->f = stdout;
-		log->is_stdout = true;
-		return 0;
-	}
-	log->f = fopen(path, "w");
-	if (log->f == NULL) {
-		snprintf(err, errlen, "cannot write the log %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	setvbuf(log->f, NULL, _IOFBF, 1 << 16);
-	return 0;
-}
-
-static void
-log_failed(struct jsonlog *log)
-{
-	if (!log->error)
-		log->errnum = errno;
-	log->error = true;
+	log->is_stdout = strcmp(path, "-") == 0;
+	return recfile_open(&log->out, path, "the log", JSONLOG_BATCH,
+	    JSONLOG_LINE_MAX, err, errlen);
 }
 
 /* ,"name": before a value; name is a string literal. Records are built
@@ -105,37 +86,26 @@ put_code_val(struct dbuf *b, int code)
 
 #define PUT_CODE(b, name, code) (KEY(b, name), put_code_val(b, code))
 
-static void
-write_out(struct jsonlog *log)
-{
-	if (log->line.len > 0 &&
-	    fwrite(log->line.p, 1, log->line.len, log->f) != log->line.len)
-		log_failed(log);
-	dbuf_reset(&log->line);
-	log->rec_start = 0;
-}
-
 static struct dbuf *
 begin_record(struct jsonlog *log)
 {
-	log->rec_start = log->line.len;
-	return &log->line;
+	return recfile_begin(&log->out);
 }
 
 static void
 write_line(struct jsonlog *log)
 {
-	dbuf_addc(&log->line, '\n');
-	if (log->line.truncated ||
-	    log->line.len - log->rec_start > JSONLOG_LINE_MAX) {
+	struct dbuf *b = &log->out.buf;
+
+	dbuf_addc(b, '\n');
+	if (b->truncated || b->len - log->out.rec_start > JSONLOG_LINE_MAX) {
 		/* Never a cut JSON object: say what was lost instead. */
-		log->line.len = log->rec_start;
-		log->line.truncated = false;
-		dbuf_adds(&log->line,
-		    "{\"type\":\"error\",\"error\":\"record too large\"}\n");
+		b->len = log->out.rec_start;
+		b->truncated = false;
+		dbuf_adds(
+		    b, "{\"type\":\"error\",\"error\":\"record too large\"}\n");
 	}
-	if (log->line.len >= JSONLOG_BATCH)
-		write_out(log);
+	recfile_end(&log->out, true);
 }
 
 static inline void
@@ -551,12 +521,28 @@ jsonlog_on_event(void *arg, const struct smtp_event *ev)
 	}
 }
 
+/* "name":N, or null for an output not in use. */
+static void
+put_not_written(struct dbuf *b, const char *name, int64_t n)
+{
+	dbuf_printf(b, ",\"%s\":", name);
+	if (n >= 0)
+		dbuf_add_u64(b, (uint64_t)n);
+	else
+		DBUF_LIT(b, "null");
+}
+
 void
 jsonlog_summary(struct jsonlog *log, const struct stats *st,
-    const struct reasm_stats *rs, const struct capture_stats *cs)
+    const struct reasm_stats *rs, const struct capture_stats *cs,
+    const struct jsonlog_not_written *nw)
 {
-	struct dbuf *b = begin_record(log);
+	struct dbuf *b;
 	int i;
+
+	/* Its count of records not written is final up to here. */
+	recfile_settle(&log->out);
+	b = begin_record(log);
 
 	dbuf_printf(b,
 	    "{\"type\":\"summary\",\"sessions\":%" PRIu64
@@ -627,33 +613,25 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 		dbuf_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "",
 		    smtp_anomaly_name((enum smtp_anomaly)i), st->anomaly[i]);
 	dbuf_printf(
-	    b, "},\"input_damaged\":%s}", cs->damaged ? "true" : "false");
+	    b, "},\"input_damaged\":%s", cs->damaged ? "true" : "false");
+	dbuf_printf(
+	    b, ",\"not_written\":{\"log\":%" PRIu64, log->out.not_written);
+	put_not_written(b, "zeek_log", nw->zeek_log);
+	put_not_written(b, "transcript", nw->transcript);
+	DBUF_LIT(b, "}}");
 	write_line(log);
 }
 
 void
 jsonlog_flush(struct jsonlog *log)
 {
-	write_out(log);
-	if (fflush(log->f) != 0)
-		log_failed(log);
+	recfile_flush(&log->out, false);
 }
 
 int
 jsonlog_close(struct jsonlog *log)
 {
-	int rc = 0;
-
-	if (log->f == NULL)
+	if (log->out.name == NULL)
 		return 0;
-	write_out(log);
-	if (fflush(log->f) != 0 || ferror(log->f))
-		log_failed(log);
-	if (!log->is_stdout && fclose(log->f) != 0)
-		log_failed(log);
-	log->f = NULL;
-	dbuf_free(&log->line);
-	if (log->error)
-		rc = -1;
-	return rc;
+	return recfile_close(&log->out);
 }

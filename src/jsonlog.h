@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "event.h"
+#include "recfile.h"
 #include "util.h"
 
 struct stats;
@@ -17,13 +18,8 @@ struct reasm_stats;
 struct capture_stats;
 
 struct jsonlog {
-	FILE *f;
+	struct recfile out; /* records not yet written, whole */
 	bool is_stdout;
-	struct dbuf line; /* records not yet written, the last one being
-			     built from rec_start on */
-	size_t rec_start;
-	bool error;
-	int errnum; /* errno of the first failed write */
 };
 
 int jsonlog_open(
@@ -33,10 +29,17 @@ void jsonlog_on_event(void *arg, const struct smtp_event *ev);
 #define JSONLOG_EVENTS \
 	(EVENT_BIT(SMTP_EV_TRANSACTION) | EVENT_BIT(SMTP_EV_SESSION_CLOSE) | \
 	    EVENT_BIT(SMTP_EV_ANOMALY) | EVENT_BIT(SMTP_EV_COMMAND_RESULT))
+/* The closing summary; not_written: the records other outputs did not
+ * write (this log's own are counted here). */
+struct jsonlog_not_written {
+	int64_t zeek_log, transcript; /* -1: no such output */
+};
 void jsonlog_summary(struct jsonlog *log, const struct stats *st,
-    const struct reasm_stats *rs, const struct capture_stats *cs);
+    const struct reasm_stats *rs, const struct capture_stats *cs,
+    const struct jsonlog_not_written *nw);
 void jsonlog_flush(struct jsonlog *log);
-/* Returns -1 if any write failed. */
+/* Returns -1 if a record was not written or the reader went away
+ * (log->out.broken_pipe). */
 int jsonlog_close(struct jsonlog *log);
 
 #endif

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -580,6 +581,15 @@ struct run {
 	double wall_start;
 	double last_stats_line;
 	int status;
+	/* The outputs of records, for the dashboard, the reports and the
+	 * exit status; their sentences while the dashboard holds the
+	 * terminal, for stderr after it. */
+	struct report_output outputs[3];
+	const struct recfile *output_rf[3];
+	size_t noutputs;
+	char output_names[3][4200];
+	struct dbuf said;
+	unsigned said_dropped;
 	bool stdout_used; /* -w -, --transcript or the report go there */
 	bool stdout_pipe; /* and it is a pipe or a socket */
 	bool broken_pipe; /* whose reader went away */
@@ -599,8 +609,8 @@ stdout_broken(struct run *r)
 		return true;
 	if (!r->stdout_used)
 		return false;
-	if (r->have_log && r->log.is_stdout && r->log.error &&
-	    r->log.errnum == EPIPE)
+	if ((r->have_log && r->log.is_stdout && r->log.out.broken_pipe) ||
+	    (r->have_transcript && r->transcript.out.broken_pipe))
 		r->broken_pipe = true;
 	else if (r->stdout_pipe) {
 		pfd.fd = STDOUT_FILENO;
@@ -611,6 +621,19 @@ stdout_broken(struct run *r)
 			r->broken_pipe = true;
 	}
 	return r->broken_pipe;
+}
+
+/* Each output's figures, from its writer (also once it is closed). */
+static void
+outputs_update(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->noutputs; i++) {
+		r->outputs[i].not_written = r->output_rf[i]->not_written;
+		r->outputs[i].failing = r->output_rf[i]->failing;
+		r->outputs[i].errnum = r->output_rf[i]->errnum;
+	}
 }
 
 static void
@@ -625,6 +648,9 @@ report_info_fill(struct run *r, struct report_info *ri)
 	ri->rs = reasm_stats();
 	ri->cs = capture_stats(sig.capture);
 	plugins_report_counters(r->plugins, ri);
+	outputs_update(r);
+	ri->outputs = r->outputs;
+	ri->noutputs = r->noutputs;
 }
 
 /* What a plugin's tick() sees of the capture. */
@@ -752,7 +778,12 @@ refuse:
 	return NULL;
 }
 
-/* Write the report: to standard output or through report_open(). */
+/*
+ * Write the report: to standard output or through report_open(). A
+ * report that cannot be written whole leaves no trace: its temporary
+ * file is removed (an older report stays as it was), and standard output
+ * that is a regular file is cut back to where the report began.
+ */
 static int
 write_report(struct run *r)
 {
@@ -760,12 +791,18 @@ write_report(struct run *r)
 	char tmp[4096];
 	FILE *f = stdout;
 	bool atomic = false;
-	int rc;
+	off_t start = -1;
+	struct stat sb;
+	int rc, err = 0;
 
 	report_info_fill(r, &ri);
 	if (r->o->outfile != NULL && strcmp(r->o->outfile, "-") != 0 &&
 	    (f = report_open(r->o->outfile, tmp, sizeof(tmp), &atomic)) == NULL)
 		return -1;
+	if (f == stdout && fflush(stdout) == 0 &&
+	    fstat(STDOUT_FILENO, &sb) == 0 && S_ISREG(sb.st_mode))
+		start = lseek(STDOUT_FILENO, 0, SEEK_CUR);
+	errno = 0;
 	switch (r->o->report) {
 	case REPORT_TEXT:
 		rc = report_text(f, r->st, &ri);
@@ -780,22 +817,50 @@ write_report(struct run *r)
 		rc = 0;
 		break;
 	}
+	/* The first error's errno: later calls may change it. */
+	if (rc != 0)
+		err = errno;
 	if (f != stdout) {
-		if (fclose(f) != 0)
+		if (fflush(f) != 0 && rc == 0) {
 			rc = -1;
-		if (rc == 0 && atomic && rename(tmp, r->o->outfile) != 0)
+			err = errno;
+		}
+		if (fclose(f) != 0 && rc == 0) {
 			rc = -1;
+			err = errno;
+		}
+		if (rc == 0 && atomic && rename(tmp, r->o->outfile) != 0) {
+			rc = -1;
+			err = errno;
+		}
 		if (rc != 0) {
-			fprintf(stderr,
-			    "smtpscope: writing the report %s "
-			    "failed: %s\n",
-			    r->o->outfile, strerror(errno));
 			if (atomic)
 				unlink(tmp);
+			fprintf(stderr,
+			    "smtpscope: writing the report %s failed: %s%s\n",
+			    r->o->outfile, strerror(err != 0 ? err : EIO),
+			    atomic ? "; nothing of it was kept, and a report "
+				     "there before is as it was"
+				   : "");
 		}
 	} else if (fflush(stdout) != 0 || rc != 0) {
-		if (errno == EPIPE || stdout_broken(r))
+		if (err == 0)
+			err = errno;
+		if (err == EPIPE || stdout_broken(r))
 			r->broken_pipe = true;
+		else {
+			/* Never half a report: what stdio holds is let go,
+			 * and a file is cut back. */
+			__fpurge(stdout);
+			clearerr(stdout);
+			if (start >= 0 && ftruncate(STDOUT_FILENO, start) == 0)
+				(void)lseek(STDOUT_FILENO, start, SEEK_SET);
+			fprintf(stderr,
+			    "smtpscope: writing the report (standard output) "
+			    "failed: %s%s\n",
+			    strerror(err != 0 ? err : EIO),
+			    start >= 0 ? "; nothing of it was kept" : "");
+		}
 		rc = -1;
 	}
 	return rc;
@@ -850,6 +915,9 @@ tui_status_fill(struct run *r, struct tui_status *ts, bool finished)
 		ts->counters = ri.counters;
 		ts->ncounters = ri.ncounters;
 	}
+	outputs_update(r);
+	ts->outputs = r->outputs;
+	ts->noutputs = r->noutputs;
 }
 
 static void
@@ -902,7 +970,7 @@ tick(void *arg)
 		if (r->have_zeek)
 			zeeklog_flush(&r->zeek);
 		if (r->have_transcript)
-			fflush(stdout);
+			transcript_flush(&r->transcript);
 		stats_line(r, now);
 	}
 	/* No one reads our standard output any more: stop now rather than
@@ -925,17 +993,70 @@ describe_source(struct run *r)
 		    o->files[0], o->nfiles - 1);
 }
 
+/*
+ * A sentence of an output's writer (it cannot write, it writes again):
+ * on stderr at once; while the dashboard holds the terminal, on its
+ * status line at once and on stderr once it is gone.
+ */
+static void
+output_say(void *arg, const char *msg)
+{
+	struct run *r = arg;
+
+	if (r->tui == NULL || !isatty(STDERR_FILENO)) {
+		fprintf(stderr, "smtpscope: %s\n", msg);
+		return;
+	}
+	tui_notice(r->tui, msg);
+	if (r->said.len + strlen(msg) + 16 > r->said.max) {
+		r->said_dropped++;
+		return;
+	}
+	dbuf_adds(&r->said, "smtpscope: ");
+	dbuf_adds(&r->said, msg);
+	dbuf_addc(&r->said, '\n');
+}
+
+/* What the dashboard kept for stderr. */
+static void
+output_said(struct run *r)
+{
+	if (r->said.len > 0)
+		fputs(dbuf_str(&r->said), stderr);
+	if (r->said_dropped > 0)
+		fprintf(stderr,
+		    "smtpscope: (and %u more such sentences, not kept)\n",
+		    r->said_dropped);
+	dbuf_free(&r->said);
+	r->said_dropped = 0;
+}
+
+static void
+output_add(struct run *r, struct recfile *rf, const char *key, const char *name)
+{
+	size_t i = r->noutputs++;
+
+	rf->say = output_say;
+	rf->say_arg = r;
+	snprintf(r->output_names[i], sizeof(r->output_names[i]), "%s", name);
+	r->outputs[i].key = key;
+	r->outputs[i].name = r->output_names[i];
+	r->output_rf[i] = rf;
+}
+
 static void
 open_sinks(struct run *r, struct event_bus *bus)
 {
 	struct tui_options to;
 	char err[1024];
 
+	dbuf_init(&r->said, 16 << 10);
 	event_bus_subscribe(bus, stats_on_event, r->st);
 	if (r->o->wfile != NULL) {
 		if (jsonlog_open(&r->log, r->o->wfile, err, sizeof(err)) != 0)
 			fail(EXIT_OUTPUT, "%s", err);
 		r->have_log = true;
+		output_add(r, &r->log.out, "log", r->log.out.name);
 		event_bus_subscribe_types(
 		    bus, jsonlog_on_event, &r->log, JSONLOG_EVENTS);
 	}
@@ -944,11 +1065,14 @@ open_sinks(struct run *r, struct event_bus *bus)
 		    0)
 			fail(EXIT_OUTPUT, "%s", err);
 		r->have_zeek = true;
+		output_add(r, &r->zeek.out, "zeek_log", r->zeek.out.name);
 		event_bus_subscribe(bus, zeeklog_on_event, &r->zeek);
 	}
 	if (r->o->transcript) {
-		transcript_init(&r->transcript, stdout);
+		transcript_init(&r->transcript, STDOUT_FILENO);
 		r->have_transcript = true;
+		output_add(r, &r->transcript.out, "transcript",
+		    r->transcript.out.name);
 		event_bus_subscribe(bus, transcript_on_event, &r->transcript);
 	}
 	if (r->o->tui) {
@@ -963,42 +1087,40 @@ open_sinks(struct run *r, struct event_bus *bus)
 	plugins_subscribe(r->plugins, bus);
 }
 
+/*
+ * The transcript and the Zeek log first: the JSON log's summary counts
+ * what they could not write. Each writer said what it lost; a reader of
+ * standard output that went away (| head) is not worth a word, and has
+ * its own exit status.
+ */
 static void
 close_sinks(struct run *r)
 {
-	if (r->have_log) {
-		jsonlog_summary(
-		    &r->log, r->st, reasm_stats(), capture_stats(sig.capture));
-		if (jsonlog_close(&r->log) != 0) {
-			/* A reader that went away (| head) is not worth a
-			 * word, and has its own exit status; a full disk
-			 * is. */
-			if (r->log.is_stdout && r->log.errnum == EPIPE)
-				r->broken_pipe = true;
-			else {
-				fprintf(stderr,
-				    "smtpscope: writing the log %s failed: "
-				    "%s\n",
-				    r->o->wfile, strerror(r->log.errnum));
-				r->status = EXIT_OUTPUT;
-			}
-		}
-	}
-	if (r->have_zeek && zeeklog_close(&r->zeek) != 0) {
-		fprintf(stderr, "smtpscope: writing %s/smtp.log failed: %s\n",
-		    r->o->zeekdir, strerror(r->zeek.errnum));
-		r->status = EXIT_OUTPUT;
-	}
+	struct jsonlog_not_written nw = { -1, -1 };
+
 	if (r->have_transcript) {
-		errno = 0;
-		transcript_finish(&r->transcript);
-		if (r->transcript.error) {
-			if (errno == EPIPE || stdout_broken(r))
-				r->broken_pipe = true;
-			else
-				r->status = EXIT_OUTPUT;
-		}
+		if (transcript_finish(&r->transcript) != 0 &&
+		    r->transcript.out.broken_pipe)
+			r->broken_pipe = true;
+		nw.transcript = (int64_t)r->transcript.out.not_written;
 	}
+	if (r->have_zeek) {
+		zeeklog_close(&r->zeek);
+		nw.zeek_log = (int64_t)r->zeek.out.not_written;
+	}
+	if (r->have_log) {
+		jsonlog_summary(&r->log, r->st, reasm_stats(),
+		    capture_stats(sig.capture), &nw);
+		if (jsonlog_close(&r->log) != 0 && r->log.out.broken_pipe)
+			r->broken_pipe = true;
+	}
+	outputs_update(r);
+	/* Records lost to a write error (a full disk): exit status 4. A
+	 * reader that went away loses the rest by its own choice. */
+	for (size_t i = 0; i < r->noutputs; i++)
+		if (r->outputs[i].not_written > 0 &&
+		    !r->output_rf[i]->broken_pipe)
+			r->status = EXIT_OUTPUT;
 }
 
 static void
@@ -1171,6 +1293,8 @@ main(int argc, char **argv)
 	while (r.tui != NULL && !r.tui_quit && !sig.stopping)
 		tui_step(&r, true);
 	tui_close(r.tui);
+	r.tui = NULL;
+	output_said(&r);
 
 	if (capture_warning(sig.capture) != NULL) {
 		fprintf(

@@ -24,6 +24,16 @@ struct report_counter {
 	const uint64_t *value;
 };
 
+/* An output of records (the JSON log, the Zeek log, the transcript) and
+ * what it could not write: a full disk, a quota, an I/O error. */
+struct report_output {
+	const char *key;      /* "log", "zeek_log", "transcript" */
+	const char *name;     /* "the log out/mail.jsonl" */
+	uint64_t not_written; /* records counted and skipped */
+	bool failing;         /* writing fails now */
+	int errnum;           /* of the last failure */
+};
+
 struct report_info {
 	const char *source; /* "trouble.pcap (+2 more)" or "eth1" */
 	bool live;
@@ -34,6 +44,8 @@ struct report_info {
 	const struct capture_stats *cs;
 	const struct report_counter *counters; /* plugins' */
 	size_t ncounters;
+	const struct report_output *outputs; /* those in use */
+	size_t noutputs;
 };
 
 /* Each returns 0, or -1 if writing failed. */

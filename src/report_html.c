@@ -1905,6 +1905,15 @@ health(struct html *h)
 		    cs->damaged ? "figures cover what was read" : "",
 		    cs->damaged);
 	}
+	/* Records an output could not write (a full disk); keys are
+	 * ours: nothing to escape. */
+	for (i = 0; i < (int)h->ri->noutputs; i++)
+		if (h->ri->outputs[i].not_written > 0) {
+			snprintf(note, sizeof(note), "Records not written (%s)",
+			    h->ri->outputs[i].key);
+			kv_num(h, note, h->ri->outputs[i].not_written,
+			    "write errors: a full disk, a quota", true);
+		}
 	if (rs != NULL) {
 		kv_num(h, "Packets read", rs->packets, "", false);
 		kv(h, "Bytes read", num(rs->bytes).s,

@@ -206,6 +206,24 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 	for (i = 0; i < SMTP_ANOMALY_COUNT; i++)
 		dbuf_printf(&b, "%s\"%s\":%" PRIu64, i ? "," : "",
 		    smtp_anomaly_name((enum smtp_anomaly)i), st->anomaly[i]);
+	/* Records each output could not write: null for one not in use. */
+	{
+		static const char *const keys[] = { "log", "zeek_log",
+			"transcript" };
+		size_t j;
+
+		dbuf_adds(&b, "},\"not_written\":{");
+		for (i = 0; i < (int)ARRAY_LEN(keys); i++) {
+			dbuf_printf(&b, "%s\"%s\":", i ? "," : "", keys[i]);
+			for (j = 0; j < ri->noutputs; j++)
+				if (strcmp(ri->outputs[j].key, keys[i]) == 0)
+					break;
+			if (j < ri->noutputs)
+				dbuf_add_u64(&b, ri->outputs[j].not_written);
+			else
+				DBUF_LIT(&b, "null");
+		}
+	}
 	/* The plugins' counters: {"plugin":{"counter":n,...},...} */
 	dbuf_adds(&b, "},\"plugins\":{");
 	for (k = 0; k < ri->ncounters; k++) {

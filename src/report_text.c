@@ -342,6 +342,7 @@ health(FILE *f, const struct stats *st, const struct report_info *ri)
 {
 	const struct reasm_stats *rs = ri->rs;
 	int i, any;
+	size_t k;
 
 	section(f, "Capture health");
 	fprintf(f,
@@ -369,6 +370,16 @@ health(FILE *f, const struct stats *st, const struct report_info *ri)
 		fprintf(f,
 		    "  the capture file was damaged: figures cover what "
 		    "was read before the damage\n");
+	/* Records an output could not write (a full disk). */
+	for (k = 0; k < ri->noutputs; k++)
+		if (ri->outputs[k].not_written > 0) {
+			char label[64];
+
+			snprintf(label, sizeof(label), "%s records not written",
+			    ri->outputs[k].key);
+			fprintf(f, "  %-34s %12" PRIu64 "\n", label,
+			    ri->outputs[k].not_written);
+		}
 	fprintf(f, "  sessions with anomalies:\n");
 	for (i = 0, any = 0; i < SMTP_ANOMALY_COUNT; i++)
 		if (st->anomaly[i] > 0) {

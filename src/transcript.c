@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "smtp/codes.h"
 #include "smtp/message.h"
@@ -17,11 +18,18 @@ struct tsess {
 	double t0;
 };
 
+/* Dialogues written in blocks of this much (to a terminal, each at
+ * once). */
+#define TRANSCRIPT_BATCH (64u << 10)
+
 void
-transcript_init(struct transcript *t, FILE *f)
+transcript_init(struct transcript *t, int fd)
 {
 	memset(t, 0, sizeof(*t));
-	t->f = f;
+	recfile_init_fd(&t->out, fd, false,
+	    fd == STDOUT_FILENO ? "the transcript (standard output)"
+				: "the transcript",
+	    isatty(fd) ? 0 : TRANSCRIPT_BATCH, TRANSCRIPT_SESSION_MAX + 4096);
 	sessmap_init(&t->sessions);
 }
 
@@ -258,22 +266,17 @@ static void
 print_session(
     struct transcript *t, struct tsess *s, const struct smtp_session_info *si)
 {
-	struct dbuf b;
+	struct dbuf *b = recfile_begin(&t->out);
 
-	dbuf_init(&b, TRANSCRIPT_SESSION_MAX);
-	transcript_format_open(&b, si);
-	fwrite(b.p, 1, b.len, t->f);
+	/* One record: the session's whole dialogue. */
+	transcript_format_open(b, si);
 	if (s->text.len > 0)
-		fwrite(s->text.p, 1, s->text.len, t->f);
+		dbuf_add(b, s->text.p, s->text.len);
 	if (s->dropped > 0)
-		fprintf(t->f, "  [%u more lines not shown]\n", s->dropped);
-	dbuf_reset(&b);
-	transcript_format_close(&b, s->t0, si);
-	dbuf_addc(&b, '\n');
-	fwrite(b.p, 1, b.len, t->f);
-	dbuf_free(&b);
-	if (ferror(t->f))
-		t->error = true;
+		dbuf_printf(b, "  [%u more lines not shown]\n", s->dropped);
+	transcript_format_close(b, s->t0, si);
+	dbuf_addc(b, '\n');
+	recfile_end(&t->out, true);
 }
 
 void
@@ -322,12 +325,17 @@ free_one(void *arg, void *val)
 }
 
 void
+transcript_flush(struct transcript *t)
+{
+	recfile_flush(&t->out, false);
+}
+
+int
 transcript_finish(struct transcript *t)
 {
 	/* Sessions are all closed by the time this runs (reasm closes
 	 * them as eof); anything left is freed. */
 	sessmap_each(&t->sessions, free_one, NULL);
 	sessmap_free(&t->sessions);
-	if (fflush(t->f) != 0)
-		t->error = true;
+	return recfile_close(&t->out);
 }

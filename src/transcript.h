@@ -11,21 +11,26 @@
 #include <stdio.h>
 
 #include "event.h"
+#include "recfile.h"
 #include "sessmap.h"
 #include "util.h"
 
 #define TRANSCRIPT_SESSION_MAX (256u << 10) /* bytes kept per session */
 
 struct transcript {
-	FILE *f;
+	struct recfile out; /* each session's dialogue whole */
 	struct sessmap sessions;
-	bool error;
 };
 
-void transcript_init(struct transcript *t, FILE *f);
+/* Onto fd (standard output: the fd is not closed). */
+void transcript_init(struct transcript *t, int fd);
 void transcript_on_event(void *arg, const struct smtp_event *ev);
-/* Prints what open sessions have so far (at exit), frees. */
-void transcript_finish(struct transcript *t);
+/* Writes the dialogues held (a live run's tick). */
+void transcript_flush(struct transcript *t);
+/* Frees what open sessions had (none: reasm closed them), writes the
+ * rest. Returns -1 if a dialogue was not written or the reader went away
+ * (t->out.broken_pipe). */
+int transcript_finish(struct transcript *t);
 
 /*
  * The formatting, for other sinks that show dialogues (the dashboard):

@@ -237,7 +237,7 @@ struct tui {
 	int page;        /* rows of the last body drawn */
 	char filter[TUI_FILTER_MAX];
 	char filter_before[TUI_FILTER_MAX]; /* Esc in the prompt */
-	char notice[128];
+	char notice[256];
 	double notice_until;
 	struct tsess *list[TUI_SESSIONS_MAX];
 
@@ -832,6 +832,12 @@ notice(struct tui *t, const char *msg)
 {
 	snprintf(t->notice, sizeof(t->notice), "%s", msg);
 	t->notice_until = now_mono() + TUI_NOTICE_SEC;
+}
+
+void
+tui_notice(struct tui *t, const char *msg)
+{
+	notice(t, msg);
 }
 
 /* ---- the lists the views show ---- */
@@ -2113,7 +2119,15 @@ draw_header(struct tui *t, const struct tui_status *s)
 		    t->utf8 ? "\u2014" : "-");
 	if (t->paused)
 		pen_put(&p, P_FLAG, " PAUSED ");
-	if (s->finished || t->paused)
+	/* An output that cannot be written (a full disk) stays in sight
+	 * while it fails; what it lost, after. */
+	for (rw = 0; rw < (int)s->noutputs; rw++)
+		if (s->outputs[rw].failing)
+			pen_printf(&p, P_FLAG,
+			    " %s: %s, %" PRIu64 " not written ",
+			    s->outputs[rw].key, strerror(s->outputs[rw].errnum),
+			    s->outputs[rw].not_written);
+	if (p.x > 1)
 		pen_put(&p, P_NORMAL, "  ");
 	pen_printf(&p, P_NORMAL, "pkt/s %.0f  Mbit/s %.2f", t->pps, t->mbps);
 	pen_printf(&p, cs->pcap_drops ? P_BAD : P_NORMAL, "  drops %" PRIu64,
@@ -2121,6 +2135,10 @@ draw_header(struct tui *t, const struct tui_status *s)
 	pen_printf(&p, rs->nids_warnings ? P_WARN : P_NORMAL,
 	    "  nids warn %" PRIu64, rs->nids_warnings);
 	pen_printf(&p, P_NORMAL, "  active %" PRIu64, s->st->sessions_active);
+	for (rw = 0; rw < (int)s->noutputs; rw++)
+		if (!s->outputs[rw].failing && s->outputs[rw].not_written > 0)
+			pen_printf(&p, P_BAD, "  %s not written %" PRIu64,
+			    s->outputs[rw].key, s->outputs[rw].not_written);
 
 	/* Row 2: the views. */
 	pen_at(&p, t, 2, 0);

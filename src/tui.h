@@ -36,6 +36,8 @@ struct tui_status {
 	double speed;        /* replay speed; 0 = as fast as possible */
 	const struct report_counter *counters; /* the plugins' */
 	size_t ncounters;
+	const struct report_output *outputs; /* shown while one fails */
+	size_t noutputs;
 };
 
 enum tui_action {
@@ -54,6 +56,8 @@ void tui_on_event(void *arg, const struct smtp_event *ev);
 /* Redraws when a frame is due (a tick, only what changed), handles keys.
  * While paused ('p') on a replay it waits here, so the replay pauses. */
 enum tui_action tui_tick(struct tui *t, const struct tui_status *s);
+/* A sentence on the status line for a few seconds. */
+void tui_notice(struct tui *t, const char *msg);
 /* Gives the terminal back as it was. Safe to call twice. */
 void tui_close(struct tui *t);
 

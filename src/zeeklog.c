@@ -560,10 +560,13 @@ write_row(
 	dbuf_adds(b, r->tls ? "T" : "F");
 	/* fuids name Zeek's files.log entries; we write no files.log. */
 	dbuf_adds(b, "\t(empty)\n");
-	if (fwrite(b->p, 1, b->len, zl->f) != b->len && !zl->error) {
-		zl->error = true;
-		zl->errnum = errno;
+	/* A row cut by the cap is not written (and counted). */
+	if (b->truncated) {
+		recfile_begin(&zl->out)->truncated = true;
+		recfile_end(&zl->out, true);
+		return;
 	}
+	recfile_add(&zl->out, b->p, b->len, true);
 }
 
 /* smtp_message(): write the record if the client did something. */
@@ -725,11 +728,16 @@ stamp(char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%d-%H-%M-%S", &tm);
 }
 
+#define ZEEK_BATCH (1u << 20) /* rows written in blocks of this much */
+
 int
 zeeklog_open(struct zeeklog *z, const char *dir, char *err, size_t errlen)
 {
+	struct dbuf *b;
 	struct stat sb;
-	char t[32];
+	char t[32], *path;
+	size_t n;
+	int rc;
 
 	memset(z, 0, sizeof(*z));
 	if (stat(dir, &sb) != 0 && mkdir(dir, 0755) != 0) {
@@ -742,33 +750,33 @@ zeeklog_open(struct zeeklog *z, const char *dir, char *err, size_t errlen)
 		    "--zeek-log wants a folder, and %s is not one", dir);
 		return -1;
 	}
-	z->path = xmalloc(strlen(dir) + 16);
-	snprintf(z->path, strlen(dir) + 16, "%s/smtp.log", dir);
-	if ((z->f = fopen(z->path, "w")) == NULL) {
-		snprintf(err, errlen, "cannot write %s: %s", z->path,
-		    strerror(errno));
-		free(z->path);
+	n = strlen(dir) + 16;
+	path = xmalloc(n);
+	snprintf(path, n, "%s/smtp.log", dir);
+	rc = recfile_open(
+	    &z->out, path, "the Zeek log", ZEEK_BATCH, 1 << 22, err, errlen);
+	free(path);
+	if (rc != 0)
 		return -1;
-	}
-	setvbuf(z->f, NULL, _IOFBF, 1 << 20);
 	dbuf_init(&z->line, 1 << 22);
 	sessmap_init(&z->sessions);
 	stamp(t, sizeof(t));
-	fprintf(z->f,
+	/* The header is one record, not counted as a row. */
+	b = recfile_begin(&z->out);
+	dbuf_printf(b,
 	    "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n"
 	    "#unset_field\t-\n#path\tsmtp\n#open\t%s\n#fields\t%s\n"
 	    "#types\t%s\n",
 	    t, fields, types);
+	recfile_end(&z->out, false);
 	return 0;
 }
 
 void
 zeeklog_flush(struct zeeklog *z)
 {
-	if (z->f != NULL && fflush(z->f) != 0 && !z->error) {
-		z->error = true;
-		z->errnum = errno;
-	}
+	if (z->out.name != NULL)
+		recfile_flush(&z->out, false);
 }
 
 static void
@@ -784,24 +792,17 @@ free_sess(void *arg, void *val)
 int
 zeeklog_close(struct zeeklog *z)
 {
-	char t[32];
+	char t[32], line[48];
+	int rc;
 
-	if (z->f == NULL)
+	if (z->out.name == NULL)
 		return 0;
 	stamp(t, sizeof(t));
-	fprintf(z->f, "#close\t%s\n", t);
-	if ((fflush(z->f) != 0 || ferror(z->f)) && !z->error) {
-		z->error = true;
-		z->errnum = errno;
-	}
-	if (fclose(z->f) != 0 && !z->error) {
-		z->error = true;
-		z->errnum = errno;
-	}
-	z->f = NULL;
+	snprintf(line, sizeof(line), "#close\t%s\n", t);
+	recfile_add(&z->out, line, strlen(line), false);
+	rc = recfile_close(&z->out);
 	sessmap_each(&z->sessions, free_sess, NULL);
 	sessmap_free(&z->sessions);
 	dbuf_free(&z->line);
-	free(z->path);
-	return z->error ? -1 : 0;
+	return rc;
 }

@@ -12,22 +12,20 @@
 #include <stdio.h>
 
 #include "event.h"
+#include "recfile.h"
 #include "sessmap.h"
 #include "util.h"
 
 struct zeeklog {
-	FILE *f;
-	char *path;
+	struct recfile out; /* DIR/smtp.log, rows whole */
 	struct sessmap sessions;
 	struct dbuf line;
-	bool error;
-	int errnum;
 };
 
 int zeeklog_open(struct zeeklog *z, const char *dir, char *err, size_t errlen);
 void zeeklog_on_event(void *arg, const struct smtp_event *ev);
 void zeeklog_flush(struct zeeklog *z);
-/* Writes #close. Returns -1 if any write failed. */
+/* Writes #close. Returns -1 if a row was not written. */
 int zeeklog_close(struct zeeklog *z);
 
 /* Zeek's helpers, exposed for the tests. */

@@ -24,11 +24,15 @@
 
 #include "jsonw.h"
 #include "mime.h"
+/* smtpscope's writer of whole records (built in: plugin.mk). */
+#include "../../src/recfile.h"
 
 #define DEFAULT_MAX_DEPTH 8
 #define DEFAULT_MAX_PARTS 100
 #define DEFAULT_MAX_HEADER 16384
-#define BUCKETS 1024 /* of open messages, by session id */
+#define BUCKETS 1024          /* of open messages, by session id */
+#define LOG_BATCH (64u << 10) /* records written in blocks of this much */
+#define LOG_RECORD_MAX (1u << 20)
 
 /* A message being walked: one per session and transaction. */
 struct msg {
@@ -40,16 +44,14 @@ struct msg {
 
 struct att {
 	const struct smtpscope_host *host;
-	FILE *log;
-	bool log_stdout;
-	bool write_failed;
+	struct recfile log; /* records whole, or counted as not written */
 	struct mime_limits lim;
 	struct msg *open[BUCKETS];
 	struct jbuf rec;
 	uint64_t spare; /* where a counter the host refused counts */
 	uint64_t *messages, *parts, *attachments, *depth_limit, *parts_limit,
 	    *header_limit, *boundary_limit, *gap_parts, *cut_parts,
-	    *bad_encoding;
+	    *bad_encoding, *not_written;
 };
 
 /* ---- arguments -------------------------------------------------------- */
@@ -282,11 +284,18 @@ write_part(struct att *a, const struct smtp_session_info *si,
 		b->oom = false; /* this record lost; try the next */
 		return;
 	}
-	if (fwrite(b->p, 1, b->len, a->log) != b->len && !a->write_failed) {
-		a->write_failed = true;
-		a->host->log(a->host->ctx, SMTPSCOPE_LOG_ERROR,
-		    "cannot write the log: %s", strerror(errno));
-	}
+	recfile_add(&a->log, b->p, b->len, true);
+	*a->not_written = a->log.not_written;
+}
+
+/* The log's sentences (it cannot write, it writes again) go through the
+ * host, like the plugin's others. */
+static void
+log_say(void *arg, const char *msg)
+{
+	struct att *a = arg;
+
+	a->host->log(a->host->ctx, SMTPSCOPE_LOG_WARNING, "%s", msg);
 }
 
 /* The message is over: its records out, its walker gone. */
@@ -379,10 +388,8 @@ att_init(const struct smtpscope_host *host, const char *args, void **state,
 	}
 	a->host = host;
 	a->lim = lim;
-	if (strcmp(path, "-") == 0) {
-		a->log = stdout;
-		a->log_stdout = true;
-	} else if ((a->log = fopen(path, "w")) == NULL) {
+	if (recfile_open(&a->log, path, "the log", LOG_BATCH, LOG_RECORD_MAX,
+		err, errlen) != 0) {
 		safe_text(path, strlen(path), safe, sizeof(safe));
 		snprintf(
 		    err, errlen, "cannot open %s: %s", safe, strerror(errno));
@@ -390,6 +397,8 @@ att_init(const struct smtpscope_host *host, const char *args, void **state,
 		free(a);
 		return -1;
 	}
+	a->log.say = log_say;
+	a->log.say_arg = a;
 	free(path);
 	host->want_body(host->ctx);
 	a->messages = counter(a, "messages", "messages walked");
@@ -409,6 +418,8 @@ att_init(const struct smtpscope_host *host, const char *args, void **state,
 	    counter(a, "cut_parts", "parts of messages that ended early");
 	a->bad_encoding = counter(a, "bad_encoding",
 	    "parts with malformed base64 or quoted-printable");
+	a->not_written = counter(a, "not_written",
+	    "records not written: write errors (a full disk)");
 	*state = a;
 	return 0;
 }
@@ -480,17 +491,27 @@ att_fini(void *state)
 			free(m);
 		}
 	}
-	if (fflush(a->log) != 0 && !a->write_failed)
-		a->host->log(a->host->ctx, SMTPSCOPE_LOG_ERROR,
-		    "cannot write the log: %s", strerror(errno));
-	if (!a->log_stdout && fclose(a->log) != 0 && !a->write_failed)
-		a->host->log(a->host->ctx, SMTPSCOPE_LOG_ERROR,
-		    "cannot close the log: %s", strerror(errno));
+	/* What cannot be written now is counted; the log says so. */
+	recfile_close(&a->log);
+	*a->not_written = a->log.not_written;
 	jbuf_free(&a->rec);
 	free(a);
+}
+
+/* About once a second: records held are written (a reader of the log
+ * sees them), or tried again while writing fails. */
+static void
+att_tick(void *state, const struct smtpscope_health *health)
+{
+	struct att *a = state;
+
+	(void)health;
+	recfile_flush(&a->log, false);
+	*a->not_written = a->log.not_written;
 }
 
 SMTPSCOPE_PLUGIN_DEFINE(.name = "attachments", .version = "1.0",
     .description = "MIME parts of messages: names, types, sizes, hashes "
 		   "(JSON Lines)",
-    .init = att_init, .on_event = att_event, .tick = NULL, .fini = att_fini);
+    .init = att_init, .on_event = att_event, .tick = att_tick,
+    .fini = att_fini);

@@ -89,23 +89,43 @@ struct eml {
 	struct written *files;
 	size_t nfiles, head, fcap;
 	uint64_t disk_used;
-	bool warned_write, warned_full_spool;
+	bool failing;   /* writing fails: said; said again when it works */
+	uint64_t spell; /* messages lost since it failed */
+	bool warned_full_spool;
 	uint64_t *written, *skipped, *truncated, *deleted_for_space,
 	    *not_written_disk_full, *errors;
 	uint8_t copybuf[EML_COPY_BUF];
 };
 
-/* A write error: counted; said once per run (no wire data in it). */
+/*
+ * A message lost to a write error: counted. Said when writing starts to
+ * fail, and again when a message is written after it (writes_again()),
+ * never once per message (no wire data in either).
+ */
 static void
 write_error(struct eml *e, const char *what, int err)
 {
 	(*e->errors)++;
-	if (!e->warned_write) {
-		e->warned_write = true;
+	e->spell++;
+	if (!e->failing) {
+		e->failing = true;
 		e->host->log(e->host->ctx, SMTPSCOPE_LOG_WARNING,
-		    "%s in %s: %s (counted in errors; said once)", what,
-		    e->a.dir, strerror(err));
+		    "%s in %s: %s; the run goes on, and messages that cannot "
+		    "be written whole are counted in errors, no file left",
+		    what, e->a.dir, strerror(err));
 	}
+}
+
+static void
+writes_again(struct eml *e)
+{
+	if (!e->failing)
+		return;
+	e->host->log(e->host->ctx, SMTPSCOPE_LOG_WARNING,
+	    "writing in %s again; %" PRIu64 " message%s not written", e->a.dir,
+	    e->spell, e->spell == 1 ? " was" : "s were");
+	e->failing = false;
+	e->spell = 0;
 }
 
 static int
@@ -607,6 +627,7 @@ write_message(struct eml *e, const struct smtp_event *ev,
 	}
 	fd = -1;
 	(*e->written)++;
+	writes_again(e);
 	if (bi.truncated)
 		(*e->truncated)++;
 	if (e->a.max_disk > 0 && remember(e, name, size) != 0) {

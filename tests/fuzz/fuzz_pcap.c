@@ -65,10 +65,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	event_bus_subscribe(&bus, stats_on_event, &st);
 	if (jsonlog_open(&log, "/dev/null", err, sizeof(err)) == 0)
 		event_bus_subscribe(&bus, jsonlog_on_event, &log);
-	transcript_init(&tr, devnull);
+	transcript_init(&tr, fileno(devnull));
 	event_bus_subscribe(&bus, transcript_on_event, &tr);
 	memset(&zl, 0, sizeof(zl));
-	zl.f = devnull;
+	recfile_init_fd(
+	    &zl.out, fileno(devnull), false, "fuzz", 1 << 20, 1 << 22);
 	dbuf_init(&zl.line, 1 << 22);
 	sessmap_init(&zl.sessions);
 	event_bus_subscribe(&bus, zeeklog_on_event, &zl);
@@ -98,10 +99,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	report_text(devnull, &st, &ri);
 	report_json(devnull, &st, &ri);
 	report_html(devnull, &st, &ri);
-	jsonlog_summary(&log, &st, reasm_stats(), &cs);
-	jsonlog_close(&log);
 	transcript_finish(&tr);
-	zl.f = NULL; /* devnull stays open */
+	recfile_close(&zl.out); /* devnull stays open */
+	jsonlog_summary(&log, &st, reasm_stats(), &cs,
+	    &(struct jsonlog_not_written){ 0, 0 });
+	jsonlog_close(&log);
 	sessmap_free(&zl.sessions);
 	dbuf_free(&zl.line);
 	return 0;

@@ -42,8 +42,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		devnull = fopen("/dev/null", "w");
 		if (jsonlog_open(&log, "/dev/null", err, sizeof(err)) != 0)
 			return 0;
-		transcript_init(&tr, devnull);
-		zl.f = devnull;
+		transcript_init(&tr, fileno(devnull));
+		recfile_init_fd(
+		    &zl.out, fileno(devnull), false, "fuzz", 1 << 20, 1 << 22);
 		dbuf_init(&zl.line, 1 << 22);
 		sessmap_init(&zl.sessions);
 		stats_init(&st);
