@@ -799,9 +799,12 @@ write_report(struct run *r)
 	if (r->o->outfile != NULL && strcmp(r->o->outfile, "-") != 0 &&
 	    (f = report_open(r->o->outfile, tmp, sizeof(tmp), &atomic)) == NULL)
 		return -1;
+	/* Where it begins: appended (>>), at the end whatever the offset. */
 	if (f == stdout && fflush(stdout) == 0 &&
 	    fstat(STDOUT_FILENO, &sb) == 0 && S_ISREG(sb.st_mode))
-		start = lseek(STDOUT_FILENO, 0, SEEK_CUR);
+		start = (fcntl(STDOUT_FILENO, F_GETFL) & O_APPEND) != 0
+		    ? sb.st_size
+		    : lseek(STDOUT_FILENO, 0, SEEK_CUR);
 	errno = 0;
 	switch (r->o->report) {
 	case REPORT_TEXT:

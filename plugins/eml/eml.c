@@ -38,6 +38,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EML_SPOOL_MAX 4096        /* messages in progress at once */
@@ -49,6 +50,10 @@
 #define EML_NAME_MAX 64
 #define EML_NAME_TRIES 1000 /* "-2", "-3"... when a name is taken */
 #define EML_COPY_BUF 65536
+/* Writing works again once a message is written this long after the
+ * last failure: a nearly full disk that takes one small message between
+ * failures is not said twice a message. */
+#define EML_CALM_SEC 1.0
 
 struct spool {
 	struct spool *next; /* in its bucket */
@@ -89,8 +94,9 @@ struct eml {
 	struct written *files;
 	size_t nfiles, head, fcap;
 	uint64_t disk_used;
-	bool failing;   /* writing fails: said; said again when it works */
-	uint64_t spell; /* messages lost since it failed */
+	bool failing;        /* writing fails: said; said again when it works */
+	uint64_t spell;      /* messages lost since it failed */
+	double last_failure; /* monotonic seconds */
 	bool warned_full_spool;
 	uint64_t *written, *skipped, *truncated, *deleted_for_space,
 	    *not_written_disk_full, *errors;
@@ -102,11 +108,21 @@ struct eml {
  * fail, and again when a message is written after it (writes_again()),
  * never once per message (no wire data in either).
  */
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void
 write_error(struct eml *e, const char *what, int err)
 {
 	(*e->errors)++;
 	e->spell++;
+	e->last_failure = mono_now();
 	if (!e->failing) {
 		e->failing = true;
 		e->host->log(e->host->ctx, SMTPSCOPE_LOG_WARNING,
@@ -119,7 +135,7 @@ write_error(struct eml *e, const char *what, int err)
 static void
 writes_again(struct eml *e)
 {
-	if (!e->failing)
+	if (!e->failing || mono_now() - e->last_failure < EML_CALM_SEC)
 		return;
 	e->host->log(e->host->ctx, SMTPSCOPE_LOG_WARNING,
 	    "writing in %s again; %" PRIu64 " message%s not written", e->a.dir,
@@ -875,7 +891,14 @@ eml_event(void *state, const struct smtp_event *ev)
 static void
 eml_fini(void *state)
 {
-	eml_free(state);
+	struct eml *e = state;
+
+	if (e->failing)
+		e->host->log(e->host->ctx, SMTPSCOPE_LOG_WARNING,
+		    "writing in %s still failed at the end; %" PRIu64
+		    " message%s not written",
+		    e->a.dir, e->spell, e->spell == 1 ? " was" : "s were");
+	eml_free(e);
 }
 
 SMTPSCOPE_PLUGIN_DEFINE(.name = "eml", .version = "1.0",
