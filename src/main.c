@@ -1205,6 +1205,10 @@ main(int argc, char **argv)
 	sa.sa_handler = on_usr1;
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit (ulimit -f) is a full disk like any other: a
+	 * write past it fails with EFBIG, taken back and said, instead of
+	 * a signal that kills the run. */
+	signal(SIGXFSZ, SIG_IGN);
 	/* Plugins before anything is opened: a plugin that cannot start
 	 * stops the run before a packet is read. */
 	if (o.nplugins > 0) {

@@ -13,6 +13,8 @@
 # - always full (/dev/full): the log and the transcript count every
 #   record (the JSON report's not_written), one sentence when writing
 #   fails and one at the end, exit status 4;
+# - a file size limit (ulimit -f) is the same: EFBIG, whole lines, exit 4
+#   (not killed by SIGXFSZ);
 # - reports: a report that cannot be written leaves an older one intact
 #   and no temporary file, says so, exit 4; on standard output that is a
 #   regular file it is cut back to where it began;
@@ -28,6 +30,7 @@ cd "$TOP" || exit 2
 SANITIZER='ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer'
 TESTS="fulldisk-resume-log fulldisk-resume-zeek fulldisk-resume-transcript
 fulldisk-resume-stderr fulldisk-always-log fulldisk-always-transcript
+fulldisk-ulimit
 fulldisk-report-kept fulldisk-report-stdout fulldisk-plugins-eml
 fulldisk-plugins-attachments fulldisk-plugins-stderr fulldisk-tui"
 
@@ -329,6 +332,25 @@ elif [ "$rc" = 4 ] && [ "$(not_written transcript)" = "$roomy_sessions" ] &&
 	ok fulldisk-always-transcript
 else
 	fail fulldisk-always-transcript "exit $rc, not_written.transcript $(not_written transcript) of $roomy_sessions: $(head -c 400 "$TMP/err")"
+fi
+
+# A file size limit: 100 blocks of 512 bytes.
+(
+	ulimit -f 100 && exec "$SMTPSCOPE" -q -r "$BIG" -w "$TMP/limit.jsonl"
+) 2>"$TMP/err"
+rc=$?
+if grep -q -E "$SANITIZER" "$TMP/err"; then
+	fail fulldisk-ulimit "sanitizer report"
+elif [ "$rc" = 4 ] && [ "$(wc -c <"$TMP/limit.jsonl")" -le 51200 ] &&
+	python3 -c '
+import json, sys
+t = open(sys.argv[1]).read()
+assert t.endswith("\n") and all(json.loads(l) for l in t.splitlines())
+' "$TMP/limit.jsonl" 2>/dev/null &&
+	grep -q ': File too large; the run goes on' "$TMP/err"; then
+	ok fulldisk-ulimit
+else
+	fail fulldisk-ulimit "exit $rc, $(wc -c <"$TMP/limit.jsonl") bytes: $(head -c 300 "$TMP/err")"
 fi
 
 # ---- 3. reports ------------------------------------------------------------
