@@ -286,8 +286,8 @@ transcript_on_event(void *arg, const struct smtp_event *ev)
 	struct tsess *s;
 
 	if (ev->type == SMTP_EV_SESSION_OPEN) {
-		s = xcalloc(1, sizeof(*s));
-		dbuf_init(&s->text, TRANSCRIPT_SESSION_MAX);
+		s = ccalloc(1, sizeof(*s));
+		dbuf_init_counted(&s->text, TRANSCRIPT_SESSION_MAX);
 		s->t0 = ev->ts;
 		sessmap_put(&t->sessions, ev->session->id, s);
 		return;
@@ -307,7 +307,7 @@ transcript_on_event(void *arg, const struct smtp_event *ev)
 		print_session(t, s, ev->session);
 		sessmap_del(&t->sessions, ev->session->id);
 		dbuf_free(&s->text);
-		free(s);
+		cfree(s);
 		break;
 	default:
 		break;
@@ -321,7 +321,7 @@ free_one(void *arg, void *val)
 
 	(void)arg;
 	dbuf_free(&s->text);
-	free(s);
+	cfree(s);
 }
 
 void

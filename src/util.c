@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,83 @@ xmemdup0(const void *p, size_t n)
 	return s;
 }
 
+/* --- counted allocation ------------------------------------------------ */
+
+static size_t counted;
+
+static size_t
+usable(void *p)
+{
+	return p != NULL ? malloc_usable_size(p) : 0;
+}
+
+void *
+cmalloc(size_t n)
+{
+	void *p = xmalloc(n);
+
+	counted += usable(p);
+	return p;
+}
+
+void *
+ccalloc(size_t n, size_t size)
+{
+	void *p = xcalloc(n, size);
+
+	counted += usable(p);
+	return p;
+}
+
+void *
+crealloc(void *p, size_t n)
+{
+	size_t was = usable(p);
+
+	p = xrealloc(p, n);
+	counted += usable(p) - was;
+	return p;
+}
+
+char *
+cstrdup(const char *s)
+{
+	return cmemdup0(s, strlen(s));
+}
+
+char *
+cmemdup0(const void *p, size_t n)
+{
+	char *s = cmalloc(n + 1);
+
+	if (n > 0)
+		memcpy(s, p, n);
+	s[n] = '\0';
+	return s;
+}
+
+void
+cfree(void *p)
+{
+	counted -= usable(p);
+	free(p);
+}
+
+size_t
+counted_bytes(void)
+{
+	return counted;
+}
+
+void
+counted_adjust(size_t add, size_t sub)
+{
+	counted += add;
+	counted -= sub;
+}
+
+/* --- growing buffers --------------------------------------------------- */
+
 void
 dbuf_init(struct dbuf *b, size_t max)
 {
@@ -68,13 +146,27 @@ dbuf_init(struct dbuf *b, size_t max)
 	b->cap = 0;
 	b->max = max;
 	b->truncated = false;
+	b->counted = false;
+}
+
+void
+dbuf_init_counted(struct dbuf *b, size_t max)
+{
+	dbuf_init(b, max);
+	b->counted = true;
 }
 
 void
 dbuf_free(struct dbuf *b)
 {
-	free(b->p);
+	bool c = b->counted;
+
+	if (c)
+		cfree(b->p);
+	else
+		free(b->p);
 	dbuf_init(b, b->max);
+	b->counted = c;
 }
 
 void
@@ -98,7 +190,7 @@ dbuf_reserve(struct dbuf *b, size_t n)
 		ncap *= 2;
 	if (ncap > b->max + 1)
 		ncap = b->max + 1;
-	b->p = xrealloc(b->p, ncap);
+	b->p = b->counted ? crealloc(b->p, ncap) : xrealloc(b->p, ncap);
 	b->cap = ncap;
 	return true;
 }
@@ -285,7 +377,7 @@ arena_alloc(struct arena *a, size_t n)
 			size = ARENA_BLOCK_MAX;
 		if (size < n)
 			size = n;
-		b = xmalloc(sizeof(*b) + size);
+		b = cmalloc(sizeof(*b) + size);
 		b->size = size;
 		b->next = a->head;
 		a->head = b;
@@ -318,7 +410,7 @@ arena_reset(struct arena *a)
 		return;
 	while (b->next != NULL) {
 		older = b->next;
-		free(b);
+		cfree(b);
 		b = older;
 	}
 	a->head = b;
@@ -333,7 +425,7 @@ arena_free(struct arena *a)
 
 	while (b != NULL) {
 		older = b->next;
-		free(b);
+		cfree(b);
 		b = older;
 	}
 	arena_init(a);
@@ -343,7 +435,7 @@ const char *
 dbuf_str(struct dbuf *b)
 {
 	if (b->p == NULL) {
-		b->p = xmalloc(1);
+		b->p = b->counted ? cmalloc(1) : xmalloc(1);
 		b->cap = 1;
 	}
 	b->p[b->len] = '\0';
@@ -612,6 +704,48 @@ parse_ulong(
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool
+parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	if (s == NULL || !ascii_isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return false;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	default:
+		break;
+	}
+	if (shift != 0)
+		end++;
+	if (shift != 0 && (*end == 'b' || *end == 'B'))
+		end++;
+	if (*end != '\0' || v > (UINT64_MAX >> shift))
+		return false;
+	v <<= shift;
+	if (v < min || v > max)
 		return false;
 	*out = v;
 	return true;

@@ -21,6 +21,26 @@ char *xstrdup(const char *s);
 char *xmemdup0(const void *p, size_t n);
 
 /*
+ * Counted allocation: the heap held by what these allocate (each block's
+ * usable size, as the allocator reports it) is summed in one counter,
+ * counted_bytes(), until cfree() gives it back. The sessions' memory (the
+ * dissector's, the per-session state of sinks, the libnids glue's) is
+ * allocated through them, so that reasm.c can hold all of it to one
+ * budget (--max-session-bytes). A counted block is given back only with
+ * cfree() or crealloc(), never free().
+ */
+void *cmalloc(size_t n);
+void *ccalloc(size_t n, size_t size);
+void *crealloc(void *p, size_t n);
+char *cstrdup(const char *s);
+char *cmemdup0(const void *p, size_t n);
+void cfree(void *p);
+size_t counted_bytes(void);
+/* Memory that another allocator holds for the sessions (libnids' stream
+ * buffers): added to, and later taken from, the same counter. */
+void counted_adjust(size_t add, size_t sub);
+
+/*
  * A growing byte buffer with a hard cap: appends beyond `max` are cut
  * and remembered in `truncated`, never an unbounded allocation.
  */
@@ -30,9 +50,12 @@ struct dbuf {
 	size_t cap;
 	size_t max;
 	bool truncated;
+	bool counted; /* its memory is counted (cmalloc()) */
 };
 
 void dbuf_init(struct dbuf *b, size_t max);
+/* The same, its memory counted (see cmalloc()). */
+void dbuf_init_counted(struct dbuf *b, size_t max);
 void dbuf_free(struct dbuf *b);
 void dbuf_reset(struct dbuf *b);
 bool dbuf_add_slow(struct dbuf *b, const void *data, size_t n);
@@ -89,7 +112,8 @@ const char *dbuf_str(struct dbuf *b);
  * Strings that die together (those of one transaction): carved from
  * blocks of the heap, all freed at once. An arena only grows; what it
  * holds is bounded by what its owner puts in it. arena_reset() keeps
- * the first block for the next owner.
+ * the first block for the next owner. Its blocks are counted (see
+ * cmalloc()): arenas hold the strings of sessions.
  */
 struct arena_block;
 struct arena {
@@ -174,5 +198,9 @@ long base64_decode(const uint8_t *in, size_t len, uint8_t *out, size_t outmax);
 /* Parse a decimal number in [min, max]; false on junk or overflow. */
 bool parse_ulong(
     const char *s, unsigned long min, unsigned long max, unsigned long *out);
+/* A size in bytes: a decimal number with an optional K, M or G (KiB,
+ * MiB, GiB; either case, a B after it allowed), in [min, max]; false on
+ * junk or overflow. */
+bool parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 #endif

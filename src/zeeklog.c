@@ -246,8 +246,8 @@ set_add(struct strset *st, const char *v, size_t cap, bool unique)
 				return;
 	if (st->n >= cap)
 		return;
-	st->v = xrealloc(st->v, (st->n + 1) * sizeof(*st->v));
-	st->v[st->n++] = xstrdup(v);
+	st->v = crealloc(st->v, (st->n + 1) * sizeof(*st->v));
+	st->v[st->n++] = cstrdup(v);
 }
 
 static void
@@ -256,8 +256,8 @@ set_free(struct strset *st)
 	size_t i;
 
 	for (i = 0; i < st->n; i++)
-		free(st->v[i]);
-	free(st->v);
+		cfree(st->v[i]);
+	cfree(st->v);
 	st->v = NULL;
 	st->n = 0;
 }
@@ -298,9 +298,9 @@ split_mime_addresses(struct strset *st, const char *s)
 			a++;
 		while (b > a && is_blank(s[b - 1]))
 			b--;
-		v = xmemdup0(s + a, b - a);
+		v = cmemdup0(s + a, b - a);
 		set_add(st, v, ZEEK_SET_MAX, true);
-		free(v);
+		cfree(v);
 		i = best;
 	}
 }
@@ -310,24 +310,24 @@ split_mime_addresses(struct strset *st, const char *s)
 static char *
 dup_or_null(const char *s)
 {
-	return s != NULL ? xstrdup(s) : NULL;
+	return s != NULL ? cstrdup(s) : NULL;
 }
 
 static void
 zrec_free(struct zrec *r)
 {
-	free(r->mailfrom);
-	free(r->last_reply);
-	free(r->date);
-	free(r->from);
-	free(r->reply_to);
-	free(r->msg_id);
-	free(r->in_reply_to);
-	free(r->subject);
-	free(r->first_received);
-	free(r->second_received);
-	free(r->user_agent);
-	free(r->xoip);
+	cfree(r->mailfrom);
+	cfree(r->last_reply);
+	cfree(r->date);
+	cfree(r->from);
+	cfree(r->reply_to);
+	cfree(r->msg_id);
+	cfree(r->in_reply_to);
+	cfree(r->subject);
+	cfree(r->first_received);
+	cfree(r->second_received);
+	cfree(r->user_agent);
+	cfree(r->xoip);
 	set_free(&r->rcptto);
 	set_free(&r->to);
 	set_free(&r->cc);
@@ -402,9 +402,9 @@ zrec_headers(struct zrec *r, const struct smtp_msg_info *m)
 		split_mime_addresses(&r->cc, m->cc);
 	/* Each Received shifts first to second: first is the last one. */
 	if (m->nreceived >= 1)
-		r->first_received = xstrdup(m->received[m->nreceived - 1]);
+		r->first_received = cstrdup(m->received[m->nreceived - 1]);
 	if (m->nreceived >= 2)
-		r->second_received = xstrdup(m->received[m->nreceived - 2]);
+		r->second_received = cstrdup(m->received[m->nreceived - 2]);
 	for (i = 0; i < m->nreceived; i++) {
 		struct path_ctx c = { &r->path, 0, "" };
 
@@ -419,7 +419,7 @@ zrec_headers(struct zrec *r, const struct smtp_msg_info *m)
 		zeek_ip_addresses(
 		    m->x_originating_ip_raw, false, first_ip_cb, ip);
 		if (ip[0] != '\0')
-			r->xoip = xstrdup(ip);
+			r->xoip = cstrdup(ip);
 	}
 }
 
@@ -607,7 +607,7 @@ on_command(struct zeeklog *zl, struct zsess *z, const struct smtp_event *ev)
 		i++;
 	while (i < n && ev->u.command.line[i] == ' ')
 		i++;
-	arg = xmemdup0(ev->u.command.line + i, n - i);
+	arg = cmemdup0(ev->u.command.line + i, n - i);
 	switch (ev->u.command.verb) {
 	case SMTP_VERB_MAIL:
 		if (ascii_prefix_ci(
@@ -615,8 +615,8 @@ on_command(struct zeeklog *zl, struct zsess *z, const struct smtp_event *ev)
 			flush_record(zl, z, ev->session, ev->ts);
 			zeek_first_email(arg, buf, sizeof(buf));
 			if (buf[0] != '\0') {
-				free(z->r.mailfrom);
-				z->r.mailfrom = xstrdup(buf);
+				cfree(z->r.mailfrom);
+				z->r.mailfrom = cstrdup(buf);
 			}
 			z->r.activity = true;
 		}
@@ -630,7 +630,7 @@ on_command(struct zeeklog *zl, struct zsess *z, const struct smtp_event *ev)
 	default:
 		break;
 	}
-	free(arg);
+	cfree(arg);
 }
 
 static void
@@ -641,8 +641,8 @@ on_reply(struct zsess *z, const struct smtp_event *ev)
 	dbuf_init(&t, SMTP_REPLY_TEXT_MAX + 16);
 	dbuf_printf(&t, "%d ", ev->u.reply.code);
 	dbuf_add(&t, ev->u.reply.last_text, ev->u.reply.last_len);
-	free(z->r.last_reply);
-	z->r.last_reply = xstrdup(dbuf_str(&t));
+	cfree(z->r.last_reply);
+	z->r.last_reply = cstrdup(dbuf_str(&t));
 	dbuf_free(&t);
 	switch (ev->u.reply.verb) {
 	case SMTP_VERB_END_OF_DATA:
@@ -687,7 +687,7 @@ zeeklog_on_event(void *arg, const struct smtp_event *ev)
 	struct zsess *z;
 
 	if (ev->type == SMTP_EV_SESSION_OPEN) {
-		z = xcalloc(1, sizeof(*z));
+		z = ccalloc(1, sizeof(*z));
 		z->r.ts = ev->ts;
 		zeek_uid(z, ev->session);
 		sessmap_put(&zl->sessions, ev->session->id, z);
@@ -711,7 +711,7 @@ zeeklog_on_event(void *arg, const struct smtp_event *ev)
 			write_row(zl, z, ev->session);
 		zrec_free(&z->r);
 		sessmap_del(&zl->sessions, ev->session->id);
-		free(z);
+		cfree(z);
 		break;
 	default:
 		break;
@@ -786,7 +786,7 @@ free_sess(void *arg, void *val)
 
 	(void)arg;
 	zrec_free(&z->r);
-	free(z);
+	cfree(z);
 }
 
 int

@@ -195,7 +195,7 @@ rcpt_answered(
 	if (t->nrcpt == 0 ||
 	    (t->nrcpt >= 4 && (t->nrcpt & (t->nrcpt - 1)) == 0)) {
 		cap = t->nrcpt ? t->nrcpt * 2 : 4;
-		t->rcpt = xrealloc(t->rcpt, cap * sizeof(*t->rcpt));
+		t->rcpt = crealloc(t->rcpt, cap * sizeof(*t->rcpt));
 	}
 	rcpt_adopt(s->tx, p->rcpt);
 	p->rcpt = NULL;

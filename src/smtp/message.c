@@ -1129,7 +1129,7 @@ received_parse(const char *s, size_t n, struct smtp_received *r)
 			total += len[k] + 1;
 	if (total == 0)
 		return 0;
-	block = xmalloc(total);
+	block = cmalloc(total);
 	received_slots(r, slot);
 	for (k = 0; k < RP_COUNT; k++) {
 		if (len[k] == 0)
@@ -1151,7 +1151,7 @@ received_free(struct smtp_received *r)
 	received_slots(r, slot);
 	for (k = 0; k < RP_COUNT; k++) {
 		if (*slot[k] != NULL) {
-			free(*slot[k]);
+			cfree(*slot[k]);
 			break;
 		}
 	}
@@ -1382,7 +1382,7 @@ static void
 set_once(char **slot, const char *s, size_t n)
 {
 	if (*slot == NULL)
-		*slot = xmemdup0(s, n);
+		*slot = cmemdup0(s, n);
 }
 
 /*
@@ -1475,32 +1475,32 @@ top_field_close(struct msg_parser *p)
 	case F_RECEIVED:
 		p->received_parts_mem +=
 		    received_parse(s, n, &mi->received_parts[mi->nreceived]);
-		mi->received[mi->nreceived++] = xmemdup0(s, n);
+		mi->received[mi->nreceived++] = cmemdup0(s, n);
 		/* Like Zeek: a hop repeated in a row is one hop. */
 		if (msg_received_ip(s, n, ip, sizeof(ip)) &&
 		    (mi->npath == 0 ||
 			strcmp(mi->path[mi->npath - 1], ip) != 0))
-			mi->path[mi->npath++] = xstrdup(ip);
+			mi->path[mi->npath++] = cstrdup(ip);
 		break;
 	case F_USER_AGENT:
-		free(mi->user_agent);
-		mi->user_agent = xmemdup0(s, n);
+		cfree(mi->user_agent);
+		mi->user_agent = cmemdup0(s, n);
 		mi->user_agent_is_x_mailer = false;
 		break;
 	case F_X_MAILER:
 		if (mi->user_agent == NULL) {
-			mi->user_agent = xmemdup0(s, n);
+			mi->user_agent = cmemdup0(s, n);
 			mi->user_agent_is_x_mailer = true;
 		}
 		break;
 	case F_SUBJECT:
 		if (mi->subject != NULL)
 			break;
-		mi->subject = xmemdup0(s, n);
+		mi->subject = cmemdup0(s, n);
 		if (memmem(s, n, "=?", 2) == NULL &&
 		    n <= MSG_HEADER_VALUE_MAX) {
 			/* No encoded word: decoded, it is itself. */
-			mi->subject_decoded = xmemdup0(s, n);
+			mi->subject_decoded = cmemdup0(s, n);
 			mi->subject_words_undecoded = 0;
 			break;
 		}
@@ -1510,13 +1510,13 @@ top_field_close(struct msg_parser *p)
 		    undecoded < UINT_MAX ? (unsigned)undecoded : UINT_MAX;
 		if (dec.truncated)
 			mi->values_truncated++;
-		mi->subject_decoded = xmemdup0(dbuf_str(&dec), dec.len);
+		mi->subject_decoded = cmemdup0(dbuf_str(&dec), dec.len);
 		dbuf_free(&dec);
 		break;
 	case F_X_ORIGINATING_IP:
 		set_once(&mi->x_originating_ip_raw, s, n);
 		if (ip_canon(s, n, ip, sizeof(ip)))
-			mi->x_originating_ip = xstrdup(ip);
+			mi->x_originating_ip = cstrdup(ip);
 		break;
 	case F_CONTENT_TYPE:
 		set_once(&mi->content_type, s, n);
@@ -1644,12 +1644,12 @@ part_field_close(struct msg_parser *p)
 static void
 group_free(struct smtp_dsn_rcpt *r)
 {
-	free(r->final_recipient);
-	free(r->original_recipient);
-	free(r->action);
-	free(r->status);
-	free(r->diagnostic);
-	free(r->remote_mta);
+	cfree(r->final_recipient);
+	cfree(r->original_recipient);
+	cfree(r->action);
+	cfree(r->status);
+	cfree(r->diagnostic);
+	cfree(r->remote_mta);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1671,7 +1671,7 @@ group_end(struct msg_parser *p)
 		p->dsn_alloc = p->dsn_alloc ? p->dsn_alloc * 2 : 4;
 		if (p->dsn_alloc > MSG_DSN_RCPT_MAX)
 			p->dsn_alloc = MSG_DSN_RCPT_MAX;
-		mi->dsn = xrealloc(mi->dsn, p->dsn_alloc * sizeof(*mi->dsn));
+		mi->dsn = crealloc(mi->dsn, p->dsn_alloc * sizeof(*mi->dsn));
 	}
 	mi->dsn[mi->ndsn++] = p->group;
 	memset(&p->group, 0, sizeof(p->group));
@@ -1954,11 +1954,11 @@ msg_parser_new(void)
 	char **received, **path;
 
 	if (msg_nspare == 0) {
-		p = xcalloc(1, sizeof(*p));
-		p->info.received = xcalloc(MSG_RECEIVED_MAX, sizeof(char *));
+		p = ccalloc(1, sizeof(*p));
+		p->info.received = ccalloc(MSG_RECEIVED_MAX, sizeof(char *));
 		p->info.received_parts =
-		    xcalloc(MSG_RECEIVED_MAX, sizeof(struct smtp_received));
-		p->info.path = xcalloc(MSG_RECEIVED_MAX, sizeof(char *));
+		    ccalloc(MSG_RECEIVED_MAX, sizeof(struct smtp_received));
+		p->info.path = ccalloc(MSG_RECEIVED_MAX, sizeof(char *));
 	} else {
 		/* As new, but the line buffer is not zeroed: only its
 		 * first line_len bytes are ever read. received_parts was
@@ -1976,7 +1976,7 @@ msg_parser_new(void)
 		p->info.received_parts = parts;
 		p->info.path = path;
 	}
-	dbuf_init(&p->field.val, MSG_HEADER_VALUE_MAX);
+	dbuf_init_counted(&p->field.val, MSG_HEADER_VALUE_MAX);
 	msg_set_state(p, MSG_ST_HEADERS);
 	return p;
 }
@@ -2036,41 +2036,41 @@ msg_parser_free(struct msg_parser *p)
 	if (p == NULL)
 		return;
 	mi = &p->info;
-	free(mi->date);
-	free(mi->from);
-	free(mi->to);
-	free(mi->cc);
-	free(mi->reply_to);
-	free(mi->msg_id);
-	free(mi->in_reply_to);
-	free(mi->subject);
-	free(mi->subject_decoded);
-	free(mi->x_originating_ip);
-	free(mi->x_originating_ip_raw);
-	free(mi->user_agent);
-	free(mi->content_type);
-	free(mi->return_path);
-	free(mi->dsn_reporting_mta);
-	free(mi->dsn_arrival_date);
+	cfree(mi->date);
+	cfree(mi->from);
+	cfree(mi->to);
+	cfree(mi->cc);
+	cfree(mi->reply_to);
+	cfree(mi->msg_id);
+	cfree(mi->in_reply_to);
+	cfree(mi->subject);
+	cfree(mi->subject_decoded);
+	cfree(mi->x_originating_ip);
+	cfree(mi->x_originating_ip_raw);
+	cfree(mi->user_agent);
+	cfree(mi->content_type);
+	cfree(mi->return_path);
+	cfree(mi->dsn_reporting_mta);
+	cfree(mi->dsn_arrival_date);
 	for (i = 0; i < mi->nreceived; i++) {
-		free(mi->received[i]);
+		cfree(mi->received[i]);
 		received_free(&mi->received_parts[i]);
 	}
 	for (i = 0; i < mi->npath; i++)
-		free(mi->path[i]);
+		cfree(mi->path[i]);
 	for (i = 0; i < mi->ndsn; i++)
 		group_free(&mi->dsn[i]);
-	free(mi->dsn);
+	cfree(mi->dsn);
 	group_free(&p->group);
 	dbuf_free(&p->field.val);
 	if (MSG_SPARES > 0 && msg_nspare + 1 <= (size_t)MSG_SPARES) {
 		msg_spare[msg_nspare++] = p;
 		return;
 	}
-	free(mi->received);
-	free(mi->received_parts);
-	free(mi->path);
-	free(p);
+	cfree(mi->received);
+	cfree(mi->received_parts);
+	cfree(mi->path);
+	cfree(p);
 }
 
 void
@@ -2080,10 +2080,10 @@ msg_parser_release_spares(void)
 
 	while (msg_nspare > 0) {
 		p = msg_spare[--msg_nspare];
-		free(p->info.received);
-		free(p->info.received_parts);
-		free(p->info.path);
-		free(p);
+		cfree(p->info.received);
+		cfree(p->info.received_parts);
+		cfree(p->info.path);
+		cfree(p);
 	}
 	iconv_cache_clear();
 }

@@ -103,7 +103,7 @@ param_value(const uint8_t *v, size_t n)
 {
 	if (n > SMTP_PARAM_MAX)
 		n = SMTP_PARAM_MAX;
-	return xmemdup0(v, n);
+	return cmemdup0(v, n);
 }
 
 static void

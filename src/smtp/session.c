@@ -79,7 +79,7 @@ from_client(const struct smtp_session *s, enum smtp_dir dir)
 void
 reply_free(struct smtp_reply *r)
 {
-	free(r->text);
+	cfree(r->text);
 	r->text = NULL;
 }
 
@@ -106,7 +106,7 @@ reply_keep(struct smtp_session *s, struct smtp_reply *r, double latency)
 	r->code = s->rcode;
 	r->latency = latency;
 	skip = reply_enh(s, r->enh, sizeof(r->enh));
-	r->text = xmemdup0(s->rtext + skip, s->rtext_len - skip);
+	r->text = cmemdup0(s->rtext + skip, s->rtext_len - skip);
 }
 
 void
@@ -164,7 +164,7 @@ tx_alloc(void)
 	struct tx *t;
 
 	if (tx_nspare == 0) {
-		t = xcalloc(1, sizeof(*t));
+		t = ccalloc(1, sizeof(*t));
 		arena_init(&t->mem);
 		return t;
 	}
@@ -182,7 +182,7 @@ tx_release(struct tx *t)
 		return;
 	}
 	arena_free(&t->mem);
-	free(t);
+	cfree(t);
 }
 
 static struct smtp_session *
@@ -191,7 +191,7 @@ session_alloc(void)
 	struct smtp_session *s;
 
 	if (session_nspare == 0)
-		return xcalloc(1, sizeof(struct smtp_session));
+		return ccalloc(1, sizeof(struct smtp_session));
 	s = session_spare[--session_nspare];
 	memset(s, 0, sizeof(*s));
 	return s;
@@ -204,7 +204,7 @@ session_release(struct smtp_session *s)
 		session_spare[session_nspare++] = s;
 		return;
 	}
-	free(s);
+	cfree(s);
 }
 
 void
@@ -214,10 +214,10 @@ smtp_release_spares(void)
 		struct tx *t = tx_spare[--tx_nspare];
 
 		arena_free(&t->mem);
-		free(t);
+		cfree(t);
 	}
 	while (session_nspare > 0)
-		free(session_spare[--session_nspare]);
+		cfree(session_spare[--session_nspare]);
 	msg_parser_release_spares();
 }
 
@@ -232,7 +232,7 @@ rcpt_parse(const uint8_t *arg, size_t len)
 
 	smtp_parse_path(arg, len, "TO", addr, sizeof(addr), &rest);
 	n = strlen(addr);
-	r = xmalloc(sizeof(*r) + n + 1);
+	r = cmalloc(sizeof(*r) + n + 1);
 	memset(r, 0, sizeof(*r));
 	r->addr = (char *)(r + 1);
 	memcpy(r->addr, addr, n + 1);
@@ -249,9 +249,9 @@ rcpt_free(struct smtp_rcpt *r)
 {
 	if (r == NULL)
 		return;
-	free(r->notify);
-	free(r->orcpt);
-	free(r);
+	cfree(r->notify);
+	cfree(r->orcpt);
+	cfree(r);
 }
 
 /* Recipient r joins transaction t (room made by the caller): its
@@ -263,7 +263,7 @@ rcpt_adopt(struct tx *t, struct smtp_rcpt *r)
 
 	*k = *r;
 	k->addr = arena_memdup0(&t->mem, r->addr, strlen(r->addr));
-	free(r);
+	cfree(r);
 }
 
 /* A transaction as a MAIL (SEND, SOML, SAML) command proposes it; arg
@@ -304,13 +304,13 @@ tx_free(struct tx *t)
 		return;
 	/* The strings are in the arena; parameters are the heap's. */
 	for (i = 0; i < t->pub.nrcpt; i++) {
-		free(t->pub.rcpt[i].notify);
-		free(t->pub.rcpt[i].orcpt);
+		cfree(t->pub.rcpt[i].notify);
+		cfree(t->pub.rcpt[i].orcpt);
 	}
-	free(t->pub.rcpt);
-	free(t->pub.refused);
-	free(t->pub.params.envid);
-	free(t->pub.params.auth);
+	cfree(t->pub.rcpt);
+	cfree(t->pub.refused);
+	cfree(t->pub.params.envid);
+	cfree(t->pub.params.auth);
 	if (t->msg != NULL)
 		msg_parser_free(t->msg);
 	tx_release(t);
@@ -384,7 +384,7 @@ tx_refused(struct smtp_session *s, const struct pending *p, enum smtp_verb verb,
 	if (t->nrefused >= SMTP_REFUSED_MAX)
 		return;
 	if ((t->nrefused & (t->nrefused - 1)) == 0)
-		t->refused = xrealloc(t->refused,
+		t->refused = crealloc(t->refused,
 		    (t->nrefused ? t->nrefused * 2 : 2) * sizeof(*t->refused));
 	r = &t->refused[t->nrefused++];
 	memset(r, 0, sizeof(*r));
@@ -409,8 +409,8 @@ rkeep_free(struct smtp_session *s)
 	size_t i;
 
 	for (i = 0; i < s->nrkeep; i++)
-		free(s->rkeep[i]);
-	free(s->rkeep);
+		cfree(s->rkeep[i]);
+	cfree(s->rkeep);
 	s->rkeep = NULL;
 	s->nrkeep = s->rkeep_dropped = 0;
 }
@@ -440,9 +440,9 @@ result_emit(struct smtp_session *s, bool replied, double ts)
 		if (s->nrkeep == 0) {
 			/* Lines were not kept for this command: its first
 			 * and last, and how many were between. */
-			ends[0] = xmemdup0(s->rtext, s->rtext_len);
+			ends[0] = cmemdup0(s->rtext, s->rtext_len);
 			if (s->rlines > 1)
-				ends[1] = xmemdup0(s->rlast_at, s->rlast_len);
+				ends[1] = cmemdup0(s->rlast_at, s->rlast_len);
 			r.lines = ends;
 			r.nlines = s->rlines > 1 ? 2 : 1;
 			r.lines_dropped = s->rlines > 2 ? s->rlines - 2 : 0;
@@ -454,8 +454,8 @@ result_emit(struct smtp_session *s, bool replied, double ts)
 	ev.u.result = &r;
 	emit(s, &ev);
 	reply_free(&r.reply);
-	free(ends[0]);
-	free(ends[1]);
+	cfree(ends[0]);
+	cfree(ends[1]);
 }
 
 /* What capture loss may explain of a transaction cut off. */
@@ -563,10 +563,10 @@ queue_grow(struct smtp_session *s)
 
 	if (ncap > SMTP_PIPELINE_MAX)
 		ncap = SMTP_PIPELINE_MAX;
-	q = xcalloc(ncap, sizeof(*q));
+	q = ccalloc(ncap, sizeof(*q));
 	for (i = 0; i < s->qlen; i++)
 		q[i] = s->queue[(s->qhead + i) % s->qcap];
-	free(s->queue);
+	cfree(s->queue);
 	s->queue = q;
 	s->qcap = ncap;
 	s->qhead = 0;
@@ -583,7 +583,7 @@ pending_arg_keep(struct smtp_session *s, struct pending *p, const uint8_t *arg,
 	if (len > cap)
 		len = cap;
 	if (s->args.max == 0)
-		dbuf_init(&s->args, SMTP_ARGS_MAX);
+		dbuf_init_counted(&s->args, SMTP_ARGS_MAX);
 	p->arg_off = (uint32_t)s->args.len;
 	if (!dbuf_add(&s->args, arg, len))
 		len = 0; /* over SMTP_ARGS_MAX: kept empty */
@@ -641,7 +641,7 @@ hold_replay(struct smtp_session *s, double ts)
 
 	if (held.len == 0)
 		return;
-	dbuf_init(&s->hold, SMTP_HOLD_MAX);
+	dbuf_init_counted(&s->hold, SMTP_HOLD_MAX);
 	client_feed(s, (const uint8_t *)held.p, held.len, ts);
 	dbuf_free(&held);
 }
@@ -948,7 +948,7 @@ server_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 	if (n > SMTP_REPLY_TEXT_MAX)
 		n = SMTP_REPLY_TEXT_MAX;
 	if (s->rtext == NULL) {
-		s->rtext = xmalloc(2 * SMTP_REPLY_TEXT_MAX);
+		s->rtext = cmalloc(2 * SMTP_REPLY_TEXT_MAX);
 		s->rlast = s->rtext + SMTP_REPLY_TEXT_MAX;
 	}
 	head = s->greeted && s->qlen > 0 ? s->queue[s->qhead].verb
@@ -975,10 +975,10 @@ server_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 	if (smtp_command_get(head)->flags & (CMD_RESULT | CMD_KEEP_LINES)) {
 		if (s->nrkeep < SMTP_RESULT_LINES_MAX) {
 			if ((s->nrkeep & (s->nrkeep - 1)) == 0)
-				s->rkeep = xrealloc(s->rkeep,
+				s->rkeep = crealloc(s->rkeep,
 				    (s->nrkeep ? s->nrkeep * 2 : 2) *
 					sizeof(*s->rkeep));
-			s->rkeep[s->nrkeep++] = xmemdup0(text, n);
+			s->rkeep[s->nrkeep++] = cmemdup0(text, n);
 		} else
 			s->rkeep_dropped++;
 	}
@@ -1250,7 +1250,7 @@ framer_reserve(struct framer *f, size_t n)
 		ncap *= 2;
 	if (ncap > SMTP_LINE_MAX)
 		ncap = SMTP_LINE_MAX;
-	f->buf = xrealloc(f->buf, ncap);
+	f->buf = crealloc(f->buf, ncap);
 	f->cap = ncap;
 }
 
@@ -1452,8 +1452,8 @@ smtp_session_open(
 	s->info.submission = p->submission;
 	s->drops = p->capture_drops;
 	s->drops_at_open = s->drops != NULL ? *s->drops : 0;
-	dbuf_init(&s->hold, SMTP_HOLD_MAX);
-	dbuf_init(&s->helo, SMTP_LINE_MAX);
+	dbuf_init_counted(&s->hold, SMTP_HOLD_MAX);
+	dbuf_init_counted(&s->helo, SMTP_LINE_MAX);
 	s->info.helo = "";
 	s->state = SMTP_STATE_CONNECTED;
 	client_mode_set(s, CLIENT_COMMAND);
@@ -1491,7 +1491,7 @@ static void
 framer_trim(struct framer *f)
 {
 	if (f->len == 0 && f->buf != NULL) {
-		free(f->buf);
+		cfree(f->buf);
 		f->buf = NULL;
 		f->cap = 0;
 	}
@@ -1505,14 +1505,14 @@ smtp_session_trim(struct smtp_session *s)
 	if (s->hold.len == 0)
 		dbuf_free(&s->hold);
 	if (!s->rmulti && s->rtext != NULL) {
-		free(s->rtext);
+		cfree(s->rtext);
 		s->rtext = s->rlast = NULL;
 		s->rlast_at = NULL;
 		s->rtext_len = s->rlast_len = 0;
 		rkeep_free(s);
 	}
 	if (s->qlen == 0 && s->queue != NULL) {
-		free(s->queue);
+		cfree(s->queue);
 		s->queue = NULL;
 		s->qcap = 0;
 		s->qhead = 0;
@@ -1622,10 +1622,10 @@ smtp_session_close(struct smtp_session *s, enum smtp_session_end end, double ts)
 	dbuf_free(&s->hold);
 	dbuf_free(&s->helo);
 	dbuf_free(&s->args);
-	free(s->frame[0].buf);
-	free(s->frame[1].buf);
-	free(s->queue);
-	free(s->rtext);
+	cfree(s->frame[0].buf);
+	cfree(s->frame[1].buf);
+	cfree(s->queue);
+	cfree(s->rtext);
 	rkeep_free(s);
 	session_release(s);
 }

@@ -551,13 +551,13 @@ record_header_byte(struct tls_scan *t, struct tls_dir *d)
 struct tls_scan *
 tls_scan_new(void)
 {
-	struct tls_scan *t = xcalloc(1, sizeof(*t));
+	struct tls_scan *t = ccalloc(1, sizeof(*t));
 	size_t i;
 
 	for (i = 0; i < ARRAY_LEN(t->dir); i++) {
 		t->dir[i].client = i == 1;
 		t->dir[i].first_record = true;
-		dbuf_init(&t->dir[i].hs, TLS_HELLO_MAX);
+		dbuf_init_counted(&t->dir[i].hs, TLS_HELLO_MAX);
 		dir_set_state(&t->dir[i], TLS_DIR_RECORD_HEADER);
 	}
 	return t;
@@ -572,7 +572,7 @@ tls_scan_free(struct tls_scan *t)
 		return;
 	for (i = 0; i < ARRAY_LEN(t->dir); i++)
 		dbuf_free(&t->dir[i].hs);
-	free(t);
+	cfree(t);
 }
 
 void

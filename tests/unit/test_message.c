@@ -1897,6 +1897,13 @@ main(void)
 	test_fuzz();
 	test_fuzz_tokens();
 	msg_parser_release_spares();
+	if (counted_bytes() == 0)
+		passed++;
+	else {
+		failed++;
+		fprintf(stderr, "FAIL counted memory left: %zu bytes\n",
+		    counted_bytes());
+	}
 	printf("message: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -1877,6 +1877,16 @@ main(void)
 	test_refused_changes_nothing();
 	test_random();
 	dbuf_free(&trace);
+	/* Every session closed, the spares freed: the memory counted for
+	 * the sessions' budget (cmalloc()) is all given back. */
+	smtp_release_spares();
+	if (counted_bytes() == 0)
+		passed++;
+	else {
+		failed++;
+		fprintf(stderr, "FAIL counted memory left: %zu bytes\n",
+		    counted_bytes());
+	}
 	printf("smtp: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

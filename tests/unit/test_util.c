@@ -130,6 +130,54 @@ main(void)
 		failed++;
 		fprintf(stderr, "FAIL parse_ulong\n");
 	}
+	{
+		uint64_t z;
+
+		if (parse_size("64M", 1, UINT64_MAX, &z) && z == 64u << 20 &&
+		    parse_size("1g", 1, UINT64_MAX, &z) && z == 1u << 30 &&
+		    parse_size("512KiB", 1, UINT64_MAX, &z) == false &&
+		    parse_size("512KB", 1, UINT64_MAX, &z) && z == 512u << 10 &&
+		    parse_size("4096", 1, UINT64_MAX, &z) && z == 4096 &&
+		    !parse_size("4096", 1, 4095, &z) &&
+		    !parse_size("", 0, 9, &z) && !parse_size("1T", 0, 9, &z) &&
+		    !parse_size("-1M", 0, UINT64_MAX, &z) &&
+		    !parse_size("M", 0, UINT64_MAX, &z) &&
+		    !parse_size("17179869184G", 0, UINT64_MAX, &z) &&
+		    !parse_size("1M ", 0, UINT64_MAX, &z))
+			passed++;
+		else {
+			failed++;
+			fprintf(stderr, "FAIL parse_size\n");
+		}
+	}
+	{
+		/* Counted memory: blocks and counted buffers in, all out. */
+		size_t was = counted_bytes();
+		char *p = cmalloc(100), *q = cstrdup("abc");
+		struct dbuf d;
+
+		dbuf_init_counted(&d, 1 << 20);
+		dbuf_add(&d, "x", 1);
+		p = crealloc(p, 5000);
+		if (counted_bytes() >= was + 5000 + 4 + 2)
+			passed++;
+		else {
+			failed++;
+			fprintf(stderr, "FAIL counted: %zu\n", counted_bytes());
+		}
+		dbuf_free(&d);
+		dbuf_add(&d, "yy", 2); /* still counted after a free */
+		dbuf_free(&d);
+		cfree(p);
+		cfree(q);
+		if (counted_bytes() == was && d.counted)
+			passed++;
+		else {
+			failed++;
+			fprintf(stderr, "FAIL counted back: %zu, was %zu\n",
+			    counted_bytes(), was);
+		}
+	}
 	printf("util: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
