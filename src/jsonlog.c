@@ -582,9 +582,12 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	dbuf_printf(b,
 	    ",\"not_ip\":%" PRIu64 ",\"truncated_headers\":%" PRIu64
 	    ",\"bad_headers\":%" PRIu64 ",\"reused_tuples\":%" PRIu64
-	    ",\"idle_expired\":%" PRIu64 ",\"max_active_sessions\":%lu",
+	    ",\"idle_expired\":%" PRIu64 ",\"max_active_sessions\":%lu"
+	    ",\"sessions_evicted\":%" PRIu64
+	    ",\"sessions_evicted_memory\":%" PRIu64,
 	    rs->not_ip, rs->truncated, rs->bad_header, rs->reused,
-	    rs->idle_expired, rs->active_max);
+	    rs->idle_expired, rs->active_max, rs->sessions_evicted,
+	    rs->sessions_evicted_memory);
 	dbuf_printf(b, ",\"clock_jumps\":%" PRIu64 ",\"clock_jump_max\":%.6f",
 	    rs->clock_jumps, rs->clock_jump_max);
 	dbuf_printf(b, ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64, rs->gaps,

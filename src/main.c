@@ -36,6 +36,7 @@
 #include "transcript.h"
 #include "tui.h"
 #include "util.h"
+#include "v6map.h"
 #include "zeeklog.h"
 
 #define SMTPSCOPE_VERSION "0.2.0"
@@ -55,11 +56,15 @@ struct options {
 	uint16_t ports[MAX_PORTS];
 	size_t nports;
 	unsigned long max_sessions, idle, buffer_mb, max_frames;
+	/* Memory: the limit and the pools' budgets (0: derived). */
+	uint64_t memory_limit, session_bytes, ooo_bytes, fragment_bytes;
+	unsigned long v6_max;
 	unsigned long stats_interval;
 	double speed; /* -1: not given */
 	enum report_format report;
 	bool verify, quiet, promisc, transcript, tui, no_tui, no_color;
 	bool trace_states;
+	bool memory_plan; /* --memory-plan: print the budgets, exit */
 	const char *plugins[PLUGINS_MAX]; /* --plugin, in order */
 	size_t nplugins;
 	mode_t umask; /* --umask */
@@ -122,10 +127,29 @@ usage(FILE *f)
 	    "      --list-plugins   the plugins found, with their "
 	    "descriptions\n"
 	    "      --verify-checksums  drop segments with bad TCP checksums\n"
-	    "      --max-sessions N concurrent TCP sessions followed "
-	    "(default 65536)\n"
 	    "      --idle-timeout S free a session idle for S seconds "
 	    "(default 600)\n"
+	    "memory (SIZE in bytes, or with K, M or G; each pool evicts its "
+	    "oldest when full)\n"
+	    "      --memory-limit SIZE  the whole program (default 1G, at "
+	    "least 64M);\n"
+	    "                       the budgets below are shared out of it "
+	    "unless given\n"
+	    "      --max-sessions N concurrent TCP sessions followed "
+	    "(default: one for\n"
+	    "                       each 12K of the pools' share, at most "
+	    "65536)\n"
+	    "      --max-session-bytes SIZE  what the sessions hold "
+	    "(default: the rest)\n"
+	    "      --max-ooo-bytes SIZE  TCP segments waiting out of order "
+	    "(default:\n"
+	    "                       1/32 of the pools' share)\n"
+	    "      --max-fragment-bytes SIZE  IP fragments waiting "
+	    "(default: 1/256)\n"
+	    "      --max-ipv6-standins N  IPv6 addresses mapped at once "
+	    "(default: two\n"
+	    "                       for each TCP stream followed)\n"
+	    "      --memory-plan    print the budgets these give, then exit\n"
 	    "output\n"
 	    "  -w FILE              JSON Lines log (- is stdout)\n"
 	    "      --zeek-log DIR   write DIR/smtp.log in Zeek's format\n"
@@ -224,6 +248,12 @@ enum {
 	OPT_EXPLAIN,
 	OPT_TRACE_STATES,
 	OPT_UMASK,
+	OPT_MEMORY_LIMIT,
+	OPT_MAX_SESSION_BYTES,
+	OPT_MAX_OOO_BYTES,
+	OPT_MAX_FRAGMENT_BYTES,
+	OPT_MAX_IPV6_STANDINS,
+	OPT_MEMORY_PLAN,
 };
 
 /* An octal file mode creation mask, 0 to 0777. */
@@ -269,6 +299,46 @@ trace_state(void *arg, const struct smtp_session_info *si, const char *from,
 	    si->id, from, to, why);
 }
 
+/* The memory options into a reassembly configuration. */
+static void
+memory_config(const struct options *o, struct reasm_config *rc)
+{
+	rc->max_sessions = o->max_sessions;
+	rc->memory_limit = o->memory_limit;
+	rc->session_bytes = o->session_bytes;
+	rc->ooo_bytes = o->ooo_bytes;
+	rc->fragment_bytes = o->fragment_bytes;
+	rc->v6_max = (uint32_t)o->v6_max;
+}
+
+/* --memory-plan: the budgets the memory options give, one "name
+ * bytes" line each (docs/smtpscope.1), then exit. */
+static void __attribute__((noreturn)) memory_plan(const struct options *o)
+{
+	struct reasm_config rc;
+	struct reasm_plan_figures f;
+	char err[512];
+
+	memset(&rc, 0, sizeof(rc));
+	memory_config(o, &rc);
+	if (reasm_plan(&rc, err, sizeof(err)) != 0)
+		fail(EXIT_USAGE, "%s", err);
+	reasm_plan_figures(&rc, &f);
+	printf("memory_limit %" PRIu64 "\n"
+	       "pools %" PRIu64 "\n"
+	       "pools_planned %" PRIu64 "\n"
+	       "max_sessions %lu\n"
+	       "session_slots_bytes %" PRIu64 "\n"
+	       "max_session_bytes %" PRIu64 "\n"
+	       "max_ooo_bytes %" PRIu64 "\n"
+	       "max_fragment_bytes %" PRIu64 "\n"
+	       "max_ipv6_standins %" PRIu32 "\n"
+	       "ipv6_standins_bytes %" PRIu64 "\n",
+	    rc.memory_limit, f.limit, f.total, rc.max_sessions, f.slots,
+	    f.sessions, f.ooo, f.fragments, rc.v6_max, f.standins);
+	exit(fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_OUTPUT);
+}
+
 static void
 parse_args(int argc, char **argv, struct options *o)
 {
@@ -292,6 +362,15 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "explain", required_argument, NULL, OPT_EXPLAIN },
 		{ "trace-states", no_argument, NULL, OPT_TRACE_STATES },
 		{ "umask", required_argument, NULL, OPT_UMASK },
+		{ "memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT },
+		{ "max-session-bytes", required_argument, NULL,
+		    OPT_MAX_SESSION_BYTES },
+		{ "max-ooo-bytes", required_argument, NULL, OPT_MAX_OOO_BYTES },
+		{ "max-fragment-bytes", required_argument, NULL,
+		    OPT_MAX_FRAGMENT_BYTES },
+		{ "max-ipv6-standins", required_argument, NULL,
+		    OPT_MAX_IPV6_STANDINS },
+		{ "memory-plan", no_argument, NULL, OPT_MEMORY_PLAN },
 		{ "no-promisc", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -301,7 +380,6 @@ parse_args(int argc, char **argv, struct options *o)
 	int ch;
 
 	memset(o, 0, sizeof(*o));
-	o->max_sessions = REASM_DEFAULT_MAX_SESSIONS;
 	o->idle = REASM_DEFAULT_IDLE_TIMEOUT;
 	o->buffer_mb = 64;
 	o->stats_interval = 10;
@@ -363,6 +441,48 @@ parse_args(int argc, char **argv, struct options *o)
 				    "--max-sessions wants a number from 16 to "
 				    "16777216, not \"%s\"",
 				    optarg);
+			break;
+		case OPT_MEMORY_LIMIT:
+			if (!parse_size(optarg, REASM_MEMORY_LIMIT_MIN,
+				1ull << 40, &o->memory_limit))
+				fail(EXIT_USAGE,
+				    "--memory-limit wants a size from 64M to "
+				    "1024G (like 512M or 2G), not \"%s\"",
+				    optarg);
+			break;
+		case OPT_MAX_SESSION_BYTES:
+			if (!parse_size(optarg, REASM_SESSION_BYTES_MIN,
+				1ull << 40, &o->session_bytes))
+				fail(EXIT_USAGE,
+				    "--max-session-bytes wants a size from 8M "
+				    "to 1024G, not \"%s\"",
+				    optarg);
+			break;
+		case OPT_MAX_OOO_BYTES:
+			if (!parse_size(
+				optarg, 64u << 10, 1ull << 40, &o->ooo_bytes))
+				fail(EXIT_USAGE,
+				    "--max-ooo-bytes wants a size from 64K to "
+				    "1024G, not \"%s\"",
+				    optarg);
+			break;
+		case OPT_MAX_FRAGMENT_BYTES:
+			if (!parse_size(optarg, 256u << 10, 1ull << 40,
+				&o->fragment_bytes))
+				fail(EXIT_USAGE,
+				    "--max-fragment-bytes wants a size from "
+				    "256K to 1024G, not \"%s\"",
+				    optarg);
+			break;
+		case OPT_MAX_IPV6_STANDINS:
+			if (!parse_ulong(optarg, 1024, V6MAP_MAX, &o->v6_max))
+				fail(EXIT_USAGE,
+				    "--max-ipv6-standins wants a number from "
+				    "1024 to %u, not \"%s\"",
+				    V6MAP_MAX, optarg);
+			break;
+		case OPT_MEMORY_PLAN:
+			o->memory_plan = true;
 			break;
 		case OPT_IDLE:
 			if (!parse_ulong(optarg, 1, 86400 * 7, &o->idle))
@@ -479,6 +599,8 @@ parse_args(int argc, char **argv, struct options *o)
 		fail(EXIT_USAGE,
 		    "unexpected argument \"%s\" (a filter goes after -f)",
 		    argv[optind]);
+	if (o->memory_plan)
+		memory_plan(o);
 	if (o->nfiles == 0 && o->iface == NULL) {
 		usage(stderr);
 		exit(EXIT_USAGE);
@@ -514,6 +636,17 @@ parse_args(int argc, char **argv, struct options *o)
 	if (o->transcript && o->wfile != NULL && strcmp(o->wfile, "-") == 0)
 		fail(EXIT_USAGE, "%s",
 		    "--transcript and -w - both want stdout: give -w a file");
+	{
+		/* The budgets must fit in the limit: said now, not after
+		 * the capture opened. */
+		struct reasm_config rc;
+		char err[512];
+
+		memset(&rc, 0, sizeof(rc));
+		memory_config(o, &rc);
+		if (reasm_plan(&rc, err, sizeof(err)) != 0)
+			fail(EXIT_USAGE, "%s", err);
+	}
 	if (o->speed < 0)
 		o->speed = o->tui && o->nfiles > 0 ? 1 : 0;
 	if (o->speed > 0 && o->nfiles == 0)
@@ -1273,7 +1406,7 @@ main(int argc, char **argv)
 	rc.tlsmap = tlsmap;
 	rc.verify_checksums = o.verify;
 	rc.live = o.iface != NULL;
-	rc.max_sessions = o.max_sessions;
+	memory_config(&o, &rc);
 	rc.idle_timeout = o.idle;
 	rc.bus = &bus;
 	if (o.iface != NULL)

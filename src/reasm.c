@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <dlfcn.h>
+#include <inttypes.h>
 #include <nids.h>
 #include <pcap.h>
 #include <stdio.h>
@@ -55,14 +56,28 @@ struct conn {
 	uint8_t *held_syn;
 	size_t held_len;
 	uint32_t held_seq;
+	/* libnids' buffers of its two halves, as counted for the sessions'
+	 * budget (counted_adjust()). */
+	size_t nids_counted;
 };
 
-/* Out-of-order bytes held (packets and their bookkeeping): per
- * direction of a connection, and in all. Beyond them a segment is
- * dropped, or the oldest connection's queues are, and counted; what
- * they held becomes a gap once the receiver acknowledges past it. */
+/* Out-of-order bytes held (packets and their bookkeeping, tcpq_cost()):
+ * per direction of a connection, and in all (--max-ooo-bytes). Beyond
+ * them a segment is dropped, or the oldest connection's queues are, and
+ * counted; what they held becomes a gap once the receiver acknowledges
+ * past it. */
 #define REASM_OOO_DIR_MAX (256u * 1024)
-#define REASM_OOO_TOTAL_MAX (32u * 1024 * 1024)
+
+/* libnids keeps a half's buffer from one data segment to the next; one
+ * bigger than this (a segment over 2 KiB makes it twice the segment: a
+ * 64 KiB segment of a capture with TSO, 128 KiB) is given back at once. */
+#define REASM_HALF_KEEP 8192
+
+/* Heap a session slot takes outside the counted memory: libnids' stream
+ * (preallocated, tcp_init()), its share of libnids' hash table, the
+ * listener libnids allocates, four slots of our table at most (never
+ * over half full, doubled). */
+#define REASM_NIDS_LISTENER 32
 
 /* Seconds without data before a connection's empty buffers are freed. */
 #define REASM_TRIM_AFTER 0.5
@@ -114,12 +129,137 @@ static struct {
 	} * ctab;
 	size_t ctab_mask, ctab_n;
 	uint8_t scratch[65536 + 64];
-	uint8_t ackbuf[128]; /* the headers of a segment held back */
-	size_t ooo_bytes;    /* held in every connection's queues */
-	uint64_t closes;     /* connections closed so far */
+	uint8_t ackbuf[128];   /* the headers of a segment held back */
+	size_t ooo_bytes;      /* held in every connection's queues */
+	uint64_t closes;       /* connections closed so far */
+	struct conn *trim_due; /* whose libnids buffer grew past
+				  REASM_HALF_KEEP in this packet */
 	struct ipfrag *frag;
 	int initialised;
 } R;
+
+/* --- memory budgets ---------------------------------------------------- */
+
+/* The size of libnids' stream table for max sessions: libnids evicts
+ * when it holds more than 3/4 of n_tcp_streams, so the largest table
+ * whose 3/4 is under max keeps exactly max. */
+static unsigned long
+nids_table_size(unsigned long max)
+{
+	unsigned long streams = (max - 1) * 4 / 3;
+
+	while ((streams + 1) * 3 / 4 <= max - 1)
+		streams++;
+	return streams;
+}
+
+/* Streams libnids holds at most (its pool, with the one it evicts). */
+static unsigned long
+nids_pool_size(unsigned long max)
+{
+	return 3 * nids_table_size(max) / 4 + 1;
+}
+
+static uint64_t
+slots_bytes(unsigned long max)
+{
+	return (uint64_t)nids_pool_size(max) * sizeof(struct tcp_stream) +
+	    (uint64_t)nids_table_size(max) * sizeof(void *) +
+	    (uint64_t)max *
+	    (REASM_NIDS_LISTENER + 4 * sizeof(struct conn_slot));
+}
+
+static uint64_t
+pools_share(uint64_t limit)
+{
+	return limit > REASM_MEMORY_RESERVE
+	    ? (limit - REASM_MEMORY_RESERVE) / 8 * 7
+	    : 0;
+}
+
+static uint64_t
+mib(uint64_t n)
+{
+	return (n + (1u << 20) - 1) >> 20;
+}
+
+void
+reasm_plan_figures(const struct reasm_config *cfg, struct reasm_plan_figures *f)
+{
+	f->slots = slots_bytes(cfg->max_sessions);
+	f->standins = v6map_bytes(cfg->v6_max);
+	f->ooo = cfg->ooo_bytes;
+	f->fragments = cfg->fragment_bytes;
+	f->sessions = cfg->session_bytes;
+	f->total = f->slots + f->standins + f->ooo + f->fragments + f->sessions;
+	f->limit = pools_share(cfg->memory_limit);
+}
+
+int
+reasm_plan(struct reasm_config *cfg, char *err, size_t errlen)
+{
+	struct reasm_plan_figures f;
+	uint64_t share, fixed;
+
+	if (cfg->memory_limit == 0)
+		cfg->memory_limit = REASM_DEFAULT_MEMORY_LIMIT;
+	if (cfg->memory_limit < REASM_MEMORY_LIMIT_MIN) {
+		snprintf(err, errlen,
+		    "--memory-limit must be at least %" PRIu64 " MiB",
+		    mib(REASM_MEMORY_LIMIT_MIN));
+		return -1;
+	}
+	share = pools_share(cfg->memory_limit);
+	if (cfg->max_sessions == 0) {
+		uint64_t n = share / REASM_SESSION_SHARE;
+
+		cfg->max_sessions = (unsigned long)(n < 16 ? 16
+			: n > REASM_DEFAULT_MAX_SESSIONS
+			? REASM_DEFAULT_MAX_SESSIONS
+			: n);
+	}
+	if (cfg->v6_max == 0) {
+		/* Both addresses of every stream libnids can hold: one
+		 * whose handshake is under way is never without them. */
+		uint64_t n =
+		    2 * ((uint64_t)nids_pool_size(cfg->max_sessions) + 1);
+
+		cfg->v6_max = (uint32_t)(n > V6MAP_MAX ? V6MAP_MAX : n);
+	}
+	if (cfg->fragment_bytes == 0)
+		cfg->fragment_bytes =
+		    share / 256 > (256u << 10) ? share / 256 : (256u << 10);
+	if (cfg->ooo_bytes == 0)
+		cfg->ooo_bytes =
+		    share / 32 > (1u << 20) ? share / 32 : (1u << 20);
+	fixed = slots_bytes(cfg->max_sessions) + v6map_bytes(cfg->v6_max) +
+	    cfg->ooo_bytes + cfg->fragment_bytes;
+	if (cfg->session_bytes == 0 && fixed < share)
+		cfg->session_bytes = share - fixed;
+	reasm_plan_figures(cfg, &f);
+	if (cfg->session_bytes < REASM_SESSION_BYTES_MIN || f.total > share) {
+		snprintf(err, errlen,
+		    "the memory budgets do not fit in --memory-limit %" PRIu64
+		    " MiB, which leaves %" PRIu64
+		    " MiB for them (48 MiB go to the rest of the program and "
+		    "an eighth to the allocator): %" PRIu64
+		    " MiB for %lu sessions, %" PRIu64 " MiB for %" PRIu32
+		    " IPv6 stand-ins, %" PRIu64
+		    " MiB of out-of-order segments, %" PRIu64
+		    " MiB of fragments and %" PRIu64
+		    " MiB for the sessions' data (%" PRIu64
+		    " MiB at least); raise --memory-limit or lower a budget",
+		    mib(cfg->memory_limit), share >> 20, mib(f.slots),
+		    cfg->max_sessions, mib(f.standins), cfg->v6_max, mib(f.ooo),
+		    mib(f.fragments),
+		    cfg->session_bytes != 0
+			? mib(cfg->session_bytes)
+			: (fixed < share ? (share - fixed) >> 20 : 0),
+		    mib(REASM_SESSION_BYTES_MIN));
+		return -1;
+	}
+	return 0;
+}
 
 static inline bool
 port_in(const uint8_t *map, uint16_t port)
@@ -137,6 +277,10 @@ nids_warning_hook(int type, int errnum, struct ip *iph, void *data)
 	R.st.nids_warnings++;
 	if (errnum >= 0 && errnum < REASM_NIDS_WARN_MAX)
 		R.st.nids_warning[errnum]++;
+	/* libnids evicted its oldest established stream for a new one: a
+	 * session at --max-sessions (it was closed as timed out). */
+	if (errnum == NIDS_WARN_TCP_TOOMUCH)
+		R.st.sessions_evicted++;
 }
 
 static void
@@ -365,7 +509,7 @@ conn_open(struct tcp_stream *a_tcp)
 	p.capture_drops = R.cfg.capture_drops;
 	p.trace = R.cfg.trace;
 
-	c = xcalloc(1, sizeof(*c));
+	c = ccalloc(1, sizeof(*c));
 	c->a_tcp = a_tcp;
 	c->saddr = a_tcp->addr.saddr;
 	c->daddr = a_tcp->addr.daddr;
@@ -402,8 +546,12 @@ conn_close(struct conn *c, enum smtp_session_end end)
 		R.st.syn_ignored++;
 		smtp_session_anomaly(
 		    c->smtp, SMTP_ANOMALY_SYN_ON_ESTABLISHED, R.now);
-		free(c->held_syn);
+		cfree(c->held_syn);
 	}
+	/* libnids frees its buffers with the stream. */
+	counted_adjust(0, c->nids_counted);
+	if (R.trim_due == c)
+		R.trim_due = NULL;
 	smtp_session_close(c->smtp, end, R.now);
 	if (v6map_is_standin(c->saddr))
 		v6map_unref(R.v6, c->saddr);
@@ -415,9 +563,26 @@ conn_close(struct conn *c, enum smtp_session_end end)
 	lru_unlink(c);
 	conn_table_remove(c);
 	a_tcp->user = NULL;
-	free(c);
+	cfree(c);
 	R.closes++;
 	R.st.active--;
+}
+
+static size_t
+half_held(const struct half_stream *h)
+{
+	return h->data != NULL ? (size_t)h->bufsize : 0;
+}
+
+/* libnids' buffers of c, counted with the sessions' memory. */
+static void
+nids_account(struct conn *c)
+{
+	size_t now =
+	    half_held(&c->a_tcp->client) + half_held(&c->a_tcp->server);
+
+	counted_adjust(now, c->nids_counted);
+	c->nids_counted = now;
 }
 
 static uint32_t expected_seq(const struct tcp_stream *a, int from_client);
@@ -467,6 +632,9 @@ tcp_callback(struct tcp_stream *a_tcp, void **param)
 		if (a_tcp->client.count_new > 0)
 			feed_half(c, &a_tcp->client, SMTP_DIR_SERVER);
 		nids_discard(a_tcp, a_tcp->read);
+		nids_account(c);
+		if (c->nids_counted > 2 * REASM_HALF_KEEP)
+			R.trim_due = c; /* after the packet, outside libnids */
 		c->last = R.idle;
 		/* To the newest end (already there: nothing to move, unless
 		 * it counts as trimmed). */
@@ -497,12 +665,14 @@ tcp_callback(struct tcp_stream *a_tcp, void **param)
 }
 
 /* libnids keeps each half's buffer (4 KiB or more) for the stream's
- * life, though we take every byte at once: give it back; libnids
- * allocates anew with the next data. Outside its callback only. */
+ * life, though we take every byte at once: give it back (if over keep
+ * bytes); libnids allocates anew with the next data. Outside its
+ * callback only. */
 static void
-half_trim(struct half_stream *h)
+half_trim(struct half_stream *h, size_t keep)
 {
-	if (h->data != NULL && h->count == h->offset) {
+	if (h->data != NULL && h->count == h->offset &&
+	    (size_t)h->bufsize > keep) {
 		free(h->data);
 		h->data = NULL;
 		h->bufsize = 0;
@@ -518,8 +688,9 @@ trim_quiet(void)
 	struct conn *c = R.trimmed != NULL ? R.trimmed->newer : R.oldest;
 
 	for (; c != NULL && c->last + REASM_TRIM_AFTER < R.idle; c = c->newer) {
-		half_trim(&c->a_tcp->client);
-		half_trim(&c->a_tcp->server);
+		half_trim(&c->a_tcp->client, 0);
+		half_trim(&c->a_tcp->server, 0);
+		nids_account(c);
 		smtp_session_trim(c->smtp);
 		R.trimmed = c;
 	}
@@ -761,7 +932,7 @@ ooo_evict(struct conn *keep)
 {
 	struct conn *c;
 
-	for (c = R.oldest; c != NULL && R.ooo_bytes > REASM_OOO_TOTAL_MAX;
+	for (c = R.oldest; c != NULL && R.ooo_bytes > R.cfg.ooo_bytes;
 	     c = c->newer) {
 		if (c == keep ||
 		    (c->ooo[0].head == NULL && c->ooo[1].head == NULL))
@@ -781,25 +952,27 @@ static void
 hold_segment(const struct seg *g, struct conn *c, int from_client)
 {
 	struct tcpq *q = &c->ooo[from_client ? 0 : 1];
-	size_t freed, hdr = g->hl + g->off;
+	size_t freed, was = q->bytes, hdr = g->hl + g->off;
+	size_t dir_max = R.cfg.ooo_bytes < REASM_OOO_DIR_MAX
+	    ? (size_t)R.cfg.ooo_bytes
+	    : REASM_OOO_DIR_MAX;
 	bool conflict;
 	bool fin = (g->flags & TH_FIN_) != 0;
 
-	if (q->bytes + sizeof(struct tcpq_seg) + g->iplen > REASM_OOO_DIR_MAX) {
+	if (q->bytes + tcpq_cost(g->iplen) > dir_max) {
 		R.st.ooo_dropped++;
 		return;
 	}
 	R.st.ooo_segments++;
-	if (tcpq_insert(q, g->ip, g->iplen, hdr, g->seq, g->datalen, fin,
-		&conflict, &freed) == TCPQ_QUEUED)
-		R.ooo_bytes += sizeof(struct tcpq_seg) + g->iplen;
-	R.ooo_bytes -= freed;
+	tcpq_insert(q, g->ip, g->iplen, hdr, g->seq, g->datalen, fin, &conflict,
+	    &freed);
+	R.ooo_bytes = R.ooo_bytes + q->bytes - was;
 	if (conflict) {
 		R.st.ooo_conflicts++;
 		smtp_session_anomaly(
 		    c->smtp, SMTP_ANOMALY_OVERLAP_CONFLICT, R.now);
 	}
-	if (R.ooo_bytes > REASM_OOO_TOTAL_MAX)
+	if (R.ooo_bytes > R.cfg.ooo_bytes)
 		ooo_evict(c);
 	/* The headers alone: an ACK libnids takes at once. */
 	if (hdr <= sizeof(R.ackbuf) && (g->flags & TH_ACK_)) {
@@ -842,8 +1015,8 @@ conn_open_both(const struct tcp_stream *a)
 static void
 hold_syn(const struct seg *g, struct conn *c)
 {
-	free(c->held_syn);
-	c->held_syn = xmalloc(g->iplen);
+	cfree(c->held_syn);
+	c->held_syn = cmalloc(g->iplen);
 	memcpy(c->held_syn, g->ip, g->iplen);
 	c->held_len = g->iplen;
 	c->held_seq = g->seq;
@@ -855,7 +1028,7 @@ hold_syn(const struct seg *g, struct conn *c)
  * libnids gets what the receiver keeps, in order.
  */
 static void
-tcp_segment(struct seg *g)
+tcp_segment_decide(struct seg *g)
 {
 	const struct conn_slot *e =
 	    conn_slot_lookup(g->saddr, g->sport, g->daddr, g->dport);
@@ -909,7 +1082,7 @@ tcp_segment(struct seg *g)
 			conn_close(c, SMTP_SESSION_END_REUSED);
 			nids_free_tcp_stream(a);
 			nids_feed(syn, len);
-			free(syn);
+			cfree(syn);
 			nids_feed(g->ip, g->iplen);
 			return;
 		}
@@ -918,7 +1091,7 @@ tcp_segment(struct seg *g)
 			g->seq == c->held_seq)) {
 			/* The connection goes on: the SYN was not a new
 			 * one (Linux answered it with a challenge ACK). */
-			free(c->held_syn);
+			cfree(c->held_syn);
 			c->held_syn = NULL;
 			R.st.syn_ignored++;
 			smtp_session_anomaly(
@@ -986,6 +1159,21 @@ tcp_segment(struct seg *g)
 			if ((c = conn_again(g, c)) != NULL)
 				drain(g, c, other);
 		}
+	}
+}
+
+static void
+tcp_segment(struct seg *g)
+{
+	struct conn *c;
+
+	tcp_segment_decide(g);
+	/* A buffer libnids grew for a big segment goes at once. */
+	if ((c = R.trim_due) != NULL) {
+		R.trim_due = NULL;
+		half_trim(&c->a_tcp->client, REASM_HALF_KEEP);
+		half_trim(&c->a_tcp->server, REASM_HALF_KEEP);
+		nids_account(c);
 	}
 }
 
@@ -1069,6 +1257,57 @@ packet_v4(const struct decap_packet *d)
 	tcp_segment(&g);
 }
 
+/* What v6map_note() leaves on the stand-ins of a SYN: the other
+ * address and the ports, so that standin_in_use() can find its stream. */
+static uint64_t
+syn_note(uint32_t other, uint16_t sport, uint16_t dport)
+{
+	return (uint64_t)other | (uint64_t)sport << 32 | (uint64_t)dport << 48;
+}
+
+/* v6map asks before it recycles a stand-in no connection holds: is it
+ * one end of a stream libnids holds, its handshake under way? */
+static bool
+standin_in_use(void *arg, uint32_t standin, uint64_t note)
+{
+	uint32_t other = (uint32_t)note;
+	uint16_t sport = (uint16_t)(note >> 32), dport = (uint16_t)(note >> 48);
+
+	(void)arg;
+	if (note == 0)
+		return false;
+	return stream_lookup(standin, sport, other, dport) != NULL ||
+	    stream_lookup(other, sport, standin, dport) != NULL;
+}
+
+static uint32_t
+v6_fold(const uint8_t a[16])
+{
+	uint32_t w[4];
+
+	memcpy(w, a, sizeof(w));
+	return w[0] ^ w[1] ^ w[2] ^ w[3];
+}
+
+/* An IPv6 segment whose addresses have no stand-in: no stream libnids
+ * holds is theirs. Counted like an IPv4 one of no stream. */
+static void
+v6_unmapped(
+    const uint8_t *src, const uint8_t *dst, const uint8_t *tcp, size_t len)
+{
+	size_t off;
+	uint16_t sport, dport;
+
+	if (len < 20)
+		return;
+	off = (size_t)(tcp[12] >> 4) * 4;
+	sport = (uint16_t)(tcp[0] << 8 | tcp[1]);
+	dport = (uint16_t)(tcp[2] << 8 | tcp[3]);
+	if (off >= 20 && off < len && (tcp[13] & (TH_SYN_ | TH_RST_)) == 0 &&
+	    seen_insert(tuple_key(v6_fold(src), sport, v6_fold(dst), dport)))
+		R.st.no_handshake++;
+}
+
 static void
 packet_v6(const struct decap_packet *d)
 {
@@ -1078,6 +1317,7 @@ packet_v6(const struct decap_packet *d)
 	uint32_t saddr, daddr;
 	uint8_t *h = R.scratch;
 	struct seg g;
+	bool syn;
 
 	R.st.ipv6_packets++;
 	if (payload == NULL || d->l4_proto != 6)
@@ -1090,10 +1330,27 @@ packet_v6(const struct decap_packet *d)
 		R.st.bad_checksum++;
 		return;
 	}
-	saddr = v6map_get(R.v6, src);
-	daddr = v6map_get(R.v6, dst);
-	if (saddr == 0 || daddr == 0) {
-		R.st.v6_table_full++;
+	/* New stand-ins only for a SYN, which starts every stream libnids
+	 * follows: other packets from unknown addresses (a scan, backscatter)
+	 * cannot push out those of handshakes under way. */
+	syn = plen >= 14 &&
+	    (payload[13] & (TH_SYN_ | TH_ACK_ | TH_RST_)) == TH_SYN_;
+	if (syn) {
+		saddr = v6map_get(R.v6, src);
+		daddr = v6map_get(R.v6, dst);
+		if (saddr == 0 || daddr == 0) {
+			R.st.v6_table_full++;
+			return;
+		}
+		v6map_note(R.v6, saddr,
+		    syn_note(daddr, (uint16_t)(payload[0] << 8 | payload[1]),
+			(uint16_t)(payload[2] << 8 | payload[3])));
+		v6map_note(R.v6, daddr,
+		    syn_note(saddr, (uint16_t)(payload[0] << 8 | payload[1]),
+			(uint16_t)(payload[2] << 8 | payload[3])));
+	} else if ((saddr = v6map_find(R.v6, src)) == 0 ||
+	    (daddr = v6map_find(R.v6, dst)) == 0) {
+		v6_unmapped(src, dst, payload, plen);
 		return;
 	}
 	h[0] = 0x45;
@@ -1214,13 +1471,33 @@ clock_packet(double ts)
 	}
 }
 
-void
-reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
-    uint32_t wirelen)
+/*
+ * The sessions' memory (the counted allocations: the dissector's, the
+ * sinks' per-session state, libnids' buffers) is over its budget: the
+ * sessions quiet the longest are closed (as timed out), oldest first,
+ * until it fits.
+ */
+static void
+evict_for_memory(void)
+{
+	struct conn *c;
+	struct tcp_stream *a_tcp;
+
+	trim_quiet();
+	while (
+	    counted_bytes() > R.cfg.session_bytes && (c = R.oldest) != NULL) {
+		a_tcp = c->a_tcp;
+		R.st.sessions_evicted_memory++;
+		conn_close(c, SMTP_SESSION_END_TIMEOUT);
+		nids_free_tcp_stream(a_tcp);
+	}
+}
+
+static void
+packet_in(int linktype, double ts, const uint8_t *pkt, size_t caplen)
 {
 	struct decap_packet d;
 
-	(void)wirelen;
 	R.st.packets++;
 	R.st.bytes += caplen;
 	clock_packet(ts);
@@ -1275,6 +1552,16 @@ reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
 		packet_v4(&d);
 	else
 		packet_v6(&d);
+}
+
+void
+reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
+    uint32_t wirelen)
+{
+	(void)wirelen;
+	packet_in(linktype, ts, pkt, caplen);
+	if (counted_bytes() > R.cfg.session_bytes)
+		evict_for_memory();
 }
 
 void
@@ -1415,22 +1702,19 @@ reasm_init(const struct reasm_config *cfg, char *err, size_t errlen)
 	/* Everything anew: a process may run several (the fuzzer does). */
 	memset(&R, 0, sizeof(R));
 	R.cfg = *cfg;
-	if (R.cfg.max_sessions == 0)
-		R.cfg.max_sessions = REASM_DEFAULT_MAX_SESSIONS;
 	if (R.cfg.idle_timeout == 0)
 		R.cfg.idle_timeout = REASM_DEFAULT_IDLE_TIMEOUT;
-	R.v6 = v6map_new(R.cfg.v6_max ? R.cfg.v6_max : V6MAP_DEFAULT_MAX);
+	if (reasm_plan(&R.cfg, err, errlen) != 0)
+		return -1;
+	R.v6 = v6map_new(R.cfg.v6_max);
+	v6map_set_in_use(R.v6, standin_in_use, NULL);
 	R.dead = pcap_open_dead(DLT_RAW, 65535);
 	if (R.dead == NULL) {
 		snprintf(err, errlen, "cannot set up libpcap for libnids");
 		return -1;
 	}
-	/* libnids evicts when it holds more than 3/4 of n_tcp_streams:
-	 * the largest table whose 3/4 is under max_sessions keeps exactly
-	 * max_sessions. */
-	streams = (R.cfg.max_sessions - 1) * 4 / 3;
-	while ((streams + 1) * 3 / 4 <= R.cfg.max_sessions - 1)
-		streams++;
+	/* libnids keeps exactly max_sessions (nids_table_size()). */
+	streams = nids_table_size(R.cfg.max_sessions);
 	nids_params.pcap_desc = R.dead;
 	nids_params.filename = NULL;
 	nids_params.device = NULL;
@@ -1466,6 +1750,10 @@ reasm_init(const struct reasm_config *cfg, char *err, size_t errlen)
 
 		ipfrag_config_init(&fc);
 		fc.verify_v4_checksum = cfg->verify_checksums;
+		/* A queue costs about 256 bytes with its first fragment
+		 * (Linux's 4 MiB for 16384 queues). */
+		fc.budget_bytes = (size_t)R.cfg.fragment_bytes;
+		fc.max_queues = (size_t)(R.cfg.fragment_bytes / 256);
 		R.frag = ipfrag_new(&fc);
 	}
 	/* libnids' own hash only if the check below finds ours unsafe. */

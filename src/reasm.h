@@ -14,18 +14,49 @@
 #include "event.h"
 #include "smtp/smtp.h"
 
-#define REASM_DEFAULT_MAX_SESSIONS 65536
-#define REASM_DEFAULT_IDLE_TIMEOUT 600 /* seconds without data */
+#define REASM_DEFAULT_MAX_SESSIONS 65536 /* and the most derived */
+#define REASM_DEFAULT_IDLE_TIMEOUT 600   /* seconds without data */
+
+/*
+ * Memory (reasm_plan()). --memory-limit L is shared out among the pools
+ * that grow with the traffic; each has its own budget, derived from L
+ * unless given, and evicts the oldest when full:
+ *
+ *   P = (L - REASM_MEMORY_RESERVE) * 7 / 8
+ *   P >= slots(sessions) + standins(n) + ooo + fragments + session bytes
+ *
+ * REASM_MEMORY_RESERVE is the rest of the program (6 MiB measured with
+ * 16 sessions, the dashboard's 500 transcripts of 64 KiB at most, the
+ * Zeek log's line); the eighth left is the allocator's slack. Derived:
+ * sessions = P / 12 KiB (16 to 65536), n = 2 * (libnids' streams + 1),
+ * ooo = P / 32 (at least 1 MiB), fragments = P / 256 (at least 256 KiB),
+ * session bytes = what remains (at least REASM_SESSION_BYTES_MIN).
+ */
+#define REASM_DEFAULT_MEMORY_LIMIT (1ull << 30)
+#define REASM_MEMORY_LIMIT_MIN (64ull << 20)
+#define REASM_MEMORY_RESERVE (48ull << 20)
+/* Of P, for each session slot: an open session holds 7 KiB while it
+ * talks (libnids' buffers, ours), 3 KiB once quiet. */
+#define REASM_SESSION_SHARE (12u << 10)
+/* One session can hold about 3 MiB at worst (the dissector's caps, its
+ * Zeek row and transcript): the sessions' budget is never below twice. */
+#define REASM_SESSION_BYTES_MIN (8ull << 20)
 
 struct reasm_config {
 	const uint8_t *portmap; /* 65536 bits: the mail ports */
 	const uint8_t *tlsmap;  /* 65536 bits: implicit-TLS ports (465) */
 	bool verify_checksums;
-	bool live; /* idle timeouts on the monotonic clock */
-	unsigned long max_sessions;
+	bool live;                  /* idle timeouts on the monotonic clock */
+	unsigned long max_sessions; /* 0: from the memory limit */
 	unsigned long idle_timeout;
 	const struct event_bus *bus;
-	uint32_t v6_max; /* IPv6 addresses mapped at once; 0: default */
+	uint32_t v6_max; /* IPv6 addresses mapped at once; 0: from the
+			    sessions */
+	/* Budgets in bytes (0: from the memory limit; see reasm_plan()). */
+	uint64_t memory_limit;   /* 0: REASM_DEFAULT_MEMORY_LIMIT */
+	uint64_t session_bytes;  /* the sessions' counted memory (cmalloc()) */
+	uint64_t ooo_bytes;      /* segments held out of order, in all */
+	uint64_t fragment_bytes; /* IP fragments held */
 	/* The capture's kernel drop counter (live), or NULL: a transaction
 	 * lost while it grew may have been lost by the capture. */
 	const uint64_t *capture_drops;
@@ -79,7 +110,25 @@ struct reasm_stats {
 	uint64_t nids_warning[REASM_NIDS_WARN_MAX];
 	unsigned long active; /* sessions open now */
 	unsigned long active_max;
+	/* Evictions by the memory budgets (those of fragments, segments
+	 * and stand-ins are above). */
+	uint64_t sessions_evicted;        /* at --max-sessions */
+	uint64_t sessions_evicted_memory; /* at --max-session-bytes */
 };
+
+/*
+ * Fill in the budgets of cfg left 0 from its memory limit (formula
+ * above); 0, or -1 with a sentence in err when the budgets given do not
+ * fit in the limit.
+ */
+int reasm_plan(struct reasm_config *cfg, char *err, size_t errlen);
+/* What the pools of a planned cfg take at most, in bytes: their sum is
+ * at most (memory_limit - REASM_MEMORY_RESERVE) * 7 / 8. */
+struct reasm_plan_figures {
+	uint64_t slots, standins, ooo, fragments, sessions, total, limit;
+};
+void reasm_plan_figures(
+    const struct reasm_config *cfg, struct reasm_plan_figures *f);
 
 /* Returns 0, or -1 with a sentence in err. */
 int reasm_init(const struct reasm_config *cfg, char *err, size_t errlen);

@@ -40,7 +40,7 @@ seg_new(const uint8_t *pkt, size_t pkt_len, size_t data_off, uint32_t seq,
 	s->fin = fin;
 	s->data_off = data_off;
 	s->pkt_len = pkt_len;
-	s->truesize = sizeof(*s) + pkt_len;
+	s->truesize = tcpq_cost(pkt_len);
 	memcpy(s->pkt, pkt, pkt_len);
 	return s;
 }

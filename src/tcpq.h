@@ -34,7 +34,7 @@ struct tcpq_seg {
 	bool fin;        /* a FIN after them */
 	size_t data_off; /* of the payload in pkt */
 	size_t pkt_len;  /* the whole packet as libnids takes it */
-	size_t truesize; /* what it costs, for the budgets */
+	size_t truesize; /* what it costs, for the budgets: tcpq_cost() */
 	uint8_t pkt[];
 };
 
@@ -43,6 +43,16 @@ struct tcpq {
 	size_t bytes;          /* truesize of all */
 	unsigned n;
 };
+
+/* What a queued packet of pkt_len bytes takes from the heap: the
+ * segment, and the allocator's header and rounding (glibc: an 8-byte
+ * header, chunks of 16 bytes). */
+static inline size_t
+tcpq_cost(size_t pkt_len)
+{
+	return (sizeof(struct tcpq_seg) + pkt_len + sizeof(size_t) + 15) &
+	    ~(size_t)15;
+}
 
 /* seq arithmetic (RFC 793 3.3). */
 static inline bool

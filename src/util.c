@@ -65,10 +65,12 @@ xmemdup0(const void *p, size_t n)
 
 static size_t counted;
 
+/* What a block takes from the heap: its usable size and the allocator's
+ * header before it (glibc: one size_t). */
 static size_t
 usable(void *p)
 {
-	return p != NULL ? malloc_usable_size(p) : 0;
+	return p != NULL ? malloc_usable_size(p) + sizeof(size_t) : 0;
 }
 
 void *

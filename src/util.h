@@ -22,7 +22,8 @@ char *xmemdup0(const void *p, size_t n);
 
 /*
  * Counted allocation: the heap held by what these allocate (each block's
- * usable size, as the allocator reports it) is summed in one counter,
+ * usable size, as the allocator reports it, and its header) is summed in
+ * one counter,
  * counted_bytes(), until cfree() gives it back. The sessions' memory (the
  * dissector's, the per-session state of sinks, the libnids glue's) is
  * allocated through them, so that reasm.c can hold all of it to one

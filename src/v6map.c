@@ -8,6 +8,7 @@
 #include "util.h"
 
 struct v6entry {
+	uint64_t note; /* v6map_note() */
 	uint8_t addr[16];
 	uint32_t refs;
 	uint32_t next; /* index + 1 of the next in the bucket, 0 ends */
@@ -27,11 +28,32 @@ struct v6map {
 	uint32_t max, n;
 	uint32_t lru_old, lru_new; /* index + 1 */
 	uint64_t full, recycled;
+	bool (*in_use)(void *arg, uint32_t standin, uint64_t note);
+	void *in_use_arg;
 };
 
 /* 240.0.0.1 ... 255.254.x.x excluded: index i maps to 0xF0000001 + i. */
 #define STANDIN_BASE 0xf0000001u
-#define STANDIN_LIMIT 0x0effffffu /* keeps clear of 255.0.0.0/8 */
+#define STANDIN_LIMIT V6MAP_MAX /* keeps clear of 255.0.0.0/8 */
+
+static uint32_t
+buckets_for(uint32_t max)
+{
+	uint32_t n = 1;
+
+	while (n < max)
+		n <<= 1;
+	return n;
+}
+
+size_t
+v6map_bytes(uint32_t max)
+{
+	if (max == 0 || max > STANDIN_LIMIT)
+		max = V6MAP_DEFAULT_MAX;
+	return sizeof(struct v6map) + (size_t)max * sizeof(struct v6entry) +
+	    (size_t)buckets_for(max) * sizeof(uint32_t);
+}
 
 static uint32_t
 v6hash(const uint8_t a[16])
@@ -54,9 +76,7 @@ v6map_new(uint32_t max)
 	if (max == 0 || max > STANDIN_LIMIT)
 		max = V6MAP_DEFAULT_MAX;
 	m->max = max;
-	m->nbucket = 1;
-	while (m->nbucket < max)
-		m->nbucket <<= 1;
+	m->nbucket = buckets_for(max);
 	m->e = xcalloc(max, sizeof(*m->e));
 	m->bucket = xcalloc(m->nbucket, sizeof(*m->bucket));
 	return m;
@@ -134,6 +154,33 @@ v6map_find(const struct v6map *m, const uint8_t addr[16])
 	return 0;
 }
 
+/* The oldest mapping no connection holds that nobody needs now, taken
+ * out of the table; false if none of the first few may go. */
+static bool
+recycle(struct v6map *m, uint32_t *out)
+{
+	uint32_t idx;
+	int tries;
+
+	for (tries = 0; tries < V6MAP_RECYCLE_TRIES; tries++) {
+		if (m->lru_old == 0)
+			return false;
+		idx = m->lru_old - 1;
+		if (m->in_use != NULL &&
+		    m->in_use(m->in_use_arg, htonl(STANDIN_BASE + idx),
+			m->e[idx].note)) {
+			lru_in(m, idx); /* kept: as if just used */
+			continue;
+		}
+		lru_out(m, idx);
+		unlink_entry(m, idx);
+		m->recycled++;
+		*out = idx;
+		return true;
+	}
+	return false;
+}
+
 uint32_t
 v6map_get(struct v6map *m, const uint8_t addr[16])
 {
@@ -147,19 +194,13 @@ v6map_get(struct v6map *m, const uint8_t addr[16])
 		}
 	if (m->n < m->max) {
 		idx = m->n++;
-	} else {
-		/* Recycle the mapping no connection holds that was used
-		 * longest ago. */
-		if (m->lru_old == 0) {
-			m->full++;
-			return 0;
-		}
-		idx = m->lru_old - 1;
-		lru_out(m, idx);
-		unlink_entry(m, idx);
-		m->recycled++;
+	} else if (!recycle(m, &idx)) {
+		/* Every mapping is held or needed: the packet goes. */
+		m->full++;
+		return 0;
 	}
 	memcpy(m->e[idx].addr, addr, 16);
+	m->e[idx].note = 0;
 	m->e[idx].refs = 0;
 	m->e[idx].used = 1;
 	m->e[idx].next = m->bucket[b];
@@ -207,6 +248,23 @@ v6map_unref(struct v6map *m, uint32_t standin)
 	if (standin_index(m, standin, &idx) && m->e[idx].refs > 0 &&
 	    --m->e[idx].refs == 0)
 		lru_in(m, idx);
+}
+
+void
+v6map_set_in_use(struct v6map *m,
+    bool (*in_use)(void *arg, uint32_t standin, uint64_t note), void *arg)
+{
+	m->in_use = in_use;
+	m->in_use_arg = arg;
+}
+
+void
+v6map_note(struct v6map *m, uint32_t standin, uint64_t note)
+{
+	uint32_t idx;
+
+	if (standin_index(m, standin, &idx))
+		m->e[idx].note = note;
 }
 
 uint64_t

@@ -40,6 +40,53 @@ addr(unsigned i)
 	return a;
 }
 
+/* The stand-ins a "half-open connection" still needs: notes 1. */
+static bool
+needed(void *arg, uint32_t standin, uint64_t note)
+{
+	(void)standin;
+	++*(unsigned *)arg;
+	return note == 1;
+}
+
+/* Mappings a connection under way needs (a note says so) outlive a
+ * burst of new addresses; when the first V6MAP_RECYCLE_TRIES are all
+ * needed, the new address is refused, not one of them recycled. */
+static void
+test_in_use(void)
+{
+	struct v6map *m = v6map_new(64);
+	uint32_t s0, s1;
+	unsigned asked = 0, i;
+
+	v6map_set_in_use(m, needed, &asked);
+	s0 = v6map_get(m, addr(0));
+	s1 = v6map_get(m, addr(1));
+	v6map_note(m, s0, 1);
+	v6map_note(m, s1, 1);
+	for (i = 2; i < 64; i++)
+		v6map_get(m, addr(i));
+	for (i = 1000; i < 1000 + 200; i++)
+		v6map_get(m, addr(i));
+	CHECK("needed mappings outlive 200 new addresses",
+	    v6map_find(m, addr(0)) == s0 && v6map_find(m, addr(1)) == s1);
+	CHECK("asked about them", asked >= 2);
+	CHECK("the others recycled",
+	    v6map_recycled_count(m) == 200 && v6map_find(m, addr(2)) == 0);
+	CHECK("not full", v6map_full_count(m) == 0);
+	/* Every mapping needed: the next new address is refused. */
+	for (i = 0; i < 64; i++)
+		v6map_note(m, v6map_find(m, addr(1000 + 200 - 62 + i)), 1);
+	v6map_note(m, v6map_find(m, addr(0)), 1);
+	asked = 0;
+	CHECK("all needed: refused",
+	    v6map_get(m, addr(5000)) == 0 && v6map_full_count(m) == 1 &&
+		asked == V6MAP_RECYCLE_TRIES);
+	CHECK("still there", v6map_find(m, addr(0)) == s0);
+	CHECK("cost of a table", v6map_bytes(64) >= 64 * 40);
+	v6map_free(m);
+}
+
 int
 main(void)
 {
@@ -89,6 +136,7 @@ main(void)
 	CHECK("released: recycled for a new one",
 	    v6map_get(m, addr(301)) != 0 && v6map_find(m, addr(200)) == 0);
 	v6map_free(m);
+	test_in_use();
 	printf("v6map: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
