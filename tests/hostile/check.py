@@ -8,20 +8,38 @@
 # sessions), A (the anomaly records) and L (the log's text) and must be
 # True. Prints nothing when all hold, else one line: the descriptions of
 # those that did not, and the value of the expression GOT (the figures).
-# The log is parsed once, however many checks.
+# The log is parsed once, however many checks, and only the record types
+# the expressions name (a log of half a million aborted transactions is
+# read in seconds); every other line must still look like a record.
 # SPDX-License-Identifier: GPL-2.0-or-later
 import json
+import re
 import sys
+
+
+# The record types the names stand for; a log of half a million
+# records is parsed only for those the checks name.
+KINDS = {"S": "summary", "T": "transaction", "SS": "session", "A": "anomaly"}
 
 
 def main():
     path, wants, got = sys.argv[1:4]
     text = open(path, encoding="utf-8").read()
-    try:
-        recs = [json.loads(line) for line in text.splitlines() if line]
-    except ValueError as e:
-        print("the log is not JSON Lines: %s" % e)
-        return
+    with open(wants, encoding="utf-8") as f:
+        checks = [line.rstrip("\n").split("\t", 1) for line in f]
+    used = set(re.findall(r"\b[A-Z]+\b", got + " ".join(e for _, e in checks)))
+    prefixes = tuple('{"type":"%s"' % KINDS[k] for k in KINDS
+                     if k in used or k == "S")
+    recs = []
+    for line in text.splitlines():
+        try:
+            if line.startswith(prefixes):
+                recs.append(json.loads(line))
+            elif not (line.startswith('{"type":"') and line.endswith("}")):
+                raise ValueError("not a record: %.80r" % line)
+        except ValueError as e:
+            print("the log is not JSON Lines: %s" % e)
+            return
     summaries = [r for r in recs if r.get("type") == "summary"]
     if not summaries:
         print("no summary in the log")
@@ -34,14 +52,12 @@ def main():
         "L": text,
     }
     bad = []
-    with open(wants, encoding="utf-8") as f:
-        for line in f:
-            desc, expr = line.rstrip("\n").split("\t", 1)
-            try:
-                if eval(expr, env) is not True:
-                    bad.append(desc)
-            except Exception as e:  # a missing key is a failed check
-                bad.append("%s (%s: %s)" % (desc, type(e).__name__, e))
+    for desc, expr in checks:
+        try:
+            if eval(expr, env) is not True:
+                bad.append(desc)
+        except Exception as e:  # a missing key is a failed check
+            bad.append("%s (%s: %s)" % (desc, type(e).__name__, e))
     if bad:
         try:
             figures = eval(got, env)
