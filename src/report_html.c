@@ -1941,6 +1941,10 @@ health(struct html *h)
 		}
 		kv(h, "Most sessions open at once",
 		    num((uint64_t)rs->active_max).s, "", false);
+		kv_num(h, "Sessions evicted at --max-sessions",
+		    rs->sessions_evicted, "", true);
+		kv_num(h, "Sessions evicted by the memory budget",
+		    rs->sessions_evicted_memory, "", true);
 		kv_num(h, "Frames that were not IP", rs->not_ip, "", false);
 		kv_num(h, "Cut inside a header", rs->truncated, "", true);
 		kv_num(h, "Bad IP or TCP headers", rs->bad_header, "", true);

@@ -192,9 +192,12 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 	    ",\"capture\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
 	    ",\"tcp_packets\":%" PRIu64 ",\"no_handshake\":%" PRIu64
 	    ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64
-	    ",\"libnids_warnings\":%" PRIu64 ",\"max_active_sessions\":%lu",
+	    ",\"libnids_warnings\":%" PRIu64 ",\"max_active_sessions\":%lu"
+	    ",\"sessions_evicted\":%" PRIu64
+	    ",\"sessions_evicted_memory\":%" PRIu64,
 	    rs->packets, rs->bytes, rs->tcp_packets, rs->no_handshake, rs->gaps,
-	    rs->gap_bytes, rs->nids_warnings, rs->active_max);
+	    rs->gap_bytes, rs->nids_warnings, rs->active_max,
+	    rs->sessions_evicted, rs->sessions_evicted_memory);
 	if (ri->live)
 		dbuf_printf(&b,
 		    ",\"pcap_drops\":%" PRIu64 ",\"pcap_ifdrops\":%" PRIu64,

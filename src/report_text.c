@@ -362,6 +362,11 @@ health(FILE *f, const struct stats *st, const struct report_info *ri)
 	    "holes in streams (gaps)", rs->gaps, "bytes never captured",
 	    rs->gap_bytes, "libnids warnings", rs->nids_warnings,
 	    "most sessions open at once", rs->active_max);
+	if (rs->sessions_evicted > 0 || rs->sessions_evicted_memory > 0)
+		fprintf(f, "  %-34s %12" PRIu64 "\n  %-34s %12" PRIu64 "\n",
+		    "sessions evicted: --max-sessions", rs->sessions_evicted,
+		    "sessions evicted: memory budget",
+		    rs->sessions_evicted_memory);
 	for (i = 1; i < REASM_NIDS_WARN_MAX; i++)
 		if (rs->nids_warning[i] > 0 && reasm_nids_warning_name(i))
 			fprintf(f, "    %-32s %12" PRIu64 "\n",

@@ -251,6 +251,22 @@ run_scope max-sessions-0 -r "$any" --max-sessions 0 &&
 	check_error max-sessions-0 2 'max-sessions'
 run_scope idle-timeout-x -r "$any" --idle-timeout x &&
 	check_error idle-timeout-x 2 'idle-timeout'
+# Memory budgets: sizes out of range or malformed, budgets that do not
+# fit in the limit (issue 11).
+run_scope memory-limit-small -r "$any" --memory-limit 10M &&
+	check_error memory-limit-small 2 'memory-limit.*64M'
+run_scope memory-limit-junk -r "$any" --memory-limit 1T &&
+	check_error memory-limit-junk 2 'memory-limit.*1T'
+run_scope ooo-bytes-junk -r "$any" --max-ooo-bytes 12q &&
+	check_error ooo-bytes-junk 2 'max-ooo-bytes'
+run_scope fragment-bytes-small -r "$any" --max-fragment-bytes 1K &&
+	check_error fragment-bytes-small 2 'max-fragment-bytes'
+run_scope standins-0 -r "$any" --max-ipv6-standins 0 &&
+	check_error standins-0 2 'max-ipv6-standins'
+run_scope session-bytes-over -r "$any" --max-session-bytes 2G &&
+	check_error session-bytes-over 2 'do not fit in --memory-limit 1024 MiB'
+run_scope sessions-over -r "$any" --memory-limit 64M --max-sessions 100000 &&
+	check_error sessions-over 2 'do not fit.*100000 sessions'
 run_scope no-such-user -r "$any" -Z nosuchuser9 && check_error no-such-user 2 'nosuchuser9'
 
 # getopt's own complaints: exit 2, at most one "smtpscope:" line, and the
