@@ -55,6 +55,56 @@ recfile_init_fd(struct recfile *rf, int fd, bool own_fd, const char *name,
 	dbuf_init(&rf->buf, rf->hold + 2 * record_max);
 }
 
+/*
+ * A log named by a symbolic link is written through it only when nobody
+ * else could have planted or swapped the link: the link belongs to root
+ * or to us, and so does its folder, which no one else may write to
+ * unless it is sticky (as /tmp). Otherwise a user who can write in the
+ * log's folder could point the link at any file root can write, which
+ * the log would truncate (O_TRUNC). /dev/stdout and the like are links
+ * of root's in root's /dev: followed.
+ */
+static bool
+link_trusted(const char *path, char *err, size_t errlen, const char *name)
+{
+	struct stat ln, dir;
+	char parent[4200];
+	const char *slash = strrchr(path, '/');
+	uid_t me = geteuid();
+
+	if (slash == NULL)
+		snprintf(parent, sizeof(parent), ".");
+	else if (slash == path)
+		snprintf(parent, sizeof(parent), "/");
+	else
+		snprintf(
+		    parent, sizeof(parent), "%.*s", (int)(slash - path), path);
+	if (lstat(path, &ln) != 0 || stat(parent, &dir) != 0) {
+		snprintf(err, errlen, "cannot write %s %s: %s", name, path,
+		    strerror(errno));
+		return false;
+	}
+	if (ln.st_uid != 0 && ln.st_uid != me) {
+		snprintf(err, errlen,
+		    "%s %s is a symbolic link of another user's (uid %u): "
+		    "smtpscope does not write through it; name the file it "
+		    "points to",
+		    name, path, (unsigned)ln.st_uid);
+		return false;
+	}
+	if ((dir.st_uid != 0 && dir.st_uid != me) ||
+	    ((dir.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+		(dir.st_mode & S_ISVTX) == 0)) {
+		snprintf(err, errlen,
+		    "%s %s is a symbolic link in a folder other users can "
+		    "change: smtpscope does not write through it; name the "
+		    "file it points to",
+		    name, path);
+		return false;
+	}
+	return true;
+}
+
 int
 recfile_open(struct recfile *rf, const char *path, const char *name,
     size_t batch, size_t record_max, char *err, size_t errlen)
@@ -68,8 +118,15 @@ recfile_open(struct recfile *rf, const char *path, const char *name,
 		    rf, STDOUT_FILENO, false, full, batch, record_max);
 		return 0;
 	}
-	fd = open(
-	    path, O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC, 0666);
+	fd = open(path,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW,
+	    0666);
+	if (fd < 0 && errno == ELOOP) {
+		if (!link_trusted(path, err, errlen, name))
+			return -1;
+		fd = open(path,
+		    O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC, 0666);
+	}
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot write %s %s: %s", name, path,
 		    strerror(errno));

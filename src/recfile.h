@@ -65,7 +65,11 @@ struct recfile {
 
 /*
  * Opens path for writing ("-": standard output, never closed here),
- * created with mode 0666 less the umask, or fills err. name is what
+ * created with mode 0666 less the umask, or fills err. A symbolic link
+ * is followed only when neither it nor its folder can be changed by a
+ * user other than root and us (a sticky folder such as /tmp counts as
+ * safe): a log is truncated when opened, and a planted link would
+ * point that at a file of root's. name is what
  * sentences call it ("the log"; the path is added). batch: bytes held
  * before a write (0: each record at once); record_max: the largest
  * record a caller builds (the buffer's cap is twice that on top of the

@@ -15,6 +15,11 @@
 #   a report name that leads to a device other than a terminal or
 #   /dev/null is refused (exit 4, one sentence), a FIFO is written in
 #   place;
+# - a log named by a symbolic link (it is truncated when opened): one
+#   planted by nobody, or in a folder others can write (mode 0777, not
+#   sticky; -w and --zeek-log), is refused with exit 4 and one sentence,
+#   the file behind it intact; our own link in a 0755 folder and
+#   -w /dev/stdout are followed;
 # - modes: logs (-w, --zeek-log) and reports are created 0640 under the
 #   usual umask 022, 0600 under umask 077; --umask 022 gives 0644 and
 #   --umask 0 0666 while eml's files stay 0600; a bad --umask is exit 2.
@@ -325,6 +330,53 @@ if mkfifo "$TMP/rep/fifo" 2>/dev/null; then
 		fail report-fifo "exit $rc: $(head -c 300 "$TMP/err")"
 	fi
 fi
+
+# ---- 4b. a log named by a symbolic link ---------------------------------------
+# A log is truncated when opened: a link another user planted, or one in
+# a folder others can change, is refused; the file behind it untouched.
+printf 'root secret\n' >"$TMP/rootfile"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+	setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
+	    ln -s "$TMP/rootfile" "$TMP/rep/planted.jsonl"
+	run_scope log-link-planted -q -r captures/sink-v4.pcap -w "$TMP/rep/planted.jsonl" &&
+		if [ "$rc" = 4 ] && [ "$(cat "$TMP/rootfile")" = "root secret" ] &&
+			grep -q "symbolic link of another user's" "$TMP/err"; then
+			ok log-link-planted
+		else
+			fail log-link-planted "exit $rc, target now $(head -c 40 "$TMP/rootfile"): $(head -c 300 "$TMP/err")"
+		fi
+fi
+mkdir "$TMP/rep/zeek" && chmod 777 "$TMP/rep/zeek" && ln -s "$TMP/rootfile" "$TMP/rep/zeek/smtp.log"
+for c in "own -w $TMP/rep/own.jsonl" "zeek --zeek-log $TMP/rep/zeek"; do
+	set -- $c
+	n=$1
+	shift
+	[ "$n" = own ] && ln -s "$TMP/rootfile" "$TMP/rep/own.jsonl"
+	run_scope "log-link-$n" -q -r captures/sink-v4.pcap "$@" &&
+		if [ "$rc" = 4 ] && [ "$(cat "$TMP/rootfile")" = "root secret" ] &&
+			grep -q 'symbolic link in a folder other users can change' "$TMP/err"; then
+			ok "log-link-$n"
+		else
+			fail "log-link-$n" "exit $rc: $(head -c 300 "$TMP/err")"
+		fi
+done
+# Our own link in a folder only we can change is followed.
+mkdir "$TMP/safe" && chmod 755 "$TMP/safe"
+: >"$TMP/target.jsonl"
+ln -s "$TMP/target.jsonl" "$TMP/safe/mail.jsonl"
+run_scope log-link-safe -q -r captures/sink-v4.pcap -w "$TMP/safe/mail.jsonl" &&
+	if [ "$rc" = 0 ] && [ -L "$TMP/safe/mail.jsonl" ] &&
+		tail -n 1 "$TMP/target.jsonl" | grep -q '"type":"summary"'; then
+		ok log-link-safe
+	else
+		fail log-link-safe "exit $rc: $(head -c 300 "$TMP/err")"
+	fi
+run_scope log-dev-stdout -q -r captures/sink-v4.pcap -w /dev/stdout &&
+	if [ "$rc" = 0 ] && tail -n 1 "$TMP/out" | grep -q '"type":"summary"'; then
+		ok log-dev-stdout
+	else
+		fail log-dev-stdout "exit $rc: $(head -c 300 "$TMP/err")"
+	fi
 
 # ---- 5. modes ------------------------------------------------------------------
 # modes NAME WANT [UMASK] -- ARGS: a run under the shell umask UMASK
