@@ -2,12 +2,14 @@
 #include "capture.h"
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <pcap.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -18,6 +20,11 @@
 #include "util.h"
 
 #define CAPTURE_SNAPLEN 262144
+
+/* Port terms in the kernel's filter at most (port_ranges()). */
+#ifndef CAPTURE_PORT_TERMS
+#define CAPTURE_PORT_TERMS 8
+#endif
 
 #define CAPTURE_BATCH 4096
 #define CAPTURE_IOBUF \
@@ -33,8 +40,10 @@ struct source {
 	char *iobuf;   /* its stdio buffer, freed after pcap_close() */
 	/* A file read without -f: the port filter is not set on the handle
 	 * (libpcap would run it on every packet) but decided here, in C
-	 * for the common frames, by the compiled program for the rest. */
-	bool soft_filter;
+	 * for the common frames, by the compiled program for the rest.
+	 * Live, when the kernel refuses the whole filter (a long -f): the
+	 * kernel passes the mail ports, the program here decides. */
+	enum { FILTER_HANDLE, FILTER_SOFT_PORTS, FILTER_SOFT_PROGRAM } filter;
 	struct bpf_program prog;
 };
 
@@ -52,6 +61,7 @@ struct capture {
 	uint64_t total_bytes;
 	double last_progress;
 	char warning[512];
+	char notice[512]; /* said once, at the start (capture_notice()) */
 	int cur_linktype;
 	double speed;
 	double pace_ts0, pace_wall0; /* first packet: capture and wall time */
@@ -68,18 +78,109 @@ ext_filter_alt(void)
 	       "ip6[6] == 51))";
 }
 
+/* A range of mail ports in the kernel's filter. */
+struct port_range {
+	unsigned lo, hi;
+};
+
+static int
+gap_cmp(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The mail ports as at most CAPTURE_PORT_TERMS ranges, ascending: ports
+ * in a row make one range; beyond the limit the ranges closest to each
+ * other are joined, so that the kernel passes a few ports too many and
+ * the program (reasm's port map) decides each segment exactly. The
+ * filter then costs about the same whatever the list: "--ports 1-1024"
+ * or a hundred scattered ports compile in a millisecond to a few
+ * hundred instructions, where a term per port made programs the kernel
+ * refuses (over 4096 instructions) after seconds of compiling.
+ * Returns the number of ranges in out (room for CAPTURE_PORT_TERMS).
+ */
+static size_t
+port_ranges(const uint16_t *ports, size_t nports, struct port_range *out)
+{
+	uint8_t *map = xcalloc(8192, 1);
+	struct port_range *r = NULL;
+	unsigned *gaps, cut, v;
+	size_t n = 0, cap = 0, i, j, join, at_cut;
+
+	for (i = 0; i < nports; i++)
+		map[ports[i] >> 3] |= (uint8_t)(1u << (ports[i] & 7));
+	for (v = 0; v < 65536; v++) {
+		if (!((map[v >> 3] >> (v & 7)) & 1))
+			continue;
+		if (n > 0 && r[n - 1].hi + 1 == v) {
+			r[n - 1].hi = v;
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			r = xrealloc(r, cap * sizeof(*r));
+		}
+		r[n].lo = r[n].hi = v;
+		n++;
+	}
+	free(map);
+	if (n > CAPTURE_PORT_TERMS) {
+		/* Join the n - CAPTURE_PORT_TERMS narrowest gaps: those
+		 * under the cut, then as many at the cut as are still
+		 * wanted, from the lowest port up. */
+		join = n - CAPTURE_PORT_TERMS;
+		gaps = xmalloc((n - 1) * sizeof(*gaps));
+		for (i = 0; i + 1 < n; i++)
+			gaps[i] = r[i + 1].lo - r[i].hi;
+		qsort(gaps, n - 1, sizeof(*gaps), gap_cmp);
+		cut = gaps[join - 1];
+		at_cut = 0;
+		for (i = 0; i < join; i++)
+			if (gaps[i] == cut)
+				at_cut++;
+		free(gaps);
+		for (i = 1, j = 0; i < n; i++) {
+			unsigned g = r[i].lo - r[j].hi;
+
+			if (g < cut || (g == cut && at_cut > 0)) {
+				if (g == cut)
+					at_cut--;
+				r[j].hi = r[i].hi;
+			} else
+				r[++j] = r[i];
+		}
+		n = j + 1;
+	}
+	if (n > 0)
+		memcpy(out, r, n * sizeof(*r));
+	free(r);
+	return n;
+}
+
 char *
 capture_filter_text(const uint16_t *ports, size_t nports,
     const char *user_filter, bool ethernet)
 {
+	struct port_range r[CAPTURE_PORT_TERMS];
 	struct dbuf base, all;
-	size_t i;
+	size_t i, n = port_ranges(ports, nports, r);
 	char *out;
 
 	dbuf_init(&base, 1 << 20);
 	dbuf_adds(&base, "((");
-	for (i = 0; i < nports; i++)
-		dbuf_printf(&base, "%stcp port %u", i ? " or " : "", ports[i]);
+	for (i = 0; i < n; i++) {
+		if (r[i].lo == r[i].hi)
+			dbuf_printf(
+			    &base, "%stcp port %u", i ? " or " : "", r[i].lo);
+		else
+			dbuf_printf(&base, "%stcp portrange %u-%u",
+			    i ? " or " : "", r[i].lo, r[i].hi);
+	}
+	if (n == 0)
+		dbuf_adds(&base, "tcp");
 	dbuf_printf(&base, ") or %s)", ext_filter_alt());
 	if (user_filter != NULL && *user_filter != '\0')
 		dbuf_printf(&base, " and (%s)", user_filter);
@@ -100,49 +201,142 @@ capture_filter_text(const uint16_t *ports, size_t nports,
 	return out;
 }
 
-static int
-set_filter(struct source *s, const struct capture_config *cfg, bool soft,
-    char *err, size_t errlen)
+/* Would the kernel take this program as a socket filter? It is tried
+ * on a socket of our own, which the kernel checks as it would the
+ * capture's (length, instructions, option memory), so that libpcap is
+ * never handed a program it would then run in user space after a
+ * warning of its own on stderr. */
+static bool
+kernel_takes(const struct bpf_program *prog)
 {
-	pcap_t *p = s->p;
-	const char *name = s->name;
-	struct bpf_program prog;
+	struct sock_fprog fp;
+	int fd, rc, e;
+
+	if (prog->bf_len > BPF_MAXINSNS)
+		return false;
+	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0)
+		return true; /* cannot tell: libpcap will see */
+	memset(&fp, 0, sizeof(fp));
+	fp.len = (unsigned short)prog->bf_len;
+	fp.filter = (struct sock_filter *)prog->bf_insns;
+	rc = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp));
+	e = errno;
+	close(fd);
+	/* A kernel without socket filters: libpcap filters in user
+	 * space without a word, as it must. */
+	return rc == 0 || e == ENOPROTOOPT || e == EOPNOTSUPP;
+}
+
+static void
+filter_error(const struct source *s, const struct capture_config *cfg,
+    pcap_t *p, char *err, size_t errlen)
+{
+	if (cfg->user_filter != NULL)
+		snprintf(err, errlen,
+		    "the filter expression \"%s\" is not valid for %s: %s",
+		    cfg->user_filter, s->name, pcap_geterr(p));
+	else
+		snprintf(err, errlen, "cannot set the port filter on %s: %s",
+		    s->name, pcap_geterr(p));
+}
+
+/* The filter compiled for p: with VLAN alternatives on Ethernet, as
+ * far as p compiles them (some cannot), without otherwise. */
+static int
+filter_compile(pcap_t *p, struct bpf_program *prog,
+    const struct capture_config *cfg, const char *user_filter)
+{
 	bool eth = pcap_datalink(p) == DLT_EN10MB;
 	char *text =
-	    capture_filter_text(cfg->ports, cfg->nports, cfg->user_filter, eth);
+	    capture_filter_text(cfg->ports, cfg->nports, user_filter, eth);
 	int rc;
 
-	rc = pcap_compile(p, &prog, text, 1, PCAP_NETMASK_UNKNOWN);
+	rc = pcap_compile(p, prog, text, 1, PCAP_NETMASK_UNKNOWN);
 	if (rc != 0 && eth) {
 		free(text);
 		text = capture_filter_text(
-		    cfg->ports, cfg->nports, cfg->user_filter, false);
-		rc = pcap_compile(p, &prog, text, 1, PCAP_NETMASK_UNKNOWN);
+		    cfg->ports, cfg->nports, user_filter, false);
+		rc = pcap_compile(p, prog, text, 1, PCAP_NETMASK_UNKNOWN);
 	}
 	free(text);
-	if (rc != 0) {
-		if (cfg->user_filter != NULL)
-			snprintf(err, errlen,
-			    "the filter expression \"%s\" is not valid for "
-			    "%s: %s",
-			    cfg->user_filter, name, pcap_geterr(p));
+	return rc;
+}
+
+/*
+ * Live, the kernel refused the whole filter: it gets the mail ports
+ * alone and the whole filter runs here, compiled for the link type
+ * without libpcap's Linux VLAN extensions (which read what only the
+ * kernel has; libpcap puts the tags back into the frames it hands us).
+ */
+static int
+set_filter_split(struct capture *c, struct source *s,
+    const struct capture_config *cfg, const struct bpf_program *whole,
+    char *err, size_t errlen)
+{
+	struct bpf_program ports;
+	pcap_t *dead;
+	bool kernel;
+
+	if (filter_compile(s->p, &ports, cfg, NULL) != 0) {
+		filter_error(s, cfg, s->p, err, errlen);
+		return -1;
+	}
+	kernel = kernel_takes(&ports);
+	if (kernel && pcap_setfilter(s->p, &ports) != 0) {
+		pcap_freecode(&ports);
+		snprintf(err, errlen, "cannot set the filter on %s: %s",
+		    s->name, pcap_geterr(s->p));
+		return -1;
+	}
+	pcap_freecode(&ports);
+	dead = pcap_open_dead(pcap_datalink(s->p), CAPTURE_SNAPLEN);
+	if (dead == NULL ||
+	    filter_compile(dead, &s->prog, cfg, cfg->user_filter) != 0) {
+		if (dead != NULL)
+			filter_error(s, cfg, dead, err, errlen);
 		else
-			snprintf(err, errlen,
-			    "cannot set the port filter on "
-			    "%s: %s",
-			    name, pcap_geterr(p));
+			snprintf(err, errlen, "cannot set the filter on %s",
+			    s->name);
+		if (dead != NULL)
+			pcap_close(dead);
+		return -1;
+	}
+	pcap_close(dead);
+	s->filter = FILTER_SOFT_PROGRAM;
+	snprintf(c->notice, sizeof(c->notice),
+	    "the kernel refused the capture filter on %s (%u instructions "
+	    "with -f): the kernel passes %s and smtpscope applies -f "
+	    "itself, which costs more CPU",
+	    s->name, whole->bf_len, kernel ? "the mail ports" : "every packet");
+	return 0;
+}
+
+static int
+set_filter(struct capture *c, struct source *s,
+    const struct capture_config *cfg, bool soft, char *err, size_t errlen)
+{
+	struct bpf_program prog;
+	int rc;
+
+	if (filter_compile(s->p, &prog, cfg, cfg->user_filter) != 0) {
+		filter_error(s, cfg, s->p, err, errlen);
 		return -1;
 	}
 	if (soft) {
 		s->prog = prog;
-		s->soft_filter = true;
+		s->filter = FILTER_SOFT_PORTS;
 		return 0;
 	}
-	rc = pcap_setfilter(p, &prog);
+	if (c->live && !kernel_takes(&prog)) {
+		rc = set_filter_split(c, s, cfg, &prog, err, errlen);
+		pcap_freecode(&prog);
+		return rc;
+	}
+	rc = pcap_setfilter(s->p, &prog);
 	pcap_freecode(&prog);
 	if (rc != 0) {
-		snprintf(err, errlen, "cannot set the filter on %s: %s", name,
-		    pcap_geterr(p));
+		snprintf(err, errlen, "cannot set the filter on %s: %s",
+		    s->name, pcap_geterr(s->p));
 		return -1;
 	}
 	return 0;
@@ -251,13 +445,13 @@ open_file(struct capture *c, struct source *s, const char *name,
 		return -1;
 	s->linktype = lt;
 	c->total_bytes += s->size;
-	return set_filter(s, cfg,
+	return set_filter(c, s, cfg,
 	    cfg->user_filter == NULL || *cfg->user_filter == '\0', err, errlen);
 }
 
 static int
-open_live(struct source *s, const struct capture_config *cfg, char *err,
-    size_t errlen, int *status)
+open_live(struct capture *c, struct source *s, const struct capture_config *cfg,
+    char *err, size_t errlen, int *status)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	int rc, lt;
@@ -303,7 +497,7 @@ open_live(struct source *s, const struct capture_config *cfg, char *err,
 	if ((lt = check_linktype(s->p, cfg->iface, err, errlen)) < 0)
 		return -1;
 	s->linktype = lt;
-	if (set_filter(s, cfg, false, err, errlen) != 0) {
+	if (set_filter(c, s, cfg, false, err, errlen) != 0) {
 		*status = cfg->user_filter ? EXIT_USAGE : EXIT_NO_INPUT;
 		return -1;
 	}
@@ -323,7 +517,7 @@ capture_open(
 		c->st.live = true;
 		c->src = xcalloc(1, sizeof(*c->src));
 		c->n = 1;
-		if (open_live(&c->src[0], cfg, err, errlen, status) != 0)
+		if (open_live(c, &c->src[0], cfg, err, errlen, status) != 0)
 			goto fail;
 		return c;
 	}
@@ -462,6 +656,8 @@ soft_filter_pass(const struct capture *c, struct source *s,
 	unsigned type;
 	int v = -1;
 
+	if (s->filter == FILTER_SOFT_PROGRAM)
+		return pcap_offline_filter(&s->prog, h, b) != 0;
 	switch (s->linktype) {
 	case 1: /* LINKTYPE_ETHERNET */
 		tpos = 12;
@@ -497,7 +693,8 @@ packet_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	double ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
 
 	c->st.packets++;
-	if (c->cur->soft_filter && !soft_filter_pass(c, c->cur, h, bytes)) {
+	if (c->cur->filter != FILTER_HANDLE &&
+	    !soft_filter_pass(c, c->cur, h, bytes)) {
 		/* What a filter on the handle would have dropped unseen:
 		 * counted, never followed, and the clock does not move. */
 		reasm_count_other(c->cur_linktype, bytes, h->caplen);
@@ -689,6 +886,12 @@ capture_last_ts(const struct capture *c)
 }
 
 const char *
+capture_notice(struct capture *c)
+{
+	return c->notice[0] ? c->notice : NULL;
+}
+
+const char *
 capture_warning(struct capture *c)
 {
 	return c->warning[0] ? c->warning : NULL;
@@ -704,7 +907,7 @@ capture_close(struct capture *c)
 	for (i = 0; i < c->n; i++) {
 		if (c->src[i].p != NULL)
 			pcap_close(c->src[i].p);
-		if (c->src[i].soft_filter)
+		if (c->src[i].filter != FILTER_HANDLE)
 			pcap_freecode(&c->src[i].prog);
 		free(c->src[i].iobuf);
 	}

@@ -54,6 +54,9 @@ void capture_stop(struct capture *c);
 /* The timestamp of the last packet read (0 before the first). */
 double capture_last_ts(const struct capture *c);
 const struct capture_stats *capture_stats(struct capture *c);
+/* What the user should know from the start, e.g. that the kernel
+ * refused the filter: a sentence, or NULL. Not damage. */
+const char *capture_notice(struct capture *c);
 /* Pending warnings, e.g. a truncated file: a sentence, or NULL. */
 const char *capture_warning(struct capture *c);
 void capture_close(struct capture *c);

@@ -41,7 +41,7 @@
 
 #define SMTPSCOPE_VERSION "0.2.0"
 #define MAX_FILES 4096
-#define MAX_PORTS 1024
+#define MAX_PORTS 65535
 /* Standard output was a pipe (or socket) whose reader went away: the run
  * stopped at once. 128 + SIGPIPE, what a shell shows for a program that
  * a broken pipe killed; smtpscope still finishes its other outputs. */
@@ -194,15 +194,19 @@ usage(FILE *f)
 	    "stopped).\n");
 }
 
+/* "25,587,2525-2530": each port once, in the order given. Any list or
+ * range is fine: the kernel's filter stays small (capture.c). */
 static int
 parse_ports(const char *list, uint16_t *ports, size_t *n)
 {
+	static uint8_t seen[8192];
 	char buf[4096], *p, *end, *dash;
 	unsigned long a, b, v;
 
 	if (strlen(list) >= sizeof(buf))
 		return -1;
 	memcpy(buf, list, strlen(list) + 1);
+	memset(seen, 0, sizeof(seen));
 	*n = 0;
 	for (p = buf; *p != '\0'; p = end) {
 		end = strchr(p, ',');
@@ -221,8 +225,9 @@ parse_ports(const char *list, uint16_t *ports, size_t *n)
 			b = a;
 		}
 		for (v = a; v <= b; v++) {
-			if (*n >= MAX_PORTS)
-				return -1;
+			if ((seen[v >> 3] >> (v & 7)) & 1)
+				continue;
+			seen[v >> 3] |= (uint8_t)(1u << (v & 7));
 			ports[(*n)++] = (uint16_t)v;
 		}
 	}
@@ -1373,6 +1378,9 @@ main(int argc, char **argv)
 	sig.capture = capture_open(&cc, err, sizeof(err), &status);
 	if (sig.capture == NULL)
 		fail(status, "%s", err);
+	/* Said even with -q: it costs CPU the user may not expect. */
+	if (capture_notice(sig.capture) != NULL)
+		fprintf(stderr, "smtpscope: %s\n", capture_notice(sig.capture));
 	if (sig.stopping) /* a signal came while it opened */
 		capture_stop(sig.capture);
 	if (o.user != NULL)
@@ -1433,6 +1441,8 @@ main(int argc, char **argv)
 	while (r.tui != NULL && !r.tui_quit && !sig.stopping)
 		tui_step(&r, true);
 	tui_close(r.tui);
+	if (r.tui != NULL && capture_notice(sig.capture) != NULL)
+		fprintf(stderr, "smtpscope: %s\n", capture_notice(sig.capture));
 	r.tui = NULL;
 	output_said(&r);
 
