@@ -693,6 +693,8 @@ packet_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	double ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
 
 	c->st.packets++;
+	if (h->caplen < h->len && h->caplen > c->st.snaplen)
+		c->st.snaplen = h->caplen;
 	if (c->cur->filter != FILTER_HANDLE &&
 	    !soft_filter_pass(c, c->cur, h, bytes)) {
 		/* What a filter on the handle would have dropped unseen:

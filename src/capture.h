@@ -30,6 +30,8 @@ struct capture_stats {
 	uint64_t packets;
 	uint64_t pcap_drops, pcap_ifdrops;
 	size_t files_read;
+	uint32_t snaplen; /* what frames cut by the snap length kept, 0:
+			     none was cut */
 };
 
 /* Exit statuses (documented in the README and the man page). */

@@ -590,8 +590,10 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	    rs->sessions_evicted_memory);
 	dbuf_printf(b, ",\"clock_jumps\":%" PRIu64 ",\"clock_jump_max\":%.6f",
 	    rs->clock_jumps, rs->clock_jump_max);
-	dbuf_printf(b, ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64, rs->gaps,
-	    rs->gap_bytes);
+	dbuf_printf(b,
+	    ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64
+	    ",\"snaplen_cut\":%" PRIu64 ",\"snaplen_cut_bytes\":%" PRIu64,
+	    rs->gaps, rs->gap_bytes, rs->snap_cut, rs->snap_cut_bytes);
 	dbuf_printf(b,
 	    ",\"receiver\":{\"fragments\":%" PRIu64 ",\"reassembled\":%" PRIu64
 	    ",\"fragment_overlaps\":%" PRIu64 ",\"fragment_timeouts\":%" PRIu64

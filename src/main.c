@@ -1451,6 +1451,16 @@ main(int argc, char **argv)
 		    stderr, "smtpscope: %s\n", capture_warning(sig.capture));
 		r.status = EXIT_DAMAGED;
 	}
+	/* Said even with -q: the records cannot say all they should. */
+	if (reasm_stats()->snap_cut > 0)
+		fprintf(stderr,
+		    "smtpscope: %" PRIu64 " packets of mail sessions were cut "
+		    "short by the capture's snap length (%" PRIu32
+		    " bytes): the %" PRIu64 " bytes they lost are gaps, and "
+		    "the records mark what was not seen\n",
+		    reasm_stats()->snap_cut,
+		    capture_stats(sig.capture)->snaplen,
+		    reasm_stats()->snap_cut_bytes);
 	close_sinks(&r);
 	if (o.report != REPORT_NONE) {
 		bool to_stdout =

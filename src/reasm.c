@@ -887,6 +887,8 @@ struct seg {
 	size_t off;        /* TCP header bytes */
 	uint32_t datalen;
 	uint64_t closes; /* R.closes when its connection was found */
+	uint32_t cut;    /* payload bytes the capture did not keep (its snap
+			    length): sent, and received, all the same */
 };
 
 #define TH_FIN_ 0x01
@@ -1023,6 +1025,40 @@ hold_syn(const struct seg *g, struct conn *c)
 }
 
 /*
+ * A segment the capture cut short: what it kept went to libnids; the
+ * bytes it did not keep reached the receiver all the same, so once the
+ * kept ones are in order they are stepped over at once as a gap (as
+ * fill_gap() does for a proven hole), and a FIN after them is passed on.
+ */
+static void
+step_cut(const struct seg *g, struct conn *c, int from_client)
+{
+	struct tcp_stream *a = c->a_tcp;
+	struct half_stream *rcv = from_client ? &a->server : &a->client;
+	size_t hdr = g->hl + g->off;
+
+	if (expected_seq(a, from_client) != g->seq + g->datalen)
+		return; /* not taken in order: a hole for later */
+	R.st.gaps++;
+	R.st.gap_bytes += g->cut;
+	rcv->count = (int)((unsigned)rcv->count + g->cut);
+	rcv->offset = (int)((unsigned)rcv->offset + g->cut);
+	smtp_session_gap(c->smtp,
+	    from_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER, g->cut, R.now);
+	if ((g->flags & TH_FIN_) && hdr <= sizeof(R.ackbuf)) {
+		uint32_t seq = g->seq + g->datalen + g->cut;
+
+		memcpy(R.ackbuf, g->ip, hdr);
+		put16(R.ackbuf + 2, (uint16_t)hdr);
+		R.ackbuf[10] = R.ackbuf[11] = 0;
+		put16(R.ackbuf + 10, ipv4_header_sum(R.ackbuf, g->hl));
+		put16(R.ackbuf + g->hl + 4, (uint16_t)(seq >> 16));
+		put16(R.ackbuf + g->hl + 6, (uint16_t)seq);
+		nids_feed(R.ackbuf, hdr);
+	}
+}
+
+/*
  * One TCP segment (in an IPv4 packet, ours or rewritten from IPv6) on a
  * mail port: what a receiver would do with it is decided here, then
  * libnids gets what the receiver keeps, in order.
@@ -1125,7 +1161,7 @@ tcp_segment_decide(struct seg *g)
 		return;
 	}
 	if (a->nids_state == NIDS_DATA && !(g->flags & TH_SYN_) &&
-	    g->datalen + (g->flags & TH_FIN_) > 0) {
+	    g->datalen + g->cut + (g->flags & TH_FIN_) > 0) {
 		exp = expected_seq(a, from_client);
 		if (tcpq_after(g->seq, exp)) {
 			hold_segment(g, c, from_client);
@@ -1145,6 +1181,8 @@ tcp_segment_decide(struct seg *g)
 			    c->smtp, SMTP_ANOMALY_OVERLAP_CONFLICT, R.now);
 		}
 		nids_feed(g->ip, g->iplen);
+		if (g->cut > 0 && (c = conn_again(g, c)) != NULL)
+			step_cut(g, c, from_client);
 		if ((c = conn_again(g, c)) != NULL)
 			drain(g, c, from_client);
 		return;
@@ -1203,6 +1241,7 @@ seg_parse(struct seg *g, const uint8_t *ip, size_t iplen, size_t hl)
 	if (g->off < 20 || g->off > len)
 		return false;
 	g->datalen = (uint32_t)(len - g->off);
+	g->cut = 0;
 	return true;
 }
 
@@ -1219,10 +1258,11 @@ ports_wanted(const struct decap_packet *d)
 }
 
 static void
-packet_v4(const struct decap_packet *d)
+packet_v4(const struct decap_packet *d, bool snapcut)
 {
 	const uint8_t *ip = d->l3;
 	size_t hl = (size_t)(ip[0] & 0x0f) * 4;
+	size_t total = (size_t)ip[2] << 8 | ip[3];
 	struct seg g;
 
 	if (hl > d->l3_len)
@@ -1242,6 +1282,20 @@ packet_v4(const struct decap_packet *d)
 		ip = R.scratch;
 		R.st.ip_checksum_fixed++;
 	}
+	if (snapcut && total > d->l3_len) {
+		/* Cut by the snap length: libnids gets what was kept, as
+		 * a shorter packet; the rest is a gap (step_cut()). */
+		if (ip != R.scratch) {
+			if (d->l3_len > sizeof(R.scratch))
+				return;
+			memcpy(R.scratch, ip, d->l3_len);
+			ip = R.scratch;
+		}
+		put16(R.scratch + 2, (uint16_t)d->l3_len);
+		R.scratch[10] = R.scratch[11] = 0;
+		put16(R.scratch + 10, ipv4_header_sum(R.scratch, hl));
+	} else
+		snapcut = false;
 	if (!seg_parse(&g, ip, d->l3_len, hl)) {
 		nids_feed(ip, d->l3_len); /* libnids counts what is wrong */
 		return;
@@ -1250,9 +1304,16 @@ packet_v4(const struct decap_packet *d)
 		R.st.class_e++;
 		return;
 	}
-	if (R.cfg.verify_checksums && sum_tcp(ip, ip + hl, d->l3_len - hl)) {
+	/* What a cut segment lacks cannot be summed: it passes. */
+	if (R.cfg.verify_checksums && !snapcut &&
+	    sum_tcp(ip, ip + hl, d->l3_len - hl)) {
 		R.st.bad_checksum++;
 		return;
+	}
+	if (snapcut) {
+		g.cut = (uint32_t)(total - d->l3_len);
+		R.st.snap_cut++;
+		R.st.snap_cut_bytes += g.cut;
 	}
 	tcp_segment(&g);
 }
@@ -1309,11 +1370,11 @@ v6_unmapped(
 }
 
 static void
-packet_v6(const struct decap_packet *d)
+packet_v6(const struct decap_packet *d, bool snapcut)
 {
 	const uint8_t *src = d->l3 + 8, *dst = d->l3 + 24;
 	const uint8_t *payload = d->l4;
-	size_t plen = d->l4_len, total;
+	size_t plen = d->l4_len, total, whole;
 	uint32_t saddr, daddr;
 	uint8_t *h = R.scratch;
 	struct seg g;
@@ -1325,7 +1386,14 @@ packet_v6(const struct decap_packet *d)
 	total = 20 + plen;
 	if (total > 65535)
 		return;
-	if (R.cfg.verify_checksums &&
+	/* The upper-layer bytes the packet had, kept or not. */
+	whole = 40 + ((size_t)d->l3[4] << 8 | d->l3[5]);
+	whole = whole > (size_t)(payload - d->l3)
+	    ? whole - (size_t)(payload - d->l3)
+	    : 0;
+	if (!snapcut || whole <= plen)
+		snapcut = false;
+	if (R.cfg.verify_checksums && !snapcut &&
 	    !tcp6_checksum_ok(src, dst, payload, plen)) {
 		R.st.bad_checksum++;
 		return;
@@ -1365,9 +1433,14 @@ packet_v6(const struct decap_packet *d)
 	memcpy(h + 16, &daddr, 4);
 	put16(h + 10, ipv4_header_sum(h, 20));
 	memcpy(h + 20, payload, plen);
-	if (seg_parse(&g, h, total, 20))
+	if (seg_parse(&g, h, total, 20)) {
+		if (snapcut) {
+			g.cut = (uint32_t)(whole - plen);
+			R.st.snap_cut++;
+			R.st.snap_cut_bytes += g.cut;
+		}
 		tcp_segment(&g);
-	else
+	} else
 		nids_feed(h, total);
 }
 
@@ -1494,9 +1567,11 @@ evict_for_memory(void)
 }
 
 static void
-packet_in(int linktype, double ts, const uint8_t *pkt, size_t caplen)
+packet_in(int linktype, double ts, const uint8_t *pkt, size_t caplen,
+    uint32_t wirelen)
 {
 	struct decap_packet d;
+	bool snapcut = wirelen > caplen;
 
 	R.st.packets++;
 	R.st.bytes += caplen;
@@ -1529,6 +1604,7 @@ packet_in(int linktype, double ts, const uint8_t *pkt, size_t caplen)
 		switch (ipfrag_add(R.frag, &d, R.idle, &whole, &wlen)) {
 		case IPFRAG_DONE:
 			R.st.reassembled++;
+			snapcut = false;
 			if (decap_packet(101 /* LINKTYPE_RAW */, whole, wlen,
 				&d) != DECAP_OK ||
 			    d.fragment) {
@@ -1549,17 +1625,16 @@ packet_in(int linktype, double ts, const uint8_t *pkt, size_t caplen)
 	}
 	R.st.tcp_packets++;
 	if (d.ip_version == 4)
-		packet_v4(&d);
+		packet_v4(&d, snapcut);
 	else
-		packet_v6(&d);
+		packet_v6(&d, snapcut);
 }
 
 void
 reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
     uint32_t wirelen)
 {
-	(void)wirelen;
-	packet_in(linktype, ts, pkt, caplen);
+	packet_in(linktype, ts, pkt, caplen, wirelen);
 	if (counted_bytes() > R.cfg.session_bytes)
 		evict_for_memory();
 }

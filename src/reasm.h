@@ -87,8 +87,10 @@ struct reasm_stats {
 	uint64_t sessions;     /* handshakes seen on a mail port */
 	uint64_t reused;       /* 4-tuples taken over by a new SYN */
 	uint64_t idle_expired;
-	uint64_t gaps;      /* holes: stepped over, or left at the end */
-	uint64_t gap_bytes; /* bytes stepped over in holes */
+	uint64_t gaps;           /* holes: stepped over, or left at the end */
+	uint64_t gap_bytes;      /* bytes stepped over in holes */
+	uint64_t snap_cut;       /* mail segments the snap length cut short */
+	uint64_t snap_cut_bytes; /* their payload bytes not captured */
 	/* What a receiver's stack decides, decided before libnids. */
 	uint64_t fragments;     /* IP fragments (reassembled first) */
 	uint64_t reassembled;   /* datagrams they made */

@@ -1927,6 +1927,8 @@ health(struct html *h)
 		kv_num(h, "Holes in streams (gaps)", rs->gaps, "", true);
 		kv(h, "Bytes never captured", num(rs->gap_bytes).s,
 		    bytes((double)rs->gap_bytes).s, rs->gap_bytes > 0);
+		kv_num(h, "Cut by the snap length", rs->snap_cut,
+		    rs->snap_cut ? "their lost bytes are gaps" : "", true);
 		kv_num(
 		    h, "4-tuples reused by a new SYN", rs->reused, "", false);
 		kv_num(h, "Sessions expired idle", rs->idle_expired, "", false);

@@ -192,12 +192,13 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 	    ",\"capture\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
 	    ",\"tcp_packets\":%" PRIu64 ",\"no_handshake\":%" PRIu64
 	    ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64
+	    ",\"snaplen_cut\":%" PRIu64 ",\"snaplen_cut_bytes\":%" PRIu64
 	    ",\"libnids_warnings\":%" PRIu64 ",\"max_active_sessions\":%lu"
 	    ",\"sessions_evicted\":%" PRIu64
 	    ",\"sessions_evicted_memory\":%" PRIu64,
 	    rs->packets, rs->bytes, rs->tcp_packets, rs->no_handshake, rs->gaps,
-	    rs->gap_bytes, rs->nids_warnings, rs->active_max,
-	    rs->sessions_evicted, rs->sessions_evicted_memory);
+	    rs->gap_bytes, rs->snap_cut, rs->snap_cut_bytes, rs->nids_warnings,
+	    rs->active_max, rs->sessions_evicted, rs->sessions_evicted_memory);
 	if (ri->live)
 		dbuf_printf(&b,
 		    ",\"pcap_drops\":%" PRIu64 ",\"pcap_ifdrops\":%" PRIu64,

@@ -367,6 +367,10 @@ health(FILE *f, const struct stats *st, const struct report_info *ri)
 		    "sessions evicted: --max-sessions", rs->sessions_evicted,
 		    "sessions evicted: memory budget",
 		    rs->sessions_evicted_memory);
+	if (rs->snap_cut > 0)
+		fprintf(f, "  %-34s %12" PRIu64 "\n  %-34s %12" PRIu64 "\n",
+		    "cut by the snap length", rs->snap_cut,
+		    "  bytes they lost (gaps)", rs->snap_cut_bytes);
 	for (i = 1; i < REASM_NIDS_WARN_MAX; i++)
 		if (rs->nids_warning[i] > 0 && reasm_nids_warning_name(i))
 			fprintf(f, "    %-32s %12" PRIu64 "\n",

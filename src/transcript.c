@@ -70,10 +70,15 @@ format_transaction(struct dbuf *out, double t0, const struct smtp_event *ev)
 	    tx->depth, smtp_outcome_name(tx->outcome));
 	if (tx->verb != SMTP_VERB_MAIL)
 		dbuf_printf(out, "%s ", smtp_verb_name(tx->verb));
-	dbuf_adds(out, "from <");
-	text_append_escaped(
-	    out, (const uint8_t *)tx->mail_from, strlen(tx->mail_from));
-	dbuf_printf(out, ">, %zu of %zu recipients accepted", tx->rcpt_accepted,
+	if (tx->mail_from[0] == '\0' && !tx->bounce)
+		dbuf_adds(out, "sender not seen");
+	else {
+		dbuf_adds(out, "from <");
+		text_append_escaped(
+		    out, (const uint8_t *)tx->mail_from, strlen(tx->mail_from));
+		dbuf_addc(out, '>');
+	}
+	dbuf_printf(out, ", %zu of %zu recipients accepted", tx->rcpt_accepted,
 	    tx->rcpt_total);
 	if (tx->lmtp)
 		dbuf_printf(out, ", %u delivered (LMTP)", tx->lmtp_delivered);
@@ -90,7 +95,10 @@ format_transaction(struct dbuf *out, double t0, const struct smtp_event *ev)
 	if (tx->assumed)
 		dbuf_adds(out, ", replies missing: effects assumed");
 	if (tx->capture_loss)
-		dbuf_printf(out, ", capture loss may explain it (%s%s%s)",
+		dbuf_printf(out, ", %s (%s%s%s)",
+		    tx->outcome == SMTP_OUTCOME_LOST
+			? "capture loss may explain it"
+			: "not all of it was captured",
 		    tx->capture_loss & SMTP_LOSS_GAP ? "a gap" : "",
 		    tx->capture_loss == (SMTP_LOSS_GAP | SMTP_LOSS_KERNEL_DROPS)
 			? ", "

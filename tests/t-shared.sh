@@ -44,7 +44,11 @@ while IFS= read -r f; do
 	fi
 	case $rc in
 	0)
-		if [ -s "$TMP/err" ]; then
+		# The one warning a whole file may give: segments its snap
+		# length cut short (zeek/tcp_truncated-header.pcap, 68 bytes).
+		grep -v "^smtpscope: [0-9]* packets of mail sessions were cut short by the capture's snap length" \
+			"$TMP/err" >"$TMP/err.rest"
+		if [ -s "$TMP/err.rest" ]; then
 			fail "$name" "exit 0 but stderr (with -q): $(head -c 300 "$TMP/err")"
 			continue
 		fi

@@ -23,6 +23,7 @@
 #define SMTP_ARGS_MAX 65536       /* of all pending arguments */
 #define SMTP_REFUSED_MAX 32       /* refused commands kept per transaction */
 #define SMTP_RESULT_LINES_MAX 100 /* reply lines kept for a result */
+#define SMTP_HOLD_GAPS 8          /* gaps remembered in held bytes */
 
 /* The server's view, changed only by smtp_state_set(). */
 enum smtp_state {
@@ -77,6 +78,11 @@ struct tx {
 	bool data_granted;      /* 354 to DATA, or a BDAT chunk granted */
 	struct tx *next;        /* ended, waiting to be emitted */
 	bool data_room;         /* pub.data.text has room for any reply text */
+	bool gap;               /* bytes of the session were lost in a gap
+				   while it was open: what it shows may
+				   lack a sender, a recipient, its data */
+	bool msg_cut;           /* message bytes were lost: the headers
+				   parsed are those before the gap */
 	/* Everything above is cleared for a new transaction; what follows
 	 * is kept when a transaction's memory is reused. */
 	/* Its strings: sender, HELO, recipients' addresses, the texts of
@@ -217,6 +223,13 @@ struct smtp_session {
 			  SMTP client is the TCP server */
 	bool resync;   /* replies were lost in a gap: pair by plausibility */
 	bool had_gap;
+	bool body_gap; /* the message lost bytes in a gap: its end may be
+			  among them */
+	/* Gaps in the client's bytes held while DATA waited: where (bytes
+	 * held before each) and how many, replayed with them. */
+	unsigned hold_gaps;
+	size_t hold_gap_at[SMTP_HOLD_GAPS];
+	size_t hold_gap_n[SMTP_HOLD_GAPS];
 	const uint64_t *drops; /* the capture's drop counter, or NULL */
 	uint64_t drops_at_open;
 	uint32_t anomaly_seen; /* bitmask: each kind emitted once */

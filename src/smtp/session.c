@@ -14,6 +14,9 @@
 
 #include "internal.h"
 
+static void gap_apply(
+    struct smtp_session *s, enum smtp_dir dir, size_t n, double ts);
+static void end_of_data(struct smtp_session *s, double ts);
 static void client_feed(
     struct smtp_session *s, const uint8_t *data, size_t len, double ts);
 
@@ -57,8 +60,10 @@ smtp_state_set(struct smtp_session *s, enum smtp_state st, const char *why)
 void
 client_mode_set(struct smtp_session *s, enum client_mode mode)
 {
-	if (mode == CLIENT_BODY)
+	if (mode == CLIENT_BODY) {
 		s->body = BODY_BOL;
+		s->body_gap = false;
+	}
 	if (mode == CLIENT_TLS && s->tls == NULL) {
 		s->tls = tls_scan_new();
 		s->info.tls = true;
@@ -518,6 +523,10 @@ tx_outcome(const struct tx *t)
 		return class_outcome(p->data.code);
 	if (t->by_connection)
 		return SMTP_OUTCOME_LOST;
+	/* Ended with nothing refused, but bytes of it were never seen:
+	 * the data and its reply may have been among them. */
+	if (t->gap)
+		return SMTP_OUTCOME_LOST;
 	return SMTP_OUTCOME_ABORTED;
 }
 
@@ -535,6 +544,8 @@ tx_flush(struct smtp_session *s)
 		t->pub.outcome = tx_outcome(t);
 		if (t->pub.outcome == SMTP_OUTCOME_LOST)
 			t->pub.capture_loss = capture_loss(s);
+		else if (t->gap) /* what it shows may be incomplete */
+			t->pub.capture_loss = SMTP_LOSS_GAP;
 		if (t->msg != NULL) {
 			msg_parser_finish(t->msg);
 			t->pub.msg = msg_parser_info(t->msg);
@@ -633,16 +644,32 @@ pending_release(struct smtp_session *s, struct pending *p)
 
 /* --- server side ------------------------------------------------------- */
 
-/* Client bytes held while DATA waited: replay them in the new mode. */
+/* Client bytes held while DATA waited: replay them in the new mode,
+ * with the gaps that came among them where they came. */
 static void
 hold_replay(struct smtp_session *s, double ts)
 {
 	struct dbuf held = s->hold;
+	size_t at[SMTP_HOLD_GAPS], n[SMTP_HOLD_GAPS], off = 0;
+	unsigned i, k = s->hold_gaps;
 
-	if (held.len == 0)
+	if (held.len == 0 && k == 0)
 		return;
+	memcpy(at, s->hold_gap_at, sizeof(at));
+	memcpy(n, s->hold_gap_n, sizeof(n));
+	s->hold_gaps = 0;
 	dbuf_init_counted(&s->hold, SMTP_HOLD_MAX);
-	client_feed(s, (const uint8_t *)held.p, held.len, ts);
+	for (i = 0; i < k; i++) {
+		if (at[i] > off)
+			client_feed(
+			    s, (const uint8_t *)held.p + off, at[i] - off, ts);
+		off = at[i];
+		gap_apply(s, s->reversed ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT,
+		    n[i], ts);
+	}
+	if (held.len > off)
+		client_feed(
+		    s, (const uint8_t *)held.p + off, held.len - off, ts);
 	dbuf_free(&held);
 }
 
@@ -869,6 +896,11 @@ reply_complete(struct smtp_session *s, double ts)
 		emit(s, &ev);
 		return;
 	}
+	if (s->qlen == 0 && s->mode == CLIENT_BODY && s->body_gap) {
+		/* A reply while the message was cut by a gap: its end was
+		 * in the gap (the server replies to nothing else then). */
+		end_of_data(s, ts);
+	}
 	if (s->qlen == 0) {
 		if (s->tx != NULL)
 			tx_last_reply(s, s->tx);
@@ -1081,6 +1113,52 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 	queue_command(s, &p, ts);
 }
 
+/*
+ * A command line a gap cut: its verb was seen, its argument was not
+ * (whole). It waits for its reply like any command, without its
+ * argument: a MAIL opens a transaction whose sender was not seen, a
+ * RCPT adds a recipient whose address was not seen; the line as seen
+ * goes to the command event. A BDAT (its size frames what follows), an
+ * AUTH and a SASL response are not guessed at.
+ */
+static void
+command_cut(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
+{
+	static const uint8_t none[1];
+	const struct smtp_command *cmd;
+	struct pending p;
+	size_t wlen = 0;
+
+	if (s->mode != CLIENT_COMMAND)
+		return;
+	while (wlen < len && line[wlen] != ' ')
+		wlen++;
+	memset(&p, 0, sizeof(p));
+	p.verb = smtp_verb_lookup(line, wlen);
+	cmd = smtp_command_get(p.verb);
+	if (p.verb == SMTP_VERB_UNKNOWN || p.verb == SMTP_VERB_BDAT ||
+	    (cmd->flags & CMD_SECRET))
+		return;
+	p.ts = ts;
+	p.reversed = s->reversed;
+	s->info.commands++;
+	command_event(s, p.verb, line, len, ts);
+	switch (p.verb) {
+	case SMTP_VERB_MAIL:
+	case SMTP_VERB_SEND:
+	case SMTP_VERB_SOML:
+	case SMTP_VERB_SAML:
+		p.tx = tx_new(s, p.verb, NULL, 0, ts);
+		s->cli_tx = p.tx;
+		break;
+	default:
+		if (cmd->sent != NULL)
+			cmd->sent(s, &p, none, 0, ts);
+		break;
+	}
+	queue_command(s, &p, ts);
+}
+
 static void
 end_of_data(struct smtp_session *s, double ts)
 {
@@ -1088,6 +1166,7 @@ end_of_data(struct smtp_session *s, double ts)
 	struct pending p;
 
 	command_event(s, SMTP_VERB_END_OF_DATA, dot, 1, ts);
+	s->body_gap = false;
 	if (s->body_tx != NULL)
 		s->body_tx->pub.data_complete = true;
 	if (s->cli_tx == s->body_tx)
@@ -1129,20 +1208,28 @@ message_bytes(struct smtp_session *s, const uint8_t *p, size_t n, double ts)
 	if (s->bus != NULL && s->bus->nbody > 0)
 		body_event(s, p, n, ts);
 	t->pub.size += n;
+	if (t->msg_cut)
+		return;
 	if (t->msg == NULL)
 		t->msg = msg_parser_new();
 	msg_parser_feed(t->msg, p, n);
 }
 
-/* n message bytes never captured: counted, and said to body readers. */
+/* n message bytes never captured: counted, and said to body readers.
+ * The headers are what came before: nothing after a gap is parsed. */
 static void
 message_lost(struct smtp_session *s, size_t n, double ts)
 {
-	if (n == 0 || s->body_tx == NULL)
+	struct tx *t = s->body_tx;
+
+	if (n == 0 || t == NULL)
 		return;
 	if (s->bus != NULL && s->bus->nbody > 0)
 		body_event(s, NULL, n, ts);
-	s->body_tx->pub.size += n;
+	t->pub.size += n;
+	t->msg_cut = true;
+	if (t->msg != NULL)
+		msg_parser_finish(t->msg);
 }
 
 /* Bytes of data[0..n) before the first "." that starts a line (data[0]
@@ -1521,20 +1608,52 @@ smtp_session_trim(struct smtp_session *s)
 		dbuf_free(&s->args);
 }
 
-void
-smtp_session_gap(struct smtp_session *s, enum smtp_dir dir, size_t n, double ts)
+/* The transactions open now lost bytes: their records say so. */
+static void
+tx_gap_mark(struct smtp_session *s)
+{
+	size_t i;
+
+	if (s->tx != NULL)
+		s->tx->gap = true;
+	if (s->cli_tx != NULL)
+		s->cli_tx->gap = true;
+	if (s->body_tx != NULL)
+		s->body_tx->gap = true;
+	for (i = 0; i < s->qlen; i++) {
+		struct pending *q = &s->queue[(s->qhead + i) % s->qcap];
+
+		if (q->tx != NULL)
+			q->tx->gap = true;
+	}
+}
+
+/* n bytes of dir never captured, in the mode the session is in. */
+static void
+gap_apply(struct smtp_session *s, enum smtp_dir dir, size_t n, double ts)
 {
 	struct framer *f = &s->frame[dir];
+	int code, more;
+	size_t len;
 
-	anomaly(s, SMTP_ANOMALY_GAP, ts);
-	s->had_gap = true;
-	if (dir == SMTP_DIR_CLIENT)
-		s->info.bytes_client += n;
-	else
-		s->info.bytes_server += n;
 	if (!from_client(s, dir)) {
-		/* A reply in progress is lost, and maybe whole replies:
-		 * the next line starts anew, pairing by plausibility. */
+		if (s->info.tls)
+			return;
+		/* A reply whose code was seen is that reply: the gap cut
+		 * its text (and the lines after it). */
+		if (f->len >= 3 && !f->overflow &&
+		    smtp_reply_line_parse(f->buf, f->len, &code, &more)) {
+			if (more)
+				f->buf[3] = ' ';
+			len = f->len;
+			f->len = 0;
+			server_line(s, f->buf, len, ts);
+		} else if (s->rmulti) {
+			s->rmulti = 0;
+			reply_complete(s, ts);
+		}
+		/* Whole replies may be lost too: the next line starts
+		 * anew, pairing by plausibility. */
 		f->len = 0;
 		f->overflow = 0;
 		s->rmulti = 0;
@@ -1552,10 +1671,25 @@ smtp_session_gap(struct smtp_session *s, enum smtp_dir dir, size_t n, double ts)
 	case CLIENT_BODY:
 		message_lost(s, n, ts);
 		s->body = BODY_MID;
+		s->body_gap = true;
+		break;
+	case CLIENT_HOLD:
+		/* Replayed with the held bytes, in the mode the reply to
+		 * DATA decides. */
+		if (s->hold_gaps < SMTP_HOLD_GAPS) {
+			s->hold_gap_at[s->hold_gaps] = s->hold.len;
+			s->hold_gap_n[s->hold_gaps++] = n;
+		} else
+			s->hold_gap_n[SMTP_HOLD_GAPS - 1] += n;
 		break;
 	case CLIENT_COMMAND:
 	case CLIENT_AUTH:
 		if (n > 0) {
+			if (f->len > 0 && !f->overflow) {
+				len = f->len;
+				f->len = 0;
+				command_cut(s, f->buf, len, ts);
+			}
 			f->len = 0;
 			f->overflow = 0;
 		}
@@ -1563,6 +1697,19 @@ smtp_session_gap(struct smtp_session *s, enum smtp_dir dir, size_t n, double ts)
 	default:
 		break;
 	}
+}
+
+void
+smtp_session_gap(struct smtp_session *s, enum smtp_dir dir, size_t n, double ts)
+{
+	anomaly(s, SMTP_ANOMALY_GAP, ts);
+	s->had_gap = true;
+	if (dir == SMTP_DIR_CLIENT)
+		s->info.bytes_client += n;
+	else
+		s->info.bytes_server += n;
+	gap_apply(s, dir, n, ts);
+	tx_gap_mark(s);
 }
 
 static void

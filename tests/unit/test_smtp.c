@@ -1653,7 +1653,8 @@ test_resync(void)
 	    "ANOMALY gap\nANOMALY reply_lost\nR DATA 354\nC .\n"
 	    "R END-OF-DATA 250\n"
 	    "TX 1 from=<a@x> mail=0 rcpt=[b@y:0] n=1 ok=0 data=354 "
-	    "final=250 accepted size=3 by=end_of_data assumed helo=\n"
+	    "final=250 accepted size=3 by=end_of_data assumed loss=1 "
+	    "helo=\n"
 	    "CLOSE fin tx=1 helo= tls=0\n";
 #define FEED(d, str) \
 	smtp_session_data(s, d, (const uint8_t *)(str), strlen(str), 1)
@@ -1678,6 +1679,119 @@ test_resync(void)
 		fprintf(stderr, "FAIL resync\n--- expected\n%s--- got\n%s",
 		    want, dbuf_str(&trace));
 	}
+}
+
+/* A dialogue with gaps: 'C' and 'S' feed data, 'c' and 's' a gap of len
+ * bytes in that direction. */
+static void
+check_gapped(const char *name, const struct chunk *c, const char *want)
+{
+	struct smtp_session_params p;
+	struct event_bus bus;
+	struct smtp_session *s;
+	size_t i;
+
+	memset(&bus, 0, sizeof(bus));
+	event_bus_subscribe_body(&bus, record, NULL, true);
+	memset(&p, 0, sizeof(p));
+	dbuf_reset(&trace);
+	memset(body_seen, 0, sizeof(body_seen));
+	memset(body_holes, 0, sizeof(body_holes));
+	s = smtp_session_open(&bus, &p);
+	for (i = 0; c[i].dir != 0; i++) {
+		enum smtp_dir d = c[i].dir == 'C' || c[i].dir == 'c'
+		    ? SMTP_DIR_CLIENT
+		    : SMTP_DIR_SERVER;
+
+		if (c[i].dir == 'c' || c[i].dir == 's')
+			smtp_session_gap(s, d, c[i].len, 1);
+		else
+			smtp_session_data(s, d, (const uint8_t *)c[i].data,
+			    strlen(c[i].data), 1);
+	}
+	smtp_session_close(s, SMTP_SESSION_END_FIN, 2);
+	if (strcmp(dbuf_str(&trace), want) == 0)
+		passed++;
+	else {
+		failed++;
+		fprintf(stderr, "FAIL %s\n--- expected\n%s--- got\n%s", name,
+		    want, dbuf_str(&trace));
+	}
+}
+
+static void
+test_snapcut(void)
+{
+	/* What a capture with a short snap length shows (tcpdump -s 96:
+	 * 30 bytes of each segment): a MAIL whose path was cut, a 354
+	 * whose text was cut, a message whose end was cut. */
+	static const struct chunk cut[] = {
+		{ 'S', "220 mx\r\n", 0 },
+		{ 'C', "HELO c\r\n", 0 },
+		{ 'S', "250 mx\r\n", 0 },
+		{ 'C', "MAIL FROM:<sender@source.exam", 0 },
+		{ 'c', NULL, 5 },
+		{ 'S', "250 2.1.0 Ok\r\n", 0 },
+		{ 'C', "RCPT TO:<b@y>\r\n", 0 },
+		{ 'S', "250 2.1.5 Ok\r\n", 0 },
+		{ 'C', "DATA\r\n", 0 },
+		{ 'S', "354 End data with <CR><LF>.<CR", 0 },
+		{ 's', NULL, 7 },
+		{ 'C', "From: <a@x>\r\nSubject: hello th", 0 },
+		{ 'c', NULL, 1400 },
+		{ 'C', "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXX", 0 },
+		{ 'c', NULL, 600 },
+		{ 'S', "250 2.0.0 Ok: queued\r\n", 0 },
+		{ 'C', "QUIT\r\n", 0 },
+		{ 'S', "221 bye\r\n", 0 },
+		END,
+	};
+	/* The 354 lost whole while the client sent the message: the
+	 * gap in the held bytes is replayed where it came. */
+	static const struct chunk held[] = {
+		{ 'S', "220 mx\r\n", 0 },
+		{ 'C', "MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n", 0 },
+		{ 'S', "250 ok\r\n250 ok\r\n", 0 },
+		{ 'C', "Subject: one\r\n", 0 },
+		{ 'c', NULL, 100 },
+		{ 'C', "tail\r\n.\r\n", 0 },
+		{ 'S', "354 go\r\n250 queued\r\n", 0 },
+		END,
+	};
+	/* A transaction whose end was in a gap and whose reply was not
+	 * seen: lost, not aborted. */
+	static const struct chunk unseen[] = {
+		{ 'S', "220 mx\r\n", 0 },
+		{ 'C', "MAIL FROM:<a@x>\r\n", 0 },
+		{ 'S', "250 ok\r\n", 0 },
+		{ 'c', NULL, 40 },
+		{ 's', NULL, 30 },
+		{ 'C', "QUIT\r\n", 0 },
+		{ 'S', "221 bye\r\n", 0 },
+		END,
+	};
+
+	check_gapped("snapcut", cut,
+	    "R GREETING 220\nC HELO c\nR HELO 250\nANOMALY gap\n"
+	    "C MAIL FROM:<sender@source.exam\nR MAIL 250\n"
+	    "C RCPT TO:<b@y>\nR RCPT 250\nC DATA\nR DATA 354\n"
+	    "C .\nR END-OF-DATA 250\n"
+	    "TX 1 from=<> mail=250 rcpt=[b@y:250] n=1 ok=1 data=354 "
+	    "final=250 accepted size=2060 by=end_of_data loss=1 helo=c\n"
+	    "C QUIT\nR QUIT 221\nCLOSE fin tx=1 helo=c tls=0\n");
+	check_gapped("snapcut-held", held,
+	    "R GREETING 220\nC MAIL FROM:<a@x>\nC RCPT TO:<b@y>\nC DATA\n"
+	    "R MAIL 250\nR RCPT 250\nANOMALY gap\nR DATA 354\nC .\n"
+	    "R END-OF-DATA 250\n"
+	    "TX 1 from=<a@x> mail=250 rcpt=[b@y:250] n=1 ok=1 data=354 "
+	    "final=250 accepted size=120 by=end_of_data loss=1 helo=\n"
+	    "CLOSE fin tx=1 helo= tls=0\n");
+	check_gapped("snapcut-unseen", unseen,
+	    "R GREETING 220\nC MAIL FROM:<a@x>\nR MAIL 250\nANOMALY gap\n"
+	    "C QUIT\nR QUIT 221\n"
+	    "TX 1 from=<a@x> mail=250 rcpt=[] n=0 ok=0 data=0 final=0 "
+	    "lost size=0 by=quit loss=1 helo=\n"
+	    "CLOSE fin tx=1 helo= tls=0\n");
 }
 
 static void
@@ -1873,6 +1987,7 @@ main(void)
 	test_assumed();
 	test_submission();
 	test_resync();
+	test_snapcut();
 	test_states();
 	test_refused_changes_nothing();
 	test_random();
