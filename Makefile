@@ -59,7 +59,7 @@ CORE_SRC = src/util.c src/event.c src/stats.c src/topn.c src/histo.c \
 	   src/report_html.c \
 	   $(SMTP_SRC)
 NET_SRC = src/decap.c src/ipfrag.c src/tcpq.c src/v6map.c src/reasm.c \
-	  src/capture.c
+	  src/capture.c src/pcapng.c
 # The dashboard: the only part that includes curses.
 UI_SRC = src/tui.c
 # The plugin loader (dlopen): the program only.
@@ -243,6 +243,15 @@ build/fuzz/fuzz_reasm: $(FUZZ_REASM_SRC) $(HDR)
 	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) $(PCAP_CFLAGS) -Isrc -Iinclude -o $@ \
 	    $(FUZZ_REASM_SRC) $(LIBS)
 
+# Our pcapng reader; FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION makes it keep
+# each block in a buffer of its size, so that ASan sees a read past it.
+FUZZ_PCAPNG_SRC = tests/fuzz/fuzz_pcapng.c $(CORE_SRC) $(NET_SRC)
+
+build/fuzz/fuzz_pcapng: $(FUZZ_PCAPNG_SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
+	    $(PCAP_CFLAGS) -Isrc -Iinclude -o $@ $(FUZZ_PCAPNG_SRC) $(LIBS)
+
 # One program per plugin, its sources compiled in (tests/fuzz/fuzz_plugin.c):
 # plugins/NAME/plugin.mk may set FUZZ_ARGS_NAME, the argument string of
 # its init().
@@ -281,11 +290,13 @@ fuzz-deps:
 		exit 2; }
 
 fuzz: fuzz-deps build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap build/fuzz/fuzz_reasm \
-    fuzz-plugins
-	@mkdir -p build/fuzz/corpus-smtp build/fuzz/corpus-pcap build/fuzz/corpus-reasm
+    build/fuzz/fuzz_pcapng fuzz-plugins
+	@mkdir -p build/fuzz/corpus-smtp build/fuzz/corpus-pcap build/fuzz/corpus-reasm \
+	    build/fuzz/corpus-pcapng
 	@cp -n tests/fuzz/corpus/smtp/* build/fuzz/corpus-smtp/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/pcap/* build/fuzz/corpus-pcap/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/reasm/* build/fuzz/corpus-reasm/ 2>/dev/null || true
+	@cp -n tests/fuzz/corpus/pcapng/* build/fuzz/corpus-pcapng/ 2>/dev/null || true
 	build/fuzz/fuzz_smtp -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 	    -dict=tests/fuzz/smtp.dict \
 	    -rss_limit_mb=1024 -print_final_stats=1 -artifact_prefix=build/fuzz/ \
@@ -301,6 +312,12 @@ fuzz: fuzz-deps build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap build/fuzz/fuzz_reasm 
 	    -rss_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/reasm- \
 	    build/fuzz/corpus-reasm
+	ASAN_OPTIONS=detect_leaks=0 build/fuzz/fuzz_pcapng \
+	    -max_total_time=$(FUZZ_TIME) -max_len=262144 \
+	    -dict=tests/fuzz/pcapng.dict \
+	    -rss_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/pcapng- \
+	    build/fuzz/corpus-pcapng
 
 # Line and branch coverage that the fuzzing corpora (build/fuzz/corpus-*,
 # the committed seeds plus what make fuzz found) reach in src/: each

@@ -2,6 +2,7 @@
 #include "capture.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <linux/filter.h>
 #include <pcap.h>
 #include <poll.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "decap.h"
+#include "pcapng.h"
 #include "reasm.h"
 #include "util.h"
 
@@ -25,6 +27,9 @@
 #ifndef CAPTURE_PORT_TERMS
 #define CAPTURE_PORT_TERMS 8
 #endif
+
+/* Link types of one pcapng file read by our own reader (pcapng.h). */
+#define CAPTURE_LINKTYPES_MAX 16
 
 #define CAPTURE_BATCH 4096
 #define CAPTURE_IOBUF \
@@ -45,6 +50,22 @@ struct source {
 	 * kernel passes the mail ports, the program here decides. */
 	enum { FILTER_HANDLE, FILTER_SOFT_PORTS, FILTER_SOFT_PROGRAM } filter;
 	struct bpf_program prog;
+	bool has_prog;      /* prog holds a program */
+	bool was_on_handle; /* the filter was on the handle (run_mixed()) */
+	uint64_t delivered; /* packets libpcap handed over */
+	/* A pcapng file whose interfaces have different link types, read
+	 * by our own reader once libpcap gave up, and the filter of each
+	 * link type met (compiled for it, with the VLAN variants on
+	 * Ethernet). */
+	struct pcapng_reader *ng;
+	FILE *ngfp;
+	char *ngbuf;
+	struct link_prog {
+		int linktype;
+		bool ok; /* read and filtered; else its packets skipped */
+		struct bpf_program prog;
+	} lt[CAPTURE_LINKTYPES_MAX];
+	size_t nlt;
 };
 
 struct capture {
@@ -62,10 +83,14 @@ struct capture {
 	double last_progress;
 	char warning[512];
 	char notice[512]; /* said once, at the start (capture_notice()) */
+	char end_notice[512];
+	struct capture_config cfg;
 	int cur_linktype;
+	const struct bpf_program *cur_prog; /* the soft filter's program */
 	double speed;
 	double pace_ts0, pace_wall0; /* first packet: capture and wall time */
 	double last_ts;
+	double prev_time; /* the last packet's time (capture_time()), or -1 */
 };
 
 static const char *
@@ -302,6 +327,7 @@ set_filter_split(struct capture *c, struct source *s,
 		return -1;
 	}
 	pcap_close(dead);
+	s->has_prog = true;
 	s->filter = FILTER_SOFT_PROGRAM;
 	snprintf(c->notice, sizeof(c->notice),
 	    "the kernel refused the capture filter on %s (%u instructions "
@@ -324,6 +350,7 @@ set_filter(struct capture *c, struct source *s,
 	}
 	if (soft) {
 		s->prog = prog;
+		s->has_prog = true;
 		s->filter = FILTER_SOFT_PORTS;
 		return 0;
 	}
@@ -512,6 +539,8 @@ capture_open(
 	size_t i;
 
 	*status = EXIT_NO_INPUT;
+	c->cfg = *cfg;
+	c->prev_time = -1;
 	if (cfg->iface != NULL) {
 		c->live = true;
 		c->st.live = true;
@@ -572,7 +601,9 @@ progress_draw(struct capture *c, struct source *s, bool final)
 		fprintf(stderr, "\r%*s\r", 79, "");
 		return;
 	}
-	if (s != NULL && (f = pcap_file(s->p)) != NULL && (off = ftell(f)) > 0)
+	if (s != NULL &&
+	    (f = s->ngfp != NULL ? s->ngfp : pcap_file(s->p)) != NULL &&
+	    (off = ftell(f)) > 0)
 		pos += (uint64_t)off;
 	if (pos > c->total_bytes)
 		pos = c->total_bytes;
@@ -657,8 +688,8 @@ soft_filter_pass(const struct capture *c, struct source *s,
 	int v = -1;
 
 	if (s->filter == FILTER_SOFT_PROGRAM)
-		return pcap_offline_filter(&s->prog, h, b) != 0;
-	switch (s->linktype) {
+		return pcap_offline_filter(c->cur_prog, h, b) != 0;
+	switch (c->cur_linktype) {
 	case 1: /* LINKTYPE_ETHERNET */
 		tpos = 12;
 		off = 14;
@@ -682,43 +713,146 @@ soft_filter_pass(const struct capture *c, struct source *s,
 			    c->portmap, b, h->caplen, off, type);
 	}
 	if (v < 0)
-		v = pcap_offline_filter(&s->prog, h, b) != 0;
+		v = pcap_offline_filter(c->cur_prog, h, b) != 0;
 	return v != 0;
 }
 
-static void
-packet_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+double
+capture_time(int64_t sec, int64_t usec, double prev, bool *replaced)
 {
-	struct capture *c = (struct capture *)user;
-	double ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
+	/* int64_t to double is defined for every value; the sum of two
+	 * finite doubles this size is finite. */
+	double t = (double)sec + (double)usec / 1e6;
 
+	*replaced = false;
+	if (t >= 0 && t < (double)CAPTURE_TIME_MAX + 1)
+		return t;
+	*replaced = true;
+	if (prev >= 0)
+		return prev;
+	return t < 0 ? 0 : (double)CAPTURE_TIME_MAX;
+}
+
+/* The time of the packet with header h (capture_time()): a timestamp no
+ * record can carry is counted, and its packet's session marked. */
+static double
+packet_time(struct capture *c, const struct pcap_pkthdr *h, bool *replaced)
+{
+	double ts = capture_time((int64_t)h->ts.tv_sec, (int64_t)h->ts.tv_usec,
+	    c->prev_time, replaced);
+
+	if (*replaced)
+		c->st.timestamps_replaced++;
+	c->prev_time = ts;
+	return ts;
+}
+
+/* A packet and its time (packet_time()), to the soft filter and on. */
+static void
+packet_in(struct capture *c, const struct pcap_pkthdr *h, const u_char *bytes,
+    double ts, bool replaced)
+{
+	struct source *s = c->cur;
+	bool pass =
+	    s->filter == FILTER_HANDLE || soft_filter_pass(c, s, h, bytes);
+
+	s->delivered++;
+	/* A file whose -f was on the handle until our reader took over:
+	 * what fails it stays unseen and uncounted, as before. */
+	if (!pass && s->was_on_handle)
+		return;
 	c->st.packets++;
 	if (h->caplen < h->len && h->caplen > c->st.snaplen)
 		c->st.snaplen = h->caplen;
-	if (c->cur->filter != FILTER_HANDLE &&
-	    !soft_filter_pass(c, c->cur, h, bytes)) {
+	if (!pass) {
 		/* What a filter on the handle would have dropped unseen:
 		 * counted, never followed, and the clock does not move. */
 		reasm_count_other(c->cur_linktype, bytes, h->caplen);
 		return;
 	}
 	c->last_ts = ts;
+	if (replaced)
+		reasm_time_replaced();
 	reasm_packet(c->cur_linktype, ts, bytes, h->caplen, h->len);
+}
+
+static void
+packet_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct capture *c = (struct capture *)user;
+	bool replaced;
+	double ts = packet_time(c, h, &replaced);
+
+	packet_in(c, h, bytes, ts, replaced);
 }
 
 /*
  * Replay at capture pace (--speed): each packet waits until its time,
  * scaled, has come; meanwhile tick() runs (the dashboard draws and reads
  * keys). Time spent inside tick() beyond a moment (a pause) moves the
- * schedule on, so that a replay resumes where it stopped.
+ * schedule on, so that a replay resumes where it stopped. False when
+ * the run was stopped meanwhile.
  */
+static bool
+pace_wait(struct capture *c, double ts, void (*tick)(void *), void *tick_arg)
+{
+	double target, now, t0, spent;
+
+	if (c->pace_ts0 < 0) {
+		c->pace_ts0 = ts;
+		c->pace_wall0 = wall_now();
+	}
+	target = c->pace_wall0 + (ts - c->pace_ts0) / c->speed;
+	while (!c->stop && (now = wall_now()) < target) {
+		t0 = now;
+		if (tick != NULL)
+			tick(tick_arg);
+		spent = wall_now() - t0;
+		if (spent > 0.1) {
+			c->pace_wall0 += spent;
+			target += spent;
+		}
+		now = wall_now();
+		if (now < target) {
+			double d = target - now;
+			struct timespec sl;
+
+			if (d > 0.05)
+				d = 0.05;
+			sl.tv_sec = 0;
+			sl.tv_nsec = (long)(d * 1e9);
+			nanosleep(&sl, NULL);
+		}
+	}
+	return !c->stop;
+}
+
+/* libpcap 1.10 reads one link type and one snap length per pcapng file,
+ * and one byte order: it stops at the first interface or section that
+ * differs. */
+static bool
+mixed_interfaces(struct source *s)
+{
+	const char *e = pcap_geterr(s->p);
+
+	return strstr(e, "different from the type of the first interface") !=
+	    NULL ||
+	    strstr(e, "different from the snapshot length of the first") !=
+	    NULL ||
+	    strstr(e, "sections with different byte orders") != NULL;
+}
+
+static void run_mixed(
+    struct capture *c, struct source *s, void (*tick)(void *), void *tick_arg);
+
 static void
 run_paced(
     struct capture *c, struct source *s, void (*tick)(void *), void *tick_arg)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	double ts, target, now, t0, spent;
+	bool replaced;
+	double ts;
 	int rc;
 
 	while (!c->stop) {
@@ -726,41 +860,15 @@ run_paced(
 		if (rc == PCAP_ERROR_BREAK)
 			break;
 		if (rc == PCAP_ERROR) {
-			mark_damaged(c, s);
+			run_mixed(c, s, tick, tick_arg);
 			break;
 		}
 		if (rc != 1)
 			continue;
-		ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
-		if (c->pace_ts0 < 0) {
-			c->pace_ts0 = ts;
-			c->pace_wall0 = wall_now();
-		}
-		target = c->pace_wall0 + (ts - c->pace_ts0) / c->speed;
-		while (!c->stop && (now = wall_now()) < target) {
-			t0 = now;
-			if (tick != NULL)
-				tick(tick_arg);
-			spent = wall_now() - t0;
-			if (spent > 0.1) {
-				c->pace_wall0 += spent;
-				target += spent;
-			}
-			now = wall_now();
-			if (now < target) {
-				double d = target - now;
-				struct timespec sl;
-
-				if (d > 0.05)
-					d = 0.05;
-				sl.tv_sec = 0;
-				sl.tv_nsec = (long)(d * 1e9);
-				nanosleep(&sl, NULL);
-			}
-		}
-		if (c->stop)
+		ts = packet_time(c, h, &replaced);
+		if (!pace_wait(c, ts, tick, tick_arg))
 			break;
-		packet_cb((u_char *)c, h, data);
+		packet_in(c, h, data, ts, replaced);
 	}
 	if (tick != NULL)
 		tick(tick_arg);
@@ -802,6 +910,178 @@ run_live(
 	}
 }
 
+/* pcap's DLT_ value of a LINKTYPE_ number (the few that differ). */
+static int
+linktype_to_dlt(int lt)
+{
+	switch (lt) {
+	case 101:
+		return DLT_RAW;
+#ifdef DLT_LOOP
+	case 108:
+		return DLT_LOOP;
+#endif
+	default:
+		return lt;
+	}
+}
+
+static void
+left_out(struct capture *c, int lt, bool filter)
+{
+	size_t n = c->st.nleft_out;
+
+	if (n < CAPTURE_LEFT_OUT_MAX) {
+		c->st.left_out[n].linktype = lt;
+		c->st.left_out[n].filter = filter;
+		c->st.nleft_out++;
+	}
+}
+
+/* The filter for packets of link type lt in a file read by our reader:
+ * compiled at its first packet. NULL: its packets are skipped (a link
+ * type smtpscope does not decode, a -f that does not compile for it, or
+ * more link types than kept). */
+static struct link_prog *
+link_prog(struct capture *c, struct source *s, int lt)
+{
+	struct link_prog *e;
+	pcap_t *dead;
+	size_t i;
+
+	for (i = 0; i < s->nlt; i++)
+		if (s->lt[i].linktype == lt)
+			return s->lt[i].ok ? &s->lt[i] : NULL;
+	if (s->nlt == CAPTURE_LINKTYPES_MAX)
+		return NULL;
+	e = &s->lt[s->nlt++];
+	e->linktype = lt;
+	e->ok = false;
+	if (!decap_linktype_supported(lt)) {
+		left_out(c, lt, false);
+		return NULL;
+	}
+	dead = pcap_open_dead(linktype_to_dlt(lt), CAPTURE_SNAPLEN);
+	if (dead == NULL)
+		return NULL;
+	if (filter_compile(dead, &e->prog, &c->cfg, c->cfg.user_filter) == 0)
+		e->ok = true;
+	else
+		left_out(c, lt, true);
+	pcap_close(dead);
+	return e->ok ? e : NULL;
+}
+
+/*
+ * libpcap stopped reading a file with an error. When the file is a
+ * pcapng file that libpcap stopped on for one of the reasons our reader
+ * knows (an interface of another link type or snap length, a section of
+ * another byte order: pcapng_past_libpcap()), our reader reads it anew,
+ * steps over the packets libpcap handed over, and gives each packet with
+ * its interface's link type to the same path, filtered here (the filter
+ * of the handle is for one link type). Those libpcap handed over:
+ * without a filter on the handle, each reached packet_in() and was
+ * counted; with one (-f), which hands over only what passes, those
+ * before the block where libpcap stopped. Anything else (a pcap file, a
+ * pcapng file damaged where libpcap stopped, or where our reader sees no
+ * reason to stop) is damage, as libpcap said. A pipe or standard input
+ * cannot be read anew: what came before stands.
+ */
+static void
+run_mixed(
+    struct capture *c, struct source *s, void (*tick)(void *), void *tick_arg)
+{
+	char err[256] = "";
+	struct pcapng_packet pk;
+	struct pcap_pkthdr h;
+	struct link_prog *lp;
+	uint64_t skip = s->delivered, n = 0;
+	bool on_handle = s->filter == FILTER_HANDLE, resumed = false, replaced;
+	double ts;
+	int rc;
+
+	if (s->size == 0 || (s->ngfp = fopen(s->name, "rb")) == NULL) {
+		if (!mixed_interfaces(s)) {
+			mark_damaged(c, s);
+			return;
+		}
+		c->st.damaged = true;
+		snprintf(c->warning, sizeof(c->warning),
+		    "%s: its interfaces have different link types or snap "
+		    "lengths, which smtpscope reads only from a file, not "
+		    "from a pipe; the packets before were analyzed",
+		    strcmp(s->name, "-") == 0 ? "standard input" : s->name);
+		return;
+	}
+	s->ngbuf = xmalloc(CAPTURE_IOBUF);
+	setvbuf(s->ngfp, s->ngbuf, _IOFBF, CAPTURE_IOBUF);
+	if ((s->ng = pcapng_open(s->ngfp, err, sizeof(err))) == NULL) {
+		mark_damaged(c, s); /* not pcapng: libpcap's word */
+		return;
+	}
+	while (!c->stop) {
+		rc = pcapng_next(s->ng, &pk, err, sizeof(err));
+		if (rc <= 0 && !resumed) {
+			/* Where libpcap stopped, the file ends or is
+			 * damaged: libpcap's word, unless it stopped on a
+			 * block our reader reads. */
+			if (rc < 0 || !pcapng_past_libpcap(s->ng))
+				mark_damaged(c, s);
+			break;
+		}
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			c->st.damaged = true;
+			snprintf(c->warning, sizeof(c->warning),
+			    "%s is damaged (%s); the packets before the "
+			    "damage were analyzed",
+			    s->name, err);
+			break;
+		}
+		if (!resumed) {
+			if (on_handle ? !pcapng_past_libpcap(s->ng)
+				      : skip > 0) {
+				if (skip > 0)
+					skip--;
+				continue;
+			}
+			if (!pcapng_past_libpcap(s->ng)) {
+				mark_damaged(c, s);
+				break;
+			}
+			resumed = true;
+			s->was_on_handle = on_handle;
+			s->filter = c->cfg.user_filter != NULL &&
+				*c->cfg.user_filter != '\0'
+			    ? FILTER_SOFT_PROGRAM
+			    : FILTER_SOFT_PORTS;
+		}
+		if ((lp = link_prog(c, s, pk.linktype)) == NULL) {
+			c->st.packets++;
+			c->st.skipped++;
+			continue;
+		}
+		/* time_t holds what the reader gives (64 bits, saturated);
+		 * packet_time() decides what an absurd one becomes. */
+		h.ts.tv_sec = (time_t)pk.sec;
+		h.ts.tv_usec = (suseconds_t)pk.usec;
+		h.caplen = pk.caplen;
+		h.len = pk.len;
+		ts = packet_time(c, &h, &replaced);
+		if (c->speed > 0 && !pace_wait(c, ts, tick, tick_arg))
+			break;
+		c->cur_linktype = pk.linktype;
+		c->cur_prog = &lp->prog;
+		packet_in(c, &h, pk.data, ts, replaced);
+		if (++n % CAPTURE_BATCH == 0) {
+			if (tick != NULL)
+				tick(tick_arg);
+			progress_draw(c, s, false);
+		}
+	}
+}
+
 static void
 run_source(
     struct capture *c, struct source *s, void (*tick)(void *), void *tick_arg)
@@ -811,6 +1091,7 @@ run_source(
 	c->current = s->p;
 	c->cur = s;
 	c->cur_linktype = s->linktype;
+	c->cur_prog = &s->prog;
 	if (!c->live && c->speed > 0) {
 		run_paced(c, s, tick, tick_arg);
 		c->current = NULL;
@@ -830,7 +1111,7 @@ run_source(
 		if (rc == PCAP_ERROR_BREAK)
 			break;
 		if (rc == PCAP_ERROR) {
-			mark_damaged(c, s);
+			run_mixed(c, s, tick, tick_arg);
 			break;
 		}
 		if (rc == 0 && !c->live)
@@ -893,6 +1174,54 @@ capture_notice(struct capture *c)
 	return c->notice[0] ? c->notice : NULL;
 }
 
+/* ", 101 (RAW)" for each link type left out because of why. */
+static void
+left_out_list(struct capture *c, struct dbuf *b, bool filter)
+{
+	const char *name;
+	size_t i, n = 0;
+
+	for (i = 0; i < c->st.nleft_out; i++) {
+		if (c->st.left_out[i].filter != filter)
+			continue;
+		name = pcap_datalink_val_to_name(
+		    linktype_to_dlt(c->st.left_out[i].linktype));
+		dbuf_printf(b, "%s%d (%s)", n++ ? ", " : "",
+		    c->st.left_out[i].linktype,
+		    name != NULL ? name : "unknown");
+	}
+}
+
+const char *
+capture_end_notice(struct capture *c)
+{
+	struct dbuf b, no, nf;
+
+	if (c->st.skipped == 0)
+		return NULL;
+	dbuf_init(&no, 1024);
+	dbuf_init(&nf, 1024);
+	left_out_list(c, &no, false);
+	left_out_list(c, &nf, true);
+	dbuf_init(&b, sizeof(c->end_notice) - 1);
+	dbuf_printf(&b, "%" PRIu64 " packets were left out: ", c->st.skipped);
+	if (no.len > 0)
+		dbuf_printf(&b,
+		    "smtpscope does not read their interfaces' link types "
+		    "(%s)%s",
+		    dbuf_str(&no), nf.len > 0 ? "; " : "");
+	if (nf.len > 0)
+		dbuf_printf(&b,
+		    "the filter expression does not compile for their "
+		    "interfaces' link types (%s)",
+		    dbuf_str(&nf));
+	snprintf(c->end_notice, sizeof(c->end_notice), "%s", dbuf_str(&b));
+	dbuf_free(&b);
+	dbuf_free(&no);
+	dbuf_free(&nf);
+	return c->end_notice;
+}
+
 const char *
 capture_warning(struct capture *c)
 {
@@ -902,15 +1231,22 @@ capture_warning(struct capture *c)
 void
 capture_close(struct capture *c)
 {
-	size_t i;
+	size_t i, j;
 
 	if (c == NULL)
 		return;
 	for (i = 0; i < c->n; i++) {
 		if (c->src[i].p != NULL)
 			pcap_close(c->src[i].p);
-		if (c->src[i].filter != FILTER_HANDLE)
+		if (c->src[i].has_prog)
 			pcap_freecode(&c->src[i].prog);
+		for (j = 0; j < c->src[i].nlt; j++)
+			if (c->src[i].lt[j].ok)
+				pcap_freecode(&c->src[i].lt[j].prog);
+		pcapng_close(c->src[i].ng);
+		if (c->src[i].ngfp != NULL)
+			fclose(c->src[i].ngfp);
+		free(c->src[i].ngbuf);
 		free(c->src[i].iobuf);
 	}
 	free(c->src);

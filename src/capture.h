@@ -24,6 +24,9 @@ struct capture_config {
 			 0: as fast as possible */
 };
 
+/* Link types of left-out packets named at the end (capture_end_notice()). */
+#define CAPTURE_LEFT_OUT_MAX 8
+
 struct capture_stats {
 	bool live;
 	bool damaged; /* a file ended in the middle */
@@ -32,7 +35,35 @@ struct capture_stats {
 	size_t files_read;
 	uint32_t snaplen; /* what frames cut by the snap length kept, 0:
 			     none was cut */
+	uint64_t skipped; /* pcapng packets our reader left out, of the
+			     link types in left_out */
+	struct {
+		int linktype;
+		bool filter; /* -f does not compile for it; else smtpscope
+				does not decode it */
+	} left_out[CAPTURE_LEFT_OUT_MAX];
+	size_t nleft_out;
+	uint64_t timestamps_replaced; /* packets whose timestamp no record
+					 can carry (capture_time()) */
 };
+
+/*
+ * The latest time smtpscope gives a packet: 9999-12-31T23:59:59 UTC, the
+ * last second a record's date can write with four digits (a timestamp
+ * beyond it, such as a pcapng time stamp of 2^62 at a resolution of one
+ * second, would overflow the conversions of the logs and reports).
+ */
+#define CAPTURE_TIME_MAX 253402300799LL
+
+/*
+ * The time of a packet stamped sec and usec (seconds since the epoch):
+ * itself when it lies between 1970-01-01T00:00:00 and CAPTURE_TIME_MAX
+ * (and its last microsecond); else *replaced is set and it takes prev,
+ * the previous packet's time, or for the first packet (prev < 0) the
+ * nearer of the two bounds, so that a broken timestamp neither reaches
+ * a conversion nor makes the capture's clock jump.
+ */
+double capture_time(int64_t sec, int64_t usec, double prev, bool *replaced);
 
 /* Exit statuses (documented in the README and the man page). */
 enum {
@@ -59,6 +90,9 @@ const struct capture_stats *capture_stats(struct capture *c);
 /* What the user should know from the start, e.g. that the kernel
  * refused the filter: a sentence, or NULL. Not damage. */
 const char *capture_notice(struct capture *c);
+/* What the user should know at the end that is not damage (packets
+ * of a pcapng interface left out): a sentence, or NULL. */
+const char *capture_end_notice(struct capture *c);
 /* Pending warnings, e.g. a truncated file: a sentence, or NULL. */
 const char *capture_warning(struct capture *c);
 void capture_close(struct capture *c);

@@ -114,6 +114,7 @@ smtp_anomaly_name(enum smtp_anomaly a)
 		[SMTP_ANOMALY_RST_IN_WINDOW] = "rst_in_window",
 		[SMTP_ANOMALY_SYN_ON_ESTABLISHED] = "syn_on_established",
 		[SMTP_ANOMALY_CLOCK_JUMP] = "clock_jump",
+		[SMTP_ANOMALY_TIMESTAMP_REPLACED] = "timestamp_replaced",
 	};
 
 	if ((unsigned)a < SMTP_ANOMALY_COUNT && names[a] != NULL)

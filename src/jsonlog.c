@@ -588,8 +588,10 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	    rs->not_ip, rs->truncated, rs->bad_header, rs->reused,
 	    rs->idle_expired, rs->active_max, rs->sessions_evicted,
 	    rs->sessions_evicted_memory);
-	dbuf_printf(b, ",\"clock_jumps\":%" PRIu64 ",\"clock_jump_max\":%.6f",
-	    rs->clock_jumps, rs->clock_jump_max);
+	dbuf_printf(b,
+	    ",\"clock_jumps\":%" PRIu64 ",\"clock_jump_max\":%.6f"
+	    ",\"timestamps_replaced\":%" PRIu64,
+	    rs->clock_jumps, rs->clock_jump_max, cs->timestamps_replaced);
 	dbuf_printf(b,
 	    ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64
 	    ",\"snaplen_cut\":%" PRIu64 ",\"snaplen_cut_bytes\":%" PRIu64,

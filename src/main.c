@@ -1451,6 +1451,9 @@ main(int argc, char **argv)
 		    stderr, "smtpscope: %s\n", capture_warning(sig.capture));
 		r.status = EXIT_DAMAGED;
 	}
+	if (capture_end_notice(sig.capture) != NULL)
+		fprintf(
+		    stderr, "smtpscope: %s\n", capture_end_notice(sig.capture));
 	/* Said even with -q: the records cannot say all they should. */
 	if (reasm_stats()->snap_cut > 0)
 		fprintf(stderr,
@@ -1461,6 +1464,13 @@ main(int argc, char **argv)
 		    reasm_stats()->snap_cut,
 		    capture_stats(sig.capture)->snaplen,
 		    reasm_stats()->snap_cut_bytes);
+	if (capture_stats(sig.capture)->timestamps_replaced > 0)
+		fprintf(stderr,
+		    "smtpscope: %" PRIu64 " packets had a timestamp before "
+		    "1970 or after 9999-12-31T23:59:59 UTC, which no record "
+		    "can carry: each took the previous packet's time, and "
+		    "their sessions are marked timestamp_replaced\n",
+		    capture_stats(sig.capture)->timestamps_replaced);
 	close_sinks(&r);
 	if (o.report != REPORT_NONE) {
 		bool to_stdout =

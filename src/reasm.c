@@ -110,6 +110,9 @@ static struct {
 	double last_ts;         /* the last packet's timestamp */
 	double mono_off;        /* live: timestamps minus the monotonic clock */
 	double jump_idle;       /* the idle clock just after the last jump */
+	bool time_replaced;     /* the next packet's timestamp was replaced
+				   (reasm_time_replaced()) */
+	bool pkt_time_replaced; /* this packet's: its session not marked yet */
 	double last_sweep;      /* on the idle clock */
 	struct conn *oldest, *newest;
 	struct conn *trimmed; /* newest of the trimmed oldest end */
@@ -1058,6 +1061,17 @@ step_cut(const struct seg *g, struct conn *c, int from_client)
 	}
 }
 
+/* The session of a packet whose timestamp the capture layer replaced
+ * (capture_time()): marked, once for the packet. */
+static void
+mark_time_replaced(struct conn *c)
+{
+	if (!R.pkt_time_replaced || c == NULL)
+		return;
+	R.pkt_time_replaced = false;
+	smtp_session_anomaly(c->smtp, SMTP_ANOMALY_TIMESTAMP_REPLACED, R.now);
+}
+
 /*
  * One TCP segment (in an IPv4 packet, ours or rewritten from IPv6) on a
  * mail port: what a receiver would do with it is decided here, then
@@ -1085,6 +1099,10 @@ tcp_segment_decide(struct seg *g)
 			}
 		}
 		nids_feed(g->ip, g->iplen);
+		/* The ACK that ends a handshake opens the session. */
+		if (R.pkt_time_replaced)
+			mark_time_replaced(conn_lookup(
+			    g->saddr, g->sport, g->daddr, g->dport));
 		if (g->datalen > 0 && (g->flags & (TH_SYN_ | TH_RST_)) == 0 &&
 		    conn_lookup(g->saddr, g->sport, g->daddr, g->dport) ==
 			NULL &&
@@ -1097,6 +1115,7 @@ tcp_segment_decide(struct seg *g)
 	a = e->a_tcp;
 	g->closes = R.closes;
 	from_client = g->saddr == a->addr.saddr && g->sport == a->addr.source;
+	mark_time_replaced(c);
 	if (c->jump_seen != R.jump_idle) {
 		/* The first packet since the clock jumped: the session
 		 * was open across it. */
@@ -1573,6 +1592,8 @@ packet_in(int linktype, double ts, const uint8_t *pkt, size_t caplen,
 	struct decap_packet d;
 	bool snapcut = wirelen > caplen;
 
+	R.pkt_time_replaced = R.time_replaced;
+	R.time_replaced = false;
 	R.st.packets++;
 	R.st.bytes += caplen;
 	clock_packet(ts);
@@ -1637,6 +1658,12 @@ reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
 	packet_in(linktype, ts, pkt, caplen, wirelen);
 	if (counted_bytes() > R.cfg.session_bytes)
 		evict_for_memory();
+}
+
+void
+reasm_time_replaced(void)
+{
+	R.time_replaced = true;
 }
 
 void

@@ -142,6 +142,10 @@ void reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
  * are filtered in the program, not by libpcap): counted in packets,
  * bytes and by what it holds, never followed; the clock stays. */
 void reasm_count_other(int linktype, const uint8_t *pkt, size_t caplen);
+/* The next packet's timestamp was replaced by the capture layer (it was
+ * before 1970 or after 9999: capture_time()): its session, once there,
+ * is marked with the anomaly timestamp_replaced. */
+void reasm_time_replaced(void);
 /* Live runs: the wall clock moves on even when no packet comes, so that
  * idle sessions are still timed out. */
 void reasm_clock(double now);

@@ -1874,6 +1874,8 @@ static const char *const anomaly_meaning[SMTP_ANOMALY_COUNT] = {
 	    "a SYN on an open connection the server did not take up",
 	[SMTP_ANOMALY_CLOCK_JUMP] =
 	    "the capture's clock jumped by over 60 s while it was open",
+	[SMTP_ANOMALY_TIMESTAMP_REPLACED] =
+	    "a packet's timestamp before 1970 or after 9999: replaced",
 };
 
 static void
@@ -1901,6 +1903,10 @@ health(struct html *h)
 			    false);
 			kv_num(h, "Files read", cs->files_read, "", false);
 		}
+		if (cs->timestamps_replaced > 0)
+			kv_num(h, "Timestamps before 1970 or after 9999",
+			    cs->timestamps_replaced,
+			    "each took the previous packet's time", true);
 		kv(h, "Input damaged", cs->damaged ? "yes" : "no",
 		    cs->damaged ? "figures cover what was read" : "",
 		    cs->damaged);

@@ -205,8 +205,10 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 		    ri->cs->pcap_drops, ri->cs->pcap_ifdrops);
 	else
 		dbuf_adds(&b, ",\"pcap_drops\":null,\"pcap_ifdrops\":null");
-	dbuf_printf(&b, ",\"input_damaged\":%s},\"anomalies\":{",
-	    ri->cs->damaged ? "true" : "false");
+	dbuf_printf(&b,
+	    ",\"timestamps_replaced\":%" PRIu64
+	    ",\"input_damaged\":%s},\"anomalies\":{",
+	    ri->cs->timestamps_replaced, ri->cs->damaged ? "true" : "false");
 	for (i = 0; i < SMTP_ANOMALY_COUNT; i++)
 		dbuf_printf(&b, "%s\"%s\":%" PRIu64, i ? "," : "",
 		    smtp_anomaly_name((enum smtp_anomaly)i), st->anomaly[i]);

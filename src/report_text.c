@@ -371,6 +371,10 @@ health(FILE *f, const struct stats *st, const struct report_info *ri)
 		fprintf(f, "  %-34s %12" PRIu64 "\n  %-34s %12" PRIu64 "\n",
 		    "cut by the snap length", rs->snap_cut,
 		    "  bytes they lost (gaps)", rs->snap_cut_bytes);
+	if (ri->cs->timestamps_replaced > 0)
+		fprintf(f, "  %-34s %12" PRIu64 "\n",
+		    "timestamps before 1970 or after 9999",
+		    ri->cs->timestamps_replaced);
 	for (i = 1; i < REASM_NIDS_WARN_MAX; i++)
 		if (rs->nids_warning[i] > 0 && reasm_nids_warning_name(i))
 			fprintf(f, "    %-32s %12" PRIu64 "\n",

@@ -370,6 +370,9 @@ enum smtp_anomaly {
 					     over 60 s while the session
 					     was open: its durations hold
 					     the jump */
+	SMTP_ANOMALY_TIMESTAMP_REPLACED,  /* a packet's timestamp was before
+					     1970 or after 9999: it took
+					     the previous packet's time */
 	SMTP_ANOMALY_COUNT
 };
 
