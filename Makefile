@@ -414,7 +414,7 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/include/smtpscope/plugin.h
 
 format:
-	clang-format -i $(SRC) $(HDR) tests/unit/*.c $(wildcard plugins/*/*.c)
+	clang-format -i $(SRC) $(HDR) tests/unit/*.c tests/unit/*.h $(wildcard plugins/*/*.c)
 
 lint:
 	@sh tests/lint.sh

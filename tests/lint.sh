@@ -15,7 +15,7 @@ echo "lint: banned functions: none"
 if command -v clang-format >/dev/null 2>&1; then
 	if ! clang-format --dry-run -Werror src/*.c src/*.h src/*/*.c src/*/*.h \
 		include/*/*.h $(ls plugins/*/*.c plugins/*/*.h 2>/dev/null) \
-		tests/unit/*.c >/tmp/smtpscope-format.log 2>&1; then
+		tests/unit/*.c tests/unit/*.h >/tmp/smtpscope-format.log 2>&1; then
 		echo "lint: not in the house style (make format):"
 		head -n 20 /tmp/smtpscope-format.log
 		exit 1

@@ -3,7 +3,6 @@
  * Unit tests of the table of reply and enhanced status code meanings
  * (smtp/codes.c) and of the text of --explain.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,27 +10,7 @@
 #include "smtp/codes.h"
 #include "util.h"
 
-static int passed, failed;
-
-static void check(bool ok, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-check(bool ok, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	fprintf(stderr, "FAIL line %d: ", line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+#include "check.h"
 
 /* A meaning is short plain ASCII. */
 static bool
@@ -61,10 +40,10 @@ expect_reply(int line, int code, enum smtp_verb verb, const char *want,
 	const char *m = smtp_reply_meaning(code, verb);
 	const char *rfc = smtp_reply_meaning_rfc(code, verb);
 
-	check(strcmp(m, want) == 0, line,
+	check_at(__FILE__, line, strcmp(m, want) == 0,
 	    "%d to verb %d: want \"%s\" got \"%s\"", code, (int)verb, want, m);
 	if (want_rfc != NULL)
-		check(strcmp(rfc, want_rfc) == 0, line,
+		check_at(__FILE__, line, strcmp(rfc, want_rfc) == 0,
 		    "%d to verb %d: want %s got %s", code, (int)verb, want_rfc,
 		    rfc);
 }
@@ -76,10 +55,10 @@ expect_enh(int line, const char *enh, const char *want)
 	const char *m = smtp_enh_meaning(enh, buf, sizeof(buf));
 
 	if (want == NULL)
-		check(m == NULL, line, "\"%s\": want NULL got \"%s\"", enh,
-		    m != NULL ? m : "");
+		check_at(__FILE__, line, m == NULL,
+		    "\"%s\": want NULL got \"%s\"", enh, m != NULL ? m : "");
 	else
-		check(m != NULL && strcmp(m, want) == 0, line,
+		check_at(__FILE__, line, m != NULL && strcmp(m, want) == 0,
 		    "\"%s\": want \"%s\" got \"%s\"", enh, want,
 		    m != NULL ? m : "(null)");
 }
@@ -93,10 +72,10 @@ expect_explain(int line, const char *query, const char *const *want)
 
 	dbuf_init(&b, 1 << 16);
 	rc = smtp_explain(query, &b);
-	check(rc == 0, line, "explain \"%s\": returned %d: %s", query, rc,
-	    dbuf_str(&b));
+	check_at(__FILE__, line, rc == 0, "explain \"%s\": returned %d: %s",
+	    query, rc, dbuf_str(&b));
 	for (; *want != NULL; want++)
-		check(strstr(dbuf_str(&b), *want) != NULL, line,
+		check_at(__FILE__, line, strstr(dbuf_str(&b), *want) != NULL,
 		    "explain \"%s\": no \"%s\" in:\n%s", query, *want,
 		    dbuf_str(&b));
 	dbuf_free(&b);
@@ -113,7 +92,8 @@ expect_refused(int line, const char *query)
 	dbuf_init(&b, 1 << 16);
 	rc = smtp_explain(query, &b);
 	s = dbuf_str(&b);
-	check(rc == -1 && b.len > 0 && strchr(s, '\n') == s + b.len - 1, line,
+	check_at(__FILE__, line,
+	    rc == -1 && b.len > 0 && strchr(s, '\n') == s + b.len - 1,
 	    "explain \"%s\": want refused, got %d: %s",
 	    query != NULL ? query : "(null)", rc, s);
 	dbuf_free(&b);
@@ -129,31 +109,27 @@ static const int seed_replies[] = { 211, 214, 220, 221, 250, 251, 252, 253, 354,
 static void
 test_reply_table(void)
 {
+	const char *m = NULL, *r = NULL;
 	size_t i;
 	int code, v;
+	bool plain = true;
 
 	for (i = 0; i < ARRAY_LEN(seed_replies); i++) {
-		const char *m = smtp_reply_meaning(seed_replies[i], 0);
-
-		check(!generic(m), __LINE__, "%d has only \"%s\"",
-		    seed_replies[i], m);
-		check(strncmp(smtp_reply_meaning_rfc(seed_replies[i], 0),
-			  "RFC ", 4) == 0,
-		    __LINE__, "%d: no RFC", seed_replies[i]);
+		m = smtp_reply_meaning(seed_replies[i], 0);
+		CHECKF(!generic(m), "%d has only \"%s\"", seed_replies[i], m);
+		CHECKF(strncmp(smtp_reply_meaning_rfc(seed_replies[i], 0),
+			   "RFC ", 4) == 0,
+		    "%d: no RFC", seed_replies[i]);
 	}
 	/* Every code for every verb: some short ASCII text and an RFC. */
-	for (code = 0; code < 1000; code++)
-		for (v = 0; v < SMTP_VERB_COUNT; v++) {
-			const char *m = smtp_reply_meaning(code, v);
-			const char *r = smtp_reply_meaning_rfc(code, v);
-
-			if (!plain_short(m, 90) || !plain_short(r, 40)) {
-				check(false, __LINE__, "%d to %d: \"%s\" %s",
-				    code, v, m, r);
-				return;
-			}
+	for (code = 0; code < 1000 && plain; code++)
+		for (v = 0; v < SMTP_VERB_COUNT && plain; v++) {
+			m = smtp_reply_meaning(code, v);
+			r = smtp_reply_meaning_rfc(code, v);
+			plain = plain_short(m, 90) && plain_short(r, 40);
 		}
-	passed++;
+	if (!CHECKF(plain, "%d to %d: \"%s\" %s", code - 1, v - 1, m, r))
+		return;
 
 	/* RFC 5321 4.2.3 and the class fallback. */
 	expect_reply(__LINE__, 550, SMTP_VERB_RCPT,
@@ -222,13 +198,12 @@ test_reply_table(void)
 	    "RFC 5321");
 	expect_reply(__LINE__, 554, SMTP_VERB_END_OF_DATA, "transaction failed",
 	    "RFC 5321");
-	check(strstr(smtp_reply_meaning(334, SMTP_VERB_AUTH), "challenge") !=
+	CHECKF(strstr(smtp_reply_meaning(334, SMTP_VERB_AUTH), "challenge") !=
 		NULL,
-	    __LINE__, "334 to AUTH: %s",
-	    smtp_reply_meaning(334, SMTP_VERB_AUTH));
-	check(strstr(smtp_reply_meaning(334, SMTP_VERB_AUTH_DATA),
-		  "challenge") != NULL,
-	    __LINE__, "334 to AUTH data");
+	    "334 to AUTH: %s", smtp_reply_meaning(334, SMTP_VERB_AUTH));
+	CHECKF(strstr(smtp_reply_meaning(334, SMTP_VERB_AUTH_DATA),
+		   "challenge") != NULL,
+	    "334 to AUTH data");
 	expect_reply(__LINE__, 235, SMTP_VERB_AUTH_DATA,
 	    "authentication succeeded", "RFC 4954");
 	expect_reply(__LINE__, 432, SMTP_VERB_AUTH,
@@ -276,11 +251,10 @@ test_enh_table(void)
 				snprintf(enh, sizeof(enh), "%c.%d.%d",
 				    classes[c], s, d);
 				m = smtp_enh_meaning(enh, buf, sizeof(buf));
-				check(m != NULL &&
+				CHECKF(m != NULL &&
 					strstr(m, "not registered") == NULL &&
 					plain_short(m, 120),
-				    __LINE__, "%s: %s", enh,
-				    m != NULL ? m : "(null)");
+				    "%s: %s", enh, m != NULL ? m : "(null)");
 			}
 
 	expect_enh(__LINE__, "5.1.1",
@@ -319,11 +293,11 @@ test_enh_table(void)
 	expect_enh(__LINE__, "X.1.1", NULL);
 
 	/* Cut to the buffer, NUL-terminated. */
-	check(strcmp(smtp_enh_meaning("5.1.1", buf, 10), "permanent") == 0,
-	    __LINE__, "cut: \"%s\"", buf);
-	check(smtp_enh_meaning("5.1.1", buf, 0) == NULL &&
+	CHECKF(strcmp(smtp_enh_meaning("5.1.1", buf, 10), "permanent") == 0,
+	    "cut: \"%s\"", buf);
+	CHECKF(smtp_enh_meaning("5.1.1", buf, 0) == NULL &&
 		smtp_enh_meaning(NULL, buf, sizeof(buf)) == NULL,
-	    __LINE__, "size 0 or NULL");
+	    "size 0 or NULL");
 }
 
 static void
@@ -332,7 +306,8 @@ test_explain(void)
 	struct dbuf b;
 	unsigned long seed = 12345;
 	char q[16];
-	int i, j;
+	int i, j, rc = 0;
+	bool sane = true;
 
 	expect_explain(__LINE__, "550",
 	    W("550: requested action not taken: mailbox unavailable (RFC "
@@ -412,15 +387,15 @@ test_explain(void)
 	/* The refusal escapes what it repeats. */
 	dbuf_init(&b, 1 << 16);
 	smtp_explain("\x1b]0;x\x07", &b);
-	check(strchr(dbuf_str(&b), 0x1b) == NULL &&
+	CHECKF(strchr(dbuf_str(&b), 0x1b) == NULL &&
 		strchr(dbuf_str(&b), 0x07) == NULL,
-	    __LINE__, "refusal not escaped: %s", dbuf_str(&b));
+	    "refusal not escaped: %s", dbuf_str(&b));
 	dbuf_free(&b);
 
 	/* Any short string of code-like bytes: 0 or -1, never a crash. */
-	for (i = 0; i < 200000; i++) {
+	for (i = 0; i < 200000 && sane; i++) {
 		static const char alphabet[] = "0123456789.- \tx";
-		int n, rc;
+		int n;
 
 		seed = seed * 1103515245 + 12345;
 		n = (int)((seed >> 16) % 13);
@@ -431,14 +406,10 @@ test_explain(void)
 		q[n] = '\0';
 		dbuf_init(&b, 1 << 12);
 		rc = smtp_explain(q, &b);
-		if ((rc != 0 && rc != -1) || b.len == 0) {
-			check(false, __LINE__, "explain \"%s\": %d", q, rc);
-			dbuf_free(&b);
-			return;
-		}
+		sane = (rc == 0 || rc == -1) && b.len > 0;
 		dbuf_free(&b);
 	}
-	passed++;
+	CHECKF(sane, "explain \"%s\": %d", q, rc);
 }
 
 int
@@ -447,6 +418,5 @@ main(void)
 	test_reply_table();
 	test_enh_table();
 	test_explain();
-	printf("codes: %d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_done("codes");
 }

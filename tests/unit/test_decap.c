@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
+
 #define LT_NULL 0
 #define LT_ETHERNET 1
 #define LT_RAW_12 12
@@ -30,8 +32,6 @@
 #endif
 #define FUZZ_MAXLEN 200
 #define MUTANTS 3000
-
-static unsigned passed, failed;
 
 /*
  * What decap_packet() must say about a whole test frame.  For a frame
@@ -83,15 +83,6 @@ report(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-static void
-count(bool ok)
-{
-	if (ok)
-		passed++;
-	else
-		failed++;
 }
 
 /* A small deterministic PRNG (xorshift64*), fixed seed. */
@@ -553,7 +544,8 @@ run_case(const struct tcase *t)
 
 	for (n = 0; n <= t->len; n++) {
 		st = run(t->linktype, t->pkt, n, &copy, &d);
-		count(check_case(t, n, copy, st, &d));
+		CHECKF(check_case(t, n, copy, st, &d), "%s (caplen %zu)",
+		    t->name, n);
 		free(copy);
 	}
 
@@ -569,7 +561,7 @@ run_case(const struct tcase *t)
 			ok = false;
 		free(copy);
 	}
-	count(ok);
+	CHECKF(ok, "%s: %d mutants", t->name, MUTANTS);
 }
 
 /* Test frames. */
@@ -1095,30 +1087,22 @@ case_linktypes(void)
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		good = decap_linktype_supported(ok[i]) &&
 		    decap_linktype_name(ok[i]) != NULL;
-		if (!good)
-			report("linktype %d not supported", ok[i]);
-		count(good);
+		CHECKF(good, "linktype %d not supported", ok[i]);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		good = !decap_linktype_supported(bad[i]) &&
 		    decap_linktype_name(bad[i]) == NULL &&
 		    decap_packet(bad[i], buf, sizeof(buf), &d) ==
 			DECAP_UNSUPPORTED;
-		if (!good)
-			report("linktype %d should be unsupported", bad[i]);
-		count(good);
+		CHECKF(good, "linktype %d should be unsupported", bad[i]);
 	}
 	good = strcmp(decap_linktype_name(LT_ETHERNET), "Ethernet") == 0 &&
 	    strcmp(decap_linktype_name(LT_SLL2), "Linux cooked (SLL2)") == 0;
-	if (!good)
-		report("linktype names");
-	count(good);
+	CHECKF(good, "linktype names");
 
 	/* A NULL packet pointer is an empty capture. */
 	good = decap_packet(LT_ETHERNET, NULL, 100, &d) == DECAP_TRUNCATED;
-	if (!good)
-		report("NULL packet pointer");
-	count(good);
+	CHECKF(good, "NULL packet pointer");
 }
 
 static void
@@ -1150,7 +1134,7 @@ case_random(void)
 				ok = false;
 			free(p);
 		}
-		count(ok);
+		CHECKF(ok, "%s", name);
 	}
 }
 
@@ -1166,6 +1150,5 @@ main(void)
 	case_not_ip();
 	case_random();
 
-	printf("decap: %u passed, %u failed\n", passed, failed);
-	return failed > 0 ? 1 : 0;
+	return check_done("decap");
 }

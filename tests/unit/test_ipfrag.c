@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
+
 #define LT_ETHERNET 1
 #define LT_RAW 101
 
@@ -37,8 +39,6 @@
 #define V4_DF 0x4000
 #define V4_MF 0x2000
 
-static unsigned passed, failed;
-
 /* Test bookkeeping. */
 
 static void
@@ -51,24 +51,6 @@ report(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-static bool
-check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		passed++;
-		return true;
-	}
-	failed++;
-	fputs("test_ipfrag: FAIL ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return false;
 }
 
 /* A small deterministic PRNG (xorshift64*), fixed seed (-DRNG_SEED=n
@@ -456,7 +438,7 @@ case_orders_v4(void)
 				    ipfrag_stats(f)->reassembled == 1 &&
 				    ipfrag_stats(f)->queues == 0 &&
 				    ipfrag_stats(f)->bytes == 0;
-				check(ok,
+				CHECKF(ok,
 				    "v4 ihl %zu payload %zu chunk %zu order "
 				    "%zu",
 				    g4.ihl, plens[i], chunks[c], o);
@@ -470,7 +452,7 @@ case_orders_v4(void)
 	    1.0, &out, &outlen);
 	r = feed(f, pkt, v4_frag_data(pkt, &g4, 104, 200, false, true, NULL),
 	    1.0, &out, &outlen);
-	check(r == IPFRAG_DONE && rd16(out + 6) == V4_DF &&
+	CHECKF(r == IPFRAG_DONE && rd16(out + 6) == V4_DF &&
 		cksum(out, 20) == 0 && memcmp(out + 20, g4.b + 20, 200) == 0,
 	    "v4 DF fragments");
 	/* The largest without DF: no DF. */
@@ -478,7 +460,7 @@ case_orders_v4(void)
 	    1.0, &out, &outlen);
 	r = feed(f, pkt, v4_frag_data(pkt, &g4, 104, 200, false, true, NULL),
 	    1.0, &out, &outlen);
-	check(r == IPFRAG_DONE && rd16(out + 6) == 0, "v4 DF on the smaller");
+	CHECKF(r == IPFRAG_DONE && rd16(out + 6) == 0, "v4 DF on the smaller");
 	ipfrag_free(f);
 }
 
@@ -522,7 +504,7 @@ case_orders_v6(void)
 				    ipfrag_stats(f)->reassembled == 1 &&
 				    ipfrag_stats(f)->queues == 0 &&
 				    ipfrag_stats(f)->bytes == 0;
-				check(ok,
+				CHECKF(ok,
 				    "v6 hbh %d dstopts %d payload %zu chunk "
 				    "%zu order %zu",
 				    hbh, dst, plens[i], chunks[c], o);
@@ -545,10 +527,10 @@ case_v6_destopts(void)
 	v6_datagram(&g6, false, true, 0, 220, 1, 1);
 	r = feed(f, pkt, v6_frag(pkt, &g6, 32, g6.len - 40, false, 77), 1.0,
 	    &out, &outlen);
-	check(r == IPFRAG_HELD, "destopts: tail held");
+	CHECKF(r == IPFRAG_HELD, "destopts: tail held");
 	r = feed(
 	    f, pkt, v6_frag(pkt, &g6, 0, 32, true, 77), 1.0, &out, &outlen);
-	check(r == IPFRAG_DONE && outlen == g6.len &&
+	CHECKF(r == IPFRAG_DONE && outlen == g6.len &&
 		memcmp(out, g6.b, g6.len) == 0 && out[6] == 60 &&
 		decodes(out, outlen, 6, 48),
 	    "destopts: reassembled, TCP after the Destination Options");
@@ -556,7 +538,7 @@ case_v6_destopts(void)
 	v6_datagram(&g6, false, true, 0, 20, 1, 2);
 	r = feed(f, pkt, v6_frag(pkt, &g6, 0, g6.len - 40, false, 78), 2.0,
 	    &out, &outlen);
-	check(r == IPFRAG_DONE && outlen == g6.len &&
+	CHECKF(r == IPFRAG_DONE && outlen == g6.len &&
 		memcmp(out, g6.b, g6.len) == 0 && decodes(out, outlen, 6, 48) &&
 		ipfrag_stats(f)->atomic == 1 && ipfrag_stats(f)->queues == 0,
 	    "destopts: an atomic fragment handed back at once");
@@ -564,7 +546,7 @@ case_v6_destopts(void)
 	v6_datagram(&g6, true, true, 0, 20, 1, 3);
 	r = feed(f, pkt, v6_frag(pkt, &g6, 0, g6.len - 48, false, 79), 2.0,
 	    &out, &outlen);
-	check(r == IPFRAG_DONE && outlen == g6.len &&
+	CHECKF(r == IPFRAG_DONE && outlen == g6.len &&
 		memcmp(out, g6.b, g6.len) == 0 && out[40] == 60 &&
 		decodes(out, outlen, 6, 56),
 	    "hop-by-hop, fragment, destopts: atomic");
@@ -586,7 +568,7 @@ case_duplicates(void)
 	r3 = feed(f, pkt, v4_frag(pkt, &g4, 16, 32, true), 1, &out, &outlen);
 	r4 = feed(f, pkt, v4_frag(pkt, &g4, 0, 16, true), 1, &out, &outlen);
 	r5 = feed(f, pkt, v4_frag(pkt, &g4, 32, 40, false), 1, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_HELD &&
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_HELD &&
 		r3 == IPFRAG_DUPLICATE && r4 == IPFRAG_DUPLICATE &&
 		r5 == IPFRAG_DONE && memcmp(out, g4.b, g4.len) == 0 &&
 		ipfrag_stats(f)->duplicates == 2,
@@ -600,7 +582,7 @@ case_duplicates(void)
 	r3 = feed(f, pkt, v4_frag_data(pkt, &g4, 8, 24, true, false, pkt + 200),
 	    2, &out, &outlen);
 	r4 = feed(f, pkt, v4_frag(pkt, &g4, 32, 40, false), 2, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_HELD &&
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_HELD &&
 		r3 == IPFRAG_DUPLICATE && r4 == IPFRAG_DONE &&
 		memcmp(out, g4.b, g4.len) == 0,
 	    "inside a run: duplicate, the first bytes kept");
@@ -609,7 +591,7 @@ case_duplicates(void)
 	r1 = feed(f, pkt, v4_frag(pkt, &g4, 32, 40, false), 3, &out, &outlen);
 	r2 = feed(f, pkt, v4_frag(pkt, &g4, 32, 40, false), 3, &out, &outlen);
 	r3 = feed(f, pkt, v4_frag(pkt, &g4, 0, 32, true), 3, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_DUPLICATE &&
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_DUPLICATE &&
 		r3 == IPFRAG_DONE && memcmp(out, g4.b, g4.len) == 0,
 	    "the last fragment twice");
 
@@ -619,7 +601,7 @@ case_duplicates(void)
 	r2 = feed(f, pkt, v4_frag(pkt, &g4, 8, 16, false), 4, &out, &outlen);
 	r3 = feed(f, pkt, v4_frag(pkt, &g4, 8, 16, true), 4, &out, &outlen);
 	r4 = feed(f, pkt, v4_frag(pkt, &g4, 16, 24, true), 4, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_DUPLICATE &&
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_DUPLICATE &&
 		r3 == IPFRAG_DUPLICATE && r4 == IPFRAG_DISCARDED &&
 		ipfrag_stats(f)->queues == 0,
 	    "a duplicate last fragment still sets the end");
@@ -676,7 +658,7 @@ case_overlaps(void)
 					cases[i].end, cases[i].more, 3),
 				    1, &out, &outlen);
 			}
-			check(r0 == IPFRAG_HELD && r == cases[i].want &&
+			CHECKF(r0 == IPFRAG_HELD && r == cases[i].want &&
 				ipfrag_stats(f)->queues ==
 				    (r == IPFRAG_OVERLAP ? 0u : 1u) &&
 				ipfrag_stats(f)->overlaps ==
@@ -689,7 +671,7 @@ case_overlaps(void)
 				    v == 0 ? v4_frag(pkt, &g4, 16, 48, true)
 					   : v6_frag(pkt, &g6, 16, 48, true, 3),
 				    1, &out, &outlen);
-				check(r == IPFRAG_HELD &&
+				CHECKF(r == IPFRAG_HELD &&
 					ipfrag_stats(f)->queues == 1,
 				    "after an overlap, a new queue");
 			}
@@ -703,13 +685,13 @@ case_overlaps(void)
 	(void)feed(f, pkt, v4_frag(pkt, &g4, 0, 16, true), 1, &out, &outlen);
 	(void)feed(f, pkt, v4_frag(pkt, &g4, 16, 32, true), 1, &out, &outlen);
 	r = feed(f, pkt, v4_frag(pkt, &g4, 8, 24, true), 1, &out, &outlen);
-	check(r == IPFRAG_DUPLICATE, "in order: one run, a duplicate");
+	CHECKF(r == IPFRAG_DUPLICATE, "in order: one run, a duplicate");
 	ipfrag_free(f);
 	f = table(0, 0);
 	(void)feed(f, pkt, v4_frag(pkt, &g4, 16, 32, true), 1, &out, &outlen);
 	(void)feed(f, pkt, v4_frag(pkt, &g4, 0, 16, true), 1, &out, &outlen);
 	r = feed(f, pkt, v4_frag(pkt, &g4, 8, 24, true), 1, &out, &outlen);
-	check(r == IPFRAG_OVERLAP, "out of order: two runs, an overlap");
+	CHECKF(r == IPFRAG_OVERLAP, "out of order: two runs, an overlap");
 	ipfrag_free(f);
 
 	/* The first fragment of the datagram discarded comes back, to
@@ -742,7 +724,7 @@ case_overlaps(void)
 		    d.fragment && d.frag_offset == 0 && d.frag_more &&
 		    d.frag_id == 3 && d.l4 != NULL && d.l4_len >= 4 &&
 		    rd16(d.l4) == 47401 && rd16(d.l4 + 2) == 25;
-		check(ok, "overlap: the first fragment back, v%d, %s",
+		CHECKF(ok, "overlap: the first fragment back, v%d, %s",
 		    v % 2 ? 6 : 4,
 		    v < 2 ? "queued" : "the one that overlapped");
 		free(copy);
@@ -751,7 +733,7 @@ case_overlaps(void)
 	f = table(0, 0);
 	(void)feed(f, pkt, v4_frag(pkt, &g4, 16, 48, true), 1, &out, &outlen);
 	r = feed(f, pkt, v4_frag(pkt, &g4, 8, 24, true), 1, &out, &outlen);
-	check(r == IPFRAG_OVERLAP && out == NULL && outlen == 0,
+	CHECKF(r == IPFRAG_OVERLAP && out == NULL && outlen == 0,
 	    "overlap: no first fragment, nothing back");
 	ipfrag_free(f);
 
@@ -759,7 +741,7 @@ case_overlaps(void)
 	f = table(0, 0);
 	(void)feed(f, pkt, v4_frag(pkt, &g4, 0, 104, true), 1, &out, &outlen);
 	r = feed(f, pkt, v4_frag(pkt, &g4, 96, 200, false), 1, &out, &outlen);
-	check(r == IPFRAG_OVERLAP && ipfrag_stats(f)->reassembled == 0,
+	CHECKF(r == IPFRAG_OVERLAP && ipfrag_stats(f)->reassembled == 0,
 	    "identical overlapping bytes: discarded");
 	ipfrag_free(f);
 }
@@ -775,7 +757,7 @@ case_v6_ids(void)
 	struct ipfrag *f = table(0, 0);
 	uint8_t decoy[64];
 
-	check((0x5eedf171u ^ 0x5eedf171u >> 16) % 65536 ==
+	CHECKF((0x5eedf171u ^ 0x5eedf171u >> 16) % 65536 ==
 		(0xc0de6f42u ^ 0xc0de6f42u >> 16) % 65536,
 	    "the two ids fold alike");
 	v6_datagram(&g6, false, false, 0, 260, 1, 1);
@@ -788,14 +770,14 @@ case_v6_ids(void)
 	    &out, &outlen);
 	r3 = feed(f, pkt, v6_frag(pkt, &g6, 0, 240, true, 0x5eedf171), 1, &out,
 	    &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_HELD && r3 == IPFRAG_DONE &&
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_HELD && r3 == IPFRAG_DONE &&
 		outlen == g6.len && memcmp(out, g6.b, g6.len) == 0 &&
 		ipfrag_stats(f)->queues == 1,
 	    "folded ids: A whole from its own fragments, B left alone");
 	ipfrag_expire(f, 60.9);
-	check(ipfrag_stats(f)->queues == 1, "B before 60 s");
+	CHECKF(ipfrag_stats(f)->queues == 1, "B before 60 s");
 	ipfrag_expire(f, 61.0);
-	check(ipfrag_stats(f)->queues == 0 && ipfrag_stats(f)->timeouts == 1,
+	CHECKF(ipfrag_stats(f)->queues == 0 && ipfrag_stats(f)->timeouts == 1,
 	    "B times out after 60 s");
 
 	/* IPv4: the protocol is part of the key. */
@@ -803,7 +785,7 @@ case_v6_ids(void)
 	(void)feed(f, pkt, v4_frag(pkt, &g4, 0, 16, true), 100, &out, &outlen);
 	g4.b[9] = 17;
 	r1 = feed(f, pkt, v4_frag(pkt, &g4, 16, 40, false), 100, &out, &outlen);
-	check(r1 == IPFRAG_HELD && ipfrag_stats(f)->queues == 2,
+	CHECKF(r1 == IPFRAG_HELD && ipfrag_stats(f)->queues == 2,
 	    "v4: another protocol, another queue");
 	ipfrag_free(f);
 }
@@ -823,25 +805,25 @@ case_timeouts(void)
 	(void)feed(
 	    f, pkt, v6_frag(pkt, &g6, 0, 24, true, 1), 100, &out, &outlen);
 	ipfrag_expire(f, 129.99);
-	check(ipfrag_stats(f)->queues == 2, "nothing expired before 30 s");
+	CHECKF(ipfrag_stats(f)->queues == 2, "nothing expired before 30 s");
 	ipfrag_expire(f, 130.0);
-	check(ipfrag_stats(f)->queues == 1 && ipfrag_stats(f)->timeouts == 1,
+	CHECKF(ipfrag_stats(f)->queues == 1 && ipfrag_stats(f)->timeouts == 1,
 	    "IPv4 after 30 s");
 	ipfrag_expire(f, 159.99);
-	check(ipfrag_stats(f)->queues == 1, "IPv6 not before 60 s");
+	CHECKF(ipfrag_stats(f)->queues == 1, "IPv6 not before 60 s");
 	ipfrag_expire(f, 160.0);
-	check(ipfrag_stats(f)->queues == 0 && ipfrag_stats(f)->timeouts == 2 &&
+	CHECKF(ipfrag_stats(f)->queues == 0 && ipfrag_stats(f)->timeouts == 2 &&
 		ipfrag_stats(f)->bytes == 0,
 	    "IPv6 after 60 s");
 
 	/* A fragment after the deadline starts over. */
 	(void)feed(f, pkt, v4_frag(pkt, &g4, 0, 16, true), 200, &out, &outlen);
 	r = feed(f, pkt, v4_frag(pkt, &g4, 16, 40, false), 231, &out, &outlen);
-	check(r == IPFRAG_HELD && ipfrag_stats(f)->timeouts == 3,
+	CHECKF(r == IPFRAG_HELD && ipfrag_stats(f)->timeouts == 3,
 	    "expired before the last fragment came");
 	/* The clock never goes back. */
 	r = feed(f, pkt, v4_frag(pkt, &g4, 0, 16, true), 10, &out, &outlen);
-	check(r == IPFRAG_DONE, "an earlier time is the latest");
+	CHECKF(r == IPFRAG_DONE, "an earlier time is the latest");
 	ipfrag_free(f);
 
 	ipfrag_config_init(&c);
@@ -851,9 +833,9 @@ case_timeouts(void)
 	(void)feed(f, pkt, v4_frag(pkt, &g4, 0, 16, true), 0, &out, &outlen);
 	(void)feed(f, pkt, v6_frag(pkt, &g6, 0, 24, true, 1), 0, &out, &outlen);
 	ipfrag_expire(f, 3);
-	check(ipfrag_stats(f)->queues == 1, "timeout_v6 3 s");
+	CHECKF(ipfrag_stats(f)->queues == 1, "timeout_v6 3 s");
 	ipfrag_expire(f, 5);
-	check(ipfrag_stats(f)->queues == 0, "timeout_v4 5 s");
+	CHECKF(ipfrag_stats(f)->queues == 0, "timeout_v4 5 s");
 	ipfrag_free(f);
 }
 
@@ -875,7 +857,7 @@ case_budget(void)
 		if (r != IPFRAG_HELD || ipfrag_stats(f)->bytes > 20000)
 			ok = false;
 	}
-	check(ok && ipfrag_stats(f)->evicted > 0 &&
+	CHECKF(ok && ipfrag_stats(f)->evicted > 0 &&
 		ipfrag_stats(f)->bytes_max <= 20000 &&
 		ipfrag_stats(f)->queues + ipfrag_stats(f)->evicted == 40,
 	    "budget: bytes stay under it, evictions counted (%zu queues, "
@@ -886,12 +868,12 @@ case_budget(void)
 	v4_datagram(&g4, 20, 139, 0, 2000, 1);
 	r = feed(
 	    f, pkt, v4_frag(pkt, &g4, 1000, 2000, false), 1, &out, &outlen);
-	check(r == IPFRAG_DONE && memcmp(out, g4.b, g4.len) == 0,
+	CHECKF(r == IPFRAG_DONE && memcmp(out, g4.b, g4.len) == 0,
 	    "budget: the newest kept");
 	v4_datagram(&g4, 20, 100, 0, 2000, 1);
 	r = feed(
 	    f, pkt, v4_frag(pkt, &g4, 1000, 2000, false), 1, &out, &outlen);
-	check(r == IPFRAG_HELD, "budget: the oldest gone");
+	CHECKF(r == IPFRAG_HELD, "budget: the oldest gone");
 	ipfrag_free(f);
 
 	f = table(0, 4);
@@ -900,15 +882,15 @@ case_budget(void)
 		(void)feed(f, pkt, v6_frag(pkt, &g6, 0, 64, true, 500 + i),
 		    (double)i, &out, &outlen);
 	}
-	check(ipfrag_stats(f)->queues == 4 && ipfrag_stats(f)->evicted == 2 &&
+	CHECKF(ipfrag_stats(f)->queues == 4 && ipfrag_stats(f)->evicted == 2 &&
 		ipfrag_stats(f)->queues_max == 4,
 	    "queue cap: 4 kept, 2 evicted");
 	r = feed(f, pkt, v6_frag(pkt, &g6, 64, g6.len - 40, false, 500), 7,
 	    &out, &outlen);
-	check(r == IPFRAG_HELD, "queue cap: the oldest gone");
+	CHECKF(r == IPFRAG_HELD, "queue cap: the oldest gone");
 	r = feed(f, pkt, v6_frag(pkt, &g6, 64, g6.len - 40, false, 505), 7,
 	    &out, &outlen);
-	check(r == IPFRAG_DONE && memcmp(out, g6.b, g6.len) == 0,
+	CHECKF(r == IPFRAG_DONE && memcmp(out, g6.b, g6.len) == 0,
 	    "queue cap: the newest kept");
 	ipfrag_free(f);
 
@@ -932,7 +914,7 @@ case_budget(void)
 		if (r != IPFRAG_DONE || memcmp(out, g6.b, g6.len) != 0)
 			ok = false;
 	}
-	check(ok && ipfrag_stats(f)->evicted > 20000,
+	CHECKF(ok && ipfrag_stats(f)->evicted > 20000,
 	    "40,000 queues: bounded, the newest complete (%zu queues, %zu "
 	    "bytes at most)",
 	    ipfrag_stats(f)->queues_max, ipfrag_stats(f)->bytes_max);
@@ -946,7 +928,7 @@ case_budget(void)
 		r = feed(f, pkt,
 		    v4_frag(pkt, &g4, i * 1000, i * 1000 + 1000, true), 1, &out,
 		    &outlen);
-	check(r == IPFRAG_DROPPED && ipfrag_stats(f)->queues == 0 &&
+	CHECKF(r == IPFRAG_DROPPED && ipfrag_stats(f)->queues == 0 &&
 		ipfrag_stats(f)->evicted == 1 && ipfrag_stats(f)->bytes == 0,
 	    "a datagram over the budget alone: evicted");
 	ipfrag_free(f);
@@ -977,10 +959,12 @@ case_max_dist(void)
 		r = feed(
 		    f, pkt, v4_frag(pkt, &g4, 16, 40, false), 1, &out, &outlen);
 		if (k == 63)
-			check(r == IPFRAG_DONE && ipfrag_stats(f)->too_far == 0,
+			CHECKF(
+			    r == IPFRAG_DONE && ipfrag_stats(f)->too_far == 0,
 			    "63 fragments between: reassembled");
 		else
-			check(r == IPFRAG_HELD && ipfrag_stats(f)->too_far == 1,
+			CHECKF(
+			    r == IPFRAG_HELD && ipfrag_stats(f)->too_far == 1,
 			    "64 fragments between: restarted");
 		ipfrag_free(f);
 	}
@@ -996,7 +980,7 @@ case_max_dist(void)
 		    f, pkt, v4_frag(pkt, &g4b, 0, 8, true), 1, &out, &outlen);
 	}
 	r = feed(f, pkt, v4_frag(pkt, &g4, 16, 40, false), 1, &out, &outlen);
-	check(r == IPFRAG_DONE, "another destination: not counted");
+	CHECKF(r == IPFRAG_DONE, "another destination: not counted");
 	ipfrag_free(f);
 
 	/* The restart is the Linux evasion defence: decoy, 64 others, the
@@ -1013,9 +997,9 @@ case_max_dist(void)
 		    f, pkt, v4_frag(pkt, &g4b, 0, 8, true), 1, &out, &outlen);
 	}
 	r = feed(f, pkt, v4_frag(pkt, &g4, 0, 16, true), 1, &out, &outlen);
-	check(r == IPFRAG_HELD, "the real head after 64 others: held");
+	CHECKF(r == IPFRAG_HELD, "the real head after 64 others: held");
 	r = feed(f, pkt, v4_frag(pkt, &g4, 16, 40, false), 1, &out, &outlen);
-	check(r == IPFRAG_DONE && memcmp(out, g4.b, g4.len) == 0,
+	CHECKF(r == IPFRAG_DONE && memcmp(out, g4.b, g4.len) == 0,
 	    "the real datagram, not the decoy");
 	ipfrag_free(f);
 
@@ -1030,7 +1014,7 @@ case_max_dist(void)
 		    f, pkt, v4_frag(pkt, &g4b, 0, 8, true), 1, &out, &outlen);
 	}
 	r = feed(f, pkt, v4_frag(pkt, &g4, 16, 40, false), 1, &out, &outlen);
-	check(r == IPFRAG_DONE, "max_dist 0: off");
+	CHECKF(r == IPFRAG_DONE, "max_dist 0: off");
 	ipfrag_free(f);
 }
 
@@ -1051,7 +1035,7 @@ case_malformed(void)
 	r1 = feed(f, pkt, v4_frag(pkt, &g4, 0, 8, true), 1, &out, &outlen);
 	r2 = feed(f, pkt, v4_frag(pkt, &g4, 16, 24, false), 1, &out, &outlen);
 	r3 = feed(f, pkt, v4_frag(pkt, &g4, 24, 32, false), 1, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_HELD &&
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_HELD &&
 		r3 == IPFRAG_DISCARDED && ipfrag_stats(f)->queues == 0 &&
 		ipfrag_stats(f)->failed == 1 && outlen == 28 &&
 		v4_frag(head, &g4, 0, 8, true) == 28 &&
@@ -1061,30 +1045,30 @@ case_malformed(void)
 	/* Data past the known end. */
 	r1 = feed(f, pkt, v4_frag(pkt, &g4, 16, 24, false), 1, &out, &outlen);
 	r2 = feed(f, pkt, v4_frag(pkt, &g4, 24, 32, true), 1, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_DISCARDED,
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_DISCARDED,
 	    "past the end of the last fragment: discarded");
 	/* A last fragment ending before queued data. */
 	r1 = feed(f, pkt, v4_frag(pkt, &g4, 16, 32, true), 1, &out, &outlen);
 	r2 = feed(f, pkt, v4_frag(pkt, &g4, 8, 16, false), 1, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_DISCARDED,
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_DISCARDED,
 	    "a last fragment before queued data: discarded");
 	/* Empty fragments. */
 	r1 = feed(f, pkt, v4_frag(pkt, &g4, 8, 8, true), 1, &out, &outlen);
-	check(r1 == IPFRAG_DROPPED && ipfrag_stats(f)->queues == 0,
+	CHECKF(r1 == IPFRAG_DROPPED && ipfrag_stats(f)->queues == 0,
 	    "an empty fragment alone: dropped");
 	r1 = feed(f, pkt, v4_frag(pkt, &g4, 0, 8, true), 1, &out, &outlen);
 	r2 = feed(f, pkt, v4_frag(pkt, &g4, 16, 16, true), 1, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_DISCARDED,
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_DISCARDED,
 	    "an empty fragment: its queue discarded");
 	/* IPv4 with MF: cut to a multiple of 8. */
 	v4_datagram(&g4, 20, 2, 0, 30, 1);
 	r1 = feed(f, pkt, v4_frag(pkt, &g4, 0, 20, true), 1, &out, &outlen);
 	r2 = feed(f, pkt, v4_frag(pkt, &g4, 16, 30, false), 1, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_DONE && outlen == g4.len &&
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_DONE && outlen == g4.len &&
 		memcmp(out, g4.b, g4.len) == 0,
 	    "v4 MF 20 bytes: 16 kept");
 	r1 = feed(f, pkt, v4_frag(pkt, &g4, 0, 5, true), 1, &out, &outlen);
-	check(r1 == IPFRAG_DROPPED, "v4 MF 5 bytes: empty, dropped");
+	CHECKF(r1 == IPFRAG_DROPPED, "v4 MF 5 bytes: empty, dropped");
 
 	/* ip_frag_reasm(): over 65535 bytes. */
 	v4_datagram(&g4, 20, 3, 0, 65515, 1);
@@ -1095,7 +1079,7 @@ case_malformed(void)
 	    &out, &outlen);
 	r4 = feed(
 	    f, pkt, v4_frag(pkt, &g4, 32768, 65528, true), 1, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_HELD && r3 == IPFRAG_HELD &&
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_HELD && r3 == IPFRAG_HELD &&
 		r4 == IPFRAG_DISCARDED && ipfrag_stats(f)->queues == 0 &&
 		ipfrag_stats(f)->bytes == 0,
 	    "v4 over 65535 bytes: discarded");
@@ -1106,13 +1090,13 @@ case_malformed(void)
 	r1 = feed(f, pkt, v4_frag(pkt, &g4, 0, 16, true), 1, &out, &outlen);
 	g4.b[1] = 0;
 	r2 = feed(f, pkt, v4_frag(pkt, &g4, 16, 40, false), 1, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_DISCARDED,
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_DISCARDED,
 	    "Not-ECT and ECT(0) fragments: discarded");
 	g4.b[1] = 2;
 	r1 = feed(f, pkt, v4_frag(pkt, &g4, 0, 16, true), 1, &out, &outlen);
 	g4.b[1] = 3;
 	r2 = feed(f, pkt, v4_frag(pkt, &g4, 16, 40, false), 1, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_DONE && out[1] == 3 &&
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_DONE && out[1] == 3 &&
 		cksum(out, 20) == 0,
 	    "ECT(0) and CE fragments: CE");
 	v6_datagram(&g6, false, false, 0x02, 40, 1, 1);
@@ -1120,7 +1104,7 @@ case_malformed(void)
 	g6.b[1] = 0x30;
 	r2 =
 	    feed(f, pkt, v6_frag(pkt, &g6, 24, 40, false, 4), 1, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_DONE && (out[1] >> 4 & 3) == 3,
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_DONE && (out[1] >> 4 & 3) == 3,
 	    "v6 ECT(0) and CE: CE");
 
 	/* IPv6: M set and a length not a multiple of 8: dropped alone, an
@@ -1130,16 +1114,16 @@ case_malformed(void)
 	r2 = feed(f, pkt, v6_frag(pkt, &g6, 24, 30, true, 6), 1, &out, &outlen);
 	r3 = feed(
 	    f, pkt, v6_frag(pkt, &g6, 24, 100, false, 6), 1, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_DROPPED && r3 == IPFRAG_DONE &&
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_DROPPED && r3 == IPFRAG_DONE &&
 		memcmp(out, g6.b, g6.len) == 0,
 	    "v6 M set, 6 bytes: dropped, the datagram completes");
 	r1 = feed(f, pkt, v6_frag(pkt, &g6, 24, 30, true, 7), 1, &out, &outlen);
-	check(r1 == IPFRAG_DROPPED && ipfrag_stats(f)->queues == 1,
+	CHECKF(r1 == IPFRAG_DROPPED && ipfrag_stats(f)->queues == 1,
 	    "v6 M set, 6 bytes: an empty queue");
 	r1 = feed(f, pkt, v6_frag(pkt, &g6, 0, 24, true, 7), 59, &out, &outlen);
 	r2 = feed(
 	    f, pkt, v6_frag(pkt, &g6, 24, 100, false, 7), 61, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_HELD,
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_HELD,
 	    "v6: the empty queue's timer ran from the bad fragment");
 	ipfrag_expire(f, 1000);
 	/* Past 65535. */
@@ -1147,7 +1131,7 @@ case_malformed(void)
 	r1 = feed(f, pkt,
 	    v6_frag_data(pkt, &g6, 65528, 65544, false, 8, pkt + 5000), 1000,
 	    &out, &outlen);
-	check(r1 == IPFRAG_DROPPED, "v6 past 65535: dropped");
+	CHECKF(r1 == IPFRAG_DROPPED, "v6 past 65535: dropped");
 	/* Over 65535 bytes with the unfragmentable part. */
 	v6_datagram(&g6, true, false, 0, 65535 - 8 - 8, 1, 1);
 	r1 = feed(
@@ -1156,19 +1140,19 @@ case_malformed(void)
 	    v6_frag_data(
 		pkt, &g6, 32768, 65535, false, 9, g6.b + g6.unfrag + 32768),
 	    1000, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_DISCARDED,
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_DISCARDED,
 	    "v6 payload over 65535: discarded");
 	/* A first fragment without the whole TCP header. */
 	v6_datagram(&g6, false, false, 0, 100, 1, 1);
 	n = ipfrag_stats(f)->queues;
 	r1 = feed(
 	    f, pkt, v6_frag(pkt, &g6, 0, 16, true, 10), 1000, &out, &outlen);
-	check(r1 == IPFRAG_DROPPED && ipfrag_stats(f)->queues == n,
+	CHECKF(r1 == IPFRAG_DROPPED && ipfrag_stats(f)->queues == n,
 	    "v6 first fragment, TCP header cut: dropped, no queue");
 	v6_datagram(&g6, false, true, 0, 100, 1, 1);
 	r1 = feed(
 	    f, pkt, v6_frag(pkt, &g6, 0, 24, true, 10), 1000, &out, &outlen);
-	check(
+	CHECKF(
 	    r1 == IPFRAG_DROPPED, "v6 destopts then 16 bytes of TCP: dropped");
 
 	/* A Fragment header inside the reassembled part: Linux drops the
@@ -1187,7 +1171,7 @@ case_malformed(void)
 	r1 = ipfrag_add(f, &d, 1000, &out, &outlen);
 	r2 = feed(
 	    f, pkt, v6_frag(pkt, &g6, 48, 100, false, 11), 1000, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_DISCARDED,
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_DISCARDED,
 	    "v6 a Fragment header again after reassembly: discarded");
 
 	/* A Hop-by-Hop header after the Fragment header: no handler in
@@ -1200,18 +1184,18 @@ case_malformed(void)
 	    f, pkt, v6_frag(pkt, &g6, 32, 108, false, 12), 1000, &out, &outlen);
 	r3 = feed(
 	    f, pkt, v6_frag(pkt, &g6, 0, 108, false, 13), 1000, &out, &outlen);
-	check(
+	CHECKF(
 	    r1 == IPFRAG_HELD && r2 == IPFRAG_DISCARDED && r3 == IPFRAG_DROPPED,
 	    "v6 Hop-by-Hop after the Fragment header: refused");
 
 	/* Not fragments: handed back as they are. */
 	v4_datagram(&g4, 20, 1, 0, 64, 1);
 	r1 = feed(f, g4.b, g4.len, 1000, &out, &outlen);
-	check(r1 == IPFRAG_DONE && out == fed_buf && outlen == g4.len,
+	CHECKF(r1 == IPFRAG_DONE && out == fed_buf && outlen == g4.len,
 	    "v4 whole: handed back");
 	v6_datagram(&g6, false, true, 0, 64, 1, 1);
 	r1 = feed(f, g6.b, g6.len, 1000, &out, &outlen);
-	check(r1 == IPFRAG_DONE && out == fed_buf && outlen == g6.len,
+	CHECKF(r1 == IPFRAG_DONE && out == fed_buf && outlen == g6.len,
 	    "v6 whole: handed back");
 
 	/* The IPv4 header sum, when asked. */
@@ -1227,10 +1211,10 @@ case_malformed(void)
 	n = v4_frag(pkt, &g4, 0, 32, true);
 	pkt[10] ^= 0x55;
 	r1 = feed(f, pkt, n, 1, &out, &outlen);
-	check(r1 == IPFRAG_DROPPED && ipfrag_stats(f)->bad_checksum == 1,
+	CHECKF(r1 == IPFRAG_DROPPED && ipfrag_stats(f)->bad_checksum == 1,
 	    "verify_v4_checksum: a wrong sum dropped");
 	r1 = feed(f, pkt, v4_frag(pkt, &g4, 0, 32, true), 1, &out, &outlen);
-	check(r1 == IPFRAG_HELD, "verify_v4_checksum: a right sum held");
+	CHECKF(r1 == IPFRAG_HELD, "verify_v4_checksum: a right sum held");
 	ipfrag_free(f);
 
 	/* Offsets at the top: the queue takes them (Linux does), the
@@ -1242,10 +1226,10 @@ case_malformed(void)
 		    v4_frag_data(
 			pkt, &g4, 65528, 65528 + 65000, true, false, g4.b + 20),
 		    1, &out, &outlen);
-		check(r1 == (i == 0 ? IPFRAG_HELD : IPFRAG_DUPLICATE),
+		CHECKF(r1 == (i == 0 ? IPFRAG_HELD : IPFRAG_DUPLICATE),
 		    "offset 65528, 65000 bytes");
 	}
-	check(ipfrag_stats(f)->bytes > 65000, "counted");
+	CHECKF(ipfrag_stats(f)->bytes > 65000, "counted");
 	ipfrag_free(f);
 }
 
@@ -1266,12 +1250,12 @@ case_truncated(void)
 	r2 = feed(
 	    f, pkt, v4_frag(pkt, &g4, 2960, 4000, false), 1, &out, &outlen);
 	r3 = feed(f, pkt, v4_frag(pkt, &g4, 0, 1480, true), 1, &out, &outlen);
-	check(r1 == IPFRAG_HELD && r2 == IPFRAG_HELD && r3 == IPFRAG_DONE &&
+	CHECKF(r1 == IPFRAG_HELD && r2 == IPFRAG_HELD && r3 == IPFRAG_DONE &&
 		outlen == 20 + 1480 + 80 && rd16(out + 2) == g4.len &&
 		memcmp(out, g4.b, outlen) == 0 &&
 		ipfrag_stats(f)->truncated == 1,
 	    "v4 cut short: handed back up to the first missing byte");
-	check(decap_packet(LT_RAW, out, outlen, &d) == DECAP_OK &&
+	CHECKF(decap_packet(LT_RAW, out, outlen, &d) == DECAP_OK &&
 		d.l3_len == outlen && !d.fragment && d.l4_len == 1560,
 	    "decap takes it as a short capture");
 
@@ -1279,19 +1263,19 @@ case_truncated(void)
 	(void)feed(f, pkt, v4_frag(pkt, &g4, 0, 1480, true), 2, &out, &outlen);
 	n = v4_frag(pkt, &g4, 1480, 4000, false);
 	r1 = feed(f, pkt, n - 2000, 2, &out, &outlen);
-	check(r1 == IPFRAG_DONE && outlen == n - 2000 + 1480, "cut last");
+	CHECKF(r1 == IPFRAG_DONE && outlen == n - 2000 + 1480, "cut last");
 
 	/* Cut short, still an overlap by its header. */
 	(void)feed(f, pkt, v4_frag(pkt, &g4, 0, 1480, true), 3, &out, &outlen);
 	n = v4_frag(pkt, &g4, 1000, 2000, true);
 	r1 = feed(f, pkt, 30, 3, &out, &outlen);
-	check(r1 == IPFRAG_OVERLAP, "cut short, an overlap all the same");
+	CHECKF(r1 == IPFRAG_OVERLAP, "cut short, an overlap all the same");
 
 	/* IPv6 atomic, cut. */
 	v6_datagram(&g6, false, true, 0, 500, 1, 1);
 	n = v6_frag(pkt, &g6, 0, g6.len - 40, false, 1);
 	r1 = feed(f, pkt, 100, 3, &out, &outlen);
-	check(r1 == IPFRAG_DONE && outlen == 92 && rd16(out + 4) == 508 &&
+	CHECKF(r1 == IPFRAG_DONE && outlen == 92 && rd16(out + 4) == 508 &&
 		memcmp(out, g6.b, 92) == 0,
 	    "v6 atomic cut short");
 	ipfrag_free(f);
@@ -1350,25 +1334,25 @@ case_hostile(void)
 			ok = false;
 		free(p);
 	}
-	check(ok, "random packets: bounded, no crash (%llu reassembled)",
+	CHECKF(ok, "random packets: bounded, no crash (%llu reassembled)",
 	    (unsigned long long)ipfrag_stats(f)->reassembled);
 
 	/* decap_packet structures that decap never makes. */
 	memset(&d, 0, sizeof(d));
 	r = ipfrag_add(f, &d, 1, &out, &outlen);
-	check(r == IPFRAG_DROPPED, "empty decap_packet");
+	CHECKF(r == IPFRAG_DROPPED, "empty decap_packet");
 	r = ipfrag_add(f, NULL, 1, &out, &outlen);
-	check(r == IPFRAG_DROPPED, "NULL decap_packet");
+	CHECKF(r == IPFRAG_DROPPED, "NULL decap_packet");
 	p = xmalloc(1);
 	p[0] = 0x45;
 	d.l3 = p;
 	d.l3_len = 1;
 	d.fragment = true;
 	r = ipfrag_add(f, &d, 1, &out, &outlen);
-	check(r == IPFRAG_DROPPED, "1-byte IPv4");
+	CHECKF(r == IPFRAG_DROPPED, "1-byte IPv4");
 	p[0] = 0x60;
 	r = ipfrag_add(f, &d, 1, &out, &outlen);
-	check(r == IPFRAG_DROPPED, "1-byte IPv6");
+	CHECKF(r == IPFRAG_DROPPED, "1-byte IPv6");
 	free(p);
 	v6_datagram(&g6, false, false, 0, 100, 1, 1);
 	for (k = 40; k < 48; k++) {
@@ -1378,7 +1362,7 @@ case_hostile(void)
 		d.l3 = p;
 		d.l3_len = k;
 		r = ipfrag_add(f, &d, 1, &out, &outlen);
-		check(
+		CHECKF(
 		    r == IPFRAG_DROPPED, "IPv6 fragment header cut at %zu", k);
 		free(p);
 	}
@@ -1394,7 +1378,7 @@ case_hostile(void)
 		r = feed(f, pkt,
 		    v4_frag(pkt, &g4, pl.off[i], pl.end[i], pl.end[i] != 65512),
 		    1, &out, &outlen);
-	check(r == IPFRAG_DONE && memcmp(out, g4.b, g4.len) == 0,
+	CHECKF(r == IPFRAG_DONE && memcmp(out, g4.b, g4.len) == 0,
 	    "8,189 fragments of 8 bytes, shuffled");
 	ipfrag_free(f);
 }
@@ -1950,18 +1934,16 @@ case_random_model(void)
 		sum[6] += ms.too_far;
 		sum[7] += ms.dropped_bad;
 		sum[8] += ms.truncated;
-		if (!ok) {
+		if (!CHECKF(ok, "random run %u against the model", run)) {
 			bad++;
 			ok = true;
-			failed++;
-		} else
-			passed++;
+		}
 		ipfrag_free(f);
 	}
-	check(bad == 0, "random sequences against the model (%u runs)", run);
+	CHECKF(bad == 0, "random sequences against the model (%u runs)", run);
 	/* Every way out taken, many times. */
 	for (k = 0; k < 9; k++)
-		check(sum[k] >= 50, "random: outcome %u seen %llu times", k,
+		CHECKF(sum[k] >= 50, "random: outcome %u seen %llu times", k,
 		    (unsigned long long)sum[k]);
 }
 
@@ -2045,7 +2027,7 @@ case_captures(void)
 			"evasion-ipv6-frag-destopts.pcap",
 		};
 		n = pcap_read(names[which], recs, 64);
-		if (!check(n > 30, "%s read", names[which]))
+		if (!CHECKF(n > 30, "%s read", names[which]))
 			continue;
 		ipfrag_config_init(&c);
 		c.timeout_v6 = 3; /* as in the receiver's namespace */
@@ -2082,21 +2064,21 @@ case_captures(void)
 		switch (which) {
 		case 0:
 			/* IpReasmReqds +2, IpExtReasmOverlaps +1 */
-			check(frags == 2 && done == 0 && st->overlaps == 1 &&
+			CHECKF(frags == 2 && done == 0 && st->overlaps == 1 &&
 				st->queues == 0 && ports == 1,
 			    "ipv4-frag-overlap: 2 fragments, an overlap on "
 			    "47401 -> 25, nothing delivered");
 			break;
 		case 1:
 			/* Ip6ReasmReqds +3, OKs +1, Timeout +1 */
-			check(frags == 3 && done == 1 && decoded == 1 &&
+			CHECKF(frags == 3 && done == 1 && decoded == 1 &&
 				subject == 1 && evil == 0 &&
 				st->reassembled == 1 && st->timeouts == 1,
 			    "ipv6-frag-id-fold: A whole, B timed out");
 			break;
 		default:
 			/* Ip6ReasmReqds +24, Ip6ReasmOKs +18 */
-			check(frags == 24 && done == 18 && decoded == 18 &&
+			CHECKF(frags == 24 && done == 18 && decoded == 18 &&
 				st->reassembled == 6 && st->atomic == 12 &&
 				st->queues == 0,
 			    "ipv6-frag-destopts: 6 reassembled, 12 atomic, "
@@ -2129,6 +2111,5 @@ main(void)
 	case_captures();
 	free(fed_buf);
 
-	printf("ipfrag: %u passed, %u failed\n", passed, failed);
-	return failed > 0 ? 1 : 0;
+	return check_done("ipfrag");
 }

@@ -15,20 +15,7 @@
 #include "smtp/message.h"
 #include "util.h"
 
-static int passed, failed;
-
-#define CHECK(cond) check((cond), #cond, __FILE__, __LINE__)
-
-static void
-check(int ok, const char *what, const char *file, int line)
-{
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	fprintf(stderr, "%s:%d: FAIL: %s\n", file, line, what);
-}
+#include "check.h"
 
 static int
 streq(const char *a, const char *b)
@@ -36,20 +23,6 @@ streq(const char *a, const char *b)
 	if (a == NULL || b == NULL)
 		return a == b;
 	return strcmp(a, b) == 0;
-}
-
-#define CHECK_STR(got, want) check_str((got), (want), __FILE__, __LINE__)
-
-static void
-check_str(const char *got, const char *want, const char *file, int line)
-{
-	if (streq(got, want)) {
-		passed++;
-		return;
-	}
-	failed++;
-	fprintf(stderr, "%s:%d: FAIL: got \"%s\", want \"%s\"\n", file, line,
-	    got ? got : "(null)", want ? want : "(null)");
 }
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -402,15 +375,10 @@ check_decode(const struct decode_case *c, const char *file, int line)
 
 	dbuf_init(&out, 1024);
 	w = rfc2047_decode(c->in, strlen(c->in), &out, &bad);
-	check_str(dbuf_str(&out), c->out, file, line);
-	if (w != c->words || bad != c->undecoded) {
-		failed++;
-		fprintf(stderr,
-		    "%s:%d: FAIL: \"%s\": %zu decoded, %zu not; "
-		    "want %zu, %zu\n",
-		    file, line, c->in, w, bad, c->words, c->undecoded);
-	} else
-		passed++;
+	check_str_at(file, line, c->in, dbuf_str(&out), c->out);
+	check_at(file, line, w == c->words && bad == c->undecoded,
+	    "\"%s\": %zu decoded, %zu not; want %zu, %zu", c->in, w, bad,
+	    c->words, c->undecoded);
 	dbuf_free(&out);
 }
 
@@ -1897,13 +1865,6 @@ main(void)
 	test_fuzz();
 	test_fuzz_tokens();
 	msg_parser_release_spares();
-	if (counted_bytes() == 0)
-		passed++;
-	else {
-		failed++;
-		fprintf(stderr, "FAIL counted memory left: %zu bytes\n",
-		    counted_bytes());
-	}
-	printf("message: %d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	CHECK_UINT(counted_bytes(), 0);
+	return check_done("message");
 }

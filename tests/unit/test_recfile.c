@@ -21,18 +21,7 @@
 
 #include "recfile.h"
 
-static int passed, failed;
-
-#define CHECK(name, cond) \
-	do { \
-		if (cond) \
-			passed++; \
-		else { \
-			failed++; \
-			fprintf( \
-			    stderr, "FAIL %s (line %d)\n", name, __LINE__); \
-		} \
-	} while (0)
+#include "check.h"
 
 static char said[16][512];
 static int nsaid;
@@ -96,7 +85,7 @@ test_file_limit(void)
 	struct stat sb;
 	int fd = mkstemp(path);
 
-	CHECK("fsize: temp file", fd >= 0);
+	CHECKF(fd >= 0, "fsize: temp file");
 	if (fd < 0)
 		return;
 	signal(SIGXFSZ, SIG_IGN);
@@ -110,33 +99,33 @@ test_file_limit(void)
 	setrlimit(RLIMIT_FSIZE, &rl);
 	for (i = 0; i < 30; i++)
 		put_record(&rf, i);
-	CHECK("fsize: failing", rf.failing && rf.errnum == EFBIG);
-	CHECK("fsize: one sentence",
-	    nsaid == 1 &&
-		strstr(said[0], "the test log: File too large") == said[0]);
-	CHECK("fsize: cut back to whole records",
-	    fstat(fd, &sb) == 0 && sb.st_size == 1000);
-	CHECK("fsize: whole records written", rf.written == 10);
-	CHECK("fsize: held", rf.nmarks == 20);
-	CHECK("fsize: all counted",
-	    rf.written + rf.nmarks + rf.not_written == 30);
+	CHECKF(rf.failing && rf.errnum == EFBIG, "fsize: failing");
+	CHECKF(nsaid == 1 &&
+		strstr(said[0], "the test log: File too large") == said[0],
+	    "fsize: one sentence");
+	CHECKF(fstat(fd, &sb) == 0 && sb.st_size == 1000,
+	    "fsize: cut back to whole records");
+	CHECKF(rf.written == 10, "fsize: whole records written");
+	CHECKF(rf.nmarks == 20, "fsize: held");
+	CHECKF(rf.written + rf.nmarks + rf.not_written == 30,
+	    "fsize: all counted");
 	/* No new try before a second has passed. */
 	put_record(&rf, 30);
-	CHECK("fsize: no try before its time", rf.failing && nsaid == 1);
+	CHECKF(rf.failing && nsaid == 1, "fsize: no try before its time");
 	/* Space returns. */
 	setrlimit(RLIMIT_FSIZE, &old);
 	recfile_flush(&rf, true);
-	CHECK("fsize: writing again",
-	    !rf.failing && nsaid == 2 &&
-		strstr(said[1], "writing again; ") != NULL);
+	CHECKF(!rf.failing && nsaid == 2 &&
+		strstr(said[1], "writing again; ") != NULL,
+	    "fsize: writing again");
 	for (i = 31; i < 40; i++)
 		put_record(&rf, i);
 	/* Everything held was written: nothing lost. */
-	CHECK("fsize: close", recfile_close(&rf) == 0);
-	CHECK("fsize: the file holds whole records",
-	    whole_records(path, &n) && n == rf.written);
-	CHECK("fsize: all written", rf.written == 40 && n == 40);
-	CHECK("fsize: nothing more said", nsaid == 2);
+	CHECKF(recfile_close(&rf) == 0, "fsize: close");
+	CHECKF(whole_records(path, &n) && n == rf.written,
+	    "fsize: the file holds whole records");
+	CHECKF(rf.written == 40 && n == 40, "fsize: all written");
+	CHECKF(nsaid == 2, "fsize: nothing more said");
 	unlink(path);
 }
 
@@ -150,22 +139,22 @@ test_dev_full(void)
 	nsaid = 0;
 	if (recfile_open(&rf, "/dev/full", "the log", 1000, 4096, err,
 		sizeof(err)) != 0) {
-		CHECK("full: open /dev/full", false);
+		CHECKF(false, "full: open /dev/full");
 		return;
 	}
 	rf.say = say;
 	for (i = 0; i < 1000; i++)
 		put_record(&rf, i);
-	CHECK("full: failing, one sentence",
-	    rf.failing && rf.errnum == ENOSPC && nsaid == 1);
-	CHECK(
-	    "full: never more than held", rf.buf.len <= RECFILE_HOLD_MIN + 100);
-	CHECK("full: close", recfile_close(&rf) == -1);
-	CHECK("full: every record counted",
-	    rf.not_written == 1000 && rf.written == 0);
-	CHECK("full: a sentence at the end",
-	    nsaid == 2 &&
-		strstr(said[1], "1000 records were not written") != NULL);
+	CHECKF(rf.failing && rf.errnum == ENOSPC && nsaid == 1,
+	    "full: failing, one sentence");
+	CHECKF(
+	    rf.buf.len <= RECFILE_HOLD_MIN + 100, "full: never more than held");
+	CHECKF(recfile_close(&rf) == -1, "full: close");
+	CHECKF(rf.not_written == 1000 && rf.written == 0,
+	    "full: every record counted");
+	CHECKF(nsaid == 2 &&
+		strstr(said[1], "1000 records were not written") != NULL,
+	    "full: a sentence at the end");
 }
 
 static void
@@ -180,7 +169,7 @@ test_pipe_partial(void)
 	bool whole = true;
 
 	if (pipe(p) != 0) {
-		CHECK("pipe", false);
+		CHECKF(false, "pipe");
 		return;
 	}
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
@@ -192,8 +181,8 @@ test_pipe_partial(void)
 	/* Records until the pipe is full: one of them written in part. */
 	while (!rf.failing && fill < 100000)
 		put_record(&rf, (unsigned)fill++);
-	CHECK("pipe: failing (EAGAIN)", rf.failing && nsaid == 1);
-	CHECK("pipe: a record begun", rf.partial);
+	CHECKF(rf.failing && nsaid == 1, "pipe: failing (EAGAIN)");
+	CHECKF(rf.partial, "pipe: a record begun");
 	/* Drain, then the rest goes first. */
 	while ((r = read(p[0], buf, sizeof(buf))) > 0) {
 		got = realloc(got, gotlen + (size_t)r);
@@ -201,7 +190,7 @@ test_pipe_partial(void)
 		gotlen += (size_t)r;
 	}
 	recfile_flush(&rf, true);
-	CHECK("pipe: writing again", !rf.failing && nsaid == 2);
+	CHECKF(!rf.failing && nsaid == 2, "pipe: writing again");
 	close(p[1]);
 	rf.own_fd = false;
 	while ((r = read(p[0], buf, sizeof(buf))) > 0) {
@@ -210,14 +199,14 @@ test_pipe_partial(void)
 		gotlen += (size_t)r;
 	}
 	close(p[0]);
-	CHECK("pipe: whole lines", gotlen % 100 == 0);
+	CHECKF(gotlen % 100 == 0, "pipe: whole lines");
 	for (i = 0; i + 100 <= gotlen; i += 100)
 		if (got[i] != 'r' || got[i + 99] != '\n')
 			whole = false;
-	CHECK("pipe: each line a record", whole);
-	CHECK("pipe: counted",
-	    rf.written * 100 == gotlen &&
-		rf.written + rf.not_written == (uint64_t)fill);
+	CHECKF(whole, "pipe: each line a record");
+	CHECKF(rf.written * 100 == gotlen &&
+		rf.written + rf.not_written == (uint64_t)fill,
+	    "pipe: counted");
 	recfile_close(&rf);
 	free(got);
 }
@@ -229,7 +218,7 @@ test_epipe(void)
 	int p[2];
 
 	if (pipe(p) != 0) {
-		CHECK("epipe", false);
+		CHECKF(false, "epipe");
 		return;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -239,9 +228,9 @@ test_epipe(void)
 	rf.say = say;
 	put_record(&rf, 1);
 	put_record(&rf, 2);
-	CHECK("epipe: broken, nothing said",
-	    rf.broken_pipe && !rf.failing && nsaid == 0);
-	CHECK("epipe: close", recfile_close(&rf) == -1 && nsaid == 0);
+	CHECKF(rf.broken_pipe && !rf.failing && nsaid == 0,
+	    "epipe: broken, nothing said");
+	CHECKF(recfile_close(&rf) == -1 && nsaid == 0, "epipe: close");
 }
 
 int
@@ -251,6 +240,5 @@ main(void)
 	test_dev_full();
 	test_pipe_partial();
 	test_epipe();
-	printf("recfile: %d passed, %d failed\n", passed, failed);
-	return failed == 0 ? 0 : 1;
+	return check_done("recfile");
 }

@@ -14,7 +14,7 @@
 #include "smtp/smtp.h"
 #include "util.h"
 
-static int passed, failed;
+#include "check.h"
 
 struct chunk {
 	char dir; /* 'C' client, 'S' server, 0 ends */
@@ -291,14 +291,11 @@ check_dialogue(const char *name, const struct chunk *c,
 	size_t at, len;
 	int splits_ok = 1;
 
-	if (strcmp(whole, expect) != 0) {
-		failed++;
-		fprintf(stderr, "FAIL %s\n--- expected\n%s--- got\n%s", name,
-		    expect, whole);
+	if (!CHECKF(strcmp(whole, expect) == 0,
+		"%s\n--- expected\n%s--- got\n%s", name, expect, whole)) {
 		free(whole);
 		return;
 	}
-	passed++;
 	for (i = 0; c[i].dir != 0 && splits_ok; i++) {
 		len = c[i].len ? c[i].len : strlen(c[i].data);
 		for (at = 1; at < len; at++) {
@@ -322,10 +319,7 @@ check_dialogue(const char *name, const struct chunk *c,
 		splits_ok = 0;
 	}
 	free(other);
-	if (splits_ok)
-		passed++;
-	else
-		failed++;
+	CHECKF(splits_ok, "%s: split or bytewise differs", name);
 	free(whole);
 }
 
@@ -379,15 +373,7 @@ test_basic(void)
 
 /* The depth-1 message as the last run's body events gave it. */
 #define CHECK_BODY(name, want) \
-	do { \
-		if (strcmp(dbuf_str(&body1), (want)) == 0) \
-			passed++; \
-		else { \
-			failed++; \
-			fprintf(stderr, "FAIL %s: body [%s]\n", (name), \
-			    dbuf_str(&body1)); \
-		} \
-	} while (0)
+	check_str_at(__FILE__, __LINE__, (name), dbuf_str(&body1), (want))
 
 static void
 test_body_dots(void)
@@ -836,13 +822,10 @@ test_auth_secrets(void)
 	    "CLOSE fin tx=0 helo= tls=0 cleartext\n"
 	    "AUTH CRAM-MD5 user= cancelled code=501 n=3 fail=1\n");
 	got = run(c, SMTP_SESSION_END_FIN, -1, 0, 0);
-	if (strstr(got, "Sekr1t") || strstr(got, "hunter2") ||
-	    strstr(got, "aHVudGVy") || strstr(got, "AGFsaWNl") ||
-	    strstr(got, "Ym9i")) {
-		failed++;
-		fprintf(stderr, "FAIL auth_secrets: a secret in\n%s", got);
-	} else
-		passed++;
+	CHECKF(!(strstr(got, "Sekr1t") || strstr(got, "hunter2") ||
+		   strstr(got, "aHVudGVy") || strstr(got, "AGFsaWNl") ||
+		   strstr(got, "Ym9i")),
+	    "auth_secrets: a secret in\n%s", got);
 	free(got);
 }
 
@@ -928,12 +911,9 @@ test_body_before_354(void)
 		char *got = run(c, SMTP_SESSION_END_FIN, -1, 0, 0);
 		const char *want = "final=250 accepted";
 
-		if (strstr(got, "ANOMALY body_before_354") && strstr(got, want))
-			passed++;
-		else {
-			failed++;
-			fprintf(stderr, "FAIL body_before_354\n%s", got);
-		}
+		CHECKF(
+		    strstr(got, "ANOMALY body_before_354") && strstr(got, want),
+		    "body_before_354\n%s", got);
 		free(got);
 	}
 }
@@ -981,13 +961,8 @@ test_path_parse(void)
 		int rc = smtp_parse_path((const uint8_t *)t[i].arg,
 		    strlen(t[i].arg), t[i].kw, out, sizeof(out), NULL);
 
-		if (rc == t[i].rc && strcmp(out, t[i].want) == 0)
-			passed++;
-		else {
-			failed++;
-			fprintf(stderr, "FAIL path %s: rc %d got \"%s\"\n",
-			    t[i].arg, rc, out);
-		}
+		CHECKF(rc == t[i].rc && strcmp(out, t[i].want) == 0,
+		    "path %s: rc %d got \"%s\"", t[i].arg, rc, out);
 	}
 }
 
@@ -1672,13 +1647,8 @@ test_resync(void)
 	FEED(SMTP_DIR_SERVER, "250 queued\r\n");
 	smtp_session_close(s, SMTP_SESSION_END_FIN, 2);
 #undef FEED
-	if (strcmp(dbuf_str(&trace), want) == 0)
-		passed++;
-	else {
-		failed++;
-		fprintf(stderr, "FAIL resync\n--- expected\n%s--- got\n%s",
-		    want, dbuf_str(&trace));
-	}
+	CHECKF(strcmp(dbuf_str(&trace), want) == 0,
+	    "resync\n--- expected\n%s--- got\n%s", want, dbuf_str(&trace));
 }
 
 /* A dialogue with gaps: 'C' and 'S' feed data, 'c' and 's' a gap of len
@@ -1898,15 +1868,11 @@ test_refused_changes_nothing(void)
 		snprintf(reply, sizeof(reply), "%s\r\n", replies[i]);
 		got = run(c, SMTP_SESSION_END_FIN, -1, 0, 0);
 		tx = strstr(got, "TX 1 ");
-		if (tx != NULL && strncmp(tx, want_tx, strlen(want_tx)) == 0 &&
-		    strstr(tx, "helo=c\n") != NULL &&
-		    strstr(got, "CLOSE fin tx=1 helo=c tls=0") != NULL)
-			passed++;
-		else {
-			failed++;
-			fprintf(stderr, "FAIL refused %s changed:\n%s", cmds[i],
-			    got);
-		}
+		CHECKF(tx != NULL &&
+			strncmp(tx, want_tx, strlen(want_tx)) == 0 &&
+			strstr(tx, "helo=c\n") != NULL &&
+			strstr(got, "CLOSE fin tx=1 helo=c tls=0") != NULL,
+		    "refused %s changed:\n%s", cmds[i], got);
 		free(got);
 	}
 }
@@ -1922,11 +1888,12 @@ test_random(void)
 	uint32_t x = 12345;
 	int round, k;
 	size_t i, n;
+	bool closed = true;
 
 	memset(&bus, 0, sizeof(bus));
 	event_bus_subscribe(&bus, record, NULL);
 	memset(&p, 0, sizeof(p));
-	for (round = 0; round < 2000; round++) {
+	for (round = 0; round < 2000 && closed; round++) {
 		dbuf_reset(&trace);
 		s = smtp_session_open(&bus, &p);
 		for (k = 0; k < 20; k++) {
@@ -1944,13 +1911,9 @@ test_random(void)
 			smtp_session_data(s, (x >> 4) & 1, buf, n, k);
 		}
 		smtp_session_close(s, SMTP_SESSION_END_EOF, 99);
-		if (strstr(dbuf_str(&trace), "CLOSE eof") == NULL) {
-			failed++;
-			fprintf(stderr, "FAIL random round %d\n", round);
-			return;
-		}
+		closed = strstr(dbuf_str(&trace), "CLOSE eof") != NULL;
 	}
-	passed++;
+	CHECKF(closed, "random round %d: no close event", round - 1);
 }
 
 int
@@ -1995,13 +1958,6 @@ main(void)
 	/* Every session closed, the spares freed: the memory counted for
 	 * the sessions' budget (cmalloc()) is all given back. */
 	smtp_release_spares();
-	if (counted_bytes() == 0)
-		passed++;
-	else {
-		failed++;
-		fprintf(stderr, "FAIL counted memory left: %zu bytes\n",
-		    counted_bytes());
-	}
-	printf("smtp: %d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	CHECK_UINT(counted_bytes(), 0);
+	return check_done("smtp");
 }

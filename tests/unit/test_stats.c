@@ -9,18 +9,7 @@
 #include "stats.h"
 #include "topn.h"
 
-static int passed, failed;
-
-#define CHECK(name, cond) \
-	do { \
-		if (cond) \
-			passed++; \
-		else { \
-			failed++; \
-			fprintf( \
-			    stderr, "FAIL %s (line %d)\n", name, __LINE__); \
-		} \
-	} while (0)
+#include "check.h"
 
 static void
 test_topn(void)
@@ -37,9 +26,9 @@ test_topn(void)
 	topn_add(&t, "b", 1);
 	topn_add(&t, "a", 2);
 	n = topn_sorted(&t, e, 10);
-	CHECK("topn exact",
-	    n == 2 && strcmp(e[0]->key, "a") == 0 && e[0]->count == 5 &&
-		e[1]->count == 1 && t.total == 6);
+	CHECKF(n == 2 && strcmp(e[0]->key, "a") == 0 && e[0]->count == 5 &&
+		e[1]->count == 1 && t.total == 6,
+	    "topn exact");
 
 	/* Space-saving: 5 heavy keys among 100000 adds of 5000 light ones;
 	 * every heavy key must be kept, its count within its error. */
@@ -53,12 +42,12 @@ test_topn(void)
 		topn_add(&t, key, 1);
 	}
 	n = topn_sorted(&t, e, TOPN_SLOTS);
-	CHECK("topn bounded", n == TOPN_SLOTS && t.total == 100000);
+	CHECKF(n == TOPN_SLOTS && t.total == 100000, "topn bounded");
 	for (i = 0; i < 5; i++)
 		if (strncmp(e[i]->key, "heavy", 5) != 0 ||
 		    e[i]->count - e[i]->error > 6000 || e[i]->count < 4000)
 			heavy_ok = 0;
-	CHECK("topn heavy hitters first", heavy_ok);
+	CHECKF(heavy_ok, "topn heavy hitters first");
 
 	/* A key longer than the cap is cut, never overflows. */
 	topn_reset(&t);
@@ -72,9 +61,9 @@ test_topn(void)
 		topn_add(&t, longkey, 1);
 		topn_add(&t, longkey, 1);
 		n = topn_sorted(&t, e, 1);
-		CHECK("topn long key",
-		    n == 1 && e[0]->count == 2 &&
-			strlen(e[0]->key) == TOPN_KEY_MAX - 1);
+		CHECKF(n == 1 && e[0]->count == 2 &&
+			strlen(e[0]->key) == TOPN_KEY_MAX - 1,
+		    "topn long key");
 	}
 }
 
@@ -86,19 +75,19 @@ test_histo(void)
 	int i;
 
 	histo_init(&h, 1e-6);
-	CHECK("histo empty", histo_quantile(&h, 0.5) == 0);
+	CHECKF(histo_quantile(&h, 0.5) == 0, "histo empty");
 	for (i = 1; i <= 1000; i++)
 		histo_add(&h, i * 0.001); /* 1 ms .. 1 s, uniform */
 	p50 = histo_quantile(&h, 0.5);
 	p99 = histo_quantile(&h, 0.99);
 	/* 10 buckets a decade: within 26% of the true value. */
-	CHECK("histo p50", fabs(p50 - 0.5) / 0.5 < 0.26);
-	CHECK("histo p99", fabs(p99 - 0.99) / 0.99 < 0.26);
-	CHECK("histo min max", h.min == 0.001 && h.max == 1.0 && h.n == 1000);
+	CHECKF(fabs(p50 - 0.5) / 0.5 < 0.26, "histo p50");
+	CHECKF(fabs(p99 - 0.99) / 0.99 < 0.26, "histo p99");
+	CHECKF(h.min == 0.001 && h.max == 1.0 && h.n == 1000, "histo min max");
 	histo_add(&h, -5);   /* a clock that went back counts as 0 */
 	histo_add(&h, 1e30); /* far beyond the last bucket */
-	CHECK("histo extremes",
-	    h.n == 1002 && h.max == 1e30 && histo_quantile(&h, 1.0) <= 1e30);
+	CHECKF(h.n == 1002 && h.max == 1e30 && histo_quantile(&h, 1.0) <= 1e30,
+	    "histo extremes");
 }
 
 static void
@@ -112,36 +101,36 @@ test_series(void)
 	for (i = 0; i < 10; i++)
 		series_add(&s, (double)(t0 + i), SERIES_ACCEPTED);
 	series_add(&s, (double)t0 + 3.5, SERIES_REJECTED);
-	CHECK("series seconds",
-	    series_second(&s, t0 + 3, SERIES_ACCEPTED) == 1 &&
+	CHECKF(series_second(&s, t0 + 3, SERIES_ACCEPTED) == 1 &&
 		series_second(&s, t0 + 3, SERIES_REJECTED) == 1 &&
-		series_second(&s, t0 + 11, SERIES_ACCEPTED) == 0);
-	CHECK("series minute",
-	    series_minute(&s, t0 / 60, SERIES_ACCEPTED) +
+		series_second(&s, t0 + 11, SERIES_ACCEPTED) == 0,
+	    "series seconds");
+	CHECKF(series_minute(&s, t0 / 60, SERIES_ACCEPTED) +
 		    series_minute(&s, t0 / 60 + 1, SERIES_ACCEPTED) ==
-		10);
+		10,
+	    "series minute");
 	/* Two hours later: the old seconds are gone, the minutes kept. */
 	series_add(&s, (double)(t0 + 7200), SERIES_ACCEPTED);
-	CHECK("series ring",
-	    series_second(&s, t0 + 3, SERIES_ACCEPTED) == 0 &&
+	CHECKF(series_second(&s, t0 + 3, SERIES_ACCEPTED) == 0 &&
 		series_second(&s, t0 + 7200, SERIES_ACCEPTED) == 1 &&
 		series_minute(&s, (t0 + 7200) / 60, SERIES_ACCEPTED) == 1 &&
-		series_minute(&s, t0 / 60, SERIES_ACCEPTED) > 0);
+		series_minute(&s, t0 / 60, SERIES_ACCEPTED) > 0,
+	    "series ring");
 	/* Two days later: the old minutes are gone too. */
 	series_add(&s, (double)(t0 + 2 * 86400), SERIES_ACCEPTED);
-	CHECK("series minutes ring",
-	    series_minute(&s, t0 / 60, SERIES_ACCEPTED) == 0);
+	CHECKF(series_minute(&s, t0 / 60, SERIES_ACCEPTED) == 0,
+	    "series minutes ring");
 	/* Times near the epoch (a capture with zeroed clocks): found by
 	 * fuzz_smtp, the first slot used to be computed below 0. */
 	series_init(&s);
 	series_add(&s, 0.5, SERIES_ACCEPTED);
 	series_add(&s, 1000, SERIES_ACCEPTED);
 	series_add(&s, 1000, SERIES_REJECTED);
-	CHECK("series near the epoch",
-	    series_second(&s, 0, SERIES_ACCEPTED) == 0 &&
+	CHECKF(series_second(&s, 0, SERIES_ACCEPTED) == 0 &&
 		series_second(&s, 1000, SERIES_ACCEPTED) == 1 &&
 		series_minute(&s, 0, SERIES_ACCEPTED) == 1 &&
-		series_minute(&s, 16, SERIES_REJECTED) == 1);
+		series_minute(&s, 16, SERIES_REJECTED) == 1,
+	    "series near the epoch");
 }
 
 static void
@@ -163,13 +152,7 @@ test_normalise(void)
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		stats_normalise_reason(t[i].in, out, sizeof(out));
-		if (strcmp(out, t[i].want) == 0)
-			passed++;
-		else {
-			failed++;
-			fprintf(stderr, "FAIL normalise \"%s\": got \"%s\"\n",
-			    t[i].in, out);
-		}
+		check_str_at(__FILE__, __LINE__, t[i].in, out, t[i].want);
 	}
 }
 
@@ -180,6 +163,5 @@ main(void)
 	test_histo();
 	test_series();
 	test_normalise();
-	printf("stats: %d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_done("stats");
 }

@@ -11,18 +11,7 @@
 
 #include "tcpq.h"
 
-static int passed, failed;
-
-#define CHECK(name, cond) \
-	do { \
-		if (cond) \
-			passed++; \
-		else { \
-			failed++; \
-			fprintf( \
-			    stderr, "FAIL %s (line %d)\n", name, __LINE__); \
-		} \
-	} while (0)
+#include "check.h"
 
 /* A fake packet: 8 header bytes, then the payload. */
 #define HDR 8
@@ -67,65 +56,66 @@ test_rules(void)
 	bool c;
 
 	/* The same start and length, other bytes: the first stays. */
-	CHECK("same: first queued",
-	    put(&q, 110, "hello", false, &c) == TCPQ_QUEUED && !c);
-	CHECK("same: second covered, a conflict",
-	    put(&q, 110, "EVIL!", false, &c) == TCPQ_COVERED && c);
-	CHECK("same: identical retransmission, no conflict",
-	    put(&q, 110, "hello", false, &c) == TCPQ_COVERED && !c);
+	CHECKF(put(&q, 110, "hello", false, &c) == TCPQ_QUEUED && !c,
+	    "same: first queued");
+	CHECKF(put(&q, 110, "EVIL!", false, &c) == TCPQ_COVERED && c,
+	    "same: second covered, a conflict");
+	CHECKF(put(&q, 110, "hello", false, &c) == TCPQ_COVERED && !c,
+	    "same: identical retransmission, no conflict");
 	deliver(&q, 110, out, sizeof(out));
-	CHECK("same: delivered the first", strcmp(out, "hello") == 0);
+	CHECKF(strcmp(out, "hello") == 0, "same: delivered the first");
 
 	/* The same start, the later one longer: the later one wins. */
 	put(&q, 110, "hello", false, &c);
-	CHECK("longer: replaces",
-	    put(&q, 110, "EVIL!world", false, &c) == TCPQ_QUEUED && c &&
-		q.n == 1);
+	CHECKF(put(&q, 110, "EVIL!world", false, &c) == TCPQ_QUEUED && c &&
+		q.n == 1,
+	    "longer: replaces");
 	deliver(&q, 110, out, sizeof(out));
-	CHECK("longer: delivered the later", strcmp(out, "EVIL!world") == 0);
+	CHECKF(strcmp(out, "EVIL!world") == 0, "longer: delivered the later");
 
 	/* A partial overlap keeps both; the one that starts first gives
 	 * the overlapping bytes. */
 	put(&q, 100, "abcdef", false, &c);
-	CHECK("partial: kept",
-	    put(&q, 104, "XXghij", false, &c) == TCPQ_QUEUED && c && q.n == 2);
+	CHECKF(
+	    put(&q, 104, "XXghij", false, &c) == TCPQ_QUEUED && c && q.n == 2,
+	    "partial: kept");
 	deliver(&q, 100, out, sizeof(out));
-	CHECK("partial: first start wins", strcmp(out, "abcdefghij") == 0);
+	CHECKF(strcmp(out, "abcdefghij") == 0, "partial: first start wins");
 
 	/* A new segment covering later ones removes them. */
 	put(&q, 105, "fg", false, &c);
 	put(&q, 110, "kl", false, &c);
-	CHECK("cover: queued",
-	    put(&q, 104, "efghijklm", false, &c) == TCPQ_QUEUED && !c &&
-		q.n == 1);
+	CHECKF(put(&q, 104, "efghijklm", false, &c) == TCPQ_QUEUED && !c &&
+		q.n == 1,
+	    "cover: queued");
 	deliver(&q, 104, out, sizeof(out));
-	CHECK("cover: one segment", strcmp(out, "efghijklm") == 0);
+	CHECKF(strcmp(out, "efghijklm") == 0, "cover: one segment");
 
 	/* Inside a queued one: covered. */
 	put(&q, 100, "abcdefgh", false, &c);
-	CHECK("inside: covered",
-	    put(&q, 102, "cd", false, &c) == TCPQ_COVERED && !c);
-	CHECK("inside other bytes: conflict",
-	    put(&q, 102, "ZZ", false, &c) == TCPQ_COVERED && c);
+	CHECKF(put(&q, 102, "cd", false, &c) == TCPQ_COVERED && !c,
+	    "inside: covered");
+	CHECKF(put(&q, 102, "ZZ", false, &c) == TCPQ_COVERED && c,
+	    "inside other bytes: conflict");
 	tcpq_clear(&q);
 
 	/* A FIN counts one past the bytes: a longer copy with the FIN at
 	 * the same start takes the place. */
 	put(&q, 100, "ab", false, &c);
-	CHECK("fin: replaces",
-	    put(&q, 100, "ab", true, &c) == TCPQ_QUEUED && !c && q.n == 1 &&
-		q.head->fin);
+	CHECKF(put(&q, 100, "ab", true, &c) == TCPQ_QUEUED && !c && q.n == 1 &&
+		q.head->fin,
+	    "fin: replaces");
 	tcpq_clear(&q);
 
 	/* Data in order against queued copies. */
 	put(&q, 105, "fghij", false, &c);
-	CHECK("in order, same bytes",
-	    !tcpq_conflicts(&q, 100, (const uint8_t *)"abcdefg", 7));
-	CHECK("in order, other bytes",
-	    tcpq_conflicts(&q, 100, (const uint8_t *)"abcdeXg", 7));
-	CHECK("pop waits for its turn", tcpq_pop(&q, 104) == NULL);
-	CHECK("clear gives back the bytes",
-	    tcpq_clear(&q) > 0 && q.bytes == 0 && q.head == NULL);
+	CHECKF(!tcpq_conflicts(&q, 100, (const uint8_t *)"abcdefg", 7),
+	    "in order, same bytes");
+	CHECKF(tcpq_conflicts(&q, 100, (const uint8_t *)"abcdeXg", 7),
+	    "in order, other bytes");
+	CHECKF(tcpq_pop(&q, 104) == NULL, "pop waits for its turn");
+	CHECKF(tcpq_clear(&q) > 0 && q.bytes == 0 && q.head == NULL,
+	    "clear gives back the bytes");
 }
 
 static void
@@ -139,11 +129,11 @@ test_wrap(void)
 	put(&q, 0xfffffffeu, "ab", false, &c);
 	put(&q, 2, "ef", false, &c);
 	put(&q, 0, "cd", false, &c);
-	CHECK("wrap: order", q.n == 3 && q.head->seq == 0xfffffffeu);
+	CHECKF(q.n == 3 && q.head->seq == 0xfffffffeu, "wrap: order");
 	deliver(&q, 0xfffffffeu, out, sizeof(out));
-	CHECK("wrap: delivered", strcmp(out, "abcdef") == 0);
-	CHECK("wrap: before",
-	    tcpq_before(0xffffffffu, 1) && tcpq_after(1, 0xffffffffu));
+	CHECKF(strcmp(out, "abcdef") == 0, "wrap: delivered");
+	CHECKF(tcpq_before(0xffffffffu, 1) && tcpq_after(1, 0xffffffffu),
+	    "wrap: before");
 }
 
 static uint32_t rng = 2463534242u;
@@ -202,7 +192,7 @@ test_random(void)
 			bad = 4;
 		tcpq_clear(&q);
 	}
-	CHECK("random: invariants", bad == 0);
+	CHECKF(bad == 0, "random: invariants");
 	if (bad)
 		fprintf(
 		    stderr, "  invariant %d broken in round %d\n", bad, round);
@@ -214,6 +204,5 @@ main(void)
 	test_rules();
 	test_wrap();
 	test_random();
-	printf("tcpq: %d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_done("tcpq");
 }

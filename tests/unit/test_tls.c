@@ -5,7 +5,6 @@
  * bytes split at every offset, built hellos for the odd cases, every
  * truncation, and a fixed-seed fuzz loop.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,29 +15,7 @@
 #include "smtp/tls.h"
 #include "util.h"
 
-static int passed, failed;
-
-static void check(bool ok, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-check(bool ok, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	fprintf(stderr, "FAIL line %d: ", line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-#define CHECK(ok, ...) check((ok), __LINE__, __VA_ARGS__)
+#include "check.h"
 
 /*
  * Recorded with tcpdump -i lo from openssl 3.0 s_client -servername
@@ -358,23 +335,24 @@ test_real(void)
 
 	t = tls_scan_new();
 	tls_scan_feed(t, 1, tls13_client_hello, sizeof(tls13_client_hello));
-	CHECK(!tls_scan_done(t), "tls13: done after the client alone");
+	CHECKF(!tls_scan_done(t), "tls13: done after the client alone");
 	tls_scan_feed(t, 0, tls13_server_hello, sizeof(tls13_server_hello));
 	ti = tls_scan_info(t);
-	CHECK(tls_scan_done(t), "tls13: not done");
-	CHECK(ti->client_hello && ti->server_hello, "tls13: hellos %d %d",
+	CHECKF(tls_scan_done(t), "tls13: not done");
+	CHECKF(ti->client_hello && ti->server_hello, "tls13: hellos %d %d",
 	    ti->client_hello, ti->server_hello);
-	CHECK(ti->client_legacy_version == 0x0303 &&
+	CHECKF(ti->client_legacy_version == 0x0303 &&
 		ti->client_max_version == 0x0304,
 	    "tls13: client versions %04x %04x", ti->client_legacy_version,
 	    ti->client_max_version);
-	CHECK(ti->server_legacy_version == 0x0303 && ti->version == 0x0304,
+	CHECKF(ti->server_legacy_version == 0x0303 && ti->version == 0x0304,
 	    "tls13: server versions %04x %04x", ti->server_legacy_version,
 	    ti->version);
-	CHECK(ti->cipher == 0x1302, "tls13: cipher %04x", ti->cipher);
-	CHECK(ti->sni_len == strlen(SNI_TEST) && strcmp(ti->sni, SNI_TEST) == 0,
+	CHECKF(ti->cipher == 0x1302, "tls13: cipher %04x", ti->cipher);
+	CHECKF(
+	    ti->sni_len == strlen(SNI_TEST) && strcmp(ti->sni, SNI_TEST) == 0,
 	    "tls13: sni '%s'", ti->sni);
-	CHECK(!ti->hrr && !ti->too_big && !ti->sslv2 && !ti->client_not_tls &&
+	CHECKF(!ti->hrr && !ti->too_big && !ti->sslv2 && !ti->client_not_tls &&
 		!ti->server_not_tls && !ti->client_malformed &&
 		!ti->server_malformed && !ti->sni_truncated,
 	    "tls13: a flag set");
@@ -384,23 +362,23 @@ test_real(void)
 	tls_scan_feed(t, 0, tls12_server_hello, sizeof(tls12_server_hello));
 	tls_scan_feed(t, 1, tls12_client_hello, sizeof(tls12_client_hello));
 	ti = tls_scan_info(t);
-	CHECK(tls_scan_done(t) && ti->client_hello && ti->server_hello,
+	CHECKF(tls_scan_done(t) && ti->client_hello && ti->server_hello,
 	    "tls12: not parsed");
 	/* -tls1_2: no supported_versions, the legacy version counts. */
-	CHECK(ti->client_legacy_version == 0x0303 &&
+	CHECKF(ti->client_legacy_version == 0x0303 &&
 		ti->client_max_version == 0x0303,
 	    "tls12: client versions %04x %04x", ti->client_legacy_version,
 	    ti->client_max_version);
-	CHECK(ti->server_legacy_version == 0x0303 && ti->version == 0x0303,
+	CHECKF(ti->server_legacy_version == 0x0303 && ti->version == 0x0303,
 	    "tls12: version %04x", ti->version);
-	CHECK(ti->cipher == 0xc030, "tls12: cipher %04x", ti->cipher);
-	CHECK(strcmp(ti->sni, SNI_TEST) == 0, "tls12: sni '%s'", ti->sni);
+	CHECKF(ti->cipher == 0xc030, "tls12: cipher %04x", ti->cipher);
+	CHECKF(strcmp(ti->sni, SNI_TEST) == 0, "tls12: sni '%s'", ti->sni);
 	tls_scan_free(t);
 
 	t = tls_scan_new();
 	tls_scan_feed(t, 0, hrr_server_hello, sizeof(hrr_server_hello));
 	ti = tls_scan_info(t);
-	CHECK(ti->server_hello && ti->hrr && ti->version == 0x0304 &&
+	CHECKF(ti->server_hello && ti->hrr && ti->version == 0x0304 &&
 		ti->cipher == 0x1302,
 	    "hrr: hello %d hrr %d version %04x cipher %04x", ti->server_hello,
 	    ti->hrr, ti->version, ti->cipher);
@@ -419,7 +397,7 @@ test_splits(void)
 	for (i = 0; i < ARRAY_LEN(samples); i++) {
 		s = &samples[i];
 		whole = scan_steps(s->rec, s->len, s->from_client, 0);
-		CHECK(s->from_client ? whole.client_hello : whole.server_hello,
+		CHECKF(s->from_client ? whole.client_hello : whole.server_hello,
 		    "%s: not parsed whole", s->name);
 		bad = 0;
 		for (k = 0; k <= s->len; k++) {
@@ -428,11 +406,11 @@ test_splits(void)
 				fprintf(stderr, "%s: split at %zu differs\n",
 				    s->name, k);
 		}
-		CHECK(bad == 0, "%s: %d splits differ", s->name, bad);
+		CHECKF(bad == 0, "%s: %d splits differ", s->name, bad);
 		for (k = 1; k <= 7; k++) {
 			ti = scan_steps(s->rec, s->len, s->from_client, k);
-			CHECK(same_info(&ti, &whole), "%s: steps of %zu differ",
-			    s->name, k);
+			CHECKF(same_info(&ti, &whole),
+			    "%s: steps of %zu differ", s->name, k);
 		}
 	}
 }
@@ -460,12 +438,13 @@ test_multi_record(void)
 		if (!same_info(&ti, &whole) && bad++ == 0)
 			fprintf(stderr, "two records bytewise: cut %zu\n", k);
 	}
-	CHECK(bad == 0, "two records: %d cuts differ", bad);
+	CHECKF(bad == 0, "two records: %d cuts differ", bad);
 	for (k = 1; k <= 16; k++) {
 		out.len = 0;
 		records(&out, 22, msg, len, k);
 		ti = scan_steps(out.b, out.len, 1, 3);
-		CHECK(same_info(&ti, &whole), "records of %zu bytes differ", k);
+		CHECKF(
+		    same_info(&ti, &whole), "records of %zu bytes differ", k);
 	}
 }
 
@@ -491,13 +470,13 @@ test_two_messages(void)
 	out.len = 0;
 	records(&out, 22, stream.b, stream.len, stream.len);
 	ti = scan_steps(out.b, out.len, 0, 0);
-	CHECK(same_info(&ti, &whole), "two messages in a record differ");
+	CHECKF(same_info(&ti, &whole), "two messages in a record differ");
 	for (k = 0; k <= out.len; k++) {
 		ti = scan_split(out.b, out.len, 0, k);
 		if (!same_info(&ti, &whole) && bad++ == 0)
 			fprintf(stderr, "two messages: split %zu\n", k);
 	}
-	CHECK(bad == 0, "two messages: %d splits differ", bad);
+	CHECKF(bad == 0, "two messages: %d splits differ", bad);
 	/* The next message starts in the record the hello ends in. */
 	out.len = 0;
 	records(&out, 22, stream.b, stream.len, len + 7);
@@ -506,7 +485,7 @@ test_two_messages(void)
 	put16(&out, 1);
 	put8(&out, 1);
 	ti = scan_steps(out.b, out.len, 0, 1);
-	CHECK(same_info(&ti, &whole), "messages across records differ");
+	CHECKF(same_info(&ti, &whole), "messages across records differ");
 }
 
 static void
@@ -525,7 +504,7 @@ test_built(void)
 	msg.len = 0;
 	client_hello_msg(&msg, 0x0301, NULL);
 	ti = scan_client_msg(&msg);
-	CHECK(ti.client_hello && ti.client_legacy_version == 0x0301 &&
+	CHECKF(ti.client_hello && ti.client_legacy_version == 0x0301 &&
 		ti.client_max_version == 0x0301 && ti.sni_len == 0 &&
 		ti.sni[0] == '\0',
 	    "no extensions: hello %d max %04x", ti.client_hello,
@@ -535,7 +514,7 @@ test_built(void)
 	ext.len = 0;
 	client_hello_msg(&msg, 0x0300, &ext);
 	ti = scan_client_msg(&msg);
-	CHECK(ti.client_hello && ti.client_max_version == 0x0300,
+	CHECKF(ti.client_hello && ti.client_max_version == 0x0300,
 	    "empty extensions block");
 
 	for (i = 0; i < sizeof(name); i++)
@@ -546,7 +525,7 @@ test_built(void)
 	ext_sni(&ext, name, sizeof(name));
 	client_hello_msg(&msg, 0x0303, &ext);
 	ti = scan_client_msg(&msg);
-	CHECK(ti.client_hello && ti.sni_len == TLS_SNI_MAX &&
+	CHECKF(ti.client_hello && ti.sni_len == TLS_SNI_MAX &&
 		ti.sni_truncated && ti.sni[TLS_SNI_MAX] == '\0' &&
 		memcmp(ti.sni, name, TLS_SNI_MAX) == 0,
 	    "long sni: len %zu truncated %d", ti.sni_len, ti.sni_truncated);
@@ -556,7 +535,7 @@ test_built(void)
 	ext_sni(&ext, name, TLS_SNI_MAX);
 	client_hello_msg(&msg, 0x0303, &ext);
 	ti = scan_client_msg(&msg);
-	CHECK(ti.sni_len == TLS_SNI_MAX && !ti.sni_truncated,
+	CHECKF(ti.sni_len == TLS_SNI_MAX && !ti.sni_truncated,
 	    "255-byte sni: len %zu truncated %d", ti.sni_len, ti.sni_truncated);
 
 	msg.len = 0;
@@ -565,7 +544,7 @@ test_built(void)
 	ext_sni(&ext, (const uint8_t *)"mx", 2);
 	client_hello_msg(&msg, 0x0303, &ext);
 	ti = scan_client_msg(&msg);
-	CHECK(ti.client_hello && ti.client_max_version == 0x0304 &&
+	CHECKF(ti.client_hello && ti.client_max_version == 0x0304 &&
 		strcmp(ti.sni, "mx") == 0,
 	    "grease: max %04x sni '%s'", ti.client_max_version, ti.sni);
 
@@ -574,7 +553,7 @@ test_built(void)
 	ext_versions(&ext, only_grease, ARRAY_LEN(only_grease));
 	client_hello_msg(&msg, 0x0303, &ext);
 	ti = scan_client_msg(&msg);
-	CHECK(ti.client_hello && ti.client_max_version == 0x0303,
+	CHECKF(ti.client_hello && ti.client_max_version == 0x0303,
 	    "only grease: max %04x", ti.client_max_version);
 
 	msg.len = 0;
@@ -582,7 +561,7 @@ test_built(void)
 	ext_versions(&ext, drafts, ARRAY_LEN(drafts));
 	client_hello_msg(&msg, 0x0303, &ext);
 	ti = scan_client_msg(&msg);
-	CHECK(ti.client_max_version == 0x7f1c, "draft: max %04x",
+	CHECKF(ti.client_max_version == 0x7f1c, "draft: max %04x",
 	    ti.client_max_version);
 
 	msg.len = 0;
@@ -590,7 +569,7 @@ test_built(void)
 	ext_versions(&ext, drafts13, ARRAY_LEN(drafts13));
 	client_hello_msg(&msg, 0x0303, &ext);
 	ti = scan_client_msg(&msg);
-	CHECK(ti.client_max_version == 0x0304, "draft and 1.3: max %04x",
+	CHECKF(ti.client_max_version == 0x0304, "draft and 1.3: max %04x",
 	    ti.client_max_version);
 
 	msg.len = 0;
@@ -598,7 +577,7 @@ test_built(void)
 	ext_versions(&ext, old, ARRAY_LEN(old));
 	client_hello_msg(&msg, 0x0301, &ext);
 	ti = scan_client_msg(&msg);
-	CHECK(ti.client_max_version == 0x0302, "old: max %04x",
+	CHECKF(ti.client_max_version == 0x0302, "old: max %04x",
 	    ti.client_max_version);
 
 	/* Two server_name extensions: illegal, the hello is malformed. */
@@ -608,7 +587,7 @@ test_built(void)
 	ext_sni(&ext, (const uint8_t *)"b", 1);
 	client_hello_msg(&msg, 0x0303, &ext);
 	ti = scan_client_msg(&msg);
-	CHECK(!ti.client_hello && ti.client_malformed && ti.sni_len == 0,
+	CHECKF(!ti.client_hello && ti.client_malformed && ti.sni_len == 0,
 	    "duplicate sni: hello %d malformed %d", ti.client_hello,
 	    ti.client_malformed);
 
@@ -619,7 +598,7 @@ test_built(void)
 	client_hello_msg(&msg, 0x0303, &ext);
 	msg.b[msg.len - ext.len - 1]++;
 	ti = scan_client_msg(&msg);
-	CHECK(!ti.client_hello && ti.client_malformed,
+	CHECKF(!ti.client_hello && ti.client_malformed,
 	    "long extensions block: not malformed");
 }
 
@@ -641,7 +620,7 @@ test_server_no_ext(void)
 	rec.len = 0;
 	records(&rec, 22, msg.b, msg.len, msg.len);
 	ti = scan_steps(rec.b, rec.len, 0, 0);
-	CHECK(ti.server_hello && ti.version == 0x0301 && ti.cipher == 0x002f &&
+	CHECKF(ti.server_hello && ti.version == 0x0301 && ti.cipher == 0x002f &&
 		ti.server_legacy_version == 0x0301,
 	    "server without extensions: version %04x", ti.version);
 }
@@ -668,23 +647,23 @@ test_not_tls(void)
 	tls_scan_feed(t, 1, tls13_client_hello, sizeof(tls13_client_hello));
 	tls_scan_feed(t, 0, ok, sizeof(ok) - 1);
 	tp = tls_scan_info(t);
-	CHECK(tp->server_not_tls && !tp->server_hello && !tp->client_not_tls &&
+	CHECKF(tp->server_not_tls && !tp->server_hello && !tp->client_not_tls &&
 		tp->client_hello && tls_scan_done(t),
 	    "250 OK: server_not_tls %d", tp->server_not_tls);
 	tls_scan_free(t);
 
 	for (k = 1; k <= sizeof(ok) - 1; k++) {
 		ti = scan_steps(ok, sizeof(ok) - 1, 0, k);
-		CHECK(ti.server_not_tls, "250 OK in steps of %zu", k);
+		CHECKF(ti.server_not_tls, "250 OK in steps of %zu", k);
 	}
 	ti = scan_steps(ehlo, sizeof(ehlo) - 1, 1, 1);
-	CHECK(ti.client_not_tls && !ti.client_hello, "EHLO: not flagged");
+	CHECKF(ti.client_not_tls && !ti.client_hello, "EHLO: not flagged");
 	ti = scan_steps(bad_major, sizeof(bad_major), 0, 1);
-	CHECK(ti.server_not_tls, "0x16 0x02: not flagged");
+	CHECKF(ti.server_not_tls, "0x16 0x02: not flagged");
 
 	for (k = 1; k <= 3; k++) {
 		ti = scan_steps(sslv2, sizeof(sslv2), 1, k);
-		CHECK(ti.sslv2 && !ti.client_hello && !ti.client_not_tls &&
+		CHECKF(ti.sslv2 && !ti.client_hello && !ti.client_not_tls &&
 			ti.client_legacy_version == 0x0301 &&
 			ti.client_max_version == 0x0301,
 		    "sslv2: flag %d version %04x", ti.sslv2,
@@ -692,21 +671,21 @@ test_not_tls(void)
 	}
 	/* High bit but not an SSLv2 CLIENT-HELLO. */
 	ti = scan_steps((const uint8_t *)"\x80\x2e\x07\x03\x01", 5, 1, 0);
-	CHECK(ti.client_not_tls && !ti.sslv2, "bad sslv2: not not-tls");
+	CHECKF(ti.client_not_tls && !ti.sslv2, "bad sslv2: not not-tls");
 	ti = scan_steps(sslv2, sizeof(sslv2), 0, 0);
-	CHECK(ti.server_not_tls && !ti.sslv2, "sslv2 from the server");
+	CHECKF(ti.server_not_tls && !ti.sslv2, "sslv2 from the server");
 
 	ti = scan_steps(alert, sizeof(alert), 0, 1);
-	CHECK(ti.server_alert && ti.server_alert_level == 2 &&
+	CHECKF(ti.server_alert && ti.server_alert_level == 2 &&
 		ti.server_alert_desc == 70 && !ti.server_not_tls &&
 		!ti.server_hello,
 	    "alert: %d %u %u", ti.server_alert, ti.server_alert_level,
 	    ti.server_alert_desc);
 	ti = scan_steps(cert_first, sizeof(cert_first), 0, 0);
-	CHECK(ti.server_malformed && !ti.server_hello && !ti.server_not_tls,
+	CHECKF(ti.server_malformed && !ti.server_hello && !ti.server_not_tls,
 	    "certificate first: malformed %d", ti.server_malformed);
 	ti = scan_steps(appdata, sizeof(appdata), 1, 0);
-	CHECK(ti.client_malformed && !ti.client_not_tls,
+	CHECKF(ti.client_malformed && !ti.client_not_tls,
 	    "application data first: malformed %d", ti.client_malformed);
 }
 
@@ -725,15 +704,15 @@ test_too_big(void)
 	size_t before, pad;
 
 	ti = scan_steps(big_record, sizeof(big_record), 1, 1);
-	CHECK(ti.too_big && !ti.client_hello, "record of 2^14+1: too_big %d",
+	CHECKF(ti.too_big && !ti.client_hello, "record of 2^14+1: too_big %d",
 	    ti.too_big);
 	ti = scan_steps(big_hello, sizeof(big_hello), 1, 0);
-	CHECK(ti.too_big, "hello of TLS_HELLO_MAX+1: too_big %d", ti.too_big);
+	CHECKF(ti.too_big, "hello of TLS_HELLO_MAX+1: too_big %d", ti.too_big);
 
 	t = tls_scan_new();
 	before = heap_in_use();
 	tls_scan_feed(t, 1, huge_hello, sizeof(huge_hello));
-	CHECK(tls_scan_info(t)->too_big && heap_in_use() == before,
+	CHECKF(tls_scan_info(t)->too_big && heap_in_use() == before,
 	    "hello of 2^24-1: too_big %d, heap grew %zu",
 	    tls_scan_info(t)->too_big, heap_in_use() - before);
 	tls_scan_free(t);
@@ -748,14 +727,14 @@ test_too_big(void)
 	put16(&ext, (unsigned)pad);
 	put_fill(&ext, 0, pad);
 	client_hello_msg(&msg, 0x0303, &ext);
-	CHECK(msg.len == TLS_HELLO_MAX, "built hello is %zu", msg.len);
+	CHECKF(msg.len == TLS_HELLO_MAX, "built hello is %zu", msg.len);
 	ti = scan_client_msg(&msg);
-	CHECK(ti.client_hello && !ti.too_big, "hello of TLS_HELLO_MAX: %d %d",
+	CHECKF(ti.client_hello && !ti.too_big, "hello of TLS_HELLO_MAX: %d %d",
 	    ti.client_hello, ti.too_big);
 	rec.len = 0;
 	records(&rec, 22, msg.b, msg.len, 1000);
 	ti = scan_steps(rec.b, rec.len, 1, 333);
-	CHECK(ti.client_hello && !ti.too_big, "in 17 records: %d %d",
+	CHECKF(ti.client_hello && !ti.too_big, "in 17 records: %d %d",
 	    ti.client_hello, ti.too_big);
 
 	/* One byte more. */
@@ -766,7 +745,7 @@ test_too_big(void)
 	put_fill(&ext, 0, pad + 1);
 	client_hello_msg(&msg, 0x0303, &ext);
 	ti = scan_client_msg(&msg);
-	CHECK(!ti.client_hello && ti.too_big, "hello of TLS_HELLO_MAX+1");
+	CHECKF(!ti.client_hello && ti.too_big, "hello of TLS_HELLO_MAX+1");
 }
 
 /*
@@ -793,7 +772,7 @@ test_truncated(void)
 				fprintf(stderr, "%s: prefix %zu flagged\n",
 				    s->name, k);
 		}
-		CHECK(bad == 0, "%s: %d prefixes not empty", s->name, bad);
+		CHECKF(bad == 0, "%s: %d prefixes not empty", s->name, bad);
 
 		bad = 0;
 		body_len = s->len - REC_HDR - HS_HDR;
@@ -816,7 +795,7 @@ test_truncated(void)
 				fprintf(stderr, "%s: body of %zu: parsed %d\n",
 				    s->name, k, ok);
 		}
-		CHECK(bad == 0, "%s: %d shortened bodies wrong", s->name, bad);
+		CHECKF(bad == 0, "%s: %d shortened bodies wrong", s->name, bad);
 	}
 }
 
@@ -836,18 +815,18 @@ test_done(void)
 	/* Whole hellos: parsed, nothing kept. */
 	tls_scan_feed(t, 1, tls13_client_hello, sizeof(tls13_client_hello));
 	tls_scan_feed(t, 0, tls13_server_hello, sizeof(tls13_server_hello));
-	CHECK(heap_in_use() == heap, "whole hellos allocated %zu bytes",
+	CHECKF(heap_in_use() == heap, "whole hellos allocated %zu bytes",
 	    heap_in_use() - heap);
-	CHECK(tls_scan_done(t), "not done");
+	CHECKF(tls_scan_done(t), "not done");
 	before = *tls_scan_info(t);
 	for (i = 0; i < 64; i++) {
 		tls_scan_feed(t, 0, junk, sizeof(junk));
 		tls_scan_feed(t, 1, junk, sizeof(junk));
 	}
 	tls_scan_feed(t, 0, NULL, 0);
-	CHECK(same_info(&before, tls_scan_info(t)) && tls_scan_done(t),
+	CHECKF(same_info(&before, tls_scan_info(t)) && tls_scan_done(t),
 	    "bytes after done changed the info");
-	CHECK(heap_in_use() == heap, "bytes after done allocated %zu",
+	CHECKF(heap_in_use() == heap, "bytes after done allocated %zu",
 	    heap_in_use() - heap);
 	tls_scan_free(t);
 
@@ -856,7 +835,7 @@ test_done(void)
 	heap = heap_in_use();
 	for (i = 0; i < sizeof(tls12_client_hello); i++)
 		tls_scan_feed(t, 1, tls12_client_hello + i, 1);
-	CHECK(tls_scan_info(t)->client_hello && heap_in_use() == heap,
+	CHECKF(tls_scan_info(t)->client_hello && heap_in_use() == heap,
 	    "bytewise hello: heap grew %zu", heap_in_use() - heap);
 	tls_scan_free(t);
 
@@ -866,13 +845,13 @@ test_done(void)
 static void
 test_version_names(void)
 {
-	CHECK(strcmp(tls_version_name(0x0300), "SSLv3") == 0, "SSLv3");
-	CHECK(strcmp(tls_version_name(0x0301), "TLSv1.0") == 0, "TLSv1.0");
-	CHECK(strcmp(tls_version_name(0x0302), "TLSv1.1") == 0, "TLSv1.1");
-	CHECK(strcmp(tls_version_name(0x0303), "TLSv1.2") == 0, "TLSv1.2");
-	CHECK(strcmp(tls_version_name(0x0304), "TLSv1.3") == 0, "TLSv1.3");
-	CHECK(strcmp(tls_version_name(0x0002), "SSLv2") == 0, "SSLv2");
-	CHECK(tls_version_name(0x0305) == NULL &&
+	CHECKF(strcmp(tls_version_name(0x0300), "SSLv3") == 0, "SSLv3");
+	CHECKF(strcmp(tls_version_name(0x0301), "TLSv1.0") == 0, "TLSv1.0");
+	CHECKF(strcmp(tls_version_name(0x0302), "TLSv1.1") == 0, "TLSv1.1");
+	CHECKF(strcmp(tls_version_name(0x0303), "TLSv1.2") == 0, "TLSv1.2");
+	CHECKF(strcmp(tls_version_name(0x0304), "TLSv1.3") == 0, "TLSv1.3");
+	CHECKF(strcmp(tls_version_name(0x0002), "SSLv2") == 0, "SSLv2");
+	CHECKF(tls_version_name(0x0305) == NULL &&
 		tls_version_name(0x7f1c) == NULL &&
 		tls_version_name(0) == NULL && tls_version_name(0x0a0a) == NULL,
 	    "unknown versions named");
@@ -953,8 +932,8 @@ test_fuzz(void)
 			fprintf(stderr, "fuzz run %d: chunks differ\n", run);
 		tls_scan_free(t);
 	}
-	CHECK(differ == 0, "fuzz: %d runs differ when chunked", differ);
-	CHECK(parsed > 0, "fuzz: no input parsed at all");
+	CHECKF(differ == 0, "fuzz: %d runs differ when chunked", differ);
+	CHECKF(parsed > 0, "fuzz: no input parsed at all");
 }
 
 int
@@ -972,6 +951,5 @@ main(void)
 	test_done();
 	test_version_names();
 	test_fuzz();
-	printf("tls: %d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_done("tls");
 }

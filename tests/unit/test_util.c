@@ -5,39 +5,27 @@
 
 #include "util.h"
 
-static int passed, failed;
+#include "check.h"
 
 static void
-expect_json(const char *in, size_t n, const char *want)
+expect_json(int line, const char *in, size_t n, const char *want)
 {
 	struct dbuf b;
 
 	dbuf_init(&b, 1 << 16);
 	json_append_str(&b, (const uint8_t *)in, n);
-	if (strcmp(dbuf_str(&b), want) == 0)
-		passed++;
-	else {
-		failed++;
-		fprintf(
-		    stderr, "FAIL json: want %s got %s\n", want, dbuf_str(&b));
-	}
+	check_str_at(__FILE__, line, "json", dbuf_str(&b), want);
 	dbuf_free(&b);
 }
 
 static void
-expect_text(const char *in, size_t n, const char *want)
+expect_text(int line, const char *in, size_t n, const char *want)
 {
 	struct dbuf b;
 
 	dbuf_init(&b, 1 << 16);
 	text_append_escaped(&b, (const uint8_t *)in, n);
-	if (strcmp(dbuf_str(&b), want) == 0)
-		passed++;
-	else {
-		failed++;
-		fprintf(
-		    stderr, "FAIL text: want %s got %s\n", want, dbuf_str(&b));
-	}
+	check_str_at(__FILE__, line, "text", dbuf_str(&b), want);
 	dbuf_free(&b);
 }
 
@@ -48,46 +36,49 @@ main(void)
 	unsigned long v;
 	int i;
 
-	expect_json("plain", 5, "\"plain\"");
-	expect_json("q\"b\\", 4, "\"q\\\"b\\\\\"");
-	expect_json("a\r\nb\t", 5, "\"a\\r\\nb\\t\"");
-	expect_json("\x1b[2J", 4, "\"\\u001b[2J\"");
-	expect_json("nul\0x", 5, "\"nul\\u0000x\"");
-	expect_json("\x7f", 1, "\"\\u007f\"");
-	expect_json("caf\xc3\xa9", 5, "\"caf\xc3\xa9\"");
-	expect_json("\xc2\x9b"
-		    "31m",
+	expect_json(__LINE__, "plain", 5, "\"plain\"");
+	expect_json(__LINE__, "q\"b\\", 4, "\"q\\\"b\\\\\"");
+	expect_json(__LINE__, "a\r\nb\t", 5, "\"a\\r\\nb\\t\"");
+	expect_json(__LINE__, "\x1b[2J", 4, "\"\\u001b[2J\"");
+	expect_json(__LINE__, "nul\0x", 5, "\"nul\\u0000x\"");
+	expect_json(__LINE__, "\x7f", 1, "\"\\u007f\"");
+	expect_json(__LINE__, "caf\xc3\xa9", 5, "\"caf\xc3\xa9\"");
+	expect_json(__LINE__,
+	    "\xc2\x9b"
+	    "31m",
 	    5, "\"\\u009b31m\""); /* C1 CSI */
-	expect_json("\xe2\x80\xa8", 3, "\"\\u2028\"");
+	expect_json(__LINE__, "\xe2\x80\xa8", 3, "\"\\u2028\"");
 	/* Bidirectional overrides and isolates: never raw (issue 11). */
-	expect_json("\xe2\x80\xae"
-		    "gpj.exe",
+	expect_json(__LINE__,
+	    "\xe2\x80\xae"
+	    "gpj.exe",
 	    10, "\"\\u202egpj.exe\"");
-	expect_json("\xe2\x81\xa6x", 4, "\"\\u2066x\"");
-	expect_json("\xe2\x80\xaf", 3, "\"\xe2\x80\xaf\""); /* U+202F: fine */
-	expect_json("\xff\xfe", 2, "\"\\\\xff\\\\xfe\"");
-	expect_json("\xc0\xaf", 2, "\"\\\\xc0\\\\xaf\""); /* overlong */
+	expect_json(__LINE__, "\xe2\x81\xa6x", 4, "\"\\u2066x\"");
 	expect_json(
-	    "\xed\xa0\x80", 3, "\"\\\\xed\\\\xa0\\\\x80\""); /* surrogate */
-	expect_json("\xe2\x82", 2, "\"\\\\xe2\\\\x82\"");    /* truncated */
-	expect_json("\xf0\x9f\x93\xa7", 4, "\"\xf0\x9f\x93\xa7\"");
-	expect_text("ok \x1b]0;pwned\x07", 13, "ok \\x1b]0;pwned\\x07");
-	expect_text("back\\slash", 10, "back\\\\slash");
-	expect_text("\xe2\x80\xae"
-		    "evil",
+	    __LINE__, "\xe2\x80\xaf", 3, "\"\xe2\x80\xaf\""); /* U+202F: fine */
+	expect_json(__LINE__, "\xff\xfe", 2, "\"\\\\xff\\\\xfe\"");
+	expect_json(
+	    __LINE__, "\xc0\xaf", 2, "\"\\\\xc0\\\\xaf\""); /* overlong */
+	expect_json(__LINE__, "\xed\xa0\x80", 3,
+	    "\"\\\\xed\\\\xa0\\\\x80\""); /* surrogate */
+	expect_json(
+	    __LINE__, "\xe2\x82", 2, "\"\\\\xe2\\\\x82\""); /* truncated */
+	expect_json(__LINE__, "\xf0\x9f\x93\xa7", 4, "\"\xf0\x9f\x93\xa7\"");
+	expect_text(
+	    __LINE__, "ok \x1b]0;pwned\x07", 13, "ok \\x1b]0;pwned\\x07");
+	expect_text(__LINE__, "back\\slash", 10, "back\\\\slash");
+	expect_text(__LINE__,
+	    "\xe2\x80\xae"
+	    "evil",
 	    7, "\\xe2\\x80\\xaeevil"); /* RLO */
-	expect_text("\xff", 1, "\\xff");
+	expect_text(__LINE__, "\xff", 1, "\\xff");
 
 	dbuf_init(&b, 10);
 	for (i = 0; i < 5; i++)
 		dbuf_adds(&b, "abcd");
-	if (b.len == 10 && b.truncated &&
-	    strcmp(dbuf_str(&b), "abcdabcdab") == 0)
-		passed++;
-	else {
-		failed++;
-		fprintf(stderr, "FAIL dbuf cap: len %zu\n", b.len);
-	}
+	CHECKF(b.len == 10 && b.truncated &&
+		strcmp(dbuf_str(&b), "abcdabcdab") == 0,
+	    "dbuf cap: len %zu", b.len);
 	dbuf_free(&b);
 
 	/* Numbers without printf, and the inline append at the cap. */
@@ -100,55 +91,40 @@ main(void)
 	dbuf_addc(&b, ' ');
 	dbuf_add_i64(&b, -7);
 	DBUF_LIT(&b, " lit");
-	if (strcmp(dbuf_str(&b),
-		"0 18446744073709551615 -9223372036854775808 -7 lit") == 0)
-		passed++;
-	else {
-		failed++;
-		fprintf(stderr, "FAIL dbuf numbers: %s\n", dbuf_str(&b));
-	}
+	CHECK_STR(
+	    dbuf_str(&b), "0 18446744073709551615 -9223372036854775808 -7 lit");
 	dbuf_free(&b);
 	dbuf_init(&b, 3);
 	for (i = 0; i < 5; i++)
 		dbuf_addc(&b, (char)('a' + i));
-	if (b.len == 3 && b.truncated && strcmp(dbuf_str(&b), "abc") == 0 &&
-	    !dbuf_add_u64(&b, 12345) && b.len == 3)
-		passed++;
-	else {
-		failed++;
-		fprintf(stderr, "FAIL dbuf addc cap: len %zu\n", b.len);
-	}
+	CHECKF(b.len == 3 && b.truncated && strcmp(dbuf_str(&b), "abc") == 0 &&
+		!dbuf_add_u64(&b, 12345) && b.len == 3,
+	    "dbuf addc cap: len %zu", b.len);
 	dbuf_free(&b);
 
-	if (parse_ulong("65535", 1, 65535, &v) && v == 65535 &&
-	    !parse_ulong("65536", 1, 65535, &v) &&
-	    !parse_ulong("0", 1, 9, &v) && !parse_ulong("12x", 0, 99, &v) &&
-	    !parse_ulong("-1", 0, 99, &v) && !parse_ulong("", 0, 99, &v) &&
-	    !parse_ulong("99999999999999999999999", 0, 99, &v))
-		passed++;
-	else {
-		failed++;
-		fprintf(stderr, "FAIL parse_ulong\n");
-	}
+	CHECKF(parse_ulong("65535", 1, 65535, &v) && v == 65535 &&
+		!parse_ulong("65536", 1, 65535, &v) &&
+		!parse_ulong("0", 1, 9, &v) && !parse_ulong("12x", 0, 99, &v) &&
+		!parse_ulong("-1", 0, 99, &v) && !parse_ulong("", 0, 99, &v) &&
+		!parse_ulong("99999999999999999999999", 0, 99, &v),
+	    "parse_ulong");
 	{
 		uint64_t z;
 
-		if (parse_size("64M", 1, UINT64_MAX, &z) && z == 64u << 20 &&
-		    parse_size("1g", 1, UINT64_MAX, &z) && z == 1u << 30 &&
-		    parse_size("512KiB", 1, UINT64_MAX, &z) == false &&
-		    parse_size("512KB", 1, UINT64_MAX, &z) && z == 512u << 10 &&
-		    parse_size("4096", 1, UINT64_MAX, &z) && z == 4096 &&
-		    !parse_size("4096", 1, 4095, &z) &&
-		    !parse_size("", 0, 9, &z) && !parse_size("1T", 0, 9, &z) &&
-		    !parse_size("-1M", 0, UINT64_MAX, &z) &&
-		    !parse_size("M", 0, UINT64_MAX, &z) &&
-		    !parse_size("17179869184G", 0, UINT64_MAX, &z) &&
-		    !parse_size("1M ", 0, UINT64_MAX, &z))
-			passed++;
-		else {
-			failed++;
-			fprintf(stderr, "FAIL parse_size\n");
-		}
+		CHECKF(parse_size("64M", 1, UINT64_MAX, &z) && z == 64u << 20 &&
+			parse_size("1g", 1, UINT64_MAX, &z) && z == 1u << 30 &&
+			parse_size("512KiB", 1, UINT64_MAX, &z) == false &&
+			parse_size("512KB", 1, UINT64_MAX, &z) &&
+			z == 512u << 10 &&
+			parse_size("4096", 1, UINT64_MAX, &z) && z == 4096 &&
+			!parse_size("4096", 1, 4095, &z) &&
+			!parse_size("", 0, 9, &z) &&
+			!parse_size("1T", 0, 9, &z) &&
+			!parse_size("-1M", 0, UINT64_MAX, &z) &&
+			!parse_size("M", 0, UINT64_MAX, &z) &&
+			!parse_size("17179869184G", 0, UINT64_MAX, &z) &&
+			!parse_size("1M ", 0, UINT64_MAX, &z),
+		    "parse_size");
 	}
 	{
 		/* Counted memory: blocks and counted buffers in, all out. */
@@ -159,25 +135,15 @@ main(void)
 		dbuf_init_counted(&d, 1 << 20);
 		dbuf_add(&d, "x", 1);
 		p = crealloc(p, 5000);
-		if (counted_bytes() >= was + 5000 + 4 + 2)
-			passed++;
-		else {
-			failed++;
-			fprintf(stderr, "FAIL counted: %zu\n", counted_bytes());
-		}
+		CHECKF(counted_bytes() >= was + 5000 + 4 + 2, "counted: %zu",
+		    counted_bytes());
 		dbuf_free(&d);
 		dbuf_add(&d, "yy", 2); /* still counted after a free */
 		dbuf_free(&d);
 		cfree(p);
 		cfree(q);
-		if (counted_bytes() == was && d.counted)
-			passed++;
-		else {
-			failed++;
-			fprintf(stderr, "FAIL counted back: %zu, was %zu\n",
-			    counted_bytes(), was);
-		}
+		CHECKF(counted_bytes() == was && d.counted,
+		    "counted back: %zu, was %zu", counted_bytes(), was);
 	}
-	printf("util: %d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_done("util");
 }

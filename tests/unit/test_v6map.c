@@ -10,18 +10,7 @@
 
 #include "v6map.h"
 
-static int passed, failed;
-
-#define CHECK(name, cond) \
-	do { \
-		if (cond) \
-			passed++; \
-		else { \
-			failed++; \
-			fprintf( \
-			    stderr, "FAIL %s (line %d)\n", name, __LINE__); \
-		} \
-	} while (0)
+#include "check.h"
 
 static const uint8_t *
 addr(unsigned i)
@@ -68,22 +57,22 @@ test_in_use(void)
 		v6map_get(m, addr(i));
 	for (i = 1000; i < 1000 + 200; i++)
 		v6map_get(m, addr(i));
-	CHECK("needed mappings outlive 200 new addresses",
-	    v6map_find(m, addr(0)) == s0 && v6map_find(m, addr(1)) == s1);
-	CHECK("asked about them", asked >= 2);
-	CHECK("the others recycled",
-	    v6map_recycled_count(m) == 200 && v6map_find(m, addr(2)) == 0);
-	CHECK("not full", v6map_full_count(m) == 0);
+	CHECKF(v6map_find(m, addr(0)) == s0 && v6map_find(m, addr(1)) == s1,
+	    "needed mappings outlive 200 new addresses");
+	CHECKF(asked >= 2, "asked about them");
+	CHECKF(v6map_recycled_count(m) == 200 && v6map_find(m, addr(2)) == 0,
+	    "the others recycled");
+	CHECKF(v6map_full_count(m) == 0, "not full");
 	/* Every mapping needed: the next new address is refused. */
 	for (i = 0; i < 64; i++)
 		v6map_note(m, v6map_find(m, addr(1000 + 200 - 62 + i)), 1);
 	v6map_note(m, v6map_find(m, addr(0)), 1);
 	asked = 0;
-	CHECK("all needed: refused",
-	    v6map_get(m, addr(5000)) == 0 && v6map_full_count(m) == 1 &&
-		asked == V6MAP_RECYCLE_TRIES);
-	CHECK("still there", v6map_find(m, addr(0)) == s0);
-	CHECK("cost of a table", v6map_bytes(64) >= 64 * 40);
+	CHECKF(v6map_get(m, addr(5000)) == 0 && v6map_full_count(m) == 1 &&
+		asked == V6MAP_RECYCLE_TRIES,
+	    "all needed: refused");
+	CHECKF(v6map_find(m, addr(0)) == s0, "still there");
+	CHECKF(v6map_bytes(64) >= 64 * 40, "cost of a table");
 	v6map_free(m);
 }
 
@@ -97,13 +86,13 @@ main(void)
 
 	for (i = 0; i < 8; i++)
 		s[i] = v6map_get(m, addr(i));
-	CHECK("stand-ins are class E",
-	    v6map_is_standin(s[0]) && v6map_is_standin(s[7]));
-	CHECK("the same address, the same stand-in",
-	    v6map_get(m, addr(3)) == s[3] && v6map_find(m, addr(3)) == s[3]);
-	CHECK("back to the address",
-	    v6map_lookup(m, s[5], back) && memcmp(back, addr(5), 16) == 0);
-	CHECK("find adds nothing", v6map_find(m, addr(100)) == 0);
+	CHECKF(v6map_is_standin(s[0]) && v6map_is_standin(s[7]),
+	    "stand-ins are class E");
+	CHECKF(v6map_get(m, addr(3)) == s[3] && v6map_find(m, addr(3)) == s[3],
+	    "the same address, the same stand-in");
+	CHECKF(v6map_lookup(m, s[5], back) && memcmp(back, addr(5), 16) == 0,
+	    "back to the address");
+	CHECKF(v6map_find(m, addr(100)) == 0, "find adds nothing");
 
 	/* 0 is held; 1 was used last: 2..7 go first, then 1. */
 	v6map_ref(m, s[0]);
@@ -111,15 +100,15 @@ main(void)
 	v6map_get(m, addr(1));
 	for (i = 100; i < 106; i++)
 		v6map_get(m, addr(i));
-	CHECK("held survives", v6map_find(m, addr(0)) == held);
-	CHECK("used last survives a burst of six",
-	    v6map_find(m, addr(1)) == s[1]);
-	CHECK("the oldest unheld went",
-	    v6map_find(m, addr(2)) == 0 && v6map_find(m, addr(7)) == 0);
-	CHECK("recycled counted", v6map_recycled_count(m) == 6);
+	CHECKF(v6map_find(m, addr(0)) == held, "held survives");
+	CHECKF(v6map_find(m, addr(1)) == s[1],
+	    "used last survives a burst of six");
+	CHECKF(v6map_find(m, addr(2)) == 0 && v6map_find(m, addr(7)) == 0,
+	    "the oldest unheld went");
+	CHECKF(v6map_recycled_count(m) == 6, "recycled counted");
 	v6map_get(m, addr(106));
-	CHECK("then the one used last",
-	    v6map_find(m, addr(1)) == 0 && v6map_find(m, addr(0)) == held);
+	CHECKF(v6map_find(m, addr(1)) == 0 && v6map_find(m, addr(0)) == held,
+	    "then the one used last");
 
 	/* Seven more held: with 0 the table is all held, and an eighth
 	 * new address is refused and counted. */
@@ -127,16 +116,15 @@ main(void)
 		x = v6map_get(m, addr(i));
 		v6map_ref(m, x);
 	}
-	CHECK("full of held mappings",
-	    v6map_get(m, addr(300)) == 0 && v6map_full_count(m) == 1);
-	CHECK("the held one of before is still there",
-	    v6map_find(m, addr(0)) == held);
+	CHECKF(v6map_get(m, addr(300)) == 0 && v6map_full_count(m) == 1,
+	    "full of held mappings");
+	CHECKF(v6map_find(m, addr(0)) == held,
+	    "the held one of before is still there");
 	/* Released: recyclable again. */
 	v6map_unref(m, v6map_find(m, addr(200)));
-	CHECK("released: recycled for a new one",
-	    v6map_get(m, addr(301)) != 0 && v6map_find(m, addr(200)) == 0);
+	CHECKF(v6map_get(m, addr(301)) != 0 && v6map_find(m, addr(200)) == 0,
+	    "released: recycled for a new one");
 	v6map_free(m);
 	test_in_use();
-	printf("v6map: %d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_done("v6map");
 }
