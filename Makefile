@@ -70,8 +70,7 @@ HDR = $(wildcard src/*.h src/smtp/*.h include/smtpscope/*.h)
 OBJ = $(SRC:src/%.c=build/obj/%.o)
 SAN_OBJ = $(SRC:src/%.c=build/asan/%.o)
 
-UNIT_TESTS = test_smtp test_decap test_util test_tls test_message test_stats \
-	     test_codes test_ipfrag test_tcpq test_v6map test_recfile
+UNIT_TESTS = $(basename $(notdir $(wildcard tests/unit/test_*.c)))
 UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
 UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
 
@@ -136,85 +135,34 @@ build/asan/%.o: src/%.c $(HDR) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PLUGIN_DIRS) $(SAN_FLAGS) -c -o $@ $<
 
-# Unit tests: each links only what it tests.
-build/tests/test_smtp: tests/unit/test_smtp.c src/util.c src/event.c $(SMTP_SRC) $(HDR)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_smtp.c src/util.c src/event.c $(SMTP_SRC)
-build/tests/asan-test_smtp: tests/unit/test_smtp.c src/util.c src/event.c $(SMTP_SRC) $(HDR)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ tests/unit/test_smtp.c src/util.c src/event.c $(SMTP_SRC)
-build/tests/test_decap: tests/unit/test_decap.c src/decap.c src/decap.h
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_decap.c src/decap.c
-build/tests/asan-test_decap: tests/unit/test_decap.c src/decap.c src/decap.h
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ tests/unit/test_decap.c src/decap.c
-IPFRAG_TEST_SRC = tests/unit/test_ipfrag.c src/ipfrag.c src/decap.c
-IPFRAG_TEST_DEFS = -DIPFRAG_CAPTURES='"$(CURDIR)/captures"'
-build/tests/test_ipfrag: $(IPFRAG_TEST_SRC) src/ipfrag.h src/decap.h
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(IPFRAG_TEST_DEFS) -o $@ $(IPFRAG_TEST_SRC)
-build/tests/asan-test_ipfrag: $(IPFRAG_TEST_SRC) src/ipfrag.h src/decap.h
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(IPFRAG_TEST_DEFS) -o $@ \
-	    $(IPFRAG_TEST_SRC)
-V6MAP_TEST_SRC = tests/unit/test_v6map.c src/v6map.c src/util.c
-build/tests/test_v6map: $(V6MAP_TEST_SRC) src/v6map.h
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $(V6MAP_TEST_SRC)
-build/tests/asan-test_v6map: $(V6MAP_TEST_SRC) src/v6map.h
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(V6MAP_TEST_SRC)
-TCPQ_TEST_SRC = tests/unit/test_tcpq.c src/tcpq.c src/util.c
-build/tests/test_tcpq: $(TCPQ_TEST_SRC) src/tcpq.h
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $(TCPQ_TEST_SRC)
-build/tests/asan-test_tcpq: $(TCPQ_TEST_SRC) src/tcpq.h
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(TCPQ_TEST_SRC)
-RECFILE_TEST_SRC = tests/unit/test_recfile.c src/recfile.c src/util.c
-build/tests/test_recfile: $(RECFILE_TEST_SRC) src/recfile.h src/util.h
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $(RECFILE_TEST_SRC)
-build/tests/asan-test_recfile: $(RECFILE_TEST_SRC) src/recfile.h src/util.h
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(RECFILE_TEST_SRC)
-build/tests/test_util: tests/unit/test_util.c src/util.c src/util.h
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_util.c src/util.c
-build/tests/asan-test_util: tests/unit/test_util.c src/util.c src/util.h
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ tests/unit/test_util.c src/util.c
+# Unit tests: tests/unit/test_NAME.c, linked with only what it tests
+# (TEST_SRC_NAME), TEST_FLAGS_NAME and TEST_LIBS_NAME if it needs them.
+TEST_SRC_codes = src/smtp/codes.c src/util.c
+TEST_SRC_decap = src/decap.c
+TEST_SRC_ipfrag = src/ipfrag.c src/decap.c
+TEST_FLAGS_ipfrag = -DIPFRAG_CAPTURES='"$(CURDIR)/captures"'
+TEST_SRC_message = src/smtp/message.c src/util.c
+TEST_SRC_recfile = src/recfile.c src/util.c
+TEST_SRC_smtp = src/util.c src/event.c $(SMTP_SRC)
+TEST_SRC_stats = src/stats.c src/topn.c src/histo.c src/util.c src/event.c \
+	$(SMTP_SRC)
+TEST_LIBS_stats = -lm
+TEST_SRC_tcpq = src/tcpq.c src/util.c
+TEST_SRC_tls = src/smtp/tls.c src/util.c
+TEST_SRC_util = src/util.c
+TEST_SRC_v6map = src/v6map.c src/util.c
 
-build/tests/test_tls: tests/unit/test_tls.c src/smtp/tls.c src/util.c $(HDR)
+.SECONDEXPANSION:
+build/tests/test_%: tests/unit/test_%.c $$(TEST_SRC_$$*) tests/unit/check.h \
+    $(HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_tls.c src/smtp/tls.c src/util.c
-build/tests/asan-test_tls: tests/unit/test_tls.c src/smtp/tls.c src/util.c $(HDR)
+	$(CC) $(ALL_CFLAGS) $(TEST_FLAGS_$*) -o $@ $< $(TEST_SRC_$*) \
+	    $(TEST_LIBS_$*)
+build/tests/asan-test_%: tests/unit/test_%.c $$(TEST_SRC_$$*) \
+    tests/unit/check.h $(HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ tests/unit/test_tls.c src/smtp/tls.c src/util.c
-build/tests/test_message: tests/unit/test_message.c src/smtp/message.c src/util.c $(HDR)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_message.c src/smtp/message.c src/util.c
-build/tests/asan-test_message: tests/unit/test_message.c src/smtp/message.c src/util.c $(HDR)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ tests/unit/test_message.c src/smtp/message.c src/util.c
-
-CODES_TEST_SRC = tests/unit/test_codes.c src/smtp/codes.c src/util.c
-build/tests/test_codes: $(CODES_TEST_SRC) $(HDR)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $(CODES_TEST_SRC)
-build/tests/asan-test_codes: $(CODES_TEST_SRC) $(HDR)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(CODES_TEST_SRC)
-
-STATS_TEST_SRC = tests/unit/test_stats.c src/stats.c src/topn.c src/histo.c \
-	src/util.c src/event.c $(SMTP_SRC)
-build/tests/test_stats: $(STATS_TEST_SRC) $(HDR)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $(STATS_TEST_SRC) -lm
-build/tests/asan-test_stats: $(STATS_TEST_SRC) $(HDR)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(STATS_TEST_SRC) -lm
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(TEST_FLAGS_$*) -o $@ $< \
+	    $(TEST_SRC_$*) $(TEST_LIBS_$*)
 
 unit: $(UNIT_BIN) $(UNIT_SAN_BIN)
 
