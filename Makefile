@@ -234,7 +234,7 @@ fuzz-deps:
 	    echo 'int LLVMFuzzerTestOneInput(const char *d, long n){(void)d;(void)n;return 0;}' | \
 	    { mkdir -p build/fuzz && $(FUZZ_CC) -fsanitize=fuzzer -x c \
 	      -o build/fuzz/probe - 2>/dev/null; } || { \
-		echo "make fuzz: needs clang with libFuzzer: apt-get install clang libclang-rt-dev" >&2; \
+		echo "make fuzz: needs clang with libFuzzer: apt-get install $(FUZZ_PKGS)" >&2; \
 		exit 2; }
 
 fuzz: fuzz-deps build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap build/fuzz/fuzz_reasm \
@@ -302,10 +302,9 @@ fuzz-coverage: fuzz-deps build/fuzz/cov_smtp build/fuzz/cov_pcap
 		    | sed 's/^.*src\//src\//'; \
 	done
 
-# Packages: to build, to test, to remake captures.
-BUILD_PKGS = gcc make pkg-config libpcap-dev libnids-dev libncurses-dev
-TEST_PKGS = tcpdump postfix iproute2 procps util-linux python3 python3-yaml \
-	    tmux chromium time valgrind curl prometheus
+# Packages: to build, to test, to remake captures (packages.mk, also read
+# by .ci/run; a plugin's in its plugin.mk).
+include packages.mk
 DEPS_STAMP = build/.deps-ok
 
 deps:

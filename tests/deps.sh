@@ -2,9 +2,26 @@
 # Make sure the Debian packages are there.
 #   deps.sh install PKG...   install what is missing (root), else print how
 #   deps.sh ensure PKG...    the same, but quiet when nothing is missing
+#   deps.sh list VAR...      print the packages that packages.mk and the
+#                            plugins' plugin.mk give to VAR (BUILD_PKGS,
+#                            PLUGIN_PKGS, TEST_PKGS, LINT_PKGS, FUZZ_PKGS,
+#                            CI_PKGS), one a line, for .ci/run
 # SPDX-License-Identifier: GPL-2.0-or-later
 mode=$1
 shift
+if [ "$mode" = list ]; then
+	top=$(cd "$(dirname "$0")/.." && pwd) || exit 2
+	[ -f "$top/packages.mk" ] || {
+		echo "deps.sh: no $top/packages.mk" >&2
+		exit 2
+	}
+	for var in "$@"; do
+		# "VAR = a b" or "VAR += c # why": the words after the sign.
+		sed -n "/^$var[[:space:]]*+\{0,1\}=/{s/#.*//;s/^[^=]*=//;p;}" \
+		    "$top/packages.mk" "$top"/plugins/*/plugin.mk 2>/dev/null
+	done | tr -s ' \t' '\n\n' | sed '/^$/d'
+	exit 0
+fi
 missing=
 for p in "$@"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -1,0 +1,21 @@
+# The Debian packages smtpscope needs, listed here and nowhere else.
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The Makefile includes this file (make deps, make check, make demo);
+# .ci/run reads it with "sh tests/deps.sh list VAR..." before make is
+# installed, so keep to one "VAR = ..." or "VAR += ..." per line, without
+# continuation lines. A plugin's own libraries are in its
+# plugins/NAME/plugin.mk (PLUGIN_PKGS += ...), read the same two ways.
+
+# To build the program, the plugins and the unit tests.
+BUILD_PKGS = gcc make pkg-config libc6-dev libpcap-dev libnids-dev
+BUILD_PKGS += libncurses-dev
+# To run make check (and to remake the captures).
+TEST_PKGS = tcpdump postfix iproute2 procps util-linux python3 python3-yaml
+TEST_PKGS += tmux chromium time valgrind curl prometheus
+# make lint: the house style.
+LINT_PKGS = clang-format
+# make fuzz: clang with libFuzzer.
+FUZZ_PKGS = clang libclang-rt-dev
+# What .ci/run has always installed besides.
+CI_PKGS = ca-certificates
