@@ -157,40 +157,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 # ---------------------------------------------------------------- helpers
-in_ns() {
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@"
-}
-
-# start_bg NS CMD...: CMD in the background in namespace NS; sets BG_PID
-start_bg() {
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@" &
-	BG_PID=$!
-	PIDS="$PIDS $BG_PID"
-}
-
-bg_stop() {
-	kill -"${2:-TERM}" "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
-}
-
-# ns_del NS: stop what is left in it and remove it
-ns_del() {
-	local pid
-	for pid in $(ip netns pids "$1" 2>/dev/null); do
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	sleep 0.3
-	for pid in $(ip netns pids "$1" 2>/dev/null); do
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	ip netns del "$1" 2>/dev/null || true
-	NSES=$(echo "$NSES" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
-}
+# The shared helpers: namespaces, background processes, tcpdump.
+# shellcheck source=captures/lib.sh
+. "$HERE/lib.sh"
+TD_SEEN=1	# on a veth tcpdump sees each packet once
 
 # ns_pair TAG: a sender namespace NS_S and a receiver namespace NS_R
 # joined by a veth pair (evs in NS_S, evr in NS_R, mtu 1500); sets RMAC
@@ -228,68 +198,6 @@ ns_pair() {
 	in_ns "$NS_R" ip -6 neigh add "$C6" lladdr "$smac" dev evr nud permanent
 	echo "   namespaces $NS_S (client $C4, $C6: not its own) and $NS_R" \
 	    "($R4, $R6), veth mtu 1500"
-}
-
-# wait_listen NS ADDR:PORT
-wait_listen() {
-	local x=$1 want=$2
-	for _ in $(seq 1 100); do
-		if in_ns "$x" ss -Hltn 2>/dev/null | awk '{print $4}' |
-		    grep -qxF "$want"; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	die "nothing listens on $want"
-}
-
-# td_start NS IFACE FILE FILTER: start tcpdump
-td_start() {
-	local x=$1 ifc=$2 file=$3 filter=$4
-	TD_ERR=$file.tcpdump-err
-	: >"$TD_ERR"
-	start_bg "$x" tcpdump -i "$ifc" -s 0 -B 65536 -U -Z root -w "$file" \
-	    "$filter" </dev/null >/dev/null 2>"$TD_ERR"
-	TD_PID=$BG_PID
-	for _ in $(seq 1 100); do
-		grep -q '^tcpdump: listening on' "$TD_ERR" && break
-		kill -0 "$TD_PID" 2>/dev/null ||
-		    die "tcpdump failed: $(cat "$TD_ERR")"
-		sleep 0.1
-	done
-	grep -q '^tcpdump: listening on' "$TD_ERR" ||
-	    die "tcpdump did not start: $(cat "$TD_ERR")"
-	sleep 0.3
-}
-
-# td_stop FILE: let tcpdump flush, stop it, check its statistics (on a
-# veth each packet is seen once)
-td_stop() {
-	local file=$1 cap recv drop nread
-	sleep 2.5
-	bg_stop "$TD_PID" TERM
-	cap=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured$/\1/p' "$TD_ERR")
-	recv=$(sed -n 's/^\([0-9]*\) packets\{0,1\} received by filter$/\1/p' \
-	    "$TD_ERR")
-	drop=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel$/\1/p' \
-	    "$TD_ERR")
-	if [ -z "$cap" ] || [ -z "$recv" ] || [ -z "$drop" ]; then
-		die "$file: no tcpdump statistics: $(cat "$TD_ERR")"
-	fi
-	[ "$drop" = 0 ] || die "$file: tcpdump dropped $drop packets"
-	[ "$cap" -gt 0 ] || die "$file: no packets captured"
-	[ "$recv" = "$cap" ] ||
-	    die "$file: $cap captured but $recv received by filter"
-	nread=$(tcpdump -nn -r "$file" 2>/dev/null | wc -l)
-	[ "$nread" = "$cap" ] ||
-	    die "$file: tcpdump captured $cap packets, file holds $nread"
-	echo "   tcpdump: $cap packets captured, $recv received by filter," \
-	    "$drop dropped by kernel"
-}
-
-linktype() {
-	tcpdump -r "$1" -c 1 2>&1 >/dev/null |
-	    sed -n 's/.*link-type \([A-Z0-9_]*\) .*/\1/p'
 }
 
 # ================================================================ a case

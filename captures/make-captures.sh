@@ -111,114 +111,9 @@ trap 'exit 130' INT TERM HUP
 # host itself.
 HOST=""
 
-# in_ns NS CMD...: run CMD in namespace NS (or on the host)
-in_ns() {
-	local ns=$1
-	shift
-	if [ -n "$ns" ]; then
-		ip netns exec "$ns" "$@"
-	else
-		"$@"
-	fi
-}
-
-# start_bg NS CMD...: start CMD in the background in namespace NS (or on
-# the host); sets BG_PID. The "&" is on the simple command itself, so
-# BG_PID is the command's own pid (bash execs it in the child, and so
-# does "ip netns exec"), not that of a subshell.
-start_bg() {
-	local ns=$1
-	shift
-	if [ -n "$ns" ]; then
-		ip netns exec "$ns" "$@" &
-	else
-		"$@" &
-	fi
-	BG_PID=$!
-	PIDS="$PIDS $BG_PID"
-}
-
-# ns_new TAG: a fresh namespace whose lo has wire-sized segments; sets NS
-ns_new() {
-	NS=smtpscope-$$-$1
-	ip netns add "$NS" || die "ip netns add $NS failed"
-	NSES="$NSES $NS"
-	in_ns "$NS" ip link set lo mtu 1500 || die "$NS: cannot set lo mtu"
-	in_ns "$NS" ip link set lo gso_max_size 1500 ||
-	    die "$NS: cannot set lo gso_max_size"
-	in_ns "$NS" ip link set lo up
-	in_ns "$NS" sysctl -qw net.ipv4.tcp_min_tso_segs=1 ||
-	    die "$NS: cannot set tcp_min_tso_segs"
-}
-
-# bg_stop PID [SIGNAL]: stop one process started with start_bg, reap it
-bg_stop() {
-	kill -"${2:-TERM}" "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
-}
-
-# wait_listen NS ADDR:PORT: wait until something listens there. ADDR for
-# IPv6 is written [::1].
-wait_listen() {
-	local x=$1 want=$2 i
-	for i in $(seq 1 100); do
-		if in_ns "$x" ss -Hltn 2>/dev/null | awk '{print $4}' |
-		    grep -qxF "$want"; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	die "nothing listens on $want"
-}
-
-# td_start NS IFACE FILE FILTER [TCPDUMP-OPTIONS...]: start tcpdump
-td_start() {
-	local x=$1 ifc=$2 file=$3 filter=$4 i
-	shift 4
-	TD_ERR=$file.tcpdump-err
-	: >"$TD_ERR"
-	start_bg "$x" tcpdump -i "$ifc" -s 0 -B 65536 -U -Z root -w "$file" "$@" \
-	    "$filter" </dev/null >/dev/null 2>"$TD_ERR"
-	TD_PID=$BG_PID
-	for i in $(seq 1 100); do
-		grep -q '^tcpdump: listening on' "$TD_ERR" && break
-		kill -0 "$TD_PID" 2>/dev/null ||
-		    die "tcpdump failed: $(cat "$TD_ERR")"
-		sleep 0.1
-	done
-	grep -q '^tcpdump: listening on' "$TD_ERR" ||
-	    die "tcpdump did not start: $(cat "$TD_ERR")"
-	sleep 0.3
-}
-
-# td_stop FILE: let tcpdump flush (it writes late), stop it, check its
-# statistics: nothing dropped, every packet that passed the filter written
-# (on loopback the filter sees each packet twice, once outgoing and once
-# incoming, and libpcap keeps only the incoming copy), and the file holds
-# exactly that many packets.
-td_stop() {
-	local file=$1 cap recv drop nread
-	sleep 2.5
-	bg_stop "$TD_PID" TERM
-	cap=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured$/\1/p' "$TD_ERR")
-	recv=$(sed -n 's/^\([0-9]*\) packets\{0,1\} received by filter$/\1/p' \
-	    "$TD_ERR")
-	drop=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel$/\1/p' \
-	    "$TD_ERR")
-	if [ -z "$cap" ] || [ -z "$recv" ] || [ -z "$drop" ]; then
-		die "$file: no tcpdump statistics: $(cat "$TD_ERR")"
-	fi
-	[ "$drop" = 0 ] || die "$file: tcpdump dropped $drop packets"
-	[ "$cap" -gt 0 ] || die "$file: no packets captured"
-	[ "$recv" = $((cap * 2)) ] ||
-	    die "$file: $cap captured but $recv received by filter (want 2x)"
-	nread=$(tcpdump -nn -r "$file" 2>/dev/null | wc -l)
-	[ "$nread" = "$cap" ] ||
-	    die "$file: tcpdump captured $cap packets, file holds $nread"
-	echo "   tcpdump: $cap packets captured, $recv received by filter" \
-	    "(each twice on loopback), $drop dropped by kernel"
-}
+# The shared helpers: namespaces, background processes, tcpdump.
+# shellcheck source=captures/lib.sh
+. "$HERE/lib.sh"
 
 # sink_start NS COUNTERS-FILE SMTP-SINK-ARGS...: start smtp-sink with -c
 # (its running counters "sess=N quit=N mesg=N" go to COUNTERS-FILE)
@@ -235,12 +130,6 @@ sink_counter() {
 	tr '\r' '\n' <"$1" |
 	    sed -n "s/^sess=[0-9]* quit=[0-9]* mesg=[0-9]*\$/&/p" |
 	    tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p" | grep . || echo 0
-}
-
-# linktype FILE: the pcap link type name as tcpdump reports it
-linktype() {
-	tcpdump -r "$1" -c 1 2>&1 >/dev/null |
-	    sed -n 's/.*link-type \([A-Z0-9_]*\) .*/\1/p'
 }
 
 # Cross-checks against the packets, independent of the software's own
