@@ -1,9 +1,10 @@
 #!/bin/sh
-# Golden tests in the tcpdump manner: each capture in captures/ goes
-# through smtpscope -w --zeek-log --transcript, and the JSON log, the
-# Zeek log and the transcript are compared with the expected ones in
-# tests/golden/. A test also fails on a crash, a non-zero exit status or
-# any line on stderr.
+# Golden tests in the tcpdump manner: each case of tests/golden/TESTLIST
+# (a name, a capture, options) goes through smtpscope -w --zeek-log
+# --transcript, and the JSON log, the Zeek log and the transcript are
+# compared with the expected ones, tests/golden/NAME.jsonl, .zeek and
+# .transcript. A test also fails on a crash, a non-zero exit status or
+# any line on stderr, and a capture in captures/ without a case fails.
 #   tests/golden.sh BINARY            compare (prints ok/FAIL lines)
 #   tests/golden.sh --update BINARY   rewrite the expected files
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -15,18 +16,23 @@ fi
 SMTPSCOPE=${1:-./smtpscope}
 . "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 2
-mkdir -p tests/golden
+LIST=tests/golden/TESTLIST
+[ -f "$LIST" ] || {
+	fail golden "no $LIST"
+	exit 1
+}
 found=0
-for cap in captures/*.pcap captures/*.pcapng; do
-	[ -f "$cap" ] || continue
+while read -r name cap args; do
+	case $name in '' | '#'*) continue ;; esac
 	found=1
-	name=$(basename "$cap")
-	name=${name%.*}
-	args=$(cat "captures/$name.args" 2>/dev/null)
+	if [ ! -f "$cap" ]; then
+		fail "golden-$name" "no capture $cap ($LIST)"
+		continue
+	fi
 	rm -rf "$TMP/z"
 	# shellcheck disable=SC2086
 	run_scope "golden-$name" -q $args -r "$cap" -w "$TMP/$name.jsonl" \
-	    --zeek-log "$TMP/z" --transcript || continue
+	    --zeek-log "$TMP/z" --transcript </dev/null || continue
 	if [ "$rc" != 0 ] || [ -s "$TMP/err" ]; then
 		fail "golden-$name" "exit $rc, stderr: $(head -c 300 "$TMP/err")"
 		continue
@@ -48,5 +54,11 @@ for cap in captures/*.pcap captures/*.pcapng; do
 			fail "golden-$name.$kind" "output differs: $(head -c 1500 "$TMP/diff")"
 		fi
 	done
+done <"$LIST"
+[ $found = 1 ] || fail golden "no cases in $LIST"
+# A capture nobody listed would go untested.
+for cap in captures/*.pcap captures/*.pcapng; do
+	[ -f "$cap" ] || continue
+	awk -v c="$cap" '$1 !~ /^#/ && $2 == c { f = 1 } END { exit !f }' \
+	    "$LIST" || fail "golden-$cap" "not in $LIST: add a case"
 done
-[ $found = 1 ] || fail golden "no captures in captures/"
