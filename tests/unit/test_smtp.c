@@ -1680,13 +1680,8 @@ check_gapped(const char *name, const struct chunk *c, const char *want)
 			    strlen(c[i].data), 1);
 	}
 	smtp_session_close(s, SMTP_SESSION_END_FIN, 2);
-	if (strcmp(dbuf_str(&trace), want) == 0)
-		passed++;
-	else {
-		failed++;
-		fprintf(stderr, "FAIL %s\n--- expected\n%s--- got\n%s", name,
-		    want, dbuf_str(&trace));
-	}
+	CHECKF(strcmp(dbuf_str(&trace), want) == 0,
+	    "%s\n--- expected\n%s--- got\n%s", name, want, dbuf_str(&trace));
 }
 
 static void
