@@ -56,7 +56,7 @@ SMTP_SRC = src/smtp/session.c src/smtp/command.c src/smtp/parse.c \
 CORE_SRC = src/util.c src/event.c src/stats.c src/topn.c src/histo.c \
 	   src/jsonlog.c src/recfile.c src/sessmap.c \
 	   src/zeeklog.c src/transcript.c src/report_text.c src/report_json.c \
-	   src/report_html.c \
+	   src/report_html.c src/plugin_abi.c \
 	   $(SMTP_SRC)
 NET_SRC = src/decap.c src/ipfrag.c src/tcpq.c src/v6map.c src/reasm.c \
 	  src/capture.c src/pcapng.c
@@ -142,6 +142,7 @@ TEST_SRC_decap = src/decap.c
 TEST_SRC_ipfrag = src/ipfrag.c src/decap.c
 TEST_FLAGS_ipfrag = -DIPFRAG_CAPTURES='"$(CURDIR)/captures"'
 TEST_SRC_message = src/smtp/message.c src/util.c
+TEST_SRC_plugin_abi = src/plugin_abi.c src/util.c src/event.c $(SMTP_SRC)
 TEST_SRC_recfile = src/recfile.c src/util.c
 TEST_SRC_smtp = src/util.c src/event.c $(SMTP_SRC)
 TEST_SRC_stats = src/stats.c src/topn.c src/histo.c src/util.c src/event.c \

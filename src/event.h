@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <smtpscope/plugin.h>
+#include "model.h"
 
 /* Longest text form of an address, with NUL. */
 #define ENDPOINT_ADDRSTRLEN 46

@@ -799,6 +799,7 @@ health_fill(struct run *r, struct smtpscope_health *h)
 	const struct capture_stats *cs = capture_stats(sig.capture);
 
 	memset(h, 0, sizeof(*h));
+	h->struct_size = sizeof(*h);
 	h->now = capture_last_ts(sig.capture);
 	h->live = r->o->iface != NULL;
 	h->packets = rs->packets;

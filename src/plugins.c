@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "plugin_abi.h"
 #include "util.h"
 
 struct plugin {
@@ -39,6 +40,8 @@ struct plugin_set {
 	char *helps[PLUGINS_MAX * PLUGIN_COUNTERS_MAX];
 	size_t ncounters;
 	bool finished;
+	struct abi abi; /* each event as the plugins see it */
+	bool any_body;  /* a plugin asked for bodies */
 };
 
 /* --- host services ----------------------------------------------------- */
@@ -380,6 +383,7 @@ plugins_load(const char *const *specs, size_t n, bool quiet, bool live,
 	size_t i;
 
 	ps->quiet = quiet;
+	abi_init(&ps->abi);
 	for (i = 0; i < n; i++) {
 		const char *spec = specs[i], *colon = strchr(spec, ':');
 		size_t nlen =
@@ -426,17 +430,11 @@ plugins_load(const char *const *specs, size_t n, bool quiet, bool live,
 		ps->n++;
 		if (open_plugin(pl, shown, err, errlen) != 0)
 			goto fail;
-		pl->host.abi = SMTPSCOPE_PLUGIN_ABI;
+		abi_host_services(&pl->host);
 		pl->host.ctx = pl;
 		pl->host.log = host_log;
 		pl->host.counter = host_counter;
 		pl->host.want_body = host_want_body;
-		pl->host.outcome_name = smtp_outcome_name;
-		pl->host.verb_name = smtp_verb_name;
-		pl->host.anomaly_name = smtp_anomaly_name;
-		pl->host.session_end_name = session_end_name;
-		pl->host.cap_name = smtp_cap_name;
-		pl->host.addr_str = endpoint_addr_str;
 		pl->host.live = live;
 		pl->first_counter = ps->ncounters;
 		ierr[0] = '\0';
@@ -487,12 +485,20 @@ plugins_start(struct plugin_set *ps, char *err, size_t errlen)
 	return 0;
 }
 
+/* One sink for all the plugins: each event is put in the ABI's
+ * structures once, then handed to each plugin in order of loading
+ * (bodies only to those that asked). */
 static void
 plugin_sink(void *arg, const struct smtp_event *ev)
 {
-	struct plugin *pl = arg;
+	struct plugin_set *ps = arg;
+	const struct smtpscope_event *out = abi_event(&ps->abi, ev);
+	bool body = ev->type == SMTP_EV_BODY;
+	size_t i;
 
-	pl->desc->on_event(pl->state, ev);
+	for (i = 0; i < ps->n; i++)
+		if (ps->p[i].ready && (!body || ps->p[i].want_body))
+			ps->p[i].desc->on_event(ps->p[i].state, out);
 }
 
 void
@@ -500,9 +506,11 @@ plugins_subscribe(struct plugin_set *ps, struct event_bus *bus)
 {
 	size_t i;
 
-	for (i = 0; ps != NULL && i < ps->n; i++)
-		event_bus_subscribe_body(
-		    bus, plugin_sink, &ps->p[i], ps->p[i].want_body);
+	if (ps == NULL || ps->n == 0)
+		return;
+	for (i = 0; i < ps->n; i++)
+		ps->any_body |= ps->p[i].want_body;
+	event_bus_subscribe_body(bus, plugin_sink, ps, ps->any_body);
 }
 
 void
@@ -539,6 +547,7 @@ plugins_free(struct plugin_set *ps)
 	plugins_finish(ps, NULL);
 	for (i = 0; i < ps->ncounters; i++)
 		free(ps->helps[i]);
+	abi_free(&ps->abi);
 	free(ps);
 }
 

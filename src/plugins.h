@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <smtpscope/plugin.h>
+
 #include "event.h"
 #include "report.h"
 

@@ -51,7 +51,7 @@ __attribute__((constructor)) static void planted(void)
 }
 static int i(const struct smtpscope_host *h, const char *a, void **s,
     char *e, size_t n) { (void)h; (void)a; (void)e; (void)n; *s = 0; return 0; }
-static void ev(void *s, const struct smtp_event *e) { (void)s; (void)e; }
+static void ev(void *s, const struct smtpscope_event *e) { (void)s; (void)e; }
 SMTPSCOPE_PLUGIN_DEFINE(.name = "planted", .version = "1",
     .description = "leaves a marker when opened", .init = i, .on_event = ev);
 EOF

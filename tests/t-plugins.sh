@@ -10,8 +10,14 @@
 #   any packet is read or any file is written;
 # - start() runs after the privileges are dropped (-Z nobody: as nobody)
 #   and before any output is created; its refusal is one sentence and
-#   exit 2; a plugin built with the descriptor as ABI 2 first shipped
-#   (without start) loads, and the ASan build sees no read past its end;
+#   exit 2; a plugin built with a descriptor that ends at fini (without
+#   start) loads, and the ASan build sees no read past its end;
+# - a plugin built against the first revision of ABI 3's header
+#   (tests/abi/3.0) loads into this smtpscope and reads the same events,
+#   transactions and recipients as one built against the current header
+#   and as the JSON log's summary, on captures with TLS, DSNs, refusals;
+#   only the newer one reads the reply's meaning (revision 1), for every
+#   reply, and sees no structure larger than it knows;
 # - fini() runs (the ASan build reports the example's state as a leak
 #   otherwise), also when the run fails after the plugins started.
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -162,7 +168,7 @@ if command -v cc >/dev/null 2>&1; then
 #include <smtpscope/plugin.h>
 static int i(const struct smtpscope_host *h, const char *a, void **s,
     char *e, size_t n) { (void)h; (void)a; (void)e; (void)n; *s = 0; return 0; }
-static void ev(void *s, const struct smtp_event *e) { (void)s; (void)e; }
+static void ev(void *s, const struct smtpscope_event *e) { (void)s; (void)e; }
 __attribute__((visibility("default"))) const struct smtpscope_plugin
     smtpscope_plugin = { .abi = SMTPSCOPE_PLUGIN_ABI + 1, .name = "future",
 	.version = "9", .description = "from the future", .init = i,
@@ -207,7 +213,7 @@ fi
 
 # ---- start(): after the privilege drop, before any output ---------------
 # A plugin whose start() says which user it runs as, and refuses with
-# fail=1; and one built with the descriptor as ABI 2 first shipped (no
+# fail=1; and one built with a descriptor that ends at fini (no
 # start member): smtpscope must not read past its end. Under the ASan
 # build the old plugin is instrumented too, so such a read would be a
 # global-buffer-overflow report.
@@ -219,7 +225,7 @@ cat >"$TMP/starter.c" <<'EOF2'
 static int fail_start;
 static int i(const struct smtpscope_host *h, const char *a, void **s,
     char *e, size_t n) { (void)h; (void)e; (void)n; fail_start = strcmp(a, "fail=1") == 0; *s = 0; return 0; }
-static void ev(void *s, const struct smtp_event *e) { (void)s; (void)e; }
+static void ev(void *s, const struct smtpscope_event *e) { (void)s; (void)e; }
 static int st(void *s, char *e, size_t n)
 {
 	(void)s;
@@ -233,22 +239,22 @@ SMTPSCOPE_PLUGIN_DEFINE(.name = "starter", .version = "1",
 EOF2
 cat >"$TMP/legacy.c" <<'EOF2'
 #include <smtpscope/plugin.h>
-/* The descriptor as ABI 2 first shipped: up to fini. */
+/* A descriptor as plugins built before start() have it: up to fini. */
 struct legacy_plugin {
 	unsigned abi;
 	const char *name, *version, *description;
 	int (*init)(const struct smtpscope_host *, const char *, void **,
 	    char *, size_t);
-	void (*on_event)(void *, const struct smtp_event *);
+	void (*on_event)(void *, const struct smtpscope_event *);
 	void (*tick)(void *, const struct smtpscope_health *);
 	void (*fini)(void *);
 };
 static int i(const struct smtpscope_host *h, const char *a, void **s,
     char *e, size_t n) { (void)h; (void)a; (void)e; (void)n; *s = 0; return 0; }
-static void ev(void *s, const struct smtp_event *e) { (void)s; (void)e; }
+static void ev(void *s, const struct smtpscope_event *e) { (void)s; (void)e; }
 __attribute__((visibility("default"))) const struct legacy_plugin
     smtpscope_plugin = { .abi = SMTPSCOPE_PLUGIN_ABI, .name = "legacy",
-	.version = "1", .description = "an ABI 2 plugin without start",
+	.version = "1", .description = "a plugin without start",
 	.init = i, .on_event = ev };
 EOF2
 san=
@@ -280,6 +286,56 @@ if cc -shared -fPIC -Iinclude -o "$TMP/st/starter.so" "$TMP/starter.c" 2>"$TMP/c
 	fi
 else
 	skip plugin-start "cc failed: $(head -c 200 "$TMP/cc.err")"
+fi
+
+# ---- ABI 3 revisions: a plugin built against an older header -----------
+mkdir -p "$TMP/abi"
+# shellcheck disable=SC2086
+if cc -std=c11 -shared -fPIC $san -Iinclude -o "$TMP/abi/probe.so" tests/abi/probe.c 2>"$TMP/cc.err" &&
+    cc -std=c11 -shared -fPIC $san -Itests/abi/3.0 -o "$TMP/abi/probe30.so" tests/abi/probe.c 2>>"$TMP/cc.err"; then
+	for c in captures/postfix-tls-auth.pcap captures/bounce-dsn.pcap captures/postfix-refused.pcap captures/sink-reject.pcap; do
+		n=abi-old-header-$(basename "$c" .pcap)
+		run_scope "$n" -q -r "$c" -w "$TMP/abi/log.jsonl" \
+		    --plugin "$TMP/abi/probe30.so:out=$TMP/abi/old.txt" \
+		    --plugin "$TMP/abi/probe.so:out=$TMP/abi/new.txt" || continue
+		why=$(python3 - "$TMP/abi/log.jsonl" "$TMP/abi/old.txt" "$TMP/abi/new.txt" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+summ = lines[-1]
+def read(p):
+    return {k: int(v) for k, v in (l.split() for l in open(p))}
+old, new = read(sys.argv[2]), read(sys.argv[3])
+bad = []
+if old["revision"] != 0 or new["revision"] < 1:
+    bad.append("revisions %d %d" % (old["revision"], new["revision"]))
+want = {"sessions": summ["sessions"], "transactions": summ["transactions"],
+        "accepted": summ["messages_accepted"],
+        "rcpt_accepted": summ["recipients_accepted"]}
+for k, v in want.items():
+    if old[k] != v or new[k] != v:
+        bad.append("%s: old %d new %d log %d" % (k, old[k], new[k], v))
+for k in ("rcpt_listed", "replies", "bytes_client", "received"):
+    if old[k] != new[k]:
+        bad.append("%s: old %d new %d" % (k, old[k], new[k]))
+if new["replies"] == 0 or new["meanings"] != new["replies"]:
+    bad.append("meanings %d of %d replies" % (new["meanings"], new["replies"]))
+if old["meanings"] != 0:
+    bad.append("the old header read meanings")
+# Every event is larger than the first revision's (the reply's meaning
+# made the union grow): the old plugin saw them all as such.
+def total_events(d):
+    return d["events"]
+if old["newer_event"] != total_events(old):
+    bad.append("the old plugin did not see larger events (%d)" % old["newer_event"])
+if new["newer_event"] or new["newer_tx"] or new["unknown_type"] or old["unknown_type"]:
+    bad.append("new plugin saw larger structures or unknown types")
+print("; ".join(bad))
+PY
+)
+		if [ -z "$why" ]; then ok "$n"; else fail "$n" "$why"; fi
+	done
+else
+	fail abi-old-header "the probe plugin does not compile: $(head -c 300 "$TMP/cc.err")"
 fi
 
 # docs/plugins.md shows the example whole: it must be the real one.

@@ -203,7 +203,8 @@ fail:
 /* ---- records ------------------------------------------------------------ */
 
 static void
-put_endpoint(struct att *a, const char *name, const struct smtp_endpoint *ep)
+put_endpoint(
+    struct att *a, const char *name, const struct smtpscope_endpoint *ep)
 {
 	char addr[64];
 
@@ -241,8 +242,8 @@ put_limits(struct jbuf *b, unsigned limits)
 }
 
 static void
-write_part(struct att *a, const struct smtp_session_info *si,
-    const struct smtp_transaction *tx, unsigned depth,
+write_part(struct att *a, const struct smtpscope_session *si,
+    const struct smtpscope_transaction *tx, unsigned depth,
     const struct mime_part *pt)
 {
 	struct jbuf *b = &a->rec;
@@ -300,8 +301,8 @@ log_say(void *arg, const char *msg)
 
 /* The message is over: its records out, its walker gone. */
 static void
-msg_end(struct att *a, struct msg *m, const struct smtp_session_info *si,
-    const struct smtp_transaction *tx, bool complete)
+msg_end(struct att *a, struct msg *m, const struct smtpscope_session *si,
+    const struct smtpscope_transaction *tx, bool complete)
 {
 	const struct mime_stats *st;
 	const struct mime_part *pt;
@@ -425,13 +426,13 @@ att_init(const struct smtpscope_host *host, const char *args, void **state,
 }
 
 static void
-att_event(void *state, const struct smtp_event *ev)
+att_event(void *state, const struct smtpscope_event *ev)
 {
 	struct att *a = state;
 	struct msg **pp, *m;
 
 	switch (ev->type) {
-	case SMTP_EV_BODY:
+	case SMTPSCOPE_EV_BODY:
 		m = msg_open(a, ev->session->id, ev->u.body.depth);
 		if (m == NULL)
 			return;
@@ -441,14 +442,14 @@ att_event(void *state, const struct smtp_event *ev)
 		else
 			mime_walker_gap(m->w, ev->u.body.len);
 		break;
-	case SMTP_EV_TRANSACTION:
+	case SMTPSCOPE_EV_TRANSACTION:
 		pp = msg_slot(a, ev->session->id, ev->u.tx->depth);
 		if (*pp == NULL) {
 			/* An empty message still has its one part (when it
 			 * was taken: a refused BDAT with a bad size is also
 			 * "complete", with no byte). */
 			if (!ev->u.tx->data_complete ||
-			    ev->u.tx->outcome != SMTP_OUTCOME_ACCEPTED ||
+			    ev->u.tx->outcome != SMTPSCOPE_OUTCOME_ACCEPTED ||
 			    (m = msg_open(
 				 a, ev->session->id, ev->u.tx->depth)) == NULL)
 				return;
@@ -459,7 +460,7 @@ att_event(void *state, const struct smtp_event *ev)
 		*pp = m->next;
 		msg_end(a, m, ev->session, ev->u.tx, ev->u.tx->data_complete);
 		break;
-	case SMTP_EV_SESSION_CLOSE:
+	case SMTPSCOPE_EV_SESSION_CLOSE:
 		/* No transaction event came for these (none should). */
 		pp = &a->open[ev->session->id % BUCKETS];
 		while (*pp != NULL) {

@@ -79,7 +79,8 @@ parse_keep(
 
 	*keep = 0;
 	if (span_is(p, n, "all")) {
-		for (o = SMTP_OUTCOME_NONE; o < SMTP_OUTCOME_COUNT; o++)
+		for (o = SMTPSCOPE_OUTCOME_NONE; o < SMTPSCOPE_OUTCOME_COUNT;
+		     o++)
 			*keep |= 1u << o;
 		return 0;
 	}
@@ -89,7 +90,8 @@ parse_keep(
 
 		plus = memchr(p, '+', (size_t)(end - p));
 		len = plus != NULL ? (size_t)(plus - p) : (size_t)(end - p);
-		for (o = SMTP_OUTCOME_NONE; o < SMTP_OUTCOME_COUNT; o++) {
+		for (o = SMTPSCOPE_OUTCOME_NONE; o < SMTPSCOPE_OUTCOME_COUNT;
+		     o++) {
 			const char *name = host->outcome_name(o);
 
 			if (name != NULL && span_is(p, len, name)) {
@@ -114,7 +116,7 @@ eml_args_parse(const struct smtpscope_host *host, const char *args,
 	unsigned seen = 0;
 
 	memset(a, 0, sizeof(*a));
-	a->keep = 1u << SMTP_OUTCOME_ACCEPTED;
+	a->keep = 1u << SMTPSCOPE_OUTCOME_ACCEPTED;
 	a->full = EML_FULL_OLDEST;
 	while (*p != '\0') {
 		const char *comma = strchr(p, ','), *eq, *v;

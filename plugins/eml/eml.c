@@ -7,7 +7,7 @@
  *   smtpscope -r trace.pcap --plugin eml:dir=/var/tmp/mail,keep=all
  *
  * The outcome of a message is known only after its body, at
- * SMTP_EV_TRANSACTION: meanwhile the body is kept per message in
+ * SMTPSCOPE_EV_TRANSACTION: meanwhile the body is kept per message in
  * progress, keyed by session id and trans_depth (sessions interleave, and
  * BDAT pipelining can start the body of depth N+1 before depth N is
  * over): in a buffer in memory, and beyond it in a spool file in dir
@@ -431,7 +431,7 @@ spool_append(struct eml *e, struct spool *sp, const uint8_t *data, size_t n)
 }
 
 static void
-on_body(struct eml *e, const struct smtp_event *ev)
+on_body(struct eml *e, const struct smtpscope_event *ev)
 {
 	const uint8_t *data = ev->u.body.data;
 	uint64_t off = ev->u.body.offset, len = ev->u.body.len, room, n;
@@ -553,8 +553,8 @@ make_disk_room(struct eml *e, uint64_t need)
 /* The final file: header block, then the spooled body. Its name is made
  * of the capture time, the session id and the depth only. */
 static void
-write_message(struct eml *e, const struct smtp_event *ev,
-    const struct smtp_transaction *tx, struct spool *sp)
+write_message(struct eml *e, const struct smtpscope_event *ev,
+    const struct smtpscope_transaction *tx, struct spool *sp)
 {
 	struct eml_body_info bi = { 0 };
 	struct eml_buf hb = { 0 };
@@ -664,9 +664,9 @@ out:
 }
 
 static void
-on_transaction(struct eml *e, const struct smtp_event *ev)
+on_transaction(struct eml *e, const struct smtpscope_event *ev)
 {
-	const struct smtp_transaction *tx = ev->u.tx;
+	const struct smtpscope_transaction *tx = ev->u.tx;
 	struct spool *sp = spool_find(e, ev->session->id, tx->depth);
 
 	/* A message: bytes came, or at least its end (an empty one). */
@@ -869,18 +869,18 @@ fail:
 }
 
 static void
-eml_event(void *state, const struct smtp_event *ev)
+eml_event(void *state, const struct smtpscope_event *ev)
 {
 	struct eml *e = state;
 
 	switch (ev->type) {
-	case SMTP_EV_BODY:
+	case SMTPSCOPE_EV_BODY:
 		on_body(e, ev);
 		break;
-	case SMTP_EV_TRANSACTION:
+	case SMTPSCOPE_EV_TRANSACTION:
 		on_transaction(e, ev);
 		break;
-	case SMTP_EV_SESSION_CLOSE:
+	case SMTPSCOPE_EV_SESSION_CLOSE:
 		on_close(e, ev->session->id);
 		break;
 	default:

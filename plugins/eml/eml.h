@@ -15,7 +15,7 @@ enum eml_full { EML_FULL_OLDEST, EML_FULL_STOP };
 
 struct eml_args {
 	char *dir;
-	unsigned keep; /* bit 1 << enum smtp_outcome for each kept */
+	unsigned keep; /* bit 1 << enum smtpscope_outcome for each kept */
 	uint64_t max_size;
 	bool has_max_size;
 	uint64_t max_disk; /* 0: no limit */
@@ -50,7 +50,7 @@ struct eml_body_info {
 /* The X-Smtpscope-* fields of one message, CRLF-terminated, into b; the
  * first one, X-Smtpscope-Header-Length, gives the block's length. */
 void eml_header_block(struct eml_buf *b, const struct smtpscope_host *host,
-    const struct smtp_session_info *si, const struct smtp_transaction *tx,
+    const struct smtpscope_session *si, const struct smtpscope_transaction *tx,
     const struct eml_body_info *bi);
 
 /* "20261122T101112Z" for a capture time (the epoch when out of range). */

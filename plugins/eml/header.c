@@ -189,7 +189,7 @@ eml_time_compact(double ts, char *buf, size_t size)
 
 static void
 endpoint(struct eml_buf *b, const struct smtpscope_host *host, const char *name,
-    const struct smtp_endpoint *ep)
+    const struct smtpscope_endpoint *ep)
 {
 	char addr[64];
 
@@ -222,7 +222,8 @@ path_field(struct eml_buf *b, const char *name, int code, const char *addr)
 
 /* "CODE ENH TEXT": ENH "-" when there is none; "none" without a reply. */
 static void
-reply_field(struct eml_buf *b, const char *name, const struct smtp_reply *r)
+reply_field(
+    struct eml_buf *b, const char *name, const struct smtpscope_reply *r)
 {
 	struct eml_buf v = { 0 };
 	char c[16];
@@ -250,7 +251,7 @@ reply_field(struct eml_buf *b, const char *name, const struct smtp_reply *r)
 
 void
 eml_header_block(struct eml_buf *b, const struct smtpscope_host *host,
-    const struct smtp_session_info *si, const struct smtp_transaction *tx,
+    const struct smtpscope_session *si, const struct smtpscope_transaction *tx,
     const struct eml_body_info *bi)
 {
 	struct eml_buf v = { 0 };
@@ -269,13 +270,13 @@ eml_header_block(struct eml_buf *b, const struct smtpscope_host *host,
 		escape_str(&v, tx->helo);
 		field(b, "Helo", &v);
 	}
-	path_field(b, "Mail-From", tx->mail.code, tx->mail_from);
+	path_field(b, "Mail-From", tx->mail->code, tx->mail_from);
 	for (i = 0; i < tx->nrcpt; i++)
 		path_field(
-		    b, "Rcpt-To", tx->rcpt[i].reply.code, tx->rcpt[i].addr);
+		    b, "Rcpt-To", tx->rcpt[i]->reply->code, tx->rcpt[i]->addr);
 	if (tx->rcpt_total > tx->nrcpt)
 		fieldf(b, "Rcpt-Not-Listed", "%zu", tx->rcpt_total - tx->nrcpt);
-	reply_field(b, "Final-Reply", &tx->final);
+	reply_field(b, "Final-Reply", tx->final);
 	time_iso(tx->ts, t, sizeof(t));
 	fieldf(b, "Time", "%s", t);
 	time_iso(tx->ts_end, t, sizeof(t));

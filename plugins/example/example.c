@@ -90,44 +90,45 @@ example_init(const struct smtpscope_host *host, const char *args, void **state,
 }
 
 static void
-example_event(void *state, const struct smtp_event *ev)
+example_event(void *state, const struct smtpscope_event *ev)
 {
 	struct example *e = state;
-	const struct smtp_transaction *tx;
+	const struct smtpscope_transaction *tx;
 
 	switch (ev->type) {
-	case SMTP_EV_SESSION_CLOSE:
+	case SMTPSCOPE_EV_SESSION_CLOSE:
 		(*e->sessions)++;
 		break;
-	case SMTP_EV_TRANSACTION:
+	case SMTPSCOPE_EV_TRANSACTION:
 		tx = ev->u.tx;
 		(*e->transactions)++;
 		*e->recipients += tx->rcpt_accepted;
 		switch (tx->outcome) {
-		case SMTP_OUTCOME_ACCEPTED:
+		case SMTPSCOPE_OUTCOME_ACCEPTED:
 			(*e->accepted)++;
 			break;
-		case SMTP_OUTCOME_REJECTED:
+		case SMTPSCOPE_OUTCOME_REJECTED:
 			(*e->rejected)++;
 			break;
-		case SMTP_OUTCOME_TEMPFAIL:
+		case SMTPSCOPE_OUTCOME_TEMPFAIL:
 			(*e->tempfail)++;
 			break;
-		case SMTP_OUTCOME_LOST:
+		case SMTPSCOPE_OUTCOME_LOST:
 			(*e->lost)++;
 			break;
-		case SMTP_OUTCOME_ABORTED:
+		case SMTPSCOPE_OUTCOME_ABORTED:
 			(*e->aborted)++;
 			break;
-		case SMTP_OUTCOME_DROPPED:
+		case SMTPSCOPE_OUTCOME_DROPPED:
 			(*e->dropped)++;
 			break;
-		case SMTP_OUTCOME_NONE:
-		case SMTP_OUTCOME_COUNT:
+		default:
+			/* none, or an outcome added to the ABI after this
+			 * plugin was built (enumerations only grow) */
 			break;
 		}
 		break;
-	case SMTP_EV_BODY:
+	case SMTPSCOPE_EV_BODY:
 		/* Only after want_body(); data NULL: a hole in the capture. */
 		if (ev->u.body.data != NULL)
 			*e->body_bytes += ev->u.body.len;

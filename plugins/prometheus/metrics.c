@@ -35,17 +35,17 @@ prom_names_fill(struct prom_names *n, const struct smtpscope_host *host)
 {
 	int i;
 
-	for (i = 0; i < SMTP_VERB_COUNT; i++)
-		copy_name(n->verb[i], host->verb_name((enum smtp_verb)i));
+	for (i = 0; i < SMTPSCOPE_VERB_COUNT; i++)
+		copy_name(n->verb[i], host->verb_name((enum smtpscope_verb)i));
 	for (i = 0; i < PROM_OUTCOME_COUNT; i++)
-		copy_name(
-		    n->outcome[i], host->outcome_name((enum smtp_outcome)i));
+		copy_name(n->outcome[i],
+		    host->outcome_name((enum smtpscope_outcome)i));
 	for (i = 0; i < PROM_END_COUNT; i++)
 		copy_name(n->end[i],
-		    host->session_end_name((enum smtp_session_end)i));
-	for (i = 0; i < SMTP_ANOMALY_COUNT; i++)
-		copy_name(
-		    n->anomaly[i], host->anomaly_name((enum smtp_anomaly)i));
+		    host->session_end_name((enum smtpscope_session_end)i));
+	for (i = 0; i < SMTPSCOPE_ANOMALY_COUNT; i++)
+		copy_name(n->anomaly[i],
+		    host->anomaly_name((enum smtpscope_anomaly)i));
 }
 
 static void
@@ -64,7 +64,7 @@ hist_observe(
 /* A reply's latency, when one was measured. */
 static void
 observe_latency(
-    struct prom_figures *f, enum prom_phase p, const struct smtp_reply *r)
+    struct prom_figures *f, enum prom_phase p, const struct smtpscope_reply *r)
 {
 	if (r->code != 0 && r->latency >= 0)
 		hist_observe(
@@ -98,7 +98,8 @@ count_code(struct prom_figures *f, int code)
 }
 
 static void
-count_transaction(struct prom_figures *f, const struct smtp_transaction *tx)
+count_transaction(
+    struct prom_figures *f, const struct smtpscope_transaction *tx)
 {
 	size_t i;
 
@@ -106,27 +107,27 @@ count_transaction(struct prom_figures *f, const struct smtp_transaction *tx)
 		f->transactions[tx->outcome]++;
 	f->rcpt_total += tx->rcpt_total;
 	f->rcpt_accepted += tx->rcpt_accepted;
-	if (tx->outcome == SMTP_OUTCOME_ACCEPTED) {
+	if (tx->outcome == SMTPSCOPE_OUTCOME_ACCEPTED) {
 		f->msgs_accepted++;
 		f->bytes_accepted += tx->size;
 	}
 	if (tx->data_complete)
 		hist_observe(
 		    &f->size, size_bounds, PROM_SIZE_BUCKETS, (double)tx->size);
-	observe_latency(f, PROM_PHASE_MAIL, &tx->mail);
+	observe_latency(f, PROM_PHASE_MAIL, tx->mail);
 	for (i = 0; tx->rcpt != NULL && i < tx->nrcpt; i++)
-		observe_latency(f, PROM_PHASE_RCPT, &tx->rcpt[i].reply);
-	observe_latency(f, PROM_PHASE_DATA, &tx->data);
-	observe_latency(f, PROM_PHASE_END_OF_DATA, &tx->final);
+		observe_latency(f, PROM_PHASE_RCPT, tx->rcpt[i]->reply);
+	observe_latency(f, PROM_PHASE_DATA, tx->data);
+	observe_latency(f, PROM_PHASE_END_OF_DATA, tx->final);
 }
 
 /* TLS and AUTH as the session ended: smtpscope's own accounting. */
 static void
-count_session_close(struct prom_figures *f, const struct smtp_session_info *s)
+count_session_close(struct prom_figures *f, const struct smtpscope_session *s)
 {
 	if ((unsigned)s->end < PROM_END_COUNT)
 		f->sessions_closed[s->end]++;
-	if (s->caps & SMTP_CAP_STARTTLS)
+	if (s->caps & SMTPSCOPE_CAP_STARTTLS)
 		f->starttls_offered++;
 	if (s->tls && !s->implicit_tls)
 		f->starttls_used++;
@@ -134,42 +135,42 @@ count_session_close(struct prom_figures *f, const struct smtp_session_info *s)
 		f->implicit_tls++;
 	f->auth_attempts += s->auth_attempts;
 	f->auth_failures += s->auth_failures;
-	if (s->auth_result == SMTP_AUTH_SUCCESS)
+	if (s->auth_result == SMTPSCOPE_AUTH_SUCCESS)
 		f->auth_successes++;
 }
 
 void
-prom_figures_event(struct prom_figures *f, const struct smtp_event *ev)
+prom_figures_event(struct prom_figures *f, const struct smtpscope_event *ev)
 {
-	struct smtp_reply r;
+	struct smtpscope_reply r;
 
 	switch (ev->type) {
-	case SMTP_EV_SESSION_OPEN:
+	case SMTPSCOPE_EV_SESSION_OPEN:
 		f->sessions_opened++;
 		break;
-	case SMTP_EV_SESSION_CLOSE:
+	case SMTPSCOPE_EV_SESSION_CLOSE:
 		if (ev->session != NULL)
 			count_session_close(f, ev->session);
 		break;
-	case SMTP_EV_COMMAND:
-		if ((unsigned)ev->u.command.verb < SMTP_VERB_COUNT)
+	case SMTPSCOPE_EV_COMMAND:
+		if ((unsigned)ev->u.command.verb < SMTPSCOPE_VERB_COUNT)
 			f->commands[ev->u.command.verb]++;
 		break;
-	case SMTP_EV_REPLY:
+	case SMTPSCOPE_EV_REPLY:
 		count_code(f, ev->u.reply.code);
-		if (ev->u.reply.verb == SMTP_VERB_GREETING) {
+		if (ev->u.reply.verb == SMTPSCOPE_VERB_GREETING) {
 			memset(&r, 0, sizeof(r));
 			r.code = ev->u.reply.code;
 			r.latency = ev->u.reply.latency;
 			observe_latency(f, PROM_PHASE_GREETING, &r);
 		}
 		break;
-	case SMTP_EV_TRANSACTION:
+	case SMTPSCOPE_EV_TRANSACTION:
 		if (ev->u.tx != NULL)
 			count_transaction(f, ev->u.tx);
 		break;
-	case SMTP_EV_ANOMALY:
-		if ((unsigned)ev->u.anomaly.kind < SMTP_ANOMALY_COUNT)
+	case SMTPSCOPE_EV_ANOMALY:
+		if ((unsigned)ev->u.anomaly.kind < SMTPSCOPE_ANOMALY_COUNT)
 			f->anomalies[ev->u.anomaly.kind]++;
 		break;
 	default:
@@ -335,7 +336,7 @@ render_smtp(
 	family(o, "smtpscope_transactions_total", "counter",
 	    "Mail transactions over, by outcome.");
 	for (i = 0; i < PROM_OUTCOME_COUNT; i++)
-		if (i != SMTP_OUTCOME_NONE || f->transactions[i] != 0)
+		if (i != SMTPSCOPE_OUTCOME_NONE || f->transactions[i] != 0)
 			labelled(o, "smtpscope_transactions_total", "outcome",
 			    n->outcome[i], f->transactions[i]);
 	counter(o, "smtpscope_recipients_total",
@@ -361,8 +362,8 @@ render_smtp(
 
 	family(o, "smtpscope_commands_total", "counter",
 	    "Client commands by verb.");
-	for (i = 0; i < SMTP_VERB_COUNT; i++)
-		if (i < SMTP_VERB_GREETING || f->commands[i] != 0)
+	for (i = 0; i < SMTPSCOPE_VERB_COUNT; i++)
+		if (i < SMTPSCOPE_VERB_GREETING || f->commands[i] != 0)
 			labelled(o, "smtpscope_commands_total", "verb",
 			    n->verb[i], f->commands[i]);
 
@@ -385,7 +386,7 @@ render_smtp(
 
 	family(o, "smtpscope_anomalies_total", "counter",
 	    "Protocol anomalies by kind.");
-	for (i = 0; i < SMTP_ANOMALY_COUNT; i++)
+	for (i = 0; i < SMTPSCOPE_ANOMALY_COUNT; i++)
 		labelled(o, "smtpscope_anomalies_total", "kind", n->anomaly[i],
 		    f->anomalies[i]);
 

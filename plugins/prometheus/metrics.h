@@ -9,8 +9,8 @@
 
 #include <smtpscope/plugin.h>
 
-#define PROM_OUTCOME_COUNT SMTP_OUTCOME_COUNT
-#define PROM_END_COUNT (SMTP_SESSION_END_REUSED + 1)
+#define PROM_OUTCOME_COUNT SMTPSCOPE_OUTCOME_COUNT
+#define PROM_END_COUNT (SMTPSCOPE_END_REUSED + 1)
 /* Distinct reply codes given a label of their own; the rest are
  * counted under code="other". */
 #define PROM_CODES_MAX 64
@@ -51,10 +51,10 @@ struct prom_figures {
 	struct prom_code codes[PROM_CODES_MAX]; /* sorted by code */
 	size_t ncodes;
 	uint64_t codes_other;
-	uint64_t commands[SMTP_VERB_COUNT];
+	uint64_t commands[SMTPSCOPE_VERB_COUNT];
 	uint64_t starttls_offered, starttls_used, implicit_tls;
 	uint64_t auth_attempts, auth_successes, auth_failures;
-	uint64_t anomalies[SMTP_ANOMALY_COUNT];
+	uint64_t anomalies[SMTPSCOPE_ANOMALY_COUNT];
 	struct prom_hist latency[PROM_PHASE_COUNT];
 	struct prom_hist size;
 	struct smtpscope_health health;
@@ -63,15 +63,16 @@ struct prom_figures {
 /* Label values, copied from the host's tables in init(): the HTTP thread
  * must not call the host. */
 struct prom_names {
-	char verb[SMTP_VERB_COUNT][PROM_NAME_MAX];
+	char verb[SMTPSCOPE_VERB_COUNT][PROM_NAME_MAX];
 	char outcome[PROM_OUTCOME_COUNT][PROM_NAME_MAX];
 	char end[PROM_END_COUNT][PROM_NAME_MAX];
-	char anomaly[SMTP_ANOMALY_COUNT][PROM_NAME_MAX];
+	char anomaly[SMTPSCOPE_ANOMALY_COUNT][PROM_NAME_MAX];
 };
 
 void prom_names_fill(struct prom_names *n, const struct smtpscope_host *host);
 /* Adds one event, or the health of a tick, to the figures. */
-void prom_figures_event(struct prom_figures *f, const struct smtp_event *ev);
+void prom_figures_event(
+    struct prom_figures *f, const struct smtpscope_event *ev);
 void prom_figures_health(
     struct prom_figures *f, const struct smtpscope_health *h);
 /* The exposition as a malloc'ed text of *len bytes, NULL when out of

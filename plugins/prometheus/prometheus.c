@@ -523,11 +523,11 @@ prom_init(const struct smtpscope_host *host, const char *args, void **state,
 }
 
 static void
-prom_event(void *state, const struct smtp_event *ev)
+prom_event(void *state, const struct smtpscope_event *ev)
 {
 	struct prom *pr = state;
 
-	if (ev->type == SMTP_EV_BODY)
+	if (ev->type == SMTPSCOPE_EV_BODY)
 		return;
 	pthread_mutex_lock(&pr->lock);
 	prom_figures_event(&pr->figures, ev);

@@ -4,7 +4,8 @@
  * plugin's sources are compiled into this program (one program per
  * plugin: build/fuzz/fuzz_plugin_NAME), so that the fuzzer sees their
  * coverage and the sanitizers check them; the host services are a small
- * stand-in for src/plugins.c. The input is fuzz_smtp's: chunks of a
+ * stand-in for src/plugins.c, the events put in the ABI's structures by
+ * the host's own src/plugin_abi.c. The input is fuzz_smtp's: chunks of a
  * two-direction stream (2-byte header, top bit the direction, 15 bits the
  * length); an empty chunk followed by 0xff is a 1000-byte gap. Each input
  * is one session (or several: an empty chunk followed by 0xfd closes the
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "plugin_abi.h"
 #include "smtp/smtp.h"
 
 #ifndef FUZZ_PLUGIN_ARGS
@@ -36,6 +38,7 @@ static struct {
 	size_t ncounters;
 	bool ready;
 	uint64_t next_id;
+	struct abi abi;
 } F;
 
 static void
@@ -72,7 +75,7 @@ static void
 sink(void *arg, const struct smtp_event *ev)
 {
 	(void)arg;
-	smtpscope_plugin.on_event(F.state, ev);
+	smtpscope_plugin.on_event(F.state, abi_event(&F.abi, ev));
 }
 
 static void
@@ -83,10 +86,12 @@ at_exit(void)
 	if (!F.ready)
 		return;
 	memset(&h, 0, sizeof(h));
+	h.struct_size = sizeof(h);
 	if (smtpscope_plugin.tick != NULL)
 		smtpscope_plugin.tick(F.state, &h);
 	if (smtpscope_plugin.fini != NULL)
 		smtpscope_plugin.fini(F.state);
+	abi_free(&F.abi);
 	F.ready = false;
 }
 
@@ -95,16 +100,11 @@ setup(void)
 {
 	char err[512];
 
-	F.host.abi = SMTPSCOPE_PLUGIN_ABI;
+	abi_init(&F.abi);
+	abi_host_services(&F.host);
 	F.host.log = fz_log;
 	F.host.counter = fz_counter;
 	F.host.want_body = fz_want_body;
-	F.host.outcome_name = smtp_outcome_name;
-	F.host.verb_name = smtp_verb_name;
-	F.host.anomaly_name = smtp_anomaly_name;
-	F.host.session_end_name = session_end_name;
-	F.host.cap_name = smtp_cap_name;
-	F.host.addr_str = endpoint_addr_str;
 	if (smtpscope_plugin.init(
 		&F.host, FUZZ_PLUGIN_ARGS, &F.state, err, sizeof(err)) != 0) {
 		fprintf(stderr, "fuzz_plugin: init failed: %s\n", err);
@@ -158,6 +158,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ts += 0.25;
 		if (++chunks % 64 == 0 && smtpscope_plugin.tick != NULL) {
 			memset(&h, 0, sizeof(h));
+			h.struct_size = sizeof(h);
 			h.now = ts;
 			smtpscope_plugin.tick(F.state, &h);
 		}

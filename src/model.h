@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * smtpscope's internal event model: what the SMTP dissector emits and
+ * the statistics, the JSON and Zeek logs, the transcript, the reports
+ * and the dashboard are made from. It is the program's own and changes
+ * with it: plugins never see it. They see the plugin ABI
+ * (include/smtpscope/plugin.h), whose structures the plugin host
+ * (src/plugin_abi.c) fills from these for each event.
+ */
+#ifndef SMTPSCOPE_MODEL_H
+#define SMTPSCOPE_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One end of a TCP connection; addr holds 4 or 16 bytes. */
+struct smtp_endpoint {
+	uint8_t family; /* 4 or 6 */
+	uint8_t addr[16];
+	uint16_t port;
+};
+
+enum smtp_session_end {
+	SMTP_SESSION_END_NONE = 0, /* still open */
+	SMTP_SESSION_END_FIN,      /* both sides closed with FIN */
+	SMTP_SESSION_END_RST,      /* a reset */
+	SMTP_SESSION_END_TIMEOUT,  /* idle too long, or evicted for room */
+	SMTP_SESSION_END_EOF,    /* the capture ended (or was stopped) first */
+	SMTP_SESSION_END_REUSED, /* a new SYN took over the 4-tuple */
+};
+
+/* Outcomes in the words mail people use (DESIGN.md). */
+enum smtp_outcome {
+	SMTP_OUTCOME_NONE = 0,
+	SMTP_OUTCOME_ACCEPTED, /* final reply to the data was 2xx */
+	SMTP_OUTCOME_REJECTED, /* refused with 5xx: the sender owes a bounce */
+	SMTP_OUTCOME_TEMPFAIL, /* refused with 4xx (421 too): it retries */
+	SMTP_OUTCOME_DROPPED,  /* accepted, then discarded: only tracking
+				  across hops can show it */
+	SMTP_OUTCOME_ABORTED,  /* RSET, QUIT or a new MAIL before the data */
+	SMTP_OUTCOME_LOST,     /* cut off (closed, reset, timed out) before
+				  its final reply */
+	SMTP_OUTCOME_COUNT
+};
+
+/* Verbs, from the command table in smtp/command.c. */
+enum smtp_verb {
+	SMTP_VERB_UNKNOWN = 0,
+	SMTP_VERB_HELO,
+	SMTP_VERB_EHLO,
+	SMTP_VERB_MAIL,
+	SMTP_VERB_RCPT,
+	SMTP_VERB_DATA,
+	SMTP_VERB_BDAT,
+	SMTP_VERB_RSET,
+	SMTP_VERB_VRFY,
+	SMTP_VERB_EXPN,
+	SMTP_VERB_HELP,
+	SMTP_VERB_NOOP,
+	SMTP_VERB_QUIT,
+	SMTP_VERB_STARTTLS,
+	SMTP_VERB_AUTH,
+	SMTP_VERB_ETRN,
+	SMTP_VERB_ATRN,
+	SMTP_VERB_TURN,
+	SMTP_VERB_XCLIENT,
+	SMTP_VERB_XFORWARD,
+	SMTP_VERB_LHLO, /* LMTP's greeting (RFC 2033) */
+	SMTP_VERB_SEND, /* RFC 821: deliver to terminals */
+	SMTP_VERB_SOML, /* send or mail */
+	SMTP_VERB_SAML, /* send and mail */
+	/* Pseudo commands: what a reply may answer besides a command. */
+	SMTP_VERB_GREETING,    /* the server's first reply */
+	SMTP_VERB_END_OF_DATA, /* the "." that ends DATA */
+	SMTP_VERB_AUTH_DATA,   /* a client line inside an AUTH exchange */
+	SMTP_VERB_COUNT
+};
+
+/* A reply as kept on a transaction: code, RFC 3463 code, first line. */
+struct smtp_reply {
+	int code;       /* 0 when no reply came */
+	char enh[12];   /* enhanced status code "5.1.1", or "" */
+	char *text;     /* first line after the codes (capped), or NULL */
+	double latency; /* seconds since its command, -1 unknown */
+};
+
+/* A recipient of a transaction with the reply to its RCPT. */
+struct smtp_rcpt {
+	char *addr;
+	struct smtp_reply reply; /* code 0: no reply seen */
+	char *notify;            /* NOTIFY= (RFC 3461), or NULL */
+	char *orcpt;             /* ORCPT=, or NULL */
+	/* LMTP (RFC 2033): this recipient's own reply after the data, the
+	 * last hop's delivery to the mailbox; code 0 when none. */
+	struct smtp_reply delivery;
+};
+
+/* A command the server refused inside a transaction (a nested MAIL, a
+ * HELO or DATA out of place): the transaction went on without it. */
+struct smtp_refused {
+	enum smtp_verb verb;
+	char *arg; /* the argument as sent (capped), "" none */
+	struct smtp_reply reply;
+};
+
+/* What capture loss, rather than the network, may explain (bits). */
+enum smtp_capture_loss {
+	SMTP_LOSS_GAP = 1u << 0,          /* bytes of the session never seen */
+	SMTP_LOSS_KERNEL_DROPS = 1u << 1, /* the capture dropped packets
+					     while the session was open */
+};
+
+/* ESMTP parameters of MAIL FROM. */
+struct smtp_mail_params {
+	uint64_t size; /* SIZE=, 0 absent */
+	char body[16]; /* BODY= 7BIT, 8BITMIME, BINARYMIME, or "" */
+	char ret[8];   /* RET= FULL or HDRS, or "" */
+	bool smtputf8; /* SMTPUTF8 */
+	bool requiretls;
+	char *envid; /* ENVID=, or NULL */
+	char *auth;  /* AUTH=, or NULL */
+};
+
+/* One Received field taken apart (RFC 5321 4.4): each clause's value as
+ * sent (comments kept), NULL when absent. */
+struct smtp_received {
+	char *from, *by, *via, *with, *id, *for_, *date;
+};
+
+struct smtp_dsn_rcpt {
+	char *final_recipient;    /* "rfc822;" or "utf-8;" type removed */
+	char *original_recipient; /* same */
+	char *action;             /* failed, delayed, delivered... as sent */
+	char *status;             /* e.g. 5.1.1 */
+	char *diagnostic;         /* "smtp;" type removed, folds unfolded */
+	char *remote_mta;         /* "dns;" type removed */
+};
+
+/*
+ * Headers and DSN of a message. Values are the unfolded field bodies without
+ * the leading and trailing blanks, raw bytes otherwise (the caller escapes them
+ * for output). A NUL byte in a value ends the C string. NULL when absent.
+ */
+struct smtp_msg_info {
+	char *date, *from, *to, *cc, *reply_to, *msg_id, *in_reply_to;
+	char *subject;
+	char *subject_decoded; /* RFC 2047 decoded to UTF-8 (iconv) */
+	/* Encoded words of the subject left as sent: an unknown charset,
+	 * bytes invalid in theirs, or a malformed word. */
+	unsigned subject_words_undecoded;
+	char *return_path;          /* Return-Path, as sent */
+	char *x_originating_ip;     /* validated address, or NULL */
+	char *x_originating_ip_raw; /* the field as sent */
+	char *user_agent;           /* User-Agent, else X-Mailer */
+	bool user_agent_is_x_mailer;
+	char *content_type;
+
+	char **received; /* all Received fields, in header order */
+	struct smtp_received *received_parts; /* each of them taken apart */
+	size_t nreceived;
+	size_t received_dropped; /* beyond the 64 kept */
+	char **path;             /* relay IPs from Received, header order */
+	size_t npath;
+
+	bool headers_done;       /* the empty line was seen */
+	bool headers_truncated;  /* a header cap was hit: fields skipped */
+	size_t header_lines;     /* fields seen; a folded field is one */
+	size_t headers_skipped;  /* fields not looked at (caps) */
+	size_t header_malformed; /* lines neither field nor folding */
+	uint64_t header_bytes;   /* up to and including the empty line */
+	size_t values_truncated; /* values cut at 4096 bytes */
+	size_t lines_truncated;  /* lines cut at 8192 bytes */
+	uint64_t size;           /* bytes of the message */
+
+	bool is_dsn;        /* multipart/report; report-type=delivery-status */
+	bool dsn_part_seen; /* its message/delivery-status part was found */
+	bool dsn_boundary_unusable; /* no boundary, or over 200 bytes */
+	char *dsn_reporting_mta;    /* "dns;" type removed */
+	char *dsn_arrival_date;
+	struct smtp_dsn_rcpt *dsn;
+	size_t ndsn;
+	size_t dsn_dropped; /* beyond the 100 kept */
+};
+
+/*
+ * One mail transaction, as handed to sinks when it is over. The server's
+ * word decides: the envelope holds what the server granted (a refused
+ * MAIL or HELO changes nothing; refused commands are listed in refused[]).
+ * A transaction whose MAIL was refused outside any transaction is kept
+ * too, with the recipients the client tried. Where a reply was never
+ * seen (capture loss, a one-sided capture) the effect is assumed and
+ * assumed is set.
+ */
+struct smtp_transaction {
+	unsigned depth;          /* 1 for the first of the session */
+	double ts;               /* time of the MAIL command */
+	double ts_end;           /* time it ended */
+	enum smtp_verb verb;     /* MAIL, or RFC 821's SEND, SOML, SAML */
+	char *mail_from;         /* without brackets, "" for the null sender */
+	const char *helo;        /* the HELO/EHLO/LHLO in force when MAIL was
+				    accepted, "" none */
+	bool reversed;           /* sent after TURN/ATRN: the SMTP client was
+				    the TCP server (session->server) */
+	bool lmtp;               /* LMTP: rcpt[].delivery holds the replies */
+	bool assumed;            /* an effect applied without its reply */
+	unsigned capture_loss;   /* enum smtp_capture_loss bits, when lost */
+	bool submission_no_auth; /* on a submission port without AUTH */
+	struct smtp_refused *refused;
+	size_t nrefused; /* entries in refused[] (up to 32 kept) */
+	struct smtp_mail_params params;
+	struct smtp_reply mail;
+	struct smtp_rcpt *rcpt;
+	size_t nrcpt;            /* entries in rcpt[] */
+	size_t rcpt_total;       /* RCPT commands, also those over the cap */
+	size_t rcpt_accepted;    /* RCPT commands answered 2xx */
+	struct smtp_reply data;  /* reply to DATA (354...) */
+	struct smtp_reply final; /* reply to end of data / BDAT LAST */
+	int last_code;           /* last reply within the transaction */
+	char *last_text;         /* its last line, for Zeek's last_reply */
+	unsigned lmtp_delivered; /* LMTP: recipients delivered (2xx) */
+	bool data_seen;          /* DATA or BDAT was sent */
+	bool data_complete;      /* the end of the data was seen */
+	bool bdat;               /* the message came in BDAT chunks */
+	unsigned bdat_chunks;
+	uint64_t size;                   /* message bytes (dot-unstuffed) */
+	bool bounce;                     /* null reverse path */
+	const struct smtp_msg_info *msg; /* headers, DSN; NULL without data */
+	enum smtp_outcome outcome;
+	const char *ended_by; /* what closed it: "end_of_data", "rset"... */
+};
+
+/* Capabilities from the EHLO reply. */
+enum smtp_cap {
+	SMTP_CAP_PIPELINING = 1u << 0,
+	SMTP_CAP_SIZE = 1u << 1,
+	SMTP_CAP_8BITMIME = 1u << 2,
+	SMTP_CAP_STARTTLS = 1u << 3,
+	SMTP_CAP_AUTH = 1u << 4,
+	SMTP_CAP_CHUNKING = 1u << 5,
+	SMTP_CAP_DSN = 1u << 6,
+	SMTP_CAP_SMTPUTF8 = 1u << 7,
+	SMTP_CAP_ENHANCEDSTATUSCODES = 1u << 8,
+	SMTP_CAP_BINARYMIME = 1u << 9,
+	SMTP_CAP_VRFY = 1u << 10,
+	SMTP_CAP_ETRN = 1u << 11,
+	SMTP_CAP_XCLIENT = 1u << 12,
+	SMTP_CAP_XFORWARD = 1u << 13,
+	SMTP_CAP_REQUIRETLS = 1u << 14,
+	SMTP_CAP_DELIVERBY = 1u << 15,
+	SMTP_CAP_HELP = 1u << 16,
+	SMTP_CAP_ATRN = 1u << 17, /* RFC 2645 */
+};
+
+enum smtp_auth_result {
+	SMTP_AUTH_NONE = 0, /* no AUTH */
+	SMTP_AUTH_PENDING,  /* no final reply seen */
+	SMTP_AUTH_SUCCESS,  /* 235 */
+	SMTP_AUTH_FAILURE,  /* 5xx/4xx */
+	SMTP_AUTH_CANCELLED /* the client sent "*" */
+};
+
+/* TLS metadata from the hellos after STARTTLS or on port 465. */
+struct smtp_tls_meta {
+	bool seen;               /* a TLS hello was parsed */
+	uint16_t client_version; /* highest offered */
+	uint16_t version;        /* negotiated */
+	uint16_t cipher;
+	char sni[256];
+};
+
+/* What sinks may read of a session. */
+struct smtp_session_info {
+	uint64_t id;
+	struct smtp_endpoint client, server;
+	double ts_open;  /* handshake completed */
+	double ts_close; /* 0 while open */
+	uint64_t bytes_client, bytes_server;
+	unsigned transactions;
+	enum smtp_session_end end;
+	const char *helo; /* argument of the last HELO/EHLO/LHLO the server
+			     granted, "" none; up to SMTP_LINE_MAX bytes */
+	bool ehlo;        /* it was EHLO (or LHLO) */
+	bool lmtp;        /* LHLO granted: LMTP (RFC 2033) */
+	bool reversed;    /* TURN or ATRN granted: the roles swapped */
+	enum smtp_verb turn_verb; /* which, SMTP_VERB_UNKNOWN none */
+	bool submission;          /* on a submission port (587, 465) */
+	int greeting_code;
+	char greeting_host[256]; /* first word of the greeting */
+	char greeting_text[256]; /* the rest: software, banner */
+	double greeting_latency; /* handshake to greeting, -1 none */
+	unsigned caps;           /* enum smtp_cap bits from EHLO */
+	uint64_t size_limit;     /* EHLO SIZE value, 0 none */
+	char auth_mechs[128];    /* EHLO AUTH mechanisms, space-joined */
+	bool starttls;           /* the client sent STARTTLS */
+	bool tls;                /* TLS began (220 to STARTTLS, or port 465) */
+	bool implicit_tls;
+	struct smtp_tls_meta tls_meta;
+	char auth_mech[32];  /* last AUTH mechanism */
+	char auth_user[256]; /* user PLAIN or LOGIN revealed, "" */
+	enum smtp_auth_result auth_result;
+	int auth_code;
+	unsigned auth_attempts, auth_failures;
+	bool auth_cleartext; /* AUTH PLAIN or LOGIN outside TLS */
+	unsigned commands, replies;
+	unsigned anomalies;
+};
+
+enum smtp_anomaly {
+	SMTP_ANOMALY_LINE_TOO_LONG = 0,
+	SMTP_ANOMALY_UNSOLICITED_REPLY,
+	SMTP_ANOMALY_BAD_REPLY,
+	SMTP_ANOMALY_COMMAND_BEFORE_GREETING,
+	SMTP_ANOMALY_DATA_AFTER_QUIT,
+	SMTP_ANOMALY_PIPELINE_OVERFLOW,
+	SMTP_ANOMALY_TOO_MANY_RECIPIENTS,
+	SMTP_ANOMALY_BODY_BEFORE_354,
+	SMTP_ANOMALY_BAD_BDAT,
+	SMTP_ANOMALY_NON_SMTP,
+	SMTP_ANOMALY_NO_REPLY,
+	SMTP_ANOMALY_GAP,     /* stream bytes missing (never captured) */
+	SMTP_ANOMALY_NOT_TLS, /* plain bytes where TLS was due */
+	SMTP_ANOMALY_UNKNOWN_COMMAND,     /* a verb not in the command table */
+	SMTP_ANOMALY_HEADERS_TRUNCATED,   /* message headers over their caps */
+	SMTP_ANOMALY_REPLY_CODE_MISMATCH, /* a multi-line reply's lines carry
+					     different codes */
+	SMTP_ANOMALY_LMTP_ON_PORT_25,     /* RFC 2033 4: MUST NOT */
+	SMTP_ANOMALY_SUBMISSION_NO_AUTH,  /* a transaction on 587/465
+					     without successful AUTH */
+	SMTP_ANOMALY_CLEARTEXT_AUTH,      /* AUTH PLAIN/LOGIN without TLS */
+	SMTP_ANOMALY_REPLY_LOST,          /* a reply never seen: the effect
+					     of its command was assumed */
+	SMTP_ANOMALY_OVERLAP_CONFLICT,    /* overlapping IP fragments or TCP
+					     segments with other bytes: the
+					     receiver's copy is followed */
+	SMTP_ANOMALY_RST_IN_WINDOW,       /* a RST not at the expected
+					     sequence number: ignored, as
+					     the receiver does (RFC 5961) */
+	SMTP_ANOMALY_SYN_ON_ESTABLISHED,  /* a SYN on an open connection
+					     that the server did not take
+					     up: ignored (RFC 5961) */
+	SMTP_ANOMALY_CLOCK_JUMP,          /* the capture's clock moved by
+					     over 60 s while the session
+					     was open: its durations hold
+					     the jump */
+	SMTP_ANOMALY_TIMESTAMP_REPLACED,  /* a packet's timestamp was before
+					     1970 or after 9999: it took
+					     the previous packet's time */
+	SMTP_ANOMALY_COUNT
+};
+
+enum smtp_event_type {
+	SMTP_EV_SESSION_OPEN,
+	SMTP_EV_SESSION_CLOSE,
+	SMTP_EV_COMMAND,     /* a client command line */
+	SMTP_EV_REPLY,       /* a complete reply, paired with its command */
+	SMTP_EV_TRANSACTION, /* a transaction is over */
+	SMTP_EV_ANOMALY,
+	SMTP_EV_BODY, /* message bytes: only to plugins that ask for them */
+	SMTP_EV_COMMAND_RESULT, /* a command outside any transaction, with
+				   its reply: VRFY, EXPN, ETRN, ATRN, TURN,
+				   HELP, NOOP, and RCPT/DATA/BDAT/unknown
+				   verbs that found no transaction */
+};
+
+/* A command and the reply that answered it (SMTP_EV_COMMAND_RESULT). */
+struct smtp_command_result {
+	enum smtp_verb verb;
+	const uint8_t *arg; /* the argument as sent (wire bytes), capped */
+	size_t arg_len;
+	double ts;               /* when it was sent */
+	bool reversed;           /* sent after TURN/ATRN: by the TCP server */
+	struct smtp_reply reply; /* code 0: no reply came */
+	/* Every line of the reply (EXPN's members, HELP's text) after the
+	 * code, capped at 100 lines; lines_dropped counts the rest. */
+	char *const *lines;
+	size_t nlines, lines_dropped;
+};
+
+struct smtp_event {
+	enum smtp_event_type type;
+	double ts;
+	const struct smtp_session_info *session;
+	union {
+		const struct smtp_transaction *tx;
+		const struct smtp_command_result *result;
+		struct {
+			enum smtp_verb verb;
+			const uint8_t *line; /* the raw line, no CRLF */
+			size_t len;
+		} command;
+		struct {
+			enum smtp_verb verb; /* what it answers */
+			int code;
+			const uint8_t *text; /* first line after the code */
+			size_t len;
+			unsigned lines; /* lines of a multi-line reply */
+			const uint8_t *last_text; /* its last line\'s text */
+			size_t last_len;
+			bool granted;    /* the command's effect applied */
+			char enh[12];    /* its enhanced status code, or "" */
+			bool last_chunk; /* answers BDAT ... LAST */
+			double latency;  /* since the command, -1 unknown */
+		} reply;
+		struct {
+			enum smtp_anomaly kind;
+		} anomaly;
+		/* A chunk of the message of the open transaction, as the
+		 * server stores it (dot-unstuffed; BDAT chunks joined), in
+		 * order, split anywhere. data NULL: len bytes here were
+		 * never captured. The transaction event follows the last. */
+		struct {
+			const uint8_t *data;
+			size_t len;
+			uint64_t offset; /* of data[0] in the message */
+			unsigned depth;  /* the transaction's trans_depth */
+		} body;
+	} u;
+};
+
+#endif

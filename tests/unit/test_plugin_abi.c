@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of the plugin ABI's translation (src/plugin_abi.c): every
+ * internal value has its own ABI value under the same name, and an
+ * event's structures carry everything, each with its size. */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "plugin_abi.h"
+#include "smtp/codes.h"
+#include "smtp/smtp.h"
+
+static void
+test_values(void)
+{
+	bool seen[64];
+	unsigned i, k;
+
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < SMTP_VERB_COUNT; i++) {
+		enum smtpscope_verb v = abi_verb((enum smtp_verb)i);
+
+		CHECKF((unsigned)v < SMTPSCOPE_VERB_COUNT, "verb in range");
+		CHECKF(!seen[v], "verb distinct");
+		seen[v] = true;
+		CHECKF(strcmp(abi_verb_name(v),
+			   smtp_verb_name((enum smtp_verb)i)) == 0,
+		    "verb name");
+	}
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < SMTP_OUTCOME_COUNT; i++) {
+		enum smtpscope_outcome o = abi_outcome((enum smtp_outcome)i);
+
+		CHECKF(
+		    (unsigned)o < SMTPSCOPE_OUTCOME_COUNT, "outcome in range");
+		CHECKF(!seen[o], "outcome distinct");
+		seen[o] = true;
+		CHECKF(strcmp(abi_outcome_name(o),
+			   smtp_outcome_name((enum smtp_outcome)i)) == 0,
+		    "outcome name");
+	}
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < SMTP_ANOMALY_COUNT; i++) {
+		enum smtpscope_anomaly a = abi_anomaly((enum smtp_anomaly)i);
+
+		CHECKF(
+		    (unsigned)a < SMTPSCOPE_ANOMALY_COUNT, "anomaly in range");
+		CHECKF(!seen[a], "anomaly distinct");
+		seen[a] = true;
+		CHECKF(strcmp(abi_anomaly_name(a),
+			   smtp_anomaly_name((enum smtp_anomaly)i)) == 0,
+		    "anomaly name");
+	}
+	CHECKF(
+	    strcmp(abi_anomaly_name(SMTPSCOPE_ANOMALY_COUNT), "unknown") == 0,
+	    "anomaly past the table");
+	CHECKF(strcmp(abi_verb_name(SMTPSCOPE_VERB_COUNT), "unknown") == 0,
+	    "verb past the table");
+	memset(seen, 0, sizeof(seen));
+	for (i = SMTP_SESSION_END_NONE; i <= SMTP_SESSION_END_REUSED; i++) {
+		enum smtpscope_session_end e =
+		    abi_session_end((enum smtp_session_end)i);
+
+		CHECKF((unsigned)e < SMTPSCOPE_END_COUNT, "end in range");
+		CHECKF(!seen[e], "end distinct");
+		seen[e] = true;
+		CHECKF(strcmp(abi_session_end_name(e),
+			   session_end_name((enum smtp_session_end)i)) == 0,
+		    "end name");
+	}
+	memset(seen, 0, sizeof(seen));
+	for (i = SMTP_AUTH_NONE; i <= SMTP_AUTH_CANCELLED; i++) {
+		enum smtpscope_auth_result r =
+		    abi_auth_result((enum smtp_auth_result)i);
+
+		CHECKF(!seen[r], "auth distinct");
+		seen[r] = true;
+	}
+	memset(seen, 0, sizeof(seen));
+	for (i = SMTP_EV_SESSION_OPEN; i <= SMTP_EV_COMMAND_RESULT; i++) {
+		enum smtpscope_event_type t =
+		    abi_event_type((enum smtp_event_type)i);
+
+		CHECKF((unsigned)t < SMTPSCOPE_EV_COUNT, "event type in range");
+		CHECKF(!seen[t], "event type distinct");
+		seen[t] = true;
+	}
+	/* Each capability bit: one ABI bit of the same name. */
+	for (i = 0; smtp_cap_name(i) != NULL; i++) {
+		unsigned bits = abi_caps(1u << i);
+
+		CHECKF(bits != 0 && (bits & (bits - 1)) == 0, "cap one bit");
+		for (k = 0; k < 32 && bits != 1u << k; k++)
+			;
+		CHECKF(abi_cap_name(k) != NULL &&
+			strcmp(abi_cap_name(k), smtp_cap_name(i)) == 0,
+		    "cap name");
+	}
+	CHECKF(abi_cap_name(31) == NULL, "cap past the last");
+	CHECKF(abi_loss(SMTP_LOSS_GAP | SMTP_LOSS_KERNEL_DROPS) ==
+		(SMTPSCOPE_LOSS_GAP | SMTPSCOPE_LOSS_KERNEL_DROPS),
+	    "loss bits");
+}
+
+static void
+test_transaction(void)
+{
+	struct smtp_session_info si;
+	struct smtp_transaction tx;
+	struct smtp_rcpt rc[2];
+	struct smtp_refused rf[1];
+	struct smtp_msg_info msg;
+	struct smtp_received parts[2];
+	char *received[2] = { "from a by b", "from c by d" };
+	struct smtp_dsn_rcpt dsn[1];
+	struct smtp_event ev;
+	const struct smtpscope_event *o;
+	const struct smtpscope_transaction *t;
+	struct abi a;
+	char addr[64];
+
+	memset(&si, 0, sizeof(si));
+	si.id = 77;
+	si.client.family = 4;
+	si.client.addr[0] = 192;
+	si.client.addr[1] = 0;
+	si.client.addr[2] = 2;
+	si.client.addr[3] = 9;
+	si.client.port = 40001;
+	si.helo = "client.example";
+	si.caps = SMTP_CAP_PIPELINING | SMTP_CAP_STARTTLS;
+	si.end = SMTP_SESSION_END_RST;
+	snprintf(si.tls_meta.sni, sizeof(si.tls_meta.sni), "mx.example");
+	snprintf(si.auth_user, sizeof(si.auth_user), "alice");
+	si.auth_result = SMTP_AUTH_SUCCESS;
+
+	memset(&tx, 0, sizeof(tx));
+	memset(rc, 0, sizeof(rc));
+	memset(rf, 0, sizeof(rf));
+	memset(&msg, 0, sizeof(msg));
+	memset(parts, 0, sizeof(parts));
+	memset(dsn, 0, sizeof(dsn));
+	tx.depth = 2;
+	tx.verb = SMTP_VERB_MAIL;
+	tx.mail_from = "alice@example.org";
+	tx.mail.code = 250;
+	snprintf(tx.mail.enh, sizeof(tx.mail.enh), "2.1.0");
+	rc[0].addr = "bob@example.net";
+	rc[0].reply.code = 250;
+	rc[1].addr = "nobody@example.net";
+	rc[1].reply.code = 550;
+	rc[1].reply.text = "no such user";
+	rc[1].notify = "FAILURE";
+	tx.rcpt = rc;
+	tx.nrcpt = 2;
+	tx.rcpt_total = 3;
+	tx.rcpt_accepted = 1;
+	rf[0].verb = SMTP_VERB_MAIL;
+	rf[0].arg = "FROM:<bob@example.org>";
+	rf[0].reply.code = 503;
+	tx.refused = rf;
+	tx.nrefused = 1;
+	tx.params.size = 1234;
+	snprintf(tx.params.body, sizeof(tx.params.body), "8BITMIME");
+	tx.final.code = 250;
+	tx.final.text = "queued as 7E0E9A80167";
+	tx.outcome = SMTP_OUTCOME_ACCEPTED;
+	tx.capture_loss = SMTP_LOSS_GAP;
+	parts[1].by = "d";
+	parts[1].id = "7E0E9A80167";
+	msg.received = received;
+	msg.received_parts = parts;
+	msg.nreceived = 2;
+	msg.subject = "hello";
+	dsn[0].status = "5.1.1";
+	msg.dsn = dsn;
+	msg.ndsn = 1;
+	msg.is_dsn = true;
+	tx.msg = &msg;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTP_EV_TRANSACTION;
+	ev.ts = 1700000000.5;
+	ev.session = &si;
+	ev.u.tx = &tx;
+	abi_init(&a);
+	o = abi_event(&a, &ev);
+	CHECKF(o->struct_size == sizeof(*o), "event size");
+	CHECKF(o->type == SMTPSCOPE_EV_TRANSACTION, "event type");
+	CHECKF(o->ts == 1700000000.5, "event ts");
+	CHECKF(o->session != NULL && o->session->id == 77 &&
+		o->session->struct_size == sizeof(*o->session),
+	    "session");
+	CHECKF(strcmp(o->session->helo, "client.example") == 0, "session helo");
+	CHECKF(o->session->caps ==
+		(SMTPSCOPE_CAP_PIPELINING | SMTPSCOPE_CAP_STARTTLS),
+	    "session caps");
+	CHECKF(o->session->end == SMTPSCOPE_END_RST, "session end");
+	CHECKF(o->session->tls_meta != NULL &&
+		strcmp(o->session->tls_meta->sni, "mx.example") == 0,
+	    "session sni");
+	CHECKF(strcmp(o->session->auth_user, "alice") == 0 &&
+		o->session->auth_result == SMTPSCOPE_AUTH_SUCCESS,
+	    "session auth");
+	abi_addr_str(&o->session->client, addr, sizeof(addr));
+	CHECKF(
+	    strcmp(addr, "192.0.2.9") == 0 && o->session->client.port == 40001,
+	    "address");
+	t = o->u.tx;
+	CHECKF(t->struct_size == sizeof(*t), "tx size");
+	CHECKF(t->depth == 2 && t->verb == SMTPSCOPE_VERB_MAIL &&
+		strcmp(t->mail_from, "alice@example.org") == 0,
+	    "tx envelope");
+	CHECKF(t->mail->code == 250 && strcmp(t->mail->enh, "2.1.0") == 0 &&
+		t->mail->struct_size == sizeof(*t->mail),
+	    "tx mail reply");
+	CHECKF(t->nrcpt == 2 && t->rcpt_total == 3 && t->rcpt_accepted == 1,
+	    "tx rcpts");
+	CHECKF(strcmp(t->rcpt[1]->addr, "nobody@example.net") == 0 &&
+		t->rcpt[1]->reply->code == 550 &&
+		strcmp(t->rcpt[1]->reply->text, "no such user") == 0 &&
+		strcmp(t->rcpt[1]->notify, "FAILURE") == 0 &&
+		t->rcpt[1]->delivery->code == 0,
+	    "tx rcpt 1");
+	CHECKF(t->nrefused == 1 && t->refused[0]->verb == SMTPSCOPE_VERB_MAIL &&
+		t->refused[0]->reply->code == 503,
+	    "tx refused");
+	CHECKF(
+	    t->params->size == 1234 && strcmp(t->params->body, "8BITMIME") == 0,
+	    "tx params");
+	CHECKF(t->final->code == 250 &&
+		strcmp(t->final->text, "queued as 7E0E9A80167") == 0,
+	    "tx final");
+	CHECKF(t->outcome == SMTPSCOPE_OUTCOME_ACCEPTED, "tx outcome");
+	CHECKF(t->capture_loss == SMTPSCOPE_LOSS_GAP, "tx loss");
+	CHECKF(t->msg != NULL && t->msg->nreceived == 2 &&
+		strcmp(t->msg->received[1], "from c by d") == 0 &&
+		strcmp(t->msg->received_parts[1]->id, "7E0E9A80167") == 0 &&
+		t->msg->received_parts[0]->by == NULL &&
+		strcmp(t->msg->subject, "hello") == 0,
+	    "msg");
+	CHECKF(t->msg->is_dsn && t->msg->ndsn == 1 &&
+		strcmp(t->msg->dsn[0]->status, "5.1.1") == 0,
+	    "msg dsn");
+
+	/* A reply event: its meaning from the tables. */
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTP_EV_REPLY;
+	ev.session = &si;
+	ev.u.reply.verb = SMTP_VERB_RCPT;
+	ev.u.reply.code = 550;
+	snprintf(ev.u.reply.enh, sizeof(ev.u.reply.enh), "5.1.1");
+	o = abi_event(&a, &ev);
+	CHECKF(o->type == SMTPSCOPE_EV_REPLY &&
+		o->u.reply.verb == SMTPSCOPE_VERB_RCPT &&
+		o->u.reply.code == 550 && strcmp(o->u.reply.enh, "5.1.1") == 0,
+	    "reply");
+	CHECKF(SMTPSCOPE_HAS(struct smtpscope_event, o, u.reply.meaning) &&
+		o->u.reply.meaning != NULL &&
+		strcmp(o->u.reply.meaning,
+		    smtp_reply_meaning(550, SMTP_VERB_RCPT)) == 0,
+	    "reply meaning");
+	abi_free(&a);
+}
+
+/* Many recipients: the structures outgrow the first block. */
+static void
+test_big(void)
+{
+	static struct smtp_rcpt rc[5000];
+	struct smtp_session_info si;
+	struct smtp_transaction tx;
+	struct smtp_event ev;
+	const struct smtpscope_event *o;
+	struct abi a;
+	size_t i, ok = 0;
+
+	memset(&si, 0, sizeof(si));
+	memset(&tx, 0, sizeof(tx));
+	for (i = 0; i < 5000; i++) {
+		rc[i].addr = "r@example.net";
+		rc[i].reply.code = (int)(200 + i % 100);
+	}
+	tx.rcpt = rc;
+	tx.nrcpt = 5000;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTP_EV_TRANSACTION;
+	ev.session = &si;
+	ev.u.tx = &tx;
+	abi_init(&a);
+	for (int round = 0; round < 3; round++) {
+		o = abi_event(&a, &ev);
+		for (i = 0, ok = 0; i < 5000; i++)
+			ok += o->u.tx->rcpt[i]->reply->code ==
+			    (int)(200 + i % 100);
+		CHECKF(ok == 5000, "5000 recipients");
+	}
+	abi_free(&a);
+}
+
+int
+main(void)
+{
+	test_values();
+	test_transaction();
+	test_big();
+	return check_done("plugin_abi");
+}
