@@ -63,7 +63,7 @@ NET_SRC = src/decap.c src/ipfrag.c src/tcpq.c src/v6map.c src/reasm.c \
 # The dashboard: the only part that includes curses.
 UI_SRC = src/tui.c
 # The plugin loader (dlopen): the program only.
-APP_SRC = src/main.c src/plugins.c
+APP_SRC = src/main.c src/options.c src/plugins.c
 SRC = $(APP_SRC) $(CORE_SRC) $(NET_SRC) $(UI_SRC)
 HDR = $(wildcard src/*.h src/smtp/*.h include/smtpscope/*.h)
 

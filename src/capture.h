@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "status.h"
+
 struct capture_config {
 	const char *const *files;
 	size_t nfiles;
@@ -64,15 +66,6 @@ struct capture_stats {
  * a conversion nor makes the capture's clock jump.
  */
 double capture_time(int64_t sec, int64_t usec, double prev, bool *replaced);
-
-/* Exit statuses (documented in the README and the man page). */
-enum {
-	EXIT_OK = 0,
-	EXIT_DAMAGED = 1, /* input damaged: results cover what was read */
-	EXIT_USAGE = 2,
-	EXIT_NO_INPUT = 3, /* a capture could not be opened */
-	EXIT_OUTPUT = 4,   /* a log could not be written */
-};
 
 struct capture;
 
