@@ -55,7 +55,7 @@ SMTP_SRC = src/smtp/session.c src/smtp/command.c src/smtp/parse.c \
 	   src/smtp/message.c src/smtp/codes.c
 CORE_SRC = src/util.c src/event.c src/stats.c src/topn.c src/histo.c \
 	   src/jsonlog.c src/recfile.c src/sessmap.c \
-	   src/zeeklog.c src/transcript.c src/report_text.c src/report_json.c \
+	   src/zeeklog.c src/zeekcompat.c src/transcript.c src/report_text.c src/report_json.c \
 	   src/report_html.c src/plugin_abi.c \
 	   $(SMTP_SRC)
 NET_SRC = src/decap.c src/ipfrag.c src/tcpq.c src/v6map.c src/reasm.c \

@@ -28,12 +28,4 @@ void zeeklog_flush(struct zeeklog *z);
 /* Writes #close. Returns -1 if a row was not written. */
 int zeeklog_close(struct zeeklog *z);
 
-/* Zeek's helpers, exposed for the tests. */
-void zeek_escape(struct dbuf *b, const char *s, size_t n, bool in_set);
-/* extract_first_email_addr(): the first address in s, "" if none. */
-void zeek_first_email(const char *s, char *out, size_t size);
-/* extract_ip_addresses(s, check_wrapping): calls fn for each. */
-void zeek_ip_addresses(const char *s, bool check_wrapping,
-    void (*fn)(void *arg, const char *ip), void *arg);
-
 #endif
