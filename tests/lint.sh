@@ -12,6 +12,13 @@ if [ -n "$bad" ]; then
 	exit 1
 fi
 echo "lint: banned functions: none"
+# The man page names the version the program prints.
+ver=$(sed -n 's/^#define SMTPSCOPE_VERSION "\(.*\)"/\1/p' src/options.h)
+if ! grep -q "^\.TH SMTPSCOPE 1 .*\"smtpscope $ver\"" docs/smtpscope.1; then
+	echo "lint: docs/smtpscope.1's .TH does not name smtpscope $ver (src/options.h)"
+	exit 1
+fi
+echo "lint: man page version $ver"
 if command -v clang-format >/dev/null 2>&1; then
 	if ! clang-format --dry-run -Werror src/*.c src/*.h src/*/*.c src/*/*.h \
 		include/*/*.h $(ls plugins/*/*.c plugins/*/*.h 2>/dev/null) \
