@@ -10,6 +10,10 @@
 # Skipped for the ASan build (Valgrind cannot run it) and without valgrind.
 # SPDX-License-Identifier: GPL-2.0-or-later
 . "$(dirname "$0")/lib.sh"
+# What smtpscope says even with -q, about the capture rather than itself
+# (the README's "Exit status"): a snap length that cut mail segments,
+# impossible timestamps, packets of interfaces left out.
+QUIET_SAID="^smtpscope: [0-9]+ packets (of mail sessions were cut short by the capture's snap length|had a timestamp before 1970|were left out: )"
 cd "$TOP" || exit 2
 
 case $(basename "$SMTPSCOPE")$SMTPSCOPE in
@@ -65,7 +69,7 @@ vg_run() {
 		ok "$_name" # a damaged capture: the one sentence, no error
 	elif [ "$_rc" != 0 ]; then
 		fail "$_name" "exit $_rc, want 0; stderr: $(head -c 300 "$TMP/err")"
-	elif [ -s "$TMP/err" ]; then
+	elif [ -s "$TMP/err" ] && grep -v -q -E "$QUIET_SAID" "$TMP/err"; then
 		fail "$_name" "stderr with -q: $(head -c 300 "$TMP/err")"
 	else
 		case $(tail -n 1 "$TMP/x.json" 2>/dev/null) in
