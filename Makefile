@@ -61,11 +61,11 @@ CORE_SRC = src/util.c src/event.c src/stats.c src/topn.c src/histo.c \
 NET_SRC = src/decap.c src/ipfrag.c src/tcpq.c src/v6map.c src/reasm.c \
 	  src/capture.c src/pcapng.c
 # The dashboard: the only part that includes curses.
-UI_SRC = src/tui.c
+UI_SRC = $(wildcard src/tui/*.c)
 # The plugin loader (dlopen): the program only.
 APP_SRC = src/main.c src/options.c src/plugins.c
 SRC = $(APP_SRC) $(CORE_SRC) $(NET_SRC) $(UI_SRC)
-HDR = $(wildcard src/*.h src/smtp/*.h include/smtpscope/*.h)
+HDR = $(wildcard src/*.h src/smtp/*.h src/tui/*.h include/smtpscope/*.h)
 
 OBJ = $(SRC:src/%.c=build/obj/%.o)
 SAN_OBJ = $(SRC:src/%.c=build/asan/%.o)

@@ -35,7 +35,7 @@
 #include "report.h"
 #include "stats.h"
 #include "transcript.h"
-#include "tui.h"
+#include "tui/tui.h"
 #include "util.h"
 #include "v6map.h"
 #include "zeeklog.h"

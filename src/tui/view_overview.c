@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * View 1, the overview: totals, outcomes, the security counters, the
+ * replies by class and the commonest codes, the per-second sparklines
+ * and the recent notable events.
+ */
+#include <time.h>
+
+#include "tui/views.h"
+
+/* One notable event on one line (the overview): the sender as well
+ * only where the screen is wide. */
+static void
+recent_line(const struct tui *t, int y, const struct stats_recent *r)
+{
+	struct pen p;
+	char when[16];
+	int w;
+
+	pen_at(&p, t, y, 1);
+	fmt_clock(r->ts, when, sizeof(when));
+	pen_printf(&p, P_DIM, "%s ", when);
+	pen_printf(&p, recent_paint(r->kind), "%-8.8s",
+	    r->kind == RECENT_AUTH_FAILURE ? "authfail"
+					   : stats_recent_kind_name(r->kind));
+	if (r->code > 0)
+		pen_printf(&p, P_NORMAL, " %3d ", r->code);
+	else
+		pen_put(&p, P_NORMAL, "     ");
+	w = (COLS - p.x) * 2 / 5;
+	if (r->kind == RECENT_AUTH_FAILURE) {
+		pen_put(&p, P_NORMAL, "user ");
+		pen_wire(&p, P_NORMAL, r->from, w);
+		pen_put(&p, P_NORMAL, " from ");
+		pen_wire(&p, P_NORMAL, r->client, 0);
+		return;
+	}
+	if (COLS >= 120 || r->rcpt[0] == '\0') {
+		pen_put(&p, P_NORMAL, "<");
+		pen_wire(&p, P_NORMAL, r->from, r->rcpt[0] ? w / 2 : w);
+		pen_put(&p, P_NORMAL, ">");
+		if (r->rcpt[0] != '\0')
+			pen_put(&p, P_DIM, glyph_arrow(t));
+	}
+	if (r->rcpt[0] != '\0') {
+		pen_put(&p, P_NORMAL, "<");
+		pen_wire(&p, P_NORMAL, r->rcpt, COLS >= 120 ? w / 2 : w);
+		pen_put(&p, P_NORMAL, ">");
+	}
+	pen_put(&p, P_NORMAL, "  ");
+	pen_wire(&p, P_NORMAL, r->text, 0);
+}
+
+/* A per-second sparkline of one series, ending at the clock. */
+static void
+sparkline(const struct tui *t, int y, const char *label, const struct stats *st,
+    enum series_kind k, int64_t end, enum paint a)
+{
+	static const char *const utf8[] = { " ", "\u2581", "\u2582", "\u2583",
+		"\u2584", "\u2585", "\u2586", "\u2587", "\u2588" };
+	static const char *const ascii[] = { " ", ".", ".", ":", ":", "=", "=",
+		"#", "#" };
+	struct pen p;
+	uint32_t v, max = 0;
+	int w, i, level;
+
+	pen_at(&p, t, y, 1);
+	pen_printf(&p, P_NORMAL, "%-9s", label);
+	w = COLS - p.x - 16;
+	if (w > SERIES_SECONDS)
+		w = SERIES_SECONDS;
+	if (w < 1)
+		return;
+	for (i = 0; i < w; i++) {
+		v = series_second(&st->series, end - w + 1 + i, k);
+		if (v > max)
+			max = v;
+	}
+	pen_put(&p, P_DIM, "|");
+	for (i = 0; i < w; i++) {
+		v = series_second(&st->series, end - w + 1 + i, k);
+		level = max == 0 || v == 0 ? 0 : (int)((v * 8 + max - 1) / max);
+		pen_put(&p, a, t->utf8 ? utf8[level] : ascii[level]);
+	}
+	pen_put(&p, P_DIM, "|");
+	pen_printf(&p, P_NORMAL, " max %" PRIu32 "/s", max);
+}
+
+void
+view_overview(struct tui *t, const struct tui_status *s, struct canvas *c)
+{
+	const struct stats *st = s->st;
+	const struct stats_recent *rl[STATS_RECENT];
+	const uint64_t *o = st->outcome;
+	uint64_t top = 0;
+	struct flow f;
+	struct pen p;
+	size_t n, i;
+	int y, k, code, best[8], nbest, j;
+	int64_t clock;
+	char when[16];
+	double now;
+
+	flow_start(&f, t, c, "Totals");
+	flow_item(&f, P_NORMAL, "sessions %" PRIu64, st->sessions);
+	flow_item(&f, P_NORMAL, "active %" PRIu64, st->sessions_active);
+	flow_item(&f, P_NORMAL, "transactions %" PRIu64, st->transactions);
+	flow_item(&f, P_NORMAL,
+	    "recipients %" PRIu64 " of %" PRIu64 " accepted",
+	    st->recipients_accepted, st->recipients);
+	/* Lost (cut off) and dropped (accepted, then discarded) apart:
+	 * DESIGN.md's words. */
+	flow_start(&f, t, c, "Outcomes");
+	flow_item(&f, P_GOOD, "accepted %" PRIu64, o[SMTP_OUTCOME_ACCEPTED]);
+	flow_item(&f, nonzero(o[SMTP_OUTCOME_REJECTED], P_BAD),
+	    "rejected %" PRIu64, o[SMTP_OUTCOME_REJECTED]);
+	flow_item(&f, nonzero(o[SMTP_OUTCOME_TEMPFAIL], P_WARN),
+	    "tempfail %" PRIu64, o[SMTP_OUTCOME_TEMPFAIL]);
+	if (st->loss_capture > 0)
+		flow_item(&f, P_LOST,
+		    "lost %" PRIu64 " (%" PRIu64 " maybe capture loss)",
+		    o[SMTP_OUTCOME_LOST], st->loss_capture);
+	else
+		flow_item(&f, nonzero(o[SMTP_OUTCOME_LOST], P_LOST),
+		    "lost %" PRIu64, o[SMTP_OUTCOME_LOST]);
+	flow_item(&f, P_NORMAL, "aborted %" PRIu64, o[SMTP_OUTCOME_ABORTED]);
+	flow_item(&f, nonzero(o[SMTP_OUTCOME_DROPPED], P_BAD),
+	    "dropped %" PRIu64 " (needs tracking across hops)",
+	    o[SMTP_OUTCOME_DROPPED]);
+	flow_item(
+	    &f, nonzero(st->bounces, P_WARN), "bounces %" PRIu64, st->bounces);
+	/* What a postmaster must see: a flag colour when not zero. */
+	flow_start(&f, t, c, "Security");
+	flow_item(&f, nonzero(st->submission_no_auth, P_FLAG),
+	    "submission without AUTH %" PRIu64, st->submission_no_auth);
+	flow_item(&f, nonzero(st->cleartext_auth, P_FLAG),
+	    "clear-text AUTH %" PRIu64, st->cleartext_auth);
+	flow_item(&f, nonzero(st->auth_failures, P_BAD),
+	    "AUTH failures %" PRIu64, st->auth_failures);
+	cv_next(c);
+
+	/* Replies by class, then the commonest codes. */
+	for (k = 2; k <= 5; k++)
+		if (k != 3 && st->reply_class[k] > top)
+			top = st->reply_class[k];
+	for (k = 2; k <= 5; k++) {
+		if (k == 3)
+			continue;
+		if ((y = cv_next(c)) < 0)
+			continue;
+		pen_at(&p, t, y, 1);
+		pen_put(&p, P_HEAD, k == 2 ? "Replies   " : "          ");
+		pen_printf(
+		    &p, P_NORMAL, "%dxx %8" PRIu64 " ", k, st->reply_class[k]);
+		p.end = COLS - 1 < p.x + 50 ? COLS - 1 : p.x + 50;
+		bar(t, &p,
+		    k == 2       ? P_GOOD
+			: k == 4 ? P_WARN
+				 : P_BAD,
+		    p.end - p.x,
+		    top > 0 ? (double)st->reply_class[k] / (double)top : 0);
+	}
+	for (nbest = 0; nbest < (int)ARRAY_LEN(best); nbest++) {
+		best[nbest] = 0;
+		for (code = 100; code < 600; code++) {
+			for (j = 0; j < nbest && best[j] != code; j++)
+				;
+			if (j == nbest &&
+			    st->reply_code[code] > st->reply_code[best[nbest]])
+				best[nbest] = code;
+		}
+		if (best[nbest] == 0)
+			break;
+	}
+	if ((y = cv_next(c)) >= 0) {
+		pen_at(&p, t, y, 1);
+		pen_put(&p, P_HEAD, "Top codes ");
+		if (nbest == 0)
+			pen_put(&p, P_DIM, "none yet");
+		else
+			pen_put(&p, P_DIM, "(6: meanings) ");
+		for (j = 0; j < nbest; j++)
+			pen_printf(&p, code_paint(best[j]), "%d%s%" PRIu64 "  ",
+			    best[j], t->utf8 ? " \u00d7" : " x",
+			    st->reply_code[best[j]]);
+	}
+	cv_next(c);
+
+	/* Rates, on the capture's clock (a replay's own time). */
+	now = s->capture_time;
+	if (s->live) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		if ((double)ts.tv_sec > now)
+			now = (double)ts.tv_sec;
+	}
+	clock = (int64_t)now;
+	if ((y = cv_next(c)) >= 0) {
+		pen_at(&p, t, y, 1);
+		pen_put(&p, P_HEAD, "Per second");
+		fmt_clock(now, when, sizeof(when));
+		pen_printf(&p, P_DIM, "  messages, until %s UTC%s", when,
+		    s->live ? "" : " (capture time)");
+	}
+	if ((y = cv_next(c)) >= 0)
+		sparkline(t, y, "accepted", st, SERIES_ACCEPTED, clock, P_GOOD);
+	if ((y = cv_next(c)) >= 0)
+		sparkline(t, y, "rejected", st, SERIES_REJECTED, clock, P_BAD);
+	if ((y = cv_next(c)) >= 0)
+		sparkline(t, y, "tempfail", st, SERIES_TEMPFAIL, clock, P_WARN);
+	if ((y = cv_next(c)) >= 0)
+		sparkline(t, y, "lost", st, SERIES_LOST, clock, P_LOST);
+	cv_next(c);
+
+	n = recent_list(t, st, rl, 0);
+	if ((y = cv_next(c)) >= 0) {
+		pen_at(&p, t, y, 1);
+		pen_put(&p, P_HEAD, "Recent events");
+		pen_printf(&p, P_DIM, "  %zu of %" PRIu64 "%s", n,
+		    st->recent_total, t->filter[0] ? " (filtered)" : "");
+	}
+	if (n == 0 && (y = cv_next(c)) >= 0) {
+		pen_at(&p, t, y, 3);
+		pen_put(&p, P_DIM, "none");
+	}
+	for (i = 0; i < n; i++)
+		if ((y = cv_next(c)) >= 0)
+			recent_line(t, y, rl[i]);
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The table of views, as htop binds keys to actions: each view is a
+ * row with its key, its names, its orders, its draw function and its
+ * own keys. The tab bar, the help, the keys 1-6, Tab and s all read it.
+ */
+#include "tui/views.h"
+
+const struct tui_view tui_views[] = {
+	{
+	    .key = '1',
+	    .label = "Overview",
+	    .title = "Overview",
+	    .help = "overview",
+	    .flags = TV_FILTER_SHOWN,
+	    .sorts = 1,
+	    .sort = { "" },
+	    .draw = view_overview,
+	},
+	{
+	    .key = '2',
+	    .label = "Top",
+	    .title = "Top tables",
+	    .help = "top tables: servers, clients, domains, reasons",
+	    .sorts = 2,
+	    .sort = { "by count", "by name" },
+	    .draw = view_top,
+	},
+	{
+	    .key = '3',
+	    .label = "Events",
+	    .title = "Recent events",
+	    .help = "recent events: rejects, tempfails, bounces, lost, AUTH "
+		    "failures",
+	    .flags = TV_FILTER_SHOWN | TV_FILTER_TOP,
+	    .sorts = 3,
+	    .sort = { "newest first", "oldest first", "by code" },
+	    .draw = view_events,
+	},
+	{
+	    .key = '4',
+	    .label = "Sessions",
+	    .title = "Sessions",
+	    .help = "sessions (Enter: the transcript)",
+	    .flags = TV_FILTER_SHOWN | TV_FILTER_TOP,
+	    .sorts = 4,
+	    .sort = { "newest first", "oldest first", "most transactions",
+		"by client" },
+	    .draw = view_sessions,
+	    .act = sessions_act,
+	    .title_line = sessions_title,
+	},
+	{
+	    .key = '5',
+	    .label = "Latency/TLS",
+	    .title = "Latencies, TLS and AUTH",
+	    .help = "latencies, TLS, AUTH, protocol details, capture health",
+	    .sorts = 1,
+	    .sort = { "" },
+	    .draw = view_latency,
+	},
+	{
+	    .key = '6',
+	    .label = "Codes",
+	    .title = "Reply codes and what they mean",
+	    .help = "reply codes and enhanced status codes, with their "
+		    "meanings",
+	    .sorts = 2,
+	    .sort = { "by count", "by code" },
+	    .draw = view_codes,
+	},
+};
+
+const size_t tui_nviews = ARRAY_LEN(tui_views);
+
+_Static_assert(ARRAY_LEN(tui_views) <= TUI_VIEWS_MAX,
+    "more views than struct tui keeps a scroll and an order for");
+
+/* Drawn over the views: nothing to order, no filter. */
+static const struct tui_view help_page = {
+	.title = "Keys  (Esc, q or h: back)",
+	.draw = view_help,
+};
+
+static const struct tui_view transcript_page = {
+	.title = "Transcript",
+	.draw = view_transcript,
+	.title_line = transcript_title,
+};
+
+const struct tui_view *
+tui_page(const struct tui *t)
+{
+	if (t->help)
+		return &help_page;
+	if (t->transcript)
+		return &transcript_page;
+	return &tui_views[t->view];
+}
+
+int *
+tui_page_scroll(struct tui *t)
+{
+	if (t->help)
+		return &t->help_scroll;
+	if (t->transcript)
+		return &t->transcript_scroll;
+	return &t->scroll[t->view];
+}
+
+void
+tui_view_set(struct tui *t, unsigned v)
+{
+	t->view = v;
+	t->help = false;
+	t->transcript = false;
+}
