@@ -129,6 +129,29 @@ act_delta(const struct tui *t, enum act a)
 	}
 }
 
+/* q: back from the help or a transcript, else quit. */
+static enum tui_action
+act_quit(struct tui *t)
+{
+	if (t->help || t->transcript) {
+		t->help = t->transcript = false;
+		return TUI_CONTINUE;
+	}
+	return TUI_QUIT;
+}
+
+/* Esc: back from the help or a transcript, else clear the filter. */
+static void
+act_back(struct tui *t)
+{
+	if (t->help || t->transcript)
+		t->help = t->transcript = false;
+	else if (t->filter[0] != '\0') {
+		t->filter[0] = '\0';
+		tui_notice(t, "filter cleared");
+	}
+}
+
 static void
 act_pause(struct tui *t, const struct tui_status *s)
 {
@@ -157,6 +180,7 @@ act(struct tui *t, const struct tui_status *s, enum act a)
 {
 	const struct tui_view *v = tui_page(t);
 	int delta = act_delta(t, a);
+	unsigned n = (unsigned)tui_nviews;
 
 	if (v->act != NULL && v->act(t, a, delta))
 		return TUI_CONTINUE;
@@ -166,29 +190,18 @@ act(struct tui *t, const struct tui_status *s, enum act a)
 	}
 	switch (a) {
 	case ACT_QUIT:
-		if (t->help || t->transcript) {
-			t->help = t->transcript = false;
-			break;
-		}
-		return TUI_QUIT;
+		return act_quit(t);
 	case ACT_BACK:
-		if (t->help || t->transcript)
-			t->help = t->transcript = false;
-		else if (t->filter[0] != '\0') {
-			t->filter[0] = '\0';
-			tui_notice(t, "filter cleared");
-		}
+		act_back(t);
 		break;
 	case ACT_PAUSE:
 		act_pause(t, s);
 		break;
 	case ACT_VIEW_NEXT:
-		tui_view_set(t, (t->view + 1) % (unsigned)tui_nviews);
+		tui_view_set(t, (t->view + 1) % n);
 		break;
 	case ACT_VIEW_PREV:
-		tui_view_set(t,
-		    (t->view + (unsigned)tui_nviews - 1) %
-			(unsigned)tui_nviews);
+		tui_view_set(t, (t->view + n - 1) % n);
 		break;
 	case ACT_OPEN:
 		tui_notice(

@@ -25,18 +25,32 @@ by_code_count(const void *a, const void *b)
 	return x->code - y->code;
 }
 
-/* Every reply code and enhanced status code seen, with its meaning; a
- * meaning is cut at the right edge, never wrapped. */
-void
-view_codes(struct tui *t, const struct tui_status *s, struct canvas *c)
+/* A table's header row, and "none yet" under it when it is empty. */
+static void
+codes_head(const struct tui *t, struct canvas *c, const char *what,
+    const char *meaning, size_t n)
 {
-	static const struct topn_entry *e[TOPN_SLOTS];
-	static struct code_count cc[600];
-	const struct stats *st = s->st;
-	int n = 0, i, y;
-	char meaning[160];
 	struct pen p;
-	size_t ne, k;
+	int y;
+
+	if ((y = cv_next(c)) >= 0) {
+		pen_at(&p, t, y, 1);
+		pen_printf(&p, P_HEAD, "%-9s %9s %6s  %s", what, "count",
+		    "share", meaning);
+	}
+	if (n == 0 && (y = cv_next(c)) >= 0) {
+		pen_at(&p, t, y, 3);
+		pen_put(&p, P_DIM, "none yet");
+	}
+}
+
+/* The reply codes seen (by count or by code), with their meanings. */
+static void
+reply_codes(const struct tui *t, const struct stats *st, struct canvas *c)
+{
+	static struct code_count cc[600];
+	int n = 0, i, y;
+	struct pen p;
 
 	for (i = 0; i < 600; i++)
 		if (st->reply_code[i] > 0) {
@@ -45,15 +59,7 @@ view_codes(struct tui *t, const struct tui_status *s, struct canvas *c)
 		}
 	if (t->sort[t->view] == 0)
 		qsort(cc, (size_t)n, sizeof(cc[0]), by_code_count);
-	if ((y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 1);
-		pen_printf(&p, P_HEAD, "%-9s %9s %6s  %s", "Reply", "count",
-		    "share", "meaning");
-	}
-	if (n == 0 && (y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 3);
-		pen_put(&p, P_DIM, "none yet");
-	}
+	codes_head(t, c, "Reply", "meaning", (size_t)n);
 	for (i = 0; i < n; i++) {
 		if ((y = cv_next(c)) < 0)
 			continue;
@@ -65,37 +71,53 @@ view_codes(struct tui *t, const struct tui_status *s, struct canvas *c)
 		pen_clipped(&p, P_NORMAL,
 		    smtp_reply_meaning(cc[i].code, SMTP_VERB_UNKNOWN));
 	}
-	cv_next(c);
+}
+
+/* One enhanced status code: the code, its count and share, its
+ * meaning. */
+static void
+enhanced_row(const struct tui *t, int y, const struct topn *tn,
+    const struct topn_entry *e)
+{
+	char meaning[160];
+	struct pen p;
+
+	pen_at(&p, t, y, 1);
+	p.end = 10 < COLS ? 10 : COLS;
+	pen_wire(&p, code_paint((e->key[0] - '0') * 100), e->key, 0);
+	pen_at(&p, t, y, 10);
+	pen_printf(&p, P_NORMAL, "%c%9" PRIu64 " %5.1f%%  ",
+	    e->error > 0 ? '~' : ' ', e->count,
+	    tn->total ? 100.0 * (double)e->count / (double)tn->total : 0.0);
+	pen_clipped(&p, P_NORMAL,
+	    smtp_enh_meaning(e->key, meaning, sizeof(meaning)) != NULL
+		? meaning
+		: "not an enhanced status code");
+}
+
+/* The enhanced status codes seen (by count or by code). */
+static void
+enhanced_codes(const struct tui *t, const struct stats *st, struct canvas *c)
+{
+	static const struct topn_entry *e[TOPN_SLOTS];
+	size_t ne, k;
+	int y;
 
 	ne = topn_sorted(&st->enhanced, e, ARRAY_LEN(e));
 	if (t->sort[t->view] == 1)
 		qsort(e, ne, sizeof(e[0]), topn_by_key);
-	if ((y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 1);
-		pen_printf(&p, P_HEAD, "%-9s %9s %6s  %s", "Enhanced", "count",
-		    "share", "meaning (RFC 3463)");
-	}
-	if (ne == 0 && (y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 3);
-		pen_put(&p, P_DIM, "none yet");
-	}
-	for (k = 0; k < ne; k++) {
-		if ((y = cv_next(c)) < 0)
-			continue;
-		pen_at(&p, t, y, 1);
-		p.end = 10 < COLS ? 10 : COLS;
-		pen_wire(
-		    &p, code_paint((e[k]->key[0] - '0') * 100), e[k]->key, 0);
-		pen_at(&p, t, y, 10);
-		pen_printf(&p, P_NORMAL, "%c%9" PRIu64 " %5.1f%%  ",
-		    e[k]->error > 0 ? '~' : ' ', e[k]->count,
-		    st->enhanced.total ? 100.0 * (double)e[k]->count /
-			    (double)st->enhanced.total
-				       : 0.0);
-		pen_clipped(&p, P_NORMAL,
-		    smtp_enh_meaning(e[k]->key, meaning, sizeof(meaning)) !=
-			    NULL
-			? meaning
-			: "not an enhanced status code");
-	}
+	codes_head(t, c, "Enhanced", "meaning (RFC 3463)", ne);
+	for (k = 0; k < ne; k++)
+		if ((y = cv_next(c)) >= 0)
+			enhanced_row(t, y, &st->enhanced, e[k]);
+}
+
+/* Every reply code and enhanced status code seen, with its meaning; a
+ * meaning is cut at the right edge, never wrapped. */
+void
+view_codes(struct tui *t, const struct tui_status *s, struct canvas *c)
+{
+	reply_codes(t, s->st, c);
+	cv_next(c);
+	enhanced_codes(t, s->st, c);
 }

@@ -7,14 +7,56 @@
 
 #include "tui/views.h"
 
+/* Its first line: when, what, the code, the session, who to whom. */
+static void
+event_line(const struct tui *t, int y, const struct stats_recent *r)
+{
+	struct pen p;
+	char when[16];
+
+	pen_at(&p, t, y, 1);
+	fmt_clock(r->ts, when, sizeof(when));
+	pen_printf(&p, P_DIM, "%s  ", when);
+	pen_printf(&p, recent_paint(r->kind), "%-12s",
+	    stats_recent_kind_name(r->kind));
+	if (r->code > 0)
+		pen_printf(&p, P_NORMAL, " %3d", r->code);
+	else
+		pen_put(&p, P_NORMAL, "    ");
+	pen_printf(&p, P_DIM, "  session %" PRIu64 "  ", r->session_id);
+	pen_put(&p, P_NORMAL, r->client);
+	pen_put(&p, P_DIM, glyph_arrow(t));
+	pen_put(&p, P_NORMAL, r->server);
+}
+
+/* Its second: the envelope and the reply's text, or the AUTH user. */
+static void
+event_envelope(const struct tui *t, int y, const struct stats_recent *r)
+{
+	struct pen p;
+
+	pen_at(&p, t, y, 11);
+	if (r->kind == RECENT_AUTH_FAILURE) {
+		pen_put(&p, P_NORMAL, "user ");
+		pen_wire(&p, P_NORMAL, r->from, 0);
+		return;
+	}
+	pen_put(&p, P_NORMAL, "<");
+	pen_wire(&p, P_NORMAL, r->from, COLS / 3);
+	pen_put(&p, P_NORMAL, ">");
+	pen_put(&p, P_DIM, glyph_arrow(t));
+	pen_put(&p, P_NORMAL, "<");
+	pen_wire(&p, P_NORMAL, r->rcpt, COLS / 3);
+	pen_put(&p, P_NORMAL, ">  ");
+	pen_wire(&p, P_NORMAL, r->text, 0);
+}
+
 void
 view_events(struct tui *t, const struct tui_status *s, struct canvas *c)
 {
 	static const struct stats_recent *rl[STATS_RECENT];
-	const struct stats_recent *r;
 	struct pen p;
 	size_t n, i;
-	char when[16];
 	int y;
 
 	n = recent_list(t, s->st, rl, t->sort[t->view]);
@@ -26,45 +68,16 @@ view_events(struct tui *t, const struct tui_status *s, struct canvas *c)
 				   "transaction or AUTH failure yet");
 	}
 	for (i = 0; i < n; i++) {
-		r = rl[i];
-		if ((y = cv_next(c)) >= 0) {
-			pen_at(&p, t, y, 1);
-			fmt_clock(r->ts, when, sizeof(when));
-			pen_printf(&p, P_DIM, "%s  ", when);
-			pen_printf(&p, recent_paint(r->kind), "%-12s",
-			    stats_recent_kind_name(r->kind));
-			if (r->code > 0)
-				pen_printf(&p, P_NORMAL, " %3d", r->code);
-			else
-				pen_put(&p, P_NORMAL, "    ");
-			pen_printf(&p, P_DIM, "  session %" PRIu64 "  ",
-			    r->session_id);
-			pen_put(&p, P_NORMAL, r->client);
-			pen_put(&p, P_DIM, glyph_arrow(t));
-			pen_put(&p, P_NORMAL, r->server);
-		}
-		if ((y = cv_next(c)) >= 0) {
-			pen_at(&p, t, y, 11);
-			if (r->kind == RECENT_AUTH_FAILURE) {
-				pen_put(&p, P_NORMAL, "user ");
-				pen_wire(&p, P_NORMAL, r->from, 0);
-			} else {
-				pen_put(&p, P_NORMAL, "<");
-				pen_wire(&p, P_NORMAL, r->from, COLS / 3);
-				pen_put(&p, P_NORMAL, ">");
-				pen_put(&p, P_DIM, glyph_arrow(t));
-				pen_put(&p, P_NORMAL, "<");
-				pen_wire(&p, P_NORMAL, r->rcpt, COLS / 3);
-				pen_put(&p, P_NORMAL, ">  ");
-				pen_wire(&p, P_NORMAL, r->text, 0);
-			}
-		}
+		if ((y = cv_next(c)) >= 0)
+			event_line(t, y, rl[i]);
+		if ((y = cv_next(c)) >= 0)
+			event_envelope(t, y, rl[i]);
 		/* What the code means, on a line of its own. */
-		if (r->code > 0 && (y = cv_next(c)) >= 0) {
+		if (rl[i]->code > 0 && (y = cv_next(c)) >= 0) {
 			pen_at(&p, t, y, 11);
-			pen_printf(&p, P_DIM, "%d: ", r->code);
+			pen_printf(&p, P_DIM, "%d: ", rl[i]->code);
 			pen_clipped(&p, P_DIM,
-			    smtp_reply_meaning(r->code, SMTP_VERB_UNKNOWN));
+			    smtp_reply_meaning(rl[i]->code, SMTP_VERB_UNKNOWN));
 		}
 	}
 }

@@ -76,38 +76,48 @@ protocol_lines(const struct tui *t, const struct stats *st, struct canvas *c)
 	flow_item(&f, nonzero(other, P_WARN), "out of place %" PRIu64, other);
 }
 
-void
-view_latency(struct tui *t, const struct tui_status *s, struct canvas *c)
+/* The pen at column x of the canvas's next line, if it is in sight. */
+static bool
+line_at(struct pen *p, const struct tui *t, struct canvas *c, int x)
 {
-	const struct stats *st = s->st;
-	const struct reasm_stats *rs = s->rs;
-	const struct topn_entry *e[8];
-	struct flow f;
-	struct pen p;
-	size_t n, i, pk;
-	int y, k;
+	int y = cv_next(c);
 
-	if ((y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 1);
+	if (y < 0)
+		return false;
+	pen_at(p, t, y, x);
+	return true;
+}
+
+/* The quantiles of each latency, and of the message sizes. */
+static void
+latency_table(const struct tui *t, const struct stats *st, struct canvas *c)
+{
+	struct pen p;
+	int k;
+
+	if (line_at(&p, t, c, 1))
 		pen_printf(&p, P_HEAD, "%-16s %8s %10s %10s %10s %10s",
 		    "Latency", "count", "p50", "p90", "p99", "max");
-	}
 	for (k = 0; k < LAT_KINDS; k++)
 		latency_row(t, c, stats_latency_name((enum stats_latency)k),
 		    &st->latency[k], true);
 	latency_row(t, c, "message size", &st->size, false);
-	cv_next(c);
+}
 
-	if ((y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 1);
+static void
+tls_lines(const struct tui *t, const struct stats *st, struct canvas *c)
+{
+	struct pen p;
+	int k;
+
+	if (line_at(&p, t, c, 1)) {
 		pen_put(&p, P_HEAD, "TLS");
 		pen_printf(&p, P_NORMAL,
 		    "   STARTTLS offered %" PRIu64 "  used %" PRIu64
 		    "  implicit (465) %" PRIu64,
 		    st->starttls_offered, st->starttls_used, st->implicit_tls);
 	}
-	if ((y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 7);
+	if (line_at(&p, t, c, 7)) {
 		pen_put(&p, P_NORMAL, "versions:");
 		for (k = 0; k < TLSV_KINDS; k++)
 			pen_printf(&p,
@@ -117,8 +127,37 @@ view_latency(struct tui *t, const struct tui_status *s, struct canvas *c)
 			    stats_tls_version_name((enum stats_tls_version)k),
 			    st->tls_version[k]);
 	}
-	if ((y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 1);
+}
+
+/* "label: key count key count...", the first of a top table, each key
+ * at most w columns. */
+static void
+top_line(const struct tui *t, struct canvas *c, const char *label,
+    const struct topn *tn, int w, enum paint a)
+{
+	const struct topn_entry *e[8];
+	struct pen p;
+	size_t n, i;
+
+	if (!line_at(&p, t, c, 7))
+		return;
+	pen_put(&p, P_NORMAL, label);
+	n = topn_sorted(tn, e, ARRAY_LEN(e));
+	if (n == 0)
+		pen_put(&p, P_DIM, " none");
+	for (i = 0; i < n; i++) {
+		pen_put(&p, P_NORMAL, " ");
+		pen_wire(&p, a, e[i]->key, w);
+		pen_printf(&p, P_NORMAL, " %" PRIu64, e[i]->count);
+	}
+}
+
+static void
+auth_lines(const struct tui *t, const struct stats *st, struct canvas *c)
+{
+	struct pen p;
+
+	if (line_at(&p, t, c, 1)) {
 		pen_put(&p, P_HEAD, "AUTH");
 		pen_printf(&p, P_NORMAL,
 		    "  sessions %" PRIu64 "  success %" PRIu64,
@@ -126,44 +165,26 @@ view_latency(struct tui *t, const struct tui_status *s, struct canvas *c)
 		pen_printf(&p, st->auth_failures ? P_BAD : P_NORMAL,
 		    "  failures %" PRIu64, st->auth_failures);
 	}
-	if ((y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 7);
-		pen_put(&p, P_NORMAL, "mechanisms:");
-		n = topn_sorted(&st->auth_mechs, e, ARRAY_LEN(e));
-		if (n == 0)
-			pen_put(&p, P_DIM, " none");
-		for (i = 0; i < n; i++) {
-			pen_put(&p, P_NORMAL, " ");
-			pen_wire(&p, P_NORMAL, e[i]->key, 24);
-			pen_printf(&p, P_NORMAL, " %" PRIu64, e[i]->count);
-		}
-	}
-	if ((y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 7);
-		pen_put(&p, P_NORMAL, "failing clients:");
-		n = topn_sorted(&st->auth_fail_clients, e, ARRAY_LEN(e));
-		if (n == 0)
-			pen_put(&p, P_DIM, " none");
-		for (i = 0; i < n; i++) {
-			pen_put(&p, P_NORMAL, " ");
-			pen_wire(&p, P_BAD, e[i]->key, 48);
-			pen_printf(&p, P_NORMAL, " %" PRIu64, e[i]->count);
-		}
-	}
-	cv_next(c);
-	protocol_lines(t, st, c);
-	cv_next(c);
+	top_line(t, c, "mechanisms:", &st->auth_mechs, 24, P_NORMAL);
+	top_line(t, c, "failing clients:", &st->auth_fail_clients, 48, P_BAD);
+}
 
-	if ((y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 1);
+/* The capture's and the reassembly's health. */
+static void
+capture_lines(const struct tui *t, const struct tui_status *s, struct canvas *c)
+{
+	const struct reasm_stats *rs = s->rs;
+	struct pen p;
+	int k;
+
+	if (line_at(&p, t, c, 1)) {
 		pen_put(&p, P_HEAD, "Capture");
 		pen_printf(&p, P_NORMAL,
 		    "  packets %" PRIu64 "  bytes %" PRIu64
 		    "  mail TCP %" PRIu64 "  IPv6 %" PRIu64,
 		    rs->packets, rs->bytes, rs->tcp_packets, rs->ipv6_packets);
 	}
-	if ((y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 7);
+	if (line_at(&p, t, c, 7)) {
 		pen_printf(&p, rs->no_handshake ? P_WARN : P_NORMAL,
 		    "no handshake %" PRIu64, rs->no_handshake);
 		pen_printf(&p, rs->gaps ? P_WARN : P_NORMAL,
@@ -173,17 +194,14 @@ view_latency(struct tui *t, const struct tui_status *s, struct canvas *c)
 		    "  idle expired %" PRIu64 "  reused %" PRIu64,
 		    rs->idle_expired, rs->reused);
 	}
-	if ((y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 7);
+	if (line_at(&p, t, c, 7))
 		pen_printf(&p, P_NORMAL,
 		    "not IP %" PRIu64 "  truncated %" PRIu64
 		    "  bad headers %" PRIu64 "  class E %" PRIu64
 		    "  IPv6 table full %" PRIu64,
 		    rs->not_ip, rs->truncated, rs->bad_header, rs->class_e,
 		    rs->v6_table_full);
-	}
-	if ((y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 7);
+	if (line_at(&p, t, c, 7)) {
 		pen_printf(&p, s->cs->pcap_drops ? P_BAD : P_NORMAL,
 		    "kernel drops %" PRIu64 "  interface drops %" PRIu64,
 		    s->cs->pcap_drops, s->cs->pcap_ifdrops);
@@ -196,26 +214,41 @@ view_latency(struct tui *t, const struct tui_status *s, struct canvas *c)
 				    reasm_nids_warning_name(k),
 				    rs->nids_warning[k]);
 	}
-	if ((y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 1);
-		pen_put(&p, P_HEAD, "Anomalies");
-		n = 0;
-		for (k = 0; k < SMTP_ANOMALY_COUNT; k++)
-			if (st->anomaly[k] > 0) {
-				pen_printf(&p, P_WARN, " %s %" PRIu64,
-				    smtp_anomaly_name((enum smtp_anomaly)k),
-				    st->anomaly[k]);
-				n++;
-			}
-		if (n == 0)
-			pen_put(&p, P_DIM, " none");
-	}
-	/* Counters the plugins registered: a line per plugin, "name value"
-	 * pairs, wrapped under it (their help texts are in the reports). */
-	for (pk = 0; pk < s->ncounters; pk++) {
-		const struct report_counter *rc = &s->counters[pk];
-		char head[80];
+}
 
+static void
+anomalies_line(const struct tui *t, const struct stats *st, struct canvas *c)
+{
+	struct pen p;
+	size_t n = 0;
+	int k;
+
+	if (!line_at(&p, t, c, 1))
+		return;
+	pen_put(&p, P_HEAD, "Anomalies");
+	for (k = 0; k < SMTP_ANOMALY_COUNT; k++)
+		if (st->anomaly[k] > 0) {
+			pen_printf(&p, P_WARN, " %s %" PRIu64,
+			    smtp_anomaly_name((enum smtp_anomaly)k),
+			    st->anomaly[k]);
+			n++;
+		}
+	if (n == 0)
+		pen_put(&p, P_DIM, " none");
+}
+
+/* Counters the plugins registered: a line per plugin, "name value"
+ * pairs, wrapped under it (their help texts are in the reports). */
+static void
+plugin_lines(const struct tui *t, const struct tui_status *s, struct canvas *c)
+{
+	const struct report_counter *rc;
+	struct flow f;
+	char head[80];
+	size_t pk;
+
+	for (pk = 0; pk < s->ncounters; pk++) {
+		rc = &s->counters[pk];
 		if (pk == 0 ||
 		    strcmp(rc->plugin, s->counters[pk - 1].plugin) != 0) {
 			snprintf(head, sizeof(head), "Plugin %s", rc->plugin);
@@ -223,13 +256,36 @@ view_latency(struct tui *t, const struct tui_status *s, struct canvas *c)
 		}
 		flow_item(&f, P_NORMAL, "%s %" PRIu64, rc->name, *rc->value);
 	}
-	if ((y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 1);
-		pen_put(&p, P_HEAD, "Dashboard");
-		pen_printf(&p, P_NORMAL,
-		    "  keeps %zu sessions (limit %d, %" PRIu64
-		    " let go), %u KiB of transcript each",
-		    t->nsess, TUI_SESSIONS_MAX, t->sessions_evicted,
-		    TUI_TRANSCRIPT_MAX >> 10);
-	}
+}
+
+/* What the dashboard itself keeps, and its limits. */
+static void
+dashboard_line(const struct tui *t, struct canvas *c)
+{
+	struct pen p;
+
+	if (!line_at(&p, t, c, 1))
+		return;
+	pen_put(&p, P_HEAD, "Dashboard");
+	pen_printf(&p, P_NORMAL,
+	    "  keeps %zu sessions (limit %d, %" PRIu64
+	    " let go), %u KiB of transcript each",
+	    t->nsess, TUI_SESSIONS_MAX, t->sessions_evicted,
+	    TUI_TRANSCRIPT_MAX >> 10);
+}
+
+void
+view_latency(struct tui *t, const struct tui_status *s, struct canvas *c)
+{
+	latency_table(t, s->st, c);
+	cv_next(c);
+	tls_lines(t, s->st, c);
+	auth_lines(t, s->st, c);
+	cv_next(c);
+	protocol_lines(t, s->st, c);
+	cv_next(c);
+	capture_lines(t, s, c);
+	anomalies_line(t, s->st, c);
+	plugin_lines(t, s, c);
+	dashboard_line(t, c);
 }

@@ -86,20 +86,12 @@ sparkline(const struct tui *t, int y, const char *label, const struct stats *st,
 	pen_printf(&p, P_NORMAL, " max %" PRIu32 "/s", max);
 }
 
-void
-view_overview(struct tui *t, const struct tui_status *s, struct canvas *c)
+/* Totals, outcomes and the security counters, each a flowing line. */
+static void
+overview_totals(const struct tui *t, const struct stats *st, struct canvas *c)
 {
-	const struct stats *st = s->st;
-	const struct stats_recent *rl[STATS_RECENT];
 	const uint64_t *o = st->outcome;
-	uint64_t top = 0;
 	struct flow f;
-	struct pen p;
-	size_t n, i;
-	int y, k, code, best[8], nbest, j;
-	int64_t clock;
-	char when[16];
-	double now;
 
 	flow_start(&f, t, c, "Totals");
 	flow_item(&f, P_NORMAL, "sessions %" PRIu64, st->sessions);
@@ -137,9 +129,16 @@ view_overview(struct tui *t, const struct tui_status *s, struct canvas *c)
 	    "clear-text AUTH %" PRIu64, st->cleartext_auth);
 	flow_item(&f, nonzero(st->auth_failures, P_BAD),
 	    "AUTH failures %" PRIu64, st->auth_failures);
-	cv_next(c);
+}
 
-	/* Replies by class, then the commonest codes. */
+/* The replies by class (2xx, 4xx, 5xx), a bar each. */
+static void
+overview_classes(const struct tui *t, const struct stats *st, struct canvas *c)
+{
+	uint64_t top = 0;
+	struct pen p;
+	int y, k;
+
 	for (k = 2; k <= 5; k++)
 		if (k != 3 && st->reply_class[k] > top)
 			top = st->reply_class[k];
@@ -160,7 +159,15 @@ view_overview(struct tui *t, const struct tui_status *s, struct canvas *c)
 		    p.end - p.x,
 		    top > 0 ? (double)st->reply_class[k] / (double)top : 0);
 	}
-	for (nbest = 0; nbest < (int)ARRAY_LEN(best); nbest++) {
+}
+
+/* The commonest reply codes, most first, into best: how many. */
+static int
+commonest_codes(const struct stats *st, int *best, int max)
+{
+	int nbest, code, j;
+
+	for (nbest = 0; nbest < max; nbest++) {
 		best[nbest] = 0;
 		for (code = 100; code < 600; code++) {
 			for (j = 0; j < nbest && best[j] != code; j++)
@@ -172,25 +179,44 @@ view_overview(struct tui *t, const struct tui_status *s, struct canvas *c)
 		if (best[nbest] == 0)
 			break;
 	}
-	if ((y = cv_next(c)) >= 0) {
-		pen_at(&p, t, y, 1);
-		pen_put(&p, P_HEAD, "Top codes ");
-		if (nbest == 0)
-			pen_put(&p, P_DIM, "none yet");
-		else
-			pen_put(&p, P_DIM, "(6: meanings) ");
-		for (j = 0; j < nbest; j++)
-			pen_printf(&p, code_paint(best[j]), "%d%s%" PRIu64 "  ",
-			    best[j], t->utf8 ? " \u00d7" : " x",
-			    st->reply_code[best[j]]);
-	}
-	cv_next(c);
+	return nbest;
+}
 
-	/* Rates, on the capture's clock (a replay's own time). */
-	now = s->capture_time;
+static void
+overview_codes(const struct tui *t, const struct stats *st, struct canvas *c)
+{
+	struct pen p;
+	int y, best[8], nbest, j;
+
+	nbest = commonest_codes(st, best, (int)ARRAY_LEN(best));
+	if ((y = cv_next(c)) < 0)
+		return;
+	pen_at(&p, t, y, 1);
+	pen_put(&p, P_HEAD, "Top codes ");
+	if (nbest == 0)
+		pen_put(&p, P_DIM, "none yet");
+	else
+		pen_put(&p, P_DIM, "(6: meanings) ");
+	for (j = 0; j < nbest; j++)
+		pen_printf(&p, code_paint(best[j]), "%d%s%" PRIu64 "  ",
+		    best[j], t->utf8 ? " \u00d7" : " x",
+		    st->reply_code[best[j]]);
+}
+
+/* Messages per second, on the capture's clock (a replay's own time). */
+static void
+overview_rates(
+    const struct tui *t, const struct tui_status *s, struct canvas *c)
+{
+	const struct stats *st = s->st;
+	double now = s->capture_time;
+	struct timespec ts;
+	struct pen p;
+	char when[16];
+	int64_t clock;
+	int y;
+
 	if (s->live) {
-		struct timespec ts;
-
 		clock_gettime(CLOCK_REALTIME, &ts);
 		if ((double)ts.tv_sec > now)
 			now = (double)ts.tv_sec;
@@ -211,7 +237,16 @@ view_overview(struct tui *t, const struct tui_status *s, struct canvas *c)
 		sparkline(t, y, "tempfail", st, SERIES_TEMPFAIL, clock, P_WARN);
 	if ((y = cv_next(c)) >= 0)
 		sparkline(t, y, "lost", st, SERIES_LOST, clock, P_LOST);
-	cv_next(c);
+}
+
+/* The recent notable events, a line each, newest first. */
+static void
+overview_recent(const struct tui *t, const struct stats *st, struct canvas *c)
+{
+	const struct stats_recent *rl[STATS_RECENT];
+	struct pen p;
+	size_t n, i;
+	int y;
 
 	n = recent_list(t, st, rl, 0);
 	if ((y = cv_next(c)) >= 0) {
@@ -227,4 +262,17 @@ view_overview(struct tui *t, const struct tui_status *s, struct canvas *c)
 	for (i = 0; i < n; i++)
 		if ((y = cv_next(c)) >= 0)
 			recent_line(t, y, rl[i]);
+}
+
+void
+view_overview(struct tui *t, const struct tui_status *s, struct canvas *c)
+{
+	overview_totals(t, s->st, c);
+	cv_next(c);
+	overview_classes(t, s->st, c);
+	overview_codes(t, s->st, c);
+	cv_next(c);
+	overview_rates(t, s, c);
+	cv_next(c);
+	overview_recent(t, s->st, c);
 }
