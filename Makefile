@@ -53,10 +53,12 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 SMTP_SRC = src/smtp/session.c src/smtp/command.c src/smtp/parse.c \
 	   src/smtp/tls.c \
 	   src/smtp/message.c src/smtp/codes.c
+# The reports (--report): read the statistics store only.
+REPORT_SRC = src/report/text.c src/report/json.c src/report/html.c
 CORE_SRC = src/util.c src/event.c src/stats.c src/topn.c src/histo.c \
 	   src/jsonlog.c src/recfile.c src/sessmap.c \
-	   src/zeeklog.c src/zeekcompat.c src/transcript.c src/report_text.c src/report_json.c \
-	   src/report_html.c src/plugin_abi.c \
+	   src/zeeklog.c src/zeekcompat.c src/transcript.c $(REPORT_SRC) \
+	   src/plugin_abi.c \
 	   $(SMTP_SRC)
 NET_SRC = src/decap.c src/ipfrag.c src/tcpq.c src/v6map.c src/reasm.c \
 	  src/capture.c src/pcapng.c
@@ -65,7 +67,8 @@ UI_SRC = $(wildcard src/tui/*.c)
 # The plugin loader (dlopen): the program only.
 APP_SRC = src/main.c src/options.c src/plugins.c
 SRC = $(APP_SRC) $(CORE_SRC) $(NET_SRC) $(UI_SRC)
-HDR = $(wildcard src/*.h src/smtp/*.h src/tui/*.h include/smtpscope/*.h)
+HDR = $(wildcard src/*.h src/smtp/*.h src/tui/*.h src/report/*.h \
+	include/smtpscope/*.h)
 
 OBJ = $(SRC:src/%.c=build/obj/%.o)
 SAN_OBJ = $(SRC:src/%.c=build/asan/%.o)
@@ -299,7 +302,7 @@ fuzz-coverage: fuzz-deps build/fuzz/cov_smtp build/fuzz/cov_pcap
 		echo "== fuzz_$$t: $$(ls build/fuzz/corpus-$$t | wc -l) inputs"; \
 		$(LLVM_COV) report build/fuzz/cov_$$t \
 		    -instr-profile=build/fuzz/$$t.profdata \
-		    $$(ls src/*.c src/smtp/*.c | grep -v -e src/main.c -e src/tui.c) \
+		    $$(ls src/*.c src/smtp/*.c src/report/*.c | grep -v -e src/main.c -e src/tui.c) \
 		    | sed 's/^.*src\//src\//'; \
 	done
 

@@ -32,7 +32,7 @@
 #include "reasm.h"
 #include "smtp/codes.h"
 #include "smtp/message.h"
-#include "report.h"
+#include "report/report.h"
 #include "stats.h"
 #include "transcript.h"
 #include "tui/tui.h"

@@ -15,7 +15,7 @@
 #include <smtpscope/plugin.h>
 
 #include "event.h"
-#include "report.h"
+#include "report/report.h"
 
 /*
  * Where plugins are looked for, in order: the build's plugins folder,

@@ -14,7 +14,7 @@
 #include "capture.h"
 #include "event.h"
 #include "reasm.h"
-#include "report.h"
+#include "report/report.h"
 #include "stats.h"
 
 struct tui_options {

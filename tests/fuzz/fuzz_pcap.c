@@ -15,7 +15,7 @@
 #include "decap.h"
 #include "jsonlog.h"
 #include "reasm.h"
-#include "report.h"
+#include "report/report.h"
 #include "stats.h"
 #include "transcript.h"
 #include "zeeklog.h"

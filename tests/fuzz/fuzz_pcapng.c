@@ -21,7 +21,7 @@
 #include "jsonlog.h"
 #include "pcapng.h"
 #include "reasm.h"
-#include "report.h"
+#include "report/report.h"
 #include "stats.h"
 #include "transcript.h"
 #include "zeeklog.h"
