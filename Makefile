@@ -54,7 +54,8 @@ SMTP_SRC = src/smtp/session.c src/smtp/command.c src/smtp/parse.c \
 	   src/smtp/tls.c \
 	   src/smtp/message.c src/smtp/codes.c
 # The reports (--report): read the statistics store only.
-REPORT_SRC = src/report/text.c src/report/json.c src/report/html.c
+REPORT_SRC = src/report/text.c src/report/json.c src/report/html.c \
+	     src/report/format.c
 CORE_SRC = src/util.c src/event.c src/stats.c src/topn.c src/histo.c \
 	   src/jsonlog.c src/recfile.c src/sessmap.c \
 	   src/zeeklog.c src/zeekcompat.c src/transcript.c $(REPORT_SRC) \

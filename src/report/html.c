@@ -5,8 +5,9 @@
  * script and nothing fetched (a Content-Security-Policy says so too),
  * readable on screen and printable. Wire text goes through
  * text_append_escaped() (controls, bidi overrides, invalid UTF-8) and
- * then HTML escaping. Numbers are formatted here, not by printf's %f,
- * so that no locale puts a decimal comma into an SVG coordinate.
+ * then HTML escaping. Numbers are formatted by format.c, not by
+ * printf's %f, so that no locale puts a decimal comma into an SVG
+ * coordinate.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -15,8 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "format.h"
 #include "report.h"
 #include "smtp/codes.h"
 #include "util.h"
@@ -45,11 +46,6 @@ struct html {
 	FILE *f;
 	const struct stats *st;
 	const struct report_info *ri;
-};
-
-/* A formatted number or label, returned by value (C11 temporaries). */
-struct numstr {
-	char s[64];
 };
 
 static void put(struct html *h, const char *s);
@@ -114,197 +110,11 @@ put_wire(struct html *h, const char *s)
 	dbuf_free(&b);
 }
 
-/* 1234567 as "1,234,567". */
-static struct numstr
-num(uint64_t v)
-{
-	struct numstr r;
-	char digits[24];
-	int n, i, o = 0;
-
-	n = snprintf(digits, sizeof(digits), "%" PRIu64, v);
-	for (i = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			r.s[o++] = ',';
-		r.s[o++] = digits[i];
-	}
-	r.s[o] = '\0';
-	return r;
-}
-
-/* v with a fixed number of decimals, always with a decimal point. */
-static struct numstr
-fixed(double v, int decimals)
-{
-	struct numstr r;
-	long long scale = 1, x;
-	const char *sign = "";
-	int i;
-
-	if (decimals < 0 || decimals > 6)
-		decimals = decimals < 0 ? 0 : 6;
-	for (i = 0; i < decimals; i++)
-		scale *= 10;
-	if (!isfinite(v))
-		v = 0;
-	if (v < 0) {
-		sign = "-";
-		v = -v;
-	}
-	if (v > 1e12)
-		v = 1e12;
-	x = llround(v * (double)scale);
-	if (x == 0)
-		sign = "";
-	if (decimals > 0)
-		snprintf(r.s, sizeof(r.s), "%s%lld.%0*lld", sign, x / scale,
-		    decimals, x % scale);
-	else
-		snprintf(r.s, sizeof(r.s), "%s%lld", sign, x);
-	return r;
-}
-
-/* fixed() without trailing zeros: "12.50" is "12.5", "3.0" is "3". */
-static struct numstr
-trimmed(double v, int decimals)
-{
-	struct numstr r = fixed(v, decimals);
-	size_t n = strlen(r.s);
-
-	if (strchr(r.s, '.') == NULL)
-		return r;
-	while (n > 0 && r.s[n - 1] == '0')
-		r.s[--n] = '\0';
-	if (n > 0 && r.s[n - 1] == '.')
-		r.s[--n] = '\0';
-	return r;
-}
-
 /* An SVG coordinate. */
 static struct numstr
 co(double v)
 {
-	return trimmed(v, 1);
-}
-
-/* Three significant digits, for v >= 0. */
-static struct numstr
-sig3(double v)
-{
-	return trimmed(v, v >= 99.95 ? 0 : v >= 9.995 ? 1 : 2);
-}
-
-/* Scale changes a hair early, so that 0.000999999 is "1 ms". */
-#define UNIT_EPS 1.000001
-
-static struct numstr
-secs(double v)
-{
-	struct numstr r;
-
-	if (!(v > 0))
-		snprintf(r.s, sizeof(r.s), "0");
-	else if (v * UNIT_EPS < 1e-3)
-		snprintf(r.s, sizeof(r.s), "%.40s &#181;s", sig3(v * 1e6).s);
-	else if (v * UNIT_EPS < 1)
-		snprintf(r.s, sizeof(r.s), "%.40s ms", sig3(v * 1e3).s);
-	else
-		snprintf(r.s, sizeof(r.s), "%.40s s", sig3(v).s);
-	return r;
-}
-
-static struct numstr
-bytes(double v)
-{
-	static const char *const unit[] = { "B", "kB", "MB", "GB", "TB" };
-	struct numstr r;
-	int u = 0;
-
-	if (!(v > 0))
-		v = 0;
-	while (v * UNIT_EPS >= 1000 && u < 4) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(r.s, sizeof(r.s), "%.40s %s",
-	    u == 0 ? fixed(v, 0).s : sig3(v).s, unit[u]);
-	return r;
-}
-
-static struct numstr
-pct(uint64_t part, uint64_t whole)
-{
-	struct numstr r;
-
-	snprintf(r.s, sizeof(r.s), "%.40s%%",
-	    fixed(whole ? 100.0 * (double)part / (double)whole : 0, 1).s);
-	return r;
-}
-
-static struct numstr
-duration(double s)
-{
-	struct numstr r;
-	uint64_t t;
-
-	if (!(s >= 1)) {
-		snprintf(r.s, sizeof(r.s), "under a second");
-		return r;
-	}
-	t = (uint64_t)(s + 0.5);
-	if (t < 60)
-		snprintf(r.s, sizeof(r.s), "%" PRIu64 " s", t);
-	else if (t < 3600)
-		snprintf(r.s, sizeof(r.s), "%" PRIu64 " min %" PRIu64 " s",
-		    t / 60, t % 60);
-	else if (t < 86400)
-		snprintf(r.s, sizeof(r.s), "%" PRIu64 " h %02" PRIu64 " min",
-		    t / 3600, t / 60 % 60);
-	else
-		snprintf(r.s, sizeof(r.s), "%" PRIu64 " d %" PRIu64 " h",
-		    t / 86400, t / 3600 % 24);
-	return r;
-}
-
-/* Whole seconds of a timestamp, kept in range for the conversion. */
-static int64_t
-whole_seconds(double ts)
-{
-	if (!(ts > 0))
-		return 0;
-	return ts < 1e13 ? (int64_t)floor(ts) : (int64_t)1e13;
-}
-
-enum time_form { TF_FULL, TF_MINUTE, TF_CLOCK, TF_CLOCK_MIN };
-
-static struct numstr
-utc(double ts, enum time_form form)
-{
-	struct numstr r;
-	time_t t = (time_t)whole_seconds(ts);
-	struct tm tm;
-	size_t n = 0;
-
-	if (ts > 0 && gmtime_r(&t, &tm) != NULL) {
-		switch (form) {
-		case TF_FULL:
-			n = strftime(
-			    r.s, sizeof(r.s), "%Y-%m-%d %H:%M:%S", &tm);
-			break;
-		case TF_MINUTE:
-			n = strftime(r.s, sizeof(r.s), "%Y-%m-%d %H:%M", &tm);
-			break;
-		case TF_CLOCK:
-			n = strftime(r.s, sizeof(r.s), "%H:%M:%S", &tm);
-			break;
-		case TF_CLOCK_MIN:
-			n = strftime(r.s, sizeof(r.s), "%H:%M", &tm);
-			break;
-		}
-	}
-	if (n == 0)
-		snprintf(r.s, sizeof(r.s), "-");
-	return r;
+	return fmt_trimmed(v, 1);
 }
 
 /* About `ticks` steps from 0 to max: 1, 2 or 5 times a power of ten. */
@@ -493,16 +303,17 @@ page_header(struct html *h)
 	    ri->live ? "live capture" : "capture file");
 	if (st->last_ts > 0) {
 		snprintf(buf, sizeof(buf), "%s &ndash; %s",
-		    utc(st->first_ts, TF_FULL).s, utc(st->last_ts, TF_FULL).s);
+		    fmt_utc(st->first_ts, TF_FULL).s,
+		    fmt_utc(st->last_ts, TF_FULL).s);
 		meta_item(h, "Period covered (UTC)", buf);
-		meta_item(
-		    h, "Traffic span", duration(st->last_ts - st->first_ts).s);
+		meta_item(h, "Traffic span",
+		    fmt_duration(st->last_ts - st->first_ts).s);
 	} else
 		meta_item(h, "Period covered (UTC)", "no SMTP traffic seen");
 	if (ri->live && ri->wall_start > 0)
-		meta_item(
-		    h, "Capturing since (UTC)", utc(ri->wall_start, TF_FULL).s);
-	meta_item(h, "Report written (UTC)", utc(ri->wall_now, TF_FULL).s);
+		meta_item(h, "Capturing since (UTC)",
+		    fmt_utc(ri->wall_start, TF_FULL).s);
+	meta_item(h, "Report written (UTC)", fmt_utc(ri->wall_now, TF_FULL).s);
 	put(h,
 	    "</dl>\n<nav><a href=\"#overview\">Overview</a>"
 	    "<a href=\"#security\">Security</a>"
@@ -526,7 +337,7 @@ card(struct html *h, const char *id, const char *cls, const char *label,
 	putf(h,
 	    "<div class=\"card %s\" id=\"card-%s\"><span class=\"k\">%s</span>"
 	    "<span class=\"v\">%s</span><span class=\"s\">%s</span></div>\n",
-	    cls, id, label, num(v).s, sub);
+	    cls, id, label, fmt_num(v).s, sub);
 }
 
 /* Font size 13 in the charts: a character is about this wide. */
@@ -586,8 +397,8 @@ outcome_bar(struct html *h)
 		return;
 	for (i = 0; i < ARRAY_LEN(outcome_part); i++) {
 		v = st->outcome[outcome_part[i].o];
-		snprintf(value[i], sizeof(value[i]), "%s (%s)", num(v).s,
-		    pct(v, total).s);
+		snprintf(value[i], sizeof(value[i]), "%s (%s)", fmt_num(v).s,
+		    fmt_pct(v, total).s);
 		w = legend_width(outcome_part[i].name, value[i]);
 		if (lx > 0 && lx + w > OB_W) {
 			rows++;
@@ -639,40 +450,41 @@ overview(struct html *h)
 	    "<section id=\"overview\">\n<h2>Overview</h2>\n"
 	    "<div class=\"cards\">\n");
 	snprintf(sub, sizeof(sub), "%s both ways",
-	    bytes((double)(st->bytes_client + st->bytes_server)).s);
+	    fmt_bytes_html((double)(st->bytes_client + st->bytes_server)).s);
 	card(h, "sessions", "", "Sessions", st->sessions, sub);
-	snprintf(sub, sizeof(sub), "%s RCPT commands", num(st->recipients).s);
+	snprintf(
+	    sub, sizeof(sub), "%s RCPT commands", fmt_num(st->recipients).s);
 	card(h, "transactions", "", "Transactions", tx, sub);
 	snprintf(sub, sizeof(sub), "%s, %s in all",
-	    pct(st->messages_accepted, tx).s,
-	    bytes((double)st->message_bytes).s);
+	    fmt_pct(st->messages_accepted, tx).s,
+	    fmt_bytes_html((double)st->message_bytes).s);
 	card(h, "accepted", "accepted", "Messages accepted",
 	    st->messages_accepted, sub);
 	snprintf(sub, sizeof(sub), "%s of RCPT commands",
-	    pct(st->recipients_accepted, st->recipients).s);
+	    fmt_pct(st->recipients_accepted, st->recipients).s);
 	card(h, "recipients", "accepted", "Recipients accepted",
 	    st->recipients_accepted, sub);
 	snprintf(sub, sizeof(sub),
 	    "5xx: %s of transactions; the sender owes a bounce",
-	    pct(st->outcome[SMTP_OUTCOME_REJECTED], tx).s);
+	    fmt_pct(st->outcome[SMTP_OUTCOME_REJECTED], tx).s);
 	card(h, "rejected", "rejected", "Rejected",
 	    st->outcome[SMTP_OUTCOME_REJECTED], sub);
 	snprintf(sub, sizeof(sub),
 	    "4xx (421 too): %s of transactions; the sender retries",
-	    pct(st->outcome[SMTP_OUTCOME_TEMPFAIL], tx).s);
+	    fmt_pct(st->outcome[SMTP_OUTCOME_TEMPFAIL], tx).s);
 	card(h, "tempfail", "tempfail", "Tempfail",
 	    st->outcome[SMTP_OUTCOME_TEMPFAIL], sub);
 	if (st->loss_capture > 0)
 		snprintf(sub, sizeof(sub),
 		    "cut off before the final reply: %s; of which capture "
 		    "loss may explain %s",
-		    pct(lost, tx).s, num(st->loss_capture).s);
+		    fmt_pct(lost, tx).s, fmt_num(st->loss_capture).s);
 	else
 		snprintf(sub, sizeof(sub), "cut off before the final reply: %s",
-		    pct(lost, tx).s);
+		    fmt_pct(lost, tx).s);
 	card(h, "lost", "lost", "Lost", lost, sub);
 	snprintf(sub, sizeof(sub), "given up before the data: %s",
-	    pct(st->outcome[SMTP_OUTCOME_ABORTED], tx).s);
+	    fmt_pct(st->outcome[SMTP_OUTCOME_ABORTED], tx).s);
 	card(h, "aborted", "aborted", "Aborted",
 	    st->outcome[SMTP_OUTCOME_ABORTED], sub);
 	/* Accepted, then discarded: one session cannot show it. */
@@ -680,7 +492,7 @@ overview(struct html *h)
 	    st->outcome[SMTP_OUTCOME_DROPPED],
 	    "accepted, then discarded: needs tracking across hops");
 	snprintf(
-	    sub, sizeof(sub), "null sender; %s with a DSN", num(st->dsn).s);
+	    sub, sizeof(sub), "null sender; %s with a DSN", fmt_num(st->dsn).s);
 	card(h, "bounces", "", "Bounces", st->bounces, sub);
 	put(h, "</div>\n");
 	outcome_bar(h);
@@ -814,7 +626,7 @@ over_time(struct html *h)
 	    w.unit == 1 ? "second" : "minute");
 	for (k = 0, x = TS_ML; k < TS_PARTS; k++)
 		x += chart_legend(h, x, 18, ts_part[k].name, ts_part[k].color,
-		    num(total[k]).s);
+		    fmt_num(total[k]).s);
 	/* Horizontal grid and the counts. */
 	for (y = 0; y <= ytop; y += ystep) {
 		base = TS_MT + ph - ph * (double)y / (double)ytop;
@@ -824,7 +636,7 @@ over_time(struct html *h)
 		    "text-anchor=\"end\">%s</text>\n",
 		    co(TS_ML).s, co(base).s, co(TS_ML + pw).s, co(base).s,
 		    y == 0 ? COL_AXIS : COL_GRID, co(TS_ML - 8).s,
-		    co(base + 4).s, num(y).s);
+		    co(base + 4).s, fmt_num(y).s);
 	}
 	/* The bars, stacked. */
 	for (i = 0; i < w.n; i++) {
@@ -837,12 +649,12 @@ over_time(struct html *h)
 		put(h, "<g>");
 		if (w.n <= 240) {
 			putf(h, "<title>%s",
-			    utc((double)((w.start + i) * w.unit),
+			    fmt_utc((double)((w.start + i) * w.unit),
 				w.unit == 1 ? TF_FULL : TF_MINUTE)
 				.s);
 			for (k = 0; k < TS_PARTS; k++)
 				putf(h, "%s%s %s", k ? ", " : ": ",
-				    ts_part[k].name, num(v[i][k]).s);
+				    ts_part[k].name, fmt_num(v[i][k]).s);
 			put(h, "</title>");
 		}
 		base = TS_MT + ph;
@@ -871,7 +683,8 @@ over_time(struct html *h)
 		    "text-anchor=\"middle\">%s</text>\n",
 		    co(x).s, co(TS_MT + ph).s, co(x).s, co(TS_MT + ph + 5).s,
 		    COL_AXIS, co(x).s, co(TS_MT + ph + 19).s,
-		    utc((double)t, w.unit == 1 ? TF_CLOCK : TF_CLOCK_MIN).s);
+		    fmt_utc((double)t, w.unit == 1 ? TF_CLOCK : TF_CLOCK_MIN)
+			.s);
 	}
 	putf(h,
 	    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"%s\"/>\n"
@@ -881,8 +694,8 @@ over_time(struct html *h)
 	    "transactions per %s</text>\n</svg>\n</figure>\n",
 	    co(TS_ML).s, co(TS_MT).s, co(TS_ML).s, co(TS_MT + ph).s, COL_AXIS,
 	    co(TS_ML + pw / 2).s, co(TS_H - 8).s,
-	    utc((double)t0, w.unit == 1 ? TF_FULL : TF_MINUTE).s,
-	    utc((double)t1, w.unit == 1 ? TF_FULL : TF_MINUTE).s,
+	    fmt_utc((double)t0, w.unit == 1 ? TF_FULL : TF_MINUTE).s,
+	    fmt_utc((double)t1, w.unit == 1 ? TF_FULL : TF_MINUTE).s,
 	    co(TS_MT + ph / 2).s, co(TS_MT + ph / 2).s,
 	    w.unit == 1 ? "second" : "minute");
 	free(v);
@@ -896,7 +709,7 @@ over_time(struct html *h)
 		putf(h,
 		    ". The traffic spans %s minutes; the last %s are kept and "
 		    "shown",
-		    num((uint64_t)w.span).s, num(SERIES_MINUTES).s);
+		    fmt_num((uint64_t)w.span).s, fmt_num(SERIES_MINUTES).s);
 	if (ymax == 0)
 		put(h, ". No transaction ended in this window");
 	/* The store keeps series of these four outcomes only. */
@@ -988,7 +801,7 @@ reply_row(struct html *h, double y, const char *label, const char *meaning,
 	    "rx=\"2\" fill=\"%s\"/><text x=\"%s\" y=\"%s\"><tspan "
 	    "class=\"t\">%s</tspan> (%s)</text>\n",
 	    co(RC_LABEL).s, co(y).s, co(w).s, color, co(RC_LABEL + w + 8).s,
-	    co(y + 12).s, num(v).s, pct(v, total).s);
+	    co(y + 12).s, fmt_num(v).s, fmt_pct(v, total).s);
 }
 
 /* Every reply code seen, by code, with what it means. */
@@ -1009,8 +822,8 @@ reply_code_table(struct html *h)
 		putf(h,
 		    "<tr><td class=\"key\">%03d</td><td class=\"n\">%s</td>"
 		    "<td class=\"n\">%s</td><td class=\"meaning\">",
-		    c, num(st->reply_code[c]).s,
-		    pct(st->reply_code[c], st->replies).s);
+		    c, fmt_num(st->reply_code[c]).s,
+		    fmt_pct(st->reply_code[c], st->replies).s);
 		put_wire(h, smtp_reply_meaning(c, SMTP_VERB_UNKNOWN));
 		put(h, "</td></tr>\n");
 	}
@@ -1060,7 +873,7 @@ reply_codes(struct html *h)
 	putf(h,
 	    "<text class=\"b\" x=\"0\" y=\"%s\">By class</text>"
 	    "<text x=\"%s\" y=\"%s\">replies (share of all %s)</text>\n",
-	    co(y + 12).s, co(RC_LABEL).s, co(y + 12).s, num(st->replies).s);
+	    co(y + 12).s, co(RC_LABEL).s, co(y + 12).s, fmt_num(st->replies).s);
 	y += RC_ROW;
 	for (c = 2; c <= 5; c++) {
 		static const char *const meaning[] = { "", "", "success",
@@ -1089,7 +902,7 @@ reply_codes(struct html *h)
 		putf(h,
 		    "<p class=\"note\">%s replies had a first digit outside "
 		    "2&ndash;5.</p>\n",
-		    num(st->replies - classes).s);
+		    fmt_num(st->replies - classes).s);
 	reply_code_table(h);
 	put(h, "</section>\n");
 }
@@ -1188,16 +1001,16 @@ top_table_m(struct html *h, const char *id, const char *title,
 		putf(h, "<tr><td class=\"n rank\">%zu</td><td class=\"key\">",
 		    i + 1);
 		put_wire(h, e[i]->key);
-		putf(h, "</td><td class=\"n\">%s", num(e[i]->count).s);
+		putf(h, "</td><td class=\"n\">%s", fmt_num(e[i]->count).s);
 		if (e[i]->error > 0) {
 			putf(h, "<sup class=\"err\">&#177;%s</sup>",
-			    num(e[i]->error).s);
+			    fmt_num(e[i]->error).s);
 			approx = true;
 		}
 		putf(h,
 		    "</td><td class=\"share\"><span class=\"bar\" "
 		    "style=\"width:%spx\"></span>%s</td>",
-		    co(w < 1 ? 1 : w).s, pct(e[i]->count, t->total).s);
+		    co(w < 1 ? 1 : w).s, fmt_pct(e[i]->count, t->total).s);
 		if (m == TOP_ENHANCED) {
 			put(h, "<td class=\"meaning\">");
 			if (smtp_enh_meaning(
@@ -1220,7 +1033,7 @@ top_table_m(struct html *h, const char *id, const char *title,
 		put(h, "<p class=\"note\">");
 		if (t->total > shown)
 			putf(h, "%s more %s not in these rows. ",
-			    num(t->total - shown).s, what);
+			    fmt_num(t->total - shown).s, what);
 		if (approx)
 			putf(h,
 			    "Over %d distinct keys were seen: a count marked "
@@ -1312,7 +1125,7 @@ static void
 kv_num(
     struct html *h, const char *label, uint64_t v, const char *note, bool warn)
 {
-	kv(h, label, num(v).s, note, warn && v > 0);
+	kv(h, label, fmt_num(v).s, note, warn && v > 0);
 }
 
 static void
@@ -1328,11 +1141,11 @@ tls_auth(struct html *h)
 	    "<div class=\"grid2\">\n<div>\n<h3>TLS</h3>\n");
 	kv_open(h, "tls");
 	snprintf(note, sizeof(note), "%s of sessions",
-	    pct(st->starttls_offered, st->sessions).s);
+	    fmt_pct(st->starttls_offered, st->sessions).s);
 	kv_num(
 	    h, "Sessions offered STARTTLS", st->starttls_offered, note, false);
 	snprintf(note, sizeof(note), "%s of those offered",
-	    pct(st->starttls_used, st->starttls_offered).s);
+	    fmt_pct(st->starttls_used, st->starttls_offered).s);
 	kv_num(h, "Sessions that used STARTTLS", st->starttls_used,
 	    st->starttls_offered ? note : "", false);
 	kv_num(h, "Implicit TLS (port 465)", st->implicit_tls, "", false);
@@ -1357,7 +1170,7 @@ tls_auth(struct html *h)
 	kv_open(h, "auth");
 	kv_num(h, "Sessions that tried AUTH", st->auth_sessions, "", false);
 	snprintf(note, sizeof(note), "%s of those sessions",
-	    pct(st->auth_success, st->auth_sessions).s);
+	    fmt_pct(st->auth_success, st->auth_sessions).s);
 	kv_num(h, "Sessions authenticated", st->auth_success,
 	    st->auth_sessions ? note : "", false);
 	kv_num(h, "Failed attempts", st->auth_failures, "", true);
@@ -1425,7 +1238,7 @@ protocol(struct html *h)
 	    "command's effect was assumed",
 	    true);
 	snprintf(note, sizeof(note), "%s transactions sent after the swap",
-	    num(st->reversed).s);
+	    fmt_num(st->reversed).s);
 	kv_num(h, "Sessions with TURN or ATRN", st->reversed_sessions, note,
 	    false);
 	kv_num(h, "LMTP sessions", st->lmtp_sessions, "RFC 2033", false);
@@ -1530,7 +1343,7 @@ histogram(struct html *h, const char *id, const struct histo *hi, bool seconds,
 		    "text-anchor=\"end\">%s</text>\n",
 		    co(HG_ML).s, co(base).s, co(HG_ML + pw).s, co(base).s,
 		    y == 0 ? COL_AXIS : COL_GRID, co(HG_ML - 6).s,
-		    co(base + 4).s, num(y).s);
+		    co(base + 4).s, fmt_num(y).s);
 	}
 	for (i = d0 * 10; i < d1 * 10; i++) {
 		if (i < 0 || i >= HISTO_BUCKETS || hi->b[i] == 0)
@@ -1544,11 +1357,11 @@ histogram(struct html *h, const char *id, const struct histo *hi, bool seconds,
 		    "fill=\"%s\"><title>%s &ndash; %s: %s</title></rect>\n",
 		    co(x + 0.5).s, co(HG_MT + ph - hh).s, co(bw - 1).s,
 		    co(hh).s, color,
-		    seconds ? secs(histo_bucket_lower(hi, i)).s
-			    : bytes(histo_bucket_lower(hi, i)).s,
-		    seconds ? secs(histo_bucket_lower(hi, i + 1)).s
-			    : bytes(histo_bucket_lower(hi, i + 1)).s,
-		    num(hi->b[i]).s);
+		    seconds ? fmt_secs_html(histo_bucket_lower(hi, i)).s
+			    : fmt_bytes_html(histo_bucket_lower(hi, i)).s,
+		    seconds ? fmt_secs_html(histo_bucket_lower(hi, i + 1)).s
+			    : fmt_bytes_html(histo_bucket_lower(hi, i + 1)).s,
+		    fmt_num(hi->b[i]).s);
 	}
 	/* Decades on the x axis. */
 	for (d = d0; d <= d1; d++) {
@@ -1560,7 +1373,7 @@ histogram(struct html *h, const char *id, const struct histo *hi, bool seconds,
 		    "text-anchor=\"middle\">%s</text>\n",
 		    co(x).s, co(HG_MT + ph).s, co(x).s, co(HG_MT + ph + 5).s,
 		    COL_AXIS, co(x).s, co(HG_MT + ph + 18).s,
-		    seconds ? secs(qv).s : bytes(qv).s);
+		    seconds ? fmt_secs_html(qv).s : fmt_bytes_html(qv).s);
 	}
 	for (m = 0; m < ARRAY_LEN(mark); m++) {
 		qv = histo_quantile(hi, mark[m].q);
@@ -1579,7 +1392,8 @@ histogram(struct html *h, const char *id, const struct histo *hi, bool seconds,
 		    co(HG_MT + ph).s, mark[m].dash,
 		    co(x > HG_W - 120 ? x - 4 : x + 4).s,
 		    co(12 + 13 * (double)m).s, x > HG_W - 120 ? "end" : "start",
-		    mark[m].name, seconds ? secs(qv).s : bytes(qv).s);
+		    mark[m].name,
+		    seconds ? fmt_secs_html(qv).s : fmt_bytes_html(qv).s);
 	}
 	putf(h,
 	    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"%s\"/>\n"
@@ -1595,19 +1409,21 @@ histogram(struct html *h, const char *id, const struct histo *hi, bool seconds,
 static void
 quantile_cells(struct html *h, const struct histo *hi, bool seconds)
 {
+	struct quantiles q;
 	double v[6];
 	size_t i;
 
-	v[0] = hi->min;
-	v[1] = histo_quantile(hi, 0.5);
-	v[2] = histo_quantile(hi, 0.9);
-	v[3] = histo_quantile(hi, 0.99);
-	v[4] = hi->max;
-	v[5] = hi->n ? hi->sum / (double)hi->n : 0;
-	putf(h, "<td class=\"n\">%s</td>", num(hi->n).s);
+	histo_quantiles(hi, &q);
+	v[0] = q.min;
+	v[1] = q.p50;
+	v[2] = q.p90;
+	v[3] = q.p99;
+	v[4] = q.max;
+	v[5] = q.mean;
+	putf(h, "<td class=\"n\">%s</td>", fmt_num(hi->n).s);
 	for (i = 0; i < ARRAY_LEN(v); i++)
 		putf(h, "<td class=\"n\">%s</td>",
-		    seconds ? secs(v[i]).s : bytes(v[i]).s);
+		    seconds ? fmt_secs_html(v[i]).s : fmt_bytes_html(v[i]).s);
 }
 
 static void
@@ -1693,7 +1509,7 @@ sizes(struct html *h)
 	    "(after dot-unstuffing).</p>\n<div class=\"grid2\">\n"
 	    "<figure>\n<figcaption>Sizes of accepted messages"
 	    "</figcaption>\n",
-	    bytes((double)st->message_bytes).s);
+	    fmt_bytes_html((double)st->message_bytes).s);
 	histogram(h, "histo-size", &st->size, false, COL_SIZE, "messages");
 	put(h, "</figure>\n</div>\n</section>\n");
 }
@@ -1720,18 +1536,18 @@ sessions(struct html *h)
 	    "<div class=\"grid2\">\n<div>\n<h3>How sessions ended</h3>\n");
 	kv_open(h, "session-ends");
 	for (e = 0; e < ARRAY_LEN(ends); e++)
-		kv(h, ends[e].label, num(st->session_end[ends[e].e]).s,
-		    pct(st->session_end[ends[e].e], st->sessions_closed).s,
+		kv(h, ends[e].label, fmt_num(st->session_end[ends[e].e]).s,
+		    fmt_pct(st->session_end[ends[e].e], st->sessions_closed).s,
 		    false);
 	kv_close(h);
 	put(h, "<h3>Bytes</h3>\n");
 	kv_open(h, "session-bytes");
-	kv(h, "Client to server", num(st->bytes_client).s,
-	    bytes((double)st->bytes_client).s, false);
-	kv(h, "Server to client", num(st->bytes_server).s,
-	    bytes((double)st->bytes_server).s, false);
-	kv(h, "Message bodies accepted", num(st->message_bytes).s,
-	    bytes((double)st->message_bytes).s, false);
+	kv(h, "Client to server", fmt_num(st->bytes_client).s,
+	    fmt_bytes_html((double)st->bytes_client).s, false);
+	kv(h, "Server to client", fmt_num(st->bytes_server).s,
+	    fmt_bytes_html((double)st->bytes_server).s, false);
+	kv(h, "Message bodies accepted", fmt_num(st->message_bytes).s,
+	    fmt_bytes_html((double)st->message_bytes).s, false);
 	kv_close(h);
 	put(h, "</div>\n<div>\n<h3>Commands</h3>\n");
 	for (i = 0; i < SMTP_VERB_COUNT; i++)
@@ -1752,7 +1568,7 @@ sessions(struct html *h)
 		kv_open(h, "commands");
 		for (i = 0; i < n; i++)
 			kv(h, smtp_verb_name((enum smtp_verb)order[i]),
-			    num(st->commands[order[i]]).s, "",
+			    fmt_num(st->commands[order[i]]).s, "",
 			    order[i] == SMTP_VERB_UNKNOWN);
 		kv_close(h);
 	}
@@ -1816,7 +1632,7 @@ recent(struct html *h)
 		putf(h,
 		    "<tr><td class=\"n\">%s</td><td class=\"ev-%s\">%s</td>"
 		    "<td class=\"key\">",
-		    utc(r->ts, TF_FULL).s, recent_class(r->kind),
+		    fmt_utc(r->ts, TF_FULL).s, recent_class(r->kind),
 		    stats_recent_kind_name(r->kind));
 		put_wire(h, r->client);
 		put(h, " &rarr; ");
@@ -1838,7 +1654,7 @@ recent(struct html *h)
 	putf(h,
 	    "</tbody></table>\n<p class=\"note\">The last %s of %s "
 	    "notable events.</p>\n</section>\n",
-	    num(i).s, num(st->recent_total).s);
+	    fmt_num(i).s, fmt_num(st->recent_total).s);
 }
 
 static const char *const anomaly_meaning[SMTP_ANOMALY_COUNT] = {
@@ -1922,8 +1738,8 @@ health(struct html *h)
 		}
 	if (rs != NULL) {
 		kv_num(h, "Packets read", rs->packets, "", false);
-		kv(h, "Bytes read", num(rs->bytes).s,
-		    bytes((double)rs->bytes).s, false);
+		kv(h, "Bytes read", fmt_num(rs->bytes).s,
+		    fmt_bytes_html((double)rs->bytes).s, false);
 		kv_num(
 		    h, "TCP packets on mail ports", rs->tcp_packets, "", false);
 		kv_num(h, "IPv6 packets", rs->ipv6_packets, "", false);
@@ -1931,8 +1747,8 @@ health(struct html *h)
 		kv_num(h, "Connections without handshake", rs->no_handshake,
 		    "not followed", true);
 		kv_num(h, "Holes in streams (gaps)", rs->gaps, "", true);
-		kv(h, "Bytes never captured", num(rs->gap_bytes).s,
-		    bytes((double)rs->gap_bytes).s, rs->gap_bytes > 0);
+		kv(h, "Bytes never captured", fmt_num(rs->gap_bytes).s,
+		    fmt_bytes_html((double)rs->gap_bytes).s, rs->gap_bytes > 0);
 		kv_num(h, "Cut by the snap length", rs->snap_cut,
 		    rs->snap_cut ? "their lost bytes are gaps" : "", true);
 		kv_num(
@@ -1948,7 +1764,7 @@ health(struct html *h)
 			    rs->clock_jumps, j, true);
 		}
 		kv(h, "Most sessions open at once",
-		    num((uint64_t)rs->active_max).s, "", false);
+		    fmt_num((uint64_t)rs->active_max).s, "", false);
 		kv_num(h, "Sessions evicted at --max-sessions",
 		    rs->sessions_evicted, "", true);
 		kv_num(h, "Sessions evicted by the memory budget",
@@ -2015,8 +1831,7 @@ plugins_section(struct html *h)
 	for (k = 0; k < ri->ncounters; k++) {
 		const struct report_counter *rc = &ri->counters[k];
 
-		if (k == 0 ||
-		    strcmp(rc->plugin, ri->counters[k - 1].plugin) != 0) {
+		if (counter_starts_plugin(ri, k)) {
 			if (k > 0)
 				kv_close(h);
 			put(h, "<h3>");
@@ -2029,7 +1844,7 @@ plugins_section(struct html *h)
 		putf(h,
 		    "<tr><th>%s</th><td class=\"n\">%s</td>"
 		    "<td class=\"note\">",
-		    rc->name, num(*rc->value).s);
+		    rc->name, fmt_num(*rc->value).s);
 		put_wire(h, rc->help);
 		put(h, "</td></tr>\n");
 	}
@@ -2047,7 +1862,7 @@ page_foot(struct html *h)
 	    "packets showed, not the servers' logs. Counts in the top tables "
 	    "are exact unless marked &#177;.</footer>\n</div>\n</body>\n"
 	    "</html>\n",
-	    utc(h->ri->wall_now, TF_FULL).s);
+	    fmt_utc(h->ri->wall_now, TF_FULL).s);
 }
 
 int

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "format.h"
 #include "report.h"
 #include "smtp/codes.h"
 #include "util.h"
@@ -50,12 +51,13 @@ top(struct dbuf *b, const char *key, const struct topn *t)
 static void
 histo(struct dbuf *b, const struct histo *h)
 {
+	struct quantiles q;
+
+	histo_quantiles(h, &q);
 	dbuf_printf(b,
 	    "{\"count\":%" PRIu64 ",\"min\":%.6f,\"mean\":%.6f,\"p50\":%.6f,"
 	    "\"p90\":%.6f,\"p99\":%.6f,\"max\":%.6f}",
-	    h->n, h->n ? h->min : 0.0, h->n ? h->sum / (double)h->n : 0.0,
-	    histo_quantile(h, 0.5), histo_quantile(h, 0.9),
-	    histo_quantile(h, 0.99), h->max);
+	    h->n, q.min, q.mean, q.p50, q.p90, q.p99, q.max);
 }
 
 static void
@@ -234,10 +236,8 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 	dbuf_adds(&b, "},\"plugins\":{");
 	for (k = 0; k < ri->ncounters; k++) {
 		const struct report_counter *rc = &ri->counters[k];
-		bool first_of = k == 0 ||
-		    strcmp(rc->plugin, ri->counters[k - 1].plugin) != 0;
 
-		if (first_of) {
+		if (counter_starts_plugin(ri, k)) {
 			dbuf_adds(&b, k > 0 ? "}," : "");
 			json_append_cstr(&b, rc->plugin);
 			dbuf_adds(&b, ":{");

@@ -6,8 +6,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "format.h"
 #include "report.h"
 #include "smtp/codes.h"
 #include "util.h"
@@ -24,26 +24,6 @@ section(FILE *f, const char *title)
 	while (n-- > 0)
 		fputc('=', f);
 	fputc('\n', f);
-}
-
-static void
-when(double ts, char *buf, size_t size)
-{
-	time_t t = (time_t)ts;
-	struct tm tm;
-
-	if (ts <= 0) {
-		snprintf(buf, size, "-");
-		return;
-	}
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
-static double
-pct(uint64_t a, uint64_t b)
-{
-	return b ? 100.0 * (double)a / (double)b : 0.0;
 }
 
 static void
@@ -99,7 +79,7 @@ top_table(FILE *f, const char *title, const struct topn *t, const char *what)
 	fprintf(f, "  %10s  %6s  %s\n", what, "%", "");
 	for (i = 0; i < n; i++) {
 		fprintf(f, "  %10" PRIu64 "  %5.1f%%  ", e[i]->count,
-		    pct(e[i]->count, t->total));
+		    percent_of(e[i]->count, t->total));
 		put_text(f, e[i]->key, WIDTH - 23);
 		fputc('\n', f);
 	}
@@ -111,33 +91,9 @@ top_table(FILE *f, const char *title, const struct topn *t, const char *what)
 }
 
 static void
-human_bytes(double v, char *buf, size_t size)
-{
-	static const char *const unit[] = { "B", "KB", "MB", "GB", "TB" };
-	int u = 0;
-
-	while (v >= 1000 && u < 4) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
-}
-
-static void
-human_secs(double v, char *buf, size_t size)
-{
-	if (v < 1e-3)
-		snprintf(buf, size, "%.0f us", v * 1e6);
-	else if (v < 1)
-		snprintf(buf, size, "%.1f ms", v * 1e3);
-	else
-		snprintf(buf, size, "%.2f s", v);
-}
-
-static void
 overview(FILE *f, const struct stats *st, const struct report_info *ri)
 {
-	char a[32], b[32];
+	char a[32];
 	uint64_t tx = st->transactions;
 	static const struct {
 		const char *name;
@@ -156,13 +112,12 @@ overview(FILE *f, const struct stats *st, const struct report_info *ri)
 	fprintf(f, "smtpscope %s report: ", ri->version);
 	put_text(f, ri->source, 0);
 	fprintf(f, "%s\n", ri->live ? " (live)" : "");
-	when(st->first_ts, a, sizeof(a));
-	when(st->last_ts, b, sizeof(b));
-	fprintf(f, "period %s .. %s UTC (%.1f s of traffic)\n", a, b,
+	fprintf(f, "period %s .. %s UTC (%.1f s of traffic)\n",
+	    fmt_utc(st->first_ts, TF_FULL).s, fmt_utc(st->last_ts, TF_FULL).s,
 	    st->last_ts > st->first_ts ? st->last_ts - st->first_ts : 0.0);
 
 	section(f, "Overview");
-	human_bytes((double)st->message_bytes, a, sizeof(a));
+	fmt_bytes_text((double)st->message_bytes, a, sizeof(a));
 	fprintf(f,
 	    "  %-24s %10" PRIu64 "    %-24s %10" PRIu64 "\n"
 	    "  %-24s %10" PRIu64 "    %-24s %10" PRIu64 "\n"
@@ -180,7 +135,8 @@ overview(FILE *f, const struct stats *st, const struct report_info *ri)
 			max = st->outcome[out[i].o];
 	for (i = 0; i < ARRAY_LEN(out); i++) {
 		fprintf(f, "  %-16s %10" PRIu64 "  %5.1f%%  ", out[i].name,
-		    st->outcome[out[i].o], pct(st->outcome[out[i].o], tx));
+		    st->outcome[out[i].o],
+		    percent_of(st->outcome[out[i].o], tx));
 		bar(f, st->outcome[out[i].o], max, 40);
 		fputc('\n', f);
 	}
@@ -241,7 +197,8 @@ reply_codes(FILE *f, const struct stats *st)
 		if (st->reply_code[c] == 0)
 			continue;
 		fprintf(f, "  %3d %10" PRIu64 "  %5.1f%%  ", c,
-		    st->reply_code[c], pct(st->reply_code[c], st->replies));
+		    st->reply_code[c],
+		    percent_of(st->reply_code[c], st->replies));
 		put_cut(
 		    f, smtp_reply_meaning(c, SMTP_VERB_UNKNOWN), WIDTH - 26);
 	}
@@ -308,29 +265,30 @@ static void
 latencies(FILE *f, const struct stats *st)
 {
 	char p50[16], p90[16], p99[16], mx[16];
+	struct quantiles q;
 	int k;
 
 	section(f, "Latencies (command to reply)");
 	fprintf(f, "  %-12s %8s %10s %10s %10s %10s\n", "", "count", "p50",
 	    "p90", "p99", "max");
 	for (k = 0; k < LAT_KINDS; k++) {
-		const struct histo *h = &st->latency[k];
-
-		if (h->n == 0)
+		if (st->latency[k].n == 0)
 			continue;
-		human_secs(histo_quantile(h, 0.5), p50, sizeof(p50));
-		human_secs(histo_quantile(h, 0.9), p90, sizeof(p90));
-		human_secs(histo_quantile(h, 0.99), p99, sizeof(p99));
-		human_secs(h->max, mx, sizeof(mx));
+		histo_quantiles(&st->latency[k], &q);
+		fmt_secs_text(q.p50, p50, sizeof(p50));
+		fmt_secs_text(q.p90, p90, sizeof(p90));
+		fmt_secs_text(q.p99, p99, sizeof(p99));
+		fmt_secs_text(q.max, mx, sizeof(mx));
 		fprintf(f, "  %-12s %8" PRIu64 " %10s %10s %10s %10s\n",
-		    stats_latency_name((enum stats_latency)k), h->n, p50, p90,
-		    p99, mx);
+		    stats_latency_name((enum stats_latency)k), st->latency[k].n,
+		    p50, p90, p99, mx);
 	}
 	if (st->size.n > 0) {
-		human_bytes(histo_quantile(&st->size, 0.5), p50, sizeof(p50));
-		human_bytes(histo_quantile(&st->size, 0.9), p90, sizeof(p90));
-		human_bytes(histo_quantile(&st->size, 0.99), p99, sizeof(p99));
-		human_bytes(st->size.max, mx, sizeof(mx));
+		histo_quantiles(&st->size, &q);
+		fmt_bytes_text(q.p50, p50, sizeof(p50));
+		fmt_bytes_text(q.p90, p90, sizeof(p90));
+		fmt_bytes_text(q.p99, p99, sizeof(p99));
+		fmt_bytes_text(q.max, mx, sizeof(mx));
 		section(f, "Sizes of accepted messages");
 		fprintf(f, "  %-12s %8" PRIu64 " %10s %10s %10s %10s\n", "size",
 		    st->size.n, p50, p90, p99, mx);
@@ -417,8 +375,7 @@ plugin_counters(FILE *f, const struct report_info *ri)
 	for (k = 0; k < ri->ncounters; k++) {
 		const struct report_counter *rc = &ri->counters[k];
 
-		if (k == 0 ||
-		    strcmp(rc->plugin, ri->counters[k - 1].plugin) != 0)
+		if (counter_starts_plugin(ri, k))
 			fprintf(f, "  %s\n", rc->plugin);
 		fprintf(f, "    %-32s %12" PRIu64 "  %s\n", rc->name,
 		    *rc->value, rc->help);
