@@ -87,26 +87,21 @@ per_minute(struct dbuf *b, const struct stats *st)
 	dbuf_addc(b, ']');
 }
 
-int
-report_json(FILE *f, const struct stats *st, const struct report_info *ri)
+/* Who wrote the report, on what, and the totals. */
+static void
+totals(struct dbuf *b, const struct stats *st, const struct report_info *ri)
 {
-	const struct reasm_stats *rs = ri->rs;
-	struct dbuf b;
-	int i, first = 1;
-	size_t k;
-
-	dbuf_init(&b, 1u << 24);
-	dbuf_printf(&b, "{\"smtpscope\":\"%s\",\"source\":", ri->version);
-	json_append_cstr(&b, ri->source);
-	dbuf_printf(&b, ",\"live\":%s,\"first_ts\":%.6f,\"last_ts\":%.6f",
+	dbuf_printf(b, "{\"smtpscope\":\"%s\",\"source\":", ri->version);
+	json_append_cstr(b, ri->source);
+	dbuf_printf(b, ",\"live\":%s,\"first_ts\":%.6f,\"last_ts\":%.6f",
 	    ri->live ? "true" : "false", st->first_ts, st->last_ts);
-	dbuf_printf(&b,
+	dbuf_printf(b,
 	    ",\"sessions\":%" PRIu64 ",\"transactions\":%" PRIu64
 	    ",\"messages_accepted\":%" PRIu64
 	    ",\"recipients_accepted\":%" PRIu64 ",\"recipients\":%" PRIu64,
 	    st->sessions, st->transactions, st->messages_accepted,
 	    st->recipients_accepted, st->recipients);
-	dbuf_printf(&b,
+	dbuf_printf(b,
 	    ",\"rejects\":%" PRIu64 ",\"tempfails\":%" PRIu64
 	    ",\"bounces\":%" PRIu64 ",\"lost\":%" PRIu64
 	    ",\"lost_capture_loss\":%" PRIu64 ",\"drops\":%" PRIu64
@@ -117,7 +112,7 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 	    st->outcome[SMTP_OUTCOME_LOST], st->loss_capture,
 	    st->outcome[SMTP_OUTCOME_DROPPED],
 	    st->outcome[SMTP_OUTCOME_ABORTED], st->dsn, st->message_bytes);
-	dbuf_printf(&b,
+	dbuf_printf(b,
 	    ",\"model\":{\"assumed\":%" PRIu64
 	    ",\"refused_in_transactions\":%" PRIu64
 	    ",\"reversed_transactions\":%" PRIu64
@@ -125,72 +120,107 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 	    ",\"lmtp_delivered\":%" PRIu64 ",\"lmtp_failed\":%" PRIu64 "}",
 	    st->assumed, st->refused_in_tx, st->reversed, st->reversed_sessions,
 	    st->lmtp_sessions, st->lmtp_delivered, st->lmtp_failed);
-	dbuf_printf(&b,
+	dbuf_printf(b,
 	    ",\"security\":{\"submission_without_auth\":%" PRIu64
 	    ",\"cleartext_auth_sessions\":%" PRIu64 "}",
 	    st->submission_no_auth, st->cleartext_auth);
-	dbuf_adds(&b, ",\"reply_codes\":{");
+}
+
+static void
+reply_codes(struct dbuf *b, const struct stats *st)
+{
+	int i, first = 1;
+
+	dbuf_adds(b, ",\"reply_codes\":{");
 	for (i = 0; i < 600; i++)
 		if (st->reply_code[i] > 0) {
-			dbuf_printf(&b,
+			dbuf_printf(b,
 			    "%s\"%d\":{\"count\":%" PRIu64 ",\"meaning\":",
 			    first ? "" : ",", i, st->reply_code[i]);
 			json_append_cstr(
-			    &b, smtp_reply_meaning(i, SMTP_VERB_UNKNOWN));
-			dbuf_addc(&b, '}');
+			    b, smtp_reply_meaning(i, SMTP_VERB_UNKNOWN));
+			dbuf_addc(b, '}');
 			first = 0;
 		}
-	dbuf_adds(&b, "},\"commands\":{");
-	for (i = 0, first = 1; i < SMTP_VERB_COUNT; i++)
-		if (st->commands[i] > 0) {
-			dbuf_printf(&b, "%s\"%s\":%" PRIu64, first ? "" : ",",
-			    smtp_verb_name((enum smtp_verb)i), st->commands[i]);
+	dbuf_addc(b, '}');
+}
+
+/* A count per verb, the verbs never seen left out. */
+static void
+verb_counts(struct dbuf *b, const char *key, const uint64_t *count)
+{
+	int i, first = 1;
+
+	dbuf_printf(b, ",\"%s\":{", key);
+	for (i = 0; i < SMTP_VERB_COUNT; i++)
+		if (count[i] > 0) {
+			dbuf_printf(b, "%s\"%s\":%" PRIu64, first ? "" : ",",
+			    smtp_verb_name((enum smtp_verb)i), count[i]);
 			first = 0;
 		}
-	dbuf_adds(&b, "},\"command_results\":{");
-	for (i = 0, first = 1; i < SMTP_VERB_COUNT; i++)
-		if (st->results[i] > 0) {
-			dbuf_printf(&b, "%s\"%s\":%" PRIu64, first ? "" : ",",
-			    smtp_verb_name((enum smtp_verb)i), st->results[i]);
-			first = 0;
-		}
-	dbuf_addc(&b, '}');
-	top_rows(&b, "enhanced_codes", &st->enhanced, true);
-	top(&b, "servers", &st->servers);
-	top(&b, "clients", &st->clients);
-	top(&b, "senders", &st->senders);
-	top(&b, "recipients_top", &st->recipients_top);
-	top(&b, "sender_domains", &st->sender_domains);
-	top(&b, "recipient_domains", &st->rcpt_domains);
-	top(&b, "reject_reasons", &st->reject_reasons);
-	dbuf_printf(&b,
+	dbuf_addc(b, '}');
+}
+
+static void
+tops(struct dbuf *b, const struct stats *st)
+{
+	top_rows(b, "enhanced_codes", &st->enhanced, true);
+	top(b, "servers", &st->servers);
+	top(b, "clients", &st->clients);
+	top(b, "senders", &st->senders);
+	top(b, "recipients_top", &st->recipients_top);
+	top(b, "sender_domains", &st->sender_domains);
+	top(b, "recipient_domains", &st->rcpt_domains);
+	top(b, "reject_reasons", &st->reject_reasons);
+}
+
+static void
+tls_auth(struct dbuf *b, const struct stats *st)
+{
+	int i, first = 1;
+
+	dbuf_printf(b,
 	    ",\"tls\":{\"starttls_offered\":%" PRIu64
 	    ",\"starttls_used\":%" PRIu64 ",\"implicit\":%" PRIu64
 	    ",\"versions\":{",
 	    st->starttls_offered, st->starttls_used, st->implicit_tls);
-	for (i = 0, first = 1; i < TLSV_KINDS; i++)
+	for (i = 0; i < TLSV_KINDS; i++)
 		if (st->tls_version[i] > 0) {
-			dbuf_printf(&b, "%s\"%s\":%" PRIu64, first ? "" : ",",
+			dbuf_printf(b, "%s\"%s\":%" PRIu64, first ? "" : ",",
 			    stats_tls_version_name((enum stats_tls_version)i),
 			    st->tls_version[i]);
 			first = 0;
 		}
-	dbuf_printf(&b,
+	dbuf_printf(b,
 	    "}},\"auth\":{\"sessions\":%" PRIu64 ",\"successes\":%" PRIu64
 	    ",\"failures\":%" PRIu64,
 	    st->auth_sessions, st->auth_success, st->auth_failures);
-	top(&b, "mechanisms", &st->auth_mechs);
-	top(&b, "failing_clients", &st->auth_fail_clients);
-	dbuf_adds(&b, "},\"latency\":{");
+	top(b, "mechanisms", &st->auth_mechs);
+	top(b, "failing_clients", &st->auth_fail_clients);
+	dbuf_addc(b, '}');
+}
+
+static void
+latency(struct dbuf *b, const struct stats *st)
+{
+	int i;
+
+	dbuf_adds(b, ",\"latency\":{");
 	for (i = 0; i < LAT_KINDS; i++) {
-		dbuf_printf(&b, "%s\"%s\":", i ? "," : "",
+		dbuf_printf(b, "%s\"%s\":", i ? "," : "",
 		    stats_latency_name((enum stats_latency)i));
-		histo(&b, &st->latency[i]);
+		histo(b, &st->latency[i]);
 	}
-	dbuf_adds(&b, "},\"message_size\":");
-	histo(&b, &st->size);
-	per_minute(&b, st);
-	dbuf_printf(&b,
+	dbuf_adds(b, "},\"message_size\":");
+	histo(b, &st->size);
+}
+
+static void
+capture(struct dbuf *b, const struct report_info *ri)
+{
+	const struct reasm_stats *rs = ri->rs;
+
+	dbuf_printf(b,
 	    ",\"capture\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
 	    ",\"tcp_packets\":%" PRIu64 ",\"no_handshake\":%" PRIu64
 	    ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64
@@ -202,51 +232,90 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 	    rs->gap_bytes, rs->snap_cut, rs->snap_cut_bytes, rs->nids_warnings,
 	    rs->active_max, rs->sessions_evicted, rs->sessions_evicted_memory);
 	if (ri->live)
-		dbuf_printf(&b,
+		dbuf_printf(b,
 		    ",\"pcap_drops\":%" PRIu64 ",\"pcap_ifdrops\":%" PRIu64,
 		    ri->cs->pcap_drops, ri->cs->pcap_ifdrops);
 	else
-		dbuf_adds(&b, ",\"pcap_drops\":null,\"pcap_ifdrops\":null");
-	dbuf_printf(&b,
-	    ",\"timestamps_replaced\":%" PRIu64
-	    ",\"input_damaged\":%s},\"anomalies\":{",
+		dbuf_adds(b, ",\"pcap_drops\":null,\"pcap_ifdrops\":null");
+	dbuf_printf(b,
+	    ",\"timestamps_replaced\":%" PRIu64 ",\"input_damaged\":%s}",
 	    ri->cs->timestamps_replaced, ri->cs->damaged ? "true" : "false");
-	for (i = 0; i < SMTP_ANOMALY_COUNT; i++)
-		dbuf_printf(&b, "%s\"%s\":%" PRIu64, i ? "," : "",
-		    smtp_anomaly_name((enum smtp_anomaly)i), st->anomaly[i]);
-	/* Records each output could not write: null for one not in use. */
-	{
-		static const char *const keys[] = { "log", "zeek_log",
-			"transcript" };
-		size_t j;
+}
 
-		dbuf_adds(&b, "},\"not_written\":{");
-		for (i = 0; i < (int)ARRAY_LEN(keys); i++) {
-			dbuf_printf(&b, "%s\"%s\":", i ? "," : "", keys[i]);
-			for (j = 0; j < ri->noutputs; j++)
-				if (strcmp(ri->outputs[j].key, keys[i]) == 0)
-					break;
-			if (j < ri->noutputs)
-				dbuf_add_u64(&b, ri->outputs[j].not_written);
-			else
-				DBUF_LIT(&b, "null");
-		}
+static void
+anomalies(struct dbuf *b, const struct stats *st)
+{
+	int i;
+
+	dbuf_adds(b, ",\"anomalies\":{");
+	for (i = 0; i < SMTP_ANOMALY_COUNT; i++)
+		dbuf_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "",
+		    smtp_anomaly_name((enum smtp_anomaly)i), st->anomaly[i]);
+	dbuf_addc(b, '}');
+}
+
+/* Records each output could not write: null for one not in use. */
+static void
+not_written(struct dbuf *b, const struct report_info *ri)
+{
+	static const char *const keys[] = { "log", "zeek_log", "transcript" };
+	size_t i, j;
+
+	dbuf_adds(b, ",\"not_written\":{");
+	for (i = 0; i < ARRAY_LEN(keys); i++) {
+		dbuf_printf(b, "%s\"%s\":", i ? "," : "", keys[i]);
+		for (j = 0; j < ri->noutputs; j++)
+			if (strcmp(ri->outputs[j].key, keys[i]) == 0)
+				break;
+		if (j < ri->noutputs)
+			dbuf_add_u64(b, ri->outputs[j].not_written);
+		else
+			DBUF_LIT(b, "null");
 	}
-	/* The plugins' counters: {"plugin":{"counter":n,...},...} */
-	dbuf_adds(&b, "},\"plugins\":{");
+	dbuf_addc(b, '}');
+}
+
+/* The plugins' counters: {"plugin":{"counter":n,...},...} */
+static void
+plugins(struct dbuf *b, const struct report_info *ri)
+{
+	size_t k;
+
+	dbuf_adds(b, ",\"plugins\":{");
 	for (k = 0; k < ri->ncounters; k++) {
 		const struct report_counter *rc = &ri->counters[k];
 
 		if (counter_starts_plugin(ri, k)) {
-			dbuf_adds(&b, k > 0 ? "}," : "");
-			json_append_cstr(&b, rc->plugin);
-			dbuf_adds(&b, ":{");
+			dbuf_adds(b, k > 0 ? "}," : "");
+			json_append_cstr(b, rc->plugin);
+			dbuf_adds(b, ":{");
 		} else
-			dbuf_addc(&b, ',');
-		json_append_cstr(&b, rc->name);
-		dbuf_printf(&b, ":%" PRIu64, *rc->value);
+			dbuf_addc(b, ',');
+		json_append_cstr(b, rc->name);
+		dbuf_printf(b, ":%" PRIu64, *rc->value);
 	}
-	dbuf_adds(&b, ri->ncounters > 0 ? "}}}\n" : "}}\n");
+	dbuf_adds(b, ri->ncounters > 0 ? "}}" : "}");
+}
+
+int
+report_json(FILE *f, const struct stats *st, const struct report_info *ri)
+{
+	struct dbuf b;
+
+	dbuf_init(&b, 1u << 24);
+	totals(&b, st, ri);
+	reply_codes(&b, st);
+	verb_counts(&b, "commands", st->commands);
+	verb_counts(&b, "command_results", st->results);
+	tops(&b, st);
+	tls_auth(&b, st);
+	latency(&b, st);
+	per_minute(&b, st);
+	capture(&b, ri);
+	anomalies(&b, st);
+	not_written(&b, ri);
+	plugins(&b, ri);
+	dbuf_adds(&b, "}\n");
 	fwrite(b.p, 1, b.len, f);
 	dbuf_free(&b);
 	fflush(f);

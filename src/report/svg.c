@@ -45,6 +45,61 @@ round_up(uint64_t v, uint64_t step)
 	return r > 0 ? r : step;
 }
 
+/* A chart's plot area: its left and top margins, width and height. */
+struct plot {
+	double ml, mt, pw, ph;
+};
+
+/* The horizontal grid from 0 to ytop, each line's count at its left. */
+static void
+y_grid(struct html *h, const struct plot *p, uint64_t ytop, uint64_t ystep,
+    double label_gap)
+{
+	uint64_t y;
+	double base;
+
+	for (y = 0; y <= ytop; y += ystep) {
+		base = p->mt + p->ph - p->ph * (double)y / (double)ytop;
+		putf(h,
+		    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" "
+		    "stroke=\"%s\"/><text x=\"%s\" y=\"%s\" "
+		    "text-anchor=\"end\">%s</text>\n",
+		    co(p->ml).s, co(base).s, co(p->ml + p->pw).s, co(base).s,
+		    y == 0 ? COL_AXIS : COL_GRID, co(p->ml - label_gap).s,
+		    co(base + 4).s, fmt_num(y).s);
+	}
+}
+
+/* A tick under the plot at x, its label label_dy below the plot. */
+static void
+x_tick(struct html *h, const struct plot *p, double x, double label_dy,
+    const char *label)
+{
+	putf(h,
+	    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" "
+	    "stroke=\"%s\"/><text x=\"%s\" y=\"%s\" "
+	    "text-anchor=\"middle\">%s</text>\n",
+	    co(x).s, co(p->mt + p->ph).s, co(x).s, co(p->mt + p->ph + 5).s,
+	    COL_AXIS, co(x).s, co(p->mt + p->ph + label_dy).s, label);
+}
+
+/* The y axis, the names of both axes (the x axis' at xname_y, the y
+ * axis' turned, at yname_x), and the end of the chart. */
+static void
+plot_frame(struct html *h, const struct plot *p, double xname_y,
+    const char *xname, double yname_x, const char *yname)
+{
+	putf(h,
+	    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"%s\"/>\n"
+	    "<text x=\"%s\" y=\"%s\" text-anchor=\"middle\">%s</text>\n"
+	    "<text x=\"%s\" y=\"%s\" text-anchor=\"middle\" "
+	    "transform=\"rotate(-90 %s %s)\">%s</text>\n</svg>\n",
+	    co(p->ml).s, co(p->mt).s, co(p->ml).s, co(p->mt + p->ph).s,
+	    COL_AXIS, co(p->ml + p->pw / 2).s, co(xname_y).s, xname,
+	    co(yname_x).s, co(p->mt + p->ph / 2).s, co(yname_x).s,
+	    co(p->mt + p->ph / 2).s, yname);
+}
+
 /* Font size 13 in the charts: a character is about this wide. */
 #define CHAR_PX 7.4
 
@@ -81,28 +136,23 @@ static const struct {
 	{ SMTP_OUTCOME_DROPPED, "dropped", COL_DROPPED },
 };
 
-#define OB_W 1000.0 /* the outcome bar's width */
-#define OB_ROW 20.0 /* a row of its legend */
+#define OB_W 1000.0  /* the outcome bar's width */
+#define OB_ROW 20.0  /* a row of its legend */
+#define OB_VALUE 160 /* an outcome's count and share */
 
-/* One bar, 100% wide, cut by the outcomes of the transactions; the
- * legend below it on as many rows as it needs. */
-void
-svg_outcome_bar(struct html *h)
+/* Each outcome's count and share into value[]; returns the rows the
+ * legend takes. */
+static int
+outcome_values(const struct stats *st, uint64_t total, char value[][OB_VALUE])
 {
-	const struct stats *st = h->st;
-	char value[ARRAY_LEN(outcome_part)][160];
-	uint64_t total = 0, v;
-	double x = 0, w, lx = 0, ly = 48, height;
+	double w, lx = 0;
+	uint64_t v;
 	int rows = 1;
 	size_t i;
 
-	for (i = 0; i < ARRAY_LEN(outcome_part); i++)
-		total += st->outcome[outcome_part[i].o];
-	if (total == 0)
-		return;
 	for (i = 0; i < ARRAY_LEN(outcome_part); i++) {
 		v = st->outcome[outcome_part[i].o];
-		snprintf(value[i], sizeof(value[i]), "%s (%s)", fmt_num(v).s,
+		snprintf(value[i], OB_VALUE, "%s (%s)", fmt_num(v).s,
 		    fmt_pct(v, total).s);
 		w = legend_width(outcome_part[i].name, value[i]);
 		if (lx > 0 && lx + w > OB_W) {
@@ -111,7 +161,43 @@ svg_outcome_bar(struct html *h)
 		}
 		lx += w;
 	}
-	height = 58 + (rows - 1) * OB_ROW;
+	return rows;
+}
+
+/* The legend under the bar, a new row where an entry would overflow. */
+static void
+outcome_legend(struct html *h, char value[][OB_VALUE])
+{
+	double w, lx = 0, ly = 48;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(outcome_part); i++) {
+		w = legend_width(outcome_part[i].name, value[i]);
+		if (lx > 0 && lx + w > OB_W) {
+			ly += OB_ROW;
+			lx = 0;
+		}
+		lx += chart_legend(h, lx, ly, outcome_part[i].name,
+		    outcome_part[i].color, value[i]);
+	}
+}
+
+/* One bar, 100% wide, cut by the outcomes of the transactions; the
+ * legend below it on as many rows as it needs. */
+void
+svg_outcome_bar(struct html *h)
+{
+	const struct stats *st = h->st;
+	char value[ARRAY_LEN(outcome_part)][OB_VALUE];
+	uint64_t total = 0, v;
+	double x = 0, w, height;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(outcome_part); i++)
+		total += st->outcome[outcome_part[i].o];
+	if (total == 0)
+		return;
+	height = 58 + (outcome_values(st, total, value) - 1) * OB_ROW;
 	putf(h,
 	    "<figure>\n<figcaption>Outcomes of transactions</figcaption>\n"
 	    "<svg class=\"chart\" id=\"chart-outcomes\" viewBox=\"0 0 %s %s\" "
@@ -130,16 +216,7 @@ svg_outcome_bar(struct html *h)
 		    outcome_part[i].name, value[i]);
 		x += w;
 	}
-	lx = 0;
-	for (i = 0; i < ARRAY_LEN(outcome_part); i++) {
-		w = legend_width(outcome_part[i].name, value[i]);
-		if (lx > 0 && lx + w > OB_W) {
-			ly += OB_ROW;
-			lx = 0;
-		}
-		lx += chart_legend(h, lx, ly, outcome_part[i].name,
-		    outcome_part[i].color, value[i]);
-	}
+	outcome_legend(h, value);
 	put(h, "</svg>\n</figure>\n");
 }
 
@@ -219,40 +296,127 @@ time_tick(int64_t span_seconds, int64_t unit)
 	return 86400;
 }
 
-void
-svg_over_time(struct html *h, struct time_chart *tc)
+/* The transactions ended in each slot, by outcome, and in all; returns
+ * the most in one slot. */
+static uint64_t
+time_counts(const struct stats *st, const struct time_window *w,
+    uint32_t (*v)[TS_PARTS], uint64_t *total)
 {
-	const struct stats *st = h->st;
-	const double pw = TS_W - TS_ML - TS_MR, ph = TS_H - TS_MT - TS_MB;
-	struct time_window w;
-	uint32_t(*v)[TS_PARTS];
-	uint64_t total[TS_PARTS] = { 0 }, ymax = 0, ystep, ytop, y, sum;
-	int64_t i, t, tick, t0, t1;
-	double bw, gap, bar, x, base, hh;
+	uint64_t ymax = 0, sum;
+	int64_t i;
 	size_t k;
 
-	time_window(st, &w);
-	v = xcalloc((size_t)w.n, sizeof(*v));
-	for (i = 0; i < w.n; i++) {
+	for (i = 0; i < w->n; i++) {
 		sum = 0;
 		for (k = 0; k < TS_PARTS; k++) {
-			v[i][k] = w.unit == 1 ? series_second(&st->series,
-						    w.start + i, ts_part[k].k)
-					      : series_minute(&st->series,
-						    w.start + i, ts_part[k].k);
+			v[i][k] = w->unit == 1
+			    ? series_second(
+				  &st->series, w->start + i, ts_part[k].k)
+			    : series_minute(
+				  &st->series, w->start + i, ts_part[k].k);
 			total[k] += v[i][k];
 			sum += v[i][k];
 		}
 		if (sum > ymax)
 			ymax = sum;
 	}
-	ystep = nice_step(ymax, 5);
-	ytop = round_up(ymax, ystep);
-	bw = pw / (double)w.n;
-	gap = bw >= 4 ? bw * 0.22 : 0;
-	/* A minute of 24 hours is under a pixel: keep each bar visible. */
-	bar = bw - gap < 1.5 ? 1.5 : bw - gap;
+	return ymax;
+}
 
+/* Slot i's bars, stacked from x, each bar wide, under a tooltip when
+ * the slots are few enough. */
+static void
+time_slot(struct html *h, const struct time_window *w, const struct plot *p,
+    int64_t i, const uint32_t *v, double x, double bar, uint64_t ytop)
+{
+	double base = p->mt + p->ph, hh;
+	size_t k;
+
+	put(h, "<g>");
+	if (w->n <= 240) {
+		putf(h, "<title>%s",
+		    fmt_utc((double)((w->start + i) * w->unit),
+			w->unit == 1 ? TF_FULL : TF_MINUTE)
+			.s);
+		for (k = 0; k < TS_PARTS; k++)
+			putf(h, "%s%s %s", k ? ", " : ": ", ts_part[k].name,
+			    fmt_num(v[k]).s);
+		put(h, "</title>");
+	}
+	for (k = 0; k < TS_PARTS; k++) {
+		if (v[k] == 0)
+			continue;
+		hh = p->ph * (double)v[k] / (double)ytop;
+		putf(h,
+		    "<rect x=\"%s\" y=\"%s\" width=\"%s\" "
+		    "height=\"%s\" fill=\"%s\"/>",
+		    co(x).s, co(base - hh).s, co(bar).s, co(hh).s,
+		    ts_part[k].color);
+		base -= hh;
+	}
+	put(h, "</g>\n");
+}
+
+static void
+time_bars(struct html *h, const struct time_window *w, const struct plot *p,
+    uint32_t (*v)[TS_PARTS], uint64_t ytop)
+{
+	double bw = p->pw / (double)w->n, gap = bw >= 4 ? bw * 0.22 : 0;
+	/* A minute of 24 hours is under a pixel: keep each bar visible. */
+	double bar = bw - gap < 1.5 ? 1.5 : bw - gap;
+	uint64_t sum;
+	int64_t i;
+	size_t k;
+
+	for (i = 0; i < w->n; i++) {
+		sum = 0;
+		for (k = 0; k < TS_PARTS; k++)
+			sum += v[i][k];
+		if (sum == 0)
+			continue;
+		time_slot(h, w, p, i, v[i], p->ml + (double)i * bw + gap / 2,
+		    bar, ytop);
+	}
+}
+
+/* Time ticks on round times, and the axes' names. */
+static void
+time_axis(struct html *h, const struct time_window *w, const struct plot *p)
+{
+	int64_t t0 = w->start * w->unit, t1 = (w->start + w->n) * w->unit;
+	int64_t tick = time_tick(t1 - t0, w->unit), t;
+	double bw = p->pw / (double)w->n;
+	enum time_form form = w->unit == 1 ? TF_FULL : TF_MINUTE;
+	char xname[160], yname[64];
+
+	for (t = (t0 + tick - 1) / tick * tick; t <= t1; t += tick)
+		x_tick(h, p, p->ml + (double)(t - t0) / (double)w->unit * bw,
+		    19,
+		    fmt_utc((double)t, w->unit == 1 ? TF_CLOCK : TF_CLOCK_MIN)
+			.s);
+	snprintf(xname, sizeof(xname), "time (UTC), %s &ndash; %s",
+	    fmt_utc((double)t0, form).s, fmt_utc((double)t1, form).s);
+	snprintf(yname, sizeof(yname), "transactions per %s",
+	    w->unit == 1 ? "second" : "minute");
+	plot_frame(h, p, TS_H - 8, xname, 16, yname);
+}
+
+void
+svg_over_time(struct html *h, struct time_chart *tc)
+{
+	const struct plot p = { TS_ML, TS_MT, TS_W - TS_ML - TS_MR,
+		TS_H - TS_MT - TS_MB };
+	struct time_window w;
+	uint32_t(*v)[TS_PARTS];
+	uint64_t total[TS_PARTS] = { 0 }, ystep, ytop;
+	double x;
+	size_t k;
+
+	time_window(h->st, &w);
+	v = xcalloc((size_t)w.n, sizeof(*v));
+	tc->ymax = time_counts(h->st, &w, v, total);
+	ystep = nice_step(tc->ymax, 5);
+	ytop = round_up(tc->ymax, ystep);
 	putf(h,
 	    "<figure>\n<svg class=\"chart\" id=\"chart-over-time\" "
 	    "viewBox=\"0 0 %s %s\" width=\"%s\" height=\"%s\" role=\"img\" "
@@ -262,82 +426,14 @@ svg_over_time(struct html *h, struct time_chart *tc)
 	for (k = 0, x = TS_ML; k < TS_PARTS; k++)
 		x += chart_legend(h, x, 18, ts_part[k].name, ts_part[k].color,
 		    fmt_num(total[k]).s);
-	/* Horizontal grid and the counts. */
-	for (y = 0; y <= ytop; y += ystep) {
-		base = TS_MT + ph - ph * (double)y / (double)ytop;
-		putf(h,
-		    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" "
-		    "stroke=\"%s\"/><text x=\"%s\" y=\"%s\" "
-		    "text-anchor=\"end\">%s</text>\n",
-		    co(TS_ML).s, co(base).s, co(TS_ML + pw).s, co(base).s,
-		    y == 0 ? COL_AXIS : COL_GRID, co(TS_ML - 8).s,
-		    co(base + 4).s, fmt_num(y).s);
-	}
-	/* The bars, stacked. */
-	for (i = 0; i < w.n; i++) {
-		sum = 0;
-		for (k = 0; k < TS_PARTS; k++)
-			sum += v[i][k];
-		if (sum == 0)
-			continue;
-		x = TS_ML + (double)i * bw + gap / 2;
-		put(h, "<g>");
-		if (w.n <= 240) {
-			putf(h, "<title>%s",
-			    fmt_utc((double)((w.start + i) * w.unit),
-				w.unit == 1 ? TF_FULL : TF_MINUTE)
-				.s);
-			for (k = 0; k < TS_PARTS; k++)
-				putf(h, "%s%s %s", k ? ", " : ": ",
-				    ts_part[k].name, fmt_num(v[i][k]).s);
-			put(h, "</title>");
-		}
-		base = TS_MT + ph;
-		for (k = 0; k < TS_PARTS; k++) {
-			if (v[i][k] == 0)
-				continue;
-			hh = ph * (double)v[i][k] / (double)ytop;
-			putf(h,
-			    "<rect x=\"%s\" y=\"%s\" width=\"%s\" "
-			    "height=\"%s\" fill=\"%s\"/>",
-			    co(x).s, co(base - hh).s, co(bar).s, co(hh).s,
-			    ts_part[k].color);
-			base -= hh;
-		}
-		put(h, "</g>\n");
-	}
-	/* Time ticks on round times. */
-	t0 = w.start * w.unit;
-	t1 = (w.start + w.n) * w.unit;
-	tick = time_tick(t1 - t0, w.unit);
-	for (t = (t0 + tick - 1) / tick * tick; t <= t1; t += tick) {
-		x = TS_ML + (double)(t - t0) / (double)w.unit * bw;
-		putf(h,
-		    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" "
-		    "stroke=\"%s\"/><text x=\"%s\" y=\"%s\" "
-		    "text-anchor=\"middle\">%s</text>\n",
-		    co(x).s, co(TS_MT + ph).s, co(x).s, co(TS_MT + ph + 5).s,
-		    COL_AXIS, co(x).s, co(TS_MT + ph + 19).s,
-		    fmt_utc((double)t, w.unit == 1 ? TF_CLOCK : TF_CLOCK_MIN)
-			.s);
-	}
-	putf(h,
-	    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"%s\"/>\n"
-	    "<text x=\"%s\" y=\"%s\" text-anchor=\"middle\">time (UTC), "
-	    "%s &ndash; %s</text>\n<text x=\"16\" y=\"%s\" "
-	    "text-anchor=\"middle\" transform=\"rotate(-90 16 %s)\">"
-	    "transactions per %s</text>\n</svg>\n</figure>\n",
-	    co(TS_ML).s, co(TS_MT).s, co(TS_ML).s, co(TS_MT + ph).s, COL_AXIS,
-	    co(TS_ML + pw / 2).s, co(TS_H - 8).s,
-	    fmt_utc((double)t0, w.unit == 1 ? TF_FULL : TF_MINUTE).s,
-	    fmt_utc((double)t1, w.unit == 1 ? TF_FULL : TF_MINUTE).s,
-	    co(TS_MT + ph / 2).s, co(TS_MT + ph / 2).s,
-	    w.unit == 1 ? "second" : "minute");
+	y_grid(h, &p, ytop, ystep, 8);
+	time_bars(h, &w, &p, v, ytop);
+	time_axis(h, &w, &p);
+	put(h, "</figure>\n");
 	free(v);
 	tc->unit = w.unit;
 	tc->span = w.span;
 	tc->cut = w.cut;
-	tc->ymax = ymax;
 }
 
 static const char *
@@ -425,14 +521,11 @@ reply_row(struct html *h, double y, const char *label, const char *meaning,
 	    co(y + 12).s, fmt_num(v).s, fmt_pct(v, total).s);
 }
 
-void
-svg_replies(struct html *h, uint64_t max)
+/* The codes seen, most frequent first: at most CODE_BARS into cc. */
+static size_t
+frequent_codes(const struct stats *st, struct code_count *cc)
 {
-	const struct stats *st = h->st;
-	struct code_count cc[400];
-	size_t ncc = 0, i;
-	double y, height;
-	char label[16];
+	size_t ncc = 0;
 	int c;
 
 	for (c = 200; c < 600; c++)
@@ -442,31 +535,49 @@ svg_replies(struct html *h, uint64_t max)
 			ncc++;
 		}
 	qsort(cc, ncc, sizeof(cc[0]), code_count_cmp);
-	if (ncc > CODE_BARS)
-		ncc = CODE_BARS;
-	height = 8 + (double)(6 + ncc) * RC_ROW + 8;
-	putf(h,
-	    "<figure>\n<svg class=\"chart\" id=\"chart-replies\" "
-	    "viewBox=\"0 0 1000 %s\" width=\"1000\" height=\"%s\" "
-	    "role=\"img\" aria-label=\"Replies by class and by code\">\n",
-	    co(height).s, co(height).s);
-	y = 8;
+	return ncc > CODE_BARS ? CODE_BARS : ncc;
+}
+
+/* The rows of the classes 2xx to 5xx from y; returns where they end. */
+static double
+reply_classes(struct html *h, double y, uint64_t max)
+{
+	static const char *const meaning[] = { "", "", "success",
+		"intermediate", "transient failure", "permanent failure" };
+	const struct stats *st = h->st;
+	char label[16];
+	int c;
+
 	putf(h,
 	    "<text class=\"b\" x=\"0\" y=\"%s\">By class</text>"
 	    "<text x=\"%s\" y=\"%s\">replies (share of all %s)</text>\n",
 	    co(y + 12).s, co(RC_LABEL).s, co(y + 12).s, fmt_num(st->replies).s);
 	y += RC_ROW;
 	for (c = 2; c <= 5; c++) {
-		static const char *const meaning[] = { "", "", "success",
-			"intermediate", "transient failure",
-			"permanent failure" };
-
 		snprintf(label, sizeof(label), "%dxx", c);
 		reply_row(h, y, label, meaning[c], st->reply_class[c], max,
 		    st->replies, class_color(c * 100));
 		y += RC_ROW;
 	}
-	y += RC_ROW / 2;
+	return y;
+}
+
+void
+svg_replies(struct html *h, uint64_t max)
+{
+	const struct stats *st = h->st;
+	struct code_count cc[400];
+	size_t ncc = frequent_codes(st, cc), i;
+	double y, height;
+	char label[16];
+
+	height = 8 + (double)(6 + ncc) * RC_ROW + 8;
+	putf(h,
+	    "<figure>\n<svg class=\"chart\" id=\"chart-replies\" "
+	    "viewBox=\"0 0 1000 %s\" width=\"1000\" height=\"%s\" "
+	    "role=\"img\" aria-label=\"Replies by class and by code\">\n",
+	    co(height).s, co(height).s);
+	y = reply_classes(h, 8, max) + RC_ROW / 2;
 	putf(h,
 	    "<text class=\"b\" x=\"0\" y=\"%s\">Most frequent codes</text>\n",
 	    co(y + 12).s);
@@ -498,14 +609,85 @@ histo_position(const struct histo *hi, double v, int d0)
 	return pos - (double)d0 * 10.0;
 }
 
-/*
- * The buckets of a histogram as bars on a logarithmic x axis, whole
- * decades from the first bucket used to the last, with the median and
- * the 90th and 99th percentiles marked.
- */
-void
-svg_histogram(struct html *h, const char *id, const struct histo *hi,
-    bool seconds, const char *color, const char *counted)
+/* A histogram's chart: its plot, the decades shown, a bucket's width. */
+struct histo_chart {
+	const struct histo *hi;
+	struct plot p;
+	bool seconds; /* of a time, else of a size */
+	int d0, d1;   /* whole decades, d0 to d1 */
+	int nb;       /* buckets across */
+	double bw;    /* the width of one */
+};
+
+static struct numstr
+histo_label(const struct histo_chart *c, double v)
+{
+	return c->seconds ? fmt_secs_html(v) : fmt_bytes_html(v);
+}
+
+/* The decades to show, at least two, around the buckets used, and the
+ * largest bucket; false if the histogram is empty. */
+static bool
+histo_decades(struct histo_chart *c, uint64_t *ymax)
+{
+	const struct histo *hi = c->hi;
+	int i, i0 = -1, i1 = -1;
+
+	*ymax = 0;
+	for (i = 0; i < HISTO_BUCKETS; i++) {
+		if (hi->b[i] == 0)
+			continue;
+		if (i0 < 0)
+			i0 = i;
+		i1 = i;
+		if (hi->b[i] > *ymax)
+			*ymax = hi->b[i];
+	}
+	if (i0 < 0)
+		return false;
+	c->d0 = i0 / 10;
+	c->d1 = i1 / 10 + 1;
+	if (c->d1 - c->d0 < 2) {
+		if (c->d1 < HISTO_BUCKETS / 10)
+			c->d1++;
+		else
+			c->d0--;
+	}
+	c->nb = (c->d1 - c->d0) * 10;
+	c->bw = c->p.pw / c->nb;
+	return true;
+}
+
+static void
+histo_bars(struct html *h, const struct histo_chart *c, uint64_t ytop,
+    const char *color)
+{
+	const struct histo *hi = c->hi;
+	double x, hh;
+	int i;
+
+	for (i = c->d0 * 10; i < c->d1 * 10; i++) {
+		if (i < 0 || i >= HISTO_BUCKETS || hi->b[i] == 0)
+			continue;
+		x = c->p.ml + (double)(i - c->d0 * 10) * c->bw;
+		hh = c->p.ph * (double)hi->b[i] / (double)ytop;
+		if (hh < 1)
+			hh = 1;
+		putf(h,
+		    "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" "
+		    "fill=\"%s\"><title>%s &ndash; %s: %s</title></rect>\n",
+		    co(x + 0.5).s, co(c->p.mt + c->p.ph - hh).s,
+		    co(c->bw - 1).s, co(hh).s, color,
+		    histo_label(c, histo_bucket_lower(hi, i)).s,
+		    histo_label(c, histo_bucket_lower(hi, i + 1)).s,
+		    fmt_num(hi->b[i]).s);
+	}
+}
+
+/* The median and the 90th and 99th percentiles, as dashed lines
+ * labelled above the plot. */
+static void
+histo_marks(struct html *h, const struct histo_chart *c)
 {
 	static const struct {
 		double q;
@@ -515,33 +697,49 @@ svg_histogram(struct html *h, const char *id, const struct histo *hi,
 		{ 0.9, "p90", "2 3" },
 		{ 0.99, "p99", "1 2" },
 	};
-	const double pw = HG_W - HG_ML - HG_MR, ph = HG_H - HG_MT - HG_MB;
-	int i, i0 = -1, i1 = -1, d0, d1, nb, d;
-	uint64_t ymax = 0, ystep, ytop, y;
-	double bw, x, hh, base, pos, qv;
+	double x, pos, qv;
 	size_t m;
 
-	for (i = 0; i < HISTO_BUCKETS; i++) {
-		if (hi->b[i] == 0)
-			continue;
-		if (i0 < 0)
-			i0 = i;
-		i1 = i;
-		if (hi->b[i] > ymax)
-			ymax = hi->b[i];
+	for (m = 0; m < ARRAY_LEN(mark); m++) {
+		qv = histo_quantile(c->hi, mark[m].q);
+		pos = histo_position(c->hi, qv, c->d0);
+		if (pos < 0)
+			pos = 0;
+		if (pos > c->nb)
+			pos = c->nb;
+		x = c->p.ml + pos * c->bw;
+		putf(h,
+		    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" "
+		    "stroke=\"#1f2328\" stroke-dasharray=\"%s\"/>"
+		    "<text x=\"%s\" y=\"%s\" text-anchor=\"%s\">"
+		    "<tspan class=\"t\">%s</tspan> %s</text>\n",
+		    co(x).s, co(4 + 13 * (double)m).s, co(x).s,
+		    co(c->p.mt + c->p.ph).s, mark[m].dash,
+		    co(x > HG_W - 120 ? x - 4 : x + 4).s,
+		    co(12 + 13 * (double)m).s, x > HG_W - 120 ? "end" : "start",
+		    mark[m].name, histo_label(c, qv).s);
 	}
-	if (i0 < 0)
+}
+
+/*
+ * The buckets of a histogram as bars on a logarithmic x axis, whole
+ * decades from the first bucket used to the last, with the median and
+ * the 90th and 99th percentiles marked.
+ */
+void
+svg_histogram(struct html *h, const char *id, const struct histo *hi,
+    bool seconds, const char *color, const char *counted)
+{
+	struct histo_chart c = { .hi = hi,
+		.p = { HG_ML, HG_MT, HG_W - HG_ML - HG_MR,
+		    HG_H - HG_MT - HG_MB },
+		.seconds = seconds };
+	uint64_t ymax, ystep, ytop;
+	char xname[32];
+	int d;
+
+	if (!histo_decades(&c, &ymax))
 		return;
-	d0 = i0 / 10;
-	d1 = i1 / 10 + 1;
-	if (d1 - d0 < 2) {
-		if (d1 < HISTO_BUCKETS / 10)
-			d1++;
-		else
-			d0--;
-	}
-	nb = (d1 - d0) * 10;
-	bw = pw / nb;
 	ystep = nice_step(ymax, 4);
 	ytop = round_up(ymax, ystep);
 	putf(h,
@@ -549,72 +747,14 @@ svg_histogram(struct html *h, const char *id, const struct histo *hi,
 	    "width=\"%s\" height=\"%s\" role=\"img\" aria-label=\"Histogram, "
 	    "logarithmic\">\n",
 	    id, co(HG_W).s, co(HG_H).s, co(HG_W).s, co(HG_H).s);
-	for (y = 0; y <= ytop; y += ystep) {
-		base = HG_MT + ph - ph * (double)y / (double)ytop;
-		putf(h,
-		    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" "
-		    "stroke=\"%s\"/><text x=\"%s\" y=\"%s\" "
-		    "text-anchor=\"end\">%s</text>\n",
-		    co(HG_ML).s, co(base).s, co(HG_ML + pw).s, co(base).s,
-		    y == 0 ? COL_AXIS : COL_GRID, co(HG_ML - 6).s,
-		    co(base + 4).s, fmt_num(y).s);
-	}
-	for (i = d0 * 10; i < d1 * 10; i++) {
-		if (i < 0 || i >= HISTO_BUCKETS || hi->b[i] == 0)
-			continue;
-		x = HG_ML + (double)(i - d0 * 10) * bw;
-		hh = ph * (double)hi->b[i] / (double)ytop;
-		if (hh < 1)
-			hh = 1;
-		putf(h,
-		    "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" "
-		    "fill=\"%s\"><title>%s &ndash; %s: %s</title></rect>\n",
-		    co(x + 0.5).s, co(HG_MT + ph - hh).s, co(bw - 1).s,
-		    co(hh).s, color,
-		    seconds ? fmt_secs_html(histo_bucket_lower(hi, i)).s
-			    : fmt_bytes_html(histo_bucket_lower(hi, i)).s,
-		    seconds ? fmt_secs_html(histo_bucket_lower(hi, i + 1)).s
-			    : fmt_bytes_html(histo_bucket_lower(hi, i + 1)).s,
-		    fmt_num(hi->b[i]).s);
-	}
+	y_grid(h, &c.p, ytop, ystep, 6);
+	histo_bars(h, &c, ytop, color);
 	/* Decades on the x axis. */
-	for (d = d0; d <= d1; d++) {
-		x = HG_ML + (double)(d - d0) * 10.0 * bw;
-		qv = histo_bucket_lower(hi, d * 10);
-		putf(h,
-		    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" "
-		    "stroke=\"%s\"/><text x=\"%s\" y=\"%s\" "
-		    "text-anchor=\"middle\">%s</text>\n",
-		    co(x).s, co(HG_MT + ph).s, co(x).s, co(HG_MT + ph + 5).s,
-		    COL_AXIS, co(x).s, co(HG_MT + ph + 18).s,
-		    seconds ? fmt_secs_html(qv).s : fmt_bytes_html(qv).s);
-	}
-	for (m = 0; m < ARRAY_LEN(mark); m++) {
-		qv = histo_quantile(hi, mark[m].q);
-		pos = histo_position(hi, qv, d0);
-		if (pos < 0)
-			pos = 0;
-		if (pos > nb)
-			pos = nb;
-		x = HG_ML + pos * bw;
-		putf(h,
-		    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" "
-		    "stroke=\"#1f2328\" stroke-dasharray=\"%s\"/>"
-		    "<text x=\"%s\" y=\"%s\" text-anchor=\"%s\">"
-		    "<tspan class=\"t\">%s</tspan> %s</text>\n",
-		    co(x).s, co(4 + 13 * (double)m).s, co(x).s,
-		    co(HG_MT + ph).s, mark[m].dash,
-		    co(x > HG_W - 120 ? x - 4 : x + 4).s,
-		    co(12 + 13 * (double)m).s, x > HG_W - 120 ? "end" : "start",
-		    mark[m].name,
-		    seconds ? fmt_secs_html(qv).s : fmt_bytes_html(qv).s);
-	}
-	putf(h,
-	    "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"%s\"/>\n"
-	    "<text x=\"%s\" y=\"%s\" text-anchor=\"middle\">%s (log scale)"
-	    "</text>\n<text x=\"14\" y=\"%s\" text-anchor=\"middle\" "
-	    "transform=\"rotate(-90 14 %s)\">%s</text>\n</svg>\n",
-	    co(HG_ML).s, co(HG_MT).s, co(HG_ML).s, co(HG_MT + ph).s, COL_AXIS,
-	    co(HG_ML + pw / 2).s, co(HG_H - 6).s, seconds ? "seconds" : "bytes",
-	    co(HG_MT + ph / 2).s, co(HG_MT + ph / 2).s, counted);
+	for (d = c.d0; d <= c.d1; d++)
+		x_tick(h, &c.p, c.p.ml + (double)(d - c.d0) * 10.0 * c.bw, 18,
+		    histo_label(&c, histo_bucket_lower(hi, d * 10)).s);
+	histo_marks(h, &c);
+	snprintf(xname, sizeof(xname), "%s (log scale)",
+	    seconds ? "seconds" : "bytes");
+	plot_frame(h, &c.p, HG_H - 6, xname, 14, counted);
 }
