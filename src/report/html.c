@@ -96,17 +96,14 @@ page_header(struct html *h)
 	    "<a href=\"#health\">Capture health</a></nav>\n</header>\n");
 }
 
+/* Sessions, transactions, what was accepted. */
 static void
-overview(struct html *h)
+volume_cards(struct html *h)
 {
 	const struct stats *st = h->st;
 	uint64_t tx = st->transactions;
-	uint64_t lost = st->outcome[SMTP_OUTCOME_LOST];
 	char sub[200];
 
-	put(h,
-	    "<section id=\"overview\">\n<h2>Overview</h2>\n"
-	    "<div class=\"cards\">\n");
 	snprintf(sub, sizeof(sub), "%s both ways",
 	    fmt_bytes_html((double)(st->bytes_client + st->bytes_server)).s);
 	html_card(h, "sessions", "", "Sessions", st->sessions, sub);
@@ -122,6 +119,17 @@ overview(struct html *h)
 	    fmt_pct(st->recipients_accepted, st->recipients).s);
 	html_card(h, "recipients", "accepted", "Recipients accepted",
 	    st->recipients_accepted, sub);
+}
+
+/* What became of the transactions that were not accepted. */
+static void
+outcome_cards(struct html *h)
+{
+	const struct stats *st = h->st;
+	uint64_t tx = st->transactions;
+	uint64_t lost = st->outcome[SMTP_OUTCOME_LOST];
+	char sub[200];
+
 	snprintf(sub, sizeof(sub),
 	    "5xx: %s of transactions; the sender owes a bounce",
 	    fmt_pct(st->outcome[SMTP_OUTCOME_REJECTED], tx).s);
@@ -149,6 +157,19 @@ overview(struct html *h)
 	html_card(h, "dropped", "dropped", "Dropped",
 	    st->outcome[SMTP_OUTCOME_DROPPED],
 	    "accepted, then discarded: needs tracking across hops");
+}
+
+static void
+overview(struct html *h)
+{
+	const struct stats *st = h->st;
+	char sub[200];
+
+	put(h,
+	    "<section id=\"overview\">\n<h2>Overview</h2>\n"
+	    "<div class=\"cards\">\n");
+	volume_cards(h);
+	outcome_cards(h);
 	snprintf(
 	    sub, sizeof(sub), "null sender; %s with a DSN", fmt_num(st->dsn).s);
 	html_card(h, "bounces", "", "Bounces", st->bounces, sub);
@@ -296,16 +317,13 @@ who(struct html *h)
 }
 
 static void
-tls_auth(struct html *h)
+tls(struct html *h)
 {
 	const struct stats *st = h->st;
 	char note[96];
 	bool any = false;
 	int v;
 
-	put(h,
-	    "<section id=\"tls-auth\">\n<h2>TLS and AUTH</h2>\n"
-	    "<div class=\"grid2\">\n<div>\n<h3>TLS</h3>\n");
 	html_kv_open(h, "tls");
 	snprintf(note, sizeof(note), "%s of sessions",
 	    fmt_pct(st->starttls_offered, st->sessions).s);
@@ -333,7 +351,14 @@ tls_auth(struct html *h)
 				    v <= TLSV_11);
 		html_kv_close(h);
 	}
-	put(h, "</div>\n<div>\n<h3>AUTH</h3>\n");
+}
+
+static void
+auth(struct html *h)
+{
+	const struct stats *st = h->st;
+	char note[96];
+
 	html_kv_open(h, "auth");
 	html_kv_num(
 	    h, "Sessions that tried AUTH", st->auth_sessions, "", false);
@@ -348,6 +373,17 @@ tls_auth(struct html *h)
 	html_top_table(h, "auth-fail-clients", "Clients failing AUTH",
 	    &st->auth_fail_clients, "Address", "failures", TOP_ROWS_SMALL,
 	    TOP_PLAIN);
+}
+
+static void
+tls_auth(struct html *h)
+{
+	put(h,
+	    "<section id=\"tls-auth\">\n<h2>TLS and AUTH</h2>\n"
+	    "<div class=\"grid2\">\n<div>\n<h3>TLS</h3>\n");
+	tls(h);
+	put(h, "</div>\n<div>\n<h3>AUTH</h3>\n");
+	auth(h);
 	put(h, "</div>\n</div>\n</section>\n");
 }
 
@@ -540,8 +576,9 @@ sizes(struct html *h)
 	put(h, "</figure>\n</div>\n</section>\n");
 }
 
+/* How the sessions ended, and the bytes they carried. */
 static void
-sessions(struct html *h)
+session_ends(struct html *h)
 {
 	static const struct {
 		enum smtp_session_end e;
@@ -554,12 +591,8 @@ sessions(struct html *h)
 		{ SMTP_SESSION_END_REUSED, "Taken over by a new SYN" },
 	};
 	const struct stats *st = h->st;
-	int order[SMTP_VERB_COUNT], n = 0, i, j, tmp;
 	size_t e;
 
-	put(h,
-	    "<section id=\"sessions\">\n<h2>Sessions and commands</h2>\n"
-	    "<div class=\"grid2\">\n<div>\n<h3>How sessions ended</h3>\n");
 	html_kv_open(h, "session-ends");
 	for (e = 0; e < ARRAY_LEN(ends); e++)
 		html_kv(h, ends[e].label, fmt_num(st->session_end[ends[e].e]).s,
@@ -575,7 +608,15 @@ sessions(struct html *h)
 	html_kv(h, "Message bodies accepted", fmt_num(st->message_bytes).s,
 	    fmt_bytes_html((double)st->message_bytes).s, false);
 	html_kv_close(h);
-	put(h, "</div>\n<div>\n<h3>Commands</h3>\n");
+}
+
+/* The commands seen, by count, highest first. */
+static void
+commands(struct html *h)
+{
+	const struct stats *st = h->st;
+	int order[SMTP_VERB_COUNT], n = 0, i, j, tmp;
+
 	for (i = 0; i < SMTP_VERB_COUNT; i++)
 		if (st->commands[i] > 0)
 			order[n++] = i;
@@ -598,6 +639,17 @@ sessions(struct html *h)
 			    order[i] == SMTP_VERB_UNKNOWN);
 		html_kv_close(h);
 	}
+}
+
+static void
+sessions(struct html *h)
+{
+	put(h,
+	    "<section id=\"sessions\">\n<h2>Sessions and commands</h2>\n"
+	    "<div class=\"grid2\">\n<div>\n<h3>How sessions ended</h3>\n");
+	session_ends(h);
+	put(h, "</div>\n<div>\n<h3>Commands</h3>\n");
+	commands(h);
 	put(h, "</div>\n</div>\n</section>\n");
 }
 
@@ -720,131 +772,164 @@ static const char *const anomaly_meaning[SMTP_ANOMALY_COUNT] = {
 	    "a packet's timestamp before 1970 or after 9999: replaced",
 };
 
+/* What the capture itself said: drops, files, damage. */
+static void
+health_capture(struct html *h, const struct capture_stats *cs)
+{
+	if (cs->live) {
+		html_kv_num(h, "Dropped by the kernel", cs->pcap_drops,
+		    "packets never seen", true);
+		html_kv_num(
+		    h, "Dropped by the interface", cs->pcap_ifdrops, "", true);
+	} else {
+		html_kv(
+		    h, "Dropped by the kernel", "n/a", "reading a file", false);
+		html_kv_num(h, "Files read", cs->files_read, "", false);
+	}
+	if (cs->timestamps_replaced > 0)
+		html_kv_num(h, "Timestamps before 1970 or after 9999",
+		    cs->timestamps_replaced,
+		    "each took the previous packet's time", true);
+	html_kv(h, "Input damaged", cs->damaged ? "yes" : "no",
+	    cs->damaged ? "figures cover what was read" : "", cs->damaged);
+}
+
+/* Records an output could not write (a full disk); keys are ours:
+ * nothing to escape. */
+static void
+health_not_written(struct html *h)
+{
+	char label[96];
+	size_t i;
+
+	for (i = 0; i < h->ri->noutputs; i++)
+		if (h->ri->outputs[i].not_written > 0) {
+			snprintf(label, sizeof(label),
+			    "Records not written (%s)", h->ri->outputs[i].key);
+			html_kv_num(h, label, h->ri->outputs[i].not_written,
+			    "write errors: a full disk, a quota", true);
+		}
+}
+
+/* What reassembly saw: packets, streams, gaps, sessions. */
+static void
+health_streams(struct html *h, const struct reasm_stats *rs)
+{
+	html_kv_num(h, "Packets read", rs->packets, "", false);
+	html_kv(h, "Bytes read", fmt_num(rs->bytes).s,
+	    fmt_bytes_html((double)rs->bytes).s, false);
+	html_kv_num(h, "TCP packets on mail ports", rs->tcp_packets, "", false);
+	html_kv_num(h, "IPv6 packets", rs->ipv6_packets, "", false);
+	html_kv_num(h, "Handshakes on mail ports", rs->sessions, "", false);
+	html_kv_num(h, "Connections without handshake", rs->no_handshake,
+	    "not followed", true);
+	html_kv_num(h, "Holes in streams (gaps)", rs->gaps, "", true);
+	html_kv(h, "Bytes never captured", fmt_num(rs->gap_bytes).s,
+	    fmt_bytes_html((double)rs->gap_bytes).s, rs->gap_bytes > 0);
+	html_kv_num(h, "Cut by the snap length", rs->snap_cut,
+	    rs->snap_cut ? "their lost bytes are gaps" : "", true);
+	html_kv_num(h, "4-tuples reused by a new SYN", rs->reused, "", false);
+	html_kv_num(h, "Sessions expired idle", rs->idle_expired, "", false);
+	if (rs->clock_jumps > 0) {
+		char j[64];
+
+		snprintf(j, sizeof(j), "at most %.0f s; not counted idle",
+		    rs->clock_jump_max);
+		html_kv_num(h, "Capture clock jumps over 60 s", rs->clock_jumps,
+		    j, true);
+	}
+	html_kv(h, "Most sessions open at once",
+	    fmt_num((uint64_t)rs->active_max).s, "", false);
+	html_kv_num(h, "Sessions evicted at --max-sessions",
+	    rs->sessions_evicted, "", true);
+	html_kv_num(h, "Sessions evicted by the memory budget",
+	    rs->sessions_evicted_memory, "", true);
+}
+
+/* What the network layer set aside: not IP, bad headers, other ports. */
+static void
+health_packets(struct html *h, const struct reasm_stats *rs)
+{
+	html_kv_num(h, "Frames that were not IP", rs->not_ip, "", false);
+	html_kv_num(h, "Cut inside a header", rs->truncated, "", true);
+	html_kv_num(h, "Bad IP or TCP headers", rs->bad_header, "", true);
+	html_kv_num(h, "Other TCP or UDP traffic", rs->other_ports,
+	    "not followed", false);
+	html_kv_num(h, "Bad IPv4 header sums passed on", rs->ip_checksum_fixed,
+	    "", false);
+	html_kv_num(h, "Dropped for bad checksums", rs->bad_checksum, "", true);
+	html_kv_num(
+	    h, "Class E addresses (not followed)", rs->class_e, "", true);
+	html_kv_num(h, "IPv6 table full", rs->v6_table_full, "", true);
+}
+
+static void
+health_nids_warnings(struct html *h, const struct reasm_stats *rs)
+{
+	const char *name;
+	int i;
+
+	put(h, "<h3>libnids warnings</h3>\n");
+	if (rs == NULL || rs->nids_warnings == 0) {
+		put(h, "<p class=\"none\">None.</p>\n");
+		return;
+	}
+	html_kv_open(h, "nids-warnings");
+	html_kv_num(h, "All warnings", rs->nids_warnings, "", true);
+	for (i = 0; i < REASM_NIDS_WARN_MAX; i++) {
+		name = reasm_nids_warning_name(i);
+		if (name != NULL && rs->nids_warning[i] > 0)
+			html_kv_num(h, name, rs->nids_warning[i], "", true);
+	}
+	html_kv_close(h);
+}
+
+static void
+health_anomalies(struct html *h)
+{
+	const struct stats *st = h->st;
+	char note[96];
+	int i, any;
+
+	put(h, "<h3>Protocol anomalies</h3>\n");
+	for (i = 0, any = 0; i < SMTP_ANOMALY_COUNT; i++)
+		any += st->anomaly[i] > 0;
+	if (!any) {
+		put(h, "<p class=\"none\">None.</p>\n");
+		return;
+	}
+	html_kv_open(h, "anomalies");
+	for (i = 0; i < SMTP_ANOMALY_COUNT; i++) {
+		if (st->anomaly[i] == 0)
+			continue;
+		snprintf(note, sizeof(note), "%s",
+		    anomaly_meaning[i] != NULL ? anomaly_meaning[i] : "");
+		html_kv_num(h, smtp_anomaly_name((enum smtp_anomaly)i),
+		    st->anomaly[i], note, true);
+	}
+	html_kv_close(h);
+}
+
 static void
 health(struct html *h)
 {
-	const struct stats *st = h->st;
 	const struct reasm_stats *rs = h->ri->rs;
-	const struct capture_stats *cs = h->ri->cs;
-	const char *name;
-	char note[96];
-	int i, any;
 
 	put(h,
 	    "<section id=\"health\">\n<h2>Capture health</h2>\n"
 	    "<div class=\"grid2\">\n<div>\n<h3>Packets and streams</h3>\n");
 	html_kv_open(h, "capture");
-	if (cs != NULL) {
-		if (cs->live) {
-			html_kv_num(h, "Dropped by the kernel", cs->pcap_drops,
-			    "packets never seen", true);
-			html_kv_num(h, "Dropped by the interface",
-			    cs->pcap_ifdrops, "", true);
-		} else {
-			html_kv(h, "Dropped by the kernel", "n/a",
-			    "reading a file", false);
-			html_kv_num(h, "Files read", cs->files_read, "", false);
-		}
-		if (cs->timestamps_replaced > 0)
-			html_kv_num(h, "Timestamps before 1970 or after 9999",
-			    cs->timestamps_replaced,
-			    "each took the previous packet's time", true);
-		html_kv(h, "Input damaged", cs->damaged ? "yes" : "no",
-		    cs->damaged ? "figures cover what was read" : "",
-		    cs->damaged);
-	}
-	/* Records an output could not write (a full disk); keys are
-	 * ours: nothing to escape. */
-	for (i = 0; i < (int)h->ri->noutputs; i++)
-		if (h->ri->outputs[i].not_written > 0) {
-			snprintf(note, sizeof(note), "Records not written (%s)",
-			    h->ri->outputs[i].key);
-			html_kv_num(h, note, h->ri->outputs[i].not_written,
-			    "write errors: a full disk, a quota", true);
-		}
+	if (h->ri->cs != NULL)
+		health_capture(h, h->ri->cs);
+	health_not_written(h);
 	if (rs != NULL) {
-		html_kv_num(h, "Packets read", rs->packets, "", false);
-		html_kv(h, "Bytes read", fmt_num(rs->bytes).s,
-		    fmt_bytes_html((double)rs->bytes).s, false);
-		html_kv_num(
-		    h, "TCP packets on mail ports", rs->tcp_packets, "", false);
-		html_kv_num(h, "IPv6 packets", rs->ipv6_packets, "", false);
-		html_kv_num(
-		    h, "Handshakes on mail ports", rs->sessions, "", false);
-		html_kv_num(h, "Connections without handshake",
-		    rs->no_handshake, "not followed", true);
-		html_kv_num(h, "Holes in streams (gaps)", rs->gaps, "", true);
-		html_kv(h, "Bytes never captured", fmt_num(rs->gap_bytes).s,
-		    fmt_bytes_html((double)rs->gap_bytes).s, rs->gap_bytes > 0);
-		html_kv_num(h, "Cut by the snap length", rs->snap_cut,
-		    rs->snap_cut ? "their lost bytes are gaps" : "", true);
-		html_kv_num(
-		    h, "4-tuples reused by a new SYN", rs->reused, "", false);
-		html_kv_num(
-		    h, "Sessions expired idle", rs->idle_expired, "", false);
-		if (rs->clock_jumps > 0) {
-			char j[64];
-
-			snprintf(j, sizeof(j),
-			    "at most %.0f s; not counted idle",
-			    rs->clock_jump_max);
-			html_kv_num(h, "Capture clock jumps over 60 s",
-			    rs->clock_jumps, j, true);
-		}
-		html_kv(h, "Most sessions open at once",
-		    fmt_num((uint64_t)rs->active_max).s, "", false);
-		html_kv_num(h, "Sessions evicted at --max-sessions",
-		    rs->sessions_evicted, "", true);
-		html_kv_num(h, "Sessions evicted by the memory budget",
-		    rs->sessions_evicted_memory, "", true);
-		html_kv_num(
-		    h, "Frames that were not IP", rs->not_ip, "", false);
-		html_kv_num(h, "Cut inside a header", rs->truncated, "", true);
-		html_kv_num(
-		    h, "Bad IP or TCP headers", rs->bad_header, "", true);
-		html_kv_num(h, "Other TCP or UDP traffic", rs->other_ports,
-		    "not followed", false);
-		html_kv_num(h, "Bad IPv4 header sums passed on",
-		    rs->ip_checksum_fixed, "", false);
-		html_kv_num(
-		    h, "Dropped for bad checksums", rs->bad_checksum, "", true);
-		html_kv_num(h, "Class E addresses (not followed)", rs->class_e,
-		    "", true);
-		html_kv_num(h, "IPv6 table full", rs->v6_table_full, "", true);
+		health_streams(h, rs);
+		health_packets(h, rs);
 	}
 	html_kv_close(h);
-	put(h, "</div>\n<div>\n<h3>libnids warnings</h3>\n");
-	if (rs == NULL || rs->nids_warnings == 0)
-		put(h, "<p class=\"none\">None.</p>\n");
-	else {
-		html_kv_open(h, "nids-warnings");
-		html_kv_num(h, "All warnings", rs->nids_warnings, "", true);
-		for (i = 0; i < REASM_NIDS_WARN_MAX; i++) {
-			name = reasm_nids_warning_name(i);
-			if (name != NULL && rs->nids_warning[i] > 0)
-				html_kv_num(
-				    h, name, rs->nids_warning[i], "", true);
-		}
-		html_kv_close(h);
-	}
-	put(h, "<h3>Protocol anomalies</h3>\n");
-	for (i = 0, any = 0; i < SMTP_ANOMALY_COUNT; i++)
-		any += st->anomaly[i] > 0;
-	if (!any)
-		put(h, "<p class=\"none\">None.</p>\n");
-	else {
-		html_kv_open(h, "anomalies");
-		for (i = 0; i < SMTP_ANOMALY_COUNT; i++) {
-			if (st->anomaly[i] == 0)
-				continue;
-			snprintf(note, sizeof(note), "%s",
-			    anomaly_meaning[i] != NULL ? anomaly_meaning[i]
-						       : "");
-			html_kv_num(h, smtp_anomaly_name((enum smtp_anomaly)i),
-			    st->anomaly[i], note, true);
-		}
-		html_kv_close(h);
-	}
+	put(h, "</div>\n<div>\n");
+	health_nids_warnings(h, rs);
+	health_anomalies(h);
 	put(h, "</div>\n</div>\n</section>\n");
 }
 

@@ -111,6 +111,53 @@ reason_key_codes(const char *key, int *code, char *enh, size_t size)
 	enh[n] = '\0';
 }
 
+/* A top table's meaning cell: what an enhanced code, or the codes a
+ * reason starts with, mean. */
+static void
+top_meaning_cell(struct html *h, const char *key, enum top_meaning m)
+{
+	char enh[16], meaning[160];
+	int code;
+
+	if (m == TOP_ENHANCED) {
+		put(h, "<td class=\"meaning\">");
+		if (smtp_enh_meaning(key, meaning, sizeof(meaning)) != NULL)
+			html_put_wire(h, meaning);
+		else
+			put(h, "not an enhanced status code");
+		put(h, "</td>");
+	} else if (m == TOP_REASON) {
+		reason_key_codes(key, &code, enh, sizeof(enh));
+		put(h, "<td>");
+		html_code_meanings(h, code, enh[0] ? enh : NULL);
+		put(h, "</td>");
+	}
+}
+
+/* Row i of a top table, its bar scaled to the first row's count;
+ * returns whether its count may be over. */
+static bool
+top_row(struct html *h, const struct topn *t, const struct topn_entry *const *e,
+    size_t i, enum top_meaning m)
+{
+	double w = SHARE_BAR_PX * (double)e[i]->count /
+	    (double)(e[0]->count ? e[0]->count : 1);
+
+	putf(h, "<tr><td class=\"n rank\">%zu</td><td class=\"key\">", i + 1);
+	html_put_wire(h, e[i]->key);
+	putf(h, "</td><td class=\"n\">%s", fmt_num(e[i]->count).s);
+	if (e[i]->error > 0)
+		putf(h, "<sup class=\"err\">&#177;%s</sup>",
+		    fmt_num(e[i]->error).s);
+	putf(h,
+	    "</td><td class=\"share\"><span class=\"bar\" "
+	    "style=\"width:%spx\"></span>%s</td>",
+	    co(w < 1 ? 1 : w).s, fmt_pct(e[i]->count, t->total).s);
+	top_meaning_cell(h, e[i]->key, m);
+	put(h, "</tr>\n");
+	return e[i]->error > 0;
+}
+
 /*
  * A top table. Counts come from a space-saving table of TOPN_SLOTS keys:
  * when it was full, a count may be over by its error, shown as +-.
@@ -124,9 +171,6 @@ html_top_table(struct html *h, const char *id, const char *title,
 	size_t n, i;
 	uint64_t shown = 0;
 	bool approx = false;
-	double w;
-	char enh[16], meaning[160];
-	int code;
 
 	if (rows > TOPN_SLOTS)
 		rows = TOPN_SLOTS;
@@ -148,36 +192,7 @@ html_top_table(struct html *h, const char *id, const char *title,
 				    : "",
 	    keyname, what, m != TOP_PLAIN ? "<th>Meaning</th>" : "");
 	for (i = 0; i < n; i++) {
-		w = SHARE_BAR_PX * (double)e[i]->count /
-		    (double)(e[0]->count ? e[0]->count : 1);
-		putf(h, "<tr><td class=\"n rank\">%zu</td><td class=\"key\">",
-		    i + 1);
-		html_put_wire(h, e[i]->key);
-		putf(h, "</td><td class=\"n\">%s", fmt_num(e[i]->count).s);
-		if (e[i]->error > 0) {
-			putf(h, "<sup class=\"err\">&#177;%s</sup>",
-			    fmt_num(e[i]->error).s);
-			approx = true;
-		}
-		putf(h,
-		    "</td><td class=\"share\"><span class=\"bar\" "
-		    "style=\"width:%spx\"></span>%s</td>",
-		    co(w < 1 ? 1 : w).s, fmt_pct(e[i]->count, t->total).s);
-		if (m == TOP_ENHANCED) {
-			put(h, "<td class=\"meaning\">");
-			if (smtp_enh_meaning(
-				e[i]->key, meaning, sizeof(meaning)) != NULL)
-				html_put_wire(h, meaning);
-			else
-				put(h, "not an enhanced status code");
-			put(h, "</td>");
-		} else if (m == TOP_REASON) {
-			reason_key_codes(e[i]->key, &code, enh, sizeof(enh));
-			put(h, "<td>");
-			html_code_meanings(h, code, enh[0] ? enh : NULL);
-			put(h, "</td>");
-		}
-		put(h, "</tr>\n");
+		approx = top_row(h, t, e, i, m) || approx;
 		shown += e[i]->count;
 	}
 	put(h, "</tbody></table>\n");

@@ -90,10 +90,40 @@ top_table(FILE *f, const char *title, const struct topn *t, const char *what)
 		    e[n - 1]->error, TOPN_SLOTS);
 }
 
+/* Who wrote the report, on what, over which period. */
 static void
-overview(FILE *f, const struct stats *st, const struct report_info *ri)
+title(FILE *f, const struct stats *st, const struct report_info *ri)
+{
+	fprintf(f, "smtpscope %s report: ", ri->version);
+	put_text(f, ri->source, 0);
+	fprintf(f, "%s\n", ri->live ? " (live)" : "");
+	fprintf(f, "period %s .. %s UTC (%.1f s of traffic)\n",
+	    fmt_utc(st->first_ts, TF_FULL).s, fmt_utc(st->last_ts, TF_FULL).s,
+	    st->last_ts > st->first_ts ? st->last_ts - st->first_ts : 0.0);
+}
+
+static void
+totals(FILE *f, const struct stats *st)
 {
 	char a[32];
+
+	section(f, "Overview");
+	fmt_bytes_text((double)st->message_bytes, a, sizeof(a));
+	fprintf(f,
+	    "  %-24s %10" PRIu64 "    %-24s %10" PRIu64 "\n"
+	    "  %-24s %10" PRIu64 "    %-24s %10" PRIu64 "\n"
+	    "  %-24s %10" PRIu64 "    %-24s %10" PRIu64 "\n"
+	    "  %-24s %10" PRIu64 "    %-24s %10s\n",
+	    "sessions", st->sessions, "transactions", st->transactions,
+	    "messages accepted", st->messages_accepted, "recipients accepted",
+	    st->recipients_accepted, "bounces (null sender)", st->bounces,
+	    "recipients", st->recipients, "DSN reports", st->dsn,
+	    "bytes accepted", a);
+}
+
+static void
+outcomes(FILE *f, const struct stats *st)
+{
 	uint64_t tx = st->transactions;
 	static const struct {
 		const char *name;
@@ -108,26 +138,6 @@ overview(FILE *f, const struct stats *st, const struct report_info *ri)
 	};
 	uint64_t max = 0;
 	size_t i;
-
-	fprintf(f, "smtpscope %s report: ", ri->version);
-	put_text(f, ri->source, 0);
-	fprintf(f, "%s\n", ri->live ? " (live)" : "");
-	fprintf(f, "period %s .. %s UTC (%.1f s of traffic)\n",
-	    fmt_utc(st->first_ts, TF_FULL).s, fmt_utc(st->last_ts, TF_FULL).s,
-	    st->last_ts > st->first_ts ? st->last_ts - st->first_ts : 0.0);
-
-	section(f, "Overview");
-	fmt_bytes_text((double)st->message_bytes, a, sizeof(a));
-	fprintf(f,
-	    "  %-24s %10" PRIu64 "    %-24s %10" PRIu64 "\n"
-	    "  %-24s %10" PRIu64 "    %-24s %10" PRIu64 "\n"
-	    "  %-24s %10" PRIu64 "    %-24s %10" PRIu64 "\n"
-	    "  %-24s %10" PRIu64 "    %-24s %10s\n",
-	    "sessions", st->sessions, "transactions", st->transactions,
-	    "messages accepted", st->messages_accepted, "recipients accepted",
-	    st->recipients_accepted, "bounces (null sender)", st->bounces,
-	    "recipients", st->recipients, "DSN reports", st->dsn,
-	    "bytes accepted", a);
 
 	section(f, "Outcomes of transactions");
 	for (i = 0; i < ARRAY_LEN(out); i++)
@@ -149,6 +159,12 @@ overview(FILE *f, const struct stats *st, const struct report_info *ri)
 	    "  (rejected: the sender owes a bounce; tempfail: it retries; "
 	    "lost: cut off\n   before the final reply; dropped: accepted "
 	    "then discarded, which only\n   tracking across hops shows)\n");
+}
+
+/* What the model assumed or set aside, and LMTP's own counts. */
+static void
+refused(FILE *f, const struct stats *st)
+{
 	section(f, "What the server refused or the wire did not show");
 	fprintf(f,
 	    "  %-40s %10" PRIu64 "\n  %-40s %10" PRIu64 "\n"
@@ -163,6 +179,15 @@ overview(FILE *f, const struct stats *st, const struct report_info *ri)
 		    "LMTP sessions", st->lmtp_sessions,
 		    "LMTP recipients delivered", st->lmtp_delivered,
 		    "LMTP recipients not delivered", st->lmtp_failed);
+}
+
+static void
+overview(FILE *f, const struct stats *st, const struct report_info *ri)
+{
+	title(f, st, ri);
+	totals(f, st);
+	outcomes(f, st);
+	refused(f, st);
 }
 
 /* A meaning from the code table (plain ASCII) on the rest of the line,
@@ -296,10 +321,10 @@ latencies(FILE *f, const struct stats *st)
 }
 
 static void
-health(FILE *f, const struct stats *st, const struct report_info *ri)
+health(FILE *f, const struct report_info *ri)
 {
 	const struct reasm_stats *rs = ri->rs;
-	int i, any;
+	int i;
 	size_t k;
 
 	section(f, "Capture health");
@@ -351,6 +376,13 @@ health(FILE *f, const struct stats *st, const struct report_info *ri)
 			fprintf(f, "  %-34s %12" PRIu64 "\n", label,
 			    ri->outputs[k].not_written);
 		}
+}
+
+static void
+anomalies(FILE *f, const struct stats *st)
+{
+	int i, any;
+
 	fprintf(f, "  sessions with anomalies:\n");
 	for (i = 0, any = 0; i < SMTP_ANOMALY_COUNT; i++)
 		if (st->anomaly[i] > 0) {
@@ -398,7 +430,8 @@ report_text(FILE *f, const struct stats *st, const struct report_info *ri)
 	enhanced_codes(f, st);
 	tls_auth(f, st);
 	latencies(f, st);
-	health(f, st, ri);
+	health(f, ri);
+	anomalies(f, st);
 	plugin_counters(f, ri);
 	fflush(f);
 	return ferror(f) ? -1 : 0;
