@@ -55,7 +55,7 @@ SMTP_SRC = src/smtp/session.c src/smtp/command.c src/smtp/parse.c \
 	   src/smtp/message.c src/smtp/codes.c
 # The reports (--report): read the statistics store only.
 REPORT_SRC = src/report/text.c src/report/json.c src/report/html.c \
-	     src/report/html_parts.c src/report/html_style.c src/report/svg.c \
+	     src/report/html_parts.c src/report/html_page.c src/report/svg.c \
 	     src/report/format.c
 CORE_SRC = src/util.c src/event.c src/stats.c src/topn.c src/histo.c \
 	   src/jsonlog.c src/recfile.c src/sessmap.c \

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The HTML report: one self-contained page in the manner of pflogsumm,
- * from the wire, section by section. Inline style (html_style.c), charts
- * drawn as inline SVG (svg.c), no script and nothing fetched (a
- * Content-Security-Policy says so too), readable on screen and
- * printable. Wire text goes through html_put_wire(): text_append_escaped()
- * (controls, bidi overrides, invalid UTF-8), then HTML escaping. Numbers
- * are formatted by format.c, not by printf's %f, so that no locale puts
- * a decimal comma into an SVG coordinate.
+ * from the wire, section by section. The page around the sections and
+ * its inline style are html_page.c's, the charts (inline SVG) svg.c's:
+ * no script and nothing fetched (a Content-Security-Policy says so too),
+ * readable on screen and printable. Wire text goes through
+ * html_put_wire(): text_append_escaped() (controls, bidi overrides,
+ * invalid UTF-8), then HTML escaping. Numbers are formatted by format.c,
+ * not by printf's %f, so that no locale puts a decimal comma into an SVG
+ * coordinate.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -21,80 +22,6 @@
 #define TOP_ROWS 15       /* rows of the big top tables */
 #define TOP_ROWS_SMALL 10 /* AUTH mechanisms, failing clients */
 #define RECENT_ROWS 25    /* notable events listed */
-
-static void
-page_head(struct html *h)
-{
-	const struct report_info *ri = h->ri;
-
-	put(h,
-	    "<!DOCTYPE html>\n"
-	    "<html lang=\"en\">\n"
-	    "<head>\n"
-	    "<meta charset=\"utf-8\">\n"
-	    "<meta name=\"viewport\" content=\"width=device-width, "
-	    "initial-scale=1\">\n"
-	    /* Nothing to fetch and nothing to run, whatever the page holds. */
-	    "<meta http-equiv=\"Content-Security-Policy\" "
-	    "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
-	    "<meta name=\"generator\" content=\"smtpscope ");
-	html_put_wire(h, ri->version);
-	put(h, "\">\n<title>smtpscope report: ");
-	html_put_wire(h, ri->source);
-	put(h, "</title>\n<style>\n");
-	put(h, html_page_style);
-	put(h, "</style>\n</head>\n<body>\n<div class=\"wrap\">\n");
-}
-
-static void
-meta_item(struct html *h, const char *label, const char *value)
-{
-	putf(h, "<div><dt>%s</dt><dd>%s</dd></div>\n", label, value);
-}
-
-static void
-page_header(struct html *h)
-{
-	const struct stats *st = h->st;
-	const struct report_info *ri = h->ri;
-	char buf[160];
-
-	put(h, "<header>\n<h1>SMTP traffic report <small>smtpscope ");
-	html_put_wire(h, ri->version);
-	put(h,
-	    "</small></h1>\n<p class=\"source\"><span class=\"key\" "
-	    "id=\"source\">");
-	html_put_wire(h, ri->source);
-	putf(h, "</span> &middot; %s</p>\n<dl class=\"meta\">\n",
-	    ri->live ? "live capture" : "capture file");
-	if (st->last_ts > 0) {
-		snprintf(buf, sizeof(buf), "%s &ndash; %s",
-		    fmt_utc(st->first_ts, TF_FULL).s,
-		    fmt_utc(st->last_ts, TF_FULL).s);
-		meta_item(h, "Period covered (UTC)", buf);
-		meta_item(h, "Traffic span",
-		    fmt_duration(st->last_ts - st->first_ts).s);
-	} else
-		meta_item(h, "Period covered (UTC)", "no SMTP traffic seen");
-	if (ri->live && ri->wall_start > 0)
-		meta_item(h, "Capturing since (UTC)",
-		    fmt_utc(ri->wall_start, TF_FULL).s);
-	meta_item(h, "Report written (UTC)", fmt_utc(ri->wall_now, TF_FULL).s);
-	put(h,
-	    "</dl>\n<nav><a href=\"#overview\">Overview</a>"
-	    "<a href=\"#security\">Security</a>"
-	    "<a href=\"#protocol\">Protocol details</a>"
-	    "<a href=\"#over-time\">Over time</a>"
-	    "<a href=\"#replies\">Reply codes</a>"
-	    "<a href=\"#reasons\">Rejections</a>"
-	    "<a href=\"#who\">Servers, clients, senders</a>"
-	    "<a href=\"#tls-auth\">TLS and AUTH</a>"
-	    "<a href=\"#latency\">Latency</a>"
-	    "<a href=\"#sizes\">Sizes</a>"
-	    "<a href=\"#sessions\">Sessions</a>"
-	    "<a href=\"#recent\">Recent events</a>"
-	    "<a href=\"#health\">Capture health</a></nav>\n</header>\n");
-}
 
 /* Sessions, transactions, what was accepted. */
 static void
@@ -968,19 +895,6 @@ plugins_section(struct html *h)
 	put(h, "</section>\n");
 }
 
-static void
-page_foot(struct html *h)
-{
-	put(h, "<footer>Written by smtpscope ");
-	html_put_wire(h, h->ri->version);
-	putf(h,
-	    " at %s UTC from passive observation of the wire: what the "
-	    "packets showed, not the servers' logs. Counts in the top tables "
-	    "are exact unless marked &#177;.</footer>\n</div>\n</body>\n"
-	    "</html>\n",
-	    fmt_utc(h->ri->wall_now, TF_FULL).s);
-}
-
 int
 report_html(FILE *f, const struct stats *st, const struct report_info *ri)
 {
@@ -989,8 +903,8 @@ report_html(FILE *f, const struct stats *st, const struct report_info *ri)
 	h.f = f;
 	h.st = st;
 	h.ri = ri;
-	page_head(&h);
-	page_header(&h);
+	html_page_head(&h);
+	html_page_header(&h);
 	overview(&h);
 	security(&h);
 	protocol(&h);
@@ -1005,7 +919,7 @@ report_html(FILE *f, const struct stats *st, const struct report_info *ri)
 	recent(&h);
 	health(&h);
 	plugins_section(&h);
-	page_foot(&h);
+	html_page_foot(&h);
 	if (fflush(f) != 0)
 		return -1;
 	return ferror(f) ? -1 : 0;

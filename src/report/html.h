@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The HTML report's insides, shared by the page (html.c), the parts it
- * is built of (html_parts.c: escaping, cards, key-value and top tables)
- * and its charts (svg.c). Not for use outside src/report/.
+ * The HTML report's insides, shared by its sections (html.c), the page
+ * around them (html_page.c: head, stylesheet, header, footer), the parts
+ * they are built of (html_parts.c: escaping, cards, key-value and top
+ * tables) and the charts (svg.c). Not for use outside src/report/.
  */
 #ifndef SMTPSCOPE_REPORT_HTML_H
 #define SMTPSCOPE_REPORT_HTML_H
@@ -63,8 +64,10 @@ co(double v)
 	return fmt_trimmed(v, 1);
 }
 
-/* The page's stylesheet (html_style.c). */
-extern const char *const html_page_style;
+/* html_page.c: the page around the sections. */
+void html_page_head(struct html *h);
+void html_page_header(struct html *h);
+void html_page_foot(struct html *h);
 
 /* html_parts.c */
 void html_put_wire(struct html *h, const char *s);

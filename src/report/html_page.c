@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The HTML report's stylesheet (html.h), inline in the page: readable on
- * screen, printable, no font or image fetched.
+ * The HTML report's page around its sections (html.h): the head with its
+ * stylesheet (inline: readable on screen, printable, no font or image
+ * fetched, as the Content-Security-Policy demands), the header with what
+ * the report covers, the footer.
  */
+#include <stdio.h>
+
 #include "html.h"
 
-const char *const html_page_style =
+static const char *const page_style =
     ":root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#eef1f4;"
     "--bg:#f6f8fa;--accent:#0969da}\n"
     "*{box-sizing:border-box}\n"
@@ -118,3 +122,90 @@ const char *const html_page_style =
     " svg.chart{max-width:100%;height:auto}\n"
     " .card{box-shadow:none}\n"
     "}\n";
+
+void
+html_page_head(struct html *h)
+{
+	const struct report_info *ri = h->ri;
+
+	put(h,
+	    "<!DOCTYPE html>\n"
+	    "<html lang=\"en\">\n"
+	    "<head>\n"
+	    "<meta charset=\"utf-8\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, "
+	    "initial-scale=1\">\n"
+	    /* Nothing to fetch and nothing to run, whatever the page holds. */
+	    "<meta http-equiv=\"Content-Security-Policy\" "
+	    "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+	    "<meta name=\"generator\" content=\"smtpscope ");
+	html_put_wire(h, ri->version);
+	put(h, "\">\n<title>smtpscope report: ");
+	html_put_wire(h, ri->source);
+	put(h, "</title>\n<style>\n");
+	put(h, page_style);
+	put(h, "</style>\n</head>\n<body>\n<div class=\"wrap\">\n");
+}
+
+static void
+meta_item(struct html *h, const char *label, const char *value)
+{
+	putf(h, "<div><dt>%s</dt><dd>%s</dd></div>\n", label, value);
+}
+
+void
+html_page_header(struct html *h)
+{
+	const struct stats *st = h->st;
+	const struct report_info *ri = h->ri;
+	char buf[160];
+
+	put(h, "<header>\n<h1>SMTP traffic report <small>smtpscope ");
+	html_put_wire(h, ri->version);
+	put(h,
+	    "</small></h1>\n<p class=\"source\"><span class=\"key\" "
+	    "id=\"source\">");
+	html_put_wire(h, ri->source);
+	putf(h, "</span> &middot; %s</p>\n<dl class=\"meta\">\n",
+	    ri->live ? "live capture" : "capture file");
+	if (st->last_ts > 0) {
+		snprintf(buf, sizeof(buf), "%s &ndash; %s",
+		    fmt_utc(st->first_ts, TF_FULL).s,
+		    fmt_utc(st->last_ts, TF_FULL).s);
+		meta_item(h, "Period covered (UTC)", buf);
+		meta_item(h, "Traffic span",
+		    fmt_duration(st->last_ts - st->first_ts).s);
+	} else
+		meta_item(h, "Period covered (UTC)", "no SMTP traffic seen");
+	if (ri->live && ri->wall_start > 0)
+		meta_item(h, "Capturing since (UTC)",
+		    fmt_utc(ri->wall_start, TF_FULL).s);
+	meta_item(h, "Report written (UTC)", fmt_utc(ri->wall_now, TF_FULL).s);
+	put(h,
+	    "</dl>\n<nav><a href=\"#overview\">Overview</a>"
+	    "<a href=\"#security\">Security</a>"
+	    "<a href=\"#protocol\">Protocol details</a>"
+	    "<a href=\"#over-time\">Over time</a>"
+	    "<a href=\"#replies\">Reply codes</a>"
+	    "<a href=\"#reasons\">Rejections</a>"
+	    "<a href=\"#who\">Servers, clients, senders</a>"
+	    "<a href=\"#tls-auth\">TLS and AUTH</a>"
+	    "<a href=\"#latency\">Latency</a>"
+	    "<a href=\"#sizes\">Sizes</a>"
+	    "<a href=\"#sessions\">Sessions</a>"
+	    "<a href=\"#recent\">Recent events</a>"
+	    "<a href=\"#health\">Capture health</a></nav>\n</header>\n");
+}
+
+void
+html_page_foot(struct html *h)
+{
+	put(h, "<footer>Written by smtpscope ");
+	html_put_wire(h, h->ri->version);
+	putf(h,
+	    " at %s UTC from passive observation of the wire: what the "
+	    "packets showed, not the servers' logs. Counts in the top tables "
+	    "are exact unless marked &#177;.</footer>\n</div>\n</body>\n"
+	    "</html>\n",
+	    fmt_utc(h->ri->wall_now, TF_FULL).s);
+}
