@@ -320,12 +320,43 @@ latencies(FILE *f, const struct stats *st)
 	}
 }
 
+/* Replaced timestamps, libnids' warnings by kind, a damaged file,
+ * records an output could not write. */
 static void
-health(FILE *f, const struct report_info *ri)
+health_troubles(FILE *f, const struct report_info *ri)
 {
 	const struct reasm_stats *rs = ri->rs;
 	int i;
 	size_t k;
+
+	if (ri->cs->timestamps_replaced > 0)
+		fprintf(f, "  %-34s %12" PRIu64 "\n",
+		    "timestamps before 1970 or after 9999",
+		    ri->cs->timestamps_replaced);
+	for (i = 1; i < REASM_NIDS_WARN_MAX; i++)
+		if (rs->nids_warning[i] > 0 && reasm_nids_warning_name(i))
+			fprintf(f, "    %-32s %12" PRIu64 "\n",
+			    reasm_nids_warning_name(i), rs->nids_warning[i]);
+	if (ri->cs->damaged)
+		fprintf(f,
+		    "  the capture file was damaged: figures cover what "
+		    "was read before the damage\n");
+	/* Records an output could not write (a full disk). */
+	for (k = 0; k < ri->noutputs; k++)
+		if (ri->outputs[k].not_written > 0) {
+			char label[64];
+
+			snprintf(label, sizeof(label), "%s records not written",
+			    ri->outputs[k].key);
+			fprintf(f, "  %-34s %12" PRIu64 "\n", label,
+			    ri->outputs[k].not_written);
+		}
+}
+
+static void
+health(FILE *f, const struct report_info *ri)
+{
+	const struct reasm_stats *rs = ri->rs;
 
 	section(f, "Capture health");
 	fprintf(f,
@@ -354,28 +385,7 @@ health(FILE *f, const struct report_info *ri)
 		fprintf(f, "  %-34s %12" PRIu64 "\n  %-34s %12" PRIu64 "\n",
 		    "cut by the snap length", rs->snap_cut,
 		    "  bytes they lost (gaps)", rs->snap_cut_bytes);
-	if (ri->cs->timestamps_replaced > 0)
-		fprintf(f, "  %-34s %12" PRIu64 "\n",
-		    "timestamps before 1970 or after 9999",
-		    ri->cs->timestamps_replaced);
-	for (i = 1; i < REASM_NIDS_WARN_MAX; i++)
-		if (rs->nids_warning[i] > 0 && reasm_nids_warning_name(i))
-			fprintf(f, "    %-32s %12" PRIu64 "\n",
-			    reasm_nids_warning_name(i), rs->nids_warning[i]);
-	if (ri->cs->damaged)
-		fprintf(f,
-		    "  the capture file was damaged: figures cover what "
-		    "was read before the damage\n");
-	/* Records an output could not write (a full disk). */
-	for (k = 0; k < ri->noutputs; k++)
-		if (ri->outputs[k].not_written > 0) {
-			char label[64];
-
-			snprintf(label, sizeof(label), "%s records not written",
-			    ri->outputs[k].key);
-			fprintf(f, "  %-34s %12" PRIu64 "\n", label,
-			    ri->outputs[k].not_written);
-		}
+	health_troubles(f, ri);
 }
 
 static void
