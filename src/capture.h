@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "health.h"
 #include "status.h"
 
 struct capture_config {
@@ -24,29 +25,6 @@ struct capture_config {
 	bool progress; /* offline progress bar on stderr */
 	double speed;  /* replay files at this multiple of capture pace;
 			 0: as fast as possible */
-};
-
-/* Link types of left-out packets named at the end (capture_end_notice()). */
-#define CAPTURE_LEFT_OUT_MAX 8
-
-struct capture_stats {
-	bool live;
-	bool damaged; /* a file ended in the middle */
-	uint64_t packets;
-	uint64_t pcap_drops, pcap_ifdrops;
-	size_t files_read;
-	uint32_t snaplen; /* what frames cut by the snap length kept, 0:
-			     none was cut */
-	uint64_t skipped; /* pcapng packets our reader left out, of the
-			     link types in left_out */
-	struct {
-		int linktype;
-		bool filter; /* -f does not compile for it; else smtpscope
-				does not decode it */
-	} left_out[CAPTURE_LEFT_OUT_MAX];
-	size_t nleft_out;
-	uint64_t timestamps_replaced; /* packets whose timestamp no record
-					 can carry (capture_time()) */
 };
 
 /*

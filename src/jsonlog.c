@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture.h"
-#include "reasm.h"
+#include "health.h"
 #include "smtp/message.h"
 #include "smtp/smtp.h"
 #include "smtp/tls.h"
@@ -534,9 +533,10 @@ put_not_written(struct dbuf *b, const char *name, int64_t n)
 
 void
 jsonlog_summary(struct jsonlog *log, const struct stats *st,
-    const struct reasm_stats *rs, const struct capture_stats *cs,
-    const struct jsonlog_not_written *nw)
+    const struct health *h, const struct jsonlog_not_written *nw)
 {
+	const struct reasm_stats *rs = &h->rs;
+	const struct capture_stats *cs = &h->cs;
 	struct dbuf *b;
 	int i;
 
@@ -612,9 +612,9 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	dbuf_printf(
 	    b, ",\"libnids_warnings\":{\"total\":%" PRIu64, rs->nids_warnings);
 	for (i = 1; i < REASM_NIDS_WARN_MAX; i++)
-		if (reasm_nids_warning_name(i) != NULL)
+		if (health_nids_warning_name(i) != NULL)
 			dbuf_printf(b, ",\"%s\":%" PRIu64,
-			    reasm_nids_warning_name(i), rs->nids_warning[i]);
+			    health_nids_warning_name(i), rs->nids_warning[i]);
 	dbuf_adds(b, "},\"anomalies\":{");
 	for (i = 0; i < SMTP_ANOMALY_COUNT; i++)
 		dbuf_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "",

@@ -14,8 +14,7 @@
 #include "util.h"
 
 struct stats;
-struct reasm_stats;
-struct capture_stats;
+struct health;
 
 struct jsonlog {
 	struct recfile out; /* records not yet written, whole */
@@ -35,8 +34,7 @@ struct jsonlog_not_written {
 	int64_t zeek_log, transcript; /* -1: no such output */
 };
 void jsonlog_summary(struct jsonlog *log, const struct stats *st,
-    const struct reasm_stats *rs, const struct capture_stats *cs,
-    const struct jsonlog_not_written *nw);
+    const struct health *h, const struct jsonlog_not_written *nw);
 void jsonlog_flush(struct jsonlog *log);
 /* Returns -1 if a record was not written or the reader went away
  * (log->out.broken_pipe). */

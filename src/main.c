@@ -127,6 +127,7 @@ struct run {
 	 * exit status; their sentences while the dashboard holds the
 	 * terminal, for stderr after it. */
 	struct report_output outputs[3];
+	struct health health; /* the last snapshot (health_snapshot()) */
 	const struct recfile *output_rf[3];
 	size_t noutputs;
 	char output_names[3][4200];
@@ -178,6 +179,18 @@ outputs_update(struct run *r)
 	}
 }
 
+/* The capture's health, one snapshot for everything that shows it: the
+ * log's summary, the reports, the dashboard, the plugins. */
+static const struct health *
+health_snapshot(struct run *r)
+{
+	r->health.cs = *capture_stats(sig.capture);
+	r->health.rs = *reasm_stats();
+	r->health.now = capture_last_ts(sig.capture);
+	r->health.live = r->o->iface != NULL;
+	return &r->health;
+}
+
 static void
 report_info_fill(struct run *r, struct report_info *ri)
 {
@@ -187,33 +200,11 @@ report_info_fill(struct run *r, struct report_info *ri)
 	ri->wall_start = r->wall_start;
 	ri->wall_now = wall_now();
 	ri->version = SMTPSCOPE_VERSION;
-	ri->rs = reasm_stats();
-	ri->cs = capture_stats(sig.capture);
+	ri->health = health_snapshot(r);
 	plugins_report_counters(r->plugins, ri);
 	outputs_update(r);
 	ri->outputs = r->outputs;
 	ri->noutputs = r->noutputs;
-}
-
-/* What a plugin's tick() sees of the capture. */
-static void
-health_fill(struct run *r, struct smtpscope_health *h)
-{
-	const struct reasm_stats *rs = reasm_stats();
-	const struct capture_stats *cs = capture_stats(sig.capture);
-
-	memset(h, 0, sizeof(*h));
-	h->struct_size = sizeof(*h);
-	h->now = capture_last_ts(sig.capture);
-	h->live = r->o->iface != NULL;
-	h->packets = rs->packets;
-	h->bytes = rs->bytes;
-	h->pcap_drops = cs->pcap_drops;
-	h->pcap_ifdrops = cs->pcap_ifdrops;
-	h->sessions = rs->sessions;
-	h->active_sessions = rs->active;
-	h->gaps = rs->gaps;
-	h->no_handshake = rs->no_handshake;
 }
 
 /*
@@ -445,8 +436,7 @@ tui_status_fill(struct run *r, struct tui_status *ts, bool finished)
 {
 	memset(ts, 0, sizeof(*ts));
 	ts->st = r->st;
-	ts->rs = reasm_stats();
-	ts->cs = capture_stats(sig.capture);
+	ts->health = health_snapshot(r);
 	ts->source = r->source;
 	ts->live = r->o->iface != NULL;
 	ts->finished = finished;
@@ -503,11 +493,8 @@ tick(void *arg)
 	if (r->tui != NULL && !r->tui_quit)
 		tui_step(r, false);
 	if (r->plugins != NULL && now - r->last_plugin_tick >= 1.0) {
-		struct smtpscope_health h;
-
 		r->last_plugin_tick = now;
-		health_fill(r, &h);
-		plugins_tick(r->plugins, &h);
+		plugins_tick(r->plugins, health_snapshot(r));
 	}
 	if (r->o->iface != NULL) {
 		/* A reader of the logs sees each batch as it comes. */
@@ -655,8 +642,7 @@ close_sinks(struct run *r)
 		nw.zeek_log = (int64_t)r->zeek.out.not_written;
 	}
 	if (r->have_log) {
-		jsonlog_summary(&r->log, r->st, reasm_stats(),
-		    capture_stats(sig.capture), &nw);
+		jsonlog_summary(&r->log, r->st, health_snapshot(r), &nw);
 		if (jsonlog_close(&r->log) != 0 && r->log.out.broken_pipe)
 			r->broken_pipe = true;
 	}
@@ -835,12 +821,8 @@ main(int argc, char **argv)
 	/* Whatever stopped us, every open session is finished and logged. */
 	reasm_finish();
 	smtp_release_spares();
-	if (r.plugins != NULL) {
-		struct smtpscope_health h;
-
-		health_fill(&r, &h);
-		plugins_finish(r.plugins, &h);
-	}
+	if (r.plugins != NULL)
+		plugins_finish(r.plugins, health_snapshot(&r));
 
 	/* A finished replay stays on screen until q. */
 	while (r.tui != NULL && !r.tui_quit && !sig.stopping)

@@ -217,6 +217,23 @@ abi_loss(unsigned internal_bits)
 		    : 0);
 }
 
+void
+abi_health(const struct health *in, struct smtpscope_health *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->struct_size = sizeof(*out);
+	out->now = in->now;
+	out->live = in->live;
+	out->packets = in->rs.packets;
+	out->bytes = in->rs.bytes;
+	out->pcap_drops = in->cs.pcap_drops;
+	out->pcap_ifdrops = in->cs.pcap_ifdrops;
+	out->sessions = in->rs.sessions;
+	out->active_sessions = in->rs.active;
+	out->gaps = in->rs.gaps;
+	out->no_handshake = in->rs.no_handshake;
+}
+
 /* ---- names (host services) --------------------------------------------- */
 
 const char *

@@ -15,6 +15,7 @@
 #include <smtpscope/plugin.h>
 
 #include "event.h"
+#include "health.h"
 
 /* Where an event's ABI structures are built: blocks reused from one
  * event to the next (everything is valid for the call only). */
@@ -33,6 +34,9 @@ void abi_free(struct abi *a);
 /* The ABI's view of ev, valid until the next call. */
 const struct smtpscope_event *abi_event(
     struct abi *a, const struct smtp_event *ev);
+
+/* The capture's health as tick() gets it. */
+void abi_health(const struct health *in, struct smtpscope_health *out);
 
 /* The internal values as the ABI numbers them. */
 enum smtpscope_verb abi_verb(enum smtp_verb v);

@@ -514,17 +514,19 @@ plugins_subscribe(struct plugin_set *ps, struct event_bus *bus)
 }
 
 void
-plugins_tick(struct plugin_set *ps, const struct smtpscope_health *h)
+plugins_tick(struct plugin_set *ps, const struct health *h)
 {
+	struct smtpscope_health out;
 	size_t i;
 
+	abi_health(h, &out);
 	for (i = 0; ps != NULL && !ps->finished && i < ps->n; i++)
 		if (ps->p[i].ready && ps->p[i].desc->tick != NULL)
-			ps->p[i].desc->tick(ps->p[i].state, h);
+			ps->p[i].desc->tick(ps->p[i].state, &out);
 }
 
 void
-plugins_finish(struct plugin_set *ps, const struct smtpscope_health *h)
+plugins_finish(struct plugin_set *ps, const struct health *h)
 {
 	size_t i;
 

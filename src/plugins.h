@@ -15,6 +15,7 @@
 #include <smtpscope/plugin.h>
 
 #include "event.h"
+#include "health.h"
 #include "report/report.h"
 
 /*
@@ -53,10 +54,10 @@ struct plugin_set *plugins_load(const char *const *specs, size_t n, bool quiet,
 int plugins_start(struct plugin_set *ps, char *err, size_t errlen);
 /* Each plugin as a sink (with bodies if it asked). */
 void plugins_subscribe(struct plugin_set *ps, struct event_bus *bus);
-void plugins_tick(struct plugin_set *ps, const struct smtpscope_health *h);
+void plugins_tick(struct plugin_set *ps, const struct health *h);
 /* A last tick, then every fini(), in reverse order of loading. The
  * counters stay readable until plugins_free(). */
-void plugins_finish(struct plugin_set *ps, const struct smtpscope_health *h);
+void plugins_finish(struct plugin_set *ps, const struct health *h);
 void plugins_free(struct plugin_set *ps);
 /* The counters, for the reports and the dashboard. */
 void plugins_report_counters(

@@ -12,6 +12,24 @@ if [ -n "$bad" ]; then
 	exit 1
 fi
 echo "lint: banned functions: none"
+# Who may include whom (docs/internals.md): the dissector includes only
+# the event model, the helper library and its own headers; nothing above
+# the network layer includes the network's headers, libpcap's or
+# libnids' (the capture's health reaches it as health.h).
+bad=$(grep -H -n '^#include' src/smtp/*.c src/smtp/*.h |
+	grep -v -E '#include (<[a-z0-9_/]+\.h>|"(\.\./)?(util|event|model)\.h"|"(smtp|internal|codes|message|tls)\.h")$')
+above=$(ls src/stats.* src/topn.* src/histo.* src/jsonlog.* src/zeeklog.* \
+	src/zeekcompat.* src/transcript.* src/sessmap.* src/recfile.* \
+	src/event.* src/model.h src/health.h src/plugin_abi.* src/plugins.* \
+	src/report/* src/tui/* src/smtp/* 2>/dev/null)
+# shellcheck disable=SC2086
+bad="$bad$(grep -H -n -E '^#include ([<"](pcap|nids)[./]|"(\.\./)?(capture|reasm|decap|ipfrag|tcpq|v6map|pcapng)\.h")' $above)"
+if [ -n "$bad" ]; then
+	echo "lint: includes across the layers (docs/internals.md):"
+	echo "$bad" | sort -u
+	exit 1
+fi
+echo "lint: layers ok"
 # The man page names the version the program prints.
 ver=$(sed -n 's/^#define SMTPSCOPE_VERSION "\(.*\)"/\1/p' src/options.h)
 if ! grep -q "^\.TH SMTPSCOPE 1 .*\"smtpscope $ver\"" docs/smtpscope.1; then

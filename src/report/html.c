@@ -804,7 +804,7 @@ health_nids_warnings(struct html *h, const struct reasm_stats *rs)
 	html_kv_open(h, "nids-warnings");
 	html_kv_num(h, "All warnings", rs->nids_warnings, "", true);
 	for (i = 0; i < REASM_NIDS_WARN_MAX; i++) {
-		name = reasm_nids_warning_name(i);
+		name = health_nids_warning_name(i);
 		if (name != NULL && rs->nids_warning[i] > 0)
 			html_kv_num(h, name, rs->nids_warning[i], "", true);
 	}
@@ -840,14 +840,13 @@ health_anomalies(struct html *h)
 static void
 health(struct html *h)
 {
-	const struct reasm_stats *rs = h->ri->rs;
+	const struct reasm_stats *rs = &h->ri->health->rs;
 
 	put(h,
 	    "<section id=\"health\">\n<h2>Capture health</h2>\n"
 	    "<div class=\"grid2\">\n<div>\n<h3>Packets and streams</h3>\n");
 	html_kv_open(h, "capture");
-	if (h->ri->cs != NULL)
-		health_capture(h, h->ri->cs);
+	health_capture(h, &h->ri->health->cs);
 	health_not_written(h);
 	if (rs != NULL) {
 		health_streams(h, rs);

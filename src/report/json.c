@@ -218,7 +218,7 @@ latency(struct dbuf *b, const struct stats *st)
 static void
 capture(struct dbuf *b, const struct report_info *ri)
 {
-	const struct reasm_stats *rs = ri->rs;
+	const struct reasm_stats *rs = &ri->health->rs;
 
 	dbuf_printf(b,
 	    ",\"capture\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
@@ -234,12 +234,13 @@ capture(struct dbuf *b, const struct report_info *ri)
 	if (ri->live)
 		dbuf_printf(b,
 		    ",\"pcap_drops\":%" PRIu64 ",\"pcap_ifdrops\":%" PRIu64,
-		    ri->cs->pcap_drops, ri->cs->pcap_ifdrops);
+		    ri->health->cs.pcap_drops, ri->health->cs.pcap_ifdrops);
 	else
 		dbuf_adds(b, ",\"pcap_drops\":null,\"pcap_ifdrops\":null");
 	dbuf_printf(b,
 	    ",\"timestamps_replaced\":%" PRIu64 ",\"input_damaged\":%s}",
-	    ri->cs->timestamps_replaced, ri->cs->damaged ? "true" : "false");
+	    ri->health->cs.timestamps_replaced,
+	    ri->health->cs.damaged ? "true" : "false");
 }
 
 static void

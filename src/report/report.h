@@ -12,8 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "capture.h"
-#include "reasm.h"
+#include "health.h"
 #include "stats.h"
 
 /* A counter a plugin registered (shown under the plugin's name). */
@@ -40,8 +39,7 @@ struct report_info {
 	double wall_start; /* epoch seconds smtpscope started */
 	double wall_now;   /* when the report is written */
 	const char *version;
-	const struct reasm_stats *rs; /* capture health */
-	const struct capture_stats *cs;
+	const struct health *health;           /* the capture's, one snapshot */
 	const struct report_counter *counters; /* plugins' */
 	size_t ncounters;
 	const struct report_output *outputs; /* those in use */

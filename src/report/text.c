@@ -325,19 +325,19 @@ latencies(FILE *f, const struct stats *st)
 static void
 health_troubles(FILE *f, const struct report_info *ri)
 {
-	const struct reasm_stats *rs = ri->rs;
+	const struct reasm_stats *rs = &ri->health->rs;
 	int i;
 	size_t k;
 
-	if (ri->cs->timestamps_replaced > 0)
+	if (ri->health->cs.timestamps_replaced > 0)
 		fprintf(f, "  %-34s %12" PRIu64 "\n",
 		    "timestamps before 1970 or after 9999",
-		    ri->cs->timestamps_replaced);
+		    ri->health->cs.timestamps_replaced);
 	for (i = 1; i < REASM_NIDS_WARN_MAX; i++)
-		if (rs->nids_warning[i] > 0 && reasm_nids_warning_name(i))
+		if (rs->nids_warning[i] > 0 && health_nids_warning_name(i))
 			fprintf(f, "    %-32s %12" PRIu64 "\n",
-			    reasm_nids_warning_name(i), rs->nids_warning[i]);
-	if (ri->cs->damaged)
+			    health_nids_warning_name(i), rs->nids_warning[i]);
+	if (ri->health->cs.damaged)
 		fprintf(f,
 		    "  the capture file was damaged: figures cover what "
 		    "was read before the damage\n");
@@ -356,7 +356,7 @@ health_troubles(FILE *f, const struct report_info *ri)
 static void
 health(FILE *f, const struct report_info *ri)
 {
-	const struct reasm_stats *rs = ri->rs;
+	const struct reasm_stats *rs = &ri->health->rs;
 
 	section(f, "Capture health");
 	fprintf(f,
@@ -366,8 +366,8 @@ health(FILE *f, const struct report_info *ri)
 	    "packets on mail ports", rs->tcp_packets);
 	if (ri->live)
 		fprintf(f, "  %-34s %12" PRIu64 "\n  %-34s %12" PRIu64 "\n",
-		    "dropped by the kernel", ri->cs->pcap_drops,
-		    "dropped by the interface", ri->cs->pcap_ifdrops);
+		    "dropped by the kernel", ri->health->cs.pcap_drops,
+		    "dropped by the interface", ri->health->cs.pcap_ifdrops);
 	fprintf(f,
 	    "  %-34s %12" PRIu64 "\n  %-34s %12" PRIu64 "\n"
 	    "  %-34s %12" PRIu64 "\n  %-34s %12" PRIu64 "\n"

@@ -48,8 +48,8 @@ header_source(struct tui *t, const struct tui_status *s)
 static void
 header_state(struct tui *t, const struct tui_status *s)
 {
-	const struct capture_stats *cs = s->cs;
-	const struct reasm_stats *rs = s->rs;
+	const struct capture_stats *cs = &s->health->cs;
+	const struct reasm_stats *rs = &s->health->rs;
 	struct pen p;
 	size_t i;
 
@@ -181,17 +181,18 @@ rates_update(struct tui *t, const struct tui_status *s)
 
 	if (t->paused)
 		return;
-	if (!t->rate_valid || s->rs->packets < t->rate_packets) {
+	if (!t->rate_valid || s->health->rs.packets < t->rate_packets) {
 		t->rate_valid = true;
 	} else if (dt >= 1.0) {
-		t->pps = (double)(s->rs->packets - t->rate_packets) / dt;
-		t->mbps = (double)(s->rs->bytes - t->rate_bytes) * 8 / dt / 1e6;
+		t->pps = (double)(s->health->rs.packets - t->rate_packets) / dt;
+		t->mbps = (double)(s->health->rs.bytes - t->rate_bytes) * 8 /
+		    dt / 1e6;
 	} else {
 		return;
 	}
 	t->rate_elapsed = s->elapsed;
-	t->rate_packets = s->rs->packets;
-	t->rate_bytes = s->rs->bytes;
+	t->rate_packets = s->health->rs.packets;
+	t->rate_bytes = s->health->rs.bytes;
 }
 
 /* A live run paused shows the figures of the moment it paused: the
@@ -207,13 +208,11 @@ frozen_status(
 	if (t->frozen == NULL) {
 		t->frozen = xmalloc(sizeof(*t->frozen));
 		memcpy(t->frozen, live_s->st, sizeof(*t->frozen));
-		t->frozen_rs = *live_s->rs;
-		t->frozen_cs = *live_s->cs;
+		t->frozen_health = *live_s->health;
 	}
 	*frozen_s = *live_s;
 	frozen_s->st = t->frozen;
-	frozen_s->rs = &t->frozen_rs;
-	frozen_s->cs = &t->frozen_cs;
+	frozen_s->health = &t->frozen_health;
 	return frozen_s;
 }
 

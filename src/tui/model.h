@@ -79,8 +79,7 @@ struct tui {
 
 	/* A live run paused: the figures as they were. */
 	struct stats *frozen;
-	struct reasm_stats frozen_rs;
-	struct capture_stats frozen_cs;
+	struct health frozen_health;
 
 	/* Frames and rates. */
 	double next_frame;

@@ -11,9 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "capture.h"
 #include "event.h"
-#include "reasm.h"
+#include "health.h"
 #include "report/report.h"
 #include "stats.h"
 
@@ -26,9 +25,8 @@ struct tui_options {
 /* What the header shows besides the store. */
 struct tui_status {
 	const struct stats *st;
-	const struct reasm_stats *rs;
-	const struct capture_stats *cs;
-	const char *source; /* file name(s) or interface */
+	const struct health *health; /* the capture's, one snapshot */
+	const char *source;          /* file name(s) or interface */
 	bool live;
 	bool finished;       /* a replay is over: figures are final */
 	double capture_time; /* timestamp of the last packet */

@@ -173,7 +173,7 @@ auth_lines(const struct tui *t, const struct stats *st, struct canvas *c)
 static void
 capture_lines(const struct tui *t, const struct tui_status *s, struct canvas *c)
 {
-	const struct reasm_stats *rs = s->rs;
+	const struct reasm_stats *rs = &s->health->rs;
 	struct pen p;
 	int k;
 
@@ -202,16 +202,16 @@ capture_lines(const struct tui *t, const struct tui_status *s, struct canvas *c)
 		    rs->not_ip, rs->truncated, rs->bad_header, rs->class_e,
 		    rs->v6_table_full);
 	if (line_at(&p, t, c, 7)) {
-		pen_printf(&p, s->cs->pcap_drops ? P_BAD : P_NORMAL,
+		pen_printf(&p, s->health->cs.pcap_drops ? P_BAD : P_NORMAL,
 		    "kernel drops %" PRIu64 "  interface drops %" PRIu64,
-		    s->cs->pcap_drops, s->cs->pcap_ifdrops);
+		    s->health->cs.pcap_drops, s->health->cs.pcap_ifdrops);
 		pen_printf(&p, rs->nids_warnings ? P_WARN : P_NORMAL,
 		    "  libnids warnings %" PRIu64, rs->nids_warnings);
 		for (k = 0; k < REASM_NIDS_WARN_MAX; k++)
 			if (rs->nids_warning[k] > 0 &&
-			    reasm_nids_warning_name(k) != NULL)
+			    health_nids_warning_name(k) != NULL)
 				pen_printf(&p, P_WARN, " %s %" PRIu64,
-				    reasm_nids_warning_name(k),
+				    health_nids_warning_name(k),
 				    rs->nids_warning[k]);
 	}
 }

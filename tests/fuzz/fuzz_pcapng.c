@@ -40,6 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static FILE *devnull;
 	char err[256];
 	struct capture_stats cs;
+	struct health health;
 	struct report_info ri;
 	struct reasm_config rc;
 	struct event_bus bus;
@@ -122,14 +123,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&ri, 0, sizeof(ri));
 	ri.source = "fuzz";
 	ri.version = "fuzz";
-	ri.rs = reasm_stats();
-	ri.cs = &cs;
+	health.cs = cs;
+	health.rs = *reasm_stats();
+	ri.health = &health;
 	report_text(devnull, &st, &ri);
 	report_json(devnull, &st, &ri);
 	report_html(devnull, &st, &ri);
 	transcript_finish(&tr);
 	recfile_close(&zl.out); /* devnull stays open */
-	jsonlog_summary(&log, &st, reasm_stats(), &cs,
+	jsonlog_summary(&log, &st, &health,
 	    &(struct jsonlog_not_written){ 0, 0 });
 	jsonlog_close(&log);
 	sessmap_free(&zl.sessions);
