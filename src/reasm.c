@@ -1073,6 +1073,122 @@ mark_time_replaced(struct conn *c)
 }
 
 /*
+ * Pure ACKs (about one packet in six) without libnids. While its list of
+ * closing timeouts (tcp_workarounds: nids_tcp_timeouts) is empty, a
+ * packet's only effect outside process_tcp() is nids_last_pcap_header,
+ * which always points to R.hdr.
+ */
+
+/* libnids' get_ts(), byte for byte: the last timestamp option before an
+ * end of options or a length under 2. The options are inside the TCP
+ * header, whose length seg_parse() checked. */
+static int
+ack_get_ts(const uint8_t *tcp, size_t off, uint32_t *ts)
+{
+	const uint8_t *o = tcp + 20;
+	int len = (int)off, ind = 0, ret = 0;
+
+	while (ind <= len - 20 - 10) {
+		switch (o[ind]) {
+		case 0:
+			return ret;
+		case 1:
+			ind++;
+			continue;
+		case 8:
+			*ts = (uint32_t)o[ind + 2] << 24 |
+			    (uint32_t)o[ind + 3] << 16 |
+			    (uint32_t)o[ind + 4] << 8 | o[ind + 5];
+			ret = 1;
+			/* fall through */
+		default:
+			if (o[ind + 1] < 2)
+				return ret;
+			ind += o[ind + 1];
+		}
+	}
+	return ret;
+}
+
+/*
+ * What libnids' process_tcp() does with a segment that carries only an
+ * ACK on an established stream both of whose halves are open, with no
+ * segment of its own waiting (rmem_alloc 0), done here: the window
+ * check, PAWS, handle_ack() and the sender's window. True when done so;
+ * false when libnids must have the packet (anything else: IP options,
+ * an IP length that is not the packet's, a closing timeout pending, a
+ * stream libnids could find the other way round).
+ */
+static bool
+ack_only(const struct seg *g, struct tcp_stream *a, int from_client)
+{
+	const uint8_t *tcp = g->ip + g->hl;
+	struct half_stream *snd, *rcv;
+	uint32_t ts;
+
+	if (g->datalen != 0 ||
+	    (g->flags & (TH_FIN_ | TH_SYN_ | TH_RST_ | TH_ACK_)) != TH_ACK_ ||
+	    g->hl != 20 || ((size_t)g->ip[2] << 8 | g->ip[3]) != g->iplen ||
+	    (g->saddr | g->daddr) == 0 || nids_tcp_timeouts != NULL ||
+	    a->listeners == NULL || !conn_open_both(a) ||
+	    a->client.rmem_alloc != 0 || a->server.rmem_alloc != 0)
+		return false;
+	/* libnids looks the segment's way first: no stream there. */
+	if (!from_client &&
+	    stream_lookup(g->saddr, g->sport, g->daddr, g->dport) != NULL)
+		return false;
+	snd = from_client ? &a->client : &a->server;
+	rcv = from_client ? &a->server : &a->client;
+	if (g->seq != rcv->ack_seq &&
+	    ((int32_t)(g->seq - (rcv->ack_seq + rcv->window * rcv->wscale)) >=
+		    0 ||
+		(int32_t)(g->seq - rcv->ack_seq) < 0))
+		return true; /* outside the window: libnids drops it */
+	if (rcv->ts_on && ack_get_ts(tcp, g->off, &ts) &&
+	    (int32_t)(ts - snd->curr_ts) < 0)
+		return true; /* PAWS */
+	if ((int32_t)(g->ack - snd->ack_seq) > 0)
+		snd->ack_seq = g->ack;
+	snd->window = (u_short)(tcp[14] << 8 | tcp[15]);
+	return true;
+}
+
+#ifdef REASM_ACK_CHECK
+static unsigned long ack_checks;
+
+__attribute__((destructor)) static void
+ack_checks_say(void)
+{
+	if (getenv("REASM_ACK_CHECK_SAY") != NULL)
+		fprintf(stderr, "ack_only checked %lu\n", ack_checks);
+}
+
+/* Checking build: libnids gets the packet too, and must leave the
+ * stream as ack_only() did. */
+static bool
+ack_only_checked(const struct seg *g, struct tcp_stream *a, int from_client)
+{
+	struct tcp_stream before = *a, mine;
+	bool r = ack_only(g, a, from_client);
+
+	if (!r)
+		return false;
+	mine = *a;
+	*a = before;
+	nids_feed(g->ip, g->iplen);
+	if (memcmp(&mine.client, &a->client, sizeof(a->client)) != 0 ||
+	    memcmp(&mine.server, &a->server, sizeof(a->server)) != 0 ||
+	    mine.nids_state != a->nids_state) {
+		fprintf(stderr, "ack_only differs from libnids\n");
+		abort();
+	}
+	ack_checks++;
+	return true;
+}
+#define ack_only ack_only_checked
+#endif
+
+/*
  * One TCP segment (in an IPv4 packet, ours or rewritten from IPv6) on a
  * mail port: what a receiver would do with it is decided here, then
  * libnids gets what the receiver keeps, in order.
@@ -1206,6 +1322,9 @@ tcp_segment_decide(struct seg *g)
 			drain(g, c, from_client);
 		return;
 	}
+	if (c->ooo[0].head == NULL && c->ooo[1].head == NULL &&
+	    ack_only(g, a, from_client))
+		return; /* no hole to prove */
 	nids_feed(g->ip, g->iplen);
 	/* An ACK may prove a hole in the other direction. */
 	if ((c = conn_again(g, c)) != NULL) {
