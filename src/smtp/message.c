@@ -121,6 +121,9 @@ struct msg_parser {
 	struct smtp_dsn_rcpt group; /* the recipient group being read */
 	bool group_used;
 	size_t dsn_alloc;
+	/* The top-level fields' strings (each kept once: the first of its
+	 * kind), the Received fields and their hops: freed together. */
+	struct arena mem;
 };
 
 /* Linear white space, CR and LF included: unfolded text may hold them. */
@@ -1385,6 +1388,14 @@ set_once(char **slot, const char *s, size_t n)
 		*slot = cmemdup0(s, n);
 }
 
+/* The same, in p's arena. */
+static void
+set_once_mem(struct msg_parser *p, char **slot, const char *s, size_t n)
+{
+	if (*slot == NULL)
+		*slot = arena_memdup0(&p->mem, s, n);
+}
+
 /*
  * The top-level header section.
  */
@@ -1475,12 +1486,13 @@ top_field_close(struct msg_parser *p)
 	case F_RECEIVED:
 		p->received_parts_mem +=
 		    received_parse(s, n, &mi->received_parts[mi->nreceived]);
-		mi->received[mi->nreceived++] = cmemdup0(s, n);
+		mi->received[mi->nreceived++] = arena_memdup0(&p->mem, s, n);
 		/* Like Zeek: a hop repeated in a row is one hop. */
 		if (msg_received_ip(s, n, ip, sizeof(ip)) &&
 		    (mi->npath == 0 ||
 			strcmp(mi->path[mi->npath - 1], ip) != 0))
-			mi->path[mi->npath++] = cstrdup(ip);
+			mi->path[mi->npath++] =
+			    arena_memdup0(&p->mem, ip, strlen(ip));
 		break;
 	case F_USER_AGENT:
 		cfree(mi->user_agent);
@@ -1496,11 +1508,11 @@ top_field_close(struct msg_parser *p)
 	case F_SUBJECT:
 		if (mi->subject != NULL)
 			break;
-		mi->subject = cmemdup0(s, n);
+		mi->subject = arena_memdup0(&p->mem, s, n);
 		if (memmem(s, n, "=?", 2) == NULL &&
 		    n <= MSG_HEADER_VALUE_MAX) {
 			/* No encoded word: decoded, it is itself. */
-			mi->subject_decoded = cmemdup0(s, n);
+			mi->subject_decoded = arena_memdup0(&p->mem, s, n);
 			mi->subject_words_undecoded = 0;
 			break;
 		}
@@ -1510,20 +1522,21 @@ top_field_close(struct msg_parser *p)
 		    undecoded < UINT_MAX ? (unsigned)undecoded : UINT_MAX;
 		if (dec.truncated)
 			mi->values_truncated++;
-		mi->subject_decoded = cmemdup0(dbuf_str(&dec), dec.len);
+		mi->subject_decoded =
+		    arena_memdup0(&p->mem, dbuf_str(&dec), dec.len);
 		dbuf_free(&dec);
 		break;
 	case F_X_ORIGINATING_IP:
-		set_once(&mi->x_originating_ip_raw, s, n);
+		set_once_mem(p, &mi->x_originating_ip_raw, s, n);
 		if (ip_canon(s, n, ip, sizeof(ip)))
 			mi->x_originating_ip = cstrdup(ip);
 		break;
 	case F_CONTENT_TYPE:
-		set_once(&mi->content_type, s, n);
+		set_once_mem(p, &mi->content_type, s, n);
 		content_type_apply(p, s, n);
 		break;
 	default:
-		set_once(top_slot(mi, id), s, n);
+		set_once_mem(p, top_slot(mi, id), s, n);
 		break;
 	}
 	field_close(&p->field);
@@ -1719,10 +1732,10 @@ dsn_field_close(struct msg_parser *p)
 	switch (id) {
 	case F_REPORTING_MTA:
 		strip_type(&s, &n, "dns");
-		set_once(&mi->dsn_reporting_mta, s, n);
+		set_once_mem(p, &mi->dsn_reporting_mta, s, n);
 		break;
 	case F_ARRIVAL_DATE:
-		set_once(&mi->dsn_arrival_date, s, n);
+		set_once_mem(p, &mi->dsn_arrival_date, s, n);
 		break;
 	case F_FINAL_RECIPIENT:
 		strip_address(&s, &n);
@@ -1977,6 +1990,7 @@ msg_parser_new(void)
 		p->info.path = path;
 	}
 	dbuf_init_counted(&p->field.val, MSG_HEADER_VALUE_MAX);
+	arena_init(&p->mem);
 	msg_set_state(p, MSG_ST_HEADERS);
 	return p;
 }
@@ -2036,28 +2050,12 @@ msg_parser_free(struct msg_parser *p)
 	if (p == NULL)
 		return;
 	mi = &p->info;
-	cfree(mi->date);
-	cfree(mi->from);
-	cfree(mi->to);
-	cfree(mi->cc);
-	cfree(mi->reply_to);
-	cfree(mi->msg_id);
-	cfree(mi->in_reply_to);
-	cfree(mi->subject);
-	cfree(mi->subject_decoded);
+	/* The rest of the strings are in p->mem. */
 	cfree(mi->x_originating_ip);
-	cfree(mi->x_originating_ip_raw);
 	cfree(mi->user_agent);
-	cfree(mi->content_type);
-	cfree(mi->return_path);
-	cfree(mi->dsn_reporting_mta);
-	cfree(mi->dsn_arrival_date);
-	for (i = 0; i < mi->nreceived; i++) {
-		cfree(mi->received[i]);
+	for (i = 0; i < mi->nreceived; i++)
 		received_free(&mi->received_parts[i]);
-	}
-	for (i = 0; i < mi->npath; i++)
-		cfree(mi->path[i]);
+	arena_free(&p->mem);
 	for (i = 0; i < mi->ndsn; i++)
 		group_free(&mi->dsn[i]);
 	cfree(mi->dsn);
