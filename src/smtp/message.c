@@ -1965,9 +1965,11 @@ msg_parser_new(void)
 	struct msg_parser *p;
 	struct smtp_received *parts;
 	char **received, **path;
+	struct arena mem;
 
 	if (msg_nspare == 0) {
 		p = ccalloc(1, sizeof(*p));
+		arena_init(&p->mem);
 		p->info.received = ccalloc(MSG_RECEIVED_MAX, sizeof(char *));
 		p->info.received_parts =
 		    ccalloc(MSG_RECEIVED_MAX, sizeof(struct smtp_received));
@@ -1980,6 +1982,7 @@ msg_parser_new(void)
 		received = p->info.received;
 		parts = p->info.received_parts;
 		path = p->info.path;
+		mem = p->mem; /* emptied but its first block */
 		memset(p, 0, offsetof(struct msg_parser, line));
 		memset((char *)p + offsetof(struct msg_parser, line_len), 0,
 		    sizeof(*p) - offsetof(struct msg_parser, line_len));
@@ -1988,9 +1991,9 @@ msg_parser_new(void)
 		p->info.received = received;
 		p->info.received_parts = parts;
 		p->info.path = path;
+		p->mem = mem;
 	}
 	dbuf_init_counted(&p->field.val, MSG_HEADER_VALUE_MAX);
-	arena_init(&p->mem);
 	msg_set_state(p, MSG_ST_HEADERS);
 	return p;
 }
@@ -2055,16 +2058,18 @@ msg_parser_free(struct msg_parser *p)
 	cfree(mi->user_agent);
 	for (i = 0; i < mi->nreceived; i++)
 		received_free(&mi->received_parts[i]);
-	arena_free(&p->mem);
 	for (i = 0; i < mi->ndsn; i++)
 		group_free(&mi->dsn[i]);
 	cfree(mi->dsn);
 	group_free(&p->group);
 	dbuf_free(&p->field.val);
 	if (MSG_SPARES > 0 && msg_nspare + 1 <= (size_t)MSG_SPARES) {
+		/* A spare keeps the arena's first block. */
+		arena_reset(&p->mem);
 		msg_spare[msg_nspare++] = p;
 		return;
 	}
+	arena_free(&p->mem);
 	cfree(mi->received);
 	cfree(mi->received_parts);
 	cfree(mi->path);
@@ -2078,6 +2083,7 @@ msg_parser_release_spares(void)
 
 	while (msg_nspare > 0) {
 		p = msg_spare[--msg_nspare];
+		arena_free(&p->mem);
 		cfree(p->info.received);
 		cfree(p->info.received_parts);
 		cfree(p->info.path);
