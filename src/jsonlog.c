@@ -55,10 +55,9 @@ put_fixed6_val(struct dbuf *b, double v)
 /* The SMTP client and server: after TURN/ATRN (reversed) the TCP
  * server is the side that sends the mail. */
 static void
-put_endpoints(struct dbuf *b, const struct smtp_session_info *si, bool reversed)
+put_endpoints_text(struct dbuf *b, const struct smtp_endpoint *c,
+    const struct smtp_endpoint *s)
 {
-	const struct smtp_endpoint *c = reversed ? &si->server : &si->client;
-	const struct smtp_endpoint *s = reversed ? &si->client : &si->server;
 	char a[ENDPOINT_ADDRSTRLEN];
 	size_t n;
 
@@ -72,6 +71,52 @@ put_endpoints(struct dbuf *b, const struct smtp_session_info *si, bool reversed)
 	dbuf_add(b, a, n);
 	DBUF_LIT(b, "\",\"server_port\":");
 	dbuf_add_u64(b, s->port);
+}
+
+/*
+ * The four keys a session's every record repeats, as last written for
+ * the same two endpoints (a session writes several records, others in
+ * between): a small cache keyed by the endpoints' values themselves.
+ */
+#define EP_CACHE 64
+#define EP_TEXT_MAX 192
+
+static struct ep_cached {
+	struct smtp_endpoint c, s;
+	uint8_t len; /* 0: empty */
+	char text[EP_TEXT_MAX];
+} ep_cache[EP_CACHE];
+
+static bool
+ep_same(const struct smtp_endpoint *a, const struct smtp_endpoint *b)
+{
+	return a->port == b->port && a->family == b->family &&
+	    memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+}
+
+static void
+put_endpoints(struct dbuf *b, const struct smtp_session_info *si, bool reversed)
+{
+	const struct smtp_endpoint *c = reversed ? &si->server : &si->client;
+	const struct smtp_endpoint *s = reversed ? &si->client : &si->server;
+	struct ep_cached *e = &ep_cache[(c->port ^ (unsigned)s->port << 3 ^
+					    c->addr[15] ^ s->addr[15]) %
+	    EP_CACHE];
+	size_t at = b->len;
+
+	if (e->len > 0 && ep_same(&e->c, c) && ep_same(&e->s, s)) {
+		dbuf_add(b, e->text, e->len);
+		return;
+	}
+	put_endpoints_text(b, c, s);
+	/* Kept for the next record: what was just added to b. */
+	e->len = 0;
+	if (!b->truncated && b->len > at && b->len - at < EP_TEXT_MAX) {
+		memcpy(e->text, b->p + at, b->len - at);
+		e->len = (uint8_t)(b->len - at);
+		e->c = *c;
+		e->s = *s;
+	}
 }
 
 static void
