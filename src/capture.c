@@ -32,6 +32,9 @@
 #define CAPTURE_LINKTYPES_MAX 16
 
 #define CAPTURE_BATCH 4096
+/* What run_fast() reads at a time (at least a record of the largest
+ * caplen it takes and its header). */
+#define CAPTURE_FASTBUF (1u << 20)
 #define CAPTURE_IOBUF \
 	(1u << 20) /* stdio buffer of a capture file */ /* packets between \
 							   checks of \
@@ -50,6 +53,17 @@ struct source {
 	 * kernel passes the mail ports, the program here decides. */
 	enum { FILTER_HANDLE, FILTER_SOFT_PORTS, FILTER_SOFT_PROGRAM } filter;
 	struct bpf_program prog;
+	/* A classic pcap file in this machine's byte order, read without
+	 * -f and not paced, is read here rather than by libpcap (see
+	 * run_fast()). */
+	bool fast;
+	bool fast_nsec;    /* nanosecond time stamps */
+	uint32_t fast_max; /* the largest caplen libpcap takes as it is */
+	int fd;
+	uint8_t *fb;        /* records read ahead */
+	size_t fb_len;      /* bytes in fb */
+	size_t fb_pos;      /* the next record in fb */
+	uint64_t fb_off;    /* file offset of fb[0] */
 	bool has_prog;      /* prog holds a program */
 	bool was_on_handle; /* the filter was on the handle (run_mixed()) */
 	uint64_t delivered; /* packets libpcap handed over */
@@ -440,8 +454,21 @@ open_file(struct capture *c, struct source *s, const char *name,
 		/* libpcap reads 4 KB at a time through stdio: a 1 MB buffer
 		 * saves most of the read calls. Freed after pcap_close(). */
 		FILE *fp = fopen(name, "rb");
+		uint32_t fh[2];
 
-		if (fp != NULL) {
+		/* A classic pcap file of this machine's byte order, version
+		 * 2.4, microseconds or nanoseconds, read without -f and not
+		 * paced: run_fast() may read it (libpcap reads only the file
+		 * header, with stdio's own small buffer). */
+		if (fp != NULL && S_ISREG(sb.st_mode) &&
+		    (cfg->user_filter == NULL || *cfg->user_filter == '\0') &&
+		    cfg->speed <= 0 &&
+		    pread(fileno(fp), fh, sizeof(fh), 0) == sizeof(fh) &&
+		    (fh[0] == 0xa1b2c3d4u || fh[0] == 0xa1b23c4du) &&
+		    fh[1] == (2u | 4u << 16)) {
+			s->fast = true;
+			s->fast_nsec = fh[0] == 0xa1b23c4du;
+		} else if (fp != NULL) {
 			s->iobuf = xmalloc(CAPTURE_IOBUF);
 			setvbuf(fp, s->iobuf, _IOFBF, CAPTURE_IOBUF);
 		}
@@ -472,8 +499,30 @@ open_file(struct capture *c, struct source *s, const char *name,
 		return -1;
 	s->linktype = lt;
 	c->total_bytes += s->size;
-	return set_filter(c, s, cfg,
-	    cfg->user_filter == NULL || *cfg->user_filter == '\0', err, errlen);
+	if (set_filter(c, s, cfg,
+		cfg->user_filter == NULL || *cfg->user_filter == '\0', err,
+		errlen) != 0)
+		return -1;
+	/* Read here only when libpcap would neither filter (-f sets the
+	 * program on the handle) nor swap anything. */
+	if (s->fast &&
+	    (s->filter != FILTER_SOFT_PORTS || pcap_is_swapped(s->p) ||
+		pcap_major_version(s->p) != 2 ||
+		pcap_minor_version(s->p) != 4 || pcap_snapshot(s->p) <= 0))
+		s->fast = false;
+	if (s->fast) {
+		off_t at = ftello(pcap_file(s->p));
+
+		s->fd = fileno(pcap_file(s->p));
+		s->fast_max = (uint32_t)pcap_snapshot(s->p);
+		if (s->fast_max > CAPTURE_SNAPLEN)
+			s->fast_max = CAPTURE_SNAPLEN;
+		if (at < 0)
+			s->fast = false;
+		else
+			s->fb_off = (uint64_t)at;
+	}
+	return 0;
 }
 
 static int
@@ -601,7 +650,9 @@ progress_draw(struct capture *c, struct source *s, bool final)
 		fprintf(stderr, "\r%*s\r", 79, "");
 		return;
 	}
-	if (s != NULL &&
+	if (s != NULL && s->fast)
+		pos += s->fb_off + s->fb_pos;
+	else if (s != NULL &&
 	    (f = s->ngfp != NULL ? s->ngfp : pcap_file(s->p)) != NULL &&
 	    (off = ftell(f)) > 0)
 		pos += (uint64_t)off;
@@ -1082,11 +1133,110 @@ run_mixed(
 	}
 }
 
+/* More of the file after what is left in s->fb (moved to its start).
+ * False when nothing more came (end of file, or an error libpcap will
+ * meet and report when it reads from here). */
+static bool
+fast_fill(struct source *s)
+{
+	size_t left = s->fb_len - s->fb_pos;
+	ssize_t r;
+
+	if (s->fb_pos > 0) {
+		memmove(s->fb, s->fb + s->fb_pos, left);
+		s->fb_off += s->fb_pos;
+		s->fb_pos = 0;
+		s->fb_len = left;
+	}
+	do
+		r = pread(s->fd, s->fb + s->fb_len, CAPTURE_FASTBUF - s->fb_len,
+		    (off_t)(s->fb_off + s->fb_len));
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return false;
+	s->fb_len += (size_t)r;
+	return true;
+}
+
+/*
+ * A classic pcap file read a megabyte at a time, each record handed over
+ * where it lies (libpcap reads each record's header and data with a
+ * fread() each and copies the data into its own buffer): the same
+ * records, time stamps and lengths that libpcap gives, for records it
+ * takes as they are (caplen within the snapshot length). At the first
+ * record that is not such (too long, cut short by the end of the file,
+ * a read error) libpcap takes over from that record's offset and
+ * decides, reports and counts it as before. Returns the packets handed
+ * over since the last batch began (libpcap's pcap_dispatch() takes over
+ * the rest of that batch), or -1 when stopped.
+ */
+static int
+run_fast(
+    struct capture *c, struct source *s, void (*tick)(void *), void *tick_arg)
+{
+	struct pcap_pkthdr h;
+	uint32_t rec[4];
+	int n = 0;
+
+	if (s->fb == NULL)
+		s->fb = xmalloc(CAPTURE_FASTBUF);
+	for (;;) {
+		if (c->stop) {
+			/* As pcap_dispatch() returns when broken off. */
+			if (tick != NULL)
+				tick(tick_arg);
+			return -1;
+		}
+		if (s->fb_len - s->fb_pos < sizeof(rec) &&
+		    (!fast_fill(s) || s->fb_len - s->fb_pos < sizeof(rec)))
+			break;
+		memcpy(rec, s->fb + s->fb_pos, sizeof(rec));
+		if (rec[2] > s->fast_max)
+			break;
+		if (s->fb_len - s->fb_pos < sizeof(rec) + rec[2] &&
+		    (!fast_fill(s) ||
+			s->fb_len - s->fb_pos < sizeof(rec) + rec[2]))
+			break;
+		/* As libpcap: 32-bit signed fields, nanoseconds divided. */
+		h.ts.tv_sec = (int32_t)rec[0];
+		h.ts.tv_usec = (int32_t)rec[1];
+		if (s->fast_nsec)
+			h.ts.tv_usec = h.ts.tv_usec / 1000;
+		h.caplen = rec[2];
+		h.len = rec[3];
+		s->fb_pos += sizeof(rec);
+		packet_cb((u_char *)c, &h, s->fb + s->fb_pos);
+		s->fb_pos += rec[2];
+		if (++n == CAPTURE_BATCH) {
+			n = 0;
+			if (tick != NULL)
+				tick(tick_arg);
+			if (c->stop)
+				return -1;
+			progress_draw(c, s, false);
+		}
+	}
+	/* libpcap goes on from the record not taken. */
+	s->fast = false;
+	if (fseeko(pcap_file(s->p), (off_t)(s->fb_off + s->fb_pos), SEEK_SET) !=
+	    0) {
+		snprintf(c->warning, sizeof(c->warning),
+		    "%s is damaged (cannot seek: %s); the packets before the "
+		    "damage were analyzed",
+		    s->name, strerror(errno));
+		c->st.damaged = true;
+		return -1;
+	}
+	free(s->fb);
+	s->fb = NULL;
+	return n;
+}
+
 static void
 run_source(
     struct capture *c, struct source *s, void (*tick)(void *), void *tick_arg)
 {
-	int rc;
+	int rc, done = 0;
 
 	c->current = s->p;
 	c->cur = s;
@@ -1103,9 +1253,15 @@ run_source(
 		c->current = NULL;
 		return;
 	}
+	if (s->fast && (done = run_fast(c, s, tick, tick_arg)) < 0)
+		goto out;
 	while (!c->stop) {
 		rc = pcap_dispatch(
-		    s->p, c->live ? -1 : CAPTURE_BATCH, packet_cb, (u_char *)c);
+		    s->p, CAPTURE_BATCH - done, packet_cb, (u_char *)c);
+		/* The batch run_fast() began counts as one. */
+		if (rc >= 0)
+			rc += done;
+		done = 0;
 		if (tick != NULL)
 			tick(tick_arg);
 		if (rc == PCAP_ERROR_BREAK)
@@ -1118,6 +1274,7 @@ run_source(
 			break;
 		progress_draw(c, s, false);
 	}
+out:
 	c->current = NULL;
 	if (!c->live && s->size > 0)
 		c->done_bytes += s->size;
@@ -1248,6 +1405,7 @@ capture_close(struct capture *c)
 			fclose(c->src[i].ngfp);
 		free(c->src[i].ngbuf);
 		free(c->src[i].iobuf);
+		free(c->src[i].fb);
 	}
 	free(c->src);
 	free(c);
