@@ -2046,13 +2046,49 @@ reasm_init(const struct reasm_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+conn_id_cmp(const void *a, const void *b)
+{
+	uint64_t x = smtp_session_info((*(struct conn *const *)a)->smtp)->id;
+	uint64_t y = smtp_session_info((*(struct conn *const *)b)->smtp)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The end of the capture: every session still open is closed as "eof",
+ * in the order the sessions opened. (libnids' nids_exit() would close
+ * them in the order of its hash table, which our keyed mkhash() makes
+ * different from run to run: the records of one capture came out in
+ * different orders.)
+ */
+static void
+close_all_in_order(void)
+{
+	struct conn **v, *c;
+	size_t n = 0, i;
+
+	for (c = R.oldest; c != NULL; c = c->newer)
+		n++;
+	if (n == 0)
+		return;
+	v = xmalloc(n * sizeof(*v));
+	for (c = R.oldest, i = 0; c != NULL && i < n; c = c->newer)
+		v[i++] = c;
+	qsort(v, i, sizeof(*v), conn_id_cmp);
+	for (n = i, i = 0; i < n; i++)
+		conn_close(v[i], SMTP_SESSION_END_EOF);
+	free(v);
+}
+
 void
 reasm_finish(void)
 {
 	if (!R.initialised)
 		return;
 	R.initialised = 0;
-	nids_exit();   /* closes every connection still open */
+	close_all_in_order();
+	nids_exit();   /* frees libnids' streams (none of them ours now) */
 	reasm_stats(); /* its last figures */
 	ipfrag_free(R.frag);
 	R.frag = NULL;
