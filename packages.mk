@@ -12,7 +12,7 @@ BUILD_PKGS = gcc make pkg-config libc6-dev libpcap-dev libnids-dev
 BUILD_PKGS += libncurses-dev
 # To run make check (and to remake the captures).
 TEST_PKGS = tcpdump postfix iproute2 procps util-linux python3 python3-yaml
-TEST_PKGS += tmux chromium time valgrind curl prometheus
+TEST_PKGS += tmux chromium time valgrind curl prometheus strace
 # make lint: the house style.
 LINT_PKGS = clang-format
 # make fuzz: clang with libFuzzer.

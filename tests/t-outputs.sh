@@ -268,7 +268,7 @@ else
 			fail "$_n" "exit $rc, want 141: $(head -c 300 "$TMP/err")"
 		else
 			ok "$_n"
-			echo "# $_n: ended $(echo "$_t1 - $_t0" | bc 2>/dev/null || echo '?') s after head's line"
+			echo "# $_n: ended $(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.3f", b - a }') s after head's line"
 		fi
 		kill "$_src" 2>/dev/null
 		wait "$_src" 2>/dev/null

@@ -395,6 +395,11 @@ else:
         for s in socks:
             drip(s)
 PY
+# Seconds since T0 (date +%s.%N), to the millisecond: awk, which every
+# Debian has (bc is not installed on a fresh one).
+since() {
+	awk -v t0="$1" -v t1="$(date +%s.%N)" 'BEGIN { printf "%.3f", t1 - t0 }'
+}
 if [ -z "$CURL" ] || ! command -v python3 >/dev/null 2>&1; then
 	for n in prom-slow-cut prom-slow-per-address prom-slow-many-addresses prom-slow-report; do
 		skip "$n" "no curl or python3"
@@ -429,7 +434,7 @@ else
 	case $took in
 	never) fail prom-slow-cut "a client sending a header line every 0.5 s was never cut (15 s)" ;;
 	*)
-		if [ "$(echo "$took >= 4 && $took <= 8" | bc)" = 1 ]; then
+		if awk "BEGIN { exit !($took >= 4 && $took <= 8) }"; then
 			ok prom-slow-cut
 			echo "# prom-slow-cut: cut after $took s"
 		else
@@ -451,7 +456,7 @@ else
 	for k in 1 2 3; do
 		t0=$(date +%s.%N)
 		code=$("$CURL" -s -m 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/metrics")
-		codes="$codes $code($(echo "$(date +%s.%N) - $t0" | bc | cut -c 1-5)s)"
+		codes="$codes $code($(since "$t0")s)"
 		sleep 0.3
 	done
 	held=$(cat "$TMP/held" 2>/dev/null)
@@ -480,11 +485,11 @@ else
 	t0=$(date +%s.%N)
 	code=000
 	while [ "$code" != 200 ] &&
-		[ "$(echo "$(date +%s.%N) - $t0 < 12" | bc)" = 1 ]; do
+		awk "BEGIN { exit !($(since "$t0") < 12) }"; do
 		code=$("$CURL" -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/metrics")
 	done
-	waited=$(echo "$(date +%s.%N) - $t0" | bc | cut -c 1-5)
-	if [ "$code" = 200 ] && [ "$(echo "$waited <= 7.5" | bc)" = 1 ]; then
+	waited=$(since "$t0")
+	if [ "$code" = 200 ] && awk "BEGIN { exit !($waited <= 7.5) }"; then
 		ok prom-slow-many-addresses
 		echo "# prom-slow-many-addresses: 40 slow clients from 40 addresses; /metrics answered after $waited s"
 	else
