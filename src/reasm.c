@@ -815,14 +815,14 @@ static void (*nids_tcp_check_timeouts)(struct timeval *);
  * 260 instructions less a packet. Anything else takes the long way.
  */
 static void
-nids_feed(const uint8_t *ip, size_t len)
+nids_feed_sum(const uint8_t *ip, size_t len, bool sum_ok)
 {
 	R.hdr.caplen = (bpf_u_int32)len;
 	R.hdr.len = (bpf_u_int32)len;
 	if (nids_process_tcp != NULL && len >= 20 && ip[0] == 0x45 &&
 	    ip[9] == 6 && (ip[6] & 0x3f) == 0 && ip[7] == 0 &&
 	    ((size_t)ip[2] << 8 | ip[3]) == len &&
-	    ipv4_header_sum(ip, 20) == 0) {
+	    (sum_ok || ipv4_header_sum(ip, 20) == 0)) {
 		int skblen = (int)len + 16 + nids_params.dev_addon;
 
 		if (nids_tcp_timeouts != NULL)
@@ -834,6 +834,12 @@ nids_feed(const uint8_t *ip, size_t len)
 		return;
 	}
 	nids_pcap_handler(NULL, &R.hdr, (u_char *)(uintptr_t)ip);
+}
+
+static void
+nids_feed(const uint8_t *ip, size_t len)
+{
+	nids_feed_sum(ip, len, false);
 }
 
 static uint32_t
@@ -924,6 +930,7 @@ struct seg {
 	uint64_t closes; /* R.closes when its connection was found */
 	uint32_t cut;    /* payload bytes the capture did not keep (its snap
 			    length): sent, and received, all the same */
+	bool sum_ok;     /* its IP header's sum is known to be right */
 };
 
 #define TH_FIN_ 0x01
@@ -1207,7 +1214,7 @@ ack_only_checked(const struct seg *g, struct tcp_stream *a, int from_client)
 		return false;
 	mine = *a;
 	*a = before;
-	nids_feed(g->ip, g->iplen);
+	nids_feed_sum(g->ip, g->iplen, g->sum_ok);
 	if (memcmp(&mine.client, &a->client, sizeof(a->client)) != 0 ||
 	    memcmp(&mine.server, &a->server, sizeof(a->server)) != 0 ||
 	    mine.nids_state != a->nids_state) {
@@ -1246,7 +1253,7 @@ tcp_segment_decide(struct seg *g)
 				nids_free_tcp_stream(a);
 			}
 		}
-		nids_feed(g->ip, g->iplen);
+		nids_feed_sum(g->ip, g->iplen, g->sum_ok);
 		/* The ACK that ends a handshake opens the session. */
 		if (R.pkt_time_replaced)
 			mark_time_replaced(conn_lookup(
@@ -1286,7 +1293,7 @@ tcp_segment_decide(struct seg *g)
 			nids_free_tcp_stream(a);
 			nids_feed(syn, len);
 			cfree(syn);
-			nids_feed(g->ip, g->iplen);
+			nids_feed_sum(g->ip, g->iplen, g->sum_ok);
 			return;
 		}
 		if (!(from_client &&
@@ -1303,7 +1310,8 @@ tcp_segment_decide(struct seg *g)
 	}
 	if ((g->flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_) {
 		if (from_client && a->client.seq == g->seq + 1) {
-			nids_feed(g->ip, g->iplen); /* retransmitted */
+			nids_feed_sum(
+			    g->ip, g->iplen, g->sum_ok); /* retransmitted */
 			return;
 		}
 		if (conn_open_both(a)) {
@@ -1314,7 +1322,7 @@ tcp_segment_decide(struct seg *g)
 		R.st.reused++;
 		conn_close(c, SMTP_SESSION_END_REUSED);
 		nids_free_tcp_stream(a);
-		nids_feed(g->ip, g->iplen);
+		nids_feed_sum(g->ip, g->iplen, g->sum_ok);
 		return;
 	}
 	if (g->flags & TH_RST_) {
@@ -1324,7 +1332,7 @@ tcp_segment_decide(struct seg *g)
 			    c->smtp, SMTP_ANOMALY_RST_IN_WINDOW, R.now);
 			return;
 		}
-		nids_feed(g->ip, g->iplen);
+		nids_feed_sum(g->ip, g->iplen, g->sum_ok);
 		return;
 	}
 	if (a->nids_state == NIDS_DATA && !(g->flags & TH_SYN_) &&
@@ -1347,7 +1355,7 @@ tcp_segment_decide(struct seg *g)
 			smtp_session_anomaly(
 			    c->smtp, SMTP_ANOMALY_OVERLAP_CONFLICT, R.now);
 		}
-		nids_feed(g->ip, g->iplen);
+		nids_feed_sum(g->ip, g->iplen, g->sum_ok);
 		if (g->cut > 0 && (c = conn_again(g, c)) != NULL)
 			step_cut(g, c, from_client);
 		if ((c = conn_again(g, c)) != NULL)
@@ -1357,7 +1365,7 @@ tcp_segment_decide(struct seg *g)
 	if (c->ooo[0].head == NULL && c->ooo[1].head == NULL &&
 	    ack_only(g, a, from_client))
 		return; /* no hole to prove */
-	nids_feed(g->ip, g->iplen);
+	nids_feed_sum(g->ip, g->iplen, g->sum_ok);
 	/* An ACK may prove a hole in the other direction. */
 	if ((c = conn_again(g, c)) != NULL) {
 		int other = !from_client;
@@ -1412,6 +1420,7 @@ seg_parse(struct seg *g, const uint8_t *ip, size_t iplen, size_t hl)
 		return false;
 	g->datalen = (uint32_t)(len - g->off);
 	g->cut = 0;
+	g->sum_ok = false;
 	return true;
 }
 
@@ -1470,6 +1479,7 @@ packet_v4(const struct decap_packet *d, bool snapcut)
 		nids_feed(ip, d->l3_len); /* libnids counts what is wrong */
 		return;
 	}
+	g.sum_ok = true; /* checked or mended above */
 	if (v6map_is_standin(g.saddr) || v6map_is_standin(g.daddr)) {
 		R.st.class_e++;
 		return;
