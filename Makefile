@@ -185,7 +185,7 @@ build/fuzz/fuzz_smtp: $(FUZZ_SMTP_SRC) $(HDR)
 
 FUZZ_PCAP_SRC = tests/fuzz/fuzz_pcap.c $(CORE_SRC) $(NET_SRC)
 
-build/fuzz/fuzz_pcap: $(FUZZ_PCAP_SRC) $(HDR)
+build/fuzz/fuzz_pcap: $(FUZZ_PCAP_SRC) $(HDR) tests/fuzz/pipeline.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) $(PCAP_CFLAGS) -Isrc -Iinclude -o $@ \
 	    $(FUZZ_PCAP_SRC) $(LIBS)
@@ -201,7 +201,7 @@ build/fuzz/fuzz_reasm: $(FUZZ_REASM_SRC) $(HDR)
 # each block in a buffer of its size, so that ASan sees a read past it.
 FUZZ_PCAPNG_SRC = tests/fuzz/fuzz_pcapng.c $(CORE_SRC) $(NET_SRC)
 
-build/fuzz/fuzz_pcapng: $(FUZZ_PCAPNG_SRC) $(HDR)
+build/fuzz/fuzz_pcapng: $(FUZZ_PCAPNG_SRC) $(HDR) tests/fuzz/pipeline.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
 	    $(PCAP_CFLAGS) -Isrc -Iinclude -o $@ $(FUZZ_PCAPNG_SRC) $(LIBS)

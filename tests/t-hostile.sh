@@ -37,25 +37,6 @@ if ! python3 "$GEN" "$TMP/cap" >"$TMP/gen.out" 2>&1; then
 	exit 0
 fi
 
-# want DESCRIPTION EXPR: a check of the current log; EXPR is Python over
-# S (the summary), T (the transactions), SS (the sessions), A (the anomaly
-# records) and L (the log's text) and must be True (tests/hostile/check.py).
-want() {
-	printf '%s\t%s\n' "$1" "$2" >>"$TMP/wants"
-}
-
-# verdict: ok, or FAIL with the checks that did not hold and the figures
-# ($got, a Python expression in the same terms). One pass over the log.
-verdict() {
-	_res=$(python3 tests/hostile/check.py "$log" "$TMP/wants" "$got" 2>&1)
-	rm -f "$TMP/wants"
-	if [ -z "$_res" ]; then
-		ok "$tname"
-	else
-		fail "$tname" "$_res"
-	fi
-}
-
 # hostile TEST CAPTURE [ARGS...]: runs smtpscope on $TMP/cap/CAPTURE.pcap
 # (ARGS added) as the check hostile-TEST; sets $tname, $log, $rc, $rss
 # (KiB, empty if not measured). Reports a failure and returns 1 for a

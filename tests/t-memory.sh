@@ -116,20 +116,6 @@ peak() {
 	return 0
 }
 
-want() {
-	printf '%s\t%s\n' "$1" "$2" >>"$TMP/wants"
-}
-
-verdict() {
-	_res=$(python3 tests/hostile/check.py "$log" "$TMP/wants" "$got" 2>&1)
-	rm -f "$TMP/wants"
-	if [ -z "$_res" ]; then
-		ok "$tname"
-	else
-		fail "$tname" "$_res"
-	fi
-}
-
 # A capture of one ordinary session, for the base of each bound.
 python3 tests/hostile/make-hostile.py "$TMP/cap" c1text >/dev/null 2>&1 ||
 	fail memory-generate-base "make-hostile.py c1text failed"

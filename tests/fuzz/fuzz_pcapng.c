@@ -18,13 +18,8 @@
 
 #include "capture.h"
 #include "decap.h"
-#include "jsonlog.h"
 #include "pcapng.h"
-#include "reasm.h"
-#include "report/report.h"
-#include "stats.h"
-#include "transcript.h"
-#include "zeeklog.h"
+#include "pipeline.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,18 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t portmap[8192], tlsmap[8192];
 	static struct stats st;
-	static FILE *devnull;
 	char err[256];
 	struct capture_stats cs;
-	struct health health;
-	struct report_info ri;
-	struct reasm_config rc;
-	struct event_bus bus;
-	struct jsonlog log;
-	struct transcript tr;
-	struct zeeklog zl;
+	struct fuzz_pipeline fp;
 	struct pcapng_reader *r;
 	struct pcapng_packet pk;
 	double prev = -1, ts;
@@ -55,13 +42,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int got;
 	FILE *f;
 
-	if (devnull == NULL) {
-		devnull = fopen("/dev/null", "w");
-		portmap[25 >> 3] |= 1u << (25 & 7);
-		portmap[587 >> 3] |= 1u << (587 & 7);
-		portmap[465 >> 3] |= 1u << (465 & 7);
-		tlsmap[465 >> 3] |= 1u << (465 & 7);
-	}
 	if (size == 0 ||
 	    (f = fmemopen((void *)(uintptr_t)data, size, "rb")) == NULL)
 		return 0;
@@ -71,29 +51,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fclose(f);
 		return 0;
 	}
-	stats_init(&st);
-	memset(&bus, 0, sizeof(bus));
-	event_bus_subscribe(&bus, stats_on_event, &st);
-	if (jsonlog_open(&log, "/dev/null", err, sizeof(err)) == 0)
-		event_bus_subscribe(&bus, jsonlog_on_event, &log);
-	transcript_init(&tr, fileno(devnull));
-	event_bus_subscribe(&bus, transcript_on_event, &tr);
-	memset(&zl, 0, sizeof(zl));
-	recfile_init_fd(
-	    &zl.out, fileno(devnull), false, "fuzz", 1 << 20, 1 << 22);
-	dbuf_init(&zl.line, 1 << 22);
-	sessmap_init(&zl.sessions);
-	event_bus_subscribe(&bus, zeeklog_on_event, &zl);
-
 	memset(&cs, 0, sizeof(cs));
-	memset(&rc, 0, sizeof(rc));
-	rc.portmap = portmap;
-	rc.tlsmap = tlsmap;
-	rc.max_sessions = 64;
-	rc.idle_timeout = 600;
-	rc.v6_max = 256;
-	rc.bus = &bus;
-	if (reasm_init(&rc, err, sizeof(err)) == 0) {
+	if (fuzz_pipeline_open(&fp, &st)) {
 		while (n++ < FUZZ_PACKETS_MAX &&
 		    (got = pcapng_next(r, &pk, err, sizeof(err))) == 1) {
 			/* What the reader promises (pcapng.h). */
@@ -120,21 +79,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pcapng_close(r);
 	fclose(f);
 
-	memset(&ri, 0, sizeof(ri));
-	ri.source = "fuzz";
-	ri.version = "fuzz";
-	health.cs = cs;
-	health.rs = *reasm_stats();
-	ri.health = &health;
-	report_text(devnull, &st, &ri);
-	report_json(devnull, &st, &ri);
-	report_html(devnull, &st, &ri);
-	transcript_finish(&tr);
-	recfile_close(&zl.out); /* devnull stays open */
-	jsonlog_summary(&log, &st, &health,
-	    &(struct jsonlog_not_written){ 0, 0 });
-	jsonlog_close(&log);
-	sessmap_free(&zl.sessions);
-	dbuf_free(&zl.line);
+	fuzz_pipeline_close(&fp, &st, &cs);
 	return 0;
 }
