@@ -65,40 +65,70 @@ xmemdup0(const void *p, size_t n)
 
 static size_t counted;
 
-/* What a block takes from the heap: its usable size and the allocator's
- * header before it (glibc: one size_t). */
-static size_t
-usable(void *p)
+/*
+ * A counted block carries its size in a header before it (one
+ * max_align_t, so the block stays aligned for anything): freeing it needs
+ * no question to the allocator. What it takes from the heap is counted as
+ * its size, the header and the allocator's own header (glibc: one
+ * size_t).
+ */
+#define CHDR sizeof(max_align_t)
+
+static inline size_t
+cost(size_t n)
 {
-	return p != NULL ? malloc_usable_size(p) + sizeof(size_t) : 0;
+	return n + CHDR + sizeof(size_t);
+}
+
+static inline void *
+cstamp(unsigned char *raw, size_t n)
+{
+	memcpy(raw, &n, sizeof(n));
+	counted += cost(n);
+	return raw + CHDR;
+}
+
+static inline unsigned char *
+craw(void *p, size_t *n)
+{
+	unsigned char *raw = (unsigned char *)p - CHDR;
+
+	memcpy(n, raw, sizeof(*n));
+	return raw;
 }
 
 void *
 cmalloc(size_t n)
 {
-	void *p = xmalloc(n);
-
-	counted += usable(p);
-	return p;
+	if (n > SIZE_MAX - 2 * CHDR)
+		out_of_memory(n);
+	return cstamp(xmalloc(n + CHDR), n);
 }
 
 void *
 ccalloc(size_t n, size_t size)
 {
-	void *p = xcalloc(n, size);
+	size_t total;
 
-	counted += usable(p);
-	return p;
+	if (size != 0 && n > (SIZE_MAX - 2 * CHDR) / size)
+		out_of_memory(SIZE_MAX);
+	total = n * size;
+	return cstamp(xcalloc(1, total + CHDR), total);
 }
 
 void *
 crealloc(void *p, size_t n)
 {
-	size_t was = usable(p);
+	size_t was;
+	unsigned char *raw;
 
-	p = xrealloc(p, n);
-	counted += usable(p) - was;
-	return p;
+	if (p == NULL)
+		return cmalloc(n);
+	if (n > SIZE_MAX - 2 * CHDR)
+		out_of_memory(n);
+	raw = craw(p, &was);
+	counted -= cost(was);
+	return cstamp(xrealloc(raw, n + CHDR), n);
 }
 
 char *
@@ -121,8 +151,14 @@ cmemdup0(const void *p, size_t n)
 void
 cfree(void *p)
 {
-	counted -= usable(p);
-	free(p);
+	size_t n;
+	unsigned char *raw;
+
+	if (p == NULL)
+		return;
+	raw = craw(p, &n);
+	counted -= cost(n);
+	free(raw);
 }
 
 size_t
@@ -390,6 +426,24 @@ arena_alloc(struct arena *a, size_t n)
 	a->next += n;
 	a->left -= n;
 	return p;
+}
+
+void *
+arena_alloc_aligned(struct arena *a, size_t n, size_t align)
+{
+	size_t pad = a->next != NULL
+	    ? (size_t)(-(uintptr_t)a->next & (uintptr_t)(align - 1))
+	    : 0;
+
+	/* Not here: a new block, its data aligned for anything (cmalloc()),
+	 * the rest of this one left unused. */
+	if (a->next == NULL || pad > a->left || n > a->left - pad) {
+		a->left = 0;
+		return arena_alloc(a, n);
+	}
+	a->next += pad;
+	a->left -= pad;
+	return arena_alloc(a, n);
 }
 
 char *

@@ -130,6 +130,8 @@ void arena_init(struct arena *a);
 char *arena_alloc(struct arena *a, size_t n);
 /* n bytes of p and a NUL. */
 char *arena_memdup0(struct arena *a, const void *p, size_t n);
+/* n bytes aligned to align (a power of two, at most max_align_t's). */
+void *arena_alloc_aligned(struct arena *a, size_t n, size_t align);
 void arena_reset(struct arena *a);
 void arena_free(struct arena *a);
 

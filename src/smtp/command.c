@@ -194,8 +194,16 @@ rcpt_answered(
 	/* Room for 4, then doubled when full. */
 	if (t->nrcpt == 0 ||
 	    (t->nrcpt >= 4 && (t->nrcpt & (t->nrcpt - 1)) == 0)) {
+		struct smtp_rcpt *grown;
+
+		/* In the transaction's arena: freed with it, the smaller
+		 * arrays left behind cost at most as much again. */
 		cap = t->nrcpt ? t->nrcpt * 2 : 4;
-		t->rcpt = crealloc(t->rcpt, cap * sizeof(*t->rcpt));
+		grown = arena_alloc_aligned(&s->tx->mem, cap * sizeof(*t->rcpt),
+		    _Alignof(struct smtp_rcpt));
+		if (t->nrcpt > 0)
+			memcpy(grown, t->rcpt, t->nrcpt * sizeof(*t->rcpt));
+		t->rcpt = grown;
 	}
 	rcpt_adopt(s->tx, p->rcpt);
 	p->rcpt = NULL;

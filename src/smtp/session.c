@@ -159,6 +159,8 @@ tx_reply_keep(
 #define SMTP_SPARES 16
 #endif
 static struct tx *tx_spare[SMTP_SPARES + 1];
+static struct smtp_rcpt *rcpt_spare[SMTP_SPARES + 1];
+static size_t rcpt_nspare;
 static size_t tx_nspare;
 static struct smtp_session *session_spare[SMTP_SPARES + 1];
 static size_t session_nspare;
@@ -190,15 +192,68 @@ tx_release(struct tx *t)
 	cfree(t);
 }
 
+/* The buffers a session grows as it goes: given back when it ends, or
+ * kept, emptied, for the next session when it becomes a spare. */
+static void
+session_buffers_free(struct smtp_session *s)
+{
+	dbuf_free(&s->hold);
+	dbuf_free(&s->helo);
+	dbuf_free(&s->args);
+	cfree(s->frame[0].buf);
+	cfree(s->frame[1].buf);
+	cfree(s->queue);
+	cfree(s->rtext);
+	s->frame[0].buf = s->frame[1].buf = NULL;
+	s->queue = NULL;
+	s->rtext = NULL;
+}
+
+/* A session as new: all zero but the buffers a spare kept, emptied. */
 static struct smtp_session *
 session_alloc(void)
 {
 	struct smtp_session *s;
+	struct dbuf hold, helo, args;
+	struct framer f0, f1;
+	struct pending *queue;
+	size_t qcap;
+	uint8_t *rtext;
 
-	if (session_nspare == 0)
-		return ccalloc(1, sizeof(struct smtp_session));
+	if (session_nspare == 0) {
+		s = ccalloc(1, sizeof(struct smtp_session));
+		dbuf_init_counted(&s->hold, SMTP_HOLD_MAX);
+		dbuf_init_counted(&s->helo, SMTP_LINE_MAX);
+		dbuf_init_counted(&s->args, SMTP_ARGS_MAX);
+		return s;
+	}
 	s = session_spare[--session_nspare];
+	hold = s->hold;
+	helo = s->helo;
+	args = s->args;
+	f0 = s->frame[0];
+	f1 = s->frame[1];
+	queue = s->queue;
+	qcap = s->qcap;
+	rtext = s->rtext;
 	memset(s, 0, sizeof(*s));
+	s->hold = hold;
+	s->helo = helo;
+	s->args = args;
+	dbuf_reset(&s->hold);
+	dbuf_reset(&s->helo);
+	dbuf_reset(&s->args);
+	s->frame[0].buf = f0.buf;
+	s->frame[0].cap = f0.cap;
+	s->frame[1].buf = f1.buf;
+	s->frame[1].cap = f1.cap;
+	if (queue != NULL)
+		memset(queue, 0, qcap * sizeof(*queue));
+	s->queue = queue;
+	s->qcap = qcap;
+	s->rtext = rtext;
+	if (rtext != NULL)
+		s->rlast = rtext + SMTP_REPLY_TEXT_MAX;
 	return s;
 }
 
@@ -209,6 +264,7 @@ session_release(struct smtp_session *s)
 		session_spare[session_nspare++] = s;
 		return;
 	}
+	session_buffers_free(s);
 	cfree(s);
 }
 
@@ -221,12 +277,43 @@ smtp_release_spares(void)
 		arena_free(&t->mem);
 		cfree(t);
 	}
-	while (session_nspare > 0)
-		cfree(session_spare[--session_nspare]);
+	while (rcpt_nspare > 0)
+		cfree(rcpt_spare[--rcpt_nspare]);
+	while (session_nspare > 0) {
+		struct smtp_session *s = session_spare[--session_nspare];
+
+		session_buffers_free(s);
+		cfree(s);
+	}
 	msg_parser_release_spares();
 }
 
 /* --- recipients and transactions --------------------------------------- */
+
+/* A waiting recipient's block: those with an address shorter than
+ * RCPT_SMALL are all the same size and kept for the next one. */
+#define RCPT_SMALL 128
+
+static struct smtp_rcpt *
+rcpt_block(size_t n)
+{
+	if (n >= RCPT_SMALL)
+		return cmalloc(sizeof(struct smtp_rcpt) + n + 1);
+	if (rcpt_nspare > 0)
+		return rcpt_spare[--rcpt_nspare];
+	return cmalloc(sizeof(struct smtp_rcpt) + RCPT_SMALL);
+}
+
+static void
+rcpt_block_free(struct smtp_rcpt *r)
+{
+	if (strlen((const char *)(r + 1)) < RCPT_SMALL &&
+	    rcpt_nspare + 1 <= (size_t)SMTP_SPARES) {
+		rcpt_spare[rcpt_nspare++] = r;
+		return;
+	}
+	cfree(r);
+}
 
 struct smtp_rcpt *
 rcpt_parse(const uint8_t *arg, size_t len)
@@ -237,7 +324,7 @@ rcpt_parse(const uint8_t *arg, size_t len)
 
 	smtp_parse_path(arg, len, "TO", addr, sizeof(addr), &rest);
 	n = strlen(addr);
-	r = cmalloc(sizeof(*r) + n + 1);
+	r = rcpt_block(n);
 	memset(r, 0, sizeof(*r));
 	r->addr = (char *)(r + 1);
 	memcpy(r->addr, addr, n + 1);
@@ -256,7 +343,7 @@ rcpt_free(struct smtp_rcpt *r)
 		return;
 	cfree(r->notify);
 	cfree(r->orcpt);
-	cfree(r);
+	rcpt_block_free(r);
 }
 
 /* Recipient r joins transaction t (room made by the caller): its
@@ -268,7 +355,7 @@ rcpt_adopt(struct tx *t, struct smtp_rcpt *r)
 
 	*k = *r;
 	k->addr = arena_memdup0(&t->mem, r->addr, strlen(r->addr));
-	cfree(r);
+	rcpt_block_free(r);
 }
 
 /* A transaction as a MAIL (SEND, SOML, SAML) command proposes it; arg
@@ -312,7 +399,6 @@ tx_free(struct tx *t)
 		cfree(t->pub.rcpt[i].notify);
 		cfree(t->pub.rcpt[i].orcpt);
 	}
-	cfree(t->pub.rcpt);
 	cfree(t->pub.refused);
 	cfree(t->pub.params.envid);
 	cfree(t->pub.params.auth);
@@ -593,8 +679,6 @@ pending_arg_keep(struct smtp_session *s, struct pending *p, const uint8_t *arg,
 		dbuf_reset(&s->args);
 	if (len > cap)
 		len = cap;
-	if (s->args.max == 0)
-		dbuf_init_counted(&s->args, SMTP_ARGS_MAX);
 	p->arg_off = (uint32_t)s->args.len;
 	if (!dbuf_add(&s->args, arg, len))
 		len = 0; /* over SMTP_ARGS_MAX: kept empty */
@@ -1539,8 +1623,6 @@ smtp_session_open(
 	s->info.submission = p->submission;
 	s->drops = p->capture_drops;
 	s->drops_at_open = s->drops != NULL ? *s->drops : 0;
-	dbuf_init_counted(&s->hold, SMTP_HOLD_MAX);
-	dbuf_init_counted(&s->helo, SMTP_LINE_MAX);
 	s->info.helo = "";
 	s->state = SMTP_STATE_CONNECTED;
 	client_mode_set(s, CLIENT_COMMAND);
@@ -1766,13 +1848,6 @@ smtp_session_close(struct smtp_session *s, enum smtp_session_end end, double ts)
 	emit(s, &ev);
 	if (s->tls != NULL)
 		tls_scan_free(s->tls);
-	dbuf_free(&s->hold);
-	dbuf_free(&s->helo);
-	dbuf_free(&s->args);
-	cfree(s->frame[0].buf);
-	cfree(s->frame[1].buf);
-	cfree(s->queue);
-	cfree(s->rtext);
 	rkeep_free(s);
 	session_release(s);
 }

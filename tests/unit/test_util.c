@@ -144,6 +144,42 @@ main(void)
 		cfree(q);
 		CHECKF(counted_bytes() == was && d.counted,
 		    "counted back: %zu, was %zu", counted_bytes(), was);
+		/* A counted block keeps what it holds across crealloc(),
+		 * and a calloc'd one starts zero. */
+		p = ccalloc(3, 7);
+		CHECK(p[0] == 0 && p[20] == 0);
+		memcpy(p, "keep", 5);
+		p = crealloc(p, 1 << 16);
+		CHECK_STR(p, "keep");
+		p = crealloc(p, 3);
+		CHECK(memcmp(p, "kee", 3) == 0);
+		cfree(p);
+		cfree(NULL);
+		CHECKF(counted_bytes() == was,
+		    "counted back after realloc: %zu", counted_bytes());
+	}
+	{
+		/* Aligned room in an arena, among unaligned strings; a block
+		 * too small for it is left for a new one. */
+		struct arena a;
+		size_t was = counted_bytes();
+		int k;
+
+		arena_init(&a);
+		for (k = 0; k < 200; k++) {
+			char *s = arena_memdup0(&a, "abcd", (size_t)(k % 5));
+			uint64_t *w = arena_alloc_aligned(
+			    &a, (size_t)(k % 7 + 1) * 40, _Alignof(uint64_t));
+
+			CHECKF(
+			    ((uintptr_t)w & 7) == 0, "aligned: %p", (void *)w);
+			memset(w, 0xab, (size_t)(k % 7 + 1) * 40);
+			CHECKF(
+			    strlen(s) == (size_t)(k % 5), "string %d kept", k);
+		}
+		arena_free(&a);
+		CHECKF(
+		    counted_bytes() == was, "arena back: %zu", counted_bytes());
 	}
 	return check_done("util");
 }
