@@ -1966,6 +1966,7 @@ msg_parser_new(void)
 	struct smtp_received *parts;
 	char **received, **path;
 	struct arena mem;
+	struct dbuf val;
 
 	if (msg_nspare == 0) {
 		p = ccalloc(1, sizeof(*p));
@@ -1979,6 +1980,7 @@ msg_parser_new(void)
 		 * first line_len bytes are ever read. received_parts was
 		 * zeroed entry by entry when its parts were freed. */
 		p = msg_spare[--msg_nspare];
+		val = p->field.val;
 		received = p->info.received;
 		parts = p->info.received_parts;
 		path = p->info.path;
@@ -1992,8 +1994,11 @@ msg_parser_new(void)
 		p->info.received_parts = parts;
 		p->info.path = path;
 		p->mem = mem;
+		p->field.val = val; /* kept, emptied */
+		dbuf_reset(&p->field.val);
 	}
-	dbuf_init_counted(&p->field.val, MSG_HEADER_VALUE_MAX);
+	if (p->field.val.max == 0)
+		dbuf_init_counted(&p->field.val, MSG_HEADER_VALUE_MAX);
 	msg_set_state(p, MSG_ST_HEADERS);
 	return p;
 }
@@ -2062,13 +2067,14 @@ msg_parser_free(struct msg_parser *p)
 		group_free(&mi->dsn[i]);
 	cfree(mi->dsn);
 	group_free(&p->group);
-	dbuf_free(&p->field.val);
 	if (MSG_SPARES > 0 && msg_nspare + 1 <= (size_t)MSG_SPARES) {
-		/* A spare keeps the arena's first block. */
+		/* A spare keeps the arena's first block and the header
+		 * value's buffer. */
 		arena_reset(&p->mem);
 		msg_spare[msg_nspare++] = p;
 		return;
 	}
+	dbuf_free(&p->field.val);
 	arena_free(&p->mem);
 	cfree(mi->received);
 	cfree(mi->received_parts);
@@ -2083,6 +2089,7 @@ msg_parser_release_spares(void)
 
 	while (msg_nspare > 0) {
 		p = msg_spare[--msg_nspare];
+		dbuf_free(&p->field.val);
 		arena_free(&p->mem);
 		cfree(p->info.received);
 		cfree(p->info.received_parts);
