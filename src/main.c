@@ -696,26 +696,17 @@ plugins_at_exit(void)
 	}
 }
 
-int
-main(int argc, char **argv)
+/* The process as the run needs it: its umask, malloc's habits, and
+ * which signals end it in order. */
+static void
+setup_process(const struct options *o)
 {
-	static struct options o;
-	static uint8_t portmap[8192], tlsmap[8192];
-	static struct stats st;
-	static struct run r;
-	struct capture_config cc;
-	struct reasm_config rc;
-	struct event_bus bus;
 	struct sigaction sa;
-	char err[1024];
-	size_t i;
-	int status;
 
-	options_parse(argc, argv, &o);
 	/* Everything this run creates (logs, reports, plugins' files) holds
 	 * addresses, names and subjects: not for every local user. */
 	file_umask = umask(0);
-	file_umask = o.umask_set ? o.umask : file_umask | DEFAULT_UMASK_ADD;
+	file_umask = o->umask_set ? o->umask : file_umask | DEFAULT_UMASK_ADD;
 	umask(file_umask);
 	/* Sessions come and go by the thousand: glibc's defaults give
 	 * memory back to the kernel (and take it again) after every burst,
@@ -738,34 +729,45 @@ main(int argc, char **argv)
 	 * write past it fails with EFBIG, taken back and said, instead of
 	 * a signal that kills the run. */
 	signal(SIGXFSZ, SIG_IGN);
-	/* Plugins before anything is opened: a plugin that cannot start
-	 * stops the run before a packet is read. */
-	if (o.nplugins > 0) {
-		r.plugins = plugins_load(o.plugins, o.nplugins, o.quiet,
-		    o.iface != NULL, err, sizeof(err));
-		if (r.plugins == NULL)
-			fail(EXIT_USAGE, "%s", err);
-		/* A run that fails later still calls their fini(). */
-		exit_plugins = &r.plugins;
-		atexit(plugins_at_exit);
-	}
-	for (i = 0; i < o.nports; i++) {
-		portmap[o.ports[i] >> 3] |= (uint8_t)(1u << (o.ports[i] & 7));
-		if (o.ports[i] == 465)
-			tlsmap[o.ports[i] >> 3] |=
-			    (uint8_t)(1u << (o.ports[i] & 7));
-	}
+}
+
+/* Plugins before anything is opened: a plugin that cannot start stops
+ * the run before a packet is read. */
+static void
+load_plugins(struct run *r, const struct options *o)
+{
+	char err[1024];
+
+	if (o->nplugins == 0)
+		return;
+	r->plugins = plugins_load(o->plugins, o->nplugins, o->quiet,
+	    o->iface != NULL, err, sizeof(err));
+	if (r->plugins == NULL)
+		fail(EXIT_USAGE, "%s", err);
+	/* A run that fails later still calls their fini(). */
+	exit_plugins = &r->plugins;
+	atexit(plugins_at_exit);
+}
+
+/* The files or the interface the options name, opened (sig.capture). */
+static void
+open_capture(const struct options *o)
+{
+	struct capture_config cc;
+	char err[1024];
+	int status;
+
 	memset(&cc, 0, sizeof(cc));
-	cc.files = o.files;
-	cc.nfiles = o.nfiles;
-	cc.iface = o.iface;
-	cc.user_filter = o.filter;
-	cc.ports = o.ports;
-	cc.nports = o.nports;
-	cc.buffer_mb = o.buffer_mb;
-	cc.promisc = o.promisc;
-	cc.progress = !o.quiet && !o.tui && isatty(STDERR_FILENO);
-	cc.speed = o.speed;
+	cc.files = o->files;
+	cc.nfiles = o->nfiles;
+	cc.iface = o->iface;
+	cc.user_filter = o->filter;
+	cc.ports = o->ports;
+	cc.nports = o->nports;
+	cc.buffer_mb = o->buffer_mb;
+	cc.promisc = o->promisc;
+	cc.progress = !o->quiet && !o->tui && isatty(STDERR_FILENO);
+	cc.speed = o->speed;
 	sig.capture = capture_open(&cc, err, sizeof(err), &status);
 	if (sig.capture == NULL)
 		fail(status, "%s", err);
@@ -774,6 +776,105 @@ main(int argc, char **argv)
 		fprintf(stderr, "smtpscope: %s\n", capture_notice(sig.capture));
 	if (sig.stopping) /* a signal came while it opened */
 		capture_stop(sig.capture);
+}
+
+/* Reassembly on the ports followed, its sessions' events to bus. */
+static void
+start_reassembly(struct run *r, struct event_bus *bus)
+{
+	static uint8_t portmap[8192], tlsmap[8192];
+	const struct options *o = r->o;
+	struct reasm_config rc;
+	char err[1024];
+	size_t i;
+
+	for (i = 0; i < o->nports; i++) {
+		portmap[o->ports[i] >> 3] |= (uint8_t)(1u << (o->ports[i] & 7));
+		if (o->ports[i] == 465)
+			tlsmap[o->ports[i] >> 3] |=
+			    (uint8_t)(1u << (o->ports[i] & 7));
+	}
+	memset(&rc, 0, sizeof(rc));
+	rc.portmap = portmap;
+	rc.tlsmap = tlsmap;
+	rc.verify_checksums = o->verify;
+	rc.live = o->iface != NULL;
+	options_memory_config(o, &rc);
+	rc.idle_timeout = o->idle;
+	rc.bus = bus;
+	if (o->iface != NULL)
+		rc.capture_drops = &capture_stats(sig.capture)->pcap_drops;
+	if (o->trace_states)
+		rc.trace = trace_state;
+	if (reasm_init(&rc, err, sizeof(err)) != 0) {
+		tui_close(r->tui);
+		fail(EXIT_NO_INPUT, "%s", err);
+	}
+}
+
+/* What the capture could not give as it should, said at the end (even
+ * with -q: the records cannot say all they should). */
+static void
+say_capture_notices(struct run *r)
+{
+	if (capture_warning(sig.capture) != NULL) {
+		fprintf(
+		    stderr, "smtpscope: %s\n", capture_warning(sig.capture));
+		r->status = EXIT_DAMAGED;
+	}
+	if (capture_end_notice(sig.capture) != NULL)
+		fprintf(
+		    stderr, "smtpscope: %s\n", capture_end_notice(sig.capture));
+	if (reasm_stats()->snap_cut > 0)
+		fprintf(stderr,
+		    "smtpscope: %" PRIu64 " packets of mail sessions were cut "
+		    "short by the capture's snap length (%" PRIu32
+		    " bytes): the %" PRIu64 " bytes they lost are gaps, and "
+		    "the records mark what was not seen\n",
+		    reasm_stats()->snap_cut,
+		    capture_stats(sig.capture)->snaplen,
+		    reasm_stats()->snap_cut_bytes);
+	if (capture_stats(sig.capture)->timestamps_replaced > 0)
+		fprintf(stderr,
+		    "smtpscope: %" PRIu64 " packets had a timestamp before "
+		    "1970 or after 9999-12-31T23:59:59 UTC, which no record "
+		    "can carry: each took the previous packet's time, and "
+		    "their sessions are marked timestamp_replaced\n",
+		    capture_stats(sig.capture)->timestamps_replaced);
+}
+
+/* The logs closed, the report written, the summary said. */
+static void
+finish_outputs(struct run *r)
+{
+	const struct options *o = r->o;
+
+	close_sinks(r);
+	if (o->report != REPORT_NONE) {
+		bool to_stdout =
+		    o->outfile == NULL || strcmp(o->outfile, "-") == 0;
+
+		/* For a reader that went away, no report at all. */
+		if (!(to_stdout && stdout_broken(r)) && write_report(r) != 0 &&
+		    !(to_stdout && r->broken_pipe))
+			r->status = EXIT_OUTPUT;
+	}
+	summary_line(r);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct options o;
+	static struct stats st;
+	static struct run r;
+	struct event_bus bus;
+	char err[1024];
+
+	options_parse(argc, argv, &o);
+	setup_process(&o);
+	load_plugins(&r, &o);
+	open_capture(&o);
 	if (o.user != NULL)
 		drop_privileges(o.user);
 	/* As the user the run goes on as: what each plugin will need (a
@@ -799,23 +900,7 @@ main(int argc, char **argv)
 	}
 	memset(&bus, 0, sizeof(bus));
 	open_sinks(&r, &bus);
-
-	memset(&rc, 0, sizeof(rc));
-	rc.portmap = portmap;
-	rc.tlsmap = tlsmap;
-	rc.verify_checksums = o.verify;
-	rc.live = o.iface != NULL;
-	options_memory_config(&o, &rc);
-	rc.idle_timeout = o.idle;
-	rc.bus = &bus;
-	if (o.iface != NULL)
-		rc.capture_drops = &capture_stats(sig.capture)->pcap_drops;
-	if (o.trace_states)
-		rc.trace = trace_state;
-	if (reasm_init(&rc, err, sizeof(err)) != 0) {
-		tui_close(r.tui);
-		fail(EXIT_NO_INPUT, "%s", err);
-	}
+	start_reassembly(&r, &bus);
 
 	capture_run(sig.capture, tick, &r);
 	/* Whatever stopped us, every open session is finished and logged. */
@@ -833,42 +918,8 @@ main(int argc, char **argv)
 	r.tui = NULL;
 	output_said(&r);
 
-	if (capture_warning(sig.capture) != NULL) {
-		fprintf(
-		    stderr, "smtpscope: %s\n", capture_warning(sig.capture));
-		r.status = EXIT_DAMAGED;
-	}
-	if (capture_end_notice(sig.capture) != NULL)
-		fprintf(
-		    stderr, "smtpscope: %s\n", capture_end_notice(sig.capture));
-	/* Said even with -q: the records cannot say all they should. */
-	if (reasm_stats()->snap_cut > 0)
-		fprintf(stderr,
-		    "smtpscope: %" PRIu64 " packets of mail sessions were cut "
-		    "short by the capture's snap length (%" PRIu32
-		    " bytes): the %" PRIu64 " bytes they lost are gaps, and "
-		    "the records mark what was not seen\n",
-		    reasm_stats()->snap_cut,
-		    capture_stats(sig.capture)->snaplen,
-		    reasm_stats()->snap_cut_bytes);
-	if (capture_stats(sig.capture)->timestamps_replaced > 0)
-		fprintf(stderr,
-		    "smtpscope: %" PRIu64 " packets had a timestamp before "
-		    "1970 or after 9999-12-31T23:59:59 UTC, which no record "
-		    "can carry: each took the previous packet's time, and "
-		    "their sessions are marked timestamp_replaced\n",
-		    capture_stats(sig.capture)->timestamps_replaced);
-	close_sinks(&r);
-	if (o.report != REPORT_NONE) {
-		bool to_stdout =
-		    o.outfile == NULL || strcmp(o.outfile, "-") == 0;
-
-		/* For a reader that went away, no report at all. */
-		if (!(to_stdout && stdout_broken(&r)) &&
-		    write_report(&r) != 0 && !(to_stdout && r.broken_pipe))
-			r.status = EXIT_OUTPUT;
-	}
-	summary_line(&r);
+	say_capture_notices(&r);
+	finish_outputs(&r);
 	capture_close(sig.capture);
 	plugins_free(r.plugins);
 	r.plugins = NULL;
