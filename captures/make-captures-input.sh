@@ -104,87 +104,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 # ---------------------------------------------------------------- helpers
-in_ns() {
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@"
-}
-
-start_bg() {
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@" &
-	BG_PID=$!
-	PIDS="$PIDS $BG_PID"
-}
-
-bg_stop() {
-	kill -"${2:-TERM}" "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
-}
-
-# ns_new TAG: a namespace whose lo has wire-sized segments; sets NS
-ns_new() {
-	NS=smtpscope-$$-$1
-	ip netns add "$NS" || die "ip netns add $NS failed"
-	NSES="$NSES $NS"
-	in_ns "$NS" ip link set lo mtu 1500
-	in_ns "$NS" ip link set lo gso_max_size 1500
-	in_ns "$NS" ip link set lo up
-	in_ns "$NS" sysctl -qw net.ipv4.tcp_min_tso_segs=1
-}
-
-wait_listen() {
-	local x=$1 want=$2
-	for _ in $(seq 1 100); do
-		if in_ns "$x" ss -Hltn 2>/dev/null | awk '{print $4}' |
-		    grep -qxF "$want"; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	die "nothing listens on $want"
-}
-
-# td_start NS IFACE FILE FILTER [TCPDUMP-OPTIONS...]
-td_start() {
-	local x=$1 ifc=$2 file=$3 filter=$4
-	shift 4
-	TD_ERR=$file.tcpdump-err
-	: >"$TD_ERR"
-	start_bg "$x" tcpdump -i "$ifc" -B 65536 -U -Z root -w "$file" "$@" \
-	    "$filter" </dev/null >/dev/null 2>"$TD_ERR"
-	TD_PID=$BG_PID
-	for _ in $(seq 1 100); do
-		grep -q '^tcpdump: listening on' "$TD_ERR" && break
-		kill -0 "$TD_PID" 2>/dev/null ||
-		    die "tcpdump failed: $(cat "$TD_ERR")"
-		sleep 0.1
-	done
-	grep -q '^tcpdump: listening on' "$TD_ERR" ||
-	    die "tcpdump did not start: $(cat "$TD_ERR")"
-	sleep 0.3
-}
-
-# td_stop FILE: let tcpdump flush (it writes late), stop it, check that
-# it dropped nothing and that the file holds what it captured.
-td_stop() {
-	local file=$1 cap drop nread
-	sleep 2.5
-	bg_stop "$TD_PID" TERM
-	cap=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured$/\1/p' "$TD_ERR")
-	drop=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel$/\1/p' \
-	    "$TD_ERR")
-	[ -n "$cap" ] && [ -n "$drop" ] ||
-	    die "$file: no tcpdump statistics: $(cat "$TD_ERR")"
-	[ "$drop" = 0 ] || die "$file: tcpdump dropped $drop packets"
-	[ "$cap" -gt 0 ] || die "$file: no packets captured"
-	nread=$(tcpdump -nn -r "$file" 2>/dev/null | wc -l)
-	[ "$nread" = "$cap" ] ||
-	    die "$file: tcpdump captured $cap packets, file holds $nread"
-	echo "   tcpdump: $cap packets captured, $drop dropped by kernel"
-}
+# shellcheck source=captures/lib.sh
+. "$HERE/lib.sh"
 
 sink_counter() {
 	tr '\r' '\n' <"$1" |
