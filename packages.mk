@@ -13,6 +13,8 @@ BUILD_PKGS += libncurses-dev
 # To run make check (and to remake the captures).
 TEST_PKGS = tcpdump postfix iproute2 procps util-linux python3 python3-yaml
 TEST_PKGS += tmux chromium time valgrind curl prometheus strace
+# t-capture reads the pcapng files with tshark as a second reader.
+TEST_PKGS += tshark
 # make lint: the house style.
 LINT_PKGS = clang-format
 # make fuzz: clang with libFuzzer.
