@@ -147,6 +147,7 @@ TEST_SRC_decap = src/decap.c
 TEST_SRC_ipfrag = src/ipfrag.c src/decap.c
 TEST_FLAGS_ipfrag = -DIPFRAG_CAPTURES='"$(CURDIR)/captures"'
 TEST_SRC_message = src/smtp/message.c src/util.c
+TEST_SRC_queueid = src/smtp/queueid.c
 TEST_SRC_plugin_abi = src/plugin_abi.c src/util.c src/event.c $(SMTP_SRC)
 TEST_SRC_recfile = src/recfile.c src/util.c
 TEST_SRC_smtp = src/util.c src/event.c $(SMTP_SRC)
