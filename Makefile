@@ -53,8 +53,8 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 # The message parser alone (its unit test links only it).
 MESSAGE_SRC = src/smtp/message.c src/smtp/rfc2047.c src/smtp/received.c \
 	      src/smtp/dsn.c
-SMTP_SRC = src/smtp/session.c src/smtp/command.c src/smtp/parse.c \
-	   src/smtp/tls.c \
+SMTP_SRC = src/smtp/session.c src/smtp/input.c src/smtp/reply.c \
+	   src/smtp/command.c src/smtp/parse.c src/smtp/tls.c \
 	   $(MESSAGE_SRC) src/smtp/codes.c
 # The reports (--report): read the statistics store only.
 REPORT_SRC = src/report/text.c src/report/json.c src/report/html.c \
