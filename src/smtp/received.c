@@ -279,6 +279,36 @@ received_keyword(const char *w, size_t n, size_t *index)
 }
 
 /*
+ * The parts found, len[k] bytes of s from at[k], into *r in one block
+ * (none when no part was found); returns the size of the block.
+ */
+static size_t
+received_store(const char *s, const size_t at[RP_COUNT],
+    const size_t len[RP_COUNT], struct smtp_received *r)
+{
+	char **slot[RP_COUNT], *block;
+	size_t k, total = 0;
+
+	memset(r, 0, sizeof(*r));
+	for (k = 0; k < RP_COUNT; k++)
+		if (len[k] > 0)
+			total += len[k] + 1;
+	if (total == 0)
+		return 0;
+	block = cmalloc(total);
+	received_slots(r, slot);
+	for (k = 0; k < RP_COUNT; k++) {
+		if (len[k] == 0)
+			continue;
+		memcpy(block, s + at[k], len[k]);
+		block[len[k]] = '\0';
+		*slot[k] = block;
+		block += len[k] + 1;
+	}
+	return total;
+}
+
+/*
  * Take the Received value s apart into *r, its parts in one block;
  * returns the size of the block. One pass: at each ';' the clauses as
  * they stand are remembered (the keywords seen, the open clause's
@@ -289,10 +319,9 @@ received_parse(const char *s, size_t n, struct smtp_received *r)
 {
 	struct received_scan sc = { false, false };
 	size_t at[RP_COUNT] = { 0 }, len[RP_COUNT] = { 0 };
-	size_t i = 0, w, k, semi = n, semi_len = 0, total = 0;
+	size_t i = 0, w, k, semi = n, semi_len = 0;
 	enum received_part cur = RP_NONE, semi_cur = RP_NONE;
 	unsigned seen = 0, semi_seen = 0;
-	char **slot[RP_COUNT], *block;
 
 	while (i < n) {
 		switch (s[i]) {
@@ -349,23 +378,7 @@ received_parse(const char *s, size_t n, struct smtp_received *r)
 		    is_lwsp((unsigned char)s[at[RP_DATE] + len[RP_DATE] - 1]))
 			len[RP_DATE]--;
 	}
-	memset(r, 0, sizeof(*r));
-	for (k = 0; k < RP_COUNT; k++)
-		if (len[k] > 0)
-			total += len[k] + 1;
-	if (total == 0)
-		return 0;
-	block = cmalloc(total);
-	received_slots(r, slot);
-	for (k = 0; k < RP_COUNT; k++) {
-		if (len[k] == 0)
-			continue;
-		memcpy(block, s + at[k], len[k]);
-		block[len[k]] = '\0';
-		*slot[k] = block;
-		block += len[k] + 1;
-	}
-	return total;
+	return received_store(s, at, len, r);
 }
 
 void

@@ -338,6 +338,71 @@ server_leaves(struct smtp_session *s, double ts)
 	return true;
 }
 
+/* The event of the reply now complete: what pairs it fills in the rest
+ * (its verb, whether it grants, its latency). */
+static void
+reply_event(struct smtp_session *s, struct smtp_event *ev, double ts)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = SMTP_EV_REPLY;
+	ev->ts = ts;
+	ev->u.reply.code = s->rcode;
+	ev->u.reply.text = s->rtext;
+	ev->u.reply.len = s->rtext_len;
+	ev->u.reply.lines = s->rlines;
+	ev->u.reply.last_text = s->rlast_at;
+	ev->u.reply.last_len = s->rlast_len;
+	ev->u.reply.latency = -1;
+	reply_enh(s, ev->u.reply.enh, sizeof(ev->u.reply.enh));
+}
+
+/* The first reply is the greeting, even when impatient clients already
+ * sent commands. */
+static void
+greeting_reply(struct smtp_session *s, struct smtp_event *ev, double ts)
+{
+	greeting(s, ts);
+	if (s->rcode == 421 || s->rcode == 521)
+		s->closing = true;
+	ev->u.reply.verb = SMTP_VERB_GREETING;
+	ev->u.reply.granted = s->rcode == 220;
+	ev->u.reply.latency = s->reversed ? -1 : s->info.greeting_latency;
+	emit(s, ev);
+}
+
+/* A reply with no command waiting: the server leaving, or unsolicited. */
+static void
+unsolicited_reply(struct smtp_session *s, struct smtp_event *ev, double ts)
+{
+	if (s->tx != NULL)
+		tx_last_reply(s, s->tx);
+	if (!server_leaves(s, ts))
+		anomaly(s, SMTP_ANOMALY_UNSOLICITED_REPLY, ts);
+	ev->u.reply.verb = SMTP_VERB_UNKNOWN;
+	emit(s, ev);
+	tx_flush(s);
+}
+
+/* An LMTP reply to the end of the data (or to the last BDAT chunk), head:
+ * one per recipient accepted; the last ends the transaction. */
+static void
+lmtp_data_reply(struct smtp_session *s, struct pending *head,
+    struct smtp_event *ev, double ts)
+{
+	struct pending p;
+
+	tx_last_reply(s, s->tx);
+	if (lmtp_delivery(s, head, ts)) {
+		emit(s, ev); /* more replies to this data */
+		return;
+	}
+	lmtp_final(s->tx);
+	pending_pop(s, &p);
+	tx_end(s, p.verb == SMTP_VERB_BDAT ? "bdat_last" : "end_of_data", ts);
+	emit(s, ev);
+	tx_flush(s);
+}
+
 void
 reply_complete(struct smtp_session *s, double ts)
 {
@@ -348,29 +413,9 @@ reply_complete(struct smtp_session *s, double ts)
 	struct tx *t0;
 
 	s->info.replies++;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = SMTP_EV_REPLY;
-	ev.ts = ts;
-	ev.u.reply.code = s->rcode;
-	ev.u.reply.text = s->rtext;
-	ev.u.reply.len = s->rtext_len;
-	ev.u.reply.lines = s->rlines;
-	ev.u.reply.last_text = s->rlast_at;
-	ev.u.reply.last_len = s->rlast_len;
-	ev.u.reply.latency = -1;
-	reply_enh(s, ev.u.reply.enh, sizeof(ev.u.reply.enh));
-
+	reply_event(s, &ev, ts);
 	if (!s->greeted) {
-		/* The first reply is the greeting, even when impatient
-		 * clients already sent commands. */
-		greeting(s, ts);
-		if (s->rcode == 421 || s->rcode == 521)
-			s->closing = true;
-		ev.u.reply.verb = SMTP_VERB_GREETING;
-		ev.u.reply.granted = s->rcode == 220;
-		ev.u.reply.latency =
-		    s->reversed ? -1 : s->info.greeting_latency;
-		emit(s, &ev);
+		greeting_reply(s, &ev, ts);
 		return;
 	}
 	if (s->qlen == 0 && s->mode == CLIENT_BODY && s->body_gap) {
@@ -379,13 +424,7 @@ reply_complete(struct smtp_session *s, double ts)
 		end_of_data(s, ts);
 	}
 	if (s->qlen == 0) {
-		if (s->tx != NULL)
-			tx_last_reply(s, s->tx);
-		if (!server_leaves(s, ts))
-			anomaly(s, SMTP_ANOMALY_UNSOLICITED_REPLY, ts);
-		ev.u.reply.verb = SMTP_VERB_UNKNOWN;
-		emit(s, &ev);
-		tx_flush(s);
+		unsolicited_reply(s, &ev, ts);
 		return;
 	}
 	if (s->resync)
@@ -402,17 +441,7 @@ reply_complete(struct smtp_session *s, double ts)
 		    !head->bdat_bad)) &&
 	    s->info.lmtp && s->tx != NULL && s->rcode != 421 &&
 	    s->rcode != 521) {
-		tx_last_reply(s, s->tx);
-		if (lmtp_delivery(s, head, ts)) {
-			emit(s, &ev); /* more replies to this data */
-			return;
-		}
-		lmtp_final(s->tx);
-		pending_pop(s, &p);
-		tx_end(s,
-		    p.verb == SMTP_VERB_BDAT ? "bdat_last" : "end_of_data", ts);
-		emit(s, &ev);
-		tx_flush(s);
+		lmtp_data_reply(s, head, &ev, ts);
 		return;
 	}
 	pending_pop(s, &p);
