@@ -50,9 +50,12 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=undefined -O1 -g
 
 # The dissector: pure, no pcap/libnids/curses (see DESIGN.md).
-SMTP_SRC = src/smtp/session.c src/smtp/command.c src/smtp/parse.c \
-	   src/smtp/tls.c \
-	   src/smtp/message.c src/smtp/codes.c
+# The message parser alone (its unit test links only it).
+MESSAGE_SRC = src/smtp/message.c src/smtp/rfc2047.c src/smtp/received.c \
+	      src/smtp/dsn.c
+SMTP_SRC = src/smtp/session.c src/smtp/input.c src/smtp/reply.c \
+	   src/smtp/command.c src/smtp/parse.c src/smtp/tls.c \
+	   $(MESSAGE_SRC) src/smtp/codes.c src/smtp/queueid.c
 # The reports (--report): read the statistics store only.
 REPORT_SRC = src/report/text.c src/report/json.c src/report/html.c \
 	     src/report/html_parts.c src/report/html_page.c src/report/svg.c \
@@ -146,7 +149,7 @@ TEST_SRC_codes = src/smtp/codes.c src/util.c
 TEST_SRC_decap = src/decap.c
 TEST_SRC_ipfrag = src/ipfrag.c src/decap.c
 TEST_FLAGS_ipfrag = -DIPFRAG_CAPTURES='"$(CURDIR)/captures"'
-TEST_SRC_message = src/smtp/message.c src/util.c
+TEST_SRC_message = $(MESSAGE_SRC) src/util.c
 TEST_SRC_queueid = src/smtp/queueid.c
 TEST_SRC_plugin_abi = src/plugin_abi.c src/util.c src/event.c $(SMTP_SRC)
 TEST_SRC_recfile = src/recfile.c src/util.c

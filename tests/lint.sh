@@ -17,7 +17,7 @@ echo "lint: banned functions: none"
 # the network layer includes the network's headers, libpcap's or
 # libnids' (the capture's health reaches it as health.h).
 bad=$(grep -H -n '^#include' src/smtp/*.c src/smtp/*.h |
-	grep -v -E '#include (<[a-z0-9_/]+\.h>|"(\.\./)?(util|event|model)\.h"|"(smtp|internal|codes|message|queueid|tls)\.h")$')
+	grep -v -E '#include (<[a-z0-9_/]+\.h>|"(\.\./)?(util|event|model)\.h"|"(smtp|internal|codes|message|message_internal|queueid|tls)\.h")$')
 above=$(ls src/stats.* src/topn.* src/histo.* src/jsonlog.* src/zeeklog.* \
 	src/zeekcompat.* src/transcript.* src/sessmap.* src/recfile.* \
 	src/event.* src/model.h src/health.h src/plugin_abi.* src/plugins.* \

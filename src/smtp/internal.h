@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * What session.c (the bytes: framing, replies, the pairing queue, bodies)
- * and command.c (the command table: each verb's parsing and its effects)
- * share. Nothing outside src/smtp/ includes this.
+ * What the files of a session share: session.c (its life, its
+ * transactions), input.c (the bytes: line framing, the client's input
+ * modes, bodies, gaps), reply.c (replies: assembled, paired with the
+ * commands waiting, kept on records) and command.c (the command table:
+ * each verb's parsing and its effects). Nothing outside src/smtp/
+ * includes this.
  *
  * Two views of one connection. The session state (enum smtp_state) is the
  * server's: it changes only when a reply grants a command, through
@@ -13,6 +16,8 @@
  */
 #ifndef SMTPSCOPE_SMTP_INTERNAL_H
 #define SMTPSCOPE_SMTP_INTERNAL_H
+
+#include <string.h>
 
 #include "../util.h"
 #include "message.h"
@@ -244,12 +249,6 @@ void anomaly(struct smtp_session *s, enum smtp_anomaly kind, double ts);
 void emit(struct smtp_session *s, struct smtp_event *ev);
 const uint8_t *pending_arg(
     const struct smtp_session *s, const struct pending *p, size_t *len);
-/* The reply now complete, kept on a record. */
-void reply_keep(struct smtp_session *s, struct smtp_reply *r, double latency);
-void reply_free(struct smtp_reply *r);
-/* The same, on a record of transaction t: its text in t's arena. */
-void tx_reply_keep(
-    struct smtp_session *s, struct tx *t, struct smtp_reply *r, double latency);
 
 struct tx *tx_new(struct smtp_session *s, enum smtp_verb verb,
     const uint8_t *arg, size_t len, double ts);
@@ -263,6 +262,13 @@ void tx_refused(struct smtp_session *s, const struct pending *p,
     enum smtp_verb verb, double ts);
 /* Emit a command result for p after the reply's event. */
 void result_due(struct smtp_session *s, const struct pending *p);
+/* reply.c, for the handlers */
+/* The reply now complete, kept on a record. */
+void reply_keep(struct smtp_session *s, struct smtp_reply *r, double latency);
+void reply_free(struct smtp_reply *r);
+/* The same, on a record of transaction t: its text in t's arena. */
+void tx_reply_keep(
+    struct smtp_session *s, struct tx *t, struct smtp_reply *r, double latency);
 /* command.c, for session.c */
 bool smtp_command_grants(const struct smtp_command *c, int code);
 bool smtp_reply_plausible(enum smtp_verb verb, int code);
@@ -274,5 +280,34 @@ void smtp_auth_response(
 struct smtp_rcpt *rcpt_parse(const uint8_t *arg, size_t len);
 void rcpt_free(struct smtp_rcpt *r);
 void rcpt_adopt(struct tx *t, struct smtp_rcpt *r);
+
+/* session.c, for reply.c */
+void rkeep_free(struct smtp_session *s);
+void result_emit(struct smtp_session *s, bool replied, double ts);
+void tx_flush(struct smtp_session *s);
+/* reply.c, for input.c and session.c: the pairing queue, a server line */
+void pending_arg_keep(struct smtp_session *s, struct pending *p,
+    const uint8_t *arg, size_t len, size_t cap);
+void queue_command(struct smtp_session *s, struct pending *p, double ts);
+void pending_pop(struct smtp_session *s, struct pending *out);
+void pending_release(struct smtp_session *s, struct pending *p);
+void reply_complete(struct smtp_session *s, double ts);
+void server_line(
+    struct smtp_session *s, const uint8_t *line, size_t len, double ts);
+/* input.c, for session.c and reply.c: bytes, gaps, held bytes */
+void feed(struct smtp_session *s, enum smtp_dir dir, const uint8_t *data,
+    size_t len, double ts);
+void gap_apply(struct smtp_session *s, enum smtp_dir dir, size_t n, double ts);
+void hold_replay(struct smtp_session *s, double ts);
+void end_of_data(struct smtp_session *s, double ts);
+
+static inline void
+copy_cstr(char *dst, size_t size, const uint8_t *src, size_t n)
+{
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
 
 #endif
