@@ -55,25 +55,28 @@ MESSAGE_SRC = src/smtp/message.c src/smtp/rfc2047.c src/smtp/received.c \
 	      src/smtp/dsn.c
 SMTP_SRC = src/smtp/session.c src/smtp/input.c src/smtp/reply.c \
 	   src/smtp/command.c src/smtp/parse.c src/smtp/tls.c \
-	   $(MESSAGE_SRC) src/smtp/codes.c src/smtp/queueid.c
+	   $(MESSAGE_SRC) src/smtp/queueid.c
 # The reports (--report): read the statistics store only.
 REPORT_SRC = src/report/text.c src/report/json.c src/report/html.c \
 	     src/report/html_parts.c src/report/html_page.c src/report/svg.c \
 	     src/report/format.c
-CORE_SRC = src/util.c src/event.c src/stats.c src/topn.c src/histo.c \
-	   src/jsonlog.c src/recfile.c src/sessmap.c \
-	   src/zeeklog.c src/zeekcompat.c src/transcript.c $(REPORT_SRC) \
-	   src/plugin_abi.c \
-	   $(SMTP_SRC)
-NET_SRC = src/decap.c src/ipfrag.c src/tcpq.c src/v6map.c src/reasm.c \
-	  src/capture.c src/pcapng.c
+# The helper library (lib/), the event model with the codes' meanings and
+# the plugin ABI adapter (event/), the sinks, the reports, the dissector,
+# in the order they were linked in before they had folders (but
+# event/codes.c, which was in SMTP_SRC before smtp/queueid.c).
+CORE_SRC = src/lib/util.c src/event/event.c src/sinks/stats.c \
+	   src/sinks/topn.c src/sinks/histo.c src/sinks/jsonlog.c \
+	   src/lib/recfile.c src/sinks/sessmap.c src/sinks/zeeklog.c \
+	   src/sinks/zeekcompat.c src/sinks/transcript.c $(REPORT_SRC) \
+	   src/event/plugin_abi.c $(SMTP_SRC) src/event/codes.c
+NET_SRC = src/net/decap.c src/net/ipfrag.c src/net/tcpq.c src/net/v6map.c \
+	  src/net/reasm.c src/net/capture.c src/net/pcapng.c
 # The dashboard: the only part that includes curses.
 UI_SRC = $(wildcard src/tui/*.c)
 # The plugin loader (dlopen): the program only.
-APP_SRC = src/main.c src/options.c src/plugins.c
+APP_SRC = src/main.c src/options.c src/plugin/plugins.c
 SRC = $(APP_SRC) $(CORE_SRC) $(NET_SRC) $(UI_SRC)
-HDR = $(wildcard src/*.h src/smtp/*.h src/tui/*.h src/report/*.h \
-	include/smtpscope/*.h)
+HDR = $(wildcard src/*.h src/*/*.h include/smtpscope/*.h)
 
 OBJ = $(SRC:src/%.c=build/obj/%.o)
 SAN_OBJ = $(SRC:src/%.c=build/asan/%.o)
@@ -96,14 +99,15 @@ plugin-deps:
 	@sh tests/deps.sh ensure $(PLUGIN_PKGS)
 
 # A plugin's own fragment (plugins/NAME/plugin.mk) may set PLUGIN_LIBS_NAME
-# (libraries to link) and PLUGIN_SRC_NAME (sources besides its *.c).
+# (libraries to link), PLUGIN_SRC_NAME (sources besides its *.c) and
+# PLUGIN_CFLAGS_NAME (flags to compile them).
 -include $(wildcard plugins/*/plugin.mk)
 
 build/plugins/%.so: $(wildcard plugins/*/*.c plugins/*/*.h) \
-    include/smtpscope/plugin.h src/recfile.c src/recfile.h src/util.c \
-    src/util.h Makefile | plugin-deps
+    include/smtpscope/plugin.h src/lib/recfile.c src/lib/recfile.h \
+    src/lib/util.c src/lib/util.h Makefile | plugin-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(PLUGIN_CFLAGS) -shared -o $@ $(wildcard plugins/$*/*.c) \
+	$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_CFLAGS_$*) -shared -o $@ $(wildcard plugins/$*/*.c) \
 	    $(PLUGIN_SRC_$*) $(PLUGIN_LIBS_$*)
 
 smtpscope: $(OBJ)
@@ -114,19 +118,20 @@ build/obj/%.o: src/%.c $(HDR) Makefile
 	$(CC) $(ALL_CFLAGS) $(PLUGIN_DIRS) $(LTO) -c -o $@ $<
 
 # The installed program: the same objects but the plugin loader's, built
-# without the build tree's plugins folder (src/plugins.h), so that no
+# without the build tree's plugins folder (src/plugin/plugins.h), so that no
 # file planted in this tree can ever run from an installed smtpscope.
 # build/install/plugindir holds PLUGINDIR: a new one rebuilds the loader
 # (the file is rewritten, when it differs, each time make reads this).
-INSTALL_OBJ = $(filter-out build/obj/plugins.o,$(OBJ)) build/install/plugins.o
+INSTALL_OBJ = $(filter-out build/obj/plugin/plugins.o,$(OBJ)) \
+	build/install/plugins.o
 
 build/install/smtpscope: $(INSTALL_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LTO) -o $@ $(INSTALL_OBJ) $(LIBS)
 
-build/install/plugins.o: src/plugins.c $(HDR) Makefile build/install/plugindir
+build/install/plugins.o: src/plugin/plugins.c $(HDR) Makefile build/install/plugindir
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DSMTPSCOPE_PLUGIN_DIR='"$(PLUGINDIR)"' $(LTO) \
-	    -c -o $@ src/plugins.c
+	    -c -o $@ src/plugin/plugins.c
 
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
 $(shell mkdir -p build/install && { echo '$(PLUGINDIR)' | \
@@ -145,22 +150,23 @@ build/asan/%.o: src/%.c $(HDR) Makefile
 
 # Unit tests: tests/unit/test_NAME.c, linked with only what it tests
 # (TEST_SRC_NAME), TEST_FLAGS_NAME and TEST_LIBS_NAME if it needs them.
-TEST_SRC_codes = src/smtp/codes.c src/util.c
-TEST_SRC_decap = src/decap.c
-TEST_SRC_ipfrag = src/ipfrag.c src/decap.c
+TEST_SRC_codes = src/event/codes.c src/lib/util.c
+TEST_SRC_decap = src/net/decap.c
+TEST_SRC_ipfrag = src/net/ipfrag.c src/net/decap.c
 TEST_FLAGS_ipfrag = -DIPFRAG_CAPTURES='"$(CURDIR)/captures"'
-TEST_SRC_message = $(MESSAGE_SRC) src/util.c
+TEST_SRC_message = $(MESSAGE_SRC) src/lib/util.c
 TEST_SRC_queueid = src/smtp/queueid.c
-TEST_SRC_plugin_abi = src/plugin_abi.c src/util.c src/event.c $(SMTP_SRC)
-TEST_SRC_recfile = src/recfile.c src/util.c
-TEST_SRC_smtp = src/util.c src/event.c $(SMTP_SRC)
-TEST_SRC_stats = src/stats.c src/topn.c src/histo.c src/util.c src/event.c \
-	$(SMTP_SRC)
+TEST_SRC_plugin_abi = src/event/plugin_abi.c src/event/codes.c \
+	src/lib/util.c src/event/event.c $(SMTP_SRC)
+TEST_SRC_recfile = src/lib/recfile.c src/lib/util.c
+TEST_SRC_smtp = src/lib/util.c src/event/event.c $(SMTP_SRC)
+TEST_SRC_stats = src/sinks/stats.c src/sinks/topn.c src/sinks/histo.c \
+	src/lib/util.c src/event/event.c $(SMTP_SRC)
 TEST_LIBS_stats = -lm
-TEST_SRC_tcpq = src/tcpq.c src/util.c
-TEST_SRC_tls = src/smtp/tls.c src/util.c
-TEST_SRC_util = src/util.c
-TEST_SRC_v6map = src/v6map.c src/util.c
+TEST_SRC_tcpq = src/net/tcpq.c src/lib/util.c
+TEST_SRC_tls = src/smtp/tls.c src/lib/util.c
+TEST_SRC_util = src/lib/util.c
+TEST_SRC_v6map = src/net/v6map.c src/lib/util.c
 
 .SECONDEXPANSION:
 build/tests/test_%: tests/unit/test_%.c $$(TEST_SRC_$$*) tests/unit/check.h \
@@ -216,7 +222,7 @@ build/fuzz/fuzz_pcapng: $(FUZZ_PCAPNG_SRC) $(HDR) tests/fuzz/pipeline.h
 build/fuzz/fuzz_plugin_%: tests/fuzz/fuzz_plugin.c $(CORE_SRC) $(HDR) \
     $(wildcard plugins/*/*.c plugins/*/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -Isrc -Iinclude \
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -Isrc -Iinclude $(PLUGIN_CFLAGS_$*) \
 	    -DFUZZ_PLUGIN_ARGS='"$(FUZZ_ARGS_$*)"' -o $@ \
 	    tests/fuzz/fuzz_plugin.c $(CORE_SRC) $(wildcard plugins/$*/*.c) \
 	    $(filter-out $(CORE_SRC),$(PLUGIN_SRC_$*)) $(PLUGIN_LIBS_$*)
@@ -308,7 +314,7 @@ fuzz-coverage: fuzz-deps build/fuzz/cov_smtp build/fuzz/cov_pcap
 		echo "== fuzz_$$t: $$(ls build/fuzz/corpus-$$t | wc -l) inputs"; \
 		$(LLVM_COV) report build/fuzz/cov_$$t \
 		    -instr-profile=build/fuzz/$$t.profdata \
-		    $$(ls src/*.c src/smtp/*.c src/report/*.c | grep -v -e src/main.c -e src/tui.c) \
+		    $$(ls src/*.c src/*/*.c | grep -v -e src/main.c -e src/tui/) \
 		    | sed 's/^.*src\//src\//'; \
 	done
 

@@ -24,21 +24,21 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "capture.h"
-#include "event.h"
-#include "jsonlog.h"
+#include "event/codes.h"
+#include "event/event.h"
+#include "lib/util.h"
+#include "net/capture.h"
+#include "net/reasm.h"
+#include "net/v6map.h"
 #include "options.h"
-#include "plugins.h"
-#include "reasm.h"
-#include "smtp/codes.h"
-#include "smtp/message.h"
+#include "plugin/plugins.h"
 #include "report/report.h"
-#include "stats.h"
-#include "transcript.h"
+#include "sinks/jsonlog.h"
+#include "sinks/stats.h"
+#include "sinks/transcript.h"
+#include "sinks/zeeklog.h"
+#include "smtp/message.h"
 #include "tui/tui.h"
-#include "util.h"
-#include "v6map.h"
-#include "zeeklog.h"
 
 /* The file mode creation mask in force (main() sets it): logs, reports
  * and plugins' files hold addresses and subjects. */

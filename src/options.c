@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "smtp/codes.h"
-#include "util.h"
-#include "v6map.h"
+#include "event/codes.h"
+#include "lib/util.h"
+#include "net/v6map.h"
 
 static void usage(FILE *f);
 

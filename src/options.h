@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "plugins.h"
-#include "reasm.h"
+#include "net/reasm.h"
+#include "plugin/plugins.h"
 #include "status.h"
 
 #define SMTPSCOPE_VERSION "0.2.0"

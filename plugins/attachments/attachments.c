@@ -25,7 +25,7 @@
 #include "jsonw.h"
 #include "mime.h"
 /* smtpscope's writer of whole records (built in: plugin.mk). */
-#include "../../src/recfile.h"
+#include "lib/recfile.h"
 
 #define DEFAULT_MAX_DEPTH 8
 #define DEFAULT_MAX_PARTS 100

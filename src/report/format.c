@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "format.h"
+#include "report/format.h"
 
 /* Scale changes a hair early in the HTML report, so that 0.000999999 is
  * "1 ms". */

@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "histo.h"
-#include "report.h"
+#include "report/report.h"
+#include "sinks/histo.h"
 
 /* A formatted number or label, returned by value (C11 temporaries). */
 struct numstr {

@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "html.h"
-#include "smtp/codes.h"
-#include "util.h"
+#include "event/codes.h"
+#include "lib/util.h"
+#include "report/html.h"
 
 #define TOP_ROWS 15       /* rows of the big top tables */
 #define TOP_ROWS_SMALL 10 /* AUTH mechanisms, failing clients */

@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "format.h"
-#include "report.h"
+#include "report/format.h"
+#include "report/report.h"
 
 #define COL_ACCEPTED "#2da44e"
 #define COL_REJECTED "#cf222e"

@@ -7,7 +7,7 @@
  */
 #include <stdio.h>
 
-#include "html.h"
+#include "report/html.h"
 
 static const char *const page_style =
     ":root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#eef1f4;"

@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "html.h"
-#include "smtp/codes.h"
-#include "util.h"
+#include "event/codes.h"
+#include "lib/util.h"
+#include "report/html.h"
 
 #define SHARE_BAR_PX 56.0 /* widest bar in a top table */
 

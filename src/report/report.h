@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "health.h"
-#include "stats.h"
+#include "event/health.h"
+#include "sinks/stats.h"
 
 /* A counter a plugin registered (shown under the plugin's name). */
 struct report_counter {

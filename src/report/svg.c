@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "html.h"
-#include "smtp/codes.h"
-#include "util.h"
+#include "event/codes.h"
+#include "lib/util.h"
+#include "report/html.h"
 
 #define CODE_BARS 12      /* individual reply codes charted */
 #define SECONDS_BELOW 180 /* shorter traffic is charted per second */

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "format.h"
-#include "report.h"
-#include "smtp/codes.h"
-#include "util.h"
+#include "event/codes.h"
+#include "lib/util.h"
+#include "report/format.h"
+#include "report/report.h"
 
 #define TOP_ROWS 10
 #define WIDTH 80

@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "../util.h"
-#include "message.h"
-#include "message_internal.h"
+#include "lib/util.h"
+#include "smtp/message.h"
+#include "smtp/message_internal.h"
 
 static const struct field_name part_fields[] = {
 	{ "Content-Type", F_CONTENT_TYPE },

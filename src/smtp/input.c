@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "smtp/internal.h"
 
 static void client_feed(
     struct smtp_session *s, const uint8_t *data, size_t len, double ts);

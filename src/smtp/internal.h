@@ -19,10 +19,10 @@
 
 #include <string.h>
 
-#include "../util.h"
-#include "message.h"
-#include "smtp.h"
-#include "tls.h"
+#include "lib/util.h"
+#include "smtp/message.h"
+#include "smtp/smtp.h"
+#include "smtp/tls.h"
 
 #define SMTP_ARG_KEEP 512         /* bytes kept of a pending argument */
 #define SMTP_ARGS_MAX 65536       /* of all pending arguments */

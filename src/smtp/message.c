@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util.h"
-#include "message.h"
-#include "message_internal.h"
+#include "lib/util.h"
+#include "smtp/message.h"
+#include "smtp/message_internal.h"
 
 static const struct field_name top_fields[] = {
 	{ "Date", F_DATE },

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../event.h"
-#include "../util.h"
+#include "event/event.h"
+#include "lib/util.h"
 
 /* Named limits; each has a counter in struct smtp_msg_info. */
 #define MSG_LINE_MAX 8192           /* bytes kept of one line */

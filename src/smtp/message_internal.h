@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util.h"
-#include "message.h"
+#include "lib/util.h"
+#include "smtp/message.h"
 
 enum msg_state {
 	MSG_ST_HEADERS,      /* the top-level header section */

@@ -6,8 +6,8 @@
  */
 #include <string.h>
 
-#include "../util.h"
-#include "smtp.h"
+#include "lib/util.h"
+#include "smtp/smtp.h"
 
 int
 smtp_parse_path(const uint8_t *arg, size_t len, const char *keyword, char *out,

@@ -5,7 +5,7 @@
  * by the shape of a token alone: "250 2.0.0 Ok" names no id, whatever
  * follows it.
  */
-#include "queueid.h"
+#include "smtp/queueid.h"
 
 #include <string.h>
 

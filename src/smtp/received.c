@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "../util.h"
-#include "message.h"
-#include "message_internal.h"
+#include "lib/util.h"
+#include "smtp/message.h"
+#include "smtp/message_internal.h"
 
 /*
  * Addresses.

@@ -15,9 +15,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../util.h"
-#include "message.h"
-#include "message_internal.h"
+#include "lib/util.h"
+#include "smtp/message.h"
+#include "smtp/message_internal.h"
 
 /* Do a and b, both n bytes, match but for ASCII case? */
 static bool

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "smtp/internal.h"
 
 void
 emit(struct smtp_session *s, struct smtp_event *ev)

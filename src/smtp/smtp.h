@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../event.h"
+#include "event/event.h"
 
 /* Named limits; each is counted (an anomaly) when hit. */
 #define SMTP_LINE_MAX 4096      /* bytes kept of one line, each direction */

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util.h"
-#include "tls.h"
+#include "lib/util.h"
+#include "smtp/tls.h"
 
 #define TLS_RECORD_HEADER_LEN 5
 #define TLS_HANDSHAKE_HEADER_LEN 4

@@ -11,7 +11,7 @@
 #include <inttypes.h>
 #include <stdint.h>
 
-#include "stats.h"
+#include "sinks/stats.h"
 #include "tui/model.h"
 
 /* What the drawing asks for; the colours or, without, attributes. */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "transcript.h"
+#include "sinks/transcript.h"
 #include "tui/model.h"
 
 double

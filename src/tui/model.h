@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sessmap.h"
+#include "lib/util.h"
+#include "sinks/sessmap.h"
 #include "tui/tui.h"
-#include "util.h"
 
 /* Named limits: what the dashboard keeps, and how often it draws. */
 #define TUI_SESSIONS_MAX 500           /* sessions kept for the list */

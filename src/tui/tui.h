@@ -11,10 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "event.h"
-#include "health.h"
+#include "event/event.h"
+#include "event/health.h"
 #include "report/report.h"
-#include "stats.h"
+#include "sinks/stats.h"
 
 struct tui_options {
 	unsigned long

@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 
-#include "smtp/codes.h"
+#include "event/codes.h"
 
 #include "tui/views.h"
 

@@ -3,7 +3,7 @@
  * View 3, the recent notable events: rejects, tempfails, bounces, lost
  * transactions, AUTH failures; each with what its code means.
  */
-#include "smtp/codes.h"
+#include "event/codes.h"
 
 #include "tui/views.h"
 

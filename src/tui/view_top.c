@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "smtp/codes.h"
+#include "event/codes.h"
 
 #include "tui/views.h"
 

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "capture.h"
-#include "decap.h"
+#include "net/capture.h"
+#include "net/decap.h"
 #include "pipeline.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

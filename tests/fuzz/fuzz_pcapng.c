@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture.h"
-#include "decap.h"
-#include "pcapng.h"
+#include "net/capture.h"
+#include "net/decap.h"
+#include "net/pcapng.h"
 #include "pipeline.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

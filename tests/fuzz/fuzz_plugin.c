@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event.h"
-#include "plugin_abi.h"
+#include "event/event.h"
+#include "event/plugin_abi.h"
 #include "smtp/smtp.h"
 
 #ifndef FUZZ_PLUGIN_ARGS

@@ -37,9 +37,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event.h"
-#include "reasm.h"
-#include "stats.h"
+#include "event/event.h"
+#include "net/reasm.h"
+#include "sinks/stats.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

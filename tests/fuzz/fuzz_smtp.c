@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "jsonlog.h"
-#include "stats.h"
+#include "sinks/jsonlog.h"
+#include "sinks/stats.h"
+#include "sinks/transcript.h"
+#include "sinks/zeeklog.h"
 #include "smtp/smtp.h"
-#include "transcript.h"
-#include "zeeklog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

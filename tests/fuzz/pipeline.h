@@ -15,13 +15,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "health.h"
-#include "jsonlog.h"
-#include "reasm.h"
+#include "event/health.h"
+#include "net/reasm.h"
 #include "report/report.h"
-#include "stats.h"
-#include "transcript.h"
-#include "zeeklog.h"
+#include "sinks/jsonlog.h"
+#include "sinks/stats.h"
+#include "sinks/transcript.h"
+#include "sinks/zeeklog.h"
 
 struct fuzz_pipeline {
 	FILE *devnull;

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "smtp/codes.h"
-#include "util.h"
+#include "event/codes.h"
+#include "lib/util.h"
 
 #include "check.h"
 

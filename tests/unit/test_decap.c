@@ -7,7 +7,7 @@
  *
  * cc -std=c11 -Wall -Wextra -Isrc tests/unit/test_decap.c src/decap.c
  */
-#include "decap.h"
+#include "net/decap.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -13,8 +13,8 @@
  * cc -std=c11 -Wall -Wextra -Isrc tests/unit/test_ipfrag.c src/ipfrag.c \
  *     src/decap.c
  */
-#include "decap.h"
-#include "ipfrag.h"
+#include "net/decap.h"
+#include "net/ipfrag.h"
 
 #include <stdarg.h>
 #include <stdio.h>

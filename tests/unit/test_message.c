@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util.h"
 #include "smtp/message.h"
-#include "util.h"
 
 #include "check.h"
 

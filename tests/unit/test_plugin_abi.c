@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "plugin_abi.h"
-#include "smtp/codes.h"
+#include "event/codes.h"
+#include "event/plugin_abi.h"
 #include "smtp/smtp.h"
 
 static void

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "recfile.h"
+#include "lib/recfile.h"
 
 #include "check.h"
 

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util.h"
 #include "smtp/message.h"
 #include "smtp/smtp.h"
-#include "util.h"
 
 #include "check.h"
 

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "histo.h"
-#include "stats.h"
-#include "topn.h"
+#include "sinks/histo.h"
+#include "sinks/stats.h"
+#include "sinks/topn.h"
 
 #include "check.h"
 

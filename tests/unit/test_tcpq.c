@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tcpq.h"
+#include "net/tcpq.h"
 
 #include "check.h"
 

@@ -12,8 +12,8 @@
 #include <malloc.h>
 #endif
 
+#include "lib/util.h"
 #include "smtp/tls.h"
-#include "util.h"
 
 #include "check.h"
 

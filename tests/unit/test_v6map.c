@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "v6map.h"
+#include "net/v6map.h"
 
 #include "check.h"
 

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The events the SMTP dissector emits and the sinks that receive them.
+ * Everything downstream of the dissector (statistics, logs, reports,
+ * plugins) sees SMTP only through these structures: nothing reparses
+ * wire text. Pointers in an event are valid for the call only.
+ */
+#ifndef SMTPSCOPE_EVENT_H
+#define SMTPSCOPE_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event/model.h"
+
+/* Longest text form of an address, with NUL. */
+#define ENDPOINT_ADDRSTRLEN 46
+void endpoint_addr_str(const struct smtp_endpoint *ep, char *buf, size_t size);
+/* The same; returns the length of the text. */
+size_t endpoint_addr_fmt(
+    const struct smtp_endpoint *ep, char *buf, size_t size);
+const char *session_end_name(enum smtp_session_end e);
+const char *smtp_outcome_name(enum smtp_outcome o);
+const char *smtp_verb_name(enum smtp_verb v);
+const char *smtp_cap_name(unsigned bit_index);
+const char *smtp_auth_result_name(enum smtp_auth_result r);
+const char *smtp_anomaly_name(enum smtp_anomaly a);
+
+typedef void (*event_fn)(void *arg, const struct smtp_event *ev);
+
+/* The fan-out from the dissector to every subscribed sink. SMTP_EV_BODY
+ * goes only to the sinks subscribed with body true (plugins that asked);
+ * the dissector makes no body event at all when there is none. */
+struct event_bus {
+	struct {
+		event_fn fn;
+		void *arg;
+		unsigned types; /* bit 1 << type: the events it receives */
+	} sinks[48];
+	size_t n;
+	size_t nbody; /* sinks with body */
+};
+
+/* The bit of an event type in a sink's types. */
+#define EVENT_BIT(type) (1u << (type))
+/* Every event type but SMTP_EV_BODY. */
+#define EVENT_ALL_BUT_BODY (~0u & ~EVENT_BIT(SMTP_EV_BODY))
+
+void event_bus_subscribe(struct event_bus *bus, event_fn fn, void *arg);
+void event_bus_subscribe_body(
+    struct event_bus *bus, event_fn fn, void *arg, bool body);
+/* Only the events of these types (EVENT_BIT()s): a sink that looks at a
+ * few is not called for every command and reply. */
+void event_bus_subscribe_types(
+    struct event_bus *bus, event_fn fn, void *arg, unsigned types);
+
+static inline void
+event_bus_emit(const struct event_bus *bus, const struct smtp_event *ev)
+{
+	unsigned bit = EVENT_BIT(ev->type);
+	size_t i;
+
+	for (i = 0; i < bus->n; i++)
+		if (bus->sinks[i].types & bit)
+			bus->sinks[i].fn(bus->sinks[i].arg, ev);
+}
+
+#endif

@@ -1,0 +1,844 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "lib/util.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+out_of_memory(size_t n)
+{
+	fprintf(stderr, "smtpscope: out of memory (asked for %zu bytes)\n", n);
+	abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		out_of_memory(n);
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		out_of_memory(n * size);
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (q == NULL)
+		out_of_memory(n);
+	return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xmemdup0(s, strlen(s));
+}
+
+char *
+xmemdup0(const void *p, size_t n)
+{
+	char *s = xmalloc(n + 1);
+
+	if (n > 0)
+		memcpy(s, p, n);
+	s[n] = '\0';
+	return s;
+}
+
+/* --- counted allocation ------------------------------------------------ */
+
+static size_t counted;
+
+/*
+ * A counted block carries its size in a header before it (one
+ * max_align_t, so the block stays aligned for anything): freeing it needs
+ * no question to the allocator. What it takes from the heap is counted as
+ * its size, the header and the allocator's own header (glibc: one
+ * size_t).
+ */
+#define CHDR sizeof(max_align_t)
+
+static inline size_t
+cost(size_t n)
+{
+	return n + CHDR + sizeof(size_t);
+}
+
+static inline void *
+cstamp(unsigned char *raw, size_t n)
+{
+	memcpy(raw, &n, sizeof(n));
+	counted += cost(n);
+	return raw + CHDR;
+}
+
+static inline unsigned char *
+craw(void *p, size_t *n)
+{
+	unsigned char *raw = (unsigned char *)p - CHDR;
+
+	memcpy(n, raw, sizeof(*n));
+	return raw;
+}
+
+void *
+cmalloc(size_t n)
+{
+	if (n > SIZE_MAX - 2 * CHDR)
+		out_of_memory(n);
+	return cstamp(xmalloc(n + CHDR), n);
+}
+
+void *
+ccalloc(size_t n, size_t size)
+{
+	size_t total;
+
+	if (size != 0 && n > (SIZE_MAX - 2 * CHDR) / size)
+		out_of_memory(SIZE_MAX);
+	total = n * size;
+	return cstamp(xcalloc(1, total + CHDR), total);
+}
+
+void *
+crealloc(void *p, size_t n)
+{
+	size_t was;
+	unsigned char *raw;
+
+	if (p == NULL)
+		return cmalloc(n);
+	if (n > SIZE_MAX - 2 * CHDR)
+		out_of_memory(n);
+	raw = craw(p, &was);
+	counted -= cost(was);
+	return cstamp(xrealloc(raw, n + CHDR), n);
+}
+
+char *
+cstrdup(const char *s)
+{
+	return cmemdup0(s, strlen(s));
+}
+
+char *
+cmemdup0(const void *p, size_t n)
+{
+	char *s = cmalloc(n + 1);
+
+	if (n > 0)
+		memcpy(s, p, n);
+	s[n] = '\0';
+	return s;
+}
+
+void
+cfree(void *p)
+{
+	size_t n;
+	unsigned char *raw;
+
+	if (p == NULL)
+		return;
+	raw = craw(p, &n);
+	counted -= cost(n);
+	free(raw);
+}
+
+size_t
+counted_bytes(void)
+{
+	return counted;
+}
+
+void
+counted_adjust(size_t add, size_t sub)
+{
+	counted += add;
+	counted -= sub;
+}
+
+/* --- growing buffers --------------------------------------------------- */
+
+void
+dbuf_init(struct dbuf *b, size_t max)
+{
+	b->p = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+	b->truncated = false;
+	b->counted = false;
+}
+
+void
+dbuf_init_counted(struct dbuf *b, size_t max)
+{
+	dbuf_init(b, max);
+	b->counted = true;
+}
+
+void
+dbuf_free(struct dbuf *b)
+{
+	bool c = b->counted;
+
+	if (c)
+		cfree(b->p);
+	else
+		free(b->p);
+	dbuf_init(b, b->max);
+	b->counted = c;
+}
+
+void
+dbuf_reset(struct dbuf *b)
+{
+	b->len = 0;
+	b->truncated = false;
+}
+
+static bool
+dbuf_reserve(struct dbuf *b, size_t n)
+{
+	size_t need, ncap;
+
+	/* One byte more than the content for dbuf_str()'s NUL. */
+	need = b->len + n + 1;
+	if (need <= b->cap)
+		return true;
+	ncap = b->cap ? b->cap : 64;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > b->max + 1)
+		ncap = b->max + 1;
+	b->p = b->counted ? crealloc(b->p, ncap) : xrealloc(b->p, ncap);
+	b->cap = ncap;
+	return true;
+}
+
+bool
+dbuf_add_slow(struct dbuf *b, const void *data, size_t n)
+{
+	size_t room;
+
+	if (n == 0)
+		return true;
+	room = b->max - b->len;
+	if (n > room) {
+		b->truncated = true;
+		n = room;
+		if (n == 0)
+			return false;
+	}
+	dbuf_reserve(b, n);
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+	return !b->truncated;
+}
+
+/* "00" to "99": two digits a step. */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324"
+    "25262728293031323334353637383940414243444546474849"
+    "50515253545556575859606162636465666768697071727374"
+    "75767778798081828384858687888990919293949596979899";
+
+/* The decimal digits of v, ending at end; returns where they start. */
+static char *
+u64_digits(char *end, uint64_t v)
+{
+	char *p = end;
+
+	while (v >= 100) {
+		const char *d = digit_pairs + (v % 100) * 2;
+
+		v /= 100;
+		*--p = d[1];
+		*--p = d[0];
+	}
+	if (v >= 10) {
+		*--p = digit_pairs[v * 2 + 1];
+		*--p = digit_pairs[v * 2];
+	} else
+		*--p = (char)('0' + v);
+	return p;
+}
+
+/* Decimal digits of v. */
+static size_t
+u64_len(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 10000) {
+		v /= 10000;
+		n += 4;
+	}
+	return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
+bool
+dbuf_add_u64(struct dbuf *b, uint64_t v)
+{
+	char num[24], *p, *o;
+	size_t n;
+
+	if (v < 10)
+		return dbuf_addc(b, (char)('0' + v));
+	/* Straight into the buffer when it has room. */
+	n = u64_len(v);
+	if ((o = dbuf_space(b, n)) != NULL) {
+		u64_digits(o + n, v);
+		b->len += n;
+		return !b->truncated;
+	}
+	p = u64_digits(num + sizeof(num), v);
+	return dbuf_add(b, p, (size_t)(num + sizeof(num) - p));
+}
+
+bool
+dbuf_add_fixed6(struct dbuf *b, double v)
+{
+	char num[40], *p, *o;
+	uint64_t us = (uint64_t)(v * 1e6 + 0.5), sec = us / 1000000;
+	unsigned frac = (unsigned)(us % 1000000);
+	size_t n = u64_len(sec) + 7;
+	int i;
+
+	o = dbuf_space(b, n);
+	p = (o != NULL ? o : num) + n;
+	for (i = 0; i < 3; i++) {
+		const char *d = digit_pairs + (frac % 100) * 2;
+
+		frac /= 100;
+		*--p = d[1];
+		*--p = d[0];
+	}
+	*--p = '.';
+	u64_digits(p, sec);
+	if (o != NULL) {
+		b->len += n;
+		return !b->truncated;
+	}
+	return dbuf_add(b, num, n);
+}
+
+bool
+dbuf_add_i64(struct dbuf *b, int64_t v)
+{
+	if (v >= 0)
+		return dbuf_add_u64(b, (uint64_t)v);
+	dbuf_addc(b, '-');
+	/* -(v + 1) + 1: no overflow on INT64_MIN */
+	return dbuf_add_u64(b, (uint64_t)(-(v + 1)) + 1);
+}
+
+bool
+dbuf_adds(struct dbuf *b, const char *s)
+{
+	return dbuf_add(b, s, strlen(s));
+}
+
+bool
+dbuf_printf(struct dbuf *b, const char *fmt, ...)
+{
+	char small[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return false;
+	if ((size_t)n < sizeof(small))
+		return dbuf_add(b, small, (size_t)n);
+	{
+		char *big = xmalloc((size_t)n + 1);
+		bool ok;
+
+		va_start(ap, fmt);
+		vsnprintf(big, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		ok = dbuf_add(b, big, (size_t)n);
+		free(big);
+		return ok;
+	}
+}
+
+struct arena_block {
+	struct arena_block *next; /* older */
+	size_t size;              /* bytes after this header */
+};
+
+void
+arena_init(struct arena *a)
+{
+	a->head = NULL;
+	a->next = NULL;
+	a->left = 0;
+}
+
+static char *
+block_data(struct arena_block *b)
+{
+	return (char *)(b + 1);
+}
+
+char *
+arena_alloc(struct arena *a, size_t n)
+{
+	struct arena_block *b;
+	size_t size;
+	char *p;
+
+	if (n > a->left) {
+		size = a->head != NULL ? a->head->size * 2 : ARENA_FIRST;
+		if (size > ARENA_BLOCK_MAX)
+			size = ARENA_BLOCK_MAX;
+		if (size < n)
+			size = n;
+		b = cmalloc(sizeof(*b) + size);
+		b->size = size;
+		b->next = a->head;
+		a->head = b;
+		a->next = block_data(b);
+		a->left = size;
+	}
+	p = a->next;
+	a->next += n;
+	a->left -= n;
+	return p;
+}
+
+void *
+arena_alloc_aligned(struct arena *a, size_t n, size_t align)
+{
+	size_t pad = a->next != NULL
+	    ? (size_t)(-(uintptr_t)a->next & (uintptr_t)(align - 1))
+	    : 0;
+
+	/* Not here: a new block, its data aligned for anything (cmalloc()),
+	 * the rest of this one left unused. */
+	if (a->next == NULL || pad > a->left || n > a->left - pad) {
+		a->left = 0;
+		return arena_alloc(a, n);
+	}
+	a->next += pad;
+	a->left -= pad;
+	return arena_alloc(a, n);
+}
+
+char *
+arena_memdup0(struct arena *a, const void *p, size_t n)
+{
+	char *s = arena_alloc(a, n + 1);
+
+	if (n > 0)
+		memcpy(s, p, n);
+	s[n] = '\0';
+	return s;
+}
+
+void
+arena_reset(struct arena *a)
+{
+	struct arena_block *b = a->head, *older;
+
+	if (b == NULL)
+		return;
+	while (b->next != NULL) {
+		older = b->next;
+		cfree(b);
+		b = older;
+	}
+	a->head = b;
+	a->next = block_data(b);
+	a->left = b->size;
+}
+
+void
+arena_free(struct arena *a)
+{
+	struct arena_block *b = a->head, *older;
+
+	while (b != NULL) {
+		older = b->next;
+		cfree(b);
+		b = older;
+	}
+	arena_init(a);
+}
+
+const char *
+dbuf_str(struct dbuf *b)
+{
+	if (b->p == NULL) {
+		b->p = b->counted ? cmalloc(1) : xmalloc(1);
+		b->cap = 1;
+	}
+	b->p[b->len] = '\0';
+	return b->p;
+}
+
+bool
+ascii_prefix_ci(const uint8_t *s, size_t n, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; prefix[i] != '\0'; i++) {
+		if (i >= n ||
+		    ascii_toupper(s[i]) !=
+			ascii_toupper((unsigned char)prefix[i]))
+			return false;
+	}
+	return true;
+}
+
+size_t
+utf8_seq_len(const uint8_t *s, size_t n)
+{
+	uint8_t c = s[0];
+	size_t len, i;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* The code point of a valid sequence of length len. */
+uint32_t
+utf8_decode(const uint8_t *s, size_t len)
+{
+	uint32_t cp;
+	size_t i;
+
+	if (len == 1)
+		return s[0];
+	cp = s[0] & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+	for (i = 1; i < len; i++)
+		cp = (cp << 6) | (s[i] & 0x3f);
+	return cp;
+}
+
+/* Bytes that go into a JSON string as they are: printable ASCII but the
+ * quote and the backslash (so not NUL). */
+#define JP_ROW(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+static const uint8_t json_plain[256] = { JP_ROW(0), JP_ROW(0),
+	/* 0x20 - 0x2f: '"' is 0x22 */
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, JP_ROW(1), JP_ROW(1),
+	/* 0x50 - 0x5f: '\\' is 0x5c */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, JP_ROW(1),
+	/* 0x70 - 0x7f: DEL is not */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, JP_ROW(0), JP_ROW(0),
+	JP_ROW(0), JP_ROW(0), JP_ROW(0), JP_ROW(0), JP_ROW(0), JP_ROW(0) };
+#undef JP_ROW
+
+/* Length of the run of plain bytes at s, at most n. */
+static size_t
+json_plain_run(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i + 8 <= n &&
+	    (json_plain[s[i]] & json_plain[s[i + 1]] & json_plain[s[i + 2]] &
+		json_plain[s[i + 3]] & json_plain[s[i + 4]] &
+		json_plain[s[i + 5]] & json_plain[s[i + 6]] &
+		json_plain[s[i + 7]]))
+		i += 8;
+	while (i < n && json_plain[s[i]])
+		i++;
+	return i;
+}
+
+/* n bytes from s to o, short ones without a call (the two ends of an
+ * 8-, 4-byte copy overlap). */
+static inline void
+copy_short(char *o, const uint8_t *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t c, d;
+
+	if (n >= 16) {
+		memcpy(o, s, n);
+	} else if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(o, &a, 8);
+		memcpy(o + n - 8, &b, 8);
+	} else if (n >= 4) {
+		memcpy(&c, s, 4);
+		memcpy(&d, s + n - 4, 4);
+		memcpy(o, &c, 4);
+		memcpy(o + n - 4, &d, 4);
+	} else {
+		while (n-- > 0)
+			*o++ = (char)*s++;
+	}
+}
+
+void
+json_append_str(struct dbuf *b, const uint8_t *s, size_t n)
+{
+	char *o;
+
+	/* Most strings are plain: quotes and all in one copy. */
+	if (json_plain_run(s, n) == n && (o = dbuf_space(b, n + 2)) != NULL) {
+		o[0] = '"';
+		copy_short(o + 1, s, n);
+		o[n + 1] = '"';
+		b->len += n + 2;
+		return;
+	}
+	dbuf_addc(b, '"');
+	json_escape_str(b, s, n);
+	dbuf_addc(b, '"');
+}
+
+/* A code point never written raw where a person may read it: C0 and C1
+ * controls (U+009B is a terminal's CSI), DEL, the line and paragraph
+ * separators, and the bidirectional overrides and isolates that make
+ * text read otherwise than it is stored (U+202A-202E, U+2066-2069). */
+bool
+unsafe_cp(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
+	    cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void
+json_escape_str(struct dbuf *b, const uint8_t *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, run, len;
+	uint32_t cp;
+	char esc[8];
+
+	while (i < n) {
+		/* Copy runs of plain ASCII at once: the common case. */
+		run = i + json_plain_run(s + i, n - i);
+		if (run > i) {
+			dbuf_add(b, s + i, run - i);
+			i = run;
+			continue;
+		}
+		len = utf8_seq_len(s + i, n - i);
+		if (len == 0) {
+			esc[0] = '\\';
+			esc[1] = '\\';
+			esc[2] = 'x';
+			esc[3] = hex[s[i] >> 4];
+			esc[4] = hex[s[i] & 0xf];
+			dbuf_add(b, esc, 5);
+			i++;
+			continue;
+		}
+		cp = utf8_decode(s + i, len);
+		if (cp == '"' || cp == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)cp;
+			dbuf_add(b, esc, 2);
+		} else if (cp == '\n') {
+			dbuf_add(b, "\\n", 2);
+		} else if (cp == '\r') {
+			dbuf_add(b, "\\r", 2);
+		} else if (cp == '\t') {
+			dbuf_add(b, "\\t", 2);
+		} else if (unsafe_cp(cp)) {
+			esc[0] = '\\';
+			esc[1] = 'u';
+			esc[2] = hex[(cp >> 12) & 0xf];
+			esc[3] = hex[(cp >> 8) & 0xf];
+			esc[4] = hex[(cp >> 4) & 0xf];
+			esc[5] = hex[cp & 0xf];
+			dbuf_add(b, esc, 6);
+		} else
+			dbuf_add(b, s + i, len);
+		i += len;
+	}
+}
+
+void
+json_append_cstr(struct dbuf *b, const char *cs)
+{
+	const uint8_t *s = (const uint8_t *)cs;
+	size_t n = 0;
+	char *o;
+
+	/* The plain run ends at the NUL (not a plain byte), or at a byte
+	 * to escape: no strlen() first for the common string. */
+	while (json_plain[s[n]])
+		n++;
+	if (s[n] == '\0' && (o = dbuf_space(b, n + 2)) != NULL) {
+		o[0] = '"';
+		copy_short(o + 1, s, n);
+		o[n + 1] = '"';
+		b->len += n + 2;
+		return;
+	}
+	json_append_str(b, s, n + strlen(cs + n));
+}
+
+void
+text_append_escaped(struct dbuf *b, const uint8_t *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, len;
+	uint32_t cp;
+	char esc[4];
+
+	while (i < n) {
+		len = utf8_seq_len(s + i, n - i);
+		cp = len ? utf8_decode(s + i, len) : 0;
+		if (len == 0 || unsafe_cp(cp)) {
+			/* Controls, C1, bidi overrides: never raw. */
+			esc[0] = '\\';
+			esc[1] = 'x';
+			esc[2] = hex[s[i] >> 4];
+			esc[3] = hex[s[i] & 0xf];
+			dbuf_add(b, esc, 4);
+			i++;
+			continue;
+		}
+		if (cp == '\\')
+			dbuf_add(b, "\\\\", 2);
+		else
+			dbuf_add(b, s + i, len);
+		i += len;
+	}
+}
+
+bool
+parse_ulong(
+    const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (s == NULL || !ascii_isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool
+parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	if (s == NULL || !ascii_isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return false;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	default:
+		break;
+	}
+	if (shift != 0)
+		end++;
+	if (shift != 0 && (*end == 'b' || *end == 'B'))
+		end++;
+	if (*end != '\0' || v > (UINT64_MAX >> shift))
+		return false;
+	v <<= shift;
+	if (v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+long
+base64_decode(const uint8_t *in, size_t len, uint8_t *out, size_t outmax)
+{
+	uint32_t acc = 0;
+	size_t i, o = 0;
+	int bits = 0, v;
+
+	while (len > 0 && in[len - 1] == '=')
+		len--;
+	for (i = 0; i < len; i++) {
+		uint8_t c = in[i];
+
+		if (c >= 'A' && c <= 'Z')
+			v = c - 'A';
+		else if (c >= 'a' && c <= 'z')
+			v = c - 'a' + 26;
+		else if (c >= '0' && c <= '9')
+			v = c - '0' + 52;
+		else if (c == '+')
+			v = 62;
+		else if (c == '/')
+			v = 63;
+		else
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o < outmax)
+				out[o++] = (uint8_t)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	return (long)o;
+}

@@ -1,0 +1,1328 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * IP fragment reassembly the way a Linux receiver does it (ipfrag.h).
+ *
+ * The decisions follow net/ipv4/ip_fragment.c ip_frag_queue(),
+ * net/ipv6/reassembly.c ipv6_frag_rcv() and ip6_frag_queue(), and
+ * net/ipv4/inet_fragment.c inet_frag_queue_insert(): a queue keeps, as
+ * Linux does, its fragments grouped in "runs" (fragments that came in
+ * order, each starting where the one before ended) in a tree keyed by
+ * offset.  A new fragment past the end of the last run is appended to
+ * it or starts a new run; any other is looked up in the tree: inside
+ * one run it is a duplicate, touching a run otherwise an overlap, else
+ * it becomes a run of its own.  So a duplicate is what lies inside
+ * bytes that came in order, not only a fragment with the same offset
+ * and end.  The tree is an AVL tree: a lookup is O(log n) whatever the
+ * order the fragments come in, an in-order fragment O(1).
+ *
+ * A fragment's data is copied once into its own block; the datagram is
+ * copied once out of the blocks into the table's output buffer (the
+ * fragment that completes it is copied there straight from the
+ * packet).  Queues are found through a hash table keyed with a random
+ * seed, and kept in two lists (IPv4, IPv6) in the order of their
+ * deadlines, which is also their age.
+ */
+#include "net/ipfrag.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IPV4_MIN_HLEN 20
+#define IPV4_DF 0x4000
+#define IPV4_MF 0x2000
+#define IPV4_OFFMASK 0x1fff
+#define IPV6_HLEN 40
+#define IPV6_FRAG_HLEN 8
+#define IPV6_FRAG_OFFMASK 0xfff8
+#define IPV6_FRAG_MORE 0x0001
+#define IP_MAXLEN 65535 /* IPv4 total length, IPv6 payload length */
+
+#define NH_HOPOPTS 0
+#define NH_TCP 6
+#define NH_UDP 17
+#define NH_ROUTING 43
+#define NH_FRAGMENT 44
+#define NH_AUTH 51
+#define NH_ICMPV6 58
+#define NH_NONE 59
+#define NH_DSTOPTS 60
+
+/* The fixed part of an upper-layer header a first IPv6 fragment must
+ * hold (ipv6frag_thdr_truncated()). */
+#define TCP_HLEN 20
+#define UDP_HLEN 8
+#define ICMPV6_HLEN 8
+
+/* Queue flags (INET_FRAG_FIRST_IN, INET_FRAG_LAST_IN). */
+#define Q_FIRST_IN 0x01
+#define Q_LAST_IN 0x02
+
+/* ECN code points seen in a queue's fragments (IPFRAG_ECN_*): the bit
+ * 1 << (tos & 3). */
+#define ECN_NOT_ECT 0x01
+#define ECN_ECT_1 0x02
+#define ECN_ECT_0 0x04
+#define ECN_CE 0x08
+#define INET_ECN_CE 0x03
+
+#define HASH_MIN_BUCKETS 64
+#define HASH_MAX_BUCKETS (1u << 22)
+
+/* One fragment queued: its data, and for the first fragment (offset 0)
+ * the headers before it. */
+struct frag {
+	struct frag *next;         /* the queue's fragments */
+	struct frag *left, *right; /* the tree of runs: run heads only */
+	uint32_t off, end;         /* in the fragmentable part */
+	uint32_t run_end;          /* run heads: where their run ends */
+	uint32_t cap;              /* bytes of data captured, <= end - off */
+	uint32_t hdr_len;          /* the first fragment's headers */
+	int height;                /* in the tree */
+	uint8_t data[];            /* hdr_len bytes of headers, cap of data */
+};
+
+/* Compared with memcmp: always zeroed first. */
+struct qkey {
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint32_t id;
+	uint8_t version;
+	uint8_t proto; /* IPv4 only */
+	uint8_t pad[2];
+};
+_Static_assert(sizeof(struct qkey) % 8 == 0, "hashed in 8-byte words");
+
+/* The fragments from one IPv4 source to one destination, counted for
+ * ipfrag_max_dist (Linux's inet_peer rid).  It lives as long as a queue
+ * refers to it: the count matters only between a queue's fragments. */
+struct peer {
+	struct peer *hnext;
+	uint64_t addrs; /* source << 32 | destination */
+	uint64_t hash;
+	uint32_t rid;
+	uint32_t refs;
+};
+
+struct queue {
+	struct queue *hnext;
+	struct queue *older, *newer; /* its age list */
+	struct qkey key;
+	uint64_t hash;
+	double born, deadline;
+	struct frag *frags;    /* every fragment, newest first */
+	struct frag *root;     /* the tree of runs */
+	struct frag *last_run; /* the run that ends last */
+	struct frag *head;     /* the fragment at offset 0 */
+	struct peer *peer;
+	uint32_t rid;  /* the peer's count at the last fragment */
+	uint32_t len;  /* the datagram's end, as far as known */
+	uint32_t meat; /* bytes queued */
+	uint32_t cut;  /* data captured up to here at most; UINT32_MAX:
+			  every fragment whole */
+	size_t bytes;  /* counted in the budget */
+	uint16_t max_size, max_df_size; /* IPv4, for DF */
+	uint32_t nhoff;                 /* IPv6: the Next Header byte that
+					   names the Fragment header */
+	uint8_t flags;
+	uint8_t ecn;
+	uint8_t nexthdr; /* IPv6: the first fragment's Fragment header's */
+};
+
+struct agelist {
+	struct queue *oldest, *newest;
+};
+
+struct ipfrag {
+	struct ipfrag_config cfg;
+	struct ipfrag_stats st;
+	struct queue **qb;
+	size_t nqb;
+	struct peer **pb;
+	size_t npb, npeers;
+	size_t max_buckets;
+	struct agelist age[2]; /* IPv4, IPv6 */
+	uint64_t seed;
+	double now;
+	bool have_now;
+	uint8_t *out; /* IPFRAG_MAX_PACKET bytes */
+};
+
+/* A fragment as read from its packet. */
+struct fragdesc {
+	struct qkey key;
+	const uint8_t *hdr; /* the packet: its headers come first */
+	uint32_t hdr_len;   /* IPv4: IHL * 4; IPv6: the unfragmentable
+			       part */
+	const uint8_t *data;
+	uint32_t avail; /* bytes of data captured */
+	uint32_t off, end;
+	bool more;
+	bool df;
+	uint8_t ecn;     /* ECN_* bit */
+	uint32_t nhoff;  /* IPv6 */
+	uint8_t nexthdr; /* IPv6 */
+};
+
+enum parse {
+	PARSE_FRAG,    /* a fragment to queue */
+	PARSE_WHOLE,   /* no fragment at all */
+	PARSE_ATOMIC,  /* IPv6, offset 0 and M clear */
+	PARSE_BAD,     /* not an IP packet decap could have passed */
+	PARSE_CSUM,    /* IPv4 header sum wrong */
+	PARSE_V6_DROP, /* IPv6: Linux drops it before any queue */
+	PARSE_V6_PROB, /* IPv6: Linux drops it, its queue made */
+};
+
+enum run_fit {
+	RUN_FIRST,    /* the queue is empty */
+	RUN_APPEND,   /* right after the last run: joins it */
+	RUN_NEW_LAST, /* past the last run, a gap before */
+	RUN_NEW,      /* in a gap before the last run */
+	RUN_DUP,
+	RUN_OVERLAP,
+};
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static void
+wr16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+wr32(uint8_t *p, uint32_t v)
+{
+	wr16(p, v >> 16);
+	wr16(p + 2, v & 0xffff);
+}
+
+static uint32_t
+min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+/* The ones' complement of the ones' complement sum (RFC 1071): 0 over
+ * a header whose checksum is right. */
+static uint16_t
+ip_sum(const uint8_t *p, size_t n)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static bool
+v6_is_ext(uint8_t nh)
+{
+	return nh == NH_HOPOPTS || nh == NH_ROUTING || nh == NH_FRAGMENT ||
+	    nh == NH_AUTH || nh == NH_DSTOPTS;
+}
+
+static size_t
+v6_ext_len(uint8_t nh, uint8_t len8)
+{
+	if (nh == NH_AUTH)
+		return ((size_t)len8 + 2) * 4;
+	return ((size_t)len8 + 1) * 8;
+}
+
+/* Accounting. */
+
+static void
+bytes_add(struct ipfrag *f, struct queue *q, size_t n)
+{
+	f->st.bytes += n;
+	if (f->st.bytes > f->st.bytes_max)
+		f->st.bytes_max = f->st.bytes;
+	if (q != NULL)
+		q->bytes += n;
+}
+
+static void
+bytes_sub(struct ipfrag *f, struct queue *q, size_t n)
+{
+	f->st.bytes -= n;
+	if (q != NULL)
+		q->bytes -= n;
+}
+
+/* Hashing, with a seed an attacker cannot know. */
+
+static uint64_t
+mix(uint64_t h, uint64_t w)
+{
+	h ^= w;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
+static uint64_t
+key_hash(const struct ipfrag *f, const struct qkey *k)
+{
+	uint64_t w[sizeof(*k) / 8], h = f->seed;
+	size_t i;
+
+	memcpy(w, k, sizeof(w));
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		h = mix(h, w[i]);
+	return h ^ (h >> 32);
+}
+
+static uint64_t
+addrs_hash(const struct ipfrag *f, uint64_t addrs)
+{
+	uint64_t h = mix(mix(f->seed, addrs), 0x70656572);
+
+	return h ^ (h >> 32);
+}
+
+static uint64_t
+random_seed(const struct ipfrag *f)
+{
+	uint64_t seed;
+
+	if (getentropy(&seed, sizeof(seed)) == 0)
+		return seed;
+	return mix(mix((uint64_t)(uintptr_t)f, (uint64_t)time(NULL)),
+	    (uint64_t)clock());
+}
+
+/* Bucket arrays double as entries come, up to max_buckets. */
+static void
+queues_grow(struct ipfrag *f)
+{
+	struct queue **nb, *q, *next;
+	size_t n = f->nqb * 2, i;
+
+	if (n > f->max_buckets || (nb = calloc(n, sizeof(*nb))) == NULL)
+		return;
+	for (i = 0; i < f->nqb; i++)
+		for (q = f->qb[i]; q != NULL; q = next) {
+			next = q->hnext;
+			q->hnext = nb[q->hash & (n - 1)];
+			nb[q->hash & (n - 1)] = q;
+		}
+	free(f->qb);
+	f->qb = nb;
+	f->nqb = n;
+}
+
+static void
+peers_grow(struct ipfrag *f)
+{
+	struct peer **nb, *p, *next;
+	size_t n = f->npb * 2, i;
+
+	if (n > f->max_buckets || (nb = calloc(n, sizeof(*nb))) == NULL)
+		return;
+	for (i = 0; i < f->npb; i++)
+		for (p = f->pb[i]; p != NULL; p = next) {
+			next = p->hnext;
+			p->hnext = nb[p->hash & (n - 1)];
+			nb[p->hash & (n - 1)] = p;
+		}
+	free(f->pb);
+	f->pb = nb;
+	f->npb = n;
+}
+
+/* Peers (IPv4 max_dist). */
+
+static struct peer *
+peer_find(const struct ipfrag *f, uint64_t addrs, uint64_t h)
+{
+	struct peer *p;
+
+	for (p = f->pb[h & (f->npb - 1)]; p != NULL; p = p->hnext)
+		if (p->addrs == addrs)
+			return p;
+	return NULL;
+}
+
+static uint64_t
+key_addrs(const struct qkey *k)
+{
+	return (uint64_t)rd32(k->src) << 32 | rd32(k->dst);
+}
+
+/* The peer of a new queue, made if needed; NULL if memory ran out (the
+ * queue then goes without max_dist, as in Linux). */
+static struct peer *
+peer_get(struct ipfrag *f, const struct qkey *k)
+{
+	uint64_t addrs = key_addrs(k), h = addrs_hash(f, addrs);
+	struct peer *p = peer_find(f, addrs, h);
+
+	if (p != NULL)
+		return p;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->addrs = addrs;
+	p->hash = h;
+	p->hnext = f->pb[h & (f->npb - 1)];
+	f->pb[h & (f->npb - 1)] = p;
+	bytes_add(f, NULL, sizeof(*p));
+	if (++f->npeers > f->npb)
+		peers_grow(f);
+	return p;
+}
+
+static void
+peer_put(struct ipfrag *f, struct peer *p)
+{
+	struct peer **pp;
+
+	if (p == NULL || --p->refs > 0)
+		return;
+	for (pp = &f->pb[p->hash & (f->npb - 1)]; *pp != p; pp = &(*pp)->hnext)
+		;
+	*pp = p->hnext;
+	f->npeers--;
+	bytes_sub(f, NULL, sizeof(*p));
+	free(p);
+}
+
+/* The tree of runs. */
+
+static int
+run_height(const struct frag *n)
+{
+	return n != NULL ? n->height : 0;
+}
+
+static void
+run_fix(struct frag *n)
+{
+	int l = run_height(n->left), r = run_height(n->right);
+
+	n->height = (l > r ? l : r) + 1;
+}
+
+static struct frag *
+run_rotate_right(struct frag *n)
+{
+	struct frag *l = n->left;
+
+	n->left = l->right;
+	l->right = n;
+	run_fix(n);
+	run_fix(l);
+	return l;
+}
+
+static struct frag *
+run_rotate_left(struct frag *n)
+{
+	struct frag *r = n->right;
+
+	n->right = r->left;
+	r->left = n;
+	run_fix(n);
+	run_fix(r);
+	return r;
+}
+
+static struct frag *
+run_balance(struct frag *n)
+{
+	int b;
+
+	run_fix(n);
+	b = run_height(n->left) - run_height(n->right);
+	if (b > 1) {
+		if (run_height(n->left->left) < run_height(n->left->right))
+			n->left = run_rotate_left(n->left);
+		return run_rotate_right(n);
+	}
+	if (b < -1) {
+		if (run_height(n->right->right) < run_height(n->right->left))
+			n->right = run_rotate_right(n->right);
+		return run_rotate_left(n);
+	}
+	return n;
+}
+
+/* Runs never overlap, so their offsets are distinct; the depth is at
+ * most about 1.44 log2 of their number (< 25 for 16,384 runs). */
+static struct frag *
+run_insert(struct frag *t, struct frag *n)
+{
+	if (t == NULL) {
+		n->left = n->right = NULL;
+		n->height = 1;
+		return n;
+	}
+	if (n->off < t->off)
+		t->left = run_insert(t->left, n);
+	else
+		t->right = run_insert(t->right, n);
+	return run_balance(t);
+}
+
+/* Where [off, end) goes (inet_frag_queue_insert()). */
+static enum run_fit
+run_place(const struct queue *q, uint32_t off, uint32_t end)
+{
+	const struct frag *t;
+
+	if (q == NULL || q->last_run == NULL)
+		return RUN_FIRST;
+	if (q->last_run->run_end < end) {
+		/* The common case: past the end of what is queued. */
+		if (off < q->last_run->run_end)
+			return RUN_OVERLAP;
+		if (off == q->last_run->run_end)
+			return RUN_APPEND;
+		return RUN_NEW_LAST;
+	}
+	for (t = q->root; t != NULL;) {
+		if (end <= t->off)
+			t = t->left;
+		else if (off >= t->run_end)
+			t = t->right;
+		else if (off >= t->off && end <= t->run_end)
+			return RUN_DUP;
+		else
+			return RUN_OVERLAP;
+	}
+	return RUN_NEW;
+}
+
+/* Queues. */
+
+static struct agelist *
+age_of(struct ipfrag *f, const struct queue *q)
+{
+	return &f->age[q->key.version == 6];
+}
+
+static double
+timeout_of(const struct ipfrag *f, int version)
+{
+	return version == 6 ? f->cfg.timeout_v6 : f->cfg.timeout_v4;
+}
+
+static void
+age_unlink(struct agelist *a, struct queue *q)
+{
+	if (q->older != NULL)
+		q->older->newer = q->newer;
+	else
+		a->oldest = q->newer;
+	if (q->newer != NULL)
+		q->newer->older = q->older;
+	else
+		a->newest = q->older;
+	q->older = q->newer = NULL;
+}
+
+/* Made or restarted now: the newest, its deadline the latest. */
+static void
+age_append(struct ipfrag *f, struct queue *q)
+{
+	struct agelist *a = age_of(f, q);
+
+	q->born = f->now;
+	q->deadline = f->now + timeout_of(f, q->key.version);
+	q->older = a->newest;
+	q->newer = NULL;
+	if (a->newest != NULL)
+		a->newest->newer = q;
+	else
+		a->oldest = q;
+	a->newest = q;
+}
+
+static struct queue *
+queue_find(const struct ipfrag *f, const struct qkey *k, uint64_t h)
+{
+	struct queue *q;
+
+	for (q = f->qb[h & (f->nqb - 1)]; q != NULL; q = q->hnext)
+		if (q->hash == h && memcmp(&q->key, k, sizeof(*k)) == 0)
+			return q;
+	return NULL;
+}
+
+static void
+queue_free_frags(struct ipfrag *f, struct queue *q)
+{
+	struct frag *fr, *next;
+
+	for (fr = q->frags; fr != NULL; fr = next) {
+		next = fr->next;
+		bytes_sub(f, q, sizeof(*fr) + fr->hdr_len + fr->cap);
+		free(fr);
+	}
+	q->frags = q->root = q->last_run = q->head = NULL;
+}
+
+static void
+queue_destroy(struct ipfrag *f, struct queue *q)
+{
+	struct queue **pp;
+
+	queue_free_frags(f, q);
+	for (pp = &f->qb[q->hash & (f->nqb - 1)]; *pp != q; pp = &(*pp)->hnext)
+		;
+	*pp = q->hnext;
+	age_unlink(age_of(f, q), q);
+	peer_put(f, q->peer);
+	bytes_sub(f, q, sizeof(*q));
+	f->st.queues--;
+	free(q);
+}
+
+/* ip_frag_reinit(): the fragments dropped, the timer restarted; the
+ * largest sizes seen are kept, as there. */
+static void
+queue_restart(struct ipfrag *f, struct queue *q)
+{
+	queue_free_frags(f, q);
+	q->flags = 0;
+	q->len = q->meat = 0;
+	q->ecn = 0;
+	q->cut = UINT32_MAX;
+	age_unlink(age_of(f, q), q);
+	age_append(f, q);
+}
+
+static struct queue *
+queue_new(struct ipfrag *f, const struct qkey *k, uint64_t h)
+{
+	struct queue *q;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	q->key = *k;
+	q->hash = h;
+	q->cut = UINT32_MAX;
+	if (k->version == 4 && f->cfg.max_dist > 0 &&
+	    (q->peer = peer_get(f, k)) != NULL) {
+		q->peer->refs++;
+		q->rid = q->peer->rid;
+	}
+	q->hnext = f->qb[h & (f->nqb - 1)];
+	f->qb[h & (f->nqb - 1)] = q;
+	age_append(f, q);
+	bytes_add(f, q, sizeof(*q));
+	if (++f->st.queues > f->st.queues_max)
+		f->st.queues_max = f->st.queues;
+	if (f->st.queues > f->nqb)
+		queues_grow(f);
+	return q;
+}
+
+/* The oldest queue but `keep`. */
+static struct queue *
+queue_oldest(struct ipfrag *f, const struct queue *keep)
+{
+	struct queue *a = f->age[0].oldest, *b = f->age[1].oldest;
+
+	if (a != NULL && a == keep)
+		a = a->newer;
+	if (b != NULL && b == keep)
+		b = b->newer;
+	if (a == NULL)
+		return b;
+	if (b == NULL)
+		return a;
+	return a->born <= b->born ? a : b;
+}
+
+/* Evict the oldest queues but `keep` until `cost` more bytes (and a new
+ * queue, if `newq`) fit.  False: they cannot, even alone. */
+static bool
+make_room(struct ipfrag *f, const struct queue *keep, size_t cost, bool newq)
+{
+	struct queue *victim;
+
+	while (f->st.bytes + cost > f->cfg.budget_bytes ||
+	    (newq && f->st.queues >= f->cfg.max_queues)) {
+		if ((victim = queue_oldest(f, keep)) == NULL)
+			return false;
+		queue_destroy(f, victim);
+		f->st.evicted++;
+	}
+	return true;
+}
+
+static void
+clock_advance(struct ipfrag *f, double now)
+{
+	if (now == now && (!f->have_now || now > f->now)) {
+		f->now = now;
+		f->have_now = true;
+	}
+}
+
+static void
+expire_due(struct ipfrag *f)
+{
+	struct queue *q;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		while (
+		    (q = f->age[i].oldest) != NULL && q->deadline <= f->now) {
+			queue_destroy(f, q);
+			f->st.timeouts++;
+		}
+}
+
+/* Reading a fragment. */
+
+static enum parse
+parse_v4(const struct ipfrag *f, const uint8_t *ip, size_t caplen,
+    struct fragdesc *fd)
+{
+	size_t hlen, totlen, lim;
+	uint16_t frag;
+
+	if (caplen < IPV4_MIN_HLEN)
+		return PARSE_BAD;
+	hlen = (size_t)(ip[0] & 0x0f) * 4;
+	totlen = rd16(ip + 2);
+	if (hlen < IPV4_MIN_HLEN || hlen > caplen || totlen < hlen)
+		return PARSE_BAD;
+	frag = rd16(ip + 6);
+	if ((frag & (IPV4_MF | IPV4_OFFMASK)) == 0)
+		return PARSE_WHOLE;
+	if (f->cfg.verify_v4_checksum && ip_sum(ip, hlen) != 0)
+		return PARSE_CSUM;
+	lim = caplen < totlen ? caplen : totlen;
+	memcpy(fd->key.src, ip + 12, 4);
+	memcpy(fd->key.dst, ip + 16, 4);
+	fd->key.id = rd16(ip + 4);
+	fd->key.version = 4;
+	fd->key.proto = ip[9];
+	fd->hdr = ip;
+	fd->hdr_len = (uint32_t)hlen;
+	fd->data = ip + hlen;
+	fd->avail = (uint32_t)(lim - hlen);
+	fd->off = (uint32_t)(frag & IPV4_OFFMASK) * 8;
+	fd->end = fd->off + (uint32_t)(totlen - hlen);
+	fd->more = (frag & IPV4_MF) != 0;
+	fd->df = (frag & IPV4_DF) != 0;
+	fd->ecn = (uint8_t)(1u << (ip[1] & 3));
+	return PARSE_FRAG;
+}
+
+/*
+ * ipv6frag_thdr_truncated() over ipv6_skip_exthdr(), from the end of
+ * the Fragment header of a first fragment: does the fragment end
+ * before the fixed part of the upper-layer header?  A header Linux
+ * cannot read (past the packet's end, or No Next Header) makes the
+ * answer no; so does one past what was captured (we cannot tell).
+ */
+static bool
+v6_thdr_truncated(
+    const uint8_t *ip, size_t lim, size_t iplen, size_t start, uint8_t nh)
+{
+	size_t need;
+
+	while (v6_is_ext(nh) || nh == NH_NONE) {
+		if (nh == NH_NONE || start + 2 > iplen || start + 2 > lim)
+			return false;
+		if (nh == NH_FRAGMENT) {
+			if (start + 4 > iplen || start + 4 > lim)
+				return false;
+			if ((rd16(ip + start + 2) & IPV6_FRAG_OFFMASK) != 0)
+				return false; /* a later fragment's header */
+		}
+		if (nh == NH_FRAGMENT)
+			need = IPV6_FRAG_HLEN;
+		else
+			need = v6_ext_len(nh, ip[start + 1]);
+		nh = ip[start];
+		start += need;
+	}
+	switch (nh) {
+	case NH_TCP:
+		need = TCP_HLEN;
+		break;
+	case NH_UDP:
+		need = UDP_HLEN;
+		break;
+	case NH_ICMPV6:
+		need = ICMPV6_HLEN;
+		break;
+	default:
+		need = 1;
+		break;
+	}
+	return start + need > iplen;
+}
+
+static enum parse
+parse_v6(const uint8_t *ip, size_t caplen, struct fragdesc *fd)
+{
+	size_t iplen, lim, off, nhpos, hl;
+	uint16_t field;
+	uint8_t nh, tc;
+
+	if (caplen < IPV6_HLEN)
+		return PARSE_BAD;
+	iplen = IPV6_HLEN + (size_t)rd16(ip + 4);
+	if (iplen == IPV6_HLEN) /* a jumbogram: no fragment header */
+		return PARSE_BAD;
+	lim = caplen < iplen ? caplen : iplen;
+
+	/* The headers before the Fragment header, as decap walks them. */
+	nh = ip[6];
+	nhpos = 6;
+	off = IPV6_HLEN;
+	while (nh != NH_FRAGMENT) {
+		if (!v6_is_ext(nh))
+			return PARSE_WHOLE;
+		if (off + 2 > lim)
+			return PARSE_BAD;
+		hl = v6_ext_len(nh, ip[off + 1]);
+		nhpos = off;
+		nh = ip[off];
+		off += hl;
+	}
+	if (off + IPV6_FRAG_HLEN > lim)
+		return PARSE_BAD;
+
+	memcpy(fd->key.src, ip + 8, 16);
+	memcpy(fd->key.dst, ip + 24, 16);
+	fd->key.id = rd32(ip + off + 4);
+	fd->key.version = 6;
+	field = rd16(ip + off + 2);
+	fd->hdr = ip;
+	fd->hdr_len = (uint32_t)off;
+	fd->nhoff = (uint32_t)nhpos;
+	fd->nexthdr = ip[off];
+	fd->data = ip + off + IPV6_FRAG_HLEN;
+	fd->avail = (uint32_t)(lim - off - IPV6_FRAG_HLEN);
+	fd->off = field & IPV6_FRAG_OFFMASK;
+	fd->end = fd->off + (uint32_t)(iplen - off - IPV6_FRAG_HLEN);
+	fd->more = (field & IPV6_FRAG_MORE) != 0;
+	fd->df = false;
+	tc = (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4);
+	fd->ecn = (uint8_t)(1u << (tc & 3));
+
+	if (fd->off == 0 && !fd->more)
+		return PARSE_ATOMIC;
+	if (fd->off == 0 &&
+	    v6_thdr_truncated(
+		ip, lim, iplen, off + IPV6_FRAG_HLEN, fd->nexthdr))
+		return PARSE_V6_DROP;
+	/* ip6_frag_queue(): a parameter problem, its queue already made. */
+	if (fd->end > IP_MAXLEN || (fd->more && (fd->end & 7) != 0))
+		return PARSE_V6_PROB;
+	return PARSE_FRAG;
+}
+
+static enum parse
+parse(const struct ipfrag *f, const struct decap_packet *d, struct fragdesc *fd)
+{
+	memset(fd, 0, sizeof(*fd));
+	if (d == NULL || d->l3 == NULL || d->l3_len == 0)
+		return PARSE_BAD;
+	switch (d->l3[0] >> 4) {
+	case 4:
+		return parse_v4(f, d->l3, d->l3_len, fd);
+	case 6:
+		return parse_v6(d->l3, d->l3_len, fd);
+	default:
+		return PARSE_BAD;
+	}
+}
+
+/* Building the datagram. */
+
+/*
+ * After the Fragment header Linux refuses a second one (ipv6_frag_rcv():
+ * IP6SKB_FRAGMENTED) and a Hop-by-Hop header (no inet6_protocol for it:
+ * ip6_protocol_deliver_rcu() drops the packet); decap would walk over
+ * both.  The walk ends where the bytes end.
+ */
+static bool
+v6_refused_after(const uint8_t *p, size_t len, size_t start, uint8_t nh)
+{
+	uint8_t next;
+
+	while (v6_is_ext(nh)) {
+		if (nh == NH_FRAGMENT || nh == NH_HOPOPTS)
+			return true;
+		if (start + 2 > len)
+			return false;
+		next = p[start];
+		start += v6_ext_len(nh, p[start + 1]);
+		nh = next;
+	}
+	return false;
+}
+
+static enum ipfrag_result
+v6_atomic(struct ipfrag *f, const struct fragdesc *fd, const uint8_t **out,
+    size_t *outlen)
+{
+	uint8_t *o = f->out;
+	size_t n = fd->hdr_len + fd->avail;
+
+	memcpy(o, fd->hdr, fd->hdr_len);
+	memcpy(o + fd->hdr_len, fd->data, fd->avail);
+	o[fd->nhoff] = fd->nexthdr;
+	wr16(o + 4, fd->end + fd->hdr_len - IPV6_HLEN);
+	if (v6_refused_after(o, n, fd->hdr_len, fd->nexthdr)) {
+		f->st.dropped_bad++;
+		return IPFRAG_DROPPED;
+	}
+	if (fd->avail < fd->end)
+		f->st.truncated++;
+	f->st.atomic++;
+	*out = o;
+	*outlen = n;
+	return IPFRAG_DONE;
+}
+
+/*
+ * The first fragment of a datagram about to be discarded, as it came
+ * (headers, the Fragment header for IPv6, the data captured), so that
+ * the caller can find its ports; an empty packet if it never came.
+ */
+static void
+head_packet(struct ipfrag *f, const struct queue *q, const struct fragdesc *fd,
+    const uint8_t **out, size_t *outlen)
+{
+	const struct frag *h = q != NULL ? q->head : NULL;
+	uint8_t *o = f->out, *fh;
+	size_t n;
+
+	*out = NULL;
+	*outlen = 0;
+	if (h == NULL) {
+		if (fd->off != 0)
+			return;
+		*out = fd->hdr;
+		*outlen = fd->hdr_len + fd->avail +
+		    (fd->key.version == 6 ? IPV6_FRAG_HLEN : 0);
+		return;
+	}
+	memcpy(o, h->data, h->hdr_len);
+	n = h->hdr_len;
+	if (q->key.version == 6) {
+		/* A first fragment that is not atomic: offset 0, M set. */
+		fh = o + n;
+		fh[0] = q->nexthdr;
+		fh[1] = 0;
+		wr16(fh + 2, IPV6_FRAG_MORE);
+		wr32(fh + 4, q->key.id);
+		n += IPV6_FRAG_HLEN;
+	}
+	memcpy(o + n, h->data + h->hdr_len, h->cap);
+	*out = o;
+	*outlen = n + h->cap;
+}
+
+/*
+ * ip_frag_reasm() / ip6_frag_reasm(): the queue's fragments and `fd`
+ * (the one that completes it: [off, end), of which cap bytes were
+ * captured) into f->out.  The caller destroys the queue.
+ */
+static enum ipfrag_result
+reassemble(struct ipfrag *f, struct queue *q, const struct fragdesc *fd,
+    uint32_t end, uint32_t cap, const uint8_t **out, size_t *outlen)
+{
+	const uint8_t *hdr;
+	const struct frag *fr;
+	uint32_t hlen, nhoff, cut = q->cut;
+	uint8_t *o = f->out, ecn = q->ecn | fd->ecn, ecn_or = 0, nexthdr;
+
+	if ((ecn & ECN_NOT_ECT) && (ecn & (ECN_CE | ECN_ECT_0 | ECN_ECT_1)))
+		goto fail; /* ip_frag_ecn_table: 0xff */
+	if ((ecn & ECN_CE) && (ecn & (ECN_ECT_0 | ECN_ECT_1)))
+		ecn_or = INET_ECN_CE;
+	if (fd->off == 0) {
+		hdr = fd->hdr;
+		hlen = fd->hdr_len;
+		nhoff = fd->nhoff;
+		nexthdr = fd->nexthdr;
+	} else {
+		hdr = q->head->data;
+		hlen = q->head->hdr_len;
+		nhoff = q->nhoff;
+		nexthdr = q->nexthdr;
+	}
+	if (q->key.version == 4 ? hlen + q->len > IP_MAXLEN
+				: hlen - IPV6_HLEN + q->len > IP_MAXLEN)
+		goto fail;
+
+	memcpy(o, hdr, hlen);
+	for (fr = q->frags; fr != NULL; fr = fr->next)
+		memcpy(o + hlen + fr->off, fr->data + fr->hdr_len, fr->cap);
+	memcpy(o + hlen + fd->off, fd->data, cap);
+	if (cap < end - fd->off)
+		cut = min_u32(cut, fd->off + cap);
+
+	if (q->key.version == 4) {
+		o[1] |= ecn_or;
+		wr16(o + 2, hlen + q->len);
+		wr16(o + 6, q->max_df_size == q->max_size ? IPV4_DF : 0);
+		o[10] = o[11] = 0;
+		wr16(o + 10, ip_sum(o, hlen));
+	} else {
+		o[1] |= (uint8_t)(ecn_or << 4);
+		o[nhoff] = nexthdr;
+		wr16(o + 4, hlen - IPV6_HLEN + q->len);
+		if (v6_refused_after(
+			o, hlen + min_u32(q->len, cut), hlen, nexthdr))
+			goto fail;
+	}
+	if (cut < q->len)
+		f->st.truncated++;
+	f->st.reassembled++;
+	*out = o;
+	*outlen = hlen + min_u32(q->len, cut);
+	return IPFRAG_DONE;
+fail:
+	head_packet(f, q, fd, out, outlen);
+	f->st.failed++;
+	return IPFRAG_DISCARDED;
+}
+
+/* Linux kills the queue (discard_qp): a datagram lost if there was one. */
+static enum ipfrag_result
+discard(struct ipfrag *f, struct queue *q, const struct fragdesc *fd,
+    const uint8_t **out, size_t *outlen)
+{
+	bool had = q != NULL && q->frags != NULL;
+
+	if (had)
+		head_packet(f, q, fd, out, outlen);
+	if (q != NULL)
+		queue_destroy(f, q);
+	if (had) {
+		f->st.failed++;
+		return IPFRAG_DISCARDED;
+	}
+	f->st.dropped_bad++;
+	return IPFRAG_DROPPED;
+}
+
+/* ip_frag_too_far(): count the fragment for its peer, and restart its
+ * queue if more than max_dist others came in since its last one. */
+static void
+v4_peer_tick(struct ipfrag *f, struct queue *q, const struct qkey *k)
+{
+	struct peer *p;
+	uint64_t addrs;
+
+	if (f->cfg.max_dist == 0)
+		return;
+	if (q != NULL)
+		p = q->peer;
+	else {
+		addrs = key_addrs(k);
+		p = peer_find(f, addrs, addrs_hash(f, addrs));
+	}
+	if (p == NULL)
+		return;
+	p->rid++;
+	if (q == NULL)
+		return;
+	if (q->frags != NULL && p->rid - q->rid > f->cfg.max_dist) {
+		queue_restart(f, q);
+		f->st.too_far++;
+	}
+	q->rid = p->rid;
+}
+
+static void
+note_sizes(struct queue *q, const struct fragdesc *fd, uint32_t end)
+{
+	uint32_t size = end - fd->off + fd->hdr_len;
+
+	if (q->key.version != 4 || size > IP_MAXLEN)
+		return;
+	if (size > q->max_size)
+		q->max_size = (uint16_t)size;
+	if (fd->df && size > q->max_df_size)
+		q->max_df_size = (uint16_t)size;
+}
+
+/* ip_frag_queue() / ip6_frag_queue() from the lookup on. */
+static enum ipfrag_result
+queue_fragment(struct ipfrag *f, const struct fragdesc *fd, bool prob_only,
+    const uint8_t **out, size_t *outlen)
+{
+	struct queue *q;
+	struct frag *fr;
+	enum run_fit fit;
+	enum ipfrag_result r;
+	uint64_t h = key_hash(f, &fd->key);
+	uint32_t off = fd->off, end = fd->end, len, cap;
+	uint8_t flags;
+	size_t cost;
+
+	q = queue_find(f, &fd->key, h);
+	if (prob_only) {
+		/* The fragment is dropped, its queue (made by fq_find()) is
+		 * kept and times out. */
+		if (q == NULL && make_room(f, NULL, sizeof(*q), true))
+			(void)queue_new(f, &fd->key, h);
+		f->st.dropped_bad++;
+		return IPFRAG_DROPPED;
+	}
+	if (fd->key.version == 4)
+		v4_peer_tick(f, q, &fd->key);
+
+	len = q != NULL ? q->len : 0;
+	flags = q != NULL ? q->flags : 0;
+	if (!fd->more) {
+		/* The last fragment: nothing queued past it, one end. */
+		if (end < len || ((flags & Q_LAST_IN) && end != len))
+			return discard(f, q, fd, out, outlen);
+		flags |= Q_LAST_IN;
+		len = end;
+	} else {
+		end &= ~7u; /* IPv4 cuts; IPv6 was checked */
+		if (end > len) {
+			if (flags & Q_LAST_IN)
+				return discard(f, q, fd, out, outlen);
+			len = end;
+		}
+	}
+	if (end == off)
+		return discard(f, q, fd, out, outlen);
+	/* Kept even if the fragment turns out a duplicate, as in Linux. */
+	if (q != NULL) {
+		q->len = len;
+		q->flags = flags;
+	}
+	cap = min_u32(fd->avail, end - off);
+
+	fit = run_place(q, off, end);
+	if (fit == RUN_OVERLAP) {
+		head_packet(f, q, fd, out, outlen);
+		queue_destroy(f, q);
+		f->st.overlaps++;
+		return IPFRAG_OVERLAP;
+	}
+	if (fit == RUN_DUP) {
+		f->st.duplicates++;
+		return IPFRAG_DUPLICATE;
+	}
+
+	if (off == 0)
+		flags |= Q_FIRST_IN;
+	if (q != NULL && flags == (Q_FIRST_IN | Q_LAST_IN) &&
+	    q->meat + (end - off) == len) {
+		note_sizes(q, fd, end);
+		r = reassemble(f, q, fd, end, cap, out, outlen);
+		queue_destroy(f, q);
+		return r;
+	}
+
+	cost = sizeof(*fr) + (off == 0 ? fd->hdr_len : 0) + cap;
+	if (!make_room(f, q, cost + (q == NULL ? sizeof(*q) : 0), q == NULL)) {
+		if (q != NULL) {
+			queue_destroy(f, q);
+			f->st.evicted++;
+		} else
+			f->st.nomem++;
+		return IPFRAG_DROPPED;
+	}
+	if ((fr = malloc(cost)) == NULL) {
+		f->st.nomem++;
+		return IPFRAG_DROPPED;
+	}
+	if (q == NULL && (q = queue_new(f, &fd->key, h)) == NULL) {
+		free(fr);
+		f->st.nomem++;
+		return IPFRAG_DROPPED;
+	}
+	q->len = len;
+	q->flags = flags;
+
+	fr->off = off;
+	fr->end = end;
+	fr->run_end = end;
+	fr->cap = cap;
+	fr->hdr_len = 0;
+	if (off == 0) {
+		fr->hdr_len = fd->hdr_len;
+		memcpy(fr->data, fd->hdr, fd->hdr_len);
+		q->head = fr;
+		q->nhoff = fd->nhoff;
+		q->nexthdr = fd->nexthdr;
+	}
+	memcpy(fr->data + fr->hdr_len, fd->data, cap);
+	fr->next = q->frags;
+	q->frags = fr;
+	switch (fit) {
+	case RUN_APPEND:
+		q->last_run->run_end = end;
+		break;
+	case RUN_FIRST:
+	case RUN_NEW_LAST:
+		q->last_run = fr;
+		q->root = run_insert(q->root, fr);
+		break;
+	default:
+		q->root = run_insert(q->root, fr);
+		break;
+	}
+	bytes_add(f, q, cost);
+	q->meat += end - off;
+	q->ecn |= fd->ecn;
+	if (cap < end - off)
+		q->cut = min_u32(q->cut, off + cap);
+	note_sizes(q, fd, end);
+	return IPFRAG_HELD;
+}
+
+/* The API. */
+
+void
+ipfrag_config_init(struct ipfrag_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->budget_bytes = IPFRAG_DEFAULT_BUDGET;
+	cfg->max_queues = IPFRAG_DEFAULT_MAX_QUEUES;
+	cfg->timeout_v4 = IPFRAG_DEFAULT_TIMEOUT_V4;
+	cfg->timeout_v6 = IPFRAG_DEFAULT_TIMEOUT_V6;
+	cfg->max_dist = IPFRAG_DEFAULT_MAX_DIST;
+	cfg->verify_v4_checksum = false;
+}
+
+struct ipfrag *
+ipfrag_new(const struct ipfrag_config *cfg)
+{
+	struct ipfrag *f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	if (cfg != NULL)
+		f->cfg = *cfg;
+	else
+		ipfrag_config_init(&f->cfg);
+	if (f->cfg.budget_bytes == 0)
+		f->cfg.budget_bytes = IPFRAG_DEFAULT_BUDGET;
+	if (f->cfg.max_queues == 0)
+		f->cfg.max_queues = IPFRAG_DEFAULT_MAX_QUEUES;
+	if (!(f->cfg.timeout_v4 > 0))
+		f->cfg.timeout_v4 = IPFRAG_DEFAULT_TIMEOUT_V4;
+	if (!(f->cfg.timeout_v6 > 0))
+		f->cfg.timeout_v6 = IPFRAG_DEFAULT_TIMEOUT_V6;
+	f->max_buckets = HASH_MIN_BUCKETS;
+	while (f->max_buckets < f->cfg.max_queues &&
+	    f->max_buckets < HASH_MAX_BUCKETS)
+		f->max_buckets *= 2;
+	f->nqb = f->npb = HASH_MIN_BUCKETS;
+	f->qb = calloc(f->nqb, sizeof(*f->qb));
+	f->pb = calloc(f->npb, sizeof(*f->pb));
+	f->out = malloc(IPFRAG_MAX_PACKET);
+	if (f->qb == NULL || f->pb == NULL || f->out == NULL) {
+		ipfrag_free(f);
+		return NULL;
+	}
+	f->seed = random_seed(f);
+	return f;
+}
+
+void
+ipfrag_free(struct ipfrag *f)
+{
+	int i;
+
+	if (f == NULL)
+		return;
+	for (i = 0; i < 2; i++)
+		while (f->age[i].oldest != NULL)
+			queue_destroy(f, f->age[i].oldest);
+	free(f->qb);
+	free(f->pb);
+	free(f->out);
+	free(f);
+}
+
+enum ipfrag_result
+ipfrag_add(struct ipfrag *f, const struct decap_packet *d, double now,
+    const uint8_t **out, size_t *outlen)
+{
+	struct fragdesc fd;
+
+	f->st.fragments++;
+	clock_advance(f, now);
+	expire_due(f);
+	switch (parse(f, d, &fd)) {
+	case PARSE_FRAG:
+		return queue_fragment(f, &fd, false, out, outlen);
+	case PARSE_WHOLE:
+		*out = d->l3;
+		*outlen = d->l3_len;
+		return IPFRAG_DONE;
+	case PARSE_ATOMIC:
+		return v6_atomic(f, &fd, out, outlen);
+	case PARSE_V6_PROB:
+		return queue_fragment(f, &fd, true, out, outlen);
+	case PARSE_CSUM:
+		f->st.bad_checksum++;
+		return IPFRAG_DROPPED;
+	case PARSE_V6_DROP:
+	case PARSE_BAD:
+		break;
+	}
+	f->st.dropped_bad++;
+	return IPFRAG_DROPPED;
+}
+
+void
+ipfrag_expire(struct ipfrag *f, double now)
+{
+	clock_advance(f, now);
+	expire_due(f);
+}
+
+const struct ipfrag_stats *
+ipfrag_stats(const struct ipfrag *f)
+{
+	return &f->st;
+}
+
+const char *
+ipfrag_result_name(enum ipfrag_result r)
+{
+	switch (r) {
+	case IPFRAG_HELD:
+		return "held";
+	case IPFRAG_DONE:
+		return "done";
+	case IPFRAG_OVERLAP:
+		return "overlap";
+	case IPFRAG_DUPLICATE:
+		return "duplicate";
+	case IPFRAG_DISCARDED:
+		return "discarded";
+	case IPFRAG_DROPPED:
+		return "dropped";
+	}
+	return "unknown";
+}

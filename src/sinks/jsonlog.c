@@ -1,0 +1,689 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "sinks/jsonlog.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event/health.h"
+#include "sinks/stats.h"
+#include "smtp/message.h"
+#include "smtp/smtp.h"
+#include "smtp/tls.h"
+
+#define JSONLOG_LINE_MAX (4u << 20) /* one record, all recipients */
+/* Records are built one after the other in one buffer and handed to
+ * stdio in blocks of this much: stdio then writes them without copying
+ * (the JSON log is most of what a full analysis writes). */
+#define JSONLOG_BATCH (1u << 20)
+
+int
+jsonlog_open(struct jsonlog *log, const char *path, char *err, size_t errlen)
+{
+	memset(log, 0, sizeof(*log));
+	log->is_stdout = strcmp(path, "-") == 0;
+	return recfile_open(&log->out, path, "the log", JSONLOG_BATCH,
+	    JSONLOG_LINE_MAX, err, errlen);
+}
+
+/* ,"name": before a value; name is a string literal. Records are built
+ * with these appends, never printf: the log is the hot path's output. */
+#define KEY(b, name) DBUF_LIT(b, ",\"" name "\":")
+
+static void
+put_bool_val(struct dbuf *b, bool v)
+{
+	if (v)
+		DBUF_LIT(b, "true");
+	else
+		DBUF_LIT(b, "false");
+}
+
+#define PUT_U64(b, name, v) (KEY(b, name), dbuf_add_u64(b, v))
+#define PUT_BOOL(b, name, v) (KEY(b, name), put_bool_val(b, v))
+
+/* A non-negative number of seconds with six decimals. */
+static void
+put_fixed6_val(struct dbuf *b, double v)
+{
+	dbuf_add_fixed6(b, v);
+}
+
+#define PUT_TS(b, name, ts) (KEY(b, name), put_fixed6_val(b, ts))
+
+/* The SMTP client and server: after TURN/ATRN (reversed) the TCP
+ * server is the side that sends the mail. */
+static void
+put_endpoints_text(struct dbuf *b, const struct smtp_endpoint *c,
+    const struct smtp_endpoint *s)
+{
+	char a[ENDPOINT_ADDRSTRLEN];
+	size_t n;
+
+	n = endpoint_addr_fmt(c, a, sizeof(a));
+	DBUF_LIT(b, ",\"client_ip\":\"");
+	dbuf_add(b, a, n);
+	DBUF_LIT(b, "\",\"client_port\":");
+	dbuf_add_u64(b, c->port);
+	n = endpoint_addr_fmt(s, a, sizeof(a));
+	DBUF_LIT(b, ",\"server_ip\":\"");
+	dbuf_add(b, a, n);
+	DBUF_LIT(b, "\",\"server_port\":");
+	dbuf_add_u64(b, s->port);
+}
+
+/*
+ * The four keys a session's every record repeats, as last written for
+ * the same two endpoints (a session writes several records, others in
+ * between): a small cache keyed by the endpoints' values themselves.
+ */
+#define EP_CACHE 64
+#define EP_TEXT_MAX 192
+
+static struct ep_cached {
+	struct smtp_endpoint c, s;
+	uint8_t len; /* 0: empty */
+	char text[EP_TEXT_MAX];
+} ep_cache[EP_CACHE];
+
+static bool
+ep_same(const struct smtp_endpoint *a, const struct smtp_endpoint *b)
+{
+	return a->port == b->port && a->family == b->family &&
+	    memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+}
+
+static void
+put_endpoints(struct dbuf *b, const struct smtp_session_info *si, bool reversed)
+{
+	const struct smtp_endpoint *c = reversed ? &si->server : &si->client;
+	const struct smtp_endpoint *s = reversed ? &si->client : &si->server;
+	struct ep_cached *e = &ep_cache[(c->port ^ (unsigned)s->port << 3 ^
+					    c->addr[15] ^ s->addr[15]) %
+	    EP_CACHE];
+	size_t at = b->len;
+
+	if (e->len > 0 && ep_same(&e->c, c) && ep_same(&e->s, s)) {
+		dbuf_add(b, e->text, e->len);
+		return;
+	}
+	put_endpoints_text(b, c, s);
+	/* Kept for the next record: what was just added to b. */
+	e->len = 0;
+	if (!b->truncated && b->len > at && b->len - at < EP_TEXT_MAX) {
+		memcpy(e->text, b->p + at, b->len - at);
+		e->len = (uint8_t)(b->len - at);
+		e->c = *c;
+		e->s = *s;
+	}
+}
+
+static void
+put_code_val(struct dbuf *b, int code)
+{
+	if (code > 0)
+		dbuf_add_u64(b, (uint64_t)code);
+	else
+		DBUF_LIT(b, "null");
+}
+
+#define PUT_CODE(b, name, code) (KEY(b, name), put_code_val(b, code))
+
+static struct dbuf *
+begin_record(struct jsonlog *log)
+{
+	return recfile_begin(&log->out);
+}
+
+static void
+write_line(struct jsonlog *log)
+{
+	struct dbuf *b = &log->out.buf;
+
+	dbuf_addc(b, '\n');
+	if (b->truncated || b->len - log->out.rec_start > JSONLOG_LINE_MAX) {
+		/* Never a cut JSON object: say what was lost instead. */
+		b->len = log->out.rec_start;
+		b->truncated = false;
+		dbuf_adds(
+		    b, "{\"type\":\"error\",\"error\":\"record too large\"}\n");
+	}
+	recfile_end(&log->out, true);
+}
+
+static inline void
+put_str_or_null_val(struct dbuf *b, const char *v)
+{
+	if (v != NULL)
+		json_append_cstr(b, v);
+	else
+		DBUF_LIT(b, "null");
+}
+
+/* "name":"value" or "name":null; FIRST_STR for the first key of an
+ * object (no comma before it). */
+#define PUT_STR(b, name, v) (KEY(b, name), put_str_or_null_val(b, v))
+#define FIRST_STR(b, name, v) \
+	(DBUF_LIT(b, "\"" name "\":"), put_str_or_null_val(b, v))
+
+static void
+put_latency_val(struct dbuf *b, double v)
+{
+	if (v >= 0)
+		put_fixed6_val(b, v);
+	else
+		DBUF_LIT(b, "null");
+}
+
+#define PUT_LATENCY(b, name, v) (KEY(b, name), put_latency_val(b, v))
+
+/* A reply kept on a transaction: "<p>_code", "<p>_enh", "<p>_text". */
+#define PUT_REPLY(b, prefix, r) \
+	do { \
+		PUT_CODE(b, prefix "_code", (r)->code); \
+		PUT_STR(b, prefix "_enh", (r)->enh[0] ? (r)->enh : NULL); \
+		PUT_STR(b, prefix "_text", (r)->code ? (r)->text : NULL); \
+	} while (0)
+
+static void
+put_str_array_val(struct dbuf *b, char *const *v, size_t n)
+{
+	size_t i;
+
+	dbuf_addc(b, '[');
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			dbuf_addc(b, ',');
+		json_append_cstr(b, v[i]);
+	}
+	dbuf_addc(b, ']');
+}
+
+static void
+put_headers(struct dbuf *b, const struct smtp_msg_info *m)
+{
+	size_t i;
+
+	if (m == NULL || (m->header_lines == 0 && !m->headers_done)) {
+		DBUF_LIT(b, ",\"headers\":null");
+		return;
+	}
+	DBUF_LIT(b, ",\"headers\":{");
+	FIRST_STR(b, "date", m->date);
+	PUT_STR(b, "from", m->from);
+	PUT_STR(b, "to", m->to);
+	PUT_STR(b, "cc", m->cc);
+	PUT_STR(b, "reply_to", m->reply_to);
+	PUT_STR(b, "msg_id", m->msg_id);
+	PUT_STR(b, "in_reply_to", m->in_reply_to);
+	PUT_STR(b, "subject", m->subject_decoded);
+	PUT_STR(b, "x_originating_ip", m->x_originating_ip);
+	PUT_STR(b, "user_agent", m->user_agent);
+	PUT_U64(b, "subject_words_undecoded", m->subject_words_undecoded);
+	PUT_STR(b, "return_path", m->return_path);
+	KEY(b, "received");
+	put_str_array_val(b, m->received, m->nreceived);
+	DBUF_LIT(b, ",\"received_parts\":[");
+	for (i = 0; m->received_parts != NULL && i < m->nreceived; i++) {
+		const struct smtp_received *r = &m->received_parts[i];
+
+		if (i > 0)
+			dbuf_addc(b, ',');
+		dbuf_addc(b, '{');
+		FIRST_STR(b, "from", r->from);
+		PUT_STR(b, "by", r->by);
+		PUT_STR(b, "via", r->via);
+		PUT_STR(b, "with", r->with);
+		PUT_STR(b, "id", r->id);
+		PUT_STR(b, "for", r->for_);
+		PUT_STR(b, "date", r->date);
+		dbuf_addc(b, '}');
+	}
+	dbuf_addc(b, ']');
+	KEY(b, "path");
+	put_str_array_val(b, m->path, m->npath);
+	PUT_BOOL(b, "truncated", m->headers_truncated);
+	dbuf_addc(b, '}');
+	if (!m->is_dsn) {
+		DBUF_LIT(b, ",\"dsn\":null");
+		return;
+	}
+	DBUF_LIT(b, ",\"dsn\":{");
+	FIRST_STR(b, "reporting_mta", m->dsn_reporting_mta);
+	DBUF_LIT(b, ",\"recipients\":[");
+	for (i = 0; i < m->ndsn; i++) {
+		const struct smtp_dsn_rcpt *r = &m->dsn[i];
+
+		if (i > 0)
+			dbuf_addc(b, ',');
+		dbuf_addc(b, '{');
+		FIRST_STR(b, "final_recipient", r->final_recipient);
+		PUT_STR(b, "original_recipient", r->original_recipient);
+		PUT_STR(b, "action", r->action);
+		PUT_STR(b, "status", r->status);
+		PUT_STR(b, "diagnostic_code", r->diagnostic);
+		PUT_STR(b, "remote_mta", r->remote_mta);
+		dbuf_addc(b, '}');
+	}
+	DBUF_LIT(b, "]}");
+}
+
+/* {"type":"T","session_id":N,"ts":... and the endpoints; type is a
+ * string literal. */
+#define put_record_head(b, type, si, ts, reversed) \
+	put_record_head_lit(b, "{\"type\":\"" type "\",\"session_id\":", \
+	    sizeof("{\"type\":\"" type "\",\"session_id\":") - 1, si, ts, \
+	    reversed)
+
+static void
+put_record_head_lit(struct dbuf *b, const char *head, size_t headlen,
+    const struct smtp_session_info *si, double ts, bool reversed)
+{
+	dbuf_add(b, head, headlen);
+	dbuf_add_u64(b, si->id);
+	PUT_TS(b, "ts", ts);
+	put_endpoints(b, si, reversed);
+}
+
+/* A verb's name as a JSON string. */
+static void
+put_verb_val(struct dbuf *b, enum smtp_verb v)
+{
+	dbuf_addc(b, '"');
+	dbuf_adds(b, smtp_verb_name(v));
+	dbuf_addc(b, '"');
+}
+
+static void
+log_transaction(struct jsonlog *log, const struct smtp_event *ev)
+{
+	const struct smtp_session_info *si = ev->session;
+	const struct smtp_transaction *tx = ev->u.tx;
+	const struct smtp_mail_params *mp = &tx->params;
+	struct dbuf *b = begin_record(log);
+	size_t i;
+
+	put_record_head(b, "transaction", si, tx->ts, tx->reversed);
+	PUT_U64(b, "trans_depth", tx->depth);
+	KEY(b, "helo");
+	json_append_cstr(b, tx->helo != NULL ? tx->helo : "");
+	KEY(b, "verb");
+	put_verb_val(b, tx->verb);
+	KEY(b, "mail_from");
+	json_append_cstr(b, tx->mail_from);
+	PUT_REPLY(b, "mail", &tx->mail);
+	DBUF_LIT(b, ",\"mail_params\":{\"size\":");
+	dbuf_add_u64(b, mp->size);
+	PUT_STR(b, "body", mp->body[0] ? mp->body : NULL);
+	PUT_STR(b, "ret", mp->ret[0] ? mp->ret : NULL);
+	PUT_STR(b, "envid", mp->envid);
+	PUT_STR(b, "auth", mp->auth);
+	PUT_BOOL(b, "smtputf8", mp->smtputf8);
+	PUT_BOOL(b, "requiretls", mp->requiretls);
+	DBUF_LIT(b, "},\"rcpt_to\":[");
+	for (i = 0; i < tx->nrcpt; i++) {
+		const struct smtp_rcpt *r = &tx->rcpt[i];
+
+		if (i > 0)
+			dbuf_addc(b, ',');
+		DBUF_LIT(b, "{\"addr\":");
+		json_append_cstr(b, r->addr);
+		PUT_CODE(b, "code", r->reply.code);
+		PUT_STR(b, "enh", r->reply.enh[0] ? r->reply.enh : NULL);
+		PUT_STR(b, "text", r->reply.code ? r->reply.text : NULL);
+		PUT_LATENCY(b, "latency", r->reply.latency);
+		PUT_STR(b, "notify", r->notify);
+		PUT_STR(b, "orcpt", r->orcpt);
+		if (tx->lmtp) {
+			PUT_REPLY(b, "delivery", &r->delivery);
+			PUT_LATENCY(b, "delivery_latency", r->delivery.latency);
+		}
+		dbuf_addc(b, '}');
+	}
+	dbuf_addc(b, ']');
+	PUT_U64(b, "rcpt_count", tx->rcpt_total);
+	PUT_U64(b, "rcpt_accepted", tx->rcpt_accepted);
+	PUT_REPLY(b, "data", &tx->data);
+	PUT_REPLY(b, "final", &tx->final);
+	PUT_LATENCY(b, "mail_latency", tx->mail.latency);
+	PUT_LATENCY(b, "final_latency", tx->final.latency);
+	DBUF_LIT(b, ",\"outcome\":\"");
+	dbuf_adds(b, smtp_outcome_name(tx->outcome));
+	DBUF_LIT(b, "\",\"size\":");
+	dbuf_add_u64(b, tx->size);
+	KEY(b, "last_reply");
+	if (tx->last_code > 0) {
+		/* "CODE TEXT" */
+		dbuf_addc(b, '"');
+		dbuf_add_u64(b, (uint64_t)tx->last_code);
+		dbuf_addc(b, ' ');
+		if (tx->last_text != NULL)
+			json_escape_str(b, (const uint8_t *)tx->last_text,
+			    strlen(tx->last_text));
+		dbuf_addc(b, '"');
+	} else
+		DBUF_LIT(b, "null");
+	PUT_BOOL(b, "bounce", tx->bounce);
+	PUT_BOOL(b, "bdat", tx->bdat);
+	PUT_U64(b, "bdat_chunks", tx->bdat_chunks);
+	PUT_BOOL(b, "tls", si->tls);
+	DBUF_LIT(b, ",\"ended_by\":\"");
+	dbuf_adds(b, tx->ended_by ? tx->ended_by : "");
+	dbuf_addc(b, '"');
+	PUT_TS(b, "ts_end", tx->ts_end);
+	DBUF_LIT(b, ",\"refused\":[");
+	for (i = 0; i < tx->nrefused; i++) {
+		const struct smtp_refused *r = &tx->refused[i];
+
+		if (i > 0)
+			dbuf_addc(b, ',');
+		DBUF_LIT(b, "{\"command\":");
+		put_verb_val(b, r->verb);
+		KEY(b, "argument");
+		json_append_cstr(b, r->arg != NULL ? r->arg : "");
+		PUT_CODE(b, "code", r->reply.code);
+		PUT_STR(b, "enh", r->reply.enh[0] ? r->reply.enh : NULL);
+		PUT_STR(b, "text", r->reply.code ? r->reply.text : NULL);
+		dbuf_addc(b, '}');
+	}
+	dbuf_addc(b, ']');
+	PUT_BOOL(b, "reversed", tx->reversed);
+	PUT_BOOL(b, "lmtp", tx->lmtp);
+	PUT_BOOL(b, "assumed", tx->assumed);
+	KEY(b, "capture_loss");
+	if (tx->capture_loss == 0)
+		DBUF_LIT(b, "null");
+	else {
+		dbuf_addc(b, '[');
+		if (tx->capture_loss & SMTP_LOSS_GAP)
+			DBUF_LIT(b, "\"gap\"");
+		if (tx->capture_loss & SMTP_LOSS_KERNEL_DROPS) {
+			if (tx->capture_loss & SMTP_LOSS_GAP)
+				dbuf_addc(b, ',');
+			DBUF_LIT(b, "\"kernel_drops\"");
+		}
+		dbuf_addc(b, ']');
+	}
+	PUT_BOOL(b, "submission_without_auth", tx->submission_no_auth);
+	put_headers(b, tx->msg);
+	dbuf_addc(b, '}');
+	write_line(log);
+}
+
+static void
+log_session(struct jsonlog *log, const struct smtp_session_info *si)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct dbuf *b = begin_record(log);
+	double dur = si->ts_close - si->ts_open;
+	const char *vn;
+	unsigned bit;
+	bool first = true;
+
+	put_record_head(b, "session", si, si->ts_open, false);
+	KEY(b, "duration");
+	put_fixed6_val(b, dur < 0 ? 0 : dur);
+	PUT_U64(b, "bytes_client", si->bytes_client);
+	PUT_U64(b, "bytes_server", si->bytes_server);
+	PUT_U64(b, "transactions", si->transactions);
+	DBUF_LIT(b, ",\"end\":\"");
+	dbuf_adds(b, session_end_name(si->end));
+	dbuf_addc(b, '"');
+	KEY(b, "helo");
+	json_append_cstr(b, si->helo);
+	PUT_BOOL(b, "ehlo", si->ehlo);
+	PUT_CODE(b, "greeting_code", si->greeting_code);
+	PUT_STR(
+	    b, "greeting_host", si->greeting_code ? si->greeting_host : NULL);
+	PUT_STR(
+	    b, "greeting_text", si->greeting_code ? si->greeting_text : NULL);
+	PUT_LATENCY(b, "greeting_latency", si->greeting_latency);
+	DBUF_LIT(b, ",\"capabilities\":[");
+	for (bit = 0; smtp_cap_name(bit) != NULL; bit++)
+		if (si->caps & (1u << bit)) {
+			if (!first)
+				dbuf_addc(b, ',');
+			dbuf_addc(b, '"');
+			dbuf_adds(b, smtp_cap_name(bit));
+			dbuf_addc(b, '"');
+			first = false;
+		}
+	dbuf_addc(b, ']');
+	KEY(b, "size_limit");
+	if (si->size_limit > 0)
+		dbuf_add_u64(b, si->size_limit);
+	else
+		DBUF_LIT(b, "null");
+	PUT_STR(
+	    b, "auth_mechanisms", si->auth_mechs[0] ? si->auth_mechs : NULL);
+	PUT_BOOL(b, "starttls", si->starttls);
+	PUT_BOOL(b, "tls", si->tls);
+	PUT_BOOL(b, "implicit_tls", si->implicit_tls);
+	vn = si->tls_meta.seen ? tls_version_name(si->tls_meta.version) : NULL;
+	PUT_STR(b, "tls_version", vn);
+	vn = si->tls_meta.seen ? tls_version_name(si->tls_meta.client_version)
+			       : NULL;
+	PUT_STR(b, "tls_client_version", vn);
+	KEY(b, "tls_cipher");
+	if (si->tls_meta.seen && si->tls_meta.cipher != 0) {
+		unsigned c = si->tls_meta.cipher;
+		char x[8] = { '"', '0', 'x', hex[(c >> 12) & 0xf],
+			hex[(c >> 8) & 0xf], hex[(c >> 4) & 0xf], hex[c & 0xf],
+			'"' };
+
+		dbuf_add(b, x, sizeof(x));
+	} else
+		DBUF_LIT(b, "null");
+	PUT_STR(b, "sni",
+	    si->tls_meta.seen && si->tls_meta.sni[0] ? si->tls_meta.sni : NULL);
+	if (si->auth_attempts > 0) {
+		DBUF_LIT(b, ",\"auth\":{\"mechanism\":");
+		json_append_cstr(b, si->auth_mech);
+		PUT_STR(b, "user", si->auth_user[0] ? si->auth_user : NULL);
+		DBUF_LIT(b, ",\"result\":\"");
+		dbuf_adds(b, smtp_auth_result_name(si->auth_result));
+		dbuf_addc(b, '"');
+		PUT_CODE(b, "code", si->auth_code);
+		PUT_U64(b, "attempts", si->auth_attempts);
+		PUT_U64(b, "failures", si->auth_failures);
+		PUT_BOOL(b, "cleartext", si->auth_cleartext);
+		dbuf_addc(b, '}');
+	} else
+		DBUF_LIT(b, ",\"auth\":null");
+	PUT_U64(b, "commands", si->commands);
+	PUT_U64(b, "replies", si->replies);
+	PUT_U64(b, "anomalies", si->anomalies);
+	PUT_BOOL(b, "lmtp", si->lmtp);
+	PUT_BOOL(b, "reversed", si->reversed);
+	KEY(b, "turn");
+	if (si->reversed)
+		put_verb_val(b, si->turn_verb);
+	else
+		DBUF_LIT(b, "null");
+	PUT_BOOL(b, "submission", si->submission);
+	dbuf_addc(b, '}');
+	write_line(log);
+}
+
+static void
+log_anomaly(struct jsonlog *log, const struct smtp_event *ev)
+{
+	struct dbuf *b = begin_record(log);
+
+	put_record_head(b, "anomaly", ev->session, ev->ts, false);
+	DBUF_LIT(b, ",\"name\":\"");
+	dbuf_adds(b, smtp_anomaly_name(ev->u.anomaly.kind));
+	DBUF_LIT(b, "\"}");
+	write_line(log);
+}
+
+/* A command outside any transaction and its reply. */
+static void
+log_result(struct jsonlog *log, const struct smtp_event *ev)
+{
+	const struct smtp_command_result *r = ev->u.result;
+	struct dbuf *b = begin_record(log);
+
+	put_record_head(b, "command", ev->session, r->ts, r->reversed);
+	KEY(b, "command");
+	put_verb_val(b, r->verb);
+	KEY(b, "argument");
+	json_append_str(b, r->arg, r->arg_len);
+	PUT_CODE(b, "code", r->reply.code);
+	PUT_STR(b, "enh", r->reply.enh[0] ? r->reply.enh : NULL);
+	PUT_STR(b, "text", r->reply.code ? r->reply.text : NULL);
+	KEY(b, "lines");
+	put_str_array_val(b, r->lines, r->nlines);
+	PUT_U64(b, "lines_dropped", r->lines_dropped);
+	PUT_LATENCY(b, "latency", r->reply.latency);
+	PUT_BOOL(b, "reversed", r->reversed);
+	dbuf_addc(b, '}');
+	write_line(log);
+}
+
+void
+jsonlog_on_event(void *arg, const struct smtp_event *ev)
+{
+	struct jsonlog *log = arg;
+
+	switch (ev->type) {
+	case SMTP_EV_TRANSACTION:
+		log_transaction(log, ev);
+		break;
+	case SMTP_EV_SESSION_CLOSE:
+		log_session(log, ev->session);
+		break;
+	case SMTP_EV_ANOMALY:
+		log_anomaly(log, ev);
+		break;
+	case SMTP_EV_COMMAND_RESULT:
+		log_result(log, ev);
+		break;
+	default:
+		break;
+	}
+}
+
+/* "name":N, or null for an output not in use. */
+static void
+put_not_written(struct dbuf *b, const char *name, int64_t n)
+{
+	dbuf_printf(b, ",\"%s\":", name);
+	if (n >= 0)
+		dbuf_add_u64(b, (uint64_t)n);
+	else
+		DBUF_LIT(b, "null");
+}
+
+void
+jsonlog_summary(struct jsonlog *log, const struct stats *st,
+    const struct health *h, const struct jsonlog_not_written *nw)
+{
+	const struct reasm_stats *rs = &h->rs;
+	const struct capture_stats *cs = &h->cs;
+	struct dbuf *b;
+	int i;
+
+	/* Its count of records not written is final up to here. */
+	recfile_settle(&log->out);
+	b = begin_record(log);
+
+	dbuf_printf(b,
+	    "{\"type\":\"summary\",\"sessions\":%" PRIu64
+	    ",\"transactions\":%" PRIu64 ",\"messages_accepted\":%" PRIu64
+	    ",\"recipients_accepted\":%" PRIu64 ",\"recipients\":%" PRIu64,
+	    st->sessions, st->transactions, st->messages_accepted,
+	    st->recipients_accepted, st->recipients);
+	dbuf_printf(b,
+	    ",\"rejected\":%" PRIu64 ",\"tempfail\":%" PRIu64
+	    ",\"lost\":%" PRIu64 ",\"aborted\":%" PRIu64
+	    ",\"dropped\":%" PRIu64,
+	    st->outcome[SMTP_OUTCOME_REJECTED],
+	    st->outcome[SMTP_OUTCOME_TEMPFAIL], st->outcome[SMTP_OUTCOME_LOST],
+	    st->outcome[SMTP_OUTCOME_ABORTED],
+	    st->outcome[SMTP_OUTCOME_DROPPED]);
+	dbuf_printf(b,
+	    ",\"lost_capture_loss\":%" PRIu64 ",\"assumed\":%" PRIu64
+	    ",\"refused_in_transactions\":%" PRIu64
+	    ",\"submission_without_auth\":%" PRIu64
+	    ",\"cleartext_auth_sessions\":%" PRIu64
+	    ",\"lmtp_sessions\":%" PRIu64 ",\"reversed_sessions\":%" PRIu64,
+	    st->loss_capture, st->assumed, st->refused_in_tx,
+	    st->submission_no_auth, st->cleartext_auth, st->lmtp_sessions,
+	    st->reversed_sessions);
+	if (cs->live)
+		dbuf_printf(b,
+		    ",\"pcap_drops\":%" PRIu64 ",\"pcap_ifdrops\":%" PRIu64,
+		    cs->pcap_drops, cs->pcap_ifdrops);
+	else
+		dbuf_adds(b, ",\"pcap_drops\":null,\"pcap_ifdrops\":null");
+	dbuf_printf(b,
+	    ",\"no_handshake\":%" PRIu64 ",\"packets\":%" PRIu64
+	    ",\"bytes\":%" PRIu64 ",\"tcp_packets\":%" PRIu64
+	    ",\"ipv6_packets\":%" PRIu64,
+	    rs->no_handshake, rs->packets, rs->bytes, rs->tcp_packets,
+	    rs->ipv6_packets);
+	dbuf_printf(b,
+	    ",\"not_ip\":%" PRIu64 ",\"truncated_headers\":%" PRIu64
+	    ",\"bad_headers\":%" PRIu64 ",\"reused_tuples\":%" PRIu64
+	    ",\"idle_expired\":%" PRIu64 ",\"max_active_sessions\":%lu"
+	    ",\"sessions_evicted\":%" PRIu64
+	    ",\"sessions_evicted_memory\":%" PRIu64,
+	    rs->not_ip, rs->truncated, rs->bad_header, rs->reused,
+	    rs->idle_expired, rs->active_max, rs->sessions_evicted,
+	    rs->sessions_evicted_memory);
+	dbuf_printf(b,
+	    ",\"clock_jumps\":%" PRIu64 ",\"clock_jump_max\":%.6f"
+	    ",\"timestamps_replaced\":%" PRIu64,
+	    rs->clock_jumps, rs->clock_jump_max, cs->timestamps_replaced);
+	dbuf_printf(b,
+	    ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64
+	    ",\"snaplen_cut\":%" PRIu64 ",\"snaplen_cut_bytes\":%" PRIu64,
+	    rs->gaps, rs->gap_bytes, rs->snap_cut, rs->snap_cut_bytes);
+	dbuf_printf(b,
+	    ",\"receiver\":{\"fragments\":%" PRIu64 ",\"reassembled\":%" PRIu64
+	    ",\"fragment_overlaps\":%" PRIu64 ",\"fragment_timeouts\":%" PRIu64
+	    ",\"fragment_evicted\":%" PRIu64 ",\"segments_held\":%" PRIu64
+	    ",\"segment_conflicts\":%" PRIu64 ",\"segments_dropped\":%" PRIu64
+	    ",\"queues_evicted\":%" PRIu64 ",\"rst_ignored\":%" PRIu64
+	    ",\"syn_ignored\":%" PRIu64 ",\"ipv6_standins_recycled\":%" PRIu64
+	    ",\"ipv6_standins_full\":%" PRIu64 "}",
+	    rs->fragments, rs->reassembled, rs->frag_overlaps,
+	    rs->frag_timeouts, rs->frag_evicted, rs->ooo_segments,
+	    rs->ooo_conflicts, rs->ooo_dropped, rs->ooo_evicted,
+	    rs->rst_ignored, rs->syn_ignored, rs->v6_recycled,
+	    rs->v6_table_full);
+	dbuf_printf(
+	    b, ",\"libnids_warnings\":{\"total\":%" PRIu64, rs->nids_warnings);
+	for (i = 1; i < REASM_NIDS_WARN_MAX; i++)
+		if (health_nids_warning_name(i) != NULL)
+			dbuf_printf(b, ",\"%s\":%" PRIu64,
+			    health_nids_warning_name(i), rs->nids_warning[i]);
+	dbuf_adds(b, "},\"anomalies\":{");
+	for (i = 0; i < SMTP_ANOMALY_COUNT; i++)
+		dbuf_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "",
+		    smtp_anomaly_name((enum smtp_anomaly)i), st->anomaly[i]);
+	dbuf_printf(
+	    b, "},\"input_damaged\":%s", cs->damaged ? "true" : "false");
+	dbuf_printf(
+	    b, ",\"not_written\":{\"log\":%" PRIu64, log->out.not_written);
+	put_not_written(b, "zeek_log", nw->zeek_log);
+	put_not_written(b, "transcript", nw->transcript);
+	DBUF_LIT(b, "}}");
+	write_line(log);
+}
+
+void
+jsonlog_flush(struct jsonlog *log)
+{
+	recfile_flush(&log->out, false);
+}
+
+int
+jsonlog_close(struct jsonlog *log)
+{
+	if (log->out.name == NULL)
+		return 0;
+	return recfile_close(&log->out);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The JSON Lines log (-w): one object per line per transaction, session
+ * and anomaly, and a closing summary. Keys: docs/log-schema.md.
+ */
+#ifndef SMTPSCOPE_JSONLOG_H
+#define SMTPSCOPE_JSONLOG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "event/event.h"
+#include "lib/recfile.h"
+#include "lib/util.h"
+
+struct stats;
+struct health;
+
+struct jsonlog {
+	struct recfile out; /* records not yet written, whole */
+	bool is_stdout;
+};
+
+int jsonlog_open(
+    struct jsonlog *log, const char *path, char *err, size_t errlen);
+void jsonlog_on_event(void *arg, const struct smtp_event *ev);
+/* The events that make records: subscribe with these alone. */
+#define JSONLOG_EVENTS \
+	(EVENT_BIT(SMTP_EV_TRANSACTION) | EVENT_BIT(SMTP_EV_SESSION_CLOSE) | \
+	    EVENT_BIT(SMTP_EV_ANOMALY) | EVENT_BIT(SMTP_EV_COMMAND_RESULT))
+/* The closing summary; not_written: the records other outputs did not
+ * write (this log's own are counted here). */
+struct jsonlog_not_written {
+	int64_t zeek_log, transcript; /* -1: no such output */
+};
+void jsonlog_summary(struct jsonlog *log, const struct stats *st,
+    const struct health *h, const struct jsonlog_not_written *nw);
+void jsonlog_flush(struct jsonlog *log);
+/* Returns -1 if a record was not written or the reader went away
+ * (log->out.broken_pipe). */
+int jsonlog_close(struct jsonlog *log);
+
+#endif

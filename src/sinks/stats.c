@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "sinks/stats.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/util.h"
+#include "smtp/message.h"
+#include "smtp/smtp.h"
+
+const char *
+stats_latency_name(enum stats_latency k)
+{
+	static const char *const n[LAT_KINDS] = { "greeting", "helo", "mail",
+		"rcpt", "data", "end_of_data", "other" };
+
+	return (unsigned)k < LAT_KINDS ? n[k] : "?";
+}
+
+const char *
+stats_tls_version_name(enum stats_tls_version v)
+{
+	static const char *const n[TLSV_KINDS] = { "SSLv3", "TLSv1.0",
+		"TLSv1.1", "TLSv1.2", "TLSv1.3", "other" };
+
+	return (unsigned)v < TLSV_KINDS ? n[v] : "?";
+}
+
+const char *
+stats_recent_kind_name(enum stats_recent_kind k)
+{
+	switch (k) {
+	case RECENT_REJECT:
+		return "reject";
+	case RECENT_TEMPFAIL:
+		return "tempfail";
+	case RECENT_BOUNCE:
+		return "bounce";
+	case RECENT_LOST:
+		return "lost";
+	case RECENT_AUTH_FAILURE:
+		return "auth failure";
+	}
+	return "?";
+}
+
+void
+stats_init(struct stats *st)
+{
+	int i;
+
+	memset(st, 0, sizeof(*st));
+	histo_init(&st->size, 1.0);
+	for (i = 0; i < LAT_KINDS; i++)
+		histo_init(&st->latency[i], 1e-6);
+	series_init(&st->series);
+}
+
+void
+stats_reset(struct stats *st)
+{
+	uint64_t active = st->sessions_active;
+
+	stats_init(st);
+	st->sessions_active = active; /* still open: not a counter */
+}
+
+static void
+copy_str(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src != NULL ? src : "");
+}
+
+static const char *
+domain_of(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at != NULL && at[1] != '\0' ? at + 1 : "(none)";
+}
+
+/* ASCII lower case copy of a domain, for counting. */
+static void
+lower_domain(const char *d, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; d[i] != '\0' && i + 1 < size; i++)
+		out[i] =
+		    (d[i] >= 'A' && d[i] <= 'Z') ? (char)(d[i] + 32) : d[i];
+	out[i] = '\0';
+}
+
+static bool
+is_alnum(char c)
+{
+	return ascii_isdigit((unsigned char)c) ||
+	    ascii_isalpha((unsigned char)c);
+}
+
+void
+stats_normalise_reason(const char *in, char *out, size_t size)
+{
+	size_t i = 0, o = 0, j, k;
+	bool digits;
+
+	while (in[i] != '\0' && o + 8 < size) {
+		/* An address: word chars around an '@'. */
+		if (is_alnum(in[i]) || in[i] == '.' || in[i] == '_' ||
+		    in[i] == '-' || in[i] == '+') {
+			j = i;
+			digits = false;
+			while (in[j] != '\0' &&
+			    (is_alnum(in[j]) ||
+				strchr("._-+@:", in[j]) != NULL)) {
+				if (ascii_isdigit((unsigned char)in[j]))
+					digits = true;
+				j++;
+			}
+			k = i;
+			while (k < j && in[k] != '@')
+				k++;
+			if (k < j && k > i && k + 1 < j) {
+				memcpy(out + o, "<addr>", 6);
+				o += 6;
+			} else if (digits) {
+				/* Numbers, IPs, queue ids: all vary. */
+				size_t d = 0, l;
+
+				for (l = i; l < j; l++)
+					d += ascii_isdigit(
+						 (unsigned char)in[l]) ||
+					    in[l] == '.' || in[l] == ':';
+				if (d == j - i &&
+				    strchr(".:", in[j - 1]) == NULL &&
+				    memchr(in + i, '.', j - i) != NULL &&
+				    (j - i) >= 7) {
+					memcpy(out + o, "<ip>", 4);
+					o += 4;
+				} else if (j - i <= 5 && d == j - i) {
+					out[o++] = 'N';
+				} else if (j - i >= 5) {
+					out[o++] = 'N';
+				} else {
+					/* Short words with a digit (5.1.1 is
+					 * kept by the caller): keep. */
+					memcpy(out + o, in + i, j - i);
+					o += j - i;
+				}
+			} else {
+				size_t n = j - i;
+
+				if (o + n + 1 > size)
+					n = size - o - 1;
+				memcpy(out + o, in + i, n);
+				o += n;
+			}
+			i = j;
+			continue;
+		}
+		out[o++] = in[i++];
+	}
+	out[o] = '\0';
+}
+
+static void
+recent_push(struct stats *st, const struct smtp_session_info *si, double ts,
+    enum stats_recent_kind kind, const char *from, const char *rcpt,
+    const struct smtp_reply *r)
+{
+	struct stats_recent *e = &st->recent[st->recent_head];
+
+	memset(e, 0, sizeof(*e));
+	e->ts = ts;
+	e->kind = kind;
+	e->session_id = si->id;
+	endpoint_addr_str(&si->client, e->client, sizeof(e->client));
+	endpoint_addr_str(&si->server, e->server, sizeof(e->server));
+	copy_str(e->from, sizeof(e->from), from);
+	copy_str(e->rcpt, sizeof(e->rcpt), rcpt);
+	if (r != NULL) {
+		e->code = r->code;
+		snprintf(e->text, sizeof(e->text), "%s%s%s", r->enh,
+		    r->enh[0] ? " " : "", r->text ? r->text : "");
+	}
+	st->recent_head = (st->recent_head + 1) % STATS_RECENT;
+	if (st->recent_n < STATS_RECENT)
+		st->recent_n++;
+	st->recent_total++;
+}
+
+const struct stats_recent *
+stats_recent_get(const struct stats *st, size_t i)
+{
+	if (i >= st->recent_n)
+		return NULL;
+	return &st->recent[(st->recent_head + STATS_RECENT - 1 - i) %
+	    STATS_RECENT];
+}
+
+/* A refusal's reason, as "550 5.1.1 <addr>: ... unknown" counted. */
+static void
+count_reason(struct stats *st, const struct smtp_reply *r)
+{
+	char raw[SMTP_REPLY_TEXT_MAX + 32], norm[TOPN_KEY_MAX];
+
+	if (r->code < 400)
+		return;
+	snprintf(raw, sizeof(raw), "%d %s%s%s", r->code, r->enh,
+	    r->enh[0] ? " " : "", r->text ? r->text : "");
+	/* Keep the codes as they are; mask the rest. */
+	{
+		size_t keep = strlen(r->enh) + 4 + (r->enh[0] ? 1 : 0);
+
+		if (keep > strlen(raw))
+			keep = strlen(raw);
+		memcpy(norm, raw, keep);
+		stats_normalise_reason(
+		    raw + keep, norm + keep, sizeof(norm) - keep);
+	}
+	topn_add(&st->reject_reasons, norm, 1);
+}
+
+static enum stats_latency
+latency_kind(enum smtp_verb v)
+{
+	switch (v) {
+	case SMTP_VERB_GREETING:
+		return LAT_GREETING;
+	case SMTP_VERB_HELO:
+	case SMTP_VERB_EHLO:
+	case SMTP_VERB_LHLO:
+		return LAT_HELO;
+	case SMTP_VERB_MAIL:
+		return LAT_MAIL;
+	case SMTP_VERB_RCPT:
+		return LAT_RCPT;
+	case SMTP_VERB_DATA:
+		return LAT_DATA;
+	case SMTP_VERB_END_OF_DATA:
+		return LAT_FINAL;
+	default:
+		return LAT_OTHER;
+	}
+}
+
+static void
+on_reply(struct stats *st, const struct smtp_event *ev)
+{
+	int code = ev->u.reply.code;
+	enum stats_latency k;
+
+	st->replies++;
+	if (code >= 0 && code < 600)
+		st->reply_code[code]++;
+	st->reply_class[code / 100 % 6]++;
+	if (ev->u.reply.enh[0] != '\0')
+		topn_add(&st->enhanced, ev->u.reply.enh, 1);
+	if (ev->u.reply.latency >= 0 && ev->u.reply.verb != SMTP_VERB_UNKNOWN) {
+		k = latency_kind(ev->u.reply.verb);
+		/* A BDAT LAST reply is the final one. */
+		if (ev->u.reply.verb == SMTP_VERB_BDAT &&
+		    ev->u.reply.last_chunk)
+			k = LAT_FINAL;
+		histo_add(&st->latency[k], ev->u.reply.latency);
+	}
+}
+
+static void
+on_transaction(struct stats *st, const struct smtp_event *ev)
+{
+	const struct smtp_transaction *tx = ev->u.tx;
+	const struct smtp_session_info *si = ev->session;
+	const struct smtp_reply *why = NULL;
+	const char *first_rcpt = tx->nrcpt > 0 ? tx->rcpt[0].addr : "";
+	char dom[TOPN_KEY_MAX];
+	size_t i;
+
+	st->transactions++;
+	st->outcome[tx->outcome]++;
+	st->recipients += tx->rcpt_total;
+	st->recipients_accepted += tx->rcpt_accepted;
+	lower_domain(domain_of(tx->mail_from), dom, sizeof(dom));
+	topn_add(&st->sender_domains, tx->bounce ? "(null sender)" : dom, 1);
+	topn_add(&st->senders, tx->bounce ? "<>" : tx->mail_from, 1);
+	for (i = 0; i < tx->nrcpt; i++) {
+		const struct smtp_rcpt *r = &tx->rcpt[i];
+
+		lower_domain(domain_of(r->addr), dom, sizeof(dom));
+		topn_add(&st->rcpt_domains, dom, 1);
+		topn_add(&st->recipients_top, r->addr, 1);
+		count_reason(st, &r->reply);
+		if (r->reply.code >= 400)
+			recent_push(st, si, tx->ts_end,
+			    r->reply.code >= 500 ? RECENT_REJECT
+						 : RECENT_TEMPFAIL,
+			    tx->mail_from, r->addr, &r->reply);
+	}
+	count_reason(st, &tx->mail);
+	count_reason(st, &tx->data);
+	count_reason(st, &tx->final);
+	if (tx->mail.code >= 400)
+		why = &tx->mail;
+	else if (tx->data.code >= 400)
+		why = &tx->data;
+	else if (tx->final.code >= 400)
+		why = &tx->final;
+	switch (tx->outcome) {
+	case SMTP_OUTCOME_ACCEPTED:
+		st->messages_accepted++;
+		st->message_bytes += tx->size;
+		histo_add(&st->size, (double)tx->size);
+		series_add(&st->series, tx->ts_end, SERIES_ACCEPTED);
+		break;
+	case SMTP_OUTCOME_REJECTED:
+		series_add(&st->series, tx->ts_end, SERIES_REJECTED);
+		if (why != NULL && why->code != 421)
+			recent_push(st, si, tx->ts_end, RECENT_REJECT,
+			    tx->mail_from, first_rcpt, why);
+		break;
+	case SMTP_OUTCOME_TEMPFAIL:
+		series_add(&st->series, tx->ts_end, SERIES_TEMPFAIL);
+		if (why != NULL)
+			recent_push(st, si, tx->ts_end, RECENT_TEMPFAIL,
+			    tx->mail_from, first_rcpt, why);
+		break;
+	case SMTP_OUTCOME_LOST:
+		series_add(&st->series, tx->ts_end, SERIES_LOST);
+		recent_push(st, si, tx->ts_end, RECENT_LOST, tx->mail_from,
+		    first_rcpt, tx->final.code ? &tx->final : NULL);
+		if (tx->capture_loss)
+			st->loss_capture++;
+		break;
+	default:
+		break;
+	}
+	st->assumed += tx->assumed;
+	st->refused_in_tx += tx->nrefused;
+	st->submission_no_auth += tx->submission_no_auth;
+	st->reversed += tx->reversed;
+	for (i = 0; i < tx->nrefused; i++)
+		count_reason(st, &tx->refused[i].reply);
+	if (tx->lmtp)
+		for (i = 0; i < tx->nrcpt; i++) {
+			const struct smtp_reply *d = &tx->rcpt[i].delivery;
+
+			if (d->code >= 200 && d->code < 300)
+				st->lmtp_delivered++;
+			else if (d->code >= 400) {
+				st->lmtp_failed++;
+				count_reason(st, d);
+				recent_push(st, si, tx->ts_end,
+				    d->code >= 500 ? RECENT_REJECT
+						   : RECENT_TEMPFAIL,
+				    tx->mail_from, tx->rcpt[i].addr, d);
+			}
+		}
+	if (tx->bounce) {
+		st->bounces++;
+		if (tx->msg != NULL && tx->msg->is_dsn)
+			st->dsn++;
+		recent_push(st, si, tx->ts_end, RECENT_BOUNCE, "", first_rcpt,
+		    tx->final.code ? &tx->final : NULL);
+	}
+}
+
+static enum stats_tls_version
+tls_kind(uint16_t v)
+{
+	switch (v) {
+	case 0x0300:
+		return TLSV_SSL3;
+	case 0x0301:
+		return TLSV_10;
+	case 0x0302:
+		return TLSV_11;
+	case 0x0303:
+		return TLSV_12;
+	case 0x0304:
+		return TLSV_13;
+	default:
+		return TLSV_OTHER;
+	}
+}
+
+static void
+on_close(struct stats *st, const struct smtp_event *ev)
+{
+	const struct smtp_session_info *si = ev->session;
+	char a[ENDPOINT_ADDRSTRLEN];
+
+	st->sessions_closed++;
+	if (st->sessions_active > 0)
+		st->sessions_active--;
+	st->session_end[si->end]++;
+	st->cleartext_auth += si->auth_cleartext;
+	st->lmtp_sessions += si->lmtp;
+	st->reversed_sessions += si->reversed;
+	st->bytes_client += si->bytes_client;
+	st->bytes_server += si->bytes_server;
+	if (si->caps & SMTP_CAP_STARTTLS)
+		st->starttls_offered++;
+	if (si->tls && !si->implicit_tls)
+		st->starttls_used++;
+	if (si->implicit_tls)
+		st->implicit_tls++;
+	if (si->tls_meta.seen && si->tls_meta.version != 0)
+		st->tls_version[tls_kind(si->tls_meta.version)]++;
+	if (si->auth_attempts > 0) {
+		st->auth_sessions++;
+		topn_add(&st->auth_mechs, si->auth_mech, 1);
+		if (si->auth_result == SMTP_AUTH_SUCCESS)
+			st->auth_success++;
+		if (si->auth_failures > 0) {
+			st->auth_failures += si->auth_failures;
+			endpoint_addr_str(&si->client, a, sizeof(a));
+			topn_add(&st->auth_fail_clients, a, si->auth_failures);
+			recent_push(st, si, ev->ts, RECENT_AUTH_FAILURE,
+			    si->auth_user, "", NULL);
+			st->recent[(st->recent_head + STATS_RECENT - 1) %
+			      STATS_RECENT]
+			    .code = si->auth_code;
+		}
+	}
+}
+
+void
+stats_on_event(void *arg, const struct smtp_event *ev)
+{
+	struct stats *st = arg;
+	char a[ENDPOINT_ADDRSTRLEN];
+
+	if (st->first_ts == 0 || ev->ts < st->first_ts)
+		st->first_ts = ev->ts;
+	if (ev->ts > st->last_ts)
+		st->last_ts = ev->ts;
+	switch (ev->type) {
+	case SMTP_EV_SESSION_OPEN:
+		st->sessions++;
+		st->sessions_active++;
+		endpoint_addr_str(&ev->session->server, a, sizeof(a));
+		topn_add(&st->servers, a, 1);
+		endpoint_addr_str(&ev->session->client, a, sizeof(a));
+		topn_add(&st->clients, a, 1);
+		series_add(&st->series, ev->ts, SERIES_SESSIONS);
+		break;
+	case SMTP_EV_SESSION_CLOSE:
+		on_close(st, ev);
+		break;
+	case SMTP_EV_TRANSACTION:
+		on_transaction(st, ev);
+		break;
+	case SMTP_EV_REPLY:
+		on_reply(st, ev);
+		break;
+	case SMTP_EV_COMMAND:
+		st->commands[ev->u.command.verb]++;
+		break;
+	case SMTP_EV_ANOMALY:
+		st->anomaly[ev->u.anomaly.kind]++;
+		break;
+	case SMTP_EV_COMMAND_RESULT:
+		st->results[ev->u.result->verb]++;
+		count_reason(st, &ev->u.result->reply);
+		break;
+	case SMTP_EV_BODY: /* not subscribed to bodies */
+		break;
+	}
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The statistics store: everything the reports and the dashboard show,
+ * fed by the dissector's events. Bounded memory whatever the traffic:
+ * fixed arrays, top-N tables with a fixed budget (topn.h), fixed-bucket
+ * histograms and ring series (histo.h). It knows nothing of packets.
+ */
+#ifndef SMTPSCOPE_STATS_H
+#define SMTPSCOPE_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event/event.h"
+#include "sinks/histo.h"
+#include "sinks/topn.h"
+
+/* Latencies kept: the greeting, the replies to these commands. */
+enum stats_latency {
+	LAT_GREETING,
+	LAT_HELO, /* HELO and EHLO */
+	LAT_MAIL,
+	LAT_RCPT,
+	LAT_DATA,  /* DATA to 354 */
+	LAT_FINAL, /* end of data (or BDAT LAST) to the final reply */
+	LAT_OTHER, /* any other command */
+	LAT_KINDS
+};
+const char *stats_latency_name(enum stats_latency k);
+
+enum stats_tls_version {
+	TLSV_SSL3,
+	TLSV_10,
+	TLSV_11,
+	TLSV_12,
+	TLSV_13,
+	TLSV_OTHER,
+	TLSV_KINDS
+};
+const char *stats_tls_version_name(enum stats_tls_version v);
+
+/* A notable event for the dashboard's scrolling list. */
+enum stats_recent_kind {
+	RECENT_REJECT,
+	RECENT_TEMPFAIL,
+	RECENT_BOUNCE,
+	RECENT_LOST,
+	RECENT_AUTH_FAILURE,
+};
+const char *stats_recent_kind_name(enum stats_recent_kind k);
+
+#define STATS_RECENT 256 /* notable events kept */
+
+struct stats_recent {
+	double ts;
+	enum stats_recent_kind kind;
+	uint64_t session_id;
+	char client[ENDPOINT_ADDRSTRLEN];
+	char server[ENDPOINT_ADDRSTRLEN];
+	char from[96]; /* raw wire text: escape before showing */
+	char rcpt[96];
+	int code;
+	char text[128];
+};
+
+struct stats {
+	/* Totals. */
+	uint64_t sessions;
+	uint64_t sessions_closed;
+	uint64_t sessions_active;
+	uint64_t transactions;
+	uint64_t messages_accepted;
+	uint64_t recipients;          /* RCPT commands */
+	uint64_t recipients_accepted; /* RCPT answered 2xx */
+	uint64_t outcome[SMTP_OUTCOME_COUNT];
+	uint64_t bounces;            /* transactions with the null sender */
+	uint64_t assumed;            /* transactions with effects assumed */
+	uint64_t loss_capture;       /* lost ones capture loss may explain */
+	uint64_t refused_in_tx;      /* commands refused inside transactions */
+	uint64_t submission_no_auth; /* on 587/465 without AUTH */
+	uint64_t reversed;           /* transactions sent after TURN/ATRN */
+	uint64_t lmtp_delivered, lmtp_failed; /* LMTP recipients after data */
+	uint64_t results[SMTP_VERB_COUNT];    /* command results, by verb */
+	uint64_t cleartext_auth; /* sessions: AUTH PLAIN/LOGIN in clear */
+	uint64_t lmtp_sessions, reversed_sessions;
+	uint64_t dsn; /* of those, with a DSN body */
+	uint64_t session_end[SMTP_SESSION_END_REUSED + 1];
+	uint64_t bytes_client, bytes_server;
+	uint64_t message_bytes; /* of accepted messages */
+
+	/* Replies and commands. */
+	uint64_t replies;
+	uint64_t reply_code[600]; /* by code, 0..599 */
+	uint64_t reply_class[6];  /* by first digit */
+	uint64_t commands[SMTP_VERB_COUNT];
+	struct topn enhanced; /* enhanced status codes of replies */
+
+	/* Who. */
+	struct topn servers;        /* sessions per server address */
+	struct topn clients;        /* sessions per client address */
+	struct topn sender_domains; /* transactions per MAIL FROM domain */
+	struct topn rcpt_domains;   /* RCPTs per recipient domain */
+	struct topn senders;        /* transactions per MAIL FROM address */
+	struct topn recipients_top; /* RCPTs per recipient address */
+	struct topn reject_reasons; /* 4xx/5xx texts, normalised */
+
+	/* TLS and AUTH. */
+	uint64_t starttls_offered; /* sessions whose EHLO said STARTTLS */
+	uint64_t starttls_used;    /* sessions that went to TLS */
+	uint64_t implicit_tls;     /* port 465 sessions */
+	uint64_t tls_version[TLSV_KINDS];
+	uint64_t auth_sessions, auth_success, auth_failures;
+	struct topn auth_mechs;
+	struct topn auth_fail_clients;
+
+	/* Distributions and rates. */
+	struct histo size;               /* accepted message sizes, bytes */
+	struct histo latency[LAT_KINDS]; /* seconds */
+	struct series series;
+
+	/* The scrolling list of notable events. */
+	struct stats_recent recent[STATS_RECENT];
+	size_t recent_head, recent_n;
+	uint64_t recent_total;
+
+	uint64_t anomaly[SMTP_ANOMALY_COUNT];
+	double first_ts, last_ts; /* of the events seen */
+};
+
+void stats_init(struct stats *st);
+/* Counters back to zero (the dashboard's 'r'). */
+void stats_reset(struct stats *st);
+void stats_on_event(void *arg, const struct smtp_event *ev);
+/* The i-th most recent notable event (0 = newest), NULL past the end. */
+const struct stats_recent *stats_recent_get(const struct stats *st, size_t i);
+/*
+ * A reply text with what varies masked, so that the same reason counts
+ * once: addresses become <addr>, IPs <ip>, numbers and queue ids N.
+ */
+void stats_normalise_reason(const char *in, char *out, size_t size);
+
+#endif
