@@ -107,8 +107,8 @@ build/plugins/%.so: $(wildcard plugins/*/*.c plugins/*/*.h) \
     include/smtpscope/plugin.h src/lib/recfile.c src/lib/recfile.h \
     src/lib/util.c src/lib/util.h Makefile | plugin-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_CFLAGS_$*) -shared -o $@ $(wildcard plugins/$*/*.c) \
-	    $(PLUGIN_SRC_$*) $(PLUGIN_LIBS_$*)
+	$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_CFLAGS_$*) -shared -o $@ \
+	    $(wildcard plugins/$*/*.c) $(PLUGIN_SRC_$*) $(PLUGIN_LIBS_$*)
 
 smtpscope: $(OBJ)
 	$(CC) $(ALL_CFLAGS) $(LTO) -o $@ $(OBJ) $(LIBS)
@@ -128,7 +128,8 @@ INSTALL_OBJ = $(filter-out build/obj/plugin/plugins.o,$(OBJ)) \
 build/install/smtpscope: $(INSTALL_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LTO) -o $@ $(INSTALL_OBJ) $(LIBS)
 
-build/install/plugins.o: src/plugin/plugins.c $(HDR) Makefile build/install/plugindir
+build/install/plugins.o: src/plugin/plugins.c $(HDR) Makefile \
+    build/install/plugindir
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DSMTPSCOPE_PLUGIN_DIR='"$(PLUGINDIR)"' $(LTO) \
 	    -c -o $@ src/plugin/plugins.c
@@ -164,7 +165,7 @@ TEST_SRC_stats = src/sinks/stats.c src/sinks/topn.c src/sinks/histo.c \
 	src/lib/util.c src/event/event.c $(SMTP_SRC)
 TEST_LIBS_stats = -lm
 TEST_SRC_tcpq = src/net/tcpq.c src/lib/util.c
-TEST_SRC_tls = src/smtp/tls.c src/lib/util.c
+TEST_SRC_tls = src/smtp/tls.c src/event/event.c src/lib/util.c
 TEST_SRC_util = src/lib/util.c
 TEST_SRC_v6map = src/net/v6map.c src/lib/util.c
 

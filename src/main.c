@@ -24,7 +24,6 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "event/codes.h"
 #include "event/event.h"
 #include "lib/util.h"
 #include "net/capture.h"
@@ -37,7 +36,7 @@
 #include "sinks/stats.h"
 #include "sinks/transcript.h"
 #include "sinks/zeeklog.h"
-#include "smtp/message.h"
+#include "smtp/smtp.h"
 #include "tui/tui.h"
 
 /* The file mode creation mask in force (main() sets it): logs, reports

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Text buffer and JSON escaping: the logic of json_escape_str() in
- * smtpscope's src/util.c, copied because a plugin links nothing of src/.
+ * smtpscope's src/lib/util.c, copied because a plugin links nothing of src/.
  */
 #include "jsonw.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A growing text buffer and JSON string escaping for the attachments
- * plugin (the rules of smtpscope's src/util.c: control characters as
+ * plugin (the rules of smtpscope's src/lib/util.c: control characters as
  * \u00XX, invalid UTF-8 bytes as the text \xNN, valid UTF-8 as is).
  */
 #ifndef ATT_JSONW_H

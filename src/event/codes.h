@@ -4,8 +4,8 @@
  * from the RFCs and the IANA "SMTP Enhanced Status Codes" registry, and
  * the text of smtpscope --explain. Pure: no I/O but a struct dbuf.
  */
-#ifndef SMTPSCOPE_SMTP_CODES_H
-#define SMTPSCOPE_SMTP_CODES_H
+#ifndef SMTPSCOPE_EVENT_CODES_H
+#define SMTPSCOPE_EVENT_CODES_H
 
 #include <stddef.h>
 

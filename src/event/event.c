@@ -140,6 +140,27 @@ smtp_auth_result_name(enum smtp_auth_result r)
 	return "none";
 }
 
+const char *
+tls_version_name(uint16_t v)
+{
+	switch (v) {
+	case TLS_VERSION_SSL2:
+		return "SSLv2";
+	case TLS_VERSION_SSL3:
+		return "SSLv3";
+	case TLS_VERSION_TLS10:
+		return "TLSv1.0";
+	case TLS_VERSION_TLS11:
+		return "TLSv1.1";
+	case TLS_VERSION_TLS12:
+		return "TLSv1.2";
+	case TLS_VERSION_TLS13:
+		return "TLSv1.3";
+	default:
+		return NULL;
+	}
+}
+
 void
 event_bus_subscribe_types(
     struct event_bus *bus, event_fn fn, void *arg, unsigned types)

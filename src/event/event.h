@@ -26,6 +26,9 @@ const char *smtp_verb_name(enum smtp_verb v);
 const char *smtp_cap_name(unsigned bit_index);
 const char *smtp_auth_result_name(enum smtp_auth_result r);
 const char *smtp_anomaly_name(enum smtp_anomaly a);
+/* A TLS_VERSION_* (model.h): "SSLv2", "SSLv3", "TLSv1.0" ... "TLSv1.3";
+ * NULL for any other value. */
+const char *tls_version_name(uint16_t v);
 
 typedef void (*event_fn)(void *arg, const struct smtp_event *ev);
 

@@ -5,7 +5,7 @@
  * and the dashboard are made from. It is the program's own and changes
  * with it: plugins never see it. They see the plugin ABI
  * (include/smtpscope/plugin.h), whose structures the plugin host
- * (src/plugin_abi.c) fills from these for each event.
+ * (src/event/plugin_abi.c) fills from these for each event.
  */
 #ifndef SMTPSCOPE_MODEL_H
 #define SMTPSCOPE_MODEL_H
@@ -76,6 +76,11 @@ enum smtp_verb {
 	SMTP_VERB_AUTH_DATA,   /* a client line inside an AUTH exchange */
 	SMTP_VERB_COUNT
 };
+
+/* The caps the dissector puts on the model's text, which the sinks size
+ * their buffers by (smtp/smtp.h has the dissector's other limits). */
+#define SMTP_ADDR_MAX 512       /* bytes kept of an address */
+#define SMTP_REPLY_TEXT_MAX 512 /* bytes kept of a reply's first line */
 
 /* A reply as kept on a transaction: code, RFC 3463 code, first line. */
 struct smtp_reply {
@@ -259,6 +264,15 @@ enum smtp_auth_result {
 	SMTP_AUTH_FAILURE,  /* 5xx/4xx */
 	SMTP_AUTH_CANCELLED /* the client sent "*" */
 };
+
+/* The protocol versions a TLS hello names (tls_version_name() in
+ * event.h: "SSLv3", "TLSv1.2"...). */
+#define TLS_VERSION_SSL2 0x0002
+#define TLS_VERSION_SSL3 0x0300
+#define TLS_VERSION_TLS10 0x0301
+#define TLS_VERSION_TLS11 0x0302
+#define TLS_VERSION_TLS12 0x0303
+#define TLS_VERSION_TLS13 0x0304
 
 /* TLS metadata from the hellos after STARTTLS or on port 465. */
 struct smtp_tls_meta {

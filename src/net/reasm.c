@@ -20,12 +20,12 @@
 #include <unistd.h>
 #include <time.h>
 
+#include "event/dissector.h"
 #include "lib/util.h"
 #include "net/decap.h"
 #include "net/ipfrag.h"
 #include "net/tcpq.h"
 #include "net/v6map.h"
-#include "smtp/smtp.h"
 
 /*
  * libnids' queue of out-of-order segments (struct skbuff of its tcp.h,

@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event/dissector.h"
 #include "event/event.h"
 #include "event/health.h"
-#include "smtp/smtp.h"
 
 #define REASM_DEFAULT_MAX_SESSIONS 65536 /* and the most derived */
 #define REASM_DEFAULT_IDLE_TIMEOUT 600   /* seconds without data */

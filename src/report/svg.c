@@ -472,7 +472,7 @@ code_count_cmp(const void *a, const void *b)
 #define RC_MEANING 44  /* characters of a meaning that fit before them */
 
 /*
- * Text of ours (a meaning from smtp/codes.c) escaped, cut at a word to
+ * Text of ours (a meaning from event/codes.c) escaped, cut at a word to
  * at most max characters with an ellipsis; the whole text is in the
  * reply-code table.
  */

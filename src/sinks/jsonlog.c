@@ -8,9 +8,6 @@
 
 #include "event/health.h"
 #include "sinks/stats.h"
-#include "smtp/message.h"
-#include "smtp/smtp.h"
-#include "smtp/tls.h"
 
 #define JSONLOG_LINE_MAX (4u << 20) /* one record, all recipients */
 /* Records are built one after the other in one buffer and handed to

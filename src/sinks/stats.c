@@ -5,8 +5,6 @@
 #include <string.h>
 
 #include "lib/util.h"
-#include "smtp/message.h"
-#include "smtp/smtp.h"
 
 const char *
 stats_latency_name(enum stats_latency k)

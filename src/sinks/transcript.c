@@ -9,8 +9,6 @@
 
 #include "event/codes.h"
 #include "lib/util.h"
-#include "smtp/message.h"
-#include "smtp/tls.h"
 
 struct tsess {
 	struct dbuf text;

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "smtp/smtp.h"
+#include "event/model.h"
 
 void
 zeek_escape(struct dbuf *b, const char *s, size_t n, bool in_set)

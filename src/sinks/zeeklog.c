@@ -22,8 +22,6 @@
 #include <time.h>
 
 #include "sinks/zeekcompat.h"
-#include "smtp/message.h"
-#include "smtp/smtp.h"
 
 #define ZEEK_SET_MAX 1000 /* Zeek's max_rcptto_addresses and friends */
 #define ZEEK_PATH_MAX 1000

@@ -10,67 +10,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event/dissector.h"
 #include "event/event.h"
 
 /* Named limits; each is counted (an anomaly) when hit. */
-#define SMTP_LINE_MAX 4096      /* bytes kept of one line, each direction */
-#define SMTP_RCPT_MAX 1000      /* recipients kept per transaction */
-#define SMTP_PIPELINE_MAX 256   /* commands waiting for their reply */
-#define SMTP_HOLD_MAX 65536     /* client bytes held while DATA waits */
-#define SMTP_ADDR_MAX 512       /* bytes kept of an address */
-#define SMTP_REPLY_TEXT_MAX 512 /* bytes kept of a reply's first line */
+#define SMTP_LINE_MAX 4096    /* bytes kept of one line, each direction */
+#define SMTP_RCPT_MAX 1000    /* recipients kept per transaction */
+#define SMTP_PIPELINE_MAX 256 /* commands waiting for their reply */
+#define SMTP_HOLD_MAX 65536   /* client bytes held while DATA waits */
+/* SMTP_ADDR_MAX and SMTP_REPLY_TEXT_MAX, the caps of the model's text
+ * that the sinks size their buffers by, are in event/model.h. */
 
-enum smtp_dir {
-	SMTP_DIR_CLIENT = 0, /* bytes the client sent */
-	SMTP_DIR_SERVER = 1, /* bytes the server sent */
-};
+/* The sessions the network layer opens and feeds (smtp_session_open(),
+ * smtp_session_data()...) are declared in event/dissector.h, which the
+ * network layer includes instead of this header; session.c defines
+ * them. */
 
-struct smtp_session;
-
-/* Called at each change of a session's state (smtp_state_set): from and
- * to are state names, why the cause ("MAIL granted", "421"...). */
-typedef void (*smtp_trace_fn)(void *arg, const struct smtp_session_info *si,
-    const char *from, const char *to, const char *why);
-
-struct smtp_session_params {
-	uint64_t id;
-	struct smtp_endpoint client, server;
-	double ts;        /* when the handshake completed */
-	int implicit_tls; /* port 465: TLS from the first byte */
-	bool submission;  /* a submission port (587, 465): AUTH expected */
-	/* The capture's count of dropped packets (kernel drops), read when
-	 * a transaction is lost; NULL when there is none (files). */
-	const uint64_t *capture_drops;
-	smtp_trace_fn trace; /* NULL: no tracing */
-	void *trace_arg;
-};
-
-struct smtp_session *smtp_session_open(
-    const struct event_bus *bus, const struct smtp_session_params *p);
-void smtp_session_data(struct smtp_session *s, enum smtp_dir dir,
-    const uint8_t *data, size_t len, double ts);
-/*
- * n bytes of one direction were never captured (0: an unknown amount,
- * at the end). What they held is skipped: a BDAT chunk or a message body
- * goes on counting, a command line in progress is dropped.
- */
-void smtp_session_gap(
-    struct smtp_session *s, enum smtp_dir dir, size_t n, double ts);
-/* Something the network layer saw on this session's connection (an
- * overlap, an ignored RST or SYN): counted and emitted like the
- * dissector's own anomalies. */
-void smtp_session_anomaly(
-    struct smtp_session *s, enum smtp_anomaly kind, double ts);
-/* A quiet session gives back the buffers that hold nothing now (they are
- * allocated again when needed); any time between calls is safe. */
-void smtp_session_trim(struct smtp_session *s);
 /* Free the memory kept for reuse (transactions, sessions, message
  * parsers) and the cached iconv descriptors: at exit. */
 void smtp_release_spares(void);
-/* Ends the session: finishes its transactions, emits, frees. */
-void smtp_session_close(
-    struct smtp_session *s, enum smtp_session_end end, double ts);
-const struct smtp_session_info *smtp_session_info(const struct smtp_session *s);
 
 /* Command table lookup (smtp/command.c). */
 enum smtp_verb smtp_verb_lookup(const uint8_t *word, size_t len);

@@ -616,24 +616,3 @@ tls_scan_done(const struct tls_scan *t)
 	return t->dir[0].state == TLS_DIR_DONE &&
 	    t->dir[1].state == TLS_DIR_DONE;
 }
-
-const char *
-tls_version_name(uint16_t v)
-{
-	switch (v) {
-	case TLS_VERSION_SSL2:
-		return "SSLv2";
-	case TLS_VERSION_SSL3:
-		return "SSLv3";
-	case TLS_VERSION_TLS10:
-		return "TLSv1.0";
-	case TLS_VERSION_TLS11:
-		return "TLSv1.1";
-	case TLS_VERSION_TLS12:
-		return "TLSv1.2";
-	case TLS_VERSION_TLS13:
-		return "TLSv1.3";
-	default:
-		return NULL;
-	}
-}

@@ -15,17 +15,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event/model.h"
+
 /* Named limits. */
 #define TLS_HELLO_MAX 16384  /* bytes of a hello, 4-byte header included */
 #define TLS_RECORD_MAX 16384 /* plaintext record length (RFC 8446 5.1) */
 #define TLS_SNI_MAX 255      /* bytes kept of the server name */
 
-#define TLS_VERSION_SSL2 0x0002
-#define TLS_VERSION_SSL3 0x0300
-#define TLS_VERSION_TLS10 0x0301
-#define TLS_VERSION_TLS11 0x0302
-#define TLS_VERSION_TLS12 0x0303
-#define TLS_VERSION_TLS13 0x0304
+/* The TLS_VERSION_* values are in event/model.h, with the fields that
+ * hold them. */
 
 struct tls_info {
 	uint16_t client_legacy_version; /* 0 until seen */
@@ -69,7 +67,5 @@ void tls_scan_feed(
 const struct tls_info *tls_scan_info(const struct tls_scan *t);
 /* Both directions parsed or given up: nothing more to learn. */
 bool tls_scan_done(const struct tls_scan *t);
-/* "SSLv3", "TLSv1.0" ... "TLSv1.3", or NULL for an unknown value. */
-const char *tls_version_name(uint16_t v);
 
 #endif

@@ -137,7 +137,7 @@ pen_put(struct pen *p, enum paint a, const char *s)
 	paint(p->t, P_NORMAL);
 }
 
-/* Own ASCII text (a meaning from smtp/codes.c) to the end of the pen:
+/* Own ASCII text (a meaning from event/codes.c) to the end of the pen:
  * when it does not fit, cut with an ellipsis in the last column. */
 void
 pen_clipped(struct pen *p, enum paint a, const char *s)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * View 6: every reply code and enhanced status code seen, with its
- * meaning (smtp/codes.c).
+ * meaning (event/codes.c).
  */
 #include <stdlib.h>
 

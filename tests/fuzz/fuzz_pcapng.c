@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * libFuzzer target: smtpscope's own pcapng reader (src/pcapng.c), which
+ * libFuzzer target: smtpscope's own pcapng reader (src/net/pcapng.c), which
  * reads what libpcap refuses (interfaces of different link types, snap
  * lengths or byte orders), fed the input from memory. Built with
  * FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION, the reader keeps each block

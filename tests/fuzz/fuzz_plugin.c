@@ -4,14 +4,15 @@
  * plugin's sources are compiled into this program (one program per
  * plugin: build/fuzz/fuzz_plugin_NAME), so that the fuzzer sees their
  * coverage and the sanitizers check them; the host services are a small
- * stand-in for src/plugins.c, the events put in the ABI's structures by
- * the host's own src/plugin_abi.c. The input is fuzz_smtp's: chunks of a
- * two-direction stream (2-byte header, top bit the direction, 15 bits the
- * length); an empty chunk followed by 0xff is a 1000-byte gap. Each input
- * is one session (or several: an empty chunk followed by 0xfd closes the
- * session and opens the next), every event goes to the plugin, bodies
- * included when it asks. init() runs once with FUZZ_PLUGIN_ARGS (from the
- * Makefile), tick() every 64 chunks, fini() at exit.
+ * stand-in for src/plugin/plugins.c, the events put in the ABI's
+ * structures by the host's own src/event/plugin_abi.c. The input is
+ * fuzz_smtp's: chunks of a two-direction stream (2-byte header, top bit
+ * the direction, 15 bits the length); an empty chunk followed by 0xff is
+ * a 1000-byte gap. Each input is one session (or several: an empty chunk
+ * followed by 0xfd closes the session and opens the next), every event
+ * goes to the plugin, bodies included when it asks. init() runs once with
+ * FUZZ_PLUGIN_ARGS (from the Makefile), tick() every 64 chunks, fini() at
+ * exit.
  */
 #include <smtpscope/plugin.h>
 #include <stdarg.h>

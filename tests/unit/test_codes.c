@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit tests of the table of reply and enhanced status code meanings
- * (smtp/codes.c) and of the text of --explain.
+ * (event/codes.c) and of the text of --explain.
  */
 #include <stdio.h>
 #include <stdlib.h>

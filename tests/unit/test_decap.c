@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests for src/decap.c: hand-built frames under every link type,
+ * Unit tests for src/net/decap.c: hand-built frames under every link type,
  * every truncation of each, mutated copies, and random bytes.  Each
  * packet is copied into a malloc'd buffer of exactly its length so that
  * AddressSanitizer catches any read past caplen.
  *
- * cc -std=c11 -Wall -Wextra -Isrc tests/unit/test_decap.c src/decap.c
+ * cc -std=c11 -Wall -Wextra -Isrc tests/unit/test_decap.c src/net/decap.c
  */
 #include "net/decap.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests for src/ipfrag.c: datagrams cut into fragments in every
+ * Unit tests for src/net/ipfrag.c: datagrams cut into fragments in every
  * order come back byte for byte and decode with decap_packet();
  * duplicates, overlaps, malformed fragments, timeouts, the byte budget,
  * the queue cap and ipfrag_max_dist as the Linux receiver handles them;
@@ -10,8 +10,8 @@
  * buffer of exactly its captured length so that AddressSanitizer
  * catches any read past it.
  *
- * cc -std=c11 -Wall -Wextra -Isrc tests/unit/test_ipfrag.c src/ipfrag.c \
- *     src/decap.c
+ * cc -std=c11 -Wall -Wextra -Isrc tests/unit/test_ipfrag.c src/net/ipfrag.c \
+ *     src/net/decap.c
  */
 #include "net/decap.h"
 #include "net/ipfrag.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests of the plugin ABI's translation (src/plugin_abi.c): every
+/* Unit tests of the plugin ABI's translation (src/event/plugin_abi.c): every
  * internal value has its own ABI value under the same name, and an
  * event's structures carry everything, each with its size. */
 #include <stdio.h>
@@ -8,7 +8,6 @@
 #include "check.h"
 #include "event/codes.h"
 #include "event/plugin_abi.h"
-#include "smtp/smtp.h"
 
 static void
 test_values(void)

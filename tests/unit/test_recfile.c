@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests of the writer of whole records (src/recfile.c) on outputs
+ * Unit tests of the writer of whole records (src/lib/recfile.c) on outputs
  * that fail for real, without root: a regular file over RLIMIT_FSIZE
  * (EFBIG after a partial write: cut back to the last whole record, then
  * written again once the limit is lifted), /dev/full (ENOSPC: every

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests of the out-of-order segment queue (src/tcpq.c): Linux's
+ * Unit tests of the out-of-order segment queue (src/net/tcpq.c): Linux's
  * rules for overlapping segments (tcp_data_queue_ofo()), what comes out
  * in order, the conflicts it reports, sequence numbers that wrap, and
  * random sequences against the queue's invariants.

@@ -12,6 +12,7 @@
 #include <malloc.h>
 #endif
 
+#include "event/event.h"
 #include "lib/util.h"
 #include "smtp/tls.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests of the IPv6 stand-in table (src/v6map.c): both ways, held
+ * Unit tests of the IPv6 stand-in table (src/net/v6map.c): both ways, held
  * mappings never recycled, the unheld one used longest ago recycled
  * first, a full table of held mappings refusing.
  */
