@@ -136,7 +136,7 @@ fi
 # libpcap 1.10 reads one link type (and snap length, and byte order) per
 # pcapng file and stopped at the first interface of another: "damaged",
 # 0 packets analysed, where tshark reads every packet. smtpscope's own
-# reader (src/pcapng.c) takes over where libpcap stops.
+# reader (src/net/pcapng.c) takes over where libpcap stops.
 MAKE_NG=tests/tools/pcapngmake.py
 mixed=captures/input/mixed-linktypes.pcapng
 if [ -f "$TMP/mixed-linktypes.err" ]; then

@@ -1,6 +1,6 @@
 #!/bin/sh
 # smtpscope --explain CODE: the meaning of a reply code, an enhanced
-# status code or both, from the table the reports use (src/smtp/codes.c);
+# status code or both, from the table the reports use (src/event/codes.c);
 # anything else is refused with one sentence and exit status 2.
 # SPDX-License-Identifier: GPL-2.0-or-later
 . "$(dirname "$0")/lib.sh"

@@ -133,7 +133,7 @@ fi
 #     capture says, lost and dropped apart; dropped says that it needs
 #     tracking across hops; lost names capture loss only when the log
 #     does. The reply-code table has a Meaning cell for 421 with the
-#     text of src/smtp/codes.c, and every reply code and enhanced code
+#     text of src/event/codes.c, and every reply code and enhanced code
 #     shown has a meaning.
 dcap=captures/drops.pcap
 if [ $have_python = 0 ]; then
@@ -168,7 +168,7 @@ elif html_report html-outcomes "$dcap" "$TMP/d.html"; then
 	if [ -z "$bad" ]; then ok html-outcomes; else fail html-outcomes "$bad"; fi
 
 	bad=
-	want=$(python3 "$HELPER" reply-meaning 421 src/smtp/codes.c)
+	want=$(python3 "$HELPER" reply-meaning 421 src/event/codes.c)
 	row=$(grep '^row reply-codes 421|' "$TMP/dfacts")
 	[ -n "$want" ] && [ "${row##*|}" = "$want" ] ||
 		bad="421's Meaning is '${row##*|}', codes.c says '$want';"

@@ -213,12 +213,12 @@ if [ -z "$why" ]; then ok tui-views; else fail tui-views "$why"; fi
 
 # The codes view: every reply code and enhanced code with its meaning,
 # each on its own row, cut at the right edge (80 columns), never
-# wrapped; 421 with the meaning src/smtp/codes.c gives it.
+# wrapped; 421 with the meaning src/event/codes.c gives it.
 why=
 key main 6
 wait_for main 5 '^ Reply codes' || why="no codes view;"
 if command -v python3 >/dev/null 2>&1; then
-	m=$(python3 "$HELPER" reply-meaning 421 src/smtp/codes.c | cut -c1-40)
+	m=$(python3 "$HELPER" reply-meaning 421 src/event/codes.c | cut -c1-40)
 	[ -n "$m" ] || why="$why no meaning of 421 in codes.c;"
 	grep -E '^ 421 ' "$TMP/screen" | grep -q -F -- "$m" ||
 		why="$why the 421 row lacks \"$m\";"

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The capture's health: what the capture (capture.c) and the reassembly
- * (reasm.c) counted, as plain figures. main.c takes one snapshot of it
- * (health_snapshot() there) for everything that shows it: the JSON log's
- * summary, the reports, the dashboard and, translated, the plugins'
- * tick(). They include this header, never capture.h or reasm.h.
+ * The capture's health: what the capture (net/capture.c) and the
+ * reassembly (net/reasm.c) counted, as plain figures. main.c takes one
+ * snapshot of it (health_snapshot() there) for everything that shows it:
+ * the JSON log's summary, the reports, the dashboard and, translated,
+ * the plugins' tick(). They include this header, never net/capture.h or
+ * net/reasm.h: it is in the event layer, which both sides may include.
  */
 #ifndef SMTPSCOPE_HEALTH_H
 #define SMTPSCOPE_HEALTH_H

@@ -9,7 +9,7 @@
 #                          card ID VALUE, card-note ID TEXT,
 #                          row TABLE-ID CELL|CELL|..., heading TEXT
 #   log-figures JSONL      outcomes and security counts of a JSON log
-#   reply-meaning CODE C   a reply code's meaning in smtp/codes.c
+#   reply-meaning CODE C   a reply code's meaning in event/codes.c
 #   text FILE              the page's text content, one node a line
 #   png-size FILE          "WIDTH HEIGHT" of a PNG (from its IHDR)
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -249,7 +249,7 @@ def log_figures(path):
 
 
 def reply_meaning(code, codes_c):
-    """The meaning src/smtp/codes.c gives reply code for any command
+    """The meaning src/event/codes.c gives reply code for any command
     (its SMTP_VERB_UNKNOWN row), its string literals joined."""
     import re
     with open(codes_c, encoding="utf-8") as f:
