@@ -402,6 +402,19 @@ struct smtp_event {
 			enum smtp_verb verb;
 			const uint8_t *line; /* the raw line, no CRLF */
 			size_t len;
+			/* The argument: the line after the verb and the
+			 * blanks after it, within len (AUTH: the mechanism
+			 * only); arg_len 0 when none. */
+			const uint8_t *arg;
+			size_t arg_len;
+			/* MAIL, SEND, SOML, SAML and RCPT, as the
+			 * dissector parsed them (NULL for other verbs):
+			 * the path ("" the null path), and the parameters
+			 * of MAIL or of RCPT (rcpt: its address and its
+			 * NOTIFY and ORCPT; no reply yet). */
+			const char *path;
+			const struct smtp_mail_params *mail_params;
+			const struct smtp_rcpt *rcpt;
 		} command;
 		struct {
 			enum smtp_verb verb; /* what it answers */

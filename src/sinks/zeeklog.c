@@ -389,18 +389,15 @@ static void
 on_command(struct zeeklog *zl, struct zsess *z, const struct smtp_event *ev)
 {
 	char *arg, buf[SMTP_ADDR_MAX];
-	size_t n = ev->u.command.len, i = 0;
 
 	/* Zeek's record takes MAIL FROM and RCPT TO; the rest (and the
 	 * pseudo commands, which may carry no line) passes by. */
 	if (ev->u.command.verb != SMTP_VERB_MAIL &&
 	    ev->u.command.verb != SMTP_VERB_RCPT)
 		return;
-	while (i < n && ev->u.command.line[i] != ' ')
-		i++;
-	while (i < n && ev->u.command.line[i] == ' ')
-		i++;
-	arg = cmemdup0(ev->u.command.line + i, n - i);
+	/* Zeek applies its own patterns to the argument as sent (not to
+	 * the dissector's parse: its log is Zeek's view, zeekcompat.c). */
+	arg = cmemdup0(ev->u.command.arg, ev->u.command.arg_len);
 	switch (ev->u.command.verb) {
 	case SMTP_VERB_MAIL:
 		if (ascii_prefix_ci(

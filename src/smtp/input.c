@@ -57,19 +57,68 @@ hold_replay(struct smtp_session *s, double ts)
 
 /* A command event: a command line, the end-of-data dot, or a SASL
  * response (line NULL: its text never leaves). */
+/* A command event for line (len bytes of it shown): its argument is
+ * what follows the verb and the blanks after it. */
+static void
+command_event_init(struct smtp_event *ev, enum smtp_verb verb,
+    const uint8_t *line, size_t len, double ts)
+{
+	size_t at = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->type = SMTP_EV_COMMAND;
+	ev->ts = ts;
+	ev->u.command.verb = verb;
+	ev->u.command.line = line;
+	ev->u.command.len = len;
+	if (line == NULL)
+		return;
+	while (at < len && line[at] != ' ')
+		at++;
+	while (at < len && ascii_isspace(line[at]))
+		at++;
+	if (at < len) {
+		ev->u.command.arg = line + at;
+		ev->u.command.arg_len = len - at;
+	}
+}
+
 static void
 command_event(struct smtp_session *s, enum smtp_verb verb, const uint8_t *line,
     size_t len, double ts)
 {
 	struct smtp_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = SMTP_EV_COMMAND;
-	ev.ts = ts;
-	ev.u.command.verb = verb;
-	ev.u.command.line = line;
-	ev.u.command.len = len;
+	command_event_init(&ev, verb, line, len, ts);
 	emit(s, &ev);
+}
+
+/* The event of a command line whose sent() has run: for a command that
+ * proposes an envelope (nothing else happened in between), the path and
+ * parameters as parsed, so that no sink takes the line apart again. */
+static void
+command_event_parsed(struct smtp_session *s, const struct pending *p,
+    const uint8_t *line, size_t shown, double ts)
+{
+	struct smtp_event ev;
+
+	command_event_init(&ev, p->verb, line, shown, ts);
+	if (p->tx != NULL) {
+		ev.u.command.path = p->tx->pub.mail_from;
+		ev.u.command.mail_params = &p->tx->pub.params;
+	} else if (p->rcpt != NULL) {
+		ev.u.command.path = p->rcpt->addr;
+		ev.u.command.rcpt = p->rcpt;
+	}
+	emit(s, &ev);
+}
+
+/* MAIL (SEND, SOML, SAML) and RCPT: their event waits for sent(). */
+static bool
+proposes_envelope(enum smtp_verb v)
+{
+	return v == SMTP_VERB_MAIL || v == SMTP_VERB_SEND ||
+	    v == SMTP_VERB_SOML || v == SMTP_VERB_SAML || v == SMTP_VERB_RCPT;
 }
 
 static void
@@ -114,7 +163,8 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 			m++;
 		shown = (size_t)(arg - line) + m;
 	}
-	command_event(s, p.verb, line, shown, ts);
+	if (!proposes_envelope(p.verb))
+		command_event(s, p.verb, line, shown, ts);
 	if (p.verb == SMTP_VERB_UNKNOWN) {
 		anomaly(s, SMTP_ANOMALY_UNKNOWN_COMMAND, ts);
 		/* Its own word is part of what it was. */
@@ -127,6 +177,8 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 			: SMTP_ARG_KEEP);
 	if (cmd->sent != NULL)
 		cmd->sent(s, &p, arg, alen, ts);
+	if (proposes_envelope(p.verb))
+		command_event_parsed(s, &p, line, shown, ts);
 	queue_command(s, &p, ts);
 }
 

@@ -23,6 +23,9 @@ struct chunk {
 };
 
 static struct dbuf trace;
+/* What command events carry besides the line (test_command_parsed()):
+ * the argument, and for MAIL and RCPT the path and parameters. */
+static struct dbuf parsed;
 static int verbose; /* also record the details of issue 3's fields */
 /* The session's parameters in the next runs. */
 static uint16_t server_port;
@@ -93,6 +96,29 @@ record_details(const struct smtp_event *ev)
 static uint64_t body_seen[BODY_DEPTHS];
 static int body_holes[BODY_DEPTHS];
 static struct dbuf body1;
+
+static void
+record_parsed(const struct smtp_event *ev)
+{
+	const struct smtp_mail_params *mp = ev->u.command.mail_params;
+	const struct smtp_rcpt *r = ev->u.command.rcpt;
+
+	dbuf_printf(&parsed, "%s arg=[", smtp_verb_name(ev->u.command.verb));
+	if (ev->u.command.arg != NULL)
+		dbuf_add(&parsed, ev->u.command.arg, ev->u.command.arg_len);
+	dbuf_adds(&parsed, "]");
+	if (ev->u.command.path != NULL)
+		dbuf_printf(&parsed, " path=<%s>", ev->u.command.path);
+	if (mp != NULL)
+		dbuf_printf(&parsed, " size=%llu body=%s smtputf8=%d envid=%s",
+		    (unsigned long long)mp->size, mp->body, mp->smtputf8,
+		    mp->envid != NULL ? mp->envid : "-");
+	if (r != NULL)
+		dbuf_printf(&parsed, " notify=%s orcpt=%s",
+		    r->notify != NULL ? r->notify : "-",
+		    r->orcpt != NULL ? r->orcpt : "-");
+	dbuf_addc(&parsed, '\n');
+}
 
 static void
 record(void *arg, const struct smtp_event *ev)
@@ -209,6 +235,7 @@ record(void *arg, const struct smtp_event *ev)
 		text_append_escaped(
 		    &trace, ev->u.command.line, ev->u.command.len);
 		dbuf_addc(&trace, '\n');
+		record_parsed(ev);
 		break;
 	case SMTP_EV_REPLY:
 		dbuf_printf(&trace, "R %s %d%s\n",
@@ -1911,11 +1938,62 @@ test_random(void)
 	CHECKF(closed, "random round %d: no close event", round - 1);
 }
 
+/* Command events carry the argument, and MAIL and RCPT the path and
+ * parameters as the dissector parsed them (issue 12: no sink takes the
+ * line apart again); AUTH's argument stops at the mechanism. */
+static void
+test_command_parsed(void)
+{
+	static const struct chunk c[] = {
+		{ 'S', "220 mx.example ESMTP\r\n", 0 },
+		{ 'C', "EHLO   client.example\r\n", 0 },
+		{ 'S', "250-mx.example\r\n250 AUTH PLAIN\r\n", 0 },
+		{ 'C', "AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n", 0 },
+		{ 'S', "235 2.7.0 ok\r\n", 0 },
+		{ 'C',
+		    "MAIL FROM:<alice@example.org> SIZE=1234 BODY=8BITMIME "
+		    "SMTPUTF8 ENVID=abc\r\n",
+		    0 },
+		{ 'S', "250 2.1.0 ok\r\n", 0 },
+		{ 'C',
+		    "RCPT TO:<bob@example.net> NOTIFY=SUCCESS,FAILURE "
+		    "ORCPT=rfc822;bob@example.net\r\n",
+		    0 },
+		{ 'S', "250 2.1.5 ok\r\n", 0 },
+		{ 'C', "RSET\r\n", 0 },
+		{ 'S', "250 ok\r\n", 0 },
+		{ 'C', "MAIL FROM:<>\r\n", 0 },
+		{ 'S', "250 ok\r\n", 0 },
+		{ 'C', "QUIT\r\n", 0 },
+		{ 'S', "221 bye\r\n", 0 },
+		{ 0, NULL, 0 },
+	};
+	char *got;
+
+	dbuf_reset(&parsed);
+	got = run(c, SMTP_SESSION_END_FIN, -1, 0, 0);
+	free(got);
+	CHECK_STR(dbuf_str(&parsed),
+	    "EHLO arg=[client.example]\n"
+	    "AUTH arg=[PLAIN]\n"
+	    "MAIL arg=[FROM:<alice@example.org> SIZE=1234 BODY=8BITMIME "
+	    "SMTPUTF8 ENVID=abc] path=<alice@example.org> size=1234 "
+	    "body=8BITMIME smtputf8=1 envid=abc\n"
+	    "RCPT arg=[TO:<bob@example.net> NOTIFY=SUCCESS,FAILURE "
+	    "ORCPT=rfc822;bob@example.net] path=<bob@example.net> "
+	    "notify=SUCCESS,FAILURE orcpt=rfc822;bob@example.net\n"
+	    "RSET arg=[]\n"
+	    "MAIL arg=[FROM:<>] path=<> size=0 body= smtputf8=0 envid=-\n"
+	    "QUIT arg=[]\n");
+}
+
 int
 main(void)
 {
 	dbuf_init(&trace, 1 << 24);
 	dbuf_init(&body1, 1 << 24);
+	dbuf_init(&parsed, 1 << 20);
+	test_command_parsed();
 	test_basic();
 	test_body_dots();
 	test_pipelining();
@@ -1950,6 +2028,7 @@ main(void)
 	test_refused_changes_nothing();
 	test_random();
 	dbuf_free(&trace);
+	dbuf_free(&parsed);
 	/* Every session closed, the spares freed: the memory counted for
 	 * the sessions' budget (cmalloc()) is all given back. */
 	smtp_release_spares();
