@@ -157,6 +157,8 @@ TEST_SRC_ipfrag = src/net/ipfrag.c src/net/decap.c
 TEST_FLAGS_ipfrag = -DIPFRAG_CAPTURES='"$(CURDIR)/captures"'
 TEST_SRC_message = $(MESSAGE_SRC) src/lib/util.c
 TEST_SRC_queueid = src/smtp/queueid.c
+TEST_SRC_format = src/report/format.c src/sinks/histo.c src/lib/util.c
+TEST_LIBS_format = -lm
 TEST_SRC_plugin_abi = src/event/plugin_abi.c src/event/codes.c \
 	src/lib/util.c src/event/event.c $(SMTP_SRC)
 TEST_SRC_recfile = src/lib/recfile.c src/lib/util.c

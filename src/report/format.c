@@ -139,6 +139,37 @@ fmt_secs_text(double v, char *buf, size_t size)
 }
 
 void
+fmt_secs_compact(double v, char *buf, size_t size)
+{
+	if (v >= 100) {
+		snprintf(buf, size, "%.0fs", v);
+		return;
+	}
+	switch (secs_unit(v, 1.0)) {
+	case SECS_US:
+		snprintf(buf, size, "%.0fus", v * 1e6);
+		break;
+	case SECS_MS:
+		snprintf(buf, size, "%.1fms", v * 1e3);
+		break;
+	case SECS_S:
+		snprintf(buf, size, "%.2fs", v);
+		break;
+	}
+}
+
+void
+fmt_bytes_compact(double v, char *buf, size_t size)
+{
+	if (v < 1e4)
+		snprintf(buf, size, "%.0f", v);
+	else if (v < 1e7)
+		snprintf(buf, size, "%.1fk", v / 1e3);
+	else
+		snprintf(buf, size, "%.1fM", v / 1e6);
+}
+
+void
 fmt_bytes_text(double v, char *buf, size_t size)
 {
 	static const char *const unit[] = { "B", "KB", "MB", "GB", "TB" };

@@ -49,6 +49,10 @@ int scale_thousands(double *v, double eps);
 /* The text report's: "12 us", "3.4 ms", "1.25 s"; "512 B", "1.5 KB". */
 void fmt_secs_text(double v, char *buf, size_t size);
 void fmt_bytes_text(double v, char *buf, size_t size);
+/* The same for a narrow column (the dashboard): "12us", "3.4ms",
+ * "1.23s", "123s"; "950", "12.3k", "45.6M". */
+void fmt_secs_compact(double v, char *buf, size_t size);
+void fmt_bytes_compact(double v, char *buf, size_t size);
 /* The HTML report's, three significant digits: "12.5 &#181;s", "3 ms",
  * "0" for nothing; "512 B", "1.5 kB". */
 struct numstr fmt_secs_html(double v);

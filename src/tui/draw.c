@@ -10,6 +10,8 @@
 
 #include "tui/draw.h"
 
+#include "report/format.h"
+
 static const struct {
 	short fg, bg; /* a colour pair (bg -1: the terminal's), or fg -1 */
 	attr_t with;  /* with colours */
@@ -239,38 +241,9 @@ fmt_hms(double sec, char *buf, size_t size)
 void
 fmt_clock(double ts, char *buf, size_t size)
 {
-	time_t sec = (time_t)ts;
-	struct tm tm;
+	struct numstr t = fmt_utc(ts, TF_CLOCK);
 
-	if (ts <= 0 || gmtime_r(&sec, &tm) == NULL) {
-		snprintf(buf, size, "--:--:--");
-		return;
-	}
-	strftime(buf, size, "%H:%M:%S", &tm);
-}
-
-void
-fmt_seconds(double v, char *buf, size_t size)
-{
-	if (v < 1e-3)
-		snprintf(buf, size, "%.0fus", v * 1e6);
-	else if (v < 1)
-		snprintf(buf, size, "%.1fms", v * 1e3);
-	else if (v < 100)
-		snprintf(buf, size, "%.2fs", v);
-	else
-		snprintf(buf, size, "%.0fs", v);
-}
-
-void
-fmt_bytes(double v, char *buf, size_t size)
-{
-	if (v < 1e4)
-		snprintf(buf, size, "%.0f", v);
-	else if (v < 1e7)
-		snprintf(buf, size, "%.1fk", v / 1e3);
-	else
-		snprintf(buf, size, "%.1fM", v / 1e6);
+	snprintf(buf, size, "%s", strcmp(t.s, "-") != 0 ? t.s : "--:--:--");
 }
 
 /* A new line, its head at the left, the items from column indent (or

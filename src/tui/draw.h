@@ -83,8 +83,6 @@ void flow_item(struct flow *f, enum paint a, const char *fmt, ...)
 
 void fmt_hms(double sec, char *buf, size_t size);
 void fmt_clock(double ts, char *buf, size_t size);
-void fmt_seconds(double v, char *buf, size_t size);
-void fmt_bytes(double v, char *buf, size_t size);
 
 enum paint code_paint(int code);
 enum paint nonzero(uint64_t v, enum paint a);

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "report/format.h"
 #include "tui/views.h"
 
 static void
@@ -26,9 +27,9 @@ latency_row(const struct tui *t, struct canvas *c, const char *name,
 		if (h->n == 0)
 			snprintf(v, sizeof(v), "-");
 		else if (seconds)
-			fmt_seconds(x, v, sizeof(v));
+			fmt_secs_compact(x, v, sizeof(v));
 		else
-			fmt_bytes(x, v, sizeof(v));
+			fmt_bytes_compact(x, v, sizeof(v));
 		pen_printf(&p, P_NORMAL, " %10s", v);
 	}
 }
