@@ -303,11 +303,24 @@ build/fuzz/cov_pcap: $(FUZZ_PCAP_SRC) $(HDR)
 	$(FUZZ_CC) $(STD) $(COV_FLAGS) $(PCAP_CFLAGS) -Isrc -Iinclude -o $@ \
 	    $(FUZZ_PCAP_SRC) $(LIBS)
 
-fuzz-coverage: fuzz-deps build/fuzz/cov_smtp build/fuzz/cov_pcap
-	@mkdir -p build/fuzz/corpus-smtp build/fuzz/corpus-pcap
-	@cp -n tests/fuzz/corpus/smtp/* build/fuzz/corpus-smtp/ 2>/dev/null || true
-	@cp -n tests/fuzz/corpus/pcap/* build/fuzz/corpus-pcap/ 2>/dev/null || true
-	@for t in smtp pcap; do \
+build/fuzz/cov_reasm: $(FUZZ_REASM_SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(COV_FLAGS) $(PCAP_CFLAGS) -Isrc -Iinclude -o $@ \
+	    $(FUZZ_REASM_SRC) $(LIBS)
+
+build/fuzz/cov_pcapng: $(FUZZ_PCAPNG_SRC) $(HDR) tests/fuzz/pipeline.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(COV_FLAGS) -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
+	    $(PCAP_CFLAGS) -Isrc -Iinclude -o $@ $(FUZZ_PCAPNG_SRC) $(LIBS)
+
+COV_TARGETS = smtp pcap reasm pcapng
+
+fuzz-coverage: fuzz-deps $(COV_TARGETS:%=build/fuzz/cov_%)
+	@for t in $(COV_TARGETS); do \
+		mkdir -p build/fuzz/corpus-$$t; \
+		cp -n tests/fuzz/corpus/$$t/* build/fuzz/corpus-$$t/ 2>/dev/null || true; \
+	done
+	@for t in $(COV_TARGETS); do \
 		rm -f build/fuzz/$$t.profraw; \
 		LLVM_PROFILE_FILE=build/fuzz/$$t.profraw ASAN_OPTIONS=detect_leaks=0 \
 		    build/fuzz/cov_$$t -runs=0 build/fuzz/corpus-$$t \
