@@ -221,6 +221,11 @@ struct smtp_transaction {
 	size_t rcpt_accepted;    /* RCPT commands answered 2xx */
 	struct smtp_reply data;  /* reply to DATA (354...) */
 	struct smtp_reply final; /* reply to end of data / BDAT LAST */
+	/* The queue id the server named in its positive final reply
+	 * ("queued as 7E0E9A80167"), and the form it came in ("postfix",
+	 * "exim"...: smtp/queueid.h); NULL when it named none. */
+	const char *queue_id;
+	const char *queue_id_form;
 	int last_code;           /* last reply within the transaction */
 	char *last_text;         /* its last line, for Zeek's last_reply */
 	unsigned lmtp_delivered; /* LMTP: recipients delivered (2xx) */

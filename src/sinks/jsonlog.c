@@ -345,6 +345,8 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 	PUT_REPLY(b, "final", &tx->final);
 	PUT_LATENCY(b, "mail_latency", tx->mail.latency);
 	PUT_LATENCY(b, "final_latency", tx->final.latency);
+	PUT_STR(b, "queue_id", tx->queue_id);
+	PUT_STR(b, "queue_id_form", tx->queue_id_form);
 	DBUF_LIT(b, ",\"outcome\":\"");
 	dbuf_adds(b, smtp_outcome_name(tx->outcome));
 	DBUF_LIT(b, "\",\"size\":");

@@ -282,6 +282,8 @@ eod_answered(
 	if (v == REPLY_NONE || t == NULL)
 		return; /* lost, at the connection's end */
 	tx_reply_keep(s, t, &t->pub.final, ts - p->ts);
+	if (v == REPLY_GRANTED)
+		tx_queue_id(s, t);
 	tx_end(s, "end_of_data", ts);
 }
 
@@ -386,6 +388,8 @@ bdat_answered(
 	/* The last chunk's reply, or a refused chunk: RFC 3030 2, the
 	 * transaction has failed. */
 	tx_reply_keep(s, t, &t->pub.final, ts - p->ts);
+	if (p->bdat_last && v == REPLY_GRANTED)
+		tx_queue_id(s, t);
 	tx_end(s,
 	    p->bdat_last && v == REPLY_GRANTED ? "bdat_last" : "bdat_refused",
 	    ts);

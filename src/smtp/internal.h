@@ -269,6 +269,8 @@ void reply_free(struct smtp_reply *r);
 /* The same, on a record of transaction t: its text in t's arena. */
 void tx_reply_keep(
     struct smtp_session *s, struct tx *t, struct smtp_reply *r, double latency);
+/* The queue id named in the positive final reply just completed. */
+void tx_queue_id(struct smtp_session *s, struct tx *t);
 /* command.c, for session.c */
 bool smtp_command_grants(const struct smtp_command *c, int code);
 bool smtp_reply_plausible(enum smtp_verb verb, int code);

@@ -108,10 +108,11 @@ gmail_char(int c)
 	return is_alnum(c) || c == '.' || c == '-' || c == '_';
 }
 
+/* Base64 of the session id, and ":R2" for its second recipient. */
 static bool
 dovecot_char(int c)
 {
-	return is_alnum(c) || c == '+' || c == '/';
+	return is_alnum(c) || c == '+' || c == '/' || c == ':';
 }
 
 static bool

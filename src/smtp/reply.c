@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "smtp/internal.h"
+#include "smtp/queueid.h"
 
 /* --- replies kept on records ------------------------------------------- */
 
@@ -70,6 +71,24 @@ tx_reply_keep(
 	}
 	memcpy(r->text, s->rtext + skip, n);
 	r->text[n] = '\0';
+}
+
+/* The queue id named in the reply just completed, a positive answer to
+ * the end of data: in its last line, where MTAs write it, else in its
+ * first (smtp/queueid.c). */
+void
+tx_queue_id(struct smtp_session *s, struct tx *t)
+{
+	struct smtp_queue_id q;
+	size_t last = s->rlast_at == s->rtext ? s->rtext_len : s->rlast_len;
+
+	if ((s->rlast_at == NULL ||
+		!smtp_queue_id_parse((const char *)s->rlast_at, last, &q)) &&
+	    (s->rtext == NULL ||
+		!smtp_queue_id_parse((const char *)s->rtext, s->rtext_len, &q)))
+		return;
+	t->pub.queue_id = arena_memdup0(&t->mem, q.id, strlen(q.id));
+	t->pub.queue_id_form = smtp_qid_form_name(q.form);
 }
 
 /* --- the pairing queue ------------------------------------------------- */
@@ -318,6 +337,16 @@ lmtp_final(struct tx *tx)
 	/* Both in the arena, kept for the transaction's life. */
 	if (pick != NULL)
 		t->final = *pick;
+	/* Dovecot names the message it saved in each delivery's reply. */
+	if (pick != NULL && pick->code / 100 == 2 && pick->text != NULL) {
+		struct smtp_queue_id q;
+
+		if (smtp_queue_id_parse(pick->text, strlen(pick->text), &q)) {
+			t->queue_id =
+			    arena_memdup0(&tx->mem, q.id, strlen(q.id));
+			t->queue_id_form = smtp_qid_form_name(q.form);
+		}
+	}
 }
 
 /*

@@ -65,6 +65,9 @@ main(void)
 	/* Dovecot's LMTP, one reply a recipient. */
 	expect(__LINE__, "2.0.0 <bob@example.org> Ya1ZFo9wl2V+OgAA+bBthw Saved",
 	    "Ya1ZFo9wl2V+OgAA+bBthw", "dovecot");
+	expect(__LINE__,
+	    "2.0.0 <u1@example.test> 3EydIS7tFGv5HAAAg+zDdQ:R2 Saved",
+	    "3EydIS7tFGv5HAAAg+zDdQ:R2", "dovecot");
 	/* Courier and qmail. */
 	expect(__LINE__, "Ok. 0000000F.5E1A6B0A.00012345",
 	    "0000000F.5E1A6B0A.00012345", "courier");
