@@ -49,8 +49,9 @@ extern "C" {
 
 #define SMTPSCOPE_PLUGIN_ABI 3
 /* Revisions of ABI 3 (members appended): 0 first; 1 the reply event's
- * meaning and the anomaly timestamp_replaced. */
-#define SMTPSCOPE_PLUGIN_ABI_REVISION 1
+ * meaning and the anomaly timestamp_replaced; 2 the transaction's queue
+ * id, and the command event's argument and parsed path. */
+#define SMTPSCOPE_PLUGIN_ABI_REVISION 2
 
 /* Whether *p (of type TYPE, with struct_size) has MEMBER: false when the
  * smtpscope that filled it predates the member. MEMBER may be a path
@@ -387,6 +388,12 @@ struct smtpscope_transaction {
 	const struct smtpscope_message *msg; /* NULL without data */
 	enum smtpscope_outcome outcome;
 	const char *ended_by; /* what closed it: "end_of_data", "rset"... */
+	/* Revision 2: the queue id the server named in its positive final
+	 * reply ("7E0E9A80167"), and its form ("postfix", "exim",
+	 * "sendmail", "opensmtpd", "exchange", "gmail", "dovecot",
+	 * "courier", "qmail", "other"); NULL when it named none. */
+	const char *queue_id;
+	const char *queue_id_form;
 };
 
 /* TLS metadata from the hellos after STARTTLS or on port 465. */
@@ -466,6 +473,13 @@ struct smtpscope_event {
 						for AUTH data (secrets never
 						leave the dissector) */
 			size_t len;
+			/* Revision 2: the argument (after the verb and its
+			 * blanks, within len; NULL none), and for MAIL,
+			 * SEND, SOML, SAML and RCPT the path as parsed
+			 * ("" the null path; NULL for other verbs). */
+			const uint8_t *arg;
+			size_t arg_len;
+			const char *path;
 		} command;
 		struct {
 			enum smtpscope_verb verb; /* what it answers */

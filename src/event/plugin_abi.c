@@ -581,6 +581,8 @@ tr_transaction(struct abi *a, const struct smtp_transaction *t)
 	o->msg = t->msg != NULL ? tr_message(a, t->msg) : NULL;
 	o->outcome = abi_outcome(t->outcome);
 	o->ended_by = t->ended_by;
+	o->queue_id = t->queue_id;
+	o->queue_id_form = t->queue_id_form;
 	return o;
 }
 
@@ -686,6 +688,9 @@ abi_event(struct abi *a, const struct smtp_event *ev)
 		o->u.command.verb = abi_verb(ev->u.command.verb);
 		o->u.command.line = ev->u.command.line;
 		o->u.command.len = ev->u.command.len;
+		o->u.command.arg = ev->u.command.arg;
+		o->u.command.arg_len = ev->u.command.arg_len;
+		o->u.command.path = ev->u.command.path;
 		break;
 	case SMTP_EV_REPLY:
 		o->u.reply.verb = abi_verb(ev->u.reply.verb);

@@ -163,6 +163,8 @@ test_transaction(void)
 	snprintf(tx.params.body, sizeof(tx.params.body), "8BITMIME");
 	tx.final.code = 250;
 	tx.final.text = "queued as 7E0E9A80167";
+	tx.queue_id = "7E0E9A80167";
+	tx.queue_id_form = "postfix";
 	tx.outcome = SMTP_OUTCOME_ACCEPTED;
 	tx.capture_loss = SMTP_LOSS_GAP;
 	parts[1].by = "d";
@@ -231,6 +233,10 @@ test_transaction(void)
 		strcmp(t->final->text, "queued as 7E0E9A80167") == 0,
 	    "tx final");
 	CHECKF(t->outcome == SMTPSCOPE_OUTCOME_ACCEPTED, "tx outcome");
+	CHECKF(SMTPSCOPE_HAS(struct smtpscope_transaction, t, queue_id_form) &&
+		strcmp(t->queue_id, "7E0E9A80167") == 0 &&
+		strcmp(t->queue_id_form, "postfix") == 0,
+	    "tx queue id (revision 2)");
 	CHECKF(t->capture_loss == SMTPSCOPE_LOSS_GAP, "tx loss");
 	CHECKF(t->msg != NULL && t->msg->nreceived == 2 &&
 		strcmp(t->msg->received[1], "from c by d") == 0 &&
@@ -241,6 +247,29 @@ test_transaction(void)
 	CHECKF(t->msg->is_dsn && t->msg->ndsn == 1 &&
 		strcmp(t->msg->dsn[0]->status, "5.1.1") == 0,
 	    "msg dsn");
+
+	/* A command event: its argument and parsed path (revision 2). */
+	{
+		static const uint8_t line[] = "RCPT TO:<bob@example.net>";
+
+		memset(&ev, 0, sizeof(ev));
+		ev.type = SMTP_EV_COMMAND;
+		ev.session = &si;
+		ev.u.command.verb = SMTP_VERB_RCPT;
+		ev.u.command.line = line;
+		ev.u.command.len = sizeof(line) - 1;
+		ev.u.command.arg = line + 5;
+		ev.u.command.arg_len = sizeof(line) - 6;
+		ev.u.command.path = "bob@example.net";
+		o = abi_event(&a, &ev);
+		CHECKF(o->type == SMTPSCOPE_EV_COMMAND &&
+			SMTPSCOPE_HAS(
+			    struct smtpscope_event, o, u.command.path) &&
+			o->u.command.arg == line + 5 &&
+			o->u.command.arg_len == 20 &&
+			strcmp(o->u.command.path, "bob@example.net") == 0,
+		    "command arg and path (revision 2)");
+	}
 
 	/* A reply event: its meaning from the tables. */
 	memset(&ev, 0, sizeof(ev));
