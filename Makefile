@@ -69,8 +69,10 @@ CORE_SRC = src/lib/util.c src/event/event.c src/sinks/stats.c \
 	   src/lib/recfile.c src/sinks/sessmap.c src/sinks/zeeklog.c \
 	   src/sinks/zeekcompat.c src/sinks/transcript.c $(REPORT_SRC) \
 	   src/event/plugin_abi.c $(SMTP_SRC) src/event/codes.c
-NET_SRC = src/net/decap.c src/net/ipfrag.c src/net/tcpq.c src/net/v6map.c \
-	  src/net/reasm.c src/net/capture.c src/net/pcapng.c
+NET_SRC = src/net/decap.c src/net/ipfrag.c src/net/ipfrag_queue.c src/net/tcpq.c src/net/v6map.c \
+	  src/net/reasm.c src/net/segment.c src/net/conntab.c \
+	  src/net/nidsglue.c src/net/capture.c src/net/capread.c \
+	  src/net/capfilter.c src/net/pcapng.c
 # The dashboard: the only part that includes curses.
 UI_SRC = $(wildcard src/tui/*.c)
 # The plugin loader (dlopen): the program only.
@@ -153,7 +155,7 @@ build/asan/%.o: src/%.c $(HDR) Makefile
 # (TEST_SRC_NAME), TEST_FLAGS_NAME and TEST_LIBS_NAME if it needs them.
 TEST_SRC_codes = src/event/codes.c src/lib/util.c
 TEST_SRC_decap = src/net/decap.c
-TEST_SRC_ipfrag = src/net/ipfrag.c src/net/decap.c
+TEST_SRC_ipfrag = src/net/ipfrag.c src/net/ipfrag_queue.c src/net/decap.c
 TEST_FLAGS_ipfrag = -DIPFRAG_CAPTURES='"$(CURDIR)/captures"'
 TEST_SRC_message = $(MESSAGE_SRC) src/lib/util.c
 TEST_SRC_queueid = src/smtp/queueid.c

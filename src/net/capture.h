@@ -67,8 +67,6 @@ const char *capture_end_notice(struct capture *c);
 /* Pending warnings, e.g. a truncated file: a sentence, or NULL. */
 const char *capture_warning(struct capture *c);
 void capture_close(struct capture *c);
-/* The LINKTYPE_ number (decap.h) of a pcap DLT_ value. */
-int capture_dlt_to_linktype(int dlt);
 /* The BPF program text for these ports and -f (for -d and docs). */
 char *capture_filter_text(const uint16_t *ports, size_t nports,
     const char *user_filter, bool ethernet);

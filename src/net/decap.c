@@ -8,19 +8,12 @@
  */
 #include "net/decap.h"
 
+#include <pcap/dlt.h> /* the DLT_ constants only: no libpcap code */
 #include <string.h>
 
-/* pcap LINKTYPE_ values (the numbers in savefile headers). */
-#define LINKTYPE_NULL 0 /* BSD loopback, host byte order family */
-#define LINKTYPE_ETHERNET 1
-#define LINKTYPE_RAW_12 12 /* DLT_RAW on most systems */
-#define LINKTYPE_RAW_14 14 /* DLT_RAW on OpenBSD */
-#define LINKTYPE_RAW 101
-#define LINKTYPE_LOOP 108 /* OpenBSD loopback, network byte order */
-#define LINKTYPE_LINUX_SLL 113
-#define LINKTYPE_IPV4 228
-#define LINKTYPE_IPV6 229
-#define LINKTYPE_LINUX_SLL2 276
+#ifndef DLT_LINUX_SLL2 /* libpcap before 1.10 */
+#define DLT_LINUX_SLL2 276
+#endif
 
 /* Address families seen in NULL/LOOP headers. */
 #define LOOP_AF_INET 2
@@ -518,31 +511,76 @@ decap_ethertype(
 	}
 }
 
+/*
+ * The link types decap_packet() reads (its switch below), one row each:
+ * a new one needs its row here and its case there. capture.c accepts a
+ * capture by this table and lists what smtpscope reads from it. Rows
+ * whose DLT_ value is the same: the first one is what libpcap's value
+ * means (DLT_RAW is 12 on most systems, 14 on OpenBSD, where DLT_LOOP
+ * is 12).
+ */
+static const struct decap_linktype linktypes[] = {
+	{ DECAP_LINKTYPE_ETHERNET, DLT_EN10MB, "Ethernet",
+	    "Ethernet, 802.1Q/QinQ, MPLS" },
+	{ DECAP_LINKTYPE_LINUX_SLL, DLT_LINUX_SLL, "Linux cooked (SLL)",
+	    "Linux cooked (SLL, SLL2)" },
+	{ DECAP_LINKTYPE_LINUX_SLL2, DLT_LINUX_SLL2, "Linux cooked (SLL2)",
+	    "Linux cooked (SLL, SLL2)" },
+	{ DECAP_LINKTYPE_NULL, DLT_NULL, "BSD loopback (NULL)",
+	    "BSD loopback" },
+	{ DECAP_LINKTYPE_LOOP, DLT_LOOP, "OpenBSD loopback (LOOP)",
+	    "BSD loopback" },
+	{ DECAP_LINKTYPE_RAW, DLT_RAW, "Raw IP", "raw IP" },
+	/* Raw IP as old files name it: libpcap's number is the file's. */
+	{ DECAP_LINKTYPE_RAW_12, 12, "Raw IP", "raw IP" },
+	{ DECAP_LINKTYPE_RAW_14, 14, "Raw IP", "raw IP" },
+	{ DECAP_LINKTYPE_IPV4, DLT_IPV4, "Raw IPv4", "raw IP" },
+	{ DECAP_LINKTYPE_IPV6, DLT_IPV6, "Raw IPv6", "raw IP" },
+};
+
+const struct decap_linktype *
+decap_linktypes(size_t *n)
+{
+	*n = sizeof(linktypes) / sizeof(linktypes[0]);
+	return linktypes;
+}
+
+static const struct decap_linktype *
+linktype_row(int linktype)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(linktypes) / sizeof(linktypes[0]); i++)
+		if (linktypes[i].linktype == linktype)
+			return &linktypes[i];
+	return NULL;
+}
+
 static const char *
 linktype_name(int linktype)
 {
-	switch (linktype) {
-	case LINKTYPE_NULL:
-		return "BSD loopback (NULL)";
-	case LINKTYPE_ETHERNET:
-		return "Ethernet";
-	case LINKTYPE_RAW_12:
-	case LINKTYPE_RAW_14:
-	case LINKTYPE_RAW:
-		return "Raw IP";
-	case LINKTYPE_LOOP:
-		return "OpenBSD loopback (LOOP)";
-	case LINKTYPE_LINUX_SLL:
-		return "Linux cooked (SLL)";
-	case LINKTYPE_IPV4:
-		return "Raw IPv4";
-	case LINKTYPE_IPV6:
-		return "Raw IPv6";
-	case LINKTYPE_LINUX_SLL2:
-		return "Linux cooked (SLL2)";
-	default:
-		return NULL;
-	}
+	const struct decap_linktype *r = linktype_row(linktype);
+
+	return r != NULL ? r->name : NULL;
+}
+
+int
+decap_dlt_to_linktype(int dlt)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(linktypes) / sizeof(linktypes[0]); i++)
+		if (linktypes[i].dlt == dlt)
+			return linktypes[i].linktype;
+	return dlt;
+}
+
+int
+decap_linktype_to_dlt(int linktype)
+{
+	const struct decap_linktype *r = linktype_row(linktype);
+
+	return r != NULL ? r->dlt : linktype;
 }
 
 bool
@@ -588,7 +626,7 @@ decap_common(
 	const uint8_t *ip = pkt + ETHER_HDR_LEN;
 	size_t hlen, totlen, iplen;
 
-	if (linktype != LINKTYPE_ETHERNET ||
+	if (linktype != DECAP_LINKTYPE_ETHERNET ||
 	    caplen < ETHER_HDR_LEN + IPV4_MIN_HLEN || pkt[12] != 0x08 ||
 	    pkt[13] != 0x00 || ip[0] >> 4 != 4)
 		return false;
@@ -626,27 +664,27 @@ decap_packet(
 	cur_init(&c, pkt, caplen);
 
 	switch (linktype) {
-	case LINKTYPE_ETHERNET:
+	case DECAP_LINKTYPE_ETHERNET:
 		if (!cur_skip(&c, ETHER_HDR_LEN - 2) || !cur_get16(&c, &proto))
 			return DECAP_TRUNCATED;
 		return decap_ethertype(&c, proto, true, out);
-	case LINKTYPE_RAW_12:
-	case LINKTYPE_RAW_14:
-	case LINKTYPE_RAW:
+	case DECAP_LINKTYPE_RAW_12:
+	case DECAP_LINKTYPE_RAW_14:
+	case DECAP_LINKTYPE_RAW:
 		return decap_ip_any(&c, out);
-	case LINKTYPE_IPV4:
+	case DECAP_LINKTYPE_IPV4:
 		return decap_ipv4(&c, out);
-	case LINKTYPE_IPV6:
+	case DECAP_LINKTYPE_IPV6:
 		return decap_ipv6(&c, out);
-	case LINKTYPE_NULL:
+	case DECAP_LINKTYPE_NULL:
 		return decap_loop(&c, true, out);
-	case LINKTYPE_LOOP:
+	case DECAP_LINKTYPE_LOOP:
 		return decap_loop(&c, false, out);
-	case LINKTYPE_LINUX_SLL:
+	case DECAP_LINKTYPE_LINUX_SLL:
 		if (!cur_skip(&c, SLL_PROTO_OFF) || !cur_get16(&c, &proto))
 			return DECAP_TRUNCATED;
 		break;
-	case LINKTYPE_LINUX_SLL2:
+	case DECAP_LINKTYPE_LINUX_SLL2:
 		if (!cur_get16(&c, &proto) || !cur_skip(&c, SLL2_HDR_LEN - 2))
 			return DECAP_TRUNCATED;
 		break;

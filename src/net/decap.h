@@ -3,10 +3,11 @@
  * Link-layer and IP decapsulation: find the IPv4 or IPv6 packet inside
  * a captured frame and the upper-layer header inside that packet.
  *
- * Nothing here knows about libpcap: link types are the plain pcap
- * LINKTYPE_ numbers.  Every byte is read through a bounds check, so any
- * byte sequence of any length may be passed in; nothing is read past
- * caplen and every pointer handed back lies inside [pkt, pkt + caplen].
+ * Nothing here calls libpcap: link types are the plain pcap LINKTYPE_
+ * numbers (the table of link types also gives each one's DLT_ value,
+ * libpcap's constant, for capture.c).  Every byte is read through a bounds
+ * check, so any byte sequence of any length may be passed in; nothing is read
+ * past caplen and every pointer handed back lies inside [pkt, pkt + caplen].
  */
 #ifndef SMTPSCOPE_DECAP_H
 #define SMTPSCOPE_DECAP_H
@@ -14,6 +15,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* pcap LINKTYPE_ numbers (the numbers in savefile headers) of the link
+ * types decap_packet() reads. */
+#define DECAP_LINKTYPE_NULL 0 /* BSD loopback, host byte order family */
+#define DECAP_LINKTYPE_ETHERNET 1
+#define DECAP_LINKTYPE_RAW_12 12 /* DLT_RAW on most systems */
+#define DECAP_LINKTYPE_RAW_14 14 /* DLT_RAW on OpenBSD */
+#define DECAP_LINKTYPE_RAW 101
+#define DECAP_LINKTYPE_LOOP 108 /* OpenBSD loopback, network byte order */
+#define DECAP_LINKTYPE_LINUX_SLL 113
+#define DECAP_LINKTYPE_IPV4 228
+#define DECAP_LINKTYPE_IPV6 229
+#define DECAP_LINKTYPE_LINUX_SLL2 276
 
 #define DECAP_MAX_VLAN 4    /* 802.1Q/802.1ad tags passed at most */
 #define DECAP_MAX_MPLS 8    /* MPLS labels popped at most */
@@ -68,9 +82,24 @@ struct decap_packet {
 	bool pppoe;           /* a PPPoE session header was passed */
 };
 
+/* A link type decap_packet() reads (the table in decap.c). */
+struct decap_linktype {
+	int linktype;      /* its LINKTYPE_ number */
+	int dlt;           /* libpcap's DLT_ value for it on this system */
+	const char *name;  /* "Ethernet", "Linux cooked (SLL2)", ... */
+	const char *reads; /* how the list of what smtpscope reads names it
+			      (rows alike name it once) */
+};
+
+/* Every link type decap_packet() reads, *n of them. */
+const struct decap_linktype *decap_linktypes(size_t *n);
 bool decap_linktype_supported(int linktype);
 /* "Ethernet", "Linux cooked (SLL2)", ... or NULL */
 const char *decap_linktype_name(int linktype);
+/* libpcap's DLT_ value and the LINKTYPE_ number differ for a few link
+ * types; a number the table does not know stands for itself. */
+int decap_dlt_to_linktype(int dlt);
+int decap_linktype_to_dlt(int linktype);
 /* A short lowercase name of a status for logs and statistics. */
 const char *decap_status_name(enum decap_status st);
 enum decap_status decap_packet(

@@ -36,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fclose(f);
 		return 0;
 	}
-	lt = capture_dlt_to_linktype(pcap_datalink(p));
+	lt = decap_dlt_to_linktype(pcap_datalink(p));
 	if (!decap_linktype_supported(lt)) {
 		pcap_close(p);
 		return 0;

@@ -1100,6 +1100,33 @@ case_linktypes(void)
 	    strcmp(decap_linktype_name(LT_SLL2), "Linux cooked (SLL2)") == 0;
 	CHECKF(good, "linktype names");
 
+	/* The table capture.c reads: every row is a link type the switch of
+	 * decap_packet() reads, and its DLT_ value comes back to it (but
+	 * the old raw-IP numbers, whose DLT_ value is DLT_RAW's or another
+	 * type's). */
+	{
+		const struct decap_linktype *t;
+		size_t n;
+
+		t = decap_linktypes(&n);
+		CHECKF(n == sizeof(ok) / sizeof(ok[0]), "linktype rows %zu", n);
+		for (i = 0; i < n; i++) {
+			good = decap_linktype_supported(t[i].linktype) &&
+			    decap_packet(t[i].linktype, buf, sizeof(buf), &d) !=
+				DECAP_UNSUPPORTED &&
+			    decap_linktype_to_dlt(t[i].linktype) == t[i].dlt &&
+			    (t[i].linktype == LT_RAW_12 ||
+				t[i].linktype == LT_RAW_14 ||
+				decap_dlt_to_linktype(t[i].dlt) ==
+				    t[i].linktype) &&
+			    t[i].name != NULL && t[i].reads != NULL;
+			CHECKF(good, "linktype row %d", t[i].linktype);
+		}
+		good = decap_dlt_to_linktype(147) == 147 &&
+		    decap_linktype_to_dlt(147) == 147;
+		CHECKF(good, "unknown link type stands for itself");
+	}
+
 	/* A NULL packet pointer is an empty capture. */
 	good = decap_packet(LT_ETHERNET, NULL, 100, &d) == DECAP_TRUNCATED;
 	CHECKF(good, "NULL packet pointer");

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the pieces of the TCP layer share (inside src/net/ only):
+ * reasm.c takes the packets in (decapsulation, fragments, the IPv6
+ * rewrite, the clocks), segment.c decides each TCP segment as the
+ * receiver would before libnids gets it, conntab.c keeps the followed
+ * connections (their table, their age, the memory budgets) and
+ * nidsglue.c configures, feeds and answers libnids. One state, R,
+ * defined in reasm.c.
+ */
+#ifndef SMTPSCOPE_REASM_INT_H
+#define SMTPSCOPE_REASM_INT_H
+
+#include <nids.h>
+#include <pcap.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "net/ipfrag.h"
+#include "net/reasm.h"
+#include "net/tcpq.h"
+#include "net/v6map.h"
+
+/* Names of this layer only: never exported, so that none can stand in
+ * for a function of libnids or libpcap (as mkhash() does on purpose). */
+#pragma GCC visibility push(hidden)
+
+/* One followed connection. a_tcp->user points here. */
+struct conn {
+	struct tcp_stream *a_tcp;
+	struct smtp_session *smtp;
+	double last;                /* last data, on the idle clock */
+	double jump_seen;           /* R.jump_idle when last marked */
+	struct conn *older, *newer; /* LRU by last data */
+	uint32_t saddr, daddr;      /* as libnids sees them (stand-ins) */
+	/* Segments ahead of the next expected byte, by the direction they
+	 * travel (0: from the client): libnids gets them in order. */
+	struct tcpq ooo[2];
+	/* A SYN with a new sequence number while the connection is open:
+	 * a new connection only if the server answers it (RFC 5961 4). */
+	uint8_t *held_syn;
+	size_t held_len;
+	uint32_t held_seq;
+	/* libnids' buffers of its two halves, as counted for the sessions'
+	 * budget (counted_adjust()). */
+	size_t nids_counted;
+};
+
+/* Out-of-order bytes held (packets and their bookkeeping, tcpq_cost()):
+ * per direction of a connection, and in all (--max-ooo-bytes). Beyond
+ * them a segment is dropped, or the oldest connection's queues are, and
+ * counted; what they held becomes a gap once the receiver acknowledges
+ * past it. */
+#define REASM_OOO_DIR_MAX (256u * 1024)
+
+/* libnids keeps a half's buffer from one data segment to the next; one
+ * bigger than this (a segment over 2 KiB makes it twice the segment: a
+ * 64 KiB segment of a capture with TSO, 128 KiB) is given back at once. */
+#define REASM_HALF_KEEP 8192
+
+/* Heap a session slot takes outside the counted memory: libnids' stream
+ * (preallocated, tcp_init()), its share of libnids' hash table, the
+ * listener libnids allocates, four slots of our table at most (never
+ * over half full, doubled). */
+#define REASM_NIDS_LISTENER 32
+
+/* Seconds without data before a connection's empty buffers are freed. */
+#define REASM_TRIM_AFTER 0.5
+
+/*
+ * Idle timeouts run on their own clock, so that a step of the capture's
+ * clock does not time out every open session. Live, it is the monotonic
+ * clock. From a file, it moves with the packets' timestamps, but a gap
+ * between two packets of more than REASM_CLOCK_JUMP seconds moves it by
+ * REASM_CLOCK_JUMP only, and a step back does not move it: a gap that
+ * long on a link that carries mail cannot be told from the clock being
+ * set, and a session that was really abandoned is timed out all the
+ * same, later. Every such jump is counted; a session that goes on after
+ * one is marked (clock_jump): its durations include the jump.
+ */
+#define REASM_CLOCK_JUMP 60.0
+
+/* Connections counted as having data but no handshake, or closed: a
+ * fixed-size set of 4-tuple hashes, so counting needs bounded memory. */
+#define SEEN_SLOTS 8192
+
+/* Followed connections by 4-tuple, either way: one cheap probe per
+ * packet instead of libnids' hash (open addressing, at most half full,
+ * grown on demand). */
+struct conn_slot {
+	uint64_t h; /* tuple_key(), never 0 */
+	struct conn *c;
+	/* Its stream and addresses, so that a probe reads nothing but
+	 * the slot. */
+	struct tcp_stream *a_tcp;
+	struct tuple4 addr;
+};
+
+struct reasm_state {
+	struct reasm_config cfg;
+	struct reasm_stats st;
+	struct v6map *v6;
+	pcap_t *dead;
+	struct pcap_pkthdr hdr; /* nids_last_pcap_header points here */
+	double now;             /* the capture's clock: records' times */
+	double idle;            /* the idle clock (above) */
+	double last_ts;         /* the last packet's timestamp */
+	double mono_off;        /* live: timestamps minus the monotonic clock */
+	double jump_idle;       /* the idle clock just after the last jump */
+	bool time_replaced;     /* the next packet's timestamp was replaced
+				   (reasm_time_replaced()) */
+	bool pkt_time_replaced; /* this packet's: its session not marked yet */
+	double last_sweep;      /* on the idle clock */
+	struct conn *oldest, *newest;
+	struct conn *trimmed; /* newest of the trimmed oldest end */
+	uint64_t next_id;
+	uint64_t seen[SEEN_SLOTS];
+	unsigned seen_n;
+	struct conn_slot *ctab;
+	size_t ctab_mask, ctab_n;
+	uint8_t scratch[65536 + 64];
+	uint8_t ackbuf[128];   /* the headers of a segment held back */
+	size_t ooo_bytes;      /* held in every connection's queues */
+	uint64_t closes;       /* connections closed so far */
+	struct conn *trim_due; /* whose libnids buffer grew past
+				  REASM_HALF_KEEP in this packet */
+	struct ipfrag *frag;
+	int initialised;
+};
+
+extern struct reasm_state R;
+
+/* A TCP segment as this layer reads it. */
+struct seg {
+	uint32_t saddr, daddr; /* as libnids sees them */
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	const uint8_t *ip; /* the IPv4 packet libnids gets */
+	size_t iplen, hl;  /* its length, its header's */
+	size_t off;        /* TCP header bytes */
+	uint32_t datalen;
+	uint64_t closes; /* R.closes when its connection was found */
+	uint32_t cut;    /* payload bytes the capture did not keep (its snap
+			    length): sent, and received, all the same */
+	bool sum_ok;     /* its IP header's sum is known to be right */
+};
+
+#define TH_FIN_ 0x01
+#define TH_SYN_ 0x02
+#define TH_RST_ 0x04
+#define TH_ACK_ 0x10
+
+static inline bool
+port_in(const uint8_t *map, uint16_t port)
+{
+	return map != NULL && (map[port >> 3] & (1u << (port & 7))) != 0;
+}
+
+/* The header checksum over len bytes (a multiple of 4: IHL words), in
+ * host order: 0 when the header's own sum field is right. Summed 32
+ * bits at a time in host order, which the one's complement sum allows
+ * (RFC 1071), then turned round. */
+static inline uint16_t
+ipv4_header_sum(const uint8_t *h, size_t len)
+{
+	uint64_t sum = 0;
+	uint32_t w[5];
+	uint16_t half;
+	size_t i;
+
+	if (len == 20) {
+		/* No options: the common header, unrolled. */
+		memcpy(w, h, sizeof(w));
+		sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+		i = len;
+	} else
+		i = 0;
+	for (; i + 4 <= len; i += 4) {
+		memcpy(&w[0], h + i, 4);
+		sum += w[0];
+	}
+	if (i + 1 < len) {
+		memcpy(&half, h + i, 2);
+		sum += half;
+	}
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~ntohs((uint16_t)sum);
+}
+
+static inline void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* conntab.c */
+unsigned long nids_table_size(unsigned long max);
+uint64_t tuple_key(uint32_t a, uint16_t ap, uint32_t b, uint16_t bp);
+bool seen_insert(uint64_t key);
+const struct conn_slot *conn_slot_lookup(
+    uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport);
+struct conn *conn_lookup(
+    uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport);
+void lru_unlink(struct conn *c);
+void lru_push_newest(struct conn *c);
+void conn_open(struct tcp_stream *a_tcp);
+void conn_close(struct conn *c, enum smtp_session_end end);
+void nids_account(struct conn *c);
+void half_trim(struct half_stream *h, size_t keep);
+void idle_sweep(void);
+void evict_for_memory(void);
+void close_all_in_order(void);
+
+/* segment.c */
+uint32_t expected_seq(const struct tcp_stream *a, int from_client);
+bool seg_parse(struct seg *g, const uint8_t *ip, size_t iplen, size_t hl);
+void tcp_segment(struct seg *g);
+
+/* nidsglue.c */
+void nids_feed_sum(const uint8_t *ip, size_t len, bool sum_ok);
+void nids_feed(const uint8_t *ip, size_t len);
+struct tcp_stream *stream_lookup(
+    uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport);
+
+/* reasm.c */
+bool standin_in_use(void *arg, uint32_t standin, uint64_t note);
+
+#pragma GCC visibility pop
+
+#endif

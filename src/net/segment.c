@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Each TCP segment on a mail port, decided as the receiver would before
+ * libnids gets it: in order it goes on, ahead of its turn it waits in
+ * the connection's queue (tcpq.h), a proven hole is stepped over as a
+ * gap, RSTs and SYNs on an open connection by RFC 5961, a segment the
+ * capture cut short, and pure ACKs done without libnids.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event/dissector.h"
+#include "lib/util.h"
+#include "net/reasm_int.h"
+
+/* The next byte the receiving half of a expects from the sender. */
+uint32_t
+expected_seq(const struct tcp_stream *a, int from_client)
+{
+	const struct half_stream *snd = from_client ? &a->client : &a->server;
+	const struct half_stream *rcv = from_client ? &a->server : &a->client;
+
+	return snd->first_data_seq + (uint32_t)rcv->count +
+	    (uint32_t)rcv->urg_count;
+}
+
+/*
+ * A hole in one direction: segments wait in our queue behind bytes that
+ * were never captured, and the receiver has acknowledged past the hole,
+ * so the bytes did reach it and will never come. As Zeek does, we step
+ * over: the dissector is told those bytes are a gap, and libnids' count
+ * of the bytes it received moves past them (its buffer holds none of
+ * them: count and offset move together), so that what waited goes on in
+ * order. Nothing is copied, however large the hole.
+ */
+static void
+fill_gap(struct conn *c, int from_client)
+{
+	struct tcp_stream *a = c->a_tcp;
+	struct half_stream *rcv = from_client ? &a->server : &a->client;
+	struct tcpq *q = &c->ooo[from_client ? 0 : 1];
+	uint32_t exp = expected_seq(a, from_client), upto, n;
+
+	if (q->head == NULL)
+		return;
+	upto = q->head->seq;
+	/* Proven only when the receiver acknowledged the queued data. */
+	if (!tcpq_after(upto, exp) || tcpq_before(rcv->ack_seq, upto))
+		return;
+	n = upto - exp;
+	R.st.gaps++;
+	R.st.gap_bytes += n;
+	rcv->count = (int)((unsigned)rcv->count + n);
+	rcv->offset = (int)((unsigned)rcv->offset + n);
+	smtp_session_gap(
+	    c->smtp, from_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER, n, R.now);
+}
+
+/* The followed connection still there after libnids ran (its callback
+ * may have closed it), or NULL. */
+static struct conn *
+conn_again(const struct seg *g, struct conn *c)
+{
+	if (c != NULL && R.closes == g->closes)
+		return c; /* nothing was closed meanwhile */
+	return conn_lookup(g->saddr, g->sport, g->daddr, g->dport) == c ? c
+									: NULL;
+}
+
+/* Whatever waits in order now (after data or a filler moved the next
+ * expected byte), to libnids. */
+static void
+drain(struct seg *g, struct conn *c, int from_client)
+{
+	struct tcpq *q = &c->ooo[from_client ? 0 : 1];
+	struct tcpq_seg *s;
+
+	while ((c = conn_again(g, c)) != NULL &&
+	    (s = tcpq_pop(q, expected_seq(c->a_tcp, from_client))) != NULL) {
+		R.ooo_bytes -= s->truesize;
+		/* A segment the bytes before it already covered whole is
+		 * old: libnids would skip it. */
+		if (tcpq_after(s->seq + s->len + (s->fin ? 1 : 0),
+			expected_seq(c->a_tcp, from_client)))
+			nids_feed(s->pkt, s->pkt_len);
+		free(s);
+	}
+}
+
+/* The total budget is passed: the queues of the connections quiet the
+ * longest go first. */
+static void
+ooo_evict(struct conn *keep)
+{
+	struct conn *c;
+
+	for (c = R.oldest; c != NULL && R.ooo_bytes > R.cfg.ooo_bytes;
+	     c = c->newer) {
+		if (c == keep ||
+		    (c->ooo[0].head == NULL && c->ooo[1].head == NULL))
+			continue;
+		R.ooo_bytes -= tcpq_clear(&c->ooo[0]);
+		R.ooo_bytes -= tcpq_clear(&c->ooo[1]);
+		R.st.ooo_evicted++;
+	}
+}
+
+/*
+ * A segment ahead of the next expected byte: held in our queue by the
+ * receiver's rules (tcpq.h); libnids gets its headers now (the ACK and
+ * the window it carries) and its bytes in their turn.
+ */
+static void
+hold_segment(const struct seg *g, struct conn *c, int from_client)
+{
+	struct tcpq *q = &c->ooo[from_client ? 0 : 1];
+	size_t freed, was = q->bytes, hdr = g->hl + g->off;
+	size_t dir_max = R.cfg.ooo_bytes < REASM_OOO_DIR_MAX
+	    ? (size_t)R.cfg.ooo_bytes
+	    : REASM_OOO_DIR_MAX;
+	bool conflict;
+	bool fin = (g->flags & TH_FIN_) != 0;
+
+	if (q->bytes + tcpq_cost(g->iplen) > dir_max) {
+		R.st.ooo_dropped++;
+		return;
+	}
+	R.st.ooo_segments++;
+	tcpq_insert(q, g->ip, g->iplen, hdr, g->seq, g->datalen, fin, &conflict,
+	    &freed);
+	R.ooo_bytes = R.ooo_bytes + q->bytes - was;
+	if (conflict) {
+		R.st.ooo_conflicts++;
+		smtp_session_anomaly(
+		    c->smtp, SMTP_ANOMALY_OVERLAP_CONFLICT, R.now);
+	}
+	if (R.ooo_bytes > R.cfg.ooo_bytes)
+		ooo_evict(c);
+	/* The headers alone: an ACK libnids takes at once. */
+	if (hdr <= sizeof(R.ackbuf) && (g->flags & TH_ACK_)) {
+		memcpy(R.ackbuf, g->ip, hdr);
+		put16(R.ackbuf + 2, (uint16_t)hdr);
+		R.ackbuf[10] = R.ackbuf[11] = 0;
+		put16(R.ackbuf + 10, ipv4_header_sum(R.ackbuf, g->hl));
+		R.ackbuf[g->hl + 13] &= (uint8_t)~TH_FIN_;
+		nids_feed(R.ackbuf, hdr);
+	}
+}
+
+/*
+ * RFC 5961 3.2, as Linux does: a RST ends the connection only at the
+ * next expected sequence number (or at what the receiver acknowledged
+ * last, in case the capture missed bytes); any other is ignored.
+ */
+static bool
+rst_accepted(const struct seg *g, const struct tcp_stream *a, int from_client)
+{
+	const struct half_stream *rcv = from_client ? &a->server : &a->client;
+
+	if (g->seq == expected_seq(a, from_client) || g->seq == rcv->ack_seq)
+		return true;
+	/* Before the handshake completed libnids has nothing to go by. */
+	return a->nids_state != NIDS_DATA;
+}
+
+/* The old connection still open (no FIN, no RST seen on it). */
+static bool
+conn_open_both(const struct tcp_stream *a)
+{
+	return a->nids_state == NIDS_DATA &&
+	    a->client.state == TCP_ESTABLISHED &&
+	    a->server.state == TCP_ESTABLISHED;
+}
+
+/* A SYN (no ACK) with a new sequence number on the 4-tuple of an open,
+ * followed connection: held until the server says what it is. */
+static void
+hold_syn(const struct seg *g, struct conn *c)
+{
+	cfree(c->held_syn);
+	c->held_syn = cmalloc(g->iplen);
+	memcpy(c->held_syn, g->ip, g->iplen);
+	c->held_len = g->iplen;
+	c->held_seq = g->seq;
+}
+
+/*
+ * A segment the capture cut short: what it kept went to libnids; the
+ * bytes it did not keep reached the receiver all the same, so once the
+ * kept ones are in order they are stepped over at once as a gap (as
+ * fill_gap() does for a proven hole), and a FIN after them is passed on.
+ */
+static void
+step_cut(const struct seg *g, struct conn *c, int from_client)
+{
+	struct tcp_stream *a = c->a_tcp;
+	struct half_stream *rcv = from_client ? &a->server : &a->client;
+	size_t hdr = g->hl + g->off;
+
+	if (expected_seq(a, from_client) != g->seq + g->datalen)
+		return; /* not taken in order: a hole for later */
+	R.st.gaps++;
+	R.st.gap_bytes += g->cut;
+	rcv->count = (int)((unsigned)rcv->count + g->cut);
+	rcv->offset = (int)((unsigned)rcv->offset + g->cut);
+	smtp_session_gap(c->smtp,
+	    from_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER, g->cut, R.now);
+	if ((g->flags & TH_FIN_) && hdr <= sizeof(R.ackbuf)) {
+		uint32_t seq = g->seq + g->datalen + g->cut;
+
+		memcpy(R.ackbuf, g->ip, hdr);
+		put16(R.ackbuf + 2, (uint16_t)hdr);
+		R.ackbuf[10] = R.ackbuf[11] = 0;
+		put16(R.ackbuf + 10, ipv4_header_sum(R.ackbuf, g->hl));
+		put16(R.ackbuf + g->hl + 4, (uint16_t)(seq >> 16));
+		put16(R.ackbuf + g->hl + 6, (uint16_t)seq);
+		nids_feed(R.ackbuf, hdr);
+	}
+}
+
+/* The session of a packet whose timestamp the capture layer replaced
+ * (capture_time()): marked, once for the packet. */
+static void
+mark_time_replaced(struct conn *c)
+{
+	if (!R.pkt_time_replaced || c == NULL)
+		return;
+	R.pkt_time_replaced = false;
+	smtp_session_anomaly(c->smtp, SMTP_ANOMALY_TIMESTAMP_REPLACED, R.now);
+}
+
+/*
+ * Pure ACKs (about one packet in six) without libnids. While its list of
+ * closing timeouts (tcp_workarounds: nids_tcp_timeouts) is empty, a
+ * packet's only effect outside process_tcp() is nids_last_pcap_header,
+ * which always points to R.hdr.
+ */
+
+/* libnids' get_ts(), byte for byte: the last timestamp option before an
+ * end of options or a length under 2. The options are inside the TCP
+ * header, whose length seg_parse() checked. */
+static int
+ack_get_ts(const uint8_t *tcp, size_t off, uint32_t *ts)
+{
+	const uint8_t *o = tcp + 20;
+	int len = (int)off, ind = 0, ret = 0;
+
+	while (ind <= len - 20 - 10) {
+		switch (o[ind]) {
+		case 0:
+			return ret;
+		case 1:
+			ind++;
+			continue;
+		case 8:
+			*ts = (uint32_t)o[ind + 2] << 24 |
+			    (uint32_t)o[ind + 3] << 16 |
+			    (uint32_t)o[ind + 4] << 8 | o[ind + 5];
+			ret = 1;
+			/* fall through */
+		default:
+			if (o[ind + 1] < 2)
+				return ret;
+			ind += o[ind + 1];
+		}
+	}
+	return ret;
+}
+
+/*
+ * What libnids' process_tcp() does with a segment that carries only an
+ * ACK on an established stream both of whose halves are open, with no
+ * segment of its own waiting (rmem_alloc 0), done here: the window
+ * check, PAWS, handle_ack() and the sender's window. True when done so;
+ * false when libnids must have the packet (anything else: IP options,
+ * an IP length that is not the packet's, a closing timeout pending, a
+ * stream libnids could find the other way round).
+ */
+static bool
+ack_only(const struct seg *g, struct tcp_stream *a, int from_client)
+{
+	const uint8_t *tcp = g->ip + g->hl;
+	struct half_stream *snd, *rcv;
+	uint32_t ts;
+
+	if (g->datalen != 0 ||
+	    (g->flags & (TH_FIN_ | TH_SYN_ | TH_RST_ | TH_ACK_)) != TH_ACK_ ||
+	    g->hl != 20 || ((size_t)g->ip[2] << 8 | g->ip[3]) != g->iplen ||
+	    (g->saddr | g->daddr) == 0 || nids_tcp_timeouts != NULL ||
+	    a->listeners == NULL || !conn_open_both(a) ||
+	    a->client.rmem_alloc != 0 || a->server.rmem_alloc != 0)
+		return false;
+	/* libnids looks the segment's way first: no stream there. */
+	if (!from_client &&
+	    stream_lookup(g->saddr, g->sport, g->daddr, g->dport) != NULL)
+		return false;
+	snd = from_client ? &a->client : &a->server;
+	rcv = from_client ? &a->server : &a->client;
+	if (g->seq != rcv->ack_seq &&
+	    ((int32_t)(g->seq - (rcv->ack_seq + rcv->window * rcv->wscale)) >=
+		    0 ||
+		(int32_t)(g->seq - rcv->ack_seq) < 0))
+		return true; /* outside the window: libnids drops it */
+	if (rcv->ts_on && ack_get_ts(tcp, g->off, &ts) &&
+	    (int32_t)(ts - snd->curr_ts) < 0)
+		return true; /* PAWS */
+	if ((int32_t)(g->ack - snd->ack_seq) > 0)
+		snd->ack_seq = g->ack;
+	snd->window = (u_short)(tcp[14] << 8 | tcp[15]);
+	return true;
+}
+
+#ifdef REASM_ACK_CHECK
+static unsigned long ack_checks;
+
+__attribute__((destructor)) static void
+ack_checks_say(void)
+{
+	if (getenv("REASM_ACK_CHECK_SAY") != NULL)
+		fprintf(stderr, "ack_only checked %lu\n", ack_checks);
+}
+
+/* Checking build: libnids gets the packet too, and must leave the
+ * stream as ack_only() did. */
+static bool
+ack_only_checked(const struct seg *g, struct tcp_stream *a, int from_client)
+{
+	struct tcp_stream before = *a, mine;
+	bool r = ack_only(g, a, from_client);
+
+	if (!r)
+		return false;
+	mine = *a;
+	*a = before;
+	nids_feed_sum(g->ip, g->iplen, g->sum_ok);
+	if (memcmp(&mine.client, &a->client, sizeof(a->client)) != 0 ||
+	    memcmp(&mine.server, &a->server, sizeof(a->server)) != 0 ||
+	    mine.nids_state != a->nids_state) {
+		fprintf(stderr, "ack_only differs from libnids\n");
+		abort();
+	}
+	ack_checks++;
+	return true;
+}
+#define ack_only ack_only_checked
+#endif
+
+/*
+ * One TCP segment (in an IPv4 packet, ours or rewritten from IPv6) on a
+ * mail port: what a receiver would do with it is decided here, then
+ * libnids gets what the receiver keeps, in order.
+ */
+static void
+tcp_segment_decide(struct seg *g)
+{
+	const struct conn_slot *e =
+	    conn_slot_lookup(g->saddr, g->sport, g->daddr, g->dport);
+	struct tcp_stream *a;
+	struct conn *c;
+	int from_client;
+	uint32_t exp;
+
+	if (e == NULL) {
+		/* A SYN on a 4-tuple libnids tracks without us (not yet
+		 * established): the old attempt is over. */
+		if ((g->flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_) {
+			a = stream_lookup(
+			    g->saddr, g->sport, g->daddr, g->dport);
+			if (a != NULL && a->client.seq != g->seq + 1) {
+				R.st.reused++;
+				nids_free_tcp_stream(a);
+			}
+		}
+		nids_feed_sum(g->ip, g->iplen, g->sum_ok);
+		/* The ACK that ends a handshake opens the session. */
+		if (R.pkt_time_replaced)
+			mark_time_replaced(conn_lookup(
+			    g->saddr, g->sport, g->daddr, g->dport));
+		if (g->datalen > 0 && (g->flags & (TH_SYN_ | TH_RST_)) == 0 &&
+		    conn_lookup(g->saddr, g->sport, g->daddr, g->dport) ==
+			NULL &&
+		    seen_insert(
+			tuple_key(g->saddr, g->sport, g->daddr, g->dport)))
+			R.st.no_handshake++;
+		return;
+	}
+	c = e->c;
+	a = e->a_tcp;
+	g->closes = R.closes;
+	from_client = g->saddr == a->addr.saddr && g->sport == a->addr.source;
+	mark_time_replaced(c);
+	if (c->jump_seen != R.jump_idle) {
+		/* The first packet since the clock jumped: the session
+		 * was open across it. */
+		c->jump_seen = R.jump_idle;
+		smtp_session_anomaly(c->smtp, SMTP_ANOMALY_CLOCK_JUMP, R.now);
+	}
+
+	if (c->held_syn != NULL) {
+		if (!from_client &&
+		    (g->flags & (TH_SYN_ | TH_ACK_)) == (TH_SYN_ | TH_ACK_) &&
+		    g->ack == c->held_seq + 1) {
+			/* The server took it up: the old connection ended
+			 * unseen, this is a new one. */
+			uint8_t *syn = c->held_syn;
+			size_t len = c->held_len;
+
+			c->held_syn = NULL;
+			R.st.reused++;
+			conn_close(c, SMTP_SESSION_END_REUSED);
+			nids_free_tcp_stream(a);
+			nids_feed(syn, len);
+			cfree(syn);
+			nids_feed_sum(g->ip, g->iplen, g->sum_ok);
+			return;
+		}
+		if (!(from_client &&
+			(g->flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_ &&
+			g->seq == c->held_seq)) {
+			/* The connection goes on: the SYN was not a new
+			 * one (Linux answered it with a challenge ACK). */
+			cfree(c->held_syn);
+			c->held_syn = NULL;
+			R.st.syn_ignored++;
+			smtp_session_anomaly(
+			    c->smtp, SMTP_ANOMALY_SYN_ON_ESTABLISHED, R.now);
+		}
+	}
+	if ((g->flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_) {
+		if (from_client && a->client.seq == g->seq + 1) {
+			nids_feed_sum(
+			    g->ip, g->iplen, g->sum_ok); /* retransmitted */
+			return;
+		}
+		if (conn_open_both(a)) {
+			hold_syn(g, c);
+			return;
+		}
+		/* It was closing: the new SYN opens a new connection. */
+		R.st.reused++;
+		conn_close(c, SMTP_SESSION_END_REUSED);
+		nids_free_tcp_stream(a);
+		nids_feed_sum(g->ip, g->iplen, g->sum_ok);
+		return;
+	}
+	if (g->flags & TH_RST_) {
+		if (!rst_accepted(g, a, from_client)) {
+			R.st.rst_ignored++;
+			smtp_session_anomaly(
+			    c->smtp, SMTP_ANOMALY_RST_IN_WINDOW, R.now);
+			return;
+		}
+		nids_feed_sum(g->ip, g->iplen, g->sum_ok);
+		return;
+	}
+	if (a->nids_state == NIDS_DATA && !(g->flags & TH_SYN_) &&
+	    g->datalen + g->cut + (g->flags & TH_FIN_) > 0) {
+		exp = expected_seq(a, from_client);
+		if (tcpq_after(g->seq, exp)) {
+			hold_segment(g, c, from_client);
+			if ((c = conn_again(g, c)) != NULL)
+				fill_gap(c, from_client);
+			if ((c = conn_again(g, c)) != NULL)
+				drain(g, c, from_client);
+			return;
+		}
+		if (c->ooo[from_client ? 0 : 1].head != NULL &&
+		    tcpq_conflicts(&c->ooo[from_client ? 0 : 1], g->seq,
+			g->ip + g->hl + g->off, g->datalen)) {
+			/* Bytes in order that the queued copies contradict:
+			 * the receiver keeps these. */
+			R.st.ooo_conflicts++;
+			smtp_session_anomaly(
+			    c->smtp, SMTP_ANOMALY_OVERLAP_CONFLICT, R.now);
+		}
+		nids_feed_sum(g->ip, g->iplen, g->sum_ok);
+		if (g->cut > 0 && (c = conn_again(g, c)) != NULL)
+			step_cut(g, c, from_client);
+		if ((c = conn_again(g, c)) != NULL)
+			drain(g, c, from_client);
+		return;
+	}
+	if (c->ooo[0].head == NULL && c->ooo[1].head == NULL &&
+	    ack_only(g, a, from_client))
+		return; /* no hole to prove */
+	nids_feed_sum(g->ip, g->iplen, g->sum_ok);
+	/* An ACK may prove a hole in the other direction. */
+	if ((c = conn_again(g, c)) != NULL) {
+		int other = !from_client;
+
+		if (c->ooo[other ? 0 : 1].head != NULL) {
+			fill_gap(c, other);
+			if ((c = conn_again(g, c)) != NULL)
+				drain(g, c, other);
+		}
+	}
+}
+
+void
+tcp_segment(struct seg *g)
+{
+	struct conn *c;
+
+	tcp_segment_decide(g);
+	/* A buffer libnids grew for a big segment goes at once. */
+	if ((c = R.trim_due) != NULL) {
+		R.trim_due = NULL;
+		half_trim(&c->a_tcp->client, REASM_HALF_KEEP);
+		half_trim(&c->a_tcp->server, REASM_HALF_KEEP);
+		nids_account(c);
+	}
+}
+
+/* Read the TCP header of an IPv4 packet (hl header bytes, len in all)
+ * into g; false when it is too short. */
+bool
+seg_parse(struct seg *g, const uint8_t *ip, size_t iplen, size_t hl)
+{
+	const uint8_t *tcp = ip + hl;
+	size_t len = iplen - hl;
+
+	if (hl > iplen || len < 20)
+		return false;
+	g->ip = ip;
+	g->iplen = iplen;
+	g->hl = hl;
+	memcpy(&g->saddr, ip + 12, 4);
+	memcpy(&g->daddr, ip + 16, 4);
+	g->sport = (uint16_t)(tcp[0] << 8 | tcp[1]);
+	g->dport = (uint16_t)(tcp[2] << 8 | tcp[3]);
+	g->seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 |
+	    (uint32_t)tcp[6] << 8 | tcp[7];
+	g->ack = (uint32_t)tcp[8] << 24 | (uint32_t)tcp[9] << 16 |
+	    (uint32_t)tcp[10] << 8 | tcp[11];
+	g->flags = tcp[13];
+	g->off = (size_t)(tcp[12] >> 4) * 4;
+	if (g->off < 20 || g->off > len)
+		return false;
+	g->datalen = (uint32_t)(len - g->off);
+	g->cut = 0;
+	g->sum_ok = false;
+	return true;
+}
