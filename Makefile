@@ -42,7 +42,10 @@ LIBS = $(NIDS_LIBS) $(PCAP_LIBS) $(NCURSES_LIBS) -lm -ldl
 PLUGINDIR ?= $(PREFIX)/lib/smtpscope/plugins
 PLUGIN_DIRS = -DSMTPSCOPE_BUILD_PLUGIN_DIR='"$(CURDIR)/build/plugins"' \
 	      -DSMTPSCOPE_PLUGIN_DIR='"$(PLUGINDIR)"'
-PLUGIN_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -Iinclude
+# -Isrc: a plugin includes the helper library's headers as the program
+# does ("lib/util.h"), and only those (tests/lint.sh).
+PLUGIN_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -Isrc \
+		-Iinclude
 PLUGIN_NAMES = $(notdir $(wildcard plugins/*))
 PLUGINS = $(PLUGIN_NAMES:%=build/plugins/%.so)
 
@@ -64,7 +67,8 @@ REPORT_SRC = src/report/text.c src/report/json.c src/report/html.c \
 # the plugin ABI adapter (event/), the sinks, the reports, the dissector,
 # in the order they were linked in before they had folders (but
 # event/codes.c, which was in SMTP_SRC before smtp/queueid.c).
-CORE_SRC = src/lib/util.c src/event/event.c src/sinks/stats.c \
+CORE_SRC = src/lib/util.c src/lib/base64.c src/lib/hex.c src/lib/qp.c \
+	   src/event/event.c src/sinks/stats.c \
 	   src/sinks/topn.c src/sinks/histo.c src/sinks/jsonlog.c \
 	   src/lib/recfile.c src/sinks/sessmap.c src/sinks/zeeklog.c \
 	   src/sinks/zeekcompat.c src/sinks/transcript.c $(REPORT_SRC) \
@@ -101,16 +105,33 @@ plugin-deps:
 	@sh tests/deps.sh ensure $(PLUGIN_PKGS)
 
 # A plugin's own fragment (plugins/NAME/plugin.mk) may set PLUGIN_LIBS_NAME
-# (libraries to link), PLUGIN_SRC_NAME (sources besides its *.c) and
-# PLUGIN_CFLAGS_NAME (flags to compile them).
+# (libraries to link) and PLUGIN_CFLAGS_NAME (flags to compile its *.c).
 -include $(wildcard plugins/*/plugin.mk)
 
+# The helper library (src/lib/: buffers, JSON strings, UTF-8, base64,
+# quoted-printable, hex, the writer of whole records) for the plugins:
+# compiled as a plugin is (-fPIC, hidden symbols, no LTO) into an archive
+# that every plugin links, so that a plugin takes in only the members it
+# calls and a fix in src/lib/ reaches the plugins at their next build.
+# The program compiles the same sources itself, with LTO and without
+# -fPIC: its hot path inlines util.c's buffers and JSON strings.
+LIB_SRC = $(wildcard src/lib/*.c)
+PLUGIN_LIB = build/libsmtpscope-lib.a
+
+$(PLUGIN_LIB): $(LIB_SRC:src/%.c=build/pic/%.o)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+build/pic/%.o: src/%.c $(HDR) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(PLUGIN_CFLAGS) -c -o $@ $<
+
 build/plugins/%.so: $(wildcard plugins/*/*.c plugins/*/*.h) \
-    include/smtpscope/plugin.h src/lib/recfile.c src/lib/recfile.h \
-    src/lib/util.c src/lib/util.h Makefile | plugin-deps
+    include/smtpscope/plugin.h $(wildcard src/lib/*.h) $(PLUGIN_LIB) \
+    Makefile | plugin-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_CFLAGS_$*) -shared -o $@ \
-	    $(wildcard plugins/$*/*.c) $(PLUGIN_SRC_$*) $(PLUGIN_LIBS_$*)
+	    $(wildcard plugins/$*/*.c) $(PLUGIN_LIB) $(PLUGIN_LIBS_$*)
 
 smtpscope: $(OBJ)
 	$(CC) $(ALL_CFLAGS) $(LTO) -o $@ $(OBJ) $(LIBS)
@@ -153,20 +174,25 @@ build/asan/%.o: src/%.c $(HDR) Makefile
 
 # Unit tests: tests/unit/test_NAME.c, linked with only what it tests
 # (TEST_SRC_NAME), TEST_FLAGS_NAME and TEST_LIBS_NAME if it needs them.
+# The decoders of src/lib/ that the dissector calls (AUTH, RFC 2047).
+DECODE_SRC = src/lib/base64.c src/lib/qp.c
+TEST_SRC_base64 = src/lib/base64.c src/lib/util.c
 TEST_SRC_codes = src/event/codes.c src/lib/util.c
 TEST_SRC_decap = src/net/decap.c
 TEST_SRC_ipfrag = src/net/ipfrag.c src/net/ipfrag_queue.c src/net/decap.c
 TEST_FLAGS_ipfrag = -DIPFRAG_CAPTURES='"$(CURDIR)/captures"'
-TEST_SRC_message = $(MESSAGE_SRC) src/lib/util.c
+TEST_SRC_hex = src/lib/hex.c src/lib/util.c
+TEST_SRC_message = $(MESSAGE_SRC) $(DECODE_SRC) src/lib/util.c
 TEST_SRC_queueid = src/smtp/queueid.c
 TEST_SRC_format = src/report/format.c src/sinks/histo.c src/lib/util.c
 TEST_LIBS_format = -lm
 TEST_SRC_plugin_abi = src/event/plugin_abi.c src/event/codes.c \
-	src/lib/util.c src/event/event.c $(SMTP_SRC)
+	src/lib/util.c $(DECODE_SRC) src/event/event.c $(SMTP_SRC)
+TEST_SRC_qp = src/lib/qp.c src/lib/util.c
 TEST_SRC_recfile = src/lib/recfile.c src/lib/util.c
-TEST_SRC_smtp = src/lib/util.c src/event/event.c $(SMTP_SRC)
+TEST_SRC_smtp = src/lib/util.c $(DECODE_SRC) src/event/event.c $(SMTP_SRC)
 TEST_SRC_stats = src/sinks/stats.c src/sinks/topn.c src/sinks/histo.c \
-	src/lib/util.c src/event/event.c $(SMTP_SRC)
+	src/lib/util.c $(DECODE_SRC) src/event/event.c $(SMTP_SRC)
 TEST_LIBS_stats = -lm
 TEST_SRC_tcpq = src/net/tcpq.c src/lib/util.c
 TEST_SRC_tls = src/smtp/tls.c src/event/event.c src/lib/util.c
@@ -221,16 +247,17 @@ build/fuzz/fuzz_pcapng: $(FUZZ_PCAPNG_SRC) $(HDR) tests/fuzz/pipeline.h
 	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
 	    $(PCAP_CFLAGS) -Isrc -Iinclude -o $@ $(FUZZ_PCAPNG_SRC) $(LIBS)
 
-# One program per plugin, its sources compiled in (tests/fuzz/fuzz_plugin.c):
-# plugins/NAME/plugin.mk may set FUZZ_ARGS_NAME, the argument string of
-# its init().
+# One program per plugin, its sources compiled in (tests/fuzz/fuzz_plugin.c)
+# with the program's, src/lib/ among them (what the plugin links from
+# build/libsmtpscope-lib.a): plugins/NAME/plugin.mk may set FUZZ_ARGS_NAME,
+# the argument string of its init().
 build/fuzz/fuzz_plugin_%: tests/fuzz/fuzz_plugin.c $(CORE_SRC) $(HDR) \
     $(wildcard plugins/*/*.c plugins/*/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -Isrc -Iinclude $(PLUGIN_CFLAGS_$*) \
 	    -DFUZZ_PLUGIN_ARGS='"$(FUZZ_ARGS_$*)"' -o $@ \
 	    tests/fuzz/fuzz_plugin.c $(CORE_SRC) $(wildcard plugins/$*/*.c) \
-	    $(filter-out $(CORE_SRC),$(PLUGIN_SRC_$*)) $(PLUGIN_LIBS_$*)
+	    $(PLUGIN_LIBS_$*)
 
 FUZZ_PLUGINS ?= $(PLUGIN_NAMES)
 FUZZ_PLUGIN_TIME ?= $(FUZZ_TIME)

@@ -49,6 +49,12 @@ $(grep -H -n -E '^#include <(pcap|nids)[./]' src/*.[ch] src/*/*.[ch] |
 	grep -v '^src/net/')
 $(grep -H -n -E '^#include <n?curses' src/*.[ch] src/*/*.[ch] |
 	grep -v '^src/tui/')"
+# A plugin (plugins/NAME/, its test/ too) includes of src/ only the
+# helper library ("lib/util.h", with -Isrc; it links
+# build/libsmtpscope-lib.a): the rest is the program's inside, not its ABI.
+bad="$bad
+$(grep -H -n '^#include "[a-z]*/' plugins/*/*.[ch] plugins/*/test/*.[ch] \
+	2>/dev/null | grep -v -E '#include "lib/[a-z0-9_]+\.h"$')"
 bad=$(echo "$bad" | grep -v '^$')
 if [ -n "$bad" ]; then
 	echo "lint: includes across the layers (docs/internals.md):"

@@ -43,9 +43,9 @@ else
 	DRV=$TMP/mime_driver
 	# shellcheck disable=SC2086
 	if ! cc -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra -Werror \
-	    $SAN -Iplugins/attachments -o "$DRV" $T/mime_driver.c \
+	    $SAN -Isrc -Iplugins/attachments -o "$DRV" $T/mime_driver.c \
 	    plugins/attachments/mime.c plugins/attachments/mimehdr.c \
-	    plugins/attachments/jsonw.c -lnettle 2>"$TMP/cc.err"; then
+	    src/lib/*.c -lnettle 2>"$TMP/cc.err"; then
 		fail attachments-walker-build "$(head -c 300 "$TMP/cc.err")"
 		DRV=
 	fi

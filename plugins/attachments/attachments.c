@@ -22,10 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonw.h"
 #include "mime.h"
-/* smtpscope's writer of whole records (built in: plugin.mk). */
+
+/* smtpscope's helper library (build/libsmtpscope-lib.a): the writer of
+ * whole records, JSON strings, hex. */
+#include "lib/hex.h"
 #include "lib/recfile.h"
+#include "lib/util.h"
 
 #define DEFAULT_MAX_DEPTH 8
 #define DEFAULT_MAX_PARTS 100
@@ -47,7 +50,6 @@ struct att {
 	struct recfile log; /* records whole, or counted as not written */
 	struct mime_limits lim;
 	struct msg *open[BUCKETS];
-	struct jbuf rec;
 	uint64_t spare; /* where a counter the host refused counts */
 	uint64_t *messages, *parts, *attachments, *depth_limit, *parts_limit,
 	    *header_limit, *boundary_limit, *gap_parts, *cut_parts,
@@ -202,20 +204,43 @@ fail:
 
 /* ---- records ------------------------------------------------------------ */
 
+/*
+ * A JSON string, quotes included, escaped as smtpscope's own log is but
+ * for the bidirectional controls, which this log has always written as
+ * they are (docs/internals.md); s NULL writes null.
+ */
 static void
-put_endpoint(
-    struct att *a, const char *name, const struct smtpscope_endpoint *ep)
+json_str(struct dbuf *b, const uint8_t *s, size_t n)
+{
+	if (s == NULL) {
+		DBUF_LIT(b, "null");
+		return;
+	}
+	dbuf_addc(b, '"');
+	json_escape_str_opt(b, s, n, JSON_BIDI_RAW);
+	dbuf_addc(b, '"');
+}
+
+static void
+json_cstr(struct dbuf *b, const char *s)
+{
+	json_str(b, (const uint8_t *)s, s != NULL ? strlen(s) : 0);
+}
+
+static void
+put_endpoint(struct att *a, struct dbuf *b, const char *name,
+    const struct smtpscope_endpoint *ep)
 {
 	char addr[64];
 
 	a->host->addr_str(ep, addr, sizeof(addr));
-	jbuf_printf(&a->rec, ",\"%s_ip\":", name);
-	jbuf_json_cstr(&a->rec, addr);
-	jbuf_printf(&a->rec, ",\"%s_port\":%u", name, (unsigned)ep->port);
+	dbuf_printf(b, ",\"%s_ip\":", name);
+	json_cstr(b, addr);
+	dbuf_printf(b, ",\"%s_port\":%u", name, (unsigned)ep->port);
 }
 
 static void
-put_limits(struct jbuf *b, unsigned limits)
+put_limits(struct dbuf *b, unsigned limits)
 {
 	static const struct {
 		unsigned bit;
@@ -231,14 +256,14 @@ put_limits(struct jbuf *b, unsigned limits)
 	bool first = true;
 	size_t i;
 
-	jbuf_adds(b, "[");
+	dbuf_adds(b, "[");
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if ((limits & names[i].bit) == 0)
 			continue;
-		jbuf_printf(b, "%s\"%s\"", first ? "" : ",", names[i].name);
+		dbuf_printf(b, "%s\"%s\"", first ? "" : ",", names[i].name);
 		first = false;
 	}
-	jbuf_adds(b, "]");
+	dbuf_adds(b, "]");
 }
 
 static void
@@ -246,46 +271,40 @@ write_part(struct att *a, const struct smtpscope_session *si,
     const struct smtpscope_transaction *tx, unsigned depth,
     const struct mime_part *pt)
 {
-	struct jbuf *b = &a->rec;
+	/* Built where it is written from: whole, or dropped and counted. */
+	struct dbuf *b = recfile_begin(&a->log);
 
-	b->len = 0;
-	jbuf_printf(b, "{\"ts\":%.6f,\"session_id\":%llu,\"trans_depth\":%u",
+	dbuf_printf(b, "{\"ts\":%.6f,\"session_id\":%llu,\"trans_depth\":%u",
 	    pt->ts, (unsigned long long)si->id, depth);
-	put_endpoint(a, "client", &si->client);
-	put_endpoint(a, "server", &si->server);
-	jbuf_adds(b, ",\"mail_from\":");
-	jbuf_json_cstr(b, tx != NULL ? tx->mail_from : NULL);
-	jbuf_adds(b, ",\"outcome\":");
-	jbuf_json_cstr(
-	    b, tx != NULL ? a->host->outcome_name(tx->outcome) : NULL);
-	jbuf_printf(b, ",\"part\":%u,\"depth\":%u,\"mime_type\":", pt->index,
+	put_endpoint(a, b, "client", &si->client);
+	put_endpoint(a, b, "server", &si->server);
+	dbuf_adds(b, ",\"mail_from\":");
+	json_cstr(b, tx != NULL ? tx->mail_from : NULL);
+	dbuf_adds(b, ",\"outcome\":");
+	json_cstr(b, tx != NULL ? a->host->outcome_name(tx->outcome) : NULL);
+	dbuf_printf(b, ",\"part\":%u,\"depth\":%u,\"mime_type\":", pt->index,
 	    pt->depth);
-	jbuf_json_cstr(b, pt->mime_type);
-	jbuf_adds(b, ",\"disposition\":");
-	jbuf_json_cstr(b,
+	json_cstr(b, pt->mime_type);
+	dbuf_adds(b, ",\"disposition\":");
+	json_cstr(b,
 	    pt->has_disposition && pt->disposition[0] ? pt->disposition : NULL);
-	jbuf_adds(b, ",\"filename\":");
-	jbuf_json_str(b, (const uint8_t *)pt->filename, pt->filename_len);
-	jbuf_adds(b, ",\"transfer_encoding\":");
-	jbuf_json_cstr(
-	    b, pt->has_encoding && pt->encoding[0] ? pt->encoding : NULL);
-	jbuf_printf(
+	dbuf_adds(b, ",\"filename\":");
+	json_str(b, (const uint8_t *)pt->filename, pt->filename_len);
+	dbuf_adds(b, ",\"transfer_encoding\":");
+	json_cstr(b, pt->has_encoding && pt->encoding[0] ? pt->encoding : NULL);
+	dbuf_printf(
 	    b, ",\"size\":%llu,\"md5\":\"", (unsigned long long)pt->size);
-	jbuf_hex(b, pt->md5, sizeof(pt->md5));
-	jbuf_adds(b, "\",\"sha1\":\"");
-	jbuf_hex(b, pt->sha1, sizeof(pt->sha1));
-	jbuf_adds(b, "\",\"sha256\":\"");
-	jbuf_hex(b, pt->sha256, sizeof(pt->sha256));
-	jbuf_printf(b, "\",\"truncated\":%s,\"limits\":",
+	hex_append(b, pt->md5, sizeof(pt->md5));
+	dbuf_adds(b, "\",\"sha1\":\"");
+	hex_append(b, pt->sha1, sizeof(pt->sha1));
+	dbuf_adds(b, "\",\"sha256\":\"");
+	hex_append(b, pt->sha256, sizeof(pt->sha256));
+	dbuf_printf(b, "\",\"truncated\":%s,\"limits\":",
 	    pt->limits != 0 ? "true" : "false");
 	put_limits(b, pt->limits);
-	jbuf_printf(
+	dbuf_printf(
 	    b, ",\"bad_encoding\":%s}\n", pt->bad_encoding ? "true" : "false");
-	if (b->oom) {
-		b->oom = false; /* this record lost; try the next */
-		return;
-	}
-	recfile_add(&a->log, b->p, b->len, true);
+	recfile_end(&a->log, true);
 	*a->not_written = a->log.not_written;
 }
 
@@ -495,7 +514,6 @@ att_fini(void *state)
 	/* What cannot be written now is counted; the log says so. */
 	recfile_close(&a->log);
 	*a->not_written = a->log.not_written;
-	jbuf_free(&a->rec);
 	free(a);
 }
 

@@ -16,6 +16,9 @@
 #include "mime.h"
 #include "mimehdr.h"
 
+#include "lib/base64.h"
+#include "lib/qp.h"
+
 #include <nettle/md5.h>
 #include <nettle/sha1.h>
 #include <nettle/sha2.h>
@@ -25,7 +28,6 @@
 
 /* "--" boundary "--", some blanks, a CR. */
 #define HEAD_MAX (2 + MIME_BOUNDARY_MAX + 2 + 64 + 1)
-#define DECODE_CHUNK 4096
 
 enum mode {
 	MODE_HEADER, /* reading an entity's header section */
@@ -43,13 +45,6 @@ enum match {
 	MATCH_DASH1,    /* one "-" after it */
 	MATCH_OPEN_WS,  /* blanks after "--boundary" */
 	MATCH_CLOSE_WS, /* "--boundary--" and blanks */
-};
-
-enum qp_state {
-	QP_NORMAL,
-	QP_EQ,   /* after "=" */
-	QP_SOFT, /* "=" CR: up to the LF */
-	QP_HEX1, /* "=" and one hex digit */
 };
 
 struct frame {
@@ -94,12 +89,8 @@ struct mime_walker {
 	char pending_eol[2]; /* the last line end, held: a boundary's? */
 	size_t pending_len;
 	bool held_cr; /* a CR at the end of a chunk: its LF may follow */
-	uint32_t b64_acc;
-	unsigned b64_bits, b64_quad, b64_pads;
-	bool b64_done;
-	enum qp_state qp;
-	uint8_t qp_hex;
-	bool bad;
+	struct base64_stream b64; /* base64 and quoted-printable decoders */
+	struct qp_stream qp;      /* (lib/): which one cte says */
 	struct md5_ctx md5;
 	struct sha1_ctx sha1;
 	struct sha256_ctx sha256;
@@ -124,141 +115,11 @@ hash_bytes(struct mime_walker *w, const uint8_t *p, size_t n)
 	sha256_update(&w->sha256, n, p);
 }
 
-static int
-b64_value(uint8_t c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Base64 as Python's binascii reads it leniently: other bytes ignored,
- * the input over at the first complete padding.
- */
+/* Where the decoders hand their bytes. */
 static void
-b64_decode(struct mime_walker *w, const uint8_t *p, size_t n)
+hash_out(void *arg, const uint8_t *p, size_t n)
 {
-	uint8_t out[DECODE_CHUNK];
-	size_t i, o = 0;
-	int v;
-
-	for (i = 0; i < n; i++) {
-		uint8_t c = p[i];
-
-		if (w->b64_done) {
-			if (c != '\r' && c != '\n' && c != ' ' && c != '\t')
-				w->bad = true;
-			continue;
-		}
-		if (c == '=') {
-			if (w->b64_quad >= 2 &&
-			    w->b64_quad + ++w->b64_pads >= 4) {
-				w->b64_done = true;
-				w->b64_quad = w->b64_bits = 0;
-				w->b64_acc = 0;
-			}
-			continue;
-		}
-		if ((v = b64_value(c)) < 0) {
-			if (c != '\r' && c != '\n' && c != ' ' && c != '\t')
-				w->bad = true;
-			continue;
-		}
-		w->b64_pads = 0;
-		w->b64_acc = (w->b64_acc << 6) | (uint32_t)v;
-		w->b64_bits += 6;
-		w->b64_quad = (w->b64_quad + 1) % 4;
-		if (w->b64_bits >= 8) {
-			w->b64_bits -= 8;
-			out[o++] = (uint8_t)(w->b64_acc >> w->b64_bits);
-			w->b64_acc &= (1u << w->b64_bits) - 1;
-		}
-		if (w->b64_quad == 0) {
-			w->b64_bits = 0;
-			w->b64_acc = 0;
-		}
-		if (o == sizeof(out)) {
-			hash_bytes(w, out, o);
-			o = 0;
-		}
-	}
-	hash_bytes(w, out, o);
-}
-
-/* Quoted-printable as Python's binascii.a2b_qp reads it. */
-static void
-qp_decode(struct mime_walker *w, const uint8_t *p, size_t n)
-{
-	uint8_t out[DECODE_CHUNK + 2];
-	size_t i, o = 0;
-	int v;
-
-	for (i = 0; i < n; i++) {
-		uint8_t c = p[i];
-
-		if (o >= DECODE_CHUNK) {
-			hash_bytes(w, out, o);
-			o = 0;
-		}
-		switch (w->qp) {
-		case QP_NORMAL:
-			if (c == '=')
-				w->qp = QP_EQ;
-			else
-				out[o++] = c;
-			break;
-		case QP_EQ:
-			if (c == '\n') {
-				w->qp = QP_NORMAL;
-			} else if (c == '\r') {
-				w->qp = QP_SOFT;
-			} else if (c == '=') {
-				out[o++] = '=';
-				w->qp = QP_NORMAL;
-				w->bad = true;
-			} else if (mime_hex_value(c) >= 0) {
-				w->qp_hex = c;
-				w->qp = QP_HEX1;
-			} else {
-				out[o++] = '=';
-				out[o++] = c;
-				w->qp = QP_NORMAL;
-				w->bad = true;
-			}
-			break;
-		case QP_SOFT:
-			if (c == '\n')
-				w->qp = QP_NORMAL;
-			break;
-		case QP_HEX1:
-			if ((v = mime_hex_value(c)) >= 0) {
-				out[o++] =
-				    (uint8_t)(mime_hex_value(w->qp_hex) * 16 +
-					v);
-				w->qp = QP_NORMAL;
-			} else {
-				out[o++] = '=';
-				out[o++] = w->qp_hex;
-				w->bad = true;
-				w->qp = QP_NORMAL;
-				if (c == '=')
-					w->qp = QP_EQ;
-				else
-					out[o++] = c;
-			}
-			break;
-		}
-	}
-	hash_bytes(w, out, o);
+	hash_bytes(arg, p, n);
 }
 
 /* Content of the leaf, still encoded. */
@@ -269,10 +130,10 @@ leaf_content(struct mime_walker *w, const uint8_t *p, size_t n)
 		return;
 	switch (w->cte) {
 	case CTE_BASE64:
-		b64_decode(w, p, n);
+		base64_stream_feed(&w->b64, p, n, hash_out, w);
 		break;
 	case CTE_QP:
-		qp_decode(w, p, n);
+		qp_stream_feed(&w->qp, p, n, hash_out, w);
 		break;
 	case CTE_RAW:
 		hash_bytes(w, p, n);
@@ -332,27 +193,26 @@ static void
 leaf_finish(struct mime_walker *w, bool drop_eol, unsigned limits)
 {
 	struct mime_part *pt = &w->parts[w->nparts - 1];
+	bool bad = false;
 
 	if (drop_eol) {
 		w->pending_len = 0;
 		w->held_cr = false;
 	}
 	leaf_release(w);
-	if (w->cte == CTE_BASE64 && !w->b64_done && w->b64_quad == 1)
-		w->bad = true; /* six bits left over */
-	if (w->cte == CTE_QP && w->qp == QP_HEX1) {
-		uint8_t two[2] = { '=', w->qp_hex };
-
-		w->qp = QP_NORMAL;
-		hash_bytes(w, two, 2);
-		w->bad = true;
+	if (w->cte == CTE_BASE64) {
+		base64_stream_end(&w->b64);
+		bad = w->b64.bad;
+	} else if (w->cte == CTE_QP) {
+		qp_stream_end(&w->qp, hash_out, w);
+		bad = w->qp.bad;
 	}
 	md5_digest(&w->md5, sizeof(pt->md5), pt->md5);
 	sha1_digest(&w->sha1, sizeof(pt->sha1), pt->sha1);
 	sha256_digest(&w->sha256, sizeof(pt->sha256), pt->sha256);
 	pt->limits |= limits;
-	pt->bad_encoding = w->bad;
-	if (w->bad)
+	pt->bad_encoding = bad;
+	if (bad)
 		w->stats.bad_encoding++;
 	w->mode = MODE_SKIP;
 }
@@ -427,11 +287,8 @@ start_leaf(struct mime_walker *w, struct mime_fields *f, const char *type,
 		w->cte = CTE_RAW;
 	w->pending_len = 0;
 	w->held_cr = false;
-	w->b64_acc = 0;
-	w->b64_bits = w->b64_quad = w->b64_pads = 0;
-	w->b64_done = false;
-	w->qp = QP_NORMAL;
-	w->bad = false;
+	base64_stream_init(&w->b64);
+	qp_stream_init(&w->qp);
 	md5_init(&w->md5);
 	sha1_init(&w->sha1);
 	sha256_init(&w->sha256);

@@ -9,7 +9,6 @@
  * as RFC 6266 advises and mail programs do.
  */
 #include "mimehdr.h"
-#include "jsonw.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -17,8 +16,19 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/base64.h"
+#include "lib/hex.h"
+#include "lib/qp.h"
+#include "lib/util.h"
+
 #define SECTIONS_MAX 64     /* RFC 2231 sections kept of one parameter */
 #define PARAM_TEXT_MAX 4096 /* bytes of a parameter value looked at */
+/*
+ * The cap of every buffer here, never reached: a field's text is cut at
+ * PARAM_TEXT_MAX * 4 bytes (find_field()), and no charset turns a byte
+ * into more than a few characters of UTF-8.
+ */
+#define SCRATCH_MAX (16u << 20)
 
 static int
 lower(int c)
@@ -33,16 +43,19 @@ is_ws(uint8_t c)
 	    c == '\v';
 }
 
-int
-mime_hex_value(uint8_t c)
+/* A scratch buffer (dbuf_free() when done). */
+static void
+scratch(struct dbuf *b)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	dbuf_init(b, SCRATCH_MAX);
+}
+
+/* n bytes of p (NULL when n is 0) appended. */
+static void
+put(struct dbuf *b, const void *p, size_t n)
+{
+	if (n > 0)
+		dbuf_add(b, p, n);
 }
 
 /* A span of bytes. */
@@ -81,7 +94,7 @@ span_ieq(struct span s, const char *lit)
  * section, into out (CR and LF of folds removed), or false.
  */
 static bool
-find_field(const uint8_t *h, size_t len, const char *name, struct jbuf *out)
+find_field(const uint8_t *h, size_t len, const char *name, struct dbuf *out)
 {
 	size_t i = 0, eol, nlen = strlen(name), k;
 	bool found = false;
@@ -107,7 +120,7 @@ find_field(const uint8_t *h, size_t len, const char *name, struct jbuf *out)
 			for (k = i; k < eol; k++)
 				if (h[k] != '\r' && h[k] != '\n' &&
 				    out->len < PARAM_TEXT_MAX * 4)
-					jbuf_addc(out, (char)h[k]);
+					dbuf_addc(out, (char)h[k]);
 		i = eol;
 	}
 	return found;
@@ -116,31 +129,32 @@ find_field(const uint8_t *h, size_t len, const char *name, struct jbuf *out)
 /* Python's email.utils.unquote: "..." with \\ and \" undone (in two
  * passes, as it does), or <...>. Into out. */
 static void
-unquote(struct span v, struct jbuf *out)
+unquote(struct span v, struct dbuf *out)
 {
-	struct jbuf tmp = { 0 };
+	struct dbuf tmp;
 	size_t i;
 
+	scratch(&tmp);
 	if (v.n > 1 && v.p[0] == '"' && v.p[v.n - 1] == '"') {
 		for (i = 1; i + 1 < v.n; i++) {
 			if (v.p[i] == '\\' && i + 2 < v.n && v.p[i + 1] == '\\')
 				i++;
-			jbuf_addc(&tmp, (char)v.p[i]);
+			dbuf_addc(&tmp, (char)v.p[i]);
 		}
 		for (i = 0; i < tmp.len; i++) {
 			if (tmp.p[i] == '\\' && i + 1 < tmp.len &&
 			    tmp.p[i + 1] == '"')
 				i++;
-			jbuf_addc(out, tmp.p[i]);
+			dbuf_addc(out, tmp.p[i]);
 		}
-		jbuf_free(&tmp);
+		dbuf_free(&tmp);
 		return;
 	}
 	if (v.n > 1 && v.p[0] == '<' && v.p[v.n - 1] == '>') {
-		jbuf_add(out, v.p + 1, v.n - 2);
+		put(out, v.p + 1, v.n - 2);
 		return;
 	}
-	jbuf_add(out, v.p, v.n);
+	put(out, v.p, v.n);
 }
 
 /* One parameter of a field value: name (lowercased by the caller's
@@ -216,7 +230,7 @@ main_value(struct span v, char *out, size_t outsz)
  * convert become U+FFFD; an unknown charset leaves the bytes as they are
  * (the JSON writer escapes what is not UTF-8). */
 static void
-to_utf8(const char *cs, const uint8_t *in, size_t n, struct jbuf *out)
+to_utf8(const char *cs, const uint8_t *in, size_t n, struct dbuf *out)
 {
 	static const char repl[] = "\xef\xbf\xbd";
 	char buf[512], *ip, *op;
@@ -226,11 +240,11 @@ to_utf8(const char *cs, const uint8_t *in, size_t n, struct jbuf *out)
 	if (cs[0] == '\0' || strcasecmp(cs, "utf-8") == 0 ||
 	    strcasecmp(cs, "utf8") == 0 || strcasecmp(cs, "us-ascii") == 0 ||
 	    strcasecmp(cs, "ascii") == 0) {
-		jbuf_add(out, in, n);
+		put(out, in, n);
 		return;
 	}
 	if ((cd = iconv_open("UTF-8", cs)) == (iconv_t)-1) {
-		jbuf_add(out, in, n);
+		put(out, in, n);
 		return;
 	}
 	ip = (char *)(uintptr_t)in;
@@ -239,10 +253,10 @@ to_utf8(const char *cs, const uint8_t *in, size_t n, struct jbuf *out)
 		op = buf;
 		ol = sizeof(buf);
 		r = iconv(cd, &ip, &il, &op, &ol);
-		jbuf_add(out, buf, (size_t)(op - buf));
+		put(out, buf, (size_t)(op - buf));
 		if (r == (size_t)-1 && errno != E2BIG) {
 			/* EILSEQ, EINVAL: one byte replaced, and on. */
-			jbuf_add(out, repl, 3);
+			put(out, repl, 3);
 			ip++;
 			il--;
 			iconv(cd, NULL, NULL, NULL, NULL);
@@ -278,14 +292,14 @@ charset_name(const uint8_t *p, size_t n, char *out, size_t outsz)
 /* RFC 2047 encoded words in s decoded (and the blanks between two of
  * them dropped), the rest copied, into out as UTF-8. */
 static void
-decode_2047(const uint8_t *s, size_t n, struct jbuf *out)
+decode_2047(const uint8_t *s, size_t n, struct dbuf *out)
 {
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t i = 0, gap_start = 0, j, cs_end, enc, text, end;
 	bool after_word = false;
-	struct jbuf raw = { 0 };
+	struct dbuf raw;
 	char cs[64];
+
+	scratch(&raw);
 
 	while (i < n) {
 		if (!(s[i] == '=' && i + 1 < n && s[i + 1] == '?')) {
@@ -313,67 +327,36 @@ decode_2047(const uint8_t *s, size_t n, struct jbuf *out)
 		for (j = gap_start; j < i && is_ws(s[j]); j++)
 			;
 		if (!(after_word && j == i))
-			jbuf_add(out, s + gap_start, i - gap_start);
+			put(out, s + gap_start, i - gap_start);
 		charset_name(s + i + 2, cs_end - i - 2, cs, sizeof(cs));
-		raw.len = 0;
-		if (lower(s[enc]) == 'q') {
-			for (j = text; j < end; j++) {
-				if (s[j] == '_')
-					jbuf_addc(&raw, ' ');
-				else if (s[j] == '=' && j + 2 < end &&
-				    mime_hex_value(s[j + 1]) >= 0 &&
-				    mime_hex_value(s[j + 2]) >= 0) {
-					jbuf_addc(&raw,
-					    (char)(mime_hex_value(s[j + 1]) *
-						    16 +
-						mime_hex_value(s[j + 2])));
-					j += 2;
-				} else
-					jbuf_addc(&raw, (char)s[j]);
-			}
-		} else {
-			uint32_t acc = 0;
-			unsigned bits = 0;
-
-			for (j = text; j < end; j++) {
-				const char *c =
-				    s[j] != '\0' ? strchr(b64, s[j]) : NULL;
-
-				if (c == NULL)
-					continue;
-				acc = (acc << 6) | (uint32_t)(c - b64);
-				bits += 6;
-				if (bits >= 8) {
-					bits -= 8;
-					jbuf_addc(&raw, (char)(acc >> bits));
-					acc &= (1u << bits) - 1;
-				}
-			}
-		}
+		dbuf_reset(&raw);
+		if (lower(s[enc]) == 'q')
+			qp_decode_q(s + text, end - text, &raw);
+		else
+			base64_decode_skip(s + text, end - text, &raw);
 		to_utf8(cs, (const uint8_t *)raw.p, raw.len, out);
 		i = end + 2;
 		gap_start = i;
 		after_word = true;
 	}
-	jbuf_add(out, s + gap_start, n - gap_start);
-	jbuf_free(&raw);
+	put(out, s + gap_start, n - gap_start);
+	dbuf_free(&raw);
 }
 
 /* A %XX-encoded RFC 2231 value: bytes. */
 static void
-pct_decode(const uint8_t *p, size_t n, struct jbuf *out)
+pct_decode(const uint8_t *p, size_t n, struct dbuf *out)
 {
 	size_t i;
+	int v;
 
 	for (i = 0; i < n; i++) {
-		if (p[i] == '%' && i + 2 < n && mime_hex_value(p[i + 1]) >= 0 &&
-		    mime_hex_value(p[i + 2]) >= 0) {
-			jbuf_addc(out,
-			    (char)(mime_hex_value(p[i + 1]) * 16 +
-				mime_hex_value(p[i + 2])));
+		if (p[i] == '%' && i + 2 < n &&
+		    (v = hex_pair(p[i + 1], p[i + 2])) >= 0) {
+			dbuf_addc(out, (char)v);
 			i += 2;
 		} else
-			jbuf_addc(out, (char)p[i]);
+			dbuf_addc(out, (char)p[i]);
 	}
 }
 
@@ -431,13 +414,13 @@ is_section(struct span pname, const char *want, long *num, bool *encoded)
  * otherwise), trimmed. RFC 2231 sections are preferred to a plain one.
  */
 static bool
-param_get(struct span v, const char *want, bool decode, struct jbuf *out)
+param_get(struct span v, const char *want, bool decode, struct dbuf *out)
 {
 	struct section sec[SECTIONS_MAX];
 	size_t nsec = 0, pos = params_start(v), i, k;
 	struct span plain = { NULL, 0 };
 	bool have_plain = false, extended = false;
-	struct jbuf joined = { 0 }, piece = { 0 }, res = { 0 };
+	struct dbuf joined, piece, res;
 	struct param pr;
 	long num;
 	bool encoded;
@@ -458,17 +441,20 @@ param_get(struct span v, const char *want, bool decode, struct jbuf *out)
 	}
 	if (nsec == 0 && !have_plain)
 		return false;
+	scratch(&joined);
+	scratch(&piece);
+	scratch(&res);
 	if (nsec > 0) {
 		qsort(sec, nsec, sizeof(sec[0]), section_cmp);
 		for (i = 0; i < nsec && joined.len < PARAM_TEXT_MAX; i++) {
-			piece.len = 0;
+			dbuf_reset(&piece);
 			unquote(sec[i].value, &piece);
 			if (sec[i].encoded) {
 				pct_decode((const uint8_t *)piece.p, piece.len,
 				    &joined);
 				extended = true;
 			} else
-				jbuf_add(&joined, piece.p, piece.len);
+				put(&joined, piece.p, piece.len);
 		}
 	} else
 		unquote(plain, &joined);
@@ -488,37 +474,36 @@ param_get(struct span v, const char *want, bool decode, struct jbuf *out)
 			if (decode)
 				to_utf8(cs, p + k, joined.len - k, &res);
 			else
-				jbuf_add(&res, p + k, joined.len - k);
+				put(&res, p + k, joined.len - k);
 		} else
-			jbuf_add(&res, joined.p, joined.len);
+			put(&res, joined.p, joined.len);
 	} else if (decode)
 		decode_2047((const uint8_t *)joined.p, joined.len, &res);
 	else
-		jbuf_add(&res, joined.p, joined.len);
+		put(&res, joined.p, joined.len);
 	{
 		struct span t = { (const uint8_t *)res.p, res.len };
 
 		t = trim(t);
-		jbuf_add(out, t.p, t.n);
+		put(out, t.p, t.n);
 	}
-	jbuf_free(&joined);
-	jbuf_free(&piece);
-	jbuf_free(&res);
+	dbuf_free(&joined);
+	dbuf_free(&piece);
+	dbuf_free(&res);
 	return true;
 }
 
 /* A copy of b's text, NUL-terminated, cut at max bytes (at a character
  * boundary when it is UTF-8). */
 static char *
-dup_capped(const struct jbuf *b, size_t max, size_t *lenp)
+dup_capped(const struct dbuf *b, size_t max, size_t *lenp)
 {
 	size_t n = b->len, i = 0, l;
 	char *s;
 
 	if (n > max) {
 		while (i < max) {
-			l = att_utf8_seq_len(
-			    (const uint8_t *)b->p + i, b->len - i);
+			l = utf8_seq_len((const uint8_t *)b->p + i, b->len - i);
 			if (l == 0)
 				l = 1;
 			if (i + l > max)
@@ -539,11 +524,15 @@ dup_capped(const struct jbuf *b, size_t max, size_t *lenp)
 void
 mime_fields_parse(const uint8_t *hdr, size_t len, struct mime_fields *f)
 {
-	struct jbuf ct = { 0 }, cd = { 0 }, te = { 0 }, val = { 0 };
+	struct dbuf ct, cd, te, val;
 	struct span v;
 	size_t slashes = 0, i;
 
 	memset(f, 0, sizeof(*f));
+	scratch(&ct);
+	scratch(&cd);
+	scratch(&te);
+	scratch(&val);
 	if (find_field(hdr, len, "content-type", &ct)) {
 		v = (struct span){ (const uint8_t *)ct.p, ct.len };
 		f->has_type = true;
@@ -568,14 +557,14 @@ mime_fields_parse(const uint8_t *hdr, size_t len, struct mime_fields *f)
 		v = (struct span){ (const uint8_t *)cd.p, cd.len };
 		f->has_disposition = true;
 		main_value(v, f->disposition, sizeof(f->disposition));
-		val.len = 0;
+		dbuf_reset(&val);
 		if (param_get(v, "filename", true, &val))
 			f->filename =
 			    dup_capped(&val, MIME_NAME_MAX, &f->filename_len);
 	}
 	if (f->filename == NULL && ct.len > 0) {
 		v = (struct span){ (const uint8_t *)ct.p, ct.len };
-		val.len = 0;
+		dbuf_reset(&val);
 		if (param_get(v, "name", true, &val))
 			f->filename =
 			    dup_capped(&val, MIME_NAME_MAX, &f->filename_len);
@@ -589,10 +578,10 @@ mime_fields_parse(const uint8_t *hdr, size_t len, struct mime_fields *f)
 			f->encoding[i] = (char)lower(t.p[i]);
 		f->encoding[i] = '\0';
 	}
-	jbuf_free(&ct);
-	jbuf_free(&cd);
-	jbuf_free(&te);
-	jbuf_free(&val);
+	dbuf_free(&ct);
+	dbuf_free(&cd);
+	dbuf_free(&te);
+	dbuf_free(&val);
 }
 
 void

@@ -36,7 +36,5 @@ struct mime_fields {
  * Never fails: what is not there stays empty. */
 void mime_fields_parse(const uint8_t *hdr, size_t len, struct mime_fields *f);
 void mime_fields_free(struct mime_fields *f);
-/* The value of a hexadecimal digit, or -1 (QP and RFC 2231 %XX). */
-int mime_hex_value(uint8_t c);
 
 #endif

@@ -16,7 +16,8 @@
  * one per record. A reader of a pipe that went away (EPIPE) is the
  * caller's business: nothing more is written and nothing is said.
  *
- * Also built into plugins (plugins/attachments): it uses only util.c.
+ * Also in build/libsmtpscope-lib.a, which the plugins link (the
+ * attachments plugin writes its log with it): it uses only util.c.
  */
 #ifndef SMTPSCOPE_RECFILE_H
 #define SMTPSCOPE_RECFILE_H

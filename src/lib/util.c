@@ -646,8 +646,18 @@ unsafe_cp(uint32_t cp)
 	    (cp >= 0x2066 && cp <= 0x2069);
 }
 
-void
-json_escape_str(struct dbuf *b, const uint8_t *s, size_t n)
+/* The bidirectional overrides and isolates: unsafe_cp(), but that
+ * json_escape_str_opt() may leave them raw. */
+static inline bool
+bidi_cp(uint32_t cp)
+{
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* Inlined in both callers: json_escape_str(), on the log's hot path,
+ * has bidi_raw false folded away. */
+static inline __attribute__((always_inline)) void
+json_escape(struct dbuf *b, const uint8_t *s, size_t n, bool bidi_raw)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i = 0, run, len;
@@ -684,7 +694,7 @@ json_escape_str(struct dbuf *b, const uint8_t *s, size_t n)
 			dbuf_add(b, "\\r", 2);
 		} else if (cp == '\t') {
 			dbuf_add(b, "\\t", 2);
-		} else if (unsafe_cp(cp)) {
+		} else if (unsafe_cp(cp) && !(bidi_raw && bidi_cp(cp))) {
 			esc[0] = '\\';
 			esc[1] = 'u';
 			esc[2] = hex[(cp >> 12) & 0xf];
@@ -696,6 +706,18 @@ json_escape_str(struct dbuf *b, const uint8_t *s, size_t n)
 			dbuf_add(b, s + i, len);
 		i += len;
 	}
+}
+
+void
+json_escape_str(struct dbuf *b, const uint8_t *s, size_t n)
+{
+	json_escape(b, s, n, false);
+}
+
+void
+json_escape_str_opt(struct dbuf *b, const uint8_t *s, size_t n, unsigned flags)
+{
+	json_escape(b, s, n, (flags & JSON_BIDI_RAW) != 0);
 }
 
 void
@@ -805,40 +827,4 @@ parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 		return false;
 	*out = v;
 	return true;
-}
-
-long
-base64_decode(const uint8_t *in, size_t len, uint8_t *out, size_t outmax)
-{
-	uint32_t acc = 0;
-	size_t i, o = 0;
-	int bits = 0, v;
-
-	while (len > 0 && in[len - 1] == '=')
-		len--;
-	for (i = 0; i < len; i++) {
-		uint8_t c = in[i];
-
-		if (c >= 'A' && c <= 'Z')
-			v = c - 'A';
-		else if (c >= 'a' && c <= 'z')
-			v = c - 'a' + 26;
-		else if (c >= '0' && c <= '9')
-			v = c - '0' + 52;
-		else if (c == '+')
-			v = 62;
-		else if (c == '/')
-			v = 63;
-		else
-			return -1;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o < outmax)
-				out[o++] = (uint8_t)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	return (long)o;
 }

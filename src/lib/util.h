@@ -2,6 +2,8 @@
 /*
  * Small helpers used everywhere: checked allocation, capped growing
  * buffers, ASCII-only character classes and escaping of untrusted text.
+ * Built into the program and, as build/libsmtpscope-lib.a with the rest
+ * of src/lib/, into the plugins that use it.
  */
 #ifndef SMTPSCOPE_UTIL_H
 #define SMTPSCOPE_UTIL_H
@@ -13,6 +15,9 @@
 #include <string.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Where a decoder hands its output, a chunk at a time. */
+typedef void bytes_out_fn(void *arg, const uint8_t *p, size_t n);
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
@@ -182,6 +187,14 @@ size_t utf8_seq_len(const uint8_t *s, size_t n);
 void json_append_str(struct dbuf *b, const uint8_t *s, size_t n);
 /* The same escaping without the quotes around it. */
 void json_escape_str(struct dbuf *b, const uint8_t *s, size_t n);
+/*
+ * The same with flags: JSON_BIDI_RAW leaves the bidirectional overrides
+ * and isolates (U+202A-202E, U+2066-2069) as they are, as the
+ * attachments plugin's log has always written them (docs/internals.md).
+ */
+#define JSON_BIDI_RAW 0x1u
+void json_escape_str_opt(
+    struct dbuf *b, const uint8_t *s, size_t n, unsigned flags);
 void json_append_cstr(struct dbuf *b, const char *s);
 
 /*
@@ -190,13 +203,6 @@ void json_append_cstr(struct dbuf *b, const char *s);
  * backslash).
  */
 void text_append_escaped(struct dbuf *b, const uint8_t *s, size_t n);
-
-/*
- * Decode base64 (RFC 4648; padding optional, no line breaks) into out,
- * at most outmax bytes. Returns the decoded length, or -1 when the input
- * is not base64.
- */
-long base64_decode(const uint8_t *in, size_t len, uint8_t *out, size_t outmax);
 
 /* Parse a decimal number in [min, max]; false on junk or overflow. */
 bool parse_ulong(

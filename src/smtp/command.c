@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/base64.h"
 #include "smtp/internal.h"
 
 /* --- helpers ----------------------------------------------------------- */

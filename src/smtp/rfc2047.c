@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lib/base64.h"
+#include "lib/hex.h"
+#include "lib/qp.h"
 #include "lib/util.h"
 #include "smtp/message.h"
 #include "smtp/message_internal.h"
@@ -308,33 +311,6 @@ iso2022_ends_initial(const uint8_t *s, size_t n)
 	return g0_ascii && !shifted_out;
 }
 
-static int
-hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = ascii_toupper(c);
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 struct encoded_word {
 	const char *charset;
 	size_t charset_len;
@@ -352,7 +328,7 @@ b64_valid(const char *s, size_t n)
 	while (pad < n && pad < 2 && s[n - 1 - pad] == '=')
 		pad++;
 	for (i = 0; i < n - pad; i++)
-		if (b64_value((unsigned char)s[i]) < 0)
+		if (base64_value((unsigned char)s[i]) < 0)
 			return false;
 	/* Padding is often left out; a lone sixth bit never decodes. */
 	if (pad > 0)
@@ -442,39 +418,17 @@ malformed_word_len(const char *s, size_t n)
 	return 0;
 }
 
-/* Append the bytes an encoded word stands for (validated already). */
+/* Append the bytes an encoded word stands for. Validated already: the
+ * padding, and a '=' that is not "=XX", are never met. */
 static void
 encoded_word_bytes(const struct encoded_word *w, struct dbuf *raw)
 {
-	const char *t = w->text;
-	uint32_t acc = 0;
-	size_t i, bits = 0;
-	int v;
+	const uint8_t *t = (const uint8_t *)w->text;
 
-	if (w->encoding == 'B') {
-		for (i = 0; i < w->text_len && t[i] != '='; i++) {
-			acc = (acc << 6) |
-			    (uint32_t)b64_value((unsigned char)t[i]);
-			bits += 6;
-			if (bits >= 8) {
-				bits -= 8;
-				dbuf_addc(raw, (char)(acc >> bits));
-				acc &= (1u << bits) - 1;
-			}
-		}
-		return;
-	}
-	for (i = 0; i < w->text_len; i++) {
-		if (t[i] == '_') {
-			dbuf_addc(raw, ' ');
-		} else if (t[i] == '=') {
-			v = hex_value((unsigned char)t[i + 1]) << 4 |
-			    hex_value((unsigned char)t[i + 2]);
-			dbuf_addc(raw, (char)v);
-			i += 2;
-		} else
-			dbuf_addc(raw, t[i]);
-	}
+	if (w->encoding == 'B')
+		base64_decode_skip(t, w->text_len, raw);
+	else
+		qp_decode_q(t, w->text_len, raw);
 }
 
 enum run_result {

@@ -6,15 +6,18 @@
  * one byte at a time, and fails (exit 1) unless every walk prints the
  * same. -g OFF:LEN turns bytes OFF..OFF+LEN into a gap (never captured).
  *
- *   cc -Iplugins/attachments -o drv plugins/attachments/test/mime_driver.c \
- *       plugins/attachments/{mime,mimehdr,jsonw}.c -lnettle
+ *   cc -Isrc -Iplugins/attachments -o drv \
+ *       plugins/attachments/test/mime_driver.c \
+ *       plugins/attachments/{mime,mimehdr}.c src/lib/{util,base64,qp,hex}.c \
+ *       -lnettle
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "jsonw.h"
+#include "lib/hex.h"
+#include "lib/util.h"
 #include "mime.h"
 
 static struct mime_limits lim = { 8, 100, 16384 };
@@ -46,8 +49,27 @@ feed_range(struct mime_walker *w, const uint8_t *msg, size_t from, size_t to)
 		mime_walker_feed(w, msg + a, to - a);
 }
 
+/* A JSON string, quotes included, as the plugin writes it; NULL: null. */
 static void
-print_walk(struct mime_walker *w, struct jbuf *b)
+json_str(struct dbuf *b, const uint8_t *s, size_t n)
+{
+	if (s == NULL) {
+		DBUF_LIT(b, "null");
+		return;
+	}
+	dbuf_addc(b, '"');
+	json_escape_str_opt(b, s, n, JSON_BIDI_RAW);
+	dbuf_addc(b, '"');
+}
+
+static void
+json_cstr(struct dbuf *b, const char *s)
+{
+	json_str(b, (const uint8_t *)s, s != NULL ? strlen(s) : 0);
+}
+
+static void
+print_walk(struct mime_walker *w, struct dbuf *b)
 {
 	const struct mime_stats *st = mime_walker_stats(w);
 	const struct mime_part *pt;
@@ -55,43 +77,43 @@ print_walk(struct mime_walker *w, struct jbuf *b)
 
 	for (i = 0; i < mime_walker_nparts(w); i++) {
 		pt = mime_walker_part(w, i);
-		jbuf_printf(b,
+		dbuf_printf(b,
 		    "{\"part\":%u,\"depth\":%u,\"mime_type\":", pt->index,
 		    pt->depth);
-		jbuf_json_cstr(b, pt->mime_type);
-		jbuf_adds(b, ",\"disposition\":");
-		jbuf_json_cstr(b,
+		json_cstr(b, pt->mime_type);
+		dbuf_adds(b, ",\"disposition\":");
+		json_cstr(b,
 		    pt->has_disposition && pt->disposition[0] ? pt->disposition
 							      : NULL);
-		jbuf_adds(b, ",\"filename\":");
-		jbuf_json_str(
+		dbuf_adds(b, ",\"filename\":");
+		json_str(
 		    b, (const uint8_t *)pt->filename, pt->filename_len);
-		jbuf_adds(b, ",\"transfer_encoding\":");
-		jbuf_json_cstr(b,
+		dbuf_adds(b, ",\"transfer_encoding\":");
+		json_cstr(b,
 		    pt->has_encoding && pt->encoding[0] ? pt->encoding : NULL);
-		jbuf_printf(b, ",\"size\":%llu,\"md5\":\"",
+		dbuf_printf(b, ",\"size\":%llu,\"md5\":\"",
 		    (unsigned long long)pt->size);
-		jbuf_hex(b, pt->md5, sizeof(pt->md5));
-		jbuf_adds(b, "\",\"sha1\":\"");
-		jbuf_hex(b, pt->sha1, sizeof(pt->sha1));
-		jbuf_adds(b, "\",\"sha256\":\"");
-		jbuf_hex(b, pt->sha256, sizeof(pt->sha256));
-		jbuf_printf(b, "\",\"limits\":%u,\"bad_encoding\":%s}\n",
+		hex_append(b, pt->md5, sizeof(pt->md5));
+		dbuf_adds(b, "\",\"sha1\":\"");
+		hex_append(b, pt->sha1, sizeof(pt->sha1));
+		dbuf_adds(b, "\",\"sha256\":\"");
+		hex_append(b, pt->sha256, sizeof(pt->sha256));
+		dbuf_printf(b, "\",\"limits\":%u,\"bad_encoding\":%s}\n",
 		    pt->limits, pt->bad_encoding ? "true" : "false");
 	}
-	jbuf_printf(b,
+	dbuf_printf(b,
 	    "{\"stats\":{\"depth\":%llu,\"parts\":%llu,\"header\":%llu,"
 	    "\"boundary\":%llu,",
 	    (unsigned long long)st->depth, (unsigned long long)st->parts,
 	    (unsigned long long)st->header, (unsigned long long)st->boundary);
-	jbuf_printf(b, "\"bad_encoding\":%llu}}\n",
+	dbuf_printf(b, "\"bad_encoding\":%llu}}\n",
 	    (unsigned long long)st->bad_encoding);
 }
 
 /* The walk of msg fed in pieces at the offsets cuts[0..ncuts). */
 static void
 walk(const uint8_t *msg, size_t n, const size_t *cuts, size_t ncuts,
-    struct jbuf *out)
+    struct dbuf *out)
 {
 	struct mime_walker *w = mime_walker_new(&lim);
 	size_t from = 0, i;
@@ -113,7 +135,7 @@ walk(const uint8_t *msg, size_t n, const size_t *cuts, size_t ncuts,
 int
 main(int argc, char **argv)
 {
-	struct jbuf whole = { 0 }, other = { 0 };
+	struct dbuf whole, other;
 	uint8_t *msg = NULL;
 	size_t n = 0, cap = 0, k, *cuts;
 	bool splits = false;
@@ -160,20 +182,22 @@ main(int argc, char **argv)
 		n += k;
 	}
 	fclose(f);
+	dbuf_init(&whole, SIZE_MAX / 2);
+	dbuf_init(&other, SIZE_MAX / 2);
 	walk(msg, n, NULL, 0, &whole);
 	fwrite(whole.p, 1, whole.len, stdout);
 	fflush(stdout);
 	if (splits) {
 		for (k = 0; k <= n; k++) {
-			other.len = 0;
+			dbuf_reset(&other);
 			walk(msg, n, &k, 1, &other);
 			if (other.len != whole.len ||
 			    memcmp(other.p, whole.p, whole.len) != 0) {
 				fprintf(stderr, "split at %zu differs:\n%s", k,
-				    other.p);
+				    dbuf_str(&other));
 				free(msg);
-				jbuf_free(&whole);
-				jbuf_free(&other);
+				dbuf_free(&whole);
+				dbuf_free(&other);
 				return 1;
 			}
 		}
@@ -181,20 +205,21 @@ main(int argc, char **argv)
 			return 2;
 		for (k = 0; k < n; k++)
 			cuts[k] = k + 1;
-		other.len = 0;
+		dbuf_reset(&other);
 		walk(msg, n, cuts, n, &other);
 		free(cuts);
 		if (other.len != whole.len ||
 		    memcmp(other.p, whole.p, whole.len) != 0) {
-			fprintf(stderr, "byte at a time differs:\n%s", other.p);
+			fprintf(stderr, "byte at a time differs:\n%s",
+			    dbuf_str(&other));
 			free(msg);
-			jbuf_free(&whole);
-			jbuf_free(&other);
+			dbuf_free(&whole);
+			dbuf_free(&other);
 			return 1;
 		}
 	}
 	free(msg);
-	jbuf_free(&whole);
-	jbuf_free(&other);
+	dbuf_free(&whole);
+	dbuf_free(&other);
 	return 0;
 }
