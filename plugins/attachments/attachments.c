@@ -204,11 +204,8 @@ fail:
 
 /* ---- records ------------------------------------------------------------ */
 
-/*
- * A JSON string, quotes included, escaped as smtpscope's own log is but
- * for the bidirectional controls, which this log has always written as
- * they are (docs/internals.md); s NULL writes null.
- */
+/* A JSON string, quotes included, escaped as smtpscope's own log is;
+ * s NULL writes null. */
 static void
 json_str(struct dbuf *b, const uint8_t *s, size_t n)
 {
@@ -217,7 +214,7 @@ json_str(struct dbuf *b, const uint8_t *s, size_t n)
 		return;
 	}
 	dbuf_addc(b, '"');
-	json_escape_str_opt(b, s, n, JSON_BIDI_RAW);
+	json_escape_str(b, s, n);
 	dbuf_addc(b, '"');
 }
 

@@ -646,18 +646,8 @@ unsafe_cp(uint32_t cp)
 	    (cp >= 0x2066 && cp <= 0x2069);
 }
 
-/* The bidirectional overrides and isolates: unsafe_cp(), but that
- * json_escape_str_opt() may leave them raw. */
-static inline bool
-bidi_cp(uint32_t cp)
-{
-	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
-}
-
-/* Inlined in both callers: json_escape_str(), on the log's hot path,
- * has bidi_raw false folded away. */
-static inline __attribute__((always_inline)) void
-json_escape(struct dbuf *b, const uint8_t *s, size_t n, bool bidi_raw)
+void
+json_escape_str(struct dbuf *b, const uint8_t *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i = 0, run, len;
@@ -694,7 +684,7 @@ json_escape(struct dbuf *b, const uint8_t *s, size_t n, bool bidi_raw)
 			dbuf_add(b, "\\r", 2);
 		} else if (cp == '\t') {
 			dbuf_add(b, "\\t", 2);
-		} else if (unsafe_cp(cp) && !(bidi_raw && bidi_cp(cp))) {
+		} else if (unsafe_cp(cp)) {
 			esc[0] = '\\';
 			esc[1] = 'u';
 			esc[2] = hex[(cp >> 12) & 0xf];
@@ -706,18 +696,6 @@ json_escape(struct dbuf *b, const uint8_t *s, size_t n, bool bidi_raw)
 			dbuf_add(b, s + i, len);
 		i += len;
 	}
-}
-
-void
-json_escape_str(struct dbuf *b, const uint8_t *s, size_t n)
-{
-	json_escape(b, s, n, false);
-}
-
-void
-json_escape_str_opt(struct dbuf *b, const uint8_t *s, size_t n, unsigned flags)
-{
-	json_escape(b, s, n, (flags & JSON_BIDI_RAW) != 0);
 }
 
 void

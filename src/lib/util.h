@@ -187,14 +187,6 @@ size_t utf8_seq_len(const uint8_t *s, size_t n);
 void json_append_str(struct dbuf *b, const uint8_t *s, size_t n);
 /* The same escaping without the quotes around it. */
 void json_escape_str(struct dbuf *b, const uint8_t *s, size_t n);
-/*
- * The same with flags: JSON_BIDI_RAW leaves the bidirectional overrides
- * and isolates (U+202A-202E, U+2066-2069) as they are, as the
- * attachments plugin's log has always written them (docs/internals.md).
- */
-#define JSON_BIDI_RAW 0x1u
-void json_escape_str_opt(
-    struct dbuf *b, const uint8_t *s, size_t n, unsigned flags);
 void json_append_cstr(struct dbuf *b, const char *s);
 
 /*

@@ -54,19 +54,6 @@ main(void)
 	    "gpj.exe",
 	    10, "\"\\u202egpj.exe\"");
 	expect_json(__LINE__, "\xe2\x81\xa6x", 4, "\"\\u2066x\"");
-	/* JSON_BIDI_RAW: those as they are, all else escaped the same. */
-	dbuf_init(&b, 256);
-	json_escape_str_opt(&b,
-	    (const uint8_t *)"\xe2\x80\xae"
-			     "a\xe2\x81\xa9\x1b\xc2\x9b\xe2\x80\xa8\"\xff",
-	    15, JSON_BIDI_RAW);
-	CHECK_STR(dbuf_str(&b),
-	    "\xe2\x80\xae"
-	    "a\xe2\x81\xa9\\u001b\\u009b\\u2028\\\"\\\\xff");
-	dbuf_reset(&b);
-	json_escape_str_opt(&b, (const uint8_t *)"\xe2\x80\xae", 3, 0);
-	CHECK_STR(dbuf_str(&b), "\\u202e");
-	dbuf_free(&b);
 	expect_json(
 	    __LINE__, "\xe2\x80\xaf", 3, "\"\xe2\x80\xaf\""); /* U+202F: fine */
 	expect_json(__LINE__, "\xff\xfe", 2, "\"\\\\xff\\\\xfe\"");

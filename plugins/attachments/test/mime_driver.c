@@ -58,7 +58,7 @@ json_str(struct dbuf *b, const uint8_t *s, size_t n)
 		return;
 	}
 	dbuf_addc(b, '"');
-	json_escape_str_opt(b, s, n, JSON_BIDI_RAW);
+	json_escape_str(b, s, n);
 	dbuf_addc(b, '"');
 }
 

@@ -187,9 +187,10 @@ w("bighdr", "Content-Type: multipart/mixed; boundary=h\n\n--h\n" +
 w("longbnd", "Content-Type: multipart/mixed; boundary=\"%s\"\n\n--%s\nContent-Type: text/plain\n\nx\n--%s--\n"
   % ("B" * 250, "B" * 250, "B" * 250))
 
-# Control characters and invalid UTF-8 in a name: escaped in JSON.
+# Control characters, invalid UTF-8 and a right-to-left override (U+202E:
+# "q<RLO>txt.exe" reads as "qexe.txt") in a name: escaped in JSON.
 open(os.path.join(d, "escape.eml"), "wb").write(
-    b"Content-Type: text/plain\r\nContent-Disposition: attachment; filename=\"a\x01b\x1b[31m\xff\\\"q.txt\"\r\n\r\nbody\r\n")
+    b"Content-Type: text/plain\r\nContent-Disposition: attachment; filename=\"a\x01b\x1b[31m\xff\\\"q\xe2\x80\xae.txt\"\r\n\r\nbody\r\n")
 
 # No MIME at all, LF line ends, and an empty message.
 open(os.path.join(d, "plain.eml"), "wb").write(b"Subject: plain\n\nline one\nline two\n")
