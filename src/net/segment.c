@@ -346,6 +346,146 @@ ack_only_checked(const struct seg *g, struct tcp_stream *a, int from_client)
 #define ack_only ack_only_checked
 #endif
 
+/* A segment on a 4-tuple we do not follow: to libnids, which may open
+ * a session with it (the ACK that ends a handshake); a SYN there ends an
+ * attempt libnids still tracks. */
+static void
+segment_unfollowed(struct seg *g)
+{
+	struct tcp_stream *a;
+
+	/* A SYN on a 4-tuple libnids tracks without us (not yet
+	 * established): the old attempt is over. */
+	if ((g->flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_) {
+		a = stream_lookup(g->saddr, g->sport, g->daddr, g->dport);
+		if (a != NULL && a->client.seq != g->seq + 1) {
+			R.st.reused++;
+			nids_free_tcp_stream(a);
+		}
+	}
+	nids_feed_sum(g->ip, g->iplen, g->sum_ok);
+	/* The ACK that ends a handshake opens the session. */
+	if (R.pkt_time_replaced)
+		mark_time_replaced(
+		    conn_lookup(g->saddr, g->sport, g->daddr, g->dport));
+	if (g->datalen > 0 && (g->flags & (TH_SYN_ | TH_RST_)) == 0 &&
+	    conn_lookup(g->saddr, g->sport, g->daddr, g->dport) == NULL &&
+	    seen_insert(tuple_key(g->saddr, g->sport, g->daddr, g->dport)))
+		R.st.no_handshake++;
+}
+
+/* A SYN held on c (hold_syn()) meets the next segment: the server's
+ * SYN-ACK to it makes it a new connection (true: g is dealt with);
+ * anything else but the SYN again means the connection goes on. */
+static bool
+held_syn_resolved(
+    struct seg *g, struct conn *c, struct tcp_stream *a, int from_client)
+{
+	if (!from_client &&
+	    (g->flags & (TH_SYN_ | TH_ACK_)) == (TH_SYN_ | TH_ACK_) &&
+	    g->ack == c->held_seq + 1) {
+		/* The server took it up: the old connection ended
+		 * unseen, this is a new one. */
+		uint8_t *syn = c->held_syn;
+		size_t len = c->held_len;
+
+		c->held_syn = NULL;
+		R.st.reused++;
+		conn_close(c, SMTP_SESSION_END_REUSED);
+		nids_free_tcp_stream(a);
+		nids_feed(syn, len);
+		cfree(syn);
+		nids_feed_sum(g->ip, g->iplen, g->sum_ok);
+		return true;
+	}
+	if (!(from_client && (g->flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_ &&
+		g->seq == c->held_seq)) {
+		/* The connection goes on: the SYN was not a new
+		 * one (Linux answered it with a challenge ACK). */
+		cfree(c->held_syn);
+		c->held_syn = NULL;
+		R.st.syn_ignored++;
+		smtp_session_anomaly(
+		    c->smtp, SMTP_ANOMALY_SYN_ON_ESTABLISHED, R.now);
+	}
+	return false;
+}
+
+/* A SYN (no ACK) on a followed connection: a retransmission, a SYN to
+ * hold while the connection is open (RFC 5961 4), or a new connection
+ * on a closing one. */
+static void
+segment_syn(
+    struct seg *g, struct conn *c, struct tcp_stream *a, int from_client)
+{
+	if (from_client && a->client.seq == g->seq + 1) {
+		nids_feed_sum(g->ip, g->iplen, g->sum_ok); /* retransmitted */
+		return;
+	}
+	if (conn_open_both(a)) {
+		hold_syn(g, c);
+		return;
+	}
+	/* It was closing: the new SYN opens a new connection. */
+	R.st.reused++;
+	conn_close(c, SMTP_SESSION_END_REUSED);
+	nids_free_tcp_stream(a);
+	nids_feed_sum(g->ip, g->iplen, g->sum_ok);
+}
+
+/* Bytes (or a FIN) on an established connection: ahead of the next
+ * expected byte they wait in order; in order they go to libnids, then
+ * what waited behind them. */
+static void
+segment_data(
+    struct seg *g, struct conn *c, struct tcp_stream *a, int from_client)
+{
+	uint32_t exp = expected_seq(a, from_client);
+
+	if (tcpq_after(g->seq, exp)) {
+		hold_segment(g, c, from_client);
+		if ((c = conn_again(g, c)) != NULL)
+			fill_gap(c, from_client);
+		if ((c = conn_again(g, c)) != NULL)
+			drain(g, c, from_client);
+		return;
+	}
+	if (c->ooo[from_client ? 0 : 1].head != NULL &&
+	    tcpq_conflicts(&c->ooo[from_client ? 0 : 1], g->seq,
+		g->ip + g->hl + g->off, g->datalen)) {
+		/* Bytes in order that the queued copies contradict:
+		 * the receiver keeps these. */
+		R.st.ooo_conflicts++;
+		smtp_session_anomaly(
+		    c->smtp, SMTP_ANOMALY_OVERLAP_CONFLICT, R.now);
+	}
+	nids_feed_sum(g->ip, g->iplen, g->sum_ok);
+	if (g->cut > 0 && (c = conn_again(g, c)) != NULL)
+		step_cut(g, c, from_client);
+	if ((c = conn_again(g, c)) != NULL)
+		drain(g, c, from_client);
+}
+
+/* A segment without bytes: skipped when nothing waits (ack_only()),
+ * else to libnids; an ACK may prove a hole in the other direction. */
+static void
+segment_ack(
+    struct seg *g, struct conn *c, struct tcp_stream *a, int from_client)
+{
+	int other = !from_client;
+
+	if (c->ooo[0].head == NULL && c->ooo[1].head == NULL &&
+	    ack_only(g, a, from_client))
+		return; /* no hole to prove */
+	nids_feed_sum(g->ip, g->iplen, g->sum_ok);
+	if ((c = conn_again(g, c)) != NULL &&
+	    c->ooo[other ? 0 : 1].head != NULL) {
+		fill_gap(c, other);
+		if ((c = conn_again(g, c)) != NULL)
+			drain(g, c, other);
+	}
+}
+
 /*
  * One TCP segment (in an IPv4 packet, ours or rewritten from IPv6) on a
  * mail port: what a receiver would do with it is decided here, then
@@ -359,30 +499,9 @@ tcp_segment_decide(struct seg *g)
 	struct tcp_stream *a;
 	struct conn *c;
 	int from_client;
-	uint32_t exp;
 
 	if (e == NULL) {
-		/* A SYN on a 4-tuple libnids tracks without us (not yet
-		 * established): the old attempt is over. */
-		if ((g->flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_) {
-			a = stream_lookup(
-			    g->saddr, g->sport, g->daddr, g->dport);
-			if (a != NULL && a->client.seq != g->seq + 1) {
-				R.st.reused++;
-				nids_free_tcp_stream(a);
-			}
-		}
-		nids_feed_sum(g->ip, g->iplen, g->sum_ok);
-		/* The ACK that ends a handshake opens the session. */
-		if (R.pkt_time_replaced)
-			mark_time_replaced(conn_lookup(
-			    g->saddr, g->sport, g->daddr, g->dport));
-		if (g->datalen > 0 && (g->flags & (TH_SYN_ | TH_RST_)) == 0 &&
-		    conn_lookup(g->saddr, g->sport, g->daddr, g->dport) ==
-			NULL &&
-		    seen_insert(
-			tuple_key(g->saddr, g->sport, g->daddr, g->dport)))
-			R.st.no_handshake++;
+		segment_unfollowed(g);
 		return;
 	}
 	c = e->c;
@@ -396,52 +515,10 @@ tcp_segment_decide(struct seg *g)
 		c->jump_seen = R.jump_idle;
 		smtp_session_anomaly(c->smtp, SMTP_ANOMALY_CLOCK_JUMP, R.now);
 	}
-
-	if (c->held_syn != NULL) {
-		if (!from_client &&
-		    (g->flags & (TH_SYN_ | TH_ACK_)) == (TH_SYN_ | TH_ACK_) &&
-		    g->ack == c->held_seq + 1) {
-			/* The server took it up: the old connection ended
-			 * unseen, this is a new one. */
-			uint8_t *syn = c->held_syn;
-			size_t len = c->held_len;
-
-			c->held_syn = NULL;
-			R.st.reused++;
-			conn_close(c, SMTP_SESSION_END_REUSED);
-			nids_free_tcp_stream(a);
-			nids_feed(syn, len);
-			cfree(syn);
-			nids_feed_sum(g->ip, g->iplen, g->sum_ok);
-			return;
-		}
-		if (!(from_client &&
-			(g->flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_ &&
-			g->seq == c->held_seq)) {
-			/* The connection goes on: the SYN was not a new
-			 * one (Linux answered it with a challenge ACK). */
-			cfree(c->held_syn);
-			c->held_syn = NULL;
-			R.st.syn_ignored++;
-			smtp_session_anomaly(
-			    c->smtp, SMTP_ANOMALY_SYN_ON_ESTABLISHED, R.now);
-		}
-	}
+	if (c->held_syn != NULL && held_syn_resolved(g, c, a, from_client))
+		return;
 	if ((g->flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_) {
-		if (from_client && a->client.seq == g->seq + 1) {
-			nids_feed_sum(
-			    g->ip, g->iplen, g->sum_ok); /* retransmitted */
-			return;
-		}
-		if (conn_open_both(a)) {
-			hold_syn(g, c);
-			return;
-		}
-		/* It was closing: the new SYN opens a new connection. */
-		R.st.reused++;
-		conn_close(c, SMTP_SESSION_END_REUSED);
-		nids_free_tcp_stream(a);
-		nids_feed_sum(g->ip, g->iplen, g->sum_ok);
+		segment_syn(g, c, a, from_client);
 		return;
 	}
 	if (g->flags & TH_RST_) {
@@ -456,45 +533,10 @@ tcp_segment_decide(struct seg *g)
 	}
 	if (a->nids_state == NIDS_DATA && !(g->flags & TH_SYN_) &&
 	    g->datalen + g->cut + (g->flags & TH_FIN_) > 0) {
-		exp = expected_seq(a, from_client);
-		if (tcpq_after(g->seq, exp)) {
-			hold_segment(g, c, from_client);
-			if ((c = conn_again(g, c)) != NULL)
-				fill_gap(c, from_client);
-			if ((c = conn_again(g, c)) != NULL)
-				drain(g, c, from_client);
-			return;
-		}
-		if (c->ooo[from_client ? 0 : 1].head != NULL &&
-		    tcpq_conflicts(&c->ooo[from_client ? 0 : 1], g->seq,
-			g->ip + g->hl + g->off, g->datalen)) {
-			/* Bytes in order that the queued copies contradict:
-			 * the receiver keeps these. */
-			R.st.ooo_conflicts++;
-			smtp_session_anomaly(
-			    c->smtp, SMTP_ANOMALY_OVERLAP_CONFLICT, R.now);
-		}
-		nids_feed_sum(g->ip, g->iplen, g->sum_ok);
-		if (g->cut > 0 && (c = conn_again(g, c)) != NULL)
-			step_cut(g, c, from_client);
-		if ((c = conn_again(g, c)) != NULL)
-			drain(g, c, from_client);
+		segment_data(g, c, a, from_client);
 		return;
 	}
-	if (c->ooo[0].head == NULL && c->ooo[1].head == NULL &&
-	    ack_only(g, a, from_client))
-		return; /* no hole to prove */
-	nids_feed_sum(g->ip, g->iplen, g->sum_ok);
-	/* An ACK may prove a hole in the other direction. */
-	if ((c = conn_again(g, c)) != NULL) {
-		int other = !from_client;
-
-		if (c->ooo[other ? 0 : 1].head != NULL) {
-			fill_gap(c, other);
-			if ((c = conn_again(g, c)) != NULL)
-				drain(g, c, other);
-		}
-	}
+	segment_ack(g, c, a, from_client);
 }
 
 void
