@@ -67,6 +67,114 @@ check_linktype(pcap_t *p, const char *name, char *err, size_t errlen)
 	return lt;
 }
 
+/* A file named on the command line that is there, not a folder, not
+ * empty, and readable (its size in s->size); sb its stat. */
+static int
+file_usable(struct source *s, const char *name, struct stat *sb, char *err,
+    size_t errlen)
+{
+	if (stat(name, sb) != 0) {
+		snprintf(
+		    err, errlen, "cannot read %s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(sb->st_mode)) {
+		snprintf(
+		    err, errlen, "cannot read %s: it is a directory", name);
+		return -1;
+	}
+	if (S_ISREG(sb->st_mode) && sb->st_size == 0) {
+		snprintf(err, errlen, "%s is empty: not a capture file", name);
+		return -1;
+	}
+	if (access(name, R_OK) != 0) {
+		snprintf(
+		    err, errlen, "cannot read %s: %s", name, strerror(errno));
+		return -1;
+	}
+	s->size = S_ISREG(sb->st_mode) ? (uint64_t)sb->st_size : 0;
+	return 0;
+}
+
+/* The file opened for libpcap (NULL, perr said why): through our own
+ * stdio stream, with a big buffer, or marked for run_fast(). */
+static pcap_t *
+file_open(struct source *s, const char *name, const struct stat *sb,
+    const struct capture_config *cfg, char *perr)
+{
+	/* libpcap reads 4 KB at a time through stdio: a 1 MB buffer
+	 * saves most of the read calls. Freed after pcap_close(). */
+	FILE *fp = fopen(name, "rb");
+	uint32_t fh[2];
+	pcap_t *p;
+
+	if (fp == NULL)
+		return NULL;
+	/* A classic pcap file of this machine's byte order, version
+	 * 2.4, microseconds or nanoseconds, read without -f and not
+	 * paced: run_fast() may read it (libpcap reads only the file
+	 * header, with stdio's own small buffer). */
+	if (S_ISREG(sb->st_mode) &&
+	    (cfg->user_filter == NULL || *cfg->user_filter == '\0') &&
+	    cfg->speed <= 0 &&
+	    pread(fileno(fp), fh, sizeof(fh), 0) == sizeof(fh) &&
+	    (fh[0] == 0xa1b2c3d4u || fh[0] == 0xa1b23c4du) &&
+	    fh[1] == (2u | 4u << 16)) {
+		s->fast = true;
+		s->fast_nsec = fh[0] == 0xa1b23c4du;
+	} else {
+		s->iobuf = xmalloc(CAPTURE_IOBUF);
+		setvbuf(fp, s->iobuf, _IOFBF, CAPTURE_IOBUF);
+	}
+	p = pcap_fopen_offline_with_tstamp_precision(
+	    fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+	if (p == NULL)
+		fclose(fp);
+	return p;
+}
+
+/* libpcap's refusal of name, said in one sentence. */
+static void
+open_failed(const char *name, const char *perr, char *err, size_t errlen)
+{
+	if (strstr(perr, "unknown file format") != NULL ||
+	    strstr(perr, "bad dump file format") != NULL)
+		snprintf(err, errlen,
+		    "%s is not a capture file (pcap or pcapng)", name);
+	else if (strstr(perr, "only got 0") != NULL)
+		snprintf(err, errlen, "%s is empty: not a capture file", name);
+	else if (strstr(perr, "truncated") != NULL)
+		snprintf(
+		    err, errlen, "%s is too short to be a capture file", name);
+	else
+		snprintf(err, errlen, "cannot read %s: %s", name, perr);
+}
+
+/* Read by run_fast() only when libpcap would neither filter (-f sets
+ * the program on the handle) nor swap anything. */
+static void
+fast_decide(struct source *s)
+{
+	off_t at;
+
+	if (s->fast &&
+	    (s->filter != FILTER_SOFT_PORTS || pcap_is_swapped(s->p) ||
+		pcap_major_version(s->p) != 2 ||
+		pcap_minor_version(s->p) != 4 || pcap_snapshot(s->p) <= 0))
+		s->fast = false;
+	if (!s->fast)
+		return;
+	at = ftello(pcap_file(s->p));
+	s->fd = fileno(pcap_file(s->p));
+	s->fast_max = (uint32_t)pcap_snapshot(s->p);
+	if (s->fast_max > CAPTURE_SNAPLEN)
+		s->fast_max = CAPTURE_SNAPLEN;
+	if (at < 0)
+		s->fast = false;
+	else
+		s->fb_off = (uint64_t)at;
+}
+
 static int
 open_file(struct capture *c, struct source *s, const char *name,
     const struct capture_config *cfg, char *err, size_t errlen)
@@ -77,71 +185,14 @@ open_file(struct capture *c, struct source *s, const char *name,
 
 	s->name = name;
 	if (strcmp(name, "-") != 0) {
-		if (stat(name, &sb) != 0) {
-			snprintf(err, errlen, "cannot read %s: %s", name,
-			    strerror(errno));
+		if (file_usable(s, name, &sb, err, errlen) != 0)
 			return -1;
-		}
-		if (S_ISDIR(sb.st_mode)) {
-			snprintf(err, errlen,
-			    "cannot read %s: it is a directory", name);
-			return -1;
-		}
-		if (S_ISREG(sb.st_mode) && sb.st_size == 0) {
-			snprintf(err, errlen, "%s is empty: not a capture file",
-			    name);
-			return -1;
-		}
-		if (access(name, R_OK) != 0) {
-			snprintf(err, errlen, "cannot read %s: %s", name,
-			    strerror(errno));
-			return -1;
-		}
-		s->size = S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
-	}
-	if (strcmp(name, "-") != 0) {
-		/* libpcap reads 4 KB at a time through stdio: a 1 MB buffer
-		 * saves most of the read calls. Freed after pcap_close(). */
-		FILE *fp = fopen(name, "rb");
-		uint32_t fh[2];
-
-		/* A classic pcap file of this machine's byte order, version
-		 * 2.4, microseconds or nanoseconds, read without -f and not
-		 * paced: run_fast() may read it (libpcap reads only the file
-		 * header, with stdio's own small buffer). */
-		if (fp != NULL && S_ISREG(sb.st_mode) &&
-		    (cfg->user_filter == NULL || *cfg->user_filter == '\0') &&
-		    cfg->speed <= 0 &&
-		    pread(fileno(fp), fh, sizeof(fh), 0) == sizeof(fh) &&
-		    (fh[0] == 0xa1b2c3d4u || fh[0] == 0xa1b23c4du) &&
-		    fh[1] == (2u | 4u << 16)) {
-			s->fast = true;
-			s->fast_nsec = fh[0] == 0xa1b23c4du;
-		} else if (fp != NULL) {
-			s->iobuf = xmalloc(CAPTURE_IOBUF);
-			setvbuf(fp, s->iobuf, _IOFBF, CAPTURE_IOBUF);
-		}
-		s->p = fp == NULL ? NULL
-				  : pcap_fopen_offline_with_tstamp_precision(
-					fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
-		if (s->p == NULL && fp != NULL)
-			fclose(fp);
+		s->p = file_open(s, name, &sb, cfg, perr);
 	} else
 		s->p = pcap_open_offline_with_tstamp_precision(
 		    name, PCAP_TSTAMP_PRECISION_MICRO, perr);
 	if (s->p == NULL) {
-		if (strstr(perr, "unknown file format") != NULL ||
-		    strstr(perr, "bad dump file format") != NULL)
-			snprintf(err, errlen,
-			    "%s is not a capture file (pcap or pcapng)", name);
-		else if (strstr(perr, "only got 0") != NULL)
-			snprintf(err, errlen, "%s is empty: not a capture file",
-			    name);
-		else if (strstr(perr, "truncated") != NULL)
-			snprintf(err, errlen,
-			    "%s is too short to be a capture file", name);
-		else
-			snprintf(err, errlen, "cannot read %s: %s", name, perr);
+		open_failed(name, perr, err, errlen);
 		return -1;
 	}
 	if ((lt = check_linktype(s->p, name, err, errlen)) < 0)
@@ -152,25 +203,7 @@ open_file(struct capture *c, struct source *s, const char *name,
 		cfg->user_filter == NULL || *cfg->user_filter == '\0', err,
 		errlen) != 0)
 		return -1;
-	/* Read here only when libpcap would neither filter (-f sets the
-	 * program on the handle) nor swap anything. */
-	if (s->fast &&
-	    (s->filter != FILTER_SOFT_PORTS || pcap_is_swapped(s->p) ||
-		pcap_major_version(s->p) != 2 ||
-		pcap_minor_version(s->p) != 4 || pcap_snapshot(s->p) <= 0))
-		s->fast = false;
-	if (s->fast) {
-		off_t at = ftello(pcap_file(s->p));
-
-		s->fd = fileno(pcap_file(s->p));
-		s->fast_max = (uint32_t)pcap_snapshot(s->p);
-		if (s->fast_max > CAPTURE_SNAPLEN)
-			s->fast_max = CAPTURE_SNAPLEN;
-		if (at < 0)
-			s->fast = false;
-		else
-			s->fb_off = (uint64_t)at;
-	}
+	fast_decide(s);
 	return 0;
 }
 
