@@ -32,14 +32,13 @@
 /* Link types of one pcapng file read by our own reader (pcapng.h). */
 #define CAPTURE_LINKTYPES_MAX 16
 
+/* Packets between two checks of a stop and of the progress bar. */
 #define CAPTURE_BATCH 4096
 /* What run_fast() reads at a time (at least a record of the largest
  * caplen it takes and its header). */
 #define CAPTURE_FASTBUF (1u << 20)
-#define CAPTURE_IOBUF \
-	(1u << 20) /* stdio buffer of a capture file */ /* packets between \
-							   checks of \
-							   stop/progress */
+/* The stdio buffer of a capture file libpcap reads. */
+#define CAPTURE_IOBUF (1u << 20)
 
 struct source {
 	pcap_t *p;

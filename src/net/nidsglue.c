@@ -20,19 +20,6 @@
 #include "lib/util.h"
 #include "net/reasm_int.h"
 
-/*
- * libnids' queue of out-of-order segments (struct skbuff of its tcp.h,
- * unchanged since 1.19 and not exported): we read only the sequence
- * number of the first one, to step over a hole (fill_gap()).
- */
-struct nids_queued {
-	struct nids_queued *next, *prev;
-	void *data;
-	u_int len, truesize, urg_ptr;
-	char fin, urg;
-	u_int seq, ack;
-};
-
 /* libnids calls this for every warning; count, never syslog. */
 static void
 nids_warning_hook(int type, int errnum, struct ip *iph, void *data)

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "event/event.h"
+#include "net/decap.h"
 #include "net/reasm.h"
 #include "sinks/stats.h"
 
@@ -179,7 +180,7 @@ static void
 send_pkt(size_t len)
 {
 	dump_pkt(len);
-	reasm_packet(101 /* LINKTYPE_RAW */, F.ts, F.pkt, len, (uint32_t)len);
+	reasm_packet(DECAP_LINKTYPE_RAW, F.ts, F.pkt, len, (uint32_t)len);
 	F.ts += 0.001;
 }
 
