@@ -55,29 +55,30 @@ hold_replay(struct smtp_session *s, double ts)
 
 /* --- client side ------------------------------------------------------- */
 
-/* A command event: a command line, the end-of-data dot, or a SASL
- * response (line NULL: its text never leaves). */
-/* A command event for line (len bytes of it shown): its argument is
- * what follows the verb and the blanks after it. */
+/* Where the argument of a command line starts: after its verb (the
+ * first wlen bytes) and the blanks after it. */
+static size_t
+arg_at(const uint8_t *line, size_t len, size_t wlen)
+{
+	while (wlen < len && ascii_isspace(line[wlen]))
+		wlen++;
+	return wlen;
+}
+
+/* A command event: a command line (len bytes of it shown, its argument
+ * from at), the end-of-data dot, or a SASL response (line NULL: its
+ * text never leaves). */
 static void
 command_event_init(struct smtp_event *ev, enum smtp_verb verb,
-    const uint8_t *line, size_t len, double ts)
+    const uint8_t *line, size_t len, size_t at, double ts)
 {
-	size_t at = 0;
-
 	memset(ev, 0, sizeof(*ev));
 	ev->type = SMTP_EV_COMMAND;
 	ev->ts = ts;
 	ev->u.command.verb = verb;
 	ev->u.command.line = line;
 	ev->u.command.len = len;
-	if (line == NULL)
-		return;
-	while (at < len && line[at] != ' ')
-		at++;
-	while (at < len && ascii_isspace(line[at]))
-		at++;
-	if (at < len) {
+	if (line != NULL && at < len) {
 		ev->u.command.arg = line + at;
 		ev->u.command.arg_len = len - at;
 	}
@@ -85,11 +86,11 @@ command_event_init(struct smtp_event *ev, enum smtp_verb verb,
 
 static void
 command_event(struct smtp_session *s, enum smtp_verb verb, const uint8_t *line,
-    size_t len, double ts)
+    size_t len, size_t at, double ts)
 {
 	struct smtp_event ev;
 
-	command_event_init(&ev, verb, line, len, ts);
+	command_event_init(&ev, verb, line, len, at, ts);
 	emit(s, &ev);
 }
 
@@ -98,11 +99,11 @@ command_event(struct smtp_session *s, enum smtp_verb verb, const uint8_t *line,
  * parameters as parsed, so that no sink takes the line apart again. */
 static void
 command_event_parsed(struct smtp_session *s, const struct pending *p,
-    const uint8_t *line, size_t shown, double ts)
+    const uint8_t *line, size_t shown, size_t at, double ts)
 {
 	struct smtp_event ev;
 
-	command_event_init(&ev, p->verb, line, shown, ts);
+	command_event_init(&ev, p->verb, line, shown, at, ts);
 	if (p->tx != NULL) {
 		ev.u.command.path = p->tx->pub.mail_from;
 		ev.u.command.mail_params = &p->tx->pub.params;
@@ -133,7 +134,7 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 	p.ts = ts;
 	p.reversed = s->reversed;
 	if (s->mode == CLIENT_AUTH) {
-		command_event(s, SMTP_VERB_AUTH_DATA, NULL, 0, ts);
+		command_event(s, SMTP_VERB_AUTH_DATA, NULL, 0, 0, ts);
 		smtp_auth_response(s, line, len, ts);
 		p.verb = SMTP_VERB_AUTH_DATA;
 		queue_command(s, &p, ts);
@@ -144,12 +145,8 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 		wlen++;
 	p.verb = smtp_verb_lookup(line, wlen);
 	cmd = smtp_command_get(p.verb);
-	arg = line + wlen;
-	alen = len - wlen;
-	while (alen > 0 && ascii_isspace(*arg)) {
-		arg++;
-		alen--;
-	}
+	arg = line + arg_at(line, len, wlen);
+	alen = len - (size_t)(arg - line);
 	if (!s->greeted)
 		anomaly(s, SMTP_ANOMALY_COMMAND_BEFORE_GREETING, ts);
 	if (s->quit_sent)
@@ -164,7 +161,7 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 		shown = (size_t)(arg - line) + m;
 	}
 	if (!proposes_envelope(p.verb))
-		command_event(s, p.verb, line, shown, ts);
+		command_event(s, p.verb, line, shown, (size_t)(arg - line), ts);
 	if (p.verb == SMTP_VERB_UNKNOWN) {
 		anomaly(s, SMTP_ANOMALY_UNKNOWN_COMMAND, ts);
 		/* Its own word is part of what it was. */
@@ -178,7 +175,8 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 	if (cmd->sent != NULL)
 		cmd->sent(s, &p, arg, alen, ts);
 	if (proposes_envelope(p.verb))
-		command_event_parsed(s, &p, line, shown, ts);
+		command_event_parsed(
+		    s, &p, line, shown, (size_t)(arg - line), ts);
 	queue_command(s, &p, ts);
 }
 
@@ -211,7 +209,7 @@ command_cut(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 	p.ts = ts;
 	p.reversed = s->reversed;
 	s->info.commands++;
-	command_event(s, p.verb, line, len, ts);
+	command_event(s, p.verb, line, len, arg_at(line, len, wlen), ts);
 	switch (p.verb) {
 	case SMTP_VERB_MAIL:
 	case SMTP_VERB_SEND:
@@ -234,7 +232,7 @@ end_of_data(struct smtp_session *s, double ts)
 	static const uint8_t dot[] = ".";
 	struct pending p;
 
-	command_event(s, SMTP_VERB_END_OF_DATA, dot, 1, ts);
+	command_event(s, SMTP_VERB_END_OF_DATA, dot, 1, 1, ts);
 	s->body_gap = false;
 	if (s->body_tx != NULL)
 		s->body_tx->pub.data_complete = true;

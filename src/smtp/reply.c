@@ -73,22 +73,31 @@ tx_reply_keep(
 	r->text[n] = '\0';
 }
 
+/* The queue id text names (smtp/queueid.c), kept on t; false none. */
+static bool
+tx_queue_id_in(struct tx *t, const uint8_t *text, size_t n)
+{
+	struct smtp_queue_id q;
+
+	if (text == NULL || !smtp_queue_id_parse((const char *)text, n, &q))
+		return false;
+	t->pub.queue_id = arena_memdup0(&t->mem, q.id, strlen(q.id));
+	t->pub.queue_id_form = smtp_qid_form_name(q.form);
+	return true;
+}
+
 /* The queue id named in the reply just completed, a positive answer to
  * the end of data: in its last line, where MTAs write it, else in its
- * first (smtp/queueid.c). */
+ * first (a one-line reply is read once). */
 void
 tx_queue_id(struct smtp_session *s, struct tx *t)
 {
-	struct smtp_queue_id q;
-	size_t last = s->rlast_at == s->rtext ? s->rtext_len : s->rlast_len;
-
-	if ((s->rlast_at == NULL ||
-		!smtp_queue_id_parse((const char *)s->rlast_at, last, &q)) &&
-	    (s->rtext == NULL ||
-		!smtp_queue_id_parse((const char *)s->rtext, s->rtext_len, &q)))
+	if (s->rlast_at == NULL || s->rlast_at == s->rtext) {
+		tx_queue_id_in(t, s->rtext, s->rtext_len);
 		return;
-	t->pub.queue_id = arena_memdup0(&t->mem, q.id, strlen(q.id));
-	t->pub.queue_id_form = smtp_qid_form_name(q.form);
+	}
+	if (!tx_queue_id_in(t, s->rlast_at, s->rlast_len))
+		tx_queue_id_in(t, s->rtext, s->rtext_len);
 }
 
 /* --- the pairing queue ------------------------------------------------- */
@@ -338,15 +347,9 @@ lmtp_final(struct tx *tx)
 	if (pick != NULL)
 		t->final = *pick;
 	/* Dovecot names the message it saved in each delivery's reply. */
-	if (pick != NULL && pick->code / 100 == 2 && pick->text != NULL) {
-		struct smtp_queue_id q;
-
-		if (smtp_queue_id_parse(pick->text, strlen(pick->text), &q)) {
-			t->queue_id =
-			    arena_memdup0(&tx->mem, q.id, strlen(q.id));
-			t->queue_id_form = smtp_qid_form_name(q.form);
-		}
-	}
+	if (pick != NULL && pick->code / 100 == 2 && pick->text != NULL)
+		tx_queue_id_in(
+		    tx, (const uint8_t *)pick->text, strlen(pick->text));
 }
 
 /*
