@@ -258,7 +258,7 @@ qmail(const char *s, size_t n, struct smtp_queue_id *q)
 	size_t at = find_ci(s, n, 0, " qp ");
 	struct span t;
 
-	if (at == n || find_ci(s, n, 0, "ok ") != 0)
+	if (at == n || find_ci(s, n < 3 ? n : 3, 0, "ok ") != 0)
 		return false;
 	t = run_at(s, n, 3, is_digit);
 	if (t.n == 0 || 3 + t.n != at)
