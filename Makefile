@@ -72,7 +72,8 @@ CORE_SRC = src/lib/util.c src/lib/base64.c src/lib/hex.c src/lib/qp.c \
 	   src/sinks/topn.c src/sinks/histo.c src/sinks/jsonlog.c \
 	   src/lib/recfile.c src/sinks/sessmap.c src/sinks/zeeklog.c \
 	   src/sinks/zeekcompat.c src/sinks/transcript.c $(REPORT_SRC) \
-	   src/event/plugin_abi.c $(SMTP_SRC) src/event/codes.c
+	   src/event/plugin_abi.c $(SMTP_SRC) src/event/codes.c \
+	   $(wildcard src/track/*.c)
 NET_SRC = src/net/decap.c src/net/ipfrag.c src/net/ipfrag_queue.c src/net/tcpq.c src/net/v6map.c \
 	  src/net/reasm.c src/net/segment.c src/net/conntab.c \
 	  src/net/nidsglue.c src/net/capture.c src/net/capread.c \

@@ -37,6 +37,7 @@
 #include "sinks/transcript.h"
 #include "sinks/zeeklog.h"
 #include "smtp/smtp.h"
+#include "track/track.h"
 #include "tui/tui.h"
 
 /* The file mode creation mask in force (main() sets it): logs, reports
@@ -116,6 +117,7 @@ struct run {
 	bool have_transcript;
 	struct tui *tui;
 	bool tui_quit;
+	struct tracker *track; /* NULL with --no-track */
 	struct plugin_set *plugins;
 	double last_plugin_tick;
 	char source[512];
@@ -583,7 +585,8 @@ open_sinks(struct run *r, struct event_bus *bus)
 	char err[1024];
 
 	dbuf_init(&r->said, 16 << 10);
-	event_bus_subscribe(bus, stats_on_event, r->st);
+	event_bus_subscribe_types(bus, stats_on_event, r->st,
+	    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE));
 	if (r->o->wfile != NULL) {
 		if (jsonlog_open(&r->log, r->o->wfile, err, sizeof(err)) != 0)
 			fail(EXIT_OUTPUT, "%s", err);
@@ -614,6 +617,17 @@ open_sinks(struct run *r, struct event_bus *bus)
 		if ((r->tui = tui_open(&to, err, sizeof(err))) == NULL)
 			fail(EXIT_USAGE, "%s", err);
 		event_bus_subscribe(bus, tui_on_event, r->tui);
+	}
+	/* After the sinks: a message settled by a transaction is logged
+	 * after that transaction. */
+	if (!r->o->no_track) {
+		struct track_config tc;
+
+		tc.window = (double)r->o->track_window;
+		tc.max_messages = r->o->track_max;
+		tc.max_bytes = 0;
+		r->track = track_open(&tc, bus);
+		r->st->tracking = true;
 	}
 	/* After ours: a plugin sees each event after the log has it. */
 	plugins_subscribe(r->plugins, bus);
@@ -904,6 +918,7 @@ main(int argc, char **argv)
 	capture_run(sig.capture, tick, &r);
 	/* Whatever stopped us, every open session is finished and logged. */
 	reasm_finish();
+	track_finish(r.track);
 	smtp_release_spares();
 	if (r.plugins != NULL)
 		plugins_finish(r.plugins, health_snapshot(&r));
@@ -922,6 +937,7 @@ main(int argc, char **argv)
 	capture_close(sig.capture);
 	plugins_free(r.plugins);
 	r.plugins = NULL;
+	track_close(r.track);
 	/* A failed output (4) says more than a reader that left. */
 	if (r.broken_pipe && r.status != EXIT_OUTPUT)
 		r.status = EXIT_BROKEN_PIPE;

@@ -78,6 +78,16 @@ usage(FILE *f)
 	    "(default: two\n"
 	    "                       for each TCP stream followed)\n"
 	    "      --memory-plan    print the budgets these give, then exit\n"
+	    "message tracking (on by default: `message` records, drops, "
+	    "bounces)\n"
+	    "      --track-window S a message is settled after S seconds "
+	    "without news,\n"
+	    "                       and one a relay holds that long is "
+	    "dropped (default 900)\n"
+	    "      --track-max N    messages followed at once; the oldest "
+	    "is settled\n"
+	    "                       early beyond (default 20000)\n"
+	    "      --no-track       no message tracking\n"
 	    "output\n"
 	    "  -w FILE              JSON Lines log (- is stdout)\n"
 	    "      --zeek-log DIR   write DIR/smtp.log in Zeek's format\n"
@@ -187,6 +197,9 @@ enum {
 	OPT_MAX_FRAGMENT_BYTES,
 	OPT_MAX_IPV6_STANDINS,
 	OPT_MEMORY_PLAN,
+	OPT_NO_TRACK,
+	OPT_TRACK_WINDOW,
+	OPT_TRACK_MAX,
 };
 
 /* An octal file mode creation mask, 0 to 0777. */
@@ -453,6 +466,23 @@ opt_memory(struct options *o, int ch)
 	case OPT_MEMORY_PLAN:
 		o->memory_plan = true;
 		return true;
+	case OPT_NO_TRACK:
+		o->no_track = true;
+		return true;
+	case OPT_TRACK_WINDOW:
+		if (!parse_ulong(optarg, 1, 86400 * 30, &o->track_window))
+			fail(EXIT_USAGE,
+			    "--track-window wants seconds from 1 to "
+			    "2592000, not \"%s\"",
+			    optarg);
+		return true;
+	case OPT_TRACK_MAX:
+		if (!parse_ulong(optarg, 16, 1ul << 24, &o->track_max))
+			fail(EXIT_USAGE,
+			    "--track-max wants a number of messages from 16 "
+			    "to 16777216, not \"%s\"",
+			    optarg);
+		return true;
 	case OPT_IDLE:
 		if (!parse_ulong(optarg, 1, 86400 * 7, &o->idle))
 			fail(EXIT_USAGE,
@@ -590,6 +620,9 @@ options_parse(int argc, char **argv, struct options *o)
 		{ "max-ipv6-standins", required_argument, NULL,
 		    OPT_MAX_IPV6_STANDINS },
 		{ "memory-plan", no_argument, NULL, OPT_MEMORY_PLAN },
+		{ "no-track", no_argument, NULL, OPT_NO_TRACK },
+		{ "track-window", required_argument, NULL, OPT_TRACK_WINDOW },
+		{ "track-max", required_argument, NULL, OPT_TRACK_MAX },
 		{ "no-promisc", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },

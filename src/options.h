@@ -39,7 +39,9 @@ struct options {
 	bool verify, quiet, promisc, transcript, tui, no_tui, no_color;
 	bool trace_states;
 	bool memory_plan; /* --memory-plan: print the budgets, exit */
-	const char *plugins[PLUGINS_MAX]; /* --plugin, in order */
+	bool no_track;    /* --no-track */
+	unsigned long track_window, track_max; /* 0: the defaults */
+	const char *plugins[PLUGINS_MAX];      /* --plugin, in order */
 	size_t nplugins;
 	mode_t umask; /* --umask */
 	bool umask_set;

@@ -22,6 +22,7 @@ event: event/ lib/
 smtp: smtp/ event/ lib/
 net: net/ event/ lib/ status.h
 sinks: sinks/ event/ lib/
+track: track/ event/ lib/
 report: report/ sinks/ event/ lib/
 tui: tui/ report/ sinks/ event/ lib/
 plugin: plugin/ report/ sinks/ event/ lib/'

@@ -62,6 +62,45 @@ session_end_name(enum smtp_session_end e)
 }
 
 const char *
+smtp_fate_name(enum smtp_fate f)
+{
+	switch (f) {
+	case SMTP_FATE_DELIVERED:
+		return "delivered";
+	case SMTP_FATE_REJECTED:
+		return "rejected";
+	case SMTP_FATE_DEFERRED:
+		return "deferred";
+	case SMTP_FATE_DROPPED:
+		return "dropped";
+	case SMTP_FATE_QUEUED:
+		return "queued";
+	case SMTP_FATE_BOUNCED:
+		return "bounced";
+	case SMTP_FATE_UNKNOWN:
+	case SMTP_FATE_COUNT:
+		break;
+	}
+	return "unknown";
+}
+
+const char *
+smtp_hop_link_name(enum smtp_hop_link l)
+{
+	switch (l) {
+	case SMTP_LINK_QUEUE_ID:
+		return "queue_id";
+	case SMTP_LINK_ENVELOPE:
+		return "envelope";
+	case SMTP_LINK_MESSAGE_ID:
+		return "message_id";
+	case SMTP_LINK_NONE:
+		break;
+	}
+	return NULL;
+}
+
+const char *
 smtp_outcome_name(enum smtp_outcome o)
 {
 	switch (o) {

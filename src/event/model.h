@@ -368,6 +368,93 @@ enum smtp_anomaly {
 	SMTP_ANOMALY_COUNT
 };
 
+/*
+ * Message tracking across hops (src/track/): what became of a message and
+ * of each of its recipients, as the wire shows it. Fates in the words
+ * mail people use (DESIGN.md).
+ */
+enum smtp_fate {
+	SMTP_FATE_UNKNOWN = 0, /* no final answer seen (lost, aborted) */
+	SMTP_FATE_DELIVERED,   /* accepted by the last hop seen, a server
+				  never seen passing mail on */
+	SMTP_FATE_REJECTED,    /* 5xx at RCPT or after the data */
+	SMTP_FATE_DEFERRED,    /* 4xx, and no later attempt succeeded */
+	SMTP_FATE_DROPPED,     /* accepted by a relay seen passing mail on,
+				  and never passed on: later messages to
+				  the same destination left, or the window
+				  passed */
+	SMTP_FATE_QUEUED,      /* accepted by a relay and not passed on yet
+				  when the input ended (within the window) */
+	SMTP_FATE_BOUNCED,     /* accepted, then a DSN reported it failed */
+	SMTP_FATE_COUNT
+};
+
+/* How a hop was found to carry the message of an earlier hop. */
+enum smtp_hop_link {
+	SMTP_LINK_NONE = 0,  /* the first hop seen */
+	SMTP_LINK_QUEUE_ID,  /* its top Received names the queue id the
+				earlier hop's server gave */
+	SMTP_LINK_ENVELOPE,  /* the same sender and recipients leaving the
+				relay that holds them (no data yet, e.g. a
+				retry refused at RCPT) */
+	SMTP_LINK_MESSAGE_ID /* the same Message-ID, sender, recipients
+				leaving the relay that holds them */
+};
+
+/* One hop: one transaction that carried the message (or tried to). */
+struct smtp_msg_hop {
+	uint64_t session_id;
+	unsigned trans_depth;
+	double ts, ts_end;
+	struct smtp_endpoint client, server;
+	char *server_name; /* the server's greeting host, or NULL */
+	char *queue_id;    /* the id the server gave it, or NULL */
+	int from_hop;      /* the hop it left from, -1 the first seen */
+	enum smtp_hop_link link;
+	double queue_time; /* seconds between its acceptance by the relay
+			      and this attempt to pass it on, -1 */
+	int final_code;    /* reply to the data, 0 none */
+	enum smtp_outcome outcome;
+	unsigned rcpt_tried, rcpt_accepted;
+	bool partial; /* an effect assumed, or capture loss */
+};
+
+/* A recipient's fate. */
+struct smtp_msg_rcpt {
+	char *addr;
+	enum smtp_fate fate;
+	int hop;             /* the hop whose answer decided it, -1 */
+	int code;            /* that answer's code, 0 none */
+	char enh[12];        /* its enhanced status code, or "" */
+	char *text;          /* its first line, or NULL */
+	unsigned attempts;   /* hops that tried this recipient */
+	unsigned deferrals;  /* of them answered 4xx */
+	double accepted_at;  /* when the holding relay accepted it, 0 */
+	uint64_t bounce;     /* the DSN (a message id) that reported it */
+	char *bounce_action; /* that DSN's Action, Status, Diagnostic-Code */
+	char *bounce_status;
+	char *bounce_diagnostic;
+	bool bounce_owed; /* refused after a relay accepted it: the
+			     relay owes the sender a DSN */
+};
+
+/* A message followed across the hops the capture shows. */
+struct smtp_message {
+	uint64_t id;        /* the tracker's number, from 1 */
+	double ts, ts_end;  /* first hop's start, last hop's end */
+	char *message_id;   /* Message-ID as sent, or NULL */
+	char *mail_from;    /* envelope sender of the first hop */
+	uint64_t size;      /* bytes at the first hop with data */
+	bool dsn;           /* a delivery status notification */
+	uint64_t bounce_of; /* DSN: the message it reports on, 0 */
+	struct smtp_msg_hop *hops;
+	size_t nhops, hops_dropped;
+	struct smtp_msg_rcpt *rcpts;
+	size_t nrcpt, rcpts_dropped;
+	const char *settled; /* "window", "end", "evicted" */
+	bool partial;        /* some hop partial */
+};
+
 enum smtp_event_type {
 	SMTP_EV_SESSION_OPEN,
 	SMTP_EV_SESSION_CLOSE,
@@ -380,6 +467,7 @@ enum smtp_event_type {
 				   its reply: VRFY, EXPN, ETRN, ATRN, TURN,
 				   HELP, NOOP, and RCPT/DATA/BDAT/unknown
 				   verbs that found no transaction */
+	SMTP_EV_MESSAGE,        /* a tracked message is settled (src/track/) */
 };
 
 /* A command and the reply that answered it (SMTP_EV_COMMAND_RESULT). */
@@ -403,6 +491,7 @@ struct smtp_event {
 	union {
 		const struct smtp_transaction *tx;
 		const struct smtp_command_result *result;
+		const struct smtp_message *message;
 		struct {
 			enum smtp_verb verb;
 			const uint8_t *line; /* the raw line, no CRLF */

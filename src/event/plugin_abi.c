@@ -192,6 +192,8 @@ abi_event_type(enum smtp_event_type t)
 		return SMTPSCOPE_EV_BODY;
 	case SMTP_EV_COMMAND_RESULT:
 		return SMTPSCOPE_EV_COMMAND_RESULT;
+	case SMTP_EV_MESSAGE: /* not in the ABI (yet): never sent */
+		break;
 	}
 	return SMTPSCOPE_EV_COUNT;
 }
@@ -719,6 +721,7 @@ abi_event(struct abi *a, const struct smtp_event *ev)
 		break;
 	case SMTP_EV_SESSION_OPEN:
 	case SMTP_EV_SESSION_CLOSE:
+	case SMTP_EV_MESSAGE:
 		break;
 	}
 	return o;

@@ -510,6 +510,8 @@ plugins_subscribe(struct plugin_set *ps, struct event_bus *bus)
 		return;
 	for (i = 0; i < ps->n; i++)
 		ps->any_body |= ps->p[i].want_body;
+	/* Not the tracker's messages: the plugin ABI has no such event
+	 * (yet). */
 	event_bus_subscribe_body(bus, plugin_sink, ps, ps->any_body);
 }
 

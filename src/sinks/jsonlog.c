@@ -541,6 +541,8 @@ log_result(struct jsonlog *log, const struct smtp_event *ev)
 	write_line(log);
 }
 
+static void log_message(struct jsonlog *log, const struct smtp_message *m);
+
 void
 jsonlog_on_event(void *arg, const struct smtp_event *ev)
 {
@@ -559,6 +561,9 @@ jsonlog_on_event(void *arg, const struct smtp_event *ev)
 	case SMTP_EV_COMMAND_RESULT:
 		log_result(log, ev);
 		break;
+	case SMTP_EV_MESSAGE:
+		log_message(log, ev->u.message);
+		break;
 	default:
 		break;
 	}
@@ -574,6 +579,8 @@ put_not_written(struct dbuf *b, const char *name, int64_t n)
 	else
 		DBUF_LIT(b, "null");
 }
+
+static void put_tracking(struct dbuf *b, const struct stats *st);
 
 void
 jsonlog_summary(struct jsonlog *log, const struct stats *st,
@@ -669,7 +676,9 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	    b, ",\"not_written\":{\"log\":%" PRIu64, log->out.not_written);
 	put_not_written(b, "zeek_log", nw->zeek_log);
 	put_not_written(b, "transcript", nw->transcript);
-	DBUF_LIT(b, "}}");
+	DBUF_LIT(b, "}");
+	put_tracking(b, st);
+	dbuf_addc(b, '}');
 	write_line(log);
 }
 
@@ -685,4 +694,163 @@ jsonlog_close(struct jsonlog *log)
 	if (log->out.name == NULL)
 		return 0;
 	return recfile_close(&log->out);
+}
+
+/* ---- message records (message tracking, src/track/) ---- */
+
+static void
+put_ip_val(struct dbuf *b, const struct smtp_endpoint *e)
+{
+	char a[ENDPOINT_ADDRSTRLEN];
+	size_t n = endpoint_addr_fmt(e, a, sizeof(a));
+
+	dbuf_addc(b, '"');
+	dbuf_add(b, a, n);
+	dbuf_addc(b, '"');
+}
+
+static void
+put_index_val(struct dbuf *b, int i)
+{
+	if (i >= 0)
+		dbuf_add_u64(b, (uint64_t)i);
+	else
+		DBUF_LIT(b, "null");
+}
+
+static void
+put_msg_hop(struct dbuf *b, const struct smtp_msg_hop *h)
+{
+	DBUF_LIT(b, "{\"session_id\":");
+	dbuf_add_u64(b, h->session_id);
+	PUT_U64(b, "trans_depth", h->trans_depth);
+	PUT_TS(b, "ts", h->ts);
+	PUT_TS(b, "ts_end", h->ts_end);
+	KEY(b, "client_ip");
+	put_ip_val(b, &h->client);
+	KEY(b, "server_ip");
+	put_ip_val(b, &h->server);
+	PUT_U64(b, "server_port", h->server.port);
+	PUT_STR(b, "server_name", h->server_name);
+	PUT_STR(b, "queue_id", h->queue_id);
+	KEY(b, "from_hop");
+	put_index_val(b, h->from_hop);
+	PUT_STR(b, "link", smtp_hop_link_name(h->link));
+	PUT_LATENCY(b, "queue_time", h->queue_time);
+	PUT_CODE(b, "final_code", h->final_code);
+	KEY(b, "outcome");
+	dbuf_addc(b, '"');
+	dbuf_adds(b, smtp_outcome_name(h->outcome));
+	dbuf_addc(b, '"');
+	PUT_U64(b, "rcpt_tried", h->rcpt_tried);
+	PUT_U64(b, "rcpt_accepted", h->rcpt_accepted);
+	PUT_BOOL(b, "partial", h->partial);
+	dbuf_addc(b, '}');
+}
+
+static void
+put_msg_rcpt(struct dbuf *b, const struct smtp_msg_rcpt *r)
+{
+	FIRST_STR(b, "addr", r->addr);
+	KEY(b, "fate");
+	dbuf_addc(b, '"');
+	dbuf_adds(b, smtp_fate_name(r->fate));
+	dbuf_addc(b, '"');
+	KEY(b, "hop");
+	put_index_val(b, r->hop);
+	PUT_CODE(b, "code", r->code);
+	PUT_STR(b, "enh", r->enh[0] ? r->enh : NULL);
+	PUT_STR(b, "text", r->text);
+	PUT_U64(b, "attempts", r->attempts);
+	PUT_U64(b, "deferrals", r->deferrals);
+	KEY(b, "bounce");
+	if (r->bounce != 0) {
+		DBUF_LIT(b, "{\"message\":");
+		dbuf_add_u64(b, r->bounce);
+		PUT_STR(b, "action", r->bounce_action);
+		PUT_STR(b, "status", r->bounce_status);
+		PUT_STR(b, "diagnostic", r->bounce_diagnostic);
+		dbuf_addc(b, '}');
+	} else
+		DBUF_LIT(b, "null");
+	PUT_BOOL(b, "bounce_missing", r->bounce_owed && r->bounce == 0);
+}
+
+static void
+log_message(struct jsonlog *log, const struct smtp_message *m)
+{
+	struct dbuf *b = begin_record(log);
+	size_t i;
+
+	DBUF_LIT(b, "{\"type\":\"message\",\"id\":");
+	dbuf_add_u64(b, m->id);
+	PUT_TS(b, "ts", m->ts);
+	PUT_TS(b, "ts_end", m->ts_end);
+	PUT_STR(b, "message_id", m->message_id);
+	PUT_STR(b, "mail_from", m->mail_from);
+	PUT_U64(b, "size", m->size);
+	PUT_BOOL(b, "dsn", m->dsn);
+	KEY(b, "bounce_of");
+	if (m->bounce_of != 0)
+		dbuf_add_u64(b, m->bounce_of);
+	else
+		DBUF_LIT(b, "null");
+	KEY(b, "recipients");
+	dbuf_addc(b, '[');
+	for (i = 0; i < m->nrcpt; i++) {
+		if (i > 0)
+			dbuf_addc(b, ',');
+		dbuf_addc(b, '{');
+		put_msg_rcpt(b, &m->rcpts[i]);
+		dbuf_addc(b, '}');
+	}
+	dbuf_addc(b, ']');
+	PUT_U64(b, "recipients_dropped", m->rcpts_dropped);
+	KEY(b, "hops");
+	dbuf_addc(b, '[');
+	for (i = 0; i < m->nhops; i++) {
+		if (i > 0)
+			dbuf_addc(b, ',');
+		put_msg_hop(b, &m->hops[i]);
+	}
+	dbuf_addc(b, ']');
+	PUT_U64(b, "hops_dropped", m->hops_dropped);
+	PUT_STR(b, "settled", m->settled);
+	PUT_BOOL(b, "partial", m->partial);
+	dbuf_addc(b, '}');
+	write_line(log);
+}
+
+/* The summary's "tracking": what the settled messages came to. */
+static void
+put_tracking(struct dbuf *b, const struct stats *st)
+{
+	size_t i;
+
+	KEY(b, "tracking");
+	if (!st->tracking) {
+		DBUF_LIT(b, "null");
+		return;
+	}
+	DBUF_LIT(b, "{\"messages\":");
+	dbuf_add_u64(b, st->tracked);
+	PUT_U64(b, "multi_hop", st->tracked_multihop);
+	PUT_U64(b, "dsn", st->tracked_dsn);
+	PUT_U64(b, "evicted", st->tracked_evicted);
+	PUT_U64(b, "linked_queue_id", st->hop_links[SMTP_LINK_QUEUE_ID]);
+	PUT_U64(b, "linked_envelope", st->hop_links[SMTP_LINK_ENVELOPE]);
+	PUT_U64(b, "linked_message_id", st->hop_links[SMTP_LINK_MESSAGE_ID]);
+	PUT_U64(b, "bounces_linked", st->bounces_linked);
+	PUT_U64(b, "bounce_missing", st->bounce_missing);
+	KEY(b, "recipients");
+	dbuf_addc(b, '{');
+	for (i = 0; i < SMTP_FATE_COUNT; i++) {
+		if (i > 0)
+			dbuf_addc(b, ',');
+		dbuf_addc(b, '"');
+		dbuf_adds(b, smtp_fate_name((enum smtp_fate)i));
+		DBUF_LIT(b, "\":");
+		dbuf_add_u64(b, st->fate[i]);
+	}
+	DBUF_LIT(b, "}}");
 }

@@ -49,6 +49,7 @@ stats_init(struct stats *st)
 
 	memset(st, 0, sizeof(*st));
 	histo_init(&st->size, 1.0);
+	histo_init(&st->relay_time, 1e-3);
 	for (i = 0; i < LAT_KINDS; i++)
 		histo_init(&st->latency[i], 1e-6);
 	series_init(&st->series);
@@ -58,9 +59,11 @@ void
 stats_reset(struct stats *st)
 {
 	uint64_t active = st->sessions_active;
+	bool tracking = st->tracking;
 
 	stats_init(st);
 	st->sessions_active = active; /* still open: not a counter */
+	st->tracking = tracking;
 }
 
 static void
@@ -422,6 +425,48 @@ on_close(struct stats *st, const struct smtp_event *ev)
 	}
 }
 
+/* A settled message: its recipients' fates, its time in each relay. The
+ * summary's "dropped" counts messages a relay accepted and dropped. */
+static void
+on_message(struct stats *st, const struct smtp_message *m)
+{
+	char a[ENDPOINT_ADDRSTRLEN];
+	bool dropped = false;
+	size_t i;
+
+	st->tracked++;
+	if (m->settled != NULL && strcmp(m->settled, "evicted") == 0)
+		st->tracked_evicted++;
+	for (i = 0; i < m->nhops; i++)
+		if (m->hops[i].link < ARRAY_LEN(st->hop_links))
+			st->hop_links[m->hops[i].link]++;
+	if (m->nhops > 1)
+		st->tracked_multihop++;
+	if (m->dsn)
+		st->tracked_dsn++;
+	for (i = 0; i < m->nhops; i++)
+		if (m->hops[i].from_hop >= 0 && m->hops[i].queue_time >= 0)
+			histo_add(&st->relay_time, m->hops[i].queue_time);
+	for (i = 0; i < m->nrcpt; i++) {
+		const struct smtp_msg_rcpt *r = &m->rcpts[i];
+
+		st->fate[r->fate]++;
+		if (r->bounce != 0)
+			st->bounces_linked++;
+		else if (r->bounce_owed)
+			st->bounce_missing++;
+		if (r->fate == SMTP_FATE_DROPPED && r->hop >= 0 &&
+		    (size_t)r->hop < m->nhops) {
+			dropped = true;
+			endpoint_addr_str(
+			    &m->hops[r->hop].server, a, sizeof(a));
+			topn_add(&st->drop_relays, a, 1);
+		}
+	}
+	if (dropped)
+		st->outcome[SMTP_OUTCOME_DROPPED]++;
+}
+
 void
 stats_on_event(void *arg, const struct smtp_event *ev)
 {
@@ -460,6 +505,9 @@ stats_on_event(void *arg, const struct smtp_event *ev)
 	case SMTP_EV_COMMAND_RESULT:
 		st->results[ev->u.result->verb]++;
 		count_reason(st, &ev->u.result->reply);
+		break;
+	case SMTP_EV_MESSAGE:
+		on_message(st, ev->u.message);
 		break;
 	case SMTP_EV_BODY: /* not subscribed to bodies */
 		break;

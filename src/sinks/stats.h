@@ -123,6 +123,19 @@ struct stats {
 	size_t recent_head, recent_n;
 	uint64_t recent_total;
 
+	/* Message tracking: the settled messages (SMTP_EV_MESSAGE). */
+	bool tracking;                  /* on (main.c sets it) */
+	uint64_t tracked;               /* messages */
+	uint64_t tracked_evicted;       /* settled early: the cap */
+	uint64_t hop_links[4];          /* hops, by enum smtp_hop_link */
+	uint64_t tracked_multihop;      /* seen at more than one hop */
+	uint64_t tracked_dsn;           /* of them, DSNs */
+	uint64_t fate[SMTP_FATE_COUNT]; /* recipients, by fate */
+	uint64_t bounces_linked;        /* recipients a DSN came back for */
+	uint64_t bounce_missing;        /* refused after a relay: no DSN */
+	struct histo relay_time;        /* seconds in a relay's queue */
+	struct topn drop_relays;        /* dropped recipients, by relay */
+
 	uint64_t anomaly[SMTP_ANOMALY_COUNT];
 	double first_ts, last_ts; /* of the events seen */
 };

@@ -1,0 +1,1124 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Message tracking across hops (track.h). A message is a struct tmsg:
+ * its public part (struct smtp_message: hops, recipients) and its place
+ * in the order of last activity. Three indexes find a message: by the
+ * queue id a hop's server gave it, by its Message-ID and by its envelope
+ * sender; a table of relays remembers, per destination domain, the
+ * latest acceptance among the messages seen leaving each relay.
+ */
+#include "track/track.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/util.h"
+
+#define HOPS_MAX 32       /* hops kept of one message */
+#define RCPTS_MAX 256     /* recipients kept of one message */
+#define CANDIDATES_MAX 64 /* entries of one key looked at */
+#define RELAYS_MAX 4096
+#define RELAY_DOMAINS 16 /* destinations remembered per relay */
+#define TEXT_MAX 256     /* bytes kept of a reply's text */
+
+struct tmsg;
+
+/* An entry of an index: a key (a string of the message's) and the
+ * message (and hop) it names. */
+struct tkey {
+	struct tkey *next, **pprev; /* in its bucket */
+	struct tkey *msg_next;      /* the message's next entry */
+	struct tmsg *msg;
+	const char *key;
+	uint32_t hash;
+	int hop;
+};
+
+/* A block more of a message's memory, when its first is full. */
+struct tchunk {
+	struct tchunk *next;
+	size_t size;
+};
+
+/*
+ * A message and everything it holds (strings, its hops and recipients,
+ * its index entries) in one block sized for it when it is made, and in
+ * more blocks (chunks) if it grows: freed all at once.
+ */
+struct tmsg {
+	struct smtp_message m;
+	size_t hops_cap, rcpt_cap;
+	struct tmsg *prev, *next; /* by last activity, oldest first */
+	double last;
+	struct tkey *keys; /* its entries in the indexes */
+	struct tkey k_sender;
+	bool by_sender;            /* k_sender is in the index */
+	const char *last_text_src; /* the reply text last kept */
+	char *last_text;           /* its copy */
+	char *at;                  /* free room in the current block */
+	size_t left;
+	size_t bytes; /* all its blocks */
+	struct tchunk *chunks;
+};
+
+#define CHUNK_MIN 512
+
+struct tindex {
+	struct tkey **b;
+	size_t mask;
+};
+
+struct relay_dom {
+	uint32_t hash;      /* of the domain, 0 unused */
+	double left_accept; /* the latest acceptance of a message gone */
+	double used;
+};
+
+struct relay {
+	struct relay *next;
+	struct smtp_endpoint addr; /* port 0 */
+	double used;               /* capture time it was last looked at */
+	uint64_t accepted;         /* messages it accepted */
+	struct relay_dom dom[RELAY_DOMAINS];
+};
+
+struct tracker {
+	struct track_config cfg;
+	struct event_bus *bus;
+	struct tindex by_qid, by_sender;
+	struct relay **relays;
+	size_t relay_mask, nrelays;
+	struct tmsg *oldest, *newest;
+	size_t bytes; /* held by the messages followed */
+	uint64_t next_id;
+	double now, last_sweep;
+	struct track_stats st;
+};
+
+/* ---- keys ---- */
+
+static uint32_t
+hash_bytes(const char *s, size_t n, bool fold)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (fold && c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c + 32);
+		h = (h ^ c) * 16777619u;
+	}
+	return h != 0 ? h : 1;
+}
+
+static unsigned char
+lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+static bool
+key_eq(const char *a, const char *b, bool fold)
+{
+	if (!fold)
+		return strcmp(a, b) == 0;
+	for (; *a != '\0' && *b != '\0'; a++, b++)
+		if (lower((unsigned char)*a) != lower((unsigned char)*b))
+			return false;
+	return *a == *b;
+}
+
+static void
+index_init(struct tindex *x, size_t want)
+{
+	size_t n = 1024;
+
+	while (n < want * 2 && n < ((size_t)1 << 24))
+		n <<= 1;
+	x->b = xcalloc(n, sizeof(*x->b));
+	x->mask = n - 1;
+}
+
+/* k (the message's memory) into x under key (a string of the message). */
+static void
+index_add(struct tindex *x, struct tkey *k, const char *key, bool fold,
+    struct tmsg *m, int hop)
+{
+	k->hash = hash_bytes(key, strlen(key), fold);
+	k->msg = m;
+	k->hop = hop;
+	k->key = key;
+	k->pprev = &x->b[k->hash & x->mask];
+	k->next = *k->pprev;
+	if (k->next != NULL)
+		k->next->pprev = &k->next;
+	*k->pprev = k;
+	k->msg_next = m->keys;
+	m->keys = k;
+}
+
+/* Every entry of m, from whichever index holds it. */
+static void
+index_del_msg(struct tmsg *m)
+{
+	struct tkey *k, *next;
+
+	for (k = m->keys; k != NULL; k = next) {
+		next = k->msg_next;
+		*k->pprev = k->next;
+		if (k->next != NULL)
+			k->next->pprev = k->pprev;
+	}
+	m->keys = NULL;
+}
+
+/* The first entry of key after k (NULL: from the start). */
+static struct tkey *
+index_next(const struct tindex *x, const char *key, uint32_t h, bool fold,
+    struct tkey *k)
+{
+	k = k == NULL ? x->b[h & x->mask] : k->next;
+	for (; k != NULL; k = k->next)
+		if (k->hash == h && key_eq(k->key, key, fold))
+			return k;
+	return NULL;
+}
+
+/* ---- relays ---- */
+
+static uint32_t
+addr_hash(const struct smtp_endpoint *e)
+{
+	return hash_bytes(
+	    (const char *)e->addr, e->family == 6 ? 16 : 4, false);
+}
+
+static bool
+addr_eq(const struct smtp_endpoint *a, const struct smtp_endpoint *b)
+{
+	return a->family == b->family &&
+	    memcmp(a->addr, b->addr, a->family == 6 ? 16 : 4) == 0;
+}
+
+static bool
+ep_eq(const struct smtp_endpoint *a, const struct smtp_endpoint *b)
+{
+	return a->port == b->port && addr_eq(a, b);
+}
+
+static struct relay *
+relay_find(const struct tracker *t, const struct smtp_endpoint *e)
+{
+	struct relay *r;
+
+	for (r = t->relays[addr_hash(e) & t->relay_mask]; r != NULL;
+	     r = r->next)
+		if (addr_eq(&r->addr, e))
+			return r;
+	return NULL;
+}
+
+/* Room for one more: the relay looked at longest ago goes. */
+static void
+relay_evict(struct tracker *t)
+{
+	struct relay **pp, **oldest = NULL, *r;
+	size_t i;
+
+	for (i = 0; i <= t->relay_mask; i++)
+		for (pp = &t->relays[i]; *pp != NULL; pp = &(*pp)->next)
+			if (oldest == NULL || (*pp)->used < (*oldest)->used)
+				oldest = pp;
+	if (oldest == NULL)
+		return;
+	r = *oldest;
+	*oldest = r->next;
+	free(r);
+	t->nrelays--;
+}
+
+static struct relay *
+relay_get(struct tracker *t, const struct smtp_endpoint *e)
+{
+	struct relay *r = relay_find(t, e);
+	size_t slot;
+
+	if (r != NULL) {
+		r->used = t->now;
+		return r;
+	}
+	if (t->nrelays >= RELAYS_MAX) {
+		t->st.relays_full++;
+		relay_evict(t);
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->used = t->now;
+	r->addr = *e;
+	r->addr.port = 0;
+	slot = addr_hash(e) & t->relay_mask;
+	r->next = t->relays[slot];
+	t->relays[slot] = r;
+	t->nrelays++;
+	return r;
+}
+
+static uint32_t
+domain_hash(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	const char *d = at != NULL ? at + 1 : addr;
+
+	return hash_bytes(d, strlen(d), true);
+}
+
+static struct relay_dom *
+relay_dom(struct relay *r, uint32_t dh, bool add, double now)
+{
+	struct relay_dom *oldest = &r->dom[0];
+	size_t i;
+
+	for (i = 0; i < RELAY_DOMAINS; i++) {
+		if (r->dom[i].hash == dh)
+			return &r->dom[i];
+		if (r->dom[i].used < oldest->used)
+			oldest = &r->dom[i];
+	}
+	if (!add)
+		return NULL;
+	memset(oldest, 0, sizeof(*oldest));
+	oldest->hash = dh;
+	oldest->used = now;
+	return oldest;
+}
+
+/* A message accepted by relay at accepted is seen leaving it for addr's
+ * domain. */
+static void
+relay_left(struct tracker *t, const struct smtp_endpoint *relay,
+    const char *addr, double accepted)
+{
+	struct relay *r = relay_get(t, relay);
+	struct relay_dom *d;
+
+	if (r == NULL)
+		return;
+	d = relay_dom(r, domain_hash(addr), true, t->now);
+	d->used = t->now;
+	if (accepted > d->left_accept)
+		d->left_accept = accepted;
+}
+
+/* ---- messages ---- */
+
+/* n bytes of the message's memory, aligned for any of its structures. */
+static void *
+m_alloc(struct tracker *t, struct tmsg *tm, size_t n)
+{
+	char *p;
+
+	n = (n + 7) & ~(size_t)7;
+	if (n > tm->left) {
+		size_t size = n > CHUNK_MIN ? n : CHUNK_MIN;
+		struct tchunk *c = xmalloc(sizeof(*c) + 8 + size);
+
+		c->size = sizeof(*c) + 8 + size;
+		c->next = tm->chunks;
+		tm->chunks = c;
+		tm->at = (char *)c + ((sizeof(*c) + 7) & ~(size_t)7);
+		tm->left = size;
+		tm->bytes += c->size;
+		t->bytes += c->size;
+	}
+	p = tm->at;
+	tm->at += n;
+	tm->left -= n;
+	return p;
+}
+
+static char *
+m_memdup(struct tracker *t, struct tmsg *tm, const char *s, size_t n)
+{
+	char *p = m_alloc(t, tm, n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+/* A copy of s (at most TEXT_MAX bytes of it), or NULL. */
+static char *
+m_dup(struct tracker *t, struct tmsg *tm, const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	return m_memdup(t, tm, s, strnlen(s, TEXT_MAX));
+}
+
+static char *
+m_dup_whole(struct tracker *t, struct tmsg *tm, const char *s)
+{
+	return m_memdup(t, tm, s, strlen(s));
+}
+
+static void
+lru_unlink(struct tracker *t, struct tmsg *m)
+{
+	if (m->prev != NULL)
+		m->prev->next = m->next;
+	else
+		t->oldest = m->next;
+	if (m->next != NULL)
+		m->next->prev = m->prev;
+	else
+		t->newest = m->prev;
+	m->prev = m->next = NULL;
+}
+
+static void
+lru_touch(struct tracker *t, struct tmsg *m)
+{
+	if (t->newest == m)
+		return;
+	if (m->prev != NULL || m->next != NULL || t->oldest == m)
+		lru_unlink(t, m);
+	m->prev = t->newest;
+	m->next = NULL;
+	if (t->newest != NULL)
+		t->newest->next = m;
+	else
+		t->oldest = m;
+	t->newest = m;
+}
+
+static void
+msg_free(struct tracker *t, struct tmsg *tm)
+{
+	struct tchunk *c, *next;
+
+	index_del_msg(tm);
+	for (c = tm->chunks; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	t->bytes -= tm->bytes;
+	free(tm);
+}
+
+/* What a message made from tx holds at first, about. */
+static size_t
+msg_estimate(
+    const struct smtp_session_info *s, const struct smtp_transaction *tx)
+{
+	size_t n = sizeof(struct smtp_msg_hop) + 16 + 24 +
+	    tx->nrcpt * (sizeof(struct smtp_msg_rcpt) + 8) + 64;
+	size_t i;
+
+	n += strnlen(s->greeting_host, sizeof(s->greeting_host));
+	if (tx->mail_from != NULL)
+		n += strlen(tx->mail_from);
+	if (tx->msg != NULL && tx->msg->msg_id != NULL)
+		n += strnlen(tx->msg->msg_id, TEXT_MAX);
+	if (tx->queue_id != NULL)
+		n += strlen(tx->queue_id) + sizeof(struct tkey);
+	for (i = 0; i < tx->nrcpt; i++) {
+		if (tx->rcpt[i].addr != NULL)
+			n += strlen(tx->rcpt[i].addr);
+		if (tx->rcpt[i].reply.code >= 300 && tx->rcpt[i].reply.text)
+			n += strnlen(tx->rcpt[i].reply.text, TEXT_MAX);
+	}
+	if (tx->final.code >= 300 && tx->final.text != NULL)
+		n += tx->nrcpt * strnlen(tx->final.text, TEXT_MAX);
+	return n + tx->nrcpt * 8;
+}
+
+static struct tmsg *
+msg_new(struct tracker *t, const struct smtp_session_info *s,
+    const struct smtp_transaction *tx)
+{
+	size_t room = msg_estimate(s, tx);
+	size_t head = (sizeof(struct tmsg) + 7) & ~(size_t)7;
+	struct tmsg *tm = xmalloc(head + room);
+	struct smtp_message *m = &tm->m;
+
+	memset(tm, 0, sizeof(*tm));
+	tm->at = (char *)tm + head;
+	tm->left = room;
+	tm->bytes = head + room;
+	t->bytes += tm->bytes;
+	m->id = ++t->next_id;
+	m->ts = tx->ts;
+	m->mail_from =
+	    m_dup_whole(t, tm, tx->mail_from != NULL ? tx->mail_from : "");
+	if (tx->msg != NULL && tx->msg->msg_id != NULL)
+		m->message_id = m_dup(t, tm, tx->msg->msg_id);
+	m->size = tx->data_complete ? tx->size : 0;
+	m->dsn = tx->bounce && tx->msg != NULL && tx->msg->is_dsn;
+	/* Found by its sender (a DSN back to it, a relay's retry): once
+	 * some server accepted it (hop_add()). */
+	t->st.tracking++;
+	if (t->st.tracking > t->st.tracking_max)
+		t->st.tracking_max = t->st.tracking;
+	return tm;
+}
+
+static struct smtp_msg_rcpt *
+rcpt_find(struct smtp_message *m, const char *addr)
+{
+	size_t i;
+
+	if (addr == NULL)
+		return NULL;
+	for (i = 0; i < m->nrcpt; i++)
+		if (key_eq(m->rcpts[i].addr, addr, true))
+			return &m->rcpts[i];
+	return NULL;
+}
+
+/* "rfc822;bob@example.org" (ORCPT=, xtext already as sent) to the
+ * address, or NULL. */
+static const char *
+orcpt_addr(const char *orcpt)
+{
+	const char *semi;
+
+	if (orcpt == NULL || (semi = strchr(orcpt, ';')) == NULL)
+		return NULL;
+	return semi + 1;
+}
+
+static struct smtp_msg_rcpt *
+rcpt_get(struct tracker *t, struct tmsg *tm, const struct smtp_rcpt *rc)
+{
+	struct smtp_message *m = &tm->m;
+	struct smtp_msg_rcpt *r;
+
+	if ((r = rcpt_find(m, orcpt_addr(rc->orcpt))) != NULL ||
+	    (r = rcpt_find(m, rc->addr)) != NULL)
+		return r;
+	if (m->nrcpt >= RCPTS_MAX) {
+		m->rcpts_dropped++;
+		return NULL;
+	}
+	if (m->nrcpt == tm->rcpt_cap) {
+		struct smtp_msg_rcpt *old = m->rcpts;
+
+		tm->rcpt_cap = tm->rcpt_cap ? tm->rcpt_cap * 2 : 1;
+		m->rcpts = m_alloc(t, tm, tm->rcpt_cap * sizeof(*m->rcpts));
+		if (m->nrcpt > 0)
+			memcpy(m->rcpts, old, m->nrcpt * sizeof(*m->rcpts));
+	}
+	r = &m->rcpts[m->nrcpt++];
+	memset(r, 0, sizeof(*r));
+	r->addr = m_dup_whole(t, tm, rc->addr != NULL ? rc->addr : "");
+	r->hop = -1;
+	return r;
+}
+
+static void
+rcpt_decide(struct tracker *t, struct tmsg *tm, struct smtp_msg_rcpt *r,
+    enum smtp_fate f, int hop, const struct smtp_reply *rep)
+{
+	r->fate = f;
+	r->hop = hop;
+	r->code = rep->code;
+	memcpy(r->enh, rep->enh, sizeof(r->enh));
+	r->enh[sizeof(r->enh) - 1] = '\0';
+	/* The text of a refusal (the same one for each recipient
+	 * refused after the data, kept once). */
+	if (f == SMTP_FATE_DELIVERED || rep->text == NULL)
+		r->text = NULL;
+	else if (tm->last_text_src != rep->text)
+		r->text = tm->last_text = m_dup(t, tm, rep->text);
+	else
+		r->text = tm->last_text;
+	if (r->text != NULL)
+		tm->last_text_src = rep->text;
+}
+
+/* A recipient the hop's server accepted and now holds (held: fate
+ * DELIVERED until it leaves or the message is settled). */
+static bool
+held(const struct smtp_msg_rcpt *r)
+{
+	return r->fate == SMTP_FATE_DELIVERED && r->accepted_at > 0;
+}
+
+/* The reply that decided a recipient's fate at this hop: its own refusal
+ * at RCPT; after an accepted RCPT, its LMTP delivery reply, the reply to
+ * the end of the data, or the refusal of DATA; a refused MAIL for
+ * recipients never answered. NULL: none came (lost, aborted). */
+static const struct smtp_reply *
+deciding_reply(const struct smtp_transaction *tx, const struct smtp_rcpt *rc)
+{
+	int code = rc->reply.code;
+
+	if (code >= 300)
+		return &rc->reply;
+	if (code >= 200) {
+		if (tx->lmtp && rc->delivery.code > 0)
+			return &rc->delivery;
+		if (tx->final.code > 0)
+			return &tx->final;
+		if (tx->data.code >= 400)
+			return &tx->data;
+		return NULL;
+	}
+	if (tx->mail.code >= 400)
+		return &tx->mail;
+	return NULL;
+}
+
+/* What hop h (transaction tx) says of each recipient it tried. */
+static void
+hop_rcpts(struct tracker *t, struct tmsg *tm, int h,
+    const struct smtp_transaction *tx)
+{
+	struct smtp_msg_hop *hop = &tm->m.hops[h];
+	size_t i;
+
+	tm->last_text_src = NULL; /* an earlier transaction's memory */
+	for (i = 0; i < tx->nrcpt; i++) {
+		const struct smtp_rcpt *rc = &tx->rcpt[i];
+		const struct smtp_reply *d = deciding_reply(tx, rc);
+		struct smtp_msg_rcpt *r = rcpt_get(t, tm, rc);
+
+		if (r == NULL)
+			continue;
+		r->attempts++;
+		if (d != NULL && d->code >= 500) {
+			rcpt_decide(t, tm, r, SMTP_FATE_REJECTED, h, d);
+			r->bounce_owed = hop->from_hop >= 0;
+		} else if (d != NULL && d->code >= 400) {
+			rcpt_decide(t, tm, r, SMTP_FATE_DEFERRED, h, d);
+			r->deferrals++;
+		} else if (d != NULL && d->code >= 200 && d->code < 300) {
+			rcpt_decide(t, tm, r, SMTP_FATE_DELIVERED, h, d);
+			/* LMTP's delivery is the last hop's word. */
+			r->accepted_at = tx->lmtp ? 0 : tx->ts_end;
+		} else if (r->hop < 0) {
+			/* No final answer: lost, aborted, or no reply seen;
+			 * a relay that held it still does. */
+			rcpt_decide(t, tm, r, SMTP_FATE_UNKNOWN, h,
+			    d != NULL ? d : &rc->reply);
+		}
+	}
+}
+
+static int
+hop_add(struct tracker *t, struct tmsg *tm, const struct smtp_session_info *s,
+    const struct smtp_transaction *tx, int from, enum smtp_hop_link link)
+{
+	struct smtp_message *m = &tm->m;
+	struct smtp_msg_hop *h;
+	size_t i;
+
+	if (m->nhops >= HOPS_MAX) {
+		m->hops_dropped++;
+		return -1;
+	}
+	if (m->nhops == tm->hops_cap) {
+		struct smtp_msg_hop *old = m->hops;
+
+		tm->hops_cap = tm->hops_cap ? tm->hops_cap * 2 : 1;
+		m->hops = m_alloc(t, tm, tm->hops_cap * sizeof(*m->hops));
+		if (m->nhops > 0)
+			memcpy(m->hops, old, m->nhops * sizeof(*m->hops));
+	}
+	h = &m->hops[m->nhops];
+	memset(h, 0, sizeof(*h));
+	h->session_id = s->id;
+	h->trans_depth = tx->depth;
+	h->ts = tx->ts;
+	h->ts_end = tx->ts_end;
+	h->client = tx->reversed ? s->server : s->client;
+	h->server = tx->reversed ? s->client : s->server;
+	if (s->greeting_host[0] != '\0' && !tx->reversed)
+		h->server_name = m_memdup(t, tm, s->greeting_host,
+		    strnlen(s->greeting_host, sizeof(s->greeting_host)));
+	h->from_hop = from;
+	h->link = link;
+	h->queue_time = from >= 0 ? tx->ts - m->hops[from].ts_end : -1;
+	if (h->queue_time < 0 && from >= 0)
+		h->queue_time = 0;
+	h->final_code = tx->final.code;
+	h->outcome = tx->outcome;
+	h->rcpt_tried = (unsigned)tx->rcpt_total;
+	h->rcpt_accepted = (unsigned)tx->rcpt_accepted;
+	h->partial = tx->assumed || tx->capture_loss != 0;
+	if (h->partial)
+		m->partial = true;
+	if (tx->outcome == SMTP_OUTCOME_ACCEPTED) {
+		struct relay *rl = relay_get(t, &h->server);
+
+		if (rl != NULL)
+			rl->accepted++;
+		if (!tm->by_sender) {
+			tm->by_sender = true;
+			index_add(&t->by_sender, &tm->k_sender, m->mail_from,
+			    true, tm, -1);
+		}
+	}
+	if (tx->queue_id != NULL && tx->outcome == SMTP_OUTCOME_ACCEPTED) {
+		h->queue_id = m_dup(t, tm, tx->queue_id);
+		index_add(&t->by_qid, m_alloc(t, tm, sizeof(struct tkey)),
+		    h->queue_id, false, tm, (int)m->nhops);
+	}
+	if (m->size == 0 && tx->data_complete)
+		m->size = tx->size;
+	if (tx->ts_end > m->ts_end)
+		m->ts_end = tx->ts_end;
+	m->nhops++;
+	hop_rcpts(t, tm, (int)(m->nhops - 1), tx);
+	/* It left the relay that held it: for each destination, the
+	 * relay is seen passing mail on. */
+	if (from >= 0)
+		for (i = 0; i < tx->nrcpt; i++)
+			relay_left(t, &m->hops[from].server, tx->rcpt[i].addr,
+			    m->hops[from].ts_end);
+	return (int)(m->nhops - 1);
+}
+
+/* ---- linking ---- */
+
+/* The first word of a Received "by" clause. */
+static size_t
+by_host(const char *by, const char **host)
+{
+	size_t n = 0;
+
+	*host = by;
+	if (by == NULL)
+		return 0;
+	while (by[n] != '\0' && by[n] != ' ' && by[n] != '\t' && by[n] != '(')
+		n++;
+	return n;
+}
+
+/* The message whose hop's server named the queue id in tx's top Received
+ * field, and that hop; the relay's address or name must agree when more
+ * than one did. */
+static struct tmsg *
+link_queue_id(struct tracker *t, const struct smtp_transaction *tx,
+    const struct smtp_endpoint *client, int *from)
+{
+	const struct smtp_received *rv;
+	struct tkey *k = NULL, *best = NULL;
+	int best_score = -1, seen = 0;
+	const char *host;
+	size_t hl;
+	uint32_t h;
+
+	if (tx->msg == NULL || tx->msg->nreceived == 0 ||
+	    tx->msg->received_parts == NULL)
+		return NULL;
+	rv = &tx->msg->received_parts[0];
+	if (rv->id == NULL || rv->id[0] == '\0')
+		return NULL;
+	hl = by_host(rv->by, &host);
+	h = hash_bytes(rv->id, strlen(rv->id), false);
+	while ((k = index_next(&t->by_qid, rv->id, h, false, k)) != NULL &&
+	    seen++ < CANDIDATES_MAX) {
+		const struct smtp_msg_hop *hp = &k->msg->m.hops[k->hop];
+		int score = 0;
+
+		if (addr_eq(&hp->server, client))
+			score += 2;
+		if (hp->server_name != NULL && hl > 0 &&
+		    strlen(hp->server_name) == hl &&
+		    strncasecmp(hp->server_name, host, hl) == 0)
+			score += 1;
+		if (score > best_score) {
+			best_score = score;
+			best = k;
+		}
+	}
+	/* Several servers with that id and none of them this relay: not
+	 * a link to make. */
+	if (best == NULL || (best_score == 0 && seen > 1))
+		return NULL;
+	*from = best->hop;
+	return best->msg;
+}
+
+/* Some hop of m was accepted by client's address, at another server
+ * than the one tx goes to. */
+static bool
+holds(const struct smtp_message *m, const struct smtp_endpoint *client,
+    const struct smtp_endpoint *server)
+{
+	size_t i;
+
+	for (i = 0; i < m->nhops; i++)
+		if (m->hops[i].outcome == SMTP_OUTCOME_ACCEPTED &&
+		    addr_eq(&m->hops[i].server, client) &&
+		    !ep_eq(&m->hops[i].server, server))
+			return true;
+	return false;
+}
+
+/* A message that the client (a relay) holds for one of tx's recipients,
+ * with tx's sender (and Message-ID, when both have one): the oldest. */
+static struct tmsg *
+link_envelope(struct tracker *t, const struct smtp_transaction *tx,
+    const struct smtp_endpoint *client, const struct smtp_endpoint *server,
+    int *from, enum smtp_hop_link *how)
+{
+	const char *from_addr = tx->mail_from != NULL ? tx->mail_from : "";
+	const char *mid = tx->msg != NULL ? tx->msg->msg_id : NULL;
+	struct tkey *k = NULL;
+	struct tmsg *best = NULL;
+	double best_at = 0;
+	int seen = 0, best_hop = -1;
+	uint32_t h = hash_bytes(from_addr, strlen(from_addr), true);
+	size_t i;
+
+	while ((k = index_next(&t->by_sender, from_addr, h, true, k)) != NULL &&
+	    seen++ < CANDIDATES_MAX) {
+		struct smtp_message *m = &k->msg->m;
+
+		if (mid != NULL && m->message_id != NULL &&
+		    strncmp(mid, m->message_id, TEXT_MAX) != 0)
+			continue;
+		if (!holds(m, client, server))
+			continue;
+		for (i = 0; i < tx->nrcpt; i++) {
+			struct smtp_msg_rcpt *r =
+			    rcpt_find(m, tx->rcpt[i].addr);
+
+			if (r == NULL || r->hop < 0)
+				continue;
+			/* A relay passes a message on to another server,
+			 * never back to where it holds it. */
+			if (ep_eq(&m->hops[r->hop].server, server))
+				continue;
+			/* Held by this relay, or refused by the next hop
+			 * and still held (deferred). */
+			if (!(held(r) || r->fate == SMTP_FATE_DEFERRED))
+				continue;
+			if (held(r) &&
+			    !addr_eq(&m->hops[r->hop].server, client))
+				continue;
+			if (r->fate == SMTP_FATE_DEFERRED &&
+			    !addr_eq(&m->hops[r->hop].client, client))
+				continue;
+			if (best == NULL || r->accepted_at < best_at) {
+				best = k->msg;
+				best_at = r->accepted_at;
+				best_hop =
+				    held(r) ? r->hop : m->hops[r->hop].from_hop;
+			}
+			break;
+		}
+	}
+	if (best == NULL || best_hop < 0)
+		return NULL;
+	*from = best_hop;
+	*how = mid != NULL && best->m.message_id != NULL ? SMTP_LINK_MESSAGE_ID
+							 : SMTP_LINK_ENVELOPE;
+	return best;
+}
+
+/* ---- bounces ---- */
+
+static const char *
+dsn_rcpt_addr(const struct smtp_dsn_rcpt *g, int which)
+{
+	return which == 0 ? g->original_recipient : g->final_recipient;
+}
+
+/* The recipient that DSN group g reports on: of a message from the
+ * DSN's addressee, with that recipient, which the DSN's sender (client)
+ * accepted or tried to pass on. */
+static void
+dsn_link(struct tracker *t, struct tmsg *dsn, const struct smtp_transaction *tx,
+    const struct smtp_endpoint *client)
+{
+	const struct smtp_msg_info *mi = tx->msg;
+	size_t g, i;
+
+	t->st.dsn++;
+	if (mi == NULL || tx->nrcpt == 0 || tx->rcpt[0].addr == NULL)
+		return;
+	for (g = 0; g < mi->ndsn; g++) {
+		const struct smtp_dsn_rcpt *d = &mi->dsn[g];
+		const char *sender = tx->rcpt[0].addr;
+		uint32_t h = hash_bytes(sender, strlen(sender), true);
+		struct tkey *k = NULL;
+		struct smtp_msg_rcpt *found = NULL;
+		struct tmsg *fm = NULL;
+		int seen = 0, which;
+
+		while (found == NULL &&
+		    (k = index_next(&t->by_sender, sender, h, true, k)) !=
+			NULL &&
+		    seen++ < CANDIDATES_MAX) {
+			struct smtp_message *m = &k->msg->m;
+
+			if (k->msg == dsn || m->dsn)
+				continue;
+			for (which = 0; which < 2 && found == NULL; which++) {
+				struct smtp_msg_rcpt *r =
+				    rcpt_find(m, dsn_rcpt_addr(d, which));
+
+				if (r == NULL || r->hop < 0 || r->bounce != 0)
+					continue;
+				for (i = 0; i < m->nhops; i++)
+					if (addr_eq(&m->hops[i].server, client))
+						break;
+				if (i == m->nhops)
+					continue;
+				found = r;
+				fm = k->msg;
+			}
+		}
+		if (found == NULL) {
+			t->st.dsn_unmatched++;
+			continue;
+		}
+		found->bounce = dsn->m.id;
+		found->bounce_action = m_dup(t, fm, d->action);
+		found->bounce_status = m_dup(t, fm, d->status);
+		found->bounce_diagnostic = m_dup(t, fm, d->diagnostic);
+		if (held(found) && d->action != NULL &&
+		    strncasecmp(d->action, "failed", 6) == 0)
+			found->fate = SMTP_FATE_BOUNCED;
+		dsn->m.bounce_of = fm->m.id;
+		t->st.dsn_linked++;
+		lru_touch(t, fm);
+		fm->last = t->now;
+	}
+}
+
+/* ---- settling ---- */
+
+/* Where a held recipient stands when its message is settled. */
+static enum smtp_fate
+held_fate(struct tracker *t, struct relay *rl, const struct smtp_msg_rcpt *r)
+{
+	struct relay_dom *d;
+	size_t i;
+
+	/* A relay seen passing mail on for some destination, at least. */
+	for (i = 0; rl != NULL && i < RELAY_DOMAINS; i++)
+		if (rl->dom[i].hash != 0)
+			break;
+	if (rl == NULL || i == RELAY_DOMAINS ||
+	    (d = relay_dom(rl, domain_hash(r->addr), false, 0)) == NULL)
+		return SMTP_FATE_DELIVERED;
+	if (d->left_accept > r->accepted_at ||
+	    t->now - r->accepted_at >= t->cfg.window)
+		return SMTP_FATE_DROPPED;
+	return SMTP_FATE_QUEUED;
+}
+
+static void
+settle(struct tracker *t, struct tmsg *tm, const char *why)
+{
+	struct smtp_message *m = &tm->m;
+	struct smtp_event ev;
+	struct relay *rl = NULL;
+	bool dropped = false;
+	int rl_hop = -1;
+	size_t i;
+
+	for (i = 0; i < m->nrcpt; i++) {
+		struct smtp_msg_rcpt *r = &m->rcpts[i];
+
+		if (held(r)) {
+			if (r->hop != rl_hop) {
+				rl_hop = r->hop;
+				rl = relay_find(t, &m->hops[r->hop].server);
+			}
+			r->fate = held_fate(t, rl, r);
+		}
+		if (r->fate == SMTP_FATE_DROPPED)
+			dropped = true;
+		if (r->bounce_owed && r->bounce == 0)
+			t->st.bounce_missing++;
+		t->st.fates[r->fate]++;
+	}
+	if (dropped)
+		t->st.dropped_messages++;
+	m->settled = why;
+	t->st.messages++;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTP_EV_MESSAGE;
+	ev.ts = m->ts_end;
+	ev.u.message = m;
+	if (t->bus != NULL)
+		event_bus_emit(t->bus, &ev);
+	lru_unlink(t, tm);
+	t->st.tracking--;
+	msg_free(t, tm);
+}
+
+/* Nothing more can change: every recipient refused where no relay owes
+ * a bounce, or its bounce is in. */
+static bool
+final(const struct smtp_message *m)
+{
+	size_t i;
+
+	if (m->nrcpt == 0)
+		return true;
+	for (i = 0; i < m->nrcpt; i++) {
+		const struct smtp_msg_rcpt *r = &m->rcpts[i];
+
+		if (r->fate == SMTP_FATE_REJECTED && r->bounce_owed &&
+		    r->bounce == 0)
+			return false;
+		if (r->fate != SMTP_FATE_REJECTED &&
+		    r->fate != SMTP_FATE_BOUNCED)
+			return false;
+	}
+	return true;
+}
+
+static void
+sweep(struct tracker *t)
+{
+	if (t->now - t->last_sweep < 1.0 && t->last_sweep > 0)
+		return;
+	t->last_sweep = t->now;
+	while (t->oldest != NULL && t->now - t->oldest->last >= t->cfg.window)
+		settle(t, t->oldest, "window");
+}
+
+/* ---- events ---- */
+
+static void
+on_transaction(struct tracker *t, const struct smtp_event *ev)
+{
+	const struct smtp_transaction *tx = ev->u.tx;
+	const struct smtp_session_info *s = ev->session;
+	const struct smtp_endpoint *client =
+	    tx->reversed ? &s->server : &s->client;
+	const struct smtp_endpoint *server =
+	    tx->reversed ? &s->client : &s->server;
+	enum smtp_hop_link how = SMTP_LINK_QUEUE_ID;
+	struct tmsg *tm;
+	struct relay *rl;
+	int from = -1;
+
+	if (tx->ts_end > t->now)
+		t->now = tx->ts_end;
+	/* No recipient tried and no data: no message was offered. */
+	if (tx->nrcpt == 0 && !tx->data_seen)
+		return;
+	t->st.hops++;
+	tm = link_queue_id(t, tx, client, &from);
+	/* Without a Received id to go by: a transaction that carried no
+	 * message (refused before the data), from a client that some
+	 * server address accepted mail at (so it can hold a message). */
+	if (tm == NULL && !tx->data_complete &&
+	    (rl = relay_find(t, client)) != NULL && rl->accepted > 0)
+		tm = link_envelope(t, tx, client, server, &from, &how);
+	if (tm == NULL) {
+		while (t->oldest != NULL &&
+		    (t->st.tracking >= t->cfg.max_messages ||
+			t->bytes > t->cfg.max_bytes)) {
+			t->st.evicted++;
+			settle(t, t->oldest, "evicted");
+		}
+		tm = msg_new(t, s, tx);
+		how = SMTP_LINK_NONE;
+		from = -1;
+	}
+	t->st.linked[how]++;
+	hop_add(t, tm, s, tx, from, how);
+	if (how == SMTP_LINK_NONE && tm->m.dsn)
+		dsn_link(t, tm, tx, client);
+	tm->last = t->now;
+	lru_touch(t, tm);
+	if (final(&tm->m))
+		settle(t, tm, "final");
+	sweep(t);
+}
+
+void
+track_on_event(void *arg, const struct smtp_event *ev)
+{
+	struct tracker *t = arg;
+
+	switch (ev->type) {
+	case SMTP_EV_TRANSACTION:
+		on_transaction(t, ev);
+		break;
+	case SMTP_EV_SESSION_OPEN:
+		if (ev->ts > t->now)
+			t->now = ev->ts;
+		sweep(t);
+		break;
+	default:
+		break;
+	}
+}
+
+struct tracker *
+track_open(const struct track_config *cfg, struct event_bus *bus)
+{
+	struct tracker *t = xcalloc(1, sizeof(*t));
+	size_t n = 1024;
+
+	t->cfg = *cfg;
+	if (t->cfg.max_messages == 0)
+		t->cfg.max_messages = TRACK_MAX_DEFAULT;
+	if (!(t->cfg.window > 0))
+		t->cfg.window = TRACK_WINDOW_DEFAULT;
+	if (t->cfg.max_bytes == 0)
+		t->cfg.max_bytes = TRACK_BYTES_DEFAULT;
+	t->bus = bus;
+	index_init(&t->by_qid, t->cfg.max_messages);
+	index_init(&t->by_sender, t->cfg.max_messages);
+	while (n < RELAYS_MAX)
+		n <<= 1;
+	t->relays = xcalloc(n, sizeof(*t->relays));
+	t->relay_mask = n - 1;
+	if (bus != NULL)
+		event_bus_subscribe_types(bus, track_on_event, t, TRACK_EVENTS);
+	return t;
+}
+
+void
+track_finish(struct tracker *t)
+{
+	if (t == NULL)
+		return;
+	while (t->oldest != NULL)
+		settle(t, t->oldest, "end");
+}
+
+const struct track_stats *
+track_stats(const struct tracker *t)
+{
+	return &t->st;
+}
+
+void
+track_close(struct tracker *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	while (t->oldest != NULL) {
+		struct tmsg *tm = t->oldest;
+
+		lru_unlink(t, tm);
+		msg_free(t, tm);
+	}
+	free(t->by_qid.b);
+	free(t->by_sender.b);
+	for (i = 0; i <= t->relay_mask; i++)
+		while (t->relays[i] != NULL) {
+			struct relay *r = t->relays[i];
+
+			t->relays[i] = r->next;
+			free(r);
+		}
+	free(t->relays);
+	free(t);
+}
