@@ -68,6 +68,7 @@ REPORT_SRC = src/report/text.c src/report/json.c src/report/html.c \
 # in the order they were linked in before they had folders (but
 # event/codes.c, which was in SMTP_SRC before smtp/queueid.c).
 CORE_SRC = src/lib/util.c src/lib/base64.c src/lib/hex.c src/lib/qp.c \
+	   src/lib/jsonread.c \
 	   src/event/event.c src/sinks/stats.c \
 	   src/sinks/topn.c src/sinks/histo.c src/sinks/jsonlog.c \
 	   src/lib/recfile.c src/sinks/sessmap.c src/sinks/zeeklog.c \
@@ -81,7 +82,8 @@ NET_SRC = src/net/decap.c src/net/ipfrag.c src/net/ipfrag_queue.c src/net/tcpq.c
 # The dashboard: the only part that includes curses.
 UI_SRC = $(wildcard src/tui/*.c)
 # The plugin loader (dlopen): the program only.
-APP_SRC = src/main.c src/options.c src/plugin/plugins.c
+APP_SRC = src/main.c src/options.c src/plugin/plugins.c \
+	  $(wildcard src/trace/*.c)
 SRC = $(APP_SRC) $(CORE_SRC) $(NET_SRC) $(UI_SRC)
 HDR = $(wildcard src/*.h src/*/*.h include/smtpscope/*.h)
 

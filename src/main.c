@@ -37,6 +37,7 @@
 #include "sinks/transcript.h"
 #include "sinks/zeeklog.h"
 #include "smtp/smtp.h"
+#include "trace/trace.h"
 #include "track/track.h"
 #include "tui/tui.h"
 
@@ -884,6 +885,8 @@ main(int argc, char **argv)
 	struct event_bus bus;
 	char err[1024];
 
+	if (argc > 1 && strcmp(argv[1], "trace") == 0)
+		return trace_main(argc - 1, argv + 1);
 	options_parse(argc, argv, &o);
 	setup_process(&o);
 	load_plugins(&r, &o);
