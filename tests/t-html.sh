@@ -156,8 +156,8 @@ elif html_report html-outcomes "$dcap" "$TMP/d.html"; then
 	done
 	grep -q -x 'lost 1' "$TMP/dlog" && grep -q -x 'tempfail 2' "$TMP/dlog" ||
 		bad="$bad the log of $dcap lacks its cut DATA or its 421 as tempfail;"
-	grep -q '^card-note dropped .*needs tracking across hops' "$TMP/dfacts" ||
-		bad="$bad the dropped card does not say it needs tracking;"
+	grep -q '^card-note dropped .*never passed on' "$TMP/dfacts" ||
+		bad="$bad the dropped card does not say what a drop is;"
 	lc=$(sed -n 's/^lost_capture //p' "$TMP/dlog")
 	if [ "${lc:-0}" -gt 0 ]; then
 		grep -q "^card-note lost .*capture loss may explain $lc\>" \

@@ -429,7 +429,8 @@ struct smtp_msg_rcpt {
 	char *text;          /* its first line, or NULL */
 	unsigned attempts;   /* hops that tried this recipient */
 	unsigned deferrals;  /* of them answered 4xx */
-	double accepted_at;  /* when the holding relay accepted it, 0 */
+	double accepted_at;  /* when the holding relay accepted it, 0 (on
+				the tracker's own clock, not a time) */
 	uint64_t bounce;     /* the DSN (a message id) that reported it */
 	char *bounce_action; /* that DSN's Action, Status, Diagnostic-Code */
 	char *bounce_status;

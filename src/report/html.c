@@ -83,7 +83,8 @@ outcome_cards(struct html *h)
 	/* Accepted, then discarded: one session cannot show it. */
 	html_card(h, "dropped", "dropped", "Dropped",
 	    st->outcome[SMTP_OUTCOME_DROPPED],
-	    "accepted, then discarded: needs tracking across hops");
+	    st->tracking ? "messages a relay accepted and never passed on"
+			 : "accepted, then discarded: tracking is off");
 }
 
 static void
@@ -894,6 +895,86 @@ plugins_section(struct html *h)
 	put(h, "</section>\n");
 }
 
+/* Message tracking: fates, silent drops, bounces, time in relays. */
+static void
+messages(struct html *h)
+{
+	const struct stats *st = h->st;
+	uint64_t all = 0;
+	struct quantiles q;
+	char note[160];
+	size_t i;
+
+	if (!st->tracking)
+		return;
+	for (i = 0; i < SMTP_FATE_COUNT; i++)
+		all += st->fate[i];
+	put(h,
+	    "<section id=\"messages\">\n<h2>Messages across hops</h2>\n"
+	    "<div class=\"cards\">\n");
+	snprintf(note, sizeof(note), "%s seen at more than one hop",
+	    fmt_num(st->tracked_multihop).s);
+	html_card(h, "tracked", "", "Messages", st->tracked, note);
+	snprintf(note, sizeof(note), "%s of recipients",
+	    fmt_pct(st->fate[SMTP_FATE_DELIVERED], all).s);
+	html_card(h, "delivered", "accepted", "Delivered",
+	    st->fate[SMTP_FATE_DELIVERED], note);
+	html_card(h, "silent-drops", "dropped", "Silently dropped",
+	    st->fate[SMTP_FATE_DROPPED],
+	    "recipients a relay took with 2xx and never passed on");
+	html_card(h, "queued", "tempfail", "Still queued",
+	    st->fate[SMTP_FATE_QUEUED],
+	    "recipients in a relay's queue when the input ended");
+	snprintf(note, sizeof(note),
+	    "recipients a DSN came back for; %s refused with no DSN seen",
+	    fmt_num(st->bounce_missing).s);
+	html_card(h, "bounced", "rejected", "Bounces linked",
+	    st->bounces_linked, note);
+	put(h, "</div>\n");
+	html_kv_open(h, "fates");
+	for (i = 1; i <= SMTP_FATE_COUNT; i++) {
+		size_t k = i % SMTP_FATE_COUNT;
+
+		snprintf(note, sizeof(note), "%s", fmt_pct(st->fate[k], all).s);
+		html_kv_num(h, smtp_fate_name((enum smtp_fate)k), st->fate[k],
+		    note, k == SMTP_FATE_DROPPED && st->fate[k] > 0);
+	}
+	html_kv_close(h);
+	if (st->nrelay > 0) {
+		put(h,
+		    "<table id=\"relay-times\"><caption>Time in each relay's "
+		    "queue (acceptance to the attempt that passed it "
+		    "on)</caption>\n<tr><th>Relay</th><th>Hops</th>"
+		    "<th>p50</th><th>p99</th><th>max</th></tr>\n");
+		for (i = 0; i < st->nrelay; i++) {
+			histo_quantiles(&st->relay[i].time, &q);
+			put(h, "<tr><td>");
+			html_put_wire(h, st->relay[i].addr);
+			put(h, "</td><td>");
+			put(h, fmt_num(st->relay[i].time.n).s);
+			put(h, "</td><td>");
+			put(h, fmt_secs_html(q.p50).s);
+			put(h, "</td><td>");
+			put(h, fmt_secs_html(q.p99).s);
+			put(h, "</td><td>");
+			put(h, fmt_secs_html(q.max).s);
+			put(h, "</td></tr>\n");
+		}
+		put(h, "</table>\n");
+	}
+	put(h, "<div class=\"grid2\">\n<div>\n");
+	html_top_table(h, "drops-by-relay", "Silent drops by relay",
+	    &st->drop_relays, "Relay", "recipients", TOP_ROWS, TOP_PLAIN);
+	put(h, "</div>\n<div>\n");
+	html_top_table(h, "queued-by-relay", "Still queued, by relay",
+	    &st->queued_relays, "Relay", "recipients", TOP_ROWS, TOP_PLAIN);
+	put(h, "</div>\n</div>\n");
+	html_top_table(h, "bounce-causes",
+	    "Bounces by cause (DSN status and diagnostic)", &st->bounce_causes,
+	    "Cause", "recipients", TOP_ROWS, TOP_PLAIN);
+	put(h, "</section>\n");
+}
+
 int
 report_html(FILE *f, const struct stats *st, const struct report_info *ri)
 {
@@ -905,6 +986,7 @@ report_html(FILE *f, const struct stats *st, const struct report_info *ri)
 	html_page_head(&h);
 	html_page_header(&h);
 	overview(&h);
+	messages(&h);
 	security(&h);
 	protocol(&h);
 	over_time(&h);

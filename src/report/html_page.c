@@ -181,8 +181,10 @@ html_page_header(struct html *h)
 		meta_item(h, "Capturing since (UTC)",
 		    fmt_utc(ri->wall_start, TF_FULL).s);
 	meta_item(h, "Report written (UTC)", fmt_utc(ri->wall_now, TF_FULL).s);
+	put(h, "</dl>\n<nav><a href=\"#overview\">Overview</a>");
+	if (h->st->tracking)
+		put(h, "<a href=\"#messages\">Messages</a>");
 	put(h,
-	    "</dl>\n<nav><a href=\"#overview\">Overview</a>"
 	    "<a href=\"#security\">Security</a>"
 	    "<a href=\"#protocol\">Protocol details</a>"
 	    "<a href=\"#over-time\">Over time</a>"

@@ -298,6 +298,43 @@ plugins(struct dbuf *b, const struct report_info *ri)
 	dbuf_adds(b, ri->ncounters > 0 ? "}}" : "}");
 }
 
+/* Message tracking; null when it was off. */
+static void
+tracking(struct dbuf *b, const struct stats *st)
+{
+	size_t i;
+
+	if (!st->tracking) {
+		dbuf_adds(b, ",\"tracking\":null");
+		return;
+	}
+	dbuf_printf(b,
+	    ",\"tracking\":{\"messages\":%" PRIu64 ",\"multi_hop\":%" PRIu64
+	    ",\"dsn\":%" PRIu64 ",\"evicted\":%" PRIu64
+	    ",\"bounces_linked\":%" PRIu64 ",\"bounce_missing\":%" PRIu64
+	    ",\"recipients\":{",
+	    st->tracked, st->tracked_multihop, st->tracked_dsn,
+	    st->tracked_evicted, st->bounces_linked, st->bounce_missing);
+	for (i = 0; i < SMTP_FATE_COUNT; i++)
+		dbuf_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "",
+		    smtp_fate_name((enum smtp_fate)i), st->fate[i]);
+	dbuf_adds(b, "},\"relay_time\":");
+	histo(b, &st->relay_time);
+	dbuf_adds(b, ",\"relays\":[");
+	for (i = 0; i < st->nrelay; i++) {
+		dbuf_adds(b, i ? ",{\"relay\":" : "{\"relay\":");
+		json_append_cstr(b, st->relay[i].addr);
+		dbuf_adds(b, ",\"time\":");
+		histo(b, &st->relay[i].time);
+		dbuf_addc(b, '}');
+	}
+	dbuf_printf(b, "],\"relays_over\":%" PRIu64, st->relays_over);
+	top(b, "drops_by_relay", &st->drop_relays);
+	top(b, "queued_by_relay", &st->queued_relays);
+	top(b, "bounce_causes", &st->bounce_causes);
+	dbuf_addc(b, '}');
+}
+
 int
 report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 {
@@ -309,6 +346,7 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 	verb_counts(&b, "commands", st->commands);
 	verb_counts(&b, "command_results", st->results);
 	tops(&b, st);
+	tracking(&b, st);
 	tls_auth(&b, st);
 	latency(&b, st);
 	per_minute(&b, st);

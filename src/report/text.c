@@ -424,10 +424,78 @@ plugin_counters(FILE *f, const struct report_info *ri)
 	}
 }
 
+/* Message tracking: fates, silent drops, bounces, time in relays. */
+static void
+tracking(FILE *f, const struct stats *st)
+{
+	char p50[16], p99[16], mx[16];
+	uint64_t all = 0;
+	struct quantiles q;
+	size_t i;
+
+	if (!st->tracking)
+		return;
+	section(f, "Messages across hops");
+	for (i = 0; i < SMTP_FATE_COUNT; i++)
+		all += st->fate[i];
+	fprintf(f,
+	    "  %" PRIu64 " messages (%" PRIu64
+	    " seen at more than one hop, %" PRIu64 " DSNs), %" PRIu64
+	    " recipients\n",
+	    st->tracked, st->tracked_multihop, st->tracked_dsn, all);
+	for (i = 1; i <= SMTP_FATE_COUNT; i++) {
+		size_t k = i % SMTP_FATE_COUNT; /* unknown last */
+
+		fprintf(f, "  %-16s %10" PRIu64 "  %5.1f%%\n",
+		    smtp_fate_name((enum smtp_fate)k), st->fate[k],
+		    percent_of(st->fate[k], all));
+	}
+	fprintf(f,
+	    "  (dropped: accepted by a relay that passes mail on, never "
+	    "passed on;\n   queued: still in a relay's queue at the end; "
+	    "bounced: a DSN said it failed)\n");
+	fprintf(f,
+	    "  bounces linked to what they report %10" PRIu64
+	    "\n  refused after a relay took them, no DSN seen %" PRIu64 "\n",
+	    st->bounces_linked, st->bounce_missing);
+	if (st->tracked_evicted > 0)
+		fprintf(f,
+		    "  %" PRIu64 " messages settled early: more were followed "
+		    "than --track-max\n",
+		    st->tracked_evicted);
+	if (st->drop_relays.n > 0)
+		top_table(
+		    f, "Silent drops by relay", &st->drop_relays, "recipients");
+	if (st->queued_relays.n > 0)
+		top_table(f, "Still queued at the end, by relay",
+		    &st->queued_relays, "recipients");
+	if (st->bounce_causes.n > 0)
+		top_table(
+		    f, "Bounces by cause", &st->bounce_causes, "recipients");
+	if (st->nrelay == 0)
+		return;
+	section(f, "Time in each relay's queue");
+	fprintf(f, "  %-39s %8s %9s %9s %9s\n", "relay", "hops", "p50", "p99",
+	    "max");
+	for (i = 0; i < st->nrelay; i++) {
+		histo_quantiles(&st->relay[i].time, &q);
+		fmt_secs_text(q.p50, p50, sizeof(p50));
+		fmt_secs_text(q.p99, p99, sizeof(p99));
+		fmt_secs_text(q.max, mx, sizeof(mx));
+		fprintf(f, "  %-39s %8" PRIu64 " %9s %9s %9s\n",
+		    st->relay[i].addr, st->relay[i].time.n, p50, p99, mx);
+	}
+	if (st->relays_over > 0)
+		fprintf(f,
+		    "  (%" PRIu64 " hops through other relays: %d kept)\n",
+		    st->relays_over, STATS_RELAYS);
+}
+
 int
 report_text(FILE *f, const struct stats *st, const struct report_info *ri)
 {
 	overview(f, st, ri);
+	tracking(f, st);
 	reply_codes(f, st);
 	top_table(f, "Top rejection and deferral reasons", &st->reject_reasons,
 	    "replies");

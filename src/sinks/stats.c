@@ -425,12 +425,37 @@ on_close(struct stats *st, const struct smtp_event *ev)
 	}
 }
 
+/* Time a message spent in the queue of the relay at addr. */
+static void
+relay_time(struct stats *st, const struct smtp_endpoint *addr, double secs)
+{
+	char a[ENDPOINT_ADDRSTRLEN];
+	size_t i;
+
+	endpoint_addr_str(addr, a, sizeof(a));
+	for (i = 0; i < st->nrelay; i++)
+		if (strcmp(st->relay[i].addr, a) == 0)
+			break;
+	if (i == st->nrelay) {
+		if (i == STATS_RELAYS) {
+			st->relays_over++;
+			return;
+		}
+		snprintf(st->relay[i].addr, sizeof(st->relay[i].addr), "%s", a);
+		histo_init(&st->relay[i].time, 1e-3);
+		st->nrelay++;
+	}
+	histo_add(&st->relay[i].time, secs);
+}
+
 /* A settled message: its recipients' fates, its time in each relay. The
  * summary's "dropped" counts messages a relay accepted and dropped. */
 static void
 on_message(struct stats *st, const struct smtp_message *m)
 {
-	char a[ENDPOINT_ADDRSTRLEN];
+	char a[ENDPOINT_ADDRSTRLEN], cause[TOPN_KEY_MAX + 32];
+	char norm[TOPN_KEY_MAX];
+	const char *d;
 	bool dropped = false;
 	size_t i;
 
@@ -445,15 +470,30 @@ on_message(struct stats *st, const struct smtp_message *m)
 	if (m->dsn)
 		st->tracked_dsn++;
 	for (i = 0; i < m->nhops; i++)
-		if (m->hops[i].from_hop >= 0 && m->hops[i].queue_time >= 0)
+		if (m->hops[i].from_hop >= 0 && m->hops[i].queue_time >= 0) {
 			histo_add(&st->relay_time, m->hops[i].queue_time);
+			relay_time(st, &m->hops[m->hops[i].from_hop].server,
+			    m->hops[i].queue_time);
+		}
 	for (i = 0; i < m->nrcpt; i++) {
 		const struct smtp_msg_rcpt *r = &m->rcpts[i];
 
 		st->fate[r->fate]++;
-		if (r->bounce != 0)
+		if (r->bounce != 0) {
 			st->bounces_linked++;
-		else if (r->bounce_owed)
+			/* "5.1.1 <addr>: ... unknown": the status, then the
+			 * diagnostic without its codes, what varies masked. */
+			d = r->bounce_diagnostic != NULL ? r->bounce_diagnostic
+							 : "";
+			while (
+			    *d == ' ' || *d == '.' || (*d >= '0' && *d <= '9'))
+				d++;
+			stats_normalise_reason(d, norm, sizeof(norm));
+			snprintf(cause, sizeof(cause), "%.16s %s",
+			    r->bounce_status != NULL ? r->bounce_status : "?",
+			    norm);
+			topn_add(&st->bounce_causes, cause, 1);
+		} else if (r->bounce_owed)
 			st->bounce_missing++;
 		if (r->fate == SMTP_FATE_DROPPED && r->hop >= 0 &&
 		    (size_t)r->hop < m->nhops) {
@@ -461,6 +501,12 @@ on_message(struct stats *st, const struct smtp_message *m)
 			endpoint_addr_str(
 			    &m->hops[r->hop].server, a, sizeof(a));
 			topn_add(&st->drop_relays, a, 1);
+		}
+		if (r->fate == SMTP_FATE_QUEUED && r->hop >= 0 &&
+		    (size_t)r->hop < m->nhops) {
+			endpoint_addr_str(
+			    &m->hops[r->hop].server, a, sizeof(a));
+			topn_add(&st->queued_relays, a, 1);
 		}
 	}
 	if (dropped)

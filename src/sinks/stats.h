@@ -63,6 +63,8 @@ struct stats_recent {
 	char text[128];
 };
 
+#define STATS_RELAYS 16
+
 struct stats {
 	/* Totals. */
 	uint64_t sessions;
@@ -135,6 +137,15 @@ struct stats {
 	uint64_t bounce_missing;        /* refused after a relay: no DSN */
 	struct histo relay_time;        /* seconds in a relay's queue */
 	struct topn drop_relays;        /* dropped recipients, by relay */
+	struct topn bounce_causes;      /* DSN status and diagnostic */
+	struct topn queued_relays;      /* still queued at the end */
+	/* Time in each relay's queue, for the first STATS_RELAYS relays. */
+	struct stats_relay {
+		char addr[48];
+		struct histo time;
+	} relay[STATS_RELAYS];
+	size_t nrelay;
+	uint64_t relays_over; /* hops through relays past those */
 
 	uint64_t anomaly[SMTP_ANOMALY_COUNT];
 	double first_ts, last_ts; /* of the events seen */

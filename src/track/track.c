@@ -63,6 +63,7 @@ struct tmsg {
 };
 
 #define CHUNK_MIN 512
+#define CLOCK_STEP_MAX 60.0
 
 struct tindex {
 	struct tkey **b;
@@ -92,7 +93,11 @@ struct tracker {
 	struct tmsg *oldest, *newest;
 	size_t bytes; /* held by the messages followed */
 	uint64_t next_id;
-	double now, last_sweep;
+	/* The tracker's clock: the capture's time, but a step of more than
+	 * CLOCK_STEP_MAX counts that much, a step back nothing (a clock set
+	 * during the capture settles nothing early; the idle clock of
+	 * net/reasm.c does the same). */
+	double now, raw, last_sweep;
 	struct track_stats st;
 };
 
@@ -597,7 +602,7 @@ hop_rcpts(struct tracker *t, struct tmsg *tm, int h,
 		} else if (d != NULL && d->code >= 200 && d->code < 300) {
 			rcpt_decide(t, tm, r, SMTP_FATE_DELIVERED, h, d);
 			/* LMTP's delivery is the last hop's word. */
-			r->accepted_at = tx->lmtp ? 0 : tx->ts_end;
+			r->accepted_at = tx->lmtp ? 0 : t->now;
 		} else if (r->hop < 0) {
 			/* No final answer: lost, aborted, or no reply seen;
 			 * a relay that held it still does. */
@@ -671,13 +676,19 @@ hop_add(struct tracker *t, struct tmsg *tm, const struct smtp_session_info *s,
 	if (tx->ts_end > m->ts_end)
 		m->ts_end = tx->ts_end;
 	m->nhops++;
-	hop_rcpts(t, tm, (int)(m->nhops - 1), tx);
 	/* It left the relay that held it: for each destination, the
-	 * relay is seen passing mail on. */
-	if (from >= 0)
-		for (i = 0; i < tx->nrcpt; i++)
-			relay_left(t, &m->hops[from].server, tx->rcpt[i].addr,
-			    m->hops[from].ts_end);
+	 * relay is seen passing mail on (with when it took this one). */
+	for (i = 0; from >= 0 && i < tx->nrcpt; i++) {
+		const struct smtp_rcpt *rc = &tx->rcpt[i];
+		struct smtp_msg_rcpt *r = rcpt_find(m, orcpt_addr(rc->orcpt));
+
+		if (r == NULL)
+			r = rcpt_find(m, rc->addr);
+		if (r != NULL && r->accepted_at > 0)
+			relay_left(
+			    t, &m->hops[from].server, rc->addr, r->accepted_at);
+	}
+	hop_rcpts(t, tm, (int)(m->nhops - 1), tx);
 	return (int)(m->nhops - 1);
 }
 
@@ -990,6 +1001,20 @@ sweep(struct tracker *t)
 /* ---- events ---- */
 
 static void
+clock_at(struct tracker *t, double ts)
+{
+	double d = ts - t->raw;
+
+	if (t->raw == 0)
+		d = t->now == 0 ? ts : 0;
+	t->raw = ts;
+	if (d > CLOCK_STEP_MAX && t->now > 0)
+		d = CLOCK_STEP_MAX;
+	if (d > 0)
+		t->now += d;
+}
+
+static void
 on_transaction(struct tracker *t, const struct smtp_event *ev)
 {
 	const struct smtp_transaction *tx = ev->u.tx;
@@ -1003,8 +1028,7 @@ on_transaction(struct tracker *t, const struct smtp_event *ev)
 	struct relay *rl;
 	int from = -1;
 
-	if (tx->ts_end > t->now)
-		t->now = tx->ts_end;
+	clock_at(t, tx->ts_end);
 	/* No recipient tried and no data: no message was offered. */
 	if (tx->nrcpt == 0 && !tx->data_seen)
 		return;
@@ -1048,8 +1072,7 @@ track_on_event(void *arg, const struct smtp_event *ev)
 		on_transaction(t, ev);
 		break;
 	case SMTP_EV_SESSION_OPEN:
-		if (ev->ts > t->now)
-			t->now = ev->ts;
+		clock_at(t, ev->ts);
 		sweep(t);
 		break;
 	default:

@@ -219,7 +219,8 @@ def gap(path):
 
 def log_figures(path):
     """What a JSON log (smtpscope -w) says, one "name value" a line:
-    transactions by outcome, the lost ones capture loss may explain, the
+    transactions by outcome (dropped: messages a relay dropped, from the
+    message records), the lost ones capture loss may explain, the
     transactions on a submission port without AUTH, the sessions with a
     cleartext_auth anomaly."""
     import json
@@ -231,6 +232,10 @@ def log_figures(path):
     with open(path, encoding="utf-8") as f:
         for line in f:
             r = json.loads(line)
+            if r.get("type") == "message":
+                # a drop: a message record with a dropped recipient
+                if any(x["fate"] == "dropped" for x in r["recipients"]):
+                    n["dropped"] += 1
             if r.get("type") == "transaction":
                 o = r.get("outcome")
                 if o not in n:
