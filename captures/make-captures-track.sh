@@ -2,7 +2,7 @@
 # make-captures-track.sh - record captures/track.pcap: real mail crossing
 # several real MTAs (a Postfix relay, Exim as the destination, a second
 # Postfix as the senders' domain receiving the bounces), for message
-# tracking across hops (issue 13), and derive captures/track.truth, the
+# tracking across hops (issue 13), and derive captures/track.fates, the
 # fate of every message and recipient, from the MTAs' own logs (never
 # from a dissector). See captures/README.md, section "track".
 #
@@ -37,7 +37,7 @@
 # The messages (one tag each, in the Subject) are listed below at "The
 # messages"; captures/README.md has the table.
 #
-# Truth (captures/track.truth, format in captures/README.md): from R's
+# Truth (captures/track.fates, format in captures/README.md): from R's
 # log (the INFO/DISCARD/HOLD lines give each queue id its tag; smtpd's
 # reject lines, smtp's status=sent/deferred/bounced lines, bounce's
 # "sender non-delivery notification" lines, cleanup's message-id; for
@@ -142,7 +142,7 @@ cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	NSES=""
-	rm -f "$OUT/$NAME.pcap.tmp" "$OUT/$NAME.truth.tmp"
+	rm -f "$OUT/$NAME.pcap.tmp" "$OUT/$NAME.fates.tmp"
 	[ -n "${KEEP_WORK:-}" ] && echo "$PROG: kept $WORK" >&2
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
@@ -982,13 +982,13 @@ echo "   every queue id of the truth is on the wire; $n Received lines" \
     die "the null-sender MAILs on the wire are not the DSNs of the truth"
 
 cp "$F" "$OUT/$NAME.pcap.tmp"
-cp "$WORK/$NAME.truth" "$OUT/$NAME.truth.tmp"
+cp "$WORK/$NAME.truth" "$OUT/$NAME.fates.tmp"
 mv -f "$OUT/$NAME.pcap.tmp" "$OUT/$NAME.pcap"
-mv -f "$OUT/$NAME.truth.tmp" "$OUT/$NAME.truth"
-chmod 644 "$OUT/$NAME.pcap" "$OUT/$NAME.truth"
+mv -f "$OUT/$NAME.fates.tmp" "$OUT/$NAME.fates"
+chmod 644 "$OUT/$NAME.pcap" "$OUT/$NAME.fates"
 echo "   $NAME.pcap: $(tcpdump -nn -r "$OUT/$NAME.pcap" 2>/dev/null | wc -l)" \
-    "packets, $size bytes; $NAME.truth: $(grep -c '^message ' "$OUT/$NAME.truth")" \
-    "messages, $(grep -c '^fate ' "$OUT/$NAME.truth") fates," \
-    "$(grep -c '^dsn ' "$OUT/$NAME.truth") DSNs"
-sed 's/^/   /' "$OUT/$NAME.truth"
+    "packets, $size bytes; $NAME.truth: $(grep -c '^message ' "$OUT/$NAME.fates")" \
+    "messages, $(grep -c '^fate ' "$OUT/$NAME.fates") fates," \
+    "$(grep -c '^dsn ' "$OUT/$NAME.fates") DSNs"
+sed 's/^/   /' "$OUT/$NAME.fates"
 say "done: $NAME"

@@ -102,6 +102,141 @@ if recs[-1]["dropped"] != 0:
     sys.exit(1)
 PY
 
+# captures/track.pcap: three MTAs (a Postfix relay R, Exim as the
+# destination D, a Postfix S for the senders' domain), 16 tagged messages;
+# captures/track.fates is what their own logs say became of each
+# (captures/README.md, "track"). Every message, recipient and DSN of it
+# must be in the message records, each fate, hop, code, link equal, and
+# no record left over.
+run_scope track-truth -q -r captures/track.pcap -w "$TMP/track.jsonl" &&
+	check track-truth "$TMP/track.jsonl" captures/track.fates <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+msgs = [r for r in recs if r["type"] == "message"]
+truth = [l.split() for l in open(sys.argv[2]) if l.strip()]
+kv = lambda f: dict(x.split("=", 1) for x in f if "=" in x)
+R, D, S = "127.0.0.2", "127.0.0.3", "127.0.0.4"
+bad, used, tagmsg, nfate = [], set(), {}, 0
+for f in truth:
+    d, tag = kv(f), f[1]
+    if f[0] == "message":
+        if d["relay_qid"] != "-":
+            c = [m for m in msgs if any(h["server_ip"] == R and
+                 h["queue_id"] == d["relay_qid"] for h in m["hops"])]
+        else:
+            c = [m for m in msgs if m["mail_from"] == d["from"] and
+                 not m["dsn"]]
+        if len(c) != 1:
+            bad.append("%s: %d message records" % (tag, len(c)))
+            continue
+        m = tagmsg[tag] = c[0]
+        used.add(m["id"])
+        if (m["message_id"] or "-") != d["msgid"]:
+            bad.append("%s: message_id %s" % (tag, m["message_id"]))
+        if m["mail_from"] != d["from"]:
+            bad.append("%s: mail_from %s" % (tag, m["mail_from"]))
+        for q in d["dest_qid"].split(","):
+            hop = [h for h in m["hops"] if h["server_ip"] == D and
+                   h["queue_id"] == q]
+            if q != "-" and (len(hop) != 1 or hop[0]["from_hop"] is None
+                             or m["hops"][hop[0]["from_hop"]]["queue_id"]
+                             != d["relay_qid"]):
+                bad.append("%s: no hop to D with %s from R's %s" %
+                           (tag, q, d["relay_qid"]))
+    elif f[0] == "fate":
+        m = tagmsg.get(tag)
+        if m is None:
+            continue
+        nfate += 1
+        rc = [r for r in m["recipients"] if r["addr"] == f[2]]
+        if len(rc) != 1:
+            bad.append("%s %s: %d entries" % (tag, f[2], len(rc)))
+            continue
+        r = rc[0]
+        hop = m["hops"][r["hop"]] if r["hop"] is not None else {}
+        at = hop.get("server_ip") == d["hop"] and \
+            (d["code"] == "-" or str(r["code"]) == d["code"])
+        ok = {"delivered": r["fate"] == "delivered" and at and
+              r["deferrals"] == int(d.get("retries", 0)),
+              "rejected": r["fate"] == "rejected" and at and
+              r["bounce"] is None and not r["bounce_missing"],
+              "bounced": r["fate"] == "rejected" and at and
+              r["bounce"] is not None,
+              "deferred": r["fate"] == "deferred" and at and
+              r["attempts"] - 1 == int(d.get("attempts", -9)),
+              "dropped": r["fate"] == "dropped" and at}[f[3]]
+        if not ok:
+            bad.append("%s %s: truth %s, got %s hop %s code %s" %
+                       (tag, f[2], f[3], r["fate"], hop.get("server_ip"),
+                        r["code"]))
+    elif f[0] == "dsn":
+        m = tagmsg.get(tag)
+        c = [x for x in msgs if x["dsn"] and any(h["server_ip"] == S and
+             h["queue_id"] == d["dest_qid"] for h in x["hops"])]
+        if len(c) != 1 or m is None or c[0]["bounce_of"] != m["id"]:
+            bad.append("dsn %s: %d records, bounce_of %s" %
+                       (tag, len(c), c and c[0]["bounce_of"]))
+            continue
+        used.add(c[0]["id"])
+        # the recipient it reports on names it
+        if not any((r["bounce"] or {}).get("message") == c[0]["id"]
+                   for r in m["recipients"]):
+            bad.append("dsn %s: no recipient of %s links it" % (tag, tag))
+left = [m["id"] for m in msgs if m["id"] not in used]
+if left:
+    bad.append("message records not in the truth: %s" % left)
+if nfate < 18 or len(tagmsg) < 16:
+    bad.append("only %d messages, %d fates read" % (len(tagmsg), nfate))
+if bad:
+    print("; ".join(bad[:6]))
+    sys.exit(1)
+PY
+
+# A postmaster's questions on the track capture's log: for every
+# recipient the truth names, "what happened to mail to X?" (trace --to X
+# -w) gives the messages the truth has for X, each with X's fate; and
+# trace's text says it in words for one of them.
+if [ -f "$TMP/track.jsonl" ]; then
+	rm -f "$TMP/q.bad"
+	for rcpt in $(awk '$1 == "fate" { print $3 }' captures/track.fates |
+	    sort -u); do
+		"$SMTPSCOPE" trace --to "$rcpt" -w "$TMP/q.jsonl" \
+		    "$TMP/track.jsonl" 2>/dev/null ||
+			echo "trace --to $rcpt failed" >>"$TMP/q.bad"
+		python3 - "$TMP/q.jsonl" captures/track.fates "$rcpt" \
+		    >>"$TMP/q.bad" <<'PY'
+import json, sys
+got = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+rcpt = sys.argv[3]
+kv = lambda f: dict(x.split("=", 1) for x in f if "=" in x)
+lines = [l.split() for l in open(sys.argv[2]) if l.strip()]
+qid = {f[1]: kv(f)["relay_qid"] for f in lines if f[0] == "message"}
+want = {}
+for f in lines:
+    if f[0] == "fate" and f[2] == rcpt:
+        want[qid[f[1]]] = {"bounced": "rejected"}.get(f[3], f[3])
+have = {}
+for m in got:
+    if m["dsn"]:
+        continue
+    q = m["hops"][0]["queue_id"] or "-"
+    have[q] = [r["fate"] for r in m["recipients"] if r["addr"] == rcpt][0]
+if have != want:
+    print("trace --to %s: %s, the truth %s" % (rcpt, have, want))
+PY
+	done
+	"$SMTPSCOPE" trace --to 'busy@*' "$TMP/track.jsonl" >"$TMP/q.txt" \
+	    2>/dev/null
+	grep -q '<busy@remote.test>  deferred at hop 5: 450' "$TMP/q.txt" ||
+		echo "trace's text for busy@: $(head -c 300 "$TMP/q.txt")" \
+		    >>"$TMP/q.bad"
+	if [ -s "$TMP/q.bad" ]; then
+		fail track-trace-truth "$(head -c 600 "$TMP/q.bad")"
+	else
+		ok track-trace-truth
+	fi
+fi
+
 # Two sensors: one sees the sessions to A (127.0.0.1), the other those
 # to B (127.0.0.2).
 if command -v tcpdump >/dev/null 2>&1; then

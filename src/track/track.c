@@ -50,6 +50,7 @@ struct tmsg {
 	struct smtp_message m;
 	size_t hops_cap, rcpt_cap;
 	struct tmsg *prev, *next; /* by last activity, oldest first */
+	uint8_t list;             /* the LIST_ it is on */
 	double last;
 	struct tkey *keys; /* its entries in the indexes */
 	struct tkey k_sender;
@@ -64,6 +65,11 @@ struct tmsg {
 
 #define CHUNK_MIN 512
 #define CLOCK_STEP_MAX 60.0
+/* A message only servers that never sent mail on hold: settled after
+ * this long without news (a relay's first message out comes sooner). */
+#define GRACE 10.0
+
+enum { LIST_GRACE, LIST_WINDOW };
 
 struct tindex {
 	struct tkey **b;
@@ -79,6 +85,8 @@ struct relay_dom {
 struct relay {
 	struct relay *next;
 	struct smtp_endpoint addr; /* port 0 */
+	uint16_t accept_port;      /* where it accepted mail first */
+	bool sends;                /* seen sending mail to another server */
 	double used;               /* capture time it was last looked at */
 	uint64_t accepted;         /* messages it accepted */
 	struct relay_dom dom[RELAY_DOMAINS];
@@ -90,7 +98,12 @@ struct tracker {
 	struct tindex by_qid, by_sender;
 	struct relay **relays;
 	size_t relay_mask, nrelays;
-	struct tmsg *oldest, *newest;
+	/* Messages by last activity: those some relay (a server seen
+	 * sending mail to another) may still pass on wait the window;
+	 * those only servers that never sent any hold, the grace. */
+	struct {
+		struct tmsg *oldest, *newest;
+	} lru[2];
 	size_t bytes; /* held by the messages followed */
 	uint64_t next_id;
 	/* The tracker's clock: the capture's time, but a step of more than
@@ -316,6 +329,41 @@ relay_left(struct tracker *t, const struct smtp_endpoint *relay,
 		d->left_accept = accepted;
 }
 
+/* Some server that accepted m has been seen sending mail to another
+ * server (or m waits on a refusal: its client, a relay, retries). */
+static bool
+holder_sends(const struct tracker *t, const struct smtp_message *m)
+{
+	const struct relay *rl;
+	size_t i;
+
+	for (i = 0; i < m->nhops; i++) {
+		const struct smtp_msg_hop *h = &m->hops[i];
+
+		if (h->from_hop >= 0)
+			return true;
+		if (h->outcome == SMTP_OUTCOME_ACCEPTED &&
+		    (rl = relay_find(t, &h->server)) != NULL && rl->sends)
+			return true;
+	}
+	return false;
+}
+
+/* A transaction from client to server: client, if it accepts mail
+ * itself (somewhere else), passes mail on. */
+static void
+relay_sends(struct tracker *t, const struct smtp_endpoint *client,
+    const struct smtp_endpoint *server)
+{
+	struct relay *rl = relay_find(t, client);
+
+	if (rl == NULL || rl->sends)
+		return;
+	if (!addr_eq(client, server) ||
+	    (rl->accept_port != 0 && server->port != rl->accept_port))
+		rl->sends = true;
+}
+
 /* ---- messages ---- */
 
 /* n bytes of the message's memory, aligned for any of its structures. */
@@ -373,29 +421,33 @@ lru_unlink(struct tracker *t, struct tmsg *m)
 {
 	if (m->prev != NULL)
 		m->prev->next = m->next;
-	else
-		t->oldest = m->next;
+	else if (t->lru[m->list].oldest == m)
+		t->lru[m->list].oldest = m->next;
 	if (m->next != NULL)
 		m->next->prev = m->prev;
-	else
-		t->newest = m->prev;
+	else if (t->lru[m->list].newest == m)
+		t->lru[m->list].newest = m->prev;
 	m->prev = m->next = NULL;
 }
 
+/* m to the new end of a list: LIST_WINDOW when a server that holds it
+ * has been seen sending mail on. */
 static void
 lru_touch(struct tracker *t, struct tmsg *m)
 {
-	if (t->newest == m)
+	uint8_t list = holder_sends(t, &m->m) ? LIST_WINDOW : LIST_GRACE;
+
+	if (t->lru[m->list].newest == m && m->list == list)
 		return;
-	if (m->prev != NULL || m->next != NULL || t->oldest == m)
-		lru_unlink(t, m);
-	m->prev = t->newest;
+	lru_unlink(t, m);
+	m->list = list;
+	m->prev = t->lru[list].newest;
 	m->next = NULL;
-	if (t->newest != NULL)
-		t->newest->next = m;
+	if (t->lru[list].newest != NULL)
+		t->lru[list].newest->next = m;
 	else
-		t->oldest = m;
-	t->newest = m;
+		t->lru[list].oldest = m;
+	t->lru[list].newest = m;
 }
 
 static void
@@ -658,8 +710,8 @@ hop_add(struct tracker *t, struct tmsg *tm, const struct smtp_session_info *s,
 	if (tx->outcome == SMTP_OUTCOME_ACCEPTED) {
 		struct relay *rl = relay_get(t, &h->server);
 
-		if (rl != NULL)
-			rl->accepted++;
+		if (rl != NULL && rl->accepted++ == 0)
+			rl->accept_port = h->server.port;
 		if (!tm->by_sender) {
 			tm->by_sender = true;
 			index_add(&t->by_sender, &tm->k_sender, m->mail_from,
@@ -673,6 +725,9 @@ hop_add(struct tracker *t, struct tmsg *tm, const struct smtp_session_info *s,
 	}
 	if (m->size == 0 && tx->data_complete)
 		m->size = tx->size;
+	/* A relay adds the Message-ID its client did not send. */
+	if (m->message_id == NULL && tx->msg != NULL && tx->msg->msg_id != NULL)
+		m->message_id = m_dup(t, tm, tx->msg->msg_id);
 	if (tx->ts_end > m->ts_end)
 		m->ts_end = tx->ts_end;
 	m->nhops++;
@@ -782,7 +837,7 @@ link_envelope(struct tracker *t, const struct smtp_transaction *tx,
 	struct tkey *k = NULL;
 	struct tmsg *best = NULL;
 	double best_at = 0;
-	int seen = 0, best_hop = -1;
+	int seen = 0, best_hop = -1, hh;
 	uint32_t h = hash_bytes(from_addr, strlen(from_addr), true);
 	size_t i;
 
@@ -801,9 +856,12 @@ link_envelope(struct tracker *t, const struct smtp_transaction *tx,
 
 			if (r == NULL || r->hop < 0)
 				continue;
-			/* A relay passes a message on to another server,
-			 * never back to where it holds it. */
-			if (ep_eq(&m->hops[r->hop].server, server))
+			/* The hop that took it to the relay holding it (for
+			 * a refused attempt, the hop before). A relay passes
+			 * a message on to another server, never back to the
+			 * one where it holds it. */
+			hh = held(r) ? r->hop : m->hops[r->hop].from_hop;
+			if (hh < 0 || ep_eq(&m->hops[hh].server, server))
 				continue;
 			/* Held by this relay, or refused by the next hop
 			 * and still held (deferred). */
@@ -818,8 +876,7 @@ link_envelope(struct tracker *t, const struct smtp_transaction *tx,
 			if (best == NULL || r->accepted_at < best_at) {
 				best = k->msg;
 				best_at = r->accepted_at;
-				best_hop =
-				    held(r) ? r->hop : m->hops[r->hop].from_hop;
+				best_hop = hh;
 			}
 			break;
 		}
@@ -988,14 +1045,39 @@ final(const struct smtp_message *m)
 	return true;
 }
 
+/* The message without news the longest, of both lists. */
+static struct tmsg *
+oldest(const struct tracker *t)
+{
+	struct tmsg *a = t->lru[LIST_GRACE].oldest;
+	struct tmsg *b = t->lru[LIST_WINDOW].oldest;
+
+	if (a == NULL ||
+	    (b != NULL &&
+		(b->last < a->last ||
+		    (b->last == a->last && b->m.id < a->m.id))))
+		return b;
+	return a;
+}
+
 static void
 sweep(struct tracker *t)
 {
+	struct tmsg *m;
+
 	if (t->now - t->last_sweep < 1.0 && t->last_sweep > 0)
 		return;
 	t->last_sweep = t->now;
-	while (t->oldest != NULL && t->now - t->oldest->last >= t->cfg.window)
-		settle(t, t->oldest, "window");
+	while (t->lru[LIST_WINDOW].oldest != NULL &&
+	    t->now - t->lru[LIST_WINDOW].oldest->last >= t->cfg.window)
+		settle(t, t->lru[LIST_WINDOW].oldest, "window");
+	while ((m = t->lru[LIST_GRACE].oldest) != NULL &&
+	    t->now - m->last >= GRACE) {
+		if (holder_sends(t, &m->m))
+			lru_touch(t, m); /* its server sent mail on since */
+		else
+			settle(t, m, "window");
+	}
 }
 
 /* ---- events ---- */
@@ -1024,7 +1106,7 @@ on_transaction(struct tracker *t, const struct smtp_event *ev)
 	const struct smtp_endpoint *server =
 	    tx->reversed ? &s->client : &s->server;
 	enum smtp_hop_link how = SMTP_LINK_QUEUE_ID;
-	struct tmsg *tm;
+	struct tmsg *tm, *old;
 	struct relay *rl;
 	int from = -1;
 
@@ -1033,6 +1115,7 @@ on_transaction(struct tracker *t, const struct smtp_event *ev)
 	if (tx->nrcpt == 0 && !tx->data_seen)
 		return;
 	t->st.hops++;
+	relay_sends(t, client, server);
 	tm = link_queue_id(t, tx, client, &from);
 	/* Without a Received id to go by: a transaction that carried no
 	 * message (refused before the data), from a client that some
@@ -1041,11 +1124,11 @@ on_transaction(struct tracker *t, const struct smtp_event *ev)
 	    (rl = relay_find(t, client)) != NULL && rl->accepted > 0)
 		tm = link_envelope(t, tx, client, server, &from, &how);
 	if (tm == NULL) {
-		while (t->oldest != NULL &&
-		    (t->st.tracking >= t->cfg.max_messages ||
-			t->bytes > t->cfg.max_bytes)) {
+		while ((t->st.tracking >= t->cfg.max_messages ||
+			   t->bytes > t->cfg.max_bytes) &&
+		    (old = oldest(t)) != NULL) {
 			t->st.evicted++;
-			settle(t, t->oldest, "evicted");
+			settle(t, old, "evicted");
 		}
 		tm = msg_new(t, s, tx);
 		how = SMTP_LINK_NONE;
@@ -1110,8 +1193,10 @@ track_finish(struct tracker *t)
 {
 	if (t == NULL)
 		return;
-	while (t->oldest != NULL)
-		settle(t, t->oldest, "end");
+	struct tmsg *m;
+
+	while ((m = oldest(t)) != NULL)
+		settle(t, m, "end");
 }
 
 const struct track_stats *
@@ -1127,8 +1212,8 @@ track_close(struct tracker *t)
 
 	if (t == NULL)
 		return;
-	while (t->oldest != NULL) {
-		struct tmsg *tm = t->oldest;
+	while (oldest(t) != NULL) {
+		struct tmsg *tm = oldest(t);
 
 		lru_unlink(t, tm);
 		msg_free(t, tm);
