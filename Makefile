@@ -6,6 +6,8 @@
 #   make check      unit, golden, ground-truth, bad-input and live tests,
 #                   on the normal build and on the ASan+UBSan build
 #   make deps       install the Debian packages (as root) or print how
+#   make test-tools unpack (not install) postfix's smtp-sink/smtp-source and
+#                   prometheus's promtool under build/tools for the tests
 #   make golden-update   rewrite the expected outputs after a deliberate change
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make format     clang-format the sources
@@ -94,7 +96,7 @@ UNIT_TESTS = $(basename $(notdir $(wildcard tests/unit/test_*.c)))
 UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
 UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
 
-.PHONY: all plugins plugin-deps demo check check-deps deps asan unit golden-update install fuzz fuzz-deps fuzz-coverage fuzz-plugins \
+.PHONY: all plugins plugin-deps demo check check-deps deps test-tools asan unit golden-update install fuzz fuzz-deps fuzz-coverage fuzz-plugins \
 	bench bench-corpus bench-plugins \
 	uninstall clean format lint
 
@@ -377,6 +379,11 @@ deps:
 check-deps:
 	@sh tests/deps.sh ensure $(BUILD_PKGS) $(PLUGIN_PKGS) $(TEST_PKGS)
 
+# Programs of packages that must not be installed (TEST_UNPACK): fetched
+# and unpacked under build/tools when they are not on PATH.
+test-tools:
+	@sh tests/deps.sh tools build/tools $(TEST_UNPACK)
+
 demo:
 	@sh tests/deps.sh ensure $(BUILD_PKGS)
 	@$(MAKE) --no-print-directory smtpscope
@@ -390,6 +397,7 @@ demo:
 
 check:
 	@sh tests/deps.sh ensure $(BUILD_PKGS) $(PLUGIN_PKGS) $(TEST_PKGS)
+	@sh tests/deps.sh tools build/tools $(TEST_UNPACK)
 	@$(MAKE) --no-print-directory smtpscope plugins build/asan/smtpscope unit \
 	    build/install/smtpscope
 	@sh tests/run.sh ./smtpscope build/asan/smtpscope

@@ -39,6 +39,33 @@ summary_get() {
 		sed -n "s/.*\"$1\":\\([0-9][0-9]*\\|null\\).*/\\1/p"
 }
 
+# find_tool PROG: prints the path of PROG (smtp-sink, smtp-source,
+# promtool) found on PATH or in /usr/sbin, else of the copy make check
+# unpacked (tests/deps.sh tools: build/tools/bin/PROG, a wrapper that
+# runs it with its private libraries); false when neither.
+# SMTPSCOPE_TOOLS_UNPACKED=1 takes the unpacked copy only.
+find_tool() {
+	if [ -z "${SMTPSCOPE_TOOLS_UNPACKED:-}" ]; then
+		command -v "$1" 2>/dev/null && return 0
+		[ -x "/usr/sbin/$1" ] && echo "/usr/sbin/$1" && return 0
+	fi
+	[ -x "$TOP/build/tools/bin/$1" ] && echo "$TOP/build/tools/bin/$1"
+}
+
+# tool_why PROG...: for a skip line, why the first PROG that find_tool
+# does not find is missing.
+tool_why() {
+	for _t in "$@"; do
+		find_tool "$_t" >/dev/null && continue
+		if [ -s "$TOP/build/tools/why/$_t" ]; then
+			echo "no $_t: $(cat "$TOP/build/tools/why/$_t")"
+		else
+			echo "no $_t on PATH nor unpacked in build/tools (make test-tools)"
+		fi
+		return 0
+	done
+}
+
 # listening PORT: true when something listens on TCP PORT (v4 or v6).
 listening() {
 	if command -v ss >/dev/null 2>&1; then

@@ -137,13 +137,12 @@ fi
 # --- live ----------------------------------------------------------------
 
 PORT=${SMTPSCOPE_CLOCK_PORT:-2527}
-SINK=/usr/sbin/smtp-sink
-[ -x "$SINK" ] || SINK=$(command -v smtp-sink 2>/dev/null)
+SINK=$(find_tool smtp-sink)
 why=
 if [ "$(id -u)" != 0 ]; then
 	why="not root"
 elif [ -z "$SINK" ]; then
-	why="no smtp-sink (postfix)"
+	why=$(tool_why smtp-sink)
 elif ! command -v python3 >/dev/null 2>&1; then
 	why="no python3"
 elif ! id nobody >/dev/null 2>&1; then

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Live capture on lo: postfix's smtp-source sends N messages of 2
+# Live capture on lo: postfix's smtp-source (find_tool) sends N messages of 2
 # recipients each to smtp-sink while smtpscope listens; SIGINT (and
 # SIGTERM) then stops smtpscope, which must exit 0 with every session,
 # transaction and the summary in its log, and no packet dropped.
@@ -10,10 +10,8 @@
 cd "$TOP" || exit 2
 
 PORT=${SMTPSCOPE_LIVE_PORT:-2525}
-SINK=/usr/sbin/smtp-sink
-SOURCE=/usr/sbin/smtp-source
-[ -x "$SINK" ] || SINK=$(command -v smtp-sink 2>/dev/null)
-[ -x "$SOURCE" ] || SOURCE=$(command -v smtp-source 2>/dev/null)
+SINK=$(find_tool smtp-sink)
+SOURCE=$(find_tool smtp-source)
 
 scope_pid=
 sink_pid=
@@ -32,7 +30,7 @@ why=
 if [ "$(id -u)" != 0 ]; then
 	why="not root"
 elif [ -z "$SINK" ] || [ -z "$SOURCE" ]; then
-	why="no smtp-sink/smtp-source (postfix)"
+	why=$(tool_why smtp-sink smtp-source)
 elif ! id nobody >/dev/null 2>&1; then
 	why="no user nobody for smtp-sink -u"
 fi

@@ -28,10 +28,8 @@
 cd "$TOP" || exit 2
 
 PORT=${SMTPSCOPE_PIPE_PORT:-2533}
-SINK=/usr/sbin/smtp-sink
-SOURCE=/usr/sbin/smtp-source
-[ -x "$SINK" ] || SINK=$(command -v smtp-sink 2>/dev/null)
-[ -x "$SOURCE" ] || SOURCE=$(command -v smtp-source 2>/dev/null)
+SINK=$(find_tool smtp-sink)
+SOURCE=$(find_tool smtp-source)
 SANITIZER='ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer'
 
 bg_pids=
@@ -188,7 +186,7 @@ why=
 if [ "$(id -u)" != 0 ]; then
 	why="not root"
 elif [ -z "$SINK" ] || [ -z "$SOURCE" ]; then
-	why="no smtp-sink/smtp-source (postfix)"
+	why=$(tool_why smtp-sink smtp-source)
 elif ! id nobody >/dev/null 2>&1; then
 	why="no user nobody for smtp-sink -u"
 elif listening "$PORT"; then

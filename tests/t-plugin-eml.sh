@@ -1124,11 +1124,11 @@ else
 fi
 
 # ---- 2. ground truth: smtplib -> smtp-sink, captured on lo --------------
-SINK=$(command -v smtp-sink 2>/dev/null || echo /usr/sbin/smtp-sink)
+SINK=$(find_tool smtp-sink)
 if [ "$(id -u)" != 0 ]; then
 	skip eml-smtp-sink "not root"
-elif [ ! -x "$SINK" ]; then
-	skip eml-smtp-sink "no smtp-sink (Debian: postfix)"
+elif [ -z "$SINK" ]; then
+	skip eml-smtp-sink "$(tool_why smtp-sink)"
 elif ! command -v tcpdump >/dev/null 2>&1; then
 	skip eml-smtp-sink "no tcpdump"
 else

@@ -29,12 +29,10 @@ MPORT=${SMTPSCOPE_PROM_PORT:-9139}
 SPORT=${SMTPSCOPE_PROM_SMTP_PORT:-2529}
 SO=build/plugins/prometheus.so
 CAP=captures/sink-v4.pcap
-SINK=/usr/sbin/smtp-sink
-SOURCE=/usr/sbin/smtp-source
-[ -x "$SINK" ] || SINK=$(command -v smtp-sink 2>/dev/null)
-[ -x "$SOURCE" ] || SOURCE=$(command -v smtp-source 2>/dev/null)
+SINK=$(find_tool smtp-sink)
+SOURCE=$(find_tool smtp-source)
 CURL=$(command -v curl 2>/dev/null)
-PROMTOOL=$(command -v promtool 2>/dev/null)
+PROMTOOL=$(find_tool promtool)
 
 if [ ! -f "$SO" ]; then
 	skip prometheus "no $SO (make build/plugins/prometheus.so)"
@@ -127,7 +125,7 @@ histograms_ok() {
 # promtool_ok NAME FILE: promtool check metrics (lint included) accepts it.
 promtool_ok() {
 	if [ -z "$PROMTOOL" ]; then
-		skip "$1" "no promtool (Debian package prometheus)"
+		skip "$1" "$(tool_why promtool)"
 		return
 	fi
 	if "$PROMTOOL" check metrics <"$2" >"$TMP/promtool.out" 2>&1 &&
@@ -520,7 +518,7 @@ why=
 if [ "$(id -u)" != 0 ]; then
 	why="not root"
 elif [ -z "$SINK" ] || [ -z "$SOURCE" ]; then
-	why="no smtp-sink/smtp-source (postfix)"
+	why=$(tool_why smtp-sink smtp-source)
 elif [ -z "$CURL" ]; then
 	why="no curl"
 elif ! id nobody >/dev/null 2>&1; then

@@ -80,7 +80,9 @@ if mkfifo "$TMP/fifo" 2>/dev/null; then
 fi
 
 # Live: SIGUSR1 writes the report without stopping; SIGTERM the last one.
-if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/smtp-sink ] && [ -x /usr/sbin/smtp-source ]; then
+SINK=$(find_tool smtp-sink)
+SOURCE=$(find_tool smtp-source)
+if [ "$(id -u)" = 0 ] && [ -n "$SINK" ] && [ -n "$SOURCE" ]; then
 	port=${SMTPSCOPE_LIVE_PORT:-2626}
 	"$SMTPSCOPE" -i lo --ports "$port" -q --no-tui --report json \
 	    -o "$TMP/live.json" 2>"$TMP/live.err" &
@@ -88,10 +90,10 @@ if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/smtp-sink ] && [ -x /usr/sbin/smtp-sourc
 	sink=
 	trap 'kill $pid $sink 2>/dev/null; rm -rf "$TMP"' EXIT
 	sleep 2
-	/usr/sbin/smtp-sink -u nobody 127.0.0.1:"$port" 100 &
+	"$SINK" -u nobody 127.0.0.1:"$port" 100 &
 	sink=$!
 	sleep 0.5
-	timeout 30 /usr/sbin/smtp-source -m 5 -r 2 127.0.0.1:"$port" 2>/dev/null
+	timeout 30 "$SOURCE" -m 5 -r 2 127.0.0.1:"$port" 2>/dev/null
 	sleep 2
 	kill -USR1 $pid
 	sleep 1
@@ -101,7 +103,7 @@ if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/smtp-sink ] && [ -x /usr/sbin/smtp-sourc
 	else
 		fail report-sigusr1 "no report after SIGUSR1, or not 5 accepted, or smtpscope stopped"
 	fi
-	timeout 30 /usr/sbin/smtp-source -m 3 127.0.0.1:"$port" 2>/dev/null
+	timeout 30 "$SOURCE" -m 3 127.0.0.1:"$port" 2>/dev/null
 	sleep 2
 	kill -TERM $pid
 	wait $pid
@@ -113,6 +115,8 @@ if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/smtp-sink ] && [ -x /usr/sbin/smtp-sourc
 	else
 		fail report-sigterm "exit $rc, accepted $got (want 8): $(head -c 300 "$TMP/live.err")"
 	fi
+elif [ "$(id -u)" != 0 ]; then
+	skip report-live "not root"
 else
-	skip report-live "not root or no smtp-sink"
+	skip report-live "$(tool_why smtp-sink smtp-source)"
 fi
