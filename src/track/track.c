@@ -51,6 +51,7 @@ struct tmsg {
 	size_t hops_cap, rcpt_cap;
 	struct tmsg *prev, *next; /* by last activity, oldest first */
 	uint8_t list;             /* the LIST_ it is on */
+	bool linked;              /* on it */
 	double last;
 	struct tkey *keys; /* its entries in the indexes */
 	struct tkey k_sender;
@@ -68,6 +69,7 @@ struct tmsg {
 /* A message only servers that never sent mail on hold: settled after
  * this long without news (a relay's first message out comes sooner). */
 #define GRACE 10.0
+#define GRACE_MAX 1024 /* and at most this many of them at once */
 
 enum { LIST_GRACE, LIST_WINDOW };
 
@@ -103,6 +105,7 @@ struct tracker {
 	 * those only servers that never sent any hold, the grace. */
 	struct {
 		struct tmsg *oldest, *newest;
+		size_t n;
 	} lru[2];
 	size_t bytes; /* held by the messages followed */
 	uint64_t next_id;
@@ -419,6 +422,10 @@ m_dup_whole(struct tracker *t, struct tmsg *tm, const char *s)
 static void
 lru_unlink(struct tracker *t, struct tmsg *m)
 {
+	if (!m->linked)
+		return;
+	m->linked = false;
+	t->lru[m->list].n--;
 	if (m->prev != NULL)
 		m->prev->next = m->next;
 	else if (t->lru[m->list].oldest == m)
@@ -441,6 +448,8 @@ lru_touch(struct tracker *t, struct tmsg *m)
 		return;
 	lru_unlink(t, m);
 	m->list = list;
+	m->linked = true;
+	t->lru[list].n++;
 	m->prev = t->lru[list].newest;
 	m->next = NULL;
 	if (t->lru[list].newest != NULL)
@@ -1060,6 +1069,17 @@ oldest(const struct tracker *t)
 	return a;
 }
 
+/* The grace of m is over: settled, unless a server holding it has
+ * been seen sending mail on since. */
+static void
+grace_over(struct tracker *t, struct tmsg *m)
+{
+	if (holder_sends(t, &m->m))
+		lru_touch(t, m);
+	else
+		settle(t, m, "window");
+}
+
 static void
 sweep(struct tracker *t)
 {
@@ -1072,12 +1092,8 @@ sweep(struct tracker *t)
 	    t->now - t->lru[LIST_WINDOW].oldest->last >= t->cfg.window)
 		settle(t, t->lru[LIST_WINDOW].oldest, "window");
 	while ((m = t->lru[LIST_GRACE].oldest) != NULL &&
-	    t->now - m->last >= GRACE) {
-		if (holder_sends(t, &m->m))
-			lru_touch(t, m); /* its server sent mail on since */
-		else
-			settle(t, m, "window");
-	}
+	    t->now - m->last >= GRACE)
+		grace_over(t, m);
 }
 
 /* ---- events ---- */
@@ -1140,6 +1156,8 @@ on_transaction(struct tracker *t, const struct smtp_event *ev)
 		dsn_link(t, tm, tx, client);
 	tm->last = t->now;
 	lru_touch(t, tm);
+	while (t->lru[LIST_GRACE].n > GRACE_MAX)
+		grace_over(t, t->lru[LIST_GRACE].oldest);
 	if (final(&tm->m))
 		settle(t, tm, "final");
 	sweep(t);
