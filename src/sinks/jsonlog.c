@@ -725,7 +725,6 @@ put_msg_hop(struct dbuf *b, const struct smtp_msg_hop *h)
 	dbuf_add_u64(b, h->session_id);
 	PUT_U64(b, "trans_depth", h->trans_depth);
 	PUT_TS(b, "ts", h->ts);
-	PUT_TS(b, "ts_end", h->ts_end);
 	KEY(b, "client_ip");
 	put_ip_val(b, &h->client);
 	KEY(b, "server_ip");
@@ -737,14 +736,6 @@ put_msg_hop(struct dbuf *b, const struct smtp_msg_hop *h)
 	put_index_val(b, h->from_hop);
 	PUT_STR(b, "link", smtp_hop_link_name(h->link));
 	PUT_LATENCY(b, "queue_time", h->queue_time);
-	PUT_CODE(b, "final_code", h->final_code);
-	KEY(b, "outcome");
-	dbuf_addc(b, '"');
-	dbuf_adds(b, smtp_outcome_name(h->outcome));
-	dbuf_addc(b, '"');
-	PUT_U64(b, "rcpt_tried", h->rcpt_tried);
-	PUT_U64(b, "rcpt_accepted", h->rcpt_accepted);
-	PUT_BOOL(b, "partial", h->partial);
 	dbuf_addc(b, '}');
 }
 

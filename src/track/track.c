@@ -88,6 +88,7 @@ struct relay {
 	struct relay *next;
 	struct smtp_endpoint addr; /* port 0 */
 	uint16_t accept_port;      /* where it accepted mail first */
+	uint8_t ndom;              /* dom[] entries in use */
 	bool sends;                /* seen sending mail to another server */
 	double used;               /* capture time it was last looked at */
 	uint64_t accepted;         /* messages it accepted */
@@ -210,11 +211,15 @@ index_next(const struct tindex *x, const char *key, uint32_t h, bool fold,
 
 /* ---- relays ---- */
 
+/* An address's slot: a multiplicative hash of its 4 bytes, or of the
+ * 16 of an IPv6 address folded to 4. */
 static uint32_t
 addr_hash(const struct smtp_endpoint *e)
 {
-	return hash_bytes(
-	    (const char *)e->addr, e->family == 6 ? 16 : 4, false);
+	uint32_t w[4] = { 0, 0, 0, 0 };
+
+	memcpy(w, e->addr, e->family == 6 ? 16 : 4);
+	return ((w[0] ^ w[1] ^ w[2] ^ w[3]) * 2654435761u) >> 8;
 }
 
 static bool
@@ -309,6 +314,8 @@ relay_dom(struct relay *r, uint32_t dh, bool add, double now)
 	}
 	if (!add)
 		return NULL;
+	if (oldest->hash == 0)
+		r->ndom++;
 	memset(oldest, 0, sizeof(*oldest));
 	oldest->hash = dh;
 	oldest->used = now;
@@ -447,6 +454,13 @@ lru_touch(struct tracker *t, struct tmsg *m)
 	if (t->lru[m->list].newest == m && m->list == list)
 		return;
 	lru_unlink(t, m);
+	/* Found by its sender (a DSN back to it, a relay's retry) once a
+	 * relay holds it. */
+	if (list == LIST_WINDOW && !m->by_sender) {
+		m->by_sender = true;
+		index_add(
+		    &t->by_sender, &m->k_sender, m->m.mail_from, true, m, -1);
+	}
 	m->list = list;
 	m->linked = true;
 	t->lru[list].n++;
@@ -721,11 +735,6 @@ hop_add(struct tracker *t, struct tmsg *tm, const struct smtp_session_info *s,
 
 		if (rl != NULL && rl->accepted++ == 0)
 			rl->accept_port = h->server.port;
-		if (!tm->by_sender) {
-			tm->by_sender = true;
-			index_add(&t->by_sender, &tm->k_sender, m->mail_from,
-			    true, tm, -1);
-		}
 	}
 	if (tx->queue_id != NULL && tx->outcome == SMTP_OUTCOME_ACCEPTED) {
 		h->queue_id = m_dup(t, tm, tx->queue_id);
@@ -976,13 +985,9 @@ static enum smtp_fate
 held_fate(struct tracker *t, struct relay *rl, const struct smtp_msg_rcpt *r)
 {
 	struct relay_dom *d;
-	size_t i;
 
 	/* A relay seen passing mail on for some destination, at least. */
-	for (i = 0; rl != NULL && i < RELAY_DOMAINS; i++)
-		if (rl->dom[i].hash != 0)
-			break;
-	if (rl == NULL || i == RELAY_DOMAINS ||
+	if (rl == NULL || rl->ndom == 0 ||
 	    (d = relay_dom(rl, domain_hash(r->addr), false, 0)) == NULL)
 		return SMTP_FATE_DELIVERED;
 	if (d->left_accept > r->accepted_at ||
