@@ -183,17 +183,19 @@ else
 fi
 
 # Lost (cut off before the final reply) and dropped (accepted, then
-# discarded: needs tracking across hops) are two figures, as the log has
+# discarded: message tracking shows it) are two figures, as the log has
 # them; the capture's two 421s are tempfails, its cut session is lost.
 if [ $have_fig = 1 ]; then
 	want="tempfail $(fig tempfail) +lost $(fig lost) +aborted $(fig aborted)"
-	want2="dropped $(fig dropped) \\(needs tracking across hops\\)"
+	want2="dropped $(fig dropped)( |\$)"
+	want3="Messages +tracked $(fig messages) "
 	if grep -q -E "Outcomes +accepted $(fig accepted) +rejected $(fig rejected) +$want" \
-		"$TMP/s.main" && grep -q -E "^ +$want2" "$TMP/s.main" &&
+		"$TMP/s.main" && grep -q -E "$want2" "$TMP/s.main" &&
+		grep -q -E "$want3" "$TMP/s.main" &&
 		[ "$(fig lost)" -ge 1 ]; then
 		ok tui-lost-dropped
 	else
-		fail tui-lost-dropped "not '$want' and '$want2' (the log's): \
+		fail tui-lost-dropped "not '$want', '$want2', '$want3' (the log's): \
 		    $(grep -A1 'Outcomes' "$TMP/s.main" | tr '\n' '|')"
 	fi
 else

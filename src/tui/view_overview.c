@@ -6,6 +6,7 @@
  */
 #include <time.h>
 
+#include "report/format.h"
 #include "tui/views.h"
 
 /* One notable event on one line (the overview): the sender as well
@@ -87,6 +88,36 @@ sparkline(const struct tui *t, int y, const char *label, const struct stats *st,
 }
 
 /* Totals, outcomes and the security counters, each a flowing line. */
+/* Message tracking: what became of the recipients of the messages
+ * settled so far, and the time they spend in relays' queues. */
+static void
+overview_messages(const struct tui *t, const struct stats *st, struct canvas *c,
+    struct flow *f)
+{
+	const uint64_t *fa = st->fate;
+	char p50[16];
+
+	flow_start(f, t, c, "Messages");
+	flow_item(f, P_NORMAL, "tracked %" PRIu64 " (%" PRIu64 " multi-hop)",
+	    st->tracked, st->tracked_multihop);
+	flow_item(f, P_GOOD, "delivered %" PRIu64, fa[SMTP_FATE_DELIVERED]);
+	flow_item(f, nonzero(fa[SMTP_FATE_DROPPED], P_BAD),
+	    "silently dropped %" PRIu64, fa[SMTP_FATE_DROPPED]);
+	flow_item(f, nonzero(fa[SMTP_FATE_QUEUED], P_WARN), "queued %" PRIu64,
+	    fa[SMTP_FATE_QUEUED]);
+	flow_item(f, nonzero(fa[SMTP_FATE_DEFERRED], P_WARN),
+	    "deferred %" PRIu64, fa[SMTP_FATE_DEFERRED]);
+	flow_item(f, nonzero(st->bounces_linked, P_WARN), "bounced %" PRIu64,
+	    st->bounces_linked);
+	flow_item(f, nonzero(st->bounce_missing, P_FLAG),
+	    "no DSN seen %" PRIu64, st->bounce_missing);
+	if (st->relay_time.n > 0) {
+		fmt_secs_compact(
+		    histo_quantile(&st->relay_time, 0.5), p50, sizeof(p50));
+		flow_item(f, P_NORMAL, "in relay queues p50 %s", p50);
+	}
+}
+
 static void
 overview_totals(const struct tui *t, const struct stats *st, struct canvas *c)
 {
@@ -117,10 +148,13 @@ overview_totals(const struct tui *t, const struct stats *st, struct canvas *c)
 		    "lost %" PRIu64, o[SMTP_OUTCOME_LOST]);
 	flow_item(&f, P_NORMAL, "aborted %" PRIu64, o[SMTP_OUTCOME_ABORTED]);
 	flow_item(&f, nonzero(o[SMTP_OUTCOME_DROPPED], P_BAD),
-	    "dropped %" PRIu64 " (needs tracking across hops)",
+	    st->tracking ? "dropped %" PRIu64
+			 : "dropped %" PRIu64 " (tracking off)",
 	    o[SMTP_OUTCOME_DROPPED]);
 	flow_item(
 	    &f, nonzero(st->bounces, P_WARN), "bounces %" PRIu64, st->bounces);
+	if (st->tracking)
+		overview_messages(t, st, c, &f);
 	/* What a postmaster must see: a flag colour when not zero. */
 	flow_start(&f, t, c, "Security");
 	flow_item(&f, nonzero(st->submission_no_auth, P_FLAG),

@@ -233,6 +233,7 @@ def log_figures(path):
         for line in f:
             r = json.loads(line)
             if r.get("type") == "message":
+                n["messages"] = n.get("messages", 0) + 1
                 # a drop: a message record with a dropped recipient
                 if any(x["fate"] == "dropped" for x in r["recipients"]):
                     n["dropped"] += 1
