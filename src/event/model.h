@@ -183,6 +183,9 @@ struct smtp_msg_info {
 	bool dsn_boundary_unusable; /* no boundary, or over 200 bytes */
 	char *dsn_reporting_mta;    /* "dns;" type removed */
 	char *dsn_arrival_date;
+	char *dsn_envid;    /* Original-Envelope-Id: the ENVID of its MAIL */
+	char *dsn_queue_id; /* X-Postfix-Queue-ID: the reporting MTA's queue
+			       id of the message it reports on */
 	struct smtp_dsn_rcpt *dsn;
 	size_t ndsn;
 	size_t dsn_dropped; /* beyond the 100 kept */

@@ -248,6 +248,8 @@ put_headers(struct dbuf *b, const struct smtp_msg_info *m)
 	}
 	DBUF_LIT(b, ",\"dsn\":{");
 	FIRST_STR(b, "reporting_mta", m->dsn_reporting_mta);
+	PUT_STR(b, "original_envelope_id", m->dsn_envid);
+	PUT_STR(b, "queue_id", m->dsn_queue_id);
 	DBUF_LIT(b, ",\"recipients\":[");
 	for (i = 0; i < m->ndsn; i++) {
 		const struct smtp_dsn_rcpt *r = &m->dsn[i];

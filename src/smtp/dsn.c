@@ -20,6 +20,8 @@ static const struct field_name part_fields[] = {
 static const struct field_name dsn_fields[] = {
 	{ "Reporting-MTA", F_REPORTING_MTA },
 	{ "Arrival-Date", F_ARRIVAL_DATE },
+	{ "Original-Envelope-Id", F_ORIGINAL_ENVID },
+	{ "X-Postfix-Queue-ID", F_POSTFIX_QUEUE_ID },
 	{ "Final-Recipient", F_FINAL_RECIPIENT },
 	{ "Original-Recipient", F_ORIGINAL_RECIPIENT },
 	{ "Action", F_ACTION },
@@ -154,6 +156,12 @@ dsn_field_close(struct msg_parser *p)
 		break;
 	case F_ARRIVAL_DATE:
 		set_once_mem(p, &mi->dsn_arrival_date, s, n);
+		break;
+	case F_ORIGINAL_ENVID:
+		set_once_mem(p, &mi->dsn_envid, s, n);
+		break;
+	case F_POSTFIX_QUEUE_ID:
+		set_once_mem(p, &mi->dsn_queue_id, s, n);
 		break;
 	case F_FINAL_RECIPIENT:
 		strip_address(&s, &n);

@@ -47,6 +47,8 @@ enum field_id {
 	/* Fields of the delivery-status part (RFC 3464 section 2). */
 	F_REPORTING_MTA,
 	F_ARRIVAL_DATE,
+	F_ORIGINAL_ENVID,   /* Original-Envelope-Id (per message) */
+	F_POSTFIX_QUEUE_ID, /* X-Postfix-Queue-ID (per message) */
 	F_FINAL_RECIPIENT,
 	F_ORIGINAL_RECIPIENT,
 	F_ACTION,

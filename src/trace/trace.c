@@ -205,6 +205,8 @@ msg_from(struct trace *t, const struct jv *o, struct smtp_transaction *tx)
 		const struct jv *ra = jv_get(d, "recipients");
 
 		mi->is_dsn = true;
+		mi->dsn_queue_id = keep_str(t, jv_str(d, "queue_id"));
+		mi->dsn_envid = keep_str(t, jv_str(d, "original_envelope_id"));
 		mi->ndsn = count(ra);
 		mi->dsn = arena_alloc_aligned(&t->keep,
 		    (mi->ndsn + 1) * sizeof(*mi->dsn),

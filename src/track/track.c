@@ -915,6 +915,36 @@ dsn_rcpt_addr(const struct smtp_dsn_rcpt *g, int which)
 	return which == 0 ? g->original_recipient : g->final_recipient;
 }
 
+/* The recipient of DSN group d in the message a server at client's
+ * address gave queue id qid. */
+static struct smtp_msg_rcpt *
+dsn_by_queue_id(struct tracker *t, const char *qid,
+    const struct smtp_dsn_rcpt *d, const struct smtp_endpoint *client,
+    struct tmsg **fm)
+{
+	uint32_t h = hash_bytes(qid, strlen(qid), false);
+	struct tkey *k = NULL;
+	int seen = 0, which;
+
+	while ((k = index_next(&t->by_qid, qid, h, false, k)) != NULL &&
+	    seen++ < CANDIDATES_MAX) {
+		struct smtp_message *m = &k->msg->m;
+
+		if (m->dsn || !addr_eq(&m->hops[k->hop].server, client))
+			continue;
+		for (which = 0; which < 2; which++) {
+			struct smtp_msg_rcpt *r =
+			    rcpt_find(m, dsn_rcpt_addr(d, which));
+
+			if (r != NULL && r->hop >= 0 && r->bounce == 0) {
+				*fm = k->msg;
+				return r;
+			}
+		}
+	}
+	return NULL;
+}
+
 /* The recipient that DSN group g reports on: of a message from the
  * DSN's addressee, with that recipient, which the DSN's sender (client)
  * accepted or tried to pass on. */
@@ -937,6 +967,12 @@ dsn_link(struct tracker *t, struct tmsg *dsn, const struct smtp_transaction *tx,
 		struct tmsg *fm = NULL;
 		int seen = 0, which;
 
+		/* The reporting MTA named its queue id of the message
+		 * (Postfix's X-Postfix-Queue-ID): the message it gave that
+		 * id, at the address the DSN comes from. */
+		if (mi->dsn_queue_id != NULL)
+			found = dsn_by_queue_id(
+			    t, mi->dsn_queue_id, d, client, &fm);
 		while (found == NULL &&
 		    (k = index_next(&t->by_sender, sender, h, true, k)) !=
 			NULL &&
