@@ -321,13 +321,22 @@ rc1=$?
 rc2=$?
 "$SMTPSCOPE" trace >/dev/null 2>"$TMP/t3.err"
 rc3=$?
+{
+	head -n 3 "$TMP/b.jsonl"
+	printf '{"type":"transaction",\n'
+	tail -n +4 "$TMP/b.jsonl"
+} >"$TMP/bad.jsonl"
+"$SMTPSCOPE" trace "$TMP/bad.jsonl" >"$TMP/t4.out" 2>"$TMP/t4.err"
+rc4=$?
 if [ $rc1 = 2 ] && grep -q -- '--since wants a time' "$TMP/t.err" &&
+	[ $rc4 = 1 ] && grep -q '1 lines were not smtpscope records' \
+	    "$TMP/t4.err" && grep -q '2 of the messages matched' "$TMP/t4.err" &&
 	[ $rc2 = 3 ] && grep -q 'cannot open' "$TMP/t2.err" &&
 	[ $rc3 = 2 ] && grep -q 'no input' "$TMP/t3.err"; then
 	ok track-trace-usage
 else
-	fail track-trace-usage "exits $rc1 $rc2 $rc3: $(cat "$TMP/t.err" \
-	    "$TMP/t2.err" "$TMP/t3.err")"
+	fail track-trace-usage "exits $rc1 $rc2 $rc3 $rc4: $(cat "$TMP/t.err" \
+	    "$TMP/t2.err" "$TMP/t3.err" "$TMP/t4.err")"
 fi
 
 run_scope track-off -q --no-track -r captures/bounce-dsn.pcap \

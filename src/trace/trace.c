@@ -870,12 +870,16 @@ trace_main(int argc, char **argv)
 	track_close(tr);
 	if (t.json && jsonlog_close(&t.log) != 0 && t.status == EXIT_OK)
 		t.status = EXIT_OUTPUT;
+	/* Results cover what could be read: exit status 1, as for a
+	 * damaged capture. */
 	if (t.bad_lines > 0)
 		tsay("%zu lines were not smtpscope records (skipped)",
 		    t.bad_lines);
 	if (t.lines_skipped > 0)
 		tsay("%zu records over the limits were skipped",
 		    t.lines_skipped);
+	if ((t.bad_lines > 0 || t.lines_skipped > 0) && t.status == EXIT_OK)
+		t.status = EXIT_DAMAGED;
 	if (fflush(stdout) != 0 && t.status == EXIT_OK)
 		t.status = EXIT_OUTPUT;
 	fprintf(stderr,
