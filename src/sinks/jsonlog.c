@@ -744,15 +744,42 @@ put_msg_hop(struct dbuf *b, const struct smtp_msg_hop *h)
 static void
 put_msg_rcpt(struct dbuf *b, const struct smtp_msg_rcpt *r)
 {
+	/* The fate, its key and the next key, as one piece. */
+	static const struct {
+		const char *s;
+		size_t n;
+	} fate[SMTP_FATE_COUNT] = {
+#define FATE(f, name) \
+	[f] = { ",\"fate\":\"" name "\",\"hop\":", \
+		sizeof(",\"fate\":\"" name "\",\"hop\":") - 1 }
+		FATE(SMTP_FATE_UNKNOWN, "unknown"),
+		FATE(SMTP_FATE_DELIVERED, "delivered"),
+		FATE(SMTP_FATE_REJECTED, "rejected"),
+		FATE(SMTP_FATE_DEFERRED, "deferred"),
+		FATE(SMTP_FATE_DROPPED, "dropped"),
+		FATE(SMTP_FATE_QUEUED, "queued"),
+		FATE(SMTP_FATE_BOUNCED, "bounced"),
+#undef FATE
+	};
+
 	FIRST_STR(b, "addr", r->addr);
-	KEY(b, "fate");
-	dbuf_addc(b, '"');
-	dbuf_adds(b, smtp_fate_name(r->fate));
-	dbuf_addc(b, '"');
-	KEY(b, "hop");
+	if ((unsigned)r->fate < SMTP_FATE_COUNT)
+		dbuf_add(b, fate[r->fate].s, fate[r->fate].n);
+	else
+		DBUF_LIT(b, ",\"fate\":\"unknown\",\"hop\":");
 	put_index_val(b, r->hop);
 	PUT_CODE(b, "code", r->code);
-	PUT_STR(b, "enh", r->enh[0] ? r->enh : NULL);
+	/* An enhanced code the dissector parsed is digits and dots: no
+	 * escaping to do (one read back from a log by trace is checked). */
+	KEY(b, "enh");
+	if (r->enh[0] == '\0')
+		DBUF_LIT(b, "null");
+	else if (strspn(r->enh, "0123456789.") == strlen(r->enh)) {
+		dbuf_addc(b, '"');
+		dbuf_adds(b, r->enh);
+		dbuf_addc(b, '"');
+	} else
+		json_append_cstr(b, r->enh);
 	PUT_STR(b, "text", r->text);
 	PUT_U64(b, "attempts", r->attempts);
 	PUT_U64(b, "deferrals", r->deferrals);
