@@ -187,6 +187,7 @@ TEST_SRC_decap = src/net/decap.c
 TEST_SRC_ipfrag = src/net/ipfrag.c src/net/ipfrag_queue.c src/net/decap.c
 TEST_FLAGS_ipfrag = -DIPFRAG_CAPTURES='"$(CURDIR)/captures"'
 TEST_SRC_hex = src/lib/hex.c src/lib/util.c
+TEST_SRC_jsonread = src/lib/jsonread.c src/lib/util.c
 TEST_SRC_message = $(MESSAGE_SRC) $(DECODE_SRC) src/lib/util.c
 TEST_SRC_queueid = src/smtp/queueid.c
 TEST_SRC_format = src/report/format.c src/sinks/histo.c src/lib/util.c

@@ -3,6 +3,7 @@
  * depth, every read checked against the end. */
 #include "lib/jsonread.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +236,14 @@ container(struct jp *p, bool obj)
 	}
 }
 
+static bool
+is_digit(const struct jp *p, const char *q)
+{
+	return q < p->end && *q >= '0' && *q <= '9';
+}
+
+/* RFC 8259's number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?,
+ * within a double's range (no infinity). */
 static struct jv *
 number(struct jp *p)
 {
@@ -244,21 +253,45 @@ number(struct jp *p)
 	char *end;
 	size_t n;
 
-	while (q < p->end &&
-	    ((*q != '\0' && strchr("+-.eE", *q) != NULL) ||
-		(*q >= '0' && *q <= '9')))
+	if (q < p->end && *q == '-')
 		q++;
+	if (!is_digit(p, q)) {
+		p->err = q == p->s ? "bad value" : "bad number";
+		return NULL;
+	}
+	if (*q++ != '0')
+		while (is_digit(p, q))
+			q++;
+	if (q < p->end && *q == '.') {
+		if (!is_digit(p, ++q)) {
+			p->err = "bad number";
+			return NULL;
+		}
+		while (is_digit(p, q))
+			q++;
+	}
+	if (q < p->end && (*q == 'e' || *q == 'E')) {
+		q++;
+		if (q < p->end && (*q == '+' || *q == '-'))
+			q++;
+		if (!is_digit(p, q)) {
+			p->err = "bad number";
+			return NULL;
+		}
+		while (is_digit(p, q))
+			q++;
+	}
 	n = (size_t)(q - p->s);
-	if (n == 0 || n >= sizeof(buf)) {
-		p->err = "bad value";
+	if (n >= sizeof(buf)) {
+		p->err = "number too long";
 		return NULL;
 	}
 	memcpy(buf, p->s, n);
 	buf[n] = '\0';
 	v = node(p, JV_NUM);
 	v->num = strtod(buf, &end);
-	if (*end != '\0') {
-		p->err = "bad number";
+	if (*end != '\0' || !isfinite(v->num)) {
+		p->err = "number out of range";
 		return NULL;
 	}
 	p->s = q;

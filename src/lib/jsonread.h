@@ -3,9 +3,11 @@
  * A small reader of JSON text (RFC 8259), for smtpscope's own logs read
  * back (smtpscope trace): one value, a tree carved from an arena, freed
  * at once with it. Untrusted input: nesting deeper than JSON_DEPTH_MAX,
- * bad escapes, control characters in strings and trailing garbage are
- * refused; \u escapes become UTF-8 (a lone surrogate becomes U+FFFD); a
- * NUL in a string ends its C string (len keeps the whole).
+ * bad escapes, control characters in strings, numbers outside RFC 8259's
+ * grammar, beyond a double's range or longer than 63 characters, and
+ * trailing garbage are refused; \u escapes become UTF-8 (a lone surrogate
+ * becomes U+FFFD); a NUL in a string ends its C string (len keeps the
+ * whole).
  */
 #ifndef SMTPSCOPE_JSONREAD_H
 #define SMTPSCOPE_JSONREAD_H
