@@ -246,6 +246,7 @@ record(void *arg, const struct smtp_event *ev)
 			: " (not granted)");
 		break;
 	case SMTP_EV_SESSION_OPEN:
+	case SMTP_EV_MESSAGE: /* the tracker's, never the dissector's */
 		break;
 	}
 	if (verbose)
