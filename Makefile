@@ -253,6 +253,16 @@ build/fuzz/fuzz_pcapng: $(FUZZ_PCAPNG_SRC) $(HDR) tests/fuzz/pipeline.h
 	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
 	    $(PCAP_CFLAGS) -Isrc -Iinclude -o $@ $(FUZZ_PCAPNG_SRC) $(LIBS)
 
+# The JSON reader that smtpscope trace reads logs back with: only it and
+# the helper library it carves its trees from.
+FUZZ_JSONREAD_SRC = tests/fuzz/fuzz_jsonread.c src/lib/jsonread.c \
+	src/lib/util.c
+
+build/fuzz/fuzz_jsonread: $(FUZZ_JSONREAD_SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -Isrc -Iinclude -o $@ \
+	    $(FUZZ_JSONREAD_SRC) -lm
+
 # One program per plugin, its sources compiled in (tests/fuzz/fuzz_plugin.c)
 # with the program's, src/lib/ among them (what the plugin links from
 # build/libsmtpscope-lib.a): plugins/NAME/plugin.mk may set FUZZ_ARGS_NAME,
@@ -292,13 +302,14 @@ fuzz-deps:
 		exit 2; }
 
 fuzz: fuzz-deps build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap build/fuzz/fuzz_reasm \
-    build/fuzz/fuzz_pcapng fuzz-plugins
+    build/fuzz/fuzz_pcapng build/fuzz/fuzz_jsonread fuzz-plugins
 	@mkdir -p build/fuzz/corpus-smtp build/fuzz/corpus-pcap build/fuzz/corpus-reasm \
-	    build/fuzz/corpus-pcapng
+	    build/fuzz/corpus-pcapng build/fuzz/corpus-jsonread
 	@cp -n tests/fuzz/corpus/smtp/* build/fuzz/corpus-smtp/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/pcap/* build/fuzz/corpus-pcap/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/reasm/* build/fuzz/corpus-reasm/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/pcapng/* build/fuzz/corpus-pcapng/ 2>/dev/null || true
+	@cp -n tests/fuzz/corpus/jsonread/* build/fuzz/corpus-jsonread/ 2>/dev/null || true
 	build/fuzz/fuzz_smtp -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 	    -dict=tests/fuzz/smtp.dict \
 	    -rss_limit_mb=1024 -print_final_stats=1 -artifact_prefix=build/fuzz/ \
@@ -320,6 +331,11 @@ fuzz: fuzz-deps build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap build/fuzz/fuzz_reasm 
 	    -rss_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/pcapng- \
 	    build/fuzz/corpus-pcapng
+	build/fuzz/fuzz_jsonread -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+	    -dict=tests/fuzz/json.dict \
+	    -rss_limit_mb=1024 -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/jsonread- \
+	    build/fuzz/corpus-jsonread
 
 # Line and branch coverage that the fuzzing corpora (build/fuzz/corpus-*,
 # the committed seeds plus what make fuzz found) reach in src/: each
@@ -348,7 +364,12 @@ build/fuzz/cov_pcapng: $(FUZZ_PCAPNG_SRC) $(HDR) tests/fuzz/pipeline.h
 	$(FUZZ_CC) $(STD) $(COV_FLAGS) -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
 	    $(PCAP_CFLAGS) -Isrc -Iinclude -o $@ $(FUZZ_PCAPNG_SRC) $(LIBS)
 
-COV_TARGETS = smtp pcap reasm pcapng
+build/fuzz/cov_jsonread: $(FUZZ_JSONREAD_SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(COV_FLAGS) -Isrc -Iinclude -o $@ \
+	    $(FUZZ_JSONREAD_SRC) -lm
+
+COV_TARGETS = smtp pcap reasm pcapng jsonread
 
 fuzz-coverage: fuzz-deps $(COV_TARGETS:%=build/fuzz/cov_%)
 	@for t in $(COV_TARGETS); do \
