@@ -107,7 +107,8 @@ capturing() {
 # t-memory): $log, $got and $tname are the caller's.
 # want DESCRIPTION EXPR: a check of the current log; EXPR is Python over
 # S (the summary), T (the transactions), SS (the sessions), A (the anomaly
-# records) and L (the log's text) and must be True (tests/hostile/check.py).
+# records), M (the message records) and L (the log's text) and must be
+# True (tests/hostile/check.py).
 want() {
 	printf '%s\t%s\n' "$1" "$2" >>"$TMP/wants"
 }

@@ -5,8 +5,8 @@
 #
 # WANTS is a file of "DESCRIPTION<TAB>EXPRESSION" lines; each EXPRESSION
 # is Python over S (the summary record), T (the transactions), SS (the
-# sessions), A (the anomaly records) and L (the log's text) and must be
-# True. Prints nothing when all hold, else one line: the descriptions of
+# sessions), A (the anomaly records), M (the message records of message
+# tracking) and L (the log's text) and must be True. Prints nothing when all hold, else one line: the descriptions of
 # those that did not, and the value of the expression GOT (the figures).
 # The log is parsed once, however many checks, and only the record types
 # the expressions name (a log of half a million aborted transactions is
@@ -19,7 +19,8 @@ import sys
 
 # The record types the names stand for; a log of half a million
 # records is parsed only for those the checks name.
-KINDS = {"S": "summary", "T": "transaction", "SS": "session", "A": "anomaly"}
+KINDS = {"S": "summary", "T": "transaction", "SS": "session", "A": "anomaly",
+         "M": "message"}
 
 
 def main():
@@ -49,6 +50,7 @@ def main():
         "T": [r for r in recs if r.get("type") == "transaction"],
         "SS": [r for r in recs if r.get("type") == "session"],
         "A": [r for r in recs if r.get("type") == "anomaly"],
+        "M": [r for r in recs if r.get("type") == "message"],
         "L": text,
     }
     bad = []

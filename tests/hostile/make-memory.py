@@ -29,6 +29,20 @@
 #                  and get no reply: about 500 KiB held per session for
 #                  3.6 KB on the wire (the sessions' pool,
 #                  --max-session-bytes)
+#   track N        N sessions from N clients to one server, each delivering
+#                  4 messages (sender one of 16, distinct Message-IDs and
+#                  queue ids, 40 distinct recipients, every tenth refused),
+#                  pipelined; after every other session a DSN (null
+#                  sender, multipart/report; report-type=delivery-status)
+#                  to one of those senders, whose 5 Final-Recipients no
+#                  message had. After the first session the server sends
+#                  a message to another server: a relay, whose messages
+#                  wait --track-window (900 s; the capture lasts seconds),
+#                  so that only eviction settles them (--track-max and the
+#                  tracker's 16 MiB)
+#   trackdest N    the same without that message out: the server is a
+#                  final destination, whose messages the tracker settles
+#                  after 10 s or when 1024 newer ones came
 # SPDX-License-Identifier: GPL-2.0-or-later
 import importlib.util
 import os
@@ -179,7 +193,87 @@ def pipelined(pc, n):
         c.c(mails, mss=4000)
 
 
+TRACK_MSGS = 4      # messages a session
+TRACK_RCPTS = 40    # recipients a message
+TRACK_DSN_RCPTS = 5  # recipients a DSN reports on
+
+
+def track_dsn(i):
+    """The body of DSN i (to sender i % 16), on recipients never seen."""
+    groups = b"".join(
+        b"Final-Recipient: rfc822; nobody-%d-%d@nowhere.example\r\n"
+        b"Original-Recipient: rfc822; nobody-%d-%d@nowhere.example\r\n"
+        b"Action: failed\r\nStatus: 5.1.1\r\n"
+        b"Diagnostic-Code: smtp; 550 5.1.1 no such user\r\n\r\n"
+        % (i, g, i, g) for g in range(TRACK_DSN_RCPTS))
+    return (b"From: MAILER-DAEMON@mx.example.test\r\n"
+            b"To: sender%d@origin.example\r\n"
+            b"Subject: Undelivered Mail Returned to Sender\r\n"
+            b"Message-ID: <dsn.%d@mx.example.test>\r\n"
+            b"MIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/report; report-type=delivery-status;"
+            b" boundary=\"B%d\"\r\n\r\n"
+            b"--B%d\r\nContent-Type: text/plain\r\n\r\n"
+            b"Your message could not be delivered.\r\n\r\n"
+            b"--B%d\r\nContent-Type: message/delivery-status\r\n\r\n"
+            b"Reporting-MTA: dns; mx.example.test\r\n\r\n"
+            % (i % 16, i, i, i, i)
+            + groups + b"--B%d--\r\n.\r\n" % i)
+
+
+def track_tx(c, sender, rcpts, refused, body, qid):
+    """One pipelined transaction: MAIL, the RCPTs and DATA in one
+    segment, their replies in one, the message, its 250."""
+    c.c(b"MAIL FROM:<" + sender + b">\r\n"
+        + b"".join(b"RCPT TO:<" + r + b">\r\n" for r in rcpts)
+        + b"DATA\r\n", mss=65000, ack=False)
+    c.s(b"250 2.1.0 Ok\r\n"
+        + b"".join(b"550 5.1.1 <" + r + b">: Recipient address rejected: "
+                   b"User unknown in local recipient table\r\n"
+                   if k in refused else b"250 2.1.5 Ok\r\n"
+                   for k, r in enumerate(rcpts))
+        + b"354 End data with <CR><LF>.<CR><LF>\r\n", mss=65000, ack=False)
+    c.c(body, mss=65000, ack=False)
+    c.s(b"250 2.0.0 Ok: queued as " + qid + b"\r\n", ack=False)
+
+
+def track(pc, n, relay=True):
+    refused = set(range(0, TRACK_RCPTS, 10))
+    for i in range(n):
+        if i == 1 and relay:
+            # The server passes a message on: it is a relay.
+            c = H.start(pc, 19999, cip="192.0.2.25", sip="203.0.113.25")
+            track_tx(c, b"postmaster@example.test",
+                     [b"postmaster@elsewhere.example"], (),
+                     b"Subject: out\r\n\r\nhello\r\n.\r\n", b"OUT")
+            c.cmd(b"QUIT\r\n", b"221 2.0.0 Bye\r\n")
+            c.close()
+        c = H.start(pc, 20000 + i % 40000, cip=client_ip(i))
+        for k in range(TRACK_MSGS):
+            m = i * TRACK_MSGS + k
+            sender = b"sender%d@origin.example" % (m % 16)
+            rcpts = [b"recipient-%d-%d@dest%d.example" % (m, r, r % 8)
+                     for r in range(TRACK_RCPTS)]
+            body = (b"From: " + sender + b"\r\n"
+                    b"To: recipient-%d-0@dest0.example\r\n"
+                    b"Subject: message %d\r\n"
+                    b"Message-ID: <%d.%d@origin.example>\r\n\r\n"
+                    b"hello\r\n.\r\n" % (m, m, m, i))
+            track_tx(c, sender, rcpts, refused, body, b"Q%dX%d" % (i, k))
+        if i % 2 == 1:
+            track_tx(c, b"", [b"sender%d@origin.example" % (i % 16)], (),
+                     track_dsn(i), b"D%d" % i)
+        c.cmd(b"QUIT\r\n", b"221 2.0.0 Bye\r\n")
+        c.close()
+
+
+def trackdest(pc, n):
+    track(pc, n, relay=False)
+
+
 NAMES = {
+    "track": track,
+    "trackdest": trackdest,
     "ooofull": ooofull,
     "fragments": fragments,
     "v6acks": v6acks,
