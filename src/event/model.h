@@ -425,6 +425,7 @@ struct smtp_msg_hop {
 /* A recipient's fate. */
 struct smtp_msg_rcpt {
 	char *addr;
+	uint32_t addr_hash; /* of addr in any case: the tracker's own */
 	enum smtp_fate fate;
 	int hop;             /* the hop whose answer decided it, -1 */
 	int code;            /* that answer's code, 0 none */

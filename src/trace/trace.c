@@ -83,6 +83,28 @@ tsay(const char *fmt, ...)
 
 /* ---- a transaction record into the model ---- */
 
+/* A number of a record as an integer from lo to hi (def when absent, not
+ * a number, or out of range): a log is input like any other. */
+static uint64_t
+num_in(
+    const struct jv *o, const char *key, uint64_t lo, uint64_t hi, uint64_t def)
+{
+	double v = jv_num(o, key, -1);
+
+	if (!(v >= (double)lo && v <= (double)hi))
+		return def;
+	return (uint64_t)v;
+}
+
+/* A time: seconds since the epoch, up to the year 9999. */
+static double
+time_in(const struct jv *o, const char *key, double def)
+{
+	double v = jv_num(o, key, def);
+
+	return v >= 0 && v < 253402300800.0 ? v : def;
+}
+
 static char *
 keep_str(struct trace *t, const char *s)
 {
@@ -97,7 +119,7 @@ reply_from(struct trace *t, const struct jv *o, const char *prefix,
 	const char *enh;
 
 	snprintf(key, sizeof(key), "%s_code", prefix);
-	r->code = (int)jv_num(o, key, 0);
+	r->code = (int)num_in(o, key, 100, 599, 0);
 	snprintf(key, sizeof(key), "%s_enh", prefix);
 	enh = jv_str(o, key);
 	snprintf(r->enh, sizeof(r->enh), "%s", enh != NULL ? enh : "");
@@ -135,6 +157,13 @@ outcome_from(const char *s)
 	return SMTP_OUTCOME_NONE;
 }
 
+/* The elements of an array (an absent key or another type: none). */
+static const struct jv *
+elements(const struct jv *a)
+{
+	return a != NULL && a->type == JV_ARR ? a->child : NULL;
+}
+
 static size_t
 count(const struct jv *a)
 {
@@ -157,13 +186,13 @@ rcpts_from(struct trace *t, const struct jv *o, struct smtp_transaction *tx)
 	tx->rcpt = arena_alloc_aligned(
 	    &t->keep, (n + 1) * sizeof(*tx->rcpt), _Alignof(struct smtp_rcpt));
 	memset(tx->rcpt, 0, (n + 1) * sizeof(*tx->rcpt));
-	for (e = a != NULL ? a->child : NULL; e != NULL; e = e->next, i++) {
+	for (e = elements(a); e != NULL && i < n; e = e->next, i++) {
 		struct smtp_rcpt *r = &tx->rcpt[i];
 
 		r->addr = keep_str(t, jv_str(e, "addr"));
 		if (r->addr == NULL)
 			r->addr = keep_str(t, "");
-		r->reply.code = (int)jv_num(e, "code", 0);
+		r->reply.code = (int)num_in(e, "code", 100, 599, 0);
 		snprintf(r->reply.enh, sizeof(r->reply.enh), "%s",
 		    jv_str(e, "enh") != NULL ? jv_str(e, "enh") : "");
 		r->reply.text = keep_str(t, jv_str(e, "text"));
@@ -171,8 +200,9 @@ rcpts_from(struct trace *t, const struct jv *o, struct smtp_transaction *tx)
 		reply_from(t, e, "delivery", &r->delivery);
 	}
 	tx->nrcpt = n;
-	tx->rcpt_total = (size_t)jv_num(o, "rcpt_count", (double)n);
-	tx->rcpt_accepted = (size_t)jv_num(o, "rcpt_accepted", 0);
+	tx->rcpt_total = (size_t)num_in(o, "rcpt_count", n, UINT32_MAX, n);
+	tx->rcpt_accepted =
+	    (size_t)num_in(o, "rcpt_accepted", 0, tx->rcpt_total, 0);
 }
 
 static void
@@ -197,8 +227,10 @@ msg_from(struct trace *t, const struct jv *o, struct smtp_transaction *tx)
 		    arena_alloc_aligned(&t->keep, sizeof(*mi->received_parts),
 			_Alignof(struct smtp_received));
 		memset(mi->received_parts, 0, sizeof(*mi->received_parts));
-		mi->received_parts[0].id = keep_str(t, jv_str(rp->child, "id"));
-		mi->received_parts[0].by = keep_str(t, jv_str(rp->child, "by"));
+		mi->received_parts[0].id =
+		    keep_str(t, jv_str(elements(rp), "id"));
+		mi->received_parts[0].by =
+		    keep_str(t, jv_str(elements(rp), "by"));
 		mi->nreceived = 1;
 	}
 	if (d != NULL && d->type == JV_OBJ) {
@@ -212,7 +244,8 @@ msg_from(struct trace *t, const struct jv *o, struct smtp_transaction *tx)
 		    (mi->ndsn + 1) * sizeof(*mi->dsn),
 		    _Alignof(struct smtp_dsn_rcpt));
 		memset(mi->dsn, 0, (mi->ndsn + 1) * sizeof(*mi->dsn));
-		for (e = ra->child, i = 0; e != NULL; e = e->next, i++) {
+		for (e = elements(ra), i = 0; e != NULL && i < mi->ndsn;
+		     e = e->next, i++) {
 			mi->dsn[i].final_recipient =
 			    keep_str(t, jv_str(e, "final_recipient"));
 			mi->dsn[i].original_recipient =
@@ -233,7 +266,8 @@ add_transaction(struct trace *t, const struct jv *o, unsigned file)
 	struct ttx *x;
 	struct smtp_transaction *tx;
 	const struct jv *loss = jv_get(o, "capture_loss");
-	double sid = jv_num(o, "session_id", 0);
+	uint64_t sid =
+	    num_in(o, "session_id", 1, ((uint64_t)1 << FILE_SHIFT) - 1, 0);
 
 	if (t->ntx >= TX_MAX) {
 		t->lines_skipped++;
@@ -242,19 +276,18 @@ add_transaction(struct trace *t, const struct jv *o, unsigned file)
 	x = arena_alloc_aligned(&t->keep, sizeof(*x), _Alignof(struct ttx));
 	memset(x, 0, sizeof(*x));
 	x->file = file;
-	x->sid = (uint64_t)file << FILE_SHIFT |
-	    ((uint64_t)sid & (((uint64_t)1 << FILE_SHIFT) - 1));
-	if (!endpoint_from(jv_str(o, "client_ip"), jv_num(o, "client_port", 0),
-		&x->client) ||
-	    !endpoint_from(jv_str(o, "server_ip"), jv_num(o, "server_port", 0),
-		&x->server)) {
+	x->sid = (uint64_t)file << FILE_SHIFT | sid;
+	if (!endpoint_from(jv_str(o, "client_ip"),
+		num_in(o, "client_port", 0, 65535, 0), &x->client) ||
+	    !endpoint_from(jv_str(o, "server_ip"),
+		num_in(o, "server_port", 0, 65535, 0), &x->server)) {
 		t->bad_lines++;
 		return;
 	}
 	tx = &x->tx;
-	tx->depth = (unsigned)jv_num(o, "trans_depth", 1);
-	tx->ts = jv_num(o, "ts", 0);
-	tx->ts_end = jv_num(o, "ts_end", tx->ts);
+	tx->depth = (unsigned)num_in(o, "trans_depth", 1, UINT32_MAX, 1);
+	tx->ts = time_in(o, "ts", 0);
+	tx->ts_end = time_in(o, "ts_end", tx->ts);
 	tx->mail_from = keep_str(t, jv_str(o, "mail_from"));
 	if (tx->mail_from == NULL)
 		tx->mail_from = keep_str(t, "");
@@ -266,7 +299,7 @@ add_transaction(struct trace *t, const struct jv *o, unsigned file)
 	reply_from(t, o, "final", &tx->final);
 	tx->queue_id = keep_str(t, jv_str(o, "queue_id"));
 	tx->outcome = outcome_from(jv_str(o, "outcome"));
-	tx->size = (uint64_t)jv_num(o, "size", 0);
+	tx->size = num_in(o, "size", 0, (uint64_t)1 << 53, 0);
 	tx->bounce = jv_bool(o, "bounce");
 	tx->data_seen = tx->data.code > 0 || jv_bool(o, "bdat");
 	rcpts_from(t, o, tx);
@@ -286,13 +319,11 @@ add_transaction(struct trace *t, const struct jv *o, unsigned file)
 static void
 add_session(struct trace *t, const struct jv *o, unsigned file)
 {
-	double sid = jv_num(o, "session_id", 0);
+	size_t i = (size_t)num_in(o, "session_id", 1, SESSIONS_MAX - 1, 0), n;
 	const char *host = jv_str(o, "greeting_host");
-	size_t i, n;
 
-	if (host == NULL || !(sid >= 1 && sid < SESSIONS_MAX))
+	if (host == NULL || i == 0)
 		return;
-	i = (size_t)sid;
 	if (i >= t->nhosts[file]) {
 		n = t->nhosts[file] ? t->nhosts[file] : 1024;
 		while (n <= i)

@@ -65,6 +65,8 @@ struct tmsg {
 };
 
 #define CHUNK_MIN 512
+#define INDEX_BUCKETS_MAX ((size_t)1 << 16)
+#define ENVELOPE_RCPTS 16 /* recipients of a retry looked for */
 #define CLOCK_STEP_MAX 60.0
 /* A message only servers that never sent mail on hold: settled after
  * this long without news (a relay's first message out comes sooner). */
@@ -158,7 +160,9 @@ index_init(struct tindex *x, size_t want)
 {
 	size_t n = 1024;
 
-	while (n < want * 2 && n < ((size_t)1 << 24))
+	/* The byte cap holds some tens of thousands of messages at most:
+	 * more buckets would be memory for nothing. */
+	while (n < want * 2 && n < INDEX_BUCKETS_MAX)
 		n <<= 1;
 	x->b = xcalloc(n, sizeof(*x->b));
 	x->mask = n - 1;
@@ -247,23 +251,35 @@ relay_find(const struct tracker *t, const struct smtp_endpoint *e)
 	return NULL;
 }
 
-/* Room for one more: the relay looked at longest ago goes. */
+/* Room for more: the relays looked at longest ago go, an eighth of the
+ * table's span of times at once (one pass, not one a new relay). */
 static void
 relay_evict(struct tracker *t)
 {
-	struct relay **pp, **oldest = NULL, *r;
-	size_t i;
+	struct relay **pp, *r;
+	double lo = 0, hi = 0, cut;
+	size_t i, budget = t->nrelays / 8 + 1;
+	bool any = false;
 
 	for (i = 0; i <= t->relay_mask; i++)
-		for (pp = &t->relays[i]; *pp != NULL; pp = &(*pp)->next)
-			if (oldest == NULL || (*pp)->used < (*oldest)->used)
-				oldest = pp;
-	if (oldest == NULL)
-		return;
-	r = *oldest;
-	*oldest = r->next;
-	free(r);
-	t->nrelays--;
+		for (r = t->relays[i]; r != NULL; r = r->next) {
+			if (!any || r->used < lo)
+				lo = r->used;
+			if (!any || r->used > hi)
+				hi = r->used;
+			any = true;
+		}
+	cut = lo + (hi - lo) / 8;
+	for (i = 0; i <= t->relay_mask; i++)
+		for (pp = &t->relays[i]; (r = *pp) != NULL && budget > 0;) {
+			if (r->used <= cut) {
+				budget--;
+				*pp = r->next;
+				free(r);
+				t->nrelays--;
+			} else
+				pp = &r->next;
+		}
 }
 
 static struct relay *
@@ -544,15 +560,20 @@ msg_new(struct tracker *t, const struct smtp_session_info *s,
 	return tm;
 }
 
+/* The recipient addr of m: hashes compared first, so that a message of
+ * many long recipients costs one pass. */
 static struct smtp_msg_rcpt *
 rcpt_find(struct smtp_message *m, const char *addr)
 {
+	uint32_t h;
 	size_t i;
 
 	if (addr == NULL)
 		return NULL;
+	h = hash_bytes(addr, strlen(addr), true);
 	for (i = 0; i < m->nrcpt; i++)
-		if (key_eq(m->rcpts[i].addr, addr, true))
+		if (m->rcpts[i].addr_hash == h &&
+		    key_eq(m->rcpts[i].addr, addr, true))
 			return &m->rcpts[i];
 	return NULL;
 }
@@ -569,6 +590,25 @@ orcpt_addr(const char *orcpt)
 	return semi + 1;
 }
 
+/* Room for n more recipients at once (not doubling: what a message
+ * outgrows stays in its memory until it goes). */
+static void
+rcpt_room(struct tracker *t, struct tmsg *tm, size_t n)
+{
+	struct smtp_message *m = &tm->m;
+	struct smtp_msg_rcpt *old = m->rcpts;
+	size_t want = m->nrcpt + n;
+
+	if (want > RCPTS_MAX)
+		want = RCPTS_MAX;
+	if (want <= tm->rcpt_cap)
+		return;
+	m->rcpts = m_alloc(t, tm, want * sizeof(*m->rcpts));
+	if (m->nrcpt > 0)
+		memcpy(m->rcpts, old, m->nrcpt * sizeof(*m->rcpts));
+	tm->rcpt_cap = want;
+}
+
 static struct smtp_msg_rcpt *
 rcpt_get(struct tracker *t, struct tmsg *tm, const struct smtp_rcpt *rc)
 {
@@ -582,17 +622,12 @@ rcpt_get(struct tracker *t, struct tmsg *tm, const struct smtp_rcpt *rc)
 		m->rcpts_dropped++;
 		return NULL;
 	}
-	if (m->nrcpt == tm->rcpt_cap) {
-		struct smtp_msg_rcpt *old = m->rcpts;
-
-		tm->rcpt_cap = tm->rcpt_cap ? tm->rcpt_cap * 2 : 1;
-		m->rcpts = m_alloc(t, tm, tm->rcpt_cap * sizeof(*m->rcpts));
-		if (m->nrcpt > 0)
-			memcpy(m->rcpts, old, m->nrcpt * sizeof(*m->rcpts));
-	}
+	if (m->nrcpt == tm->rcpt_cap)
+		rcpt_room(t, tm, 1);
 	r = &m->rcpts[m->nrcpt++];
 	memset(r, 0, sizeof(*r));
 	r->addr = m_dup_whole(t, tm, rc->addr != NULL ? rc->addr : "");
+	r->addr_hash = hash_bytes(r->addr, strlen(r->addr), true);
 	r->hop = -1;
 	return r;
 }
@@ -660,6 +695,7 @@ hop_rcpts(struct tracker *t, struct tmsg *tm, int h,
 	size_t i;
 
 	tm->last_text_src = NULL; /* an earlier transaction's memory */
+	rcpt_room(t, tm, tx->nrcpt);
 	for (i = 0; i < tx->nrcpt; i++) {
 		const struct smtp_rcpt *rc = &tx->rcpt[i];
 		const struct smtp_reply *d = deciding_reply(tx, rc);
@@ -868,7 +904,7 @@ link_envelope(struct tracker *t, const struct smtp_transaction *tx,
 			continue;
 		if (!holds(m, client, server))
 			continue;
-		for (i = 0; i < tx->nrcpt; i++) {
+		for (i = 0; i < tx->nrcpt && i < ENVELOPE_RCPTS; i++) {
 			struct smtp_msg_rcpt *r =
 			    rcpt_find(m, tx->rcpt[i].addr);
 
