@@ -64,6 +64,9 @@
 #define IPV6_FRAG_LEN 8
 #define IPV6_FRAG_MORE 0x0001
 
+#define IPPROTO_TCP_ 6
+#define TCP_MIN_HLEN 20
+
 #define IPPROTO_V6_HOPOPTS 0
 #define IPPROTO_V6_ROUTING 43
 #define IPPROTO_V6_FRAGMENT 44
@@ -613,4 +616,40 @@ decap_packet(
 	if (decap_common(linktype, pkt, caplen, out))
 		return DECAP_OK;
 	return decap_walk(linktype, pkt, caplen, out);
+}
+
+bool
+decap_tcp(const struct decap_packet *d, struct decap_tcp *t)
+{
+	struct cursor c;
+	size_t len = d->l4_len;
+	uint8_t off = 0;
+
+	if (d->l4 == NULL || d->l4_proto != IPPROTO_TCP_ || len < 4) {
+		memset(t, 0, sizeof(*t));
+		return false;
+	}
+	cur_init(&c, d->l4, len);
+	t->len = len;
+	if (!cur_has(&c, 0, TCP_MIN_HLEN)) {
+		/* Cut short: its ports, its flags if they are there. */
+		memset(t, 0, sizeof(*t));
+		t->len = len;
+		(void)cur_peek16(&c, 0, &t->sport);
+		(void)cur_peek16(&c, 2, &t->dport);
+		(void)cur_peek8(&c, 13, &t->flags);
+		return true;
+	}
+	/* The fixed header is there: no peek below fails, and the compiler
+	 * drops their checks. */
+	(void)cur_peek16(&c, 0, &t->sport);
+	(void)cur_peek16(&c, 2, &t->dport);
+	(void)cur_peek32(&c, 4, &t->seq);
+	(void)cur_peek32(&c, 8, &t->ack);
+	(void)cur_peek8(&c, 12, &off);
+	(void)cur_peek8(&c, 13, &t->flags);
+	(void)cur_peek16(&c, 14, &t->window);
+	t->off = (size_t)(off >> 4) * 4;
+	t->whole = t->off >= TCP_MIN_HLEN && t->off <= len;
+	return true;
 }
