@@ -202,6 +202,110 @@ link_prog(struct capture *c, struct source *s, int lt)
 	return e->ok ? e : NULL;
 }
 
+/* Our reader on the file of s anew (run_mixed()): false when it cannot
+ * be, said so (a pipe, or not pcapng: libpcap's word). */
+static bool
+mixed_open(struct capture *c, struct source *s)
+{
+	char err[256] = "";
+
+	if (s->size == 0 || (s->ngfp = fopen(s->name, "rb")) == NULL) {
+		if (!mixed_interfaces(s)) {
+			mark_damaged(c, s);
+			return false;
+		}
+		c->st.damaged = true;
+		snprintf(c->warning, sizeof(c->warning),
+		    "%s: its interfaces have different link types or snap "
+		    "lengths, which smtpscope reads only from a file, not "
+		    "from a pipe; the packets before were analyzed",
+		    strcmp(s->name, "-") == 0 ? "standard input" : s->name);
+		return false;
+	}
+	s->ngbuf = xmalloc(CAPTURE_IOBUF);
+	setvbuf(s->ngfp, s->ngbuf, _IOFBF, CAPTURE_IOBUF);
+	if ((s->ng = pcapng_open(s->ngfp, err, sizeof(err))) == NULL) {
+		mark_damaged(c, s); /* not pcapng: libpcap's word */
+		return false;
+	}
+	return true;
+}
+
+/* Our reader stopped (rc: pcapng_next()'s, 0 at the end, -1 on damage,
+ * err). Before it resumed, where libpcap stopped, the file ends or is
+ * damaged: libpcap's word, unless it stopped on a block our reader
+ * reads. After, damage is ours to say. */
+static void
+mixed_end(
+    struct capture *c, struct source *s, int rc, bool resumed, const char *err)
+{
+	if (!resumed) {
+		if (rc < 0 || !pcapng_past_libpcap(s->ng))
+			mark_damaged(c, s);
+		return;
+	}
+	if (rc < 0) {
+		c->st.damaged = true;
+		snprintf(c->warning, sizeof(c->warning),
+		    "%s is damaged (%s); the packets before the damage were "
+		    "analyzed",
+		    s->name, err);
+	}
+}
+
+/* A packet our reader gives before it resumes where libpcap stopped. */
+enum mixed_step {
+	MIXED_SKIP,    /* one libpcap handed over already */
+	MIXED_DAMAGED, /* libpcap stopped where our reader sees no reason */
+	MIXED_RESUMED, /* the first past where libpcap stopped */
+};
+
+static enum mixed_step
+mixed_catch_up(
+    struct capture *c, struct source *s, bool on_handle, uint64_t *skip)
+{
+	if (on_handle ? !pcapng_past_libpcap(s->ng) : *skip > 0) {
+		if (*skip > 0)
+			(*skip)--;
+		return MIXED_SKIP;
+	}
+	if (!pcapng_past_libpcap(s->ng)) {
+		mark_damaged(c, s);
+		return MIXED_DAMAGED;
+	}
+	s->was_on_handle = on_handle;
+	s->filter = c->cfg.user_filter != NULL && *c->cfg.user_filter != '\0'
+	    ? FILTER_SOFT_PROGRAM
+	    : FILTER_SOFT_PORTS;
+	return MIXED_RESUMED;
+}
+
+/* A packet of our reader, with its interface's link type and the filter
+ * for it, to the path libpcap's take (packet_in()); false when pacing
+ * says stop. */
+static bool
+mixed_packet(struct capture *c, const struct pcapng_packet *pk,
+    const struct link_prog *lp, void (*tick)(void *), void *tick_arg)
+{
+	struct pcap_pkthdr h;
+	bool replaced;
+	double ts;
+
+	/* time_t holds what the reader gives (64 bits, saturated);
+	 * packet_time() decides what an absurd one becomes. */
+	h.ts.tv_sec = (time_t)pk->sec;
+	h.ts.tv_usec = (suseconds_t)pk->usec;
+	h.caplen = pk->caplen;
+	h.len = pk->len;
+	ts = packet_time(c, &h, &replaced);
+	if (c->speed > 0 && !pace_wait(c, ts, tick, tick_arg))
+		return false;
+	c->cur_linktype = pk->linktype;
+	c->cur_prog = &lp->prog;
+	packet_in(c, &h, pk->data, ts, replaced);
+	return true;
+}
+
 /*
  * libpcap stopped reading a file with an error. When the file is a
  * pcapng file that libpcap stopped on for one of the reasons our reader
@@ -223,87 +327,37 @@ run_mixed(
 {
 	char err[256] = "";
 	struct pcapng_packet pk;
-	struct pcap_pkthdr h;
 	struct link_prog *lp;
 	uint64_t skip = s->delivered, n = 0;
-	bool on_handle = s->filter == FILTER_HANDLE, resumed = false, replaced;
-	double ts;
+	bool on_handle = s->filter == FILTER_HANDLE, resumed = false;
 	int rc;
 
-	if (s->size == 0 || (s->ngfp = fopen(s->name, "rb")) == NULL) {
-		if (!mixed_interfaces(s)) {
-			mark_damaged(c, s);
-			return;
-		}
-		c->st.damaged = true;
-		snprintf(c->warning, sizeof(c->warning),
-		    "%s: its interfaces have different link types or snap "
-		    "lengths, which smtpscope reads only from a file, not "
-		    "from a pipe; the packets before were analyzed",
-		    strcmp(s->name, "-") == 0 ? "standard input" : s->name);
+	if (!mixed_open(c, s))
 		return;
-	}
-	s->ngbuf = xmalloc(CAPTURE_IOBUF);
-	setvbuf(s->ngfp, s->ngbuf, _IOFBF, CAPTURE_IOBUF);
-	if ((s->ng = pcapng_open(s->ngfp, err, sizeof(err))) == NULL) {
-		mark_damaged(c, s); /* not pcapng: libpcap's word */
-		return;
-	}
 	while (!c->stop) {
 		rc = pcapng_next(s->ng, &pk, err, sizeof(err));
-		if (rc <= 0 && !resumed) {
-			/* Where libpcap stopped, the file ends or is
-			 * damaged: libpcap's word, unless it stopped on a
-			 * block our reader reads. */
-			if (rc < 0 || !pcapng_past_libpcap(s->ng))
-				mark_damaged(c, s);
-			break;
-		}
-		if (rc == 0)
-			break;
-		if (rc < 0) {
-			c->st.damaged = true;
-			snprintf(c->warning, sizeof(c->warning),
-			    "%s is damaged (%s); the packets before the "
-			    "damage were analyzed",
-			    s->name, err);
+		if (rc <= 0) {
+			mixed_end(c, s, rc, resumed, err);
 			break;
 		}
 		if (!resumed) {
-			if (on_handle ? !pcapng_past_libpcap(s->ng)
-				      : skip > 0) {
-				if (skip > 0)
-					skip--;
+			switch (mixed_catch_up(c, s, on_handle, &skip)) {
+			case MIXED_SKIP:
 				continue;
-			}
-			if (!pcapng_past_libpcap(s->ng)) {
-				mark_damaged(c, s);
+			case MIXED_DAMAGED:
+				return;
+			case MIXED_RESUMED:
+				resumed = true;
 				break;
 			}
-			resumed = true;
-			s->was_on_handle = on_handle;
-			s->filter = c->cfg.user_filter != NULL &&
-				*c->cfg.user_filter != '\0'
-			    ? FILTER_SOFT_PROGRAM
-			    : FILTER_SOFT_PORTS;
 		}
 		if ((lp = link_prog(c, s, pk.linktype)) == NULL) {
 			c->st.packets++;
 			c->st.skipped++;
 			continue;
 		}
-		/* time_t holds what the reader gives (64 bits, saturated);
-		 * packet_time() decides what an absurd one becomes. */
-		h.ts.tv_sec = (time_t)pk.sec;
-		h.ts.tv_usec = (suseconds_t)pk.usec;
-		h.caplen = pk.caplen;
-		h.len = pk.len;
-		ts = packet_time(c, &h, &replaced);
-		if (c->speed > 0 && !pace_wait(c, ts, tick, tick_arg))
+		if (!mixed_packet(c, &pk, lp, tick, tick_arg))
 			break;
-		c->cur_linktype = pk.linktype;
-		c->cur_prog = &lp->prog;
-		packet_in(c, &h, pk.data, ts, replaced);
 		if (++n % CAPTURE_BATCH == 0) {
 			if (tick != NULL)
 				tick(tick_arg);

@@ -82,6 +82,23 @@ struct decap_packet {
 	bool pppoe;           /* a PPPoE session header was passed */
 };
 
+/*
+ * The TCP header of a packet, read once (decap_tcp()) for every layer
+ * above: the port filter, the receiver's decisions, the IPv6 stand-ins.
+ * A header cut short (under 20 bytes) has its ports, and its flags when
+ * 14 bytes are there; its other fields are 0, and it is not whole.
+ */
+struct decap_tcp {
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint16_t window;
+	size_t off; /* header bytes: the data offset times 4 */
+	size_t len; /* l4_len: the header and the data, as captured */
+	bool whole; /* a header of 20 bytes or more that ends within len:
+		       the data are len - off bytes */
+};
+
 /* A link type decap_packet() reads (the table in decap.c). */
 struct decap_linktype {
 	int linktype;      /* its LINKTYPE_ number */
@@ -104,5 +121,9 @@ int decap_linktype_to_dlt(int linktype);
 const char *decap_status_name(enum decap_status st);
 enum decap_status decap_packet(
     int linktype, const uint8_t *pkt, size_t caplen, struct decap_packet *out);
+/* The TCP header of d, a packet decap_packet() found (DECAP_OK): false,
+ * and t zeroed, unless d is TCP with its header's first 4 bytes (the
+ * ports) at l4. */
+bool decap_tcp(const struct decap_packet *d, struct decap_tcp *t);
 
 #endif /* SMTPSCOPE_DECAP_H */

@@ -408,6 +408,119 @@ note_sizes(struct queue *q, const struct fragdesc *fd, uint32_t end)
 		q->max_df_size = (uint16_t)size;
 }
 
+/*
+ * Where fd ends and where its datagram does, by what q knows (Linux's
+ * checks): *end cut to 8 bytes when more fragments follow, *len and
+ * *flags as q's become. False: fd contradicts an end already known, or
+ * holds nothing; its queue goes.
+ */
+static bool
+frag_ends(const struct queue *q, const struct fragdesc *fd, uint32_t *end,
+    uint32_t *len, uint8_t *flags)
+{
+	*end = fd->end;
+	*len = q != NULL ? q->len : 0;
+	*flags = q != NULL ? q->flags : 0;
+	if (!fd->more) {
+		/* The last fragment: nothing queued past it, one end. */
+		if (*end < *len || ((*flags & Q_LAST_IN) && *end != *len))
+			return false;
+		*flags |= Q_LAST_IN;
+		*len = *end;
+	} else {
+		*end &= ~7u; /* IPv4 cuts; IPv6 was checked */
+		if (*end > *len) {
+			if (*flags & Q_LAST_IN)
+				return false;
+			*len = *end;
+		}
+	}
+	return *end != fd->off;
+}
+
+/*
+ * Memory for a fragment of cost bytes, and for its queue when *qp is
+ * NULL (made then, its hash h): the fragment, or NULL, counted, when
+ * the budget or malloc() says no (a queue that cannot make room goes).
+ */
+static struct frag *
+frag_alloc(struct ipfrag *f, struct queue **qp, const struct fragdesc *fd,
+    uint64_t h, size_t cost)
+{
+	struct queue *q = *qp;
+	struct frag *fr;
+
+	if (!make_room(f, q, cost + (q == NULL ? sizeof(*q) : 0), q == NULL)) {
+		if (q != NULL) {
+			queue_destroy(f, q);
+			f->st.evicted++;
+		} else
+			f->st.nomem++;
+		return NULL;
+	}
+	if ((fr = malloc(cost)) == NULL) {
+		f->st.nomem++;
+		return NULL;
+	}
+	if (q == NULL && (q = queue_new(f, &fd->key, h)) == NULL) {
+		free(fr);
+		f->st.nomem++;
+		return NULL;
+	}
+	*qp = q;
+	return fr;
+}
+
+/* fr: fd's bytes from fd->off to end, cap of them captured, after its
+ * headers if it is the first fragment, which becomes q's head. */
+static void
+frag_fill(struct queue *q, struct frag *fr, const struct fragdesc *fd,
+    uint32_t end, uint32_t cap)
+{
+	fr->off = fd->off;
+	fr->end = end;
+	fr->run_end = end;
+	fr->cap = cap;
+	fr->hdr_len = 0;
+	if (fd->off == 0) {
+		fr->hdr_len = fd->hdr_len;
+		memcpy(fr->data, fd->hdr, fd->hdr_len);
+		q->head = fr;
+		q->nhoff = fd->nhoff;
+		q->nexthdr = fd->nexthdr;
+	}
+	memcpy(fr->data + fr->hdr_len, fd->data, cap);
+}
+
+/* fr (cost bytes, filled by frag_fill()) into q: its list, its runs
+ * where run_place() found it fits, its bytes. */
+static void
+frag_insert(struct ipfrag *f, struct queue *q, struct frag *fr,
+    const struct fragdesc *fd, enum run_fit fit, size_t cost)
+{
+	fr->next = q->frags;
+	q->frags = fr;
+	switch (fit) {
+	case RUN_APPEND:
+		q->last_run->run_end = fr->end;
+		break;
+	case RUN_FIRST:
+	case RUN_NEW_LAST:
+		q->last_run = fr;
+		q->root = run_insert(q->root, fr);
+		break;
+	default:
+		q->root = run_insert(q->root, fr);
+		break;
+	}
+	bytes_add(f, q, cost);
+	q->meat += fr->end - fr->off;
+	q->ecn |= fd->ecn;
+	if (fr->cap < fr->end - fr->off)
+		q->cut = min_u32(q->cut, fr->off + fr->cap);
+	note_sizes(q, fd, fr->end);
+}
+
 /* ip_frag_queue() / ip6_frag_queue() from the lookup on. */
 static enum ipfrag_result
 queue_fragment(struct ipfrag *f, const struct fragdesc *fd, bool prob_only,
@@ -418,7 +531,7 @@ queue_fragment(struct ipfrag *f, const struct fragdesc *fd, bool prob_only,
 	enum run_fit fit;
 	enum ipfrag_result r;
 	uint64_t h = key_hash(f, &fd->key);
-	uint32_t off = fd->off, end = fd->end, len, cap;
+	uint32_t off = fd->off, end, len, cap;
 	uint8_t flags;
 	size_t cost;
 
@@ -433,24 +546,7 @@ queue_fragment(struct ipfrag *f, const struct fragdesc *fd, bool prob_only,
 	}
 	if (fd->key.version == 4)
 		v4_peer_tick(f, q, &fd->key);
-
-	len = q != NULL ? q->len : 0;
-	flags = q != NULL ? q->flags : 0;
-	if (!fd->more) {
-		/* The last fragment: nothing queued past it, one end. */
-		if (end < len || ((flags & Q_LAST_IN) && end != len))
-			return discard(f, q, fd, out, outlen);
-		flags |= Q_LAST_IN;
-		len = end;
-	} else {
-		end &= ~7u; /* IPv4 cuts; IPv6 was checked */
-		if (end > len) {
-			if (flags & Q_LAST_IN)
-				return discard(f, q, fd, out, outlen);
-			len = end;
-		}
-	}
-	if (end == off)
+	if (!frag_ends(q, fd, &end, &len, &flags))
 		return discard(f, q, fd, out, outlen);
 	/* Kept even if the fragment turns out a duplicate, as in Linux. */
 	if (q != NULL) {
@@ -480,62 +576,13 @@ queue_fragment(struct ipfrag *f, const struct fragdesc *fd, bool prob_only,
 		queue_destroy(f, q);
 		return r;
 	}
-
 	cost = sizeof(*fr) + (off == 0 ? fd->hdr_len : 0) + cap;
-	if (!make_room(f, q, cost + (q == NULL ? sizeof(*q) : 0), q == NULL)) {
-		if (q != NULL) {
-			queue_destroy(f, q);
-			f->st.evicted++;
-		} else
-			f->st.nomem++;
+	if ((fr = frag_alloc(f, &q, fd, h, cost)) == NULL)
 		return IPFRAG_DROPPED;
-	}
-	if ((fr = malloc(cost)) == NULL) {
-		f->st.nomem++;
-		return IPFRAG_DROPPED;
-	}
-	if (q == NULL && (q = queue_new(f, &fd->key, h)) == NULL) {
-		free(fr);
-		f->st.nomem++;
-		return IPFRAG_DROPPED;
-	}
 	q->len = len;
 	q->flags = flags;
-
-	fr->off = off;
-	fr->end = end;
-	fr->run_end = end;
-	fr->cap = cap;
-	fr->hdr_len = 0;
-	if (off == 0) {
-		fr->hdr_len = fd->hdr_len;
-		memcpy(fr->data, fd->hdr, fd->hdr_len);
-		q->head = fr;
-		q->nhoff = fd->nhoff;
-		q->nexthdr = fd->nexthdr;
-	}
-	memcpy(fr->data + fr->hdr_len, fd->data, cap);
-	fr->next = q->frags;
-	q->frags = fr;
-	switch (fit) {
-	case RUN_APPEND:
-		q->last_run->run_end = end;
-		break;
-	case RUN_FIRST:
-	case RUN_NEW_LAST:
-		q->last_run = fr;
-		q->root = run_insert(q->root, fr);
-		break;
-	default:
-		q->root = run_insert(q->root, fr);
-		break;
-	}
-	bytes_add(f, q, cost);
-	q->meat += end - off;
-	q->ecn |= fd->ecn;
-	if (cap < end - off)
-		q->cut = min_u32(q->cut, off + cap);
-	note_sizes(q, fd, end);
+	frag_fill(q, fr, fd, end, cap);
+	frag_insert(f, q, fr, fd, fit, cost);
 	return IPFRAG_HELD;
 }
 

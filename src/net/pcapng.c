@@ -338,12 +338,84 @@ stamp(const struct iface *ifc, uint64_t t, struct pcapng_packet *pkt)
 	pkt->usec = frac < USEC ? (uint32_t)frac : USEC - 1;
 }
 
+/* A Section Header Block met between packets: the rest of its header
+ * after its type and length (raw_len), then its body. */
+static int
+next_section(
+    struct pcapng_reader *r, uint32_t raw_len, char *err, size_t errlen)
+{
+	uint32_t bom, total, n;
+
+	if (read_exact(r, &bom, 4) != 1) {
+		snprintf(err, errlen, "the file ends inside a block header");
+		return -1;
+	}
+	if (section(r, raw_len, bom, &total, err, errlen) != 0 ||
+	    block_rest(r, total, 12, &n, err, errlen) != 0 ||
+	    shb_body(r, n, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+/* A packet block of type type, its body of n bytes in r->buf, into pkt:
+ * its interface's link type, its lengths (no more than the snap
+ * length, as libpcap hands over) and its time. 1, or -1 and err. */
+static int
+packet_block(struct pcapng_reader *r, uint32_t type, uint32_t n,
+    struct pcapng_packet *pkt, char *err, size_t errlen)
+{
+	const uint8_t *b = r->buf;
+	uint32_t ifid, caplen, len;
+
+	if (n < (type == BT_SPB ? 4 : 20)) {
+		snprintf(err, errlen, "a packet block is too short");
+		return -1;
+	}
+	if (type == BT_SPB) {
+		ifid = 0;
+		len = rd32(r, b);
+		caplen = len < n - 4 ? len : n - 4;
+		pkt->data = b + 4;
+	} else {
+		ifid = type == BT_EPB ? rd32(r, b) : rd16(r, b);
+		caplen = rd32(r, b + 12);
+		len = rd32(r, b + 16);
+		if (caplen > n - 20) {
+			snprintf(err, errlen,
+			    "a packet's captured length (%u) runs past its "
+			    "block",
+			    caplen);
+			return -1;
+		}
+		pkt->data = b + 20;
+	}
+	if (ifid >= r->nifaces) {
+		snprintf(err, errlen,
+		    "a packet of interface %u, which its section does not "
+		    "declare",
+		    ifid);
+		return -1;
+	}
+	if (caplen > r->ifaces[ifid].snaplen)
+		caplen = r->ifaces[ifid].snaplen;
+	pkt->ifindex = ifid;
+	pkt->linktype = r->ifaces[ifid].linktype;
+	pkt->caplen = caplen;
+	pkt->len = len;
+	if (type == BT_SPB) {
+		pkt->sec = 0;
+		pkt->usec = 0;
+	} else
+		stamp(&r->ifaces[ifid],
+		    (uint64_t)rd32(r, b + 4) << 32 | rd32(r, b + 8), pkt);
+	return 1;
+}
+
 int
 pcapng_next(struct pcapng_reader *r, struct pcapng_packet *pkt, char *err,
     size_t errlen)
 {
-	uint32_t h[3], type, total, n, ifid, caplen, len;
-	const uint8_t *b;
+	uint32_t h[2], type, total, n;
 	int rc;
 
 	for (;;) {
@@ -354,14 +426,7 @@ pcapng_next(struct pcapng_reader *r, struct pcapng_packet *pkt, char *err,
 			return rc;
 		}
 		if (h[0] == BT_SHB) {
-			if (read_exact(r, &h[2], 4) != 1) {
-				snprintf(err, errlen,
-				    "the file ends inside a block header");
-				return -1;
-			}
-			if (section(r, h[1], h[2], &total, err, errlen) != 0 ||
-			    block_rest(r, total, 12, &n, err, errlen) != 0 ||
-			    shb_body(r, n, err, errlen) != 0)
+			if (next_section(r, h[1], err, errlen) != 0)
 				return -1;
 			continue;
 		}
@@ -369,69 +434,18 @@ pcapng_next(struct pcapng_reader *r, struct pcapng_packet *pkt, char *err,
 		total = r->swap ? swap32(h[1]) : h[1];
 		if (block_rest(r, total, 8, &n, err, errlen) != 0)
 			return -1;
-		b = r->buf;
 		switch (type) {
 		case BT_IDB:
-			if (add_iface(r, b, n, err, errlen) != 0)
+			if (add_iface(r, r->buf, n, err, errlen) != 0)
 				return -1;
 			continue;
 		case BT_EPB:
 		case BT_PB:
-			if (n < 20) {
-				snprintf(err, errlen,
-				    "a packet block is too "
-				    "short");
-				return -1;
-			}
-			ifid = type == BT_EPB ? rd32(r, b) : rd16(r, b);
-			caplen = rd32(r, b + 12);
-			len = rd32(r, b + 16);
-			if (caplen > n - 20) {
-				snprintf(err, errlen,
-				    "a packet's captured length (%u) runs "
-				    "past its block",
-				    caplen);
-				return -1;
-			}
-			pkt->data = b + 20;
-			break;
 		case BT_SPB:
-			if (n < 4) {
-				snprintf(err, errlen,
-				    "a packet block is too "
-				    "short");
-				return -1;
-			}
-			ifid = 0;
-			len = rd32(r, b);
-			caplen = len < n - 4 ? len : n - 4;
-			pkt->data = b + 4;
-			break;
+			return packet_block(r, type, n, pkt, err, errlen);
 		default:
 			continue; /* statistics, names, comments... */
 		}
-		if (ifid >= r->nifaces) {
-			snprintf(err, errlen,
-			    "a packet of interface %u, which its section does "
-			    "not declare",
-			    ifid);
-			return -1;
-		}
-		/* libpcap hands over no more than the snap length. */
-		if (caplen > r->ifaces[ifid].snaplen)
-			caplen = r->ifaces[ifid].snaplen;
-		pkt->ifindex = ifid;
-		pkt->linktype = r->ifaces[ifid].linktype;
-		pkt->caplen = caplen;
-		pkt->len = len;
-		if (type == BT_SPB) {
-			pkt->sec = 0;
-			pkt->usec = 0;
-		} else
-			stamp(&r->ifaces[ifid],
-			    (uint64_t)rd32(r, b + 4) << 32 | rd32(r, b + 8),
-			    pkt);
-		return 1;
 	}
 }
 

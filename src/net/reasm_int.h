@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "net/decap.h"
 #include "net/ipfrag.h"
 #include "net/reasm.h"
 #include "net/tcpq.h"
@@ -134,18 +135,15 @@ extern struct reasm_state R;
 
 /* A TCP segment as this layer reads it. */
 struct seg {
+	struct decap_tcp tcp;  /* its header, read once (decap_tcp()) */
 	uint32_t saddr, daddr; /* as libnids sees them */
-	uint16_t sport, dport;
-	uint32_t seq, ack;
-	uint8_t flags;
-	const uint8_t *ip; /* the IPv4 packet libnids gets */
-	size_t iplen, hl;  /* its length, its header's */
-	size_t off;        /* TCP header bytes */
-	uint32_t datalen;
-	uint64_t closes; /* R.closes when its connection was found */
-	uint32_t cut;    /* payload bytes the capture did not keep (its snap
-			    length): sent, and received, all the same */
-	bool sum_ok;     /* its IP header's sum is known to be right */
+	const uint8_t *ip;     /* the IPv4 packet libnids gets */
+	size_t iplen, hl;      /* its length, its header's */
+	uint32_t datalen;      /* tcp.len - tcp.off */
+	uint64_t closes;       /* R.closes when its connection was found */
+	uint32_t cut; /* payload bytes the capture did not keep (its snap
+			 length): sent, and received, all the same */
+	bool sum_ok;  /* its IP header's sum is known to be right */
 };
 
 #define TH_FIN_ 0x01
@@ -221,7 +219,7 @@ void close_all_in_order(void);
 
 /* segment.c */
 uint32_t expected_seq(const struct tcp_stream *a, int from_client);
-bool seg_parse(struct seg *g, const uint8_t *ip, size_t iplen, size_t hl);
+bool seg_init(struct seg *g, const uint8_t *ip, size_t iplen, size_t hl);
 void tcp_segment(struct seg *g);
 
 /* nidsglue.c */

@@ -64,8 +64,9 @@ conn_again(const struct seg *g, struct conn *c)
 {
 	if (c != NULL && R.closes == g->closes)
 		return c; /* nothing was closed meanwhile */
-	return conn_lookup(g->saddr, g->sport, g->daddr, g->dport) == c ? c
-									: NULL;
+	return conn_lookup(g->saddr, g->tcp.sport, g->daddr, g->tcp.dport) == c
+	    ? c
+	    : NULL;
 }
 
 /* Whatever waits in order now (after data or a filler moved the next
@@ -115,20 +116,20 @@ static void
 hold_segment(const struct seg *g, struct conn *c, int from_client)
 {
 	struct tcpq *q = &c->ooo[from_client ? 0 : 1];
-	size_t freed, was = q->bytes, hdr = g->hl + g->off;
+	size_t freed, was = q->bytes, hdr = g->hl + g->tcp.off;
 	size_t dir_max = R.cfg.ooo_bytes < REASM_OOO_DIR_MAX
 	    ? (size_t)R.cfg.ooo_bytes
 	    : REASM_OOO_DIR_MAX;
 	bool conflict;
-	bool fin = (g->flags & TH_FIN_) != 0;
+	bool fin = (g->tcp.flags & TH_FIN_) != 0;
 
 	if (q->bytes + tcpq_cost(g->iplen) > dir_max) {
 		R.st.ooo_dropped++;
 		return;
 	}
 	R.st.ooo_segments++;
-	tcpq_insert(q, g->ip, g->iplen, hdr, g->seq, g->datalen, fin, &conflict,
-	    &freed);
+	tcpq_insert(q, g->ip, g->iplen, hdr, g->tcp.seq, g->datalen, fin,
+	    &conflict, &freed);
 	R.ooo_bytes = R.ooo_bytes + q->bytes - was;
 	if (conflict) {
 		R.st.ooo_conflicts++;
@@ -138,7 +139,7 @@ hold_segment(const struct seg *g, struct conn *c, int from_client)
 	if (R.ooo_bytes > R.cfg.ooo_bytes)
 		ooo_evict(c);
 	/* The headers alone: an ACK libnids takes at once. */
-	if (hdr <= sizeof(R.ackbuf) && (g->flags & TH_ACK_)) {
+	if (hdr <= sizeof(R.ackbuf) && (g->tcp.flags & TH_ACK_)) {
 		memcpy(R.ackbuf, g->ip, hdr);
 		put16(R.ackbuf + 2, (uint16_t)hdr);
 		R.ackbuf[10] = R.ackbuf[11] = 0;
@@ -158,7 +159,8 @@ rst_accepted(const struct seg *g, const struct tcp_stream *a, int from_client)
 {
 	const struct half_stream *rcv = from_client ? &a->server : &a->client;
 
-	if (g->seq == expected_seq(a, from_client) || g->seq == rcv->ack_seq)
+	if (g->tcp.seq == expected_seq(a, from_client) ||
+	    g->tcp.seq == rcv->ack_seq)
 		return true;
 	/* Before the handshake completed libnids has nothing to go by. */
 	return a->nids_state != NIDS_DATA;
@@ -182,7 +184,7 @@ hold_syn(const struct seg *g, struct conn *c)
 	c->held_syn = cmalloc(g->iplen);
 	memcpy(c->held_syn, g->ip, g->iplen);
 	c->held_len = g->iplen;
-	c->held_seq = g->seq;
+	c->held_seq = g->tcp.seq;
 }
 
 /*
@@ -196,9 +198,9 @@ step_cut(const struct seg *g, struct conn *c, int from_client)
 {
 	struct tcp_stream *a = c->a_tcp;
 	struct half_stream *rcv = from_client ? &a->server : &a->client;
-	size_t hdr = g->hl + g->off;
+	size_t hdr = g->hl + g->tcp.off;
 
-	if (expected_seq(a, from_client) != g->seq + g->datalen)
+	if (expected_seq(a, from_client) != g->tcp.seq + g->datalen)
 		return; /* not taken in order: a hole for later */
 	R.st.gaps++;
 	R.st.gap_bytes += g->cut;
@@ -206,8 +208,8 @@ step_cut(const struct seg *g, struct conn *c, int from_client)
 	rcv->offset = (int)((unsigned)rcv->offset + g->cut);
 	smtp_session_gap(c->smtp,
 	    from_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER, g->cut, R.now);
-	if ((g->flags & TH_FIN_) && hdr <= sizeof(R.ackbuf)) {
-		uint32_t seq = g->seq + g->datalen + g->cut;
+	if ((g->tcp.flags & TH_FIN_) && hdr <= sizeof(R.ackbuf)) {
+		uint32_t seq = g->tcp.seq + g->datalen + g->cut;
 
 		memcpy(R.ackbuf, g->ip, hdr);
 		put16(R.ackbuf + 2, (uint16_t)hdr);
@@ -239,7 +241,7 @@ mark_time_replaced(struct conn *c)
 
 /* libnids' get_ts(), byte for byte: the last timestamp option before an
  * end of options or a length under 2. The options are inside the TCP
- * header, whose length seg_parse() checked. */
+ * header, whose length decap_tcp() checked. */
 static int
 ack_get_ts(const uint8_t *tcp, size_t off, uint32_t *ts)
 {
@@ -285,7 +287,8 @@ ack_only(const struct seg *g, struct tcp_stream *a, int from_client)
 	uint32_t ts;
 
 	if (g->datalen != 0 ||
-	    (g->flags & (TH_FIN_ | TH_SYN_ | TH_RST_ | TH_ACK_)) != TH_ACK_ ||
+	    (g->tcp.flags & (TH_FIN_ | TH_SYN_ | TH_RST_ | TH_ACK_)) !=
+		TH_ACK_ ||
 	    g->hl != 20 || ((size_t)g->ip[2] << 8 | g->ip[3]) != g->iplen ||
 	    (g->saddr | g->daddr) == 0 || nids_tcp_timeouts != NULL ||
 	    a->listeners == NULL || !conn_open_both(a) ||
@@ -293,21 +296,22 @@ ack_only(const struct seg *g, struct tcp_stream *a, int from_client)
 		return false;
 	/* libnids looks the segment's way first: no stream there. */
 	if (!from_client &&
-	    stream_lookup(g->saddr, g->sport, g->daddr, g->dport) != NULL)
+	    stream_lookup(g->saddr, g->tcp.sport, g->daddr, g->tcp.dport) !=
+		NULL)
 		return false;
 	snd = from_client ? &a->client : &a->server;
 	rcv = from_client ? &a->server : &a->client;
-	if (g->seq != rcv->ack_seq &&
-	    ((int32_t)(g->seq - (rcv->ack_seq + rcv->window * rcv->wscale)) >=
-		    0 ||
-		(int32_t)(g->seq - rcv->ack_seq) < 0))
+	if (g->tcp.seq != rcv->ack_seq &&
+	    ((int32_t)(g->tcp.seq -
+		 (rcv->ack_seq + rcv->window * rcv->wscale)) >= 0 ||
+		(int32_t)(g->tcp.seq - rcv->ack_seq) < 0))
 		return true; /* outside the window: libnids drops it */
-	if (rcv->ts_on && ack_get_ts(tcp, g->off, &ts) &&
+	if (rcv->ts_on && ack_get_ts(tcp, g->tcp.off, &ts) &&
 	    (int32_t)(ts - snd->curr_ts) < 0)
 		return true; /* PAWS */
-	if ((int32_t)(g->ack - snd->ack_seq) > 0)
-		snd->ack_seq = g->ack;
-	snd->window = (u_short)(tcp[14] << 8 | tcp[15]);
+	if ((int32_t)(g->tcp.ack - snd->ack_seq) > 0)
+		snd->ack_seq = g->tcp.ack;
+	snd->window = g->tcp.window;
 	return true;
 }
 
@@ -356,9 +360,10 @@ segment_unfollowed(struct seg *g)
 
 	/* A SYN on a 4-tuple libnids tracks without us (not yet
 	 * established): the old attempt is over. */
-	if ((g->flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_) {
-		a = stream_lookup(g->saddr, g->sport, g->daddr, g->dport);
-		if (a != NULL && a->client.seq != g->seq + 1) {
+	if ((g->tcp.flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_) {
+		a = stream_lookup(
+		    g->saddr, g->tcp.sport, g->daddr, g->tcp.dport);
+		if (a != NULL && a->client.seq != g->tcp.seq + 1) {
 			R.st.reused++;
 			nids_free_tcp_stream(a);
 		}
@@ -366,11 +371,13 @@ segment_unfollowed(struct seg *g)
 	nids_feed_sum(g->ip, g->iplen, g->sum_ok);
 	/* The ACK that ends a handshake opens the session. */
 	if (R.pkt_time_replaced)
-		mark_time_replaced(
-		    conn_lookup(g->saddr, g->sport, g->daddr, g->dport));
-	if (g->datalen > 0 && (g->flags & (TH_SYN_ | TH_RST_)) == 0 &&
-	    conn_lookup(g->saddr, g->sport, g->daddr, g->dport) == NULL &&
-	    seen_insert(tuple_key(g->saddr, g->sport, g->daddr, g->dport)))
+		mark_time_replaced(conn_lookup(
+		    g->saddr, g->tcp.sport, g->daddr, g->tcp.dport));
+	if (g->datalen > 0 && (g->tcp.flags & (TH_SYN_ | TH_RST_)) == 0 &&
+	    conn_lookup(g->saddr, g->tcp.sport, g->daddr, g->tcp.dport) ==
+		NULL &&
+	    seen_insert(
+		tuple_key(g->saddr, g->tcp.sport, g->daddr, g->tcp.dport)))
 		R.st.no_handshake++;
 }
 
@@ -382,8 +389,8 @@ held_syn_resolved(
     struct seg *g, struct conn *c, struct tcp_stream *a, int from_client)
 {
 	if (!from_client &&
-	    (g->flags & (TH_SYN_ | TH_ACK_)) == (TH_SYN_ | TH_ACK_) &&
-	    g->ack == c->held_seq + 1) {
+	    (g->tcp.flags & (TH_SYN_ | TH_ACK_)) == (TH_SYN_ | TH_ACK_) &&
+	    g->tcp.ack == c->held_seq + 1) {
 		/* The server took it up: the old connection ended
 		 * unseen, this is a new one. */
 		uint8_t *syn = c->held_syn;
@@ -398,8 +405,8 @@ held_syn_resolved(
 		nids_feed_sum(g->ip, g->iplen, g->sum_ok);
 		return true;
 	}
-	if (!(from_client && (g->flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_ &&
-		g->seq == c->held_seq)) {
+	if (!(from_client && (g->tcp.flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_ &&
+		g->tcp.seq == c->held_seq)) {
 		/* The connection goes on: the SYN was not a new
 		 * one (Linux answered it with a challenge ACK). */
 		cfree(c->held_syn);
@@ -418,7 +425,7 @@ static void
 segment_syn(
     struct seg *g, struct conn *c, struct tcp_stream *a, int from_client)
 {
-	if (from_client && a->client.seq == g->seq + 1) {
+	if (from_client && a->client.seq == g->tcp.seq + 1) {
 		nids_feed_sum(g->ip, g->iplen, g->sum_ok); /* retransmitted */
 		return;
 	}
@@ -442,7 +449,7 @@ segment_data(
 {
 	uint32_t exp = expected_seq(a, from_client);
 
-	if (tcpq_after(g->seq, exp)) {
+	if (tcpq_after(g->tcp.seq, exp)) {
 		hold_segment(g, c, from_client);
 		if ((c = conn_again(g, c)) != NULL)
 			fill_gap(c, from_client);
@@ -451,8 +458,8 @@ segment_data(
 		return;
 	}
 	if (c->ooo[from_client ? 0 : 1].head != NULL &&
-	    tcpq_conflicts(&c->ooo[from_client ? 0 : 1], g->seq,
-		g->ip + g->hl + g->off, g->datalen)) {
+	    tcpq_conflicts(&c->ooo[from_client ? 0 : 1], g->tcp.seq,
+		g->ip + g->hl + g->tcp.off, g->datalen)) {
 		/* Bytes in order that the queued copies contradict:
 		 * the receiver keeps these. */
 		R.st.ooo_conflicts++;
@@ -495,7 +502,7 @@ static void
 tcp_segment_decide(struct seg *g)
 {
 	const struct conn_slot *e =
-	    conn_slot_lookup(g->saddr, g->sport, g->daddr, g->dport);
+	    conn_slot_lookup(g->saddr, g->tcp.sport, g->daddr, g->tcp.dport);
 	struct tcp_stream *a;
 	struct conn *c;
 	int from_client;
@@ -507,7 +514,8 @@ tcp_segment_decide(struct seg *g)
 	c = e->c;
 	a = e->a_tcp;
 	g->closes = R.closes;
-	from_client = g->saddr == a->addr.saddr && g->sport == a->addr.source;
+	from_client =
+	    g->saddr == a->addr.saddr && g->tcp.sport == a->addr.source;
 	mark_time_replaced(c);
 	if (c->jump_seen != R.jump_idle) {
 		/* The first packet since the clock jumped: the session
@@ -517,11 +525,11 @@ tcp_segment_decide(struct seg *g)
 	}
 	if (c->held_syn != NULL && held_syn_resolved(g, c, a, from_client))
 		return;
-	if ((g->flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_) {
+	if ((g->tcp.flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_) {
 		segment_syn(g, c, a, from_client);
 		return;
 	}
-	if (g->flags & TH_RST_) {
+	if (g->tcp.flags & TH_RST_) {
 		if (!rst_accepted(g, a, from_client)) {
 			R.st.rst_ignored++;
 			smtp_session_anomaly(
@@ -531,8 +539,8 @@ tcp_segment_decide(struct seg *g)
 		nids_feed_sum(g->ip, g->iplen, g->sum_ok);
 		return;
 	}
-	if (a->nids_state == NIDS_DATA && !(g->flags & TH_SYN_) &&
-	    g->datalen + g->cut + (g->flags & TH_FIN_) > 0) {
+	if (a->nids_state == NIDS_DATA && !(g->tcp.flags & TH_SYN_) &&
+	    g->datalen + g->cut + (g->tcp.flags & TH_FIN_) > 0) {
 		segment_data(g, c, a, from_client);
 		return;
 	}
@@ -554,32 +562,21 @@ tcp_segment(struct seg *g)
 	}
 }
 
-/* Read the TCP header of an IPv4 packet (hl header bytes, len in all)
- * into g; false when it is too short. */
+/* The rest of segment g, whose header decap_tcp() read into g->tcp: its
+ * IPv4 packet (ours, or the stand-in of an IPv6 one) that libnids gets,
+ * ip, iplen bytes, hl of them its header. False when g->tcp is no whole
+ * header (libnids is to be told what is wrong). */
 bool
-seg_parse(struct seg *g, const uint8_t *ip, size_t iplen, size_t hl)
+seg_init(struct seg *g, const uint8_t *ip, size_t iplen, size_t hl)
 {
-	const uint8_t *tcp = ip + hl;
-	size_t len = iplen - hl;
-
-	if (hl > iplen || len < 20)
+	if (!g->tcp.whole)
 		return false;
 	g->ip = ip;
 	g->iplen = iplen;
 	g->hl = hl;
 	memcpy(&g->saddr, ip + 12, 4);
 	memcpy(&g->daddr, ip + 16, 4);
-	g->sport = (uint16_t)(tcp[0] << 8 | tcp[1]);
-	g->dport = (uint16_t)(tcp[2] << 8 | tcp[3]);
-	g->seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 |
-	    (uint32_t)tcp[6] << 8 | tcp[7];
-	g->ack = (uint32_t)tcp[8] << 24 | (uint32_t)tcp[9] << 16 |
-	    (uint32_t)tcp[10] << 8 | tcp[11];
-	g->flags = tcp[13];
-	g->off = (size_t)(tcp[12] >> 4) * 4;
-	if (g->off < 20 || g->off > len)
-		return false;
-	g->datalen = (uint32_t)(len - g->off);
+	g->datalen = (uint32_t)(g->tcp.len - g->tcp.off);
 	g->cut = 0;
 	g->sum_ok = false;
 	return true;

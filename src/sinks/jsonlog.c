@@ -294,24 +294,11 @@ put_verb_val(struct dbuf *b, enum smtp_verb v)
 	dbuf_addc(b, '"');
 }
 
+/* ,"mail_params":{...},"rcpt_to":[ : the recipients' array is opened
+ * in the same append (put_rcpts() fills and closes it). */
 static void
-log_transaction(struct jsonlog *log, const struct smtp_event *ev)
+put_mail_params(struct dbuf *b, const struct smtp_mail_params *mp)
 {
-	const struct smtp_session_info *si = ev->session;
-	const struct smtp_transaction *tx = ev->u.tx;
-	const struct smtp_mail_params *mp = &tx->params;
-	struct dbuf *b = begin_record(log);
-	size_t i;
-
-	put_record_head(b, "transaction", si, tx->ts, tx->reversed);
-	PUT_U64(b, "trans_depth", tx->depth);
-	KEY(b, "helo");
-	json_append_cstr(b, tx->helo != NULL ? tx->helo : "");
-	KEY(b, "verb");
-	put_verb_val(b, tx->verb);
-	KEY(b, "mail_from");
-	json_append_cstr(b, tx->mail_from);
-	PUT_REPLY(b, "mail", &tx->mail);
 	DBUF_LIT(b, ",\"mail_params\":{\"size\":");
 	dbuf_add_u64(b, mp->size);
 	PUT_STR(b, "body", mp->body[0] ? mp->body : NULL);
@@ -321,6 +308,15 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 	PUT_BOOL(b, "smtputf8", mp->smtputf8);
 	PUT_BOOL(b, "requiretls", mp->requiretls);
 	DBUF_LIT(b, "},\"rcpt_to\":[");
+}
+
+/* Each recipient of "rcpt_to" and its reply (and, by LMTP, its
+ * delivery), and the array's end. */
+static void
+put_rcpts(struct dbuf *b, const struct smtp_transaction *tx)
+{
+	size_t i;
+
 	for (i = 0; i < tx->nrcpt; i++) {
 		const struct smtp_rcpt *r = &tx->rcpt[i];
 
@@ -341,21 +337,14 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 		dbuf_addc(b, '}');
 	}
 	dbuf_addc(b, ']');
-	PUT_U64(b, "rcpt_count", tx->rcpt_total);
-	PUT_U64(b, "rcpt_accepted", tx->rcpt_accepted);
-	PUT_REPLY(b, "data", &tx->data);
-	PUT_REPLY(b, "final", &tx->final);
-	PUT_LATENCY(b, "mail_latency", tx->mail.latency);
-	PUT_LATENCY(b, "final_latency", tx->final.latency);
-	PUT_STR(b, "queue_id", tx->queue_id);
-	PUT_STR(b, "queue_id_form", tx->queue_id_form);
-	DBUF_LIT(b, ",\"outcome\":\"");
-	dbuf_adds(b, smtp_outcome_name(tx->outcome));
-	DBUF_LIT(b, "\",\"size\":");
-	dbuf_add_u64(b, tx->size);
+}
+
+/* ,"last_reply":"CODE TEXT" or null. */
+static void
+put_last_reply(struct dbuf *b, const struct smtp_transaction *tx)
+{
 	KEY(b, "last_reply");
 	if (tx->last_code > 0) {
-		/* "CODE TEXT" */
 		dbuf_addc(b, '"');
 		dbuf_add_u64(b, (uint64_t)tx->last_code);
 		dbuf_addc(b, ' ');
@@ -365,14 +354,14 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 		dbuf_addc(b, '"');
 	} else
 		DBUF_LIT(b, "null");
-	PUT_BOOL(b, "bounce", tx->bounce);
-	PUT_BOOL(b, "bdat", tx->bdat);
-	PUT_U64(b, "bdat_chunks", tx->bdat_chunks);
-	PUT_BOOL(b, "tls", si->tls);
-	DBUF_LIT(b, ",\"ended_by\":\"");
-	dbuf_adds(b, tx->ended_by ? tx->ended_by : "");
-	dbuf_addc(b, '"');
-	PUT_TS(b, "ts_end", tx->ts_end);
+}
+
+/* ,"refused":[...]: the commands the server refused inside it. */
+static void
+put_refused(struct dbuf *b, const struct smtp_transaction *tx)
+{
+	size_t i;
+
 	DBUF_LIT(b, ",\"refused\":[");
 	for (i = 0; i < tx->nrefused; i++) {
 		const struct smtp_refused *r = &tx->refused[i];
@@ -389,38 +378,150 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 		dbuf_addc(b, '}');
 	}
 	dbuf_addc(b, ']');
+}
+
+/* ,"capture_loss":["gap","kernel_drops"], either, or null. */
+static void
+put_capture_loss(struct dbuf *b, unsigned loss)
+{
+	KEY(b, "capture_loss");
+	if (loss == 0) {
+		DBUF_LIT(b, "null");
+		return;
+	}
+	dbuf_addc(b, '[');
+	if (loss & SMTP_LOSS_GAP)
+		DBUF_LIT(b, "\"gap\"");
+	if (loss & SMTP_LOSS_KERNEL_DROPS) {
+		if (loss & SMTP_LOSS_GAP)
+			dbuf_addc(b, ',');
+		DBUF_LIT(b, "\"kernel_drops\"");
+	}
+	dbuf_addc(b, ']');
+}
+
+static void
+log_transaction(struct jsonlog *log, const struct smtp_event *ev)
+{
+	const struct smtp_session_info *si = ev->session;
+	const struct smtp_transaction *tx = ev->u.tx;
+	struct dbuf *b = begin_record(log);
+
+	put_record_head(b, "transaction", si, tx->ts, tx->reversed);
+	PUT_U64(b, "trans_depth", tx->depth);
+	KEY(b, "helo");
+	json_append_cstr(b, tx->helo != NULL ? tx->helo : "");
+	KEY(b, "verb");
+	put_verb_val(b, tx->verb);
+	KEY(b, "mail_from");
+	json_append_cstr(b, tx->mail_from);
+	PUT_REPLY(b, "mail", &tx->mail);
+	put_mail_params(b, &tx->params);
+	put_rcpts(b, tx);
+	PUT_U64(b, "rcpt_count", tx->rcpt_total);
+	PUT_U64(b, "rcpt_accepted", tx->rcpt_accepted);
+	PUT_REPLY(b, "data", &tx->data);
+	PUT_REPLY(b, "final", &tx->final);
+	PUT_LATENCY(b, "mail_latency", tx->mail.latency);
+	PUT_LATENCY(b, "final_latency", tx->final.latency);
+	PUT_STR(b, "queue_id", tx->queue_id);
+	PUT_STR(b, "queue_id_form", tx->queue_id_form);
+	DBUF_LIT(b, ",\"outcome\":\"");
+	dbuf_adds(b, smtp_outcome_name(tx->outcome));
+	DBUF_LIT(b, "\",\"size\":");
+	dbuf_add_u64(b, tx->size);
+	put_last_reply(b, tx);
+	PUT_BOOL(b, "bounce", tx->bounce);
+	PUT_BOOL(b, "bdat", tx->bdat);
+	PUT_U64(b, "bdat_chunks", tx->bdat_chunks);
+	PUT_BOOL(b, "tls", si->tls);
+	DBUF_LIT(b, ",\"ended_by\":\"");
+	dbuf_adds(b, tx->ended_by ? tx->ended_by : "");
+	dbuf_addc(b, '"');
+	PUT_TS(b, "ts_end", tx->ts_end);
+	put_refused(b, tx);
 	PUT_BOOL(b, "reversed", tx->reversed);
 	PUT_BOOL(b, "lmtp", tx->lmtp);
 	PUT_BOOL(b, "assumed", tx->assumed);
-	KEY(b, "capture_loss");
-	if (tx->capture_loss == 0)
-		DBUF_LIT(b, "null");
-	else {
-		dbuf_addc(b, '[');
-		if (tx->capture_loss & SMTP_LOSS_GAP)
-			DBUF_LIT(b, "\"gap\"");
-		if (tx->capture_loss & SMTP_LOSS_KERNEL_DROPS) {
-			if (tx->capture_loss & SMTP_LOSS_GAP)
-				dbuf_addc(b, ',');
-			DBUF_LIT(b, "\"kernel_drops\"");
-		}
-		dbuf_addc(b, ']');
-	}
+	put_capture_loss(b, tx->capture_loss);
 	PUT_BOOL(b, "submission_without_auth", tx->submission_no_auth);
 	put_headers(b, tx->msg);
 	dbuf_addc(b, '}');
 	write_line(log);
 }
 
+/* ,"capabilities":[...]: the EHLO reply's, by name. */
+static void
+put_caps(struct dbuf *b, unsigned caps)
+{
+	unsigned bit;
+	bool first = true;
+
+	DBUF_LIT(b, ",\"capabilities\":[");
+	for (bit = 0; smtp_cap_name(bit) != NULL; bit++)
+		if (caps & (1u << bit)) {
+			if (!first)
+				dbuf_addc(b, ',');
+			dbuf_addc(b, '"');
+			dbuf_adds(b, smtp_cap_name(bit));
+			dbuf_addc(b, '"');
+			first = false;
+		}
+	dbuf_addc(b, ']');
+}
+
+/* ,"tls_version" ... "sni": what the TLS hellos said, if seen. */
+static void
+put_tls(struct dbuf *b, const struct smtp_session_info *si)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *vn;
+
+	vn = si->tls_meta.seen ? tls_version_name(si->tls_meta.version) : NULL;
+	PUT_STR(b, "tls_version", vn);
+	vn = si->tls_meta.seen ? tls_version_name(si->tls_meta.client_version)
+			       : NULL;
+	PUT_STR(b, "tls_client_version", vn);
+	KEY(b, "tls_cipher");
+	if (si->tls_meta.seen && si->tls_meta.cipher != 0) {
+		unsigned c = si->tls_meta.cipher;
+		char x[8] = { '"', '0', 'x', hex[(c >> 12) & 0xf],
+			hex[(c >> 8) & 0xf], hex[(c >> 4) & 0xf], hex[c & 0xf],
+			'"' };
+
+		dbuf_add(b, x, sizeof(x));
+	} else
+		DBUF_LIT(b, "null");
+	PUT_STR(b, "sni",
+	    si->tls_meta.seen && si->tls_meta.sni[0] ? si->tls_meta.sni : NULL);
+}
+
+/* ,"auth":{...} or null. */
+static void
+put_auth(struct dbuf *b, const struct smtp_session_info *si)
+{
+	if (si->auth_attempts == 0) {
+		DBUF_LIT(b, ",\"auth\":null");
+		return;
+	}
+	DBUF_LIT(b, ",\"auth\":{\"mechanism\":");
+	json_append_cstr(b, si->auth_mech);
+	PUT_STR(b, "user", si->auth_user[0] ? si->auth_user : NULL);
+	DBUF_LIT(b, ",\"result\":\"");
+	dbuf_adds(b, smtp_auth_result_name(si->auth_result));
+	dbuf_addc(b, '"');
+	PUT_CODE(b, "code", si->auth_code);
+	PUT_U64(b, "attempts", si->auth_attempts);
+	PUT_U64(b, "failures", si->auth_failures);
+	PUT_BOOL(b, "cleartext", si->auth_cleartext);
+	dbuf_addc(b, '}');
+}
+
 static void
 log_session(struct jsonlog *log, const struct smtp_session_info *si)
 {
-	static const char hex[] = "0123456789abcdef";
 	struct dbuf *b = begin_record(log);
 	double dur = si->ts_close - si->ts_open;
-	const char *vn;
-	unsigned bit;
-	bool first = true;
 
 	put_record_head(b, "session", si, si->ts_open, false);
 	KEY(b, "duration");
@@ -440,17 +541,7 @@ log_session(struct jsonlog *log, const struct smtp_session_info *si)
 	PUT_STR(
 	    b, "greeting_text", si->greeting_code ? si->greeting_text : NULL);
 	PUT_LATENCY(b, "greeting_latency", si->greeting_latency);
-	DBUF_LIT(b, ",\"capabilities\":[");
-	for (bit = 0; smtp_cap_name(bit) != NULL; bit++)
-		if (si->caps & (1u << bit)) {
-			if (!first)
-				dbuf_addc(b, ',');
-			dbuf_addc(b, '"');
-			dbuf_adds(b, smtp_cap_name(bit));
-			dbuf_addc(b, '"');
-			first = false;
-		}
-	dbuf_addc(b, ']');
+	put_caps(b, si->caps);
 	KEY(b, "size_limit");
 	if (si->size_limit > 0)
 		dbuf_add_u64(b, si->size_limit);
@@ -461,37 +552,8 @@ log_session(struct jsonlog *log, const struct smtp_session_info *si)
 	PUT_BOOL(b, "starttls", si->starttls);
 	PUT_BOOL(b, "tls", si->tls);
 	PUT_BOOL(b, "implicit_tls", si->implicit_tls);
-	vn = si->tls_meta.seen ? tls_version_name(si->tls_meta.version) : NULL;
-	PUT_STR(b, "tls_version", vn);
-	vn = si->tls_meta.seen ? tls_version_name(si->tls_meta.client_version)
-			       : NULL;
-	PUT_STR(b, "tls_client_version", vn);
-	KEY(b, "tls_cipher");
-	if (si->tls_meta.seen && si->tls_meta.cipher != 0) {
-		unsigned c = si->tls_meta.cipher;
-		char x[8] = { '"', '0', 'x', hex[(c >> 12) & 0xf],
-			hex[(c >> 8) & 0xf], hex[(c >> 4) & 0xf], hex[c & 0xf],
-			'"' };
-
-		dbuf_add(b, x, sizeof(x));
-	} else
-		DBUF_LIT(b, "null");
-	PUT_STR(b, "sni",
-	    si->tls_meta.seen && si->tls_meta.sni[0] ? si->tls_meta.sni : NULL);
-	if (si->auth_attempts > 0) {
-		DBUF_LIT(b, ",\"auth\":{\"mechanism\":");
-		json_append_cstr(b, si->auth_mech);
-		PUT_STR(b, "user", si->auth_user[0] ? si->auth_user : NULL);
-		DBUF_LIT(b, ",\"result\":\"");
-		dbuf_adds(b, smtp_auth_result_name(si->auth_result));
-		dbuf_addc(b, '"');
-		PUT_CODE(b, "code", si->auth_code);
-		PUT_U64(b, "attempts", si->auth_attempts);
-		PUT_U64(b, "failures", si->auth_failures);
-		PUT_BOOL(b, "cleartext", si->auth_cleartext);
-		dbuf_addc(b, '}');
-	} else
-		DBUF_LIT(b, ",\"auth\":null");
+	put_tls(b, si);
+	put_auth(b, si);
 	PUT_U64(b, "commands", si->commands);
 	PUT_U64(b, "replies", si->replies);
 	PUT_U64(b, "anomalies", si->anomalies);
@@ -584,19 +646,10 @@ put_not_written(struct dbuf *b, const char *name, int64_t n)
 
 static void put_tracking(struct dbuf *b, const struct stats *st);
 
-void
-jsonlog_summary(struct jsonlog *log, const struct stats *st,
-    const struct health *h, const struct jsonlog_not_written *nw)
+/* {"type":"summary" and the counts of the statistics store. */
+static void
+put_summary_counts(struct dbuf *b, const struct stats *st)
 {
-	const struct reasm_stats *rs = &h->rs;
-	const struct capture_stats *cs = &h->cs;
-	struct dbuf *b;
-	int i;
-
-	/* Its count of records not written is final up to here. */
-	recfile_settle(&log->out);
-	b = begin_record(log);
-
 	dbuf_printf(b,
 	    "{\"type\":\"summary\",\"sessions\":%" PRIu64
 	    ",\"transactions\":%" PRIu64 ",\"messages_accepted\":%" PRIu64
@@ -620,6 +673,15 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	    st->loss_capture, st->assumed, st->refused_in_tx,
 	    st->submission_no_auth, st->cleartext_auth, st->lmtp_sessions,
 	    st->reversed_sessions);
+}
+
+/* The capture's and the reassembly's figures, up to the receiver's. */
+static void
+put_summary_capture(struct dbuf *b, const struct health *h)
+{
+	const struct reasm_stats *rs = &h->rs;
+	const struct capture_stats *cs = &h->cs;
+
 	if (cs->live)
 		dbuf_printf(b,
 		    ",\"pcap_drops\":%" PRIu64 ",\"pcap_ifdrops\":%" PRIu64,
@@ -649,6 +711,15 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	    ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64
 	    ",\"snaplen_cut\":%" PRIu64 ",\"snaplen_cut_bytes\":%" PRIu64,
 	    rs->gaps, rs->gap_bytes, rs->snap_cut, rs->snap_cut_bytes);
+}
+
+/* ,"receiver":{...} (what the receiver's rules decided) and
+ * ,"libnids_warnings":{... (left open). */
+static void
+put_summary_receiver(struct dbuf *b, const struct reasm_stats *rs)
+{
+	int i;
+
 	dbuf_printf(b,
 	    ",\"receiver\":{\"fragments\":%" PRIu64 ",\"reassembled\":%" PRIu64
 	    ",\"fragment_overlaps\":%" PRIu64 ",\"fragment_timeouts\":%" PRIu64
@@ -668,12 +739,28 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 		if (health_nids_warning_name(i) != NULL)
 			dbuf_printf(b, ",\"%s\":%" PRIu64,
 			    health_nids_warning_name(i), rs->nids_warning[i]);
+}
+
+void
+jsonlog_summary(struct jsonlog *log, const struct stats *st,
+    const struct health *h, const struct jsonlog_not_written *nw)
+{
+	struct dbuf *b;
+	int i;
+
+	/* Its count of records not written is final up to here. */
+	recfile_settle(&log->out);
+	b = begin_record(log);
+
+	put_summary_counts(b, st);
+	put_summary_capture(b, h);
+	put_summary_receiver(b, &h->rs);
 	dbuf_adds(b, "},\"anomalies\":{");
 	for (i = 0; i < SMTP_ANOMALY_COUNT; i++)
 		dbuf_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "",
 		    smtp_anomaly_name((enum smtp_anomaly)i), st->anomaly[i]);
 	dbuf_printf(
-	    b, "},\"input_damaged\":%s", cs->damaged ? "true" : "false");
+	    b, "},\"input_damaged\":%s", h->cs.damaged ? "true" : "false");
 	dbuf_printf(
 	    b, ",\"not_written\":{\"log\":%" PRIu64, log->out.not_written);
 	put_not_written(b, "zeek_log", nw->zeek_log);

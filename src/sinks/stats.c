@@ -267,23 +267,14 @@ on_reply(struct stats *st, const struct smtp_event *ev)
 	}
 }
 
+/* Each recipient: its domain, its address, its refusal. */
 static void
-on_transaction(struct stats *st, const struct smtp_event *ev)
+tx_recipients(struct stats *st, const struct smtp_session_info *si,
+    const struct smtp_transaction *tx)
 {
-	const struct smtp_transaction *tx = ev->u.tx;
-	const struct smtp_session_info *si = ev->session;
-	const struct smtp_reply *why = NULL;
-	const char *first_rcpt = tx->nrcpt > 0 ? tx->rcpt[0].addr : "";
 	char dom[TOPN_KEY_MAX];
 	size_t i;
 
-	st->transactions++;
-	st->outcome[tx->outcome]++;
-	st->recipients += tx->rcpt_total;
-	st->recipients_accepted += tx->rcpt_accepted;
-	lower_domain(domain_of(tx->mail_from), dom, sizeof(dom));
-	topn_add(&st->sender_domains, tx->bounce ? "(null sender)" : dom, 1);
-	topn_add(&st->senders, tx->bounce ? "<>" : tx->mail_from, 1);
 	for (i = 0; i < tx->nrcpt; i++) {
 		const struct smtp_rcpt *r = &tx->rcpt[i];
 
@@ -297,9 +288,17 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 						 : RECENT_TEMPFAIL,
 			    tx->mail_from, r->addr, &r->reply);
 	}
-	count_reason(st, &tx->mail);
-	count_reason(st, &tx->data);
-	count_reason(st, &tx->final);
+}
+
+/* The transaction's outcome: its series, its size, and the reply that
+ * refused it among the recent events. */
+static void
+tx_outcome(struct stats *st, const struct smtp_session_info *si,
+    const struct smtp_transaction *tx)
+{
+	const struct smtp_reply *why = NULL;
+	const char *first_rcpt = tx->nrcpt > 0 ? tx->rcpt[0].addr : "";
+
 	if (tx->mail.code >= 400)
 		why = &tx->mail;
 	else if (tx->data.code >= 400)
@@ -335,6 +334,51 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 	default:
 		break;
 	}
+}
+
+/* LMTP: each recipient's own delivery reply. */
+static void
+tx_lmtp(struct stats *st, const struct smtp_session_info *si,
+    const struct smtp_transaction *tx)
+{
+	size_t i;
+
+	for (i = 0; i < tx->nrcpt; i++) {
+		const struct smtp_reply *d = &tx->rcpt[i].delivery;
+
+		if (d->code >= 200 && d->code < 300)
+			st->lmtp_delivered++;
+		else if (d->code >= 400) {
+			st->lmtp_failed++;
+			count_reason(st, d);
+			recent_push(st, si, tx->ts_end,
+			    d->code >= 500 ? RECENT_REJECT : RECENT_TEMPFAIL,
+			    tx->mail_from, tx->rcpt[i].addr, d);
+		}
+	}
+}
+
+static void
+on_transaction(struct stats *st, const struct smtp_event *ev)
+{
+	const struct smtp_transaction *tx = ev->u.tx;
+	const struct smtp_session_info *si = ev->session;
+	const char *first_rcpt = tx->nrcpt > 0 ? tx->rcpt[0].addr : "";
+	char dom[TOPN_KEY_MAX];
+	size_t i;
+
+	st->transactions++;
+	st->outcome[tx->outcome]++;
+	st->recipients += tx->rcpt_total;
+	st->recipients_accepted += tx->rcpt_accepted;
+	lower_domain(domain_of(tx->mail_from), dom, sizeof(dom));
+	topn_add(&st->sender_domains, tx->bounce ? "(null sender)" : dom, 1);
+	topn_add(&st->senders, tx->bounce ? "<>" : tx->mail_from, 1);
+	tx_recipients(st, si, tx);
+	count_reason(st, &tx->mail);
+	count_reason(st, &tx->data);
+	count_reason(st, &tx->final);
+	tx_outcome(st, si, tx);
 	st->assumed += tx->assumed;
 	st->refused_in_tx += tx->nrefused;
 	st->submission_no_auth += tx->submission_no_auth;
@@ -342,20 +386,7 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 	for (i = 0; i < tx->nrefused; i++)
 		count_reason(st, &tx->refused[i].reply);
 	if (tx->lmtp)
-		for (i = 0; i < tx->nrcpt; i++) {
-			const struct smtp_reply *d = &tx->rcpt[i].delivery;
-
-			if (d->code >= 200 && d->code < 300)
-				st->lmtp_delivered++;
-			else if (d->code >= 400) {
-				st->lmtp_failed++;
-				count_reason(st, d);
-				recent_push(st, si, tx->ts_end,
-				    d->code >= 500 ? RECENT_REJECT
-						   : RECENT_TEMPFAIL,
-				    tx->mail_from, tx->rcpt[i].addr, d);
-			}
-		}
+		tx_lmtp(st, si, tx);
 	if (tx->bounce) {
 		st->bounces++;
 		if (tx->msg != NULL && tx->msg->is_dsn)

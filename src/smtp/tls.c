@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/cursor.h"
 #include "lib/util.h"
 #include "smtp/tls.h"
 
@@ -90,84 +91,6 @@ struct hello {
 	bool seen_sni, seen_versions;
 };
 
-/*
- * A bounds-checked reader of untrusted bytes. A read past the end
- * returns zeros and sets `bad`, which sticks, so a parser can read a
- * run of fields and check once.
- */
-struct cursor {
-	const uint8_t *p;
-	size_t left;
-	bool bad;
-};
-
-static struct cursor
-cur_init(const uint8_t *p, size_t len)
-{
-	struct cursor c = { p, len, false };
-
-	return c;
-}
-
-static bool
-cur_need(struct cursor *c, size_t n)
-{
-	if (c->bad || c->left < n) {
-		c->bad = true;
-		return false;
-	}
-	return true;
-}
-
-static uint8_t
-cur_u8(struct cursor *c)
-{
-	uint8_t v;
-
-	if (!cur_need(c, 1))
-		return 0;
-	v = c->p[0];
-	c->p++;
-	c->left--;
-	return v;
-}
-
-static uint16_t
-cur_u16(struct cursor *c)
-{
-	uint16_t v;
-
-	if (!cur_need(c, 2))
-		return 0;
-	v = (uint16_t)(c->p[0] << 8 | c->p[1]);
-	c->p += 2;
-	c->left -= 2;
-	return v;
-}
-
-static void
-cur_skip(struct cursor *c, size_t n)
-{
-	if (!cur_need(c, n))
-		return;
-	c->p += n;
-	c->left -= n;
-}
-
-/* The next n bytes as a cursor of their own; marks c bad if short. */
-static struct cursor
-cur_sub(struct cursor *c, size_t n)
-{
-	struct cursor sub = { NULL, 0, true };
-
-	if (!cur_need(c, n))
-		return sub;
-	sub = cur_init(c->p, n);
-	c->p += n;
-	c->left -= n;
-	return sub;
-}
-
 /* RFC 8701 reserves 0x0a0a, 0x1a1a ... 0xfafa to keep servers honest. */
 static bool
 is_grease(uint16_t v)
@@ -194,19 +117,19 @@ parse_server_name(struct cursor *x, struct hello *h)
 	uint8_t type;
 
 	/* An empty extension says nothing (a server echoes it so). */
-	if (x->left == 0)
+	if (cur_left(x) == 0)
 		return true;
 	list = cur_sub(x, cur_u16(x));
-	if (x->bad || x->left != 0)
+	if (x->bad || cur_left(x) != 0)
 		return false;
-	while (list.left > 0) {
+	while (cur_left(&list) > 0) {
 		type = cur_u8(&list);
 		name = cur_sub(&list, cur_u16(&list));
 		if (list.bad)
 			return false;
 		if (type == TLS_SNI_HOST_NAME && h->sni == NULL) {
-			h->sni = name.p;
-			h->sni_len = name.left;
+			h->sni = cur_ptr(&name);
+			h->sni_len = cur_left(&name);
 		}
 	}
 	return true;
@@ -219,9 +142,9 @@ parse_client_versions(struct cursor *x, struct hello *h)
 	uint16_t v;
 
 	list = cur_sub(x, cur_u8(x));
-	if (x->bad || x->left != 0 || list.left % 2 != 0)
+	if (x->bad || cur_left(x) != 0 || cur_left(&list) % 2 != 0)
 		return false;
-	while (list.left > 0) {
+	while (cur_left(&list) > 0) {
 		v = cur_u16(&list);
 		if (is_grease(v))
 			continue;
@@ -239,9 +162,9 @@ parse_extensions(struct cursor *c, bool client, struct hello *h)
 	uint16_t type;
 
 	ext = cur_sub(c, cur_u16(c));
-	if (c->bad || c->left != 0)
+	if (c->bad || cur_left(c) != 0)
 		return false;
-	while (ext.left > 0) {
+	while (cur_left(&ext) > 0) {
 		type = cur_u16(&ext);
 		x = cur_sub(&ext, cur_u16(&ext));
 		if (ext.bad)
@@ -266,7 +189,7 @@ parse_extensions(struct cursor *c, bool client, struct hello *h)
 					return false;
 			} else {
 				h->selected_version = cur_u16(&x);
-				if (x.bad || x.left != 0)
+				if (x.bad || cur_left(&x) != 0)
 					return false;
 			}
 			break;
@@ -284,14 +207,15 @@ parse_extensions(struct cursor *c, bool client, struct hello *h)
 static bool
 parse_hello(const uint8_t *p, size_t len, bool client, struct hello *h)
 {
-	struct cursor c = cur_init(p, len);
+	struct cursor c;
 	size_t n;
 
+	cur_init(&c, p, len);
 	memset(h, 0, sizeof(*h));
 	h->legacy_version = cur_u16(&c);
 	if (cur_need(&c, TLS_RANDOM_LEN))
-		h->hrr =
-		    !client && memcmp(c.p, hrr_random, TLS_RANDOM_LEN) == 0;
+		h->hrr = !client &&
+		    memcmp(cur_ptr(&c), hrr_random, TLS_RANDOM_LEN) == 0;
 	cur_skip(&c, TLS_RANDOM_LEN);
 	n = cur_u8(&c);
 	if (n > TLS_SESSION_ID_MAX)
@@ -312,7 +236,7 @@ parse_hello(const uint8_t *p, size_t len, bool client, struct hello *h)
 	}
 	if (c.bad)
 		return false;
-	if (c.left > 0 && !parse_extensions(&c, client, h))
+	if (cur_left(&c) > 0 && !parse_extensions(&c, client, h))
 		return false;
 	return true;
 }
