@@ -120,3 +120,23 @@ elif [ "$(id -u)" != 0 ]; then
 else
 	skip report-live "$(tool_why smtp-sink smtp-source)"
 fi
+
+# Each refusal counts once among the reasons: a refused DATA is the
+# transaction's DATA reply and one of the commands it refused, but one
+# reply on the wire (postfix-swaks has one "554 5.5.1 Error: no valid
+# recipients", tests/golden/postfix-swaks.transcript).
+if command -v python3 >/dev/null 2>&1; then
+	wire=$(grep -c '554 5.5.1 Error: no valid recipients' \
+	    tests/golden/postfix-swaks.transcript)
+	run_scope report-reasons-once -q -r captures/postfix-swaks.pcap \
+	    --report json -o "$TMP/reasons.json" &&
+		got=$(python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))["reject_reasons"]["top"]
+print(sum(e["count"] for e in r if "no valid recipients" in e["key"]))' \
+		    "$TMP/reasons.json" 2>&1)
+	if [ "$wire" -ge 1 ] && [ "$got" = "$wire" ]; then
+		ok "report-reasons-once ($got)"
+	else
+		fail report-reasons-once "$got in the report, $wire on the wire"
+	fi
+fi

@@ -376,7 +376,13 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 	topn_add(&st->senders, tx->bounce ? "<>" : tx->mail_from, 1);
 	tx_recipients(st, si, tx);
 	count_reason(st, &tx->mail);
-	count_reason(st, &tx->data);
+	/* A refused DATA is in refused[] too (each one, where data has
+	 * the last): counted there, once. */
+	for (i = 0; i < tx->nrefused; i++)
+		if (tx->refused[i].verb == SMTP_VERB_DATA)
+			break;
+	if (i == tx->nrefused)
+		count_reason(st, &tx->data);
 	count_reason(st, &tx->final);
 	tx_outcome(st, si, tx);
 	st->assumed += tx->assumed;
