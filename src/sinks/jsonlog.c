@@ -644,7 +644,8 @@ put_not_written(struct dbuf *b, const char *name, int64_t n)
 		DBUF_LIT(b, "null");
 }
 
-static void put_tracking(struct dbuf *b, const struct stats *st);
+static void put_tracking(
+    struct dbuf *b, const struct stats *st, uint64_t records);
 
 /* {"type":"summary" and the counts of the statistics store. */
 static void
@@ -764,9 +765,9 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	dbuf_printf(
 	    b, ",\"not_written\":{\"log\":%" PRIu64, log->out.not_written);
 	put_not_written(b, "zeek_log", nw->zeek_log);
-	put_not_written(b, "transcript", nw->transcript);
+		put_not_written(b, "transcript", nw->transcript);
 	DBUF_LIT(b, "}");
-	put_tracking(b, st);
+	put_tracking(b, st, log->message_records);
 	dbuf_addc(b, '}');
 	write_line(log);
 }
@@ -786,6 +787,32 @@ jsonlog_close(struct jsonlog *log)
 }
 
 /* ---- message records (message tracking, src/track/) ---- */
+
+bool
+jsonlog_message_plain(const struct smtp_message *m)
+{
+	size_t i;
+
+	if (m->nhops != 1 || m->dsn || m->bounce_of != 0 ||
+	    m->hops_dropped > 0 || m->rcpts_dropped > 0)
+		return false;
+	for (i = 0; i < m->nrcpt; i++) {
+		const struct smtp_msg_rcpt *r = &m->rcpts[i];
+
+		if (r->bounce != 0 || r->bounce_owed || r->deferrals > 1)
+			return false;
+		switch (r->fate) {
+		case SMTP_FATE_DELIVERED:
+		case SMTP_FATE_REJECTED:
+		case SMTP_FATE_DEFERRED:
+		case SMTP_FATE_UNKNOWN:
+			break;
+		default: /* dropped, queued, bounced */
+			return false;
+		}
+	}
+	return true;
+}
 
 static void
 put_ip_val(struct dbuf *b, const struct smtp_endpoint *e)
@@ -886,8 +913,14 @@ put_msg_rcpt(struct dbuf *b, const struct smtp_msg_rcpt *r)
 static void
 log_message(struct jsonlog *log, const struct smtp_message *m)
 {
-	struct dbuf *b = begin_record(log);
+	struct dbuf *b;
 	size_t i;
+
+	if (!log->all_messages && jsonlog_message_plain(m))
+		return;
+	log->message_records++;
+	b = begin_record(log);
+
 
 	DBUF_LIT(b, "{\"type\":\"message\",\"id\":");
 	dbuf_add_u64(b, m->id);
@@ -930,7 +963,7 @@ log_message(struct jsonlog *log, const struct smtp_message *m)
 
 /* The summary's "tracking": what the settled messages came to. */
 static void
-put_tracking(struct dbuf *b, const struct stats *st)
+put_tracking(struct dbuf *b, const struct stats *st, uint64_t records)
 {
 	size_t i;
 
@@ -941,6 +974,7 @@ put_tracking(struct dbuf *b, const struct stats *st)
 	}
 	DBUF_LIT(b, "{\"messages\":");
 	dbuf_add_u64(b, st->tracked);
+		PUT_U64(b, "message_records", records);
 	PUT_U64(b, "multi_hop", st->tracked_multihop);
 	PUT_U64(b, "dsn", st->tracked_dsn);
 	PUT_U64(b, "evicted", st->tracked_evicted);

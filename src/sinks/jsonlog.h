@@ -19,7 +19,17 @@ struct health;
 struct jsonlog {
 	struct recfile out; /* records not yet written, whole */
 	bool is_stdout;
+	/* Message records: of every message (trace), or (the log of a
+	 * run) of those whose one transaction record does not say it all
+	 * (jsonlog_message_plain()). */
+	bool all_messages;
+	uint64_t message_records; /* written */
 };
+
+/* A message seen at one hop only, at a server never seen passing mail
+ * on, no DSN to or from it, each recipient's fate what that hop's reply
+ * said: its transaction record is the whole story. */
+bool jsonlog_message_plain(const struct smtp_message *m);
 
 int jsonlog_open(
     struct jsonlog *log, const char *path, char *err, size_t errlen);

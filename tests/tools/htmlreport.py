@@ -232,8 +232,10 @@ def log_figures(path):
     with open(path, encoding="utf-8") as f:
         for line in f:
             r = json.loads(line)
+            if r.get("type") == "summary" and r.get("tracking"):
+                # every message tracked, with a record or not
+                n["messages"] = r["tracking"]["messages"]
             if r.get("type") == "message":
-                n["messages"] = n.get("messages", 0) + 1
                 # a drop: a message record with a dropped recipient
                 if any(x["fate"] == "dropped" for x in r["recipients"]):
                     n["dropped"] += 1
