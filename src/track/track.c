@@ -103,6 +103,11 @@ struct tracker {
 	struct tindex by_qid, by_sender;
 	struct relay **relays;
 	size_t relay_mask, nrelays;
+	/* The relay last looked up (a transaction looks up the same
+	 * server several times): NULL none or not one. */
+	struct smtp_endpoint last_addr;
+	struct relay *last_relay;
+	bool last_valid;
 	/* Messages by last activity: those some relay (a server seen
 	 * sending mail to another) may still pass on wait the window;
 	 * those only servers that never sent any hold, the grace. */
@@ -240,15 +245,20 @@ ep_eq(const struct smtp_endpoint *a, const struct smtp_endpoint *b)
 }
 
 static struct relay *
-relay_find(const struct tracker *t, const struct smtp_endpoint *e)
+relay_find(struct tracker *t, const struct smtp_endpoint *e)
 {
 	struct relay *r;
 
+	if (t->last_valid && addr_eq(&t->last_addr, e))
+		return t->last_relay;
 	for (r = t->relays[addr_hash(e) & t->relay_mask]; r != NULL;
 	     r = r->next)
 		if (addr_eq(&r->addr, e))
-			return r;
-	return NULL;
+			break;
+	t->last_addr = *e;
+	t->last_relay = r;
+	t->last_valid = true;
+	return r;
 }
 
 /* Room for more: the relays looked at longest ago go, an eighth of the
@@ -258,6 +268,8 @@ relay_evict(struct tracker *t)
 {
 	struct relay **pp, *r;
 	double lo = 0, hi = 0, cut;
+
+	t->last_valid = false;
 	size_t i, budget = t->nrelays / 8 + 1;
 	bool any = false;
 
@@ -297,6 +309,7 @@ relay_get(struct tracker *t, const struct smtp_endpoint *e)
 		relay_evict(t);
 	}
 	r = xcalloc(1, sizeof(*r));
+	t->last_valid = false;
 	r->used = t->now;
 	r->addr = *e;
 	r->addr.port = 0;
@@ -358,7 +371,7 @@ relay_left(struct tracker *t, const struct smtp_endpoint *relay,
 /* Some server that accepted m has been seen sending mail to another
  * server (or m waits on a refusal: its client, a relay, retries). */
 static bool
-holder_sends(const struct tracker *t, const struct smtp_message *m)
+holder_sends(struct tracker *t, const struct smtp_message *m)
 {
 	const struct relay *rl;
 	size_t i;
@@ -568,13 +581,19 @@ rcpt_find(struct smtp_message *m, const char *addr)
 	uint32_t h;
 	size_t i;
 
-	if (addr == NULL)
+	if (addr == NULL || m->nrcpt == 0)
 		return NULL;
 	h = hash_bytes(addr, strlen(addr), true);
-	for (i = 0; i < m->nrcpt; i++)
-		if (m->rcpts[i].addr_hash == h &&
-		    key_eq(m->rcpts[i].addr, addr, true))
-			return &m->rcpts[i];
+	for (i = 0; i < m->nrcpt; i++) {
+		struct smtp_msg_rcpt *r = &m->rcpts[i];
+
+		/* Hashed when first looked for (hash_bytes() is never 0). */
+		if (r->addr_hash == 0)
+			r->addr_hash =
+			    hash_bytes(r->addr, strlen(r->addr), true);
+		if (r->addr_hash == h && key_eq(r->addr, addr, true))
+			return r;
+	}
 	return NULL;
 }
 
@@ -615,8 +634,11 @@ rcpt_get(struct tracker *t, struct tmsg *tm, const struct smtp_rcpt *rc)
 	struct smtp_message *m = &tm->m;
 	struct smtp_msg_rcpt *r;
 
-	if ((r = rcpt_find(m, orcpt_addr(rc->orcpt))) != NULL ||
-	    (r = rcpt_find(m, rc->addr)) != NULL)
+	/* The first hop of a message names each recipient once as far as
+	 * tracking goes: a repeated RCPT is one more entry. */
+	if (m->nhops > 1 &&
+	    ((r = rcpt_find(m, orcpt_addr(rc->orcpt))) != NULL ||
+		(r = rcpt_find(m, rc->addr)) != NULL))
 		return r;
 	if (m->nrcpt >= RCPTS_MAX) {
 		m->rcpts_dropped++;
@@ -627,7 +649,6 @@ rcpt_get(struct tracker *t, struct tmsg *tm, const struct smtp_rcpt *rc)
 	r = &m->rcpts[m->nrcpt++];
 	memset(r, 0, sizeof(*r));
 	r->addr = m_dup_whole(t, tm, rc->addr != NULL ? rc->addr : "");
-	r->addr_hash = hash_bytes(r->addr, strlen(r->addr), true);
 	r->hop = -1;
 	return r;
 }
