@@ -765,7 +765,7 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	dbuf_printf(
 	    b, ",\"not_written\":{\"log\":%" PRIu64, log->out.not_written);
 	put_not_written(b, "zeek_log", nw->zeek_log);
-		put_not_written(b, "transcript", nw->transcript);
+	put_not_written(b, "transcript", nw->transcript);
 	DBUF_LIT(b, "}");
 	put_tracking(b, st, log->message_records);
 	dbuf_addc(b, '}');
@@ -921,7 +921,6 @@ log_message(struct jsonlog *log, const struct smtp_message *m)
 	log->message_records++;
 	b = begin_record(log);
 
-
 	DBUF_LIT(b, "{\"type\":\"message\",\"id\":");
 	dbuf_add_u64(b, m->id);
 	PUT_TS(b, "ts", m->ts);
@@ -974,7 +973,7 @@ put_tracking(struct dbuf *b, const struct stats *st, uint64_t records)
 	}
 	DBUF_LIT(b, "{\"messages\":");
 	dbuf_add_u64(b, st->tracked);
-		PUT_U64(b, "message_records", records);
+	PUT_U64(b, "message_records", records);
 	PUT_U64(b, "multi_hop", st->tracked_multihop);
 	PUT_U64(b, "dsn", st->tracked_dsn);
 	PUT_U64(b, "evicted", st->tracked_evicted);

@@ -890,7 +890,7 @@ trace_main(int argc, char **argv)
 			tsay("%s", err);
 			return EXIT_OUTPUT;
 		}
-				t.json = true;
+		t.json = true;
 		t.log.all_messages = true;
 	}
 	memset(&bus, 0, sizeof(bus));

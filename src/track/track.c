@@ -71,7 +71,7 @@ struct tmsg {
 /* A message only servers that never sent mail on hold: settled after
  * this long without news (a relay's first message out comes sooner). */
 #define GRACE 120.0
-#define GRACE_MAX 1024 /* and at most this many of them at once */
+#define GRACE_MAX 256 /* and at most this many of them at once */
 
 enum { LIST_GRACE, LIST_WINDOW };
 
