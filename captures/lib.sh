@@ -76,6 +76,35 @@ ns_del() {
 	NSES=$(echo "$NSES" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
 }
 
+# stop_all [PAUSE]: what a script's cleanup does for every script: stop
+# the background processes it started (PIDS), then whatever still runs in
+# the namespaces it made (NSES: only we started anything there), TERM,
+# PAUSE seconds (default 0.5), KILL, and remove the namespaces. Runs
+# under "set +e".
+stop_all() {
+	local pid ns
+	for pid in $PIDS; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in $PIDS; do
+		wait "$pid" 2>/dev/null
+	done
+	PIDS=""
+	for ns in $NSES; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -TERM "$pid" 2>/dev/null
+		done
+	done
+	sleep "${1:-0.5}"
+	for ns in $NSES; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	NSES=""
+}
+
 # wait_listen NS ADDR:PORT: wait until something listens there (15 s).
 # ADDR for IPv6 is written [::1].
 wait_listen() {

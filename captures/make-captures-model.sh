@@ -115,27 +115,7 @@ cleanup() {
 		ip netns exec "${c%%:*}" postfix -c "${c#*:}/etc" stop >/dev/null 2>&1
 	done
 	PF_CONFS=""
-	for pid in $PIDS; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in $PIDS; do
-		wait "$pid" 2>/dev/null
-	done
-	PIDS=""
-	# whatever still runs in our own namespaces was started by us
-	for ns in $NSES; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -TERM "$pid" 2>/dev/null
-		done
-	done
-	sleep 0.5
-	for ns in $NSES; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
-	NSES=""
+	stop_all	# captures/lib.sh
 	[ -n "${KEEP_WORK:-}" ] && echo "$PROG: kept $WORK" >&2
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }

@@ -88,27 +88,7 @@ cleanup() {
 		postfix -c "$c" stop >/dev/null 2>&1
 	done
 	PF_CONFS=""
-	for pid in $PIDS; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in $PIDS; do
-		wait "$pid" 2>/dev/null
-	done
-	PIDS=""
-	# Whatever still runs in our own namespaces was started by us.
-	for ns in $NSES; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -TERM "$pid" 2>/dev/null
-		done
-	done
-	sleep 0.5
-	for ns in $NSES; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
-	NSES=""
+	stop_all	# captures/lib.sh
 	[ -n "$EXIM_TRUST_MADE" ] && restore_trusted
 	[ -n "$SWITCHED" ] && restore_packages
 	[ -n "$POLICY_MADE" ] && rm -f /usr/sbin/policy-rc.d

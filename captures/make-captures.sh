@@ -79,27 +79,7 @@ cleanup() {
 		postfix -c "$PF_CONF" stop >/dev/null 2>&1
 		PF_CONF=""
 	fi
-	for pid in $PIDS; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in $PIDS; do
-		wait "$pid" 2>/dev/null
-	done
-	PIDS=""
-	# Whatever still runs in our own namespaces was started by us.
-	for ns in $NSES; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -TERM "$pid" 2>/dev/null
-		done
-	done
-	sleep 0.2
-	for ns in $NSES; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
-	NSES=""
+	stop_all 0.2	# captures/lib.sh
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
