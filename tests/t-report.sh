@@ -83,7 +83,13 @@ fi
 SINK=$(find_tool smtp-sink)
 SOURCE=$(find_tool smtp-source)
 if [ "$(id -u)" = 0 ] && [ -n "$SINK" ] && [ -n "$SOURCE" ]; then
-	port=${SMTPSCOPE_LIVE_PORT:-2626}
+	# A port of its own: two runs at once on one host (two checkouts,
+	# a fresh root sharing the network) must not count each other's
+	# mail, as they did on 2626 for both.
+	port=${SMTPSCOPE_LIVE_PORT:-$((2626 + $$ % 300))}
+	while ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; do
+		port=$((port + 1))
+	done
 	"$SMTPSCOPE" -i lo --ports "$port" -q --no-tui --report json \
 	    -o "$TMP/live.json" 2>"$TMP/live.err" &
 	pid=$!
