@@ -181,3 +181,45 @@ linktype() {
 	tcpdump -r "$1" -c 1 2>&1 >/dev/null |
 	    sed -n 's/.*link-type \([A-Z0-9_]*\) .*/\1/p'
 }
+
+# pf_base DIR: the private parts of a Postfix instance in DIR: its own
+# main.cf and master.cf (copies of /etc/postfix's), queue, data directory
+# and log file DIR/maillog. The caller adds its own settings with
+# postconf -c DIR/etc -e.
+pf_base() {
+	local p=$1
+	mkdir -p "$p/etc" "$p/spool" "$p/data"
+	chown postfix:postfix "$p/data"
+	chmod 700 "$p/data"
+	cp /etc/postfix/main.cf /etc/postfix/master.cf "$p/etc/"
+	cp -r /etc/postfix/dynamicmaps.cf /etc/postfix/dynamicmaps.cf.d \
+	    "$p/etc/" 2>/dev/null || true
+	postconf -c "$p/etc" -e \
+	    "queue_directory = $p/spool" \
+	    "data_directory = $p/data" \
+	    "maillog_file_prefixes = $p" \
+	    "maillog_file = $p/maillog"
+}
+
+# start_unpacked NS CMD...: CMD in the background in namespace NS, in
+# the mount namespace "ip netns exec" makes for it (mounts there do not
+# propagate out), with $ROOT/usr (an unpacked package) laid over /usr and
+# the caller's passwd and group copies ($ROOT/etc-passwd, etc-group, made
+# by its users_file) bind-mounted; sets BG_PID. run_unpacked NS CMD...:
+# the same in the foreground.
+# shellcheck disable=SC2016
+OVERLAY='mount -t overlay overlay -o "lowerdir=$R/usr:/usr" /usr &&
+mount --bind "$R/etc-passwd" /etc/passwd &&
+mount --bind "$R/etc-group" /etc/group && exec "$@"'
+start_unpacked() {
+	local ns=$1
+	shift
+	users_file
+	R=$ROOT start_bg "$ns" sh -c "$OVERLAY" sh "$@"
+}
+run_unpacked() {
+	local ns=$1
+	shift
+	users_file
+	R=$ROOT ip netns exec "$ns" sh -c "$OVERLAY" sh "$@"
+}

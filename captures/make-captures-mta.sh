@@ -88,7 +88,7 @@ cleanup() {
 		postfix -c "$c" stop >/dev/null 2>&1
 	done
 	PF_CONFS=""
-	stop_all	# captures/lib.sh
+	stop_all 0.5	# captures/lib.sh
 	[ -n "$EXIM_TRUST_MADE" ] && restore_trusted
 	[ -n "$SWITCHED" ] && restore_packages
 	[ -n "$POLICY_MADE" ] && rm -f /usr/sbin/policy-rc.d
@@ -220,17 +220,8 @@ swaks_run() {
 pf_new() {
 	local p=$1 h=$2
 	shift 2
-	mkdir -p "$p/etc" "$p/spool" "$p/data"
-	chown postfix:postfix "$p/data"
-	chmod 700 "$p/data"
-	cp /etc/postfix/main.cf /etc/postfix/master.cf "$p/etc/"
-	cp -r /etc/postfix/dynamicmaps.cf /etc/postfix/dynamicmaps.cf.d \
-	    "$p/etc/" 2>/dev/null || true
+	pf_base "$p"
 	postconf -c "$p/etc" -e \
-	    "queue_directory = $p/spool" \
-	    "data_directory = $p/data" \
-	    "maillog_file_prefixes = $p" \
-	    "maillog_file = $p/maillog" \
 	    "inet_protocols = ipv4" \
 	    "myhostname = $h" \
 	    "mynetworks = 127.0.0.0/8" \

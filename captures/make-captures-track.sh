@@ -121,7 +121,7 @@ cleanup() {
 		ip netns exec "${c%%:*}" postfix -c "${c#*:}/etc" stop >/dev/null 2>&1
 	done
 	PF_CONFS=""
-	stop_all	# captures/lib.sh
+	stop_all 0.5	# captures/lib.sh
 	rm -f "$OUT/$NAME.pcap.tmp" "$OUT/$NAME.fates.tmp"
 	[ -n "${KEEP_WORK:-}" ] && echo "$PROG: kept $WORK" >&2
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
@@ -156,17 +156,8 @@ wire_count() {
 pf_new() {
 	local p=$1 h=$2
 	shift 2
-	mkdir -p "$p/etc" "$p/spool" "$p/data"
-	chown postfix:postfix "$p/data"
-	chmod 700 "$p/data"
-	cp /etc/postfix/main.cf /etc/postfix/master.cf "$p/etc/"
-	cp -r /etc/postfix/dynamicmaps.cf /etc/postfix/dynamicmaps.cf.d \
-	    "$p/etc/" 2>/dev/null || true
+	pf_base "$p"
 	postconf -c "$p/etc" -e \
-	    "queue_directory = $p/spool" \
-	    "data_directory = $p/data" \
-	    "maillog_file_prefixes = $p" \
-	    "maillog_file = $p/maillog" \
 	    "inet_protocols = ipv4" \
 	    "myhostname = $h" \
 	    "myorigin = $h" \
@@ -239,26 +230,7 @@ users_file() {
 	chmod 644 "$ROOT/etc-passwd" "$ROOT/etc-group"
 }
 
-# start_unpacked NS CMD...: CMD in the background in namespace NS, in
-# the mount namespace "ip netns exec" makes for it (mounts there do not
-# propagate out), with $ROOT/usr laid over /usr and the passwd and group
-# copies bind-mounted; sets BG_PID
-# shellcheck disable=SC2016
-OVERLAY='mount -t overlay overlay -o "lowerdir=$R/usr:/usr" /usr &&
-mount --bind "$R/etc-passwd" /etc/passwd &&
-mount --bind "$R/etc-group" /etc/group && exec "$@"'
-start_unpacked() {
-	local ns=$1
-	shift
-	users_file
-	R=$ROOT start_bg "$ns" sh -c "$OVERLAY" sh "$@"
-}
-run_unpacked() {
-	local ns=$1
-	shift
-	users_file
-	R=$ROOT ip netns exec "$ns" sh -c "$OVERLAY" sh "$@"
-}
+# start_unpacked, run_unpacked: captures/lib.sh (with users_file above)
 
 # ============================================================== the MTAs
 say "$NAME: Postfix relay -> Exim destination, bounces -> Postfix (senders' domain)"

@@ -498,17 +498,8 @@ if wants postfix-swaks; then
 	done >"$PFX_BODY_20K"
 	head -n 110 "$PFX_BODY_20K" >"$PFX_BODY_8K"
 	P=$WORK/postfix
-	mkdir -p "$P/etc" "$P/spool" "$P/data"
-	chown postfix:postfix "$P/data"
-	chmod 700 "$P/data"
-	cp /etc/postfix/main.cf /etc/postfix/master.cf "$P/etc/"
-	cp -r /etc/postfix/dynamicmaps.cf /etc/postfix/dynamicmaps.cf.d \
-	    "$P/etc/" 2>/dev/null || true
+	pf_base "$P"
 	postconf -c "$P/etc" -e \
-	    "queue_directory = $P/spool" \
-	    "data_directory = $P/data" \
-	    "maillog_file_prefixes = $P" \
-	    "maillog_file = $P/maillog" \
 	    "inet_interfaces = loopback-only" \
 	    "inet_protocols = all" \
 	    "myhostname = mail.example.test" \
