@@ -23,7 +23,7 @@ smtp: smtp/ event/ lib/
 net: net/ event/ lib/ status.h
 sinks: sinks/ event/ lib/
 track: track/ event/ lib/
-trace: trace/ track/ sinks/ event/ lib/ status.h
+trace: trace/ track/ report/ sinks/ event/ lib/ status.h
 report: report/ sinks/ event/ lib/
 tui: tui/ report/ sinks/ event/ lib/
 plugin: plugin/ report/ sinks/ event/ lib/'

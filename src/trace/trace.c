@@ -28,6 +28,7 @@
 #include "event/event.h"
 #include "lib/jsonread.h"
 #include "lib/util.h"
+#include "report/format.h"
 #include "sinks/jsonlog.h"
 #include "status.h"
 #include "track/track.h"
@@ -524,17 +525,13 @@ match(const struct query *q, const struct smtp_message *m)
 	return to && dom && qid && client;
 }
 
+/* "2026-11-22 23:06:33.829" (UTC), as the reports write times, with
+ * the milliseconds. */
 static void
 put_time(FILE *f, double ts)
 {
-	time_t s = (time_t)ts;
-	struct tm tm;
-	char b[32];
-
-	if (gmtime_r(&s, &tm) == NULL ||
-	    strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		snprintf(b, sizeof(b), "%.0f", ts);
-	fprintf(f, "%s.%03d", b, (int)((ts - (double)s) * 1000) % 1000);
+	fprintf(f, "%s.%03d", fmt_utc(ts, TF_FULL).s,
+	    (int)((ts - (double)(int64_t)ts) * 1000) % 1000);
 }
 
 /* Wire text, printable: other bytes as \xNN. */
@@ -656,10 +653,11 @@ on_message(void *arg, const struct smtp_event *ev)
 	t->matched++;
 	if (t->json) {
 		/* Session ids as each input has them. */
-		struct smtp_msg_hop hops[32];
+		struct smtp_msg_hop hops[TRACK_HOPS_MAX];
 		struct smtp_message copy = *m;
 		struct smtp_event e = *ev;
-		size_t i, n = m->nhops < 32 ? m->nhops : 32;
+		size_t i,
+		    n = m->nhops < TRACK_HOPS_MAX ? m->nhops : TRACK_HOPS_MAX;
 
 		for (i = 0; i < n; i++) {
 			hops[i] = m->hops[i];

@@ -15,7 +15,6 @@
 
 #include "lib/util.h"
 
-#define HOPS_MAX 32       /* hops kept of one message */
 #define RCPTS_MAX 256     /* recipients kept of one message */
 #define CANDIDATES_MAX 64 /* entries of one key looked at */
 #define RELAYS_MAX 4096
@@ -752,7 +751,7 @@ hop_add(struct tracker *t, struct tmsg *tm, const struct smtp_session_info *s,
 	struct smtp_msg_hop *h;
 	size_t i;
 
-	if (m->nhops >= HOPS_MAX) {
+	if (m->nhops >= TRACK_HOPS_MAX) {
 		m->hops_dropped++;
 		return -1;
 	}

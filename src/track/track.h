@@ -30,8 +30,9 @@
 
 #include "event/event.h"
 
-#define TRACK_WINDOW_DEFAULT 900.0      /* seconds */
-#define TRACK_MAX_DEFAULT 20000         /* messages followed at once */
+#define TRACK_WINDOW_DEFAULT 900.0 /* seconds */
+#define TRACK_MAX_DEFAULT 20000    /* messages followed at once */
+#define TRACK_HOPS_MAX 32 /* hops kept of one message (smtp_message.hops) */
 #define TRACK_BYTES_DEFAULT (16u << 20) /* and the memory they hold */
 
 struct track_config {
