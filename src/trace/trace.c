@@ -35,6 +35,7 @@
 
 #define LINE_MAX_BYTES (8u << 20) /* a log line longer is skipped */
 #define TX_MAX (4u << 20)         /* transactions read in all */
+#define KEEP_MAX ((size_t)1 << 30) /* and the memory they may hold */
 #define SESSIONS_MAX (16u << 20)  /* session ids of one input */
 #define FILE_SHIFT 40             /* hop session ids: file << 40 | id */
 
@@ -61,6 +62,7 @@ struct trace {
 	char ***hosts; /* per input, per session id: greeting host */
 	size_t *nhosts;
 	size_t lines_skipped, bad_lines;
+	size_t full; /* transactions past TX_MAX or KEEP_MAX */
 	uint64_t matched;
 	struct jsonlog log;
 	bool json;
@@ -270,7 +272,10 @@ add_transaction(struct trace *t, const struct jv *o, unsigned file)
 	uint64_t sid =
 	    num_in(o, "session_id", 1, ((uint64_t)1 << FILE_SHIFT) - 1, 0);
 
-	if (t->ntx >= TX_MAX) {
+	if (t->ntx >= TX_MAX || counted_bytes() > KEEP_MAX) {
+		if (t->full++ == 0)
+			tsay("%s", "the transactions read fill what trace keeps "
+				   "(4 million, 1 GiB): the rest are skipped");
 		t->lines_skipped++;
 		return;
 	}
