@@ -33,11 +33,11 @@
 #include "status.h"
 #include "track/track.h"
 
-#define LINE_MAX_BYTES (8u << 20) /* a log line longer is skipped */
-#define TX_MAX (4u << 20)         /* transactions read in all */
+#define LINE_MAX_BYTES (8u << 20)  /* a log line longer is skipped */
+#define TX_MAX (4u << 20)          /* transactions read in all */
 #define KEEP_MAX ((size_t)1 << 30) /* and the memory they may hold */
-#define SESSIONS_MAX (16u << 20)  /* session ids of one input */
-#define FILE_SHIFT 40             /* hop session ids: file << 40 | id */
+#define SESSIONS_MAX (16u << 20)   /* session ids of one input */
+#define FILE_SHIFT 40              /* hop session ids: file << 40 | id */
 
 struct ttx {
 	struct smtp_transaction tx;
@@ -274,8 +274,9 @@ add_transaction(struct trace *t, const struct jv *o, unsigned file)
 
 	if (t->ntx >= TX_MAX || counted_bytes() > KEEP_MAX) {
 		if (t->full++ == 0)
-			tsay("%s", "the transactions read fill what trace keeps "
-				   "(4 million, 1 GiB): the rest are skipped");
+			tsay("%s",
+			    "the transactions read fill what trace keeps "
+			    "(4 million, 1 GiB): the rest are skipped");
 		t->lines_skipped++;
 		return;
 	}
