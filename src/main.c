@@ -110,6 +110,11 @@ wall_now(void)
 struct run {
 	struct options *o;
 	struct stats *st;
+	/* What the dashboard shows: st until its first reset ('r'), then
+	 * statistics of its own, so that a reset never touches what is
+	 * written (the log's summary, the reports, the exit summary). */
+	struct stats *view_st;
+	struct event_bus *bus;
 	struct jsonlog log;
 	bool have_log;
 	struct zeeklog zeek;
@@ -437,7 +442,7 @@ static void
 tui_status_fill(struct run *r, struct tui_status *ts, bool finished)
 {
 	memset(ts, 0, sizeof(*ts));
-	ts->st = r->st;
+	ts->st = r->view_st;
 	ts->health = health_snapshot(r);
 	ts->source = r->source;
 	ts->live = r->o->iface != NULL;
@@ -458,6 +463,21 @@ tui_status_fill(struct run *r, struct tui_status *ts, bool finished)
 	ts->noutputs = r->noutputs;
 }
 
+/* The dashboard's counters from zero: its own statistics from now on. */
+static void
+view_reset(struct run *r)
+{
+	if (r->view_st == r->st) {
+		r->view_st = xmalloc(sizeof(*r->view_st));
+		stats_init(r->view_st);
+		r->view_st->sessions_active = r->st->sessions_active;
+		r->view_st->tracking = r->st->tracking;
+		event_bus_subscribe_types(r->bus, stats_on_event, r->view_st,
+		    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE));
+	} else
+		stats_reset(r->view_st);
+}
+
 static void
 tui_step(struct run *r, bool finished)
 {
@@ -470,7 +490,7 @@ tui_step(struct run *r, bool finished)
 		capture_stop(sig.capture);
 		break;
 	case TUI_RESET:
-		stats_reset(r->st);
+		view_reset(r);
 		break;
 	case TUI_CONTINUE:
 		break;
@@ -901,6 +921,7 @@ main(int argc, char **argv)
 	stats_init(&st);
 	r.o = &o;
 	r.st = &st;
+	r.view_st = &st;
 	r.wall_start = wall_now();
 	r.last_stats_line = r.wall_start;
 	describe_source(&r);
@@ -915,6 +936,7 @@ main(int argc, char **argv)
 		    (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode));
 	}
 	memset(&bus, 0, sizeof(bus));
+	r.bus = &bus;
 	open_sinks(&r, &bus);
 	start_reassembly(&r, &bus);
 
@@ -941,6 +963,8 @@ main(int argc, char **argv)
 	plugins_free(r.plugins);
 	r.plugins = NULL;
 	track_close(r.track);
+	if (r.view_st != r.st)
+		free(r.view_st);
 	/* A failed output (4) says more than a reader that left. */
 	if (r.broken_pipe && r.status != EXIT_OUTPUT)
 		r.status = EXIT_BROKEN_PIPE;

@@ -33,7 +33,7 @@ tui-codes tui-help tui-transcript tui-transcript-back tui-filter
 tui-sort-reset tui-resize tui-quit tui-shell-back tui-terminal-restored
 tui-sanitizer tui-max-frames tui-pause-holds tui-pause-resumes
 tui-pause-sigint tui-plain tui-fatal-signal tui-escaped tui-limits
-tui-security tui-capture-loss"
+tui-security tui-capture-loss tui-reset-keeps-outputs"
 if ! command -v tmux >/dev/null 2>&1; then
 	for t in $TESTS; do skip "$t" "no tmux"; done
 	exit 0
@@ -375,6 +375,37 @@ fi
 key pause q
 wait_rc pause 10
 sanitizer pause && fail tui-pause-sanitizer "$(report pause)"
+
+# r resets what the dashboard shows, never what is written: pressed in
+# the middle of a replay, the log's summary, the report and the exit
+# summary still count every session (9), as the log's records do.
+start rst LC_ALL=$UTF8 -- -r "$CAP" --tui --speed 0.2 -w "$TMP/rst.jsonl" \
+    --report json -o "$TMP/rst.json"
+why=
+if wait_for rst 15 'sessions [2-7] '; then
+	key rst r
+	wait_for rst 20 'replay over' || why="no end of the replay;"
+	shown=$(grep -o -E 'sessions [0-9]+ ' "$TMP/screen" | head -n 1)
+	case $shown in
+	"sessions 9 " | "") why="$why the dashboard shows '$shown' after r;" ;;
+	esac
+else
+	why="the replay did not start: $(rows 1 5);"
+fi
+key rst q
+wait_rc rst 10
+recs=$(grep -c '"type":"session"' "$TMP/rst.jsonl" 2>/dev/null)
+logsum=$(summary_get sessions "$TMP/rst.jsonl")
+rep=$(sed -n 's/.*"sessions":\([0-9]*\).*/\1/p' "$TMP/rst.json" 2>/dev/null | head -n 1)
+[ "$recs" = 9 ] || why="$why $recs session records;"
+[ "$logsum" = 9 ] || why="$why the log's summary says $logsum sessions;"
+[ "$rep" = 9 ] || why="$why the report says $rep sessions;"
+grep -q '9 sessions' "$TMP/rst.err" || why="$why exit summary: $(grep -m1 sessions "$TMP/rst.err");"
+if [ -z "$why" ] && ! sanitizer rst; then
+	ok tui-reset-keeps-outputs
+else
+	fail tui-reset-keeps-outputs "$why $(report rst)"
+fi
 
 # ^C while a replay is paused: main's SIGINT still stops the run.
 start pint LC_ALL=$UTF8 -- -r "$CAP" --tui --speed 0.2
