@@ -9,7 +9,8 @@
 # usage: sudo captures/make-captures-model.sh [NAME...]
 #
 # NAME is one of postfix-refused, exim-refused, lmtp, scripted-rfc821,
-# scripted-atrn, scripted-codes (all of them when none is given).
+# scripted-atrn, scripted-codes, scripted-dsnkeys (all of them when none
+# is given).
 #
 #   postfix-refused  a private Postfix 3.7 driven by tools/smtpdialog.py
 #                    (exact bytes, pipelining): nested MAIL, a bare EHLO
@@ -34,7 +35,10 @@
 #                    log and the maildirs
 #   scripted-*       tools/scriptpeer.py plays both ends over real TCP:
 #                    RFC 821 (SEND, SOML, SAML, TURN), RFC 2645 (ATRN on
-#                    port 366), rare reply codes. Truth: the peer's own
+#                    port 366), rare reply codes, and DSNs that only
+#                    their ENVID or returned Message-ID link to what they
+#                    report (dsnkeys: a relay naming no queue id, its
+#                    DSNs to a third address). Truth: the peer's own
 #                    record
 #
 # Needs root, tcpdump, iproute2, python3, postfix (postfix, postconf),
@@ -69,7 +73,7 @@ PROG=${0##*/}
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=$HERE
 TOOLS=$HERE/tools
-ALL="postfix-refused exim-refused lmtp scripted-rfc821 scripted-atrn scripted-codes"
+ALL="postfix-refused exim-refused lmtp scripted-rfc821 scripted-atrn scripted-codes scripted-dsnkeys"
 MAX_SIZE=300000	# every capture stays under this many bytes
 
 die() {
@@ -639,6 +643,9 @@ if wants scripted-atrn; then
 fi
 if wants scripted-codes; then
 	scripted scripted-codes codes 25
+fi
+if wants scripted-dsnkeys; then
+	scripted scripted-dsnkeys dsnkeys 25
 fi
 
 say "done:$WANT"

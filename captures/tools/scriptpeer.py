@@ -15,7 +15,14 @@
 # The record this program writes (what each side sent and read, in
 # order) is the ground truth of the scripted captures.
 #
-# usage: scriptpeer.py {rfc821,atrn,codes} --client IP --server IP
+# The dsnkeys scenario is not from a seed: a relay that names no queue id
+# in its replies takes three messages with the same sender and recipient,
+# then sends DSNs back (RFC 3461 ENVID, RFC 3464 Original-Envelope-Id and
+# text/rfc822-headers) that only their ENVID or the returned Message-ID
+# tell apart; its second session goes from the relay (--server) to the
+# senders' MX (--mx).
+#
+# usage: scriptpeer.py {rfc821,atrn,codes,dsnkeys} --client IP --server IP
 #                      [--port N] --out RECORD.json
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -312,7 +319,88 @@ def codes():
     return [s1, s2, s3, s4, s5]
 
 
-SCENARIOS = {"rfc821": rfc821, "atrn": atrn, "codes": codes}
+def dsn_msg(boundary, envid, returned):
+    """A DSN (RFC 3464) from the relay for bob@example.net: the
+    Original-Envelope-Id when envid, the returned headers when given."""
+    parts = [
+        "From: Mail Delivery System <MAILER-DAEMON@relay.example.net>\r\n"
+        "To: <alice@example.org>\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+        "\tboundary=\"%s\"\r\n\r\n" % boundary,
+        "--%s\r\nContent-Type: text/plain\r\n\r\n"
+        "Your message could not be delivered to <bob@example.net>.\r\n\r\n"
+        % boundary,
+        "--%s\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; relay.example.net\r\n" % boundary
+        + ("Original-Envelope-Id: %s\r\n" % envid if envid else "")
+        + "\r\nFinal-Recipient: rfc822; bob@example.net\r\n"
+        "Action: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 <bob@example.net>: no such user\r\n"
+        "\r\n",
+    ]
+    if returned:
+        parts.append("--%s\r\nContent-Type: text/rfc822-headers\r\n\r\n%s"
+                     % (boundary, returned))
+    parts.append("--%s--\r\n" % boundary)
+    return "".join(parts)
+
+
+def dsnkeys_msg(n):
+    return ("Received: from client.example.org ([127.0.0.21])\r\n"
+            "\tby relay.example.net; Sun, 6 Dec 2026 18:00:0%d +0000\r\n"
+            "From: <alice@example.org>\r\nTo: <bob@example.net>\r\n"
+            "Message-ID: <m%d@example.org>\r\nSubject: message %d\r\n\r\n"
+            "Body of message %d.\r\n" % (n, n, n, n))
+
+
+def dsnkeys():
+    ehlo = ["250-relay.example.net", "250-PIPELINING", "250-DSN", "250 8BITMIME"]
+    s1 = [  # three messages alice -> bob; the relay names no queue id
+        ("G", ["220 relay.example.net ESMTP"]),
+        ("C", "EHLO client.example.org", ehlo),
+        ("C", "MAIL FROM:<alice@example.org> ENVID=QQ314159", ["250 2.1.0 Ok"]),
+        ("C", "RCPT TO:<bob@example.net> NOTIFY=FAILURE ORCPT=rfc822;bob@example.net",
+         ["250 2.1.5 Ok"]),
+        ("C", "DATA", S354),
+        ("D", dsnkeys_msg(1), ["250 2.0.0 Ok"]),
+        ("C", "MAIL FROM:<alice@example.org> ENVID=QQ271828", ["250 2.1.0 Ok"]),
+        ("C", "RCPT TO:<bob@example.net> NOTIFY=FAILURE", ["250 2.1.5 Ok"]),
+        ("C", "DATA", S354),
+        ("D", dsnkeys_msg(2), ["250 2.0.0 Ok"]),
+        ("C", "MAIL FROM:<alice@example.org>", ["250 2.1.0 Ok"]),
+        ("C", "RCPT TO:<bob@example.net>", ["250 2.1.5 Ok"]),
+        ("C", "DATA", S354),
+        ("D", dsnkeys_msg(3), ["250 2.0.0 Ok"]),
+        ("C", "QUIT", ["221 2.0.0 Bye"]),
+    ]
+    ok = ["250 2.0.0 Ok"]
+    s2 = [  # the relay's DSNs to the senders' MX: for message 2 by its
+            # ENVID alone; for message 3 by the returned Message-ID alone
+            # (its Received field names no id); for message 1 by its
+            # ENVID; one whose ENVID no message had (links to none)
+        ("G", ["220 mx.example.org ESMTP"]),
+        ("C", "EHLO relay.example.net", ["250-mx.example.org", "250 DSN"]),
+        ("C", "MAIL FROM:<>", ok), ("C", "RCPT TO:<alice@example.org>", ok),
+        ("C", "DATA", S354),
+        ("D", dsn_msg("b2", "QQ271828", None), ok),
+        ("C", "MAIL FROM:<>", ok), ("C", "RCPT TO:<alice@example.org>", ok),
+        ("C", "DATA", S354),
+        ("D", dsn_msg("b3", None, dsnkeys_msg(3).split("\r\n\r\n")[0] + "\r\n"), ok),
+        ("C", "MAIL FROM:<>", ok), ("C", "RCPT TO:<alice@example.org>", ok),
+        ("C", "DATA", S354),
+        ("D", dsn_msg("b1", "QQ314159", None), ok),
+        ("C", "MAIL FROM:<>", ok), ("C", "RCPT TO:<alice@example.org>", ok),
+        ("C", "DATA", S354),
+        ("D", dsn_msg("b9", "QQ999999", None), ok),
+        ("C", "QUIT", ["221 2.0.0 Bye"]),
+    ]
+    return [s1, {"client": "server", "server": "mx", "steps": s2}]
+
+
+SCENARIOS = {"rfc821": rfc821, "atrn": atrn, "codes": codes,
+             "dsnkeys": dsnkeys}
 
 
 def read_exact(sock, n):
@@ -332,22 +420,22 @@ def dot_stuff(text):
     return "\r\n".join(out)
 
 
-def play(steps, args):
+def play(steps, args, client, server):
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((args.server, args.port))
+    ls.bind((server, args.port))
     ls.listen(1)
     cs = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    cs.bind((args.client, 0))
-    cs.connect((args.server, args.port))
+    cs.bind((client, 0))
+    cs.connect((server, args.port))
     ss, _ = ls.accept()
     ls.close()
     for s in (cs, ss):
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         s.settimeout(10)
     side = {"client": cs, "server": ss}
-    rec = {"client": args.client, "client_port": cs.getsockname()[1],
-           "server": args.server, "server_port": args.port, "events": []}
+    rec = {"client": client, "client_port": cs.getsockname()[1],
+           "server": server, "server_port": args.port, "events": []}
     ev = rec["events"]
     smtp_client = "client"     # the TCP side that sends commands now
 
@@ -410,14 +498,23 @@ def main():
     ap.add_argument("scenario", choices=sorted(SCENARIOS))
     ap.add_argument("--client", required=True, help="TCP client address")
     ap.add_argument("--server", required=True, help="TCP server address")
+    ap.add_argument("--mx", default="127.0.0.23",
+                    help="the senders' MX (dsnkeys)")
     ap.add_argument("--port", type=int, default=25)
     ap.add_argument("--gap", type=float, default=0.01,
                     help="seconds after each write")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     sessions = []
+    addr = {"client": args.client, "server": args.server, "mx": args.mx}
     for steps in SCENARIOS[args.scenario]():
-        sessions.append(play(steps, args))
+        # a session is its steps (--client to --server), or names the
+        # ends it goes between
+        if isinstance(steps, dict):
+            sessions.append(play(steps["steps"], args,
+                                 addr[steps["client"]], addr[steps["server"]]))
+        else:
+            sessions.append(play(steps, args, args.client, args.server))
         time.sleep(0.3)
     with open(args.out, "w") as f:
         json.dump({"tool": "scriptpeer", "scenario": args.scenario,

@@ -186,6 +186,13 @@ struct smtp_msg_info {
 	char *dsn_envid;    /* Original-Envelope-Id: the ENVID of its MAIL */
 	char *dsn_queue_id; /* X-Postfix-Queue-ID: the reporting MTA's queue
 			       id of the message it reports on */
+	/* The returned message (message/rfc822, text/rfc822-headers or
+	 * their global forms): its Message-ID and its top Received
+	 * field's id and by host, the reporting MTA's queue id when it
+	 * added that field. */
+	char *dsn_returned_msg_id;
+	char *dsn_returned_qid;
+	char *dsn_returned_by;
 	struct smtp_dsn_rcpt *dsn;
 	size_t ndsn;
 	size_t dsn_dropped; /* beyond the 100 kept */
@@ -427,15 +434,18 @@ struct smtp_msg_rcpt {
 	char *addr;
 	uint32_t addr_hash; /* of addr in any case: the tracker's own */
 	enum smtp_fate fate;
-	int hop;             /* the hop whose answer decided it, -1 */
-	int code;            /* that answer's code, 0 none */
-	char enh[12];        /* its enhanced status code, or "" */
-	char *text;          /* its first line, or NULL */
-	unsigned attempts;   /* hops that tried this recipient */
-	unsigned deferrals;  /* of them answered 4xx */
-	double accepted_at;  /* when the holding relay accepted it, 0 (on
-				the tracker's own clock, not a time) */
-	uint64_t bounce;     /* the DSN (a message id) that reported it */
+	int hop;            /* the hop whose answer decided it, -1 */
+	int code;           /* that answer's code, 0 none */
+	char enh[12];       /* its enhanced status code, or "" */
+	char *text;         /* its first line, or NULL */
+	unsigned attempts;  /* hops that tried this recipient */
+	unsigned deferrals; /* of them answered 4xx */
+	double accepted_at; /* when the holding relay accepted it, 0 (on
+			       the tracker's own clock, not a time) */
+	uint64_t bounce;    /* the DSN (a message id) that reported it */
+	/* What linked that DSN to it (a static string): "queue_id",
+	 * "received_id", "envid", "message_id" or "recipient". */
+	const char *bounce_link;
 	char *bounce_action; /* that DSN's Action, Status, Diagnostic-Code */
 	char *bounce_status;
 	char *bounce_diagnostic;
@@ -449,6 +459,7 @@ struct smtp_message {
 	double ts, ts_end;  /* first hop's start, last hop's end */
 	char *message_id;   /* Message-ID as sent, or NULL */
 	char *mail_from;    /* envelope sender of the first hop */
+	char *envid;        /* ENVID= (RFC 3461) of the first hop with one */
 	uint64_t size;      /* bytes at the first hop with data */
 	bool dsn;           /* a delivery status notification */
 	uint64_t bounce_of; /* DSN: the message it reports on, 0 */

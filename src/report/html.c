@@ -926,8 +926,9 @@ messages(struct html *h)
 	    st->fate[SMTP_FATE_QUEUED],
 	    "recipients in a relay's queue when the input ended");
 	snprintf(note, sizeof(note),
-	    "recipients a DSN came back for; %s refused with no DSN seen",
-	    fmt_num(st->bounce_missing).s);
+	    "recipients a DSN came back for; %s refused with no DSN seen; "
+	    "%s DSNs about no message seen",
+	    fmt_num(st->bounce_missing).s, fmt_num(st->dsn_unlinked).s);
 	html_card(h, "bounced", "rejected", "Bounces linked",
 	    st->bounces_linked, note);
 	put(h, "</div>\n");

@@ -310,11 +310,12 @@ tracking(struct dbuf *b, const struct stats *st)
 	}
 	dbuf_printf(b,
 	    ",\"tracking\":{\"messages\":%" PRIu64 ",\"multi_hop\":%" PRIu64
-	    ",\"dsn\":%" PRIu64 ",\"evicted\":%" PRIu64
-	    ",\"bounces_linked\":%" PRIu64 ",\"bounce_missing\":%" PRIu64
-	    ",\"recipients\":{",
+	    ",\"dsn\":%" PRIu64 ",\"dsn_unlinked\":%" PRIu64
+	    ",\"evicted\":%" PRIu64 ",\"bounces_linked\":%" PRIu64
+	    ",\"bounce_missing\":%" PRIu64 ",\"recipients\":{",
 	    st->tracked, st->tracked_multihop, st->tracked_dsn,
-	    st->tracked_evicted, st->bounces_linked, st->bounce_missing);
+	    st->dsn_unlinked, st->tracked_evicted, st->bounces_linked,
+	    st->bounce_missing);
 	for (i = 0; i < SMTP_FATE_COUNT; i++)
 		dbuf_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "",
 		    smtp_fate_name((enum smtp_fate)i), st->fate[i]);

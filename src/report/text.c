@@ -458,6 +458,10 @@ tracking(FILE *f, const struct stats *st)
 	    "  bounces linked to what they report %10" PRIu64
 	    "\n  refused after a relay took them, no DSN seen %" PRIu64 "\n",
 	    st->bounces_linked, st->bounce_missing);
+	if (st->dsn_unlinked > 0)
+		fprintf(f,
+		    "  DSNs that report on no message seen %" PRIu64 "\n",
+		    st->dsn_unlinked);
 	if (st->tracked_evicted > 0)
 		fprintf(f,
 		    "  %" PRIu64 " messages settled early: more were followed "

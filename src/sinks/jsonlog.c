@@ -250,6 +250,9 @@ put_headers(struct dbuf *b, const struct smtp_msg_info *m)
 	FIRST_STR(b, "reporting_mta", m->dsn_reporting_mta);
 	PUT_STR(b, "original_envelope_id", m->dsn_envid);
 	PUT_STR(b, "queue_id", m->dsn_queue_id);
+	PUT_STR(b, "returned_message_id", m->dsn_returned_msg_id);
+	PUT_STR(b, "returned_queue_id", m->dsn_returned_qid);
+	PUT_STR(b, "returned_by", m->dsn_returned_by);
 	DBUF_LIT(b, ",\"recipients\":[");
 	for (i = 0; i < m->ndsn; i++) {
 		const struct smtp_dsn_rcpt *r = &m->dsn[i];
@@ -901,6 +904,7 @@ put_msg_rcpt(struct dbuf *b, const struct smtp_msg_rcpt *r)
 	if (r->bounce != 0) {
 		DBUF_LIT(b, "{\"message\":");
 		dbuf_add_u64(b, r->bounce);
+		PUT_STR(b, "link", r->bounce_link);
 		PUT_STR(b, "action", r->bounce_action);
 		PUT_STR(b, "status", r->bounce_status);
 		PUT_STR(b, "diagnostic", r->bounce_diagnostic);
@@ -927,6 +931,7 @@ log_message(struct jsonlog *log, const struct smtp_message *m)
 	PUT_TS(b, "ts_end", m->ts_end);
 	PUT_STR(b, "message_id", m->message_id);
 	PUT_STR(b, "mail_from", m->mail_from);
+	PUT_STR(b, "envid", m->envid);
 	PUT_U64(b, "size", m->size);
 	PUT_BOOL(b, "dsn", m->dsn);
 	KEY(b, "bounce_of");
@@ -976,6 +981,7 @@ put_tracking(struct dbuf *b, const struct stats *st, uint64_t records)
 	PUT_U64(b, "message_records", records);
 	PUT_U64(b, "multi_hop", st->tracked_multihop);
 	PUT_U64(b, "dsn", st->tracked_dsn);
+	PUT_U64(b, "dsn_unlinked", st->dsn_unlinked);
 	PUT_U64(b, "evicted", st->tracked_evicted);
 	PUT_U64(b, "linked_queue_id", st->hop_links[SMTP_LINK_QUEUE_ID]);
 	PUT_U64(b, "linked_envelope", st->hop_links[SMTP_LINK_ENVELOPE]);

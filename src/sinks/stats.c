@@ -506,6 +506,8 @@ on_message(struct stats *st, const struct smtp_message *m)
 		st->tracked_multihop++;
 	if (m->dsn)
 		st->tracked_dsn++;
+	if (m->dsn && m->bounce_of == 0)
+		st->dsn_unlinked++;
 	for (i = 0; i < m->nhops; i++)
 		if (m->hops[i].from_hop >= 0 && m->hops[i].queue_time >= 0) {
 			histo_add(&st->relay_time, m->hops[i].queue_time);

@@ -132,6 +132,7 @@ struct stats {
 	uint64_t hop_links[4];          /* hops, by enum smtp_hop_link */
 	uint64_t tracked_multihop;      /* seen at more than one hop */
 	uint64_t tracked_dsn;           /* of them, DSNs */
+	uint64_t dsn_unlinked;          /* DSNs linked to no message */
 	uint64_t fate[SMTP_FATE_COUNT]; /* recipients, by fate */
 	uint64_t bounces_linked;        /* recipients a DSN came back for */
 	uint64_t bounce_missing;        /* refused after a relay: no DSN */

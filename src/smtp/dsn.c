@@ -3,7 +3,9 @@
  * The parts of a delivery status notification (RFC 3464), once the
  * top-level Content-Type has announced one and its boundary (message.c):
  * the parts followed along the boundary, and the fields of the
- * message/delivery-status part read recipient group by recipient group.
+ * message/delivery-status part read recipient group by recipient group,
+ * and of the returned message (or its headers) the Message-ID and the
+ * top Received field: what the DSN is linked by (track/).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,6 +31,15 @@ static const struct field_name dsn_fields[] = {
 	{ "Diagnostic-Code", F_DIAGNOSTIC },
 	{ "Remote-MTA", F_REMOTE_MTA },
 };
+
+static const struct field_name returned_fields[] = {
+	{ "Message-ID", F_RETURNED_MESSAGE_ID },
+	{ "Received", F_RETURNED_RECEIVED },
+};
+
+/* Parts of a DSN looked at: RFC 3464 has three (text, status, returned
+ * message); a few more are tolerated before giving up. */
+#define DSN_PARTS_MAX 8
 
 enum boundary_kind {
 	BOUNDARY_NONE,
@@ -70,6 +81,11 @@ part_field_close(struct msg_parser *p)
 		p->part_is_status =
 		    ct_type_is(s, n, "message/delivery-status") ||
 		    ct_type_is(s, n, "message/global-delivery-status");
+		p->part_is_returned = !p->returned_seen &&
+		    (ct_type_is(s, n, "message/rfc822") ||
+			ct_type_is(s, n, "message/global") ||
+			ct_type_is(s, n, "text/rfc822-headers") ||
+			ct_type_is(s, n, "message/global-headers"));
 	}
 	field_close(&p->field);
 }
@@ -197,6 +213,71 @@ dsn_field_close(struct msg_parser *p)
 	field_close(&p->field);
 }
 
+/* A field of the returned message's header section: its Message-ID, and
+ * the id and by host of its top Received field (the first one). */
+static void
+returned_field_close(struct msg_parser *p)
+{
+	struct smtp_msg_info *mi = &p->info;
+	struct smtp_received rv;
+	const char *s;
+	size_t n;
+
+	if (!field_value(p, &s, &n))
+		return;
+	if (p->field.id == F_RETURNED_MESSAGE_ID)
+		set_once_mem(p, &mi->dsn_returned_msg_id, s, n);
+	else if (p->field.id == F_RETURNED_RECEIVED &&
+	    mi->dsn_returned_qid == NULL && mi->dsn_returned_by == NULL) {
+		memset(&rv, 0, sizeof(rv));
+		received_parse(s, n, &rv);
+		if (rv.id != NULL)
+			set_once_mem(
+			    p, &mi->dsn_returned_qid, rv.id, strlen(rv.id));
+		if (rv.by != NULL)
+			set_once_mem(
+			    p, &mi->dsn_returned_by, rv.by, strlen(rv.by));
+		/* Only the top field: an empty mark if it had neither. */
+		if (mi->dsn_returned_by == NULL)
+			set_once_mem(p, &mi->dsn_returned_by, "", 0);
+		received_free(&rv);
+	}
+	field_close(&p->field);
+}
+
+/* A line of the returned message's header section. */
+static void
+returned_line(struct msg_parser *p, const uint8_t *s, size_t n, bool cut)
+{
+	const struct field_name *fn;
+	size_t name_len = 0, value_at = 0;
+
+	switch (line_classify(s, n, &name_len, &value_at)) {
+	case LINE_EMPTY:
+		returned_field_close(p);
+		p->returned_seen = true;
+		msg_set_state(p, MSG_ST_PART_BODY);
+		break;
+	case LINE_FOLD:
+		field_fold(&p->field, s, n, cut, false);
+		break;
+	case LINE_MALFORMED:
+		returned_field_close(p);
+		break;
+	case LINE_FIELD:
+		returned_field_close(p);
+		fn = field_lookup(
+		    returned_fields, ARRAY_LEN(returned_fields), s, name_len);
+		if (fn != NULL && fn->id == F_RETURNED_RECEIVED &&
+		    p->info.dsn_returned_by != NULL)
+			fn = NULL;
+		if (fn != NULL)
+			field_open(
+			    &p->field, fn->id, s + value_at, n - value_at, cut);
+		break;
+	}
+}
+
 /* A header-like line of a part's header section or of the DSN fields. */
 static void
 fields_line(struct msg_parser *p, const uint8_t *s, size_t n, bool cut)
@@ -213,8 +294,9 @@ fields_line(struct msg_parser *p, const uint8_t *s, size_t n, bool cut)
 		} else {
 			part_field_close(p);
 			msg_set_state(p,
-			    p->part_is_status ? MSG_ST_DSN_FIELDS
-					      : MSG_ST_PART_BODY);
+			    p->part_is_status         ? MSG_ST_DSN_FIELDS
+				: p->part_is_returned ? MSG_ST_RETURNED
+						      : MSG_ST_PART_BODY);
 			if (p->part_is_status)
 				p->info.dsn_part_seen = true;
 		}
@@ -254,6 +336,9 @@ part_end(struct msg_parser *p)
 	if (p->state == MSG_ST_DSN_FIELDS) {
 		dsn_field_close(p);
 		group_end(p);
+	} else if (p->state == MSG_ST_RETURNED) {
+		returned_field_close(p);
+		p->returned_seen = true;
 	} else if (p->state == MSG_ST_PART_HEADERS)
 		part_field_close(p);
 	else if (p->state == MSG_ST_HEADERS)
@@ -267,16 +352,22 @@ body_line(struct msg_parser *p, const uint8_t *s, size_t n, bool cut)
 
 	if (b != BOUNDARY_NONE) {
 		part_end(p);
-		/* One delivery-status part is all RFC 3464 has. */
-		if (b == BOUNDARY_CLOSE || p->info.dsn_part_seen) {
+		/* One delivery-status part and one returned message are
+		 * all RFC 3464 has. */
+		if (b == BOUNDARY_CLOSE ||
+		    (p->info.dsn_part_seen && p->returned_seen) ||
+		    ++p->parts > DSN_PARTS_MAX) {
 			msg_set_state(p, MSG_ST_DONE);
 			return;
 		}
 		p->part_type_seen = false;
 		p->part_is_status = false;
+		p->part_is_returned = false;
 		msg_set_state(p, MSG_ST_PART_HEADERS);
 		return;
 	}
 	if (p->state == MSG_ST_PART_HEADERS || p->state == MSG_ST_DSN_FIELDS)
 		fields_line(p, s, n, cut);
+	else if (p->state == MSG_ST_RETURNED)
+		returned_line(p, s, n, cut);
 }

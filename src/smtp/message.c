@@ -663,7 +663,9 @@ msg_parser_mem(const struct msg_parser *p)
 	    str_mem(mi->x_originating_ip_raw) + str_mem(mi->user_agent) +
 	    str_mem(mi->content_type) + str_mem(mi->return_path) +
 	    str_mem(mi->dsn_reporting_mta) + str_mem(mi->dsn_arrival_date) +
-	    str_mem(mi->dsn_envid) + str_mem(mi->dsn_queue_id);
+	    str_mem(mi->dsn_envid) + str_mem(mi->dsn_queue_id) +
+	    str_mem(mi->dsn_returned_msg_id) + str_mem(mi->dsn_returned_qid) +
+	    str_mem(mi->dsn_returned_by);
 	for (i = 0; i < mi->nreceived; i++)
 		m += str_mem(mi->received[i]);
 	for (i = 0; i < mi->npath; i++)

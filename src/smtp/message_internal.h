@@ -24,6 +24,7 @@ enum msg_state {
 	MSG_ST_PART_HEADERS, /* DSN: the header section of a part */
 	MSG_ST_PART_BODY,    /* DSN: the body of another part */
 	MSG_ST_DSN_FIELDS,   /* DSN: the message/delivery-status part */
+	MSG_ST_RETURNED,     /* DSN: the returned message's header section */
 	MSG_ST_DONE,         /* nothing left to look at: counted only */
 };
 
@@ -55,6 +56,9 @@ enum field_id {
 	F_STATUS,
 	F_DIAGNOSTIC,
 	F_REMOTE_MTA,
+	/* The returned message's (or headers') fields. */
+	F_RETURNED_MESSAGE_ID,
+	F_RETURNED_RECEIVED,
 };
 
 struct field_name {
@@ -89,6 +93,9 @@ struct msg_parser {
 	size_t boundary_len;
 	bool part_type_seen;
 	bool part_is_status;
+	bool part_is_returned;      /* the returned message or its headers */
+	bool returned_seen;         /* that part was read */
+	unsigned parts;             /* parts of a DSN begun */
 	struct smtp_dsn_rcpt group; /* the recipient group being read */
 	bool group_used;
 	size_t dsn_alloc;

@@ -242,6 +242,11 @@ msg_from(struct trace *t, const struct jv *o, struct smtp_transaction *tx)
 		mi->is_dsn = true;
 		mi->dsn_queue_id = keep_str(t, jv_str(d, "queue_id"));
 		mi->dsn_envid = keep_str(t, jv_str(d, "original_envelope_id"));
+		mi->dsn_returned_msg_id =
+		    keep_str(t, jv_str(d, "returned_message_id"));
+		mi->dsn_returned_qid =
+		    keep_str(t, jv_str(d, "returned_queue_id"));
+		mi->dsn_returned_by = keep_str(t, jv_str(d, "returned_by"));
 		mi->ndsn = count(ra);
 		mi->dsn = arena_alloc_aligned(&t->keep,
 		    (mi->ndsn + 1) * sizeof(*mi->dsn),
@@ -305,6 +310,8 @@ add_transaction(struct trace *t, const struct jv *o, unsigned file)
 	reply_from(t, o, "data", &tx->data);
 	reply_from(t, o, "final", &tx->final);
 	tx->queue_id = keep_str(t, jv_str(o, "queue_id"));
+	tx->params.envid =
+	    keep_str(t, jv_str(jv_get(o, "mail_params"), "envid"));
 	tx->outcome = outcome_from(jv_str(o, "outcome"));
 	tx->size = num_in(o, "size", 0, (uint64_t)1 << 53, 0);
 	tx->bounce = jv_bool(o, "bounce");
@@ -641,6 +648,8 @@ print_message(struct trace *t, const struct smtp_message *m)
 				put_text(f, r->bounce_status);
 				fputc(')', f);
 			}
+			if (r->bounce_link != NULL)
+				fprintf(f, ", linked by %s", r->bounce_link);
 		} else if (r->bounce_owed)
 			fputs("; no bounce seen", f);
 		fputc('\n', f);

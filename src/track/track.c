@@ -389,6 +389,28 @@ holder_sends(struct tracker *t, const struct smtp_message *m)
 
 /* A transaction from client to server: client, if it accepts mail
  * itself (somewhere else), passes mail on. */
+static void lru_touch(struct tracker *t, struct tmsg *m);
+
+/* A server just seen sending mail on: the messages it holds that waited
+ * as at a final destination (LIST_GRACE, at most GRACE_MAX) now wait as
+ * at a relay, found by their sender (its DSNs, its retries). */
+static void
+grace_promote(struct tracker *t, const struct smtp_endpoint *addr)
+{
+	struct tmsg *m, *next;
+	size_t i;
+
+	for (m = t->lru[LIST_GRACE].oldest; m != NULL; m = next) {
+		next = m->next;
+		for (i = 0; i < m->m.nhops; i++)
+			if (m->m.hops[i].outcome == SMTP_OUTCOME_ACCEPTED &&
+			    addr_eq(&m->m.hops[i].server, addr))
+				break;
+		if (i < m->m.nhops)
+			lru_touch(t, m);
+	}
+}
+
 static void
 relay_sends(struct tracker *t, const struct smtp_endpoint *client,
     const struct smtp_endpoint *server)
@@ -398,8 +420,10 @@ relay_sends(struct tracker *t, const struct smtp_endpoint *client,
 	if (rl == NULL || rl->sends)
 		return;
 	if (!addr_eq(client, server) ||
-	    (rl->accept_port != 0 && server->port != rl->accept_port))
+	    (rl->accept_port != 0 && server->port != rl->accept_port)) {
 		rl->sends = true;
+		grace_promote(t, client);
+	}
 }
 
 /* ---- messages ---- */
@@ -531,6 +555,8 @@ msg_estimate(
 		n += strnlen(tx->msg->msg_id, TEXT_MAX);
 	if (tx->queue_id != NULL)
 		n += strlen(tx->queue_id) + sizeof(struct tkey);
+	if (tx->params.envid != NULL)
+		n += strnlen(tx->params.envid, TEXT_MAX);
 	for (i = 0; i < tx->nrcpt; i++) {
 		if (tx->rcpt[i].addr != NULL)
 			n += strlen(tx->rcpt[i].addr);
@@ -562,6 +588,7 @@ msg_new(struct tracker *t, const struct smtp_session_info *s,
 	    m_dup_whole(t, tm, tx->mail_from != NULL ? tx->mail_from : "");
 	if (tx->msg != NULL && tx->msg->msg_id != NULL)
 		m->message_id = m_dup(t, tm, tx->msg->msg_id);
+	m->envid = m_dup(t, tm, tx->params.envid);
 	m->size = tx->data_complete ? tx->size : 0;
 	m->dsn = tx->bounce && tx->msg != NULL && tx->msg->is_dsn;
 	/* Found by its sender (a DSN back to it, a relay's retry): once
@@ -802,6 +829,8 @@ hop_add(struct tracker *t, struct tmsg *tm, const struct smtp_session_info *s,
 	/* A relay adds the Message-ID its client did not send. */
 	if (m->message_id == NULL && tx->msg != NULL && tx->msg->msg_id != NULL)
 		m->message_id = m_dup(t, tm, tx->msg->msg_id);
+	if (m->envid == NULL && tx->params.envid != NULL)
+		m->envid = m_dup(t, tm, tx->params.envid);
 	if (tx->ts_end > m->ts_end)
 		m->ts_end = tx->ts_end;
 	m->nhops++;
@@ -971,10 +1000,26 @@ dsn_rcpt_addr(const struct smtp_dsn_rcpt *g, int which)
 	return which == 0 ? g->original_recipient : g->final_recipient;
 }
 
-/* The recipient of DSN group d in the message a server at client's
- * address gave queue id qid. */
+/* The hop server of a DSN's original: at the address the DSN comes from,
+ * or named as the by host of the returned message's top Received. */
+static bool
+dsn_hop_is(const struct smtp_msg_hop *hp, const struct smtp_endpoint *client,
+    const char *by)
+{
+	const char *host;
+	size_t hl = by_host(by, &host);
+
+	if (addr_eq(&hp->server, client))
+		return true;
+	return hl > 0 && hp->server_name != NULL &&
+	    strlen(hp->server_name) == hl &&
+	    strncasecmp(hp->server_name, host, hl) == 0;
+}
+
+/* The recipient of DSN group d in the message a server gave queue id
+ * qid: the server at client's address, or (by not NULL) the one by names. */
 static struct smtp_msg_rcpt *
-dsn_by_queue_id(struct tracker *t, const char *qid,
+dsn_by_queue_id(struct tracker *t, const char *qid, const char *by,
     const struct smtp_dsn_rcpt *d, const struct smtp_endpoint *client,
     struct tmsg **fm)
 {
@@ -986,7 +1031,7 @@ dsn_by_queue_id(struct tracker *t, const char *qid,
 	    seen++ < CANDIDATES_MAX) {
 		struct smtp_message *m = &k->msg->m;
 
-		if (m->dsn || !addr_eq(&m->hops[k->hop].server, client))
+		if (m->dsn || !dsn_hop_is(&m->hops[k->hop], client, by))
 			continue;
 		for (which = 0; which < 2; which++) {
 			struct smtp_msg_rcpt *r =
@@ -1001,62 +1046,118 @@ dsn_by_queue_id(struct tracker *t, const char *qid,
 	return NULL;
 }
 
-/* The recipient that DSN group g reports on: of a message from the
- * DSN's addressee, with that recipient, which the DSN's sender (client)
- * accepted or tried to pass on. */
+/* How well message m matches what DSN mi names of its original: -1 it
+ * cannot be the one (another ENVID or Message-ID), else 2 for the same
+ * ENVID plus 1 for the same Message-ID. */
+static int
+dsn_ids_score(const struct smtp_message *m, const struct smtp_msg_info *mi)
+{
+	int score = 0;
+
+	if (mi->dsn_envid != NULL && m->envid != NULL) {
+		if (strncmp(mi->dsn_envid, m->envid, TEXT_MAX) != 0)
+			return -1;
+		score += 2;
+	}
+	if (mi->dsn_returned_msg_id != NULL && m->message_id != NULL) {
+		if (strncmp(mi->dsn_returned_msg_id, m->message_id, TEXT_MAX) !=
+		    0)
+			return -1;
+		score += 1;
+	}
+	return score;
+}
+
+/* Among the messages from sender (the DSN's addressee) that passed
+ * through the DSN's sender (client), the recipient group d reports on;
+ * the ENVID and the returned Message-ID choose between several and rule
+ * out those that differ. */
+static struct smtp_msg_rcpt *
+dsn_by_sender(struct tracker *t, struct tmsg *dsn, const char *sender,
+    const struct smtp_msg_info *mi, const struct smtp_dsn_rcpt *d,
+    const struct smtp_endpoint *client, struct tmsg **fm, int *score)
+{
+	uint32_t h = hash_bytes(sender, strlen(sender), true);
+	struct smtp_msg_rcpt *found = NULL;
+	struct tkey *k = NULL;
+	int seen = 0, which, best = -1;
+	size_t i;
+
+	while ((k = index_next(&t->by_sender, sender, h, true, k)) != NULL &&
+	    seen++ < CANDIDATES_MAX) {
+		struct smtp_message *m = &k->msg->m;
+		int sc;
+
+		if (k->msg == dsn || m->dsn)
+			continue;
+		sc = dsn_ids_score(m, mi);
+		if (sc <= best)
+			continue;
+		for (which = 0; which < 2; which++) {
+			struct smtp_msg_rcpt *r =
+			    rcpt_find(m, dsn_rcpt_addr(d, which));
+
+			if (r == NULL || r->hop < 0 || r->bounce != 0)
+				continue;
+			for (i = 0; i < m->nhops; i++)
+				if (addr_eq(&m->hops[i].server, client))
+					break;
+			if (i == m->nhops)
+				continue;
+			found = r;
+			*fm = k->msg;
+			best = sc;
+			break;
+		}
+	}
+	*score = best;
+	return found;
+}
+
+/* The recipient that DSN group g reports on, strongest key first: the
+ * reporting MTA's queue id of the message (Postfix's X-Postfix-Queue-ID,
+ * else the id in the top Received field of the returned headers), then
+ * a message from the DSN's addressee, with that recipient, which the
+ * DSN's sender (client) accepted or tried to pass on, chosen by its
+ * ENVID and Message-ID when they are known. */
 static void
 dsn_link(struct tracker *t, struct tmsg *dsn, const struct smtp_transaction *tx,
     const struct smtp_endpoint *client)
 {
 	const struct smtp_msg_info *mi = tx->msg;
-	size_t g, i;
+	size_t g;
 
 	t->st.dsn++;
 	if (mi == NULL || tx->nrcpt == 0 || tx->rcpt[0].addr == NULL)
 		return;
 	for (g = 0; g < mi->ndsn; g++) {
 		const struct smtp_dsn_rcpt *d = &mi->dsn[g];
-		const char *sender = tx->rcpt[0].addr;
-		uint32_t h = hash_bytes(sender, strlen(sender), true);
-		struct tkey *k = NULL;
 		struct smtp_msg_rcpt *found = NULL;
 		struct tmsg *fm = NULL;
-		int seen = 0, which;
+		const char *how = "queue_id";
+		int score = 0;
 
-		/* The reporting MTA named its queue id of the message
-		 * (Postfix's X-Postfix-Queue-ID): the message it gave that
-		 * id, at the address the DSN comes from. */
 		if (mi->dsn_queue_id != NULL)
 			found = dsn_by_queue_id(
-			    t, mi->dsn_queue_id, d, client, &fm);
-		while (found == NULL &&
-		    (k = index_next(&t->by_sender, sender, h, true, k)) !=
-			NULL &&
-		    seen++ < CANDIDATES_MAX) {
-			struct smtp_message *m = &k->msg->m;
-
-			if (k->msg == dsn || m->dsn)
-				continue;
-			for (which = 0; which < 2 && found == NULL; which++) {
-				struct smtp_msg_rcpt *r =
-				    rcpt_find(m, dsn_rcpt_addr(d, which));
-
-				if (r == NULL || r->hop < 0 || r->bounce != 0)
-					continue;
-				for (i = 0; i < m->nhops; i++)
-					if (addr_eq(&m->hops[i].server, client))
-						break;
-				if (i == m->nhops)
-					continue;
-				found = r;
-				fm = k->msg;
-			}
+			    t, mi->dsn_queue_id, NULL, d, client, &fm);
+		if (found == NULL && mi->dsn_returned_qid != NULL) {
+			how = "received_id";
+			found = dsn_by_queue_id(t, mi->dsn_returned_qid,
+			    mi->dsn_returned_by, d, client, &fm);
+		}
+		if (found == NULL) {
+			found = dsn_by_sender(t, dsn, tx->rcpt[0].addr, mi, d,
+			    client, &fm, &score);
+			how = score >= 2 ? "envid"
+			    : score == 1 ? "message_id"
+					 : "recipient";
 		}
 		if (found == NULL) {
 			t->st.dsn_unmatched++;
 			continue;
 		}
 		found->bounce = dsn->m.id;
+		found->bounce_link = how;
 		found->bounce_action = m_dup(t, fm, d->action);
 		found->bounce_status = m_dup(t, fm, d->status);
 		found->bounce_diagnostic = m_dup(t, fm, d->diagnostic);

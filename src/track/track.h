@@ -13,8 +13,12 @@
  * relay holding a message, with its sender and recipients (a retry
  * refused before the data, SMTP_LINK_ENVELOPE) and the same Message-ID
  * when there is one (SMTP_LINK_MESSAGE_ID). A DSN is linked to the
- * recipient it reports on by the original sender it is addressed to,
- * its Final-/Original-Recipient, and the relay that sends it.
+ * recipient it reports on (its Final-/Original-Recipient) by the queue id
+ * the relay that sends it gave the original (X-Postfix-Queue-ID, else
+ * the id in the top Received field of the returned headers), else among
+ * the messages from the sender it is addressed to that passed through
+ * that relay, by the original's ENVID (Original-Envelope-Id) and
+ * Message-ID (of the returned headers) when known.
  *
  * Memory is bounded: at most max_messages are followed at once, holding
  * at most max_bytes (beyond, the oldest is settled early, "evicted",

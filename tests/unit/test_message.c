@@ -124,6 +124,9 @@ dump(const struct smtp_msg_info *mi)
 	    mi->dsn_dropped);
 	dump_str(&b, "reporting_mta", mi->dsn_reporting_mta);
 	dump_str(&b, "arrival_date", mi->dsn_arrival_date);
+	dump_str(&b, "returned_msg_id", mi->dsn_returned_msg_id);
+	dump_str(&b, "returned_qid", mi->dsn_returned_qid);
+	dump_str(&b, "returned_by", mi->dsn_returned_by);
 	for (i = 0; i < mi->ndsn; i++) {
 		dump_str(&b, " final", mi->dsn[i].final_recipient);
 		dump_str(&b, " original", mi->dsn[i].original_recipient);
@@ -1286,6 +1289,59 @@ static const char hand_dsn[] =
     "--RAA14128.773615765-CS.UTK.EDU--  \r\n"
     "epilogue\r\n";
 
+/* An Exim-style DSN returning headers only (RET=HDRS): the top Received
+ * field, folded, names the reporting MTA's queue id; the one below it
+ * and the Message-ID of the DSN itself are not taken. */
+static const char headers_dsn[] =
+    "Message-Id: <E1dsn-0001@mx.remote.test>\r\n"
+    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+    " boundary=\"b1\"\r\n"
+    "\r\n"
+    "--b1\r\n"
+    "Content-Type: text/plain\r\n"
+    "\r\n"
+    "Received: from decoy by decoy with esmtp id DECOY\r\n"
+    "--b1\r\n"
+    "Content-Type: message/delivery-status\r\n"
+    "\r\n"
+    "Reporting-MTA: dns; mx.remote.test\r\n"
+    "Original-Envelope-Id: T18-envid\r\n"
+    "\r\n"
+    "Action: failed\r\n"
+    "Final-Recipient: rfc822;late@remote.test\r\n"
+    "Status: 5.0.0\r\n"
+    "\r\n"
+    "--b1\r\n"
+    "Content-Type: text/rfc822-headers\r\n"
+    "\r\n"
+    "Received: from relay.example.test ([127.0.0.2])\r\n"
+    "\tby mx.remote.test with esmtp (Exim 4.96)\r\n"
+    "\t(envelope-from <alice@origin.test>)\r\n"
+    "\tid 1xaDpG-0005YJ-1F\r\n"
+    "\tfor late@remote.test;\r\n"
+    "\tSun, 06 Dec 2026 15:06:54 +0000\r\n"
+    "Received: from client by relay.example.test (Postfix) with ESMTP id "
+    "4C088AEA322\r\n"
+    "Message-ID: <orig@origin.test>\r\n"
+    "Subject: T18\r\n"
+    "--b1--\r\n";
+
+static void
+test_headers_dsn(void)
+{
+	struct msg_parser *p =
+	    parse_all_splits(headers_dsn, sizeof(headers_dsn) - 1);
+	const struct smtp_msg_info *mi = info_of(p);
+
+	CHECK(mi->is_dsn && mi->dsn_part_seen && mi->ndsn == 1);
+	CHECK_STR(mi->msg_id, "<E1dsn-0001@mx.remote.test>");
+	CHECK_STR(mi->dsn_envid, "T18-envid");
+	CHECK_STR(mi->dsn_returned_msg_id, "<orig@origin.test>");
+	CHECK_STR(mi->dsn_returned_qid, "1xaDpG-0005YJ-1F");
+	CHECK_STR(mi->dsn_returned_by, "mx.remote.test");
+	msg_parser_free(p);
+}
+
 static void
 test_hand_dsn(void)
 {
@@ -1298,6 +1354,11 @@ test_hand_dsn(void)
 	CHECK_STR(mi->user_agent, NULL);
 	CHECK(mi->nreceived == 0);
 	CHECK_STR(mi->dsn_reporting_mta, "cs.utk.edu");
+	/* The returned message's own fields, not the DSN's; its Received
+	 * names no id. */
+	CHECK_STR(mi->dsn_returned_msg_id, "<inner@example.org>");
+	CHECK_STR(mi->dsn_returned_qid, NULL);
+	CHECK_STR(mi->dsn_returned_by, "inner");
 	CHECK_STR(mi->dsn_arrival_date, NULL);
 	CHECK(mi->ndsn == 2);
 	if (mi->ndsn == 2) {
@@ -1856,6 +1917,7 @@ main(void)
 	test_reuse();
 	test_postfix_bounce();
 	test_hand_dsn();
+	test_headers_dsn();
 	test_attached_message();
 	test_dsn_detection();
 	test_cap_many_headers();
