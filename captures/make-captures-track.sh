@@ -30,10 +30,15 @@
 #                 mbox files): other local parts 550 at RCPT, Subject
 #                 "reject-after-data" 550 after the data, grey@ 451 on the
 #                 first attempt and accepted on the next (greylisting),
-#                 busy@ 450 always
+#                 busy@ 450 always; late@ accepted (its ACL verifies no
+#                 recipient), then failed by a redirect router (":fail:
+#                 mailbox closed"): Exim sends its own DSN to the sender,
+#                 to origin.test through S (manualroute, smtp transport
+#                 from 127.0.0.3); DSN advertised (dsn_advertise_hosts),
+#                 so R passes ENVID, NOTIFY, RET and ORCPT on
 #   127.0.0.4  S  mx.origin.test: a second private Postfix, the senders'
 #                 domain (virtual maildirs for alice@ and grace@): it
-#                 receives the bounces (DSNs) R sends
+#                 receives the bounces (DSNs) R and D send
 # The messages (one tag each, in the Subject) are listed below at "The
 # messages"; captures/README.md has the table.
 #
@@ -42,19 +47,25 @@
 # reject lines, smtp's status=sent/deferred/bounced lines, bounce's
 # "sender non-delivery notification" lines, cleanup's message-id; for
 # the DISCARDed message, whose Message-ID cleanup never reaches, the one
-# in the swaks transcript),
+# in the swaks transcript) and, for what D accepted and then failed,
+# Exim's mainlog (the "**" line of the message's id; its bounce's own
+# "<= <> R=ID" line and the "=>" line that passed the bounce to S with
+# S's queue id),
 # cross-checked with Exim's mainlog (<= and => lines with the ids R
 # logged, the rejected and temporarily rejected RCPTs, the rejections
 # after DATA), S's log (each DSN queued and delivered to the sender's
-# maildir), the swaks transcripts (the "queued as" ids) and the packets
-# (SYN-ACKs = sessions the servers logged, every queue id on the wire).
+# maildir, from R or from D), the DSNs in the maildir (the queue id of
+# S's Received, Original-Envelope-Id, what they return), the client
+# transcripts (the "queued as" ids) and the packets (SYN-ACKs = sessions
+# the servers logged, every queue id on the wire).
 # It also checks that every planned case happened as planned, and that
 # the truth is complete (one message line per tag, one fate per
 # recipient); it stops with an error otherwise, leaving captures/ as it
 # was.
 #
-# Needs root, tcpdump, iproute2, python3, postfix (postfix, postconf,
-# postqueue), swaks, sasl2-bin (saslpasswd2), apt-get and dpkg-deb
+# Needs root, tcpdump, iproute2, python3 (also the client of the
+# messages with DSN parameters: this swaks has no ENVID, NOTIFY or RET),
+# postfix (postfix, postconf, postqueue), swaks, sasl2-bin (saslpasswd2), apt-get and dpkg-deb
 # (network access to Debian's archive for Exim's packages). Nothing is
 # installed or removed, /etc and the host's mail system are not touched
 # and no service is started: Postfix runs as private instances
@@ -65,7 +76,7 @@
 # there. Every process it started, the namespace and the temporary
 # directory are removed on exit, also on failure or interruption
 # (KEEP_WORK=1 keeps the directory: the MTAs' logs, queues and
-# mailboxes, the swaks transcripts). It takes about 30 seconds.
+# mailboxes, the client transcripts). It takes about 30 seconds.
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
@@ -331,6 +342,11 @@ rfc1413_hosts =
 tls_advertise_hosts =
 smtp_banner = mx.remote.test ESMTP Exim \$version_number \$tod_full
 log_selector = +smtp_connection +received_recipients +smtp_confirmation +subject +pipelining +delivery_size
+# DSN (RFC 3461) offered to R: it then passes the client's ENVID, RET,
+# NOTIFY and ORCPT on, and Exim's DSNs carry them back
+dsn_advertise_hosts = *
+# every message delivered at once, however many a session of R carries
+smtp_accept_queue_per_connection = 0
 acl_smtp_rcpt = acl_check_rcpt
 acl_smtp_data = acl_check_data
 
@@ -346,8 +362,10 @@ acl_check_rcpt:
   defer   domains = +local_domains
           local_parts = busy
           message = 450 4.2.1 Mailbox busy, try again later
+  # late@ is accepted here (no recipient verification: the routers
+  # are not asked at RCPT) and fails at delivery: Exim's own DSN
   deny    domains = +local_domains
-          !local_parts = bob : carol : dave : grey : busy
+          !local_parts = bob : carol : dave : grey : busy : late
           message = 550 5.1.1 Unknown user
   accept  domains = +local_domains
   deny    message = 550 5.7.1 Relay not permitted
@@ -355,9 +373,28 @@ acl_check_rcpt:
 acl_check_data:
   deny    condition = \${if match{\$h_Subject:}{reject-after-data}}
           message = 550 5.7.1 Message content rejected
+  # kept in the queue until the script delivers it (exim -M), so that
+  # it chooses the order in which the DSNs of such messages go out
+  warn    condition = \${if match{\$h_Subject:}{deliver-later}}
+          control = queue_only
   accept
 
 begin routers
+# the senders' domain (the DSNs Exim sends): to S, from D's address
+origin:
+  driver = manualroute
+  domains = origin.test
+  route_list = * $S_IP
+  transport = remote_smtp
+  self = send
+# accepted at RCPT, failed at delivery: a permanent failure after the
+# 250, which Exim reports in its own DSN to the sender
+late_fail:
+  driver = redirect
+  domains = +local_domains
+  local_parts = late
+  allow_fail
+  data = :fail: mailbox closed
 local_user:
   driver = accept
   domains = +local_domains
@@ -365,6 +402,10 @@ local_user:
   transport = local_file
 
 begin transports
+remote_smtp:
+  driver = smtp
+  interface = $D_IP
+  allow_localhost
 local_file:
   driver = appendfile
   file = $E/mail/\$local_part_data
@@ -415,9 +456,20 @@ wait_listen "$NS" "$R_IP:587"
 #   T14  .5:25        -     alice -> bob, eve@elsewhere.test  bob delivered; eve 554 relay access denied by R
 #   T15  .5:25        -     grace -> eve@elsewhere.test     554 by R, swaks gives up: no message
 #   T16  .5:587       PLAIN alice -> carol, no Message-ID   R adds one (submission), delivered
+#   T17  .1:25        -     alice -> late                   D: 250, then fails it: D's DSN to S
+#   T18  .1:25 (py)   -     alice -> late, ENVID=T18-envid NOTIFY=FAILURE RET=HDRS, "deliver-later"
+#                                                           D: 250, queued; D's DSN returns the headers
+#   T19  .1:25 (py)   -     alice -> late, ENVID=T19-envid NOTIFY=FAILURE, "deliver-later"
+#                                                           the same; D's DSN returns the message
+# D keeps T18 and T19 queued until both are in, then delivers them in
+# that order (exim -M, one DSN at S before the next delivery): when the
+# DSNs come back both messages wait for one, and only D's ids, the
+# ENVIDs and the returned headers tell which reports which (a linker
+# that takes the newest candidate links them crosswise).
 #
 # (addresses: alice@ and grace@origin.test; bob, carol, dave, grey,
-# busy, nosuch, nobody @remote.test)
+# busy, nosuch, nobody, late @remote.test; "py": python3's smtplib, for
+# the DSN parameters)
 PLAN=$WORK/plan
 : >"$PLAN"
 mkdir -p "$WORK/swaks"
@@ -425,7 +477,8 @@ REUSED_ID='<reused-id@origin.test>'
 
 # submit TAG CLIENT PORT AUTH FROM RCPT=FATE[,...] SUBJECT|- [SWAKS-ARGS...]
 # FATE is what should happen (checked against the truth): delivered,
-# delivered-retried, rejected, bounced, deferred, dropped-discard,
+# delivered-retried, rejected, bounced (refused by D, R's DSN),
+# bounced-dest (accepted by D, then D's DSN), deferred, dropped-discard,
 # dropped-hold. SUBJECT - : the message comes with --data.
 submit() {
 	local tag=$1 cl=$2 port=$3 auth=$4 from=$5 rcpts=$6 subj=$7 rc=0 to='' r
@@ -450,6 +503,44 @@ submit() {
 	echo "   $tag: swaks from $cl to $R_IP:$port$auth, $from -> $to: exit $rc"
 	sleep 0.3
 }
+# submit_dsn TAG CLIENT PORT FROM RCPT=FATE SUBJECT ENVID NOTIFY RET|-:
+# one message with the DSN parameters of RFC 3461 (MAIL ... RET= ENVID=,
+# RCPT ... NOTIFY=), sent with python3's smtplib (this swaks has no
+# option for them); its transcript has the lines of swaks's that the
+# truth reads (the final reply, the Message-Id sent)
+submit_dsn() {
+	local tag=$1 cl=$2 port=$3 from=$4 rcpt=$5 rc=0
+	echo "$tag $cl $port - $from $rcpt $7 $9" >>"$PLAN"
+	in_ns "$NS" timeout 60 python3 - "$R_IP" "$port" "$cl" "$from" \
+	    "${rcpt%%=*}" "$6" "$7" "$8" "$9" >"$WORK/swaks/$tag" 2>&1 <<'EOF_SMTP' || rc=$?
+import email.utils, smtplib, sys
+server, port, client, frm, to, subj, envid, notify, ret = sys.argv[1:]
+mid = email.utils.make_msgid(domain="origin.test")
+msg = (f"Date: {email.utils.formatdate(localtime=True)}\r\nFrom: <{frm}>\r\n"
+       f"To: <{to}>\r\nSubject: {subj}\r\nMessage-Id: {mid}\r\n\r\n"
+       f"This message asks for DSNs: ENVID={envid} NOTIFY={notify} RET={ret}.\r\n")
+print(f" -> Message-Id: {mid}")
+s = smtplib.SMTP(server, int(port), local_hostname="client.origin.test",
+                 source_address=(client, 0))
+s.ehlo()
+if not s.has_extn("dsn"):
+    sys.exit("the server offers no DSN")
+mopt = [f"ENVID={envid}"] + ([f"RET={ret}"] if ret != "-" else [])
+for cmd, (code, text) in ((f"MAIL FROM:<{frm}> {' '.join(mopt)}",
+                           s.mail(frm, mopt)),
+                          (f"RCPT TO:<{to}> NOTIFY={notify}",
+                           s.rcpt(to, [f"NOTIFY={notify}"])),
+                          ("DATA + message", s.data(msg.encode()))):
+    print(f" -> {cmd}")
+    print(f"<-  {code} {text.decode(errors='replace')}")
+    if code >= 400:
+        sys.exit(1)
+s.quit()
+EOF_SMTP
+	echo "   $tag: python3 smtplib from $cl to $R_IP:$port, $from -> ${rcpt%%=*}" \
+	    "ENVID=$7 NOTIFY=$8 RET=$9: exit $rc"
+	sleep 0.3
+}
 # pause: longer than R's connection cache time limit (2 s), so that the
 # next message opens a new session to D
 pause() {
@@ -461,6 +552,9 @@ nomsgid_data() {
 	    "$(date -R)" "$3" "$4" "$2" >"$1"
 }
 
+RL=$R/maillog
+ML=$E/log/mainlog
+SL=$S/maillog
 td_start "$NS" lo "$WORK/$NAME.pcap" 'tcp port 25 or tcp port 587'
 submit T01 $C_IN 25 - alice@origin.test bob@remote.test=delivered \
     "T01 plain relay"
@@ -502,32 +596,69 @@ submit T15 $C_OUT 25 - grace@origin.test eve@elsewhere.test=rejected \
 nomsgid_data "$WORK/T16.eml" T16 carol@remote.test "T16 no Message-ID, submission"
 submit T16 $C_OUT 587 PLAIN alice@origin.test carol@remote.test=delivered - \
     --data "@$WORK/T16.eml"
+pause
+submit T17 $C_IN 25 - alice@origin.test late@remote.test=bounced-dest \
+    "T17 accepted, then bounced by the destination"
+submit_dsn T18 $C_IN 25 alice@origin.test late@remote.test=bounced-dest \
+    "T18 DSN parameters, headers returned, deliver-later" T18-envid FAILURE HDRS
+submit_dsn T19 $C_IN 25 alice@origin.test late@remote.test=bounced-dest \
+    "T19 DSN parameters, message returned, deliver-later" T19-envid FAILURE -
+# D holds T18 and T19 (their Subject): once both are in, deliver T18,
+# wait until its DSN is at S, then T19
+exim_id() {	# exim_id TAG: D's id of the message with that tag
+	sed -n "s/.* \([^ ]*-[^ ]*-[^ ]*\) <= [^ ]* .* T=\"$1 .*/\1/p" "$ML"
+}
+for _ in $(seq 1 100); do
+	[ -n "$(exim_id T18)" ] && [ -n "$(exim_id T19)" ] && break
+	sleep 0.2
+done
+for t in T18 T19; do
+	id=$(exim_id "$t")
+	[ -n "$id" ] || die "$t never reached D"
+	run_unpacked "$NS" exim4 -C "$E/exim.conf" -M "$id" >"$E/deliver-$t.out" 2>&1 ||
+	    die "exim -M $id ($t) failed: $(cat "$E/deliver-$t.out")"
+	ok=
+	for _ in $(seq 1 100); do
+		b=$(sed -n "s/.* \([^ ]*\) <= <> R=$id .*/\1/p" "$ML")
+		if [ -n "$b" ] && grep -q " $b => .* C=\"250 " "$ML"; then
+			ok=1
+			break
+		fi
+		sleep 0.2
+	done
+	[ -n "$ok" ] || die "D's DSN of $t ($id) never reached S"
+	echo "   $t: delivered by D (exim -M $id): failed, its DSN $b to S"
+done
 
 # ------------------------------------------- waiting for retries, DSNs
 # Done when: grey@ delivered (after its deferral), every bounce R made
-# delivered to S (4: T06, T07, T10, T12), busy@ deferred DEFER_MIN times;
-# then R's log must be quiet and every session at D and S closed.
-RL=$R/maillog
-ML=$E/log/mainlog
-SL=$S/maillog
-say "$NAME: waiting for R's retries and bounces (up to $WAIT_MAX s)"
+# delivered to S (4: T06, T07, T10, T12), every bounce D made delivered
+# to S (one per message planned bounced-dest: T17, T18, T19), busy@
+# deferred DEFER_MIN times; then R's log must be quiet and every session
+# at D and S closed.
+D_NDR=$(grep -c '=bounced-dest' "$PLAN" || true)
+say "$NAME: waiting for R's retries and bounces, D's bounces (up to $WAIT_MAX s)"
 t0=$(date +%s)
 while :; do
 	grey=$(count "$RL" 'to=<grey@remote.test>,.* status=sent ')
 	busy=$(count "$RL" 'to=<busy@remote.test>,.* status=deferred ')
 	ndr=$(count "$RL" 'sender non-delivery notification: ')
 	dsn_sent=$(count "$RL" "to=<[a-z]+@origin.test>, relay=$S_IP\\[$S_IP\\]:25,.* status=sent ")
+	dndr=$(count "$ML" ' <= <> R=')
+	ddsn_sent=$(count "$ML" " => [a-z]+@origin.test .*H=$S_IP \\[$S_IP\\].* C=\"250 ")
 	if [ "$grey" -ge 1 ] && [ "$busy" -ge "$DEFER_MIN" ] &&
-	    [ "$ndr" -ge 4 ] && [ "$dsn_sent" -ge "$ndr" ]; then
+	    [ "$ndr" -ge 4 ] && [ "$dsn_sent" -ge "$ndr" ] &&
+	    [ "$dndr" -ge "$D_NDR" ] && [ "$ddsn_sent" -ge "$dndr" ]; then
 		break
 	fi
 	[ $(($(date +%s) - t0)) -lt "$WAIT_MAX" ] ||
 	    die "after $WAIT_MAX s: grey@ delivered $grey, busy@ deferred $busy," \
-	    "$ndr bounces made, $dsn_sent delivered to S"
+	    "$ndr bounces made by R, $dsn_sent delivered to S;" \
+	    "$dndr bounces made by D, $ddsn_sent delivered to S"
 	sleep 0.5
 done
 echo "   after $(($(date +%s) - t0)) s: grey@ delivered, busy@ deferred $busy times," \
-    "$ndr bounces delivered to S"
+    "$ndr bounces of R and $dndr of D delivered to S"
 # quiet: R's log unchanged for 1.5 s, every session at D and S ended
 quiet=0
 for _ in $(seq 1 100); do
@@ -556,10 +687,11 @@ ns_del "$NS"
 # ================================================================ truth
 say "$NAME: the truth from the MTAs' logs"
 if ! python3 - "$PLAN" "$RL" "$ML" "$SL" "$WORK/swaks" "$WORK/r-queue.json" \
-    "$WORK/$NAME.truth" "$R_IP" "$D_IP" "$S_IP" <<'EOF_PY'
-import json, os, re, sys
+    "$WORK/$NAME.truth" "$R_IP" "$D_IP" "$S_IP" "$S/mail" <<'EOF_PY'
+import email, glob, json, os, re, sys
 
-plan_f, rlog, mlog, slog, swaks_dir, rqueue, out, R_IP, D_IP, S_IP = sys.argv[1:]
+(plan_f, rlog, mlog, slog, swaks_dir, rqueue, out, R_IP, D_IP, S_IP,
+ s_mail) = sys.argv[1:]
 errors = []
 
 
@@ -577,10 +709,12 @@ def pf_lines(path):
 
 plan = []
 for line in open(plan_f):
-    tag, client, port, auth, sender, rcpts = line.split()
+    # ENVID and RET (or -) of the messages sent with DSN parameters
+    tag, client, port, auth, sender, rcpts, *dsnp = line.split()
     want = [tuple(r.split("=", 1)) for r in rcpts.split(",")]
     plan.append(dict(tag=tag, client=client, port=port, auth=auth, sender=sender,
-                     want=want))
+                     want=want, envid=dsnp[0] if dsnp else None,
+                     ret=dsnp[1] if dsnp else None))
 
 # ------------------------------------------------------------ R's log
 tag_of = {}          # queue id -> tag
@@ -657,11 +791,22 @@ for p in plan:
 # ---------------------------------------------------------- Exim (D)
 exim_in = {}         # exim id -> dict(sender, host, subject, msgid, rcpts)
 exim_del = {}        # exim id -> [rcpt]
+exim_fail = {}       # exim id -> [rcpt] failed at delivery ("**")
+exim_ndr = {}        # exim id of a bounce -> dict(of, rcpts, out)
+exim_out = {}        # exim id -> [(rcpt, host ip, reply)]
 exim_rej = []        # (rcpt, code) at RCPT
 exim_tmp = []        # (rcpt, code) temporarily rejected at RCPT
 exim_data = 0        # rejections after DATA
 exim_conn = 0
 for line in open(mlog, errors="replace"):
+    # a bounce Exim made: "ID <= <> R=ID-OF-THE-MESSAGE U=... for RCPT"
+    m = re.search(r" (\S+-\S+-\S+) <= <> R=(\S+) .* for (.*)$", line)
+    if m:
+        if m.group(1) in exim_ndr or m.group(2) in {
+                d["of"] for d in exim_ndr.values()}:
+            err(f"D: a second bounce {m.group(1)} or a second one of {m.group(2)}")
+        exim_ndr[m.group(1)] = dict(of=m.group(2), rcpts=m.group(3).split())
+        continue
     m = re.search(r" (\S+-\S+-\S+) <= (\S+) .*?\[([0-9.]+)\]:?\d* .*", line)
     if m:
         d = dict(sender=m.group(2), host=m.group(3))
@@ -677,6 +822,18 @@ for line in open(mlog, errors="replace"):
     m = re.search(r" (\S+-\S+-\S+) [=-]> (\S+)(?: <([^>]*)>)? ", line)
     if m:
         exim_del.setdefault(m.group(1), []).append(m.group(3) or m.group(2))
+        # to another host (the bounces to S): whom, its reply (from
+        # which address: S's log says)
+        h = re.search(r" H=\S+ \[([0-9.]+)\]", line)
+        c = re.search(r' C="((?:[^"\\]|\\.)*)"', line)
+        if h:
+            exim_out.setdefault(m.group(1), []).append(
+                (m.group(3) or m.group(2), h.group(1), c and c.group(1)))
+        continue
+    # "** late@remote.test R=late_fail: mailbox closed"
+    m = re.search(r" (\S+-\S+-\S+) \*\* (\S+)(?: <([^>]*)>)? ", line)
+    if m:
+        exim_fail.setdefault(m.group(1), []).append(m.group(3) or m.group(2))
         continue
     m = re.search(r"temporarily rejected RCPT <([^>]*)>: (\d{3})?", line)
     if m:
@@ -707,6 +864,61 @@ for prog, text in pf_lines(slog):
     m = re.match(r"^([0-9A-F]+): to=<([^>]*)>, relay=virtual, .*status=(\w+)", text)
     if m:
         s_del.setdefault(m.group(1), []).append((m.group(2), m.group(3)))
+
+# --------------------------------------------- the DSNs in S's maildirs
+# S's queue id (the id of the Received field S put on top) -> what the
+# DSN says: Original-Envelope-Id, Final-Recipients, what it returns
+s_dsn = {}
+for f in sorted(glob.glob(os.path.join(s_mail, "*", "new", "*")) +
+                glob.glob(os.path.join(s_mail, "*", "cur", "*"))):
+    with open(f, "rb") as fh:
+        msg = email.message_from_binary_file(fh)
+    rcv = (msg.get_all("Received") or [""])[0]
+    m = re.search(r"\bby mx\.origin\.test \(Postfix\) with \S+ id ([0-9A-F]+)\b",
+                  " ".join(str(rcv).split()))
+    if not m:
+        err(f"S's maildir: {f} has no Received of S on top")
+        continue
+    d = dict(envid=None, final=[], returned=None)
+    for part in msg.walk():
+        ct = part.get_content_type()
+        if ct == "message/delivery-status":
+            blocks = part.get_payload()
+            d["envid"] = blocks[0].get("Original-Envelope-Id")
+            d["final"] = [b.get("Final-Recipient", "").split(";", 1)[-1].strip()
+                          for b in blocks[1:]]
+        elif ct in ("message/rfc822", "text/rfc822-headers"):
+            if d["returned"]:
+                err(f"S's maildir: {f} returns two parts")
+            d["returned"] = "message" if ct == "message/rfc822" else "headers"
+    if m.group(1) in s_dsn:
+        err(f"S's maildir: two files for {m.group(1)}")
+    s_dsn[m.group(1)] = d
+
+
+def dsn_line(tag, p, dq, to, ip, sq, by, rcpts):
+    """the dsn line of the DSN made by `by` with its queue id dq there,
+    delivered to S (ip) as sq; checked with S's log and maildir"""
+    global dsn_count
+    if not sq or sq not in s_in or s_in[sq][0] != "" or s_in[sq][1] != by:
+        err(f"{tag}: DSN {dq}: S has no null-sender message {sq} from {by}")
+    elif s_del.get(sq) != [(to, "sent")]:
+        err(f"{tag}: DSN {dq}: S delivered {sq} as {s_del.get(sq)}")
+    d = s_dsn.get(sq)
+    if d is None:
+        err(f"{tag}: DSN {dq}: not in S's maildir as {sq}")
+        d = dict(envid=None, final=[], returned=None)
+    if d["envid"] != p["envid"]:
+        err(f"{tag}: DSN {dq}: Original-Envelope-Id {d['envid']}, "
+            f"the client's ENVID {p['envid']}")
+    if sorted(d["final"]) != sorted(rcpts):
+        err(f"{tag}: DSN {dq}: Final-Recipient {d['final']}, want {rcpts}")
+    if d["returned"] != ("headers" if p["ret"] == "HDRS" else "message"):
+        err(f"{tag}: DSN {dq}: returns {d['returned']}, RET={p['ret']}")
+    lines.append(f"dsn {tag} relay_dsn_qid={dq} to={to} delivered_by={ip} "
+                 f"dest_qid={sq or '-'} sent_by={by} envid={d['envid'] or '-'} "
+                 f"returned={d['returned'] or '-'}")
+    dsn_count += 1
 
 # ------------------------------------------------------------- truth
 lines = []
@@ -766,9 +978,23 @@ for p in plan:
         elif sts:
             st, ip, code, why = sts[-1]
             ndef = sum(1 for s in sts if s[0] == "deferred")
-            if st == "sent":
+            mm = re.search(r"250 OK id=(\S+)\)?$", why)
+            xid = mm.group(1) if mm and ip == D_IP else None
+            if st == "sent" and xid and rcpt in exim_fail.get(xid, []):
+                # D accepted it, then failed it: D's own DSN
+                dq = [b for b, d in exim_ndr.items() if d["of"] == xid]
+                if len(dq) != 1:
+                    err(f"{tag}: {rcpt} failed at D ({xid}), bounces {dq}")
+                fate = (f"bounced hop={ip} code={code} "
+                        f"dsn_qid={dq[0] if len(dq) == 1 else '-'}")
+                got = "bounced-dest"
+                if ndef:
+                    err(f"{tag}: {rcpt} deferred before D failed it")
+            elif st == "sent":
                 fate = f"delivered hop={ip} code={code} dsn_qid=-"
                 got = "delivered"
+                if xid and rcpt not in exim_del.get(xid, []):
+                    err(f"{tag}: {rcpt} sent to D as {xid}, D delivered it not")
                 if ndef:
                     fate += f" retries={ndef}"
                     got = "delivered-retried"
@@ -799,13 +1025,25 @@ for p in plan:
             err(f"{tag}: DSN {dq} went to {to}, not to the sender {sender}")
         mq = re.search(r"queued as ([0-9A-F]+)\)?$", why)
         sq = mq.group(1) if mq else None
-        if not sq or sq not in s_in or s_in[sq][0] != "" or s_in[sq][1] != R_IP:
-            err(f"{tag}: DSN {dq}: S has no null-sender message {sq} from R")
-        elif s_del.get(sq) != [(to, "sent")]:
-            err(f"{tag}: DSN {dq}: S delivered {sq} as {s_del.get(sq)}")
-        lines.append(f"dsn {tag} relay_dsn_qid={dq} to={to} delivered_by={ip} "
-                     f"dest_qid={sq or '-'}")
-        dsn_count += 1
+        dsn_line(tag, p, dq, to, ip, sq, R_IP,
+                 [r for (qq, r), ss in status.items() if qq == q and
+                  ss[-1][0] == "bounced"])
+    # the DSNs D made, of the messages it accepted from R
+    for x in dest:
+        for dq in [b for b, d in exim_ndr.items() if d["of"] == x]:
+            out_ = exim_out.get(dq, [])
+            if len(out_) != 1 or len(exim_ndr[dq]["rcpts"]) != 1:
+                err(f"{tag}: D's DSN {dq}: for {exim_ndr[dq]['rcpts']}, "
+                    f"delivered {out_}")
+                continue
+            to, ip, reply = out_[0]
+            if to != sender or exim_ndr[dq]["rcpts"] != [to]:
+                err(f"{tag}: D's DSN {dq} went to {to}, not to the sender {sender}")
+            if ip != S_IP:
+                err(f"{tag}: D's DSN {dq} went to {ip}")
+            mq = re.search(r"^250 .*queued as ([0-9A-F]+)$", reply or "")
+            dsn_line(tag, p, dq, to, ip, mq.group(1) if mq else None, D_IP,
+                     exim_fail.get(x, []))
 
 # -------------------------------------------------- completeness
 tags = [p["tag"] for p in plan]
@@ -831,6 +1069,12 @@ if extra:
     err(f"R's log has tags nobody sent: {sorted(extra)}")
 if set(ndr_of) - set(qid_of.values()):
     err(f"R bounced messages of no tag: {sorted(set(ndr_of) - set(qid_of.values()))}")
+named = {l.split()[2].split("=", 1)[1] for l in lines
+         if l.startswith("dsn ") and f" sent_by={D_IP} " in l}
+if set(exim_ndr) != named:
+    err(f"D made bounces {sorted(exim_ndr)}, the truth names {sorted(named)}")
+if set(exim_fail) - {d["of"] for d in exim_ndr.values()}:
+    err(f"D failed recipients and bounced nothing: {exim_fail}")
 
 # ------------------------------------------ cross-checks with Exim
 for t in tags:
@@ -851,9 +1095,10 @@ for t in tags:
                 err(f"{t}: Exim's {x} came from {d['host']} with Subject {d['subject']!r}")
             want = sorted(r for (qq, r), ss in status.items()
                           if qq == q and any(s[0] == "sent" and x in s[3] for s in ss))
-            if sorted(d["rcpts"]) != want or sorted(exim_del.get(x, [])) != want:
+            done = exim_del.get(x, []) + exim_fail.get(x, [])
+            if sorted(d["rcpts"]) != want or sorted(done) != want:
                 err(f"{t}: Exim's {x}: received for {d['rcpts']}, delivered to "
-                    f"{exim_del.get(x)}; R says {want}")
+                    f"{exim_del.get(x)}, failed {exim_fail.get(x)}; R says {want}")
             mid = f[5].split("=", 1)[1]
             if (d["msgid"] if d["msgid"] == "-" else "<" + d["msgid"] + ">") != mid:
                 err(f"{t}: Exim logged Message-ID {d['msgid']}, R {mid}")

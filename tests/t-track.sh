@@ -114,11 +114,18 @@ if log[-1]["dropped"] != 0:
 PY
 
 # captures/track.pcap: three MTAs (a Postfix relay R, Exim as the
-# destination D, a Postfix S for the senders' domain), 16 tagged messages;
+# destination D, a Postfix S for the senders' domain), 19 tagged messages;
 # captures/track.fates is what their own logs say became of each
 # (captures/README.md, "track"). Every message, recipient and DSN of it
 # must be in the message records, each fate, hop, code, link equal, and
-# no record left over.
+# no record left over. Bounce links are exact: a bounced recipient's
+# `bounce` names the DSN record that the truth's DSN is (the one S
+# accepted with the truth's queue id, from the MTA that sent it, whose
+# top Received names that MTA's queue id of the DSN), and that DSN's
+# `bounce_of` names the recipient's message; R's DSNs (T06, T07, T10,
+# T12: the next hop refused, 5xx) and D's (T17-T19: D said 250, then
+# failed them; T18 and T19 have the same sender, recipient and relays
+# and only D's ids, their ENVIDs and returned headers tell them apart).
 # (trace -w writes every message; the log of the run the ones a
 # transaction record does not tell whole: those must be the same.)
 run_scope track-truth -q -r captures/track.pcap -w "$TMP/track.jsonl" &&
@@ -146,6 +153,39 @@ truth = [l.split() for l in open(sys.argv[2]) if l.strip()]
 kv = lambda f: dict(x.split("=", 1) for x in f if "=" in x)
 R, D, S = "127.0.0.2", "127.0.0.3", "127.0.0.4"
 bad, used, tagmsg, nfate = [], set(), {}, 0
+# the transactions of the run's log, by (session, depth): a hop's
+# message headers (the DSN's top Received) and DSN fields
+txs = {(r["session_id"], r["trans_depth"]): r for r in log
+       if r["type"] == "transaction"}
+def top_received_id(h):
+    t = txs.get((h["session_id"], h["trans_depth"])) or {}
+    parts = (t.get("headers") or {}).get("received_parts") or [{}]
+    return parts[0].get("id"), t
+# each DSN of the truth, by the queue id the MTA that made it gave it:
+# the DSN record that carried it to S with the truth's queue ids
+dsnrec = {}
+for f in truth:
+    d = kv(f)
+    if f[0] != "dsn":
+        continue
+    c = []
+    for x in msgs:
+        for h in x["hops"] if x["dsn"] else []:
+            rid, t = top_received_id(h)
+            if h["server_ip"] == d["delivered_by"] and \
+               h["queue_id"] == d["dest_qid"] and \
+               h["client_ip"] == d["sent_by"] and rid == d["relay_dsn_qid"]:
+                c.append((x, t))
+    if len(c) != 1:
+        bad.append("dsn %s %s: %d DSN records carried it to S as %s" %
+                   (f[1], d["relay_dsn_qid"], len(c), d["dest_qid"]))
+        continue
+    x, t = c[0]
+    dsnrec[d["relay_dsn_qid"]] = x
+    envid = (t.get("dsn") or {}).get("original_envelope_id")
+    if (envid or "-") != d["envid"]:
+        bad.append("dsn %s: Original-Envelope-Id %s, truth %s" %
+                   (f[1], envid, d["envid"]))
 for f in truth:
     d, tag = kv(f), f[1]
     if f[0] == "message":
@@ -185,12 +225,24 @@ for f in truth:
         hop = m["hops"][r["hop"]] if r["hop"] is not None else {}
         at = hop.get("server_ip") == d["hop"] and \
             (d["code"] == "-" or str(r["code"]) == d["code"])
+        # bounced: refused by the next hop (5xx) and R's DSN, smtpscope's
+        # rejected with a bounce; accepted (250) and D's own DSN,
+        # smtpscope's bounced. Either way linked to the truth's DSN.
+        dr = dsnrec.get(d["dsn_qid"])
+        linked = dr is not None and r["bounce"] is not None and \
+            r["bounce"]["message"] == dr["id"] and dr["bounce_of"] == m["id"]
+        if f[3] == "bounced" and not linked:
+            bad.append("%s %s: bounce %s, truth's DSN %s is record %s "
+                       "(bounce_of %s)" %
+                       (tag, f[2], r["bounce"] and r["bounce"]["message"],
+                        d["dsn_qid"], dr and dr["id"], dr and dr["bounce_of"]))
         ok = {"delivered": r["fate"] == "delivered" and at and
               r["deferrals"] == int(d.get("retries", 0)),
               "rejected": r["fate"] == "rejected" and at and
               r["bounce"] is None and not r["bounce_missing"],
-              "bounced": r["fate"] == "rejected" and at and
-              r["bounce"] is not None,
+              "bounced": r["fate"] == ("bounced" if d["code"][0] == "2"
+                                       else "rejected") and at and
+              r["bounce"] is not None and not r["bounce_missing"],
               "deferred": r["fate"] == "deferred" and at and
               r["attempts"] - 1 == int(d.get("attempts", -9)),
               "dropped": r["fate"] == "dropped" and at}[f[3]]
@@ -200,24 +252,32 @@ for f in truth:
                         r["code"]))
     elif f[0] == "dsn":
         m = tagmsg.get(tag)
-        c = [x for x in msgs if x["dsn"] and any(h["server_ip"] == S and
-             h["queue_id"] == d["dest_qid"] for h in x["hops"])]
-        if len(c) != 1 or m is None or c[0]["bounce_of"] != m["id"]:
-            bad.append("dsn %s: %d records, bounce_of %s" %
-                       (tag, len(c), c and c[0]["bounce_of"]))
+        x = dsnrec.get(d["relay_dsn_qid"])
+        if x is None:
             continue
-        used.add(c[0]["id"])
-        # the recipient it reports on names it
-        if not any((r["bounce"] or {}).get("message") == c[0]["id"]
-                   for r in m["recipients"]):
-            bad.append("dsn %s: no recipient of %s links it" % (tag, tag))
+        used.add(x["id"])
+        if m is None or x["bounce_of"] != m["id"]:
+            bad.append("dsn %s %s: record %d, bounce_of %s, not %s's %s" %
+                       (tag, d["relay_dsn_qid"], x["id"], x["bounce_of"],
+                        tag, m and m["id"]))
+        # exactly the recipients the truth says it reports link it
+        want = sorted((m and m["id"], g[2]) for g in truth
+                      if g[0] == "fate" and g[1] == tag and
+                      kv(g)["dsn_qid"] == d["relay_dsn_qid"])
+        got = sorted((y["id"], r["addr"]) for y in msgs
+                     for r in y["recipients"]
+                     if (r["bounce"] or {}).get("message") == x["id"])
+        if got != want:
+            bad.append("dsn %s %s: linked by %s, truth %s" %
+                       (tag, d["relay_dsn_qid"], got, want))
 left = [m["id"] for m in msgs if m["id"] not in used]
 if left:
     bad.append("message records not in the truth: %s" % left)
-if nfate < 18 or len(tagmsg) < 16:
-    bad.append("only %d messages, %d fates read" % (len(tagmsg), nfate))
+if nfate < 21 or len(tagmsg) < 19 or len(dsnrec) < 7:
+    bad.append("only %d messages, %d fates, %d DSNs read" %
+               (len(tagmsg), nfate, len(dsnrec)))
 if bad:
-    print("; ".join(bad[:6]))
+    print("; ".join(bad[:8]))
     sys.exit(1)
 PY
 
@@ -243,7 +303,10 @@ qid = {f[1]: kv(f)["relay_qid"] for f in lines if f[0] == "message"}
 want = {}
 for f in lines:
     if f[0] == "fate" and f[2] == rcpt:
-        want[qid[f[1]]] = {"bounced": "rejected"}.get(f[3], f[3])
+        # bounced: refused by the next hop (smtpscope's rejected), or
+        # accepted with 250 and bounced by the destination
+        want[qid[f[1]]] = f[3] if f[3] != "bounced" else \
+            "bounced" if kv(f)["code"].startswith("2") else "rejected"
 have = {}
 for m in got:
     if m["dsn"]:
