@@ -859,6 +859,9 @@ say_capture_notices(struct run *r)
 	if (capture_end_notice(sig.capture) != NULL)
 		fprintf(
 		    stderr, "smtpscope: %s\n", capture_end_notice(sig.capture));
+	if (capture_overlap_notice(sig.capture) != NULL)
+		fprintf(stderr, "smtpscope: %s\n",
+		    capture_overlap_notice(sig.capture));
 	if (reasm_stats()->snap_cut > 0)
 		fprintf(stderr,
 		    "smtpscope: %" PRIu64 " packets of mail sessions were cut "

@@ -64,6 +64,9 @@ const char *capture_notice(struct capture *c);
 /* What the user should know at the end that is not damage (packets
  * of a pcapng interface left out): a sentence, or NULL. */
 const char *capture_end_notice(struct capture *c);
+/* Several files that overlap in time (capture_run() reads them in the
+ * order of their first packets): a sentence, or NULL. */
+const char *capture_overlap_notice(const struct capture *c);
 /* Pending warnings, e.g. a truncated file: a sentence, or NULL. */
 const char *capture_warning(struct capture *c);
 void capture_close(struct capture *c);
