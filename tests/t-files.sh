@@ -6,7 +6,7 @@
 # decompressor (one sentence naming the package); and several files
 # given out of time order (a shell glob over tcpdump -C files: part1,
 # part10, part2) read in the time order of their first packets, with
-# the same records as the whole capture, said on stderr.
+# the same records as the whole capture, said on stderr; -c, -D, -v.
 # SPDX-License-Identifier: GPL-2.0-or-later
 . "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 2
@@ -99,4 +99,38 @@ PY
 else
 	skip files-order "python3 not installed"
 	skip files-overlap "python3 not installed"
+fi
+
+# tcpdump's habits: -c N stops after N packets on the mail ports (the
+# summary's packets say N, from the first file only here), -D lists the
+# interfaces (lo among them, exit 0), -v says each input, the filter and
+# the counters at the end.
+run_scope files-count -c 50 -r "$CAP" -r captures/drops.pcap -w "$TMP/c.jsonl"
+if [ "$rc" = 0 ] && [ "$(summary_get packets "$TMP/c.jsonl")" = 50 ]; then
+	ok files-count
+else
+	fail files-count "exit $rc, packets $(summary_get packets "$TMP/c.jsonl"): $(head -c 200 "$TMP/err")"
+fi
+run_scope files-count-bad -c 0 -r "$CAP"
+if [ "$rc" = 2 ] && grep -q -- "-c wants a number of packets" "$TMP/err"; then
+	ok files-count-bad
+else
+	fail files-count-bad "exit $rc: $(head -c 200 "$TMP/err")"
+fi
+"$SMTPSCOPE" -D >"$TMP/d.out" 2>"$TMP/d.err"
+rc=$?
+if [ "$rc" = 0 ] && grep -q -E '^[0-9]+\.lo \[Up.*Loopback\]$' "$TMP/d.out"; then
+	ok files-list-interfaces
+elif [ "$rc" = 3 ] && grep -q "no interface to capture on" "$TMP/d.err"; then
+	skip files-list-interfaces "no interface visible here (not root)"
+else
+	fail files-list-interfaces "exit $rc: $(head -c 200 "$TMP/d.out") $(head -c 200 "$TMP/d.err")"
+fi
+run_scope files-verbose -v -r "$CAP" -w /dev/null
+if [ "$rc" = 0 ] && grep -q "^smtpscope: reading $CAP, link type EN10MB" "$TMP/err" &&
+	grep -q "^smtpscope: filter (Ethernet): .*tcp port 587" "$TMP/err" &&
+	grep -q "^smtpscope: reassembly: [0-9]* packets" "$TMP/err"; then
+	ok files-verbose
+else
+	fail files-verbose "exit $rc: $(head -c 300 "$TMP/err")"
 fi

@@ -569,6 +569,8 @@ packet_in(struct capture *c, const struct pcap_pkthdr *h, const u_char *bytes,
 	if (replaced)
 		reasm_time_replaced();
 	reasm_packet(c->cur_linktype, ts, bytes, h->caplen, h->len);
+	if (c->cfg.max_packets > 0 && ++c->passed >= c->cfg.max_packets)
+		capture_stop(c);
 }
 
 void
@@ -835,4 +837,62 @@ capture_close(struct capture *c)
 	}
 	free(c->src);
 	free(c);
+}
+
+void
+capture_describe(const struct capture *c, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		const struct source *s = &c->src[i];
+		int dlt = s->p != NULL ? pcap_datalink(s->p) : -1;
+		const char *dn =
+		    dlt >= 0 ? pcap_datalink_val_to_name(dlt) : NULL;
+
+		if (c->live)
+			fprintf(f, "smtpscope: capturing on %s, link type %s",
+			    s->name, dn != NULL ? dn : "?");
+		else
+			fprintf(f, "smtpscope: reading %s%s%s, link type %s",
+			    strcmp(s->name, "-") == 0 ? "standard input"
+						      : s->name,
+			    s->zprog != NULL ? " through " : "",
+			    s->zprog != NULL ? s->zprog : "",
+			    dn != NULL ? dn : "?");
+		if (!c->live && s->first_ts >= 0)
+			fprintf(f, ", first packet at %.6f", s->first_ts);
+		if (s->p != NULL && pcap_snapshot(s->p) > 0)
+			fprintf(f, ", snap length %d", pcap_snapshot(s->p));
+		fputc('\n', f);
+	}
+}
+
+int
+capture_list_interfaces(FILE *out, FILE *err)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	pcap_if_t *all = NULL, *d;
+	int i = 0;
+
+	if (pcap_findalldevs(&all, perr) != 0) {
+		fprintf(
+		    err, "smtpscope: cannot list the interfaces: %s\n", perr);
+		return EXIT_NO_INPUT;
+	}
+	for (d = all; d != NULL; d = d->next) {
+		fprintf(out, "%d.%s", ++i, d->name);
+		if (d->description != NULL)
+			fprintf(out, " (%s)", d->description);
+		fprintf(out, " [%s%s%s]", d->flags & PCAP_IF_UP ? "Up" : "Down",
+		    d->flags & PCAP_IF_RUNNING ? ", Running" : "",
+		    d->flags & PCAP_IF_LOOPBACK ? ", Loopback" : "");
+		fputc('\n', out);
+	}
+	if (i == 0)
+		fprintf(err,
+		    "smtpscope: no interface to capture on (not root? give "
+		    "smtpscope the CAP_NET_RAW capability)\n");
+	pcap_freealldevs(all);
+	return i > 0 ? EXIT_OK : EXIT_NO_INPUT;
 }

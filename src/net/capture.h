@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "event/health.h"
 #include "status.h"
@@ -22,9 +23,11 @@ struct capture_config {
 	size_t nports;
 	unsigned long buffer_mb; /* live kernel buffer */
 	bool promisc;
-	bool progress; /* offline progress bar on stderr */
-	double speed;  /* replay files at this multiple of capture pace;
-			 0: as fast as possible */
+	bool progress;        /* offline progress bar on stderr */
+	double speed;         /* replay files at this multiple of capture pace;
+				0: as fast as possible */
+	uint64_t max_packets; /* stop after this many on the mail ports (-c),
+				 0 never */
 };
 
 /*
@@ -70,6 +73,12 @@ const char *capture_overlap_notice(const struct capture *c);
 /* Pending warnings, e.g. a truncated file: a sentence, or NULL. */
 const char *capture_warning(struct capture *c);
 void capture_close(struct capture *c);
+/* Each source on f, one line each: its name, its format, how it is read
+ * (a decompressor, a pipe), its link type (-v). */
+void capture_describe(const struct capture *c, FILE *f);
+/* The interfaces one can capture on, on out as tcpdump -D lists them;
+ * the exit status (0, or 3 with a sentence on err). */
+int capture_list_interfaces(FILE *out, FILE *err);
 /* The BPF program text for these ports and -f (for -d and docs). */
 char *capture_filter_text(const uint16_t *ports, size_t nports,
     const char *user_filter, bool ethernet);

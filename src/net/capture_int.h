@@ -113,6 +113,7 @@ struct capture {
 	double pace_ts0, pace_wall0; /* first packet: capture and wall time */
 	double last_ts;
 	double prev_time; /* the last packet's time (capture_time()), or -1 */
+	uint64_t passed;  /* packets on the mail ports (-c counts them) */
 };
 
 /* capzip.c: the decompressor (gzip, xz...) a file needs, or NULL; its
