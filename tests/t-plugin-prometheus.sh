@@ -259,6 +259,58 @@ else
 	skip prom-listen-ipv6 "no ::1 on this host"
 fi
 
+# ---- textfile=: message tracking's figures, written at the end ---------------
+# The recipients by fate, the messages and DSNs, the bounces linked equal
+# the JSON log's summary of the same run (captures/track.pcap: three
+# MTAs, drops, bounces); promtool accepts the file; no HTTP server is
+# started; a folder that is not there is refused before anything is read.
+if run_scope prom-textfile -q -r captures/track.pcap -w "$TMP/t.jsonl" \
+	--plugin "prometheus:textfile=$TMP/t.prom"; then
+	if why=$(python3 - "$TMP/t.jsonl" "$TMP/t.prom" <<'PY'
+import json, re, sys
+summ = [json.loads(l) for l in open(sys.argv[1]) if '"type":"summary"' in l][-1]
+t = summ["tracking"]
+prom = {}
+for ln in open(sys.argv[2]):
+    m = re.match(r'^(smtpscope_[a-z_]+)(\{fate="([a-z]+)"\})? (\S+)$', ln)
+    if m:
+        prom[(m.group(1), m.group(3))] = float(m.group(4))
+bad = []
+for fate, n in t["recipients"].items():
+    if prom.get(("smtpscope_recipient_fates_total", fate)) != n:
+        bad.append("fate %s: %s, log %s" % (fate, prom.get(("smtpscope_recipient_fates_total", fate)), n))
+for key, name in (("messages", "smtpscope_tracked_messages_total"),
+                  ("dsn", "smtpscope_tracked_dsn_total"),
+                  ("bounces_linked", "smtpscope_bounces_linked_total"),
+                  ("bounce_missing", "smtpscope_bounce_missing_total")):
+    if prom.get((name, None)) != t[key]:
+        bad.append("%s %s, log %s" % (name, prom.get((name, None)), t[key]))
+if t["recipients"]["dropped"] == 0 or t["bounces_linked"] == 0:
+    bad.append("no drop or bounce in the capture: nothing shown")
+if bad:
+    print("; ".join(bad)); sys.exit(1)
+PY
+	); then
+		if [ -n "$PROMTOOL" ] && ! "$PROMTOOL" check metrics <"$TMP/t.prom" >"$TMP/pt.out" 2>&1; then
+			fail prom-textfile "promtool: $(head -c 300 "$TMP/pt.out")"
+		elif grep -q "serving http" "$TMP/err"; then
+			fail prom-textfile "an HTTP server was started"
+		else
+			ok prom-textfile
+		fi
+	else
+		fail prom-textfile "$why"
+	fi
+fi
+run_scope prom-textfile-bad -q -r "$CAP" -w "$TMP/never.jsonl" \
+	--plugin "prometheus:textfile=$TMP/nosuchdir/x.prom"
+if [ "$rc" = 2 ] && grep -q "plugin prometheus: textfile=.*cannot write in" "$TMP/err" &&
+	[ ! -s "$TMP/never.jsonl" ]; then
+	ok prom-textfile-bad
+else
+	fail prom-textfile-bad "exit $rc: $(head -c 200 "$TMP/err")"
+fi
+
 # ---- scraping during a slowed replay ----------------------------------------
 if [ -z "$CURL" ]; then
 	skip prom-http "no curl"

@@ -327,8 +327,13 @@ def total_events(d):
     return d["events"]
 if old["newer_event"] != total_events(old):
     bad.append("the old plugin did not see larger events (%d)" % old["newer_event"])
-if new["newer_event"] or new["newer_tx"] or new["unknown_type"] or old["unknown_type"]:
+if new["newer_event"] or new["newer_tx"] or new["unknown_type"]:
     bad.append("new plugin saw larger structures or unknown types")
+# Revision 3's event type (a tracked message settled) is one the old
+# header does not know: it sees each as a type past its _COUNT.
+if old["unknown_type"] != summ["tracking"]["messages"]:
+    bad.append("the old plugin saw %d events of unknown types, %d messages tracked"
+               % (old["unknown_type"], summ["tracking"]["messages"]))
 print("; ".join(bad))
 PY
 )

@@ -50,8 +50,10 @@ extern "C" {
 #define SMTPSCOPE_PLUGIN_ABI 3
 /* Revisions of ABI 3 (members appended): 0 first; 1 the reply event's
  * meaning and the anomaly timestamp_replaced; 2 the transaction's queue
- * id, and the command event's argument and parsed path. */
-#define SMTPSCOPE_PLUGIN_ABI_REVISION 2
+ * id, and the command event's argument and parsed path; 3 the tracked
+ * message event (SMTPSCOPE_EV_MESSAGE, u.tracked) and the host's
+ * fate_name. */
+#define SMTPSCOPE_PLUGIN_ABI_REVISION 3
 
 /* Whether *p (of type TYPE, with struct_size) has MEMBER: false when the
  * smtpscope that filled it predates the member. MEMBER may be a path
@@ -218,7 +220,23 @@ enum smtpscope_event_type {
 					ask for them */
 	SMTPSCOPE_EV_COMMAND_RESULT, /* a command outside any transaction,
 					with its reply */
+	/* Revision 3: a message followed across hops is settled (message
+	 * tracking; not sent with --no-track): u.tracked, session NULL. */
+	SMTPSCOPE_EV_MESSAGE,
 	SMTPSCOPE_EV_COUNT
+};
+
+/* Revision 3: what became of a recipient of a tracked message, as the
+ * wire shows it (docs/log-schema.md, "message" records). */
+enum smtpscope_fate {
+	SMTPSCOPE_FATE_UNKNOWN = 0, /* no final answer seen */
+	SMTPSCOPE_FATE_DELIVERED,   /* accepted by the last hop seen */
+	SMTPSCOPE_FATE_REJECTED,    /* refused with 5xx */
+	SMTPSCOPE_FATE_DEFERRED,    /* refused with 4xx, no later success */
+	SMTPSCOPE_FATE_DROPPED,     /* accepted by a relay, never passed on */
+	SMTPSCOPE_FATE_QUEUED,      /* in a relay's queue at the end */
+	SMTPSCOPE_FATE_BOUNCED,     /* accepted, then a DSN said it failed */
+	SMTPSCOPE_FATE_COUNT
 };
 
 /* ---- structures -------------------------------------------------------- */
@@ -459,6 +477,63 @@ struct smtpscope_command_result {
 	size_t nlines, lines_dropped;
 };
 
+/* Revision 3: one hop of a tracked message: a transaction that carried
+ * it (or tried to). */
+struct smtpscope_tracked_hop {
+	size_t struct_size;
+	uint64_t session_id;
+	unsigned trans_depth;
+	double ts, ts_end;
+	struct smtpscope_endpoint client, server;
+	const char *server_name; /* the server's greeting host, or NULL */
+	const char *queue_id;    /* the id the server gave it, or NULL */
+	int from_hop;     /* index of the hop it left from, -1 the first seen */
+	const char *link; /* how it was linked to from_hop: "queue_id",
+			     "envelope", "message_id"; NULL the first */
+	double queue_time; /* seconds in from_hop's server's queue, -1 */
+	int final_code;    /* reply to the data, 0 none */
+	enum smtpscope_outcome outcome;
+	bool partial; /* an effect assumed, or capture loss */
+};
+
+/* Revision 3: a recipient of a tracked message and its fate. */
+struct smtpscope_tracked_rcpt {
+	size_t struct_size;
+	const char *addr;
+	enum smtpscope_fate fate;
+	int hop;          /* index of the hop whose answer decided it, -1 */
+	int code;         /* that answer's code, 0 none */
+	char enh[12];     /* its enhanced status code, or "" */
+	const char *text; /* its first line, or NULL */
+	unsigned attempts, deferrals;
+	uint64_t bounce;         /* the DSN (a tracked message id), 0 none */
+	const char *bounce_link; /* what linked it: "queue_id",
+				    "received_id", "envid", "message_id",
+				    "recipient"; NULL */
+	const char *bounce_action, *bounce_status, *bounce_diagnostic;
+	bool bounce_missing; /* refused after a relay took it, no DSN seen */
+};
+
+/* Revision 3: a message followed across the hops the capture shows,
+ * settled (SMTPSCOPE_EV_MESSAGE). */
+struct smtpscope_tracked {
+	size_t struct_size;
+	uint64_t id; /* the tracker's number, from 1 */
+	double ts, ts_end;
+	const char *message_id; /* Message-ID, or NULL */
+	const char *mail_from;  /* the first hop's envelope sender */
+	const char *envid;      /* ENVID= of the first hop with one, or NULL */
+	uint64_t size;
+	bool dsn;           /* a delivery status notification */
+	uint64_t bounce_of; /* a DSN: the message it reports on, 0 */
+	const struct smtpscope_tracked_rcpt *const *rcpts;
+	size_t nrcpt, rcpts_dropped;
+	const struct smtpscope_tracked_hop *const *hops;
+	size_t nhops, hops_dropped;
+	const char *settled; /* "final", "window", "end", "evicted"... */
+	bool partial;
+};
+
 struct smtpscope_event {
 	size_t struct_size;
 	enum smtpscope_event_type type;
@@ -511,6 +586,8 @@ struct smtpscope_event {
 			uint64_t offset; /* of data[0] in the message */
 			unsigned depth;  /* the transaction's depth */
 		} body;
+		/* Revision 3: SMTPSCOPE_EV_MESSAGE. */
+		const struct smtpscope_tracked *tracked;
 	} u;
 };
 
@@ -569,6 +646,8 @@ struct smtpscope_host {
 	void (*addr_str)(
 	    const struct smtpscope_endpoint *ep, char *buf, size_t size);
 	bool live; /* capturing from an interface */
+	/* Revision 3: a fate's name as the JSON log writes it. */
+	const char *(*fate_name)(enum smtpscope_fate f);
 };
 
 struct smtpscope_plugin {

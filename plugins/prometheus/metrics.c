@@ -20,6 +20,10 @@ static const double lat_bounds[PROM_LAT_BUCKETS] = { 0.001, 0.0025, 0.005, 0.01,
 static const double size_bounds[PROM_SIZE_BUCKETS] = { 512, 1024, 4096, 16384,
 	65536, 262144, 1048576, 4194304, 16777216, 67108864 };
 
+/* Seconds a message waited in a relay's queue: from a moment to a day. */
+static const double queue_bounds[PROM_LAT_BUCKETS] = { 0.01, 0.1, 0.5, 1, 5, 10,
+	30, 60, 300, 900, 1800, 3600, 7200, 21600, 86400 };
+
 static const char *const phase_names[PROM_PHASE_COUNT] = { "greeting", "mail",
 	"rcpt", "data", "end_of_data" };
 
@@ -46,6 +50,11 @@ prom_names_fill(struct prom_names *n, const struct smtpscope_host *host)
 	for (i = 0; i < SMTPSCOPE_ANOMALY_COUNT; i++)
 		copy_name(n->anomaly[i],
 		    host->anomaly_name((enum smtpscope_anomaly)i));
+	for (i = 0; i < SMTPSCOPE_FATE_COUNT; i++)
+		copy_name(n->fate[i],
+		    SMTPSCOPE_HAS(struct smtpscope_host, host, fate_name)
+			? host->fate_name((enum smtpscope_fate)i)
+			: NULL);
 }
 
 static void
@@ -121,6 +130,32 @@ count_transaction(
 	observe_latency(f, PROM_PHASE_END_OF_DATA, tx->final);
 }
 
+/* A tracked message settled: its recipients' fates and its hops'
+ * time in the queues of the relays they left. */
+static void
+count_tracked(struct prom_figures *f, const struct smtpscope_tracked *m)
+{
+	size_t i;
+
+	f->tracked++;
+	if (m->dsn)
+		f->tracked_dsn++;
+	for (i = 0; m->rcpts != NULL && i < m->nrcpt; i++) {
+		const struct smtpscope_tracked_rcpt *r = m->rcpts[i];
+
+		if ((unsigned)r->fate < SMTPSCOPE_FATE_COUNT)
+			f->fates[r->fate]++;
+		if (r->bounce != 0)
+			f->bounces_linked++;
+		if (r->bounce_missing)
+			f->bounce_missing++;
+	}
+	for (i = 0; m->hops != NULL && i < m->nhops; i++)
+		if (m->hops[i]->from_hop >= 0 && m->hops[i]->queue_time >= 0)
+			hist_observe(&f->queue_time, queue_bounds,
+			    PROM_LAT_BUCKETS, m->hops[i]->queue_time);
+}
+
 /* TLS and AUTH as the session ended: smtpscope's own accounting. */
 static void
 count_session_close(struct prom_figures *f, const struct smtpscope_session *s)
@@ -172,6 +207,11 @@ prom_figures_event(struct prom_figures *f, const struct smtpscope_event *ev)
 	case SMTPSCOPE_EV_ANOMALY:
 		if ((unsigned)ev->u.anomaly.kind < SMTPSCOPE_ANOMALY_COUNT)
 			f->anomalies[ev->u.anomaly.kind]++;
+		break;
+	case SMTPSCOPE_EV_MESSAGE:
+		if (SMTPSCOPE_HAS(struct smtpscope_event, ev, u.tracked) &&
+		    ev->u.tracked != NULL)
+			count_tracked(f, ev->u.tracked);
 		break;
 	default:
 		break;
@@ -319,6 +359,36 @@ hist_series(struct out *o, const char *name, const char *label, const char *lv,
 	out_printf(o, " %llu\n", (unsigned long long)h->count);
 }
 
+/* Message tracking: what became of the messages across hops. */
+static void
+render_tracking(
+    struct out *o, const struct prom_figures *f, const struct prom_names *n)
+{
+	size_t i;
+
+	counter(o, "smtpscope_tracked_messages_total",
+	    "Messages followed across hops and settled (DSNs included).",
+	    f->tracked);
+	counter(o, "smtpscope_tracked_dsn_total",
+	    "Of them, delivery status notifications.", f->tracked_dsn);
+	family(o, "smtpscope_recipient_fates_total", "counter",
+	    "Recipients of the messages settled, by fate (dropped: a relay "
+	    "said 250 and never passed it on).");
+	for (i = 0; i < SMTPSCOPE_FATE_COUNT; i++)
+		labelled(o, "smtpscope_recipient_fates_total", "fate",
+		    n->fate[i], f->fates[i]);
+	counter(o, "smtpscope_bounces_linked_total",
+	    "Recipients a DSN came back for.", f->bounces_linked);
+	counter(o, "smtpscope_bounce_missing_total",
+	    "Recipients refused after a relay took them, and no DSN seen.",
+	    f->bounce_missing);
+	family(o, "smtpscope_relay_queue_seconds", "histogram",
+	    "Time a message waited in a relay's queue before it was passed "
+	    "on.");
+	hist_series(o, "smtpscope_relay_queue_seconds", NULL, NULL,
+	    &f->queue_time, queue_bounds, PROM_LAT_BUCKETS);
+}
+
 static void
 render_smtp(
     struct out *o, const struct prom_figures *f, const struct prom_names *n)
@@ -400,6 +470,7 @@ render_smtp(
 	    "Sizes of the messages whose end of data was seen.");
 	hist_series(o, "smtpscope_message_size_bytes", NULL, NULL, &f->size,
 	    size_bounds, PROM_SIZE_BUCKETS);
+	render_tracking(o, f, n);
 }
 
 static void

@@ -58,6 +58,12 @@ struct prom_figures {
 	struct prom_hist latency[PROM_PHASE_COUNT];
 	struct prom_hist size;
 	struct smtpscope_health health;
+	/* Message tracking (ABI revision 3): messages settled, their
+	 * recipients by fate, bounces, time in relays' queues. */
+	uint64_t tracked, tracked_dsn;
+	uint64_t fates[SMTPSCOPE_FATE_COUNT];
+	uint64_t bounces_linked, bounce_missing;
+	struct prom_hist queue_time;
 };
 
 /* Label values, copied from the host's tables in init(): the HTTP thread
@@ -67,6 +73,7 @@ struct prom_names {
 	char outcome[PROM_OUTCOME_COUNT][PROM_NAME_MAX];
 	char end[PROM_END_COUNT][PROM_NAME_MAX];
 	char anomaly[SMTPSCOPE_ANOMALY_COUNT][PROM_NAME_MAX];
+	char fate[SMTPSCOPE_FATE_COUNT][PROM_NAME_MAX];
 };
 
 void prom_names_fill(struct prom_names *n, const struct smtpscope_host *host);

@@ -7,8 +7,11 @@
  *   smtpscope -i eth1 --plugin prometheus
  *   smtpscope -i eth1 --plugin prometheus:listen=[::1]:9125
  *
- * Argument: listen=ADDR:PORT (numeric IPv4, or IPv6 in brackets; default
- * 127.0.0.1:9125). The figures come from the events alone (metrics.c).
+ * Arguments: listen=ADDR:PORT (numeric IPv4, or IPv6 in brackets; default
+ * 127.0.0.1:9125); textfile=PATH writes the same text to PATH (replaced
+ * whole, at most once a second of wall time and at the end) for
+ * node_exporter's textfile collector or a batch run, and alone serves no
+ * HTTP. The figures come from the events alone (metrics.c).
  *
  * Threads: events and ticks arrive on smtpscope's thread, which adds them
  * to the shared figures under a mutex; libmicrohttpd answers on its own
@@ -58,6 +61,9 @@ struct prom_conn {
 
 struct prom {
 	const struct smtpscope_host *host;
+	char *textfile;     /* textfile=, or NULL */
+	double textfile_at; /* wall time of its last writing */
+	bool textfile_said; /* its write error said once */
 	struct MHD_Daemon *daemon;
 	pthread_mutex_t lock; /* guards figures */
 	struct prom_figures figures;
@@ -149,18 +155,20 @@ parse_listen(const char *value, size_t len, struct sockaddr_storage *ss,
 	return 0;
 }
 
-/* The listen=... value of "key=value,..." in *value and *len; -1 with err set
- * on an unknown or repeated key. */
+/* The listen=... value of "key=value,..." in *value and *len (NULL when
+ * only textfile= is given), the textfile=... value in *tf and *tflen
+ * (NULL none); -1 with err set on an unknown or repeated key. */
 static int
-parse_args(
-    const char *args, const char **value, size_t *len, char *err, size_t errlen)
+parse_args(const char *args, const char **value, size_t *len, const char **tf,
+    size_t *tflen, char *err, size_t errlen)
 {
 	const char *p = args, *item_end, *eq;
 	char shown[72];
 	bool seen = false;
 
-	*value = PROM_DEFAULT_LISTEN;
-	*len = strlen(PROM_DEFAULT_LISTEN);
+	*value = NULL;
+	*tf = NULL;
+	*tflen = 0;
 	while (p != NULL && *p != '\0') {
 		item_end = strchr(p, ',');
 		if (item_end == NULL)
@@ -174,17 +182,35 @@ parse_args(
 			seen = true;
 			*value = eq + 1;
 			*len = (size_t)(item_end - eq - 1);
+		} else if (eq != NULL && eq - p == 8 &&
+		    memcmp(p, "textfile", 8) == 0) {
+			if (*tf != NULL) {
+				snprintf(
+				    err, errlen, "textfile is given twice");
+				return -1;
+			}
+			*tf = eq + 1;
+			*tflen = (size_t)(item_end - eq - 1);
+			if (*tflen == 0 || *tflen >= 4096) {
+				snprintf(err, errlen,
+				    "textfile= wants the path of a file");
+				return -1;
+			}
 		} else if (item_end != p) {
 			printable(shown, sizeof(shown), p);
 			if (strchr(shown, ',') != NULL)
 				*strchr(shown, ',') = '\0';
 			snprintf(err, errlen,
 			    "unknown argument \"%s\" (it takes "
-			    "listen=ADDR:PORT)",
+			    "listen=ADDR:PORT and textfile=PATH)",
 			    shown);
 			return -1;
 		}
 		p = *item_end == ',' ? item_end + 1 : item_end;
+	}
+	if (*value == NULL && *tf == NULL) {
+		*value = PROM_DEFAULT_LISTEN;
+		*len = strlen(PROM_DEFAULT_LISTEN);
 	}
 	return 0;
 }
@@ -451,21 +477,138 @@ prom_destroy_locks(struct prom *pr)
 	pthread_mutex_destroy(&pr->lock);
 }
 
+/* ---- textfile= -------------------------------------------------------------
+ */
+
+static double
+wall_seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* The folder of path is there and writable (a sentence in err if not). */
+static bool
+textfile_usable(const char *path, char *err, size_t errlen)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (slash != NULL && slash[1] == '\0') {
+		snprintf(err, errlen, "textfile=%.200s names a folder", path);
+		return false;
+	}
+	if (access(dir, W_OK) != 0) {
+		snprintf(err, errlen,
+		    "textfile=%.200s: cannot write in %.200s: %s", path, dir,
+		    strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/* The figures rendered into the textfile, replaced whole (a temporary
+ * file beside it, then rename()): a reader never sees half of it. */
+static void
+textfile_write(struct prom *pr)
+{
+	struct prom_figures *snap;
+	char tmp[4200];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ok;
+
+	if (pr->textfile == NULL)
+		return;
+	pr->textfile_at = wall_seconds();
+	if ((snap = malloc(sizeof(*snap))) != NULL) {
+		pthread_mutex_lock(&pr->lock);
+		*snap = pr->figures;
+		pthread_mutex_unlock(&pr->lock);
+		text = prom_render(snap, &pr->names, &len);
+		free(snap);
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", pr->textfile, (long)getpid());
+	ok = text != NULL && (f = fopen(tmp, "w")) != NULL;
+	if (ok) {
+		ok = fwrite(text, 1, len, f) == len;
+		ok = fclose(f) == 0 && ok;
+		ok = ok && rename(tmp, pr->textfile) == 0;
+		if (!ok)
+			unlink(tmp);
+	}
+	free(text);
+	if (!ok) {
+		atomic_fetch_add(&pr->errors, 1);
+		if (!pr->textfile_said)
+			pr->host->log(pr->host->ctx, SMTPSCOPE_LOG_WARNING,
+			    "cannot write %s: %s", pr->textfile,
+			    strerror(errno));
+		pr->textfile_said = true;
+	}
+}
+
+/* textfile= alone: no HTTP server, no watchdog. */
+static int
+textfile_init(const struct smtpscope_host *host, const char *tf, size_t tflen,
+    void **state, char *err, size_t errlen)
+{
+	struct prom *pr = calloc(1, sizeof(*pr));
+
+	if (pr == NULL || (pr->textfile = strndup(tf, tflen)) == NULL) {
+		free(pr);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (!textfile_usable(pr->textfile, err, errlen) ||
+	    pthread_mutex_init(&pr->lock, NULL) != 0 ||
+	    pthread_mutex_init(&pr->conn_lock, NULL) != 0 ||
+	    pthread_cond_init(&pr->wake, NULL) != 0) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "cannot create a mutex");
+		free(pr->textfile);
+		free(pr);
+		return -1;
+	}
+	pr->host = host;
+	prom_names_fill(&pr->names, host);
+	atomic_init(&pr->scrapes, 0);
+	atomic_init(&pr->errors, 0);
+	atomic_init(&pr->cut, 0);
+	pr->errors_counter = host->counter(host->ctx, "scrape_errors",
+	    "requests refused (404, 405) or failed, and textfile writes "
+	    "failed");
+	host->log(host->ctx, SMTPSCOPE_LOG_INFO, "writing %s", pr->textfile);
+	*state = pr;
+	return 0;
+}
+
 static int
 prom_init(const struct smtpscope_host *host, const char *args, void **state,
     char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
-	const char *value;
+	const char *value, *tf;
 	char shown[80], what[72];
 	struct prom *pr;
-	size_t len, i;
+	size_t len = 0, tflen, i;
 	int fd;
 
-	if (parse_args(args != NULL ? args : "", &value, &len, err, errlen) !=
-	    0)
+	if (parse_args(args != NULL ? args : "", &value, &len, &tf, &tflen, err,
+		errlen) != 0)
 		return -1;
+	if (value == NULL)
+		return textfile_init(host, tf, tflen, state, err, errlen);
 	printable(what, sizeof(what) < len + 1 ? sizeof(what) : len + 1, value);
 	snprintf(shown, sizeof(shown), "%s%s", what, len > 64 ? "..." : "");
 	if (parse_listen(value, len, &ss, &sslen) != 0) {
@@ -480,6 +623,17 @@ prom_init(const struct smtpscope_host *host, const char *args, void **state,
 		return -1;
 	}
 	pr->host = host;
+	if (tf != NULL && (pr->textfile = strndup(tf, tflen)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(pr);
+		return -1;
+	}
+	if (pr->textfile != NULL &&
+	    !textfile_usable(pr->textfile, err, errlen)) {
+		free(pr->textfile);
+		free(pr);
+		return -1;
+	}
 	prom_names_fill(&pr->names, host);
 	atomic_init(&pr->scrapes, 0);
 	atomic_init(&pr->errors, 0);
@@ -490,6 +644,7 @@ prom_init(const struct smtpscope_host *host, const char *args, void **state,
 	    pthread_mutex_init(&pr->conn_lock, NULL) != 0 ||
 	    pthread_cond_init(&pr->wake, NULL) != 0) {
 		snprintf(err, errlen, "cannot create a mutex");
+		free(pr->textfile);
 		free(pr);
 		return -1;
 	}
@@ -501,6 +656,7 @@ prom_init(const struct smtpscope_host *host, const char *args, void **state,
 	    "connections closed: a request not answered within 5 s");
 	if ((fd = open_listener(&ss, sslen, shown, err, errlen)) < 0) {
 		prom_destroy_locks(pr);
+		free(pr->textfile);
 		free(pr);
 		return -1;
 	}
@@ -513,6 +669,7 @@ prom_init(const struct smtpscope_host *host, const char *args, void **state,
 		else
 			close(fd);
 		prom_destroy_locks(pr);
+		free(pr->textfile);
 		free(pr);
 		return -1;
 	}
@@ -554,6 +711,8 @@ prom_tick(void *state, const struct smtpscope_health *h)
 	pthread_mutex_lock(&pr->lock);
 	prom_figures_health(&pr->figures, h);
 	pthread_mutex_unlock(&pr->lock);
+	if (pr->textfile != NULL && wall_seconds() - pr->textfile_at >= 1.0)
+		textfile_write(pr);
 	sync_counters(pr);
 }
 
@@ -565,9 +724,12 @@ prom_fini(void *state)
 	/* The watchdog first (it may shut down the daemon's sockets), then
 	 * the HTTP thread, which closes the listening socket. */
 	stop_watchdog(pr);
-	MHD_stop_daemon(pr->daemon);
+	if (pr->daemon != NULL)
+		MHD_stop_daemon(pr->daemon);
+	textfile_write(pr);
 	sync_counters(pr);
 	prom_destroy_locks(pr);
+	free(pr->textfile);
 	free(pr);
 }
 

@@ -13,6 +13,9 @@
  * enumerations may be reordered or grown, the ABI's only grow at the
  * end (tests/unit/test_plugin_abi.c checks every internal value has its
  * own ABI value of the same name). */
+static void tr_endpoint(
+    struct smtpscope_endpoint *o, const struct smtp_endpoint *e);
+
 static const enum smtpscope_verb verb_map[SMTP_VERB_COUNT] = {
 	[SMTP_VERB_UNKNOWN] = SMTPSCOPE_VERB_UNKNOWN,
 	[SMTP_VERB_HELO] = SMTPSCOPE_VERB_HELO,
@@ -192,8 +195,8 @@ abi_event_type(enum smtp_event_type t)
 		return SMTPSCOPE_EV_BODY;
 	case SMTP_EV_COMMAND_RESULT:
 		return SMTPSCOPE_EV_COMMAND_RESULT;
-	case SMTP_EV_MESSAGE: /* not in the ABI (yet): never sent */
-		break;
+	case SMTP_EV_MESSAGE:
+		return SMTPSCOPE_EV_MESSAGE;
 	}
 	return SMTPSCOPE_EV_COUNT;
 }
@@ -329,6 +332,7 @@ abi_host_services(struct smtpscope_host *host)
 	host->session_end_name = abi_session_end_name;
 	host->cap_name = abi_cap_name;
 	host->addr_str = abi_addr_str;
+	host->fate_name = abi_fate_name;
 }
 
 /* ---- the structures ---------------------------------------------------- */
@@ -500,6 +504,118 @@ tr_message(struct abi *a, const struct smtp_msg_info *m)
 	o->dsn = dp;
 	o->ndsn = dp != NULL ? m->ndsn : 0;
 	o->dsn_dropped = m->dsn_dropped;
+	return o;
+}
+
+enum smtpscope_fate
+abi_fate(enum smtp_fate f)
+{
+	switch (f) {
+	case SMTP_FATE_DELIVERED:
+		return SMTPSCOPE_FATE_DELIVERED;
+	case SMTP_FATE_REJECTED:
+		return SMTPSCOPE_FATE_REJECTED;
+	case SMTP_FATE_DEFERRED:
+		return SMTPSCOPE_FATE_DEFERRED;
+	case SMTP_FATE_DROPPED:
+		return SMTPSCOPE_FATE_DROPPED;
+	case SMTP_FATE_QUEUED:
+		return SMTPSCOPE_FATE_QUEUED;
+	case SMTP_FATE_BOUNCED:
+		return SMTPSCOPE_FATE_BOUNCED;
+	default:
+		return SMTPSCOPE_FATE_UNKNOWN;
+	}
+}
+
+const char *
+abi_fate_name(enum smtpscope_fate f)
+{
+	static const enum smtp_fate all[] = { SMTP_FATE_UNKNOWN,
+		SMTP_FATE_DELIVERED, SMTP_FATE_REJECTED, SMTP_FATE_DEFERRED,
+		SMTP_FATE_DROPPED, SMTP_FATE_QUEUED, SMTP_FATE_BOUNCED };
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(all); i++)
+		if (abi_fate(all[i]) == f)
+			return smtp_fate_name(all[i]);
+	return "unknown";
+}
+
+/* A tracked message (SMTP_EV_MESSAGE): its hops and recipients, each a
+ * structure of its own behind an array of pointers. */
+static const struct smtpscope_tracked *
+tr_tracked(struct abi *a, const struct smtp_message *m)
+{
+	struct smtpscope_tracked *o = take(a, sizeof(*o));
+	const struct smtpscope_tracked_hop **hops;
+	const struct smtpscope_tracked_rcpt **rcpts;
+	size_t i;
+
+	o->struct_size = sizeof(*o);
+	o->id = m->id;
+	o->ts = m->ts;
+	o->ts_end = m->ts_end;
+	o->message_id = m->message_id;
+	o->mail_from = m->mail_from;
+	o->envid = m->envid;
+	o->size = m->size;
+	o->dsn = m->dsn;
+	o->bounce_of = m->bounce_of;
+	o->settled = m->settled;
+	o->partial = m->partial;
+	o->nhops = m->nhops;
+	o->hops_dropped = m->hops_dropped;
+	o->nrcpt = m->nrcpt;
+	o->rcpts_dropped = m->rcpts_dropped;
+	hops = take(a, (m->nhops + 1) * sizeof(*hops));
+	for (i = 0; i < m->nhops; i++) {
+		const struct smtp_msg_hop *h = &m->hops[i];
+		struct smtpscope_tracked_hop *oh = take(a, sizeof(*oh));
+
+		oh->struct_size = sizeof(*oh);
+		oh->session_id = h->session_id;
+		oh->trans_depth = h->trans_depth;
+		oh->ts = h->ts;
+		oh->ts_end = h->ts_end;
+		tr_endpoint(&oh->client, &h->client);
+		tr_endpoint(&oh->server, &h->server);
+		oh->server_name = h->server_name;
+		oh->queue_id = h->queue_id;
+		oh->from_hop = h->from_hop;
+		oh->link =
+		    h->from_hop >= 0 ? smtp_hop_link_name(h->link) : NULL;
+		oh->queue_time = h->queue_time;
+		oh->final_code = h->final_code;
+		oh->outcome = abi_outcome(h->outcome);
+		oh->partial = h->partial;
+		hops[i] = oh;
+	}
+	o->hops = hops;
+	rcpts = take(a, (m->nrcpt + 1) * sizeof(*rcpts));
+	for (i = 0; i < m->nrcpt; i++) {
+		const struct smtp_msg_rcpt *r = &m->rcpts[i];
+		struct smtpscope_tracked_rcpt *orc = take(a, sizeof(*orc));
+
+		orc->struct_size = sizeof(*orc);
+		orc->addr = r->addr;
+		orc->fate = abi_fate(r->fate);
+		orc->hop = r->hop;
+		orc->code = r->code;
+		memcpy(orc->enh, r->enh, sizeof(orc->enh));
+		orc->enh[sizeof(orc->enh) - 1] = '\0';
+		orc->text = r->text;
+		orc->attempts = r->attempts;
+		orc->deferrals = r->deferrals;
+		orc->bounce = r->bounce;
+		orc->bounce_link = r->bounce_link;
+		orc->bounce_action = r->bounce_action;
+		orc->bounce_status = r->bounce_status;
+		orc->bounce_diagnostic = r->bounce_diagnostic;
+		orc->bounce_missing = r->bounce_owed && r->bounce == 0;
+		rcpts[i] = orc;
+	}
+	o->rcpts = rcpts;
 	return o;
 }
 
@@ -719,9 +835,11 @@ abi_event(struct abi *a, const struct smtp_event *ev)
 		o->u.body.offset = ev->u.body.offset;
 		o->u.body.depth = ev->u.body.depth;
 		break;
+	case SMTP_EV_MESSAGE:
+		o->u.tracked = tr_tracked(a, ev->u.message);
+		break;
 	case SMTP_EV_SESSION_OPEN:
 	case SMTP_EV_SESSION_CLOSE:
-	case SMTP_EV_MESSAGE:
 		break;
 	}
 	return o;

@@ -41,6 +41,7 @@ void abi_health(const struct health *in, struct smtpscope_health *out);
 /* The internal values as the ABI numbers them. */
 enum smtpscope_verb abi_verb(enum smtp_verb v);
 enum smtpscope_outcome abi_outcome(enum smtp_outcome o);
+enum smtpscope_fate abi_fate(enum smtp_fate f);
 enum smtpscope_anomaly abi_anomaly(enum smtp_anomaly k);
 enum smtpscope_session_end abi_session_end(enum smtp_session_end e);
 enum smtpscope_auth_result abi_auth_result(enum smtp_auth_result r);
@@ -56,6 +57,7 @@ void abi_host_services(struct smtpscope_host *host);
  * for a value this host does not know (abi_cap_name: NULL for a bit no
  * capability has, so that the bits can be walked until NULL). */
 const char *abi_outcome_name(enum smtpscope_outcome o);
+const char *abi_fate_name(enum smtpscope_fate f);
 const char *abi_verb_name(enum smtpscope_verb v);
 const char *abi_anomaly_name(enum smtpscope_anomaly a);
 const char *abi_session_end_name(enum smtpscope_session_end e);

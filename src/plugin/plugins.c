@@ -510,9 +510,10 @@ plugins_subscribe(struct plugin_set *ps, struct event_bus *bus)
 		return;
 	for (i = 0; i < ps->n; i++)
 		ps->any_body |= ps->p[i].want_body;
-	/* Not the tracker's messages: the plugin ABI has no such event
-	 * (yet). */
-	event_bus_subscribe_body(bus, plugin_sink, ps, ps->any_body);
+	/* The tracker's settled messages too (ABI revision 3). */
+	event_bus_subscribe_types(bus, plugin_sink, ps,
+	    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE) |
+		(ps->any_body ? EVENT_BIT(SMTP_EV_BODY) : 0));
 }
 
 void

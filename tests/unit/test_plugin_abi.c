@@ -39,6 +39,19 @@ test_values(void)
 		    "outcome name");
 	}
 	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < SMTP_FATE_COUNT; i++) {
+		enum smtpscope_fate f = abi_fate((enum smtp_fate)i);
+
+		CHECKF((unsigned)f < SMTPSCOPE_FATE_COUNT, "fate in range");
+		CHECKF(!seen[f], "fate distinct");
+		seen[f] = true;
+		CHECKF(strcmp(abi_fate_name(f),
+			   smtp_fate_name((enum smtp_fate)i)) == 0,
+		    "fate name");
+	}
+	CHECKF(strcmp(abi_fate_name(SMTPSCOPE_FATE_COUNT), "unknown") == 0,
+	    "fate past the table");
+	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < SMTP_ANOMALY_COUNT; i++) {
 		enum smtpscope_anomaly a = abi_anomaly((enum smtp_anomaly)i);
 
@@ -326,11 +339,105 @@ test_big(void)
 	abi_free(&a);
 }
 
+/* A tracked message (revision 3): its hops and recipients behind arrays
+ * of pointers, each with its struct_size, the fates and links named. */
+static void
+test_tracked(void)
+{
+	struct smtp_msg_hop hops[2];
+	struct smtp_msg_rcpt rcpts[2];
+	struct smtp_message m;
+	struct smtp_event ev;
+	const struct smtpscope_event *o;
+	const struct smtpscope_tracked *t;
+	struct abi a;
+
+	memset(hops, 0, sizeof(hops));
+	memset(rcpts, 0, sizeof(rcpts));
+	memset(&m, 0, sizeof(m));
+	hops[0].session_id = 7;
+	hops[0].from_hop = -1;
+	hops[0].queue_id = (char *)"4C088AEA322";
+	hops[0].queue_time = -1;
+	hops[0].outcome = SMTP_OUTCOME_ACCEPTED;
+	hops[0].server.family = 4;
+	hops[0].server.addr[0] = 127;
+	hops[0].server.addr[3] = 2;
+	hops[0].server.port = 25;
+	hops[1].session_id = 9;
+	hops[1].from_hop = 0;
+	hops[1].link = SMTP_LINK_QUEUE_ID;
+	hops[1].queue_time = 1.5;
+	hops[1].outcome = SMTP_OUTCOME_REJECTED;
+	rcpts[0].addr = (char *)"bob@remote.test";
+	rcpts[0].fate = SMTP_FATE_DELIVERED;
+	rcpts[0].hop = 1;
+	rcpts[1].addr = (char *)"nosuch@remote.test";
+	rcpts[1].fate = SMTP_FATE_REJECTED;
+	rcpts[1].hop = 1;
+	rcpts[1].code = 550;
+	strcpy(rcpts[1].enh, "5.1.1");
+	rcpts[1].bounce = 12;
+	rcpts[1].bounce_link = "received_id";
+	rcpts[1].bounce_status = (char *)"5.1.1";
+	m.id = 11;
+	m.mail_from = (char *)"alice@origin.test";
+	m.envid = (char *)"QQ314159";
+	m.hops = hops;
+	m.nhops = 2;
+	m.rcpts = rcpts;
+	m.nrcpt = 2;
+	m.settled = "end";
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTP_EV_MESSAGE;
+	ev.u.message = &m;
+	abi_init(&a);
+	o = abi_event(&a, &ev);
+	CHECKF(o->type == SMTPSCOPE_EV_MESSAGE, "message event type");
+	CHECKF(o->session == NULL, "message event: no session");
+	t = o->u.tracked;
+	CHECKF(t != NULL && t->struct_size == sizeof(*t), "tracked size");
+	if (t != NULL) {
+		CHECKF(t->id == 11 && t->nhops == 2 && t->nrcpt == 2,
+		    "tracked counts");
+		CHECKF(strcmp(t->envid, "QQ314159") == 0, "tracked envid");
+		CHECKF(strcmp(t->settled, "end") == 0, "tracked settled");
+		CHECKF(t->hops[0]->from_hop == -1 && t->hops[0]->link == NULL,
+		    "first hop unlinked");
+		CHECKF(t->hops[0]->server.addr[3] == 2 &&
+			t->hops[0]->server.port == 25,
+		    "hop server");
+		CHECKF(strcmp(t->hops[0]->queue_id, "4C088AEA322") == 0,
+		    "hop queue id");
+		CHECKF(t->hops[1]->from_hop == 0 &&
+			strcmp(t->hops[1]->link, "queue_id") == 0 &&
+			t->hops[1]->queue_time == 1.5 &&
+			t->hops[1]->outcome == SMTPSCOPE_OUTCOME_REJECTED,
+		    "second hop");
+		CHECKF(t->rcpts[0]->fate == SMTPSCOPE_FATE_DELIVERED &&
+			t->rcpts[0]->bounce == 0 &&
+			t->rcpts[0]->bounce_link == NULL,
+		    "rcpt delivered");
+		CHECKF(t->rcpts[1]->fate == SMTPSCOPE_FATE_REJECTED &&
+			t->rcpts[1]->code == 550 &&
+			strcmp(t->rcpts[1]->enh, "5.1.1") == 0 &&
+			t->rcpts[1]->bounce == 12 &&
+			strcmp(t->rcpts[1]->bounce_link, "received_id") == 0 &&
+			!t->rcpts[1]->bounce_missing,
+		    "rcpt bounced");
+		CHECKF(t->rcpts[1]->struct_size == sizeof(*t->rcpts[1]) &&
+			t->hops[1]->struct_size == sizeof(*t->hops[1]),
+		    "rcpt and hop sizes");
+	}
+	abi_free(&a);
+}
+
 int
 main(void)
 {
 	test_values();
 	test_transaction();
+	test_tracked();
 	test_big();
 	return check_done("plugin_abi");
 }
