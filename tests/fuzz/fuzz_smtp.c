@@ -16,6 +16,7 @@
 
 #include "sinks/jsonlog.h"
 #include "sinks/stats.h"
+#include "track/track.h"
 #include "sinks/transcript.h"
 #include "sinks/zeeklog.h"
 #include "smtp/smtp.h"
@@ -35,6 +36,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct smtp_session_params p;
 	struct event_bus bus;
 	struct smtp_session *s;
+	struct tracker *track;
+	struct track_config tc = {
+		.window = 30, .max_messages = 16, .max_bytes = 1u << 18
+	};
 	double ts = 1000;
 	char err[256];
 
@@ -51,10 +56,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ready = 1;
 	}
 	memset(&bus, 0, sizeof(bus));
-	event_bus_subscribe(&bus, stats_on_event, &st);
-	event_bus_subscribe(&bus, jsonlog_on_event, &log);
+	event_bus_subscribe_types(&bus, stats_on_event, &st,
+	    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE));
+	event_bus_subscribe_types(&bus, jsonlog_on_event, &log, JSONLOG_EVENTS);
 	event_bus_subscribe(&bus, transcript_on_event, &tr);
 	event_bus_subscribe(&bus, zeeklog_on_event, &zl);
+	/* Message tracking, as the program runs it (small caps). */
+	track = track_open(&tc, &bus);
 	memset(&p, 0, sizeof(p));
 	p.id = 1;
 	p.ts = ts;
@@ -88,5 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= n;
 	}
 	smtp_session_close(s, SMTP_SESSION_END_FIN, ts + 1);
+	track_finish(track);
+	track_close(track);
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include "sinks/stats.h"
 #include "sinks/transcript.h"
 #include "sinks/zeeklog.h"
+#include "track/track.h"
 
 struct fuzz_pipeline {
 	FILE *devnull;
@@ -30,6 +31,7 @@ struct fuzz_pipeline {
 	struct transcript tr;
 	struct zeeklog zl;
 	struct reasm_config rc;
+	struct tracker *track; /* message tracking, as the program runs it */
 };
 
 /* The sinks on the bus and reassembly started (mail ports 25, 587, 465,
@@ -52,9 +54,11 @@ fuzz_pipeline_open(struct fuzz_pipeline *fp, struct stats *st)
 	memset(fp, 0, sizeof(*fp));
 	fp->devnull = devnull;
 	stats_init(st);
-	event_bus_subscribe(&fp->bus, stats_on_event, st);
+	event_bus_subscribe_types(&fp->bus, stats_on_event, st,
+	    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE));
 	if (jsonlog_open(&fp->log, "/dev/null", err, sizeof(err)) == 0)
-		event_bus_subscribe(&fp->bus, jsonlog_on_event, &fp->log);
+		event_bus_subscribe_types(
+		    &fp->bus, jsonlog_on_event, &fp->log, JSONLOG_EVENTS);
 	transcript_init(&fp->tr, fileno(devnull));
 	event_bus_subscribe(&fp->bus, transcript_on_event, &fp->tr);
 	recfile_init_fd(
@@ -62,6 +66,15 @@ fuzz_pipeline_open(struct fuzz_pipeline *fp, struct stats *st)
 	dbuf_init(&fp->zl.line, 1 << 22);
 	sessmap_init(&fp->zl.sessions);
 	event_bus_subscribe(&fp->bus, zeeklog_on_event, &fp->zl);
+	/* Small caps, so that eviction and the grace list are reached. */
+	{
+		struct track_config tc = {
+			.window = 30, .max_messages = 64, .max_bytes = 1u << 20
+		};
+
+		fp->track = track_open(&tc, &fp->bus);
+		st->tracking = true;
+	}
 	fp->rc.portmap = portmap;
 	fp->rc.tlsmap = tlsmap;
 	fp->rc.max_sessions = 64;
@@ -86,6 +99,7 @@ fuzz_pipeline_close(struct fuzz_pipeline *fp, const struct stats *st,
 	health.cs = *cs;
 	health.rs = *reasm_stats();
 	ri.health = &health;
+	track_finish(fp->track);
 	report_text(fp->devnull, st, &ri);
 	report_json(fp->devnull, st, &ri);
 	report_html(fp->devnull, st, &ri);
@@ -96,6 +110,7 @@ fuzz_pipeline_close(struct fuzz_pipeline *fp, const struct stats *st,
 	jsonlog_close(&fp->log);
 	sessmap_free(&fp->zl.sessions);
 	dbuf_free(&fp->zl.line);
+	track_close(fp->track);
 }
 
 #endif
