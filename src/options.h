@@ -29,6 +29,7 @@ struct options {
 	const char *iface, *filter, *wfile, *user, *zeekdir, *outfile;
 	uint16_t ports[MAX_PORTS];
 	size_t nports;
+	bool ports_any; /* "any" in --ports: others judged by content */
 	unsigned long max_sessions, idle, buffer_mb, max_frames;
 	/* Memory: the limit and the pools' budgets (0: derived). */
 	uint64_t memory_limit, session_bytes, ooo_bytes, fragment_bytes;

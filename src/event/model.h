@@ -292,6 +292,14 @@ struct smtp_tls_meta {
 };
 
 /* What sinks may read of a session. */
+/* What a session was carried in, when not straight on TCP (--ports
+ * any finds it). */
+enum smtp_tunnel {
+	SMTP_TUNNEL_NONE = 0,
+	SMTP_TUNNEL_HTTP_CONNECT, /* an HTTP proxy's CONNECT */
+};
+#define SMTP_TUNNEL_TARGET_MAX 128
+
 struct smtp_session_info {
 	uint64_t id;
 	struct smtp_endpoint client, server;
@@ -326,6 +334,9 @@ struct smtp_session_info {
 	bool auth_cleartext; /* AUTH PLAIN or LOGIN outside TLS */
 	unsigned commands, replies;
 	unsigned anomalies;
+	enum smtp_tunnel tunnel;
+	char tunnel_target[SMTP_TUNNEL_TARGET_MAX]; /* the CONNECT's
+						       "host:port" */
 };
 
 enum smtp_anomaly {

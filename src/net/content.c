@@ -86,7 +86,7 @@ line_sep(unsigned char c)
 static enum line_kind
 line_kind(const uint8_t *p, size_t n, bool done)
 {
-	static const char *const codes[] = { "220", "421", "554" };
+	static const char *const codes[] = { "220", "421", "521", "554" };
 	static const char *const helos[] = { "HELO", "EHLO", "LHLO" };
 	const uint8_t *eol;
 	bool prefix = false;
@@ -133,11 +133,10 @@ line_kind(const uint8_t *p, size_t n, bool done)
 	/* Too short to tell and nothing more to come: the bytes that are
 	 * there are a whole "220", "HELO" or nothing. */
 	if (prefix && done) {
-		if (n == 3 &&
-		    (starts(p, n, "220", false) == 2 ||
-			starts(p, n, "421", false) == 2 ||
-			starts(p, n, "554", false) == 2))
-			return K_GREET;
+		if (n == 3)
+			for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+				if (starts(p, n, codes[i], false) == 2)
+					return K_GREET;
 		if (n == 4)
 			for (i = 0; i < sizeof(helos) / sizeof(helos[0]); i++)
 				if (starts(p, n, helos[i], true) == 2)

@@ -9,14 +9,13 @@
  *
  * What is SMTP, as Zeek's dpd signatures and Suricata's probing read it
  * and a little stricter where they would take FTP: a first server line
- * with a greeting code (220, or 421 and 554, the refusals a server may
- * greet with) followed by a space, a hyphen or the line end, whose text
- * names SMTP, ESMTP or LMTP as a word; or such a greeting (with any
- * text) or none yet, and a first client line HELO, EHLO or LHLO. FTP
- * greets with 220 too, but its client says USER, AUTH or FEAT. The
- * server is the side that greeted, or the side the HELO went to: the
- * initiator of the connection normally, the other way round when it
- * was the initiator that greeted.
+ * with a greeting code (220, or 421, 521 (RFC 7504) and 554, the
+ * refusals a server may greet with) followed by a space, a hyphen or the line
+ * end, whose text names SMTP, ESMTP or LMTP as a word; or such a greeting (with
+ * any text) or none yet, and a first client line HELO, EHLO or LHLO. FTP greets
+ * with 220 too, but its client says USER, AUTH or FEAT. The server is the side
+ * that greeted, or the side the HELO went to: the initiator of the connection
+ * normally, the other way round when it was the initiator that greeted.
  *
  * An HTTP CONNECT tunnel: the initiator's first line "CONNECT target
  * HTTP/1.x", the other side's "HTTP/1.x 2xx"; past both header blocks,

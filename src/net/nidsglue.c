@@ -60,8 +60,15 @@ feed_half(struct conn *c, struct half_stream *h, enum smtp_dir dir)
 		    expected_seq(c->a_tcp, dir == SMTP_DIR_CLIENT) -
 			(uint32_t)n,
 		    p, n);
+	if (c->smtp == NULL) { /* --ports any: not known to be SMTP yet */
+		if (c->probe != NULL && n > 0)
+			content_data(c, dir == SMTP_DIR_CLIENT, p, n,
+			    (size_t)(h->count - h->count_new));
+		return;
+	}
 	if (n > 0)
-		smtp_session_data(c->smtp, dir, p, n, R.now);
+		smtp_session_data(
+		    c->smtp, conn_dir(c, dir == SMTP_DIR_CLIENT), p, n, R.now);
 }
 
 static void
@@ -74,6 +81,8 @@ tcp_callback(struct tcp_stream *a_tcp, void **param)
 	case NIDS_JUST_EST:
 		if (port_in(R.cfg.portmap, a_tcp->addr.dest))
 			conn_open(a_tcp);
+		else if (R.cfg.any_port) /* judged by its content */
+			content_open(a_tcp);
 		else /* not a mail server's port: seen, not followed */
 			seen_insert(
 			    tuple_key(a_tcp->addr.saddr, a_tcp->addr.source,
@@ -363,6 +372,8 @@ reasm_init(const struct reasm_config *cfg, char *err, size_t errlen)
 	*(void **)&H.orig = dlsym(RTLD_NEXT, "mkhash");
 	H.ours = 1;
 	nids_hash_check();
+	if (R.cfg.any_port)
+		content_init();
 	nids_register_tcp(tcp_callback);
 	nids_direct_init();
 	R.initialised = 1;
@@ -382,6 +393,7 @@ reasm_finish(void)
 	R.frag = NULL;
 	free(R.ctab);
 	R.ctab = NULL;
+	content_free();
 	pcap_close(R.dead);
 	R.dead = NULL;
 	v6map_free(R.v6);

@@ -53,8 +53,7 @@ fill_gap(struct conn *c, int from_client)
 	R.st.gap_bytes += n;
 	rcv->count = (int)((unsigned)rcv->count + n);
 	rcv->offset = (int)((unsigned)rcv->offset + n);
-	smtp_session_gap(
-	    c->smtp, from_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER, n, R.now);
+	conn_gap(c, from_client, n);
 }
 
 /* The followed connection still there after libnids ran (its callback
@@ -206,8 +205,7 @@ step_cut(const struct seg *g, struct conn *c, int from_client)
 	R.st.gap_bytes += g->cut;
 	rcv->count = (int)((unsigned)rcv->count + g->cut);
 	rcv->offset = (int)((unsigned)rcv->offset + g->cut);
-	smtp_session_gap(c->smtp,
-	    from_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER, g->cut, R.now);
+	conn_gap(c, from_client, g->cut);
 	if ((g->tcp.flags & TH_FIN_) && hdr <= sizeof(R.ackbuf)) {
 		uint32_t seq = g->tcp.seq + g->datalen + g->cut;
 

@@ -565,6 +565,14 @@ log_session(struct jsonlog *log, const struct smtp_session_info *si)
 	else
 		DBUF_LIT(b, "null");
 	PUT_BOOL(b, "submission", si->submission);
+	/* Only when it has one: the records of sessions straight on TCP
+	 * stay as they were. */
+	if (si->tunnel == SMTP_TUNNEL_HTTP_CONNECT) {
+		DBUF_LIT(
+		    b, ",\"tunnel\":{\"type\":\"http-connect\",\"target\":");
+		json_append_cstr(b, si->tunnel_target);
+		dbuf_addc(b, '}');
+	}
 	dbuf_addc(b, '}');
 	write_line(log);
 }

@@ -9,6 +9,7 @@
  * server says so and is emitted after the reply that ended it.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -592,6 +593,10 @@ smtp_session_open(
 	s->info.ts_open = p->ts;
 	s->info.greeting_latency = -1;
 	s->info.submission = p->submission;
+	s->info.tunnel = p->tunnel;
+	if (p->tunnel_target != NULL)
+		snprintf(s->info.tunnel_target, sizeof(s->info.tunnel_target),
+		    "%s", p->tunnel_target);
 	s->drops = p->capture_drops;
 	s->drops_at_open = s->drops != NULL ? *s->drops : 0;
 	s->info.helo = "";
@@ -612,7 +617,7 @@ smtp_session_open(
 void
 smtp_session_anomaly(struct smtp_session *s, enum smtp_anomaly kind, double ts)
 {
-	if ((unsigned)kind < SMTP_ANOMALY_COUNT)
+	if (s != NULL && (unsigned)kind < SMTP_ANOMALY_COUNT)
 		anomaly(s, kind, ts);
 }
 

@@ -52,6 +52,7 @@ test_smtp(void)
 	VERDICT("LHLO x\r\n", "220 hello\r\n", false, CONTENT_SMTP);
 	VERDICT("EHLO\r\n", "220\r\n", false, CONTENT_SMTP);
 	VERDICT("EHLO x\r\n", "421 busy\r\n", false, CONTENT_SMTP);
+	VERDICT("HELO x\r\n", "521 no mail here\r\n", false, CONTENT_SMTP);
 	/* A client's HELO before any greeting (the greeting not captured). */
 	VERDICT("EHLO client.example\r\n", "", false, CONTENT_SMTP);
 	CHECK(judge("EHLO c\r\n", "", false, &r) == CONTENT_SMTP &&
