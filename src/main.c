@@ -729,6 +729,13 @@ summary_line(struct run *r)
 	if (reasm_stats()->no_handshake > 0)
 		fprintf(stderr, "; %lu connections without handshake",
 		    (unsigned long)reasm_stats()->no_handshake);
+	if (r->o->ports_any)
+		fprintf(stderr,
+		    "; %lu connections on other ports judged by their "
+		    "content: %lu SMTP (%lu in HTTP CONNECT tunnels)",
+		    (unsigned long)reasm_stats()->content_judged,
+		    (unsigned long)reasm_stats()->content_smtp,
+		    (unsigned long)reasm_stats()->content_tunnels);
 	if (reasm_stats()->clock_jumps > 0)
 		fprintf(stderr,
 		    "; the capture's clock jumped %lu times by over 60 s "

@@ -720,6 +720,15 @@ put_summary_capture(struct dbuf *b, const struct health *h)
 	    ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64
 	    ",\"snaplen_cut\":%" PRIu64 ",\"snaplen_cut_bytes\":%" PRIu64,
 	    rs->gaps, rs->gap_bytes, rs->snap_cut, rs->snap_cut_bytes);
+	/* --ports any: only when it judged a connection, so that the
+	 * summaries of runs on the mail ports stay as they were. */
+	if (rs->content_judged > 0)
+		dbuf_printf(b,
+		    ",\"by_content\":{\"judged\":%" PRIu64 ",\"smtp\":%" PRIu64
+		    ",\"tunnels\":%" PRIu64 ",\"released\":%" PRIu64
+		    ",\"released_packets\":%" PRIu64 "}",
+		    rs->content_judged, rs->content_smtp, rs->content_tunnels,
+		    rs->content_released, rs->content_released_packets);
 }
 
 /* ,"receiver":{...} (what the receiver's rules decided) and
