@@ -335,8 +335,8 @@ struct smtp_session_info {
 	unsigned commands, replies;
 	unsigned anomalies;
 	enum smtp_tunnel tunnel;
-	char tunnel_target[SMTP_TUNNEL_TARGET_MAX]; /* the CONNECT's
-						       "host:port" */
+	const char *tunnel_target; /* the CONNECT's "host:port"; NULL
+				      when not tunnelled */
 };
 
 enum smtp_anomaly {

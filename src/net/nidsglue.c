@@ -60,15 +60,43 @@ feed_half(struct conn *c, struct half_stream *h, enum smtp_dir dir)
 		    expected_seq(c->a_tcp, dir == SMTP_DIR_CLIENT) -
 			(uint32_t)n,
 		    p, n);
-	if (c->smtp == NULL) { /* --ports any: not known to be SMTP yet */
-		if (c->probe != NULL && n > 0)
-			content_data(c, dir == SMTP_DIR_CLIENT, p, n,
-			    (size_t)(h->count - h->count_new));
-		return;
-	}
 	if (n > 0)
 		smtp_session_data(
-		    c->smtp, conn_dir(c, dir == SMTP_DIR_CLIENT), p, n, R.now);
+		    c->smtp, (enum smtp_dir)(dir ^ c->swapped), p, n, R.now);
+}
+
+/* --ports any: the new bytes of a connection not known to be SMTP yet,
+ * to bycontent.c (which may open its session: the second half then
+ * goes to it). Kept out of feed_half(), which it would make slower. */
+static __attribute__((noinline)) void
+feed_unjudged(struct conn *c)
+{
+	struct tcp_stream *a = c->a_tcp;
+	struct half_stream *h;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		h = i == 0 ? &a->server : &a->client;
+		if (h->count_new <= 0)
+			continue;
+		if (c->smtp != NULL) {
+			feed_half(
+			    c, h, i == 0 ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER);
+			continue;
+		}
+		if (c->probe == NULL) /* let go: nothing more is read */
+			return;
+		if (reasm_data_hook != NULL)
+			reasm_data_hook(a->addr.source, i == 0,
+			    expected_seq(a, i == 0) - (uint32_t)h->count_new,
+			    (const uint8_t *)h->data +
+				(h->count - h->offset - h->count_new),
+			    (size_t)h->count_new);
+		content_data(c, i == 0,
+		    (const uint8_t *)h->data +
+			(h->count - h->offset - h->count_new),
+		    (size_t)h->count_new, (size_t)(h->count - h->count_new));
+	}
 }
 
 static void
@@ -91,11 +119,16 @@ tcp_callback(struct tcp_stream *a_tcp, void **param)
 	case NIDS_DATA:
 		if (c == NULL)
 			return;
-		/* Bytes the server half received were sent by the client. */
-		if (a_tcp->server.count_new > 0)
-			feed_half(c, &a_tcp->server, SMTP_DIR_CLIENT);
-		if (a_tcp->client.count_new > 0)
-			feed_half(c, &a_tcp->client, SMTP_DIR_SERVER);
+		if (c->smtp == NULL) {
+			feed_unjudged(c);
+		} else {
+			/* Bytes the server half received were sent by the
+			 * client. */
+			if (a_tcp->server.count_new > 0)
+				feed_half(c, &a_tcp->server, SMTP_DIR_CLIENT);
+			if (a_tcp->client.count_new > 0)
+				feed_half(c, &a_tcp->client, SMTP_DIR_SERVER);
+		}
 		nids_discard(a_tcp, a_tcp->read);
 		nids_account(c);
 		if (c->nids_counted > 2 * REASM_HALF_KEEP)
