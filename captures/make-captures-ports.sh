@@ -26,15 +26,22 @@
 #              sends "CONNECT 127.0.0.2:2525 HTTP/1.0"), and curl
 #              --proxytunnel fetches from the HTTP server through it
 #
-# Truth (captures/ports.truth, one line a message Postfix queued):
+# Truth, from Postfix's and tinyproxy's logs (never from a dissector):
+# captures/ports.queued, one line a message Postfix queued:
 #   QUEUEID SERVER_PORT CLIENT_IP CLIENT_PORT FROM RCPT[,RCPT...]
-# from Postfix's log: smtpd's "client=" line (the service's syslog name
-# gives the server port), qmgr's "from=", discard's "to=... status=sent".
-# The message sent through the tunnel reaches Postfix from tinyproxy
+# from smtpd's "client=" line (the service's syslog name gives the
+# server port), qmgr's "from=", discard's "to=... status=sent". The
+# message sent through the tunnel reaches Postfix from tinyproxy
 # (127.0.0.9), on the proxy's own connection, which is plain SMTP on
-# 2525 too. The script checks every planned message is there and every
-# refused recipient was refused, and stops with an error otherwise,
-# leaving captures/ as it was.
+# 2525 too. captures/ports.truth, the counts of captures/README.md with
+# captures/ports.args (--ports any): Postfix's connections ("connect
+# from") and the tunnels to its port tinyproxy logged ("Established
+# connection to host \"127.0.0.2\" using file descriptor" after a
+# CONNECT to :2525) are the sessions; the messages queued and those of
+# the tunnelled sessions (the proxy's leg's) the transactions, all
+# accepted; their delivered recipients. The script checks every planned
+# message is there and every refused recipient was refused, and stops
+# with an error otherwise, leaving captures/ as it was.
 #
 # Needs root, tcpdump, iproute2, python3, postfix (postfix, postconf),
 # swaks, socat, curl, apt-get and dpkg-deb (network access to Debian's
@@ -90,7 +97,8 @@ cleanup() {
 	    >/dev/null 2>&1
 	PF=""
 	stop_all 0.5	# captures/lib.sh
-	rm -f "$OUT/$NAME.pcap.tmp" "$OUT/$NAME.truth.tmp"
+	rm -f "$OUT/$NAME.pcap.tmp" "$OUT/$NAME.queued.tmp" \
+	    "$OUT/$NAME.truth.tmp"
 	[ -n "${KEEP_WORK:-}" ] && echo "$PROG: kept $WORK" >&2
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
@@ -184,7 +192,8 @@ wait_listen "$NS" "$PROXY:$PROXY_PORT"
 # ---- HTTP, echo, FTP-like
 mkdir -p "$WORK/www"
 echo "hello from the web server" >"$WORK/www/index.html"
-start_bg "$NS" python3 -m http.server --bind $WEB --directory "$WORK/www" 8080
+start_bg "$NS" python3 -m http.server --bind $WEB --directory "$WORK/www" 8080 \
+    2>"$WORK/http-server.log"
 wait_listen "$NS" "$WEB:8080"
 start_bg "$NS" socat TCP-LISTEN:7777,bind=$ECHO,reuseaddr,fork EXEC:cat
 wait_listen "$NS" "$ECHO:7777"
@@ -244,7 +253,7 @@ grep -q 'CONNECT' "$WORK/tinyproxy.log" ||
     die "tinyproxy logged no CONNECT: $(tail -n 5 "$WORK/tinyproxy.log")"
 
 # ---- the truth, from Postfix's log
-python3 - "$P/maillog" >"$OUT/$NAME.truth.tmp" <<'EOF_PY'
+python3 - "$P/maillog" >"$OUT/$NAME.queued.tmp" <<'EOF_PY'
 import re, sys
 client, frm, to, order = {}, {}, {}, []
 for line in open(sys.argv[1], errors="replace"):
@@ -268,7 +277,7 @@ for q in order:
           ",".join(sorted(to.get(q, []))) or "?")
 EOF_PY
 
-T=$OUT/$NAME.truth.tmp
+T=$OUT/$NAME.queued.tmp
 [ "$(wc -l <"$T")" = 4 ] || die "want 4 messages queued: $(cat "$T")"
 grep -q ' ? \| ?$' "$T" && die "a message without sender or delivery: $(cat "$T")"
 grep -Eq " 2525 127.0.0.1 [0-9]+ alice@example.org alice@example.test,bob@example.test$" "$T" ||
@@ -281,10 +290,28 @@ grep -Eq " 10025 127.0.0.1 [0-9]+ alice@example.org carol@example.test$" "$T" ||
     die "the second 10025 message is missing: $(cat "$T")"
 grep -q 'reject: RCPT from .*<nobody@example.test>' "$P/maillog" ||
     die "nobody@example.test was not refused"
+# The counts: Postfix's sessions and the tunnels to it; its messages
+# and the tunnelled ones (one each: the proxy's leg's); recipients.
+tunnels=$(grep -c "CONNECT $MTA:2525 " "$WORK/tinyproxy.log" || true)
+[ "$tunnels" = 1 ] || die "tinyproxy logged $tunnels CONNECTs to $MTA:2525"
+connects=$(grep -c 'smtpd\[[0-9]*\]: connect from' "$P/maillog" || true)
+queued=$(wc -l <"$T")
+rcpts=$(awk '{n += split($6, a, ",")} END {print n}' "$T")
+trcpts=$(awk -v p=$PROXY '$3 == p {n += split($6, a, ",")} END {print n + 0}' "$T")
+{
+	echo "sessions $((connects + tunnels))"
+	echo "transactions $((queued + tunnels))"
+	echo "messages_accepted $((queued + tunnels))"
+	echo "recipients_accepted $((rcpts + trcpts))"
+} >"$OUT/$NAME.truth.tmp"
+echo "--ports any" >"$OUT/$NAME.args"
 size=$(stat -c %s "$OUT/$NAME.pcap.tmp")
 [ "$size" -lt "$MAX_SIZE" ] || die "$NAME.pcap is $size bytes (max $MAX_SIZE)"
 mv "$OUT/$NAME.pcap.tmp" "$OUT/$NAME.pcap"
+mv "$OUT/$NAME.queued.tmp" "$OUT/$NAME.queued"
 mv "$OUT/$NAME.truth.tmp" "$OUT/$NAME.truth"
 rm -f "$OUT/$NAME.pcap.tmp.tcpdump-err"
-echo "   $NAME.pcap: $size bytes; $NAME.truth:"
+echo "   $NAME.pcap: $size bytes; $NAME.queued:"
+sed 's/^/     /' "$OUT/$NAME.queued"
+echo "   $NAME.truth (with $NAME.args: $(cat "$OUT/$NAME.args")):"
 sed 's/^/     /' "$OUT/$NAME.truth"

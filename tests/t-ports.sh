@@ -10,7 +10,7 @@
 #   those of --ports 2525,10025 (but for their ids), the tunnelled one
 #   marked, with its target; the connections that carry no SMTP (HTTP
 #   direct and tunnelled, the echo, the FTP-like greeting) give none;
-# - every message Postfix queued (captures/ports.truth, from its log) is
+# - every message Postfix queued (captures/ports.queued, from its log) is
 #   an accepted transaction with its queue id, server and client port,
 #   sender and recipients; the tunnelled one with the same queue id,
 #   sender and recipients as the proxy's own leg; the refused recipient
@@ -19,7 +19,7 @@
 . "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 2
 CAP=captures/ports.pcap
-TRUTH=captures/ports.truth
+TRUTH=captures/ports.queued
 if ! command -v python3 >/dev/null 2>&1; then
 	skip ports "python3 not installed"
 	exit 0
