@@ -239,6 +239,13 @@ build/fuzz/fuzz_pcap: $(FUZZ_PCAP_SRC) $(HDR) tests/fuzz/pipeline.h
 	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) $(PCAP_CFLAGS) -Isrc -Iinclude -o $@ \
 	    $(FUZZ_PCAP_SRC) $(LIBS)
 
+# The same with --ports any (tests/fuzz/pipeline.h): every connection
+# not on 25, 587 or 465 judged by its content (net/bycontent.c).
+build/fuzz/fuzz_pcap_any: $(FUZZ_PCAP_SRC) $(HDR) tests/fuzz/pipeline.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -DFUZZ_PORTS_ANY $(PCAP_CFLAGS) -Isrc \
+	    -Iinclude -o $@ $(FUZZ_PCAP_SRC) $(LIBS)
+
 FUZZ_REASM_SRC = tests/fuzz/fuzz_reasm.c $(CORE_SRC) $(NET_SRC)
 
 build/fuzz/fuzz_reasm: $(FUZZ_REASM_SRC) $(HDR)
@@ -313,16 +320,17 @@ fuzz-deps:
 
 fuzz: fuzz-deps build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap build/fuzz/fuzz_reasm \
     build/fuzz/fuzz_pcapng build/fuzz/fuzz_jsonread build/fuzz/fuzz_content \
-    fuzz-plugins
+    build/fuzz/fuzz_pcap_any fuzz-plugins
 	@mkdir -p build/fuzz/corpus-smtp build/fuzz/corpus-pcap build/fuzz/corpus-reasm \
 	    build/fuzz/corpus-pcapng build/fuzz/corpus-jsonread \
-	    build/fuzz/corpus-content
+	    build/fuzz/corpus-content build/fuzz/corpus-pcap-any
 	@cp -n tests/fuzz/corpus/smtp/* build/fuzz/corpus-smtp/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/pcap/* build/fuzz/corpus-pcap/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/reasm/* build/fuzz/corpus-reasm/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/pcapng/* build/fuzz/corpus-pcapng/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/jsonread/* build/fuzz/corpus-jsonread/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/content/* build/fuzz/corpus-content/ 2>/dev/null || true
+	@cp -n tests/fuzz/corpus/pcap/* captures/ports.pcap build/fuzz/corpus-pcap-any/ 2>/dev/null || true
 	build/fuzz/fuzz_smtp -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 	    -dict=tests/fuzz/smtp.dict \
 	    -rss_limit_mb=1024 -print_final_stats=1 -artifact_prefix=build/fuzz/ \
@@ -349,11 +357,17 @@ fuzz: fuzz-deps build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap build/fuzz/fuzz_reasm 
 	    -rss_limit_mb=1024 -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/jsonread- \
 	    build/fuzz/corpus-jsonread
+	ASAN_OPTIONS=detect_leaks=0 build/fuzz/fuzz_pcap_any \
+	    -max_total_time=$(FUZZ_TIME) -max_len=262144 \
+	    -dict=tests/fuzz/smtp.dict \
+	    -rss_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/pcap-any- \
+	    build/fuzz/corpus-pcap-any
 	build/fuzz/fuzz_content -max_total_time=$(FUZZ_TIME) -max_len=1024 \
 	    -dict=tests/fuzz/content.dict \
 	    -rss_limit_mb=1024 -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/content- \
-	    build/fuzz/corpus-content
+	    build/fuzz/corpus-content build/fuzz/corpus-pcap-any
 
 # Line and branch coverage that the fuzzing corpora (build/fuzz/corpus-*,
 # the committed seeds plus what make fuzz found) reach in src/: each

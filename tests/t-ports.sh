@@ -150,6 +150,64 @@ PY
 	fi
 done
 
+# Crafted captures (tests/hostile/make-ports.py): roles the other way
+# round, judged at the close, a 4-tuple let go then reused by SMTP, a
+# big response let go at its first line, a greeting a byte a segment, a
+# hole before the greeting, and 2000 undecided connections at once under
+# --max-sessions 64.
+if python3 tests/hostile/make-ports.py "$TMP" >/dev/null 2>"$TMP/gen.err"; then
+	for case in swapped edges flood-2000; do
+		run_scope "ports-$case" -q -r "$TMP/ports-$case.pcap" --ports any \
+		    --max-sessions 64 -w "$TMP/$case.jsonl" || continue
+		if [ "$rc" != 0 ]; then
+			fail "ports-$case" "exit status $rc: $(cat "$TMP/err")"
+			continue
+		fi
+		if why=$(python3 - "$case" "$TMP/$case.jsonl" <<'PY'
+import json, sys
+case = sys.argv[1]
+recs = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+ses = [r for r in recs if r["type"] == "session"]
+tx = [r for r in recs if r["type"] == "transaction"]
+summ = [r for r in recs if r["type"] == "summary"][0]
+bc = summ.get("by_content", {})
+got = sorted((s["client_ip"], s["client_port"], s["server_ip"],
+              s["server_port"]) for s in ses)
+subj = sorted(t["headers"]["subject"] for t in tx
+              if t["outcome"] == "accepted")
+want = {
+    "swapped": ([("192.0.2.25", 7000, "198.51.100.7", 40001)],
+                ["swapped"]),
+    "edges": ([("198.51.100.7", 41001, "192.0.2.25", 7001),
+               ("198.51.100.7", 41002, "192.0.2.25", 8080),
+               ("198.51.100.7", 41004, "192.0.2.25", 7004),
+               ("198.51.100.7", 41005, "192.0.2.25", 7005)],
+              ["ports reused", "ports slow"]),
+    "flood-2000": ([("198.51.100.9", 42000, "192.0.2.25", 2525)],
+                   ["ports after the flood"]),
+}[case]
+bad = []
+if (got, subj) != want:
+    bad.append("sessions %s, messages %s; want %s" % (got, subj, want))
+if case == "edges" and not bc.get("released_packets", 0) > 0:
+    bad.append("no packet of a connection let go was counted: %r" % bc)
+if case == "flood-2000" and (bc.get("judged") != 2001 or
+                             summ["sessions_evicted"] == 0):
+    bad.append("judged %r, evicted %r" % (bc.get("judged"),
+                                          summ["sessions_evicted"]))
+print("; ".join(bad) if bad else "%d sessions" % len(ses))
+sys.exit(1 if bad else 0)
+PY
+		); then
+			ok "ports-$case ($why)"
+		else
+			fail "ports-$case" "$why"
+		fi
+	done
+else
+	fail ports-crafted "make-ports.py: $(cat "$TMP/gen.err")"
+fi
+
 # --ports wants a list, "any" or both; nothing else.
 if run_scope ports-usage -r "$CAP" --ports any,x && [ "$rc" = 2 ] &&
     grep -q 'or any' "$TMP/err"; then

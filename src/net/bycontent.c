@@ -18,8 +18,9 @@
 #include "net/content.h"
 #include "net/reasm_int.h"
 
-/* Runs of bytes held with their times: beyond, what is held is judged
- * as all there is. */
+/* Runs of bytes held with their times: beyond, the last run grows while
+ * its direction goes on, and a run of the other direction makes what is
+ * held all there is. */
 #define CONTENT_CHUNKS 16
 /* The 4-tuples of connections let go: 512 KiB, a slot each, found
  * within CONTENT_RELEASED_PROBES of its home or forgotten (a forgotten
@@ -261,17 +262,26 @@ content_data(struct conn *c, bool from_initiator, const uint8_t *p, size_t n,
 		/* After a hole, or past the window: not the first bytes. */
 		hole = before > q->len[d] ? before - q->len[d] : 0;
 		q->done[d] = true;
-	} else if (q->nchunks == CONTENT_CHUNKS) {
+	} else if (q->nchunks == CONTENT_CHUNKS &&
+	    q->chunk[q->nchunks - 1].dir != d) {
 		q->done[0] = q->done[1] = true;
 	} else {
 		room = CONTENT_DIR_MAX - q->len[d];
 		held = n < room ? n : room;
 		memcpy(q->buf[d] + q->len[d], p, held);
-		q->chunk[q->nchunks].start = q->len[d];
-		q->chunk[q->nchunks].end = (uint16_t)(q->len[d] + held);
-		q->chunk[q->nchunks].dir = (uint8_t)d;
-		q->chunk[q->nchunks].ts = R.now;
-		q->nchunks++;
+		if (q->nchunks == CONTENT_CHUNKS) {
+			/* Full (bytes a few at a time): the run grows, and
+			 * takes the time of its last bytes, when its lines
+			 * ended. */
+			q->chunk[q->nchunks - 1].end += (uint16_t)held;
+			q->chunk[q->nchunks - 1].ts = R.now;
+		} else {
+			q->chunk[q->nchunks].start = q->len[d];
+			q->chunk[q->nchunks].end = (uint16_t)(q->len[d] + held);
+			q->chunk[q->nchunks].dir = (uint8_t)d;
+			q->chunk[q->nchunks].ts = R.now;
+			q->nchunks++;
+		}
 		q->len[d] = (uint16_t)(q->len[d] + held);
 		if (held < n || q->len[d] == CONTENT_DIR_MAX)
 			q->done[d] = true;
