@@ -121,11 +121,11 @@ echo "software: $("$SMTPSCOPE" -V 2>&1 | head -n 1), libpcap $(pkgver libpcap0.8
 # ------------------------------------------------------------- the corpus
 cat "$CORPUS" >/dev/null	# into the page cache: we measure CPU, not disk
 read -r PACKETS _ <<<"$("$HERE/floor_pcap" "$CORPUS" | awk '{print $2, $4}')"
-SIZE=$(stat -c %s "$CORPUS")
+SIZE=$(stat -L -c %s "$CORPUS")
 echo "corpus: $CORPUS: $(awk -v s="$SIZE" 'BEGIN {printf "%.1f MB", s / 1e6}'), $PACKETS packets$(
 	[ -f "$TRUTH" ] && awk '{printf ", %s %s", $1, $2}' "$TRUTH")"
 [ "$REPS4X" = 0 ] || echo "4x corpus: $CORPUS4X:" \
-    "$(awk -v s="$(stat -c %s "$CORPUS4X")" 'BEGIN {printf "%.1f MB", s / 1e6}')"
+    "$(awk -v s="$(stat -L -c %s "$CORPUS4X")" 'BEGIN {printf "%.1f MB", s / 1e6}')"
 if [ -n "$TSHARK" ]; then
 	echo "each command $REPS times (tshark $TSHARK_REPS), taking turns; medians"
 else
