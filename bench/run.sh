@@ -324,7 +324,27 @@ if [ "$REPSMIX" != 0 ]; then
 	row "ns a packet not SMTP, --ports any" "$(per any median)" \
 	    "$(per any min)" "" ""
 	echo "(the mix's CPU time minus the corpus's, over the packets it adds;"
-	echo " median and min as above: noise of the order of 10 ms is 100 ns here)"
+	echo " median and min as above: /usr/bin/time counts in 10 ms, which is"
+	echo " 80 ns a packet here, and a busy machine adds more: see below)"
+	# Instructions (callgrind), which noise does not move: other.pcap
+	# alone, each mode, and the pcap floor, over its packets.
+	if command -v valgrind >/dev/null 2>&1 && [ "${NO_VALGRIND:-}" = "" ]; then
+		irefs() {
+			valgrind --tool=callgrind --callgrind-out-file="$TMP/cg.out" \
+			    "$@" 2>&1 >/dev/null | sed -n 's/.*I *refs: *//p' |
+			    tr -d ,
+		}
+		ir_pcap=$(irefs "$HERE/floor_pcap" "$OTHER")
+		ir_full=$(irefs "$SMTPSCOPE" -q -r "$OTHER" -w /dev/null)
+		ir_any=$(irefs "$SMTPSCOPE" -q -r "$OTHER" --ports any -w /dev/null)
+		ipp() { awk -v a="$1" -v n="$OTHER_PACKETS" 'BEGIN {printf "%.0f", a / n}'; }
+		row "instructions a packet of $(basename "$OTHER") alone:" "" "" "" ""
+		row "  pcap floor" "$(ipp "$ir_pcap")" "" "" ""
+		row "  smtpscope, mail ports" "$(ipp "$ir_full")" "" "" ""
+		row "  smtpscope --ports any" "$(ipp "$ir_any")" "" "" ""
+		echo "(callgrind, whole runs over the packets, start-up included;"
+		echo " NO_VALGRIND=1 skips them)"
+	fi
 else
 	echo "(the mix skipped: $WHYMIX)"
 fi
