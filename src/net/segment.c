@@ -371,7 +371,11 @@ segment_unfollowed(struct seg *g)
 	if (R.pkt_time_replaced)
 		mark_time_replaced(conn_lookup(
 		    g->saddr, g->tcp.sport, g->daddr, g->tcp.dport));
+	/* (--ports any: only those on a mail port; the others, whatever
+	 * they carry, were never known to be mail.) */
 	if (g->datalen > 0 && (g->tcp.flags & (TH_SYN_ | TH_RST_)) == 0 &&
+	    (!R.cfg.any_port || port_in(R.cfg.portmap, g->tcp.sport) ||
+		port_in(R.cfg.portmap, g->tcp.dport)) &&
 	    conn_lookup(g->saddr, g->tcp.sport, g->daddr, g->tcp.dport) ==
 		NULL &&
 	    seen_insert(
