@@ -80,7 +80,8 @@ CORE_SRC = src/lib/util.c src/lib/base64.c src/lib/hex.c src/lib/qp.c \
 NET_SRC = src/net/decap.c src/net/ipfrag.c src/net/ipfrag_queue.c src/net/tcpq.c src/net/v6map.c \
 	  src/net/reasm.c src/net/segment.c src/net/conntab.c \
 	  src/net/nidsglue.c src/net/capture.c src/net/capzip.c src/net/capread.c \
-	  src/net/capfilter.c src/net/pcapng.c
+	  src/net/capfilter.c src/net/pcapng.c src/net/content.c \
+	  src/net/bycontent.c
 # The dashboard: the only part that includes curses.
 UI_SRC = $(wildcard src/tui/*.c)
 # The plugin loader (dlopen): the program only.
@@ -200,6 +201,7 @@ TEST_SRC_smtp = src/lib/util.c $(DECODE_SRC) src/event/event.c $(SMTP_SRC)
 TEST_SRC_stats = src/sinks/stats.c src/sinks/topn.c src/sinks/histo.c \
 	src/lib/util.c $(DECODE_SRC) src/event/event.c $(SMTP_SRC)
 TEST_LIBS_stats = -lm
+TEST_SRC_content = src/net/content.c
 TEST_SRC_tcpq = src/net/tcpq.c src/lib/util.c
 TEST_SRC_tls = src/smtp/tls.c src/event/event.c src/lib/util.c
 TEST_SRC_util = src/lib/util.c
@@ -237,6 +239,13 @@ build/fuzz/fuzz_pcap: $(FUZZ_PCAP_SRC) $(HDR) tests/fuzz/pipeline.h
 	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) $(PCAP_CFLAGS) -Isrc -Iinclude -o $@ \
 	    $(FUZZ_PCAP_SRC) $(LIBS)
 
+# The same with --ports any (tests/fuzz/pipeline.h): every connection
+# not on 25, 587 or 465 judged by its content (net/bycontent.c).
+build/fuzz/fuzz_pcap_any: $(FUZZ_PCAP_SRC) $(HDR) tests/fuzz/pipeline.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -DFUZZ_PORTS_ANY $(PCAP_CFLAGS) -Isrc \
+	    -Iinclude -o $@ $(FUZZ_PCAP_SRC) $(LIBS)
+
 FUZZ_REASM_SRC = tests/fuzz/fuzz_reasm.c $(CORE_SRC) $(NET_SRC)
 
 build/fuzz/fuzz_reasm: $(FUZZ_REASM_SRC) $(HDR)
@@ -262,6 +271,14 @@ build/fuzz/fuzz_jsonread: $(FUZZ_JSONREAD_SRC) $(HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -Isrc -Iinclude -o $@ \
 	    $(FUZZ_JSONREAD_SRC) -lm
+
+# SMTP found by its content (--ports any): the classifier alone.
+FUZZ_CONTENT_SRC = tests/fuzz/fuzz_content.c src/net/content.c
+
+build/fuzz/fuzz_content: $(FUZZ_CONTENT_SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -Isrc -Iinclude -o $@ \
+	    $(FUZZ_CONTENT_SRC)
 
 # One program per plugin, its sources compiled in (tests/fuzz/fuzz_plugin.c)
 # with the program's, src/lib/ among them (what the plugin links from
@@ -302,14 +319,18 @@ fuzz-deps:
 		exit 2; }
 
 fuzz: fuzz-deps build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap build/fuzz/fuzz_reasm \
-    build/fuzz/fuzz_pcapng build/fuzz/fuzz_jsonread fuzz-plugins
+    build/fuzz/fuzz_pcapng build/fuzz/fuzz_jsonread build/fuzz/fuzz_content \
+    build/fuzz/fuzz_pcap_any fuzz-plugins
 	@mkdir -p build/fuzz/corpus-smtp build/fuzz/corpus-pcap build/fuzz/corpus-reasm \
-	    build/fuzz/corpus-pcapng build/fuzz/corpus-jsonread
+	    build/fuzz/corpus-pcapng build/fuzz/corpus-jsonread \
+	    build/fuzz/corpus-content build/fuzz/corpus-pcap-any
 	@cp -n tests/fuzz/corpus/smtp/* build/fuzz/corpus-smtp/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/pcap/* build/fuzz/corpus-pcap/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/reasm/* build/fuzz/corpus-reasm/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/pcapng/* build/fuzz/corpus-pcapng/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/jsonread/* build/fuzz/corpus-jsonread/ 2>/dev/null || true
+	@cp -n tests/fuzz/corpus/content/* build/fuzz/corpus-content/ 2>/dev/null || true
+	@cp -n tests/fuzz/corpus/pcap/* captures/ports.pcap build/fuzz/corpus-pcap-any/ 2>/dev/null || true
 	build/fuzz/fuzz_smtp -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 	    -dict=tests/fuzz/smtp.dict \
 	    -rss_limit_mb=1024 -print_final_stats=1 -artifact_prefix=build/fuzz/ \
@@ -336,6 +357,17 @@ fuzz: fuzz-deps build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap build/fuzz/fuzz_reasm 
 	    -rss_limit_mb=1024 -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/jsonread- \
 	    build/fuzz/corpus-jsonread
+	ASAN_OPTIONS=detect_leaks=0 build/fuzz/fuzz_pcap_any \
+	    -max_total_time=$(FUZZ_TIME) -max_len=262144 \
+	    -dict=tests/fuzz/smtp.dict \
+	    -rss_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/pcap-any- \
+	    build/fuzz/corpus-pcap-any
+	build/fuzz/fuzz_content -max_total_time=$(FUZZ_TIME) -max_len=1024 \
+	    -dict=tests/fuzz/content.dict \
+	    -rss_limit_mb=1024 -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/content- \
+	    build/fuzz/corpus-content build/fuzz/corpus-pcap-any
 
 # Line and branch coverage that the fuzzing corpora (build/fuzz/corpus-*,
 # the committed seeds plus what make fuzz found) reach in src/: each

@@ -17,6 +17,11 @@
 #   REPS=N           repetitions (default 5)
 #   TSHARK_REPS=N    repetitions of tshark (default REPS; 0: skip tshark)
 #   REPS4X=N         repetitions on the 4x file (default 3; 0: skip it)
+#   MIXED=FILE       the corpus mixed with traffic that is not SMTP
+#                    (default mixed.pcap beside CORPUS, made by
+#                    bench/make-mixed.sh), OTHER=FILE that traffic alone
+#                    (other.pcap); REPSMIX=N repetitions on the mix
+#                    (default REPS; 0: skip it): the cost of --ports any
 #   SMTPSCOPE=PATH   the binary (default ./smtpscope at the top of the tree)
 #   CC=cc            compiler for the floor programs (built here when
 #                    missing or older than their source)
@@ -43,6 +48,11 @@ SMTPSCOPE=${SMTPSCOPE:-$TOP/smtpscope}
 CC=${CC:-cc}
 TIME=/usr/bin/time
 
+# the mix of the corpus with traffic that is not SMTP (bench/make-mixed.sh)
+MIXED=${MIXED:-$(dirname "$CORPUS")/mixed.pcap}
+OTHER=${OTHER:-$(dirname "$CORPUS")/other.pcap}
+REPSMIX=${REPSMIX:-$REPS}
+
 # the targets of issue 5
 T_CPU_RATIO=1.3 # full analysis CPU / libnids floor CPU, at most
 T_TSHARK=50     # tshark CPU / smtpscope CPU, about
@@ -66,6 +76,11 @@ if [ ! -f "$CORPUS4X" ]; then
 	WHY4X="no $CORPUS4X"
 fi
 TRUTH4X=${CORPUS4X%.pcap}.truth
+WHYMIX="REPSMIX=0"
+if [ ! -f "$MIXED" ] || [ ! -f "$OTHER" ]; then
+	REPSMIX=0
+	WHYMIX="no $MIXED (sudo bench/make-mixed.sh)"
+fi
 
 # ------------------------------------------------------------- floors
 build() {	# build NAME LIBS...
@@ -106,11 +121,11 @@ echo "software: $("$SMTPSCOPE" -V 2>&1 | head -n 1), libpcap $(pkgver libpcap0.8
 # ------------------------------------------------------------- the corpus
 cat "$CORPUS" >/dev/null	# into the page cache: we measure CPU, not disk
 read -r PACKETS _ <<<"$("$HERE/floor_pcap" "$CORPUS" | awk '{print $2, $4}')"
-SIZE=$(stat -c %s "$CORPUS")
+SIZE=$(stat -L -c %s "$CORPUS")
 echo "corpus: $CORPUS: $(awk -v s="$SIZE" 'BEGIN {printf "%.1f MB", s / 1e6}'), $PACKETS packets$(
 	[ -f "$TRUTH" ] && awk '{printf ", %s %s", $1, $2}' "$TRUTH")"
 [ "$REPS4X" = 0 ] || echo "4x corpus: $CORPUS4X:" \
-    "$(awk -v s="$(stat -c %s "$CORPUS4X")" 'BEGIN {printf "%.1f MB", s / 1e6}')"
+    "$(awk -v s="$(stat -L -c %s "$CORPUS4X")" 'BEGIN {printf "%.1f MB", s / 1e6}')"
 if [ -n "$TSHARK" ]; then
 	echo "each command $REPS times (tshark $TSHARK_REPS), taking turns; medians"
 else
@@ -138,6 +153,9 @@ LABEL[full]="smtpscope -w + --report json (full)"
 CMD[full]="$SMTPSCOPE -q -r FILE -w /dev/null --report json -o OUT/report.json"
 LABEL[zeek]="smtpscope --zeek-log DIR"
 CMD[zeek]="$SMTPSCOPE -q -r FILE --zeek-log OUT"
+KEYS="$KEYS any"
+LABEL[any]="smtpscope full, --ports any"
+CMD[any]="$SMTPSCOPE -q -r FILE --ports any -w /dev/null --report json -o OUT/report.json"
 if [ -n "$TSHARK" ]; then
 	KEYS="$KEYS tshark"
 	LABEL[tshark]="tshark -Y smtp -T fields"
@@ -180,6 +198,15 @@ if [ "$REPS4X" != 0 ]; then
 		progress "4x run $rep of $REPS4X"
 		for key in nids full; do
 			measure "$key" "$CORPUS4X" 4x
+		done
+	done
+fi
+if [ "$REPSMIX" != 0 ]; then
+	cat "$MIXED" >/dev/null
+	for rep in $(seq 1 "$REPSMIX"); do
+		progress "mixed run $rep of $REPSMIX"
+		for key in full any; do
+			measure "$key" "$MIXED" mix
 		done
 	done
 fi
@@ -272,6 +299,54 @@ else
 	row "peak RSS, MiB" "$(mib "$RSS1")" "-" "<= $T_RSS_MIB" \
 	    "$(verdict "$(mib "$RSS1")" "<=" "$T_RSS_MIB")"
 	echo "(4x corpus skipped: $WHY4X)"
+fi
+echo
+
+# ------------------------------------------------------------- --ports any
+# What a packet that is not SMTP costs: the CPU time the mix takes more
+# than the corpus alone, over the packets the mix has more.
+echo "--ports any (issue 14)"
+cpu_ratio "smtpscope full --ports any / full, corpus" any full
+if [ "$REPSMIX" != 0 ]; then
+	read -r OTHER_PACKETS _ <<<"$("$HERE/floor_pcap" "$OTHER" | awk '{print $2, $4}')"
+	per() {	# per KEY median|min: ns a packet of OTHER
+		awk -v a="$(stat mix "$1" cpu "$2")" -v b="$(stat 1x "$1" cpu "$2")" \
+		    -v n="$OTHER_PACKETS" 'BEGIN {printf "%.0f", (a - b) / n * 1e9}'
+	}
+	echo "mix: $(basename "$MIXED"), the corpus and $OTHER_PACKETS packets of" \
+	    "$(basename "$OTHER") (not SMTP, on other ports)"
+	row "CPU s, the mix: full (mail ports)" "$(med mix full cpu)" \
+	    "$(least mix full cpu)" "" ""
+	row "CPU s, the mix: full --ports any" "$(med mix any cpu)" \
+	    "$(least mix any cpu)" "" ""
+	row "ns a packet not SMTP, mail ports" "$(per full median)" \
+	    "$(per full min)" "" ""
+	row "ns a packet not SMTP, --ports any" "$(per any median)" \
+	    "$(per any min)" "" ""
+	echo "(the mix's CPU time minus the corpus's, over the packets it adds;"
+	echo " median and min as above: /usr/bin/time counts in 10 ms, which is"
+	echo " 80 ns a packet here, and a busy machine adds more: see below)"
+	# Instructions (callgrind), which noise does not move: other.pcap
+	# alone, each mode, and the pcap floor, over its packets.
+	if command -v valgrind >/dev/null 2>&1 && [ "${NO_VALGRIND:-}" = "" ]; then
+		irefs() {
+			valgrind --tool=callgrind --callgrind-out-file="$TMP/cg.out" \
+			    "$@" 2>&1 >/dev/null | sed -n 's/.*I *refs: *//p' |
+			    tr -d ,
+		}
+		ir_pcap=$(irefs "$HERE/floor_pcap" "$OTHER")
+		ir_full=$(irefs "$SMTPSCOPE" -q -r "$OTHER" -w /dev/null)
+		ir_any=$(irefs "$SMTPSCOPE" -q -r "$OTHER" --ports any -w /dev/null)
+		ipp() { awk -v a="$1" -v n="$OTHER_PACKETS" 'BEGIN {printf "%.0f", a / n}'; }
+		row "instructions a packet of $(basename "$OTHER") alone:" "" "" "" ""
+		row "  pcap floor" "$(ipp "$ir_pcap")" "" "" ""
+		row "  smtpscope, mail ports" "$(ipp "$ir_full")" "" "" ""
+		row "  smtpscope --ports any" "$(ipp "$ir_any")" "" "" ""
+		echo "(callgrind, whole runs over the packets, start-up included;"
+		echo " NO_VALGRIND=1 skips them)"
+	fi
+else
+	echo "(the mix skipped: $WHYMIX)"
 fi
 echo
 

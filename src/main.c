@@ -723,6 +723,46 @@ verbose_counters(const struct capture_stats *cs, const struct reasm_stats *rs)
 	    rs->nids_warnings);
 }
 
+/* 1234567 as "1,234,567". */
+static void
+thousands(char *buf, size_t size, uint64_t v)
+{
+	char digits[32];
+	size_t n, i, o = 0;
+
+	n = (size_t)snprintf(
+	    digits, sizeof(digits), "%llu", (unsigned long long)v);
+	for (i = 0; i < n && o + 2 < size; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+}
+
+/* TCP on other ports and no session on the mail ports: the ports may
+ * be the reason, said in one sentence. */
+static void
+no_smtp_hint(const struct options *o)
+{
+	const struct reasm_stats *rs = reasm_stats();
+	char n[32];
+	size_t i;
+
+	if (o->ports_any || rs->sessions > 0 || rs->no_handshake > 0 ||
+	    rs->other_tcp_packets == 0)
+		return;
+	thousands(n, sizeof(n), rs->other_tcp_packets);
+	fprintf(
+	    stderr, "smtpscope: no SMTP on port%s ", o->nports > 1 ? "s" : "");
+	for (i = 0; i < o->nports && i < 8; i++)
+		fprintf(stderr, "%s%u", i ? "," : "", (unsigned)o->ports[i]);
+	if (o->nports > 8)
+		fprintf(stderr, ",...");
+	fprintf(stderr, ": %s TCP packet%s on other ports; try --ports any\n",
+	    n, rs->other_tcp_packets == 1 ? "" : "s");
+}
+
 static void
 summary_line(struct run *r)
 {
@@ -743,6 +783,13 @@ summary_line(struct run *r)
 	if (reasm_stats()->no_handshake > 0)
 		fprintf(stderr, "; %lu connections without handshake",
 		    (unsigned long)reasm_stats()->no_handshake);
+	if (r->o->ports_any)
+		fprintf(stderr,
+		    "; %lu connections on other ports judged by their "
+		    "content: %lu SMTP (%lu in HTTP CONNECT tunnels)",
+		    (unsigned long)reasm_stats()->content_judged,
+		    (unsigned long)reasm_stats()->content_smtp,
+		    (unsigned long)reasm_stats()->content_tunnels);
 	if (reasm_stats()->clock_jumps > 0)
 		fprintf(stderr,
 		    "; the capture's clock jumped %lu times by over 60 s "
@@ -752,6 +799,7 @@ summary_line(struct run *r)
 	fprintf(stderr, "\n");
 	if (r->o->verbose > 0)
 		verbose_counters(cs, reasm_stats());
+	no_smtp_hint(r->o);
 }
 
 /* The run's plugins, for plugins_at_exit(). */
@@ -833,7 +881,7 @@ open_capture(const struct options *o)
 	cc.iface = o->iface;
 	cc.user_filter = o->filter;
 	cc.ports = o->ports;
-	cc.nports = o->nports;
+	cc.nports = o->ports_any ? 0 : o->nports; /* any: "tcp" */
 	cc.buffer_mb = o->buffer_mb;
 	cc.promisc = o->promisc;
 	cc.progress = !o->quiet && !o->tui && isatty(STDERR_FILENO);
@@ -876,6 +924,7 @@ start_reassembly(struct run *r, struct event_bus *bus)
 	memset(&rc, 0, sizeof(rc));
 	rc.portmap = portmap;
 	rc.tlsmap = tlsmap;
+	rc.any_port = o->ports_any;
 	rc.verify_checksums = o->verify;
 	rc.live = o->iface != NULL;
 	options_memory_config(o, &rc);

@@ -49,7 +49,12 @@ usage(FILE *f)
 	    "filter\n"
 	    "      --ports LIST     mail ports to follow (default "
 	    "25,465,587,24,366:\n"
-	    "                       SMTP, submission, LMTP, ODMR)\n"
+	    "                       SMTP, submission, LMTP, ODMR); \"any\" "
+	    "in it: every\n"
+	    "                       other TCP connection too, kept if its "
+	    "first bytes\n"
+	    "                       are SMTP (also inside an HTTP CONNECT "
+	    "tunnel)\n"
 	    "  -B MB                kernel capture buffer, live (default 64)\n"
 	    "  -c N                 stop after N packets on the mail ports "
 	    "(as tcpdump -c)\n"
@@ -148,7 +153,7 @@ usage(FILE *f)
 /* "25,587,2525-2530": each port once, in the order given. Any list or
  * range is fine: the kernel's filter stays small (capture.c). */
 static int
-parse_ports(const char *list, uint16_t *ports, size_t *n)
+parse_ports(const char *list, uint16_t *ports, size_t *n, bool *any)
 {
 	static uint8_t seen[8192];
 	char buf[4096], *p, *end, *dash;
@@ -165,6 +170,10 @@ parse_ports(const char *list, uint16_t *ports, size_t *n)
 			*end++ = '\0';
 		else
 			end = p + strlen(p);
+		if (strcmp(p, "any") == 0) {
+			*any = true;
+			continue;
+		}
 		if ((dash = strchr(p, '-')) != NULL) {
 			*dash = '\0';
 			if (!parse_ulong(p, 1, 65535, &a) ||
@@ -182,7 +191,7 @@ parse_ports(const char *list, uint16_t *ports, size_t *n)
 			ports[(*n)++] = (uint16_t)v;
 		}
 	}
-	return *n > 0 ? 0 : -1;
+	return *n > 0 || *any ? 0 : -1;
 }
 
 enum {
@@ -325,10 +334,12 @@ opt_input(struct options *o, int ch)
 		o->verbose++;
 		return true;
 	case OPT_PORTS:
-		if (parse_ports(optarg, o->ports, &o->nports) != 0)
+		o->ports_any = false;
+		if (parse_ports(optarg, o->ports, &o->nports, &o->ports_any) !=
+		    0)
 			fail(EXIT_USAGE,
-			    "--ports wants a list like 25,587,2525 or "
-			    "2500-2599, not \"%s\"",
+			    "--ports wants a list like 25,587,2525, "
+			    "2500-2599 or any, not \"%s\"",
 			    optarg);
 		return true;
 	case OPT_VERIFY:

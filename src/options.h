@@ -29,6 +29,7 @@ struct options {
 	const char *iface, *filter, *wfile, *user, *zeekdir, *outfile;
 	uint16_t ports[MAX_PORTS];
 	size_t nports;
+	bool ports_any; /* "any" in --ports: others judged by content */
 	unsigned long max_sessions, idle, buffer_mb, max_frames;
 	unsigned long count; /* -c: stop after this many packets, 0 never */
 	unsigned verbose;    /* -v, repeatable */

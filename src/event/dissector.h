@@ -39,6 +39,10 @@ struct smtp_session_params {
 	const uint64_t *capture_drops;
 	smtp_trace_fn trace; /* NULL: no tracing */
 	void *trace_arg;
+	/* Found inside a tunnel (--ports any): which, and its target
+	 * (printable ASCII, cut to SMTP_TUNNEL_TARGET_MAX - 1 bytes). */
+	enum smtp_tunnel tunnel;
+	const char *tunnel_target;
 };
 
 struct smtp_session *smtp_session_open(
@@ -54,7 +58,8 @@ void smtp_session_gap(
     struct smtp_session *s, enum smtp_dir dir, size_t n, double ts);
 /* Something the network layer saw on this session's connection (an
  * overlap, an ignored RST or SYN): counted and emitted like the
- * dissector's own anomalies. */
+ * dissector's own anomalies. s NULL (a connection not yet known to be
+ * SMTP, --ports any): nothing. */
 void smtp_session_anomaly(
     struct smtp_session *s, enum smtp_anomaly kind, double ts);
 /* A quiet session gives back the buffers that hold nothing now (they are

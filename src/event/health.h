@@ -89,6 +89,15 @@ struct reasm_stats {
 	 * and stand-ins are above). */
 	uint64_t sessions_evicted;        /* at --max-sessions */
 	uint64_t sessions_evicted_memory; /* at --max-session-bytes */
+	/* TCP segments on ports not followed (of other_ports): with no
+	 * session, the summary suggests --ports. */
+	uint64_t other_tcp_packets;
+	/* --ports any: connections judged by their first bytes, those
+	 * found to be SMTP (of them inside an HTTP CONNECT tunnel), those
+	 * let go, and the packets of those let go after it (of
+	 * other_tcp_packets). */
+	uint64_t content_judged, content_smtp, content_tunnels;
+	uint64_t content_released, content_released_packets;
 };
 
 /* Names of libnids' warnings (its NIDS_WARN_* numbers), NULL past the

@@ -299,6 +299,14 @@ struct smtp_tls_meta {
 };
 
 /* What sinks may read of a session. */
+/* What a session was carried in, when not straight on TCP (--ports
+ * any finds it). */
+enum smtp_tunnel {
+	SMTP_TUNNEL_NONE = 0,
+	SMTP_TUNNEL_HTTP_CONNECT, /* an HTTP proxy's CONNECT */
+};
+#define SMTP_TUNNEL_TARGET_MAX 128
+
 struct smtp_session_info {
 	uint64_t id;
 	struct smtp_endpoint client, server;
@@ -333,6 +341,9 @@ struct smtp_session_info {
 	bool auth_cleartext; /* AUTH PLAIN or LOGIN outside TLS */
 	unsigned commands, replies;
 	unsigned anomalies;
+	enum smtp_tunnel tunnel;
+	const char *tunnel_target; /* the CONNECT's "host:port"; NULL
+				      when not tunnelled */
 };
 
 enum smtp_anomaly {

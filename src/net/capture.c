@@ -400,6 +400,8 @@ capture_open(
 	for (i = 0; i < cfg->nports; i++)
 		c->portmap[cfg->ports[i] >> 3] |=
 		    (uint8_t)(1u << (cfg->ports[i] & 7));
+	if (cfg->nports == 0) /* --ports any: the filter is "tcp" */
+		memset(c->portmap, 0xff, sizeof(c->portmap));
 	c->src = xcalloc(cfg->nfiles, sizeof(*c->src));
 	c->n = cfg->nfiles;
 	c->progress = cfg->progress;

@@ -19,7 +19,8 @@ struct capture_config {
 	size_t nfiles;
 	const char *iface;
 	const char *user_filter; /* -f, or NULL */
-	const uint16_t *ports;
+	const uint16_t *ports;   /* the mail ports; none (nports 0): every
+				    TCP port (--ports any) */
 	size_t nports;
 	unsigned long buffer_mb; /* live kernel buffer */
 	bool promisc;

@@ -234,7 +234,7 @@ ctab_put(const struct conn_slot *e)
 	R.ctab[i] = *e;
 }
 
-static void
+void
 conn_table_add(struct conn *c)
 {
 	const struct tuple4 *t = &c->a_tcp->addr;
@@ -325,7 +325,7 @@ lru_push_newest(struct conn *c)
 	R.newest = c;
 }
 
-static void
+void
 endpoint_from_nids(struct smtp_endpoint *ep, uint32_t addr, uint16_t port)
 {
 	memset(ep, 0, sizeof(*ep));
@@ -378,13 +378,16 @@ conn_close(struct conn *c, enum smtp_session_end end)
 {
 	struct tcp_stream *a_tcp = c->a_tcp;
 
+	/* Not yet judged by its content: judged on what it sent. */
+	if (c->probe != NULL)
+		content_end(c);
+	if (c->release_pending)
+		content_unlink_release(c);
 	/* Segments still queued out of order: the bytes before them were
 	 * never captured, and what they hold can never be delivered. */
 	if (c->ooo[0].head != NULL || c->ooo[1].head != NULL) {
 		R.st.gaps++;
-		smtp_session_gap(c->smtp,
-		    c->ooo[0].head != NULL ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER,
-		    0, R.now);
+		conn_gap(c, c->ooo[0].head != NULL, 0);
 	}
 	R.ooo_bytes -= tcpq_clear(&c->ooo[0]);
 	R.ooo_bytes -= tcpq_clear(&c->ooo[1]);
@@ -399,11 +402,14 @@ conn_close(struct conn *c, enum smtp_session_end end)
 	counted_adjust(0, c->nids_counted);
 	if (R.trim_due == c)
 		R.trim_due = NULL;
-	smtp_session_close(c->smtp, end, R.now);
-	if (v6map_is_standin(c->saddr))
-		v6map_unref(R.v6, c->saddr);
-	if (v6map_is_standin(c->daddr))
-		v6map_unref(R.v6, c->daddr);
+	if (c->smtp != NULL) {
+		smtp_session_close(c->smtp, end, R.now);
+		if (v6map_is_standin(c->saddr))
+			v6map_unref(R.v6, c->saddr);
+		if (v6map_is_standin(c->daddr))
+			v6map_unref(R.v6, c->daddr);
+		R.st.active--;
+	}
 	/* Late packets of a closed connection are not "no handshake". */
 	seen_insert(tuple_key(a_tcp->addr.saddr, a_tcp->addr.source,
 	    a_tcp->addr.daddr, a_tcp->addr.dest));
@@ -412,7 +418,6 @@ conn_close(struct conn *c, enum smtp_session_end end)
 	a_tcp->user = NULL;
 	cfree(c);
 	R.closes++;
-	R.st.active--;
 }
 
 static size_t
@@ -459,7 +464,8 @@ trim_quiet(void)
 		half_trim(&c->a_tcp->client, 0);
 		half_trim(&c->a_tcp->server, 0);
 		nids_account(c);
-		smtp_session_trim(c->smtp);
+		if (c->smtp != NULL)
+			smtp_session_trim(c->smtp);
 		R.trimmed = c;
 	}
 }
@@ -528,6 +534,7 @@ close_all_in_order(void)
 	struct conn **v, *c;
 	size_t n = 0, i;
 
+	content_finish_all(); /* those judged by content: judged now */
 	for (c = R.oldest; c != NULL; c = c->newer)
 		n++;
 	if (n == 0)

@@ -61,7 +61,42 @@ feed_half(struct conn *c, struct half_stream *h, enum smtp_dir dir)
 			(uint32_t)n,
 		    p, n);
 	if (n > 0)
-		smtp_session_data(c->smtp, dir, p, n, R.now);
+		smtp_session_data(
+		    c->smtp, (enum smtp_dir)(dir ^ c->swapped), p, n, R.now);
+}
+
+/* --ports any: the new bytes of a connection not known to be SMTP yet,
+ * to bycontent.c (which may open its session: the second half then
+ * goes to it). Kept out of feed_half(), which it would make slower. */
+static __attribute__((noinline)) void
+feed_unjudged(struct conn *c)
+{
+	struct tcp_stream *a = c->a_tcp;
+	struct half_stream *h;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		h = i == 0 ? &a->server : &a->client;
+		if (h->count_new <= 0)
+			continue;
+		if (c->smtp != NULL) {
+			feed_half(
+			    c, h, i == 0 ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER);
+			continue;
+		}
+		if (c->probe == NULL) /* let go: nothing more is read */
+			return;
+		if (reasm_data_hook != NULL)
+			reasm_data_hook(a->addr.source, i == 0,
+			    expected_seq(a, i == 0) - (uint32_t)h->count_new,
+			    (const uint8_t *)h->data +
+				(h->count - h->offset - h->count_new),
+			    (size_t)h->count_new);
+		content_data(c, i == 0,
+		    (const uint8_t *)h->data +
+			(h->count - h->offset - h->count_new),
+		    (size_t)h->count_new, (size_t)(h->count - h->count_new));
+	}
 }
 
 static void
@@ -74,6 +109,8 @@ tcp_callback(struct tcp_stream *a_tcp, void **param)
 	case NIDS_JUST_EST:
 		if (port_in(R.cfg.portmap, a_tcp->addr.dest))
 			conn_open(a_tcp);
+		else if (R.cfg.any_port) /* judged by its content */
+			content_open(a_tcp);
 		else /* not a mail server's port: seen, not followed */
 			seen_insert(
 			    tuple_key(a_tcp->addr.saddr, a_tcp->addr.source,
@@ -82,11 +119,16 @@ tcp_callback(struct tcp_stream *a_tcp, void **param)
 	case NIDS_DATA:
 		if (c == NULL)
 			return;
-		/* Bytes the server half received were sent by the client. */
-		if (a_tcp->server.count_new > 0)
-			feed_half(c, &a_tcp->server, SMTP_DIR_CLIENT);
-		if (a_tcp->client.count_new > 0)
-			feed_half(c, &a_tcp->client, SMTP_DIR_SERVER);
+		if (c->smtp == NULL) {
+			feed_unjudged(c);
+		} else {
+			/* Bytes the server half received were sent by the
+			 * client. */
+			if (a_tcp->server.count_new > 0)
+				feed_half(c, &a_tcp->server, SMTP_DIR_CLIENT);
+			if (a_tcp->client.count_new > 0)
+				feed_half(c, &a_tcp->client, SMTP_DIR_SERVER);
+		}
 		nids_discard(a_tcp, a_tcp->read);
 		nids_account(c);
 		if (c->nids_counted > 2 * REASM_HALF_KEEP)
@@ -363,6 +405,8 @@ reasm_init(const struct reasm_config *cfg, char *err, size_t errlen)
 	*(void **)&H.orig = dlsym(RTLD_NEXT, "mkhash");
 	H.ours = 1;
 	nids_hash_check();
+	if (R.cfg.any_port)
+		content_init();
 	nids_register_tcp(tcp_callback);
 	nids_direct_init();
 	R.initialised = 1;
@@ -382,6 +426,7 @@ reasm_finish(void)
 	R.frag = NULL;
 	free(R.ctab);
 	R.ctab = NULL;
+	content_free();
 	pcap_close(R.dead);
 	R.dead = NULL;
 	v6map_free(R.v6);

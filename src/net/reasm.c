@@ -70,10 +70,44 @@ sum_tcp(const uint8_t *ip, const uint8_t *tcp, size_t len)
 }
 
 static bool
-ports_wanted(const struct decap_tcp *t)
+ports_listed(const struct decap_tcp *t)
 {
 	return port_in(R.cfg.portmap, t->sport) ||
 	    port_in(R.cfg.portmap, t->dport);
+}
+
+/* --ports any: a segment of a connection judged not SMTP, which goes no
+ * further (a SYN there starts a new connection, judged anew). */
+static __attribute__((noinline)) bool
+released_segment(const struct decap_packet *d, const struct decap_tcp *t)
+{
+	uint32_t s, a;
+
+	if (d->ip_version == 4) {
+		memcpy(&s, d->l3 + 12, 4);
+		memcpy(&a, d->l3 + 16, 4);
+	} else {
+		s = v6_fold(d->l3 + 8);
+		a = v6_fold(d->l3 + 24);
+	}
+	return content_released(tuple_key(s, t->sport, a, t->dport),
+	    (t->flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_);
+}
+
+/* A segment to follow: on a mail port, or any with --ports any (but
+ * those of connections let go). */
+static bool
+ports_wanted(const struct decap_packet *d, const struct decap_tcp *t)
+{
+	if (ports_listed(t))
+		return true;
+	if (!R.cfg.any_port)
+		return false;
+	if (released_segment(d, t)) {
+		R.st.content_released_packets++;
+		return false;
+	}
+	return true;
 }
 
 /* An IPv4 segment g on a mail port (g->tcp read): its IP header's sum
@@ -162,7 +196,7 @@ standin_in_use(void *arg, uint32_t standin, uint64_t note)
 	    stream_lookup(other, sport, standin, dport) != NULL;
 }
 
-static uint32_t
+uint32_t
 v6_fold(const uint8_t a[16])
 {
 	uint32_t w[4];
@@ -410,8 +444,13 @@ packet_in(int linktype, double ts, const uint8_t *pkt, size_t caplen,
 		}
 	}
 	/* The TCP header, read here once for all that follows. */
-	if (!decap_tcp(&d, &g.tcp) || !ports_wanted(&g.tcp)) {
+	if (!decap_tcp(&d, &g.tcp)) {
 		R.st.other_ports++;
+		return;
+	}
+	if (!ports_wanted(&d, &g.tcp)) {
+		R.st.other_ports++;
+		R.st.other_tcp_packets++;
 		return;
 	}
 	R.st.tcp_packets++;
@@ -426,6 +465,8 @@ reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
     uint32_t wirelen)
 {
 	packet_in(linktype, ts, pkt, caplen, wirelen);
+	if (R.release_due != NULL)
+		content_release_due();
 	if (counted_bytes() > R.cfg.session_bytes)
 		evict_for_memory();
 }
@@ -440,12 +481,15 @@ void
 reasm_count_other(int linktype, const uint8_t *pkt, size_t caplen)
 {
 	struct decap_packet d;
+	struct decap_tcp t;
 
 	R.st.packets++;
 	R.st.bytes += caplen;
 	switch (decap_packet(linktype, pkt, caplen, &d)) {
 	case DECAP_OK:
 		R.st.other_ports++;
+		if (!d.fragment && decap_tcp(&d, &t))
+			R.st.other_tcp_packets++;
 		break;
 	case DECAP_NOT_IP:
 		R.st.not_ip++;

@@ -47,6 +47,9 @@
 struct reasm_config {
 	const uint8_t *portmap; /* 65536 bits: the mail ports */
 	const uint8_t *tlsmap;  /* 65536 bits: implicit-TLS ports (465) */
+	/* --ports any: a connection on a port not in portmap is followed
+	 * until its first bytes say whether it carries SMTP (content.h). */
+	bool any_port;
 	bool verify_checksums;
 	bool live;                  /* idle timeouts on the monotonic clock */
 	unsigned long max_sessions; /* 0: from the memory limit */

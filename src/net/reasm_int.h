@@ -47,6 +47,14 @@ struct conn {
 	/* libnids' buffers of its two halves, as counted for the sessions'
 	 * budget (counted_adjust()). */
 	size_t nids_counted;
+	/* --ports any (bycontent.c): the first bytes of a connection not
+	 * yet known to be SMTP, while smtp is NULL; swapped: the SMTP
+	 * server is the connection's initiator (libnids' client). */
+	struct content_probe *probe;
+	struct conn *release_next; /* on R.release_due, once judged not
+				      SMTP: let go after the packet */
+	bool release_pending;
+	bool swapped;
 };
 
 /* Out-of-order bytes held (packets and their bookkeeping, tcpq_cost()):
@@ -128,6 +136,12 @@ struct reasm_state {
 	struct conn *trim_due; /* whose libnids buffer grew past
 				  REASM_HALF_KEEP in this packet */
 	struct ipfrag *frag;
+	/* --ports any (bycontent.c): connections judged not SMTP during
+	 * this packet, and the 4-tuples of those let go (their packets go
+	 * no further than packet_in()). */
+	struct conn *release_due;
+	uint64_t *released;
+	size_t released_mask;
 	int initialised;
 };
 
@@ -199,6 +213,25 @@ put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
+/* The dissector's direction of bytes the connection's initiator
+ * (libnids' client) sent, or the other side: the other way round when
+ * the initiator is the SMTP server (bycontent.c). */
+static inline enum smtp_dir
+conn_dir(const struct conn *c, bool from_initiator)
+{
+	return from_initiator != c->swapped ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER;
+}
+
+/* n bytes of one direction never captured, to the session if it has
+ * one (a connection judged by its content has none until it is). */
+static inline void
+conn_gap(const struct conn *c, bool from_initiator, size_t n)
+{
+	if (c->smtp != NULL)
+		smtp_session_gap(
+		    c->smtp, conn_dir(c, from_initiator), n, R.now);
+}
+
 /* conntab.c */
 unsigned long nids_table_size(unsigned long max);
 uint64_t tuple_key(uint32_t a, uint16_t ap, uint32_t b, uint16_t bp);
@@ -209,6 +242,8 @@ struct conn *conn_lookup(
     uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport);
 void lru_unlink(struct conn *c);
 void lru_push_newest(struct conn *c);
+void conn_table_add(struct conn *c);
+void endpoint_from_nids(struct smtp_endpoint *ep, uint32_t addr, uint16_t port);
 void conn_open(struct tcp_stream *a_tcp);
 void conn_close(struct conn *c, enum smtp_session_end end);
 void nids_account(struct conn *c);
@@ -230,6 +265,19 @@ struct tcp_stream *stream_lookup(
 
 /* reasm.c */
 bool standin_in_use(void *arg, uint32_t standin, uint64_t note);
+uint32_t v6_fold(const uint8_t a[16]);
+
+/* bycontent.c (--ports any) */
+void content_init(void);
+void content_free(void);
+void content_open(struct tcp_stream *a_tcp);
+void content_data(struct conn *c, bool from_initiator, const uint8_t *p,
+    size_t n, size_t before);
+void content_end(struct conn *c);
+void content_finish_all(void);
+void content_release_due(void);
+void content_unlink_release(struct conn *c);
+bool content_released(uint64_t key, bool syn);
 
 #pragma GCC visibility pop
 

@@ -53,8 +53,7 @@ fill_gap(struct conn *c, int from_client)
 	R.st.gap_bytes += n;
 	rcv->count = (int)((unsigned)rcv->count + n);
 	rcv->offset = (int)((unsigned)rcv->offset + n);
-	smtp_session_gap(
-	    c->smtp, from_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER, n, R.now);
+	conn_gap(c, from_client, n);
 }
 
 /* The followed connection still there after libnids ran (its callback
@@ -206,8 +205,7 @@ step_cut(const struct seg *g, struct conn *c, int from_client)
 	R.st.gap_bytes += g->cut;
 	rcv->count = (int)((unsigned)rcv->count + g->cut);
 	rcv->offset = (int)((unsigned)rcv->offset + g->cut);
-	smtp_session_gap(c->smtp,
-	    from_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER, g->cut, R.now);
+	conn_gap(c, from_client, g->cut);
 	if ((g->tcp.flags & TH_FIN_) && hdr <= sizeof(R.ackbuf)) {
 		uint32_t seq = g->tcp.seq + g->datalen + g->cut;
 
@@ -373,7 +371,11 @@ segment_unfollowed(struct seg *g)
 	if (R.pkt_time_replaced)
 		mark_time_replaced(conn_lookup(
 		    g->saddr, g->tcp.sport, g->daddr, g->tcp.dport));
+	/* (--ports any: only those on a mail port; the others, whatever
+	 * they carry, were never known to be mail.) */
 	if (g->datalen > 0 && (g->tcp.flags & (TH_SYN_ | TH_RST_)) == 0 &&
+	    (!R.cfg.any_port || port_in(R.cfg.portmap, g->tcp.sport) ||
+		port_in(R.cfg.portmap, g->tcp.dport)) &&
 	    conn_lookup(g->saddr, g->tcp.sport, g->daddr, g->tcp.dport) ==
 		NULL &&
 	    seen_insert(

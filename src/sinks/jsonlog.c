@@ -568,6 +568,14 @@ log_session(struct jsonlog *log, const struct smtp_session_info *si)
 	else
 		DBUF_LIT(b, "null");
 	PUT_BOOL(b, "submission", si->submission);
+	/* Only when it has one: the records of sessions straight on TCP
+	 * stay as they were. */
+	if (si->tunnel == SMTP_TUNNEL_HTTP_CONNECT) {
+		DBUF_LIT(
+		    b, ",\"tunnel\":{\"type\":\"http-connect\",\"target\":");
+		json_append_cstr(b, si->tunnel_target);
+		dbuf_addc(b, '}');
+	}
 	dbuf_addc(b, '}');
 	write_line(log);
 }
@@ -715,6 +723,15 @@ put_summary_capture(struct dbuf *b, const struct health *h)
 	    ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64
 	    ",\"snaplen_cut\":%" PRIu64 ",\"snaplen_cut_bytes\":%" PRIu64,
 	    rs->gaps, rs->gap_bytes, rs->snap_cut, rs->snap_cut_bytes);
+	/* --ports any: only when it judged a connection, so that the
+	 * summaries of runs on the mail ports stay as they were. */
+	if (rs->content_judged > 0)
+		dbuf_printf(b,
+		    ",\"by_content\":{\"judged\":%" PRIu64 ",\"smtp\":%" PRIu64
+		    ",\"tunnels\":%" PRIu64 ",\"released\":%" PRIu64
+		    ",\"released_packets\":%" PRIu64 "}",
+		    rs->content_judged, rs->content_smtp, rs->content_tunnels,
+		    rs->content_released, rs->content_released_packets);
 }
 
 /* ,"receiver":{...} (what the receiver's rules decided) and

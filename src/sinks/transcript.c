@@ -235,6 +235,14 @@ transcript_format_open(struct dbuf *out, const struct smtp_session_info *si)
 	    si->server.family == 6 ? "[" : "", b,
 	    si->server.family == 6 ? "]" : "", si->server.port, when,
 	    (long)((si->ts_open - (double)sec) * 1e6));
+	/* The target is wire text (printable ASCII), escaped all the
+	 * same. */
+	if (si->tunnel == SMTP_TUNNEL_HTTP_CONNECT) {
+		dbuf_adds(out, "   (inside an HTTP CONNECT tunnel to ");
+		text_append_escaped(out, (const uint8_t *)si->tunnel_target,
+		    strlen(si->tunnel_target));
+		dbuf_adds(out, ")\n");
+	}
 }
 
 void

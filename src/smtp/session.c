@@ -9,6 +9,7 @@
  * server says so and is emitted after the reply that ended it.
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -576,6 +577,21 @@ tx_flush(struct smtp_session *s)
 
 /* --- public ------------------------------------------------------------ */
 
+/* Kept apart from the session (rare, and a session is zeroed whole
+ * each time it is reused): its own copy, cut to the cap. */
+static __attribute__((noinline)) void
+tunnel_set(struct smtp_session *s, const struct smtp_session_params *p)
+{
+	const char *t = p->tunnel_target != NULL ? p->tunnel_target : "";
+	size_t n = strnlen(t, SMTP_TUNNEL_TARGET_MAX - 1);
+	char *copy = cmalloc(n + 1);
+
+	memcpy(copy, t, n);
+	copy[n] = '\0';
+	s->info.tunnel = p->tunnel;
+	s->info.tunnel_target = copy;
+}
+
 struct smtp_session *
 smtp_session_open(
     const struct event_bus *bus, const struct smtp_session_params *p)
@@ -592,6 +608,8 @@ smtp_session_open(
 	s->info.ts_open = p->ts;
 	s->info.greeting_latency = -1;
 	s->info.submission = p->submission;
+	if (p->tunnel != SMTP_TUNNEL_NONE)
+		tunnel_set(s, p);
 	s->drops = p->capture_drops;
 	s->drops_at_open = s->drops != NULL ? *s->drops : 0;
 	s->info.helo = "";
@@ -612,7 +630,7 @@ smtp_session_open(
 void
 smtp_session_anomaly(struct smtp_session *s, enum smtp_anomaly kind, double ts)
 {
-	if ((unsigned)kind < SMTP_ANOMALY_COUNT)
+	if (s != NULL && (unsigned)kind < SMTP_ANOMALY_COUNT)
 		anomaly(s, kind, ts);
 }
 
@@ -748,6 +766,8 @@ smtp_session_close(struct smtp_session *s, enum smtp_session_end end, double ts)
 	emit(s, &ev);
 	if (s->tls != NULL)
 		tls_scan_free(s->tls);
+	cfree((void *)(uintptr_t)s->info.tunnel_target);
+	s->info.tunnel_target = NULL;
 	rkeep_free(s);
 	session_release(s);
 }

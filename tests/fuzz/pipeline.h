@@ -81,6 +81,10 @@ fuzz_pipeline_open(struct fuzz_pipeline *fp, struct stats *st)
 	fp->rc.idle_timeout = 600;
 	fp->rc.v6_max = 256;
 	fp->rc.bus = &fp->bus;
+#ifdef FUZZ_PORTS_ANY
+	/* fuzz_pcap_any: --ports any, every other port judged by content. */
+	fp->rc.any_port = true;
+#endif
 	return reasm_init(&fp->rc, err, sizeof(err)) == 0;
 }
 
