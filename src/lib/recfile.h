@@ -78,6 +78,13 @@ struct recfile {
  */
 int recfile_open(struct recfile *rf, const char *path, const char *name,
     size_t batch, size_t record_max, char *err, size_t errlen);
+/*
+ * The same, but an existing file is kept and written at its end
+ * (O_APPEND): a log reopened (SIGHUP) or a rotated file named again
+ * (a run restarted within its interval) loses nothing it held.
+ */
+int recfile_open_append(struct recfile *rf, const char *path, const char *name,
+    size_t batch, size_t record_max, char *err, size_t errlen);
 /* The same on a descriptor already open (not closed by recfile_close()
  * unless own_fd); name is used as it is. */
 void recfile_init_fd(struct recfile *rf, int fd, bool own_fd, const char *name,

@@ -105,6 +105,11 @@ struct capture {
 	double pace_ts0, pace_wall0; /* first packet: capture and wall time */
 	double last_ts;
 	double prev_time; /* the last packet's time (capture_time()), or -1 */
+	/* capture_clock_hook(): called before a packet whose time reaches
+	 * clock_due goes on (INFINITY: never). */
+	double clock_due;
+	double (*clock_fn)(void *arg, double ts);
+	void *clock_arg;
 };
 
 /* capture.c */
