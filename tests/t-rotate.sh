@@ -126,6 +126,36 @@ else
 	fail rotate-off "the unrotated log has $(grep -c '"type":"summary"' "$TMP/whole.jsonl") summaries or an interval"
 fi
 
+# A write error (a file size limit of 4 KiB: EFBIG) in rotated files: the
+# run goes on, each file holds whole records, none twice, exit status 4.
+mkdir -p "$TMP/lim"
+(
+	ulimit -f 8 && exec "$SMTPSCOPE" -q -r "$CAP" -w "$TMP/lim/l-%H%M%S.jsonl" --rotate 5
+) >"$TMP/out" 2>"$TMP/err"
+rc=$?
+bad=$(python3 - "$TMP/whole.jsonl" "$TMP"/lim/l-*.jsonl <<'PY'
+import collections, sys
+whole = collections.Counter(open(sys.argv[1]).read().splitlines())
+got = collections.Counter()
+bad = []
+for f in sys.argv[2:]:
+    t = open(f).read()
+    if t and not t.endswith('\n'):
+        bad.append('%s ends inside a record' % f)
+    got.update(l for l in t.splitlines() if '"type":"summary"' not in l)
+if got - whole:
+    bad.append('%d records not in the unrotated log or written twice' % sum((got - whole).values()))
+print('; '.join(bad))
+PY
+)
+if grep -q -E 'ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer' "$TMP/err"; then
+	fail rotate-write-error "sanitizer report: $(grep -m1 -E 'ERROR|runtime error' "$TMP/err")"
+elif [ "$rc" = 4 ] && [ -z "$bad" ] && grep -q 'File too large; the run goes on' "$TMP/err"; then
+	ok rotate-write-error
+else
+	fail rotate-write-error "exit $rc; $bad; $(head -c 300 "$TMP/err")"
+fi
+
 # --- --report-every: replaced atomically, advancing ------------------------
 
 mkdir -p "$TMP/every"
