@@ -53,6 +53,7 @@ static struct {
 	struct capture *capture;
 	volatile sig_atomic_t snapshot; /* SIGUSR1: write the report */
 	volatile sig_atomic_t reopen;   /* SIGHUP: the outputs anew */
+	volatile sig_atomic_t tui;      /* the dashboard holds the terminal */
 	volatile sig_atomic_t stopping;
 } sig;
 
@@ -100,11 +101,15 @@ on_usr1(int signo)
 	sig.snapshot = 1;
 }
 
+/* SIGHUP: reopen the outputs (logrotate); with the dashboard, its
+ * terminal hung up, which ends the run as it always did. */
 static void
 on_hup(int signo)
 {
-	(void)signo;
-	sig.reopen = 1;
+	if (sig.tui)
+		on_stop(signo);
+	else
+		sig.reopen = 1;
 }
 
 static double
@@ -160,6 +165,8 @@ struct run {
 	struct health ival_base;
 	char log_path[4200];
 	char zeek_file[4200];
+	char log_base[4200], zeek_base[4200]; /* their names without .N */
+	unsigned ival_nth;                    /* the N */
 	double next_report; /* --report-every, on the run's clock */
 };
 
@@ -377,14 +384,17 @@ write_report(struct run *r, const struct report_spec *spec)
 		ri.health = interval_health(r, &hd);
 		ri.interval_seq = r->ival_seq;
 		ri.interval_start = r->ival_start;
-		ri.interval_end = r->ival_end;
+		/* Not over yet (--rotate-size alone): until now. */
+		ri.interval_end = isfinite(r->ival_end) ? r->ival_end
+		    : r->o->iface != NULL               ? ri.wall_now
+					  : capture_last_ts(sig.capture);
 		/* Events of the interval may carry earlier times (a session
 		 * closed now that opened before): its period is its own. */
-		if (r->ist->first_ts < r->ival_start)
+		if (r->ist->last_ts > 0 && r->ist->first_ts < r->ival_start)
 			r->ist->first_ts = r->ival_start;
 		if (path != NULL && strcmp(path, "-") != 0) {
-			if (rotate_name(
-				path, r->ival_start, name, sizeof(name)) != 0) {
+			if (rotate_name_nth(path, r->ival_start, r->ival_nth,
+				name, sizeof(name)) != 0) {
 				fprintf(stderr,
 				    "smtpscope: the report's name %s makes "
 				    "too long or an empty name: not written\n",
@@ -572,47 +582,99 @@ interval_summary(struct run *r, double end)
 	jsonlog_summary(&r->log, r->ist, interval_health(r, &hd), &nw);
 }
 
-/* The interval that holds t begins: its statistics, its files. */
+/*
+ * An interval begins at t: with --rotate the one that holds t, from its
+ * aligned start when aligned (else from t: --rotate-size cut the one
+ * before), without --rotate from t until the logs reach --rotate-size.
+ * Its statistics, its files: named from its start, with ".N" when they
+ * would take the names of the interval before (--rotate-size within one
+ * second, a pattern coarser than the interval).
+ */
 static void
-interval_begin(struct run *r, double t)
+interval_begin(struct run *r, double t, bool aligned)
 {
 	const struct options *o = r->o;
 	bool first = r->ival_seq == 0;
 	char log[4200] = "", zeek[4200] = "";
+	char log0[4200] = "", zeek0[4200] = "";
 
-	r->ival_start = rotate_interval_start(t, (double)o->rotate);
-	r->ival_end = r->ival_start + (double)o->rotate;
+	r->ival_start = t;
+	r->ival_end = INFINITY;
+	if (o->rotate > 0) {
+		double a = rotate_interval_start(t, (double)o->rotate);
+
+		r->ival_start = aligned ? a : t;
+		r->ival_end = a + (double)o->rotate;
+	}
 	r->ival_seq++;
 	stats_reset(r->ist);
 	r->ist->tracking = r->st->tracking;
 	r->ival_base = *health_snapshot(r);
 	r->log.message_records = 0;
 	if ((o->wfile != NULL &&
-		rotate_name(o->wfile, r->ival_start, log, sizeof(log)) != 0) ||
-	    rotate_name("smtp.log", r->ival_start, zeek, sizeof(zeek)) != 0)
-		fail(EXIT_OUTPUT, "-w %s makes too long or an empty name",
+		rotate_name(o->wfile, r->ival_start, log0, sizeof(log0)) !=
+		    0) ||
+	    rotate_name("smtp.log", r->ival_start, zeek0, sizeof(zeek0)) != 0)
+		fail(EXIT_OUTPUT,
+		    "-w %s: the name for the interval is too long or empty",
 		    o->wfile);
-	outputs_reopen(r, log, zeek, first);
+	if (!first && strcmp(zeek0, r->zeek_base) == 0 &&
+	    strcmp(log0, r->log_base) == 0)
+		r->ival_nth++;
+	else
+		r->ival_nth = 0;
+	snprintf(r->log_base, sizeof(r->log_base), "%s", log0);
+	snprintf(r->zeek_base, sizeof(r->zeek_base), "%s", zeek0);
+	if ((o->wfile != NULL &&
+		rotate_name_nth(o->wfile, r->ival_start, r->ival_nth, log,
+		    sizeof(log)) != 0) ||
+	    rotate_name_nth("smtp.log", r->ival_start, r->ival_nth, zeek,
+		sizeof(zeek)) != 0)
+		fail(EXIT_OUTPUT,
+		    "-w %s: the name for the interval is too long or empty",
+		    o->wfile);
+	outputs_reopen(r, o->wfile != NULL ? log : NULL, zeek, first);
 	snprintf(r->log_path, sizeof(r->log_path), "%s", log);
 	snprintf(r->zeek_file, sizeof(r->zeek_file), "%s", zeek);
 }
 
-/* --rotate's clock reached t: the interval under way ends (its summary,
- * its reports) and the one holding t begins. Returns when the next
- * ends. */
+/* --rotate-size: a log of the interval has reached it. */
+static bool
+rotate_size_reached(const struct run *r)
+{
+	uint64_t max = r->o->rotate_size;
+
+	return max > 0 &&
+	    ((r->have_log && r->log.out.size + r->log.out.buf.len >= max) ||
+		(r->have_zeek &&
+		    r->zeek.out.size + r->zeek.out.buf.len >= max));
+}
+
+/*
+ * --rotate's clock reached t (or, with --rotate-size, a packet comes):
+ * the interval under way ends when its time is up or its logs are full
+ * (its summary, its reports), and the next begins. Returns when to be
+ * called again: the interval's end, or with --rotate-size at every
+ * packet (-INFINITY).
+ */
 static double
 rotate_clock(void *arg, double t)
 {
 	struct run *r = arg;
+	double due = r->o->rotate_size > 0 ? -INFINITY : 0;
 
-	if (r->ival_seq > 0) {
-		if (t < r->ival_end)
-			return r->ival_end;
+	if (r->ival_seq == 0)
+		interval_begin(r, t, true);
+	else if (t >= r->ival_end) {
 		interval_summary(r, r->ival_end);
 		write_reports(r);
+		interval_begin(r, t, true);
+	} else if (rotate_size_reached(r)) {
+		interval_summary(r, t);
+		write_reports(r);
+		interval_begin(r, t, false);
 	}
-	interval_begin(r, t);
-	return r->ival_end;
+	return due < 0 ? due : r->ival_end;
 }
 
 /* --report-every: the reports now and then, on the run's clock. */
@@ -712,7 +774,7 @@ tick(void *arg)
 
 	if (r->o->iface != NULL)
 		reasm_clock(now);
-	if (r->ist != NULL && r->o->iface != NULL && now >= r->ival_end)
+	if (r->ist != NULL && r->o->iface != NULL)
 		(void)rotate_clock(r, now);
 	if (sig.reopen) {
 		sig.reopen = 0;
@@ -824,7 +886,7 @@ open_sinks(struct run *r, struct event_bus *bus)
 	    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE));
 	/* --rotate: the interval's own statistics; the files are opened
 	 * by the first interval (interval_begin()). */
-	if (r->o->rotate > 0) {
+	if (r->o->rotate > 0 || r->o->rotate_size > 0) {
 		r->ist = xmalloc(sizeof(*r->ist));
 		stats_init(r->ist);
 		event_bus_subscribe_types(bus, stats_on_event, r->ist,
@@ -865,6 +927,7 @@ open_sinks(struct run *r, struct event_bus *bus)
 		to.no_color = r->o->no_color;
 		if ((r->tui = tui_open(&to, err, sizeof(err))) == NULL)
 			fail(EXIT_USAGE, "%s", err);
+		sig.tui = 1;
 		event_bus_subscribe(bus, tui_on_event, r->tui);
 	}
 	/* After the sinks: a message settled by a transaction is logged
@@ -1116,7 +1179,6 @@ static void
 finish_outputs(struct run *r)
 {
 	const struct options *o = r->o;
-
 	size_t i;
 
 	if (r->ist != NULL) {
@@ -1127,10 +1189,12 @@ finish_outputs(struct run *r)
 
 		if (r->ival_seq == 0)
 			interval_begin(r,
-			    o->iface != NULL || end <= 0 ? r->wall_start : end);
-		r->ival_end = end > r->ival_start && end < r->ival_end
-		    ? end
-		    : r->ival_end;
+			    o->iface != NULL || end <= 0 ? r->wall_start : end,
+			    true);
+		if (end < r->ival_start)
+			end = r->ival_start;
+		if (end < r->ival_end)
+			r->ival_end = end;
 	}
 	close_sinks(r);
 	for (i = 0; i < o->nreports; i++) {
@@ -1191,13 +1255,12 @@ main(int argc, char **argv)
 	memset(&bus, 0, sizeof(bus));
 	open_sinks(&r, &bus);
 	start_reassembly(&r, &bus);
-	if (o.rotate > 0) {
+	if (r.ist != NULL) {
 		/* Live, the first interval's files now (wall time); from
 		 * files, at the first packet (its time). */
-		if (o.iface != NULL)
-			interval_begin(&r, r.wall_start);
 		capture_clock_hook(sig.capture, rotate_clock, &r,
-		    o.iface != NULL ? r.ival_end : -INFINITY);
+		    o.iface != NULL ? rotate_clock(&r, r.wall_start)
+				    : -INFINITY);
 	}
 
 	capture_run(sig.capture, tick, &r);
@@ -1212,6 +1275,7 @@ main(int argc, char **argv)
 	while (r.tui != NULL && !r.tui_quit && !sig.stopping)
 		tui_step(&r, true);
 	tui_close(r.tui);
+	sig.tui = 0;
 	if (r.tui != NULL && capture_notice(sig.capture) != NULL)
 		fprintf(stderr, "smtpscope: %s\n", capture_notice(sig.capture));
 	r.tui = NULL;

@@ -106,6 +106,9 @@ usage(FILE *f)
 	    "(UTC) or with\n"
 	    "                       the interval's start before the "
 	    "extension\n"
+	    "      --rotate-size SIZE  also when the JSON or Zeek log "
+	    "reaches SIZE\n"
+	    "                       (bytes, or with K, M or G)\n"
 	    "      --umask MASK     new logs and reports get mode 0666 & "
 	    "~MASK (octal;\n"
 	    "                       default: the umask with 027 added, so "
@@ -212,6 +215,7 @@ enum {
 	OPT_TRACK_MAX,
 	OPT_ROTATE,
 	OPT_REPORT_EVERY,
+	OPT_ROTATE_SIZE,
 };
 
 /* -o before any --report (the only one, later). */
@@ -332,7 +336,7 @@ check_reports(struct options *o)
 				    "file: "
 				    "give --report %s -o FILE",
 				    fa);
-			if (o->rotate > 0)
+			if (o->rotate > 0 || o->rotate_size > 0)
 				fail(EXIT_USAGE,
 				    "--rotate writes a report each interval: "
 				    "give --report %s -o FILE",
@@ -347,7 +351,11 @@ check_reports(struct options *o)
 	if (o->report_every > 0 && o->nreports == 0)
 		fail(EXIT_USAGE, "%s",
 		    "--report-every wants a --report FMT -o FILE to rewrite");
-	if (o->rotate > 0) {
+	if (o->rotate_size > 0 && o->wfile == NULL && o->zeekdir == NULL)
+		fail(EXIT_USAGE, "%s",
+		    "--rotate-size measures the logs: give -w FILE or "
+		    "--zeek-log DIR");
+	if (o->rotate > 0 || o->rotate_size > 0) {
 		if (o->wfile != NULL && strcmp(o->wfile, "-") == 0)
 			fail(EXIT_USAGE, "%s",
 			    "--rotate cannot rotate standard output: give -w "
@@ -544,6 +552,13 @@ opt_output(struct options *o, int ch)
 			fail(EXIT_USAGE,
 			    "--rotate wants seconds from 1 to 31622400, not "
 			    "\"%s\"",
+			    optarg);
+		return true;
+	case OPT_ROTATE_SIZE:
+		if (!parse_size(optarg, 4096, 1ull << 40, &o->rotate_size))
+			fail(EXIT_USAGE,
+			    "--rotate-size wants a size from 4K to 1024G (like "
+			    "100M), not \"%s\"",
 			    optarg);
 		return true;
 	case OPT_REPORT_EVERY:
@@ -800,6 +815,7 @@ options_parse(int argc, char **argv, struct options *o)
 		{ "track-max", required_argument, NULL, OPT_TRACK_MAX },
 		{ "rotate", required_argument, NULL, OPT_ROTATE },
 		{ "report-every", required_argument, NULL, OPT_REPORT_EVERY },
+		{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
 		{ "no-promisc", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },

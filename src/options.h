@@ -57,6 +57,7 @@ struct options {
 	struct report_spec reports[REPORTS_MAX];
 	size_t nreports;
 	unsigned long rotate;       /* --rotate SECONDS, 0: never */
+	uint64_t rotate_size;       /* --rotate-size SIZE, 0: never */
 	unsigned long report_every; /* --report-every SECONDS, 0: never */
 };
 

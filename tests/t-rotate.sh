@@ -118,6 +118,59 @@ else
 	fail rotate-suffix "exit $rc, files: $names"
 fi
 
+# refused NAME WORDS ARGS...: exit 2 and one sentence on stderr holding
+# WORDS, nothing written.
+refused() {
+	name=$1
+	words=$2
+	shift 2
+	run_scope "$name" -q -r "$CAP" "$@" || return
+	lines=$(wc -l <"$TMP/err")
+	if [ "$rc" = 2 ] && [ "$lines" = 1 ] && grep -q -F -- "$words" "$TMP/err" &&
+		grep -q '^smtpscope: ' "$TMP/err" && [ ! -s "$TMP/out" ]; then
+		ok "$name"
+	else
+		fail "$name" "exit $rc, $lines lines on stderr: $(head -c 300 "$TMP/err")"
+	fi
+}
+# --rotate-size: a new interval when a log reaches the size; each file but
+# the last at least that big, the records each once, each summary its own.
+mkdir -p "$TMP/size"
+run_scope rotate-size -q -r "$CAP" -w "$TMP/size/s-%H%M%S.jsonl" --zeek-log "$TMP/size/z" \
+	--rotate-size 8K
+bad=$(python3 - "$TMP/whole.jsonl" "$TMP"/size/s-*.jsonl <<'PY'
+import collections, json, os, sys
+whole = collections.Counter(l for l in open(sys.argv[1]).read().splitlines()
+                            if '"type":"summary"' not in l)
+files = sorted(sys.argv[2:], key=lambda f: json.loads(open(f).read().splitlines()[-1])['interval']['seq'])
+got = collections.Counter()
+bad = []
+if len(files) < 3:
+    bad.append('%d files' % len(files))
+for i, f in enumerate(files):
+    lines = open(f).read().splitlines()
+    s = json.loads(lines[-1])
+    n = sum(1 for l in lines[:-1] if '"type":"transaction"' in l)
+    if s['transactions'] != n:
+        bad.append('%s: summary %d transactions, %d records' % (f, s['transactions'], n))
+    if i < len(files) - 1 and os.path.getsize(f) < 8192:
+        bad.append('%s: %d bytes, rotated before 8K' % (f, os.path.getsize(f)))
+    if i > 0 and s['interval']['start'] != json.loads(open(files[i - 1]).read().splitlines()[-1])['interval']['end']:
+        bad.append('%s: begins where the one before did not end' % f)
+    got.update(lines[:-1])
+if got != whole:
+    bad.append('records: %d extra or repeated, %d missing' % (sum((got - whole).values()), sum((whole - got).values())))
+print('; '.join(bad))
+PY
+)
+if [ "$rc" = 0 ] && [ -z "$bad" ]; then
+	ok rotate-size
+else
+	fail rotate-size "exit $rc: $bad $(head -c 200 "$TMP/err")"
+fi
+refused refuse-rotate-size-nothing "--rotate-size measures the logs" --rotate-size 1M \
+	--report json -o "$TMP/q.json"
+
 # Without --rotate nothing changes: one file, the run's summary.
 if [ "$(grep -c '"type":"summary"' "$TMP/whole.jsonl")" = 1 ] &&
 	! grep -q '"interval"' "$TMP/whole.jsonl"; then
@@ -232,21 +285,6 @@ else
 	fail report-legacy "exit $rc: $(head -c 300 "$TMP/err")"
 fi
 
-# refused NAME WORDS ARGS...: exit 2 and one sentence on stderr holding
-# WORDS, nothing written.
-refused() {
-	name=$1
-	words=$2
-	shift 2
-	run_scope "$name" -q -r "$CAP" "$@" || return
-	lines=$(wc -l <"$TMP/err")
-	if [ "$rc" = 2 ] && [ "$lines" = 1 ] && grep -q -F -- "$words" "$TMP/err" &&
-		grep -q '^smtpscope: ' "$TMP/err" && [ ! -s "$TMP/out" ]; then
-		ok "$name"
-	else
-		fail "$name" "exit $rc, $lines lines on stderr: $(head -c 300 "$TMP/err")"
-	fi
-}
 refused refuse-two-stdout "would both go to standard output" --report text --report json
 refused refuse-one-file "one file holds one format" --report html -o "$TMP/x" --report text -o "$TMP/x"
 refused refuse-log-and-report "-w - and --report text both want standard output" -w - --report text

@@ -49,6 +49,8 @@ recfile_init_fd(struct recfile *rf, int fd, bool own_fd, const char *name,
 	rf->fd = fd;
 	rf->own_fd = own_fd;
 	rf->seekable = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+	if (rf->seekable)
+		rf->size = (uint64_t)sb.st_size;
 	rf->name = xstrdup(name);
 	rf->batch = batch;
 	rf->hold = batch > RECFILE_HOLD_MIN ? batch : RECFILE_HOLD_MIN;
@@ -189,6 +191,7 @@ consume(struct recfile *rf, size_t n, size_t k)
 	for (i = 0; i < k; i++)
 		if (rf->marks[i].counted)
 			rf->written++;
+	rf->size += n;
 	memmove(
 	    rf->marks, rf->marks + k, (rf->nmarks - k) * sizeof(*rf->marks));
 	rf->nmarks -= k;

@@ -56,6 +56,8 @@ struct recfile {
 	int errnum;           /* of the last failure */
 	double next_try;      /* monotonic seconds */
 	uint64_t written;     /* records written */
+	uint64_t size;        /* bytes in the file: what it held when opened and
+				 what was written since (--rotate-size) */
 	uint64_t not_written; /* records counted and skipped, in all */
 	uint64_t spell;       /* of them, since writing failed last */
 	/* One sentence (no "smtpscope: " before it, no newline): stderr

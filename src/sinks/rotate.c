@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+static int insert_before_ext(char *name, size_t outlen, const char *suffix);
+
 double
 rotate_interval_start(double t, double every)
 {
@@ -20,38 +22,69 @@ rotate_is_pattern(const char *pattern)
 	return strchr(pattern, '%') != NULL;
 }
 
-int
-rotate_name(const char *pattern, double start, char *out, size_t outlen)
+/* ".SUFFIX" inserted into name (in place, size outlen) before the
+ * extension of its last component, or appended. */
+static int
+insert_before_ext(char *name, size_t outlen, const char *suffix)
 {
-	char stamp[64];
-	const char *base, *dot;
+	char tmp[4200];
+	const char *base = strrchr(name, '/');
+	const char *dot;
+	size_t n;
+
+	base = base != NULL ? base + 1 : name;
+	dot = strrchr(base, '.');
+	if (dot == NULL || dot == base)
+		n = (size_t)snprintf(tmp, sizeof(tmp), "%s.%s", name, suffix);
+	else
+		n = (size_t)snprintf(tmp, sizeof(tmp), "%.*s.%s%s",
+		    (int)(dot - name), name, suffix, dot);
+	if (n >= sizeof(tmp) || n >= outlen)
+		return -1;
+	memcpy(name, tmp, n + 1);
+	return 0;
+}
+
+int
+rotate_name_nth(
+    const char *pattern, double start, unsigned nth, char *out, size_t outlen)
+{
+	char stamp[64], num[16];
 	struct tm tm;
 	time_t t = (time_t)start;
 	size_t n;
 
 	if (gmtime_r(&t, &tm) == NULL || outlen == 0)
 		return -1;
+	num[0] = '\0';
+	if (nth > 0)
+		snprintf(num, sizeof(num), "%u", nth);
 	if (rotate_is_pattern(pattern)) {
-		/* strftime() returns 0 for "doesn't fit" and for an empty
-		 * result alike: either is refused. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-		/* The user's pattern: what strftime() takes, by design. */
+		/* The user's pattern: what strftime() takes, by design.
+		 * It returns 0 for "doesn't fit" and for an empty result
+		 * alike: either is refused. */
 		n = strftime(out, outlen, pattern, &tm);
 #pragma GCC diagnostic pop
-		return n == 0 ? -1 : 0;
+		if (n == 0)
+			return -1;
+		return nth > 0 ? insert_before_ext(out, outlen, num) : 0;
 	}
-	if (strftime(stamp, sizeof(stamp), ROTATE_STAMP, &tm) == 0)
+	n = strftime(stamp, sizeof(stamp), ROTATE_STAMP, &tm);
+	if (n == 0 ||
+	    (nth > 0 &&
+		(size_t)snprintf(stamp + n, sizeof(stamp) - n, ".%s", num) >=
+		    sizeof(stamp) - n))
 		return -1;
-	base = strrchr(pattern, '/');
-	base = base != NULL ? base + 1 : pattern;
-	dot = strrchr(base, '.');
-	if (dot == NULL || dot == base)
-		n = (size_t)snprintf(out, outlen, "%s.%s", pattern, stamp);
-	else
-		n = (size_t)snprintf(out, outlen, "%.*s.%s%s",
-		    (int)(dot - pattern), pattern, stamp, dot);
-	return n < outlen ? 0 : -1;
+	n = (size_t)snprintf(out, outlen, "%s", pattern);
+	return n < outlen ? insert_before_ext(out, outlen, stamp) : -1;
+}
+
+int
+rotate_name(const char *pattern, double start, char *out, size_t outlen)
+{
+	return rotate_name_nth(pattern, start, 0, out, outlen);
 }
 
 void

@@ -33,6 +33,12 @@ double rotate_interval_start(double t, double every);
  */
 int rotate_name(const char *pattern, double start, char *out, size_t outlen);
 
+/* The same, and for nth > 0 (the nth interval of the run to begin in
+ * the same second as the first: --rotate-size) ".nth" before the
+ * extension: smtp-130000.2.jsonl. */
+int rotate_name_nth(
+    const char *pattern, double start, unsigned nth, char *out, size_t outlen);
+
 /* Whether a name is a pattern (has a strftime conversion). */
 bool rotate_is_pattern(const char *pattern);
 

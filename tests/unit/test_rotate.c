@@ -57,6 +57,21 @@ test_names(void)
 	CHECK(rotate_name("smtp.log", T0, small, sizeof(small)) == -1);
 	CHECK(rotate_name("%p", T0, small, 1) == -1);
 	CHECK(rotate_is_pattern("a%H") && !rotate_is_pattern("a.jsonl"));
+	/* The nth interval begun under the same name. */
+	CHECK(rotate_name_nth("s-%H%M%S.jsonl", T0, 0, small, sizeof(small)) ==
+	    -1);
+	{
+		char out[128];
+
+		CHECK(rotate_name_nth(
+			  "s-%H%M%S.jsonl", T0, 2, out, sizeof(out)) == 0);
+		CHECK_STR(out, "s-130509.2.jsonl");
+		CHECK(rotate_name_nth("log", T0, 1, out, sizeof(out)) == 0);
+		CHECK_STR(out, "log.2026-01-31-13-05-09.1");
+		CHECK(rotate_name_nth("d/smtp.log", T0, 0, out, sizeof(out)) ==
+		    0);
+		CHECK_STR(out, "d/smtp.2026-01-31-13-05-09.log");
+	}
 }
 
 static void
