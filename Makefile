@@ -197,7 +197,6 @@ TEST_SRC_plugin_abi = src/event/plugin_abi.c src/event/codes.c \
 	src/lib/util.c $(DECODE_SRC) src/event/event.c $(SMTP_SRC)
 TEST_SRC_qp = src/lib/qp.c src/lib/util.c
 TEST_SRC_rotate = src/sinks/rotate.c
-TEST_LIBS_rotate = -lm
 TEST_SRC_recfile = src/lib/recfile.c src/lib/util.c
 TEST_SRC_smtp = src/lib/util.c $(DECODE_SRC) src/event/event.c $(SMTP_SRC)
 TEST_SRC_stats = src/sinks/stats.c src/sinks/topn.c src/sinks/histo.c \

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "sinks/rotate.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -13,7 +12,8 @@ rotate_interval_start(double t, double every)
 {
 	if (!(every > 0) || !(t > 0))
 		return t > 0 ? t : 0;
-	return floor(t / every) * every;
+	/* t > 0: truncation is floor(), without libm. */
+	return (double)(int64_t)(t / every) * every;
 }
 
 bool
