@@ -277,6 +277,15 @@ reports_on_stdout(const struct options *o)
 	return false;
 }
 
+/* Two outputs named alike that would share a file: not "-" (standard
+ * output, checked apart) nor /dev/null, which holds nothing. */
+static bool
+same_file(const char *a, const char *b)
+{
+	return !to_stdout(a) && !to_stdout(b) && strcmp(a, b) == 0 &&
+	    strcmp(a, "/dev/null") != 0;
+}
+
 /*
  * The reports with their files, each output in a file or on standard
  * output of its own: two formats never share one (refused, as
@@ -311,8 +320,7 @@ check_reports(struct options *o)
 				    "go to standard output: give each its "
 				    "own -o FILE",
 				    fa, report_format_name(b->format));
-			if (!to_stdout(a->outfile) && !to_stdout(b->outfile) &&
-			    strcmp(a->outfile, b->outfile) == 0)
+			if (same_file(a->outfile, b->outfile))
 				fail(EXIT_USAGE,
 				    "--report %s and --report %s both name %s: "
 				    "one file holds one format",
@@ -341,8 +349,7 @@ check_reports(struct options *o)
 				    "--rotate writes a report each interval: "
 				    "give --report %s -o FILE",
 				    fa);
-		} else if (o->wfile != NULL &&
-		    strcmp(o->wfile, a->outfile) == 0)
+		} else if (o->wfile != NULL && same_file(o->wfile, a->outfile))
 			fail(EXIT_USAGE,
 			    "-w and the --report %s's -o both name %s: one "
 			    "file holds one format",

@@ -285,6 +285,11 @@ else
 	fail report-legacy "exit $rc: $(head -c 300 "$TMP/err")"
 fi
 
+# /dev/null holds nothing: any number of outputs may go there.
+run_scope report-devnull-shared -q -r "$CAP" -w /dev/null --report json -o /dev/null \
+	--report text -o /dev/null
+[ "$rc" = 0 ] && [ ! -s "$TMP/err" ] && ok report-devnull-shared ||
+	fail report-devnull-shared "exit $rc: $(head -c 300 "$TMP/err")"
 refused refuse-two-stdout "would both go to standard output" --report text --report json
 refused refuse-one-file "one file holds one format" --report html -o "$TMP/x" --report text -o "$TMP/x"
 refused refuse-log-and-report "-w - and --report text both want standard output" -w - --report text
