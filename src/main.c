@@ -11,6 +11,7 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <malloc.h>
+#include <math.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -33,6 +34,7 @@
 #include "plugin/plugins.h"
 #include "report/report.h"
 #include "sinks/jsonlog.h"
+#include "sinks/rotate.h"
 #include "sinks/stats.h"
 #include "sinks/transcript.h"
 #include "sinks/zeeklog.h"
@@ -50,6 +52,8 @@ static mode_t file_umask = 077;
 static struct {
 	struct capture *capture;
 	volatile sig_atomic_t snapshot; /* SIGUSR1: write the report */
+	volatile sig_atomic_t reopen;   /* SIGHUP: the outputs anew */
+	volatile sig_atomic_t tui;      /* the dashboard holds the terminal */
 	volatile sig_atomic_t stopping;
 } sig;
 
@@ -95,6 +99,17 @@ on_usr1(int signo)
 {
 	(void)signo;
 	sig.snapshot = 1;
+}
+
+/* SIGHUP: reopen the outputs (logrotate); with the dashboard, its
+ * terminal hung up, which ends the run as it always did. */
+static void
+on_hup(int signo)
+{
+	if (sig.tui)
+		on_stop(signo);
+	else
+		sig.reopen = 1;
 }
 
 static double
@@ -143,6 +158,21 @@ struct run {
 	bool stdout_used; /* -w -, --transcript or the report go there */
 	bool stdout_pipe; /* and it is a pipe or a socket */
 	bool broken_pipe; /* whose reader went away */
+	/* What files closed before the one now (--rotate, SIGHUP) did not
+	 * write, per output (NULL: it has no such files). */
+	const uint64_t *output_closed[3];
+	/* --rotate: the interval under way, [ival_start, ival_end) (seq 0:
+	 * none yet), its own statistics, and the capture's figures when it
+	 * began; the names of its files. */
+	struct stats *ist;
+	uint64_t ival_seq;
+	double ival_start, ival_end;
+	struct health ival_base;
+	char log_path[4200];
+	char zeek_file[4200];
+	char log_base[4200], zeek_base[4200]; /* their names without .N */
+	unsigned ival_nth;                    /* the N */
+	double next_report; /* --report-every, on the run's clock */
 };
 
 /*
@@ -180,7 +210,8 @@ outputs_update(struct run *r)
 	size_t i;
 
 	for (i = 0; i < r->noutputs; i++) {
-		r->outputs[i].not_written = r->output_rf[i]->not_written;
+		r->outputs[i].not_written = r->output_rf[i]->not_written +
+		    (r->output_closed[i] != NULL ? *r->output_closed[i] : 0);
 		r->outputs[i].failing = r->output_rf[i]->failing;
 		r->outputs[i].errnum = r->output_rf[i]->errnum;
 	}
@@ -212,6 +243,19 @@ report_info_fill(struct run *r, struct report_info *ri)
 	outputs_update(r);
 	ri->outputs = r->outputs;
 	ri->noutputs = r->noutputs;
+}
+
+/* The capture's figures of the interval under way (--rotate), or of the
+ * run. */
+static const struct health *
+interval_health(struct run *r, struct health *out)
+{
+	const struct health *h = health_snapshot(r);
+
+	if (r->ist == NULL || r->ival_seq == 0)
+		return h;
+	rotate_health_since(h, &r->ival_base, out);
+	return out;
 }
 
 /*
@@ -326,10 +370,13 @@ refuse:
  * that is a regular file is cut back to where the report began.
  */
 static int
-write_report(struct run *r)
+write_report(struct run *r, const struct report_spec *spec)
 {
 	struct report_info ri;
-	char tmp[4096];
+	struct health hd;
+	const struct stats *st = r->ist != NULL ? r->ist : r->st;
+	const char *path = spec->outfile;
+	char tmp[4096], name[4200];
 	FILE *f = stdout;
 	bool atomic = false;
 	off_t start = -1;
@@ -337,8 +384,33 @@ write_report(struct run *r)
 	int rc, err = 0;
 
 	report_info_fill(r, &ri);
-	if (r->o->outfile != NULL && strcmp(r->o->outfile, "-") != 0 &&
-	    (f = report_open(r->o->outfile, tmp, sizeof(tmp), &atomic)) == NULL)
+	if (r->ist != NULL && r->ival_seq > 0) {
+		/* The interval's report, in the interval's file. */
+		ri.health = interval_health(r, &hd);
+		ri.interval_seq = r->ival_seq;
+		ri.interval_start = r->ival_start;
+		/* Not over yet (--rotate-size alone): until now. */
+		ri.interval_end = isfinite(r->ival_end) ? r->ival_end
+		    : r->o->iface != NULL               ? ri.wall_now
+					  : capture_last_ts(sig.capture);
+		/* Events of the interval may carry earlier times (a session
+		 * closed now that opened before): its period is its own. */
+		if (r->ist->last_ts > 0 && r->ist->first_ts < r->ival_start)
+			r->ist->first_ts = r->ival_start;
+		if (path != NULL && strcmp(path, "-") != 0) {
+			if (rotate_name_nth(path, r->ival_start, r->ival_nth,
+				name, sizeof(name)) != 0) {
+				fprintf(stderr,
+				    "smtpscope: the report's name %s makes "
+				    "too long or an empty name: not written\n",
+				    path);
+				return -1;
+			}
+			path = name;
+		}
+	}
+	if (path != NULL && strcmp(path, "-") != 0 &&
+	    (f = report_open(path, tmp, sizeof(tmp), &atomic)) == NULL)
 		return -1;
 	/* Where it begins: appended (>>), at the end whatever the offset. */
 	if (f == stdout && fflush(stdout) == 0 &&
@@ -347,15 +419,15 @@ write_report(struct run *r)
 		    ? sb.st_size
 		    : lseek(STDOUT_FILENO, 0, SEEK_CUR);
 	errno = 0;
-	switch (r->o->report) {
+	switch (spec->format) {
 	case REPORT_TEXT:
-		rc = report_text(f, r->st, &ri);
+		rc = report_text(f, st, &ri);
 		break;
 	case REPORT_JSON:
-		rc = report_json(f, r->st, &ri);
+		rc = report_json(f, st, &ri);
 		break;
 	case REPORT_HTML:
-		rc = report_html(f, r->st, &ri);
+		rc = report_html(f, st, &ri);
 		break;
 	default:
 		rc = 0;
@@ -373,7 +445,7 @@ write_report(struct run *r)
 			rc = -1;
 			err = errno;
 		}
-		if (rc == 0 && atomic && rename(tmp, r->o->outfile) != 0) {
+		if (rc == 0 && atomic && rename(tmp, path) != 0) {
 			rc = -1;
 			err = errno;
 		}
@@ -382,7 +454,7 @@ write_report(struct run *r)
 				unlink(tmp);
 			fprintf(stderr,
 			    "smtpscope: writing the report %s failed: %s%s\n",
-			    r->o->outfile, strerror(err != 0 ? err : EIO),
+			    path, strerror(err != 0 ? err : EIO),
 			    atomic ? "; nothing of it was kept, and a report "
 				     "there before is as it was"
 				   : "");
@@ -408,6 +480,222 @@ write_report(struct run *r)
 		rc = -1;
 	}
 	return rc;
+}
+
+/* Every report (SIGUSR1, --report-every, an interval's end): a report
+ * that cannot be written makes the exit status 4. */
+static void
+write_reports(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->o->nreports; i++)
+		if (write_report(r, &r->o->reports[i]) != 0 && !r->broken_pipe)
+			r->status = EXIT_OUTPUT;
+}
+
+static void output_say(void *arg, const char *msg);
+
+/* The outputs' names as their writers have them now. */
+static void
+output_names_update(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->noutputs; i++)
+		if (r->output_rf[i]->name != NULL)
+			snprintf(r->output_names[i], sizeof(r->output_names[i]),
+			    "%s", r->output_rf[i]->name);
+}
+
+/*
+ * The log and the Zeek log go on in the files named log and zeek_file
+ * (in the Zeek log's folder): a new interval's (--rotate) or the same
+ * names again (SIGHUP). first: the run's first files, which must open.
+ * A file that cannot be opened later is said, the old one goes on, and
+ * the exit status is 4.
+ */
+static void
+outputs_reopen(
+    struct run *r, const char *log, const char *zeek_file, bool first)
+{
+	char err[1024], msg[1200];
+
+	if (r->have_log && log != NULL &&
+	    jsonlog_reopen(&r->log, log, err, sizeof(err)) != 0) {
+		if (first)
+			fail(EXIT_OUTPUT, "%s", err);
+		snprintf(msg, sizeof(msg), "%s; the log goes on in %s", err,
+		    r->log.out.name);
+		output_say(r, msg);
+		r->status = EXIT_OUTPUT;
+	}
+	if (r->have_zeek && first) {
+		void (*say)(void *, const char *) = r->zeek.out.say;
+		void *arg = r->zeek.out.say_arg;
+
+		if (zeeklog_open_file(&r->zeek, r->o->zeekdir, zeek_file, err,
+			sizeof(err)) != 0)
+			fail(EXIT_OUTPUT, "%s", err);
+		r->zeek.out.say = say;
+		r->zeek.out.say_arg = arg;
+	} else if (r->have_zeek &&
+	    zeeklog_reopen(
+		&r->zeek, r->o->zeekdir, zeek_file, err, sizeof(err)) != 0) {
+		snprintf(msg, sizeof(msg), "%s; the Zeek log goes on in %s",
+		    err, r->zeek.out.name);
+		output_say(r, msg);
+		r->status = EXIT_OUTPUT;
+	}
+	output_names_update(r);
+}
+
+/* SIGHUP: every output of ours in a file anew under its name (logrotate
+ * moved the old one away), at a record boundary: the old files get what
+ * was held for them, the new ones the rest. Reports are replaced whole
+ * each time anyway; standard output stays. */
+static void
+reopen_on_hup(struct run *r)
+{
+	if (r->ist != NULL) {
+		if (r->ival_seq > 0)
+			outputs_reopen(r, r->log_path, r->zeek_file, false);
+		return;
+	}
+	outputs_reopen(
+	    r, r->log.is_stdout ? NULL : r->o->wfile, "smtp.log", false);
+}
+
+/* The log's summary of the interval under way, which ends at end. */
+static void
+interval_summary(struct run *r, double end)
+{
+	struct jsonlog_not_written nw = { -1, -1 };
+	struct health hd;
+
+	r->ival_end = end;
+	if (!r->have_log)
+		return;
+	if (r->have_zeek)
+		nw.zeek_log = (int64_t)r->zeek.out.not_written;
+	if (r->have_transcript)
+		nw.transcript = (int64_t)r->transcript.out.not_written;
+	r->log.interval.on = true;
+	r->log.interval.seq = r->ival_seq;
+	r->log.interval.start = r->ival_start;
+	r->log.interval.end = end;
+	jsonlog_summary(&r->log, r->ist, interval_health(r, &hd), &nw);
+}
+
+/*
+ * An interval begins at t: with --rotate the one that holds t, from its
+ * aligned start when aligned (else from t: --rotate-size cut the one
+ * before), without --rotate from t until the logs reach --rotate-size.
+ * Its statistics, its files: named from its start, with ".N" when they
+ * would take the names of the interval before (--rotate-size within one
+ * second, a pattern coarser than the interval).
+ */
+static void
+interval_begin(struct run *r, double t, bool aligned)
+{
+	const struct options *o = r->o;
+	bool first = r->ival_seq == 0;
+	char log[4200] = "", zeek[4200] = "";
+	char log0[4200] = "", zeek0[4200] = "";
+
+	r->ival_start = t;
+	r->ival_end = INFINITY;
+	if (o->rotate > 0) {
+		double a = rotate_interval_start(t, (double)o->rotate);
+
+		r->ival_start = aligned ? a : t;
+		r->ival_end = a + (double)o->rotate;
+	}
+	r->ival_seq++;
+	stats_reset(r->ist);
+	r->ist->tracking = r->st->tracking;
+	r->ival_base = *health_snapshot(r);
+	r->log.message_records = 0;
+	if ((o->wfile != NULL &&
+		rotate_name(o->wfile, r->ival_start, log0, sizeof(log0)) !=
+		    0) ||
+	    rotate_name("smtp.log", r->ival_start, zeek0, sizeof(zeek0)) != 0)
+		fail(EXIT_OUTPUT,
+		    "-w %s: the name for the interval is too long or empty",
+		    o->wfile);
+	if (!first && strcmp(zeek0, r->zeek_base) == 0 &&
+	    strcmp(log0, r->log_base) == 0)
+		r->ival_nth++;
+	else
+		r->ival_nth = 0;
+	snprintf(r->log_base, sizeof(r->log_base), "%s", log0);
+	snprintf(r->zeek_base, sizeof(r->zeek_base), "%s", zeek0);
+	if ((o->wfile != NULL &&
+		rotate_name_nth(o->wfile, r->ival_start, r->ival_nth, log,
+		    sizeof(log)) != 0) ||
+	    rotate_name_nth("smtp.log", r->ival_start, r->ival_nth, zeek,
+		sizeof(zeek)) != 0)
+		fail(EXIT_OUTPUT,
+		    "-w %s: the name for the interval is too long or empty",
+		    o->wfile);
+	outputs_reopen(r, o->wfile != NULL ? log : NULL, zeek, first);
+	snprintf(r->log_path, sizeof(r->log_path), "%s", log);
+	snprintf(r->zeek_file, sizeof(r->zeek_file), "%s", zeek);
+}
+
+/* --rotate-size: a log of the interval has reached it. */
+static bool
+rotate_size_reached(const struct run *r)
+{
+	uint64_t max = r->o->rotate_size;
+
+	return max > 0 &&
+	    ((r->have_log && r->log.out.size + r->log.out.buf.len >= max) ||
+		(r->have_zeek &&
+		    r->zeek.out.size + r->zeek.out.buf.len >= max));
+}
+
+/*
+ * --rotate's clock reached t (or, with --rotate-size, a packet comes):
+ * the interval under way ends when its time is up or its logs are full
+ * (its summary, its reports), and the next begins. Returns when to be
+ * called again: the interval's end, or with --rotate-size at every
+ * packet (-INFINITY).
+ */
+static double
+rotate_clock(void *arg, double t)
+{
+	struct run *r = arg;
+	double due = r->o->rotate_size > 0 ? -INFINITY : 0;
+
+	if (r->ival_seq == 0)
+		interval_begin(r, t, true);
+	else if (t >= r->ival_end) {
+		interval_summary(r, r->ival_end);
+		write_reports(r);
+		interval_begin(r, t, true);
+	} else if (rotate_size_reached(r)) {
+		interval_summary(r, t);
+		write_reports(r);
+		interval_begin(r, t, false);
+	}
+	return due < 0 ? due : r->ival_end;
+}
+
+/* --report-every: the reports now and then, on the run's clock. */
+static void
+report_every(struct run *r, double now)
+{
+	double t = r->o->iface != NULL ? now : capture_last_ts(sig.capture);
+
+	if (t <= 0)
+		return;
+	if (r->next_report == 0)
+		r->next_report = t + (double)r->o->report_every;
+	else if (t >= r->next_report) {
+		r->next_report = t + (double)r->o->report_every;
+		write_reports(r);
+	}
 }
 
 /* A live run without a dashboard: one statistics line now and then. */
@@ -506,11 +794,19 @@ tick(void *arg)
 
 	if (r->o->iface != NULL)
 		reasm_clock(now);
+	if (r->ist != NULL && r->o->iface != NULL)
+		(void)rotate_clock(r, now);
+	if (sig.reopen) {
+		sig.reopen = 0;
+		reopen_on_hup(r);
+	}
 	if (sig.snapshot) {
 		sig.snapshot = 0;
-		if (r->o->report != REPORT_NONE && r->tui == NULL)
-			write_report(r);
+		if (r->o->nreports > 0 && r->tui == NULL)
+			write_reports(r);
 	}
+	if (r->o->report_every > 0)
+		report_every(r, now);
 
 	if (r->tui != NULL && !r->tui_quit)
 		tui_step(r, false);
@@ -608,20 +904,34 @@ open_sinks(struct run *r, struct event_bus *bus)
 	dbuf_init(&r->said, 16 << 10);
 	event_bus_subscribe_types(bus, stats_on_event, r->st,
 	    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE));
+	/* --rotate: the interval's own statistics; the files are opened
+	 * by the first interval (interval_begin()). */
+	if (r->o->rotate > 0 || r->o->rotate_size > 0) {
+		r->ist = xmalloc(sizeof(*r->ist));
+		stats_init(r->ist);
+		event_bus_subscribe_types(bus, stats_on_event, r->ist,
+		    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE));
+	}
 	if (r->o->wfile != NULL) {
-		if (jsonlog_open(&r->log, r->o->wfile, err, sizeof(err)) != 0)
+		if (r->ist == NULL &&
+		    jsonlog_open(&r->log, r->o->wfile, err, sizeof(err)) != 0)
 			fail(EXIT_OUTPUT, "%s", err);
 		r->have_log = true;
-		output_add(r, &r->log.out, "log", r->log.out.name);
+		output_add(r, &r->log.out, "log",
+		    r->ist == NULL ? r->log.out.name : "the log");
+		r->output_closed[r->noutputs - 1] = &r->log.closed_not_written;
 		event_bus_subscribe_types(
 		    bus, jsonlog_on_event, &r->log, JSONLOG_EVENTS);
 	}
 	if (r->o->zeekdir != NULL) {
-		if (zeeklog_open(&r->zeek, r->o->zeekdir, err, sizeof(err)) !=
-		    0)
+		if (r->ist == NULL &&
+		    zeeklog_open(&r->zeek, r->o->zeekdir, err, sizeof(err)) !=
+			0)
 			fail(EXIT_OUTPUT, "%s", err);
 		r->have_zeek = true;
-		output_add(r, &r->zeek.out, "zeek_log", r->zeek.out.name);
+		output_add(r, &r->zeek.out, "zeek_log",
+		    r->ist == NULL ? r->zeek.out.name : "the Zeek log");
+		r->output_closed[r->noutputs - 1] = &r->zeek.closed_not_written;
 		event_bus_subscribe(bus, zeeklog_on_event, &r->zeek);
 	}
 	if (r->o->transcript) {
@@ -637,6 +947,7 @@ open_sinks(struct run *r, struct event_bus *bus)
 		to.no_color = r->o->no_color;
 		if ((r->tui = tui_open(&to, err, sizeof(err))) == NULL)
 			fail(EXIT_USAGE, "%s", err);
+		sig.tui = 1;
 		event_bus_subscribe(bus, tui_on_event, r->tui);
 	}
 	/* After the sinks: a message settled by a transaction is logged
@@ -676,7 +987,11 @@ close_sinks(struct run *r)
 		nw.zeek_log = (int64_t)r->zeek.out.not_written;
 	}
 	if (r->have_log) {
-		jsonlog_summary(&r->log, r->st, health_snapshot(r), &nw);
+		if (r->ist != NULL)
+			interval_summary(r, r->ival_end);
+		else
+			jsonlog_summary(
+			    &r->log, r->st, health_snapshot(r), &nw);
 		if (jsonlog_close(&r->log) != 0 && r->log.out.broken_pipe)
 			r->broken_pipe = true;
 	}
@@ -842,6 +1157,8 @@ setup_process(const struct options *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_usr1;
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* A file size limit (ulimit -f) is a full disk like any other: a
 	 * write past it fails with EFBIG, taken back and said, instead of
@@ -979,18 +1296,37 @@ static void
 finish_outputs(struct run *r)
 {
 	const struct options *o = r->o;
+	size_t i;
 
+	if (r->ist != NULL) {
+		/* The last interval ends with the run: its files are there
+		 * even when no packet came. */
+		double end = o->iface != NULL ? wall_now()
+					      : capture_last_ts(sig.capture);
+
+		if (r->ival_seq == 0)
+			interval_begin(r,
+			    o->iface != NULL || end <= 0 ? r->wall_start : end,
+			    true);
+		if (end < r->ival_start)
+			end = r->ival_start;
+		if (end < r->ival_end)
+			r->ival_end = end;
+	}
 	close_sinks(r);
-	if (o->report != REPORT_NONE) {
-		bool to_stdout =
-		    o->outfile == NULL || strcmp(o->outfile, "-") == 0;
+	for (i = 0; i < o->nreports; i++) {
+		const char *out = o->reports[i].outfile;
+		bool to_stdout = out == NULL || strcmp(out, "-") == 0;
 
 		/* For a reader that went away, no report at all. */
-		if (!(to_stdout && stdout_broken(r)) && write_report(r) != 0 &&
+		if (!(to_stdout && stdout_broken(r)) &&
+		    write_report(r, &o->reports[i]) != 0 &&
 		    !(to_stdout && r->broken_pipe))
 			r->status = EXIT_OUTPUT;
 	}
 	summary_line(r);
+	free(r->ist);
+	r->ist = NULL;
 }
 
 int
@@ -1022,10 +1358,12 @@ main(int argc, char **argv)
 	r.wall_start = wall_now();
 	r.last_stats_line = r.wall_start;
 	describe_source(&r);
-	r.stdout_used = (o.wfile != NULL && strcmp(o.wfile, "-") == 0) ||
-	    o.transcript ||
-	    (o.report != REPORT_NONE &&
-		(o.outfile == NULL || strcmp(o.outfile, "-") == 0));
+	r.stdout_used =
+	    (o.wfile != NULL && strcmp(o.wfile, "-") == 0) || o.transcript;
+	for (size_t i = 0; i < o.nreports; i++)
+		if (o.reports[i].outfile == NULL ||
+		    strcmp(o.reports[i].outfile, "-") == 0)
+			r.stdout_used = true;
 	if (r.stdout_used) {
 		struct stat sb;
 
@@ -1036,6 +1374,13 @@ main(int argc, char **argv)
 	r.bus = &bus;
 	open_sinks(&r, &bus);
 	start_reassembly(&r, &bus);
+	if (r.ist != NULL) {
+		/* Live, the first interval's files now (wall time); from
+		 * files, at the first packet (its time). */
+		capture_clock_hook(sig.capture, rotate_clock, &r,
+		    o.iface != NULL ? rotate_clock(&r, r.wall_start)
+				    : -INFINITY);
+	}
 
 	capture_run(sig.capture, tick, &r);
 	/* Whatever stopped us, every open session is finished and logged. */
@@ -1049,6 +1394,7 @@ main(int argc, char **argv)
 	while (r.tui != NULL && !r.tui_quit && !sig.stopping)
 		tui_step(&r, true);
 	tui_close(r.tui);
+	sig.tui = 0;
 	if (r.tui != NULL && capture_notice(sig.capture) != NULL)
 		fprintf(stderr, "smtpscope: %s\n", capture_notice(sig.capture));
 	r.tui = NULL;

@@ -108,8 +108,21 @@ usage(FILE *f)
 	    "      --transcript     print each session as a dialogue on "
 	    "stdout\n"
 	    "      --report FMT     text, json or html: at the end, on "
-	    "SIGUSR1\n"
-	    "  -o FILE              where the report goes (default stdout)\n"
+	    "SIGUSR1;\n"
+	    "                       repeatable, each with its own -o\n"
+	    "  -o FILE              where the --report before it goes "
+	    "(default stdout)\n"
+	    "      --report-every S rewrite the report files every S "
+	    "seconds (atomically)\n"
+	    "      --rotate S       new log, Zeek log and report files every "
+	    "S seconds,\n"
+	    "                       named from -w/-o's strftime pattern "
+	    "(UTC) or with\n"
+	    "                       the interval's start before the "
+	    "extension\n"
+	    "      --rotate-size SIZE  also when the JSON or Zeek log "
+	    "reaches SIZE\n"
+	    "                       (bytes, or with K, M or G)\n"
 	    "      --umask MASK     new logs and reports get mode 0666 & "
 	    "~MASK (octal;\n"
 	    "                       default: the umask with 027 added, so "
@@ -222,7 +235,170 @@ enum {
 	OPT_NO_TRACK,
 	OPT_TRACK_WINDOW,
 	OPT_TRACK_MAX,
+	OPT_ROTATE,
+	OPT_REPORT_EVERY,
+	OPT_ROTATE_SIZE,
 };
+
+/* -o before any --report (the only one, later). */
+static const char *early_outfile;
+
+const char *
+report_format_name(enum report_format f)
+{
+	switch (f) {
+	case REPORT_TEXT:
+		return "text";
+	case REPORT_JSON:
+		return "json";
+	case REPORT_HTML:
+		return "html";
+	case REPORT_NONE:
+		break;
+	}
+	return "none";
+}
+
+/* -o FILE: the file of the --report before it. */
+static void
+opt_outfile(struct options *o, const char *file)
+{
+	struct report_spec *last =
+	    o->nreports > 0 ? &o->reports[o->nreports - 1] : NULL;
+
+	if (last == NULL) {
+		if (early_outfile != NULL)
+			fail(EXIT_USAGE,
+			    "-o %s and -o %s: each --report takes the one -o "
+			    "after it",
+			    early_outfile, file);
+		early_outfile = file;
+	} else if (last->outfile != NULL)
+		fail(EXIT_USAGE,
+		    "-o %s follows --report %s, whose file is already %s: "
+		    "each --report takes the one -o after it",
+		    file, report_format_name(last->format), last->outfile);
+	else
+		last->outfile = file;
+}
+
+static bool
+to_stdout(const char *file)
+{
+	return file == NULL || strcmp(file, "-") == 0;
+}
+
+static bool
+reports_on_stdout(const struct options *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nreports; i++)
+		if (to_stdout(o->reports[i].outfile))
+			return true;
+	return false;
+}
+
+/* Two outputs named alike that would share a file: not "-" (standard
+ * output, checked apart) nor /dev/null, which holds nothing. */
+static bool
+same_file(const char *a, const char *b)
+{
+	return !to_stdout(a) && !to_stdout(b) && strcmp(a, b) == 0 &&
+	    strcmp(a, "/dev/null") != 0;
+}
+
+/*
+ * The reports with their files, each output in a file or on standard
+ * output of its own: two formats never share one (refused, as
+ * --transcript with -w - is).
+ */
+static void
+check_reports(struct options *o)
+{
+	size_t i, j;
+
+	if (early_outfile != NULL) {
+		if (o->nreports == 0)
+			fail(EXIT_USAGE, "%s",
+			    "-o names the report's file: add --report");
+		if (o->nreports > 1 || o->reports[0].outfile != NULL)
+			fail(EXIT_USAGE,
+			    "-o %s comes before any --report: with several "
+			    "reports, give each its -o after it",
+			    early_outfile);
+		o->reports[0].outfile = early_outfile;
+	}
+	for (i = 0; i < o->nreports; i++) {
+		const struct report_spec *a = &o->reports[i];
+		const char *fa = report_format_name(a->format);
+
+		for (j = i + 1; j < o->nreports; j++) {
+			const struct report_spec *b = &o->reports[j];
+
+			if (to_stdout(a->outfile) && to_stdout(b->outfile))
+				fail(EXIT_USAGE,
+				    "--report %s and --report %s would both "
+				    "go to standard output: give each its "
+				    "own -o FILE",
+				    fa, report_format_name(b->format));
+			if (same_file(a->outfile, b->outfile))
+				fail(EXIT_USAGE,
+				    "--report %s and --report %s both name %s: "
+				    "one file holds one format",
+				    fa, report_format_name(b->format),
+				    a->outfile);
+		}
+		if (to_stdout(a->outfile)) {
+			if (o->wfile != NULL && strcmp(o->wfile, "-") == 0)
+				fail(EXIT_USAGE,
+				    "-w - and --report %s both want standard "
+				    "output: give the report -o FILE",
+				    fa);
+			if (o->transcript)
+				fail(EXIT_USAGE,
+				    "--transcript and --report %s both want "
+				    "standard output: give the report -o FILE",
+				    fa);
+			if (o->report_every > 0)
+				fail(EXIT_USAGE,
+				    "--report-every replaces the report's "
+				    "file: "
+				    "give --report %s -o FILE",
+				    fa);
+			if (o->rotate > 0 || o->rotate_size > 0)
+				fail(EXIT_USAGE,
+				    "--rotate writes a report each interval: "
+				    "give --report %s -o FILE",
+				    fa);
+		} else if (o->wfile != NULL && same_file(o->wfile, a->outfile))
+			fail(EXIT_USAGE,
+			    "-w and the --report %s's -o both name %s: one "
+			    "file holds one format",
+			    fa, a->outfile);
+	}
+	if (o->report_every > 0 && o->nreports == 0)
+		fail(EXIT_USAGE, "%s",
+		    "--report-every wants a --report FMT -o FILE to rewrite");
+	if (o->rotate_size > 0 && o->wfile == NULL && o->zeekdir == NULL)
+		fail(EXIT_USAGE, "%s",
+		    "--rotate-size measures the logs: give -w FILE or "
+		    "--zeek-log DIR");
+	if (o->rotate > 0 || o->rotate_size > 0) {
+		if (o->wfile != NULL && strcmp(o->wfile, "-") == 0)
+			fail(EXIT_USAGE, "%s",
+			    "--rotate cannot rotate standard output: give -w "
+			    "a file");
+		if (o->wfile == NULL && o->zeekdir == NULL && o->nreports == 0)
+			fail(EXIT_USAGE, "%s",
+			    "--rotate wants something to rotate: -w FILE, "
+			    "--zeek-log DIR or --report FMT -o FILE");
+	}
+	if (o->nreports > 0) {
+		o->report = o->reports[0].format;
+		o->outfile = o->reports[0].outfile;
+	}
+}
 
 /* An octal file mode creation mask, 0 to 0777. */
 static bool
@@ -380,7 +556,7 @@ opt_output(struct options *o, int ch)
 		o->wfile = optarg;
 		return true;
 	case 'o':
-		o->outfile = optarg;
+		opt_outfile(o, optarg);
 		return true;
 	case 'Z':
 		o->user = optarg;
@@ -395,16 +571,40 @@ opt_output(struct options *o, int ch)
 		o->transcript = true;
 		return true;
 	case OPT_REPORT:
+		if (o->nreports >= REPORTS_MAX)
+			fail(EXIT_USAGE, "too many --report (the limit is %d)",
+			    REPORTS_MAX);
 		if (strcmp(optarg, "text") == 0)
-			o->report = REPORT_TEXT;
+			o->reports[o->nreports++].format = REPORT_TEXT;
 		else if (strcmp(optarg, "json") == 0)
-			o->report = REPORT_JSON;
+			o->reports[o->nreports++].format = REPORT_JSON;
 		else if (strcmp(optarg, "html") == 0)
-			o->report = REPORT_HTML;
+			o->reports[o->nreports++].format = REPORT_HTML;
 		else
 			fail(EXIT_USAGE,
 			    "--report wants text, json or html, not "
 			    "\"%s\"",
+			    optarg);
+		return true;
+	case OPT_ROTATE:
+		if (!parse_ulong(optarg, 1, 86400 * 366, &o->rotate))
+			fail(EXIT_USAGE,
+			    "--rotate wants seconds from 1 to 31622400, not "
+			    "\"%s\"",
+			    optarg);
+		return true;
+	case OPT_ROTATE_SIZE:
+		if (!parse_size(optarg, 4096, 1ull << 40, &o->rotate_size))
+			fail(EXIT_USAGE,
+			    "--rotate-size wants a size from 4K to 1024G (like "
+			    "100M), not \"%s\"",
+			    optarg);
+		return true;
+	case OPT_REPORT_EVERY:
+		if (!parse_ulong(optarg, 1, 86400 * 366, &o->report_every))
+			fail(EXIT_USAGE,
+			    "--report-every wants seconds from 1 to 31622400, "
+			    "not \"%s\"",
 			    optarg);
 		return true;
 	case OPT_TUI:
@@ -579,9 +779,7 @@ options_check(int argc, char **argv, struct options *o)
 	if (o->tui && o->no_tui)
 		fail(EXIT_USAGE, "%s",
 		    "--tui and --no-tui contradict each other");
-	if (o->outfile != NULL && o->report == REPORT_NONE)
-		fail(EXIT_USAGE, "%s",
-		    "-o names the report's file: add --report");
+	check_reports(o);
 	if (o->nports == 0) {
 		/* SMTP, implicit-TLS submission, submission, LMTP (RFC
 		 * 2033), On-Demand Mail Relay (RFC 2645). */
@@ -592,8 +790,7 @@ options_check(int argc, char **argv, struct options *o)
 	}
 	/* The dashboard is the default for a live run on a terminal. */
 	if (o->iface != NULL && !o->no_tui && isatty(STDOUT_FILENO) &&
-	    o->wfile == NULL && !o->transcript &&
-	    (o->report == REPORT_NONE || o->outfile != NULL))
+	    o->wfile == NULL && !o->transcript && !reports_on_stdout(o))
 		o->tui = true;
 	if (o->tui) {
 		if ((o->wfile != NULL && strcmp(o->wfile, "-") == 0) ||
@@ -657,6 +854,9 @@ options_parse(int argc, char **argv, struct options *o)
 		{ "no-track", no_argument, NULL, OPT_NO_TRACK },
 		{ "track-window", required_argument, NULL, OPT_TRACK_WINDOW },
 		{ "track-max", required_argument, NULL, OPT_TRACK_MAX },
+		{ "rotate", required_argument, NULL, OPT_ROTATE },
+		{ "report-every", required_argument, NULL, OPT_REPORT_EVERY },
+		{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
 		{ "no-promisc", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },

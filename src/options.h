@@ -22,6 +22,13 @@
 #define MAX_FILES 4096
 #define MAX_PORTS 65535
 enum report_format { REPORT_NONE, REPORT_TEXT, REPORT_JSON, REPORT_HTML };
+#define REPORTS_MAX 8 /* --report given this often, at most */
+
+/* One --report and the -o after it (NULL or "-": standard output). */
+struct report_spec {
+	enum report_format format;
+	const char *outfile;
+};
 
 struct options {
 	const char *files[MAX_FILES];
@@ -48,7 +55,17 @@ struct options {
 	size_t nplugins;
 	mode_t umask; /* --umask */
 	bool umask_set;
+	/* Every --report with its -o, in order; report and outfile above
+	 * are the first's. */
+	struct report_spec reports[REPORTS_MAX];
+	size_t nreports;
+	unsigned long rotate;       /* --rotate SECONDS, 0: never */
+	uint64_t rotate_size;       /* --rotate-size SIZE, 0: never */
+	unsigned long report_every; /* --report-every SECONDS, 0: never */
 };
+
+/* The name of a report format ("text"). */
+const char *report_format_name(enum report_format f);
 
 /* One sentence on stderr ("smtpscope: ..."), then exit(status). */
 void fail(int status, const char *fmt, ...)

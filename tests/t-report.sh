@@ -8,7 +8,10 @@ cd "$TOP" || exit 2
 for truth in captures/*.truth; do
 	name=$(basename "$truth" .truth)
 	cap=captures/$name.pcap
-	run_scope "report-json-$name" -q -r "$cap" --report json -o "$TMP/r.json" || continue
+	# what the capture needs, as t-truth (ports: --ports any)
+	args=$(cat "captures/$name.args" 2>/dev/null)
+	# shellcheck disable=SC2086
+	run_scope "report-json-$name" -q $args -r "$cap" --report json -o "$TMP/r.json" || continue
 	if [ "$rc" != 0 ]; then
 		fail "report-json-$name" "exit $rc: $(head -c 300 "$TMP/err")"
 		continue
@@ -20,7 +23,8 @@ for truth in captures/*.truth; do
 	done <"$truth"
 	[ -z "$bad" ] && ok "report-json-$name" || fail "report-json-$name" "$bad"
 
-	run_scope "report-text-$name" -q -r "$cap" --report text || continue
+	# shellcheck disable=SC2086
+	run_scope "report-text-$name" -q $args -r "$cap" --report text || continue
 	sessions=$(awk '$1 == "sessions" { print $2 }' "$truth")
 	accepted=$(awk '$1 == "messages_accepted" { print $2 }' "$truth")
 	long=$(awk 'length($0) > 80' "$TMP/out" | head -n 1)

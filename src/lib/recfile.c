@@ -49,6 +49,8 @@ recfile_init_fd(struct recfile *rf, int fd, bool own_fd, const char *name,
 	rf->fd = fd;
 	rf->own_fd = own_fd;
 	rf->seekable = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+	if (rf->seekable)
+		rf->size = (uint64_t)sb.st_size;
 	rf->name = xstrdup(name);
 	rf->batch = batch;
 	rf->hold = batch > RECFILE_HOLD_MIN ? batch : RECFILE_HOLD_MIN;
@@ -105,9 +107,11 @@ link_trusted(const char *path, char *err, size_t errlen, const char *name)
 	return true;
 }
 
-int
-recfile_open(struct recfile *rf, const char *path, const char *name,
-    size_t batch, size_t record_max, char *err, size_t errlen)
+/* recfile_open() and recfile_open_append(): mode is O_TRUNC or
+ * O_APPEND. */
+static int
+open_path(struct recfile *rf, const char *path, const char *name, size_t batch,
+    size_t record_max, int mode, char *err, size_t errlen)
 {
 	char full[4200];
 	int fd;
@@ -119,13 +123,13 @@ recfile_open(struct recfile *rf, const char *path, const char *name,
 		return 0;
 	}
 	fd = open(path,
-	    O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW,
+	    O_WRONLY | O_CREAT | mode | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW,
 	    0666);
 	if (fd < 0 && errno == ELOOP) {
 		if (!link_trusted(path, err, errlen, name))
 			return -1;
 		fd = open(path,
-		    O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC, 0666);
+		    O_WRONLY | O_CREAT | mode | O_NOCTTY | O_CLOEXEC, 0666);
 	}
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot write %s %s: %s", name, path,
@@ -135,6 +139,22 @@ recfile_open(struct recfile *rf, const char *path, const char *name,
 	snprintf(full, sizeof(full), "%s %s", name, path);
 	recfile_init_fd(rf, fd, true, full, batch, record_max);
 	return 0;
+}
+
+int
+recfile_open(struct recfile *rf, const char *path, const char *name,
+    size_t batch, size_t record_max, char *err, size_t errlen)
+{
+	return open_path(
+	    rf, path, name, batch, record_max, O_TRUNC, err, errlen);
+}
+
+int
+recfile_open_append(struct recfile *rf, const char *path, const char *name,
+    size_t batch, size_t record_max, char *err, size_t errlen)
+{
+	return open_path(
+	    rf, path, name, batch, record_max, O_APPEND, err, errlen);
 }
 
 struct dbuf *
@@ -171,6 +191,7 @@ consume(struct recfile *rf, size_t n, size_t k)
 	for (i = 0; i < k; i++)
 		if (rf->marks[i].counted)
 			rf->written++;
+	rf->size += n;
 	memmove(
 	    rf->marks, rf->marks + k, (rf->nmarks - k) * sizeof(*rf->marks));
 	rf->nmarks -= k;

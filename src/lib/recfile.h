@@ -56,6 +56,8 @@ struct recfile {
 	int errnum;           /* of the last failure */
 	double next_try;      /* monotonic seconds */
 	uint64_t written;     /* records written */
+	uint64_t size;        /* bytes in the file: what it held when opened and
+				 what was written since (--rotate-size) */
 	uint64_t not_written; /* records counted and skipped, in all */
 	uint64_t spell;       /* of them, since writing failed last */
 	/* One sentence (no "smtpscope: " before it, no newline): stderr
@@ -77,6 +79,13 @@ struct recfile {
  * batch).
  */
 int recfile_open(struct recfile *rf, const char *path, const char *name,
+    size_t batch, size_t record_max, char *err, size_t errlen);
+/*
+ * The same, but an existing file is kept and written at its end
+ * (O_APPEND): a log reopened (SIGHUP) or a rotated file named again
+ * (a run restarted within its interval) loses nothing it held.
+ */
+int recfile_open_append(struct recfile *rf, const char *path, const char *name,
     size_t batch, size_t record_max, char *err, size_t errlen);
 /* The same on a descriptor already open (not closed by recfile_close()
  * unless own_fd); name is used as it is. */

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <pcap.h>
 #include <poll.h>
 #include <stdio.h>
@@ -388,6 +389,7 @@ capture_open(
 	*status = EXIT_NO_INPUT;
 	c->cfg = *cfg;
 	c->prev_time = -1;
+	c->clock_due = INFINITY;
 	if (cfg->iface != NULL) {
 		c->live = true;
 		c->st.live = true;
@@ -570,6 +572,8 @@ packet_in(struct capture *c, const struct pcap_pkthdr *h, const u_char *bytes,
 	c->last_ts = ts;
 	if (replaced)
 		reasm_time_replaced();
+	if (ts >= c->clock_due)
+		c->clock_due = c->clock_fn(c->clock_arg, ts);
 	reasm_packet(c->cur_linktype, ts, bytes, h->caplen, h->len);
 	if (c->cfg.max_packets > 0 && ++c->passed >= c->cfg.max_packets)
 		capture_stop(c);
@@ -740,6 +744,15 @@ capture_stats(struct capture *c)
 		c->st.pcap_ifdrops = ps.ps_ifdrop;
 	}
 	return &c->st;
+}
+
+void
+capture_clock_hook(struct capture *c, double (*fn)(void *arg, double ts),
+    void *arg, double due)
+{
+	c->clock_fn = fn;
+	c->clock_arg = arg;
+	c->clock_due = fn != NULL ? due : INFINITY;
 }
 
 double

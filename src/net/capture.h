@@ -59,6 +59,14 @@ struct capture *capture_open(
 void capture_run(struct capture *c, void (*tick)(void *), void *tick_arg);
 /* From a signal handler. */
 void capture_stop(struct capture *c);
+/*
+ * fn(arg, time) is called before a packet whose time reaches due goes on
+ * to the reassembly (between two packets: no record is being built), and
+ * returns the next due time (INFINITY: never). --rotate's clock. fn
+ * NULL: no hook.
+ */
+void capture_clock_hook(struct capture *c, double (*fn)(void *arg, double ts),
+    void *arg, double due);
 /* The timestamp of the last packet read (0 before the first). */
 double capture_last_ts(const struct capture *c);
 const struct capture_stats *capture_stats(struct capture *c);

@@ -114,6 +114,11 @@ struct capture {
 	double last_ts;
 	double prev_time; /* the last packet's time (capture_time()), or -1 */
 	uint64_t passed;  /* packets on the mail ports (-c counts them) */
+	/* capture_clock_hook(): called before a packet whose time reaches
+	 * clock_due goes on (INFINITY: never). */
+	double clock_due;
+	double (*clock_fn)(void *arg, double ts);
+	void *clock_arg;
 };
 
 /* capzip.c: the decompressor (gzip, xz...) a file needs, or NULL; its

@@ -177,6 +177,12 @@ html_page_header(struct html *h)
 		    fmt_duration(st->last_ts - st->first_ts).s);
 	} else
 		meta_item(h, "Period covered (UTC)", "no SMTP traffic seen");
+	if (ri->interval_seq > 0) {
+		snprintf(buf, sizeof(buf), "%s &ndash; %s",
+		    fmt_utc(ri->interval_start, TF_FULL).s,
+		    fmt_utc(ri->interval_end, TF_FULL).s);
+		meta_item(h, "Interval (UTC, --rotate)", buf);
+	}
 	if (ri->live && ri->wall_start > 0)
 		meta_item(h, "Capturing since (UTC)",
 		    fmt_utc(ri->wall_start, TF_FULL).s);

@@ -95,6 +95,11 @@ totals(struct dbuf *b, const struct stats *st, const struct report_info *ri)
 	json_append_cstr(b, ri->source);
 	dbuf_printf(b, ",\"live\":%s,\"first_ts\":%.6f,\"last_ts\":%.6f",
 	    ri->live ? "true" : "false", st->first_ts, st->last_ts);
+	if (ri->interval_seq > 0)
+		dbuf_printf(b,
+		    ",\"interval\":{\"seq\":%" PRIu64
+		    ",\"start\":%.6f,\"end\":%.6f}",
+		    ri->interval_seq, ri->interval_start, ri->interval_end);
 	dbuf_printf(b,
 	    ",\"sessions\":%" PRIu64 ",\"transactions\":%" PRIu64
 	    ",\"messages_accepted\":%" PRIu64

@@ -44,6 +44,10 @@ struct report_info {
 	size_t ncounters;
 	const struct report_output *outputs; /* those in use */
 	size_t noutputs;
+	/* --rotate: the interval the report covers, [start, end) in
+	 * capture time (wall time live); seq 0: the whole run. */
+	uint64_t interval_seq;
+	double interval_start, interval_end;
 };
 
 /* Each returns 0, or -1 if writing failed. */

@@ -100,6 +100,10 @@ title(FILE *f, const struct stats *st, const struct report_info *ri)
 	fprintf(f, "period %s .. %s UTC (%.1f s of traffic)\n",
 	    fmt_utc(st->first_ts, TF_FULL).s, fmt_utc(st->last_ts, TF_FULL).s,
 	    st->last_ts > st->first_ts ? st->last_ts - st->first_ts : 0.0);
+	if (ri->interval_seq > 0)
+		fprintf(f, "interval %" PRIu64 ": %s .. %s UTC\n",
+		    ri->interval_seq, fmt_utc(ri->interval_start, TF_FULL).s,
+		    fmt_utc(ri->interval_end, TF_FULL).s);
 }
 
 static void

@@ -24,6 +24,24 @@ jsonlog_open(struct jsonlog *log, const char *path, char *err, size_t errlen)
 	    JSONLOG_LINE_MAX, err, errlen);
 }
 
+int
+jsonlog_reopen(struct jsonlog *log, const char *path, char *err, size_t errlen)
+{
+	struct recfile next;
+
+	if (recfile_open_append(&next, path, "the log", JSONLOG_BATCH,
+		JSONLOG_LINE_MAX, err, errlen) != 0)
+		return -1;
+	next.say = log->out.say;
+	next.say_arg = log->out.say_arg;
+	if (log->out.name != NULL) {
+		(void)recfile_close(&log->out);
+		log->closed_not_written += log->out.not_written;
+	}
+	log->out = next;
+	return 0;
+}
+
 /* ,"name": before a value; name is a string literal. Records are built
  * with these appends, never printf: the log is the hot path's output. */
 #define KEY(b, name) DBUF_LIT(b, ",\"" name "\":")
@@ -782,12 +800,22 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 		    smtp_anomaly_name((enum smtp_anomaly)i), st->anomaly[i]);
 	dbuf_printf(
 	    b, "},\"input_damaged\":%s", h->cs.damaged ? "true" : "false");
-	dbuf_printf(
-	    b, ",\"not_written\":{\"log\":%" PRIu64, log->out.not_written);
+	/* A rotated file's own; else the run's, over files reopened. */
+	dbuf_printf(b, ",\"not_written\":{\"log\":%" PRIu64,
+	    log->out.not_written +
+		(log->interval.on ? 0 : log->closed_not_written));
 	put_not_written(b, "zeek_log", nw->zeek_log);
 	put_not_written(b, "transcript", nw->transcript);
 	DBUF_LIT(b, "}");
 	put_tracking(b, st, log->message_records);
+	if (log->interval.on) {
+		DBUF_LIT(b, ",\"interval\":{\"seq\":");
+		dbuf_add_u64(b, log->interval.seq);
+		PUT_TS(b, "start", log->interval.start);
+		PUT_TS(b, "end", log->interval.end);
+		PUT_U64(b, "sessions_closed", st->sessions_closed);
+		dbuf_addc(b, '}');
+	}
 	dbuf_addc(b, '}');
 	write_line(log);
 }

@@ -24,6 +24,13 @@ struct jsonlog {
 	 * (jsonlog_message_plain()). */
 	bool all_messages;
 	uint64_t message_records; /* written */
+	/* --rotate: the interval the file holds, said by its summary. */
+	struct jsonlog_interval {
+		bool on;
+		uint64_t seq;      /* 1 for the run's first */
+		double start, end; /* end: the next's start, or the run's */
+	} interval;
+	uint64_t closed_not_written; /* in files closed by a reopen */
 };
 
 /* A message seen at one hop only, at a server never seen passing mail
@@ -47,6 +54,14 @@ struct jsonlog_not_written {
 void jsonlog_summary(struct jsonlog *log, const struct stats *st,
     const struct health *h, const struct jsonlog_not_written *nw);
 void jsonlog_flush(struct jsonlog *log);
+/*
+ * The log goes on in the file at path (--rotate's next, or the same name
+ * again on SIGHUP), which is kept and written at its end if it exists:
+ * what is held is written to the old file, which is closed. When path
+ * cannot be opened, -1 with a sentence in err, and the old file goes on.
+ */
+int jsonlog_reopen(
+    struct jsonlog *log, const char *path, char *err, size_t errlen);
 /* Returns -1 if a record was not written or the reader went away
  * (log->out.broken_pipe). */
 int jsonlog_close(struct jsonlog *log);

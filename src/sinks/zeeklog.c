@@ -520,16 +520,12 @@ stamp(char *buf, size_t size)
 
 #define ZEEK_BATCH (1u << 20) /* rows written in blocks of this much */
 
-int
-zeeklog_open(struct zeeklog *z, const char *dir, char *err, size_t errlen)
+/* The folder, made if it is not there. */
+static int
+zeek_folder(const char *dir, char *err, size_t errlen)
 {
-	struct dbuf *b;
 	struct stat sb;
-	char t[32], *path;
-	size_t n;
-	int rc;
 
-	memset(z, 0, sizeof(*z));
 	if (stat(dir, &sb) != 0 && mkdir(dir, 0755) != 0) {
 		snprintf(err, errlen, "cannot make the folder %s: %s", dir,
 		    strerror(errno));
@@ -540,25 +536,102 @@ zeeklog_open(struct zeeklog *z, const char *dir, char *err, size_t errlen)
 		    "--zeek-log wants a folder, and %s is not one", dir);
 		return -1;
 	}
-	n = strlen(dir) + 16;
-	path = xmalloc(n);
-	snprintf(path, n, "%s/smtp.log", dir);
-	rc = recfile_open(
-	    &z->out, path, "the Zeek log", ZEEK_BATCH, 1 << 22, err, errlen);
-	free(path);
-	if (rc != 0)
-		return -1;
-	dbuf_init(&z->line, 1 << 22);
-	sessmap_init(&z->sessions);
+	return 0;
+}
+
+/* The header, one record not counted as a row: at the top of a file
+ * (not again in one reopened that already has rows). */
+static void
+zeek_header(struct recfile *out)
+{
+	struct dbuf *b;
+	struct stat sb;
+	char t[32];
+
+	if (out->seekable && fstat(out->fd, &sb) == 0 && sb.st_size > 0)
+		return;
 	stamp(t, sizeof(t));
-	/* The header is one record, not counted as a row. */
-	b = recfile_begin(&z->out);
+	b = recfile_begin(out);
 	dbuf_printf(b,
 	    "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n"
 	    "#unset_field\t-\n#path\tsmtp\n#open\t%s\n#fields\t%s\n"
 	    "#types\t%s\n",
 	    t, fields, types);
-	recfile_end(&z->out, false);
+	recfile_end(out, false);
+}
+
+int
+zeeklog_open(struct zeeklog *z, const char *dir, char *err, size_t errlen)
+{
+	return zeeklog_open_file(z, dir, NULL, err, errlen);
+}
+
+int
+zeeklog_open_file(struct zeeklog *z, const char *dir, const char *file,
+    char *err, size_t errlen)
+{
+	char *path;
+	size_t n;
+	int rc;
+
+	memset(z, 0, sizeof(*z));
+	if (zeek_folder(dir, err, errlen) != 0)
+		return -1;
+	n = strlen(dir) + (file != NULL ? strlen(file) : 8) + 2;
+	path = xmalloc(n);
+	snprintf(path, n, "%s/%s", dir, file != NULL ? file : "smtp.log");
+	if (file != NULL)
+		rc = recfile_open_append(&z->out, path, "the Zeek log",
+		    ZEEK_BATCH, 1 << 22, err, errlen);
+	else
+		rc = recfile_open(&z->out, path, "the Zeek log", ZEEK_BATCH,
+		    1 << 22, err, errlen);
+	free(path);
+	if (rc != 0)
+		return -1;
+	dbuf_init(&z->line, 1 << 22);
+	sessmap_init(&z->sessions);
+	zeek_header(&z->out);
+	return 0;
+}
+
+/* #close at the end of a file. */
+static void
+zeek_close_line(struct recfile *out)
+{
+	char t[32], line[48];
+
+	stamp(t, sizeof(t));
+	snprintf(line, sizeof(line), "#close\t%s\n", t);
+	recfile_add(out, line, strlen(line), false);
+}
+
+int
+zeeklog_reopen(struct zeeklog *z, const char *dir, const char *file, char *err,
+    size_t errlen)
+{
+	struct recfile next;
+	char *path;
+	size_t n;
+	int rc;
+
+	if (zeek_folder(dir, err, errlen) != 0)
+		return -1;
+	n = strlen(dir) + strlen(file) + 2;
+	path = xmalloc(n);
+	snprintf(path, n, "%s/%s", dir, file);
+	rc = recfile_open_append(
+	    &next, path, "the Zeek log", ZEEK_BATCH, 1 << 22, err, errlen);
+	free(path);
+	if (rc != 0)
+		return -1;
+	next.say = z->out.say;
+	next.say_arg = z->out.say_arg;
+	zeek_close_line(&z->out);
+	(void)recfile_close(&z->out);
+	z->closed_not_written += z->out.not_written;
+	z->out = next;
+	zeek_header(&z->out);
 	return 0;
 }
 
@@ -582,14 +655,11 @@ free_sess(void *arg, void *val)
 int
 zeeklog_close(struct zeeklog *z)
 {
-	char t[32], line[48];
 	int rc;
 
 	if (z->out.name == NULL)
 		return 0;
-	stamp(t, sizeof(t));
-	snprintf(line, sizeof(line), "#close\t%s\n", t);
-	recfile_add(&z->out, line, strlen(line), false);
+	zeek_close_line(&z->out);
 	rc = recfile_close(&z->out);
 	sessmap_each(&z->sessions, free_sess, NULL);
 	sessmap_free(&z->sessions);
