@@ -7,7 +7,7 @@
 #   program's path in it, and make uninstall removes every file again;
 # - systemd-analyze verify accepts that unit with that program, and
 #   systemd-analyze security scores it at most SECURITY_MAX (measured
-#   1.7: docs/packaging.md);
+#   1.5: docs/packaging.md);
 # - when make deb has left packages in build/deb/ (built from debian/
 #   and dist/ as they are): lintian passes (overrides explained in
 #   debian/*.lintian-overrides) and smtpscope_*.deb holds what it should.
@@ -17,6 +17,8 @@
 . "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 2
 
+# Measured 1.5 with systemd 252 (Debian 12); the margin is for a newer
+# systemd's new checks, unit-hardening holds the lines themselves.
 SECURITY_MAX=2.0
 
 case $SMTPSCOPE in
@@ -66,15 +68,14 @@ UNIT_IN=dist/systemd/smtpscope@.service.in
 missing=
 # shellcheck disable=SC2016 # $MAINPID is systemd's, not the shell's
 for line in DynamicUser=yes \
-	'AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN' \
-	'CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN' \
+	AmbientCapabilities=CAP_NET_RAW CapabilityBoundingSet=CAP_NET_RAW \
 	NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes \
 	PrivateTmp=yes StateDirectory=smtpscope LogsDirectory=smtpscope \
 	ProtectKernelTunables=yes ProtectKernelModules=yes \
 	ProtectKernelLogs=yes LockPersonality=yes MemoryDenyWriteExecute=yes \
 	RestrictNamespaces=yes SystemCallArchitectures=native \
 	SystemCallFilter=@system-service \
-	'RestrictAddressFamilies=AF_PACKET AF_UNIX AF_NETLINK AF_INET AF_INET6' \
+	'RestrictAddressFamilies=AF_PACKET AF_UNIX AF_INET AF_INET6' \
 	Restart=on-failure 'ExecReload=/bin/kill -HUP $MAINPID'; do
 	grep -q -x -F "$line" "$UNIT_IN" || missing="$missing [$line]"
 done
