@@ -91,7 +91,7 @@ smtpscope -q -r captures/postfix-swaks.pcap -w /var/log/smtpscope/lo.jsonl ||
 echo x >/var/log/smtpscope/lo.jsonl.1.gz
 echo x >/var/lib/smtpscope/report.html
 find /etc/systemd /etc/smtpscope /var/log/smtpscope/ /var/lib/smtpscope/ \
-	/var/log/private /var/lib/private -name '*smtpscope*' -o -path '*smtpscope/*'
+	/var/log/private /var/lib/private \( -name '*smtpscope*' -o -path '*smtpscope*/*' \)
 
 step "apt-get purge smtpscope smtpscope-dev"
 apt-get purge -y -q smtpscope smtpscope-dev >/tmp/apt.log 2>&1 ||
@@ -102,7 +102,8 @@ step "what is left"
 left=
 while read -r f; do
 	[ -e "$f" ] || [ -L "$f" ] || continue
-	[ -d "$f" ] && [ ! -L "$f" ] && continue
+	# Folders (/lib, a link to usr/lib, among them) are shared.
+	[ -d "$f" ] && continue
 	left="$left $f"
 done </tmp/pkg.paths
 [ -z "$left" ] || die "files of the packages left:$left"

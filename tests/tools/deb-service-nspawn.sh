@@ -18,9 +18,11 @@
 # - smtpscope@any: -i any;
 # - a veth whose other end is in a network namespace with the server:
 #   capture in promiscuous mode with CAP_NET_RAW alone; the prometheus
-#   plugin listening on 0.0.0.0 answers on 127.0.0.1, not from the
-#   other end (IPAddressDeny=any, IPAddressAllow=localhost);
-# - systemctl reload (SIGHUP): what the program does with it.
+#   plugin listening on 0.0.0.0 asked from 127.0.0.1 and from the other
+#   end (IPAddressDeny=any, IPAddressAllow=localhost);
+# - systemctl reload (SIGHUP) and logrotate's postrotate: what the
+#   program does with them;
+# - whether systemd can apply IPAddressDeny= in this container.
 # SPDX-License-Identifier: GPL-2.0-or-later
 set -u
 cd "$(dirname "$0")/../.." || exit 2
@@ -50,7 +52,7 @@ cp "$deb" "$root/root/smtpscope.deb"
 # apt-get with the host's network; the boot below has its own.
 systemd-nspawn -q --register=no --keep-unit -D "$root" \
     sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-    --no-install-recommends systemd systemd-sysv dbus python3 iproute2 \
+    --no-install-recommends systemd systemd-sysv dbus python3 iproute2 logrotate \
     /root/smtpscope.deb >/root/apt.log 2>&1' ||
 	{
 		echo "deb-service-nspawn: apt-get install in the container failed:"
@@ -195,6 +197,23 @@ python3 /root/smtp.py send 10.9.0.2 4
 sleep 2
 systemctl stop smtpscope@v0.service
 count /var/log/smtpscope/v0.jsonl
+
+echo "== logrotate -f /etc/logrotate.d/smtpscope while smtpscope@lo runs"
+systemctl start $u
+sleep 2
+python3 /root/smtp.py send 127.0.0.1 2
+sleep 1
+logrotate -v -f /etc/logrotate.d/smtpscope 2>&1 |
+    grep -i -e '^rotating log' -e 'to /var/log/smtpscope/[a-z0-9]*\.jsonl\.1$' \
+    -e postrotate -e error
+sleep 2
+show $u
+ls -l /var/log/smtpscope/
+systemctl stop $u
+
+echo "== what systemd says of the IP firewall (IPAddressDeny=) here"
+journalctl -b --no-pager -o cat | grep -i -e 'bpf' -e 'firewall' | sort -u | head -n 5
+grep -h . /proc/self/cgroup | head -n 3
 
 echo "== journal"
 journalctl --no-pager -o cat -u $u -u smtpscope@any.service \
