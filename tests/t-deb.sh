@@ -90,7 +90,7 @@ D=$TMP/dest
 UNITDIR=/usr/local/lib/systemd/system
 installed=
 # shellcheck disable=SC2016 # $SMTPSCOPE_OPTS is systemd's, not the shell's
-EXEC='ExecStart=/usr/local/bin/smtpscope --no-tui -i %I -w /var/log/smtpscope/%I.jsonl $SMTPSCOPE_OPTS'
+EXEC='ExecStart=/usr/local/bin/smtpscope --no-tui -i %i -w /var/log/smtpscope/%i.jsonl $SMTPSCOPE_OPTS'
 if ! command -v make >/dev/null 2>&1; then
 	skip install-unit "no make"
 elif [ ! -x build/install/smtpscope ] ||
@@ -104,7 +104,7 @@ elif ! grep -q -x -F "$EXEC" "$D$UNITDIR/smtpscope@.service"; then
 elif grep -q '@[A-Z]*@' "$D$UNITDIR/smtpscope@.service" \
 	"$D/usr/local/etc/default/smtpscope"; then
 	fail install-unit "a @VARIABLE@ left in the unit or its options file"
-elif ! grep -q -x -F 'EnvironmentFile=-/usr/local/etc/smtpscope/%I.conf' \
+elif ! grep -q -x -F 'EnvironmentFile=-/usr/local/etc/smtpscope/%i.conf' \
 	"$D$UNITDIR/smtpscope@.service"; then
 	fail install-unit "the unit does not read /usr/local/etc/smtpscope/IFACE.conf"
 else

@@ -93,8 +93,10 @@ echo x >/var/lib/smtpscope/report.html
 find /etc/systemd /etc/smtpscope /var/log/smtpscope/ /var/lib/smtpscope/ \
 	/var/log/private /var/lib/private \( -name '*smtpscope*' -o -path '*smtpscope*/*' \)
 
-step "apt-get purge smtpscope smtpscope-dev"
-apt-get purge -y -q smtpscope smtpscope-dev >/tmp/apt.log 2>&1 ||
+# --autoremove: and what the installation brought (procps), as a
+# package's dependencies go.
+step "apt-get purge --autoremove smtpscope smtpscope-dev"
+apt-get purge --autoremove -y -q smtpscope smtpscope-dev >/tmp/apt.log 2>&1 ||
 	die "apt-get purge: $(tail -n 5 /tmp/apt.log)"
 grep -E '^(Removing|Purging)' /tmp/apt.log
 
@@ -113,6 +115,7 @@ gone=$(comm -23 /tmp/before.paths /tmp/after.paths)
 echo "new paths since before the installation: ${new:-none}"
 echo "paths gone: ${gone:-none}"
 [ -z "$new" ] || die "left after purge: $new"
+[ -z "$gone" ] || die "gone after purge: $gone"
 [ -z "$(find /var/lib/dpkg/info -name '*smtpscope*' 2>/dev/null)" ] ||
 	die "left: $(find /var/lib/dpkg/info -name '*smtpscope*')"
 dpkg -l 'smtpscope*' 2>&1 | grep -E '^[a-z][a-z] ' || echo "dpkg -l 'smtpscope*': no package known"

@@ -16,7 +16,8 @@
 #   (IPAddressAllow=localhost), --report html written on SIGUSR1 into
 #   /var/lib/smtpscope;
 # - smtpscope@any: -i any;
-# - a veth whose other end is in a network namespace with the server:
+# - a veth named tap-0 (a "-" in the instance: %i, not %I) whose other
+#   end is in a network namespace with the server:
 #   capture in promiscuous mode with CAP_NET_RAW alone; the prometheus
 #   plugin listening on 0.0.0.0 asked from 127.0.0.1 and from the other
 #   end (IPAddressDeny=any, IPAddressAllow=localhost);
@@ -166,20 +167,20 @@ systemctl stop smtpscope@any.service
 count /var/log/smtpscope/any.jsonl
 
 echo "== a veth, promiscuous, CAP_NET_RAW alone"
-ip link add v0 type veth peer name v1
+ip link add tap-0 type veth peer name v1
 ip netns add peer
 ip link set v1 netns peer
-ip addr add 10.9.0.1/24 dev v0
-ip link set v0 up
+ip addr add 10.9.0.1/24 dev tap-0
+ip link set tap-0 up
 ip netns exec peer ip addr add 10.9.0.2/24 dev v1
 ip netns exec peer ip link set v1 up
 ip netns exec peer python3 /root/smtp.py serve 10.9.0.2 &
 sleep 1
 echo 'SMTPSCOPE_OPTS="--plugin prometheus:listen=0.0.0.0:9126"' \
-    >/etc/smtpscope/v0.conf
-systemctl start smtpscope@v0.service
+    >/etc/smtpscope/tap-0.conf
+systemctl start smtpscope@tap-0.service
 sleep 3
-show smtpscope@v0.service
+show smtpscope@tap-0.service
 get='import sys, urllib.request
 try:
     urllib.request.urlopen(sys.argv[1], timeout=3)
@@ -190,13 +191,13 @@ printf 'metrics from 127.0.0.1: '
 python3 -c "$get" http://127.0.0.1:9126/metrics
 printf 'metrics from 10.9.0.2 (IPAddressDeny=any): '
 ip netns exec peer python3 -c "$get" http://10.9.0.1:9126/metrics
-pid=$(systemctl show -p MainPID --value smtpscope@v0.service)
+pid=$(systemctl show -p MainPID --value smtpscope@tap-0.service)
 grep -E '^CapEff:' "/proc/$pid/status"
-ip -d link show v0 | grep -o 'promiscuity [0-9]*'
+ip -d link show tap-0 | grep -o 'promiscuity [0-9]*'
 python3 /root/smtp.py send 10.9.0.2 4
 sleep 2
-systemctl stop smtpscope@v0.service
-count /var/log/smtpscope/v0.jsonl
+systemctl stop smtpscope@tap-0.service
+count /var/log/smtpscope/tap-0.jsonl
 
 echo "== logrotate -f /etc/logrotate.d/smtpscope while smtpscope@lo runs"
 systemctl start $u
@@ -204,7 +205,7 @@ sleep 2
 python3 /root/smtp.py send 127.0.0.1 2
 sleep 1
 logrotate -v -f /etc/logrotate.d/smtpscope 2>&1 |
-    grep -i -e '^rotating log' -e 'to /var/log/smtpscope/[a-z0-9]*\.jsonl\.1$' \
+    grep -i -e '^rotating log' -e 'to /var/log/smtpscope/[a-z0-9-]*\.jsonl\.1$' \
     -e postrotate -e error
 sleep 2
 show $u
@@ -217,7 +218,7 @@ grep -h . /proc/self/cgroup | head -n 3
 
 echo "== journal"
 journalctl --no-pager -o cat -u $u -u smtpscope@any.service \
-    -u smtpscope@v0.service | grep -v -e '^Start' -e '^Stop'
+    -u smtpscope@tap-0.service | grep -v -e '^Start' -e '^Stop'
 echo "== done"
 systemctl poweroff
 EOF
