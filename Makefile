@@ -9,12 +9,25 @@
 #   make test-tools unpack (not install) postfix's smtp-sink/smtp-source and
 #                   prometheus's promtool under build/tools for the tests
 #   make golden-update   rewrite the expected outputs after a deliberate change
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (SYSTEMDUNITDIR=: the unit too)
+#   make uninstall  the same variables
+#   make deb        the Debian packages, in build/deb/ (docs/packaging.md)
 #   make format     clang-format the sources
 
+# Where make install puts things (the FHS by the GNU names; debian/rules
+# sets them for the package). The program has PLUGINDIR compiled in.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
+# /etc for the system's own prefix, else PREFIX/etc (/usr/local/etc).
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+# The folder of systemd's system units: empty, no unit is installed; the
+# system's is `pkg-config --variable=systemdsystemunitdir systemd`
+# (/lib/systemd/system on Debian 12), /usr/local/lib/systemd/system is
+# read too (systemd.unit(5)).
+SYSTEMDUNITDIR ?=
 DESTDIR ?=
 
 CC ?= cc
@@ -34,19 +47,19 @@ NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncur
 # libnids ships no .pc file; the shared library brings libnet and glib.
 NIDS_LIBS = -lnids
 
-ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) $(NCURSES_CFLAGS) -Isrc -Iinclude
+ALL_CFLAGS = $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(PCAP_CFLAGS) $(NCURSES_CFLAGS) -Isrc -Iinclude
 LIBS = $(NIDS_LIBS) $(PCAP_LIBS) $(NCURSES_LIBS) -lm -ldl
 
 # Plugins (plugins/NAME/*.c -> build/plugins/NAME.so): where the program
 # looks for them, besides SMTPSCOPE_PLUGIN_PATH. The program built here
 # also looks into this tree's build/plugins; the one make install builds
 # and installs (build/install/smtpscope) does not.
-PLUGINDIR ?= $(PREFIX)/lib/smtpscope/plugins
+PLUGINDIR ?= $(LIBDIR)/smtpscope/plugins
 PLUGIN_DIRS = -DSMTPSCOPE_BUILD_PLUGIN_DIR='"$(CURDIR)/build/plugins"' \
 	      -DSMTPSCOPE_PLUGIN_DIR='"$(PLUGINDIR)"'
 # -Isrc: a plugin includes the helper library's headers as the program
 # does ("lib/util.h"), and only those (tests/lint.sh).
-PLUGIN_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -Isrc \
+PLUGIN_CFLAGS = $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -Isrc \
 		-Iinclude
 PLUGIN_NAMES = $(notdir $(wildcard plugins/*))
 PLUGINS = $(PLUGIN_NAMES:%=build/plugins/%.so)
@@ -98,7 +111,7 @@ UNIT_TESTS = $(basename $(notdir $(wildcard tests/unit/test_*.c)))
 UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
 UNIT_SAN_BIN = $(UNIT_TESTS:%=build/tests/asan-%)
 
-.PHONY: all plugins plugin-deps demo check check-deps deps test-tools asan unit golden-update install fuzz fuzz-deps fuzz-coverage fuzz-plugins \
+.PHONY: all plugins plugin-deps demo check check-deps deps test-tools asan unit golden-update install deb fuzz fuzz-deps fuzz-coverage fuzz-plugins \
 	bench bench-corpus bench-plugins \
 	uninstall clean format lint
 
@@ -137,11 +150,11 @@ build/plugins/%.so: $(wildcard plugins/*/*.c plugins/*/*.h) \
     include/smtpscope/plugin.h $(wildcard src/lib/*.h) $(PLUGIN_LIB) \
     Makefile | plugin-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_CFLAGS_$*) -shared -o $@ \
+	$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_CFLAGS_$*) -shared $(LDFLAGS) -o $@ \
 	    $(wildcard plugins/$*/*.c) $(PLUGIN_LIB) $(PLUGIN_LIBS_$*)
 
 smtpscope: $(OBJ)
-	$(CC) $(ALL_CFLAGS) $(LTO) -o $@ $(OBJ) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LTO) $(LDFLAGS) -o $@ $(OBJ) $(LIBS)
 
 build/obj/%.o: src/%.c $(HDR) Makefile
 	@mkdir -p $(dir $@)
@@ -156,7 +169,7 @@ INSTALL_OBJ = $(filter-out build/obj/plugin/plugins.o,$(OBJ)) \
 	build/install/plugins.o
 
 build/install/smtpscope: $(INSTALL_OBJ)
-	$(CC) $(ALL_CFLAGS) $(LTO) -o $@ $(INSTALL_OBJ) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LTO) $(LDFLAGS) -o $@ $(INSTALL_OBJ) $(LIBS)
 
 build/install/plugins.o: src/plugin/plugins.c $(HDR) Makefile \
     build/install/plugindir
@@ -173,7 +186,7 @@ endif
 asan: build/asan/smtpscope
 
 build/asan/smtpscope: $(SAN_OBJ)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(SAN_OBJ) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $(SAN_OBJ) $(LIBS)
 
 build/asan/%.o: src/%.c $(HDR) Makefile
 	@mkdir -p $(dir $@)
@@ -482,19 +495,65 @@ bench-plugins: smtpscope plugins
 	@test -f bench/corpus/corpus.pcap || { echo "no bench/corpus/corpus.pcap: run make bench-corpus (as root) first"; exit 1; }
 	bash bench/plugins.sh
 
+# make install: the program (PLUGINDIR compiled in), its plugins, the man
+# page and the plugin header; with SYSTEMDUNITDIR the unit
+# smtpscope@.service and its options file SYSCONFDIR/default/smtpscope,
+# which is never written over (an administrator's). The FHS places, by
+# the GNU names, under PREFIX (/usr/local) and DESTDIR.
+UNIT_SED = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
 install: build/install/smtpscope plugins
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(PREFIX)/include/smtpscope
+	    $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(INCLUDEDIR)/smtpscope
 	install -m 755 build/install/smtpscope $(DESTDIR)$(BINDIR)/smtpscope
 	install -m 644 docs/smtpscope.1 $(DESTDIR)$(MANDIR)/man1/smtpscope.1
 	install -m 644 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)/
 	install -m 644 include/smtpscope/plugin.h \
-	    $(DESTDIR)$(PREFIX)/include/smtpscope/plugin.h
+	    $(DESTDIR)$(INCLUDEDIR)/smtpscope/plugin.h
+ifneq ($(SYSTEMDUNITDIR),)
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default
+	$(UNIT_SED) dist/systemd/smtpscope@.service.in \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/smtpscope@.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/smtpscope@.service
+	test -e $(DESTDIR)$(SYSCONFDIR)/default/smtpscope || { \
+	    $(UNIT_SED) dist/smtpscope.default.in \
+	    >$(DESTDIR)$(SYSCONFDIR)/default/smtpscope && \
+	    chmod 644 $(DESTDIR)$(SYSCONFDIR)/default/smtpscope; }
+endif
 
+# What make install wrote, with the same variables; the options file
+# only when it is as installed, and the folders only when empty.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/smtpscope $(DESTDIR)$(MANDIR)/man1/smtpscope.1
 	rm -f $(PLUGIN_NAMES:%=$(DESTDIR)$(PLUGINDIR)/%.so)
-	rm -f $(DESTDIR)$(PREFIX)/include/smtpscope/plugin.h
+	rm -f $(DESTDIR)$(INCLUDEDIR)/smtpscope/plugin.h
+	rmdir $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(PLUGINDIR)/.. \
+	    $(DESTDIR)$(INCLUDEDIR)/smtpscope 2>/dev/null || true
+ifneq ($(SYSTEMDUNITDIR),)
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/smtpscope@.service
+	! $(UNIT_SED) dist/smtpscope.default.in | \
+	    cmp -s - $(DESTDIR)$(SYSCONFDIR)/default/smtpscope || \
+	    rm -f $(DESTDIR)$(SYSCONFDIR)/default/smtpscope
+endif
+
+# The Debian packages (debian/, docs/packaging.md): their build
+# dependencies installed as make deps does (DEB_PKGS and debian/control's
+# Build-Depends, the same list), dpkg-buildpackage in a copy of this tree
+# (build/deb/src: debhelper's files stay out of the tree), the .deb files
+# left in build/deb/, then lintian on them.
+deb:
+	@sh tests/deps.sh ensure $(BUILD_PKGS) $(PLUGIN_PKGS) $(DEB_PKGS)
+	rm -rf build/deb && mkdir -p build/deb/src/smtpscope
+	touch build/deb/.copied
+	tar -c -f - --anchored --exclude=./build --exclude=./.git \
+	    --exclude=./smtpscope --exclude=./bench/corpus . | \
+	    tar -x -f - -C build/deb/src/smtpscope
+	cd build/deb/src/smtpscope && dpkg-buildpackage -us -uc -b
+	mv build/deb/src/*.*deb build/deb/src/*.buildinfo \
+	    build/deb/src/*.changes build/deb/
+	rm -rf build/deb/src
+	lintian --fail-on error,warning build/deb/*.changes
+	@ls -l build/deb/*.deb
 
 format:
 	clang-format -i $(SRC) $(HDR) tests/unit/*.c tests/unit/*.h $(wildcard plugins/*/*.c)

@@ -30,3 +30,7 @@ LINT_PKGS = clang-format
 FUZZ_PKGS = clang libclang-rt-dev
 # What .ci/run has always installed besides.
 CI_PKGS = ca-certificates
+# make deb: the Debian packages (debian/control's Build-Depends are
+# BUILD_PKGS and PLUGIN_PKGS; dpkg-buildpackage wants build-essential),
+# and lintian to check what it built.
+DEB_PKGS = build-essential debhelper dpkg-dev lintian

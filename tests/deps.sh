@@ -5,7 +5,7 @@
 #   deps.sh list VAR...      print the packages that packages.mk and the
 #                            plugins' plugin.mk give to VAR (BUILD_PKGS,
 #                            PLUGIN_PKGS, TEST_PKGS, LINT_PKGS, FUZZ_PKGS,
-#                            CI_PKGS), one a line, for .ci/run
+#                            DEB_PKGS, CI_PKGS), one a line, for .ci/run
 #   deps.sh tools DIR PKG:PROG,PROG...
 #                            the programs the tests run from packages that
 #                            are not installed (TEST_UNPACK in packages.mk:
