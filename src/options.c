@@ -100,6 +100,10 @@ usage(FILE *f)
 	    "~MASK (octal;\n"
 	    "                       default: the umask with 027 added, so "
 	    "0640)\n"
+	    "      --community-id-seed N  the seed of the Community ID "
+	    "in the logs\n"
+	    "                       (0 to 65535, default 0, as Zeek's and "
+	    "Suricata's)\n"
 	    "dashboard\n"
 	    "      --tui            the live dashboard (default for -i on a "
 	    "terminal)\n"
@@ -200,6 +204,7 @@ enum {
 	OPT_NO_TRACK,
 	OPT_TRACK_WINDOW,
 	OPT_TRACK_MAX,
+	OPT_COMMUNITY_ID_SEED,
 };
 
 /* An octal file mode creation mask, 0 to 0777. */
@@ -494,6 +499,22 @@ opt_memory(struct options *o, int ch)
 	return false;
 }
 
+/* How records join other tools' (Zeek, Suricata). */
+static bool
+opt_flows(struct options *o, int ch)
+{
+	switch (ch) {
+	case OPT_COMMUNITY_ID_SEED:
+		if (!parse_ulong(optarg, 0, 65535, &o->community_id_seed))
+			fail(EXIT_USAGE,
+			    "--community-id-seed wants a number from 0 to "
+			    "65535, not \"%s\"",
+			    optarg);
+		return true;
+	}
+	return false;
+}
+
 /* The options that answer and exit, and the mistakes getopt finds. */
 static void __attribute__((noreturn)) opt_answer(int ch, char **argv)
 {
@@ -623,6 +644,8 @@ options_parse(int argc, char **argv, struct options *o)
 		{ "no-track", no_argument, NULL, OPT_NO_TRACK },
 		{ "track-window", required_argument, NULL, OPT_TRACK_WINDOW },
 		{ "track-max", required_argument, NULL, OPT_TRACK_MAX },
+		{ "community-id-seed", required_argument, NULL,
+		    OPT_COMMUNITY_ID_SEED },
 		{ "no-promisc", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -640,7 +663,7 @@ options_parse(int argc, char **argv, struct options *o)
 	while ((ch = getopt_long(
 		    argc, argv, ":r:i:f:w:Z:B:o:pqhV", longopts, NULL)) != -1)
 		if (!opt_input(o, ch) && !opt_output(o, ch) &&
-		    !opt_memory(o, ch))
+		    !opt_memory(o, ch) && !opt_flows(o, ch))
 			opt_answer(ch, argv);
 	options_check(argc, argv, o);
 }

@@ -45,6 +45,8 @@ struct options {
 	size_t nplugins;
 	mode_t umask; /* --umask */
 	bool umask_set;
+	/* Joining other tools' records: the seed of the Community ID. */
+	unsigned long community_id_seed;
 };
 
 /* One sentence on stderr ("smtpscope: ..."), then exit(status). */

@@ -39,6 +39,8 @@ struct smtp_session_params {
 	const uint64_t *capture_drops;
 	smtp_trace_fn trace; /* NULL: no tracing */
 	void *trace_arg;
+	/* The connection's Community ID, "" none (smtp_session_info). */
+	char community_id[SMTP_COMMUNITY_ID_SIZE];
 };
 
 struct smtp_session *smtp_session_open(

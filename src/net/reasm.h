@@ -64,6 +64,8 @@ struct reasm_config {
 	const uint64_t *capture_drops;
 	/* Each change of a session's state, or NULL (--trace-states). */
 	smtp_trace_fn trace;
+	/* The seed of each session's Community ID (--community-id-seed). */
+	uint16_t community_id_seed;
 };
 
 /*
