@@ -82,7 +82,8 @@ CORE_SRC = src/lib/util.c src/lib/base64.c src/lib/hex.c src/lib/qp.c \
 NET_SRC = src/net/decap.c src/net/ipfrag.c src/net/ipfrag_queue.c src/net/tcpq.c src/net/v6map.c \
 	  src/net/reasm.c src/net/segment.c src/net/conntab.c \
 	  src/net/nidsglue.c src/net/capture.c src/net/capread.c \
-	  src/net/capfilter.c src/net/pcapng.c src/net/communityid.c
+	  src/net/capfilter.c src/net/pcapng.c src/net/communityid.c \
+	  src/net/pcapout.c
 # The dashboard: the only part that includes curses.
 UI_SRC = $(wildcard src/tui/*.c)
 # The plugin loader (dlopen): the program only.

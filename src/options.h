@@ -21,6 +21,7 @@
 #define SMTPSCOPE_VERSION "0.2.0"
 #define MAX_FILES 4096
 #define MAX_PORTS 65535
+#define MAX_PCAP_SESSIONS 4096
 enum report_format { REPORT_NONE, REPORT_TEXT, REPORT_JSON, REPORT_HTML };
 
 struct options {
@@ -47,6 +48,10 @@ struct options {
 	bool umask_set;
 	/* Joining other tools' records: the seed of the Community ID. */
 	unsigned long community_id_seed;
+	/* --pcap-out FILE, and the sessions it takes (sorted; none: all). */
+	const char *pcap_out;
+	uint64_t pcap_sessions[MAX_PCAP_SESSIONS];
+	size_t npcap_sessions;
 };
 
 /* One sentence on stderr ("smtpscope: ..."), then exit(status). */

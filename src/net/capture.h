@@ -67,6 +67,10 @@ const char *capture_end_notice(struct capture *c);
 /* Pending warnings, e.g. a truncated file: a sentence, or NULL. */
 const char *capture_warning(struct capture *c);
 void capture_close(struct capture *c);
+/* --pcap-out: each frame the port filter passes goes to po too (NULL:
+ * none, the default). */
+struct pcapout;
+void capture_set_pcapout(struct capture *c, struct pcapout *po);
 /* The BPF program text for these ports and -f (for -d and docs). */
 char *capture_filter_text(const uint16_t *ports, size_t nports,
     const char *user_filter, bool ethernet);

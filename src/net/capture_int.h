@@ -105,6 +105,7 @@ struct capture {
 	double pace_ts0, pace_wall0; /* first packet: capture and wall time */
 	double last_ts;
 	double prev_time; /* the last packet's time (capture_time()), or -1 */
+	struct pcapout *pcapout; /* --pcap-out, or NULL */
 };
 
 /* capture.c */
