@@ -97,12 +97,24 @@ fi
 "$SMTPSCOPE" -q -r captures/exim.pcap --pcap-out - 2>"$TMP/err" |
 	"$SMTPSCOPE" -q -r - -w "$TMP/b.jsonl" 2>>"$TMP/err"
 "$SMTPSCOPE" -q -r captures/exim.pcap -w "$TMP/a.jsonl" 2>>"$TMP/err"
-if records "$TMP/a.jsonl" | cmp -s - "$TMP/b" 2>/dev/null ||
-    [ "$(records "$TMP/a.jsonl")" = "$(records "$TMP/b.jsonl")" ]; then
+records "$TMP/a.jsonl" >"$TMP/a"
+records "$TMP/b.jsonl" >"$TMP/b"
+if [ -s "$TMP/a" ] && cmp -s "$TMP/a" "$TMP/b"; then
 	ok pcapout-stdout
 else
 	fail pcapout-stdout "$(head -c 300 "$TMP/err")"
 fi
+
+# A pcapng file whose interfaces differ: the frames of the first frame's
+# link type, the others counted in one sentence.
+run_scope pcapout-linktypes -q -r captures/input/mixed-linktypes.pcapng \
+    -w /dev/null --pcap-out "$TMP/o.pcap" &&
+	if [ "$rc" = 0 ] && grep -q 'link type is not the file' "$TMP/err" &&
+	    "$SMTPSCOPE" -q -r "$TMP/o.pcap" -w /dev/null 2>/dev/null; then
+		ok pcapout-linktypes
+	else
+		fail pcapout-linktypes "exit $rc: $(head -c 300 "$TMP/err")"
+	fi
 
 # A full disk: said once, exit 4, the log whole.
 if [ -w /dev/full ]; then
