@@ -540,8 +540,8 @@ parse_sessions(const char *list, uint64_t *ids, size_t *n)
 		if (errno != 0 || a == 0 || b < a ||
 		    b - a >= MAX_PCAP_SESSIONS - *n)
 			return false;
-		for (; a <= b; a++)
-			ids[(*n)++] = (uint64_t)a;
+		for (k = 0; k <= b - a; k++)
+			ids[(*n)++] = (uint64_t)(a + k);
 		if (*end == '\0')
 			break;
 		if (*end != ',')
