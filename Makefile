@@ -81,7 +81,7 @@ CORE_SRC = src/lib/util.c src/lib/base64.c src/lib/hex.c src/lib/qp.c \
 	   $(wildcard src/track/*.c)
 NET_SRC = src/net/decap.c src/net/ipfrag.c src/net/ipfrag_queue.c src/net/tcpq.c src/net/v6map.c \
 	  src/net/reasm.c src/net/segment.c src/net/conntab.c \
-	  src/net/nidsglue.c src/net/capture.c src/net/capread.c \
+	  src/net/nidsglue.c src/net/capture.c src/net/capzip.c src/net/capread.c \
 	  src/net/capfilter.c src/net/pcapng.c src/net/communityid.c \
 	  src/net/pcapout.c
 # The dashboard: the only part that includes curses.
@@ -414,13 +414,21 @@ test-tools:
 demo:
 	@sh tests/deps.sh ensure $(BUILD_PKGS)
 	@$(MAKE) --no-print-directory smtpscope
-	@echo "== smtpscope -r captures/postfix-swaks.pcap --transcript  (a real Postfix server)"
-	@./smtpscope -q -r captures/postfix-swaks.pcap --transcript
-	@echo "== smtpscope -r captures/sink-reject.pcap -w -  (rejects, deferrals, drops: the summary record)"
-	@./smtpscope -q -r captures/sink-reject.pcap -w - | tail -n 1
-	@echo
-	@echo "== smtpscope -r captures/sink-v4.pcap --zeek-log build/demo  (Zeek's smtp.log format)"
-	@./smtpscope -q -r captures/sink-v4.pcap --zeek-log build/demo && head -n 10 build/demo/smtp.log | cut -c 1-160
+	@mkdir -p build/demo
+	@echo "== one session as a dialogue: smtpscope -r captures/exim-refused.pcap --transcript"
+	@echo "   (a real Exim refusing RCPT and DATA, then taking the message)"
+	@./smtpscope -q -r captures/exim-refused.pcap --transcript
+	@echo "== the text report: smtpscope -r captures/track.pcap --report text"
+	@echo "   (real Postfix and Exim relaying, dropping, bouncing; the first 60 lines)"
+	@./smtpscope -q -r captures/track.pcap --report text | head -n 60
+	@echo "   ..."
+	@echo "== one message across hops: smtpscope trace --to 'late@*' captures/track.pcap (the first)"
+	@./smtpscope trace --to 'late@*' captures/track.pcap 2>/dev/null | sed -n '1,/^$$/p'
+	@./smtpscope -q -r captures/track.pcap -w build/demo/track.jsonl \
+	    --zeek-log build/demo --report html -o build/demo/report.html
+	@echo "== also written: build/demo/track.jsonl (the JSON log, $$(wc -l <build/demo/track.jsonl) records),"
+	@echo "   build/demo/smtp.log (Zeek's format), build/demo/report.html (open it in a browser)"
+	@echo "== the dashboard: ./smtpscope -r captures/track.pcap --tui   (1-6 views, h help, q quits)"
 
 check:
 	@sh tests/deps.sh ensure $(BUILD_PKGS) $(PLUGIN_PKGS) $(TEST_PKGS)

@@ -696,6 +696,40 @@ close_sinks(struct run *r)
 			r->status = EXIT_OUTPUT;
 }
 
+/* -v: the capture's and the reassembly's counters, at the end. */
+static void
+verbose_counters(const struct capture_stats *cs, const struct reasm_stats *rs)
+{
+	fprintf(stderr,
+	    "smtpscope: capture: %" PRIu64 " packets read from %zu file%s",
+	    cs->packets, cs->files_read, cs->files_read == 1 ? "" : "s");
+	if (cs->live)
+		fprintf(stderr,
+		    ", %" PRIu64 " dropped by the kernel, %" PRIu64
+		    " by the interface",
+		    cs->pcap_drops, cs->pcap_ifdrops);
+	fprintf(stderr,
+	    "\nsmtpscope: reassembly: %" PRIu64 " packets, %" PRIu64
+	    " TCP on the mail ports (%" PRIu64 " IPv6), %" PRIu64
+	    " not IP, %" PRIu64 " truncated, %" PRIu64 " bad headers; %" PRIu64
+	    " connections with a handshake, %" PRIu64 " without, %" PRIu64
+	    " idle expired, %" PRIu64 " evicted; %" PRIu64 " gaps (%" PRIu64
+	    " bytes)\n",
+	    rs->packets, rs->tcp_packets, rs->ipv6_packets, rs->not_ip,
+	    rs->truncated, rs->bad_header, rs->sessions, rs->no_handshake,
+	    rs->idle_expired,
+	    rs->sessions_evicted + rs->sessions_evicted_memory, rs->gaps,
+	    rs->gap_bytes);
+	fprintf(stderr,
+	    "smtpscope: receiver: %" PRIu64 " fragments (%" PRIu64
+	    " datagrams), %" PRIu64 " segments held out of order, %" PRIu64
+	    " conflicting, %" PRIu64 " dropped; %" PRIu64 " RSTs and %" PRIu64
+	    " SYNs ignored; %" PRIu64 " libnids warnings\n",
+	    rs->fragments, rs->reassembled, rs->ooo_segments, rs->ooo_conflicts,
+	    rs->ooo_dropped, rs->rst_ignored, rs->syn_ignored,
+	    rs->nids_warnings);
+}
+
 static void
 summary_line(struct run *r)
 {
@@ -723,6 +757,8 @@ summary_line(struct run *r)
 		    (unsigned long)reasm_stats()->clock_jumps,
 		    reasm_stats()->clock_jump_max);
 	fprintf(stderr, "\n");
+	if (r->o->verbose > 0)
+		verbose_counters(cs, reasm_stats());
 }
 
 static void
@@ -859,9 +895,18 @@ open_capture(const struct options *o)
 	cc.promisc = o->promisc;
 	cc.progress = !o->quiet && !o->tui && isatty(STDERR_FILENO);
 	cc.speed = o->speed;
+	cc.max_packets = o->count;
 	sig.capture = capture_open(&cc, err, sizeof(err), &status);
 	if (sig.capture == NULL)
 		fail(status, "%s", err);
+	if (o->verbose > 0) {
+		char *ft =
+		    capture_filter_text(o->ports, o->nports, o->filter, true);
+
+		capture_describe(sig.capture, stderr);
+		fprintf(stderr, "smtpscope: filter (Ethernet): %s\n", ft);
+		free(ft);
+	}
 	/* Said even with -q: it costs CPU the user may not expect. */
 	if (capture_notice(sig.capture) != NULL)
 		fprintf(stderr, "smtpscope: %s\n", capture_notice(sig.capture));
@@ -917,6 +962,9 @@ say_capture_notices(struct run *r)
 	if (capture_end_notice(sig.capture) != NULL)
 		fprintf(
 		    stderr, "smtpscope: %s\n", capture_end_notice(sig.capture));
+	if (capture_overlap_notice(sig.capture) != NULL)
+		fprintf(stderr, "smtpscope: %s\n",
+		    capture_overlap_notice(sig.capture));
 	if (reasm_stats()->snap_cut > 0)
 		fprintf(stderr,
 		    "smtpscope: %" PRIu64 " packets of mail sessions were cut "

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "event/codes.h"
 #include "lib/util.h"
+#include "net/capture.h"
 #include "net/v6map.h"
 
 static void usage(FILE *f);
@@ -36,9 +38,12 @@ usage(FILE *f)
 	    "       smtpscope -i IFACE [options]\n"
 	    "\n"
 	    "input\n"
-	    "  -r FILE              read a capture (pcap or pcapng; - is "
-	    "stdin);\n"
-	    "                       repeat to read several files in order\n"
+	    "  -r FILE              read a capture (pcap or pcapng, or one "
+	    "compressed\n"
+	    "                       with gzip, xz, zstd or bzip2; - is "
+	    "stdin); repeat\n"
+	    "                       to read several, in the time order of "
+	    "their packets\n"
 	    "  -i IFACE             capture live on IFACE (any: all of them)\n"
 	    "  -f EXPR              BPF filter, ANDed with the mail-port "
 	    "filter\n"
@@ -46,6 +51,10 @@ usage(FILE *f)
 	    "25,465,587,24,366:\n"
 	    "                       SMTP, submission, LMTP, ODMR)\n"
 	    "  -B MB                kernel capture buffer, live (default 64)\n"
+	    "  -c N                 stop after N packets on the mail ports "
+	    "(as tcpdump -c)\n"
+	    "  -D                   list the interfaces one can capture on, "
+	    "then exit\n"
 	    "  -p, --no-promisc     do not put the interface in promiscuous "
 	    "mode\n"
 	    "  -Z USER              drop root privileges after opening the "
@@ -123,6 +132,10 @@ usage(FILE *f)
 	    "line\n"
 	    "                       on stderr every S seconds (default 10, "
 	    "0: never)\n"
+	    "  -v                   more on stderr: each input, the filter, "
+	    "and at the end\n"
+	    "                       the capture's and the reassembly's "
+	    "counters\n"
 	    "  -q                   quiet: no progress bar, no summary on "
 	    "stderr\n"
 	    "      --trace-states   each change of a session's state on "
@@ -315,6 +328,14 @@ opt_input(struct options *o, int ch)
 		return true;
 	case 'p':
 		o->promisc = false;
+		return true;
+	case 'c':
+		if (!parse_ulong(optarg, 1, ULONG_MAX, &o->count))
+			fail(EXIT_USAGE,
+			    "-c wants a number of packets, not \"%s\"", optarg);
+		return true;
+	case 'v':
+		o->verbose++;
 		return true;
 	case OPT_PORTS:
 		if (parse_ports(optarg, o->ports, &o->nports) != 0)
@@ -619,6 +640,8 @@ static void __attribute__((noreturn)) opt_answer(int ch, char **argv)
 	case 'V':
 		printf("smtpscope %s\n", SMTPSCOPE_VERSION);
 		exit(EXIT_OK);
+	case 'D':
+		exit(capture_list_interfaces(stdout, stderr));
 	case ':':
 		fail(EXIT_USAGE,
 		    "%s needs an argument (see smtpscope "
@@ -752,8 +775,8 @@ options_parse(int argc, char **argv, struct options *o)
 	o->speed = -1;
 	o->promisc = true;
 	opterr = 0; /* our own sentences, not getopt's */
-	while ((ch = getopt_long(
-		    argc, argv, ":r:i:f:w:Z:B:o:pqhV", longopts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, ":r:i:f:w:Z:B:o:c:pqhvDV",
+		    longopts, NULL)) != -1)
 		if (!opt_input(o, ch) && !opt_output(o, ch) &&
 		    !opt_memory(o, ch) && !opt_flows(o, ch))
 			opt_answer(ch, argv);

@@ -31,6 +31,8 @@ struct options {
 	uint16_t ports[MAX_PORTS];
 	size_t nports;
 	unsigned long max_sessions, idle, buffer_mb, max_frames;
+	unsigned long count; /* -c: stop after this many packets, 0 never */
+	unsigned verbose;    /* -v, repeatable */
 	/* Memory: the limit and the pools' budgets (0: derived). */
 	uint64_t memory_limit, session_bytes, ooo_bytes, fragment_bytes;
 	unsigned long v6_max;

@@ -161,8 +161,38 @@ if [ "$(id -u)" != 0 ]; then
 	echo "install them as root with:  apt-get update && $cmd" >&2
 	exit 1
 fi
-echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# Nothing that would remove an installed package (an MTA replaced by
+# another, say) is installed: apt-get's simulation says, package by
+# package; the tests that need one left out skip, saying why.
+removes() {
+	apt-get install -s -y --no-install-recommends "$1" 2>/dev/null |
+		sed -n 's/^Remv \([^ ]*\).*/\1/p' | tr '\n' ' '
+}
+keep=
+for p in $missing; do
+	r=$(removes "$p")
+	if [ -z "$r" ] && ! apt-get install -s -y --no-install-recommends "$p" >/dev/null 2>&1; then
+		apt-get update >/dev/null 2>&1
+		r=$(removes "$p")
+	fi
+	if [ -n "$r" ]; then
+		echo "not installing $p: it would remove ${r% } (the tests that need it are skipped)" >&2
+	else
+		keep="$keep $p"
+	fi
+done
+missing=$keep
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+# No service a package brings is started (policy-rc.d, as in a Debian
+# chroot), unless the host already has a policy of its own.
+policy=
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\n# smtpscope tests/deps.sh: no service starts while it installs\nexit 101\n' >/usr/sbin/policy-rc.d &&
+		chmod 755 /usr/sbin/policy-rc.d && policy=/usr/sbin/policy-rc.d
+fi
+trap '[ -n "$policy" ] && rm -f "$policy"' EXIT
 if ! apt-get install -y --no-install-recommends$missing >/tmp/smtpscope-apt.log 2>&1; then
 	apt-get update >/dev/null 2>&1
 	apt-get install -y --no-install-recommends$missing >/tmp/smtpscope-apt.log 2>&1 || {

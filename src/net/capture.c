@@ -105,11 +105,26 @@ file_open(struct source *s, const char *name, const struct stat *sb,
 {
 	/* libpcap reads 4 KB at a time through stdio: a 1 MB buffer
 	 * saves most of the read calls. Freed after pcap_close(). */
-	FILE *fp = fopen(name, "rb");
+	FILE *fp;
 	uint32_t fh[2];
 	pcap_t *p;
 
-	if (fp == NULL)
+	if (S_ISREG(sb->st_mode) && (s->zprog = capzip_kind(name)) != NULL) {
+		/* Read through its decompressor: a stream, size unknown. */
+		s->size = 0;
+		fp = capzip_open(
+		    name, s->zprog, &s->zpid, perr, PCAP_ERRBUF_SIZE);
+		if (fp == NULL)
+			return NULL;
+		s->iobuf = xmalloc(CAPTURE_IOBUF);
+		setvbuf(fp, s->iobuf, _IOFBF, CAPTURE_IOBUF);
+		p = pcap_fopen_offline_with_tstamp_precision(
+		    fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+		if (p == NULL)
+			fclose(fp);
+		return p;
+	}
+	if ((fp = fopen(name, "rb")) == NULL)
 		return NULL;
 	/* A classic pcap file of this machine's byte order, version
 	 * 2.4, microseconds or nanoseconds, read without -f and not
@@ -151,6 +166,26 @@ open_failed(const char *name, const char *perr, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read %s: %s", name, perr);
 }
 
+/* A compressed file that did not open as a capture: the decompressor's
+ * own refusal (not installed), or what it gave is not one. */
+static void
+zip_failed(struct source *s, const char *perr, char *err, size_t errlen)
+{
+	if (s->zpid < 0) {
+		snprintf(err, errlen, "%s", perr);
+		return;
+	}
+	if (capzip_reap(s->zpid, false) != 0)
+		snprintf(err, errlen, "%s: %s cannot decompress it", s->name,
+		    s->zprog);
+	else
+		snprintf(err, errlen,
+		    "%s, decompressed with %s, is not a capture file (pcap or "
+		    "pcapng)",
+		    s->name, s->zprog);
+	s->zpid = -1;
+}
+
 /* Read by run_fast() only when libpcap would neither filter (-f sets
  * the program on the handle) nor swap anything. */
 static void
@@ -185,10 +220,16 @@ open_file(struct capture *c, struct source *s, const char *name,
 	int lt;
 
 	s->name = name;
+	s->zpid = -1;
+	s->first_ts = -1;
 	if (strcmp(name, "-") != 0) {
 		if (file_usable(s, name, &sb, err, errlen) != 0)
 			return -1;
 		s->p = file_open(s, name, &sb, cfg, perr);
+		if (s->p == NULL && s->zprog != NULL) {
+			zip_failed(s, perr, err, errlen);
+			return -1;
+		}
 	} else
 		s->p = pcap_open_offline_with_tstamp_precision(
 		    name, PCAP_TSTAMP_PRECISION_MICRO, perr);
@@ -263,6 +304,81 @@ open_live(struct capture *c, struct source *s, const struct capture_config *cfg,
 	return 0;
 }
 
+/* The time of the first packet of the file of s, read through a handle
+ * of its own (the source's is left as it is); -1 when it has none or
+ * cannot be read again (standard input). */
+static double
+first_time(const struct source *s)
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *b;
+	double t = -1;
+	pid_t pid = -1;
+	FILE *fp = NULL;
+	pcap_t *p;
+
+	if (strcmp(s->name, "-") == 0)
+		return -1;
+	if (s->zprog != NULL) {
+		if ((fp = capzip_open(
+			 s->name, s->zprog, &pid, perr, sizeof(perr))) == NULL)
+			return -1;
+		p = pcap_fopen_offline_with_tstamp_precision(
+		    fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+		if (p == NULL)
+			fclose(fp);
+	} else
+		p = pcap_open_offline_with_tstamp_precision(
+		    s->name, PCAP_TSTAMP_PRECISION_MICRO, perr);
+	if (p != NULL && pcap_next_ex(p, &h, &b) == 1)
+		t = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
+	if (p != NULL)
+		pcap_close(p);
+	capzip_reap(pid, true);
+	return t;
+}
+
+/*
+ * Several files are read in the time order of their first packets,
+ * whatever the command line's order (a shell glob over tcpdump -C or -W
+ * files gives part1, part10, part2...), so that no packet is older than
+ * the clock already is. Said when it changes the order. Standard input,
+ * or a file without a packet, keeps the order given.
+ */
+static void
+files_in_time_order(struct capture *c)
+{
+	struct source tmp;
+	size_t i, j, moved = 0;
+	const char *early = NULL, *late = NULL;
+
+	if (c->n < 2)
+		return;
+	for (i = 0; i < c->n; i++)
+		if ((c->src[i].first_ts = first_time(&c->src[i])) < 0)
+			return;
+	/* Insertion sort: stable, and a list given in order costs n. */
+	for (i = 1; i < c->n; i++) {
+		tmp = c->src[i];
+		for (j = i; j > 0 && c->src[j - 1].first_ts > tmp.first_ts; j--)
+			c->src[j] = c->src[j - 1];
+		if (j != i) {
+			if (early == NULL) {
+				early = tmp.name;
+				late = c->src[i].name;
+			}
+			moved++;
+		}
+		c->src[j] = tmp;
+	}
+	if (moved > 0)
+		snprintf(c->notice, sizeof(c->notice),
+		    "the %zu files are read in the time order of their first "
+		    "packets, not in the order given (%s before %s)",
+		    c->n, early, late);
+}
+
 struct capture *
 capture_open(
     const struct capture_config *cfg, char *err, size_t errlen, int *status)
@@ -299,6 +415,7 @@ capture_open(
 			goto fail;
 		}
 	}
+	files_in_time_order(c);
 	return c;
 fail:
 	capture_close(c);
@@ -457,6 +574,8 @@ packet_in(struct capture *c, const struct pcap_pkthdr *h, const u_char *bytes,
 		    (int64_t)h->ts.tv_sec, (int64_t)h->ts.tv_usec, bytes,
 		    h->caplen, h->len);
 	reasm_packet(c->cur_linktype, ts, bytes, h->caplen, h->len);
+	if (c->cfg.max_packets > 0 && ++c->passed >= c->cfg.max_packets)
+		capture_stop(c);
 }
 
 void
@@ -502,6 +621,28 @@ run_live(
 			c->st.damaged = true;
 			break;
 		}
+	}
+}
+
+/* A compressed file read to its end: its decompressor's word on it. */
+static void
+zip_done(struct capture *c, struct source *s)
+{
+	int st;
+
+	if (s->zpid < 0)
+		return;
+	pcap_close(s->p);
+	s->p = NULL;
+	st = capzip_reap(s->zpid, c->stop != 0);
+	s->zpid = -1;
+	if (st != 0 && !c->stop) {
+		c->st.damaged = true;
+		snprintf(c->warning, sizeof(c->warning),
+		    "%s is damaged (%s stopped with status %d: the compressed "
+		    "data is cut or corrupt); the packets before the damage "
+		    "were analyzed",
+		    s->name, s->zprog, st);
 	}
 }
 
@@ -552,6 +693,7 @@ out:
 	if (!c->live && s->size > 0)
 		c->done_bytes += s->size;
 	c->st.files_read++;
+	zip_done(c, s);
 }
 
 void
@@ -560,8 +702,19 @@ capture_run(struct capture *c, void (*tick)(void *), void *tick_arg)
 	struct pcap_stat ps;
 	size_t i;
 
-	for (i = 0; i < c->n && !c->stop; i++)
+	for (i = 0; i < c->n && !c->stop; i++) {
+		/* Files that overlap in time: said once, at the end. */
+		if (i > 0 && c->src[i].first_ts >= 0 && c->last_ts > 0 &&
+		    c->src[i].first_ts < c->last_ts - 1 &&
+		    c->overlap[0] == '\0')
+			snprintf(c->overlap, sizeof(c->overlap),
+			    "%s begins %.0f s before the end of %s: the files "
+			    "overlap in time, and a packet up to a minute "
+			    "older than one before it is given that one's time",
+			    c->src[i].name, c->last_ts - c->src[i].first_ts,
+			    c->src[i - 1].name);
 		run_source(c, &c->src[i], tick, tick_arg);
+	}
 	progress_draw(c, NULL, true);
 	if (c->live && pcap_stats(c->src[0].p, &ps) == 0) {
 		c->st.pcap_drops = ps.ps_drop;
@@ -623,6 +776,12 @@ left_out_list(struct capture *c, struct dbuf *b, bool filter)
 }
 
 const char *
+capture_overlap_notice(const struct capture *c)
+{
+	return c->overlap[0] ? c->overlap : NULL;
+}
+
+const char *
 capture_end_notice(struct capture *c)
 {
 	struct dbuf b, no, nf;
@@ -674,6 +833,7 @@ capture_close(struct capture *c)
 	for (i = 0; i < c->n; i++) {
 		if (c->src[i].p != NULL)
 			pcap_close(c->src[i].p);
+		capzip_reap(c->src[i].zpid, true);
 		if (c->src[i].has_prog)
 			pcap_freecode(&c->src[i].prog);
 		for (j = 0; j < c->src[i].nlt; j++)
@@ -688,4 +848,62 @@ capture_close(struct capture *c)
 	}
 	free(c->src);
 	free(c);
+}
+
+void
+capture_describe(const struct capture *c, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		const struct source *s = &c->src[i];
+		int dlt = s->p != NULL ? pcap_datalink(s->p) : -1;
+		const char *dn =
+		    dlt >= 0 ? pcap_datalink_val_to_name(dlt) : NULL;
+
+		if (c->live)
+			fprintf(f, "smtpscope: capturing on %s, link type %s",
+			    s->name, dn != NULL ? dn : "?");
+		else
+			fprintf(f, "smtpscope: reading %s%s%s, link type %s",
+			    strcmp(s->name, "-") == 0 ? "standard input"
+						      : s->name,
+			    s->zprog != NULL ? " through " : "",
+			    s->zprog != NULL ? s->zprog : "",
+			    dn != NULL ? dn : "?");
+		if (!c->live && s->first_ts >= 0)
+			fprintf(f, ", first packet at %.6f", s->first_ts);
+		if (s->p != NULL && pcap_snapshot(s->p) > 0)
+			fprintf(f, ", snap length %d", pcap_snapshot(s->p));
+		fputc('\n', f);
+	}
+}
+
+int
+capture_list_interfaces(FILE *out, FILE *err)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	pcap_if_t *all = NULL, *d;
+	int i = 0;
+
+	if (pcap_findalldevs(&all, perr) != 0) {
+		fprintf(
+		    err, "smtpscope: cannot list the interfaces: %s\n", perr);
+		return EXIT_NO_INPUT;
+	}
+	for (d = all; d != NULL; d = d->next) {
+		fprintf(out, "%d.%s", ++i, d->name);
+		if (d->description != NULL)
+			fprintf(out, " (%s)", d->description);
+		fprintf(out, " [%s%s%s]", d->flags & PCAP_IF_UP ? "Up" : "Down",
+		    d->flags & PCAP_IF_RUNNING ? ", Running" : "",
+		    d->flags & PCAP_IF_LOOPBACK ? ", Loopback" : "");
+		fputc('\n', out);
+	}
+	if (i == 0)
+		fprintf(err,
+		    "smtpscope: no interface to capture on (not root? give "
+		    "smtpscope the CAP_NET_RAW capability)\n");
+	pcap_freealldevs(all);
+	return i > 0 ? EXIT_OK : EXIT_NO_INPUT;
 }

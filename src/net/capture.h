@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "event/health.h"
 #include "status.h"
@@ -22,9 +23,11 @@ struct capture_config {
 	size_t nports;
 	unsigned long buffer_mb; /* live kernel buffer */
 	bool promisc;
-	bool progress; /* offline progress bar on stderr */
-	double speed;  /* replay files at this multiple of capture pace;
-			 0: as fast as possible */
+	bool progress;        /* offline progress bar on stderr */
+	double speed;         /* replay files at this multiple of capture pace;
+				0: as fast as possible */
+	uint64_t max_packets; /* stop after this many on the mail ports (-c),
+				 0 never */
 };
 
 /*
@@ -64,9 +67,18 @@ const char *capture_notice(struct capture *c);
 /* What the user should know at the end that is not damage (packets
  * of a pcapng interface left out): a sentence, or NULL. */
 const char *capture_end_notice(struct capture *c);
+/* Several files that overlap in time (capture_run() reads them in the
+ * order of their first packets): a sentence, or NULL. */
+const char *capture_overlap_notice(const struct capture *c);
 /* Pending warnings, e.g. a truncated file: a sentence, or NULL. */
 const char *capture_warning(struct capture *c);
 void capture_close(struct capture *c);
+/* Each source on f, one line each: its name, its format, how it is read
+ * (a decompressor, a pipe), its link type (-v). */
+void capture_describe(const struct capture *c, FILE *f);
+/* The interfaces one can capture on, on out as tcpdump -D lists them;
+ * the exit status (0, or 3 with a sentence on err). */
+int capture_list_interfaces(FILE *out, FILE *err);
 /* --pcap-out: each frame the port filter passes goes to po too (NULL:
  * none, the default). */
 struct pcapout;

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "net/capture.h"
 #include "net/pcapng.h"
@@ -74,6 +75,12 @@ struct source {
 	struct pcapng_reader *ng;
 	FILE *ngfp;
 	char *ngbuf;
+	/* A compressed file: the decompressor whose output is read (its
+	 * pid, -1 when none, and its name), and the first packet's time
+	 * (the order of several files), -1 unknown. */
+	pid_t zpid;
+	const char *zprog;
+	double first_ts;
 	struct link_prog {
 		int linktype;
 		bool ok; /* read and filtered; else its packets skipped */
@@ -98,6 +105,7 @@ struct capture {
 	char warning[512];
 	char notice[512]; /* said once, at the start (capture_notice()) */
 	char end_notice[512];
+	char overlap[512]; /* files that overlap in time */
 	struct capture_config cfg;
 	int cur_linktype;
 	const struct bpf_program *cur_prog; /* the soft filter's program */
@@ -105,8 +113,17 @@ struct capture {
 	double pace_ts0, pace_wall0; /* first packet: capture and wall time */
 	double last_ts;
 	double prev_time; /* the last packet's time (capture_time()), or -1 */
+	uint64_t passed;  /* packets on the mail ports (-c counts them) */
 	struct pcapout *pcapout; /* --pcap-out, or NULL */
 };
+
+/* capzip.c: the decompressor (gzip, xz...) a file needs, or NULL; its
+ * output as a stream (NULL: err says why), *pid its process; then its
+ * exit status once the stream is closed (stop: it is killed first). */
+const char *capzip_kind(const char *name);
+FILE *capzip_open(
+    const char *name, const char *prog, pid_t *pid, char *err, size_t errlen);
+int capzip_reap(pid_t pid, bool stop);
 
 /* capture.c */
 double packet_time(

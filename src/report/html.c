@@ -902,7 +902,7 @@ messages(struct html *h)
 	const struct stats *st = h->st;
 	uint64_t all = 0;
 	struct quantiles q;
-	char note[160];
+	char note[256];
 	size_t i;
 
 	if (!st->tracking)

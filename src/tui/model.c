@@ -3,8 +3,10 @@
  * The dashboard's event sink and what its views list. tui_on_event()
  * only records (the recent sessions and their transcripts, bounded);
  * the frame only reads. The / filter and the orders of the lists are
- * here too, and the notice on the status line.
+ * here too, the rows of the relay table, and the notice on the status
+ * line.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -324,4 +326,96 @@ topn_by_key(const void *a, const void *b)
 	const struct topn_entry *y = *(const struct topn_entry *const *)b;
 
 	return strcmp(x->key, y->key);
+}
+
+/* ---- the relay table: the store's three views of its relays, as one ---- */
+
+/* The row of addr, added when new (the caller keeps n under the cap). */
+static struct trelay *
+relay_row(struct trelay *rows, size_t *n, const char *addr)
+{
+	struct trelay *r;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp(rows[i].addr, addr) == 0)
+			return &rows[i];
+	r = &rows[(*n)++];
+	memset(r, 0, sizeof(*r));
+	r->addr = addr;
+	/* Ordered as numbers: IPv4 before IPv6; anything else last. */
+	if (inet_pton(AF_INET, addr, r->bin) == 1)
+		r->family = 4;
+	else if (inet_pton(AF_INET6, addr, r->bin) == 1)
+		r->family = 6;
+	else
+		r->family = UINT8_MAX;
+	return r;
+}
+
+static int
+relay_by_addr(const struct trelay *x, const struct trelay *y)
+{
+	int d;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if ((d = memcmp(x->bin, y->bin, sizeof(x->bin))) != 0)
+		return d;
+	return strcmp(x->addr, y->addr);
+}
+
+static uint64_t
+relay_hops(const struct trelay *r)
+{
+	return r->time != NULL ? r->time->n : 0;
+}
+
+static int
+relay_by_hops(const void *a, const void *b)
+{
+	const struct trelay *x = a, *y = b;
+
+	if (relay_hops(x) != relay_hops(y))
+		return relay_hops(x) > relay_hops(y) ? -1 : 1;
+	return relay_by_addr(x, y);
+}
+
+static int
+relay_by_name(const void *a, const void *b)
+{
+	return relay_by_addr(a, b);
+}
+
+/*
+ * The relays of the Top view's table, into out (TUI_RELAYS_MAX rows):
+ * those whose queue times the store keeps, and those its tables of
+ * dropped and still-queued recipients name. Order 0: most hops first,
+ * ties by address; 1: by address. Returns how many.
+ */
+size_t
+relay_rows(const struct stats *st, struct trelay *out, unsigned order)
+{
+	const struct topn_entry *e[TOPN_SLOTS];
+	struct trelay *r;
+	size_t n = 0, i, k;
+
+	for (i = 0; i < st->nrelay && i < STATS_RELAYS; i++)
+		relay_row(out, &n, st->relay[i].addr)->time =
+		    &st->relay[i].time;
+	k = topn_sorted(&st->drop_relays, e, TOPN_SLOTS);
+	for (i = 0; i < k; i++) {
+		r = relay_row(out, &n, e[i]->key);
+		r->dropped = e[i]->count;
+		r->dropped_approx = e[i]->error > 0;
+	}
+	k = topn_sorted(&st->queued_relays, e, TOPN_SLOTS);
+	for (i = 0; i < k; i++) {
+		r = relay_row(out, &n, e[i]->key);
+		r->queued = e[i]->count;
+		r->queued_approx = e[i]->error > 0;
+	}
+	qsort(
+	    out, n, sizeof(out[0]), order == 1 ? relay_by_name : relay_by_hops);
+	return n;
 }

@@ -15,6 +15,7 @@
 
 #include "lib/util.h"
 #include "sinks/sessmap.h"
+#include "sinks/stats.h"
 #include "tui/tui.h"
 
 /* Named limits: what the dashboard keeps, and how often it draws. */
@@ -32,6 +33,9 @@
 #define TUI_MIN_COLS 40                /* smaller: "too small" */
 #define TUI_MIN_LINES 10
 #define TUI_VIEWS_MAX 9 /* views in the table (views.c): keys 1-9 */
+/* Relays the Top view's relay table can gather: those the store times,
+ * and those its drop and still-queued tables name. */
+#define TUI_RELAYS_MAX (STATS_RELAYS + 2 * TOPN_SLOTS)
 
 /* One session of the list, with its transcript. */
 struct tsess {
@@ -89,6 +93,15 @@ struct tui {
 	uint64_t rate_packets, rate_bytes;
 };
 
+/* One row of the relay table: what the store says of one relay. */
+struct trelay {
+	const char *addr;         /* in the store: valid for one frame */
+	uint8_t family, bin[16];  /* the address as numbers, to order */
+	const struct histo *time; /* its queue times; NULL: not kept */
+	uint64_t dropped, queued; /* recipients */
+	bool dropped_approx, queued_approx; /* top-N counts, maybe high */
+};
+
 /* terminal.c: t is the dashboard that is open; curses has the screen. */
 bool tui_is_open(const struct tui *t);
 bool terminal_is_on(void);
@@ -101,5 +114,6 @@ bool sess_matches(const struct tui *t, const struct tsess *ss);
 size_t recent_list(const struct tui *t, const struct stats *st,
     const struct stats_recent **out, unsigned order);
 int topn_by_key(const void *a, const void *b);
+size_t relay_rows(const struct stats *st, struct trelay *out, unsigned order);
 
 #endif

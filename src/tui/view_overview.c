@@ -87,7 +87,6 @@ sparkline(const struct tui *t, int y, const char *label, const struct stats *st,
 	pen_printf(&p, P_NORMAL, " max %" PRIu32 "/s", max);
 }
 
-/* Totals, outcomes and the security counters, each a flowing line. */
 /* Message tracking: what became of the recipients of the messages
  * settled so far, and the time they spend in relays' queues. */
 static void
@@ -107,8 +106,11 @@ overview_messages(const struct tui *t, const struct stats *st, struct canvas *c,
 	    fa[SMTP_FATE_QUEUED]);
 	flow_item(f, nonzero(fa[SMTP_FATE_DEFERRED], P_WARN),
 	    "deferred %" PRIu64, fa[SMTP_FATE_DEFERRED]);
-	flow_item(f, nonzero(st->bounces_linked, P_WARN), "bounced %" PRIu64,
-	    st->bounces_linked);
+	/* Not the fate "bounced" (held by a relay, and only a DSN said it
+	 * failed): every recipient a DSN came back for, a refusal on the
+	 * wire too, as the report's "bounces linked". */
+	flow_item(f, nonzero(st->bounces_linked, P_WARN),
+	    "bounces linked %" PRIu64, st->bounces_linked);
 	flow_item(f, nonzero(st->bounce_missing, P_FLAG),
 	    "no DSN seen %" PRIu64, st->bounce_missing);
 	if (st->relay_time.n > 0) {
@@ -118,6 +120,7 @@ overview_messages(const struct tui *t, const struct stats *st, struct canvas *c,
 	}
 }
 
+/* Totals, outcomes and the security counters, each a flowing line. */
 static void
 overview_totals(const struct tui *t, const struct stats *st, struct canvas *c)
 {

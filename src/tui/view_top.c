@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * View 2, the top tables: servers, clients, domains, senders,
- * recipients, rejection reasons, enhanced codes, AUTH failures; two
- * side by side when there is room.
+ * View 2, the top tables: servers, clients, the relays messages
+ * crossed (message tracking), domains, senders, recipients, rejection
+ * reasons, bounce causes, enhanced codes, AUTH failures; two side by
+ * side when there is room.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "event/codes.h"
+#include "report/format.h"
 
 #include "tui/views.h"
 
@@ -110,10 +112,145 @@ top_pair(const struct tui *t, struct canvas *c, const struct top_table *a,
 		top_pair(t, c, b, NULL);
 }
 
+/* The relay table's columns after the address, each whole or not at
+ * all (a narrow terminal loses the last ones). */
+enum { RC_HOPS, RC_P50, RC_P99, RC_MAX, RC_DROPPED, RC_QUEUED, RC_COUNT };
+static const struct {
+	const char *head;
+	int w;
+} relay_cols[RC_COUNT] = { { "hops", 6 }, { "p50", 7 }, { "p99", 7 },
+	{ "max", 7 }, { "dropped", 7 }, { "queued", 6 } };
+#define RELAY_ADDR_MAX 39 /* an IPv6 address, written out */
+#define RELAY_ADDR_MIN 15 /* an IPv4 one */
+
+static int
+relay_addr_width(void)
+{
+	int w = COLS - 2, i;
+
+	for (i = 0; i < RC_COUNT; i++)
+		w -= 1 + relay_cols[i].w;
+	return w > RELAY_ADDR_MAX ? RELAY_ADDR_MAX
+	    : w < RELAY_ADDR_MIN  ? RELAY_ADDR_MIN
+				  : w;
+}
+
+/* A row: the address (clipped with a mark), then the columns that fit
+ * before the last column of the screen, in base or each in its a[i]. */
+static void
+relay_cells(const struct tui *t, int y, enum paint base, const char *addr,
+    char cell[RC_COUNT][24], const enum paint *a)
+{
+	struct pen p;
+	int w = relay_addr_width(), i;
+
+	pen_at(&p, t, y, 1);
+	p.end = 1 + w < COLS ? 1 + w : COLS;
+	pen_clipped(&p, base, addr); /* ours: endpoint_addr_str() */
+	p.x = 1 + w;
+	p.end = COLS;
+	for (i = 0; i < RC_COUNT; i++) {
+		if (p.x + 1 + relay_cols[i].w > COLS - 1)
+			break;
+		pen_printf(&p, a != NULL ? a[i] : base, " %*s", relay_cols[i].w,
+		    cell[i]);
+	}
+}
+
+/* A queue time as the latency view writes them; "-" for a relay not
+ * timed. */
+static void
+relay_secs(const struct histo *h, double v, char *buf, size_t size)
+{
+	if (h == NULL)
+		snprintf(buf, size, "-");
+	else
+		fmt_secs_compact(v, buf, size);
+}
+
+static void
+relay_line(const struct tui *t, int y, const struct trelay *r)
+{
+	char cell[RC_COUNT][24];
+	enum paint a[RC_COUNT] = { P_NORMAL, P_NORMAL, P_NORMAL, P_NORMAL,
+		nonzero(r->dropped, P_BAD), nonzero(r->queued, P_WARN) };
+	struct quantiles q;
+
+	/* The report's quantiles (histo_quantiles()), in narrow columns. */
+	if (r->time != NULL) {
+		snprintf(
+		    cell[RC_HOPS], sizeof(cell[0]), "%" PRIu64, r->time->n);
+		histo_quantiles(r->time, &q);
+	} else {
+		snprintf(cell[RC_HOPS], sizeof(cell[0]), "-");
+		memset(&q, 0, sizeof(q));
+	}
+	relay_secs(r->time, q.p50, cell[RC_P50], sizeof(cell[0]));
+	relay_secs(r->time, q.p99, cell[RC_P99], sizeof(cell[0]));
+	relay_secs(r->time, q.max, cell[RC_MAX], sizeof(cell[0]));
+	snprintf(cell[RC_DROPPED], sizeof(cell[0]), "%s%" PRIu64,
+	    r->dropped_approx ? "~" : "", r->dropped);
+	snprintf(cell[RC_QUEUED], sizeof(cell[0]), "%s%" PRIu64,
+	    r->queued_approx ? "~" : "", r->queued);
+	relay_cells(t, y, P_NORMAL, r->addr, cell, a);
+}
+
+/*
+ * The relays messages crossed, from message tracking: each relay's
+ * hops (messages it passed on, timed), the time they spent in its queue
+ * (p50, p99, max), its recipients dropped and still queued at the end.
+ * Sorted by hops (s: by address), the first TUI_TOP_ROWS.
+ */
+static void
+relay_table(const struct tui *t, const struct stats *st, struct canvas *c)
+{
+	static struct trelay rows[TUI_RELAYS_MAX];
+	char head[RC_COUNT][24];
+	size_t n, i, shown;
+	struct pen p;
+	int y;
+
+	if (!st->tracking)
+		return;
+	n = relay_rows(st, rows, t->sort[t->view]);
+	if ((y = cv_next(c)) >= 0) {
+		pen_at(&p, t, y, 1);
+		pen_put(&p, P_HEAD, "Relays");
+		pen_clipped(&p, P_DIM,
+		    "  time in each relay's queue, recipients "
+		    "it dropped or still holds");
+	}
+	if ((y = cv_next(c)) >= 0) {
+		for (i = 0; i < RC_COUNT; i++)
+			snprintf(
+			    head[i], sizeof(head[0]), "%s", relay_cols[i].head);
+		relay_cells(t, y, P_DIM, "relay", head, NULL);
+	}
+	if (n == 0 && (y = cv_next(c)) >= 0) {
+		pen_at(&p, t, y, 3);
+		pen_put(&p, P_DIM, "none yet");
+	}
+	shown = n > TUI_TOP_ROWS ? TUI_TOP_ROWS : n;
+	for (i = 0; i < shown; i++)
+		if ((y = cv_next(c)) >= 0)
+			relay_line(t, y, &rows[i]);
+	if (n > shown && (y = cv_next(c)) >= 0) {
+		pen_at(&p, t, y, 1);
+		pen_printf(&p, P_DIM, "(%zu more relays)", n - shown);
+	}
+	if (st->relays_over > 0 && (y = cv_next(c)) >= 0) {
+		pen_at(&p, t, y, 1);
+		pen_printf(&p, P_DIM,
+		    "(%" PRIu64 " hops through relays past the %d timed)",
+		    st->relays_over, STATS_RELAYS);
+	}
+	cv_next(c);
+}
+
 void
 view_top(struct tui *t, const struct tui_status *s, struct canvas *c)
 {
-	static struct top_table tt[9];
+	static struct top_table tt[10];
 	const struct stats *st = s->st;
 
 	top_fetch(t, &tt[0], "Servers", "sessions", &st->servers);
@@ -130,9 +267,14 @@ view_top(struct tui *t, const struct tui_status *s, struct canvas *c)
 	tt[4].keys = TT_REASON;
 	top_fetch(t, &tt[8], "AUTH failures by client", "failures",
 	    &st->auth_fail_clients);
+	top_fetch(
+	    t, &tt[9], "Bounces by cause", "recipients", &st->bounce_causes);
 	top_pair(t, c, &tt[0], &tt[1]);
+	relay_table(t, st, c);
 	top_pair(t, c, &tt[2], &tt[3]);
 	top_pair(t, c, &tt[4], NULL);
+	if (st->tracking)
+		top_pair(t, c, &tt[9], NULL);
 	top_pair(t, c, &tt[5], &tt[6]);
 	/* Alone on their rows: room for the meanings. */
 	top_pair(t, c, &tt[7], NULL);

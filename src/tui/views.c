@@ -21,7 +21,8 @@ const struct tui_view tui_views[] = {
 	    .key = '2',
 	    .label = "Top",
 	    .title = "Top tables",
-	    .help = "top tables: servers, clients, domains, reasons",
+	    .help = "top tables: servers, clients, relays, domains, reasons, "
+		    "bounces",
 	    .sorts = 2,
 	    .sort = { "by count", "by name" },
 	    .draw = view_top,

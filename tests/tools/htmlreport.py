@@ -4,6 +4,8 @@
 #   spread-pcap OUT N SEC  N sessions, one every SEC seconds
 #   security-pcap OUT      submission without AUTH, AUTH PLAIN in clear
 #   gap-pcap OUT           a transaction lost after a hole in the capture
+#   relays-pcap OUT        messages through three relays: two with as
+#                          many hops, a drop, one still queued at the end
 #   inspect FILE           facts about an HTML page, one per line:
 #                          svg N, script N, handlers N, external N,
 #                          card ID VALUE, card-note ID TEXT,
@@ -44,10 +46,11 @@ def frame(src, dst, sport, dport, seq, ack, flags, payload=b""):
 FIN, SYN, PSH, ACK = 0x01, 0x02, 0x08, 0x10
 
 
-def session(out, t, n, dialogue, sport=25):
-    """One TCP connection 10.0.0.1:(40000+n) -> 10.0.0.2:sport at time t,
-    carrying dialogue, a list of ("C" or "S", bytes)."""
-    cip, sip = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
+def session(out, t, n, dialogue, sport=25, cip=bytes([10, 0, 0, 1]),
+            sip=bytes([10, 0, 0, 2])):
+    """One TCP connection cip:(40000+n) -> sip:sport (10.0.0.1 and
+    10.0.0.2 unless said) at time t, carrying dialogue, a list of ("C" or
+    "S", bytes)."""
     cport = 40000 + n % 20000
     seq = {"C": 1000 + n, "S": 900000 + n}
     step = [t]
@@ -171,6 +174,59 @@ def security(path):
         ("C", b"AUTH PLAIN AHVzZXIAc2VjcmV0\r\n"),
         ("S", b"235 2.7.0 Authentication successful\r\n"),
     ] + mail)
+    write_pcap(path, out)
+
+
+def relays(path):
+    """Messages through three relays, for the dashboard's relay table:
+    192.0.2.9 and 192.0.2.30 pass two messages on each (a tie: by
+    address, 9 before 30, where by text "192.0.2.30" would come first),
+    one of 192.0.2.9's after 190 s; 192.0.2.9 drops one (a later message
+    to the same domain left before it); 192.0.2.100 passes one on and
+    still holds one at the end. Hops are linked by the relay's queue id
+    ("queued as") against the id in the Received field it adds."""
+    out = []
+    n = [0]
+    origin, final = "198.51.100.7", "203.0.113.5"
+
+    def ip(a):
+        return bytes(int(x) for x in a.split("."))
+
+    def hop(t, cip, sip, qid, prev=None, rcpt=b"b@d.example"):
+        n[0] += 1
+        received = b""
+        if prev is not None:
+            received = (b"Received: from client.example (client.example "
+                        b"[" + origin.encode() + b"])\r\n\tby "
+                        b"relay.example (Postfix) with ESMTP id " + prev +
+                        b"\r\n\tfor <" + rcpt + b">; Tue, 14 Nov 2023 "
+                        b"22:13:20 +0000\r\n")
+        session(out, T0 + t, n[0], [
+            ("S", b"220 mx.example ESMTP Postfix\r\n"),
+            ("C", b"EHLO client.example\r\n"),
+            ("S", b"250 mx.example\r\n"),
+            ("C", b"MAIL FROM:<a@o.example>\r\n"),
+            ("S", b"250 2.1.0 Ok\r\n"),
+            ("C", b"RCPT TO:<" + rcpt + b">\r\n"),
+            ("S", b"250 2.1.5 Ok\r\n"),
+            ("C", b"DATA\r\n"),
+            ("S", b"354 End data with <CR><LF>.<CR><LF>\r\n"),
+            ("C", received + b"Subject: relay table\r\n\r\nhi\r\n.\r\n"),
+            ("S", b"250 2.0.0 Ok: queued as " + qid + b"\r\n"),
+            ("C", b"QUIT\r\n"),
+            ("S", b"221 2.0.0 Bye\r\n"),
+        ], cip=ip(cip), sip=ip(sip))
+
+    b, a, c = "192.0.2.9", "192.0.2.30", "192.0.2.100"
+    hop(0, origin, b, b"B0DROP")
+    for t, relay, qid, wait in ((10, b, b"B1", 1), (20, b, b"B2", 190),
+                                (30, a, b"A1", 0.5), (40, a, b"A2", 2),
+                                (50, c, b"C1", 0.2)):
+        hop(t, origin, relay, b"1" + qid + b"00")
+        hop(t + wait, relay, final, b"F" + qid + b"00",
+            prev=b"1" + qid + b"00")
+    hop(300, origin, c, b"C0HOLD", rcpt=b"z@d.example")
+    out.sort(key=lambda p: p[0])
     write_pcap(path, out)
 
 
@@ -400,6 +456,8 @@ def main(argv):
         security(argv[2])
     elif cmd == "gap-pcap" and len(argv) == 3:
         gap(argv[2])
+    elif cmd == "relays-pcap" and len(argv) == 3:
+        relays(argv[2])
     elif cmd == "log-figures" and len(argv) == 3:
         log_figures(argv[2])
     elif cmd == "reply-meaning" and len(argv) == 4:
@@ -421,7 +479,7 @@ def main(argv):
     else:
         sys.stderr.write("usage: htmlreport.py hostile-pcap OUT | "
                          "spread-pcap OUT N SEC | security-pcap OUT | "
-                         "gap-pcap OUT | "
+                         "gap-pcap OUT | relays-pcap OUT | "
                          "inspect FILE | text FILE | png-size FILE | "
                          "log-figures JSONL | reply-meaning CODE CODES_C\n")
         return 2
