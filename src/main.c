@@ -938,6 +938,7 @@ start_reassembly(struct run *r, struct event_bus *bus)
 	options_memory_config(o, &rc);
 	rc.idle_timeout = o->idle;
 	rc.bus = bus;
+	rc.community_id = o->wfile != NULL || o->zeekdir != NULL;
 	rc.community_id_seed = (uint16_t)o->community_id_seed;
 	if (o->iface != NULL)
 		rc.capture_drops = &capture_stats(sig.capture)->pcap_drops;
