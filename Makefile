@@ -46,9 +46,11 @@ NCURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
 NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw)
 # libnids ships no .pc file; the shared library brings libnet and glib.
 NIDS_LIBS = -lnids
+# SHA-1 of the Community ID (net/communityid.c).
+NETTLE_LIBS := $(shell $(PKG_CONFIG) --libs nettle 2>/dev/null || echo -lnettle)
 
 ALL_CFLAGS = $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(PCAP_CFLAGS) $(NCURSES_CFLAGS) -Isrc -Iinclude
-LIBS = $(NIDS_LIBS) $(PCAP_LIBS) $(NCURSES_LIBS) -lm -ldl
+LIBS = $(NIDS_LIBS) $(PCAP_LIBS) $(NCURSES_LIBS) $(NETTLE_LIBS) -lm -ldl
 
 # Plugins (plugins/NAME/*.c -> build/plugins/NAME.so): where the program
 # looks for them, besides SMTPSCOPE_PLUGIN_PATH. The program built here
@@ -95,7 +97,7 @@ NET_SRC = src/net/decap.c src/net/ipfrag.c src/net/ipfrag_queue.c src/net/tcpq.c
 	  src/net/reasm.c src/net/segment.c src/net/conntab.c \
 	  src/net/nidsglue.c src/net/capture.c src/net/capzip.c src/net/capread.c \
 	  src/net/capfilter.c src/net/pcapng.c src/net/content.c \
-	  src/net/bycontent.c
+	  src/net/bycontent.c src/net/communityid.c src/net/pcapout.c
 # The dashboard: the only part that includes curses.
 UI_SRC = $(wildcard src/tui/*.c)
 # The plugin loader (dlopen): the program only.
@@ -198,6 +200,8 @@ build/asan/%.o: src/%.c $(HDR) Makefile
 DECODE_SRC = src/lib/base64.c src/lib/qp.c
 TEST_SRC_base64 = src/lib/base64.c src/lib/util.c
 TEST_SRC_codes = src/event/codes.c src/lib/util.c
+TEST_SRC_communityid = src/net/communityid.c
+TEST_LIBS_communityid = $(NETTLE_LIBS)
 TEST_SRC_decap = src/net/decap.c
 TEST_SRC_ipfrag = src/net/ipfrag.c src/net/ipfrag_queue.c src/net/decap.c
 TEST_FLAGS_ipfrag = -DIPFRAG_CAPTURES='"$(CURDIR)/captures"'

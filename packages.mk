@@ -10,6 +10,8 @@
 # To build the program, the plugins and the unit tests.
 BUILD_PKGS = gcc make pkg-config libc6-dev libpcap-dev libnids-dev
 BUILD_PKGS += libncurses-dev
+# SHA-1 for the Community ID.
+BUILD_PKGS += nettle-dev
 # To run make check. Nothing here may change the host's mail system or
 # leave a service running.
 TEST_PKGS = tcpdump iproute2 procps util-linux python3 python3-yaml

@@ -28,6 +28,7 @@
 #include "event/event.h"
 #include "lib/util.h"
 #include "net/capture.h"
+#include "net/pcapout.h"
 #include "net/reasm.h"
 #include "net/v6map.h"
 #include "options.h"
@@ -56,6 +57,10 @@ static struct {
 	volatile sig_atomic_t tui;      /* the dashboard holds the terminal */
 	volatile sig_atomic_t stopping;
 } sig;
+
+/* --pcap-out: the frames of the sessions followed. */
+static struct pcapout pcap_out;
+static bool have_pcap_out, pcap_out_failed;
 
 /* --trace-states: one line per change of a session's state. */
 static void
@@ -814,6 +819,8 @@ tick(void *arg)
 		r->last_plugin_tick = now;
 		plugins_tick(r->plugins, health_snapshot(r));
 	}
+	if (have_pcap_out && r->o->iface != NULL)
+		pcapout_tick(&pcap_out, now);
 	if (r->o->iface != NULL) {
 		/* A reader of the logs sees each batch as it comes. */
 		if (r->have_log)
@@ -1117,6 +1124,56 @@ summary_line(struct run *r)
 	no_smtp_hint(r->o);
 }
 
+static void
+open_pcap_out(struct run *r, struct event_bus *bus)
+{
+	char err[1024];
+
+	if (r->o->pcap_out == NULL)
+		return;
+	if (pcapout_open(&pcap_out, r->o->pcap_out, r->o->pcap_sessions,
+		r->o->npcap_sessions, err, sizeof(err)) != 0)
+		fail(EXIT_OUTPUT, "%s", err);
+	pcap_out.out.say = output_say;
+	pcap_out.out.say_arg = r;
+	have_pcap_out = true;
+	event_bus_subscribe_types(
+	    bus, pcapout_on_event, &pcap_out, PCAPOUT_EVENTS);
+	capture_set_pcapout(sig.capture, &pcap_out);
+}
+
+/* After the last session closed: the last frames decided, the file
+ * closed, what it holds said (not with -q). */
+static void
+close_pcap_out(struct run *r)
+{
+	if (!have_pcap_out)
+		return;
+	capture_set_pcapout(sig.capture, NULL);
+	if (pcapout_close(&pcap_out) != 0 && !pcap_out.out.broken_pipe)
+		pcap_out_failed = true;
+	if (pcap_out.out.broken_pipe)
+		r->broken_pipe = true;
+	if (pcap_out.other_linktype > 0)
+		fprintf(stderr,
+		    "smtpscope: --pcap-out: %" PRIu64 " packets of the "
+		    "sessions followed were left out: their link type is not "
+		    "the file's (link type %d, the first packet's)\n",
+		    pcap_out.other_linktype, pcap_out.linktype);
+	if (pcap_out.early > 0)
+		fprintf(stderr,
+		    "smtpscope: --pcap-out: %" PRIu64 " packets were "
+		    "decided early (over %u MiB waited): a handshake among "
+		    "them may be missing\n",
+		    pcap_out.early, PCAPOUT_QUEUE_MAX >> 20);
+	if (!r->o->quiet)
+		fprintf(stderr,
+		    "smtpscope: --pcap-out: %" PRIu64 " packets of %" PRIu64
+		    " sessions\n",
+		    pcap_out.frames, pcap_out.sessions);
+	pcapout_free(&pcap_out);
+}
+
 /* The run's plugins, for plugins_at_exit(). */
 static struct plugin_set **exit_plugins;
 
@@ -1247,6 +1304,8 @@ start_reassembly(struct run *r, struct event_bus *bus)
 	options_memory_config(o, &rc);
 	rc.idle_timeout = o->idle;
 	rc.bus = bus;
+	rc.community_id = o->wfile != NULL || o->zeekdir != NULL;
+	rc.community_id_seed = (uint16_t)o->community_id_seed;
 	if (o->iface != NULL)
 		rc.capture_drops = &capture_stats(sig.capture)->pcap_drops;
 	if (o->trace_states)
@@ -1373,6 +1432,7 @@ main(int argc, char **argv)
 	memset(&bus, 0, sizeof(bus));
 	r.bus = &bus;
 	open_sinks(&r, &bus);
+	open_pcap_out(&r, &bus);
 	start_reassembly(&r, &bus);
 	if (r.ist != NULL) {
 		/* Live, the first interval's files now (wall time); from
@@ -1385,6 +1445,7 @@ main(int argc, char **argv)
 	capture_run(sig.capture, tick, &r);
 	/* Whatever stopped us, every open session is finished and logged. */
 	reasm_finish();
+	close_pcap_out(&r);
 	track_finish(r.track);
 	smtp_release_spares();
 	if (r.plugins != NULL)
@@ -1408,6 +1469,8 @@ main(int argc, char **argv)
 	track_close(r.track);
 	if (r.view_st != r.st)
 		free(r.view_st);
+	if (pcap_out_failed)
+		r.status = EXIT_OUTPUT;
 	/* A failed output (4) says more than a reader that left. */
 	if (r.broken_pipe && r.status != EXIT_OUTPUT)
 		r.status = EXIT_BROKEN_PIPE;

@@ -127,6 +127,16 @@ usage(FILE *f)
 	    "~MASK (octal;\n"
 	    "                       default: the umask with 027 added, so "
 	    "0640)\n"
+	    "      --community-id-seed N  the seed of the Community ID "
+	    "in the logs\n"
+	    "                       (0 to 65535, default 0, as Zeek's and "
+	    "Suricata's)\n"
+	    "      --pcap-out FILE  the packets of the sessions followed, "
+	    "as read, with\n"
+	    "                       their handshakes and teardowns (pcap; "
+	    "- is stdout)\n"
+	    "      --pcap-sessions LIST  only these sessions (the log's "
+	    "session_id: 3,7,10-12)\n"
 	    "dashboard\n"
 	    "      --tui            the live dashboard (default for -i on a "
 	    "terminal)\n"
@@ -238,6 +248,9 @@ enum {
 	OPT_ROTATE,
 	OPT_REPORT_EVERY,
 	OPT_ROTATE_SIZE,
+	OPT_COMMUNITY_ID_SEED,
+	OPT_PCAP_OUT,
+	OPT_PCAP_SESSIONS,
 };
 
 /* -o before any --report (the only one, later). */
@@ -726,6 +739,103 @@ opt_memory(struct options *o, int ch)
 	return false;
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* "3,7,10-12": session ids, sorted, each once. */
+static bool
+parse_sessions(const char *list, uint64_t *ids, size_t *n)
+{
+	const char *p = list;
+	unsigned long long a, b;
+	char *end;
+	size_t i, k;
+
+	*n = 0;
+	for (;;) {
+		if (*p < '0' || *p > '9')
+			return false;
+		errno = 0;
+		a = strtoull(p, &end, 10);
+		b = a;
+		if (*end == '-') {
+			p = end + 1;
+			if (*p < '0' || *p > '9')
+				return false;
+			b = strtoull(p, &end, 10);
+		}
+		if (errno != 0 || a == 0 || b < a ||
+		    b - a >= MAX_PCAP_SESSIONS - *n)
+			return false;
+		for (k = 0; k <= b - a; k++)
+			ids[(*n)++] = (uint64_t)(a + k);
+		if (*end == '\0')
+			break;
+		if (*end != ',')
+			return false;
+		p = end + 1;
+	}
+	qsort(ids, *n, sizeof(*ids), cmp_u64);
+	for (i = k = 0; i < *n; i++)
+		if (k == 0 || ids[k - 1] != ids[i])
+			ids[k++] = ids[i];
+	*n = k;
+	return true;
+}
+
+/* How records join other tools' (Zeek, Suricata), and the packets of
+ * the sessions for Wireshark. */
+static bool
+opt_flows(struct options *o, int ch)
+{
+	switch (ch) {
+	case OPT_PCAP_OUT:
+		o->pcap_out = optarg;
+		return true;
+	case OPT_PCAP_SESSIONS:
+		if (!parse_sessions(
+			optarg, o->pcap_sessions, &o->npcap_sessions))
+			fail(EXIT_USAGE,
+			    "--pcap-sessions wants session ids (the log's "
+			    "session_id) like 3,7,10-12, at most %d, not "
+			    "\"%s\"",
+			    MAX_PCAP_SESSIONS, optarg);
+		return true;
+	case OPT_COMMUNITY_ID_SEED:
+		if (!parse_ulong(optarg, 0, 65535, &o->community_id_seed))
+			fail(EXIT_USAGE,
+			    "--community-id-seed wants a number from 0 to "
+			    "65535, not \"%s\"",
+			    optarg);
+		return true;
+	}
+	return false;
+}
+
+/* --pcap-out and --pcap-sessions with the rest. */
+static void
+flows_check(const struct options *o)
+{
+	if (o->npcap_sessions > 0 && o->pcap_out == NULL)
+		fail(EXIT_USAGE, "%s",
+		    "--pcap-sessions chooses what --pcap-out writes: add "
+		    "--pcap-out FILE");
+	if (o->pcap_out == NULL || strcmp(o->pcap_out, "-") != 0)
+		return;
+	if ((o->wfile != NULL && strcmp(o->wfile, "-") == 0) || o->transcript ||
+	    o->tui ||
+	    (o->report != REPORT_NONE &&
+		(o->outfile == NULL || strcmp(o->outfile, "-") == 0)))
+		fail(EXIT_USAGE, "%s",
+		    "--pcap-out - wants stdout to itself: give the log, the "
+		    "transcript or the report a file, or --pcap-out a file");
+}
+
 /* The options that answer and exit, and the mistakes getopt finds. */
 static void __attribute__((noreturn)) opt_answer(int ch, char **argv)
 {
@@ -802,6 +912,7 @@ options_check(int argc, char **argv, struct options *o)
 	if (o->transcript && o->wfile != NULL && strcmp(o->wfile, "-") == 0)
 		fail(EXIT_USAGE, "%s",
 		    "--transcript and -w - both want stdout: give -w a file");
+	flows_check(o);
 	{
 		/* The budgets must fit in the limit: said now, not after
 		 * the capture opened. */
@@ -857,6 +968,10 @@ options_parse(int argc, char **argv, struct options *o)
 		{ "rotate", required_argument, NULL, OPT_ROTATE },
 		{ "report-every", required_argument, NULL, OPT_REPORT_EVERY },
 		{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
+		{ "community-id-seed", required_argument, NULL,
+		    OPT_COMMUNITY_ID_SEED },
+		{ "pcap-out", required_argument, NULL, OPT_PCAP_OUT },
+		{ "pcap-sessions", required_argument, NULL, OPT_PCAP_SESSIONS },
 		{ "no-promisc", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -874,7 +989,7 @@ options_parse(int argc, char **argv, struct options *o)
 	while ((ch = getopt_long(argc, argv, ":r:i:f:w:Z:B:o:c:pqhvDV",
 		    longopts, NULL)) != -1)
 		if (!opt_input(o, ch) && !opt_output(o, ch) &&
-		    !opt_memory(o, ch))
+		    !opt_memory(o, ch) && !opt_flows(o, ch))
 			opt_answer(ch, argv);
 	options_check(argc, argv, o);
 }

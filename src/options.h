@@ -21,6 +21,7 @@
 #define SMTPSCOPE_VERSION "0.2.0"
 #define MAX_FILES 4096
 #define MAX_PORTS 65535
+#define MAX_PCAP_SESSIONS 4096
 enum report_format { REPORT_NONE, REPORT_TEXT, REPORT_JSON, REPORT_HTML };
 #define REPORTS_MAX 8 /* --report given this often, at most */
 
@@ -62,6 +63,12 @@ struct options {
 	unsigned long rotate;       /* --rotate SECONDS, 0: never */
 	uint64_t rotate_size;       /* --rotate-size SIZE, 0: never */
 	unsigned long report_every; /* --report-every SECONDS, 0: never */
+	/* Joining other tools' records: the seed of the Community ID. */
+	unsigned long community_id_seed;
+	/* --pcap-out FILE, and the sessions it takes (sorted; none: all). */
+	const char *pcap_out;
+	uint64_t pcap_sessions[MAX_PCAP_SESSIONS];
+	size_t npcap_sessions;
 };
 
 /* The name of a report format ("text"). */

@@ -43,6 +43,8 @@ struct smtp_session_params {
 	 * (printable ASCII, cut to SMTP_TUNNEL_TARGET_MAX - 1 bytes). */
 	enum smtp_tunnel tunnel;
 	const char *tunnel_target;
+	/* The connection's Community ID, "" none (smtp_session_info). */
+	char community_id[SMTP_COMMUNITY_ID_SIZE];
 };
 
 struct smtp_session *smtp_session_open(

@@ -306,10 +306,20 @@ enum smtp_tunnel {
 	SMTP_TUNNEL_HTTP_CONNECT, /* an HTTP proxy's CONNECT */
 };
 #define SMTP_TUNNEL_TARGET_MAX 128
+/* "1:" and 28 characters of base64, with the NUL (net/communityid.h). */
+#define SMTP_COMMUNITY_ID_SIZE 31
+/* "C" and 17 characters of base62, with the NUL. */
+#define SMTP_UID_SIZE 19
 
 struct smtp_session_info {
 	uint64_t id;
 	struct smtp_endpoint client, server;
+	/* The connection as other tools name it, made once at the open:
+	 * the Zeek uid that the Zeek log writes (the JSON log too, so that
+	 * the two join), and the Community ID of its 4-tuple ("" when the
+	 * network layer gave none). */
+	char uid[SMTP_UID_SIZE];
+	char community_id[SMTP_COMMUNITY_ID_SIZE];
 	double ts_open;  /* handshake completed */
 	double ts_close; /* 0 while open */
 	uint64_t bytes_client, bytes_server;

@@ -15,6 +15,7 @@
 
 #include "event/dissector.h"
 #include "lib/util.h"
+#include "net/communityid.h"
 #include "net/content.h"
 #include "net/reasm_int.h"
 
@@ -169,6 +170,12 @@ open_smtp(struct conn *c, const struct content_result *r, double ts_open)
 		p.tunnel_target = r->target;
 		R.st.content_tunnels++;
 	}
+	/* The connection's own (the proxy's, for a tunnel): what Zeek's
+	 * and Suricata's records of it carry. */
+	if (R.cfg.community_id)
+		community_id_v1(p.community_id, R.cfg.community_id_seed, 6,
+		    p.client.addr, p.client.port, p.server.addr, p.server.port,
+		    p.client.family == 6 ? 16 : 4);
 	c->smtp = smtp_session_open(R.cfg.bus, &p);
 	R.st.content_smtp++;
 	R.st.sessions++;

@@ -21,6 +21,7 @@
 #include "lib/util.h"
 #include "net/capture_int.h"
 #include "net/decap.h"
+#include "net/pcapout.h"
 #include "net/reasm.h"
 
 /* What smtpscope reads, as the table of link types (decap.h) says:
@@ -574,6 +575,10 @@ packet_in(struct capture *c, const struct pcap_pkthdr *h, const u_char *bytes,
 		reasm_time_replaced();
 	if (ts >= c->clock_due)
 		c->clock_due = c->clock_fn(c->clock_arg, ts);
+	if (c->pcapout != NULL)
+		pcapout_frame(c->pcapout, c->cur_linktype,
+		    (int64_t)h->ts.tv_sec, (int64_t)h->ts.tv_usec, bytes,
+		    h->caplen, h->len);
 	reasm_packet(c->cur_linktype, ts, bytes, h->caplen, h->len);
 	if (c->cfg.max_packets > 0 && ++c->passed >= c->cfg.max_packets)
 		capture_stop(c);
@@ -819,6 +824,12 @@ capture_end_notice(struct capture *c)
 	dbuf_free(&no);
 	dbuf_free(&nf);
 	return c->end_notice;
+}
+
+void
+capture_set_pcapout(struct capture *c, struct pcapout *po)
+{
+	c->pcapout = po;
 }
 
 const char *

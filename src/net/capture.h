@@ -88,6 +88,10 @@ void capture_describe(const struct capture *c, FILE *f);
 /* The interfaces one can capture on, on out as tcpdump -D lists them;
  * the exit status (0, or 3 with a sentence on err). */
 int capture_list_interfaces(FILE *out, FILE *err);
+/* --pcap-out: each frame the port filter passes goes to po too (NULL:
+ * none, the default). */
+struct pcapout;
+void capture_set_pcapout(struct capture *c, struct pcapout *po);
 /* The BPF program text for these ports and -f (for -d and docs). */
 char *capture_filter_text(const uint16_t *ports, size_t nports,
     const char *user_filter, bool ethernet);

@@ -119,6 +119,7 @@ struct capture {
 	double clock_due;
 	double (*clock_fn)(void *arg, double ts);
 	void *clock_arg;
+	struct pcapout *pcapout; /* --pcap-out, or NULL */
 };
 
 /* capzip.c: the decompressor (gzip, xz...) a file needs, or NULL; its

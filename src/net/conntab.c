@@ -12,6 +12,7 @@
 
 #include "event/dissector.h"
 #include "lib/util.h"
+#include "net/communityid.h"
 #include "net/reasm_int.h"
 
 /* --- memory budgets ---------------------------------------------------- */
@@ -355,6 +356,10 @@ conn_open(struct tcp_stream *a_tcp)
 	p.submission = a_tcp->addr.dest == 587 || a_tcp->addr.dest == 465;
 	p.capture_drops = R.cfg.capture_drops;
 	p.trace = R.cfg.trace;
+	if (R.cfg.community_id)
+		community_id_v1(p.community_id, R.cfg.community_id_seed, 6,
+		    p.client.addr, p.client.port, p.server.addr, p.server.port,
+		    p.client.family == 6 ? 16 : 4);
 
 	c = ccalloc(1, sizeof(*c));
 	c->a_tcp = a_tcp;

@@ -67,6 +67,10 @@ struct reasm_config {
 	const uint64_t *capture_drops;
 	/* Each change of a session's state, or NULL (--trace-states). */
 	smtp_trace_fn trace;
+	/* Each session's Community ID (about 0.3 us a session: only when a
+	 * log writes it), and its seed (--community-id-seed). */
+	bool community_id;
+	uint16_t community_id_seed;
 };
 
 /*

@@ -302,6 +302,16 @@ put_record_head_lit(struct dbuf *b, const char *head, size_t headlen,
 {
 	dbuf_add(b, head, headlen);
 	dbuf_add_u64(b, si->id);
+	/* Made once a session (smtp_session_info), base62 and base64: no
+	 * byte to escape. */
+	DBUF_LIT(b, ",\"uid\":\"");
+	dbuf_adds(b, si->uid);
+	if (si->community_id[0] != '\0') {
+		DBUF_LIT(b, "\",\"community_id\":\"");
+		dbuf_adds(b, si->community_id);
+		dbuf_addc(b, '"');
+	} else
+		DBUF_LIT(b, "\",\"community_id\":null");
 	PUT_TS(b, "ts", ts);
 	put_endpoints(b, si, reversed);
 }

@@ -49,19 +49,19 @@ struct zsess {
 	unsigned messages; /* messages_transferred */
 	bool await_tx;     /* the end of data was answered: write at the
 			      transaction event, which brings the headers */
-	char uid[24];
 };
 
 static const char *const fields =
     "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\ttrans_depth\t"
     "helo\tmailfrom\trcptto\tdate\tfrom\tto\tcc\treply_to\tmsg_id\t"
     "in_reply_to\tsubject\tx_originating_ip\tfirst_received\t"
-    "second_received\tlast_reply\tpath\tuser_agent\ttls\tfuids";
+    "second_received\tlast_reply\tpath\tuser_agent\ttls\tfuids\t"
+    "community_id";
 static const char *const types =
     "time\tstring\taddr\tport\taddr\tport\tcount\tstring\tstring\t"
     "set[string]\tstring\tstring\tset[string]\tset[string]\tstring\t"
     "string\tstring\tstring\taddr\tstring\tstring\tstring\tvector[addr]\t"
-    "string\tbool\tvector[string]";
+    "string\tbool\tvector[string]\tstring";
 
 /* --- sets -------------------------------------------------------------- */
 
@@ -265,28 +265,6 @@ put_set(struct dbuf *b, const struct strset *st, bool present)
 }
 
 static void
-zeek_uid(struct zsess *z, const struct smtp_session_info *si)
-{
-	static const char b62[] =
-	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ si->id;
-	size_t i;
-
-	h ^= (uint64_t)(si->ts_open * 1e6);
-	for (i = 0; i < 16; i++)
-		h = (h ^ si->client.addr[i] ^ si->server.addr[i]) *
-		    0x100000001b3ull;
-	h ^= (uint64_t)si->client.port << 16 | si->server.port;
-	z->uid[0] = 'C';
-	for (i = 1; i < 18; i++) {
-		h ^= h >> 29;
-		h *= 0xbf58476d1ce4e5b9ull;
-		z->uid[i] = b62[(h >> 32) % 62];
-	}
-	z->uid[18] = '\0';
-}
-
-static void
 write_row(
     struct zeeklog *zl, struct zsess *z, const struct smtp_session_info *si)
 {
@@ -295,7 +273,7 @@ write_row(
 	char a[ENDPOINT_ADDRSTRLEN];
 
 	dbuf_reset(b);
-	dbuf_printf(b, "%.6f\t%s\t", r->ts, z->uid);
+	dbuf_printf(b, "%.6f\t%s\t", r->ts, si->uid);
 	endpoint_addr_str(&si->client, a, sizeof(a));
 	dbuf_printf(b, "%s\t%u\t", a, si->client.port);
 	endpoint_addr_str(&si->server, a, sizeof(a));
@@ -352,7 +330,12 @@ write_row(
 	put_sep(b);
 	dbuf_adds(b, r->tls ? "T" : "F");
 	/* fuids name Zeek's files.log entries; we write no files.log. */
-	dbuf_adds(b, "\t(empty)\n");
+	dbuf_adds(b, "\t(empty)\t");
+	/* Not Zeek's smtp.log: the connection's Community ID, which Zeek
+	 * writes in conn.log, so that a row joins with conn.log and eve.json
+	 * by it as by uid. */
+	dbuf_adds(b, si->community_id[0] ? si->community_id : "-");
+	dbuf_addc(b, '\n');
 	/* A row cut by the cap is not written (and counted). */
 	if (b->truncated) {
 		recfile_begin(&zl->out)->truncated = true;
@@ -479,7 +462,6 @@ zeeklog_on_event(void *arg, const struct smtp_event *ev)
 	if (ev->type == SMTP_EV_SESSION_OPEN) {
 		z = ccalloc(1, sizeof(*z));
 		z->r.ts = ev->ts;
-		zeek_uid(z, ev->session);
 		sessmap_put(&zl->sessions, ev->session->id, z);
 		return;
 	}

@@ -592,6 +592,32 @@ tunnel_set(struct smtp_session *s, const struct smtp_session_params *p)
 	s->info.tunnel_target = copy;
 }
 
+/* The session's Zeek uid ("C" and 17 characters of base62): Zeek's are
+ * random, ours a hash of the session's number, its time and its
+ * endpoints, so that a run gives the same ones again. Made once here, so
+ * that the Zeek log and the JSON log write the same. */
+static void
+session_uid(struct smtp_session_info *si)
+{
+	static const char b62[] =
+	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ si->id;
+	size_t i;
+
+	h ^= (uint64_t)(si->ts_open * 1e6);
+	for (i = 0; i < 16; i++)
+		h = (h ^ si->client.addr[i] ^ si->server.addr[i]) *
+		    0x100000001b3ull;
+	h ^= (uint64_t)si->client.port << 16 | si->server.port;
+	si->uid[0] = 'C';
+	for (i = 1; i < SMTP_UID_SIZE - 1; i++) {
+		h ^= h >> 29;
+		h *= 0xbf58476d1ce4e5b9ull;
+		si->uid[i] = b62[(h >> 32) % 62];
+	}
+	si->uid[SMTP_UID_SIZE - 1] = '\0';
+}
+
 struct smtp_session *
 smtp_session_open(
     const struct event_bus *bus, const struct smtp_session_params *p)
@@ -606,6 +632,10 @@ smtp_session_open(
 	s->info.client = p->client;
 	s->info.server = p->server;
 	s->info.ts_open = p->ts;
+	session_uid(&s->info);
+	memcpy(s->info.community_id, p->community_id,
+	    sizeof(s->info.community_id));
+	s->info.community_id[sizeof(s->info.community_id) - 1] = '\0';
 	s->info.greeting_latency = -1;
 	s->info.submission = p->submission;
 	if (p->tunnel != SMTP_TUNNEL_NONE)

@@ -4,7 +4,7 @@
 #unset_field	-
 #path	smtp
 #open	XXXX-XX-XX-XX-XX-XX
-#fields	ts	uid	id.orig_h	id.orig_p	id.resp_h	id.resp_p	trans_depth	helo	mailfrom	rcptto	date	from	to	cc	reply_to	msg_id	in_reply_to	subject	x_originating_ip	first_received	second_received	last_reply	path	user_agent	tls	fuids
-#types	time	string	addr	port	addr	port	count	string	string	set[string]	string	string	set[string]	set[string]	string	string	string	string	addr	string	string	string	vector[addr]	string	bool	vector[string]
-1796537175.514973	C6UOoEY7jDGIw38ATh	2001:db8:25::10	60569	2001:db8:25::25	25	1	client.example.test	alice@example.test	bob@example.test	Thu, 01 Jan 2026 09:00:00 +0000	Alice <alice@example.test>	Bob <bob@example.test>	-	-	<evasion-ipv6-frag-destopts@example.test>	-	Quarterly report for the board	-	-	-	250 2.0.0 Ok	2001:db8:25::25,2001:db8:25::10	-	F	(empty)
+#fields	ts	uid	id.orig_h	id.orig_p	id.resp_h	id.resp_p	trans_depth	helo	mailfrom	rcptto	date	from	to	cc	reply_to	msg_id	in_reply_to	subject	x_originating_ip	first_received	second_received	last_reply	path	user_agent	tls	fuids	community_id
+#types	time	string	addr	port	addr	port	count	string	string	set[string]	string	string	set[string]	set[string]	string	string	string	string	addr	string	string	string	vector[addr]	string	bool	vector[string]	string
+1796537175.514973	C6UOoEY7jDGIw38ATh	2001:db8:25::10	60569	2001:db8:25::25	25	1	client.example.test	alice@example.test	bob@example.test	Thu, 01 Jan 2026 09:00:00 +0000	Alice <alice@example.test>	Bob <bob@example.test>	-	-	<evasion-ipv6-frag-destopts@example.test>	-	Quarterly report for the board	-	-	-	250 2.0.0 Ok	2001:db8:25::25,2001:db8:25::10	-	F	(empty)	1:/KWCxxpEZPc262rkyqwFcv8XGHQ=
 #close	XXXX-XX-XX-XX-XX-XX

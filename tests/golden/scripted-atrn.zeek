@@ -4,7 +4,7 @@
 #unset_field	-
 #path	smtp
 #open	XXXX-XX-XX-XX-XX-XX
-#fields	ts	uid	id.orig_h	id.orig_p	id.resp_h	id.resp_p	trans_depth	helo	mailfrom	rcptto	date	from	to	cc	reply_to	msg_id	in_reply_to	subject	x_originating_ip	first_received	second_received	last_reply	path	user_agent	tls	fuids
-#types	time	string	addr	port	addr	port	count	string	string	set[string]	string	string	set[string]	set[string]	string	string	string	string	addr	string	string	string	vector[addr]	string	bool	vector[string]
-1796533510.359572	CejC1fOFSWga0oJwMS	127.0.0.21	38985	127.0.0.22	366	1	EXAMPLE.NET	Lester.Tester@dot.foo.bar	l.eva.msg@example.com,postmaster@example.org	7 Dec 2026 10:00:00 +0000	Lester Tester <Lester.Tester@dot.foo.bar>	l.eva.msg@example.com,postmaster@example.org	-	-	-	-	relayed on demand (ATRN)	-	-	-	250 OK	127.0.0.22,127.0.0.21	-	F	(empty)
+#fields	ts	uid	id.orig_h	id.orig_p	id.resp_h	id.resp_p	trans_depth	helo	mailfrom	rcptto	date	from	to	cc	reply_to	msg_id	in_reply_to	subject	x_originating_ip	first_received	second_received	last_reply	path	user_agent	tls	fuids	community_id
+#types	time	string	addr	port	addr	port	count	string	string	set[string]	string	string	set[string]	set[string]	string	string	string	string	addr	string	string	string	vector[addr]	string	bool	vector[string]	string
+1796533510.359572	CejC1fOFSWga0oJwMS	127.0.0.21	38985	127.0.0.22	366	1	EXAMPLE.NET	Lester.Tester@dot.foo.bar	l.eva.msg@example.com,postmaster@example.org	7 Dec 2026 10:00:00 +0000	Lester Tester <Lester.Tester@dot.foo.bar>	l.eva.msg@example.com,postmaster@example.org	-	-	-	-	relayed on demand (ATRN)	-	-	-	250 OK	127.0.0.22,127.0.0.21	-	F	(empty)	1:SFzYYmJDIr3DZg/Xk4XMLrZ+nwM=
 #close	XXXX-XX-XX-XX-XX-XX
