@@ -22,21 +22,27 @@ const struct tui_view tui_views[] = {
 	    .label = "Top",
 	    .title = "Top tables",
 	    .help = "top tables: servers, clients, relays, domains, reasons, "
-		    "bounces",
+		    "bounces (Enter: the sessions of a row)",
+	    .flags = TV_FILTER_SHOWN,
 	    .sorts = 2,
 	    .sort = { "by count", "by name" },
 	    .draw = view_top,
+	    .act = top_act,
+	    .title_line = top_title,
 	},
 	{
 	    .key = '3',
 	    .label = "Events",
 	    .title = "Recent events",
-	    .help = "recent events: rejects, tempfails, bounces, lost, AUTH "
-		    "failures",
+	    .help = "recent events, grouped: rejects, tempfails, bounces, "
+		    "lost, AUTH failures (Enter: the transcript)",
 	    .flags = TV_FILTER_SHOWN | TV_FILTER_TOP,
-	    .sorts = 3,
-	    .sort = { "newest first", "oldest first", "by code" },
+	    .sorts = 4,
+	    .sort = { "newest first", "oldest first", "by code",
+		"most events" },
 	    .draw = view_events,
+	    .act = events_act,
+	    .title_line = events_title,
 	},
 	{
 	    .key = '4',
