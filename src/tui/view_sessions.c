@@ -142,7 +142,7 @@ by_client(const void *a, const void *b)
 {
 	const struct tsess *x = *(struct tsess *const *)a;
 	const struct tsess *y = *(struct tsess *const *)b;
-	int c = strcmp(x->client, y->client);
+	int c = addr_cmp(x->client, y->client);
 
 	return c != 0 ? c : by_id_up(a, b);
 }
@@ -284,7 +284,6 @@ sessions_title(struct tui *t, char *buf, size_t size)
 
 	for (ss = t->newest; ss != NULL; ss = ss->older)
 		n += sess_matches(t, ss);
-	snprintf(buf, size,
-	    "Sessions  (%zu of %zu kept, %s; Enter: transcript)  at most %zu",
-	    n, t->nsess, tui_views[t->view].sort[t->sort[t->view]], t->history);
+	snprintf(buf, size, "Sessions  (%zu of %zu kept, %s)  at most %zu", n,
+	    t->nsess, tui_views[t->view].sort[t->sort[t->view]], t->history);
 }

@@ -98,7 +98,8 @@ top_cell(
 	}
 	if ((size_t)i >= tt->n) {
 		if (i == 0)
-			pen_put(&p, P_DIM, "   none yet");
+			pen_put(&p, P_DIM,
+			    t->filter[0] ? "   none matches" : "   none yet");
 		return;
 	}
 	e = tt->e[i];
@@ -440,7 +441,7 @@ top_act(struct tui *t, enum act a, int delta)
 void
 top_title(struct tui *t, char *buf, size_t size)
 {
-	snprintf(buf, size, "Top tables  (%s; s)  Enter: its sessions%s",
+	snprintf(buf, size, "Top tables  (%s)  %s",
 	    tui_views[t->view].sort[t->sort[t->view]],
-	    t->filter[0] ? "; matching rows, counts of all" : "");
+	    t->filter[0] ? "rows that match" : "Enter: the sessions of a row");
 }
