@@ -6,12 +6,16 @@
 # in a pause), q and the terminal given back (exit status 0, no
 # alternate screen, the same tty modes, the cursor shown), --max-frames,
 # --no-color in the C locale, a fatal signal, wire text that tries to
-# drive the terminal, the limits (500 sessions, 64 KiB of transcript),
+# drive the terminal, the limits (--tui-history, 64 KiB of transcript),
 # the outcomes in DESIGN.md's words (lost apart from dropped), the codes
 # view with each code's meaning, the security counters flagged, message
 # tracking's relay table and bounces against the text report of the same
-# run, and no sanitizer report on stderr. Without a terminal it must
-# refuse.
+# run, Enter in the events (a transcript) and in the top tables (the
+# sessions of a row), the filter's own counts beside totals said
+# unfiltered, events grouped with a count, --tui-history (a capture of
+# more sessions than the default keeps), a bounce accepted in green,
+# addresses ordered as numbers, --localtime and z, and no sanitizer
+# report on stderr. Without a terminal it must refuse.
 # SPDX-License-Identifier: GPL-2.0-or-later
 . "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 2
@@ -652,7 +656,7 @@ if command -v python3 >/dev/null 2>&1 && mkpcap many "$TMP/cap-many.pcap"; then
 	key many 5 End
 	wait_for many 5 'keeps 500 sessions \(limit 500, 101 let go\)' ||
 		why="$why the dashboard does not say what it let go;"
-	grep -q -E 'KiB of transcripts \(at most 64 MiB\)' "$TMP/screen" ||
+	grep -q -E 'KiB of transcripts \(at most 32 MiB\)' "$TMP/screen" ||
 		why="$why no budget of the transcripts;"
 	# The newest session (601, over 64 KiB) is first in the list.
 	key many 4 Home Enter
@@ -753,15 +757,12 @@ fi
 
 # ---- colours mean outcomes: a bounce accepted with 250 is green ----
 # (captures/bounce-dsn.pcap: a DSN taken with 250, a recipient refused
-# with 550.) And local time: --localtime with TZ, z back to UTC.
-start bounce LC_ALL=$UTF8 TZ=LOC-5:30 -- -r captures/bounce-dsn.pcap --tui \
-    --speed max --localtime
+# with 550.)
+start bounce LC_ALL=$UTF8 -- -r captures/bounce-dsn.pcap --tui --speed max
 why=
 wait_for bounce 30 'replay over' || why="no dashboard;"
 key bounce 3
-wait_for bounce 5 '^ Recent events .*, LOC' ||
-	why="no local zone in the events' title: $(rows 4 4);"
-t_loc=$(sed -n 's/^ \([0-9:]\{8\}\)  bounce .*/\1/p' "$TMP/screen")
+wait_for bounce 5 '^ Recent events' || why="$why no events view;"
 # The selection (reversed) on the other line: the bounce's own colour.
 key bounce Down
 sleep 0.5
@@ -772,19 +773,32 @@ printf '%s\n' "$bl" | grep -q -E "$ESC\\[([0-9;]*;)?32m($ESC\\[[0-9;]*m)*bounce"
 	why="$why the bounce accepted is not green: $(printf '%s' "$bl" | cat -v);"
 printf '%s\n' "$bl" | grep -q -E "$ESC\\[([0-9;]*;)?31m" &&
 	why="$why the bounce line has red;"
+key bounce q
+wait_rc bounce 10 && [ "$(cat "$TMP/bounce.rc")" = 0 ] ||
+	why="$why exit status $(status bounce);"
+sanitizer bounce && why="$why $(report bounce)"
 if [ -z "$why" ]; then ok tui-bounce-accepted; else fail tui-bounce-accepted "$why"; fi
+
+# ---- local time: --localtime with TZ (UTC+5:30), z back to UTC ----
+start ltime LC_ALL=$UTF8 TZ=LOC-5:30 -- -r captures/bounce-dsn.pcap --tui \
+    --speed max --localtime
 why=
-key bounce z
-wait_for bounce 5 '^ Recent events .*, UTC' || why="z did not go to UTC;"
+wait_for ltime 30 'replay over' || why="no dashboard;"
+key ltime 3
+wait_for ltime 5 '^ Recent events .*, LOC' ||
+	why="$why no local zone in the events' title: $(rows 4 4);"
+t_loc=$(sed -n 's/^ \([0-9:]\{8\}\)  bounce .*/\1/p' "$TMP/screen")
+key ltime z
+wait_for ltime 5 '^ Recent events .*, UTC' || why="$why z did not go to UTC;"
 t_utc=$(sed -n 's/^ \([0-9:]\{8\}\)  bounce .*/\1/p' "$TMP/screen")
 want=$(date -u -d "@$(($(date -u -d "1970-01-01 $t_utc" +%s) + 19800))" \
 	+%H:%M:%S 2>/dev/null)
 [ -n "$t_loc" ] && [ -n "$want" ] && [ "$t_loc" = "$want" ] ||
 	why="$why local $t_loc is not UTC $t_utc + 5:30 ($want);"
-key bounce q
-wait_rc bounce 10 && [ "$(cat "$TMP/bounce.rc")" = 0 ] ||
-	why="$why exit status $(status bounce);"
-sanitizer bounce && why="$why $(report bounce)"
+key ltime q
+wait_rc ltime 10 && [ "$(cat "$TMP/ltime.rc")" = 0 ] ||
+	why="$why exit status $(status ltime);"
+sanitizer ltime && why="$why $(report ltime)"
 if [ -z "$why" ]; then ok tui-localtime; else fail tui-localtime "$why"; fi
 
 # ---- the security counters: flagged when not zero, plain at zero ----

@@ -38,14 +38,12 @@ const struct binding tui_bindings[] = {
 	{ KEY_END, "End", ACT_END, "the bottom", NULL },
 	{ 'G', "G", ACT_END, NULL, NULL },
 	{ '\r', "Enter", ACT_OPEN,
-	    "open what the selected row names: a session's transcript (4, 3), "
-	    "the sessions of a server, client or domain (2)",
+	    "open the selected row: its transcript (3, 4), its sessions (2)",
 	    "open" },
 	{ '\n', NULL, ACT_OPEN, NULL, NULL },
 	{ KEY_ENTER, NULL, ACT_OPEN, NULL, NULL },
 	{ '/', "/", ACT_FILTER,
-	    "filter sessions, events and top rows by address or domain "
-	    "(the overview counts what matches apart)",
+	    "filter sessions, events and top rows (1: what matches)",
 	    "filter" },
 	{ 's', "s", ACT_SORT, "change the order of the current table", "sort" },
 	{ 'r', "r", ACT_RESET, "reset the counters", "reset" },

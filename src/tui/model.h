@@ -26,7 +26,7 @@
 #define TUI_HISTORY_MAX 100000
 /* Transcript bytes of all the sessions kept: past it, the oldest
  * sessions go, whatever the history. */
-#define TUI_TRANSCRIPT_BUDGET (64u << 20)
+#define TUI_TRANSCRIPT_BUDGET (32u << 20)
 /* Events of one kind, client and reason this close together make one
  * line of the Events view, with a count. */
 #define TUI_GROUP_WINDOW 60.0
