@@ -198,6 +198,19 @@ helo_may_change(const struct smtp_event *ev)
  * refused, a bounce, a session's AUTH failures), kept here because the
  * dashboard keeps as many as its history says, grouped.
  */
+/* Wire text cut to a field (raw: escaped when shown). */
+static void
+copy_cut(char *dst, size_t size, const char *src)
+{
+	size_t n = src != NULL ? strlen(src) : 0;
+
+	if (n >= size)
+		n = size - 1;
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static bool
 event_joins(
     const struct tevent *g, const struct stats_recent *r, const char *reason)
@@ -263,8 +276,8 @@ event_push(struct tui *t, const struct smtp_session_info *si, double ts,
 	r.session_id = si->id;
 	endpoint_addr_str(&si->client, r.client, sizeof(r.client));
 	endpoint_addr_str(&si->server, r.server, sizeof(r.server));
-	snprintf(r.from, sizeof(r.from), "%s", from != NULL ? from : "");
-	snprintf(r.rcpt, sizeof(r.rcpt), "%s", rcpt != NULL ? rcpt : "");
+	copy_cut(r.from, sizeof(r.from), from);
+	copy_cut(r.rcpt, sizeof(r.rcpt), rcpt);
 	if (rep != NULL) {
 		r.code = rep->code;
 		snprintf(r.text, sizeof(r.text), "%s%s%s", rep->enh,
@@ -330,7 +343,7 @@ events_of_close(struct tui *t, const struct smtp_session_info *si, double ts)
 	r.code = si->auth_code;
 	endpoint_addr_str(&si->client, r.client, sizeof(r.client));
 	endpoint_addr_str(&si->server, r.server, sizeof(r.server));
-	snprintf(r.from, sizeof(r.from), "%s", si->auth_user);
+	copy_cut(r.from, sizeof(r.from), si->auth_user);
 	event_add(t, &r, si->auth_failures);
 }
 
