@@ -25,10 +25,9 @@ const struct binding tui_bindings[] = {
 	{ KEY_BTAB, "S-Tab", ACT_VIEW_PREV, "previous view", NULL },
 	/* Here in the help: the views' own keys (views.c). */
 	{ 0, NULL, ACT_VIEW, NULL, NULL },
-	{ KEY_UP, "Up", ACT_UP, "scroll up, or the session above", NULL },
+	{ KEY_UP, "Up", ACT_UP, "scroll up, or the row above", NULL },
 	{ 'k', "k", ACT_UP, NULL, NULL },
-	{ KEY_DOWN, "Down", ACT_DOWN, "scroll down, or the session below",
-	    NULL },
+	{ KEY_DOWN, "Down", ACT_DOWN, "scroll down, or the row below", NULL },
 	{ 'j', "j", ACT_DOWN, NULL, NULL },
 	{ KEY_PPAGE, "PgUp", ACT_PAGE_UP, "a page up", NULL },
 	{ KEY_NPAGE, "PgDn", ACT_PAGE_DOWN, "a page down", NULL },

@@ -516,8 +516,12 @@ field_matches(const struct tui *t, const char *field, bool is_addr)
 
 	if (t->filter[0] == '\0')
 		return true;
-	if (is_addr && (ff = addr_parse(t->filter, fb)) != 0 &&
-	    strchr(t->filter, ']') == NULL)
+	/* Only a bare address: "10.0.0.1:25" stays a piece of text. */
+	memset(fb, 0, sizeof(fb));
+	ff = inet_pton(AF_INET, t->filter, fb) == 1   ? 4
+	    : inet_pton(AF_INET6, t->filter, fb) == 1 ? 6
+						      : 0;
+	if (is_addr && ff != 0)
 		return addr_parse(field, b) == ff && memcmp(fb, b, 16) == 0;
 	return contains_ci(field, t->filter);
 }

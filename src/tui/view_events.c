@@ -213,9 +213,10 @@ void
 events_title(struct tui *t, char *buf, size_t size)
 {
 	char zone[32];
+	size_t n = event_list(t, t->evlist, 0);
 
 	snprintf(buf, size,
-	    "Recent events  (%s)  %zu of %zu lines, %" PRIu64 " events, %s",
-	    tui_views[t->view].sort[t->sort[t->view]], t->ev_n, t->history,
-	    t->ev_seen, clock_zone(t, zone, sizeof(zone)));
+	    "Recent events  (%s)  %zu of %zu lines, at most %zu, %s",
+	    tui_views[t->view].sort[t->sort[t->view]], n, t->ev_n, t->history,
+	    clock_zone(t, zone, sizeof(zone)));
 }

@@ -21,8 +21,8 @@ const struct tui_view tui_views[] = {
 	    .key = '2',
 	    .label = "Top",
 	    .title = "Top tables",
-	    .help = "top tables: servers, clients, relays, domains, reasons, "
-		    "bounces (Enter: the sessions of a row)",
+	    .help = "top tables: servers, clients, relays, domains... (Enter: "
+		    "its sessions)",
 	    .flags = TV_FILTER_SHOWN,
 	    .sorts = 2,
 	    .sort = { "by count", "by name" },
@@ -34,8 +34,8 @@ const struct tui_view tui_views[] = {
 	    .key = '3',
 	    .label = "Events",
 	    .title = "Recent events",
-	    .help = "recent events, grouped: rejects, tempfails, bounces, "
-		    "lost, AUTH failures (Enter: the transcript)",
+	    .help = "events, grouped: rejects, tempfails, bounces, lost, AUTH "
+		    "(Enter)",
 	    .flags = TV_FILTER_SHOWN | TV_FILTER_TOP,
 	    .sorts = 4,
 	    .sort = { "newest first", "oldest first", "by code",
