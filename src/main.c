@@ -952,6 +952,8 @@ open_sinks(struct run *r, struct event_bus *bus)
 		memset(&to, 0, sizeof(to));
 		to.max_frames = r->o->max_frames;
 		to.no_color = r->o->no_color;
+		to.history = r->o->tui_history;
+		to.localtime = r->o->localtime;
 		if ((r->tui = tui_open(&to, err, sizeof(err))) == NULL)
 			fail(EXIT_USAGE, "%s", err);
 		sig.tui = 1;

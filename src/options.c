@@ -146,6 +146,11 @@ usage(FILE *f)
 	    "                       with --tui, else max)\n"
 	    "      --max-frames N   leave the dashboard after N frames\n"
 	    "      --no-color       a plain dashboard\n"
+	    "      --tui-history N  sessions and event lines the dashboard "
+	    "keeps\n"
+	    "                       (default 5000, 10 to 100000)\n"
+	    "      --localtime      the dashboard's clocks in local time "
+	    "(TZ), not UTC\n"
 	    "      --stats-interval S  live without a dashboard: a statistics "
 	    "line\n"
 	    "                       on stderr every S seconds (default 10, "
@@ -230,6 +235,8 @@ enum {
 	OPT_SPEED,
 	OPT_MAX_FRAMES,
 	OPT_NO_COLOR,
+	OPT_TUI_HISTORY,
+	OPT_LOCALTIME,
 	OPT_STATS_INTERVAL,
 	OPT_PLUGIN,
 	OPT_LIST_PLUGINS,
@@ -629,6 +636,16 @@ opt_output(struct options *o, int ch)
 	case OPT_NO_COLOR:
 		o->no_color = true;
 		return true;
+	case OPT_TUI_HISTORY:
+		if (!parse_ulong(optarg, 10, 100000, &o->tui_history))
+			fail(EXIT_USAGE,
+			    "--tui-history wants a number of sessions from 10 "
+			    "to 100000, not \"%s\"",
+			    optarg);
+		return true;
+	case OPT_LOCALTIME:
+		o->localtime = true;
+		return true;
 	case OPT_STATS_INTERVAL:
 		if (!parse_ulong(optarg, 0, 86400, &o->stats_interval))
 			fail(EXIT_USAGE,
@@ -946,6 +963,8 @@ options_parse(int argc, char **argv, struct options *o)
 		{ "speed", required_argument, NULL, OPT_SPEED },
 		{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
 		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+		{ "tui-history", required_argument, NULL, OPT_TUI_HISTORY },
+		{ "localtime", no_argument, NULL, OPT_LOCALTIME },
 		{ "stats-interval", required_argument, NULL,
 		    OPT_STATS_INTERVAL },
 		{ "plugin", required_argument, NULL, OPT_PLUGIN },

@@ -48,6 +48,8 @@ struct options {
 	double speed; /* -1: not given */
 	enum report_format report;
 	bool verify, quiet, promisc, transcript, tui, no_tui, no_color;
+	unsigned long tui_history; /* --tui-history: 0, the default */
+	bool localtime;            /* --localtime: clocks in local time */
 	bool trace_states;
 	bool memory_plan; /* --memory-plan: print the budgets, exit */
 	bool no_track;    /* --no-track */

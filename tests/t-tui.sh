@@ -6,12 +6,16 @@
 # in a pause), q and the terminal given back (exit status 0, no
 # alternate screen, the same tty modes, the cursor shown), --max-frames,
 # --no-color in the C locale, a fatal signal, wire text that tries to
-# drive the terminal, the limits (500 sessions, 64 KiB of transcript),
+# drive the terminal, the limits (--tui-history, 64 KiB of transcript),
 # the outcomes in DESIGN.md's words (lost apart from dropped), the codes
 # view with each code's meaning, the security counters flagged, message
 # tracking's relay table and bounces against the text report of the same
-# run, and no sanitizer report on stderr. Without a terminal it must
-# refuse.
+# run, Enter in the events (a transcript) and in the top tables (the
+# sessions of a row), the filter's own counts beside totals said
+# unfiltered, events grouped with a count, --tui-history (a capture of
+# more sessions than the default keeps), a bounce accepted in green,
+# addresses ordered as numbers, --localtime and z, and no sanitizer
+# report on stderr. Without a terminal it must refuse.
 # SPDX-License-Identifier: GPL-2.0-or-later
 . "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 2
@@ -35,6 +39,8 @@ tui-codes tui-help tui-transcript tui-transcript-back tui-filter
 tui-sort-reset tui-resize tui-quit tui-shell-back tui-terminal-restored
 tui-sanitizer tui-max-frames tui-pause-holds tui-pause-resumes
 tui-pause-sigint tui-plain tui-fatal-signal tui-escaped tui-limits
+tui-events-enter tui-top-enter tui-filter-totals tui-events-grouped
+tui-addr-order tui-history tui-bounce-accepted tui-localtime
 tui-security tui-capture-loss tui-reset-keeps-outputs tui-relays
 tui-relays-order"
 if ! command -v tmux >/dev/null 2>&1; then
@@ -287,6 +293,71 @@ else
 	fail tui-filter "the list was not narrowed: $(rows 4 10)"
 fi
 
+[ -s "$TMP/cap.jsonl" ] || "$SMTPSCOPE" -q -r "$CAP" -w "$TMP/cap.jsonl" 2>/dev/null
+
+# Enter in the Events view: the transcript of the session the selected
+# line names (the second line, after Down).
+why=
+key main 3
+wait_for main 5 '^ Recent events +\(newest first\)' || why="no events view;"
+ev_sid=$(grep -E '^ [0-9]{2}:[0-9]{2}:[0-9]{2}  [a-z]' "$TMP/screen" |
+	sed -n '2s/.*  session \([0-9]*\) .*/\1/p')
+[ -n "$ev_sid" ] || why="$why no second event line: $(rows 4 9);"
+key main Down Enter
+wait_for main 5 "^ Transcript of session $ev_sid " ||
+	why="$why Enter did not open session $ev_sid: $(rows 4 5);"
+key main Escape
+wait_for main 5 '^ Recent events' || why="$why Esc did not go back to the events;"
+if [ -z "$why" ]; then ok tui-events-enter; else fail tui-events-enter "$why"; fi
+
+# Enter in the Top view: the second server (Down) gives the session list
+# filtered by it: its sessions only, as the JSON log counts them.
+why=
+key main 2
+wait_for main 5 '^ Top tables +\(by count' || why="no top view;"
+top_srv=$(awk '/^ Servers / { s = 1; next } s { s++ } s == 3 { print $3; exit }' \
+	"$TMP/screen")
+[ -n "$top_srv" ] || why="$why no second server row: $(rows 4 8);"
+key main Down Enter
+n_srv=$(grep '"type":"session"' "$TMP/cap.jsonl" 2>/dev/null |
+	grep -c "\"server_ip\":\"$top_srv\"")
+if wait_for main 5 "^ Sessions +\\($n_srv of 9 kept" &&
+	[ "$(grep -c -E "^ +[0-9]+ [0-9.]+:[0-9]+ .* $top_srv:25 " "$TMP/screen")" = "$n_srv" ] &&
+	[ "$(grep -c -E '^ +[0-9]+ [0-9.]+:[0-9]+ ' "$TMP/screen")" = "$n_srv" ]; then
+	:
+else
+	why="$why not the $n_srv sessions of $top_srv: $(rows 4 8);"
+fi
+if [ -z "$why" ]; then ok tui-top-enter; else fail tui-top-enter "$why"; fi
+
+# The filter and the figures: the overview counts what matches among
+# what the dashboard keeps (the log's transactions to that server, by
+# outcome) and says its totals are of all the traffic; the top tables
+# show only the rows that match.
+why=
+key main 1
+tx_srv=$(grep '"type":"transaction"' "$TMP/cap.jsonl" 2>/dev/null |
+	grep -c "\"server_ip\":\"$top_srv\"")
+oc() {
+	grep '"type":"transaction"' "$TMP/cap.jsonl" 2>/dev/null |
+		grep "\"server_ip\":\"$top_srv\"" | grep -c "\"outcome\":\"$1\""
+}
+want="Filtered +\"$top_srv\" +$n_srv of 9 sessions kept +transactions $tx_srv +accepted $(oc accepted) +rejected $(oc rejected) +tempfail $(oc tempfail) +lost $(oc lost) "
+wait_for main 5 '^ Filtered ' || why="no filtered line;"
+tr '\n' ' ' <"$TMP/screen" | grep -q -E "$want" ||
+	why="$why not '$want': $(grep -A1 '^ Filtered' "$TMP/screen" | tr '\n' '|');"
+grep -q -E '^ Totals +\(all traffic, unfiltered\) +sessions 9 ' "$TMP/screen" ||
+	why="$why the totals are not said unfiltered;"
+key main 2
+wait_for main 5 '^ Top tables .*filter' || why="$why no filter on the top view;"
+srv_rows=$(awk '/^ Servers / { s = 1; next } s && /^ *$/ { exit } s { print $3 }' \
+	"$TMP/screen" | tr '\n' ' ')
+[ "$srv_rows" = "$top_srv " ] ||
+	why="$why the servers table shows '$srv_rows', not only $top_srv;"
+key main Escape 4
+wait_for main 5 '^ Sessions +\(9 of 9' || why="$why Esc did not clear the filter;"
+if [ -z "$why" ]; then ok tui-filter-totals; else fail tui-filter-totals "$why"; fi
+
 # s: the next order of the list; r: the counters back to zero.
 why=
 key main s
@@ -523,6 +594,12 @@ if mode == "hostile":
                     b"550 5.1.1 no " + evil + b"\r\n")
     talk[0] = ("S", b"220 mx.example ESMTP " + evil + b"\r\n")
     session(out, 1700000000.0, 1, talk)
+elif mode == "lots":
+    # More sessions than the dashboard keeps by default (5000).
+    for n in range(5100):
+        session(out, 1700000000.0 + n * 0.001, n + 1,
+                dialogue(b"c%d.example" % n, b"a@source.example",
+                         [b"b@sink.example"], b"250 2.1.5 Ok\r\n"))
 else:
     # 600 short sessions, then one whose dialogue is over 64 KiB.
     for n in range(600):
@@ -564,18 +641,23 @@ else
 	skip tui-escaped "no python3 to write the capture"
 fi
 
-# ---- the limits: 500 sessions kept, 64 KiB of transcript each ----
+# ---- the limits: the history (--tui-history, default 5000 sessions
+# and event lines), 64 KiB of transcript each; events grouped; addresses
+# in the order of numbers ----
 if command -v python3 >/dev/null 2>&1 && mkpcap many "$TMP/cap-many.pcap"; then
-	start many LC_ALL=$UTF8 -- -r "$TMP/cap-many.pcap" --tui --speed max
+	start many LC_ALL=$UTF8 -- -r "$TMP/cap-many.pcap" --tui --speed max \
+	    --tui-history 500
 	why=
 	wait_for many 60 'replay over' || why="no dashboard;"
 	grep -q 'sessions 601 ' "$TMP/screen" || why="$why not 601 sessions;"
 	key many 4
-	wait_for many 5 '^ Sessions +\(500 of 500 kept' ||
+	wait_for many 5 '^ Sessions +\(500 of 500 kept.* at most 500' ||
 		why="$why the list keeps more or less than 500;"
 	key many 5 End
 	wait_for many 5 'keeps 500 sessions \(limit 500, 101 let go\)' ||
 		why="$why the dashboard does not say what it let go;"
+	grep -q -E 'KiB of transcripts \(at most 32 MiB\)' "$TMP/screen" ||
+		why="$why no budget of the transcripts;"
 	# The newest session (601, over 64 KiB) is first in the list.
 	key many 4 Home Enter
 	wait_for many 5 '^ Transcript of session 601 ' || why="$why no transcript;"
@@ -587,9 +669,137 @@ if command -v python3 >/dev/null 2>&1 && mkpcap many "$TMP/cap-many.pcap"; then
 		why="$why exit status $(status many);"
 	sanitizer many && why="$why $(report many)"
 	if [ -z "$why" ]; then ok tui-limits; else fail tui-limits "$why"; fi
+
+	# The default keeps them all; the 1,200 recipients session 601 had
+	# deferred (the same client, reply and reason) are one line with
+	# its count; the clients are in the order of their addresses as
+	# numbers (10.0.0.2 before 10.0.0.10) in the session list and the
+	# top table by name.
+	start many2 LC_ALL=$UTF8 -- -r "$TMP/cap-many.pcap" --tui --speed max
+	why=
+	wait_for many2 60 'replay over' || why="no dashboard;"
+	key many2 4
+	wait_for many2 5 '^ Sessions +\(601 of 601 kept.* at most 5000' ||
+		why="$why the default does not keep 601: $(rows 4 4);"
+	key many2 3
+	# (The log's count: the dissector keeps 1,000 recipients a
+	# transaction.)
+	n450=$("$SMTPSCOPE" -q -r "$TMP/cap-many.pcap" -w - 2>/dev/null |
+		python3 -c 'import json, sys
+print(sum(1 for l in sys.stdin for r in [json.loads(l)]
+          if r.get("type") == "transaction"
+          for t in r.get("rcpt_to") or [] if t.get("code") == 450))')
+	if [ "$n450" -ge 1000 ] &&
+		wait_for many2 5 "^ Recent events +\\(newest first\\) +1 of 1 lines, at most 5000" &&
+		grep -q -E "^ [0-9:]{8}  tempfail +450 ×$n450  session 601 " "$TMP/screen" &&
+		grep -q -E "^ +$n450 events since [0-9:]{8} in 1 session" "$TMP/screen"; then
+		ok tui-events-grouped
+	else
+		fail tui-events-grouped "not one line of $n450: $(rows 4 8)"
+	fi
+	key many2 4 s s s Home
+	wait_for many2 5 '^ Sessions +\(601 of 601 kept, by client' ||
+		why="$why no order by client;"
+	got=$(grep -o -E '^ +[0-9]+ 10\.0\.[0-9]+\.[0-9]+' "$TMP/screen" |
+		awk '{ print $2 }' | head -n 5 | tr '\n' ' ')
+	[ "$got" = "10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.5 " ] ||
+		why="$why sessions by client: $got;"
+	key many2 2 s
+	wait_for many2 5 '^ Top tables +\(by name' || why="$why no top by name;"
+	awk '/ Clients / { s = 1; next } s && /^ *$/ { exit }
+		s { print $NF }' "$TMP/screen" >"$TMP/clients"
+	sort -V "$TMP/clients" >"$TMP/clients.v"
+	[ "$(wc -l <"$TMP/clients")" -ge 5 ] &&
+		cmp -s "$TMP/clients" "$TMP/clients.v" ||
+		why="$why clients by name: $(tr '\n' ' ' <"$TMP/clients");"
+	key many2 q
+	wait_rc many2 10 || why="$why it did not quit;"
+	sanitizer many2 && why="$why $(report many2)"
+	if [ -z "$why" ]; then ok tui-addr-order; else fail tui-addr-order "$why"; fi
 else
 	skip tui-limits "no python3 to write the capture"
+	skip tui-events-grouped "no python3 to write the capture"
+	skip tui-addr-order "no python3 to write the capture"
 fi
+
+# ---- the history: more sessions than the default keeps; bounded ----
+if command -v python3 >/dev/null 2>&1 && mkpcap lots "$TMP/cap-lots.pcap"; then
+	start lots LC_ALL=$UTF8 -- -r "$TMP/cap-lots.pcap" --tui --speed max
+	why=
+	wait_for lots 90 'replay over' || why="no dashboard;"
+	key lots 4
+	wait_for lots 5 '^ Sessions +\(5000 of 5000 kept.* at most 5000' ||
+		why="$why not 5000 of the 5100 kept: $(rows 4 4);"
+	key lots 5 End
+	wait_for lots 5 'keeps 5000 sessions \(limit 5000, 100 let go\)' ||
+		why="$why the latency view does not say so;"
+	key lots q
+	wait_rc lots 10 || why="$why it did not quit;"
+	sanitizer lots && why="$why $(report lots)"
+	start lots2 LC_ALL=$UTF8 -- -r "$TMP/cap-lots.pcap" --tui --speed max \
+	    --tui-history 6000
+	wait_for lots2 90 'replay over' || why="$why no dashboard with 6000;"
+	key lots2 4
+	wait_for lots2 5 '^ Sessions +\(5100 of 5100 kept.* at most 6000' ||
+		why="$why --tui-history 6000 does not keep 5100: $(rows 4 4);"
+	key lots2 q
+	wait_rc lots2 10 || why="$why it did not quit;"
+	for h in 0 9 100001 x; do
+		"$SMTPSCOPE" -r "$CAP" --tui-history "$h" >/dev/null \
+			2>"$TMP/h.err" </dev/null
+		[ $? = 2 ] && grep -q 'tui-history' "$TMP/h.err" ||
+			why="$why --tui-history $h not refused;"
+	done
+	if [ -z "$why" ]; then ok tui-history; else fail tui-history "$why"; fi
+else
+	skip tui-history "no python3 to write the capture"
+fi
+
+# ---- colours mean outcomes: a bounce accepted with 250 is green ----
+# (captures/bounce-dsn.pcap: a DSN taken with 250, a recipient refused
+# with 550.)
+start bounce LC_ALL=$UTF8 -- -r captures/bounce-dsn.pcap --tui --speed max
+why=
+wait_for bounce 30 'replay over' || why="no dashboard;"
+key bounce 3
+wait_for bounce 5 '^ Recent events' || why="$why no events view;"
+# The selection (reversed) on the other line: the bounce's own colour.
+key bounce Down
+sleep 0.5
+tm capture-pane -p -e -t bounce >"$TMP/bounce.esc"
+bl=$(grep -a 'bounce.*250' "$TMP/bounce.esc")
+[ -n "$bl" ] || why="$why no bounce line;"
+printf '%s\n' "$bl" | grep -q -E "$ESC\\[([0-9;]*;)?32m($ESC\\[[0-9;]*m)*bounce" ||
+	why="$why the bounce accepted is not green: $(printf '%s' "$bl" | cat -v);"
+printf '%s\n' "$bl" | grep -q -E "$ESC\\[([0-9;]*;)?31m" &&
+	why="$why the bounce line has red;"
+key bounce q
+wait_rc bounce 10 && [ "$(cat "$TMP/bounce.rc")" = 0 ] ||
+	why="$why exit status $(status bounce);"
+sanitizer bounce && why="$why $(report bounce)"
+if [ -z "$why" ]; then ok tui-bounce-accepted; else fail tui-bounce-accepted "$why"; fi
+
+# ---- local time: --localtime with TZ (UTC+5:30), z back to UTC ----
+start ltime LC_ALL=$UTF8 TZ=LOC-5:30 -- -r captures/bounce-dsn.pcap --tui \
+    --speed max --localtime
+why=
+wait_for ltime 30 'replay over' || why="no dashboard;"
+key ltime 3
+wait_for ltime 5 '^ Recent events .*, LOC' ||
+	why="$why no local zone in the events' title: $(rows 4 4);"
+t_loc=$(sed -n 's/^ \([0-9:]\{8\}\)  bounce .*/\1/p' "$TMP/screen")
+key ltime z
+wait_for ltime 5 '^ Recent events .*, UTC' || why="$why z did not go to UTC;"
+t_utc=$(sed -n 's/^ \([0-9:]\{8\}\)  bounce .*/\1/p' "$TMP/screen")
+want=$(date -u -d "@$(($(date -u -d "1970-01-01 $t_utc" +%s) + 19800))" \
+	+%H:%M:%S 2>/dev/null)
+[ -n "$t_loc" ] && [ -n "$want" ] && [ "$t_loc" = "$want" ] ||
+	why="$why local $t_loc is not UTC $t_utc + 5:30 ($want);"
+key ltime q
+wait_rc ltime 10 && [ "$(cat "$TMP/ltime.rc")" = 0 ] ||
+	why="$why exit status $(status ltime);"
+sanitizer ltime && why="$why $(report ltime)"
+if [ -z "$why" ]; then ok tui-localtime; else fail tui-localtime "$why"; fi
 
 # ---- the security counters: flagged when not zero, plain at zero ----
 if command -v python3 >/dev/null 2>&1 &&

@@ -238,12 +238,39 @@ fmt_hms(double sec, char *buf, size_t size)
 	snprintf(buf, size, "%02lu:%02lu:%02lu", s / 3600, s / 60 % 60, s % 60);
 }
 
+/* A time of day, in UTC or, after z or --localtime, local time. */
 void
-fmt_clock(double ts, char *buf, size_t size)
+fmt_clock(const struct tui *t, double ts, char *buf, size_t size)
 {
-	struct numstr t = fmt_utc(ts, TF_CLOCK);
+	struct numstr u;
+	time_t tt;
+	struct tm tm;
 
-	snprintf(buf, size, "%s", strcmp(t.s, "-") != 0 ? t.s : "--:--:--");
+	if (!t->localtime) {
+		u = fmt_utc(ts, TF_CLOCK);
+		snprintf(
+		    buf, size, "%s", strcmp(u.s, "-") != 0 ? u.s : "--:--:--");
+		return;
+	}
+	tt = (time_t)whole_seconds(ts);
+	if (ts <= 0 || localtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, size, "%H:%M:%S", &tm) == 0)
+		snprintf(buf, size, "--:--:--");
+}
+
+/* The zone of the clocks shown: "UTC", or the local zone's name. */
+const char *
+clock_zone(const struct tui *t, char *buf, size_t size)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!t->localtime)
+		return "UTC";
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(buf, size, "%Z", &tm) == 0)
+		snprintf(buf, size, "local time");
+	return buf;
 }
 
 /* A new line, its head at the left, the items from column indent (or
@@ -309,13 +336,21 @@ nonzero(uint64_t v, enum paint a)
 	return v > 0 ? a : P_NORMAL;
 }
 
-/* A notable event's colour, by its kind. */
+/*
+ * A notable event's colour: its outcome, in DESIGN.md's words. A
+ * bounce (the null sender) is no error: the colour of the reply it got
+ * (accepted green, refused red, deferred yellow), plain without one.
+ */
 enum paint
-recent_paint(enum stats_recent_kind k)
+recent_paint(const struct stats_recent *r)
 {
-	switch (k) {
-	case RECENT_REJECT:
+	switch (r->kind) {
 	case RECENT_BOUNCE:
+		return r->code >= 500 ? P_BAD
+		    : r->code >= 400  ? P_WARN
+		    : r->code >= 200  ? P_GOOD
+				      : P_NORMAL;
+	case RECENT_REJECT:
 		return P_BAD;
 	case RECENT_LOST:
 		return P_LOST;

@@ -82,10 +82,11 @@ void flow_item(struct flow *f, enum paint a, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 void fmt_hms(double sec, char *buf, size_t size);
-void fmt_clock(double ts, char *buf, size_t size);
+void fmt_clock(const struct tui *t, double ts, char *buf, size_t size);
+const char *clock_zone(const struct tui *t, char *buf, size_t size);
 
 enum paint code_paint(int code);
 enum paint nonzero(uint64_t v, enum paint a);
-enum paint recent_paint(enum stats_recent_kind k);
+enum paint recent_paint(const struct stats_recent *r);
 
 #endif

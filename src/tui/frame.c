@@ -245,6 +245,7 @@ draw(struct tui *t, const struct tui_status *live_s)
 		return;
 	}
 	draw_header(t, s);
+	t->shown_st = s->st;
 	scroll = tui_page_scroll(t);
 	c.top = 4;
 	c.rows = LINES - 5;

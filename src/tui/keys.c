@@ -25,10 +25,9 @@ const struct binding tui_bindings[] = {
 	{ KEY_BTAB, "S-Tab", ACT_VIEW_PREV, "previous view", NULL },
 	/* Here in the help: the views' own keys (views.c). */
 	{ 0, NULL, ACT_VIEW, NULL, NULL },
-	{ KEY_UP, "Up", ACT_UP, "scroll up, or the session above", NULL },
+	{ KEY_UP, "Up", ACT_UP, "scroll up, or the row above", NULL },
 	{ 'k', "k", ACT_UP, NULL, NULL },
-	{ KEY_DOWN, "Down", ACT_DOWN, "scroll down, or the session below",
-	    NULL },
+	{ KEY_DOWN, "Down", ACT_DOWN, "scroll down, or the row below", NULL },
 	{ 'j', "j", ACT_DOWN, NULL, NULL },
 	{ KEY_PPAGE, "PgUp", ACT_PAGE_UP, "a page up", NULL },
 	{ KEY_NPAGE, "PgDn", ACT_PAGE_DOWN, "a page down", NULL },
@@ -37,14 +36,17 @@ const struct binding tui_bindings[] = {
 	{ 'g', "g", ACT_HOME, NULL, NULL },
 	{ KEY_END, "End", ACT_END, "the bottom", NULL },
 	{ 'G', "G", ACT_END, NULL, NULL },
-	{ '\r', "Enter", ACT_OPEN, "open the selected session's transcript",
+	{ '\r', "Enter", ACT_OPEN,
+	    "open the selected row: its transcript (3, 4), its sessions (2)",
 	    "open" },
 	{ '\n', NULL, ACT_OPEN, NULL, NULL },
 	{ KEY_ENTER, NULL, ACT_OPEN, NULL, NULL },
 	{ '/', "/", ACT_FILTER,
-	    "filter sessions and events by address or domain", "filter" },
+	    "filter sessions, events and top rows (1: what matches)",
+	    "filter" },
 	{ 's', "s", ACT_SORT, "change the order of the current table", "sort" },
 	{ 'r', "r", ACT_RESET, "reset the counters", "reset" },
+	{ 'z', "z", ACT_ZONE, "clocks in local time or in UTC", NULL },
 	{ 'h', "h", ACT_HELP, "this help", "help" },
 	{ '?', "?", ACT_HELP, NULL, NULL },
 	{ KEY_CTRL('l'), "^L", ACT_REDRAW, "redraw the screen", NULL },
@@ -162,6 +164,7 @@ act_pause(struct tui *t, const struct tui_status *s)
 	t->paused = !t->paused;
 	free(t->frozen);
 	t->frozen = NULL;
+	t->shown_st = NULL;
 }
 
 static void
@@ -204,8 +207,9 @@ act(struct tui *t, const struct tui_status *s, enum act a)
 		tui_view_set(t, (t->view + n - 1) % n);
 		break;
 	case ACT_OPEN:
-		tui_notice(
-		    t, "Enter opens a transcript from the session list (4)");
+		tui_notice(t,
+		    "Enter opens a row of the top tables (2), events (3) or "
+		    "sessions (4)");
 		break;
 	case ACT_FILTER:
 		memcpy(t->filter_before, t->filter, sizeof(t->filter));
@@ -217,8 +221,15 @@ act(struct tui *t, const struct tui_status *s, enum act a)
 	case ACT_RESET:
 		free(t->frozen);
 		t->frozen = NULL;
+		t->shown_st = NULL;
+		events_reset(t);
 		tui_notice(t, "counters reset");
 		return TUI_RESET;
+	case ACT_ZONE:
+		t->localtime = !t->localtime;
+		tui_notice(
+		    t, t->localtime ? "clocks in local time" : "clocks in UTC");
+		break;
 	case ACT_HELP:
 		t->help = !t->help;
 		t->help_scroll = 0;

@@ -60,6 +60,15 @@ sess_free(struct tsess *ss)
 	free(ss);
 }
 
+/* The transcript bytes of the sessions kept, after ss's text changed
+ * from before bytes. */
+static void
+text_account(struct tui *t, const struct tsess *ss, size_t before)
+{
+	t->text_bytes += ss->text.len;
+	t->text_bytes -= before < t->text_bytes ? before : t->text_bytes;
+}
+
 static void
 sess_unlink(struct tui *t, struct tsess *ss)
 {
@@ -72,19 +81,23 @@ sess_unlink(struct tui *t, struct tsess *ss)
 	else
 		t->newest = ss->older;
 	sessmap_del(&t->byid, ss->id);
+	t->text_bytes -=
+	    ss->text.len < t->text_bytes ? ss->text.len : t->text_bytes;
 	t->nsess--;
 	t->sessions_evicted++;
 	sess_free(ss);
 }
 
-/* Room for one more: the oldest closed session goes first, then the
- * oldest open one; never the transcript on the screen. */
+/* Room for one more (the history, the transcripts' budget): the
+ * oldest closed session goes first, then the oldest open one; never
+ * the transcript on the screen. */
 static void
 sess_make_room(struct tui *t)
 {
 	struct tsess *ss, *victim = NULL;
 
-	if (t->nsess < TUI_SESSIONS_MAX)
+	if (t->nsess < t->history &&
+	    t->text_bytes + TUI_TRANSCRIPT_MAX <= TUI_TRANSCRIPT_BUDGET)
 		return;
 	for (ss = t->oldest; ss != NULL; ss = ss->newer) {
 		if (t->transcript && ss->id == t->transcript_id)
@@ -126,6 +139,7 @@ sess_open(struct tui *t, const struct smtp_event *ev)
 	endpoint_text(&si->server, ss->server, sizeof(ss->server));
 	dbuf_init(&ss->text, TUI_TRANSCRIPT_MAX);
 	transcript_format_open(&ss->text, si);
+	text_account(t, ss, 0);
 	ss->older = t->newest;
 	if (t->newest != NULL)
 		t->newest->newer = ss;
@@ -175,13 +189,198 @@ helo_may_change(const struct smtp_event *ev)
 	    v == SMTP_VERB_LHLO;
 }
 
+/* ---- the notable events, grouped ---- */
+
+/*
+ * The Events view's lines: what the store lists as notable (the same
+ * rules as sinks/stats.c's recent events: a refused or deferred
+ * recipient, a refused, deferred or lost transaction, an LMTP delivery
+ * refused, a bounce, a session's AUTH failures), kept here because the
+ * dashboard keeps as many as its history says, grouped.
+ */
+/* Wire text cut to a field (raw: escaped when shown). */
+static void
+copy_cut(char *dst, size_t size, const char *src)
+{
+	size_t n = src != NULL ? strlen(src) : 0;
+
+	if (n >= size)
+		n = size - 1;
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static bool
+event_joins(
+    const struct tevent *g, const struct stats_recent *r, const char *reason)
+{
+	double d = r->ts - g->r.ts;
+
+	return g->r.kind == r->kind && g->r.code == r->code &&
+	    d <= TUI_GROUP_WINDOW && d >= -TUI_GROUP_WINDOW &&
+	    strcmp(g->r.client, r->client) == 0 &&
+	    strcmp(g->r.server, r->server) == 0 &&
+	    strcmp(g->reason, reason) == 0;
+}
+
+static void
+event_add(struct tui *t, const struct stats_recent *r, uint64_t n)
+{
+	char reason[sizeof(((struct tevent *)0)->reason)];
+	struct tevent *g;
+	size_t i, k;
+
+	stats_normalise_reason(r->text, reason, sizeof(reason));
+	t->ev_seen += n;
+	for (i = 0; i < t->ev_n && i < TUI_GROUP_LOOKBACK; i++) {
+		k = (t->ev_head + t->history - 1 - i) % t->history;
+		g = &t->ev[k];
+		if (!event_joins(g, r, reason))
+			continue;
+		if (r->ts < g->first)
+			g->first = r->ts;
+		if (g->r.session_id != r->session_id)
+			g->sessions++;
+		g->count += n;
+		g->r = *r;
+		g->seq = ++t->ev_seq;
+		return;
+	}
+	g = &t->ev[t->ev_head];
+	if (t->ev_n == t->history)
+		t->ev_evicted++;
+	else
+		t->ev_n++;
+	t->ev_head = (t->ev_head + 1) % t->history;
+	memset(g, 0, sizeof(*g));
+	g->r = *r;
+	g->first = r->ts;
+	g->count = n;
+	g->first_session = r->session_id;
+	g->sessions = 1;
+	snprintf(g->reason, sizeof(g->reason), "%s", reason);
+	g->seq = ++t->ev_seq;
+}
+
+static void
+event_push(struct tui *t, const struct smtp_session_info *si, double ts,
+    enum stats_recent_kind kind, const char *from, const char *rcpt,
+    const struct smtp_reply *rep)
+{
+	struct stats_recent r;
+
+	memset(&r, 0, sizeof(r));
+	r.ts = ts;
+	r.kind = kind;
+	r.session_id = si->id;
+	endpoint_addr_str(&si->client, r.client, sizeof(r.client));
+	endpoint_addr_str(&si->server, r.server, sizeof(r.server));
+	copy_cut(r.from, sizeof(r.from), from);
+	copy_cut(r.rcpt, sizeof(r.rcpt), rcpt);
+	if (rep != NULL) {
+		r.code = rep->code;
+		snprintf(r.text, sizeof(r.text), "%s%s%s", rep->enh,
+		    rep->enh[0] ? " " : "", rep->text ? rep->text : "");
+	}
+	event_add(t, &r, 1);
+}
+
+static void
+events_of_transaction(struct tui *t, const struct smtp_session_info *si,
+    const struct smtp_transaction *tx)
+{
+	const struct smtp_reply *why = NULL, *d;
+	const char *first = tx->nrcpt > 0 ? tx->rcpt[0].addr : "";
+	size_t i;
+
+	for (i = 0; i < tx->nrcpt; i++)
+		if (tx->rcpt[i].reply.code >= 400)
+			event_push(t, si, tx->ts_end,
+			    tx->rcpt[i].reply.code >= 500 ? RECENT_REJECT
+							  : RECENT_TEMPFAIL,
+			    tx->mail_from, tx->rcpt[i].addr,
+			    &tx->rcpt[i].reply);
+	if (tx->mail.code >= 400)
+		why = &tx->mail;
+	else if (tx->data.code >= 400)
+		why = &tx->data;
+	else if (tx->final.code >= 400)
+		why = &tx->final;
+	if (tx->outcome == SMTP_OUTCOME_REJECTED && why != NULL &&
+	    why->code != 421)
+		event_push(t, si, tx->ts_end, RECENT_REJECT, tx->mail_from,
+		    first, why);
+	else if (tx->outcome == SMTP_OUTCOME_TEMPFAIL && why != NULL)
+		event_push(t, si, tx->ts_end, RECENT_TEMPFAIL, tx->mail_from,
+		    first, why);
+	else if (tx->outcome == SMTP_OUTCOME_LOST)
+		event_push(t, si, tx->ts_end, RECENT_LOST, tx->mail_from, first,
+		    tx->final.code ? &tx->final : NULL);
+	for (i = 0; tx->lmtp && i < tx->nrcpt; i++) {
+		d = &tx->rcpt[i].delivery;
+		if (d->code >= 400)
+			event_push(t, si, tx->ts_end,
+			    d->code >= 500 ? RECENT_REJECT : RECENT_TEMPFAIL,
+			    tx->mail_from, tx->rcpt[i].addr, d);
+	}
+	if (tx->bounce)
+		event_push(t, si, tx->ts_end, RECENT_BOUNCE, "", first,
+		    tx->final.code ? &tx->final : NULL);
+}
+
+static void
+events_of_close(struct tui *t, const struct smtp_session_info *si, double ts)
+{
+	struct stats_recent r;
+
+	if (si->auth_attempts == 0 || si->auth_failures == 0)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.ts = ts;
+	r.kind = RECENT_AUTH_FAILURE;
+	r.session_id = si->id;
+	r.code = si->auth_code;
+	endpoint_addr_str(&si->client, r.client, sizeof(r.client));
+	endpoint_addr_str(&si->server, r.server, sizeof(r.server));
+	copy_cut(r.from, sizeof(r.from), si->auth_user);
+	event_add(t, &r, si->auth_failures);
+}
+
+/* r: the counters went back to zero; the events with them. */
+void
+events_reset(struct tui *t)
+{
+	t->ev_head = t->ev_n = 0;
+	t->ev_seen = t->ev_evicted = 0;
+}
+
+/* What the history allows, allocated once. */
+void
+model_init(struct tui *t)
+{
+	unsigned long h = t->o.history;
+
+	if (h == 0)
+		h = TUI_HISTORY_DEFAULT;
+	if (h < TUI_HISTORY_MIN)
+		h = TUI_HISTORY_MIN;
+	if (h > TUI_HISTORY_MAX)
+		h = TUI_HISTORY_MAX;
+	t->history = h;
+	t->list = xcalloc(h, sizeof(t->list[0]));
+	t->evlist = xcalloc(h, sizeof(t->evlist[0]));
+	t->ev = xcalloc(h, sizeof(t->ev[0]));
+	t->localtime = t->o.localtime;
+}
+
 void
 tui_on_event(void *arg, const struct smtp_event *ev)
 {
 	struct tui *t = arg;
 	struct tsess *ss;
 	const struct smtp_session_info *si = ev->session;
-	size_t i;
+	size_t i, before;
 
 	if (!tui_is_open(t) || si == NULL)
 		return;
@@ -189,8 +388,13 @@ tui_on_event(void *arg, const struct smtp_event *ev)
 		sess_open(t, ev);
 		return;
 	}
+	if (ev->type == SMTP_EV_TRANSACTION)
+		events_of_transaction(t, si, ev->u.tx);
+	else if (ev->type == SMTP_EV_SESSION_CLOSE)
+		events_of_close(t, si, ev->ts);
 	if ((ss = sessmap_get(&t->byid, si->id)) == NULL)
 		return;
+	before = ss->text.len;
 	switch (ev->type) {
 	case SMTP_EV_COMMAND:
 	case SMTP_EV_REPLY:
@@ -218,6 +422,7 @@ tui_on_event(void *arg, const struct smtp_event *ev)
 	default:
 		break;
 	}
+	text_account(t, ss, before);
 	if (helo_may_change(ev) && si->helo != NULL)
 		escape_into(
 		    ss->helo, sizeof(ss->helo), si->helo, strlen(si->helo));
@@ -235,6 +440,9 @@ sessions_free(struct tui *t)
 {
 	sessmap_each(&t->byid, free_sess, NULL);
 	sessmap_free(&t->byid);
+	free(t->list);
+	free(t->evlist);
+	free(t->ev);
 }
 
 /* ---- the filter, the lists, the notice ---- */
@@ -264,58 +472,157 @@ tui_notice(struct tui *t, const char *msg)
 	t->notice_until = now_mono() + TUI_NOTICE_SEC;
 }
 
+/*
+ * An address in text ("192.0.2.1", "192.0.2.1:25", "[2001:db8::1]:25",
+ * "2001:db8::1") as numbers: family 4 or 6, 0 when it is none.
+ */
+static int
+addr_parse(const char *s, uint8_t bin[16])
+{
+	char a[ENDPOINT_ADDRSTRLEN];
+	const char *end, *colon;
+	size_t n;
+
+	memset(bin, 0, 16);
+	if (s[0] == '[') {
+		if ((end = strchr(s, ']')) == NULL)
+			return 0;
+		s++;
+	} else if ((colon = strchr(s, ':')) != NULL &&
+	    strchr(colon + 1, ':') == NULL) {
+		end = colon; /* IPv4 and its port */
+	} else {
+		end = s + strlen(s);
+	}
+	n = (size_t)(end - s);
+	if (n == 0 || n >= sizeof(a))
+		return 0;
+	memcpy(a, s, n);
+	a[n] = '\0';
+	if (inet_pton(AF_INET, a, bin) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, a, bin) == 1)
+		return 6;
+	return 0;
+}
+
+/* The filter is an address: it matches addresses whole ("10.0.0.1" not
+ * "10.0.0.10"); anything else matches as a part of the text. */
+static bool
+field_matches(const struct tui *t, const char *field, bool is_addr)
+{
+	uint8_t fb[16], b[16];
+	int ff;
+
+	if (t->filter[0] == '\0')
+		return true;
+	/* Only a bare address: "10.0.0.1:25" stays a piece of text. */
+	memset(fb, 0, sizeof(fb));
+	ff = inet_pton(AF_INET, t->filter, fb) == 1   ? 4
+	    : inet_pton(AF_INET6, t->filter, fb) == 1 ? 6
+						      : 0;
+	if (is_addr && ff != 0)
+		return addr_parse(field, b) == ff && memcmp(fb, b, 16) == 0;
+	return contains_ci(field, t->filter);
+}
+
 bool
 sess_matches(const struct tui *t, const struct tsess *ss)
 {
-	const char *f = t->filter;
+	return t->filter[0] == '\0' || field_matches(t, ss->client, true) ||
+	    field_matches(t, ss->server, true) ||
+	    contains_ci(ss->helo, t->filter) ||
+	    contains_ci(ss->envelope, t->filter);
+}
 
-	return f[0] == '\0' || contains_ci(ss->client, f) ||
-	    contains_ci(ss->server, f) || contains_ci(ss->helo, f) ||
-	    contains_ci(ss->envelope, f);
+/* A row of a top table: its key, an address or a name. */
+bool
+filter_matches_key(const struct tui *t, const char *key)
+{
+	return field_matches(t, key, true);
 }
 
 static bool
-recent_matches(const struct tui *t, const struct stats_recent *r)
+event_matches(const struct tui *t, const struct tevent *g)
 {
-	const char *f = t->filter;
+	const struct stats_recent *r = &g->r;
 
-	return f[0] == '\0' || contains_ci(r->client, f) ||
-	    contains_ci(r->server, f) || contains_ci(r->from, f) ||
-	    contains_ci(r->rcpt, f);
+	return t->filter[0] == '\0' || field_matches(t, r->client, true) ||
+	    field_matches(t, r->server, true) ||
+	    contains_ci(r->from, t->filter) ||
+	    contains_ci(r->rcpt, t->filter) || contains_ci(r->text, t->filter);
 }
 
 static int
-by_code(const void *a, const void *b)
+ev_by_newest(const void *a, const void *b)
 {
-	const struct stats_recent *x = *(const struct stats_recent *const *)a;
-	const struct stats_recent *y = *(const struct stats_recent *const *)b;
+	const struct tevent *x = *(const struct tevent *const *)a;
+	const struct tevent *y = *(const struct tevent *const *)b;
 
-	if (x->code != y->code)
-		return x->code > y->code ? -1 : 1;
-	return x->ts > y->ts ? -1 : x->ts < y->ts;
+	return x->seq > y->seq ? -1 : x->seq < y->seq;
 }
 
-/* The notable events shown: filtered, in the chosen order. */
-size_t
-recent_list(const struct tui *t, const struct stats *st,
-    const struct stats_recent **out, unsigned order)
+static int
+ev_by_oldest(const void *a, const void *b)
 {
-	const struct stats_recent *r, *tmp;
+	return ev_by_newest(b, a);
+}
+
+static int
+ev_by_code(const void *a, const void *b)
+{
+	const struct tevent *x = *(const struct tevent *const *)a;
+	const struct tevent *y = *(const struct tevent *const *)b;
+
+	if (x->r.code != y->r.code)
+		return x->r.code > y->r.code ? -1 : 1;
+	return ev_by_newest(a, b);
+}
+
+static int
+ev_by_count(const void *a, const void *b)
+{
+	const struct tevent *x = *(const struct tevent *const *)a;
+	const struct tevent *y = *(const struct tevent *const *)b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return ev_by_newest(a, b);
+}
+
+/* The event lines shown: filtered, in the chosen order (0 newest
+ * first, 1 oldest first, 2 by code, 3 most events first). */
+size_t
+event_list(const struct tui *t, const struct tevent **out, unsigned order)
+{
+	static int (*const by[])(const void *, const void *) = { ev_by_newest,
+		ev_by_oldest, ev_by_code, ev_by_count };
 	size_t i, n = 0;
 
-	for (i = 0; (r = stats_recent_get(st, i)) != NULL; i++)
-		if (recent_matches(t, r))
-			out[n++] = r;
-	if (order == 1) {
-		for (i = 0; i < n / 2; i++) {
-			tmp = out[i];
-			out[i] = out[n - 1 - i];
-			out[n - 1 - i] = tmp;
-		}
-	} else if (order == 2) {
-		qsort(out, n, sizeof(out[0]), by_code);
-	}
+	for (i = 0; i < t->ev_n; i++)
+		if (event_matches(t, &t->ev[i]))
+			out[n++] = &t->ev[i];
+	qsort(out, n, sizeof(out[0]), by[order < 4 ? order : 0]);
 	return n;
+}
+
+/* Names in order: addresses as numbers (IPv4 before IPv6, then the
+ * port), before anything else, which goes as text. */
+int
+addr_cmp(const char *a, const char *b)
+{
+	uint8_t x[16], y[16];
+	int fx = addr_parse(a, x), fy = addr_parse(b, y), d;
+
+	if (fx == 0 || fy == 0)
+		return fx != fy ? (fx == 0 ? 1 : -1) : strcmp(a, b);
+	if (fx != fy)
+		return fx < fy ? -1 : 1;
+	if ((d = memcmp(x, y, 16)) != 0)
+		return d;
+	return strcmp(a, b) == 0     ? 0
+	    : strlen(a) != strlen(b) ? (strlen(a) < strlen(b) ? -1 : 1)
+				     : strcmp(a, b);
 }
 
 /* Top-table entries by their keys. */
@@ -325,7 +632,7 @@ topn_by_key(const void *a, const void *b)
 	const struct topn_entry *x = *(const struct topn_entry *const *)a;
 	const struct topn_entry *y = *(const struct topn_entry *const *)b;
 
-	return strcmp(x->key, y->key);
+	return addr_cmp(x->key, y->key);
 }
 
 /* ---- the relay table: the store's three views of its relays, as one ---- */

@@ -19,7 +19,18 @@
 #include "tui/tui.h"
 
 /* Named limits: what the dashboard keeps, and how often it draws. */
-#define TUI_SESSIONS_MAX 500           /* sessions kept for the list */
+/* Sessions kept for the list and event lines kept (--tui-history):
+ * the default, and the range the option takes. */
+#define TUI_HISTORY_DEFAULT 5000
+#define TUI_HISTORY_MIN 10
+#define TUI_HISTORY_MAX 100000
+/* Transcript bytes of all the sessions kept: past it, the oldest
+ * sessions go, whatever the history. */
+#define TUI_TRANSCRIPT_BUDGET (32u << 20)
+/* Events of one kind, client and reason this close together make one
+ * line of the Events view, with a count. */
+#define TUI_GROUP_WINDOW 60.0
+#define TUI_GROUP_LOOKBACK 64          /* lines looked at for the group */
 #define TUI_TRANSCRIPT_MAX (64u << 10) /* transcript bytes per session */
 #define TUI_TRANSCRIPT_LINE_ROOM 1024  /* kept free for the last lines */
 #define TUI_HELO_MAX 80                /* bytes of a HELO kept, escaped */
@@ -36,6 +47,23 @@
 /* Relays the Top view's relay table can gather: those the store times,
  * and those its drop and still-queued tables name. */
 #define TUI_RELAYS_MAX (STATS_RELAYS + 2 * TOPN_SLOTS)
+
+/*
+ * One line of the Events view: notable events (rejects, tempfails,
+ * bounces, lost transactions, AUTH failures) of one kind, one client,
+ * one server and one reason (the code and the reply text with what
+ * varies masked), each at most TUI_GROUP_WINDOW after the one before.
+ * r is the newest of them (its session, its envelope, its text).
+ */
+struct tevent {
+	struct stats_recent r;
+	uint64_t seq;           /* when it was last added to */
+	double first;           /* the first event's time (r.ts: the last) */
+	uint64_t count;         /* events */
+	uint64_t first_session; /* the first event's session */
+	unsigned sessions;      /* sessions it spans (changes of session) */
+	char reason[128];       /* the masked text: the group's key */
+};
 
 /* One session of the list, with its transcript. */
 struct tsess {
@@ -62,8 +90,14 @@ struct tui {
 	/* Collected from the events. */
 	struct sessmap byid;
 	struct tsess *oldest, *newest;
-	size_t nsess;
+	size_t nsess, history; /* kept, and how many may be */
+	size_t text_bytes;     /* their transcripts */
 	uint64_t sessions_seen, sessions_evicted;
+	/* The notable events, grouped: a ring of history lines. */
+	struct tevent *ev;
+	size_t ev_head, ev_n;
+	uint64_t ev_seen, ev_seq, ev_evicted; /* events; lines let go */
+	bool localtime;                       /* z: local time, else UTC */
 
 	/* What is shown. */
 	unsigned view; /* in the table of views (views.c) */
@@ -72,14 +106,23 @@ struct tui {
 	int scroll[TUI_VIEWS_MAX];
 	int help_scroll, transcript_scroll;
 	unsigned sort[TUI_VIEWS_MAX];
-	uint64_t sel_id; /* the selected session */
-	int sel;         /* and its row, when it goes away */
-	int page;        /* rows of the last body drawn */
+	uint64_t sel_id;     /* the selected session */
+	int sel;             /* and its row, when it goes away */
+	uint64_t ev_sel_seq; /* the selected event line (Events) */
+	int ev_sel;
+	int top_sel;  /* the selected row of the Top view's tables */
+	int top_rows; /* how many it had (the last frame) */
+	char top_key[TOPN_KEY_MAX]; /* the selected row's key */
+	/* The store the last frame showed (NULL once a pause or r let it
+	 * go): a key's action reads it between frames. */
+	const struct stats *shown_st;
+	int page; /* rows of the last body drawn */
 	char filter[TUI_FILTER_MAX];
 	char filter_before[TUI_FILTER_MAX]; /* Esc in the prompt */
 	char notice[256];
 	double notice_until;
-	struct tsess *list[TUI_SESSIONS_MAX];
+	struct tsess **list;          /* history rows */
+	const struct tevent **evlist; /* history rows */
 
 	/* A live run paused: the figures as they were. */
 	struct stats *frozen;
@@ -110,9 +153,13 @@ bool terminal_is_on(void);
 double now_mono(void);
 void escape_into(char *dst, size_t size, const void *raw, size_t n);
 void sessions_free(struct tui *t);
+void model_init(struct tui *t);
+void events_reset(struct tui *t);
 bool sess_matches(const struct tui *t, const struct tsess *ss);
-size_t recent_list(const struct tui *t, const struct stats *st,
-    const struct stats_recent **out, unsigned order);
+bool filter_matches_key(const struct tui *t, const char *key);
+size_t event_list(
+    const struct tui *t, const struct tevent **out, unsigned order);
+int addr_cmp(const char *a, const char *b);
 int topn_by_key(const void *a, const void *b);
 size_t relay_rows(const struct stats *st, struct trelay *out, unsigned order);
 

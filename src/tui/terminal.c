@@ -202,6 +202,7 @@ tui_open(const struct tui_options *o, char *err, size_t errlen)
 	t->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	t->dirty = true;
 	sessmap_init(&t->byid);
+	model_init(t);
 	curses_modes(t);
 	restore_len = 0;
 	restore_add("sgr0");

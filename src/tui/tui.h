@@ -20,6 +20,9 @@ struct tui_options {
 	unsigned long
 	    max_frames; /* end after this many frames (tests); 0 no limit */
 	bool no_color;  /* plain even where colours exist */
+	/* Sessions and event lines kept (--tui-history); 0: the default. */
+	unsigned long history;
+	bool localtime; /* clocks in local time (--localtime), else UTC */
 };
 
 /* What the header shows besides the store. */

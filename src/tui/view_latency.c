@@ -259,20 +259,24 @@ plugin_lines(const struct tui *t, const struct tui_status *s, struct canvas *c)
 	}
 }
 
-/* What the dashboard itself keeps, and its limits. */
+/* What the dashboard itself keeps, and its limits (--tui-history). */
 static void
 dashboard_line(const struct tui *t, struct canvas *c)
 {
-	struct pen p;
+	struct flow f;
 
-	if (!line_at(&p, t, c, 1))
-		return;
-	pen_put(&p, P_HEAD, "Dashboard");
-	pen_printf(&p, P_NORMAL,
-	    "  keeps %zu sessions (limit %d, %" PRIu64
-	    " let go), %u KiB of transcript each",
-	    t->nsess, TUI_SESSIONS_MAX, t->sessions_evicted,
+	flow_start(&f, t, c, "Dashboard");
+	flow_item(&f, P_NORMAL,
+	    "keeps %zu sessions (limit %zu, %" PRIu64 " let go)", t->nsess,
+	    t->history, t->sessions_evicted);
+	flow_item(&f, P_NORMAL, "%u KiB of transcript each",
 	    TUI_TRANSCRIPT_MAX >> 10);
+	flow_item(&f, P_NORMAL, "%zu KiB of transcripts (at most %u MiB)",
+	    t->text_bytes >> 10, TUI_TRANSCRIPT_BUDGET >> 20);
+	flow_item(&f, P_NORMAL,
+	    "%zu event lines (limit %zu, %" PRIu64 " let go) of %" PRIu64
+	    " events",
+	    t->ev_n, t->history, t->ev_evicted, t->ev_seen);
 }
 
 void

@@ -12,22 +12,26 @@
 /* One notable event on one line (the overview): the sender as well
  * only where the screen is wide. */
 static void
-recent_line(const struct tui *t, int y, const struct stats_recent *r)
+recent_line(const struct tui *t, int y, const struct tevent *g)
 {
+	const struct stats_recent *r = &g->r;
 	struct pen p;
 	char when[16];
 	int w;
 
 	pen_at(&p, t, y, 1);
-	fmt_clock(r->ts, when, sizeof(when));
+	fmt_clock(t, r->ts, when, sizeof(when));
 	pen_printf(&p, P_DIM, "%s ", when);
-	pen_printf(&p, recent_paint(r->kind), "%-8.8s",
+	pen_printf(&p, recent_paint(r), "%-8.8s",
 	    r->kind == RECENT_AUTH_FAILURE ? "authfail"
 					   : stats_recent_kind_name(r->kind));
 	if (r->code > 0)
 		pen_printf(&p, P_NORMAL, " %3d ", r->code);
 	else
 		pen_put(&p, P_NORMAL, "     ");
+	if (g->count > 1)
+		pen_printf(&p, P_WARN, "%s%" PRIu64 " ",
+		    t->utf8 ? "\u00d7" : "x", g->count);
 	w = (COLS - p.x) * 2 / 5;
 	if (r->kind == RECENT_AUTH_FAILURE) {
 		pen_put(&p, P_NORMAL, "user ");
@@ -128,6 +132,8 @@ overview_totals(const struct tui *t, const struct stats *st, struct canvas *c)
 	struct flow f;
 
 	flow_start(&f, t, c, "Totals");
+	if (t->filter[0] != '\0')
+		flow_item(&f, P_WARN, "(all traffic, unfiltered)");
 	flow_item(&f, P_NORMAL, "sessions %" PRIu64, st->sessions);
 	flow_item(&f, P_NORMAL, "active %" PRIu64, st->sessions_active);
 	flow_item(&f, P_NORMAL, "transactions %" PRIu64, st->transactions);
@@ -154,8 +160,9 @@ overview_totals(const struct tui *t, const struct stats *st, struct canvas *c)
 	    st->tracking ? "dropped %" PRIu64
 			 : "dropped %" PRIu64 " (tracking off)",
 	    o[SMTP_OUTCOME_DROPPED]);
-	flow_item(
-	    &f, nonzero(st->bounces, P_WARN), "bounces %" PRIu64, st->bounces);
+	/* The null sender: no error (DESIGN.md); its outcome is counted
+	 * above. */
+	flow_item(&f, P_NORMAL, "bounces %" PRIu64, st->bounces);
 	if (st->tracking)
 		overview_messages(t, st, c, &f);
 	/* What a postmaster must see: a flag colour when not zero. */
@@ -249,7 +256,7 @@ overview_rates(
 	double now = s->capture_time;
 	struct timespec ts;
 	struct pen p;
-	char when[16];
+	char when[16], zone[32];
 	int64_t clock;
 	int y;
 
@@ -262,8 +269,9 @@ overview_rates(
 	if ((y = cv_next(c)) >= 0) {
 		pen_at(&p, t, y, 1);
 		pen_put(&p, P_HEAD, "Per second");
-		fmt_clock(now, when, sizeof(when));
-		pen_printf(&p, P_DIM, "  messages, until %s UTC%s", when,
+		fmt_clock(t, now, when, sizeof(when));
+		pen_printf(&p, P_DIM, "  messages, until %s %s%s", when,
+		    clock_zone(t, zone, sizeof(zone)),
 		    s->live ? "" : " (capture time)");
 	}
 	if ((y = cv_next(c)) >= 0)
@@ -276,21 +284,21 @@ overview_rates(
 		sparkline(t, y, "lost", st, SERIES_LOST, clock, P_LOST);
 }
 
-/* The recent notable events, a line each, newest first. */
+/* The recent notable events, a line each (a group: one), newest
+ * first. */
 static void
-overview_recent(const struct tui *t, const struct stats *st, struct canvas *c)
+overview_recent(struct tui *t, struct canvas *c)
 {
-	const struct stats_recent *rl[STATS_RECENT];
 	struct pen p;
 	size_t n, i;
 	int y;
 
-	n = recent_list(t, st, rl, 0);
+	n = event_list(t, t->evlist, 0);
 	if ((y = cv_next(c)) >= 0) {
 		pen_at(&p, t, y, 1);
 		pen_put(&p, P_HEAD, "Recent events");
-		pen_printf(&p, P_DIM, "  %zu of %" PRIu64 "%s", n,
-		    st->recent_total, t->filter[0] ? " (filtered)" : "");
+		pen_printf(&p, P_DIM, "  %zu lines of %" PRIu64 " events%s", n,
+		    t->ev_seen, t->filter[0] ? " (filtered)" : "");
 	}
 	if (n == 0 && (y = cv_next(c)) >= 0) {
 		pen_at(&p, t, y, 3);
@@ -298,12 +306,56 @@ overview_recent(const struct tui *t, const struct stats *st, struct canvas *c)
 	}
 	for (i = 0; i < n; i++)
 		if ((y = cv_next(c)) >= 0)
-			recent_line(t, y, rl[i]);
+			recent_line(t, y, t->evlist[i]);
+}
+
+/*
+ * With a filter: what matches among what the dashboard keeps (its
+ * sessions and event lines). The totals are the store's, of all the
+ * traffic: it keeps sums, not the sessions they were summed from.
+ */
+static void
+overview_filtered(struct tui *t, struct canvas *c)
+{
+	uint64_t tx = 0, o[SMTP_OUTCOME_COUNT] = { 0 }, events = 0;
+	const struct tsess *ss;
+	size_t n = 0, lines, i;
+	struct flow f;
+	int k;
+
+	if (t->filter[0] == '\0')
+		return;
+	for (ss = t->newest; ss != NULL; ss = ss->older) {
+		if (!sess_matches(t, ss))
+			continue;
+		n++;
+		tx += ss->transactions;
+		for (k = 0; k < SMTP_OUTCOME_COUNT; k++)
+			o[k] += ss->outcome[k];
+	}
+	lines = event_list(t, t->evlist, 0);
+	for (i = 0; i < lines; i++)
+		events += t->evlist[i]->count;
+	flow_start(&f, t, c, "Filtered");
+	flow_item(&f, P_WARN, "\"%s\"", t->filter);
+	flow_item(&f, P_NORMAL, "%zu of %zu sessions kept", n, t->nsess);
+	flow_item(&f, P_NORMAL, "transactions %" PRIu64, tx);
+	flow_item(&f, P_GOOD, "accepted %" PRIu64, o[SMTP_OUTCOME_ACCEPTED]);
+	flow_item(&f, nonzero(o[SMTP_OUTCOME_REJECTED], P_BAD),
+	    "rejected %" PRIu64, o[SMTP_OUTCOME_REJECTED]);
+	flow_item(&f, nonzero(o[SMTP_OUTCOME_TEMPFAIL], P_WARN),
+	    "tempfail %" PRIu64, o[SMTP_OUTCOME_TEMPFAIL]);
+	flow_item(&f, nonzero(o[SMTP_OUTCOME_LOST], P_LOST), "lost %" PRIu64,
+	    o[SMTP_OUTCOME_LOST]);
+	flow_item(
+	    &f, P_NORMAL, "events %" PRIu64 " in %zu lines", events, lines);
+	cv_next(c);
 }
 
 void
 view_overview(struct tui *t, const struct tui_status *s, struct canvas *c)
 {
+	overview_filtered(t, c);
 	overview_totals(t, s->st, c);
 	cv_next(c);
 	overview_classes(t, s->st, c);
@@ -311,5 +363,5 @@ view_overview(struct tui *t, const struct tui_status *s, struct canvas *c)
 	cv_next(c);
 	overview_rates(t, s, c);
 	cv_next(c);
-	overview_recent(t, s->st, c);
+	overview_recent(t, c);
 }

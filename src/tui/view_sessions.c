@@ -38,6 +38,9 @@ sess_paint(const struct tsess *ss)
 		return P_LOST;
 	if (ss->outcome[SMTP_OUTCOME_TEMPFAIL])
 		return P_WARN;
+	/* Accepted, whatever the sender (a bounce too). */
+	if (ss->outcome[SMTP_OUTCOME_ACCEPTED])
+		return P_GOOD;
 	return P_NORMAL;
 }
 
@@ -139,7 +142,7 @@ by_client(const void *a, const void *b)
 {
 	const struct tsess *x = *(struct tsess *const *)a;
 	const struct tsess *y = *(struct tsess *const *)b;
-	int c = strcmp(x->client, y->client);
+	int c = addr_cmp(x->client, y->client);
 
 	return c != 0 ? c : by_id_up(a, b);
 }
@@ -151,7 +154,7 @@ sess_list(struct tui *t)
 	struct tsess *ss;
 	size_t n = 0;
 
-	for (ss = t->newest; ss != NULL && n < TUI_SESSIONS_MAX; ss = ss->older)
+	for (ss = t->newest; ss != NULL && n < t->history; ss = ss->older)
 		if (sess_matches(t, ss))
 			t->list[n++] = ss;
 	switch (t->sort[t->view]) {
@@ -281,7 +284,6 @@ sessions_title(struct tui *t, char *buf, size_t size)
 
 	for (ss = t->newest; ss != NULL; ss = ss->older)
 		n += sess_matches(t, ss);
-	snprintf(buf, size,
-	    "Sessions  (%zu of %zu kept, %s; Enter: transcript)", n, t->nsess,
-	    tui_views[t->view].sort[t->sort[t->view]]);
+	snprintf(buf, size, "Sessions  (%zu of %zu kept, %s)  at most %zu", n,
+	    t->nsess, tui_views[t->view].sort[t->sort[t->view]], t->history);
 }

@@ -22,21 +22,61 @@ struct top_table {
 	const struct topn *tn;
 	const struct topn_entry *e[TOPN_SLOTS];
 	size_t n;
+	bool pick; /* its rows name what the filter finds: selectable */
+	int first; /* the selection's index of its first row */
 };
 
+/* The selection over the selectable rows of the view, as drawn. */
+struct top_pick {
+	struct tui *t;
+	int next;     /* the index the next selectable row gets */
+	int sel_line; /* the canvas line of the selected row, -1 */
+};
+
+/* A table's rows: those the filter finds (all without one), by count
+ * or (s) by name, addresses as numbers. */
 static void
 top_fetch(const struct tui *t, struct top_table *tt, const char *title,
     const char *unit, const struct topn *tn)
 {
+	size_t i, k = 0;
+
 	tt->title = title;
 	tt->unit = unit;
 	tt->keys = TT_PLAIN;
 	tt->tn = tn;
+	tt->pick = false;
+	tt->first = -1;
 	tt->n = topn_sorted(tn, tt->e, TOPN_SLOTS);
+	for (i = 0; i < tt->n; i++)
+		if (filter_matches_key(t, tt->e[i]->key))
+			tt->e[k++] = tt->e[i];
+	tt->n = k;
 	if (t->sort[t->view] == 1)
 		qsort(tt->e, tt->n, sizeof(tt->e[0]), topn_by_key);
 	if (tt->n > TUI_TOP_ROWS)
 		tt->n = TUI_TOP_ROWS;
+}
+
+/* Numbers the selectable rows of a table; the selected one's key. */
+static void
+top_number(struct top_pick *k, struct top_table *tt)
+{
+	size_t i;
+
+	if (!tt->pick)
+		return;
+	tt->first = k->next;
+	for (i = 0; i < tt->n; i++, k->next++)
+		if (k->next == k->t->top_sel)
+			snprintf(k->t->top_key, sizeof(k->t->top_key), "%s",
+			    tt->e[i]->key);
+}
+
+static bool
+top_is_selected(const struct top_table *tt, const struct tui *t, int i)
+{
+	return tt->pick && i >= 0 && tt->first + i == t->top_sel;
 }
 
 /* Row i of a table (-1: its title) in the columns [x, x + w). */
@@ -58,15 +98,17 @@ top_cell(
 	}
 	if ((size_t)i >= tt->n) {
 		if (i == 0)
-			pen_put(&p, P_DIM, "   none yet");
+			pen_put(&p, P_DIM,
+			    t->filter[0] ? "   none matches" : "   none yet");
 		return;
 	}
 	e = tt->e[i];
-	pen_printf(&p, P_NORMAL, "%c%7" PRIu64 " %5.1f%%  ",
-	    e->error > 0 ? '~' : ' ', e->count,
+	pen_printf(&p, top_is_selected(tt, t, i) ? P_SELECT : P_NORMAL,
+	    "%c%7" PRIu64 " %5.1f%%  ", e->error > 0 ? '~' : ' ', e->count,
 	    tt->tn->total ? 100.0 * (double)e->count / (double)tt->tn->total
 			  : 0.0);
-	pen_wire(&p, P_NORMAL, e->key, 0);
+	pen_wire(
+	    &p, top_is_selected(tt, t, i) ? P_SELECT : P_NORMAL, e->key, 0);
 	if (tt->keys == TT_ENHANCED &&
 	    smtp_enh_meaning(e->key, meaning, sizeof(meaning)) != NULL) {
 		pen_put(&p, P_NORMAL, "  ");
@@ -86,7 +128,7 @@ top_cell(
 /* Two tables side by side when there is room, else one after the other. */
 static void
 top_pair(const struct tui *t, struct canvas *c, const struct top_table *a,
-    const struct top_table *b)
+    const struct top_table *b, struct top_pick *k)
 {
 	int i, y, rows, half = COLS / 2;
 
@@ -95,6 +137,9 @@ top_pair(const struct tui *t, struct canvas *c, const struct top_table *a,
 		if (rows == 0)
 			rows = 1;
 		for (i = -1; i < rows; i++) {
+			if (top_is_selected(a, t, i) ||
+			    top_is_selected(b, t, i))
+				k->sel_line = c->line;
 			if ((y = cv_next(c)) < 0)
 				continue;
 			top_cell(t, y, 1, half - 2, a, i);
@@ -104,12 +149,15 @@ top_pair(const struct tui *t, struct canvas *c, const struct top_table *a,
 		return;
 	}
 	rows = a->n > 0 ? (int)a->n : 1;
-	for (i = -1; i < rows; i++)
+	for (i = -1; i < rows; i++) {
+		if (top_is_selected(a, t, i))
+			k->sel_line = c->line;
 		if ((y = cv_next(c)) >= 0)
 			top_cell(t, y, 1, COLS - 1, a, i);
+	}
 	cv_next(c);
 	if (b != NULL)
-		top_pair(t, c, b, NULL);
+		top_pair(t, c, b, NULL, k);
 }
 
 /* The relay table's columns after the address, each whole or not at
@@ -169,7 +217,7 @@ relay_secs(const struct histo *h, double v, char *buf, size_t size)
 }
 
 static void
-relay_line(const struct tui *t, int y, const struct trelay *r)
+relay_line(const struct tui *t, int y, const struct trelay *r, bool selected)
 {
 	char cell[RC_COUNT][24];
 	enum paint a[RC_COUNT] = { P_NORMAL, P_NORMAL, P_NORMAL, P_NORMAL,
@@ -192,6 +240,11 @@ relay_line(const struct tui *t, int y, const struct trelay *r)
 	    r->dropped_approx ? "~" : "", r->dropped);
 	snprintf(cell[RC_QUEUED], sizeof(cell[0]), "%s%" PRIu64,
 	    r->queued_approx ? "~" : "", r->queued);
+	if (selected) {
+		fill_row(t, y, P_SELECT);
+		relay_cells(t, y, P_SELECT, r->addr, cell, NULL);
+		return;
+	}
 	relay_cells(t, y, P_NORMAL, r->addr, cell, a);
 }
 
@@ -202,17 +255,22 @@ relay_line(const struct tui *t, int y, const struct trelay *r)
  * Sorted by hops (s: by address), the first TUI_TOP_ROWS.
  */
 static void
-relay_table(const struct tui *t, const struct stats *st, struct canvas *c)
+relay_table(const struct tui *t, const struct stats *st, struct canvas *c,
+    struct top_pick *k)
 {
 	static struct trelay rows[TUI_RELAYS_MAX];
 	char head[RC_COUNT][24];
-	size_t n, i, shown;
+	size_t n, i, m, shown;
 	struct pen p;
 	int y;
 
 	if (!st->tracking)
 		return;
 	n = relay_rows(st, rows, t->sort[t->view]);
+	for (i = m = 0; i < n; i++)
+		if (filter_matches_key(t, rows[i].addr))
+			rows[m++] = rows[i];
+	n = m;
 	if ((y = cv_next(c)) >= 0) {
 		pen_at(&p, t, y, 1);
 		pen_put(&p, P_HEAD, "Relays");
@@ -231,9 +289,15 @@ relay_table(const struct tui *t, const struct stats *st, struct canvas *c)
 		pen_put(&p, P_DIM, "none yet");
 	}
 	shown = n > TUI_TOP_ROWS ? TUI_TOP_ROWS : n;
-	for (i = 0; i < shown; i++)
+	for (i = 0; i < shown; i++, k->next++) {
+		if (k->next == k->t->top_sel) {
+			k->sel_line = c->line;
+			snprintf(k->t->top_key, sizeof(k->t->top_key), "%s",
+			    rows[i].addr);
+		}
 		if ((y = cv_next(c)) >= 0)
-			relay_line(t, y, &rows[i]);
+			relay_line(t, y, &rows[i], k->next == t->top_sel);
+	}
 	if (n > shown && (y = cv_next(c)) >= 0) {
 		pen_at(&p, t, y, 1);
 		pen_printf(&p, P_DIM, "(%zu more relays)", n - shown);
@@ -247,12 +311,17 @@ relay_table(const struct tui *t, const struct stats *st, struct canvas *c)
 	cv_next(c);
 }
 
-void
-view_top(struct tui *t, const struct tui_status *s, struct canvas *c)
+/* The view once, on canvas c; the selection numbered in *k. */
+static void
+top_draw(
+    struct tui *t, const struct stats *st, struct canvas *c, struct top_pick *k)
 {
 	static struct top_table tt[10];
-	const struct stats *st = s->st;
 
+	k->t = t;
+	k->next = 0;
+	k->sel_line = -1;
+	t->top_key[0] = '\0';
 	top_fetch(t, &tt[0], "Servers", "sessions", &st->servers);
 	top_fetch(t, &tt[1], "Clients", "sessions", &st->clients);
 	top_fetch(
@@ -269,14 +338,110 @@ view_top(struct tui *t, const struct tui_status *s, struct canvas *c)
 	    &st->auth_fail_clients);
 	top_fetch(
 	    t, &tt[9], "Bounces by cause", "recipients", &st->bounce_causes);
-	top_pair(t, c, &tt[0], &tt[1]);
-	relay_table(t, st, c);
-	top_pair(t, c, &tt[2], &tt[3]);
-	top_pair(t, c, &tt[4], NULL);
+	/* Enter on a row of these lists the sessions it names. */
+	tt[0].pick = tt[1].pick = tt[2].pick = tt[3].pick = true;
+	tt[5].pick = tt[6].pick = tt[8].pick = true;
+	top_number(k, &tt[0]);
+	top_number(k, &tt[1]);
+	top_pair(t, c, &tt[0], &tt[1], k);
+	relay_table(t, st, c, k);
+	top_number(k, &tt[2]);
+	top_number(k, &tt[3]);
+	top_pair(t, c, &tt[2], &tt[3], k);
+	top_pair(t, c, &tt[4], NULL, k);
 	if (st->tracking)
-		top_pair(t, c, &tt[9], NULL);
-	top_pair(t, c, &tt[5], &tt[6]);
+		top_pair(t, c, &tt[9], NULL, k);
+	top_number(k, &tt[5]);
+	top_number(k, &tt[6]);
+	top_pair(t, c, &tt[5], &tt[6], k);
 	/* Alone on their rows: room for the meanings. */
-	top_pair(t, c, &tt[7], NULL);
-	top_pair(t, c, &tt[8], NULL);
+	top_pair(t, c, &tt[7], NULL, k);
+	top_number(k, &tt[8]);
+	top_pair(t, c, &tt[8], NULL, k);
+}
+
+void
+view_top(struct tui *t, const struct tui_status *s, struct canvas *c)
+{
+	struct top_pick k;
+	struct canvas dry = *c;
+
+	/* Once out of sight, to find the selected row and keep it in
+	 * sight; then drawn. */
+	dry.rows = 0;
+	top_draw(t, s->st, &dry, &k);
+	t->top_rows = k.next;
+	if (k.next > 0 && t->top_sel >= k.next) {
+		t->top_sel = k.next - 1;
+		dry = *c;
+		dry.rows = 0;
+		top_draw(t, s->st, &dry, &k);
+	}
+	if (k.sel_line >= 0 && k.sel_line < c->scroll)
+		c->scroll = k.sel_line > 1 ? k.sel_line - 1 : 0;
+	if (k.sel_line >= 0 && k.sel_line >= c->scroll + c->rows)
+		c->scroll = k.sel_line - c->rows + 1;
+	top_draw(t, s->st, c, &k);
+}
+
+/* The rows as they are now (the keys of this tick may have changed
+ * the view since the last frame), from the store it showed: how many
+ * are selectable, the selected one's key. */
+static void
+top_rows_now(struct tui *t)
+{
+	struct top_pick k;
+	struct canvas dry = { 0, 0, 0, 0 };
+
+	t->top_key[0] = '\0';
+	if (t->shown_st == NULL)
+		return;
+	top_draw(t, t->shown_st, &dry, &k);
+	t->top_rows = k.next;
+}
+
+/* Up, Down...: the selection; Enter: the session list, filtered by the
+ * selected row's key. */
+bool
+top_act(struct tui *t, enum act a, int delta)
+{
+	char msg[TOPN_KEY_MAX + 64];
+	size_t v;
+
+	if (delta != 0) {
+		top_rows_now(t);
+		if (delta < 0 && t->top_sel < -delta)
+			t->top_sel = 0;
+		else if (delta > 0 && t->top_sel + delta >= t->top_rows)
+			t->top_sel = t->top_rows > 0 ? t->top_rows - 1 : 0;
+		else
+			t->top_sel += delta;
+		return true;
+	}
+	if (a != ACT_OPEN)
+		return false;
+	top_rows_now(t);
+	if (t->top_key[0] == '\0') {
+		tui_notice(t, "no row to open here");
+		return true;
+	}
+	escape_into(
+	    t->filter, sizeof(t->filter), t->top_key, strlen(t->top_key));
+	for (v = 0; v < tui_nviews; v++)
+		if (tui_views[v].act == sessions_act)
+			tui_view_set(t, (unsigned)v);
+	t->scroll[t->view] = 0;
+	t->sel = 0;
+	t->sel_id = 0;
+	snprintf(msg, sizeof(msg), "the sessions of %s (Esc: all)", t->filter);
+	tui_notice(t, msg);
+	return true;
+}
+
+void
+top_title(struct tui *t, char *buf, size_t size)
+{
+	snprintf(buf, size, "Top tables  (%s)  %s",
+	    tui_views[t->view].sort[t->sort[t->view]],
+	    t->filter[0] ? "rows that match" : "Enter: the sessions of a row");
 }

@@ -21,22 +21,28 @@ const struct tui_view tui_views[] = {
 	    .key = '2',
 	    .label = "Top",
 	    .title = "Top tables",
-	    .help = "top tables: servers, clients, relays, domains, reasons, "
-		    "bounces",
+	    .help = "top tables: servers, clients, relays, domains... (Enter: "
+		    "its sessions)",
+	    .flags = TV_FILTER_SHOWN,
 	    .sorts = 2,
 	    .sort = { "by count", "by name" },
 	    .draw = view_top,
+	    .act = top_act,
+	    .title_line = top_title,
 	},
 	{
 	    .key = '3',
 	    .label = "Events",
 	    .title = "Recent events",
-	    .help = "recent events: rejects, tempfails, bounces, lost, AUTH "
-		    "failures",
+	    .help = "events, grouped: rejects, tempfails, bounces, lost, AUTH "
+		    "(Enter)",
 	    .flags = TV_FILTER_SHOWN | TV_FILTER_TOP,
-	    .sorts = 3,
-	    .sort = { "newest first", "oldest first", "by code" },
+	    .sorts = 4,
+	    .sort = { "newest first", "oldest first", "by code",
+		"most events" },
 	    .draw = view_events,
+	    .act = events_act,
+	    .title_line = events_title,
 	},
 	{
 	    .key = '4',

@@ -54,8 +54,12 @@ void tui_view_set(struct tui *t, unsigned v);
 void view_overview(struct tui *t, const struct tui_status *s, struct canvas *c);
 /* view_top.c */
 void view_top(struct tui *t, const struct tui_status *s, struct canvas *c);
+bool top_act(struct tui *t, enum act a, int delta);
+void top_title(struct tui *t, char *buf, size_t size);
 /* view_events.c */
 void view_events(struct tui *t, const struct tui_status *s, struct canvas *c);
+bool events_act(struct tui *t, enum act a, int delta);
+void events_title(struct tui *t, char *buf, size_t size);
 /* view_sessions.c */
 void view_sessions(struct tui *t, const struct tui_status *s, struct canvas *c);
 bool sessions_act(struct tui *t, enum act a, int delta);
