@@ -23,7 +23,7 @@ import json, sys
 def clean(o):
     if isinstance(o, dict):
         return {k: clean(v) for k, v in o.items()
-                if k not in ('ts', 'ts_end', 'duration', 'anomalies')
+                if k not in ('ts', 'ts_end', 'duration', 'anomalies', 'uid')
                 and not k.endswith('latency')}
     if isinstance(o, list):
         return [clean(x) for x in o]
