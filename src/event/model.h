@@ -41,6 +41,8 @@ enum smtp_outcome {
 	SMTP_OUTCOME_ABORTED,  /* RSET, QUIT or a new MAIL before the data */
 	SMTP_OUTCOME_LOST,     /* cut off (closed, reset, timed out) before
 				  its final reply */
+	SMTP_OUTCOME_UNKNOWN,  /* the server's side was never captured: its
+				  word is unknown (a one-sided capture) */
 	SMTP_OUTCOME_COUNT
 };
 
@@ -212,6 +214,12 @@ struct smtp_transaction {
 				    the TCP server (session->server) */
 	bool lmtp;               /* LMTP: rcpt[].delivery holds the replies */
 	bool assumed;            /* an effect applied without its reply */
+	/* Part of it happened before the capture (a connection picked up
+	 * mid-stream) or on the side not captured: what was not seen is
+	 * unknown, what is shown is exact. */
+	bool partial;
+	bool sender_unknown; /* its MAIL was not seen: mail_from is "" and
+				means nothing (the logs write null) */
 	unsigned capture_loss;   /* enum smtp_capture_loss bits, when lost */
 	bool submission_no_auth; /* on a submission port without AUTH */
 	struct smtp_refused *refused;
@@ -326,6 +334,18 @@ struct smtp_session_info {
 	bool auth_cleartext; /* AUTH PLAIN or LOGIN outside TLS */
 	unsigned commands, replies;
 	unsigned anomalies;
+	/* Picked up mid-stream: the handshake was not seen, what came
+	 * before is unknown. */
+	bool midstream;
+	/* A one-sided connection: the side never captured (enum
+	 * smtp_side_missing). */
+	int missing;
+};
+
+enum smtp_side_missing {
+	SMTP_MISSING_NONE = 0,
+	SMTP_MISSING_SERVER, /* only the client's packets were captured */
+	SMTP_MISSING_CLIENT, /* only the server's */
 };
 
 enum smtp_anomaly {

@@ -355,6 +355,11 @@ conn_open(struct tcp_stream *a_tcp)
 	p.submission = a_tcp->addr.dest == 587 || a_tcp->addr.dest == 465;
 	p.capture_drops = R.cfg.capture_drops;
 	p.trace = R.cfg.trace;
+	if (R.picking) {
+		p.midstream = true;
+		p.start_known[0] = R.pick_start[0];
+		p.start_known[1] = R.pick_start[1];
+	}
 
 	c = ccalloc(1, sizeof(*c));
 	c->a_tcp = a_tcp;
@@ -395,6 +400,8 @@ conn_close(struct conn *c, enum smtp_session_end end)
 		    c->smtp, SMTP_ANOMALY_SYN_ON_ESTABLISHED, R.now);
 		cfree(c->held_syn);
 	}
+	if (c->picked)
+		pickup_close(c);
 	/* libnids frees its buffers with the stream. */
 	counted_adjust(0, c->nids_counted);
 	if (R.trim_due == c)

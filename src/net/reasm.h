@@ -64,6 +64,9 @@ struct reasm_config {
 	const uint64_t *capture_drops;
 	/* Each change of a session's state, or NULL (--trace-states). */
 	smtp_trace_fn trace;
+	/* Connections whose handshake was not seen are only counted
+	 * (no_handshake), not picked up (--no-midstream). */
+	bool no_midstream;
 };
 
 /*

@@ -350,6 +350,8 @@ ack_only_checked(const struct seg *g, struct tcp_stream *a, int from_client)
 #define ack_only ack_only_checked
 #endif
 
+static void tcp_segment_decide(struct seg *g);
+
 /* A segment on a 4-tuple we do not follow: to libnids, which may open
  * a session with it (the ACK that ends a handshake); a SYN there ends an
  * attempt libnids still tracks. */
@@ -377,8 +379,13 @@ segment_unfollowed(struct seg *g)
 	    conn_lookup(g->saddr, g->tcp.sport, g->daddr, g->tcp.dport) ==
 		NULL &&
 	    seen_insert(
-		tuple_key(g->saddr, g->tcp.sport, g->daddr, g->tcp.dport)))
-		R.st.no_handshake++;
+		tuple_key(g->saddr, g->tcp.sport, g->daddr, g->tcp.dport))) {
+		/* Data, no handshake: picked up (pickup.c), g again. */
+		if (pickup(g))
+			tcp_segment_decide(g);
+		else
+			R.st.no_handshake++;
+	}
 }
 
 /* A SYN held on c (hold_syn()) meets the next segment: the server's
@@ -473,6 +480,36 @@ segment_data(
 		drain(g, c, from_client);
 }
 
+/*
+ * A one-sided connection (pickup.c): no receiver will acknowledge past a
+ * hole, so a hole is taken as proven once PICKUP_HOLE_SEGMENTS segments
+ * (or a FIN) wait behind it: reordering in a capture is shorter than
+ * that, a retransmission would have filled it.
+ */
+#define PICKUP_HOLE_SEGMENTS 3
+
+static void
+one_sided_step(struct seg *g, struct conn *c, int from_client)
+{
+	struct tcpq *q = &c->ooo[from_client ? 0 : 1];
+	struct half_stream *rcv;
+	bool fin = false;
+	const struct tcpq_seg *s;
+
+	if ((c = conn_again(g, c)) == NULL || q->head == NULL)
+		return;
+	for (s = q->head; s != NULL; s = s->next)
+		fin |= s->fin;
+	if (q->n < PICKUP_HOLE_SEGMENTS && !fin)
+		return;
+	rcv = from_client ? &c->a_tcp->server : &c->a_tcp->client;
+	if (tcpq_before(rcv->ack_seq, q->head->seq))
+		rcv->ack_seq = q->head->seq;
+	fill_gap(c, from_client);
+	if ((c = conn_again(g, c)) != NULL)
+		drain(g, c, from_client);
+}
+
 /* A segment without bytes: skipped when nothing waits (ack_only()),
  * else to libnids; an ACK may prove a hole in the other direction. */
 static void
@@ -517,6 +554,8 @@ tcp_segment_decide(struct seg *g)
 	from_client =
 	    g->saddr == a->addr.saddr && g->tcp.sport == a->addr.source;
 	mark_time_replaced(c);
+	if (c->picked)
+		pickup_heard(g, c, from_client);
 	if (c->jump_seen != R.jump_idle) {
 		/* The first packet since the clock jumped: the session
 		 * was open across it. */
@@ -541,7 +580,11 @@ tcp_segment_decide(struct seg *g)
 	}
 	if (a->nids_state == NIDS_DATA && !(g->tcp.flags & TH_SYN_) &&
 	    g->datalen + g->cut + (g->tcp.flags & TH_FIN_) > 0) {
+		bool sided = c->sided;
+
 		segment_data(g, c, a, from_client);
+		if (sided)
+			one_sided_step(g, c, from_client);
 		return;
 	}
 	segment_ack(g, c, a, from_client);
