@@ -251,12 +251,13 @@ data_answered(
 	if (v == REPLY_NONE && s->info.missing == SMTP_MISSING_SERVER &&
 	    s->mode == CLIENT_HOLD) {
 		/* No reply will be seen: the client's next bytes say what
-		 * it does; it sends its message (never said granted). */
-		t = tx_for_data(s, p, ts);
-		t->pub.data_seen = true;
-		t->pub.assumed = true;
-		s->body_tx = t;
-		client_mode_set(s, CLIENT_BODY);
+		 * it does, its message or commands again (midstream.c). */
+		if (t != NULL) {
+			t->pub.data_seen = true;
+			t->pub.assumed = true;
+		}
+		client_mode_set(s, CLIENT_COMMAND);
+		s->cli_probe = true;
 		s->release_hold = true;
 		return;
 	}
