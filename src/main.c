@@ -689,6 +689,13 @@ summary_line(struct run *r)
 	if (reasm_stats()->no_handshake > 0)
 		fprintf(stderr, "; %lu connections without handshake",
 		    (unsigned long)reasm_stats()->no_handshake);
+	if (reasm_stats()->midstream > 0)
+		fprintf(stderr,
+		    "; %lu picked up mid-stream (%lu with only the client's "
+		    "side, %lu only the server's)",
+		    (unsigned long)reasm_stats()->midstream,
+		    (unsigned long)reasm_stats()->one_sided_client,
+		    (unsigned long)reasm_stats()->one_sided_server);
 	if (reasm_stats()->clock_jumps > 0)
 		fprintf(stderr,
 		    "; the capture's clock jumped %lu times by over 60 s "
@@ -812,6 +819,7 @@ start_reassembly(struct run *r, struct event_bus *bus)
 	rc.portmap = portmap;
 	rc.tlsmap = tlsmap;
 	rc.verify_checksums = o->verify;
+	rc.no_midstream = o->no_midstream;
 	rc.live = o->iface != NULL;
 	options_memory_config(o, &rc);
 	rc.idle_timeout = o->idle;

@@ -36,6 +36,7 @@ struct options {
 	unsigned long stats_interval;
 	double speed; /* -1: not given */
 	enum report_format report;
+	bool no_midstream; /* --no-midstream */
 	bool verify, quiet, promisc, transcript, tui, no_tui, no_color;
 	bool trace_states;
 	bool memory_plan; /* --memory-plan: print the budgets, exit */
