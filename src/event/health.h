@@ -55,12 +55,7 @@ struct reasm_stats {
 	uint64_t class_e;           /* real 240/4 addresses: not followed */
 	uint64_t v6_table_full;
 	uint64_t v6_recycled;  /* stand-ins recycled for new addresses */
-	uint64_t no_handshake; /* connections with data, no handshake,
-				  not picked up */
-	uint64_t midstream;    /* sessions picked up mid-stream: their
-				  handshake synthesized (also in sessions) */
-	uint64_t one_sided_client; /* of them, only the client's side seen */
-	uint64_t one_sided_server; /* only the server's side seen */
+	uint64_t no_handshake; /* connections with data, no handshake */
 	uint64_t sessions;     /* handshakes seen on a mail port */
 	uint64_t reused;       /* 4-tuples taken over by a new SYN */
 	uint64_t idle_expired;
@@ -94,6 +89,14 @@ struct reasm_stats {
 	 * and stand-ins are above). */
 	uint64_t sessions_evicted;        /* at --max-sessions */
 	uint64_t sessions_evicted_memory; /* at --max-session-bytes */
+
+	/* Sessions picked up mid-stream, their handshake synthesized (also
+	 * in sessions; no_handshake counts those not picked up), and of
+	 * them those with only the client's side seen, or only the
+	 * server's. */
+	uint64_t midstream;
+	uint64_t one_sided_client;
+	uint64_t one_sided_server;
 };
 
 /* Names of libnids' warnings (its NIDS_WARN_* numbers), NULL past the

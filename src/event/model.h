@@ -214,12 +214,6 @@ struct smtp_transaction {
 				    the TCP server (session->server) */
 	bool lmtp;               /* LMTP: rcpt[].delivery holds the replies */
 	bool assumed;            /* an effect applied without its reply */
-	/* Part of it happened before the capture (a connection picked up
-	 * mid-stream) or on the side not captured: what was not seen is
-	 * unknown, what is shown is exact. */
-	bool partial;
-	bool sender_unknown; /* its MAIL was not seen: mail_from is "" and
-				means nothing (the logs write null) */
 	unsigned capture_loss;   /* enum smtp_capture_loss bits, when lost */
 	bool submission_no_auth; /* on a submission port without AUTH */
 	struct smtp_refused *refused;
@@ -249,6 +243,14 @@ struct smtp_transaction {
 	const struct smtp_msg_info *msg; /* headers, DSN; NULL without data */
 	enum smtp_outcome outcome;
 	const char *ended_by; /* what closed it: "end_of_data", "rset"... */
+
+	/* Part of it happened before the capture (a connection picked up
+	 * mid-stream) or on the side not captured: what was not seen is
+	 * unknown, what is shown is exact. */
+	bool partial;
+	/* Its MAIL was not seen: mail_from is "" and means nothing (the
+	 * logs write null). */
+	bool sender_unknown;
 };
 
 /* Capabilities from the EHLO reply. */

@@ -158,8 +158,8 @@ one_sided(struct conn *c, int missing_client)
 		R.st.one_sided_server++;
 	else
 		R.st.one_sided_client++;
-	smtp_session_one_sided(c->smtp,
-	    missing_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER, R.now);
+	smtp_session_one_sided(
+	    c->smtp, missing_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER, R.now);
 }
 
 /* A packet of a picked-up connection, before it goes on: from which

@@ -673,8 +673,8 @@ put_summary_counts(struct dbuf *b, const struct stats *st)
 	    st->recipients_accepted, st->recipients);
 	dbuf_printf(b,
 	    ",\"rejected\":%" PRIu64 ",\"tempfail\":%" PRIu64
-	    ",\"lost\":%" PRIu64 ",\"aborted\":%" PRIu64
-	    ",\"dropped\":%" PRIu64 ",\"unknown\":%" PRIu64,
+	    ",\"lost\":%" PRIu64 ",\"aborted\":%" PRIu64 ",\"dropped\":%" PRIu64
+	    ",\"unknown\":%" PRIu64,
 	    st->outcome[SMTP_OUTCOME_REJECTED],
 	    st->outcome[SMTP_OUTCOME_TEMPFAIL], st->outcome[SMTP_OUTCOME_LOST],
 	    st->outcome[SMTP_OUTCOME_ABORTED],

@@ -305,8 +305,8 @@ void server_line(
 void tx_last_reply(struct smtp_session *s, struct tx *t);
 /* midstream.c: sessions picked up mid-stream, one-sided sessions */
 bool midstream_command_like(const uint8_t *p, size_t n);
-size_t midstream_sync(struct smtp_session *s, enum smtp_dir dir,
-    const uint8_t *data, size_t len);
+size_t midstream_sync(
+    struct smtp_session *s, enum smtp_dir dir, const uint8_t *data, size_t len);
 struct tx *partial_tx(struct smtp_session *s, double ts);
 void midstream_in_message(struct smtp_session *s, double ts);
 bool midstream_reply(struct smtp_session *s, struct smtp_event *ev, double ts);

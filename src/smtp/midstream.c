@@ -28,8 +28,7 @@
 static bool
 looks_like_tls(const uint8_t *p, size_t n)
 {
-	return n >= 3 && p[0] >= 0x14 && p[0] <= 0x17 && p[1] == 3 &&
-	    p[2] <= 4;
+	return n >= 3 && p[0] >= 0x14 && p[0] <= 0x17 && p[1] == 3 && p[2] <= 4;
 }
 
 static bool
@@ -86,8 +85,8 @@ midstream_command_like(const uint8_t *p, size_t n)
  * direction in step when a line starts after them.
  */
 size_t
-midstream_sync(struct smtp_session *s, enum smtp_dir dir, const uint8_t *data,
-    size_t len)
+midstream_sync(
+    struct smtp_session *s, enum smtp_dir dir, const uint8_t *data, size_t len)
 {
 	const uint8_t *nl;
 	bool client = (dir == SMTP_DIR_CLIENT) != s->reversed;

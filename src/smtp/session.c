@@ -613,8 +613,8 @@ smtp_session_open(
 		s->info.midstream = true;
 		s->synced[SMTP_DIR_CLIENT] = p->start_known[SMTP_DIR_CLIENT];
 		s->synced[SMTP_DIR_SERVER] = p->start_known[SMTP_DIR_SERVER];
-		s->cli_probe = !p->start_known[SMTP_DIR_CLIENT] &&
-		    !p->implicit_tls;
+		s->cli_probe =
+		    !p->start_known[SMTP_DIR_CLIENT] && !p->implicit_tls;
 		/* Its greeting is due only if its server's start was seen. */
 		s->greeted = !p->start_known[SMTP_DIR_SERVER];
 		if (s->greeted)
