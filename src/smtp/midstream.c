@@ -197,8 +197,9 @@ midstream_reply(struct smtp_session *s, struct smtp_event *ev, double ts)
 	if ((t == NULL || !t->data_granted || t->pub.final.code != 0) &&
 	    s->rcode / 100 == 2 && s->info.midstream &&
 	    reply_names_queue_id(s)) {
-		/* The final reply to a message sent before the pickup. */
-		if (t != NULL && t->data_granted)
+		/* The final reply to a message sent before the pickup; what
+		 * was open is over. */
+		if (t != NULL)
 			tx_end(s, "mail", ts);
 		t = tx_new(s, SMTP_VERB_MAIL, NULL, 0, ts);
 		tx_confirm(s, t, false, ts);
