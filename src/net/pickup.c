@@ -97,7 +97,7 @@ sender_is_client(const struct seg *g)
  * seen): its handshake made up and fed to libnids. True when libnids
  * follows it now, as a session (the caller passes g on again).
  */
-bool
+__attribute__((noinline)) bool
 pickup(struct seg *g)
 {
 	uint32_t caddr, saddr, cisn, sisn;
@@ -166,7 +166,7 @@ one_sided(struct conn *c, int missing_client)
  * side; whether it shows the other side missing; for a one-sided one,
  * the missing receiver acknowledges what it is sent (libnids checks the
  * sender's bytes against what the receiver acknowledged). */
-void
+__attribute__((noinline)) void
 pickup_heard(struct seg *g, struct conn *c, int from_client)
 {
 	struct tcp_stream *a = c->a_tcp;
@@ -187,7 +187,7 @@ pickup_heard(struct seg *g, struct conn *c, int from_client)
 }
 
 /* A picked-up connection ends: a side never heard from is missing. */
-void
+__attribute__((noinline)) void
 pickup_close(struct conn *c)
 {
 	if (c->sided || c->heard == (PICK_HEARD_CLIENT | PICK_HEARD_SERVER))

@@ -350,12 +350,11 @@ ack_only_checked(const struct seg *g, struct tcp_stream *a, int from_client)
 #define ack_only ack_only_checked
 #endif
 
-static void tcp_segment_decide(struct seg *g);
-
 /* A segment on a 4-tuple we do not follow: to libnids, which may open
  * a session with it (the ACK that ends a handshake); a SYN there ends an
- * attempt libnids still tracks. */
-static void
+ * attempt libnids still tracks. True when data without a handshake
+ * picked the connection up (pickup.c): g is to be decided again. */
+static bool
 segment_unfollowed(struct seg *g)
 {
 	struct tcp_stream *a;
@@ -382,10 +381,10 @@ segment_unfollowed(struct seg *g)
 		tuple_key(g->saddr, g->tcp.sport, g->daddr, g->tcp.dport))) {
 		/* Data, no handshake: picked up (pickup.c), g again. */
 		if (pickup(g))
-			tcp_segment_decide(g);
-		else
-			R.st.no_handshake++;
+			return true;
+		R.st.no_handshake++;
 	}
+	return false;
 }
 
 /* A SYN held on c (hold_syn()) meets the next segment: the server's
@@ -488,7 +487,7 @@ segment_data(
  */
 #define PICKUP_HOLE_SEGMENTS 3
 
-static void
+static __attribute__((noinline)) void
 one_sided_step(struct seg *g, struct conn *c, int from_client)
 {
 	struct tcpq *q = &c->ooo[from_client ? 0 : 1];
@@ -535,7 +534,7 @@ segment_ack(
  * mail port: what a receiver would do with it is decided here, then
  * libnids gets what the receiver keeps, in order.
  */
-static void
+static bool
 tcp_segment_decide(struct seg *g)
 {
 	const struct conn_slot *e =
@@ -544,10 +543,8 @@ tcp_segment_decide(struct seg *g)
 	struct conn *c;
 	int from_client;
 
-	if (e == NULL) {
-		segment_unfollowed(g);
-		return;
-	}
+	if (e == NULL)
+		return segment_unfollowed(g);
 	c = e->c;
 	a = e->a_tcp;
 	g->closes = R.closes;
@@ -563,20 +560,20 @@ tcp_segment_decide(struct seg *g)
 		smtp_session_anomaly(c->smtp, SMTP_ANOMALY_CLOCK_JUMP, R.now);
 	}
 	if (c->held_syn != NULL && held_syn_resolved(g, c, a, from_client))
-		return;
+		return false;
 	if ((g->tcp.flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_) {
 		segment_syn(g, c, a, from_client);
-		return;
+		return false;
 	}
 	if (g->tcp.flags & TH_RST_) {
 		if (!rst_accepted(g, a, from_client)) {
 			R.st.rst_ignored++;
 			smtp_session_anomaly(
 			    c->smtp, SMTP_ANOMALY_RST_IN_WINDOW, R.now);
-			return;
+			return false;
 		}
 		nids_feed_sum(g->ip, g->iplen, g->sum_ok);
-		return;
+		return false;
 	}
 	if (a->nids_state == NIDS_DATA && !(g->tcp.flags & TH_SYN_) &&
 	    g->datalen + g->cut + (g->tcp.flags & TH_FIN_) > 0) {
@@ -585,17 +582,22 @@ tcp_segment_decide(struct seg *g)
 		segment_data(g, c, a, from_client);
 		if (sided)
 			one_sided_step(g, c, from_client);
-		return;
+		return false;
 	}
 	segment_ack(g, c, a, from_client);
+	return false;
 }
 
 void
 tcp_segment(struct seg *g)
 {
 	struct conn *c;
+	int round;
 
-	tcp_segment_decide(g);
+	/* Once more for a connection just picked up (pickup.c); one call
+	 * site, so that it inlines here. */
+	for (round = 0; round < 2 && tcp_segment_decide(g); round++)
+		continue;
 	/* A buffer libnids grew for a big segment goes at once. */
 	if ((c = R.trim_due) != NULL) {
 		R.trim_due = NULL;

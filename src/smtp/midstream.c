@@ -84,7 +84,7 @@ midstream_command_like(const uint8_t *p, size_t n)
  * returns how many to skip (up to its first line end), and marks the
  * direction in step when a line starts after them.
  */
-size_t
+__attribute__((noinline)) size_t
 midstream_sync(
     struct smtp_session *s, enum smtp_dir dir, const uint8_t *data, size_t len)
 {
@@ -134,7 +134,7 @@ partial_tx(struct smtp_session *s, double ts)
 /* The client's first line in step is not a command: the text of a
  * message whose start was not seen. The body scanner takes it from a
  * line's start. */
-void
+__attribute__((noinline)) void
 midstream_in_message(struct smtp_session *s, double ts)
 {
 	struct tx *t = partial_tx(s, ts);
@@ -167,7 +167,7 @@ reply_names_queue_id(const struct smtp_session *s)
  * without its client's side: what it says of what was not seen. True
  * when it was taken as such (its event emitted).
  */
-bool
+__attribute__((noinline)) bool
 midstream_reply(struct smtp_session *s, struct smtp_event *ev, double ts)
 {
 	struct tx *t;
@@ -227,7 +227,7 @@ midstream_reply(struct smtp_session *s, struct smtp_event *ev, double ts)
 
 /* Without the server's side: the commands waiting are answered by
  * nothing, their effects assumed. */
-void
+__attribute__((noinline)) void
 server_missing_answer(struct smtp_session *s, double ts)
 {
 	struct pending p;

@@ -642,7 +642,7 @@ smtp_session_data(struct smtp_session *s, enum smtp_dir dir,
 		s->info.bytes_client += len;
 	else
 		s->info.bytes_server += len;
-	if (!s->synced[dir] && s->info.midstream) {
+	if (s->info.midstream && !s->synced[dir]) {
 		size_t skip = midstream_sync(s, dir, data, len);
 
 		data += skip;
