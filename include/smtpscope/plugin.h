@@ -50,8 +50,9 @@ extern "C" {
 #define SMTPSCOPE_PLUGIN_ABI 3
 /* Revisions of ABI 3 (members appended): 0 first; 1 the reply event's
  * meaning and the anomaly timestamp_replaced; 2 the transaction's queue
- * id, and the command event's argument and parsed path. */
-#define SMTPSCOPE_PLUGIN_ABI_REVISION 2
+ * id, and the command event's argument and parsed path; 3 the outcome
+ * unknown (one-sided captures). */
+#define SMTPSCOPE_PLUGIN_ABI_REVISION 3
 
 /* Whether *p (of type TYPE, with struct_size) has MEMBER: false when the
  * smtpscope that filled it predates the member. MEMBER may be a path
@@ -87,6 +88,9 @@ enum smtpscope_outcome {
 				       data */
 	SMTPSCOPE_OUTCOME_LOST,     /* cut off (closed, reset, timed out)
 				       before its final reply */
+	SMTPSCOPE_OUTCOME_UNKNOWN,  /* revision 3: only the client's side
+				       was captured, the server's word is
+				       unknown */
 	SMTPSCOPE_OUTCOME_COUNT
 };
 

@@ -51,8 +51,7 @@ static const enum smtpscope_outcome outcome_map[SMTP_OUTCOME_COUNT] = {
 	[SMTP_OUTCOME_DROPPED] = SMTPSCOPE_OUTCOME_DROPPED,
 	[SMTP_OUTCOME_ABORTED] = SMTPSCOPE_OUTCOME_ABORTED,
 	[SMTP_OUTCOME_LOST] = SMTPSCOPE_OUTCOME_LOST,
-	/* Not in the ABI (yet): a plugin sees no outcome. */
-	[SMTP_OUTCOME_UNKNOWN] = SMTPSCOPE_OUTCOME_NONE,
+	[SMTP_OUTCOME_UNKNOWN] = SMTPSCOPE_OUTCOME_UNKNOWN,
 };
 
 static const enum smtpscope_anomaly anomaly_map[SMTP_ANOMALY_COUNT] = {
