@@ -432,7 +432,10 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 	DBUF_LIT(b, ",\"outcome\":\"");
 	dbuf_adds(b, smtp_outcome_name(tx->outcome));
 	DBUF_LIT(b, "\",\"size\":");
-	dbuf_add_u64(b, tx->size);
+	if (si->missing == SMTP_MISSING_CLIENT)
+		DBUF_LIT(b, "null"); /* the message was not captured */
+	else
+		dbuf_add_u64(b, tx->size);
 	put_last_reply(b, tx);
 	PUT_BOOL(b, "bounce", tx->bounce);
 	PUT_BOOL(b, "bdat", tx->bdat);
