@@ -176,6 +176,7 @@ pickup_heard(struct seg *g, struct conn *c, int from_client)
 	uint32_t exp;
 
 	c->heard |= me;
+	c->heard_packets++;
 	if (!c->sided && !(c->heard & them) && (g->tcp.flags & TH_ACK_) &&
 	    tcpq_after(g->tcp.ack, other->first_data_seq))
 		one_sided(c, !from_client);
@@ -186,11 +187,14 @@ pickup_heard(struct seg *g, struct conn *c, int from_client)
 		other->ack_seq = exp;
 }
 
-/* A picked-up connection ends: a side never heard from is missing. */
+/* A picked-up connection ends: a side never heard from is missing;
+ * unless it ends at its first packet (evicted at once, at
+ * --max-sessions), which says nothing of the other side. */
 __attribute__((noinline)) void
 pickup_close(struct conn *c)
 {
-	if (c->sided || c->heard == (PICK_HEARD_CLIENT | PICK_HEARD_SERVER))
+	if (c->sided || c->heard == (PICK_HEARD_CLIENT | PICK_HEARD_SERVER) ||
+	    c->heard_packets < 2)
 		return;
 	if (c->heard == PICK_HEARD_CLIENT)
 		one_sided(c, 0);

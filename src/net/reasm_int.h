@@ -49,8 +49,9 @@ struct conn {
 	size_t nids_counted;
 	/* Picked up mid-stream (pickup.c): its handshake synthesized. */
 	bool picked;
-	uint8_t heard; /* PICK_HEARD_*: the sides a packet came from */
-	bool sided;    /* said one-sided (smtp_session_one_sided()) */
+	uint8_t heard;          /* PICK_HEARD_*: the sides a packet came from */
+	bool sided;             /* said one-sided (smtp_session_one_sided()) */
+	uint32_t heard_packets; /* since the pickup */
 };
 
 #define PICK_HEARD_CLIENT 1u
