@@ -75,7 +75,7 @@ MESSAGE_SRC = src/smtp/message.c src/smtp/rfc2047.c src/smtp/received.c \
 	      src/smtp/dsn.c
 SMTP_SRC = src/smtp/session.c src/smtp/input.c src/smtp/reply.c \
 	   src/smtp/command.c src/smtp/parse.c src/smtp/tls.c \
-	   $(MESSAGE_SRC) src/smtp/queueid.c
+	   $(MESSAGE_SRC) src/smtp/queueid.c src/smtp/midstream.c
 # The reports (--report): read the statistics store only.
 REPORT_SRC = src/report/text.c src/report/json.c src/report/html.c \
 	     src/report/html_parts.c src/report/html_page.c src/report/svg.c \
@@ -94,7 +94,7 @@ CORE_SRC = src/lib/util.c src/lib/base64.c src/lib/hex.c src/lib/qp.c \
 	   src/event/plugin_abi.c $(SMTP_SRC) src/event/codes.c \
 	   $(wildcard src/track/*.c)
 NET_SRC = src/net/decap.c src/net/ipfrag.c src/net/ipfrag_queue.c src/net/tcpq.c src/net/v6map.c \
-	  src/net/reasm.c src/net/segment.c src/net/conntab.c \
+	  src/net/reasm.c src/net/segment.c src/net/conntab.c src/net/pickup.c \
 	  src/net/nidsglue.c src/net/capture.c src/net/capzip.c src/net/capread.c \
 	  src/net/capfilter.c src/net/pcapng.c src/net/content.c \
 	  src/net/bycontent.c src/net/communityid.c src/net/pcapout.c

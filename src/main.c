@@ -1114,6 +1114,13 @@ summary_line(struct run *r)
 		    (unsigned long)reasm_stats()->content_judged,
 		    (unsigned long)reasm_stats()->content_smtp,
 		    (unsigned long)reasm_stats()->content_tunnels);
+	if (reasm_stats()->midstream > 0)
+		fprintf(stderr,
+		    "; %lu picked up mid-stream (%lu with only the client's "
+		    "side, %lu only the server's)",
+		    (unsigned long)reasm_stats()->midstream,
+		    (unsigned long)reasm_stats()->one_sided_client,
+		    (unsigned long)reasm_stats()->one_sided_server);
 	if (reasm_stats()->clock_jumps > 0)
 		fprintf(stderr,
 		    "; the capture's clock jumped %lu times by over 60 s "
@@ -1302,6 +1309,7 @@ start_reassembly(struct run *r, struct event_bus *bus)
 	rc.tlsmap = tlsmap;
 	rc.any_port = o->ports_any;
 	rc.verify_checksums = o->verify;
+	rc.no_midstream = o->no_midstream;
 	rc.live = o->iface != NULL;
 	options_memory_config(o, &rc);
 	rc.idle_timeout = o->idle;

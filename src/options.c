@@ -69,6 +69,8 @@ usage(FILE *f)
 	    "      --list-plugins   the plugins found, with their "
 	    "descriptions\n"
 	    "      --verify-checksums  drop segments with bad TCP checksums\n"
+	    "      --no-midstream  do not pick up connections whose handshake\n"
+	    "                       was not seen (only count them)\n"
 	    "      --idle-timeout S free a session idle for S seconds "
 	    "(default 600)\n"
 	    "memory (SIZE in bytes, or with K, M or G; each pool evicts its "
@@ -225,6 +227,7 @@ parse_ports(const char *list, uint16_t *ports, size_t *n, bool *any)
 enum {
 	OPT_PORTS = 256,
 	OPT_VERIFY,
+	OPT_NO_MIDSTREAM,
 	OPT_MAX_SESSIONS,
 	OPT_IDLE,
 	OPT_ZEEK,
@@ -540,6 +543,9 @@ opt_input(struct options *o, int ch)
 		return true;
 	case OPT_VERIFY:
 		o->verify = true;
+		return true;
+	case OPT_NO_MIDSTREAM:
+		o->no_midstream = true;
 		return true;
 	case OPT_SPEED:
 		if (strcmp(optarg, "max") == 0) {
@@ -953,6 +959,7 @@ options_parse(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "ports", required_argument, NULL, OPT_PORTS },
 		{ "verify-checksums", no_argument, NULL, OPT_VERIFY },
+		{ "no-midstream", no_argument, NULL, OPT_NO_MIDSTREAM },
 		{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 		{ "zeek-log", required_argument, NULL, OPT_ZEEK },

@@ -47,6 +47,7 @@ struct options {
 	unsigned long stats_interval;
 	double speed; /* -1: not given */
 	enum report_format report;
+	bool no_midstream; /* --no-midstream */
 	bool verify, quiet, promisc, transcript, tui, no_tui, no_color;
 	unsigned long tui_history; /* --tui-history: 0, the default */
 	bool localtime;            /* --localtime: clocks in local time */

@@ -46,36 +46,56 @@ else
 	skip two-files "no second capture"
 fi
 
-# Without the SYNs, libnids cannot follow a connection: each is counted.
+# Without the SYNs, libnids cannot follow a connection: each is picked
+# up mid-stream (issue 14), or with --no-midstream only counted.
 if command -v tcpdump >/dev/null 2>&1; then
 	tcpdump -r "$cap" -w "$TMP/nosyn.pcap" 'not (tcp[13] & 2 != 0)' 2>/dev/null
 	run_scope no-handshake -q -r "$TMP/nosyn.pcap" -w "$TMP/nosyn.jsonl" &&
 		want=$(summary_get sessions "$TMP/ref.jsonl") &&
+		got=$(summary_get midstream "$TMP/nosyn.jsonl") &&
+		sess=$(summary_get sessions "$TMP/nosyn.jsonl") &&
+		if [ "$rc" = 0 ] && [ "$got" = "$want" ] && [ "$sess" = "$want" ]; then
+			ok no-handshake
+		else
+			fail no-handshake "exit $rc, midstream $got (want $want), sessions $sess"
+		fi
+	run_scope no-handshake-off -q --no-midstream -r "$TMP/nosyn.pcap" \
+		-w "$TMP/nosyn.jsonl" &&
 		got=$(summary_get no_handshake "$TMP/nosyn.jsonl") &&
 		sess=$(summary_get sessions "$TMP/nosyn.jsonl") &&
 		if [ "$rc" = 0 ] && [ "$got" = "$want" ] && [ "$sess" = 0 ]; then
-			ok no-handshake
+			ok no-handshake-off
 		else
-			fail no-handshake "exit $rc, no_handshake $got (want $want), sessions $sess"
+			fail no-handshake-off "exit $rc, no_handshake $got (want $want), sessions $sess"
 		fi
 else
 	skip no-handshake "no tcpdump"
 fi
 
 # One-sided capture (only the client's packets, as on an asymmetric tap):
-# libnids needs both halves of the handshake, so no session can be
-# followed; each connection is counted as without handshake.
+# libnids needs both halves of the handshake; each connection is picked
+# up and said to be missing its server's side (with --no-midstream only
+# counted as without handshake).
 if command -v tcpdump >/dev/null 2>&1 && [ -f captures/sink-v4.pcap ]; then
 	tcpdump -r captures/sink-v4.pcap -w "$TMP/oneside.pcap" 'tcp dst port 25' 2>/dev/null
 	"$SMTPSCOPE" -q -r captures/sink-v4.pcap -w "$TMP/both.jsonl" 2>/dev/null
 	run_scope one-sided -q -r "$TMP/oneside.pcap" -w "$TMP/oneside.jsonl" &&
 		want=$(summary_get sessions "$TMP/both.jsonl") &&
+		got=$(summary_get one_sided_client "$TMP/oneside.jsonl") &&
+		sess=$(summary_get sessions "$TMP/oneside.jsonl") &&
+		if [ "$rc" = 0 ] && [ "$got" = "$want" ] && [ "$sess" = "$want" ]; then
+			ok one-sided
+		else
+			fail one-sided "exit $rc, one_sided_client $got (want $want), sessions $sess"
+		fi
+	run_scope one-sided-off -q --no-midstream -r "$TMP/oneside.pcap" \
+		-w "$TMP/oneside.jsonl" &&
 		got=$(summary_get no_handshake "$TMP/oneside.jsonl") &&
 		sess=$(summary_get sessions "$TMP/oneside.jsonl") &&
 		if [ "$rc" = 0 ] && [ "$got" = "$want" ] && [ "$sess" = 0 ]; then
-			ok one-sided
+			ok one-sided-off
 		else
-			fail one-sided "exit $rc, no_handshake $got (want $want), sessions $sess"
+			fail one-sided-off "exit $rc, no_handshake $got (want $want), sessions $sess"
 		fi
 else
 	skip one-sided "no tcpdump or captures/sink-v4.pcap"

@@ -61,8 +61,10 @@ fi
 
 if command -v python3 >/dev/null 2>&1; then
 	python3 tests/tools/pcapmix.py mix captures/exim.pcap "$TMP/mix.pcap"
-	run_scope pcapout-mixed -q -r "$TMP/mix.pcap" -w "$TMP/m.jsonl" \
-	    --pcap-out "$TMP/o.pcap" &&
+	# --no-midstream: the port-25 data without a handshake stays
+	# unfollowed (picked up, it would be a session of its own).
+	run_scope pcapout-mixed -q --no-midstream -r "$TMP/mix.pcap" \
+	    -w "$TMP/m.jsonl" --pcap-out "$TMP/o.pcap" &&
 		if [ "$rc" != 0 ]; then
 			fail pcapout-mixed "exit $rc: $(head -c 200 "$TMP/err")"
 		elif python3 tests/tools/pcapmix.py same captures/exim.pcap \

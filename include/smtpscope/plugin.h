@@ -51,8 +51,8 @@ extern "C" {
 /* Revisions of ABI 3 (members appended): 0 first; 1 the reply event's
  * meaning and the anomaly timestamp_replaced; 2 the transaction's queue
  * id, and the command event's argument and parsed path; 3 the tracked
- * message event (SMTPSCOPE_EV_MESSAGE, u.tracked) and the host's
- * fate_name. */
+ * message event (SMTPSCOPE_EV_MESSAGE, u.tracked), the host's
+ * fate_name, and the outcome unknown (one-sided captures). */
 #define SMTPSCOPE_PLUGIN_ABI_REVISION 3
 
 /* Whether *p (of type TYPE, with struct_size) has MEMBER: false when the
@@ -89,6 +89,9 @@ enum smtpscope_outcome {
 				       data */
 	SMTPSCOPE_OUTCOME_LOST,     /* cut off (closed, reset, timed out)
 				       before its final reply */
+	SMTPSCOPE_OUTCOME_UNKNOWN,  /* revision 3: only the client's side
+				       was captured, the server's word is
+				       unknown */
 	SMTPSCOPE_OUTCOME_COUNT
 };
 

@@ -34,6 +34,11 @@ struct smtp_session_params {
 	double ts;        /* when the handshake completed */
 	int implicit_tls; /* port 465: TLS from the first byte */
 	bool submission;  /* a submission port (587, 465): AUTH expected */
+	/* Picked up mid-stream: each direction may start anywhere (in a
+	 * line, in a message); start_known[dir]: that direction's first
+	 * byte is the connection's first (its SYN was seen). */
+	bool midstream;
+	bool start_known[2];
 	/* The capture's count of dropped packets (kernel drops), read when
 	 * a transaction is lost; NULL when there is none (files). */
 	const uint64_t *capture_drops;
@@ -58,6 +63,11 @@ void smtp_session_data(struct smtp_session *s, enum smtp_dir dir,
  */
 void smtp_session_gap(
     struct smtp_session *s, enum smtp_dir dir, size_t n, double ts);
+/* One side of the connection is not in the capture (missing: the
+ * direction never seen): its replies (or commands) are unknown from now
+ * on and nothing waits for them. Once a session. */
+void smtp_session_one_sided(
+    struct smtp_session *s, enum smtp_dir missing, double ts);
 /* Something the network layer saw on this session's connection (an
  * overlap, an ignored RST or SYN): counted and emitted like the
  * dissector's own anomalies. s NULL (a connection not yet known to be

@@ -116,6 +116,8 @@ smtp_outcome_name(enum smtp_outcome o)
 		return "aborted";
 	case SMTP_OUTCOME_LOST:
 		return "lost";
+	case SMTP_OUTCOME_UNKNOWN:
+		return "unknown";
 	case SMTP_OUTCOME_COUNT:
 		break;
 	case SMTP_OUTCOME_NONE:

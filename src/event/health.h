@@ -98,6 +98,14 @@ struct reasm_stats {
 	 * other_tcp_packets). */
 	uint64_t content_judged, content_smtp, content_tunnels;
 	uint64_t content_released, content_released_packets;
+
+	/* Sessions picked up mid-stream, their handshake synthesized (also
+	 * in sessions; no_handshake counts those not picked up), and of
+	 * them those with only the client's side seen, or only the
+	 * server's. */
+	uint64_t midstream;
+	uint64_t one_sided_client;
+	uint64_t one_sided_server;
 };
 
 /* Names of libnids' warnings (its NIDS_WARN_* numbers), NULL past the

@@ -41,6 +41,8 @@ enum smtp_outcome {
 	SMTP_OUTCOME_ABORTED,  /* RSET, QUIT or a new MAIL before the data */
 	SMTP_OUTCOME_LOST,     /* cut off (closed, reset, timed out) before
 				  its final reply */
+	SMTP_OUTCOME_UNKNOWN,  /* the server's side was never captured: its
+				  word is unknown (a one-sided capture) */
 	SMTP_OUTCOME_COUNT
 };
 
@@ -248,6 +250,14 @@ struct smtp_transaction {
 	const struct smtp_msg_info *msg; /* headers, DSN; NULL without data */
 	enum smtp_outcome outcome;
 	const char *ended_by; /* what closed it: "end_of_data", "rset"... */
+
+	/* Part of it happened before the capture (a connection picked up
+	 * mid-stream) or on the side not captured: what was not seen is
+	 * unknown, what is shown is exact. */
+	bool partial;
+	/* Its MAIL was not seen: mail_from is "" and means nothing (the
+	 * logs write null). */
+	bool sender_unknown;
 };
 
 /* Capabilities from the EHLO reply. */
@@ -354,6 +364,18 @@ struct smtp_session_info {
 	enum smtp_tunnel tunnel;
 	const char *tunnel_target; /* the CONNECT's "host:port"; NULL
 				      when not tunnelled */
+	/* Picked up mid-stream: the handshake was not seen, what came
+	 * before is unknown. */
+	bool midstream;
+	/* A one-sided connection: the side never captured (enum
+	 * smtp_side_missing). */
+	int missing;
+};
+
+enum smtp_side_missing {
+	SMTP_MISSING_NONE = 0,
+	SMTP_MISSING_SERVER, /* only the client's packets were captured */
+	SMTP_MISSING_CLIENT, /* only the server's */
 };
 
 enum smtp_anomaly {

@@ -360,6 +360,11 @@ conn_open(struct tcp_stream *a_tcp)
 		community_id_v1(p.community_id, R.cfg.community_id_seed, 6,
 		    p.client.addr, p.client.port, p.server.addr, p.server.port,
 		    p.client.family == 6 ? 16 : 4);
+	if (R.picking) {
+		p.midstream = true;
+		p.start_known[0] = R.pick_start[0];
+		p.start_known[1] = R.pick_start[1];
+	}
 
 	c = ccalloc(1, sizeof(*c));
 	c->a_tcp = a_tcp;
@@ -403,6 +408,8 @@ conn_close(struct conn *c, enum smtp_session_end end)
 		    c->smtp, SMTP_ANOMALY_SYN_ON_ESTABLISHED, R.now);
 		cfree(c->held_syn);
 	}
+	if (c->picked)
+		pickup_close(c);
 	/* libnids frees its buffers with the stream. */
 	counted_adjust(0, c->nids_counted);
 	if (R.trim_due == c)

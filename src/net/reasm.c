@@ -261,8 +261,19 @@ packet_v6(const struct decap_packet *d, struct seg *g, bool snapcut)
 		v6map_note(R.v6, daddr, syn_note(saddr, t->sport, t->dport));
 	} else if ((saddr = v6map_find(R.v6, src)) == 0 ||
 	    (daddr = v6map_find(R.v6, dst)) == 0) {
-		v6_unmapped(src, dst, t);
-		return;
+		/* Data without a handshake: stand-ins for its pickup
+		 * (pickup.c), as for a SYN. */
+		if (R.cfg.no_midstream || !t->whole || t->off >= t->len ||
+		    (t->flags & (TH_SYN_ | TH_RST_ | TH_ACK_)) != TH_ACK_) {
+			v6_unmapped(src, dst, t);
+			return;
+		}
+		saddr = v6map_get(R.v6, src);
+		daddr = v6map_get(R.v6, dst);
+		if (saddr == 0 || daddr == 0) {
+			R.st.v6_table_full++;
+			return;
+		}
 	}
 	h[0] = 0x45;
 	h[1] = (uint8_t)((d->l3[0] & 0x0f) << 4 | d->l3[1] >> 4);

@@ -71,6 +71,9 @@ struct reasm_config {
 	 * log writes it), and its seed (--community-id-seed). */
 	bool community_id;
 	uint16_t community_id_seed;
+	/* Connections whose handshake was not seen are only counted
+	 * (no_handshake), not picked up (--no-midstream). */
+	bool no_midstream;
 };
 
 /*

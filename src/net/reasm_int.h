@@ -55,7 +55,15 @@ struct conn {
 				      SMTP: let go after the packet */
 	bool release_pending;
 	bool swapped;
+	/* Picked up mid-stream (pickup.c): its handshake synthesized. */
+	bool picked;
+	uint8_t heard;          /* PICK_HEARD_*: the sides a packet came from */
+	bool sided;             /* said one-sided (smtp_session_one_sided()) */
+	uint32_t heard_packets; /* since the pickup */
 };
+
+#define PICK_HEARD_CLIENT 1u
+#define PICK_HEARD_SERVER 2u
 
 /* Out-of-order bytes held (packets and their bookkeeping, tcpq_cost()):
  * per direction of a connection, and in all (--max-ooo-bytes). Beyond
@@ -143,6 +151,10 @@ struct reasm_state {
 	uint64_t *released;
 	size_t released_mask;
 	int initialised;
+	/* pickup.c is making a handshake up: the session libnids opens now
+	 * is picked up, each direction's start known or not. */
+	bool picking;
+	bool pick_start[2];
 };
 
 extern struct reasm_state R;
@@ -262,6 +274,11 @@ void nids_feed_sum(const uint8_t *ip, size_t len, bool sum_ok);
 void nids_feed(const uint8_t *ip, size_t len);
 struct tcp_stream *stream_lookup(
     uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport);
+
+/* pickup.c */
+bool pickup(struct seg *g);
+void pickup_heard(struct seg *g, struct conn *c, int from_client);
+void pickup_close(struct conn *c);
 
 /* reasm.c */
 bool standin_in_use(void *arg, uint32_t standin, uint64_t note);

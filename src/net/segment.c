@@ -350,8 +350,9 @@ ack_only_checked(const struct seg *g, struct tcp_stream *a, int from_client)
 
 /* A segment on a 4-tuple we do not follow: to libnids, which may open
  * a session with it (the ACK that ends a handshake); a SYN there ends an
- * attempt libnids still tracks. */
-static void
+ * attempt libnids still tracks. True when data without a handshake
+ * picked the connection up (pickup.c): g is to be decided again. */
+static bool
 segment_unfollowed(struct seg *g)
 {
 	struct tcp_stream *a;
@@ -379,8 +380,13 @@ segment_unfollowed(struct seg *g)
 	    conn_lookup(g->saddr, g->tcp.sport, g->daddr, g->tcp.dport) ==
 		NULL &&
 	    seen_insert(
-		tuple_key(g->saddr, g->tcp.sport, g->daddr, g->tcp.dport)))
+		tuple_key(g->saddr, g->tcp.sport, g->daddr, g->tcp.dport))) {
+		/* Data, no handshake: picked up (pickup.c), g again. */
+		if (pickup(g))
+			return true;
 		R.st.no_handshake++;
+	}
+	return false;
 }
 
 /* A SYN held on c (hold_syn()) meets the next segment: the server's
@@ -475,6 +481,36 @@ segment_data(
 		drain(g, c, from_client);
 }
 
+/*
+ * A one-sided connection (pickup.c): no receiver will acknowledge past a
+ * hole, so a hole is taken as proven once PICKUP_HOLE_SEGMENTS segments
+ * (or a FIN) wait behind it: reordering in a capture is shorter than
+ * that, a retransmission would have filled it.
+ */
+#define PICKUP_HOLE_SEGMENTS 3
+
+static __attribute__((noinline)) void
+one_sided_step(struct seg *g, struct conn *c, int from_client)
+{
+	struct tcpq *q = &c->ooo[from_client ? 0 : 1];
+	struct half_stream *rcv;
+	bool fin = false;
+	const struct tcpq_seg *s;
+
+	if ((c = conn_again(g, c)) == NULL || q->head == NULL)
+		return;
+	for (s = q->head; s != NULL; s = s->next)
+		fin |= s->fin;
+	if (q->n < PICKUP_HOLE_SEGMENTS && !fin)
+		return;
+	rcv = from_client ? &c->a_tcp->server : &c->a_tcp->client;
+	if (tcpq_before(rcv->ack_seq, q->head->seq))
+		rcv->ack_seq = q->head->seq;
+	fill_gap(c, from_client);
+	if ((c = conn_again(g, c)) != NULL)
+		drain(g, c, from_client);
+}
+
 /* A segment without bytes: skipped when nothing waits (ack_only()),
  * else to libnids; an ACK may prove a hole in the other direction. */
 static void
@@ -500,7 +536,7 @@ segment_ack(
  * mail port: what a receiver would do with it is decided here, then
  * libnids gets what the receiver keeps, in order.
  */
-static void
+static bool
 tcp_segment_decide(struct seg *g)
 {
 	const struct conn_slot *e =
@@ -509,16 +545,16 @@ tcp_segment_decide(struct seg *g)
 	struct conn *c;
 	int from_client;
 
-	if (e == NULL) {
-		segment_unfollowed(g);
-		return;
-	}
+	if (e == NULL)
+		return segment_unfollowed(g);
 	c = e->c;
 	a = e->a_tcp;
 	g->closes = R.closes;
 	from_client =
 	    g->saddr == a->addr.saddr && g->tcp.sport == a->addr.source;
 	mark_time_replaced(c);
+	if (c->picked)
+		pickup_heard(g, c, from_client);
 	if (c->jump_seen != R.jump_idle) {
 		/* The first packet since the clock jumped: the session
 		 * was open across it. */
@@ -526,35 +562,44 @@ tcp_segment_decide(struct seg *g)
 		smtp_session_anomaly(c->smtp, SMTP_ANOMALY_CLOCK_JUMP, R.now);
 	}
 	if (c->held_syn != NULL && held_syn_resolved(g, c, a, from_client))
-		return;
+		return false;
 	if ((g->tcp.flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_) {
 		segment_syn(g, c, a, from_client);
-		return;
+		return false;
 	}
 	if (g->tcp.flags & TH_RST_) {
 		if (!rst_accepted(g, a, from_client)) {
 			R.st.rst_ignored++;
 			smtp_session_anomaly(
 			    c->smtp, SMTP_ANOMALY_RST_IN_WINDOW, R.now);
-			return;
+			return false;
 		}
 		nids_feed_sum(g->ip, g->iplen, g->sum_ok);
-		return;
+		return false;
 	}
 	if (a->nids_state == NIDS_DATA && !(g->tcp.flags & TH_SYN_) &&
 	    g->datalen + g->cut + (g->tcp.flags & TH_FIN_) > 0) {
+		bool sided = c->sided;
+
 		segment_data(g, c, a, from_client);
-		return;
+		if (sided)
+			one_sided_step(g, c, from_client);
+		return false;
 	}
 	segment_ack(g, c, a, from_client);
+	return false;
 }
 
 void
 tcp_segment(struct seg *g)
 {
 	struct conn *c;
+	int round;
 
-	tcp_segment_decide(g);
+	/* Once more for a connection just picked up (pickup.c); one call
+	 * site, so that it inlines here. */
+	for (round = 0; round < 2 && tcp_segment_decide(g); round++)
+		continue;
 	/* A buffer libnids grew for a big segment goes at once. */
 	if ((c = R.trim_due) != NULL) {
 		R.trim_due = NULL;

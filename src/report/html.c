@@ -751,6 +751,14 @@ health_streams(struct html *h, const struct reasm_stats *rs)
 	html_kv_num(h, "Handshakes on mail ports", rs->sessions, "", false);
 	html_kv_num(h, "Connections without handshake", rs->no_handshake,
 	    "not followed", true);
+	if (rs->midstream > 0) {
+		html_kv_num(h, "Sessions picked up mid-stream", rs->midstream,
+		    "handshake not seen", false);
+		html_kv_num(h, "Only the client's side captured",
+		    rs->one_sided_client, "replies unknown", true);
+		html_kv_num(h, "Only the server's side captured",
+		    rs->one_sided_server, "envelopes unknown", true);
+	}
 	html_kv_num(h, "Holes in streams (gaps)", rs->gaps, "", true);
 	html_kv(h, "Bytes never captured", fmt_num(rs->gap_bytes).s,
 	    fmt_bytes_html((double)rs->gap_bytes).s, rs->gap_bytes > 0);

@@ -228,12 +228,15 @@ capture(struct dbuf *b, const struct report_info *ri)
 	dbuf_printf(b,
 	    ",\"capture\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
 	    ",\"tcp_packets\":%" PRIu64 ",\"no_handshake\":%" PRIu64
-	    ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64
-	    ",\"snaplen_cut\":%" PRIu64 ",\"snaplen_cut_bytes\":%" PRIu64
-	    ",\"libnids_warnings\":%" PRIu64 ",\"max_active_sessions\":%lu"
+	    ",\"midstream\":%" PRIu64 ",\"one_sided_client\":%" PRIu64
+	    ",\"one_sided_server\":%" PRIu64 ",\"gaps\":%" PRIu64
+	    ",\"gap_bytes\":%" PRIu64 ",\"snaplen_cut\":%" PRIu64
+	    ",\"snaplen_cut_bytes\":%" PRIu64 ",\"libnids_warnings\":%" PRIu64
+	    ",\"max_active_sessions\":%lu"
 	    ",\"sessions_evicted\":%" PRIu64
 	    ",\"sessions_evicted_memory\":%" PRIu64,
-	    rs->packets, rs->bytes, rs->tcp_packets, rs->no_handshake, rs->gaps,
+	    rs->packets, rs->bytes, rs->tcp_packets, rs->no_handshake,
+	    rs->midstream, rs->one_sided_client, rs->one_sided_server, rs->gaps,
 	    rs->gap_bytes, rs->snap_cut, rs->snap_cut_bytes, rs->nids_warnings,
 	    rs->active_max, rs->sessions_evicted, rs->sessions_evicted_memory);
 	if (ri->live)

@@ -380,6 +380,13 @@ health(FILE *f, const struct report_info *ri)
 	    "holes in streams (gaps)", rs->gaps, "bytes never captured",
 	    rs->gap_bytes, "libnids warnings", rs->nids_warnings,
 	    "most sessions open at once", rs->active_max);
+	if (rs->midstream > 0)
+		fprintf(f,
+		    "  %-34s %12" PRIu64 "\n  %-34s %12" PRIu64
+		    "\n  %-34s %12" PRIu64 "\n",
+		    "sessions picked up mid-stream", rs->midstream,
+		    "of them, only the client's side", rs->one_sided_client,
+		    "of them, only the server's side", rs->one_sided_server);
 	if (rs->sessions_evicted > 0 || rs->sessions_evicted_memory > 0)
 		fprintf(f, "  %-34s %12" PRIu64 "\n  %-34s %12" PRIu64 "\n",
 		    "sessions evicted: --max-sessions", rs->sessions_evicted,

@@ -445,7 +445,10 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 	KEY(b, "verb");
 	put_verb_val(b, tx->verb);
 	KEY(b, "mail_from");
-	json_append_cstr(b, tx->mail_from);
+	if (tx->sender_unknown)
+		DBUF_LIT(b, "null"); /* its MAIL was not seen */
+	else
+		json_append_cstr(b, tx->mail_from);
 	PUT_REPLY(b, "mail", &tx->mail);
 	put_mail_params(b, &tx->params);
 	put_rcpts(b, tx);
@@ -460,7 +463,10 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 	DBUF_LIT(b, ",\"outcome\":\"");
 	dbuf_adds(b, smtp_outcome_name(tx->outcome));
 	DBUF_LIT(b, "\",\"size\":");
-	dbuf_add_u64(b, tx->size);
+	if (si->missing == SMTP_MISSING_CLIENT)
+		DBUF_LIT(b, "null"); /* the message was not captured */
+	else
+		dbuf_add_u64(b, tx->size);
 	put_last_reply(b, tx);
 	PUT_BOOL(b, "bounce", tx->bounce);
 	PUT_BOOL(b, "bdat", tx->bdat);
@@ -474,6 +480,10 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 	PUT_BOOL(b, "reversed", tx->reversed);
 	PUT_BOOL(b, "lmtp", tx->lmtp);
 	PUT_BOOL(b, "assumed", tx->assumed);
+	/* Only on what was not seen whole: records of whole sessions keep
+	 * their fields. */
+	if (tx->partial)
+		DBUF_LIT(b, ",\"partial\":true");
 	put_capture_loss(b, tx->capture_loss);
 	PUT_BOOL(b, "submission_without_auth", tx->submission_no_auth);
 	put_headers(b, tx->msg);
@@ -604,6 +614,13 @@ log_session(struct jsonlog *log, const struct smtp_session_info *si)
 		json_append_cstr(b, si->tunnel_target);
 		dbuf_addc(b, '}');
 	}
+	/* Only on sessions not seen whole (docs/log-schema.md). */
+	if (si->midstream)
+		DBUF_LIT(b, ",\"midstream\":true");
+	if (si->missing == SMTP_MISSING_SERVER)
+		DBUF_LIT(b, ",\"missing\":\"server\"");
+	else if (si->missing == SMTP_MISSING_CLIENT)
+		DBUF_LIT(b, ",\"missing\":\"client\"");
 	dbuf_addc(b, '}');
 	write_line(log);
 }
@@ -698,12 +715,13 @@ put_summary_counts(struct dbuf *b, const struct stats *st)
 	    st->recipients_accepted, st->recipients);
 	dbuf_printf(b,
 	    ",\"rejected\":%" PRIu64 ",\"tempfail\":%" PRIu64
-	    ",\"lost\":%" PRIu64 ",\"aborted\":%" PRIu64
-	    ",\"dropped\":%" PRIu64,
+	    ",\"lost\":%" PRIu64 ",\"aborted\":%" PRIu64 ",\"dropped\":%" PRIu64
+	    ",\"unknown\":%" PRIu64,
 	    st->outcome[SMTP_OUTCOME_REJECTED],
 	    st->outcome[SMTP_OUTCOME_TEMPFAIL], st->outcome[SMTP_OUTCOME_LOST],
 	    st->outcome[SMTP_OUTCOME_ABORTED],
-	    st->outcome[SMTP_OUTCOME_DROPPED]);
+	    st->outcome[SMTP_OUTCOME_DROPPED],
+	    st->outcome[SMTP_OUTCOME_UNKNOWN]);
 	dbuf_printf(b,
 	    ",\"lost_capture_loss\":%" PRIu64 ",\"assumed\":%" PRIu64
 	    ",\"refused_in_transactions\":%" PRIu64
@@ -729,10 +747,12 @@ put_summary_capture(struct dbuf *b, const struct health *h)
 	else
 		dbuf_adds(b, ",\"pcap_drops\":null,\"pcap_ifdrops\":null");
 	dbuf_printf(b,
-	    ",\"no_handshake\":%" PRIu64 ",\"packets\":%" PRIu64
-	    ",\"bytes\":%" PRIu64 ",\"tcp_packets\":%" PRIu64
-	    ",\"ipv6_packets\":%" PRIu64,
-	    rs->no_handshake, rs->packets, rs->bytes, rs->tcp_packets,
+	    ",\"no_handshake\":%" PRIu64 ",\"midstream\":%" PRIu64
+	    ",\"one_sided_client\":%" PRIu64 ",\"one_sided_server\":%" PRIu64
+	    ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+	    ",\"tcp_packets\":%" PRIu64 ",\"ipv6_packets\":%" PRIu64,
+	    rs->no_handshake, rs->midstream, rs->one_sided_client,
+	    rs->one_sided_server, rs->packets, rs->bytes, rs->tcp_packets,
 	    rs->ipv6_packets);
 	dbuf_printf(b,
 	    ",\"not_ip\":%" PRIu64 ",\"truncated_headers\":%" PRIu64

@@ -173,6 +173,9 @@ rcpt_answered(
 	struct smtp_transaction *t;
 	size_t cap;
 
+	if (s->tx == NULL && s->info.midstream && v != REPLY_REFUSED &&
+	    s->next_depth == 0)
+		partial_tx(s, ts); /* its MAIL before the pickup */
 	if (s->tx == NULL) {
 		/* "503 5.5.1 Error: need MAIL command" */
 		result_due(s, p);
@@ -226,6 +229,8 @@ tx_for_data(struct smtp_session *s, const struct pending *p, double ts)
 {
 	struct tx *t = s->tx;
 
+	if (t == NULL && s->info.midstream)
+		return partial_tx(s, ts); /* its MAIL before the pickup */
 	if (t == NULL) {
 		t = tx_new(s, SMTP_VERB_MAIL, NULL, 0, p->ts);
 		tx_confirm(s, t, false, ts);
@@ -243,6 +248,19 @@ data_answered(
 {
 	struct tx *t = s->tx;
 
+	if (v == REPLY_NONE && s->info.missing == SMTP_MISSING_SERVER &&
+	    s->mode == CLIENT_HOLD) {
+		/* No reply will be seen: the client's next bytes say what
+		 * it does, its message or commands again (midstream.c). */
+		if (t != NULL) {
+			t->pub.data_seen = true;
+			t->pub.assumed = true;
+		}
+		client_mode_set(s, CLIENT_COMMAND);
+		s->cli_probe = true;
+		s->release_hold = true;
+		return;
+	}
 	if (v == REPLY_GRANTED) {
 		t = tx_for_data(s, p, ts);
 		tx_reply_keep(s, t, &t->pub.data, ts - p->ts);
@@ -280,6 +298,11 @@ eod_answered(
 {
 	struct tx *t = s->tx;
 
+	if (t != NULL && v == REPLY_NONE &&
+	    s->info.missing == SMTP_MISSING_SERVER) {
+		tx_end(s, "end_of_data", ts); /* its reply not captured */
+		return;
+	}
 	if (v == REPLY_NONE || t == NULL)
 		return; /* lost, at the connection's end */
 	tx_reply_keep(s, t, &t->pub.final, ts - p->ts);
@@ -447,6 +470,15 @@ starttls_answered(
 {
 	if (v == REPLY_REFUSED)
 		refused_here(s, p, ts);
+	if (v == REPLY_NONE && s->info.missing == SMTP_MISSING_SERVER) {
+		/* Its reply not captured: TLS if the client's next bytes
+		 * are (midstream.c looks at them). */
+		s->synced[s->reversed ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT] =
+		    false;
+		if (s->tx != NULL)
+			tx_end(s, "starttls", ts);
+		return;
+	}
 	if (v != REPLY_GRANTED)
 		return;
 	/* RFC 3207 4.2: both sides forget what came before. */

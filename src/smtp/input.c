@@ -523,6 +523,16 @@ client_step(struct smtp_session *s, enum smtp_dir dir, const uint8_t *data,
 
 	switch (s->mode) {
 	case CLIENT_COMMAND:
+		if (s->cli_probe) {
+			/* The first line in step of a session picked up
+			 * mid-stream: a command, or message text. */
+			s->cli_probe = false;
+			if (!midstream_command_like(data, len)) {
+				midstream_in_message(s, ts);
+				return 0;
+			}
+		}
+		/* FALLTHROUGH */
 	case CLIENT_AUTH:
 		return frame_one(
 		    s, &s->frame[dir], data, len, ts, command_line);

@@ -227,6 +227,11 @@ struct smtp_session {
 	bool reversed; /* TURN/ATRN granted (an odd number of times): the
 			  SMTP client is the TCP server */
 	bool resync;   /* replies were lost in a gap: pair by plausibility */
+	/* Picked up mid-stream (midstream.c): each direction in step from
+	 * a line's start; the client's first line in step not yet told
+	 * (command or message text). */
+	bool synced[2];
+	bool cli_probe;
 	bool had_gap;
 	bool body_gap; /* the message lost bytes in a gap: its end may be
 			  among them */
@@ -296,6 +301,16 @@ void pending_release(struct smtp_session *s, struct pending *p);
 void reply_complete(struct smtp_session *s, double ts);
 void server_line(
     struct smtp_session *s, const uint8_t *line, size_t len, double ts);
+/* reply.c, for midstream.c */
+void tx_last_reply(struct smtp_session *s, struct tx *t);
+/* midstream.c: sessions picked up mid-stream, one-sided sessions */
+bool midstream_command_like(const uint8_t *p, size_t n);
+size_t midstream_sync(
+    struct smtp_session *s, enum smtp_dir dir, const uint8_t *data, size_t len);
+struct tx *partial_tx(struct smtp_session *s, double ts);
+void midstream_in_message(struct smtp_session *s, double ts);
+bool midstream_reply(struct smtp_session *s, struct smtp_event *ev, double ts);
+void server_missing_answer(struct smtp_session *s, double ts);
 /* input.c, for session.c and reply.c: bytes, gaps, held bytes */
 void feed(struct smtp_session *s, enum smtp_dir dir, const uint8_t *data,
     size_t len, double ts);

@@ -183,6 +183,8 @@ queue_command(struct smtp_session *s, struct pending *p, double ts)
 {
 	if (!pending_push(s, p, ts))
 		pending_release(s, p);
+	else if (s->info.missing == SMTP_MISSING_SERVER)
+		server_missing_answer(s, ts); /* no reply will be seen */
 }
 
 /* --- server side ------------------------------------------------------- */
@@ -244,7 +246,7 @@ greeting(struct smtp_session *s, double ts)
 }
 
 /* The last word within a transaction, for Zeek's last_reply. */
-static void
+void
 tx_last_reply(struct smtp_session *s, struct tx *t)
 {
 	if (t == NULL)
@@ -408,7 +410,9 @@ unsolicited_reply(struct smtp_session *s, struct smtp_event *ev, double ts)
 {
 	if (s->tx != NULL)
 		tx_last_reply(s, s->tx);
-	if (!server_leaves(s, ts))
+	/* Picked up mid-stream, or without the client's side: its command
+	 * was not seen, which is no anomaly. */
+	if (!server_leaves(s, ts) && !s->info.midstream)
 		anomaly(s, SMTP_ANOMALY_UNSOLICITED_REPLY, ts);
 	ev->u.reply.verb = SMTP_VERB_UNKNOWN;
 	emit(s, ev);
@@ -455,7 +459,15 @@ reply_complete(struct smtp_session *s, double ts)
 		 * in the gap (the server replies to nothing else then). */
 		end_of_data(s, ts);
 	}
+	if (s->qlen == 0 && s->info.midstream && s->info.greeting_code == 0 &&
+	    s->info.replies == 1 && s->rcode == 220) {
+		/* Picked up at a greeting. */
+		greeting_reply(s, &ev, ts);
+		return;
+	}
 	if (s->qlen == 0) {
+		if (s->info.midstream && midstream_reply(s, &ev, ts))
+			return;
 		unsolicited_reply(s, &ev, ts);
 		return;
 	}

@@ -347,8 +347,10 @@ tx_confirm(struct smtp_session *s, struct tx *t, bool attempt, double ts)
 	s->tx = t;
 	if (attempt)
 		return;
-	/* RFC 6409: an MSA takes mail only after AUTH. */
-	if (s->info.submission && s->info.auth_result != SMTP_AUTH_SUCCESS) {
+	/* RFC 6409: an MSA takes mail only after AUTH (which a session
+	 * picked up mid-stream may have had before). */
+	if (s->info.submission && s->info.auth_result != SMTP_AUTH_SUCCESS &&
+	    !s->info.midstream) {
 		t->pub.submission_no_auth = true;
 		anomaly(s, SMTP_ANOMALY_SUBMISSION_NO_AUTH, ts);
 	}
@@ -555,6 +557,11 @@ tx_flush(struct smtp_session *s)
 		if (s->done_head == NULL)
 			s->done_tail = NULL;
 		t->pub.outcome = tx_outcome(t);
+		if (s->info.missing != SMTP_MISSING_NONE)
+			t->pub.partial = true;
+		/* Without the server's side its word is unknown. */
+		if (s->info.missing == SMTP_MISSING_SERVER)
+			t->pub.outcome = SMTP_OUTCOME_UNKNOWN;
 		if (t->pub.outcome == SMTP_OUTCOME_LOST)
 			t->pub.capture_loss = capture_loss(s);
 		else if (t->gap) /* what it shows may be incomplete */
@@ -650,6 +657,17 @@ smtp_session_open(
 		client_mode_set(s, CLIENT_TLS);
 		smtp_state_set(s, SMTP_STATE_TLS, "implicit TLS");
 	}
+	if (p->midstream) {
+		s->info.midstream = true;
+		s->synced[SMTP_DIR_CLIENT] = p->start_known[SMTP_DIR_CLIENT];
+		s->synced[SMTP_DIR_SERVER] = p->start_known[SMTP_DIR_SERVER];
+		s->cli_probe =
+		    !p->start_known[SMTP_DIR_CLIENT] && !p->implicit_tls;
+		/* Its greeting is due only if its server's start was seen. */
+		s->greeted = !p->start_known[SMTP_DIR_SERVER];
+		if (s->greeted)
+			smtp_state_set(s, SMTP_STATE_GREETED, "picked up");
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SMTP_EV_SESSION_OPEN;
 	ev.ts = p->ts;
@@ -672,6 +690,12 @@ smtp_session_data(struct smtp_session *s, enum smtp_dir dir,
 		s->info.bytes_client += len;
 	else
 		s->info.bytes_server += len;
+	if (s->info.midstream && !s->synced[dir]) {
+		size_t skip = midstream_sync(s, dir, data, len);
+
+		data += skip;
+		len -= skip;
+	}
 	feed(s, dir, data, len, ts);
 }
 

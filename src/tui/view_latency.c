@@ -188,6 +188,12 @@ capture_lines(const struct tui *t, const struct tui_status *s, struct canvas *c)
 	if (line_at(&p, t, c, 7)) {
 		pen_printf(&p, rs->no_handshake ? P_WARN : P_NORMAL,
 		    "no handshake %" PRIu64, rs->no_handshake);
+		pen_printf(&p,
+		    rs->one_sided_client + rs->one_sided_server ? P_WARN
+								: P_NORMAL,
+		    "  mid-stream %" PRIu64 " (client only %" PRIu64
+		    ", server only %" PRIu64 ")",
+		    rs->midstream, rs->one_sided_client, rs->one_sided_server);
 		pen_printf(&p, rs->gaps ? P_WARN : P_NORMAL,
 		    "  gaps %" PRIu64 " (%" PRIu64 " bytes)", rs->gaps,
 		    rs->gap_bytes);

@@ -8,68 +8,49 @@
  * store and the JSON log's, the transcript's and the Zeek log's
  * formatting, as in the program. An empty chunk followed by 0xff is a
  * 1000-byte gap in that direction; by 0xfe, a trim (smtp_session_trim,
- * as the idle sweep does).
+ * as the idle sweep does). Each input is run twice: as a whole session,
+ * and as a session picked up mid-stream, whose streams start anywhere
+ * (the input's first bytes), where 0xfd after an empty chunk says that
+ * direction is not captured (a one-sided connection). Message tracking
+ * takes the transactions as in the program (small caps, per input).
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sinks/jsonlog.h"
 #include "sinks/stats.h"
-#include "track/track.h"
 #include "sinks/transcript.h"
 #include "sinks/zeeklog.h"
 #include "smtp/smtp.h"
+#include "track/track.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static FILE *devnull;
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/*
+ * One session over the input. midstream: picked up mid-stream (each
+ * direction may start anywhere: in a line, a message, TLS), and a chunk
+ * of length 0 followed by 0xfd says its direction is missing from the
+ * capture (smtp_session_one_sided()).
+ */
+static void
+run(struct event_bus *bus, const uint8_t *data, size_t size, bool midstream)
 {
-	static struct jsonlog log;
-	static struct transcript tr;
-	static struct zeeklog zl;
-	static struct stats st;
-	static int ready;
 	struct smtp_session_params p;
-	struct event_bus bus;
 	struct smtp_session *s;
-	struct tracker *track;
-	struct track_config tc = {
-		.window = 30, .max_messages = 16, .max_bytes = 1u << 18
-	};
 	double ts = 1000;
-	char err[256];
 
-	if (!ready) {
-		devnull = fopen("/dev/null", "w");
-		if (jsonlog_open(&log, "/dev/null", err, sizeof(err)) != 0)
-			return 0;
-		transcript_init(&tr, fileno(devnull));
-		recfile_init_fd(
-		    &zl.out, fileno(devnull), false, "fuzz", 1 << 20, 1 << 22);
-		dbuf_init(&zl.line, 1 << 22);
-		sessmap_init(&zl.sessions);
-		stats_init(&st);
-		ready = 1;
-	}
-	memset(&bus, 0, sizeof(bus));
-	event_bus_subscribe_types(&bus, stats_on_event, &st,
-	    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE));
-	event_bus_subscribe_types(&bus, jsonlog_on_event, &log, JSONLOG_EVENTS);
-	event_bus_subscribe(&bus, transcript_on_event, &tr);
-	event_bus_subscribe(&bus, zeeklog_on_event, &zl);
-	/* Message tracking, as the program runs it (small caps). */
-	track = track_open(&tc, &bus);
 	memset(&p, 0, sizeof(p));
 	p.id = 1;
 	p.ts = ts;
 	p.client.family = 4;
 	p.server.family = 4;
 	p.server.port = 25;
-	s = smtp_session_open(&bus, &p);
+	p.midstream = midstream;
+	s = smtp_session_open(bus, &p);
 	while (size >= 2) {
 		int dir = data[0] >> 7;
 		size_t n = (size_t)(data[0] & 0x7f) << 8 | data[1];
@@ -90,12 +71,57 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			smtp_session_trim(s);
 			continue;
 		}
+		if (n == 0 && size > 0 && data[0] == 0xfd && midstream) {
+			smtp_session_one_sided(
+			    s, dir ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT, ts);
+			continue;
+		}
 		smtp_session_data(
 		    s, dir ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT, data, n, ts);
 		data += n;
 		size -= n;
 	}
 	smtp_session_close(s, SMTP_SESSION_END_FIN, ts + 1);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct jsonlog log;
+	static struct transcript tr;
+	static struct zeeklog zl;
+	static struct stats st;
+	static int ready;
+	struct event_bus bus;
+	struct tracker *track;
+	struct track_config tc = {
+		.window = 30, .max_messages = 16, .max_bytes = 1u << 18
+	};
+	char err[256];
+
+	if (!ready) {
+		devnull = fopen("/dev/null", "w");
+		if (jsonlog_open(&log, "/dev/null", err, sizeof(err)) != 0)
+			return 0;
+		transcript_init(&tr, fileno(devnull));
+		recfile_init_fd(
+		    &zl.out, fileno(devnull), false, "fuzz", 1 << 20, 1 << 22);
+		dbuf_init(&zl.line, 1 << 22);
+		sessmap_init(&zl.sessions);
+		stats_init(&st);
+		ready = 1;
+	}
+	memset(&bus, 0, sizeof(bus));
+	event_bus_subscribe_types(&bus, stats_on_event, &st,
+	    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE));
+	event_bus_subscribe_types(&bus, jsonlog_on_event, &log, JSONLOG_EVENTS);
+	event_bus_subscribe(&bus, transcript_on_event, &tr);
+	event_bus_subscribe(&bus, zeeklog_on_event, &zl);
+	/* As a whole session, then as one picked up mid-stream: the same
+	 * bytes, starting anywhere. */
+	track = track_open(&tc, &bus);
+	run(&bus, data, size, false);
+	run(&bus, data, size, true);
 	track_finish(track);
 	track_close(track);
 	return 0;
