@@ -105,6 +105,10 @@ usage(FILE *f)
 	    "      --report FMT     text, json or html: at the end, on "
 	    "SIGUSR1\n"
 	    "  -o FILE              where the report goes (default stdout)\n"
+	    "      --localtime      the reports' days and hours in local time "
+	    "(the TZ\n"
+	    "                       variable, else the system's zone); UTC "
+	    "by default\n"
 	    "      --umask MASK     new logs and reports get mode 0666 & "
 	    "~MASK (octal;\n"
 	    "                       default: the umask with 027 added, so "
@@ -211,6 +215,7 @@ enum {
 	OPT_MAX_IPV6_STANDINS,
 	OPT_MEMORY_PLAN,
 	OPT_NO_TRACK,
+	OPT_LOCALTIME,
 	OPT_TRACK_WINDOW,
 	OPT_TRACK_MAX,
 };
@@ -490,6 +495,9 @@ opt_memory(struct options *o, int ch)
 	case OPT_NO_TRACK:
 		o->no_track = true;
 		return true;
+	case OPT_LOCALTIME:
+		o->localtime = true;
+		return true;
 	case OPT_TRACK_WINDOW:
 		if (!parse_ulong(optarg, 1, 86400 * 30, &o->track_window))
 			fail(EXIT_USAGE,
@@ -644,6 +652,7 @@ options_parse(int argc, char **argv, struct options *o)
 		    OPT_MAX_IPV6_STANDINS },
 		{ "memory-plan", no_argument, NULL, OPT_MEMORY_PLAN },
 		{ "no-track", no_argument, NULL, OPT_NO_TRACK },
+		{ "localtime", no_argument, NULL, OPT_LOCALTIME },
 		{ "track-window", required_argument, NULL, OPT_TRACK_WINDOW },
 		{ "track-max", required_argument, NULL, OPT_TRACK_MAX },
 		{ "no-promisc", no_argument, NULL, 'p' },

@@ -42,6 +42,7 @@ struct options {
 	bool trace_states;
 	bool memory_plan; /* --memory-plan: print the budgets, exit */
 	bool no_track;    /* --no-track */
+	bool localtime;   /* --localtime: the reports' days and hours */
 	unsigned long track_window, track_max; /* 0: the defaults */
 	const char *plugins[PLUGINS_MAX];      /* --plugin, in order */
 	size_t nplugins;
