@@ -22,7 +22,8 @@ CHECK=tests/tools/check-trouble.py
 check() {
 	run_scope "trouble-$1" -q -r "$2" -w "$TMP/log.jsonl" --report json \
 	    -o "$TMP/r.json" || return
-	if [ "$rc" != 0 ]; then
+	# A damaged file (one of Suricata's) is read up to the damage.
+	if [ "$rc" != 0 ] && ! { [ "$rc" = 1 ] && grep -q 'is damaged' "$TMP/err"; }; then
 		fail "trouble-$1" "exit $rc: $(head -c 300 "$TMP/err")"
 		return
 	fi
