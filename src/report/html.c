@@ -209,6 +209,7 @@ reasons(struct html *h)
 	    "Reasons (4xx and 5xx replies, addresses and "
 	    "numbers masked)",
 	    &st->reject_reasons, "Reply", "replies", TOP_ROWS, TOP_REASON);
+	html_reasons_who(h);
 	/* Every code kept, not only the frequent ones. */
 	html_top_table(h, "enhanced", "Enhanced status codes (RFC 3463)",
 	    &st->enhanced, "Code", "replies", TOPN_SLOTS, TOP_ENHANCED);
@@ -991,10 +992,13 @@ report_html(FILE *f, const struct stats *st, const struct report_info *ri)
 	security(&h);
 	protocol(&h);
 	over_time(&h);
+	html_time_tables(&h);
 	reply_codes(&h);
 	reasons(&h);
+	html_breakdown(&h);
 	who(&h);
 	tls_auth(&h);
+	html_auth_users(&h);
 	latency(&h);
 	sizes(&h);
 	sessions(&h);

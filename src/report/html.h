@@ -111,4 +111,10 @@ void svg_replies(struct html *h, uint64_t max);
 void svg_histogram(struct html *h, const char *id, const struct histo *hi,
     bool seconds, const char *color, const char *counted);
 
+/* html_trouble.c: who, where and when. */
+void html_breakdown(struct html *h);
+void html_reasons_who(struct html *h);
+void html_auth_users(struct html *h);
+void html_time_tables(struct html *h);
+
 #endif
