@@ -151,3 +151,89 @@ PY
 else
 	fail trouble-distinct "make-hostile.py: $(tail -n 2 "$TMP/gen")"
 fi
+
+# The HTML report: the four tables hold the JSON report's rows; each
+# column's places (--oN) order the rows by that column (numbers highest
+# first, addresses as addresses); the reasons, AUTH and time tables are
+# there; the per-day table sums to the totals.
+"$SMTPSCOPE" -q -r captures/track.pcap --report json -o "$TMP/h.json" 2>/dev/null
+"$SMTPSCOPE" -q -r captures/track.pcap --report html -o "$TMP/h.html" 2>/dev/null
+"$SMTPSCOPE" -q -r captures/postfix-tls-auth.pcap --report html -o "$TMP/a.html" 2>/dev/null
+n=$(python3 - "$TMP/h.json" "$TMP/h.html" "$TMP/a.html" <<'PY'
+import html.parser, ipaddress, json, re, sys
+rep = json.load(open(sys.argv[1]))
+
+class Tables(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tables, self.cur, self.row, self.cell = {}, None, None, None
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table" and (a.get("id") or "").startswith("table-"):
+            self.cur = self.tables.setdefault(a["id"][6:], [])
+        elif tag == "tr" and self.cur is not None:
+            self.row = {"style": a.get("style") or "", "cells": []}
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell = ""
+    def handle_data(self, d):
+        if self.cell is not None:
+            self.cell += d
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.row is not None and self.cell is not None:
+            self.row["cells"].append(self.cell.strip())
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            self.cur.append(self.row)
+            self.row = None
+        elif tag == "table":
+            self.cur = None
+
+p = Tables()
+p.feed(open(sys.argv[2]).read())
+bad = []
+for name, id in (("servers", "bd-servers"), ("clients", "bd-clients"),
+                 ("sender_domains", "bd-sender-domains"),
+                 ("recipient_domains", "bd-recipient-domains")):
+    rows = [r for r in p.tables.get(id, []) if r["style"]]
+    want = rep["breakdown"][name]["rows"]
+    got = {r["cells"][0]: r for r in rows}
+    if set(got) != {w["key"] for w in want}:
+        bad.append("%s: keys %s" % (id, sorted(got)))
+        continue
+    for w in want:
+        c = got[w["key"]]["cells"]
+        if [int(x.replace(",", "")) for x in c[1:6]] != [
+                w["count"], w["accepted"], w["rejected"], w["tempfail"], w["lost"]]:
+            bad.append("%s %s: %s" % (id, w["key"], c))
+    places = [dict((int(k), int(v)) for k, v in
+                   re.findall(r"--o(\d+):(\d+)", r["style"])) for r in rows]
+    for col in places[0]:
+        order = sorted(range(len(rows)), key=lambda i: places[i][col])
+        if sorted(places[i][col] for i in range(len(rows))) != list(range(len(rows))):
+            bad.append("%s: column %d places not a permutation" % (id, col))
+        if col == 0:
+            keys = [rows[i]["cells"][0] for i in order]
+            try:
+                want_keys = sorted(keys, key=ipaddress.ip_address)
+            except ValueError:
+                want_keys = sorted(keys)
+            if keys != want_keys:
+                bad.append("%s: by key %s" % (id, keys))
+        elif 1 <= col <= 5:
+            vals = [int(rows[i]["cells"][col].replace(",", "")) for i in order]
+            if vals != sorted(vals, reverse=True):
+                bad.append("%s: column %d order %s" % (id, col, vals))
+for t in ("reasons-who", "per-day", "per-hour"):
+    if len(p.tables.get(t, [])) < 2:
+        bad.append("no table %s" % t)
+day = [r["cells"] for r in p.tables.get("per-day", [])[1:]]
+if sum(int(c[2].replace(",", "")) for c in day) != rep["messages_accepted"]:
+    bad.append("per-day accepted")
+a = Tables()
+a.feed(open(sys.argv[3]).read())
+if len(a.tables.get("auth-users", [])) != 2 or len(a.tables.get("auth-failing", [])) != 2:
+    bad.append("AUTH tables: %s" % {k: len(v) for k, v in a.tables.items() if k.startswith("auth")})
+print("; ".join(bad))
+PY
+)
+[ -z "$n" ] && ok trouble-html || fail trouble-html "$n"
