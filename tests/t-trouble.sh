@@ -74,6 +74,13 @@ print(sum(b["accepted"] for b in d["timeline"]["buckets"]),
 	else
 		fail trouble-zeek-span-text "the per-day table lacks a day"
 	fi
+	"$SMTPSCOPE" -q -r "$zeek" --report html -o "$TMP/z.html" 2>/dev/null
+	if grep -q 'aria-label="Transactions ended per week' "$TMP/z.html" &&
+	    grep -q 'class="t">accepted</tspan> 2<' "$TMP/z.html"; then
+		ok trouble-zeek-span-html
+	else
+		fail trouble-zeek-span-html "the chart does not hold both transactions, per week"
+	fi
 else
 	skip trouble-zeek-span "no $zeek"
 fi

@@ -126,7 +126,12 @@ over_time(struct html *h)
 	    "<p class=\"note\">Transactions by outcome, counted when they "
 	    "ended, per %s",
 	    tc.unit == 1 ? "second (the traffic spans under three minutes)"
-			 : "minute");
+		: tc.unit == 60 ? "minute"
+				: time_unit_words(tc.unit));
+	if (tc.unit > 60)
+		put(h,
+		    " (the traffic spans over a day: the whole span is shown, "
+		    "its bucket grown to fit)");
 	if (tc.cut)
 		putf(h,
 		    ". The traffic spans %s minutes; the last %s are kept and "

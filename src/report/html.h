@@ -99,12 +99,14 @@ void svg_outcome_bar(struct html *h);
 
 /* What the chart over time showed, for the note under it. */
 struct time_chart {
-	int64_t unit;  /* 1 (per second) or 60 (per minute) */
+	int64_t unit;  /* seconds a slot: 1, 60, or the timeline's bucket */
 	int64_t span;  /* slots of traffic, before padding or cutting */
 	bool cut;      /* only the last SERIES_MINUTES shown */
 	uint64_t ymax; /* the most transactions ended in one slot */
 };
 void svg_over_time(struct html *h, struct time_chart *tc);
+/* "second", "minute", "5 minutes", "week"...: a chart's bucket. */
+const char *time_unit_words(int64_t unit);
 /* The replies by class and the most frequent codes; max is the largest
  * class. */
 void svg_replies(struct html *h, uint64_t max);
