@@ -382,9 +382,11 @@ html_time_tables(struct html *h)
 	if (tt.left_out > 0)
 		putf(h,
 		    "<p class=\"note\"><span class=\"left-out\">%s events "
-		    "left out</span> of these tables: more than %d hours of "
-		    "traffic.</p>\n",
-		    fmt_num(tt.left_out).s, HOURS_MAX);
+		    "left out</span> of the hours of the day: more than %d "
+		    "hours of traffic. The days are UTC days (%s events "
+		    "left out).</p>\n",
+		    fmt_num(tt.left_out).s, HOURS_MAX,
+		    fmt_num(tt.days_left_out).s);
 	put(h, "<div class=\"grid2\">\n<div>\n<h3>Per day</h3>\n");
 	time_rows(h, "per-day", "Day", tt.days, tt.ndays);
 	put(h, "</div>\n<div>\n<h3>Per hour of the day</h3>\n");

@@ -342,7 +342,10 @@ time_tables(struct dbuf *b, const struct stats *st, bool local)
 	time_tables_build(&tt, st, local);
 	dbuf_adds(b, ",\"time\":{\"zone\":");
 	json_append_cstr(b, tt.zone);
-	dbuf_printf(b, ",\"left_out\":%" PRIu64 ",\"per_day\":[", tt.left_out);
+	dbuf_printf(b,
+	    ",\"left_out\":%" PRIu64 ",\"per_day_utc\":%s"
+	    ",\"per_day_left_out\":%" PRIu64 ",\"per_day\":[",
+	    tt.left_out, tt.days_utc ? "true" : "false", tt.days_left_out);
 	for (d = 0; d < tt.ndays; d++) {
 		dbuf_printf(
 		    b, "%s{\"day\":\"%s\"", d ? "," : "", tt.days[d].label);

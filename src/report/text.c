@@ -685,7 +685,8 @@ per_day_hour(FILE *f, const struct stats *st, bool local)
 
 	time_tables_build(&tt, st, local);
 	if (tt.ndays > 0) {
-		snprintf(title, sizeof(title), "Per day (%s)", tt.zone);
+		snprintf(title, sizeof(title), "Per day (%s)",
+		    tt.days_utc ? "UTC" : tt.zone);
 		section(f, title);
 		time_head(f, "day");
 		for (d = 0; d < tt.ndays; d++)
@@ -699,9 +700,10 @@ per_day_hour(FILE *f, const struct stats *st, bool local)
 	}
 	if (tt.left_out > 0)
 		fprintf(f,
-		    "  (%" PRIu64 " events of hours left out: more than the "
-		    "%d hours kept)\n",
-		    tt.left_out, HOURS_MAX);
+		    "  (%" PRIu64 " events left out of the hours of the day: "
+		    "more than %d hours\n   kept; the days are UTC days, "
+		    "%" PRIu64 " events of days left out)\n",
+		    tt.left_out, HOURS_MAX, tt.days_left_out);
 	time_tables_free(&tt);
 }
 

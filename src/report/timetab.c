@@ -66,6 +66,38 @@ zone_name(struct time_tables *tt, const struct stats *st, bool local)
 	    labs(off) / 3600, labs(off) % 3600 / 60);
 }
 
+/* The days from the store's UTC days, when hours were left out. */
+static void
+utc_days(struct time_tables *tt, const struct hours *days)
+{
+	struct time_row *rows;
+	struct tm tm;
+	size_t i, n = 0;
+	int k;
+
+	rows = xmalloc((days->used + 1) * sizeof(*rows));
+	for (i = 0; i < HOURS_SLOTS; i++) {
+		const struct hour_counts *c = &days->h[i];
+
+		if (c->hour == 0)
+			continue;
+		memset(&rows[n], 0, sizeof(rows[n]));
+		rows[n].start = (c->hour - 1) * 86400;
+		if (!broken_down(rows[n].start, false, &tm))
+			continue;
+		strftime(rows[n].label, sizeof(rows[n].label), "%Y-%m-%d", &tm);
+		for (k = 0; k < SERIES_KINDS; k++)
+			rows[n].n[k] = c->n[k];
+		n++;
+	}
+	qsort(rows, n, sizeof(rows[0]), by_start);
+	free(tt->days);
+	tt->days = rows;
+	tt->ndays = n;
+	tt->days_utc = true;
+	tt->days_left_out = days->left_out;
+}
+
 void
 time_tables_build(struct time_tables *tt, const struct stats *st, bool local)
 {
@@ -114,6 +146,8 @@ time_tables_build(struct time_tables *tt, const struct stats *st, bool local)
 	}
 	tt->days = rows;
 	tt->ndays = d;
+	if (h->left_out > 0)
+		utc_days(tt, &st->days);
 }
 
 void

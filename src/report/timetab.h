@@ -26,7 +26,11 @@ struct time_tables {
 	struct time_row hours[24]; /* by hour of the day, all days */
 	uint64_t total[SERIES_KINDS];
 	uint64_t left_out; /* events of hours the store did not keep */
-	char zone[48];     /* "UTC", or "local (CET, +01:00)" */
+	/* Over the hours kept: the days are the store's UTC days (whole,
+	 * unless days_left_out), the hours of the day miss left_out. */
+	bool days_utc;
+	uint64_t days_left_out;
+	char zone[48]; /* "UTC", or "local (CET, +01:00)" */
 };
 
 /* Build them (free with time_tables_free()). */

@@ -300,9 +300,10 @@ timeline_used(const struct timeline *t)
 }
 
 void
-hours_init(struct hours *h)
+hours_init(struct hours *h, int64_t period)
 {
 	memset(h, 0, sizeof(*h));
+	h->period = period;
 }
 
 void
@@ -313,7 +314,7 @@ hours_add(struct hours *h, double ts, enum series_kind k)
 
 	if (!(ts >= 0) || ts > 253402300799.0)
 		return;
-	key = (int64_t)ts / 3600 + 1;
+	key = (int64_t)ts / h->period + 1;
 	if (h->h[h->last].hour == key) {
 		h->h[h->last].n[k]++;
 		return;

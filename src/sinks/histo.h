@@ -92,12 +92,16 @@ struct hour_counts {
 
 struct hours {
 	struct hour_counts h[HOURS_SLOTS];
+	int64_t period; /* seconds: 3600 (hours), or 86400 (UTC days) */
 	uint32_t used;
 	uint32_t last;     /* the slot found last: tried first */
-	uint64_t left_out; /* counts of hours not kept */
+	uint64_t left_out; /* counts of periods not kept */
 };
 
-void hours_init(struct hours *h);
+/* Hours (period 3600) or, for spans past the hours kept, UTC days
+ * (86400: 7,168 days, over 19 years). The field hour is then the
+ * period's number + 1. */
+void hours_init(struct hours *h, int64_t period);
 void hours_add(struct hours *h, double ts, enum series_kind k);
 
 #endif

@@ -53,6 +53,8 @@ stats_init(struct stats *st)
 	for (i = 0; i < LAT_KINDS; i++)
 		histo_init(&st->latency[i], 1e-6);
 	series_init(&st->series);
+	hours_init(&st->hours, 3600);
+	hours_init(&st->days, 86400);
 	bd_init(&st->by_server);
 	bd_init(&st->by_client);
 	bd_init(&st->by_sender_domain);
@@ -66,6 +68,7 @@ series_all(struct stats *st, double ts, enum series_kind k)
 	series_add(&st->series, ts, k);
 	timeline_add(&st->timeline, ts, k);
 	hours_add(&st->hours, ts, k);
+	hours_add(&st->days, ts, k);
 }
 
 void

@@ -131,6 +131,7 @@ struct stats {
 	struct series series;
 	struct timeline timeline; /* the whole span */
 	struct hours hours;       /* per hour, for per-hour and per-day */
+	struct hours days;        /* per UTC day: per-day past the hours */
 
 	/* The scrolling list of notable events. */
 	struct stats_recent recent[STATS_RECENT];

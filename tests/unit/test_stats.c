@@ -241,7 +241,7 @@ test_hours(void)
 	static struct hours h;
 	int i;
 
-	hours_init(&h);
+	hours_init(&h, 3600);
 	hours_add(&h, 7200.5, SERIES_SESSIONS);
 	hours_add(&h, 7300, SERIES_SESSIONS);
 	CHECK_UINT(h.used, 1);
