@@ -129,7 +129,7 @@ if sum(x["sessions"] for x in d["time"]["timeline"]["buckets"]) != 100000:
 if not d["time"]["per_day_utc"] or sum(x["sessions"] for x in d["time"]["per_day"]) != 100000:
     out.append("per_day")
 print(" ".join(out))' "$TMP/d.json" 2>&1)
-	[ "$rc" = 0 ] && [ -z "$n" ] && ok trouble-distinct || fail trouble-distinct "exit $rc; not saying what was left out: $n"
+	[ "$rc" = 0 ] && [ -z "$n" ] && ok trouble-distinct || fail trouble-distinct "exit $rc; not saying what was left out: $(echo "$n" | tr "\n" " ")"
 	run_scope trouble-distinct-text -q -r "$TMP/cap/distinct100k.pcap" --report text
 	if grep -q "left out" "$TMP/out"; then
 		ok trouble-distinct-text
@@ -170,7 +170,7 @@ fi
 "$SMTPSCOPE" -q -r captures/track.pcap --report json -o "$TMP/h.json" 2>/dev/null
 "$SMTPSCOPE" -q -r captures/track.pcap --report html -o "$TMP/h.html" 2>/dev/null
 "$SMTPSCOPE" -q -r captures/postfix-tls-auth.pcap --report html -o "$TMP/a.html" 2>/dev/null
-n=$(python3 - "$TMP/h.json" "$TMP/h.html" "$TMP/a.html" <<'PY'
+n=$(python3 - "$TMP/h.json" "$TMP/h.html" "$TMP/a.html" 2>&1 <<'PY'
 import html.parser, ipaddress, json, re, sys
 rep = json.load(open(sys.argv[1]))
 
@@ -247,4 +247,4 @@ if len(a.tables.get("auth-users", [])) != 2 or len(a.tables.get("auth-failing", 
 print("; ".join(bad))
 PY
 )
-[ -z "$n" ] && ok trouble-html || fail trouble-html "$n"
+[ -z "$n" ] && ok trouble-html || fail trouble-html "$(echo "$n" | tr "\n" " ")"
