@@ -243,6 +243,7 @@ report_info_fill(struct run *r, struct report_info *ri)
 	ri->wall_start = r->wall_start;
 	ri->wall_now = wall_now();
 	ri->version = SMTPSCOPE_VERSION;
+	ri->localtime = r->o->localtime;
 	ri->health = health_snapshot(r);
 	plugins_report_counters(r->plugins, ri);
 	outputs_update(r);

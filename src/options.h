@@ -50,7 +50,8 @@ struct options {
 	bool no_midstream; /* --no-midstream */
 	bool verify, quiet, promisc, transcript, tui, no_tui, no_color;
 	unsigned long tui_history; /* --tui-history: 0, the default */
-	bool localtime;            /* --localtime: clocks in local time */
+	bool localtime; /* --localtime: the reports' days and hours and the
+			   dashboard's clocks in local time */
 	bool trace_states;
 	bool memory_plan; /* --memory-plan: print the budgets, exit */
 	bool no_track;    /* --no-track */

@@ -320,8 +320,10 @@ elif python3 "$HELPER" hostile-pcap "$TMP/hostile.pcap" &&
 	fi
 fi
 
-# 4. Longer traffic is charted per minute; over a day, the last 1440
-#    minutes, said so. No traffic at all: still a whole page.
+# 4. Longer traffic is charted per minute; over a day, the whole span in
+#    the store's timeline (its bucket grown: 5 minutes for 26 hours;
+#    all 21 accepted transactions in it),
+#    said so. No traffic at all: still a whole page.
 if [ $have_python = 1 ]; then
 	python3 "$HELPER" spread-pcap "$TMP/m.pcap" 31 60 &&
 		html_report html-per-minute "$TMP/m.pcap" "$TMP/m.html" &&
@@ -333,10 +335,11 @@ if [ $have_python = 1 ]; then
 		fi
 	python3 "$HELPER" spread-pcap "$TMP/d.pcap" 27 3600 &&
 		html_report html-last-day "$TMP/d.pcap" "$TMP/d.html" &&
-		if grep -q 'the last 1,440 are kept and shown' "$TMP/d.html"; then
+		if grep -q 'per 5 minutes (the traffic spans over a day: the whole span is shown' "$TMP/d.html" &&
+			grep -q 'class="t">accepted</tspan> 21<' "$TMP/d.html"; then
 			ok html-last-day
 		else
-			fail html-last-day "26 hours: the cut to 1440 minutes not said"
+			fail html-last-day "26 hours: not charted whole, per 5 minutes"
 		fi
 	python3 "$HELPER" spread-pcap "$TMP/e.pcap" 0 1 &&
 		html_report html-empty "$TMP/e.pcap" "$TMP/e.html" &&

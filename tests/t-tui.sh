@@ -470,7 +470,9 @@ key rst q
 wait_rc rst 10
 recs=$(grep -c '"type":"session"' "$TMP/rst.jsonl" 2>/dev/null)
 logsum=$(summary_get sessions "$TMP/rst.jsonl")
-rep=$(sed -n 's/.*"sessions":\([0-9]*\).*/\1/p' "$TMP/rst.json" 2>/dev/null | head -n 1)
+# The top level's "sessions" (the first, before any nested object: the
+# report's tables have "sessions" of their own).
+rep=$(sed -n 's/^{[^{]*"sessions":\([0-9]*\).*/\1/p' "$TMP/rst.json" 2>/dev/null | head -n 1)
 [ "$recs" = 9 ] || why="$why $recs session records;"
 [ "$logsum" = 9 ] || why="$why the log's summary says $logsum sessions;"
 [ "$rep" = 9 ] || why="$why the report says $rep sessions;"

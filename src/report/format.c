@@ -273,6 +273,9 @@ fmt_utc(double ts, enum time_form form)
 		case TF_CLOCK_MIN:
 			n = strftime(r.s, sizeof(r.s), "%H:%M", &tm);
 			break;
+		case TF_DATE:
+			n = strftime(r.s, sizeof(r.s), "%Y-%m-%d", &tm);
+			break;
 		}
 	}
 	if (n == 0)

@@ -64,9 +64,9 @@ struct numstr fmt_duration(double s);
 /* Whole seconds of a timestamp, kept in range for the conversion. */
 int64_t whole_seconds(double ts);
 
-enum time_form { TF_FULL, TF_MINUTE, TF_CLOCK, TF_CLOCK_MIN };
+enum time_form { TF_FULL, TF_MINUTE, TF_CLOCK, TF_CLOCK_MIN, TF_DATE };
 /* A timestamp in UTC: "2024-05-01 12:00:59", "2024-05-01 12:00",
- * "12:00:59", "12:00"; "-" for none. */
+ * "12:00:59", "12:00", "2024-05-01"; "-" for none. */
 struct numstr fmt_utc(double ts, enum time_form form);
 
 /* The quantiles of a histogram (min and mean 0 for an empty one). */

@@ -126,7 +126,12 @@ over_time(struct html *h)
 	    "<p class=\"note\">Transactions by outcome, counted when they "
 	    "ended, per %s",
 	    tc.unit == 1 ? "second (the traffic spans under three minutes)"
-			 : "minute");
+		: tc.unit == 60 ? "minute"
+				: time_unit_words(tc.unit));
+	if (tc.unit > 60)
+		put(h,
+		    " (the traffic spans over a day: the whole span is shown, "
+		    "its bucket grown to fit)");
 	if (tc.cut)
 		putf(h,
 		    ". The traffic spans %s minutes; the last %s are kept and "
@@ -209,6 +214,7 @@ reasons(struct html *h)
 	    "Reasons (4xx and 5xx replies, addresses and "
 	    "numbers masked)",
 	    &st->reject_reasons, "Reply", "replies", TOP_ROWS, TOP_REASON);
+	html_reasons_who(h);
 	/* Every code kept, not only the frequent ones. */
 	html_top_table(h, "enhanced", "Enhanced status codes (RFC 3463)",
 	    &st->enhanced, "Code", "replies", TOPN_SLOTS, TOP_ENHANCED);
@@ -999,10 +1005,13 @@ report_html(FILE *f, const struct stats *st, const struct report_info *ri)
 	security(&h);
 	protocol(&h);
 	over_time(&h);
+	html_time_tables(&h);
 	reply_codes(&h);
 	reasons(&h);
+	html_breakdown(&h);
 	who(&h);
 	tls_auth(&h);
+	html_auth_users(&h);
 	latency(&h);
 	sizes(&h);
 	sessions(&h);

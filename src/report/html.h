@@ -99,16 +99,24 @@ void svg_outcome_bar(struct html *h);
 
 /* What the chart over time showed, for the note under it. */
 struct time_chart {
-	int64_t unit;  /* 1 (per second) or 60 (per minute) */
+	int64_t unit;  /* seconds a slot: 1, 60, or the timeline's bucket */
 	int64_t span;  /* slots of traffic, before padding or cutting */
 	bool cut;      /* only the last SERIES_MINUTES shown */
 	uint64_t ymax; /* the most transactions ended in one slot */
 };
 void svg_over_time(struct html *h, struct time_chart *tc);
+/* "second", "minute", "5 minutes", "week"...: a chart's bucket. */
+const char *time_unit_words(int64_t unit);
 /* The replies by class and the most frequent codes; max is the largest
  * class. */
 void svg_replies(struct html *h, uint64_t max);
 void svg_histogram(struct html *h, const char *id, const struct histo *hi,
     bool seconds, const char *color, const char *counted);
+
+/* html_trouble.c: who, where and when. */
+void html_breakdown(struct html *h);
+void html_reasons_who(struct html *h);
+void html_auth_users(struct html *h);
+void html_time_tables(struct html *h);
 
 #endif

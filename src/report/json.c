@@ -11,6 +11,7 @@
 #include "lib/util.h"
 #include "report/format.h"
 #include "report/report.h"
+#include "report/timetab.h"
 
 #define JSON_TOP_ROWS 20
 
@@ -179,6 +180,205 @@ tops(struct dbuf *b, const struct stats *st)
 	top(b, "reject_reasons", &st->reject_reasons);
 }
 
+/* Every key a table keeps, highest first. */
+static size_t
+kept(const struct topn *t, const struct topn_entry **e)
+{
+	return topn_sorted(t, e, TOPN_SLOTS);
+}
+
+static void
+auth_table(struct dbuf *b, const char *name, const char *what,
+    const struct auth_table *t)
+{
+	const struct topn_entry *e[TOPN_SLOTS];
+	size_t n = kept(&t->keys, e), i;
+
+	dbuf_printf(b,
+	    ",\"%s\":{\"total\":%" PRIu64 ",\"exact\":%s,\"left_out\":%" PRIu64
+	    ",\"rows\":[",
+	    name, t->keys.total, t->keys.replaced ? "false" : "true",
+	    t->keys.replaced);
+	for (i = 0; i < n; i++) {
+		const struct auth_row *r = auth_row_of(t, e[i]);
+
+		dbuf_printf(b, "%s{\"%s\":", i ? "," : "", what);
+		json_append_cstr(b, e[i]->key);
+		dbuf_printf(b,
+		    ",\"error\":%" PRIu64 ",\"sessions\":%" PRIu64
+		    ",\"successes\":%" PRIu64 ",\"failures\":%" PRIu64,
+		    e[i]->error, r->sessions, r->successes, r->failures);
+		if (r->failures > 0)
+			dbuf_printf(b, ",\"first\":%.6f,\"last\":%.6f",
+			    r->first, r->last);
+		else
+			dbuf_adds(b, ",\"first\":null,\"last\":null");
+		dbuf_addc(b, '}');
+	}
+	dbuf_adds(b, "]}");
+}
+
+/* The outcome split of one table. */
+static void
+bd_table(struct dbuf *b, const char *name, const struct bd_table *t,
+    const char *unit, bool sessions)
+{
+	const struct topn_entry *e[TOPN_SLOTS];
+	size_t n = kept(&t->keys, e), i;
+	struct quantiles q;
+
+	dbuf_printf(b,
+	    "\"%s\":{\"unit\":\"%s\",\"exact\":%s,\"left_out\":%" PRIu64
+	    ",\"rows\":[",
+	    name, unit, t->keys.replaced ? "false" : "true", t->keys.replaced);
+	for (i = 0; i < n; i++) {
+		const struct bd_row *r = bd_row_of(t, e[i]);
+
+		histo_quantiles(&r->final_latency, &q);
+		dbuf_adds(b, i ? ",{\"key\":" : "{\"key\":");
+		json_append_cstr(b, e[i]->key);
+		dbuf_printf(b,
+		    ",\"error\":%" PRIu64 ",\"count\":%" PRIu64
+		    ",\"accepted\":%" PRIu64 ",\"rejected\":%" PRIu64
+		    ",\"tempfail\":%" PRIu64 ",\"lost\":%" PRIu64
+		    ",\"bytes\":%" PRIu64,
+		    e[i]->error, r->count, r->accepted, r->rejected,
+		    r->tempfail, r->lost, r->bytes);
+		if (r->final_latency.n > 0)
+			dbuf_printf(b,
+			    ",\"final_latency\":{\"count\":%" PRIu64
+			    ",\"p50\":%.6f,\"p99\":%.6f}",
+			    r->final_latency.n, q.p50, q.p99);
+		else
+			dbuf_adds(b, ",\"final_latency\":null");
+		if (sessions)
+			dbuf_printf(b,
+			    ",\"sessions\":%" PRIu64 ",\"tls\":%" PRIu64 "}",
+			    r->sessions, r->tls);
+		else
+			dbuf_adds(b, ",\"sessions\":null,\"tls\":null}");
+	}
+	dbuf_adds(b, "]}");
+}
+
+static void
+breakdown(struct dbuf *b, const struct stats *st)
+{
+	dbuf_adds(b, ",\"breakdown\":{");
+	bd_table(b, "servers", &st->by_server, "transactions", true);
+	dbuf_addc(b, ',');
+	bd_table(b, "clients", &st->by_client, "transactions", true);
+	dbuf_addc(b, ',');
+	bd_table(
+	    b, "sender_domains", &st->by_sender_domain, "transactions", false);
+	dbuf_addc(b, ',');
+	bd_table(
+	    b, "recipient_domains", &st->by_rcpt_domain, "recipients", false);
+	dbuf_addc(b, '}');
+}
+
+static void
+who_json(struct dbuf *b, enum who_kind k, const struct who_top *w)
+{
+	uint8_t idx[WHO_SLOTS];
+	size_t n = who_sorted(w, idx), i;
+
+	dbuf_printf(b,
+	    ",\"%s\":{\"total\":%u,\"exact\":%s,\"left_out\":%u,"
+	    "\"top\":[",
+	    who_kind_name(k), w->total, w->replaced ? "false" : "true",
+	    w->replaced);
+	for (i = 0; i < n; i++) {
+		dbuf_adds(b, i ? ",{\"key\":" : "{\"key\":");
+		json_append_cstr(b, w->key[idx[i]]);
+		dbuf_printf(b, ",\"count\":%u,\"error\":%u}", w->count[idx[i]],
+		    w->error[idx[i]]);
+	}
+	dbuf_adds(b, "]}");
+}
+
+/* Each refusal reason with who is behind it. */
+static void
+reasons(struct dbuf *b, const struct stats *st)
+{
+	const struct topn_entry *e[TOPN_SLOTS];
+	const struct topn *t = &st->reject_reasons;
+	size_t n = kept(t, e), i;
+	int k;
+
+	dbuf_printf(b,
+	    ",\"reasons\":{\"total\":%" PRIu64 ",\"exact\":%s,"
+	    "\"left_out\":%" PRIu64 ",\"rows\":[",
+	    t->total, t->replaced ? "false" : "true", t->replaced);
+	for (i = 0; i < n; i++) {
+		const struct reason_who *rw = &st->reason_who[e[i] - t->e];
+
+		dbuf_adds(b, i ? ",{\"reason\":" : "{\"reason\":");
+		json_append_cstr(b, e[i]->key);
+		dbuf_printf(b, ",\"count\":%" PRIu64 ",\"error\":%" PRIu64,
+		    e[i]->count, e[i]->error);
+		for (k = 0; k < WHO_KINDS; k++)
+			who_json(b, (enum who_kind)k, &rw->who[k]);
+		dbuf_addc(b, '}');
+	}
+	dbuf_adds(b, "]}");
+}
+
+static void
+time_counts(struct dbuf *b, const uint64_t *n)
+{
+	int k;
+
+	for (k = 0; k < SERIES_KINDS; k++)
+		dbuf_printf(b, ",\"%s\":%" PRIu64,
+		    series_kind_name((enum series_kind)k), n[k]);
+}
+
+/* Per day, per hour of the day, and the whole span. */
+static void
+time_tables(struct dbuf *b, const struct stats *st, bool local)
+{
+	const struct timeline *tl = &st->timeline;
+	struct time_tables tt;
+	uint64_t n[SERIES_KINDS];
+	int i, used = timeline_used(tl), k;
+	size_t d;
+
+	time_tables_build(&tt, st, local);
+	dbuf_adds(b, ",\"time\":{\"zone\":");
+	json_append_cstr(b, tt.zone);
+	dbuf_printf(b,
+	    ",\"left_out\":%" PRIu64 ",\"per_day_utc\":%s"
+	    ",\"per_day_left_out\":%" PRIu64 ",\"per_day\":[",
+	    tt.left_out, tt.days_utc ? "true" : "false", tt.days_left_out);
+	for (d = 0; d < tt.ndays; d++) {
+		dbuf_printf(
+		    b, "%s{\"day\":\"%s\"", d ? "," : "", tt.days[d].label);
+		time_counts(b, tt.days[d].n);
+		dbuf_addc(b, '}');
+	}
+	dbuf_adds(b, "],\"per_hour\":[");
+	for (i = 0; i < 24; i++) {
+		dbuf_printf(b, "%s{\"hour\":%d", i ? "," : "", i);
+		time_counts(b, tt.hours[i].n);
+		dbuf_addc(b, '}');
+	}
+	dbuf_printf(b,
+	    "],\"timeline\":{\"bucket_seconds\":%" PRId64 ",\"start\":%" PRId64
+	    ",\"buckets\":[",
+	    tl->width, tl->start);
+	for (i = 0; i < used; i++) {
+		for (k = 0; k < SERIES_KINDS; k++)
+			n[k] = tl->b[i][k];
+		dbuf_printf(b, "%s{\"start\":%" PRId64, i ? "," : "",
+		    tl->start + (int64_t)i * tl->width);
+		time_counts(b, n);
+		dbuf_addc(b, '}');
+	}
+	dbuf_adds(b, "]}}");
+	time_tables_free(&tt);
+}
+
 static void
 tls_auth(struct dbuf *b, const struct stats *st)
 {
@@ -202,6 +402,8 @@ tls_auth(struct dbuf *b, const struct stats *st)
 	    st->auth_sessions, st->auth_success, st->auth_failures);
 	top(b, "mechanisms", &st->auth_mechs);
 	top(b, "failing_clients", &st->auth_fail_clients);
+	auth_table(b, "users", "user", &st->auth_users);
+	auth_table(b, "failures_by_client", "client", &st->auth_fail_by_client);
 	dbuf_addc(b, '}');
 }
 
@@ -359,6 +561,9 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 	tls_auth(&b, st);
 	latency(&b, st);
 	per_minute(&b, st);
+	breakdown(&b, st);
+	reasons(&b, st);
+	time_tables(&b, st, ri->localtime);
 	capture(&b, ri);
 	anomalies(&b, st);
 	not_written(&b, ri);

@@ -39,6 +39,7 @@ struct report_info {
 	double wall_start; /* epoch seconds smtpscope started */
 	double wall_now;   /* when the report is written */
 	const char *version;
+	bool localtime; /* days and hours in local time (--localtime) */
 	const struct health *health;           /* the capture's, one snapshot */
 	const struct report_counter *counters; /* plugins' */
 	size_t ncounters;

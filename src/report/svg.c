@@ -246,6 +246,10 @@ struct time_window {
 	int64_t unit;  /* 1 (seconds) or 60 (minutes) */
 	int64_t span;  /* slots of traffic, before padding or cutting */
 	bool cut;      /* only the last SERIES_MINUTES shown */
+	/* Over SERIES_MINUTES minutes: the store's timeline, whose bucket
+	 * (unit) grows with the span; slot i is its bucket i - tl_off. */
+	bool tl;
+	int64_t tl_off;
 };
 
 static void
@@ -266,7 +270,13 @@ time_window(const struct stats *st, struct time_window *w)
 		w->unit = 60;
 		w->start = first / 60;
 		w->n = last / 60 - w->start + 1;
-		if (w->n > SERIES_MINUTES) {
+		if (w->n > SERIES_MINUTES && st->timeline.width > 0) {
+			/* The whole span, in the timeline's buckets. */
+			w->tl = true;
+			w->unit = st->timeline.width;
+			w->start = st->timeline.start / w->unit;
+			w->n = timeline_used(&st->timeline);
+		} else if (w->n > SERIES_MINUTES) {
 			w->span = w->n;
 			w->start = last / 60 - SERIES_MINUTES + 1;
 			w->n = SERIES_MINUTES;
@@ -278,8 +288,28 @@ time_window(const struct stats *st, struct time_window *w)
 	if (w->n < MIN_SLOTS) {
 		pad = (MIN_SLOTS - w->n) / 2;
 		w->start -= pad;
+		w->tl_off = pad;
 		w->n = MIN_SLOTS;
 	}
+}
+
+const char *
+time_unit_words(int64_t unit)
+{
+	static const struct {
+		int64_t s;
+		const char *words;
+	} u[] = { { 1, "second" }, { 2, "2 seconds" }, { 10, "10 seconds" },
+		{ 60, "minute" }, { 300, "5 minutes" }, { 600, "10 minutes" },
+		{ 3600, "hour" }, { 7200, "2 hours" }, { 21600, "6 hours" },
+		{ 86400, "day" }, { 604800, "week" }, { 2419200, "4 weeks" },
+		{ 31449600, "52 weeks" } };
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(u); i++)
+		if (u[i].s == unit)
+			return u[i].words;
+	return "bucket";
 }
 
 /* A tick interval, in seconds, giving at most about eight ticks. */
@@ -287,13 +317,15 @@ static int64_t
 time_tick(int64_t span_seconds, int64_t unit)
 {
 	static const int64_t steps[] = { 1, 2, 5, 10, 15, 30, 60, 120, 300, 600,
-		900, 1800, 3600, 7200, 10800, 21600, 43200, 86400 };
+		900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800,
+		604800, 1209600, 2419200, 7257600, 31449600, 62899200,
+		157248000, 314496000 };
 	size_t i;
 
 	for (i = 0; i < ARRAY_LEN(steps); i++)
 		if (steps[i] >= unit && span_seconds / steps[i] <= 8)
 			return steps[i];
-	return 86400;
+	return span_seconds / 8 > unit ? span_seconds / 8 : unit;
 }
 
 /* The transactions ended in each slot, by outcome, and in all; returns
@@ -309,6 +341,16 @@ time_counts(const struct stats *st, const struct time_window *w,
 	for (i = 0; i < w->n; i++) {
 		sum = 0;
 		for (k = 0; k < TS_PARTS; k++) {
+			int64_t j = i - w->tl_off;
+
+			if (w->tl) {
+				v[i][k] = j >= 0 && j < TIMELINE_BUCKETS
+				    ? st->timeline.b[j][ts_part[k].k]
+				    : 0;
+				total[k] += v[i][k];
+				sum += v[i][k];
+				continue;
+			}
 			v[i][k] = w->unit == 1
 			    ? series_second(
 				  &st->series, w->start + i, ts_part[k].k)
@@ -392,12 +434,15 @@ time_axis(struct html *h, const struct time_window *w, const struct plot *p)
 	for (t = (t0 + tick - 1) / tick * tick; t <= t1; t += tick)
 		x_tick(h, p, p->ml + (double)(t - t0) / (double)w->unit * bw,
 		    19,
-		    fmt_utc((double)t, w->unit == 1 ? TF_CLOCK : TF_CLOCK_MIN)
+		    fmt_utc((double)t,
+			tick >= 86400      ? TF_DATE
+			    : w->unit == 1 ? TF_CLOCK
+					   : TF_CLOCK_MIN)
 			.s);
 	snprintf(xname, sizeof(xname), "time (UTC), %s &ndash; %s",
 	    fmt_utc((double)t0, form).s, fmt_utc((double)t1, form).s);
 	snprintf(yname, sizeof(yname), "transactions per %s",
-	    w->unit == 1 ? "second" : "minute");
+	    time_unit_words(w->unit));
 	plot_frame(h, p, TS_H - 8, xname, 16, yname);
 }
 
@@ -422,7 +467,7 @@ svg_over_time(struct html *h, struct time_chart *tc)
 	    "viewBox=\"0 0 %s %s\" width=\"%s\" height=\"%s\" role=\"img\" "
 	    "aria-label=\"Transactions ended per %s, by outcome\">\n",
 	    co(TS_W).s, co(TS_H).s, co(TS_W).s, co(TS_H).s,
-	    w.unit == 1 ? "second" : "minute");
+	    time_unit_words(w.unit));
 	for (k = 0, x = TS_ML; k < TS_PARTS; k++)
 		x += chart_legend(h, x, 18, ts_part[k].name, ts_part[k].color,
 		    fmt_num(total[k]).s);

@@ -11,6 +11,7 @@
 #include "lib/util.h"
 #include "report/format.h"
 #include "report/report.h"
+#include "report/timetab.h"
 
 #define TOP_ROWS 10
 #define WIDTH 80
@@ -506,14 +507,228 @@ tracking(FILE *f, const struct stats *st)
 		    st->relays_over, STATS_RELAYS);
 }
 
+/* What a table of TOPN_SLOTS keys did not keep or show. */
+static void
+kept_note(FILE *f, size_t shown, size_t kept, uint64_t left_out)
+{
+	if (kept > shown)
+		fprintf(f, "  (%zu more in the JSON and HTML reports)\n",
+		    kept - shown);
+	if (left_out > 0)
+		fprintf(f,
+		    "  (%" PRIu64 " keys left out: more than the %d kept; a "
+		    "key that took another's\n   place counts from then)\n",
+		    left_out, TOPN_SLOTS);
+}
+
+/* The outcome split by one key. */
+static void
+bd_text(FILE *f, const char *title, const char *what, const struct bd_table *t,
+    bool sessions)
+{
+	const struct topn_entry *e[TOPN_SLOTS];
+	size_t n = topn_sorted(&t->keys, e, TOPN_SLOTS), i;
+	char by[24], p50[16], p99[16], tls[8];
+	struct quantiles q;
+
+	section(f, title);
+	if (n == 0) {
+		fprintf(f, "  none\n");
+		return;
+	}
+	fprintf(f, "  %-20s %6s %5s %5s %5s %4s %6s %6s %6s%s\n", "", what,
+	    "acc", "rej", "tmpf", "lost", "bytes", "p50", "p99",
+	    sessions ? "   tls" : "");
+	for (i = 0; i < n && i < TOP_ROWS; i++) {
+		const struct bd_row *r = bd_row_of(t, e[i]);
+
+		put_text(f, "  ", 0);
+		put_text(f, e[i]->key, 20);
+		fprintf(f, "%*s",
+		    20 - (int)(strlen(e[i]->key) < 20 ? strlen(e[i]->key) : 20),
+		    "");
+		fmt_bytes_compact((double)r->bytes, by, sizeof(by));
+		snprintf(p50, sizeof(p50), "-");
+		snprintf(p99, sizeof(p99), "-");
+		if (r->final_latency.n > 0) {
+			histo_quantiles(&r->final_latency, &q);
+			fmt_secs_compact(q.p50, p50, sizeof(p50));
+			fmt_secs_compact(q.p99, p99, sizeof(p99));
+		}
+		snprintf(tls, sizeof(tls), "%s", sessions ? " -" : "");
+		if (sessions && r->sessions > 0)
+			snprintf(tls, sizeof(tls), " %4.0f%%",
+			    percent_of(r->tls, r->sessions));
+		fprintf(f,
+		    " %6" PRIu64 " %5" PRIu64 " %5" PRIu64 " %5" PRIu64
+		    " %4" PRIu64 " %6s %6s %6s%s\n",
+		    r->count, r->accepted, r->rejected, r->tempfail, r->lost,
+		    by, p50, p99, tls);
+	}
+	kept_note(f, i, n, t->keys.replaced);
+}
+
+static void
+breakdown(FILE *f, const struct stats *st)
+{
+	bd_text(f,
+	    "By server (transactions; final reply latency; TLS share "
+	    "of sessions)",
+	    "trans", &st->by_server, true);
+	bd_text(f, "By client", "trans", &st->by_client, true);
+	bd_text(f, "By sender domain", "trans", &st->by_sender_domain, false);
+	bd_text(f, "By recipient domain (recipients)", "rcpts",
+	    &st->by_rcpt_domain, false);
+}
+
+/* "a (3), b (2)", cut to the line. */
+static void
+who_line(FILE *f, const char *label, const struct who_top *w)
+{
+	uint8_t idx[WHO_SLOTS];
+	size_t n = who_sorted(w, idx), i;
+	char buf[512];
+	int o;
+
+	if (n == 0)
+		return;
+	o = snprintf(buf, sizeof(buf), "%s", "");
+	for (i = 0; i < n && o < (int)sizeof(buf); i++)
+		o += snprintf(buf + o, sizeof(buf) - (size_t)o, "%s%s (%u)",
+		    i ? ", " : "", w->key[idx[i]], w->count[idx[i]]);
+	fprintf(f, "      %-18s", label);
+	put_text(f, buf, WIDTH - 25);
+	fputc('\n', f);
+}
+
+/* Each refusal reason with who is behind it. */
+static void
+reasons_who(FILE *f, const struct stats *st)
+{
+	const struct topn_entry *e[TOPN_SLOTS];
+	const struct topn *t = &st->reject_reasons;
+	size_t n = topn_sorted(t, e, TOPN_SLOTS), i;
+
+	if (n == 0)
+		return;
+	section(f, "Rejections and deferrals by reason, with who");
+	for (i = 0; i < n && i < TOP_ROWS; i++) {
+		const struct reason_who *rw = &st->reason_who[e[i] - t->e];
+
+		fprintf(f, "  %8" PRIu64 "  ", e[i]->count);
+		put_text(f, e[i]->key, WIDTH - 12);
+		fputc('\n', f);
+		who_line(f, "clients", &rw->who[WHO_CLIENT]);
+		who_line(f, "senders", &rw->who[WHO_SENDER]);
+		who_line(f, "recipient domains", &rw->who[WHO_RCPT_DOMAIN]);
+	}
+	kept_note(f, i, n, t->replaced);
+}
+
+static void
+auth_users(FILE *f, const struct stats *st, bool local)
+{
+	const struct topn_entry *e[TOPN_SLOTS];
+	size_t n, i;
+	char a[32], b[32];
+
+	n = topn_sorted(&st->auth_users.keys, e, TOPN_SLOTS);
+	if (n > 0) {
+		section(f, "AUTH by user");
+		fprintf(f, "  %-40s %10s %10s %10s\n", "user", "sessions",
+		    "successes", "failures");
+		for (i = 0; i < n && i < TOP_ROWS; i++) {
+			const struct auth_row *r =
+			    auth_row_of(&st->auth_users, e[i]);
+
+			fputs("  ", f);
+			put_text(f, e[i]->key, 40);
+			fprintf(f,
+			    "%*s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
+			    40 -
+				(int)(strlen(e[i]->key) < 40 ? strlen(e[i]->key)
+							     : 40),
+			    "", r->sessions, r->successes, r->failures);
+		}
+		kept_note(f, i, n, st->auth_users.keys.replaced);
+	}
+	n = topn_sorted(&st->auth_fail_by_client.keys, e, TOPN_SLOTS);
+	if (n > 0) {
+		section(f, "AUTH failures by client, first and last");
+		for (i = 0; i < n && i < TOP_ROWS; i++) {
+			const struct auth_row *r =
+			    auth_row_of(&st->auth_fail_by_client, e[i]);
+
+			time_label(r->first, local, true, a, sizeof(a));
+			time_label(r->last, local, true, b, sizeof(b));
+			fprintf(f, "  %-24s %8" PRIu64 "  %s .. %s\n",
+			    e[i]->key, r->failures, a, b);
+		}
+		kept_note(f, i, n, st->auth_fail_by_client.keys.replaced);
+	}
+}
+
+static void
+time_row(FILE *f, const char *label, const uint64_t *n)
+{
+	fprintf(f,
+	    "  %-12s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+	    " %10" PRIu64 "\n",
+	    label, n[SERIES_SESSIONS], n[SERIES_ACCEPTED], n[SERIES_REJECTED],
+	    n[SERIES_TEMPFAIL], n[SERIES_LOST]);
+}
+
+static void
+time_head(FILE *f, const char *first)
+{
+	fprintf(f, "  %-12s %10s %10s %10s %10s %10s\n", first, "sessions",
+	    "accepted", "rejected", "tempfail", "lost");
+}
+
+/* Per day and per hour of the day, in the report's zone. */
+static void
+per_day_hour(FILE *f, const struct stats *st, bool local)
+{
+	struct time_tables tt;
+	char title[96];
+	size_t d;
+	int h;
+
+	time_tables_build(&tt, st, local);
+	if (tt.ndays > 0) {
+		snprintf(title, sizeof(title), "Per day (%s)",
+		    tt.days_utc ? "UTC" : tt.zone);
+		section(f, title);
+		time_head(f, "day");
+		for (d = 0; d < tt.ndays; d++)
+			time_row(f, tt.days[d].label, tt.days[d].n);
+		snprintf(
+		    title, sizeof(title), "Per hour of the day (%s)", tt.zone);
+		section(f, title);
+		time_head(f, "hour");
+		for (h = 0; h < 24; h++)
+			time_row(f, tt.hours[h].label, tt.hours[h].n);
+	}
+	if (tt.left_out > 0)
+		fprintf(f,
+		    "  (%" PRIu64 " events left out of the hours of the day: "
+		    "more than %d hours\n   kept; the days are UTC days, "
+		    "%" PRIu64 " events of days left out)\n",
+		    tt.left_out, HOURS_MAX, tt.days_left_out);
+	time_tables_free(&tt);
+}
+
 int
 report_text(FILE *f, const struct stats *st, const struct report_info *ri)
 {
 	overview(f, st, ri);
 	tracking(f, st);
 	reply_codes(f, st);
+	per_day_hour(f, st, ri->localtime);
+	breakdown(f, st);
 	top_table(f, "Top rejection and deferral reasons", &st->reject_reasons,
 	    "replies");
+	reasons_who(f, st);
 	top_table(f, "Top senders", &st->senders, "messages");
 	top_table(f, "Top recipients", &st->recipients_top, "recipients");
 	top_table(f, "Top sender domains", &st->sender_domains, "messages");
@@ -522,6 +737,7 @@ report_text(FILE *f, const struct stats *st, const struct report_info *ri)
 	top_table(f, "Top clients", &st->clients, "sessions");
 	enhanced_codes(f, st);
 	tls_auth(f, st);
+	auth_users(f, st, ri->localtime);
 	latencies(f, st);
 	health(f, ri);
 	anomalies(f, st);

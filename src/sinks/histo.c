@@ -208,3 +208,129 @@ series_second(const struct series *s, int64_t second, enum series_kind k)
 		return 0;
 	return s->sec[second % SERIES_SECONDS][k];
 }
+
+void
+timeline_init(struct timeline *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+/* The width after w. */
+static int64_t
+timeline_wider(int64_t w)
+{
+	static const int64_t ladder[] = { 1, 2, 10, 60, 300, 600, 3600, 7200,
+		21600, 86400, 604800, 2419200, 31449600 };
+	size_t i;
+
+	for (i = 0; i + 1 < sizeof(ladder) / sizeof(ladder[0]); i++)
+		if (ladder[i] == w)
+			return ladder[i + 1];
+	return w * 10;
+}
+
+static int64_t
+floor_to(int64_t v, int64_t w)
+{
+	int64_t q = v / w;
+
+	if (v % w != 0 && v < 0)
+		q--;
+	return q * w;
+}
+
+/* Widen until [lo, hi] fits, merging the buckets. */
+static void
+timeline_widen(struct timeline *t, int64_t lo, int64_t hi)
+{
+	uint32_t old[TIMELINE_BUCKETS][SERIES_KINDS];
+	int64_t w = t->width, start, ostart = t->start, ow = t->width;
+	int i, j, k;
+
+	do {
+		w = timeline_wider(w);
+		start = floor_to(lo, w);
+	} while (hi >= start + (int64_t)TIMELINE_BUCKETS * w);
+	memcpy(old, t->b, sizeof(old));
+	memset(t->b, 0, sizeof(t->b));
+	for (i = 0; i < TIMELINE_BUCKETS; i++) {
+		j = (int)((ostart + (int64_t)i * ow - start) / w);
+		if (j < 0 || j >= TIMELINE_BUCKETS)
+			continue; /* empty: past the last one used */
+		for (k = 0; k < SERIES_KINDS; k++)
+			t->b[j][k] += old[i][k];
+	}
+	t->width = w;
+	t->start = start;
+}
+
+void
+timeline_add(struct timeline *t, double ts, enum series_kind k)
+{
+	int64_t sec, end;
+
+	if (!(ts >= 0) || ts > 253402300799.0)
+		return;
+	sec = (int64_t)ts;
+	if (t->width == 0) {
+		t->width = 1;
+		t->start = sec;
+	}
+	end = t->start + (int64_t)TIMELINE_BUCKETS * t->width;
+	if (sec < t->start)
+		timeline_widen(t, sec,
+		    t->start + (int64_t)timeline_used(t) * t->width - 1);
+	else if (sec >= end)
+		timeline_widen(t, t->start, sec);
+	t->b[(sec - t->start) / t->width][k]++;
+}
+
+int
+timeline_used(const struct timeline *t)
+{
+	int i, k;
+
+	if (t->width == 0)
+		return 0;
+	for (i = TIMELINE_BUCKETS - 1; i > 0; i--)
+		for (k = 0; k < SERIES_KINDS; k++)
+			if (t->b[i][k] != 0)
+				return i + 1;
+	return 1;
+}
+
+void
+hours_init(struct hours *h, int64_t period)
+{
+	memset(h, 0, sizeof(*h));
+	h->period = period;
+}
+
+void
+hours_add(struct hours *h, double ts, enum series_kind k)
+{
+	int64_t key;
+	uint32_t j;
+
+	if (!(ts >= 0) || ts > 253402300799.0)
+		return;
+	key = (int64_t)ts / h->period + 1;
+	if (h->h[h->last].hour == key) {
+		h->h[h->last].n[k]++;
+		return;
+	}
+	j = (uint32_t)((uint64_t)key * 0x9e3779b97f4a7c15ull >> 51) &
+	    (HOURS_SLOTS - 1);
+	while (h->h[j].hour != 0 && h->h[j].hour != key)
+		j = (j + 1) & (HOURS_SLOTS - 1);
+	if (h->h[j].hour == 0) {
+		if (h->used >= HOURS_MAX) {
+			h->left_out++;
+			return;
+		}
+		h->h[j].hour = key;
+		h->used++;
+	}
+	h->h[j].n[k]++;
+	h->last = j;
+}

@@ -55,4 +55,53 @@ uint32_t series_minute(
 uint32_t series_second(
     const struct series *s, int64_t second, enum series_kind k);
 
+/*
+ * The whole span in fixed memory: TIMELINE_BUCKETS buckets whose width
+ * grows with the span (1 s, 2 s, 10 s, 1 min, 5 min, 10 min, 1 h, 2 h,
+ * 6 h, 1 day, 1 week, 4 weeks, 52 weeks, then tenfold), each width a
+ * multiple of the one before, buckets aligned on multiples of their
+ * width since the epoch (UTC): when a time falls outside, the width
+ * grows and the buckets merge.
+ */
+#define TIMELINE_BUCKETS 720
+
+struct timeline {
+	int64_t width; /* seconds a bucket; 0 before the first time */
+	int64_t start; /* the first bucket's start, a multiple of width */
+	uint32_t b[TIMELINE_BUCKETS][SERIES_KINDS];
+};
+
+void timeline_init(struct timeline *t);
+void timeline_add(struct timeline *t, double ts, enum series_kind k);
+/* Buckets in use: from start to the last bucket with a count. */
+int timeline_used(const struct timeline *t);
+
+/*
+ * Counts per hour since the epoch (UTC), for the per-hour and per-day
+ * tables in UTC or local time: an open-addressed table of HOURS_SLOTS
+ * hours (over 300 days of traffic every hour); hours past that are
+ * left out and counted.
+ */
+#define HOURS_SLOTS 8192
+#define HOURS_MAX (HOURS_SLOTS * 7 / 8)
+
+struct hour_counts {
+	int64_t hour; /* epoch hour + 1; 0 empty */
+	uint32_t n[SERIES_KINDS];
+};
+
+struct hours {
+	struct hour_counts h[HOURS_SLOTS];
+	int64_t period; /* seconds: 3600 (hours), or 86400 (UTC days) */
+	uint32_t used;
+	uint32_t last;     /* the slot found last: tried first */
+	uint64_t left_out; /* counts of periods not kept */
+};
+
+/* Hours (period 3600) or, for spans past the hours kept, UTC days
+ * (86400: 7,168 days, over 19 years). The field hour is then the
+ * period's number + 1. */
+void hours_init(struct hours *h, int64_t period);
+void hours_add(struct hours *h, double ts, enum series_kind k);
+
 #endif

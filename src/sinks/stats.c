@@ -53,6 +53,22 @@ stats_init(struct stats *st)
 	for (i = 0; i < LAT_KINDS; i++)
 		histo_init(&st->latency[i], 1e-6);
 	series_init(&st->series);
+	hours_init(&st->hours, 3600);
+	hours_init(&st->days, 86400);
+	bd_init(&st->by_server);
+	bd_init(&st->by_client);
+	bd_init(&st->by_sender_domain);
+	bd_init(&st->by_rcpt_domain);
+}
+
+/* An event in time: the recent rings, the whole span, the hours. */
+static void
+series_all(struct stats *st, double ts, enum series_kind k)
+{
+	series_add(&st->series, ts, k);
+	timeline_add(&st->timeline, ts, k);
+	hours_add(&st->hours, ts, k);
+	hours_add(&st->days, ts, k);
 }
 
 void
@@ -199,10 +215,20 @@ stats_recent_get(const struct stats *st, size_t i)
 	    STATS_RECENT];
 }
 
-/* A refusal's reason, as "550 5.1.1 <addr>: ... unknown" counted. */
+/* Who a refusal concerns: its client, sender, recipient's domain (NULL
+ * for what is not known). */
+struct who {
+	const char *client, *sender, *rcpt_domain;
+};
+
+/* A refusal's reason, as "550 5.1.1 <addr>: ... unknown" counted, and
+ * who is behind it. */
 static void
-count_reason(struct stats *st, const struct smtp_reply *r)
+count_reason(struct stats *st, const struct smtp_reply *r, const struct who *w)
 {
+	struct reason_who *rw;
+	size_t slot;
+	bool fresh;
 	char raw[SMTP_REPLY_TEXT_MAX + 32], norm[TOPN_KEY_MAX];
 
 	if (r->code < 400)
@@ -219,7 +245,16 @@ count_reason(struct stats *st, const struct smtp_reply *r)
 		stats_normalise_reason(
 		    raw + keep, norm + keep, sizeof(norm) - keep);
 	}
-	topn_add(&st->reject_reasons, norm, 1);
+	slot = topn_add_slot(&st->reject_reasons, norm, 1, &fresh);
+	rw = &st->reason_who[slot];
+	if (fresh)
+		memset(rw, 0, sizeof(*rw));
+	if (w->client != NULL)
+		who_add(&rw->who[WHO_CLIENT], w->client);
+	if (w->sender != NULL)
+		who_add(&rw->who[WHO_SENDER], w->sender);
+	if (w->rcpt_domain != NULL)
+		who_add(&rw->who[WHO_RCPT_DOMAIN], w->rcpt_domain);
 }
 
 static enum stats_latency
@@ -267,12 +302,54 @@ on_reply(struct stats *st, const struct smtp_event *ev)
 	}
 }
 
+static enum bd_outcome
+bd_outcome_of(enum smtp_outcome o)
+{
+	switch (o) {
+	case SMTP_OUTCOME_ACCEPTED:
+		return BD_ACCEPTED;
+	case SMTP_OUTCOME_REJECTED:
+		return BD_REJECTED;
+	case SMTP_OUTCOME_TEMPFAIL:
+		return BD_TEMPFAIL;
+	case SMTP_OUTCOME_LOST:
+		return BD_LOST;
+	default:
+		return BD_OTHER;
+	}
+}
+
+/* The final reply's latency, -1 when none came. */
+static double
+final_latency(const struct smtp_transaction *tx)
+{
+	return tx->final.code != 0 && tx->final.latency >= 0 ? tx->final.latency
+							     : -1;
+}
+
+/* A recipient's own outcome: its RCPT refused, else (LMTP) its
+ * delivery reply, else the transaction's. */
+static enum bd_outcome
+rcpt_outcome(const struct smtp_transaction *tx, const struct smtp_rcpt *r)
+{
+	int c = r->reply.code;
+
+	if (c < 400 && tx->lmtp && r->delivery.code != 0)
+		c = r->delivery.code < 300 ? 0 : r->delivery.code;
+	if (c >= 500)
+		return BD_REJECTED;
+	if (c >= 400)
+		return BD_TEMPFAIL;
+	return bd_outcome_of(tx->outcome);
+}
+
 /* Each recipient: its domain, its address, its refusal. */
 static void
 tx_recipients(struct stats *st, const struct smtp_session_info *si,
-    const struct smtp_transaction *tx)
+    const struct smtp_transaction *tx, struct who *w)
 {
 	char dom[TOPN_KEY_MAX];
+	enum bd_outcome o;
 	size_t i;
 
 	for (i = 0; i < tx->nrcpt; i++) {
@@ -281,7 +358,11 @@ tx_recipients(struct stats *st, const struct smtp_session_info *si,
 		lower_domain(domain_of(r->addr), dom, sizeof(dom));
 		topn_add(&st->rcpt_domains, dom, 1);
 		topn_add(&st->recipients_top, r->addr, 1);
-		count_reason(st, &r->reply);
+		o = rcpt_outcome(tx, r);
+		bd_add(&st->by_rcpt_domain, dom, o, tx->size,
+		    r->reply.code < 400 ? final_latency(tx) : -1);
+		w->rcpt_domain = dom;
+		count_reason(st, &r->reply, w);
 		if (r->reply.code >= 400)
 			recent_push(st, si, tx->ts_end,
 			    r->reply.code >= 500 ? RECENT_REJECT
@@ -310,22 +391,22 @@ tx_outcome(struct stats *st, const struct smtp_session_info *si,
 		st->messages_accepted++;
 		st->message_bytes += tx->size;
 		histo_add(&st->size, (double)tx->size);
-		series_add(&st->series, tx->ts_end, SERIES_ACCEPTED);
+		series_all(st, tx->ts_end, SERIES_ACCEPTED);
 		break;
 	case SMTP_OUTCOME_REJECTED:
-		series_add(&st->series, tx->ts_end, SERIES_REJECTED);
+		series_all(st, tx->ts_end, SERIES_REJECTED);
 		if (why != NULL && why->code != 421)
 			recent_push(st, si, tx->ts_end, RECENT_REJECT,
 			    tx->mail_from, first_rcpt, why);
 		break;
 	case SMTP_OUTCOME_TEMPFAIL:
-		series_add(&st->series, tx->ts_end, SERIES_TEMPFAIL);
+		series_all(st, tx->ts_end, SERIES_TEMPFAIL);
 		if (why != NULL)
 			recent_push(st, si, tx->ts_end, RECENT_TEMPFAIL,
 			    tx->mail_from, first_rcpt, why);
 		break;
 	case SMTP_OUTCOME_LOST:
-		series_add(&st->series, tx->ts_end, SERIES_LOST);
+		series_all(st, tx->ts_end, SERIES_LOST);
 		recent_push(st, si, tx->ts_end, RECENT_LOST, tx->mail_from,
 		    first_rcpt, tx->final.code ? &tx->final : NULL);
 		if (tx->capture_loss)
@@ -339,8 +420,9 @@ tx_outcome(struct stats *st, const struct smtp_session_info *si,
 /* LMTP: each recipient's own delivery reply. */
 static void
 tx_lmtp(struct stats *st, const struct smtp_session_info *si,
-    const struct smtp_transaction *tx)
+    const struct smtp_transaction *tx, struct who *w)
 {
+	char dom[TOPN_KEY_MAX];
 	size_t i;
 
 	for (i = 0; i < tx->nrcpt; i++) {
@@ -350,12 +432,28 @@ tx_lmtp(struct stats *st, const struct smtp_session_info *si,
 			st->lmtp_delivered++;
 		else if (d->code >= 400) {
 			st->lmtp_failed++;
-			count_reason(st, d);
+			lower_domain(
+			    domain_of(tx->rcpt[i].addr), dom, sizeof(dom));
+			w->rcpt_domain = dom;
+			count_reason(st, d, w);
 			recent_push(st, si, tx->ts_end,
 			    d->code >= 500 ? RECENT_REJECT : RECENT_TEMPFAIL,
 			    tx->mail_from, tx->rcpt[i].addr, d);
 		}
 	}
+}
+
+/* The transaction by server, client and sender domain. */
+static void
+tx_breakdown(struct stats *st, const struct smtp_transaction *tx,
+    const char *server, const char *client, const char *sender_domain)
+{
+	enum bd_outcome o = bd_outcome_of(tx->outcome);
+	double lat = final_latency(tx);
+
+	bd_add(&st->by_server, server, o, tx->size, lat);
+	bd_add(&st->by_client, client, o, tx->size, lat);
+	bd_add(&st->by_sender_domain, sender_domain, o, tx->size, lat);
 }
 
 static void
@@ -364,35 +462,50 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 	const struct smtp_transaction *tx = ev->u.tx;
 	const struct smtp_session_info *si = ev->session;
 	const char *first_rcpt = tx->nrcpt > 0 ? tx->rcpt[0].addr : "";
-	char dom[TOPN_KEY_MAX];
+	char dom[TOPN_KEY_MAX], rdom[TOPN_KEY_MAX];
+	char client[ENDPOINT_ADDRSTRLEN], server[ENDPOINT_ADDRSTRLEN];
+	struct who w;
 	size_t i;
 
 	st->transactions++;
 	st->outcome[tx->outcome]++;
 	st->recipients += tx->rcpt_total;
 	st->recipients_accepted += tx->rcpt_accepted;
+	/* The SMTP client: after TURN/ATRN, the TCP server. */
+	endpoint_addr_str(
+	    tx->reversed ? &si->server : &si->client, client, sizeof(client));
+	endpoint_addr_str(
+	    tx->reversed ? &si->client : &si->server, server, sizeof(server));
 	lower_domain(domain_of(tx->mail_from), dom, sizeof(dom));
 	topn_add(&st->sender_domains, tx->bounce ? "(null sender)" : dom, 1);
 	topn_add(&st->senders, tx->bounce ? "<>" : tx->mail_from, 1);
-	tx_recipients(st, si, tx);
-	count_reason(st, &tx->mail);
+	tx_breakdown(
+	    st, tx, server, client, tx->bounce ? "(null sender)" : dom);
+	w.client = client;
+	w.sender = tx->bounce ? "<>" : tx->mail_from;
+	tx_recipients(st, si, tx, &w);
+	/* Refusals of the whole transaction: its first recipient's
+	 * domain, "(none)" without one. */
+	lower_domain(domain_of(first_rcpt), rdom, sizeof(rdom));
+	w.rcpt_domain = rdom;
+	count_reason(st, &tx->mail, &w);
 	/* A refused DATA is in refused[] too (each one, where data has
 	 * the last): counted there, once. */
 	for (i = 0; i < tx->nrefused; i++)
 		if (tx->refused[i].verb == SMTP_VERB_DATA)
 			break;
 	if (i == tx->nrefused)
-		count_reason(st, &tx->data);
-	count_reason(st, &tx->final);
+		count_reason(st, &tx->data, &w);
+	count_reason(st, &tx->final, &w);
 	tx_outcome(st, si, tx);
 	st->assumed += tx->assumed;
 	st->refused_in_tx += tx->nrefused;
 	st->submission_no_auth += tx->submission_no_auth;
 	st->reversed += tx->reversed;
 	for (i = 0; i < tx->nrefused; i++)
-		count_reason(st, &tx->refused[i].reply);
+		count_reason(st, &tx->refused[i].reply, &w);
 	if (tx->lmtp)
-		tx_lmtp(st, si, tx);
+		tx_lmtp(st, si, tx, &w);
 	if (tx->bounce) {
 		st->bounces++;
 		if (tx->msg != NULL && tx->msg->is_dsn)
@@ -444,15 +557,26 @@ on_close(struct stats *st, const struct smtp_event *ev)
 		st->implicit_tls++;
 	if (si->tls_meta.seen && si->tls_meta.version != 0)
 		st->tls_version[tls_kind(si->tls_meta.version)]++;
+	endpoint_addr_str(&si->server, a, sizeof(a));
+	bd_session(&st->by_server, a, si->tls);
+	endpoint_addr_str(&si->client, a, sizeof(a));
+	bd_session(&st->by_client, a, si->tls);
 	if (si->auth_attempts > 0) {
 		st->auth_sessions++;
 		topn_add(&st->auth_mechs, si->auth_mech, 1);
 		if (si->auth_result == SMTP_AUTH_SUCCESS)
 			st->auth_success++;
+		auth_table_add(&st->auth_users,
+		    si->auth_user[0] != '\0' ? si->auth_user : "(unknown)", 1,
+		    si->auth_result == SMTP_AUTH_SUCCESS, si->auth_failures,
+		    si->ts_open);
 		if (si->auth_failures > 0) {
 			st->auth_failures += si->auth_failures;
 			endpoint_addr_str(&si->client, a, sizeof(a));
 			topn_add(&st->auth_fail_clients, a, si->auth_failures);
+			auth_table_add(&st->auth_fail_by_client, a,
+			    si->auth_failures, false, si->auth_failures,
+			    si->ts_open);
 			recent_push(st, si, ev->ts, RECENT_AUTH_FAILURE,
 			    si->auth_user, "", NULL);
 			st->recent[(st->recent_head + STATS_RECENT - 1) %
@@ -570,7 +694,7 @@ stats_on_event(void *arg, const struct smtp_event *ev)
 		topn_add(&st->servers, a, 1);
 		endpoint_addr_str(&ev->session->client, a, sizeof(a));
 		topn_add(&st->clients, a, 1);
-		series_add(&st->series, ev->ts, SERIES_SESSIONS);
+		series_all(st, ev->ts, SERIES_SESSIONS);
 		break;
 	case SMTP_EV_SESSION_CLOSE:
 		on_close(st, ev);
@@ -589,7 +713,14 @@ stats_on_event(void *arg, const struct smtp_event *ev)
 		break;
 	case SMTP_EV_COMMAND_RESULT:
 		st->results[ev->u.result->verb]++;
-		count_reason(st, &ev->u.result->reply);
+		endpoint_addr_str(ev->u.result->reversed ? &ev->session->server
+							 : &ev->session->client,
+		    a, sizeof(a));
+		{
+			const struct who w = { a, NULL, NULL };
+
+			count_reason(st, &ev->u.result->reply, &w);
+		}
 		break;
 	case SMTP_EV_MESSAGE:
 		on_message(st, ev->u.message);

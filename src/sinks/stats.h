@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "event/event.h"
+#include "sinks/breakdown.h"
 #include "sinks/histo.h"
 #include "sinks/topn.h"
 
@@ -105,6 +106,13 @@ struct stats {
 	struct topn senders;        /* transactions per MAIL FROM address */
 	struct topn recipients_top; /* RCPTs per recipient address */
 	struct topn reject_reasons; /* 4xx/5xx texts, normalised */
+	/* Who is behind each reason kept in reject_reasons, by its slot. */
+	struct reason_who reason_who[TOPN_SLOTS];
+
+	/* The outcome split by server, client, sender and recipient
+	 * domain (breakdown.h). */
+	struct bd_table by_server, by_client, by_sender_domain;
+	struct bd_table by_rcpt_domain; /* recipients */
 
 	/* TLS and AUTH. */
 	uint64_t starttls_offered; /* sessions whose EHLO said STARTTLS */
@@ -114,11 +122,16 @@ struct stats {
 	uint64_t auth_sessions, auth_success, auth_failures;
 	struct topn auth_mechs;
 	struct topn auth_fail_clients;
+	struct auth_table auth_users;          /* sessions by AUTH user */
+	struct auth_table auth_fail_by_client; /* failed attempts */
 
 	/* Distributions and rates. */
 	struct histo size;               /* accepted message sizes, bytes */
 	struct histo latency[LAT_KINDS]; /* seconds */
 	struct series series;
+	struct timeline timeline; /* the whole span */
+	struct hours hours;       /* per hour, for per-hour and per-day */
+	struct hours days;        /* per UTC day: per-day past the hours */
 
 	/* The scrolling list of notable events. */
 	struct stats_recent recent[STATS_RECENT];

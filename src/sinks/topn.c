@@ -145,8 +145,8 @@ set_key(struct topn_entry *e, const char *key, size_t n, uint32_t h)
 	e->hash = h;
 }
 
-void
-topn_add(struct topn *t, const char *key, uint64_t w)
+size_t
+topn_add_slot(struct topn *t, const char *key, uint64_t w, bool *fresh)
 {
 	struct topn_entry *e;
 	size_t n = strnlen(key, TOPN_KEY_MAX - 1), slot;
@@ -160,15 +160,18 @@ topn_add(struct topn *t, const char *key, uint64_t w)
 	if (t->last < t->n && e->len == n && memcmp(e->key, key, n) == 0) {
 		e->count += w;
 		heap_down(t, t->where[t->last]);
-		return;
+		*fresh = false;
+		return t->last;
 	}
 	h = key_hash(key, n);
 	if ((e = find(t, key, n, h)) != NULL) {
 		e->count += w;
 		t->last = (uint8_t)(e - t->e);
 		heap_down(t, t->where[t->last]);
-		return;
+		*fresh = false;
+		return t->last;
 	}
+	*fresh = true;
 	if (t->n < TOPN_SLOTS) {
 		slot = t->n++;
 		e = &t->e[slot];
@@ -179,7 +182,7 @@ topn_add(struct topn *t, const char *key, uint64_t w)
 		heap_set(t, slot, slot);
 		heap_up(t, slot);
 		t->last = (uint8_t)slot;
-		return;
+		return slot;
 	}
 	/* Full: the least counted key gives its place (space-saving). */
 	slot = t->heap[0];
@@ -192,6 +195,15 @@ topn_add(struct topn *t, const char *key, uint64_t w)
 	t->replaced++;
 	heap_down(t, 0);
 	t->last = (uint8_t)slot;
+	return slot;
+}
+
+void
+topn_add(struct topn *t, const char *key, uint64_t w)
+{
+	bool fresh;
+
+	(void)topn_add_slot(t, key, w, &fresh);
 }
 
 static int

@@ -8,6 +8,7 @@
 #ifndef SMTPSCOPE_TOPN_H
 #define SMTPSCOPE_TOPN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,14 @@ struct topn {
 
 void topn_reset(struct topn *t);
 void topn_add(struct topn *t, const char *key, uint64_t weight);
+/*
+ * The same, returning the slot (0..TOPN_SLOTS-1) the key is in, so that
+ * a caller may keep figures of its own beside each key; *fresh says the
+ * key has just taken the slot (new, or in another's place): the
+ * caller's figures of that slot start again.
+ */
+size_t topn_add_slot(
+    struct topn *t, const char *key, uint64_t weight, bool *fresh);
 /* The entries by count, highest first; returns how many (<= max). */
 size_t topn_sorted(
     const struct topn *t, const struct topn_entry **out, size_t max);

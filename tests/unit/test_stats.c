@@ -156,9 +156,108 @@ test_normalise(void)
 	}
 }
 
+/* The timeline: widens to hold any span, keeps every count, aligned. */
+static void
+test_timeline(void)
+{
+	static struct timeline t;
+	uint64_t sum = 0;
+	int i, k;
+
+	timeline_init(&t);
+	timeline_add(&t, 1000.5, SERIES_ACCEPTED);
+	CHECK_INT(t.width, 1);
+	timeline_add(&t, 1000.0 + 719, SERIES_ACCEPTED);
+	CHECK_INT(t.width, 1);
+	timeline_add(&t, 1000.0 + 720, SERIES_REJECTED);
+	CHECK_INT(t.width, 2);
+	/* Back in time, then six years on: weeks. */
+	timeline_add(&t, 900, SERIES_LOST);
+	timeline_add(&t, 1254700000.0, SERIES_ACCEPTED);
+	timeline_add(&t, 1437800000.0, SERIES_ACCEPTED);
+	CHECK_INT(t.width, 2419200);
+	CHECK_INT(t.start % t.width, 0);
+	for (i = 0; i < TIMELINE_BUCKETS; i++)
+		for (k = 0; k < SERIES_KINDS; k++)
+			sum += t.b[i][k];
+	CHECK_UINT(sum, 6);
+	CHECK_UINT(t.b[0][SERIES_ACCEPTED], 2);
+	CHECK(timeline_used(&t) <= TIMELINE_BUCKETS);
+}
+
+/* topn_add_slot: a key keeps its slot; a new one when full is fresh. */
+static void
+test_topn_slot(void)
+{
+	static struct topn t;
+	char k[16];
+	size_t s1, s2;
+	bool fresh;
+	int i;
+
+	topn_reset(&t);
+	s1 = topn_add_slot(&t, "a", 1, &fresh);
+	CHECK(fresh);
+	s2 = topn_add_slot(&t, "a", 1, &fresh);
+	CHECK(!fresh);
+	CHECK_UINT(s1, s2);
+	for (i = 0; i < TOPN_SLOTS + 5; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		topn_add_slot(&t, k, 1, &fresh);
+		CHECK(fresh);
+	}
+	CHECK_UINT(t.replaced, 6);
+}
+
+/* who_add: counts, and a fixed budget with the space-saving rule. */
+static void
+test_who(void)
+{
+	static struct who_top w;
+	uint8_t idx[WHO_SLOTS];
+	char k[16];
+	int i;
+
+	memset(&w, 0, sizeof(w));
+	who_add(&w, "x");
+	who_add(&w, "y");
+	who_add(&w, "x");
+	CHECK_UINT(who_sorted(&w, idx), 2);
+	CHECK_STR(w.key[idx[0]], "x");
+	CHECK_UINT(w.count[idx[0]], 2);
+	for (i = 0; i < 100; i++) {
+		snprintf(k, sizeof(k), "z%d", i);
+		who_add(&w, k);
+	}
+	CHECK_UINT(w.n, WHO_SLOTS);
+	CHECK_UINT(w.total, 103);
+	CHECK(w.replaced > 0);
+}
+
+/* hours: an hour once, in its slot; the cap says what it left out. */
+static void
+test_hours(void)
+{
+	static struct hours h;
+	int i;
+
+	hours_init(&h, 3600);
+	hours_add(&h, 7200.5, SERIES_SESSIONS);
+	hours_add(&h, 7300, SERIES_SESSIONS);
+	CHECK_UINT(h.used, 1);
+	for (i = 0; i < HOURS_MAX + 10; i++)
+		hours_add(&h, 3600.0 * (i + 10), SERIES_ACCEPTED);
+	CHECK_UINT(h.used, HOURS_MAX);
+	CHECK_UINT(h.left_out, 11);
+}
+
 int
 main(void)
 {
+	test_timeline();
+	test_topn_slot();
+	test_who();
+	test_hours();
 	test_topn();
 	test_histo();
 	test_series();

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "sinks/breakdown.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void
+row_start(struct bd_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	histo_init(&r->final_latency, 1e-6);
+}
+
+void
+bd_init(struct bd_table *t)
+{
+	size_t i;
+
+	topn_reset(&t->keys);
+	for (i = 0; i < TOPN_SLOTS; i++)
+		row_start(&t->row[i]);
+}
+
+static struct bd_row *
+row_for(struct bd_table *t, const char *key)
+{
+	bool fresh;
+	size_t slot = topn_add_slot(&t->keys, key, 1, &fresh);
+
+	if (fresh)
+		row_start(&t->row[slot]);
+	return &t->row[slot];
+}
+
+void
+bd_add(struct bd_table *t, const char *key, enum bd_outcome o, uint64_t bytes,
+    double final_latency)
+{
+	struct bd_row *r = row_for(t, key);
+
+	r->count++;
+	switch (o) {
+	case BD_ACCEPTED:
+		r->accepted++;
+		r->bytes += bytes;
+		break;
+	case BD_REJECTED:
+		r->rejected++;
+		break;
+	case BD_TEMPFAIL:
+		r->tempfail++;
+		break;
+	case BD_LOST:
+		r->lost++;
+		break;
+	case BD_OTHER:
+		break;
+	}
+	if (final_latency >= 0)
+		histo_add(&r->final_latency, final_latency);
+}
+
+void
+bd_session(struct bd_table *t, const char *key, bool tls)
+{
+	struct bd_row *r = row_for(t, key);
+
+	r->sessions++;
+	r->tls += tls;
+}
+
+const struct bd_row *
+bd_row_of(const struct bd_table *t, const struct topn_entry *e)
+{
+	return &t->row[e - t->keys.e];
+}
+
+const char *
+who_kind_name(enum who_kind k)
+{
+	static const char *const n[WHO_KINDS] = { "clients", "senders",
+		"recipient_domains" };
+
+	return (unsigned)k < WHO_KINDS ? n[k] : "?";
+}
+
+void
+who_add(struct who_top *w, const char *key)
+{
+	size_t i, min = 0, n = strnlen(key, WHO_KEY_MAX - 1);
+
+	w->total++;
+	for (i = 0; i < w->n; i++)
+		if (strncmp(w->key[i], key, n) == 0 && w->key[i][n] == '\0') {
+			w->count[i]++;
+			return;
+		}
+	if (w->n < WHO_SLOTS) {
+		i = w->n++;
+		w->error[i] = 0;
+		w->count[i] = 1;
+	} else {
+		/* Space-saving: the least counted gives its place. */
+		for (i = 1; i < WHO_SLOTS; i++)
+			if (w->count[i] < w->count[min])
+				min = i;
+		i = min;
+		w->error[i] = w->count[i];
+		w->count[i]++;
+		w->replaced++;
+	}
+	memcpy(w->key[i], key, n);
+	w->key[i][n] = '\0';
+}
+
+size_t
+who_sorted(const struct who_top *w, uint8_t *idx)
+{
+	size_t i, j;
+	uint8_t t;
+
+	for (i = 0; i < w->n; i++)
+		idx[i] = (uint8_t)i;
+	/* Insertion sort of at most WHO_SLOTS: by count, then key. */
+	for (i = 1; i < w->n; i++)
+		for (j = i; j > 0; j--) {
+			const uint8_t a = idx[j - 1], b = idx[j];
+
+			if (w->count[a] > w->count[b] ||
+			    (w->count[a] == w->count[b] &&
+				strcmp(w->key[a], w->key[b]) <= 0))
+				break;
+			t = idx[j - 1];
+			idx[j - 1] = idx[j];
+			idx[j] = t;
+		}
+	return w->n;
+}
+
+void
+auth_table_init(struct auth_table *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void
+auth_table_add(struct auth_table *t, const char *key, uint64_t weight,
+    bool success, uint64_t failures, double ts)
+{
+	bool fresh;
+	size_t slot = topn_add_slot(&t->keys, key, weight, &fresh);
+	struct auth_row *r = &t->row[slot];
+
+	if (fresh)
+		memset(r, 0, sizeof(*r));
+	r->sessions++;
+	r->successes += success;
+	if (failures > 0) {
+		if (r->failures == 0 || ts < r->first)
+			r->first = ts;
+		if (ts > r->last)
+			r->last = ts;
+		r->failures += failures;
+	}
+}
+
+const struct auth_row *
+auth_row_of(const struct auth_table *t, const struct topn_entry *e)
+{
+	return &t->row[e - t->keys.e];
+}
