@@ -158,12 +158,12 @@ elif html_report html-outcomes "$dcap" "$TMP/d.html"; then
 		bad="$bad the log of $dcap lacks its cut DATA or its 421 as tempfail;"
 	grep -q '^card-note dropped .*never passed on' "$TMP/dfacts" ||
 		bad="$bad the dropped card does not say what a drop is;"
-	lc=$(sed -n 's/^lost_capture //p' "$TMP/dlog")
+	lc=$(sed -n 's/^unknown_capture //p' "$TMP/dlog")
 	if [ "${lc:-0}" -gt 0 ]; then
-		grep -q "^card-note lost .*capture loss may explain $lc\>" \
-			"$TMP/dfacts" || bad="$bad no 'capture loss may explain $lc';"
-	elif grep -q '^card-note lost .*capture loss' "$TMP/dfacts"; then
-		bad="$bad capture loss named with none in the log;"
+		grep -q "^card-note unknown .*: $lc cut off while the capture lost" \
+			"$TMP/dfacts" || bad="$bad no '$lc cut off while the capture lost';"
+	elif grep -q '^card-note lost .*capture' "$TMP/dfacts"; then
+		bad="$bad capture loss named on the lost card;"
 	fi
 	if [ -z "$bad" ]; then ok html-outcomes; else fail html-outcomes "$bad"; fi
 
@@ -225,9 +225,9 @@ elif python3 "$HELPER" security-pcap "$TMP/sec.pcap" &&
 	if [ -z "$bad" ]; then ok html-security; else fail html-security "$bad"; fi
 fi
 
-# 1d. A transaction lost after bytes the capture never saw: the lost
-#     card says how many of the lost ones capture loss may explain, as
-#     the JSON log counts them.
+# 1d. A transaction cut off after bytes the capture never saw: not
+#     lost mail but unknown (capture loss), on a card of its own that
+#     says so, as the JSON log counts them; the lost card says 0.
 if [ $have_python = 0 ]; then
 	skip html-capture-loss "no python3 to make the capture"
 elif python3 "$HELPER" gap-pcap "$TMP/gap.pcap" &&
@@ -236,15 +236,17 @@ elif python3 "$HELPER" gap-pcap "$TMP/gap.pcap" &&
 	"$SMTPSCOPE" -q -r "$TMP/gap.pcap" -w "$TMP/gap.jsonl" 2>/dev/null
 	python3 "$HELPER" log-figures "$TMP/gap.jsonl" >"$TMP/gaplog"
 	lost=$(sed -n 's/^lost //p' "$TMP/gaplog")
-	lc=$(sed -n 's/^lost_capture //p' "$TMP/gaplog")
-	if [ "$lost" = 1 ] && [ "$lc" = 1 ] &&
-		grep -q -x "card lost $lost" "$TMP/gapfacts" &&
-		grep -q "^card-note lost .*of which capture loss may explain $lc\$" \
+	unk=$(sed -n 's/^unknown //p' "$TMP/gaplog")
+	lc=$(sed -n 's/^unknown_capture //p' "$TMP/gaplog")
+	if [ "$lost" = 0 ] && [ "$unk" = 1 ] && [ "$lc" = 1 ] &&
+		grep -q -x "card lost 0" "$TMP/gapfacts" &&
+		grep -q -x "card unknown $unk" "$TMP/gapfacts" &&
+		grep -q "^card-note unknown .*: $lc cut off while the capture lost bytes or packets, not lost mail\$" \
 			"$TMP/gapfacts"; then
 		ok html-capture-loss
 	else
-		fail html-capture-loss "log: lost $lost, capture loss $lc (1 and 1 \
-		    made); $(grep '^card.* lost ' "$TMP/gapfacts" | tr '\n' '|')"
+		fail html-capture-loss "log: lost $lost, unknown $unk, capture loss $lc (0, 1 and 1 \
+		    made); $(grep '^card.* \(lost\|unknown\) ' "$TMP/gapfacts" | tr '\n' '|')"
 	fi
 fi
 

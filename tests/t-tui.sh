@@ -848,11 +848,14 @@ if command -v python3 >/dev/null 2>&1 &&
 	why=
 	wait_for gap 30 'replay over' || why="no dashboard;"
 	lost=$(sed -n 's/^lost //p' "$TMP/gapfig")
-	lc=$(sed -n 's/^lost_capture //p' "$TMP/gapfig")
-	[ "$lost" = 1 ] && [ "$lc" = 1 ] ||
-		why="$why the log counts lost $lost, capture loss $lc (1 and 1 made);"
-	grep -q -E "lost $lost \\($lc maybe capture loss\\)" "$TMP/screen" ||
-		why="$why no 'lost $lost ($lc maybe capture loss)': \
+	unk=$(sed -n 's/^unknown //p' "$TMP/gapfig")
+	lc=$(sed -n 's/^unknown_capture //p' "$TMP/gapfig")
+	[ "$lost" = 0 ] && [ "$unk" = 1 ] && [ "$lc" = 1 ] ||
+		why="$why the log counts lost $lost, unknown $unk, capture loss $lc (0, 1 and 1 made);"
+	# capture loss is not lost mail: lost 0, the unknown one apart
+	grep -A1 Outcomes "$TMP/screen" | tr '\n' ' ' |
+		grep -q -E "lost 0 .*unknown $unk \\($lc capture loss\\)" ||
+		why="$why no 'lost 0 ... unknown $unk ($lc capture loss)': \
 		    $(grep -A1 Outcomes "$TMP/screen" | tr '\n' '|');"
 	key gap q
 	wait_rc gap 10 || why="$why it did not quit;"

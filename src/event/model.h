@@ -41,8 +41,10 @@ enum smtp_outcome {
 	SMTP_OUTCOME_ABORTED,  /* RSET, QUIT or a new MAIL before the data */
 	SMTP_OUTCOME_LOST,     /* cut off (closed, reset, timed out) before
 				  its final reply */
-	SMTP_OUTCOME_UNKNOWN,  /* the server's side was never captured: its
-				  word is unknown (a one-sided capture) */
+	SMTP_OUTCOME_UNKNOWN,  /* the server's word was not captured: its
+				  side never was (a one-sided capture), or
+				  it was cut off while the capture lost
+				  bytes or packets (capture_loss) */
 	SMTP_OUTCOME_COUNT
 };
 

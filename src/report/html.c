@@ -67,15 +67,17 @@ outcome_cards(struct html *h)
 	    fmt_pct(st->outcome[SMTP_OUTCOME_TEMPFAIL], tx).s);
 	html_card(h, "tempfail", "tempfail", "Tempfail",
 	    st->outcome[SMTP_OUTCOME_TEMPFAIL], sub);
-	if (st->loss_capture > 0)
-		snprintf(sub, sizeof(sub),
-		    "cut off before the final reply: %s; of which capture "
-		    "loss may explain %s",
-		    fmt_pct(lost, tx).s, fmt_num(st->loss_capture).s);
-	else
-		snprintf(sub, sizeof(sub), "cut off before the final reply: %s",
-		    fmt_pct(lost, tx).s);
+	snprintf(sub, sizeof(sub), "cut off before the final reply: %s",
+	    fmt_pct(lost, tx).s);
 	html_card(h, "lost", "lost", "Lost", lost, sub);
+	if (st->outcome[SMTP_OUTCOME_UNKNOWN] > 0) {
+		snprintf(sub, sizeof(sub),
+		    "the server's word not captured: %s cut off while the "
+		    "capture lost bytes or packets, not lost mail",
+		    fmt_num(st->loss_capture).s);
+		html_card(h, "unknown", "", "Unknown",
+		    st->outcome[SMTP_OUTCOME_UNKNOWN], sub);
+	}
 	snprintf(sub, sizeof(sub), "given up before the data: %s",
 	    fmt_pct(st->outcome[SMTP_OUTCOME_ABORTED], tx).s);
 	html_card(h, "aborted", "aborted", "Aborted",

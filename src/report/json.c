@@ -109,14 +109,14 @@ totals(struct dbuf *b, const struct stats *st, const struct report_info *ri)
 	    st->recipients_accepted, st->recipients);
 	dbuf_printf(b,
 	    ",\"rejects\":%" PRIu64 ",\"tempfails\":%" PRIu64
-	    ",\"bounces\":%" PRIu64 ",\"lost\":%" PRIu64
-	    ",\"lost_capture_loss\":%" PRIu64 ",\"drops\":%" PRIu64
+	    ",\"bounces\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"unknown\":%" PRIu64
+	    ",\"unknown_capture_loss\":%" PRIu64 ",\"drops\":%" PRIu64
 	    ",\"aborted\":%" PRIu64 ",\"dsn\":%" PRIu64
 	    ",\"bytes_accepted\":%" PRIu64,
 	    st->outcome[SMTP_OUTCOME_REJECTED],
 	    st->outcome[SMTP_OUTCOME_TEMPFAIL], st->bounces,
-	    st->outcome[SMTP_OUTCOME_LOST], st->loss_capture,
-	    st->outcome[SMTP_OUTCOME_DROPPED],
+	    st->outcome[SMTP_OUTCOME_LOST], st->outcome[SMTP_OUTCOME_UNKNOWN],
+	    st->loss_capture, st->outcome[SMTP_OUTCOME_DROPPED],
 	    st->outcome[SMTP_OUTCOME_ABORTED], st->dsn, st->message_bytes);
 	dbuf_printf(b,
 	    ",\"model\":{\"assumed\":%" PRIu64

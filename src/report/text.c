@@ -140,6 +140,7 @@ outcomes(FILE *f, const struct stats *st)
 		{ "lost", SMTP_OUTCOME_LOST },
 		{ "aborted", SMTP_OUTCOME_ABORTED },
 		{ "dropped", SMTP_OUTCOME_DROPPED },
+		{ "unknown", SMTP_OUTCOME_UNKNOWN },
 	};
 	uint64_t max = 0;
 	size_t i;
@@ -157,8 +158,9 @@ outcomes(FILE *f, const struct stats *st)
 	}
 	if (st->loss_capture > 0)
 		fprintf(f,
-		    "  of the lost, %" PRIu64 " while the capture itself lost "
-		    "bytes or packets (a gap, kernel drops)\n",
+		    "  of the unknown, %" PRIu64 " cut off while the capture "
+		    "itself lost bytes or\n  packets (a gap, kernel drops): "
+		    "capture loss, not lost mail\n",
 		    st->loss_capture);
 	fprintf(f,
 	    "  (rejected: the sender owes a bounce; tempfail: it retries; "

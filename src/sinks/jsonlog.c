@@ -723,7 +723,7 @@ put_summary_counts(struct dbuf *b, const struct stats *st)
 	    st->outcome[SMTP_OUTCOME_DROPPED],
 	    st->outcome[SMTP_OUTCOME_UNKNOWN]);
 	dbuf_printf(b,
-	    ",\"lost_capture_loss\":%" PRIu64 ",\"assumed\":%" PRIu64
+	    ",\"unknown_capture_loss\":%" PRIu64 ",\"assumed\":%" PRIu64
 	    ",\"refused_in_transactions\":%" PRIu64
 	    ",\"submission_without_auth\":%" PRIu64
 	    ",\"cleartext_auth_sessions\":%" PRIu64

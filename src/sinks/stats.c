@@ -409,6 +409,9 @@ tx_outcome(struct stats *st, const struct smtp_session_info *si,
 		series_all(st, tx->ts_end, SERIES_LOST);
 		recent_push(st, si, tx->ts_end, RECENT_LOST, tx->mail_from,
 		    first_rcpt, tx->final.code ? &tx->final : NULL);
+		break;
+	case SMTP_OUTCOME_UNKNOWN:
+		/* Not lost mail: the capture lost what would tell. */
 		if (tx->capture_loss)
 			st->loss_capture++;
 		break;

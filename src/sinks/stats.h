@@ -76,10 +76,11 @@ struct stats {
 	uint64_t recipients;          /* RCPT commands */
 	uint64_t recipients_accepted; /* RCPT answered 2xx */
 	uint64_t outcome[SMTP_OUTCOME_COUNT];
-	uint64_t bounces;            /* transactions with the null sender */
-	uint64_t assumed;            /* transactions with effects assumed */
-	uint64_t loss_capture;       /* lost ones capture loss may explain */
-	uint64_t refused_in_tx;      /* commands refused inside transactions */
+	uint64_t bounces;       /* transactions with the null sender */
+	uint64_t assumed;       /* transactions with effects assumed */
+	uint64_t loss_capture;  /* of the unknown, cut off while the capture
+				   lost bytes or packets */
+	uint64_t refused_in_tx; /* commands refused inside transactions */
 	uint64_t submission_no_auth; /* on 587/465 without AUTH */
 	uint64_t reversed;           /* transactions sent after TURN/ATRN */
 	uint64_t lmtp_delivered, lmtp_failed; /* LMTP recipients after data */

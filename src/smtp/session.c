@@ -562,9 +562,15 @@ tx_flush(struct smtp_session *s)
 		/* Without the server's side its word is unknown. */
 		if (s->info.missing == SMTP_MISSING_SERVER)
 			t->pub.outcome = SMTP_OUTCOME_UNKNOWN;
-		if (t->pub.outcome == SMTP_OUTCOME_LOST)
+		/* Cut off before its final reply while the capture itself
+		 * lost bytes (a gap) or packets (kernel drops): the reply
+		 * may have been among them. Capture loss is not mail loss:
+		 * its outcome is unknown, not lost. */
+		if (t->pub.outcome == SMTP_OUTCOME_LOST) {
 			t->pub.capture_loss = capture_loss(s);
-		else if (t->gap) /* what it shows may be incomplete */
+			if (t->pub.capture_loss != 0)
+				t->pub.outcome = SMTP_OUTCOME_UNKNOWN;
+		} else if (t->gap) /* what it shows may be incomplete */
 			t->pub.capture_loss = SMTP_LOSS_GAP;
 		if (t->msg != NULL) {
 			msg_parser_finish(t->msg);

@@ -148,13 +148,13 @@ overview_totals(const struct tui *t, const struct stats *st, struct canvas *c)
 	    "rejected %" PRIu64, o[SMTP_OUTCOME_REJECTED]);
 	flow_item(&f, nonzero(o[SMTP_OUTCOME_TEMPFAIL], P_WARN),
 	    "tempfail %" PRIu64, o[SMTP_OUTCOME_TEMPFAIL]);
-	if (st->loss_capture > 0)
-		flow_item(&f, P_LOST,
-		    "lost %" PRIu64 " (%" PRIu64 " maybe capture loss)",
-		    o[SMTP_OUTCOME_LOST], st->loss_capture);
-	else
-		flow_item(&f, nonzero(o[SMTP_OUTCOME_LOST], P_LOST),
-		    "lost %" PRIu64, o[SMTP_OUTCOME_LOST]);
+	flow_item(&f, nonzero(o[SMTP_OUTCOME_LOST], P_LOST), "lost %" PRIu64,
+	    o[SMTP_OUTCOME_LOST]);
+	/* Capture loss is not mail loss: plain, apart from lost. */
+	if (o[SMTP_OUTCOME_UNKNOWN] > 0)
+		flow_item(&f, P_NORMAL,
+		    "unknown %" PRIu64 " (%" PRIu64 " capture loss)",
+		    o[SMTP_OUTCOME_UNKNOWN], st->loss_capture);
 	flow_item(&f, P_NORMAL, "aborted %" PRIu64, o[SMTP_OUTCOME_ABORTED]);
 	flow_item(&f, nonzero(o[SMTP_OUTCOME_DROPPED], P_BAD),
 	    st->tracking ? "dropped %" PRIu64

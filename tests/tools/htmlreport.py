@@ -232,7 +232,7 @@ def relays(path):
 
 def gap(path):
     """A transaction cut off inside DATA after 500 bytes the capture
-    never saw: lost, and capture loss may explain it."""
+    never saw: unknown (capture loss, not lost mail)."""
     cip, sip = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
     seq = {"C": 1000, "S": 900000}
     step = [T0]
@@ -276,14 +276,15 @@ def gap(path):
 def log_figures(path):
     """What a JSON log (smtpscope -w) says, one "name value" a line:
     transactions by outcome (dropped: messages a relay dropped, from the
-    message records), the lost ones capture loss may explain, the
+    message records), the unknown ones cut off while the capture lost
+    bytes or packets (capture loss, not lost mail), the
     transactions on a submission port without AUTH, the sessions with a
     cleartext_auth anomaly."""
     import json
     names = ["accepted", "rejected", "tempfail", "lost", "aborted",
-             "dropped"]
+             "dropped", "unknown"]
     n = dict((k, 0) for k in names)
-    n["lost_capture"] = n["submission_no_auth"] = 0
+    n["unknown_capture"] = n["submission_no_auth"] = 0
     cleartext = set()
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -300,8 +301,8 @@ def log_figures(path):
                 if o not in n:
                     raise SystemExit("unknown outcome %r" % o)
                 n[o] += 1
-                if o == "lost" and r.get("capture_loss"):
-                    n["lost_capture"] += 1
+                if o == "unknown" and r.get("capture_loss"):
+                    n["unknown_capture"] += 1
                 if r.get("submission_without_auth"):
                     n["submission_no_auth"] += 1
             elif r.get("type") == "anomaly" and \
