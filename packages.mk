@@ -16,6 +16,8 @@ BUILD_PKGS += nettle-dev
 # leave a service running.
 TEST_PKGS = tcpdump iproute2 procps util-linux python3 python3-yaml
 TEST_PKGS += tmux chromium time valgrind curl strace
+# t-files reads captures compressed with each of them.
+TEST_PKGS += xz-utils zstd bzip2
 # t-capture reads the pcapng files with tshark as a second reader.
 TEST_PKGS += tshark
 # Not installed, only unpacked: installing postfix replaces the host's
