@@ -18,6 +18,18 @@ trap 'rm -rf "$TMP"' EXIT
 ok() { echo "ok $1"; }
 fail() { echo "FAIL $1: $2"; }
 skip() { echo "skip $1: $2"; }
+# pycheck NAME [ARG...]: the Python program on standard input run with
+# the ARGs; ok NAME when it exits 0, else fail NAME with what it printed
+# (its one-line complaint).
+pycheck() {
+	_name=$1
+	shift
+	if _why=$(python3 - "$@"); then
+		ok "$_name"
+	else
+		fail "$_name" "$_why"
+	fi
+}
 
 # run_scope NAME ARGS...: runs smtpscope, stdout to $TMP/out, stderr to
 # $TMP/err, exit status in $rc. A sanitizer report is always a failure.

@@ -23,19 +23,10 @@ if ! command -v python3 >/dev/null 2>&1; then
 	exit 0
 fi
 
-check() {
-	name=$1
-	shift
-	if why=$(python3 - "$@"); then
-		ok "$name"
-	else
-		fail "$name" "$why"
-	fi
-}
 
 run_scope dsnlink-keys -q -r captures/scripted-dsnkeys.pcap \
     -w "$TMP/k.jsonl" &&
-	check dsnlink-keys "$TMP/k.jsonl" <<'PY'
+	pycheck dsnlink-keys "$TMP/k.jsonl" <<'PY'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
 msgs = {r["id"]: r for r in recs if r["type"] == "message"}
@@ -96,7 +87,7 @@ run_scope dsnlink-report -q -r captures/scripted-dsnkeys.pcap \
 if [ -f captures/track.fates ]; then
 	run_scope dsnlink-returned -q -r captures/track.pcap \
 	    -w "$TMP/t.jsonl" &&
-		check dsnlink-returned "$TMP/t.jsonl" captures/track.fates <<'PY'
+		pycheck dsnlink-returned "$TMP/t.jsonl" captures/track.fates <<'PY'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
 def die(why):
@@ -142,7 +133,7 @@ if [ -f "$TMP/k.jsonl" ]; then
 	elif ! grep -q 'bounced by message [0-9]* (5.1.1), linked by message_id$' "$TMP/kt.txt"; then
 		fail dsnlink-trace "no 'linked by message_id' in the trace: $(head -n 5 "$TMP/kt.txt")"
 	else
-		check dsnlink-trace "$TMP/k.jsonl" "$TMP/kt.jsonl" <<'PY'
+		pycheck dsnlink-trace "$TMP/k.jsonl" "$TMP/kt.jsonl" <<'PY'
 import json, sys
 def links(path):
     out = {}

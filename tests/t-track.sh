@@ -22,19 +22,9 @@ if ! command -v python3 >/dev/null 2>&1; then
 	exit 0
 fi
 
-# python3 CHECK LOG: the check's one-line complaint, or nothing.
-check() {
-	name=$1
-	shift
-	if why=$(python3 - "$@"); then
-		ok "$name"
-	else
-		fail "$name" "$why"
-	fi
-}
 
 run_scope track-bounce -q -r captures/bounce-dsn.pcap -w "$TMP/b.jsonl" &&
-	check track-bounce "$TMP/b.jsonl" <<'PY'
+	pycheck track-bounce "$TMP/b.jsonl" <<'PY'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
 tx = [r for r in recs if r["type"] == "transaction"]
@@ -84,7 +74,7 @@ PY
 # message it answers with.
 run_scope track-drops -q -r captures/drops.pcap -w "$TMP/d0.jsonl" &&
 	"$SMTPSCOPE" trace -w "$TMP/d.jsonl" captures/drops.pcap 2>/dev/null &&
-	check track-drops "$TMP/d.jsonl" "$TMP/d0.jsonl" <<'PY'
+	pycheck track-drops "$TMP/d.jsonl" "$TMP/d0.jsonl" <<'PY'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
 log = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
@@ -131,7 +121,7 @@ PY
 run_scope track-truth -q -r captures/track.pcap -w "$TMP/track.jsonl" &&
 	"$SMTPSCOPE" trace -w "$TMP/track-all.jsonl" "$TMP/track.jsonl" \
 	    2>/dev/null &&
-	check track-truth "$TMP/track-all.jsonl" captures/track.fates \
+	pycheck track-truth "$TMP/track-all.jsonl" captures/track.fates \
 	    "$TMP/track.jsonl" <<'PY'
 import json, sys
 msgs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
@@ -414,7 +404,7 @@ if command -v tcpdump >/dev/null 2>&1; then
 	if [ $rc -ne 0 ]; then
 		fail track-sensors "trace exited $rc: $(cat "$TMP/split.err")"
 	else
-		check track-sensors "$TMP/split.jsonl" "$TMP/whole.jsonl" \
+		pycheck track-sensors "$TMP/split.jsonl" "$TMP/whole.jsonl" \
 		    "$TMP/twice.jsonl" <<'PY'
 import json, sys
 def load(p):
