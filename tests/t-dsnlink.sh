@@ -23,7 +23,6 @@ if ! command -v python3 >/dev/null 2>&1; then
 	exit 0
 fi
 
-
 run_scope dsnlink-keys -q -r captures/scripted-dsnkeys.pcap \
     -w "$TMP/k.jsonl" &&
 	pycheck dsnlink-keys "$TMP/k.jsonl" <<'PY'

@@ -22,7 +22,6 @@ if ! command -v python3 >/dev/null 2>&1; then
 	exit 0
 fi
 
-
 run_scope track-bounce -q -r captures/bounce-dsn.pcap -w "$TMP/b.jsonl" &&
 	pycheck track-bounce "$TMP/b.jsonl" <<'PY'
 import json, sys
