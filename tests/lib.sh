@@ -136,3 +136,19 @@ verdict() {
 		fail "$tname" "$_res"
 	fi
 }
+
+# live_why [PORT]: why the live tests with Postfix's smtp-sink and
+# smtp-source (SINK and SOURCE, from find_tool) cannot run here: not
+# root, a tool missing (tool_why), no user nobody for smtp-sink -u, or
+# PORT already taken on 127.0.0.1; nothing when they can.
+live_why() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "not root"
+	elif [ -z "$SINK" ] || [ -z "$SOURCE" ]; then
+		tool_why smtp-sink smtp-source
+	elif ! id nobody >/dev/null 2>&1; then
+		echo "no user nobody for smtp-sink -u"
+	elif [ -n "${1:-}" ] && listening "$1"; then
+		echo "something already listens on 127.0.0.1:$1"
+	fi
+}

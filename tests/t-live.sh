@@ -26,14 +26,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-why=
-if [ "$(id -u)" != 0 ]; then
-	why="not root"
-elif [ -z "$SINK" ] || [ -z "$SOURCE" ]; then
-	why=$(tool_why smtp-sink smtp-source)
-elif ! id nobody >/dev/null 2>&1; then
-	why="no user nobody for smtp-sink -u"
-fi
+why=$(live_why)
 if [ -n "$why" ]; then
 	skip live-sigint "$why"
 	skip live-sigterm "$why"

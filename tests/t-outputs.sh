@@ -182,16 +182,7 @@ rc=$(cat "$TMP/rc")
 [ "$rc" = 0 ] && ok pipe-reader-stays || fail pipe-reader-stays "exit $rc: $(head -c 300 "$TMP/err")"
 
 # ---- 3. live, | head -1 ----------------------------------------------------
-why=
-if [ "$(id -u)" != 0 ]; then
-	why="not root"
-elif [ -z "$SINK" ] || [ -z "$SOURCE" ]; then
-	why=$(tool_why smtp-sink smtp-source)
-elif ! id nobody >/dev/null 2>&1; then
-	why="no user nobody for smtp-sink -u"
-elif listening "$PORT"; then
-	why="something already listens on port $PORT"
-fi
+why=$(live_why "$PORT")
 if [ -n "$why" ]; then
 	for n in jsonlog transcript report; do
 		skip "pipe-live-$n" "$why"

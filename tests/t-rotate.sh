@@ -325,16 +325,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-why=
-if [ "$(id -u)" != 0 ]; then
-	why="not root"
-elif [ -z "$SINK" ] || [ -z "$SOURCE" ]; then
-	why=$(tool_why smtp-sink smtp-source)
-elif ! id nobody >/dev/null 2>&1; then
-	why="no user nobody for smtp-sink -u"
-elif listening "$PORT"; then
-	why="something already listens on 127.0.0.1:$PORT"
-fi
+why=$(live_why "$PORT")
 if [ -n "$why" ]; then
 	skip live-rotate "$why"
 	skip live-sighup "$why"
