@@ -191,8 +191,8 @@ recent_push(struct stats *st, const struct smtp_session_info *si, double ts,
 	e->ts = ts;
 	e->kind = kind;
 	e->session_id = si->id;
-	endpoint_addr_str(&si->client, e->client, sizeof(e->client));
-	endpoint_addr_str(&si->server, e->server, sizeof(e->server));
+	memcpy(e->client, si->client_ip, sizeof(e->client));
+	memcpy(e->server, si->server_ip, sizeof(e->server));
 	copy_str(e->from, sizeof(e->from), from);
 	copy_str(e->rcpt, sizeof(e->rcpt), rcpt);
 	if (r != NULL) {
@@ -466,7 +466,9 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 	const struct smtp_session_info *si = ev->session;
 	const char *first_rcpt = tx->nrcpt > 0 ? tx->rcpt[0].addr : "";
 	char dom[TOPN_KEY_MAX], rdom[TOPN_KEY_MAX];
-	char client[ENDPOINT_ADDRSTRLEN], server[ENDPOINT_ADDRSTRLEN];
+	/* The SMTP client: after TURN/ATRN, the TCP server. */
+	const char *client = tx->reversed ? si->server_ip : si->client_ip;
+	const char *server = tx->reversed ? si->client_ip : si->server_ip;
 	struct who w;
 	size_t i;
 
@@ -474,11 +476,6 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 	st->outcome[tx->outcome]++;
 	st->recipients += tx->rcpt_total;
 	st->recipients_accepted += tx->rcpt_accepted;
-	/* The SMTP client: after TURN/ATRN, the TCP server. */
-	endpoint_addr_str(
-	    tx->reversed ? &si->server : &si->client, client, sizeof(client));
-	endpoint_addr_str(
-	    tx->reversed ? &si->client : &si->server, server, sizeof(server));
 	lower_domain(domain_of(tx->mail_from), dom, sizeof(dom));
 	topn_add(&st->sender_domains, tx->bounce ? "(null sender)" : dom, 1);
 	topn_add(&st->senders, tx->bounce ? "<>" : tx->mail_from, 1);
@@ -541,7 +538,6 @@ static void
 on_close(struct stats *st, const struct smtp_event *ev)
 {
 	const struct smtp_session_info *si = ev->session;
-	char a[ENDPOINT_ADDRSTRLEN];
 
 	st->sessions_closed++;
 	if (st->sessions_active > 0)
@@ -560,10 +556,8 @@ on_close(struct stats *st, const struct smtp_event *ev)
 		st->implicit_tls++;
 	if (si->tls_meta.seen && si->tls_meta.version != 0)
 		st->tls_version[tls_kind(si->tls_meta.version)]++;
-	endpoint_addr_str(&si->server, a, sizeof(a));
-	bd_session(&st->by_server, a, si->tls);
-	endpoint_addr_str(&si->client, a, sizeof(a));
-	bd_session(&st->by_client, a, si->tls);
+	bd_session(&st->by_server, si->server_ip, si->tls);
+	bd_session(&st->by_client, si->client_ip, si->tls);
 	if (si->auth_attempts > 0) {
 		st->auth_sessions++;
 		topn_add(&st->auth_mechs, si->auth_mech, 1);
@@ -575,9 +569,9 @@ on_close(struct stats *st, const struct smtp_event *ev)
 		    si->ts_open);
 		if (si->auth_failures > 0) {
 			st->auth_failures += si->auth_failures;
-			endpoint_addr_str(&si->client, a, sizeof(a));
-			topn_add(&st->auth_fail_clients, a, si->auth_failures);
-			auth_table_add(&st->auth_fail_by_client, a,
+			topn_add(&st->auth_fail_clients, si->client_ip,
+			    si->auth_failures);
+			auth_table_add(&st->auth_fail_by_client, si->client_ip,
 			    si->auth_failures, false, si->auth_failures,
 			    si->ts_open);
 			recent_push(st, si, ev->ts, RECENT_AUTH_FAILURE,
@@ -683,7 +677,6 @@ void
 stats_on_event(void *arg, const struct smtp_event *ev)
 {
 	struct stats *st = arg;
-	char a[ENDPOINT_ADDRSTRLEN];
 
 	if (st->first_ts == 0 || ev->ts < st->first_ts)
 		st->first_ts = ev->ts;
@@ -693,10 +686,8 @@ stats_on_event(void *arg, const struct smtp_event *ev)
 	case SMTP_EV_SESSION_OPEN:
 		st->sessions++;
 		st->sessions_active++;
-		endpoint_addr_str(&ev->session->server, a, sizeof(a));
-		topn_add(&st->servers, a, 1);
-		endpoint_addr_str(&ev->session->client, a, sizeof(a));
-		topn_add(&st->clients, a, 1);
+		topn_add(&st->servers, ev->session->server_ip, 1);
+		topn_add(&st->clients, ev->session->client_ip, 1);
 		series_all(st, ev->ts, SERIES_SESSIONS);
 		break;
 	case SMTP_EV_SESSION_CLOSE:
@@ -716,11 +707,11 @@ stats_on_event(void *arg, const struct smtp_event *ev)
 		break;
 	case SMTP_EV_COMMAND_RESULT:
 		st->results[ev->u.result->verb]++;
-		endpoint_addr_str(ev->u.result->reversed ? &ev->session->server
-							 : &ev->session->client,
-		    a, sizeof(a));
 		{
-			const struct who w = { a, NULL, NULL };
+			const struct who w = { ev->u.result->reversed
+				    ? ev->session->server_ip
+				    : ev->session->client_ip,
+				NULL, NULL };
 
 			count_reason(st, &ev->u.result->reply, &w);
 		}
