@@ -239,10 +239,10 @@ who(struct html *h)
 	    "sessions", TOP_ROWS, TOP_PLAIN);
 	put(h, "</div>\n<div>\n");
 	html_top_table(h, "sender-domains", "Sender domains",
-	    &st->sender_domains, "Domain", "transactions", TOP_ROWS, TOP_PLAIN);
+	    &st->by_sender_domain.keys, "Domain", "transactions", TOP_ROWS, TOP_PLAIN);
 	put(h, "</div>\n<div>\n");
 	html_top_table(h, "recipient-domains", "Recipient domains",
-	    &st->rcpt_domains, "Domain", "recipients", TOP_ROWS, TOP_PLAIN);
+	    &st->by_rcpt_domain.keys, "Domain", "recipients", TOP_ROWS, TOP_PLAIN);
 	put(h, "</div>\n<div>\n");
 	html_top_table(h, "senders", "Senders", &st->senders, "Address",
 	    "transactions", TOP_ROWS, TOP_PLAIN);
@@ -307,7 +307,7 @@ auth(struct html *h)
 	html_top_table(h, "auth-mechs", "Mechanisms", &st->auth_mechs,
 	    "Mechanism", "sessions", TOP_ROWS_SMALL, TOP_PLAIN);
 	html_top_table(h, "auth-fail-clients", "Clients failing AUTH",
-	    &st->auth_fail_clients, "Address", "failures", TOP_ROWS_SMALL,
+	    &st->auth_fail_by_client.keys, "Address", "failures", TOP_ROWS_SMALL,
 	    TOP_PLAIN);
 }
 

@@ -175,8 +175,8 @@ tops(struct dbuf *b, const struct stats *st)
 	top(b, "clients", &st->clients);
 	top(b, "senders", &st->senders);
 	top(b, "recipients_top", &st->recipients_top);
-	top(b, "sender_domains", &st->sender_domains);
-	top(b, "recipient_domains", &st->rcpt_domains);
+	top(b, "sender_domains", &st->by_sender_domain.keys);
+	top(b, "recipient_domains", &st->by_rcpt_domain.keys);
 	top(b, "reject_reasons", &st->reject_reasons);
 }
 
@@ -401,7 +401,7 @@ tls_auth(struct dbuf *b, const struct stats *st)
 	    ",\"failures\":%" PRIu64,
 	    st->auth_sessions, st->auth_success, st->auth_failures);
 	top(b, "mechanisms", &st->auth_mechs);
-	top(b, "failing_clients", &st->auth_fail_clients);
+	top(b, "failing_clients", &st->auth_fail_by_client.keys);
 	auth_table(b, "users", "user", &st->auth_users);
 	auth_table(b, "failures_by_client", "client", &st->auth_fail_by_client);
 	dbuf_addc(b, '}');

@@ -288,8 +288,8 @@ tls_auth(FILE *f, const struct stats *st)
 				   : "");
 	if (st->auth_mechs.n > 0)
 		top_table(f, "AUTH mechanisms", &st->auth_mechs, "sessions");
-	if (st->auth_fail_clients.n > 0)
-		top_table(f, "AUTH failures by client", &st->auth_fail_clients,
+	if (st->auth_fail_by_client.keys.n > 0)
+		top_table(f, "AUTH failures by client", &st->auth_fail_by_client.keys,
 		    "failures");
 }
 
@@ -733,8 +733,8 @@ report_text(FILE *f, const struct stats *st, const struct report_info *ri)
 	reasons_who(f, st);
 	top_table(f, "Top senders", &st->senders, "messages");
 	top_table(f, "Top recipients", &st->recipients_top, "recipients");
-	top_table(f, "Top sender domains", &st->sender_domains, "messages");
-	top_table(f, "Top recipient domains", &st->rcpt_domains, "recipients");
+	top_table(f, "Top sender domains", &st->by_sender_domain.keys, "messages");
+	top_table(f, "Top recipient domains", &st->by_rcpt_domain.keys, "recipients");
 	top_table(f, "Top servers", &st->servers, "sessions");
 	top_table(f, "Top clients", &st->clients, "sessions");
 	enhanced_codes(f, st);

@@ -4,11 +4,24 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Seconds at the bottom of a row's latency histogram. */
+#define BD_LATENCY_BASE 1e-6
+
 static void
 row_start(struct bd_row *r)
 {
 	memset(r, 0, sizeof(*r));
-	histo_init(&r->final_latency, 1e-6);
+	histo_init(&r->final_latency, BD_LATENCY_BASE);
+}
+
+struct histo_point
+bd_latency_point(double final_latency)
+{
+	static struct histo base;
+
+	if (base.base == 0)
+		histo_init(&base, BD_LATENCY_BASE);
+	return histo_point(&base, final_latency);
 }
 
 void
@@ -34,7 +47,7 @@ row_for(struct bd_table *t, const char *key)
 
 void
 bd_add(struct bd_table *t, const char *key, enum bd_outcome o, uint64_t bytes,
-    double final_latency)
+    const struct histo_point *final_latency)
 {
 	struct bd_row *r = row_for(t, key);
 
@@ -56,8 +69,8 @@ bd_add(struct bd_table *t, const char *key, enum bd_outcome o, uint64_t bytes,
 	case BD_OTHER:
 		break;
 	}
-	if (final_latency >= 0)
-		histo_add(&r->final_latency, final_latency);
+	if (final_latency != NULL)
+		histo_add_point(&r->final_latency, *final_latency);
 }
 
 void

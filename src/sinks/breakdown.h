@@ -43,10 +43,13 @@ struct bd_table {
 };
 
 void bd_init(struct bd_table *t);
+/* The point of a final reply's latency in every row's histogram
+ * (histo.h): worked out once for all the rows a transaction counts in. */
+struct histo_point bd_latency_point(double final_latency);
 /* One transaction (or recipient) of key: its outcome, bytes when
- * accepted, the final reply's latency (< 0: none). */
+ * accepted, the final reply's latency (NULL: none). */
 void bd_add(struct bd_table *t, const char *key, enum bd_outcome o,
-    uint64_t bytes, double final_latency);
+    uint64_t bytes, const struct histo_point *final_latency);
 /* One session of key closed, with TLS or not. */
 void bd_session(struct bd_table *t, const char *key, bool tls);
 /* The row of an entry topn_sorted() gave. */

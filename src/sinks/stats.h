@@ -102,8 +102,6 @@ struct stats {
 	/* Who. */
 	struct topn servers;        /* sessions per server address */
 	struct topn clients;        /* sessions per client address */
-	struct topn sender_domains; /* transactions per MAIL FROM domain */
-	struct topn rcpt_domains;   /* RCPTs per recipient domain */
 	struct topn senders;        /* transactions per MAIL FROM address */
 	struct topn recipients_top; /* RCPTs per recipient address */
 	struct topn reject_reasons; /* 4xx/5xx texts, normalised */
@@ -111,7 +109,9 @@ struct stats {
 	struct reason_who reason_who[TOPN_SLOTS];
 
 	/* The outcome split by server, client, sender and recipient
-	 * domain (breakdown.h). */
+	 * domain (breakdown.h). The top sender domains (transactions per
+	 * MAIL FROM domain) are by_sender_domain.keys, the top recipient
+	 * domains (RCPTs per domain) by_rcpt_domain.keys: one count each. */
 	struct bd_table by_server, by_client, by_sender_domain;
 	struct bd_table by_rcpt_domain; /* recipients */
 
@@ -122,7 +122,7 @@ struct stats {
 	uint64_t tls_version[TLSV_KINDS];
 	uint64_t auth_sessions, auth_success, auth_failures;
 	struct topn auth_mechs;
-	struct topn auth_fail_clients;
+	/* Failed attempts by client: auth_fail_by_client.keys. */
 	struct auth_table auth_users;          /* sessions by AUTH user */
 	struct auth_table auth_fail_by_client; /* failed attempts */
 

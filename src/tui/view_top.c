@@ -325,8 +325,8 @@ top_draw(
 	top_fetch(t, &tt[0], "Servers", "sessions", &st->servers);
 	top_fetch(t, &tt[1], "Clients", "sessions", &st->clients);
 	top_fetch(
-	    t, &tt[2], "Sender domains", "transactions", &st->sender_domains);
-	top_fetch(t, &tt[3], "Recipient domains", "RCPTs", &st->rcpt_domains);
+	    t, &tt[2], "Sender domains", "transactions", &st->by_sender_domain.keys);
+	top_fetch(t, &tt[3], "Recipient domains", "RCPTs", &st->by_rcpt_domain.keys);
 	top_fetch(t, &tt[4], "Rejection reasons", "4xx and 5xx replies",
 	    &st->reject_reasons);
 	top_fetch(t, &tt[5], "Senders", "transactions", &st->senders);
@@ -335,7 +335,7 @@ top_draw(
 	tt[7].keys = TT_ENHANCED;
 	tt[4].keys = TT_REASON;
 	top_fetch(t, &tt[8], "AUTH failures by client", "failures",
-	    &st->auth_fail_clients);
+	    &st->auth_fail_by_client.keys);
 	top_fetch(
 	    t, &tt[9], "Bounces by cause", "recipients", &st->bounce_causes);
 	/* Enter on a row of these lists the sessions it names. */

@@ -90,6 +90,80 @@ test_histo(void)
 	    "histo extremes");
 }
 
+/* The bucket a value lands in, as histo_add() chose it. */
+static int
+bucket_taken(double base, double v)
+{
+	static struct histo h;
+	int i;
+
+	histo_init(&h, base);
+	histo_add(&h, v);
+	for (i = 0; i < HISTO_BUCKETS; i++)
+		if (h.b[i] != 0)
+			return i;
+	return -1;
+}
+
+/* The bucket by its definition: floor(10 log10(v / base)), clamped. */
+static int
+bucket_defined(double base, double v)
+{
+	double x;
+	int i;
+
+	if (!(v > base))
+		return 0;
+	x = log10(v / base) * 10.0;
+	i = (int)x;
+	return i >= HISTO_BUCKETS ? HISTO_BUCKETS - 1 : i < 0 ? 0 : i;
+}
+
+/* The bucket without a logarithm (histo.c) is the logarithm's, for
+ * values spread over every bucket, on the edges, an ulp either side, and
+ * through a histo_point() made once. */
+static void
+test_histo_buckets(void)
+{
+	static const double bases[] = { 1e-6, 1e-3, 1.0 };
+	uint64_t r = 0x9e3779b97f4a7c15ull;
+	int bad = 0, point_bad = 0, b, i, k;
+
+	for (b = 0; b < 3; b++)
+		for (i = 0; i < 200000; i++) {
+			double base = bases[b], v;
+
+			r = r * 6364136223846793005ull + 1442695040888963407ull;
+			if (i % 4 == 0) {
+				/* An edge, or an ulp beside it. */
+				v = base *
+				    pow(10.0, (double)(i / 4 % 125) / 10.0);
+				v = (i / 4) % 3 == 0   ? nextafter(v, 0)
+				    : (i / 4) % 3 == 1 ? nextafter(v, 1e300)
+						       : v;
+			} else
+				v = base *
+				    pow(10.0,
+					(double)(r >> 11) / 9007199254740992.0 *
+						13.0 -
+					    0.5);
+			k = bucket_defined(base, v);
+			if (bucket_taken(base, v) != k)
+				bad++;
+			{
+				static struct histo a, c;
+
+				histo_init(&a, base);
+				histo_init(&c, base);
+				histo_add_point(&c, histo_point(&a, v));
+				if (c.b[k] != 1)
+					point_bad++;
+			}
+		}
+	CHECKF(bad == 0, "histo buckets as log10 gives them (%d differ)", bad);
+	CHECKF(point_bad == 0, "histo_point buckets (%d differ)", point_bad);
+}
+
 static void
 test_series(void)
 {
@@ -260,6 +334,7 @@ main(void)
 	test_hours();
 	test_topn();
 	test_histo();
+	test_histo_buckets();
 	test_series();
 	test_normalise();
 	return check_done("stats");
