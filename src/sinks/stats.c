@@ -100,18 +100,7 @@ domain_of(const char *addr)
 static void
 lower_domain(const char *d, char *out, size_t size)
 {
-	size_t n = strnlen(d, size - 1), i;
-
-	/* Length first: a loop of known length, without branches, that
-	 * the compiler can do many bytes at a time (this runs for every
-	 * recipient). */
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)d[i];
-
-		out[i] =
-		    (char)(c | (unsigned char)((unsigned)(c - 'A') < 26u) << 5);
-	}
-	out[n] = '\0';
+	ascii_lower_copy(d, out, size);
 }
 
 static bool
