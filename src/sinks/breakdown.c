@@ -9,6 +9,7 @@ row_start(struct bd_row *r)
 {
 	memset(r, 0, sizeof(*r));
 	histo_init(&r->final_latency, 1e-6);
+	histo_init(&r->greeting, 1e-6);
 }
 
 void
@@ -61,12 +62,15 @@ bd_add(struct bd_table *t, const char *key, enum bd_outcome o, uint64_t bytes,
 }
 
 void
-bd_session(struct bd_table *t, const char *key, bool tls)
+bd_session(
+    struct bd_table *t, const char *key, bool tls, double greeting_latency)
 {
 	struct bd_row *r = row_for(t, key);
 
 	r->sessions++;
 	r->tls += tls;
+	if (greeting_latency >= 0)
+		histo_add(&r->greeting, greeting_latency);
 }
 
 const struct bd_row *

@@ -26,6 +26,7 @@ struct bd_row {
 	uint64_t bytes;             /* of accepted messages */
 	uint64_t sessions, tls;     /* sessions closed, of them with TLS */
 	struct histo final_latency; /* end of data to the final reply */
+	struct histo greeting;      /* of its sessions: connect to greeting */
 };
 
 /* Outcomes of a row, as the transaction's (or recipient's) own. */
@@ -47,8 +48,10 @@ void bd_init(struct bd_table *t);
  * accepted, the final reply's latency (< 0: none). */
 void bd_add(struct bd_table *t, const char *key, enum bd_outcome o,
     uint64_t bytes, double final_latency);
-/* One session of key closed, with TLS or not. */
-void bd_session(struct bd_table *t, const char *key, bool tls);
+/* One session of key closed, with TLS or not, its greeting's latency
+ * (< 0: none). */
+void bd_session(
+    struct bd_table *t, const char *key, bool tls, double greeting_latency);
 /* The row of an entry topn_sorted() gave. */
 const struct bd_row *bd_row_of(
     const struct bd_table *t, const struct topn_entry *e);

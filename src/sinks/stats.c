@@ -515,9 +515,9 @@ on_close(struct stats *st, const struct smtp_event *ev)
 	if (si->tls_meta.seen && si->tls_meta.version != 0)
 		st->tls_version[tls_kind(si->tls_meta.version)]++;
 	endpoint_addr_str(&si->server, a, sizeof(a));
-	bd_session(&st->by_server, a, si->tls);
+	bd_session(&st->by_server, a, si->tls, si->greeting_latency);
 	endpoint_addr_str(&si->client, a, sizeof(a));
-	bd_session(&st->by_client, a, si->tls);
+	bd_session(&st->by_client, a, si->tls, si->greeting_latency);
 	if (si->auth_attempts > 0) {
 		st->auth_sessions++;
 		topn_add(&st->auth_mechs, si->auth_mech, 1);
