@@ -113,6 +113,11 @@ struct tui {
 	int top_sel;  /* the selected row of the Top view's tables */
 	int top_rows; /* how many it had (the last frame) */
 	char top_key[TOPN_KEY_MAX]; /* the selected row's key */
+	/* The Servers view: which of the store's breakdown tables it
+	 * shows (servers, clients, sender or recipient domains) and the
+	 * selected row; its order (a column) is in sort[]. */
+	unsigned bd_table;
+	int bd_sel;
 	/* The store the last frame showed (NULL once a pause or r let it
 	 * go): a key's action reads it between frames. */
 	const struct stats *shown_st;
