@@ -215,8 +215,8 @@ fi
 
 why=
 for kv in '2|^ Top tables' '3|^ Recent events' '4|^ Sessions +\(' \
-	'5|^ Latencies, TLS and AUTH' '6|^ Reply codes' 'Tab|^ Overview' \
-	'BTab|^ Reply codes' '1|^ Overview'; do
+	'5|^ Latencies, TLS and AUTH' '6|^ Reply codes' '7|^ By server +\(' \
+	'Tab|^ Overview' 'BTab|^ By server' '1|^ Overview'; do
 	k=${kv%%|*}
 	want=${kv#*|}
 	key main "$k"

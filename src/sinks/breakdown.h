@@ -56,6 +56,24 @@ void bd_session(
 const struct bd_row *bd_row_of(
     const struct bd_table *t, const struct topn_entry *e);
 
+/* A row's figures as numbers to order rows by, -1 for one it has none
+ * of: the HTML report's sortable tables and the dashboard's Servers
+ * view order by these. */
+enum bd_value {
+	BDV_COUNT,
+	BDV_ACCEPTED,
+	BDV_REJECTED,
+	BDV_TEMPFAIL,
+	BDV_LOST,
+	BDV_BYTES,
+	BDV_FINAL_P50,
+	BDV_FINAL_P99,
+	BDV_TLS,          /* percent of its sessions */
+	BDV_GREETING_P50, /* of its sessions */
+	BDV_COUNT_OF
+};
+void bd_row_values(const struct bd_row *r, double v[BDV_COUNT_OF]);
+
 /* Who is behind each refusal reason: a few of each kind, a fixed
  * budget (a small space-saving table each). */
 #define WHO_SLOTS 8

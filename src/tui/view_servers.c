@@ -86,31 +86,24 @@ bd_col_shown(unsigned which, int k)
 	return (k != BC_GREET && k != BC_TLS) || bd_tables[which].sessions;
 }
 
+/* The store's value of each column after the key (enum bd_value). */
+static const enum bd_value bd_value_of[BC_COLS] = { BDV_COUNT, BDV_COUNT,
+	BDV_ACCEPTED, BDV_REJECTED, BDV_TEMPFAIL, BDV_LOST, BDV_BYTES,
+	BDV_FINAL_P50, BDV_FINAL_P99, BDV_GREETING_P50, BDV_TLS };
+
 static void
 bd_line_fill(
     struct bd_line *l, const struct bd_table *tb, const struct topn_entry *e)
 {
-	const struct bd_row *r = bd_row_of(tb, e);
-	struct quantiles q;
+	double v[BDV_COUNT_OF];
+	int k;
 
 	l->e = e;
-	l->r = r;
+	l->r = bd_row_of(tb, e);
+	bd_row_values(l->r, v);
 	l->v[BC_KEY] = 0;
-	l->v[BC_COUNT] = (double)r->count;
-	l->v[BC_ACC] = (double)r->accepted;
-	l->v[BC_REJ] = (double)r->rejected;
-	l->v[BC_TMPF] = (double)r->tempfail;
-	l->v[BC_LOST] = (double)r->lost;
-	l->v[BC_BYTES] = (double)r->bytes;
-	l->v[BC_P50] = l->v[BC_P99] = l->v[BC_GREET] = -1;
-	if (r->final_latency.n > 0) {
-		histo_quantiles(&r->final_latency, &q);
-		l->v[BC_P50] = q.p50;
-		l->v[BC_P99] = q.p99;
-	}
-	if (r->greeting.n > 0)
-		l->v[BC_GREET] = histo_quantile(&r->greeting, 0.5);
-	l->v[BC_TLS] = r->sessions > 0 ? percent_of(r->tls, r->sessions) : -1;
+	for (k = 1; k < BC_COLS; k++)
+		l->v[k] = v[bd_value_of[k]];
 }
 
 static int bd_sort_col; /* for the comparison: qsort has no argument */
