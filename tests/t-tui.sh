@@ -16,7 +16,8 @@
 # more sessions than the default keeps), a bounce accepted in green,
 # addresses ordered as numbers, --localtime and z, the Servers view (7)
 # against the text and JSON reports of the same run (its orders, b, the
-# filter, Enter, narrow and wide terminals), and no sanitizer report on
+# filter, Enter, narrow and wide terminals; the overview's sums of the
+# rows a filter finds), and no sanitizer report on
 # stderr. Without a terminal it must refuse.
 # SPDX-License-Identifier: GPL-2.0-or-later
 . "$(dirname "$0")/lib.sh"
@@ -1079,7 +1080,19 @@ wait_for srv 5 '^ By server +\(1 row, by name\) .*filter "127\.0\.0\.4"' ||
 	why="$why the filter does not narrow the rows: $(rows 4 4);"
 [ "$(srv_rows "$TMP/screen" | awk '{ printf "%s ", $1 }')" = "127.0.0.4 " ] ||
 	why="$why not only 127.0.0.4: $(rows 5 8);"
-key srv Escape
+# The overview sums the store's rows the filter finds: the whole run's
+# transactions to 127.0.0.4, by outcome, as the log has them.
+key srv 1
+oc4() {
+	grep '"type":"transaction"' "$TMP/cap.jsonl" 2>/dev/null |
+		grep '"server_ip":"127.0.0.4"' | grep -c "\"outcome\":\"$1\""
+}
+t4=$(grep '"type":"transaction"' "$TMP/cap.jsonl" 2>/dev/null |
+	grep -c '"server_ip":"127.0.0.4"')
+want="Whole run +servers 1 +transactions $t4 +accepted $(oc4 accepted) +rejected $(oc4 rejected) +tempfail $(oc4 tempfail) +lost $(oc4 lost) "
+wait_for srv 5 '^ Whole run ' && tr '\n' ' ' <"$TMP/screen" | grep -q -E "$want" ||
+	why="$why the overview does not sum the store's rows as '$want': $(grep -A1 '^ Whole run' "$TMP/screen" | tr '\n' '|');"
+key srv 7 Escape
 wait_for srv 5 '^ By server +\(7 rows' || why="$why Esc did not clear the filter;"
 # Enter on the third row by name (127.0.0.4): its sessions, as the log
 # counts them.

@@ -538,6 +538,29 @@ topn_by_key(const void *a, const void *b)
 	return addr_cmp(x->key, y->key);
 }
 
+/* The rows of a breakdown table that the filter finds, summed. */
+void
+bd_matching(const struct tui *t, const struct bd_table *tb, struct tbd_sum *sum)
+{
+	const struct topn_entry *e[TOPN_SLOTS];
+	const struct bd_row *r;
+	size_t n = topn_sorted(&tb->keys, e, TOPN_SLOTS), i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < n; i++) {
+		if (!filter_matches_key(t, e[i]->key))
+			continue;
+		r = bd_row_of(tb, e[i]);
+		sum->keys++;
+		sum->count += r->count;
+		sum->accepted += r->accepted;
+		sum->rejected += r->rejected;
+		sum->tempfail += r->tempfail;
+		sum->lost += r->lost;
+		sum->bytes += r->bytes;
+	}
+}
+
 /* ---- the relay table: the store's three views of its relays, as one ---- */
 
 /* The row of addr, added when new (the caller keeps n under the cap). */
