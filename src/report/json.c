@@ -251,6 +251,14 @@ bd_table(struct dbuf *b, const char *name, const struct bd_table *t,
 			    r->final_latency.n, q.p50, q.p99);
 		else
 			dbuf_adds(b, ",\"final_latency\":null");
+		if (sessions && r->greeting.n > 0) {
+			histo_quantiles(&r->greeting, &q);
+			dbuf_printf(b,
+			    ",\"greeting_latency\":{\"count\":%" PRIu64
+			    ",\"p50\":%.6f,\"p99\":%.6f}",
+			    r->greeting.n, q.p50, q.p99);
+		} else
+			dbuf_adds(b, ",\"greeting_latency\":null");
 		if (sessions)
 			dbuf_printf(b,
 			    ",\"sessions\":%" PRIu64 ",\"tls\":%" PRIu64 "}",

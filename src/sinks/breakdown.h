@@ -26,6 +26,7 @@ struct bd_row {
 	uint64_t bytes;             /* of accepted messages */
 	uint64_t sessions, tls;     /* sessions closed, of them with TLS */
 	struct histo final_latency; /* end of data to the final reply */
+	struct histo greeting;      /* of its sessions: connect to greeting */
 };
 
 /* Outcomes of a row, as the transaction's (or recipient's) own. */
@@ -50,11 +51,31 @@ struct histo_point bd_latency_point(double final_latency);
  * accepted, the final reply's latency (NULL: none). */
 void bd_add(struct bd_table *t, const char *key, enum bd_outcome o,
     uint64_t bytes, const struct histo_point *final_latency);
-/* One session of key closed, with TLS or not. */
-void bd_session(struct bd_table *t, const char *key, bool tls);
+/* One session of key closed, with TLS or not, its greeting's latency
+ * (< 0: none). */
+void bd_session(
+    struct bd_table *t, const char *key, bool tls, double greeting_latency);
 /* The row of an entry topn_sorted() gave. */
 const struct bd_row *bd_row_of(
     const struct bd_table *t, const struct topn_entry *e);
+
+/* A row's figures as numbers to order rows by, -1 for one it has none
+ * of: the HTML report's sortable tables and the dashboard's Servers
+ * view order by these. */
+enum bd_value {
+	BDV_COUNT,
+	BDV_ACCEPTED,
+	BDV_REJECTED,
+	BDV_TEMPFAIL,
+	BDV_LOST,
+	BDV_BYTES,
+	BDV_FINAL_P50,
+	BDV_FINAL_P99,
+	BDV_TLS,          /* percent of its sessions */
+	BDV_GREETING_P50, /* of its sessions */
+	BDV_COUNT_OF
+};
+void bd_row_values(const struct bd_row *r, double v[BDV_COUNT_OF]);
 
 /* Who is behind each refusal reason: a few of each kind, a fixed
  * budget (a small space-saving table each). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/util.h"
+#include "sinks/notable.h"
 
 const char *
 stats_latency_name(enum stats_latency k)
@@ -80,12 +81,6 @@ stats_reset(struct stats *st)
 	stats_init(st);
 	st->sessions_active = active; /* still open: not a counter */
 	st->tracking = tracking;
-}
-
-static void
-copy_str(char *dst, size_t size, const char *src)
-{
-	snprintf(dst, size, "%s", src != NULL ? src : "");
 }
 
 static const char *
@@ -175,26 +170,14 @@ stats_normalise_reason(const char *in, char *out, size_t size)
 	out[o] = '\0';
 }
 
+/* A notable event (sinks/notable.c decides which) into the ring. */
 static void
-recent_push(struct stats *st, const struct smtp_session_info *si, double ts,
-    enum stats_recent_kind kind, const char *from, const char *rcpt,
-    const struct smtp_reply *r)
+recent_store(void *arg, const struct stats_recent *r, uint64_t count)
 {
-	struct stats_recent *e = &st->recent[st->recent_head];
+	struct stats *st = arg;
 
-	memset(e, 0, sizeof(*e));
-	e->ts = ts;
-	e->kind = kind;
-	e->session_id = si->id;
-	memcpy(e->client, si->client_ip, sizeof(e->client));
-	memcpy(e->server, si->server_ip, sizeof(e->server));
-	copy_str(e->from, sizeof(e->from), from);
-	copy_str(e->rcpt, sizeof(e->rcpt), rcpt);
-	if (r != NULL) {
-		e->code = r->code;
-		snprintf(e->text, sizeof(e->text), "%s%s%s", r->enh,
-		    r->enh[0] ? " " : "", r->text ? r->text : "");
-	}
+	(void)count; /* a session's AUTH failures: one entry */
+	st->recent[st->recent_head] = *r;
 	st->recent_head = (st->recent_head + 1) % STATS_RECENT;
 	if (st->recent_n < STATS_RECENT)
 		st->recent_n++;
@@ -340,9 +323,8 @@ rcpt_outcome(const struct smtp_transaction *tx, const struct smtp_rcpt *r)
 
 /* Each recipient: its domain, its address, its refusal. */
 static void
-tx_recipients(struct stats *st, const struct smtp_session_info *si,
-    const struct smtp_transaction *tx, const struct histo_point *lat,
-    struct who *w)
+tx_recipients(struct stats *st, const struct smtp_transaction *tx,
+    const struct histo_point *lat, struct who *w)
 {
 	char dom[TOPN_KEY_MAX];
 	enum bd_outcome o;
@@ -358,29 +340,13 @@ tx_recipients(struct stats *st, const struct smtp_session_info *si,
 		    r->reply.code < 400 ? lat : NULL);
 		w->rcpt_domain = dom;
 		count_reason(st, &r->reply, w);
-		if (r->reply.code >= 400)
-			recent_push(st, si, tx->ts_end,
-			    r->reply.code >= 500 ? RECENT_REJECT
-						 : RECENT_TEMPFAIL,
-			    tx->mail_from, r->addr, &r->reply);
 	}
 }
 
-/* The transaction's outcome: its series, its size, and the reply that
- * refused it among the recent events. */
+/* The transaction's outcome: its series, its size. */
 static void
-tx_outcome(struct stats *st, const struct smtp_session_info *si,
-    const struct smtp_transaction *tx)
+tx_outcome(struct stats *st, const struct smtp_transaction *tx)
 {
-	const struct smtp_reply *why = NULL;
-	const char *first_rcpt = tx->nrcpt > 0 ? tx->rcpt[0].addr : "";
-
-	if (tx->mail.code >= 400)
-		why = &tx->mail;
-	else if (tx->data.code >= 400)
-		why = &tx->data;
-	else if (tx->final.code >= 400)
-		why = &tx->final;
 	switch (tx->outcome) {
 	case SMTP_OUTCOME_ACCEPTED:
 		st->messages_accepted++;
@@ -390,20 +356,12 @@ tx_outcome(struct stats *st, const struct smtp_session_info *si,
 		break;
 	case SMTP_OUTCOME_REJECTED:
 		series_all(st, tx->ts_end, SERIES_REJECTED);
-		if (why != NULL && why->code != 421)
-			recent_push(st, si, tx->ts_end, RECENT_REJECT,
-			    tx->mail_from, first_rcpt, why);
 		break;
 	case SMTP_OUTCOME_TEMPFAIL:
 		series_all(st, tx->ts_end, SERIES_TEMPFAIL);
-		if (why != NULL)
-			recent_push(st, si, tx->ts_end, RECENT_TEMPFAIL,
-			    tx->mail_from, first_rcpt, why);
 		break;
 	case SMTP_OUTCOME_LOST:
 		series_all(st, tx->ts_end, SERIES_LOST);
-		recent_push(st, si, tx->ts_end, RECENT_LOST, tx->mail_from,
-		    first_rcpt, tx->final.code ? &tx->final : NULL);
 		break;
 	case SMTP_OUTCOME_UNKNOWN:
 		/* Not lost mail: the capture lost what would tell. */
@@ -417,8 +375,7 @@ tx_outcome(struct stats *st, const struct smtp_session_info *si,
 
 /* LMTP: each recipient's own delivery reply. */
 static void
-tx_lmtp(struct stats *st, const struct smtp_session_info *si,
-    const struct smtp_transaction *tx, struct who *w)
+tx_lmtp(struct stats *st, const struct smtp_transaction *tx, struct who *w)
 {
 	char dom[TOPN_KEY_MAX];
 	size_t i;
@@ -434,9 +391,6 @@ tx_lmtp(struct stats *st, const struct smtp_session_info *si,
 			    domain_of(tx->rcpt[i].addr), dom, sizeof(dom));
 			w->rcpt_domain = dom;
 			count_reason(st, d, w);
-			recent_push(st, si, tx->ts_end,
-			    d->code >= 500 ? RECENT_REJECT : RECENT_TEMPFAIL,
-			    tx->mail_from, tx->rcpt[i].addr, d);
 		}
 	}
 }
@@ -481,7 +435,7 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 	    st, tx, lat, server, client, tx->bounce ? "(null sender)" : dom);
 	w.client = client;
 	w.sender = tx->bounce ? "<>" : tx->mail_from;
-	tx_recipients(st, si, tx, lat, &w);
+	tx_recipients(st, tx, lat, &w);
 	/* Refusals of the whole transaction: its first recipient's
 	 * domain, "(none)" without one (only a refusal needs it). */
 	w.rcpt_domain = "";
@@ -499,7 +453,7 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 	if (i == tx->nrefused)
 		count_reason(st, &tx->data, &w);
 	count_reason(st, &tx->final, &w);
-	tx_outcome(st, si, tx);
+	tx_outcome(st, tx);
 	st->assumed += tx->assumed;
 	st->refused_in_tx += tx->nrefused;
 	st->submission_no_auth += tx->submission_no_auth;
@@ -507,14 +461,13 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 	for (i = 0; i < tx->nrefused; i++)
 		count_reason(st, &tx->refused[i].reply, &w);
 	if (tx->lmtp)
-		tx_lmtp(st, si, tx, &w);
+		tx_lmtp(st, tx, &w);
 	if (tx->bounce) {
 		st->bounces++;
 		if (tx->msg != NULL && tx->msg->is_dsn)
 			st->dsn++;
-		recent_push(st, si, tx->ts_end, RECENT_BOUNCE, "", first_rcpt,
-		    tx->final.code ? &tx->final : NULL);
 	}
+	notable_transaction(si, tx, recent_store, st);
 }
 
 static enum stats_tls_version
@@ -558,8 +511,10 @@ on_close(struct stats *st, const struct smtp_event *ev)
 		st->implicit_tls++;
 	if (si->tls_meta.seen && si->tls_meta.version != 0)
 		st->tls_version[tls_kind(si->tls_meta.version)]++;
-	bd_session(&st->by_server, si->server_ip, si->tls);
-	bd_session(&st->by_client, si->client_ip, si->tls);
+	bd_session(
+	    &st->by_server, si->server_ip, si->tls, si->greeting_latency);
+	bd_session(
+	    &st->by_client, si->client_ip, si->tls, si->greeting_latency);
 	if (si->auth_attempts > 0) {
 		st->auth_sessions++;
 		topn_add(&st->auth_mechs, si->auth_mech, 1);
@@ -574,13 +529,9 @@ on_close(struct stats *st, const struct smtp_event *ev)
 			auth_table_add(&st->auth_fail_by_client, si->client_ip,
 			    si->auth_failures, false, si->auth_failures,
 			    si->ts_open);
-			recent_push(st, si, ev->ts, RECENT_AUTH_FAILURE,
-			    si->auth_user, "", NULL);
-			st->recent[(st->recent_head + STATS_RECENT - 1) %
-			      STATS_RECENT]
-			    .code = si->auth_code;
 		}
 	}
+	notable_close(si, ev->ts, recent_store, st);
 }
 
 /* Time a message spent in the queue of the relay at addr. */

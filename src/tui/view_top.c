@@ -405,9 +405,6 @@ top_rows_now(struct tui *t)
 bool
 top_act(struct tui *t, enum act a, int delta)
 {
-	char msg[TOPN_KEY_MAX + 64];
-	size_t v;
-
 	if (delta != 0) {
 		top_rows_now(t);
 		if (delta < 0 && t->top_sel < -delta)
@@ -425,16 +422,7 @@ top_act(struct tui *t, enum act a, int delta)
 		tui_notice(t, "no row to open here");
 		return true;
 	}
-	escape_into(
-	    t->filter, sizeof(t->filter), t->top_key, strlen(t->top_key));
-	for (v = 0; v < tui_nviews; v++)
-		if (tui_views[v].act == sessions_act)
-			tui_view_set(t, (unsigned)v);
-	t->scroll[t->view] = 0;
-	t->sel = 0;
-	t->sel_id = 0;
-	snprintf(msg, sizeof(msg), "the sessions of %s (Esc: all)", t->filter);
-	tui_notice(t, msg);
+	tui_open_sessions_of(t, t->top_key);
 	return true;
 }
 
