@@ -64,6 +64,9 @@
 # shellcheck disable=SC2015
 set -eu
 export LC_ALL=C
+# Postfix imports TZ (import_environment): its log's times are UTC, as
+# smtpscope's per-hour table is by default (tests/t-pflogsumm.sh).
+export TZ=UTC
 
 PROG=${0##*/}
 HERE=$(cd "$(dirname "$0")" && pwd)
