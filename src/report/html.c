@@ -244,10 +244,10 @@ who(struct html *h)
 	html_top_table(h, "recipient-domains", "Recipient domains",
 	    &st->by_rcpt_domain.keys, "Domain", "recipients", TOP_ROWS, TOP_PLAIN);
 	put(h, "</div>\n<div>\n");
-	html_top_table(h, "senders", "Senders", &st->senders, "Address",
+	html_top_table(h, "senders", "Senders", &st->by_sender.keys, "Address",
 	    "transactions", TOP_ROWS, TOP_PLAIN);
 	put(h, "</div>\n<div>\n");
-	html_top_table(h, "recipients", "Recipients", &st->recipients_top,
+	html_top_table(h, "recipients", "Recipients", &st->by_rcpt.keys,
 	    "Address", "recipients", TOP_ROWS, TOP_PLAIN);
 	put(h, "</div>\n</div>\n</section>\n");
 }

@@ -581,6 +581,8 @@ breakdown(FILE *f, const struct stats *st)
 	bd_text(f, "By sender domain", "trans", &st->by_sender_domain, false);
 	bd_text(f, "By recipient domain (recipients)", "rcpts",
 	    &st->by_rcpt_domain, false);
+	bd_text(f, "By sender", "trans", &st->by_sender, false);
+	bd_text(f, "By recipient (recipients)", "rcpts", &st->by_rcpt, false);
 }
 
 /* "a (3), b (2)", cut to the line. */
@@ -731,8 +733,8 @@ report_text(FILE *f, const struct stats *st, const struct report_info *ri)
 	top_table(f, "Top rejection and deferral reasons", &st->reject_reasons,
 	    "replies");
 	reasons_who(f, st);
-	top_table(f, "Top senders", &st->senders, "messages");
-	top_table(f, "Top recipients", &st->recipients_top, "recipients");
+	top_table(f, "Top senders", &st->by_sender.keys, "messages");
+	top_table(f, "Top recipients", &st->by_rcpt.keys, "recipients");
 	top_table(f, "Top sender domains", &st->by_sender_domain.keys, "messages");
 	top_table(f, "Top recipient domains", &st->by_rcpt_domain.keys, "recipients");
 	top_table(f, "Top servers", &st->servers, "sessions");

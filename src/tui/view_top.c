@@ -329,8 +329,8 @@ top_draw(
 	top_fetch(t, &tt[3], "Recipient domains", "RCPTs", &st->by_rcpt_domain.keys);
 	top_fetch(t, &tt[4], "Rejection reasons", "4xx and 5xx replies",
 	    &st->reject_reasons);
-	top_fetch(t, &tt[5], "Senders", "transactions", &st->senders);
-	top_fetch(t, &tt[6], "Recipients", "RCPTs", &st->recipients_top);
+	top_fetch(t, &tt[5], "Senders", "transactions", &st->by_sender.keys);
+	top_fetch(t, &tt[6], "Recipients", "RCPTs", &st->by_rcpt.keys);
 	top_fetch(t, &tt[7], "Enhanced status codes", "replies", &st->enhanced);
 	tt[7].keys = TT_ENHANCED;
 	tt[4].keys = TT_REASON;
