@@ -50,6 +50,11 @@ struct histo_point bd_latency_point(double final_latency);
  * accepted, the final reply's latency (NULL: none). */
 void bd_add(struct bd_table *t, const char *key, enum bd_outcome o,
     uint64_t bytes, const struct histo_point *final_latency);
+/* The same without latency, for tables of addresses (a new key nearly
+ * every time): a new key clears its counts only; its histogram stays
+ * as bd_init() left it, empty. */
+void bd_count(
+    struct bd_table *t, const char *key, enum bd_outcome o, uint64_t bytes);
 /* One session of key closed, with TLS or not. */
 void bd_session(struct bd_table *t, const char *key, bool tls);
 /* The row of an entry topn_sorted() gave. */

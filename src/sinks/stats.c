@@ -366,7 +366,7 @@ tx_recipients(struct stats *st, const struct smtp_session_info *si,
 
 		lower_domain(domain_of(r->addr), dom, sizeof(dom));
 		o = rcpt_outcome(tx, r);
-		bd_add(&st->by_rcpt, r->addr, o, tx->size, NULL);
+		bd_count(&st->by_rcpt, r->addr, o, tx->size);
 		bd_add(&st->by_rcpt_domain, dom, o, tx->size,
 		    r->reply.code < 400 ? lat : NULL);
 		w->rcpt_domain = dom;
@@ -489,8 +489,8 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 	st->recipients += tx->rcpt_total;
 	st->recipients_accepted += tx->rcpt_accepted;
 	lower_domain(domain_of(tx->mail_from), dom, sizeof(dom));
-	bd_add(&st->by_sender, tx->bounce ? "<>" : tx->mail_from,
-	    bd_outcome_of(tx->outcome), tx->size, NULL);
+	bd_count(&st->by_sender, tx->bounce ? "<>" : tx->mail_from,
+	    bd_outcome_of(tx->outcome), tx->size);
 	tx_breakdown(
 	    st, tx, lat, server, client, tx->bounce ? "(null sender)" : dom);
 	w.client = client;
