@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "sinks/breakdown.h"
 
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -72,34 +71,6 @@ bd_add(struct bd_table *t, const char *key, enum bd_outcome o, uint64_t bytes,
 	}
 	if (final_latency != NULL)
 		histo_add_point(&r->final_latency, *final_latency);
-}
-
-void
-bd_count(struct bd_table *t, const char *key, enum bd_outcome o, uint64_t bytes)
-{
-	bool fresh;
-	struct bd_row *r = &t->row[topn_add_slot(&t->keys, key, 1, &fresh)];
-
-	if (fresh)
-		memset(r, 0, offsetof(struct bd_row, final_latency));
-	r->count++;
-	switch (o) {
-	case BD_ACCEPTED:
-		r->accepted++;
-		r->bytes += bytes;
-		break;
-	case BD_REJECTED:
-		r->rejected++;
-		break;
-	case BD_TEMPFAIL:
-		r->tempfail++;
-		break;
-	case BD_LOST:
-		r->lost++;
-		break;
-	case BD_OTHER:
-		break;
-	}
 }
 
 void
