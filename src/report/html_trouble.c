@@ -196,7 +196,7 @@ html_breakdown(struct html *h)
 
 	put(h,
 	    "<section id=\"by-key\">\n"
-	    "<h2>By server, client and domain</h2>\n"
+	    "<h2>By server, client, domain and address</h2>\n"
 	    "<p class=\"note\">Transactions (recipients, for recipient "
 	    "domains) by outcome; the final reply's latency (end of data to "
 	    "the reply); the share of sessions that went to TLS (what "
@@ -209,6 +209,10 @@ html_breakdown(struct html *h)
 	    &st->by_sender_domain, false);
 	bd_html(h, "recipient-domains", "Recipient domains", "Domain",
 	    "Recipients", &st->by_rcpt_domain, false);
+	bd_html(h, "senders", "Senders", "Address", "Transactions",
+	    &st->by_sender, false);
+	bd_html(h, "recipients", "Recipients", "Address", "Recipients",
+	    &st->by_rcpt, false);
 	put(h, "</section>\n");
 }
 

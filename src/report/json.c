@@ -173,8 +173,8 @@ tops(struct dbuf *b, const struct stats *st)
 	top_rows(b, "enhanced_codes", &st->enhanced, true);
 	top(b, "servers", &st->servers);
 	top(b, "clients", &st->clients);
-	top(b, "senders", &st->senders);
-	top(b, "recipients_top", &st->recipients_top);
+	top(b, "senders", &st->by_sender.keys);
+	top(b, "recipients_top", &st->by_rcpt.keys);
 	top(b, "sender_domains", &st->by_sender_domain.keys);
 	top(b, "recipient_domains", &st->by_rcpt_domain.keys);
 	top(b, "reject_reasons", &st->reject_reasons);
@@ -282,6 +282,10 @@ breakdown(struct dbuf *b, const struct stats *st)
 	dbuf_addc(b, ',');
 	bd_table(
 	    b, "recipient_domains", &st->by_rcpt_domain, "recipients", false);
+	dbuf_addc(b, ',');
+	bd_table(b, "senders", &st->by_sender, "transactions", false);
+	dbuf_addc(b, ',');
+	bd_table(b, "recipients", &st->by_rcpt, "recipients", false);
 	dbuf_addc(b, '}');
 }
 

@@ -60,6 +60,8 @@ stats_init(struct stats *st)
 	bd_init(&st->by_client);
 	bd_init(&st->by_sender_domain);
 	bd_init(&st->by_rcpt_domain);
+	bd_init(&st->by_sender);
+	bd_init(&st->by_rcpt);
 }
 
 /* An event in time: the recent rings, the whole span, the hours. */
@@ -334,8 +336,8 @@ tx_recipients(struct stats *st, const struct smtp_transaction *tx,
 		const struct smtp_rcpt *r = &tx->rcpt[i];
 
 		lower_domain(domain_of(r->addr), dom, sizeof(dom));
-		topn_add(&st->recipients_top, r->addr, 1);
 		o = rcpt_outcome(tx, r);
+		bd_count(&st->by_rcpt, r->addr, o, tx->size);
 		bd_add(&st->by_rcpt_domain, dom, o, tx->size,
 		    r->reply.code < 400 ? lat : NULL);
 		w->rcpt_domain = dom;
@@ -430,7 +432,8 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 	st->recipients += tx->rcpt_total;
 	st->recipients_accepted += tx->rcpt_accepted;
 	lower_domain(domain_of(tx->mail_from), dom, sizeof(dom));
-	topn_add(&st->senders, tx->bounce ? "<>" : tx->mail_from, 1);
+	bd_count(&st->by_sender, tx->bounce ? "<>" : tx->mail_from,
+	    bd_outcome_of(tx->outcome), tx->size);
 	tx_breakdown(
 	    st, tx, lat, server, client, tx->bounce ? "(null sender)" : dom);
 	w.client = client;

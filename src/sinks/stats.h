@@ -102,8 +102,6 @@ struct stats {
 	/* Who. */
 	struct topn servers;        /* sessions per server address */
 	struct topn clients;        /* sessions per client address */
-	struct topn senders;        /* transactions per MAIL FROM address */
-	struct topn recipients_top; /* RCPTs per recipient address */
 	struct topn reject_reasons; /* 4xx/5xx texts, normalised */
 	/* Who is behind each reason kept in reject_reasons, by its slot. */
 	struct reason_who reason_who[TOPN_SLOTS];
@@ -114,6 +112,11 @@ struct stats {
 	 * domains (RCPTs per domain) by_rcpt_domain.keys: one count each. */
 	struct bd_table by_server, by_client, by_sender_domain;
 	struct bd_table by_rcpt_domain; /* recipients */
+	/* And by address, as pflogsumm's senders and recipients: the keys
+	 * are the top tables of senders (transactions per MAIL FROM
+	 * address) and recipients (RCPTs per address), so the split costs
+	 * no lookup of its own. */
+	struct bd_table by_sender, by_rcpt;
 
 	/* TLS and AUTH. */
 	uint64_t starttls_offered; /* sessions whose EHLO said STARTTLS */

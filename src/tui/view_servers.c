@@ -189,7 +189,7 @@ bd_cells(const struct tui *t, int y, enum paint base, const char *key,
 }
 
 static void
-bd_count(char *buf, size_t size, uint64_t v)
+count_cell(char *buf, size_t size, uint64_t v)
 {
 	snprintf(buf, size, "%" PRIu64, v);
 }
@@ -215,11 +215,11 @@ bd_line_draw(const struct tui *t, int y, const struct bd_line *l, bool sel)
 		P_NORMAL, P_NORMAL, P_NORMAL, P_NORMAL, P_NORMAL };
 
 	cell[BC_KEY][0] = '\0';
-	bd_count(cell[BC_COUNT], sizeof(cell[0]), r->count);
-	bd_count(cell[BC_ACC], sizeof(cell[0]), r->accepted);
-	bd_count(cell[BC_REJ], sizeof(cell[0]), r->rejected);
-	bd_count(cell[BC_TMPF], sizeof(cell[0]), r->tempfail);
-	bd_count(cell[BC_LOST], sizeof(cell[0]), r->lost);
+	count_cell(cell[BC_COUNT], sizeof(cell[0]), r->count);
+	count_cell(cell[BC_ACC], sizeof(cell[0]), r->accepted);
+	count_cell(cell[BC_REJ], sizeof(cell[0]), r->rejected);
+	count_cell(cell[BC_TMPF], sizeof(cell[0]), r->tempfail);
+	count_cell(cell[BC_LOST], sizeof(cell[0]), r->lost);
 	fmt_bytes_compact((double)r->bytes, cell[BC_BYTES], sizeof(cell[0]));
 	bd_secs(cell[BC_P50], sizeof(cell[0]), l->v[BC_P50]);
 	bd_secs(cell[BC_P99], sizeof(cell[0]), l->v[BC_P99]);

@@ -324,13 +324,14 @@ top_draw(
 	t->top_key[0] = '\0';
 	top_fetch(t, &tt[0], "Servers", "sessions", &st->servers);
 	top_fetch(t, &tt[1], "Clients", "sessions", &st->clients);
+	top_fetch(t, &tt[2], "Sender domains", "transactions",
+	    &st->by_sender_domain.keys);
 	top_fetch(
-	    t, &tt[2], "Sender domains", "transactions", &st->by_sender_domain.keys);
-	top_fetch(t, &tt[3], "Recipient domains", "RCPTs", &st->by_rcpt_domain.keys);
+	    t, &tt[3], "Recipient domains", "RCPTs", &st->by_rcpt_domain.keys);
 	top_fetch(t, &tt[4], "Rejection reasons", "4xx and 5xx replies",
 	    &st->reject_reasons);
-	top_fetch(t, &tt[5], "Senders", "transactions", &st->senders);
-	top_fetch(t, &tt[6], "Recipients", "RCPTs", &st->recipients_top);
+	top_fetch(t, &tt[5], "Senders", "transactions", &st->by_sender.keys);
+	top_fetch(t, &tt[6], "Recipients", "RCPTs", &st->by_rcpt.keys);
 	top_fetch(t, &tt[7], "Enhanced status codes", "replies", &st->enhanced);
 	tt[7].keys = TT_ENHANCED;
 	tt[4].keys = TT_REASON;
