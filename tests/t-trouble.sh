@@ -85,6 +85,49 @@ else
 	skip trouble-zeek-span "no $zeek"
 fi
 
+# A week of synthetic traffic (make-hostile.py week: a session every five
+# minutes, refusals at 03:00 and deferrals at 04:00 UTC each day), reported
+# whole: seven days, each hour of the day, a timeline of hours, the text
+# per-day table and the HTML chart per hour.
+if python3 tests/hostile/make-hostile.py "$TMP/wk" week >"$TMP/gen" 2>&1; then
+	"$SMTPSCOPE" -q -r "$TMP/wk/week.pcap" --report json >"$TMP/w.json" 2>/dev/null
+	n=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = d["time"]
+out = []
+days = [(x["sessions"], x["accepted"], x["rejected"], x["tempfail"]) for x in t["per_day"]]
+if days != [(288, 264, 12, 12)] * 7 or t["per_day"][0]["day"] != "2023-11-15":
+    out.append("per_day %s" % days)
+hours = [(h["sessions"], h["accepted"], h["rejected"], h["tempfail"]) for h in t["per_hour"]]
+want = [(84, 84, 0, 0)] * 24
+want[3], want[4] = (84, 0, 84, 0), (84, 0, 0, 84)
+if hours != want:
+    out.append("per_hour %s" % hours)
+tl = t["timeline"]
+if tl["bucket_seconds"] != 3600 or [b["sessions"] for b in tl["buckets"]] != [12] * 168:
+    out.append("timeline %s x %d" % (tl["bucket_seconds"], len(tl["buckets"])))
+if (d["sessions"], d["messages_accepted"], d["rejects"], d["tempfails"]) != (2016, 1848, 84, 84):
+    out.append("totals")
+print(" ".join(out))' "$TMP/w.json" 2>&1)
+	[ -z "$n" ] && ok trouble-week || fail trouble-week "$n"
+	"$SMTPSCOPE" -q -r "$TMP/wk/week.pcap" --report text >"$TMP/w.txt" 2>/dev/null
+	if [ "$(grep -c '^  2023-11-[12][0-9]  *288  *264  *12  *12  *0$' "$TMP/w.txt")" = 7 ]; then
+		ok trouble-week-text
+	else
+		fail trouble-week-text "the per-day table lacks a day of the week"
+	fi
+	"$SMTPSCOPE" -q -r "$TMP/wk/week.pcap" --report html -o "$TMP/w.html" 2>/dev/null
+	if grep -q 'aria-label="Transactions ended per hour' "$TMP/w.html" &&
+	    grep -q 'class="t">accepted</tspan> 1,848<' "$TMP/w.html"; then
+		ok trouble-week-html
+	else
+		fail trouble-week-html "the chart does not hold the week per hour"
+	fi
+else
+	fail trouble-week "make-hostile.py: $(tail -n 2 "$TMP/gen")"
+fi
+
 # --localtime: the hours move by the zone's offset (POSIX TZ "JST-9" is
 # UTC+9, no summer time); without it TZ changes nothing.
 TZ=JST-9 "$SMTPSCOPE" -q -r captures/track.pcap --report json >"$TMP/utc.json" 2>/dev/null

@@ -33,6 +33,8 @@
 #   distinct100k (only when named) 100,000 sessions an hour apart (11 years), each from its
 #                own client, with its own AUTH user failing, sender
 #                domain, recipient domain and refusal reason
+#   week         (only when named) a week, a session every five minutes,
+#                refusals at 03:00 and deferrals at 04:00 each day
 # SPDX-License-Identifier: GPL-2.0-or-later
 import os
 import random
@@ -463,6 +465,31 @@ def distinct(pc, n=100000):
         c.close()
 
 
+def week(pc):
+    """A week of traffic, a session every five minutes from a midnight
+    (UTC) on: every message accepted but those of 03:00-03:59 (refused
+    at RCPT, 550) and of 04:00-04:59 (deferred at RCPT, 450)."""
+    day0 = 1700006400  # 2023-11-15 00:00:00 UTC
+    for i in range(7 * 24 * 12):
+        pc.t = (day0 + i * 300) * 1000000
+        hour = i // 12 % 24
+        c = start(pc, 1024 + i % 60000, cip="198.51.100.%d" % (1 + i % 50))
+        c.cmd(b"MAIL FROM:<a@week.test>\r\n", b"250 2.1.0 Ok\r\n")
+        if hour == 3:
+            c.cmd(b"RCPT TO:<b@example.test>\r\n",
+                  b"550 5.1.1 <b@example.test>: Recipient address rejected\r\n")
+        elif hour == 4:
+            c.cmd(b"RCPT TO:<b@example.test>\r\n",
+                  b"450 4.2.0 <b@example.test>: Greylisted\r\n")
+        else:
+            c.cmd(b"RCPT TO:<b@example.test>\r\n", b"250 2.1.5 Ok\r\n")
+            c.cmd(b"DATA\r\n", b"354 End data with <CR><LF>.<CR><LF>\r\n")
+            c.c(b"Subject: week\r\n\r\nhello\r\n.\r\n")
+            c.s(b"250 2.0.0 Ok: queued as W%d\r\n" % i)
+        c.cmd(b"QUIT\r\n", b"221 2.0.0 Bye\r\n")
+        c.close()
+
+
 NAMES = {
     "longline": longline,
     "rcpt10k": rcpt10k,
@@ -479,6 +506,7 @@ NAMES = {
     "headers100k": headers100k,
     "opensessions": opensessions,
     "distinct100k": distinct,
+    "week": week,
 }
 
 
@@ -489,7 +517,8 @@ def main():
         return 2
     out = sys.argv[1]
     # distinct100k (160 MB) only when named: tests/t-trouble.sh does
-    names = sys.argv[2:] or [n for n in NAMES if n != "distinct100k"]
+    names = sys.argv[2:] or [n for n in NAMES
+                             if n not in ("distinct100k", "week")]
     os.makedirs(out, exist_ok=True)
     for name in names:
         if name not in NAMES:
