@@ -768,6 +768,7 @@ view_reset(struct run *r)
 		stats_init(r->view_st);
 		r->view_st->sessions_active = r->st->sessions_active;
 		r->view_st->tracking = r->st->tracking;
+		r->view_st->alerting = r->st->alerting;
 		event_bus_subscribe_types(r->bus, stats_on_event, r->view_st,
 		    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE) |
 			EVENT_BIT(SMTP_EV_ALERT));
@@ -984,6 +985,9 @@ open_sinks(struct run *r, struct event_bus *bus)
 	/* Last: an alert follows the record of what raised it. */
 	if (!r->o->no_alerts) {
 		r->alerts = xmalloc(sizeof(*r->alerts));
+		r->st->alerting = true;
+		if (r->ist != NULL)
+			r->ist->alerting = true;
 		alerts_init(r->alerts, &r->o->alerts, bus);
 		event_bus_subscribe_types(
 		    bus, alerts_on_event, r->alerts, ALERTS_EVENTS);

@@ -75,11 +75,12 @@ void
 stats_reset(struct stats *st)
 {
 	uint64_t active = st->sessions_active;
-	bool tracking = st->tracking;
+	bool tracking = st->tracking, alerting = st->alerting;
 
 	stats_init(st);
 	st->sessions_active = active; /* still open: not a counter */
 	st->tracking = tracking;
+	st->alerting = alerting;
 }
 
 static void

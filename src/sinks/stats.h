@@ -177,8 +177,10 @@ struct stats {
 	uint64_t anomaly[SMTP_ANOMALY_COUNT];
 	double first_ts, last_ts; /* of the events seen */
 
-	/* Alerts (sinks/alerts.c): raised and cleared by kind, raised and
+	/* Alerts (sinks/alerts.c): on (main.c sets it, as tracking);
+	 * raised and cleared by kind, raised and
 	 * not cleared now, and the last STATS_ALERTS of either, a ring. */
+	bool alerting;
 	uint64_t alerts_raised[SMTP_ALERT_COUNT];
 	uint64_t alerts_cleared[SMTP_ALERT_COUNT];
 	uint64_t alerts_active[SMTP_ALERT_COUNT];
