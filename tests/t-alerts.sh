@@ -1,0 +1,180 @@
+#!/bin/sh
+# Alerts (issue 16): thresholds over windows of capture time, raised once
+# and cleared once, as "alert" records in the JSON log and in every
+# report. scripted-authguess.pcap (captures/README.md) has six AUTH
+# failures from 127.0.0.21 within two seconds, one from 127.0.0.23, a
+# greeting a second late, then a pause of three seconds; sink-reject.pcap
+# has twelve transactions: rejected, rejected, tempfail x4, lost,
+# rejected, rejected, tempfail, accepted, accepted. Each check names the
+# exact records it wants, and a threshold raised past what the capture
+# reaches must make its alert disappear.
+# SPDX-License-Identifier: GPL-2.0-or-later
+. "$(dirname "$0")/lib.sh"
+cd "$TOP" || exit 2
+if ! command -v python3 >/dev/null 2>&1; then
+	skip alerts "python3 not installed"
+	exit 0
+fi
+AG=captures/scripted-authguess.pcap
+SR=captures/sink-reject.pcap
+WIN=auth_window=2,window=2,greeting_latency=0.5,latency_min=2
+
+# alerts NAME CAPTURE WANT [OPTIONS...]: the log's alert records, in
+# order, as "alert state subject value samples id" lines (value with
+# four decimals), must be WANT (lines separated by ";", "" none).
+alerts() {
+	_n=$1 _cap=$2 _want=$3
+	shift 3
+	run_scope "alerts-$_n" -q -r "$_cap" -w "$TMP/$_n.jsonl" "$@" ||
+	    return
+	if [ "$rc" != 0 ]; then
+		fail "alerts-$_n" "exit status $rc: $(head -c 300 "$TMP/err")"
+		return
+	fi
+	pycheck "alerts-$_n" "$TMP/$_n.jsonl" "$_want" <<'PY'
+import json, sys
+got = []
+for line in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(line)
+    if r["type"] != "alert":
+        continue
+    keys = ["type", "id", "ts", "alert", "state", "subject", "value",
+            "threshold", "latency_limit", "samples", "window"]
+    if list(r) != keys:
+        print("keys %s" % list(r))
+        sys.exit(1)
+    got.append("%s %s %s %.4f %d %d" % (r["alert"], r["state"],
+               r["subject"] or "-", r["value"], r["samples"], r["id"]))
+want = [w.strip() for w in sys.argv[2].split(";") if w.strip()]
+if got != want:
+    print("got %s, want %s" % (got, want))
+    sys.exit(1)
+PY
+}
+
+# AUTH failures: the default threshold (5 in 10 min) is reached at the
+# fifth failure from 127.0.0.21; 127.0.0.23's one raises nothing; the
+# window of 600 s never empties, so it stays raised.
+alerts auth-default "$AG" "auth_failures raised 127.0.0.21 5.0000 5 1"
+alerts auth-6 "$AG" "auth_failures raised 127.0.0.21 6.0000 6 1" \
+    --alert auth_failures=6
+alerts auth-7 "$AG" "" --alert auth_failures=7
+alerts auth-off "$AG" "" --alert auth_failures=0
+# scripted-codes: five AUTH failures (538, 534, 504, 432, 454) in one
+# session, then a success.
+alerts auth-codes captures/scripted-codes.pcap \
+    "auth_failures raised 127.0.0.21 5.0000 5 1"
+
+# Short windows: the slow greeting is half of the server's first two
+# (more than 10% over 0.5 s); both alerts clear when the pause has
+# emptied their windows, noticed at the next session's greeting.
+alerts windows "$AG" "greeting_latency raised 127.0.0.22 0.5000 2 1;
+    auth_failures raised 127.0.0.21 5.0000 5 2;
+    auth_failures cleared 127.0.0.21 0.0000 0 2;
+    greeting_latency cleared 127.0.0.22 0.0000 0 1" --alert "$WIN"
+# A limit over the slow greeting (1 s), and too few replies to judge.
+alerts greeting-2s "$AG" "auth_failures raised 127.0.0.21 5.0000 5 1;
+    auth_failures cleared 127.0.0.21 0.0000 0 1" \
+    --alert "$WIN,greeting_latency=2"
+alerts greeting-min "$AG" "auth_failures raised 127.0.0.21 5.0000 5 1;
+    auth_failures cleared 127.0.0.21 0.0000 0 1" \
+    --alert "$WIN,latency_min=6"
+# The default greeting limit (5 s) sees nothing slow.
+alerts greeting-default "$AG" "auth_failures raised 127.0.0.21 5.0000 5 1" \
+    --alert latency_min=2
+
+# Rates over sink-reject's twelve transactions, judged from the fifth:
+# tempfail peaks at 4 of 6 and falls to 4 of 8 (under 80% of 66%:
+# cleared), rejected reaches 4 of 9 and falls to 4 of 12 (under 80% of
+# 44%), lost is 1 of 7 (and 1 of 12, 8.3%, stays over 80% of 10%: not
+# cleared).
+alerts rates "$SR" "tempfail_rate raised - 0.6667 6 1;
+    lost_rate raised - 0.1429 7 2;
+    tempfail_rate cleared - 0.5000 8 1;
+    reject_rate raised - 0.4444 9 3;
+    reject_rate cleared - 0.3333 12 3" \
+    --alert rate_min=5,reject_rate=44,tempfail_rate=66
+alerts rates-higher "$SR" "lost_rate raised - 0.1429 7 1;
+    reject_rate raised - 0.4444 9 2;
+    reject_rate cleared - 0.3333 12 2" \
+    --alert rate_min=5,reject_rate=44,tempfail_rate=67
+alerts rates-min "$SR" "" --alert rate_min=13,reject_rate=1,tempfail_rate=1
+alerts rates-default "$SR" ""
+# --alert twice: the last value of a name counts.
+alerts rates-twice "$SR" "lost_rate raised - 0.1429 7 1" \
+    --alert rate_min=5,tempfail_rate=66 --alert tempfail_rate=0
+
+# --no-alerts: no record, the JSON report's alerts null, no section.
+alerts none "$AG" "" --no-alerts --alert "$WIN"
+run_scope alerts-none-reports -q -r "$AG" --no-alerts \
+    --report json -o "$TMP/none.json" --report text -o "$TMP/none.txt"
+if [ "$rc" = 0 ] && grep -q '"alerts":null' "$TMP/none.json" &&
+    ! grep -q '^Alerts$' "$TMP/none.txt"; then
+	ok alerts-none-reports
+else
+	fail alerts-none-reports "exit $rc, or alerts in a report"
+fi
+
+# The reports: the same alerts as the log, counted by kind.
+run_scope alerts-reports -q -r "$AG" --alert "$WIN" -w "$TMP/rep.jsonl" \
+    --report json -o "$TMP/rep.json" --report text -o "$TMP/rep.txt" \
+    --report html -o "$TMP/rep.html"
+if [ "$rc" != 0 ]; then
+	fail alerts-reports "exit status $rc"
+else
+	pycheck alerts-reports "$TMP/rep.jsonl" "$TMP/rep.json" \
+	    "$TMP/rep.txt" "$TMP/rep.html" <<'PY'
+import json, re, sys
+log = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+log = [r for r in log if r["type"] == "alert"]
+rep = json.load(open(sys.argv[2], encoding="utf-8"))["alerts"]
+text = open(sys.argv[3], encoding="utf-8").read()
+html = open(sys.argv[4], encoding="utf-8").read()
+def fail(why):
+    print(why)
+    sys.exit(1)
+for r in log:
+    del r["type"]
+if rep["list"] != log:
+    fail("the JSON report's list is not the log's records")
+want = {"auth_failures": 1, "greeting_latency": 1}
+for k in ("raised", "cleared"):
+    got = {n: v for n, v in rep[k].items() if v}
+    if got != want:
+        fail("%s %s, want %s" % (k, got, want))
+if any(rep["active"].values()) or rep["left_out"] != 0:
+    fail("active %s left_out %s" % (rep["active"], rep["left_out"]))
+if len(rep["raised"]) != 7:
+    fail("kinds %s" % sorted(rep["raised"]))
+m = re.search(r"\nAlerts\n=+\n(.*?)\n\n", text, re.S)
+if not m:
+    fail("no Alerts section in the text report")
+rows = [l.split() for l in m.group(1).splitlines()[1:]]
+if rows != [["auth_failures", "1", "1", "0"],
+            ["greeting_latency", "1", "1", "0"]]:
+    fail("text report rows %s" % rows)
+if text.count("5 AUTH failures in 2 s (threshold 5)") != 1:
+    fail("text report: no words for the AUTH alert")
+if text.count("50% of 2 greetings in 2 s slower than 500.0 ms") != 1:
+    fail("text report: no words for the greeting alert")
+sec = re.search(r'<section id="alerts">(.*?)</section>', html, re.S)
+if not sec or 'href="#alerts"' not in html:
+    fail("no alerts section or link in the HTML report")
+body = re.search(r'id="table-alerts".*?<tbody>(.*?)</tbody>',
+                 sec.group(1), re.S)
+if not body or body.group(1).count("<tr>") != 4:
+    fail("HTML alert rows")
+PY
+fi
+
+# Mistakes: one sentence, exit status 2, before anything is read.
+for bad in foo=1 reject_rate=101 auth_failures=65 auth_failures=2.5 \
+    window=0 reject_rate rate_min=-1 "reject_rate=50,,lost_rate=5"; do
+	run_scope "alerts-bad-$bad" -r "$AG" --alert "$bad"
+	if [ "$rc" = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] &&
+	    grep -q '^smtpscope: --alert' "$TMP/err"; then
+		ok "alerts-bad-$bad"
+	else
+		fail "alerts-bad-$bad" "exit $rc: $(head -c 200 "$TMP/err")"
+	fi
+done
