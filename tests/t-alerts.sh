@@ -178,3 +178,47 @@ for bad in foo=1 reject_rate=101 auth_failures=65 auth_failures=2.5 \
 		fail "alerts-bad-$bad" "exit $rc: $(head -c 200 "$TMP/err")"
 	fi
 done
+
+# The prometheus plugin: smtpscope_alerts_total and _active by kind, as
+# the log says (raised twice, cleared once with the short windows).
+SO=build/plugins/prometheus.so
+if [ ! -f "$SO" ]; then
+	skip alerts-prometheus "no $SO"
+else
+	run_scope alerts-prometheus -q -r "$AG" -w "$TMP/p.jsonl" \
+	    --alert "$WIN,greeting_latency=2" --alert auth_window=600 \
+	    --plugin "prometheus:textfile=$TMP/p.prom"
+	if [ "$rc" != 0 ]; then
+		fail alerts-prometheus "exit $rc: $(head -c 300 "$TMP/err")"
+	else
+		pycheck alerts-prometheus "$TMP/p.prom" <<'PY'
+import re, sys
+got = {}
+for ln in open(sys.argv[1]):
+    m = re.match(r'^(smtpscope_alerts_[a-z]+)\{kind="([a-z_]+)"\} (\S+)$', ln)
+    if m:
+        got[(m.group(1), m.group(2))] = float(m.group(3))
+kinds = ["reject_rate", "tempfail_rate", "lost_rate", "auth_failures",
+         "greeting_latency", "final_latency", "kernel_drops"]
+want = {}
+for k in kinds:
+    want[("smtpscope_alerts_total", k)] = 1.0 if k == "auth_failures" else 0.0
+    want[("smtpscope_alerts_active", k)] = 1.0 if k == "auth_failures" else 0.0
+if got != want:
+    print("got %s" % sorted((k, v) for k, v in got.items() if v))
+    sys.exit(1)
+PY
+	fi
+	# With the two-second windows: raised, then cleared: the gauge at 0.
+	run_scope alerts-prometheus-cleared -q -r "$AG" --alert "$WIN" \
+	    --plugin "prometheus:textfile=$TMP/q.prom"
+	if [ "$rc" = 0 ] &&
+	    grep -qx 'smtpscope_alerts_total{kind="auth_failures"} 1' "$TMP/q.prom" &&
+	    grep -qx 'smtpscope_alerts_total{kind="greeting_latency"} 1' "$TMP/q.prom" &&
+	    grep -qx 'smtpscope_alerts_active{kind="auth_failures"} 0' "$TMP/q.prom" &&
+	    grep -qx 'smtpscope_alerts_active{kind="greeting_latency"} 0' "$TMP/q.prom"; then
+		ok alerts-prometheus-cleared
+	else
+		fail alerts-prometheus-cleared "exit $rc: $(grep alerts "$TMP/q.prom" | grep -v '^#' | tr '\n' ' ')"
+	fi
+fi
