@@ -967,7 +967,8 @@ open_sinks(struct run *r, struct event_bus *bus)
 		if ((r->tui = tui_open(&to, err, sizeof(err))) == NULL)
 			fail(EXIT_USAGE, "%s", err);
 		sig.tui = 1;
-		event_bus_subscribe(bus, tui_on_event, r->tui);
+		event_bus_subscribe_types(bus, tui_on_event, r->tui,
+		    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_ALERT));
 	}
 	/* After the sinks: a message settled by a transaction is logged
 	 * after that transaction. */

@@ -222,3 +222,66 @@ PY
 		fail alerts-prometheus-cleared "exit $rc: $(grep alerts "$TMP/q.prom" | grep -v '^#' | tr '\n' ' ')"
 	fi
 fi
+
+# The dashboard (tmux, 80x24): the Events view lists each alert raised
+# and cleared on a line of its own (never joined), the overview counts
+# those active.
+if ! command -v tmux >/dev/null 2>&1; then
+	skip alerts-tui "no tmux"
+	exit 0
+fi
+SOCK="$TMP/tmux.sock"
+tm() { timeout 10 tmux -S "$SOCK" -f /dev/null "$@"; }
+trap 'tm kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+# tui NAME ARGS...: smtpscope --tui ARGS, replayed at full speed, until
+# it says the replay is over (its screen in $TMP/NAME.screen).
+tui() {
+	_n=$1
+	shift
+	printf "'%s' --tui --speed max" "$SMTPSCOPE" >"$TMP/$_n.sh"
+	for _a in "$@"; do printf " '%s'" "$_a" >>"$TMP/$_n.sh"; done
+	printf " 2>'%s'; sleep 60\n" "$TMP/$_n.err" >>"$TMP/$_n.sh"
+	tm new-session -d -s "$_n" -x 80 -y 24 "sh '$TMP/$_n.sh'"
+	_i=0
+	while [ $_i -lt 100 ]; do
+		tm capture-pane -p -t "$_n" >"$TMP/$_n.screen" 2>/dev/null
+		grep -q 'replay over' "$TMP/$_n.screen" && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+if tui tw -r "$AG" --alert "$WIN"; then
+	ov=$(grep -c -E 'alerts active 0( |$)' "$TMP/tw.screen")
+	tm send-keys -t tw 3
+	sleep 1
+	tm capture-pane -p -t tw >"$TMP/tw.screen"
+	r=$(grep -c -E '^ [0-9:]+ +alert +raised +(auth_failures +127\.0\.0\.21|greeting_latency +127\.0\.0\.22)$' "$TMP/tw.screen")
+	c=$(grep -c -E '^ [0-9:]+ +alert +cleared +(auth_failures +127\.0\.0\.21|greeting_latency +127\.0\.0\.22)$' "$TMP/tw.screen")
+	w=$(grep -c 'raised: 5 AUTH failures in 2 s (threshold 5)' "$TMP/tw.screen")
+	if [ "$ov" = 1 ] && [ "$r" = 2 ] && [ "$c" = 2 ] && [ "$w" = 1 ] &&
+	    ! grep -q -E 'alert .*×|alert .*x[0-9]' "$TMP/tw.screen"; then
+		ok alerts-tui
+	else
+		fail alerts-tui "overview $ov, raised $r, cleared $c, words $w: $(tr '\n' '|' <"$TMP/tw.screen" | head -c 600)"
+	fi
+else
+	fail alerts-tui "the replay did not end: $(tr '\n' '|' <"$TMP/tw.screen" | head -c 300)"
+fi
+if tui td -r "$AG" && grep -q -E 'alerts active 1( |$)' "$TMP/td.screen"; then
+	ok alerts-tui-active
+else
+	fail alerts-tui-active "$(sed -n 5p "$TMP/td.screen")"
+fi
+if tui tn -r "$AG" --no-alerts && ! grep -q 'alerts active' "$TMP/tn.screen"; then
+	tm send-keys -t tn 3
+	sleep 1
+	tm capture-pane -p -t tn >"$TMP/tn.screen"
+	if grep -q -E '^ [0-9:]+ +alert ' "$TMP/tn.screen"; then
+		fail alerts-tui-none "an alert line with --no-alerts"
+	else
+		ok alerts-tui-none
+	fi
+else
+	fail alerts-tui-none "$(sed -n 5p "$TMP/tn.screen")"
+fi

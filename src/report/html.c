@@ -603,6 +603,8 @@ recent_class(enum stats_recent_kind k)
 		return "lost";
 	case RECENT_AUTH_FAILURE:
 		return "auth";
+	case RECENT_ALERT:
+		return "alert";
 	}
 	return "other";
 }

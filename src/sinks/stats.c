@@ -38,6 +38,8 @@ stats_recent_kind_name(enum stats_recent_kind k)
 		return "lost";
 	case RECENT_AUTH_FAILURE:
 		return "auth failure";
+	case RECENT_ALERT:
+		return "alert";
 	}
 	return "?";
 }

@@ -47,6 +47,7 @@ enum stats_recent_kind {
 	RECENT_BOUNCE,
 	RECENT_LOST,
 	RECENT_AUTH_FAILURE,
+	RECENT_ALERT, /* the dashboard's: an alert raised or cleared */
 };
 const char *stats_recent_kind_name(enum stats_recent_kind k);
 
