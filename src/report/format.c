@@ -249,9 +249,10 @@ fmt_window(double w)
 	struct numstr r;
 
 	if (w >= 60 && fmod(w, 60) == 0)
-		snprintf(r.s, sizeof(r.s), "%s min", fmt_trimmed(w / 60, 2).s);
+		snprintf(
+		    r.s, sizeof(r.s), "%.40s min", fmt_trimmed(w / 60, 2).s);
 	else
-		snprintf(r.s, sizeof(r.s), "%s s", fmt_trimmed(w, 2).s);
+		snprintf(r.s, sizeof(r.s), "%.40s s", fmt_trimmed(w, 2).s);
 	return r;
 }
 
