@@ -376,7 +376,8 @@ events_of_alert(struct tui *t, double ts, const struct smtp_alert *a)
 		copy_cut(r.server, sizeof(r.server), a->subject);
 	copy_cut(r.from, sizeof(r.from), smtp_alert_kind_name(a->kind));
 	copy_cut(r.rcpt, sizeof(r.rcpt), a->raised ? "raised" : "cleared");
-	snprintf(r.text, sizeof(r.text), "%s: %s", r.rcpt, what);
+	snprintf(r.text, sizeof(r.text), "%s: %.*s",
+	    a->raised ? "raised" : "cleared", (int)sizeof(r.text) - 10, what);
 	event_add(t, &r, 1);
 }
 
