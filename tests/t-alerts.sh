@@ -52,10 +52,11 @@ if got != want:
 PY
 }
 
-# AUTH failures: the default threshold (5 in 10 min) is reached at the
-# fifth failure from 127.0.0.21; 127.0.0.23's one raises nothing; the
-# window of 600 s never empties, so it stays raised.
-alerts auth-default "$AG" "auth_failures raised 127.0.0.21 5.0000 5 1"
+# AUTH failures, counted as each session ends: the default threshold (5
+# in 10 min) is crossed when 127.0.0.21's third session ends (2 + 2 + 2
+# failures); 127.0.0.23's one raises nothing; the window of 600 s never
+# empties, so it stays raised.
+alerts auth-default "$AG" "auth_failures raised 127.0.0.21 6.0000 6 1"
 alerts auth-6 "$AG" "auth_failures raised 127.0.0.21 6.0000 6 1" \
     --alert auth_failures=6
 alerts auth-7 "$AG" "" --alert auth_failures=7
@@ -67,20 +68,20 @@ alerts auth-codes captures/scripted-codes.pcap \
 
 # Short windows: the slow greeting is half of the server's first two
 # (more than 10% over 0.5 s); both alerts clear when the pause has
-# emptied their windows, noticed at the next session's greeting.
+# emptied their windows, noticed when the next session ends.
 alerts windows "$AG" "greeting_latency raised 127.0.0.22 0.5000 2 1;
-    auth_failures raised 127.0.0.21 5.0000 5 2;
+    auth_failures raised 127.0.0.21 6.0000 6 2;
     auth_failures cleared 127.0.0.21 0.0000 0 2;
     greeting_latency cleared 127.0.0.22 0.0000 0 1" --alert "$WIN"
 # A limit over the slow greeting (1 s), and too few replies to judge.
-alerts greeting-2s "$AG" "auth_failures raised 127.0.0.21 5.0000 5 1;
+alerts greeting-2s "$AG" "auth_failures raised 127.0.0.21 6.0000 6 1;
     auth_failures cleared 127.0.0.21 0.0000 0 1" \
     --alert "$WIN,greeting_latency=2"
-alerts greeting-min "$AG" "auth_failures raised 127.0.0.21 5.0000 5 1;
+alerts greeting-min "$AG" "auth_failures raised 127.0.0.21 6.0000 6 1;
     auth_failures cleared 127.0.0.21 0.0000 0 1" \
     --alert "$WIN,latency_min=6"
 # The default greeting limit (5 s) sees nothing slow.
-alerts greeting-default "$AG" "auth_failures raised 127.0.0.21 5.0000 5 1" \
+alerts greeting-default "$AG" "auth_failures raised 127.0.0.21 6.0000 6 1" \
     --alert latency_min=2
 
 # Rates over sink-reject's twelve transactions, judged from the fifth:
@@ -153,7 +154,7 @@ rows = [l.split() for l in m.group(1).splitlines()[1:]]
 if rows != [["auth_failures", "1", "1", "0"],
             ["greeting_latency", "1", "1", "0"]]:
     fail("text report rows %s" % rows)
-if text.count("5 AUTH failures in 2 s (threshold 5)") != 1:
+if text.count("6 AUTH failures in 2 s (threshold 5)") != 1:
     fail("text report: no words for the AUTH alert")
 if text.count("50% of 2 greetings in 2 s slower than 500.0 ms") != 1:
     fail("text report: no words for the greeting alert")
@@ -258,7 +259,7 @@ if tui tw -r "$AG" --alert "$WIN"; then
 	tm capture-pane -p -t tw >"$TMP/tw.screen"
 	r=$(grep -c -E '^ [0-9:]+ +alert +raised +(auth_failures +127\.0\.0\.21|greeting_latency +127\.0\.0\.22)$' "$TMP/tw.screen")
 	c=$(grep -c -E '^ [0-9:]+ +alert +cleared +(auth_failures +127\.0\.0\.21|greeting_latency +127\.0\.0\.22)$' "$TMP/tw.screen")
-	w=$(grep -c 'raised: 5 AUTH failures in 2 s (threshold 5)' "$TMP/tw.screen")
+	w=$(grep -c 'raised: 6 AUTH failures in 2 s (threshold 5)' "$TMP/tw.screen")
 	if [ "$ov" = 1 ] && [ "$r" = 2 ] && [ "$c" = 2 ] && [ "$w" = 1 ] &&
 	    ! grep -q -E 'alert .*×|alert .*x[0-9]' "$TMP/tw.screen"; then
 		ok alerts-tui

@@ -149,44 +149,66 @@ alerts_init(
 	al->bus = bus;
 	al->next_id = 1;
 	al->next_sweep = -INFINITY;
+	al->width = c->window / ALERT_BUCKETS;
 }
 
 /* --- windows ------------------------------------------------------------- */
 
 static int64_t
-span_of(double ts, double window)
+span_of(const struct alerts *al, double ts)
 {
-	return (int64_t)floor(ts / (window / ALERT_BUCKETS));
+	double e = ts / al->width;
+
+	return e >= 0 ? (int64_t)e : (int64_t)floor(e);
 }
 
-/* The bucket of ts, emptied when it held an older span. */
-static uint32_t *
-window_bucket(struct alert_window *w, double ts, double window)
+/* The window moved to the span of now: the buckets it left emptied,
+ * their counts off the sums. */
+static void
+window_advance(struct alert_window *w, int64_t e)
 {
-	int64_t e = span_of(ts, window);
-	size_t i =
-	    (size_t)(((e % ALERT_BUCKETS) + ALERT_BUCKETS) % ALERT_BUCKETS);
+	int64_t k;
+	size_t i;
 
-	if (w->epoch[i] != e) {
-		w->epoch[i] = e;
+	if (!w->started || e - w->epoch >= ALERT_BUCKETS) {
+		memset(w->n, 0, sizeof(w->n));
+		memset(w->sum, 0, sizeof(w->sum));
+		w->started = true;
+		w->epoch = e;
+		return;
+	}
+	for (k = w->epoch + 1; k <= e; k++) {
+		i = (size_t)(((k % ALERT_BUCKETS) + ALERT_BUCKETS) %
+		    ALERT_BUCKETS);
+		for (size_t c = 0; c < 4; c++)
+			w->sum[c] -= w->n[i][c];
 		memset(w->n[i], 0, sizeof(w->n[i]));
 	}
-	return w->n[i];
+	if (e > w->epoch)
+		w->epoch = e;
 }
 
-/* The counts of the window that ends at now. */
+/* Adds v to count c of the window, at the alerts' clock. */
 static void
-window_sum(
-    const struct alert_window *w, double now, double window, uint64_t out[4])
+window_add(struct alerts *al, struct alert_window *w, int c, uint32_t v)
 {
-	int64_t e = span_of(now, window);
-	size_t i, k;
+	size_t i;
 
-	memset(out, 0, 4 * sizeof(out[0]));
-	for (i = 0; i < ALERT_BUCKETS; i++)
-		if (w->epoch[i] > e - ALERT_BUCKETS && w->epoch[i] <= e)
-			for (k = 0; k < 4; k++)
-				out[k] += w->n[i][k];
+	window_advance(w, span_of(al, al->now));
+	i = (size_t)(((w->epoch % ALERT_BUCKETS) + ALERT_BUCKETS) %
+	    ALERT_BUCKETS);
+	if (v > UINT32_MAX - w->n[i][c])
+		v = UINT32_MAX - w->n[i][c];
+	w->n[i][c] += v;
+	w->sum[c] += v;
+}
+
+/* The counts of the window that ends at the alerts' clock. */
+static const uint64_t *
+window_sum(struct alerts *al, struct alert_window *w)
+{
+	window_advance(w, span_of(al, al->now));
+	return w->sum;
 }
 
 static void
@@ -233,11 +255,10 @@ rates_check(struct alerts *al)
 		SMTP_ALERT_TEMPFAIL_RATE, SMTP_ALERT_LOST_RATE };
 	const double th[3] = { al->c.reject_rate, al->c.tempfail_rate,
 		al->c.lost_rate };
-	uint64_t s[4];
+	const uint64_t *s = window_sum(al, &al->tx);
 	double share;
 	int i;
 
-	window_sum(&al->tx, al->now, al->c.window, s);
 	for (i = 0; i < 3; i++) {
 		if (th[i] <= 0)
 			continue;
@@ -261,7 +282,6 @@ static void
 on_transaction(struct alerts *al, const struct smtp_event *ev)
 {
 	const struct smtp_transaction *tx = ev->u.tx;
-	uint32_t *b;
 	int k = -1;
 
 	switch (tx->outcome) {
@@ -280,10 +300,9 @@ on_transaction(struct alerts *al, const struct smtp_event *ev)
 	default: /* aborted, unknown: no word from the server on mail */
 		return;
 	}
-	b = window_bucket(&al->tx, ev->ts, al->c.window);
-	b[TX_ALL]++;
+	window_add(al, &al->tx, TX_ALL, 1);
 	if (k >= 0)
-		b[k]++;
+		window_add(al, &al->tx, k, 1);
 	rates_check(al);
 }
 
@@ -301,12 +320,12 @@ endpoint_key(const struct smtp_endpoint *ep, uint8_t key[17])
 static uint32_t
 key_hash(const uint8_t key[17])
 {
-	uint32_t h = 2166136261u;
-	size_t i;
+	uint32_t w[4], h;
 
-	for (i = 0; i < 17; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return h;
+	memcpy(w, key + 1, sizeof(w));
+	h = key[0] ^ w[0] * 0x9e3779b1u ^ w[1] * 0x85ebca77u ^
+	    w[2] * 0xc2b2ae3du ^ w[3] * 0x27d4eb2fu;
+	return h ^ h >> 15;
 }
 
 /* The slot of key among n slots of size sz whose key and last time are
@@ -405,9 +424,12 @@ client_check(struct alerts *al, struct alert_client *c)
 	}
 }
 
+/* A session's AUTH failures, counted when it ends (one event a session,
+ * not one a reply, on the hot path). */
 static void
-auth_failure(struct alerts *al, const struct smtp_event *ev)
+auth_failures(struct alerts *al, const struct smtp_event *ev)
 {
+	unsigned i, n = ev->session->auth_failures;
 	uint8_t key[17];
 	struct alert_client *c;
 	bool evicted;
@@ -426,11 +448,16 @@ auth_failure(struct alerts *al, const struct smtp_event *ev)
 		memset(c, 0, sizeof(*c));
 		memcpy(c->key, key, sizeof(c->key));
 	}
-	/* The ring keeps the last auth_failures: enough to count them. */
-	c->times[c->head] = ev->ts;
-	c->head = (c->head + 1) % al->c.auth_failures;
-	if (c->n < al->c.auth_failures)
-		c->n++;
+	/* The ring keeps the last ALERT_AUTH_MAX: enough to count up to
+	 * any threshold. */
+	if (n > ALERT_AUTH_MAX)
+		n = ALERT_AUTH_MAX;
+	for (i = 0; i < n; i++) {
+		c->times[c->head] = ev->ts;
+		c->head = (c->head + 1) % ALERT_AUTH_MAX;
+		if (c->n < ALERT_AUTH_MAX)
+			c->n++;
+	}
 	c->last = ev->ts;
 	client_check(al, c);
 }
@@ -446,10 +473,9 @@ server_check(struct alerts *al, struct alert_server *sv, int w)
 	const double limit =
 	    w == LAT_GREETING_W ? al->c.greeting_latency : al->c.final_latency;
 	char a[ALERT_SUBJECT_MAX];
-	uint64_t s[4];
+	const uint64_t *s = window_sum(al, &sv->w[w]);
 	double share;
 
-	window_sum(&sv->w[w], al->now, al->c.window, s);
 	share = s[LAT_N] > 0 ? (double)s[LAT_SLOW] / (double)s[LAT_N] : 0;
 	if (!sv->active[w] && s[LAT_N] >= al->c.latency_min && s[LAT_N] > 0 &&
 	    share > ALERT_SLOW_SHARE) {
@@ -478,7 +504,6 @@ latency_sample(struct alerts *al, const struct smtp_session_info *si, int w,
 	    w == LAT_GREETING_W ? al->c.greeting_latency : al->c.final_latency;
 	uint8_t key[17];
 	struct alert_server *sv;
-	uint32_t *b;
 	bool evicted;
 	size_t s;
 
@@ -498,9 +523,9 @@ latency_sample(struct alerts *al, const struct smtp_session_info *si, int w,
 		memcpy(sv->key, key, sizeof(sv->key));
 	}
 	sv->last = ts;
-	b = window_bucket(&sv->w[w], ts, al->c.window);
-	b[LAT_N]++;
-	b[LAT_SLOW] += latency > limit;
+	window_add(al, &sv->w[w], LAT_N, 1);
+	if (latency > limit)
+		window_add(al, &sv->w[w], LAT_SLOW, 1);
 	server_check(al, sv, w);
 }
 
@@ -540,8 +565,7 @@ clock_to(struct alerts *al, double ts)
 void
 alerts_clock(struct alerts *al, double now, uint64_t drops)
 {
-	uint64_t s[4];
-	uint32_t *b;
+	const uint64_t *s;
 
 	clock_to(al, now);
 	if (al->c.kernel_drops == 0)
@@ -549,11 +573,11 @@ alerts_clock(struct alerts *al, double now, uint64_t drops)
 	if (drops > al->drops_seen) {
 		uint64_t d = drops - al->drops_seen;
 
-		b = window_bucket(&al->drops, al->now, al->c.window);
-		b[0] = d > UINT32_MAX - b[0] ? UINT32_MAX : b[0] + (uint32_t)d;
+		window_add(al, &al->drops, 0,
+		    d > UINT32_MAX ? UINT32_MAX : (uint32_t)d);
 		al->drops_seen = drops;
 	}
-	window_sum(&al->drops, al->now, al->c.window, s);
+	s = window_sum(al, &al->drops);
 	if (!al->drops_active && s[0] >= al->c.kernel_drops) {
 		al->drops_active = true;
 		say(al, SMTP_ALERT_KERNEL_DROPS, true, &al->drops_id, "",
@@ -570,24 +594,24 @@ void
 alerts_on_event(void *arg, const struct smtp_event *ev)
 {
 	struct alerts *al = arg;
+	const struct smtp_session_info *si = ev->session;
 
 	clock_to(al, ev->ts);
 	switch (ev->type) {
 	case SMTP_EV_TRANSACTION:
 		on_transaction(al, ev);
 		if (ev->u.tx->final.code != 0)
-			latency_sample(al, ev->session, LAT_FINAL_W,
+			latency_sample(al, si, LAT_FINAL_W,
 			    ev->u.tx->final.latency, ev->ts);
 		break;
-	case SMTP_EV_REPLY:
-		if (ev->u.reply.verb == SMTP_VERB_GREETING)
-			latency_sample(al, ev->session, LAT_GREETING_W,
-			    ev->u.reply.latency, ev->ts);
-		else if ((ev->u.reply.verb == SMTP_VERB_AUTH ||
-			     ev->u.reply.verb == SMTP_VERB_AUTH_DATA) &&
-		    ev->u.reply.code >= 400 && al->c.auth_failures > 0 &&
-		    ev->session->auth_result == SMTP_AUTH_FAILURE)
-			auth_failure(al, ev);
+	case SMTP_EV_SESSION_CLOSE:
+		/* The greeting and the AUTH failures once a session, when
+		 * it ends. */
+		if (si->greeting_code != 0 && !si->reversed)
+			latency_sample(al, si, LAT_GREETING_W,
+			    si->greeting_latency, ev->ts);
+		if (si->auth_failures > 0 && al->c.auth_failures > 0)
+			auth_failures(al, ev);
 		break;
 	default:
 		break;

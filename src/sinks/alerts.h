@@ -46,10 +46,14 @@ int alerts_config_parse(
     struct alerts_config *c, const char *spec, char *err, size_t errlen);
 
 /* A window: ALERT_BUCKETS buckets of window / ALERT_BUCKETS seconds,
- * each of up to four counts, known by the number of its span. */
+ * each of up to four counts, the newest the span numbered epoch, and
+ * the sums of them all, kept as buckets come and go: reading a window
+ * costs no loop. */
 struct alert_window {
-	int64_t epoch[ALERT_BUCKETS];
+	int64_t epoch;
+	bool started;
 	uint32_t n[ALERT_BUCKETS][4];
+	uint64_t sum[4];
 };
 
 struct alert_client {
@@ -74,6 +78,7 @@ struct alerts {
 	struct event_bus *bus;
 	uint64_t next_id;
 	double now, next_sweep;
+	double width; /* of a bucket: window / ALERT_BUCKETS */
 	/* The whole capture: transactions, rejected, tempfail, lost. */
 	struct alert_window tx;
 	bool rate_active[3];
@@ -95,7 +100,7 @@ void alerts_init(
 /* Subscribe to it with ALERTS_EVENTS. */
 void alerts_on_event(void *arg, const struct smtp_event *ev);
 #define ALERTS_EVENTS \
-	(EVENT_BIT(SMTP_EV_TRANSACTION) | EVENT_BIT(SMTP_EV_REPLY))
+	(EVENT_BIT(SMTP_EV_TRANSACTION) | EVENT_BIT(SMTP_EV_SESSION_CLOSE))
 /* The capture's clock and its kernel drops so far (pcap_drops and
  * pcap_ifdrops), between packets; also lets windows empty when no
  * event comes. */

@@ -87,19 +87,20 @@ tx(double ts, enum smtp_outcome o)
 	alerts_on_event(&al, &ev);
 }
 
+/* A session ends with its AUTH failures, and its greeting (code 0:
+ * none) with its latency. */
 static void
-reply(double ts, enum smtp_verb verb, int code, double latency)
+session_end(double ts, unsigned auth_failures, int greeting, double latency)
 {
 	struct smtp_event ev;
 
+	si.auth_failures = auth_failures;
+	si.greeting_code = greeting;
+	si.greeting_latency = latency;
 	memset(&ev, 0, sizeof(ev));
-	ev.type = SMTP_EV_REPLY;
+	ev.type = SMTP_EV_SESSION_CLOSE;
 	ev.ts = ts;
 	ev.session = &si;
-	ev.u.reply.verb = verb;
-	ev.u.reply.code = code;
-	ev.u.reply.latency = latency;
-	si.auth_result = code >= 400 ? SMTP_AUTH_FAILURE : SMTP_AUTH_SUCCESS;
 	alerts_on_event(&al, &ev);
 }
 
@@ -162,14 +163,14 @@ test_auth(void)
 	start(NULL);
 	client(1);
 	for (i = 0; i < 4; i++)
-		reply(100 + i * 100, SMTP_VERB_AUTH, 535, 0.01);
+		session_end(100 + i * 100, 1, 0, -1);
 	/* Another client's failures are its own. */
 	client(2);
-	reply(450, SMTP_VERB_AUTH_DATA, 535, 0.01);
+	session_end(450, 1, 0, -1);
 	CHECK_UINT(ngot, 0);
 	/* The fifth within 600 s: 200, 300, 400 and 500 still are. */
 	client(1);
-	reply(650, SMTP_VERB_AUTH_DATA, 535, 0.01);
+	session_end(650, 1, 0, -1);
 	CHECK_UINT(ngot, 1);
 	CHECKF(got[0].kind == SMTP_ALERT_AUTH_FAILURES && got[0].raised &&
 		strcmp(got[0].subject, "198.51.100.1") == 0 &&
@@ -177,8 +178,8 @@ test_auth(void)
 	    "auth raised for 198.51.100.1: %s %g", got[0].subject,
 	    got[0].value);
 	/* More failures: no second alert. A success is no failure. */
-	reply(660, SMTP_VERB_AUTH, 535, 0.01);
-	reply(670, SMTP_VERB_AUTH, 235, 0.01);
+	session_end(660, 1, 0, -1);
+	session_end(670, 0, 0, -1);
 	CHECK_UINT(ngot, 1);
 	/* Quiet for 600 s: cleared. */
 	alerts_clock(&al, 1200, 0);
@@ -190,25 +191,33 @@ test_auth(void)
 	start(NULL);
 	client(3);
 	for (i = 0; i < 10; i++)
-		reply(i * 200, SMTP_VERB_AUTH, 535, 0.01);
+		session_end(i * 200, 1, 0, -1);
 	CHECK_UINT(ngot, 0);
+	/* Seven failures in one session count seven, at its end. */
+	start(NULL);
+	client(4);
+	session_end(5, 7, 220, 0.1);
+	CHECK_UINT(ngot, 1);
+	CHECKF(got[0].kind == SMTP_ALERT_AUTH_FAILURES && got[0].value == 7 &&
+		got[0].samples == 7,
+	    "seven in one session: %g", got[0].value);
 	/* Off. */
 	start("auth_failures=0");
 	for (i = 0; i < 10; i++)
-		reply(i, SMTP_VERB_AUTH, 535, 0.01);
+		session_end(i, 1, 0, -1);
 	CHECK_UINT(ngot, 0);
 	/* More clients than the table: the least recently seen go, and
 	 * nothing breaks; a client raised is kept. */
 	start("auth_failures=2");
 	client(9);
-	reply(1, SMTP_VERB_AUTH, 535, 0.01);
-	reply(2, SMTP_VERB_AUTH, 535, 0.01);
+	session_end(1, 1, 0, -1);
+	session_end(2, 1, 0, -1);
 	CHECK_UINT(ngot, 1);
 	for (i = 0; i < ALERT_CLIENTS * 3; i++) {
 		si.client.addr[2] = (uint8_t)(i >> 8);
 		si.client.addr[3] = (uint8_t)i;
 		si.client.addr[1] = 0;
-		reply(3 + i * 0.001, SMTP_VERB_AUTH, 535, 0.01);
+		session_end(3 + i * 0.001, 1, 0, -1);
 	}
 	CHECK_UINT(ngot, 1);
 	CHECKF(al.clients_evicted > 0, "clients evicted");
@@ -227,9 +236,9 @@ test_latency(void)
 	/* Greetings: 4 fast, then one of 6 s: 1 of 5 is 20% slow. */
 	start(NULL);
 	for (i = 0; i < 4; i++)
-		reply(10 + i, SMTP_VERB_GREETING, 220, 0.1);
+		session_end(10 + i, 0, 220, 0.1);
 	CHECK_UINT(ngot, 0);
-	reply(20, SMTP_VERB_GREETING, 220, 6);
+	session_end(20, 0, 220, 6);
 	CHECK_UINT(ngot, 1);
 	CHECKF(got[0].kind == SMTP_ALERT_GREETING_LATENCY && got[0].raised &&
 		strcmp(got[0].subject, "192.0.2.25") == 0 &&
@@ -237,9 +246,9 @@ test_latency(void)
 	    "greeting latency raised");
 	/* 1 of 19 is 5.3%: still; 1 of 20 is 5%: cleared. */
 	for (i = 0; i < 14; i++)
-		reply(21 + i, SMTP_VERB_GREETING, 220, 0.1);
+		session_end(21 + i, 0, 220, 0.1);
 	CHECK_UINT(ngot, 1);
-	reply(40, SMTP_VERB_GREETING, 220, 0.1);
+	session_end(40, 0, 220, 0.1);
 	CHECK_UINT(ngot, 2);
 	CHECKF(!got[1].raised && got[1].samples == 20, "greeting cleared");
 	/* Final replies: their own limit (30 s), their own alert. */
@@ -267,9 +276,11 @@ test_latency(void)
 		alerts_on_event(&al, &ev);
 		CHECK_UINT(ngot, 1);
 	}
-	/* An unknown latency (-1) is no sample. */
+	/* An unknown latency (-1) is no sample, nor a session with no
+	 * greeting. */
 	start("latency_min=1,greeting_latency=0.5");
-	reply(1, SMTP_VERB_GREETING, 220, -1);
+	session_end(1, 0, 220, -1);
+	session_end(2, 0, 0, 9);
 	CHECK_UINT(ngot, 0);
 }
 
