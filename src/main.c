@@ -995,17 +995,22 @@ open_sinks(struct run *r, struct event_bus *bus)
 	}
 }
 
-/* The alerts' clock and the kernel's drops, between packets. */
+/* The alerts' clock and the kernel's drops, between packets: the
+ * capture's clock, which live is the wall's (so that an alert clears
+ * when the traffic stops too). */
 static void
 alerts_tick(struct run *r)
 {
 	const struct capture_stats *cs;
+	double t;
 
 	if (r->alerts == NULL)
 		return;
 	cs = capture_stats(sig.capture);
-	alerts_clock(r->alerts, capture_last_ts(sig.capture),
-	    cs->pcap_drops + cs->pcap_ifdrops);
+	t = capture_last_ts(sig.capture);
+	if (r->o->iface != NULL && wall_now() > t)
+		t = wall_now();
+	alerts_clock(r->alerts, t, cs->pcap_drops + cs->pcap_ifdrops);
 }
 
 /*

@@ -256,22 +256,25 @@ rates_check(struct alerts *al)
 	const double th[3] = { al->c.reject_rate, al->c.tempfail_rate,
 		al->c.lost_rate };
 	const uint64_t *s = window_sum(al, &al->tx);
+	const double all = (double)s[TX_ALL];
 	double share;
 	int i;
 
 	for (i = 0; i < 3; i++) {
+		/* Compared by products: no division per transaction. */
 		if (th[i] <= 0)
 			continue;
-		share =
-		    s[TX_ALL] > 0 ? (double)s[i + 1] / (double)s[TX_ALL] : 0;
 		if (!al->rate_active[i] && s[TX_ALL] >= al->c.rate_min &&
-		    s[TX_ALL] > 0 && share >= th[i]) {
+		    s[TX_ALL] > 0 && (double)s[i + 1] >= th[i] * all) {
 			al->rate_active[i] = true;
+			share = (double)s[i + 1] / all;
 			say(al, kinds[i], true, &al->rate_id[i], "", share,
 			    th[i], 0, s[TX_ALL], al->c.window);
 		} else if (al->rate_active[i] &&
-		    (s[TX_ALL] == 0 || share < th[i] * ALERT_CLEAR_SHARE)) {
+		    (s[TX_ALL] == 0 ||
+			(double)s[i + 1] < th[i] * ALERT_CLEAR_SHARE * all)) {
 			al->rate_active[i] = false;
+			share = s[TX_ALL] > 0 ? (double)s[i + 1] / all : 0;
 			say(al, kinds[i], false, &al->rate_id[i], "", share,
 			    th[i], 0, s[TX_ALL], al->c.window);
 		}
@@ -476,17 +479,22 @@ server_check(struct alerts *al, struct alert_server *sv, int w)
 	const uint64_t *s = window_sum(al, &sv->w[w]);
 	double share;
 
+	/* More than 10% slow: slow * 10 > n; 5% or fewer: slow * 20 <= n,
+	 * in integers. */
+	if (!sv->active[w] &&
+	    (s[LAT_N] < al->c.latency_min || s[LAT_SLOW] * 10 <= s[LAT_N]))
+		return;
+	if (sv->active[w] && s[LAT_N] > 0 && s[LAT_SLOW] * 20 > s[LAT_N])
+		return;
 	share = s[LAT_N] > 0 ? (double)s[LAT_SLOW] / (double)s[LAT_N] : 0;
-	if (!sv->active[w] && s[LAT_N] >= al->c.latency_min && s[LAT_N] > 0 &&
-	    share > ALERT_SLOW_SHARE) {
+	if (!sv->active[w]) {
 		sv->active[w] = true;
 		if (!sv->active[!w])
 			al->servers_active++;
 		key_text(sv->key, a, sizeof(a));
 		say(al, kinds[w], true, &sv->id[w], a, share, ALERT_SLOW_SHARE,
 		    limit, s[LAT_N], al->c.window);
-	} else if (sv->active[w] &&
-	    (s[LAT_N] == 0 || share <= ALERT_SLOW_SHARE / 2)) {
+	} else {
 		sv->active[w] = false;
 		if (!sv->active[!w])
 			al->servers_active--;
@@ -510,11 +518,17 @@ latency_sample(struct alerts *al, const struct smtp_session_info *si, int w,
 	if (limit <= 0 || latency < 0)
 		return;
 	endpoint_key(&si->server, key);
-	s = table_slot(al->servers, ALERT_SERVERS, sizeof(al->servers[0]),
-	    offsetof(struct alert_server, key),
-	    offsetof(struct alert_server, last), server_busy, key, &evicted);
+	/* The server of the last sample first: most are. */
+	s = al->last_server;
+	evicted = false;
+	if (memcmp(al->servers[s].key, key, sizeof(key)) != 0)
+		s = table_slot(al->servers, ALERT_SERVERS,
+		    sizeof(al->servers[0]), offsetof(struct alert_server, key),
+		    offsetof(struct alert_server, last), server_busy, key,
+		    &evicted);
 	if (s == ALERT_SERVERS)
 		return;
+	al->last_server = s;
 	sv = &al->servers[s];
 	if (evicted)
 		al->servers_evicted++;

@@ -91,6 +91,7 @@ struct alerts {
 	struct alert_client clients[ALERT_CLIENTS];
 	struct alert_server servers[ALERT_SERVERS];
 	unsigned clients_active, servers_active;
+	size_t last_server; /* the slot of the last latency sample */
 	uint64_t clients_evicted, servers_evicted;
 };
 
