@@ -224,6 +224,45 @@ PY
 	fi
 fi
 
+# A plugin built against the first revision of ABI 3 (tests/abi/3.0)
+# loads beside one built against this header and reads the same
+# sessions and transactions; the alerts are, to it, events of a type past
+# its _COUNT (as the tracked messages are), to the new one none.
+if command -v cc >/dev/null 2>&1 && mkdir -p "$TMP/abi" &&
+    cc -std=c11 -shared -fPIC -Iinclude -o "$TMP/abi/probe.so" \
+	tests/abi/probe.c 2>"$TMP/cc.err" &&
+    cc -std=c11 -shared -fPIC -Itests/abi/3.0 -o "$TMP/abi/probe30.so" \
+	tests/abi/probe.c 2>>"$TMP/cc.err"; then
+	run_scope alerts-abi-old -q -r "$AG" --alert "$WIN" -w "$TMP/abi.jsonl" \
+	    --plugin "$TMP/abi/probe30.so:out=$TMP/abi/old.txt" \
+	    --plugin "$TMP/abi/probe.so:out=$TMP/abi/new.txt"
+	if [ "$rc" != 0 ]; then
+		fail alerts-abi-old "exit $rc: $(head -c 300 "$TMP/err")"
+	else
+		pycheck alerts-abi-old "$TMP/abi.jsonl" "$TMP/abi/old.txt" \
+		    "$TMP/abi/new.txt" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+alerts = sum(1 for r in recs if r["type"] == "alert")
+msgs = recs[-1]["tracking"]["messages"]
+def read(f):
+    return dict(l.split() for l in open(f))
+old, new = read(sys.argv[2]), read(sys.argv[3])
+if alerts != 4:
+    print("%d alert records, want 4" % alerts); sys.exit(1)
+if int(old["unknown_type"]) != msgs + alerts or new["unknown_type"] != "0":
+    print("unknown types: old %s new %s, want %d and 0" %
+          (old["unknown_type"], new["unknown_type"], msgs + alerts))
+    sys.exit(1)
+for k in ("sessions", "transactions", "accepted", "replies", "events"):
+    if old[k] != new[k]:
+        print("%s: old %s new %s" % (k, old[k], new[k])); sys.exit(1)
+PY
+	fi
+else
+	fail alerts-abi-old "the probe does not compile: $(head -c 300 "$TMP/cc.err")"
+fi
+
 # The dashboard (tmux, 80x24): the Events view lists each alert raised
 # and cleared on a line of its own (never joined), the overview counts
 # those active.
