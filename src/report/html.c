@@ -1030,7 +1030,8 @@ alerts(struct html *h)
 			    fmt_num(st->alerts_cleared[i]).s,
 			    fmt_num(st->alerts_active[i]).s);
 	put(h,
-	    "</tbody></table>\n<table id=\"table-alerts\" class=\"recent\">"
+	    "</tbody></table>\n<h3>Raised and cleared, oldest first</h3>\n"
+	    "<table id=\"table-alerts\" class=\"recent\">"
 	    "<thead><tr><th>Time (UTC)</th><th class=\"n\">#</th>"
 	    "<th>State</th><th>Alert</th><th>Client or server</th>"
 	    "<th>Measured</th></tr></thead>\n<tbody>\n");
