@@ -87,6 +87,7 @@ REPORT_SRC = src/report/text.c src/report/json.c src/report/html.c \
 CORE_SRC = src/lib/util.c src/lib/base64.c src/lib/hex.c src/lib/qp.c \
 	   src/lib/jsonread.c \
 	   src/event/event.c src/sinks/stats.c src/sinks/breakdown.c \
+	   src/sinks/notable.c \
 	   src/sinks/topn.c src/sinks/histo.c src/sinks/jsonlog.c \
 	   src/lib/recfile.c src/sinks/sessmap.c src/sinks/zeeklog.c \
 	   src/sinks/zeekcompat.c src/sinks/transcript.c src/sinks/rotate.c \
@@ -220,7 +221,7 @@ TEST_SRC_alerts = src/sinks/alerts.c src/event/event.c src/lib/util.c
 TEST_LIBS_alerts = -lm
 TEST_SRC_recfile = src/lib/recfile.c src/lib/util.c
 TEST_SRC_smtp = src/lib/util.c $(DECODE_SRC) src/event/event.c $(SMTP_SRC)
-TEST_SRC_stats = src/sinks/stats.c src/sinks/breakdown.c src/sinks/topn.c src/sinks/histo.c \
+TEST_SRC_stats = src/sinks/stats.c src/sinks/notable.c src/sinks/breakdown.c src/sinks/topn.c src/sinks/histo.c \
 	src/lib/util.c $(DECODE_SRC) src/event/event.c $(SMTP_SRC)
 TEST_LIBS_stats = -lm
 TEST_SRC_content = src/net/content.c

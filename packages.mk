@@ -20,6 +20,9 @@ TEST_PKGS += tmux chromium time valgrind curl strace
 TEST_PKGS += xz-utils zstd bzip2
 # t-capture reads the pcapng files with tshark as a second reader.
 TEST_PKGS += tshark
+# t-pflogsumm compares the reports with pflogsumm on Postfix's own log
+# (perl and libdate-calc-perl; no MTA).
+TEST_PKGS += pflogsumm
 # Not installed, only unpacked: installing postfix replaces the host's
 # MTA (exim4, ...), installing prometheus starts a server on :9090. make
 # check fetches each PACKAGE with apt-get download and unpacks it under

@@ -204,7 +204,8 @@ p.feed(open(sys.argv[2]).read())
 bad = []
 for name, id in (("servers", "bd-servers"), ("clients", "bd-clients"),
                  ("sender_domains", "bd-sender-domains"),
-                 ("recipient_domains", "bd-recipient-domains")):
+                 ("recipient_domains", "bd-recipient-domains"),
+                 ("senders", "bd-senders"), ("recipients", "bd-recipients")):
     rows = [r for r in p.tables.get(id, []) if r["style"]]
     want = rep["breakdown"][name]["rows"]
     got = {r["cells"][0]: r for r in rows}

@@ -14,8 +14,11 @@
 # sessions of a row), the filter's own counts beside totals said
 # unfiltered, events grouped with a count, --tui-history (a capture of
 # more sessions than the default keeps), a bounce accepted in green,
-# addresses ordered as numbers, --localtime and z, and no sanitizer
-# report on stderr. Without a terminal it must refuse.
+# addresses ordered as numbers, --localtime and z, the Servers view (7)
+# against the text and JSON reports of the same run (its orders, b, the
+# filter, Enter, narrow and wide terminals; the overview's sums of the
+# rows a filter finds), and no sanitizer report on
+# stderr. Without a terminal it must refuse.
 # SPDX-License-Identifier: GPL-2.0-or-later
 . "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 2
@@ -42,7 +45,7 @@ tui-pause-sigint tui-plain tui-fatal-signal tui-escaped tui-limits
 tui-events-enter tui-top-enter tui-filter-totals tui-events-grouped
 tui-addr-order tui-history tui-bounce-accepted tui-localtime
 tui-security tui-capture-loss tui-reset-keeps-outputs tui-relays
-tui-relays-order"
+tui-relays-order tui-servers"
 if ! command -v tmux >/dev/null 2>&1; then
 	for t in $TESTS; do skip "$t" "no tmux"; done
 	exit 0
@@ -213,8 +216,8 @@ fi
 
 why=
 for kv in '2|^ Top tables' '3|^ Recent events' '4|^ Sessions +\(' \
-	'5|^ Latencies, TLS and AUTH' '6|^ Reply codes' 'Tab|^ Overview' \
-	'BTab|^ Reply codes' '1|^ Overview'; do
+	'5|^ Latencies, TLS and AUTH' '6|^ Reply codes' '7|^ By server +\(' \
+	'Tab|^ Overview' 'BTab|^ By server' '1|^ Overview'; do
 	k=${kv%%|*}
 	want=${kv#*|}
 	key main "$k"
@@ -1004,6 +1007,156 @@ if command -v python3 >/dev/null 2>&1 &&
 else
 	skip tui-relays-order "no python3 to write the capture"
 fi
+
+# ---- view 7: the store's breakdown tables, as the reports have them ----
+# The same run's text and JSON reports: each server's row (transactions,
+# accepted, rejected, tempfail, lost, bytes, p50, p99, TLS share) as the
+# text report writes it, its greeting as the JSON report's p50; s > <
+# change the column it is ordered by; b the next table; the / filter
+# narrows the rows; Enter lists the sessions of the selected row; 80x24
+# shows every column, a narrower terminal the first ones, none wrapped.
+# srv_rows SCREEN TITLE: the rows under the column head, "key f1 f2...".
+srv_rows() {
+	awk '/^ (SERVER|CLIENT|DOMAIN) / { r = 1; next } r && /^ *$/ { exit }
+		r && /^ [^ ]/ { $1 = $1; print }' "$1"
+}
+# rep_rows TITLE: the text report's rows of the section TITLE begins.
+rep_rows() {
+	awk -v t="$1" 'index($0, t) == 1 { s = 1; next }
+		s == 1 || s == 2 { s++; next } s == 3 && /^ *$/ { exit }
+		s == 3 { $1 = $1; print }' "$TMP/srv.txt"
+}
+start srv LC_ALL=$UTF8 -- -r "$CAP" --tui --speed max \
+    --report text -o "$TMP/srv.txt" --report json -o "$TMP/srv.json"
+why=
+wait_for srv 30 'replay over' || why="no dashboard;"
+key srv 7
+wait_for srv 5 '^ By server +\(7 rows, by count\) +b: clients' ||
+	why="$why no Servers view by count: $(rows 3 5);"
+cp "$TMP/screen" "$TMP/s.srv1"
+# 80 columns: the tab bar names every view, every column is there.
+grep -q -E '^ 1 Overview .* 6 Codes +\[7 Servers\]' "$TMP/s.srv1" ||
+	why="$why the tab bar does not name the views: $(rows 3 3);"
+grep -q -E '^ SERVER +trans +acc +rej +tmpf +lost +bytes +p50 +p99 +greet +tls$' \
+	"$TMP/s.srv1" || why="$why not every column at 80: $(rows 5 5);"
+[ "$(sed -n '4,$p' "$TMP/s.srv1" | awk 'length($0) > 80' | wc -l)" = 0 ] ||
+	why="$why a line wider than 80;"
+key srv s s
+wait_for srv 5 '^ By server +\(7 rows, by rejected\)' ||
+	why="$why s s is not by rejected: $(rows 4 4);"
+cp "$TMP/screen" "$TMP/s.srv2"
+key srv '<' '<' '<'
+wait_for srv 5 '^ By server +\(7 rows, by name\)' ||
+	why="$why < < < is not by name: $(rows 4 4);"
+cp "$TMP/screen" "$TMP/s.srv3"
+srv_rows "$TMP/s.srv1" >"$TMP/srv.count"
+srv_rows "$TMP/s.srv2" >"$TMP/srv.rej"
+srv_rows "$TMP/s.srv3" >"$TMP/srv.name"
+[ "$(wc -l <"$TMP/srv.count")" = 7 ] || why="$why not 7 rows: $(cat "$TMP/srv.count" | tr '\n' '|');"
+awk 'NR > 1 && $2 > prev { bad = 1 } { prev = $2 } END { exit bad }' \
+	"$TMP/srv.count" || why="$why not by count;"
+awk 'NR > 1 && $4 > prev { bad = 1 } { prev = $4 } END { exit bad }' \
+	"$TMP/srv.rej" || why="$why not by rejected;"
+cmp -s "$TMP/srv.count" "$TMP/srv.rej" && why="$why s did not change the order;"
+[ "$(awk '{ printf "%s ", $1 }' "$TMP/srv.name")" = \
+	"127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5 127.0.0.6 127.0.0.7 127.0.0.8 " ] ||
+	why="$why by name not in the order of addresses: $(awk '{ printf "%s ", $1 }' "$TMP/srv.name");"
+# b: the clients, then the sender and the recipient domains (no
+# greeting, no TLS: what follows STARTTLS is not seen).
+key srv b
+wait_for srv 5 '^ By client +\(1 row, by name\) +b: sender domains' ||
+	why="$why b is not the clients: $(rows 4 4);"
+srv_rows "$TMP/screen" >"$TMP/srv.clients"
+key srv b b
+wait_for srv 5 '^ By recipient domain +\(' || why="$why b b b is not the recipient domains;"
+grep -q -E '^ DOMAIN +rcpts +acc +rej +tmpf +lost +bytes +p50 +p99$' "$TMP/screen" ||
+	why="$why the recipient domains' head: $(rows 5 5);"
+srv_rows "$TMP/screen" >"$TMP/srv.rdom"
+key srv b
+wait_for srv 5 '^ By server +\(7 rows, by name\)' || why="$why b did not come back to the servers;"
+# The filter: only the rows that match; Esc: all again.
+key srv / 127.0.0.4 Enter
+wait_for srv 5 '^ By server +\(1 row, by name\) .*filter "127\.0\.0\.4"' ||
+	why="$why the filter does not narrow the rows: $(rows 4 4);"
+[ "$(srv_rows "$TMP/screen" | awk '{ printf "%s ", $1 }')" = "127.0.0.4 " ] ||
+	why="$why not only 127.0.0.4: $(rows 5 8);"
+# The overview sums the store's rows the filter finds: the whole run's
+# transactions to 127.0.0.4, by outcome, as the log has them.
+key srv 1
+oc4() {
+	grep '"type":"transaction"' "$TMP/cap.jsonl" 2>/dev/null |
+		grep '"server_ip":"127.0.0.4"' | grep -c "\"outcome\":\"$1\""
+}
+t4=$(grep '"type":"transaction"' "$TMP/cap.jsonl" 2>/dev/null |
+	grep -c '"server_ip":"127.0.0.4"')
+want="Whole run +servers 1 +transactions $t4 +accepted $(oc4 accepted) +rejected $(oc4 rejected) +tempfail $(oc4 tempfail) +lost $(oc4 lost) "
+wait_for srv 5 '^ Whole run ' && tr '\n' ' ' <"$TMP/screen" | grep -q -E "$want" ||
+	why="$why the overview does not sum the store's rows as '$want': $(grep -A1 '^ Whole run' "$TMP/screen" | tr '\n' '|');"
+key srv 7 Escape
+wait_for srv 5 '^ By server +\(7 rows' || why="$why Esc did not clear the filter;"
+# Enter on the third row by name (127.0.0.4): its sessions, as the log
+# counts them.
+key srv Home Down Down Enter
+n4=$(grep '"type":"session"' "$TMP/cap.jsonl" 2>/dev/null |
+	grep -c '"server_ip":"127.0.0.4"')
+wait_for srv 5 "^ Sessions +\\($n4 of 9 kept.* filter \"127\\.0\\.0\\.4\"" &&
+	[ "$(grep -c -E '^ +[0-9]+ [0-9.]+:[0-9]+ .* 127\.0\.0\.4:25 ' "$TMP/screen")" = "$n4" ] ||
+	why="$why Enter did not list the $n4 sessions of 127.0.0.4: $(rows 4 6);"
+key srv Escape 7
+# A narrower terminal: the first columns, whole, none wrapped; wider:
+# all again.
+tm resize-window -t srv -x 60 -y 20 >/dev/null 2>&1 ||
+	tm resize-pane -t srv -x 60 -y 20 >/dev/null 2>&1
+wait_for srv 5 '^ SERVER +trans +acc +rej +tmpf +lost +bytes +p50$' ||
+	why="$why at 60 columns not the first columns whole: $(rows 5 5);"
+[ "$(screen srv | wc -l)" -eq 20 ] &&
+	[ "$(sed -n '4,$p' "$TMP/screen" | awk 'length($0) > 60' | wc -l)" = 0 ] ||
+	why="$why not laid out in 60x20;"
+tm resize-window -t srv -x 100 -y 30 >/dev/null 2>&1 ||
+	tm resize-pane -t srv -x 100 -y 30 >/dev/null 2>&1
+wait_for srv 5 '^ SERVER +trans +acc +rej +tmpf +lost +bytes +p50 +p99 +greet +tls$' ||
+	why="$why at 100 columns not every column: $(rows 5 5);"
+key srv q
+wait_rc srv 10 && [ "$(cat "$TMP/srv.rc")" = 0 ] ||
+	why="$why exit status $(status srv);"
+sanitizer srv && why="$why $(report srv);"
+# The rows against the reports of the same run: the text report's
+# figures (greet left out), the JSON report's greeting p50.
+no_greet() { awk '{ print $1, $2, $3, $4, $5, $6, $7, $8, $9, $11 }' "$1"; }
+no_greet "$TMP/srv.count" | sort >"$TMP/srv.tui"
+rep_rows "By server" | sort >"$TMP/srv.rep"
+[ -s "$TMP/srv.rep" ] && cmp -s "$TMP/srv.tui" "$TMP/srv.rep" ||
+	why="$why the servers are not the text report's: $(diff "$TMP/srv.rep" "$TMP/srv.tui" | tr '\n' '|');"
+no_greet "$TMP/srv.clients" >"$TMP/srv.ctui"
+[ "$(cat "$TMP/srv.ctui")" = "$(rep_rows 'By client')" ] ||
+	why="$why the clients are not the text report's;"
+[ "$(sort "$TMP/srv.rdom")" = "$(rep_rows 'By recipient domain' | sort)" ] ||
+	why="$why the recipient domains are not the text report's;"
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$TMP/srv.count" "$TMP/srv.json" >"$TMP/srv.greet" 2>&1 <<'PY' ||
+import json, sys
+def secs(s):
+    for unit, f in (("us", 1e-6), ("ms", 1e-3), ("s", 1.0)):
+        if s.endswith(unit):
+            return float(s[:-len(unit)]) * f
+    return None
+rows = {r["key"]: r for r in
+        json.load(open(sys.argv[2]))["breakdown"]["servers"]["rows"]}
+bad = 0
+for line in open(sys.argv[1]):
+    f = line.split()
+    g = rows[f[0]].get("greeting_latency")
+    want = g["p50"] if g else None
+    got = secs(f[9])
+    if (want is None) != (got is None) or (
+            want is not None and abs(got - want) > max(0.02 * want, 1e-6)):
+        print("%s: greet %s, the report's p50 %s" % (f[0], f[9], want))
+        bad = 1
+sys.exit(bad)
+PY
+		why="$why $(head -n 3 "$TMP/srv.greet" | tr '\n' ';')"
+fi
+if [ -z "$why" ]; then ok tui-servers; else fail tui-servers "$why"; fi
 
 # ---- a plugin's counters on view 5 ----
 if [ -f "$TOP/build/plugins/example.so" ]; then

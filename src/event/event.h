@@ -14,8 +14,7 @@
 
 #include "event/model.h"
 
-/* Longest text form of an address, with NUL. */
-#define ENDPOINT_ADDRSTRLEN 46
+/* An address as text, in at most ENDPOINT_ADDRSTRLEN bytes (model.h). */
 void endpoint_addr_str(const struct smtp_endpoint *ep, char *buf, size_t size);
 /* The same; returns the length of the text. */
 size_t endpoint_addr_fmt(

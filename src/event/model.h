@@ -21,6 +21,9 @@ struct smtp_endpoint {
 	uint16_t port;
 };
 
+/* Longest text form of an address, with NUL. */
+#define ENDPOINT_ADDRSTRLEN 46
+
 enum smtp_session_end {
 	SMTP_SESSION_END_NONE = 0, /* still open */
 	SMTP_SESSION_END_FIN,      /* both sides closed with FIN */
@@ -332,6 +335,9 @@ struct smtp_session_info {
 	 * network layer gave none). */
 	char uid[SMTP_UID_SIZE];
 	char community_id[SMTP_COMMUNITY_ID_SIZE];
+	/* The two addresses as text (endpoint_addr_fmt()), made once at
+	 * the open: the sinks name them in every record and table. */
+	char client_ip[ENDPOINT_ADDRSTRLEN], server_ip[ENDPOINT_ADDRSTRLEN];
 	double ts_open;  /* handshake completed */
 	double ts_close; /* 0 while open */
 	uint64_t bytes_client, bytes_server;

@@ -498,6 +498,32 @@ dbuf_str(struct dbuf *b)
 	return b->p;
 }
 
+void
+ascii_lower_copy(const char *d, char *out, size_t size)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = ones << 7;
+	size_t n = strnlen(d, size - 1), i = 0;
+	uint64_t x, t, a, z;
+
+	/* Eight bytes at a time (this runs for every recipient): the
+	 * bytes A-Z of x get their 0x20 bit; others stay as they are. */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, d + i, 8);
+		t = x & ~high;                   /* each byte's low 7 bits */
+		a = t + (0x80 - 'A') * ones;     /* high bit: >= 'A' */
+		z = t + (0x80 - 'Z' - 1) * ones; /* high bit: > 'Z' */
+		x |= ((a ^ z) & ~x & high) >> 2;
+		memcpy(out + i, &x, 8);
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)d[i];
+
+		out[i] =
+		    (char)(c | (unsigned char)((unsigned)(c - 'A') < 26u) << 5);
+	}
+	out[n] = '\0';
+}
+
 bool
 ascii_prefix_ci(const uint8_t *s, size_t n, const char *prefix)
 {
@@ -573,18 +599,32 @@ static const uint8_t json_plain[256] = { JP_ROW(0), JP_ROW(0),
 	JP_ROW(0), JP_ROW(0), JP_ROW(0), JP_ROW(0), JP_ROW(0), JP_ROW(0) };
 #undef JP_ROW
 
+/* Has the word x (eight bytes) one that is not plain: below 0x20, DEL
+ * or above, '"' or '\\'? Each test may also flag a byte after one it
+ * rightly flags (a borrow or a carry), never a word of plain bytes. */
+static inline bool
+json_word_unplain(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = ones << 7;
+	const uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+
+	return (((x - ones * 0x20) & ~x) | ((x + ones) | x) |
+		   ((q - ones) & ~q) | ((bs - ones) & ~bs)) &
+	    high;
+}
+
 /* Length of the run of plain bytes at s, at most n. */
 static size_t
 json_plain_run(const uint8_t *s, size_t n)
 {
 	size_t i = 0;
+	uint64_t x;
 
-	while (i + 8 <= n &&
-	    (json_plain[s[i]] & json_plain[s[i + 1]] & json_plain[s[i + 2]] &
-		json_plain[s[i + 3]] & json_plain[s[i + 4]] &
-		json_plain[s[i + 5]] & json_plain[s[i + 6]] &
-		json_plain[s[i + 7]]))
-		i += 8;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, s + i, 8);
+		if (json_word_unplain(x))
+			break;
+	}
 	while (i < n && json_plain[s[i]])
 		i++;
 	return i;
@@ -706,7 +746,7 @@ json_append_cstr(struct dbuf *b, const char *cs)
 	char *o;
 
 	/* The plain run ends at the NUL (not a plain byte), or at a byte
-	 * to escape: no strlen() first for the common string. */
+	 * to escape: no strlen() first for the common string, short. */
 	while (json_plain[s[n]])
 		n++;
 	if (s[n] == '\0' && (o = dbuf_space(b, n + 2)) != NULL) {

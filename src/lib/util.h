@@ -165,6 +165,9 @@ ascii_toupper(unsigned char c)
 }
 
 bool ascii_prefix_ci(const uint8_t *s, size_t n, const char *prefix);
+/* s to out (size > 0 bytes, cut, NUL-ended) with A-Z in lower case;
+ * every other byte as it is. */
+void ascii_lower_copy(const char *s, char *out, size_t size);
 
 /* Control characters (C0, C1, DEL), U+2028/2029 and the bidirectional
  * overrides and isolates: escaped wherever text is written. */

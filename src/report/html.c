@@ -239,15 +239,17 @@ who(struct html *h)
 	    "sessions", TOP_ROWS, TOP_PLAIN);
 	put(h, "</div>\n<div>\n");
 	html_top_table(h, "sender-domains", "Sender domains",
-	    &st->sender_domains, "Domain", "transactions", TOP_ROWS, TOP_PLAIN);
+	    &st->by_sender_domain.keys, "Domain", "transactions", TOP_ROWS,
+	    TOP_PLAIN);
 	put(h, "</div>\n<div>\n");
 	html_top_table(h, "recipient-domains", "Recipient domains",
-	    &st->rcpt_domains, "Domain", "recipients", TOP_ROWS, TOP_PLAIN);
+	    &st->by_rcpt_domain.keys, "Domain", "recipients", TOP_ROWS,
+	    TOP_PLAIN);
 	put(h, "</div>\n<div>\n");
-	html_top_table(h, "senders", "Senders", &st->senders, "Address",
+	html_top_table(h, "senders", "Senders", &st->by_sender.keys, "Address",
 	    "transactions", TOP_ROWS, TOP_PLAIN);
 	put(h, "</div>\n<div>\n");
-	html_top_table(h, "recipients", "Recipients", &st->recipients_top,
+	html_top_table(h, "recipients", "Recipients", &st->by_rcpt.keys,
 	    "Address", "recipients", TOP_ROWS, TOP_PLAIN);
 	put(h, "</div>\n</div>\n</section>\n");
 }
@@ -307,8 +309,8 @@ auth(struct html *h)
 	html_top_table(h, "auth-mechs", "Mechanisms", &st->auth_mechs,
 	    "Mechanism", "sessions", TOP_ROWS_SMALL, TOP_PLAIN);
 	html_top_table(h, "auth-fail-clients", "Clients failing AUTH",
-	    &st->auth_fail_clients, "Address", "failures", TOP_ROWS_SMALL,
-	    TOP_PLAIN);
+	    &st->auth_fail_by_client.keys, "Address", "failures",
+	    TOP_ROWS_SMALL, TOP_PLAIN);
 }
 
 static void

@@ -220,7 +220,7 @@ html_page_header(struct html *h)
 	    "<a href=\"#per-day-hour\">Per day and hour</a>"
 	    "<a href=\"#replies\">Reply codes</a>"
 	    "<a href=\"#reasons\">Rejections</a>"
-	    "<a href=\"#by-key\">By server, client, domain</a>"
+	    "<a href=\"#by-key\">By server, client, domain, address</a>"
 	    "<a href=\"#who\">Servers, clients, senders</a>"
 	    "<a href=\"#tls-auth\">TLS and AUTH</a>"
 	    "<a href=\"#latency\">Latency</a>"

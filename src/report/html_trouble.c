@@ -17,6 +17,7 @@
 #include "report/html.h"
 #include "report/timetab.h"
 
+/* From BDC_COUNT on, in the order of enum bd_value (sinks/breakdown.h). */
 enum bd_col {
 	BDC_KEY,
 	BDC_COUNT,
@@ -30,6 +31,7 @@ enum bd_col {
 	BDC_TLS,
 	BD_COLS
 };
+_Static_assert(BDC_TLS - BDC_COUNT == BDV_TLS, "columns as enum bd_value");
 
 static const char *const col_name[BD_COLS] = { "", "", "Accepted", "Rejected",
 	"Tempfail", "Lost", "Bytes", "Final p50", "Final p99", "TLS" };
@@ -71,7 +73,8 @@ static void
 view_fill(
     struct bd_view *w, const struct bd_table *t, const struct topn_entry *e)
 {
-	struct quantiles q;
+	double v[BDV_COUNT_OF];
+	int c;
 
 	memset(w, 0, sizeof(*w));
 	w->e = e;
@@ -83,17 +86,11 @@ view_fill(
 		w->addr[0] = 6;
 		w->is_addr = true;
 	}
-	histo_quantiles(&w->r->final_latency, &q);
-	w->v[BDC_COUNT] = (double)w->r->count;
-	w->v[BDC_ACC] = (double)w->r->accepted;
-	w->v[BDC_REJ] = (double)w->r->rejected;
-	w->v[BDC_TMPF] = (double)w->r->tempfail;
-	w->v[BDC_LOST] = (double)w->r->lost;
-	w->v[BDC_BYTES] = (double)w->r->bytes;
-	w->v[BDC_P50] = w->r->final_latency.n ? q.p50 : -1;
-	w->v[BDC_P99] = w->r->final_latency.n ? q.p99 : -1;
-	w->v[BDC_TLS] =
-	    w->r->sessions ? percent_of(w->r->tls, w->r->sessions) : -1;
+	/* The columns from the count on are the store's values, in their
+	 * order. */
+	bd_row_values(w->r, v);
+	for (c = BDC_COUNT; c < BD_COLS; c++)
+		w->v[c] = v[c - BDC_COUNT];
 }
 
 static void
@@ -199,7 +196,7 @@ html_breakdown(struct html *h)
 
 	put(h,
 	    "<section id=\"by-key\">\n"
-	    "<h2>By server, client and domain</h2>\n"
+	    "<h2>By server, client, domain and address</h2>\n"
 	    "<p class=\"note\">Transactions (recipients, for recipient "
 	    "domains) by outcome; the final reply's latency (end of data to "
 	    "the reply); the share of sessions that went to TLS (what "
@@ -212,6 +209,10 @@ html_breakdown(struct html *h)
 	    &st->by_sender_domain, false);
 	bd_html(h, "recipient-domains", "Recipient domains", "Domain",
 	    "Recipients", &st->by_rcpt_domain, false);
+	bd_html(h, "senders", "Senders", "Address", "Transactions",
+	    &st->by_sender, false);
+	bd_html(h, "recipients", "Recipients", "Address", "Recipients",
+	    &st->by_rcpt, false);
 	put(h, "</section>\n");
 }
 

@@ -173,10 +173,10 @@ tops(struct dbuf *b, const struct stats *st)
 	top_rows(b, "enhanced_codes", &st->enhanced, true);
 	top(b, "servers", &st->servers);
 	top(b, "clients", &st->clients);
-	top(b, "senders", &st->senders);
-	top(b, "recipients_top", &st->recipients_top);
-	top(b, "sender_domains", &st->sender_domains);
-	top(b, "recipient_domains", &st->rcpt_domains);
+	top(b, "senders", &st->by_sender.keys);
+	top(b, "recipients_top", &st->by_rcpt.keys);
+	top(b, "sender_domains", &st->by_sender_domain.keys);
+	top(b, "recipient_domains", &st->by_rcpt_domain.keys);
 	top(b, "reject_reasons", &st->reject_reasons);
 }
 
@@ -251,6 +251,14 @@ bd_table(struct dbuf *b, const char *name, const struct bd_table *t,
 			    r->final_latency.n, q.p50, q.p99);
 		else
 			dbuf_adds(b, ",\"final_latency\":null");
+		if (sessions && r->greeting.n > 0) {
+			histo_quantiles(&r->greeting, &q);
+			dbuf_printf(b,
+			    ",\"greeting_latency\":{\"count\":%" PRIu64
+			    ",\"p50\":%.6f,\"p99\":%.6f}",
+			    r->greeting.n, q.p50, q.p99);
+		} else
+			dbuf_adds(b, ",\"greeting_latency\":null");
 		if (sessions)
 			dbuf_printf(b,
 			    ",\"sessions\":%" PRIu64 ",\"tls\":%" PRIu64 "}",
@@ -274,6 +282,10 @@ breakdown(struct dbuf *b, const struct stats *st)
 	dbuf_addc(b, ',');
 	bd_table(
 	    b, "recipient_domains", &st->by_rcpt_domain, "recipients", false);
+	dbuf_addc(b, ',');
+	bd_table(b, "senders", &st->by_sender, "transactions", false);
+	dbuf_addc(b, ',');
+	bd_table(b, "recipients", &st->by_rcpt, "recipients", false);
 	dbuf_addc(b, '}');
 }
 
@@ -401,7 +413,7 @@ tls_auth(struct dbuf *b, const struct stats *st)
 	    ",\"failures\":%" PRIu64,
 	    st->auth_sessions, st->auth_success, st->auth_failures);
 	top(b, "mechanisms", &st->auth_mechs);
-	top(b, "failing_clients", &st->auth_fail_clients);
+	top(b, "failing_clients", &st->auth_fail_by_client.keys);
 	auth_table(b, "users", "user", &st->auth_users);
 	auth_table(b, "failures_by_client", "client", &st->auth_fail_by_client);
 	dbuf_addc(b, '}');

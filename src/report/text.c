@@ -288,9 +288,9 @@ tls_auth(FILE *f, const struct stats *st)
 				   : "");
 	if (st->auth_mechs.n > 0)
 		top_table(f, "AUTH mechanisms", &st->auth_mechs, "sessions");
-	if (st->auth_fail_clients.n > 0)
-		top_table(f, "AUTH failures by client", &st->auth_fail_clients,
-		    "failures");
+	if (st->auth_fail_by_client.keys.n > 0)
+		top_table(f, "AUTH failures by client",
+		    &st->auth_fail_by_client.keys, "failures");
 }
 
 static void
@@ -581,6 +581,8 @@ breakdown(FILE *f, const struct stats *st)
 	bd_text(f, "By sender domain", "trans", &st->by_sender_domain, false);
 	bd_text(f, "By recipient domain (recipients)", "rcpts",
 	    &st->by_rcpt_domain, false);
+	bd_text(f, "By sender", "trans", &st->by_sender, false);
+	bd_text(f, "By recipient (recipients)", "rcpts", &st->by_rcpt, false);
 }
 
 /* "a (3), b (2)", cut to the line. */
@@ -772,10 +774,12 @@ report_text(FILE *f, const struct stats *st, const struct report_info *ri)
 	top_table(f, "Top rejection and deferral reasons", &st->reject_reasons,
 	    "replies");
 	reasons_who(f, st);
-	top_table(f, "Top senders", &st->senders, "messages");
-	top_table(f, "Top recipients", &st->recipients_top, "recipients");
-	top_table(f, "Top sender domains", &st->sender_domains, "messages");
-	top_table(f, "Top recipient domains", &st->rcpt_domains, "recipients");
+	top_table(f, "Top senders", &st->by_sender.keys, "messages");
+	top_table(f, "Top recipients", &st->by_rcpt.keys, "recipients");
+	top_table(
+	    f, "Top sender domains", &st->by_sender_domain.keys, "messages");
+	top_table(
+	    f, "Top recipient domains", &st->by_rcpt_domain.keys, "recipients");
 	top_table(f, "Top servers", &st->servers, "sessions");
 	top_table(f, "Top clients", &st->clients, "sessions");
 	enhanced_codes(f, st);

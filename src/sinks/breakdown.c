@@ -4,11 +4,25 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Seconds at the bottom of a row's latency histogram. */
+#define BD_LATENCY_BASE 1e-6
+
 static void
 row_start(struct bd_row *r)
 {
 	memset(r, 0, sizeof(*r));
-	histo_init(&r->final_latency, 1e-6);
+	histo_init(&r->final_latency, BD_LATENCY_BASE);
+	histo_init(&r->greeting, BD_LATENCY_BASE);
+}
+
+struct histo_point
+bd_latency_point(double final_latency)
+{
+	static struct histo base;
+
+	if (base.base == 0)
+		histo_init(&base, BD_LATENCY_BASE);
+	return histo_point(&base, final_latency);
 }
 
 void
@@ -34,7 +48,7 @@ row_for(struct bd_table *t, const char *key)
 
 void
 bd_add(struct bd_table *t, const char *key, enum bd_outcome o, uint64_t bytes,
-    double final_latency)
+    const struct histo_point *final_latency)
 {
 	struct bd_row *r = row_for(t, key);
 
@@ -56,23 +70,44 @@ bd_add(struct bd_table *t, const char *key, enum bd_outcome o, uint64_t bytes,
 	case BD_OTHER:
 		break;
 	}
-	if (final_latency >= 0)
-		histo_add(&r->final_latency, final_latency);
+	if (final_latency != NULL)
+		histo_add_point(&r->final_latency, *final_latency);
 }
 
 void
-bd_session(struct bd_table *t, const char *key, bool tls)
+bd_session(
+    struct bd_table *t, const char *key, bool tls, double greeting_latency)
 {
 	struct bd_row *r = row_for(t, key);
 
 	r->sessions++;
 	r->tls += tls;
+	if (greeting_latency >= 0)
+		histo_add(&r->greeting, greeting_latency);
 }
 
 const struct bd_row *
 bd_row_of(const struct bd_table *t, const struct topn_entry *e)
 {
 	return &t->row[e - t->keys.e];
+}
+
+void
+bd_row_values(const struct bd_row *r, double v[BDV_COUNT_OF])
+{
+	const struct histo *f = &r->final_latency, *g = &r->greeting;
+
+	v[BDV_COUNT] = (double)r->count;
+	v[BDV_ACCEPTED] = (double)r->accepted;
+	v[BDV_REJECTED] = (double)r->rejected;
+	v[BDV_TEMPFAIL] = (double)r->tempfail;
+	v[BDV_LOST] = (double)r->lost;
+	v[BDV_BYTES] = (double)r->bytes;
+	v[BDV_FINAL_P50] = f->n ? histo_quantile(f, 0.5) : -1;
+	v[BDV_FINAL_P99] = f->n ? histo_quantile(f, 0.99) : -1;
+	v[BDV_TLS] =
+	    r->sessions ? 100.0 * (double)r->tls / (double)r->sessions : -1;
+	v[BDV_GREETING_P50] = g->n ? histo_quantile(g, 0.5) : -1;
 }
 
 const char *

@@ -12,7 +12,9 @@
 #define SMTPSCOPE_BREAKDOWN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sinks/histo.h"
 #include "sinks/topn.h"
@@ -26,6 +28,7 @@ struct bd_row {
 	uint64_t bytes;             /* of accepted messages */
 	uint64_t sessions, tls;     /* sessions closed, of them with TLS */
 	struct histo final_latency; /* end of data to the final reply */
+	struct histo greeting;      /* of its sessions: connect to greeting */
 };
 
 /* Outcomes of a row, as the transaction's (or recipient's) own. */
@@ -43,15 +46,62 @@ struct bd_table {
 };
 
 void bd_init(struct bd_table *t);
+/* The point of a final reply's latency in every row's histogram
+ * (histo.h): worked out once for all the rows a transaction counts in. */
+struct histo_point bd_latency_point(double final_latency);
 /* One transaction (or recipient) of key: its outcome, bytes when
- * accepted, the final reply's latency (< 0: none). */
+ * accepted, the final reply's latency (NULL: none). */
 void bd_add(struct bd_table *t, const char *key, enum bd_outcome o,
-    uint64_t bytes, double final_latency);
-/* One session of key closed, with TLS or not. */
-void bd_session(struct bd_table *t, const char *key, bool tls);
+    uint64_t bytes, const struct histo_point *final_latency);
+/* The same without latency, for tables of addresses (a new key nearly
+ * every time): a new key clears its counts only; its histogram stays
+ * as bd_init() left it, empty. Inline: measured, the call cost more
+ * than the counting. */
+static inline void
+bd_count(struct bd_table *t, const char *key, enum bd_outcome o, uint64_t bytes)
+{
+	bool fresh;
+	struct bd_row *r = &t->row[topn_add_slot(&t->keys, key, 1, &fresh)];
+
+	if (fresh)
+		memset(r, 0, offsetof(struct bd_row, final_latency));
+	r->count++;
+	if (o == BD_ACCEPTED) {
+		r->accepted++;
+		r->bytes += bytes;
+	} else if (o == BD_REJECTED)
+		r->rejected++;
+	else if (o == BD_TEMPFAIL)
+		r->tempfail++;
+	else if (o == BD_LOST)
+		r->lost++;
+}
+
+/* One session of key closed, with TLS or not, its greeting's latency
+ * (< 0: none). */
+void bd_session(
+    struct bd_table *t, const char *key, bool tls, double greeting_latency);
 /* The row of an entry topn_sorted() gave. */
 const struct bd_row *bd_row_of(
     const struct bd_table *t, const struct topn_entry *e);
+
+/* A row's figures as numbers to order rows by, -1 for one it has none
+ * of: the HTML report's sortable tables and the dashboard's Servers
+ * view order by these. */
+enum bd_value {
+	BDV_COUNT,
+	BDV_ACCEPTED,
+	BDV_REJECTED,
+	BDV_TEMPFAIL,
+	BDV_LOST,
+	BDV_BYTES,
+	BDV_FINAL_P50,
+	BDV_FINAL_P99,
+	BDV_TLS,          /* percent of its sessions */
+	BDV_GREETING_P50, /* of its sessions */
+	BDV_COUNT_OF
+};
+void bd_row_values(const struct bd_row *r, double v[BDV_COUNT_OF]);
 
 /* Who is behind each refusal reason: a few of each kind, a fixed
  * budget (a small space-saving table each). */

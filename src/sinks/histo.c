@@ -68,7 +68,7 @@ static int
 bucket_of(const struct histo *h, double v)
 {
 	uint64_t bits;
-	double x;
+	double x, lo, hi;
 	int i, e;
 
 	if (!(v > h->base))
@@ -85,13 +85,16 @@ bucket_of(const struct histo *h, double v)
 	if (e >= HISTO_OCTAVES)
 		return bucket_by_log(h, v);
 	i = bucket_at[e * 16 + (int)((bits >> 48) & 15)];
-	if (x >= edge[i + 1] && i + 1 < HISTO_BUCKETS)
-		i++;
-	if (x - edge[i] < edge[i] * 1e-9 ||
-	    edge[i + 1] - x < edge[i + 1] * 1e-9 || !(x >= edge[i]) ||
-	    !(x < edge[i + 1]))
-		return bucket_by_log(h, v);
-	return i;
+	/* Without a branch: which side of the one edge a piece may span
+	 * is as likely as not. */
+	i += (x >= edge[i + 1]) & (i + 1 < HISTO_BUCKETS);
+	lo = edge[i];
+	hi = edge[i + 1];
+	/* Within [lo, hi) and not within a relative 1e-9 of either edge
+	 * (one test, rarely false). */
+	if ((x - lo >= lo * 1e-9) & (hi - x >= hi * 1e-9))
+		return i;
+	return bucket_by_log(h, v);
 }
 
 double
@@ -100,18 +103,34 @@ histo_bucket_lower(const struct histo *h, int i)
 	return h->base * pow(10.0, (double)i / 10.0);
 }
 
+struct histo_point
+histo_point(const struct histo *h, double v)
+{
+	struct histo_point p;
+
+	if (!(v >= 0)) /* NaN or negative: clock went back */
+		v = 0;
+	p.v = v;
+	p.bucket = bucket_of(h, v);
+	return p;
+}
+
+void
+histo_add_point(struct histo *h, struct histo_point p)
+{
+	if (h->n == 0 || p.v < h->min)
+		h->min = p.v;
+	if (h->n == 0 || p.v > h->max)
+		h->max = p.v;
+	h->n++;
+	h->sum += p.v;
+	h->b[p.bucket]++;
+}
+
 void
 histo_add(struct histo *h, double v)
 {
-	if (!(v >= 0)) /* NaN or negative: clock went back */
-		v = 0;
-	if (h->n == 0 || v < h->min)
-		h->min = v;
-	if (h->n == 0 || v > h->max)
-		h->max = v;
-	h->n++;
-	h->sum += v;
-	h->b[bucket_of(h, v)]++;
+	histo_add_point(h, histo_point(h, v));
 }
 
 double
@@ -312,6 +331,10 @@ hours_add(struct hours *h, double ts, enum series_kind k)
 	int64_t key;
 	uint32_t j;
 
+	if (ts >= h->last_lo && ts < h->last_hi) {
+		h->h[h->last].n[k]++;
+		return;
+	}
 	if (!(ts >= 0) || ts > 253402300799.0)
 		return;
 	key = (int64_t)ts / h->period + 1;
@@ -333,4 +356,6 @@ hours_add(struct hours *h, double ts, enum series_kind k)
 	}
 	h->h[j].n[k]++;
 	h->last = j;
+	h->last_lo = (double)((key - 1) * h->period);
+	h->last_hi = (double)(key * h->period);
 }

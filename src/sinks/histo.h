@@ -21,6 +21,18 @@ struct histo {
 
 void histo_init(struct histo *h, double base);
 void histo_add(struct histo *h, double v);
+
+/* A value with its bucket worked out once, for adding the same value to
+ * several histograms of one base (a transaction's latency to each of
+ * its breakdown rows). */
+struct histo_point {
+	double v;
+	int bucket;
+};
+/* The point of v in the histograms of h's base. */
+struct histo_point histo_point(const struct histo *h, double v);
+/* As histo_add(h, p.v), for h of the base p was made for. */
+void histo_add_point(struct histo *h, struct histo_point p);
 /* The q-quantile (0..1), interpolated within its bucket; 0 when empty. */
 double histo_quantile(const struct histo *h, double q);
 /* Bucket i covers [lower, upper). */
@@ -94,8 +106,10 @@ struct hours {
 	struct hour_counts h[HOURS_SLOTS];
 	int64_t period; /* seconds: 3600 (hours), or 86400 (UTC days) */
 	uint32_t used;
-	uint32_t last;     /* the slot found last: tried first */
-	uint64_t left_out; /* counts of periods not kept */
+	uint32_t last;           /* the slot found last: tried first */
+	uint64_t left_out;       /* counts of periods not kept */
+	double last_lo, last_hi; /* the times last's period spans: no
+				    division while they come in it */
 };
 
 /* Hours (period 3600) or, for spans past the hours kept, UTC days

@@ -70,20 +70,16 @@ put_fixed6_val(struct dbuf *b, double v)
 /* The SMTP client and server: after TURN/ATRN (reversed) the TCP
  * server is the side that sends the mail. */
 static void
-put_endpoints_text(struct dbuf *b, const struct smtp_endpoint *c,
+put_endpoints_text(struct dbuf *b, const char *ctext,
+    const struct smtp_endpoint *c, const char *stext,
     const struct smtp_endpoint *s)
 {
-	char a[ENDPOINT_ADDRSTRLEN];
-	size_t n;
-
-	n = endpoint_addr_fmt(c, a, sizeof(a));
 	DBUF_LIT(b, ",\"client_ip\":\"");
-	dbuf_add(b, a, n);
+	dbuf_adds(b, ctext);
 	DBUF_LIT(b, "\",\"client_port\":");
 	dbuf_add_u64(b, c->port);
-	n = endpoint_addr_fmt(s, a, sizeof(a));
 	DBUF_LIT(b, ",\"server_ip\":\"");
-	dbuf_add(b, a, n);
+	dbuf_adds(b, stext);
 	DBUF_LIT(b, "\",\"server_port\":");
 	dbuf_add_u64(b, s->port);
 }
@@ -123,7 +119,8 @@ put_endpoints(struct dbuf *b, const struct smtp_session_info *si, bool reversed)
 		dbuf_add(b, e->text, e->len);
 		return;
 	}
-	put_endpoints_text(b, c, s);
+	put_endpoints_text(b, reversed ? si->server_ip : si->client_ip, c,
+	    reversed ? si->client_ip : si->server_ip, s);
 	/* Kept for the next record: what was just added to b. */
 	e->len = 0;
 	if (!b->truncated && b->len > at && b->len - at < EP_TEXT_MAX) {

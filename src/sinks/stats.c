@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/util.h"
+#include "sinks/notable.h"
 
 const char *
 stats_latency_name(enum stats_latency k)
@@ -61,6 +62,8 @@ stats_init(struct stats *st)
 	bd_init(&st->by_client);
 	bd_init(&st->by_sender_domain);
 	bd_init(&st->by_rcpt_domain);
+	bd_init(&st->by_sender);
+	bd_init(&st->by_rcpt);
 }
 
 /* An event in time: the recent rings, the whole span, the hours. */
@@ -85,12 +88,6 @@ stats_reset(struct stats *st)
 	st->alerting = alerting;
 }
 
-static void
-copy_str(char *dst, size_t size, const char *src)
-{
-	snprintf(dst, size, "%s", src != NULL ? src : "");
-}
-
 static const char *
 domain_of(const char *addr)
 {
@@ -103,12 +100,7 @@ domain_of(const char *addr)
 static void
 lower_domain(const char *d, char *out, size_t size)
 {
-	size_t i;
-
-	for (i = 0; d[i] != '\0' && i + 1 < size; i++)
-		out[i] =
-		    (d[i] >= 'A' && d[i] <= 'Z') ? (char)(d[i] + 32) : d[i];
-	out[i] = '\0';
+	ascii_lower_copy(d, out, size);
 }
 
 static bool
@@ -183,26 +175,14 @@ stats_normalise_reason(const char *in, char *out, size_t size)
 	out[o] = '\0';
 }
 
+/* A notable event (sinks/notable.c decides which) into the ring. */
 static void
-recent_push(struct stats *st, const struct smtp_session_info *si, double ts,
-    enum stats_recent_kind kind, const char *from, const char *rcpt,
-    const struct smtp_reply *r)
+recent_store(void *arg, const struct stats_recent *r, uint64_t count)
 {
-	struct stats_recent *e = &st->recent[st->recent_head];
+	struct stats *st = arg;
 
-	memset(e, 0, sizeof(*e));
-	e->ts = ts;
-	e->kind = kind;
-	e->session_id = si->id;
-	endpoint_addr_str(&si->client, e->client, sizeof(e->client));
-	endpoint_addr_str(&si->server, e->server, sizeof(e->server));
-	copy_str(e->from, sizeof(e->from), from);
-	copy_str(e->rcpt, sizeof(e->rcpt), rcpt);
-	if (r != NULL) {
-		e->code = r->code;
-		snprintf(e->text, sizeof(e->text), "%s%s%s", r->enh,
-		    r->enh[0] ? " " : "", r->text ? r->text : "");
-	}
+	(void)count; /* a session's AUTH failures: one entry */
+	st->recent[st->recent_head] = *r;
 	st->recent_head = (st->recent_head + 1) % STATS_RECENT;
 	if (st->recent_n < STATS_RECENT)
 		st->recent_n++;
@@ -348,8 +328,8 @@ rcpt_outcome(const struct smtp_transaction *tx, const struct smtp_rcpt *r)
 
 /* Each recipient: its domain, its address, its refusal. */
 static void
-tx_recipients(struct stats *st, const struct smtp_session_info *si,
-    const struct smtp_transaction *tx, struct who *w)
+tx_recipients(struct stats *st, const struct smtp_transaction *tx,
+    const struct histo_point *lat, struct who *w)
 {
 	char dom[TOPN_KEY_MAX];
 	enum bd_outcome o;
@@ -359,36 +339,19 @@ tx_recipients(struct stats *st, const struct smtp_session_info *si,
 		const struct smtp_rcpt *r = &tx->rcpt[i];
 
 		lower_domain(domain_of(r->addr), dom, sizeof(dom));
-		topn_add(&st->rcpt_domains, dom, 1);
-		topn_add(&st->recipients_top, r->addr, 1);
 		o = rcpt_outcome(tx, r);
+		bd_count(&st->by_rcpt, r->addr, o, tx->size);
 		bd_add(&st->by_rcpt_domain, dom, o, tx->size,
-		    r->reply.code < 400 ? final_latency(tx) : -1);
+		    r->reply.code < 400 ? lat : NULL);
 		w->rcpt_domain = dom;
 		count_reason(st, &r->reply, w);
-		if (r->reply.code >= 400)
-			recent_push(st, si, tx->ts_end,
-			    r->reply.code >= 500 ? RECENT_REJECT
-						 : RECENT_TEMPFAIL,
-			    tx->mail_from, r->addr, &r->reply);
 	}
 }
 
-/* The transaction's outcome: its series, its size, and the reply that
- * refused it among the recent events. */
+/* The transaction's outcome: its series, its size. */
 static void
-tx_outcome(struct stats *st, const struct smtp_session_info *si,
-    const struct smtp_transaction *tx)
+tx_outcome(struct stats *st, const struct smtp_transaction *tx)
 {
-	const struct smtp_reply *why = NULL;
-	const char *first_rcpt = tx->nrcpt > 0 ? tx->rcpt[0].addr : "";
-
-	if (tx->mail.code >= 400)
-		why = &tx->mail;
-	else if (tx->data.code >= 400)
-		why = &tx->data;
-	else if (tx->final.code >= 400)
-		why = &tx->final;
 	switch (tx->outcome) {
 	case SMTP_OUTCOME_ACCEPTED:
 		st->messages_accepted++;
@@ -398,20 +361,12 @@ tx_outcome(struct stats *st, const struct smtp_session_info *si,
 		break;
 	case SMTP_OUTCOME_REJECTED:
 		series_all(st, tx->ts_end, SERIES_REJECTED);
-		if (why != NULL && why->code != 421)
-			recent_push(st, si, tx->ts_end, RECENT_REJECT,
-			    tx->mail_from, first_rcpt, why);
 		break;
 	case SMTP_OUTCOME_TEMPFAIL:
 		series_all(st, tx->ts_end, SERIES_TEMPFAIL);
-		if (why != NULL)
-			recent_push(st, si, tx->ts_end, RECENT_TEMPFAIL,
-			    tx->mail_from, first_rcpt, why);
 		break;
 	case SMTP_OUTCOME_LOST:
 		series_all(st, tx->ts_end, SERIES_LOST);
-		recent_push(st, si, tx->ts_end, RECENT_LOST, tx->mail_from,
-		    first_rcpt, tx->final.code ? &tx->final : NULL);
 		break;
 	case SMTP_OUTCOME_UNKNOWN:
 		/* Not lost mail: the capture lost what would tell. */
@@ -425,8 +380,7 @@ tx_outcome(struct stats *st, const struct smtp_session_info *si,
 
 /* LMTP: each recipient's own delivery reply. */
 static void
-tx_lmtp(struct stats *st, const struct smtp_session_info *si,
-    const struct smtp_transaction *tx, struct who *w)
+tx_lmtp(struct stats *st, const struct smtp_transaction *tx, struct who *w)
 {
 	char dom[TOPN_KEY_MAX];
 	size_t i;
@@ -442,9 +396,6 @@ tx_lmtp(struct stats *st, const struct smtp_session_info *si,
 			    domain_of(tx->rcpt[i].addr), dom, sizeof(dom));
 			w->rcpt_domain = dom;
 			count_reason(st, d, w);
-			recent_push(st, si, tx->ts_end,
-			    d->code >= 500 ? RECENT_REJECT : RECENT_TEMPFAIL,
-			    tx->mail_from, tx->rcpt[i].addr, d);
 		}
 	}
 }
@@ -452,10 +403,10 @@ tx_lmtp(struct stats *st, const struct smtp_session_info *si,
 /* The transaction by server, client and sender domain. */
 static void
 tx_breakdown(struct stats *st, const struct smtp_transaction *tx,
-    const char *server, const char *client, const char *sender_domain)
+    const struct histo_point *lat, const char *server, const char *client,
+    const char *sender_domain)
 {
 	enum bd_outcome o = bd_outcome_of(tx->outcome);
-	double lat = final_latency(tx);
 
 	bd_add(&st->by_server, server, o, tx->size, lat);
 	bd_add(&st->by_client, client, o, tx->size, lat);
@@ -469,7 +420,13 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 	const struct smtp_session_info *si = ev->session;
 	const char *first_rcpt = tx->nrcpt > 0 ? tx->rcpt[0].addr : "";
 	char dom[TOPN_KEY_MAX], rdom[TOPN_KEY_MAX];
-	char client[ENDPOINT_ADDRSTRLEN], server[ENDPOINT_ADDRSTRLEN];
+	/* The SMTP client: after TURN/ATRN, the TCP server. */
+	const char *client = tx->reversed ? si->server_ip : si->client_ip;
+	const char *server = tx->reversed ? si->client_ip : si->server_ip;
+	/* The final reply's latency, once for every row it counts in. */
+	const double flat = final_latency(tx);
+	const struct histo_point latp = bd_latency_point(flat < 0 ? 0 : flat);
+	const struct histo_point *lat = flat < 0 ? NULL : &latp;
 	struct who w;
 	size_t i;
 
@@ -477,23 +434,22 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 	st->outcome[tx->outcome]++;
 	st->recipients += tx->rcpt_total;
 	st->recipients_accepted += tx->rcpt_accepted;
-	/* The SMTP client: after TURN/ATRN, the TCP server. */
-	endpoint_addr_str(
-	    tx->reversed ? &si->server : &si->client, client, sizeof(client));
-	endpoint_addr_str(
-	    tx->reversed ? &si->client : &si->server, server, sizeof(server));
 	lower_domain(domain_of(tx->mail_from), dom, sizeof(dom));
-	topn_add(&st->sender_domains, tx->bounce ? "(null sender)" : dom, 1);
-	topn_add(&st->senders, tx->bounce ? "<>" : tx->mail_from, 1);
+	bd_count(&st->by_sender, tx->bounce ? "<>" : tx->mail_from,
+	    bd_outcome_of(tx->outcome), tx->size);
 	tx_breakdown(
-	    st, tx, server, client, tx->bounce ? "(null sender)" : dom);
+	    st, tx, lat, server, client, tx->bounce ? "(null sender)" : dom);
 	w.client = client;
 	w.sender = tx->bounce ? "<>" : tx->mail_from;
-	tx_recipients(st, si, tx, &w);
+	tx_recipients(st, tx, lat, &w);
 	/* Refusals of the whole transaction: its first recipient's
-	 * domain, "(none)" without one. */
-	lower_domain(domain_of(first_rcpt), rdom, sizeof(rdom));
-	w.rcpt_domain = rdom;
+	 * domain, "(none)" without one (only a refusal needs it). */
+	w.rcpt_domain = "";
+	if (tx->mail.code >= 400 || tx->data.code >= 400 ||
+	    tx->final.code >= 400 || tx->nrefused > 0) {
+		lower_domain(domain_of(first_rcpt), rdom, sizeof(rdom));
+		w.rcpt_domain = rdom;
+	}
 	count_reason(st, &tx->mail, &w);
 	/* A refused DATA is in refused[] too (each one, where data has
 	 * the last): counted there, once. */
@@ -503,7 +459,7 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 	if (i == tx->nrefused)
 		count_reason(st, &tx->data, &w);
 	count_reason(st, &tx->final, &w);
-	tx_outcome(st, si, tx);
+	tx_outcome(st, tx);
 	st->assumed += tx->assumed;
 	st->refused_in_tx += tx->nrefused;
 	st->submission_no_auth += tx->submission_no_auth;
@@ -511,14 +467,13 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 	for (i = 0; i < tx->nrefused; i++)
 		count_reason(st, &tx->refused[i].reply, &w);
 	if (tx->lmtp)
-		tx_lmtp(st, si, tx, &w);
+		tx_lmtp(st, tx, &w);
 	if (tx->bounce) {
 		st->bounces++;
 		if (tx->msg != NULL && tx->msg->is_dsn)
 			st->dsn++;
-		recent_push(st, si, tx->ts_end, RECENT_BOUNCE, "", first_rcpt,
-		    tx->final.code ? &tx->final : NULL);
 	}
+	notable_transaction(si, tx, recent_store, st);
 }
 
 static enum stats_tls_version
@@ -544,7 +499,6 @@ static void
 on_close(struct stats *st, const struct smtp_event *ev)
 {
 	const struct smtp_session_info *si = ev->session;
-	char a[ENDPOINT_ADDRSTRLEN];
 
 	st->sessions_closed++;
 	if (st->sessions_active > 0)
@@ -563,10 +517,10 @@ on_close(struct stats *st, const struct smtp_event *ev)
 		st->implicit_tls++;
 	if (si->tls_meta.seen && si->tls_meta.version != 0)
 		st->tls_version[tls_kind(si->tls_meta.version)]++;
-	endpoint_addr_str(&si->server, a, sizeof(a));
-	bd_session(&st->by_server, a, si->tls);
-	endpoint_addr_str(&si->client, a, sizeof(a));
-	bd_session(&st->by_client, a, si->tls);
+	bd_session(
+	    &st->by_server, si->server_ip, si->tls, si->greeting_latency);
+	bd_session(
+	    &st->by_client, si->client_ip, si->tls, si->greeting_latency);
 	if (si->auth_attempts > 0) {
 		st->auth_sessions++;
 		topn_add(&st->auth_mechs, si->auth_mech, 1);
@@ -578,18 +532,12 @@ on_close(struct stats *st, const struct smtp_event *ev)
 		    si->ts_open);
 		if (si->auth_failures > 0) {
 			st->auth_failures += si->auth_failures;
-			endpoint_addr_str(&si->client, a, sizeof(a));
-			topn_add(&st->auth_fail_clients, a, si->auth_failures);
-			auth_table_add(&st->auth_fail_by_client, a,
+			auth_table_add(&st->auth_fail_by_client, si->client_ip,
 			    si->auth_failures, false, si->auth_failures,
 			    si->ts_open);
-			recent_push(st, si, ev->ts, RECENT_AUTH_FAILURE,
-			    si->auth_user, "", NULL);
-			st->recent[(st->recent_head + STATS_RECENT - 1) %
-			      STATS_RECENT]
-			    .code = si->auth_code;
 		}
 	}
+	notable_close(si, ev->ts, recent_store, st);
 }
 
 /* Time a message spent in the queue of the relay at addr. */
@@ -704,7 +652,8 @@ on_alert(struct stats *st, double ts, const struct smtp_alert *a)
 	k->id = a->id;
 	k->kind = a->kind;
 	k->raised = a->raised;
-	copy_str(k->subject, sizeof(k->subject), a->subject);
+	snprintf(k->subject, sizeof(k->subject), "%s",
+	    a->subject != NULL ? a->subject : "");
 	k->value = a->value;
 	k->threshold = a->threshold;
 	k->latency_limit = a->latency_limit;
@@ -739,7 +688,6 @@ void
 stats_on_event(void *arg, const struct smtp_event *ev)
 {
 	struct stats *st = arg;
-	char a[ENDPOINT_ADDRSTRLEN];
 
 	if (st->first_ts == 0 || ev->ts < st->first_ts)
 		st->first_ts = ev->ts;
@@ -749,10 +697,8 @@ stats_on_event(void *arg, const struct smtp_event *ev)
 	case SMTP_EV_SESSION_OPEN:
 		st->sessions++;
 		st->sessions_active++;
-		endpoint_addr_str(&ev->session->server, a, sizeof(a));
-		topn_add(&st->servers, a, 1);
-		endpoint_addr_str(&ev->session->client, a, sizeof(a));
-		topn_add(&st->clients, a, 1);
+		topn_add(&st->servers, ev->session->server_ip, 1);
+		topn_add(&st->clients, ev->session->client_ip, 1);
 		series_all(st, ev->ts, SERIES_SESSIONS);
 		break;
 	case SMTP_EV_SESSION_CLOSE:
@@ -772,11 +718,11 @@ stats_on_event(void *arg, const struct smtp_event *ev)
 		break;
 	case SMTP_EV_COMMAND_RESULT:
 		st->results[ev->u.result->verb]++;
-		endpoint_addr_str(ev->u.result->reversed ? &ev->session->server
-							 : &ev->session->client,
-		    a, sizeof(a));
 		{
-			const struct who w = { a, NULL, NULL };
+			const struct who w = { ev->u.result->reversed
+				    ? ev->session->server_ip
+				    : ev->session->client_ip,
+				NULL, NULL };
 
 			count_reason(st, &ev->u.result->reply, &w);
 		}

@@ -115,18 +115,21 @@ struct stats {
 	/* Who. */
 	struct topn servers;        /* sessions per server address */
 	struct topn clients;        /* sessions per client address */
-	struct topn sender_domains; /* transactions per MAIL FROM domain */
-	struct topn rcpt_domains;   /* RCPTs per recipient domain */
-	struct topn senders;        /* transactions per MAIL FROM address */
-	struct topn recipients_top; /* RCPTs per recipient address */
 	struct topn reject_reasons; /* 4xx/5xx texts, normalised */
 	/* Who is behind each reason kept in reject_reasons, by its slot. */
 	struct reason_who reason_who[TOPN_SLOTS];
 
 	/* The outcome split by server, client, sender and recipient
-	 * domain (breakdown.h). */
+	 * domain (breakdown.h). The top sender domains (transactions per
+	 * MAIL FROM domain) are by_sender_domain.keys, the top recipient
+	 * domains (RCPTs per domain) by_rcpt_domain.keys: one count each. */
 	struct bd_table by_server, by_client, by_sender_domain;
 	struct bd_table by_rcpt_domain; /* recipients */
+	/* And by address, as pflogsumm's senders and recipients: the keys
+	 * are the top tables of senders (transactions per MAIL FROM
+	 * address) and recipients (RCPTs per address), so the split costs
+	 * no lookup of its own. */
+	struct bd_table by_sender, by_rcpt;
 
 	/* TLS and AUTH. */
 	uint64_t starttls_offered; /* sessions whose EHLO said STARTTLS */
@@ -135,7 +138,7 @@ struct stats {
 	uint64_t tls_version[TLSV_KINDS];
 	uint64_t auth_sessions, auth_success, auth_failures;
 	struct topn auth_mechs;
-	struct topn auth_fail_clients;
+	/* Failed attempts by client: auth_fail_by_client.keys. */
 	struct auth_table auth_users;          /* sessions by AUTH user */
 	struct auth_table auth_fail_by_client; /* failed attempts */
 

@@ -270,14 +270,12 @@ write_row(
 {
 	struct dbuf *b = &zl->line;
 	struct zrec *r = &z->r;
-	char a[ENDPOINT_ADDRSTRLEN];
 
 	dbuf_reset(b);
 	dbuf_printf(b, "%.6f\t%s\t", r->ts, si->uid);
-	endpoint_addr_str(&si->client, a, sizeof(a));
-	dbuf_printf(b, "%s\t%u\t", a, si->client.port);
-	endpoint_addr_str(&si->server, a, sizeof(a));
-	dbuf_printf(b, "%s\t%u\t%u\t", a, si->server.port, z->messages + 1);
+	dbuf_printf(b, "%s\t%u\t", si->client_ip, si->client.port);
+	dbuf_printf(
+	    b, "%s\t%u\t%u\t", si->server_ip, si->server.port, z->messages + 1);
 	put_string(b, si->helo[0] ? si->helo : NULL);
 	put_sep(b);
 	put_string(b, r->mailfrom);
@@ -309,14 +307,12 @@ write_row(
 	put_string(b, r->last_reply);
 	put_sep(b);
 	/* The path ends with this connection's hosts. */
-	endpoint_addr_str(&si->server, a, sizeof(a));
-	dbuf_adds(b, a);
+	dbuf_adds(b, si->server_ip);
 	dbuf_addc(b, ',');
-	endpoint_addr_str(&si->client, a, sizeof(a));
-	dbuf_adds(b, a);
+	dbuf_adds(b, si->client_ip);
 	{
 		size_t i;
-		const char *last = a;
+		const char *last = si->client_ip;
 
 		for (i = 0; i < r->path.n; i++) {
 			if (i == 0 && same_addr(last, r->path.v[0]))

@@ -645,6 +645,10 @@ smtp_session_open(
 	s->info.client = p->client;
 	s->info.server = p->server;
 	s->info.ts_open = p->ts;
+	endpoint_addr_fmt(
+	    &p->client, s->info.client_ip, sizeof(s->info.client_ip));
+	endpoint_addr_fmt(
+	    &p->server, s->info.server_ip, sizeof(s->info.server_ip));
 	session_uid(&s->info);
 	memcpy(s->info.community_id, p->community_id,
 	    sizeof(s->info.community_id));

@@ -733,6 +733,10 @@ feed(struct trace *t, struct event_bus *bus)
 		si.id = x->sid;
 		si.client = x->client;
 		si.server = x->server;
+		endpoint_addr_fmt(
+		    &si.client, si.client_ip, sizeof(si.client_ip));
+		endpoint_addr_fmt(
+		    &si.server, si.server_ip, sizeof(si.server_ip));
 		snprintf(si.greeting_host, sizeof(si.greeting_host), "%s",
 		    host != NULL ? host : "");
 		memset(&ev, 0, sizeof(ev));

@@ -81,21 +81,26 @@ header_state(struct tui *t, const struct tui_status *s)
 			    s->outputs[i].key, s->outputs[i].not_written);
 }
 
-/* Row 2: the views, from their table. */
+/* Row 2: the views, from their table; where their names do not all
+ * fit, the others' keys alone. */
 static void
 header_tabs(struct tui *t)
 {
 	struct pen p;
-	size_t v;
+	size_t v, w = 0;
 
+	for (v = 0; v < tui_nviews; v++)
+		w += strlen(tui_views[v].label) + 5;
 	pen_at(&p, t, 2, 0);
 	for (v = 0; v < tui_nviews; v++) {
 		if (v == t->view)
 			pen_printf(&p, P_SELECT, "[%c %s]", tui_views[v].key,
 			    tui_views[v].label);
-		else
+		else if (w <= (size_t)COLS)
 			pen_printf(&p, P_DIM, " %c %s ", tui_views[v].key,
 			    tui_views[v].label);
+		else
+			pen_printf(&p, P_DIM, " %c ", tui_views[v].key);
 		pen_put(&p, P_NORMAL, " ");
 	}
 }

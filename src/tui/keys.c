@@ -37,14 +37,21 @@ const struct binding tui_bindings[] = {
 	{ KEY_END, "End", ACT_END, "the bottom", NULL },
 	{ 'G', "G", ACT_END, NULL, NULL },
 	{ '\r', "Enter", ACT_OPEN,
-	    "open the selected row: its transcript (3, 4), its sessions (2)",
+	    "open the selected row: its transcript (3, 4), sessions (2, 7)",
 	    "open" },
 	{ '\n', NULL, ACT_OPEN, NULL, NULL },
 	{ KEY_ENTER, NULL, ACT_OPEN, NULL, NULL },
 	{ '/', "/", ACT_FILTER,
-	    "filter sessions, events and top rows (1: what matches)",
+	    "filter sessions, events, top and server rows (1: matches)",
 	    "filter" },
-	{ 's', "s", ACT_SORT, "change the order of the current table", "sort" },
+	{ 's', "s", ACT_SORT,
+	    "change the order of the current table (7: the next column)",
+	    "sort" },
+	{ '>', ">", ACT_SORT, NULL, NULL },
+	{ KEY_F(6), "F6", ACT_SORT, NULL, NULL },
+	{ '<', "<", ACT_SORT_PREV, "the order (column) before", NULL },
+	{ 'b', "b", ACT_TABLE,
+	    "7: servers, clients, sender or recipient domains", NULL },
 	{ 'r', "r", ACT_RESET, "reset the counters", "reset" },
 	{ 'z', "z", ACT_ZONE, "clocks in local time or in UTC", NULL },
 	{ 'h', "h", ACT_HELP, "this help", "help" },
@@ -167,14 +174,17 @@ act_pause(struct tui *t, const struct tui_status *s)
 	t->shown_st = NULL;
 }
 
+/* The next order (step 1) or the one before (step -1). */
 static void
-act_sort(struct tui *t)
+act_sort(struct tui *t, int step)
 {
-	if (tui_page(t)->sorts < 2) {
+	unsigned n = tui_page(t)->sorts;
+
+	if (n < 2) {
 		tui_notice(t, "nothing to order here");
 		return;
 	}
-	t->sort[t->view] = (t->sort[t->view] + 1) % tui_views[t->view].sorts;
+	t->sort[t->view] = (t->sort[t->view] + n + (unsigned)step) % n;
 	t->scroll[t->view] = 0;
 }
 
@@ -208,15 +218,21 @@ act(struct tui *t, const struct tui_status *s, enum act a)
 		break;
 	case ACT_OPEN:
 		tui_notice(t,
-		    "Enter opens a row of the top tables (2), events (3) or "
-		    "sessions (4)");
+		    "Enter opens a row of the top tables (2), events (3), "
+		    "sessions (4) or servers (7)");
 		break;
 	case ACT_FILTER:
 		memcpy(t->filter_before, t->filter, sizeof(t->filter));
 		t->prompt = true;
 		break;
 	case ACT_SORT:
-		act_sort(t);
+		act_sort(t, 1);
+		break;
+	case ACT_SORT_PREV:
+		act_sort(t, -1);
+		break;
+	case ACT_TABLE:
+		tui_notice(t, "b changes the table of the Servers view (7)");
 		break;
 	case ACT_RESET:
 		free(t->frozen);
@@ -245,7 +261,7 @@ act(struct tui *t, const struct tui_status *s, enum act a)
 	return TUI_CONTINUE;
 }
 
-/* A view's own key (1-6): shows it. */
+/* A view's own key (1-9): shows it. */
 static bool
 view_key(struct tui *t, int ch)
 {

@@ -2,7 +2,7 @@
 /*
  * The dashboard's keys (keys.c): a table binds each key to an action,
  * and the same table is the help screen and the hints of the status
- * line. The views' own keys (1-6) are in the table of views (views.c).
+ * line. The views' own keys (1-9) are in the table of views (views.c).
  */
 #ifndef SMTPSCOPE_TUI_KEYS_H
 #define SMTPSCOPE_TUI_KEYS_H
@@ -28,6 +28,8 @@ enum act {
 	ACT_OPEN,
 	ACT_FILTER,
 	ACT_SORT,
+	ACT_SORT_PREV,
+	ACT_TABLE, /* the Servers view: the next breakdown table */
 	ACT_RESET,
 	ACT_ZONE,
 	ACT_HELP,

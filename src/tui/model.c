@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "report/format.h"
+#include "sinks/notable.h"
 #include "sinks/transcript.h"
 #include "tui/model.h"
 
@@ -193,25 +194,10 @@ helo_may_change(const struct smtp_event *ev)
 /* ---- the notable events, grouped ---- */
 
 /*
- * The Events view's lines: what the store lists as notable (the same
- * rules as sinks/stats.c's recent events: a refused or deferred
- * recipient, a refused, deferred or lost transaction, an LMTP delivery
- * refused, a bounce, a session's AUTH failures), kept here because the
- * dashboard keeps as many as its history says, grouped.
+ * The Events view's lines: the notable events, by the store's rule
+ * (sinks/notable.c), kept here because the dashboard keeps as many as
+ * its history says, grouped.
  */
-/* Wire text cut to a field (raw: escaped when shown). */
-static void
-copy_cut(char *dst, size_t size, const char *src)
-{
-	size_t n = src != NULL ? strlen(src) : 0;
-
-	if (n >= size)
-		n = size - 1;
-	if (n > 0)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 static bool
 event_joins(
     const struct tevent *g, const struct stats_recent *r, const char *reason)
@@ -226,8 +212,9 @@ event_joins(
 }
 
 static void
-event_add(struct tui *t, const struct stats_recent *r, uint64_t n)
+event_add(void *arg, const struct stats_recent *r, uint64_t n)
 {
+	struct tui *t = arg;
 	char reason[sizeof(((struct tevent *)0)->reason)];
 	struct tevent *g;
 	size_t i, k;
@@ -264,90 +251,6 @@ event_add(struct tui *t, const struct stats_recent *r, uint64_t n)
 	g->seq = ++t->ev_seq;
 }
 
-static void
-event_push(struct tui *t, const struct smtp_session_info *si, double ts,
-    enum stats_recent_kind kind, const char *from, const char *rcpt,
-    const struct smtp_reply *rep)
-{
-	struct stats_recent r;
-
-	memset(&r, 0, sizeof(r));
-	r.ts = ts;
-	r.kind = kind;
-	r.session_id = si->id;
-	endpoint_addr_str(&si->client, r.client, sizeof(r.client));
-	endpoint_addr_str(&si->server, r.server, sizeof(r.server));
-	copy_cut(r.from, sizeof(r.from), from);
-	copy_cut(r.rcpt, sizeof(r.rcpt), rcpt);
-	if (rep != NULL) {
-		r.code = rep->code;
-		snprintf(r.text, sizeof(r.text), "%s%s%s", rep->enh,
-		    rep->enh[0] ? " " : "", rep->text ? rep->text : "");
-	}
-	event_add(t, &r, 1);
-}
-
-static void
-events_of_transaction(struct tui *t, const struct smtp_session_info *si,
-    const struct smtp_transaction *tx)
-{
-	const struct smtp_reply *why = NULL, *d;
-	const char *first = tx->nrcpt > 0 ? tx->rcpt[0].addr : "";
-	size_t i;
-
-	for (i = 0; i < tx->nrcpt; i++)
-		if (tx->rcpt[i].reply.code >= 400)
-			event_push(t, si, tx->ts_end,
-			    tx->rcpt[i].reply.code >= 500 ? RECENT_REJECT
-							  : RECENT_TEMPFAIL,
-			    tx->mail_from, tx->rcpt[i].addr,
-			    &tx->rcpt[i].reply);
-	if (tx->mail.code >= 400)
-		why = &tx->mail;
-	else if (tx->data.code >= 400)
-		why = &tx->data;
-	else if (tx->final.code >= 400)
-		why = &tx->final;
-	if (tx->outcome == SMTP_OUTCOME_REJECTED && why != NULL &&
-	    why->code != 421)
-		event_push(t, si, tx->ts_end, RECENT_REJECT, tx->mail_from,
-		    first, why);
-	else if (tx->outcome == SMTP_OUTCOME_TEMPFAIL && why != NULL)
-		event_push(t, si, tx->ts_end, RECENT_TEMPFAIL, tx->mail_from,
-		    first, why);
-	else if (tx->outcome == SMTP_OUTCOME_LOST)
-		event_push(t, si, tx->ts_end, RECENT_LOST, tx->mail_from, first,
-		    tx->final.code ? &tx->final : NULL);
-	for (i = 0; tx->lmtp && i < tx->nrcpt; i++) {
-		d = &tx->rcpt[i].delivery;
-		if (d->code >= 400)
-			event_push(t, si, tx->ts_end,
-			    d->code >= 500 ? RECENT_REJECT : RECENT_TEMPFAIL,
-			    tx->mail_from, tx->rcpt[i].addr, d);
-	}
-	if (tx->bounce)
-		event_push(t, si, tx->ts_end, RECENT_BOUNCE, "", first,
-		    tx->final.code ? &tx->final : NULL);
-}
-
-static void
-events_of_close(struct tui *t, const struct smtp_session_info *si, double ts)
-{
-	struct stats_recent r;
-
-	if (si->auth_attempts == 0 || si->auth_failures == 0)
-		return;
-	memset(&r, 0, sizeof(r));
-	r.ts = ts;
-	r.kind = RECENT_AUTH_FAILURE;
-	r.session_id = si->id;
-	r.code = si->auth_code;
-	endpoint_addr_str(&si->client, r.client, sizeof(r.client));
-	endpoint_addr_str(&si->server, r.server, sizeof(r.server));
-	copy_cut(r.from, sizeof(r.from), si->auth_user);
-	event_add(t, &r, si->auth_failures);
-}
-
 /* An alert raised or cleared: a line of its own, about the client
  * (AUTH) or the server (latency) it names; from holds its name, rcpt
  * "raised" or "cleared", text the same and what it measured (so that a
@@ -371,11 +274,12 @@ events_of_alert(struct tui *t, double ts, const struct smtp_alert *a)
 	r.ts = ts;
 	r.kind = RECENT_ALERT;
 	if (a->kind == SMTP_ALERT_AUTH_FAILURES)
-		copy_cut(r.client, sizeof(r.client), a->subject);
+		snprintf(r.client, sizeof(r.client), "%s", a->subject);
 	else
-		copy_cut(r.server, sizeof(r.server), a->subject);
-	copy_cut(r.from, sizeof(r.from), smtp_alert_kind_name(a->kind));
-	copy_cut(r.rcpt, sizeof(r.rcpt), a->raised ? "raised" : "cleared");
+		snprintf(r.server, sizeof(r.server), "%s", a->subject);
+	snprintf(r.from, sizeof(r.from), "%s", smtp_alert_kind_name(a->kind));
+	snprintf(
+	    r.rcpt, sizeof(r.rcpt), "%s", a->raised ? "raised" : "cleared");
 	snprintf(r.text, sizeof(r.text), "%s: %.*s",
 	    a->raised ? "raised" : "cleared", (int)sizeof(r.text) - 10, what);
 	event_add(t, &r, 1);
@@ -427,9 +331,9 @@ tui_on_event(void *arg, const struct smtp_event *ev)
 		return;
 	}
 	if (ev->type == SMTP_EV_TRANSACTION)
-		events_of_transaction(t, si, ev->u.tx);
+		notable_transaction(si, ev->u.tx, event_add, t);
 	else if (ev->type == SMTP_EV_SESSION_CLOSE)
-		events_of_close(t, si, ev->ts);
+		notable_close(si, ev->ts, event_add, t);
 	if ((ss = sessmap_get(&t->byid, si->id)) == NULL)
 		return;
 	before = ss->text.len;
@@ -671,6 +575,29 @@ topn_by_key(const void *a, const void *b)
 	const struct topn_entry *y = *(const struct topn_entry *const *)b;
 
 	return addr_cmp(x->key, y->key);
+}
+
+/* The rows of a breakdown table that the filter finds, summed. */
+void
+bd_matching(const struct tui *t, const struct bd_table *tb, struct tbd_sum *sum)
+{
+	const struct topn_entry *e[TOPN_SLOTS];
+	const struct bd_row *r;
+	size_t n = topn_sorted(&tb->keys, e, TOPN_SLOTS), i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < n; i++) {
+		if (!filter_matches_key(t, e[i]->key))
+			continue;
+		r = bd_row_of(tb, e[i]);
+		sum->keys++;
+		sum->count += r->count;
+		sum->accepted += r->accepted;
+		sum->rejected += r->rejected;
+		sum->tempfail += r->tempfail;
+		sum->lost += r->lost;
+		sum->bytes += r->bytes;
+	}
 }
 
 /* ---- the relay table: the store's three views of its relays, as one ---- */

@@ -113,6 +113,11 @@ struct tui {
 	int top_sel;  /* the selected row of the Top view's tables */
 	int top_rows; /* how many it had (the last frame) */
 	char top_key[TOPN_KEY_MAX]; /* the selected row's key */
+	/* The Servers view: which of the store's breakdown tables it
+	 * shows (servers, clients, sender or recipient domains) and the
+	 * selected row; its order (a column) is in sort[]. */
+	unsigned bd_table;
+	int bd_sel;
 	/* The store the last frame showed (NULL once a pause or r let it
 	 * go): a key's action reads it between frames. */
 	const struct stats *shown_st;
@@ -145,6 +150,13 @@ struct trelay {
 	bool dropped_approx, queued_approx; /* top-N counts, maybe high */
 };
 
+/* The sum of the rows of a breakdown table whose keys the filter
+ * finds: the store's figures, of the whole run. */
+struct tbd_sum {
+	size_t keys; /* rows that match */
+	uint64_t count, accepted, rejected, tempfail, lost, bytes;
+};
+
 /* terminal.c: t is the dashboard that is open; curses has the screen. */
 bool tui_is_open(const struct tui *t);
 bool terminal_is_on(void);
@@ -162,5 +174,7 @@ size_t event_list(
 int addr_cmp(const char *a, const char *b);
 int topn_by_key(const void *a, const void *b);
 size_t relay_rows(const struct stats *st, struct trelay *out, unsigned order);
+void bd_matching(
+    const struct tui *t, const struct bd_table *tb, struct tbd_sum *sum);
 
 #endif

@@ -167,7 +167,8 @@ auth_lines(const struct tui *t, const struct stats *st, struct canvas *c)
 		    "  failures %" PRIu64, st->auth_failures);
 	}
 	top_line(t, c, "mechanisms:", &st->auth_mechs, 24, P_NORMAL);
-	top_line(t, c, "failing clients:", &st->auth_fail_clients, 48, P_BAD);
+	top_line(
+	    t, c, "failing clients:", &st->auth_fail_by_client.keys, 48, P_BAD);
 }
 
 /* The capture's and the reassembly's health. */

@@ -319,13 +319,45 @@ overview_recent(struct tui *t, struct canvas *c)
 			recent_line(t, y, t->evlist[i]);
 }
 
+/* With a filter, the store's breakdown rows it finds (view 7's), summed:
+ * figures of the whole run, not only of the sessions kept. */
+static void
+overview_store_rows(struct tui *t, const struct stats *st, struct canvas *c)
+{
+	static const char *const name[] = { "servers", "clients",
+		"sender domains", "recipient domains" };
+	const struct bd_table *tb[] = { &st->by_server, &st->by_client,
+		&st->by_sender_domain, &st->by_rcpt_domain };
+	struct tbd_sum sum;
+	struct flow f;
+	size_t k;
+
+	for (k = 0; k < ARRAY_LEN(tb); k++) {
+		bd_matching(t, tb[k], &sum);
+		if (sum.keys == 0)
+			continue;
+		flow_start(&f, t, c, "Whole run");
+		flow_item(&f, P_NORMAL, "%s %zu", name[k], sum.keys);
+		flow_item(&f, P_NORMAL, "%s %" PRIu64,
+		    k == 3 ? "recipients" : "transactions", sum.count);
+		flow_item(&f, P_GOOD, "accepted %" PRIu64, sum.accepted);
+		flow_item(&f, nonzero(sum.rejected, P_BAD), "rejected %" PRIu64,
+		    sum.rejected);
+		flow_item(&f, nonzero(sum.tempfail, P_WARN),
+		    "tempfail %" PRIu64, sum.tempfail);
+		flow_item(
+		    &f, nonzero(sum.lost, P_LOST), "lost %" PRIu64, sum.lost);
+	}
+}
+
 /*
  * With a filter: what matches among what the dashboard keeps (its
- * sessions and event lines). The totals are the store's, of all the
- * traffic: it keeps sums, not the sessions they were summed from.
+ * sessions and event lines), then the store's rows that match. The
+ * totals are the store's, of all the traffic: it keeps sums, not the
+ * sessions they were summed from.
  */
 static void
-overview_filtered(struct tui *t, struct canvas *c)
+overview_filtered(struct tui *t, const struct stats *st, struct canvas *c)
 {
 	uint64_t tx = 0, o[SMTP_OUTCOME_COUNT] = { 0 }, events = 0;
 	const struct tsess *ss;
@@ -359,13 +391,14 @@ overview_filtered(struct tui *t, struct canvas *c)
 	    o[SMTP_OUTCOME_LOST]);
 	flow_item(
 	    &f, P_NORMAL, "events %" PRIu64 " in %zu lines", events, lines);
+	overview_store_rows(t, st, c);
 	cv_next(c);
 }
 
 void
 view_overview(struct tui *t, const struct tui_status *s, struct canvas *c)
 {
-	overview_filtered(t, c);
+	overview_filtered(t, s->st, c);
 	overview_totals(t, s->st, c);
 	cv_next(c);
 	overview_classes(t, s->st, c);

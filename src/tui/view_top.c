@@ -324,18 +324,19 @@ top_draw(
 	t->top_key[0] = '\0';
 	top_fetch(t, &tt[0], "Servers", "sessions", &st->servers);
 	top_fetch(t, &tt[1], "Clients", "sessions", &st->clients);
+	top_fetch(t, &tt[2], "Sender domains", "transactions",
+	    &st->by_sender_domain.keys);
 	top_fetch(
-	    t, &tt[2], "Sender domains", "transactions", &st->sender_domains);
-	top_fetch(t, &tt[3], "Recipient domains", "RCPTs", &st->rcpt_domains);
+	    t, &tt[3], "Recipient domains", "RCPTs", &st->by_rcpt_domain.keys);
 	top_fetch(t, &tt[4], "Rejection reasons", "4xx and 5xx replies",
 	    &st->reject_reasons);
-	top_fetch(t, &tt[5], "Senders", "transactions", &st->senders);
-	top_fetch(t, &tt[6], "Recipients", "RCPTs", &st->recipients_top);
+	top_fetch(t, &tt[5], "Senders", "transactions", &st->by_sender.keys);
+	top_fetch(t, &tt[6], "Recipients", "RCPTs", &st->by_rcpt.keys);
 	top_fetch(t, &tt[7], "Enhanced status codes", "replies", &st->enhanced);
 	tt[7].keys = TT_ENHANCED;
 	tt[4].keys = TT_REASON;
 	top_fetch(t, &tt[8], "AUTH failures by client", "failures",
-	    &st->auth_fail_clients);
+	    &st->auth_fail_by_client.keys);
 	top_fetch(
 	    t, &tt[9], "Bounces by cause", "recipients", &st->bounce_causes);
 	/* Enter on a row of these lists the sessions it names. */
@@ -405,9 +406,6 @@ top_rows_now(struct tui *t)
 bool
 top_act(struct tui *t, enum act a, int delta)
 {
-	char msg[TOPN_KEY_MAX + 64];
-	size_t v;
-
 	if (delta != 0) {
 		top_rows_now(t);
 		if (delta < 0 && t->top_sel < -delta)
@@ -425,16 +423,7 @@ top_act(struct tui *t, enum act a, int delta)
 		tui_notice(t, "no row to open here");
 		return true;
 	}
-	escape_into(
-	    t->filter, sizeof(t->filter), t->top_key, strlen(t->top_key));
-	for (v = 0; v < tui_nviews; v++)
-		if (tui_views[v].act == sessions_act)
-			tui_view_set(t, (unsigned)v);
-	t->scroll[t->view] = 0;
-	t->sel = 0;
-	t->sel_id = 0;
-	snprintf(msg, sizeof(msg), "the sessions of %s (Esc: all)", t->filter);
-	tui_notice(t, msg);
+	tui_open_sessions_of(t, t->top_key);
 	return true;
 }
 

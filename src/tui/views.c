@@ -2,8 +2,11 @@
 /*
  * The table of views, as htop binds keys to actions: each view is a
  * row with its key, its names, its orders, its draw function and its
- * own keys. The tab bar, the help, the keys 1-6, Tab and s all read it.
+ * own keys. The tab bar, the help, the keys 1-9, Tab and s all read it.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "tui/views.h"
 
 const struct tui_view tui_views[] = {
@@ -59,7 +62,7 @@ const struct tui_view tui_views[] = {
 	},
 	{
 	    .key = '5',
-	    .label = "Latency/TLS",
+	    .label = "Latency",
 	    .title = "Latencies, TLS and AUTH",
 	    .help = "latencies, TLS, AUTH, protocol details, capture health",
 	    .sorts = 1,
@@ -75,6 +78,20 @@ const struct tui_view tui_views[] = {
 	    .sorts = 2,
 	    .sort = { "by count", "by code" },
 	    .draw = view_codes,
+	},
+	{
+	    .key = '7',
+	    .label = "Servers",
+	    .title = "By server",
+	    .help = "servers (b: clients, domains): outcomes, latency, TLS "
+		    "(Enter)",
+	    .flags = TV_FILTER_SHOWN | TV_FILTER_TOP,
+	    .sorts = 11,
+	    .sort = { "count", "accepted", "rejected", "tempfail", "lost",
+		"bytes", "p50", "p99", "greeting", "tls", "name" },
+	    .draw = view_servers,
+	    .act = servers_act,
+	    .title_line = servers_title,
 	},
 };
 
@@ -121,4 +138,21 @@ tui_view_set(struct tui *t, unsigned v)
 	t->view = v;
 	t->help = false;
 	t->transcript = false;
+}
+
+void
+tui_open_sessions_of(struct tui *t, const char *key)
+{
+	char msg[TOPN_KEY_MAX + 64];
+	size_t v;
+
+	escape_into(t->filter, sizeof(t->filter), key, strlen(key));
+	for (v = 0; v < tui_nviews; v++)
+		if (tui_views[v].act == sessions_act)
+			tui_view_set(t, (unsigned)v);
+	t->scroll[t->view] = 0;
+	t->sel = 0;
+	t->sel_id = 0;
+	snprintf(msg, sizeof(msg), "the sessions of %s (Esc: all)", t->filter);
+	tui_notice(t, msg);
 }

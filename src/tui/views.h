@@ -22,6 +22,7 @@
 
 #define TV_FILTER_SHOWN 1u /* the / filter is named in its title */
 #define TV_FILTER_TOP 2u   /* back to its top when the filter changes */
+#define TV_SORTS_MAX 12    /* orders a view may have */
 
 struct tui_view {
 	int key;           /* selects it */
@@ -30,7 +31,7 @@ struct tui_view {
 	const char *help;  /* its line in the help */
 	unsigned flags;    /* TV_ */
 	unsigned sorts;    /* orders 's' cycles through */
-	const char *sort[4];
+	const char *sort[TV_SORTS_MAX];
 	void (*draw)(
 	    struct tui *t, const struct tui_status *s, struct canvas *c);
 	/* A key's action, offered to the view first: true when taken
@@ -66,6 +67,12 @@ bool sessions_act(struct tui *t, enum act a, int delta);
 void sessions_title(struct tui *t, char *buf, size_t size);
 /* view_latency.c */
 void view_latency(struct tui *t, const struct tui_status *s, struct canvas *c);
+/* view_servers.c */
+void view_servers(struct tui *t, const struct tui_status *s, struct canvas *c);
+bool servers_act(struct tui *t, enum act a, int delta);
+void servers_title(struct tui *t, char *buf, size_t size);
+/* The session list, filtered by key (Enter on a row that names it). */
+void tui_open_sessions_of(struct tui *t, const char *key);
 /* view_codes.c */
 void view_codes(struct tui *t, const struct tui_status *s, struct canvas *c);
 /* view_help.c */

@@ -34,7 +34,8 @@ def outcome_of(o):
 
 def new_row():
     return {"count": 0, "accepted": 0, "rejected": 0, "tempfail": 0,
-            "lost": 0, "bytes": 0, "lat": [], "sessions": 0, "tls": 0}
+            "lost": 0, "bytes": 0, "lat": [], "sessions": 0, "tls": 0,
+            "greet": []}
 
 
 tables = {k: collections.defaultdict(new_row) for k in
@@ -105,6 +106,8 @@ for r in log:
         for k, ip in (("servers", r["server_ip"]), ("clients", r["client_ip"])):
             tables[k][ip]["sessions"] += 1
             tables[k][ip]["tls"] += bool(r.get("tls"))
+            if r.get("greeting_latency") is not None:
+                tables[k][ip]["greet"].append(r["greeting_latency"])
         a = r.get("auth")
         if a:
             u = users[cut(a.get("user") or "(unknown)")]
@@ -143,6 +146,17 @@ for name, want in tables.items():
                 if g[f] != w[f]:
                     bad.append("%s %s: %s %s, log %s" %
                                (name, k, f, g[f], w[f]))
+        gl = g["greeting_latency"]
+        if name not in ("servers", "clients") or not w["greet"]:
+            if gl is not None:
+                bad.append("%s %s: a greeting latency without one in the "
+                           "log" % (name, k))
+        elif gl is None or gl["count"] != len(w["greet"]) or not (
+                min(w["greet"]) - 1e-6 <= gl["p50"] <= max(w["greet"]) + 1e-6
+                and gl["p50"] <= gl["p99"] + 1e-6):
+            bad.append("%s %s: greeting latency %s, log %d in [%s, %s]" %
+                       (name, k, gl, len(w["greet"]), min(w["greet"]),
+                        max(w["greet"])))
         fl = g["final_latency"]
         if not w["lat"]:
             if fl is not None:

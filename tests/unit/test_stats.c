@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the statistics store's parts: top-N, histograms, series,
- * the normalisation of rejection reasons. */
+ * the normalisation of rejection reasons, the rule of notable events,
+ * the breakdown rows' values. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sinks/histo.h"
+#include "sinks/notable.h"
 #include "sinks/stats.h"
 #include "sinks/topn.h"
 
@@ -88,6 +90,80 @@ test_histo(void)
 	histo_add(&h, 1e30); /* far beyond the last bucket */
 	CHECKF(h.n == 1002 && h.max == 1e30 && histo_quantile(&h, 1.0) <= 1e30,
 	    "histo extremes");
+}
+
+/* The bucket a value lands in, as histo_add() chose it. */
+static int
+bucket_taken(double base, double v)
+{
+	static struct histo h;
+	int i;
+
+	histo_init(&h, base);
+	histo_add(&h, v);
+	for (i = 0; i < HISTO_BUCKETS; i++)
+		if (h.b[i] != 0)
+			return i;
+	return -1;
+}
+
+/* The bucket by its definition: floor(10 log10(v / base)), clamped. */
+static int
+bucket_defined(double base, double v)
+{
+	double x;
+	int i;
+
+	if (!(v > base))
+		return 0;
+	x = log10(v / base) * 10.0;
+	i = (int)x;
+	return i >= HISTO_BUCKETS ? HISTO_BUCKETS - 1 : i < 0 ? 0 : i;
+}
+
+/* The bucket without a logarithm (histo.c) is the logarithm's, for
+ * values spread over every bucket, on the edges, an ulp either side, and
+ * through a histo_point() made once. */
+static void
+test_histo_buckets(void)
+{
+	static const double bases[] = { 1e-6, 1e-3, 1.0 };
+	uint64_t r = 0x9e3779b97f4a7c15ull;
+	int bad = 0, point_bad = 0, b, i, k;
+
+	for (b = 0; b < 3; b++)
+		for (i = 0; i < 200000; i++) {
+			double base = bases[b], v;
+
+			r = r * 6364136223846793005ull + 1442695040888963407ull;
+			if (i % 4 == 0) {
+				/* An edge, or an ulp beside it. */
+				v = base *
+				    pow(10.0, (double)(i / 4 % 125) / 10.0);
+				v = (i / 4) % 3 == 0   ? nextafter(v, 0)
+				    : (i / 4) % 3 == 1 ? nextafter(v, 1e300)
+						       : v;
+			} else
+				v = base *
+				    pow(10.0,
+					(double)(r >> 11) / 9007199254740992.0 *
+						13.0 -
+					    0.5);
+			k = bucket_defined(base, v);
+			if (bucket_taken(base, v) != k)
+				bad++;
+			{
+				static struct histo a, c;
+
+				histo_init(&a, base);
+				histo_init(&c, base);
+				histo_add_point(&c, histo_point(&a, v));
+				if (c.b[k] != 1)
+					point_bad++;
+			}
+		}
+	CHECKF(bad == 0, "histo buckets as log10 gives them (%d differ)", bad);
+	CHECKF(point_bad == 0, "histo_point buckets (%d differ)", point_bad);
 }
 
 static void
@@ -251,15 +327,134 @@ test_hours(void)
 	CHECK_UINT(h.left_out, 11);
 }
 
+/* What notable_*() handed on: kinds, codes, counts. */
+struct seen {
+	enum stats_recent_kind kind[8];
+	int code[8];
+	uint64_t count[8];
+	size_t n;
+};
+
+static void
+seen_add(void *arg, const struct stats_recent *r, uint64_t count)
+{
+	struct seen *s = arg;
+
+	if (s->n < 8) {
+		s->kind[s->n] = r->kind;
+		s->code[s->n] = r->code;
+		s->count[s->n] = count;
+		s->n++;
+	}
+}
+
+static void
+test_notable(void)
+{
+	struct smtp_session_info si;
+	struct smtp_transaction tx;
+	struct smtp_rcpt rc[2];
+	struct seen s;
+	char from[] = "a@example.org", r0[] = "x@example.net",
+	     r1[] = "y@example.net";
+
+	memset(&si, 0, sizeof(si));
+	memset(&tx, 0, sizeof(tx));
+	memset(rc, 0, sizeof(rc));
+	rc[0].addr = r0;
+	rc[0].reply.code = 550;
+	rc[1].addr = r1;
+	rc[1].reply.code = 250;
+	tx.rcpt = rc;
+	tx.nrcpt = 2;
+	tx.mail_from = from;
+	tx.mail.code = 250;
+	tx.final.code = 554;
+	tx.outcome = SMTP_OUTCOME_REJECTED;
+	memset(&s, 0, sizeof(s));
+	notable_transaction(&si, &tx, seen_add, &s);
+	CHECKF(s.n == 2 && s.kind[0] == RECENT_REJECT && s.code[0] == 550 &&
+		s.kind[1] == RECENT_REJECT && s.code[1] == 554,
+	    "notable: a refused recipient, then the refused transaction");
+	/* A 421 is the server closing: no reject of the transaction. */
+	tx.nrcpt = 0;
+	tx.final.code = 421;
+	memset(&s, 0, sizeof(s));
+	notable_transaction(&si, &tx, seen_add, &s);
+	CHECKF(s.n == 0, "notable: no reject for a 421");
+	tx.outcome = SMTP_OUTCOME_TEMPFAIL;
+	memset(&s, 0, sizeof(s));
+	notable_transaction(&si, &tx, seen_add, &s);
+	CHECKF(s.n == 1 && s.kind[0] == RECENT_TEMPFAIL && s.code[0] == 421,
+	    "notable: a 421 is a tempfail");
+	tx.outcome = SMTP_OUTCOME_LOST;
+	tx.final.code = 0;
+	tx.bounce = true;
+	memset(&s, 0, sizeof(s));
+	notable_transaction(&si, &tx, seen_add, &s);
+	CHECKF(
+	    s.n == 2 && s.kind[0] == RECENT_LOST && s.kind[1] == RECENT_BOUNCE,
+	    "notable: lost, then the bounce");
+	tx.outcome = SMTP_OUTCOME_ACCEPTED;
+	tx.bounce = false;
+	memset(&s, 0, sizeof(s));
+	notable_transaction(&si, &tx, seen_add, &s);
+	CHECKF(s.n == 0, "notable: nothing in an accepted transaction");
+	/* A session's AUTH failures: one, with their count. */
+	si.auth_attempts = 4;
+	si.auth_failures = 3;
+	si.auth_code = 535;
+	memset(&s, 0, sizeof(s));
+	notable_close(&si, 1.0, seen_add, &s);
+	CHECKF(s.n == 1 && s.kind[0] == RECENT_AUTH_FAILURE &&
+		s.count[0] == 3 && s.code[0] == 535,
+	    "notable: AUTH failures, one with their count");
+	si.auth_failures = 0;
+	memset(&s, 0, sizeof(s));
+	notable_close(&si, 1.0, seen_add, &s);
+	CHECKF(s.n == 0, "notable: no AUTH failure");
+}
+
+static void
+test_bd_values(void)
+{
+	static struct bd_table t;
+	const struct topn_entry *e[TOPN_SLOTS];
+	double v[BDV_COUNT_OF];
+	const struct histo_point half = bd_latency_point(0.5);
+
+	bd_init(&t);
+	bd_add(&t, "10.0.0.1", BD_ACCEPTED, 100, &half);
+	bd_add(&t, "10.0.0.1", BD_REJECTED, 100, NULL);
+	bd_session(&t, "10.0.0.1", true, 0.25);
+	bd_session(&t, "10.0.0.1", false, -1);
+	CHECKF(topn_sorted(&t.keys, e, TOPN_SLOTS) == 1, "bd: one key");
+	bd_row_values(bd_row_of(&t, e[0]), v);
+	CHECKF(v[BDV_COUNT] == 2 && v[BDV_ACCEPTED] == 1 &&
+		v[BDV_REJECTED] == 1 && v[BDV_BYTES] == 100 &&
+		v[BDV_TLS] == 50 && fabs(v[BDV_FINAL_P50] - 0.5) < 0.5 * 0.26 &&
+		fabs(v[BDV_GREETING_P50] - 0.25) < 0.25 * 0.26,
+	    "bd: the row's values");
+	bd_add(&t, "10.0.0.2", BD_TEMPFAIL, 0, NULL);
+	CHECKF(topn_sorted(&t.keys, e, TOPN_SLOTS) == 2, "bd: two keys");
+	bd_row_values(bd_row_of(&t, e[1]), v);
+	CHECKF(v[BDV_TEMPFAIL] == 1 && v[BDV_FINAL_P50] == -1 &&
+		v[BDV_GREETING_P50] == -1 && v[BDV_TLS] == -1,
+	    "bd: none is -1");
+}
+
 int
 main(void)
 {
+	test_notable();
+	test_bd_values();
 	test_timeline();
 	test_topn_slot();
 	test_who();
 	test_hours();
 	test_topn();
 	test_histo();
+	test_histo_buckets();
 	test_series();
 	test_normalise();
 	return check_done("stats");

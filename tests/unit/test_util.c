@@ -29,6 +29,74 @@ expect_text(int line, const char *in, size_t n, const char *want)
 	dbuf_free(&b);
 }
 
+/* ascii_lower_copy() against a byte at a time: every byte value at
+ * every place of strings of every length up to 40, and the cut. */
+static void
+test_lower_copy(void)
+{
+	char in[48], out[48], want[48];
+	int bad = 0, c, n, at, k;
+
+	for (n = 1; n <= 40; n++)
+		for (at = 0; at < n; at++)
+			for (c = 1; c < 256; c++) {
+				for (k = 0; k < n; k++)
+					in[k] = (char)('A' + (k * 7 + n) % 58);
+				in[at] = (char)c;
+				in[n] = '\0';
+				for (k = 0; k < n; k++) {
+					unsigned char u = (unsigned char)in[k];
+
+					want[k] =
+					    (char)(u >= 'A' && u <= 'Z' ? u + 32
+									: u);
+				}
+				want[n] = '\0';
+				ascii_lower_copy(in, out, sizeof(out));
+				if (strcmp(out, want) != 0)
+					bad++;
+			}
+	CHECKF(bad == 0, "ascii_lower_copy (%d differ)", bad);
+	ascii_lower_copy("ABCDEFGHIJKLMNOPQRSTUVWXYZ@[]", out, 12);
+	CHECK(strcmp(out, "abcdefghijk") == 0);
+}
+
+/* A string is written as it is, between quotes, exactly when each of
+ * its bytes is plain (the check is eight bytes at a time): every byte
+ * value at every place of strings up to 40 bytes long. */
+static void
+test_json_plain(void)
+{
+	char in[48], want[52];
+	struct dbuf b;
+	int bad = 0, c, n, at, k, plain;
+
+	dbuf_init(&b, 256);
+	for (n = 1; n <= 40; n++)
+		for (at = 0; at < n; at++)
+			for (c = 1; c < 256; c++) {
+				for (k = 0; k < n; k++)
+					in[k] = (char)(' ' + (k * 7 + n) % 95);
+				for (k = 0; k < n; k++)
+					if (in[k] == '"' || in[k] == '\\')
+						in[k] = 'x';
+				in[at] = (char)c;
+				in[n] = '\0';
+				plain = c >= 0x20 && c < 0x7f && c != '"' &&
+				    c != '\\';
+				snprintf(want, sizeof(want), "\"%s\"", in);
+				dbuf_reset(&b);
+				json_append_cstr(&b, in);
+				if ((b.len == (size_t)n + 2 &&
+					memcmp(b.p, want, b.len) == 0) !=
+				    (plain != 0))
+					bad++;
+			}
+	CHECKF(
+	    bad == 0, "JSON strings written raw when plain (%d differ)", bad);
+	dbuf_free(&b);
+}
+
 int
 main(void)
 {
@@ -36,6 +104,8 @@ main(void)
 	unsigned long v;
 	int i;
 
+	test_lower_copy();
+	test_json_plain();
 	expect_json(__LINE__, "plain", 5, "\"plain\"");
 	expect_json(__LINE__, "q\"b\\", 4, "\"q\\\"b\\\\\"");
 	expect_json(__LINE__, "a\r\nb\t", 5, "\"a\\r\\nb\\t\"");
