@@ -91,6 +91,7 @@ CORE_SRC = src/lib/util.c src/lib/base64.c src/lib/hex.c src/lib/qp.c \
 	   src/sinks/topn.c src/sinks/histo.c src/sinks/jsonlog.c \
 	   src/lib/recfile.c src/sinks/sessmap.c src/sinks/zeeklog.c \
 	   src/sinks/zeekcompat.c src/sinks/transcript.c src/sinks/rotate.c \
+	   src/sinks/alerts.c \
 	   $(REPORT_SRC) \
 	   src/event/plugin_abi.c $(SMTP_SRC) src/event/codes.c \
 	   $(wildcard src/track/*.c)
@@ -216,6 +217,8 @@ TEST_SRC_plugin_abi = src/event/plugin_abi.c src/event/codes.c \
 	src/lib/util.c $(DECODE_SRC) src/event/event.c $(SMTP_SRC)
 TEST_SRC_qp = src/lib/qp.c src/lib/util.c
 TEST_SRC_rotate = src/sinks/rotate.c
+TEST_SRC_alerts = src/sinks/alerts.c src/event/event.c src/lib/util.c
+TEST_LIBS_alerts = -lm
 TEST_SRC_recfile = src/lib/recfile.c src/lib/util.c
 TEST_SRC_smtp = src/lib/util.c $(DECODE_SRC) src/event/event.c $(SMTP_SRC)
 TEST_SRC_stats = src/sinks/stats.c src/sinks/notable.c src/sinks/breakdown.c src/sinks/topn.c src/sinks/histo.c \

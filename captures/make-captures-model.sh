@@ -73,7 +73,7 @@ PROG=${0##*/}
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=$HERE
 TOOLS=$HERE/tools
-ALL="postfix-refused exim-refused lmtp scripted-rfc821 scripted-atrn scripted-codes scripted-dsnkeys"
+ALL="postfix-refused exim-refused lmtp scripted-rfc821 scripted-atrn scripted-codes scripted-dsnkeys scripted-authguess"
 MAX_SIZE=300000	# every capture stays under this many bytes
 
 die() {
@@ -646,6 +646,9 @@ if wants scripted-codes; then
 fi
 if wants scripted-dsnkeys; then
 	scripted scripted-dsnkeys dsnkeys 25
+fi
+if wants scripted-authguess; then
+	scripted scripted-authguess authguess 587
 fi
 
 say "done:$WANT"

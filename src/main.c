@@ -34,6 +34,7 @@
 #include "options.h"
 #include "plugin/plugins.h"
 #include "report/report.h"
+#include "sinks/alerts.h"
 #include "sinks/jsonlog.h"
 #include "sinks/rotate.h"
 #include "sinks/stats.h"
@@ -144,6 +145,7 @@ struct run {
 	struct tui *tui;
 	bool tui_quit;
 	struct tracker *track; /* NULL with --no-track */
+	struct alerts *alerts; /* NULL with --no-alerts */
 	struct plugin_set *plugins;
 	double last_plugin_tick;
 	char source[512];
@@ -766,8 +768,10 @@ view_reset(struct run *r)
 		stats_init(r->view_st);
 		r->view_st->sessions_active = r->st->sessions_active;
 		r->view_st->tracking = r->st->tracking;
+		r->view_st->alerting = r->st->alerting;
 		event_bus_subscribe_types(r->bus, stats_on_event, r->view_st,
-		    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE));
+		    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE) |
+			EVENT_BIT(SMTP_EV_ALERT));
 	} else
 		stats_reset(r->view_st);
 }
@@ -790,6 +794,8 @@ tui_step(struct run *r, bool finished)
 		break;
 	}
 }
+
+static void alerts_tick(struct run *r);
 
 /* Between packet batches (and while a replay waits). */
 static void
@@ -814,6 +820,7 @@ tick(void *arg)
 	if (r->o->report_every > 0)
 		report_every(r, now);
 
+	alerts_tick(r);
 	if (r->tui != NULL && !r->tui_quit)
 		tui_step(r, false);
 	if (r->plugins != NULL && now - r->last_plugin_tick >= 1.0) {
@@ -911,14 +918,16 @@ open_sinks(struct run *r, struct event_bus *bus)
 
 	dbuf_init(&r->said, 16 << 10);
 	event_bus_subscribe_types(bus, stats_on_event, r->st,
-	    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE));
+	    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE) |
+		EVENT_BIT(SMTP_EV_ALERT));
 	/* --rotate: the interval's own statistics; the files are opened
 	 * by the first interval (interval_begin()). */
 	if (r->o->rotate > 0 || r->o->rotate_size > 0) {
 		r->ist = xmalloc(sizeof(*r->ist));
 		stats_init(r->ist);
 		event_bus_subscribe_types(bus, stats_on_event, r->ist,
-		    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE));
+		    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE) |
+			EVENT_BIT(SMTP_EV_ALERT));
 	}
 	if (r->o->wfile != NULL) {
 		if (r->ist == NULL &&
@@ -958,7 +967,8 @@ open_sinks(struct run *r, struct event_bus *bus)
 		if ((r->tui = tui_open(&to, err, sizeof(err))) == NULL)
 			fail(EXIT_USAGE, "%s", err);
 		sig.tui = 1;
-		event_bus_subscribe(bus, tui_on_event, r->tui);
+		event_bus_subscribe_types(bus, tui_on_event, r->tui,
+		    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_ALERT));
 	}
 	/* After the sinks: a message settled by a transaction is logged
 	 * after that transaction. */
@@ -973,6 +983,34 @@ open_sinks(struct run *r, struct event_bus *bus)
 	}
 	/* After ours: a plugin sees each event after the log has it. */
 	plugins_subscribe(r->plugins, bus);
+	/* Last: an alert follows the record of what raised it. */
+	if (!r->o->no_alerts) {
+		r->alerts = xmalloc(sizeof(*r->alerts));
+		r->st->alerting = true;
+		if (r->ist != NULL)
+			r->ist->alerting = true;
+		alerts_init(r->alerts, &r->o->alerts, bus);
+		event_bus_subscribe_types(
+		    bus, alerts_on_event, r->alerts, ALERTS_EVENTS);
+	}
+}
+
+/* The alerts' clock and the kernel's drops, between packets: the
+ * capture's clock, which live is the wall's (so that an alert clears
+ * when the traffic stops too). */
+static void
+alerts_tick(struct run *r)
+{
+	const struct capture_stats *cs;
+	double t;
+
+	if (r->alerts == NULL)
+		return;
+	cs = capture_stats(sig.capture);
+	t = capture_last_ts(sig.capture);
+	if (r->o->iface != NULL && wall_now() > t)
+		t = wall_now();
+	alerts_clock(r->alerts, t, cs->pcap_drops + cs->pcap_ifdrops);
 }
 
 /*
@@ -1458,6 +1496,7 @@ main(int argc, char **argv)
 	reasm_finish();
 	close_pcap_out(&r);
 	track_finish(r.track);
+	alerts_tick(&r);
 	smtp_release_spares();
 	if (r.plugins != NULL)
 		plugins_finish(r.plugins, health_snapshot(&r));
@@ -1478,6 +1517,7 @@ main(int argc, char **argv)
 	plugins_free(r.plugins);
 	r.plugins = NULL;
 	track_close(r.track);
+	free(r.alerts);
 	if (r.view_st != r.st)
 		free(r.view_st);
 	if (pcap_out_failed)

@@ -104,6 +104,20 @@ usage(FILE *f)
 	    "is settled\n"
 	    "                       early beyond (default 20000)\n"
 	    "      --no-track       no message tracking\n"
+	    "alerts (on by default: `alert` records, the reports, the "
+	    "dashboard)\n"
+	    "      --alert NAME=V[,NAME=V...]  a threshold (0 turns one off): "
+	    "reject_rate,\n"
+	    "                       tempfail_rate, lost_rate (%% of "
+	    "transactions; 50, 30, 10),\n"
+	    "                       rate_min (20), auth_failures (5 from a "
+	    "client),\n"
+	    "                       auth_window (600 s), greeting_latency "
+	    "(5 s),\n"
+	    "                       final_latency (30 s), latency_min (5), "
+	    "kernel_drops (1),\n"
+	    "                       window (600 s)\n"
+	    "      --no-alerts      no alerts\n"
 	    "output\n"
 	    "  -w FILE              JSON Lines log (- is stdout)\n"
 	    "      --zeek-log DIR   write DIR/smtp.log in Zeek's format\n"
@@ -256,6 +270,8 @@ enum {
 	OPT_MEMORY_PLAN,
 	OPT_NO_TRACK,
 	OPT_TRACK_WINDOW,
+	OPT_ALERT,
+	OPT_NO_ALERTS,
 	OPT_TRACK_MAX,
 	OPT_ROTATE,
 	OPT_REPORT_EVERY,
@@ -739,6 +755,17 @@ opt_memory(struct options *o, int ch)
 	case OPT_NO_TRACK:
 		o->no_track = true;
 		return true;
+	case OPT_ALERT: {
+		char err[256];
+
+		if (alerts_config_parse(&o->alerts, optarg, err, sizeof(err)) !=
+		    0)
+			fail(EXIT_USAGE, "%s", err);
+		return true;
+	}
+	case OPT_NO_ALERTS:
+		o->no_alerts = true;
+		return true;
 	case OPT_TRACK_WINDOW:
 		if (!parse_ulong(optarg, 1, 86400 * 30, &o->track_window))
 			fail(EXIT_USAGE,
@@ -991,6 +1018,8 @@ options_parse(int argc, char **argv, struct options *o)
 		    OPT_MAX_IPV6_STANDINS },
 		{ "memory-plan", no_argument, NULL, OPT_MEMORY_PLAN },
 		{ "no-track", no_argument, NULL, OPT_NO_TRACK },
+		{ "alert", required_argument, NULL, OPT_ALERT },
+		{ "no-alerts", no_argument, NULL, OPT_NO_ALERTS },
 		{ "track-window", required_argument, NULL, OPT_TRACK_WINDOW },
 		{ "track-max", required_argument, NULL, OPT_TRACK_MAX },
 		{ "rotate", required_argument, NULL, OPT_ROTATE },
@@ -1012,6 +1041,7 @@ options_parse(int argc, char **argv, struct options *o)
 	o->buffer_mb = 64;
 	o->stats_interval = 10;
 	o->speed = -1;
+	alerts_config_default(&o->alerts);
 	o->promisc = true;
 	opterr = 0; /* our own sentences, not getopt's */
 	while ((ch = getopt_long(argc, argv, ":r:i:f:w:Z:B:o:c:pqhvDV",

@@ -16,6 +16,7 @@
 
 #include "net/reasm.h"
 #include "plugin/plugins.h"
+#include "sinks/alerts.h"
 #include "status.h"
 
 #define SMTPSCOPE_VERSION "0.2.0"
@@ -73,6 +74,9 @@ struct options {
 	const char *pcap_out;
 	uint64_t pcap_sessions[MAX_PCAP_SESSIONS];
 	size_t npcap_sessions;
+	/* --alert NAME=VALUE,... over the defaults; --no-alerts. */
+	struct alerts_config alerts;
+	bool no_alerts;
 };
 
 /* The name of a report format ("text"). */

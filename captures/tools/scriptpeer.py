@@ -22,7 +22,11 @@
 # tell apart; its second session goes from the relay (--server) to the
 # senders' MX (--mx).
 #
-# usage: scriptpeer.py {rfc821,atrn,codes,dsnkeys} --client IP --server IP
+# The authguess scenario is not from a seed either: password guessing on
+# AUTH (RFC 4954's 535 5.7.8) from one client, for the alerts.
+#
+# usage: scriptpeer.py {rfc821,atrn,codes,dsnkeys,authguess} --client IP
+#                      --server IP
 #                      [--port N] --out RECORD.json
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -55,6 +59,7 @@ BLAH = "Blah blah blah...\r\n...etc. etc. etc.\r\n"   # RFC 821 example 1
 #   ("P", ["cmd", ...], [[reply], ...])  pipelined: one write each way
 #   ("D", "message text", [reply lines])  after 354: the text (dot-
 #                                     stuffed on the wire), ".", reply
+#   ("S", seconds)                    a pause (a slow server)
 # The SMTP server side closes after its reply to QUIT.
 
 EX6_MSG = (  # RFC 821 example 7 (the seed's example 6)
@@ -399,8 +404,59 @@ def dsnkeys():
     return [s1, {"client": "server", "server": "mx", "steps": s2}]
 
 
+def authguess():
+    """Password guessing on submission (RFC 4954 section 6's 535 5.7.8):
+    one client (--client) fails AUTH twice in each of three sessions,
+    the first greeted a second late; another (--mx) fails once; after a
+    pause the first logs in and sends a message. For the alerts: six
+    failures from one client within two seconds, one from another, a
+    slow greeting, then quiet long enough for a short window to empty."""
+    ehlo = ["250-mx.guess.example", "250-PIPELINING", "250-AUTH PLAIN LOGIN",
+            "250 ENHANCEDSTATUSCODES"]
+    bad = ["535 5.7.8 Authentication credentials invalid"]
+    b64 = lambda t: base64.b64encode(t.encode()).decode()
+
+    def guesses(user, pw1, pw2):
+        return [
+            ("C", "AUTH PLAIN " + b64("\0%s\0%s" % (user, pw1)), bad),
+            ("C", "AUTH LOGIN", ["334 VXNlcm5hbWU6"]),
+            ("A", b64(user), ["334 UGFzc3dvcmQ6"]),
+            ("A", b64(pw2), bad),
+        ]
+
+    greet = ("G", ["220 mx.guess.example ESMTP"])
+    sessions = []
+    for n, (pw1, pw2) in enumerate((("123456", "password"),
+                                    ("qwerty", "letmein"),
+                                    ("admin", "welcome1")), 1):
+        s = [("S", 1.0)] if n == 1 else []
+        s += [greet, ("C", "EHLO guesser.example", ehlo)]
+        s += guesses("alice@guess.example", pw1, pw2)
+        s.append(("C", "QUIT", ["221 2.0.0 Bye"]))
+        sessions.append(s)
+    sessions.append({"client": "mx", "server": "server", "steps": [
+        greet, ("C", "EHLO other.example", ehlo),
+        ("C", "AUTH PLAIN " + b64("\0bob@guess.example\0hunter2"), bad),
+        ("C", "QUIT", ["221 2.0.0 Bye"])]})
+    sessions.append(("pause", 3.0))
+    sessions.append([
+        greet, ("C", "EHLO guesser.example", ehlo),
+        ("C", "AUTH PLAIN " + b64("\0alice@guess.example\0correct horse"),
+         ["235 2.7.0 Authentication successful"]),
+        ("C", "MAIL FROM:<alice@guess.example>", ["250 2.1.0 Ok"]),
+        ("C", "RCPT TO:<carol@dest.example>", ["250 2.1.5 Ok"]),
+        ("C", "DATA", ["354 End data with <CR><LF>.<CR><LF>"]),
+        ("D", "From: alice@guess.example\r\nTo: carol@dest.example\r\n"
+              "Subject: at last\r\nDate: 7 Dec 2026 10:00:00 +0000\r\n"
+              "Message-ID: <authguess.1@guess.example>\r\n\r\n"
+              "The password was not 123456.\r\n",
+         ["250 2.0.0 Ok: queued as 4AB12C0D3E"]),
+        ("C", "QUIT", ["221 2.0.0 Bye"])])
+    return sessions
+
+
 SCENARIOS = {"rfc821": rfc821, "atrn": atrn, "codes": codes,
-             "dsnkeys": dsnkeys}
+             "dsnkeys": dsnkeys, "authguess": authguess}
 
 
 def read_exact(sock, n):
@@ -456,7 +512,9 @@ def play(steps, args, client, server):
     for st in steps:
         kind = st[0]
         srv = other(smtp_client)
-        if kind == "G":
+        if kind == "S":
+            time.sleep(st[1])
+        elif kind == "G":
             xfer(srv, reply_text(st[1]))
             ev.append({"t": "greeting", "by": srv, "reply": st[1]})
         elif kind in ("C", "A"):
@@ -510,6 +568,9 @@ def main():
     for steps in SCENARIOS[args.scenario]():
         # a session is its steps (--client to --server), or names the
         # ends it goes between
+        if isinstance(steps, tuple) and steps[0] == "pause":
+            time.sleep(steps[1])
+            continue
         if isinstance(steps, dict):
             sessions.append(play(steps["steps"], args,
                                  addr[steps["client"]], addr[steps["server"]]))

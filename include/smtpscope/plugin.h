@@ -52,8 +52,9 @@ extern "C" {
  * meaning and the anomaly timestamp_replaced; 2 the transaction's queue
  * id, and the command event's argument and parsed path; 3 the tracked
  * message event (SMTPSCOPE_EV_MESSAGE, u.tracked), the host's
- * fate_name, and the outcome unknown (one-sided captures). */
-#define SMTPSCOPE_PLUGIN_ABI_REVISION 3
+ * fate_name, and the outcome unknown (one-sided captures); 4 the
+ * alert event (SMTPSCOPE_EV_ALERT, u.alert). */
+#define SMTPSCOPE_PLUGIN_ABI_REVISION 4
 
 /* Whether *p (of type TYPE, with struct_size) has MEMBER: false when the
  * smtpscope that filled it predates the member. MEMBER may be a path
@@ -226,7 +227,37 @@ enum smtpscope_event_type {
 	/* Revision 3: a message followed across hops is settled (message
 	 * tracking; not sent with --no-track): u.tracked, session NULL. */
 	SMTPSCOPE_EV_MESSAGE,
+	/* Revision 4: a threshold crossed or back (--alert): u.alert,
+	 * session NULL. Not sent with --no-alerts. */
+	SMTPSCOPE_EV_ALERT,
 	SMTPSCOPE_EV_COUNT
+};
+
+/* Revision 4: what an alert watches (smtpscope(1), ALERTS). */
+enum smtpscope_alert_kind {
+	SMTPSCOPE_ALERT_REJECT_RATE,      /* share of transactions, 5xx */
+	SMTPSCOPE_ALERT_TEMPFAIL_RATE,    /* share of transactions, 4xx */
+	SMTPSCOPE_ALERT_LOST_RATE,        /* share of transactions, lost */
+	SMTPSCOPE_ALERT_AUTH_FAILURES,    /* AUTH failures from a client */
+	SMTPSCOPE_ALERT_GREETING_LATENCY, /* a server's greetings slow */
+	SMTPSCOPE_ALERT_FINAL_LATENCY,    /* a server's final replies slow */
+	SMTPSCOPE_ALERT_KERNEL_DROPS,     /* packets the capture dropped */
+	SMTPSCOPE_ALERT_COUNT
+};
+
+/* Revision 4: an alert raised, or cleared (SMTPSCOPE_EV_ALERT), as the
+ * JSON log's "alert" record has it (docs/log-schema.md). */
+struct smtpscope_alert {
+	size_t struct_size;
+	enum smtpscope_alert_kind kind;
+	const char *name;    /* "reject_rate"..., as the log writes it */
+	bool raised;         /* false: cleared */
+	uint64_t id;         /* from 1; a clearing has the id it clears */
+	const char *subject; /* the client or server address, "" none */
+	double value, threshold;
+	double latency_limit; /* seconds (latencies), else 0 */
+	uint64_t samples;
+	double window; /* seconds */
 };
 
 /* Revision 3: what became of a recipient of a tracked message, as the
@@ -591,6 +622,8 @@ struct smtpscope_event {
 		} body;
 		/* Revision 3: SMTPSCOPE_EV_MESSAGE. */
 		const struct smtpscope_tracked *tracked;
+		/* Revision 4: SMTPSCOPE_EV_ALERT. */
+		const struct smtpscope_alert *alert;
 	} u;
 };
 

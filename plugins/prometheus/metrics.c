@@ -27,6 +27,11 @@ static const double queue_bounds[PROM_LAT_BUCKETS] = { 0.01, 0.1, 0.5, 1, 5, 10,
 static const char *const phase_names[PROM_PHASE_COUNT] = { "greeting", "mail",
 	"rcpt", "data", "end_of_data" };
 
+/* The alert kinds as the JSON log names them (ABI revision 4's order). */
+static const char *const alert_names[SMTPSCOPE_ALERT_COUNT] = { "reject_rate",
+	"tempfail_rate", "lost_rate", "auth_failures", "greeting_latency",
+	"final_latency", "kernel_drops" };
+
 /* A name from the host, or "unknown"; cut to fit. */
 static void
 copy_name(char *dst, const char *src)
@@ -212,6 +217,19 @@ prom_figures_event(struct prom_figures *f, const struct smtpscope_event *ev)
 		if (SMTPSCOPE_HAS(struct smtpscope_event, ev, u.tracked) &&
 		    ev->u.tracked != NULL)
 			count_tracked(f, ev->u.tracked);
+		break;
+	case SMTPSCOPE_EV_ALERT:
+		if (SMTPSCOPE_HAS(struct smtpscope_event, ev, u.alert) &&
+		    ev->u.alert != NULL &&
+		    (unsigned)ev->u.alert->kind < SMTPSCOPE_ALERT_COUNT) {
+			unsigned k = ev->u.alert->kind;
+
+			if (ev->u.alert->raised) {
+				f->alerts[k]++;
+				f->alerts_active[k]++;
+			} else if (f->alerts_active[k] > 0)
+				f->alerts_active[k]--;
+		}
 		break;
 	default:
 		break;
@@ -459,6 +477,17 @@ render_smtp(
 	for (i = 0; i < SMTPSCOPE_ANOMALY_COUNT; i++)
 		labelled(o, "smtpscope_anomalies_total", "kind", n->anomaly[i],
 		    f->anomalies[i]);
+
+	family(o, "smtpscope_alerts_total", "counter",
+	    "Alerts raised, by kind (smtpscope(1), ALERTS).");
+	for (i = 0; i < SMTPSCOPE_ALERT_COUNT; i++)
+		labelled(o, "smtpscope_alerts_total", "kind", alert_names[i],
+		    f->alerts[i]);
+	family(o, "smtpscope_alerts_active", "gauge",
+	    "Alerts raised and not cleared, by kind.");
+	for (i = 0; i < SMTPSCOPE_ALERT_COUNT; i++)
+		labelled(o, "smtpscope_alerts_active", "kind", alert_names[i],
+		    f->alerts_active[i]);
 
 	family(o, "smtpscope_reply_latency_seconds", "histogram",
 	    "Time from a command (or the handshake) to its reply, by phase.");

@@ -64,6 +64,9 @@ struct prom_figures {
 	uint64_t fates[SMTPSCOPE_FATE_COUNT];
 	uint64_t bounces_linked, bounce_missing;
 	struct prom_hist queue_time;
+	/* Alerts (ABI revision 4): raised, by kind, and active now. */
+	uint64_t alerts[SMTPSCOPE_ALERT_COUNT];
+	uint64_t alerts_active[SMTPSCOPE_ALERT_COUNT];
 };
 
 /* Label values, copied from the host's tables in init(): the HTTP thread

@@ -62,6 +62,16 @@ session_end_name(enum smtp_session_end e)
 }
 
 const char *
+smtp_alert_kind_name(enum smtp_alert_kind k)
+{
+	static const char *const n[SMTP_ALERT_COUNT] = { "reject_rate",
+		"tempfail_rate", "lost_rate", "auth_failures",
+		"greeting_latency", "final_latency", "kernel_drops" };
+
+	return (unsigned)k < SMTP_ALERT_COUNT ? n[k] : "unknown";
+}
+
+const char *
 smtp_fate_name(enum smtp_fate f)
 {
 	switch (f) {

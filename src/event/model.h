@@ -535,6 +535,38 @@ enum smtp_event_type {
 				   HELP, NOOP, and RCPT/DATA/BDAT/unknown
 				   verbs that found no transaction */
 	SMTP_EV_MESSAGE,        /* a tracked message is settled (src/track/) */
+	SMTP_EV_ALERT,          /* a threshold crossed (sinks/alerts.c) */
+};
+
+/* What an alert watches (sinks/alerts.c has the thresholds). */
+enum smtp_alert_kind {
+	SMTP_ALERT_REJECT_RATE,      /* share of transactions refused 5xx */
+	SMTP_ALERT_TEMPFAIL_RATE,    /* share refused 4xx */
+	SMTP_ALERT_LOST_RATE,        /* share cut off before their reply */
+	SMTP_ALERT_AUTH_FAILURES,    /* AUTH failures from one client */
+	SMTP_ALERT_GREETING_LATENCY, /* one server's greetings slow */
+	SMTP_ALERT_FINAL_LATENCY,    /* one server's final replies slow */
+	SMTP_ALERT_KERNEL_DROPS,     /* packets the capture dropped */
+	SMTP_ALERT_COUNT
+};
+
+/* A threshold crossed (raised) or back on the right side of it
+ * (cleared), on the capture's clock. value is what was compared with
+ * threshold: a share (0..1) for the rates and, for the latencies, the
+ * share of replies slower than latency_limit seconds; a count for AUTH
+ * failures and kernel drops. */
+struct smtp_alert {
+	enum smtp_alert_kind kind;
+	bool raised;         /* false: cleared */
+	const char *subject; /* the client (AUTH) or the server (latency)
+				address; "" for the whole capture */
+	double value, threshold;
+	double latency_limit; /* latencies: seconds; else 0 */
+	uint64_t samples;     /* what the window held: transactions,
+				 failures, replies, packets dropped */
+	double window;        /* seconds */
+	uint64_t id;          /* the alert's number, from 1; a clearing
+				 has the number of what it clears */
 };
 
 /* A command and the reply that answered it (SMTP_EV_COMMAND_RESULT). */
@@ -559,6 +591,7 @@ struct smtp_event {
 		const struct smtp_transaction *tx;
 		const struct smtp_command_result *result;
 		const struct smtp_message *message;
+		const struct smtp_alert *alert;
 		struct {
 			enum smtp_verb verb;
 			const uint8_t *line; /* the raw line, no CRLF */

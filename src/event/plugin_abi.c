@@ -198,6 +198,8 @@ abi_event_type(enum smtp_event_type t)
 		return SMTPSCOPE_EV_COMMAND_RESULT;
 	case SMTP_EV_MESSAGE:
 		return SMTPSCOPE_EV_MESSAGE;
+	case SMTP_EV_ALERT:
+		return SMTPSCOPE_EV_ALERT;
 	}
 	return SMTPSCOPE_EV_COUNT;
 }
@@ -785,6 +787,45 @@ tr_session(struct abi *a, const struct smtp_session_info *s)
 	return o;
 }
 
+/* The ABI numbers the alert kinds as the model does; one table all the
+ * same, so that the model may move. */
+enum smtpscope_alert_kind
+abi_alert_kind(enum smtp_alert_kind k)
+{
+	static const enum smtpscope_alert_kind map[SMTP_ALERT_COUNT] = {
+		[SMTP_ALERT_REJECT_RATE] = SMTPSCOPE_ALERT_REJECT_RATE,
+		[SMTP_ALERT_TEMPFAIL_RATE] = SMTPSCOPE_ALERT_TEMPFAIL_RATE,
+		[SMTP_ALERT_LOST_RATE] = SMTPSCOPE_ALERT_LOST_RATE,
+		[SMTP_ALERT_AUTH_FAILURES] = SMTPSCOPE_ALERT_AUTH_FAILURES,
+		[SMTP_ALERT_GREETING_LATENCY] =
+		    SMTPSCOPE_ALERT_GREETING_LATENCY,
+		[SMTP_ALERT_FINAL_LATENCY] = SMTPSCOPE_ALERT_FINAL_LATENCY,
+		[SMTP_ALERT_KERNEL_DROPS] = SMTPSCOPE_ALERT_KERNEL_DROPS,
+	};
+
+	return (unsigned)k < SMTP_ALERT_COUNT ? map[k] : SMTPSCOPE_ALERT_COUNT;
+}
+
+static const struct smtpscope_alert *
+tr_alert(struct abi *a, const struct smtp_alert *in)
+{
+	struct smtpscope_alert *o = &a->alert;
+
+	memset(o, 0, sizeof(*o));
+	o->struct_size = sizeof(*o);
+	o->kind = abi_alert_kind(in->kind);
+	o->name = smtp_alert_kind_name(in->kind);
+	o->raised = in->raised;
+	o->id = in->id;
+	o->subject = in->subject;
+	o->value = in->value;
+	o->threshold = in->threshold;
+	o->latency_limit = in->latency_limit;
+	o->samples = in->samples;
+	o->window = in->window;
+	return o;
+}
+
 const struct smtpscope_event *
 abi_event(struct abi *a, const struct smtp_event *ev)
 {
@@ -838,6 +879,9 @@ abi_event(struct abi *a, const struct smtp_event *ev)
 		break;
 	case SMTP_EV_MESSAGE:
 		o->u.tracked = tr_tracked(a, ev->u.message);
+		break;
+	case SMTP_EV_ALERT:
+		o->u.alert = tr_alert(a, ev->u.alert);
 		break;
 	case SMTP_EV_SESSION_OPEN:
 	case SMTP_EV_SESSION_CLOSE:

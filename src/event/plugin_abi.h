@@ -26,6 +26,7 @@ struct abi {
 	struct smtpscope_event ev;
 	struct smtpscope_session session;
 	struct smtpscope_tls tls;
+	struct smtpscope_alert alert;
 };
 
 void abi_init(struct abi *a);
@@ -46,6 +47,7 @@ enum smtpscope_anomaly abi_anomaly(enum smtp_anomaly k);
 enum smtpscope_session_end abi_session_end(enum smtp_session_end e);
 enum smtpscope_auth_result abi_auth_result(enum smtp_auth_result r);
 enum smtpscope_event_type abi_event_type(enum smtp_event_type t);
+enum smtpscope_alert_kind abi_alert_kind(enum smtp_alert_kind k);
 unsigned abi_caps(unsigned internal_bits);
 unsigned abi_loss(unsigned internal_bits);
 

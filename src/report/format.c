@@ -242,6 +242,68 @@ fmt_duration(double s)
 	return r;
 }
 
+/* An alert's window: "10 min", "90 s". */
+static struct numstr
+fmt_window(double w)
+{
+	struct numstr r;
+
+	if (w >= 60 && fmod(w, 60) == 0)
+		snprintf(
+		    r.s, sizeof(r.s), "%.40s min", fmt_trimmed(w / 60, 2).s);
+	else
+		snprintf(r.s, sizeof(r.s), "%.40s s", fmt_trimmed(w, 2).s);
+	return r;
+}
+
+void
+fmt_alert(const struct stats_alert *a, char *buf, size_t size)
+{
+	static const char *const what[3] = { "rejected", "deferred (4xx)",
+		"lost" };
+	struct numstr w = fmt_window(a->window);
+	const char *win = w.s;
+	char lim[32];
+
+	switch (a->kind) {
+	case SMTP_ALERT_REJECT_RATE:
+	case SMTP_ALERT_TEMPFAIL_RATE:
+	case SMTP_ALERT_LOST_RATE:
+		snprintf(buf, size,
+		    "%s%% of %" PRIu64 " transactions in %s %s "
+		    "(threshold %s%%)",
+		    fmt_trimmed(a->value * 100, 1).s, a->samples, win,
+		    what[a->kind - SMTP_ALERT_REJECT_RATE],
+		    fmt_trimmed(a->threshold * 100, 1).s);
+		break;
+	case SMTP_ALERT_AUTH_FAILURES:
+		snprintf(buf, size, "%s AUTH failures in %s (threshold %s)",
+		    fmt_trimmed(a->value, 0).s, win,
+		    fmt_trimmed(a->threshold, 0).s);
+		break;
+	case SMTP_ALERT_GREETING_LATENCY:
+	case SMTP_ALERT_FINAL_LATENCY:
+		fmt_secs_text(a->latency_limit, lim, sizeof(lim));
+		snprintf(buf, size,
+		    "%s%% of %" PRIu64 " %s in %s slower than %s "
+		    "(threshold: over %s%%)",
+		    fmt_trimmed(a->value * 100, 1).s, a->samples,
+		    a->kind == SMTP_ALERT_GREETING_LATENCY ? "greetings"
+							   : "final replies",
+		    win, lim, fmt_trimmed(a->threshold * 100, 1).s);
+		break;
+	case SMTP_ALERT_KERNEL_DROPS:
+		snprintf(buf, size,
+		    "%s packets dropped by the kernel in %s (threshold %s)",
+		    fmt_trimmed(a->value, 0).s, win,
+		    fmt_trimmed(a->threshold, 0).s);
+		break;
+	default:
+		snprintf(buf, size, "%s", "?");
+		break;
+	}
+}
+
 int64_t
 whole_seconds(double ts)
 {

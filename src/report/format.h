@@ -15,6 +15,7 @@
 
 #include "report/report.h"
 #include "sinks/histo.h"
+#include "sinks/stats.h"
 
 /* A formatted number or label, returned by value (C11 temporaries). */
 struct numstr {
@@ -68,6 +69,11 @@ enum time_form { TF_FULL, TF_MINUTE, TF_CLOCK, TF_CLOCK_MIN, TF_DATE };
 /* A timestamp in UTC: "2024-05-01 12:00:59", "2024-05-01 12:00",
  * "12:00:59", "12:00", "2024-05-01"; "-" for none. */
 struct numstr fmt_utc(double ts, enum time_form form);
+
+/* What an alert measured, in words: "60% of 5 transactions in 10 min
+ * were rejected (threshold 50%)", "5 AUTH failures in 10 min
+ * (threshold 5)". */
+void fmt_alert(const struct stats_alert *a, char *buf, size_t size);
 
 /* The quantiles of a histogram (min and mean 0 for an empty one). */
 struct quantiles {

@@ -605,6 +605,8 @@ recent_class(enum stats_recent_kind k)
 		return "lost";
 	case RECENT_AUTH_FAILURE:
 		return "auth";
+	case RECENT_ALERT:
+		return "alert";
 	}
 	return "other";
 }
@@ -994,6 +996,68 @@ messages(struct html *h)
 	put(h, "</section>\n");
 }
 
+/* The alerts by kind, and the last ones kept (none with --no-alerts). */
+static void
+alerts(struct html *h)
+{
+	const struct stats *st = h->st;
+	const struct stats_alert *a;
+	uint64_t all = 0;
+	char what[256];
+	size_t i;
+
+	if (!st->alerting)
+		return;
+	put(h, "<section id=\"alerts\">\n<h2>Alerts</h2>\n");
+	for (i = 0; i < SMTP_ALERT_COUNT; i++)
+		all += st->alerts_raised[i] + st->alerts_cleared[i];
+	if (all == 0) {
+		put(h,
+		    "<p class=\"none\">No threshold crossed (smtpscope(1), "
+		    "ALERTS, says which are watched).</p>\n</section>\n");
+		return;
+	}
+	put(h,
+	    "<table id=\"table-alert-kinds\"><thead><tr><th>Alert</th>"
+	    "<th class=\"n\">Raised</th><th class=\"n\">Cleared</th>"
+	    "<th class=\"n\">Active</th></tr></thead>\n<tbody>\n");
+	for (i = 0; i < SMTP_ALERT_COUNT; i++)
+		if (st->alerts_raised[i] + st->alerts_cleared[i] > 0)
+			putf(h,
+			    "<tr><td>%s</td><td class=\"n\">%s</td>"
+			    "<td class=\"n\">%s</td><td class=\"n\">%s</td>"
+			    "</tr>\n",
+			    smtp_alert_kind_name((enum smtp_alert_kind)i),
+			    fmt_num(st->alerts_raised[i]).s,
+			    fmt_num(st->alerts_cleared[i]).s,
+			    fmt_num(st->alerts_active[i]).s);
+	put(h,
+	    "</tbody></table>\n<h3>Raised and cleared, oldest first</h3>\n"
+	    "<table id=\"table-alerts\" class=\"recent\">"
+	    "<thead><tr><th>Time (UTC)</th><th class=\"n\">#</th>"
+	    "<th>State</th><th>Alert</th><th>Client or server</th>"
+	    "<th>Measured</th></tr></thead>\n<tbody>\n");
+	for (i = 0; (a = stats_alert_get(st, i)) != NULL; i++) {
+		fmt_alert(a, what, sizeof(what));
+		putf(h,
+		    "<tr><td class=\"n\">%s</td><td class=\"n\">%" PRIu64
+		    "</td><td class=\"%s\">%s</td><td>%s</td>"
+		    "<td class=\"key\">",
+		    fmt_utc(a->ts, TF_FULL).s, a->id,
+		    a->raised ? "ev-reject" : "alert-cleared",
+		    a->raised ? "raised" : "cleared",
+		    smtp_alert_kind_name(a->kind));
+		html_put_wire(h, a->subject[0] != '\0' ? a->subject : "(all)");
+		put(h, "</td><td>");
+		html_put_wire(h, what);
+		put(h, "</td></tr>\n");
+	}
+	putf(h,
+	    "</tbody></table>\n<p class=\"note\">The last %s of %s "
+	    "alerts raised or cleared.</p>\n</section>\n",
+	    fmt_num(st->alert_n).s, fmt_num(all).s);
+}
+
 int
 report_html(FILE *f, const struct stats *st, const struct report_info *ri)
 {
@@ -1005,6 +1069,7 @@ report_html(FILE *f, const struct stats *st, const struct report_info *ri)
 	html_page_head(&h);
 	html_page_header(&h);
 	overview(&h);
+	alerts(&h);
 	messages(&h);
 	security(&h);
 	protocol(&h);

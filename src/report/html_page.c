@@ -209,6 +209,8 @@ html_page_header(struct html *h)
 		    fmt_utc(ri->wall_start, TF_FULL).s);
 	meta_item(h, "Report written (UTC)", fmt_utc(ri->wall_now, TF_FULL).s);
 	put(h, "</dl>\n<nav><a href=\"#overview\">Overview</a>");
+	if (h->st->alerting)
+		put(h, "<a href=\"#alerts\">Alerts</a>");
 	if (h->st->tracking)
 		put(h, "<a href=\"#messages\">Messages</a>");
 	put(h,

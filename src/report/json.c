@@ -558,6 +558,57 @@ tracking(struct dbuf *b, const struct stats *st)
 	dbuf_addc(b, '}');
 }
 
+/* "alerts": by kind, then the last ones kept (null with --no-alerts). */
+static void
+alerts(struct dbuf *b, const struct stats *st)
+{
+	static const char *const what[3] = { "raised", "cleared", "active" };
+	const uint64_t *n[3] = { st->alerts_raised, st->alerts_cleared,
+		st->alerts_active };
+	const struct stats_alert *a;
+	uint64_t all = 0;
+	size_t i, k;
+
+	if (!st->alerting) {
+		dbuf_adds(b, ",\"alerts\":null");
+		return;
+	}
+	dbuf_adds(b, ",\"alerts\":{");
+	for (k = 0; k < 3; k++) {
+		dbuf_printf(b, "%s\"%s\":{", k ? "," : "", what[k]);
+		for (i = 0; i < SMTP_ALERT_COUNT; i++)
+			dbuf_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "",
+			    smtp_alert_kind_name((enum smtp_alert_kind)i),
+			    n[k][i]);
+		dbuf_addc(b, '}');
+	}
+	for (i = 0; i < SMTP_ALERT_COUNT; i++)
+		all += st->alerts_raised[i] + st->alerts_cleared[i];
+	dbuf_printf(
+	    b, ",\"left_out\":%" PRIu64 ",\"list\":[", all - st->alert_n);
+	for (i = 0; (a = stats_alert_get(st, i)) != NULL; i++) {
+		dbuf_printf(b,
+		    "%s{\"id\":%" PRIu64 ",\"ts\":%.6f,\"alert\":\"%s\","
+		    "\"state\":\"%s\",\"subject\":",
+		    i ? "," : "", a->id, a->ts, smtp_alert_kind_name(a->kind),
+		    a->raised ? "raised" : "cleared");
+		if (a->subject[0] != '\0')
+			json_append_cstr(b, a->subject);
+		else
+			dbuf_adds(b, "null");
+		dbuf_printf(b, ",\"value\":%.10g,\"threshold\":%.10g", a->value,
+		    a->threshold);
+		if (a->latency_limit > 0)
+			dbuf_printf(
+			    b, ",\"latency_limit\":%.10g", a->latency_limit);
+		else
+			dbuf_adds(b, ",\"latency_limit\":null");
+		dbuf_printf(b, ",\"samples\":%" PRIu64 ",\"window\":%.10g}",
+		    a->samples, a->window);
+	}
+	dbuf_adds(b, "]}");
+}
+
 int
 report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 {
@@ -578,6 +629,7 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 	time_tables(&b, st, ri->localtime);
 	capture(&b, ri);
 	anomalies(&b, st);
+	alerts(&b, st);
 	not_written(&b, ri);
 	plugins(&b, ri);
 	dbuf_adds(&b, "}\n");

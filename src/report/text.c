@@ -722,10 +722,51 @@ per_day_hour(FILE *f, const struct stats *st, bool local)
 	time_tables_free(&tt);
 }
 
+/* The alerts raised and cleared, by kind, then the last ones kept. */
+static void
+alerts(FILE *f, const struct stats *st, bool local)
+{
+	const struct stats_alert *a;
+	uint64_t raised = 0, cleared = 0;
+	char t[32], what[256];
+	size_t i;
+
+	for (i = 0; i < SMTP_ALERT_COUNT; i++) {
+		raised += st->alerts_raised[i];
+		cleared += st->alerts_cleared[i];
+	}
+	if (raised + cleared == 0)
+		return;
+	section(f, "Alerts");
+	fprintf(
+	    f, "  %-18s %8s %8s %8s\n", "alert", "raised", "cleared", "active");
+	for (i = 0; i < SMTP_ALERT_COUNT; i++)
+		if (st->alerts_raised[i] + st->alerts_cleared[i] > 0)
+			fprintf(f,
+			    "  %-18s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
+			    smtp_alert_kind_name((enum smtp_alert_kind)i),
+			    st->alerts_raised[i], st->alerts_cleared[i],
+			    st->alerts_active[i]);
+	fputc('\n', f);
+	for (i = 0; (a = stats_alert_get(st, i)) != NULL; i++) {
+		time_label(a->ts, local, true, t, sizeof(t));
+		fmt_alert(a, what, sizeof(what));
+		fprintf(f, "  %s  #%-3" PRIu64 " %-7s %-16s %s\n", t, a->id,
+		    a->raised ? "raised" : "cleared",
+		    smtp_alert_kind_name(a->kind),
+		    a->subject[0] != '\0' ? a->subject : "(all)");
+		fprintf(f, "      %s\n", what);
+	}
+	if (raised + cleared > st->alert_n)
+		fprintf(f, "  (the last %zu of %" PRIu64 " shown)\n",
+		    st->alert_n, raised + cleared);
+}
+
 int
 report_text(FILE *f, const struct stats *st, const struct report_info *ri)
 {
 	overview(f, st, ri);
+	alerts(f, st, ri->localtime);
 	tracking(f, st);
 	reply_codes(f, st);
 	per_day_hour(f, st, ri->localtime);

@@ -660,6 +660,30 @@ log_result(struct jsonlog *log, const struct smtp_event *ev)
 
 static void log_message(struct jsonlog *log, const struct smtp_message *m);
 
+/* A threshold crossed, or back (sinks/alerts.c). */
+static void
+log_alert(struct jsonlog *log, double ts, const struct smtp_alert *a)
+{
+	struct dbuf *b = begin_record(log);
+
+	DBUF_LIT(b, "{\"type\":\"alert\",\"id\":");
+	dbuf_add_u64(b, a->id);
+	PUT_TS(b, "ts", ts);
+	PUT_STR(b, "alert", smtp_alert_kind_name(a->kind));
+	PUT_STR(b, "state", a->raised ? "raised" : "cleared");
+	PUT_STR(b, "subject", a->subject[0] != '\0' ? a->subject : NULL);
+	dbuf_printf(
+	    b, ",\"value\":%.10g,\"threshold\":%.10g", a->value, a->threshold);
+	KEY(b, "latency_limit");
+	if (a->latency_limit > 0)
+		dbuf_printf(b, "%.6g", a->latency_limit);
+	else
+		DBUF_LIT(b, "null");
+	PUT_U64(b, "samples", a->samples);
+	dbuf_printf(b, ",\"window\":%.6g}", a->window);
+	write_line(log);
+}
+
 void
 jsonlog_on_event(void *arg, const struct smtp_event *ev)
 {
@@ -680,6 +704,9 @@ jsonlog_on_event(void *arg, const struct smtp_event *ev)
 		break;
 	case SMTP_EV_MESSAGE:
 		log_message(log, ev->u.message);
+		break;
+	case SMTP_EV_ALERT:
+		log_alert(log, ev->ts, ev->u.alert);
 		break;
 	default:
 		break;

@@ -39,6 +39,8 @@ stats_recent_kind_name(enum stats_recent_kind k)
 		return "lost";
 	case RECENT_AUTH_FAILURE:
 		return "auth failure";
+	case RECENT_ALERT:
+		return "alert";
 	}
 	return "?";
 }
@@ -78,11 +80,12 @@ void
 stats_reset(struct stats *st)
 {
 	uint64_t active = st->sessions_active;
-	bool tracking = st->tracking;
+	bool tracking = st->tracking, alerting = st->alerting;
 
 	stats_init(st);
 	st->sessions_active = active; /* still open: not a counter */
 	st->tracking = tracking;
+	st->alerting = alerting;
 }
 
 static const char *
@@ -627,6 +630,60 @@ on_message(struct stats *st, const struct smtp_message *m)
 		st->outcome[SMTP_OUTCOME_DROPPED]++;
 }
 
+static void
+on_alert(struct stats *st, double ts, const struct smtp_alert *a)
+{
+	struct stats_alert *k = &st->alert[st->alert_head];
+
+	if ((unsigned)a->kind >= SMTP_ALERT_COUNT)
+		return;
+	if (a->raised) {
+		st->alerts_raised[a->kind]++;
+		st->alerts_active[a->kind]++;
+	} else {
+		st->alerts_cleared[a->kind]++;
+		/* Raised before a reset (the dashboard's, --rotate's):
+		 * not counted here. */
+		if (st->alerts_active[a->kind] > 0)
+			st->alerts_active[a->kind]--;
+	}
+	memset(k, 0, sizeof(*k));
+	k->ts = ts;
+	k->id = a->id;
+	k->kind = a->kind;
+	k->raised = a->raised;
+	snprintf(k->subject, sizeof(k->subject), "%s",
+	    a->subject != NULL ? a->subject : "");
+	k->value = a->value;
+	k->threshold = a->threshold;
+	k->latency_limit = a->latency_limit;
+	k->window = a->window;
+	k->samples = a->samples;
+	st->alert_head = (st->alert_head + 1) % STATS_ALERTS;
+	if (st->alert_n < STATS_ALERTS)
+		st->alert_n++;
+}
+
+const struct stats_alert *
+stats_alert_get(const struct stats *st, size_t i)
+{
+	if (i >= st->alert_n)
+		return NULL;
+	return &st->alert[(st->alert_head + STATS_ALERTS - st->alert_n + i) %
+	    STATS_ALERTS];
+}
+
+uint64_t
+stats_alerts_active(const struct stats *st)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < SMTP_ALERT_COUNT; i++)
+		n += st->alerts_active[i];
+	return n;
+}
+
 void
 stats_on_event(void *arg, const struct smtp_event *ev)
 {
@@ -672,6 +729,9 @@ stats_on_event(void *arg, const struct smtp_event *ev)
 		break;
 	case SMTP_EV_MESSAGE:
 		on_message(st, ev->u.message);
+		break;
+	case SMTP_EV_ALERT:
+		on_alert(st, ev->ts, ev->u.alert);
 		break;
 	case SMTP_EV_BODY: /* not subscribed to bodies */
 		break;

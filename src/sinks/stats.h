@@ -47,6 +47,7 @@ enum stats_recent_kind {
 	RECENT_BOUNCE,
 	RECENT_LOST,
 	RECENT_AUTH_FAILURE,
+	RECENT_ALERT, /* the dashboard's: an alert raised or cleared */
 };
 const char *stats_recent_kind_name(enum stats_recent_kind k);
 
@@ -65,6 +66,18 @@ struct stats_recent {
 };
 
 #define STATS_RELAYS 16
+#define STATS_ALERTS 64 /* alerts kept for the reports, the last */
+
+/* An alert as the reports list it (struct smtp_alert, kept). */
+struct stats_alert {
+	double ts;
+	uint64_t id;
+	enum smtp_alert_kind kind;
+	bool raised;
+	char subject[ENDPOINT_ADDRSTRLEN];
+	double value, threshold, latency_limit, window;
+	uint64_t samples;
+};
 
 struct stats {
 	/* Totals. */
@@ -167,12 +180,26 @@ struct stats {
 
 	uint64_t anomaly[SMTP_ANOMALY_COUNT];
 	double first_ts, last_ts; /* of the events seen */
+
+	/* Alerts (sinks/alerts.c): on (main.c sets it, as tracking);
+	 * raised and cleared by kind, raised and
+	 * not cleared now, and the last STATS_ALERTS of either, a ring. */
+	bool alerting;
+	uint64_t alerts_raised[SMTP_ALERT_COUNT];
+	uint64_t alerts_cleared[SMTP_ALERT_COUNT];
+	uint64_t alerts_active[SMTP_ALERT_COUNT];
+	struct stats_alert alert[STATS_ALERTS];
+	size_t alert_head, alert_n;
 };
 
 void stats_init(struct stats *st);
 /* Counters back to zero (the dashboard's 'r'). */
 void stats_reset(struct stats *st);
 void stats_on_event(void *arg, const struct smtp_event *ev);
+/* The i-th alert kept, oldest first, NULL past the end. */
+const struct stats_alert *stats_alert_get(const struct stats *st, size_t i);
+/* Alerts raised and not cleared, of every kind. */
+uint64_t stats_alerts_active(const struct stats *st);
 /* The i-th most recent notable event (0 = newest), NULL past the end. */
 const struct stats_recent *stats_recent_get(const struct stats *st, size_t i);
 /*

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "report/format.h"
 #include "sinks/notable.h"
 #include "sinks/transcript.h"
 #include "tui/model.h"
@@ -250,6 +251,40 @@ event_add(void *arg, const struct stats_recent *r, uint64_t n)
 	g->seq = ++t->ev_seq;
 }
 
+/* An alert raised or cleared: a line of its own, about the client
+ * (AUTH) or the server (latency) it names; from holds its name, rcpt
+ * "raised" or "cleared", text the same and what it measured (so that a
+ * clearing never joins the line of its raising). */
+static void
+events_of_alert(struct tui *t, double ts, const struct smtp_alert *a)
+{
+	struct stats_alert k;
+	struct stats_recent r;
+	char what[200];
+
+	memset(&k, 0, sizeof(k));
+	k.kind = a->kind;
+	k.value = a->value;
+	k.threshold = a->threshold;
+	k.latency_limit = a->latency_limit;
+	k.samples = a->samples;
+	k.window = a->window;
+	fmt_alert(&k, what, sizeof(what));
+	memset(&r, 0, sizeof(r));
+	r.ts = ts;
+	r.kind = RECENT_ALERT;
+	if (a->kind == SMTP_ALERT_AUTH_FAILURES)
+		snprintf(r.client, sizeof(r.client), "%s", a->subject);
+	else
+		snprintf(r.server, sizeof(r.server), "%s", a->subject);
+	snprintf(r.from, sizeof(r.from), "%s", smtp_alert_kind_name(a->kind));
+	snprintf(
+	    r.rcpt, sizeof(r.rcpt), "%s", a->raised ? "raised" : "cleared");
+	snprintf(r.text, sizeof(r.text), "%s: %.*s",
+	    a->raised ? "raised" : "cleared", (int)sizeof(r.text) - 10, what);
+	event_add(t, &r, 1);
+}
+
 /* r: the counters went back to zero; the events with them. */
 void
 events_reset(struct tui *t)
@@ -285,6 +320,10 @@ tui_on_event(void *arg, const struct smtp_event *ev)
 	const struct smtp_session_info *si = ev->session;
 	size_t i, before;
 
+	if (tui_is_open(t) && ev->type == SMTP_EV_ALERT) {
+		events_of_alert(t, ev->ts, ev->u.alert);
+		return;
+	}
 	if (!tui_is_open(t) || si == NULL)
 		return;
 	if (ev->type == SMTP_EV_SESSION_OPEN) {

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * View 3, the recent notable events: rejects, tempfails, bounces, lost
- * transactions, AUTH failures; each with what its code means. Events of
- * one kind, client, server and reason close together are one line with
- * a count (model.c). A line is selected; Enter opens the transcript of
- * its session (the newest of the line's), as in the session list.
+ * transactions, AUTH failures, alerts raised and cleared; each with what its
+ * code means. Events of one kind, client, server and reason close together are
+ * one line with a count (model.c). A line is selected; Enter opens the
+ * transcript of its session (the newest of the line's), as in the session list.
  */
 #include "event/codes.h"
 
@@ -33,6 +33,17 @@ event_line(const struct tui *t, int y, const struct tevent *g, bool selected)
 	if (g->count > 1)
 		pen_printf(&p, selected ? P_SELECT : P_WARN, " %s%" PRIu64,
 		    t->utf8 ? "\u00d7" : "x", g->count);
+	if (r->kind == RECENT_ALERT) {
+		/* No session: what it is about, the client or the server. */
+		pen_printf(&p, selected ? P_SELECT : P_DIM, "  %s  ", r->rcpt);
+		pen_put(&p, selected ? P_SELECT : P_NORMAL, r->from);
+		pen_put(&p, selected ? P_SELECT : P_NORMAL, "  ");
+		pen_put(&p, selected ? P_SELECT : P_NORMAL,
+		    r->client[0] != '\0'       ? r->client
+			: r->server[0] != '\0' ? r->server
+					       : "(all traffic)");
+		return;
+	}
 	pen_printf(&p, selected ? P_SELECT : P_DIM, "  session %" PRIu64 "  ",
 	    r->session_id);
 	pen_put(&p, selected ? P_SELECT : P_NORMAL, r->client);
@@ -47,6 +58,10 @@ event_envelope(const struct tui *t, int y, const struct stats_recent *r)
 	struct pen p;
 
 	pen_at(&p, t, y, 11);
+	if (r->kind == RECENT_ALERT) {
+		pen_wire(&p, P_NORMAL, r->text, 0);
+		return;
+	}
 	if (r->kind == RECENT_AUTH_FAILURE) {
 		pen_put(&p, P_NORMAL, "user ");
 		pen_wire(&p, P_NORMAL, r->from, 0);
@@ -178,6 +193,10 @@ event_open(struct tui *t)
 
 	if (event_selected(t, n) < 0) {
 		tui_notice(t, "no event to open");
+		return;
+	}
+	if (t->evlist[t->ev_sel]->r.kind == RECENT_ALERT) {
+		tui_notice(t, "an alert has no session of its own");
 		return;
 	}
 	id = t->evlist[t->ev_sel]->r.session_id;

@@ -33,6 +33,12 @@ recent_line(const struct tui *t, int y, const struct tevent *g)
 		pen_printf(&p, P_WARN, "%s%" PRIu64 " ",
 		    t->utf8 ? "\u00d7" : "x", g->count);
 	w = (COLS - p.x) * 2 / 5;
+	if (r->kind == RECENT_ALERT) {
+		pen_printf(&p, P_NORMAL, "%s %s ", r->from, r->rcpt);
+		pen_wire(&p, P_NORMAL,
+		    r->client[0] != '\0' ? r->client : r->server, 0);
+		return;
+	}
 	if (r->kind == RECENT_AUTH_FAILURE) {
 		pen_put(&p, P_NORMAL, "user ");
 		pen_wire(&p, P_NORMAL, r->from, w);
@@ -137,6 +143,10 @@ overview_totals(const struct tui *t, const struct stats *st, struct canvas *c)
 	flow_item(&f, P_NORMAL, "sessions %" PRIu64, st->sessions);
 	flow_item(&f, P_NORMAL, "active %" PRIu64, st->sessions_active);
 	flow_item(&f, P_NORMAL, "transactions %" PRIu64, st->transactions);
+	/* Alerts, once one was raised: those active stand out. */
+	if (st->alerting && stats_alert_get(st, 0) != NULL)
+		flow_item(&f, nonzero(stats_alerts_active(st), P_BAD),
+		    "alerts active %" PRIu64, stats_alerts_active(st));
 	flow_item(&f, P_NORMAL,
 	    "recipients %" PRIu64 " of %" PRIu64 " accepted",
 	    st->recipients_accepted, st->recipients);

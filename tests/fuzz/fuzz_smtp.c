@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sinks/alerts.h"
 #include "sinks/jsonlog.h"
 #include "sinks/stats.h"
 #include "sinks/transcript.h"
@@ -93,6 +94,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct stats st;
 	static int ready;
 	struct event_bus bus;
+	static struct alerts al;
+	struct alerts_config ac;
 	struct tracker *track;
 	struct track_config tc = {
 		.window = 30, .max_messages = 16, .max_bytes = 1u << 18
@@ -113,10 +116,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memset(&bus, 0, sizeof(bus));
 	event_bus_subscribe_types(&bus, stats_on_event, &st,
-	    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE));
+	    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE) |
+		EVENT_BIT(SMTP_EV_ALERT));
 	event_bus_subscribe_types(&bus, jsonlog_on_event, &log, JSONLOG_EVENTS);
 	event_bus_subscribe(&bus, transcript_on_event, &tr);
 	event_bus_subscribe(&bus, zeeklog_on_event, &zl);
+	/* Alerts at thresholds any input reaches, on short windows. */
+	alerts_config_default(&ac);
+	ac.rate_min = ac.latency_min = ac.auth_failures = 1;
+	ac.reject_rate = ac.tempfail_rate = ac.lost_rate = 0.01;
+	ac.greeting_latency = ac.final_latency = 1e-6;
+	ac.window = ac.auth_window = 1;
+	alerts_init(&al, &ac, &bus);
+	event_bus_subscribe_types(&bus, alerts_on_event, &al, ALERTS_EVENTS);
 	/* As a whole session, then as one picked up mid-stream: the same
 	 * bytes, starting anywhere. */
 	track = track_open(&tc, &bus);

@@ -89,7 +89,7 @@ test_values(void)
 		seen[r] = true;
 	}
 	memset(seen, 0, sizeof(seen));
-	for (i = SMTP_EV_SESSION_OPEN; i <= SMTP_EV_COMMAND_RESULT; i++) {
+	for (i = SMTP_EV_SESSION_OPEN; i <= SMTP_EV_ALERT; i++) {
 		enum smtpscope_event_type t =
 		    abi_event_type((enum smtp_event_type)i);
 
@@ -432,12 +432,67 @@ test_tracked(void)
 	abi_free(&a);
 }
 
+/* An alert (revision 4): every member, each kind its own value. */
+static void
+test_alert(void)
+{
+	struct smtp_alert al;
+	struct smtp_event ev;
+	const struct smtpscope_event *o;
+	const struct smtpscope_alert *x;
+	bool seen[SMTPSCOPE_ALERT_COUNT + 1];
+	struct abi a;
+	int i;
+
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < SMTP_ALERT_COUNT; i++) {
+		enum smtpscope_alert_kind k =
+		    abi_alert_kind((enum smtp_alert_kind)i);
+
+		CHECKF((unsigned)k < SMTPSCOPE_ALERT_COUNT && !seen[k],
+		    "alert kind %d distinct", i);
+		seen[k] = true;
+	}
+	CHECK_INT(SMTP_ALERT_COUNT, SMTPSCOPE_ALERT_COUNT);
+	memset(&al, 0, sizeof(al));
+	al.kind = SMTP_ALERT_FINAL_LATENCY;
+	al.raised = true;
+	al.subject = "192.0.2.25";
+	al.value = 0.25;
+	al.threshold = 0.1;
+	al.latency_limit = 30;
+	al.samples = 8;
+	al.window = 600;
+	al.id = 3;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTP_EV_ALERT;
+	ev.ts = 1700000000.5;
+	ev.u.alert = &al;
+	abi_init(&a);
+	o = abi_event(&a, &ev);
+	CHECKF(o->type == SMTPSCOPE_EV_ALERT, "alert event type");
+	CHECKF(o->session == NULL, "alert event: no session");
+	x = o->u.alert;
+	CHECKF(x != NULL && x->struct_size == sizeof(*x), "alert size");
+	if (x != NULL) {
+		CHECKF(x->kind == SMTPSCOPE_ALERT_FINAL_LATENCY, "alert kind");
+		CHECK_STR(x->name, "final_latency");
+		CHECK_STR(x->subject, "192.0.2.25");
+		CHECKF(x->raised && x->id == 3 && x->samples == 8 &&
+			x->value == 0.25 && x->threshold == 0.1 &&
+			x->latency_limit == 30 && x->window == 600,
+		    "alert figures");
+	}
+	abi_free(&a);
+}
+
 int
 main(void)
 {
 	test_values();
 	test_transaction();
 	test_tracked();
+	test_alert();
 	test_big();
 	return check_done("plugin_abi");
 }
