@@ -357,7 +357,17 @@ srv_rows=$(awk '/^ Servers / { s = 1; next } s && /^ *$/ { exit } s { print $3 }
 	"$TMP/screen" | tr '\n' ' ')
 [ "$srv_rows" = "$top_srv " ] ||
 	why="$why the servers table shows '$srv_rows', not only $top_srv;"
-key main Escape 4
+# The latencies and the codes are of all the traffic: each view says so.
+key main 5
+wait_for main 5 "^ Filter +\\(all traffic, unfiltered: \"$top_srv\" narrows" ||
+	why="$why the latency view does not say it is unfiltered;"
+key main 6
+wait_for main 5 "^ Filter +\\(all traffic, unfiltered: \"$top_srv\" narrows" ||
+	why="$why the codes view does not say it is unfiltered;"
+key main Escape 5
+wait_for main 5 '^ Latency' && ! grep -q '^ Filter ' "$TMP/screen" ||
+	why="$why the note stays without a filter;"
+key main 4
 wait_for main 5 '^ Sessions +\(9 of 9' || why="$why Esc did not clear the filter;"
 if [ -z "$why" ]; then ok tui-filter-totals; else fail tui-filter-totals "$why"; fi
 

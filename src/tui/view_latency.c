@@ -289,6 +289,7 @@ dashboard_line(const struct tui *t, struct canvas *c)
 void
 view_latency(struct tui *t, const struct tui_status *s, struct canvas *c)
 {
+	view_unfiltered_note(t, c);
 	latency_table(t, s->st, c);
 	cv_next(c);
 	tls_lines(t, s->st, c);

@@ -156,3 +156,18 @@ tui_open_sessions_of(struct tui *t, const char *key)
 	snprintf(msg, sizeof(msg), "the sessions of %s (Esc: all)", t->filter);
 	tui_notice(t, msg);
 }
+
+void
+view_unfiltered_note(const struct tui *t, struct canvas *c)
+{
+	struct flow f;
+
+	if (t->filter[0] == '\0')
+		return;
+	flow_start(&f, t, c, "Filter");
+	flow_item(&f, P_WARN,
+	    "(all traffic, unfiltered: \"%s\" narrows the Overview's "
+	    "Filtered line, Top, Events, Sessions and Servers)",
+	    t->filter);
+	cv_next(c);
+}

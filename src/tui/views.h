@@ -73,6 +73,9 @@ bool servers_act(struct tui *t, enum act a, int delta);
 void servers_title(struct tui *t, char *buf, size_t size);
 /* The session list, filtered by key (Enter on a row that names it). */
 void tui_open_sessions_of(struct tui *t, const char *key);
+/* With a filter, a line that says the view's figures are of all the
+ * traffic (those the filter does not narrow: latencies, codes). */
+void view_unfiltered_note(const struct tui *t, struct canvas *c);
 /* view_codes.c */
 void view_codes(struct tui *t, const struct tui_status *s, struct canvas *c);
 /* view_help.c */
