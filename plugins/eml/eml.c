@@ -320,8 +320,13 @@ static void
 spool_empty(struct eml *e, struct spool *sp)
 {
 	spool_free_buf(e, sp);
-	if (sp->has_file && spool_fd(e, sp) >= 0)
-		(void)ftruncate(sp->fd, 0);
+	/* Not emptied: what follows would lie behind stale bytes, so the
+	 * message is given up (said once, as a write error). */
+	if (sp->has_file && spool_fd(e, sp) >= 0 && ftruncate(sp->fd, 0) != 0 &&
+	    !sp->failed) {
+		write_error(e, "truncate", errno);
+		sp->failed = true;
+	}
 	sp->kept = sp->flushed = 0;
 }
 

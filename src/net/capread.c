@@ -326,7 +326,7 @@ run_mixed(
     struct capture *c, struct source *s, void (*tick)(void *), void *tick_arg)
 {
 	char err[256] = "";
-	struct pcapng_packet pk;
+	struct pcapng_packet pk = { 0 };
 	struct link_prog *lp;
 	uint64_t skip = s->delivered, n = 0;
 	bool on_handle = s->filter == FILTER_HANDLE, resumed = false;
