@@ -160,15 +160,16 @@ build/plugins/%.so: $(wildcard plugins/*/*.c plugins/*/*.h) \
 smtpscope: $(OBJ)
 	$(CC) $(ALL_CFLAGS) $(LTO) $(LDFLAGS) -o $@ $(OBJ) $(LIBS)
 
-# Profile-guided (PGO=1, the default): the program's objects are first
-# built with -fprofile-generate, that program reads the bundled captures
-# (the training, a few seconds), its objects are deleted, and they are
-# built again with the profile it left beside them (build/obj/*.gcda):
-# the code that packets and transactions run through laid out together,
-# for the instruction cache (docs/performance.md). The same paths both
-# times: GCC names a static function's profile after its object. Any
-# source changed does it all again; make PGO=0 builds without.
-PGO ?= 1
+# Profile-guided (make PGO=1; the package is built so): the program's
+# objects are first built with -fprofile-generate, that program reads the
+# bundled captures (the training, a few seconds), its objects are
+# deleted, and they are built again with the profile it left beside them
+# (build/obj/*.gcda): the code that packets and transactions run through
+# laid out together, for the instruction cache (docs/performance.md). The
+# same paths both times: GCC names a static function's profile after its
+# object. It doubles the build's time, so plain make builds in one pass;
+# run make clean when switching.
+PGO ?= 0
 PGO_TRAIN = $(sort $(wildcard captures/*.pcap captures/partial/*.pcap))
 ifeq ($(PGO_STAGE),generate)
 PGO_FLAGS = -fprofile-generate -fprofile-update=atomic
