@@ -274,9 +274,12 @@ $1 == "R" {
 END { printf "%d %d %d %d %d\n", sess, mail, mok, rok, unmatched }
 '
 parse_smtp_source() {
-	sed -n -e 's/^smtp-source: <<< /R /p' \
+	# smtp-source names itself by the path it was started as (the
+	# unpacked one under build/tools: /.../usr/sbin/smtp-source).
+	sed -e 's|^[^ :]*/smtp-source: |smtp-source: |' "$1" |
+	    sed -n -e 's/^smtp-source: <<< /R /p' \
 	    -e 's/^smtp-source: \(\(HELO\|EHLO\|MAIL\|RCPT\|DATA\|RSET\|QUIT\|NOOP\)\( .*\)\{0,1\}\)$/T \1/p' \
-	    -e 's/^smtp-source: \.$/T ./p' "$1" | awk "$PARSE_AWK"
+	    -e 's/^smtp-source: \.$/T ./p' | awk "$PARSE_AWK"
 }
 
 scale() {	# scale N: N / DIV, at least 1
@@ -387,7 +390,7 @@ record_once() {
 		;;
 	srcv)
 		read -r s t m r u <<<"$(parse_smtp_source "$WORK/$name.transcript")"
-		dots=$(grep -c '^smtp-source: \.$' "$WORK/$name.transcript" || true)
+		dots=$(grep -c '^\([^ :]*/\)\{0,1\}smtp-source: \.$' "$WORK/$name.transcript" || true)
 		echo "   smtp-source transcript: sessions $s transactions $t" \
 		    "accepted messages $m accepted recipients $r; $dots ends of data"
 		[ "$u" = 0 ] || die "$name: $u unmatched replies in the transcript"

@@ -198,9 +198,12 @@ $1 == "R" {
 END { printf "%d %d %d %d %d\n", sess, mail, mok, rok, unmatched }
 '
 parse_smtp_source() {
-	sed -n -e 's/^### run.*/B/p' -e 's/^smtp-source: <<< /R /p' \
+	# smtp-source names itself by the path it was started as (the
+	# unpacked one under build/tools: /.../usr/sbin/smtp-source).
+	sed -e 's|^[^ :]*/smtp-source: |smtp-source: |' "$1" |
+	    sed -n -e 's/^### run.*/B/p' -e 's/^smtp-source: <<< /R /p' \
 	    -e 's/^smtp-source: \(\(HELO\|EHLO\|MAIL\|RCPT\|DATA\|RSET\|QUIT\|NOOP\)\( .*\)\{0,1\}\)$/T \1/p' \
-	    -e 's/^smtp-source: \.$/T ./p' "$1" | awk "$PARSE_AWK"
+	    -e 's/^smtp-source: \.$/T ./p' | awk "$PARSE_AWK"
 }
 parse_swaks() {
 	sed -n -e 's/^=== Connected to .*/B/p' -e 's/^ -> /T /p' \
@@ -451,7 +454,7 @@ if wants sink-reject; then
 		sum_mesg=$((sum_mesg + g))
 	done
 	read -r s t m r u <<<"$(parse_smtp_source "$WORK/rej.transcript")"
-	dots=$(grep -c '^smtp-source: \.$' "$WORK/rej.transcript" || true)
+	dots=$(grep -c '^\([^ :]*/\)\{0,1\}smtp-source: \.$' "$WORK/rej.transcript" || true)
 	echo "   smtp-source transcript: sessions $s transactions $t" \
 	    "accepted messages $m accepted recipients $r; $dots ends of data"
 	[ "$u" = 0 ] || die "sink-reject: $u unmatched replies in transcript"

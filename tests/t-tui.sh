@@ -361,6 +361,15 @@ srv_rows=$(awk '/^ Servers / { s = 1; next } s && /^ *$/ { exit } s { print $3 }
 key main 5
 wait_for main 5 "^ Filter +\\(all traffic, unfiltered: \"$top_srv\" narrows" ||
 	why="$why the latency view does not say it is unfiltered;"
+# Under its table, the latencies of the rows the filter finds: the final
+# replies of the log's transactions to that server.
+fl_srv=$(grep '"type":"transaction"' "$TMP/cap.jsonl" 2>/dev/null |
+	grep "\"server_ip\":\"$top_srv\"" | grep -c '"final_latency":[0-9]')
+grep -q -E "^ Of the 1 servers matching \"$top_srv\"" "$TMP/screen" ||
+	why="$why no latencies of the servers matching;"
+grep -A1 "^ Of the 1 servers matching" "$TMP/screen" |
+	grep -q -E "^ +final reply +$fl_srv " ||
+	why="$why not $fl_srv final replies of $top_srv: $(grep -A2 '^ Of the 1 servers' "$TMP/screen" | tr '\n' '|');"
 key main 6
 wait_for main 5 "^ Filter +\\(all traffic, unfiltered: \"$top_srv\" narrows" ||
 	why="$why the codes view does not say it is unfiltered;"

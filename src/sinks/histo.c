@@ -133,6 +133,23 @@ histo_add(struct histo *h, double v)
 	histo_add_point(h, histo_point(h, v));
 }
 
+void
+histo_merge(struct histo *dst, const struct histo *src)
+{
+	int i;
+
+	if (src->n == 0)
+		return;
+	if (dst->n == 0 || src->min < dst->min)
+		dst->min = src->min;
+	if (dst->n == 0 || src->max > dst->max)
+		dst->max = src->max;
+	dst->n += src->n;
+	dst->sum += src->sum;
+	for (i = 0; i < HISTO_BUCKETS; i++)
+		dst->b[i] += src->b[i];
+}
+
 double
 histo_quantile(const struct histo *h, double q)
 {

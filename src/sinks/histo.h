@@ -33,6 +33,8 @@ struct histo_point {
 struct histo_point histo_point(const struct histo *h, double v);
 /* As histo_add(h, p.v), for h of the base p was made for. */
 void histo_add_point(struct histo *h, struct histo_point p);
+/* Adds src's values to dst (of the same base): the histogram of both. */
+void histo_merge(struct histo *dst, const struct histo *src);
 /* The q-quantile (0..1), interpolated within its bucket; 0 when empty. */
 double histo_quantile(const struct histo *h, double q);
 /* Bucket i covers [lower, upper). */

@@ -590,6 +590,13 @@ bd_matching(const struct tui *t, const struct bd_table *tb, struct tbd_sum *sum)
 		if (!filter_matches_key(t, e[i]->key))
 			continue;
 		r = bd_row_of(tb, e[i]);
+		if (sum->keys == 0) {
+			sum->final_latency = r->final_latency;
+			sum->greeting = r->greeting;
+		} else {
+			histo_merge(&sum->final_latency, &r->final_latency);
+			histo_merge(&sum->greeting, &r->greeting);
+		}
 		sum->keys++;
 		sum->count += r->count;
 		sum->accepted += r->accepted;

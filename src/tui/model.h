@@ -155,6 +155,7 @@ struct trelay {
 struct tbd_sum {
 	size_t keys; /* rows that match */
 	uint64_t count, accepted, rejected, tempfail, lost, bytes;
+	struct histo final_latency, greeting; /* of the rows, merged */
 };
 
 /* terminal.c: t is the dashboard that is open; curses has the screen. */

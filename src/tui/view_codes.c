@@ -117,7 +117,7 @@ enhanced_codes(const struct tui *t, const struct stats *st, struct canvas *c)
 void
 view_codes(struct tui *t, const struct tui_status *s, struct canvas *c)
 {
-	view_unfiltered_note(t, c);
+	view_unfiltered_note(t, c, false);
 	reply_codes(t, s->st, c);
 	cv_next(c);
 	enhanced_codes(t, s->st, c);

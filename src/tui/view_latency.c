@@ -105,6 +105,40 @@ latency_table(const struct tui *t, const struct stats *st, struct canvas *c)
 	latency_row(t, c, "message size", &st->size, false);
 }
 
+/*
+ * With a filter: the final-reply and greeting latencies of the store's
+ * breakdown rows it finds (view 7's), merged: of the whole run, as the
+ * table above, but only of the servers, clients or domains that match.
+ */
+static void
+latency_filtered(struct tui *t, const struct stats *st, struct canvas *c)
+{
+	static const char *const name[] = { "servers", "clients",
+		"sender domains", "recipient domains" };
+	const struct bd_table *tb[] = { &st->by_server, &st->by_client,
+		&st->by_sender_domain, &st->by_rcpt_domain };
+	struct tbd_sum sum;
+	struct pen p;
+	size_t k, shown = 0;
+
+	if (t->filter[0] == '\0')
+		return;
+	for (k = 0; k < ARRAY_LEN(tb); k++) {
+		bd_matching(t, tb[k], &sum);
+		if (sum.keys == 0)
+			continue;
+		if (line_at(&p, t, c, 1))
+			pen_printf(&p, P_HEAD, "Of the %zu %s matching \"%s\"",
+			    sum.keys, name[k], t->filter);
+		latency_row(t, c, "final reply", &sum.final_latency, true);
+		latency_row(t, c, "greeting", &sum.greeting, true);
+		shown++;
+	}
+	if (shown == 0 && line_at(&p, t, c, 1))
+		pen_printf(&p, P_DIM,
+		    "No server, client or domain matches \"%s\"", t->filter);
+}
+
 static void
 tls_lines(const struct tui *t, const struct stats *st, struct canvas *c)
 {
@@ -289,8 +323,9 @@ dashboard_line(const struct tui *t, struct canvas *c)
 void
 view_latency(struct tui *t, const struct tui_status *s, struct canvas *c)
 {
-	view_unfiltered_note(t, c);
+	view_unfiltered_note(t, c, true);
 	latency_table(t, s->st, c);
+	latency_filtered(t, s->st, c);
 	cv_next(c);
 	tls_lines(t, s->st, c);
 	auth_lines(t, s->st, c);

@@ -158,7 +158,7 @@ tui_open_sessions_of(struct tui *t, const char *key)
 }
 
 void
-view_unfiltered_note(const struct tui *t, struct canvas *c)
+view_unfiltered_note(const struct tui *t, struct canvas *c, bool below)
 {
 	struct flow f;
 
@@ -167,7 +167,8 @@ view_unfiltered_note(const struct tui *t, struct canvas *c)
 	flow_start(&f, t, c, "Filter");
 	flow_item(&f, P_WARN,
 	    "(all traffic, unfiltered: \"%s\" narrows the Overview's "
-	    "Filtered line, Top, Events, Sessions and Servers)",
-	    t->filter);
+	    "Filtered line, Top, Events, Sessions and Servers%s)",
+	    t->filter,
+	    below ? "; under the table, the latencies of what matches" : "");
 	cv_next(c);
 }

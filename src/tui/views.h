@@ -75,7 +75,7 @@ void servers_title(struct tui *t, char *buf, size_t size);
 void tui_open_sessions_of(struct tui *t, const char *key);
 /* With a filter, a line that says the view's figures are of all the
  * traffic (those the filter does not narrow: latencies, codes). */
-void view_unfiltered_note(const struct tui *t, struct canvas *c);
+void view_unfiltered_note(const struct tui *t, struct canvas *c, bool below);
 /* view_codes.c */
 void view_codes(struct tui *t, const struct tui_status *s, struct canvas *c);
 /* view_help.c */

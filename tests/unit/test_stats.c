@@ -92,6 +92,35 @@ test_histo(void)
 	    "histo extremes");
 }
 
+/* Two histograms merged are the histogram of both sets of values. */
+static void
+test_histo_merge(void)
+{
+	static struct histo a, b, both, empty;
+	int i;
+
+	histo_init(&a, 1e-6);
+	histo_init(&b, 1e-6);
+	histo_init(&both, 1e-6);
+	histo_init(&empty, 1e-6);
+	for (i = 1; i <= 300; i++) {
+		histo_add(i % 3 ? &a : &b, i * 0.01);
+		histo_add(&both, i * 0.01);
+	}
+	histo_merge(&a, &empty); /* nothing to add: min and max kept */
+	CHECKF(a.n == 200 && a.min == 0.01 && a.max == 2.99, "merge empty");
+	histo_merge(&a, &b);
+	CHECKF(a.n == both.n && a.min == both.min && a.max == both.max,
+	    "merge n min max");
+	CHECKF(fabs(a.sum - both.sum) < 1e-9, "merge sum");
+	CHECKF(memcmp(a.b, both.b, sizeof(a.b)) == 0, "merge buckets");
+	CHECKF(
+	    histo_quantile(&a, 0.9) == histo_quantile(&both, 0.9), "merge p90");
+	histo_merge(&empty, &b); /* into an empty one: b's own min */
+	CHECKF(empty.n == 100 && empty.min == 0.03 && empty.max == 3.0,
+	    "merge into empty");
+}
+
 /* The bucket a value lands in, as histo_add() chose it. */
 static int
 bucket_taken(double base, double v)
@@ -454,6 +483,7 @@ main(void)
 	test_hours();
 	test_topn();
 	test_histo();
+	test_histo_merge();
 	test_histo_buckets();
 	test_series();
 	test_normalise();
