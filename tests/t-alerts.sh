@@ -34,10 +34,17 @@ alerts() {
 	pycheck "alerts-$_n" "$TMP/$_n.jsonl" "$_want" <<'PY'
 import json, sys
 got = []
+by = {}
+summary = None
 for line in open(sys.argv[1], encoding="utf-8"):
     r = json.loads(line)
+    if r["type"] == "summary":
+        summary = r
     if r["type"] != "alert":
         continue
+    k = by.setdefault(r["alert"], {"raised": 0, "cleared": 0, "active": 0})
+    k[r["state"]] += 1
+    k["active"] += 1 if r["state"] == "raised" else -1
     keys = ["type", "id", "ts", "alert", "state", "subject", "value",
             "threshold", "latency_limit", "samples", "window"]
     if list(r) != keys:
@@ -48,6 +55,13 @@ for line in open(sys.argv[1], encoding="utf-8"):
 want = [w.strip() for w in sys.argv[2].split(";") if w.strip()]
 if got != want:
     print("got %s, want %s" % (got, want))
+    sys.exit(1)
+# The summary counts the same alerts, by kind.
+zero = {"raised": 0, "cleared": 0, "active": 0}
+sa = summary["alerts"] if summary else None
+if sa is None or set(by) - set(sa) or any(
+        sa[k] != by.get(k, zero) for k in sa):
+    print("summary alerts %s, records %s" % (sa, by))
     sys.exit(1)
 PY
 }

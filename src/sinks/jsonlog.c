@@ -852,6 +852,16 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 	for (i = 0; i < SMTP_ANOMALY_COUNT; i++)
 		dbuf_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "",
 		    smtp_anomaly_name((enum smtp_anomaly)i), st->anomaly[i]);
+	/* Alerts by kind (sinks/alerts.c): raised and cleared in this
+	 * file's span, active at its end; all zero with --no-alerts. */
+	dbuf_adds(b, "},\"alerts\":{");
+	for (i = 0; i < SMTP_ALERT_COUNT; i++)
+		dbuf_printf(b,
+		    "%s\"%s\":{\"raised\":%" PRIu64 ",\"cleared\":%" PRIu64
+		    ",\"active\":%" PRIu64 "}",
+		    i ? "," : "", smtp_alert_kind_name((enum smtp_alert_kind)i),
+		    st->alerts_raised[i], st->alerts_cleared[i],
+		    st->alerts_active[i]);
 	dbuf_printf(
 	    b, "},\"input_damaged\":%s", h->cs.damaged ? "true" : "false");
 	/* A rotated file's own; else the run's, over files reopened. */

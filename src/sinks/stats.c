@@ -80,10 +80,14 @@ void
 stats_reset(struct stats *st)
 {
 	uint64_t active = st->sessions_active;
+	uint64_t alerts_active[SMTP_ALERT_COUNT];
 	bool tracking = st->tracking, alerting = st->alerting;
 
+	memcpy(alerts_active, st->alerts_active, sizeof(alerts_active));
 	stats_init(st);
 	st->sessions_active = active; /* still open: not a counter */
+	/* Alerts raised before and not cleared: a state, as sessions open. */
+	memcpy(st->alerts_active, alerts_active, sizeof(alerts_active));
 	st->tracking = tracking;
 	st->alerting = alerting;
 }
