@@ -97,6 +97,7 @@ CORE_SRC = src/lib/util.c src/lib/base64.c src/lib/hex.c src/lib/qp.c \
 	   $(wildcard src/track/*.c)
 NET_SRC = src/net/decap.c src/net/ipfrag.c src/net/ipfrag_queue.c src/net/tcpq.c src/net/v6map.c \
 	  src/net/reasm.c src/net/segment.c src/net/conntab.c src/net/pickup.c \
+	  src/net/attempts.c \
 	  src/net/nidsglue.c src/net/capture.c src/net/capzip.c src/net/capread.c \
 	  src/net/capfilter.c src/net/pcapng.c src/net/content.c \
 	  src/net/bycontent.c src/net/communityid.c src/net/pcapout.c

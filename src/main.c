@@ -322,13 +322,15 @@ report_open(const char *path, char *tmp, size_t tmplen, bool *atomic)
 	}
 	if (!exists || S_ISREG(sb.st_mode)) {
 		*atomic = true;
-		if (slash != NULL)
-			snprintf(tmp, tmplen, "%.*s/.%s.XXXXXX",
-			    (int)(slash - path), path, slash + 1);
-		else
-			snprintf(tmp, tmplen, ".%s.XXXXXX", path);
-		if (strlen(tmp) + 1 >= tmplen ||
+		int n = slash != NULL
+		    ? snprintf(tmp, tmplen, "%.*s/.%s.XXXXXX",
+			  (int)(slash - path), path, slash + 1)
+		    : snprintf(tmp, tmplen, ".%s.XXXXXX", path);
+
+		if (n < 0 || (size_t)n + 1 >= tmplen ||
 		    (fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+			if (n >= 0 && (size_t)n + 1 >= tmplen)
+				errno = ENAMETOOLONG;
 			fprintf(stderr,
 			    "smtpscope: cannot write the report %s: no "
 			    "temporary file beside it: %s\n",
@@ -771,7 +773,7 @@ view_reset(struct run *r)
 		r->view_st->alerting = r->st->alerting;
 		event_bus_subscribe_types(r->bus, stats_on_event, r->view_st,
 		    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE) |
-			EVENT_BIT(SMTP_EV_ALERT));
+			EVENT_BIT(SMTP_EV_ALERT) | EVENT_BIT(SMTP_EV_ATTEMPT));
 	} else
 		stats_reset(r->view_st);
 }
@@ -919,7 +921,7 @@ open_sinks(struct run *r, struct event_bus *bus)
 	dbuf_init(&r->said, 16 << 10);
 	event_bus_subscribe_types(bus, stats_on_event, r->st,
 	    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE) |
-		EVENT_BIT(SMTP_EV_ALERT));
+		EVENT_BIT(SMTP_EV_ALERT) | EVENT_BIT(SMTP_EV_ATTEMPT));
 	/* --rotate: the interval's own statistics; the files are opened
 	 * by the first interval (interval_begin()). */
 	if (r->o->rotate > 0 || r->o->rotate_size > 0) {
@@ -927,7 +929,7 @@ open_sinks(struct run *r, struct event_bus *bus)
 		stats_init(r->ist);
 		event_bus_subscribe_types(bus, stats_on_event, r->ist,
 		    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE) |
-			EVENT_BIT(SMTP_EV_ALERT));
+			EVENT_BIT(SMTP_EV_ALERT) | EVENT_BIT(SMTP_EV_ATTEMPT));
 	}
 	if (r->o->wfile != NULL) {
 		if (r->ist == NULL &&
@@ -968,7 +970,8 @@ open_sinks(struct run *r, struct event_bus *bus)
 			fail(EXIT_USAGE, "%s", err);
 		sig.tui = 1;
 		event_bus_subscribe_types(bus, tui_on_event, r->tui,
-		    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_ALERT));
+		    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_ALERT) |
+			EVENT_BIT(SMTP_EV_ATTEMPT));
 	}
 	/* After the sinks: a message settled by a transaction is logged
 	 * after that transaction. */

@@ -62,6 +62,12 @@ session_end_name(enum smtp_session_end e)
 }
 
 const char *
+smtp_attempt_result_name(enum smtp_attempt_result r)
+{
+	return r == SMTP_ATTEMPT_REFUSED ? "refused" : "unanswered";
+}
+
+const char *
 smtp_alert_kind_name(enum smtp_alert_kind k)
 {
 	static const char *const n[SMTP_ALERT_COUNT] = { "reject_rate",

@@ -29,6 +29,8 @@ const char *smtp_fate_name(enum smtp_fate f);
 const char *smtp_hop_link_name(enum smtp_hop_link l);
 /* "reject_rate", "auth_failures"...: the names --alert takes. */
 const char *smtp_alert_kind_name(enum smtp_alert_kind k);
+/* "refused", "unanswered". */
+const char *smtp_attempt_result_name(enum smtp_attempt_result r);
 /* A TLS_VERSION_* (model.h): "SSLv2", "SSLv3", "TLSv1.0" ... "TLSv1.3";
  * NULL for any other value. */
 const char *tls_version_name(uint16_t v);
@@ -51,11 +53,12 @@ struct event_bus {
 /* The bit of an event type in a sink's types. */
 #define EVENT_BIT(type) (1u << (type))
 /* Every event of a session but SMTP_EV_BODY: not the tracker's
- * SMTP_EV_MESSAGE nor SMTP_EV_ALERT either (they have no session),
+ * SMTP_EV_MESSAGE, SMTP_EV_ALERT nor SMTP_EV_ATTEMPT either (they have
+ * no session),
  * which a sink asks for by name. */
 #define EVENT_ALL_BUT_BODY \
 	(~0u & ~EVENT_BIT(SMTP_EV_BODY) & ~EVENT_BIT(SMTP_EV_MESSAGE) & \
-	    ~EVENT_BIT(SMTP_EV_ALERT))
+	    ~EVENT_BIT(SMTP_EV_ALERT) & ~EVENT_BIT(SMTP_EV_ATTEMPT))
 
 void event_bus_subscribe(struct event_bus *bus, event_fn fn, void *arg);
 void event_bus_subscribe_body(

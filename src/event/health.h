@@ -57,7 +57,11 @@ struct reasm_stats {
 	uint64_t v6_recycled;  /* stand-ins recycled for new addresses */
 	uint64_t no_handshake; /* connections with data, no handshake */
 	uint64_t sessions;     /* handshakes seen on a mail port */
-	uint64_t reused;       /* 4-tuples taken over by a new SYN */
+	/* SYNs to a mail port that made no session (net/attempts.c):
+	 * answered by RST, or by nothing; untracked: let go too young to
+	 * judge (the table full, or the capture's end). */
+	uint64_t attempts_refused, attempts_unanswered, attempts_untracked;
+	uint64_t reused; /* 4-tuples taken over by a new SYN */
 	uint64_t idle_expired;
 	uint64_t gaps;           /* holes: stepped over, or left at the end */
 	uint64_t gap_bytes;      /* bytes stepped over in holes */

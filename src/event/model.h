@@ -536,6 +536,28 @@ enum smtp_event_type {
 				   verbs that found no transaction */
 	SMTP_EV_MESSAGE,        /* a tracked message is settled (src/track/) */
 	SMTP_EV_ALERT,          /* a threshold crossed (sinks/alerts.c) */
+	SMTP_EV_ATTEMPT,        /* a connection the server refused or never
+				   answered (net/attempts.c): no session */
+};
+
+/* How a connection attempt to a mail port ended without a session. */
+enum smtp_attempt_result {
+	SMTP_ATTEMPT_REFUSED,    /* the server answered the SYN with RST */
+	SMTP_ATTEMPT_UNANSWERED, /* no SYN-ACK, no RST in the time seen */
+};
+
+/* A client's SYNs to a mail port that never made a connection: what a
+ * client logs as "connection refused" or "connection timed out" and
+ * defers its mail for. ts is the first SYN; ts_end the RST, or the last
+ * SYN; waited how long the capture saw the attempt go unanswered (from
+ * the first SYN to the RST, or to when it was judged). */
+struct smtp_attempt {
+	enum smtp_attempt_result result;
+	double ts, ts_end, waited;
+	struct smtp_endpoint client, server;
+	uint32_t syns; /* SYNs seen, retransmissions included */
+	bool at_end;   /* judged when the capture ended */
+	char community_id[SMTP_COMMUNITY_ID_SIZE]; /* "" when off */
 };
 
 /* What an alert watches (sinks/alerts.c has the thresholds). */
@@ -592,6 +614,7 @@ struct smtp_event {
 		const struct smtp_command_result *result;
 		const struct smtp_message *message;
 		const struct smtp_alert *alert;
+		const struct smtp_attempt *attempt;
 		struct {
 			enum smtp_verb verb;
 			const uint8_t *line; /* the raw line, no CRLF */

@@ -200,6 +200,8 @@ abi_event_type(enum smtp_event_type t)
 		return SMTPSCOPE_EV_MESSAGE;
 	case SMTP_EV_ALERT:
 		return SMTPSCOPE_EV_ALERT;
+	case SMTP_EV_ATTEMPT: /* not in the ABI: plugins never get it */
+		break;
 	}
 	return SMTPSCOPE_EV_COUNT;
 }
@@ -885,6 +887,7 @@ abi_event(struct abi *a, const struct smtp_event *ev)
 		break;
 	case SMTP_EV_SESSION_OPEN:
 	case SMTP_EV_SESSION_CLOSE:
+	case SMTP_EV_ATTEMPT:
 		break;
 	}
 	return o;

@@ -493,6 +493,7 @@ idle_sweep(void)
 	trim_quiet();
 	if (R.frag != NULL)
 		ipfrag_expire(R.frag, R.idle);
+	attempt_sweep();
 	while ((c = R.oldest) != NULL &&
 	    c->last + (double)R.cfg.idle_timeout < R.idle) {
 		a_tcp = c->a_tcp;

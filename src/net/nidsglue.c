@@ -420,7 +420,8 @@ reasm_finish(void)
 		return;
 	R.initialised = 0;
 	close_all_in_order();
-	nids_exit(); /* frees libnids' streams (none of them ours now) */
+	attempt_finish(); /* before nids_exit(): its IPv6 stand-ins */
+	nids_exit();      /* frees libnids' streams (none of them ours now) */
 	/* nids_exit() keeps the callback's node, which the next
 	 * nids_init() forgets: a fuzzer running many found it. */
 	nids_unregister_tcp(tcp_callback);

@@ -247,6 +247,11 @@ conn_gap(const struct conn *c, bool from_initiator, size_t n)
 /* conntab.c */
 unsigned long nids_table_size(unsigned long max);
 uint64_t tuple_key(uint32_t a, uint16_t ap, uint32_t b, uint16_t bp);
+
+/* attempts.c: SYNs to a mail port that never made a session. */
+void attempt_segment(const struct seg *g); /* a segment no session took */
+void attempt_sweep(void);                  /* the idle sweep's turn */
+void attempt_finish(void);                 /* the end of the capture */
 bool seen_insert(uint64_t key);
 const struct conn_slot *conn_slot_lookup(
     uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport);

@@ -367,6 +367,8 @@ segment_unfollowed(struct seg *g)
 			nids_free_tcp_stream(a);
 		}
 	}
+	/* Before libnids, which forgets an attempt the server reset. */
+	attempt_segment(g);
 	nids_feed_sum(g->ip, g->iplen, g->sum_ok);
 	/* The ACK that ends a handshake opens the session. */
 	if (R.pkt_time_replaced)

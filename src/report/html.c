@@ -607,6 +607,8 @@ recent_class(enum stats_recent_kind k)
 		return "auth";
 	case RECENT_ALERT:
 		return "alert";
+	case RECENT_CONNECT:
+		return "tempfail";
 	}
 	return "other";
 }

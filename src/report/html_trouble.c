@@ -189,6 +189,66 @@ bd_html(struct html *h, const char *id, const char *title, const char *keyname,
 	free(v);
 }
 
+/* Connections to a mail port that made no session (net/attempts.c), by
+ * server and port. */
+static void
+attempts_html(struct html *h)
+{
+	const struct stats *st = h->st;
+	const struct topn_entry *e[TOPN_SLOTS];
+	size_t n = topn_sorted(&st->attempt_servers, e, TOPN_SLOTS), i;
+	char t0[32], t1[32];
+
+	put(h,
+	    "<div id=\"attempts\">\n<h3>Connections refused or "
+	    "unanswered</h3>\n"
+	    "<p class=\"note\">SYNs to a mail port that made no session: "
+	    "refused (the server answered with RST: nothing listens, or a "
+	    "firewall rejects), or unanswered (no SYN-ACK and no RST in the "
+	    "time the capture saw). The client logs them as refused or "
+	    "timed out and defers its mail.</p>\n");
+	if (n == 0) {
+		put(h, "<p class=\"none\">None seen.</p>\n</div>\n");
+		return;
+	}
+	putf(h,
+	    "<p>Refused <span class=\"n\">%s</span>, unanswered <span "
+	    "class=\"n\">%s</span>.</p>\n",
+	    fmt_num(st->attempts[SMTP_ATTEMPT_REFUSED]).s,
+	    fmt_num(st->attempts[SMTP_ATTEMPT_UNANSWERED]).s);
+	put(h,
+	    "<table id=\"table-attempts\"><thead><tr><th>Server and "
+	    "port</th><th class=\"n\">Refused</th><th "
+	    "class=\"n\">Unanswered</th><th class=\"n\">SYNs</th>"
+	    "<th>First</th><th>Last</th><th>Last client</th></tr></thead>\n"
+	    "<tbody>\n");
+	for (i = 0; i < n; i++) {
+		const struct stats_attempt_row *r =
+		    &st->attempt_row[e[i] - st->attempt_servers.e];
+
+		time_label(r->first, h->ri->localtime, true, t0, sizeof(t0));
+		time_label(r->last, h->ri->localtime, true, t1, sizeof(t1));
+		put(h, "<tr><td class=\"key\">");
+		html_put_wire(h, e[i]->key);
+		putf(h,
+		    "</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+		    "<td class=\"n\">%s</td><td>%s</td><td>%s</td>"
+		    "<td class=\"key\">",
+		    fmt_num(r->result[SMTP_ATTEMPT_REFUSED]).s,
+		    fmt_num(r->result[SMTP_ATTEMPT_UNANSWERED]).s,
+		    fmt_num(r->syns).s, t0, t1);
+		html_put_wire(h, r->last_client);
+		put(h, "</td></tr>\n");
+	}
+	put(h, "</tbody></table>\n");
+	if (st->attempt_servers.replaced > 0)
+		putf(h,
+		    "<p class=\"note\"><span class=\"left-out\">%s servers "
+		    "left out</span>: more than the %d kept.</p>\n",
+		    fmt_num(st->attempt_servers.replaced).s, TOPN_SLOTS);
+	put(h, "</div>\n");
+}
+
 void
 html_breakdown(struct html *h)
 {
@@ -213,6 +273,7 @@ html_breakdown(struct html *h)
 	    &st->by_sender, false);
 	bd_html(h, "recipients", "Recipients", "Address", "Recipients",
 	    &st->by_rcpt, false);
+	attempts_html(h);
 	put(h, "</section>\n");
 }
 

@@ -289,6 +289,40 @@ breakdown(struct dbuf *b, const struct stats *st)
 	dbuf_addc(b, '}');
 }
 
+/* "attempts": connections to a mail port that made no session, by
+ * server and port (net/attempts.c). */
+static void
+attempts(struct dbuf *b, const struct stats *st)
+{
+	const struct topn_entry *e[TOPN_SLOTS];
+	size_t n = kept(&st->attempt_servers, e), i;
+
+	dbuf_printf(b,
+	    ",\"attempts\":{\"refused\":%" PRIu64 ",\"unanswered\":%" PRIu64
+	    ",\"exact\":%s,\"left_out\":%" PRIu64 ",\"servers\":[",
+	    st->attempts[SMTP_ATTEMPT_REFUSED],
+	    st->attempts[SMTP_ATTEMPT_UNANSWERED],
+	    st->attempt_servers.replaced ? "false" : "true",
+	    st->attempt_servers.replaced);
+	for (i = 0; i < n; i++) {
+		const struct stats_attempt_row *r =
+		    &st->attempt_row[e[i] - st->attempt_servers.e];
+
+		dbuf_adds(b, i ? ",{\"key\":" : "{\"key\":");
+		json_append_cstr(b, e[i]->key);
+		dbuf_printf(b,
+		    ",\"error\":%" PRIu64 ",\"refused\":%" PRIu64
+		    ",\"unanswered\":%" PRIu64 ",\"syns\":%" PRIu64
+		    ",\"first\":%.6f,\"last\":%.6f,\"last_client\":",
+		    e[i]->error, r->result[SMTP_ATTEMPT_REFUSED],
+		    r->result[SMTP_ATTEMPT_UNANSWERED], r->syns, r->first,
+		    r->last);
+		json_append_cstr(b, r->last_client);
+		dbuf_addc(b, '}');
+	}
+	dbuf_adds(b, "]}");
+}
+
 static void
 who_json(struct dbuf *b, enum who_kind k, const struct who_top *w)
 {
@@ -625,6 +659,7 @@ report_json(FILE *f, const struct stats *st, const struct report_info *ri)
 	latency(&b, st);
 	per_minute(&b, st);
 	breakdown(&b, st);
+	attempts(&b, st);
 	reasons(&b, st);
 	time_tables(&b, st, ri->localtime);
 	capture(&b, ri);

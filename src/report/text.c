@@ -762,6 +762,47 @@ alerts(FILE *f, const struct stats *st, bool local)
 		    st->alert_n, raised + cleared);
 }
 
+/* Connections to a mail port that made no session, by server and port:
+ * what the clients there logged as refused or timed out, and deferred
+ * their mail for. */
+static void
+attempts(FILE *f, const struct stats *st, bool local)
+{
+	const struct topn_entry *e[TOPN_SLOTS];
+	size_t n = topn_sorted(&st->attempt_servers, e, TOPN_SLOTS), i;
+	char t1[32];
+
+	if (st->attempts[0] + st->attempts[1] == 0)
+		return;
+	section(f,
+	    "Connections refused or unanswered (no session: the "
+	    "client defers)");
+	fprintf(f,
+	    "  refused %" PRIu64 " (the server answered the SYN with RST), "
+	    "unanswered %" PRIu64 "\n",
+	    st->attempts[SMTP_ATTEMPT_REFUSED],
+	    st->attempts[SMTP_ATTEMPT_UNANSWERED]);
+	fprintf(f, "  %-20s %7s %7s %5s  %-16s  %s\n", "server port", "refused",
+	    "unansw.", "SYNs", "last", "last client");
+	for (i = 0; i < n && i < TOP_ROWS; i++) {
+		const struct stats_attempt_row *r =
+		    &st->attempt_row[e[i] - st->attempt_servers.e];
+
+		time_label(r->last, local, true, t1, sizeof(t1));
+		put_text(f, "  ", 0);
+		put_text(f, e[i]->key, 20);
+		fprintf(f, "%*s",
+		    20 - (int)(strlen(e[i]->key) < 20 ? strlen(e[i]->key) : 20),
+		    "");
+		fprintf(f, " %7" PRIu64 " %7" PRIu64 " %5" PRIu64 "  %-16s  ",
+		    r->result[SMTP_ATTEMPT_REFUSED],
+		    r->result[SMTP_ATTEMPT_UNANSWERED], r->syns, t1);
+		put_text(f, r->last_client, 16);
+		fputc('\n', f);
+	}
+	kept_note(f, i, n, st->attempt_servers.replaced);
+}
+
 int
 report_text(FILE *f, const struct stats *st, const struct report_info *ri)
 {
@@ -771,6 +812,7 @@ report_text(FILE *f, const struct stats *st, const struct report_info *ri)
 	reply_codes(f, st);
 	per_day_hour(f, st, ri->localtime);
 	breakdown(f, st);
+	attempts(f, st, ri->localtime);
 	top_table(f, "Top rejection and deferral reasons", &st->reject_reasons,
 	    "replies");
 	reasons_who(f, st);

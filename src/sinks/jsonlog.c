@@ -684,6 +684,33 @@ log_alert(struct jsonlog *log, double ts, const struct smtp_alert *a)
 	write_line(log);
 }
 
+/* A connection to a mail port that made no session (net/attempts.c). */
+static void
+log_attempt(struct jsonlog *log, const struct smtp_attempt *a)
+{
+	struct dbuf *b = begin_record(log);
+	char ip[ENDPOINT_ADDRSTRLEN];
+
+	DBUF_LIT(b, "{\"type\":\"attempt\"");
+	PUT_TS(b, "ts", a->ts);
+	PUT_TS(b, "ts_end", a->ts_end);
+	endpoint_addr_str(&a->client, ip, sizeof(ip));
+	PUT_STR(b, "client_ip", ip);
+	PUT_U64(b, "client_port", a->client.port);
+	endpoint_addr_str(&a->server, ip, sizeof(ip));
+	PUT_STR(b, "server_ip", ip);
+	PUT_U64(b, "server_port", a->server.port);
+	PUT_STR(b, "community_id",
+	    a->community_id[0] != '\0' ? a->community_id : NULL);
+	PUT_STR(b, "result", smtp_attempt_result_name(a->result));
+	PUT_U64(b, "syns", a->syns);
+	KEY(b, "waited");
+	put_fixed6_val(b, a->waited);
+	PUT_BOOL(b, "at_end", a->at_end);
+	dbuf_addc(b, '}');
+	write_line(log);
+}
+
 void
 jsonlog_on_event(void *arg, const struct smtp_event *ev)
 {
@@ -707,6 +734,9 @@ jsonlog_on_event(void *arg, const struct smtp_event *ev)
 		break;
 	case SMTP_EV_ALERT:
 		log_alert(log, ev->ts, ev->u.alert);
+		break;
+	case SMTP_EV_ATTEMPT:
+		log_attempt(log, ev->u.attempt);
 		break;
 	default:
 		break;
@@ -778,6 +808,11 @@ put_summary_capture(struct dbuf *b, const struct health *h)
 	    rs->no_handshake, rs->midstream, rs->one_sided_client,
 	    rs->one_sided_server, rs->packets, rs->bytes, rs->tcp_packets,
 	    rs->ipv6_packets);
+	dbuf_printf(b,
+	    ",\"attempts_refused\":%" PRIu64 ",\"attempts_unanswered\":%" PRIu64
+	    ",\"attempts_untracked\":%" PRIu64,
+	    rs->attempts_refused, rs->attempts_unanswered,
+	    rs->attempts_untracked);
 	dbuf_printf(b,
 	    ",\"not_ip\":%" PRIu64 ",\"truncated_headers\":%" PRIu64
 	    ",\"bad_headers\":%" PRIu64 ",\"reused_tuples\":%" PRIu64

@@ -45,7 +45,8 @@ void jsonlog_on_event(void *arg, const struct smtp_event *ev);
 #define JSONLOG_EVENTS \
 	(EVENT_BIT(SMTP_EV_TRANSACTION) | EVENT_BIT(SMTP_EV_SESSION_CLOSE) | \
 	    EVENT_BIT(SMTP_EV_ANOMALY) | EVENT_BIT(SMTP_EV_COMMAND_RESULT) | \
-	    EVENT_BIT(SMTP_EV_MESSAGE) | EVENT_BIT(SMTP_EV_ALERT))
+	    EVENT_BIT(SMTP_EV_MESSAGE) | EVENT_BIT(SMTP_EV_ALERT) | \
+	    EVENT_BIT(SMTP_EV_ATTEMPT))
 /* The closing summary; not_written: the records other outputs did not
  * write (this log's own are counted here). */
 struct jsonlog_not_written {

@@ -108,3 +108,27 @@ notable_close(
 	copy_cut(r.from, sizeof(r.from), si->auth_user);
 	fn(arg, &r, si->auth_failures);
 }
+
+void
+notable_attempt(const struct smtp_attempt *a, notable_fn fn, void *arg)
+{
+	struct stats_recent r;
+	size_t n;
+
+	memset(&r, 0, sizeof(r));
+	r.ts = a->ts_end;
+	r.kind = RECENT_CONNECT;
+	endpoint_addr_str(&a->client, r.client, sizeof(r.client));
+	n = endpoint_addr_fmt(&a->server, r.server, sizeof(r.server));
+	if (n + 1 < sizeof(r.server)) /* a long IPv6 address: no port */
+		snprintf(r.server + n, sizeof(r.server) - n, " %u",
+		    (unsigned)a->server.port);
+	if (a->result == SMTP_ATTEMPT_REFUSED)
+		snprintf(r.text, sizeof(r.text),
+		    "connection refused: the server answered the SYN with RST");
+	else
+		snprintf(r.text, sizeof(r.text),
+		    "connection unanswered: %u SYNs, no answer in %.0f s",
+		    (unsigned)a->syns, a->waited);
+	fn(arg, &r, 1);
+}

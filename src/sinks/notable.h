@@ -5,9 +5,9 @@
  * (its Events view, grouped) both follow. A refused or deferred
  * recipient, a refused (not by a 421), deferred or lost transaction, an
  * LMTP delivery refused or deferred, a bounce, a session's AUTH
- * failures: each is handed to the caller as a struct stats_recent, with
- * how many events it stands for (a session's AUTH failures: one line,
- * its count).
+ * failures, a connection refused or unanswered: each is handed to the caller as
+ * a struct stats_recent, with how many events it stands for (a session's AUTH
+ * failures: one line, its count).
  */
 #ifndef SMTPSCOPE_NOTABLE_H
 #define SMTPSCOPE_NOTABLE_H
@@ -27,5 +27,8 @@ void notable_transaction(const struct smtp_session_info *si,
 /* Those of a session that closed at ts: its AUTH failures. */
 void notable_close(
     const struct smtp_session_info *si, double ts, notable_fn fn, void *arg);
+/* A connection to a mail port that made no session: refused, or
+ * unanswered (session_id 0: it has none). */
+void notable_attempt(const struct smtp_attempt *a, notable_fn fn, void *arg);
 
 #endif

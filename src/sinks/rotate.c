@@ -119,6 +119,9 @@ rotate_health_since(
 	RS(v6_recycled);
 	RS(no_handshake);
 	RS(sessions);
+	RS(attempts_refused);
+	RS(attempts_unanswered);
+	RS(attempts_untracked);
 	RS(reused);
 	RS(idle_expired);
 	RS(gaps);

@@ -41,6 +41,8 @@ stats_recent_kind_name(enum stats_recent_kind k)
 		return "auth failure";
 	case RECENT_ALERT:
 		return "alert";
+	case RECENT_CONNECT:
+		return "connect";
 	}
 	return "?";
 }
@@ -64,6 +66,7 @@ stats_init(struct stats *st)
 	bd_init(&st->by_rcpt_domain);
 	bd_init(&st->by_sender);
 	bd_init(&st->by_rcpt);
+	topn_reset(&st->attempt_servers);
 }
 
 /* An event in time: the recent rings, the whole span, the hours. */
@@ -668,6 +671,37 @@ on_alert(struct stats *st, double ts, const struct smtp_alert *a)
 		st->alert_n++;
 }
 
+static void
+on_attempt(struct stats *st, const struct smtp_attempt *a)
+{
+	char key[ENDPOINT_ADDRSTRLEN + 8];
+	struct stats_attempt_row *r;
+	size_t n, slot;
+	bool fresh;
+
+	if ((unsigned)a->result > SMTP_ATTEMPT_UNANSWERED)
+		return;
+	st->attempts[a->result]++;
+	notable_attempt(a, recent_store, st);
+	n = endpoint_addr_fmt(&a->server, key, sizeof(key) - 8);
+	snprintf(key + n, sizeof(key) - n, " %u", (unsigned)a->server.port);
+	slot = topn_add_slot(&st->attempt_servers, key, 1, &fresh);
+	r = &st->attempt_row[slot];
+	if (fresh) {
+		memset(r, 0, sizeof(*r));
+		r->first = a->ts;
+	}
+	r->result[a->result]++;
+	r->syns += a->syns;
+	if (a->ts < r->first)
+		r->first = a->ts;
+	if (a->ts_end >= r->last) {
+		r->last = a->ts_end;
+		endpoint_addr_str(
+		    &a->client, r->last_client, sizeof(r->last_client));
+	}
+}
+
 const struct stats_alert *
 stats_alert_get(const struct stats *st, size_t i)
 {
@@ -736,6 +770,9 @@ stats_on_event(void *arg, const struct smtp_event *ev)
 		break;
 	case SMTP_EV_ALERT:
 		on_alert(st, ev->ts, ev->u.alert);
+		break;
+	case SMTP_EV_ATTEMPT:
+		on_attempt(st, ev->u.attempt);
 		break;
 	case SMTP_EV_BODY: /* not subscribed to bodies */
 		break;

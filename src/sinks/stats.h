@@ -47,7 +47,8 @@ enum stats_recent_kind {
 	RECENT_BOUNCE,
 	RECENT_LOST,
 	RECENT_AUTH_FAILURE,
-	RECENT_ALERT, /* the dashboard's: an alert raised or cleared */
+	RECENT_ALERT,   /* the dashboard's: an alert raised or cleared */
+	RECENT_CONNECT, /* a connection refused or unanswered: no session */
 };
 const char *stats_recent_kind_name(enum stats_recent_kind k);
 
@@ -77,6 +78,14 @@ struct stats_alert {
 	char subject[ENDPOINT_ADDRSTRLEN];
 	double value, threshold, latency_limit, window;
 	uint64_t samples;
+};
+
+/* What became of the SYNs to one server's port that made no session. */
+struct stats_attempt_row {
+	uint64_t result[2]; /* refused, unanswered */
+	uint64_t syns;
+	double first, last;                    /* the first and last SYNs */
+	char last_client[ENDPOINT_ADDRSTRLEN]; /* of the newest attempt */
 };
 
 struct stats {
@@ -190,6 +199,12 @@ struct stats {
 	uint64_t alerts_active[SMTP_ALERT_COUNT];
 	struct stats_alert alert[STATS_ALERTS];
 	size_t alert_head, alert_n;
+
+	/* Connection attempts that made no session (net/attempts.c), by
+	 * result, and by the server's address and port ("ip port"). */
+	uint64_t attempts[2]; /* [enum smtp_attempt_result] */
+	struct topn attempt_servers;
+	struct stats_attempt_row attempt_row[TOPN_SLOTS];
 };
 
 void stats_init(struct stats *st);

@@ -324,6 +324,10 @@ tui_on_event(void *arg, const struct smtp_event *ev)
 		events_of_alert(t, ev->ts, ev->u.alert);
 		return;
 	}
+	if (tui_is_open(t) && ev->type == SMTP_EV_ATTEMPT) {
+		notable_attempt(ev->u.attempt, event_add, t);
+		return;
+	}
 	if (!tui_is_open(t) || si == NULL)
 		return;
 	if (ev->type == SMTP_EV_SESSION_OPEN) {

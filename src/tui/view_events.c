@@ -44,8 +44,11 @@ event_line(const struct tui *t, int y, const struct tevent *g, bool selected)
 					       : "(all traffic)");
 		return;
 	}
-	pen_printf(&p, selected ? P_SELECT : P_DIM, "  session %" PRIu64 "  ",
-	    r->session_id);
+	if (r->kind == RECENT_CONNECT) /* no session */
+		pen_put(&p, selected ? P_SELECT : P_DIM, "  no session  ");
+	else
+		pen_printf(&p, selected ? P_SELECT : P_DIM,
+		    "  session %" PRIu64 "  ", r->session_id);
 	pen_put(&p, selected ? P_SELECT : P_NORMAL, r->client);
 	pen_put(&p, selected ? P_SELECT : P_DIM, glyph_arrow(t));
 	pen_put(&p, selected ? P_SELECT : P_NORMAL, r->server);
@@ -197,6 +200,12 @@ event_open(struct tui *t)
 	}
 	if (t->evlist[t->ev_sel]->r.kind == RECENT_ALERT) {
 		tui_notice(t, "an alert has no session of its own");
+		return;
+	}
+	if (t->evlist[t->ev_sel]->r.kind == RECENT_CONNECT) {
+		tui_notice(t,
+		    "a connection refused or unanswered has no "
+		    "session");
 		return;
 	}
 	id = t->evlist[t->ev_sel]->r.session_id;

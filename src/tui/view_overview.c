@@ -150,6 +150,12 @@ overview_totals(const struct tui *t, const struct stats *st, struct canvas *c)
 	flow_item(&f, P_NORMAL,
 	    "recipients %" PRIu64 " of %" PRIu64 " accepted",
 	    st->recipients_accepted, st->recipients);
+	/* SYNs that made no session, once there is one. */
+	if (st->attempts[0] + st->attempts[1] > 0)
+		flow_item(&f, P_WARN,
+		    "connections refused %" PRIu64 " unanswered %" PRIu64,
+		    st->attempts[SMTP_ATTEMPT_REFUSED],
+		    st->attempts[SMTP_ATTEMPT_UNANSWERED]);
 	/* Lost (cut off) and dropped (accepted, then discarded) apart:
 	 * DESIGN.md's words. */
 	flow_start(&f, t, c, "Outcomes");

@@ -1,0 +1,149 @@
+#!/bin/sh
+# Connections to a mail port that made no session (src/net/attempts.c):
+# refused by the server's RST, or unanswered. captures/attempts.pcap
+# (captures/make-captures-attempts.sh) holds real sessions to Postfix's
+# smtp-sink, connections the kernel refused and connections a full
+# accept queue never answered; captures/attempts.expect says what each
+# client met (its own exception, never a dissector). pflogsumm.pcap holds
+# two connections Postfix itself logged as "Connection refused".
+# SPDX-License-Identifier: GPL-2.0-or-later
+. "$(dirname "$0")/lib.sh"
+cd "$TOP" || exit 2
+if ! command -v python3 >/dev/null 2>&1; then
+	skip attempts "python3 not installed"
+	exit 0
+fi
+CAP=captures/attempts.pcap
+
+# check NAME LOG WANT-REFUSED WANT-UNANSWERED WANT-UNTRACKED [STRICT]:
+# the log's attempt records against captures/attempts.expect (STRICT:
+# each client port with its server and result; the first unanswered
+# judged by the 60 s wait, the second at the end) and the summary.
+check() {
+	pycheck "$1" "$2" captures/attempts.expect "$3" "$4" "$5" "${6:-}" <<'PY'
+import json, sys
+def die(m):
+    print(m)
+    sys.exit(1)
+log, exp, want_r, want_u, want_x, strict = sys.argv[1:7]
+recs = [json.loads(l) for l in open(log, encoding="utf-8")]
+att = [r for r in recs if r["type"] == "attempt"]
+summ = [r for r in recs if r["type"] == "summary"][-1]
+keys = ["type", "ts", "ts_end", "client_ip", "client_port", "server_ip",
+        "server_port", "community_id", "result", "syns", "waited", "at_end"]
+bad = [list(r) for r in att if list(r) != keys]
+if bad:
+    die("keys %s" % bad[0])
+n = {"refused": 0, "unanswered": 0}
+for r in att:
+    n[r["result"]] += 1
+got = (n["refused"], n["unanswered"], summ["attempts_refused"],
+       summ["attempts_unanswered"], summ["attempts_untracked"])
+want = (int(want_r), int(want_u), int(want_r), int(want_u), int(want_x))
+if got != want:
+    die("refused, unanswered (records, summary), untracked: %s, want %s"
+             % (got, want))
+if strict:
+    e = [json.loads(l) for l in open(exp, encoding="utf-8")]
+    ea = sorted((x["client_port"], x["server"], x["result"])
+                for x in e if x["what"] == "attempt")
+    ga = sorted((r["client_port"], "%s %d" % (r["server_ip"],
+                 r["server_port"]), r["result"]) for r in att)
+    if ga != ea:
+        die("attempts %s, the clients met %s" % (ga, ea))
+    if any(r["client_ip"] != "127.0.0.21" for r in att):
+        die("a client other than 127.0.0.21")
+    for r in att:
+        if r["result"] == "refused" and (r["syns"] != 1 or r["at_end"]
+                                         or not 0 <= r["waited"] < 0.1):
+            die("refused: %s" % r)
+        if r["result"] == "unanswered" and r["syns"] < 2:
+            die("unanswered after %d SYN: %s" % (r["syns"], r))
+    un = sorted((r for r in att if r["result"] == "unanswered"),
+                key=lambda r: r["ts"])
+    if [r["at_end"] for r in un] != [False, True] or \
+            un[0]["waited"] < 60 or not 3 <= un[1]["waited"] < 60:
+        die("unanswered: %s" % un)
+    if summ["sessions"] != sum(1 for x in e if x["what"] == "session") + 1:
+        die("sessions %d" % summ["sessions"])
+PY
+}
+
+run_scope attempts "-q" -r "$CAP" -w "$TMP/a.jsonl"
+[ "$rc" = 0 ] && check attempts "$TMP/a.jsonl" 3 2 0 strict ||
+	[ "$rc" = 0 ] || fail attempts "exit $rc: $(head -c 300 "$TMP/err")"
+
+# Cut off just after the second unanswered attempt's first SYN: too
+# young to judge at the end (untracked), and nothing else changes.
+port=$(sed -n 's/.*"client_port": \([0-9]*\), "server": "127.0.0.24 587".*/\1/p' \
+	captures/attempts.expect | tail -n 1)
+n=$(tcpdump -nn -r "$CAP" 2>/dev/null |
+	grep -n "127.0.0.21.$port > 127.0.0.24.587: Flags \\[S\\]" |
+	sed -n 's/:.*//p' | head -n 1)
+if [ -n "$n" ]; then
+	run_scope attempts-young -q -r "$CAP" -c "$n" -w "$TMP/y.jsonl"
+	check attempts-young "$TMP/y.jsonl" 3 1 1
+else
+	skip attempts-young "tcpdump cannot read $CAP"
+fi
+
+# An RST that does not acknowledge the SYN is not believed (a blind
+# reset): with every RST's acknowledgment number moved, the three
+# refused attempts are never answered: all five are judged unanswered,
+# the three after 60 s without an answer.
+python3 - "$CAP" "$TMP/blind.pcap" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+o = 24
+while o + 16 <= len(d):
+    cap = struct.unpack_from("<I", d, o + 8)[0]
+    p = o + 16
+    ip = p + 14
+    if d[ip + 9] == 6:
+        tcp = ip + (d[ip] & 15) * 4
+        if d[tcp + 13] & 4:
+            ack = struct.unpack_from(">I", d, tcp + 8)[0]
+            struct.pack_into(">I", d, tcp + 8, (ack + 1000) & 0xffffffff)
+    o = p + cap
+open(sys.argv[2], "wb").write(d)
+PY
+run_scope attempts-blind-rst -q -r "$TMP/blind.pcap" -w "$TMP/b.jsonl"
+check attempts-blind-rst "$TMP/b.jsonl" 0 5 0
+
+# The reports: by server and port, in text and JSON.
+run_scope attempts-report -q -r "$CAP" -w /dev/null --report json \
+    -o "$TMP/r.json" --report text -o "$TMP/r.txt"
+if [ "$rc" = 0 ] &&
+	python3 -c 'import json,sys
+a = json.load(open(sys.argv[1]))["attempts"]
+rows = {r["key"]: (r["refused"], r["unanswered"], r["last_client"])
+        for r in a["servers"]}
+assert (a["refused"], a["unanswered"], a["exact"]) == (3, 2, True), a
+assert rows == {"127.0.0.23 25": (3, 0, "127.0.0.21"),
+                "127.0.0.24 587": (0, 2, "127.0.0.21")}, rows' "$TMP/r.json" &&
+	grep -q -E '^  127\.0\.0\.23 25 +3 +0 +3 ' "$TMP/r.txt" &&
+	grep -q -E '^  127\.0\.0\.24 587 +0 +2 +[0-9]+ ' "$TMP/r.txt" &&
+	grep -q '^  refused 3 (the server answered the SYN with RST), unanswered 2$' "$TMP/r.txt"; then
+	ok attempts-report
+else
+	fail attempts-report "exit $rc: $(grep -A4 '^Connections refused' "$TMP/r.txt" | tr '\n' '|')"
+fi
+
+# Postfix's own word: each "connect to HOST[ADDR]:PORT: Connection
+# refused" its smtp client logged is one refused attempt to ADDR PORT.
+PF=captures/pflogsumm
+run_scope attempts-postfix -q -r "$PF.pcap" -w "$TMP/p.jsonl"
+want=$(sed -n 's/.*postfix\/smtp\[[0-9]*\]: connect to [^[]*\[\([^]]*\)\]:\([0-9]*\): Connection refused$/\1 \2/p' \
+	"$PF.maillog" | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+got=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["type"] == "attempt":
+        print(r["result"], r["server_ip"], r["server_port"])' "$TMP/p.jsonl" |
+	sed -n 's/^refused //p' | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+if [ "$rc" = 0 ] && [ -n "$want" ] && [ "$got" = "$want" ] &&
+	! grep -q '"result":"unanswered"' "$TMP/p.jsonl"; then
+	ok attempts-postfix
+else
+	fail attempts-postfix "Postfix logged '$want', the log has '$got'"
+fi
