@@ -11,7 +11,7 @@
 # first 66 s before the capture ends, the second 5.5 s before.
 #
 # Truth, as the clients met it (never from a dissector):
-# captures/attempts.expect, one JSON object a line: what (session or
+# captures/attempts.clients, one JSON object a line: what (session or
 # attempt), the client's port, the server ("ADDRESS PORT") and the
 # result (accepted, refused: ConnectionRefusedError, unanswered: the
 # connect timed out); captures/attempts.truth, the counts of
@@ -58,10 +58,10 @@ td_start "$NS" lo "$WORK/attempts.pcap" "tcp port 25 or tcp port 587"
 start_bg "$NS" smtp-sink -u nobody -c 127.0.0.22:25 64
 wait_listen "$NS" 127.0.0.22:25
 in_ns "$NS" timeout 120 python3 "$HERE/attempts-driver.py" \
-    "$WORK/attempts.expect" || die "the driver failed"
+    "$WORK/attempts.clients" || die "the driver failed"
 td_stop "$WORK/attempts.pcap"
 ns_del "$NS"
-n=$(grep -c '"attempt"' "$WORK/attempts.expect")
+n=$(grep -c '"attempt"' "$WORK/attempts.clients")
 [ "$n" = 5 ] || die "$n attempts in the driver's record, want 5"
 # On the wire: three RSTs from 127.0.0.23, and 127.0.0.24's SYNs never
 # answered by a SYN-ACK after the filler's.
@@ -71,8 +71,8 @@ sa=$(tcpdump -nn -r "$WORK/attempts.pcap" 'src host 127.0.0.24 and tcp[tcpflags]
 [ "$sa" = 1 ] || die "$sa SYN-ACKs from 127.0.0.24, want 1 (the filler's)"
 # captures/attempts.truth: each session of the record sent one message
 # to one recipient, accepted; the filler's connection is a session too.
-s=$(grep -c '"what": "session"' "$WORK/attempts.expect")
+s=$(grep -c '"what": "session"' "$WORK/attempts.clients")
 printf 'sessions %d\ntransactions %d\nmessages_accepted %d\nrecipients_accepted %d\n' \
     $((s + 1)) "$s" "$s" "$s" >"$WORK/attempts.truth"
-cp "$WORK/attempts.pcap" "$WORK/attempts.expect" "$WORK/attempts.truth" "$HERE/"
-say "done: captures/attempts.pcap, captures/attempts.expect, captures/attempts.truth"
+cp "$WORK/attempts.pcap" "$WORK/attempts.clients" "$WORK/attempts.truth" "$HERE/"
+say "done: captures/attempts.pcap, captures/attempts.clients, captures/attempts.truth"

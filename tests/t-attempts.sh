@@ -3,7 +3,7 @@
 # refused by the server's RST, or unanswered. captures/attempts.pcap
 # (captures/make-captures-attempts.sh) holds real sessions to Postfix's
 # smtp-sink, connections the kernel refused and connections a full
-# accept queue never answered; captures/attempts.expect says what each
+# accept queue never answered; captures/attempts.clients says what each
 # client met (its own exception, never a dissector). pflogsumm.pcap holds
 # two connections Postfix itself logged as "Connection refused".
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -16,11 +16,11 @@ fi
 CAP=captures/attempts.pcap
 
 # check NAME LOG WANT-REFUSED WANT-UNANSWERED WANT-UNTRACKED [STRICT]:
-# the log's attempt records against captures/attempts.expect (STRICT:
+# the log's attempt records against captures/attempts.clients (STRICT:
 # each client port with its server and result; the first unanswered
 # judged by the 60 s wait, the second at the end) and the summary.
 check() {
-	pycheck "$1" "$2" captures/attempts.expect "$3" "$4" "$5" "${6:-}" <<'PY'
+	pycheck "$1" "$2" captures/attempts.clients "$3" "$4" "$5" "${6:-}" <<'PY'
 import json, sys
 def die(m):
     print(m)
@@ -76,7 +76,7 @@ run_scope attempts "-q" -r "$CAP" -w "$TMP/a.jsonl"
 # Cut off just after the second unanswered attempt's first SYN: too
 # young to judge at the end (untracked), and nothing else changes.
 port=$(sed -n 's/.*"client_port": \([0-9]*\), "server": "127.0.0.24 587".*/\1/p' \
-	captures/attempts.expect | tail -n 1)
+	captures/attempts.clients | tail -n 1)
 n=$(tcpdump -nn -r "$CAP" 2>/dev/null |
 	grep -n "127.0.0.21.$port > 127.0.0.24.587: Flags \\[S\\]" |
 	sed -n 's/:.*//p' | head -n 1)
@@ -146,4 +146,49 @@ if [ "$rc" = 0 ] && [ -n "$want" ] && [ "$got" = "$want" ] &&
 	ok attempts-postfix
 else
 	fail attempts-postfix "Postfix logged '$want', the log has '$got'"
+fi
+
+# The dashboard (tmux, 80x24): the totals count them, the Events view
+# lists them with no session, and Enter on one says it has none.
+if ! command -v tmux >/dev/null 2>&1; then
+	skip attempts-tui "no tmux"
+	exit 0
+fi
+SOCK="$TMP/tmux.sock"
+tm() { timeout 10 tmux -S "$SOCK" -f /dev/null "$@"; }
+trap 'tm kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+printf "'%s' --tui --speed max -r '%s' 2>'%s'; sleep 60\n" "$SMTPSCOPE" \
+    "$CAP" "$TMP/tui.err" >"$TMP/tui.sh"
+tm new-session -d -s at -x 80 -y 24 "sh '$TMP/tui.sh'"
+i=0
+while [ $i -lt 100 ]; do
+	tm capture-pane -p -t at >"$TMP/ov.screen" 2>/dev/null
+	grep -q 'replay over' "$TMP/ov.screen" && break
+	sleep 0.1
+	i=$((i + 1))
+done
+tm send-keys -t at 3
+sleep 1
+tm capture-pane -p -t at >"$TMP/ev.screen"
+tm send-keys -t at Enter
+sleep 0.5
+tm capture-pane -p -t at >"$TMP/enter.screen"
+ref=$(grep -E ' connect .*no session +127\.0\.0\.21 .*127\.0\.0\.23 25$' \
+	"$TMP/ev.screen" | sed -n 's/.*[x×]\([0-9]*\) .*/\1/p;t;s/.*/1/p' |
+	awk '{ n += $1 } END { print n + 0 }')
+una=$(grep -c -E ' connect .*no session +127\.0\.0\.21 .*127\.0\.0\.24 587$' \
+	"$TMP/ev.screen")
+if tr '\n' ' ' <"$TMP/ov.screen" |
+	grep -q -E 'connections refused 3 +unanswered 2' &&
+	[ "$ref" = 3 ] && [ "$una" -ge 1 ] &&
+	grep -q 'connection refused or unanswered has no session' \
+	    "$TMP/enter.screen" &&
+	grep -q -E '^ +connection refused: the server answered the SYN with RST$' \
+	    "$TMP/ev.screen" &&
+	grep -q -E '^ +3 events since [0-9:]+ \(the newest shown\)$' \
+	    "$TMP/ev.screen" &&
+	! grep -q -E '<> |session [0-9]' "$TMP/ev.screen"; then
+	ok attempts-tui
+else
+	fail attempts-tui "refused lines $ref, unanswered $una: $(tr '\n' '|' <"$TMP/ev.screen" | head -c 900)"
 fi

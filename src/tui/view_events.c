@@ -61,7 +61,7 @@ event_envelope(const struct tui *t, int y, const struct stats_recent *r)
 	struct pen p;
 
 	pen_at(&p, t, y, 11);
-	if (r->kind == RECENT_ALERT) {
+	if (r->kind == RECENT_ALERT || r->kind == RECENT_CONNECT) {
 		pen_wire(&p, P_NORMAL, r->text, 0);
 		return;
 	}
@@ -89,9 +89,15 @@ event_group(const struct tui *t, int y, const struct tevent *g)
 
 	fmt_clock(t, g->first, when, sizeof(when));
 	pen_at(&p, t, y, 11);
-	pen_printf(&p, P_DIM,
-	    "%" PRIu64 " events since %s in %u session%s (the newest shown)",
-	    g->count, when, g->sessions, g->sessions == 1 ? "" : "s");
+	if (g->r.kind == RECENT_CONNECT) /* none has a session */
+		pen_printf(&p, P_DIM,
+		    "%" PRIu64 " events since %s (the newest shown)", g->count,
+		    when);
+	else
+		pen_printf(&p, P_DIM,
+		    "%" PRIu64 " events since %s in %u session%s (the newest "
+		    "shown)",
+		    g->count, when, g->sessions, g->sessions == 1 ? "" : "s");
 }
 
 /* The virtual lines an event line takes. */

@@ -4,6 +4,7 @@
  * replies by class and the commonest codes, the per-second sparklines
  * and the recent notable events.
  */
+#include <string.h>
 #include <time.h>
 
 #include "report/format.h"
@@ -44,6 +45,15 @@ recent_line(const struct tui *t, int y, const struct tevent *g)
 		pen_wire(&p, P_NORMAL, r->from, w);
 		pen_put(&p, P_NORMAL, " from ");
 		pen_wire(&p, P_NORMAL, r->client, 0);
+		return;
+	}
+	if (r->kind == RECENT_CONNECT) { /* no envelope: who, to where */
+		pen_wire(&p, P_NORMAL, r->client, 0);
+		pen_put(&p, P_DIM, glyph_arrow(t));
+		pen_wire(&p, P_NORMAL, r->server, 0);
+		pen_put(&p, P_NORMAL,
+		    strstr(r->text, "refused") != NULL ? "  refused"
+						       : "  unanswered");
 		return;
 	}
 	if (COLS >= 120 || r->rcpt[0] == '\0') {
