@@ -119,10 +119,10 @@ a = json.load(open(sys.argv[1]))["attempts"]
 rows = {r["key"]: (r["refused"], r["unanswered"], r["last_client"])
         for r in a["servers"]}
 assert (a["refused"], a["unanswered"], a["exact"]) == (3, 2, True), a
-assert rows == {"127.0.0.23 25": (3, 0, "127.0.0.21"),
-                "127.0.0.24 587": (0, 2, "127.0.0.21")}, rows' "$TMP/r.json" &&
-	grep -q -E '^  127\.0\.0\.23 25 +3 +0 +3 ' "$TMP/r.txt" &&
-	grep -q -E '^  127\.0\.0\.24 587 +0 +2 +[0-9]+ ' "$TMP/r.txt" &&
+assert rows == {"127.0.0.23:25": (3, 0, "127.0.0.21"),
+                "127.0.0.24:587": (0, 2, "127.0.0.21")}, rows' "$TMP/r.json" &&
+	grep -q -E '^  127\.0\.0\.23:25 +3 +0 +3 ' "$TMP/r.txt" &&
+	grep -q -E '^  127\.0\.0\.24:587 +0 +2 +[0-9]+ ' "$TMP/r.txt" &&
 	grep -q '^  refused 3 (the server answered the SYN with RST), unanswered 2$' "$TMP/r.txt"; then
 	ok attempts-report
 else
@@ -173,10 +173,10 @@ tm capture-pane -p -t at >"$TMP/ev.screen"
 tm send-keys -t at Enter
 sleep 0.5
 tm capture-pane -p -t at >"$TMP/enter.screen"
-ref=$(grep -E ' connect .*no session +127\.0\.0\.21 .*127\.0\.0\.23 25$' \
+ref=$(grep -E ' connect .*no session +127\.0\.0\.21 .*127\.0\.0\.23:25$' \
 	"$TMP/ev.screen" | sed -n 's/.*[x×]\([0-9]*\) .*/\1/p;t;s/.*/1/p' |
 	awk '{ n += $1 } END { print n + 0 }')
-una=$(grep -c -E ' connect .*no session +127\.0\.0\.21 .*127\.0\.0\.24 587$' \
+una=$(grep -c -E ' connect .*no session +127\.0\.0\.21 .*127\.0\.0\.24:587$' \
 	"$TMP/ev.screen")
 if tr '\n' ' ' <"$TMP/ov.screen" |
 	grep -q -E 'connections refused 3 +unanswered 2' &&

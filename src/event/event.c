@@ -41,6 +41,15 @@ endpoint_addr_fmt(const struct smtp_endpoint *ep, char *buf, size_t size)
 	return strlen(buf);
 }
 
+void
+endpoint_hostport_str(const struct smtp_endpoint *ep, char *buf, size_t size)
+{
+	char a[ENDPOINT_ADDRSTRLEN];
+
+	endpoint_addr_fmt(ep, a, sizeof(a));
+	snprintf(buf, size, ep->family == 6 ? "[%s]:%u" : "%s:%u", a, ep->port);
+}
+
 const char *
 session_end_name(enum smtp_session_end e)
 {

@@ -19,6 +19,11 @@ void endpoint_addr_str(const struct smtp_endpoint *ep, char *buf, size_t size);
 /* The same; returns the length of the text. */
 size_t endpoint_addr_fmt(
     const struct smtp_endpoint *ep, char *buf, size_t size);
+/* The address and port as "192.0.2.1:25" or "[2001:db8::1]:25". */
+void endpoint_hostport_str(
+    const struct smtp_endpoint *ep, char *buf, size_t size);
+/* Its longest, with NUL: "[", an address, "]:", five digits. */
+#define ENDPOINT_HOSTPORTSTRLEN (ENDPOINT_ADDRSTRLEN + 8)
 const char *session_end_name(enum smtp_session_end e);
 const char *smtp_outcome_name(enum smtp_outcome o);
 const char *smtp_verb_name(enum smtp_verb v);

@@ -217,8 +217,8 @@ attempts_html(struct html *h)
 	    fmt_num(st->attempts[SMTP_ATTEMPT_REFUSED]).s,
 	    fmt_num(st->attempts[SMTP_ATTEMPT_UNANSWERED]).s);
 	put(h,
-	    "<table id=\"table-attempts\"><thead><tr><th>Server and "
-	    "port</th><th class=\"n\">Refused</th><th "
+	    "<table id=\"table-attempts\"><thead><tr><th>Server</th><th "
+	    "class=\"n\">Refused</th><th "
 	    "class=\"n\">Unanswered</th><th class=\"n\">SYNs</th>"
 	    "<th>First</th><th>Last</th><th>Last client</th></tr></thead>\n"
 	    "<tbody>\n");

@@ -782,7 +782,7 @@ attempts(FILE *f, const struct stats *st, bool local)
 	    "unanswered %" PRIu64 "\n",
 	    st->attempts[SMTP_ATTEMPT_REFUSED],
 	    st->attempts[SMTP_ATTEMPT_UNANSWERED]);
-	fprintf(f, "  %-20s %7s %7s %5s  %-16s  %s\n", "server port", "refused",
+	fprintf(f, "  %-20s %7s %7s %5s  %-16s  %s\n", "server", "refused",
 	    "unansw.", "SYNs", "last", "last client");
 	for (i = 0; i < n && i < TOP_ROWS; i++) {
 		const struct stats_attempt_row *r =

@@ -29,7 +29,7 @@ notable(const struct smtp_session_info *si, double ts,
 	r.kind = kind;
 	r.session_id = si->id;
 	memcpy(r.client, si->client_ip, sizeof(r.client));
-	memcpy(r.server, si->server_ip, sizeof(r.server));
+	memcpy(r.server, si->server_ip, sizeof(si->server_ip));
 	copy_cut(r.from, sizeof(r.from), from);
 	copy_cut(r.rcpt, sizeof(r.rcpt), rcpt);
 	if (rep != NULL) {
@@ -104,7 +104,7 @@ notable_close(
 	r.session_id = si->id;
 	r.code = si->auth_code;
 	memcpy(r.client, si->client_ip, sizeof(r.client));
-	memcpy(r.server, si->server_ip, sizeof(r.server));
+	memcpy(r.server, si->server_ip, sizeof(si->server_ip));
 	copy_cut(r.from, sizeof(r.from), si->auth_user);
 	fn(arg, &r, si->auth_failures);
 }
@@ -113,16 +113,12 @@ void
 notable_attempt(const struct smtp_attempt *a, notable_fn fn, void *arg)
 {
 	struct stats_recent r;
-	size_t n;
 
 	memset(&r, 0, sizeof(r));
 	r.ts = a->ts_end;
 	r.kind = RECENT_CONNECT;
 	endpoint_addr_str(&a->client, r.client, sizeof(r.client));
-	n = endpoint_addr_fmt(&a->server, r.server, sizeof(r.server));
-	if (n + 1 < sizeof(r.server)) /* a long IPv6 address: no port */
-		snprintf(r.server + n, sizeof(r.server) - n, " %u",
-		    (unsigned)a->server.port);
+	endpoint_hostport_str(&a->server, r.server, sizeof(r.server));
 	if (a->result == SMTP_ATTEMPT_REFUSED)
 		snprintf(r.text, sizeof(r.text),
 		    "connection refused: the server answered the SYN with RST");

@@ -674,17 +674,16 @@ on_alert(struct stats *st, double ts, const struct smtp_alert *a)
 static void
 on_attempt(struct stats *st, const struct smtp_attempt *a)
 {
-	char key[ENDPOINT_ADDRSTRLEN + 8];
+	char key[ENDPOINT_HOSTPORTSTRLEN];
 	struct stats_attempt_row *r;
-	size_t n, slot;
+	size_t slot;
 	bool fresh;
 
 	if ((unsigned)a->result > SMTP_ATTEMPT_UNANSWERED)
 		return;
 	st->attempts[a->result]++;
 	notable_attempt(a, recent_store, st);
-	n = endpoint_addr_fmt(&a->server, key, sizeof(key) - 8);
-	snprintf(key + n, sizeof(key) - n, " %u", (unsigned)a->server.port);
+	endpoint_hostport_str(&a->server, key, sizeof(key));
 	slot = topn_add_slot(&st->attempt_servers, key, 1, &fresh);
 	r = &st->attempt_row[slot];
 	if (fresh) {

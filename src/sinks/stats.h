@@ -59,7 +59,7 @@ struct stats_recent {
 	enum stats_recent_kind kind;
 	uint64_t session_id;
 	char client[ENDPOINT_ADDRSTRLEN];
-	char server[ENDPOINT_ADDRSTRLEN];
+	char server[ENDPOINT_HOSTPORTSTRLEN]; /* a connection's: and port */
 	char from[96]; /* raw wire text: escape before showing */
 	char rcpt[96];
 	int code;

@@ -28,10 +28,7 @@ now_mono(void)
 static void
 endpoint_text(const struct smtp_endpoint *ep, char *buf, size_t size)
 {
-	char a[ENDPOINT_ADDRSTRLEN];
-
-	endpoint_addr_str(ep, a, sizeof(a));
-	snprintf(buf, size, ep->family == 6 ? "[%s]:%u" : "%s:%u", a, ep->port);
+	endpoint_hostport_str(ep, buf, size);
 }
 
 /* Wire text, escaped, into a fixed buffer; cut on a character. */
