@@ -149,7 +149,8 @@ else
 fi
 
 # The dashboard (tmux, 80x24): the totals count them, the Events view
-# lists them with no session, and Enter on one says it has none.
+# lists them with no session, Enter on one says it has none, and the
+# Servers view lists them under its table.
 if ! command -v tmux >/dev/null 2>&1; then
 	skip attempts-tui "no tmux"
 	exit 0
@@ -173,6 +174,9 @@ tm capture-pane -p -t at >"$TMP/ev.screen"
 tm send-keys -t at Enter
 sleep 0.5
 tm capture-pane -p -t at >"$TMP/enter.screen"
+tm send-keys -t at 7
+sleep 1
+tm capture-pane -p -t at >"$TMP/srv.screen"
 ref=$(grep -E ' connect .*no session +127\.0\.0\.21 .*127\.0\.0\.23:25$' \
 	"$TMP/ev.screen" | sed -n 's/.*[x×]\([0-9]*\) .*/\1/p;t;s/.*/1/p' |
 	awk '{ n += $1 } END { print n + 0 }')
@@ -187,8 +191,14 @@ if tr '\n' ' ' <"$TMP/ov.screen" |
 	    "$TMP/ev.screen" &&
 	grep -q -E '^ +3 events since [0-9:]+ \(the newest shown\)$' \
 	    "$TMP/ev.screen" &&
-	! grep -q -E '<> |session [0-9]' "$TMP/ev.screen"; then
+	! grep -q -E '<> |session [0-9]' "$TMP/ev.screen" &&
+	grep -q -E '^ Connections refused +refused +unanswered +last +last client$' \
+	    "$TMP/srv.screen" &&
+	grep -q -E '^ 127\.0\.0\.23:25 +3 +0  [0-9:]+  127\.0\.0\.21$' \
+	    "$TMP/srv.screen" &&
+	grep -q -E '^ 127\.0\.0\.24:587 +0 +2  [0-9:]+  127\.0\.0\.21$' \
+	    "$TMP/srv.screen"; then
 	ok attempts-tui
 else
-	fail attempts-tui "refused lines $ref, unanswered $una: $(tr '\n' '|' <"$TMP/ev.screen" | head -c 900)"
+	fail attempts-tui "refused lines $ref, unanswered $una: $(tr '\n' '|' <"$TMP/ev.screen" | head -c 900); servers: $(tr '\n' '|' <"$TMP/srv.screen" | head -c 900)"
 fi

@@ -273,6 +273,51 @@ bd_selected(struct tui *t, size_t n)
 	return t->bd_sel;
 }
 
+/* Under the servers: the connections they refused or never answered
+ * (no session: not in the table), those the filter finds. */
+static void
+attempts_lines(const struct tui *t, const struct stats *st, struct canvas *c)
+{
+	const struct topn_entry *e[TOPN_SLOTS];
+	size_t n = topn_sorted(&st->attempt_servers, e, TOPN_SLOTS), i;
+	struct pen p;
+	char when[16];
+	int y;
+	bool head = false;
+
+	for (i = 0; i < n; i++) {
+		const struct stats_attempt_row *r =
+		    &st->attempt_row[e[i] - st->attempt_servers.e];
+
+		if (!filter_matches_key(t, e[i]->key))
+			continue;
+		if (!head) {
+			cv_next(c);
+			if ((y = cv_next(c)) >= 0) {
+				pen_at(&p, t, y, 1);
+				pen_printf(&p, P_HEAD,
+				    "%-*s %8s %10s  %-8s  %s", BD_KEY_MIN + 10,
+				    "Connections refused", "refused",
+				    "unanswered", "last", "last client");
+			}
+			head = true;
+		}
+		if ((y = cv_next(c)) < 0)
+			continue;
+		fmt_clock(t, r->last, when, sizeof(when));
+		pen_at(&p, t, y, 1);
+		pen_wire(&p, P_NORMAL, e[i]->key, BD_KEY_MIN + 10);
+		pen_at(&p, t, y, 1 + BD_KEY_MIN + 10);
+		pen_printf(&p, nonzero(r->result[SMTP_ATTEMPT_REFUSED], P_WARN),
+		    " %8" PRIu64, r->result[SMTP_ATTEMPT_REFUSED]);
+		pen_printf(&p,
+		    nonzero(r->result[SMTP_ATTEMPT_UNANSWERED], P_WARN),
+		    " %10" PRIu64, r->result[SMTP_ATTEMPT_UNANSWERED]);
+		pen_printf(&p, P_DIM, "  %-8s  ", when);
+		pen_wire(&p, P_NORMAL, r->last_client, 0);
+	}
+}
+
 void
 view_servers(struct tui *t, const struct tui_status *s, struct canvas *c)
 {
@@ -306,6 +351,8 @@ view_servers(struct tui *t, const struct tui_status *s, struct canvas *c)
 		    "key that took another's place counts from then)",
 		    left_out, TOPN_SLOTS);
 	}
+	if (t->bd_table == BT_SERVERS)
+		attempts_lines(t, s->st, c);
 }
 
 /* The rows now, from the store the last frame showed (a key's action
