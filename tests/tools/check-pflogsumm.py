@@ -164,6 +164,11 @@ for l in LOG:
     if m:
         d = m.group(1).lower().split("@")[-1]
         unconnected[d] = unconnected.get(d, 0) + 1
+# Of those, the connections the next hop refused: Postfix's smtp client
+# logs each once ("connect to HOST[ADDR]:PORT: Connection refused"),
+# whatever the recipients; the wire has their SYN and RST.
+refused_conns = sum(1 for l in LOG if re.search(
+    r"/smtp\[\d+\]: connect to [^ ]+: Connection refused$", l.rstrip()))
 
 
 # ---------------------------------------------------------- smtpscope
@@ -202,6 +207,11 @@ unc = sum(unconnected.values())
 say("deferrals", n == wire + unc,
     "pflogsumm %s deferrals, smtpscope %s recipients refused 4xx by next "
     "hops + %s attempts that never connected (the log)" % (n, wire, unc))
+
+got = OUT["attempts"]["refused"]
+say("refused-connections", got == refused_conns and got > 0,
+    "Postfix logged %s connections refused, smtpscope %s attempts refused "
+    "(the deferrals that never connected above)" % (refused_conns, got))
 
 n = grand.get("bounced")
 wire = sum(r["rejected"] for r in out_rdom.values())
