@@ -148,6 +148,23 @@ else
 	fail attempts-postfix "Postfix logged '$want', the log has '$got'"
 fi
 
+# The plugins get them (ABI revision 5): the prometheus plugin counts
+# them by result, as the log.
+SO=build/plugins/prometheus.so
+if [ ! -f "$SO" ]; then
+	skip attempts-prometheus "no $SO"
+else
+	run_scope attempts-prometheus -q -r "$CAP" \
+	    --plugin "prometheus:textfile=$TMP/a.prom"
+	if [ "$rc" = 0 ] &&
+		grep -qx 'smtpscope_connection_attempts_total{result="refused"} 3' "$TMP/a.prom" &&
+		grep -qx 'smtpscope_connection_attempts_total{result="unanswered"} 2' "$TMP/a.prom"; then
+		ok attempts-prometheus
+	else
+		fail attempts-prometheus "exit $rc: $(grep attempts "$TMP/a.prom" | tr '\n' ' ') $(head -c 200 "$TMP/err")"
+	fi
+fi
+
 # The dashboard (tmux, 80x24): the totals count them, the Events view
 # lists them with no session, Enter on one says it has none, and the
 # Servers view lists them under its table.

@@ -53,8 +53,9 @@ extern "C" {
  * id, and the command event's argument and parsed path; 3 the tracked
  * message event (SMTPSCOPE_EV_MESSAGE, u.tracked), the host's
  * fate_name, and the outcome unknown (one-sided captures); 4 the
- * alert event (SMTPSCOPE_EV_ALERT, u.alert). */
-#define SMTPSCOPE_PLUGIN_ABI_REVISION 4
+ * alert event (SMTPSCOPE_EV_ALERT, u.alert); 5 the connection attempt
+ * event (SMTPSCOPE_EV_ATTEMPT, u.attempt). */
+#define SMTPSCOPE_PLUGIN_ABI_REVISION 5
 
 /* Whether *p (of type TYPE, with struct_size) has MEMBER: false when the
  * smtpscope that filled it predates the member. MEMBER may be a path
@@ -230,6 +231,9 @@ enum smtpscope_event_type {
 	/* Revision 4: a threshold crossed or back (--alert): u.alert,
 	 * session NULL. Not sent with --no-alerts. */
 	SMTPSCOPE_EV_ALERT,
+	/* Revision 5: a connection to a mail port that made no session,
+	 * refused or unanswered: u.attempt, session NULL. */
+	SMTPSCOPE_EV_ATTEMPT,
 	SMTPSCOPE_EV_COUNT
 };
 
@@ -281,6 +285,22 @@ struct smtpscope_endpoint {
 	uint8_t family; /* 4 or 6 */
 	uint8_t addr[16];
 	uint16_t port;
+};
+
+/* Revision 5: a client's SYNs to a mail port that made no session
+ * (SMTPSCOPE_EV_ATTEMPT), as the JSON log's "attempt" record has it
+ * (docs/log-schema.md). */
+struct smtpscope_attempt {
+	size_t struct_size;
+	bool refused;       /* the server's RST; false: unanswered */
+	const char *result; /* "refused", "unanswered" */
+	double ts;          /* the first SYN */
+	double ts_end;      /* the RST, or the last SYN */
+	double waited;      /* seconds seen without an answer */
+	struct smtpscope_endpoint client, server;
+	uint32_t syns;            /* SYNs, retransmissions included */
+	bool at_end;              /* judged when the capture ended */
+	const char *community_id; /* "" when off */
 };
 
 /* A reply as kept on a transaction or a command result. */
@@ -624,6 +644,8 @@ struct smtpscope_event {
 		const struct smtpscope_tracked *tracked;
 		/* Revision 4: SMTPSCOPE_EV_ALERT. */
 		const struct smtpscope_alert *alert;
+		/* Revision 5: SMTPSCOPE_EV_ATTEMPT. */
+		const struct smtpscope_attempt *attempt;
 	} u;
 };
 

@@ -231,6 +231,11 @@ prom_figures_event(struct prom_figures *f, const struct smtpscope_event *ev)
 				f->alerts_active[k]--;
 		}
 		break;
+	case SMTPSCOPE_EV_ATTEMPT:
+		if (SMTPSCOPE_HAS(struct smtpscope_event, ev, u.attempt) &&
+		    ev->u.attempt != NULL)
+			f->attempts[ev->u.attempt->refused ? 0 : 1]++;
+		break;
 	default:
 		break;
 	}
@@ -488,6 +493,14 @@ render_smtp(
 	for (i = 0; i < SMTPSCOPE_ALERT_COUNT; i++)
 		labelled(o, "smtpscope_alerts_active", "kind", alert_names[i],
 		    f->alerts_active[i]);
+
+	family(o, "smtpscope_connection_attempts_total", "counter",
+	    "Connections to a mail port that made no session: refused (the "
+	    "server's RST) or unanswered.");
+	labelled(o, "smtpscope_connection_attempts_total", "result", "refused",
+	    f->attempts[0]);
+	labelled(o, "smtpscope_connection_attempts_total", "result",
+	    "unanswered", f->attempts[1]);
 
 	family(o, "smtpscope_reply_latency_seconds", "histogram",
 	    "Time from a command (or the handshake) to its reply, by phase.");

@@ -67,6 +67,9 @@ struct prom_figures {
 	/* Alerts (ABI revision 4): raised, by kind, and active now. */
 	uint64_t alerts[SMTPSCOPE_ALERT_COUNT];
 	uint64_t alerts_active[SMTPSCOPE_ALERT_COUNT];
+	/* Connections that made no session (ABI revision 5): refused,
+	 * unanswered. */
+	uint64_t attempts[2];
 };
 
 /* Label values, copied from the host's tables in init(): the HTTP thread

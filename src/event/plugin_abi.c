@@ -200,8 +200,8 @@ abi_event_type(enum smtp_event_type t)
 		return SMTPSCOPE_EV_MESSAGE;
 	case SMTP_EV_ALERT:
 		return SMTPSCOPE_EV_ALERT;
-	case SMTP_EV_ATTEMPT: /* not in the ABI: plugins never get it */
-		break;
+	case SMTP_EV_ATTEMPT:
+		return SMTPSCOPE_EV_ATTEMPT;
 	}
 	return SMTPSCOPE_EV_COUNT;
 }
@@ -828,6 +828,26 @@ tr_alert(struct abi *a, const struct smtp_alert *in)
 	return o;
 }
 
+static const struct smtpscope_attempt *
+tr_attempt(struct abi *a, const struct smtp_attempt *in)
+{
+	struct smtpscope_attempt *o = &a->attempt;
+
+	memset(o, 0, sizeof(*o));
+	o->struct_size = sizeof(*o);
+	o->refused = in->result == SMTP_ATTEMPT_REFUSED;
+	o->result = smtp_attempt_result_name(in->result);
+	o->ts = in->ts;
+	o->ts_end = in->ts_end;
+	o->waited = in->waited;
+	tr_endpoint(&o->client, &in->client);
+	tr_endpoint(&o->server, &in->server);
+	o->syns = in->syns;
+	o->at_end = in->at_end;
+	o->community_id = in->community_id;
+	return o;
+}
+
 const struct smtpscope_event *
 abi_event(struct abi *a, const struct smtp_event *ev)
 {
@@ -885,9 +905,11 @@ abi_event(struct abi *a, const struct smtp_event *ev)
 	case SMTP_EV_ALERT:
 		o->u.alert = tr_alert(a, ev->u.alert);
 		break;
+	case SMTP_EV_ATTEMPT:
+		o->u.attempt = tr_attempt(a, ev->u.attempt);
+		break;
 	case SMTP_EV_SESSION_OPEN:
 	case SMTP_EV_SESSION_CLOSE:
-	case SMTP_EV_ATTEMPT:
 		break;
 	}
 	return o;

@@ -27,6 +27,7 @@ struct abi {
 	struct smtpscope_session session;
 	struct smtpscope_tls tls;
 	struct smtpscope_alert alert;
+	struct smtpscope_attempt attempt;
 };
 
 void abi_init(struct abi *a);

@@ -510,11 +510,11 @@ plugins_subscribe(struct plugin_set *ps, struct event_bus *bus)
 		return;
 	for (i = 0; i < ps->n; i++)
 		ps->any_body |= ps->p[i].want_body;
-	/* The tracker's settled messages too (ABI revision 3), and the
-	 * alerts (revision 4). */
+	/* The tracker's settled messages too (ABI revision 3), the
+	 * alerts (revision 4) and the connection attempts (revision 5). */
 	event_bus_subscribe_types(bus, plugin_sink, ps,
 	    EVENT_ALL_BUT_BODY | EVENT_BIT(SMTP_EV_MESSAGE) |
-		EVENT_BIT(SMTP_EV_ALERT) |
+		EVENT_BIT(SMTP_EV_ALERT) | EVENT_BIT(SMTP_EV_ATTEMPT) |
 		(ps->any_body ? EVENT_BIT(SMTP_EV_BODY) : 0));
 }
 

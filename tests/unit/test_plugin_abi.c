@@ -486,6 +486,68 @@ test_alert(void)
 	abi_free(&a);
 }
 
+/* A connection attempt (revision 5): every member, both results. */
+static void
+test_attempt(void)
+{
+	struct smtp_attempt at;
+	struct smtp_event ev;
+	const struct smtpscope_event *o;
+	const struct smtpscope_attempt *x;
+	struct abi a;
+
+	memset(&at, 0, sizeof(at));
+	at.result = SMTP_ATTEMPT_UNANSWERED;
+	at.ts = 1700000000.25;
+	at.ts_end = 1700000003.25;
+	at.waited = 64.5;
+	at.client.family = 6;
+	at.client.addr[0] = 0x20;
+	at.client.addr[15] = 1;
+	at.client.port = 40000;
+	at.server.family = 4;
+	memcpy(at.server.addr, "\xc0\x00\x02\x19", 4);
+	at.server.port = 587;
+	at.syns = 5;
+	at.at_end = true;
+	snprintf(at.community_id, sizeof(at.community_id), "1:abc=");
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTP_EV_ATTEMPT;
+	ev.ts = at.ts_end;
+	ev.u.attempt = &at;
+	abi_init(&a);
+	o = abi_event(&a, &ev);
+	CHECKF(o->type == SMTPSCOPE_EV_ATTEMPT, "attempt event type");
+	CHECKF(o->session == NULL, "attempt event: no session");
+	CHECKF(SMTPSCOPE_HAS(struct smtpscope_event, o, u.attempt),
+	    "attempt member there");
+	x = o->u.attempt;
+	CHECKF(x != NULL && x->struct_size == sizeof(*x), "attempt size");
+	if (x != NULL) {
+		CHECKF(!x->refused, "attempt unanswered");
+		CHECK_STR(x->result, "unanswered");
+		CHECKF(x->ts == 1700000000.25 && x->ts_end == 1700000003.25 &&
+			x->waited == 64.5,
+		    "attempt times");
+		CHECKF(x->client.family == 6 && x->client.addr[0] == 0x20 &&
+			x->client.addr[15] == 1 && x->client.port == 40000,
+		    "attempt client");
+		CHECKF(x->server.family == 4 &&
+			memcmp(x->server.addr, "\xc0\x00\x02\x19", 4) == 0 &&
+			x->server.port == 587,
+		    "attempt server");
+		CHECKF(x->syns == 5 && x->at_end, "attempt syns, at_end");
+		CHECK_STR(x->community_id, "1:abc=");
+	}
+	at.result = SMTP_ATTEMPT_REFUSED;
+	o = abi_event(&a, &ev);
+	x = o->u.attempt;
+	CHECKF(x != NULL && x->refused, "attempt refused");
+	if (x != NULL)
+		CHECK_STR(x->result, "refused");
+	abi_free(&a);
+}
+
 int
 main(void)
 {
@@ -493,6 +555,7 @@ main(void)
 	test_transaction();
 	test_tracked();
 	test_alert();
+	test_attempt();
 	test_big();
 	return check_done("plugin_abi");
 }

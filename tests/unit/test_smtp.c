@@ -248,6 +248,7 @@ record(void *arg, const struct smtp_event *ev)
 	case SMTP_EV_SESSION_OPEN:
 	case SMTP_EV_MESSAGE: /* the tracker's, never the dissector's */
 	case SMTP_EV_ALERT:   /* the alerts', never the dissector's */
+	case SMTP_EV_ATTEMPT: /* the network layer's, no session */
 		break;
 	}
 	if (verbose)
