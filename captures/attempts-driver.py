@@ -2,7 +2,8 @@
 # attempts-driver.py - the clients of captures/make-captures-attempts.sh:
 # real sessions to Postfix's smtp-sink (127.0.0.22:25) with Python's
 # smtplib, connections refused by the kernel (nothing listens on
-# 127.0.0.23:25) and connections nobody answers (127.0.0.24:587 listens
+# 127.0.0.23:25, nor on [::1]:25) and connections nobody answers
+# (127.0.0.24:587 listens
 # with a full accept queue: Linux drops the SYN, the client's kernel
 # sends it again). Writes what each attempt met, as the client saw it
 # (ConnectionRefusedError, a timeout), one JSON object a line, to OUT.
@@ -50,6 +51,20 @@ def refused():
         c.close()
 
 
+def refused6():
+    """The same over IPv6: nothing listens on [::1]:25."""
+    c = socket.socket(socket.AF_INET6)
+    c.bind(("::1", 0))
+    port = c.getsockname()[1]
+    try:
+        c.connect(("::1", 25))
+        raise SystemExit("[::1]:25 answered")
+    except ConnectionRefusedError:
+        note("attempt", port, "::1 25", "refused")
+    finally:
+        c.close()
+
+
 def unanswered(timeout):
     """The listener's accept queue is full: the SYN is dropped, sent
     again after 1 s and 3 s, and the client gives up after timeout."""
@@ -82,6 +97,7 @@ refused()
 session(2)
 unanswered(4.5)          # judged 60 s after its first SYN
 refused()
+refused6()
 # the next packets come after 60 s: the first unanswered is judged then
 time.sleep(max(0, t0 + 66 - time.time()))
 session(3)

@@ -5,8 +5,8 @@
 # here, Postfix's smtp-sink (unpacked from Debian's postfix, not
 # installed) listens on 127.0.0.22:25; captures/attempts-driver.py
 # (Python's smtplib and sockets, client 127.0.0.21) sends four messages
-# to it, connects three times to 127.0.0.23:25, where nothing listens
-# (the kernel refuses: RST), and twice to 127.0.0.24:587, whose listener
+# to it, connects three times to 127.0.0.23:25 and once to [::1]:25,
+# where nothing listens (the kernel refuses: RST), and twice to 127.0.0.24:587, whose listener
 # has a full accept queue (the kernel drops the SYNs: unanswered), the
 # first 66 s before the capture ends, the second 5.5 s before.
 #
@@ -62,11 +62,13 @@ in_ns "$NS" timeout 120 python3 "$HERE/attempts-driver.py" \
 td_stop "$WORK/attempts.pcap"
 ns_del "$NS"
 n=$(grep -c '"attempt"' "$WORK/attempts.clients")
-[ "$n" = 5 ] || die "$n attempts in the driver's record, want 5"
+[ "$n" = 6 ] || die "$n attempts in the driver's record, want 6"
 # On the wire: three RSTs from 127.0.0.23, and 127.0.0.24's SYNs never
 # answered by a SYN-ACK after the filler's.
 rst=$(tcpdump -nn -r "$WORK/attempts.pcap" 'src host 127.0.0.23 and tcp[tcpflags] & tcp-rst != 0' 2>/dev/null | wc -l)
 [ "$rst" = 3 ] || die "$rst RSTs from 127.0.0.23, want 3"
+rst=$(tcpdump -nn -r "$WORK/attempts.pcap" 'ip6 and src port 25' 2>/dev/null | grep -c 'Flags \[R')
+[ "$rst" = 1 ] || die "$rst RSTs from [::1]:25, want 1"
 sa=$(tcpdump -nn -r "$WORK/attempts.pcap" 'src host 127.0.0.24 and tcp[tcpflags] & (tcp-syn|tcp-ack) = (tcp-syn|tcp-ack)' 2>/dev/null | wc -l)
 [ "$sa" = 1 ] || die "$sa SYN-ACKs from 127.0.0.24, want 1 (the filler's)"
 # captures/attempts.truth: each session of the record sent one message

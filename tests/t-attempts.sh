@@ -51,8 +51,9 @@ if strict:
                  r["server_port"]), r["result"]) for r in att)
     if ga != ea:
         die("attempts %s, the clients met %s" % (ga, ea))
-    if any(r["client_ip"] != "127.0.0.21" for r in att):
-        die("a client other than 127.0.0.21")
+    if any(r["client_ip"] != ("::1" if r["server_ip"] == "::1"
+                              else "127.0.0.21") for r in att):
+        die("a client other than 127.0.0.21 (::1 over IPv6)")
     for r in att:
         if r["result"] == "refused" and (r["syns"] != 1 or r["at_end"]
                                          or not 0 <= r["waited"] < 0.1):
@@ -70,7 +71,7 @@ PY
 }
 
 run_scope attempts "-q" -r "$CAP" -w "$TMP/a.jsonl"
-[ "$rc" = 0 ] && check attempts "$TMP/a.jsonl" 3 2 0 strict ||
+[ "$rc" = 0 ] && check attempts "$TMP/a.jsonl" 4 2 0 strict ||
 	[ "$rc" = 0 ] || fail attempts "exit $rc: $(head -c 300 "$TMP/err")"
 
 # Cut off just after the second unanswered attempt's first SYN: too
@@ -82,15 +83,15 @@ n=$(tcpdump -nn -r "$CAP" 2>/dev/null |
 	sed -n 's/:.*//p' | head -n 1)
 if [ -n "$n" ]; then
 	run_scope attempts-young -q -r "$CAP" -c "$n" -w "$TMP/y.jsonl"
-	check attempts-young "$TMP/y.jsonl" 3 1 1
+	check attempts-young "$TMP/y.jsonl" 4 1 1
 else
 	skip attempts-young "tcpdump cannot read $CAP"
 fi
 
 # An RST that does not acknowledge the SYN is not believed (a blind
-# reset): with every RST's acknowledgment number moved, the three
-# refused attempts are never answered: all five are judged unanswered,
-# the three after 60 s without an answer.
+# reset): with every RST's acknowledgment number moved (IPv4 and IPv6),
+# the four refused attempts are never answered: all six are judged
+# unanswered, the four after 60 s without an answer.
 python3 - "$CAP" "$TMP/blind.pcap" <<'PY'
 import struct, sys
 d = bytearray(open(sys.argv[1], "rb").read())
@@ -99,8 +100,13 @@ while o + 16 <= len(d):
     cap = struct.unpack_from("<I", d, o + 8)[0]
     p = o + 16
     ip = p + 14
-    if d[ip + 9] == 6:
+    et = d[p + 12] << 8 | d[p + 13]
+    tcp = None
+    if et == 0x0800 and d[ip + 9] == 6:
         tcp = ip + (d[ip] & 15) * 4
+    elif et == 0x86DD and d[ip + 6] == 6:
+        tcp = ip + 40
+    if tcp is not None:
         if d[tcp + 13] & 4:
             ack = struct.unpack_from(">I", d, tcp + 8)[0]
             struct.pack_into(">I", d, tcp + 8, (ack + 1000) & 0xffffffff)
@@ -108,7 +114,7 @@ while o + 16 <= len(d):
 open(sys.argv[2], "wb").write(d)
 PY
 run_scope attempts-blind-rst -q -r "$TMP/blind.pcap" -w "$TMP/b.jsonl"
-check attempts-blind-rst "$TMP/b.jsonl" 0 5 0
+check attempts-blind-rst "$TMP/b.jsonl" 0 6 0
 
 # The reports: by server and port, in text and JSON.
 run_scope attempts-report -q -r "$CAP" -w /dev/null --report json \
@@ -118,12 +124,13 @@ if [ "$rc" = 0 ] &&
 a = json.load(open(sys.argv[1]))["attempts"]
 rows = {r["key"]: (r["refused"], r["unanswered"], r["last_client"])
         for r in a["servers"]}
-assert (a["refused"], a["unanswered"], a["exact"]) == (3, 2, True), a
+assert (a["refused"], a["unanswered"], a["exact"]) == (4, 2, True), a
 assert rows == {"127.0.0.23:25": (3, 0, "127.0.0.21"),
+                "[::1]:25": (1, 0, "::1"),
                 "127.0.0.24:587": (0, 2, "127.0.0.21")}, rows' "$TMP/r.json" &&
 	grep -q -E '^  127\.0\.0\.23:25 +3 +0 +3 ' "$TMP/r.txt" &&
 	grep -q -E '^  127\.0\.0\.24:587 +0 +2 +[0-9]+ ' "$TMP/r.txt" &&
-	grep -q '^  refused 3 (the server answered the SYN with RST), unanswered 2$' "$TMP/r.txt"; then
+	grep -q '^  refused 4 (the server answered the SYN with RST), unanswered 2$' "$TMP/r.txt"; then
 	ok attempts-report
 else
 	fail attempts-report "exit $rc: $(grep -A4 '^Connections refused' "$TMP/r.txt" | tr '\n' '|')"
@@ -157,7 +164,7 @@ else
 	run_scope attempts-prometheus -q -r "$CAP" \
 	    --plugin "prometheus:textfile=$TMP/a.prom"
 	if [ "$rc" = 0 ] &&
-		grep -qx 'smtpscope_connection_attempts_total{result="refused"} 3' "$TMP/a.prom" &&
+		grep -qx 'smtpscope_connection_attempts_total{result="refused"} 4' "$TMP/a.prom" &&
 		grep -qx 'smtpscope_connection_attempts_total{result="unanswered"} 2' "$TMP/a.prom"; then
 		ok attempts-prometheus
 	else
@@ -200,7 +207,7 @@ ref=$(grep -E ' connect .*no session +127\.0\.0\.21 .*127\.0\.0\.23:25$' \
 una=$(grep -c -E ' connect .*no session +127\.0\.0\.21 .*127\.0\.0\.24:587$' \
 	"$TMP/ev.screen")
 if tr '\n' ' ' <"$TMP/ov.screen" |
-	grep -q -E 'connections refused 3 +unanswered 2' &&
+	grep -q -E 'connections refused 4 +unanswered 2' &&
 	[ "$ref" = 3 ] && [ "$una" -ge 1 ] &&
 	grep -q 'connection refused or unanswered has no session' \
 	    "$TMP/enter.screen" &&
@@ -214,7 +221,8 @@ if tr '\n' ' ' <"$TMP/ov.screen" |
 	grep -q -E '^ 127\.0\.0\.23:25 +3 +0  [0-9:]+  127\.0\.0\.21$' \
 	    "$TMP/srv.screen" &&
 	grep -q -E '^ 127\.0\.0\.24:587 +0 +2  [0-9:]+  127\.0\.0\.21$' \
-	    "$TMP/srv.screen"; then
+	    "$TMP/srv.screen" &&
+	grep -q -E '^ \[::1\]:25 +1 +0  [0-9:]+  ::1$' "$TMP/srv.screen"; then
 	ok attempts-tui
 else
 	fail attempts-tui "refused lines $ref, unanswered $una: $(tr '\n' '|' <"$TMP/ev.screen" | head -c 900); servers: $(tr '\n' '|' <"$TMP/srv.screen" | head -c 900)"
