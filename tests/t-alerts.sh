@@ -159,7 +159,7 @@ for k in ("raised", "cleared"):
         fail("%s %s, want %s" % (k, got, want))
 if any(rep["active"].values()) or rep["left_out"] != 0:
     fail("active %s left_out %s" % (rep["active"], rep["left_out"]))
-if len(rep["raised"]) != 7:
+if len(rep["raised"]) != 8:
     fail("kinds %s" % sorted(rep["raised"]))
 m = re.search(r"\nAlerts\n=+\n(.*?)\n\n", text, re.S)
 if not m:
@@ -214,7 +214,8 @@ for ln in open(sys.argv[1]):
     if m:
         got[(m.group(1), m.group(2))] = float(m.group(3))
 kinds = ["reject_rate", "tempfail_rate", "lost_rate", "auth_failures",
-         "greeting_latency", "final_latency", "kernel_drops"]
+         "greeting_latency", "final_latency", "kernel_drops",
+         "connect_failures"]
 want = {}
 for k in kinds:
     want[("smtpscope_alerts_total", k)] = 1.0 if k == "auth_failures" else 0.0

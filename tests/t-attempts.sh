@@ -155,6 +155,39 @@ else
 	fail attempts-postfix "Postfix logged '$want', the log has '$got'"
 fi
 
+# The alert connect_failures (smtpscope(1), ALERTS), by server address:
+# by default (5 in 600 s) none; at 3 in 60 s, 127.0.0.23's three refusals
+# raise it, and it clears once 60 s have passed without one; at 2 in
+# 600 s, 127.0.0.24's two unanswered raise it too (the second at the
+# end), and nothing clears.
+connect_alerts() {
+	_n=$1 _want=$2
+	shift 2
+	run_scope "attempts-alert-$_n" -q -r "$CAP" -w "$TMP/al.jsonl" "$@"
+	if [ "$rc" != 0 ]; then
+		fail "attempts-alert-$_n" "exit $rc: $(head -c 300 "$TMP/err")"
+		return
+	fi
+	pycheck "attempts-alert-$_n" "$TMP/al.jsonl" "$_want" <<'PY'
+import json, sys
+got = []
+for l in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(l)
+    if r["type"] == "alert" and r["alert"] == "connect_failures":
+        got.append("%s %s %d" % (r["state"], r["subject"], r["value"]))
+want = [w.strip() for w in sys.argv[2].split(";") if w.strip()]
+if got != want:
+    print("got %s, want %s" % (got, want))
+    sys.exit(1)
+PY
+}
+connect_alerts default ""
+connect_alerts 3-in-60 "raised 127.0.0.23 3; cleared 127.0.0.23 0" \
+    --alert connect_failures=3,connect_window=60
+connect_alerts 2-in-600 "raised 127.0.0.23 2; raised 127.0.0.24 2" \
+    --alert connect_failures=2
+connect_alerts off "" --alert connect_failures=0 --alert connect_window=1
+
 # The plugins get them (ABI revision 5): the prometheus plugin counts
 # them by result, as the log.
 SO=build/plugins/prometheus.so

@@ -54,7 +54,8 @@ extern "C" {
  * message event (SMTPSCOPE_EV_MESSAGE, u.tracked), the host's
  * fate_name, and the outcome unknown (one-sided captures); 4 the
  * alert event (SMTPSCOPE_EV_ALERT, u.alert); 5 the connection attempt
- * event (SMTPSCOPE_EV_ATTEMPT, u.attempt). */
+ * event (SMTPSCOPE_EV_ATTEMPT, u.attempt) and the alert kind
+ * SMTPSCOPE_ALERT_CONNECT_FAILURES. */
 #define SMTPSCOPE_PLUGIN_ABI_REVISION 5
 
 /* Whether *p (of type TYPE, with struct_size) has MEMBER: false when the
@@ -246,6 +247,8 @@ enum smtpscope_alert_kind {
 	SMTPSCOPE_ALERT_GREETING_LATENCY, /* a server's greetings slow */
 	SMTPSCOPE_ALERT_FINAL_LATENCY,    /* a server's final replies slow */
 	SMTPSCOPE_ALERT_KERNEL_DROPS,     /* packets the capture dropped */
+	/* Revision 5: connections a server refused or never answered. */
+	SMTPSCOPE_ALERT_CONNECT_FAILURES,
 	SMTPSCOPE_ALERT_COUNT
 };
 

@@ -27,10 +27,10 @@ static const double queue_bounds[PROM_LAT_BUCKETS] = { 0.01, 0.1, 0.5, 1, 5, 10,
 static const char *const phase_names[PROM_PHASE_COUNT] = { "greeting", "mail",
 	"rcpt", "data", "end_of_data" };
 
-/* The alert kinds as the JSON log names them (ABI revision 4's order). */
+/* The alert kinds as the JSON log names them (ABI revision 5's order). */
 static const char *const alert_names[SMTPSCOPE_ALERT_COUNT] = { "reject_rate",
 	"tempfail_rate", "lost_rate", "auth_failures", "greeting_latency",
-	"final_latency", "kernel_drops" };
+	"final_latency", "kernel_drops", "connect_failures" };
 
 /* A name from the host, or "unknown"; cut to fit. */
 static void

@@ -81,7 +81,8 @@ smtp_alert_kind_name(enum smtp_alert_kind k)
 {
 	static const char *const n[SMTP_ALERT_COUNT] = { "reject_rate",
 		"tempfail_rate", "lost_rate", "auth_failures",
-		"greeting_latency", "final_latency", "kernel_drops" };
+		"greeting_latency", "final_latency", "kernel_drops",
+		"connect_failures" };
 
 	return (unsigned)k < SMTP_ALERT_COUNT ? n[k] : "unknown";
 }

@@ -569,6 +569,8 @@ enum smtp_alert_kind {
 	SMTP_ALERT_GREETING_LATENCY, /* one server's greetings slow */
 	SMTP_ALERT_FINAL_LATENCY,    /* one server's final replies slow */
 	SMTP_ALERT_KERNEL_DROPS,     /* packets the capture dropped */
+	SMTP_ALERT_CONNECT_FAILURES, /* connections one server refused or
+					never answered */
 	SMTP_ALERT_COUNT
 };
 

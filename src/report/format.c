@@ -292,6 +292,13 @@ fmt_alert(const struct stats_alert *a, char *buf, size_t size)
 							   : "final replies",
 		    win, lim, fmt_trimmed(a->threshold * 100, 1).s);
 		break;
+	case SMTP_ALERT_CONNECT_FAILURES:
+		snprintf(buf, size,
+		    "%s connections refused or unanswered in %s (threshold "
+		    "%s)",
+		    fmt_trimmed(a->value, 0).s, win,
+		    fmt_trimmed(a->threshold, 0).s);
+		break;
 	case SMTP_ALERT_KERNEL_DROPS:
 		snprintf(buf, size,
 		    "%s packets dropped by the kernel in %s (threshold %s)",

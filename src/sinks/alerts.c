@@ -29,6 +29,8 @@ alerts_config_default(struct alerts_config *c)
 	c->rate_min = 20;
 	c->auth_failures = 5;
 	c->auth_window = 600;
+	c->connect_failures = 5;
+	c->connect_window = 600;
 	c->greeting_latency = 5;
 	c->final_latency = 30;
 	c->latency_min = 5;
@@ -56,6 +58,10 @@ static const struct setting {
 	    offsetof(struct alerts_config, auth_failures), ALERT_AUTH_MAX },
 	{ "auth_window", SET_SECONDS,
 	    offsetof(struct alerts_config, auth_window), 86400 * 7 },
+	{ "connect_failures", SET_COUNT,
+	    offsetof(struct alerts_config, connect_failures), ALERT_AUTH_MAX },
+	{ "connect_window", SET_SECONDS,
+	    offsetof(struct alerts_config, connect_window), 86400 * 7 },
 	{ "greeting_latency", SET_SECONDS,
 	    offsetof(struct alerts_config, greeting_latency), 86400 },
 	{ "final_latency", SET_SECONDS,
@@ -112,7 +118,8 @@ alerts_config_parse(
 		    (settings[i].type == SET_COUNT && v != floor(v)) ||
 		    (settings[i].type == SET_SECONDS &&
 			strcmp(item, "window") == 0 && v < 1) ||
-		    (strcmp(item, "auth_window") == 0 && v < 1)) {
+		    (strcmp(item, "auth_window") == 0 && v < 1) ||
+		    (strcmp(item, "connect_window") == 0 && v < 1)) {
 			snprintf(err, errlen,
 			    "--alert: %s=%s is out of range (0 to %g%s)", item,
 			    eq, settings[i].max,
@@ -394,37 +401,72 @@ key_text(const uint8_t key[17], char *buf, size_t size)
 
 /* --- AUTH failures from one client --------------------------------------- */
 
-/* Failures of c within the window that ends at now. */
+/* Times in c's ring within the window that ends at now. */
 static unsigned
-client_recent(const struct alerts *al, const struct alert_client *c)
+ring_recent(
+    const struct alerts *al, const struct alert_client *c, double window)
 {
 	unsigned i, n = 0;
 
 	for (i = 0; i < c->n; i++)
-		if (c->times[i] > al->now - al->c.auth_window)
+		if (c->times[i] > al->now - window)
 			n++;
 	return n;
+}
+
+/* A ring's alert (AUTH failures from a client, connections a server
+ * refused): raised at threshold times in the window, cleared when the
+ * window holds none. */
+static void
+ring_check(struct alerts *al, struct alert_client *c, enum smtp_alert_kind k,
+    unsigned threshold, double window, unsigned *active)
+{
+	char a[ALERT_SUBJECT_MAX];
+	unsigned n = ring_recent(al, c, window);
+
+	if (!c->active && n >= threshold) {
+		c->active = true;
+		(*active)++;
+		key_text(c->key, a, sizeof(a));
+		say(al, k, true, &c->id, a, n, threshold, 0, n, window);
+	} else if (c->active && n == 0) {
+		c->active = false;
+		(*active)--;
+		key_text(c->key, a, sizeof(a));
+		say(al, k, false, &c->id, a, n, threshold, 0, n, window);
+	}
 }
 
 static void
 client_check(struct alerts *al, struct alert_client *c)
 {
-	char a[ALERT_SUBJECT_MAX];
-	unsigned n = client_recent(al, c);
+	ring_check(al, c, SMTP_ALERT_AUTH_FAILURES, al->c.auth_failures,
+	    al->c.auth_window, &al->clients_active);
+}
 
-	if (!c->active && n >= al->c.auth_failures) {
-		c->active = true;
-		al->clients_active++;
-		key_text(c->key, a, sizeof(a));
-		say(al, SMTP_ALERT_AUTH_FAILURES, true, &c->id, a, n,
-		    al->c.auth_failures, 0, n, al->c.auth_window);
-	} else if (c->active && n == 0) {
-		c->active = false;
-		al->clients_active--;
-		key_text(c->key, a, sizeof(a));
-		say(al, SMTP_ALERT_AUTH_FAILURES, false, &c->id, a, n,
-		    al->c.auth_failures, 0, n, al->c.auth_window);
+static void
+refuser_check(struct alerts *al, struct alert_client *c)
+{
+	ring_check(al, c, SMTP_ALERT_CONNECT_FAILURES, al->c.connect_failures,
+	    al->c.connect_window, &al->refusers_active);
+}
+
+/* n more times in c's ring, at ts (the last ALERT_AUTH_MAX kept: enough
+ * to count up to any threshold). */
+static void
+ring_add(struct alert_client *c, unsigned n, double ts)
+{
+	unsigned i;
+
+	if (n > ALERT_AUTH_MAX)
+		n = ALERT_AUTH_MAX;
+	for (i = 0; i < n; i++) {
+		c->times[c->head] = ts;
+		c->head = (c->head + 1) % ALERT_AUTH_MAX;
+		if (c->n < ALERT_AUTH_MAX)
+			c->n++;
 	}
+	c->last = ts;
 }
 
 /* A session's AUTH failures, counted when it ends (one event a session,
@@ -432,7 +474,7 @@ client_check(struct alerts *al, struct alert_client *c)
 static void
 auth_failures(struct alerts *al, const struct smtp_event *ev)
 {
-	unsigned i, n = ev->session->auth_failures;
+	unsigned n = ev->session->auth_failures;
 	uint8_t key[17];
 	struct alert_client *c;
 	bool evicted;
@@ -451,18 +493,35 @@ auth_failures(struct alerts *al, const struct smtp_event *ev)
 		memset(c, 0, sizeof(*c));
 		memcpy(c->key, key, sizeof(c->key));
 	}
-	/* The ring keeps the last ALERT_AUTH_MAX: enough to count up to
-	 * any threshold. */
-	if (n > ALERT_AUTH_MAX)
-		n = ALERT_AUTH_MAX;
-	for (i = 0; i < n; i++) {
-		c->times[c->head] = ev->ts;
-		c->head = (c->head + 1) % ALERT_AUTH_MAX;
-		if (c->n < ALERT_AUTH_MAX)
-			c->n++;
-	}
-	c->last = ev->ts;
+	ring_add(c, n, ev->ts);
 	client_check(al, c);
+}
+
+/* A connection a server refused or never answered, counted against the
+ * server's address (whatever the port: a host down refuses them all). */
+static void
+connect_failure(struct alerts *al, const struct smtp_attempt *at, double ts)
+{
+	uint8_t key[17];
+	struct alert_client *c;
+	bool evicted;
+	size_t s;
+
+	endpoint_key(&at->server, key);
+	s = table_slot(al->refusers, ALERT_SERVERS, sizeof(al->refusers[0]),
+	    offsetof(struct alert_client, key),
+	    offsetof(struct alert_client, last), client_busy, key, &evicted);
+	if (s == ALERT_SERVERS)
+		return;
+	c = &al->refusers[s];
+	if (evicted)
+		al->refusers_evicted++;
+	if (c->key[0] == 0 || evicted) {
+		memset(c, 0, sizeof(*c));
+		memcpy(c->key, key, sizeof(c->key));
+	}
+	ring_add(c, 1, ts);
+	refuser_check(al, c);
 }
 
 /* --- latency per server -------------------------------------------------- */
@@ -560,6 +619,9 @@ sweep(struct alerts *al)
 	for (i = 0; al->clients_active > 0 && i < ALERT_CLIENTS; i++)
 		if (al->clients[i].active)
 			client_check(al, &al->clients[i]);
+	for (i = 0; al->refusers_active > 0 && i < ALERT_SERVERS; i++)
+		if (al->refusers[i].active)
+			refuser_check(al, &al->refusers[i]);
 	for (i = 0; al->servers_active > 0 && i < ALERT_SERVERS; i++) {
 		if (al->servers[i].active[0])
 			server_check(al, &al->servers[i], LAT_GREETING_W);
@@ -626,6 +688,10 @@ alerts_on_event(void *arg, const struct smtp_event *ev)
 			    si->greeting_latency, ev->ts);
 		if (si->auth_failures > 0 && al->c.auth_failures > 0)
 			auth_failures(al, ev);
+		break;
+	case SMTP_EV_ATTEMPT:
+		if (al->c.connect_failures > 0)
+			connect_failure(al, ev->u.attempt, ev->ts);
 		break;
 	default:
 		break;

@@ -6,7 +6,8 @@
  * the statistics, the dashboard and the plugins receive); back on the
  * right side of it by a margin, the alert is cleared, once. Memory is
  * fixed: the windows are rings of ALERT_BUCKETS buckets, and the
- * clients (AUTH) and servers (latency) watched are tables of fixed size
+ * clients (AUTH) and servers (latency, connections refused) watched are
+ * tables of fixed size
  * whose least recently seen entry makes room.
  */
 #ifndef SMTPSCOPE_ALERTS_H
@@ -25,17 +26,19 @@
 
 /* The thresholds; 0 turns a kind off. Rates are shares (0..1). */
 struct alerts_config {
-	double reject_rate;      /* default 0.5 */
-	double tempfail_rate;    /* default 0.3 */
-	double lost_rate;        /* default 0.1 */
-	unsigned rate_min;       /* transactions in the window, default 20 */
-	unsigned auth_failures;  /* from one client, default 5 */
-	double auth_window;      /* seconds, default 600 */
-	double greeting_latency; /* seconds, default 5 */
-	double final_latency;    /* seconds, default 30 */
-	unsigned latency_min;    /* replies in the window, default 5 */
-	uint64_t kernel_drops;   /* packets in the window, default 1 */
-	double window;           /* seconds, rates, latency, drops: 600 */
+	double reject_rate;        /* default 0.5 */
+	double tempfail_rate;      /* default 0.3 */
+	double lost_rate;          /* default 0.1 */
+	unsigned rate_min;         /* transactions in the window, default 20 */
+	unsigned auth_failures;    /* from one client, default 5 */
+	double auth_window;        /* seconds, default 600 */
+	unsigned connect_failures; /* to one server, default 5 */
+	double connect_window;     /* seconds, default 600 */
+	double greeting_latency;   /* seconds, default 5 */
+	double final_latency;      /* seconds, default 30 */
+	unsigned latency_min;      /* replies in the window, default 5 */
+	uint64_t kernel_drops;     /* packets in the window, default 1 */
+	double window;             /* seconds, rates, latency, drops: 600 */
 };
 
 /* The defaults a postmaster would pick. */
@@ -91,6 +94,11 @@ struct alerts {
 	struct alert_client clients[ALERT_CLIENTS];
 	struct alert_server servers[ALERT_SERVERS];
 	unsigned clients_active, servers_active;
+	/* Connections refused or unanswered, by server: a ring of their
+	 * times each, as the clients' AUTH failures. */
+	struct alert_client refusers[ALERT_SERVERS];
+	unsigned refusers_active;
+	uint64_t refusers_evicted;
 	size_t last_server; /* the slot of the last latency sample */
 	uint64_t clients_evicted, servers_evicted;
 };
@@ -101,7 +109,8 @@ void alerts_init(
 /* Subscribe to it with ALERTS_EVENTS. */
 void alerts_on_event(void *arg, const struct smtp_event *ev);
 #define ALERTS_EVENTS \
-	(EVENT_BIT(SMTP_EV_TRANSACTION) | EVENT_BIT(SMTP_EV_SESSION_CLOSE))
+	(EVENT_BIT(SMTP_EV_TRANSACTION) | EVENT_BIT(SMTP_EV_SESSION_CLOSE) | \
+	    EVENT_BIT(SMTP_EV_ATTEMPT))
 /* The capture's clock and its kernel drops so far (pcap_drops and
  * pcap_ifdrops), between packets; also lets windows empty when no
  * event comes. */

@@ -312,13 +312,85 @@ test_drops(void)
 	CHECKF(got[0].value == 10, "10 in the window: %g", got[0].value);
 }
 
+/* A connection to port of server ...25.last refused (or not), at ts. */
+static void
+attempt(double ts, uint8_t last, uint16_t port, bool refused)
+{
+	struct smtp_attempt at;
+	struct smtp_event ev;
+
+	memset(&at, 0, sizeof(at));
+	at.result = refused ? SMTP_ATTEMPT_REFUSED : SMTP_ATTEMPT_UNANSWERED;
+	at.ts = at.ts_end = ts;
+	at.syns = 1;
+	at.client = si.client;
+	at.server.family = 4;
+	memcpy(at.server.addr, "\xc0\x00\x02", 3);
+	at.server.addr[3] = last;
+	at.server.port = port;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTP_EV_ATTEMPT;
+	ev.ts = ts;
+	ev.u.attempt = &at;
+	alerts_on_event(&al, &ev);
+}
+
+static void
+test_connect(void)
+{
+	int i;
+
+	/* Five to one server within 600 s (its ports together, refused or
+	 * unanswered alike); another server's are its own. */
+	start(NULL);
+	client(1);
+	for (i = 0; i < 4; i++)
+		attempt(100 + i * 100, 25, i ? 25 : 587, i % 2);
+	attempt(450, 26, 25, true);
+	CHECK_UINT(ngot, 0);
+	attempt(650, 25, 25, false);
+	CHECK_UINT(ngot, 1);
+	CHECKF(got[0].kind == SMTP_ALERT_CONNECT_FAILURES && got[0].raised &&
+		strcmp(got[0].subject, "192.0.2.25") == 0 &&
+		got[0].value == 5 && got[0].samples == 5,
+	    "connect raised for 192.0.2.25: %s %g", got[0].subject,
+	    got[0].value);
+	attempt(660, 25, 25, true);
+	CHECK_UINT(ngot, 1);
+	/* Quiet for the window: cleared, once. */
+	alerts_clock(&al, 1259, 0);
+	CHECK_UINT(ngot, 1);
+	alerts_clock(&al, 1261, 0);
+	CHECK_UINT(ngot, 2);
+	CHECKF(!got[1].raised && got[1].id == got[0].id &&
+		got[1].kind == SMTP_ALERT_CONNECT_FAILURES,
+	    "connect cleared");
+	/* Spread over more than the window: none. */
+	start(NULL);
+	for (i = 0; i < 10; i++)
+		attempt(i * 200, 25, 25, true);
+	CHECK_UINT(ngot, 0);
+	/* A shorter window and threshold; and off. */
+	start("connect_failures=2,connect_window=10");
+	attempt(1, 25, 25, true);
+	attempt(12, 25, 25, true);
+	CHECK_UINT(ngot, 0);
+	attempt(13, 25, 25, true);
+	CHECK_UINT(ngot, 1);
+	start("connect_failures=0");
+	for (i = 0; i < 10; i++)
+		attempt(i, 25, 25, true);
+	CHECK_UINT(ngot, 0);
+}
+
 static void
 test_parse(void)
 {
 	static const char *const bad[] = { "", "x=1", "reject_rate",
 		"reject_rate=", "reject_rate=1x", "reject_rate=101",
 		"auth_failures=65", "auth_failures=1.5", "window=0",
-		"rate_min=-1", "a=1,,b=2", "reject_rate=nan" };
+		"rate_min=-1", "a=1,,b=2", "reject_rate=nan",
+		"connect_failures=65", "connect_window=0" };
 	struct alerts_config c;
 	char err[256];
 	size_t i;
@@ -347,6 +419,7 @@ main(void)
 	test_auth();
 	test_latency();
 	test_drops();
+	test_connect();
 	test_parse();
 	return check_done("alerts");
 }
