@@ -116,6 +116,63 @@ PY
 run_scope attempts-blind-rst -q -r "$TMP/blind.pcap" -w "$TMP/b.jsonl"
 check attempts-blind-rst "$TMP/b.jsonl" 0 6 0
 
+# Floods: every SYN is accounted for once, the table stays bounded. A
+# made capture (tests write it): 8,000 SYNs to port 25 in one second,
+# never answered, then the capture ends (all too young: untracked); and
+# 6,000 at 100 a second, then one more 75 s after the last (each
+# unanswered, judged when the table made room, after 60 s, or at the
+# end; the last one young: untracked).
+python3 - "$TMP/flood1.pcap" "$TMP/flood2.pcap" <<'PY'
+import struct, sys
+def pkt(ts, src, sport, dst, seq):
+    tcp = struct.pack(">HHIIBBHHH", sport, 25, seq, 0, 5 << 4, 0x02,
+                      64240, 0, 0)
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000,
+                     64, 6, 0, bytes(src), bytes(dst))
+    s = sum(struct.unpack(">10H", ip))
+    s = (s & 0xffff) + (s >> 16)
+    ip = ip[:10] + struct.pack(">H", ~s & 0xffff) + ip[12:]
+    f = b"\x00\x11\x22\x33\x44\x55" * 2 + b"\x08\x00" + ip + tcp
+    sec = int(ts)
+    return struct.pack("<IIII", sec, int((ts - sec) * 1e6), len(f),
+                       len(f)) + f
+hdr = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
+with open(sys.argv[1], "wb") as o:
+    o.write(hdr)
+    for i in range(8000):
+        o.write(pkt(1000 + i / 8000.0, [10, 1, i >> 8 & 255, i & 255],
+                    40000 + i % 20000, [10, 9, 9, 9], i * 7919))
+with open(sys.argv[2], "wb") as o:
+    o.write(hdr)
+    for i in range(6000):
+        o.write(pkt(1000 + i / 100.0, [10, 2, i >> 8 & 255, i & 255],
+                    40000 + i % 20000, [10, 9, 9, 10], i * 7919))
+    o.write(pkt(1000 + 59.99 + 75, [10, 3, 0, 1], 50000, [10, 9, 9, 11], 1))
+PY
+flood() {
+	_n=$1 _file=$2 _want=$3
+	run_scope "attempts-$_n" -q -r "$_file" -w "$TMP/$_n.jsonl"
+	if [ "$rc" != 0 ]; then
+		fail "attempts-$_n" "exit $rc: $(head -c 300 "$TMP/err")"
+		return
+	fi
+	got=$(python3 -c 'import json,sys
+n = 0
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["type"] == "attempt":
+        n += 1
+print(n, r["attempts_refused"], r["attempts_unanswered"],
+      r["attempts_untracked"], r["sessions"])' "$TMP/$_n.jsonl")
+	if [ "$got" = "$_want" ]; then
+		ok "attempts-$_n"
+	else
+		fail "attempts-$_n" "records, refused, unanswered, untracked, sessions: '$got', want '$_want'"
+	fi
+}
+flood flood-young "$TMP/flood1.pcap" "0 0 0 8000 0"
+flood flood-slow "$TMP/flood2.pcap" "6000 0 6000 1 0"
+
 # The reports: by server and port, in text and JSON.
 run_scope attempts-report -q -r "$CAP" -w /dev/null --report json \
     -o "$TMP/r.json" --report text -o "$TMP/r.txt"

@@ -20,8 +20,9 @@
  * Younger ones at the end are left unsaid: the capture cannot tell.
  *
  * The table holds ATTEMPT_SLOTS attempts (a SYN flood or a scan cannot
- * grow it); when it is full, the oldest goes, judged as above if it is
- * old enough, counted as not followed otherwise.
+ * grow it); when it is half full, all but the newest quarter go, each
+ * judged as at the end (unanswered if it waited long enough, counted as
+ * not followed otherwise).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -140,17 +141,19 @@ expire(struct attempt *e, double min_wait, bool at_end)
 	drop(e);
 }
 
+/* The table is half full (a SYN flood, a scan): all but the newest
+ * quarter of it go at once, judged as at the end, so that a flood costs
+ * one pass over the table every ATTEMPT_SLOTS / 4 SYNs, not one a SYN. */
 static void
 oldest_out(void)
 {
-	struct attempt *old = NULL;
+	uint64_t keep = next_order - ATTEMPT_SLOTS / 4;
 	size_t i;
 
 	for (i = 0; i < ATTEMPT_SLOTS; i++)
-		if (tab[i].h != 0 && (old == NULL || tab[i].order < old->order))
-			old = &tab[i];
-	if (old != NULL)
-		expire(old, ATTEMPT_WAIT_END, false);
+		while (tab[i].h != 0 && tab[i].order < keep)
+			/* drop() may move the next one here: look again */
+			expire(&tab[i], ATTEMPT_WAIT_END, false);
 }
 
 /* A client's SYN (no ACK) on a 4-tuple no session holds. */
