@@ -469,31 +469,44 @@ ring_add(struct alert_client *c, unsigned n, double ts)
 	c->last = ts;
 }
 
-/* A session's AUTH failures, counted when it ends (one event a session,
- * not one a reply, on the hot path). */
-static void
-auth_failures(struct alerts *al, const struct smtp_event *ev)
+/* The ring of ep's address in tab (n of them), new or found; NULL when
+ * every one is raised and none can make room. */
+static struct alert_client *
+ring_of(struct alert_client *tab, size_t n, const struct smtp_endpoint *ep,
+    uint64_t *evictions)
 {
-	unsigned n = ev->session->auth_failures;
 	uint8_t key[17];
 	struct alert_client *c;
 	bool evicted;
 	size_t s;
 
-	endpoint_key(&ev->session->client, key);
-	s = table_slot(al->clients, ALERT_CLIENTS, sizeof(al->clients[0]),
+	endpoint_key(ep, key);
+	s = table_slot(tab, n, sizeof(tab[0]),
 	    offsetof(struct alert_client, key),
 	    offsetof(struct alert_client, last), client_busy, key, &evicted);
-	if (s == ALERT_CLIENTS)
-		return;
-	c = &al->clients[s];
+	if (s == n)
+		return NULL;
+	c = &tab[s];
 	if (evicted)
-		al->clients_evicted++;
+		(*evictions)++;
 	if (c->key[0] == 0 || evicted) {
 		memset(c, 0, sizeof(*c));
 		memcpy(c->key, key, sizeof(c->key));
 	}
-	ring_add(c, n, ev->ts);
+	return c;
+}
+
+/* A session's AUTH failures, counted when it ends (one event a session,
+ * not one a reply, on the hot path). */
+static void
+auth_failures(struct alerts *al, const struct smtp_event *ev)
+{
+	struct alert_client *c = ring_of(al->clients, ALERT_CLIENTS,
+	    &ev->session->client, &al->clients_evicted);
+
+	if (c == NULL)
+		return;
+	ring_add(c, ev->session->auth_failures, ev->ts);
 	client_check(al, c);
 }
 
@@ -502,24 +515,11 @@ auth_failures(struct alerts *al, const struct smtp_event *ev)
 static void
 connect_failure(struct alerts *al, const struct smtp_attempt *at, double ts)
 {
-	uint8_t key[17];
-	struct alert_client *c;
-	bool evicted;
-	size_t s;
+	struct alert_client *c = ring_of(
+	    al->refusers, ALERT_SERVERS, &at->server, &al->refusers_evicted);
 
-	endpoint_key(&at->server, key);
-	s = table_slot(al->refusers, ALERT_SERVERS, sizeof(al->refusers[0]),
-	    offsetof(struct alert_client, key),
-	    offsetof(struct alert_client, last), client_busy, key, &evicted);
-	if (s == ALERT_SERVERS)
+	if (c == NULL)
 		return;
-	c = &al->refusers[s];
-	if (evicted)
-		al->refusers_evicted++;
-	if (c->key[0] == 0 || evicted) {
-		memset(c, 0, sizeof(*c));
-		memcpy(c->key, key, sizeof(c->key));
-	}
 	ring_add(c, 1, ts);
 	refuser_check(al, c);
 }

@@ -25,12 +25,6 @@ now_mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void
-endpoint_text(const struct smtp_endpoint *ep, char *buf, size_t size)
-{
-	endpoint_hostport_str(ep, buf, size);
-}
-
 /* Wire text, escaped, into a fixed buffer; cut on a character. */
 void
 escape_into(char *dst, size_t size, const void *raw, size_t n)
@@ -134,8 +128,8 @@ sess_open(struct tui *t, const struct smtp_event *ev)
 	ss->id = si->id;
 	ss->open = true;
 	ss->t0 = ev->ts;
-	endpoint_text(&si->client, ss->client, sizeof(ss->client));
-	endpoint_text(&si->server, ss->server, sizeof(ss->server));
+	endpoint_hostport_str(&si->client, ss->client, sizeof(ss->client));
+	endpoint_hostport_str(&si->server, ss->server, sizeof(ss->server));
 	dbuf_init(&ss->text, TUI_TRANSCRIPT_MAX);
 	transcript_format_open(&ss->text, si);
 	text_account(t, ss, 0);
@@ -576,6 +570,18 @@ topn_by_key(const void *a, const void *b)
 	const struct topn_entry *y = *(const struct topn_entry *const *)b;
 
 	return addr_cmp(x->key, y->key);
+}
+
+const char *const tbd_table_name[TBD_TABLES] = { "servers", "clients",
+	"sender domains", "recipient domains" };
+
+void
+tbd_tables(const struct stats *st, const struct bd_table *tb[TBD_TABLES])
+{
+	tb[0] = &st->by_server;
+	tb[1] = &st->by_client;
+	tb[2] = &st->by_sender_domain;
+	tb[3] = &st->by_rcpt_domain;
 }
 
 /* The rows of a breakdown table that the filter finds, summed. */

@@ -175,6 +175,10 @@ size_t event_list(
 int addr_cmp(const char *a, const char *b);
 int topn_by_key(const void *a, const void *b);
 size_t relay_rows(const struct stats *st, struct trelay *out, unsigned order);
+/* The store's four breakdown tables (view 7's), and their names. */
+#define TBD_TABLES 4
+extern const char *const tbd_table_name[TBD_TABLES];
+void tbd_tables(const struct stats *st, const struct bd_table *tb[TBD_TABLES]);
 void bd_matching(
     const struct tui *t, const struct bd_table *tb, struct tbd_sum *sum);
 

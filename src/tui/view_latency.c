@@ -113,23 +113,21 @@ latency_table(const struct tui *t, const struct stats *st, struct canvas *c)
 static void
 latency_filtered(struct tui *t, const struct stats *st, struct canvas *c)
 {
-	static const char *const name[] = { "servers", "clients",
-		"sender domains", "recipient domains" };
-	const struct bd_table *tb[] = { &st->by_server, &st->by_client,
-		&st->by_sender_domain, &st->by_rcpt_domain };
+	const struct bd_table *tb[TBD_TABLES];
 	struct tbd_sum sum;
 	struct pen p;
 	size_t k, shown = 0;
 
 	if (t->filter[0] == '\0')
 		return;
-	for (k = 0; k < ARRAY_LEN(tb); k++) {
+	tbd_tables(st, tb);
+	for (k = 0; k < TBD_TABLES; k++) {
 		bd_matching(t, tb[k], &sum);
 		if (sum.keys == 0)
 			continue;
 		if (line_at(&p, t, c, 1))
 			pen_printf(&p, P_HEAD, "Of the %zu %s matching \"%s\"",
-			    sum.keys, name[k], t->filter);
+			    sum.keys, tbd_table_name[k], t->filter);
 		latency_row(t, c, "final reply", &sum.final_latency, true);
 		latency_row(t, c, "greeting", &sum.greeting, true);
 		shown++;

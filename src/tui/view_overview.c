@@ -340,20 +340,18 @@ overview_recent(struct tui *t, struct canvas *c)
 static void
 overview_store_rows(struct tui *t, const struct stats *st, struct canvas *c)
 {
-	static const char *const name[] = { "servers", "clients",
-		"sender domains", "recipient domains" };
-	const struct bd_table *tb[] = { &st->by_server, &st->by_client,
-		&st->by_sender_domain, &st->by_rcpt_domain };
+	const struct bd_table *tb[TBD_TABLES];
 	struct tbd_sum sum;
 	struct flow f;
 	size_t k;
 
-	for (k = 0; k < ARRAY_LEN(tb); k++) {
+	tbd_tables(st, tb);
+	for (k = 0; k < TBD_TABLES; k++) {
 		bd_matching(t, tb[k], &sum);
 		if (sum.keys == 0)
 			continue;
 		flow_start(&f, t, c, "Whole run");
-		flow_item(&f, P_NORMAL, "%s %zu", name[k], sum.keys);
+		flow_item(&f, P_NORMAL, "%s %zu", tbd_table_name[k], sum.keys);
 		flow_item(&f, P_NORMAL, "%s %" PRIu64,
 		    k == 3 ? "recipients" : "transactions", sum.count);
 		flow_item(&f, P_GOOD, "accepted %" PRIu64, sum.accepted);
