@@ -152,3 +152,18 @@ live_why() {
 		echo "something already listens on 127.0.0.1:$1"
 	fi
 }
+
+# tmux_replay_over SESSION FILE [TENTHS]: capture the dashboard in tmux
+# session SESSION (the caller's tm() runs tmux on its own socket) into
+# FILE until it says the replay is over, at most TENTHS tenths of a
+# second (default 100); false if it never does.
+tmux_replay_over() {
+	_i=0
+	while [ "$_i" -lt "${3:-100}" ]; do
+		tm capture-pane -p -t "$1" >"$2" 2>/dev/null
+		grep -q 'replay over' "$2" && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}

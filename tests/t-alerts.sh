@@ -297,14 +297,7 @@ tui() {
 	for _a in "$@"; do printf " '%s'" "$_a" >>"$TMP/$_n.sh"; done
 	printf " 2>'%s'; sleep 60\n" "$TMP/$_n.err" >>"$TMP/$_n.sh"
 	tm new-session -d -s "$_n" -x 80 -y 24 "sh '$TMP/$_n.sh'"
-	_i=0
-	while [ $_i -lt 100 ]; do
-		tm capture-pane -p -t "$_n" >"$TMP/$_n.screen" 2>/dev/null
-		grep -q 'replay over' "$TMP/$_n.screen" && return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
+	tmux_replay_over "$_n" "$TMP/$_n.screen"
 }
 if tui tw -r "$AG" --alert "$WIN"; then
 	ov=$(grep -c -E 'alerts active 0( |$)' "$TMP/tw.screen")

@@ -275,13 +275,7 @@ trap 'tm kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 printf "'%s' --tui --speed max -r '%s' 2>'%s'; sleep 60\n" "$SMTPSCOPE" \
     "$CAP" "$TMP/tui.err" >"$TMP/tui.sh"
 tm new-session -d -s at -x 80 -y 24 "sh '$TMP/tui.sh'"
-i=0
-while [ $i -lt 100 ]; do
-	tm capture-pane -p -t at >"$TMP/ov.screen" 2>/dev/null
-	grep -q 'replay over' "$TMP/ov.screen" && break
-	sleep 0.1
-	i=$((i + 1))
-done
+tmux_replay_over at "$TMP/ov.screen" || :
 tm send-keys -t at 3
 sleep 1
 tm capture-pane -p -t at >"$TMP/ev.screen"

@@ -494,13 +494,7 @@ tm() { timeout 10 tmux -S "$SOCK" -f /dev/null "$@"; }
 	echo "exec sleep 600"
 } >"$TMP/tui.sh"
 tm new-session -d -s tui -x 100 -y 24 "sh '$TMP/tui.sh'"
-i=0
-while [ $i -lt 300 ]; do
-	tm capture-pane -p -t tui >"$TMP/screen" 2>/dev/null
-	grep -q 'replay over' "$TMP/screen" && break
-	sleep 0.1
-	i=$((i + 1))
-done
+tmux_replay_over tui "$TMP/screen" 300 || :
 tm send-keys -t tui q
 i=0
 while [ ! -s "$TMP/tui.rc" ] && [ $i -lt 100 ]; do

@@ -660,7 +660,12 @@ recent(struct html *h)
 		put(h, "</td><td class=\"key\">");
 		if (r->kind == RECENT_AUTH_FAILURE && r->from[0] != '\0')
 			put(h, "user ");
-		html_put_wire(h, r->kind == RECENT_BOUNCE ? "<>" : r->from);
+		/* (a connection attempt has no sender: its result is in
+		 * from, its words under Reply) */
+		html_put_wire(h,
+		    r->kind == RECENT_BOUNCE        ? "<>"
+			: r->kind == RECENT_CONNECT ? ""
+						    : r->from);
 		put(h, "</td><td class=\"key\">");
 		html_put_wire(h, r->rcpt);
 		put(h, "</td><td class=\"key\">");

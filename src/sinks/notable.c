@@ -119,6 +119,9 @@ notable_attempt(const struct smtp_attempt *a, notable_fn fn, void *arg)
 	r.kind = RECENT_CONNECT;
 	endpoint_addr_str(&a->client, r.client, sizeof(r.client));
 	endpoint_hostport_str(&a->server, r.server, sizeof(r.server));
+	/* No envelope: its result where a sender would be. */
+	snprintf(
+	    r.from, sizeof(r.from), "%s", smtp_attempt_result_name(a->result));
 	if (a->result == SMTP_ATTEMPT_REFUSED)
 		snprintf(r.text, sizeof(r.text),
 		    "connection refused: the server answered the SYN with RST");

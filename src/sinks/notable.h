@@ -28,7 +28,7 @@ void notable_transaction(const struct smtp_session_info *si,
 void notable_close(
     const struct smtp_session_info *si, double ts, notable_fn fn, void *arg);
 /* A connection to a mail port that made no session: refused, or
- * unanswered (session_id 0: it has none). */
+ * unanswered (session_id 0: it has none; from: the result's name). */
 void notable_attempt(const struct smtp_attempt *a, notable_fn fn, void *arg);
 
 #endif

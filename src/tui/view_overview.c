@@ -4,7 +4,6 @@
  * replies by class and the commonest codes, the per-second sparklines
  * and the recent notable events.
  */
-#include <string.h>
 #include <time.h>
 
 #include "report/format.h"
@@ -51,9 +50,8 @@ recent_line(const struct tui *t, int y, const struct tevent *g)
 		pen_wire(&p, P_NORMAL, r->client, 0);
 		pen_put(&p, P_DIM, glyph_arrow(t));
 		pen_wire(&p, P_NORMAL, r->server, 0);
-		pen_put(&p, P_NORMAL,
-		    strstr(r->text, "refused") != NULL ? "  refused"
-						       : "  unanswered");
+		pen_put(&p, P_NORMAL, "  ");
+		pen_put(&p, P_NORMAL, r->from); /* refused, unanswered */
 		return;
 	}
 	if (COLS >= 120 || r->rcpt[0] == '\0') {
