@@ -357,7 +357,7 @@ srv_rows=$(awk '/^ Servers / { s = 1; next } s && /^ *$/ { exit } s { print $3 }
 	"$TMP/screen" | tr '\n' ' ')
 [ "$srv_rows" = "$top_srv " ] ||
 	why="$why the servers table shows '$srv_rows', not only $top_srv;"
-# The latencies and the codes are of all the traffic: each view says so.
+# The latencies are of all the traffic: the view says so.
 key main 5
 wait_for main 5 "^ Filter +\\(all traffic, unfiltered: \"$top_srv\" narrows" ||
 	why="$why the latency view does not say it is unfiltered;"
@@ -370,9 +370,35 @@ grep -q -E "^ Of the 1 servers matching \"$top_srv\"" "$TMP/screen" ||
 grep -A1 "^ Of the 1 servers matching" "$TMP/screen" |
 	grep -q -E "^ +final reply +$fl_srv " ||
 	why="$why not $fl_srv final replies of $top_srv: $(grep -A2 '^ Of the 1 servers' "$TMP/screen" | tr '\n' '|');"
+# The codes under the filter: those of the replies in the sessions kept
+# that match, the same as a run that reads only that server's packets
+# (-f) counts in its report.
 key main 6
-wait_for main 5 "^ Filter +\\(all traffic, unfiltered: \"$top_srv\" narrows" ||
-	why="$why the codes view does not say it is unfiltered;"
+wait_for main 5 "^ Filter +\"$top_srv\": the replies of the $n_srv of 9 sessions kept that match" ||
+	why="$why the codes view does not say what it counts: $(rows 4 5);"
+"$SMTPSCOPE" -q -r "$CAP" -f "host $top_srv" --report json -o "$TMP/codes-f.json" 2>/dev/null
+cp "$TMP/screen" "$TMP/codes-screen"
+why_codes=$(python3 - "$TMP/codes-screen" "$TMP/codes-f.json" <<'PY'
+import json, re, sys
+screen = open(sys.argv[1]).read().splitlines()
+rep = json.load(open(sys.argv[2]))
+reply, enh, part = {}, {}, None
+for l in screen:
+    if re.match(r'^ Reply +count', l): part = reply; continue
+    if re.match(r'^ Enhanced +count', l): part = enh; continue
+    m = re.match(r'^ (\d\.\d{1,3}\.\d{1,3}|\d{3}) +~?(\d+) +[\d.]+%', l)
+    if m and part is not None:
+        part[m.group(1)] = int(m.group(2))
+want_r = {k: v['count'] for k, v in rep['reply_codes'].items()}
+want_e = {e['key']: e['count'] for e in rep['enhanced_codes']['top']}
+if not want_r:
+    print('the -f run counted no replies'); sys.exit(1)
+if reply != want_r:
+    print('reply codes %s, the -f run %s' % (reply, want_r)); sys.exit(1)
+if enh != want_e:
+    print('enhanced codes %s, the -f run %s' % (enh, want_e)); sys.exit(1)
+PY
+) || why="$why $why_codes;"
 key main Escape 5
 wait_for main 5 '^ Latency' && ! grep -q '^ Filter ' "$TMP/screen" ||
 	why="$why the note stays without a filter;"

@@ -115,6 +115,43 @@ transcript_room(struct tsess *ss)
 	return false;
 }
 
+/* A reply of a session kept: its code and enhanced code counted as the
+ * store counts them (stats.c on_reply()), within the session's room. */
+static void
+codes_add(struct tcodes *k, int code, const char *enh)
+{
+	bool lost = false;
+	size_t i;
+
+	k->replies++;
+	if (code >= 0 && code < 600) {
+		for (i = 0; i < k->ncode && k->code[i] != code; i++)
+			continue;
+		if (i == k->ncode && k->ncode < TUI_SESS_CODES) {
+			k->code[k->ncode++] = (uint16_t)code;
+			k->n[i] = 0;
+		}
+		if (i < k->ncode)
+			k->n[i]++;
+		else
+			lost = true;
+	}
+	if (enh[0] != '\0') {
+		for (i = 0; i < k->nenh && strcmp(k->enh[i], enh) != 0; i++)
+			continue;
+		if (i == k->nenh && k->nenh < TUI_SESS_CODES) {
+			snprintf(k->enh[i], sizeof(k->enh[i]), "%s", enh);
+			k->enh_n[k->nenh++] = 0;
+		}
+		if (i < k->nenh)
+			k->enh_n[i]++;
+		else
+			lost = true;
+	}
+	if (lost)
+		k->more++;
+}
+
 static void
 sess_open(struct tui *t, const struct smtp_event *ev)
 {
@@ -334,11 +371,15 @@ tui_on_event(void *arg, const struct smtp_event *ev)
 	before = ss->text.len;
 	switch (ev->type) {
 	case SMTP_EV_COMMAND:
-	case SMTP_EV_REPLY:
 	case SMTP_EV_ANOMALY:
 	/* VRFY, EXPN, HELP... with every reply line: the transcript
 	 * formatter writes them, as --transcript shows them. */
 	case SMTP_EV_COMMAND_RESULT:
+		if (transcript_room(ss))
+			transcript_format_event(&ss->text, ss->t0, ev);
+		break;
+	case SMTP_EV_REPLY:
+		codes_add(&ss->codes, ev->u.reply.code, ev->u.reply.enh);
 		if (transcript_room(ss))
 			transcript_format_event(&ss->text, ss->t0, ev);
 		break;

@@ -65,6 +65,20 @@ struct tevent {
 	char reason[128];       /* the masked text: the group's key */
 };
 
+/* The reply codes of one session kept, for the Codes view under a
+ * filter: the first TUI_SESS_CODES distinct codes and enhanced codes
+ * with their counts; the replies past them only counted (more). */
+#define TUI_SESS_CODES 8
+struct tcodes {
+	uint16_t code[TUI_SESS_CODES];
+	uint32_t n[TUI_SESS_CODES];
+	char enh[TUI_SESS_CODES][12];
+	uint32_t enh_n[TUI_SESS_CODES];
+	uint8_t ncode, nenh;
+	uint32_t replies; /* every reply */
+	uint32_t more;    /* replies whose code or enhanced code is not kept */
+};
+
 /* One session of the list, with its transcript. */
 struct tsess {
 	uint64_t id;
@@ -76,6 +90,7 @@ struct tsess {
 	double t0;                       /* opening: transcript times */
 	unsigned transactions;
 	unsigned outcome[SMTP_OUTCOME_COUNT];
+	struct tcodes codes;
 	bool open;
 	struct dbuf text; /* the transcript, TUI_TRANSCRIPT_MAX at most */
 	unsigned dropped; /* lines past the cap */

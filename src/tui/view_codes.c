@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * View 6: every reply code and enhanced status code seen, with its
- * meaning (event/codes.c).
+ * meaning (event/codes.c); under a / filter, those of the sessions kept
+ * that match.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "event/codes.h"
 
@@ -44,18 +46,20 @@ codes_head(const struct tui *t, struct canvas *c, const char *what,
 	}
 }
 
-/* The reply codes seen (by count or by code), with their meanings. */
+/* The reply codes counted in count[600] (by count or by code) with
+ * their meanings; shares of total replies. */
 static void
-reply_codes(const struct tui *t, const struct stats *st, struct canvas *c)
+reply_codes(const struct tui *t, const uint64_t *count, uint64_t total,
+    struct canvas *c)
 {
 	static struct code_count cc[600];
 	int n = 0, i, y;
 	struct pen p;
 
 	for (i = 0; i < 600; i++)
-		if (st->reply_code[i] > 0) {
+		if (count[i] > 0) {
 			cc[n].code = i;
-			cc[n++].n = st->reply_code[i];
+			cc[n++].n = count[i];
 		}
 	if (t->sort[t->view] == 0)
 		qsort(cc, (size_t)n, sizeof(cc[0]), by_code_count);
@@ -66,31 +70,29 @@ reply_codes(const struct tui *t, const struct stats *st, struct canvas *c)
 		pen_at(&p, t, y, 1);
 		pen_printf(&p, code_paint(cc[i].code), "%-9d", cc[i].code);
 		pen_printf(&p, P_NORMAL, " %9" PRIu64 " %5.1f%%  ", cc[i].n,
-		    st->replies ? 100.0 * (double)cc[i].n / (double)st->replies
-				: 0.0);
+		    total ? 100.0 * (double)cc[i].n / (double)total : 0.0);
 		pen_clipped(&p, P_NORMAL,
 		    smtp_reply_meaning(cc[i].code, SMTP_VERB_UNKNOWN));
 	}
 }
 
-/* One enhanced status code: the code, its count and share, its
- * meaning. */
+/* One enhanced status code: the code, its count and share of total
+ * (approx: the count may be over, a top table's error), its meaning. */
 static void
-enhanced_row(const struct tui *t, int y, const struct topn *tn,
-    const struct topn_entry *e)
+enhanced_row(const struct tui *t, int y, const char *key, uint64_t count,
+    bool approx, uint64_t total)
 {
 	char meaning[160];
 	struct pen p;
 
 	pen_at(&p, t, y, 1);
 	p.end = 10 < COLS ? 10 : COLS;
-	pen_wire(&p, code_paint((e->key[0] - '0') * 100), e->key, 0);
+	pen_wire(&p, code_paint((key[0] - '0') * 100), key, 0);
 	pen_at(&p, t, y, 10);
-	pen_printf(&p, P_NORMAL, "%c%9" PRIu64 " %5.1f%%  ",
-	    e->error > 0 ? '~' : ' ', e->count,
-	    tn->total ? 100.0 * (double)e->count / (double)tn->total : 0.0);
+	pen_printf(&p, P_NORMAL, "%c%9" PRIu64 " %5.1f%%  ", approx ? '~' : ' ',
+	    count, total ? 100.0 * (double)count / (double)total : 0.0);
 	pen_clipped(&p, P_NORMAL,
-	    smtp_enh_meaning(e->key, meaning, sizeof(meaning)) != NULL
+	    smtp_enh_meaning(key, meaning, sizeof(meaning)) != NULL
 		? meaning
 		: "not an enhanced status code");
 }
@@ -109,16 +111,121 @@ enhanced_codes(const struct tui *t, const struct stats *st, struct canvas *c)
 	codes_head(t, c, "Enhanced", "meaning (RFC 3463)", ne);
 	for (k = 0; k < ne; k++)
 		if ((y = cv_next(c)) >= 0)
-			enhanced_row(t, y, &st->enhanced, e[k]);
+			enhanced_row(t, y, e[k]->key, e[k]->count,
+			    e[k]->error > 0, st->enhanced.total);
+}
+
+/* ---- under a / filter: the sessions kept that match ---------------- */
+
+/* The enhanced codes of the matching sessions: as many distinct ones as
+ * the dashboard keeps sessions could name, capped. */
+#define FILTERED_ENH_MAX 512
+
+struct enh_count {
+	const char *key;
+	uint64_t n;
+};
+
+static int
+enh_by_count(const void *a, const void *b)
+{
+	const struct enh_count *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+static int
+enh_by_key(const void *a, const void *b)
+{
+	const struct enh_count *x = a, *y = b;
+
+	return strcmp(x->key, y->key);
+}
+
+struct filtered_codes {
+	uint64_t reply[600];
+	uint64_t replies, more, enh_total;
+	struct enh_count enh[FILTERED_ENH_MAX];
+	size_t nenh;
+	size_t sessions;
+};
+
+static void
+filtered_add(struct filtered_codes *f, const struct tcodes *k)
+{
+	size_t i, j;
+
+	f->sessions++;
+	f->replies += k->replies;
+	f->more += k->more;
+	for (i = 0; i < k->ncode; i++)
+		f->reply[k->code[i]] += k->n[i];
+	for (i = 0; i < k->nenh; i++) {
+		f->enh_total += k->enh_n[i];
+		for (j = 0; j < f->nenh && strcmp(f->enh[j].key, k->enh[i]);
+		     j++)
+			continue;
+		if (j == f->nenh) {
+			if (f->nenh == FILTERED_ENH_MAX) {
+				f->more += k->enh_n[i];
+				continue;
+			}
+			f->enh[f->nenh].key = k->enh[i];
+			f->enh[f->nenh++].n = 0;
+		}
+		f->enh[j].n += k->enh_n[i];
+	}
+}
+
+/* The codes of the replies in the kept sessions the filter finds (the
+ * Sessions view's), said so above them. */
+static void
+view_codes_filtered(struct tui *t, struct canvas *c)
+{
+	static struct filtered_codes f;
+	const struct tsess *ss;
+	struct flow fl;
+	size_t k;
+	int y;
+
+	memset(&f, 0, sizeof(f));
+	for (ss = t->oldest; ss != NULL; ss = ss->newer)
+		if (sess_matches(t, ss))
+			filtered_add(&f, &ss->codes);
+	flow_start(&fl, t, c, "Filter");
+	flow_item(&fl, P_WARN,
+	    "\"%s\": the replies of the %zu of %zu sessions kept that match",
+	    t->filter, f.sessions, t->nsess);
+	if (f.more > 0)
+		flow_item(&fl, P_WARN,
+		    "(%" PRIu64 " past %d codes a session or %d in all not "
+		    "listed)",
+		    f.more, TUI_SESS_CODES, FILTERED_ENH_MAX);
+	cv_next(c);
+	reply_codes(t, f.reply, f.replies, c);
+	cv_next(c);
+	qsort(f.enh, f.nenh, sizeof(f.enh[0]),
+	    t->sort[t->view] == 1 ? enh_by_key : enh_by_count);
+	codes_head(t, c, "Enhanced", "meaning (RFC 3463)", f.nenh);
+	for (k = 0; k < f.nenh; k++)
+		if ((y = cv_next(c)) >= 0)
+			enhanced_row(
+			    t, y, f.enh[k].key, f.enh[k].n, false, f.enh_total);
 }
 
 /* Every reply code and enhanced status code seen, with its meaning; a
- * meaning is cut at the right edge, never wrapped. */
+ * meaning is cut at the right edge, never wrapped. Under a filter, those
+ * of the sessions kept that match. */
 void
 view_codes(struct tui *t, const struct tui_status *s, struct canvas *c)
 {
-	view_unfiltered_note(t, c, false);
-	reply_codes(t, s->st, c);
+	if (t->filter[0] != '\0') {
+		view_codes_filtered(t, c);
+		return;
+	}
+	reply_codes(t, s->st->reply_code, s->st->replies, c);
 	cv_next(c);
 	enhanced_codes(t, s->st, c);
 }

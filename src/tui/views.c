@@ -167,7 +167,7 @@ view_unfiltered_note(const struct tui *t, struct canvas *c, bool below)
 	flow_start(&f, t, c, "Filter");
 	flow_item(&f, P_WARN,
 	    "(all traffic, unfiltered: \"%s\" narrows the Overview's "
-	    "Filtered line, Top, Events, Sessions and Servers%s)",
+	    "Filtered line, Top, Events, Sessions, Codes and Servers%s)",
 	    t->filter,
 	    below ? "; under the table, the latencies of what matches" : "");
 	cv_next(c);
