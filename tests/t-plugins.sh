@@ -293,7 +293,8 @@ mkdir -p "$TMP/abi"
 # shellcheck disable=SC2086
 if cc -std=c11 -shared -fPIC $san -Iinclude -o "$TMP/abi/probe.so" tests/abi/probe.c 2>"$TMP/cc.err" &&
     cc -std=c11 -shared -fPIC $san -Itests/abi/3.0 -o "$TMP/abi/probe30.so" tests/abi/probe.c 2>>"$TMP/cc.err"; then
-	for c in captures/postfix-tls-auth.pcap captures/bounce-dsn.pcap captures/postfix-refused.pcap captures/sink-reject.pcap; do
+	for c in captures/postfix-tls-auth.pcap captures/bounce-dsn.pcap captures/postfix-refused.pcap captures/sink-reject.pcap \
+	    captures/partial/midstream-track-cut.pcap captures/partial/onesided-exim-client.pcap captures/partial/onesided-exim-server.pcap; do
 		n=abi-old-header-$(basename "$c" .pcap)
 		run_scope "$n" -q -r "$c" -w "$TMP/abi/log.jsonl" \
 		    --plugin "$TMP/abi/probe30.so:out=$TMP/abi/old.txt" \
@@ -302,10 +303,22 @@ if cc -std=c11 -shared -fPIC $san -Iinclude -o "$TMP/abi/probe.so" tests/abi/pro
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
 summ = lines[-1]
+# Revision 6: each session's uid and Community ID as the log has them,
+# midstream and the side missing; the partial transactions.
+want_s = sorted('%d %s %s %d %s' % (r['session_id'], r['uid'], r['community_id'] or '-',
+                                    1 if r.get('midstream') else 0, r.get('missing', '-'))
+                for r in lines if r['type'] == 'session')
+got_s = sorted(l.rstrip('\n') for l in open(sys.argv[3] + '.sessions'))
+bad0 = []
+if got_s != want_s:
+    bad0.append('sessions as the new plugin saw them %s, the log %s' % (got_s[:2], want_s[:2]))
+partial = sum(1 for r in lines if r['type'] == 'transaction' and r.get('partial'))
 def read(p):
     return {k: int(v) for k, v in (l.split() for l in open(p))}
 old, new = read(sys.argv[2]), read(sys.argv[3])
-bad = []
+bad = bad0
+if new.get("partial") != partial:
+    bad.append("partial transactions: the new plugin %s, the log %d" % (new.get("partial"), partial))
 if old["revision"] != 0 or new["revision"] < 1:
     bad.append("revisions %d %d" % (old["revision"], new["revision"]))
 want = {"sessions": summ["sessions"], "transactions": summ["transactions"],
@@ -317,7 +330,10 @@ for k, v in want.items():
 for k in ("rcpt_listed", "replies", "bytes_client", "received"):
     if old[k] != new[k]:
         bad.append("%s: old %d new %d" % (k, old[k], new[k]))
-if new["replies"] == 0 or new["meanings"] != new["replies"]:
+log_replies = sum(r['replies'] for r in lines if r['type'] == 'session')
+if new["replies"] != log_replies:
+    bad.append("replies: the plugin %d, the log's sessions %d" % (new["replies"], log_replies))
+if new["meanings"] != new["replies"]:
     bad.append("meanings %d of %d replies" % (new["meanings"], new["replies"]))
 if old["meanings"] != 0:
     bad.append("the old header read meanings")

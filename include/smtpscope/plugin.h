@@ -56,7 +56,7 @@ extern "C" {
  * alert event (SMTPSCOPE_EV_ALERT, u.alert); 5 the connection attempt
  * event (SMTPSCOPE_EV_ATTEMPT, u.attempt) and the alert kind
  * SMTPSCOPE_ALERT_CONNECT_FAILURES. */
-#define SMTPSCOPE_PLUGIN_ABI_REVISION 5
+#define SMTPSCOPE_PLUGIN_ABI_REVISION 6
 
 /* Whether *p (of type TYPE, with struct_size) has MEMBER: false when the
  * smtpscope that filled it predates the member. MEMBER may be a path
@@ -469,6 +469,12 @@ struct smtpscope_transaction {
 	 * "courier", "qmail", "other"); NULL when it named none. */
 	const char *queue_id;
 	const char *queue_id_form;
+	/* Revision 6: not seen whole (the JSON log's "partial"): its
+	 * connection was picked up mid-stream while it was under way, or
+	 * only one side of it was captured. What was not seen is NULL or
+	 * empty (mail_from NULL, the replies of the side not captured code
+	 * 0); what is there is exact. */
+	bool partial;
 };
 
 /* TLS metadata from the hellos after STARTTLS or on port 465. */
@@ -517,6 +523,17 @@ struct smtpscope_session {
 	bool auth_cleartext; /* AUTH PLAIN or LOGIN outside TLS */
 	unsigned commands, replies;
 	unsigned anomalies;
+	/* Revision 6: the keys the JSON log and the Zeek log give the
+	 * session (Zeek's uid, "C" and 17 base62 characters; the Community
+	 * ID, "" when off), so that a plugin's records join theirs; a
+	 * session picked up mid-stream (its handshake not seen, what came
+	 * before unknown); and a one-sided one: the side never captured,
+	 * "server" (only the client's packets) or "client", NULL when both
+	 * were. */
+	const char *uid;
+	const char *community_id;
+	bool midstream;
+	const char *missing;
 };
 
 /* A command outside any transaction and the reply that answered it. */

@@ -706,6 +706,7 @@ tr_transaction(struct abi *a, const struct smtp_transaction *t)
 	o->ended_by = t->ended_by;
 	o->queue_id = t->queue_id;
 	o->queue_id_form = t->queue_id_form;
+	o->partial = t->partial;
 	return o;
 }
 
@@ -786,6 +787,12 @@ tr_session(struct abi *a, const struct smtp_session_info *s)
 	o->commands = s->commands;
 	o->replies = s->replies;
 	o->anomalies = s->anomalies;
+	o->uid = s->uid;
+	o->community_id = s->community_id;
+	o->midstream = s->midstream;
+	o->missing = s->missing == SMTP_MISSING_SERVER ? "server"
+	    : s->missing == SMTP_MISSING_CLIENT        ? "client"
+						       : NULL;
 	return o;
 }
 

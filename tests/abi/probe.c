@@ -22,6 +22,8 @@ struct probe {
 	unsigned long long bytes_client;
 	unsigned long nevents;
 	int revision;
+	unsigned long partial; /* revision 6 */
+	FILE *sessions;        /* revision 6: out.sessions */
 };
 
 static int
@@ -38,6 +40,14 @@ probe_init(const struct smtpscope_host *host, const char *args, void **state,
 	p->host = host;
 	snprintf(p->out, sizeof(p->out), "%s", args + 4);
 	p->revision = SMTPSCOPE_PLUGIN_ABI_REVISION;
+#if SMTPSCOPE_PLUGIN_ABI_REVISION >= 6
+	{
+		char path[1100];
+
+		snprintf(path, sizeof(path), "%s.sessions", p->out);
+		p->sessions = fopen(path, "w");
+	}
+#endif
 	*state = p;
 	return 0;
 }
@@ -59,6 +69,11 @@ probe_tx(struct probe *p, const struct smtpscope_transaction *tx)
 		p->newer_tx++;
 	if (tx->outcome == SMTPSCOPE_OUTCOME_ACCEPTED)
 		p->accepted++;
+#if SMTPSCOPE_PLUGIN_ABI_REVISION >= 6
+	if (SMTPSCOPE_HAS(struct smtpscope_transaction, tx, partial) &&
+	    tx->partial)
+		p->partial++;
+#endif
 	p->rcpt_accepted += tx->rcpt_accepted;
 	touch(p, tx->mail_from);
 	touch(p, tx->helo);
@@ -98,6 +113,23 @@ probe_event(void *state, const struct smtpscope_event *ev)
 		touch(p, ev->session->tls_meta->sni);
 		if (ev->type == SMTPSCOPE_EV_SESSION_CLOSE)
 			p->bytes_client += ev->session->bytes_client;
+#if SMTPSCOPE_PLUGIN_ABI_REVISION >= 6
+		/* The keys that join the logs' records, and what was not
+		 * seen of the session. */
+		if (ev->type == SMTPSCOPE_EV_SESSION_CLOSE &&
+		    p->sessions != NULL &&
+		    SMTPSCOPE_HAS(
+			struct smtpscope_session, ev->session, missing))
+			fprintf(p->sessions, "%llu %s %s %d %s\n",
+			    (unsigned long long)ev->session->id,
+			    ev->session->uid,
+			    ev->session->community_id[0] != '\0'
+				? ev->session->community_id
+				: "-",
+			    ev->session->midstream,
+			    ev->session->missing != NULL ? ev->session->missing
+							 : "-");
+#endif
 	}
 	switch (ev->type) {
 	case SMTPSCOPE_EV_TRANSACTION:
@@ -139,8 +171,13 @@ probe_fini(void *state)
 		    p->rcpt_accepted, p->rcpt_listed, p->replies, p->meanings,
 		    p->bytes_client, p->received, p->newer_event, p->newer_tx,
 		    p->events[SMTPSCOPE_EV_COUNT], p->nevents);
+#if SMTPSCOPE_PLUGIN_ABI_REVISION >= 6
+		fprintf(f, "partial %lu\n", p->partial);
+#endif
 		fclose(f);
 	}
+	if (p->sessions != NULL)
+		fclose(p->sessions);
 	free(p);
 }
 
