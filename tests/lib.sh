@@ -105,6 +105,22 @@ wait_exit() {
 	fi
 }
 
+# stop_scope SIG: SIG to smtpscope ($scope_pid), waited for (30 s at
+# most: its exit status in $rc, 124 when it went on and was killed),
+# then the smtp-sinks in $sink_pid stopped; both variables emptied (a
+# script's cleanup kills what they still name).
+stop_scope() {
+	kill "-$1" "$scope_pid"
+	wait_exit "$scope_pid" 30
+	rc=$wrc
+	scope_pid=
+	for _p in $sink_pid; do
+		kill "$_p" 2>/dev/null
+		wait "$_p" 2>/dev/null
+	done
+	sink_pid=
+}
+
 # capturing PID: true once PID holds a socket (pcap's packet socket).
 capturing() {
 	for _fd in "/proc/$1/fd/"*; do

@@ -195,13 +195,7 @@ s.quit()
 PY
 client_rc=$?
 sleep 1
-kill -INT "$scope_pid"
-wait_exit "$scope_pid" 30
-rc=$wrc
-scope_pid=
-kill "$sink_pid" 2>/dev/null
-wait "$sink_pid" 2>/dev/null
-sink_pid=
+stop_scope INT
 if [ "$client_rc" != 0 ] || [ "$(cat "$TMP/client.out")" != 250 ]; then
 	fail "$name" "the client failed (the test, not smtpscope): $(head -c 300 "$TMP/client.out")"
 elif grep -q -E 'ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer' "$TMP/live.err"; then

@@ -703,13 +703,7 @@ else
 	fi
 fi
 
-kill -TERM "$scope_pid"
-wait_exit "$scope_pid" 30
-rc=$wrc
-scope_pid=
-kill "$sink_pid" 2>/dev/null
-wait "$sink_pid" 2>/dev/null
-sink_pid=
+stop_scope TERM
 if grep -q -E "$SANITIZER" "$TMP/live.err"; then
 	fail prom-live-exit "sanitizer report: $(grep -m1 -E 'ERROR|runtime error' "$TMP/live.err")"
 elif [ "$rc" != 0 ]; then

@@ -376,13 +376,7 @@ live_send() {
 # live_stop NAME: SIGINT, then the exit status in $rc.
 live_stop() {
 	sleep 1 # the last packets reach the capture
-	kill -INT "$scope_pid"
-	wait_exit "$scope_pid" 30
-	rc=$wrc
-	scope_pid=
-	kill "$sink_pid" 2>/dev/null
-	wait "$sink_pid" 2>/dev/null
-	sink_pid=
+	stop_scope INT
 	if grep -q -E 'ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer' "$TMP/$1.err"; then
 		fail "$1" "sanitizer report: $(grep -m1 -E 'ERROR|runtime error' "$TMP/$1.err")"
 		return 1
