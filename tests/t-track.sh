@@ -318,6 +318,30 @@ PY
 	fi
 fi
 
+# trace's text gives every message its -w gives, in the order of their
+# first hops (the tracker settles a message refused at once, such as
+# grace@'s, before those that wait out their window).
+if [ -f captures/track.pcap ]; then
+	"$SMTPSCOPE" trace captures/track.pcap >"$TMP/all.txt" 2>/dev/null
+	"$SMTPSCOPE" trace -w "$TMP/all.jsonl" captures/track.pcap 2>/dev/null
+	pycheck track-trace-order "$TMP/all.txt" "$TMP/all.jsonl" <<'PY'
+import json, re, sys
+heads = [re.match(r'message (\d+)  (\S+ \S+)  ', l) for l in open(sys.argv[1])
+         if l.startswith('message ')]
+ids = [int(m.group(1)) for m in heads]
+times = [m.group(2) for m in heads]
+recs = [json.loads(l) for l in open(sys.argv[2])]
+want = sorted(r['id'] for r in recs if r['type'] == 'message')
+if sorted(ids) != want or not ids:
+    print('messages %s in the text, %s in -w' % (ids, want)); sys.exit(1)
+if times != sorted(times):
+    print('not in the order of their first hops: %s' % list(zip(ids, times))); sys.exit(1)
+settled = [r['id'] for r in recs if r['type'] == 'message']
+if settled == sorted(settled):
+    print('-w gave the messages in order already: the check shows nothing'); sys.exit(1)
+PY
+fi
+
 # Captures made to make the tracker spend CPU without bound (a relay's
 # retries of 1000 long refused recipients against 64 held messages of 256,
 # DSNs of 100 recipients matching none, 20000 servers filling the relay

@@ -68,7 +68,21 @@ struct trace {
 	bool json;
 	FILE *out;
 	int status;
+	/* The text answer, each message as printed, written in the order
+	 * of their first hops (the tracker settles a message refused at
+	 * once before one that waits out its window). */
+	struct printed {
+		double ts;
+		uint64_t id;
+		char *text;
+		size_t len;
+	} *printed;
+	size_t nprinted, printed_cap, printed_bytes;
 };
+
+/* Printed text held before it is written in order; past it, what is
+ * held is written (in order within each batch). */
+#define PRINTED_MAX ((size_t)256 << 20)
 
 static void tsay(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -657,6 +671,70 @@ print_message(struct trace *t, const struct smtp_message *m)
 	fputc('\n', f);
 }
 
+static int
+by_first_hop(const void *a, const void *b)
+{
+	const struct printed *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The messages held, in the order of their first hops, to stdout. */
+static void
+printed_flush(struct trace *t)
+{
+	size_t i;
+
+	if (t->nprinted > 0)
+		qsort(t->printed, t->nprinted, sizeof(*t->printed),
+		    by_first_hop);
+	for (i = 0; i < t->nprinted; i++) {
+		fwrite(t->printed[i].text, 1, t->printed[i].len, stdout);
+		free(t->printed[i].text);
+	}
+	t->nprinted = 0;
+	t->printed_bytes = 0;
+}
+
+/* Message m as text, held for printed_flush() (printed at once when it
+ * cannot be held). */
+static void
+print_held(struct trace *t, const struct smtp_message *m)
+{
+	struct printed *p;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	if (mem == NULL) {
+		print_message(t, m);
+		return;
+	}
+	t->out = mem;
+	print_message(t, m);
+	t->out = stdout;
+	if (fclose(mem) != 0 || text == NULL) {
+		free(text);
+		print_message(t, m);
+		return;
+	}
+	if (t->printed_bytes + len > PRINTED_MAX)
+		printed_flush(t);
+	if (t->nprinted == t->printed_cap) {
+		t->printed_cap = t->printed_cap ? t->printed_cap * 2 : 256;
+		t->printed = xrealloc(
+		    t->printed, t->printed_cap * sizeof(*t->printed));
+	}
+	p = &t->printed[t->nprinted++];
+	p->ts = m->nhops > 0 ? m->hops[0].ts : m->ts;
+	p->id = m->id;
+	p->text = text;
+	p->len = len;
+	t->printed_bytes += len;
+}
+
 static void
 on_message(void *arg, const struct smtp_event *ev)
 {
@@ -683,7 +761,7 @@ on_message(void *arg, const struct smtp_event *ev)
 		e.u.message = &copy;
 		jsonlog_on_event(&t->log, &e);
 	} else
-		print_message(t, m);
+		print_held(t, m);
 }
 
 /* ---- the run ---- */
@@ -917,6 +995,8 @@ trace_main(int argc, char **argv)
 	feed(&t, &bus);
 	track_finish(tr);
 	track_close(tr);
+	printed_flush(&t);
+	free(t.printed);
 	if (t.json && jsonlog_close(&t.log) != 0 && t.status == EXIT_OK)
 		t.status = EXIT_OUTPUT;
 	/* Results cover what could be read: exit status 1, as for a
