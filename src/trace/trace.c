@@ -76,7 +76,7 @@ struct trace {
 		uint64_t id;
 		char *text;
 		size_t len;
-	} *printed;
+	} * printed;
 	size_t nprinted, printed_cap, printed_bytes;
 };
 
@@ -688,8 +688,8 @@ printed_flush(struct trace *t)
 	size_t i;
 
 	if (t->nprinted > 0)
-		qsort(t->printed, t->nprinted, sizeof(*t->printed),
-		    by_first_hop);
+		qsort(
+		    t->printed, t->nprinted, sizeof(*t->printed), by_first_hop);
 	for (i = 0; i < t->nprinted; i++) {
 		fwrite(t->printed[i].text, 1, t->printed[i].len, stdout);
 		free(t->printed[i].text);
@@ -724,8 +724,8 @@ print_held(struct trace *t, const struct smtp_message *m)
 		printed_flush(t);
 	if (t->nprinted == t->printed_cap) {
 		t->printed_cap = t->printed_cap ? t->printed_cap * 2 : 256;
-		t->printed = xrealloc(
-		    t->printed, t->printed_cap * sizeof(*t->printed));
+		t->printed =
+		    xrealloc(t->printed, t->printed_cap * sizeof(*t->printed));
 	}
 	p = &t->printed[t->nprinted++];
 	p->ts = m->nhops > 0 ? m->hops[0].ts : m->ts;
