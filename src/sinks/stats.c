@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "event/codes.h"
 #include "lib/util.h"
 #include "sinks/notable.h"
 
@@ -576,7 +577,7 @@ static void
 on_message(struct stats *st, const struct smtp_message *m)
 {
 	char a[ENDPOINT_ADDRSTRLEN], cause[TOPN_KEY_MAX + 32];
-	char norm[TOPN_KEY_MAX];
+	char norm[TOPN_KEY_MAX], meaning[TOPN_KEY_MAX];
 	const char *d;
 	bool dropped = false;
 	size_t i;
@@ -613,6 +614,16 @@ on_message(struct stats *st, const struct smtp_message *m)
 			    *d == ' ' || *d == '.' || (*d >= '0' && *d <= '9'))
 				d++;
 			stats_normalise_reason(d, norm, sizeof(norm));
+			/* No diagnostic: what the status means (RFC 3463),
+			 * without its class, which the status says. */
+			if (norm[0] == '\0' && r->bounce_status != NULL &&
+			    smtp_enh_meaning(r->bounce_status, meaning,
+				sizeof(meaning)) != NULL) {
+				d = strstr(meaning, ": ");
+				snprintf(norm, sizeof(norm),
+				    "(no diagnostic: %s)",
+				    d != NULL ? d + 2 : meaning);
+			}
 			snprintf(cause, sizeof(cause), "%.16s %s",
 			    r->bounce_status != NULL ? r->bounce_status : "?",
 			    norm);
