@@ -144,18 +144,34 @@ enh_by_key(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
+/* The distinct enhanced codes in a table of twice as many slots, by a
+ * hash of the code (there may be 100,000 sessions to add up a frame). */
+#define FILTERED_ENH_SLOTS (2 * FILTERED_ENH_MAX)
+
 struct filtered_codes {
 	uint64_t reply[600];
 	uint64_t replies, more, enh_total;
 	struct enh_count enh[FILTERED_ENH_MAX];
 	size_t nenh;
 	size_t sessions;
+	int16_t slot[FILTERED_ENH_SLOTS]; /* index into enh, -1 empty */
 };
+
+static size_t
+enh_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h % FILTERED_ENH_SLOTS;
+}
 
 static void
 filtered_add(struct filtered_codes *f, const struct tcodes *k)
 {
 	size_t i, j;
+	int16_t *e;
 
 	f->sessions++;
 	f->replies += k->replies;
@@ -164,18 +180,20 @@ filtered_add(struct filtered_codes *f, const struct tcodes *k)
 		f->reply[k->code[i]] += k->n[i];
 	for (i = 0; i < k->nenh; i++) {
 		f->enh_total += k->enh_n[i];
-		for (j = 0; j < f->nenh && strcmp(f->enh[j].key, k->enh[i]);
-		     j++)
+		for (j = enh_hash(k->enh[i]); *(e = &f->slot[j]) >= 0 &&
+		     strcmp(f->enh[*e].key, k->enh[i]) != 0;
+		     j = (j + 1) % FILTERED_ENH_SLOTS)
 			continue;
-		if (j == f->nenh) {
+		if (*e < 0) {
 			if (f->nenh == FILTERED_ENH_MAX) {
 				f->more += k->enh_n[i];
 				continue;
 			}
+			*e = (int16_t)f->nenh;
 			f->enh[f->nenh].key = k->enh[i];
 			f->enh[f->nenh++].n = 0;
 		}
-		f->enh[j].n += k->enh_n[i];
+		f->enh[*e].n += k->enh_n[i];
 	}
 }
 
@@ -191,6 +209,7 @@ view_codes_filtered(struct tui *t, struct canvas *c)
 	int y;
 
 	memset(&f, 0, sizeof(f));
+	memset(f.slot, 0xff, sizeof(f.slot));
 	for (ss = t->oldest; ss != NULL; ss = ss->newer)
 		if (sess_matches(t, ss))
 			filtered_add(&f, &ss->codes);
