@@ -257,13 +257,14 @@ TEST_LIBS_alerts = -lm
 TEST_SRC_recfile = src/lib/recfile.c src/lib/util.c
 TEST_SRC_smtp = src/lib/util.c $(DECODE_SRC) src/event/event.c $(SMTP_SRC)
 TEST_SRC_stats = src/sinks/stats.c src/sinks/notable.c src/sinks/breakdown.c src/sinks/topn.c src/sinks/histo.c \
-	src/lib/util.c $(DECODE_SRC) src/event/event.c $(SMTP_SRC)
+	src/event/codes.c src/lib/util.c $(DECODE_SRC) src/event/event.c $(SMTP_SRC)
 TEST_LIBS_stats = -lm
 TEST_SRC_content = src/net/content.c
 TEST_SRC_tcpq = src/net/tcpq.c src/lib/util.c
 TEST_SRC_tls = src/smtp/tls.c src/event/event.c src/lib/util.c
 TEST_SRC_util = src/lib/util.c
 TEST_SRC_v6map = src/net/v6map.c src/lib/util.c
+TEST_SRC_zeekcompat = src/sinks/zeekcompat.c src/lib/util.c
 
 .SECONDEXPANSION:
 build/tests/test_%: tests/unit/test_%.c $$(TEST_SRC_$$*) tests/unit/check.h \

@@ -621,7 +621,8 @@ on_message(struct stats *st, const struct smtp_message *m)
 				sizeof(meaning)) != NULL) {
 				d = strstr(meaning, ": ");
 				snprintf(norm, sizeof(norm),
-				    "(no diagnostic: %s)",
+				    "(no diagnostic: %.*s)",
+				    (int)sizeof(norm) - 19,
 				    d != NULL ? d + 2 : meaning);
 			}
 			snprintf(cause, sizeof(cause), "%.16s %s",

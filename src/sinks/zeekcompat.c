@@ -25,6 +25,16 @@ zeek_escape(struct dbuf *b, const char *s, size_t n, bool in_set)
 	char e[4] = { '\\', 'x', 0, 0 };
 
 	while (i < n) {
+		/* A run of printable ASCII that needs no escape, at once. */
+		for (len = i; len < n && u[len] >= 0x20 && u[len] < 0x7f &&
+		     u[len] != '\\' && !(in_set && u[len] == ',');
+		     len++)
+			continue;
+		if (len > i) {
+			dbuf_add(b, u + i, len - i);
+			i = len;
+			continue;
+		}
 		if (u[i] >= 0x80 && (len = utf8_seq_len(u + i, n - i)) > 1 &&
 		    !unsafe_cp(utf8_decode(u + i, len))) {
 			dbuf_add(b, u + i, len); /* LogAscii::enable_utf_8 */
@@ -50,10 +60,30 @@ is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* The character classes of Zeek's email regex, one bit each, for a
+ * byte a lookup (every RCPT of a run goes through them). */
+enum {
+	C_LEAD = 1,  /* <,: and blanks: before an address */
+	C_LOCAL = 2, /* those and @: not in its local part */
+	C_END = 4,   /* >,; and blanks: after its domain */
+	C_DROP = 8,  /* <>,:; and blanks: not in the address kept */
+};
+
+static const uint8_t email_class[256] = {
+	['<'] = C_LEAD | C_LOCAL | C_DROP,
+	[','] = C_LEAD | C_LOCAL | C_END | C_DROP,
+	[':'] = C_LEAD | C_LOCAL | C_DROP,
+	[' '] = C_LEAD | C_LOCAL | C_END | C_DROP,
+	['\t'] = C_LEAD | C_LOCAL | C_END | C_DROP,
+	['@'] = C_LOCAL,
+	['>'] = C_END | C_DROP,
+	[';'] = C_END | C_DROP,
+};
+
 static bool
-in_chars(char c, const char *set)
+in_class(char c, unsigned cls)
 {
-	return c != '\0' && strchr(set, c) != NULL;
+	return (email_class[(unsigned char)c] & cls) != 0;
 }
 
 /*
@@ -68,26 +98,26 @@ email_at(
 {
 	size_t j = i, l0, o = 0, k;
 
-	if (i > 0 || in_chars(s[i], "<,: \t")) {
-		if (!in_chars(s[i], "<,: \t"))
+	if (i > 0 || in_class(s[i], C_LEAD)) {
+		if (!in_class(s[i], C_LEAD))
 			return false;
 		j++;
 	}
 	l0 = j;
-	while (j < len && !in_chars(s[j], "<,: \t@"))
+	while (j < len && !in_class(s[j], C_LOCAL))
 		j++;
 	if (j == l0 || j >= len || s[j] != '@')
 		return false;
 	j++;
 	k = j;
-	while (j < len && !in_chars(s[j], ">,; \t"))
+	while (j < len && !in_class(s[j], C_END))
 		j++;
 	if (j == k)
 		return false;
 	if (j < len)
 		j++; /* the terminator */
 	for (k = i; k < j && o + 1 < size; k++)
-		if (!in_chars(s[k], "<>,:; \t"))
+		if (!in_class(s[k], C_DROP))
 			out[o++] = s[k];
 	out[o] = '\0';
 	*end = j;

@@ -264,6 +264,17 @@ put_set(struct dbuf *b, const struct strset *st, bool present)
 	}
 }
 
+/* Zeek's time: seconds with six decimals ("%.6f"), negative ones too
+ * (a capture's clock is never before 1970: capture_time()). */
+static void
+put_time(struct dbuf *b, double ts)
+{
+	if (ts >= 0)
+		dbuf_add_fixed6(b, ts);
+	else
+		dbuf_printf(b, "%.6f", ts);
+}
+
 static void
 write_row(
     struct zeeklog *zl, struct zsess *z, const struct smtp_session_info *si)
@@ -272,10 +283,20 @@ write_row(
 	struct zrec *r = &z->r;
 
 	dbuf_reset(b);
-	dbuf_printf(b, "%.6f\t%s\t", r->ts, si->uid);
-	dbuf_printf(b, "%s\t%u\t", si->client_ip, si->client.port);
-	dbuf_printf(
-	    b, "%s\t%u\t%u\t", si->server_ip, si->server.port, z->messages + 1);
+	put_time(b, r->ts);
+	put_sep(b);
+	dbuf_adds(b, si->uid);
+	put_sep(b);
+	dbuf_adds(b, si->client_ip);
+	put_sep(b);
+	dbuf_add_u64(b, si->client.port);
+	put_sep(b);
+	dbuf_adds(b, si->server_ip);
+	put_sep(b);
+	dbuf_add_u64(b, si->server.port);
+	put_sep(b);
+	dbuf_add_u64(b, (uint64_t)z->messages + 1);
+	put_sep(b);
 	put_string(b, si->helo[0] ? si->helo : NULL);
 	put_sep(b);
 	put_string(b, r->mailfrom);
@@ -405,14 +426,26 @@ on_command(struct zeeklog *zl, struct zsess *z, const struct smtp_event *ev)
 static void
 on_reply(struct zsess *z, const struct smtp_event *ev)
 {
-	struct dbuf t;
+	/* "CODE text": Zeek's last_reply, made for every reply (no
+	 * printf: it is on the hot path of --zeek-log). */
+	int code = ev->u.reply.code;
+	size_t n = ev->u.reply.last_len, at = 0;
+	char *line;
 
-	dbuf_init(&t, SMTP_REPLY_TEXT_MAX + 16);
-	dbuf_printf(&t, "%d ", ev->u.reply.code);
-	dbuf_add(&t, ev->u.reply.last_text, ev->u.reply.last_len);
+	if (code < 0 || code > 999)
+		code = 0;
+	line = cmalloc(n + 5);
+	if (code >= 100)
+		line[at++] = (char)('0' + code / 100);
+	if (code >= 10)
+		line[at++] = (char)('0' + code / 10 % 10);
+	line[at++] = (char)('0' + code % 10);
+	line[at++] = ' ';
+	if (n > 0)
+		memcpy(line + at, ev->u.reply.last_text, n);
+	line[at + n] = '\0';
 	cfree(z->r.last_reply);
-	z->r.last_reply = cstrdup(dbuf_str(&t));
-	dbuf_free(&t);
+	z->r.last_reply = line;
 	switch (ev->u.reply.verb) {
 	case SMTP_VERB_END_OF_DATA:
 		z->await_tx = true;
