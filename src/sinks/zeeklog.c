@@ -424,28 +424,18 @@ on_command(struct zeeklog *zl, struct zsess *z, const struct smtp_event *ev)
 }
 
 static void
-on_reply(struct zsess *z, const struct smtp_event *ev)
+on_reply(struct zeeklog *zl, struct zsess *z, const struct smtp_event *ev)
 {
-	/* "CODE text": Zeek's last_reply, made for every reply (no
-	 * printf: it is on the hot path of --zeek-log). */
-	int code = ev->u.reply.code;
-	size_t n = ev->u.reply.last_len, at = 0;
-	char *line;
+	/* "CODE text": Zeek's last_reply, made for every reply, in the
+	 * row's buffer (free between rows), with no printf. */
+	struct dbuf *b = &zl->line;
 
-	if (code < 0 || code > 999)
-		code = 0;
-	line = cmalloc(n + 5);
-	if (code >= 100)
-		line[at++] = (char)('0' + code / 100);
-	if (code >= 10)
-		line[at++] = (char)('0' + code / 10 % 10);
-	line[at++] = (char)('0' + code % 10);
-	line[at++] = ' ';
-	if (n > 0)
-		memcpy(line + at, ev->u.reply.last_text, n);
-	line[at + n] = '\0';
+	dbuf_reset(b);
+	dbuf_add_i64(b, ev->u.reply.code);
+	dbuf_addc(b, ' ');
+	dbuf_add(b, ev->u.reply.last_text, ev->u.reply.last_len);
 	cfree(z->r.last_reply);
-	z->r.last_reply = line;
+	z->r.last_reply = cstrdup(dbuf_str(b));
 	switch (ev->u.reply.verb) {
 	case SMTP_VERB_END_OF_DATA:
 		z->await_tx = true;
@@ -501,7 +491,7 @@ zeeklog_on_event(void *arg, const struct smtp_event *ev)
 		on_command(zl, z, ev);
 		break;
 	case SMTP_EV_REPLY:
-		on_reply(z, ev);
+		on_reply(zl, z, ev);
 		break;
 	case SMTP_EV_TRANSACTION:
 		on_transaction(zl, z, ev);
