@@ -99,12 +99,56 @@ feed_unjudged(struct conn *c)
 	}
 }
 
+/*
+ * libnids' stream lookup, told the answer. process_tcp() begins by
+ * finding the segment's stream (find_stream(): nids_find_tcp_stream()
+ * with the segment's addresses, then reversed), two of libnids' hashes
+ * and a cache miss in its table each, for a stream our connection table
+ * has just found. libnids calls nids_find_tcp_stream() through its PLT,
+ * so the definition below replaces it (as mkhash() is): while a segment
+ * of a known stream goes to process_tcp() (hint), that stream is the
+ * answer for its own addresses, and none for the reverse (libnids files
+ * a connection once, under one order: find_stream() tries both before a
+ * new one is made); anything else, and every lookup with no hint, is
+ * libnids' own. The hint is cleared before any callback runs (the first
+ * thing tcp_callback() does), so no lookup made from a callback, and no
+ * stream freed by one, ever meets it.
+ */
+static struct {
+	struct tcp_stream *(*orig)(struct tuple4 *);
+	struct tcp_stream *hint;    /* the stream of the segment in hand */
+	struct tcp_stream *pending; /* the same, across the timeouts */
+	uint64_t hits;
+} F;
+
+struct tcp_stream *
+nids_find_tcp_stream(struct tuple4 *t)
+{
+	const struct tcp_stream *a = F.hint;
+
+	if (a != NULL) {
+		if (t->saddr == a->addr.saddr && t->daddr == a->addr.daddr &&
+		    t->source == a->addr.source && t->dest == a->addr.dest) {
+			F.hits++;
+			return F.hint;
+		}
+		if (t->saddr == a->addr.daddr && t->daddr == a->addr.saddr &&
+		    t->source == a->addr.dest && t->dest == a->addr.source)
+			return NULL;
+	}
+	return F.orig(t);
+}
+
 static void
 tcp_callback(struct tcp_stream *a_tcp, void **param)
 {
 	struct conn *c = a_tcp->user;
 
 	(void)param;
+	F.hint = NULL;
+	if (a_tcp == F.pending && a_tcp->nids_state != NIDS_DATA &&
+	    a_tcp->nids_state != NIDS_JUST_EST)
+		F.pending = NULL; /* freed when this returns */
 	switch (a_tcp->nids_state) {
 	case NIDS_JUST_EST:
 		if (port_in(R.cfg.portmap, a_tcp->addr.dest))
@@ -170,6 +214,7 @@ tcp_callback(struct tcp_stream *a_tcp, void **param)
 static void (*nids_process_tcp)(u_char *, int);
 static void (*nids_tcp_check_timeouts)(struct timeval *);
 
+
 /*
  * An IPv4 packet to libnids. nids_pcap_handler() checks the IP header,
  * passes a datagram that is no fragment through ip_defrag_stub() (which
@@ -180,8 +225,8 @@ static void (*nids_tcp_check_timeouts)(struct timeval *);
  * straight, with the same size and after the same timeout check: about
  * 260 instructions less a packet. Anything else takes the long way.
  */
-void
-nids_feed_sum(const uint8_t *ip, size_t len, bool sum_ok)
+static void
+feed(const uint8_t *ip, size_t len, bool sum_ok, struct tcp_stream *a)
 {
 	R.hdr.caplen = (bpf_u_int32)len;
 	R.hdr.len = (bpf_u_int32)len;
@@ -191,15 +236,34 @@ nids_feed_sum(const uint8_t *ip, size_t len, bool sum_ok)
 	    (sum_ok || ipv4_header_sum(ip, 20) == 0)) {
 		int skblen = (int)len + 16 + nids_params.dev_addon;
 
+		/* The closing timeouts may free a; tcp_callback() then
+		 * forgets it. */
+		F.pending = a;
 		if (nids_tcp_timeouts != NULL)
 			nids_tcp_check_timeouts(&R.hdr.ts);
 		nids_last_pcap_header = &R.hdr;
 		nids_last_pcap_data = (u_char *)(uintptr_t)ip;
 		skblen = ((skblen + 15) & ~15) + nids_params.sk_buff_size;
+		F.hint = F.pending;
+		F.pending = NULL;
 		nids_process_tcp((u_char *)(uintptr_t)ip, skblen);
+		F.hint = NULL;
 		return;
 	}
 	nids_pcap_handler(NULL, &R.hdr, (u_char *)(uintptr_t)ip);
+}
+
+void
+nids_feed_sum(const uint8_t *ip, size_t len, bool sum_ok)
+{
+	feed(ip, len, sum_ok, NULL);
+}
+
+void
+nids_feed_stream(
+    const uint8_t *ip, size_t len, bool sum_ok, struct tcp_stream *a)
+{
+	feed(ip, len, sum_ok, a);
 }
 
 void
@@ -402,6 +466,13 @@ reasm_init(const struct reasm_config *cfg, char *err, size_t errlen)
 		    (uint64_t)getpid();
 	if (H.k1 == 0 && getentropy(&H.k1, sizeof(H.k1)) != 0)
 		H.k1 = ~H.k0 * 0xbf58476d1ce4e5b9ull;
+	*(void **)&F.orig = dlsym(RTLD_NEXT, "nids_find_tcp_stream");
+	if (F.orig == NULL) {
+		snprintf(err, errlen,
+		    "cannot find libnids' nids_find_tcp_stream(): %s",
+		    dlerror());
+		return -1;
+	}
 	*(void **)&H.orig = dlsym(RTLD_NEXT, "mkhash");
 	H.ours = 1;
 	nids_hash_check();

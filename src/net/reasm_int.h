@@ -276,6 +276,8 @@ void tcp_segment(struct seg *g);
 
 /* nidsglue.c */
 void nids_feed_sum(const uint8_t *ip, size_t len, bool sum_ok);
+void nids_feed_stream(
+    const uint8_t *ip, size_t len, bool sum_ok, struct tcp_stream *a);
 void nids_feed(const uint8_t *ip, size_t len);
 struct tcp_stream *stream_lookup(
     uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport);

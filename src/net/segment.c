@@ -476,7 +476,7 @@ segment_data(
 		smtp_session_anomaly(
 		    c->smtp, SMTP_ANOMALY_OVERLAP_CONFLICT, R.now);
 	}
-	nids_feed_sum(g->ip, g->iplen, g->sum_ok);
+	nids_feed_stream(g->ip, g->iplen, g->sum_ok, a);
 	if (g->cut > 0 && (c = conn_again(g, c)) != NULL)
 		step_cut(g, c, from_client);
 	if ((c = conn_again(g, c)) != NULL)
@@ -524,7 +524,7 @@ segment_ack(
 	if (c->ooo[0].head == NULL && c->ooo[1].head == NULL &&
 	    ack_only(g, a, from_client))
 		return; /* no hole to prove */
-	nids_feed_sum(g->ip, g->iplen, g->sum_ok);
+	nids_feed_stream(g->ip, g->iplen, g->sum_ok, a);
 	if ((c = conn_again(g, c)) != NULL &&
 	    c->ooo[other ? 0 : 1].head != NULL) {
 		fill_gap(c, other);
@@ -576,7 +576,7 @@ tcp_segment_decide(struct seg *g)
 			    c->smtp, SMTP_ANOMALY_RST_IN_WINDOW, R.now);
 			return false;
 		}
-		nids_feed_sum(g->ip, g->iplen, g->sum_ok);
+		nids_feed_stream(g->ip, g->iplen, g->sum_ok, a);
 		return false;
 	}
 	if (a->nids_state == NIDS_DATA && !(g->tcp.flags & TH_SYN_) &&
