@@ -214,7 +214,6 @@ tcp_callback(struct tcp_stream *a_tcp, void **param)
 static void (*nids_process_tcp)(u_char *, int);
 static void (*nids_tcp_check_timeouts)(struct timeval *);
 
-
 /*
  * An IPv4 packet to libnids. nids_pcap_handler() checks the IP header,
  * passes a datagram that is no fragment through ip_defrag_stub() (which
