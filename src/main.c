@@ -138,6 +138,10 @@ struct run {
 	struct event_bus *bus;
 	struct jsonlog log;
 	bool have_log;
+	/* The JSON log's records for the plugins that asked, when there is
+	 * no -w (with -w they come from log). */
+	struct jsonlog reclog;
+	bool have_reclog;
 	struct zeeklog zeek;
 	bool have_zeek;
 	struct transcript transcript;
@@ -941,6 +945,17 @@ open_sinks(struct run *r, struct event_bus *bus)
 		r->output_closed[r->noutputs - 1] = &r->log.closed_not_written;
 		event_bus_subscribe_types(
 		    bus, jsonlog_on_event, &r->log, JSONLOG_EVENTS);
+		if (plugins_want_records(r->plugins)) {
+			r->log.on_record = plugins_record;
+			r->log.on_record_arg = r->plugins;
+		}
+	} else if (plugins_want_records(r->plugins)) {
+		jsonlog_open_records(&r->reclog);
+		r->reclog.on_record = plugins_record;
+		r->reclog.on_record_arg = r->plugins;
+		r->have_reclog = true;
+		event_bus_subscribe_types(
+		    bus, jsonlog_on_event, &r->reclog, JSONLOG_EVENTS);
 	}
 	if (r->o->zeekdir != NULL) {
 		if (r->ist == NULL &&
@@ -1045,6 +1060,10 @@ close_sinks(struct run *r)
 			    &r->log, r->st, health_snapshot(r), &nw);
 		if (jsonlog_close(&r->log) != 0 && r->log.out.broken_pipe)
 			r->broken_pipe = true;
+	}
+	if (r->have_reclog) {
+		jsonlog_close(&r->reclog);
+		r->have_reclog = false;
 	}
 	outputs_update(r);
 	/* Records lost to a write error (a full disk): exit status 4. A
@@ -1356,7 +1375,8 @@ start_reassembly(struct run *r, struct event_bus *bus)
 	options_memory_config(o, &rc);
 	rc.idle_timeout = o->idle;
 	rc.bus = bus;
-	rc.community_id = o->wfile != NULL || o->zeekdir != NULL;
+	rc.community_id = o->wfile != NULL || o->zeekdir != NULL ||
+	    plugins_want_records(r->plugins);
 	rc.community_id_seed = (uint16_t)o->community_id_seed;
 	if (o->iface != NULL)
 		rc.capture_drops = &capture_stats(sig.capture)->pcap_drops;

@@ -298,7 +298,7 @@ if cc -std=c11 -shared -fPIC $san -Iinclude -o "$TMP/abi/probe.so" tests/abi/pro
 		n=abi-old-header-$(basename "$c" .pcap)
 		run_scope "$n" -q -r "$c" -w "$TMP/abi/log.jsonl" \
 		    --plugin "$TMP/abi/probe30.so:out=$TMP/abi/old.txt" \
-		    --plugin "$TMP/abi/probe.so:out=$TMP/abi/new.txt" || continue
+		    --plugin "$TMP/abi/probe.so:records,out=$TMP/abi/new.txt" || continue
 		why=$(python3 - "$TMP/abi/log.jsonl" "$TMP/abi/old.txt" "$TMP/abi/new.txt" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
@@ -317,6 +317,15 @@ def read(p):
     return {k: int(v) for k, v in (l.split() for l in open(p))}
 old, new = read(sys.argv[2]), read(sys.argv[3])
 bad = bad0
+# Revision 7: the log's records, byte for byte, all but the summary.
+raw = open(sys.argv[1], 'rb').read().splitlines(True)
+got_r = open(sys.argv[3] + '.records', 'rb').read().splitlines(True)
+if got_r != raw[:-1]:
+    bad.append('records: the plugin got %d, the log has %d before its summary%s'
+               % (len(got_r), len(raw) - 1,
+                  '' if len(got_r) != len(raw) - 1 else ' (bytes differ)'))
+if new.get("record_types_wrong") != 0:
+    bad.append("%s records whose type is not their own" % new.get("record_types_wrong"))
 if new.get("partial") != partial:
     bad.append("partial transactions: the new plugin %s, the log %d" % (new.get("partial"), partial))
 if old["revision"] != 0 or new["revision"] < 1:
@@ -354,6 +363,17 @@ print("; ".join(bad))
 PY
 )
 		if [ -z "$why" ]; then ok "$n"; else fail "$n" "$why"; fi
+		# Without -w the records are made for the plugin alone: the
+		# same bytes (the Community ID included).
+		n=abi-records-without-log-$(basename "$c" .pcap)
+		mv "$TMP/abi/new.txt.records" "$TMP/abi/with-log.records"
+		run_scope "$n" -q -r "$c" \
+		    --plugin "$TMP/abi/probe.so:records,out=$TMP/abi/new.txt" || continue
+		if cmp -s "$TMP/abi/with-log.records" "$TMP/abi/new.txt.records"; then
+			ok "$n"
+		else
+			fail "$n" "records without -w differ from those with it: $(diff "$TMP/abi/with-log.records" "$TMP/abi/new.txt.records" | head -c 300)"
+		fi
 	done
 else
 	fail abi-old-header "the probe plugin does not compile: $(head -c 300 "$TMP/cc.err")"

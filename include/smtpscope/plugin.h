@@ -55,8 +55,10 @@ extern "C" {
  * fate_name, and the outcome unknown (one-sided captures); 4 the
  * alert event (SMTPSCOPE_EV_ALERT, u.alert); 5 the connection attempt
  * event (SMTPSCOPE_EV_ATTEMPT, u.attempt) and the alert kind
- * SMTPSCOPE_ALERT_CONNECT_FAILURES. */
-#define SMTPSCOPE_PLUGIN_ABI_REVISION 6
+ * SMTPSCOPE_ALERT_CONNECT_FAILURES; 6 the session's uid, community_id,
+ * midstream and missing, the transaction's partial; 7 the JSON log's
+ * records (SMTPSCOPE_EV_RECORD, u.record, host want_records). */
+#define SMTPSCOPE_PLUGIN_ABI_REVISION 7
 
 /* Whether *p (of type TYPE, with struct_size) has MEMBER: false when the
  * smtpscope that filled it predates the member. MEMBER may be a path
@@ -235,6 +237,9 @@ enum smtpscope_event_type {
 	/* Revision 5: a connection to a mail port that made no session,
 	 * refused or unanswered: u.attempt, session NULL. */
 	SMTPSCOPE_EV_ATTEMPT,
+	/* Revision 7: one record of the JSON log (u.record), to a plugin
+	 * that asked for them (want_records), session NULL. */
+	SMTPSCOPE_EV_RECORD,
 	SMTPSCOPE_EV_COUNT
 };
 
@@ -666,6 +671,17 @@ struct smtpscope_event {
 		const struct smtpscope_alert *alert;
 		/* Revision 5: SMTPSCOPE_EV_ATTEMPT. */
 		const struct smtpscope_attempt *attempt;
+		/* Revision 7: SMTPSCOPE_EV_RECORD: a record exactly as the
+		 * JSON log writes it (docs/log-schema.md; the same bytes as
+		 * -w, when -w is given), one JSON object without its
+		 * newline. Records of every type come this way, the
+		 * closing "summary" (of the run, or of each --rotate
+		 * interval) included. */
+		struct {
+			const char *type; /* its "type": "session", ... */
+			const char *json;
+			size_t len;
+		} record;
 	} u;
 };
 
@@ -726,6 +742,10 @@ struct smtpscope_host {
 	bool live; /* capturing from an interface */
 	/* Revision 3: a fate's name as the JSON log writes it. */
 	const char *(*fate_name)(enum smtpscope_fate f);
+	/* Revision 7: ask for SMTPSCOPE_EV_RECORD events (the JSON log's
+	 * records, written for the plugin when no -w is given). Call from
+	 * init(). */
+	void (*want_records)(void *ctx);
 };
 
 struct smtpscope_plugin {

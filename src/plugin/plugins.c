@@ -24,8 +24,9 @@ struct plugin {
 	 * when the plugin's descriptor is too short to hold them. */
 	int (*start)(void *state, char *err, size_t errlen);
 	void *state;
-	bool ready;     /* init() succeeded: fini() is due */
-	bool want_body; /* asked for SMTP_EV_BODY */
+	bool ready;        /* init() succeeded: fini() is due */
+	bool want_body;    /* asked for SMTP_EV_BODY */
+	bool want_records; /* asked for SMTPSCOPE_EV_RECORD */
 	struct smtpscope_host host;
 	size_t first_counter; /* its counters in set->counters */
 };
@@ -40,8 +41,9 @@ struct plugin_set {
 	char *helps[PLUGINS_MAX * PLUGIN_COUNTERS_MAX];
 	size_t ncounters;
 	bool finished;
-	struct abi abi; /* each event as the plugins see it */
-	bool any_body;  /* a plugin asked for bodies */
+	struct abi abi;   /* each event as the plugins see it */
+	bool any_body;    /* a plugin asked for bodies */
+	bool any_records; /* a plugin asked for the JSON log's records */
 };
 
 /* --- host services ----------------------------------------------------- */
@@ -115,6 +117,15 @@ host_want_body(void *ctx)
 	struct plugin *pl = ctx;
 
 	pl->want_body = true;
+}
+
+static void
+host_want_records(void *ctx)
+{
+	struct plugin *pl = ctx;
+
+	pl->want_records = true;
+	pl->set->any_records = true;
 }
 
 /* --- finding and loading ----------------------------------------------- */
@@ -435,6 +446,7 @@ plugins_load(const char *const *specs, size_t n, bool quiet, bool live,
 		pl->host.log = host_log;
 		pl->host.counter = host_counter;
 		pl->host.want_body = host_want_body;
+		pl->host.want_records = host_want_records;
 		pl->host.live = live;
 		pl->first_counter = ps->ncounters;
 		ierr[0] = '\0';
@@ -499,6 +511,41 @@ plugin_sink(void *arg, const struct smtp_event *ev)
 	for (i = 0; i < ps->n; i++)
 		if (ps->p[i].ready && (!body || ps->p[i].want_body))
 			ps->p[i].desc->on_event(ps->p[i].state, out);
+}
+
+bool
+plugins_want_records(const struct plugin_set *ps)
+{
+	return ps != NULL && ps->any_records;
+}
+
+void
+plugins_record(void *arg, double ts, const char *type, size_t type_len,
+    const char *json, size_t len)
+{
+	struct plugin_set *ps = arg;
+	struct smtpscope_event ev;
+	char tname[32];
+	size_t i;
+
+	if (ps->finished)
+		return;
+	/* The type as a string of its own (records' types are short
+	 * words; a longer one is cut, never read past). */
+	if (type_len >= sizeof(tname))
+		type_len = sizeof(tname) - 1;
+	memcpy(tname, type, type_len);
+	tname[type_len] = '\0';
+	memset(&ev, 0, sizeof(ev));
+	ev.struct_size = sizeof(ev);
+	ev.type = SMTPSCOPE_EV_RECORD;
+	ev.ts = ts;
+	ev.u.record.type = tname;
+	ev.u.record.json = json;
+	ev.u.record.len = len;
+	for (i = 0; i < ps->n; i++)
+		if (ps->p[i].ready && ps->p[i].want_records)
+			ps->p[i].desc->on_event(ps->p[i].state, &ev);
 }
 
 void

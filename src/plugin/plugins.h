@@ -54,6 +54,12 @@ struct plugin_set *plugins_load(const char *const *specs, size_t n, bool quiet,
 int plugins_start(struct plugin_set *ps, char *err, size_t errlen);
 /* Each plugin as a sink (with bodies if it asked). */
 void plugins_subscribe(struct plugin_set *ps, struct event_bus *bus);
+/* Whether a plugin asked for the JSON log's records (want_records). */
+bool plugins_want_records(const struct plugin_set *ps);
+/* One record of the JSON log to those plugins (SMTPSCOPE_EV_RECORD): the
+ * JSON log's on_record, with arg the plugin set. */
+void plugins_record(void *arg, double ts, const char *type, size_t type_len,
+    const char *json, size_t len);
 void plugins_tick(struct plugin_set *ps, const struct health *h);
 /* A last tick, then every fini(), in reverse order of loading. The
  * counters stay readable until plugins_free(). */

@@ -24,6 +24,15 @@ jsonlog_open(struct jsonlog *log, const char *path, char *err, size_t errlen)
 	    JSONLOG_LINE_MAX, err, errlen);
 }
 
+void
+jsonlog_open_records(struct jsonlog *log)
+{
+	memset(log, 0, sizeof(*log));
+	log->records_only = true;
+	log->out.fd = -1;
+	dbuf_init(&log->out.buf, 2 * (size_t)JSONLOG_LINE_MAX);
+}
+
 int
 jsonlog_reopen(struct jsonlog *log, const char *path, char *err, size_t errlen)
 {
@@ -148,8 +157,27 @@ begin_record(struct jsonlog *log)
 	return recfile_begin(&log->out);
 }
 
+/* The record just built (from rec_start, newline included) to
+ * on_record: its type is the first member every record begins with. */
 static void
-write_line(struct jsonlog *log)
+deliver(struct jsonlog *log)
+{
+	const struct dbuf *b = &log->out.buf;
+	const char *rec = b->p + log->out.rec_start;
+	size_t n = b->len - log->out.rec_start - 1;
+	const char *type = "", *end;
+
+	if (n > 9 && memcmp(rec, "{\"type\":\"", 9) == 0 &&
+	    (end = memchr(rec + 9, '"', n - 9)) != NULL)
+		type = rec + 9;
+	else
+		end = type;
+	log->on_record(
+	    log->on_record_arg, log->ts, type, (size_t)(end - type), rec, n);
+}
+
+static void
+write_record(struct jsonlog *log, bool to_plugins)
 {
 	struct dbuf *b = &log->out.buf;
 
@@ -161,7 +189,19 @@ write_line(struct jsonlog *log)
 		dbuf_adds(
 		    b, "{\"type\":\"error\",\"error\":\"record too large\"}\n");
 	}
+	if (to_plugins && log->on_record != NULL)
+		deliver(log);
+	if (log->records_only) {
+		b->len = log->out.rec_start;
+		return;
+	}
 	recfile_end(&log->out, true);
+}
+
+static void
+write_line(struct jsonlog *log)
+{
+	write_record(log, true);
 }
 
 static inline void
@@ -716,6 +756,7 @@ jsonlog_on_event(void *arg, const struct smtp_event *ev)
 {
 	struct jsonlog *log = arg;
 
+	log->ts = ev->ts;
 	switch (ev->type) {
 	case SMTP_EV_TRANSACTION:
 		log_transaction(log, ev);
@@ -916,7 +957,7 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 		dbuf_addc(b, '}');
 	}
 	dbuf_addc(b, '}');
-	write_line(log);
+	write_record(log, false);
 }
 
 void
@@ -928,6 +969,11 @@ jsonlog_flush(struct jsonlog *log)
 int
 jsonlog_close(struct jsonlog *log)
 {
+	if (log->records_only) {
+		dbuf_free(&log->out.buf);
+		log->records_only = false;
+		return 0;
+	}
 	if (log->out.name == NULL)
 		return 0;
 	return recfile_close(&log->out);

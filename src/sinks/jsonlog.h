@@ -31,6 +31,15 @@ struct jsonlog {
 		double start, end; /* end: the next's start, or the run's */
 	} interval;
 	uint64_t closed_not_written; /* in files closed by a reopen */
+	/* Each record as written, without its newline, and the type it
+	 * says, to the plugins that asked (SMTPSCOPE_EV_RECORD); never the
+	 * closing summary. ts: the time of the event that made it. NULL:
+	 * none. */
+	void (*on_record)(void *arg, double ts, const char *type,
+	    size_t type_len, const char *json, size_t len);
+	void *on_record_arg;
+	double ts;         /* of the event being logged */
+	bool records_only; /* no file: jsonlog_open_records() */
 };
 
 /* A message seen at one hop only, at a server never seen passing mail
@@ -40,6 +49,9 @@ bool jsonlog_message_plain(const struct smtp_message *m);
 
 int jsonlog_open(
     struct jsonlog *log, const char *path, char *err, size_t errlen);
+/* A log without a file, whose records only go to on_record (set it
+ * after this call): the plugins' records when no -w is given. */
+void jsonlog_open_records(struct jsonlog *log);
 void jsonlog_on_event(void *arg, const struct smtp_event *ev);
 /* The events that make records: subscribe with these alone. */
 #define JSONLOG_EVENTS \

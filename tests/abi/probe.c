@@ -24,6 +24,8 @@ struct probe {
 	int revision;
 	unsigned long partial; /* revision 6 */
 	FILE *sessions;        /* revision 6: out.sessions */
+	FILE *records;         /* revision 7: out.records ("records,out=") */
+	unsigned long record_types_wrong;
 };
 
 static int
@@ -31,7 +33,10 @@ probe_init(const struct smtpscope_host *host, const char *args, void **state,
     char *err, size_t errlen)
 {
 	struct probe *p = calloc(1, sizeof(*p));
+	int records = strncmp(args, "records,", 8) == 0;
 
+	if (records)
+		args += 8;
 	if (p == NULL || strncmp(args, "out=", 4) != 0) {
 		snprintf(err, errlen, "want out=PATH");
 		free(p);
@@ -47,6 +52,17 @@ probe_init(const struct smtpscope_host *host, const char *args, void **state,
 		snprintf(path, sizeof(path), "%s.sessions", p->out);
 		p->sessions = fopen(path, "w");
 	}
+#endif
+#if SMTPSCOPE_PLUGIN_ABI_REVISION >= 7
+	if (records) {
+		char path[1100];
+
+		snprintf(path, sizeof(path), "%s.records", p->out);
+		p->records = fopen(path, "w");
+		host->want_records(host->ctx);
+	}
+#else
+	(void)records;
 #endif
 	*state = p;
 	return 0;
@@ -148,6 +164,24 @@ probe_event(void *state, const struct smtpscope_event *ev)
 	case SMTPSCOPE_EV_COMMAND_RESULT:
 		touch(p, ev->u.result->reply->text);
 		break;
+#if SMTPSCOPE_PLUGIN_ABI_REVISION >= 7
+	case SMTPSCOPE_EV_RECORD:
+		/* Each record as the log has it, one a line; its type is
+		 * the record's own "type". */
+		if (p->records != NULL)
+			fprintf(p->records, "%.*s\n", (int)ev->u.record.len,
+			    ev->u.record.json);
+		{
+			char want[64];
+			int n = snprintf(want, sizeof(want), "{\"type\":\"%s\"",
+			    ev->u.record.type);
+
+			if (n <= 0 || (size_t)n > ev->u.record.len ||
+			    strncmp(ev->u.record.json, want, (size_t)n) != 0)
+				p->record_types_wrong++;
+		}
+		break;
+#endif
 	default:
 		break;
 	}
@@ -174,10 +208,15 @@ probe_fini(void *state)
 #if SMTPSCOPE_PLUGIN_ABI_REVISION >= 6
 		fprintf(f, "partial %lu\n", p->partial);
 #endif
+#if SMTPSCOPE_PLUGIN_ABI_REVISION >= 7
+		fprintf(f, "record_types_wrong %lu\n", p->record_types_wrong);
+#endif
 		fclose(f);
 	}
 	if (p->sessions != NULL)
 		fclose(p->sessions);
+	if (p->records != NULL)
+		fclose(p->records);
 	free(p);
 }
 
