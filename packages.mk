@@ -12,6 +12,8 @@ BUILD_PKGS = gcc make pkg-config libc6-dev libpcap-dev libnids-dev
 BUILD_PKGS += libncurses-dev
 # SHA-1 for the Community ID.
 BUILD_PKGS += nettle-dev
+# HTTP for smtpscope trace --clickhouse (and the clickhouse plugin).
+BUILD_PKGS += libcurl4-openssl-dev
 # To run make check. Nothing here may change the host's mail system or
 # leave a service running.
 TEST_PKGS = tcpdump iproute2 procps util-linux python3 python3-yaml

@@ -31,6 +31,7 @@
 #include "report/format.h"
 #include "sinks/jsonlog.h"
 #include "status.h"
+#include "trace/store.h"
 #include "track/track.h"
 
 #define LINE_MAX_BYTES (8u << 20)  /* a log line longer is skipped */
@@ -38,6 +39,8 @@
 #define KEEP_MAX ((size_t)1 << 30) /* and the memory they may hold */
 #define SESSIONS_MAX (16u << 20)   /* session ids of one input */
 #define FILE_SHIFT 40              /* hop session ids: file << 40 | id */
+#define INPUTS_MAX (1u << 20)      /* files, and sensors' runs */
+#define SENSORS_MAX 64             /* --sensor given */
 
 struct ttx {
 	struct smtp_transaction tx;
@@ -54,8 +57,8 @@ struct query {
 
 struct trace {
 	struct query q;
-	const char **files;
-	size_t nfiles;
+	const char **files; /* each input's name */
+	size_t nfiles, files_cap;
 	struct arena keep; /* the transactions, until the end */
 	struct ttx **tx;
 	size_t ntx, txcap;
@@ -502,6 +505,179 @@ read_input(struct trace *t, unsigned file)
 	read_capture(t, file);
 }
 
+/* An input more (a file, or a sensor's run in the store): its name
+ * kept; false past INPUTS_MAX. */
+static bool
+add_input(struct trace *t, const char *name)
+{
+	if (t->nfiles >= INPUTS_MAX)
+		return false;
+	if (t->nfiles == t->files_cap) {
+		size_t n = t->files_cap ? t->files_cap * 2 : 16;
+
+		t->files = xrealloc(t->files, n * sizeof(*t->files));
+		t->hosts = xrealloc(t->hosts, n * sizeof(*t->hosts));
+		t->nhosts = xrealloc(t->nhosts, n * sizeof(*t->nhosts));
+		t->files_cap = n;
+	}
+	t->files[t->nfiles] = keep_str(t, name);
+	t->hosts[t->nfiles] = NULL;
+	t->nhosts[t->nfiles] = 0;
+	t->nfiles++;
+	return true;
+}
+
+/* The first line of path (a password), without its line end. */
+static int
+read_first_line(const char *path, char *out, size_t n, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	size_t len;
+
+	if (f == NULL) {
+		snprintf(
+		    err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fgets(out, (int)n, f) == NULL)
+		out[0] = '\0';
+	fclose(f);
+	len = strcspn(out, "\r\n");
+	out[len] = '\0';
+	return 0;
+}
+
+/* --clickhouse: the records of a fleet's sensors (docs/clickhouse.sql),
+ * each sensor's run an input of its own (session ids are a run's). */
+struct from_store {
+	struct trace *t;
+	struct arena scratch;
+	char sensor[STORE_SENSOR_MAX + 1];
+	uint64_t run;
+	bool open, full;
+	unsigned file;
+};
+
+static void
+store_record(
+    void *arg, const char *sensor, uint64_t run, const char *json, size_t n)
+{
+	struct from_store *fs = arg;
+
+	if (!fs->open || fs->run != run || strcmp(fs->sensor, sensor) != 0) {
+		char name[STORE_SENSOR_MAX + 48];
+
+		snprintf(name, sizeof(name), "sensor %s (run %" PRIu64 ")",
+		    sensor, run);
+		if (!add_input(fs->t, name)) {
+			fs->full = true;
+			return;
+		}
+		snprintf(fs->sensor, sizeof(fs->sensor), "%s", sensor);
+		fs->run = run;
+		fs->open = true;
+		fs->file = (unsigned)(fs->t->nfiles - 1);
+	}
+	if (!fs->full)
+		read_line(fs->t, &fs->scratch, json, n, fs->file);
+}
+
+struct store_opts {
+	const char *url, *database, *user, *password_file;
+	const char *sensors[SENSORS_MAX];
+	size_t nsensors;
+};
+
+/* The rows' condition: the sensors asked for, and a time span around
+ * the one asked about (margin on each side: a message's hops). */
+static void
+store_where(struct dbuf *b, const struct store_opts *so, const struct query *q,
+    double margin)
+{
+	size_t i;
+
+	dbuf_adds(b, " WHERE 1");
+	if (so->nsensors > 0) {
+		dbuf_adds(b, " AND sensor IN (");
+		for (i = 0; i < so->nsensors; i++) {
+			if (i > 0)
+				dbuf_addc(b, ',');
+			store_quote(b, so->sensors[i]);
+		}
+		dbuf_addc(b, ')');
+	}
+	if (q->since > 0)
+		dbuf_printf(b, " AND ts >= %.6f", q->since - margin);
+	if (q->until > 0)
+		dbuf_printf(b, " AND ts <= %.6f", q->until + margin);
+}
+
+static void
+read_store(struct trace *t, const struct store_opts *so, double window)
+{
+	struct store_query sq;
+	struct store_result res;
+	struct from_store fs;
+	struct dbuf sql, db;
+	char err[1536], key[256];
+	const char *tables[] = { "sessions", "transactions" };
+	size_t i;
+
+	memset(&fs, 0, sizeof(fs));
+	fs.t = t;
+	arena_init(&fs.scratch);
+	key[0] = '\0';
+	if (so->password_file != NULL &&
+	    read_first_line(
+		so->password_file, key, sizeof(key), err, sizeof(err)) != 0) {
+		tsay("%s", err);
+		t->status = EXIT_USAGE;
+		return;
+	}
+	dbuf_init(&db, 256);
+	dbuf_init(&sql, 1u << 16);
+	/* The database's name as an identifier: `...` */
+	dbuf_addc(&db, '`');
+	for (const char *c = so->database; *c != '\0'; c++)
+		if (*c != '`' && *c != '\\' && (unsigned char)*c >= 0x20)
+			dbuf_addc(&db, *c);
+	dbuf_addc(&db, '`');
+	dbuf_adds(&sql, "SELECT sensor, run, record FROM (");
+	for (i = 0; i < 2; i++) {
+		if (i > 0)
+			dbuf_adds(&sql, " UNION ALL ");
+		dbuf_printf(&sql,
+		    "SELECT sensor, run, seq, record FROM %s.%s FINAL",
+		    dbuf_str(&db), tables[i]);
+		/* A session opens before its transactions: a day more
+		 * before. */
+		store_where(&sql, so, &t->q, 2 * window + (i == 0 ? 86400 : 0));
+	}
+	dbuf_adds(&sql, ") ORDER BY sensor, run, seq FORMAT TabSeparatedRaw");
+	memset(&sq, 0, sizeof(sq));
+	sq.url = so->url;
+	sq.sql = dbuf_str(&sql);
+	sq.user = so->user;
+	sq.key = key[0] != '\0' ? key : NULL;
+	sq.line_max = LINE_MAX_BYTES;
+	sq.on_record = store_record;
+	sq.arg = &fs;
+	if (store_fetch(&sq, &res, err, sizeof(err)) != 0) {
+		tsay("%s", err);
+		t->status = EXIT_NO_INPUT;
+	}
+	t->lines_skipped += res.skipped;
+	if (fs.full) {
+		tsay("more than %u sensors' runs: the rest not read",
+		    INPUTS_MAX);
+		t->status = EXIT_DAMAGED;
+	}
+	explicit_bzero(key, sizeof(key));
+	dbuf_free(&sql);
+	dbuf_free(&db);
+	arena_free(&fs.scratch);
+}
+
 /* ---- matching and printing ---- */
 
 static bool
@@ -857,6 +1033,8 @@ parse_time(const char *s, double *out)
 static void __attribute__((noreturn)) usage(FILE *f, int status)
 {
 	fputs("usage: smtpscope trace [QUESTION...] [-w FILE] INPUT...\n"
+	      "       smtpscope trace [QUESTION...] [-w FILE] --clickhouse "
+	      "URL [INPUT...]\n"
 	      "What happened to the mail asked about: each matching message "
 	      "as the\npath it took (hops, replies, queue ids, time in each "
 	      "relay's queue,\nevery recipient's fate, the bounce that came "
@@ -878,7 +1056,17 @@ static void __attribute__((noreturn)) usage(FILE *f, int status)
 	      "output\n"
 	      "  -w FILE                 `message` records (JSON Lines; - "
 	      "stdout)\n"
-	      "      --track-window S    as smtpscope's (default 900)\n",
+	      "      --track-window S    as smtpscope's (default 900)\n"
+	      "the records of a fleet of sensors in ClickHouse (the "
+	      "clickhouse plugin)\n"
+	      "      --clickhouse URL    read them from ClickHouse's HTTP "
+	      "interface\n"
+	      "                          (http://HOST:8123/), besides any "
+	      "INPUT\n"
+	      "      --database DB       its database (default smtpscope)\n"
+	      "      --sensor NAME       only this sensor's (repeatable)\n"
+	      "      --clickhouse-user USER, --clickhouse-password-file "
+	      "FILE\n",
 	    f);
 	exit(status);
 }
@@ -896,10 +1084,16 @@ trace_main(int argc, char **argv)
 		{ "since", required_argument, NULL, 'S' },
 		{ "until", required_argument, NULL, 'U' },
 		{ "track-window", required_argument, NULL, 'W' },
+		{ "clickhouse", required_argument, NULL, 'K' },
+		{ "database", required_argument, NULL, 'B' },
+		{ "sensor", required_argument, NULL, 'N' },
+		{ "clickhouse-user", required_argument, NULL, 'O' },
+		{ "clickhouse-password-file", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct trace t;
+	static struct store_opts so;
 	struct track_config tc = { 0, 0, 0 };
 	struct event_bus bus;
 	struct tracker *tr;
@@ -955,29 +1149,61 @@ trace_main(int argc, char **argv)
 		case 'w':
 			wfile = optarg;
 			break;
+		case 'K':
+			so.url = optarg;
+			break;
+		case 'B':
+			so.database = optarg;
+			break;
+		case 'N':
+			if (so.nsensors == SENSORS_MAX ||
+			    strlen(optarg) > STORE_SENSOR_MAX) {
+				tsay("--sensor: at most %d, of at most %d "
+				     "bytes each",
+				    SENSORS_MAX, STORE_SENSOR_MAX);
+				return EXIT_USAGE;
+			}
+			so.sensors[so.nsensors++] = optarg;
+			break;
+		case 'O':
+			so.user = optarg;
+			break;
+		case 'P':
+			so.password_file = optarg;
+			break;
 		case 'h':
 			usage(stdout, EXIT_OK);
 		default:
 			usage(stderr, EXIT_USAGE);
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc && so.url == NULL) {
 		tsay("%s",
-		    "no input: name captures or JSON logs (see "
-		    "smtpscope trace --help)");
+		    "no input: name captures or JSON logs, or a ClickHouse "
+		    "with --clickhouse URL (see smtpscope trace --help)");
 		return EXIT_USAGE;
 	}
-	t.files = (const char **)argv + optind;
-	t.nfiles = (size_t)(argc - optind);
-	if (t.nfiles > (1u << 20)) {
+	if (so.url == NULL &&
+	    (so.database != NULL || so.nsensors > 0 || so.user != NULL ||
+		so.password_file != NULL)) {
+		tsay("%s",
+		    "--database, --sensor and the ClickHouse user and "
+		    "password go with --clickhouse URL");
+		return EXIT_USAGE;
+	}
+	if (so.database == NULL)
+		so.database = "smtpscope";
+	if ((size_t)(argc - optind) > INPUTS_MAX) {
 		tsay("%s", "too many inputs");
 		return EXIT_USAGE;
 	}
-	t.hosts = xcalloc(t.nfiles, sizeof(*t.hosts));
-	t.nhosts = xcalloc(t.nfiles, sizeof(*t.nhosts));
 	arena_init(&t.keep);
+	for (i = (size_t)optind; i < (size_t)argc; i++)
+		add_input(&t, argv[i]);
 	for (i = 0; i < t.nfiles; i++)
 		read_input(&t, (unsigned)i);
+	if (so.url != NULL)
+		read_store(&t, &so, tc.window > 0 ? tc.window : 900);
 	if (t.ntx > 0)
 		qsort(t.tx, t.ntx, sizeof(*t.tx), by_end);
 	if (wfile != NULL) {
