@@ -302,6 +302,40 @@ PY
 		fail prom-textfile "$why"
 	fi
 fi
+# ---- every plugin's counters (ABI revision 7) --------------------------------
+# A plugin loaded after it (eml, which counts the messages it wrote): its
+# counters in the file equal the JSON report's "plugins" of the same run,
+# and prometheus's own are there too.
+mkdir -p "$TMP/eml"
+if run_scope prom-plugin-counters -q -r captures/track.pcap \
+	--report json -o "$TMP/pc.json" \
+	--plugin "prometheus:textfile=$TMP/pc.prom" \
+	--plugin "eml:dir=$TMP/eml"; then
+	if why=$(python3 - "$TMP/pc.json" "$TMP/pc.prom" <<'PY'
+import json, re, sys
+want = json.load(open(sys.argv[1]))["plugins"]
+got = {}
+for ln in open(sys.argv[2]):
+    m = re.match(r'^smtpscope_plugin_counter\{plugin="([a-z0-9_-]+)",name="([a-z0-9_]+)"\} (\d+)$', ln)
+    if m:
+        got.setdefault(m.group(1), {})[m.group(2)] = int(m.group(3))
+bad = []
+if got != want:
+    bad.append("the file has %s, the report %s" % (got, want))
+if want.get("eml", {}).get("written", 0) == 0:
+    bad.append("eml wrote nothing: nothing shown")
+print("; ".join(bad))
+PY
+	) && [ -z "$why" ]; then
+		if [ -n "$PROMTOOL" ] && ! "$PROMTOOL" check metrics <"$TMP/pc.prom" >"$TMP/pt.out" 2>&1; then
+			fail prom-plugin-counters "promtool: $(head -c 300 "$TMP/pt.out")"
+		else
+			ok prom-plugin-counters
+		fi
+	else
+		fail prom-plugin-counters "$why"
+	fi
+fi
 run_scope prom-textfile-bad -q -r "$CAP" -w "$TMP/never.jsonl" \
 	--plugin "prometheus:textfile=$TMP/nosuchdir/x.prom"
 if [ "$rc" = 2 ] && grep -q "plugin prometheus: textfile=.*cannot write in" "$TMP/err" &&

@@ -543,6 +543,43 @@ render_health(struct out *o, const struct smtpscope_health *h)
 	    h->now);
 }
 
+void
+prom_figures_plugin_counter(struct prom_figures *f, const char *plugin,
+    const char *name, uint64_t value)
+{
+	struct prom_plugin_counter *c;
+
+	if (f->nplugin_counters >= PROM_PLUGIN_COUNTERS_MAX)
+		return;
+	c = &f->plugin_counters[f->nplugin_counters++];
+	snprintf(c->plugin, sizeof(c->plugin), "%s", plugin);
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->value = value;
+}
+
+/* The plugins' counters: some count, some are levels (a spool's depth),
+ * hence untyped. */
+static void
+render_plugin_counters(struct out *o, const struct prom_figures *f)
+{
+	size_t i;
+
+	if (f->nplugin_counters == 0)
+		return;
+	family(o, "smtpscope_plugin_counter", "untyped",
+	    "The counters plugins keep (smtpscope's reports show them with "
+	    "their help), by plugin and name.");
+	for (i = 0; i < f->nplugin_counters; i++) {
+		const struct prom_plugin_counter *c = &f->plugin_counters[i];
+
+		out_printf(o, "smtpscope_plugin_counter{plugin=\"");
+		out_label_value(o, c->plugin);
+		out_printf(o, "\",name=\"");
+		out_label_value(o, c->name);
+		out_printf(o, "\"} %llu\n", (unsigned long long)c->value);
+	}
+}
+
 char *
 prom_render(
     const struct prom_figures *f, const struct prom_names *n, size_t *len)
@@ -557,6 +594,7 @@ prom_render(
 	o.p[0] = '\0';
 	render_smtp(&o, f, n);
 	render_health(&o, &f->health);
+	render_plugin_counters(&o, f);
 	if (o.failed) {
 		free(o.p);
 		return NULL;

@@ -15,6 +15,8 @@
  * counted under code="other". */
 #define PROM_CODES_MAX 64
 #define PROM_NAME_MAX 32
+#define PROM_COUNTER_NAME_MAX 49     /* the host's names: 48 bytes */
+#define PROM_PLUGIN_COUNTERS_MAX 512 /* 16 plugins of 32 counters */
 #define PROM_LAT_BUCKETS 15
 #define PROM_SIZE_BUCKETS 10
 /* The exposition is a few tens of kilobytes; a cap all the same. */
@@ -70,6 +72,14 @@ struct prom_figures {
 	/* Connections that made no session (ABI revision 5): refused,
 	 * unanswered. */
 	uint64_t attempts[2];
+	/* Every plugin's counters (ABI revision 7, host->counters()), as
+	 * of the last tick: the clickhouse plugin's spool, for one. */
+	struct prom_plugin_counter {
+		char plugin[PROM_NAME_MAX];
+		char name[PROM_COUNTER_NAME_MAX];
+		uint64_t value;
+	} plugin_counters[PROM_PLUGIN_COUNTERS_MAX];
+	size_t nplugin_counters;
 };
 
 /* Label values, copied from the host's tables in init(): the HTTP thread
@@ -88,6 +98,10 @@ void prom_figures_event(
     struct prom_figures *f, const struct smtpscope_event *ev);
 void prom_figures_health(
     struct prom_figures *f, const struct smtpscope_health *h);
+/* The plugins' counters of this tick (host->counters()), in place of
+ * the last ones: call with n 0, then once per counter. */
+void prom_figures_plugin_counter(struct prom_figures *f, const char *plugin,
+    const char *name, uint64_t value);
 /* The exposition as a malloc'ed text of *len bytes, NULL when out of
  * memory or over PROM_RENDER_MAX. */
 char *prom_render(

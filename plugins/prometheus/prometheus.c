@@ -703,11 +703,37 @@ sync_counters(struct prom *pr)
 		*pr->cut_counter = atomic_load(&pr->cut);
 }
 
+/* host->counters()'s callback, under pr->lock. */
+static void
+take_counter(void *arg, const char *plugin, const char *name, const char *help,
+    uint64_t value)
+{
+	struct prom *pr = arg;
+
+	(void)help;
+	prom_figures_plugin_counter(&pr->figures, plugin, name, value);
+}
+
+/* Every plugin's counters, ours included, as of now (revision 7). */
+static void
+take_counters(struct prom *pr)
+{
+	if (!SMTPSCOPE_HAS(struct smtpscope_host, pr->host, counters) ||
+	    pr->host->counters == NULL)
+		return;
+	pthread_mutex_lock(&pr->lock);
+	pr->figures.nplugin_counters = 0;
+	pr->host->counters(pr->host->ctx, take_counter, pr);
+	pthread_mutex_unlock(&pr->lock);
+}
+
 static void
 prom_tick(void *state, const struct smtpscope_health *h)
 {
 	struct prom *pr = state;
 
+	sync_counters(pr);
+	take_counters(pr);
 	pthread_mutex_lock(&pr->lock);
 	prom_figures_health(&pr->figures, h);
 	pthread_mutex_unlock(&pr->lock);
@@ -726,8 +752,9 @@ prom_fini(void *state)
 	stop_watchdog(pr);
 	if (pr->daemon != NULL)
 		MHD_stop_daemon(pr->daemon);
-	textfile_write(pr);
 	sync_counters(pr);
+	take_counters(pr);
+	textfile_write(pr);
 	prom_destroy_locks(pr);
 	free(pr->textfile);
 	free(pr);

@@ -128,6 +128,20 @@ host_want_records(void *ctx)
 	pl->set->any_records = true;
 }
 
+static void
+host_counters(void *ctx,
+    void (*fn)(void *arg, const char *plugin, const char *name,
+	const char *help, uint64_t value),
+    void *arg)
+{
+	const struct plugin_set *ps = ((struct plugin *)ctx)->set;
+	size_t i;
+
+	for (i = 0; i < ps->ncounters; i++)
+		fn(arg, ps->counters[i].plugin, ps->counters[i].name,
+		    ps->counters[i].help, ps->values[i]);
+}
+
 /* --- finding and loading ----------------------------------------------- */
 
 static bool
@@ -447,6 +461,7 @@ plugins_load(const char *const *specs, size_t n, bool quiet, bool live,
 		pl->host.counter = host_counter;
 		pl->host.want_body = host_want_body;
 		pl->host.want_records = host_want_records;
+		pl->host.counters = host_counters;
 		pl->host.live = live;
 		pl->first_counter = ps->ncounters;
 		ierr[0] = '\0';
