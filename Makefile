@@ -238,6 +238,7 @@ build/asan/%.o: src/%.c $(HDR) Makefile
 # The decoders of src/lib/ that the dissector calls (AUTH, RFC 2047).
 DECODE_SRC = src/lib/base64.c src/lib/qp.c
 TEST_SRC_base64 = src/lib/base64.c src/lib/util.c
+TEST_SRC_chflatten = plugins/clickhouse/flatten.c plugins/clickhouse/insert.c
 TEST_SRC_codes = src/event/codes.c src/lib/util.c
 TEST_SRC_communityid = src/net/communityid.c
 TEST_LIBS_communityid = $(NETTLE_LIBS)

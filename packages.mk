@@ -25,14 +25,21 @@ TEST_PKGS += tshark
 # t-pflogsumm compares the reports with pflogsumm on Postfix's own log
 # (perl and libdate-calc-perl; no MTA).
 TEST_PKGS += pflogsumm
+# t-plugin-clickhouse runs private ClickHouse servers: clickhouse-server
+# is unpacked (TEST_UNPACK below), the library it runs on is installed
+# here (libclickhouse.so, no service): deps.sh tools installs only the
+# Depends of Section libs, and clickhouse-common's is database.
+TEST_PKGS += clickhouse-common
 # Not installed, only unpacked: installing postfix replaces the host's
-# MTA (exim4, ...), installing prometheus starts a server on :9090. make
+# MTA (exim4, ...), installing prometheus starts a server on :9090,
+# installing clickhouse-server sets up and starts a system service. make
 # check fetches each PACKAGE with apt-get download and unpacks it under
 # build/tools (tests/deps.sh tools) when the PROGRAMs after its colon are
 # not on PATH; the tests find them with find_tool (tests/lib.sh).
 # Remaking the captures needs a whole postfix (captures/README.md says
 # what); make check does not.
 TEST_UNPACK = postfix:smtp-sink,smtp-source prometheus:promtool
+TEST_UNPACK += clickhouse-server:clickhouse-server
 # make lint: the house style.
 LINT_PKGS = clang-format
 # make fuzz: clang with libFuzzer.

@@ -588,17 +588,21 @@ interval_summary(struct run *r, double end)
 	struct health hd;
 
 	r->ival_end = end;
-	if (!r->have_log)
+	if (!r->have_log && !r->have_reclog)
 		return;
 	if (r->have_zeek)
 		nw.zeek_log = (int64_t)r->zeek.out.not_written;
 	if (r->have_transcript)
 		nw.transcript = (int64_t)r->transcript.out.not_written;
-	r->log.interval.on = true;
-	r->log.interval.seq = r->ival_seq;
-	r->log.interval.start = r->ival_start;
-	r->log.interval.end = end;
-	jsonlog_summary(&r->log, r->ist, interval_health(r, &hd), &nw);
+	{
+		struct jsonlog *log = r->have_log ? &r->log : &r->reclog;
+
+		log->interval.on = true;
+		log->interval.seq = r->ival_seq;
+		log->interval.start = r->ival_start;
+		log->interval.end = end;
+		jsonlog_summary(log, r->ist, interval_health(r, &hd), &nw);
+	}
 }
 
 /*
@@ -1062,6 +1066,13 @@ close_sinks(struct run *r)
 			r->broken_pipe = true;
 	}
 	if (r->have_reclog) {
+		/* The plugins' records end with the summary, as a log would
+		 * (an interval's, with --rotate). */
+		if (r->ist != NULL)
+			interval_summary(r, r->ival_end);
+		else
+			jsonlog_summary(
+			    &r->reclog, r->st, health_snapshot(r), &nw);
 		jsonlog_close(&r->reclog);
 		r->have_reclog = false;
 	}
@@ -1445,6 +1456,11 @@ finish_outputs(struct run *r)
 			r->ival_end = end;
 	}
 	close_sinks(r);
+	/* After the logs' summaries (which plugins that asked for the
+	 * records get), before the reports (which show the plugins'
+	 * counters as their fini() left them). */
+	if (r->plugins != NULL)
+		plugins_finish(r->plugins, health_snapshot(r));
 	for (i = 0; i < o->nreports; i++) {
 		const char *out = o->reports[i].outfile;
 		bool to_stdout = out == NULL || strcmp(out, "-") == 0;
@@ -1521,8 +1537,9 @@ main(int argc, char **argv)
 	track_finish(r.track);
 	alerts_tick(&r);
 	smtp_release_spares();
-	if (r.plugins != NULL)
-		plugins_finish(r.plugins, health_snapshot(&r));
+	/* The plugins are finished with the outputs (finish_outputs()):
+	 * they get the logs' summaries, and go on (a scrape, a store being
+	 * sent to) while a finished replay stays on screen. */
 
 	/* A finished replay stays on screen until q. */
 	while (r.tui != NULL && !r.tui_quit && !sig.stopping)

@@ -676,8 +676,8 @@ struct smtpscope_event {
 		 * JSON log writes it (docs/log-schema.md; the same bytes as
 		 * -w, when -w is given), one JSON object without its
 		 * newline. Records of every type come this way, the
-		 * closing "summary" (of the run, or of each --rotate
-		 * interval) included. */
+		 * "summary" of the run (or of each --rotate interval)
+		 * included, before fini(). */
 		struct {
 			const char *type; /* its "type": "session", ... */
 			const char *json;

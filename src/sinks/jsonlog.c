@@ -177,7 +177,7 @@ deliver(struct jsonlog *log)
 }
 
 static void
-write_record(struct jsonlog *log, bool to_plugins)
+write_line(struct jsonlog *log)
 {
 	struct dbuf *b = &log->out.buf;
 
@@ -189,19 +189,13 @@ write_record(struct jsonlog *log, bool to_plugins)
 		dbuf_adds(
 		    b, "{\"type\":\"error\",\"error\":\"record too large\"}\n");
 	}
-	if (to_plugins && log->on_record != NULL)
+	if (log->on_record != NULL)
 		deliver(log);
 	if (log->records_only) {
 		b->len = log->out.rec_start;
 		return;
 	}
 	recfile_end(&log->out, true);
-}
-
-static void
-write_line(struct jsonlog *log)
-{
-	write_record(log, true);
 }
 
 static inline void
@@ -957,7 +951,7 @@ jsonlog_summary(struct jsonlog *log, const struct stats *st,
 		dbuf_addc(b, '}');
 	}
 	dbuf_addc(b, '}');
-	write_record(log, false);
+	write_line(log);
 }
 
 void

@@ -32,9 +32,9 @@ struct jsonlog {
 	} interval;
 	uint64_t closed_not_written; /* in files closed by a reopen */
 	/* Each record as written, without its newline, and the type it
-	 * says, to the plugins that asked (SMTPSCOPE_EV_RECORD); never the
-	 * closing summary. ts: the time of the event that made it. NULL:
-	 * none. */
+	 * says, to the plugins that asked (SMTPSCOPE_EV_RECORD), the
+	 * summaries included. ts: the time of the event that made it.
+	 * NULL: none. */
 	void (*on_record)(void *arg, double ts, const char *type,
 	    size_t type_len, const char *json, size_t len);
 	void *on_record_arg;

@@ -10,7 +10,9 @@
  * the direction, 15 bits the length); an empty chunk followed by 0xff is
  * a 1000-byte gap. Each input is one session (or several: an empty chunk
  * followed by 0xfd closes the session and opens the next), every event
- * goes to the plugin, bodies included when it asks. init() runs once with
+ * goes to the plugin, bodies included when it asks, and the JSON log's
+ * records (a log without a file, src/sinks/jsonlog.c) when it asks for
+ * them (the clickhouse plugin). init() runs once with
  * FUZZ_PLUGIN_ARGS (from the Makefile), tick() every 64 chunks, fini() at
  * exit.
  */
@@ -22,6 +24,7 @@
 
 #include "event/event.h"
 #include "event/plugin_abi.h"
+#include "sinks/jsonlog.h"
 #include "smtp/smtp.h"
 
 #ifndef FUZZ_PLUGIN_ARGS
@@ -35,6 +38,8 @@ static struct {
 	struct smtpscope_host host;
 	void *state;
 	bool want_body;
+	bool want_records;
+	struct jsonlog reclog; /* when the plugin wants records */
 	uint64_t counters[64];
 	size_t ncounters;
 	bool ready;
@@ -73,6 +78,36 @@ fz_want_body(void *ctx)
 }
 
 static void
+fz_want_records(void *ctx)
+{
+	(void)ctx;
+	F.want_records = true;
+}
+
+/* A record of the log to the plugin, as src/plugin/plugins.c gives it. */
+static void
+fz_record(void *arg, double ts, const char *type, size_t type_len,
+    const char *json, size_t len)
+{
+	struct smtpscope_event ev;
+	char tname[32];
+
+	(void)arg;
+	if (type_len >= sizeof(tname))
+		type_len = sizeof(tname) - 1;
+	memcpy(tname, type, type_len);
+	tname[type_len] = '\0';
+	memset(&ev, 0, sizeof(ev));
+	ev.struct_size = sizeof(ev);
+	ev.type = SMTPSCOPE_EV_RECORD;
+	ev.ts = ts;
+	ev.u.record.type = tname;
+	ev.u.record.json = json;
+	ev.u.record.len = len;
+	smtpscope_plugin.on_event(F.state, &ev);
+}
+
+static void
 sink(void *arg, const struct smtp_event *ev)
 {
 	(void)arg;
@@ -92,6 +127,8 @@ at_exit(void)
 		smtpscope_plugin.tick(F.state, &h);
 	if (smtpscope_plugin.fini != NULL)
 		smtpscope_plugin.fini(F.state);
+	if (F.want_records)
+		jsonlog_close(&F.reclog);
 	abi_free(&F.abi);
 	F.ready = false;
 }
@@ -106,10 +143,15 @@ setup(void)
 	F.host.log = fz_log;
 	F.host.counter = fz_counter;
 	F.host.want_body = fz_want_body;
+	F.host.want_records = fz_want_records;
 	if (smtpscope_plugin.init(
 		&F.host, FUZZ_PLUGIN_ARGS, &F.state, err, sizeof(err)) != 0) {
 		fprintf(stderr, "fuzz_plugin: init failed: %s\n", err);
 		abort();
+	}
+	if (F.want_records) {
+		jsonlog_open_records(&F.reclog);
+		F.reclog.on_record = fz_record;
 	}
 	F.ready = true;
 	atexit(at_exit);
@@ -147,6 +189,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	memset(&bus, 0, sizeof(bus));
 	event_bus_subscribe_body(&bus, sink, NULL, F.want_body);
+	if (F.want_records)
+		event_bus_subscribe_types(
+		    &bus, jsonlog_on_event, &F.reclog, JSONLOG_EVENTS);
 	s = open_session(&bus, ts);
 	while (size >= 2) {
 		int dir = data[0] >> 7;
