@@ -50,9 +50,9 @@ NIDS_LIBS = -lnids
 NETTLE_LIBS := $(shell $(PKG_CONFIG) --libs nettle 2>/dev/null || echo -lnettle)
 
 ALL_CFLAGS = $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(PCAP_CFLAGS) $(NCURSES_CFLAGS) -Isrc -Iinclude
-# smtpscope trace --clickhouse reads a fleet's records over HTTP.
-CURL_LIBS := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
-LIBS = $(NIDS_LIBS) $(PCAP_LIBS) $(NCURSES_LIBS) $(NETTLE_LIBS) $(CURL_LIBS) -lm -ldl
+# (smtpscope trace --clickhouse opens libcurl with dlopen(): its headers
+# only at build time.)
+LIBS = $(NIDS_LIBS) $(PCAP_LIBS) $(NCURSES_LIBS) $(NETTLE_LIBS) -lm -ldl
 
 # Plugins (plugins/NAME/*.c -> build/plugins/NAME.so): where the program
 # looks for them, besides SMTPSCOPE_PLUGIN_PATH. The program built here

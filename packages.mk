@@ -12,7 +12,8 @@ BUILD_PKGS = gcc make pkg-config libc6-dev libpcap-dev libnids-dev
 BUILD_PKGS += libncurses-dev
 # SHA-1 for the Community ID.
 BUILD_PKGS += nettle-dev
-# HTTP for smtpscope trace --clickhouse (and the clickhouse plugin).
+# HTTP for the clickhouse plugin, and for smtpscope trace --clickhouse
+# (which opens libcurl only then).
 BUILD_PKGS += libcurl4-openssl-dev
 # To run make check. Nothing here may change the host's mail system or
 # leave a service running.

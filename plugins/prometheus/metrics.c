@@ -566,13 +566,13 @@ render_plugin_counters(struct out *o, const struct prom_figures *f)
 
 	if (f->nplugin_counters == 0)
 		return;
-	family(o, "smtpscope_plugin_counter", "untyped",
+	family(o, "smtpscope_plugin_value", "untyped",
 	    "The counters plugins keep (smtpscope's reports show them with "
 	    "their help), by plugin and name.");
 	for (i = 0; i < f->nplugin_counters; i++) {
 		const struct prom_plugin_counter *c = &f->plugin_counters[i];
 
-		out_printf(o, "smtpscope_plugin_counter{plugin=\"");
+		out_printf(o, "smtpscope_plugin_value{plugin=\"");
 		out_label_value(o, c->plugin);
 		out_printf(o, "\",name=\"");
 		out_label_value(o, c->name);

@@ -7,8 +7,13 @@
  * sensor, run and record number, streamed line by line to the caller.
  * Each record is the JSON log's own line, kept whole in the "record"
  * column: the trace reads it exactly as it reads a log file.
+ *
+ * libcurl is opened when a trace asks for the store (dlopen()), never
+ * linked: it and the 28 libraries it brings are 5.5 MB of every run's
+ * memory otherwise (the capture's hostile-sessions bound counts it).
  */
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +22,61 @@
 #include "trace/store.h"
 
 #define ERR_BODY_MAX 1024 /* of an error's text kept for the sentence */
+
+/* What store_fetch() calls of libcurl. */
+static struct {
+	void *dl;
+	CURLcode (*global_init)(long);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+} C;
+
+/* libcurl's functions, once; false with a sentence in err. */
+static bool
+curl_open(char *err, size_t errlen)
+{
+	static const char *const names[] = { "libcurl.so.4",
+		"libcurl-gnutls.so.4", "libcurl.so" };
+	size_t i;
+
+	if (C.dl != NULL)
+		return true;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]) && C.dl == NULL; i++)
+		C.dl = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+	if (C.dl == NULL) {
+		snprintf(err, errlen,
+		    "reading ClickHouse needs libcurl (Debian: libcurl4), "
+		    "which cannot be loaded: %s",
+		    dlerror());
+		return false;
+	}
+	*(void **)&C.global_init = dlsym(C.dl, "curl_global_init");
+	*(void **)&C.easy_init = dlsym(C.dl, "curl_easy_init");
+	*(void **)&C.easy_setopt = dlsym(C.dl, "curl_easy_setopt");
+	*(void **)&C.easy_perform = dlsym(C.dl, "curl_easy_perform");
+	*(void **)&C.easy_getinfo = dlsym(C.dl, "curl_easy_getinfo");
+	*(void **)&C.easy_cleanup = dlsym(C.dl, "curl_easy_cleanup");
+	*(void **)&C.easy_strerror = dlsym(C.dl, "curl_easy_strerror");
+	*(void **)&C.slist_append = dlsym(C.dl, "curl_slist_append");
+	*(void **)&C.slist_free_all = dlsym(C.dl, "curl_slist_free_all");
+	if (C.global_init == NULL || C.easy_init == NULL ||
+	    C.easy_setopt == NULL || C.easy_perform == NULL ||
+	    C.easy_getinfo == NULL || C.easy_cleanup == NULL ||
+	    C.easy_strerror == NULL || C.slist_append == NULL ||
+	    C.slist_free_all == NULL) {
+		snprintf(err, errlen, "the libcurl found lacks functions");
+		dlclose(C.dl);
+		C.dl = NULL;
+		return false;
+	}
+	return true;
+}
 
 struct fetch {
 	const struct store_query *q;
@@ -79,7 +139,7 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 	char *nl;
 
 	if (f->code == 0)
-		curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &f->code);
+		C.easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &f->code);
 	if (f->code != 200) {
 		if (f->errbody.len < ERR_BODY_MAX)
 			dbuf_add(&f->errbody, p,
@@ -144,39 +204,41 @@ store_fetch(const struct store_query *q, struct store_result *res, char *err,
 	dbuf_init(&f.line, q->line_max);
 	dbuf_init(&f.errbody, 2 * ERR_BODY_MAX);
 	dbuf_init(&h, 1024);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
-	    (f.curl = curl_easy_init()) == NULL) {
+	if (!curl_open(err, errlen))
+		goto out;
+	if (C.global_init(CURL_GLOBAL_DEFAULT) != 0 ||
+	    (f.curl = C.easy_init()) == NULL) {
 		snprintf(err, errlen, "cannot start libcurl");
 		goto out;
 	}
 	cerr[0] = '\0';
-	curl_easy_setopt(f.curl, CURLOPT_URL, q->url);
-	curl_easy_setopt(f.curl, CURLOPT_POSTFIELDS, q->sql);
-	curl_easy_setopt(f.curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(f.curl, CURLOPT_WRITEDATA, &f);
-	curl_easy_setopt(f.curl, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(f.curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(f.curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(f.curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	C.easy_setopt(f.curl, CURLOPT_URL, q->url);
+	C.easy_setopt(f.curl, CURLOPT_POSTFIELDS, q->sql);
+	C.easy_setopt(f.curl, CURLOPT_WRITEFUNCTION, on_body);
+	C.easy_setopt(f.curl, CURLOPT_WRITEDATA, &f);
+	C.easy_setopt(f.curl, CURLOPT_ERRORBUFFER, cerr);
+	C.easy_setopt(f.curl, CURLOPT_NOSIGNAL, 1L);
+	C.easy_setopt(f.curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	C.easy_setopt(f.curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (q->user != NULL) {
 		dbuf_adds(&h, "X-ClickHouse-User: ");
 		dbuf_adds(&h, q->user);
-		hdr = curl_slist_append(hdr, dbuf_str(&h));
+		hdr = C.slist_append(hdr, dbuf_str(&h));
 	}
 	if (q->key != NULL) {
 		dbuf_reset(&h);
 		dbuf_adds(&h, "X-ClickHouse-Key: ");
 		dbuf_adds(&h, q->key);
-		hdr = curl_slist_append(hdr, dbuf_str(&h));
+		hdr = C.slist_append(hdr, dbuf_str(&h));
 	}
 	if (hdr != NULL)
-		curl_easy_setopt(f.curl, CURLOPT_HTTPHEADER, hdr);
-	rc = curl_easy_perform(f.curl);
+		C.easy_setopt(f.curl, CURLOPT_HTTPHEADER, hdr);
+	rc = C.easy_perform(f.curl);
 	if (f.code == 0)
-		curl_easy_getinfo(f.curl, CURLINFO_RESPONSE_CODE, &f.code);
+		C.easy_getinfo(f.curl, CURLINFO_RESPONSE_CODE, &f.code);
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "ClickHouse at %s: %s", q->url,
-		    cerr[0] != '\0' ? cerr : curl_easy_strerror(rc));
+		    cerr[0] != '\0' ? cerr : C.easy_strerror(rc));
 		goto out;
 	}
 	if (f.code != 200) {
@@ -198,9 +260,10 @@ store_fetch(const struct store_query *q, struct store_result *res, char *err,
 out:
 	res->lines = f.lines;
 	res->skipped = f.skipped;
-	curl_slist_free_all(hdr);
+	if (hdr != NULL)
+		C.slist_free_all(hdr);
 	if (f.curl != NULL)
-		curl_easy_cleanup(f.curl);
+		C.easy_cleanup(f.curl);
 	dbuf_free(&f.line);
 	dbuf_free(&f.errbody);
 	/* The key was in it. */
