@@ -20,7 +20,6 @@ cd "$TOP" || exit 2
 
 SO=build/plugins/clickhouse.so
 CHCTL=tests/tools/clickhouse-server.sh
-SQL=docs/clickhouse.sql
 CHECKS="fleet-one-store fleet-cluster-shards fleet-cluster-counts
 fleet-cluster-trace-1 fleet-cluster-trace-2"
 CLICKHOUSE_SERVER=${CLICKHOUSE_SERVER:-$(find_tool clickhouse-server)}
@@ -63,27 +62,9 @@ q() {
 	fi
 }
 
-# load PORT DB: docs/clickhouse.sql, a statement a request (each ends
-# with ";" at the end of a line), its database's name changed to DB.
+# load PORT [DB]: the schema (tests/tools/clickhouse-load.py).
 load() {
-	python3 - "$SQL" "$2" "$1" <<'PY'
-import sys, urllib.error, urllib.request
-sql, db, port = sys.argv[1:4]
-text = open(sql).read().replace("smtpscope.", db + ".")
-text = text.replace("DATABASE IF NOT EXISTS smtpscope;",
-                    "DATABASE IF NOT EXISTS %s;" % db)
-stmt = []
-for line in text.split("\n"):
-    stmt.append(line)
-    if line.rstrip().endswith(";") and not line.lstrip().startswith("--"):
-        s = "\n".join(stmt).strip().rstrip(";")
-        stmt = []
-        try:
-            urllib.request.urlopen("http://127.0.0.1:%s/" % port,
-                                   data=s.encode(), timeout=60).read()
-        except urllib.error.HTTPError as e:
-            sys.exit("%s: %s" % (s.split("\n")[-1][:60], e.read()[:300]))
-PY
+	python3 tests/tools/clickhouse-load.py "$@"
 }
 
 TABLES="sessions transactions messages commands events summaries"

@@ -23,7 +23,6 @@ cd "$TOP" || exit 2
 PORT=${SMTPSCOPE_CH_LIVE_PORT:-2627}
 SO=build/plugins/clickhouse.so
 CHCTL=tests/tools/clickhouse-server.sh
-SQL=docs/clickhouse.sql
 SINK=$(find_tool smtp-sink)
 SOURCE=$(find_tool smtp-source)
 CLICKHOUSE_SERVER=${CLICKHOUSE_SERVER:-$(find_tool clickhouse-server)}
@@ -69,22 +68,9 @@ q() {
 	curl -s -m 60 --data-binary "$2" "http://127.0.0.1:$1/"
 }
 
-# load PORT: docs/clickhouse.sql, a statement a request.
+# load PORT [DB]: the schema (tests/tools/clickhouse-load.py).
 load() {
-	python3 - "$SQL" "$1" <<'PY'
-import sys, urllib.error, urllib.request
-stmt = []
-for line in open(sys.argv[1]).read().split("\n"):
-    stmt.append(line)
-    if line.rstrip().endswith(";") and not line.lstrip().startswith("--"):
-        s = "\n".join(stmt).strip().rstrip(";")
-        stmt = []
-        try:
-            urllib.request.urlopen("http://127.0.0.1:%s/" % sys.argv[2],
-                                   data=s.encode(), timeout=60).read()
-        except urllib.error.HTTPError as e:
-            sys.exit(e.read()[:300])
-PY
+	python3 tests/tools/clickhouse-load.py "$@"
 }
 
 # start_scope NAME PLUGIN-ARGS: smtpscope on lo, the plugin loaded, its

@@ -362,6 +362,10 @@ ch_args_parse(const char *args, struct ch_args *a, char *err, size_t errlen)
 		    shown(strlen(val[K_SPOOL_MAX])), val[K_SPOOL_MAX]);
 		goto out;
 	}
+	/* In memory, the batches the server did not take share the
+	 * run's memory: a smaller bound unless one is given. */
+	if (a->spool == NULL && val[K_SPOOL_MAX] == NULL)
+		a->spool_max = CH_DEFAULT_MEMORY_SPOOL_MAX;
 	if (val[K_QUEUE_MAX] != NULL &&
 	    !parse_size(
 		val[K_QUEUE_MAX], 1ull << 20, 1ull << 40, &a->queue_max)) {

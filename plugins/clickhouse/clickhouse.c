@@ -135,6 +135,7 @@ struct ch {
 	/* The thread's counts, handed to the host's counters by tick(). */
 	atomic_ullong skipped, rows_sent, batches_sent, batches_failed,
 	    spooled_now, spool_bytes, rows_given_up;
+	atomic_ullong cpu_ms; /* the thread's CPU time */
 
 	/* smtpscope's thread. */
 	pthread_t thread;
@@ -143,7 +144,7 @@ struct ch {
 	bool said_failing, said_queue_full;
 	uint64_t *c_queued, *c_given_up, *c_skipped, *c_rows_sent,
 	    *c_batches_sent, *c_batches_failed, *c_spooled, *c_spool_bytes,
-	    *c_rows_given_up;
+	    *c_rows_given_up, *c_cpu_ms;
 };
 
 static enum ch_table
@@ -673,6 +674,19 @@ drain(struct ch *c)
 	spool_gauges(c);
 }
 
+/* This thread's CPU time so far, for the cpu_ms counter: what the
+ * output costs apart from the capture (bench/run.sh subtracts it). */
+static void
+thread_cpu(struct ch *c)
+{
+	struct timespec t;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) == 0)
+		atomic_store(&c->cpu_ms,
+		    (unsigned long long)t.tv_sec * 1000 +
+			(unsigned long long)t.tv_nsec / 1000000);
+}
+
 static void *
 sender_main(void *arg)
 {
@@ -687,11 +701,13 @@ sender_main(void *arg)
 			add_record(c, e);
 			free(e);
 		}
+		thread_cpu(c);
 		if (stop)
 			break;
 		service(c);
 	}
 	drain(c);
+	thread_cpu(c);
 	return NULL;
 }
 
@@ -713,6 +729,7 @@ sync_counters(struct ch *c)
 		{ c->c_spooled, atomic_load(&c->spooled_now) },
 		{ c->c_spool_bytes, atomic_load(&c->spool_bytes) },
 		{ c->c_rows_given_up, atomic_load(&c->rows_given_up) },
+		{ c->c_cpu_ms, atomic_load(&c->cpu_ms) },
 	};
 	size_t i;
 
@@ -906,6 +923,9 @@ register_counters(struct ch *c)
 	c->c_rows_given_up = h->counter(h->ctx, "rows_given_up",
 	    "rows given up: the spool was full or could not be written, or "
 	    "the server did not take them in time at the end");
+	c->c_cpu_ms = h->counter(h->ctx, "sender_cpu_ms",
+	    "CPU time of the sender thread, milliseconds (flattening, "
+	    "HTTP, the spool)");
 }
 
 static int
