@@ -204,7 +204,7 @@ measure() {
 		read -r w u y r <<<"$(tail -n 1 "$TMP/time")"
 		ms=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["plugins"]["clickhouse"]["sender_cpu_ms"])' \
 		    "$TMP/out/report.json" 2>/dev/null || echo 0)
-		echo "$tag $key $w $(awk -v u="$u" -v m="$ms" 'BEGIN {v = u - m / 1000; printf "%.2f", v > 0 ? v : 0}') $y $r" >>"$TMP/raw"
+		echo "$tag $key $w $(awk -v u="$u" -v m="$ms" 'BEGIN {v = u - m / 1000; printf "%.2f", (v > 0 ? v : 0)}') $y $r" >>"$TMP/raw"
 		echo "$tag $key $ms" >>"$TMP/chcpu"
 	else
 		echo "$tag $key $(tail -n 1 "$TMP/time")" >>"$TMP/raw"

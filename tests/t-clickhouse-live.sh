@@ -1,11 +1,11 @@
 #!/bin/sh
 # The clickhouse plugin in a live run on lo (issue 17), postfix's
 # smtp-source sending N messages to smtp-sink while smtpscope captures:
-# - ch-live-server-killed: the ClickHouse server is killed (SIGKILL) while
-#   the mail flows and started again on the same data; afterwards the
-#   store holds exactly the N accepted messages, none twice (FINAL and
-#   without it, their sequence numbers distinct), as many rows of each
-#   table as the JSON log has records;
+# - ch-live-server-killed: 120 messages over 15 s; the ClickHouse server
+#   is killed (SIGKILL) 3 s in and started again on the same data 2 s
+#   later; afterwards the store holds exactly the 120 accepted messages,
+#   none twice (with FINAL, their sequence numbers distinct), as many rows
+#   of each table as the JSON log has records;
 # - ch-live-spool-full: no server at all, a spool of 1 MiB: the capture
 #   goes on (every message in the log, no kernel drop, exit status 0) and
 #   what could not be kept is counted (the plugin's counters in the JSON
@@ -43,7 +43,7 @@ cleanup() {
 	for _d in $servers; do
 		sh "$CHCTL" stop "$_d" 2>/dev/null
 	done
-	rm -rf "$TMP"
+	[ -n "${KEEP:-}" ] && echo "# kept $TMP" || rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -130,7 +130,13 @@ acc = sum(1 for r in recs if r["type"] == "transaction" and r["outcome"] == "acc
 summ = recs[-1]
 drops = summ.get("capture", {}).get("pcap_drops", 0)
 if acc != int(sys.argv[2]) or drops:
-    print("the log: %d accepted of %s, %s kernel drops" % (acc, sys.argv[2], drops))
+    other = {}
+    for r in recs:
+        if r["type"] == "transaction" and r["outcome"] != "accepted":
+            k = "%s/%s/%s" % (r["outcome"], r.get("ended_by"), r.get("final_code"))
+            other[k] = other.get(k, 0) + 1
+    print("the log: %d accepted of %s, %s kernel drops; the others: %s; sessions %d"
+          % (acc, sys.argv[2], drops, other, summ.get("sessions", -1)))
 PY
 	fi
 }
@@ -164,9 +170,10 @@ print("; ".join(bad))
 PY
 }
 
-# send: smtp-source's N messages of 2 recipients, 4 sessions at once.
+# send [ARGS]: smtp-source's N messages of 2 recipients, 4 sessions at
+# once (ARGS: more of its options).
 send() {
-	timeout 120 "$SOURCE" -m "$N" -s 4 -r 2 -l 2000 "127.0.0.1:$PORT" \
+	timeout 120 "$SOURCE" -m "$N" -s 4 -r 2 -l 2000 "$@" "127.0.0.1:$PORT" \
 		>"$TMP/source.out" 2>&1 </dev/null
 }
 
@@ -184,9 +191,11 @@ name=ch-live-server-killed
 if ! start_scope "$name" "url=http://127.0.0.1:$cport,sensor=$name,spool=$TMP/spool1,flush=0.2,batch=50"; then
 	fail "$name" "smtpscope or smtp-sink did not start: $(head -c 300 "$TMP/$name.err")"
 else
-	send &
+	# 8 sessions at once, each waiting 1 s between its messages: the
+	# mail flows for 15 s, the server dies 3 s in and is back 2 s later.
+	N=120 send -s 8 -w 1 &
 	src_pid=$!
-	sleep 1
+	sleep 3
 	killed=$(q "$cport" "SELECT count() FROM smtpscope.sessions WHERE sensor = '$name'")
 	sh "$CHCTL" kill "$CH"
 	sleep 2
@@ -200,9 +209,9 @@ else
 	echo "# $name: $killed sessions in the store when it was killed"
 	if [ "$src_rc" != 0 ]; then
 		fail "$name" "smtp-source failed: $(head -c 300 "$TMP/source.out")"
-	elif why=$(logcheck "$name") && [ -n "$why" ]; then
+	elif why=$(N=120 logcheck "$name") && [ -n "$why" ]; then
 		fail "$name" "$why"
-	elif why=$(storecheck "$name" "$cport") && [ -n "$why" ]; then
+	elif why=$(N=120 storecheck "$name" "$cport") && [ -n "$why" ]; then
 		fail "$name" "$why (stderr: $(head -c 200 "$TMP/$name.err"))"
 	elif ! grep -q "batches were spooled" "$TMP/$name.err" &&
 		! grep -q "cannot send" "$TMP/$name.err"; then

@@ -57,8 +57,8 @@ extern "C" {
  * event (SMTPSCOPE_EV_ATTEMPT, u.attempt) and the alert kind
  * SMTPSCOPE_ALERT_CONNECT_FAILURES; 6 the session's uid, community_id,
  * midstream and missing, the transaction's partial; 7 the JSON log's
- * records (SMTPSCOPE_EV_RECORD, u.record, host want_records) and every
- * plugin's counters (host counters). */
+ * records (SMTPSCOPE_EV_RECORD, u.record, host want_records and
+ * records_only) and every plugin's counters (host counters). */
 #define SMTPSCOPE_PLUGIN_ABI_REVISION 7
 
 /* Whether *p (of type TYPE, with struct_size) has MEMBER: false when the
@@ -747,6 +747,11 @@ struct smtpscope_host {
 	 * records, written for the plugin when no -w is given). Call from
 	 * init(). */
 	void (*want_records)(void *ctx);
+	/* Revision 7: this plugin takes no event but SMTPSCOPE_EV_RECORD
+	 * (and those only after want_records()): smtpscope does not put the
+	 * dissector's events in the ABI's structures for it, which is most
+	 * of what a plugin costs the capture. Call from init(). */
+	void (*records_only)(void *ctx);
 	/* Revision 7: every plugin's counters (counter() above) as the
 	 * reports show them, in order of registration: fn is called once
 	 * for each, before this returns (the prometheus plugin exports

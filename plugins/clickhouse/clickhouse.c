@@ -46,12 +46,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CH_BATCH_BYTES_MAX (8u << 20) /* a batch leaves at this size */
-#define CH_BACKOFF_FIRST 1.0          /* seconds before the first retry */
+#define CH_BATCH_BYTES_MAX (2u << 20) /* a batch leaves at this size */
+#define CH_POLL 0.05             /* the sender looks at the queue this often */
+#define CH_WAKE_RECORDS 1024     /* or is woken when this many wait */
+#define CH_WAKE_BYTES (1u << 20) /* or this many bytes */
+#define CH_BACKOFF_FIRST 1.0     /* seconds before the first retry */
 #define CH_BACKOFF_MAX 30.0
 #define CH_TAKE_MAX 256          /* records taken off the queue at once */
 #define CH_TAKE_BYTES (1u << 20) /* and their bytes, past the first */
-#define CH_WAIT_MAX 60.0         /* seconds the thread sleeps at most */
 #define CH_WHY_MAX 256           /* bytes of a reason or a note */
 #define CH_NOTES 4               /* notes waiting for tick() */
 #define CH_NEVER 1e300
@@ -105,7 +107,8 @@ struct ch {
 	pthread_cond_t room; /* smtpscope's thread: room in the queue */
 	/* Under lock. */
 	struct qent *qhead, *qtail;
-	size_t qbytes;
+	size_t qbytes, qcount;
+	bool woken; /* signalled since the sender last took */
 	bool stopping;
 	bool failing;                     /* the last attempt failed */
 	char why[CH_WHY_MAX];             /* how it failed */
@@ -582,8 +585,8 @@ take(struct ch *c, bool *stop)
 		wait = next_due(c) - mono();
 		if (wait <= 0)
 			break;
-		if (wait > CH_WAIT_MAX)
-			wait = CH_WAIT_MAX;
+		if (wait > CH_POLL)
+			wait = CH_POLL; /* records come without a wake-up */
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += (time_t)wait;
 		until.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
@@ -606,6 +609,8 @@ take(struct ch *c, bool *stop)
 		last->next = NULL;
 	if (c->qhead == NULL)
 		c->qtail = NULL;
+	c->qcount -= n;
+	c->woken = false;
 	*stop = c->stopping && list == NULL;
 	if (list != NULL)
 		pthread_cond_signal(&c->room);
@@ -779,7 +784,6 @@ ch_event(void *state, const struct smtpscope_event *ev)
 	struct ch *c = state;
 	struct qent *e;
 	size_t len;
-	bool was_empty;
 
 	if (ev->type != SMTPSCOPE_EV_RECORD ||
 	    !SMTPSCOPE_HAS(struct smtpscope_event, ev, u.record.len) ||
@@ -818,15 +822,21 @@ ch_event(void *state, const struct smtpscope_event *ev)
 		c->said_queue_full = true;
 		return;
 	}
-	was_empty = c->qhead == NULL;
 	if (c->qtail != NULL)
 		c->qtail->next = e;
 	else
 		c->qhead = e;
 	c->qtail = e;
 	c->qbytes += sizeof(*e) + len;
-	if (was_empty)
+	/* The sender is woken when a good many records wait, never for
+	 * each (a wake-up is a system call, a record a few microseconds);
+	 * else it looks every CH_POLL seconds. */
+	c->qcount++;
+	if (!c->woken &&
+	    (c->qcount >= CH_WAKE_RECORDS || c->qbytes >= CH_WAKE_BYTES)) {
+		c->woken = true;
 		pthread_cond_signal(&c->wake);
+	}
 	pthread_mutex_unlock(&c->lock);
 	c->queued++;
 }
@@ -998,6 +1008,10 @@ ch_init(const struct smtpscope_host *host, const char *args, void **state,
 	register_counters(c);
 	if (host->want_records != NULL)
 		host->want_records(host->ctx);
+	/* Nothing but the records: the host then builds no other event. */
+	if (SMTPSCOPE_HAS(struct smtpscope_host, host, records_only) &&
+	    host->records_only != NULL)
+		host->records_only(host->ctx);
 	host->log(host->ctx, SMTPSCOPE_LOG_INFO,
 	    "sending records to %s, database %s, as sensor \"%s\", run %llu",
 	    c->a.url, c->a.database, c->a.sensor, (unsigned long long)c->run);

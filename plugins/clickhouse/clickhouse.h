@@ -15,7 +15,7 @@
 #define CH_DEFAULT_BATCH 5000
 #define CH_DEFAULT_FLUSH 1.0
 #define CH_DEFAULT_TIMEOUT 10.0
-#define CH_DEFAULT_QUEUE_MAX (16ull << 20)
+#define CH_DEFAULT_QUEUE_MAX (8ull << 20)
 #define CH_DEFAULT_SPOOL_MAX (256ull << 20)       /* on disk */
 #define CH_DEFAULT_MEMORY_SPOOL_MAX (16ull << 20) /* without spool= */
 #define CH_URL_MAX 1024

@@ -923,3 +923,22 @@ abi_event(struct abi *a, const struct smtp_event *ev)
 	}
 	return o;
 }
+
+void
+abi_record_event(struct smtpscope_event *ev, char tname[ABI_RECORD_TYPE_MAX],
+    double ts, const char *type, size_t type_len, const char *json, size_t len)
+{
+	/* Records' types are short words; a longer one is cut, never read
+	 * past. */
+	if (type_len >= ABI_RECORD_TYPE_MAX)
+		type_len = ABI_RECORD_TYPE_MAX - 1;
+	memcpy(tname, type, type_len);
+	tname[type_len] = '\0';
+	memset(ev, 0, sizeof(*ev));
+	ev->struct_size = sizeof(*ev);
+	ev->type = SMTPSCOPE_EV_RECORD;
+	ev->ts = ts;
+	ev->u.record.type = tname;
+	ev->u.record.json = json;
+	ev->u.record.len = len;
+}

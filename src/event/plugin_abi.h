@@ -39,6 +39,12 @@ const struct smtpscope_event *abi_event(
 
 /* The capture's health as tick() gets it. */
 void abi_health(const struct health *in, struct smtpscope_health *out);
+/* A record of the JSON log as the plugins see it (SMTPSCOPE_EV_RECORD,
+ * revision 7): *ev filled, its type copied into tname (cut to fit). */
+#define ABI_RECORD_TYPE_MAX 32
+void abi_record_event(struct smtpscope_event *ev,
+    char tname[ABI_RECORD_TYPE_MAX], double ts, const char *type,
+    size_t type_len, const char *json, size_t len);
 
 /* The internal values as the ABI numbers them. */
 enum smtpscope_verb abi_verb(enum smtp_verb v);

@@ -27,6 +27,7 @@ struct plugin {
 	bool ready;        /* init() succeeded: fini() is due */
 	bool want_body;    /* asked for SMTP_EV_BODY */
 	bool want_records; /* asked for SMTPSCOPE_EV_RECORD */
+	bool records_only; /* and for no other event */
 	struct smtpscope_host host;
 	size_t first_counter; /* its counters in set->counters */
 };
@@ -44,6 +45,7 @@ struct plugin_set {
 	struct abi abi;   /* each event as the plugins see it */
 	bool any_body;    /* a plugin asked for bodies */
 	bool any_records; /* a plugin asked for the JSON log's records */
+	bool any_events;  /* a plugin takes the dissector's events */
 };
 
 /* --- host services ----------------------------------------------------- */
@@ -126,6 +128,14 @@ host_want_records(void *ctx)
 
 	pl->want_records = true;
 	pl->set->any_records = true;
+}
+
+static void
+host_records_only(void *ctx)
+{
+	struct plugin *pl = ctx;
+
+	pl->records_only = true;
 }
 
 static void
@@ -462,6 +472,7 @@ plugins_load(const char *const *specs, size_t n, bool quiet, bool live,
 		pl->host.want_body = host_want_body;
 		pl->host.want_records = host_want_records;
 		pl->host.counters = host_counters;
+		pl->host.records_only = host_records_only;
 		pl->host.live = live;
 		pl->first_counter = ps->ncounters;
 		ierr[0] = '\0';
@@ -524,7 +535,8 @@ plugin_sink(void *arg, const struct smtp_event *ev)
 	size_t i;
 
 	for (i = 0; i < ps->n; i++)
-		if (ps->p[i].ready && (!body || ps->p[i].want_body))
+		if (ps->p[i].ready && !ps->p[i].records_only &&
+		    (!body || ps->p[i].want_body))
 			ps->p[i].desc->on_event(ps->p[i].state, out);
 }
 
@@ -540,24 +552,12 @@ plugins_record(void *arg, double ts, const char *type, size_t type_len,
 {
 	struct plugin_set *ps = arg;
 	struct smtpscope_event ev;
-	char tname[32];
+	char tname[ABI_RECORD_TYPE_MAX];
 	size_t i;
 
 	if (ps->finished)
 		return;
-	/* The type as a string of its own (records' types are short
-	 * words; a longer one is cut, never read past). */
-	if (type_len >= sizeof(tname))
-		type_len = sizeof(tname) - 1;
-	memcpy(tname, type, type_len);
-	tname[type_len] = '\0';
-	memset(&ev, 0, sizeof(ev));
-	ev.struct_size = sizeof(ev);
-	ev.type = SMTPSCOPE_EV_RECORD;
-	ev.ts = ts;
-	ev.u.record.type = tname;
-	ev.u.record.json = json;
-	ev.u.record.len = len;
+	abi_record_event(&ev, tname, ts, type, type_len, json, len);
 	for (i = 0; i < ps->n; i++)
 		if (ps->p[i].ready && ps->p[i].want_records)
 			ps->p[i].desc->on_event(ps->p[i].state, &ev);
@@ -570,8 +570,14 @@ plugins_subscribe(struct plugin_set *ps, struct event_bus *bus)
 
 	if (ps == NULL || ps->n == 0)
 		return;
-	for (i = 0; i < ps->n; i++)
+	for (i = 0; i < ps->n; i++) {
 		ps->any_body |= ps->p[i].want_body;
+		ps->any_events |= !ps->p[i].records_only;
+	}
+	/* Plugins that take records only: the events are not even put in
+	 * the ABI's structures. */
+	if (!ps->any_events)
+		return;
 	/* The tracker's settled messages too (ABI revision 3), the
 	 * alerts (revision 4) and the connection attempts (revision 5). */
 	event_bus_subscribe_types(bus, plugin_sink, ps,

@@ -90,20 +90,10 @@ fz_record(void *arg, double ts, const char *type, size_t type_len,
     const char *json, size_t len)
 {
 	struct smtpscope_event ev;
-	char tname[32];
+	char tname[ABI_RECORD_TYPE_MAX];
 
 	(void)arg;
-	if (type_len >= sizeof(tname))
-		type_len = sizeof(tname) - 1;
-	memcpy(tname, type, type_len);
-	tname[type_len] = '\0';
-	memset(&ev, 0, sizeof(ev));
-	ev.struct_size = sizeof(ev);
-	ev.type = SMTPSCOPE_EV_RECORD;
-	ev.ts = ts;
-	ev.u.record.type = tname;
-	ev.u.record.json = json;
-	ev.u.record.len = len;
+	abi_record_event(&ev, tname, ts, type, type_len, json, len);
 	smtpscope_plugin.on_event(F.state, &ev);
 }
 
