@@ -151,6 +151,37 @@ buf_add_u64(struct buf *b, uint64_t v)
 /* Bytes as the inside of a JSON string: the quote and the backslash
  * escaped, control characters as short escapes or \u00XX, every other
  * byte as it is. */
+/* How many bytes of s[0..n) come before the first one a JSON string
+ * cannot hold as it is ('"', '\\', or below 0x20): eight at a time (a
+ * record is mostly such bytes), then one by one in the block that has
+ * one. A word with no such byte sets no high bit below; a word with one
+ * may set others after it, never one before it. */
+static size_t
+plain_run(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t high = 0x8080808080808080ull;
+	size_t i = 0;
+	uint64_t x, q, b, t;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, s + i, 8);
+		q = x ^ (ones * '"');
+		b = x ^ (ones * '\\');
+		t = ((q - ones) & ~q) | ((b - ones) & ~b) |
+		    ((x - ones * 0x20) & ~x);
+		if (t & high)
+			break;
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == '"' || c == '\\')
+			break;
+	}
+	return i;
+}
+
 static void
 buf_add_escaped(struct buf *b, const char *s, size_t n)
 {
@@ -158,12 +189,14 @@ buf_add_escaped(struct buf *b, const char *s, size_t n)
 	size_t i, run = 0;
 
 	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c;
 		char esc[6];
 		size_t elen = 2;
 
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
+		i += plain_run(s + i, n - i);
+		if (i >= n)
+			break;
+		c = (unsigned char)s[i];
 		buf_add(b, s + run, i - run);
 		run = i + 1;
 		esc[0] = '\\';
@@ -367,8 +400,12 @@ parse_string(struct chf *w, size_t *pos, uint32_t *off, uint32_t *len)
 	size_t i = *pos + 1, k;
 
 	while (i < w->inlen) {
-		unsigned char c = (unsigned char)w->in[i];
+		unsigned char c;
 
+		i += plain_run(w->in + i, w->inlen - i);
+		if (i >= w->inlen)
+			break;
+		c = (unsigned char)w->in[i];
 		if (c == '"') {
 			*off = (uint32_t)(*pos + 1);
 			*len = (uint32_t)(i - *pos - 1);
@@ -377,10 +414,7 @@ parse_string(struct chf *w, size_t *pos, uint32_t *off, uint32_t *len)
 		}
 		if (c < 0x20)
 			return false;
-		if (c != '\\') {
-			i++;
-			continue;
-		}
+		/* c is a backslash */
 		if (i + 1 >= w->inlen)
 			return false;
 		switch (w->in[i + 1]) {
