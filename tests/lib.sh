@@ -131,6 +131,18 @@ capturing() {
 	return 1
 }
 
+# wait_capturing PID: until PID holds its capture socket, or has ended
+# (20 s at most), then a second more: the filter goes on after the socket
+# opens.
+wait_capturing() {
+	_i=0
+	while ! capturing "$1" && kill -0 "$1" 2>/dev/null && [ "$_i" -lt 200 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	sleep 1
+}
+
 # For the tests that check a log with tests/hostile/check.py (t-hostile,
 # t-memory): $log, $got and $tname are the caller's.
 # want DESCRIPTION EXPR: a check of the current log; EXPR is Python over

@@ -86,13 +86,7 @@ start_scope() {
 		--report json -o "$TMP/$1.report" --plugin "$SO:$2" \
 		>"$TMP/$1.out" 2>"$TMP/$1.err" </dev/null &
 	scope_pid=$!
-	i=0
-	while ! capturing "$scope_pid" && kill -0 "$scope_pid" 2>/dev/null &&
-		[ "$i" -lt 200 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	sleep 1
+	wait_capturing "$scope_pid"
 	kill -0 "$scope_pid" 2>/dev/null || return 1
 	"$SINK" -u nobody -c "127.0.0.1:$PORT" 1000 >"$TMP/$1.sink" 2>&1 </dev/null &
 	sink_pid=$!

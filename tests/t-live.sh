@@ -72,13 +72,7 @@ live_case() {
 	"$SMTPSCOPE" -i lo --ports "$PORT" -q -w "$log" "$@" \
 		>"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
 	scope_pid=$!
-	i=0
-	while ! capturing "$scope_pid" && kill -0 "$scope_pid" 2>/dev/null &&
-		[ "$i" -lt 200 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	sleep 1 # the filter goes on after the socket opens
+	wait_capturing "$scope_pid"
 	if ! kill -0 "$scope_pid" 2>/dev/null; then
 		wait "$scope_pid"
 		fail "$name" "smtpscope ended before traffic, exit $?: $(head -c 300 "$TMP/$name.err")"
