@@ -87,6 +87,17 @@ listening() {
 	fi
 }
 
+# wait_listening PORT: until something listens on PORT (5 s at most);
+# true when it does.
+wait_listening() {
+	_i=0
+	while ! listening "$1" && [ "$_i" -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	listening "$1"
+}
+
 # wait_exit PID SECONDS: waits for PID to end; its status in $wrc, 124
 # (and the process killed) if it is still running after SECONDS.
 wait_exit() {

@@ -90,12 +90,7 @@ start_scope() {
 	kill -0 "$scope_pid" 2>/dev/null || return 1
 	"$SINK" -u nobody -c "127.0.0.1:$PORT" 1000 >"$TMP/$1.sink" 2>&1 </dev/null &
 	sink_pid=$!
-	i=0
-	while ! listening "$PORT" && [ "$i" -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	listening "$PORT"
+	wait_listening "$PORT"
 }
 
 # finish NAME: smtpscope stopped with SIGINT (waited for, rc set), the

@@ -174,11 +174,7 @@ done
 sleep 1
 "$SINK" -u nobody -c "127.0.0.1:$PORT" 100 >"$TMP/sink.out" 2>&1 </dev/null &
 sink_pid=$!
-i=0
-while ! listening "$PORT" && [ "$i" -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_listening "$PORT"
 # The clock is set while the client waits between RCPT and DATA.
 timeout 60 python3 - "$PORT" "$TMP/stepped" >"$TMP/client.out" 2>&1 <<'PY'
 import smtplib, sys, time

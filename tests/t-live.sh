@@ -93,11 +93,7 @@ live_case() {
 
 	"$SINK" -u nobody -c "127.0.0.1:$PORT" 1000 >"$sink_out" 2>&1 </dev/null &
 	sink_pid=$!
-	i=0
-	while ! listening "$PORT" && [ "$i" -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_listening "$PORT"
 	if ! listening "$PORT"; then
 		fail "$name" "smtp-sink does not listen on 127.0.0.1:$PORT: $(head -c 300 "$sink_out")"
 		kill -INT "$scope_pid"

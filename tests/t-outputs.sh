@@ -191,11 +191,7 @@ else
 	"$SINK" -u nobody -c "127.0.0.1:$PORT" 1000 >"$TMP/sink.out" 2>&1 </dev/null &
 	sink_pid=$!
 	bg_pids="$bg_pids $sink_pid"
-	i=0
-	while ! listening "$PORT" && [ "$i" -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_listening "$PORT"
 	# live_case NAME KIND ARGS...: smtpscope -i lo ARGS | head -1 under
 	# traffic that does not stop; KIND usr1 sends SIGUSR1 once it
 	# captures (the report goes out then). The run must end within 5 s
