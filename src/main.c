@@ -41,6 +41,7 @@
 #include "sinks/transcript.h"
 #include "sinks/zeeklog.h"
 #include "smtp/smtp.h"
+#include "trace/reportcmd.h"
 #include "trace/trace.h"
 #include "track/track.h"
 #include "tui/tui.h"
@@ -1487,6 +1488,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "trace") == 0)
 		return trace_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return reportcmd_main(argc - 1, argv + 1);
 	options_parse(argc, argv, &o);
 	setup_process(&o);
 	load_plugins(&r, &o);

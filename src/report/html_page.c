@@ -187,8 +187,16 @@ html_page_header(struct html *h)
 	    "</small></h1>\n<p class=\"source\"><span class=\"key\" "
 	    "id=\"source\">");
 	html_put_wire(h, ri->source);
-	putf(h, "</span> &middot; %s</p>\n<dl class=\"meta\">\n",
-	    ri->live ? "live capture" : "capture file");
+	putf(h, "</span> &middot; %s</p>\n",
+	    ri->note != NULL ? "records"
+		: ri->live   ? "live capture"
+			     : "capture file");
+	if (ri->note != NULL) {
+		put(h, "<p class=\"note\" id=\"note\">");
+		html_put_wire(h, ri->note);
+		put(h, "</p>\n");
+	}
+	put(h, "<dl class=\"meta\">\n");
 	if (st->last_ts > 0) {
 		snprintf(buf, sizeof(buf), "%s &ndash; %s",
 		    fmt_utc(st->first_ts, TF_FULL).s,

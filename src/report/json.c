@@ -94,6 +94,10 @@ totals(struct dbuf *b, const struct stats *st, const struct report_info *ri)
 {
 	dbuf_printf(b, "{\"smtpscope\":\"%s\",\"source\":", ri->version);
 	json_append_cstr(b, ri->source);
+	if (ri->note != NULL) {
+		dbuf_adds(b, ",\"note\":");
+		json_append_cstr(b, ri->note);
+	}
 	dbuf_printf(b, ",\"live\":%s,\"first_ts\":%.6f,\"last_ts\":%.6f",
 	    ri->live ? "true" : "false", st->first_ts, st->last_ts);
 	if (ri->interval_seq > 0)

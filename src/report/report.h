@@ -49,6 +49,9 @@ struct report_info {
 	 * capture time (wall time live); seq 0: the whole run. */
 	uint64_t interval_seq;
 	double interval_start, interval_end;
+	/* smtpscope report: what the records it was made from do not
+	 * carry (a sentence or a few), or NULL. */
+	const char *note;
 };
 
 /* Each returns 0, or -1 if writing failed. */

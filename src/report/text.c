@@ -92,6 +92,27 @@ top_table(FILE *f, const char *title, const struct topn *t, const char *what)
 }
 
 /* Who wrote the report, on what, over which period. */
+/* Plain text in lines of at most WIDTH columns, broken at blanks. */
+static void
+put_wrapped(FILE *f, const char *s)
+{
+	int n;
+
+	while (*s != '\0') {
+		n = (int)strlen(s);
+		if (n > WIDTH) {
+			for (n = WIDTH; n > 0 && s[n] != ' '; n--)
+				;
+			if (n == 0)
+				n = WIDTH;
+		}
+		fprintf(f, "%.*s\n", n, s);
+		s += n;
+		while (*s == ' ')
+			s++;
+	}
+}
+
 static void
 title(FILE *f, const struct stats *st, const struct report_info *ri)
 {
@@ -105,6 +126,8 @@ title(FILE *f, const struct stats *st, const struct report_info *ri)
 		fprintf(f, "interval %" PRIu64 ": %s .. %s UTC\n",
 		    ri->interval_seq, fmt_utc(ri->interval_start, TF_FULL).s,
 		    fmt_utc(ri->interval_end, TF_FULL).s);
+	if (ri->note != NULL)
+		put_wrapped(f, ri->note);
 }
 
 static void
