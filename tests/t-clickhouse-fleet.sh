@@ -13,15 +13,21 @@
 #   (fleet-cluster-shards), the trace through either server equal to the
 #   whole capture's (fleet-cluster-trace-1, -2), and the rows counted
 #   through the Distributed tables equal to the logs'
-#   (fleet-cluster-counts).
+#   (fleet-cluster-counts);
+# - fleet-report-*: smtpscope report --clickhouse (every sensor, one
+#   sensor, through the cluster's Distributed tables) writes the JSON
+#   report that smtpscope report writes from the same sensors' JSON logs:
+#   every figure, message fates and bounce links across the sensors
+#   included (tests/tools/report-compare.py).
 # SPDX-License-Identifier: GPL-2.0-or-later
 . "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 2
 
 SO=build/plugins/clickhouse.so
 CHCTL=tests/tools/clickhouse-server.sh
-CHECKS="fleet-one-store fleet-cluster-shards fleet-cluster-counts
-fleet-cluster-trace-1 fleet-cluster-trace-2"
+CHECKS="fleet-one-store fleet-report-one-store fleet-report-sensor
+fleet-cluster-shards fleet-cluster-counts fleet-cluster-trace-1
+fleet-cluster-trace-2 fleet-report-cluster"
 CLICKHOUSE_SERVER=${CLICKHOUSE_SERVER:-$(find_tool clickhouse-server)}
 export CLICKHOUSE_SERVER
 
@@ -135,6 +141,35 @@ else
 	fail fleet-one-store "$(cat "$TMP/load.err" "$TMP"/mx-*.err "$TMP/one.err" 2>/dev/null | head -c 400)"
 fi
 
+# report NAME JSON-FROM-STORE LOG...: the report from the store equals
+# the one from the sensors' logs.
+report_same() {
+	_n=$1 _got=$2
+	shift 2
+	if ! "$SMTPSCOPE" report -f json "$@" >"$TMP/$_n.files.json" 2>"$TMP/$_n.ferr"; then
+		fail "$_n" "report of the logs: $(head -c 300 "$TMP/$_n.ferr")"
+	elif why=$(python3 tests/tools/report-compare.py "$TMP/$_n.files.json" "$_got") &&
+		[ -z "$why" ] && grep -q '"transactions":[1-9]' "$_got" &&
+		grep -q '"capture":{"packets":[1-9]' "$_got"; then
+		ok "$_n"
+	else
+		fail "$_n" "${why:-no transaction or no summary in the report}"
+	fi
+}
+
+if "$SMTPSCOPE" report -f json --database onestore \
+	--clickhouse "http://127.0.0.1:$p1/" >"$TMP/rep-one.json" 2>"$TMP/rep-one.err"; then
+	report_same fleet-report-one-store "$TMP/rep-one.json" "$TMP/mx-a.jsonl" "$TMP/mx-z.jsonl"
+else
+	fail fleet-report-one-store "$(head -c 300 "$TMP/rep-one.err")"
+fi
+if "$SMTPSCOPE" report -f json --database onestore --sensor mx-z \
+	--clickhouse "http://127.0.0.1:$p1/" >"$TMP/rep-z.json" 2>"$TMP/rep-z.err"; then
+	report_same fleet-report-sensor "$TMP/rep-z.json" "$TMP/mx-z.jsonl"
+else
+	fail fleet-report-sensor "$(head -c 300 "$TMP/rep-z.err")"
+fi
+
 # ---- two shards ----------------------------------------------------------------
 # The cluster "fleet" on both servers (their TCP ports are known now), a
 # restart each to read it.
@@ -152,7 +187,7 @@ for d in "$S1" "$S2"; do
 </yandex>
 EOF
 	sh "$CHCTL" restart "$d" >/dev/null 2>>"$TMP/start.err" || {
-		for _c in fleet-cluster-shards fleet-cluster-counts fleet-cluster-trace-1 fleet-cluster-trace-2; do
+		for _c in fleet-cluster-shards fleet-cluster-counts fleet-cluster-trace-1 fleet-cluster-trace-2 fleet-report-cluster; do
 			fail "$_c" "restart: $(head -c 300 "$TMP/start.err")"
 		done
 		exit 0
@@ -264,3 +299,9 @@ for k in 1 2; do
 		fail "fleet-cluster-trace-$k" "$(head -c 300 "$TMP/cluster-$k.err")"
 	fi
 done
+if "$SMTPSCOPE" report -f json --database smtpscope_cluster \
+	--clickhouse "http://127.0.0.1:$p2/" >"$TMP/rep-cluster.json" 2>"$TMP/rep-cluster.err"; then
+	report_same fleet-report-cluster "$TMP/rep-cluster.json" "$TMP/$na.jsonl" "$TMP/$nz.jsonl"
+else
+	fail fleet-report-cluster "$(head -c 300 "$TMP/rep-cluster.err")"
+fi
