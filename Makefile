@@ -111,8 +111,13 @@ APP_SRC = src/main.c src/options.c src/plugin/plugins.c \
 SRC = $(APP_SRC) $(CORE_SRC) $(NET_SRC) $(UI_SRC)
 HDR = $(wildcard src/*.h src/*/*.h include/smtpscope/*.h)
 
-OBJ = $(SRC:src/%.c=build/obj/%.o)
-SAN_OBJ = $(SRC:src/%.c=build/asan/%.o)
+# Made from other files at build time (build/gen/, the rules below):
+# docs/clickhouse.sql as a C array, for --clickhouse-schema.
+GEN_SRC = build/gen/clickhouse_schema.c
+
+OBJ = $(SRC:src/%.c=build/obj/%.o) $(GEN_SRC:build/gen/%.c=build/obj/gen/%.o)
+SAN_OBJ = $(SRC:src/%.c=build/asan/%.o) \
+	  $(GEN_SRC:build/gen/%.c=build/asan/gen/%.o)
 
 UNIT_TESTS = $(basename $(notdir $(wildcard tests/unit/test_*.c)))
 UNIT_BIN = $(UNIT_TESTS:%=build/tests/%)
@@ -201,6 +206,26 @@ build/obj/%.o: src/%.c $(HDR) Makefile $(PGO_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PLUGIN_DIRS) $(LTO) $(PGO_FLAGS) -c -o $@ $<
 
+# docs/clickhouse.sql, the one copy of the schema, into the program
+# (--clickhouse-schema): its bytes as decimal numbers by od, joined by
+# awk, then a NUL (the array is never empty); written aside, then moved,
+# so that a failed run leaves no half file.
+build/gen/clickhouse_schema.c: docs/clickhouse.sql Makefile
+	@mkdir -p $(dir $@)
+	{ echo '/* Made by the Makefile from docs/clickhouse.sql: do not edit. */'; \
+	  echo '#include "options.h"'; \
+	  echo 'const unsigned char clickhouse_schema[] = {'; \
+	  od -A n -v -t u1 docs/clickhouse.sql | \
+	      awk '{ s = "\t"; for (i = 1; i <= NF; i++) s = s $$i ","; print s }'; \
+	  echo '	0'; \
+	  echo '};'; \
+	  echo 'const size_t clickhouse_schema_len = sizeof(clickhouse_schema) - 1;'; \
+	} >$@.tmp && mv $@.tmp $@
+
+build/obj/gen/%.o: build/gen/%.c $(HDR) Makefile $(PGO_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LTO) $(PGO_FLAGS) -c -o $@ $<
+
 # The installed program: the same objects but the plugin loader's, built
 # without the build tree's plugins folder (src/plugin/plugins.h), so that no
 # file planted in this tree can ever run from an installed smtpscope.
@@ -232,6 +257,10 @@ build/asan/smtpscope: $(SAN_OBJ)
 build/asan/%.o: src/%.c $(HDR) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PLUGIN_DIRS) $(SAN_FLAGS) -c -o $@ $<
+
+build/asan/gen/%.o: build/gen/%.c $(HDR) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
 # Unit tests: tests/unit/test_NAME.c, linked with only what it tests
 # (TEST_SRC_NAME), TEST_FLAGS_NAME and TEST_LIBS_NAME if it needs them.

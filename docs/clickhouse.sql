@@ -5,6 +5,8 @@
 --
 -- Load it with
 --     clickhouse-client --multiquery < docs/clickhouse.sql
+-- or, where smtpscope is installed (it holds this file, byte for byte),
+--     smtpscope --clickhouse-schema | clickhouse-client --multiquery
 -- or one statement per HTTP request (each statement ends with ";" at
 -- the end of a line; tests/t-plugin-clickhouse.sh loads it that way).
 -- It only creates what does not exist: loading it again changes nothing.

@@ -68,6 +68,10 @@ usage(FILE *f)
 	    "in order)\n"
 	    "      --list-plugins   the plugins found, with their "
 	    "descriptions\n"
+	    "      --clickhouse-schema  the SQL of the tables the clickhouse "
+	    "plugin\n"
+	    "                       writes into (docs/clickhouse.sql), then "
+	    "exit\n"
 	    "      --verify-checksums  drop segments with bad TCP checksums\n"
 	    "      --no-midstream  do not pick up connections whose handshake\n"
 	    "                       was not seen (only count them)\n"
@@ -279,6 +283,7 @@ enum {
 	OPT_COMMUNITY_ID_SEED,
 	OPT_PCAP_OUT,
 	OPT_PCAP_SESSIONS,
+	OPT_CLICKHOUSE_SCHEMA,
 };
 
 /* -o before any --report (the only one, later). */
@@ -454,6 +459,14 @@ parse_umask(const char *s, mode_t *out)
 		return false;
 	*out = (mode_t)v;
 	return true;
+}
+
+/* --clickhouse-schema: docs/clickhouse.sql as the build embedded it, and
+ * exit. */
+static void __attribute__((noreturn)) clickhouse_schema_print(void)
+{
+	fwrite(clickhouse_schema, 1, clickhouse_schema_len, stdout);
+	exit(fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_OUTPUT);
 }
 
 /* --explain CODE: the meaning, and exit. */
@@ -897,6 +910,8 @@ static void __attribute__((noreturn)) opt_answer(int ch, char **argv)
 		exit(EXIT_OK);
 	case OPT_EXPLAIN:
 		explain(optarg);
+	case OPT_CLICKHOUSE_SCHEMA:
+		clickhouse_schema_print();
 	case 'h':
 		usage(stdout);
 		exit(EXIT_OK);
@@ -1005,6 +1020,8 @@ options_parse(int argc, char **argv, struct options *o)
 		    OPT_STATS_INTERVAL },
 		{ "plugin", required_argument, NULL, OPT_PLUGIN },
 		{ "list-plugins", no_argument, NULL, OPT_LIST_PLUGINS },
+		{ "clickhouse-schema", no_argument, NULL,
+		    OPT_CLICKHOUSE_SCHEMA },
 		{ "explain", required_argument, NULL, OPT_EXPLAIN },
 		{ "trace-states", no_argument, NULL, OPT_TRACE_STATES },
 		{ "umask", required_argument, NULL, OPT_UMASK },

@@ -2,8 +2,8 @@
 /*
  * The command line: every option into struct options, every mistake
  * into one sentence and exit status 2 (EXIT_USAGE) before anything is
- * opened. --help, --version, --list-plugins, --explain and --memory-plan
- * answer and exit here.
+ * opened. --help, --version, --list-plugins, --clickhouse-schema,
+ * --explain and --memory-plan answer and exit here.
  */
 #ifndef SMTPSCOPE_OPTIONS_H
 #define SMTPSCOPE_OPTIONS_H
@@ -78,6 +78,12 @@ struct options {
 	struct alerts_config alerts;
 	bool no_alerts;
 };
+
+/* docs/clickhouse.sql, byte for byte, and its length (without the NUL
+ * that follows it): build/gen/clickhouse_schema.c, which the Makefile
+ * writes from the file, so that the SQL lives in one place. */
+extern const unsigned char clickhouse_schema[];
+extern const size_t clickhouse_schema_len;
 
 /* The name of a report format ("text"). */
 const char *report_format_name(enum report_format f);

@@ -5,8 +5,11 @@
 # unpacked by make test-tools, not installed):
 # - the servers: one starts and answers on free ports; a second one runs
 #   beside it; a restarted one keeps its data;
+# - smtpscope --clickhouse-schema prints docs/clickhouse.sql byte for
+#   byte (checked first, with or without a server);
 # - the schema loads statement by statement over HTTP, and again (it
-#   creates only what is missing);
+#   creates only what is missing); what --clickhouse-schema printed loads
+#   into a fresh database with the same tables and columns;
 # - the schema itself, without the plugin: every record of every capture
 #   (captures/, ../shared/captures; also with --ports any, alerts raised
 #   at once, a rotated log without tracking; an "error" record), turned
@@ -46,7 +49,7 @@ PLUGIN_CHECKS="ch-plugin-run ch-plugin-counts ch-plugin-fields ch-plugin-values
 ch-plugin-trace ch-plugin-dump-columns ch-plugin-dump-twice ch-plugin-spool
 ch-plugin-spool-replay ch-plugin-server-killed"
 ALL_CHECKS="ch-server ch-second-server ch-schema-load ch-schema-reload
-ch-schema-columns ch-schema-insert ch-schema-values ch-schema-twice
+ch-schema-print-load ch-schema-columns ch-schema-insert ch-schema-values ch-schema-twice
 ch-server-restart $PLUGIN_CHECKS"
 
 # first FILE [BYTES]: the start of FILE (300 bytes) on one line.
@@ -64,6 +67,19 @@ skip_all() {
 		skip "$_c" "$_why"
 	done
 }
+
+# The schema the program holds is the file's, byte for byte.
+"$SMTPSCOPE" --clickhouse-schema >"$TMP/printed.sql" 2>"$TMP/printed.err"
+rc=$?
+if [ "$rc" != 0 ]; then
+	fail ch-schema-print "exit $rc: $(first "$TMP/printed.err")"
+elif [ -s "$TMP/printed.err" ]; then
+	fail ch-schema-print "stderr: $(first "$TMP/printed.err")"
+elif ! cmp -s "$TMP/printed.sql" "$SQL"; then
+	fail ch-schema-print "not $SQL: $(cmp "$TMP/printed.sql" "$SQL" 2>&1)"
+else
+	ok ch-schema-print
+fi
 
 if ! command -v curl >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
 	skip_all "no curl or python3"
@@ -512,6 +528,26 @@ servers=$CH
 
 ch ch-schema-load load "$URL" "$SQL"
 ch ch-schema-reload load "$URL" "$SQL"
+
+# What --clickhouse-schema printed, into a database of its own: the same
+# tables with the same columns, in order, as the file's.
+columns() {
+	curl -s -m 10 --data-binary "SELECT table, name, type FROM system.columns WHERE database = '$1' ORDER BY table, position FORMAT TSV" "$URL/"
+}
+if ! why=$(python3 tests/tools/clickhouse-load.py "$port" printed \
+	"$TMP/printed.sql" 2>&1); then
+	fail ch-schema-print-load "$why"
+else
+	columns smtpscope >"$TMP/cols-file"
+	columns printed >"$TMP/cols-printed"
+	if [ ! -s "$TMP/cols-file" ]; then
+		fail ch-schema-print-load "no columns in the database smtpscope"
+	elif ! cmp -s "$TMP/cols-file" "$TMP/cols-printed"; then
+		fail ch-schema-print-load "$(wc -l <"$TMP/cols-printed") columns in the printed schema's database, $(wc -l <"$TMP/cols-file") in the file's: $(diff "$TMP/cols-file" "$TMP/cols-printed" | sed -n 2,4p | tr '\n' ' ')"
+	else
+		ok ch-schema-print-load
+	fi
+fi
 
 # ---- the schema, without the plugin ---------------------------------------
 # The logs of every capture, three ways: as is (with a capture's .args),
