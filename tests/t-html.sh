@@ -127,6 +127,27 @@ if html_report html-write "$cap" "$TMP/r.html"; then
 	fi
 fi
 
+# 1a. The same page made again from the capture's JSON log by smtpscope
+#     report: nothing fetched, the same figures, and the note that says
+#     what the records do not carry.
+if "$SMTPSCOPE" -q -r "$cap" -w "$TMP/rec.jsonl" 2>/dev/null &&
+	"$SMTPSCOPE" report -f html -o "$TMP/rec.html" "$TMP/rec.jsonl" \
+		2>"$TMP/rec.err"; then
+	self_contained html-records-self-contained "$TMP/rec.html"
+	if [ $have_python = 1 ]; then
+		figures html-records-figures "$TMP/facts"
+	else
+		skip html-records-figures "no python3"
+	fi
+	if grep -q '<p class="note" id="note">Made from records' "$TMP/rec.html"; then
+		ok html-records-note
+	else
+		fail html-records-note "no note under the title"
+	fi
+else
+	fail html-records-self-contained "smtpscope report: $(head -c 300 "$TMP/rec.err")"
+fi
+
 # 1b. The outcomes in the words of DESIGN.md, on a capture with a 421
 #     (a tempfail, not a drop) and a connection cut inside DATA (lost):
 #     each of the six outcome cards holds what the JSON log of the same
