@@ -1,6 +1,7 @@
 #!/bin/sh
 # The man page and --help cannot drift (issue 15): every option that
-# `smtpscope --help` and `smtpscope trace --help` name is documented in
+# `smtpscope --help`, `smtpscope trace --help` and `smtpscope report
+# --help` name is documented in
 # docs/smtpscope.1, and every option the man page documents is in one of
 # them; the man page's version is the program's.
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -12,6 +13,7 @@ if ! command -v python3 >/dev/null 2>&1; then
 fi
 "$SMTPSCOPE" --help >"$TMP/help" 2>&1
 "$SMTPSCOPE" trace --help >>"$TMP/help" 2>&1
+"$SMTPSCOPE" report --help >>"$TMP/help" 2>&1
 if why=$(python3 - "$TMP/help" docs/smtpscope.1 <<'PY'
 import re, sys
 help_text = open(sys.argv[1], encoding="utf-8").read()
