@@ -1489,7 +1489,7 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "trace") == 0)
 		return trace_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
-		return reportcmd_main(argc - 1, argv + 1);
+		return reportcmd_main(argc - 1, argv + 1, SMTPSCOPE_VERSION);
 	options_parse(argc, argv, &o);
 	setup_process(&o);
 	load_plugins(&r, &o);

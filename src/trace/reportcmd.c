@@ -29,7 +29,6 @@
 #include <unistd.h>
 
 #include "event/event.h"
-#include "options.h"
 #include "report/report.h"
 #include "sinks/stats.h"
 #include "status.h"
@@ -743,7 +742,7 @@ static void __attribute__((noreturn)) usage(FILE *f, int status)
 }
 
 int
-reportcmd_main(int argc, char **argv)
+reportcmd_main(int argc, char **argv, const char *version)
 {
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
@@ -909,7 +908,7 @@ reportcmd_main(int argc, char **argv)
 	ri.source = source;
 	ri.live = p.health.live;
 	ri.wall_now = (double)time(NULL);
-	ri.version = SMTPSCOPE_VERSION;
+	ri.version = version;
 	ri.localtime = localtime_;
 	ri.health = &p.health;
 	ri.note = note;

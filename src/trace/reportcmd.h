@@ -7,7 +7,8 @@
 #ifndef SMTPSCOPE_REPORTCMD_H
 #define SMTPSCOPE_REPORTCMD_H
 
-/* argv[0] is "report"; returns the exit status. */
-int reportcmd_main(int argc, char **argv);
+/* argv[0] is "report"; version: the program's, for the reports;
+ * returns the exit status. */
+int reportcmd_main(int argc, char **argv, const char *version);
 
 #endif
