@@ -18,7 +18,9 @@
 #   sensor, through the cluster's Distributed tables) writes the JSON
 #   report that smtpscope report writes from the same sensors' JSON logs:
 #   every figure, message fates and bounce links across the sensors
-#   included (tests/tools/report-compare.py).
+#   included (tests/tools/report-compare.py);
+# - fleet-queries: every query of docs/clickhouse-queries.sql runs on the
+#   store, and the first two and the fates give the logs' figures.
 # SPDX-License-Identifier: GPL-2.0-or-later
 . "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 2
@@ -27,7 +29,7 @@ SO=build/plugins/clickhouse.so
 CHCTL=tests/tools/clickhouse-server.sh
 CHECKS="fleet-one-store fleet-report-one-store fleet-report-sensor
 fleet-cluster-shards fleet-cluster-counts fleet-cluster-trace-1
-fleet-cluster-trace-2 fleet-report-cluster"
+fleet-cluster-trace-2 fleet-report-cluster fleet-queries"
 CLICKHOUSE_SERVER=${CLICKHOUSE_SERVER:-$(find_tool clickhouse-server)}
 export CLICKHOUSE_SERVER
 
@@ -168,6 +170,56 @@ if "$SMTPSCOPE" report -f json --database onestore --sensor mx-z \
 	report_same fleet-report-sensor "$TMP/rep-z.json" "$TMP/mx-z.jsonl"
 else
 	fail fleet-report-sensor "$(head -c 300 "$TMP/rep-z.err")"
+fi
+
+if why=$(python3 - "$p1" docs/clickhouse-queries.sql "$TMP/mx-a.jsonl" "$TMP/mx-z.jsonl" <<'PY'
+import collections, json, re, sys, urllib.error, urllib.request
+port, path = sys.argv[1:3]
+text = open(path, encoding="utf-8").read()
+stmts = [s for s in re.split(r";\s*\n", text)
+         if re.sub(r"--[^\n]*", "", s).strip()]
+answers, bad = [], []
+for s in stmts:
+    q = re.sub(r"\bsmtpscope\.", "onestore.", s) + " FORMAT TSV"
+    try:
+        answers.append(urllib.request.urlopen("http://127.0.0.1:%s/" % port,
+                       data=q.encode(), timeout=60).read().decode())
+    except urllib.error.HTTPError as e:
+        bad.append("%s: %s" % (s.strip().splitlines()[-1][:60], e.read()[:200]))
+        answers.append("")
+want = collections.Counter()
+fates = collections.Counter()
+per_minute = 0
+for p, name in ((sys.argv[3], "mx-a"), (sys.argv[4], "mx-z")):
+    for l in open(p):
+        r = json.loads(l)
+        if r["type"] == "transaction":
+            want[(name, r["outcome"])] += 1
+        elif r["type"] == "message":
+            for rc in r["recipients"]:
+                fates[rc["fate"]] += 1
+if len(stmts) < 10:
+    bad.append("only %d statements" % len(stmts))
+elif not bad:
+    got = collections.Counter()
+    for line in answers[0].splitlines():
+        sensor, outcome, n = line.split("\t")
+        got[(sensor, outcome)] = int(n)
+    if got != want:
+        bad.append("by sensor and outcome %s, the logs %s" % (dict(got), dict(want)))
+    accepted = sum(int(l.split("\t")[1]) for l in answers[1].splitlines())
+    if accepted != sum(n for (s, o), n in want.items() if o == "accepted"):
+        bad.append("per minute: %d accepted" % accepted)
+    got_f = collections.Counter({l.split("\t")[0]: int(l.split("\t")[1])
+                                 for l in answers[4].splitlines()})
+    if got_f != fates or not fates:
+        bad.append("fates %s, the logs %s" % (dict(got_f), dict(fates)))
+print("; ".join(bad))
+PY
+) && [ -z "$why" ]; then
+	ok fleet-queries
+else
+	fail fleet-queries "$why"
 fi
 
 # ---- two shards ----------------------------------------------------------------
