@@ -1544,9 +1544,16 @@ main(int argc, char **argv)
 	 * they get the logs' summaries, and go on (a scrape, a store being
 	 * sent to) while a finished replay stays on screen. */
 
-	/* A finished replay stays on screen until q. */
-	while (r.tui != NULL && !r.tui_quit && !sig.stopping)
+	/* A finished replay stays on screen until q; the plugins' counters
+	 * go on moving there (a store still being sent to). */
+	while (r.tui != NULL && !r.tui_quit && !sig.stopping) {
 		tui_step(&r, true);
+		if (r.plugins != NULL &&
+		    wall_now() - r.last_plugin_tick >= 1.0) {
+			r.last_plugin_tick = wall_now();
+			plugins_tick(r.plugins, health_snapshot(&r));
+		}
+	}
 	tui_close(r.tui);
 	sig.tui = 0;
 	if (r.tui != NULL && capture_notice(sig.capture) != NULL)

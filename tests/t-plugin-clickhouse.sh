@@ -29,7 +29,10 @@
 #   with dump= every key of every row dumped is a column; the dump
 #   inserted twice more adds nothing; with the server down and spool=
 #   the run ends with status 0 and the rows spooled, and the next run, on
-#   an empty capture, delivers them all and empties the spool; the server
+#   an empty capture, delivers them all and empties the spool; the
+#   sensor's own figures (batches failed and spooled, spool bytes, then
+#   rows and batches sent, the spool empty) in the Prometheus metrics
+#   and the JSON report of each run, the same in both; the server
 #   killed (SIGKILL) during a replay and restarted: every record arrives,
 #   none twice.
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -47,7 +50,7 @@ export CLICKHOUSE_SERVER
 
 PLUGIN_CHECKS="ch-plugin-run ch-plugin-counts ch-plugin-fields ch-plugin-values
 ch-plugin-trace ch-plugin-dump-columns ch-plugin-dump-twice ch-plugin-spool
-ch-plugin-spool-replay ch-plugin-server-killed"
+ch-plugin-spool-replay ch-plugin-figures ch-plugin-server-killed"
 ALL_CHECKS="ch-server ch-second-server ch-schema-load ch-schema-reload
 ch-schema-print-load ch-schema-columns ch-schema-insert ch-schema-values ch-schema-twice
 ch-server-restart $PLUGIN_CHECKS"
@@ -723,7 +726,8 @@ spool=$TMP/spool
 mkdir -p "$spool"
 python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))' >"$TMP/empty.pcap"
 if PURL=http://127.0.0.1:$dead plugin_run ch-plugin-spool "$TMP/d.jsonl" d \
-	captures/track.pcap "" "spool=$spool"; then
+	captures/track.pcap "--report json -o $TMP/d-report.json --plugin prometheus:textfile=$TMP/d.prom" \
+	"spool=$spool"; then
 	python3 "$TMP/ch.py" plugin-rows d "$TMP/d.jsonl" >"$TMP/d.rows"
 	spooled=$(find "$spool" -type f | wc -l)
 	if [ "$rc" != 0 ]; then
@@ -734,7 +738,8 @@ if PURL=http://127.0.0.1:$dead plugin_run ch-plugin-spool "$TMP/d.jsonl" d \
 		ok ch-plugin-spool
 		echo "# ch-plugin-spool: $spooled files spooled; stderr: $(first "$TMP/err" 200)"
 	fi
-	if plugin_run ch-plugin-spool-replay "$TMP/d2.jsonl" d2 "$TMP/empty.pcap" "" \
+	if plugin_run ch-plugin-spool-replay "$TMP/d2.jsonl" d2 "$TMP/empty.pcap" \
+		"--report json -o $TMP/d2-report.json --plugin prometheus:textfile=$TMP/d2.prom" \
 		"spool=$spool"; then
 		left=$(find "$spool" -type f | wc -l)
 		if [ -n "$why" ]; then
@@ -745,8 +750,43 @@ if PURL=http://127.0.0.1:$dead plugin_run ch-plugin-spool "$TMP/d.jsonl" d \
 			ch ch-plugin-spool-replay same "$URL" "$DB" d "$TMP/d.rows"
 		fi
 	fi
+	# The sensor's figures: while the server was away, then when it
+	# came back; Prometheus's and the report's the same.
+	if why=$(python3 - "$TMP/d.prom" "$TMP/d-report.json" "$TMP/d2.prom" \
+		"$TMP/d2-report.json" "$TMP/d.jsonl" "$TMP/d2.jsonl" <<'PY'
+import json, re, sys
+def prom(path):
+    got = {}
+    for ln in open(path):
+        m = re.match(r'^smtpscope_plugin_value\{plugin="clickhouse",name="([a-z0-9_]+)"\} (\d+)$', ln)
+        if m:
+            got[m.group(1)] = int(m.group(2))
+    return got
+bad = []
+away, back = prom(sys.argv[1]), prom(sys.argv[3])
+for p, r, name in ((away, sys.argv[2], "away"), (back, sys.argv[4], "back")):
+    rep = json.load(open(r))["plugins"].get("clickhouse")
+    if p != rep:
+        bad.append("%s: Prometheus %s, the report %s" % (name, p, rep))
+records = sum(1 for _ in open(sys.argv[5]))
+records2 = sum(1 for _ in open(sys.argv[6]))
+if not (away.get("batches_failed", 0) > 0 and away.get("batches_spooled", 0) > 0
+        and away.get("spool_bytes", 0) > 0 and away.get("rows_sent", 1) == 0):
+    bad.append("the server away: %s" % away)
+if not (back.get("batches_spooled", 1) == 0 and back.get("spool_bytes", 1) == 0
+        and back.get("batches_sent", 0) > 0
+        and back.get("rows_sent", 0) == records + records2):
+    bad.append("the server back: %s (records %d + %d)" % (back, records, records2))
+print("; ".join(bad))
+PY
+	) && [ -z "$why" ]; then
+		ok ch-plugin-figures
+	else
+		fail ch-plugin-figures "$why"
+	fi
 else
 	skip ch-plugin-spool-replay "the first run failed"
+	skip ch-plugin-figures "the first run failed"
 fi
 
 # e. The server killed during a slowed replay (22 s of track.pcap at

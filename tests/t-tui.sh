@@ -1236,3 +1236,29 @@ if [ -f "$TOP/build/plugins/example.so" ]; then
 else
 	skip tui-plugin-counters "no build/plugins/example.so"
 fi
+
+# ---- a sensor's figures: the clickhouse plugin with its server away ----
+# Nothing listens at its URL: view 5 shows the batches failing and going
+# to the spool, with the spool's bytes, as they happen.
+if [ -f "$TOP/build/plugins/clickhouse.so" ]; then
+	dead=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 9)
+	mkdir -p "$TMP/chspool"
+	start chfig LC_ALL=$UTF8 -- -r "$TOP/captures/track.pcap" --tui \
+	    --speed max --plugin \
+	    "clickhouse:url=http://127.0.0.1:$dead,sensor=tui,flush=0.2,spool=$TMP/chspool"
+	why=
+	wait_for chfig 30 'replay over' || why="no dashboard;"
+	key chfig 5 End
+	wait_for chfig 15 'batches_failed [1-9].*|spool_bytes [1-9]' &&
+		wait_for chfig 15 'spool_bytes [1-9]' &&
+		wait_for chfig 5 'batches_spooled [1-9]' &&
+		grep -q -E '^ Plugin clickhouse ' "$TMP/screen" ||
+		why="$why no failing batches and spool on view 5: $(grep -A3 'Plugin clickhouse' "$TMP/screen" | tr -s ' ' | tr '\n' '|');"
+	key chfig q q
+	wait_rc chfig 30 && [ "$(cat "$TMP/chfig.rc")" = 0 ] ||
+		why="$why exit status $(status chfig);"
+	sanitizer chfig && why="$why $(report chfig)"
+	if [ -z "$why" ]; then ok tui-sensor-figures; else fail tui-sensor-figures "$why"; fi
+else
+	skip tui-sensor-figures "no build/plugins/clickhouse.so"
+fi
