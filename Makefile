@@ -363,6 +363,16 @@ build/fuzz/fuzz_jsonread: $(FUZZ_JSONREAD_SRC) $(HDR)
 	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -Isrc -Iinclude -o $@ \
 	    $(FUZZ_JSONREAD_SRC) -lm
 
+# smtpscope report on a JSON log: the records read back (src/trace/), each
+# turned into events, counted, tracked, and the three reports written.
+FUZZ_RECORDS_SRC = tests/fuzz/fuzz_records.c $(CORE_SRC) \
+	src/trace/records.c src/trace/reportcmd.c src/trace/store.c
+
+build/fuzz/fuzz_records: $(FUZZ_RECORDS_SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -Isrc -Iinclude -o $@ \
+	    $(FUZZ_RECORDS_SRC) -lm -ldl
+
 # SMTP found by its content (--ports any): the classifier alone.
 FUZZ_CONTENT_SRC = tests/fuzz/fuzz_content.c src/net/content.c
 
@@ -411,16 +421,18 @@ fuzz-deps:
 
 fuzz: fuzz-deps build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap build/fuzz/fuzz_reasm \
     build/fuzz/fuzz_pcapng build/fuzz/fuzz_jsonread build/fuzz/fuzz_content \
-    build/fuzz/fuzz_pcap_any fuzz-plugins
+    build/fuzz/fuzz_pcap_any build/fuzz/fuzz_records fuzz-plugins
 	@mkdir -p build/fuzz/corpus-smtp build/fuzz/corpus-pcap build/fuzz/corpus-reasm \
 	    build/fuzz/corpus-pcapng build/fuzz/corpus-jsonread \
-	    build/fuzz/corpus-content build/fuzz/corpus-pcap-any
+	    build/fuzz/corpus-content build/fuzz/corpus-pcap-any \
+	    build/fuzz/corpus-records
 	@cp -n tests/fuzz/corpus/smtp/* build/fuzz/corpus-smtp/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/pcap/* build/fuzz/corpus-pcap/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/reasm/* build/fuzz/corpus-reasm/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/pcapng/* build/fuzz/corpus-pcapng/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/jsonread/* build/fuzz/corpus-jsonread/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/content/* build/fuzz/corpus-content/ 2>/dev/null || true
+	@cp -n tests/fuzz/corpus/records/* build/fuzz/corpus-records/ 2>/dev/null || true
 	@cp -n tests/fuzz/corpus/pcap/* captures/ports.pcap build/fuzz/corpus-pcap-any/ 2>/dev/null || true
 	build/fuzz/fuzz_smtp -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 	    -dict=tests/fuzz/smtp.dict \
@@ -459,6 +471,11 @@ fuzz: fuzz-deps build/fuzz/fuzz_smtp build/fuzz/fuzz_pcap build/fuzz/fuzz_reasm 
 	    -rss_limit_mb=1024 -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/content- \
 	    build/fuzz/corpus-content build/fuzz/corpus-pcap-any
+	build/fuzz/fuzz_records -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+	    -dict=tests/fuzz/json.dict \
+	    -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/records- \
+	    build/fuzz/corpus-records
 
 # Line and branch coverage that the fuzzing corpora (build/fuzz/corpus-*,
 # the committed seeds plus what make fuzz found) reach in src/: each

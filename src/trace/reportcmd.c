@@ -643,8 +643,29 @@ write_one(
 {
 	char tmp[4096];
 	FILE *f = stdout;
+	struct stat sb;
 	int rc = 0, fd = -1, n;
 
+	/* Not a regular file (a FIFO, /dev/null, a terminal): in place. */
+	if (sp->out != NULL && strcmp(sp->out, "-") != 0 &&
+	    stat(sp->out, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		if ((f = fopen(sp->out, "we")) == NULL) {
+			fprintf(stderr,
+			    "smtpscope report: cannot write %s: %s\n", sp->out,
+			    strerror(errno));
+			return -1;
+		}
+		rc = sp->format == R_TEXT ? report_text(f, st, ri)
+		    : sp->format == R_JSON ? report_json(f, st, ri)
+					   : report_html(f, st, ri);
+		if (fclose(f) != 0)
+			rc = -1;
+		if (rc != 0)
+			fprintf(stderr,
+			    "smtpscope report: writing %s failed: %s\n",
+			    sp->out, strerror(errno != 0 ? errno : EIO));
+		return rc;
+	}
 	if (sp->out != NULL && strcmp(sp->out, "-") != 0) {
 		const char *slash = strrchr(sp->out, '/');
 
@@ -759,7 +780,7 @@ reportcmd_main(int argc, char **argv, const char *version)
 		"commands", "events", "summaries" };
 	static struct rep p;
 	static struct stats st;
-	static struct recs_store so;
+	struct recs_store so;
 	struct spec specs[REPORTS_MAX];
 	struct track_config tc = { 0, 0, 0 };
 	struct report_info ri;
@@ -771,6 +792,9 @@ reportcmd_main(int argc, char **argv, const char *version)
 	bool track = true, localtime_ = false;
 	int ch;
 
+	/* Each call a run of its own (a fuzzer calls it again and again). */
+	memset(&p, 0, sizeof(p));
+	memset(&so, 0, sizeof(so));
 	recs_init(&p.r, "report");
 	p.r.on_record = on_record;
 	p.r.arg = &p;
@@ -922,5 +946,7 @@ reportcmd_main(int argc, char **argv, const char *version)
 	    " transactions from %zu inputs (%" PRIu64
 	    " records another input also had, counted once)\n",
 	    st.sessions, st.transactions, p.r.nfiles, p.copies);
+	recs_free(&p.r);
+	free(p.seen.slot);
 	return p.r.status;
 }
