@@ -106,15 +106,17 @@ recs_reply(struct recs *r, const struct jv *o, const char *prefix,
 {
 	char key[64];
 	const char *enh;
+	const char *p = prefix != NULL ? prefix : "";
+	const char *sep = prefix != NULL ? "_" : "";
 
-	snprintf(key, sizeof(key), "%s_code", prefix);
+	snprintf(key, sizeof(key), "%s%scode", p, sep);
 	rep->code = (int)recs_num(o, key, 100, 599, 0);
-	snprintf(key, sizeof(key), "%s_enh", prefix);
+	snprintf(key, sizeof(key), "%s%senh", p, sep);
 	enh = jv_str(o, key);
 	snprintf(rep->enh, sizeof(rep->enh), "%s", enh != NULL ? enh : "");
-	snprintf(key, sizeof(key), "%s_text", prefix);
+	snprintf(key, sizeof(key), "%s%stext", p, sep);
 	rep->text = recs_keep(r, jv_str(o, key));
-	snprintf(key, sizeof(key), "%s_latency", prefix);
+	snprintf(key, sizeof(key), "%s%slatency", p, sep);
 	rep->latency = latency_in(o, key);
 }
 
@@ -147,13 +149,14 @@ outcome_from(const char *s)
 	return SMTP_OUTCOME_NONE;
 }
 
-static enum smtp_verb
-verb_from(const char *s, enum smtp_verb def)
+enum smtp_verb
+recs_verb(const char *s, enum smtp_verb def)
 {
 	int i;
 
 	for (i = 0; s != NULL && i < SMTP_VERB_COUNT; i++)
-		if (strcmp(s, smtp_verb_name((enum smtp_verb)i)) == 0)
+		if (smtp_verb_name((enum smtp_verb)i) != NULL &&
+		    strcmp(s, smtp_verb_name((enum smtp_verb)i)) == 0)
 			return (enum smtp_verb)i;
 	return def;
 }
@@ -194,11 +197,7 @@ rcpts_from(struct recs *r, const struct jv *o, struct smtp_transaction *tx)
 		rc->addr = recs_keep(r, jv_str(e, "addr"));
 		if (rc->addr == NULL)
 			rc->addr = recs_keep(r, "");
-		rc->reply.code = (int)recs_num(e, "code", 100, 599, 0);
-		snprintf(rc->reply.enh, sizeof(rc->reply.enh), "%s",
-		    jv_str(e, "enh") != NULL ? jv_str(e, "enh") : "");
-		rc->reply.text = recs_keep(r, jv_str(e, "text"));
-		rc->reply.latency = latency_in(e, "latency");
+		recs_reply(r, e, NULL, &rc->reply);
 		rc->orcpt = recs_keep(r, jv_str(e, "orcpt"));
 		recs_reply(r, e, "delivery", &rc->delivery);
 	}
@@ -223,15 +222,11 @@ refused_from(struct recs *r, const struct jv *o, struct smtp_transaction *tx)
 	for (e = recs_elements(a); e != NULL && i < n; e = e->next, i++) {
 		struct smtp_refused *f = &tx->refused[i];
 
-		f->verb = verb_from(jv_str(e, "command"), SMTP_VERB_UNKNOWN);
+		f->verb = recs_verb(jv_str(e, "command"), SMTP_VERB_UNKNOWN);
 		f->arg = recs_keep(r, jv_str(e, "argument"));
 		if (f->arg == NULL)
 			f->arg = recs_keep(r, "");
-		f->reply.code = (int)recs_num(e, "code", 100, 599, 0);
-		snprintf(f->reply.enh, sizeof(f->reply.enh), "%s",
-		    jv_str(e, "enh") != NULL ? jv_str(e, "enh") : "");
-		f->reply.text = recs_keep(r, jv_str(e, "text"));
-		f->reply.latency = -1;
+		recs_reply(r, e, NULL, &f->reply);
 	}
 	tx->nrefused = n;
 }
@@ -329,7 +324,7 @@ add_transaction(struct recs *r, const struct jv *o, unsigned file)
 	tx->depth = (unsigned)recs_num(o, "trans_depth", 1, UINT32_MAX, 1);
 	tx->ts = recs_time(o, "ts", 0);
 	tx->ts_end = recs_time(o, "ts_end", tx->ts);
-	tx->verb = verb_from(jv_str(o, "verb"), SMTP_VERB_MAIL);
+	tx->verb = recs_verb(jv_str(o, "verb"), SMTP_VERB_MAIL);
 	tx->mail_from = recs_keep(r, jv_str(o, "mail_from"));
 	tx->sender_unknown = tx->mail_from == NULL;
 	if (tx->mail_from == NULL)
@@ -887,16 +882,31 @@ recs_store_check(const struct recs *r, struct recs_store *so, bool inputs)
 }
 
 int
-recs_time_option(
-    const struct recs *r, const char *name, const char *arg, double *out)
+recs_span_option(
+    const struct recs *r, struct recs_span *sp, int ch, const char *arg)
 {
-	if (recs_parse_time(arg, out))
-		return 0;
-	recs_say(r,
-	    "--%s wants a time like 2026-11-22T23:06:33 (UTC) or seconds "
-	    "since the epoch, not \"%s\"",
-	    name, arg);
-	return -1;
+	unsigned long win;
+
+	if (ch == 0x106 || ch == 0x107) {
+		if (recs_parse_time(arg, ch == 0x106 ? &sp->since : &sp->until))
+			return 0;
+		recs_say(r,
+		    "--%s wants a time like 2026-11-22T23:06:33 (UTC) or "
+		    "seconds since the epoch, not \"%s\"",
+		    ch == 0x106 ? "since" : "until", arg);
+		return -1;
+	}
+	if (ch != 0x108)
+		return -1;
+	if (!parse_ulong(arg, 1, 86400 * 30, &win)) {
+		recs_say(r,
+		    "--track-window wants seconds from 1 to 2592000, not "
+		    "\"%s\"",
+		    arg);
+		return -1;
+	}
+	sp->window = (double)win;
+	return 0;
 }
 
 void

@@ -74,6 +74,19 @@ struct recs_store {
 		"clickhouse-password-file", required_argument, NULL, 0x105 \
 	}
 #define RECS_IS_STORE_OPTION(ch) ((ch) >= 0x101 && (ch) <= 0x105)
+/* --since, --until and --track-window: */
+#define RECS_SPAN_OPTIONS \
+	{ "since", required_argument, NULL, 0x106 }, \
+	    { "until", required_argument, NULL, 0x107 }, \
+	{ \
+		"track-window", required_argument, NULL, 0x108 \
+	}
+#define RECS_IS_SPAN_OPTION(ch) ((ch) >= 0x106 && (ch) <= 0x108)
+
+/* The span asked about, and message tracking's window (0: none given). */
+struct recs_span {
+	double since, until, window;
+};
 /* And their lines of --help. */
 #define RECS_STORE_HELP \
 	"the records of a fleet of sensors in ClickHouse (the clickhouse " \
@@ -93,9 +106,10 @@ int recs_store_option(
 /* After the options (inputs: files were named): 0, or -1 said why (no
  * input at all; a store option without --clickhouse). */
 int recs_store_check(const struct recs *r, struct recs_store *so, bool inputs);
-/* --since/--until TIME (recs_parse_time()): 0, or -1 said why. */
-int recs_time_option(
-    const struct recs *r, const char *name, const char *arg, double *out);
+/* Option ch of RECS_SPAN_OPTIONS into sp: 0; -1 for another option, or
+ * (said why) one refused (TIME: recs_parse_time()). */
+int recs_span_option(
+    const struct recs *r, struct recs_span *sp, int ch, const char *arg);
 /* The end: what was skipped said, and in the status (1: the results
  * cover what could be read, as for a damaged capture). */
 void recs_finish(struct recs *r);
@@ -131,11 +145,14 @@ uint64_t recs_num(const struct jv *o, const char *key, uint64_t lo, uint64_t hi,
     uint64_t def);
 double recs_time(const struct jv *o, const char *key, double def);
 bool recs_endpoint(const char *ip, double port, struct smtp_endpoint *e);
-/* A reply's PREFIX_code, _enh, _text and _latency (text kept in the
- * arena: it lives until recs_free()). */
+/* A reply's PREFIX_code, _enh, _text and _latency, or with prefix NULL
+ * code, enh, text and latency (text kept in the arena: it lives until
+ * recs_free()). */
 void recs_reply(struct recs *r, const struct jv *o, const char *prefix,
     struct smtp_reply *rep);
 char *recs_keep(struct recs *r, const char *s);
+/* A verb by its name (smtp_verb_name()), def when none has it. */
+enum smtp_verb recs_verb(const char *s, enum smtp_verb def);
 /* The elements of an array (none for another type or an absent key). */
 const struct jv *recs_elements(const struct jv *a);
 size_t recs_count(const struct jv *a);

@@ -352,8 +352,6 @@ on_command(struct rep *p, const struct jv *o, unsigned file)
 	struct smtp_command_result cr;
 	struct smtp_event ev;
 	const char *verb = jv_str(o, "command"), *arg = jv_str(o, "argument");
-	const char *enh = jv_str(o, "enh");
-	int k;
 
 	if (!session_of(p, o, file, &si)) {
 		p->r.bad_lines++;
@@ -371,20 +369,11 @@ on_command(struct rep *p, const struct jv *o, unsigned file)
 		return;
 	}
 	p->commands++;
-	cr.verb = SMTP_VERB_UNKNOWN;
-	for (k = 0; verb != NULL && k < SMTP_VERB_COUNT; k++)
-		if (is(smtp_verb_name((enum smtp_verb)k), verb))
-			cr.verb = (enum smtp_verb)k;
+	cr.verb = recs_verb(verb, SMTP_VERB_UNKNOWN);
 	cr.arg = (const uint8_t *)(arg != NULL ? arg : "");
 	cr.arg_len = strlen((const char *)cr.arg);
 	cr.reversed = jv_bool(o, "reversed");
-	cr.reply.code = (int)recs_num(o, "code", 100, 599, 0);
-	snprintf(
-	    cr.reply.enh, sizeof(cr.reply.enh), "%s", enh != NULL ? enh : "");
-	cr.reply.text = (char *)jv_str(o, "text");
-	cr.reply.latency = jv_num(o, "latency", -1);
-	if (!(cr.reply.latency >= 0 && cr.reply.latency < 1e9))
-		cr.reply.latency = -1;
+	recs_reply(&p->r, o, NULL, &cr.reply);
 	command_reply(p, &si, cr.verb, cr.ts, &cr.reply);
 	memset(&ev, 0, sizeof(ev));
 	ev.session = &si;
@@ -655,7 +644,7 @@ write_one(
 			    strerror(errno));
 			return -1;
 		}
-		rc = sp->format == R_TEXT ? report_text(f, st, ri)
+		rc = sp->format == R_TEXT  ? report_text(f, st, ri)
 		    : sp->format == R_JSON ? report_json(f, st, ri)
 					   : report_html(f, st, ri);
 		if (fclose(f) != 0)
@@ -767,10 +756,8 @@ reportcmd_main(int argc, char **argv, const char *version)
 {
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "until", required_argument, NULL, 'U' },
 		{ "localtime", no_argument, NULL, 'L' },
-		{ "track-window", required_argument, NULL, 'W' },
+		RECS_SPAN_OPTIONS,
 		{ "no-track", no_argument, NULL, 'N' },
 		RECS_STORE_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
@@ -783,12 +770,12 @@ reportcmd_main(int argc, char **argv, const char *version)
 	struct recs_store so;
 	struct spec specs[REPORTS_MAX];
 	struct track_config tc = { 0, 0, 0 };
+	struct recs_span span = { 0, 0, 0 };
 	struct report_info ri;
 	struct event_bus bus;
 	struct tracker *tr = NULL;
 	char source[512], note[1024];
 	size_t nspecs = 0, i;
-	unsigned long win;
 	bool track = true, localtime_ = false;
 	int ch;
 
@@ -833,25 +820,8 @@ reportcmd_main(int argc, char **argv, const char *version)
 			}
 			specs[nspecs - 1].out = optarg;
 			break;
-		case 'S':
-		case 'U':
-			if (recs_time_option(&p.r,
-				ch == 'S' ? "since" : "until", optarg,
-				ch == 'S' ? &p.since : &p.until) != 0)
-				return EXIT_USAGE;
-			break;
 		case 'L':
 			localtime_ = true;
-			break;
-		case 'W':
-			if (!parse_ulong(optarg, 1, 86400 * 30, &win)) {
-				recs_say(&p.r,
-				    "--track-window wants seconds from 1 to "
-				    "2592000, not \"%s\"",
-				    optarg);
-				return EXIT_USAGE;
-			}
-			tc.window = (double)win;
 			break;
 		case 'N':
 			track = false;
@@ -859,15 +829,19 @@ reportcmd_main(int argc, char **argv, const char *version)
 		case 'h':
 			usage(stdout, EXIT_OK);
 		default:
-			if (recs_store_option(&p.r, &so, ch, optarg) == 0)
+			if (recs_store_option(&p.r, &so, ch, optarg) == 0 ||
+			    recs_span_option(&p.r, &span, ch, optarg) == 0)
 				break;
-			if (RECS_IS_STORE_OPTION(ch))
+			if (RECS_IS_STORE_OPTION(ch) || RECS_IS_SPAN_OPTION(ch))
 				return EXIT_USAGE;
 			usage(stderr, EXIT_USAGE);
 		}
 	}
 	if (recs_store_check(&p.r, &so, optind < argc) != 0)
 		return EXIT_USAGE;
+	p.since = span.since;
+	p.until = span.until;
+	tc.window = span.window;
 	if (p.since > 0 && p.until > 0 && p.until <= p.since) {
 		recs_say(&p.r, "%s", "--until is not after --since");
 		return EXIT_USAGE;

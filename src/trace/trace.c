@@ -363,9 +363,7 @@ trace_main(int argc, char **argv)
 		{ "message-id", required_argument, NULL, 'M' },
 		{ "queue-id", required_argument, NULL, 'Q' },
 		{ "client", required_argument, NULL, 'C' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "until", required_argument, NULL, 'U' },
-		{ "track-window", required_argument, NULL, 'W' },
+		RECS_SPAN_OPTIONS,
 		RECS_STORE_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -374,11 +372,11 @@ trace_main(int argc, char **argv)
 	static struct recs_store so;
 	static const char *const tables[] = { "sessions", "transactions" };
 	struct track_config tc = { 0, 0, 0 };
+	struct recs_span span = { 0, 0, 0 };
 	struct event_bus bus;
 	struct tracker *tr;
 	const char *wfile = NULL;
 	char err[512];
-	unsigned long win;
 	double window;
 	int ch;
 	size_t i, nfed;
@@ -406,38 +404,25 @@ trace_main(int argc, char **argv)
 		case 'C':
 			t.q.client = optarg;
 			break;
-		case 'S':
-		case 'U':
-			if (recs_time_option(&t.r,
-				ch == 'S' ? "since" : "until", optarg,
-				ch == 'S' ? &t.q.since : &t.q.until) != 0)
-				return EXIT_USAGE;
-			break;
-		case 'W':
-			if (!parse_ulong(optarg, 1, 86400 * 30, &win)) {
-				recs_say(&t.r,
-				    "--track-window wants seconds from 1 to "
-				    "2592000, not \"%s\"",
-				    optarg);
-				return EXIT_USAGE;
-			}
-			tc.window = (double)win;
-			break;
 		case 'w':
 			wfile = optarg;
 			break;
 		case 'h':
 			usage(stdout, EXIT_OK);
 		default:
-			if (recs_store_option(&t.r, &so, ch, optarg) == 0)
+			if (recs_store_option(&t.r, &so, ch, optarg) == 0 ||
+			    recs_span_option(&t.r, &span, ch, optarg) == 0)
 				break;
-			if (RECS_IS_STORE_OPTION(ch))
+			if (RECS_IS_STORE_OPTION(ch) || RECS_IS_SPAN_OPTION(ch))
 				return EXIT_USAGE;
 			usage(stderr, EXIT_USAGE);
 		}
 	}
 	if (recs_store_check(&t.r, &so, optind < argc) != 0)
 		return EXIT_USAGE;
+	t.q.since = span.since;
+	t.q.until = span.until;
+	tc.window = span.window;
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		if (!recs_add_input(&t.r, argv[i])) {
 			recs_say(&t.r, "%s", "too many inputs");
