@@ -12,9 +12,10 @@
 #
 # Everything stays on 127.0.0.1: the server is tests/tools/clickhouse-
 # server.sh's (its own directory and ports; the schema loaded from
-# `smtpscope --clickhouse-schema`), the proxy a Python program here that
-# reads each request's head and Content-Length, so that every request on
-# a kept-alive connection is held, not only a connection's first one.
+# `smtpscope --clickhouse-schema`), the proxy tests/tools/slow-proxy.py,
+# which reads each request's head and Content-Length, so that every
+# request on a kept-alive connection is held, not only a connection's
+# first one.
 # smtpscope runs as `smtpscope -i lo --ports PORT --no-tui -q [-B MB] -w LOG
 # --report json -o REPORT [--plugin clickhouse.so:url=...,sensor=RUN]`
 # (the plugin's defaults otherwise: no spool, queue_max 8M) under
@@ -160,89 +161,11 @@ python3 "$TOP/tests/tools/clickhouse-load.py" "$cport" smtpscope \
 	"$DIR/schema.sql" 2>"$DIR/load.err" ||
 	die "the schema did not load: $(head -c 300 "$DIR/load.err")"
 
-# 2. The slow proxy: each request's head read, held DELAY seconds, then
-# passed on with its body; the answers flow back as they come. One line
-# in proxy.requests a request held.
-cat >"$DIR/proxy.py" <<'PY'
-import socket, sys, threading, time
-back, delay, log = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
-lock = threading.Lock()
-ls = socket.socket()
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("127.0.0.1", 0))
-ls.listen(64)
-print(ls.getsockname()[1], flush=True)
-
-def close(*socks):
-    for s in socks:
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-def answers(s, c):
-    try:
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            c.sendall(d)
-    except OSError:
-        pass
-    close(s, c)
-
-def requests(c, s):
-    buf = b""
-    try:
-        while True:
-            while b"\r\n\r\n" not in buf:
-                d = c.recv(65536)
-                if not d:
-                    return
-                buf += d
-            head, buf = buf.split(b"\r\n\r\n", 1)
-            head += b"\r\n\r\n"
-            n, chunked = 0, False
-            for line in head.split(b"\r\n")[1:]:
-                k, _, v = line.partition(b":")
-                k = k.strip().lower()
-                if k == b"content-length":
-                    n = int(v.strip())
-                elif k == b"transfer-encoding" and b"chunked" in v.lower():
-                    chunked = True
-            time.sleep(delay)
-            with lock, open(log, "a") as f:
-                f.write("%d\n" % n)
-            s.sendall(head)
-            if chunked:  # not what libcurl sends here: passed on as is
-                s.sendall(buf)
-                while True:
-                    d = c.recv(65536)
-                    if not d:
-                        return
-                    s.sendall(d)
-            body, buf = buf[:n], buf[n:]
-            s.sendall(body)
-            n -= len(body)
-            while n > 0:
-                d = c.recv(min(n, 65536))
-                if not d:
-                    return
-                s.sendall(d)
-                n -= len(d)
-    except OSError:
-        pass
-    finally:
-        close(c, s)
-
-while True:
-    c, _ = ls.accept()
-    s = socket.create_connection(("127.0.0.1", back))
-    threading.Thread(target=requests, args=(c, s), daemon=True).start()
-    threading.Thread(target=answers, args=(s, c), daemon=True).start()
-PY
+# 2. The slow proxy (tests/tools/slow-proxy.py): each request's head
+# read, held DELAY seconds, then passed on with its body; the answers
+# flow back as they come. One line in proxy.requests a request held.
 : >"$DIR/proxy.requests"
-python3 "$DIR/proxy.py" "$cport" "$DELAY" "$DIR/proxy.requests" \
+python3 "$TOP/tests/tools/slow-proxy.py" "$cport" "$DELAY" "$DIR/proxy.requests" \
 	>"$DIR/proxy.port" 2>"$DIR/proxy.err" &
 proxy_pid=$!
 i=0

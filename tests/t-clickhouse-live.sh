@@ -11,9 +11,12 @@
 #   what could not be kept is counted (the plugin's counters in the JSON
 #   report: rows given up > 0, batches spooled, nothing sent);
 # - ch-live-slow-server: a server that answers every request 1.5 s late
-#   (a proxy in front of it): the capture is unaffected (every message in
-#   the log, no kernel drop), and every record reaches the store by the
-#   end of the run.
+#   (tests/tools/slow-proxy.py holds each request, also on a kept-alive
+#   connection): the capture is unaffected (every message in the log, no
+#   kernel drop); what the server had not taken when smtpscope stopped is
+#   in the spool, and the next run (an empty capture, the server
+#   answering at once) sends it: the store then holds every record of
+#   the live run once.
 # Root only. The port (2627, SMTPSCOPE_CH_LIVE_PORT to change it) stays
 # clear of t-live's.
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -244,41 +247,12 @@ PY
 fi
 
 # ---- a slow server ----------------------------------------------------------------
-# A proxy that holds each request 1.5 s before it passes it on.
+# A proxy that holds every request 1.5 s before it passes it on
+# (tests/tools/slow-proxy.py: each request of a kept-alive connection).
 name=ch-live-slow-server
-cat >"$TMP/proxy.py" <<'PY'
-import socket, sys, threading, time
-back = int(sys.argv[1])
-ls = socket.socket()
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("127.0.0.1", 0))
-ls.listen(16)
-print(ls.getsockname()[1], flush=True)
-def pipe(a, b, delay):
-    try:
-        first = True
-        while True:
-            d = a.recv(65536)
-            if not d:
-                break
-            if first and delay:
-                time.sleep(delay)
-            first = False
-            b.sendall(d)
-    except OSError:
-        pass
-    for s in (a, b):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-while True:
-    c, _ = ls.accept()
-    s = socket.create_connection(("127.0.0.1", back))
-    threading.Thread(target=pipe, args=(c, s, 1.5), daemon=True).start()
-    threading.Thread(target=pipe, args=(s, c, 0), daemon=True).start()
-PY
-python3 "$TMP/proxy.py" "$cport" >"$TMP/proxy.port" 2>/dev/null &
+: >"$TMP/proxy.requests"
+python3 tests/tools/slow-proxy.py "$cport" 1.5 "$TMP/proxy.requests" \
+	>"$TMP/proxy.port" 2>/dev/null &
 proxy_pid=$!
 i=0
 while [ ! -s "$TMP/proxy.port" ] && [ "$i" -lt 50 ]; do
@@ -286,7 +260,7 @@ while [ ! -s "$TMP/proxy.port" ] && [ "$i" -lt 50 ]; do
 	i=$((i + 1))
 done
 pport=$(head -n 1 "$TMP/proxy.port")
-if [ -z "$pport" ] || ! start_scope "$name" "url=http://127.0.0.1:$pport,sensor=$name,flush=0.2,batch=50,timeout=30"; then
+if [ -z "$pport" ] || ! start_scope "$name" "url=http://127.0.0.1:$pport,sensor=$name,flush=0.2,batch=50,timeout=30,spool=$TMP/spool3"; then
 	fail "$name" "the proxy, smtpscope or smtp-sink did not start: $(head -c 300 "$TMP/$name.err")"
 else
 	start=$(date +%s)
@@ -294,13 +268,26 @@ else
 	src_rc=$?
 	took=$(($(date +%s) - start))
 	finish "$name"
-	echo "# $name: $N messages sent in $took s through a server 1.5 s slow a request"
+	held=$(wc -l <"$TMP/proxy.requests")
+	left=$(find "$TMP/spool3" -type f 2>/dev/null | wc -l)
+	echo "# $name: $N messages sent in $took s through a server 1.5 s slow a request ($held requests held, $left batches spooled at the end)"
+	# What the slow server had not taken when smtpscope stopped is in
+	# the spool: the next run, the server answering at once, sends it.
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))' >"$TMP/empty.pcap"
+	"$SMTPSCOPE" -q -r "$TMP/empty.pcap" \
+		--plugin "$SO:url=http://127.0.0.1:$cport,sensor=$name-next,spool=$TMP/spool3" \
+		>"$TMP/next.out" 2>"$TMP/next.err" </dev/null
+	next_rc=$?
 	if [ "$src_rc" != 0 ]; then
 		fail "$name" "smtp-source failed: $(head -c 300 "$TMP/source.out")"
 	elif why=$(logcheck "$name") && [ -n "$why" ]; then
 		fail "$name" "$why"
 	elif why=$(storecheck "$name" "$cport") && [ -n "$why" ]; then
 		fail "$name" "$why"
+	elif [ "$held" -lt 2 ]; then
+		fail "$name" "the proxy held $held requests: the slowness was not tried"
+	elif [ "$next_rc" != 0 ] || [ "$(find "$TMP/spool3" -type f | wc -l)" != 0 ]; then
+		fail "$name" "the next run (exit $next_rc) left the spool with $(find "$TMP/spool3" -type f | wc -l) files: $(head -c 300 "$TMP/next.err")"
 	else
 		ok "$name"
 	fi

@@ -266,7 +266,14 @@ open_live(struct capture *c, struct source *s, const struct capture_config *cfg,
 	}
 	pcap_set_snaplen(s->p, CAPTURE_SNAPLEN);
 	pcap_set_promisc(s->p, cfg->promisc);
-	pcap_set_immediate_mode(s->p, 1);
+	/* Not immediate: TPACKET_V3 packs packets of any size into the
+	 * ring's blocks, which the kernel hands over full or after the
+	 * timeout (200 ms at most behind). Immediate mode (TPACKET_V2)
+	 * gives every packet a slot sized for the MTU (64 KiB on lo, and
+	 * with offloads), wakes us every few packets, and on lo dropped
+	 * thousands of packets of 400,000 at 2.7 s of CPU where this
+	 * drops none at 0.5 s (docs/performance.md). */
+	pcap_set_immediate_mode(s->p, 0);
 	pcap_set_timeout(s->p, 200);
 	pcap_set_buffer_size(s->p, (int)(cfg->buffer_mb << 20));
 	rc = pcap_activate(s->p);
