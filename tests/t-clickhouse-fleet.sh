@@ -27,7 +27,7 @@ cd "$TOP" || exit 2
 
 SO=build/plugins/clickhouse.so
 CHCTL=tests/tools/clickhouse-server.sh
-CHECKS="fleet-one-store fleet-report-one-store fleet-report-sensor
+CHECKS="fleet-one-store fleet-report-one-store fleet-report-sensor fleet-report-span
 fleet-cluster-shards fleet-cluster-counts fleet-cluster-trace-1
 fleet-cluster-trace-2 fleet-report-cluster fleet-queries"
 CLICKHOUSE_SERVER=${CLICKHOUSE_SERVER:-$(find_tool clickhouse-server)}
@@ -220,6 +220,21 @@ PY
 	ok fleet-queries
 else
 	fail fleet-queries "$why"
+fi
+# A span: the store asked for that span (the runs' summaries through the
+# runs that have records in it) gives the report of the logs' same span.
+T=$(python3 - "$TMP/mx-a.jsonl" "$TMP/mx-z.jsonl" <<'PY'
+import json, sys
+ends = sorted(r["ts_end"] for p in sys.argv[1:] for r in map(json.loads, open(p))
+              if r["type"] == "transaction")
+print("%.6f" % ((ends[0] + ends[-1]) / 2))
+PY
+)
+if "$SMTPSCOPE" report -f json --database onestore --since "$T" \
+	--clickhouse "http://127.0.0.1:$p1/" >"$TMP/rep-span.json" 2>"$TMP/rep-span.err"; then
+	report_same fleet-report-span "$TMP/rep-span.json" --since "$T" "$TMP/mx-a.jsonl" "$TMP/mx-z.jsonl"
+else
+	fail fleet-report-span "$(head -c 300 "$TMP/rep-span.err")"
 fi
 
 # ---- two shards ----------------------------------------------------------------
