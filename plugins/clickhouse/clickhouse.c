@@ -52,7 +52,8 @@
 #define CH_WAKE_BYTES (1u << 20) /* or this many bytes */
 #define CH_BACKOFF_FIRST 1.0     /* seconds before the first retry */
 #define CH_BACKOFF_MAX 30.0
-#define CH_TAKE_MAX 256          /* records taken off the queue at once */
+#define CH_TAKE_MAX 256          /* chunks taken off the queue at once */
+#define CH_CHUNK (64u << 10)     /* bytes of records handed over at once */
 #define CH_TAKE_BYTES (1u << 20) /* and their bytes, past the first */
 #define CH_WHY_MAX 256           /* bytes of a reason or a note */
 #define CH_NOTES 4               /* notes waiting for tick() */
@@ -80,13 +81,23 @@ static const char *const table_names[T_COUNT] = {
 };
 
 /* A record waiting for the sender thread, with the number it got. */
+/* Records as smtpscope's thread hands them over: a chunk of them (one
+ * allocation and one lock for some CH_CHUNK bytes of records, not one
+ * each), each record a struct rec_head, then its JSON, 8-byte aligned. */
 struct qent {
 	struct qent *next;
-	uint64_t seq;
-	size_t len;
-	enum ch_table table;
-	char json[];
+	size_t used, cap; /* bytes of data[] */
+	uint32_t nrec;
+	_Alignas(8) char data[];
 };
+
+struct rec_head {
+	uint64_t seq;
+	uint32_t len;
+	uint32_t table; /* enum ch_table */
+};
+
+#define REC_SIZE(len) (sizeof(struct rec_head) + (((len) + 7) & ~(size_t)7))
 
 /* A table's rows not sent yet, one a line. */
 struct batch {
@@ -107,8 +118,11 @@ struct ch {
 	pthread_cond_t room; /* smtpscope's thread: room in the queue */
 	/* Under lock. */
 	struct qent *qhead, *qtail;
-	size_t qbytes, qcount;
-	bool woken; /* signalled since the sender last took */
+	size_t qbytes, qcount; /* qcount: records */
+	bool woken;            /* signalled since the sender last took */
+	/* smtpscope's thread's: the chunk being filled (handed over when
+	 * full, at each tick and at the end). */
+	struct qent *chunk;
 	bool stopping;
 	bool failing;                     /* the last attempt failed */
 	char why[CH_WHY_MAX];             /* how it failed */
@@ -506,7 +520,7 @@ retry_head(struct ch *c)
 
 /* A record flattened into its table's batch. */
 static void
-add_record(struct ch *c, const struct qent *e)
+add_record(struct ch *c, const struct rec_head *e, const char *json)
 {
 	struct batch *b = &c->batches[e->table];
 	struct chf_keys keys = { .sensor = c->a.sensor,
@@ -518,7 +532,7 @@ add_record(struct ch *c, const struct qent *e)
 	const char *row;
 	size_t len;
 
-	st = chf_flatten(c->flat, e->json, e->len, &keys, &row, &len);
+	st = chf_flatten(c->flat, json, e->len, &keys, &row, &len);
 	if (st != CHF_OK) {
 		atomic_fetch_add(&c->skipped, 1);
 		if (!c->said_skip)
@@ -569,7 +583,7 @@ next_due(const struct ch *c)
 	return due;
 }
 
-/* Up to CH_TAKE_MAX records (CH_TAKE_BYTES) off the queue, after
+/* Up to CH_TAKE_MAX chunks (CH_TAKE_BYTES) off the queue, after
  * waiting for one while nothing else is due; *stop when smtpscope ends
  * and none is left. */
 static struct qent *
@@ -577,7 +591,7 @@ take(struct ch *c, bool *stop)
 {
 	struct qent *list, *last;
 	struct timespec until;
-	size_t n, bytes = 0;
+	size_t n, recs = 0, bytes = 0;
 	double wait;
 
 	pthread_mutex_lock(&c->lock);
@@ -602,14 +616,15 @@ take(struct ch *c, bool *stop)
 	     n++) {
 		last = c->qhead;
 		c->qhead = last->next;
-		c->qbytes -= sizeof(*last) + last->len;
-		bytes += last->len;
+		c->qbytes -= sizeof(*last) + last->used;
+		bytes += last->used;
+		recs += last->nrec;
 	}
 	if (last != NULL)
 		last->next = NULL;
 	if (c->qhead == NULL)
 		c->qtail = NULL;
-	c->qcount -= n;
+	c->qcount -= recs;
 	c->woken = false;
 	*stop = c->stopping && list == NULL;
 	if (list != NULL)
@@ -702,8 +717,16 @@ sender_main(void *arg)
 	for (;;) {
 		list = take(c, &stop);
 		while ((e = list) != NULL) {
+			size_t off = 0;
+
 			list = e->next;
-			add_record(c, e);
+			while (off + sizeof(struct rec_head) <= e->used) {
+				const struct rec_head *h =
+				    (const struct rec_head *)(e->data + off);
+
+				add_record(c, h, e->data + off + sizeof(*h));
+				off += REC_SIZE(h->len);
+			}
 			free(e);
 		}
 		thread_cpu(c);
@@ -778,12 +801,65 @@ report(struct ch *c)
 		    c->host->ctx, SMTPSCOPE_LOG_WARNING, "%s", notes[i]);
 }
 
+/* The chunk being filled, to the queue (smtpscope's thread). */
+static void
+hand_over(struct ch *c)
+{
+	struct qent *e = c->chunk;
+	size_t size;
+
+	if (e == NULL)
+		return;
+	c->chunk = NULL;
+	if (e->nrec == 0) {
+		free(e);
+		return;
+	}
+	size = sizeof(*e) + e->used;
+	pthread_mutex_lock(&c->lock);
+	/* Reading a file, nothing is lost by waiting for the sender: wait.
+	 * Live, the capture must not wait: the records are given up. */
+	while (!c->host->live && c->thread_running && c->qhead != NULL &&
+	    c->qbytes + size > c->a.queue_max)
+		pthread_cond_wait(&c->room, &c->lock);
+	if (c->qbytes + size > c->a.queue_max) {
+		pthread_mutex_unlock(&c->lock);
+		c->given_up += e->nrec;
+		free(e);
+		if (!c->said_queue_full)
+			c->host->log(c->host->ctx, SMTPSCOPE_LOG_WARNING,
+			    "the queue is full (queue_max=%llu bytes): records "
+			    "are given up (records_given_up counts them)",
+			    (unsigned long long)c->a.queue_max);
+		c->said_queue_full = true;
+		return;
+	}
+	e->next = NULL;
+	if (c->qtail != NULL)
+		c->qtail->next = e;
+	else
+		c->qhead = e;
+	c->qtail = e;
+	c->qbytes += size;
+	/* The sender is woken when a good many records wait, never for
+	 * each (a wake-up is a system call, a record a few microseconds);
+	 * else it looks every CH_POLL seconds. */
+	c->qcount += e->nrec;
+	if (!c->woken &&
+	    (c->qcount >= CH_WAKE_RECORDS || c->qbytes >= CH_WAKE_BYTES)) {
+		c->woken = true;
+		pthread_cond_signal(&c->wake);
+	}
+	c->queued += e->nrec;
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void
 ch_event(void *state, const struct smtpscope_event *ev)
 {
 	struct ch *c = state;
-	struct qent *e;
-	size_t len;
+	struct rec_head *h;
+	size_t len, need;
 
 	if (ev->type != SMTPSCOPE_EV_RECORD ||
 	    !SMTPSCOPE_HAS(struct smtpscope_event, ev, u.record.len) ||
@@ -795,50 +871,31 @@ ch_event(void *state, const struct smtpscope_event *ev)
 		c->skipped_here++;
 		return;
 	}
-	if ((e = malloc(sizeof(*e) + len)) == NULL) {
-		c->given_up++;
-		return;
+	need = REC_SIZE(len);
+	if (c->chunk != NULL && c->chunk->used + need > c->chunk->cap)
+		hand_over(c);
+	if (c->chunk == NULL) {
+		size_t cap = need > CH_CHUNK ? need : CH_CHUNK;
+
+		if ((c->chunk = malloc(sizeof(*c->chunk) + cap)) == NULL) {
+			c->given_up++;
+			return;
+		}
+		c->chunk->next = NULL;
+		c->chunk->used = 0;
+		c->chunk->cap = cap;
+		c->chunk->nrec = 0;
 	}
-	e->next = NULL;
-	e->seq = c->seq;
-	e->len = len;
-	e->table = table_of(ev->u.record.type);
-	memcpy(e->json, ev->u.record.json, len);
-	pthread_mutex_lock(&c->lock);
-	/* Reading a file, nothing is lost by waiting for the sender: wait.
-	 * Live, the capture must not wait: the record is given up. */
-	while (!c->host->live && c->thread_running && c->qhead != NULL &&
-	    c->qbytes + sizeof(*e) + len > c->a.queue_max)
-		pthread_cond_wait(&c->room, &c->lock);
-	if (c->qbytes + sizeof(*e) + len > c->a.queue_max) {
-		pthread_mutex_unlock(&c->lock);
-		free(e);
-		c->given_up++;
-		if (!c->said_queue_full)
-			c->host->log(c->host->ctx, SMTPSCOPE_LOG_WARNING,
-			    "the queue is full (queue_max=%llu bytes): records "
-			    "are given up (records_given_up counts them)",
-			    (unsigned long long)c->a.queue_max);
-		c->said_queue_full = true;
-		return;
-	}
-	if (c->qtail != NULL)
-		c->qtail->next = e;
-	else
-		c->qhead = e;
-	c->qtail = e;
-	c->qbytes += sizeof(*e) + len;
-	/* The sender is woken when a good many records wait, never for
-	 * each (a wake-up is a system call, a record a few microseconds);
-	 * else it looks every CH_POLL seconds. */
-	c->qcount++;
-	if (!c->woken &&
-	    (c->qcount >= CH_WAKE_RECORDS || c->qbytes >= CH_WAKE_BYTES)) {
-		c->woken = true;
-		pthread_cond_signal(&c->wake);
-	}
-	pthread_mutex_unlock(&c->lock);
-	c->queued++;
+	h = (struct rec_head *)(c->chunk->data + c->chunk->used);
+	h->seq = c->seq;
+	h->len = (uint32_t)len;
+	h->table = (uint32_t)table_of(ev->u.record.type);
+	memcpy(c->chunk->data + c->chunk->used + sizeof(*h), ev->u.record.json,
+	    len);
+	c->chunk->used += need;
+	c->chunk->nrec++;
+	if (c->chunk->used >= CH_CHUNK)
+		hand_over(c);
 }
 
 static void
@@ -847,6 +904,8 @@ ch_tick(void *state, const struct smtpscope_health *h)
 	struct ch *c = state;
 
 	(void)h;
+	/* A record waits a second at most in smtpscope's thread. */
+	hand_over(c);
 	report(c);
 	sync_counters(c);
 }
@@ -863,6 +922,8 @@ ch_destroy(struct ch *c, bool locks)
 		c->qhead = e->next;
 		free(e);
 	}
+	free(c->chunk);
+	c->chunk = NULL;
 	for (t = 0; t < T_COUNT; t++) {
 		ch_columns_free(c->cols[t]);
 		free(c->batches[t].buf);
@@ -1066,6 +1127,7 @@ ch_fini(void *state)
 	uint64_t given_up;
 	struct qent *e;
 
+	hand_over(c);
 	if (c->thread_running) {
 		pthread_mutex_lock(&c->lock);
 		c->stopping = true;
@@ -1079,8 +1141,8 @@ ch_fini(void *state)
 	/* Records no thread took (start() failed). */
 	while ((e = c->qhead) != NULL) {
 		c->qhead = e->next;
+		c->given_up += e->nrec;
 		free(e);
-		c->given_up++;
 	}
 	c->qtail = NULL;
 	report(c);
