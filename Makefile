@@ -81,7 +81,8 @@ SMTP_SRC = src/smtp/session.c src/smtp/input.c src/smtp/reply.c \
 # The reports (--report): read the statistics store only.
 REPORT_SRC = src/report/text.c src/report/json.c src/report/html.c \
 	     src/report/html_parts.c src/report/html_page.c src/report/svg.c \
-	     src/report/format.c src/report/timetab.c src/report/html_trouble.c
+	     src/report/format.c src/report/timetab.c src/report/html_trouble.c \
+	     src/report/reportfile.c
 # The helper library (lib/), the event model with the codes' meanings and
 # the plugin ABI adapter (event/), the sinks, the reports, the dissector,
 # in the order they were linked in before they had folders (but

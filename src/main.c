@@ -272,113 +272,6 @@ interval_health(struct run *r, struct health *out)
 }
 
 /*
- * What a report may be written into in place: a FIFO, a terminal or
- * /dev/null. Never another device: a link planted at the report's name
- * could point at a disk, and merely opening some (a watchdog) acts.
- * Before the open (fd -1) a terminal is known by its major number (Linux:
- * 4 and 5 the consoles and /dev/tty, 136-143 the pseudo-terminals); after
- * it, by isatty().
- */
-static bool
-report_in_place_ok(const struct stat *sb, int fd)
-{
-	struct stat null;
-	unsigned maj;
-
-	if (S_ISFIFO(sb->st_mode))
-		return true;
-	if (!S_ISCHR(sb->st_mode))
-		return false;
-	if (stat("/dev/null", &null) == 0 && S_ISCHR(null.st_mode) &&
-	    sb->st_rdev == null.st_rdev)
-		return true;
-	if (fd >= 0)
-		return isatty(fd) != 0;
-	maj = major(sb->st_rdev);
-	return maj == 4 || maj == 5 || (maj >= 136 && maj <= 143);
-}
-
-/*
- * The report's file, or NULL after one sentence on stderr. A regular file
- * (or a new one) is replaced by rename() from a temporary file that
- * mkstemp() makes beside it, ".NAME.XXXXXX": its name cannot be guessed
- * and it is created with O_EXCL, so nothing planted in the folder (a link
- * at NAME.tmp to a root-owned file) is ever followed, and a reader (or a
- * SIGUSR1 snapshot) never sees half a report. A FIFO, a terminal or
- * /dev/null is written in place (renaming over /dev/null as root would
- * replace the device); anything else is refused.
- */
-static FILE *
-report_open(const char *path, char *tmp, size_t tmplen, bool *atomic)
-{
-	const char *slash = strrchr(path, '/');
-	struct stat sb;
-	bool exists;
-	FILE *f;
-	int fd;
-
-	*atomic = false;
-	tmp[0] = '\0';
-	exists = stat(path, &sb) == 0;
-	if (!exists && errno != ENOENT) {
-		fprintf(stderr, "smtpscope: cannot write the report %s: %s\n",
-		    path, strerror(errno));
-		return NULL;
-	}
-	if (!exists || S_ISREG(sb.st_mode)) {
-		*atomic = true;
-		int n = slash != NULL
-		    ? snprintf(tmp, tmplen, "%.*s/.%s.XXXXXX",
-			  (int)(slash - path), path, slash + 1)
-		    : snprintf(tmp, tmplen, ".%s.XXXXXX", path);
-
-		if (n < 0 || (size_t)n + 1 >= tmplen ||
-		    (fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-			if (n >= 0 && (size_t)n + 1 >= tmplen)
-				errno = ENAMETOOLONG;
-			fprintf(stderr,
-			    "smtpscope: cannot write the report %s: no "
-			    "temporary file beside it: %s\n",
-			    path, strerror(errno));
-			tmp[0] = '\0';
-			return NULL;
-		}
-		/* mkstemp() makes it 0600: the report's mode as a new file
-		 * of ours would have (--umask). */
-		(void)fchmod(fd, 0666 & ~file_umask);
-	} else {
-		if (!report_in_place_ok(&sb, -1))
-			goto refuse;
-		fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
-		if (fd < 0) {
-			fprintf(stderr,
-			    "smtpscope: cannot write the report %s: %s\n", path,
-			    strerror(errno));
-			return NULL;
-		}
-		if (fstat(fd, &sb) != 0 || !report_in_place_ok(&sb, fd)) {
-			close(fd);
-			goto refuse;
-		}
-	}
-	if ((f = fdopen(fd, "w")) == NULL) {
-		fprintf(stderr, "smtpscope: cannot write the report %s: %s\n",
-		    path, strerror(errno));
-		close(fd);
-		if (*atomic)
-			unlink(tmp);
-		return NULL;
-	}
-	return f;
-refuse:
-	fprintf(stderr,
-	    "smtpscope: the report %s is neither a regular file nor a FIFO, "
-	    "a terminal or /dev/null: not written\n",
-	    path);
-	return NULL;
-}
-
-/*
  * Write the report: to standard output or through report_open(). A
  * report that cannot be written whole leaves no trace: its temporary
  * file is removed (an older report stays as it was), and standard output
@@ -425,7 +318,8 @@ write_report(struct run *r, const struct report_spec *spec)
 		}
 	}
 	if (path != NULL && strcmp(path, "-") != 0 &&
-	    (f = report_open(path, tmp, sizeof(tmp), &atomic)) == NULL)
+	    (f = report_open(
+		 path, 0666 & ~file_umask, tmp, sizeof(tmp), &atomic)) == NULL)
 		return -1;
 	/* Where it begins: appended (>>), at the end whatever the offset. */
 	if (f == stdout && fflush(stdout) == 0 &&

@@ -221,6 +221,7 @@ u 2 --since 2026-12-02 --until 2026-12-01 "$TMP/log.json"
 u 2 --sensor a "$TMP/log.json"
 u 3 "$TMP/does-not-exist.jsonl"
 u 4 -o /nonexistent-dir/r.txt "$TMP/reportcmd-same-track.jsonl"
+u 4 -o /dev/zero "$TMP/reportcmd-same-track.jsonl"
 u 3 --clickhouse http://127.0.0.1:9/ --database x
 printf '{"type":"session"}\nnot a record\n' >"$TMP/junk.jsonl"
 u 1 "$TMP/junk.jsonl"

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "event/health.h"
 #include "sinks/stats.h"
@@ -53,6 +54,16 @@ struct report_info {
 	 * carry (a sentence or a few), or NULL. */
 	const char *note;
 };
+
+/*
+ * The report's file path, or NULL after one sentence on stderr. A
+ * regular file (or a new one) is written to a temporary file beside it
+ * (its name in tmp, *atomic set; mode its mode) for the caller to
+ * rename() over it when whole, or unlink() if not; a FIFO, a terminal or
+ * /dev/null in place; anything else is refused.
+ */
+FILE *report_open(
+    const char *path, mode_t mode, char *tmp, size_t tmplen, bool *atomic);
 
 /* Each returns 0, or -1 if writing failed. */
 int report_text(FILE *f, const struct stats *st, const struct report_info *ri);

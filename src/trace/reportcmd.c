@@ -625,73 +625,40 @@ on_message(void *arg, const struct smtp_event *ev)
 
 /* ---- the report ---- */
 
-/* The report in path ("-": standard output): whole, or not at all. */
+/* The report in path ("-": standard output): whole, or not at all
+ * (report_open(): a file written beside, then renamed). */
 static int
 write_one(
     const struct spec *sp, const struct stats *st, const struct report_info *ri)
 {
 	char tmp[4096];
 	FILE *f = stdout;
-	struct stat sb;
-	int rc = 0, fd = -1, n;
+	bool atomic = false;
+	mode_t mask;
+	int rc;
 
-	/* Not a regular file (a FIFO, /dev/null, a terminal): in place. */
-	if (sp->out != NULL && strcmp(sp->out, "-") != 0 &&
-	    stat(sp->out, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		if ((f = fopen(sp->out, "we")) == NULL) {
-			fprintf(stderr,
-			    "smtpscope report: cannot write %s: %s\n", sp->out,
-			    strerror(errno));
-			return -1;
-		}
-		rc = sp->format == R_TEXT  ? report_text(f, st, ri)
-		    : sp->format == R_JSON ? report_json(f, st, ri)
-					   : report_html(f, st, ri);
-		if (fclose(f) != 0)
-			rc = -1;
-		if (rc != 0)
-			fprintf(stderr,
-			    "smtpscope report: writing %s failed: %s\n",
-			    sp->out, strerror(errno != 0 ? errno : EIO));
-		return rc;
-	}
 	if (sp->out != NULL && strcmp(sp->out, "-") != 0) {
-		const char *slash = strrchr(sp->out, '/');
-
-		n = slash != NULL
-		    ? snprintf(tmp, sizeof(tmp), "%.*s/.%s.XXXXXX",
-			  (int)(slash - sp->out), sp->out, slash + 1)
-		    : snprintf(tmp, sizeof(tmp), ".%s.XXXXXX", sp->out);
-		if (n < 0 || (size_t)n >= sizeof(tmp) ||
-		    (fd = mkostemp(tmp, O_CLOEXEC)) < 0 ||
-		    (f = fdopen(fd, "w")) == NULL) {
-			fprintf(stderr,
-			    "smtpscope report: cannot write %s: %s\n", sp->out,
-			    strerror(errno != 0 ? errno : ENAMETOOLONG));
-			if (fd >= 0) {
-				close(fd);
-				unlink(tmp);
-			}
+		mask = umask(0);
+		umask(mask);
+		if ((f = report_open(sp->out, 0666 & ~mask, tmp, sizeof(tmp),
+			 &atomic)) == NULL)
 			return -1;
-		}
-		(void)fchmod(fd, 0644);
 	}
-	if (sp->format == R_TEXT)
-		rc = report_text(f, st, ri);
-	else if (sp->format == R_JSON)
-		rc = report_json(f, st, ri);
-	else
-		rc = report_html(f, st, ri);
+	errno = 0;
+	rc = sp->format == R_TEXT  ? report_text(f, st, ri)
+	    : sp->format == R_JSON ? report_json(f, st, ri)
+				   : report_html(f, st, ri);
 	if (f == stdout)
 		return fflush(stdout) != 0 || rc != 0 ? -1 : 0;
 	if (fclose(f) != 0)
 		rc = -1;
-	if (rc == 0 && rename(tmp, sp->out) != 0)
+	if (rc == 0 && atomic && rename(tmp, sp->out) != 0)
 		rc = -1;
 	if (rc != 0) {
 		fprintf(stderr, "smtpscope report: writing %s failed: %s\n",
 		    sp->out, strerror(errno != 0 ? errno : EIO));
-		unlink(tmp);
+		if (atomic)
+			unlink(tmp);
 	}
 	return rc;
 }
