@@ -881,6 +881,12 @@ reportcmd_main(int argc, char **argv, const char *version)
 		if (write_one(&specs[i], &st, &ri) != 0 &&
 		    p.r.status == EXIT_OK)
 			p.r.status = EXIT_OUTPUT;
+	if (p.seen.unchecked > 0)
+		recs_say(&p.r,
+		    "%" PRIu64 " sessions, commands and attempts read past the "
+		    "8 million told apart: a copy of them another input had "
+		    "may count twice",
+		    p.seen.unchecked);
 	recs_finish(&p.r);
 	fprintf(stderr,
 	    "smtpscope report: %" PRIu64 " sessions, %" PRIu64
