@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The file readers besides libpcap's own loop: a classic pcap file read
- * a megabyte at a time (run_fast()), a pcapng file whose interfaces
- * differ read by our own reader (run_mixed()), a replay at capture pace
- * (run_paced()), and the progress bar they draw.
+ * where it lies, mapped a window at a time (run_fast()), a pcapng file whose
+ * interfaces differ read by our own reader (run_mixed()), a replay at capture
+ * pace (run_paced()), and the progress bar they draw.
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -366,15 +370,97 @@ run_mixed(
 	}
 }
 
+/*
+ * A mapped file that another program cuts short while it is read: its
+ * pages past the new end are gone and touching them raises SIGBUS. The
+ * handler puts zero pages where they were, so the reading goes on to
+ * the end of the record, and says so; run_fast() then stops there, the
+ * file counted as damaged. Any other SIGBUS goes to what was there
+ * before (the dashboard's terminal restore, a sanitizer, the default).
+ */
+static struct {
+	volatile sig_atomic_t hit;
+	volatile uintptr_t lo, hi; /* the window, [lo, hi); hi 0: none */
+	uintptr_t page;
+	struct sigaction old;
+	bool on;
+} bus;
+
+static void
+bus_handler(int sig, siginfo_t *si, void *ctx)
+{
+	uintptr_t a = (uintptr_t)si->si_addr, at;
+
+	(void)ctx;
+	if (si->si_code > 0 && a >= bus.lo && a < bus.hi) {
+		at = a & ~(bus.page - 1);
+		if (mmap((void *)at, bus.hi - at, PROT_READ,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+			0) != MAP_FAILED) {
+			bus.hit = 1;
+			return;
+		}
+	}
+	/* A fault comes again on return, now to the old action; a signal
+	 * sent is sent again. */
+	sigaction(SIGBUS, &bus.old, NULL);
+	if (si->si_code <= 0)
+		raise(sig);
+}
+
+static void
+bus_watch(void)
+{
+	struct sigaction sa;
+
+	if (bus.on)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = bus_handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	bus.page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	bus.hit = 0;
+	if (sigaction(SIGBUS, &sa, &bus.old) == 0)
+		bus.on = true;
+}
+
+static void
+bus_unwatch(void)
+{
+	bus.hi = 0;
+	if (bus.on)
+		sigaction(SIGBUS, &bus.old, NULL);
+	bus.on = false;
+}
+
+/* The window or the buffer given back (at every return of run_fast()). */
+void
+fast_release(struct source *s)
+{
+	if (s->fb_mapped) {
+		bus.hi = 0;
+		munmap(s->fb, s->fb_len);
+		bus_unwatch();
+	} else
+		free(s->fb);
+	s->fb = NULL;
+	s->fb_mapped = false;
+	s->fb_off += s->fb_pos;
+	s->fb_pos = s->fb_len = s->fb_ahead = 0;
+}
+
 /* More of the file after what is left in s->fb (moved to its start).
  * False when nothing more came (end of file, or an error libpcap will
  * meet and report when it reads from here). */
 static bool
-fast_fill(struct source *s)
+fill_read(struct source *s)
 {
 	size_t left = s->fb_len - s->fb_pos;
 	ssize_t r;
 
+	if (s->fb == NULL)
+		s->fb = xmalloc(CAPTURE_FASTBUF);
 	if (s->fb_pos > 0) {
 		memmove(s->fb, s->fb + s->fb_pos, left);
 		s->fb_off += s->fb_pos;
@@ -391,9 +477,77 @@ fast_fill(struct source *s)
 	return true;
 }
 
+/* The next window of the file, from the page of the next record: false
+ * when the file holds nothing past the window (its end). The pages are
+ * read where the kernel keeps them, not copied: the reader's largest
+ * cost after the analysis. Where mmap() is refused (a file system
+ * without it), the file is read into a buffer from there on. */
+static bool
+fill_map(struct source *s)
+{
+	uint64_t at = s->fb_off + s->fb_pos, base, len;
+	struct stat sb;
+	void *m;
+
+	if (fstat(s->fd, &sb) != 0 || sb.st_size < 0 ||
+	    (uint64_t)sb.st_size <= s->fb_off + s->fb_len)
+		return false;
+	bus_watch();
+	base = at & ~(uint64_t)(bus.page - 1);
+	len = (uint64_t)sb.st_size - base;
+	if (len > CAPTURE_MAPWIN)
+		len = CAPTURE_MAPWIN;
+	if (s->fb != NULL) {
+		bus.hi = 0;
+		munmap(s->fb, s->fb_len);
+		s->fb = NULL;
+	}
+	m = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+	    s->fd, (off_t)base);
+	if (m == MAP_FAILED) {
+		bus_unwatch();
+		s->fb_mapped = false;
+		s->fb_unmappable = true;
+		s->fb_off = at;
+		s->fb_pos = s->fb_len = s->fb_ahead = 0;
+		return fill_read(s);
+	}
+	s->fb = m;
+	s->fb_mapped = true;
+	s->fb_off = base;
+	s->fb_pos = s->fb_ahead = (size_t)(at - base);
+	s->fb_len = (size_t)len;
+	bus.lo = (uintptr_t)m;
+	bus.hi = (uintptr_t)m + (uintptr_t)len;
+	return true;
+}
+
+static bool
+fast_fill(struct source *s)
+{
+	if (s->fb_mapped || (s->fb == NULL && !s->fb_unmappable))
+		return fill_map(s);
+	return fill_read(s);
+}
+
+/* A mapped file cut short under us (bus_handler()): what came before
+ * is analyzed. */
+static int
+fast_shrunk(struct capture *c, struct source *s)
+{
+	snprintf(c->warning, sizeof(c->warning),
+	    "%s was cut short while it was read (by another program); the "
+	    "packets before byte %llu were analyzed",
+	    s->name, (unsigned long long)(s->fb_off + s->fb_pos));
+	c->st.damaged = true;
+	fast_release(s);
+	return -1;
+}
+
 /*
- * A classic pcap file read a megabyte at a time, each record handed over
- * where it lies (libpcap reads each record's header and data with a
+ * A classic pcap file read where it lies, a window mapped at a time (or
+ * read a megabyte at a time where it cannot be), each record handed
+ * over where it is (libpcap reads each record's header and data with a
  * fread() each and copies the data into its own buffer): the same
  * records, time stamps and lengths that libpcap gives, for records it
  * takes as they are (caplen within the snapshot length). At the first
@@ -411,11 +565,10 @@ run_fast(
 	uint32_t rec[4];
 	int n = 0;
 
-	if (s->fb == NULL)
-		s->fb = xmalloc(CAPTURE_FASTBUF);
 	for (;;) {
 		if (c->stop) {
 			/* As pcap_dispatch() returns when broken off. */
+			fast_release(s);
 			if (tick != NULL)
 				tick(tick_arg);
 			return -1;
@@ -424,6 +577,8 @@ run_fast(
 		    (!fast_fill(s) || s->fb_len - s->fb_pos < sizeof(rec)))
 			break;
 		memcpy(rec, s->fb + s->fb_pos, sizeof(rec));
+		if (bus.hit)
+			return fast_shrunk(c, s);
 		if (rec[2] > s->fast_max)
 			break;
 		if (s->fb_len - s->fb_pos < sizeof(rec) + rec[2] &&
@@ -438,21 +593,35 @@ run_fast(
 		h.caplen = rec[2];
 		h.len = rec[3];
 		s->fb_pos += sizeof(rec);
+		if (s->fb_mapped) {
+			size_t e = s->fb_pos + CAPTURE_PREFETCH;
+
+			if (e > s->fb_len)
+				e = s->fb_len;
+			if (s->fb_ahead < s->fb_pos)
+				s->fb_ahead = s->fb_pos;
+			for (; s->fb_ahead < e; s->fb_ahead += 64)
+				__builtin_prefetch(s->fb + s->fb_ahead);
+		}
 		packet_cb((u_char *)c, &h, s->fb + s->fb_pos);
+		if (bus.hit)
+			return fast_shrunk(c, s);
 		s->fb_pos += rec[2];
 		if (++n == CAPTURE_BATCH) {
 			n = 0;
 			if (tick != NULL)
 				tick(tick_arg);
-			if (c->stop)
+			if (c->stop) {
+				fast_release(s);
 				return -1;
+			}
 			progress_draw(c, s, false);
 		}
 	}
 	/* libpcap goes on from the record not taken. */
 	s->fast = false;
-	if (fseeko(pcap_file(s->p), (off_t)(s->fb_off + s->fb_pos), SEEK_SET) !=
-	    0) {
+	fast_release(s);
+	if (fseeko(pcap_file(s->p), (off_t)s->fb_off, SEEK_SET) != 0) {
 		snprintf(c->warning, sizeof(c->warning),
 		    "%s is damaged (cannot seek: %s); the packets before the "
 		    "damage were analyzed",
@@ -460,7 +629,5 @@ run_fast(
 		c->st.damaged = true;
 		return -1;
 	}
-	free(s->fb);
-	s->fb = NULL;
 	return n;
 }

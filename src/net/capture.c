@@ -866,7 +866,8 @@ capture_close(struct capture *c)
 			fclose(c->src[i].ngfp);
 		free(c->src[i].ngbuf);
 		free(c->src[i].iobuf);
-		free(c->src[i].fb);
+		if (c->src[i].fb != NULL)
+			fast_release(&c->src[i]);
 	}
 	free(c->src);
 	free(c);

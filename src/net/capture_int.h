@@ -36,8 +36,13 @@
 /* Packets between two checks of a stop and of the progress bar. */
 #define CAPTURE_BATCH 4096
 /* What run_fast() reads at a time (at least a record of the largest
- * caplen it takes and its header). */
+ * caplen it takes and its header), when the file cannot be mapped. */
 #define CAPTURE_FASTBUF (1u << 20)
+/* The window of the file run_fast() maps at a time: its pages count in
+ * the resident size while mapped, so it stays small; and how far ahead
+ * of the record handed over its bytes are asked into the CPU's cache. */
+#define CAPTURE_MAPWIN (4u << 20)
+#define CAPTURE_PREFETCH 4096
 /* The stdio buffer of a capture file libpcap reads. */
 #define CAPTURE_IOBUF (1u << 20)
 
@@ -61,10 +66,13 @@ struct source {
 	bool fast_nsec;    /* nanosecond time stamps */
 	uint32_t fast_max; /* the largest caplen libpcap takes as it is */
 	int fd;
-	uint8_t *fb;        /* records read ahead */
+	uint8_t *fb;        /* records read ahead, or the mapped window */
 	size_t fb_len;      /* bytes in fb */
 	size_t fb_pos;      /* the next record in fb */
 	uint64_t fb_off;    /* file offset of fb[0] */
+	size_t fb_ahead;    /* fb[fb_pos..fb_ahead) asked into the cache */
+	bool fb_mapped;     /* fb is a window mapped from the file */
+	bool fb_unmappable; /* mmap() refused: read into a buffer */
 	bool has_prog;      /* prog holds a program */
 	bool was_on_handle; /* the filter was on the handle (run_mixed()) */
 	uint64_t delivered; /* packets libpcap handed over */
@@ -143,6 +151,7 @@ void run_paced(
     struct capture *c, struct source *s, void (*tick)(void *), void *tick_arg);
 void run_mixed(
     struct capture *c, struct source *s, void (*tick)(void *), void *tick_arg);
+void fast_release(struct source *s);
 int run_fast(
     struct capture *c, struct source *s, void (*tick)(void *), void *tick_arg);
 
