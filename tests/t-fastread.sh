@@ -1,6 +1,6 @@
 #!/bin/sh
-# A classic pcap file is read by smtpscope's own reader a megabyte at a
-# time (net/capread.c run_fast()); files larger than that buffer: the
+# A classic pcap file is read by smtpscope's own reader a window at a
+# time (net/capread.c run_fast(), 4 MiB mapped); files larger than that: the
 # same records, stderr and exit status as libpcap's reading (--speed
 # keeps libpcap reading), across the refills, and with the file cut
 # inside a record past the sixth megabyte (t-capture covers small
