@@ -260,38 +260,47 @@ static const char digit_pairs[201] =
     "50515253545556575859606162636465666768697071727374"
     "75767778798081828384858687888990919293949596979899";
 
-/* The decimal digits of v, ending at end; returns where they start. */
-static char *
+/* The decimal digits of v, ending at end; returns where they start.
+ * Two digits a step, each pair one two-byte copy. */
+static inline char *
 u64_digits(char *end, uint64_t v)
 {
 	char *p = end;
 
 	while (v >= 100) {
-		const char *d = digit_pairs + (v % 100) * 2;
+		uint64_t q = v / 100;
 
-		v /= 100;
-		*--p = d[1];
-		*--p = d[0];
+		p -= 2;
+		memcpy(p, digit_pairs + (v - q * 100) * 2, 2);
+		v = q;
 	}
 	if (v >= 10) {
-		*--p = digit_pairs[v * 2 + 1];
-		*--p = digit_pairs[v * 2];
+		p -= 2;
+		memcpy(p, digit_pairs + v * 2, 2);
 	} else
 		*--p = (char)('0' + v);
 	return p;
 }
 
-/* Decimal digits of v. */
-static size_t
+/* Decimal digits of v: a few comparisons for the numbers a log is made
+ * of (ports, codes, sizes); past them, four digits a division. */
+static inline size_t
 u64_len(uint64_t v)
 {
-	size_t n = 1;
+	size_t n = 0;
 
-	while (v >= 10000) {
+	for (;;) {
+		if (v < 10)
+			return n + 1;
+		if (v < 100)
+			return n + 2;
+		if (v < 1000)
+			return n + 3;
+		if (v < 10000)
+			return n + 4;
 		v /= 10000;
 		n += 4;
 	}
-	return n + (v >= 10) + (v >= 100) + (v >= 1000);
 }
 
 bool
@@ -318,21 +327,22 @@ dbuf_add_fixed6(struct dbuf *b, double v)
 {
 	char num[40], *p, *o;
 	uint64_t us = (uint64_t)(v * 1e6 + 0.5), sec = us / 1000000;
-	unsigned frac = (unsigned)(us % 1000000);
-	size_t n = u64_len(sec) + 7;
-	int i;
+	/* The microseconds as three pairs of digits, in 32 bits. */
+	uint32_t frac = (uint32_t)(us - sec * 1000000);
+	uint32_t hi = frac / 10000, lo = frac - hi * 10000, mid = lo / 100;
+	/* Latencies and durations are mostly below a second: one digit. */
+	size_t n = (sec < 10 ? 1 : u64_len(sec)) + 7;
 
 	o = dbuf_space(b, n);
-	p = (o != NULL ? o : num) + n;
-	for (i = 0; i < 3; i++) {
-		const char *d = digit_pairs + (frac % 100) * 2;
-
-		frac /= 100;
-		*--p = d[1];
-		*--p = d[0];
-	}
-	*--p = '.';
-	u64_digits(p, sec);
+	p = (o != NULL ? o : num) + n - 6;
+	memcpy(p, digit_pairs + hi * 2, 2);
+	memcpy(p + 2, digit_pairs + mid * 2, 2);
+	memcpy(p + 4, digit_pairs + (lo - mid * 100) * 2, 2);
+	p[-1] = '.';
+	if (sec < 10)
+		p[-2] = (char)('0' + sec);
+	else
+		u64_digits(p - 1, sec);
 	if (o != NULL) {
 		b->len += n;
 		return !b->truncated;
