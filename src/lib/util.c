@@ -610,17 +610,19 @@ static const uint8_t json_plain[256] = { JP_ROW(0), JP_ROW(0),
 #undef JP_ROW
 
 /* Has the word x (eight bytes) one that is not plain: below 0x20, DEL
- * or above, '"' or '\\'? Each test may also flag a byte after one it
- * rightly flags (a borrow or a carry), never a word of plain bytes. */
+ * or above, '"' or '\\'? Each test is exact on a byte below 0x80 and no
+ * sum carries out of such a byte; a byte from 0x80 up is caught by its
+ * own high bit, whatever its carries make of the bytes after it. */
 static inline bool
 json_word_unplain(uint64_t x)
 {
 	const uint64_t ones = 0x0101010101010101ull, high = ones << 7;
-	const uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+	const uint64_t ge20 = x + ones * (0x80 - 0x20); /* high: x >= 0x20 */
+	const uint64_t del = x + ones;                  /* high: x is 0x7f */
+	const uint64_t nq = (x ^ ones * '"') + ones * 0x7f;   /* x is not '"' */
+	const uint64_t nbs = (x ^ ones * '\\') + ones * 0x7f; /* nor '\\' */
 
-	return (((x - ones * 0x20) & ~x) | ((x + ones) | x) |
-		   ((q - ones) & ~q) | ((bs - ones) & ~bs)) &
-	    high;
+	return (x | del | ~(ge20 & nq & nbs)) & high;
 }
 
 /* Length of the run of plain bytes at s, at most n. */
@@ -640,48 +642,74 @@ json_plain_run(const uint8_t *s, size_t n)
 	return i;
 }
 
-/* n bytes from s to o, short ones without a call (the two ends of an
- * 8-, 4-byte copy overlap). */
-static inline void
-copy_short(char *o, const uint8_t *s, size_t n)
+/* n bytes from s to o, eight at a time, and are they all plain? Never
+ * a byte read or written past either end: the last word of a string of
+ * eight or more ends where it ends (overlapping the one before it), a
+ * shorter one is two four-byte words that overlap, or its first, middle
+ * and last bytes (the rest of the word a plain 'a'). */
+static inline bool
+json_copy_plain(char *o, const uint8_t *s, size_t n)
 {
-	uint64_t a, b;
-	uint32_t c, d;
+	uint64_t x;
+	uint32_t lo, hi;
+	bool bad = false;
+	size_t i;
 
-	if (n >= 16) {
-		memcpy(o, s, n);
-	} else if (n >= 8) {
-		memcpy(&a, s, 8);
-		memcpy(&b, s + n - 8, 8);
-		memcpy(o, &a, 8);
-		memcpy(o + n - 8, &b, 8);
-	} else if (n >= 4) {
-		memcpy(&c, s, 4);
-		memcpy(&d, s + n - 4, 4);
-		memcpy(o, &c, 4);
-		memcpy(o + n - 4, &d, 4);
-	} else {
-		while (n-- > 0)
-			*o++ = (char)*s++;
+	if (n >= 8) {
+		for (i = 0; i + 8 <= n; i += 8) {
+			memcpy(&x, s + i, 8);
+			memcpy(o + i, &x, 8);
+			bad |= json_word_unplain(x);
+		}
+		if (i < n) {
+			memcpy(&x, s + n - 8, 8);
+			memcpy(o + n - 8, &x, 8);
+			bad |= json_word_unplain(x);
+		}
+		return !bad;
 	}
+	if (n >= 4) {
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + n - 4, 4);
+		memcpy(o, &lo, 4);
+		memcpy(o + n - 4, &hi, 4);
+		return !json_word_unplain(lo | (uint64_t)hi << 32);
+	}
+	if (n == 0)
+		return true;
+	o[0] = (char)s[0];
+	o[n / 2] = (char)s[n / 2];
+	o[n - 1] = (char)s[n - 1];
+	x = 0x6161616161000000ull | s[0] | (uint32_t)s[n / 2] << 8 |
+	    (uint32_t)s[n - 1] << 16;
+	return !json_word_unplain(x);
+}
+
+/* A string with a byte to escape, or no room for it yet: out of the
+ * way of the common string's path. */
+static __attribute__((noinline)) void
+json_append_escaped(struct dbuf *b, const uint8_t *s, size_t n)
+{
+	dbuf_addc(b, '"');
+	json_escape_str(b, s, n);
+	dbuf_addc(b, '"');
 }
 
 void
 json_append_str(struct dbuf *b, const uint8_t *s, size_t n)
 {
-	char *o;
+	char *o = dbuf_space(b, n + 2);
 
-	/* Most strings are plain: quotes and all in one copy. */
-	if (json_plain_run(s, n) == n && (o = dbuf_space(b, n + 2)) != NULL) {
+	/* Most strings are plain: copied and checked in one pass, then
+	 * the quotes around them. A string that is not is written again
+	 * over what was copied, escaped. */
+	if (o != NULL && json_copy_plain(o + 1, s, n)) {
 		o[0] = '"';
-		copy_short(o + 1, s, n);
 		o[n + 1] = '"';
 		b->len += n + 2;
 		return;
 	}
-	dbuf_addc(b, '"');
-	json_escape_str(b, s, n);
-	dbuf_addc(b, '"');
+	json_append_escaped(b, s, n);
 }
 
 /* A code point never written raw where a person may read it: C0 and C1
@@ -749,24 +777,11 @@ json_escape_str(struct dbuf *b, const uint8_t *s, size_t n)
 }
 
 void
-json_append_cstr(struct dbuf *b, const char *cs)
+json_append_cstr(struct dbuf *b, const char *s)
 {
-	const uint8_t *s = (const uint8_t *)cs;
-	size_t n = 0;
-	char *o;
-
-	/* The plain run ends at the NUL (not a plain byte), or at a byte
-	 * to escape: no strlen() first for the common string, short. */
-	while (json_plain[s[n]])
-		n++;
-	if (s[n] == '\0' && (o = dbuf_space(b, n + 2)) != NULL) {
-		o[0] = '"';
-		copy_short(o + 1, s, n);
-		o[n + 1] = '"';
-		b->len += n + 2;
-		return;
-	}
-	json_append_str(b, s, n + strlen(cs + n));
+	/* Its length first (strlen() reads it many bytes a step), then
+	 * the check for bytes to escape a word at a time. */
+	json_append_str(b, (const uint8_t *)s, strlen(s));
 }
 
 void
