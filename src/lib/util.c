@@ -226,7 +226,8 @@ dbuf_reserve(struct dbuf *b, size_t n)
 	ncap = b->cap ? b->cap : 64;
 	while (ncap < need)
 		ncap *= 2;
-	if (ncap > b->max + 1)
+	/* Never more than max + 1 (see struct dbuf). */
+	if (ncap - 1 > b->max)
 		ncap = b->max + 1;
 	b->p = b->counted ? crealloc(b->p, ncap) : xrealloc(b->p, ncap);
 	b->cap = ncap;

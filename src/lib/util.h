@@ -53,6 +53,9 @@ void counted_adjust(size_t add, size_t sub);
 struct dbuf {
 	char *p;
 	size_t len;
+	/* Bytes allocated: one more than the content at least, for
+	 * dbuf_str()'s NUL, and never more than max + 1, so that room
+	 * below cap is room below max (the appends check only cap). */
 	size_t cap;
 	size_t max;
 	bool truncated;
@@ -81,7 +84,7 @@ static inline bool
 dbuf_add(struct dbuf *b, const void *data, size_t n)
 {
 	/* cap counts one byte more than the content for dbuf_str()'s NUL */
-	if (n < b->cap - b->len && n <= b->max - b->len) {
+	if (n < b->cap - b->len) {
 		memcpy(b->p + b->len, data, n);
 		b->len += n;
 		return !b->truncated;
@@ -95,7 +98,7 @@ dbuf_add(struct dbuf *b, const void *data, size_t n)
 static inline char *
 dbuf_space(struct dbuf *b, size_t n)
 {
-	if (n < b->cap - b->len && n <= b->max - b->len)
+	if (n < b->cap - b->len)
 		return b->p + b->len;
 	return NULL;
 }
@@ -103,7 +106,7 @@ dbuf_space(struct dbuf *b, size_t n)
 static inline bool
 dbuf_addc(struct dbuf *b, char c)
 {
-	if (b->len + 1 < b->cap && b->len < b->max) {
+	if (b->len + 1 < b->cap) {
 		b->p[b->len++] = c;
 		return !b->truncated;
 	}
