@@ -55,17 +55,20 @@ jsonlog_reopen(struct jsonlog *log, const char *path, char *err, size_t errlen)
  * with these appends, never printf: the log is the hot path's output. */
 #define KEY(b, name) DBUF_LIT(b, ",\"" name "\":")
 
-static void
-put_bool_val(struct dbuf *b, bool v)
-{
-	if (v)
-		DBUF_LIT(b, "true");
-	else
-		DBUF_LIT(b, "false");
-}
+/*
+ * ,"name":null: the key of a value that may be null and the null in one
+ * literal, and its length. A value that is there is written after all
+ * but the literal's last four bytes, the key; a null is one append, the
+ * whole literal (a record has dozens).
+ */
+#define KEY_NULL(name) ",\"" name "\":null", sizeof(",\"" name "\":null") - 1
+#define NULL_LEN 4 /* "null" */
 
 #define PUT_U64(b, name, v) (KEY(b, name), dbuf_add_u64(b, v))
-#define PUT_BOOL(b, name, v) (KEY(b, name), put_bool_val(b, v))
+/* The key and the value, true or false, one literal. */
+#define PUT_BOOL(b, name, v) \
+	((v) ? DBUF_LIT(b, ",\"" name "\":true") \
+	     : DBUF_LIT(b, ",\"" name "\":false"))
 
 /* A non-negative number of seconds with six decimals. */
 static void
@@ -140,16 +143,18 @@ put_endpoints(struct dbuf *b, const struct smtp_session_info *si, bool reversed)
 	}
 }
 
-static void
-put_code_val(struct dbuf *b, int code)
+/* The key and a reply code, or null (see KEY_NULL). */
+static inline void
+put_code_or_null(struct dbuf *b, const char *keynull, size_t n, int code)
 {
-	if (code > 0)
+	if (code > 0) {
+		dbuf_add(b, keynull, n - NULL_LEN);
 		dbuf_add_u64(b, (uint64_t)code);
-	else
-		DBUF_LIT(b, "null");
+	} else
+		dbuf_add(b, keynull, n);
 }
 
-#define PUT_CODE(b, name, code) (KEY(b, name), put_code_val(b, code))
+#define PUT_CODE(b, name, code) put_code_or_null(b, KEY_NULL(name), code)
 
 static struct dbuf *
 begin_record(struct jsonlog *log)
@@ -198,31 +203,36 @@ write_line(struct jsonlog *log)
 	recfile_end(&log->out, true);
 }
 
+/* The key and a string, or null (see KEY_NULL). */
 static inline void
-put_str_or_null_val(struct dbuf *b, const char *v)
+put_str_or_null(struct dbuf *b, const char *keynull, size_t n, const char *v)
 {
-	if (v != NULL)
+	if (v != NULL) {
+		dbuf_add(b, keynull, n - NULL_LEN);
 		json_append_cstr(b, v);
-	else
-		DBUF_LIT(b, "null");
+	} else
+		dbuf_add(b, keynull, n);
 }
 
 /* "name":"value" or "name":null; FIRST_STR for the first key of an
  * object (no comma before it). */
-#define PUT_STR(b, name, v) (KEY(b, name), put_str_or_null_val(b, v))
+#define PUT_STR(b, name, v) put_str_or_null(b, KEY_NULL(name), v)
 #define FIRST_STR(b, name, v) \
-	(DBUF_LIT(b, "\"" name "\":"), put_str_or_null_val(b, v))
+	put_str_or_null( \
+	    b, "\"" name "\":null", sizeof("\"" name "\":null") - 1, v)
 
-static void
-put_latency_val(struct dbuf *b, double v)
+/* The key and a latency, or null (see KEY_NULL). */
+static inline void
+put_latency_or_null(struct dbuf *b, const char *keynull, size_t n, double v)
 {
-	if (v >= 0)
+	if (v >= 0) {
+		dbuf_add(b, keynull, n - NULL_LEN);
 		put_fixed6_val(b, v);
-	else
-		DBUF_LIT(b, "null");
+	} else
+		dbuf_add(b, keynull, n);
 }
 
-#define PUT_LATENCY(b, name, v) (KEY(b, name), put_latency_val(b, v))
+#define PUT_LATENCY(b, name, v) put_latency_or_null(b, KEY_NULL(name), v)
 
 /* A reply kept on a transaction: "<p>_code", "<p>_enh", "<p>_text". */
 #define PUT_REPLY(b, prefix, r) \
