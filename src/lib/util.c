@@ -413,26 +413,34 @@ block_data(struct arena_block *b)
 	return (char *)(b + 1);
 }
 
-char *
-arena_alloc(struct arena *a, size_t n)
+/* A new block, for n bytes at least: the current one has not room for
+ * them. Out of line: the common allocation needs no call. */
+static __attribute__((noinline)) void
+arena_grow(struct arena *a, size_t n)
 {
 	struct arena_block *b;
 	size_t size;
+
+	size = a->head != NULL ? a->head->size * 2 : ARENA_FIRST;
+	if (size > ARENA_BLOCK_MAX)
+		size = ARENA_BLOCK_MAX;
+	if (size < n)
+		size = n;
+	b = cmalloc(sizeof(*b) + size);
+	b->size = size;
+	b->next = a->head;
+	a->head = b;
+	a->next = block_data(b);
+	a->left = size;
+}
+
+char *
+arena_alloc(struct arena *a, size_t n)
+{
 	char *p;
 
-	if (n > a->left) {
-		size = a->head != NULL ? a->head->size * 2 : ARENA_FIRST;
-		if (size > ARENA_BLOCK_MAX)
-			size = ARENA_BLOCK_MAX;
-		if (size < n)
-			size = n;
-		b = cmalloc(sizeof(*b) + size);
-		b->size = size;
-		b->next = a->head;
-		a->head = b;
-		a->next = block_data(b);
-		a->left = size;
-	}
+	if (n > a->left)
+		arena_grow(a, n);
 	p = a->next;
 	a->next += n;
 	a->left -= n;
@@ -457,15 +465,36 @@ arena_alloc_aligned(struct arena *a, size_t n, size_t align)
 	return arena_alloc(a, n);
 }
 
+static char *arena_memdup0_grown(struct arena *a, const void *p, size_t n);
+
 char *
 arena_memdup0(struct arena *a, const void *p, size_t n)
 {
-	char *s = arena_alloc(a, n + 1);
+	char *s;
 
-	if (n > 0)
-		memcpy(s, p, n);
+	/* Its calls are all tail calls, so that the common path saves no
+	 * register (arena_alloc() would keep p and n across its call that
+	 * grows the arena). n + 1 bytes with the NUL: n < left says they
+	 * fit, without the overflow of n + 1. */
+	if (n >= a->left)
+		return arena_memdup0_grown(a, p, n);
+	s = a->next;
+	a->next += n + 1;
+	a->left -= n + 1;
+	/* The NUL first, so that the copy is the last thing done (memcpy()
+	 * returns s). */
 	s[n] = '\0';
-	return s;
+	if (n == 0)
+		return s;
+	return memcpy(s, p, n);
+}
+
+/* arena_memdup0() when the current block has not room: a new one. */
+static __attribute__((noinline)) char *
+arena_memdup0_grown(struct arena *a, const void *p, size_t n)
+{
+	arena_grow(a, n + 1);
+	return arena_memdup0(a, p, n);
 }
 
 void
