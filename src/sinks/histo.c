@@ -4,17 +4,11 @@
 #include <math.h>
 #include <string.h>
 
-void
-histo_init(struct histo *h, double base)
-{
-	memset(h, 0, sizeof(*h));
-	h->base = base;
-	h->per_base = 1.0 / base;
-}
-
 /* The bucket as log10() gives it: floor(10 log10(v / base)), within
- * [0, HISTO_BUCKETS). */
-static int
+ * [0, HISTO_BUCKETS). Out of line: inlined in bucket_of(), its call of
+ * log10() made every value's path save and restore registers it never
+ * uses. */
+static __attribute__((noinline)) int
 bucket_by_log(const struct histo *h, double v)
 {
 	double x;
@@ -57,6 +51,18 @@ edges_init(void)
 	}
 }
 
+/* The edges are made with the first histogram, not looked for with
+ * every value: a histogram is only counted in after histo_init(). */
+void
+histo_init(struct histo *h, double base)
+{
+	if (edge[0] == 0)
+		edges_init();
+	memset(h, 0, sizeof(*h));
+	h->base = base;
+	h->per_base = 1.0 / base;
+}
+
 /*
  * The same bucket without a logarithm (this runs for every reply): the
  * bucket where the piece of the octave holding v / base starts, or the
@@ -64,7 +70,7 @@ edges_init(void)
  * decides, so it is asked: the buckets are those of bucket_by_log(),
  * always.
  */
-static int
+static inline int
 bucket_of(const struct histo *h, double v)
 {
 	uint64_t bits;
@@ -73,8 +79,6 @@ bucket_of(const struct histo *h, double v)
 
 	if (!(v > h->base))
 		return 0;
-	if (edge[0] == 0)
-		edges_init();
 	/* A product, not a quotient (it may be an ulp off v / base: the
 	 * check near the edges below covers it). */
 	x = v * h->per_base;
@@ -86,8 +90,9 @@ bucket_of(const struct histo *h, double v)
 		return bucket_by_log(h, v);
 	i = bucket_at[e * 16 + (int)((bits >> 48) & 15)];
 	/* Without a branch: which side of the one edge a piece may span
-	 * is as likely as not. */
-	i += (x >= edge[i + 1]) & (i + 1 < HISTO_BUCKETS);
+	 * is as likely as not. x is below edge[HISTO_BUCKETS], so i stays
+	 * below HISTO_BUCKETS. */
+	i += x >= edge[i + 1];
 	lo = edge[i];
 	hi = edge[i + 1];
 	/* Within [lo, hi) and not within a relative 1e-9 of either edge

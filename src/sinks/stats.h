@@ -88,6 +88,13 @@ struct stats_attempt_row {
 	char last_client[ENDPOINT_ADDRSTRLEN]; /* of the newest attempt */
 };
 
+/* A domain lowered for counting, with what it was lowered from: the
+ * next one is lowered only when it differs (stats.c). */
+struct stats_domain {
+	char raw[TOPN_KEY_MAX];
+	char lower[TOPN_KEY_MAX];
+};
+
 struct stats {
 	/* Totals. */
 	uint64_t sessions;
@@ -139,6 +146,8 @@ struct stats {
 	 * address) and recipients (RCPTs per address), so the split costs
 	 * no lookup of its own. */
 	struct bd_table by_sender, by_rcpt;
+	/* The sender's and the recipients' domains lowered last. */
+	struct stats_domain sender_domain, rcpt_domain;
 
 	/* TLS and AUTH. */
 	uint64_t starttls_offered; /* sessions whose EHLO said STARTTLS */

@@ -10,23 +10,76 @@ _Static_assert(TOPN_KEY_MAX <= 256, "key lengths are bytes");
 
 #define INDEX_MASK (TOPN_SLOTS * 2 - 1)
 
-/* A key of n bytes, eight at a time. */
+/* Eight bytes at s, as they lie. */
+static inline uint64_t
+load8(const char *s)
+{
+	uint64_t w;
+
+	memcpy(&w, s, 8);
+	return w;
+}
+
+static inline uint32_t
+load4(const char *s)
+{
+	uint32_t w;
+
+	memcpy(&w, s, 4);
+	return w;
+}
+
+/* A key of n bytes, eight at a time; the last eight (or four) overlap
+ * the ones before rather than being gathered a byte at a time. */
 static uint32_t
 key_hash(const char *s, size_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
 	size_t i;
 
-	for (; n >= 8; s += 8, n -= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-		h ^= h >> 31;
-	}
-	for (w = 0, i = 0; i < n; i++)
-		w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8) {
+			h = (h ^ load8(s + i)) * 0xbf58476d1ce4e5b9ull;
+			h ^= h >> 31;
+		}
+		w = load8(s + n - 8);
+	} else if (n >= 4)
+		w = load4(s) | (uint64_t)load4(s + n - 4) << 32;
+	else
+		for (w = 0, i = 0; i < n; i++)
+			w |= (uint64_t)(unsigned char)s[i] << (8 * i);
 	h = (h ^ w) * 0x94d049bb133111ebull;
 	h ^= h >> 29;
 	return (uint32_t)(h ^ (h >> 32));
+}
+
+/*
+ * Is e's key the n bytes at key? Compared in words, inline: the keys
+ * are short (addresses, domains, codes) and a call to memcmp() cost
+ * more than the comparing. e's key lies in a buffer of TOPN_KEY_MAX
+ * bytes and key has n to read, so the last word may overlap the one
+ * before it.
+ */
+static inline bool
+key_is(const struct topn_entry *e, const char *key, size_t n)
+{
+	size_t i;
+
+	if (e->len != n)
+		return false;
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8)
+			if (load8(e->key + i) != load8(key + i))
+				return false;
+		return load8(e->key + n - 8) == load8(key + n - 8);
+	}
+	if (n >= 4)
+		return load4(e->key) == load4(key) &&
+		    load4(e->key + n - 4) == load4(key + n - 4);
+	for (i = 0; i < n; i++)
+		if (e->key[i] != key[i])
+			return false;
+	return true;
 }
 
 void
@@ -44,7 +97,7 @@ find(struct topn *t, const char *key, size_t n, uint32_t h)
 	for (j = h & INDEX_MASK; t->index[j] != 0; j = (j + 1) & INDEX_MASK) {
 		struct topn_entry *e = &t->e[t->index[j] - 1];
 
-		if (e->hash == h && e->len == n && memcmp(e->key, key, n) == 0)
+		if (e->hash == h && key_is(e, key, n))
 			return e;
 	}
 	return NULL;
@@ -104,21 +157,6 @@ heap_set(struct topn *t, size_t pos, size_t slot)
 	t->where[slot] = (uint8_t)pos;
 }
 
-static void
-heap_up(struct topn *t, size_t pos)
-{
-	size_t slot = t->heap[pos], parent;
-
-	while (pos > 0) {
-		parent = (pos - 1) / 2;
-		if (!heap_before(t, slot, t->heap[parent]))
-			break;
-		heap_set(t, pos, t->heap[parent]);
-		pos = parent;
-	}
-	heap_set(t, pos, slot);
-}
-
 /* The slot at pos was counted up: it sinks to its place. */
 static void
 heap_down(struct topn *t, size_t pos)
@@ -134,6 +172,30 @@ heap_down(struct topn *t, size_t pos)
 		pos = c;
 	}
 	heap_set(t, pos, slot);
+}
+
+/* The slot at pos was counted up. Before the table is full no key gives
+ * its place, so the heap is not kept (it is made when the last slot is
+ * taken): most tables never fill, and their counting costs no upkeep.
+ * A leaf stays where it is (the most counted keys sink to the leaves
+ * and are the ones counted most): that is told here too, inline. */
+static inline void
+heap_counted(struct topn *t, size_t pos)
+{
+	if (t->n == TOPN_SLOTS && 2 * pos + 1 < TOPN_SLOTS)
+		heap_down(t, pos);
+}
+
+/* The table has just filled: its slots made a heap, bottom up. */
+static void
+heap_make(struct topn *t)
+{
+	size_t i;
+
+	for (i = 0; i < TOPN_SLOTS; i++)
+		heap_set(t, i, i);
+	for (i = TOPN_SLOTS / 2; i-- > 0;)
+		heap_down(t, i);
 }
 
 static void
@@ -157,9 +219,9 @@ topn_add_slot(struct topn *t, const char *key, uint64_t w, bool *fresh)
 	/* The same key as the last time (a sender's domain, a server, an
 	 * enhanced code come in runs): no hash. */
 	e = &t->e[t->last];
-	if (t->last < t->n && e->len == n && memcmp(e->key, key, n) == 0) {
+	if (t->last < t->n && key_is(e, key, n)) {
 		e->count += w;
-		heap_down(t, t->where[t->last]);
+		heap_counted(t, t->where[t->last]);
 		*fresh = false;
 		return t->last;
 	}
@@ -167,7 +229,7 @@ topn_add_slot(struct topn *t, const char *key, uint64_t w, bool *fresh)
 	if ((e = find(t, key, n, h)) != NULL) {
 		e->count += w;
 		t->last = (uint8_t)(e - t->e);
-		heap_down(t, t->where[t->last]);
+		heap_counted(t, t->where[t->last]);
 		*fresh = false;
 		return t->last;
 	}
@@ -179,8 +241,8 @@ topn_add_slot(struct topn *t, const char *key, uint64_t w, bool *fresh)
 		e->count = w;
 		e->error = 0;
 		index_put(t, slot);
-		heap_set(t, slot, slot);
-		heap_up(t, slot);
+		if (t->n == TOPN_SLOTS)
+			heap_make(t);
 		t->last = (uint8_t)slot;
 		return slot;
 	}

@@ -27,7 +27,9 @@ struct topn {
 	struct topn_entry e[TOPN_SLOTS];
 	uint16_t index[TOPN_SLOTS * 2]; /* hash -> slot + 1, 0 empty */
 	/* The slots as a binary heap, least counted first (the lower slot
-	 * first among equals): the one a new key replaces is heap[0]. */
+	 * first among equals): the one a new key replaces is heap[0]. Kept
+	 * once the table is full (n == TOPN_SLOTS): before, no key is
+	 * replaced. */
 	uint8_t heap[TOPN_SLOTS];
 	uint8_t where[TOPN_SLOTS]; /* slot -> its place in heap */
 	uint8_t last;              /* the slot found last: tried first */
