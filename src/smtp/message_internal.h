@@ -63,8 +63,15 @@ enum field_id {
 
 struct field_name {
 	const char *name;
+	size_t len; /* of name: most names are told apart by it alone */
 	enum field_id id;
 };
+
+/* An entry of a table of field names. */
+#define FIELD_NAME(name, id) \
+	{ \
+		name, sizeof(name) - 1, id \
+	}
 
 /* One field being unfolded: its value grows line by line, capped. */
 struct field {
