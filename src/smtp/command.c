@@ -120,7 +120,7 @@ mail_discard(struct smtp_session *s, struct pending *p)
 
 	s->next_depth--;
 	for (i = 0; i < s->qlen; i++) {
-		struct pending *q = &s->queue[(s->qhead + i) % s->qcap];
+		struct pending *q = queue_at(s, i);
 
 		if (q->tx != NULL)
 			q->tx->pub.depth--;

@@ -318,6 +318,15 @@ void gap_apply(struct smtp_session *s, enum smtp_dir dir, size_t n, double ts);
 void hold_replay(struct smtp_session *s, double ts);
 void end_of_data(struct smtp_session *s, double ts);
 
+/* The i-th command waiting. The ring's size is a power of two (doubled
+ * from 8 up to SMTP_PIPELINE_MAX, itself one): a mask finds the slot, not
+ * a division for every command sent and every reply. */
+static inline struct pending *
+queue_at(const struct smtp_session *s, size_t i)
+{
+	return &s->queue[(s->qhead + i) & (s->qcap - 1)];
+}
+
 static inline void
 copy_cstr(char *dst, size_t size, const uint8_t *src, size_t n)
 {

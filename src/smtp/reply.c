@@ -103,7 +103,11 @@ tx_queue_id(struct smtp_session *s, struct tx *t)
 /* --- the pairing queue ------------------------------------------------- */
 
 /* Most sessions wait for a few replies at a time: the ring starts small
- * (an idle session costs little) and doubles up to SMTP_PIPELINE_MAX. */
+ * (an idle session costs little) and doubles up to SMTP_PIPELINE_MAX,
+ * its size a power of two (queue_at()). */
+_Static_assert((SMTP_PIPELINE_MAX & (SMTP_PIPELINE_MAX - 1)) == 0 &&
+	SMTP_PIPELINE_MAX >= 8,
+    "the pairing queue's size is a power of two");
 static void
 queue_grow(struct smtp_session *s)
 {
@@ -114,7 +118,7 @@ queue_grow(struct smtp_session *s)
 		ncap = SMTP_PIPELINE_MAX;
 	q = ccalloc(ncap, sizeof(*q));
 	for (i = 0; i < s->qlen; i++)
-		q[i] = s->queue[(s->qhead + i) % s->qcap];
+		q[i] = *queue_at(s, i);
 	cfree(s->queue);
 	s->queue = q;
 	s->qcap = ncap;
@@ -148,7 +152,7 @@ pending_push(struct smtp_session *s, const struct pending *p, double ts)
 		anomaly(s, SMTP_ANOMALY_PIPELINE_OVERFLOW, ts);
 		return false;
 	}
-	s->queue[(s->qhead + s->qlen) % s->qcap] = *p;
+	*queue_at(s, s->qlen) = *p;
 	s->qlen++;
 	return true;
 }
@@ -157,7 +161,7 @@ void
 pending_pop(struct smtp_session *s, struct pending *out)
 {
 	*out = s->queue[s->qhead];
-	s->qhead = (s->qhead + 1) % s->qcap;
+	s->qhead = (s->qhead + 1) & (s->qcap - 1);
 	s->qlen--;
 }
 
@@ -291,8 +295,7 @@ resync(struct smtp_session *s, double ts)
 		return;
 	}
 	for (i = 1; i < s->qlen; i++)
-		if (smtp_reply_plausible(
-			s->queue[(s->qhead + i) % s->qcap].verb, s->rcode))
+		if (smtp_reply_plausible(queue_at(s, i)->verb, s->rcode))
 			break;
 	if (i == s->qlen)
 		return;

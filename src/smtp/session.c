@@ -756,7 +756,7 @@ tx_gap_mark(struct smtp_session *s)
 	if (s->body_tx != NULL)
 		s->body_tx->gap = true;
 	for (i = 0; i < s->qlen; i++) {
-		struct pending *q = &s->queue[(s->qhead + i) % s->qcap];
+		struct pending *q = queue_at(s, i);
 
 		if (q->tx != NULL)
 			q->tx->gap = true;
