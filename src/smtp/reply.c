@@ -165,9 +165,9 @@ pending_pop(struct smtp_session *s, struct pending *out)
 	s->qlen--;
 }
 
-/* What a command owned and nobody adopted. */
+/* What a command owned and nobody adopted (pending_release()). */
 void
-pending_release(struct smtp_session *s, struct pending *p)
+pending_release_owned(struct smtp_session *s, struct pending *p)
 {
 	if (p->tx != NULL) {
 		/* A transaction that will never be: nothing points to it. */
