@@ -149,13 +149,16 @@ field_lookup(
 	size_t i, j;
 
 	/* The lengths first: a header section is mostly fields no table
-	 * names, and those of the same length are few. */
+	 * names, and those of the same length are few. The names are
+	 * letters, digits and '-', and a name line_classify() found has
+	 * no byte below 0x21: with bit 0x20 set in both, they compare as
+	 * they would in one case. */
 	for (i = 0; i < ntab; i++) {
 		if (tab[i].len != len)
 			continue;
 		for (j = 0; j < len; j++)
-			if (ascii_toupper(name[j]) !=
-			    ascii_toupper((unsigned char)tab[i].name[j]))
+			if ((name[j] | 0x20) !=
+			    ((unsigned char)tab[i].name[j] | 0x20))
 				break;
 		if (j == len)
 			return &tab[i];

@@ -22,16 +22,22 @@ reply_free(struct smtp_reply *r)
 	r->text = NULL;
 }
 
-/* The enhanced code of the reply now complete (found once a reply);
- * returns the bytes of rtext before the text. */
-static size_t
+static void
+reply_enh_find(struct smtp_session *s)
+{
+	s->renh_skip = smtp_enhanced_code(
+	    s->rtext, s->rtext_len, s->rcode, s->renh, sizeof(s->renh));
+	s->renh_serial = s->info.replies;
+}
+
+/* The enhanced code of the reply now complete (found once a reply, and
+ * asked for by its event and each record that keeps it: the test is
+ * inline); returns the bytes of rtext before the text. */
+static inline size_t
 reply_enh(struct smtp_session *s, char *enh, size_t size)
 {
-	if (s->renh_serial != s->info.replies) {
-		s->renh_skip = smtp_enhanced_code(
-		    s->rtext, s->rtext_len, s->rcode, s->renh, sizeof(s->renh));
-		s->renh_serial = s->info.replies;
-	}
+	if (s->renh_serial != s->info.replies)
+		reply_enh_find(s);
 	memcpy(enh, s->renh, size < sizeof(s->renh) ? size : sizeof(s->renh));
 	return s->renh_skip;
 }
