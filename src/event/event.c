@@ -232,6 +232,8 @@ void
 event_bus_subscribe_types(
     struct event_bus *bus, event_fn fn, void *arg, unsigned types)
 {
+	unsigned t;
+
 	if (bus->n >= sizeof(bus->sinks) / sizeof(bus->sinks[0])) {
 		fprintf(stderr, "smtpscope: too many event sinks\n");
 		abort();
@@ -239,6 +241,9 @@ event_bus_subscribe_types(
 	bus->sinks[bus->n].fn = fn;
 	bus->sinks[bus->n].arg = arg;
 	bus->sinks[bus->n].types = types;
+	for (t = 0; t < EVENT_TYPES; t++)
+		if (types & EVENT_BIT(t))
+			bus->to[t][bus->nto[t]++] = (uint8_t)bus->n;
 	bus->n++;
 	if (types & EVENT_BIT(SMTP_EV_BODY))
 		bus->nbody++;

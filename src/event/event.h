@@ -42,6 +42,10 @@ const char *tls_version_name(uint16_t v);
 
 typedef void (*event_fn)(void *arg, const struct smtp_event *ev);
 
+/* Above every enum smtp_event_type: the bus lists the sinks of each. */
+#define EVENT_TYPES 16
+_Static_assert(SMTP_EV_ATTEMPT < EVENT_TYPES, "every event type listed");
+
 /* The fan-out from the dissector to every subscribed sink. SMTP_EV_BODY
  * goes only to the sinks subscribed with body true (plugins that asked);
  * the dissector makes no body event at all when there is none. */
@@ -53,6 +57,12 @@ struct event_bus {
 	} sinks[48];
 	size_t n;
 	size_t nbody; /* sinks with body */
+	/* For each type, the sinks that receive it (their indexes in
+	 * sinks[], in the order they subscribed): an event goes to them
+	 * without a look at every other sink, and a session makes some
+	 * dozens of events. */
+	uint8_t to[EVENT_TYPES][48];
+	uint8_t nto[EVENT_TYPES];
 };
 
 /* The bit of an event type in a sink's types. */
@@ -76,12 +86,14 @@ void event_bus_subscribe_types(
 static inline void
 event_bus_emit(const struct event_bus *bus, const struct smtp_event *ev)
 {
-	unsigned bit = EVENT_BIT(ev->type);
+	unsigned type = ev->type;
 	size_t i;
 
-	for (i = 0; i < bus->n; i++)
-		if (bus->sinks[i].types & bit)
-			bus->sinks[i].fn(bus->sinks[i].arg, ev);
+	if (type >= EVENT_TYPES) /* no such type: nothing receives it */
+		return;
+	for (i = 0; i < bus->nto[type]; i++)
+		bus->sinks[bus->to[type][i]].fn(
+		    bus->sinks[bus->to[type][i]].arg, ev);
 }
 
 #endif

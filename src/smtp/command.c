@@ -120,7 +120,7 @@ mail_discard(struct smtp_session *s, struct pending *p)
 
 	s->next_depth--;
 	for (i = 0; i < s->qlen; i++) {
-		struct pending *q = &s->queue[(s->qhead + i) % s->qcap];
+		struct pending *q = queue_at(s, i);
 
 		if (q->tx != NULL)
 			q->tx->pub.depth--;
@@ -777,26 +777,47 @@ verb_pack(const uint8_t *w, size_t len)
 	return k;
 }
 
+/* The verbs a client sends, by their packed names: an open-addressed
+ * table with room to spare, so that a command line costs a probe or two
+ * rather than a walk along the command table. */
+#define VERB_SLOTS 64
+_Static_assert(SMTP_VERB_COUNT < VERB_SLOTS, "a verb table with room");
+
+static size_t
+verb_slot(uint64_t k)
+{
+	return (size_t)((k * 0x9e3779b97f4a7c15ull) >> 58); /* 6 bits */
+}
+
 enum smtp_verb
 smtp_verb_lookup(const uint8_t *word, size_t len)
 {
-	/* Each verb's name packed, and its length (0: not a verb a client
-	 * sends), made once from the table. */
-	static uint64_t key[SMTP_VERB_COUNT];
-	static uint8_t klen[SMTP_VERB_COUNT];
+	/* Each verb's name packed, its length (0: an empty slot) and the
+	 * verb, made once from the table. */
+	static struct {
+		uint64_t key;
+		uint8_t len;
+		uint8_t verb;
+	} slot[VERB_SLOTS];
 	static bool keyed;
 	uint64_t k;
-	size_t i;
+	size_t i, h;
 
 	if (!keyed) {
 		for (i = 0; i < SMTP_VERB_COUNT; i++) {
 			const char *name = commands[i].name;
+			size_t n;
 
 			if (name == NULL || (commands[i].flags & CMD_PSEUDO) ||
-			    strlen(name) > 8)
+			    (n = strlen(name)) > 8)
 				continue;
-			klen[i] = (uint8_t)strlen(name);
-			key[i] = verb_pack((const uint8_t *)name, klen[i]);
+			k = verb_pack((const uint8_t *)name, n);
+			for (h = verb_slot(k); slot[h].len != 0;
+			     h = (h + 1) % VERB_SLOTS)
+				;
+			slot[h].key = k;
+			slot[h].len = (uint8_t)n;
+			slot[h].verb = (uint8_t)i;
 		}
 		keyed = true;
 	}
@@ -804,9 +825,10 @@ smtp_verb_lookup(const uint8_t *word, size_t len)
 	if (len < 4 || len > 8)
 		return SMTP_VERB_UNKNOWN;
 	k = verb_pack(word, len);
-	for (i = 0; i < SMTP_VERB_COUNT; i++)
-		if (klen[i] == len && key[i] == k)
-			return (enum smtp_verb)i;
+	/* Fewer verbs than slots: an empty one ends every search. */
+	for (h = verb_slot(k); slot[h].len != 0; h = (h + 1) % VERB_SLOTS)
+		if (slot[h].key == k && slot[h].len == len)
+			return (enum smtp_verb)slot[h].verb;
 	return SMTP_VERB_UNKNOWN;
 }
 

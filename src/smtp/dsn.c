@@ -16,25 +16,25 @@
 #include "smtp/message_internal.h"
 
 static const struct field_name part_fields[] = {
-	{ "Content-Type", F_CONTENT_TYPE },
+	FIELD_NAME("Content-Type", F_CONTENT_TYPE),
 };
 
 static const struct field_name dsn_fields[] = {
-	{ "Reporting-MTA", F_REPORTING_MTA },
-	{ "Arrival-Date", F_ARRIVAL_DATE },
-	{ "Original-Envelope-Id", F_ORIGINAL_ENVID },
-	{ "X-Postfix-Queue-ID", F_POSTFIX_QUEUE_ID },
-	{ "Final-Recipient", F_FINAL_RECIPIENT },
-	{ "Original-Recipient", F_ORIGINAL_RECIPIENT },
-	{ "Action", F_ACTION },
-	{ "Status", F_STATUS },
-	{ "Diagnostic-Code", F_DIAGNOSTIC },
-	{ "Remote-MTA", F_REMOTE_MTA },
+	FIELD_NAME("Reporting-MTA", F_REPORTING_MTA),
+	FIELD_NAME("Arrival-Date", F_ARRIVAL_DATE),
+	FIELD_NAME("Original-Envelope-Id", F_ORIGINAL_ENVID),
+	FIELD_NAME("X-Postfix-Queue-ID", F_POSTFIX_QUEUE_ID),
+	FIELD_NAME("Final-Recipient", F_FINAL_RECIPIENT),
+	FIELD_NAME("Original-Recipient", F_ORIGINAL_RECIPIENT),
+	FIELD_NAME("Action", F_ACTION),
+	FIELD_NAME("Status", F_STATUS),
+	FIELD_NAME("Diagnostic-Code", F_DIAGNOSTIC),
+	FIELD_NAME("Remote-MTA", F_REMOTE_MTA),
 };
 
 static const struct field_name returned_fields[] = {
-	{ "Message-ID", F_RETURNED_MESSAGE_ID },
-	{ "Received", F_RETURNED_RECEIVED },
+	FIELD_NAME("Message-ID", F_RETURNED_MESSAGE_ID),
+	FIELD_NAME("Received", F_RETURNED_RECEIVED),
 };
 
 /* Parts of a DSN looked at: RFC 3464 has three (text, status, returned

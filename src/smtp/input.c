@@ -314,12 +314,15 @@ body_span(const uint8_t *data, size_t n)
 	return n;
 }
 
-/* The header parser has seen what it wants of this message (or nothing
- * receives it): the body may go by in spans, not line by line. */
+/* The body may go by in spans, not line by line: the message parser
+ * frames its own lines. Only plugins that receive the message bytes
+ * have them a line at a time while the parser reads them, as they
+ * always did: once the header parser has seen what it wants of this
+ * message (or nothing receives it), in spans too. */
 static bool
-body_counted_only(const struct smtp_session *s)
+body_in_spans(const struct smtp_session *s)
 {
-	return s->body_tx == NULL ||
+	return s->bus == NULL || s->bus->nbody == 0 || s->body_tx == NULL ||
 	    (s->body_tx->msg != NULL && msg_parser_skipping(s->body_tx->msg));
 }
 
@@ -346,7 +349,7 @@ body_feed(struct smtp_session *s, const uint8_t *data, size_t len, double ts)
 			s->body = BODY_MID;
 			/* FALLTHROUGH */
 		case BODY_MID:
-			if (body_counted_only(s)) {
+			if (body_in_spans(s)) {
 				/* Up to the next dot at the start of a line:
 				 * dots are rarer than line ends (base64 has
 				 * none), so this jumps far. */

@@ -288,16 +288,16 @@ struct smtp_rcpt *rcpt_parse(const uint8_t *arg, size_t len);
 void rcpt_free(struct smtp_rcpt *r);
 void rcpt_adopt(struct tx *t, struct smtp_rcpt *r);
 
-/* session.c, for reply.c */
+/* session.c, for reply.c; result_emit() and tx_flush() below */
 void rkeep_free(struct smtp_session *s);
-void result_emit(struct smtp_session *s, bool replied, double ts);
-void tx_flush(struct smtp_session *s);
+void result_emit_due(struct smtp_session *s, bool replied, double ts);
+void tx_flush_ended(struct smtp_session *s);
 /* reply.c, for input.c and session.c: the pairing queue, a server line */
 void pending_arg_keep(struct smtp_session *s, struct pending *p,
     const uint8_t *arg, size_t len, size_t cap);
 void queue_command(struct smtp_session *s, struct pending *p, double ts);
 void pending_pop(struct smtp_session *s, struct pending *out);
-void pending_release(struct smtp_session *s, struct pending *p);
+void pending_release_owned(struct smtp_session *s, struct pending *p);
 void reply_complete(struct smtp_session *s, double ts);
 void server_line(
     struct smtp_session *s, const uint8_t *line, size_t len, double ts);
@@ -317,6 +317,42 @@ void feed(struct smtp_session *s, enum smtp_dir dir, const uint8_t *data,
 void gap_apply(struct smtp_session *s, enum smtp_dir dir, size_t n, double ts);
 void hold_replay(struct smtp_session *s, double ts);
 void end_of_data(struct smtp_session *s, double ts);
+
+/* The i-th command waiting. The ring's size is a power of two (doubled
+ * from 8 up to SMTP_PIPELINE_MAX, itself one): a mask finds the slot, not
+ * a division for every command sent and every reply. */
+static inline struct pending *
+queue_at(const struct smtp_session *s, size_t i)
+{
+	return &s->queue[(s->qhead + i) & (s->qcap - 1)];
+}
+
+/* After every reply, and most have nothing of these to do: the tests
+ * here, the work out of line. */
+
+/* The command result due, with the reply now complete (or none). */
+static inline void
+result_emit(struct smtp_session *s, bool replied, double ts)
+{
+	if (s->result_due)
+		result_emit_due(s, replied, ts);
+}
+
+/* Emit, in order, the transactions that ended. */
+static inline void
+tx_flush(struct smtp_session *s)
+{
+	if (s->done_head != NULL)
+		tx_flush_ended(s);
+}
+
+/* What a command owned and nobody adopted. */
+static inline void
+pending_release(struct smtp_session *s, struct pending *p)
+{
+	if (p->tx != NULL || p->rcpt != NULL)
+		pending_release_owned(s, p);
+}
 
 static inline void
 copy_cstr(char *dst, size_t size, const uint8_t *src, size_t n)

@@ -18,20 +18,20 @@
 #include "smtp/message_internal.h"
 
 static const struct field_name top_fields[] = {
-	{ "Date", F_DATE },
-	{ "From", F_FROM },
-	{ "To", F_TO },
-	{ "Cc", F_CC },
-	{ "Reply-To", F_REPLY_TO },
-	{ "Message-ID", F_MESSAGE_ID },
-	{ "In-Reply-To", F_IN_REPLY_TO },
-	{ "Subject", F_SUBJECT },
-	{ "X-Originating-IP", F_X_ORIGINATING_IP },
-	{ "User-Agent", F_USER_AGENT },
-	{ "X-Mailer", F_X_MAILER },
-	{ "Received", F_RECEIVED },
-	{ "Content-Type", F_CONTENT_TYPE },
-	{ "Return-Path", F_RETURN_PATH },
+	FIELD_NAME("Date", F_DATE),
+	FIELD_NAME("From", F_FROM),
+	FIELD_NAME("To", F_TO),
+	FIELD_NAME("Cc", F_CC),
+	FIELD_NAME("Reply-To", F_REPLY_TO),
+	FIELD_NAME("Message-ID", F_MESSAGE_ID),
+	FIELD_NAME("In-Reply-To", F_IN_REPLY_TO),
+	FIELD_NAME("Subject", F_SUBJECT),
+	FIELD_NAME("X-Originating-IP", F_X_ORIGINATING_IP),
+	FIELD_NAME("User-Agent", F_USER_AGENT),
+	FIELD_NAME("X-Mailer", F_X_MAILER),
+	FIELD_NAME("Received", F_RECEIVED),
+	FIELD_NAME("Content-Type", F_CONTENT_TYPE),
+	FIELD_NAME("Return-Path", F_RETURN_PATH),
 };
 
 void
@@ -146,38 +146,47 @@ const struct field_name *
 field_lookup(
     const struct field_name *tab, size_t ntab, const uint8_t *name, size_t len)
 {
-	size_t i;
+	size_t i, j;
 
-	if (len == 0)
-		return NULL;
-	for (i = 0; i < ntab; i++)
-		if (ascii_toupper(name[0]) ==
-			ascii_toupper((unsigned char)tab[i].name[0]) &&
-		    ascii_eq_ci((const char *)name, len, tab[i].name))
+	/* The lengths first: a header section is mostly fields no table
+	 * names, and those of the same length are few. The names are
+	 * letters, digits and '-', and a name line_classify() found has
+	 * no byte below 0x21: with bit 0x20 set in both, they compare as
+	 * they would in one case. */
+	for (i = 0; i < ntab; i++) {
+		if (tab[i].len != len)
+			continue;
+		for (j = 0; j < len; j++)
+			if ((name[j] | 0x20) !=
+			    ((unsigned char)tab[i].name[j] | 0x20))
+				break;
+		if (j == len)
 			return &tab[i];
+	}
 	return NULL;
 }
 
 enum line_kind
 line_classify(const uint8_t *s, size_t n, size_t *name_len, size_t *value_at)
 {
-	size_t i, end;
+	size_t i, end = 0;
 
 	if (n == 0)
 		return LINE_EMPTY;
 	if (ascii_isspace(s[0]))
 		return LINE_FOLD;
-	for (i = 0; i < n && s[i] != ':'; i++)
-		if (s[i] <= 0x20 && !ascii_isspace(s[i]))
+	/* One pass to the colon: no control character, and blanks only
+	 * between the name and the colon (RFC 5322 4.5.3, obsolete); end
+	 * follows the name's last byte. */
+	for (i = 0; i < n && s[i] != ':'; i++) {
+		if (s[i] > 0x20) {
+			if (end != i) /* a blank within the name */
+				return LINE_MALFORMED;
+			end = i + 1;
+		} else if (!ascii_isspace(s[i]))
 			return LINE_MALFORMED;
-	if (i == n)
-		return LINE_MALFORMED;
-	/* RFC 5322 4.5.3 (obsolete): blanks before the colon. */
-	end = i;
-	while (end > 0 && ascii_isspace(s[end - 1]))
-		end--;
-	if (end == 0 || memchr(s, ' ', end) != NULL ||
-	    memchr(s, '\t', end) != NULL)
+	}
+	if (i == n || end == 0)
 		return LINE_MALFORMED;
 	*name_len = end;
 	*value_at = i + 1;

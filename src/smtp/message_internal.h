@@ -63,8 +63,15 @@ enum field_id {
 
 struct field_name {
 	const char *name;
+	size_t len; /* of name: most names are told apart by it alone */
 	enum field_id id;
 };
+
+/* An entry of a table of field names. */
+#define FIELD_NAME(name, id) \
+	{ \
+		name, sizeof(name) - 1, id \
+	}
 
 /* One field being unfolded: its value grows line by line, capped. */
 struct field {
@@ -146,6 +153,8 @@ trim(const char **s, size_t *n)
 /* message.c */
 void msg_set_state(struct msg_parser *p, enum msg_state st);
 bool ct_type_is(const char *s, size_t n, const char *want);
+/* The entry of tab named name (any case; a name line_classify() found),
+ * or NULL. */
 const struct field_name *field_lookup(
     const struct field_name *tab, size_t ntab, const uint8_t *name, size_t len);
 enum line_kind line_classify(

@@ -40,22 +40,28 @@ is_digit(int c)
 	return c >= '0' && c <= '9';
 }
 
-/* Where the words w (ASCII, any case) start in s, from from on; n when
- * absent. */
+/* Where the words w (ASCII, in lower case; wl bytes) start in s, from
+ * from on; n when absent. Every form looks for its words in every reply
+ * to the end of data: a position is passed over on its first byte. */
 static size_t
-find_ci(const char *s, size_t n, size_t from, const char *w)
+find_ci_n(const char *s, size_t n, size_t from, const char *w, size_t wl)
 {
-	size_t wl = strlen(w), i, j;
+	size_t i, j;
 
 	for (i = from; i + wl <= n; i++) {
-		for (j = 0; j < wl; j++)
-			if (lower((unsigned char)s[i + j]) != lower(w[j]))
+		if (lower((unsigned char)s[i]) != w[0])
+			continue;
+		for (j = 1; j < wl; j++)
+			if (lower((unsigned char)s[i + j]) != w[j])
 				break;
 		if (j == wl)
 			return i;
 	}
 	return n;
 }
+
+/* The same for a string literal w, its length known as it is built. */
+#define find_ci(s, n, from, w) find_ci_n(s, n, from, w, sizeof(w) - 1)
 
 /* The run of bytes from at that ok() accepts. */
 static struct span

@@ -22,16 +22,22 @@ reply_free(struct smtp_reply *r)
 	r->text = NULL;
 }
 
-/* The enhanced code of the reply now complete (found once a reply);
- * returns the bytes of rtext before the text. */
-static size_t
+static void
+reply_enh_find(struct smtp_session *s)
+{
+	s->renh_skip = smtp_enhanced_code(
+	    s->rtext, s->rtext_len, s->rcode, s->renh, sizeof(s->renh));
+	s->renh_serial = s->info.replies;
+}
+
+/* The enhanced code of the reply now complete (found once a reply, and
+ * asked for by its event and each record that keeps it: the test is
+ * inline); returns the bytes of rtext before the text. */
+static inline size_t
 reply_enh(struct smtp_session *s, char *enh, size_t size)
 {
-	if (s->renh_serial != s->info.replies) {
-		s->renh_skip = smtp_enhanced_code(
-		    s->rtext, s->rtext_len, s->rcode, s->renh, sizeof(s->renh));
-		s->renh_serial = s->info.replies;
-	}
+	if (s->renh_serial != s->info.replies)
+		reply_enh_find(s);
 	memcpy(enh, s->renh, size < sizeof(s->renh) ? size : sizeof(s->renh));
 	return s->renh_skip;
 }
@@ -103,7 +109,11 @@ tx_queue_id(struct smtp_session *s, struct tx *t)
 /* --- the pairing queue ------------------------------------------------- */
 
 /* Most sessions wait for a few replies at a time: the ring starts small
- * (an idle session costs little) and doubles up to SMTP_PIPELINE_MAX. */
+ * (an idle session costs little) and doubles up to SMTP_PIPELINE_MAX,
+ * its size a power of two (queue_at()). */
+_Static_assert((SMTP_PIPELINE_MAX & (SMTP_PIPELINE_MAX - 1)) == 0 &&
+	SMTP_PIPELINE_MAX >= 8,
+    "the pairing queue's size is a power of two");
 static void
 queue_grow(struct smtp_session *s)
 {
@@ -114,7 +124,7 @@ queue_grow(struct smtp_session *s)
 		ncap = SMTP_PIPELINE_MAX;
 	q = ccalloc(ncap, sizeof(*q));
 	for (i = 0; i < s->qlen; i++)
-		q[i] = s->queue[(s->qhead + i) % s->qcap];
+		q[i] = *queue_at(s, i);
 	cfree(s->queue);
 	s->queue = q;
 	s->qcap = ncap;
@@ -148,7 +158,7 @@ pending_push(struct smtp_session *s, const struct pending *p, double ts)
 		anomaly(s, SMTP_ANOMALY_PIPELINE_OVERFLOW, ts);
 		return false;
 	}
-	s->queue[(s->qhead + s->qlen) % s->qcap] = *p;
+	*queue_at(s, s->qlen) = *p;
 	s->qlen++;
 	return true;
 }
@@ -157,13 +167,13 @@ void
 pending_pop(struct smtp_session *s, struct pending *out)
 {
 	*out = s->queue[s->qhead];
-	s->qhead = (s->qhead + 1) % s->qcap;
+	s->qhead = (s->qhead + 1) & (s->qcap - 1);
 	s->qlen--;
 }
 
-/* What a command owned and nobody adopted. */
+/* What a command owned and nobody adopted (pending_release()). */
 void
-pending_release(struct smtp_session *s, struct pending *p)
+pending_release_owned(struct smtp_session *s, struct pending *p)
 {
 	if (p->tx != NULL) {
 		/* A transaction that will never be: nothing points to it. */
@@ -291,8 +301,7 @@ resync(struct smtp_session *s, double ts)
 		return;
 	}
 	for (i = 1; i < s->qlen; i++)
-		if (smtp_reply_plausible(
-			s->queue[(s->qhead + i) % s->qcap].verb, s->rcode))
+		if (smtp_reply_plausible(queue_at(s, i)->verb, s->rcode))
 			break;
 	if (i == s->qlen)
 		return;

@@ -435,9 +435,9 @@ rkeep_free(struct smtp_session *s)
 	s->nrkeep = s->rkeep_dropped = 0;
 }
 
-/* The command result due, with the reply now complete (or none). */
+/* The command result due (result_emit()). */
 void
-result_emit(struct smtp_session *s, bool replied, double ts)
+result_emit_due(struct smtp_session *s, bool replied, double ts)
 {
 	struct smtp_command_result r;
 	struct smtp_event ev;
@@ -545,9 +545,9 @@ tx_outcome(const struct tx *t)
 	return SMTP_OUTCOME_ABORTED;
 }
 
-/* Emit, in order, the transactions that ended. */
+/* Emit, in order, the transactions that ended (tx_flush()). */
 void
-tx_flush(struct smtp_session *s)
+tx_flush_ended(struct smtp_session *s)
 {
 	struct smtp_event ev;
 	struct tx *t;
@@ -756,7 +756,7 @@ tx_gap_mark(struct smtp_session *s)
 	if (s->body_tx != NULL)
 		s->body_tx->gap = true;
 	for (i = 0; i < s->qlen; i++) {
-		struct pending *q = &s->queue[(s->qhead + i) % s->qcap];
+		struct pending *q = queue_at(s, i);
 
 		if (q->tx != NULL)
 			q->tx->gap = true;
