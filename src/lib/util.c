@@ -426,6 +426,10 @@ arena_grow(struct arena *a, size_t n)
 		size = ARENA_BLOCK_MAX;
 	if (size < n)
 		size = n;
+	/* A length no block can hold (never from a capture's bounded
+	 * buffers) ends the program as any allocation that fails. */
+	if (size > SIZE_MAX / 2)
+		out_of_memory(size);
 	b = cmalloc(sizeof(*b) + size);
 	b->size = size;
 	b->next = a->head;
@@ -493,6 +497,10 @@ arena_memdup0(struct arena *a, const void *p, size_t n)
 static __attribute__((noinline)) char *
 arena_memdup0_grown(struct arena *a, const void *p, size_t n)
 {
+	/* n + 1 below SIZE_MAX / 2 (arena_grow()): the new block holds
+	 * it, and the call below does not come back here. */
+	if (n >= SIZE_MAX / 2)
+		out_of_memory(n);
 	arena_grow(a, n + 1);
 	return arena_memdup0(a, p, n);
 }
