@@ -316,7 +316,9 @@ on_reply(struct stats *st, const struct smtp_event *ev)
 		st->reply_code[code]++;
 		st->reply_class[(unsigned)code / 100]++;
 	} else
-		st->reply_class[code / 100 % 6]++;
+		/* Unsigned: never an index below 0 (a code is three digits
+		 * from the wire; this only keeps the array's bounds). */
+		st->reply_class[(unsigned)code / 100 % 6]++;
 	if (ev->u.reply.enh[0] != '\0')
 		topn_add(&st->enhanced, ev->u.reply.enh, 1);
 	if (ev->u.reply.latency >= 0 && ev->u.reply.verb != SMTP_VERB_UNKNOWN) {
