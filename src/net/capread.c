@@ -446,6 +446,7 @@ fast_release(struct source *s)
 		free(s->fb);
 	s->fb = NULL;
 	s->fb_mapped = false;
+	bus.hit = 0; /* said, if it was (fast_shrunk()) */
 	s->fb_off += s->fb_pos;
 	s->fb_pos = s->fb_len = s->fb_ahead = 0;
 }
@@ -489,8 +490,15 @@ fill_map(struct source *s)
 	struct stat sb;
 	void *m;
 
-	if (fstat(s->fd, &sb) != 0 || sb.st_size < 0 ||
-	    (uint64_t)sb.st_size <= s->fb_off + s->fb_len)
+	if (fstat(s->fd, &sb) != 0 || sb.st_size < 0)
+		return false;
+	/* Cut short under us between two windows (within one, SIGBUS
+	 * says it): said as the handler would. */
+	if ((uint64_t)sb.st_size < at) {
+		bus.hit = 1;
+		return false;
+	}
+	if ((uint64_t)sb.st_size <= s->fb_off + s->fb_len)
 		return false;
 	bus_watch();
 	base = at & ~(uint64_t)(bus.page - 1);
@@ -618,6 +626,8 @@ run_fast(
 			progress_draw(c, s, false);
 		}
 	}
+	if (bus.hit)
+		return fast_shrunk(c, s);
 	/* libpcap goes on from the record not taken. */
 	s->fast = false;
 	fast_release(s);
