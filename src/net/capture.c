@@ -540,6 +540,11 @@ soft_filter_pass(const struct capture *c, struct source *s,
 	return v != 0;
 }
 
+/* reasm_frame() takes these times as they are: its clock stays on NaN
+ * and on times of 1e12 or more (reasm_packet()). */
+_Static_assert(
+    CAPTURE_TIME_MAX + 1 < 1000000000000LL, "capture times stay below 1e12");
+
 double
 capture_time(int64_t sec, int64_t usec, double prev, bool *replaced)
 {

@@ -365,8 +365,6 @@ clock_packet(double ts)
 {
 	double d;
 
-	if (!(ts >= 0 && ts < 1e12)) /* NaN and absurd: the clock stays */
-		ts = R.now;
 	if (R.st.packets == 1) {
 		R.now = R.last_ts = ts;
 		if (R.cfg.live) {
@@ -500,6 +498,10 @@ reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
 {
 	struct reasm_frame f;
 
+	/* NaN and absurd: the clock stays (the capture's times are never
+	 * so: capture_time()). */
+	if (!(ts >= 0 && ts < 1e12))
+		ts = R.now;
 	reasm_decode(linktype, pkt, caplen, &f);
 	reasm_frame(&f, ts, caplen, wirelen);
 }

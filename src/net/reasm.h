@@ -125,7 +125,8 @@ void reasm_decode(
 /* One captured frame of the given link type. */
 void reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
     uint32_t wirelen);
-/* The same, decoded by reasm_decode() (f may be changed). */
+/* The same, decoded by reasm_decode() (f may be changed), at a time
+ * capture_time() gave: from 0 to CAPTURE_TIME_MAX, below 1e12. */
 void reasm_frame(
     struct reasm_frame *f, double ts, size_t caplen, uint32_t wirelen);
 /* A frame the capture's port filter leaves out (files read without -f
