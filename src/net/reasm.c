@@ -424,51 +424,54 @@ packet_in(struct reasm_frame *f, double ts, size_t caplen, uint32_t wirelen)
 	if (R.idle - R.last_sweep >= 1.0)
 		idle_sweep();
 
-	switch (f->st) {
-	case DECAP_OK:
-		break;
-	case DECAP_NOT_IP:
-		R.st.not_ip++;
-		return;
-	case DECAP_TRUNCATED:
-		R.st.truncated++;
-		return;
-	default:
-		R.st.bad_header++;
-		return;
-	}
-	if (d->fragment) {
-		/* Reassembled here by the receiver's rules (ipfrag.h):
-		 * libnids never gets a fragment. */
-		const uint8_t *whole;
-		size_t wlen;
-
-		R.st.fragments++;
-		switch (ipfrag_add(R.frag, d, R.idle, &whole, &wlen)) {
-		case IPFRAG_DONE:
-			R.st.reassembled++;
-			snapcut = false;
-			if (decap_packet(DECAP_LINKTYPE_RAW, whole, wlen, d) !=
-				DECAP_OK ||
-			    d->fragment) {
-				R.st.bad_header++;
-				return;
-			}
-			/* The TCP header of the whole datagram. */
-			f->tcp = decap_tcp(d, &g->tcp);
+	/* A whole TCP segment (f->tcp) was decapsulated and is no
+	 * fragment: what is below is for any other frame. */
+	if (!f->tcp) {
+		switch (f->st) {
+		case DECAP_OK:
 			break;
-		case IPFRAG_OVERLAP:
-			frag_overlap(whole, wlen);
+		case DECAP_NOT_IP:
+			R.st.not_ip++;
+			return;
+		case DECAP_TRUNCATED:
+			R.st.truncated++;
 			return;
 		default:
+			R.st.bad_header++;
 			return;
 		}
-	}
-	/* The TCP header, read once (reasm_decode()) for all that
-	 * follows. */
-	if (!f->tcp) {
-		R.st.other_ports++;
-		return;
+		if (d->fragment) {
+			/* Reassembled here by the receiver's rules (ipfrag.h):
+			 * libnids never gets a fragment. */
+			const uint8_t *whole;
+			size_t wlen;
+
+			R.st.fragments++;
+			switch (ipfrag_add(R.frag, d, R.idle, &whole, &wlen)) {
+			case IPFRAG_DONE:
+				R.st.reassembled++;
+				snapcut = false;
+				if (decap_packet(DECAP_LINKTYPE_RAW, whole,
+					wlen, d) != DECAP_OK ||
+				    d->fragment) {
+					R.st.bad_header++;
+					return;
+				}
+				/* The TCP header of the whole datagram. */
+				f->tcp = decap_tcp(d, &g->tcp);
+				break;
+			case IPFRAG_OVERLAP:
+				frag_overlap(whole, wlen);
+				return;
+			default:
+				return;
+			}
+		}
+		/* Not TCP, or not even its ports were captured. */
+		if (!f->tcp) {
+			R.st.other_ports++;
+			return;
+		}
 	}
 	if (!ports_wanted(d, &g->tcp)) {
 		R.st.other_ports++;
