@@ -603,13 +603,16 @@ run_fast(
 		s->fb_pos += sizeof(rec);
 		if (s->fb_mapped) {
 			size_t e = s->fb_pos + CAPTURE_PREFETCH;
+			size_t a = s->fb_ahead;
 
 			if (e > s->fb_len)
 				e = s->fb_len;
-			if (s->fb_ahead < s->fb_pos)
-				s->fb_ahead = s->fb_pos;
-			for (; s->fb_ahead < e; s->fb_ahead += 64)
-				__builtin_prefetch(s->fb + s->fb_ahead);
+			if (a < s->fb_pos)
+				a = s->fb_pos;
+			/* In a register: stored once, not at each line. */
+			for (; a < e; a += 64)
+				__builtin_prefetch(s->fb + a);
+			s->fb_ahead = a;
 		}
 		packet_cb((u_char *)c, &h, s->fb + s->fb_pos);
 		if (bus.hit)

@@ -434,11 +434,15 @@ fail:
 }
 
 static bool
+port_set(const uint8_t *map, unsigned port)
+{
+	return (map[port >> 3] >> (port & 7)) & 1;
+}
+
+static bool
 port_bit(const uint8_t *map, const u_char *p)
 {
-	unsigned port = (unsigned)p[0] << 8 | p[1];
-
-	return (map[port >> 3] >> (port & 7)) & 1;
+	return port_set(map, (unsigned)p[0] << 8 | p[1]);
 }
 
 /*
@@ -488,7 +492,7 @@ ports_filter_ip(const uint8_t *map, const u_char *b, size_t caplen, size_t off,
  * tags, MPLS, other link types, short frames) by the program. */
 static bool
 soft_filter_pass(const struct capture *c, struct source *s,
-    const struct pcap_pkthdr *h, const u_char *b)
+    const struct pcap_pkthdr *h, const u_char *b, const struct reasm_frame *f)
 {
 	size_t tpos, off;
 	unsigned type;
@@ -496,6 +500,18 @@ soft_filter_pass(const struct capture *c, struct source *s,
 
 	if (s->filter == FILTER_SOFT_PROGRAM)
 		return pcap_offline_filter(c->cur_prog, h, b) != 0;
+	/*
+	 * TCP right after an Ethernet header, its ports read (f->tcp): the
+	 * ethertype was IPv4's or IPv6's (any tag or label puts l3 further),
+	 * an IPv4 packet is no fragment and its ports are at its header's
+	 * end, an IPv6 one has no extension header. ports_filter_ip() below
+	 * would read the same two ports.
+	 */
+	if (f->tcp && c->cur_linktype == DECAP_LINKTYPE_ETHERNET &&
+	    f->d.l3_offset == 14 &&
+	    (f->d.ip_version == 4 || f->d.l4 == f->d.l3 + 40))
+		return port_set(c->portmap, f->g.tcp.sport) ||
+		    port_set(c->portmap, f->g.tcp.dport);
 	switch (c->cur_linktype) {
 	case DECAP_LINKTYPE_ETHERNET:
 		tpos = 12;
@@ -523,6 +539,11 @@ soft_filter_pass(const struct capture *c, struct source *s,
 		v = pcap_offline_filter(c->cur_prog, h, b) != 0;
 	return v != 0;
 }
+
+/* reasm_frame() takes these times as they are: its clock stays on NaN
+ * and on times of 1e12 or more (reasm_packet()). */
+_Static_assert(
+    CAPTURE_TIME_MAX + 1 < 1000000000000LL, "capture times stay below 1e12");
 
 double
 capture_time(int64_t sec, int64_t usec, double prev, bool *replaced)
@@ -560,8 +581,13 @@ packet_in(struct capture *c, const struct pcap_pkthdr *h, const u_char *bytes,
     double ts, bool replaced)
 {
 	struct source *s = c->cur;
-	bool pass =
-	    s->filter == FILTER_HANDLE || soft_filter_pass(c, s, h, bytes);
+	struct reasm_frame f;
+	bool pass;
+
+	/* Decapsulated once, for the port filter and all after it. */
+	reasm_decode(c->cur_linktype, bytes, h->caplen, &f);
+	pass =
+	    s->filter == FILTER_HANDLE || soft_filter_pass(c, s, h, bytes, &f);
 
 	s->delivered++;
 	/* A file whose -f was on the handle until our reader took over:
@@ -574,7 +600,7 @@ packet_in(struct capture *c, const struct pcap_pkthdr *h, const u_char *bytes,
 	if (!pass) {
 		/* What a filter on the handle would have dropped unseen:
 		 * counted, never followed, and the clock does not move. */
-		reasm_count_other(c->cur_linktype, bytes, h->caplen);
+		reasm_other(&f, h->caplen);
 		return;
 	}
 	c->last_ts = ts;
@@ -586,7 +612,7 @@ packet_in(struct capture *c, const struct pcap_pkthdr *h, const u_char *bytes,
 		pcapout_frame(c->pcapout, c->cur_linktype,
 		    (int64_t)h->ts.tv_sec, (int64_t)h->ts.tv_usec, bytes,
 		    h->caplen, h->len);
-	reasm_packet(c->cur_linktype, ts, bytes, h->caplen, h->len);
+	reasm_frame(&f, ts, h->caplen, h->len);
 	if (c->cfg.max_packets > 0 && ++c->passed >= c->cfg.max_packets)
 		capture_stop(c);
 }

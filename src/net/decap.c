@@ -541,14 +541,25 @@ decap_common(
 	    ((ip[6] << 8 | ip[7]) & (IPV4_MF | IPV4_OFFMASK)) != 0)
 		return false;
 	iplen = min_size(caplen - ETHER_HDR_LEN, totlen);
+	/* Every field, those the walk leaves zero too: decap_packet()
+	 * zeroes the struct only for the walk. */
 	out->ip_version = 4;
-	out->l3_offset = ETHER_HDR_LEN;
 	out->l3 = ip;
 	out->l3_len = iplen;
 	out->l4_proto = ip[9];
-	out->frag_id = (uint32_t)(ip[4] << 8 | ip[5]);
 	out->l4 = ip + hlen;
 	out->l4_len = iplen - hlen;
+	out->fragment = false;
+	out->frag_id = (uint32_t)(ip[4] << 8 | ip[5]);
+	out->frag_offset = 0;
+	out->frag_more = false;
+	out->v6_unfrag_len = 0;
+	out->vlan_depth = 0;
+	memset(out->vlan_id, 0, sizeof(out->vlan_id));
+	out->mpls_depth = 0;
+	out->l3_offset = ETHER_HDR_LEN;
+	out->frag_data_off = 0;
+	out->pppoe = false;
 	return true;
 }
 
@@ -610,11 +621,11 @@ enum decap_status
 decap_packet(
     int linktype, const uint8_t *pkt, size_t caplen, struct decap_packet *out)
 {
-	memset(out, 0, sizeof(*out));
 	if (pkt == NULL)
 		caplen = 0;
 	if (decap_common(linktype, pkt, caplen, out))
 		return DECAP_OK;
+	memset(out, 0, sizeof(*out));
 	return decap_walk(linktype, pkt, caplen, out);
 }
 

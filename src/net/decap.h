@@ -45,10 +45,10 @@ enum decap_status {
 };
 
 /*
- * The result of decap_packet().  It is zeroed first and fully set on
- * DECAP_OK.  On any other status vlan_depth/vlan_id/mpls_depth/pppoe
- * tell how far the link layer was decoded; the other fields may be
- * partly filled in and mean nothing.
+ * The result of decap_packet().  Its fields are zeroed first and fully
+ * set on DECAP_OK (its padding may be left as it was).  On any other status
+ * vlan_depth/vlan_id/mpls_depth/pppoe tell how far the link layer was decoded;
+ * the other fields may be partly filled in and mean nothing.
  */
 struct decap_packet {
 	int ip_version;       /* 4 or 6 */

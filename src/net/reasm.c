@@ -365,8 +365,6 @@ clock_packet(double ts)
 {
 	double d;
 
-	if (!(ts >= 0 && ts < 1e12)) /* NaN and absurd: the clock stays */
-		ts = R.now;
 	if (R.st.packets == 1) {
 		R.now = R.last_ts = ts;
 		if (R.cfg.live) {
@@ -398,12 +396,22 @@ clock_packet(double ts)
 	}
 }
 
-static void
-packet_in(int linktype, double ts, const uint8_t *pkt, size_t caplen,
-    uint32_t wirelen)
+/* The frame's headers, read once: pure, so that the capture's filter
+ * may read the ports before the clocks move. */
+void
+reasm_decode(
+    int linktype, const uint8_t *pkt, size_t caplen, struct reasm_frame *f)
 {
-	struct decap_packet d;
-	struct seg g;
+	f->st = decap_packet(linktype, pkt, caplen, &f->d);
+	f->tcp =
+	    f->st == DECAP_OK && !f->d.fragment && decap_tcp(&f->d, &f->g.tcp);
+}
+
+static void
+packet_in(struct reasm_frame *f, double ts, size_t caplen, uint32_t wirelen)
+{
+	struct decap_packet *d = &f->d;
+	struct seg *g = &f->g;
 	bool snapcut = wirelen > caplen;
 
 	R.pkt_time_replaced = R.time_replaced;
@@ -416,70 +424,89 @@ packet_in(int linktype, double ts, const uint8_t *pkt, size_t caplen,
 	if (R.idle - R.last_sweep >= 1.0)
 		idle_sweep();
 
-	switch (decap_packet(linktype, pkt, caplen, &d)) {
-	case DECAP_OK:
-		break;
-	case DECAP_NOT_IP:
-		R.st.not_ip++;
-		return;
-	case DECAP_TRUNCATED:
-		R.st.truncated++;
-		return;
-	default:
-		R.st.bad_header++;
-		return;
-	}
-	if (d.fragment) {
-		/* Reassembled here by the receiver's rules (ipfrag.h):
-		 * libnids never gets a fragment. */
-		const uint8_t *whole;
-		size_t wlen;
-
-		R.st.fragments++;
-		switch (ipfrag_add(R.frag, &d, R.idle, &whole, &wlen)) {
-		case IPFRAG_DONE:
-			R.st.reassembled++;
-			snapcut = false;
-			if (decap_packet(DECAP_LINKTYPE_RAW, whole, wlen, &d) !=
-				DECAP_OK ||
-			    d.fragment) {
-				R.st.bad_header++;
-				return;
-			}
+	/* A whole TCP segment (f->tcp) was decapsulated and is no
+	 * fragment: what is below is for any other frame. */
+	if (!f->tcp) {
+		switch (f->st) {
+		case DECAP_OK:
 			break;
-		case IPFRAG_OVERLAP:
-			frag_overlap(whole, wlen);
+		case DECAP_NOT_IP:
+			R.st.not_ip++;
+			return;
+		case DECAP_TRUNCATED:
+			R.st.truncated++;
 			return;
 		default:
+			R.st.bad_header++;
+			return;
+		}
+		if (d->fragment) {
+			/* Reassembled here by the receiver's rules (ipfrag.h):
+			 * libnids never gets a fragment. */
+			const uint8_t *whole;
+			size_t wlen;
+
+			R.st.fragments++;
+			switch (ipfrag_add(R.frag, d, R.idle, &whole, &wlen)) {
+			case IPFRAG_DONE:
+				R.st.reassembled++;
+				snapcut = false;
+				if (decap_packet(DECAP_LINKTYPE_RAW, whole,
+					wlen, d) != DECAP_OK ||
+				    d->fragment) {
+					R.st.bad_header++;
+					return;
+				}
+				/* The TCP header of the whole datagram. */
+				f->tcp = decap_tcp(d, &g->tcp);
+				break;
+			case IPFRAG_OVERLAP:
+				frag_overlap(whole, wlen);
+				return;
+			default:
+				return;
+			}
+		}
+		/* Not TCP, or not even its ports were captured. */
+		if (!f->tcp) {
+			R.st.other_ports++;
 			return;
 		}
 	}
-	/* The TCP header, read here once for all that follows. */
-	if (!decap_tcp(&d, &g.tcp)) {
-		R.st.other_ports++;
-		return;
-	}
-	if (!ports_wanted(&d, &g.tcp)) {
+	if (!ports_wanted(d, &g->tcp)) {
 		R.st.other_ports++;
 		R.st.other_tcp_packets++;
 		return;
 	}
 	R.st.tcp_packets++;
-	if (d.ip_version == 4)
-		packet_v4(&d, &g, snapcut);
+	if (d->ip_version == 4)
+		packet_v4(d, g, snapcut);
 	else
-		packet_v6(&d, &g, snapcut);
+		packet_v6(d, g, snapcut);
+}
+
+void
+reasm_frame(struct reasm_frame *f, double ts, size_t caplen, uint32_t wirelen)
+{
+	packet_in(f, ts, caplen, wirelen);
+	if (R.release_due != NULL)
+		content_release_due();
+	if (counted_bytes() > R.cfg.session_bytes)
+		evict_for_memory();
 }
 
 void
 reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
     uint32_t wirelen)
 {
-	packet_in(linktype, ts, pkt, caplen, wirelen);
-	if (R.release_due != NULL)
-		content_release_due();
-	if (counted_bytes() > R.cfg.session_bytes)
-		evict_for_memory();
+	struct reasm_frame f;
+
+	/* NaN and absurd: the clock stays (the capture's times are never
+	 * so: capture_time()). */
+	if (!(ts >= 0 && ts < 1e12))
+		ts = R.now;
+	reasm_decode(linktype, pkt, caplen, &f);
+	reasm_frame(&f, ts, caplen, wirelen);
 }
 
 void
@@ -489,17 +516,14 @@ reasm_time_replaced(void)
 }
 
 void
-reasm_count_other(int linktype, const uint8_t *pkt, size_t caplen)
+reasm_other(const struct reasm_frame *f, size_t caplen)
 {
-	struct decap_packet d;
-	struct decap_tcp t;
-
 	R.st.packets++;
 	R.st.bytes += caplen;
-	switch (decap_packet(linktype, pkt, caplen, &d)) {
+	switch (f->st) {
 	case DECAP_OK:
 		R.st.other_ports++;
-		if (!d.fragment && decap_tcp(&d, &t))
+		if (f->tcp)
 			R.st.other_tcp_packets++;
 		break;
 	case DECAP_NOT_IP:
@@ -512,6 +536,15 @@ reasm_count_other(int linktype, const uint8_t *pkt, size_t caplen)
 		R.st.bad_header++;
 		break;
 	}
+}
+
+void
+reasm_count_other(int linktype, const uint8_t *pkt, size_t caplen)
+{
+	struct reasm_frame f;
+
+	reasm_decode(linktype, pkt, caplen, &f);
+	reasm_other(&f, caplen);
 }
 
 void

@@ -14,6 +14,7 @@
 #include "event/dissector.h"
 #include "event/event.h"
 #include "event/health.h"
+#include "net/decap.h"
 
 #define REASM_DEFAULT_MAX_SESSIONS 65536 /* and the most derived */
 #define REASM_DEFAULT_IDLE_TIMEOUT 600   /* seconds without data */
@@ -92,13 +93,48 @@ void reasm_plan_figures(
 
 /* Returns 0, or -1 with a sentence in err. */
 int reasm_init(const struct reasm_config *cfg, char *err, size_t errlen);
+/* A TCP segment as this layer reads it (reasm_int.h, segment.c); here
+ * only for struct reasm_frame, which holds one. */
+struct seg {
+	struct decap_tcp tcp;  /* its header, read once (decap_tcp()) */
+	uint32_t saddr, daddr; /* as libnids sees them */
+	const uint8_t *ip;     /* the IPv4 packet libnids gets */
+	size_t iplen, hl;      /* its length, its header's */
+	uint32_t datalen;      /* tcp.len - tcp.off */
+	uint64_t closes;       /* R.closes when its connection was found */
+	uint32_t cut; /* payload bytes the capture did not keep (its snap
+			 length): sent, and received, all the same */
+	bool sum_ok;  /* its IP header's sum is known to be right */
+};
+
+/*
+ * A captured frame decapsulated once (reasm_decode()): the capture's port
+ * filter reads its ports there, and reasm_frame() or reasm_other() goes
+ * on without reading the headers again. g.tcp is read into where the
+ * segment keeps it, so that it is not copied.
+ */
+struct reasm_frame {
+	enum decap_status st; /* decap_packet()'s */
+	bool tcp;             /* g.tcp read: DECAP_OK, no fragment, TCP */
+	struct decap_packet d;
+	struct seg g;
+};
+
+void reasm_decode(
+    int linktype, const uint8_t *pkt, size_t caplen, struct reasm_frame *f);
 /* One captured frame of the given link type. */
 void reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
     uint32_t wirelen);
+/* The same, decoded by reasm_decode() (f may be changed), at a time
+ * capture_time() gave: from 0 to CAPTURE_TIME_MAX, below 1e12. */
+void reasm_frame(
+    struct reasm_frame *f, double ts, size_t caplen, uint32_t wirelen);
 /* A frame the capture's port filter leaves out (files read without -f
  * are filtered in the program, not by libpcap): counted in packets,
  * bytes and by what it holds, never followed; the clock stays. */
 void reasm_count_other(int linktype, const uint8_t *pkt, size_t caplen);
+/* The same, decoded by reasm_decode(). */
+void reasm_other(const struct reasm_frame *f, size_t caplen);
 /* The next packet's timestamp was replaced by the capture layer (it was
  * before 1970 or after 9999: capture_time()): its session, once there,
  * is marked with the anomaly timestamp_replaced. */

@@ -159,18 +159,7 @@ struct reasm_state {
 
 extern struct reasm_state R;
 
-/* A TCP segment as this layer reads it. */
-struct seg {
-	struct decap_tcp tcp;  /* its header, read once (decap_tcp()) */
-	uint32_t saddr, daddr; /* as libnids sees them */
-	const uint8_t *ip;     /* the IPv4 packet libnids gets */
-	size_t iplen, hl;      /* its length, its header's */
-	uint32_t datalen;      /* tcp.len - tcp.off */
-	uint64_t closes;       /* R.closes when its connection was found */
-	uint32_t cut; /* payload bytes the capture did not keep (its snap
-			 length): sent, and received, all the same */
-	bool sum_ok;  /* its IP header's sum is known to be right */
-};
+/* struct seg, a TCP segment as this layer reads it: reasm.h. */
 
 #define TH_FIN_ 0x01
 #define TH_SYN_ 0x02
