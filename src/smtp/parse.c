@@ -13,7 +13,7 @@ int
 smtp_parse_path(const uint8_t *arg, size_t len, const char *keyword, char *out,
     size_t size, size_t *rest)
 {
-	size_t i = 0, kw = strlen(keyword), start, end, o = 0;
+	size_t i = 0, kw, start, end, o = 0;
 	int quoted = 0;
 
 	if (rest != NULL)
@@ -23,10 +23,14 @@ smtp_parse_path(const uint8_t *arg, size_t len, const char *keyword, char *out,
 	out[0] = '\0';
 	while (i < len && ascii_isspace(arg[i]))
 		i++;
-	/* The keyword without its colon, then optional spaces, a colon. */
-	if (!ascii_prefix_ci(arg + i, len - i, keyword))
-		return -1;
-	i += kw;
+	/* The keyword without its colon (compared as ascii_prefix_ci()
+	 * would, in the same walk that finds its length), then optional
+	 * spaces, a colon. */
+	for (kw = 0; keyword[kw] != '\0'; kw++, i++)
+		if (i >= len ||
+		    ascii_toupper(arg[i]) !=
+			ascii_toupper((unsigned char)keyword[kw]))
+			return -1;
 	while (i < len && ascii_isspace(arg[i]))
 		i++;
 	if (i >= len || arg[i] != ':')
