@@ -142,27 +142,59 @@ ct_param(const char *s, size_t n, const char *name, char *out, size_t size)
  * Fields: unfolding with a cap.
  */
 
+/* Bytes of a and b with bit 0x20 set in each, compared a word at a time
+ * (the words cover the len bytes, the last overlapping the one before):
+ * equal as field_lookup() compares names. */
+static inline bool
+name_eq_20(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	const uint64_t bits8 = 0x2020202020202020ull;
+	const uint32_t bits4 = 0x20202020u;
+	uint64_t x, y;
+	uint32_t u, v;
+	size_t j;
+
+	if (len >= 8) {
+		for (j = 0; j + 8 < len; j += 8) {
+			memcpy(&x, a + j, 8);
+			memcpy(&y, b + j, 8);
+			if ((x | bits8) != (y | bits8))
+				return false;
+		}
+		memcpy(&x, a + len - 8, 8);
+		memcpy(&y, b + len - 8, 8);
+		return (x | bits8) == (y | bits8);
+	}
+	if (len >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if ((u | bits4) != (v | bits4))
+			return false;
+		memcpy(&u, a + len - 4, 4);
+		memcpy(&v, b + len - 4, 4);
+		return (u | bits4) == (v | bits4);
+	}
+	for (j = 0; j < len; j++)
+		if ((a[j] | 0x20) != (b[j] | 0x20))
+			return false;
+	return true;
+}
+
 const struct field_name *
 field_lookup(
     const struct field_name *tab, size_t ntab, const uint8_t *name, size_t len)
 {
-	size_t i, j;
+	size_t i;
 
 	/* The lengths first: a header section is mostly fields no table
 	 * names, and those of the same length are few. The names are
 	 * letters, digits and '-', and a name line_classify() found has
 	 * no byte below 0x21: with bit 0x20 set in both, they compare as
 	 * they would in one case. */
-	for (i = 0; i < ntab; i++) {
-		if (tab[i].len != len)
-			continue;
-		for (j = 0; j < len; j++)
-			if ((name[j] | 0x20) !=
-			    ((unsigned char)tab[i].name[j] | 0x20))
-				break;
-		if (j == len)
+	for (i = 0; i < ntab; i++)
+		if (tab[i].len == len &&
+		    name_eq_20(name, (const uint8_t *)tab[i].name, len))
 			return &tab[i];
-	}
 	return NULL;
 }
 
