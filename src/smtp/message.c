@@ -631,6 +631,7 @@ msg_parser_new(void)
 	char **received, **path;
 	struct arena mem;
 	struct dbuf val;
+	size_t nreceived, npath;
 
 	if (msg_nspare == 0) {
 		p = ccalloc(1, sizeof(*p));
@@ -642,18 +643,22 @@ msg_parser_new(void)
 	} else {
 		/* As new, but the line buffer is not zeroed: only its
 		 * first line_len bytes are ever read. received_parts was
-		 * zeroed entry by entry when its parts were freed. */
+		 * zeroed entry by entry when its parts were freed; received
+		 * and path are written only at their counts, so the entries
+		 * past the last message's are still zero. */
 		p = msg_spare[--msg_nspare];
 		val = p->field.val;
 		received = p->info.received;
+		nreceived = p->info.nreceived;
 		parts = p->info.received_parts;
 		path = p->info.path;
+		npath = p->info.npath;
 		mem = p->mem; /* emptied but its first block */
 		memset(p, 0, offsetof(struct msg_parser, line));
 		memset((char *)p + offsetof(struct msg_parser, line_len), 0,
 		    sizeof(*p) - offsetof(struct msg_parser, line_len));
-		memset(received, 0, MSG_RECEIVED_MAX * sizeof(char *));
-		memset(path, 0, MSG_RECEIVED_MAX * sizeof(char *));
+		memset(received, 0, nreceived * sizeof(char *));
+		memset(path, 0, npath * sizeof(char *));
 		p->info.received = received;
 		p->info.received_parts = parts;
 		p->info.path = path;
