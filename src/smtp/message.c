@@ -523,13 +523,10 @@ top_line(struct msg_parser *p, const uint8_t *s, size_t n, bool cut)
  * Line framing.
  */
 
+/* A line's n bytes (its LF left out) at s, kept whole unless cut. */
 static void
-line_end(struct msg_parser *p)
+line_take(struct msg_parser *p, const uint8_t *s, size_t n, bool cut)
 {
-	const uint8_t *s = p->line;
-	size_t n = p->line_len;
-	bool cut = p->line_over;
-
 	if (n > 0 && s[n - 1] == '\r' && !cut)
 		n--;
 	if (n > MSG_LINE_MAX) {
@@ -545,6 +542,13 @@ line_end(struct msg_parser *p)
 	p->line_len = 0;
 	p->line_total = 0;
 	p->line_over = false;
+}
+
+/* The line gathered in p->line. */
+static void
+line_end(struct msg_parser *p)
+{
+	line_take(p, p->line, p->line_len, p->line_over);
 }
 
 static void
@@ -577,9 +581,19 @@ msg_parser_feed(struct msg_parser *p, const uint8_t *data, size_t len)
 		if (p->state == MSG_ST_HEADERS)
 			p->info.header_bytes += n;
 		p->line_total += n;
-		line_add(p, data, lf != NULL ? n - 1 : n);
-		if (lf != NULL)
-			line_end(p);
+		if (lf != NULL && p->line_len == 0 && !p->line_over) {
+			/* A whole line within data: read where it is, not
+			 * copied first, cut where line_add() would cut it.
+			 * Nothing keeps a pointer into it. */
+			size_t k = n - 1;
+			bool over = k > sizeof(p->line);
+
+			line_take(p, data, over ? sizeof(p->line) : k, over);
+		} else {
+			line_add(p, data, lf != NULL ? n - 1 : n);
+			if (lf != NULL)
+				line_end(p);
+		}
 		data += n;
 		len -= n;
 	}
