@@ -209,8 +209,13 @@ line_classify(const uint8_t *s, size_t n, size_t *name_len, size_t *value_at)
 		return LINE_FOLD;
 	/* One pass to the colon: no control character, and blanks only
 	 * between the name and the colon (RFC 5322 4.5.3, obsolete); end
-	 * follows the name's last byte. */
-	for (i = 0; i < n && s[i] != ':'; i++) {
+	 * follows the name's last byte. The name's bytes first, in a loop
+	 * of their own: until the first blank or control character they
+	 * only move end. */
+	for (i = 0; i < n && s[i] > 0x20 && s[i] != ':'; i++)
+		;
+	end = i;
+	for (; i < n && s[i] != ':'; i++) {
 		if (s[i] > 0x20) {
 			if (end != i) /* a blank within the name */
 				return LINE_MALFORMED;
