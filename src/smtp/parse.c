@@ -88,19 +88,6 @@ smtp_parse_path(const uint8_t *arg, size_t len, const char *keyword, char *out,
 	return 0;
 }
 
-int
-smtp_reply_line_parse(const uint8_t *line, size_t len, int *code, int *more)
-{
-	if (len < 3 || line[0] < '2' || line[0] > '5' ||
-	    !ascii_isdigit(line[1]) || !ascii_isdigit(line[2]))
-		return 0;
-	if (len > 3 && line[3] != ' ' && line[3] != '-')
-		return 0;
-	*code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-	*more = len > 3 && line[3] == '-';
-	return 1;
-}
-
 /* Copy a parameter value (xtext left as is: RFC 3461 4) capped. */
 static char *
 param_value(const uint8_t *v, size_t n)
