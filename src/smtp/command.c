@@ -765,13 +765,35 @@ smtp_verb_name(enum smtp_verb v)
 	return smtp_command_get(v)->name;
 }
 
-/* Up to 8 bytes packed into a number, the first lowest. */
-static uint64_t
+/* Up to 8 bytes packed into a number, the first lowest, in upper case. */
+static inline uint64_t
 verb_pack(const uint8_t *w, size_t len)
 {
 	uint64_t k = 0;
 	size_t j;
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (len >= 4 && len <= 8) {
+		const uint64_t high = 0x8080808080808080ull;
+		uint64_t low7, ge_a, gt_z;
+		uint32_t head, tail;
+
+		/* The first four bytes and the last four (the same four
+		 * when len is 4): where they overlap they are the same
+		 * bytes, so or-ing them packs the word. */
+		memcpy(&head, w, 4);
+		memcpy(&tail, w + len - 4, 4);
+		k = head | (uint64_t)tail << (8 * (len - 4));
+		/* a-z in every byte at once: a byte's top bit is set in
+		 * ge_a when its low seven bits are 'a' or above, in gt_z
+		 * when they are above 'z' (no carry leaves a byte); bytes
+		 * of 0x80 and above are left alone. */
+		low7 = k & ~high;
+		ge_a = low7 + 0x1f1f1f1f1f1f1f1full; /* 0x80 - 'a' */
+		gt_z = low7 + 0x0505050505050505ull; /* 0x7f - 'z' */
+		return k ^ ((ge_a & ~gt_z & ~k & high) >> 2);
+	}
+#endif
 	for (j = 0; j < len; j++)
 		k |= (uint64_t)ascii_toupper(w[j]) << (8 * j);
 	return k;
@@ -789,46 +811,56 @@ verb_slot(uint64_t k)
 	return (size_t)((k * 0x9e3779b97f4a7c15ull) >> 58); /* 6 bits */
 }
 
-enum smtp_verb
-smtp_verb_lookup(const uint8_t *word, size_t len)
+/* Each verb's name packed, its length (0: an empty slot) and the verb,
+ * made once from the table. */
+static struct {
+	uint64_t key;
+	uint8_t len;
+	uint8_t verb;
+} verb_slots[VERB_SLOTS];
+static bool verb_slots_made;
+
+/* Out of line: made once, it keeps the lookup's own code short. */
+static __attribute__((noinline)) void
+verb_slots_make(void)
 {
-	/* Each verb's name packed, its length (0: an empty slot) and the
-	 * verb, made once from the table. */
-	static struct {
-		uint64_t key;
-		uint8_t len;
-		uint8_t verb;
-	} slot[VERB_SLOTS];
-	static bool keyed;
 	uint64_t k;
 	size_t i, h;
 
-	if (!keyed) {
-		for (i = 0; i < SMTP_VERB_COUNT; i++) {
-			const char *name = commands[i].name;
-			size_t n;
+	for (i = 0; i < SMTP_VERB_COUNT; i++) {
+		const char *name = commands[i].name;
+		size_t n;
 
-			if (name == NULL || (commands[i].flags & CMD_PSEUDO) ||
-			    (n = strlen(name)) > 8)
-				continue;
-			k = verb_pack((const uint8_t *)name, n);
-			for (h = verb_slot(k); slot[h].len != 0;
-			     h = (h + 1) % VERB_SLOTS)
-				;
-			slot[h].key = k;
-			slot[h].len = (uint8_t)n;
-			slot[h].verb = (uint8_t)i;
-		}
-		keyed = true;
+		if (name == NULL || (commands[i].flags & CMD_PSEUDO) ||
+		    (n = strlen(name)) > 8)
+			continue;
+		k = verb_pack((const uint8_t *)name, n);
+		for (h = verb_slot(k); verb_slots[h].len != 0;
+		     h = (h + 1) % VERB_SLOTS)
+			;
+		verb_slots[h].key = k;
+		verb_slots[h].len = (uint8_t)n;
+		verb_slots[h].verb = (uint8_t)i;
 	}
+	verb_slots_made = true;
+}
+
+enum smtp_verb
+smtp_verb_lookup(const uint8_t *word, size_t len)
+{
+	uint64_t k;
+	size_t h;
+
+	if (!verb_slots_made)
+		verb_slots_make();
 	/* Verbs are 4 letters but STARTTLS, XCLIENT and XFORWARD. */
 	if (len < 4 || len > 8)
 		return SMTP_VERB_UNKNOWN;
 	k = verb_pack(word, len);
 	/* Fewer verbs than slots: an empty one ends every search. */
-	for (h = verb_slot(k); slot[h].len != 0; h = (h + 1) % VERB_SLOTS)
-		if (slot[h].key == k && slot[h].len == len)
-			return (enum smtp_verb)slot[h].verb;
+	for (h = verb_slot(k); verb_slots[h].len != 0; h = (h + 1) % VERB_SLOTS)
+		if (verb_slots[h].key == k && verb_slots[h].len == len)
+			return (enum smtp_verb)verb_slots[h].verb;
 	return SMTP_VERB_UNKNOWN;
 }
 

@@ -142,27 +142,59 @@ ct_param(const char *s, size_t n, const char *name, char *out, size_t size)
  * Fields: unfolding with a cap.
  */
 
+/* Bytes of a and b with bit 0x20 set in each, compared a word at a time
+ * (the words cover the len bytes, the last overlapping the one before):
+ * equal as field_lookup() compares names. */
+static inline bool
+name_eq_20(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	const uint64_t bits8 = 0x2020202020202020ull;
+	const uint32_t bits4 = 0x20202020u;
+	uint64_t x, y;
+	uint32_t u, v;
+	size_t j;
+
+	if (len >= 8) {
+		for (j = 0; j + 8 < len; j += 8) {
+			memcpy(&x, a + j, 8);
+			memcpy(&y, b + j, 8);
+			if ((x | bits8) != (y | bits8))
+				return false;
+		}
+		memcpy(&x, a + len - 8, 8);
+		memcpy(&y, b + len - 8, 8);
+		return (x | bits8) == (y | bits8);
+	}
+	if (len >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if ((u | bits4) != (v | bits4))
+			return false;
+		memcpy(&u, a + len - 4, 4);
+		memcpy(&v, b + len - 4, 4);
+		return (u | bits4) == (v | bits4);
+	}
+	for (j = 0; j < len; j++)
+		if ((a[j] | 0x20) != (b[j] | 0x20))
+			return false;
+	return true;
+}
+
 const struct field_name *
 field_lookup(
     const struct field_name *tab, size_t ntab, const uint8_t *name, size_t len)
 {
-	size_t i, j;
+	size_t i;
 
 	/* The lengths first: a header section is mostly fields no table
 	 * names, and those of the same length are few. The names are
 	 * letters, digits and '-', and a name line_classify() found has
 	 * no byte below 0x21: with bit 0x20 set in both, they compare as
 	 * they would in one case. */
-	for (i = 0; i < ntab; i++) {
-		if (tab[i].len != len)
-			continue;
-		for (j = 0; j < len; j++)
-			if ((name[j] | 0x20) !=
-			    ((unsigned char)tab[i].name[j] | 0x20))
-				break;
-		if (j == len)
+	for (i = 0; i < ntab; i++)
+		if (tab[i].len == len &&
+		    name_eq_20(name, (const uint8_t *)tab[i].name, len))
 			return &tab[i];
-	}
 	return NULL;
 }
 
@@ -177,8 +209,13 @@ line_classify(const uint8_t *s, size_t n, size_t *name_len, size_t *value_at)
 		return LINE_FOLD;
 	/* One pass to the colon: no control character, and blanks only
 	 * between the name and the colon (RFC 5322 4.5.3, obsolete); end
-	 * follows the name's last byte. */
-	for (i = 0; i < n && s[i] != ':'; i++) {
+	 * follows the name's last byte. The name's bytes first, in a loop
+	 * of their own: until the first blank or control character they
+	 * only move end. */
+	for (i = 0; i < n && s[i] > 0x20 && s[i] != ':'; i++)
+		;
+	end = i;
+	for (; i < n && s[i] != ':'; i++) {
 		if (s[i] > 0x20) {
 			if (end != i) /* a blank within the name */
 				return LINE_MALFORMED;
@@ -491,13 +528,10 @@ top_line(struct msg_parser *p, const uint8_t *s, size_t n, bool cut)
  * Line framing.
  */
 
+/* A line's n bytes (its LF left out) at s, kept whole unless cut. */
 static void
-line_end(struct msg_parser *p)
+line_take(struct msg_parser *p, const uint8_t *s, size_t n, bool cut)
 {
-	const uint8_t *s = p->line;
-	size_t n = p->line_len;
-	bool cut = p->line_over;
-
 	if (n > 0 && s[n - 1] == '\r' && !cut)
 		n--;
 	if (n > MSG_LINE_MAX) {
@@ -513,6 +547,13 @@ line_end(struct msg_parser *p)
 	p->line_len = 0;
 	p->line_total = 0;
 	p->line_over = false;
+}
+
+/* The line gathered in p->line. */
+static void
+line_end(struct msg_parser *p)
+{
+	line_take(p, p->line, p->line_len, p->line_over);
 }
 
 static void
@@ -545,9 +586,19 @@ msg_parser_feed(struct msg_parser *p, const uint8_t *data, size_t len)
 		if (p->state == MSG_ST_HEADERS)
 			p->info.header_bytes += n;
 		p->line_total += n;
-		line_add(p, data, lf != NULL ? n - 1 : n);
-		if (lf != NULL)
-			line_end(p);
+		if (lf != NULL && p->line_len == 0 && !p->line_over) {
+			/* A whole line within data: read where it is, not
+			 * copied first, cut where line_add() would cut it.
+			 * Nothing keeps a pointer into it. */
+			size_t k = n - 1;
+			bool over = k > sizeof(p->line);
+
+			line_take(p, data, over ? sizeof(p->line) : k, over);
+		} else {
+			line_add(p, data, lf != NULL ? n - 1 : n);
+			if (lf != NULL)
+				line_end(p);
+		}
 		data += n;
 		len -= n;
 	}
@@ -599,6 +650,7 @@ msg_parser_new(void)
 	char **received, **path;
 	struct arena mem;
 	struct dbuf val;
+	size_t nreceived, npath;
 
 	if (msg_nspare == 0) {
 		p = ccalloc(1, sizeof(*p));
@@ -610,18 +662,22 @@ msg_parser_new(void)
 	} else {
 		/* As new, but the line buffer is not zeroed: only its
 		 * first line_len bytes are ever read. received_parts was
-		 * zeroed entry by entry when its parts were freed. */
+		 * zeroed entry by entry when its parts were freed; received
+		 * and path are written only at their counts, so the entries
+		 * past the last message's are still zero. */
 		p = msg_spare[--msg_nspare];
 		val = p->field.val;
 		received = p->info.received;
+		nreceived = p->info.nreceived;
 		parts = p->info.received_parts;
 		path = p->info.path;
+		npath = p->info.npath;
 		mem = p->mem; /* emptied but its first block */
 		memset(p, 0, offsetof(struct msg_parser, line));
 		memset((char *)p + offsetof(struct msg_parser, line_len), 0,
 		    sizeof(*p) - offsetof(struct msg_parser, line_len));
-		memset(received, 0, MSG_RECEIVED_MAX * sizeof(char *));
-		memset(path, 0, MSG_RECEIVED_MAX * sizeof(char *));
+		memset(received, 0, nreceived * sizeof(char *));
+		memset(path, 0, npath * sizeof(char *));
 		p->info.received = received;
 		p->info.received_parts = parts;
 		p->info.path = path;

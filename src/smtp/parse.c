@@ -13,7 +13,7 @@ int
 smtp_parse_path(const uint8_t *arg, size_t len, const char *keyword, char *out,
     size_t size, size_t *rest)
 {
-	size_t i = 0, kw = strlen(keyword), start, end, o = 0;
+	size_t i = 0, kw, start, end, o = 0;
 	int quoted = 0;
 
 	if (rest != NULL)
@@ -23,10 +23,14 @@ smtp_parse_path(const uint8_t *arg, size_t len, const char *keyword, char *out,
 	out[0] = '\0';
 	while (i < len && ascii_isspace(arg[i]))
 		i++;
-	/* The keyword without its colon, then optional spaces, a colon. */
-	if (!ascii_prefix_ci(arg + i, len - i, keyword))
-		return -1;
-	i += kw;
+	/* The keyword without its colon (compared as ascii_prefix_ci()
+	 * would, in the same walk that finds its length), then optional
+	 * spaces, a colon. */
+	for (kw = 0; keyword[kw] != '\0'; kw++, i++)
+		if (i >= len ||
+		    ascii_toupper(arg[i]) !=
+			ascii_toupper((unsigned char)keyword[kw]))
+			return -1;
 	while (i < len && ascii_isspace(arg[i]))
 		i++;
 	if (i >= len || arg[i] != ':')
@@ -82,19 +86,6 @@ smtp_parse_path(const uint8_t *arg, size_t len, const char *keyword, char *out,
 	memcpy(out, arg + start, o);
 	out[o] = '\0';
 	return 0;
-}
-
-int
-smtp_reply_line_parse(const uint8_t *line, size_t len, int *code, int *more)
-{
-	if (len < 3 || line[0] < '2' || line[0] > '5' ||
-	    !ascii_isdigit(line[1]) || !ascii_isdigit(line[2]))
-		return 0;
-	if (len > 3 && line[3] != ' ' && line[3] != '-')
-		return 0;
-	*code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-	*more = len > 3 && line[3] == '-';
-	return 1;
 }
 
 /* Copy a parameter value (xtext left as is: RFC 3461 4) capped. */

@@ -86,7 +86,7 @@ client_mode_set(struct smtp_session *s, enum client_mode mode)
 #define SMTP_SPARES 16
 #endif
 static struct tx *tx_spare[SMTP_SPARES + 1];
-static struct smtp_rcpt *rcpt_spare[SMTP_SPARES + 1];
+static struct rcpt_block *rcpt_spare[SMTP_SPARES + 1];
 static size_t rcpt_nspare;
 static size_t tx_nspare;
 static struct smtp_session *session_spare[SMTP_SPARES + 1];
@@ -217,43 +217,52 @@ smtp_release_spares(void)
 
 /* --- recipients and transactions --------------------------------------- */
 
-/* A waiting recipient's block: those with an address shorter than
- * RCPT_SMALL are all the same size and kept for the next one. */
+/* A waiting recipient's block: the recipient, its address's length
+ * (known as it is parsed, not counted again as it moves) and the
+ * address after them. Those with an address shorter than RCPT_SMALL are
+ * all the same size and kept for the next one. */
 #define RCPT_SMALL 128
 
-static struct smtp_rcpt *
+struct rcpt_block {
+	struct smtp_rcpt r; /* first: the recipient is the block */
+	size_t len;
+};
+
+static struct rcpt_block *
 rcpt_block(size_t n)
 {
 	if (n >= RCPT_SMALL)
-		return cmalloc(sizeof(struct smtp_rcpt) + n + 1);
+		return cmalloc(sizeof(struct rcpt_block) + n + 1);
 	if (rcpt_nspare > 0)
 		return rcpt_spare[--rcpt_nspare];
-	return cmalloc(sizeof(struct smtp_rcpt) + RCPT_SMALL);
+	return cmalloc(sizeof(struct rcpt_block) + RCPT_SMALL);
 }
 
 static void
-rcpt_block_free(struct smtp_rcpt *r)
+rcpt_block_free(struct rcpt_block *b)
 {
-	if (strlen((const char *)(r + 1)) < RCPT_SMALL &&
-	    rcpt_nspare + 1 <= (size_t)SMTP_SPARES) {
-		rcpt_spare[rcpt_nspare++] = r;
+	if (b->len < RCPT_SMALL && rcpt_nspare + 1 <= (size_t)SMTP_SPARES) {
+		rcpt_spare[rcpt_nspare++] = b;
 		return;
 	}
-	cfree(r);
+	cfree(b);
 }
 
 struct smtp_rcpt *
 rcpt_parse(const uint8_t *arg, size_t len)
 {
 	char addr[SMTP_ADDR_MAX];
+	struct rcpt_block *b;
 	struct smtp_rcpt *r;
 	size_t rest, n;
 
 	smtp_parse_path(arg, len, "TO", addr, sizeof(addr), &rest);
 	n = strlen(addr);
-	r = rcpt_block(n);
+	b = rcpt_block(n);
+	b->len = n;
+	r = &b->r;
 	memset(r, 0, sizeof(*r));
-	r->addr = (char *)(r + 1);
+	r->addr = (char *)(b + 1);
 	memcpy(r->addr, addr, n + 1);
 	r->reply.latency = -1;
 	r->delivery.latency = -1;
@@ -270,7 +279,7 @@ rcpt_free(struct smtp_rcpt *r)
 		return;
 	cfree(r->notify);
 	cfree(r->orcpt);
-	rcpt_block_free(r);
+	rcpt_block_free((struct rcpt_block *)r);
 }
 
 /* Recipient r joins transaction t (room made by the caller): its
@@ -278,11 +287,12 @@ rcpt_free(struct smtp_rcpt *r)
 void
 rcpt_adopt(struct tx *t, struct smtp_rcpt *r)
 {
+	struct rcpt_block *b = (struct rcpt_block *)r;
 	struct smtp_rcpt *k = &t->pub.rcpt[t->pub.nrcpt++];
 
 	*k = *r;
-	k->addr = arena_memdup0(&t->mem, r->addr, strlen(r->addr));
-	rcpt_block_free(r);
+	k->addr = arena_memdup0(&t->mem, r->addr, b->len);
+	rcpt_block_free(b);
 }
 
 /* A transaction as a MAIL (SEND, SOML, SAML) command proposes it; arg
