@@ -304,8 +304,10 @@ u64_len(uint64_t v)
 	}
 }
 
-bool
-dbuf_add_u64(struct dbuf *b, uint64_t v)
+/* A number of six digits or more, or no room for five: what
+ * dbuf_add_u64() leaves, out of the way of its common case. */
+static __attribute__((noinline)) bool
+dbuf_add_u64_long(struct dbuf *b, uint64_t v)
 {
 	char num[24], *p, *o;
 	size_t n;
@@ -324,14 +326,59 @@ dbuf_add_u64(struct dbuf *b, uint64_t v)
 }
 
 bool
-dbuf_add_fixed6(struct dbuf *b, double v)
+dbuf_add_u64(struct dbuf *b, uint64_t v)
+{
+	char *o, *p;
+	uint32_t w;
+	size_t n;
+
+	/* Most numbers of a log are below 100,000 (ports, codes, counts,
+	 * sizes of small messages): their length by comparisons, their
+	 * digits in 32 bits, written where the buffer has room for five. */
+	if (v >= 100000 || (o = dbuf_space(b, 5)) == NULL)
+		return dbuf_add_u64_long(b, v);
+	w = (uint32_t)v;
+	n = w < 10 ? 1 : w < 100 ? 2 : w < 1000 ? 3 : w < 10000 ? 4 : 5;
+	p = o + n;
+	while (w >= 100) {
+		uint32_t q = w / 100;
+
+		p -= 2;
+		memcpy(p, digit_pairs + (w - q * 100) * 2, 2);
+		w = q;
+	}
+	if (w >= 10)
+		memcpy(p - 2, digit_pairs + w * 2, 2);
+	else
+		p[-1] = (char)('0' + w);
+	b->len += n;
+	return !b->truncated;
+}
+
+/* v (below 100,000,000) as eight digits at p, leading zeros included:
+ * two halves of four, each two pairs, in 32 bits and no loop. */
+static inline void
+digits8(char *p, uint32_t v)
+{
+	uint32_t hi = v / 10000, lo = v - hi * 10000;
+	uint32_t h = hi / 100, l = lo / 100;
+
+	memcpy(p, digit_pairs + h * 2, 2);
+	memcpy(p + 2, digit_pairs + (hi - h * 100) * 2, 2);
+	memcpy(p + 4, digit_pairs + l * 2, 2);
+	memcpy(p + 6, digit_pairs + (lo - l * 100) * 2, 2);
+}
+
+/* us microseconds as seconds with six decimals, whatever their size
+ * and the room in b: what dbuf_add_fixed6() leaves. */
+static __attribute__((noinline)) bool
+dbuf_add_fixed6_long(struct dbuf *b, uint64_t us)
 {
 	char num[40], *p, *o;
-	uint64_t us = (uint64_t)(v * 1e6 + 0.5), sec = us / 1000000;
+	uint64_t sec = us / 1000000;
 	/* The microseconds as three pairs of digits, in 32 bits. */
 	uint32_t frac = (uint32_t)(us - sec * 1000000);
 	uint32_t hi = frac / 10000, lo = frac - hi * 10000, mid = lo / 100;
-	/* Latencies and durations are mostly below a second: one digit. */
 	size_t n = (sec < 10 ? 1 : u64_len(sec)) + 7;
 
 	o = dbuf_space(b, n);
@@ -349,6 +396,51 @@ dbuf_add_fixed6(struct dbuf *b, double v)
 		return !b->truncated;
 	}
 	return dbuf_add(b, num, n);
+}
+
+bool
+dbuf_add_fixed6(struct dbuf *b, double v)
+{
+	uint64_t us = (uint64_t)(v * 1e6 + 0.5), sec = us / 1000000;
+	uint32_t frac, hi, lo, mid, top = 0;
+	size_t n;
+	char *p;
+
+	/* Latencies and durations are mostly below ten seconds: one digit.
+	 * The seconds of a timestamp from 1973 (nine digits) to 2106 (ten)
+	 * are two halves in 32 bits: the high one to 42, the low one eight
+	 * digits without a loop. Any other number, or no room: the long
+	 * way. */
+	if (sec < 10)
+		n = 8;
+	else if (sec >= 100000000 && sec <= UINT32_MAX) {
+		top = (uint32_t)sec / 100000000;
+		n = top < 10 ? 16 : 17;
+	} else
+		return dbuf_add_fixed6_long(b, us);
+	if ((p = dbuf_space(b, n)) == NULL)
+		return dbuf_add_fixed6_long(b, us);
+	/* The microseconds as three pairs of digits, in 32 bits. */
+	frac = (uint32_t)(us - sec * 1000000);
+	hi = frac / 10000;
+	lo = frac - hi * 10000;
+	mid = lo / 100;
+	p += n - 6;
+	memcpy(p, digit_pairs + hi * 2, 2);
+	memcpy(p + 2, digit_pairs + mid * 2, 2);
+	memcpy(p + 4, digit_pairs + (lo - mid * 100) * 2, 2);
+	p[-1] = '.';
+	if (n == 8)
+		p[-2] = (char)('0' + sec);
+	else {
+		digits8(p - 9, (uint32_t)sec - top * 100000000);
+		if (top < 10)
+			p[-10] = (char)('0' + top);
+		else
+			memcpy(p - 11, digit_pairs + top * 2, 2);
+	}
+	b->len += n;
+	return !b->truncated;
 }
 
 bool

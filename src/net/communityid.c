@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Community ID v1 (communityid.h), with libnettle's SHA-1. Computed once
- * a session, when the network layer opens it.
+ * Community ID v1 (communityid.h), with libnettle's SHA-1 compression
+ * function. Computed once a session, when the network layer opens it.
  */
 #include "net/communityid.h"
 
@@ -56,10 +56,14 @@ void
 community_id_v1(char out[COMMUNITY_ID_SIZE], uint16_t seed, uint8_t proto,
     const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp, size_t alen)
 {
-	/* seed (2), two addresses (16 each at most), proto, 0, two ports */
-	uint8_t in[2 + 16 + 16 + 2 + 4], digest[SHA1_DIGEST_SIZE];
-	struct sha1_ctx ctx;
-	size_t n = 0;
+	/* The input, at most 40 bytes (seed, two addresses of 16 bytes,
+	 * proto, 0, two ports), is one block of SHA-1 with its padding:
+	 * built in place and given to nettle's compression function, the
+	 * hash without the buffering of sha1_update() and sha1_digest(). */
+	uint8_t block[SHA1_BLOCK_SIZE] = { 0 }, digest[SHA1_DIGEST_SIZE];
+	uint32_t state[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476,
+		0xc3d2e1f0 };
+	size_t n = 0, i;
 
 	if (alen != 4 && alen != 16) {
 		out[0] = '\0';
@@ -74,20 +78,27 @@ community_id_v1(char out[COMMUNITY_ID_SIZE], uint16_t seed, uint8_t proto,
 		b = t;
 		bp = tp;
 	}
-	put16be(in, seed);
+	put16be(block, seed);
 	n = 2;
-	memcpy(in + n, a, alen);
+	memcpy(block + n, a, alen);
 	n += alen;
-	memcpy(in + n, b, alen);
+	memcpy(block + n, b, alen);
 	n += alen;
-	in[n++] = proto;
-	in[n++] = 0;
-	put16be(in + n, ap);
-	put16be(in + n + 2, bp);
+	block[n++] = proto;
+	block[n++] = 0;
+	put16be(block + n, ap);
+	put16be(block + n + 2, bp);
 	n += 4;
-	sha1_init(&ctx);
-	sha1_update(&ctx, n, in);
-	sha1_digest(&ctx, sizeof(digest), digest);
+	/* The padding: a 1 bit, zeros, the length in bits (below 2^16). */
+	block[n] = 0x80;
+	put16be(block + SHA1_BLOCK_SIZE - 2, (uint16_t)(n * 8));
+	_nettle_sha1_compress(state, block);
+	for (i = 0; i < 5; i++) {
+		digest[4 * i] = (uint8_t)(state[i] >> 24);
+		digest[4 * i + 1] = (uint8_t)(state[i] >> 16);
+		digest[4 * i + 2] = (uint8_t)(state[i] >> 8);
+		digest[4 * i + 3] = (uint8_t)state[i];
+	}
 	out[0] = '1';
 	out[1] = ':';
 	base64_20(out + 2, digest);
