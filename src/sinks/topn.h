@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define TOPN_SLOTS 128  /* keys kept per table */
 #define TOPN_KEY_MAX 96 /* bytes kept of a key */
@@ -40,14 +41,116 @@ struct topn {
 
 void topn_reset(struct topn *t);
 void topn_add(struct topn *t, const char *key, uint64_t weight);
+/* The same for a key of n bytes (at most TOPN_KEY_MAX - 1 are kept),
+ * for callers that know its length: the n bytes at key must be readable
+ * and hold no '\0'. */
+void topn_add_n(struct topn *t, const char *key, size_t n, uint64_t weight);
+
+/* Eight bytes at s, as they lie. */
+static inline uint64_t
+topn_load8(const char *s)
+{
+	uint64_t w;
+
+	memcpy(&w, s, 8);
+	return w;
+}
+
+static inline uint32_t
+topn_load4(const char *s)
+{
+	uint32_t w;
+
+	memcpy(&w, s, 4);
+	return w;
+}
+
 /*
- * The same, returning the slot (0..TOPN_SLOTS-1) the key is in, so that
- * a caller may keep figures of its own beside each key; *fresh says the
- * key has just taken the slot (new, or in another's place): the
- * caller's figures of that slot start again.
+ * Are the n bytes at a and at b the same? Compared in words, inline:
+ * the keys are short (addresses, domains, codes) and a call to memcmp()
+ * cost more than the comparing. Only the n bytes of each are read, so
+ * the last word may overlap the one before it.
  */
-size_t topn_add_slot(
-    struct topn *t, const char *key, uint64_t weight, bool *fresh);
+static inline bool
+topn_same(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8)
+			if (topn_load8(a + i) != topn_load8(b + i))
+				return false;
+		return topn_load8(a + n - 8) == topn_load8(b + n - 8);
+	}
+	if (n >= 4)
+		return topn_load4(a) == topn_load4(b) &&
+		    topn_load4(a + n - 4) == topn_load4(b + n - 4);
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/* Is e's key the n bytes at key? */
+static inline bool
+topn_key_is(const struct topn_entry *e, const char *key, size_t n)
+{
+	return e->len == n && topn_same(e->key, key, n);
+}
+
+/* The slot at pos was counted up: it sinks to its place in the heap. */
+void topn_heap_down(struct topn *t, size_t pos);
+
+/* The slot at pos was counted up. Before the table is full no key gives
+ * its place, so the heap is not kept (it is made when the last slot is
+ * taken): most tables never fill, and their counting costs no upkeep.
+ * A leaf stays where it is (the most counted keys sink to the leaves
+ * and are the ones counted most): that is told here too, inline. */
+static inline void
+topn_heap_counted(struct topn *t, size_t pos)
+{
+	if (t->n == TOPN_SLOTS && 2 * pos + 1 < TOPN_SLOTS)
+		topn_heap_down(t, pos);
+}
+
+/* topn_add_slot_n() for a key other than the one found last. */
+size_t topn_add_other(
+    struct topn *t, const char *key, size_t n, uint64_t weight, bool *fresh);
+
+/*
+ * The same as topn_add_n(), returning the slot (0..TOPN_SLOTS-1) the
+ * key is in, so that a caller may keep figures of its own beside each
+ * key; *fresh says the key has just taken the slot (new, or in
+ * another's place): the caller's figures of that slot start again.
+ * Inline: the same key as the last time (a sender's domain, a server,
+ * an enhanced code come in runs) is most adds, and needs no hash.
+ */
+static inline size_t
+topn_add_slot_n(
+    struct topn *t, const char *key, size_t n, uint64_t w, bool *fresh)
+{
+	struct topn_entry *e = &t->e[t->last];
+
+	/* Keys are cut to TOPN_KEY_MAX - 1 bytes. */
+	if (n > TOPN_KEY_MAX - 1)
+		n = TOPN_KEY_MAX - 1;
+	if (t->last < t->n && topn_key_is(e, key, n)) {
+		t->total += w;
+		e->count += w;
+		topn_heap_counted(t, t->where[t->last]);
+		*fresh = false;
+		return t->last;
+	}
+	return topn_add_other(t, key, n, w, fresh);
+}
+
+/* The same for a string. */
+static inline size_t
+topn_add_slot(struct topn *t, const char *key, uint64_t w, bool *fresh)
+{
+	return topn_add_slot_n(
+	    t, key, strnlen(key, TOPN_KEY_MAX - 1), w, fresh);
+}
 /* The entries by count, highest first; returns how many (<= max). */
 size_t topn_sorted(
     const struct topn *t, const struct topn_entry **out, size_t max);
