@@ -90,37 +90,42 @@ index_remove(struct topn *t, size_t slot)
 	}
 }
 
-/* Is slot a before slot b: fewer counts, or as many and a lower slot
- * (the slot a scan from the first would pick). */
-static bool
-heap_before(const struct topn *t, size_t a, size_t b)
-{
-	if (t->e[a].count != t->e[b].count)
-		return t->e[a].count < t->e[b].count;
-	return a < b;
-}
-
+/* Place pos of the heap holds key (its slot's count << 8 | the slot). */
 static void
-heap_set(struct topn *t, size_t pos, size_t slot)
+heap_set(struct topn *t, size_t pos, uint64_t key)
 {
-	t->heap[pos] = (uint8_t)slot;
-	t->where[slot] = (uint8_t)pos;
+	t->heap[pos] = key;
+	t->where[key & 0xff] = (uint8_t)pos;
 }
 
-void
-topn_heap_down(struct topn *t, size_t pos)
+/* The place pos of the heap was counted up: it sinks to its place. */
+static void
+heap_down(struct topn *t, size_t pos)
 {
-	size_t slot = t->heap[pos], c;
+	uint64_t key = t->heap[pos], least;
+	size_t c;
 
-	while ((c = 2 * pos + 1) < t->n) {
-		if (c + 1 < t->n && heap_before(t, t->heap[c + 1], t->heap[c]))
-			c++;
-		if (!heap_before(t, t->heap[c], slot))
+	/* The heap is kept only while the table is full. */
+	while ((c = 2 * pos + 1) < TOPN_SLOTS) {
+		least = t->heap[c];
+		if (c + 1 < TOPN_SLOTS && t->heap[c + 1] < least)
+			least = t->heap[++c];
+		if (!(least < key))
 			break;
-		heap_set(t, pos, t->heap[c]);
+		heap_set(t, pos, least);
 		pos = c;
 	}
-	heap_set(t, pos, slot);
+	heap_set(t, pos, key);
+}
+
+/* A leaf stays where it is (the most counted keys sink to the leaves
+ * and are the ones counted most): that is told here, before a call. */
+void
+topn_heap_counted(struct topn *t, size_t pos, uint64_t w)
+{
+	t->heap[pos] += w << 8;
+	if (2 * pos + 1 < TOPN_SLOTS)
+		heap_down(t, pos);
 }
 
 /* The table has just filled: its slots made a heap, bottom up. */
@@ -130,9 +135,9 @@ heap_make(struct topn *t)
 	size_t i;
 
 	for (i = 0; i < TOPN_SLOTS; i++)
-		heap_set(t, i, i);
+		heap_set(t, i, t->e[i].count << 8 | i);
 	for (i = TOPN_SLOTS / 2; i-- > 0;)
-		topn_heap_down(t, i);
+		heap_down(t, i);
 }
 
 static void
@@ -158,7 +163,8 @@ topn_add_other(
 	if ((e = find(t, key, n, h)) != NULL) {
 		e->count += w;
 		t->last = (uint8_t)(e - t->e);
-		topn_heap_counted(t, t->where[t->last]);
+		if (t->n == TOPN_SLOTS)
+			topn_heap_counted(t, t->where[t->last], w);
 		*fresh = false;
 		return t->last;
 	}
@@ -176,7 +182,7 @@ topn_add_other(
 		return slot;
 	}
 	/* Full: the least counted key gives its place (space-saving). */
-	slot = t->heap[0];
+	slot = t->heap[0] & 0xff;
 	e = &t->e[slot];
 	index_remove(t, slot);
 	e->error = e->count;
@@ -184,7 +190,8 @@ topn_add_other(
 	set_key(e, key, n, h);
 	index_put(t, slot);
 	t->replaced++;
-	topn_heap_down(t, 0);
+	t->heap[0] += w << 8;
+	heap_down(t, 0);
 	t->last = (uint8_t)slot;
 	return slot;
 }

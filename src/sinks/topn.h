@@ -28,10 +28,13 @@ struct topn {
 	struct topn_entry e[TOPN_SLOTS];
 	uint16_t index[TOPN_SLOTS * 2]; /* hash -> slot + 1, 0 empty */
 	/* The slots as a binary heap, least counted first (the lower slot
-	 * first among equals): the one a new key replaces is heap[0]. Kept
-	 * once the table is full (n == TOPN_SLOTS): before, no key is
-	 * replaced. */
-	uint8_t heap[TOPN_SLOTS];
+	 * first among equals): the one a new key replaces is heap[0]'s.
+	 * Each place holds its slot's count and the slot, as count << 8 |
+	 * slot, so that one comparison of two places orders them as the
+	 * counts and then the slots would (while counts stay below 2^56,
+	 * which 7 * 10^16 adds would take). Kept once the table is full
+	 * (n == TOPN_SLOTS): before, no key is replaced. */
+	uint64_t heap[TOPN_SLOTS];
 	uint8_t where[TOPN_SLOTS]; /* slot -> its place in heap */
 	uint8_t last;              /* the slot found last: tried first */
 	size_t n;
@@ -98,20 +101,9 @@ topn_key_is(const struct topn_entry *e, const char *key, size_t n)
 	return e->len == n && topn_same(e->key, key, n);
 }
 
-/* The slot at pos was counted up: it sinks to its place in the heap. */
-void topn_heap_down(struct topn *t, size_t pos);
-
-/* The slot at pos was counted up. Before the table is full no key gives
- * its place, so the heap is not kept (it is made when the last slot is
- * taken): most tables never fill, and their counting costs no upkeep.
- * A leaf stays where it is (the most counted keys sink to the leaves
- * and are the ones counted most): that is told here too, inline. */
-static inline void
-topn_heap_counted(struct topn *t, size_t pos)
-{
-	if (t->n == TOPN_SLOTS && 2 * pos + 1 < TOPN_SLOTS)
-		topn_heap_down(t, pos);
-}
+/* The slot at place pos of a full table's heap was counted up by w: it
+ * sinks to its place. */
+void topn_heap_counted(struct topn *t, size_t pos, uint64_t w);
 
 /* topn_add_slot_n() for a key other than the one found last. */
 size_t topn_add_other(
@@ -137,7 +129,12 @@ topn_add_slot_n(
 	if (t->last < t->n && topn_key_is(e, key, n)) {
 		t->total += w;
 		e->count += w;
-		topn_heap_counted(t, t->where[t->last]);
+		/* Before the table is full no key gives its place, so the
+		 * heap is not kept (it is made when the last slot is taken):
+		 * most tables never fill, and their counting costs no
+		 * upkeep. */
+		if (t->n == TOPN_SLOTS)
+			topn_heap_counted(t, t->where[t->last], w);
 		*fresh = false;
 		return t->last;
 	}
