@@ -36,10 +36,10 @@ bd_init(struct bd_table *t)
 }
 
 static struct bd_row *
-row_for(struct bd_table *t, const char *key)
+row_for(struct bd_table *t, const char *key, size_t n)
 {
 	bool fresh;
-	size_t slot = topn_add_slot(&t->keys, key, 1, &fresh);
+	size_t slot = topn_add_slot_n(&t->keys, key, n, 1, &fresh);
 
 	if (fresh)
 		row_start(&t->row[slot]);
@@ -47,10 +47,10 @@ row_for(struct bd_table *t, const char *key)
 }
 
 void
-bd_add(struct bd_table *t, const char *key, enum bd_outcome o, uint64_t bytes,
-    const struct histo_point *final_latency)
+bd_add_n(struct bd_table *t, const char *key, size_t n, enum bd_outcome o,
+    uint64_t bytes, const struct histo_point *final_latency)
 {
-	struct bd_row *r = row_for(t, key);
+	struct bd_row *r = row_for(t, key, n);
 
 	r->count++;
 	switch (o) {
@@ -78,7 +78,7 @@ void
 bd_session(
     struct bd_table *t, const char *key, bool tls, double greeting_latency)
 {
-	struct bd_row *r = row_for(t, key);
+	struct bd_row *r = row_for(t, key, strnlen(key, TOPN_KEY_MAX - 1));
 
 	r->sessions++;
 	r->tls += tls;

@@ -49,19 +49,30 @@ void bd_init(struct bd_table *t);
 /* The point of a final reply's latency in every row's histogram
  * (histo.h): worked out once for all the rows a transaction counts in. */
 struct histo_point bd_latency_point(double final_latency);
-/* One transaction (or recipient) of key: its outcome, bytes when
- * accepted, the final reply's latency (NULL: none). */
-void bd_add(struct bd_table *t, const char *key, enum bd_outcome o,
+/* One transaction (or recipient) of key, of n bytes (topn_add_n()):
+ * its outcome, bytes when accepted, the final reply's latency (NULL:
+ * none). bd_add() is the same for a string. */
+void bd_add_n(struct bd_table *t, const char *key, size_t n, enum bd_outcome o,
     uint64_t bytes, const struct histo_point *final_latency);
+static inline void
+bd_add(struct bd_table *t, const char *key, enum bd_outcome o, uint64_t bytes,
+    const struct histo_point *final_latency)
+{
+	bd_add_n(
+	    t, key, strnlen(key, TOPN_KEY_MAX - 1), o, bytes, final_latency);
+}
+
 /* The same without latency, for tables of addresses (a new key nearly
  * every time): a new key clears its counts only; its histogram stays
  * as bd_init() left it, empty. Inline: measured, the call cost more
  * than the counting. */
 static inline void
-bd_count(struct bd_table *t, const char *key, enum bd_outcome o, uint64_t bytes)
+bd_count_n(struct bd_table *t, const char *key, size_t n, enum bd_outcome o,
+    uint64_t bytes)
 {
 	bool fresh;
-	struct bd_row *r = &t->row[topn_add_slot(&t->keys, key, 1, &fresh)];
+	struct bd_row *r =
+	    &t->row[topn_add_slot_n(&t->keys, key, n, 1, &fresh)];
 
 	if (fresh)
 		memset(r, 0, offsetof(struct bd_row, final_latency));
@@ -75,6 +86,12 @@ bd_count(struct bd_table *t, const char *key, enum bd_outcome o, uint64_t bytes)
 		r->tempfail++;
 	else if (o == BD_LOST)
 		r->lost++;
+}
+
+static inline void
+bd_count(struct bd_table *t, const char *key, enum bd_outcome o, uint64_t bytes)
+{
+	bd_count_n(t, key, strnlen(key, TOPN_KEY_MAX - 1), o, bytes);
 }
 
 /* One session of key closed, with TLS or not, its greeting's latency

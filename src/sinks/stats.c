@@ -120,26 +120,42 @@ lower_domain(const char *d, char *out, size_t size)
 	ascii_lower_copy(d, out, size);
 }
 
+/* The domain of addr, whose length is n: *dn bytes after its last '@',
+ * "(none)" as domain_of() says. */
+static const char *
+domain_of_n(const char *addr, size_t n, size_t *dn)
+{
+	const char *at = memrchr(addr, '@', n);
+
+	if (at == NULL || at + 1 == addr + n) {
+		*dn = 6;
+		return "(none)";
+	}
+	*dn = (size_t)(addr + n - (at + 1));
+	return at + 1;
+}
+
 /*
- * The domain of addr as counted, lower case, from c: the domain lowered
- * last is kept with what it was lowered from. Domains come in runs (a
- * transaction's recipients, a sender's messages) and comparing costs a
- * fraction of lowering again. Only the first TOPN_KEY_MAX - 1 bytes
- * make the copy, so only they are compared. The string returned lasts
- * until c's next use.
+ * The domain d of n bytes as counted, lower case, from c: the domain
+ * lowered last is kept with what it was lowered from. Domains come in
+ * runs (a transaction's recipients, a sender's messages) and comparing
+ * costs a fraction of lowering again. Only the first TOPN_KEY_MAX - 1
+ * bytes make the copy, so only they are compared. The string returned
+ * (of *ln bytes) lasts until c's next use.
  */
 static const char *
-domain_lowered(struct stats_domain *c, const char *addr)
+domain_lowered(struct stats_domain *c, const char *d, size_t n, size_t *ln)
 {
-	const char *d = domain_of(addr);
-	size_t n;
-
-	if (strncmp(d, c->raw, sizeof(c->raw) - 1) != 0) {
+	if (n > sizeof(c->raw) - 1)
+		n = sizeof(c->raw) - 1;
+	if (n != c->len || !topn_same(d, c->raw, n)) {
+		/* It lowers the same n bytes. */
 		lower_domain(d, c->lower, sizeof(c->lower));
-		n = strlen(c->lower);
 		memcpy(c->raw, d, n);
 		c->raw[n] = '\0';
+		c->len = n;
 	}
+	*ln = n;
 	return c->lower;
 }
 
@@ -379,15 +395,19 @@ tx_recipients(struct stats *st, const struct smtp_transaction *tx,
 {
 	const char *dom;
 	enum bd_outcome o;
-	size_t i;
+	size_t i, n, dn;
 
 	for (i = 0; i < tx->nrcpt; i++) {
 		const struct smtp_rcpt *r = &tx->rcpt[i];
 
-		dom = domain_lowered(&st->rcpt_domain, r->addr);
+		/* The address's length once, for its domain and both
+		 * tables. */
+		n = strlen(r->addr);
+		dom = domain_of_n(r->addr, n, &dn);
+		dom = domain_lowered(&st->rcpt_domain, dom, dn, &dn);
 		o = rcpt_outcome(tx, r);
-		bd_count(&st->by_rcpt, r->addr, o, tx->size);
-		bd_add(&st->by_rcpt_domain, dom, o, tx->size,
+		bd_count_n(&st->by_rcpt, r->addr, n, o, tx->size);
+		bd_add_n(&st->by_rcpt_domain, dom, dn, o, tx->size,
 		    r->reply.code < 400 ? lat : NULL);
 		w->rcpt_domain = dom;
 		count_reason(st, &r->reply, w);
@@ -450,13 +470,14 @@ tx_lmtp(struct stats *st, const struct smtp_transaction *tx, struct who *w)
 static void
 tx_breakdown(struct stats *st, const struct smtp_transaction *tx,
     const struct histo_point *lat, const char *server, const char *client,
-    const char *sender_domain)
+    const char *sender_domain, size_t sender_domain_len)
 {
 	enum bd_outcome o = bd_outcome_of(tx->outcome);
 
 	bd_add(&st->by_server, server, o, tx->size, lat);
 	bd_add(&st->by_client, client, o, tx->size, lat);
-	bd_add(&st->by_sender_domain, sender_domain, o, tx->size, lat);
+	bd_add_n(&st->by_sender_domain, sender_domain, sender_domain_len, o,
+	    tx->size, lat);
 }
 
 static EVENT_HANDLER void
@@ -475,19 +496,27 @@ on_transaction(struct stats *st, const struct smtp_event *ev)
 	const struct histo_point latp = bd_latency_point(flat < 0 ? 0 : flat);
 	const struct histo_point *lat = flat < 0 ? NULL : &latp;
 	struct who w;
-	size_t i;
+	size_t i, n, dn;
 
 	st->transactions++;
 	st->outcome[tx->outcome]++;
 	st->recipients += tx->rcpt_total;
 	st->recipients_accepted += tx->rcpt_accepted;
-	dom = domain_lowered(&st->sender_domain, tx->mail_from);
-	bd_count(&st->by_sender, tx->bounce ? "<>" : tx->mail_from,
-	    bd_outcome_of(tx->outcome), tx->size);
-	tx_breakdown(
-	    st, tx, lat, server, client, tx->bounce ? "(null sender)" : dom);
+	/* The sender's length once, for its domain and its table. */
+	n = strlen(tx->mail_from);
+	dom = domain_of_n(tx->mail_from, n, &dn);
+	dom = domain_lowered(&st->sender_domain, dom, dn, &dn);
+	w.sender = tx->mail_from;
+	if (tx->bounce) {
+		w.sender = "<>";
+		n = 2;
+		dom = "(null sender)";
+		dn = 13;
+	}
+	bd_count_n(
+	    &st->by_sender, w.sender, n, bd_outcome_of(tx->outcome), tx->size);
+	tx_breakdown(st, tx, lat, server, client, dom, dn);
 	w.client = client;
-	w.sender = tx->bounce ? "<>" : tx->mail_from;
 	tx_recipients(st, tx, lat, &w);
 	/* Refusals of the whole transaction: its first recipient's
 	 * domain, "(none)" without one (only a refusal needs it). */

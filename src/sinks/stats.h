@@ -93,6 +93,7 @@ struct stats_attempt_row {
 struct stats_domain {
 	char raw[TOPN_KEY_MAX];
 	char lower[TOPN_KEY_MAX];
+	size_t len; /* of raw and of lower */
 };
 
 struct stats {

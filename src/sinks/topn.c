@@ -10,27 +10,6 @@ _Static_assert(TOPN_KEY_MAX <= 256, "key lengths are bytes");
 
 #define INDEX_MASK (TOPN_SLOTS * 2 - 1)
 
-/* Eight bytes at s, as they lie. */
-static inline uint64_t
-load8(const char *s)
-{
-	uint64_t w;
-
-	memcpy(&w, s, 8);
-	return w;
-}
-
-static inline uint32_t
-load4(const char *s)
-{
-	uint32_t w;
-
-	memcpy(&w, s, 4);
-	return w;
-}
-
-/* A key of n bytes, eight at a time; the last eight (or four) overlap
- * the ones before rather than being gathered a byte at a time. */
 static uint32_t
 key_hash(const char *s, size_t n)
 {
@@ -39,47 +18,18 @@ key_hash(const char *s, size_t n)
 
 	if (n >= 8) {
 		for (i = 0; i + 8 < n; i += 8) {
-			h = (h ^ load8(s + i)) * 0xbf58476d1ce4e5b9ull;
+			h = (h ^ topn_load8(s + i)) * 0xbf58476d1ce4e5b9ull;
 			h ^= h >> 31;
 		}
-		w = load8(s + n - 8);
+		w = topn_load8(s + n - 8);
 	} else if (n >= 4)
-		w = load4(s) | (uint64_t)load4(s + n - 4) << 32;
+		w = topn_load4(s) | (uint64_t)topn_load4(s + n - 4) << 32;
 	else
 		for (w = 0, i = 0; i < n; i++)
 			w |= (uint64_t)(unsigned char)s[i] << (8 * i);
 	h = (h ^ w) * 0x94d049bb133111ebull;
 	h ^= h >> 29;
 	return (uint32_t)(h ^ (h >> 32));
-}
-
-/*
- * Is e's key the n bytes at key? Compared in words, inline: the keys
- * are short (addresses, domains, codes) and a call to memcmp() cost
- * more than the comparing. e's key lies in a buffer of TOPN_KEY_MAX
- * bytes and key has n to read, so the last word may overlap the one
- * before it.
- */
-static inline bool
-key_is(const struct topn_entry *e, const char *key, size_t n)
-{
-	size_t i;
-
-	if (e->len != n)
-		return false;
-	if (n >= 8) {
-		for (i = 0; i + 8 < n; i += 8)
-			if (load8(e->key + i) != load8(key + i))
-				return false;
-		return load8(e->key + n - 8) == load8(key + n - 8);
-	}
-	if (n >= 4)
-		return load4(e->key) == load4(key) &&
-		    load4(e->key + n - 4) == load4(key + n - 4);
-	for (i = 0; i < n; i++)
-		if (e->key[i] != key[i])
-			return false;
-	return true;
 }
 
 void
@@ -97,7 +47,7 @@ find(struct topn *t, const char *key, size_t n, uint32_t h)
 	for (j = h & INDEX_MASK; t->index[j] != 0; j = (j + 1) & INDEX_MASK) {
 		struct topn_entry *e = &t->e[t->index[j] - 1];
 
-		if (e->hash == h && key_is(e, key, n))
+		if (e->hash == h && topn_key_is(e, key, n))
 			return e;
 	}
 	return NULL;
@@ -140,49 +90,41 @@ index_remove(struct topn *t, size_t slot)
 	}
 }
 
-/* Is slot a before slot b: fewer counts, or as many and a lower slot
- * (the slot a scan from the first would pick). */
-static bool
-heap_before(const struct topn *t, size_t a, size_t b)
-{
-	if (t->e[a].count != t->e[b].count)
-		return t->e[a].count < t->e[b].count;
-	return a < b;
-}
-
+/* Place pos of the heap holds key (its slot's count << 8 | the slot). */
 static void
-heap_set(struct topn *t, size_t pos, size_t slot)
+heap_set(struct topn *t, size_t pos, uint64_t key)
 {
-	t->heap[pos] = (uint8_t)slot;
-	t->where[slot] = (uint8_t)pos;
+	t->heap[pos] = key;
+	t->where[key & 0xff] = (uint8_t)pos;
 }
 
-/* The slot at pos was counted up: it sinks to its place. */
+/* The place pos of the heap was counted up: it sinks to its place. */
 static void
 heap_down(struct topn *t, size_t pos)
 {
-	size_t slot = t->heap[pos], c;
+	uint64_t key = t->heap[pos], least;
+	size_t c;
 
-	while ((c = 2 * pos + 1) < t->n) {
-		if (c + 1 < t->n && heap_before(t, t->heap[c + 1], t->heap[c]))
-			c++;
-		if (!heap_before(t, t->heap[c], slot))
+	/* The heap is kept only while the table is full. */
+	while ((c = 2 * pos + 1) < TOPN_SLOTS) {
+		least = t->heap[c];
+		if (c + 1 < TOPN_SLOTS && t->heap[c + 1] < least)
+			least = t->heap[++c];
+		if (!(least < key))
 			break;
-		heap_set(t, pos, t->heap[c]);
+		heap_set(t, pos, least);
 		pos = c;
 	}
-	heap_set(t, pos, slot);
+	heap_set(t, pos, key);
 }
 
-/* The slot at pos was counted up. Before the table is full no key gives
- * its place, so the heap is not kept (it is made when the last slot is
- * taken): most tables never fill, and their counting costs no upkeep.
- * A leaf stays where it is (the most counted keys sink to the leaves
- * and are the ones counted most): that is told here too, inline. */
-static inline void
-heap_counted(struct topn *t, size_t pos)
+/* A leaf stays where it is (the most counted keys sink to the leaves
+ * and are the ones counted most): that is told here, before a call. */
+void
+topn_heap_counted(struct topn *t, size_t pos, uint64_t w)
 {
-	if (t->n == TOPN_SLOTS && 2 * pos + 1 < TOPN_SLOTS)
+	t->heap[pos] += w << 8;
+	if (2 * pos + 1 < TOPN_SLOTS)
 		heap_down(t, pos);
 }
 
@@ -193,7 +135,7 @@ heap_make(struct topn *t)
 	size_t i;
 
 	for (i = 0; i < TOPN_SLOTS; i++)
-		heap_set(t, i, i);
+		heap_set(t, i, t->e[i].count << 8 | i);
 	for (i = TOPN_SLOTS / 2; i-- > 0;)
 		heap_down(t, i);
 }
@@ -207,29 +149,22 @@ set_key(struct topn_entry *e, const char *key, size_t n, uint32_t h)
 	e->hash = h;
 }
 
+/* Out of line: the inline path of the last key saves no registers. n
+ * is already cut to TOPN_KEY_MAX - 1. */
 size_t
-topn_add_slot(struct topn *t, const char *key, uint64_t w, bool *fresh)
+topn_add_other(
+    struct topn *t, const char *key, size_t n, uint64_t w, bool *fresh)
 {
 	struct topn_entry *e;
-	size_t n = strnlen(key, TOPN_KEY_MAX - 1), slot;
-	uint32_t h;
+	size_t slot;
+	uint32_t h = key_hash(key, n);
 
-	/* Keys are cut to TOPN_KEY_MAX - 1 bytes. */
 	t->total += w;
-	/* The same key as the last time (a sender's domain, a server, an
-	 * enhanced code come in runs): no hash. */
-	e = &t->e[t->last];
-	if (t->last < t->n && key_is(e, key, n)) {
-		e->count += w;
-		heap_counted(t, t->where[t->last]);
-		*fresh = false;
-		return t->last;
-	}
-	h = key_hash(key, n);
 	if ((e = find(t, key, n, h)) != NULL) {
 		e->count += w;
 		t->last = (uint8_t)(e - t->e);
-		heap_counted(t, t->where[t->last]);
+		if (t->n == TOPN_SLOTS)
+			topn_heap_counted(t, t->where[t->last], w);
 		*fresh = false;
 		return t->last;
 	}
@@ -247,7 +182,7 @@ topn_add_slot(struct topn *t, const char *key, uint64_t w, bool *fresh)
 		return slot;
 	}
 	/* Full: the least counted key gives its place (space-saving). */
-	slot = t->heap[0];
+	slot = t->heap[0] & 0xff;
 	e = &t->e[slot];
 	index_remove(t, slot);
 	e->error = e->count;
@@ -255,6 +190,7 @@ topn_add_slot(struct topn *t, const char *key, uint64_t w, bool *fresh)
 	set_key(e, key, n, h);
 	index_put(t, slot);
 	t->replaced++;
+	t->heap[0] += w << 8;
 	heap_down(t, 0);
 	t->last = (uint8_t)slot;
 	return slot;
@@ -266,6 +202,14 @@ topn_add(struct topn *t, const char *key, uint64_t w)
 	bool fresh;
 
 	(void)topn_add_slot(t, key, w, &fresh);
+}
+
+void
+topn_add_n(struct topn *t, const char *key, size_t n, uint64_t w)
+{
+	bool fresh;
+
+	(void)topn_add_slot_n(t, key, n, w, &fresh);
 }
 
 static int

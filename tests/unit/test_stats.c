@@ -66,6 +66,18 @@ test_topn(void)
 		CHECKF(n == 1 && e[0]->count == 2 &&
 			strlen(e[0]->key) == TOPN_KEY_MAX - 1,
 		    "topn long key");
+		/* Given its length, the same key is cut the same: the
+		 * same entry, as the last key and after another. */
+		topn_add_n(&t, longkey, sizeof(longkey) - 1, 1);
+		topn_add_n(&t, "ab", 2, 1);
+		topn_add_n(&t, longkey, sizeof(longkey) - 1, 1);
+		/* The first bytes of a longer string are a key of their
+		 * own. */
+		topn_add_n(&t, "abc", 2, 1);
+		n = topn_sorted(&t, e, 4);
+		CHECKF(n == 2 && e[0]->count == 4 && e[1]->count == 2 &&
+			strcmp(e[1]->key, "ab") == 0 && t.total == 6,
+		    "topn_add_n cut and counted as topn_add");
 	}
 }
 
