@@ -30,7 +30,11 @@ struct node {
 	uint32_t child, next;
 	uint32_t count; /* members or elements */
 	uint8_t type;
+	uint8_t esc; /* ESC_TEXT, ESC_KEY: a backslash in the text, the key */
 };
+
+#define ESC_TEXT 1
+#define ESC_KEY 2
 
 /* A growing byte buffer with a cap; err says why it stopped growing. */
 struct buf {
@@ -155,9 +159,11 @@ buf_add_u64(struct buf *b, uint64_t v)
  * byte as it is. */
 /* How many bytes of s[0..n) come before the first one a JSON string
  * cannot hold as it is ('"', '\\', or below 0x20): eight at a time (a
- * record is mostly such bytes), then one by one in the block that has
- * one. A word with no such byte sets no high bit below; a word with one
- * may set others after it, never one before it. */
+ * record is mostly such bytes), then one by one in the last few (and
+ * on a big-endian machine in the word that has one). A word
+ * with no such byte sets no high bit below; a word with one may set
+ * others after it, never one before it, so that on a little-endian
+ * machine the lowest high bit set is the first such byte's. */
 static size_t
 plain_run(const char *s, size_t n)
 {
@@ -172,8 +178,13 @@ plain_run(const char *s, size_t n)
 		b = x ^ (ones * '\\');
 		t = ((q - ones) & ~q) | ((b - ones) & ~b) |
 		    ((x - ones * 0x20) & ~x);
-		if (t & high)
+		if ((t &= high) != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)__builtin_ctzll(t) / 8;
+#else
 			break;
+#endif
+		}
 	}
 	for (; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -383,12 +394,16 @@ skip_ws(const struct chf *w, size_t *pos)
 }
 
 /* A string whose opening quote is at *pos: its text between the quotes
- * in *off and *len, *pos past its closing quote. */
+ * in *off and *len, *pos past its closing quote, *esc whether it has an
+ * escape (without one, the text is the string as it is, and a JSON
+ * string can hold it as it is). */
 static bool
-parse_string(struct chf *w, size_t *pos, uint32_t *off, uint32_t *len)
+parse_string(
+    struct chf *w, size_t *pos, uint32_t *off, uint32_t *len, bool *esc)
 {
 	size_t i = *pos + 1, k;
 
+	*esc = false;
 	while (i < w->inlen) {
 		unsigned char c;
 
@@ -405,6 +420,7 @@ parse_string(struct chf *w, size_t *pos, uint32_t *off, uint32_t *len)
 		if (c < 0x20)
 			return false;
 		/* c is a backslash */
+		*esc = true;
 		if (i + 1 >= w->inlen)
 			return false;
 		switch (w->in[i + 1]) {
@@ -516,6 +532,7 @@ parse_container(struct chf *w, size_t *pos, unsigned depth)
 	char close = obj ? '}' : ']';
 	long self, child;
 	uint32_t last = 0, key_off = 0, key_len = 0;
+	bool key_esc = false;
 
 	if (depth > CHF_DEPTH_MAX) {
 		w->err = CHF_TOO_DEEP;
@@ -534,7 +551,7 @@ parse_container(struct chf *w, size_t *pos, unsigned depth)
 		skip_ws(w, pos);
 		if (obj) {
 			if (*pos >= w->inlen || w->in[*pos] != '"' ||
-			    !parse_string(w, pos, &key_off, &key_len))
+			    !parse_string(w, pos, &key_off, &key_len, &key_esc))
 				goto malformed;
 			skip_ws(w, pos);
 			if (*pos >= w->inlen || w->in[*pos] != ':')
@@ -545,6 +562,8 @@ parse_container(struct chf *w, size_t *pos, unsigned depth)
 			return -1;
 		w->nodes[child].key_off = key_off;
 		w->nodes[child].key_len = key_len;
+		if (key_esc)
+			w->nodes[child].esc |= ESC_KEY;
 		if (last == 0)
 			w->nodes[self].child = (uint32_t)child + 1;
 		else
@@ -576,6 +595,7 @@ parse_value(struct chf *w, size_t *pos, unsigned depth)
 	long self;
 	enum node_type type;
 	uint32_t off, len;
+	bool esc;
 
 	skip_ws(w, pos);
 	if (*pos >= w->inlen)
@@ -586,10 +606,12 @@ parse_value(struct chf *w, size_t *pos, unsigned depth)
 	case '[':
 		return parse_container(w, pos, depth);
 	case '"':
-		if (!parse_string(w, pos, &off, &len))
+		if (!parse_string(w, pos, &off, &len, &esc))
 			goto malformed;
-		if ((self = node_new(w, N_STR, off)) >= 0)
+		if ((self = node_new(w, N_STR, off)) >= 0) {
 			w->nodes[self].len = len;
+			w->nodes[self].esc = esc ? ESC_TEXT : 0;
+		}
 		return self;
 	case 't':
 		type = N_TRUE;
@@ -717,17 +739,36 @@ decode_string(const struct chf *w, struct buf *b, uint32_t off, uint32_t len)
 	buf_add(b, s + run, len - run);
 }
 
-/* A string node as a JSON string, escaped again. */
+/* A string's text (off, len; esc: it has an escape) as a JSON string,
+ * escaped again. Without an escape the text has no byte to escape
+ * (parse_string() stops at a quote and refuses a control character):
+ * it goes as it is. */
 static void
-write_string(struct chf *w, struct buf *b, const struct node *nd)
+write_text(struct chf *w, struct buf *b, uint32_t off, uint32_t len, bool esc)
 {
+	if (!esc) {
+		if (buf_room(b, (size_t)len + 2)) {
+			b->p[b->len] = '"';
+			memcpy(b->p + b->len + 1, w->in + off, len);
+			b->p[b->len + 1 + len] = '"';
+			b->len += (size_t)len + 2;
+		}
+		return;
+	}
 	w->str.len = 0;
-	decode_string(w, &w->str, nd->off, nd->len);
+	decode_string(w, &w->str, off, len);
 	if (w->str.err != CHF_OK) {
 		b->err = w->str.err;
 		return;
 	}
 	buf_add_quoted(b, w->str.p, w->str.len);
+}
+
+/* A string node as a JSON string, escaped again. */
+static void
+write_string(struct chf *w, struct buf *b, const struct node *nd)
+{
+	write_text(w, b, nd->off, nd->len, (nd->esc & ESC_TEXT) != 0);
 }
 
 static const struct node *
@@ -753,14 +794,8 @@ write_json(struct chf *w, struct buf *b, const struct node *nd)
 			if (c != node_at(w, nd->child))
 				buf_addc(b, ',');
 			if (obj) {
-				w->str.len = 0;
-				decode_string(
-				    w, &w->str, c->key_off, c->key_len);
-				if (w->str.err != CHF_OK) {
-					b->err = w->str.err;
-					return;
-				}
-				buf_add_quoted(b, w->str.p, w->str.len);
+				write_text(w, b, c->key_off, c->key_len,
+				    (c->esc & ESC_KEY) != 0);
 				buf_addc(b, ':');
 			}
 			write_json(w, b, c);
@@ -817,7 +852,10 @@ path_push(struct chf *w, struct buf *b, const struct node *member, bool first)
 {
 	if (!first)
 		buf_addc(b, '.');
-	decode_string(w, b, member->key_off, member->key_len);
+	if (member->esc & ESC_KEY)
+		decode_string(w, b, member->key_off, member->key_len);
+	else
+		buf_add(b, w->in + member->key_off, member->key_len);
 }
 
 /* The leaves of an element of an array of objects (rule 4): each scalar
