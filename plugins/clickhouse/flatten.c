@@ -78,6 +78,8 @@ struct chf {
 	size_t npairs, pairs_cap;
 	uint32_t *start; /* where each leaf's pairs begin in sorted */
 	size_t start_cap;
+	struct chf_key *keys; /* the row's members, as written */
+	size_t nkeys, keys_cap;
 	size_t work;
 	enum chf_status err;
 };
@@ -830,6 +832,37 @@ is_scalar(const struct node *nd)
 	return nd->type != N_OBJ && nd->type != N_ARR;
 }
 
+/* A member's key (n bytes) written into the row ("\"K\":") and noted
+ * in w->keys; chf_flatten() tells arrays once their values are
+ * written. */
+static void
+key_put(struct chf *w, const char *key, size_t n)
+{
+	size_t start = w->out.len + 1;
+
+	buf_add_quoted(&w->out, key, n);
+	buf_addc(&w->out, ':');
+	if (w->out.err != CHF_OK)
+		return;
+	if (w->nkeys == w->keys_cap) {
+		/* A member takes four bytes of the row at least: the
+		 * array never grows past the row's length. */
+		size_t cap = w->keys_cap != 0 ? w->keys_cap * 2 : 64;
+		struct chf_key *k = realloc(w->keys, cap * sizeof(*k));
+
+		if (k == NULL) {
+			w->err = CHF_NO_MEMORY;
+			return;
+		}
+		w->keys = k;
+		w->keys_cap = cap;
+	}
+	w->keys[w->nkeys].off = (uint32_t)start;
+	w->keys[w->nkeys].len = (uint32_t)(w->out.len - 2 - start);
+	w->keys[w->nkeys].array = false;
+	w->nkeys++;
+}
+
 /* The key of the row at w->path begins (",\"P\":"), or false when the
  * row has it already (or on error). */
 static bool
@@ -841,8 +874,7 @@ key_begin(struct chf *w)
 	if (r <= 0)
 		return false;
 	buf_addc(&w->out, ',');
-	buf_add_quoted(&w->out, w->path.p, w->path.len);
-	buf_addc(&w->out, ':');
+	key_put(w, w->path.p, w->path.len);
 	return true;
 }
 
@@ -1083,6 +1115,7 @@ chf_free(struct chf *w)
 	free(w->pairs);
 	free(w->sorted);
 	free(w->start);
+	free(w->keys);
 	free(w);
 }
 
@@ -1102,6 +1135,7 @@ chf_flatten(struct chf *w, const char *json, size_t len,
 	w->in = json;
 	w->inlen = len;
 	w->nnodes = 0;
+	w->nkeys = 0;
 	w->work = 0;
 	w->err = CHF_OK;
 	w->out.len = w->path.len = w->rel.len = 0;
@@ -1122,16 +1156,21 @@ chf_flatten(struct chf *w, const char *json, size_t len,
 	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
 		if (keyset_add(w, &w->seen, ours[i], strlen(ours[i]), &id) < 0)
 			return w->err;
-	buf_adds(&w->out, "{\"sensor\":");
+	buf_addc(&w->out, '{');
+	key_put(w, "sensor", 6);
 	buf_add_quoted(&w->out, keys->sensor, keys->sensor_len);
-	buf_adds(&w->out, ",\"run\":\"");
+	buf_addc(&w->out, ',');
+	key_put(w, "run", 3);
+	buf_addc(&w->out, '"');
 	buf_add_u64(&w->out, keys->run);
-	buf_adds(&w->out, "\",\"seq\":");
+	buf_adds(&w->out, "\",");
+	key_put(w, "seq", 3);
 	buf_add_u64(&w->out, keys->seq);
 	/* The record whole, for what reads it back as the log's line
 	 * (smtpscope trace --clickhouse). */
 	if (keys->with_record) {
-		buf_adds(&w->out, ",\"record\":");
+		buf_addc(&w->out, ',');
+		key_put(w, "record", 6);
 		buf_add_quoted(&w->out, json, len);
 	}
 	write_flat(w, &w->nodes[top], true);
@@ -1140,6 +1179,10 @@ chf_flatten(struct chf *w, const char *json, size_t len,
 		return w->err;
 	if (w->out.err != CHF_OK)
 		return w->out.err;
+	/* Each value follows its key's closing quote and the colon. */
+	for (i = 0; i < w->nkeys; i++)
+		w->keys[i].array =
+		    w->out.p[w->keys[i].off + w->keys[i].len + 2] == '[';
 	*out = w->out.p;
 	*outlen = w->out.len;
 	return CHF_OK;
@@ -1172,6 +1215,13 @@ chf_row_keys(struct chf *w, const char *row, size_t len,
 	     m = node_at(w, m->next))
 		fn(arg, row + m->key_off, m->key_len, m->type == N_ARR);
 	return CHF_OK;
+}
+
+const struct chf_key *
+chf_flat_keys(const struct chf *w, size_t *n)
+{
+	*n = w->nkeys;
+	return w->keys;
 }
 
 const char *

@@ -377,15 +377,43 @@ ch_requests_free(struct ch_request *r, size_t n)
 	free(r);
 }
 
+/* The members of a row (n bytes) kept with its batch, from keys[*k],
+ * given to on_key() as chf_row_keys() would: false when they do not fit
+ * the row (then the row is read instead). */
+static bool
+noted_keys(struct plan *pl, size_t n, const uint32_t *keys, size_t nkeys,
+    size_t *k, const char *row)
+{
+	size_t i = *k, m, j;
+
+	if (i >= nkeys)
+		return false;
+	m = keys[i++];
+	if (m > (nkeys - i) / 2)
+		return false;
+	for (j = 0; j < m; j++) {
+		uint32_t off = keys[i + 2 * j],
+			 klen = keys[i + 2 * j + 1] & ~CH_KEY_ARRAY;
+
+		if (off > n || klen > n - off)
+			return false;
+	}
+	for (j = 0; j < m; j++, i += 2)
+		on_key(pl, row + keys[i], keys[i + 1] & ~CH_KEY_ARRAY,
+		    (keys[i + 1] & CH_KEY_ARRAY) != 0);
+	*k = i;
+	return true;
+}
+
 int
 ch_requests(struct chf *w, const struct ch_columns *cols, const char *db,
-    const char *table, const char *data, size_t len, struct ch_request **out,
-    size_t *nout, size_t *lost)
+    const char *table, const char *data, size_t len, const uint32_t *keys,
+    size_t nkeys, struct ch_request **out, size_t *nout, size_t *lost)
 {
 	struct plan pl = { .cols = cols };
 	const char *p = data, *end = data + len;
 	struct ch_request *req = NULL;
-	size_t g;
+	size_t g, k = 0;
 	bool ok;
 	int rc = -1;
 
@@ -411,7 +439,14 @@ ch_requests(struct chf *w, const struct ch_columns *cols, const char *db,
 			r->off = (size_t)(p - data);
 			r->len = n;
 			r->ids = pl.nids;
-			ok = chf_row_keys(w, p, n, on_key, &pl) == CHF_OK;
+			if (keys == NULL ||
+			    !noted_keys(&pl, n, keys, nkeys, &k, p)) {
+				keys = NULL;
+				ok = chf_row_keys(w, p, n, on_key, &pl) ==
+				    CHF_OK;
+			} else {
+				ok = true;
+			}
 			row_columns(&pl, r);
 			if (pl.nomem)
 				goto out;

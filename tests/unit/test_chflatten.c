@@ -24,7 +24,27 @@
 
 #include "check.h"
 
-static struct chf *w;
+static struct chf *w, *reader;
+
+/* The members chf_row_keys() finds in a row, compared in turn with
+ * those chf_flatten() noted. */
+struct key_walk {
+	const char *row;
+	const struct chf_key *noted;
+	size_t n, i;
+	bool same;
+};
+
+static void
+on_row_key(void *arg, const char *key, size_t len, bool array)
+{
+	struct key_walk *k = arg;
+
+	if (k->i >= k->n || key != k->row + k->noted[k->i].off ||
+	    len != k->noted[k->i].len || array != k->noted[k->i].array)
+		k->same = false;
+	k->i++;
+}
 
 static const struct chf_keys keys = {
 	.sensor = "s1", .sensor_len = 2, .run = 42, .seq = 7
@@ -44,6 +64,12 @@ flat_n(const char *in, size_t n, const struct chf_keys *k, enum chf_status *st)
 	memcpy(copy, in, n);
 	*st = chf_flatten(w, copy, n, k, &out, &outlen);
 	if (*st == CHF_OK) {
+		struct key_walk kw = { .row = out, .same = true };
+
+		kw.noted = chf_flat_keys(w, &kw.n);
+		CHECK_INT(
+		    chf_row_keys(reader, out, outlen, on_row_key, &kw), CHF_OK);
+		CHECK(kw.same && kw.i == kw.n);
 		row = malloc(outlen + 1);
 		memcpy(row, out, outlen);
 		row[outlen] = '\0';
@@ -582,8 +608,8 @@ test_requests(void)
 	CHECK_INT(ch_columns_find(cols, "mail_params.size", 16, &nested), 4);
 	CHECK(!nested);
 	CHECK_INT(ch_columns_find(cols, "bad`name", 8, NULL), -1);
-	CHECK_INT(ch_requests(w, cols, "db", "t", rows, sizeof(rows) - 1, &req,
-		      &n, &lost),
+	CHECK_INT(ch_requests(w, cols, "db", "t", rows, sizeof(rows) - 1, NULL,
+		      0, &req, &n, &lost),
 	    0);
 	CHECK_UINT(lost, 2);
 	if (CHECK_UINT(n, 2)) {
@@ -605,7 +631,9 @@ test_requests(void)
 		    "[\"A\"]}\n");
 	}
 	ch_requests_free(req, n);
-	CHECK_INT(ch_requests(w, cols, "db", "t", "", 0, &req, &n, &lost), 0);
+	CHECK_INT(
+	    ch_requests(w, cols, "db", "t", "", 0, NULL, 0, &req, &n, &lost),
+	    0);
 	CHECK_UINT(n, 0);
 	CHECK_UINT(lost, 0);
 	ch_requests_free(req, n);
@@ -627,6 +655,7 @@ int
 main(void)
 {
 	w = chf_new();
+	reader = chf_new();
 	test_objects_and_scalars();
 	test_scalar_arrays();
 	test_nested();
@@ -642,5 +671,6 @@ main(void)
 	test_reuse();
 	test_requests();
 	chf_free(w);
+	chf_free(reader);
 	return check_done("chflatten");
 }
