@@ -94,7 +94,7 @@ buf_init(struct buf *b, size_t max)
 }
 
 static bool
-buf_room(struct buf *b, size_t n)
+buf_grow(struct buf *b, size_t n)
 {
 	size_t cap;
 	char *p;
@@ -119,6 +119,16 @@ buf_room(struct buf *b, size_t n)
 	b->p = p;
 	b->cap = cap;
 	return true;
+}
+
+/* Room for n more bytes. The capacity never passes the cap, so that
+ * room within it is room under the cap; buf_grow() sees to the rest. */
+static inline bool
+buf_room(struct buf *b, size_t n)
+{
+	if (b->err == CHF_OK && n <= b->cap - b->len)
+		return true;
+	return buf_grow(b, n);
 }
 
 static void
@@ -156,9 +166,6 @@ buf_add_u64(struct buf *b, uint64_t v)
 	buf_add(b, digits + sizeof(digits) - n, n);
 }
 
-/* Bytes as the inside of a JSON string: the quote and the backslash
- * escaped, control characters as short escapes or \u00XX, every other
- * byte as it is. */
 /* How many bytes of s[0..n) come before the first one a JSON string
  * cannot hold as it is ('"', '\\', or below 0x20): eight at a time (a
  * record is mostly such bytes), then one by one in the last few (and
@@ -197,54 +204,133 @@ plain_run(const char *s, size_t n)
 	return i;
 }
 
-static void
-buf_add_escaped(struct buf *b, const char *s, size_t n)
+/* The escape of a byte a JSON string cannot hold as it is, at o: its
+ * end. */
+static char *
+put_escape(char *o, unsigned char c)
 {
 	static const char hex[] = "0123456789abcdef";
+
+	*o++ = '\\';
+	switch (c) {
+	case '"':
+	case '\\':
+		*o++ = (char)c;
+		break;
+	case '\b':
+		*o++ = 'b';
+		break;
+	case '\f':
+		*o++ = 'f';
+		break;
+	case '\n':
+		*o++ = 'n';
+		break;
+	case '\r':
+		*o++ = 'r';
+		break;
+	case '\t':
+		*o++ = 't';
+		break;
+	default:
+		memcpy(o, "u00", 3);
+		o[3] = hex[c >> 4];
+		o[4] = hex[c & 15];
+		o += 5;
+		break;
+	}
+	return o;
+}
+
+/* Bytes of s[0..n) written into b escaped, a byte at a time past the
+ * runs plain_run() finds. */
+static void
+escape_slow(struct buf *b, const char *s, size_t n)
+{
 	size_t i, run = 0;
 
 	for (i = 0; i < n; i++) {
-		unsigned char c;
 		char esc[6];
-		size_t elen = 2;
 
 		i += plain_run(s + i, n - i);
 		if (i >= n)
 			break;
-		c = (unsigned char)s[i];
 		buf_add(b, s + run, i - run);
 		run = i + 1;
-		esc[0] = '\\';
-		switch (c) {
-		case '"':
-		case '\\':
-			esc[1] = (char)c;
-			break;
-		case '\b':
-			esc[1] = 'b';
-			break;
-		case '\f':
-			esc[1] = 'f';
-			break;
-		case '\n':
-			esc[1] = 'n';
-			break;
-		case '\r':
-			esc[1] = 'r';
-			break;
-		case '\t':
-			esc[1] = 't';
-			break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			elen = 6;
-			break;
-		}
-		buf_add(b, esc, elen);
+		buf_add(b, esc,
+		    (size_t)(put_escape(esc, (unsigned char)s[i]) - esc));
 	}
 	buf_add(b, s + run, n - run);
+}
+
+/* Input bytes escaped in one go: room is made for the worst (six bytes
+ * out for each in) first. */
+#define ESCAPE_CHUNK 512
+
+/* Bytes as the inside of a JSON string: the quote and the backslash
+ * escaped, control characters as short escapes or \u00XX, every other
+ * byte as it is. On a little-endian machine eight bytes are read at a
+ * time and written whole into the room made for them, and the output
+ * moves on past those before the first byte to escape (plain_run()
+ * says why the lowest high bit marks it). */
+static void
+buf_add_escaped(struct buf *b, const char *s, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t high = 0x8080808080808080ull;
+	size_t i = 0, end;
+	uint64_t x, q, k, t;
+	char *o;
+
+	while (i < n) {
+		end = n - i < ESCAPE_CHUNK ? n : i + ESCAPE_CHUNK;
+		if (b->err != CHF_OK ||
+		    b->max - b->len < 6 * ESCAPE_CHUNK + 8 ||
+		    !buf_room(b, 6 * ESCAPE_CHUNK + 8))
+			break; /* near the cap: byte by byte */
+		o = b->p + b->len;
+		while (i < end) {
+			unsigned char c;
+
+			if (end - i >= 8) {
+				memcpy(&x, s + i, 8);
+				q = x ^ (ones * '"');
+				k = x ^ (ones * '\\');
+				t = (((q - ones) & ~q) | ((k - ones) & ~k) |
+					((x - ones * 0x20) & ~x)) &
+				    high;
+				memcpy(o, &x, 8);
+				if (t == 0) {
+					i += 8;
+					o += 8;
+					continue;
+				}
+				t = (uint64_t)__builtin_ctzll(t) / 8;
+				i += t;
+				o += t;
+				c = (unsigned char)s[i++];
+			} else {
+				c = (unsigned char)s[i++];
+				if (c >= 0x20 && c != '"' && c != '\\') {
+					*o++ = (char)c;
+					continue;
+				}
+			}
+			if (c == '"' || c == '\\') {
+				o[0] = '\\';
+				o[1] = (char)c;
+				o += 2;
+			} else {
+				o = put_escape(o, c);
+			}
+		}
+		b->len = (size_t)(o - b->p);
+	}
+	escape_slow(b, s + i, n - i);
+#else
+	escape_slow(b, s, n);
+#endif
 }
 
 static void

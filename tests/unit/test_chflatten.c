@@ -293,6 +293,80 @@ test_escapes(void)
 	    ",\"a\":[1,2],\"b.c\":-1.5}");
 }
 
+/* Bytes as the inside of a JSON string, one at a time: what the row's
+ * escapes must be. */
+static size_t
+escape_ref(char *o, const char *s, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			o[k++] = '\\';
+			o[k++] = (char)c;
+		} else if (c == '\n') {
+			k += (size_t)sprintf(o + k, "\\n");
+		} else if (c == '\t') {
+			k += (size_t)sprintf(o + k, "\\t");
+		} else if (c < 0x20) {
+			k += (size_t)sprintf(o + k, "\\u%04x", c);
+		} else {
+			o[k++] = (char)c;
+		}
+	}
+	return k;
+}
+
+/* Long strings, escapes at every place in the words and across the
+ * chunks the escaping goes by: a value whose escapes are written again
+ * as they were, and the record whole (its blanks escaped too). */
+static void
+test_long_escapes(void)
+{
+	static const char *const bits[] = { "a", "bcdefgh", "\\\"", "\\\\",
+		"\\n", "\\t", "\\u0001", "\\u001f", "\xc3\xa9", "\x7f",
+		"0123456789" };
+	const struct chf_keys rk = { .sensor = "s1",
+		.sensor_len = 2,
+		.run = 42,
+		.seq = 7,
+		.with_record = true };
+	static char in[8192], text[8192], want[65536];
+	unsigned seed = 1;
+	size_t len, tlen, n, k;
+	int round;
+
+	for (round = 0; round < 200; round++) {
+		enum chf_status st;
+		char *row;
+
+		tlen = 0;
+		len = (size_t)round * 7 % 1700;
+		while (tlen < len) {
+			const char *b;
+
+			seed = seed * 1103515245u + 12345u;
+			b = bits[(seed >> 16) %
+			    (sizeof(bits) / sizeof(bits[0]))];
+			memcpy(text + tlen, b, strlen(b));
+			tlen += strlen(b);
+		}
+		n = (size_t)snprintf(
+		    in, sizeof(in), "{\"s\":\n\t\"%.*s\"}", (int)tlen, text);
+		k = (size_t)snprintf(
+		    want, sizeof(want), "%s,\"record\":\"", HEAD);
+		k += escape_ref(want + k, in, n);
+		k += (size_t)snprintf(want + k, sizeof(want) - k,
+		    "\",\"s\":\"%.*s\"}", (int)tlen, text);
+		row = flat_n(in, n, &rk, &st);
+		if (CHECK_INT(st, CHF_OK))
+			CHECK_STR(row, want);
+		free(row);
+	}
+}
+
 /* What is not one JSON object. */
 static void
 test_malformed(void)
@@ -664,6 +738,7 @@ main(void)
 	test_dotted_arrays();
 	test_keys();
 	test_escapes();
+	test_long_escapes();
 	test_malformed();
 	test_real_record();
 	test_depth();
