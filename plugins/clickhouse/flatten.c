@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "lib/hex.h"
 
@@ -131,11 +134,37 @@ buf_room(struct buf *b, size_t n)
 	return buf_grow(b, n);
 }
 
-static void
+/* n bytes copied: those of a key or a short value (most) by a few
+ * words, without a call. */
+static inline void
+copy_bytes(char *d, const char *s, size_t n)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+
+	if (n >= 8 && n <= 16) {
+		memcpy(&x, s, 8);
+		memcpy(&y, s + n - 8, 8);
+		memcpy(d, &x, 8);
+		memcpy(d + n - 8, &y, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(&u, s, 4);
+		memcpy(&v, s + n - 4, 4);
+		memcpy(d, &u, 4);
+		memcpy(d + n - 4, &v, 4);
+	} else if (n > 16) {
+		memcpy(d, s, n);
+	} else {
+		while (n-- > 0)
+			*d++ = *s++;
+	}
+}
+
+static inline void
 buf_add(struct buf *b, const void *data, size_t n)
 {
 	if (n > 0 && buf_room(b, n)) {
-		memcpy(b->p + b->len, data, n);
+		copy_bytes(b->p + b->len, data, n);
 		b->len += n;
 	}
 }
@@ -166,42 +195,99 @@ buf_add_u64(struct buf *b, uint64_t v)
 	buf_add(b, digits + sizeof(digits) - n, n);
 }
 
-/* How many bytes of s[0..n) come before the first one a JSON string
- * cannot hold as it is ('"', '\\', or below 0x20): eight at a time (a
- * record is mostly such bytes), then one by one in the last few (and
- * on a big-endian machine in the word that has one). A word
- * with no such byte sets no high bit below; a word with one may set
- * others after it, never one before it, so that on a little-endian
- * machine the lowest high bit set is the first such byte's. */
-static size_t
-plain_run(const char *s, size_t n)
+/* A byte a JSON string cannot hold as it is: '"', '\\', or below 0x20. */
+static inline bool
+is_special(unsigned char c)
+{
+	return c < 0x20 || c == '"' || c == '\\';
+}
+
+#if defined(__SSE2__)
+/* Bytes first_special() looks at in one step. */
+#define SCAN_STEP 16
+
+/* Where the first special byte is among the SCAN_STEP at s, or
+ * SCAN_STEP: sixteen compared at once (a byte is below 0x20 when the
+ * larger of it and 0x1f is 0x1f). */
+static inline size_t
+first_special(const char *s)
+{
+	const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+	const __m128i low = _mm_set1_epi8(0x1f);
+	unsigned m = (unsigned)_mm_movemask_epi8(
+	    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+			     _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+		_mm_cmpeq_epi8(_mm_max_epu8(x, low), low)));
+
+	return m != 0 ? (size_t)__builtin_ctz(m) : SCAN_STEP;
+}
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SCAN_STEP 8
+
+/* Where the first special byte is among the SCAN_STEP at s, or
+ * SCAN_STEP: eight at a time in a word. A word with no such byte sets
+ * no high bit below; a word with one may set others after it, never one
+ * before it, so that on a little-endian machine the lowest high bit set
+ * is the first such byte's. */
+static inline size_t
+first_special(const char *s)
 {
 	const uint64_t ones = 0x0101010101010101ull;
 	const uint64_t high = 0x8080808080808080ull;
-	size_t i = 0;
 	uint64_t x, q, b, t;
 
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&x, s + i, 8);
-		q = x ^ (ones * '"');
-		b = x ^ (ones * '\\');
-		t = ((q - ones) & ~q) | ((b - ones) & ~b) |
-		    ((x - ones * 0x20) & ~x);
-		if ((t &= high) != 0) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			return i + (size_t)__builtin_ctzll(t) / 8;
-#else
-			break;
+	memcpy(&x, s, 8);
+	q = x ^ (ones * '"');
+	b = x ^ (ones * '\\');
+	t = (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) &
+	    high;
+	return t != 0 ? (size_t)__builtin_ctzll(t) / 8 : SCAN_STEP;
+}
 #endif
-		}
-	}
-	for (; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
 
-		if (c < 0x20 || c == '"' || c == '\\')
-			break;
-	}
+/* How many bytes of s[0..n) come before the first special one: a step
+ * of first_special() at a time where the machine has one (a record is
+ * mostly plain bytes), then one by one in the last few. */
+static size_t
+plain_run(const char *s, size_t n)
+{
+	size_t i = 0;
+#ifdef SCAN_STEP
+	size_t k;
+
+	for (; i + SCAN_STEP <= n; i += SCAN_STEP)
+		if ((k = first_special(s + i)) < SCAN_STEP)
+			return i + k;
+#endif
+	while (i < n && !is_special((unsigned char)s[i]))
+		i++;
 	return i;
+}
+
+/* Whether s[0..n) has no special byte: a key, most often, whose bytes
+ * then go as they are. Fewer bytes than a step are looked at in a copy
+ * padded with plain ones; the last step of more overlaps the one
+ * before. */
+static bool
+all_plain(const char *s, size_t n)
+{
+#ifdef SCAN_STEP
+	char pad[SCAN_STEP];
+	size_t i;
+
+	if (n < SCAN_STEP) {
+		memset(pad, ' ', sizeof(pad));
+		if (n > 0) /* s may be NULL then */
+			memcpy(pad, s, n);
+		return first_special(pad) == SCAN_STEP;
+	}
+	for (i = 0; i + SCAN_STEP < n; i += SCAN_STEP)
+		if (first_special(s + i) < SCAN_STEP)
+			return false;
+	return first_special(s + n - SCAN_STEP) == SCAN_STEP;
+#else
+	return plain_run(s, n) == n;
+#endif
 }
 
 /* The escape of a byte a JSON string cannot hold as it is, at o: its
@@ -251,14 +337,18 @@ escape_slow(struct buf *b, const char *s, size_t n)
 
 	for (i = 0; i < n; i++) {
 		char esc[6];
+		size_t elen;
 
 		i += plain_run(s + i, n - i);
 		if (i >= n)
 			break;
 		buf_add(b, s + run, i - run);
 		run = i + 1;
-		buf_add(b, esc,
-		    (size_t)(put_escape(esc, (unsigned char)s[i]) - esc));
+		elen = (size_t)(put_escape(esc, (unsigned char)s[i]) - esc);
+		if (buf_room(b, elen)) {
+			memcpy(b->p + b->len, esc, elen);
+			b->len += elen;
+		}
 	}
 	buf_add(b, s + run, n - run);
 }
@@ -269,50 +359,37 @@ escape_slow(struct buf *b, const char *s, size_t n)
 
 /* Bytes as the inside of a JSON string: the quote and the backslash
  * escaped, control characters as short escapes or \u00XX, every other
- * byte as it is. On a little-endian machine eight bytes are read at a
- * time and written whole into the room made for them, and the output
- * moves on past those before the first byte to escape (plain_run()
- * says why the lowest high bit marks it). */
+ * byte as it is. Where the machine has first_special(), a step of bytes
+ * is read at a time and written whole into the room made for it, and
+ * the output moves on past those before the first special one. */
 static void
 buf_add_escaped(struct buf *b, const char *s, size_t n)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	const uint64_t ones = 0x0101010101010101ull;
-	const uint64_t high = 0x8080808080808080ull;
-	size_t i = 0, end;
-	uint64_t x, q, k, t;
+#ifdef SCAN_STEP
+	size_t i = 0, end, k;
 	char *o;
 
 	while (i < n) {
 		end = n - i < ESCAPE_CHUNK ? n : i + ESCAPE_CHUNK;
 		if (b->err != CHF_OK ||
-		    b->max - b->len < 6 * ESCAPE_CHUNK + 8 ||
-		    !buf_room(b, 6 * ESCAPE_CHUNK + 8))
+		    b->max - b->len < 6 * ESCAPE_CHUNK + SCAN_STEP ||
+		    !buf_room(b, 6 * ESCAPE_CHUNK + SCAN_STEP))
 			break; /* near the cap: byte by byte */
 		o = b->p + b->len;
 		while (i < end) {
 			unsigned char c;
 
-			if (end - i >= 8) {
-				memcpy(&x, s + i, 8);
-				q = x ^ (ones * '"');
-				k = x ^ (ones * '\\');
-				t = (((q - ones) & ~q) | ((k - ones) & ~k) |
-					((x - ones * 0x20) & ~x)) &
-				    high;
-				memcpy(o, &x, 8);
-				if (t == 0) {
-					i += 8;
-					o += 8;
+			if (end - i >= SCAN_STEP) {
+				k = first_special(s + i);
+				memcpy(o, s + i, SCAN_STEP);
+				i += k;
+				o += k;
+				if (k == SCAN_STEP)
 					continue;
-				}
-				t = (uint64_t)__builtin_ctzll(t) / 8;
-				i += t;
-				o += t;
 				c = (unsigned char)s[i++];
 			} else {
 				c = (unsigned char)s[i++];
-				if (c >= 0x20 && c != '"' && c != '\\') {
+				if (!is_special(c)) {
 					*o++ = (char)c;
 					continue;
 				}
@@ -336,6 +413,15 @@ buf_add_escaped(struct buf *b, const char *s, size_t n)
 static void
 buf_add_quoted(struct buf *b, const char *s, size_t n)
 {
+	if (all_plain(s, n)) {
+		if (buf_room(b, n + 2)) {
+			b->p[b->len] = '"';
+			copy_bytes(b->p + b->len + 1, s, n);
+			b->p[b->len + 1 + n] = '"';
+			b->len += n + 2;
+		}
+		return;
+	}
 	buf_addc(b, '"');
 	buf_add_escaped(b, s, n);
 	buf_addc(b, '"');
@@ -479,7 +565,7 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static void
+static inline void
 skip_ws(const struct chf *w, size_t *pos)
 {
 	while (*pos < w->inlen && is_ws(w->in[*pos]))
@@ -842,7 +928,7 @@ write_text(struct chf *w, struct buf *b, uint32_t off, uint32_t len, bool esc)
 	if (!esc) {
 		if (buf_room(b, (size_t)len + 2)) {
 			b->p[b->len] = '"';
-			memcpy(b->p + b->len + 1, w->in + off, len);
+			copy_bytes(b->p + b->len + 1, w->in + off, len);
 			b->p[b->len + 1 + len] = '"';
 			b->len += (size_t)len + 2;
 		}

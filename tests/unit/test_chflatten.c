@@ -261,6 +261,9 @@ test_keys(void)
 	}
 	ROW_IS("{\"a.b\":1,\"a\":{\"b\":2,\"c\":3}}", ",\"a.b\":1,\"a.c\":3}");
 	ROW_IS("{\"p\":[{\"q\":1}],\"p.q\":2}", ",\"p.q\":[1]}");
+	/* An empty key, at the top and inside an object. */
+	ROW_IS("{\"\":1,\"a\":{\"\":2},\"b\":[{\"\":3}]}",
+	    ",\"\":1,\"a.\":2,\"b.\":[3]}");
 	/* "sen\u0073or" is "sensor". */
 	ROW_IS("{\"sen\\u0073or\":1,\"b\":2}", ",\"b\":2}");
 	row = flat_n("{\"a\":1}", 7, &k, &st);
