@@ -434,6 +434,7 @@ static uint32_t
 hash_bytes(const char *s, size_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, x;
+	uint32_t u, v;
 	size_t i;
 
 	for (; n >= 8; s += 8, n -= 8) {
@@ -441,8 +442,14 @@ hash_bytes(const char *s, size_t n)
 		h = (h ^ x) * 0xff51afd7ed558ccdull;
 		h ^= h >> 29;
 	}
-	for (x = 0, i = 0; i < n; i++)
-		x |= (uint64_t)(unsigned char)s[i] << (8 * i);
+	if (n >= 4) { /* the last four to seven: two words of four */
+		memcpy(&u, s, 4);
+		memcpy(&v, s + n - 4, 4);
+		x = (uint64_t)u << 32 | v;
+	} else {
+		for (x = 0, i = 0; i < n; i++)
+			x |= (uint64_t)(unsigned char)s[i] << (8 * i);
+	}
 	h = (h ^ x) * 0xff51afd7ed558ccdull;
 	return (uint32_t)(h ^ (h >> 32));
 }

@@ -717,6 +717,70 @@ test_requests(void)
 	ch_columns_free(cols);
 }
 
+/* The requests of a batch of flattened rows are the same whether
+ * ch_requests() takes the members the flattener noted or reads the
+ * rows; notes that do not fit the rows are not used. */
+static void
+test_noted_requests(void)
+{
+	static const char tsv[] = "sensor\tString\nseq\tUInt64\n"
+				  "a\tString\nr.x\tArray(UInt8)\n"
+				  "r.y\tArray(String)\nb.c\tString\n";
+	static const char *const recs[] = { "{\"a\":\"1\",\"r\":[{\"x\":1}]}",
+		"{\"b\":{\"c\":\"q\\\"\"},\"r\":[{\"x\":2,\"y\":\"z\"}]}",
+		"{\"zz\":[1,{\"a\":2}],\"a\":\"\\u0001\",\"a\\n\":3}",
+		"{\"r\":[{\"y\":\"w\"},{\"x\":3}],\"a\":null}" };
+	struct ch_columns *cols = ch_columns_parse(tsv, sizeof(tsv) - 1);
+	struct ch_request *r1, *r2;
+	static char data[4096];
+	static uint32_t notes[1024];
+	size_t len = 0, nnotes = 0, n1, n2, lost1, lost2, i, j, nk;
+	int round;
+
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		const char *row;
+		const struct chf_key *k;
+		size_t rlen;
+
+		if (!CHECK_INT(chf_flatten(w, recs[i], strlen(recs[i]), &keys,
+				   &row, &rlen),
+			CHF_OK))
+			continue;
+		memcpy(data + len, row, rlen);
+		data[len + rlen] = '\n';
+		len += rlen + 1;
+		k = chf_flat_keys(w, &nk);
+		notes[nnotes++] = (uint32_t)nk;
+		for (j = 0; j < nk; j++) {
+			notes[nnotes++] = k[j].off;
+			notes[nnotes++] =
+			    k[j].len | (k[j].array ? CH_KEY_ARRAY : 0);
+		}
+	}
+	CHECK_INT(ch_requests(
+		      w, cols, "db", "t", data, len, NULL, 0, &r1, &n1, &lost1),
+	    0);
+	for (round = 0; round < 3; round++) {
+		/* 0: the notes; 1: the last row's cut short; 2: an offset
+		 * past its row. */
+		size_t used = round == 1 ? nnotes - 1 : nnotes;
+
+		if (round == 2)
+			notes[1] = 100000;
+		CHECK_INT(ch_requests(w, cols, "db", "t", data, len, notes,
+			      used, &r2, &n2, &lost2),
+		    0);
+		CHECK_UINT(n2, n1);
+		CHECK_UINT(lost2, lost1);
+		for (i = 0; i < n1 && i < n2; i++)
+			CHECK_STR(r2[i].body, r1[i].body);
+		ch_requests_free(r2, n2);
+	}
+	CHECK_UINT(n1, 3);
+	ch_requests_free(r1, n1);
+	ch_columns_free(cols);
+}
+
 /* A workspace refused once works as new. */
 static void
 test_reuse(void)
@@ -748,6 +812,7 @@ main(void)
 	test_limits();
 	test_reuse();
 	test_requests();
+	test_noted_requests();
 	chf_free(w);
 	chf_free(reader);
 	return check_done("chflatten");
