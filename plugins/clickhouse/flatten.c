@@ -590,6 +590,17 @@ parse_string(
 	size_t i = *pos + 1, k;
 
 	*esc = false;
+#ifdef SCAN_STEP
+	/* Most strings (keys, short values) end in the first step, without
+	 * an escape. */
+	if (w->inlen - i >= SCAN_STEP &&
+	    (k = first_special(w->in + i)) < SCAN_STEP && w->in[i + k] == '"') {
+		*off = (uint32_t)i;
+		*len = (uint32_t)k;
+		*pos = i + k + 1;
+		return true;
+	}
+#endif
 	while (i < w->inlen) {
 		unsigned char c;
 
@@ -635,6 +646,32 @@ parse_string(
 	return false;
 }
 
+/* How many digits s[i..n) starts with, i past them: eight at a time on
+ * a little-endian machine. Of a byte's low seven bits y, y + 0x50 has
+ * its high bit set when y is 0x30 or more, y + 0x46 when y is 0x3a or
+ * more, and neither carries into the next byte: a byte is not a digit
+ * when the first is clear, the second set, or its own high bit set. */
+static size_t
+skip_digits(const char *s, size_t i, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t high = 0x8080808080808080ull;
+	uint64_t x, y, t;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, s + i, 8);
+		y = x & ~high;
+		t = (~(y + ones * 0x50) | (y + ones * 0x46) | x) & high;
+		if (t != 0)
+			return i + (size_t)__builtin_ctzll(t) / 8;
+	}
+#endif
+	while (i < n && is_digit(s[i]))
+		i++;
+	return i;
+}
+
 /* A number by RFC 8259's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?
  * ([eE][+-]?[0-9]+)? */
 static bool
@@ -648,15 +685,13 @@ parse_number(const struct chf *w, size_t *pos)
 	if (i < n && s[i] == '0')
 		i++;
 	else if (i < n && is_digit(s[i]))
-		while (i < n && is_digit(s[i]))
-			i++;
+		i = skip_digits(s, i, n);
 	else
 		return false;
 	if (i < n && s[i] == '.') {
 		if (++i >= n || !is_digit(s[i]))
 			return false;
-		while (i < n && is_digit(s[i]))
-			i++;
+		i = skip_digits(s, i, n);
 	}
 	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
 		i++;
