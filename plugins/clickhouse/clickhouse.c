@@ -99,10 +99,14 @@ struct rec_head {
 
 #define REC_SIZE(len) (sizeof(struct rec_head) + (((len) + 7) & ~(size_t)7))
 
-/* A table's rows not sent yet, one a line. */
+/* A table's rows not sent yet, one a line, with each row's members as
+ * the flattener wrote them (ch_requests()): the rows are not read again
+ * to find them. */
 struct batch {
 	char *buf;
 	size_t len, cap, rows;
+	uint32_t *keys;
+	size_t nkeys, keys_cap;
 	double first_at; /* monotonic seconds of its first row */
 };
 
@@ -350,8 +354,8 @@ columns_of(struct ch *c, int t, char *why, size_t whylen)
 /* The requests of a batch sent, one after the other; *taken the rows
  * they held. */
 static int
-send_requests(struct ch *c, int t, const char *data, size_t len, size_t *taken,
-    char *why, size_t whylen)
+send_requests(struct ch *c, int t, const char *data, size_t len,
+    const uint32_t *keys, size_t nkeys, size_t *taken, char *why, size_t whylen)
 {
 	struct ch_request *req;
 	size_t n, lost, i;
@@ -362,7 +366,7 @@ send_requests(struct ch *c, int t, const char *data, size_t len, size_t *taken,
 	if (columns_of(c, t, why, whylen) != 0)
 		return -1;
 	if (ch_requests(c->reader, c->cols[t], c->a.database, table_names[t],
-		data, len, &req, &n, &lost) != 0) {
+		data, len, keys, nkeys, &req, &n, &lost) != 0) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
@@ -397,20 +401,21 @@ send_requests(struct ch *c, int t, const char *data, size_t len, size_t *taken,
 	return 0;
 }
 
-/* One attempt to send a batch (one row a line) into table t: 0 when the
- * server took it. A batch sent in part before a failure is sent whole
- * again later: its rows keep their keys, and the table merges the
- * copies. */
+/* One attempt to send a batch (one row a line; keys: its rows' members,
+ * or NULL) into table t: 0 when the server took it. A batch sent in part
+ * before a failure is sent whole again later: its rows keep their keys,
+ * and the table merges the copies. */
 static int
-post(struct ch *c, int t, const char *data, size_t len)
+post(struct ch *c, int t, const char *data, size_t len, const uint32_t *keys,
+    size_t nkeys)
 {
 	char why[CH_WHY_MAX];
 	size_t taken;
 
 	if (request_time(c) <= 0) {
 		snprintf(why, sizeof(why), "no time left at the end");
-	} else if (send_requests(c, t, data, len, &taken, why, sizeof(why)) ==
-	    0) {
+	} else if (send_requests(c, t, data, len, keys, nkeys, &taken, why,
+		       sizeof(why)) == 0) {
 		set_working(c);
 		atomic_fetch_add(&c->rows_sent, taken);
 		atomic_fetch_add(&c->batches_sent, 1);
@@ -476,12 +481,13 @@ ship(struct ch *c, int t)
 		return;
 	if (!spool_empty(&c->spool) || c->exit_failed) {
 		to_spool(c, t, b->buf, b->len, b->rows);
-	} else if (post(c, t, b->buf, b->len) != 0) {
+	} else if (post(c, t, b->buf, b->len, b->keys, b->nkeys) != 0) {
 		to_spool(c, t, b->buf, b->len, b->rows);
 		c->backoff = CH_BACKOFF_FIRST;
 		backoff_after_failure(c);
 	}
 	b->len = 0;
+	b->nkeys = 0;
 	b->rows = 0;
 }
 
@@ -505,7 +511,7 @@ retry_head(struct ch *c)
 		spool_gauges(c);
 		return;
 	}
-	if (post(c, t, data, len) == 0) {
+	if (post(c, t, data, len, NULL, 0) == 0) {
 		spool_drop_head(&c->spool);
 		c->backoff = CH_BACKOFF_FIRST;
 		c->retry_at = 0;
@@ -528,9 +534,11 @@ add_record(struct ch *c, const struct rec_head *e, const char *json)
 		.run = c->run,
 		.seq = e->seq,
 		.with_record = true };
+	const struct chf_key *k;
 	enum chf_status st;
 	const char *row;
-	size_t len;
+	size_t len, nk, need, i;
+	uint32_t *kp;
 
 	st = chf_flatten(c->flat, json, e->len, &keys, &row, &len);
 	if (st != CHF_OK) {
@@ -558,6 +566,28 @@ add_record(struct ch *c, const struct rec_head *e, const char *json)
 		b->buf = p;
 		b->cap = cap;
 	}
+	/* The row's members: as many as a quarter of its bytes at most. */
+	k = chf_flat_keys(c->flat, &nk);
+	need = 1 + 2 * nk;
+	if (b->nkeys + need > b->keys_cap) {
+		size_t cap = b->keys_cap != 0 ? b->keys_cap : 4096;
+
+		while (cap < b->nkeys + need)
+			cap *= 2;
+		if ((kp = realloc(b->keys, cap * sizeof(*kp))) == NULL) {
+			atomic_fetch_add(&c->rows_given_up, 1);
+			return;
+		}
+		b->keys = kp;
+		b->keys_cap = cap;
+	}
+	kp = b->keys + b->nkeys;
+	*kp++ = (uint32_t)nk;
+	for (i = 0; i < nk; i++) {
+		*kp++ = k[i].off;
+		*kp++ = k[i].len | (k[i].array ? CH_KEY_ARRAY : 0);
+	}
+	b->nkeys += need;
 	memcpy(b->buf + b->len, row, len);
 	b->buf[b->len + len] = '\n';
 	b->len += len + 1;
@@ -927,6 +957,7 @@ ch_destroy(struct ch *c, bool locks)
 	for (t = 0; t < T_COUNT; t++) {
 		ch_columns_free(c->cols[t]);
 		free(c->batches[t].buf);
+		free(c->batches[t].keys);
 	}
 	free(c->url);
 	ch_http_free(c->http);

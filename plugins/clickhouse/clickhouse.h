@@ -86,14 +86,21 @@ struct ch_request {
 	size_t len, rows;
 };
 
+/* A row's members as the batch keeps them with it (chf_flat_keys()):
+ * their number, then for each its key's offset in the row and its
+ * length, with CH_KEY_ARRAY when its value is an array. */
+#define CH_KEY_ARRAY 0x80000000u
+
 struct chf;
 /* The requests that insert a batch's rows (data: one row a line) into
  * db.table (insert.c says why more than one); *lost counts the rows left
- * out: not one JSON object, or without any column of the table. -1 when
- * out of memory. */
+ * out: not one JSON object, or without any column of the table. keys
+ * (nkeys numbers), when not NULL, has the members of each row in turn
+ * (CH_KEY_ARRAY): the rows are not read again for them. -1 when out of
+ * memory. */
 int ch_requests(struct chf *w, const struct ch_columns *cols, const char *db,
-    const char *table, const char *data, size_t len, struct ch_request **out,
-    size_t *nout, size_t *lost);
+    const char *table, const char *data, size_t len, const uint32_t *keys,
+    size_t nkeys, struct ch_request **out, size_t *nout, size_t *lost);
 void ch_requests_free(struct ch_request *r, size_t n);
 
 #endif

@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "lib/hex.h"
 
@@ -30,7 +33,11 @@ struct node {
 	uint32_t child, next;
 	uint32_t count; /* members or elements */
 	uint8_t type;
+	uint8_t esc; /* ESC_TEXT, ESC_KEY: a backslash in the text, the key */
 };
+
+#define ESC_TEXT 1
+#define ESC_KEY 2
 
 /* A growing byte buffer with a cap; err says why it stopped growing. */
 struct buf {
@@ -74,6 +81,8 @@ struct chf {
 	size_t npairs, pairs_cap;
 	uint32_t *start; /* where each leaf's pairs begin in sorted */
 	size_t start_cap;
+	struct chf_key *keys; /* the row's members, as written */
+	size_t nkeys, keys_cap;
 	size_t work;
 	enum chf_status err;
 };
@@ -88,7 +97,7 @@ buf_init(struct buf *b, size_t max)
 }
 
 static bool
-buf_room(struct buf *b, size_t n)
+buf_grow(struct buf *b, size_t n)
 {
 	size_t cap;
 	char *p;
@@ -115,11 +124,47 @@ buf_room(struct buf *b, size_t n)
 	return true;
 }
 
-static void
+/* Room for n more bytes. The capacity never passes the cap, so that
+ * room within it is room under the cap; buf_grow() sees to the rest. */
+static inline bool
+buf_room(struct buf *b, size_t n)
+{
+	if (b->err == CHF_OK && n <= b->cap - b->len)
+		return true;
+	return buf_grow(b, n);
+}
+
+/* n bytes copied: those of a key or a short value (most) by a few
+ * words, without a call. */
+static inline void
+copy_bytes(char *d, const char *s, size_t n)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+
+	if (n >= 8 && n <= 16) {
+		memcpy(&x, s, 8);
+		memcpy(&y, s + n - 8, 8);
+		memcpy(d, &x, 8);
+		memcpy(d + n - 8, &y, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(&u, s, 4);
+		memcpy(&v, s + n - 4, 4);
+		memcpy(d, &u, 4);
+		memcpy(d + n - 4, &v, 4);
+	} else if (n > 16) {
+		memcpy(d, s, n);
+	} else {
+		while (n-- > 0)
+			*d++ = *s++;
+	}
+}
+
+static inline void
 buf_add(struct buf *b, const void *data, size_t n)
 {
 	if (n > 0 && buf_room(b, n)) {
-		memcpy(b->p + b->len, data, n);
+		copy_bytes(b->p + b->len, data, n);
 		b->len += n;
 	}
 }
@@ -150,93 +195,233 @@ buf_add_u64(struct buf *b, uint64_t v)
 	buf_add(b, digits + sizeof(digits) - n, n);
 }
 
-/* Bytes as the inside of a JSON string: the quote and the backslash
- * escaped, control characters as short escapes or \u00XX, every other
- * byte as it is. */
-/* How many bytes of s[0..n) come before the first one a JSON string
- * cannot hold as it is ('"', '\\', or below 0x20): eight at a time (a
- * record is mostly such bytes), then one by one in the block that has
- * one. A word with no such byte sets no high bit below; a word with one
- * may set others after it, never one before it. */
-static size_t
-plain_run(const char *s, size_t n)
+/* A byte a JSON string cannot hold as it is: '"', '\\', or below 0x20. */
+static inline bool
+is_special(unsigned char c)
+{
+	return c < 0x20 || c == '"' || c == '\\';
+}
+
+#if defined(__SSE2__)
+/* Bytes first_special() looks at in one step. */
+#define SCAN_STEP 16
+
+/* Where the first special byte is among the SCAN_STEP at s, or
+ * SCAN_STEP: sixteen compared at once (a byte is below 0x20 when the
+ * larger of it and 0x1f is 0x1f). */
+static inline size_t
+first_special(const char *s)
+{
+	const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+	const __m128i low = _mm_set1_epi8(0x1f);
+	unsigned m = (unsigned)_mm_movemask_epi8(
+	    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+			     _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+		_mm_cmpeq_epi8(_mm_max_epu8(x, low), low)));
+
+	return m != 0 ? (size_t)__builtin_ctz(m) : SCAN_STEP;
+}
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SCAN_STEP 8
+
+/* Where the first special byte is among the SCAN_STEP at s, or
+ * SCAN_STEP: eight at a time in a word. A word with no such byte sets
+ * no high bit below; a word with one may set others after it, never one
+ * before it, so that on a little-endian machine the lowest high bit set
+ * is the first such byte's. */
+static inline size_t
+first_special(const char *s)
 {
 	const uint64_t ones = 0x0101010101010101ull;
 	const uint64_t high = 0x8080808080808080ull;
-	size_t i = 0;
 	uint64_t x, q, b, t;
 
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&x, s + i, 8);
-		q = x ^ (ones * '"');
-		b = x ^ (ones * '\\');
-		t = ((q - ones) & ~q) | ((b - ones) & ~b) |
-		    ((x - ones * 0x20) & ~x);
-		if (t & high)
-			break;
-	}
-	for (; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	memcpy(&x, s, 8);
+	q = x ^ (ones * '"');
+	b = x ^ (ones * '\\');
+	t = (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) &
+	    high;
+	return t != 0 ? (size_t)__builtin_ctzll(t) / 8 : SCAN_STEP;
+}
+#endif
 
-		if (c < 0x20 || c == '"' || c == '\\')
-			break;
-	}
+/* How many bytes of s[0..n) come before the first special one: a step
+ * of first_special() at a time where the machine has one (a record is
+ * mostly plain bytes), then one by one in the last few. */
+static size_t
+plain_run(const char *s, size_t n)
+{
+	size_t i = 0;
+#ifdef SCAN_STEP
+	size_t k;
+
+	for (; i + SCAN_STEP <= n; i += SCAN_STEP)
+		if ((k = first_special(s + i)) < SCAN_STEP)
+			return i + k;
+#endif
+	while (i < n && !is_special((unsigned char)s[i]))
+		i++;
 	return i;
 }
 
-static void
-buf_add_escaped(struct buf *b, const char *s, size_t n)
+/* Whether s[0..n) has no special byte: a key, most often, whose bytes
+ * then go as they are. Fewer bytes than a step are looked at in a copy
+ * padded with plain ones; the last step of more overlaps the one
+ * before. */
+static bool
+all_plain(const char *s, size_t n)
+{
+#ifdef SCAN_STEP
+	char pad[SCAN_STEP];
+	size_t i;
+
+	if (n < SCAN_STEP) {
+		memset(pad, ' ', sizeof(pad));
+		if (n > 0) /* s may be NULL then */
+			memcpy(pad, s, n);
+		return first_special(pad) == SCAN_STEP;
+	}
+	for (i = 0; i + SCAN_STEP < n; i += SCAN_STEP)
+		if (first_special(s + i) < SCAN_STEP)
+			return false;
+	return first_special(s + n - SCAN_STEP) == SCAN_STEP;
+#else
+	return plain_run(s, n) == n;
+#endif
+}
+
+/* The escape of a byte a JSON string cannot hold as it is, at o: its
+ * end. */
+static char *
+put_escape(char *o, unsigned char c)
 {
 	static const char hex[] = "0123456789abcdef";
+
+	*o++ = '\\';
+	switch (c) {
+	case '"':
+	case '\\':
+		*o++ = (char)c;
+		break;
+	case '\b':
+		*o++ = 'b';
+		break;
+	case '\f':
+		*o++ = 'f';
+		break;
+	case '\n':
+		*o++ = 'n';
+		break;
+	case '\r':
+		*o++ = 'r';
+		break;
+	case '\t':
+		*o++ = 't';
+		break;
+	default:
+		memcpy(o, "u00", 3);
+		o[3] = hex[c >> 4];
+		o[4] = hex[c & 15];
+		o += 5;
+		break;
+	}
+	return o;
+}
+
+/* Bytes of s[0..n) written into b escaped, a byte at a time past the
+ * runs plain_run() finds. */
+static void
+escape_slow(struct buf *b, const char *s, size_t n)
+{
 	size_t i, run = 0;
 
 	for (i = 0; i < n; i++) {
-		unsigned char c;
 		char esc[6];
-		size_t elen = 2;
+		size_t elen;
 
 		i += plain_run(s + i, n - i);
 		if (i >= n)
 			break;
-		c = (unsigned char)s[i];
 		buf_add(b, s + run, i - run);
 		run = i + 1;
-		esc[0] = '\\';
-		switch (c) {
-		case '"':
-		case '\\':
-			esc[1] = (char)c;
-			break;
-		case '\b':
-			esc[1] = 'b';
-			break;
-		case '\f':
-			esc[1] = 'f';
-			break;
-		case '\n':
-			esc[1] = 'n';
-			break;
-		case '\r':
-			esc[1] = 'r';
-			break;
-		case '\t':
-			esc[1] = 't';
-			break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			elen = 6;
-			break;
+		elen = (size_t)(put_escape(esc, (unsigned char)s[i]) - esc);
+		if (buf_room(b, elen)) {
+			memcpy(b->p + b->len, esc, elen);
+			b->len += elen;
 		}
-		buf_add(b, esc, elen);
 	}
 	buf_add(b, s + run, n - run);
+}
+
+/* Input bytes escaped in one go: room is made for the worst (six bytes
+ * out for each in) first. */
+#define ESCAPE_CHUNK 512
+
+/* Bytes as the inside of a JSON string: the quote and the backslash
+ * escaped, control characters as short escapes or \u00XX, every other
+ * byte as it is. Where the machine has first_special(), a step of bytes
+ * is read at a time and written whole into the room made for it, and
+ * the output moves on past those before the first special one. */
+static void
+buf_add_escaped(struct buf *b, const char *s, size_t n)
+{
+#ifdef SCAN_STEP
+	size_t i = 0, end, k;
+	char *o;
+
+	while (i < n) {
+		end = n - i < ESCAPE_CHUNK ? n : i + ESCAPE_CHUNK;
+		if (b->err != CHF_OK ||
+		    b->max - b->len < 6 * ESCAPE_CHUNK + SCAN_STEP ||
+		    !buf_room(b, 6 * ESCAPE_CHUNK + SCAN_STEP))
+			break; /* near the cap: byte by byte */
+		o = b->p + b->len;
+		while (i < end) {
+			unsigned char c;
+
+			if (end - i >= SCAN_STEP) {
+				k = first_special(s + i);
+				memcpy(o, s + i, SCAN_STEP);
+				i += k;
+				o += k;
+				if (k == SCAN_STEP)
+					continue;
+				c = (unsigned char)s[i++];
+			} else {
+				c = (unsigned char)s[i++];
+				if (!is_special(c)) {
+					*o++ = (char)c;
+					continue;
+				}
+			}
+			if (c == '"' || c == '\\') {
+				o[0] = '\\';
+				o[1] = (char)c;
+				o += 2;
+			} else {
+				o = put_escape(o, c);
+			}
+		}
+		b->len = (size_t)(o - b->p);
+	}
+	escape_slow(b, s + i, n - i);
+#else
+	escape_slow(b, s, n);
+#endif
 }
 
 static void
 buf_add_quoted(struct buf *b, const char *s, size_t n)
 {
+	if (all_plain(s, n)) {
+		if (buf_room(b, n + 2)) {
+			b->p[b->len] = '"';
+			copy_bytes(b->p + b->len + 1, s, n);
+			b->p[b->len + 1 + n] = '"';
+			b->len += n + 2;
+		}
+		return;
+	}
 	buf_addc(b, '"');
 	buf_add_escaped(b, s, n);
 	buf_addc(b, '"');
@@ -244,17 +429,29 @@ buf_add_quoted(struct buf *b, const char *s, size_t n)
 
 /* ---- key sets ---------------------------------------------------------- */
 
+/* A hash of n bytes, eight at a time. */
 static uint32_t
 hash_bytes(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, x;
+	uint32_t u, v;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&x, s, 8);
+		h = (h ^ x) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
 	}
-	return h;
+	if (n >= 4) { /* the last four to seven: two words of four */
+		memcpy(&u, s, 4);
+		memcpy(&v, s + n - 4, 4);
+		x = (uint64_t)u << 32 | v;
+	} else {
+		for (x = 0, i = 0; i < n; i++)
+			x |= (uint64_t)(unsigned char)s[i] << (8 * i);
+	}
+	h = (h ^ x) * 0xff51afd7ed558ccdull;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static void
@@ -375,7 +572,7 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static void
+static inline void
 skip_ws(const struct chf *w, size_t *pos)
 {
 	while (*pos < w->inlen && is_ws(w->in[*pos]))
@@ -383,12 +580,27 @@ skip_ws(const struct chf *w, size_t *pos)
 }
 
 /* A string whose opening quote is at *pos: its text between the quotes
- * in *off and *len, *pos past its closing quote. */
+ * in *off and *len, *pos past its closing quote, *esc whether it has an
+ * escape (without one, the text is the string as it is, and a JSON
+ * string can hold it as it is). */
 static bool
-parse_string(struct chf *w, size_t *pos, uint32_t *off, uint32_t *len)
+parse_string(
+    struct chf *w, size_t *pos, uint32_t *off, uint32_t *len, bool *esc)
 {
 	size_t i = *pos + 1, k;
 
+	*esc = false;
+#ifdef SCAN_STEP
+	/* Most strings (keys, short values) end in the first step, without
+	 * an escape. */
+	if (w->inlen - i >= SCAN_STEP &&
+	    (k = first_special(w->in + i)) < SCAN_STEP && w->in[i + k] == '"') {
+		*off = (uint32_t)i;
+		*len = (uint32_t)k;
+		*pos = i + k + 1;
+		return true;
+	}
+#endif
 	while (i < w->inlen) {
 		unsigned char c;
 
@@ -405,6 +617,7 @@ parse_string(struct chf *w, size_t *pos, uint32_t *off, uint32_t *len)
 		if (c < 0x20)
 			return false;
 		/* c is a backslash */
+		*esc = true;
 		if (i + 1 >= w->inlen)
 			return false;
 		switch (w->in[i + 1]) {
@@ -433,6 +646,32 @@ parse_string(struct chf *w, size_t *pos, uint32_t *off, uint32_t *len)
 	return false;
 }
 
+/* How many digits s[i..n) starts with, i past them: eight at a time on
+ * a little-endian machine. Of a byte's low seven bits y, y + 0x50 has
+ * its high bit set when y is 0x30 or more, y + 0x46 when y is 0x3a or
+ * more, and neither carries into the next byte: a byte is not a digit
+ * when the first is clear, the second set, or its own high bit set. */
+static size_t
+skip_digits(const char *s, size_t i, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t high = 0x8080808080808080ull;
+	uint64_t x, y, t;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, s + i, 8);
+		y = x & ~high;
+		t = (~(y + ones * 0x50) | (y + ones * 0x46) | x) & high;
+		if (t != 0)
+			return i + (size_t)__builtin_ctzll(t) / 8;
+	}
+#endif
+	while (i < n && is_digit(s[i]))
+		i++;
+	return i;
+}
+
 /* A number by RFC 8259's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?
  * ([eE][+-]?[0-9]+)? */
 static bool
@@ -446,15 +685,13 @@ parse_number(const struct chf *w, size_t *pos)
 	if (i < n && s[i] == '0')
 		i++;
 	else if (i < n && is_digit(s[i]))
-		while (i < n && is_digit(s[i]))
-			i++;
+		i = skip_digits(s, i, n);
 	else
 		return false;
 	if (i < n && s[i] == '.') {
 		if (++i >= n || !is_digit(s[i]))
 			return false;
-		while (i < n && is_digit(s[i]))
-			i++;
+		i = skip_digits(s, i, n);
 	}
 	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
 		i++;
@@ -516,6 +753,7 @@ parse_container(struct chf *w, size_t *pos, unsigned depth)
 	char close = obj ? '}' : ']';
 	long self, child;
 	uint32_t last = 0, key_off = 0, key_len = 0;
+	bool key_esc = false;
 
 	if (depth > CHF_DEPTH_MAX) {
 		w->err = CHF_TOO_DEEP;
@@ -534,7 +772,7 @@ parse_container(struct chf *w, size_t *pos, unsigned depth)
 		skip_ws(w, pos);
 		if (obj) {
 			if (*pos >= w->inlen || w->in[*pos] != '"' ||
-			    !parse_string(w, pos, &key_off, &key_len))
+			    !parse_string(w, pos, &key_off, &key_len, &key_esc))
 				goto malformed;
 			skip_ws(w, pos);
 			if (*pos >= w->inlen || w->in[*pos] != ':')
@@ -545,6 +783,8 @@ parse_container(struct chf *w, size_t *pos, unsigned depth)
 			return -1;
 		w->nodes[child].key_off = key_off;
 		w->nodes[child].key_len = key_len;
+		if (key_esc)
+			w->nodes[child].esc |= ESC_KEY;
 		if (last == 0)
 			w->nodes[self].child = (uint32_t)child + 1;
 		else
@@ -576,6 +816,7 @@ parse_value(struct chf *w, size_t *pos, unsigned depth)
 	long self;
 	enum node_type type;
 	uint32_t off, len;
+	bool esc;
 
 	skip_ws(w, pos);
 	if (*pos >= w->inlen)
@@ -586,10 +827,12 @@ parse_value(struct chf *w, size_t *pos, unsigned depth)
 	case '[':
 		return parse_container(w, pos, depth);
 	case '"':
-		if (!parse_string(w, pos, &off, &len))
+		if (!parse_string(w, pos, &off, &len, &esc))
 			goto malformed;
-		if ((self = node_new(w, N_STR, off)) >= 0)
+		if ((self = node_new(w, N_STR, off)) >= 0) {
 			w->nodes[self].len = len;
+			w->nodes[self].esc = esc ? ESC_TEXT : 0;
+		}
 		return self;
 	case 't':
 		type = N_TRUE;
@@ -717,17 +960,36 @@ decode_string(const struct chf *w, struct buf *b, uint32_t off, uint32_t len)
 	buf_add(b, s + run, len - run);
 }
 
-/* A string node as a JSON string, escaped again. */
+/* A string's text (off, len; esc: it has an escape) as a JSON string,
+ * escaped again. Without an escape the text has no byte to escape
+ * (parse_string() stops at a quote and refuses a control character):
+ * it goes as it is. */
 static void
-write_string(struct chf *w, struct buf *b, const struct node *nd)
+write_text(struct chf *w, struct buf *b, uint32_t off, uint32_t len, bool esc)
 {
+	if (!esc) {
+		if (buf_room(b, (size_t)len + 2)) {
+			b->p[b->len] = '"';
+			copy_bytes(b->p + b->len + 1, w->in + off, len);
+			b->p[b->len + 1 + len] = '"';
+			b->len += (size_t)len + 2;
+		}
+		return;
+	}
 	w->str.len = 0;
-	decode_string(w, &w->str, nd->off, nd->len);
+	decode_string(w, &w->str, off, len);
 	if (w->str.err != CHF_OK) {
 		b->err = w->str.err;
 		return;
 	}
 	buf_add_quoted(b, w->str.p, w->str.len);
+}
+
+/* A string node as a JSON string, escaped again. */
+static void
+write_string(struct chf *w, struct buf *b, const struct node *nd)
+{
+	write_text(w, b, nd->off, nd->len, (nd->esc & ESC_TEXT) != 0);
 }
 
 static const struct node *
@@ -753,14 +1015,8 @@ write_json(struct chf *w, struct buf *b, const struct node *nd)
 			if (c != node_at(w, nd->child))
 				buf_addc(b, ',');
 			if (obj) {
-				w->str.len = 0;
-				decode_string(
-				    w, &w->str, c->key_off, c->key_len);
-				if (w->str.err != CHF_OK) {
-					b->err = w->str.err;
-					return;
-				}
-				buf_add_quoted(b, w->str.p, w->str.len);
+				write_text(w, b, c->key_off, c->key_len,
+				    (c->esc & ESC_KEY) != 0);
 				buf_addc(b, ':');
 			}
 			write_json(w, b, c);
@@ -795,6 +1051,37 @@ is_scalar(const struct node *nd)
 	return nd->type != N_OBJ && nd->type != N_ARR;
 }
 
+/* A member's key (n bytes) written into the row ("\"K\":") and noted
+ * in w->keys; chf_flatten() tells arrays once their values are
+ * written. */
+static void
+key_put(struct chf *w, const char *key, size_t n)
+{
+	size_t start = w->out.len + 1;
+
+	buf_add_quoted(&w->out, key, n);
+	buf_addc(&w->out, ':');
+	if (w->out.err != CHF_OK)
+		return;
+	if (w->nkeys == w->keys_cap) {
+		/* A member takes four bytes of the row at least: the
+		 * array never grows past the row's length. */
+		size_t cap = w->keys_cap != 0 ? w->keys_cap * 2 : 64;
+		struct chf_key *k = realloc(w->keys, cap * sizeof(*k));
+
+		if (k == NULL) {
+			w->err = CHF_NO_MEMORY;
+			return;
+		}
+		w->keys = k;
+		w->keys_cap = cap;
+	}
+	w->keys[w->nkeys].off = (uint32_t)start;
+	w->keys[w->nkeys].len = (uint32_t)(w->out.len - 2 - start);
+	w->keys[w->nkeys].array = false;
+	w->nkeys++;
+}
+
 /* The key of the row at w->path begins (",\"P\":"), or false when the
  * row has it already (or on error). */
 static bool
@@ -806,8 +1093,7 @@ key_begin(struct chf *w)
 	if (r <= 0)
 		return false;
 	buf_addc(&w->out, ',');
-	buf_add_quoted(&w->out, w->path.p, w->path.len);
-	buf_addc(&w->out, ':');
+	key_put(w, w->path.p, w->path.len);
 	return true;
 }
 
@@ -817,7 +1103,10 @@ path_push(struct chf *w, struct buf *b, const struct node *member, bool first)
 {
 	if (!first)
 		buf_addc(b, '.');
-	decode_string(w, b, member->key_off, member->key_len);
+	if (member->esc & ESC_KEY)
+		decode_string(w, b, member->key_off, member->key_len);
+	else
+		buf_add(b, w->in + member->key_off, member->key_len);
 }
 
 /* The leaves of an element of an array of objects (rule 4): each scalar
@@ -1045,6 +1334,7 @@ chf_free(struct chf *w)
 	free(w->pairs);
 	free(w->sorted);
 	free(w->start);
+	free(w->keys);
 	free(w);
 }
 
@@ -1064,6 +1354,7 @@ chf_flatten(struct chf *w, const char *json, size_t len,
 	w->in = json;
 	w->inlen = len;
 	w->nnodes = 0;
+	w->nkeys = 0;
 	w->work = 0;
 	w->err = CHF_OK;
 	w->out.len = w->path.len = w->rel.len = 0;
@@ -1084,16 +1375,21 @@ chf_flatten(struct chf *w, const char *json, size_t len,
 	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
 		if (keyset_add(w, &w->seen, ours[i], strlen(ours[i]), &id) < 0)
 			return w->err;
-	buf_adds(&w->out, "{\"sensor\":");
+	buf_addc(&w->out, '{');
+	key_put(w, "sensor", 6);
 	buf_add_quoted(&w->out, keys->sensor, keys->sensor_len);
-	buf_adds(&w->out, ",\"run\":\"");
+	buf_addc(&w->out, ',');
+	key_put(w, "run", 3);
+	buf_addc(&w->out, '"');
 	buf_add_u64(&w->out, keys->run);
-	buf_adds(&w->out, "\",\"seq\":");
+	buf_adds(&w->out, "\",");
+	key_put(w, "seq", 3);
 	buf_add_u64(&w->out, keys->seq);
 	/* The record whole, for what reads it back as the log's line
 	 * (smtpscope trace --clickhouse). */
 	if (keys->with_record) {
-		buf_adds(&w->out, ",\"record\":");
+		buf_addc(&w->out, ',');
+		key_put(w, "record", 6);
 		buf_add_quoted(&w->out, json, len);
 	}
 	write_flat(w, &w->nodes[top], true);
@@ -1102,6 +1398,10 @@ chf_flatten(struct chf *w, const char *json, size_t len,
 		return w->err;
 	if (w->out.err != CHF_OK)
 		return w->out.err;
+	/* Each value follows its key's closing quote and the colon. */
+	for (i = 0; i < w->nkeys; i++)
+		w->keys[i].array =
+		    w->out.p[w->keys[i].off + w->keys[i].len + 2] == '[';
 	*out = w->out.p;
 	*outlen = w->out.len;
 	return CHF_OK;
@@ -1134,6 +1434,13 @@ chf_row_keys(struct chf *w, const char *row, size_t len,
 	     m = node_at(w, m->next))
 		fn(arg, row + m->key_off, m->key_len, m->type == N_ARR);
 	return CHF_OK;
+}
+
+const struct chf_key *
+chf_flat_keys(const struct chf *w, size_t *n)
+{
+	*n = w->nkeys;
+	return w->keys;
 }
 
 const char *

@@ -80,6 +80,19 @@ enum chf_status chf_flatten(struct chf *w, const char *json, size_t len,
 enum chf_status chf_row_keys(struct chf *w, const char *row, size_t len,
     void (*fn)(void *arg, const char *key, size_t key_len, bool array),
     void *arg);
+/* A member of a row: its key, as written between its quotes (escapes
+ * undecoded), at off and len bytes in the row; array whether its value
+ * is an array. */
+struct chf_key {
+	uint32_t off, len;
+	bool array;
+};
+
+/* The members of the row chf_flatten() made last (when CHF_OK), in
+ * order, *n of them: what chf_row_keys() finds in that row, noted while
+ * it was written instead of read again. Valid until the next call with
+ * w. */
+const struct chf_key *chf_flat_keys(const struct chf *w, size_t *n);
 /* A few words for a status ("nested deeper than 32"). */
 const char *chf_status_text(enum chf_status s);
 

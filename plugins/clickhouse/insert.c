@@ -26,22 +26,35 @@
 struct ch_columns {
 	size_t n;
 	char **names;
+	size_t *lens; /* of the names */
 	bool *nested;
 	uint32_t *slots; /* column number plus one, 0 free */
 	size_t nslots;   /* a power of two, over twice n */
 };
 
+/* A hash of a name, eight bytes at a time. */
 static uint32_t
 hash_name(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, x;
+	uint32_t u, v;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&x, s, 8);
+		h = (h ^ x) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
 	}
-	return h;
+	if (n >= 4) { /* the last four to seven: two words of four */
+		memcpy(&u, s, 4);
+		memcpy(&v, s + n - 4, 4);
+		x = (uint64_t)u << 32 | v;
+	} else {
+		for (x = 0, i = 0; i < n; i++)
+			x |= (uint64_t)(unsigned char)s[i] << (8 * i);
+	}
+	h = (h ^ x) * 0xff51afd7ed558ccdull;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 /* A column name we put in a statement between backquotes as it is:
@@ -73,6 +86,7 @@ ch_columns_free(struct ch_columns *c)
 	for (i = 0; i < c->n; i++)
 		free(c->names[i]);
 	free(c->names);
+	free(c->lens);
 	free(c->nested);
 	free(c->slots);
 	free(c);
@@ -88,10 +102,12 @@ ch_columns_parse(const char *tsv, size_t len)
 	if (c == NULL)
 		return NULL;
 	c->names = calloc(COLUMNS_MAX, sizeof(*c->names));
+	c->lens = calloc(COLUMNS_MAX, sizeof(*c->lens));
 	c->nested = calloc(COLUMNS_MAX, sizeof(*c->nested));
 	c->nslots = 2 * COLUMNS_MAX;
 	c->slots = calloc(c->nslots, sizeof(*c->slots));
-	if (c->names == NULL || c->nested == NULL || c->slots == NULL)
+	if (c->names == NULL || c->lens == NULL || c->nested == NULL ||
+	    c->slots == NULL)
 		goto fail;
 	while (p < end && c->n < COLUMNS_MAX) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -103,6 +119,7 @@ ch_columns_parse(const char *tsv, size_t len)
 		    ch_columns_find(c, p, n, NULL) < 0) {
 			if ((c->names[c->n] = strndup(p, n)) == NULL)
 				goto fail;
+			c->lens[c->n] = n;
 			c->nested[c->n] = memchr(p, '.', n) != NULL &&
 			    (size_t)(line_end - tab - 1) >= 6 &&
 			    memcmp(tab + 1, "Array(", 6) == 0;
@@ -118,6 +135,7 @@ fail:
 	for (i = 0; c->names != NULL && i < c->n; i++)
 		free(c->names[i]);
 	free(c->names);
+	free(c->lens);
 	free(c->nested);
 	free(c->slots);
 	free(c);
@@ -140,8 +158,7 @@ ch_columns_find(
 	     k = (k + 1) & (c->nslots - 1)) {
 		uint32_t i = c->slots[k] - 1;
 
-		if (strlen(c->names[i]) == n &&
-		    memcmp(c->names[i], name, n) == 0) {
+		if (c->lens[i] == n && memcmp(c->names[i], name, n) == 0) {
 			if (nested != NULL)
 				*nested = c->nested[i];
 			return (int)i;
@@ -200,7 +217,8 @@ grow(void **p, size_t *cap, size_t n, size_t size)
 #define NESTED_BIT 0x80000000u
 
 /* A key of the row being read: its column, if the table has one and the
- * row did not name it before (marked). */
+ * row did not name it before (marked). The table's names are all plain
+ * (plain_name()): a key found among them is one too. */
 static void
 on_key(void *arg, const char *key, size_t len, bool array)
 {
@@ -209,7 +227,7 @@ on_key(void *arg, const char *key, size_t len, bool array)
 	int id;
 
 	(void)array;
-	if (pl->nomem || !plain_name(key, len) ||
+	if (pl->nomem ||
 	    (id = ch_columns_find(pl->cols, key, len, &nested)) < 0 ||
 	    pl->mark[id])
 		return;
@@ -377,15 +395,43 @@ ch_requests_free(struct ch_request *r, size_t n)
 	free(r);
 }
 
+/* The members of a row (n bytes) kept with its batch, from keys[*k],
+ * given to on_key() as chf_row_keys() would: false when they do not fit
+ * the row (then the row is read instead). */
+static bool
+noted_keys(struct plan *pl, size_t n, const uint32_t *keys, size_t nkeys,
+    size_t *k, const char *row)
+{
+	size_t i = *k, m, j;
+
+	if (i >= nkeys)
+		return false;
+	m = keys[i++];
+	if (m > (nkeys - i) / 2)
+		return false;
+	for (j = 0; j < m; j++) {
+		uint32_t off = keys[i + 2 * j],
+			 klen = keys[i + 2 * j + 1] & ~CH_KEY_ARRAY;
+
+		if (off > n || klen > n - off)
+			return false;
+	}
+	for (j = 0; j < m; j++, i += 2)
+		on_key(pl, row + keys[i], keys[i + 1] & ~CH_KEY_ARRAY,
+		    (keys[i + 1] & CH_KEY_ARRAY) != 0);
+	*k = i;
+	return true;
+}
+
 int
 ch_requests(struct chf *w, const struct ch_columns *cols, const char *db,
-    const char *table, const char *data, size_t len, struct ch_request **out,
-    size_t *nout, size_t *lost)
+    const char *table, const char *data, size_t len, const uint32_t *keys,
+    size_t nkeys, struct ch_request **out, size_t *nout, size_t *lost)
 {
 	struct plan pl = { .cols = cols };
 	const char *p = data, *end = data + len;
 	struct ch_request *req = NULL;
-	size_t g;
+	size_t g, k = 0;
 	bool ok;
 	int rc = -1;
 
@@ -411,7 +457,14 @@ ch_requests(struct chf *w, const struct ch_columns *cols, const char *db,
 			r->off = (size_t)(p - data);
 			r->len = n;
 			r->ids = pl.nids;
-			ok = chf_row_keys(w, p, n, on_key, &pl) == CHF_OK;
+			if (keys == NULL ||
+			    !noted_keys(&pl, n, keys, nkeys, &k, p)) {
+				keys = NULL;
+				ok = chf_row_keys(w, p, n, on_key, &pl) ==
+				    CHF_OK;
+			} else {
+				ok = true;
+			}
 			row_columns(&pl, r);
 			if (pl.nomem)
 				goto out;

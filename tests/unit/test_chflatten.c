@@ -24,7 +24,27 @@
 
 #include "check.h"
 
-static struct chf *w;
+static struct chf *w, *reader;
+
+/* The members chf_row_keys() finds in a row, compared in turn with
+ * those chf_flatten() noted. */
+struct key_walk {
+	const char *row;
+	const struct chf_key *noted;
+	size_t n, i;
+	bool same;
+};
+
+static void
+on_row_key(void *arg, const char *key, size_t len, bool array)
+{
+	struct key_walk *k = arg;
+
+	if (k->i >= k->n || key != k->row + k->noted[k->i].off ||
+	    len != k->noted[k->i].len || array != k->noted[k->i].array)
+		k->same = false;
+	k->i++;
+}
 
 static const struct chf_keys keys = {
 	.sensor = "s1", .sensor_len = 2, .run = 42, .seq = 7
@@ -44,6 +64,12 @@ flat_n(const char *in, size_t n, const struct chf_keys *k, enum chf_status *st)
 	memcpy(copy, in, n);
 	*st = chf_flatten(w, copy, n, k, &out, &outlen);
 	if (*st == CHF_OK) {
+		struct key_walk kw = { .row = out, .same = true };
+
+		kw.noted = chf_flat_keys(w, &kw.n);
+		CHECK_INT(
+		    chf_row_keys(reader, out, outlen, on_row_key, &kw), CHF_OK);
+		CHECK(kw.same && kw.i == kw.n);
 		row = malloc(outlen + 1);
 		memcpy(row, out, outlen);
 		row[outlen] = '\0';
@@ -235,6 +261,9 @@ test_keys(void)
 	}
 	ROW_IS("{\"a.b\":1,\"a\":{\"b\":2,\"c\":3}}", ",\"a.b\":1,\"a.c\":3}");
 	ROW_IS("{\"p\":[{\"q\":1}],\"p.q\":2}", ",\"p.q\":[1]}");
+	/* An empty key, at the top and inside an object. */
+	ROW_IS("{\"\":1,\"a\":{\"\":2},\"b\":[{\"\":3}]}",
+	    ",\"\":1,\"a.\":2,\"b.\":[3]}");
 	/* "sen\u0073or" is "sensor". */
 	ROW_IS("{\"sen\\u0073or\":1,\"b\":2}", ",\"b\":2}");
 	row = flat_n("{\"a\":1}", 7, &k, &st);
@@ -265,6 +294,80 @@ test_escapes(void)
 	/* Blanks between tokens. */
 	ROW_IS(" \r\n\t{ \"a\" : [ 1 , 2 ] ,\n\"b\" :{ \"c\" : -1.5 } } \n",
 	    ",\"a\":[1,2],\"b.c\":-1.5}");
+}
+
+/* Bytes as the inside of a JSON string, one at a time: what the row's
+ * escapes must be. */
+static size_t
+escape_ref(char *o, const char *s, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			o[k++] = '\\';
+			o[k++] = (char)c;
+		} else if (c == '\n') {
+			k += (size_t)sprintf(o + k, "\\n");
+		} else if (c == '\t') {
+			k += (size_t)sprintf(o + k, "\\t");
+		} else if (c < 0x20) {
+			k += (size_t)sprintf(o + k, "\\u%04x", c);
+		} else {
+			o[k++] = (char)c;
+		}
+	}
+	return k;
+}
+
+/* Long strings, escapes at every place in the words and across the
+ * chunks the escaping goes by: a value whose escapes are written again
+ * as they were, and the record whole (its blanks escaped too). */
+static void
+test_long_escapes(void)
+{
+	static const char *const bits[] = { "a", "bcdefgh", "\\\"", "\\\\",
+		"\\n", "\\t", "\\u0001", "\\u001f", "\xc3\xa9", "\x7f",
+		"0123456789" };
+	const struct chf_keys rk = { .sensor = "s1",
+		.sensor_len = 2,
+		.run = 42,
+		.seq = 7,
+		.with_record = true };
+	static char in[8192], text[8192], want[65536];
+	unsigned seed = 1;
+	size_t len, tlen, n, k;
+	int round;
+
+	for (round = 0; round < 200; round++) {
+		enum chf_status st;
+		char *row;
+
+		tlen = 0;
+		len = (size_t)round * 7 % 1700;
+		while (tlen < len) {
+			const char *b;
+
+			seed = seed * 1103515245u + 12345u;
+			b = bits[(seed >> 16) %
+			    (sizeof(bits) / sizeof(bits[0]))];
+			memcpy(text + tlen, b, strlen(b));
+			tlen += strlen(b);
+		}
+		n = (size_t)snprintf(
+		    in, sizeof(in), "{\"s\":\n\t\"%.*s\"}", (int)tlen, text);
+		k = (size_t)snprintf(
+		    want, sizeof(want), "%s,\"record\":\"", HEAD);
+		k += escape_ref(want + k, in, n);
+		k += (size_t)snprintf(want + k, sizeof(want) - k,
+		    "\",\"s\":\"%.*s\"}", (int)tlen, text);
+		row = flat_n(in, n, &rk, &st);
+		if (CHECK_INT(st, CHF_OK))
+			CHECK_STR(row, want);
+		free(row);
+	}
 }
 
 /* What is not one JSON object. */
@@ -582,8 +685,8 @@ test_requests(void)
 	CHECK_INT(ch_columns_find(cols, "mail_params.size", 16, &nested), 4);
 	CHECK(!nested);
 	CHECK_INT(ch_columns_find(cols, "bad`name", 8, NULL), -1);
-	CHECK_INT(ch_requests(w, cols, "db", "t", rows, sizeof(rows) - 1, &req,
-		      &n, &lost),
+	CHECK_INT(ch_requests(w, cols, "db", "t", rows, sizeof(rows) - 1, NULL,
+		      0, &req, &n, &lost),
 	    0);
 	CHECK_UINT(lost, 2);
 	if (CHECK_UINT(n, 2)) {
@@ -605,10 +708,76 @@ test_requests(void)
 		    "[\"A\"]}\n");
 	}
 	ch_requests_free(req, n);
-	CHECK_INT(ch_requests(w, cols, "db", "t", "", 0, &req, &n, &lost), 0);
+	CHECK_INT(
+	    ch_requests(w, cols, "db", "t", "", 0, NULL, 0, &req, &n, &lost),
+	    0);
 	CHECK_UINT(n, 0);
 	CHECK_UINT(lost, 0);
 	ch_requests_free(req, n);
+	ch_columns_free(cols);
+}
+
+/* The requests of a batch of flattened rows are the same whether
+ * ch_requests() takes the members the flattener noted or reads the
+ * rows; notes that do not fit the rows are not used. */
+static void
+test_noted_requests(void)
+{
+	static const char tsv[] = "sensor\tString\nseq\tUInt64\n"
+				  "a\tString\nr.x\tArray(UInt8)\n"
+				  "r.y\tArray(String)\nb.c\tString\n";
+	static const char *const recs[] = { "{\"a\":\"1\",\"r\":[{\"x\":1}]}",
+		"{\"b\":{\"c\":\"q\\\"\"},\"r\":[{\"x\":2,\"y\":\"z\"}]}",
+		"{\"zz\":[1,{\"a\":2}],\"a\":\"\\u0001\",\"a\\n\":3}",
+		"{\"r\":[{\"y\":\"w\"},{\"x\":3}],\"a\":null}" };
+	struct ch_columns *cols = ch_columns_parse(tsv, sizeof(tsv) - 1);
+	struct ch_request *r1, *r2;
+	static char data[4096];
+	static uint32_t notes[1024];
+	size_t len = 0, nnotes = 0, n1, n2, lost1, lost2, i, j, nk;
+	int round;
+
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		const char *row;
+		const struct chf_key *k;
+		size_t rlen;
+
+		if (!CHECK_INT(chf_flatten(w, recs[i], strlen(recs[i]), &keys,
+				   &row, &rlen),
+			CHF_OK))
+			continue;
+		memcpy(data + len, row, rlen);
+		data[len + rlen] = '\n';
+		len += rlen + 1;
+		k = chf_flat_keys(w, &nk);
+		notes[nnotes++] = (uint32_t)nk;
+		for (j = 0; j < nk; j++) {
+			notes[nnotes++] = k[j].off;
+			notes[nnotes++] =
+			    k[j].len | (k[j].array ? CH_KEY_ARRAY : 0);
+		}
+	}
+	CHECK_INT(ch_requests(
+		      w, cols, "db", "t", data, len, NULL, 0, &r1, &n1, &lost1),
+	    0);
+	for (round = 0; round < 3; round++) {
+		/* 0: the notes; 1: the last row's cut short; 2: an offset
+		 * past its row. */
+		size_t used = round == 1 ? nnotes - 1 : nnotes;
+
+		if (round == 2)
+			notes[1] = 100000;
+		CHECK_INT(ch_requests(w, cols, "db", "t", data, len, notes,
+			      used, &r2, &n2, &lost2),
+		    0);
+		CHECK_UINT(n2, n1);
+		CHECK_UINT(lost2, lost1);
+		for (i = 0; i < n1 && i < n2; i++)
+			CHECK_STR(r2[i].body, r1[i].body);
+		ch_requests_free(r2, n2);
+	}
+	CHECK_UINT(n1, 3);
+	ch_requests_free(r1, n1);
 	ch_columns_free(cols);
 }
 
@@ -627,6 +796,7 @@ int
 main(void)
 {
 	w = chf_new();
+	reader = chf_new();
 	test_objects_and_scalars();
 	test_scalar_arrays();
 	test_nested();
@@ -635,12 +805,15 @@ main(void)
 	test_dotted_arrays();
 	test_keys();
 	test_escapes();
+	test_long_escapes();
 	test_malformed();
 	test_real_record();
 	test_depth();
 	test_limits();
 	test_reuse();
 	test_requests();
+	test_noted_requests();
 	chf_free(w);
+	chf_free(reader);
 	return check_done("chflatten");
 }
