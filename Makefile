@@ -32,7 +32,10 @@ DESTDIR ?=
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-CFLAGS ?= -O2 -g
+# -O3: on the benchmark corpus, 5% fewer instructions than -O2 with PGO
+# and 4% less CPU (docs/performance.md, 2026-12-07 17:00). A package
+# build gets its distribution's flags instead (debian/rules).
+CFLAGS ?= -O3 -g
 # Link-time optimisation for the program (not the test and sanitizer
 # builds): about 5 % less CPU on the benchmark. make LTO= turns it off.
 LTO ?= -flto=auto
