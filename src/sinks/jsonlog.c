@@ -120,6 +120,11 @@ span_close(struct dbuf *b, struct span *sp, char *o)
 	((code) > 0 ? u64_put(PUT_LIT(o, ",\"" name "\":"), (uint64_t)(code)) \
 		    : PUT_LIT(o, ",\"" name "\":null"))
 #define S_CODE_MAX(name) S_U64_MAX(name)
+/* A latency, or null. */
+#define S_LATENCY(o, name, v) \
+	((v) >= 0 ? fixed6_put(PUT_LIT(o, ",\"" name "\":"), v) \
+		  : PUT_LIT(o, ",\"" name "\":null"))
+#define S_LATENCY_MAX(name) S_TS_MAX(name)
 
 /* A non-negative number of seconds with six decimals. */
 static void
@@ -499,18 +504,31 @@ put_mail_params(struct dbuf *b, const struct smtp_mail_params *mp)
 static void
 put_rcpts(struct dbuf *b, const struct smtp_transaction *tx)
 {
+	struct span sp;
 	size_t i;
+	char *o;
 
 	for (i = 0; i < tx->nrcpt; i++) {
 		const struct smtp_rcpt *r = &tx->rcpt[i];
 
 		if (i > 0)
-			dbuf_addc(b, ',');
-		DBUF_LIT(b, "{\"addr\":");
+			DBUF_LIT(b, ",{\"addr\":");
+		else
+			DBUF_LIT(b, "{\"addr\":");
 		json_append_cstr(b, r->addr);
 		PUT_CODE(b, "code", r->reply.code);
 		PUT_STR(b, "enh", r->reply.enh[0] ? r->reply.enh : NULL);
 		PUT_STR(b, "text", r->reply.code ? r->reply.text : NULL);
+		if (r->notify == NULL && r->orcpt == NULL && !tx->lmtp) {
+			/* The common recipient's end: one span. */
+			o = SPAN_OPEN(b, &sp,
+			    S_LATENCY_MAX("latency") +
+				sizeof(",\"notify\":null,\"orcpt\":null}") - 1);
+			o = S_LATENCY(o, "latency", r->reply.latency);
+			o = PUT_LIT(o, ",\"notify\":null,\"orcpt\":null}");
+			span_close(b, &sp, o);
+			continue;
+		}
 		PUT_LATENCY(b, "latency", r->reply.latency);
 		PUT_STR(b, "notify", r->notify);
 		PUT_STR(b, "orcpt", r->orcpt);
