@@ -325,21 +325,14 @@ dbuf_add_u64_long(struct dbuf *b, uint64_t v)
 	return dbuf_add(b, p, (size_t)(num + sizeof(num) - p));
 }
 
-bool
-dbuf_add_u64(struct dbuf *b, uint64_t v)
+/* w (below 100,000) at o, its length by comparisons and its digits in
+ * 32 bits; returns the end. */
+static inline char *
+u64_put_small(char *o, uint32_t w)
 {
-	char *o, *p;
-	uint32_t w;
-	size_t n;
+	size_t n = w < 10 ? 1 : w < 100 ? 2 : w < 1000 ? 3 : w < 10000 ? 4 : 5;
+	char *p = o + n;
 
-	/* Most numbers of a log are below 100,000 (ports, codes, counts,
-	 * sizes of small messages): their length by comparisons, their
-	 * digits in 32 bits, written where the buffer has room for five. */
-	if (v >= 100000 || (o = dbuf_space(b, 5)) == NULL)
-		return dbuf_add_u64_long(b, v);
-	w = (uint32_t)v;
-	n = w < 10 ? 1 : w < 100 ? 2 : w < 1000 ? 3 : w < 10000 ? 4 : 5;
-	p = o + n;
 	while (w >= 100) {
 		uint32_t q = w / 100;
 
@@ -351,8 +344,36 @@ dbuf_add_u64(struct dbuf *b, uint64_t v)
 		memcpy(p - 2, digit_pairs + w * 2, 2);
 	else
 		p[-1] = (char)('0' + w);
-	b->len += n;
+	return o + n;
+}
+
+bool
+dbuf_add_u64(struct dbuf *b, uint64_t v)
+{
+	char *o;
+
+	/* Most numbers of a log are below 100,000 (ports, codes, counts,
+	 * sizes of small messages): written where the buffer has room for
+	 * five. */
+	if (v >= 100000 || (o = dbuf_space(b, 5)) == NULL)
+		return dbuf_add_u64_long(b, v);
+	b->len = (size_t)(u64_put_small(o, (uint32_t)v) - b->p);
 	return !b->truncated;
+}
+
+/* UINT64_MAX has twenty digits. */
+_Static_assert(UINT64_MAX / 10000000000000000000u < 10, "U64_PUT_MAX");
+
+char *
+u64_put(char *o, uint64_t v)
+{
+	size_t n;
+
+	if (v < 100000)
+		return u64_put_small(o, (uint32_t)v);
+	n = u64_len(v);
+	u64_digits(o + n, v);
+	return o + n;
 }
 
 /* v (below 100,000,000) as eight digits at p, leading zeros included:
@@ -369,37 +390,11 @@ digits8(char *p, uint32_t v)
 	memcpy(p + 6, digit_pairs + (lo - l * 100) * 2, 2);
 }
 
-/* us microseconds as seconds with six decimals, whatever their size
- * and the room in b: what dbuf_add_fixed6() leaves. */
-static __attribute__((noinline)) bool
-dbuf_add_fixed6_long(struct dbuf *b, uint64_t us)
-{
-	char num[40], *p, *o;
-	uint64_t sec = us / 1000000;
-	/* The microseconds as three pairs of digits, in 32 bits. */
-	uint32_t frac = (uint32_t)(us - sec * 1000000);
-	uint32_t hi = frac / 10000, lo = frac - hi * 10000, mid = lo / 100;
-	size_t n = (sec < 10 ? 1 : u64_len(sec)) + 7;
+/* The seconds of UINT64_MAX microseconds have fourteen digits. */
+_Static_assert(UINT64_MAX / 1000000 / 10000000000000u < 10, "FIXED6_PUT_MAX");
 
-	o = dbuf_space(b, n);
-	p = (o != NULL ? o : num) + n - 6;
-	memcpy(p, digit_pairs + hi * 2, 2);
-	memcpy(p + 2, digit_pairs + mid * 2, 2);
-	memcpy(p + 4, digit_pairs + (lo - mid * 100) * 2, 2);
-	p[-1] = '.';
-	if (sec < 10)
-		p[-2] = (char)('0' + sec);
-	else
-		u64_digits(p - 1, sec);
-	if (o != NULL) {
-		b->len += n;
-		return !b->truncated;
-	}
-	return dbuf_add(b, num, n);
-}
-
-bool
-dbuf_add_fixed6(struct dbuf *b, double v)
+char *
+fixed6_put(char *o, double v)
 {
 	uint64_t us = (uint64_t)(v * 1e6 + 0.5), sec = us / 1000000;
 	uint32_t frac, hi, lo, mid, top = 0;
@@ -409,29 +404,28 @@ dbuf_add_fixed6(struct dbuf *b, double v)
 	/* Latencies and durations are mostly below ten seconds: one digit.
 	 * The seconds of a timestamp from 1973 (nine digits) to 2106 (ten)
 	 * are two halves in 32 bits: the high one to 42, the low one eight
-	 * digits without a loop. Any other number, or no room: the long
-	 * way. */
+	 * digits without a loop. Any other number by the general loop. */
 	if (sec < 10)
 		n = 8;
 	else if (sec >= 100000000 && sec <= UINT32_MAX) {
 		top = (uint32_t)sec / 100000000;
 		n = top < 10 ? 16 : 17;
 	} else
-		return dbuf_add_fixed6_long(b, us);
-	if ((p = dbuf_space(b, n)) == NULL)
-		return dbuf_add_fixed6_long(b, us);
+		n = u64_len(sec) + 7;
 	/* The microseconds as three pairs of digits, in 32 bits. */
 	frac = (uint32_t)(us - sec * 1000000);
 	hi = frac / 10000;
 	lo = frac - hi * 10000;
 	mid = lo / 100;
-	p += n - 6;
+	p = o + n - 6;
 	memcpy(p, digit_pairs + hi * 2, 2);
 	memcpy(p + 2, digit_pairs + mid * 2, 2);
 	memcpy(p + 4, digit_pairs + (lo - mid * 100) * 2, 2);
 	p[-1] = '.';
 	if (n == 8)
 		p[-2] = (char)('0' + sec);
+	else if (top == 0)
+		u64_digits(p - 1, sec);
 	else {
 		digits8(p - 9, (uint32_t)sec - top * 100000000);
 		if (top < 10)
@@ -439,7 +433,27 @@ dbuf_add_fixed6(struct dbuf *b, double v)
 		else
 			memcpy(p - 11, digit_pairs + top * 2, 2);
 	}
-	b->len += n;
+	return o + n;
+}
+
+/* No room for the longest number: written aside, then added (cut at
+ * max as the appends cut). */
+static __attribute__((noinline)) bool
+dbuf_add_fixed6_long(struct dbuf *b, double v)
+{
+	char num[FIXED6_PUT_MAX];
+
+	return dbuf_add(b, num, (size_t)(fixed6_put(num, v) - num));
+}
+
+bool
+dbuf_add_fixed6(struct dbuf *b, double v)
+{
+	char *o = dbuf_space(b, FIXED6_PUT_MAX);
+
+	if (o == NULL)
+		return dbuf_add_fixed6_long(b, v);
+	b->len = (size_t)(fixed6_put(o, v) - b->p);
 	return !b->truncated;
 }
 

@@ -75,6 +75,19 @@ bool dbuf_add_i64(struct dbuf *b, int64_t v);
 /* A non-negative number of seconds with six decimals (rounded to the
  * microsecond), without printf. */
 bool dbuf_add_fixed6(struct dbuf *b, double v);
+/*
+ * Unchecked writers, for room already taken with dbuf_space(): each
+ * writes at o at most its _MAX bytes and returns the end of what it
+ * wrote (then counted with b->len = end - b->p).
+ */
+#define U64_PUT_MAX 20 /* the digits of UINT64_MAX */
+char *u64_put(char *o, uint64_t v);
+/* The seconds of UINT64_MAX microseconds, the point and six decimals. */
+#define FIXED6_PUT_MAX 21
+char *fixed6_put(char *o, double v);
+/* A string literal at o; the end. */
+#define PUT_LIT(o, lit) \
+	((char *)memcpy((o), "" lit, sizeof(lit) - 1) + sizeof(lit) - 1)
 /* A string literal, its length known at compile time. */
 #define DBUF_LIT(b, lit) dbuf_add((b), "" lit, sizeof(lit) - 1)
 

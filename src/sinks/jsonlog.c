@@ -70,6 +70,62 @@ jsonlog_reopen(struct jsonlog *log, const char *path, char *err, size_t errlen)
 	((v) ? DBUF_LIT(b, ",\"" name "\":true") \
 	     : DBUF_LIT(b, ",\"" name "\":false"))
 
+/*
+ * A span: members of a record whose longest text is known (keys,
+ * numbers, timestamps, booleans, nulls; never a string from the wire),
+ * their room checked once and then written at o without a check. With
+ * no room for the longest, near the buffer's end, they are written
+ * aside and added as one piece, which is cut at max as their appends
+ * one by one would be. The room a span takes is the sum of its
+ * members' *_MAX, checked against SPAN_MAX when it is compiled.
+ */
+#define SPAN_MAX 256
+
+struct span {
+	char *o0; /* where the span begins in the buffer, or NULL */
+	char aside[SPAN_MAX];
+};
+
+static inline char *
+span_open(struct dbuf *b, struct span *sp, size_t max)
+{
+	sp->o0 = dbuf_space(b, max);
+	return sp->o0 != NULL ? sp->o0 : sp->aside;
+}
+
+#define SPAN_OPEN(b, sp, max) \
+	((void)sizeof(char[(max) <= SPAN_MAX ? 1 : -1]), span_open(b, sp, max))
+
+static inline void
+span_close(struct dbuf *b, struct span *sp, char *o)
+{
+	if (sp->o0 != NULL)
+		b->len = (size_t)(o - b->p);
+	else
+		dbuf_add(b, sp->aside, (size_t)(o - sp->aside));
+}
+
+/* Each member at o, and the most it writes. */
+#define KEY_MAX(name) (sizeof(",\"" name "\":") - 1)
+#define S_U64(o, name, v) u64_put(PUT_LIT(o, ",\"" name "\":"), v)
+#define S_U64_MAX(name) (KEY_MAX(name) + U64_PUT_MAX)
+#define S_TS(o, name, v) fixed6_put(PUT_LIT(o, ",\"" name "\":"), v)
+#define S_TS_MAX(name) (KEY_MAX(name) + FIXED6_PUT_MAX)
+#define S_BOOL(o, name, v) \
+	((v) ? PUT_LIT(o, ",\"" name "\":true") \
+	     : PUT_LIT(o, ",\"" name "\":false"))
+#define S_BOOL_MAX(name) (KEY_MAX(name) + sizeof("false") - 1)
+/* A reply code, or null. */
+#define S_CODE(o, name, code) \
+	((code) > 0 ? u64_put(PUT_LIT(o, ",\"" name "\":"), (uint64_t)(code)) \
+		    : PUT_LIT(o, ",\"" name "\":null"))
+#define S_CODE_MAX(name) S_U64_MAX(name)
+/* A latency, or null. */
+#define S_LATENCY(o, name, v) \
+	((v) >= 0 ? fixed6_put(PUT_LIT(o, ",\"" name "\":"), v) \
+		  : PUT_LIT(o, ",\"" name "\":null"))
+#define S_LATENCY_MAX(name) S_TS_MAX(name)
+
 /* A non-negative number of seconds with six decimals. */
 static void
 put_fixed6_val(struct dbuf *b, double v)
@@ -117,20 +173,37 @@ ep_same(const struct smtp_endpoint *a, const struct smtp_endpoint *b)
 	    memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
 }
 
-static void
-put_endpoints(struct dbuf *b, const struct smtp_session_info *si, bool reversed)
+/* The cache's entry for the endpoints of si; its text is theirs when
+ * ep_hit() says so. */
+static inline struct ep_cached *
+ep_slot(const struct smtp_session_info *si, bool reversed)
 {
 	const struct smtp_endpoint *c = reversed ? &si->server : &si->client;
 	const struct smtp_endpoint *s = reversed ? &si->client : &si->server;
-	struct ep_cached *e = &ep_cache[(c->port ^ (unsigned)s->port << 3 ^
-					    c->addr[15] ^ s->addr[15]) %
+
+	return &ep_cache[(c->port ^ (unsigned)s->port << 3 ^ c->addr[15] ^
+			     s->addr[15]) %
 	    EP_CACHE];
+}
+
+static inline bool
+ep_hit(const struct ep_cached *e, const struct smtp_session_info *si,
+    bool reversed)
+{
+	return e->len > 0 &&
+	    ep_same(&e->c, reversed ? &si->server : &si->client) &&
+	    ep_same(&e->s, reversed ? &si->client : &si->server);
+}
+
+/* The endpoints' text not in the cache: written, and kept in e. */
+static void
+put_endpoints_miss(struct dbuf *b, struct ep_cached *e,
+    const struct smtp_session_info *si, bool reversed)
+{
+	const struct smtp_endpoint *c = reversed ? &si->server : &si->client;
+	const struct smtp_endpoint *s = reversed ? &si->client : &si->server;
 	size_t at = b->len;
 
-	if (e->len > 0 && ep_same(&e->c, c) && ep_same(&e->s, s)) {
-		dbuf_add(b, e->text, e->len);
-		return;
-	}
 	put_endpoints_text(b, reversed ? si->server_ip : si->client_ip, c,
 	    reversed ? si->client_ip : si->server_ip, s);
 	/* Kept for the next record: what was just added to b. */
@@ -333,28 +406,72 @@ put_headers(struct dbuf *b, const struct smtp_msg_info *m)
 /* {"type":"T","session_id":N,"ts":... and the endpoints; type is a
  * string literal. */
 #define put_record_head(b, type, si, ts, reversed) \
-	put_record_head_lit(b, "{\"type\":\"" type "\",\"session_id\":", \
-	    sizeof("{\"type\":\"" type "\",\"session_id\":") - 1, si, ts, \
-	    reversed)
+	do { \
+		_Static_assert( \
+		    sizeof("{\"type\":\"" type "\",\"session_id\":") - 1 <= \
+			HEAD_LIT_MAX, \
+		    "HEAD_LIT_MAX"); \
+		put_record_head_lit(b, \
+		    "{\"type\":\"" type "\",\"session_id\":", \
+		    sizeof("{\"type\":\"" type "\",\"session_id\":") - 1, si, \
+		    ts, reversed); \
+	} while (0)
 
-static void
+/* The longest literal a record begins with (put_record_head()). */
+#define HEAD_LIT_MAX 40
+/* The head's most: its literal, the session id, the uid's and the
+ * community id's arrays whole with their keys, the timestamp and the
+ * endpoints' cached text. */
+#define HEAD_MAX \
+	(HEAD_LIT_MAX + U64_PUT_MAX + sizeof(",\"uid\":\"") - 1 + \
+	    SMTP_UID_SIZE + sizeof("\",\"community_id\":\"") - 1 + \
+	    SMTP_COMMUNITY_ID_SIZE + 1 + sizeof(",\"ts\":") - 1 + \
+	    FIXED6_PUT_MAX + EP_TEXT_MAX)
+
+static inline __attribute__((always_inline)) void
 put_record_head_lit(struct dbuf *b, const char *head, size_t headlen,
     const struct smtp_session_info *si, double ts, bool reversed)
 {
-	dbuf_add(b, head, headlen);
-	dbuf_add_u64(b, si->id);
-	/* Made once a session (smtp_session_info), base62 and base64: no
-	 * byte to escape. */
-	DBUF_LIT(b, ",\"uid\":\"");
-	dbuf_adds(b, si->uid);
+	struct ep_cached *e = ep_slot(si, reversed);
+	bool hit = ep_hit(e, si, reversed);
+	char aside[HEAD_MAX], *o0 = dbuf_space(b, HEAD_MAX), *o;
+	size_t n;
+
+	/* Room for all of it checked once and written without a check,
+	 * or, near the buffer's end, written aside and added (cut as the
+	 * appends cut). The uid and the community id are copied whole
+	 * (their arrays' sizes, the room taken for them) and counted to
+	 * their NUL: made once a session (smtp_session_info), base62 and
+	 * base64, no byte to escape. */
+	_Static_assert(sizeof(si->uid) == SMTP_UID_SIZE, "uid");
+	_Static_assert(
+	    sizeof(si->community_id) == SMTP_COMMUNITY_ID_SIZE, "community");
+	o = o0 != NULL ? o0 : aside;
+	memcpy(o, head, headlen);
+	o = u64_put(o + headlen, si->id);
+	o = PUT_LIT(o, ",\"uid\":\"");
+	memcpy(o, si->uid, sizeof(si->uid));
+	o += strnlen(si->uid, sizeof(si->uid));
 	if (si->community_id[0] != '\0') {
-		DBUF_LIT(b, "\",\"community_id\":\"");
-		dbuf_adds(b, si->community_id);
-		dbuf_addc(b, '"');
+		o = PUT_LIT(o, "\",\"community_id\":\"");
+		memcpy(o, si->community_id, sizeof(si->community_id));
+		o += strnlen(si->community_id, sizeof(si->community_id));
+		*o++ = '"';
 	} else
-		DBUF_LIT(b, "\",\"community_id\":null");
-	PUT_TS(b, "ts", ts);
-	put_endpoints(b, si, reversed);
+		o = PUT_LIT(o, "\",\"community_id\":null");
+	o = fixed6_put(PUT_LIT(o, ",\"ts\":"), ts);
+	if (hit) {
+		memcpy(o, e->text, e->len);
+		o += e->len;
+	}
+	if (o0 != NULL)
+		b->len = (size_t)(o - b->p);
+	else {
+		n = (size_t)(o - aside);
+		dbuf_add(b, aside, n);
+	}
+	if (!hit)
+		put_endpoints_miss(b, e, si, reversed);
 }
 
 /* A verb's name as a JSON string. */
@@ -387,18 +504,31 @@ put_mail_params(struct dbuf *b, const struct smtp_mail_params *mp)
 static void
 put_rcpts(struct dbuf *b, const struct smtp_transaction *tx)
 {
+	struct span sp;
 	size_t i;
+	char *o;
 
 	for (i = 0; i < tx->nrcpt; i++) {
 		const struct smtp_rcpt *r = &tx->rcpt[i];
 
 		if (i > 0)
-			dbuf_addc(b, ',');
-		DBUF_LIT(b, "{\"addr\":");
+			DBUF_LIT(b, ",{\"addr\":");
+		else
+			DBUF_LIT(b, "{\"addr\":");
 		json_append_cstr(b, r->addr);
 		PUT_CODE(b, "code", r->reply.code);
 		PUT_STR(b, "enh", r->reply.enh[0] ? r->reply.enh : NULL);
 		PUT_STR(b, "text", r->reply.code ? r->reply.text : NULL);
+		if (r->notify == NULL && r->orcpt == NULL && !tx->lmtp) {
+			/* The common recipient's end: one span. */
+			o = SPAN_OPEN(b, &sp,
+			    S_LATENCY_MAX("latency") +
+				sizeof(",\"notify\":null,\"orcpt\":null}") - 1);
+			o = S_LATENCY(o, "latency", r->reply.latency);
+			o = PUT_LIT(o, ",\"notify\":null,\"orcpt\":null}");
+			span_close(b, &sp, o);
+			continue;
+		}
 		PUT_LATENCY(b, "latency", r->reply.latency);
 		PUT_STR(b, "notify", r->notify);
 		PUT_STR(b, "orcpt", r->orcpt);
@@ -478,10 +608,14 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 	const struct smtp_session_info *si = ev->session;
 	const struct smtp_transaction *tx = ev->u.tx;
 	struct dbuf *b = begin_record(log);
+	struct span sp;
+	char *o;
 
 	put_record_head(b, "transaction", si, tx->ts, tx->reversed);
-	PUT_U64(b, "trans_depth", tx->depth);
-	KEY(b, "helo");
+	o = SPAN_OPEN(b, &sp, S_U64_MAX("trans_depth") + KEY_MAX("helo"));
+	o = S_U64(o, "trans_depth", tx->depth);
+	o = PUT_LIT(o, ",\"helo\":");
+	span_close(b, &sp, o);
 	json_append_cstr(b, tx->helo != NULL ? tx->helo : "");
 	KEY(b, "verb");
 	put_verb_val(b, tx->verb);
@@ -493,9 +627,15 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 	PUT_REPLY(b, "mail", &tx->mail);
 	put_mail_params(b, &tx->params);
 	put_rcpts(b, tx);
-	PUT_U64(b, "rcpt_count", tx->rcpt_total);
-	PUT_U64(b, "rcpt_accepted", tx->rcpt_accepted);
-	PUT_REPLY(b, "data", &tx->data);
+	o = SPAN_OPEN(b, &sp,
+	    S_U64_MAX("rcpt_count") + S_U64_MAX("rcpt_accepted") +
+		S_CODE_MAX("data_code"));
+	o = S_U64(o, "rcpt_count", tx->rcpt_total);
+	o = S_U64(o, "rcpt_accepted", tx->rcpt_accepted);
+	o = S_CODE(o, "data_code", tx->data.code);
+	span_close(b, &sp, o);
+	PUT_STR(b, "data_enh", tx->data.enh[0] ? tx->data.enh : NULL);
+	PUT_STR(b, "data_text", tx->data.code ? tx->data.text : NULL);
 	PUT_REPLY(b, "final", &tx->final);
 	PUT_LATENCY(b, "mail_latency", tx->mail.latency);
 	PUT_LATENCY(b, "final_latency", tx->final.latency);
@@ -509,22 +649,31 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 	else
 		dbuf_add_u64(b, tx->size);
 	put_last_reply(b, tx);
-	PUT_BOOL(b, "bounce", tx->bounce);
-	PUT_BOOL(b, "bdat", tx->bdat);
-	PUT_U64(b, "bdat_chunks", tx->bdat_chunks);
-	PUT_BOOL(b, "tls", si->tls);
-	DBUF_LIT(b, ",\"ended_by\":\"");
+	o = SPAN_OPEN(b, &sp,
+	    S_BOOL_MAX("bounce") + S_BOOL_MAX("bdat") +
+		S_U64_MAX("bdat_chunks") + S_BOOL_MAX("tls") +
+		KEY_MAX("ended_by") + 1);
+	o = S_BOOL(o, "bounce", tx->bounce);
+	o = S_BOOL(o, "bdat", tx->bdat);
+	o = S_U64(o, "bdat_chunks", tx->bdat_chunks);
+	o = S_BOOL(o, "tls", si->tls);
+	o = PUT_LIT(o, ",\"ended_by\":\"");
+	span_close(b, &sp, o);
 	dbuf_adds(b, tx->ended_by ? tx->ended_by : "");
 	dbuf_addc(b, '"');
 	PUT_TS(b, "ts_end", tx->ts_end);
 	put_refused(b, tx);
-	PUT_BOOL(b, "reversed", tx->reversed);
-	PUT_BOOL(b, "lmtp", tx->lmtp);
-	PUT_BOOL(b, "assumed", tx->assumed);
+	o = SPAN_OPEN(b, &sp,
+	    S_BOOL_MAX("reversed") + S_BOOL_MAX("lmtp") +
+		S_BOOL_MAX("assumed") + sizeof(",\"partial\":true") - 1);
+	o = S_BOOL(o, "reversed", tx->reversed);
+	o = S_BOOL(o, "lmtp", tx->lmtp);
+	o = S_BOOL(o, "assumed", tx->assumed);
 	/* Only on what was not seen whole: records of whole sessions keep
 	 * their fields. */
 	if (tx->partial)
-		DBUF_LIT(b, ",\"partial\":true");
+		o = PUT_LIT(o, ",\"partial\":true");
+	span_close(b, &sp, o);
 	put_capture_loss(b, tx->capture_loss);
 	PUT_BOOL(b, "submission_without_auth", tx->submission_no_auth);
 	put_headers(b, tx->msg);
@@ -604,20 +753,28 @@ log_session(struct jsonlog *log, const struct smtp_session_info *si)
 {
 	struct dbuf *b = begin_record(log);
 	double dur = si->ts_close - si->ts_open;
+	struct span sp;
+	char *o;
 
 	put_record_head(b, "session", si, si->ts_open, false);
-	KEY(b, "duration");
-	put_fixed6_val(b, dur < 0 ? 0 : dur);
-	PUT_U64(b, "bytes_client", si->bytes_client);
-	PUT_U64(b, "bytes_server", si->bytes_server);
-	PUT_U64(b, "transactions", si->transactions);
-	DBUF_LIT(b, ",\"end\":\"");
+	o = SPAN_OPEN(b, &sp,
+	    S_TS_MAX("duration") + S_U64_MAX("bytes_client") +
+		S_U64_MAX("bytes_server") + S_U64_MAX("transactions") +
+		KEY_MAX("end") + 1);
+	o = S_TS(o, "duration", dur < 0 ? 0 : dur);
+	o = S_U64(o, "bytes_client", si->bytes_client);
+	o = S_U64(o, "bytes_server", si->bytes_server);
+	o = S_U64(o, "transactions", si->transactions);
+	o = PUT_LIT(o, ",\"end\":\"");
+	span_close(b, &sp, o);
 	dbuf_adds(b, session_end_name(si->end));
 	dbuf_addc(b, '"');
 	KEY(b, "helo");
 	json_append_cstr(b, si->helo);
-	PUT_BOOL(b, "ehlo", si->ehlo);
-	PUT_CODE(b, "greeting_code", si->greeting_code);
+	o = SPAN_OPEN(b, &sp, S_BOOL_MAX("ehlo") + S_CODE_MAX("greeting_code"));
+	o = S_BOOL(o, "ehlo", si->ehlo);
+	o = S_CODE(o, "greeting_code", si->greeting_code);
+	span_close(b, &sp, o);
 	PUT_STR(
 	    b, "greeting_host", si->greeting_code ? si->greeting_host : NULL);
 	PUT_STR(
@@ -631,16 +788,25 @@ log_session(struct jsonlog *log, const struct smtp_session_info *si)
 		DBUF_LIT(b, "null");
 	PUT_STR(
 	    b, "auth_mechanisms", si->auth_mechs[0] ? si->auth_mechs : NULL);
-	PUT_BOOL(b, "starttls", si->starttls);
-	PUT_BOOL(b, "tls", si->tls);
-	PUT_BOOL(b, "implicit_tls", si->implicit_tls);
+	o = SPAN_OPEN(b, &sp,
+	    S_BOOL_MAX("starttls") + S_BOOL_MAX("tls") +
+		S_BOOL_MAX("implicit_tls"));
+	o = S_BOOL(o, "starttls", si->starttls);
+	o = S_BOOL(o, "tls", si->tls);
+	o = S_BOOL(o, "implicit_tls", si->implicit_tls);
+	span_close(b, &sp, o);
 	put_tls(b, si);
 	put_auth(b, si);
-	PUT_U64(b, "commands", si->commands);
-	PUT_U64(b, "replies", si->replies);
-	PUT_U64(b, "anomalies", si->anomalies);
-	PUT_BOOL(b, "lmtp", si->lmtp);
-	PUT_BOOL(b, "reversed", si->reversed);
+	o = SPAN_OPEN(b, &sp,
+	    S_U64_MAX("commands") + S_U64_MAX("replies") +
+		S_U64_MAX("anomalies") + S_BOOL_MAX("lmtp") +
+		S_BOOL_MAX("reversed"));
+	o = S_U64(o, "commands", si->commands);
+	o = S_U64(o, "replies", si->replies);
+	o = S_U64(o, "anomalies", si->anomalies);
+	o = S_BOOL(o, "lmtp", si->lmtp);
+	o = S_BOOL(o, "reversed", si->reversed);
+	span_close(b, &sp, o);
 	KEY(b, "turn");
 	if (si->reversed)
 		put_verb_val(b, si->turn_verb);

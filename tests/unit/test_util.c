@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the escaping and capped buffers in util.c. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -172,6 +173,56 @@ main(void)
 	    "dbuf addc cap: len %zu", b.len);
 	dbuf_free(&b);
 
+	{
+		/* The unchecked writers: the digits of every length and
+		 * their boundaries, never more than their _MAX. */
+		static const uint64_t nums[] = { 0, 9, 10, 99, 100, 9999, 10000,
+			99999, 100000, 999999, 1000000, 4294967295u,
+			4294967296u, 99999999999999999u, UINT64_MAX - 1,
+			UINT64_MAX };
+		static const double secs[] = { 0, 0.0000004, 0.0000005, 1.5,
+			9.9999994, 9.9999996, 10, 99.25, 12345678.9,
+			99999999.9999994, 100000000, 999999999.999999,
+			1000000000.5, 1733500000.123456, 4294967295.999999,
+			4294967296.0, 1e12, 1.8e13 };
+		char out[64], want[64];
+		size_t k;
+
+		for (k = 0; k < ARRAY_LEN(nums); k++) {
+			char *e;
+
+			memset(out, '#', sizeof(out));
+			e = u64_put(out, nums[k]);
+			snprintf(want, sizeof(want), "%" PRIu64, nums[k]);
+			CHECKF((size_t)(e - out) == strlen(want) &&
+				(size_t)(e - out) <= U64_PUT_MAX &&
+				memcmp(out, want, strlen(want)) == 0 &&
+				out[e - out] == '#',
+			    "u64_put %s", want);
+		}
+		for (k = 0; k < ARRAY_LEN(secs); k++) {
+			uint64_t us = (uint64_t)(secs[k] * 1e6 + 0.5);
+			char *e;
+
+			memset(out, '#', sizeof(out));
+			e = fixed6_put(out, secs[k]);
+			snprintf(want, sizeof(want), "%" PRIu64 ".%06" PRIu64,
+			    us / 1000000, us % 1000000);
+			CHECKF((size_t)(e - out) == strlen(want) &&
+				(size_t)(e - out) <= FIXED6_PUT_MAX &&
+				memcmp(out, want, strlen(want)) == 0 &&
+				out[e - out] == '#',
+			    "fixed6_put %s", want);
+		}
+		/* At the cap: the number cut as any append is. */
+		dbuf_init(&b, 20);
+		DBUF_LIT(&b, "0123456789");
+		dbuf_add_fixed6(&b, 1733500000.123456);
+		CHECKF(b.len == 20 && b.truncated &&
+			strcmp(dbuf_str(&b), "01234567891733500000") == 0,
+		    "fixed6 cap: %s", dbuf_str(&b));
+		dbuf_free(&b);
+	}
 	CHECKF(parse_ulong("65535", 1, 65535, &v) && v == 65535 &&
 		!parse_ulong("65536", 1, 65535, &v) &&
 		!parse_ulong("0", 1, 9, &v) && !parse_ulong("12x", 0, 99, &v) &&
