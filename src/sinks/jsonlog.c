@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,13 +84,27 @@ jsonlog_reopen(struct jsonlog *log, const char *path, char *err, size_t errlen)
 
 struct span {
 	char *o0; /* where the span begins in the buffer, or NULL */
+	size_t max;
 	char aside[SPAN_MAX];
 };
+
+/* A span wrote more than the room it took: its sum of *_MAX is wrong
+ * (a member added without its maximum). Never goes on past it. */
+static __attribute__((noinline, noreturn, cold)) void
+span_overrun(size_t wrote, size_t max)
+{
+	fprintf(stderr,
+	    "smtpscope: internal error: a JSON record's fixed part took %zu "
+	    "bytes, more than the %zu it counted on\n",
+	    wrote, max);
+	abort();
+}
 
 static inline char *
 span_open(struct dbuf *b, struct span *sp, size_t max)
 {
 	sp->o0 = dbuf_space(b, max);
+	sp->max = max;
 	return sp->o0 != NULL ? sp->o0 : sp->aside;
 }
 
@@ -99,6 +114,10 @@ span_open(struct dbuf *b, struct span *sp, size_t max)
 static inline void
 span_close(struct dbuf *b, struct span *sp, char *o)
 {
+	size_t wrote = (size_t)(o - (sp->o0 != NULL ? sp->o0 : sp->aside));
+
+	if (wrote > sp->max)
+		span_overrun(wrote, sp->max);
 	if (sp->o0 != NULL)
 		b->len = (size_t)(o - b->p);
 	else
@@ -464,6 +483,8 @@ put_record_head_lit(struct dbuf *b, const char *head, size_t headlen,
 		memcpy(o, e->text, e->len);
 		o += e->len;
 	}
+	if ((size_t)(o - (o0 != NULL ? o0 : aside)) > HEAD_MAX)
+		span_overrun((size_t)(o - (o0 != NULL ? o0 : aside)), HEAD_MAX);
 	if (o0 != NULL)
 		b->len = (size_t)(o - b->p);
 	else {
