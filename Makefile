@@ -33,7 +33,7 @@ DESTDIR ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 # -O3: on the benchmark corpus, 5% fewer instructions than -O2 with PGO
-# and 4% less CPU (docs/performance.md, 2026-12-07 17:00). A package
+# and 4% less CPU (docs/performance.md, 2026-12-07 17:45). A package
 # build gets its distribution's flags instead (debian/rules).
 CFLAGS ?= -O3 -g
 # Link-time optimisation for the program (not the test and sanitizer
