@@ -429,31 +429,6 @@ buf_add_quoted(struct buf *b, const char *s, size_t n)
 
 /* ---- key sets ---------------------------------------------------------- */
 
-/* A hash of n bytes, eight at a time. */
-static uint32_t
-hash_bytes(const char *s, size_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, x;
-	uint32_t u, v;
-	size_t i;
-
-	for (; n >= 8; s += 8, n -= 8) {
-		memcpy(&x, s, 8);
-		h = (h ^ x) * 0xff51afd7ed558ccdull;
-		h ^= h >> 29;
-	}
-	if (n >= 4) { /* the last four to seven: two words of four */
-		memcpy(&u, s, 4);
-		memcpy(&v, s + n - 4, 4);
-		x = (uint64_t)u << 32 | v;
-	} else {
-		for (x = 0, i = 0; i < n; i++)
-			x |= (uint64_t)(unsigned char)s[i] << (8 * i);
-	}
-	h = (h ^ x) * 0xff51afd7ed558ccdull;
-	return (uint32_t)(h ^ (h >> 32));
-}
-
 static void
 keyset_clear(struct keyset *s)
 {
@@ -512,7 +487,7 @@ keyset_add(
 		w->err = CHF_OUTPUT_TOO_BIG;
 		return -1;
 	}
-	h = hash_bytes(key, n);
+	h = chf_hash(key, n);
 	if (s->nslots != 0) {
 		for (k = h & (s->nslots - 1); s->slots[k] != 0;
 		     k = (k + 1) & (s->nslots - 1)) {

@@ -41,6 +41,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define CHF_INPUT_MAX (1u << 20)  /* bytes of one record */
 #define CHF_DEPTH_MAX 32          /* objects and arrays inside each other */
@@ -95,5 +96,31 @@ struct chf_key {
 const struct chf_key *chf_flat_keys(const struct chf *w, size_t *n);
 /* A few words for a status ("nested deeper than 32"). */
 const char *chf_status_text(enum chf_status s);
+
+/* A hash of n bytes, eight at a time: the key sets' (flatten.c) and the
+ * column lists' (insert.c). */
+static inline uint32_t
+chf_hash(const char *s, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, x;
+	uint32_t u, v;
+	size_t i;
+
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&x, s, 8);
+		h = (h ^ x) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	if (n >= 4) { /* the last four to seven: two words of four */
+		memcpy(&u, s, 4);
+		memcpy(&v, s + n - 4, 4);
+		x = (uint64_t)u << 32 | v;
+	} else {
+		for (x = 0, i = 0; i < n; i++)
+			x |= (uint64_t)(unsigned char)s[i] << (8 * i);
+	}
+	h = (h ^ x) * 0xff51afd7ed558ccdull;
+	return (uint32_t)(h ^ (h >> 32));
+}
 
 #endif

@@ -32,31 +32,6 @@ struct ch_columns {
 	size_t nslots;   /* a power of two, over twice n */
 };
 
-/* A hash of a name, eight bytes at a time. */
-static uint32_t
-hash_name(const char *s, size_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, x;
-	uint32_t u, v;
-	size_t i;
-
-	for (; n >= 8; s += 8, n -= 8) {
-		memcpy(&x, s, 8);
-		h = (h ^ x) * 0xff51afd7ed558ccdull;
-		h ^= h >> 29;
-	}
-	if (n >= 4) { /* the last four to seven: two words of four */
-		memcpy(&u, s, 4);
-		memcpy(&v, s + n - 4, 4);
-		x = (uint64_t)u << 32 | v;
-	} else {
-		for (x = 0, i = 0; i < n; i++)
-			x |= (uint64_t)(unsigned char)s[i] << (8 * i);
-	}
-	h = (h ^ x) * 0xff51afd7ed558ccdull;
-	return (uint32_t)(h ^ (h >> 32));
-}
-
 /* A column name we put in a statement between backquotes as it is:
  * letters, digits, '_' and '.'. */
 static bool
@@ -123,7 +98,7 @@ ch_columns_parse(const char *tsv, size_t len)
 			c->nested[c->n] = memchr(p, '.', n) != NULL &&
 			    (size_t)(line_end - tab - 1) >= 6 &&
 			    memcmp(tab + 1, "Array(", 6) == 0;
-			k = hash_name(p, n) & (c->nslots - 1);
+			k = chf_hash(p, n) & (c->nslots - 1);
 			while (c->slots[k] != 0)
 				k = (k + 1) & (c->nslots - 1);
 			c->slots[k] = (uint32_t)++c->n;
@@ -154,7 +129,7 @@ ch_columns_find(
 {
 	size_t k;
 
-	for (k = hash_name(name, n) & (c->nslots - 1); c->slots[k] != 0;
+	for (k = chf_hash(name, n) & (c->nslots - 1); c->slots[k] != 0;
 	     k = (k + 1) & (c->nslots - 1)) {
 		uint32_t i = c->slots[k] - 1;
 
