@@ -92,7 +92,7 @@ community_id_v1(char out[COMMUNITY_ID_SIZE], uint16_t seed, uint8_t proto,
 	/* The padding: a 1 bit, zeros, the length in bits (below 2^16). */
 	block[n] = 0x80;
 	put16be(block + SHA1_BLOCK_SIZE - 2, (uint16_t)(n * 8));
-	_nettle_sha1_compress(state, block);
+	nettle_sha1_compress(state, block);
 	for (i = 0; i < 5; i++) {
 		digest[4 * i] = (uint8_t)(state[i] >> 24);
 		digest[4 * i + 1] = (uint8_t)(state[i] >> 16);

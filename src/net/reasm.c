@@ -539,15 +539,6 @@ reasm_other(const struct reasm_frame *f, size_t caplen)
 }
 
 void
-reasm_count_other(int linktype, const uint8_t *pkt, size_t caplen)
-{
-	struct reasm_frame f;
-
-	reasm_decode(linktype, pkt, caplen, &f);
-	reasm_other(&f, caplen);
-}
-
-void
 reasm_clock(double now)
 {
 	if (!R.initialised)

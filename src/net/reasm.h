@@ -130,10 +130,9 @@ void reasm_packet(int linktype, double ts, const uint8_t *pkt, size_t caplen,
 void reasm_frame(
     struct reasm_frame *f, double ts, size_t caplen, uint32_t wirelen);
 /* A frame the capture's port filter leaves out (files read without -f
- * are filtered in the program, not by libpcap): counted in packets,
- * bytes and by what it holds, never followed; the clock stays. */
-void reasm_count_other(int linktype, const uint8_t *pkt, size_t caplen);
-/* The same, decoded by reasm_decode(). */
+ * are filtered in the program, not by libpcap), decoded by
+ * reasm_decode(): counted in packets, bytes and by what it holds, never
+ * followed; the clock stays. */
 void reasm_other(const struct reasm_frame *f, size_t caplen);
 /* The next packet's timestamp was replaced by the capture layer (it was
  * before 1970 or after 9999: capture_time()): its session, once there,

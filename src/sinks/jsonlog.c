@@ -89,7 +89,10 @@ struct span {
 };
 
 /* A span wrote more than the room it took: its sum of *_MAX is wrong
- * (a member added without its maximum). Never goes on past it. */
+ * (a member added without its maximum). Seen once the span is written,
+ * so the bytes past its room are already there: the program stops at
+ * once rather than go on with them, but only a right sum keeps them
+ * from being written at all. */
 static __attribute__((noinline, noreturn, cold)) void
 span_overrun(size_t wrote, size_t max)
 {
