@@ -304,27 +304,6 @@ u64_len(uint64_t v)
 	}
 }
 
-/* A number of six digits or more, or no room for five: what
- * dbuf_add_u64() leaves, out of the way of its common case. */
-static __attribute__((noinline)) bool
-dbuf_add_u64_long(struct dbuf *b, uint64_t v)
-{
-	char num[24], *p, *o;
-	size_t n;
-
-	if (v < 10)
-		return dbuf_addc(b, (char)('0' + v));
-	/* Straight into the buffer when it has room. */
-	n = u64_len(v);
-	if ((o = dbuf_space(b, n)) != NULL) {
-		u64_digits(o + n, v);
-		b->len += n;
-		return !b->truncated;
-	}
-	p = u64_digits(num + sizeof(num), v);
-	return dbuf_add(b, p, (size_t)(num + sizeof(num) - p));
-}
-
 /* w (below 100,000) at o, its length by comparisons and its digits in
  * 32 bits; returns the end. */
 static inline char *
@@ -347,20 +326,6 @@ u64_put_small(char *o, uint32_t w)
 	return o + n;
 }
 
-bool
-dbuf_add_u64(struct dbuf *b, uint64_t v)
-{
-	char *o;
-
-	/* Most numbers of a log are below 100,000 (ports, codes, counts,
-	 * sizes of small messages): written where the buffer has room for
-	 * five. */
-	if (v >= 100000 || (o = dbuf_space(b, 5)) == NULL)
-		return dbuf_add_u64_long(b, v);
-	b->len = (size_t)(u64_put_small(o, (uint32_t)v) - b->p);
-	return !b->truncated;
-}
-
 /* UINT64_MAX has twenty digits. */
 _Static_assert(UINT64_MAX / 10000000000000000000u < 10, "U64_PUT_MAX");
 
@@ -374,6 +339,27 @@ u64_put(char *o, uint64_t v)
 	n = u64_len(v);
 	u64_digits(o + n, v);
 	return o + n;
+}
+
+/* No room for the longest number: written aside, then added (cut at
+ * max as the appends cut). */
+static __attribute__((noinline)) bool
+dbuf_add_u64_long(struct dbuf *b, uint64_t v)
+{
+	char num[U64_PUT_MAX];
+
+	return dbuf_add(b, num, (size_t)(u64_put(num, v) - num));
+}
+
+bool
+dbuf_add_u64(struct dbuf *b, uint64_t v)
+{
+	char *o = dbuf_space(b, U64_PUT_MAX);
+
+	if (o == NULL)
+		return dbuf_add_u64_long(b, v);
+	b->len = (size_t)(u64_put(o, v) - b->p);
+	return !b->truncated;
 }
 
 /* v (below 100,000,000) as eight digits at p, leading zeros included:
