@@ -185,6 +185,23 @@ else
 	CMD[ch]="$SMTPSCOPE -q -r FILE -w /dev/null --report json -o OUT/report.json --plugin $CH_SO:url=http://127.0.0.1:$CH_PORT,sensor=bench"
 fi
 
+# ch_settle: after a run with the clickhouse plugin, wait (60 s at most)
+# until the server has stopped working on what it received (inserting,
+# merging parts): its CPU time grows by less than 20 ms in half a
+# second. Otherwise its work would fall on the commands measured next.
+ch_settle() {
+	local pid t0 t1 i=0
+	pid=$(cat "$CHDIR/pid" 2>/dev/null) || return 0
+	t1=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || return 0
+	while [ "$i" -lt 120 ]; do
+		sleep 0.5
+		t0=$t1
+		t1=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || return 0
+		[ $((t1 - t0)) -lt 2 ] && return 0
+		i=$((i + 1))
+	done
+}
+
 FAILED=0
 # measure KEY FILE TAG: one run; appends "TAG KEY wall user sys rss_kib"
 measure() {
@@ -206,6 +223,7 @@ measure() {
 		    "$TMP/out/report.json" 2>/dev/null || echo 0)
 		echo "$tag $key $w $(awk -v u="$u" -v m="$ms" 'BEGIN {v = u - m / 1000; printf "%.2f", (v > 0 ? v : 0)}') $y $r" >>"$TMP/raw"
 		echo "$tag $key $ms" >>"$TMP/chcpu"
+		ch_settle
 	else
 		echo "$tag $key $(tail -n 1 "$TMP/time")" >>"$TMP/raw"
 	fi
