@@ -16,14 +16,6 @@
 #include "smtp/internal.h"
 
 void
-emit(struct smtp_session *s, struct smtp_event *ev)
-{
-	ev->session = &s->info;
-	if (s->bus != NULL)
-		event_bus_emit(s->bus, ev);
-}
-
-void
 anomaly(struct smtp_session *s, enum smtp_anomaly kind, double ts)
 {
 	struct smtp_event ev;
