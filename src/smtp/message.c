@@ -388,6 +388,22 @@ content_type_apply(struct msg_parser *p, const char *s, size_t n)
 		p->info.dsn_boundary_unusable = true;
 }
 
+/* Whether s (n bytes) holds "=?", where an encoded word (RFC 2047)
+ * starts: a memchr() for each '=', which a subject seldom has, where
+ * memmem() goes a byte at a time. */
+static bool
+has_encoded_word(const char *s, size_t n)
+{
+	const char *eq, *end = s + n;
+
+	while ((eq = memchr(s, '=', (size_t)(end - s))) != NULL) {
+		if (end - eq > 1 && eq[1] == '?')
+			return true;
+		s = eq + 1;
+	}
+	return false;
+}
+
 void
 top_field_close(struct msg_parser *p)
 {
@@ -427,8 +443,7 @@ top_field_close(struct msg_parser *p)
 		if (mi->subject != NULL)
 			break;
 		mi->subject = arena_memdup0(&p->mem, s, n);
-		if (memmem(s, n, "=?", 2) == NULL &&
-		    n <= MSG_HEADER_VALUE_MAX) {
+		if (!has_encoded_word(s, n) && n <= MSG_HEADER_VALUE_MAX) {
 			/* No encoded word: decoded, it is itself. */
 			mi->subject_decoded = arena_memdup0(&p->mem, s, n);
 			mi->subject_words_undecoded = 0;
