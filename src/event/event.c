@@ -259,16 +259,15 @@ event_bus_subscribe_types(
 {
 	unsigned t;
 
-	if (bus->n >= sizeof(bus->sinks) / sizeof(bus->sinks[0])) {
+	if (bus->n >= EVENT_SINKS_MAX) {
 		fprintf(stderr, "smtpscope: too many event sinks\n");
 		abort();
 	}
-	bus->sinks[bus->n].fn = fn;
-	bus->sinks[bus->n].arg = arg;
-	bus->sinks[bus->n].types = types;
 	for (t = 0; t < EVENT_TYPES; t++)
-		if (types & EVENT_BIT(t))
-			bus->to[t][bus->nto[t]++] = (uint8_t)bus->n;
+		if (types & EVENT_BIT(t)) {
+			bus->to[t][bus->nto[t]].fn = fn;
+			bus->to[t][bus->nto[t]++].arg = arg;
+		}
 	bus->n++;
 	if (types & EVENT_BIT(SMTP_EV_BODY))
 		bus->nbody++;

@@ -49,20 +49,19 @@ _Static_assert(SMTP_EV_ATTEMPT < EVENT_TYPES, "every event type listed");
 /* The fan-out from the dissector to every subscribed sink. SMTP_EV_BODY
  * goes only to the sinks subscribed with body true (plugins that asked);
  * the dissector makes no body event at all when there is none. */
+#define EVENT_SINKS_MAX 48
 struct event_bus {
-	struct {
+	/* For each type, the sinks that receive it, in the order they
+	 * subscribed, each with its argument: an event goes to them without
+	 * a look at every other sink, and a session makes some dozens of
+	 * events. */
+	struct event_sink {
 		event_fn fn;
 		void *arg;
-		unsigned types; /* bit 1 << type: the events it receives */
-	} sinks[48];
-	size_t n;
-	size_t nbody; /* sinks with body */
-	/* For each type, the sinks that receive it (their indexes in
-	 * sinks[], in the order they subscribed): an event goes to them
-	 * without a look at every other sink, and a session makes some
-	 * dozens of events. */
-	uint8_t to[EVENT_TYPES][48];
+	} to[EVENT_TYPES][EVENT_SINKS_MAX];
 	uint8_t nto[EVENT_TYPES];
+	size_t n;     /* sinks subscribed */
+	size_t nbody; /* sinks with body */
 };
 
 /* The bit of an event type in a sink's types. */
@@ -87,13 +86,15 @@ static inline void
 event_bus_emit(const struct event_bus *bus, const struct smtp_event *ev)
 {
 	unsigned type = ev->type;
-	size_t i;
+	const struct event_sink *k, *end;
 
 	if (type >= EVENT_TYPES) /* no such type: nothing receives it */
 		return;
-	for (i = 0; i < bus->nto[type]; i++)
-		bus->sinks[bus->to[type][i]].fn(
-		    bus->sinks[bus->to[type][i]].arg, ev);
+	/* No sink subscribes while an event goes round: the end is read
+	 * once. */
+	k = bus->to[type];
+	for (end = k + bus->nto[type]; k < end; k++)
+		k->fn(k->arg, ev);
 }
 
 #endif

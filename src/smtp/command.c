@@ -751,10 +751,12 @@ static const struct smtp_command commands[SMTP_VERB_COUNT] = {
 	    GRANT_AUTH, NULL, auth_answered },
 };
 
+/* Every verb has its row (test_plugin_abi names each one): only the
+ * range is checked, for every command line and every reply line. */
 const struct smtp_command *
 smtp_command_get(enum smtp_verb verb)
 {
-	if ((unsigned)verb >= SMTP_VERB_COUNT || commands[verb].name == NULL)
+	if ((unsigned)verb >= SMTP_VERB_COUNT)
 		verb = SMTP_VERB_UNKNOWN;
 	return &commands[verb];
 }

@@ -251,7 +251,6 @@ void smtp_state_set(
     struct smtp_session *s, enum smtp_state st, const char *why);
 void client_mode_set(struct smtp_session *s, enum client_mode mode);
 void anomaly(struct smtp_session *s, enum smtp_anomaly kind, double ts);
-void emit(struct smtp_session *s, struct smtp_event *ev);
 const uint8_t *pending_arg(
     const struct smtp_session *s, const struct pending *p, size_t *len);
 
@@ -329,6 +328,16 @@ queue_at(const struct smtp_session *s, size_t i)
 
 /* After every reply, and most have nothing of these to do: the tests
  * here, the work out of line. */
+
+/* An event of s to every sink that takes its type. Inline: a session
+ * makes some dozens, and the bus's loop is a few instructions. */
+static inline void
+emit(struct smtp_session *s, struct smtp_event *ev)
+{
+	ev->session = &s->info;
+	if (s->bus != NULL)
+		event_bus_emit(s->bus, ev);
+}
 
 /* The command result due, with the reply now complete (or none). */
 static inline void

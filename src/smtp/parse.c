@@ -138,11 +138,16 @@ params_walk(const uint8_t *s, size_t len,
 	}
 }
 
-static int
-key_is(const uint8_t *k, size_t n, const char *name)
+/* Keyword k (n bytes) is name (len bytes), in any case: the lengths
+ * first. */
+static bool
+key_is_n(const uint8_t *k, size_t n, const char *name, size_t len)
 {
-	return strlen(name) == n && ascii_prefix_ci(k, n, name);
+	return len == n && ascii_prefix_ci(k, n, name);
 }
+
+/* The same for a string literal name, its length known as it is built. */
+#define key_is(k, n, name) key_is_n(k, n, name, sizeof(name) - 1)
 
 static void
 mail_param(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
@@ -231,52 +236,65 @@ smtp_enhanced_code(
 	return i;
 }
 
-/* The capability keywords, by bit of enum smtp_cap: written once. */
-static const char *const cap_names[] = {
-	"PIPELINING",
-	"SIZE",
-	"8BITMIME",
-	"STARTTLS",
-	"AUTH",
-	"CHUNKING",
-	"DSN",
-	"SMTPUTF8",
-	"ENHANCEDSTATUSCODES",
-	"BINARYMIME",
-	"VRFY",
-	"ETRN",
-	"XCLIENT",
-	"XFORWARD",
-	"REQUIRETLS",
-	"DELIVERBY",
-	"HELP",
-	"ATRN",
+/* The capability keywords, by bit of enum smtp_cap: written once, with
+ * their lengths (every line of every EHLO reply is compared with them). */
+#define CAP(name) \
+	{ \
+		name, sizeof(name) - 1 \
+	}
+static const struct {
+	const char *name;
+	size_t len;
+} caps[] = {
+	CAP("PIPELINING"),
+	CAP("SIZE"),
+	CAP("8BITMIME"),
+	CAP("STARTTLS"),
+	CAP("AUTH"),
+	CAP("CHUNKING"),
+	CAP("DSN"),
+	CAP("SMTPUTF8"),
+	CAP("ENHANCEDSTATUSCODES"),
+	CAP("BINARYMIME"),
+	CAP("VRFY"),
+	CAP("ETRN"),
+	CAP("XCLIENT"),
+	CAP("XFORWARD"),
+	CAP("REQUIRETLS"),
+	CAP("DELIVERBY"),
+	CAP("HELP"),
+	CAP("ATRN"),
 };
 
 const char *
 smtp_cap_name(unsigned bit)
 {
-	return bit < ARRAY_LEN(cap_names) ? cap_names[bit] : NULL;
+	return bit < ARRAY_LEN(caps) ? caps[bit].name : NULL;
 }
 
 void
 smtp_parse_capability(const uint8_t *t, size_t len, struct smtp_caps *c)
 {
 	size_t kl = 0, i, o;
+	unsigned bit;
 
 	while (kl < len && t[kl] != ' ' && t[kl] != '=')
 		kl++;
-	for (i = 0; i < ARRAY_LEN(cap_names); i++)
-		if (key_is(t, kl, cap_names[i]))
-			c->caps |= 1u << i;
-	if (key_is(t, kl, "SIZE")) {
+	/* The names differ: a keyword is one of them at most. */
+	for (bit = 0; bit < ARRAY_LEN(caps); bit++)
+		if (key_is_n(t, kl, caps[bit].name, caps[bit].len))
+			break;
+	if (bit == ARRAY_LEN(caps))
+		return;
+	c->caps |= 1u << bit;
+	if (1u << bit == SMTP_CAP_SIZE) {
 		uint64_t n = 0;
 
 		for (i = kl + 1; i < len && ascii_isdigit(t[i]); i++)
 			if (n <= (UINT64_MAX - 9) / 10)
 				n = n * 10 + (uint64_t)(t[i] - '0');
 		c->size_limit = n;
-	} else if (key_is(t, kl, "AUTH") && c->auth_mechs[0] == '\0') {
+	} else if (1u << bit == SMTP_CAP_AUTH && c->auth_mechs[0] == '\0') {
 		/* "AUTH PLAIN LOGIN" or the old "AUTH=PLAIN LOGIN". */
 		for (i = kl + 1, o = 0;
 		     i < len && o + 1 < sizeof(c->auth_mechs); i++, o++)

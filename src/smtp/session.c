@@ -16,14 +16,6 @@
 #include "smtp/internal.h"
 
 void
-emit(struct smtp_session *s, struct smtp_event *ev)
-{
-	ev->session = &s->info;
-	if (s->bus != NULL)
-		event_bus_emit(s->bus, ev);
-}
-
-void
 anomaly(struct smtp_session *s, enum smtp_anomaly kind, double ts)
 {
 	struct smtp_event ev;
@@ -636,7 +628,9 @@ session_uid(struct smtp_session_info *si)
 	for (i = 1; i < SMTP_UID_SIZE - 1; i++) {
 		h ^= h >> 29;
 		h *= 0xbf58476d1ce4e5b9ull;
-		si->uid[i] = b62[(h >> 32) % 62];
+		/* The high half as 32 bits: the same remainder, by a
+		 * shorter multiplication. */
+		si->uid[i] = b62[(uint32_t)(h >> 32) % 62u];
 	}
 	si->uid[SMTP_UID_SIZE - 1] = '\0';
 }
