@@ -299,14 +299,22 @@ write_line(struct jsonlog *log)
 }
 
 /* The key and a string, or null (see KEY_NULL). */
-static inline void
+static __attribute__((noinline)) void
 put_str_or_null(struct dbuf *b, const char *keynull, size_t n, const char *v)
 {
+	char *o;
+
 	if (v != NULL) {
-		dbuf_add(b, keynull, n - NULL_LEN);
-		json_append_cstr(b, v);
-	} else
-		dbuf_add(b, keynull, n);
+		json_append_member(b, keynull, n - NULL_LEN, v);
+		return;
+	}
+	o = dbuf_space(b, n);
+	if (o == NULL) {
+		dbuf_add_slow(b, keynull, n);
+		return;
+	}
+	copy_short(o, keynull, n);
+	b->len += n;
 }
 
 /* "name":"value" or "name":null; FIRST_STR for the first key of an
