@@ -157,23 +157,6 @@ put_fixed6_val(struct dbuf *b, double v)
 
 #define PUT_TS(b, name, ts) (KEY(b, name), put_fixed6_val(b, ts))
 
-/* The SMTP client and server: after TURN/ATRN (reversed) the TCP
- * server is the side that sends the mail. */
-static void
-put_endpoints_text(struct dbuf *b, const char *ctext,
-    const struct smtp_endpoint *c, const char *stext,
-    const struct smtp_endpoint *s)
-{
-	DBUF_LIT(b, ",\"client_ip\":\"");
-	dbuf_adds(b, ctext);
-	DBUF_LIT(b, "\",\"client_port\":");
-	dbuf_add_u64(b, c->port);
-	DBUF_LIT(b, ",\"server_ip\":\"");
-	dbuf_adds(b, stext);
-	DBUF_LIT(b, "\",\"server_port\":");
-	dbuf_add_u64(b, s->port);
-}
-
 /*
  * The four keys a session's every record repeats, as last written for
  * the same two endpoints (a session writes several records, others in
@@ -217,22 +200,45 @@ ep_hit(const struct ep_cached *e, const struct smtp_session_info *si,
 	    ep_same(&e->s, reversed ? &si->client : &si->server);
 }
 
-/* The endpoints' text not in the cache: written, and kept in e. */
+/* The longest text of the endpoints: the four keys, two addresses and
+ * two ports. */
+#define EP_TEXT_LONGEST \
+	(sizeof(",\"client_ip\":\"\",\"client_port\":") - 1 + \
+	    sizeof(",\"server_ip\":\"\",\"server_port\":") - 1 + \
+	    2 * ENDPOINT_ADDRSTRLEN + 2 * (sizeof("65535") - 1))
+_Static_assert(EP_TEXT_LONGEST < EP_TEXT_MAX, "EP_TEXT_MAX");
+
+/* The endpoints' text not in the cache: written in e, then added. The
+ * SMTP client and server: after TURN/ATRN (reversed) the TCP server is
+ * the side that sends the mail. */
 static void
 put_endpoints_miss(struct dbuf *b, struct ep_cached *e,
     const struct smtp_session_info *si, bool reversed)
 {
 	const struct smtp_endpoint *c = reversed ? &si->server : &si->client;
 	const struct smtp_endpoint *s = reversed ? &si->client : &si->server;
-	size_t at = b->len;
+	const char *ctext = reversed ? si->server_ip : si->client_ip;
+	const char *stext = reversed ? si->client_ip : si->server_ip;
+	char *o = e->text;
+	size_t n;
 
-	put_endpoints_text(b, reversed ? si->server_ip : si->client_ip, c,
-	    reversed ? si->client_ip : si->server_ip, s);
-	/* Kept for the next record: what was just added to b. */
+	_Static_assert(sizeof(si->client_ip) == ENDPOINT_ADDRSTRLEN &&
+		sizeof(si->server_ip) == ENDPOINT_ADDRSTRLEN &&
+		sizeof(c->port) == 2,
+	    "EP_TEXT_LONGEST");
+	o = PUT_LIT(o, ",\"client_ip\":\"");
+	n = strnlen(ctext, ENDPOINT_ADDRSTRLEN);
+	memcpy(o, ctext, n);
+	o = u64_put(PUT_LIT(o + n, "\",\"client_port\":"), c->port);
+	o = PUT_LIT(o, ",\"server_ip\":\"");
+	n = strnlen(stext, ENDPOINT_ADDRSTRLEN);
+	memcpy(o, stext, n);
+	o = u64_put(PUT_LIT(o + n, "\",\"server_port\":"), s->port);
+	n = (size_t)(o - e->text);
+	/* Kept for the next record unless it was cut. */
 	e->len = 0;
-	if (!b->truncated && b->len > at && b->len - at < EP_TEXT_MAX) {
-		memcpy(e->text, b->p + at, b->len - at);
-		e->len = (uint8_t)(b->len - at);
+	if (dbuf_add(b, e->text, n)) {
+		e->len = (uint8_t)n;
 		e->c = *c;
 		e->s = *s;
 	}
