@@ -914,6 +914,29 @@ json_append_cstr(struct dbuf *b, const char *s)
 	json_append_str(b, (const uint8_t *)s, strlen(s));
 }
 
+/* Out of line, where link-time optimisation would inline it in its
+ * caller: a caller that writes a null pushes no register for it. */
+__attribute__((noinline)) void
+json_append_member(
+    struct dbuf *b, const char *key, size_t keylen, const char *s)
+{
+	size_t n = strlen(s);
+	char *o = dbuf_space(b, keylen + n + 2);
+
+	/* The string copied and checked first, as json_append_str()
+	 * does; a string to escape is written again over it. */
+	if (o != NULL &&
+	    json_copy_plain(o + keylen + 1, (const uint8_t *)s, n)) {
+		copy_short(o, key, keylen);
+		o[keylen] = '"';
+		o[keylen + n + 1] = '"';
+		b->len += keylen + n + 2;
+		return;
+	}
+	dbuf_add(b, key, keylen);
+	json_append_escaped(b, (const uint8_t *)s, n);
+}
+
 void
 text_append_escaped(struct dbuf *b, const uint8_t *s, size_t n)
 {

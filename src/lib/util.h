@@ -88,13 +88,14 @@ char *fixed6_put(char *o, double v);
 /* A string literal at o; the end. */
 #define PUT_LIT(o, lit) \
 	((char *)memcpy((o), "" lit, sizeof(lit) - 1) + sizeof(lit) - 1)
-/* A string literal, its length known at compile time. */
-#define DBUF_LIT(b, lit) dbuf_add((b), "" lit, sizeof(lit) - 1)
+/* A string literal, its length known at compile time: always inline,
+ * its copy a few stores (out of line, it is a call to memcpy()). */
+#define DBUF_LIT(b, lit) dbuf_add_inline((b), "" lit, sizeof(lit) - 1)
 
 /* Append n bytes (cut at max, then truncated is set; false once cut). The
  * common case, room in the buffer already, is inline. */
-static inline bool
-dbuf_add(struct dbuf *b, const void *data, size_t n)
+static inline __attribute__((always_inline)) bool
+dbuf_add_inline(struct dbuf *b, const void *data, size_t n)
 {
 	/* cap counts one byte more than the content for dbuf_str()'s NUL */
 	if (n < b->cap - b->len) {
@@ -103,6 +104,13 @@ dbuf_add(struct dbuf *b, const void *data, size_t n)
 		return !b->truncated;
 	}
 	return dbuf_add_slow(b, data, n);
+}
+
+/* The same, where the compiler may call it out of line. */
+static inline bool
+dbuf_add(struct dbuf *b, const void *data, size_t n)
+{
+	return dbuf_add_inline(b, data, n);
 }
 
 /* Where n more bytes can be written straight into the buffer (then
@@ -125,6 +133,36 @@ dbuf_addc(struct dbuf *b, char c)
 	}
 	return dbuf_add_slow(b, &c, 1);
 }
+
+/* n bytes from s to o, a few (a key, a short literal), in words that
+ * overlap, never a byte past either end: no call to memcpy() for a
+ * length not known at compile time. */
+static inline void
+copy_short(char *o, const char *s, size_t n)
+{
+	uint64_t a, z;
+	uint32_t lo, hi;
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8) {
+			memcpy(&a, s + i, 8);
+			memcpy(o + i, &a, 8);
+		}
+		memcpy(&z, s + n - 8, 8);
+		memcpy(o + n - 8, &z, 8);
+	} else if (n >= 4) {
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + n - 4, 4);
+		memcpy(o, &lo, 4);
+		memcpy(o + n - 4, &hi, 4);
+	} else if (n > 0) {
+		o[0] = s[0];
+		o[n / 2] = s[n / 2];
+		o[n - 1] = s[n - 1];
+	}
+}
+
 bool dbuf_printf(struct dbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* A NUL-terminated view of the contents (the NUL is not counted). */
@@ -207,6 +245,11 @@ void json_append_str(struct dbuf *b, const uint8_t *s, size_t n);
 /* The same escaping without the quotes around it. */
 void json_escape_str(struct dbuf *b, const uint8_t *s, size_t n);
 void json_append_cstr(struct dbuf *b, const char *s);
+/* A member of an object: key (keylen bytes, as is: ,"name": with its
+ * comma and colon) and s after it as json_append_cstr() writes it, the
+ * room for both checked once. */
+void json_append_member(
+    struct dbuf *b, const char *key, size_t keylen, const char *s);
 
 /*
  * Append s escaped for a terminal or a text report: printable ASCII and

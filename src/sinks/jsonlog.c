@@ -65,7 +65,6 @@ jsonlog_reopen(struct jsonlog *log, const char *path, char *err, size_t errlen)
 #define KEY_NULL(name) ",\"" name "\":null", sizeof(",\"" name "\":null") - 1
 #define NULL_LEN 4 /* "null" */
 
-#define PUT_U64(b, name, v) (KEY(b, name), dbuf_add_u64(b, v))
 /* The key and the value, true or false, one literal. */
 #define PUT_BOOL(b, name, v) \
 	((v) ? DBUF_LIT(b, ",\"" name "\":true") \
@@ -148,30 +147,21 @@ span_close(struct dbuf *b, struct span *sp, char *o)
 		  : PUT_LIT(o, ",\"" name "\":null"))
 #define S_LATENCY_MAX(name) S_TS_MAX(name)
 
+/* One member as a span of its own (S_x() and S_x_MAX()). */
+#define PUT_SPAN(b, S, SMAX, name, v) \
+	do { \
+		struct span sp_; \
+		char *o_ = SPAN_OPEN(b, &sp_, SMAX(name)); \
+		span_close(b, &sp_, S(o_, name, v)); \
+	} while (0)
+#define PUT_U64(b, name, v) PUT_SPAN(b, S_U64, S_U64_MAX, name, v)
+#define PUT_TS(b, name, ts) PUT_SPAN(b, S_TS, S_TS_MAX, name, ts)
+
 /* A non-negative number of seconds with six decimals. */
 static void
 put_fixed6_val(struct dbuf *b, double v)
 {
 	dbuf_add_fixed6(b, v);
-}
-
-#define PUT_TS(b, name, ts) (KEY(b, name), put_fixed6_val(b, ts))
-
-/* The SMTP client and server: after TURN/ATRN (reversed) the TCP
- * server is the side that sends the mail. */
-static void
-put_endpoints_text(struct dbuf *b, const char *ctext,
-    const struct smtp_endpoint *c, const char *stext,
-    const struct smtp_endpoint *s)
-{
-	DBUF_LIT(b, ",\"client_ip\":\"");
-	dbuf_adds(b, ctext);
-	DBUF_LIT(b, "\",\"client_port\":");
-	dbuf_add_u64(b, c->port);
-	DBUF_LIT(b, ",\"server_ip\":\"");
-	dbuf_adds(b, stext);
-	DBUF_LIT(b, "\",\"server_port\":");
-	dbuf_add_u64(b, s->port);
 }
 
 /*
@@ -217,39 +207,51 @@ ep_hit(const struct ep_cached *e, const struct smtp_session_info *si,
 	    ep_same(&e->s, reversed ? &si->client : &si->server);
 }
 
-/* The endpoints' text not in the cache: written, and kept in e. */
+/* The longest text of the endpoints: the four keys, two addresses and
+ * two ports. */
+#define EP_TEXT_LONGEST \
+	(sizeof(",\"client_ip\":\"\",\"client_port\":") - 1 + \
+	    sizeof(",\"server_ip\":\"\",\"server_port\":") - 1 + \
+	    2 * ENDPOINT_ADDRSTRLEN + 2 * (sizeof("65535") - 1))
+_Static_assert(EP_TEXT_LONGEST < EP_TEXT_MAX, "EP_TEXT_MAX");
+
+/* The endpoints' text not in the cache: written in e, then added. The
+ * SMTP client and server: after TURN/ATRN (reversed) the TCP server is
+ * the side that sends the mail. */
 static void
 put_endpoints_miss(struct dbuf *b, struct ep_cached *e,
     const struct smtp_session_info *si, bool reversed)
 {
 	const struct smtp_endpoint *c = reversed ? &si->server : &si->client;
 	const struct smtp_endpoint *s = reversed ? &si->client : &si->server;
-	size_t at = b->len;
+	const char *ctext = reversed ? si->server_ip : si->client_ip;
+	const char *stext = reversed ? si->client_ip : si->server_ip;
+	char *o = e->text;
+	size_t n;
 
-	put_endpoints_text(b, reversed ? si->server_ip : si->client_ip, c,
-	    reversed ? si->client_ip : si->server_ip, s);
-	/* Kept for the next record: what was just added to b. */
+	_Static_assert(sizeof(si->client_ip) == ENDPOINT_ADDRSTRLEN &&
+		sizeof(si->server_ip) == ENDPOINT_ADDRSTRLEN &&
+		sizeof(c->port) == 2,
+	    "EP_TEXT_LONGEST");
+	o = PUT_LIT(o, ",\"client_ip\":\"");
+	n = strnlen(ctext, ENDPOINT_ADDRSTRLEN);
+	memcpy(o, ctext, n);
+	o = u64_put(PUT_LIT(o + n, "\",\"client_port\":"), c->port);
+	o = PUT_LIT(o, ",\"server_ip\":\"");
+	n = strnlen(stext, ENDPOINT_ADDRSTRLEN);
+	memcpy(o, stext, n);
+	o = u64_put(PUT_LIT(o + n, "\",\"server_port\":"), s->port);
+	n = (size_t)(o - e->text);
+	/* Kept for the next record unless it was cut. */
 	e->len = 0;
-	if (!b->truncated && b->len > at && b->len - at < EP_TEXT_MAX) {
-		memcpy(e->text, b->p + at, b->len - at);
-		e->len = (uint8_t)(b->len - at);
+	if (dbuf_add(b, e->text, n)) {
+		e->len = (uint8_t)n;
 		e->c = *c;
 		e->s = *s;
 	}
 }
 
-/* The key and a reply code, or null (see KEY_NULL). */
-static inline void
-put_code_or_null(struct dbuf *b, const char *keynull, size_t n, int code)
-{
-	if (code > 0) {
-		dbuf_add(b, keynull, n - NULL_LEN);
-		dbuf_add_u64(b, (uint64_t)code);
-	} else
-		dbuf_add(b, keynull, n);
-}
-
-#define PUT_CODE(b, name, code) put_code_or_null(b, KEY_NULL(name), code)
+#define PUT_CODE(b, name, code) PUT_SPAN(b, S_CODE, S_CODE_MAX, name, code)
 
 static struct dbuf *
 begin_record(struct jsonlog *log)
@@ -299,14 +301,22 @@ write_line(struct jsonlog *log)
 }
 
 /* The key and a string, or null (see KEY_NULL). */
-static inline void
+static __attribute__((noinline)) void
 put_str_or_null(struct dbuf *b, const char *keynull, size_t n, const char *v)
 {
+	char *o;
+
 	if (v != NULL) {
-		dbuf_add(b, keynull, n - NULL_LEN);
-		json_append_cstr(b, v);
-	} else
-		dbuf_add(b, keynull, n);
+		json_append_member(b, keynull, n - NULL_LEN, v);
+		return;
+	}
+	o = dbuf_space(b, n);
+	if (o == NULL) {
+		dbuf_add_slow(b, keynull, n);
+		return;
+	}
+	copy_short(o, keynull, n);
+	b->len += n;
 }
 
 /* "name":"value" or "name":null; FIRST_STR for the first key of an
@@ -316,18 +326,7 @@ put_str_or_null(struct dbuf *b, const char *keynull, size_t n, const char *v)
 	put_str_or_null( \
 	    b, "\"" name "\":null", sizeof("\"" name "\":null") - 1, v)
 
-/* The key and a latency, or null (see KEY_NULL). */
-static inline void
-put_latency_or_null(struct dbuf *b, const char *keynull, size_t n, double v)
-{
-	if (v >= 0) {
-		dbuf_add(b, keynull, n - NULL_LEN);
-		put_fixed6_val(b, v);
-	} else
-		dbuf_add(b, keynull, n);
-}
-
-#define PUT_LATENCY(b, name, v) put_latency_or_null(b, KEY_NULL(name), v)
+#define PUT_LATENCY(b, name, v) PUT_SPAN(b, S_LATENCY, S_LATENCY_MAX, name, v)
 
 /* A reply kept on a transaction: "<p>_code", "<p>_enh", "<p>_text". */
 #define PUT_REPLY(b, prefix, r) \
@@ -661,17 +660,22 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 	PUT_STR(b, "data_enh", tx->data.enh[0] ? tx->data.enh : NULL);
 	PUT_STR(b, "data_text", tx->data.code ? tx->data.text : NULL);
 	PUT_REPLY(b, "final", &tx->final);
-	PUT_LATENCY(b, "mail_latency", tx->mail.latency);
-	PUT_LATENCY(b, "final_latency", tx->final.latency);
+	o = SPAN_OPEN(b, &sp,
+	    S_LATENCY_MAX("mail_latency") + S_LATENCY_MAX("final_latency"));
+	o = S_LATENCY(o, "mail_latency", tx->mail.latency);
+	o = S_LATENCY(o, "final_latency", tx->final.latency);
+	span_close(b, &sp, o);
 	PUT_STR(b, "queue_id", tx->queue_id);
 	PUT_STR(b, "queue_id_form", tx->queue_id_form);
 	DBUF_LIT(b, ",\"outcome\":\"");
 	dbuf_adds(b, smtp_outcome_name(tx->outcome));
-	DBUF_LIT(b, "\",\"size\":");
+	o = SPAN_OPEN(b, &sp, KEY_MAX("size") + 1 + U64_PUT_MAX);
+	o = PUT_LIT(o, "\",\"size\":");
 	if (si->missing == SMTP_MISSING_CLIENT)
-		DBUF_LIT(b, "null"); /* the message was not captured */
+		o = PUT_LIT(o, "null"); /* the message was not captured */
 	else
-		dbuf_add_u64(b, tx->size);
+		o = u64_put(o, tx->size);
+	span_close(b, &sp, o);
 	put_last_reply(b, tx);
 	o = SPAN_OPEN(b, &sp,
 	    S_BOOL_MAX("bounce") + S_BOOL_MAX("bdat") +
@@ -684,8 +688,10 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 	o = PUT_LIT(o, ",\"ended_by\":\"");
 	span_close(b, &sp, o);
 	dbuf_adds(b, tx->ended_by ? tx->ended_by : "");
-	dbuf_addc(b, '"');
-	PUT_TS(b, "ts_end", tx->ts_end);
+	o = SPAN_OPEN(b, &sp, 1 + S_TS_MAX("ts_end"));
+	*o++ = '"';
+	o = S_TS(o, "ts_end", tx->ts_end);
+	span_close(b, &sp, o);
 	put_refused(b, tx);
 	o = SPAN_OPEN(b, &sp,
 	    S_BOOL_MAX("reversed") + S_BOOL_MAX("lmtp") +

@@ -98,6 +98,50 @@ test_json_plain(void)
 	dbuf_free(&b);
 }
 
+/* json_append_member() against the key added and the string after it
+ * (json_append_cstr()): keys of every length up to 40, plain strings and
+ * strings to escape, in buffers cut at every length up to the whole. */
+static void
+test_json_member(void)
+{
+	static const char *const vals[] = { "", "a", "ok", "2.1.5",
+		"End data with <CR><LF>.<CR><LF>", "a\"b", "tab\there",
+		"\xc3\xa9t\xc3\xa9", "\xff bad", "x\x7f" };
+	char key[48], dst[48];
+	struct dbuf got, want;
+	int bad = 0, badcopy = 0;
+	size_t k, v, max, i;
+
+	for (k = 0; k < sizeof(key); k++)
+		key[k] = (char)('a' + k % 26);
+	/* copy_short(): every length, nothing written past it. */
+	for (k = 0; k <= 40; k++) {
+		memset(dst, '#', sizeof(dst));
+		copy_short(dst, key, k);
+		for (i = 0; i < sizeof(dst); i++)
+			if (dst[i] != (i < k ? key[i] : '#'))
+				badcopy++;
+	}
+	for (k = 1; k <= 40; k++)
+		for (v = 0; v < ARRAY_LEN(vals); v++)
+			for (max = 1; max <= k + 3 * strlen(vals[v]) + 16;
+			     max++) {
+				dbuf_init(&got, max);
+				dbuf_init(&want, max);
+				json_append_member(&got, key, k, vals[v]);
+				dbuf_add(&want, key, k);
+				json_append_cstr(&want, vals[v]);
+				if (got.len != want.len ||
+				    got.truncated != want.truncated ||
+				    memcmp(got.p, want.p, got.len) != 0)
+					bad++;
+				dbuf_free(&got);
+				dbuf_free(&want);
+			}
+	CHECKF(badcopy == 0, "copy_short (%d bytes differ)", badcopy);
+	CHECKF(bad == 0, "json_append_member (%d differ)", bad);
+}
+
 int
 main(void)
 {
@@ -107,6 +151,7 @@ main(void)
 
 	test_lower_copy();
 	test_json_plain();
+	test_json_member();
 	expect_json(__LINE__, "plain", 5, "\"plain\"");
 	expect_json(__LINE__, "q\"b\\", 4, "\"q\\\"b\\\\\"");
 	expect_json(__LINE__, "a\r\nb\t", 5, "\"a\\r\\nb\\t\"");
