@@ -26,7 +26,10 @@ struct topn_entry {
 
 struct topn {
 	struct topn_entry e[TOPN_SLOTS];
-	uint16_t index[TOPN_SLOTS * 2]; /* hash -> slot + 1, 0 empty */
+	/* hash -> slot + 1, 0 empty. Four places a slot, a quarter used
+	 * at most: probes stay short where keys churn (each replaced key
+	 * leaves the index and its successor enters it). */
+	uint16_t index[TOPN_SLOTS * 4];
 	/* The slots as a binary heap, least counted first (the lower slot
 	 * first among equals): the one a new key replaces is heap[0]'s.
 	 * Each place holds its slot's count and the slot, as count << 8 |
