@@ -26,27 +26,40 @@ bucket_by_log(const struct histo *h, double v)
 /* 10^(i/10) for i in [0, HISTO_BUCKETS]: the bucket edges over base. */
 static double edge[HISTO_BUCKETS + 1];
 
-/* Octaves of v / base below edge[HISTO_BUCKETS] (10^12 < 2^40), cut in
- * 16 by the top bits of the mantissa; for each piece the bucket where
- * it starts. A piece spans under a tenth of a decade: it meets one edge
- * at most. */
+/*
+ * Octaves of v / base below edge[HISTO_BUCKETS] (10^12 < 2^40), cut in
+ * 64 by the top bits of the mantissa; for each piece the bucket where
+ * it starts, and PIECE_EDGE if an edge is in it or near it (within a
+ * relative 1e-8). A piece spans under a tenth of a decade: it meets one
+ * edge at most. Most pieces have none: every value in one of them is in
+ * its bucket, and far from its edges.
+ */
 #define HISTO_OCTAVES 40
-static uint8_t bucket_at[HISTO_OCTAVES * 16];
+#define HISTO_PIECES 64
+#define PIECE_EDGE 0x80
+_Static_assert(HISTO_BUCKETS < PIECE_EDGE, "buckets below the flag");
+static uint8_t bucket_at[HISTO_OCTAVES * HISTO_PIECES];
 
 static void
 edges_init(void)
 {
-	double x;
+	double lo, hi;
 	int i, k, b;
 
 	for (i = 0; i <= HISTO_BUCKETS; i++)
 		edge[i] = pow(10.0, (double)i / 10.0);
-	for (i = 0, b = 0; i < HISTO_OCTAVES * 16; i++) {
-		x = ldexp(1.0 + (double)(i % 16) / 16.0, i / 16);
+	for (i = 0, b = 0; i < HISTO_OCTAVES * HISTO_PIECES; i++) {
+		lo = ldexp(1.0 + (double)(i % HISTO_PIECES) / HISTO_PIECES,
+		    i / HISTO_PIECES);
+		hi = ldexp(1.0 + (double)(i % HISTO_PIECES + 1) / HISTO_PIECES,
+		    i / HISTO_PIECES);
 		k = b;
-		while (k + 1 < HISTO_BUCKETS && edge[k + 1] <= x)
+		while (k + 1 < HISTO_BUCKETS && edge[k + 1] <= lo)
 			k++;
 		bucket_at[i] = (uint8_t)k;
+		if (edge[k] >= lo * (1 - 1e-8) ||
+		    edge[k + 1] <= hi * (1 + 1e-8))
+			bucket_at[i] |= PIECE_EDGE;
 		b = k;
 	}
 }
@@ -64,11 +77,11 @@ histo_init(struct histo *h, double base)
 }
 
 /*
- * The same bucket without a logarithm (this runs for every reply): the
- * bucket where the piece of the octave holding v / base starts, or the
- * next. Near an edge (within a relative 1e-9) the rounding of log10()
- * decides, so it is asked: the buckets are those of bucket_by_log(),
- * always.
+ * The same bucket without a logarithm (this runs for every reply): that
+ * of the piece of the octave holding v / base when no edge is near it;
+ * else the bucket where the piece starts, or the next. Near an edge
+ * (within a relative 1e-9) the rounding of log10() decides, so it is
+ * asked: the buckets are those of bucket_by_log(), always.
  */
 static inline int
 bucket_of(const struct histo *h, double v)
@@ -88,7 +101,10 @@ bucket_of(const struct histo *h, double v)
 	e = (int)(bits >> 52) - 1023;
 	if (e >= HISTO_OCTAVES)
 		return bucket_by_log(h, v);
-	i = bucket_at[e * 16 + (int)((bits >> 48) & 15)];
+	i = bucket_at[e * HISTO_PIECES + (int)((bits >> 46) & 63)];
+	if (!(i & PIECE_EDGE))
+		return i;
+	i &= ~PIECE_EDGE;
 	/* Without a branch: which side of the one edge a piece may span
 	 * is as likely as not. x is below edge[HISTO_BUCKETS], so i stays
 	 * below HISTO_BUCKETS. */
