@@ -144,6 +144,18 @@ topn_add_slot_n(
 	return topn_add_other(t, key, n, w, fresh);
 }
 
+/* w more for the key at slot, as topn_add_slot_n() gave it, while no
+ * key has taken another's place since (replaced unchanged): the same as
+ * adding the key again. */
+static inline void
+topn_count(struct topn *t, size_t slot, uint64_t w)
+{
+	t->total += w;
+	t->e[slot].count += w;
+	if (t->n == TOPN_SLOTS)
+		topn_heap_counted(t, t->where[slot], w);
+}
+
 /* The same for a string. */
 static inline size_t
 topn_add_slot(struct topn *t, const char *key, uint64_t w, bool *fresh)
