@@ -217,6 +217,13 @@ series_add(struct series *s, double ts, enum series_kind k)
 
 	if (ts < 0)
 		return;
+	/* The last second (it is in the last minute, which is seen and the
+	 * newest). */
+	if (sec == s->last_sec) {
+		s->sec[s->last_sec_at][k]++;
+		s->min[s->last_min_at][k]++;
+		return;
+	}
 	/* Time moves on: clear the slots between the last one and now. */
 	if (sec > s->last_sec) {
 		t = s->last_sec < 0 || sec - s->last_sec > SERIES_SECONDS
@@ -228,6 +235,7 @@ series_add(struct series *s, double ts, enum series_kind k)
 			memset(
 			    s->sec[t % SERIES_SECONDS], 0, sizeof(s->sec[0]));
 		s->last_sec = sec;
+		s->last_sec_at = (uint32_t)(sec % SERIES_SECONDS);
 	}
 	if (min > s->last_min) {
 		t = s->last_min < 0 || min - s->last_min > SERIES_MINUTES
@@ -239,6 +247,7 @@ series_add(struct series *s, double ts, enum series_kind k)
 			memset(
 			    s->min[t % SERIES_MINUTES], 0, sizeof(s->min[0]));
 		s->last_min = min;
+		s->last_min_at = (uint32_t)(min % SERIES_MINUTES);
 	}
 	if (s->first_min < 0 || min < s->first_min)
 		s->first_min = min;
@@ -319,6 +328,7 @@ timeline_widen(struct timeline *t, int64_t lo, int64_t hi)
 	}
 	t->width = w;
 	t->start = start;
+	t->last_sec = -1;
 }
 
 void
@@ -329,6 +339,11 @@ timeline_add(struct timeline *t, double ts, enum series_kind k)
 	if (!(ts >= 0) || ts > 253402300799.0)
 		return;
 	sec = (int64_t)ts;
+	/* The second counted last: its bucket, without a division. */
+	if (t->width != 0 && sec == t->last_sec) {
+		t->b[t->last_at][k]++;
+		return;
+	}
 	if (t->width == 0) {
 		t->width = 1;
 		t->start = sec;
@@ -339,7 +354,9 @@ timeline_add(struct timeline *t, double ts, enum series_kind k)
 		    t->start + (int64_t)timeline_used(t) * t->width - 1);
 	else if (sec >= end)
 		timeline_widen(t, t->start, sec);
-	t->b[(sec - t->start) / t->width][k]++;
+	t->last_sec = sec;
+	t->last_at = (int)((sec - t->start) / t->width);
+	t->b[t->last_at][k]++;
 }
 
 int
