@@ -169,10 +169,11 @@ span_of(const struct alerts *al, double ts)
 	return e >= 0 ? (int64_t)e : (int64_t)floor(e);
 }
 
-/* The window moved to the span of now: the buckets it left emptied,
- * their counts off the sums. */
+/* The window moved to span e: the buckets it left emptied, their
+ * counts off the sums. Each bucket's place is the next one's less one,
+ * from the first: no division a step. */
 static void
-window_advance(struct alert_window *w, int64_t e)
+window_move(struct alert_window *w, int64_t e)
 {
 	int64_t k;
 	size_t i;
@@ -182,17 +183,27 @@ window_advance(struct alert_window *w, int64_t e)
 		memset(w->sum, 0, sizeof(w->sum));
 		w->started = true;
 		w->epoch = e;
+		w->at = (uint8_t)(((e % ALERT_BUCKETS) + ALERT_BUCKETS) %
+		    ALERT_BUCKETS);
 		return;
 	}
-	for (k = w->epoch + 1; k <= e; k++) {
-		i = (size_t)(((k % ALERT_BUCKETS) + ALERT_BUCKETS) %
-		    ALERT_BUCKETS);
+	for (k = w->epoch + 1, i = w->at; k <= e; k++) {
+		i = i + 1 == ALERT_BUCKETS ? 0 : i + 1;
 		for (size_t c = 0; c < 4; c++)
 			w->sum[c] -= w->n[i][c];
 		memset(w->n[i], 0, sizeof(w->n[i]));
 	}
-	if (e > w->epoch)
-		w->epoch = e;
+	w->epoch = e;
+	w->at = (uint8_t)i;
+}
+
+/* The window moved to the span of now, which it mostly is in already:
+ * that is told here, before a call. */
+static inline void
+window_advance(struct alerts *al, struct alert_window *w)
+{
+	if (!w->started || al->span > w->epoch)
+		window_move(w, al->span);
 }
 
 /* Adds v to count c of the window, at the alerts' clock. */
@@ -201,9 +212,8 @@ window_add(struct alerts *al, struct alert_window *w, int c, uint32_t v)
 {
 	size_t i;
 
-	window_advance(w, span_of(al, al->now));
-	i = (size_t)(((w->epoch % ALERT_BUCKETS) + ALERT_BUCKETS) %
-	    ALERT_BUCKETS);
+	window_advance(al, w);
+	i = w->at;
 	if (v > UINT32_MAX - w->n[i][c])
 		v = UINT32_MAX - w->n[i][c];
 	w->n[i][c] += v;
@@ -214,7 +224,7 @@ window_add(struct alerts *al, struct alert_window *w, int c, uint32_t v)
 static const uint64_t *
 window_sum(struct alerts *al, struct alert_window *w)
 {
-	window_advance(w, span_of(al, al->now));
+	window_advance(al, w);
 	return w->sum;
 }
 
@@ -327,6 +337,19 @@ endpoint_key(const struct smtp_endpoint *ep, uint8_t key[17])
 		memset(key + 5, 0, 12);
 }
 
+/* Compared in words, inline: a call to memcmp() cost more than the
+ * comparing (a latency sample compares its server's key with the last
+ * one's). */
+static bool
+key_eq(const uint8_t a[17], const uint8_t b[17])
+{
+	uint64_t x[2], y[2];
+
+	memcpy(x, a + 1, 16);
+	memcpy(y, b + 1, 16);
+	return a[0] == b[0] && ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
 static uint32_t
 key_hash(const uint8_t key[17])
 {
@@ -360,7 +383,7 @@ table_slot(void *base, size_t n, size_t sz, size_t key_off, size_t last_off,
 		k = (const uint8_t *)(e + key_off);
 		if (k[0] == 0)
 			return s;
-		if (memcmp(k, key, 17) == 0)
+		if (key_eq(k, key))
 			return s;
 		memcpy(&last, e + last_off, sizeof(last));
 		if (!busy(e) && last < oldest) {
@@ -580,7 +603,7 @@ latency_sample(struct alerts *al, const struct smtp_session_info *si, int w,
 	/* The server of the last sample first: most are. */
 	s = al->last_server;
 	evicted = false;
-	if (memcmp(al->servers[s].key, key, sizeof(key)) != 0)
+	if (!key_eq(al->servers[s].key, key))
 		s = table_slot(al->servers, ALERT_SERVERS,
 		    sizeof(al->servers[0]), offsetof(struct alert_server, key),
 		    offsetof(struct alert_server, last), server_busy, key,
@@ -630,11 +653,15 @@ sweep(struct alerts *al)
 	}
 }
 
+/* The clock moves on: the span it is in worked out once, not by every
+ * window it is read with. */
 static void
 clock_to(struct alerts *al, double ts)
 {
-	if (ts > al->now)
+	if (ts > al->now) {
 		al->now = ts;
+		al->span = span_of(al, ts);
+	}
 	sweep(al);
 }
 

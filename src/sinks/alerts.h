@@ -55,6 +55,7 @@ int alerts_config_parse(
 struct alert_window {
 	int64_t epoch;
 	bool started;
+	uint8_t at; /* the bucket of epoch */
 	uint32_t n[ALERT_BUCKETS][4];
 	uint64_t sum[4];
 };
@@ -82,6 +83,7 @@ struct alerts {
 	uint64_t next_id;
 	double now, next_sweep;
 	double width; /* of a bucket: window / ALERT_BUCKETS */
+	int64_t span; /* the span now is in, numbered from 0: now / width */
 	/* The whole capture: transactions, rejected, tempfail, lost. */
 	struct alert_window tx;
 	bool rate_active[3];

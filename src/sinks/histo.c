@@ -26,27 +26,40 @@ bucket_by_log(const struct histo *h, double v)
 /* 10^(i/10) for i in [0, HISTO_BUCKETS]: the bucket edges over base. */
 static double edge[HISTO_BUCKETS + 1];
 
-/* Octaves of v / base below edge[HISTO_BUCKETS] (10^12 < 2^40), cut in
- * 16 by the top bits of the mantissa; for each piece the bucket where
- * it starts. A piece spans under a tenth of a decade: it meets one edge
- * at most. */
+/*
+ * Octaves of v / base below edge[HISTO_BUCKETS] (10^12 < 2^40), cut in
+ * 64 by the top bits of the mantissa; for each piece the bucket where
+ * it starts, and PIECE_EDGE if an edge is in it or near it (within a
+ * relative 1e-8). A piece spans under a tenth of a decade: it meets one
+ * edge at most. Most pieces have none: every value in one of them is in
+ * its bucket, and far from its edges.
+ */
 #define HISTO_OCTAVES 40
-static uint8_t bucket_at[HISTO_OCTAVES * 16];
+#define HISTO_PIECES 64
+#define PIECE_EDGE 0x80
+_Static_assert(HISTO_BUCKETS < PIECE_EDGE, "buckets below the flag");
+static uint8_t bucket_at[HISTO_OCTAVES * HISTO_PIECES];
 
 static void
 edges_init(void)
 {
-	double x;
+	double lo, hi;
 	int i, k, b;
 
 	for (i = 0; i <= HISTO_BUCKETS; i++)
 		edge[i] = pow(10.0, (double)i / 10.0);
-	for (i = 0, b = 0; i < HISTO_OCTAVES * 16; i++) {
-		x = ldexp(1.0 + (double)(i % 16) / 16.0, i / 16);
+	for (i = 0, b = 0; i < HISTO_OCTAVES * HISTO_PIECES; i++) {
+		lo = ldexp(1.0 + (double)(i % HISTO_PIECES) / HISTO_PIECES,
+		    i / HISTO_PIECES);
+		hi = ldexp(1.0 + (double)(i % HISTO_PIECES + 1) / HISTO_PIECES,
+		    i / HISTO_PIECES);
 		k = b;
-		while (k + 1 < HISTO_BUCKETS && edge[k + 1] <= x)
+		while (k + 1 < HISTO_BUCKETS && edge[k + 1] <= lo)
 			k++;
 		bucket_at[i] = (uint8_t)k;
+		if (edge[k] >= lo * (1 - 1e-8) ||
+		    edge[k + 1] <= hi * (1 + 1e-8))
+			bucket_at[i] |= PIECE_EDGE;
 		b = k;
 	}
 }
@@ -64,11 +77,11 @@ histo_init(struct histo *h, double base)
 }
 
 /*
- * The same bucket without a logarithm (this runs for every reply): the
- * bucket where the piece of the octave holding v / base starts, or the
- * next. Near an edge (within a relative 1e-9) the rounding of log10()
- * decides, so it is asked: the buckets are those of bucket_by_log(),
- * always.
+ * The same bucket without a logarithm (this runs for every reply): that
+ * of the piece of the octave holding v / base when no edge is near it;
+ * else the bucket where the piece starts, or the next. Near an edge
+ * (within a relative 1e-9) the rounding of log10() decides, so it is
+ * asked: the buckets are those of bucket_by_log(), always.
  */
 static inline int
 bucket_of(const struct histo *h, double v)
@@ -88,7 +101,10 @@ bucket_of(const struct histo *h, double v)
 	e = (int)(bits >> 52) - 1023;
 	if (e >= HISTO_OCTAVES)
 		return bucket_by_log(h, v);
-	i = bucket_at[e * 16 + (int)((bits >> 48) & 15)];
+	i = bucket_at[e * HISTO_PIECES + (int)((bits >> 46) & 63)];
+	if (!(i & PIECE_EDGE))
+		return i;
+	i &= ~PIECE_EDGE;
 	/* Without a branch: which side of the one edge a piece may span
 	 * is as likely as not. x is below edge[HISTO_BUCKETS], so i stays
 	 * below HISTO_BUCKETS. */
@@ -201,6 +217,13 @@ series_add(struct series *s, double ts, enum series_kind k)
 
 	if (ts < 0)
 		return;
+	/* The last second (it is in the last minute, which is seen and the
+	 * newest). */
+	if (sec == s->last_sec) {
+		s->sec[s->last_sec_at][k]++;
+		s->min[s->last_min_at][k]++;
+		return;
+	}
 	/* Time moves on: clear the slots between the last one and now. */
 	if (sec > s->last_sec) {
 		t = s->last_sec < 0 || sec - s->last_sec > SERIES_SECONDS
@@ -212,6 +235,7 @@ series_add(struct series *s, double ts, enum series_kind k)
 			memset(
 			    s->sec[t % SERIES_SECONDS], 0, sizeof(s->sec[0]));
 		s->last_sec = sec;
+		s->last_sec_at = (uint32_t)(sec % SERIES_SECONDS);
 	}
 	if (min > s->last_min) {
 		t = s->last_min < 0 || min - s->last_min > SERIES_MINUTES
@@ -223,6 +247,7 @@ series_add(struct series *s, double ts, enum series_kind k)
 			memset(
 			    s->min[t % SERIES_MINUTES], 0, sizeof(s->min[0]));
 		s->last_min = min;
+		s->last_min_at = (uint32_t)(min % SERIES_MINUTES);
 	}
 	if (s->first_min < 0 || min < s->first_min)
 		s->first_min = min;
@@ -303,6 +328,7 @@ timeline_widen(struct timeline *t, int64_t lo, int64_t hi)
 	}
 	t->width = w;
 	t->start = start;
+	t->last_sec = -1;
 }
 
 void
@@ -313,6 +339,11 @@ timeline_add(struct timeline *t, double ts, enum series_kind k)
 	if (!(ts >= 0) || ts > 253402300799.0)
 		return;
 	sec = (int64_t)ts;
+	/* The second counted last: its bucket, without a division. */
+	if (t->width != 0 && sec == t->last_sec) {
+		t->b[t->last_at][k]++;
+		return;
+	}
 	if (t->width == 0) {
 		t->width = 1;
 		t->start = sec;
@@ -323,7 +354,9 @@ timeline_add(struct timeline *t, double ts, enum series_kind k)
 		    t->start + (int64_t)timeline_used(t) * t->width - 1);
 	else if (sec >= end)
 		timeline_widen(t, t->start, sec);
-	t->b[(sec - t->start) / t->width][k]++;
+	t->last_sec = sec;
+	t->last_at = (int)((sec - t->start) / t->width);
+	t->b[t->last_at][k]++;
 }
 
 int

@@ -59,6 +59,9 @@ struct series {
 	int64_t last_min;
 	uint32_t min[SERIES_MINUTES][SERIES_KINDS];
 	int64_t first_min; /* the first minute seen, -1 none */
+	/* The slots of last_sec and last_min: most times fall in the last
+	 * second, and need no division. */
+	uint32_t last_sec_at, last_min_at;
 };
 
 void series_init(struct series *s);
@@ -83,6 +86,10 @@ struct timeline {
 	int64_t width; /* seconds a bucket; 0 before the first time */
 	int64_t start; /* the first bucket's start, a multiple of width */
 	uint32_t b[TIMELINE_BUCKETS][SERIES_KINDS];
+	/* The second counted last and its bucket (-1: none since the
+	 * buckets last changed), for the times after it in that second. */
+	int64_t last_sec;
+	int last_at;
 };
 
 void timeline_init(struct timeline *t);

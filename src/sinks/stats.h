@@ -88,6 +88,16 @@ struct stats_attempt_row {
 	char last_client[ENDPOINT_ADDRSTRLEN]; /* of the newest attempt */
 };
 
+/* An enhanced code's slot in stats.enhanced, by the code's 12 bytes
+ * (stats.c). */
+struct stats_enh_seen {
+	uint64_t lo;       /* bytes 0-7, zero past the code's end */
+	uint32_t hi;       /* bytes 8-11, the same */
+	uint8_t slot;      /* its slot */
+	uint64_t replaced; /* enhanced.replaced when it was found */
+};
+#define STATS_ENH_SEEN 16
+
 /* A domain lowered for counting, with what it was lowered from: the
  * next one is lowered only when it differs (stats.c). */
 struct stats_domain {
@@ -128,6 +138,7 @@ struct stats {
 	uint64_t reply_class[6];  /* by first digit */
 	uint64_t commands[SMTP_VERB_COUNT];
 	struct topn enhanced; /* enhanced status codes of replies */
+	struct stats_enh_seen enh_seen[STATS_ENH_SEEN];
 
 	/* Who. */
 	struct topn servers;        /* sessions per server address */

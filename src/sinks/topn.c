@@ -8,7 +8,7 @@
 _Static_assert(TOPN_SLOTS <= 256, "heap places are bytes");
 _Static_assert(TOPN_KEY_MAX <= 256, "key lengths are bytes");
 
-#define INDEX_MASK (TOPN_SLOTS * 2 - 1)
+#define INDEX_MASK (TOPN_SLOTS * 4 - 1)
 
 static uint32_t
 key_hash(const char *s, size_t n)
@@ -43,7 +43,8 @@ find(struct topn *t, const char *key, size_t n, uint32_t h)
 {
 	size_t j;
 
-	/* At most half the index is used: an empty place ends the probe. */
+	/* At most a quarter of the index is used: an empty place ends the
+	 * probe. */
 	for (j = h & INDEX_MASK; t->index[j] != 0; j = (j + 1) & INDEX_MASK) {
 		struct topn_entry *e = &t->e[t->index[j] - 1];
 

@@ -26,7 +26,10 @@ struct topn_entry {
 
 struct topn {
 	struct topn_entry e[TOPN_SLOTS];
-	uint16_t index[TOPN_SLOTS * 2]; /* hash -> slot + 1, 0 empty */
+	/* hash -> slot + 1, 0 empty. Four places a slot, a quarter used
+	 * at most: probes stay short where keys churn (each replaced key
+	 * leaves the index and its successor enters it). */
+	uint16_t index[TOPN_SLOTS * 4];
 	/* The slots as a binary heap, least counted first (the lower slot
 	 * first among equals): the one a new key replaces is heap[0]'s.
 	 * Each place holds its slot's count and the slot, as count << 8 |
@@ -139,6 +142,18 @@ topn_add_slot_n(
 		return t->last;
 	}
 	return topn_add_other(t, key, n, w, fresh);
+}
+
+/* w more for the key at slot, as topn_add_slot_n() gave it, while no
+ * key has taken another's place since (replaced unchanged): the same as
+ * adding the key again. */
+static inline void
+topn_count(struct topn *t, size_t slot, uint64_t w)
+{
+	t->total += w;
+	t->e[slot].count += w;
+	if (t->n == TOPN_SLOTS)
+		topn_heap_counted(t, t->where[slot], w);
 }
 
 /* The same for a string. */

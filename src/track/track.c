@@ -60,10 +60,14 @@ struct tmsg {
 	char *at;                  /* free room in the current block */
 	size_t left;
 	size_t bytes; /* all its blocks */
+	size_t first; /* the size of its first block (this one) */
 	struct tchunk *chunks;
 };
 
 #define CHUNK_MIN 512
+/* A settled message's first block is kept for the next message if it
+ * is no larger than this (tracker.spare). */
+#define SPARE_MAX 4096
 #define INDEX_BUCKETS_MAX ((size_t)1 << 16)
 #define ENVELOPE_RCPTS 16 /* recipients of a retry looked for */
 #define CLOCK_STEP_MAX 60.0
@@ -122,6 +126,16 @@ struct tracker {
 	 * net/reasm.c does the same). */
 	double now, raw, last_sweep;
 	struct track_stats st;
+	/*
+	 * The first block of the message settled last, of spare_size
+	 * bytes, for the next one (NULL none): a message's block is past
+	 * the allocator's small sizes, where a malloc() and a free() cost
+	 * some 400 instructions, and messages come and go one for one.
+	 * What a message holds is counted as asked for, whichever block
+	 * it is in.
+	 */
+	struct tmsg *spare;
+	size_t spare_size;
 };
 
 /* ---- keys ---- */
@@ -550,7 +564,13 @@ msg_free(struct tracker *t, struct tmsg *tm)
 		free(c);
 	}
 	t->bytes -= tm->bytes;
-	free(tm);
+	if (tm->first > SPARE_MAX) {
+		free(tm);
+		return;
+	}
+	free(t->spare);
+	t->spare = tm;
+	t->spare_size = tm->first;
 }
 
 /* What a message made from tx holds at first, about. */
@@ -588,10 +608,19 @@ msg_new(struct tracker *t, const struct smtp_session_info *s,
 {
 	size_t room = msg_estimate(s, tx);
 	size_t head = (sizeof(struct tmsg) + 7) & ~(size_t)7;
-	struct tmsg *tm = xmalloc(head + room);
-	struct smtp_message *m = &tm->m;
+	size_t first = head + room;
+	struct tmsg *tm;
+	struct smtp_message *m;
 
+	if (t->spare != NULL && t->spare_size >= first) {
+		tm = t->spare;
+		first = t->spare_size;
+		t->spare = NULL;
+	} else
+		tm = xmalloc(first);
+	m = &tm->m;
 	memset(tm, 0, sizeof(*tm));
+	tm->first = first;
 	tm->at = (char *)tm + head;
 	tm->left = room;
 	tm->bytes = head + room;
@@ -1448,6 +1477,7 @@ track_close(struct tracker *t)
 		lru_unlink(t, tm);
 		msg_free(t, tm);
 	}
+	free(t->spare);
 	free(t->by_qid.b);
 	free(t->by_sender.b);
 	for (i = 0; i <= t->relay_mask; i++)
