@@ -629,8 +629,11 @@ decap_packet(
 	return decap_walk(linktype, pkt, caplen, out);
 }
 
-bool
-decap_tcp(const struct decap_packet *d, struct decap_tcp *t)
+/* decap_tcp()'s reading, inlined in decap_frame() too: there, after the
+ * common frame, the IP header's fields are still in registers and its
+ * first checks are known to pass. */
+static inline __attribute__((always_inline)) bool
+tcp_header(const struct decap_packet *d, struct decap_tcp *t)
 {
 	struct cursor c;
 	size_t len = d->l4_len;
@@ -663,4 +666,30 @@ decap_tcp(const struct decap_packet *d, struct decap_tcp *t)
 	t->off = (size_t)(off >> 4) * 4;
 	t->whole = t->off >= TCP_MIN_HLEN && t->off <= len;
 	return true;
+}
+
+bool
+decap_tcp(const struct decap_packet *d, struct decap_tcp *t)
+{
+	return tcp_header(d, t);
+}
+
+/* decap_packet() and decap_tcp() in one: the common frame (decap_common())
+ * with its TCP header, any other through the walk. */
+enum decap_status
+decap_frame(int linktype, const uint8_t *pkt, size_t caplen,
+    struct decap_packet *out, struct decap_tcp *t, bool *tcp)
+{
+	enum decap_status st;
+
+	if (pkt == NULL)
+		caplen = 0;
+	if (decap_common(linktype, pkt, caplen, out)) {
+		*tcp = tcp_header(out, t);
+		return DECAP_OK;
+	}
+	memset(out, 0, sizeof(*out));
+	st = decap_walk(linktype, pkt, caplen, out);
+	*tcp = st == DECAP_OK && !out->fragment && tcp_header(out, t);
+	return st;
 }

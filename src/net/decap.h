@@ -125,5 +125,10 @@ enum decap_status decap_packet(
  * and t zeroed, unless d is TCP with its header's first 4 bytes (the
  * ports) at l4. */
 bool decap_tcp(const struct decap_packet *d, struct decap_tcp *t);
+/* decap_packet(), then decap_tcp() on a packet it found that is no
+ * fragment (*tcp: t was read), in one call: the packet path's, where the
+ * two calls took 30 instructions a frame more. */
+enum decap_status decap_frame(int linktype, const uint8_t *pkt, size_t caplen,
+    struct decap_packet *out, struct decap_tcp *t, bool *tcp);
 
 #endif /* SMTPSCOPE_DECAP_H */

@@ -214,6 +214,20 @@ tcp_callback(struct tcp_stream *a_tcp, void **param)
 static void (*nids_process_tcp)(u_char *, int);
 static void (*nids_tcp_check_timeouts)(struct timeval *);
 
+/* The closing timeouts, run before a packet as nids_pcap_handler() runs
+ * them: they may free a (tcp_callback() then forgets it: NULL). Out of
+ * line: while none is pending, nearly always, feed() keeps nothing
+ * across a call but process_tcp(). */
+static __attribute__((noinline)) struct tcp_stream *
+timeouts_before(struct tcp_stream *a)
+{
+	F.pending = a;
+	nids_tcp_check_timeouts(&R.hdr.ts);
+	a = F.pending;
+	F.pending = NULL;
+	return a;
+}
+
 /*
  * An IPv4 packet to libnids. nids_pcap_handler() checks the IP header,
  * passes a datagram that is no fragment through ip_defrag_stub() (which
@@ -235,16 +249,12 @@ feed(const uint8_t *ip, size_t len, bool sum_ok, struct tcp_stream *a)
 	    (sum_ok || ipv4_header_sum(ip, 20) == 0)) {
 		int skblen = (int)len + 16 + nids_params.dev_addon;
 
-		/* The closing timeouts may free a; tcp_callback() then
-		 * forgets it. */
-		F.pending = a;
 		if (nids_tcp_timeouts != NULL)
-			nids_tcp_check_timeouts(&R.hdr.ts);
+			a = timeouts_before(a);
 		nids_last_pcap_header = &R.hdr;
 		nids_last_pcap_data = (u_char *)(uintptr_t)ip;
 		skblen = ((skblen + 15) & ~15) + nids_params.sk_buff_size;
-		F.hint = F.pending;
-		F.pending = NULL;
+		F.hint = a;
 		nids_process_tcp((u_char *)(uintptr_t)ip, skblen);
 		F.hint = NULL;
 		return;

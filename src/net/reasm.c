@@ -402,9 +402,7 @@ void
 reasm_decode(
     int linktype, const uint8_t *pkt, size_t caplen, struct reasm_frame *f)
 {
-	f->st = decap_packet(linktype, pkt, caplen, &f->d);
-	f->tcp =
-	    f->st == DECAP_OK && !f->d.fragment && decap_tcp(&f->d, &f->g.tcp);
+	f->st = decap_frame(linktype, pkt, caplen, &f->d, &f->g.tcp, &f->tcp);
 }
 
 static void

@@ -175,8 +175,9 @@ port_in(const uint8_t *map, uint16_t port)
 /* The header checksum over len bytes (a multiple of 4: IHL words), in
  * host order: 0 when the header's own sum field is right. Summed 32
  * bits at a time in host order, which the one's complement sum allows
- * (RFC 1071), then turned round. */
-static inline uint16_t
+ * (RFC 1071), then turned round. Always inlined: GCC called it once a
+ * packet, a dozen instructions more than the sum itself. */
+static inline __attribute__((always_inline)) uint16_t
 ipv4_header_sum(const uint8_t *h, size_t len)
 {
 	uint64_t sum = 0;

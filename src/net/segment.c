@@ -56,16 +56,24 @@ fill_gap(struct conn *c, int from_client)
 	conn_gap(c, from_client, n);
 }
 
-/* The followed connection still there after libnids ran (its callback
- * may have closed it), or NULL. */
+/* conn_again() when something was closed meanwhile: c looked up anew. */
 static struct conn *
+conn_found_again(const struct seg *g, struct conn *c)
+{
+	return conn_lookup(g->saddr, g->tcp.sport, g->daddr, g->tcp.dport) == c
+	    ? c
+	    : NULL;
+}
+
+/* The followed connection still there after libnids ran (its callback
+ * may have closed it), or NULL. Asked after nearly every segment, when
+ * nothing was closed: that is told here without a call. */
+static inline struct conn *
 conn_again(const struct seg *g, struct conn *c)
 {
 	if (c != NULL && R.closes == g->closes)
 		return c; /* nothing was closed meanwhile */
-	return conn_lookup(g->saddr, g->tcp.sport, g->daddr, g->tcp.dport) == c
-	    ? c
-	    : NULL;
+	return conn_found_again(g, c);
 }
 
 /* Whatever waits in order now (after data or a filler moved the next
