@@ -847,11 +847,16 @@ hand_over(struct ch *c)
 	}
 	size = sizeof(*e) + e->used;
 	pthread_mutex_lock(&c->lock);
-	/* Reading a file, nothing is lost by waiting for the sender: wait.
-	 * Live, the capture must not wait: the records are given up. */
-	while (!c->host->live && c->thread_running && c->qhead != NULL &&
-	    c->qbytes + size > c->a.queue_max)
-		pthread_cond_wait(&c->room, &c->lock);
+	/* Reading a file, nothing is lost by waiting for the sender: wait,
+	 * once the queue is full, until half of it is free. Let go as soon
+	 * as one chunk had left, this thread would run a few milliseconds
+	 * at a time, each time coming back to caches that the sender and
+	 * the database had filled meanwhile. Live, the capture must not
+	 * wait: the records are given up. */
+	if (!c->host->live && c->qbytes + size > c->a.queue_max)
+		while (c->thread_running && c->qhead != NULL &&
+		    c->qbytes + size > c->a.queue_max / 2)
+			pthread_cond_wait(&c->room, &c->lock);
 	if (c->qbytes + size > c->a.queue_max) {
 		pthread_mutex_unlock(&c->lock);
 		c->given_up += e->nrec;
