@@ -157,6 +157,8 @@ struct smtp_command {
 const struct smtp_command *smtp_command_get(enum smtp_verb verb);
 
 struct smtp_session {
+	/* First, bus right after it: session_alloc() clears a reused
+	 * session but the info's text arrays, in two pieces. */
 	struct smtp_session_info info;
 	const struct event_bus *bus;
 	smtp_trace_fn trace;

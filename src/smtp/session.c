@@ -128,7 +128,12 @@ session_buffers_free(struct smtp_session *s)
 	s->rtext = NULL;
 }
 
-/* A session as new: all zero but the buffers a spare kept, emptied. */
+_Static_assert(
+    offsetof(struct smtp_session, bus) == sizeof(struct smtp_session_info),
+    "nothing between the info and bus, which session_alloc() clears");
+
+/* A session as new: all zero but the buffers a spare kept, emptied, and
+ * the info's text arrays, empty strings. */
 static struct smtp_session *
 session_alloc(void)
 {
@@ -155,7 +160,16 @@ session_alloc(void)
 	queue = s->queue;
 	qcap = s->qcap;
 	rtext = s->rtext;
-	memset(s, 0, sizeof(*s));
+	/* All but the text arrays (model.h keeps them at the end of the
+	 * info), which need only be empty strings: 1.3 KB of 2.5 KB. */
+	memset(s, 0, offsetof(struct smtp_session, info.tls_meta.sni));
+	memset(&s->bus, 0, sizeof(*s) - offsetof(struct smtp_session, bus));
+	s->info.tls_meta.sni[0] = '\0';
+	s->info.greeting_host[0] = '\0';
+	s->info.greeting_text[0] = '\0';
+	s->info.auth_mechs[0] = '\0';
+	s->info.auth_mech[0] = '\0';
+	s->info.auth_user[0] = '\0';
 	s->hold = hold;
 	s->helo = helo;
 	s->args = args;
