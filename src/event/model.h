@@ -329,15 +329,6 @@ enum smtp_tunnel {
 struct smtp_session_info {
 	uint64_t id;
 	struct smtp_endpoint client, server;
-	/* The connection as other tools name it, made once at the open:
-	 * the Zeek uid that the Zeek log writes (the JSON log too, so that
-	 * the two join), and the Community ID of its 4-tuple ("" when the
-	 * network layer gave none). */
-	char uid[SMTP_UID_SIZE];
-	char community_id[SMTP_COMMUNITY_ID_SIZE];
-	/* The two addresses as text (endpoint_addr_fmt()), made once at
-	 * the open: the sinks name them in every record and table. */
-	char client_ip[ENDPOINT_ADDRSTRLEN], server_ip[ENDPOINT_ADDRSTRLEN];
 	double ts_open;  /* handshake completed */
 	double ts_close; /* 0 while open */
 	uint64_t bytes_client, bytes_server;
@@ -351,18 +342,12 @@ struct smtp_session_info {
 	enum smtp_verb turn_verb; /* which, SMTP_VERB_UNKNOWN none */
 	bool submission;          /* on a submission port (587, 465) */
 	int greeting_code;
-	char greeting_host[256]; /* first word of the greeting */
-	char greeting_text[256]; /* the rest: software, banner */
 	double greeting_latency; /* handshake to greeting, -1 none */
 	unsigned caps;           /* enum smtp_cap bits from EHLO */
 	uint64_t size_limit;     /* EHLO SIZE value, 0 none */
-	char auth_mechs[128];    /* EHLO AUTH mechanisms, space-joined */
 	bool starttls;           /* the client sent STARTTLS */
 	bool tls;                /* TLS began (220 to STARTTLS, or port 465) */
 	bool implicit_tls;
-	struct smtp_tls_meta tls_meta;
-	char auth_mech[32];  /* last AUTH mechanism */
-	char auth_user[256]; /* user PLAIN or LOGIN revealed, "" */
 	enum smtp_auth_result auth_result;
 	int auth_code;
 	unsigned auth_attempts, auth_failures;
@@ -378,6 +363,25 @@ struct smtp_session_info {
 	/* A one-sided connection: the side never captured (enum
 	 * smtp_side_missing). */
 	int missing;
+	/* The text arrays last, from tls_meta.sni on (its other members
+	 * before it): a session the dissector reuses is cleared up to
+	 * there, and these 1.3 KB are only made empty strings or written
+	 * at the open (session_alloc() in smtp/session.c). */
+	struct smtp_tls_meta tls_meta;
+	/* The connection as other tools name it, made once at the open:
+	 * the Zeek uid that the Zeek log writes (the JSON log too, so that
+	 * the two join), and the Community ID of its 4-tuple ("" when the
+	 * network layer gave none). */
+	char uid[SMTP_UID_SIZE];
+	char community_id[SMTP_COMMUNITY_ID_SIZE];
+	/* The two addresses as text (endpoint_addr_fmt()), made once at
+	 * the open: the sinks name them in every record and table. */
+	char client_ip[ENDPOINT_ADDRSTRLEN], server_ip[ENDPOINT_ADDRSTRLEN];
+	char greeting_host[256]; /* first word of the greeting */
+	char greeting_text[256]; /* the rest: software, banner */
+	char auth_mechs[128];    /* EHLO AUTH mechanisms, space-joined */
+	char auth_mech[32];      /* last AUTH mechanism */
+	char auth_user[256];     /* user PLAIN or LOGIN revealed, "" */
 };
 
 enum smtp_side_missing {

@@ -188,7 +188,7 @@ command_line(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
  * goes to the command event. A BDAT (its size frames what follows), an
  * AUTH and a SASL response are not guessed at.
  */
-static void
+SMTP_COLD static void
 command_cut(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 {
 	static const uint8_t none[1];
@@ -284,7 +284,7 @@ message_bytes(struct smtp_session *s, const uint8_t *p, size_t n, double ts)
 
 /* n message bytes never captured: counted, and said to body readers.
  * The headers are what came before: nothing after a gap is parsed. */
-static void
+SMTP_COLD static void
 message_lost(struct smtp_session *s, size_t n, double ts)
 {
 	struct tx *t = s->body_tx;

@@ -30,6 +30,11 @@
 #define SMTP_RESULT_LINES_MAX 100 /* reply lines kept for a result */
 #define SMTP_HOLD_GAPS 8          /* gaps remembered in held bytes */
 
+/* A function for what ordinary traffic never does (anomalies, gaps,
+ * replies nothing asked for): kept out of its callers, and the paths to
+ * it out of their hot code, which then spans fewer cache lines. */
+#define SMTP_COLD __attribute__((cold, noinline))
+
 /* The server's view, changed only by smtp_state_set(). */
 enum smtp_state {
 	SMTP_STATE_CONNECTED, /* no greeting yet (or roles just swapped) */
@@ -157,6 +162,8 @@ struct smtp_command {
 const struct smtp_command *smtp_command_get(enum smtp_verb verb);
 
 struct smtp_session {
+	/* First, bus right after it: session_alloc() clears a reused
+	 * session but the info's text arrays, in two pieces. */
 	struct smtp_session_info info;
 	const struct event_bus *bus;
 	smtp_trace_fn trace;
@@ -250,7 +257,8 @@ struct smtp_session {
 void smtp_state_set(
     struct smtp_session *s, enum smtp_state st, const char *why);
 void client_mode_set(struct smtp_session *s, enum client_mode mode);
-void anomaly(struct smtp_session *s, enum smtp_anomaly kind, double ts);
+SMTP_COLD void anomaly(
+    struct smtp_session *s, enum smtp_anomaly kind, double ts);
 const uint8_t *pending_arg(
     const struct smtp_session *s, const struct pending *p, size_t *len);
 

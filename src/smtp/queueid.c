@@ -272,20 +272,71 @@ qmail(const char *s, size_t n, struct smtp_queue_id *q)
 	return take(q, run_at(s, n, at + 4, is_digit), SMTP_QID_QMAIL);
 }
 
+/* Bytes that a form's words need (either case for a letter): one pass
+ * over the text tells which forms can match, and only those are tried.
+ * The reply to most ends of data ("2.0.0 Ok") can match none, where each
+ * form's search went over the whole text. */
+enum {
+	NEED_Q = 1u << 0,
+	NEED_EQ = 1u << 1,
+	NEED_BRACKET = 1u << 2,
+	NEED_DASH = 1u << 3,
+	NEED_V = 1u << 4,
+	NEED_G = 1u << 5,
+	NEED_K = 1u << 6,
+	NEED_DOTS3 = 1u << 7, /* three dots or more, counted apart */
+};
+static const unsigned char need_of[256] = {
+	['q'] = NEED_Q,
+	['Q'] = NEED_Q,
+	['='] = NEED_EQ,
+	['['] = NEED_BRACKET,
+	['-'] = NEED_DASH,
+	['v'] = NEED_V,
+	['V'] = NEED_V,
+	['g'] = NEED_G,
+	['G'] = NEED_G,
+	['k'] = NEED_K,
+	['K'] = NEED_K,
+};
+
 bool
 smtp_queue_id_parse(const char *text, size_t n, struct smtp_queue_id *q)
 {
-	static bool (*const form[])(const char *, size_t,
-	    struct smtp_queue_id *) = { postfix, exim, accepted_for_delivery,
-		exchange, gmail, dovecot, courier, qmail };
-	size_t i;
+	/* In the order tried: the first that matches names the id. Each
+	 * needs one byte other than a K at least. */
+	static const struct {
+		bool (*parse)(const char *, size_t, struct smtp_queue_id *);
+		unsigned char need;
+	} form[] = {
+		{ postfix, NEED_Q },                  /* "queued as " */
+		{ exim, NEED_EQ },                    /* "id=" */
+		{ accepted_for_delivery, NEED_V },    /* "delivery" */
+		{ exchange, NEED_BRACKET | NEED_EQ }, /* "[internalid=" */
+		{ gmail, NEED_DASH | NEED_G },        /* " - gsmtp" */
+		{ dovecot, NEED_V },                  /* " saved" */
+		{ courier, NEED_K | NEED_DOTS3 }, /* "ok. ", two in the id */
+		{ qmail, NEED_Q | NEED_K },       /* "ok ", " qp " */
+	};
+	unsigned has = 0;
+	size_t i, dots = 0;
 
 	q->id[0] = '\0';
 	q->form = SMTP_QID_NONE;
 	if (text == NULL)
 		return false;
+	for (i = 0; i < n; i++) {
+		has |= need_of[(unsigned char)text[i]];
+		dots += text[i] == '.';
+	}
+	if (dots >= 3)
+		has |= NEED_DOTS3;
+	if ((has & ~(unsigned)NEED_K) == 0)
+		return false;
 	for (i = 0; i < sizeof(form) / sizeof(form[0]); i++) {
-		if (form[i](text, n, q))
+		if ((has & form[i].need) != form[i].need)
+			continue;
+		if (form[i].parse(text, n, q))
 			return true;
 		q->id[0] = '\0';
 		q->form = SMTP_QID_NONE;

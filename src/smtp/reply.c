@@ -290,7 +290,7 @@ ends_transaction(enum smtp_verb v)
 
 /* Replies lost in a gap: drop the waiting commands this reply cannot
  * answer, their effects assumed, up to the first one it can. */
-static void
+SMTP_COLD static void
 resync(struct smtp_session *s, double ts)
 {
 	struct pending p;
@@ -414,7 +414,7 @@ greeting_reply(struct smtp_session *s, struct smtp_event *ev, double ts)
 }
 
 /* A reply with no command waiting: the server leaving, or unsolicited. */
-static void
+SMTP_COLD static void
 unsolicited_reply(struct smtp_session *s, struct smtp_event *ev, double ts)
 {
 	if (s->tx != NULL)

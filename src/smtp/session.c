@@ -15,7 +15,7 @@
 
 #include "smtp/internal.h"
 
-void
+SMTP_COLD void
 anomaly(struct smtp_session *s, enum smtp_anomaly kind, double ts)
 {
 	struct smtp_event ev;
@@ -128,7 +128,24 @@ session_buffers_free(struct smtp_session *s)
 	s->rtext = NULL;
 }
 
-/* A session as new: all zero but the buffers a spare kept, emptied. */
+_Static_assert(
+    offsetof(struct smtp_session, bus) == sizeof(struct smtp_session_info),
+    "nothing between the info and bus, which session_alloc() clears");
+
+/* A session of its own memory: only until the spares fill. */
+SMTP_COLD static struct smtp_session *
+session_new(void)
+{
+	struct smtp_session *s = ccalloc(1, sizeof(struct smtp_session));
+
+	dbuf_init_counted(&s->hold, SMTP_HOLD_MAX);
+	dbuf_init_counted(&s->helo, SMTP_LINE_MAX);
+	dbuf_init_counted(&s->args, SMTP_ARGS_MAX);
+	return s;
+}
+
+/* A session as new: all zero but the buffers a spare kept, emptied, and
+ * the info's text arrays, empty strings. */
 static struct smtp_session *
 session_alloc(void)
 {
@@ -139,13 +156,8 @@ session_alloc(void)
 	size_t qcap;
 	uint8_t *rtext;
 
-	if (session_nspare == 0) {
-		s = ccalloc(1, sizeof(struct smtp_session));
-		dbuf_init_counted(&s->hold, SMTP_HOLD_MAX);
-		dbuf_init_counted(&s->helo, SMTP_LINE_MAX);
-		dbuf_init_counted(&s->args, SMTP_ARGS_MAX);
-		return s;
-	}
+	if (session_nspare == 0)
+		return session_new();
 	s = session_spare[--session_nspare];
 	hold = s->hold;
 	helo = s->helo;
@@ -155,7 +167,16 @@ session_alloc(void)
 	queue = s->queue;
 	qcap = s->qcap;
 	rtext = s->rtext;
-	memset(s, 0, sizeof(*s));
+	/* All but the text arrays (model.h keeps them at the end of the
+	 * info), which need only be empty strings: 1.3 KB of 2.5 KB. */
+	memset(s, 0, offsetof(struct smtp_session, info.tls_meta.sni));
+	memset(&s->bus, 0, sizeof(*s) - offsetof(struct smtp_session, bus));
+	s->info.tls_meta.sni[0] = '\0';
+	s->info.greeting_host[0] = '\0';
+	s->info.greeting_text[0] = '\0';
+	s->info.auth_mechs[0] = '\0';
+	s->info.auth_mech[0] = '\0';
+	s->info.auth_user[0] = '\0';
 	s->hold = hold;
 	s->helo = helo;
 	s->args = args;
@@ -592,9 +613,9 @@ tx_flush_ended(struct smtp_session *s)
 
 /* --- public ------------------------------------------------------------ */
 
-/* Kept apart from the session (rare, and a session is zeroed whole
- * each time it is reused): its own copy, cut to the cap. */
-static __attribute__((noinline)) void
+/* Kept apart from the session (rare, and a session is cleared each
+ * time it is reused): its own copy, cut to the cap. */
+SMTP_COLD static void
 tunnel_set(struct smtp_session *s, const struct smtp_session_params *p)
 {
 	const char *t = p->tunnel_target != NULL ? p->tunnel_target : "";
@@ -635,6 +656,20 @@ session_uid(struct smtp_session_info *si)
 	si->uid[SMTP_UID_SIZE - 1] = '\0';
 }
 
+/* A connection picked up mid-stream: which sides are in step. */
+SMTP_COLD static void
+midstream_open(struct smtp_session *s, const struct smtp_session_params *p)
+{
+	s->info.midstream = true;
+	s->synced[SMTP_DIR_CLIENT] = p->start_known[SMTP_DIR_CLIENT];
+	s->synced[SMTP_DIR_SERVER] = p->start_known[SMTP_DIR_SERVER];
+	s->cli_probe = !p->start_known[SMTP_DIR_CLIENT] && !p->implicit_tls;
+	/* Its greeting is due only if its server's start was seen. */
+	s->greeted = !p->start_known[SMTP_DIR_SERVER];
+	if (s->greeted)
+		smtp_state_set(s, SMTP_STATE_GREETED, "picked up");
+}
+
 struct smtp_session *
 smtp_session_open(
     const struct event_bus *bus, const struct smtp_session_params *p)
@@ -671,17 +706,8 @@ smtp_session_open(
 		client_mode_set(s, CLIENT_TLS);
 		smtp_state_set(s, SMTP_STATE_TLS, "implicit TLS");
 	}
-	if (p->midstream) {
-		s->info.midstream = true;
-		s->synced[SMTP_DIR_CLIENT] = p->start_known[SMTP_DIR_CLIENT];
-		s->synced[SMTP_DIR_SERVER] = p->start_known[SMTP_DIR_SERVER];
-		s->cli_probe =
-		    !p->start_known[SMTP_DIR_CLIENT] && !p->implicit_tls;
-		/* Its greeting is due only if its server's start was seen. */
-		s->greeted = !p->start_known[SMTP_DIR_SERVER];
-		if (s->greeted)
-			smtp_state_set(s, SMTP_STATE_GREETED, "picked up");
-	}
+	if (p->midstream)
+		midstream_open(s, p);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SMTP_EV_SESSION_OPEN;
 	ev.ts = p->ts;

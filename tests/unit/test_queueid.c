@@ -72,6 +72,22 @@ main(void)
 	expect(__LINE__, "Ok. 0000000F.5E1A6B0A.00012345",
 	    "0000000F.5E1A6B0A.00012345", "courier");
 	expect(__LINE__, "ok 1607971234 qp 12345", "12345", "qmail");
+	/* Each form's words in the other case: the bytes looked for
+	 * first (smtp_queue_id_parse()) are found in either. */
+	expect(__LINE__, "2.0.0 OK: QUEUED AS 7E0E9A80167", "7E0E9A80167",
+	    "postfix");
+	expect(__LINE__, "ok ID=1xa3AW-00051D-2E", "1xa3AW-00051D-2E", "exim");
+	expect(__LINE__, "X8DFV2AA012345 MESSAGE ACCEPTED FOR DELIVERY",
+	    "X8DFV2AA012345", "sendmail");
+	expect(__LINE__, "<a@b> [INTERNALID=42, HOSTNAME=h]", "42", "exchange");
+	expect(__LINE__, "OK 1607971234 A1SI1234567QKA.55 - GSMTP",
+	    "A1SI1234567QKA.55", "gmail");
+	expect(__LINE__, "<bob@example.org> YA1ZFO9WL2V+OGAA SAVED \t",
+	    "YA1ZFO9WL2V+OGAA", "dovecot");
+	expect(__LINE__, "OK 1607971234 QP 12345", "12345", "qmail");
+	/* Courier's three dots at least, its id the shortest. */
+	expect(__LINE__, "OK. A.B.C", "A.B.C", "courier");
+	expect(__LINE__, "2.0.0 OK. A.B", "", "");
 	/* Replies that name no id. */
 	expect(__LINE__, "2.0.0 Ok", "", "");
 	expect(__LINE__, "2.0.0 Ok: queued", "", "");
