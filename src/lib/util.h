@@ -67,7 +67,11 @@ void dbuf_init(struct dbuf *b, size_t max);
 void dbuf_init_counted(struct dbuf *b, size_t max);
 void dbuf_free(struct dbuf *b);
 void dbuf_reset(struct dbuf *b);
-bool dbuf_add_slow(struct dbuf *b, const void *data, size_t n);
+/* The append that grows the buffer or cuts: rare where it matters (the
+ * JSON log's buffer is sized for a batch), so cold: its callers keep
+ * the call out of their hot path's lines. */
+bool dbuf_add_slow(struct dbuf *b, const void *data, size_t n)
+    __attribute__((cold));
 bool dbuf_adds(struct dbuf *b, const char *s);
 /* A decimal number, without printf. */
 bool dbuf_add_u64(struct dbuf *b, uint64_t v);

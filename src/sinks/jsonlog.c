@@ -82,7 +82,8 @@ jsonlog_reopen(struct jsonlog *log, const char *path, char *err, size_t errlen)
 #define SPAN_MAX 256
 
 struct span {
-	char *o0; /* where the span begins in the buffer, or NULL */
+	char *o0;    /* where the span begins in the buffer, or NULL */
+	char *start; /* where it is written: o0, or aside */
 	size_t max;
 	char aside[SPAN_MAX];
 };
@@ -102,12 +103,21 @@ span_overrun(size_t wrote, size_t max)
 	abort();
 }
 
+/* n bytes written aside, near the buffer's end, added (and cut) as one
+ * piece: rare, out of its many callers' lines. */
+static __attribute__((noinline, cold)) void
+span_add_aside(struct dbuf *b, const char *aside, size_t n)
+{
+	dbuf_add(b, aside, n);
+}
+
 static inline char *
 span_open(struct dbuf *b, struct span *sp, size_t max)
 {
 	sp->o0 = dbuf_space(b, max);
+	sp->start = sp->o0 != NULL ? sp->o0 : sp->aside;
 	sp->max = max;
-	return sp->o0 != NULL ? sp->o0 : sp->aside;
+	return sp->start;
 }
 
 #define SPAN_OPEN(b, sp, max) \
@@ -116,14 +126,14 @@ span_open(struct dbuf *b, struct span *sp, size_t max)
 static inline void
 span_close(struct dbuf *b, struct span *sp, char *o)
 {
-	size_t wrote = (size_t)(o - (sp->o0 != NULL ? sp->o0 : sp->aside));
+	size_t wrote = (size_t)(o - sp->start);
 
 	if (wrote > sp->max)
 		span_overrun(wrote, sp->max);
 	if (sp->o0 != NULL)
 		b->len = (size_t)(o - b->p);
 	else
-		dbuf_add(b, sp->aside, (size_t)(o - sp->aside));
+		span_add_aside(b, sp->aside, (size_t)(o - sp->aside));
 }
 
 /* Each member at o, and the most it writes. */
@@ -350,6 +360,8 @@ put_str_array_val(struct dbuf *b, char *const *v, size_t n)
 	dbuf_addc(b, ']');
 }
 
+static void put_dsn(struct dbuf *b, const struct smtp_msg_info *m);
+
 static void
 put_headers(struct dbuf *b, const struct smtp_msg_info *m)
 {
@@ -399,6 +411,16 @@ put_headers(struct dbuf *b, const struct smtp_msg_info *m)
 		DBUF_LIT(b, ",\"dsn\":null");
 		return;
 	}
+	put_dsn(b, m);
+}
+
+/* ,"dsn":{...}: a delivery status notification's report, out of the
+ * common record's lines. */
+static __attribute__((noinline, cold)) void
+put_dsn(struct dbuf *b, const struct smtp_msg_info *m)
+{
+	size_t i;
+
 	DBUF_LIT(b, ",\"dsn\":{");
 	FIRST_STR(b, "reporting_mta", m->dsn_reporting_mta);
 	PUT_STR(b, "original_envelope_id", m->dsn_envid);
@@ -456,7 +478,6 @@ put_record_head_lit(struct dbuf *b, const char *head, size_t headlen,
 	struct ep_cached *e = ep_slot(si, reversed);
 	bool hit = ep_hit(e, si, reversed);
 	char aside[HEAD_MAX], *o0 = dbuf_space(b, HEAD_MAX), *o;
-	size_t n;
 
 	/* Room for all of it checked once and written without a check,
 	 * or, near the buffer's end, written aside and added (cut as the
@@ -489,10 +510,8 @@ put_record_head_lit(struct dbuf *b, const char *head, size_t headlen,
 		span_overrun((size_t)(o - (o0 != NULL ? o0 : aside)), HEAD_MAX);
 	if (o0 != NULL)
 		b->len = (size_t)(o - b->p);
-	else {
-		n = (size_t)(o - aside);
-		dbuf_add(b, aside, n);
-	}
+	else
+		span_add_aside(b, aside, (size_t)(o - aside));
 	if (!hit)
 		put_endpoints_miss(b, e, si, reversed);
 }
@@ -520,6 +539,22 @@ put_mail_params(struct dbuf *b, const struct smtp_mail_params *mp)
 	PUT_BOOL(b, "smtputf8", mp->smtputf8);
 	PUT_BOOL(b, "requiretls", mp->requiretls);
 	DBUF_LIT(b, "},\"rcpt_to\":[");
+}
+
+/* A recipient's end with NOTIFY or ORCPT, or by LMTP its delivery: out
+ * of the common recipient's lines. */
+static __attribute__((noinline)) void
+put_rcpt_end(struct dbuf *b, const struct smtp_transaction *tx,
+    const struct smtp_rcpt *r)
+{
+	PUT_LATENCY(b, "latency", r->reply.latency);
+	PUT_STR(b, "notify", r->notify);
+	PUT_STR(b, "orcpt", r->orcpt);
+	if (tx->lmtp) {
+		PUT_REPLY(b, "delivery", &r->delivery);
+		PUT_LATENCY(b, "delivery_latency", r->delivery.latency);
+	}
+	dbuf_addc(b, '}');
 }
 
 /* Each recipient of "rcpt_to" and its reply (and, by LMTP, its
@@ -552,14 +587,7 @@ put_rcpts(struct dbuf *b, const struct smtp_transaction *tx)
 			span_close(b, &sp, o);
 			continue;
 		}
-		PUT_LATENCY(b, "latency", r->reply.latency);
-		PUT_STR(b, "notify", r->notify);
-		PUT_STR(b, "orcpt", r->orcpt);
-		if (tx->lmtp) {
-			PUT_REPLY(b, "delivery", &r->delivery);
-			PUT_LATENCY(b, "delivery_latency", r->delivery.latency);
-		}
-		dbuf_addc(b, '}');
+		put_rcpt_end(b, tx, r);
 	}
 	dbuf_addc(b, ']');
 }
@@ -715,19 +743,23 @@ log_transaction(struct jsonlog *log, const struct smtp_event *ev)
 static void
 put_caps(struct dbuf *b, unsigned caps)
 {
-	unsigned bit;
+	const char *name;
 	bool first = true;
 
 	DBUF_LIT(b, ",\"capabilities\":[");
-	for (bit = 0; smtp_cap_name(bit) != NULL; bit++)
-		if (caps & (1u << bit)) {
-			if (!first)
-				dbuf_addc(b, ',');
-			dbuf_addc(b, '"');
-			dbuf_adds(b, smtp_cap_name(bit));
-			dbuf_addc(b, '"');
-			first = false;
-		}
+	/* The bits set, lowest first, up to the first without a name (the
+	 * names' end): a session offers a few of them. */
+	for (; caps != 0; caps &= caps - 1) {
+		name = smtp_cap_name((unsigned)__builtin_ctz(caps));
+		if (name == NULL)
+			break;
+		if (!first)
+			dbuf_addc(b, ',');
+		dbuf_addc(b, '"');
+		dbuf_adds(b, name);
+		dbuf_addc(b, '"');
+		first = false;
+	}
 	dbuf_addc(b, ']');
 }
 
@@ -757,14 +789,10 @@ put_tls(struct dbuf *b, const struct smtp_session_info *si)
 	    si->tls_meta.seen && si->tls_meta.sni[0] ? si->tls_meta.sni : NULL);
 }
 
-/* ,"auth":{...} or null. */
-static void
-put_auth(struct dbuf *b, const struct smtp_session_info *si)
+/* ,"auth":{...}: out of line, most sessions have no AUTH (put_auth()). */
+static __attribute__((noinline)) void
+put_auth_obj(struct dbuf *b, const struct smtp_session_info *si)
 {
-	if (si->auth_attempts == 0) {
-		DBUF_LIT(b, ",\"auth\":null");
-		return;
-	}
 	DBUF_LIT(b, ",\"auth\":{\"mechanism\":");
 	json_append_cstr(b, si->auth_mech);
 	PUT_STR(b, "user", si->auth_user[0] ? si->auth_user : NULL);
@@ -775,6 +803,25 @@ put_auth(struct dbuf *b, const struct smtp_session_info *si)
 	PUT_U64(b, "attempts", si->auth_attempts);
 	PUT_U64(b, "failures", si->auth_failures);
 	PUT_BOOL(b, "cleartext", si->auth_cleartext);
+	dbuf_addc(b, '}');
+}
+
+/* ,"auth":{...} or null. */
+static void
+put_auth(struct dbuf *b, const struct smtp_session_info *si)
+{
+	if (si->auth_attempts == 0)
+		DBUF_LIT(b, ",\"auth\":null");
+	else
+		put_auth_obj(b, si);
+}
+
+/* ,"tunnel":{...}: a session inside an HTTP CONNECT, rare. */
+static __attribute__((noinline, cold)) void
+put_tunnel(struct dbuf *b, const struct smtp_session_info *si)
+{
+	DBUF_LIT(b, ",\"tunnel\":{\"type\":\"http-connect\",\"target\":");
+	json_append_cstr(b, si->tunnel_target);
 	dbuf_addc(b, '}');
 }
 
@@ -845,12 +892,8 @@ log_session(struct jsonlog *log, const struct smtp_session_info *si)
 	PUT_BOOL(b, "submission", si->submission);
 	/* Only when it has one: the records of sessions straight on TCP
 	 * stay as they were. */
-	if (si->tunnel == SMTP_TUNNEL_HTTP_CONNECT) {
-		DBUF_LIT(
-		    b, ",\"tunnel\":{\"type\":\"http-connect\",\"target\":");
-		json_append_cstr(b, si->tunnel_target);
-		dbuf_addc(b, '}');
-	}
+	if (si->tunnel == SMTP_TUNNEL_HTTP_CONNECT)
+		put_tunnel(b, si);
 	/* Only on sessions not seen whole (docs/log-schema.md). */
 	if (si->midstream)
 		DBUF_LIT(b, ",\"midstream\":true");

@@ -262,16 +262,14 @@ struct who {
 
 /* A refusal's reason, as "550 5.1.1 <addr>: ... unknown" counted, and
  * who is behind it. */
-static void
-count_reason(struct stats *st, const struct smtp_reply *r, const struct who *w)
+static __attribute__((noinline)) void
+count_refusal(struct stats *st, const struct smtp_reply *r, const struct who *w)
 {
 	struct reason_who *rw;
 	size_t slot;
 	bool fresh;
 	char raw[SMTP_REPLY_TEXT_MAX + 32], norm[TOPN_KEY_MAX];
 
-	if (r->code < 400)
-		return;
 	snprintf(raw, sizeof(raw), "%d %s%s%s", r->code, r->enh,
 	    r->enh[0] ? " " : "", r->text ? r->text : "");
 	/* Keep the codes as they are; mask the rest. */
@@ -294,6 +292,15 @@ count_reason(struct stats *st, const struct smtp_reply *r, const struct who *w)
 		who_add(&rw->who[WHO_SENDER], w->sender);
 	if (w->rcpt_domain != NULL)
 		who_add(&rw->who[WHO_RCPT_DOMAIN], w->rcpt_domain);
+}
+
+/* A reply counted if it is a refusal: the test inline, where most
+ * replies (a transaction's four or more) are not. */
+static inline void
+count_reason(struct stats *st, const struct smtp_reply *r, const struct who *w)
+{
+	if (r->code >= 400)
+		count_refusal(st, r, w);
 }
 
 static enum stats_latency
@@ -328,6 +335,20 @@ latency_kind(enum smtp_verb v)
  * its key until a key takes another's place (enhanced.replaced): then
  * the code is looked up again.
  */
+/* A code not in its cache entry: counted by its key, and the entry
+ * its. Out of line: on_reply() runs for every reply, this for few. */
+static __attribute__((noinline)) void
+enh_seen_new(struct stats *st, struct stats_enh_seen *c, const char *enh,
+    size_t n, uint64_t lo, uint32_t hi)
+{
+	bool fresh;
+
+	c->slot = (uint8_t)topn_add_slot_n(&st->enhanced, enh, n, 1, &fresh);
+	c->lo = lo;
+	c->hi = hi;
+	c->replaced = st->enhanced.replaced;
+}
+
 static void
 count_enhanced(struct stats *st, const char *enh)
 {
@@ -336,7 +357,6 @@ count_enhanced(struct stats *st, const char *enh)
 	uint64_t lo, z;
 	uint32_t hi, zh;
 	size_t n;
-	bool fresh;
 
 	_Static_assert(sizeof(((struct smtp_event *)0)->u.reply.enh) == 12,
 	    "a code is 12 bytes");
@@ -360,10 +380,7 @@ count_enhanced(struct stats *st, const char *enh)
 		topn_count(&st->enhanced, c->slot, 1);
 		return;
 	}
-	c->slot = (uint8_t)topn_add_slot_n(&st->enhanced, enh, n, 1, &fresh);
-	c->lo = lo;
-	c->hi = hi;
-	c->replaced = st->enhanced.replaced;
+	enh_seen_new(st, c, enh, n, lo, hi);
 }
 
 static EVENT_HANDLER void
@@ -491,8 +508,9 @@ tx_outcome(struct stats *st, const struct smtp_transaction *tx)
 	}
 }
 
-/* LMTP: each recipient's own delivery reply. */
-static void
+/* LMTP: each recipient's own delivery reply. Out of line: LMTP is rare
+ * on the wire this watches. */
+static __attribute__((noinline, cold)) void
 tx_lmtp(struct stats *st, const struct smtp_transaction *tx, struct who *w)
 {
 	char dom[TOPN_KEY_MAX];
@@ -698,7 +716,9 @@ on_message(struct stats *st, const struct smtp_message *m)
 	size_t i;
 
 	st->tracked++;
-	if (m->settled != NULL && strcmp(m->settled, "evicted") == 0)
+	/* The first byte before the call: most are "window" or "final". */
+	if (m->settled != NULL && m->settled[0] == 'e' &&
+	    strcmp(m->settled, "evicted") == 0)
 		st->tracked_evicted++;
 	for (i = 0; i < m->nhops; i++)
 		if (m->hops[i].link < ARRAY_LEN(st->hop_links))
