@@ -326,17 +326,8 @@ latency_kind(enum smtp_verb v)
 	}
 }
 
-/*
- * A reply's enhanced code counted. Most replies have one (83k of 150k
- * on the bench's slice), and a few codes come round in every session
- * (2.1.0, 2.1.5, 2.0.0): each code's slot is kept by its 12 bytes, in a
- * table the code's first word places it in, so that a code seen before
- * is counted without its length, its hash or its lookup. A slot holds
- * its key until a key takes another's place (enhanced.replaced): then
- * the code is looked up again.
- */
 /* A code not in its cache entry: counted by its key, and the entry
- * its. Out of line: on_reply() runs for every reply, this for few. */
+ * made its own. Out of line: on_reply() runs for every reply, this for few. */
 static __attribute__((noinline)) void
 enh_seen_new(struct stats *st, struct stats_enh_seen *c, const char *enh,
     size_t n, uint64_t lo, uint32_t hi)
@@ -349,6 +340,15 @@ enh_seen_new(struct stats *st, struct stats_enh_seen *c, const char *enh,
 	c->replaced = st->enhanced.replaced;
 }
 
+/*
+ * A reply's enhanced code counted. Most replies have one (83k of 150k
+ * on the bench's slice), and a few codes come round in every session
+ * (2.1.0, 2.1.5, 2.0.0): each code's slot is kept by its 12 bytes, in a
+ * table the code's first word places it in, so that a code seen before
+ * is counted without its length, its hash or its lookup. A slot holds
+ * its key until a key takes another's place (enhanced.replaced): then
+ * the code is looked up again.
+ */
 static void
 count_enhanced(struct stats *st, const char *enh)
 {
