@@ -489,10 +489,11 @@ ports_filter_ip(const uint8_t *map, const u_char *b, size_t caplen, size_t off,
 
 /* Would the port filter pass this frame? IPv4 or IPv6 right after an
  * Ethernet or Linux cooked header is decided in C; anything else (VLAN
- * tags, MPLS, other link types, short frames) by the program. */
+ * tags, MPLS, other link types, short frames) by the program. A mail
+ * port found in f->g.tcp is told to reasm (f->mail_port). */
 static bool
 soft_filter_pass(const struct capture *c, struct source *s,
-    const struct pcap_pkthdr *h, const u_char *b, const struct reasm_frame *f)
+    const struct pcap_pkthdr *h, const u_char *b, struct reasm_frame *f)
 {
 	size_t tpos, off;
 	unsigned type;
@@ -509,9 +510,15 @@ soft_filter_pass(const struct capture *c, struct source *s,
 	 */
 	if (f->tcp && c->cur_linktype == DECAP_LINKTYPE_ETHERNET &&
 	    f->d.l3_offset == 14 &&
-	    (f->d.ip_version == 4 || f->d.l4 == f->d.l3 + 40))
-		return port_set(c->portmap, f->g.tcp.sport) ||
-		    port_set(c->portmap, f->g.tcp.dport);
+	    (f->d.ip_version == 4 || f->d.l4 == f->d.l3 + 40)) {
+		if (!port_set(c->portmap, f->g.tcp.sport) &&
+		    !port_set(c->portmap, f->g.tcp.dport))
+			return false;
+		/* With --ports any every port is on the map: none is
+		 * known to be a mail port. */
+		f->mail_port = c->cfg.nports > 0;
+		return true;
+	}
 	switch (c->cur_linktype) {
 	case DECAP_LINKTYPE_ETHERNET:
 		tpos = 12;

@@ -403,6 +403,7 @@ reasm_decode(
     int linktype, const uint8_t *pkt, size_t caplen, struct reasm_frame *f)
 {
 	f->st = decap_frame(linktype, pkt, caplen, &f->d, &f->g.tcp, &f->tcp);
+	f->mail_port = false;
 }
 
 static void
@@ -471,7 +472,7 @@ packet_in(struct reasm_frame *f, double ts, size_t caplen, uint32_t wirelen)
 			return;
 		}
 	}
-	if (!ports_wanted(d, &g->tcp)) {
+	if (!f->mail_port && !ports_wanted(d, &g->tcp)) {
 		R.st.other_ports++;
 		R.st.other_tcp_packets++;
 		return;
