@@ -175,13 +175,13 @@ port_in(const uint8_t *map, uint16_t port)
 /* The header checksum over len bytes (a multiple of 4: IHL words), in
  * host order: 0 when the header's own sum field is right. Summed 32
  * bits at a time in host order, which the one's complement sum allows
- * (RFC 1071), then turned round. Always inlined: GCC called it once a
- * packet, a dozen instructions more than the sum itself. */
+ * (RFC 1071), then folded and turned round. Always inlined: GCC called
+ * it once a packet, a dozen instructions more than the sum itself. */
 static inline __attribute__((always_inline)) uint16_t
 ipv4_header_sum(const uint8_t *h, size_t len)
 {
 	uint64_t sum = 0;
-	uint32_t w[5];
+	uint32_t w[5], s32;
 	uint16_t half;
 	size_t i;
 
@@ -200,12 +200,15 @@ ipv4_header_sum(const uint8_t *h, size_t len)
 		memcpy(&half, h + i, 2);
 		sum += half;
 	}
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~ntohs((uint16_t)sum);
+	/* A word plus itself rotated by half its width holds in its upper
+	 * half the one's complement sum of its two halves (the carry out
+	 * of the lower half is the end-around carry): 64 bits folded to 32,
+	 * then to 16, in three instructions each, where folding by shifts
+	 * and masks took five steps. */
+	sum += sum >> 32 | sum << 32;
+	s32 = (uint32_t)(sum >> 32);
+	s32 += s32 >> 16 | s32 << 16;
+	return (uint16_t)~ntohs((uint16_t)(s32 >> 16));
 }
 
 static inline void
