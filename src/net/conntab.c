@@ -507,9 +507,10 @@ idle_sweep(void)
  * The sessions' memory (the counted allocations: the dissector's, the
  * sinks' per-session state, libnids' buffers) is over its budget: the
  * sessions quiet the longest are closed (as timed out), oldest first,
- * until it fits.
+ * until it fits. Not inlined in the packet path, which only asks
+ * whether it is needed.
  */
-void
+__attribute__((noinline)) void
 evict_for_memory(void)
 {
 	struct conn *c;
