@@ -487,31 +487,17 @@ ports_filter_ip(const uint8_t *map, const u_char *b, size_t caplen, size_t off,
 	}
 }
 
-/* Would the port filter pass this frame? IPv4 or IPv6 right after an
- * Ethernet or Linux cooked header is decided in C; anything else (VLAN
- * tags, MPLS, other link types, short frames) by the program. */
-static bool
-soft_filter_pass(const struct capture *c, struct source *s,
-    const struct pcap_pkthdr *h, const u_char *b, const struct reasm_frame *f)
+/* soft_filter_pass() on any frame but TCP right after an Ethernet
+ * header, out of its way: the ports of an IP packet right after an
+ * Ethernet or Linux cooked header, read here, else the program. */
+static __attribute__((noinline)) bool
+soft_filter_other(
+    const struct capture *c, const struct pcap_pkthdr *h, const u_char *b)
 {
 	size_t tpos, off;
 	unsigned type;
 	int v = -1;
 
-	if (s->filter == FILTER_SOFT_PROGRAM)
-		return pcap_offline_filter(c->cur_prog, h, b) != 0;
-	/*
-	 * TCP right after an Ethernet header, its ports read (f->tcp): the
-	 * ethertype was IPv4's or IPv6's (any tag or label puts l3 further),
-	 * an IPv4 packet is no fragment and its ports are at its header's
-	 * end, an IPv6 one has no extension header. ports_filter_ip() below
-	 * would read the same two ports.
-	 */
-	if (f->tcp && c->cur_linktype == DECAP_LINKTYPE_ETHERNET &&
-	    f->d.l3_offset == 14 &&
-	    (f->d.ip_version == 4 || f->d.l4 == f->d.l3 + 40))
-		return port_set(c->portmap, f->g.tcp.sport) ||
-		    port_set(c->portmap, f->g.tcp.dport);
 	switch (c->cur_linktype) {
 	case DECAP_LINKTYPE_ETHERNET:
 		tpos = 12;
@@ -538,6 +524,37 @@ soft_filter_pass(const struct capture *c, struct source *s,
 	if (v < 0)
 		v = pcap_offline_filter(c->cur_prog, h, b) != 0;
 	return v != 0;
+}
+
+/* Would the port filter pass this frame? IPv4 or IPv6 right after an
+ * Ethernet or Linux cooked header is decided in C; anything else (VLAN
+ * tags, MPLS, other link types, short frames) by the program. A mail
+ * port found in f->g.tcp is told to reasm (f->mail_port). */
+static bool
+soft_filter_pass(const struct capture *c, struct source *s,
+    const struct pcap_pkthdr *h, const u_char *b, struct reasm_frame *f)
+{
+	if (s->filter == FILTER_SOFT_PROGRAM)
+		return pcap_offline_filter(c->cur_prog, h, b) != 0;
+	/*
+	 * TCP right after an Ethernet header, its ports read (f->tcp): the
+	 * ethertype was IPv4's or IPv6's (any tag or label puts l3 further),
+	 * an IPv4 packet is no fragment and its ports are at its header's
+	 * end, an IPv6 one has no extension header. soft_filter_other() would
+	 * read the same two ports.
+	 */
+	if (f->tcp && c->cur_linktype == DECAP_LINKTYPE_ETHERNET &&
+	    f->d.l3_offset == 14 &&
+	    (f->d.ip_version == 4 || f->d.l4 == f->d.l3 + 40)) {
+		if (!port_set(c->portmap, f->g.tcp.sport) &&
+		    !port_set(c->portmap, f->g.tcp.dport))
+			return false;
+		/* With --ports any every port is on the map: none is
+		 * known to be a mail port. */
+		f->mail_port = c->cfg.nports > 0;
+		return true;
+	}
+	return soft_filter_other(c, h, b);
 }
 
 /* reasm_frame() takes these times as they are: its clock stays on NaN
@@ -575,6 +592,15 @@ packet_time(struct capture *c, const struct pcap_pkthdr *h, bool *replaced)
 	return ts;
 }
 
+/* --pcap-out: the frame to its file. Out of packet_in(), where the
+ * link-time optimiser inlined pcapout_frame() whole. */
+static __attribute__((noinline, cold)) void
+pcapout_put(struct capture *c, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	pcapout_frame(c->pcapout, c->cur_linktype, (int64_t)h->ts.tv_sec,
+	    (int64_t)h->ts.tv_usec, bytes, h->caplen, h->len);
+}
+
 /* A packet and its time (packet_time()), to the soft filter and on. */
 void
 packet_in(struct capture *c, const struct pcap_pkthdr *h, const u_char *bytes,
@@ -609,9 +635,7 @@ packet_in(struct capture *c, const struct pcap_pkthdr *h, const u_char *bytes,
 	if (ts >= c->clock_due)
 		c->clock_due = c->clock_fn(c->clock_arg, ts);
 	if (c->pcapout != NULL)
-		pcapout_frame(c->pcapout, c->cur_linktype,
-		    (int64_t)h->ts.tv_sec, (int64_t)h->ts.tv_usec, bytes,
-		    h->caplen, h->len);
+		pcapout_put(c, h, bytes);
 	reasm_frame(&f, ts, h->caplen, h->len);
 	if (c->cfg.max_packets > 0 && ++c->passed >= c->cfg.max_packets)
 		capture_stop(c);

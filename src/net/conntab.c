@@ -140,27 +140,6 @@ reasm_plan(struct reasm_config *cfg, char *err, size_t errlen)
 
 /* --- bounded set of 4-tuples ------------------------------------------- */
 
-uint64_t
-tuple_key(uint32_t a, uint16_t ap, uint32_t b, uint16_t bp)
-{
-	uint64_t x, y, h;
-
-	/* The same key for both directions. */
-	x = ((uint64_t)a << 16) | ap;
-	y = ((uint64_t)b << 16) | bp;
-	if (x > y) {
-		uint64_t t = x;
-
-		x = y;
-		y = t;
-	}
-	h = x * 0x9e3779b97f4a7c15ull ^ (y + 0x632be59bd9b4e019ull);
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 32;
-	return h | 1; /* 0 marks an empty slot */
-}
-
 /* Returns true if key was new. Full: start again (may count twice). */
 bool
 seen_insert(uint64_t key)
@@ -185,35 +164,6 @@ seen_insert(uint64_t key)
 }
 
 /* --- connections ------------------------------------------------------- */
-
-static bool
-tuple_matches(const struct tuple4 *t, uint32_t saddr, uint16_t sport,
-    uint32_t daddr, uint16_t dport)
-{
-	return (t->saddr == saddr && t->source == sport && t->daddr == daddr &&
-		   t->dest == dport) ||
-	    (t->saddr == daddr && t->source == dport && t->daddr == saddr &&
-		t->dest == sport);
-}
-
-/* The slot of the followed connection on these addresses and ports,
- * either way, or NULL. */
-const struct conn_slot *
-conn_slot_lookup(uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport)
-{
-	uint64_t h;
-	size_t i;
-
-	if (R.ctab == NULL)
-		return NULL;
-	h = tuple_key(saddr, sport, daddr, dport);
-	for (i = h & R.ctab_mask; R.ctab[i].c != NULL;
-	     i = (i + 1) & R.ctab_mask)
-		if (R.ctab[i].h == h &&
-		    tuple_matches(&R.ctab[i].addr, saddr, sport, daddr, dport))
-			return &R.ctab[i];
-	return NULL;
-}
 
 /* The followed connection on these addresses and ports, either way. */
 struct conn *
@@ -507,9 +457,10 @@ idle_sweep(void)
  * The sessions' memory (the counted allocations: the dissector's, the
  * sinks' per-session state, libnids' buffers) is over its budget: the
  * sessions quiet the longest are closed (as timed out), oldest first,
- * until it fits.
+ * until it fits. Not inlined in the packet path, which only asks
+ * whether it is needed.
  */
-void
+__attribute__((noinline)) void
 evict_for_memory(void)
 {
 	struct conn *c;

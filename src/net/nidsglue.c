@@ -118,7 +118,6 @@ static struct {
 	struct tcp_stream *(*orig)(struct tuple4 *);
 	struct tcp_stream *hint;    /* the stream of the segment in hand */
 	struct tcp_stream *pending; /* the same, across the timeouts */
-	uint64_t hits;
 } F;
 
 struct tcp_stream *
@@ -128,10 +127,8 @@ nids_find_tcp_stream(struct tuple4 *t)
 
 	if (a != NULL) {
 		if (t->saddr == a->addr.saddr && t->daddr == a->addr.daddr &&
-		    t->source == a->addr.source && t->dest == a->addr.dest) {
-			F.hits++;
+		    t->source == a->addr.source && t->dest == a->addr.dest)
 			return F.hint;
-		}
 		if (t->saddr == a->addr.daddr && t->daddr == a->addr.saddr &&
 		    t->source == a->addr.dest && t->dest == a->addr.source)
 			return NULL;
@@ -251,7 +248,8 @@ feed(const uint8_t *ip, size_t len, bool sum_ok, struct tcp_stream *a)
 
 		if (nids_tcp_timeouts != NULL)
 			a = timeouts_before(a);
-		nids_last_pcap_header = &R.hdr;
+		/* nids_last_pcap_header points to R.hdr already (reasm_init()
+		 * and nids_pcap_handler() set it so). */
 		nids_last_pcap_data = (u_char *)(uintptr_t)ip;
 		skblen = ((skblen + 15) & ~15) + nids_params.sk_buff_size;
 		F.hint = a;

@@ -30,7 +30,9 @@ sum16(const uint8_t *p, size_t len, uint32_t sum)
 	return sum;
 }
 
-static bool
+/* The TCP checksums (--verify-checksums): out of the packet path, which
+ * their summing loops (unrolled for each length) made twice as big. */
+static __attribute__((noinline)) bool
 tcp6_checksum_ok(
     const uint8_t *src, const uint8_t *dst, const uint8_t *tcp, size_t len)
 {
@@ -51,7 +53,7 @@ tcp6_checksum_ok(
 	return sum == 0xffff;
 }
 
-static uint32_t
+static __attribute__((noinline)) uint32_t
 sum_tcp(const uint8_t *ip, const uint8_t *tcp, size_t len)
 {
 	uint8_t pseudo[12];
@@ -110,6 +112,48 @@ ports_wanted(const struct decap_packet *d, const struct decap_tcp *t)
 	return true;
 }
 
+/* packet_v4()'s rare cases, out of its way: a header whose sum is wrong
+ * (dropped, or mended when checks are off) and a packet the snap length
+ * cut (libnids gets what was kept, as a shorter packet; the rest is a
+ * gap: step_cut()). The packet to go on with (d's, or its copy in
+ * R.scratch), NULL when it goes no further; *cut, the payload bytes the
+ * capture did not keep. */
+static __attribute__((noinline, cold)) const uint8_t *
+v4_mend(const struct decap_packet *d, size_t hl, bool snapcut, uint32_t *cut)
+{
+	const uint8_t *ip = d->l3;
+	size_t total = (size_t)ip[2] << 8 | ip[3];
+
+	if (ipv4_header_sum(ip, hl) != 0) {
+		if (R.cfg.verify_checksums) {
+			R.st.bad_checksum++;
+			return NULL;
+		}
+		/* libnids always checks the IP header sum; when checks are
+		 * off we pass the packet on with the sum mended. */
+		if (d->l3_len > sizeof(R.scratch))
+			return NULL;
+		memcpy(R.scratch, ip, d->l3_len);
+		R.scratch[10] = R.scratch[11] = 0;
+		put16(R.scratch + 10, ipv4_header_sum(R.scratch, hl));
+		ip = R.scratch;
+		R.st.ip_checksum_fixed++;
+	}
+	if (snapcut && total > d->l3_len) {
+		if (ip != R.scratch) {
+			if (d->l3_len > sizeof(R.scratch))
+				return NULL;
+			memcpy(R.scratch, ip, d->l3_len);
+			ip = R.scratch;
+		}
+		put16(R.scratch + 2, (uint16_t)d->l3_len);
+		R.scratch[10] = R.scratch[11] = 0;
+		put16(R.scratch + 10, ipv4_header_sum(R.scratch, hl));
+		*cut = (uint32_t)(total - d->l3_len);
+	}
+	return ip;
+}
+
 /* An IPv4 segment g on a mail port (g->tcp read): its IP header's sum
  * checked or mended, a cut by the snap length noted, to segment.c. */
 static void
@@ -118,38 +162,13 @@ packet_v4(const struct decap_packet *d, struct seg *g, bool snapcut)
 	const uint8_t *ip = d->l3;
 	size_t hl = (size_t)(ip[0] & 0x0f) * 4;
 	size_t total = (size_t)ip[2] << 8 | ip[3];
+	uint32_t cut = 0;
 
 	if (hl > d->l3_len)
 		return;
-	if (ipv4_header_sum(ip, hl) != 0) {
-		if (R.cfg.verify_checksums) {
-			R.st.bad_checksum++;
-			return;
-		}
-		/* libnids always checks the IP header sum; when checks are
-		 * off we pass the packet on with the sum mended. */
-		if (d->l3_len > sizeof(R.scratch))
-			return;
-		memcpy(R.scratch, ip, d->l3_len);
-		R.scratch[10] = R.scratch[11] = 0;
-		put16(R.scratch + 10, ipv4_header_sum(R.scratch, hl));
-		ip = R.scratch;
-		R.st.ip_checksum_fixed++;
-	}
-	if (snapcut && total > d->l3_len) {
-		/* Cut by the snap length: libnids gets what was kept, as
-		 * a shorter packet; the rest is a gap (step_cut()). */
-		if (ip != R.scratch) {
-			if (d->l3_len > sizeof(R.scratch))
-				return;
-			memcpy(R.scratch, ip, d->l3_len);
-			ip = R.scratch;
-		}
-		put16(R.scratch + 2, (uint16_t)d->l3_len);
-		R.scratch[10] = R.scratch[11] = 0;
-		put16(R.scratch + 10, ipv4_header_sum(R.scratch, hl));
-	} else
-		snapcut = false;
+	if ((ipv4_header_sum(ip, hl) != 0 || (snapcut && total > d->l3_len)) &&
+	    (ip = v4_mend(d, hl, snapcut, &cut)) == NULL)
+		return;
 	if (!seg_init(g, ip, d->l3_len, hl)) {
 		nids_feed(ip, d->l3_len); /* libnids counts what is wrong */
 		return;
@@ -160,15 +179,15 @@ packet_v4(const struct decap_packet *d, struct seg *g, bool snapcut)
 		return;
 	}
 	/* What a cut segment lacks cannot be summed: it passes. */
-	if (R.cfg.verify_checksums && !snapcut &&
+	if (R.cfg.verify_checksums && cut == 0 &&
 	    sum_tcp(ip, ip + hl, d->l3_len - hl)) {
 		R.st.bad_checksum++;
 		return;
 	}
-	if (snapcut) {
-		g->cut = (uint32_t)(total - d->l3_len);
+	if (cut > 0) {
+		g->cut = cut;
 		R.st.snap_cut++;
-		R.st.snap_cut_bytes += g->cut;
+		R.st.snap_cut_bytes += cut;
 	}
 	tcp_segment(g);
 }
@@ -218,8 +237,9 @@ v6_unmapped(const uint8_t *src, const uint8_t *dst, const struct decap_tcp *t)
 }
 
 /* An IPv6 segment g on a mail port (g->tcp read): rewritten as an IPv4
- * one whose addresses are stand-ins (v6map.c), to segment.c. */
-static void
+ * one whose addresses are stand-ins (v6map.c), to segment.c. Out of
+ * packet_in(), whose IPv4 path it made twice as long. */
+static __attribute__((noinline)) void
 packet_v6(const struct decap_packet *d, struct seg *g, bool snapcut)
 {
 	const uint8_t *src = d->l3 + 8, *dst = d->l3 + 24;
@@ -332,7 +352,8 @@ frag_overlap(const uint8_t *first, size_t len)
 		    c->smtp, SMTP_ANOMALY_OVERLAP_CONFLICT, R.now);
 }
 
-static double
+/* Live captures only: out of packet_in(). */
+static __attribute__((noinline)) double
 mono_now(void)
 {
 	struct timespec t;
@@ -341,7 +362,7 @@ mono_now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void
+static __attribute__((noinline, cold)) void
 clock_jumped(double by)
 {
 	R.st.clock_jumps++;
@@ -403,6 +424,63 @@ reasm_decode(
     int linktype, const uint8_t *pkt, size_t caplen, struct reasm_frame *f)
 {
 	f->st = decap_frame(linktype, pkt, caplen, &f->d, &f->g.tcp, &f->tcp);
+	f->mail_port = false;
+}
+
+/*
+ * Any frame but a TCP segment that is no fragment (reasm_decode()'s
+ * f->tcp), counted by what it holds; a fragment reassembled here by the
+ * receiver's rules (ipfrag.h: libnids never gets one). True when a
+ * datagram made whole is a TCP segment, to go on (f->tcp, g->tcp read
+ * anew). Out of packet_in()'s way: nearly every frame is a segment.
+ */
+static __attribute__((noinline, cold)) bool
+frame_other(struct reasm_frame *f)
+{
+	struct decap_packet *d = &f->d;
+	const uint8_t *whole;
+	size_t wlen;
+
+	switch (f->st) {
+	case DECAP_OK:
+		break;
+	case DECAP_NOT_IP:
+		R.st.not_ip++;
+		return false;
+	case DECAP_TRUNCATED:
+		R.st.truncated++;
+		return false;
+	default:
+		R.st.bad_header++;
+		return false;
+	}
+	if (!d->fragment) {
+		/* Not TCP, or not even its ports were captured. */
+		R.st.other_ports++;
+		return false;
+	}
+	R.st.fragments++;
+	switch (ipfrag_add(R.frag, d, R.idle, &whole, &wlen)) {
+	case IPFRAG_DONE:
+		R.st.reassembled++;
+		if (decap_packet(DECAP_LINKTYPE_RAW, whole, wlen, d) !=
+			DECAP_OK ||
+		    d->fragment) {
+			R.st.bad_header++;
+			return false;
+		}
+		/* The TCP header of the whole datagram. */
+		if (!(f->tcp = decap_tcp(d, &f->g.tcp))) {
+			R.st.other_ports++;
+			return false;
+		}
+		return true;
+	case IPFRAG_OVERLAP:
+		frag_overlap(whole, wlen);
+		return false;
+	default:
+		return false;
+	}
 }
 
 static void
@@ -422,56 +500,15 @@ packet_in(struct reasm_frame *f, double ts, size_t caplen, uint32_t wirelen)
 	if (R.idle - R.last_sweep >= 1.0)
 		idle_sweep();
 
-	/* A whole TCP segment (f->tcp) was decapsulated and is no
-	 * fragment: what is below is for any other frame. */
+	/* A TCP segment (f->tcp) was decapsulated and is no fragment: any
+	 * other frame is frame_other()'s, and what the capture cut of a
+	 * datagram's last fragment is no cut of the whole. */
 	if (!f->tcp) {
-		switch (f->st) {
-		case DECAP_OK:
-			break;
-		case DECAP_NOT_IP:
-			R.st.not_ip++;
+		if (!frame_other(f))
 			return;
-		case DECAP_TRUNCATED:
-			R.st.truncated++;
-			return;
-		default:
-			R.st.bad_header++;
-			return;
-		}
-		if (d->fragment) {
-			/* Reassembled here by the receiver's rules (ipfrag.h):
-			 * libnids never gets a fragment. */
-			const uint8_t *whole;
-			size_t wlen;
-
-			R.st.fragments++;
-			switch (ipfrag_add(R.frag, d, R.idle, &whole, &wlen)) {
-			case IPFRAG_DONE:
-				R.st.reassembled++;
-				snapcut = false;
-				if (decap_packet(DECAP_LINKTYPE_RAW, whole,
-					wlen, d) != DECAP_OK ||
-				    d->fragment) {
-					R.st.bad_header++;
-					return;
-				}
-				/* The TCP header of the whole datagram. */
-				f->tcp = decap_tcp(d, &g->tcp);
-				break;
-			case IPFRAG_OVERLAP:
-				frag_overlap(whole, wlen);
-				return;
-			default:
-				return;
-			}
-		}
-		/* Not TCP, or not even its ports were captured. */
-		if (!f->tcp) {
-			R.st.other_ports++;
-			return;
-		}
+		snapcut = false;
 	}
-	if (!ports_wanted(d, &g->tcp)) {
+	if (!f->mail_port && !ports_wanted(d, &g->tcp)) {
 		R.st.other_ports++;
 		R.st.other_tcp_packets++;
 		return;
@@ -483,12 +520,20 @@ packet_in(struct reasm_frame *f, double ts, size_t caplen, uint32_t wirelen)
 		packet_v6(d, g, snapcut);
 }
 
+/* --ports any: the connections judged not SMTP during the packet let go
+ * (bycontent.c), out of reasm_frame()'s way. */
+static __attribute__((noinline, cold)) void
+release_due(void)
+{
+	content_release_due();
+}
+
 void
 reasm_frame(struct reasm_frame *f, double ts, size_t caplen, uint32_t wirelen)
 {
 	packet_in(f, ts, caplen, wirelen);
 	if (R.release_due != NULL)
-		content_release_due();
+		release_due();
 	if (counted_bytes() > R.cfg.session_bytes)
 		evict_for_memory();
 }

@@ -116,6 +116,10 @@ struct seg {
 struct reasm_frame {
 	enum decap_status st; /* decap_packet()'s */
 	bool tcp;             /* g.tcp read: DECAP_OK, no fragment, TCP */
+	/* The capture's port filter found a port of g.tcp on its list of
+	 * mail ports, which is reasm_config.portmap: not looked up again
+	 * (false from reasm_decode()). */
+	bool mail_port;
 	struct decap_packet d;
 	struct seg g;
 };

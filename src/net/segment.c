@@ -34,7 +34,7 @@ expected_seq(const struct tcp_stream *a, int from_client)
  * them: count and offset move together), so that what waited goes on in
  * order. Nothing is copied, however large the hole.
  */
-static void
+static __attribute__((noinline, cold)) void
 fill_gap(struct conn *c, int from_client)
 {
 	struct tcp_stream *a = c->a_tcp;
@@ -57,7 +57,7 @@ fill_gap(struct conn *c, int from_client)
 }
 
 /* conn_again() when something was closed meanwhile: c looked up anew. */
-static struct conn *
+static __attribute__((noinline, cold)) struct conn *
 conn_found_again(const struct seg *g, struct conn *c)
 {
 	return conn_lookup(g->saddr, g->tcp.sport, g->daddr, g->tcp.dport) == c
@@ -129,7 +129,7 @@ ooo_evict(struct conn *keep)
  * receiver's rules (tcpq.h); libnids gets its headers now (the ACK and
  * the window it carries) and its bytes in their turn.
  */
-static void
+static __attribute__((noinline, cold)) void
 hold_segment(const struct seg *g, struct conn *c, int from_client)
 {
 	struct tcpq *q = &c->ooo[from_client ? 0 : 1];
@@ -210,7 +210,7 @@ hold_syn(const struct seg *g, struct conn *c)
  * kept ones are in order they are stepped over at once as a gap (as
  * fill_gap() does for a proven hole), and a FIN after them is passed on.
  */
-static void
+static __attribute__((noinline, cold)) void
 step_cut(const struct seg *g, struct conn *c, int from_client)
 {
 	struct tcp_stream *a = c->a_tcp;
@@ -238,11 +238,12 @@ step_cut(const struct seg *g, struct conn *c, int from_client)
 }
 
 /* The session of a packet whose timestamp the capture layer replaced
- * (capture_time()): marked, once for the packet. */
-static void
+ * (capture_time(); R.pkt_time_replaced, which the callers test): marked,
+ * once for the packet. */
+static __attribute__((noinline, cold)) void
 mark_time_replaced(struct conn *c)
 {
-	if (!R.pkt_time_replaced || c == NULL)
+	if (c == NULL)
 		return;
 	R.pkt_time_replaced = false;
 	smtp_session_anomaly(c->smtp, SMTP_ANOMALY_TIMESTAMP_REPLACED, R.now);
@@ -377,7 +378,7 @@ ack_only_checked(const struct seg *g, struct tcp_stream *a, int from_client)
  * a session with it (the ACK that ends a handshake); a SYN there ends an
  * attempt libnids still tracks. True when data without a handshake
  * picked the connection up (pickup.c): g is to be decided again. */
-static bool
+static __attribute__((noinline)) bool
 segment_unfollowed(struct seg *g)
 {
 	struct tcp_stream *a;
@@ -419,7 +420,7 @@ segment_unfollowed(struct seg *g)
 /* A SYN held on c (hold_syn()) meets the next segment: the server's
  * SYN-ACK to it makes it a new connection (true: g is dealt with);
  * anything else but the SYN again means the connection goes on. */
-static bool
+static __attribute__((noinline, cold)) bool
 held_syn_resolved(
     struct seg *g, struct conn *c, struct tcp_stream *a, int from_client)
 {
@@ -456,7 +457,7 @@ held_syn_resolved(
 /* A SYN (no ACK) on a followed connection: a retransmission, a SYN to
  * hold while the connection is open (RFC 5961 4), or a new connection
  * on a closing one. */
-static void
+static __attribute__((noinline, cold)) void
 segment_syn(
     struct seg *g, struct conn *c, struct tcp_stream *a, int from_client)
 {
@@ -579,7 +580,8 @@ tcp_segment_decide(struct seg *g)
 	g->closes = R.closes;
 	from_client =
 	    g->saddr == a->addr.saddr && g->tcp.sport == a->addr.source;
-	mark_time_replaced(c);
+	if (R.pkt_time_replaced)
+		mark_time_replaced(c);
 	if (c->picked)
 		pickup_heard(g, c, from_client);
 	if (c->jump_seen != R.jump_idle) {
@@ -617,23 +619,29 @@ tcp_segment_decide(struct seg *g)
 	return false;
 }
 
+/* A buffer libnids grew for a big segment goes at once. */
+static __attribute__((noinline, cold)) void
+trim_due(void)
+{
+	struct conn *c = R.trim_due;
+
+	R.trim_due = NULL;
+	half_trim(&c->a_tcp->client, REASM_HALF_KEEP);
+	half_trim(&c->a_tcp->server, REASM_HALF_KEEP);
+	nids_account(c);
+}
+
 void
 tcp_segment(struct seg *g)
 {
-	struct conn *c;
 	int round;
 
 	/* Once more for a connection just picked up (pickup.c); one call
 	 * site, so that it inlines here. */
 	for (round = 0; round < 2 && tcp_segment_decide(g); round++)
 		continue;
-	/* A buffer libnids grew for a big segment goes at once. */
-	if ((c = R.trim_due) != NULL) {
-		R.trim_due = NULL;
-		half_trim(&c->a_tcp->client, REASM_HALF_KEEP);
-		half_trim(&c->a_tcp->server, REASM_HALF_KEEP);
-		nids_account(c);
-	}
+	if (R.trim_due != NULL)
+		trim_due();
 }
 
 /* The rest of segment g, whose header decap_tcp() read into g->tcp: its
