@@ -491,6 +491,11 @@ capture(struct dbuf *b, const struct report_info *ri)
 	    rs->midstream, rs->one_sided_client, rs->one_sided_server, rs->gaps,
 	    rs->gap_bytes, rs->snap_cut, rs->snap_cut_bytes, rs->nids_warnings,
 	    rs->active_max, rs->sessions_evicted, rs->sessions_evicted_memory);
+	if (rs->bad_checksum > 0)
+		dbuf_printf(b, ",\"bad_checksums\":%" PRIu64, rs->bad_checksum);
+	if (rs->ip_checksum_fixed > 0)
+		dbuf_printf(b, ",\"ip_header_sums_mended\":%" PRIu64,
+		    rs->ip_checksum_fixed);
 	if (ri->live)
 		dbuf_printf(b,
 		    ",\"pcap_drops\":%" PRIu64 ",\"pcap_ifdrops\":%" PRIu64,

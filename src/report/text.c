@@ -422,6 +422,12 @@ health(FILE *f, const struct report_info *ri)
 		fprintf(f, "  %-34s %12" PRIu64 "\n  %-34s %12" PRIu64 "\n",
 		    "cut by the snap length", rs->snap_cut,
 		    "  bytes they lost (gaps)", rs->snap_cut_bytes);
+	if (rs->bad_checksum > 0)
+		fprintf(f, "  %-34s %12" PRIu64 "\n",
+		    "dropped for bad checksums", rs->bad_checksum);
+	if (rs->ip_checksum_fixed > 0)
+		fprintf(f, "  %-34s %12" PRIu64 "\n",
+		    "bad IPv4 header sums passed on", rs->ip_checksum_fixed);
 	health_troubles(f, ri);
 }
 

@@ -1114,6 +1114,13 @@ put_summary_capture(struct dbuf *b, const struct health *h)
 	    ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64
 	    ",\"snaplen_cut\":%" PRIu64 ",\"snaplen_cut_bytes\":%" PRIu64,
 	    rs->gaps, rs->gap_bytes, rs->snap_cut, rs->snap_cut_bytes);
+	/* Checksums: only when a packet had a wrong one, so that the
+	 * summaries of clean captures stay as they were. */
+	if (rs->bad_checksum > 0)
+		dbuf_printf(b, ",\"bad_checksums\":%" PRIu64, rs->bad_checksum);
+	if (rs->ip_checksum_fixed > 0)
+		dbuf_printf(b, ",\"ip_header_sums_mended\":%" PRIu64,
+		    rs->ip_checksum_fixed);
 	/* --ports any: only when it judged a connection, so that the
 	 * summaries of runs on the mail ports stay as they were. */
 	if (rs->content_judged > 0)

@@ -235,6 +235,8 @@ tx_for_data(struct smtp_session *s, const struct pending *p, double ts)
 		t = tx_new(s, SMTP_VERB_MAIL, NULL, 0, p->ts);
 		tx_confirm(s, t, false, ts);
 		t->pub.assumed = true;
+		t->pub.sender_unknown = true; /* not "<>": not seen */
+		t->gap = s->had_gap;          /* its MAIL in a gap, likely */
 	} else if (t->attempt) {
 		t->attempt = false;
 		t->pub.assumed = true;
@@ -397,8 +399,28 @@ bdat_answered(
 	}
 	if (v == REPLY_NONE)
 		return;
+	if (t == NULL && v == REPLY_GRANTED) {
+		/* A chunk taken for a transaction our view lacks (its MAIL
+		 * lost in a gap or sent before a pickup; without one the
+		 * server answers 503): as the server says, with this chunk's
+		 * bytes, read while nothing owned them. */
+		struct tx *reading = s->body_tx;
+
+		t = tx_for_data(s, p, ts);
+		t->pub.data_seen = true;
+		t->pub.bdat = true;
+		t->pub.bdat_chunks++;
+		/* The chunk's bytes, counted but not parsed (the message's
+		 * start may be in the gap). */
+		s->body_tx = t;
+		message_lost(s, (size_t)p->bdat_size, ts);
+		s->body_tx = reading;
+		if (!p->bdat_last && s->cli_tx == NULL)
+			s->cli_tx = t; /* the client's next chunks */
+	}
 	if (t == NULL) {
-		/* A chunk with no transaction: read and thrown away. */
+		/* A chunk refused with no transaction: read and thrown
+		 * away. */
 		result_due(s, p);
 		return;
 	}

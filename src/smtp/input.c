@@ -216,6 +216,7 @@ command_cut(struct smtp_session *s, const uint8_t *line, size_t len, double ts)
 	case SMTP_VERB_SOML:
 	case SMTP_VERB_SAML:
 		p.tx = tx_new(s, p.verb, NULL, 0, ts);
+		p.tx->pub.sender_unknown = true; /* not "<>": cut */
 		s->cli_tx = p.tx;
 		break;
 	default:
@@ -282,9 +283,10 @@ message_bytes(struct smtp_session *s, const uint8_t *p, size_t n, double ts)
 	msg_parser_feed(t->msg, p, n);
 }
 
-/* n message bytes never captured: counted, and said to body readers.
- * The headers are what came before: nothing after a gap is parsed. */
-SMTP_COLD static void
+/* n message bytes never captured (or read while no transaction owned
+ * them): counted, and said to body readers. The headers are what came
+ * before: nothing after a gap is parsed. */
+SMTP_COLD void
 message_lost(struct smtp_session *s, size_t n, double ts)
 {
 	struct tx *t = s->body_tx;

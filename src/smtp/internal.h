@@ -324,6 +324,7 @@ void feed(struct smtp_session *s, enum smtp_dir dir, const uint8_t *data,
 void gap_apply(struct smtp_session *s, enum smtp_dir dir, size_t n, double ts);
 void hold_replay(struct smtp_session *s, double ts);
 void end_of_data(struct smtp_session *s, double ts);
+SMTP_COLD void message_lost(struct smtp_session *s, size_t n, double ts);
 
 /* The i-th command waiting. The ring's size is a power of two (doubled
  * from 8 up to SMTP_PIPELINE_MAX, itself one): a mask finds the slot, not

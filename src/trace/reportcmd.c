@@ -507,6 +507,8 @@ on_summary(struct rep *p, const struct jv *o)
 	ADD(rs->gap_bytes, "gap_bytes");
 	ADD(rs->snap_cut, "snaplen_cut");
 	ADD(rs->snap_cut_bytes, "snaplen_cut_bytes");
+	ADD(rs->bad_checksum, "bad_checksums");
+	ADD(rs->ip_checksum_fixed, "ip_header_sums_mended");
 	ADD(rs->midstream, "midstream");
 	ADD(rs->one_sided_client, "one_sided_client");
 	ADD(rs->one_sided_server, "one_sided_server");

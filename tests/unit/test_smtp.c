@@ -148,8 +148,12 @@ record(void *arg, const struct smtp_event *ev)
 			    body_holes[d] ? ", with holes" : "");
 		body_seen[d] = 0;
 		body_holes[d] = 0;
-		dbuf_printf(&trace, "TX %u from=<%s> mail=%d rcpt=[", tx->depth,
-		    tx->mail_from, tx->mail.code);
+		if (tx->sender_unknown)
+			dbuf_printf(&trace, "TX %u from=? mail=%d rcpt=[",
+			    tx->depth, tx->mail.code);
+		else
+			dbuf_printf(&trace, "TX %u from=<%s> mail=%d rcpt=[",
+			    tx->depth, tx->mail_from, tx->mail.code);
 		for (i = 0; i < tx->nrcpt; i++)
 			dbuf_printf(&trace, "%s%s:%d", i ? "," : "",
 			    tx->rcpt[i].addr, tx->rcpt[i].reply.code);
@@ -1828,7 +1832,7 @@ test_snapcut(void)
 	    "C MAIL FROM:<sender@source.exam\nR MAIL 250\n"
 	    "C RCPT TO:<b@y>\nR RCPT 250\nC DATA\nR DATA 354\n"
 	    "C .\nR END-OF-DATA 250\n"
-	    "TX 1 from=<> mail=250 rcpt=[b@y:250] n=1 ok=1 data=354 "
+	    "TX 1 from=? mail=250 rcpt=[b@y:250] n=1 ok=1 data=354 "
 	    "final=250 accepted size=2060 by=end_of_data loss=1 helo=c\n"
 	    "C QUIT\nR QUIT 221\nCLOSE fin tx=1 helo=c tls=0\n");
 	check_gapped("snapcut-held", held,
@@ -1838,6 +1842,32 @@ test_snapcut(void)
 	    "TX 1 from=<a@x> mail=250 rcpt=[b@y:250] n=1 ok=1 data=354 "
 	    "final=250 accepted size=120 by=end_of_data loss=1 helo=\n"
 	    "CLOSE fin tx=1 helo= tls=0\n");
+	/* The client's MAIL and RCPT lost in a gap (kernel drops, a
+	 * segment --verify-checksums dropped), then a message the server
+	 * accepts: its transaction as the server says, the sender not seen
+	 * (not "<>"), with DATA and with BDAT. */
+	static const struct chunk lost_mail_data[] = {
+		{ 'S', "220 mx\r\n", 0 },
+		{ 'c', NULL, 40 },
+		{ 'S', "250 ok\r\n250 ok\r\n", 0 },
+		{ 'C', "DATA\r\n", 0 },
+		{ 'S', "354 go\r\n", 0 },
+		{ 'C', "Subject: x\r\n\r\nhi\r\n.\r\n", 0 },
+		{ 'S', "250 2.0.0 Ok: queued as 4XyZ1\r\n", 0 },
+		END,
+	};
+	static const struct chunk lost_mail_bdat[] = {
+		{ 'S', "220 mx\r\n", 0 },
+		{ 'c', NULL, 40 },
+		{ 'S', "250 ok\r\n250 ok\r\n", 0 },
+		{ 'C', "BDAT 5\r\nhello", 0 },
+		{ 'S', "250 5 octets\r\n", 0 },
+		{ 'C', "BDAT 3 LAST\r\nend", 0 },
+		{ 'S', "250 OK id=1xVGeC-00044A-2r\r\n", 0 },
+		{ 'C', "BDAT 2 LAST\r\nno", 0 },
+		{ 'S', "503 5.5.1 no transaction\r\n", 0 },
+		END,
+	};
 	/* What the client sent in the unseen bytes (RCPT, DATA, the
 	 * message?) is not known: capture loss, not lost mail. */
 	check_gapped("snapcut-unseen", unseen,
@@ -1845,6 +1875,25 @@ test_snapcut(void)
 	    "C QUIT\nR QUIT 221\n"
 	    "TX 1 from=<a@x> mail=250 rcpt=[] n=0 ok=0 data=0 final=0 "
 	    "unknown size=0 by=quit loss=1 helo=\n"
+	    "CLOSE fin tx=1 helo= tls=0\n");
+	check_gapped("lost-mail-data", lost_mail_data,
+	    "R GREETING 220\nANOMALY gap\nANOMALY unsolicited_reply\n"
+	    "R UNKNOWN 250\nR UNKNOWN 250\nC DATA\nR DATA 354\nC .\n"
+	    "R END-OF-DATA 250\n"
+	    "TX 1 from=? mail=0 rcpt=[] n=0 ok=0 data=354 final=250 "
+	    "accepted size=18 by=end_of_data assumed loss=1 helo=\n"
+	    "CLOSE fin tx=1 helo= tls=0\n");
+	/* Each chunk's bytes counted once, the first (read before the
+	 * server's word gave it a transaction) as not parsed; a chunk
+	 * refused with none (503) opens nothing. */
+	check_gapped("lost-mail-bdat", lost_mail_bdat,
+	    "R GREETING 220\nANOMALY gap\nANOMALY unsolicited_reply\n"
+	    "R UNKNOWN 250\nR UNKNOWN 250\nC BDAT 5\nR BDAT 250\n"
+	    "C BDAT 3 LAST\nR BDAT 250\n"
+	    "TX 1 from=? mail=0 rcpt=[] n=0 ok=0 data=0 final=250 "
+	    "accepted size=8 by=bdat_last assumed loss=1 helo=\n"
+	    "C BDAT 2 LAST\nR BDAT 503\n"
+	    "RESULT BDAT [2 LAST] 503 5.5.1 |5.5.1 no transaction\n"
 	    "CLOSE fin tx=1 helo= tls=0\n");
 }
 
