@@ -1,6 +1,6 @@
 -- smtpscope's JSON log in ClickHouse: the tables the clickhouse plugin
 -- (plugins/clickhouse, --plugin clickhouse:url=...,database=smtpscope,
--- sensor=NAME) inserts into. Schema version 1.
+-- sensor=NAME) inserts into. Schema version 2.
 -- SPDX-License-Identifier: GPL-2.0-or-later
 --
 -- Load it with
@@ -98,6 +98,12 @@
 -- here, with the ALTER TABLE ... ADD COLUMN that brings tables of this
 -- version up to it. A table without the column refuses an INSERT that
 -- names it; the plugin leaves keys that are not columns out.
+--
+-- Version 2 added to summaries the checksum counters (bad_checksums,
+-- ip_header_sums_mended); tables of version 1 take them with
+--     ALTER TABLE smtpscope.summaries
+--         ADD COLUMN bad_checksums UInt64 AFTER snaplen_cut_bytes,
+--         ADD COLUMN ip_header_sums_mended UInt64 AFTER bad_checksums
 
 CREATE DATABASE IF NOT EXISTS smtpscope;
 
@@ -478,6 +484,9 @@ CREATE TABLE IF NOT EXISTS smtpscope.summaries
     `gap_bytes` UInt64,
     `snaplen_cut` UInt64,
     `snaplen_cut_bytes` UInt64,
+    -- In the log only when not 0 (0 here then); version 2.
+    `bad_checksums` UInt64,
+    `ip_header_sums_mended` UInt64,
     -- Only with --ports any, once a connection was judged by content.
     `by_content.judged` Nullable(UInt64),
     `by_content.smtp` Nullable(UInt64),
