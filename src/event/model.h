@@ -313,7 +313,6 @@ struct smtp_tls_meta {
 	char sni[256];
 };
 
-/* What sinks may read of a session. */
 /* What a session was carried in, when not straight on TCP (--ports
  * any finds it). */
 enum smtp_tunnel {
@@ -326,6 +325,7 @@ enum smtp_tunnel {
 /* "C" and 17 characters of base62, with the NUL. */
 #define SMTP_UID_SIZE 19
 
+/* What sinks may read of a session. */
 struct smtp_session_info {
 	uint64_t id;
 	struct smtp_endpoint client, server;
